@@ -1,0 +1,117 @@
+# scalepipe — GNU make.  `make` builds lib/libscalepipe.a and every tool into
+# bin/; `make check` runs the unit and CLI tests, then again under ASan+UBSan
+# and under valgrind, then the integration tests; see README.md.
+#
+# Tools, library modules, tests and benchmarks are found by wildcard: adding
+# tools/foo.c gives bin/foo, lib/sp_foo.c joins the library, tests/unit/test_foo.c
+# becomes a unit test, tests/cli/foo.sh a CLI test file, bench/foo.sh a benchmark.
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR_I  = $(DESTDIR)$(PREFIX)/bin
+MANDIR_I  = $(DESTDIR)$(PREFIX)/share/man
+
+CC       ?= cc
+OPT      ?= -O2 -g
+PKGS      = gsl openblas libcurl jansson yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter -Wno-format-truncation
+SPCFLAGS  = -std=c17 $(WARN) $(OPT) $(SAN) -D_GNU_SOURCE -Ilib -I/usr/include/libsvm $(PKG_CFLAGS) $(CFLAGS)
+SPLDLIBS  = -Wl,--as-needed -lcsv -lsvm $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+# Build flavour: the default build goes to build/ + bin/; `make SAN=...
+# B=build/asan` builds a sanitizer copy without touching bin/.
+B        ?= build
+ifeq ($(B),build)
+BIN      ?= bin
+LIBA     ?= lib/libscalepipe.a
+else
+BIN      ?= $(B)/bin
+LIBA     ?= $(B)/libscalepipe.a
+endif
+
+LIB_SRC   = $(wildcard lib/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
+LIB_HDR   = $(wildcard lib/*.h)
+TOOL_SRC  = $(wildcard tools/*.c)
+TOOLS     = $(TOOL_SRC:tools/%.c=%)
+TOOL_BIN  = $(TOOLS:%=$(BIN)/%)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+MAN1      = $(wildcard man/man1/*.1)
+MAN7      = $(wildcard man/man7/*.7)
+
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all tools unit check check-fast check-asan check-valgrind check-integration \
+        check-man demo bench install uninstall clean fuzz
+.DELETE_ON_ERROR:
+
+all: $(LIBA) $(TOOL_BIN)
+
+$(B)/lib/%.o: lib/%.c $(LIB_HDR) | $(B)/lib
+	$(CC) $(SPCFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BIN)/%: tools/%.c $(LIBA) $(LIB_HDR) | $(BIN)
+	$(CC) $(SPCFLAGS) -o $@ $< $(LIBA) $(SPLDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(B)/tests
+	$(CC) $(SPCFLAGS) -Itests/unit -o $@ $< $(LIBA) $(SPLDLIBS)
+
+$(B)/lib $(B)/tests $(BIN):
+	mkdir -p $@
+
+unit: $(UNIT_BIN)
+
+# ---- tests -------------------------------------------------------------
+# check-fast: unit + CLI tests on the normal build.
+check-fast: all unit
+	@sh tests/run.sh --bin $(abspath $(BIN)) --unit $(abspath $(B)/tests) --label plain
+
+check-asan:
+	@$(MAKE) --no-print-directory B=build/asan SAN="$(SAN_FLAGS)" OPT= all unit
+	@ASAN_OPTIONS=detect_leaks=1:exitcode=99:abort_on_error=0 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	 sh tests/run.sh --bin $(abspath build/asan/bin) --unit $(abspath build/asan/tests) --label asan
+
+check-valgrind: all unit
+	@sh tests/run.sh --bin $(abspath $(BIN)) --unit $(abspath $(B)/tests) --label valgrind --valgrind
+
+check-integration: all
+	@sh tests/run.sh --bin $(abspath $(BIN)) --integration --label integration
+
+check-man:
+	@sh tests/check-man.sh $(abspath $(BIN))
+
+check: all unit
+	@sh tests/check-all.sh "$(MAKE)"
+
+# ---- the rest ----------------------------------------------------------
+demo: all
+	@sh scripts/demo
+
+bench: all
+	@for b in bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+fuzz:
+	@sh tests/fuzz/run.sh
+
+install: all
+	mkdir -p $(BINDIR_I) $(MANDIR_I)/man1 $(MANDIR_I)/man7
+	for t in $(TOOLS); do install -m 755 $(BIN)/$$t $(BINDIR_I)/$$t; done
+	for m in $(MAN1); do install -m 644 $$m $(MANDIR_I)/man1/; done
+	for m in $(MAN7); do install -m 644 $$m $(MANDIR_I)/man7/; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(BINDIR_I)/$$t; done
+	for m in $(MAN1) $(MAN7); do rm -f $(MANDIR_I)/$${m#man/}; done
+
+clean:
+	rm -rf build bin lib/libscalepipe.a

@@ -1,0 +1,57 @@
+/* sp_cli: the program front end shared by every tool's main().
+ *
+ * This is the one module of lib/ that prints and exits: it is only ever
+ * called from tools/<tool>.c, never from another lib/ module.  It gives the
+ * `tool: message` error family, exit codes (0 ok, 1 bad data or failed
+ * operation, 2 usage), strict option-value parsing that turns a bad value into
+ * a usage error naming the option, and the checked close of stdout.
+ */
+#ifndef SP_CLI_H
+#define SP_CLI_H
+
+#include <stdio.h>
+
+#include "sp_err.h"
+
+#define SP_VERSION "0.1.0"
+
+enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
+
+/* Set the program name (basename of argv0), the usage synopsis printed on
+ * usage errors, the C numeric locale and line-buffering policy.  Registers
+ * sp_cli_close_stdout() with atexit(). */
+void sp_cli_init(const char *argv0, const char *synopsis);
+const char *sp_cli_progname(void);
+
+/* `tool: message` (+ ": strerror(errno)" if fmt ends in ':'), exit 1. */
+_Noreturn void sp_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `tool: message`, the synopsis, "Try 'tool --help'...", exit 2. */
+_Noreturn void sp_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `tool: message` to stderr, no exit. */
+void sp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report an sp_error: exit 2 for SP_EUSAGE, else 1.  Runs the registered
+ * cleanup (temporary files) first. */
+_Noreturn void sp_die_err(const sp_error *err);
+
+/* Print "tool (scalepipe) VERSION" and exit 0. */
+_Noreturn void sp_cli_version(void);
+
+/* Option values: parse or die with a usage error naming the option,
+ * e.g. "window: --resample: not a number: '6O'". */
+double sp_cli_double(const char *opt, const char *arg, double min, double max);
+long sp_cli_long(const char *opt, const char *arg, long min, long max);
+/* Index of arg in a NULL-terminated list of choices, or a usage error listing them. */
+int sp_cli_choice(const char *opt, const char *arg, const char *const *choices);
+/* Comma-separated list of doubles into out[max]; returns the count. */
+int sp_cli_doubles(const char *opt, const char *arg, double *out, int max, double min, double maxv);
+
+/* Flush and close stdout; on failure `tool: write error: ...` and exit 1.
+ * Registered by sp_cli_init; safe to call more than once. */
+void sp_cli_close_stdout(void);
+
+/* Run fn(arg) before exiting on an error (e.g. remove a temporary file).
+ * At most a handful of hooks; the last registered runs first. */
+void sp_cli_on_error(void (*fn)(void *), void *arg);
+void sp_cli_on_error_clear(void);
+
+#endif

@@ -1,0 +1,665 @@
+/* sp_csv: CSV reader (over libcsv) and writer; see sp_csv.h.
+ *
+ * libcsv is a push parser: we feed it chunks and it calls back once per field
+ * and once per end of record.  We collect the fields of complete records into
+ * an arena and hand them out one row at a time; when the batch is used up we
+ * read the next chunk.  A record cut by the chunk boundary keeps its finished
+ * fields (moved to the front of the arena) while libcsv keeps the unfinished
+ * field in its own buffer.
+ */
+#include "sp_csv.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_num.h"
+#include "sp_time.h"
+
+#define CHUNK 65536
+
+struct sp_csv_reader {
+	FILE *fp;
+	char *name;
+	int flags;
+	struct csv_parser p;
+	int eof;            /* input exhausted and csv_fini done */
+	int oom;
+
+	/* arena of NUL-terminated field texts of the current batch */
+	char *arena;
+	size_t alen, acap;
+	size_t *foff, *flen;   /* per field: offset in arena, length */
+	size_t nf, fcap;
+	size_t *rstart;        /* per complete row: index of its first field */
+	size_t nr, rcap;       /* complete rows in the batch */
+	size_t rnext;          /* next row to hand out */
+	size_t partial;        /* first field of the record not yet ended */
+
+	/* current row */
+	const char **cur;
+	size_t *curlen;
+	size_t curn, curcap;
+	long rowno;
+
+	/* header */
+	char **cols;
+	size_t ncols;
+
+	double prev_t;
+	int have_prev_t;
+	sp_error perr;      /* a parse error found ahead of the rows handed out */
+	int has_perr;
+	char *buf;
+};
+
+struct sp_csv_writer {
+	FILE *fp;
+	char *buf;
+	size_t len;
+	int prec;
+	int first;        /* next field is the first of its row */
+	int failed;
+	int err_no;
+};
+
+static int
+grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t nc;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	nc = *cap ? *cap : 64;
+	while (nc < need)
+		nc *= 2;
+	np = realloc(*p, nc * elem);
+	if (!np)
+		return -1;
+	*p = np;
+	*cap = nc;
+	return 0;
+}
+
+static void
+on_field(void *s, size_t len, void *data)
+{
+	sp_csv_reader *r = data;
+
+	if (r->oom)
+		return;
+	if (grow((void **)&r->arena, &r->acap, r->alen + len + 1, 1) ||
+	    (r->nf + 1 > r->fcap &&
+	    (grow((void **)&r->foff, &(size_t){ r->fcap }, r->nf + 1, sizeof *r->foff) ||
+	    grow((void **)&r->flen, &r->fcap, r->nf + 1, sizeof *r->flen)))) {
+		r->oom = 1;
+		return;
+	}
+	if (len)
+		memcpy(r->arena + r->alen, s, len);
+	r->arena[r->alen + len] = '\0';
+	r->foff[r->nf] = r->alen;
+	r->flen[r->nf] = len;
+	r->nf++;
+	r->alen += len + 1;
+}
+
+static void
+on_record(int c, void *data)
+{
+	sp_csv_reader *r = data;
+
+	(void)c;
+	if (r->oom)
+		return;
+	if (grow((void **)&r->rstart, &r->rcap, r->nr + 2, sizeof *r->rstart)) {
+		r->oom = 1;
+		return;
+	}
+	r->rstart[r->nr++] = r->partial;
+	r->rstart[r->nr] = r->nf;
+	r->partial = r->nf;
+}
+
+static int
+space_none(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+/* Keep only the unfinished record's fields, at the front of the arena. */
+static void
+compact(sp_csv_reader *r)
+{
+	size_t i, k = r->nf - r->partial, base;
+
+	if (k == 0) {
+		r->alen = 0;
+	} else {
+		base = r->foff[r->partial];
+		memmove(r->arena, r->arena + base, r->alen - base);
+		r->alen -= base;
+		for (i = 0; i < k; i++) {
+			r->foff[i] = r->foff[r->partial + i] - base;
+			r->flen[i] = r->flen[r->partial + i];
+		}
+	}
+	r->nf = k;
+	r->partial = 0;
+	r->nr = 0;
+	r->rnext = 0;
+}
+
+static void
+where_prefix(const sp_csv_reader *r, char *buf, size_t size)
+{
+	if (r->name && strcmp(r->name, "-") != 0)
+		snprintf(buf, size, "%s: ", r->name);
+	else
+		buf[0] = '\0';
+}
+
+/* Fill the batch with at least one complete row, or reach the end. */
+/* A parse error is reported only when the rows before it have been handed
+ * out, so a tool processes (and writes) every good row first. */
+static void
+defer_error(sp_csv_reader *r, sp_status code, const char *what)
+{
+	char pre[300];
+
+	where_prefix(r, pre, sizeof pre);
+	if (code == SP_EIO)
+		sp_error_set(&r->perr, code, "%sread error: %s", pre, what);
+	else
+		sp_error_set(&r->perr, code, "%srow %ld: malformed CSV: %s", pre,
+		    r->rowno + (long)(r->nr - r->rnext) + 1, what);
+	r->has_perr = 1;
+	r->eof = 1;
+}
+
+/* Fill the batch with at least one complete row, or reach the end. */
+static int
+fill(sp_csv_reader *r, sp_error *err)
+{
+	while (r->rnext >= r->nr) {
+		size_t n;
+
+		if (r->has_perr) {
+			if (err)
+				*err = r->perr;
+			return r->perr.code;
+		}
+		if (r->eof)
+			return SP_EEOF;
+		compact(r);
+		n = fread(r->buf, 1, CHUNK, r->fp);
+		if (n > 0 && csv_parse(&r->p, r->buf, n, on_field, on_record, r) != n) {
+			defer_error(r, SP_EDATA, csv_strerror(csv_error(&r->p)));
+			continue;
+		}
+		if (n < CHUNK) {
+			if (ferror(r->fp)) {
+				defer_error(r, SP_EIO, strerror(errno));
+				continue;
+			}
+			if (feof(r->fp)) {
+				if (csv_fini(&r->p, on_field, on_record, r) != 0)
+					defer_error(r, SP_EDATA, "unterminated quoted field");
+				r->eof = 1;
+			}
+		}
+		if (r->oom)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	return SP_OK;
+}
+
+/* Make the next complete row of the batch current. */
+static int
+take_row(sp_csv_reader *r, sp_error *err)
+{
+	size_t i, first, n;
+	int rc = fill(r, err);
+
+	if (rc != SP_OK)
+		return rc;
+	first = r->rstart[r->rnext];
+	n = r->rstart[r->rnext + 1] - first;
+	r->rnext++;
+	if (grow((void **)&r->cur, &(size_t){ r->curcap }, n, sizeof *r->cur) ||
+	    grow((void **)&r->curlen, &r->curcap, n, sizeof *r->curlen))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		r->cur[i] = r->arena + r->foff[first + i];
+		r->curlen[i] = r->flen[first + i];
+	}
+	r->curn = n;
+	return SP_OK;
+}
+
+sp_csv_reader *
+sp_csv_reader_new(FILE *fp, const char *name, int flags, sp_error *err)
+{
+	sp_csv_reader *r = calloc(1, sizeof *r);
+	char pre[300];
+	size_t i, j;
+	int rc;
+
+	if (!r || !(r->buf = malloc(CHUNK))) {
+		free(r);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	r->fp = fp;
+	r->flags = flags;
+	r->name = name ? strdup(name) : NULL;
+	csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	csv_set_space_func(&r->p, space_none);
+	where_prefix(r, pre, sizeof pre);
+	r->rowno = -1; /* the header is row 0 */
+	rc = take_row(r, err);
+	if (rc == SP_EEOF) {
+		sp_error_set(err, SP_EDATA, "%sempty input (expected a header line)", pre);
+		goto fail;
+	}
+	if (rc < 0)
+		goto fail;
+	r->ncols = r->curn;
+	r->cols = calloc(r->ncols, sizeof *r->cols);
+	if (!r->cols) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < r->ncols; i++) {
+		const char *c = r->cur[i];
+		/* a UTF-8 byte-order mark before the first name is not part of it */
+		if (i == 0 && strncmp(c, "\xEF\xBB\xBF", 3) == 0)
+			c += 3;
+		r->cols[i] = strdup(c);
+		if (!r->cols[i]) {
+			sp_error_set(err, SP_ENOMEM, "out of memory");
+			goto fail;
+		}
+		if (!r->cols[i][0]) {
+			sp_error_set(err, SP_EDATA, "%sheader: column %zu has an empty name", pre, i + 1);
+			goto fail;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(r->cols[i], r->cols[j]) == 0) {
+				sp_error_set(err, SP_EDATA, "%sheader: duplicate column '%s'", pre, r->cols[i]);
+				goto fail;
+			}
+	}
+	if ((flags & SP_CSV_NEED_TIMESTAMP) && strcmp(r->cols[0], "timestamp") != 0) {
+		sp_error_set(err, SP_EDATA,
+		    "%sheader: first column must be 'timestamp', not '%s'", pre, r->cols[0]);
+		goto fail;
+	}
+	r->rowno = 0;
+	return r;
+fail:
+	sp_csv_reader_free(r);
+	return NULL;
+}
+
+void
+sp_csv_reader_free(sp_csv_reader *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	csv_free(&r->p);
+	if (r->cols)
+		for (i = 0; i < r->ncols; i++)
+			free(r->cols[i]);
+	free(r->cols);
+	free(r->name);
+	free(r->arena);
+	free(r->foff);
+	free(r->flen);
+	free(r->rstart);
+	free(r->cur);
+	free(r->curlen);
+	free(r->buf);
+	free(r);
+}
+
+size_t
+sp_csv_ncols(const sp_csv_reader *r)
+{
+	return r->ncols;
+}
+
+const char *
+sp_csv_colname(const sp_csv_reader *r, size_t i)
+{
+	return i < r->ncols ? r->cols[i] : "?";
+}
+
+int
+sp_csv_col_index(const sp_csv_reader *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncols; i++)
+		if (strcmp(r->cols[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+sp_csv_pick_col(const sp_csv_reader *r, const char *name, sp_error *err)
+{
+	char have[256] = "", pre[300];
+	size_t i;
+	int k;
+
+	where_prefix(r, pre, sizeof pre);
+	if (!name) {
+		if (strcmp(r->cols[0], "timestamp") != 0)
+			return 0;
+		if (r->ncols < 2)
+			return sp_error_set(err, SP_EDATA, "%sno data column after 'timestamp'", pre);
+		return 1;
+	}
+	if ((k = sp_csv_col_index(r, name)) >= 0)
+		return k;
+	for (i = 0; i < r->ncols; i++) {
+		if (i)
+			strncat(have, ", ", sizeof have - strlen(have) - 1);
+		strncat(have, r->cols[i], sizeof have - strlen(have) - 1);
+	}
+	return sp_error_set(err, SP_EUSAGE, "%sno column '%s' (have: %s)", pre, name, have);
+}
+
+int
+sp_csv_next(sp_csv_reader *r, sp_error *err)
+{
+	int rc = take_row(r, err);
+
+	if (rc != SP_OK)
+		return rc;
+	r->rowno++;
+	if (r->curn != r->ncols) {
+		char pre[300];
+		where_prefix(r, pre, sizeof pre);
+		return sp_error_set(err, SP_EDATA, "%srow %ld: %zu fields, but the header has %zu",
+		    pre, r->rowno, r->curn, r->ncols);
+	}
+	return SP_OK;
+}
+
+long
+sp_csv_rowno(const sp_csv_reader *r)
+{
+	return r->rowno;
+}
+
+const char *
+sp_csv_field(const sp_csv_reader *r, size_t i, size_t *len)
+{
+	if (i >= r->curn) {
+		if (len)
+			*len = 0;
+		return "";
+	}
+	if (len)
+		*len = r->curlen[i];
+	return r->cur[i];
+}
+
+void
+sp_csv_where(const sp_csv_reader *r, long col, char *buf, size_t size)
+{
+	char pre[300];
+
+	where_prefix(r, pre, sizeof pre);
+	if (col >= 0)
+		snprintf(buf, size, "%srow %ld, column %s", pre, r->rowno,
+		    sp_csv_colname(r, (size_t)col));
+	else
+		snprintf(buf, size, "%srow %ld", pre, r->rowno);
+}
+
+int
+sp_csv_error(const sp_csv_reader *r, long col, sp_error *err, sp_status code, const char *fmt, ...)
+{
+	char where[400], msg[SP_ERRMSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sp_csv_where(r, col, where, sizeof where);
+	return sp_error_set(err, code, "%s: %s", where, msg);
+}
+
+/* Quote a field's text for a message, shortened. */
+static const char *
+shown(const char *s, size_t n, char *buf, size_t size)
+{
+	if (n + 1 < size) {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+	} else {
+		snprintf(buf, size, "%.*s...", (int)(size - 4), s);
+	}
+	return buf;
+}
+
+int
+sp_csv_get_double(const sp_csv_reader *r, size_t i, double *v, sp_error *err)
+{
+	char tmp[48];
+	size_t n;
+	const char *s = sp_csv_field(r, i, &n);
+	int rc = sp_num_parse_field(s, n, v);
+
+	if (rc >= 0)
+		return rc;
+	return sp_csv_error(r, (long)i, err, SP_EDATA, "not a finite number: '%s'",
+	    shown(s, n, tmp, sizeof tmp));
+}
+
+int
+sp_csv_get_double_req(const sp_csv_reader *r, size_t i, double *v, sp_error *err)
+{
+	int rc = sp_csv_get_double(r, i, v, err);
+
+	if (rc == 1)
+		return sp_csv_error(r, (long)i, err, SP_EDATA, "missing value");
+	return rc;
+}
+
+int
+sp_csv_get_timestamp(sp_csv_reader *r, double *t, sp_error *err)
+{
+	char tmp[48];
+	size_t n;
+	const char *s = sp_csv_field(r, 0, &n);
+
+	if (sp_time_parse(s, n, t) != 0)
+		return sp_csv_error(r, 0, err, SP_EDATA,
+		    "not a timestamp (Unix seconds or RFC 3339): '%s'", shown(s, n, tmp, sizeof tmp));
+	if (!(r->flags & SP_CSV_ANY_ORDER) && r->have_prev_t && !(*t > r->prev_t)) {
+		char a[40], b[40];
+		sp_time_format(a, sizeof a, *t);
+		sp_time_format(b, sizeof b, r->prev_t);
+		return sp_csv_error(r, 0, err, SP_EDATA, *t == r->prev_t ?
+		    "duplicate timestamp %s" : "timestamp %s is before the previous row's %s", a, b);
+	}
+	r->prev_t = *t;
+	r->have_prev_t = 1;
+	return SP_OK;
+}
+
+/* ---- writer ---- */
+
+sp_csv_writer *
+sp_csv_writer_new(FILE *fp)
+{
+	sp_csv_writer *w = calloc(1, sizeof *w);
+
+	if (!w)
+		return NULL;
+	if (!(w->buf = malloc(CHUNK))) {
+		free(w);
+		return NULL;
+	}
+	w->fp = fp;
+	w->prec = 10;
+	w->first = 1;
+	return w;
+}
+
+void
+sp_csv_writer_free(sp_csv_writer *w)
+{
+	if (!w)
+		return;
+	free(w->buf);
+	free(w);
+}
+
+void
+sp_csv_writer_precision(sp_csv_writer *w, int digits)
+{
+	w->prec = digits < 1 ? 1 : digits > 17 ? 17 : digits;
+}
+
+static void
+drain(sp_csv_writer *w)
+{
+	if (w->len && !w->failed) {
+		if (fwrite(w->buf, 1, w->len, w->fp) != w->len) {
+			w->failed = 1;
+			w->err_no = errno;
+		}
+	}
+	w->len = 0;
+}
+
+static void
+put(sp_csv_writer *w, const char *s, size_t n)
+{
+	while (n > 0) {
+		size_t room = CHUNK - w->len, k = n < room ? n : room;
+		memcpy(w->buf + w->len, s, k);
+		w->len += k;
+		s += k;
+		n -= k;
+		if (w->len == CHUNK)
+			drain(w);
+	}
+}
+
+static void
+sep(sp_csv_writer *w)
+{
+	if (!w->first)
+		put(w, ",", 1);
+	w->first = 0;
+}
+
+void
+sp_csv_write_field(sp_csv_writer *w, const char *s, size_t n)
+{
+	size_t i;
+	int q = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+
+	sep(w);
+	for (i = 0; i < n && !q; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+			q = 1;
+	if (!q) {
+		put(w, s, n);
+		return;
+	}
+	put(w, "\"", 1);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			put(w, "\"", 1);
+		put(w, s + i, 1);
+	}
+	put(w, "\"", 1);
+}
+
+void
+sp_csv_write_str(sp_csv_writer *w, const char *s)
+{
+	sp_csv_write_field(w, s, strlen(s));
+}
+
+void
+sp_csv_write_double(sp_csv_writer *w, double v)
+{
+	char b[64];
+	int n = sp_num_format(b, sizeof b, v, w->prec);
+
+	sep(w);
+	put(w, b, (size_t)n);
+}
+
+void
+sp_csv_write_long(sp_csv_writer *w, long v)
+{
+	char b[32];
+	int n = snprintf(b, sizeof b, "%ld", v);
+
+	sep(w);
+	put(w, b, (size_t)n);
+}
+
+void
+sp_csv_write_time(sp_csv_writer *w, double t)
+{
+	char b[64];
+	int n = sp_time_format(b, sizeof b, t);
+
+	sep(w);
+	put(w, b, (size_t)n);
+}
+
+void
+sp_csv_write_row_fields(sp_csv_writer *w, const sp_csv_reader *r, size_t from, long to)
+{
+	size_t i, end = to < 0 ? r->curn : (size_t)to;
+
+	for (i = from; i < end && i < r->curn; i++)
+		sp_csv_write_field(w, r->cur[i], r->curlen[i]);
+}
+
+void
+sp_csv_write_header_fields(sp_csv_writer *w, const sp_csv_reader *r, size_t from, long to)
+{
+	size_t i, end = to < 0 ? r->ncols : (size_t)to;
+
+	for (i = from; i < end && i < r->ncols; i++)
+		sp_csv_write_str(w, r->cols[i]);
+}
+
+void
+sp_csv_end_row(sp_csv_writer *w)
+{
+	put(w, "\n", 1);
+	w->first = 1;
+}
+
+int
+sp_csv_writer_flush(sp_csv_writer *w, sp_error *err)
+{
+	drain(w);
+	if (!w->failed && fflush(w->fp) != 0) {
+		w->failed = 1;
+		w->err_no = errno;
+	}
+	if (w->failed)
+		return sp_error_set(err, SP_EIO, "write error: %s", strerror(w->err_no));
+	return SP_OK;
+}

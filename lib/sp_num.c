@@ -1,0 +1,171 @@
+/* sp_num: strict number parsing and formatting; see sp_num.h. */
+#include "sp_num.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double pow10tab[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+int
+sp_num_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	/* strtod skips leading space and accepts hex; we accept neither. */
+	if (*s == ' ' || *s == '\t' || *s == '\n')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+		return -1;
+	if (strchr(s, 'x') || strchr(s, 'X'))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+sp_num_parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || *s == ' ' || *s == '\t')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+sp_num_is_missing(const char *s, size_t n)
+{
+	switch (n) {
+	case 0:
+		return 1;
+	case 2:
+		return memcmp(s, "NA", 2) == 0;
+	case 3:
+		return memcmp(s, "NaN", 3) == 0 || memcmp(s, "nan", 3) == 0 ||
+		    memcmp(s, "NAN", 3) == 0 || memcmp(s, "N/A", 3) == 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+parse_slow(const char *s, size_t n, double *out)
+{
+	char buf[128], *end;
+	double v;
+
+	if (n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (sp_num_parse_double(buf, &v) != 0) {
+		/* allow overflow-free tiny values (ERANGE on underflow) */
+		errno = 0;
+		v = strtod(buf, &end);
+		if (end == buf || *end || !isfinite(v) || strchr(buf, 'x') || strchr(buf, 'X') ||
+		    buf[0] == ' ' || buf[0] == '\t')
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+sp_num_parse_field(const char *s, size_t n, double *out)
+{
+	const char *p = s, *e = s + n;
+	uint64_t m = 0;
+	int neg = 0, ndig = 0, frac = 0, exp10 = 0, sawdot = 0, anyd = 0;
+	double v;
+
+	if (sp_num_is_missing(s, n)) {
+		*out = NAN;
+		return 1;
+	}
+	if (p < e && (*p == '-' || *p == '+')) {
+		neg = *p == '-';
+		p++;
+	}
+	if (p == e)
+		return -1;
+	for (; p < e; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (d <= 9) {
+			anyd = 1;
+			if (ndig >= 19)
+				return parse_slow(s, n, out);
+			if (m || d)
+				ndig++;
+			m = m * 10 + d;
+			frac += sawdot;
+		} else if (*p == '.' && !sawdot) {
+			sawdot = 1;
+		} else {
+			break;
+		}
+	}
+	if (p < e) {
+		if (*p != 'e' && *p != 'E')
+			return parse_slow(s, n, out);
+		/* exponent: let strtod handle it unless simple */
+		{
+			const char *q = p + 1;
+			int eneg = 0, ev = 0, nd = 0;
+			if (q < e && (*q == '-' || *q == '+')) {
+				eneg = *q == '-';
+				q++;
+			}
+			for (; q < e && (unsigned)(*q - '0') <= 9 && nd < 4; q++, nd++)
+				ev = ev * 10 + (*q - '0');
+			if (nd == 0 || q != e)
+				return parse_slow(s, n, out);
+			exp10 = eneg ? -ev : ev;
+		}
+	}
+	if (!anyd)
+		return -1; /* ".", "-", "-." are not numbers */
+	exp10 -= frac;
+	if (m > (UINT64_C(1) << 53) || exp10 < -22 || exp10 > 22)
+		return parse_slow(s, n, out);
+	v = (double)m;
+	if (exp10 < 0)
+		v /= pow10tab[-exp10];
+	else
+		v *= pow10tab[exp10];
+	*out = neg ? -v : v;
+	return 0;
+}
+
+int
+sp_num_format(char *buf, size_t size, double v, int prec)
+{
+	if (isnan(v)) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+		if (v == 0)
+			v = 0; /* no "-0" */
+		return snprintf(buf, size, "%lld", (long long)v);
+	}
+	return snprintf(buf, size, "%.*g", prec, v);
+}

@@ -1,0 +1,159 @@
+/* sp_time: timestamps; see sp_time.h. */
+#include "sp_time.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sp_num.h"
+
+long
+sp_time_days_from_civil(long y, unsigned m, unsigned d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+void
+sp_time_civil_from_days(long z, long *y, unsigned *m, unsigned *d)
+{
+	long era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long)yoe + era * 400 + (*m <= 2);
+}
+
+static int
+digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_rfc3339(const char *s, size_t n, double *out)
+{
+	int y, mo, d, h, mi, sec, zh = 0, zm = 0;
+	size_t i = 19;
+	double frac = 0, scale = 0.1;
+	long days;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (n < 19 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+		return -1;
+	if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
+	    digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &sec))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return -1;
+	if (i < n && s[i] == '.') {
+		i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return -1;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+			i++;
+		}
+	}
+	if (i < n) {
+		if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
+			i++;
+		} else if ((s[i] == '+' || s[i] == '-') && i + 6 == n && s[i + 3] == ':') {
+			if (digits(s + i + 1, 2, &zh) || digits(s + i + 4, 2, &zm) || zh > 23 || zm > 59)
+				return -1;
+			if (s[i] == '-') {
+				zh = -zh;
+				zm = -zm;
+			}
+			i = n;
+		} else {
+			return -1;
+		}
+	}
+	days = sp_time_days_from_civil(y, (unsigned)mo, (unsigned)d);
+	*out = (double)days * 86400.0 + h * 3600.0 + mi * 60.0 + sec -
+	    (zh * 3600.0 + zm * 60.0) + frac;
+	return 0;
+}
+
+int
+sp_time_parse(const char *s, size_t n, double *out)
+{
+	size_t i;
+	long long v = 0;
+
+	/* fast path: plain non-negative integer seconds */
+	if (n > 0 && n <= 15) {
+		for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			v = v * 10 + (s[i] - '0');
+		if (i == n) {
+			*out = (double)v;
+			return 0;
+		}
+	}
+	if (n >= 19 && s[4] == '-')
+		return parse_rfc3339(s, n, out);
+	if (sp_num_parse_field(s, n, out) == 0)
+		return 0;
+	return -1;
+}
+
+int
+sp_time_format(char *buf, size_t size, double t)
+{
+	int len;
+
+	if (t == floor(t) && fabs(t) < 9e15)
+		return snprintf(buf, size, "%lld", (long long)t);
+	len = snprintf(buf, size, "%.6f", t);
+	while (len > 0 && buf[len - 1] == '0')
+		buf[--len] = '\0';
+	if (len > 0 && buf[len - 1] == '.')
+		buf[--len] = '\0';
+	return len;
+}
+
+void
+sp_time_breakdown(double t, sp_tm *tm)
+{
+	double days = floor(t / 86400.0), rem = t - days * 86400.0;
+	long y;
+	unsigned m, d;
+
+	sp_time_civil_from_days((long)days, &y, &m, &d);
+	tm->year = y;
+	tm->month = (int)m;
+	tm->mday = (int)d;
+	tm->hour = (int)(rem / 3600.0);
+	tm->min = (int)((rem - tm->hour * 3600.0) / 60.0);
+	tm->sec = rem - tm->hour * 3600.0 - tm->min * 60.0;
+	/* 1970-01-01 was a Thursday (3 with Monday = 0) */
+	tm->wday = (int)((((long)days % 7) + 7 + 3) % 7);
+	tm->yday = (int)((long)days - sp_time_days_from_civil(y, 1, 1)) + 1;
+}

@@ -1,0 +1,103 @@
+# CLI test helpers, sourced by tests/cli/*.sh (POSIX sh).
+#
+#   t NAME STATUS CMD [ARGS...]  run CMD (a tool from $BIN, stdin as given to t),
+#                                record stdout/stderr, check the exit status
+#   out_is [FILE]                stdout equals FILE (or stdin of out_is)
+#   err_is [FILE]                stderr equals FILE (or stdin)
+#   err_has TEXT                 stderr contains TEXT
+#   out_has TEXT                 stdout contains TEXT
+#   check NAME CMD...            a free-form check: passes if CMD exits 0
+#   finish                       print "N passed, N failed"; exit status
+#
+# Every tool name resolves in $BIN first, so the same files run against the
+# plain, sanitizer and valgrind builds.
+set -u
+LC_ALL=C; export LC_ALL
+: "${BIN:?BIN must name the directory of the tools}"
+: "${TOP:=$(pwd)}"
+PATH=$BIN:$PATH; export PATH
+D=$TOP/tests/cli/data
+T=$(mktemp -d "${TMPDIR:-/tmp}/sp-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+_pass=0 _fail=0 _name= _ok=1
+
+_close() {
+	if [ -n "$_name" ]; then
+		if [ "$_ok" = 1 ]; then _pass=$((_pass + 1)); else _fail=$((_fail + 1)); fi
+	fi
+	_name= _ok=1
+}
+_bad() {
+	[ "$_ok" = 1 ] && echo "FAIL: $_name"
+	_ok=0
+	echo "  $*"
+}
+t() {
+	_close
+	_name=$1 want=$2; shift 2
+	"$@" > "$T/out" 2> "$T/err"
+	_rc=$?
+	if [ "$_rc" != "$want" ]; then
+		_bad "exit status $_rc, expected $want"
+		sed 's/^/  stderr: /' "$T/err" | head -n 10
+	fi
+	return 0
+}
+out_is() {
+	if [ $# -gt 0 ]; then cp "$1" "$T/want"; else cat > "$T/want"; fi
+	if ! cmp -s "$T/want" "$T/out"; then
+		_bad "stdout differs (- expected, + got):"
+		diff -u "$T/want" "$T/out" | sed -n '3,40p' | sed 's/^/    /'
+	fi
+}
+err_is() {
+	if [ $# -gt 0 ]; then cp "$1" "$T/want"; else cat > "$T/want"; fi
+	if ! cmp -s "$T/want" "$T/err"; then
+		_bad "stderr differs (- expected, + got):"
+		diff -u "$T/want" "$T/err" | sed -n '3,40p' | sed 's/^/    /'
+	fi
+}
+err_has() {
+	grep -qF -- "$1" "$T/err" || { _bad "stderr lacks: $1"; sed 's/^/    got: /' "$T/err" | head -n 5; }
+}
+out_has() {
+	grep -qF -- "$1" "$T/out" || { _bad "stdout lacks: $1"; head -n 5 "$T/out" | sed 's/^/    got: /'; }
+}
+err_empty() {
+	[ -s "$T/err" ] && { _bad "stderr not empty:"; sed 's/^/    /' "$T/err" | head -n 5; }
+	return 0
+}
+check() {
+	_close
+	_name=$1; shift
+	if ! "$@" > "$T/check.log" 2>&1; then
+		_bad "check failed:"; sed 's/^/    /' "$T/check.log" | head -n 20
+	fi
+	return 0
+}
+# Numeric comparison of two CSV files, field by field, with a relative+absolute
+# tolerance (awk): csv_close FILE1 FILE2 TOL
+csv_close() {
+	awk -F, -v tol="$3" '
+	NR == FNR { a[FNR] = $0; n = FNR; next }
+	{
+		if (!(FNR in a)) { print "extra line " FNR; bad = 1; exit }
+		split(a[FNR], x, ","); m = split($0, y, ",")
+		if (length(x) != m) { print "line " FNR ": field count"; bad = 1; exit }
+		for (i = 1; i <= m; i++) {
+			if (x[i] == y[i]) continue
+			if (x[i] !~ /^-?[0-9.eE+-]+$/ || y[i] !~ /^-?[0-9.eE+-]+$/) {
+				print "line " FNR " field " i ": " x[i] " vs " y[i]; bad = 1; exit }
+			d = x[i] - y[i]; if (d < 0) d = -d
+			s = (x[i] < 0 ? -x[i] : x[i]); if (s < 1) s = 1
+			if (d > tol * s) { print "line " FNR " field " i ": " x[i] " vs " y[i]; bad = 1; exit }
+		}
+		seen = FNR
+	}
+	END { if (!bad && seen != n) { print "line count " seen " vs " n; bad = 1 } exit bad }' "$1" "$2"
+}
+finish() {
+	_close
+	echo "$_pass passed, $_fail failed"
+	[ "$_fail" -eq 0 ]
+}

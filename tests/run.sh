@@ -1,0 +1,85 @@
+#!/bin/sh
+# Runs the unit tests (C programs) and the CLI tests (tests/cli/*.sh), or the
+# integration tests (tests/integration/*.sh), against one build of the tools.
+#   sh tests/run.sh --bin DIR [--unit DIR] [--label NAME] [--valgrind] [--integration]
+# Prints one "LABEL: N passed, N failed" line and exits non-zero on any failure.
+set -u
+LC_ALL=C; export LC_ALL
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin= unit= label=tests valgrind=0 integration=0 only=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--bin) bin=$2; shift ;;
+	--unit) unit=$2; shift ;;
+	--label) label=$2; shift ;;
+	--valgrind) valgrind=1 ;;
+	--integration) integration=1 ;;
+	--only) only=$2; shift ;;
+	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -n "$bin" ] || { echo "run.sh: --bin is required" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sp-tests.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+VG=
+if [ "$valgrind" = 1 ]; then
+	if ! command -v valgrind >/dev/null 2>&1; then
+		echo "$label: valgrind not installed" >&2
+		echo "$label: 0 passed, 1 failed"
+		exit 1
+	fi
+	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+	mkdir "$work/vgbin"
+	for t in "$bin"/*; do
+		[ -x "$t" ] || continue
+		n=$(basename "$t")
+		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$VG" "$t" > "$work/vgbin/$n"
+		chmod +x "$work/vgbin/$n"
+	done
+	bin=$work/vgbin
+	SP_VALGRIND=1; export SP_VALGRIND
+fi
+
+pass=0 fail=0
+count() { # parse "N passed, M failed" from the last matching line of $1
+	line=$(grep -E '^([A-Za-z0-9_.-]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		fail=$((fail + 1)); return
+	fi
+	p=$(echo "$line" | sed -E 's/^([^ ]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2/')
+	f=$(echo "$line" | sed -E 's/^([^ ]+: )?([0-9]+) passed, ([0-9]+) failed.*/\3/')
+	pass=$((pass + p)); fail=$((fail + f))
+}
+
+if [ "$integration" = 0 ] && [ -n "$unit" ]; then
+	for u in "$unit"/test_*; do
+		[ -x "$u" ] || continue
+		n=$(basename "$u")
+		case $n in *$only*) ;; *) continue ;; esac
+		( cd "$top" && $VG "$u" ) > "$work/$n.log" 2>&1
+		rc=$?
+		count "$work/$n.log"
+		if [ $rc -ne 0 ]; then
+			echo "--- $label: unit $n failed (exit $rc)"; tail -n 40 "$work/$n.log"
+			grep -q ' [1-9][0-9]* failed' "$work/$n.log" || fail=$((fail + 1))
+		fi
+	done
+fi
+
+if [ "$integration" = 1 ]; then files=$(ls "$top"/tests/integration/*.sh 2>/dev/null)
+else files=$(ls "$top"/tests/cli/*.sh 2>/dev/null | grep -v '/lib\.sh$'); fi
+for f in $files; do
+	n=$(basename "$f" .sh)
+	case $n in *$only*) ;; *) continue ;; esac
+	( cd "$top" && BIN=$bin TOP=$top sh "$f" ) > "$work/$n.log" 2>&1
+	rc=$?
+	count "$work/$n.log"
+	if [ $rc -ne 0 ]; then
+		echo "--- $label: $n failed (exit $rc)"; grep -A 30 '^FAIL' "$work/$n.log" | head -n 80
+		grep -q ' [1-9][0-9]* failed' "$work/$n.log" || fail=$((fail + 1))
+	fi
+done
+echo "$label: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

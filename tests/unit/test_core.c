@@ -1,0 +1,365 @@
+/* Unit tests of the core modules: sp_num, sp_time, sp_csv, sp_model,
+ * sp_stats, sp_rand. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sp_csv.h"
+#include "sp_model.h"
+#include "sp_num.h"
+#include "sp_rand.h"
+#include "sp_stats.h"
+#include "sp_time.h"
+
+static void
+test_num(void)
+{
+	static const char *ok[] = { "0", "1", "-1", "+2.5", "0.1", "123.456", "1e3", "1.5E-7",
+		"3.14159265358979", "12345678901234567890", "0.30000000000000004", ".5", "5.",
+		"1e300", "4.9e-324", "2.2250738585072014e-308", "9007199254740993",
+		"1.7976931348623157e308", "-0.0", "00012", "1e22", "1e23", "123456789012345678e-5" };
+	static const char *bad[] = { "abc", "1,5", "1.2.3", "--1", "1e", "e5", ".", "-",
+		"inf", "-inf", "Infinity", "0x10", " 1", "1 ", "1e400", "nan(12)" };
+	double v, w;
+	size_t i;
+	long l;
+	char buf[64];
+	sp_rand *r = sp_rand_new(7);
+
+	for (i = 0; i < sizeof ok / sizeof *ok; i++) {
+		int rc = sp_num_parse_field(ok[i], strlen(ok[i]), &v);
+		w = strtod(ok[i], NULL);
+		CHECK(rc == 0 && memcmp(&v, &w, sizeof v) == 0, "parse_field('%s') = %d %.17g, strtod %.17g",
+		    ok[i], rc, v, w);
+	}
+	for (i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(sp_num_parse_field(bad[i], strlen(bad[i]), &v) == -1, "parse_field('%s') rejected", bad[i]);
+	CHECK(sp_num_parse_field("", 0, &v) == 1 && isnan(v), "empty is missing");
+	CHECK(sp_num_parse_field("NaN", 3, &v) == 1, "NaN is missing");
+	CHECK(sp_num_parse_field("NA", 2, &v) == 1, "NA is missing");
+	CHECK(sp_num_parse_field("N/A", 3, &v) == 1, "N/A is missing");
+	/* the fast path is bit-identical to strtod on random short decimals */
+	for (i = 0; i < 200000; i++) {
+		int n;
+		double x = (sp_rand_uniform(r) - 0.3) * pow(10, (double)(sp_rand_index(r, 12)) - 4);
+		n = snprintf(buf, sizeof buf, "%.*f", (int)sp_rand_index(r, 8), x);
+		sp_num_parse_field(buf, (size_t)n, &v);
+		w = strtod(buf, NULL);
+		if (memcmp(&v, &w, sizeof v) != 0 && !(v == 0 && w == 0)) {
+			CHECK(0, "fast path '%s': %.17g vs strtod %.17g", buf, v, w);
+			break;
+		}
+		n = snprintf(buf, sizeof buf, "%.17g", x);
+		sp_num_parse_field(buf, (size_t)n, &v);
+		w = strtod(buf, NULL);
+		if (memcmp(&v, &w, sizeof v) != 0) {
+			CHECK(0, "slow path '%s': %.17g vs strtod %.17g", buf, v, w);
+			break;
+		}
+	}
+	CHECK(i == 200000, "200000 random decimals parse exactly as strtod");
+	CHECK(sp_num_parse_double("2.5", &v) == 0 && v == 2.5, "parse_double");
+	CHECK(sp_num_parse_double("2.5x", &v) == -1, "parse_double trailing junk");
+	CHECK(sp_num_parse_double("nan", &v) == -1, "parse_double nan");
+	CHECK(sp_num_parse_long("42", &l) == 0 && l == 42, "parse_long");
+	CHECK(sp_num_parse_long("4.2", &l) == -1, "parse_long decimal");
+	CHECK(sp_num_parse_long("99999999999999999999", &l) == -1, "parse_long overflow");
+	sp_num_format(buf, sizeof buf, 3.0, 10);
+	CHECK_STR(buf, "3", "format integral");
+	sp_num_format(buf, sizeof buf, -0.0, 10);
+	CHECK_STR(buf, "0", "format -0");
+	sp_num_format(buf, sizeof buf, 1.0 / 3, 10);
+	CHECK_STR(buf, "0.3333333333", "format 1/3");
+	sp_num_format(buf, sizeof buf, NAN, 10);
+	CHECK_STR(buf, "", "format NaN");
+	sp_num_format(buf, sizeof buf, 123456789012.0, 10);
+	CHECK_STR(buf, "123456789012", "format big integer exactly");
+	sp_rand_free(r);
+}
+
+static void
+test_time(void)
+{
+	double t;
+	char buf[64];
+	sp_tm tm;
+
+	CHECK(sp_time_parse("1700000000", 10, &t) == 0 && t == 1700000000, "unix int");
+	CHECK(sp_time_parse("1700000000.25", 13, &t) == 0 && t == 1700000000.25, "unix decimal");
+	CHECK(sp_time_parse("1970-01-01T00:00:00Z", 20, &t) == 0 && t == 0, "epoch rfc3339");
+	CHECK(sp_time_parse("2024-02-29T12:30:15Z", 20, &t) == 0 && t == 1709209815, "leap day %.0f", t);
+	CHECK(sp_time_parse("2024-02-29 12:30:15+02:00", 25, &t) == 0 && t == 1709209815 - 7200,
+	    "offset +02:00");
+	CHECK(sp_time_parse("2024-02-29T12:30:15.5-01:30", 27, &t) == 0 && t == 1709209815.5 + 5400,
+	    "fraction and negative offset");
+	CHECK(sp_time_parse("1995-07-01T04:00:00", 19, &t) == 0 && t == 804571200, "no zone = UTC");
+	CHECK(sp_time_parse("2023-02-29T00:00:00Z", 20, &t) == -1, "2023-02-29 rejected");
+	CHECK(sp_time_parse("2024-13-01T00:00:00Z", 20, &t) == -1, "month 13 rejected");
+	CHECK(sp_time_parse("2024-01-01T00:00:00Q", 20, &t) == -1, "bad zone rejected");
+	CHECK(sp_time_parse("yesterday", 9, &t) == -1, "word rejected");
+	CHECK(sp_time_parse("", 0, &t) == -1, "empty rejected");
+	sp_time_format(buf, sizeof buf, 1700000000);
+	CHECK_STR(buf, "1700000000", "format int");
+	sp_time_format(buf, sizeof buf, 1700000000.5);
+	CHECK_STR(buf, "1700000000.5", "format decimal");
+	sp_time_breakdown(1709209815, &tm);
+	CHECK(tm.year == 2024 && tm.month == 2 && tm.mday == 29 && tm.hour == 12 && tm.min == 30 &&
+	    tm.wday == 3 && tm.yday == 60, "breakdown 2024-02-29 (Thu) %ld-%d-%d wd %d yd %d",
+	    tm.year, tm.month, tm.mday, tm.wday, tm.yday);
+}
+
+static FILE *
+mem(const char *s)
+{
+	FILE *f = tmpfile();
+	fputs(s, f);
+	rewind(f);
+	return f;
+}
+
+static void
+test_csv(void)
+{
+	sp_error err;
+	sp_csv_reader *r;
+	FILE *f, *o;
+	double v, t;
+	size_t n;
+	char out[512];
+	int rc, i;
+
+	f = mem("timestamp,\"a,b\",c\n1,\"x \"\"q\"\"\",2.5\n2,\"multi\nline\",\n3,plain,NaN\n");
+	r = sp_csv_reader_new(f, "-", SP_CSV_NEED_TIMESTAMP, &err);
+	CHECK(r != NULL, "reader: %s", r ? "" : err.msg);
+	if (r) {
+		CHECK(sp_csv_ncols(r) == 3, "ncols");
+		CHECK_STR(sp_csv_colname(r, 1), "a,b", "quoted header");
+		CHECK(sp_csv_pick_col(r, NULL, &err) == 1, "default column");
+		CHECK(sp_csv_pick_col(r, "zz", &err) < 0 && strstr(err.msg, "no column 'zz' (have: timestamp, a,b, c)"),
+		    "unknown column message: %s", err.msg);
+		o = tmpfile();
+		{
+			sp_csv_writer *w = sp_csv_writer_new(o);
+			sp_csv_write_header_fields(w, r, 0, -1);
+			sp_csv_end_row(w);
+			while ((rc = sp_csv_next(r, &err)) == SP_OK) {
+				CHECK(sp_csv_get_timestamp(r, &t, &err) == 0, "ts");
+				sp_csv_write_row_fields(w, r, 0, -1);
+				sp_csv_write_double(w, t * 2);
+				sp_csv_end_row(w);
+			}
+			CHECK(rc == SP_EEOF, "eof");
+			CHECK(sp_csv_writer_flush(w, &err) == 0, "flush");
+			sp_csv_writer_free(w);
+		}
+		rewind(o);
+		n = fread(out, 1, sizeof out - 1, o);
+		out[n] = '\0';
+		CHECK_STR(out, "timestamp,\"a,b\",c\n1,\"x \"\"q\"\"\",2.5,2\n2,\"multi\nline\",,4\n3,plain,NaN,6\n",
+		    "round trip with quoting");
+		fclose(o);
+		sp_csv_reader_free(r);
+	}
+	fclose(f);
+
+	/* errors name the row and the column */
+	f = mem("timestamp,load\n1,5\n2,abc\n");
+	r = sp_csv_reader_new(f, "-", SP_CSV_NEED_TIMESTAMP, &err);
+	sp_csv_next(r, &err);
+	CHECK(sp_csv_get_double(r, 1, &v, &err) == 0 && v == 5, "row 1 value");
+	sp_csv_next(r, &err);
+	CHECK(sp_csv_get_double(r, 1, &v, &err) < 0, "row 2 bad");
+	CHECK_STR(err.msg, "row 2, column load: not a finite number: 'abc'", "bad number message");
+	sp_csv_reader_free(r);
+	fclose(f);
+
+	f = mem("timestamp,load\n5,1\n5,2\n");
+	r = sp_csv_reader_new(f, "in.csv", SP_CSV_NEED_TIMESTAMP, &err);
+	sp_csv_next(r, &err);
+	sp_csv_get_timestamp(r, &t, &err);
+	sp_csv_next(r, &err);
+	CHECK(sp_csv_get_timestamp(r, &t, &err) < 0, "duplicate time");
+	CHECK_STR(err.msg, "in.csv: row 2, column timestamp: duplicate timestamp 5", "dup message");
+	sp_csv_reader_free(r);
+	fclose(f);
+
+	f = mem("timestamp,load\n1,2,3\n");
+	r = sp_csv_reader_new(f, "-", 0, &err);
+	CHECK(sp_csv_next(r, &err) < 0 && strcmp(err.msg, "row 1: 3 fields, but the header has 2") == 0,
+	    "field count: %s", err.msg);
+	sp_csv_reader_free(r);
+	fclose(f);
+
+	f = mem("timestamp,load\n1,\"unterminated\n");
+	r = sp_csv_reader_new(f, "-", 0, &err);
+	CHECK(sp_csv_next(r, &err) < 0 && strstr(err.msg, "row 1: malformed CSV"), "bad quote: %s", err.msg);
+	sp_csv_reader_free(r);
+	fclose(f);
+
+	f = mem("");
+	CHECK(sp_csv_reader_new(f, "-", 0, &err) == NULL && strstr(err.msg, "empty input"), "empty input");
+	fclose(f);
+	f = mem("value,timestamp\n");
+	CHECK(sp_csv_reader_new(f, "-", SP_CSV_NEED_TIMESTAMP, &err) == NULL &&
+	    strstr(err.msg, "first column must be 'timestamp'"), "needs timestamp");
+	fclose(f);
+	f = mem("timestamp,a,a\n");
+	CHECK(sp_csv_reader_new(f, "-", 0, &err) == NULL && strstr(err.msg, "duplicate column 'a'"), "dup col");
+	fclose(f);
+
+	/* long input crosses chunk boundaries, including inside quoted fields */
+	f = tmpfile();
+	fputs("timestamp,v,s\n", f);
+	for (i = 1; i <= 30000; i++)
+		fprintf(f, "%d,%d.25,\"q,%d\"\n", i, i, i);
+	rewind(f);
+	r = sp_csv_reader_new(f, "-", SP_CSV_NEED_TIMESTAMP, &err);
+	for (i = 1; (rc = sp_csv_next(r, &err)) == SP_OK; i++) {
+		const char *s;
+		char want[32];
+		sp_csv_get_timestamp(r, &t, &err);
+		sp_csv_get_double(r, 1, &v, &err);
+		s = sp_csv_field(r, 2, &n);
+		snprintf(want, sizeof want, "q,%d", i);
+		if (t != i || v != i + 0.25 || strcmp(s, want) != 0)
+			break;
+	}
+	CHECK(rc == SP_EEOF && i == 30001, "30000 rows across chunks (stopped at %d: %s)", i, err.msg);
+	sp_csv_reader_free(r);
+	fclose(f);
+}
+
+static void
+test_model(void)
+{
+	char path[] = "/tmp/sp-test-model.XXXXXX";
+	sp_error err;
+	sp_model_writer *w;
+	sp_model *m;
+	double a[3] = { 0.1, 1.0 / 3, -2e-300 }, b[3], x;
+	long l;
+	const char *s;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	close(fd);
+	w = sp_model_create(path, "test", 2, &err);
+	CHECK(w != NULL, "create");
+	sp_model_put_long(w, "n", 3);
+	sp_model_put_doubles(w, "coef", 3, a);
+	sp_model_put_str(w, "method", "ols");
+	sp_model_put_text(w, "blob", "line one\nline two\n");
+	sp_model_put_double(w, "sigma", 0.5);
+	CHECK(sp_model_commit(w, &err) == 0, "commit");
+
+	m = sp_model_load(path, "test", 2, NULL, &err);
+	CHECK(m != NULL, "load: %s", m ? "" : err.msg);
+	if (m) {
+		CHECK(sp_model_get_long(m, "n", 1, 10, &l, &err) == 0 && l == 3, "long");
+		CHECK(sp_model_get_doubles(m, "coef", 3, b, &err) == 0 &&
+		    memcmp(a, b, sizeof a) == 0, "doubles round-trip exactly");
+		CHECK(sp_model_get_str(m, "method", &s, &err) == 0 && strcmp(s, "ols") == 0, "str");
+		CHECK(sp_model_get_text(m, "blob", &s, &err) == 0 && strcmp(s, "line one\nline two") == 0,
+		    "text block '%s'", s);
+		CHECK(sp_model_finish(m, &err) < 0 && strstr(err.msg, ":8: unknown key 'sigma'"),
+		    "unread key reported: %s", err.msg);
+		CHECK(sp_model_get_doubles(m, "coef", 2, b, &err) < 0 &&
+		    strstr(err.msg, "'coef' has more than 2 values"), "wrong size: %s", err.msg);
+		CHECK(sp_model_get_double(m, "missing", &x, &err) < 0 &&
+		    strstr(err.msg, "missing key 'missing'"), "missing key: %s", err.msg);
+		sp_model_free(m);
+	}
+	CHECK(sp_model_load(path, "other", 2, NULL, &err) == NULL &&
+	    strstr(err.msg, ":1: is a 'test' model, expected 'other'"), "wrong kind: %s", err.msg);
+	CHECK(sp_model_load(path, "test", 1, NULL, &err) == NULL &&
+	    strstr(err.msg, "format version 2 is not supported"), "newer version: %s", err.msg);
+
+	f = fopen(path, "w");
+	fputs("scalepipe-model test 1\nn 3\ncoef 1 nan 2\nend\n", f);
+	fclose(f);
+	m = sp_model_load(path, "test", 1, NULL, &err);
+	CHECK(m && sp_model_get_doubles(m, "coef", 3, b, &err) < 0 &&
+	    strstr(err.msg, ":3: 'coef' value 2 is not a finite number: 'nan'"), "nan: %s", err.msg);
+	sp_model_free(m);
+
+	f = fopen(path, "w");
+	fputs("scalepipe-model test 1\nn 3\ncoef 1 2", f);
+	fclose(f);
+	CHECK(sp_model_load(path, "test", 1, NULL, &err) == NULL && strstr(err.msg, "truncated"),
+	    "truncated: %s", err.msg);
+	f = fopen(path, "w");
+	fputs("scalepipe-model test 1\nn 3\n", f);
+	fclose(f);
+	CHECK(sp_model_load(path, "test", 1, NULL, &err) == NULL && strstr(err.msg, "no 'end' line"),
+	    "no end: %s", err.msg);
+	f = fopen(path, "w");
+	fputs("scalepipe-model test 1\nn 3\nn 4\nend\n", f);
+	fclose(f);
+	CHECK(sp_model_load(path, "test", 1, NULL, &err) == NULL && strstr(err.msg, ":3: duplicate key 'n'"),
+	    "duplicate: %s", err.msg);
+	f = fopen(path, "w");
+	fputs("hello\n", f);
+	fclose(f);
+	CHECK(sp_model_load(path, "test", 1, NULL, &err) == NULL &&
+	    strstr(err.msg, ":1: not a scalepipe model file"), "garbage: %s", err.msg);
+	unlink(path);
+	CHECK(sp_model_load(path, "test", 1, NULL, &err) == NULL &&
+	    strstr(err.msg, "No such file"), "missing file: %s", err.msg);
+	/* a failed commit leaves the target untouched and no temporary */
+	w = sp_model_create("/nonexistent-dir/x.model", "test", 1, &err);
+	CHECK(w == NULL && strstr(err.msg, "cannot create"), "create in missing dir");
+}
+
+static void
+test_stats(void)
+{
+	double x[] = { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5 }, m, s;
+	double y[] = { 1, 2, 3, 4, 100 };
+
+	/* numpy.quantile(x, [.25, .5, .995]) = 2.5, 4.0, 8.85; numpy.std(y) = 39.01281840626232 */
+	CHECK_CLOSE(sp_stats_quantile(x, 11, 0.25, NULL), 2.5, 1e-12, "q25");
+	CHECK_CLOSE(sp_stats_quantile(x, 11, 0.5, NULL), 4.0, 1e-12, "median");
+	CHECK_CLOSE(sp_stats_quantile(x, 11, 0.995, NULL), 8.85, 1e-12, "q99.5");
+	CHECK_CLOSE(sp_stats_sd(y, 5, sp_stats_mean(y, 5)), 39.01281840626232, 1e-14, "population sd");
+	/* robust: Q1 = y[1] = 2, Q3 = y[3] = 4, keep (-1, 7): 1..4 */
+	CHECK(sp_stats_robust(y, 5, &m, &s) == 0, "robust ok");
+	CHECK_CLOSE(m, 2.5, 1e-12, "robust mean");
+	CHECK_CLOSE(s, sqrt(1.25), 1e-12, "robust sd");
+	CHECK_CLOSE(sp_stats_pinball(10, 8, 0.9), 1.8, 1e-12, "pinball under");
+	CHECK_CLOSE(sp_stats_pinball(8, 10, 0.9), 0.2, 1e-12, "pinball over");
+}
+
+static void
+test_rand(void)
+{
+	sp_rand *a = sp_rand_new(42), *b = sp_rand_new(42);
+	int i, same = 1;
+	double s = 0, ss = 0, z;
+
+	for (i = 0; i < 1000; i++)
+		same &= sp_rand_uniform(a) == sp_rand_uniform(b);
+	CHECK(same, "same seed, same stream");
+	for (i = 0; i < 100000; i++) {
+		z = sp_rand_normal(a, 2.0);
+		s += z;
+		ss += z * z;
+	}
+	CHECK(fabs(s / 1e5) < 0.03 && fabs(sqrt(ss / 1e5) - 2) < 0.03, "normal moments");
+	sp_rand_free(a);
+	sp_rand_free(b);
+}
+
+int
+main(void)
+{
+	test_num();
+	test_time();
+	test_csv();
+	test_model();
+	test_stats();
+	test_rand();
+	return check_summary();
+}
