@@ -102,6 +102,16 @@ sp_die_usage(const char *fmt, ...)
 }
 
 void
+sp_cli_bad_option(void)
+{
+	fflush(stdout);
+	fprintf(stderr, "usage: %s\nTry '%s --help' for more information.\n",
+	    usage_synopsis, progname);
+	run_hooks();
+	exit(SP_EXIT_USAGE);
+}
+
+void
 sp_warn(const char *fmt, ...)
 {
 	va_list ap;

@@ -27,6 +27,9 @@ const char *sp_cli_progname(void);
 _Noreturn void sp_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* `tool: message`, the synopsis, "Try 'tool --help'...", exit 2. */
 _Noreturn void sp_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* After getopt_long has printed its own message for an unknown option or a
+ * missing argument: print the synopsis and "Try ..." and exit 2. */
+_Noreturn void sp_cli_bad_option(void);
 /* `tool: message` to stderr, no exit. */
 void sp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Report an sp_error: exit 2 for SP_EUSAGE, else 1.  Runs the registered
