@@ -15,7 +15,11 @@ CC       ?= cc
 OPT      ?= -O2 -g
 PKGS      = gsl openblas libcurl jansson yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# openblas first: with --as-needed it stays only in tools whose own code
+# calls CBLAS (GSL's own CBLAS calls go to gslcblas), so other tools do not
+# start OpenBLAS's thread pool.
+PKG_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null) \
+              $(shell pkg-config --libs gsl libcurl jansson yaml-0.1 2>/dev/null)
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter -Wno-format-truncation
 SPCFLAGS  = -std=c17 $(WARN) $(OPT) $(SAN) -D_GNU_SOURCE -Ilib -I/usr/include/libsvm $(PKG_CFLAGS) $(CFLAGS)

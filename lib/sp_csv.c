@@ -6,6 +6,14 @@
  * read the next chunk.  A record cut by the chunk boundary keeps its finished
  * fields (moved to the front of the arena) while libcsv keeps the unfinished
  * field in its own buffer.
+ *
+ * Fast path: while the input has no quote character and no bare CR, a
+ * record is just a line split at commas, so complete lines of a chunk are
+ * split in place (memchr, no copy) and the cut line is carried to the next
+ * chunk.  The first chunk holding a '"' or a CR not followed by LF hands
+ * the rest of the input, from a line boundary, to libcsv for good.  Both paths
+ * give the same records (libcsv also skips empty lines); tests/unit/test_core.c
+ * checks that.
  */
 #include "sp_csv.h"
 
@@ -20,6 +28,7 @@
 #include "sp_time.h"
 
 #define CHUNK 65536
+#define RBUF (4 * CHUNK)   /* read buffer: a chunk plus a carried line */
 
 struct sp_csv_reader {
 	FILE *fp;
@@ -27,6 +36,9 @@ struct sp_csv_reader {
 	int flags;
 	struct csv_parser p;
 	int eof;            /* input exhausted and csv_fini done */
+	int slow;           /* libcsv handles the rest of the input */
+	size_t carry;       /* fast path: bytes of a cut line at buf + carry_from */
+	size_t carry_from;
 	int oom;
 
 	/* arena of NUL-terminated field texts of the current batch */
@@ -164,7 +176,6 @@ where_prefix(const sp_csv_reader *r, char *buf, size_t size)
 		buf[0] = '\0';
 }
 
-/* Fill the batch with at least one complete row, or reach the end. */
 /* A parse error is reported only when the rows before it have been handed
  * out, so a tool processes (and writes) every good row first. */
 static void
@@ -182,12 +193,91 @@ defer_error(sp_csv_reader *r, sp_status code, const char *what)
 	r->eof = 1;
 }
 
-/* Fill the batch with at least one complete row, or reach the end. */
+/* Append a field / end a record in the fast path (fields live in buf). */
+static int
+fast_field(sp_csv_reader *r, size_t off, size_t len)
+{
+	if (r->nf + 1 > r->fcap &&
+	    (grow((void **)&r->foff, &(size_t){ r->fcap }, r->nf + 1, sizeof *r->foff) ||
+	    grow((void **)&r->flen, &r->fcap, r->nf + 1, sizeof *r->flen)))
+		return -1;
+	r->foff[r->nf] = off;
+	r->flen[r->nf] = len;
+	r->nf++;
+	return 0;
+}
+
+/* Split the complete lines of buf[0..n) in place; returns the number of
+ * bytes consumed (up to and including the last LF). */
+static size_t
+fast_split_from(sp_csv_reader *r, size_t from, size_t n)
+{
+	char *b = r->buf, *end, *p = b + from, *nl;
+
+	nl = memrchr(p, '\n', n - from);
+	if (!nl)
+		return 0;
+	end = nl + 1;
+	while (p < end) {
+		char *e = memchr(p, '\n', (size_t)(end - p)), *le = e, *q;
+		if (le > p && le[-1] == '\r')
+			le--;
+		if (le == p) {       /* empty line: skipped, as libcsv does */
+			p = e + 1;
+			continue;
+		}
+		for (;;) {
+			q = memchr(p, ',', (size_t)(le - p));
+			if (!q)
+				q = le;
+			*q = '\0';
+			if (fast_field(r, (size_t)(p - b), (size_t)(q - p)) < 0) {
+				r->oom = 1;
+				return 0;
+			}
+			if (q == le)
+				break;
+			p = q + 1;
+		}
+		*e = '\0';
+		on_record('\n', r);
+		p = e + 1;
+	}
+	return (size_t)(end - (b + from));
+}
+
+static size_t
+fast_split(sp_csv_reader *r, size_t n)
+{
+	return fast_split_from(r, 0, n);
+}
+
+/* May the fast path take buf[0..n)?  No quote, and every CR ends a line. */
+static int
+fast_ok(const char *b, size_t n)
+{
+	const char *p = b, *e = b + n;
+
+	if (memchr(b, '"', n))
+		return 0;
+	while ((p = memchr(p, '\r', (size_t)(e - p))) != NULL) {
+		if (p + 1 < e && p[1] != '\n')
+			return 0;
+		if (p + 1 == e)   /* CR at the chunk end: undecided, be safe */
+			return 0;
+		p++;
+	}
+	return 1;
+}
+
+/* Fill the batch with at least one complete row, or reach the end.
+ * Called only when every row of the batch has been handed out, so the
+ * storage of the old batch may be reused. */
 static int
 fill(sp_csv_reader *r, sp_error *err)
 {
 	while (r->rnext >= r->nr) {
-		size_t n;
+		size_t n = 0, got, used;
 
 		if (r->has_perr) {
 			if (err)
@@ -196,22 +286,54 @@ fill(sp_csv_reader *r, sp_error *err)
 		}
 		if (r->eof)
 			return SP_EEOF;
+		if (!r->slow) {
+			r->nf = r->nr = r->rnext = r->partial = 0;
+			memmove(r->buf, r->buf + r->carry_from, r->carry);
+			r->carry_from = 0;
+			n = r->carry;
+			r->carry = 0;
+			if (n + CHUNK <= RBUF) {
+				got = fread(r->buf + n, 1, CHUNK, r->fp);
+				if (got < CHUNK && ferror(r->fp)) {
+					defer_error(r, SP_EIO, strerror(errno));
+					continue;
+				}
+				n += got;
+				if (fast_ok(r->buf, n)) {
+					used = fast_split(r, n);
+					if (used < n && feof(r->fp)) {
+						/* the last line has no newline */
+						r->buf[n++] = '\n';
+						used += fast_split_from(r, used, n);
+					}
+					if (r->oom)
+						return sp_error_set(err, SP_ENOMEM, "out of memory");
+					r->carry_from = used;
+					r->carry = n - used;
+					if (feof(r->fp) && r->carry == 0)
+						r->eof = 1;
+					continue;
+				}
+			}
+			/* a quote, a bare CR or a very long line: libcsv from the
+			 * start of this (unsplit) data on, for the rest of the input */
+			r->slow = 1;
+		}
 		compact(r);
-		n = fread(r->buf, 1, CHUNK, r->fp);
+		if (n == 0)
+			n = fread(r->buf, 1, CHUNK, r->fp);
 		if (n > 0 && csv_parse(&r->p, r->buf, n, on_field, on_record, r) != n) {
 			defer_error(r, SP_EDATA, csv_strerror(csv_error(&r->p)));
 			continue;
 		}
-		if (n < CHUNK) {
-			if (ferror(r->fp)) {
-				defer_error(r, SP_EIO, strerror(errno));
-				continue;
-			}
-			if (feof(r->fp)) {
-				if (csv_fini(&r->p, on_field, on_record, r) != 0)
-					defer_error(r, SP_EDATA, "unterminated quoted field");
-				r->eof = 1;
-			}
+		if (ferror(r->fp)) {
+			defer_error(r, SP_EIO, strerror(errno));
+			continue;
+		}
+		if (feof(r->fp)) {
+			if (csv_fini(&r->p, on_field, on_record, r) != 0)
+				defer_error(r, SP_EDATA, "unterminated quoted field");
+			r->eof = 1;
 		}
 		if (r->oom)
 			return sp_error_set(err, SP_ENOMEM, "out of memory");
@@ -235,7 +357,7 @@ take_row(sp_csv_reader *r, sp_error *err)
 	    grow((void **)&r->curlen, &r->curcap, n, sizeof *r->curlen))
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		r->cur[i] = r->arena + r->foff[first + i];
+		r->cur[i] = (r->slow ? r->arena : r->buf) + r->foff[first + i];
 		r->curlen[i] = r->flen[first + i];
 	}
 	r->curn = n;
@@ -250,7 +372,7 @@ sp_csv_reader_new(FILE *fp, const char *name, int flags, sp_error *err)
 	size_t i, j;
 	int rc;
 
-	if (!r || !(r->buf = malloc(CHUNK))) {
+	if (!r || !(r->buf = malloc(RBUF + 1))) {
 		free(r);
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
@@ -262,6 +384,7 @@ sp_csv_reader_new(FILE *fp, const char *name, int flags, sp_error *err)
 	csv_set_space_func(&r->p, space_none);
 	where_prefix(r, pre, sizeof pre);
 	r->rowno = -1; /* the header is row 0 */
+	r->slow = (flags & SP_CSV_LIBCSV_ONLY) != 0;
 	rc = take_row(r, err);
 	if (rc == SP_EEOF) {
 		sp_error_set(err, SP_EDATA, "%sempty input (expected a header line)", pre);

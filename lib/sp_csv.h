@@ -28,7 +28,8 @@ typedef struct sp_csv_writer sp_csv_writer;
 
 enum {
 	SP_CSV_NEED_TIMESTAMP = 1, /* first column must be named "timestamp" */
-	SP_CSV_ANY_ORDER = 2       /* sp_csv_get_timestamp does not check order */
+	SP_CSV_ANY_ORDER = 2,      /* sp_csv_get_timestamp does not check order */
+	SP_CSV_LIBCSV_ONLY = 4     /* no unquoted fast path (tests compare the two) */
 };
 
 /* name is used in messages only when not "-" (e.g. "model.csv: row 3 ...").

@@ -232,6 +232,89 @@ test_csv(void)
 	fclose(f);
 }
 
+/* Every record of s as "f1|f2|...\n", read with or without the fast path. */
+static char *
+dump(const char *s, int flags)
+{
+	sp_error err;
+	FILE *f = mem(s);
+	sp_csv_reader *r = sp_csv_reader_new(f, "-", flags, &err);
+	size_t cap = strlen(s) * 2 + 64, len = 0, i, n;
+	char *out = malloc(cap);
+	int rc;
+
+	if (!r) {
+		snprintf(out, cap, "ERR %s", err.msg);
+		fclose(f);
+		return out;
+	}
+	out[0] = 0;
+	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
+		for (i = 0; i < sp_csv_ncols(r); i++) {
+			const char *x = sp_csv_field(r, i, &n);
+			if (len + n + 4 >= cap)
+				out = realloc(out, cap *= 2);
+			memcpy(out + len, x, n);
+			len += n;
+			out[len++] = i + 1 < sp_csv_ncols(r) ? '|' : '\n';
+		}
+		out[len] = 0;
+	}
+	if (rc < 0) {
+		out = realloc(out, len + 600);
+		len += (size_t)sprintf(out + len, "ERR %s", err.msg);
+	}
+	sp_csv_reader_free(r);
+	fclose(f);
+	return out;
+}
+
+static void
+test_fastpath(void)
+{
+	static const char *cases[] = {
+		"timestamp,v\n1,2\n3,4\n",
+		"timestamp,v\r\n1,2\r\n3,4\r\n",
+		"timestamp,v\n1,2\n\n\n3,4",
+		"timestamp,v\n1,\n,\n3, x \n",
+		"timestamp,v\r1,2\r3,4\r",
+		"timestamp,v\n1,2\n3,4,5\n",
+		"timestamp,v\n1,2\n3\n",
+	};
+	size_t i, j;
+	char *a, *b, *big;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		a = dump(cases[i], 0);
+		b = dump(cases[i], SP_CSV_LIBCSV_ONLY);
+		CHECK(strcmp(a, b) == 0, "case %zu: fast '%s' vs libcsv '%s'", i, a, b);
+		free(a);
+		free(b);
+	}
+	/* a quote after 200 KB: the switch to libcsv happens mid-stream */
+	big = malloc(4 << 20);
+	strcpy(big, "timestamp,v,s\n");
+	for (j = 1; j <= 20000; j++)
+		sprintf(big + strlen(big), "%zu,%zu.5,abc\n", j, j);
+	strcat(big, "20001,1,\"q,\"\"x\"\"\"\n20002,2,z\n");
+	a = dump(big, 0);
+	b = dump(big, SP_CSV_LIBCSV_ONLY);
+	CHECK(strcmp(a, b) == 0 && strstr(a, "20001|1|q,\"x\"\n20002|2|z\n"), "late quote");
+	free(a);
+	free(b);
+	/* a line longer than the fast path's buffer */
+	strcpy(big, "timestamp,v\n1,");
+	j = strlen(big);
+	memset(big + j, '7', 300000);
+	strcpy(big + j + 300000, "\n2,3\n");
+	a = dump(big, 0);
+	b = dump(big, SP_CSV_LIBCSV_ONLY);
+	CHECK(strcmp(a, b) == 0 && strlen(a) == 300003 + 4, "long line (%zu)", strlen(a));
+	free(a);
+	free(b);
+	free(big);
+}
+
 static void
 test_model(void)
 {
@@ -358,6 +441,7 @@ main(void)
 	test_num();
 	test_time();
 	test_csv();
+	test_fastpath();
 	test_model();
 	test_stats();
 	test_rand();
