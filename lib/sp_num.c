@@ -92,58 +92,49 @@ parse_slow(const char *s, size_t n, double *out)
 int
 sp_num_parse_field(const char *s, size_t n, double *out)
 {
-	const char *p = s, *e = s + n;
+	const char *p = s, *e = s + n, *ds;
 	uint64_t m = 0;
-	int neg = 0, ndig = 0, frac = 0, exp10 = 0, sawdot = 0, anyd = 0;
+	int neg = 0, exp10 = 0;
+	size_t nd;
 	double v;
 
-	if (sp_num_is_missing(s, n)) {
+	if (n <= 3 && sp_num_is_missing(s, n)) {
 		*out = NAN;
 		return 1;
 	}
-	if (p < e && (*p == '-' || *p == '+')) {
+	if (*p == '-' || *p == '+') {
 		neg = *p == '-';
 		p++;
 	}
-	if (p == e)
-		return -1;
-	for (; p < e; p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (d <= 9) {
-			anyd = 1;
-			if (ndig >= 19)
-				return parse_slow(s, n, out);
-			if (m || d)
-				ndig++;
-			m = m * 10 + d;
-			frac += sawdot;
-		} else if (*p == '.' && !sawdot) {
-			sawdot = 1;
-		} else {
-			break;
-		}
+	ds = p;
+	while (p < e && (unsigned)(*p - '0') <= 9)
+		m = m * 10 + (unsigned)(*p++ - '0');
+	nd = (size_t)(p - ds);
+	if (p < e && *p == '.') {
+		const char *fs = ++p;
+		while (p < e && (unsigned)(*p - '0') <= 9)
+			m = m * 10 + (unsigned)(*p++ - '0');
+		exp10 = -(int)(p - fs);
+		nd += (size_t)(p - fs);
 	}
+	if (nd == 0)
+		return -1;       /* "", "-", ".", "-.", "e5" are not numbers */
+	if (nd > 19)
+		return parse_slow(s, n, out);   /* m may have overflowed */
 	if (p < e) {
+		/* an exponent: simple ones here, anything else to strtod */
+		int eneg = 0, ev = 0, ne = 0;
 		if (*p != 'e' && *p != 'E')
 			return parse_slow(s, n, out);
-		/* exponent: let strtod handle it unless simple */
-		{
-			const char *q = p + 1;
-			int eneg = 0, ev = 0, nd = 0;
-			if (q < e && (*q == '-' || *q == '+')) {
-				eneg = *q == '-';
-				q++;
-			}
-			for (; q < e && (unsigned)(*q - '0') <= 9 && nd < 4; q++, nd++)
-				ev = ev * 10 + (*q - '0');
-			if (nd == 0 || q != e)
-				return parse_slow(s, n, out);
-			exp10 = eneg ? -ev : ev;
-		}
+		p++;
+		if (p < e && (*p == '-' || *p == '+'))
+			eneg = *p++ == '-';
+		for (; p < e && (unsigned)(*p - '0') <= 9 && ne < 4; p++, ne++)
+			ev = ev * 10 + (*p - '0');
+		if (ne == 0 || p != e)
+			return parse_slow(s, n, out);
+		exp10 += eneg ? -ev : ev;
 	}
-	if (!anyd)
-		return -1; /* ".", "-", "-." are not numbers */
-	exp10 -= frac;
 	if (m > (UINT64_C(1) << 53) || exp10 < -22 || exp10 > 22)
 		return parse_slow(s, n, out);
 	v = (double)m;

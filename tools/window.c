@@ -58,6 +58,7 @@ static long lags, horizon;
 static int sort_input;
 static int dupes = DUP_ERROR;
 static int precision = 10;
+static long nrows;                    /* data rows read */
 
 /* the input */
 static sp_csv_reader *rd;
@@ -829,10 +830,28 @@ main(int argc, char **argv)
 	write_header();
 
 	{
-		double prev_t = -INFINITY;
+		double prev_t = -INFINITY, t, *x = NULL;
+		/* the common case, resampling sorted unique rows, needs no records */
+		int direct = step > 0 && !sort_input && dupes == DUP_ERROR;
+		if (direct && !(x = malloc(k * sizeof *x)))
+			sp_die("out of memory");
 		while ((rc = sp_csv_next(rd, &err)) == SP_OK) {
 			int r2;
-			rec *r = read_rec(&err, &r2);
+			rec *r;
+			if (direct) {
+				size_t j;
+				if (sp_csv_get_timestamp(rd, &t, &err) < 0)
+					sp_die_err(&err);
+				for (j = 0; j < k; j++)
+					if (sp_csv_get_double(rd, (size_t)sel[j], &x[j], &err) < 0)
+						sp_die_err(&err);
+				if (sp_resampler_add(rs, t, x, &err) < 0)
+					sp_die_err(&err);
+				drain_bins();
+				nrows++;
+				continue;
+			}
+			r = read_rec(&err, &r2);
 			if (r2 < 0)
 				sp_die_err(&err);
 			if (sort_input) {
@@ -847,10 +866,12 @@ main(int argc, char **argv)
 				    sp_csv_rowno(rd), a, b);
 			}
 			prev_t = r->t;
+			nrows++;
 			stage_dupes(r, sp_csv_rowno(rd));
 		}
 		if (rc < 0)
 			sp_die_err(&err);
+		free(x);
 	}
 	if (sort_input && all.n > 0) {
 		/* stable sort by time: order the ring linearly, sort index pairs */
@@ -864,6 +885,7 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			v[i]->pending = (int)i;
 		qsort(v, n, sizeof *v, cmp_rec);
+		nrows = (long)n;
 		for (i = 0; i < n; i++) {
 			v[i]->pending = 0;
 			stage_dupes(v[i], (long)i + 1);
@@ -879,7 +901,7 @@ main(int argc, char **argv)
 	}
 	stage_fill_end();
 	stage_norm_end();
-	if (nseen == 0)   /* before the header leaves the buffer */
+	if (nrows == 0)   /* before the header leaves the buffer */
 		sp_die("no data rows (header only)");
 	if (sp_csv_writer_flush(wr, &err) < 0)
 		sp_die_err(&err);
