@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "sp_ar.h"
 #include "sp_arburst.h"
 #include "sp_csv.h"
 #include "sp_rand.h"
@@ -194,9 +196,324 @@ test_arburst_edges(void)
 	}
 }
 
+/* ---- sp_ar against statsmodels ------------------------------------------ */
+
+static double max_rel_;
+
+/* |got - want| <= tol * |want| elementwise (relative), NaN want skipped */
+static void
+check_rel(const double *got, const double *want, size_t n, double tol, const char *name, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double d, sc;
+		if (isnan(want[i]))
+			continue;
+		d = fabs(got[i] - want[i]);
+		sc = fabs(want[i]) > 1e-300 ? fabs(want[i]) : 1;
+		if (d / sc > max_rel_)
+			max_rel_ = d / sc;
+		CHECK(d <= tol * sc, "%s %s[%zu]: got %.17g want %.17g (rel %.3g)", name, what, i, got[i], want[i], d / sc);
+	}
+}
+
+static size_t
+read_vals(char *line, double *v, size_t max)
+{
+	size_t n = 0;
+	char *tok = strtok(line, " \n");
+
+	while ((tok = strtok(NULL, " \n")) && n < max)
+		v[n++] = strtod(tok, NULL);
+	return n;
+}
+
+static void
+test_ar_statsmodels(void)
+{
+	FILE *ref = fopen("tests/ref/ar_statsmodels.txt", "r");
+	char line[65536], name[64], tr[32], meth[16], ic[8];
+	static const struct { const char *name, *path; } traces[] = {
+		{ "nasa", "data/nasa_http_1995_rpm.csv" },
+		{ "ec2", "data/nab_ec2_cpu_utilization_5f5533.csv" },
+		{ "wc", "data/worldcup98_19980626_27_rpm.csv" },
+		{ "taxi", "data/nab_nyc_taxi.csv" },
+	};
+	double *data[4] = { 0 };
+	size_t ndata[4] = { 0 }, ncase = 0, i;
+
+	CHECK(ref != NULL, "tests/ref/ar_statsmodels.txt missing");
+	if (!ref)
+		return;
+	for (i = 0; i < 4; i++)
+		data[i] = load_trace(traces[i].path, &ndata[i]);
+	while (fgets(line, sizeof line, ref)) {
+		size_t off, n, np, H, ti;
+		int icpt, order, d, s, p;
+		double P[6], phi[SP_AR_MAX_ORDER], F[100], L[100], U[100];
+		double fc[100], lo[100], hi[100];
+		sp_ar_spec spec;
+		sp_ar_model *m = NULL;
+		sp_error err;
+
+		if (sscanf(line, "C %63s %31s %zu %zu %15s %d %d %d %d %7s %zu", name, tr, &off, &n, meth,
+		    &icpt, &order, &d, &s, ic, &H) != 11)
+			continue;
+		ncase++;
+		CHECK(fgets(line, sizeof line, ref) && read_vals(line, P, 6) == 6, "%s: P line", name);
+		p = (int)P[0];
+		CHECK(fgets(line, sizeof line, ref) != NULL, "PHI");
+		np = read_vals(line, phi, SP_AR_MAX_ORDER);
+		CHECK(np == (size_t)p, "%s: %zu phi for p %d", name, np, p);
+		CHECK(fgets(line, sizeof line, ref) && read_vals(line, F, 100) == H, "F");
+		CHECK(fgets(line, sizeof line, ref) && read_vals(line, L, 100) == H, "L");
+		CHECK(fgets(line, sizeof line, ref) && read_vals(line, U, 100) == H, "U");
+		for (ti = 0; ti < 4 && strcmp(traces[ti].name, tr) != 0; ti++)
+			;
+		if (ti == 4 || !data[ti] || ndata[ti] < off + n) {
+			CHECK(0, "%s: trace %s", name, tr);
+			continue;
+		}
+		sp_ar_spec_defaults(&spec);
+		spec.method = (sp_ar_method)sp_ar_method_parse(meth);
+		spec.intercept = icpt;
+		spec.order = order;
+		spec.d = d;
+		spec.s = s;
+		spec.ic = strcmp(ic, "aic") == 0 ? SP_AR_IC_AIC : strcmp(ic, "bic") == 0 ? SP_AR_IC_BIC : SP_AR_IC_NONE;
+		CHECK(sp_ar_fit(&spec, data[ti] + off, n, &m, &err) == 0, "%s: fit: %s", name, err.msg);
+		if (!m)
+			continue;
+		CHECK(m->p == p, "%s: order %d, want %d", name, m->p, p);
+		if (m->p == p) {
+			check_rel(m->phi, phi, (size_t)p, 1e-8, name, "phi");
+			check_rel(&m->c, &P[1], 1, 1e-8, name, "const");
+			check_rel(&m->sigma2, &P[2], 1, 1e-8, name, "sigma2");
+			check_rel(&m->llf, &P[3], 3, 1e-8, name, "llf/aic/bic");
+			CHECK(sp_ar_forecast(m, NULL, 0, (int)H, fc, &err) == 0, "forecast");
+			check_rel(fc, F, H, 1e-8, name, "forecast");
+			CHECK(sp_ar_interval(m, (int)H, fc, 0.1, 0.9, lo, hi, &err) == 0, "interval");
+			check_rel(lo, L, H, 1e-8, name, "lower");
+			check_rel(hi, U, H, 1e-8, name, "upper");
+			/* the same forecast from the raw history instead of the tail */
+			CHECK(sp_ar_forecast(m, data[ti] + off, n, (int)H, lo, &err) == 0, "forecast from history");
+			check_rel(lo, F, H, 1e-8, name, "forecast(history)");
+		}
+		sp_ar_model_free(m);
+	}
+	CHECK(ncase == 67, "statsmodels cases read: %zu", ncase);
+	printf("statsmodels: %zu cases, max relative difference %.3g\n", ncase, max_rel_);
+	for (i = 0; i < 4; i++)
+		free(data[i]);
+	fclose(ref);
+}
+
+/* ---- rolling: the incremental OLS equals a fresh fit at every step ------- */
+
+static void
+test_roll(void)
+{
+	static const struct { int icpt, p, d, s; size_t window; } cs[] = {
+		{ 1, 12, 0, 0, 500 }, { 0, 3, 0, 0, 300 }, { 1, 2, 1, 24, 400 }, { 1, 0, 0, 0, 50 },
+		{ 1, 4, 2, 0, 60 },
+	};
+	size_t n, ci, t, steps = getenv("SP_VALGRIND") ? 700 : 4000;
+	double *x = load_trace("data/nasa_http_1995_rpm.csv", &n), worst = 0;
+
+	CHECK(x && n > 5000, "trace");
+	if (!x)
+		return;
+	for (ci = 0; ci < sizeof cs / sizeof cs[0]; ci++) {
+		sp_ar_spec spec;
+		sp_ar_roll *r;
+		sp_error err;
+		size_t fits = 0;
+
+		sp_ar_spec_defaults(&spec);
+		spec.intercept = cs[ci].icpt;
+		spec.order = cs[ci].p;
+		spec.d = cs[ci].d;
+		spec.s = cs[ci].s;
+		r = sp_ar_roll_new(&spec, cs[ci].window, &err);
+		CHECK(r != NULL, "roll_new: %s", err.msg);
+		if (!r)
+			continue;
+		for (t = 0; t < steps; t++) {
+			int rc = sp_ar_roll_push(r, x[t], &err);
+			const sp_ar_model *fm;
+			sp_ar_model *m = NULL;
+			size_t wn, k;
+			const double *win;
+			double fa[3], fb[3];
+
+			CHECK(rc == (t + 1 >= cs[ci].window), "push %zu: %d", t, rc);
+			if (rc != 1 || (t % 7 != 0 && t > cs[ci].window + 3000))
+				continue;
+			fm = sp_ar_roll_fit(r, t % 2, &err);
+			win = sp_ar_roll_window(r, &wn);
+			CHECK(wn == cs[ci].window && win[wn - 1] == x[t], "window");
+			CHECK(sp_ar_fit(&spec, win, wn, &m, &err) == 0 && fm, "fit %zu", t);
+			if (!m || !fm) {
+				sp_ar_model_free(m);
+				continue;
+			}
+			fits++;
+			for (k = 0; k < (size_t)spec.order; k++) {
+				double dd = fabs(fm->phi[k] - m->phi[k]);
+				if (dd > worst)
+					worst = dd;
+				CHECK(dd < 1e-8, "case %zu t %zu phi%zu %.17g vs %.17g", ci, t, k + 1, fm->phi[k], m->phi[k]);
+			}
+			CHECK_CLOSE(fm->c, m->c, 1e-7, "roll const");
+			CHECK_CLOSE(fm->sigma2, m->sigma2, 1e-8, "roll sigma2");
+			CHECK(fm->nobs == m->nobs, "nobs");
+			sp_ar_forecast(fm, NULL, 0, 3, fa, &err);
+			sp_ar_forecast(m, win, wn, 3, fb, &err);
+			CHECK_ARRAY_CLOSE(fa, fb, 3, 1e-8, "roll forecast");
+			if (t % 2)
+				CHECK_ARRAY_CLOSE(fm->resid, m->resid, m->nresid, 1e-7, "roll residuals");
+			sp_ar_model_free(m);
+		}
+		CHECK(fits > 100, "fits %zu", fits);
+		sp_ar_roll_free(r);
+	}
+	printf("rolling: max |phi fast - phi fresh| %.3g\n", worst);
+	free(x);
+}
+
+/* ---- model files ---------------------------------------------------------- */
+
+static void
+test_save_load(void)
+{
+	size_t n;
+	double *x = load_trace("data/nab_nyc_taxi.csv", &n), f1[5], f2[5];
+	char path[] = "/tmp/test_ar_XXXXXX";
+	sp_ar_spec spec;
+	sp_ar_model *m = NULL, *l;
+	sp_error err;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	CHECK(x && fd >= 0, "setup");
+	if (!x || fd < 0)
+		return;
+	close(fd);
+	sp_ar_spec_defaults(&spec);
+	spec.method = SP_AR_BURG;
+	spec.order = 3;
+	spec.d = 1;
+	spec.s = 48;
+	CHECK(sp_ar_fit(&spec, x, 2000, &m, &err) == 0, "fit");
+	CHECK(sp_ar_save(m, path, "arfit --test", &err) == 0, "save: %s", err.msg);
+	l = sp_ar_load(path, &err);
+	CHECK(l != NULL, "load: %s", err.msg);
+	if (l) {
+		CHECK(l->method == m->method && l->p == m->p && l->d == m->d && l->s == m->s &&
+		    l->intercept == m->intercept && l->nobs == m->nobs && l->ntail == m->ntail &&
+		    l->nresid == m->nresid, "header fields");
+		CHECK(l->c == m->c && l->sigma2 == m->sigma2 && l->aic == m->aic && l->bic == m->bic &&
+		    l->llf == m->llf, "doubles round-trip exactly");
+		CHECK(memcmp(l->phi, m->phi, 3 * sizeof *l->phi) == 0, "phi exact");
+		CHECK(memcmp(l->tail, m->tail, m->ntail * sizeof *l->tail) == 0, "tail exact");
+		CHECK(memcmp(l->resid, m->resid, m->nresid * sizeof *l->resid) == 0, "resid exact");
+		sp_ar_forecast(m, x, 2100, 5, f1, &err);
+		sp_ar_forecast(l, x, 2100, 5, f2, &err);
+		CHECK(memcmp(f1, f2, sizeof f1) == 0, "same forecasts");
+		CHECK(sp_ar_forecast(l, x, 10, 5, f2, &err) == SP_EDATA, "short history rejected");
+		CHECK_STR(err.msg, "need at least 52 points of history for the model, have 10", "short msg");
+	}
+	sp_ar_model_free(l);
+	/* truncated file: no `end` */
+	f = fopen(path, "w");
+	fputs("scalepipe-model ar 1\nmethod ols\norder 1\n", f);
+	fclose(f);
+	CHECK(sp_ar_load(path, &err) == NULL && err.code == SP_EMODEL, "truncated rejected");
+	/* phi with the wrong count */
+	f = fopen(path, "w");
+	fputs("scalepipe-model ar 1\nmethod ols\norder 2\nd 0\nseason 0\nintercept 1\nconst 1\n"
+	    "phi 0.5\nsigma2 1\nnobs 10\nllf 1\naic 1\nbic 1\ntail 1 2\nend\n", f);
+	fclose(f);
+	CHECK(sp_ar_load(path, &err) == NULL && strstr(err.msg, ":8:") != NULL, "phi count: %s", err.msg);
+	/* unknown method */
+	f = fopen(path, "w");
+	fputs("scalepipe-model ar 1\nmethod mle\norder 1\nd 0\nseason 0\nintercept 1\nconst 1\n"
+	    "phi 0.5\nsigma2 1\nnobs 10\nllf 1\naic 1\nbic 1\ntail 1\nend\n", f);
+	fclose(f);
+	CHECK(sp_ar_load(path, &err) == NULL && strstr(err.msg, "unknown method 'mle'") != NULL, "method: %s", err.msg);
+	remove(path);
+	sp_ar_model_free(m);
+	free(x);
+}
+
+/* ---- coverage of 80 % and 95 % intervals on a simulated AR(2) -------------- */
+
+static void
+test_coverage(void)
+{
+	const double phi1 = 0.6, phi2 = -0.3, c = 0.5;
+	const int H = 8, B = getenv("SP_VALGRIND") ? 200 : 400;
+	size_t norig = getenv("SP_VALGRIND") ? 400 : 1500, win = 500, gap = 15, len, t, o;
+	double *y, fc[8], lo[8], hi[8];
+	/* hits[method][level][h = 1 or H] */
+	size_t hits[2][2][2] = { { { 0 } } };
+	static const double lev[2] = { 0.8, 0.95 };
+	sp_rand *rng = sp_rand_new(2024), *brng = sp_rand_new(99);
+	sp_ar_spec spec;
+	sp_error err;
+	int mi, li, hi_;
+
+	len = win + norig * gap + (size_t)H + 10;
+	y = malloc(len * sizeof *y);
+	y[0] = y[1] = c / (1 - phi1 - phi2);
+	for (t = 2; t < len; t++)
+		y[t] = c + phi1 * y[t - 1] + phi2 * y[t - 2] + sp_rand_normal(rng, 1);
+	sp_ar_spec_defaults(&spec);
+	spec.order = 2;
+	for (o = 0; o < norig; o++) {
+		size_t end = win + o * gap;    /* fit on y[end - win, end), forecast y[end..] */
+		sp_ar_model *m = NULL;
+		if (sp_ar_fit(&spec, y + end - win, win, &m, &err) < 0)
+			continue;
+		sp_ar_forecast(m, NULL, 0, H, fc, &err);
+		for (mi = 0; mi < 2; mi++)
+			for (li = 0; li < 2; li++) {
+				double ql = (1 - lev[li]) / 2, qh = (1 + lev[li]) / 2;
+				if (mi == 0)
+					sp_ar_interval(m, H, fc, ql, qh, lo, hi, &err);
+				else
+					sp_ar_bootstrap(m, NULL, 0, H, B, brng, ql, qh, lo, hi, &err);
+				for (hi_ = 0; hi_ < 2; hi_++) {
+					int h = hi_ ? H - 1 : 0;
+					double v = y[end + (size_t)h];
+					hits[mi][li][hi_] += lo[h] <= v && v <= hi[h];
+				}
+			}
+		sp_ar_model_free(m);
+	}
+	for (mi = 0; mi < 2; mi++)
+		for (li = 0; li < 2; li++)
+			for (hi_ = 0; hi_ < 2; hi_++) {
+				double cov = (double)hits[mi][li][hi_] / (double)norig;
+				double sd = sqrt(lev[li] * (1 - lev[li]) / (double)norig);
+				printf("coverage %s level %.2f h %d: %.4f (tolerance +-%.4f)\n",
+				    mi ? "bootstrap" : "analytic", lev[li], hi_ ? H : 1, cov, 4 * sd);
+				CHECK(fabs(cov - lev[li]) <= 4 * sd, "coverage %s %.2f h %d: %.4f",
+				    mi ? "bootstrap" : "analytic", lev[li], hi_ ? H : 1, cov);
+			}
+	free(y);
+	sp_rand_free(rng);
+	sp_rand_free(brng);
+}
+
 int
 main(void)
 {
+	test_roll();
+	test_save_load();
+	test_coverage();
+	test_ar_statsmodels();
 	test_arburst_ref();
 	test_arburst_edges();
 	return check_summary();
