@@ -84,6 +84,7 @@ sp_die(const char *fmt, ...)
 	vmsg(fmt, ap);
 	va_end(ap);
 	run_hooks();
+	stdout_closed = 1;   /* one message is enough: no second "write error" */
 	exit(SP_EXIT_FAIL);
 }
 
