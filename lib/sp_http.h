@@ -1,0 +1,89 @@
+/* sp_http: one HTTP(S) request over libcurl, with the policies every
+ * cluster-facing tool needs.
+ *
+ * - Timeouts: a connect timeout and a total timeout per attempt.
+ * - Retries with exponential backoff (wait, 2*wait, 4*wait, ... capped at
+ *   30 s) on transport failures (refused, reset, timeout, DNS) and on HTTP
+ *   5xx and 429 answers.  Other 4xx answers are returned at once.
+ * - TLS: a CA file or an in-memory PEM CA, a client certificate and key
+ *   (files or in-memory PEM), and `insecure` (no peer/host verification)
+ *   only when asked for.
+ * - Auth: a bearer token (sent as an Authorization header) or HTTP basic
+ *   auth.  Secrets are never copied into an error message; messages name
+ *   the method and URL only, and URLs must not carry credentials.
+ *
+ * The whole answer body is kept in memory (capped at max_body bytes).
+ * After a completed exchange sp_http_request returns 0 with the status in
+ * resp->status whatever it is (the caller interprets 4xx/5xx bodies); it
+ * returns SP_ENET only when no HTTP answer was obtained, after the retries.
+ */
+#ifndef SP_HTTP_H
+#define SP_HTTP_H
+
+#include <stddef.h>
+
+#include "sp_err.h"
+
+typedef struct sp_http_opts {
+	double timeout;          /* seconds per attempt, whole exchange [30] */
+	double connect_timeout;  /* seconds [10] */
+	int retries;             /* extra attempts after the first [2] */
+	double retry_wait;       /* first backoff in seconds, doubled each time [1] */
+	const char *cacert;      /* CA bundle file, or NULL for the system store */
+	const char *ca_pem;      /* CA certificates as PEM text (kubeconfig data) */
+	size_t ca_pem_len;
+	const char *cert, *key;  /* client certificate and key files (PEM) */
+	const char *cert_pem, *key_pem;  /* or as PEM text */
+	size_t cert_pem_len, key_pem_len;
+	int insecure;            /* skip TLS verification */
+	const char *bearer;      /* token, or NULL */
+	const char *user, *password;  /* basic auth, or NULL */
+	const char *accept;      /* Accept header, or NULL */
+	size_t max_body;         /* largest body accepted [512 MiB] */
+	/* Called before each retry with the attempt number (1-based) and the
+	 * reason ("HTTP 503", "Timeout was reached"); may be NULL.  The tool
+	 * uses it for -v output; the text never contains secrets. */
+	void (*on_retry)(void *ctx, int attempt, double wait, const char *why);
+	void *on_retry_ctx;
+} sp_http_opts;
+
+typedef struct sp_http_resp {
+	long status;       /* HTTP status code */
+	char *body;        /* NUL-terminated, owned; free with sp_http_resp_free */
+	size_t len;
+	int attempts;      /* how many requests were made */
+} sp_http_resp;
+
+/* Fill o with the defaults listed above. */
+void sp_http_opts_init(sp_http_opts *o);
+
+/* method: "GET", "POST", "PUT", "PATCH", "DELETE".  ctype/body may be NULL.
+ * 0 with *resp filled, or < 0 with err set (resp zeroed). */
+int sp_http_request(const sp_http_opts *o, const char *method, const char *url,
+    const char *ctype, const char *body, size_t blen, sp_http_resp *resp, sp_error *err);
+void sp_http_resp_free(sp_http_resp *resp);
+
+/* Percent-encode s for a query string value (RFC 3986 unreserved kept).
+ * Returns a malloc'd string or NULL. */
+char *sp_http_escape(const char *s);
+
+/* Read a secret file (token, password): whole file, one trailing newline
+ * (and CR) removed, must not be empty.  The message names the file, never
+ * the contents.  Returns a malloc'd string or NULL. */
+char *sp_http_read_secret(const char *path, sp_error *err);
+
+/* Overwrite and free a secret string; NULL is fine. */
+void sp_http_secret_free(char *s);
+
+/* Credentials as the tools take them: a bearer token from a file or an
+ * environment variable, or basic auth (user + password file).  Load reads
+ * the secrets and points o->bearer / o->user / o->password at them; at most
+ * one of token_file and token_env, and no token together with a user. */
+typedef struct sp_http_auth {
+	const char *token_file, *token_env, *user, *password_file;
+	char *token, *password;   /* owned, wiped by sp_http_auth_free */
+} sp_http_auth;
+int sp_http_auth_load(sp_http_auth *a, sp_http_opts *o, sp_error *err);
+void sp_http_auth_free(sp_http_auth *a);
+
+#endif

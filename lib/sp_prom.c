@@ -1,0 +1,432 @@
+/* sp_prom: Prometheus API answers on an exact grid; naming rules (see sp_prom.h). */
+#include "sp_prom.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_num.h"
+#include "sp_time.h"
+
+struct sp_prom_matrix {
+	double start, step;
+	size_t npoints;
+	size_t n, cap;
+	sp_prom_series *s;
+	char **keys;         /* canonical label set of series i */
+	size_t *tab;         /* open addressing: index+1, 0 empty */
+	size_t tabsize;      /* power of two */
+};
+
+sp_prom_matrix *
+sp_prom_matrix_new(double start, double end, double step, sp_error *err)
+{
+	sp_prom_matrix *m;
+	double np;
+
+	if (!isfinite(start) || !isfinite(end) || !isfinite(step) || step <= 0) {
+		sp_error_set(err, SP_EUSAGE, "bad time range");
+		return NULL;
+	}
+	if (end < start) {
+		sp_error_set(err, SP_EUSAGE, "end of range is before its start");
+		return NULL;
+	}
+	np = floor((end - start) / step + 1e-9) + 1;
+	if (np > 1e8) {
+		sp_error_set(err, SP_EUSAGE, "range has %.0f points at this step (at most 100000000)", np);
+		return NULL;
+	}
+	if (!(m = calloc(1, sizeof *m))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	m->start = start;
+	m->step = step;
+	m->npoints = (size_t)np;
+	return m;
+}
+
+void
+sp_prom_matrix_free(sp_prom_matrix *m)
+{
+	size_t i, j;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n; i++) {
+		for (j = 0; j < m->s[i].nlabels; j++) {
+			free(m->s[i].names[j]);
+			free(m->s[i].values[j]);
+		}
+		free(m->s[i].names);
+		free(m->s[i].values);
+		free(m->s[i].v);
+		free(m->keys[i]);
+	}
+	free(m->s);
+	free(m->keys);
+	free(m->tab);
+	free(m);
+}
+
+size_t sp_prom_npoints(const sp_prom_matrix *m) { return m->npoints; }
+double sp_prom_time(const sp_prom_matrix *m, size_t i) { return m->start + (double)i * m->step; }
+size_t sp_prom_nseries(const sp_prom_matrix *m) { return m->n; }
+const sp_prom_series *sp_prom_get(const sp_prom_matrix *m, size_t k) { return k < m->n ? &m->s[k] : NULL; }
+
+const char *
+sp_prom_label(const sp_prom_series *s, const char *name)
+{
+	size_t i;
+	for (i = 0; i < s->nlabels; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return s->values[i];
+	return NULL;
+}
+
+int
+sp_prom_chunk(const sp_prom_matrix *m, size_t max_points, size_t k, double *cstart, double *cend)
+{
+	size_t i0, i1;
+
+	if (max_points == 0)
+		max_points = SP_PROM_MAX_POINTS;
+	if (k >= (m->npoints + max_points - 1) / max_points)
+		return 0;
+	i0 = k * max_points;
+	i1 = i0 + max_points < m->npoints ? i0 + max_points : m->npoints;
+	*cstart = sp_prom_time(m, i0);
+	*cend = sp_prom_time(m, i1 - 1);
+	return 1;
+}
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static int
+cmp_label(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	return strcmp(x[0], y[0]);
+}
+
+/* Canonical key of a metric object: name\x1fvalue\x1e... over sorted names. */
+static char *
+metric_key(json_t *metric, const char ***pairs_out, size_t *n_out)
+{
+	const char *k;
+	json_t *v;
+	size_t n = json_object_size(metric), i = 0, len = 1;
+	const char **pairs = calloc(2 * n + 1, sizeof *pairs);
+	char *key, *p;
+
+	if (!pairs)
+		return NULL;
+	json_object_foreach(metric, k, v) {
+		pairs[2 * i] = k;
+		pairs[2 * i + 1] = json_is_string(v) ? json_string_value(v) : "";
+		len += strlen(pairs[2 * i]) + strlen(pairs[2 * i + 1]) + 2;
+		i++;
+	}
+	qsort(pairs, n, 2 * sizeof *pairs, cmp_label);
+	if (!(key = malloc(len))) {
+		free(pairs);
+		return NULL;
+	}
+	p = key;
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s\x1f%s\x1e", pairs[2 * i], pairs[2 * i + 1]);
+	*p = '\0';
+	*pairs_out = pairs;
+	*n_out = n;
+	return key;
+}
+
+static int
+grow_table(sp_prom_matrix *m)
+{
+	size_t size = m->tabsize ? m->tabsize * 2 : 16, i;
+	size_t *tab = calloc(size, sizeof *tab);
+
+	if (!tab)
+		return -1;
+	for (i = 0; i < m->n; i++) {
+		size_t h = (size_t)hash_str(m->keys[i]) & (size - 1);
+		while (tab[h])
+			h = (h + 1) & (size - 1);
+		tab[h] = i + 1;
+	}
+	free(m->tab);
+	m->tab = tab;
+	m->tabsize = size;
+	return 0;
+}
+
+/* Series for metric object `metric`, created when new; NULL on ENOMEM. */
+static sp_prom_series *
+find_series(sp_prom_matrix *m, json_t *metric)
+{
+	const char **pairs = NULL;
+	size_t np = 0, h, i;
+	char *key = metric_key(metric, &pairs, &np);
+	sp_prom_series *s;
+
+	if (!key)
+		return NULL;
+	if (2 * (m->n + 1) > m->tabsize && grow_table(m) < 0)
+		goto fail;
+	for (h = (size_t)hash_str(key) & (m->tabsize - 1); m->tab[h]; h = (h + 1) & (m->tabsize - 1))
+		if (strcmp(m->keys[m->tab[h] - 1], key) == 0) {
+			free(key);
+			free(pairs);
+			return &m->s[m->tab[h] - 1];
+		}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 8;
+		sp_prom_series *ns = realloc(m->s, cap * sizeof *ns);
+		char **nk;
+		if (!ns)
+			goto fail;
+		m->s = ns;
+		if (!(nk = realloc(m->keys, cap * sizeof *nk)))
+			goto fail;
+		m->keys = nk;
+		m->cap = cap;
+	}
+	s = &m->s[m->n];
+	memset(s, 0, sizeof *s);
+	s->names = calloc(np + 1, sizeof *s->names);
+	s->values = calloc(np + 1, sizeof *s->values);
+	s->v = malloc(m->npoints * sizeof *s->v);
+	if (!s->names || !s->values || !s->v) {
+		free(s->names);
+		free(s->values);
+		free(s->v);
+		goto fail;
+	}
+	for (i = 0; i < m->npoints; i++)
+		s->v[i] = NAN;
+	for (i = 0; i < np; i++) {
+		s->names[i] = strdup(pairs[2 * i]);
+		s->values[i] = strdup(pairs[2 * i + 1]);
+		s->nlabels = i + 1;
+		if (!s->names[i] || !s->values[i]) {
+			m->keys[m->n] = key;
+			m->n++;       /* freed with the matrix */
+			free(pairs);
+			return NULL;
+		}
+	}
+	m->keys[m->n] = key;
+	m->tab[h] = ++m->n;
+	free(pairs);
+	return s;
+fail:
+	free(key);
+	free(pairs);
+	return NULL;
+}
+
+/* [t, "v"] into series s. */
+static int
+put_point(sp_prom_matrix *m, sp_prom_series *s, json_t *pt, sp_error *err)
+{
+	json_t *jt = json_array_get(pt, 0), *jv = json_array_get(pt, 1);
+	const char *vs;
+	double t, x, idx, r;
+	char tb[40];
+
+	if (!json_is_array(pt) || json_array_size(pt) != 2 || !json_is_number(jt) || !json_is_string(jv))
+		return sp_error_set(err, SP_ENET, "malformed sample in Prometheus answer");
+	t = json_number_value(jt);
+	vs = json_string_value(jv);
+	idx = (t - m->start) / m->step;
+	r = nearbyint(idx);
+	if (fabs(idx - r) > 1e-6 || r < 0 || r >= (double)m->npoints) {
+		sp_time_format(tb, sizeof tb, t);
+		return sp_error_set(err, SP_ENET, "sample at %s is off the requested grid", tb);
+	}
+	if (sp_num_parse_field(vs, strlen(vs), &x) != 0) {
+		if (strcmp(vs, "+Inf") && strcmp(vs, "-Inf") && strcmp(vs, "NaN") && strcmp(vs, "Inf"))
+			return sp_error_set(err, SP_ENET, "sample value is not a number: '%.40s'", vs);
+		x = NAN;
+	}
+	s->v[(size_t)r] = x;
+	return 0;
+}
+
+int
+sp_prom_merge(sp_prom_matrix *m, const char *body, size_t len, long status, sp_error *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(body, len, 0, &je), *data, *res, *st;
+	const char *rtype;
+	size_t i, j;
+	int rc = 0;
+
+	if (!root || !json_is_object(root)) {
+		json_decref(root);
+		if (status != 200)
+			return sp_error_set(err, SP_ENET, "HTTP %ld (not a Prometheus API answer)", status);
+		return sp_error_set(err, SP_ENET, "answer is not JSON: %s", je.text);
+	}
+	st = json_object_get(root, "status");
+	if (!json_is_string(st) || strcmp(json_string_value(st), "success") != 0) {
+		json_t *et = json_object_get(root, "errorType"), *em = json_object_get(root, "error");
+		rc = sp_error_set(err, SP_ENET, "Prometheus error (HTTP %ld, %s): %s", status,
+		    json_is_string(et) ? json_string_value(et) : "unknown",
+		    json_is_string(em) ? json_string_value(em) : "no message");
+		json_decref(root);
+		return rc;
+	}
+	if (status != 200) {
+		json_decref(root);
+		return sp_error_set(err, SP_ENET, "HTTP %ld with a success answer", status);
+	}
+	data = json_object_get(root, "data");
+	rtype = json_string_value(json_object_get(data, "resultType"));
+	res = json_object_get(data, "result");
+	if (!rtype || !res) {
+		rc = sp_error_set(err, SP_ENET, "answer has no data.resultType/result");
+	} else if (strcmp(rtype, "matrix") == 0 || strcmp(rtype, "vector") == 0) {
+		int matrix = rtype[0] == 'm';
+		if (!json_is_array(res)) {
+			rc = sp_error_set(err, SP_ENET, "data.result is not an array");
+			goto out;
+		}
+		for (i = 0; i < json_array_size(res); i++) {
+			json_t *e = json_array_get(res, i), *metric = json_object_get(e, "metric");
+			sp_prom_series *s;
+			if (!json_is_object(metric)) {
+				rc = sp_error_set(err, SP_ENET, "series %zu has no metric object", i);
+				goto out;
+			}
+			if (!(s = find_series(m, metric))) {
+				rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+				goto out;
+			}
+			if (matrix) {
+				json_t *vals = json_object_get(e, "values");
+				if (!vals && json_object_get(e, "histograms")) {
+					rc = sp_error_set(err, SP_ENET, "native histogram series are not supported");
+					goto out;
+				}
+				for (j = 0; j < json_array_size(vals); j++)
+					if ((rc = put_point(m, s, json_array_get(vals, j), err)) < 0)
+						goto out;
+			} else {
+				json_t *val = json_object_get(e, "value");
+				if (!val) {
+					rc = sp_error_set(err, SP_ENET, "native histogram samples are not supported");
+					goto out;
+				}
+				if ((rc = put_point(m, s, val, err)) < 0)
+					goto out;
+			}
+		}
+	} else if (strcmp(rtype, "scalar") == 0) {
+		json_t *empty = json_object();
+		sp_prom_series *s = empty ? find_series(m, empty) : NULL;
+		json_decref(empty);
+		if (!s)
+			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+		else
+			rc = put_point(m, s, res, err);
+	} else {
+		rc = sp_error_set(err, SP_ENET, "result type '%s' is not supported", rtype);
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+int
+sp_prom_parse_duration(const char *s, double *out)
+{
+	double total = 0;
+	const char *p = s;
+
+	if (!*s)
+		return -1;
+	if (sp_num_parse_double(s, out) == 0)   /* plain seconds */
+		return *out > 0 ? 0 : -1;
+	while (*p) {
+		char *end;
+		double v, unit;
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = strtod(p, &end);
+		if (end == p)
+			return -1;
+		p = end;
+		if (strncmp(p, "ms", 2) == 0) { unit = 0.001; p += 2; }
+		else if (*p == 's') { unit = 1; p++; }
+		else if (*p == 'm') { unit = 60; p++; }
+		else if (*p == 'h') { unit = 3600; p++; }
+		else if (*p == 'd') { unit = 86400; p++; }
+		else if (*p == 'w') { unit = 7 * 86400; p++; }
+		else if (*p == 'y') { unit = 365 * 86400; p++; }
+		else return -1;
+		total += v * unit;
+	}
+	if (!(total > 0) || !isfinite(total))
+		return -1;
+	*out = total;
+	return 0;
+}
+
+int
+sp_prom_valid_metric(const char *s)
+{
+	const char *p;
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || *p == ':'))
+			return 0;
+	return 1;
+}
+
+int
+sp_prom_valid_label(const char *s)
+{
+	const char *p;
+	if (!*s || (*s >= '0' && *s <= '9') || strncmp(s, "__", 2) == 0)
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_'))
+			return 0;
+	return 1;
+}
+
+char *
+sp_prom_escape_value(const char *s)
+{
+	char *out = malloc(2 * strlen(s) + 1), *q = out;
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"') {
+			*q++ = '\\';
+			*q++ = *s;
+		} else if (*s == '\n') {
+			*q++ = '\\';
+			*q++ = 'n';
+		} else {
+			*q++ = *s;
+		}
+	}
+	*q = '\0';
+	return out;
+}

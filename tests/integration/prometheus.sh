@@ -1,0 +1,146 @@
+#!/bin/sh
+# promfetch against a real Prometheus (Debian's prometheus + promtool): a TSDB
+# built from OpenMetrics with known values, served on a free 127.0.0.1 port.
+. "$TOP/tests/cli/lib.sh"
+. "$TOP/tests/kubeapi/netlib.sh"
+need prometheus promtool curl
+
+T0=1699999980       # on the minute; samples every 60 s for 1200 minutes
+# sp_load{job="web"} = 10 + 0.5 i, with samples 600..619 missing (a 20-minute gap)
+# sp_req{job="web",pod="a"} = i, sp_req{...,pod="b"} = 1000 - i
+awk -v t0=$T0 'BEGIN {
+	print "# TYPE sp_load gauge"
+	for (i = 0; i < 1200; i++) if (i < 600 || i >= 620)
+		printf "sp_load{job=\"web\"} %g %d\n", 10 + 0.5 * i, t0 + 60 * i
+	print "# TYPE sp_req gauge"
+	for (i = 0; i < 1200; i++) {
+		printf "sp_req{job=\"web\",pod=\"a\"} %d %d\n", i, t0 + 60 * i
+		printf "sp_req{job=\"web\",pod=\"b\"} %d %d\n", 1000 - i, t0 + 60 * i
+	}
+	print "# EOF" }' > "$T/in.om"
+promtool tsdb create-blocks-from openmetrics "$T/in.om" "$T/tsdb" > "$T/promtool.log" 2>&1 ||
+	{ cat "$T/promtool.log"; echo "0 passed, 1 failed"; exit 1; }
+printf 'global:\n  scrape_interval: 1m\n' > "$T/prom.yml"
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+start_bg prom prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
+	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:$PORT
+wait_url "$URL/-/ready" 60 || { tail -n 20 "$T/prom.log"; echo "0 passed, 1 failed"; exit 1; }
+
+# 1. a range on the minute grid, value by value
+END=$((T0 + 599 * 60))
+awk -v t0=$T0 'BEGIN { print "timestamp,load"; for (i = 0; i < 600; i++) printf "%d,%s\n", t0 + 60 * i, 10 + 0.5 * i }' \
+	> "$T/want600.csv"
+t "range, 600 points" 0 promfetch -u "$URL" -q 'sp_load' --start $T0 --end $END --step 60 -n load
+out_is "$T/want600.csv"
+err_empty
+
+# 2. the same range split into 86 requests of at most 7 points: identical output
+t "range split into 86 requests" 0 promfetch -v -u "$URL/" -q 'sp_load' --start $T0 --end $END --step 1m -n load --max-points 7
+out_is "$T/want600.csv"
+check "86 requests made" test "$(grep -c 'promfetch: GET ' "$T/err")" = 86
+t "--last with --end, RFC 3339 end" 0 promfetch -u "$URL" -q 'sp_load' --end 2023-11-15T08:12:00Z --last 599m -n load
+out_is "$T/want600.csv"
+
+# 3. more than Prometheus' 11,000 points per series: the server refuses the
+# whole range, promfetch splits it (2 requests) and joins it without a
+# duplicate or missing boundary point.  Every value follows the 5-minute
+# lookback rule over the gap.
+curl -s "$URL/api/v1/query_range?query=sp_load&start=$T0&end=$((T0 + 72000))&step=5" > "$T/refused.json"
+check "server refuses 14401 points" grep -q 'exceeded maximum resolution of 11,000 points' "$T/refused.json"
+t "14401 points at step 5 (split)" 0 promfetch -v -u "$URL" -q 'sp_load' --start $T0 --end $((T0 + 72000)) --step 5 --null empty
+check "2 requests made" test "$(grep -c 'promfetch: GET ' "$T/err")" = 2
+cp "$T/out" "$T/fine.csv"
+check "every point of the 5 s grid, values by the lookback rule" awk -F, -v t0=$T0 '
+	NR == 1 { if ($0 != "timestamp,value") { print "header " $0; exit 1 } next }
+	{
+		k = NR - 2; t = t0 + 5 * k
+		if ($1 != t) { print "row " k ": time " $1 " want " t; exit 1 }
+		i = int((t - t0) / 60)
+		if (i >= 600 && i < 620) i = 599
+		if (i > 1199) i = 1199
+		age = t - (t0 + 60 * i)
+		want = (age <= 300) ? 10 + 0.5 * i : ""
+		if (age == 300 && $2 == "") want = ""   # left-open lookback (Prometheus 3)
+		if (($2 == "" && want != "") || ($2 != "" && $2 + 0 != want + 0)) {
+			print "row " k " t " t ": " $2 " want " want; exit 1 }
+		if ($2 == "") gap++
+		n++
+	}
+	END { if (n != 14401 || gap < 170) { print "rows " n ", missing " gap; exit 1 } }' "$T/fine.csv"
+
+# 4. the gap under each --null policy
+S=$((T0 + 595 * 60)) E=$((T0 + 625 * 60))
+t "gap: --null error (default)" 1 promfetch -u "$URL" -q 'sp_load' --start $S --end $E
+err_is <<EOF
+promfetch: no value for value at $((T0 + 605 * 60)) (choose --null skip, zero or empty)
+EOF
+out_is /dev/null
+t "gap: --null skip" 0 promfetch -u "$URL" -q 'sp_load' --start $S --end $E --null skip
+check "skip drops the 15 missing rows" test "$(wc -l < "$T/out")" = $((1 + 31 - 15))
+out_has "$((T0 + 620 * 60)),320"
+t "gap: --null zero" 0 promfetch -u "$URL" -q 'sp_load' --start $S --end $E --null zero
+out_has "$((T0 + 610 * 60)),0"
+check "zero keeps 31 rows" test "$(wc -l < "$T/out")" = 32
+t "gap: --null empty" 0 promfetch -u "$URL" -q 'sp_load' --start $S --end $E --null empty
+out_has "$((T0 + 604 * 60)),309.5"
+out_has "$((T0 + 610 * 60)),"
+check "empty keeps 31 rows, 15 empty" test "$(grep -c ',$' "$T/out")" = 15
+
+# 5. several series
+t "two series without --wide" 1 promfetch -u "$URL" -q 'sp_req' --start $T0 --last 4m
+err_is <<'EOF'
+promfetch: query returned 2 series; aggregate them in the query or name columns with --wide LABEL[,LABEL...]
+EOF
+t "--wide pod" 0 promfetch -u "$URL" -q 'sp_req' --start $((T0 + 60)) --last 3m --wide pod
+out_is <<EOF
+timestamp,a,b
+$((T0 + 60)),1,999
+$((T0 + 120)),2,998
+$((T0 + 180)),3,997
+$((T0 + 240)),4,996
+EOF
+t "--wide job,pod" 0 promfetch -u "$URL" -q 'sp_req' --start $T0 --last 1m --wide job,pod
+out_is <<EOF
+timestamp,web_a,web_b
+$T0,0,1000
+$((T0 + 60)),1,999
+EOF
+t "--wide with a label giving one name twice" 1 promfetch -u "$URL" -q 'sp_req' --start $T0 --last 1m --wide job
+err_has "two series give the column 'web'"
+t "aggregation in the query" 0 promfetch -u "$URL" -q 'sum(sp_req)' --start $T0 --last 2m -n total
+out_is <<EOF
+timestamp,total
+$T0,1000
+$((T0 + 60)),1000
+$((T0 + 120)),1000
+EOF
+
+# 6. instant queries
+t "instant vector" 0 promfetch -u "$URL" -q 'sp_load' --instant --end $((T0 + 600))
+out_is <<EOF
+timestamp,value
+$((T0 + 600)),15
+EOF
+t "instant scalar" 0 promfetch -u "$URL" -q 'scalar(sp_load) * 2' --instant --end $((T0 + 600)) -n twice
+out_is <<EOF
+timestamp,twice
+$((T0 + 600)),30
+EOF
+
+# 7. errors from the server
+t "bad PromQL: the server's 400 and message" 1 promfetch -u "$URL" -q 'sum(rate(sp_load[5m]' --start $T0 --last 5m
+err_has "promfetch: Prometheus error (HTTP 400, bad_data): "
+err_has "unclosed left parenthesis"
+out_is /dev/null
+t "no such series" 1 promfetch -u "$URL" -q 'nope_metric' --start $T0 --last 5m
+err_is <<'EOF'
+promfetch: query returned no series in this range
+EOF
+t "unknown API path (404, not Prometheus JSON)" 1 promfetch -u "$URL/nope" -q 'up' --start $T0 --last 5m --retries 0
+err_has "HTTP 404 (not a Prometheus API answer)"
+stop prom
+t "server down: connection refused after retries" 1 promfetch -u "$URL" -q 'sp_load' --start $T0 --last 5m --retries 2 --retry-wait 0.05 -v
+err_has "Couldn't connect to server (after 3 attempts)"
+check "two retries announced" test "$(grep -c 'retrying in' "$T/err")" = 2
+finish
