@@ -1,0 +1,241 @@
+# arfit: CLI tests.  Expected numbers come from statsmodels (tests/ref/ar_cli.py)
+# or are worked by hand; error cases pin the exact message and exit status.
+. "$TOP/tests/cli/lib.sh"
+R=$TOP/tests/ref
+SYN='usage: arfit [-c NAME] [-m METHOD] [-p P | --ic CRIT [--max-order P]] [--no-intercept]
+             [-d D] [--season S] [-H H] [--level L | --quantiles LO,HI]
+             [--bootstrap B] [--seed S] [--rolling [--window N]]
+             [--save MODEL | --load MODEL] [--precision N] [-v] [FILE]
+Try '"'arfit --help'"' for more information.'
+
+# ---- forecasts against statsmodels -------------------------------------------
+t "one-shot OLS AR(2), 5 steps (statsmodels AutoReg)" 0 arfit -p 2 -H 5 "$D/arfit-nasa.csv"
+check "matches statsmodels" csv_close "$R/ar_cli_once.csv" "$T/out" 1e-8
+err_empty
+
+t "rolling one-step, window 60, p 3, 90 % (statsmodels refit loop)" 0 \
+	arfit --rolling --window 60 -p 3 -c load --level 0.9 < "$D/arfit-two.csv"
+cp "$T/out" "$T/roll1.csv"
+check "matches statsmodels" csv_close "$R/ar_cli_roll.csv" "$T/roll1.csv" 1e-8
+
+t "rolling long format, no intercept, H 3" 0 \
+	arfit --rolling --window 60 -p 1 --no-intercept -H 3 -c load "$D/arfit-two.csv"
+cp "$T/out" "$T/rollh.csv"
+check "matches statsmodels" csv_close "$R/ar_cli_rollh.csv" "$T/rollh.csv" 1e-8
+
+# rolling is causal: the forecast of row 61 equals a one-shot fit on rows 1..60
+head -n 61 "$D/arfit-two.csv" > "$T/first60.csv"
+t "one-shot on the first 60 rows" 0 arfit -p 3 -c load --level 0.9 "$T/first60.csv"
+check "rolling row 61 = one-shot on rows 1..60" sh -c \
+	"[ \"\$(sed -n 2p '$T/out' | cut -d, -f6-)\" = \"\$(sed -n 62p '$T/roll1.csv' | cut -d, -f4-)\" ]"
+
+# ---- a hand-made model: worked by hand ----------------------------------------
+# y = 1, 2; c 10, phi (0.5, -0.25), sigma2 4: f = 10.75, 14.875, 14.75;
+# psi = 1, 0.5, 0 -> sd 2, sqrt 5, sqrt 5; z(0.9) = 1.2815515655
+printf 'timestamp,value\n60,1\n120,2\n' > "$T/two.csv"
+t "--load: forecast with a saved model" 0 arfit --load "$D/arfit-hand.ar" -H 3 "$T/two.csv"
+out_is <<'EOF'
+origin,timestamp,horizon,value,forecast,lower,upper
+120,180,1,2,10.75,8.186896869,13.31310313
+120,240,2,2,14.875,12.00936358,17.74063642
+120,300,3,2,14.75,11.88436358,17.61563642
+EOF
+t "--quantiles 0.5,0.975 and --precision 4" 0 arfit --load "$D/arfit-hand.ar" --quantiles 0.5,0.975 --precision 4 "$T/two.csv"
+out_is <<'EOF'
+origin,timestamp,horizon,value,forecast,lower,upper
+120,180,1,2,10.75,10.75,14.67
+EOF
+t "--load --rolling: fixed model at every row" 0 arfit --load "$D/arfit-hand.ar" --rolling "$T/two.csv"
+out_is <<'EOF'
+timestamp,value,forecast,lower,upper
+60,1,,,
+120,2,,,
+EOF
+printf 'timestamp,value\n60,1\n120,2\n180,4\n' > "$T/three.csv"
+t "--load --rolling: forecast once 2 rows of history" 0 arfit --load "$D/arfit-hand.ar" --rolling "$T/three.csv"
+out_is <<'EOF'
+timestamp,value,forecast,lower,upper
+60,1,,,
+120,2,,,
+180,4,10.75,8.186896869,13.31310313
+EOF
+
+# ---- save / load round trip ----------------------------------------------------
+t "--save" 0 arfit -m burg -p 3 -d 1 --save "$T/m.ar" -H 4 "$D/arfit-nasa.csv"
+cp "$T/out" "$T/fit.csv"
+check "model file kind" sh -c "head -n 1 '$T/m.ar' | grep -qx 'scalepipe-model ar 1'"
+check "model file records the command" grep -q '^command .*arfit -m burg -p 3 -d 1' "$T/m.ar"
+t "--load gives the same forecasts" 0 arfit --load "$T/m.ar" -H 4 "$D/arfit-nasa.csv"
+out_is "$T/fit.csv"
+t "-v prints the model to stderr" 0 arfit -v -p 1 --no-intercept "$D/arfit-nasa.csv"
+err_has "arfit: ols AR(1), d 0, season 0, no intercept"
+err_has "arfit: phi1 "
+err_has "aic "
+
+# ---- methods, differencing, order selection ---------------------------------------
+for m in ols yw yw-mle burg; do
+	t "method $m runs" 0 arfit -m "$m" -p 4 -H 2 "$D/arfit-nasa.csv"
+	out_has "origin,timestamp,horizon,value,forecast,lower,upper"
+done
+t "--ic bic selects an order" 0 arfit --ic bic --max-order 6 -v "$D/arfit-nasa.csv"
+err_has "arfit: ols AR("
+t "seasonal differencing" 0 arfit --season 24 -d 1 -p 1 -H 30 "$D/arfit-nasa.csv"
+check "30 horizons" sh -c "[ \$(wc -l < '$T/out') -eq 31 ]"
+
+# ---- bootstrap -----------------------------------------------------------------
+t "bootstrap intervals, seeded" 0 arfit -p 2 -H 3 --bootstrap 500 --seed 7 "$D/arfit-nasa.csv"
+cp "$T/out" "$T/b1.csv"
+t "same seed, same intervals" 0 arfit -p 2 -H 3 --bootstrap 500 --seed 7 "$D/arfit-nasa.csv"
+out_is "$T/b1.csv"
+check "bootstrap forecast column = analytic forecast column" sh -c \
+	"[ \"\$(arfit -p 2 -H 3 '$D/arfit-nasa.csv' | cut -d, -f1-5)\" = \"\$(cut -d, -f1-5 '$T/b1.csv')\" ]"
+check "bootstrap band brackets the forecast" awk -F, 'NR > 1 && !($6 < $5 && $5 < $7) { exit 1 }' "$T/b1.csv"
+t "rolling bootstrap" 0 arfit --rolling --window 40 -p 2 --bootstrap 50 -c load "$D/arfit-two.csv"
+check "rows 41.. have bands" awk -F, 'NR > 41 && !($5 < $4 && $4 < $6) { exit 1 } END { if (NR != 121) exit 1 }' "$T/out"
+
+# ---- bad input ---------------------------------------------------------------------
+t "empty input" 1 arfit < /dev/null
+err_is <<'EOF'
+arfit: empty input (expected a header line)
+EOF
+printf 'timestamp,value\n' > "$T/hdr.csv"
+t "header only" 1 arfit "$T/hdr.csv"
+err_is <<'EOF'
+arfit: no data rows
+EOF
+t "header only, rolling" 1 arfit --rolling < "$T/hdr.csv"
+err_is <<'EOF'
+arfit: no data rows
+EOF
+printf 'timestamp,value\n60,1\n120,"2\n' > "$T/bad.csv"
+t "malformed CSV" 1 arfit < "$T/bad.csv"
+err_is <<'EOF'
+arfit: row 2: malformed CSV: unterminated quoted field
+EOF
+printf 'timestamp,value\n60,1\n120,NaN\n180,3\n' > "$T/nan.csv"
+t "NaN value" 1 arfit < "$T/nan.csv"
+err_is <<'EOF'
+arfit: row 2, column value: missing value
+EOF
+printf 'timestamp,value\n60,1\n120,abc\n' > "$T/abc.csv"
+t "not a number" 1 arfit "$T/abc.csv"
+err_is <<EOF
+arfit: $T/abc.csv: row 2, column value: not a finite number: 'abc'
+EOF
+t "unknown column" 2 arfit -c nope < "$D/arfit-nasa.csv"
+err_is <<EOF
+arfit: no column 'nope' (have: timestamp, value)
+$SYN
+EOF
+printf 'timestamp,value\n60,1\n120,2\n100,3\n' > "$T/mono.csv"
+t "non-monotonic time" 1 arfit < "$T/mono.csv"
+err_is <<'EOF'
+arfit: row 3, column timestamp: timestamp 100 is before the previous row's 120
+EOF
+printf 'timestamp,value\n60,1\n120,2\n200,3\n' > "$T/irr.csv"
+t "irregular time step" 1 arfit < "$T/irr.csv"
+err_is <<'EOF'
+arfit: row 3: irregular time step: 80 s after 60 s (resample the series first, e.g. window --resample)
+EOF
+head -n 6 "$D/arfit-nasa.csv" > "$T/five.csv"
+t "too few points for the order" 1 arfit -p 3 < "$T/five.csv"
+err_is <<'EOF'
+arfit: need at least 8 points for order 3 (d 0, season 0), have 5
+EOF
+t "too few points with differencing" 1 arfit -p 1 --season 4 < "$T/five.csv"
+err_is <<'EOF'
+arfit: need at least 8 points for order 1 (d 0, season 4), have 5
+EOF
+t "rolling window too short for the order" 2 arfit --rolling --window 10 -p 12 < "$T/five.csv"
+err_has "arfit: window 10 too short: need at least 26 points for order 12 (d 0, season 0)"
+printf 'timestamp,value\n60,5\n120,5\n180,5\n240,5\n300,5\n360,5\n' > "$T/flat.csv"
+t "constant series: OLS takes the minimum-norm solution" 0 arfit -p 1 "$T/flat.csv"
+out_is <<'EOF'
+origin,timestamp,horizon,value,forecast,lower,upper
+360,420,1,5,5,5,5
+EOF
+t "constant series: Burg cannot fit" 1 arfit -m burg -p 1 "$T/flat.csv"
+err_is <<'EOF'
+arfit: cannot fit burg AR(1): the series is constant after differencing
+EOF
+t "text column" 1 arfit -c host "$D/arfit-two.csv"
+err_has "row 1, column host: not a finite number: 'web-1'"
+t "missing file" 1 arfit /nonexistent/x.csv
+err_is <<'EOF'
+arfit: /nonexistent/x.csv: No such file or directory
+EOF
+
+# ---- model files ----------------------------------------------------------------------
+t "corrupt model file" 1 arfit --load "$D/arfit-corrupt.ar" < "$D/arfit-nasa.csv"
+err_is <<EOF
+arfit: $D/arfit-corrupt.ar:8: 'phi' value 2 is not a finite number: 'zz'
+EOF
+t "truncated model file" 1 arfit --load "$D/arfit-truncated.ar" < "$D/arfit-nasa.csv"
+err_is <<EOF
+arfit: $D/arfit-truncated.ar:8: truncated file (no 'end' line)
+EOF
+out_is /dev/null
+t "missing model file" 1 arfit --load "$T/none.ar" < "$D/arfit-nasa.csv"
+err_has "none.ar"
+printf 'timestamp,value\n60,1\n' > "$T/one.csv"
+t "history shorter than the loaded model needs" 1 arfit --load "$D/arfit-hand.ar" "$T/one.csv"
+err_is <<EOF
+arfit: need at least 2 rows to know the time step
+EOF
+mkdir "$T/ro" && chmod 555 "$T/ro"
+if [ "$(id -u)" != 0 ]; then
+	t "--save into an unwritable directory" 1 arfit -p 1 --save "$T/ro/m.ar" "$D/arfit-nasa.csv"
+	err_has "$T/ro/m.ar"
+	out_is /dev/null
+fi
+t "--save into a missing directory" 1 arfit -p 1 --save "$T/nodir/m.ar" "$D/arfit-nasa.csv"
+err_has "$T/nodir/m.ar"
+out_is /dev/null
+check "nothing left behind" sh -c "[ -z \"\$(ls '$T/ro')\" ] && [ ! -e '$T/nodir' ]"
+
+# ---- usage -------------------------------------------------------------------------------
+t "unknown option" 2 arfit --bogus
+err_has "unrecognized option '--bogus'"
+err_has "Try 'arfit --help' for more information."
+t "out-of-range order" 2 arfit -p 1000
+err_is <<EOF
+arfit: --order: 1000 is out of range [0, 256]
+$SYN
+EOF
+t "out-of-range level" 2 arfit --level 1
+err_is <<EOF
+arfit: --level: must be strictly between 0 and 1
+$SYN
+EOF
+t "bad horizon" 2 arfit -H 0
+err_has "arfit: --horizon: 0 is out of range [1, 100000]"
+t "bad quantiles" 2 arfit --quantiles 0.9,0.1
+err_has "arfit: --quantiles: need 0 < LO < HI < 1"
+t "--level with --quantiles" 2 arfit --level 0.9 --quantiles 0.1,0.9
+err_has "arfit: --level and --quantiles are exclusive"
+t "--order with --ic" 2 arfit -p 2 --ic aic
+err_has "arfit: --order and --ic are exclusive"
+t "bad method" 2 arfit -m mle
+err_has "arfit: --method: invalid choice 'mle' (one of: ols, yw, yw-mle, burg)"
+t "--season 1" 2 arfit --season 1
+err_has "arfit: --season: must be 0 or at least 2"
+t "--save with --load" 2 arfit --save a --load b
+err_has "arfit: --save and --load are exclusive"
+t "--save with --rolling" 2 arfit --save a --rolling
+err_has "arfit: --save does not go with --rolling"
+t "--load with a model option" 2 arfit --load "$D/arfit-hand.ar" -p 3
+err_has "arfit: --load uses the model's own specification"
+t "extra argument" 2 arfit a b
+err_has "arfit: unexpected argument 'b'"
+t "--help" 0 arfit --help
+out_has "usage: arfit"
+t "--version" 0 arfit --version
+out_has "arfit (scalepipe)"
+
+# ---- output errors ---------------------------------------------------------------------------
+t "write error" 1 sh -c "arfit -p 2 -H 50 '$D/arfit-nasa.csv' > /dev/full"
+err_has "arfit: write error"
+t "write error, rolling" 1 sh -c "arfit --rolling --window 50 '$D/arfit-nasa.csv' > /dev/full"
+err_has "arfit: write error"
+
+finish
