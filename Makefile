@@ -55,19 +55,31 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 
 all: $(LIBA) $(TOOL_BIN)
 
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q =
+say = @:
+else
+Q = @
+say = @echo
+endif
+
 $(B)/lib/%.o: lib/%.c $(LIB_HDR) | $(B)/lib
-	$(CC) $(SPCFLAGS) -c -o $@ $<
+	$(say) "  CC      $@"
+	$(Q)$(CC) $(SPCFLAGS) -c -o $@ $<
 
 $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $(LIB_OBJ)
+	$(say) "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJ)
 
 $(BIN)/%: tools/%.c $(LIBA) $(LIB_HDR) | $(BIN)
-	$(CC) $(SPCFLAGS) -o $@ $< $(LIBA) $(SPLDLIBS)
+	$(say) "  CCLD    $@"
+	$(Q)$(CC) $(SPCFLAGS) -o $@ $< $(LIBA) $(SPLDLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(B)/tests
-	$(CC) $(SPCFLAGS) -Itests/unit -o $@ $< $(LIBA) $(SPLDLIBS)
+	$(say) "  CCLD    $@"
+	$(Q)$(CC) $(SPCFLAGS) -Itests/unit -o $@ $< $(LIBA) $(SPLDLIBS)
 
 $(B)/lib $(B)/tests $(BIN):
 	mkdir -p $@
