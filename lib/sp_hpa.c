@@ -1,0 +1,615 @@
+/* sp_hpa: the Kubernetes HPA replica calculator and normalisation; see
+ * sp_hpa.h.  Follows replica_calculator.go and horizontal.go step by step
+ * (re-derived from PEERS.md §1 and §11), including their integer
+ * arithmetic: int32 truncation of Percent scale-down limits, ceil of
+ * scale-up ones, floor of utilisation and averages. */
+#include "sp_hpa.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static int
+within(const sp_hpa_metric *m, double ratio)
+{
+	return ratio >= 1.0 - m->tol_down && ratio <= 1.0 + m->tol_up;
+}
+
+/* Ratio over the pods in use[] (value and request as filled): resource
+ * utilisation or plain average. */
+static int
+ratio_of(const sp_hpa_metric *m, const sp_hpa_pod *pods, const long long *val, const int *use,
+    size_t n, double *ratio, long long *usage, sp_error *err)
+{
+	long long sum = 0, req = 0, cnt = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!use[i])
+			continue;
+		sum += val[i];
+		cnt++;
+		if (m->type == SP_HPA_UTILIZATION) {
+			if (pods[i].request <= 0)
+				return sp_error_set(err, SP_EDATA, "missing request for pod %zu", i + 1);
+			req += pods[i].request;
+		}
+	}
+	if (cnt == 0)
+		return sp_error_set(err, SP_EDATA, "did not receive metrics for any ready pods");
+	if (m->type == SP_HPA_UTILIZATION) {
+		long long util = sum * 100 / req;
+		*usage = util;
+		*ratio = (double)util / (double)m->target;
+	} else {
+		long long avg = sum / cnt;
+		*usage = avg;
+		*ratio = (double)avg / (double)m->target;
+	}
+	return 0;
+}
+
+int
+sp_hpa_metric_replicas(const sp_hpa_metric *m, int current, const sp_hpa_pod *pods, size_t n,
+    long long value, int status_replicas, int *out, long long *usage, sp_error *err)
+{
+	long long *val = NULL, u = 0, dummy;
+	int *use = NULL, rc = 0, readyc = 0, nmissing = 0, nunready = 0, counted = 0;
+	double ratio, nratio;
+	size_t i;
+
+	if (!usage)
+		usage = &dummy;
+	if (m->target <= 0)
+		return sp_error_set(err, SP_EUSAGE, "target must be > 0");
+	if (m->type == SP_HPA_OBJECT_VALUE) {
+		ratio = (double)value / (double)m->target;
+		*usage = value;
+		if (current != 0) {
+			if (within(m, ratio)) {
+				*out = current;
+				return 0;
+			}
+			for (i = 0; i < n; i++)
+				readyc += pods[i].state == SP_HPA_POD_READY;
+			*out = (int)ceil(ratio * readyc);
+		} else
+			*out = (int)ceil(ratio);
+		return 0;
+	}
+	if (m->type == SP_HPA_OBJECT_AVERAGE) {
+		ratio = (double)value / ((double)m->target * status_replicas);
+		*out = status_replicas;
+		if (!within(m, ratio))
+			*out = (int)ceil((double)value / (double)m->target);
+		*usage = status_replicas ? (long long)ceil((double)value / status_replicas) : value;
+		return 0;
+	}
+	if (n == 0)
+		return sp_error_set(err, SP_EDATA, "no pods returned by selector while calculating replica count");
+	if (!(val = malloc(n * sizeof *val)) || !(use = malloc(n * sizeof *use))) {
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* groupPods: ignored pods are dropped; pending ones and (CPU only)
+	 * unready ones are set aside; pods without a metric are missing. */
+	for (i = 0; i < n; i++) {
+		const sp_hpa_pod *p = &pods[i];
+		val[i] = p->value;
+		use[i] = 0;
+		if (p->state == SP_HPA_POD_IGNORED)
+			continue;
+		if (p->state == SP_HPA_POD_PENDING) {
+			use[i] = 2;
+			nunready++;
+			continue;
+		}
+		if (!p->has_metric) {
+			use[i] = 3;
+			nmissing++;
+			continue;
+		}
+		if (m->cpu && m->type != SP_HPA_PODS && p->state == SP_HPA_POD_UNREADY) {
+			use[i] = 2;
+			nunready++;
+			continue;
+		}
+		use[i] = 1;
+		readyc++;
+	}
+	/* Utilisation over the pods with metrics only. */
+	{
+		int *u1 = malloc(n * sizeof *u1);
+		if (!u1) {
+			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			u1[i] = use[i] == 1;
+		rc = ratio_of(m, pods, val, u1, n, &ratio, &u, err);
+		free(u1);
+		if (rc < 0)
+			goto out;
+	}
+	*usage = u;
+	if (!(nunready > 0 && ratio > 1.0) && nmissing == 0) {
+		*out = within(m, ratio) ? current : (int)ceil(ratio * readyc);
+		goto out;
+	}
+	if (nmissing > 0) {
+		for (i = 0; i < n; i++) {
+			if (use[i] != 3)
+				continue;
+			if (m->type == SP_HPA_UTILIZATION || m->type == SP_HPA_RESOURCE_AVERAGE) {
+				if (ratio < 1.0) {
+					if (m->type == SP_HPA_UTILIZATION) {
+						long long fb = m->target > 100 ? m->target : 100;
+						val[i] = pods[i].request * fb / 100;
+					} else
+						val[i] = m->target;
+				} else if (ratio > 1.0)
+					val[i] = 0;
+				else
+					continue;  /* exactly 1: nothing is filled */
+			} else
+				val[i] = ratio < 1.0 ? m->target : 0;
+			use[i] = 1;
+		}
+	}
+	if (nunready > 0 && ratio > 1.0)
+		for (i = 0; i < n; i++)
+			if (use[i] == 2) {
+				val[i] = 0;
+				use[i] = 1;
+			}
+	for (i = 0; i < n; i++)
+		if (use[i] != 1)
+			use[i] = 0;
+	for (i = 0; i < n; i++)
+		counted += use[i];
+	if ((rc = ratio_of(m, pods, val, use, n, &nratio, &dummy, err)) < 0)
+		goto out;
+	if (within(m, nratio) || (ratio < 1.0 && nratio > 1.0) || (ratio > 1.0 && nratio < 1.0)) {
+		*out = current;
+		goto out;
+	}
+	*out = (int)ceil(nratio * counted);
+	if ((nratio < 1.0 && *out > current) || (nratio > 1.0 && *out < current))
+		*out = current;
+out:
+	free(val);
+	free(use);
+	return rc;
+}
+
+/* ---- the controller ---- */
+
+typedef struct {
+	double t;
+	int v;
+	int outdated;
+} ev;
+
+typedef struct {
+	ev *a;
+	size_t n, cap;
+} evlist;
+
+struct sp_hpa {
+	sp_hpa_config c;
+	int seen;
+	evlist recs;     /* recommendations: t, replicas */
+	evlist up, down; /* scale events: t, change */
+};
+
+void
+sp_hpa_defaults(sp_hpa_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->min = 1;
+	c->max = 10;
+	c->behavior = 0;
+	c->up.window = 0;
+	c->up.select = SP_HPA_SELECT_MAX;
+	c->up.npolicies = 2;
+	c->up.policies[0] = (sp_hpa_policy){ SP_HPA_POLICY_PODS, 4, 15 };
+	c->up.policies[1] = (sp_hpa_policy){ SP_HPA_POLICY_PERCENT, 100, 15 };
+	c->down.window = -1;
+	c->down.select = SP_HPA_SELECT_MAX;
+	c->down.npolicies = 1;
+	c->down.policies[0] = (sp_hpa_policy){ SP_HPA_POLICY_PERCENT, 100, 15 };
+	c->downscale_window = 300;
+	c->up_factor = 2;
+	c->up_minimum = 4;
+}
+
+static int
+check_rules(const sp_hpa_rules *r, const char *dir, sp_error *err)
+{
+	int i;
+
+	if (r->npolicies < 0 || r->npolicies > SP_HPA_MAX_POLICIES)
+		return sp_error_set(err, SP_EUSAGE, "%s: at most %d policies", dir, SP_HPA_MAX_POLICIES);
+	if (r->npolicies == 0 && r->select != SP_HPA_SELECT_DISABLED)
+		return sp_error_set(err, SP_EUSAGE, "%s: at least one policy is needed unless selectPolicy is Disabled", dir);
+	for (i = 0; i < r->npolicies; i++) {
+		if (r->policies[i].value <= 0)
+			return sp_error_set(err, SP_EUSAGE, "%s: policy value must be > 0", dir);
+		if (r->policies[i].period <= 0 || r->policies[i].period > 1800)
+			return sp_error_set(err, SP_EUSAGE, "%s: policy periodSeconds must be in 1..1800", dir);
+	}
+	if (r->window > 3600)
+		return sp_error_set(err, SP_EUSAGE, "%s: stabilizationWindowSeconds must be at most 3600", dir);
+	return 0;
+}
+
+sp_hpa *
+sp_hpa_new(const sp_hpa_config *c, sp_error *err)
+{
+	sp_hpa *h;
+
+	if (c->min < 0 || c->max < 1)
+		return sp_error_set(err, SP_EUSAGE, "min must be >= 0 and max >= 1"), NULL;
+	if (c->min > c->max)
+		return sp_error_set(err, SP_EUSAGE, "min (%d) must not be greater than max (%d)", c->min, c->max), NULL;
+	if (c->behavior && (check_rules(&c->up, "scaleUp", err) < 0 || check_rules(&c->down, "scaleDown", err) < 0))
+		return NULL;
+	if (!(c->up_factor > 0) || c->up_minimum < 0 || c->downscale_window < 0)
+		return sp_error_set(err, SP_EUSAGE, "bad scale-up factor, minimum or window"), NULL;
+	if (!(h = calloc(1, sizeof *h)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory"), NULL;
+	h->c = *c;
+	/* maybeInitScaleDownStabilizationWindow */
+	if (h->c.down.window < 0)
+		h->c.down.window = c->downscale_window;
+	return h;
+}
+
+void
+sp_hpa_free(sp_hpa *h)
+{
+	if (!h)
+		return;
+	free(h->recs.a);
+	free(h->up.a);
+	free(h->down.a);
+	free(h);
+}
+
+static int
+ev_push(evlist *l, ev e)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? 2 * l->cap : 16;
+		ev *a = realloc(l->a, nc * sizeof *a);
+		if (!a)
+			return SP_ENOMEM;
+		l->a = a;
+		l->cap = nc;
+	}
+	l->a[l->n++] = e;
+	return 0;
+}
+
+/* Sum of changes of events strictly after now - period (getReplicasChangePerPeriod). */
+static int
+change_in(const evlist *l, double now, int period)
+{
+	double cutoff = now - period;
+	int s = 0;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->a[i].t > cutoff)
+			s += l->a[i].v;
+	return s;
+}
+
+int
+sp_hpa_scale_up_limit(const sp_hpa *h, double now, int current)
+{
+	const sp_hpa_rules *r = &h->c.up;
+	long long result;
+	int i;
+
+	if (r->select == SP_HPA_SELECT_DISABLED)
+		return current;
+	result = r->select == SP_HPA_SELECT_MIN ? INT_MAX : INT_MIN;
+	for (i = 0; i < r->npolicies; i++) {
+		const sp_hpa_policy *p = &r->policies[i];
+		long long start = (long long)current - change_in(&h->up, now, p->period) +
+		    change_in(&h->down, now, p->period), prop;
+		if (p->type == SP_HPA_POLICY_PODS)
+			prop = start + p->value;
+		else
+			prop = (long long)ceil((double)start * (1 + (double)p->value / 100));
+		if (r->select == SP_HPA_SELECT_MIN ? prop < result : prop > result)
+			result = prop;
+	}
+	return (int)result;
+}
+
+int
+sp_hpa_scale_down_limit(const sp_hpa *h, double now, int current)
+{
+	const sp_hpa_rules *r = &h->c.down;
+	long long result;
+	int i;
+
+	if (r->select == SP_HPA_SELECT_DISABLED)
+		return current;
+	result = r->select == SP_HPA_SELECT_MIN ? INT_MIN : INT_MAX;
+	for (i = 0; i < r->npolicies; i++) {
+		const sp_hpa_policy *p = &r->policies[i];
+		long long start = (long long)current - change_in(&h->up, now, p->period) +
+		    change_in(&h->down, now, p->period), prop;
+		if (p->type == SP_HPA_POLICY_PODS)
+			prop = start - p->value;
+		else
+			prop = (long long)((double)start * (1 - (double)p->value / 100));
+		if (r->select == SP_HPA_SELECT_MIN ? prop > result : prop < result)
+			result = prop;
+	}
+	return (int)result;
+}
+
+static int
+longest_period(const sp_hpa_rules *r)
+{
+	int i, m = 0;
+
+	for (i = 0; i < r->npolicies; i++)
+		if (r->policies[i].period > m)
+			m = r->policies[i].period;
+	return m;
+}
+
+/* storeScaleEvent: mark outdated events, reuse the first outdated slot. */
+static int
+store_event(evlist *l, double now, int longest, int change)
+{
+	size_t i;
+	double cutoff = now - longest;
+
+	for (i = 0; i < l->n; i++)
+		if (l->a[i].t <= cutoff)
+			l->a[i].outdated = 1;
+	for (i = 0; i < l->n; i++)
+		if (l->a[i].outdated) {
+			l->a[i] = (ev){ now, change, 0 };
+			return 0;
+		}
+	return ev_push(l, (ev){ now, change, 0 });
+}
+
+int
+sp_hpa_record_event(sp_hpa *h, double now, int from, int to)
+{
+	if (!h->c.behavior)
+		return 0;
+	if (to > from)
+		return store_event(&h->up, now, longest_period(&h->c.up), to - from);
+	if (to < from)
+		return store_event(&h->down, now, longest_period(&h->c.down), from - to);
+	return 0;
+}
+
+/* Legacy stabilizeRecommendation: max over the window, replacing one old sample. */
+static int
+stabilize_legacy(sp_hpa *h, double now, int desired, int *out)
+{
+	double cutoff = now - h->c.downscale_window;
+	int maxr = desired, found = 0;
+	size_t i, old = 0;
+
+	for (i = 0; i < h->recs.n; i++) {
+		if (h->recs.a[i].t < cutoff) {
+			found = 1;
+			old = i;
+		} else if (h->recs.a[i].v > maxr)
+			maxr = h->recs.a[i].v;
+	}
+	*out = maxr;
+	if (found) {
+		h->recs.a[old] = (ev){ now, desired, 0 };
+		return 0;
+	}
+	return ev_push(&h->recs, (ev){ now, desired, 0 });
+}
+
+static int
+stabilize_behavior(sp_hpa *h, double now, int current, int desired, int *out, const char **reason)
+{
+	double upw = h->c.up.window < 0 ? 0 : h->c.up.window, downw = h->c.down.window;
+	double upcut = now - upw, downcut = now - downw;
+	double obsolete = now - (upw > downw ? upw : downw);
+	int uprec = desired, downrec = desired, found = 0, rec;
+	size_t i, old = 0;
+
+	for (i = 0; i < h->recs.n; i++) {
+		const ev *e = &h->recs.a[i];
+		if (e->t > upcut && e->v < uprec)
+			uprec = e->v;
+		if (e->t > downcut && e->v > downrec)
+			downrec = e->v;
+		if (e->t < obsolete) {
+			found = 1;
+			old = i;
+		}
+	}
+	rec = current;
+	if (rec < uprec)
+		rec = uprec;
+	if (rec > downrec)
+		rec = downrec;
+	*out = rec;
+	*reason = desired >= current ? "ScaleUpStabilized" : "ScaleDownStabilized";
+	if (found) {
+		h->recs.a[old] = (ev){ now, desired, 0 };
+		return 0;
+	}
+	return ev_push(&h->recs, (ev){ now, desired, 0 });
+}
+
+int
+sp_hpa_step(sp_hpa *h, double now, int current, int proposal, int invalid, int *desired,
+    const char **reason)
+{
+	const sp_hpa_config *c = &h->c;
+	int stab, d, rc;
+	const char *r = "DesiredWithinRange";
+
+	if (!h->seen) {
+		/* the first time an HPA is seen, the current count is recorded
+		 * as a recommendation (blocks an immediate scale-down) */
+		h->seen = 1;
+		if ((rc = ev_push(&h->recs, (ev){ now, current, 0 })) < 0)
+			return rc;
+	}
+	if (current == 0 && c->min != 0) {
+		*desired = 0;
+		*reason = "ScalingDisabled";
+		return 0;
+	}
+	if (current > c->max) {
+		d = c->max;
+		r = "TooManyReplicas";
+		goto rescale;
+	}
+	if (current < c->min) {
+		d = c->min;
+		r = "TooFewReplicas";
+		goto rescale;
+	}
+	if (proposal < 0 || (invalid && proposal < current)) {
+		*desired = current;
+		*reason = "FailedGetMetrics";
+		return 0;
+	}
+	if (!c->behavior) {
+		int lim, maxallowed;
+		const char *cond;
+		if ((rc = stabilize_legacy(h, now, proposal, &stab)) < 0)
+			return rc;
+		lim = (int)fmax(c->up_factor * current, c->up_minimum);
+		if (c->max > lim) {
+			maxallowed = lim;
+			cond = "ScaleUpLimit";
+		} else {
+			maxallowed = c->max;
+			cond = "TooManyReplicas";
+		}
+		if (stab < c->min) {
+			d = c->min;
+			r = "TooFewReplicas";
+		} else if (stab > maxallowed) {
+			d = maxallowed;
+			r = cond;
+		} else {
+			d = stab;
+			r = stab != proposal ? "ScaleDownStabilized" : "DesiredWithinRange";
+		}
+	} else {
+		const char *sr;
+		if ((rc = stabilize_behavior(h, now, current, proposal, &stab, &sr)) < 0)
+			return rc;
+		d = stab;
+		if (stab != proposal)
+			r = sr;
+		if (stab > current) {
+			int lim = sp_hpa_scale_up_limit(h, now, current), maxallowed = c->max;
+			const char *cond = "TooManyReplicas";
+			if (lim < current)
+				lim = current;
+			if (maxallowed > lim) {
+				maxallowed = lim;
+				cond = "ScaleUpLimit";
+			}
+			if (stab > maxallowed) {
+				d = maxallowed;
+				r = cond;
+			}
+		} else if (stab < current) {
+			int lim = sp_hpa_scale_down_limit(h, now, current), minallowed = c->min;
+			const char *cond = "TooFewReplicas";
+			if (lim > current)
+				lim = current;
+			if (minallowed < lim) {
+				minallowed = lim;
+				cond = "ScaleDownLimit";
+			}
+			if (stab < minallowed) {
+				d = minallowed;
+				r = cond;
+			}
+		}
+	}
+rescale:
+	if (d != current && (rc = sp_hpa_record_event(h, now, current, d)) < 0)
+		return rc;
+	*desired = d;
+	*reason = r;
+	return 0;
+}
+
+const char *
+sp_hpa_explain(const char *reason)
+{
+	static const struct { const char *r, *s; } t[] = {
+		{ "ScalingDisabled", "scaling is disabled since the replica count of the target is zero" },
+		{ "TooManyReplicas", "the desired replica count is more than the maximum replica count" },
+		{ "TooFewReplicas", "the desired replica count is less than the minimum replica count" },
+		{ "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate" },
+		{ "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate" },
+		{ "ScaleUpStabilized", "recent recommendations were lower than current one, applying the lowest recent recommendation" },
+		{ "ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation" },
+		{ "DesiredWithinRange", "the desired count is within the acceptable range" },
+		{ "FailedGetMetrics", "the metric is missing for this step; the controller does not scale (or only up with partial metrics)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(t[i].r, reason) == 0)
+			return t[i].s;
+	return "";
+}
+
+int
+sp_hpa_parse_policies(const char *s, sp_hpa_rules *r, sp_error *err)
+{
+	const char *p = s;
+	int n = 0;
+
+	while (*p) {
+		char type[16];
+		int value, period, used = 0;
+		if (n == SP_HPA_MAX_POLICIES)
+			return sp_error_set(err, SP_EUSAGE, "at most %d policies", SP_HPA_MAX_POLICIES);
+		if (sscanf(p, "%15[a-zA-Z]:%d:%d%n", type, &value, &period, &used) != 3 || used == 0 ||
+		    (p[used] != ',' && p[used] != '\0'))
+			return sp_error_set(err, SP_EUSAGE, "bad policy '%s' (want TYPE:VALUE:PERIOD, "
+			    "TYPE pods or percent)", p);
+		if (strcasecmp(type, "pods") == 0)
+			r->policies[n].type = SP_HPA_POLICY_PODS;
+		else if (strcasecmp(type, "percent") == 0)
+			r->policies[n].type = SP_HPA_POLICY_PERCENT;
+		else
+			return sp_error_set(err, SP_EUSAGE, "bad policy type '%s' (pods or percent)", type);
+		if (value <= 0 || period <= 0 || period > 1800)
+			return sp_error_set(err, SP_EUSAGE, "bad policy '%.*s': value must be > 0 and "
+			    "period in 1..1800", used, p);
+		r->policies[n].value = value;
+		r->policies[n].period = period;
+		n++;
+		p += used;
+		if (*p == ',')
+			p++;
+	}
+	if (n == 0)
+		return sp_error_set(err, SP_EUSAGE, "no policy given");
+	r->npolicies = n;
+	return 0;
+}

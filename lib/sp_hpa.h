@@ -1,0 +1,148 @@
+/* sp_hpa: the Kubernetes HorizontalPodAutoscaler (autoscaling/v2), exactly.
+ *
+ * Two halves, as in the controller (PEERS.md §1 and §11):
+ *
+ *  - sp_hpa_metric_replicas(): the replica calculator for one metric
+ *    (pkg/controller/podautoscaler/replica_calculator.go): Resource
+ *    Utilization with integer utilisation floor(100 * sum usage / sum
+ *    request), Resource AverageValue and Pods metrics with the milli-value
+ *    average floor(sum / n), Object/External Value (ratio times ready
+ *    pods, ceil(ratio) from zero replicas) and AverageValue
+ *    (ceil(value / target)); the pod grouping (ignored = deleting or
+ *    failed, unready = pending, or for CPU not ready / warming up, missing
+ *    = no metric), the fill-in of missing pods (scale-down: max(100 %,
+ *    target) of the request, or the target for plain metrics; scale-up: 0)
+ *    and of unready pods on a CPU scale-up (0), the re-check of tolerance
+ *    and of the direction; per-direction tolerance.
+ *
+ *  - sp_hpa_step(): one reconcile of horizontal.go: the guards (0 replicas
+ *    with min != 0 disables scaling; above max -> max; below min -> min),
+ *    the maximum proposal over metrics with the invalid-metric rule, then
+ *    the legacy normalisation (max recommendation over the downscale
+ *    window, clamp to [min, min(max, max(factor * current, minimum))]) or
+ *    the behavior normalisation (stabilisation windows, Pods/Percent
+ *    policies over periodSeconds with scale events of both directions,
+ *    selectPolicy Max/Min/Disabled).  The reason is the controller's
+ *    condition reason (ScaleUpLimit, ScaleDownStabilized, TooManyReplicas,
+ *    DesiredWithinRange, ...).
+ *
+ * Time is the caller's (seconds, e.g. the trace's timestamps); one call is
+ * one sync of the controller.  Ownership: sp_hpa_free(NULL) is fine.
+ * Nothing here prints or exits.
+ */
+#ifndef SP_HPA_H
+#define SP_HPA_H
+
+#include <stddef.h>
+
+#include "sp_err.h"
+
+/* ---- the replica calculator ---- */
+
+enum {
+	SP_HPA_POD_READY = 0,   /* Running and Ready (and past the CPU warm-up) */
+	SP_HPA_POD_UNREADY,     /* not Ready, or inside the CPU initialisation period */
+	SP_HPA_POD_PENDING,     /* phase Pending: unready for every metric */
+	SP_HPA_POD_IGNORED      /* being deleted, or Failed */
+};
+
+typedef struct {
+	int state;              /* SP_HPA_POD_* */
+	int has_metric;         /* 0: the metrics API returned nothing for it */
+	long long value;        /* usage, milli-units (CPU millicores) */
+	long long request;      /* Resource metrics: sum of container requests, milli; 0 = none */
+} sp_hpa_pod;
+
+typedef enum {
+	SP_HPA_UTILIZATION,         /* Resource, target averageUtilization (%) */
+	SP_HPA_RESOURCE_AVERAGE,    /* Resource, target averageValue (milli) */
+	SP_HPA_PODS,                /* Pods metric, averageValue (milli) */
+	SP_HPA_OBJECT_VALUE,        /* Object or External, target value (milli) */
+	SP_HPA_OBJECT_AVERAGE       /* Object or External, target averageValue (milli) */
+} sp_hpa_metric_type;
+
+typedef struct {
+	sp_hpa_metric_type type;
+	int cpu;                /* the resource is CPU: readiness counts (§11.4) */
+	long long target;       /* % for UTILIZATION, milli-value otherwise; > 0 */
+	double tol_up, tol_down;/* ratio within [1 - down, 1 + up] keeps current */
+} sp_hpa_metric;
+
+/* Proposal for one metric.  pods[n] are the pods of the target (for the
+ * Object/External types only their states count, for the ready-pod count).
+ * value is the Object/External metric (milli; External values already
+ * summed).  status_replicas is the scale status count used by AverageValue.
+ * *out gets the proposal; *usage (may be NULL) the observed utilisation
+ * (%), average (milli) or value.  SP_EDATA with the controller's message
+ * when it would fail: no pods, no metrics for any ready pod, a missing
+ * request. */
+int sp_hpa_metric_replicas(const sp_hpa_metric *m, int current, const sp_hpa_pod *pods,
+    size_t n, long long value, int status_replicas, int *out, long long *usage, sp_error *err);
+
+/* ---- the controller ---- */
+
+enum { SP_HPA_POLICY_PODS, SP_HPA_POLICY_PERCENT };
+enum { SP_HPA_SELECT_MAX, SP_HPA_SELECT_MIN, SP_HPA_SELECT_DISABLED };
+#define SP_HPA_MAX_POLICIES 8
+
+typedef struct {
+	int type;               /* SP_HPA_POLICY_* */
+	int value;              /* > 0 */
+	int period;             /* seconds, 1..1800 */
+} sp_hpa_policy;
+
+typedef struct {
+	double window;          /* stabilizationWindowSeconds; < 0 = unset (scale-down: the flag) */
+	int select;             /* SP_HPA_SELECT_* */
+	int npolicies;
+	sp_hpa_policy policies[SP_HPA_MAX_POLICIES];
+} sp_hpa_rules;
+
+typedef struct {
+	int min, max;           /* minReplicas (default 1), maxReplicas */
+	int behavior;           /* 0: legacy normalisation; 1: spec.behavior set */
+	sp_hpa_rules up, down;  /* behavior rules (defaults from the API) */
+	double downscale_window;/* --horizontal-pod-autoscaler-downscale-stabilization [300] */
+	double up_factor, up_minimum; /* legacy scale-up cap: 2, 4 */
+} sp_hpa_config;
+
+/* Kubernetes defaults: min 1, max 10, legacy, behavior rules scaleUp {0 s;
+ * Pods 4/15 s, Percent 100/15 s; Max}, scaleDown {unset -> 300 s; Percent
+ * 100/15 s; Max}, downscale window 300 s, factor 2, minimum 4. */
+void sp_hpa_defaults(sp_hpa_config *c);
+
+typedef struct sp_hpa sp_hpa;
+
+/* Checks c (min >= 0, max >= 1, min <= max, policy values); SP_EUSAGE
+ * naming the field. */
+sp_hpa *sp_hpa_new(const sp_hpa_config *c, sp_error *err);
+void sp_hpa_free(sp_hpa *h);
+
+/* One reconcile at time now (seconds, not decreasing) with the target's
+ * current spec replicas and the max proposal over metrics (proposal = -1
+ * when every metric failed; invalid = 1 when some but not all failed).
+ * *desired gets the replicas to set; *reason the condition reason
+ * ("ScalingDisabled", "TooManyReplicas", "TooFewReplicas",
+ * "ScaleUpLimit", "ScaleDownLimit", "ScaleUpStabilized",
+ * "ScaleDownStabilized", "DesiredWithinRange", "FailedGetMetrics").
+ * Returns 0 or SP_ENOMEM. */
+int sp_hpa_step(sp_hpa *h, double now, int current, int proposal, int invalid,
+    int *desired, const char **reason);
+
+/* The behavior scale limits, as calculateScaleUpLimitWithScalingRules and
+ * calculateScaleDownLimitWithBehaviors at time now with the events stored
+ * so far (for tests and --explain). */
+int sp_hpa_scale_up_limit(const sp_hpa *h, double now, int current);
+int sp_hpa_scale_down_limit(const sp_hpa *h, double now, int current);
+/* Record a scale event (as storeScaleEvent does after a rescale). */
+int sp_hpa_record_event(sp_hpa *h, double now, int from, int to);
+
+/* A sentence for --explain on the last step: what the controller did. */
+const char *sp_hpa_explain(const char *reason);
+
+
+
+/* Parse "pods:4:15,percent:100:15" (type:value:periodSeconds, comma
+ * separated) into r's policies.  SP_EUSAGE naming the bad item. */
+int sp_hpa_parse_policies(const char *s, sp_hpa_rules *r, sp_error *err);
+#endif

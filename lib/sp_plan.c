@@ -1,0 +1,389 @@
+/* sp_plan: policies from demand and measurements to replicas; see sp_plan.h. */
+#include "sp_plan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	double t;
+	int v;
+} rec;
+
+struct sp_plan {
+	sp_plan_opts o;
+	const sp_perf *perf;
+	double wstar;
+	sp_hpa *hpa;
+	int last, has_last;
+	/* scale-down stabilisation: recommendations in the window */
+	rec *recs;
+	size_t nrec, caprec;
+	/* forecast quality: ring of (inside band, absolute percentage error) */
+	unsigned char *qin;
+	double *qape;
+	size_t qn, qpos;
+	double pf, pl, pu;      /* the previous step's forecast and band */
+	int have_pf;
+};
+
+void
+sp_plan_defaults(sp_plan_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->policy = SP_PLAN_FORECAST;
+	o->min = 1;
+	o->max = 100;
+	o->slo = 16;
+	o->cpu_cap = 90;
+	o->reactive = SP_PLAN_REACTIVE_HPA;
+	o->min_coverage = 0.5;
+	o->max_error = 0.5;
+	o->thr_low = 50;
+	o->metric = SP_PLAN_METRIC_CPU;
+	o->target = 80;
+	o->tol_up = o->tol_down = 0.1;
+	sp_hpa_defaults(&o->hpa);
+}
+
+void
+sp_plan_in_clear(sp_plan_in *in)
+{
+	in->t = 0;
+	in->prev_load = in->prev_cpu = in->prev_latency = NAN;
+	in->prev_ready = -1;
+	in->prev_unready = in->prev_missing = -1;
+	in->current = -1;
+	in->demand = in->lower = in->upper = in->origin = NAN;
+	in->burst = 0;
+}
+
+void
+sp_plan_free(sp_plan *p)
+{
+	if (!p)
+		return;
+	sp_hpa_free(p->hpa);
+	free(p->recs);
+	free(p->qin);
+	free(p->qape);
+	free(p);
+}
+
+sp_plan *
+sp_plan_new(const sp_plan_opts *o, const sp_perf *perf, sp_error *err)
+{
+	sp_plan *p;
+	sp_hpa_config hc;
+
+	if (o->min < 0 || o->max < 1 || o->min > o->max) {
+		sp_error_set(err, SP_EUSAGE, "--min (%d) must not be greater than --max (%d)", o->min, o->max);
+		return NULL;
+	}
+	if (!(p = calloc(1, sizeof *p))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	p->o = *o;
+	p->perf = perf;
+	p->wstar = o->wstar;
+	if (!(p->wstar > 0)) {
+		if (!perf) {
+			sp_error_set(err, SP_EUSAGE, "no performance model and no w*");
+			goto fail;
+		}
+		if (sp_perf_wstar(perf, o->slo, o->cpu_cap, &p->wstar, err) < 0)
+			goto fail;
+	}
+	hc = o->hpa;
+	hc.min = o->min;
+	hc.max = o->max;
+	if (!(p->hpa = sp_hpa_new(&hc, err)))
+		goto fail;
+	if (o->quality_window > 0) {
+		p->qin = calloc((size_t)o->quality_window, 1);
+		p->qape = calloc((size_t)o->quality_window, sizeof *p->qape);
+		if (!p->qin || !p->qape) {
+			sp_error_set(err, SP_ENOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	return p;
+fail:
+	sp_plan_free(p);
+	return NULL;
+}
+
+double
+sp_plan_wstar(const sp_plan *p)
+{
+	return p->wstar;
+}
+
+static int
+clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int
+need(double load, double w)
+{
+	double n;
+
+	if (!(load > 0))
+		return 0;
+	n = ceil(load / w - 1e-9);
+	return n > 1e9 ? 1000000000 : (int)n;
+}
+
+/* One HPA sync: the proposal from the previous step's metric, then the
+ * normalisation.  Returns the desired count. */
+static int
+hpa_sync(sp_plan *p, const sp_plan_in *in, int cur, double cpu, const char **reason)
+{
+	sp_hpa_metric m;
+	sp_hpa_pod *pods = NULL;
+	int ready = in->prev_ready >= 0 ? in->prev_ready : cur;
+	int unready = in->prev_unready > 0 ? in->prev_unready : 0;
+	int missing = in->prev_missing > 0 ? in->prev_missing : 0;
+	int n = ready + unready + missing, i, proposal = -1, d = cur;
+	long long usage;
+
+	memset(&m, 0, sizeof m);
+	m.tol_up = p->o.tol_up;
+	m.tol_down = p->o.tol_down;
+	if (p->o.metric == SP_PLAN_METRIC_CPU) {
+		m.type = SP_HPA_UTILIZATION;
+		m.cpu = 1;
+		m.target = llround(p->o.target);
+	} else {
+		m.type = p->o.metric == SP_PLAN_METRIC_AVERAGE ? SP_HPA_OBJECT_AVERAGE : SP_HPA_OBJECT_VALUE;
+		m.target = llround(p->o.target * 1000);
+	}
+	if (m.target < 1)
+		m.target = 1;
+	if (n > 0 && (pods = malloc((size_t)n * sizeof *pods))) {
+		for (i = 0; i < n; i++) {
+			pods[i].state = i < ready ? SP_HPA_POD_READY : i < ready + unready ? SP_HPA_POD_UNREADY : SP_HPA_POD_READY;
+			pods[i].has_metric = i < ready + unready;
+			pods[i].value = isfinite(cpu) ? llround(cpu * 10) : 0;
+			pods[i].request = 1000;
+		}
+	}
+	if (p->o.metric == SP_PLAN_METRIC_CPU) {
+		if (isfinite(cpu) && ready > 0 &&
+		    sp_hpa_metric_replicas(&m, cur, pods, (size_t)n, 0, cur, &proposal, &usage, NULL) < 0)
+			proposal = -1;
+	} else if (isfinite(in->prev_load)) {
+		if (sp_hpa_metric_replicas(&m, cur, pods, (size_t)n, llround(in->prev_load * 1000),
+		    ready, &proposal, &usage, NULL) < 0)
+			proposal = -1;
+	}
+	free(pods);
+	if (sp_hpa_step(p->hpa, in->t, cur, proposal, 0, &d, reason) < 0)
+		return cur;
+	return d;
+}
+
+static int
+push_rec(sp_plan *p, double t, int v)
+{
+	size_t i, j;
+
+	/* drop what left the window */
+	for (i = 0, j = 0; i < p->nrec; i++)
+		if (p->recs[i].t >= t - p->o.stabilise)
+			p->recs[j++] = p->recs[i];
+	p->nrec = j;
+	if (p->nrec == p->caprec) {
+		size_t nc = p->caprec ? 2 * p->caprec : 16;
+		rec *a = realloc(p->recs, nc * sizeof *a);
+		if (!a)
+			return SP_ENOMEM;
+		p->recs = a;
+		p->caprec = nc;
+	}
+	p->recs[p->nrec++] = (rec){ t, v };
+	return 0;
+}
+
+int
+sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reason,
+    char *ex, size_t exn, sp_error *err)
+{
+	const sp_plan_opts *o = &p->o;
+	int cur, n, ready;
+	double load = in->prev_load, cpu = in->prev_cpu, lat = in->prev_latency;
+	const char *r = "forecast";
+	char why[256] = "";
+
+	if (in->current >= 0)
+		cur = in->current;
+	else if (p->has_last)
+		cur = p->last;
+	else if (o->initial > 0)
+		cur = o->initial;
+	else if (isfinite(in->demand) && o->policy != SP_PLAN_HPA && o->policy != SP_PLAN_THRESHOLD)
+		cur = need(in->demand, p->wstar);
+	else if (isfinite(load))
+		cur = need(load, p->wstar);
+	else
+		cur = o->min;
+	cur = clampi(cur, o->min > 1 ? o->min : 1, o->max);
+	if (in->current >= 0)
+		cur = in->current;
+	ready = in->prev_ready >= 0 ? in->prev_ready : cur;
+
+	/* forecast quality: score the previous step's forecast on its actual */
+	if (o->quality_window > 0 && p->have_pf && isfinite(load)) {
+		size_t w = (size_t)o->quality_window;
+		p->qin[p->qpos] = isfinite(p->pl) && isfinite(p->pu) ? (load >= p->pl && load <= p->pu) : 1;
+		p->qape[p->qpos] = fabs(p->pf - load) / (fabs(load) > 1e-9 ? fabs(load) : 1e-9);
+		p->qpos = (p->qpos + 1) % w;
+		if (p->qn < w)
+			p->qn++;
+	}
+	p->pf = in->demand;
+	p->pl = in->lower;
+	p->pu = in->upper;
+	p->have_pf = isfinite(in->demand);
+
+	/* the previous step's measurements, from the model when not given */
+	if (isfinite(load) && ready > 0 && p->perf) {
+		if (!isfinite(cpu) && sp_perf_has_cpu(p->perf))
+			cpu = sp_perf_cpu(p->perf, load / ready);
+		if (!isfinite(lat))
+			lat = sp_perf_latency(p->perf, load / ready);
+	} else if (isfinite(load) && ready == 0 && load > 0) {
+		if (!isfinite(cpu))
+			cpu = 100;
+		if (!isfinite(lat))
+			lat = INFINITY;
+	}
+
+	if (o->policy == SP_PLAN_HPA) {
+		n = hpa_sync(p, in, cur, o->metric == SP_PLAN_METRIC_CPU ? cpu : NAN, &r);
+		snprintf(why, sizeof why, "HPA: %s", sp_hpa_explain(r));
+		if (isfinite(cpu) && o->metric == SP_PLAN_METRIC_CPU)
+			snprintf(why, sizeof why, "HPA at %.0f %% CPU (target %g %%) on %d replicas: %s",
+			    floor(cpu), o->target, cur, sp_hpa_explain(r));
+		goto done;
+	}
+	if (o->policy == SP_PLAN_THRESHOLD) {
+		r = "threshold";
+		if (!p->has_last && in->current < 0) {
+			n = cur;
+			snprintf(why, sizeof why, "start at ceil(load / w*) = %d", n);
+		} else if (isfinite(lat) && lat >= o->slo) {
+			n = cur + 1;
+			snprintf(why, sizeof why, "latency %.3g ms >= SLO %g ms: add one", lat, o->slo);
+		} else if (isfinite(cpu) && cpu <= o->thr_low) {
+			n = cur - 1;
+			snprintf(why, sizeof why, "CPU %.3g %% <= %g %%: remove one", cpu, o->thr_low);
+		} else {
+			n = cur;
+			snprintf(why, sizeof why, "latency and CPU within bounds: keep %d", n);
+		}
+		goto clamp;
+	}
+
+	/* forecast and burst */
+	{
+		int reactive = cur, fallback = 0, pred;
+		const char *hr = "";
+		double d = in->demand;
+
+		if (o->reactive == SP_PLAN_REACTIVE_HPA)
+			reactive = hpa_sync(p, in, cur, cpu, &hr);
+		else if (o->reactive == SP_PLAN_REACTIVE_LOAD)
+			reactive = isfinite(load) ? need(load, p->wstar) : cur;
+		if (!isfinite(d)) {
+			fallback = 1;
+			snprintf(why, sizeof why, "no forecast for this step");
+		} else if (o->stale > 0 && isfinite(in->origin) && in->t - in->origin > o->stale) {
+			fallback = 1;
+			snprintf(why, sizeof why, "forecast made %g s before the step (stale after %g s)",
+			    in->t - in->origin, o->stale);
+		} else if (o->quality_window > 0 && p->qn == (size_t)o->quality_window) {
+			size_t i, inside = 0;
+			double mape = 0;
+			for (i = 0; i < p->qn; i++) {
+				inside += p->qin[i];
+				mape += p->qape[i];
+			}
+			mape /= (double)p->qn;
+			if ((double)inside / (double)p->qn < o->min_coverage) {
+				fallback = 1;
+				snprintf(why, sizeof why, "forecast band covered %zu of the last %zu actuals (below %g)",
+				    inside, p->qn, o->min_coverage);
+			} else if (mape > o->max_error) {
+				fallback = 1;
+				snprintf(why, sizeof why, "forecast error %.3g over the last %zu steps (above %g)",
+				    mape, p->qn, o->max_error);
+			}
+		}
+		if (fallback) {
+			n = reactive;
+			r = "hpa-fallback";
+			snprintf(why + strlen(why), sizeof why - strlen(why), ": reactive rule gives %d", n);
+		} else {
+			pred = need(d * (1 + o->overprov), p->wstar);
+			r = in->burst && o->policy == SP_PLAN_BURST ? "burst" : "forecast";
+			n = pred;
+			snprintf(why, sizeof why, "%s demand %.6g%s / w* %.4g = %d", r, d,
+			    o->overprov > 0 ? " with over-provisioning" : "", p->wstar, pred);
+			if (!o->scale_in && o->reactive != SP_PLAN_REACTIVE_NONE && reactive > pred) {
+				n = reactive;
+				r = "reactive";
+				snprintf(why + strlen(why), sizeof why - strlen(why),
+				    "; the reactive rule wants more (%d)", reactive);
+			}
+		}
+		if (o->ramp_up > 0 && n > cur + o->ramp_up) {
+			n = cur + o->ramp_up;
+			r = "ramp";
+			snprintf(why + strlen(why), sizeof why - strlen(why), "; ramp limit +%d", o->ramp_up);
+		} else if (o->ramp_down > 0 && n < cur - o->ramp_down) {
+			n = cur - o->ramp_down;
+			r = "ramp";
+			snprintf(why + strlen(why), sizeof why - strlen(why), "; ramp limit -%d", o->ramp_down);
+		}
+		if (o->stabilise > 0) {
+			size_t i;
+			int m = n;
+			if (push_rec(p, in->t, n) < 0)
+				return sp_error_set(err, SP_ENOMEM, "out of memory");
+			for (i = 0; i < p->nrec; i++)
+				if (p->recs[i].v > m)
+					m = p->recs[i].v;
+			if (m > cur)
+				m = cur > n ? cur : n;
+			if (n < cur && m > n) {
+				n = m;
+				r = "stabilised";
+				snprintf(why + strlen(why), sizeof why - strlen(why),
+				    "; scale-down held at %d (highest recommendation in %g s)", n, o->stabilise);
+			}
+		}
+	}
+clamp:
+	if (n < o->min) {
+		n = o->min;
+		r = "min";
+		snprintf(why + strlen(why), sizeof why - strlen(why), "; raised to --min %d", n);
+	} else if (n > o->max) {
+		n = o->max;
+		r = "max";
+		snprintf(why + strlen(why), sizeof why - strlen(why), "; capped at --max %d", n);
+	}
+done:
+	p->last = n;
+	p->has_last = 1;
+	*replicas = n;
+	*reason = r;
+	if (ex && exn)
+		snprintf(ex, exn, "%s", why);
+	return 0;
+}

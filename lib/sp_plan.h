@@ -1,0 +1,102 @@
+/* sp_plan: from demand, measurements and a performance model to replicas.
+ *
+ * One planner per target; sp_plan_step() is called once per step, in time
+ * order, and returns the replicas to run during that step.  Causality: a
+ * step's decision uses the measurements of earlier steps only (the caller
+ * passes the previous step's load, CPU and latency) and the forecast made
+ * for this step before it began.  `plan` (offline, on a trace) and
+ * `simulate` (closed loop, with the measurements it simulates) drive the
+ * same code.
+ *
+ * Policies:
+ *   forecast, burst  N = ceil(demand * (1 + overprov) / w*); burst uses the
+ *                    burst demand; with scale-in off (default) the final
+ *                    count is max(predictive, reactive); falls back to the
+ *                    reactive rule when the demand is missing, stale or the
+ *                    forecast has been poor lately (rolling coverage of the
+ *                    band or mean absolute percentage error);
+ *   hpa              the Kubernetes HPA (sp_hpa) on CPU utilisation (or
+ *                    the load as a Pods/External metric);
+ *   threshold        BAScaler's reactive baseline (BASCALER.md §7.2): +1
+ *                    when latency >= SLO, else -1 when CPU <= 50 %.
+ * Then, for forecast and burst: ramp limits, scale-down stabilisation and
+ * min/max.  The reactive rule is the HPA (default) or ceil(load / w*).
+ *
+ * Ownership: sp_plan_free(NULL) is fine; the planner borrows perf (it must
+ * outlive it).  Nothing here prints or exits.
+ */
+#ifndef SP_PLAN_H
+#define SP_PLAN_H
+
+#include <stddef.h>
+
+#include "sp_err.h"
+#include "sp_hpa.h"
+#include "sp_perf.h"
+
+typedef enum { SP_PLAN_FORECAST, SP_PLAN_BURST, SP_PLAN_HPA, SP_PLAN_THRESHOLD } sp_plan_policy;
+typedef enum { SP_PLAN_REACTIVE_HPA, SP_PLAN_REACTIVE_LOAD, SP_PLAN_REACTIVE_NONE } sp_plan_reactive;
+typedef enum { SP_PLAN_METRIC_CPU, SP_PLAN_METRIC_AVERAGE, SP_PLAN_METRIC_VALUE } sp_plan_metric;
+
+typedef struct {
+	sp_plan_policy policy;
+	int min, max;
+	int initial;            /* replicas before the first step; 0 = from the first demand or load */
+	double slo;             /* ms */
+	double cpu_cap;         /* % for w* [90] */
+	double wstar;           /* 0 = from perf, slo and cpu_cap */
+	double overprov;        /* fraction >= 0 */
+	int ramp_up, ramp_down; /* max change per step; 0 = unlimited */
+	double stabilise;       /* seconds: scale-down uses the max recommendation in this window */
+	int scale_in;           /* predictive count may go below the reactive one */
+	sp_plan_reactive reactive;
+	double stale;           /* seconds: a forecast made longer ago falls back; 0 = off */
+	int quality_window;     /* steps of forecast history for the quality check; 0 = off */
+	double min_coverage;    /* fraction of actuals inside [lower, upper] */
+	double max_error;       /* mean absolute percentage error, fraction */
+	double thr_low;         /* threshold policy: CPU % at or below which to remove one [50] */
+	sp_plan_metric metric;  /* hpa: what the HPA watches */
+	double target;          /* hpa: CPU % (utilisation) or load per replica / total load (milli not needed) */
+	sp_hpa_config hpa;      /* hpa: controller configuration; min/max are copied from above */
+	double tol_up, tol_down;
+} sp_plan_opts;
+
+/* Defaults: forecast, min 1, max 100, SLO 16 ms, CPU cap 90, overprov 0,
+ * no ramp, stabilisation 0, no scale-in, reactive hpa, no staleness,
+ * quality window 0, coverage 0.5, error 0.5, threshold 50, hpa on CPU
+ * utilisation with target 80 % and tolerance 0.1, legacy normalisation. */
+void sp_plan_defaults(sp_plan_opts *o);
+
+/* One step's input: what is known when the decision is made. */
+typedef struct {
+	double t;               /* start of the step being planned (s) */
+	double prev_load;       /* load of the previous step; NaN unknown */
+	double prev_cpu;        /* CPU % measured in the previous step; NaN: from the model */
+	double prev_latency;    /* latency ms of the previous step; NaN: from the model */
+	int prev_ready;         /* pods ready in the previous step; -1: all current */
+	int prev_unready, prev_missing; /* pods unready / without a metric; -1 = 0 */
+	int current;            /* replicas currently set; -1: the planner's last output */
+	double demand;          /* forecast demand for this step; NaN missing */
+	double lower, upper;    /* its band; NaN unknown */
+	double origin;          /* when the forecast was made; NaN unknown */
+	int burst;              /* the step is in a burst */
+} sp_plan_in;
+
+typedef struct sp_plan sp_plan;
+
+/* Checks the options (min <= max, SLO the model can meet: SP_EDATA naming
+ * the SLO) and computes w*. */
+sp_plan *sp_plan_new(const sp_plan_opts *o, const sp_perf *perf, sp_error *err);
+void sp_plan_free(sp_plan *p);
+double sp_plan_wstar(const sp_plan *p);
+
+/* *replicas for the step, *reason (forecast, burst, hpa-fallback, min, max,
+ * ramp, stabilised, reactive, or an HPA condition reason), and when
+ * explain is non-NULL a sentence saying why.  Returns 0 or < 0. */
+int sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reason,
+    char *explain, size_t explain_size, sp_error *err);
+
+/* Initialise an sp_plan_in to "nothing known". */
+void sp_plan_in_clear(sp_plan_in *in);
+
+#endif

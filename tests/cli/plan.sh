@@ -1,0 +1,183 @@
+#!/bin/sh
+# plan: policies, HPA options, long format, errors.
+. "$TOP/tests/cli/lib.sh"
+# curve: cpu = w %, latency = 10 + w / 10 ms; SLO 18 ms gives w* = 80
+C="--curve $D/plan-curve.csv --slo 18"
+# the last two fields of every data row (replicas,reason), space separated
+rr_is() {
+	got=$(awk -F, 'NR > 1 { printf "%s%s,%s", (NR > 2 ? " " : ""), $(NF - 1), $NF }' "$T/out")
+	[ "$got" = "$1" ] || _bad "replicas,reason: got '$got', want '$1'"
+}
+
+t "hpa on CPU derived from the curve, legacy stabilisation" 0 plan $C --policy hpa --target 50 --explain "$D/plan-load.csv"
+out_is <<'X'
+timestamp,load,replicas,reason,explain
+0,100,1,FailedGetMetrics,HPA: the metric is missing for this step; the controller does not scale (or only up with partial metrics)
+60,100,2,DesiredWithinRange,HPA at 100 % CPU (target 50 %) on 1 replicas: the desired count is within the acceptable range
+120,300,2,DesiredWithinRange,HPA at 50 % CPU (target 50 %) on 2 replicas: the desired count is within the acceptable range
+180,300,4,DesiredWithinRange,HPA at 100 % CPU (target 50 %) on 2 replicas: the desired count is within the acceptable range
+240,300,6,DesiredWithinRange,HPA at 75 % CPU (target 50 %) on 4 replicas: the desired count is within the acceptable range
+300,50,6,DesiredWithinRange,HPA at 50 % CPU (target 50 %) on 6 replicas: the desired count is within the acceptable range
+360,50,6,ScaleDownStabilized,"HPA at 8 % CPU (target 50 %) on 6 replicas: recent recommendations were higher than current one, applying the highest recent recommendation"
+420,50,6,ScaleDownStabilized,"HPA at 8 % CPU (target 50 %) on 6 replicas: recent recommendations were higher than current one, applying the highest recent recommendation"
+480,50,6,ScaleDownStabilized,"HPA at 8 % CPU (target 50 %) on 6 replicas: recent recommendations were higher than current one, applying the highest recent recommendation"
+540,50,6,ScaleDownStabilized,"HPA at 8 % CPU (target 50 %) on 6 replicas: recent recommendations were higher than current one, applying the highest recent recommendation"
+600,50,6,ScaleDownStabilized,"HPA at 8 % CPU (target 50 %) on 6 replicas: recent recommendations were higher than current one, applying the highest recent recommendation"
+660,50,1,DesiredWithinRange,HPA at 8 % CPU (target 50 %) on 6 replicas: the desired count is within the acceptable range
+X
+err_empty
+
+# measured cpu with unready and missing pods (replica_calculator cases)
+t "hpa with cpu, ready, unready, missing, current columns" 0 plan $C --policy hpa --target 30 "$D/plan-pods.csv"
+rr_is "3,FailedGetMetrics 4,DesiredWithinRange 5,DesiredWithinRange 5,DesiredWithinRange 2,DesiredWithinRange"
+t "hpa --hpa-metric average-value" 0 plan $C --policy hpa --hpa-metric average-value --target 50 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,ScaleUpLimit 6,DesiredWithinRange 6,DesiredWithinRange 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 1,DesiredWithinRange"
+t "hpa --hpa-metric value" 0 plan $C --policy hpa --hpa-metric value --target 100 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 1,DesiredWithinRange 1,DesiredWithinRange 3,DesiredWithinRange 6,ScaleUpLimit 12,ScaleUpLimit 18,ScaleDownStabilized 18,ScaleDownStabilized 18,ScaleDownStabilized 18,ScaleDownStabilized 18,ScaleDownStabilized 9,DesiredWithinRange"
+t "hpa --hpa-metric without --target" 2 plan $C --policy hpa --hpa-metric value "$D/plan-load.csv"
+err_has "plan: --hpa-metric value needs --target"
+t "hpa behavior: scale-down Pods 1/60 s, scale-up disabled" 0 plan $C --policy hpa --target 50 --behavior --scale-down-window 0 --scale-down-policies pods:1:60 --scale-up-select disabled "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange"
+t "hpa behavior: Percent scale-up, up window, Min scale-down" 0 plan $C --policy hpa --target 50 --scale-up-policies percent:50:60 --scale-up-window 60 --scale-down-select min --scale-down-policies pods:1:60,percent:50:60 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 3,ScaleUpLimit 5,ScaleUpLimit 6,DesiredWithinRange 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 5,ScaleDownLimit 4,ScaleDownLimit"
+# behavior counts a recommendation only strictly inside the window (After), legacy
+# also at its edge (not Before): one step earlier than the legacy run above
+t "hpa --behavior defaults" 0 plan $C --policy hpa --target 50 --behavior "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 1,DesiredWithinRange 1,DesiredWithinRange"
+t "hpa --tolerance-up keeps a ratio of 2" 0 plan $C --policy hpa --target 50 --tolerance-up 1.5 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange"
+t "hpa --tolerance 0.95" 0 plan $C --policy hpa --target 50 --tolerance 0.95 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange"
+t "hpa --tolerance-down never scales down" 0 plan $C --policy hpa --target 50 --tolerance-down 0.95 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange"
+t "hpa --downscale-window 60" 0 plan $C --policy hpa --target 50 --downscale-window 60 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,ScaleDownStabilized 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange"
+t "hpa --scale-up-factor/--scale-up-minimum (int32 truncation)" 0 plan $C --policy hpa --target 50 --scale-up-factor 1.5 --scale-up-minimum 1 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,ScaleUpLimit 1,DesiredWithinRange"
+t "hpa --initial" 0 plan $C --policy hpa --target 50 --initial 3 "$D/plan-load.csv"
+rr_is "3,FailedGetMetrics 3,ScaleDownStabilized 3,ScaleDownStabilized 6,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 1,DesiredWithinRange"
+t "hpa -c picks the load column" 0 plan $C --policy hpa -c load --target 50 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 1,DesiredWithinRange"
+
+t "threshold: +1 at latency >= SLO, -1 at CPU <= 50" 0 plan $C --policy threshold "$D/plan-load.csv"
+rr_is "1,threshold 2,threshold 1,threshold 2,threshold 3,threshold 4,threshold 3,threshold 2,threshold 1,threshold 1,min 1,min 1,min"
+t "threshold --threshold-low" 0 plan $C --policy threshold --threshold-low 10 "$D/plan-load.csv"
+rr_is "1,threshold 2,threshold 2,threshold 3,threshold 4,threshold 4,threshold 4,threshold 4,threshold 4,threshold 4,threshold 4,threshold 4,threshold"
+
+t "forecast, reactive hpa (default): max of both, fallback on a missing forecast" 0 plan $C --explain "$D/plan-fc.csv"
+out_is <<'X'
+timestamp,load,forecast,lower,upper,state,demand,replicas,reason,explain
+0,100,100,80,120,normal,100,2,forecast,forecast demand 100 / w* 80 = 2
+60,150,160,130,190,normal,160,2,forecast,forecast demand 160 / w* 80 = 2
+120,400,170,140,200,burst,420,6,forecast,forecast demand 420 / w* 80 = 6
+180,420,410,380,440,burst,500,7,forecast,forecast demand 500 / w* 80 = 7
+240,200,300,250,350,normal,300,6,reactive,forecast demand 300 / w* 80 = 4; the reactive rule wants more (6)
+300,100,120,90,150,normal,120,6,reactive,forecast demand 120 / w* 80 = 2; the reactive rule wants more (6)
+360,90,,,,normal,,6,hpa-fallback,no forecast for this step: reactive rule gives 6
+420,80,80,60,100,spike,80,6,reactive,forecast demand 80 / w* 80 = 1; the reactive rule wants more (6)
+X
+t "forecast --reactive load" 0 plan $C --reactive load "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 6,forecast 7,forecast 6,reactive 3,reactive 2,hpa-fallback 2,reactive"
+t "forecast --reactive none" 0 plan $C --reactive none "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 6,forecast 7,forecast 4,forecast 2,forecast 2,hpa-fallback 1,forecast"
+t "forecast --scale-in" 0 plan $C --scale-in "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 6,forecast 7,forecast 4,forecast 2,forecast 4,hpa-fallback 1,forecast"
+t "burst policy names burst rows" 0 plan $C --policy burst --reactive none "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 6,burst 7,burst 4,forecast 2,forecast 2,hpa-fallback 1,forecast"
+t "--ramp-up/--ramp-down" 0 plan $C --reactive none --ramp-up 2 --ramp-down 1 "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 4,ramp 6,ramp 5,ramp 4,ramp 4,hpa-fallback 3,ramp"
+t "--stabilise" 0 plan $C --reactive none --stabilise 120 "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 6,forecast 7,forecast 7,stabilised 7,stabilised 7,hpa-fallback 7,stabilised"
+t "--overprov" 0 plan $C --reactive none --overprov 25 "$D/plan-fc.csv"
+rr_is "2,forecast 3,forecast 7,forecast 8,forecast 5,forecast 2,forecast 2,hpa-fallback 2,forecast"
+t "--min/--max" 0 plan $C --reactive none --min 3 --max 5 "$D/plan-fc.csv"
+rr_is "3,min 3,min 5,max 5,max 4,forecast 3,min 3,hpa-fallback 3,min"
+t "--wstar" 0 plan $C --reactive none --wstar 50 "$D/plan-fc.csv"
+rr_is "2,forecast 4,forecast 9,forecast 10,forecast 6,forecast 3,forecast 3,hpa-fallback 2,forecast"
+t "--cpu-cap binds w*" 0 plan $C --reactive none --cpu-cap 50 "$D/plan-fc.csv"
+rr_is "2,forecast 4,forecast 9,forecast 10,forecast 6,forecast 3,forecast 3,hpa-fallback 2,forecast"
+t "--quality-window/--min-coverage" 0 plan $C --reactive none --quality-window 2 --min-coverage 1 "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 6,forecast 6,hpa-fallback 6,hpa-fallback 6,hpa-fallback 6,hpa-fallback 6,hpa-fallback"
+t "--quality-window/--max-error" 0 plan $C --reactive none --quality-window 2 --max-error 0.2 --explain "$D/plan-fc.csv"
+out_has "300,100,120,90,150,normal,120,4,hpa-fallback,forecast error 0.345 over the last 2 steps (above 0.2): reactive rule gives 4"
+t "--demand-col" 0 plan $C --reactive none --demand-col forecast "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 3,forecast 6,forecast 4,forecast 2,forecast 2,hpa-fallback 1,forecast"
+t "--stale" 0 plan $C --reactive load --stale 90 --explain "$D/plan-origin.csv"
+out_is <<'X'
+timestamp,load,origin,forecast,replicas,reason,explain
+60,100,0,100,2,forecast,forecast demand 100 / w* 80 = 2
+120,100,0,300,2,hpa-fallback,forecast made 120 s before the step (stale after 90 s): reactive rule gives 2
+180,100,120,300,4,forecast,forecast demand 300 / w* 80 = 4
+X
+t "the shipped curve by default: w* 80.68 at 16 ms" 0 plan --reactive none --wstar 80.68 "$D/plan-fc.csv"
+rr_is "2,forecast 2,forecast 6,forecast 7,forecast 4,forecast 2,forecast 2,hpa-fallback 1,forecast"
+
+t "long format: one decision per origin, actual from the next origin" 0 plan $C --reactive none "$D/plan-long.csv"
+out_is <<'X'
+timestamp,load,forecast,lower,upper,demand,replicas,reason
+60,120,110,90,130,110,2,forecast
+120,180,150,120,180,150,2,forecast
+180,,170,150,190,170,3,forecast
+X
+t "long format --lead" 0 plan $C --reactive none --lead 2 "$D/plan-long.csv"
+rr_is "3,forecast 4,forecast 3,forecast"
+t "long format --lead --demand-col upper" 0 plan $C --reactive none --lead 3 --demand-col upper "$D/plan-long.csv"
+rr_is "7,forecast 5,forecast 3,forecast"
+t "stdin" 0 sh -c "plan $C --reactive none < '$D/plan-long.csv'"
+rr_is "2,forecast 2,forecast 3,forecast"
+
+# errors
+t "horizon gap at a new origin" 1 plan $C "$D/plan-long-gap.csv"
+err_is <<X
+plan: $D/plan-long-gap.csv: row 4, column horizon: horizon gap: a new origin starts at horizon 2, not 1
+X
+sed 3d "$D/plan-long.csv" > "$T/gap2.csv"
+t "horizon gap inside an origin" 1 plan $C "$T/gap2.csv"
+err_has "row 2, column horizon: horizon gap: 3 after 1"
+t "forecast columns missing" 1 plan $C "$D/plan-load.csv"
+err_is <<'X'
+plan: forecast columns missing: no column 'demand' or 'forecast' (use --policy hpa or threshold on a plain trace, or pipe through arfit or burstdetect first)
+X
+t "--demand-col names a missing column" 2 plan $C --demand-col nope "$D/plan-fc.csv"
+err_has "no column 'nope'"
+t "min > max" 2 plan $C --min 5 --max 3 "$D/plan-fc.csv"
+err_has "plan: --min (5) must not be greater than --max (3)"
+t "an SLO the model can never meet" 1 plan $C --slo 5 "$D/plan-fc.csv"
+err_is <<'X'
+plan: SLO 5 ms cannot be met: the lowest latency on the performance curve is 10 ms (at 0 per replica)
+X
+t "SLO 8 on the shipped curve" 1 plan --slo 8 "$D/plan-fc.csv"
+err_has "plan: SLO 8 ms cannot be met: the lowest latency on the performance curve is 9.97 ms"
+t "bad number names row and column" 1 plan $C --policy hpa -c load --target 50 "$D/plan-badnum.csv"
+err_is <<X
+plan: $D/plan-badnum.csv: row 3, column load: not a finite number: 'abc'
+X
+t "negative demand" 1 plan $C "$D/plan-negdemand.csv"
+err_has "row 1, column demand: negative demand -5"
+t "bad curve" 1 plan --curve "$D/plan-bad-curve.csv" "$D/plan-fc.csv"
+err_has "plan-bad-curve.csv: row 3: loads per replica must increase strictly"
+t "missing curve" 1 plan --curve "$T/nope.csv" "$D/plan-fc.csv"
+err_has "nope.csv: cannot open"
+t "bad --policy" 2 plan --policy magic "$D/plan-fc.csv"
+err_has "plan: --policy: invalid choice 'magic' (one of: forecast, burst, hpa, threshold)"
+t "bad --reactive" 2 plan --reactive maybe "$D/plan-fc.csv"
+err_has "invalid choice 'maybe'"
+t "bad policy list" 2 plan --scale-up-policies pods:x "$D/plan-fc.csv"
+err_has "plan: --scale-up-policies: bad policy 'pods:x'"
+t "bad --scale-down-select" 2 plan --scale-down-select most "$D/plan-fc.csv"
+err_has "invalid choice 'most'"
+t "bad --slo" 2 plan --slo -1 "$D/plan-fc.csv"
+err_has "plan: --slo:"
+t "unknown option" 2 plan --frobnicate "$D/plan-fc.csv"
+err_has "Try 'plan --help'"
+t "extra argument" 2 plan "$D/plan-fc.csv" extra
+err_has "plan: unexpected argument 'extra'"
+t "missing input file" 1 plan $C "$T/none.csv"
+err_has "none.csv"
+t "write error" 1 sh -c "plan $C '$D/plan-fc.csv' > /dev/full"
+err_has "plan: write error"
+t "--help" 0 plan --help
+out_has "usage: plan"
+t "--version" 0 plan --version
+out_has "plan (scalepipe)"
+finish

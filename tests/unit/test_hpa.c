@@ -1,0 +1,322 @@
+/* test_hpa: the HPA replica calculator and normalisation against the cases
+ * of the Kubernetes controller's own unit tests
+ * (pkg/controller/podautoscaler/replica_calculator_test.go, horizontal_test.go;
+ * the behavior-limit cases as ported in karmada's FederatedHPA tests).  Each
+ * row names the Go test it follows; the expected numbers are theirs. */
+#include "check.h"
+#include "sp_hpa.h"
+
+#include <stdlib.h>
+
+enum { R = SP_HPA_POD_READY, U = SP_HPA_POD_UNREADY, P = SP_HPA_POD_PENDING, X = SP_HPA_POD_IGNORED };
+
+typedef struct {
+	const char *name;
+	sp_hpa_metric_type type;
+	int cpu;
+	int current, npods;
+	int state[8];            /* 0 = ready */
+	int nlevels;             /* pods 0..nlevels-1 have metrics */
+	long long levels[8];
+	long long requests[8];   /* 0 = 1000m */
+	long long target;
+	long long value;         /* Object/External */
+	int want, want_usage;
+	int want_error;
+} rc_case;
+
+static const rc_case rc_cases[] = {
+	{ "TestReplicaCalcScaleUp", SP_HPA_UTILIZATION, 1, 3, 3, {0}, 3, {300, 500, 700}, {0}, 30, 0, 5, 50, 0 },
+	{ "TestReplicaCalcScaleUpUnreadyLessScale", SP_HPA_UTILIZATION, 1, 3, 3, {U, R, R}, 3, {300, 500, 700}, {0}, 30, 0, 4, 60, 0 },
+	{ "TestReplicaCalcScaleUpHotCpuLessScale", SP_HPA_UTILIZATION, 1, 3, 3, {U, R, R}, 3, {300, 500, 700}, {0}, 30, 0, 4, 60, 0 },
+	{ "TestReplicaCalcScaleUpUnreadyNoScale", SP_HPA_UTILIZATION, 1, 3, 3, {R, U, U}, 3, {400, 500, 700}, {0}, 30, 0, 3, 40, 0 },
+	{ "TestReplicaCalcScaleUpIgnoresFailedPods", SP_HPA_UTILIZATION, 1, 2, 4, {R, R, X, X}, 2, {500, 700}, {0}, 30, 0, 4, 60, 0 },
+	{ "TestReplicaCalcScaleUpIgnoresDeletionPods", SP_HPA_UTILIZATION, 1, 2, 4, {R, R, X, X}, 2, {500, 700}, {0}, 30, 0, 4, 60, 0 },
+	{ "TestReplicaCalcScaleUpCM", SP_HPA_PODS, 0, 3, 3, {0}, 3, {20000, 10000, 30000}, {0}, 15000, 0, 4, 20000, 0 },
+	{ "TestReplicaCalcScaleUpCMUnreadyHotCpuNoLessScale", SP_HPA_PODS, 0, 3, 3, {R, R, U}, 3, {50000, 10000, 30000}, {0}, 15000, 0, 6, 30000, 0 },
+	{ "TestReplicaCalcScaleUpCMUnreadyHotCpuScaleWouldScaleDown", SP_HPA_PODS, 0, 3, 3, {U, R, U}, 3, {50000, 15000, 30000}, {0}, 15000, 0, 7, 31666, 0 },
+	{ "TestReplicaCalcScaleUpCMObject", SP_HPA_OBJECT_VALUE, 0, 3, 3, {0}, 0, {0}, {0}, 15000, 20000, 4, 20000, 0 },
+	{ "TestReplicaCalcScaleUpCMPerPodObject", SP_HPA_OBJECT_AVERAGE, 0, 3, 3, {0}, 0, {0}, {0}, 5000, 20000, 4, 6667, 0 },
+	{ "TestReplicaCalcScaleUpCMObjectIgnoresUnreadyPods", SP_HPA_OBJECT_VALUE, 0, 3, 3, {U, R, U}, 0, {0}, {0}, 10000, 50000, 5, 50000, 0 },
+	{ "TestReplicaCalcScaleUpCMExternal", SP_HPA_OBJECT_VALUE, 0, 1, 1, {0}, 0, {0}, {0}, 4400, 8600, 2, 8600, 0 },
+	{ "TestReplicaCalcScaleUpCMExternalIgnoresUnreadyPods", SP_HPA_OBJECT_VALUE, 0, 3, 3, {U, R, U}, 0, {0}, {0}, 4400, 8600, 2, 8600, 0 },
+	{ "TestReplicaCalcScaleUpPerPodCMExternal", SP_HPA_OBJECT_AVERAGE, 0, 3, 3, {0}, 0, {0}, {0}, 2150, 8600, 4, 2867, 0 },
+	{ "TestReplicaCalcScaleDown", SP_HPA_UTILIZATION, 1, 5, 5, {0}, 5, {100, 300, 500, 250, 250}, {0}, 50, 0, 3, 28, 0 },
+	{ "TestReplicaCalcScaleDownCM", SP_HPA_PODS, 0, 5, 5, {0}, 5, {12000, 12000, 12000, 12000, 12000}, {0}, 20000, 0, 3, 12000, 0 },
+	{ "TestReplicaCalcScaleDownPerPodCMObject", SP_HPA_OBJECT_AVERAGE, 0, 5, 5, {0}, 0, {0}, {0}, 2000, 6000, 3, 1200, 0 },
+	{ "TestReplicaCalcScaleDownCMObject", SP_HPA_OBJECT_VALUE, 0, 5, 5, {0}, 0, {0}, {0}, 20000, 12000, 3, 12000, 0 },
+	{ "TestReplicaCalcScaleDownCMExternal", SP_HPA_OBJECT_VALUE, 0, 5, 5, {0}, 0, {0}, {0}, 14334, 8600, 3, 8600, 0 },
+	{ "TestReplicaCalcScaleDownPerPodCMExternal", SP_HPA_OBJECT_AVERAGE, 0, 5, 5, {0}, 0, {0}, {0}, 2867, 8600, 3, 1720, 0 },
+	{ "TestReplicaCalcScaleDownIncludeUnreadyPods", SP_HPA_UTILIZATION, 1, 5, 5, {R, R, R, U, U}, 5, {100, 300, 500, 250, 250}, {0}, 50, 0, 2, 30, 0 },
+	{ "TestReplicaCalcScaleDownExcludeUnscheduledPods", SP_HPA_UTILIZATION, 1, 5, 5, {R, P, P, P, P}, 1, {100}, {0}, 50, 0, 1, 10, 0 },
+	{ "TestReplicaCalcScaleDownIgnoreHotCpuPods", SP_HPA_UTILIZATION, 1, 5, 5, {R, R, R, U, U}, 5, {100, 300, 500, 250, 250}, {0}, 50, 0, 2, 30, 0 },
+	{ "TestReplicaCalcScaleDownIgnoresFailedPods", SP_HPA_UTILIZATION, 1, 5, 7, {R, R, R, R, R, X, X}, 5, {100, 300, 500, 250, 250}, {0}, 50, 0, 3, 28, 0 },
+	{ "TestReplicaCalcTolerance", SP_HPA_UTILIZATION, 1, 3, 3, {0}, 3, {1010, 1030, 1020}, {900, 1000, 1100}, 100, 0, 3, 102, 0 },
+	{ "TestReplicaCalcToleranceCM", SP_HPA_PODS, 0, 3, 3, {0}, 3, {20000, 21000, 21000}, {0}, 20000, 0, 3, 20666, 0 },
+	{ "TestReplicaCalcToleranceCMObject", SP_HPA_OBJECT_VALUE, 0, 3, 3, {0}, 0, {0}, {0}, 20000, 20666, 3, 20666, 0 },
+	{ "TestReplicaCalcTolerancePerPodCMObject", SP_HPA_OBJECT_AVERAGE, 0, 4, 4, {0}, 0, {0}, {0}, 5000, 20166, 4, 5042, 0 },
+	{ "TestReplicaCalcToleranceCMExternal", SP_HPA_OBJECT_VALUE, 0, 3, 3, {0}, 0, {0}, {0}, 8888, 8600, 3, 8600, 0 },
+	{ "TestReplicaCalcTolerancePerPodCMExternal", SP_HPA_OBJECT_AVERAGE, 0, 3, 3, {0}, 0, {0}, {0}, 2900, 8600, 3, 2867, 0 },
+	{ "TestReplicaCalcMissingMetrics", SP_HPA_UTILIZATION, 1, 4, 4, {0}, 2, {400, 95}, {0}, 100, 0, 3, 24, 0 },
+	{ "TestReplicaCalcEmptyMetrics", SP_HPA_UTILIZATION, 1, 4, 3, {0}, 0, {0}, {0}, 100, 0, 0, 0, 1 },
+	{ "TestReplicaCalcEmptyCPURequest", SP_HPA_UTILIZATION, 1, 1, 1, {0}, 1, {200}, {-1}, 100, 0, 0, 0, 1 },
+	{ "TestReplicaCalcMissingMetricsNoChangeEq", SP_HPA_UTILIZATION, 1, 2, 2, {0}, 1, {1000}, {0}, 100, 0, 2, 100, 0 },
+	{ "TestReplicaCalcMissingMetricsNoChangeGt", SP_HPA_UTILIZATION, 1, 2, 2, {0}, 1, {1900}, {0}, 100, 0, 2, 190, 0 },
+	{ "TestReplicaCalcMissingMetricsNoChangeLt", SP_HPA_UTILIZATION, 1, 2, 2, {0}, 1, {600}, {0}, 100, 0, 2, 60, 0 },
+	{ "TestReplicaCalcMissingMetricsUnreadyChange", SP_HPA_UTILIZATION, 1, 3, 3, {U, R, R}, 2, {100, 450}, {0}, 50, 0, 3, 45, 0 },
+	{ "TestReplicaCalcMissingMetricsHotCpuNoChange", SP_HPA_UTILIZATION, 1, 3, 3, {U, R, R}, 2, {100, 450}, {0}, 50, 0, 3, 45, 0 },
+	{ "TestReplicaCalcMissingMetricsUnreadyScaleUp", SP_HPA_UTILIZATION, 1, 3, 3, {U, R, R}, 2, {100, 2000}, {0}, 50, 0, 4, 200, 0 },
+	{ "TestReplicaCalcMissingMetricsUnreadyScaleDown", SP_HPA_UTILIZATION, 1, 4, 4, {U, R, R, R}, 3, {100, 100, 100}, {0}, 50, 0, 3, 10, 0 },
+	{ "TestReplicaCalcDuringRollingUpdateWithMaxSurge", SP_HPA_UTILIZATION, 1, 2, 3, {0}, 2, {100, 100}, {0}, 50, 0, 2, 10, 0 },
+};
+
+static void
+run_rc(void)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof rc_cases / sizeof rc_cases[0]; k++) {
+		const rc_case *c = &rc_cases[k];
+		sp_hpa_pod pods[16];
+		sp_hpa_metric m = { c->type, c->cpu, c->target, 0.1, 0.1 };
+		sp_error err;
+		long long usage = -1;
+		int i, out = -1, rc, n = c->npods;
+
+		for (i = 0; i < n; i++) {
+			pods[i].state = c->state[i];
+			pods[i].has_metric = i < c->nlevels;
+			pods[i].value = i < c->nlevels ? c->levels[i] : 0;
+			pods[i].request = c->requests[i] < 0 ? 0 : c->requests[i] ? c->requests[i] : 1000;
+		}
+		rc = sp_hpa_metric_replicas(&m, c->current, pods, (size_t)n, c->value, c->current, &out, &usage, &err);
+		if (c->want_error) {
+			CHECK(rc < 0, "%s: expected an error", c->name);
+			continue;
+		}
+		CHECK(rc == 0, "%s: error %s", c->name, err.msg);
+		CHECK(out == c->want, "%s: replicas %d, want %d", c->name, out, c->want);
+		CHECK(usage == c->want_usage, "%s: usage %lld, want %d", c->name, usage, c->want_usage);
+	}
+}
+
+/* The ComputedTolerance case has 10 pods; the table holds 8 requests and
+ * levels, the test fills the rest here (requests 300 and 300). */
+static void
+run_tolerance_alg(void)
+{
+	sp_hpa_pod pods[10];
+	long long req[10] = { 400, 200, 310, 290, 302, 298, 301, 299, 300, 300 };
+	sp_hpa_metric m = { SP_HPA_UTILIZATION, 1, 56, 0.1, 0.1 };
+	int i, out;
+	long long usage;
+
+	for (i = 0; i < 10; i++)
+		pods[i] = (sp_hpa_pod){ R, 1, 150, req[i] };
+	CHECK(sp_hpa_metric_replicas(&m, 10, pods, 10, 0, 10, &out, &usage, NULL) == 0 && out == 9,
+	    "ComputedTolerance: scale to %d, want 9", out);
+	CHECK(usage == 50, "ComputedTolerance: utilisation %lld", usage);
+	m.target = 55;  /* int32((1/(2*0.9) + .004) * 100) */
+	CHECK(sp_hpa_metric_replicas(&m, 10, pods, 10, 0, 10, &out, &usage, NULL) == 0 && out == 10,
+	    "ComputedTolerance: within tolerance gave %d, want 10", out);
+	/* per-direction tolerance (KEP-4951): 0.85 is outside a 0.1 down-tolerance
+	 * but inside 0.2 */
+	for (i = 0; i < 10; i++)
+		pods[i] = (sp_hpa_pod){ R, 1, 425, 1000 };
+	m.target = 50;
+	m.tol_down = 0.2;
+	CHECK(sp_hpa_metric_replicas(&m, 10, pods, 10, 0, 10, &out, &usage, NULL) == 0 && out == 10,
+	    "tolerance down 0.2: %d", out);
+	m.tol_down = 0.1;
+	CHECK(sp_hpa_metric_replicas(&m, 10, pods, 10, 0, 10, &out, &usage, NULL) == 0 && out == 9,
+	    "tolerance down 0.1: %d", out);
+}
+
+/* Scale limits with behavior rules: calculateScaleUpLimitWithScalingRules
+ * and calculateScaleDownLimitWithBehaviors cases. */
+typedef struct {
+	const char *name;
+	int current;
+	double up_ago, down_ago;  /* < 0: none */
+	int up_change, down_change;
+	int select;
+	int npol;
+	sp_hpa_policy pol[2];
+	int want;
+} lim_case;
+
+static void
+run_limits(void)
+{
+	static const lim_case up[] = {
+		{ "up: No previous events", 5, -1, -1, 0, 0, SP_HPA_SELECT_MAX, 1, {{ SP_HPA_POLICY_PODS, 4, 60 }}, 9 },
+		{ "up: With previous scale up event", 5, 30, -1, 2, 0, SP_HPA_SELECT_MAX, 1, {{ SP_HPA_POLICY_PODS, 4, 60 }}, 7 },
+		{ "up: Disabled policy", 5, -1, -1, 0, 0, SP_HPA_SELECT_DISABLED, 1, {{ SP_HPA_POLICY_PODS, 4, 60 }}, 5 },
+		{ "up: MinChange policy", 5, -1, -1, 0, 0, SP_HPA_SELECT_MIN, 2, {{ SP_HPA_POLICY_PODS, 4, 60 }, { SP_HPA_POLICY_PODS, 2, 60 }}, 7 },
+		{ "up: Percent scaling policy", 10, -1, -1, 0, 0, SP_HPA_SELECT_MAX, 1, {{ SP_HPA_POLICY_PERCENT, 50, 60 }}, 15 },
+		{ "up: event outside the period", 5, 90, -1, 2, 0, SP_HPA_SELECT_MAX, 1, {{ SP_HPA_POLICY_PODS, 4, 60 }}, 9 },
+	};
+	static const lim_case down[] = {
+		{ "down: No previous events", 10, -1, -1, 0, 0, SP_HPA_SELECT_MAX, 1, {{ SP_HPA_POLICY_PERCENT, 20, 60 }}, 8 },
+		{ "down: With previous scale down event", 10, -1, 30, 0, 1, SP_HPA_SELECT_MAX, 1, {{ SP_HPA_POLICY_PERCENT, 20, 60 }}, 8 },
+		{ "down: Multiple policies", 100, -1, -1, 0, 0, SP_HPA_SELECT_MAX, 2, {{ SP_HPA_POLICY_PERCENT, 10, 60 }, { SP_HPA_POLICY_PODS, 5, 60 }}, 90 },
+		{ "down: Disabled policy", 10, -1, -1, 0, 0, SP_HPA_SELECT_DISABLED, 1, {{ SP_HPA_POLICY_PERCENT, 20, 60 }}, 10 },
+		{ "down: MinChange policy", 100, -1, -1, 0, 0, SP_HPA_SELECT_MIN, 2, {{ SP_HPA_POLICY_PERCENT, 10, 60 }, { SP_HPA_POLICY_PODS, 15, 60 }}, 90 },
+	};
+	size_t k;
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		const lim_case *t = dir ? down : up;
+		size_t n = dir ? sizeof down / sizeof down[0] : sizeof up / sizeof up[0];
+		for (k = 0; k < n; k++) {
+			sp_hpa_config c;
+			sp_hpa *h;
+			sp_hpa_rules *r;
+			int got, i;
+			double now = 1000;
+
+			sp_hpa_defaults(&c);
+			c.behavior = 1;
+			c.max = 1000;
+			r = dir ? &c.down : &c.up;
+			r->select = t[k].select;
+			r->npolicies = t[k].npol;
+			for (i = 0; i < t[k].npol; i++)
+				r->policies[i] = t[k].pol[i];
+			h = sp_hpa_new(&c, NULL);
+			if (t[k].up_ago >= 0)
+				sp_hpa_record_event(h, now - t[k].up_ago, 0, t[k].up_change);
+			if (t[k].down_ago >= 0)
+				sp_hpa_record_event(h, now - t[k].down_ago, t[k].down_change, 0);
+			got = dir ? sp_hpa_scale_down_limit(h, now, t[k].current)
+			    : sp_hpa_scale_up_limit(h, now, t[k].current);
+			CHECK(got == t[k].want, "%s: %d, want %d", t[k].name, got, t[k].want);
+			sp_hpa_free(h);
+		}
+	}
+}
+
+/* Whole reconciles: a sequence of (time, current, proposal) and the
+ * expected (desired, reason). */
+typedef struct {
+	double t;
+	int current, proposal;
+	int want;
+	const char *reason;
+} step;
+
+static void
+run_steps(const char *name, const sp_hpa_config *c, const step *s, size_t n)
+{
+	sp_hpa *h = sp_hpa_new(c, NULL);
+	size_t i;
+
+	CHECK(h != NULL, "%s: config rejected", name);
+	if (!h)
+		return;
+	for (i = 0; i < n; i++) {
+		int d = -1;
+		const char *r = "";
+		sp_hpa_step(h, s[i].t, s[i].current, s[i].proposal, 0, &d, &r);
+		CHECK(d == s[i].want, "%s step %zu: desired %d, want %d", name, i, d, s[i].want);
+		CHECK_STR(r, s[i].reason, name);
+	}
+	sp_hpa_free(h);
+}
+
+static void
+run_controller(void)
+{
+	sp_hpa_config c;
+	sp_error err;
+
+	/* TestUpscaleCap (the controller tests set scaleUpLimitFactor 8):
+	 * 3 replicas at 200 % of a 10 % target want 60, capped at 24. */
+	sp_hpa_defaults(&c);
+	c.max = 100;
+	c.up_factor = 8;
+	{ static const step s[] = { { 0, 3, 60, 24, "ScaleUpLimit" } }; run_steps("TestUpscaleCap", &c, s, 1); }
+	/* TestUpscaleCapGreaterThanMaxReplicas: max 20 < 24 */
+	c.max = 20;
+	{ static const step s[] = { { 0, 3, 60, 20, "TooManyReplicas" } }; run_steps("TestUpscaleCapGreaterThanMaxReplicas", &c, s, 1); }
+	/* legacy cap with the real constants: max(2 * current, 4) */
+	sp_hpa_defaults(&c);
+	c.max = 100;
+	{ static const step s[] = { { 0, 1, 50, 4, "ScaleUpLimit" }, { 15, 4, 50, 8, "ScaleUpLimit" },
+	    { 30, 8, 50, 16, "ScaleUpLimit" } }; run_steps("legacy scale-up cap", &c, s, 3); }
+	/* legacy stabilisation: the first sync records current (5), so a
+	 * scale-down is held for 300 s; the max over the window applies. */
+	{ static const step s[] = {
+	    { 0, 5, 2, 5, "ScaleDownStabilized" },
+	    { 60, 5, 3, 5, "ScaleDownStabilized" },
+	    { 299, 5, 2, 5, "ScaleDownStabilized" },
+	    { 301, 5, 2, 3, "ScaleDownStabilized" },   /* t=0 sample (5) and t=0 (2) old; 3 at 60 still in */
+	    { 400, 3, 2, 2, "DesiredWithinRange" } };
+	  run_steps("legacy downscale stabilisation", &c, s, 5); }
+	/* guards (§11.9) */
+	c.min = 2;
+	c.max = 6;
+	{ static const step s[] = { { 0, 0, 5, 0, "ScalingDisabled" }, { 15, 9, 5, 6, "TooManyReplicas" },
+	    { 30, 1, 5, 2, "TooFewReplicas" } }; run_steps("guards", &c, s, 3); }
+	{ static const step s[] = { { 0, 4, 1, 4, "ScaleDownStabilized" }, { 400, 4, 1, 2, "TooFewReplicas" } };
+	  run_steps("legacy min clamp", &c, s, 2); }
+	/* behavior defaults: scale-up Max(Pods 4, Percent 100) per 15 s, scale-down
+	 * window 300 s then Percent 100. */
+	sp_hpa_defaults(&c);
+	c.behavior = 1;
+	c.max = 100;
+	{ static const step s[] = {
+	    { 0, 2, 40, 6, "ScaleUpLimit" },        /* max(2+4, 2*2) */
+	    { 5, 6, 40, 6, "ScaleUpLimit" },        /* period start 2: limit 6 */
+	    { 16, 6, 40, 12, "ScaleUpLimit" },      /* event at 0 left the 15 s period */
+	    { 31, 12, 40, 24, "ScaleUpLimit" },
+	    { 46, 24, 30, 30, "DesiredWithinRange" },
+	    { 60, 30, 10, 30, "ScaleDownStabilized" },
+	    { 345, 30, 10, 30, "ScaleDownStabilized" }, /* 30 recommended at 46 */
+	    { 400, 30, 10, 10, "DesiredWithinRange" } };
+	  run_steps("behavior defaults", &c, s, 8); }
+	/* behavior: scale-up stabilisation window 60 s takes the min */
+	c.up.window = 60;
+	c.down.window = 0;
+	{ static const step s[] = {
+	    { 0, 4, 4, 4, "DesiredWithinRange" },
+	    { 10, 4, 8, 4, "ScaleUpStabilized" },
+	    { 20, 4, 9, 4, "ScaleUpStabilized" },
+	    { 61, 4, 9, 8, "ScaleUpStabilized" },   /* samples after 1: 8, 9, 9 */
+	    { 71, 8, 3, 3, "DesiredWithinRange" } };
+	  run_steps("behavior scale-up window", &c, s, 5); }
+	/* behavior: scale-down Pods 1 per 60 s, Disabled scale-up */
+	sp_hpa_defaults(&c);
+	c.behavior = 1;
+	c.down.window = 0;
+	c.down.npolicies = 1;
+	c.down.policies[0] = (sp_hpa_policy){ SP_HPA_POLICY_PODS, 1, 60 };
+	c.up.select = SP_HPA_SELECT_DISABLED;
+	{ static const step s[] = {
+	    { 0, 8, 2, 7, "ScaleDownLimit" },
+	    { 30, 7, 2, 7, "ScaleDownLimit" },
+	    { 61, 7, 2, 6, "ScaleDownLimit" },
+	    { 90, 6, 9, 6, "ScaleUpLimit" } };
+	  run_steps("behavior Pods scale-down, Disabled scale-up", &c, s, 4); }
+	/* config errors */
+	sp_hpa_defaults(&c);
+	c.min = 5;
+	c.max = 3;
+	CHECK(sp_hpa_new(&c, &err) == NULL && err.code == SP_EUSAGE, "min > max accepted");
+	CHECK(strstr(err.msg, "min (5)") != NULL, "min > max message: %s", err.msg);
+	sp_hpa_defaults(&c);
+	c.behavior = 1;
+	c.up.policies[0].period = 0;
+	CHECK(sp_hpa_new(&c, &err) == NULL, "period 0 accepted");
+}
+
+int
+main(void)
+{
+	run_rc();
+	run_tolerance_alg();
+	run_limits();
+	run_controller();
+	return check_summary();
+}
