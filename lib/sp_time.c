@@ -131,7 +131,11 @@ sp_time_format(char *buf, size_t size, double t)
 
 	if (t == floor(t) && fabs(t) < 9e15)
 		return snprintf(buf, size, "%lld", (long long)t);
+	if (!(fabs(t) < 1e15))   /* not a plausible time: keep it short */
+		return snprintf(buf, size, "%.17g", t);
 	len = snprintf(buf, size, "%.6f", t);
+	if (len < 0 || (size_t)len >= size)
+		return snprintf(buf, size, "%.17g", t);
 	while (len > 0 && buf[len - 1] == '0')
 		buf[--len] = '\0';
 	if (len > 0 && buf[len - 1] == '.')

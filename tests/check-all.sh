@@ -2,6 +2,7 @@
 # `make check`: every stage, then one closing "N passed, N failed" line.
 #   plain      unit + CLI tests on the normal build
 #   man        mandoc lint, --help vs man page options
+#   clang      the whole tree builds warning-free with clang too
 #   asan       unit + CLI tests under AddressSanitizer + UBSan
 #   valgrind   unit + CLI tests under valgrind
 #   integration  real servers on 127.0.0.1 (Prometheus, Pushgateway, ...)
@@ -10,7 +11,7 @@ MAKE=${1:-make}
 log=$(mktemp "${TMPDIR:-/tmp}/sp-check.XXXXXX")
 trap 'rm -f "$log" "$log.rc"' EXIT
 status=0
-for stage in check-fast check-man check-asan check-valgrind check-integration; do
+for stage in check-fast check-man check-clang check-asan check-valgrind check-integration; do
 	echo "== $stage"
 	{ $MAKE --no-print-directory $stage 2>&1; echo $? > "$log.rc"; } | tee -a "$log"
 	[ "$(cat "$log.rc")" = 0 ] || status=1

@@ -105,6 +105,9 @@ test_time(void)
 	CHECK_STR(buf, "1700000000", "format int");
 	sp_time_format(buf, sizeof buf, 1700000000.5);
 	CHECK_STR(buf, "1700000000.5", "format decimal");
+	/* found by fuzzing: huge non-integral times must not overflow the buffer */
+	CHECK(sp_time_format(buf, sizeof buf, 1.5e300) < (int)sizeof buf, "huge time formats in bounds");
+	CHECK(sp_time_format(buf, 40, 123456789012345.5) < 40, "15-digit time fits 40 bytes");
 	sp_time_breakdown(1709209815, &tm);
 	CHECK(tm.year == 2024 && tm.month == 2 && tm.mday == 29 && tm.hour == 12 && tm.min == 30 &&
 	    tm.wday == 3 && tm.yday == 60, "breakdown 2024-02-29 (Thu) %ld-%d-%d wd %d yd %d",
