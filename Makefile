@@ -116,8 +116,11 @@ check: all unit
 	@sh tests/check-all.sh "$(MAKE)"
 
 # ---- the rest ----------------------------------------------------------
+# The main job on shipped traces: forecasts with interval coverage, then (once
+# scripts/demo exists) the whole chain and the policy comparison.
 demo: all
-	@sh scripts/demo
+	@sh scripts/demo-forecast $(abspath $(BIN))
+	@if [ -f scripts/demo ]; then sh scripts/demo; fi
 
 bench: all
 	@for b in bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
