@@ -197,6 +197,36 @@ sp_cli_doubles(const char *opt, const char *arg, double *out, int max, double mi
 	return n;
 }
 
+static char *cmdline_buf;
+
+static void
+free_cmdline(void)
+{
+	free(cmdline_buf);
+}
+
+const char *
+sp_cli_cmdline(int argc, char **argv)
+{
+	size_t n = 1;
+	int i;
+
+	if (cmdline_buf)
+		return cmdline_buf;
+	for (i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	if (!(cmdline_buf = malloc(n)))
+		sp_die("out of memory");
+	cmdline_buf[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		if (i)
+			strcat(cmdline_buf, " ");
+		strcat(cmdline_buf, argv[i]);
+	}
+	atexit(free_cmdline);
+	return cmdline_buf;
+}
+
 void
 sp_cli_close_stdout(void)
 {

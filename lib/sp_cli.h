@@ -48,6 +48,10 @@ int sp_cli_choice(const char *opt, const char *arg, const char *const *choices);
 /* Comma-separated list of doubles into out[max]; returns the count. */
 int sp_cli_doubles(const char *opt, const char *arg, double *out, int max, double min, double maxv);
 
+/* The command line as one string ("arfit -p 12 --save m"), for the
+ * `command` line of model files.  Built on the first call; owned by sp_cli. */
+const char *sp_cli_cmdline(int argc, char **argv);
+
 /* Flush and close stdout; on failure `tool: write error: ...` and exit 1.
  * Registered by sp_cli_init; safe to call more than once. */
 void sp_cli_close_stdout(void);

@@ -70,7 +70,7 @@ static int *selpos;       /* per input column: position in sel, or -1 */
 static int keep_raw;      /* records carry the non-selected fields */
 static sp_scaler *scaler;
 static int *scol;         /* per selected column: scaler column */
-static char *cmdline;
+static const char *cmdline;
 
 /* A row on its way through the stages. */
 typedef struct rec {
@@ -662,26 +662,6 @@ setup_scaler(sp_error *err)
 	}
 }
 
-static char *
-join_args(int argc, char **argv)
-{
-	size_t n = 1;
-	int i;
-	char *s;
-
-	for (i = 0; i < argc; i++)
-		n += strlen(argv[i]) + 1;
-	if (!(s = malloc(n)))
-		sp_die("out of memory");
-	s[0] = '\0';
-	for (i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -726,7 +706,7 @@ main(int argc, char **argv)
 	queue all = { 0 };
 
 	sp_cli_init(argv[0], synopsis);
-	cmdline = join_args(argc, argv);
+	cmdline = sp_cli_cmdline(argc, argv);
 	while ((c = getopt_long(argc, argv, "ac:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a': allcols = 1; break;
@@ -921,7 +901,6 @@ main(int argc, char **argv)
 	free(ring_v);
 	free(ring_t);
 	free(ring_train);
-	free(cmdline);
 	if (in != stdin)
 		fclose(in);
 	return 0;
