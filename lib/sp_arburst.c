@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multimin.h>
+
 #include "sp_arburst.h"
 #include "sp_rand.h"
 #include "sp_stats.h"
@@ -31,6 +34,7 @@ sp_arburst_defaults(sp_arburst_opts *o)
 	o->bootstrap = 0;
 	o->boot_level = 0.99;
 	o->seed = 1;
+	o->mle = 0;
 }
 
 static void
@@ -145,6 +149,129 @@ fit2(const double *z, size_t m, double phi[2], int *fallback)
 	}
 }
 
+/* ---- exact Gaussian maximum likelihood of AR(2) with a mean ------------
+ * For fixed phi the mean (GLS) and sigma2 are concentrated out in closed
+ * form; the profile log-likelihood is maximised over the stationarity
+ * triangle through the partial autocorrelations phi2 = tanh(b),
+ * phi1 = tanh(a) (1 - phi2), by Nelder-Mead (GSL). */
+typedef struct {
+	const double *z;
+	size_t m;
+} mle_data;
+
+static double
+profile_llf(const double *z, size_t m, double p1, double p2, double *mu)
+{
+	double g0, g1, det, k = 1 - p1 - p2, su = 0, suu = 0, q0, a, b, q;
+	size_t t;
+
+	g0 = (1 - p2) / ((1 + p2) * ((1 - p2) * (1 - p2) - p1 * p1));
+	g1 = p1 * g0 / (1 - p2);
+	det = g0 * g0 - g1 * g1;
+	if (!(g0 > 0) || !(det > 0) || !isfinite(det))
+		return -INFINITY;
+	for (t = 2; t < m; t++) {
+		double u = z[t] - p1 * z[t - 1] - p2 * z[t - 2];
+		su += u;
+		suu += u * u;
+	}
+	q0 = (g0 * (z[0] * z[0] + z[1] * z[1]) - 2 * g1 * z[0] * z[1]) / det + suu;
+	a = 2 / (g0 + g1) + k * k * (double)(m - 2);
+	b = (z[0] + z[1]) / (g0 + g1) + k * su;
+	q = q0 - b * b / a;
+	if (mu)
+		*mu = b / a;
+	if (!(q > 0))
+		return -INFINITY;
+	return -(double)m / 2 * (log(2 * M_PI * q / (double)m) + 1) - 0.5 * log(det);
+}
+
+static void
+pacf_to_phi(double a, double b, double *p1, double *p2)
+{
+	*p2 = tanh(b);
+	*p1 = tanh(a) * (1 - *p2);
+}
+
+static double
+mle_obj(const gsl_vector *v, void *arg)
+{
+	const mle_data *d = arg;
+	double p1, p2, ll;
+
+	pacf_to_phi(gsl_vector_get(v, 0), gsl_vector_get(v, 1), &p1, &p2);
+	ll = profile_llf(d->z, d->m, p1, p2, NULL);
+	return isfinite(ll) ? -ll : GSL_POSINF;
+}
+
+int
+sp_arburst_fit_mle(const double *z, size_t m, double phi[2], double *mu, double *llf)
+{
+	mle_data d = { z, m };
+	gsl_multimin_function f = { mle_obj, 2, &d };
+	gsl_multimin_fminimizer *mn;
+	gsl_vector *x, *ss;
+	double mean, r0 = 0, r1 = 0, r2 = 0, y1, y2, r1p, a, b, best;
+	size_t t;
+	int it, rc = -1;
+
+	if (m < 4)
+		return -1;
+	/* start: Yule-Walker (always stationary) */
+	mean = sp_stats_mean(z, m);
+	for (t = 0; t < m; t++) {
+		double x0 = z[t] - mean;
+		r0 += x0 * x0;
+		if (t >= 1)
+			r1 += x0 * (z[t - 1] - mean);
+		if (t >= 2)
+			r2 += x0 * (z[t - 2] - mean);
+	}
+	if (!(r0 > 0))
+		return -1;
+	r1 /= r0;
+	r2 /= r0;
+	y1 = r1 * (1 - r2) / (1 - r1 * r1);
+	y2 = (r2 - r1 * r1) / (1 - r1 * r1);
+	r1p = y1 / (1 - y2);
+	if (!(fabs(r1p) < 1) || !(fabs(y2) < 1))
+		r1p = y2 = 0;
+	a = atanh(fmax(fmin(r1p, 0.999), -0.999));
+	b = atanh(fmax(fmin(y2, 0.999), -0.999));
+	x = gsl_vector_alloc(2);
+	ss = gsl_vector_alloc(2);
+	mn = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 2);
+	if (!x || !ss || !mn)
+		goto out;
+	gsl_vector_set(x, 0, a);
+	gsl_vector_set(x, 1, b);
+	gsl_vector_set_all(ss, 0.1);
+	if (gsl_multimin_fminimizer_set(mn, &f, x, ss) != 0)
+		goto out;
+	for (it = 0; it < 5000; it++) {
+		if (gsl_multimin_fminimizer_iterate(mn) != 0)
+			break;
+		if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mn), 1e-10) == GSL_SUCCESS)
+			break;
+	}
+	best = gsl_multimin_fminimizer_minimum(mn);
+	if (!isfinite(best))
+		goto out;
+	pacf_to_phi(gsl_vector_get(mn->x, 0), gsl_vector_get(mn->x, 1), &phi[0], &phi[1]);
+	if (llf || mu) {
+		double ll = profile_llf(z, m, phi[0], phi[1], mu);
+		if (llf)
+			*llf = ll;
+	}
+	rc = isfinite(phi[0]) && isfinite(phi[1]) ? 0 : -1;
+out:
+	gsl_vector_free(x);
+	gsl_vector_free(ss);
+	if (mn)
+		gsl_multimin_fminimizer_free(mn);
+	return rc;
+}
+
 int
 sp_arburst_next(sp_arburst *b, double *upper, double *point, sp_error *err)
 {
@@ -153,7 +280,17 @@ sp_arburst_next(sp_arburst *b, double *upper, double *point, sp_error *err)
 	size_t i, nr = m - 2;
 	double zhat, estar;
 
-	fit2(z, m, b->phi, &b->fallback);
+	if (b->o.mle) {
+		gsl_error_handler_t *old = gsl_set_error_handler_off();
+		b->fallback = sp_arburst_fit_mle(z, m, b->phi, NULL, NULL) != 0;
+		gsl_set_error_handler(old);
+		if (b->fallback) {
+			b->phi[0] = 2;
+			b->phi[1] = -1;
+		}
+	} else {
+		fit2(z, m, b->phi, &b->fallback);
+	}
 	for (i = 2; i < m; i++)
 		b->res[i - 2] = z[i] - (b->phi[0] * z[i - 1] + b->phi[1] * z[i - 2]);
 	zhat = b->phi[0] * z[m - 1] + b->phi[1] * z[m - 2];

@@ -13,7 +13,11 @@
  * bootstrap = B > 0, e* is instead the upper end of the percentile bootstrap
  * confidence interval (level boot_level) of that quantile: B resamples of the
  * residuals with replacement (sp_rand, seeded), the quantile of each, and the
- * (1 + boot_level) / 2 quantile of those B values (§10 #7).
+ * (1 + boot_level) / 2 quantile of those B values (§10 #7).  With mle = 1
+ * the coefficients come instead from the exact Gaussian maximum likelihood of
+ * AR(2) with a mean, the fit of the authors' code (Appendix D #5: OLS differs
+ * by a median 0.1-0.6 % in the demands); residuals and forecast still use
+ * phi only, without the mean.
  *
  * What this module does not do: choose the fitting window (§4.1, the
  * caller's job), apply the Informer band floor (§4.3 step 5) or convert to
@@ -38,9 +42,12 @@ typedef struct {
 	                       * the B-resample CI of the quantile */
 	double boot_level;    /* 0.99, CI level when bootstrap > 0 */
 	unsigned long seed;   /* sp_rand seed for the bootstrap [1] */
+	int mle;              /* 0: OLS without intercept (§10 #6, the default); 1: exact
+	                       * Gaussian maximum likelihood with a mean, as the authors'
+	                       * statsmodels ARIMA(2,0,0) (App. D #5); see sp_arburst_fit_mle */
 } sp_arburst_opts;
 
-/* min 168, max 336, quantile 0.995, no bootstrap, level 0.99, seed 1. */
+/* min 168, max 336, quantile 0.995, no bootstrap, level 0.99, seed 1, OLS. */
 void sp_arburst_defaults(sp_arburst_opts *o);
 
 typedef struct sp_arburst sp_arburst;
@@ -62,7 +69,8 @@ sp_arburst *sp_arburst_begin(const double *h, size_t n, const sp_arburst_opts *o
  * point forecast *point, both in load units.  Refits AR(2) on the last
  * max_window points of the series (the history plus every observed value).
  * When the 2x2 normal-equation determinant is below 1e-12 or the solution is
- * not finite, the coefficients fall back to (2, -1) (linear extrapolation).
+ * not finite (with mle: when the likelihood has no finite optimum), the
+ * coefficients fall back to (2, -1) (linear extrapolation).
  * Either pointer may be NULL.  Calling it twice without an observe in between
  * gives the same plain result (the bootstrap draws new resamples).
  * Returns 0, or < 0 (SP_ENOMEM). */
@@ -81,5 +89,14 @@ void sp_arburst_state(const sp_arburst *b, double phi[2], double *estar, int *fa
 void sp_arburst_scale(const sp_arburst *b, double *mean, double *sd);
 
 void sp_arburst_free(sp_arburst *b);
+
+/* Exact Gaussian maximum-likelihood AR(2) with a mean mu of z[0..m), m >= 4:
+ * the stationary likelihood (the first two points from the stationary
+ * distribution), mu and sigma2 concentrated out, maximised over the
+ * stationarity triangle by Nelder-Mead from the Yule-Walker estimate.  This
+ * is the model statsmodels' ARIMA(order=(2,0,0)).fit() estimates (its llf and
+ * coefficients agree to the optimisers' tolerance).  phi gets (phi1, phi2);
+ * mu and llf may be NULL.  0 ok, -1 if no finite optimum (caller falls back). */
+int sp_arburst_fit_mle(const double *z, size_t m, double phi[2], double *mu, double *llf);
 
 #endif

@@ -182,6 +182,18 @@ t "history shorter than the loaded model needs" 1 arfit --load "$D/arfit-hand.ar
 err_is <<EOF
 arfit: need at least 2 rows to know the time step
 EOF
+head -n 4 "$D/arfit-nasa.csv" > "$T/three-rows.csv"
+t "history shorter than the loaded model needs" 1 arfit --load "$T/m.ar" "$T/three-rows.csv"
+err_is <<EOF
+arfit: need at least 4 rows of history for the model $T/m.ar, have 3
+EOF
+t "--load --rolling long format" 0 arfit --load "$T/m.ar" --rolling -H 2 "$T/three-rows.csv"
+out_is <<'EOF'
+origin,timestamp,horizon,value,forecast,lower,upper
+EOF
+head -n 5 "$D/arfit-nasa.csv" > "$T/four-rows.csv"
+t "--load --rolling long format, first origin" 0 arfit --load "$T/m.ar" --rolling -H 2 "$T/four-rows.csv"
+check "one origin, two horizons" sh -c "[ \$(wc -l < '$T/out') -eq 3 ] && sed -n 2p '$T/out' | grep -q '^804571380,804571440,1,71,'"
 mkdir "$T/ro" && chmod 555 "$T/ro"
 if [ "$(id -u)" != 0 ]; then
 	t "--save into an unwritable directory" 1 arfit -p 1 --save "$T/ro/m.ar" "$D/arfit-nasa.csv"

@@ -114,6 +114,64 @@ test_arburst_ref(void)
 	fclose(ref);
 }
 
+/* mle = 1 against statsmodels ARIMA(2,0,0): our optimum is at least as good
+ * (llf) and the coefficients agree to the optimisers' tolerance. */
+static void
+test_arburst_mle(void)
+{
+	FILE *ref = fopen("tests/ref/ar_burst_mle.txt", "r");
+	size_t n, k, nref = 0;
+	double *x = load_trace("data/nasa_http_1995_rpm.csv", &n), worst = 0, worstll = 0;
+	sp_arburst_opts o;
+	sp_arburst *b;
+	sp_error err;
+	int step, fb;
+
+	CHECK(ref && x, "tests/ref/ar_burst_mle.txt and trace");
+	if (!ref || !x) {
+		free(x);
+		if (ref)
+			fclose(ref);
+		return;
+	}
+	sp_arburst_defaults(&o);
+	o.mle = 1;
+	b = sp_arburst_begin(x, 400, &o, &err);
+	for (k = 0; b && k < 40; k++) {
+		double up, pt, p1, p2, ll, gup, gpt, phi[2], gphi[2], mu, gll, z[336], mean, sd;
+		size_t i;
+		if (fscanf(ref, "%d %lf %lf %lf %lf %lf", &step, &up, &pt, &p1, &p2, &ll) != 6)
+			break;
+		nref++;
+		/* the window the step fits: the last 336 z values */
+		sp_arburst_scale(b, &mean, &sd);
+		for (i = 0; i < 336; i++)
+			z[i] = (x[400 + k - 336 + i] - mean) / sd;
+		CHECK(sp_arburst_fit_mle(z, 336, gphi, &mu, &gll) == 0, "fit_mle");
+		CHECK(gll >= ll - 1e-7, "step %zu: llf %.12g below statsmodels' %.12g", k, gll, ll);
+		CHECK(fabs(gll - ll) < 1e-4, "step %zu: llf %.12g vs %.12g", k, gll, ll);
+		CHECK(sp_arburst_next(b, &gup, &gpt, &err) == 0, "next");
+		sp_arburst_state(b, phi, NULL, &fb);
+		CHECK(fb == 0 && phi[0] == gphi[0] && phi[1] == gphi[1], "next uses fit_mle");
+		if (fabs(phi[0] - p1) > worst)
+			worst = fabs(phi[0] - p1);
+		if (fabs(phi[1] - p2) > worst)
+			worst = fabs(phi[1] - p2);
+		if (fabs(gll - ll) > worstll)
+			worstll = fabs(gll - ll);
+		CHECK(fabs(phi[0] - p1) < 2e-4 && fabs(phi[1] - p2) < 2e-4, "step %zu: phi %.6f %.6f vs %.6f %.6f",
+		    k, phi[0], phi[1], p1, p2);
+		CHECK_CLOSE(gup, up, 1e-3, "mle upper");
+		CHECK_CLOSE(gpt, pt, 1e-3, "mle point");
+		sp_arburst_observe(b, x[400 + k], &err);
+	}
+	CHECK(nref == 40, "mle reference lines %zu", nref);
+	printf("arburst mle: max |phi - statsmodels| %.3g, max |llf - statsmodels| %.3g\n", worst, worstll);
+	sp_arburst_free(b);
+	free(x);
+	fclose(ref);
+}
+
 static void
 test_arburst_edges(void)
 {
@@ -510,6 +568,7 @@ test_coverage(void)
 int
 main(void)
 {
+	test_arburst_mle();
 	test_roll();
 	test_save_load();
 	test_coverage();
