@@ -42,7 +42,7 @@ static sp_csv_reader *rd;
 static sp_csv_writer *wr;
 static int col;                      /* index of the input column */
 static sp_rand *rng;
-static char *cmdline;
+static const char *cmdline;       /* for the model file */
 
 static void
 usage(void)
@@ -78,26 +78,6 @@ usage(void)
 	    synopsis, sp_ar_method_name(spec.method), spec.order, max_order, spec.d, spec.s,
 	    horizon, level, boot, seed, window, precision);
 	exit(0);
-}
-
-static char *
-join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	int i;
-	char *s;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if (!(s = malloc(len)))
-		sp_die("out of memory");
-	s[0] = 0;
-	for (i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
 }
 
 static void
@@ -423,7 +403,7 @@ main(int argc, char **argv)
 
 	sp_ar_spec_defaults(&spec);
 	sp_cli_init(argv[0], synopsis);
-	cmdline = join_args(argc, argv);
+	cmdline = sp_cli_cmdline(argc, argv);
 	while ((c = getopt_long(argc, argv, "c:d:hH:m:p:v", lo, NULL)) != -1)
 		switch (c) {
 		case 'c': column = optarg; break;
@@ -518,6 +498,5 @@ main(int argc, char **argv)
 		fclose(in);
 	sp_ar_model_free(loaded);
 	sp_rand_free(rng);
-	free(cmdline);
 	return 0;
 }

@@ -29,6 +29,14 @@ t "one-shot on the first 60 rows" 0 arfit -p 3 -c load --level 0.9 "$T/first60.c
 check "rolling row 61 = one-shot on rows 1..60" sh -c \
 	"[ \"\$(sed -n 2p '$T/out' | cut -d, -f6-)\" = \"\$(sed -n 62p '$T/roll1.csv' | cut -d, -f4-)\" ]"
 
+# the same for the refit-from-scratch path (Burg, order chosen by BIC)
+head -n 41 "$D/arfit-two.csv" > "$T/first40.csv"
+t "rolling Burg with --ic" 0 arfit --rolling --window 40 -m burg --ic bic --max-order 3 -c load "$D/arfit-two.csv"
+cp "$T/out" "$T/rollb.csv"
+t "one-shot Burg with --ic on the first 40 rows" 0 arfit -m burg --ic bic --max-order 3 -c load "$T/first40.csv"
+check "rolling row 41 = one-shot on rows 1..40" sh -c \
+	"[ \"\$(sed -n 2p '$T/out' | cut -d, -f6-)\" = \"\$(sed -n 42p '$T/rollb.csv' | cut -d, -f4-)\" ]"
+
 # ---- a hand-made model: worked by hand ----------------------------------------
 # y = 1, 2; c 10, phi (0.5, -0.25), sigma2 4: f = 10.75, 14.875, 14.75;
 # psi = 1, 0.5, 0 -> sd 2, sqrt 5, sqrt 5; z(0.9) = 1.2815515655
