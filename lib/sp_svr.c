@@ -6,6 +6,7 @@
  */
 #include "sp_svr.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <svm.h>
 
@@ -31,7 +33,8 @@ struct sp_svr {
 	size_t nsv;
 	double *coef;           /* [nsv] */
 	double *sv;             /* [nsv][nfeat], scaled */
-	int cv_folds;
+	int cv_folds, cv_blocked;
+	unsigned long cv_seed;
 	double cv_rmse;
 };
 
@@ -159,9 +162,11 @@ sp_svr_nsv(const sp_svr *m)
 }
 
 void
-sp_svr_set_cv(sp_svr *m, int folds, double rmse)
+sp_svr_set_cv(sp_svr *m, int folds, int blocked, unsigned long seed, double rmse)
 {
 	m->cv_folds = folds;
+	m->cv_blocked = blocked;
+	m->cv_seed = seed;
 	m->cv_rmse = rmse;
 }
 
@@ -453,11 +458,15 @@ fail:
 int
 sp_svr_save(const sp_svr *m, const char *path, const char *command, sp_error *err)
 {
-	sp_model_writer *w = sp_model_create(path, SP_SVR_KIND, SP_SVR_VERSION, err);
+	sp_model_writer *w;
+	struct stat st;
 	char key[32];
 	size_t j;
 
-	if (!w)
+	/* rename() would replace a device or directory entry: refuse */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return sp_error_set(err, SP_EIO, "%s: not a regular file", path);
+	if (!(w = sp_model_create(path, SP_SVR_KIND, SP_SVR_VERSION, err)))
 		return err ? err->code : SP_EIO;
 	sp_model_put_str(w, "scalepipe", SP_VERSION);
 	sp_model_put_line(w, "command", command ? command : "");
@@ -483,6 +492,8 @@ sp_svr_save(const sp_svr *m, const char *path, const char *command, sp_error *er
 	sp_model_put_doubles(w, "sv", m->nsv * m->nfeat, m->sv);
 	if (m->cv_folds > 0) {
 		sp_model_put_long(w, "cv_folds", m->cv_folds);
+		sp_model_put_str(w, "cv_split", m->cv_blocked ? "blocked" : "random");
+		sp_model_put_long(w, "cv_seed", (long)m->cv_seed);
 		sp_model_put_double(w, "cv_rmse", m->cv_rmse);
 	}
 	return sp_model_commit(w, err);
@@ -583,11 +594,22 @@ sp_svr_load(const char *path, sp_error *err)
 	if (sp_model_get_doubles(f, "sv_coef", m->nsv, m->coef, err) < 0 ||
 	    sp_model_get_doubles(f, "sv", m->nsv * m->nfeat, m->sv, err) < 0)
 		goto fail;
-	if (sp_model_has(f, "cv_folds") || sp_model_has(f, "cv_rmse")) {
+	if (sp_model_has(f, "cv_folds") || sp_model_has(f, "cv_split") ||
+	    sp_model_has(f, "cv_seed") || sp_model_has(f, "cv_rmse")) {
+		long seed;
 		if (sp_model_get_long(f, "cv_folds", 2, 1000000, &folds, err) < 0 ||
+		    sp_model_get_str(f, "cv_split", &s, err) < 0)
+			goto fail;
+		if (strcmp(s, "random") != 0 && strcmp(s, "blocked") != 0) {
+			bad_value(f, "cv_split", "must be random or blocked", err);
+			goto fail;
+		}
+		m->cv_blocked = s[0] == 'b';
+		if (sp_model_get_long(f, "cv_seed", 0, LONG_MAX, &seed, err) < 0 ||
 		    sp_model_get_double(f, "cv_rmse", &m->cv_rmse, err) < 0)
 			goto fail;
 		m->cv_folds = (int)folds;
+		m->cv_seed = (unsigned long)seed;
 	}
 	if (sp_model_finish(f, err) < 0)
 		goto fail;

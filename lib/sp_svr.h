@@ -31,8 +31,10 @@
  *     nsv <count>
  *     sv_coef <nsv values>
  *     sv <nsv * nfeatures values>         support vectors, scaled, row-major
- *     cv_folds <k>                        optional: cross-validation record
- *     cv_rmse <value>                     optional: its RMSE in target units
+ *     cv_folds <k>                        optional, all four or none: the
+ *     cv_split random | blocked           cross-validation that chose the
+ *     cv_seed <seed>                      hyperparameters, and its RMSE in
+ *     cv_rmse <value>                     target units
  *     end
  *
  * The reader is strict (sp_model.h): another kind, a missing, duplicate or
@@ -109,8 +111,9 @@ const char *sp_svr_kernel_name(sp_svr_kernel k);
 sp_svr *sp_svr_train(const double *x, const double *y, size_t n, size_t nfeat,
     const char *const *features, const char *target, const sp_svr_params *p, sp_error *err);
 
-/* Record the cross-validation that chose the model (saved in the file). */
-void sp_svr_set_cv(sp_svr *m, int folds, double rmse);
+/* Record the cross-validation that chose the model (saved in the file):
+ * folds >= 2, blocked (1) or random with seed, its RMSE. */
+void sp_svr_set_cv(sp_svr *m, int folds, int blocked, unsigned long seed, double rmse);
 /* RMSE of that cross-validation, NaN if none; *folds (may be NULL) 0 then. */
 double sp_svr_cv_rmse(const sp_svr *m, int *folds);
 const sp_svr_params *sp_svr_get_params(const sp_svr *m);

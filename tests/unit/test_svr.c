@@ -266,6 +266,9 @@ test_model_file(void)
 		{ "rho", "rho nan", "not a finite number" },
 		{ "target", "target", "'target' is empty" },
 		{ "C", "C 1\nextra 5", "duplicate key 'C'" },
+		{ "cv_split", "cv_split sideways", "'cv_split' must be random or blocked" },
+		{ "cv_seed", "cv_seed -1", "out of range" },
+		{ "cv_rmse", "cv_folds 5", "duplicate key 'cv_folds'" },
 	};
 
 	for (i = 0; i < 10; i++) {
@@ -278,7 +281,7 @@ test_model_file(void)
 	CHECK(m != NULL, "train: %s", err.msg);
 	if (!m)
 		return;
-	sp_svr_set_cv(m, 5, 0.25);
+	sp_svr_set_cv(m, 5, 0, 7, 0.25);
 	CHECK(sp_svr_save(m, tmp("good.svr"), "svrfit -x w,n", &err) == 0, "save: %s", err.msg);
 	sp_svr_free(m);
 	good = slurp(tmp("good.svr"));
@@ -327,6 +330,17 @@ test_model_file(void)
 	    "other kind: %s", err.msg);
 	free(bad);
 	m = sp_svr_load(tmp("missing.svr"), &err);
+	CHECK(!m && err.code == SP_EIO, "missing file");
+	{
+		sp_svr_params p2;
+		sp_svr *m3;
+		sp_svr_params_default(&p2);
+		m3 = sp_svr_train(x, y, 10, 2, fn, "t", &p2, &err);
+		CHECK(m3 && sp_svr_save(m3, "/dev/null", NULL, &err) == SP_EIO && strstr(err.msg, "not a regular file"),
+		    "save over a device refused: %s", err.msg);
+		CHECK(m3 && sp_svr_save(m3, tmp("nodir/x.svr"), NULL, &err) == SP_EIO, "save into a missing directory");
+		sp_svr_free(m3);
+	}
 	CHECK(!m && err.code == SP_EIO, "missing file");
 	free(good);
 }
