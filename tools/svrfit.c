@@ -41,6 +41,43 @@ static double Cs[MAXGRID] = { 0.1, 1, 10, 100 }, gammas[MAXGRID] = { 0.01, 0.1, 
 static int nC = 4, ngamma = 4, neps = 2;           /* grid sizes */
 static sp_svr_params par;                          /* kernel, degree, coef0, tol, scale */
 
+/* heap objects live in globals so that an exit through sp_die leaves them
+ * reachable (no leak reports) */
+static sp_csv_reader *rd;                          /* the input */
+static sp_svr *model;                              /* loaded or trained */
+static char **names;                               /* -x names */
+static int *col;                                   /* their column indices */
+static double *xs, *ys;                            /* training rows */
+static sp_svr_cv *cv;                              /* grid search table */
+static sp_csv_writer *wr;                          /* --predict output */
+static size_t nnames;                              /* entries of names */
+static char *cmdline;                              /* recorded in the model */
+
+static void free_names(char **v, size_t n);
+
+/* Free every global; also the sp_die hook. */
+static void
+cleanup(void *unused)
+{
+	(void)unused;
+	sp_csv_writer_free(wr);
+	sp_csv_reader_free(rd);
+	sp_svr_free(model);
+	if (names)
+		free_names(names, nnames);
+	free(col);
+	free(xs);
+	free(ys);
+	free(cv);
+	wr = NULL;
+	rd = NULL;
+	model = NULL;
+	names = NULL;
+	col = NULL;
+	xs = ys = NULL;
+	cv = NULL;
+}
+
 static const char *const kernels[] = { "rbf", "linear", "poly", NULL };
 static const char *const splits[] = { "random", "blocked", NULL };
 static const char *const whens[] = { "auto", "always", "never", NULL };
@@ -143,23 +180,23 @@ static void
 predict(const char *path)
 {
 	sp_error err;
-	sp_svr *m = sp_svr_load(model_path, &err);
+	sp_svr *m = model = sp_svr_load(model_path, &err);
 	FILE *fp;
 	sp_csv_reader *r;
 	sp_csv_writer *w;
-	char **names = NULL, defname[256];
+	char defname[256];
 	size_t nf, i, nx;
-	int *col, rc;
+	int rc;
 	double x[SP_SVR_MAX_FEATURES];
 
 	if (!m)
 		sp_die_err(&err);
 	nf = sp_svr_nfeatures(m);
 	fp = open_input(path);
-	if (!(r = sp_csv_reader_new(fp, path && strcmp(path, "-") ? path : "-", 0, &err)))
+	if (!(r = rd = sp_csv_reader_new(fp, path && strcmp(path, "-") ? path : "-", 0, &err)))
 		sp_die_err(&err);
 	if (xgiven) {
-		nx = split_names(xspec, &names);
+		nx = nnames = split_names(xspec, &names);
 		if (nx != nf) {
 			char have[512] = "";
 			for (i = 0; i < nf; i++)
@@ -182,7 +219,7 @@ predict(const char *path)
 	}
 	if (sp_csv_col_index(r, out_name) >= 0)
 		sp_die_usage("the input already has a column '%s'; choose another with --name", out_name);
-	w = sp_csv_writer_new(stdout);
+	w = wr = sp_csv_writer_new(stdout);
 	sp_csv_write_header_fields(w, r, 0, -1);
 	sp_csv_write_str(w, out_name);
 	sp_csv_end_row(w);
@@ -198,33 +235,26 @@ predict(const char *path)
 		sp_die_err(&err);
 	if (sp_csv_writer_flush(w, &err) < 0)
 		sp_die_err(&err);
-	sp_csv_writer_free(w);
-	sp_csv_reader_free(r);
+	cleanup(NULL);
 	if (fp != stdin)
 		fclose(fp);
-	free(col);
-	if (names)
-		free_names(names, nf);
-	sp_svr_free(m);
 }
 
 static void
-train(const char *path, const char *cmdline)
+train(const char *path)
 {
 	sp_error err;
 	FILE *fp = open_input(path);
 	sp_csv_reader *r;
-	char **names;
 	size_t nf, i, n = 0, cap = 0, best = 0, ng;
-	int *col, yc, rc;
+	int yc, rc;
 	double *x = NULL, *y = NULL;
 	sp_svr_grid g;
-	sp_svr_cv *cv = NULL;
 	sp_svr *m;
 
-	if (!(r = sp_csv_reader_new(fp, path && strcmp(path, "-") ? path : "-", 0, &err)))
+	if (!(r = rd = sp_csv_reader_new(fp, path && strcmp(path, "-") ? path : "-", 0, &err)))
 		sp_die_err(&err);
-	nf = split_names(xspec, &names);
+	nf = nnames = split_names(xspec, &names);
 	if (!(col = malloc(nf * sizeof *col)))
 		sp_die("out of memory");
 	for (i = 0; i < nf; i++)
@@ -232,14 +262,19 @@ train(const char *path, const char *cmdline)
 			sp_die_err(&err);
 	if ((yc = sp_csv_pick_col(r, ycol, &err)) < 0)
 		sp_die_err(&err);
-	for (i = 0; i < nf; i++)
+	for (i = 0; i < nf; i++) {
+		size_t j;
 		if (col[i] == yc)
 			sp_die_usage("column '%s' is both a feature and the target", ycol);
+		for (j = 0; j < i; j++)
+			if (col[j] == col[i])
+				sp_die_usage("-x: column '%s' given twice", names[i]);
+	}
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 1024;
-			x = realloc(x, cap * nf * sizeof *x);
-			y = realloc(y, cap * sizeof *y);
+			x = xs = realloc(x, cap * nf * sizeof *x);
+			y = ys = realloc(y, cap * sizeof *y);
 			if (!x || !y)
 				sp_die("out of memory");
 		}
@@ -284,9 +319,13 @@ train(const char *path, const char *cmdline)
 			sp_die_err(&err);
 		if (verbose) {
 			fprintf(stderr, "%12s %12s %12s %14s %14s %9s\n", "C", "gamma", "epsilon", "cv_rmse", "cv_mae", "fit_s");
-			for (i = 0; i < ng; i++)
-				fprintf(stderr, "%12g %12g %12g %14.6g %14.6g %9.3f%s\n", cv[i].C, cv[i].gamma,
+			for (i = 0; i < ng; i++) {
+				char gs[32] = "-";
+				if (par.kernel != SP_SVR_LINEAR)
+					snprintf(gs, sizeof gs, "%g", cv[i].gamma);
+				fprintf(stderr, "%12g %12s %12g %14.6g %14.6g %9.3f%s\n", cv[i].C, gs,
 				    cv[i].epsilon, cv[i].rmse, cv[i].mae, cv[i].seconds, i == best ? "  *" : "");
+			}
 		}
 		par.C = cv[best].C;
 		par.gamma = cv[best].gamma;
@@ -297,7 +336,7 @@ train(const char *path, const char *cmdline)
 		par.gamma = gammas[0];
 		par.epsilon = epss[0];
 	}
-	if (!(m = sp_svr_train(x, y, n, nf, (const char *const *)names, ycol, &par, &err)))
+	if (!(m = model = sp_svr_train(x, y, n, nf, (const char *const *)names, ycol, &par, &err)))
 		sp_die_err(&err);
 	if (cv)
 		sp_svr_set_cv(m, (int)folds, blocked, seed, cv[best].rmse);
@@ -308,13 +347,7 @@ train(const char *path, const char *cmdline)
 		sp_warn("cv rmse %.6g %s (mae %.6g)", cv[best].rmse, ycol, cv[best].mae);
 	if (sp_svr_save(m, model_path, cmdline, &err) < 0)
 		sp_die_err(&err);
-	sp_svr_free(m);
-	free(cv);
-	free(x);
-	free(y);
-	free(col);
-	free_names(names, nf);
-	sp_csv_reader_free(r);
+	cleanup(NULL);
 	if (fp != stdin)
 		fclose(fp);
 }
@@ -355,9 +388,10 @@ main(int argc, char **argv)
 		{ 0, 0, 0, 0 }
 	};
 	int c, train_opt = 0;
-	char *cmdline = join_args(argc, argv);
 
 	sp_cli_init(argv[0], synopsis);
+	sp_cli_on_error(cleanup, NULL);
+	cmdline = join_args(argc, argv);
 	sp_svr_params_default(&par);
 	while ((c = getopt_long(argc, argv, "x:y:m:k:C:g:e:j:vh", lo, NULL)) != -1) {
 		switch (c) {
@@ -396,7 +430,7 @@ main(int argc, char **argv)
 	if (predict_mode)
 		predict(optind < argc ? argv[optind] : NULL);
 	else
-		train(optind < argc ? argv[optind] : NULL, cmdline);
+		train(optind < argc ? argv[optind] : NULL);
 	free(cmdline);
 	return 0;
 }
