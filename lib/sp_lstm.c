@@ -1,0 +1,656 @@
+/* sp_lstm: windows, features, quantile head, training loop, model file.
+ *
+ * The network itself is sp_nn; this file turns a series into windows,
+ * trains with Adam on a chronological split and saves/loads the model.
+ */
+#include "sp_lstm.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_model.h"
+#include "sp_rand.h"
+#include "sp_stats.h"
+#include "sp_time.h"
+
+#define KIND "lstm"
+#define VERSION 1
+
+static int
+nq1(const sp_lstm *m)
+{
+	return m->nq > 0 ? m->nq : 1;
+}
+
+sp_lstm *
+sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
+    int calendar, int nq, const double *q, sp_error *err)
+{
+	sp_lstm *m;
+
+	if (layers < 1 || layers > SP_NN_MAXLAYER || hidden < 1 || hidden > 1024 ||
+	    window < 1 || window > 10000 || horizon < 1 || horizon > 1000 ||
+	    nq < 0 || nq > SP_LSTM_MAXQ) {
+		sp_error_set(err, SP_EUSAGE, "bad model size");
+		return NULL;
+	}
+	for (int k = 0; k < nq; k++)
+		if (!(q[k] > 0 && q[k] < 1) || (k > 0 && !(q[k] > q[k - 1]))) {
+			sp_error_set(err, SP_EUSAGE, "quantiles must be ascending in (0,1)");
+			return NULL;
+		}
+	if (!(m = calloc(1, sizeof *m))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	m->nn.cell = cell, m->nn.nlayer = layers, m->nn.nhid = hidden;
+	m->nn.nin = 1 + (calendar ? SP_LSTM_NCAL : 0);
+	m->window = window, m->horizon = horizon, m->calendar = calendar != 0;
+	m->nq = nq;
+	m->nn.nout = horizon * nq1(m);
+	for (int k = 0; k < nq; k++) {
+		m->q[k] = q[k];
+		if (fabs(q[k] - 0.5) < fabs(q[m->qmid] - 0.5))
+			m->qmid = k;
+	}
+	m->scale = 1, m->step = 1;
+	m->nparams = sp_nn_nparams(&m->nn);
+	m->params = calloc(m->nparams, sizeof(double));
+	m->rmse = calloc((size_t)horizon, sizeof(double));
+	if (!m->params || !m->rmse) {
+		sp_lstm_free(m);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	strcpy(m->column, "value");
+	return m;
+}
+
+void
+sp_lstm_free(sp_lstm *m)
+{
+	if (!m)
+		return;
+	free(m->params), free(m->rmse), free(m);
+}
+
+void
+sp_lstm_train_defaults(sp_lstm_train_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->epochs = 30, o->batch = 64, o->patience = 5;
+	o->lr = 3e-3, o->clip = 1, o->val = 0.2, o->seed = 1, o->threads = 1;
+}
+
+void
+sp_lstm_features(const sp_lstm *m, double t, double z, double *f)
+{
+	f[0] = z;
+	if (m->calendar) {
+		/* UTC day and week position; floor keeps it right for t < 0 */
+		double day = floor(t / 86400), hour = (t - day * 86400) / 3600;
+		long d = (long)day;
+		double wday = (double)(((d % 7) + 7 + 3) % 7) + hour / 24;  /* 1970-01-01 was a Thursday (3) */
+		f[1] = sin(2 * M_PI * hour / 24), f[2] = cos(2 * M_PI * hour / 24);
+		f[3] = sin(2 * M_PI * wday / 7), f[4] = cos(2 * M_PI * wday / 7);
+	}
+}
+
+static double
+softplus(double x)
+{
+	return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+}
+
+void
+sp_lstm_head(const sp_lstm *m, const double *raw, double *yhat)
+{
+	int Q = nq1(m);
+	if (m->nq == 0) {
+		memcpy(yhat, raw, (size_t)m->horizon * sizeof(double));
+		return;
+	}
+	for (int h = 0; h < m->horizon; h++) {
+		const double *r = raw + h * Q;
+		double *y = yhat + h * Q;
+		y[0] = r[0];
+		for (int k = 1; k < Q; k++)
+			y[k] = y[k - 1] + softplus(r[k]);
+	}
+}
+
+double
+sp_lstm_loss(const sp_lstm *m, const double *raw, const double *target, int B, double *dout)
+{
+	int Hz = m->horizon, Q = nq1(m), no = Hz * Q;
+	double loss = 0, norm = 1.0 / ((double)B * no), yhat[SP_LSTM_MAXQ];
+
+	for (int b = 0; b < B; b++)
+		for (int h = 0; h < Hz; h++) {
+			const double *r = raw + (size_t)b * no + h * Q;
+			double y = target[(size_t)b * Hz + h], *d = dout ? dout + (size_t)b * no + h * Q : NULL;
+			if (m->nq == 0) {
+				double e = r[0] - y;
+				loss += e * e;
+				if (d)
+					d[0] = 2 * e * norm;
+				continue;
+			}
+			yhat[0] = r[0];
+			for (int k = 1; k < Q; k++)
+				yhat[k] = yhat[k - 1] + softplus(r[k]);
+			for (int k = 0; k < Q; k++) {
+				double u = y - yhat[k];
+				loss += u * (m->q[k] - (u < 0));
+			}
+			if (d) {
+				/* yhat_k = r_0 + sum_{j=1..k} softplus(r_j): dL/dr_j = sigm(r_j) sum_{k>=j} dL/dyhat_k */
+				double s = 0;
+				for (int k = Q - 1; k >= 0; k--) {
+					double u = y - yhat[k];
+					s += ((u < 0) - m->q[k]) * norm;
+					d[k] = k > 0 ? s / (1 + exp(-r[k])) : s;
+				}
+			}
+		}
+	return loss * norm;
+}
+
+/* ---- training ---- */
+static double
+unif(void *r)
+{
+	return sp_rand_uniform(r);
+}
+
+/* x (W, B, nin) time-major and targets (B, Hz) for origins org[0..B). */
+static void
+fill_batch(const sp_lstm *m, const double *feat, const double *z, const long *org, int B,
+    double *x, double *tgt)
+{
+	int W = m->window, nin = m->nn.nin, Hz = m->horizon;
+	for (int b = 0; b < B; b++) {
+		long o = org[b];
+		for (int s = 0; s < W; s++)
+			memcpy(x + ((size_t)s * B + b) * nin, feat + (size_t)(o - W + 1 + s) * nin,
+			    (size_t)nin * sizeof(double));
+		if (tgt)
+			memcpy(tgt + (size_t)b * Hz, z + o + 1, (size_t)Hz * sizeof(double));
+	}
+}
+
+/* One share of a mini-batch: worker 0 runs in the calling thread. */
+typedef struct {
+	const sp_lstm *m;
+	const double *feat, *z;
+	const long *org;
+	int B, Btot;
+	double *x, *tgt, *raw, *dout, *grad;
+	sp_nn_work *w;
+	double loss;   /* summed over the share's rows */
+} worker;
+
+static void *
+work_share(void *arg)
+{
+	worker *k = arg;
+	const sp_lstm *m = k->m;
+	double f = (double)k->B / k->Btot;
+
+	memset(k->grad, 0, m->nparams * sizeof(double));
+	if (k->B == 0)
+		return NULL;
+	fill_batch(m, k->feat, k->z, k->org, k->B, k->x, k->tgt);
+	sp_nn_forward(&m->nn, m->params, k->w, k->x, k->B, k->raw);
+	k->loss = sp_lstm_loss(m, k->raw, k->tgt, k->B, k->dout) * k->B;
+	for (size_t i = 0; i < (size_t)k->B * m->nn.nout; i++)   /* the loss is a mean over Btot rows */
+		k->dout[i] *= f;
+	sp_nn_backward(&m->nn, m->params, k->w, k->dout, k->grad, NULL);
+	return NULL;
+}
+
+typedef struct {
+	worker wk[SP_LSTM_MAXTHREADS];
+	int nwk;
+	double *x, *tgt, *raw, *dout, *grad, *best;
+	long *tr, *va;
+	double *feat, *z;
+	size_t *bad;
+	sp_nn_work *w;
+	sp_nn_adam *adam;
+	sp_rand *rng;
+} train_buf;
+
+static void
+train_buf_free(train_buf *b)
+{
+	free(b->x), free(b->tgt), free(b->raw), free(b->dout), free(b->grad), free(b->best);
+	free(b->tr), free(b->va), free(b->feat), free(b->z), free(b->bad);
+	for (int i = 1; i < b->nwk; i++) {
+		worker *k = &b->wk[i];
+		free(k->x), free(k->tgt), free(k->raw), free(k->dout), free(k->grad);
+		sp_nn_work_free(k->w);
+	}
+	sp_nn_work_free(b->w);
+	sp_nn_adam_free(b->adam);
+	sp_rand_free(b->rng);
+}
+
+/* Mean loss over origins org[0..n) in batches of bmax, no gradient; for
+ * MSE models also accumulates squared errors per horizon into se. */
+static double
+eval_loss(sp_lstm *m, train_buf *b, const long *org, long n, int bmax, double *se)
+{
+	double tot = 0;
+	int Hz = m->horizon;
+	for (long i = 0; i < n; i += bmax) {
+		int B = (int)(n - i < bmax ? n - i : bmax);
+		fill_batch(m, b->feat, b->z, org + i, B, b->x, b->tgt);
+		sp_nn_forward(&m->nn, m->params, b->w, b->x, B, b->raw);
+		tot += sp_lstm_loss(m, b->raw, b->tgt, B, NULL) * B;
+		if (se)
+			for (int r = 0; r < B; r++)
+				for (int h = 0; h < Hz; h++) {
+					double e = b->raw[(size_t)r * Hz + h] - b->tgt[(size_t)r * Hz + h];
+					se[h] += e * e;
+				}
+	}
+	return tot / (double)n;
+}
+
+int
+sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
+    const sp_lstm_train_opts *o, sp_error *err)
+{
+	train_buf b = { 0 };
+	int W = m->window, Hz = m->horizon, nin = m->nn.nin, bs = o->batch, rc = SP_OK;
+	size_t split, need, nfin = 0;
+	double *d = NULL, sum = 0, best = INFINITY;
+	long ntr = 0, nva = 0;
+	int since = 0;
+
+	if (o->batch < 1 || o->epochs < 1 || !(o->val >= 0 && o->val <= 0.9) || !(o->lr > 0))
+		return sp_error_set(err, SP_EUSAGE, "bad training options");
+	need = (size_t)W + (size_t)Hz + (o->val > 0 ? (size_t)Hz : 0);
+	if (n < need)
+		return sp_error_set(err, SP_EDATA, "too little data: %zu rows; window %d and horizon %d "
+		    "need at least %zu%s", n, W, Hz, need, o->val > 0 ? " with a validation part" : "");
+	split = n - (size_t)floor(o->val * (double)n);
+	if (o->val > 0 && n - split < (size_t)Hz)
+		split = n - (size_t)Hz;
+	if (split < (size_t)W + (size_t)Hz)
+		return sp_error_set(err, SP_EDATA, "too little data: %zu rows leave %zu for training "
+		    "before the validation part; window %d and horizon %d need at least %d",
+		    n, split, W, Hz, W + Hz);
+
+	/* spacing: the median step */
+	if (!(d = calloc(n - 1, sizeof *d)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	for (size_t i = 1; i < n; i++) {
+		d[i - 1] = t[i] - t[i - 1];
+		if (!(d[i - 1] > 0)) {
+			free(d);
+			return sp_error_set(err, SP_EDATA, "row %zu: timestamp not after the previous row's", i + 1);
+		}
+	}
+	m->step = sp_stats_quantile(d, n - 1, 0.5, NULL);
+	for (size_t i = 1; i < n; i++)
+		if (fabs(d[i - 1] - m->step) > 1e-6 * m->step) {
+			rc = sp_error_set(err, SP_EDATA, "row %zu: spacing %g s differs from the series' "
+			    "step %g s (resample with window first)", i + 1, d[i - 1], m->step);
+			free(d);
+			return rc;
+		}
+	free(d);
+
+	/* normalisation from the training part only */
+	for (size_t i = 0; i < split; i++)
+		if (isfinite(y[i]))
+			sum += y[i], nfin++;
+	if (nfin == 0)
+		return sp_error_set(err, SP_EDATA, "no values in the training part");
+	m->mean = sum / (double)nfin;
+	sum = 0;
+	for (size_t i = 0; i < split; i++)
+		if (isfinite(y[i]))
+			sum += (y[i] - m->mean) * (y[i] - m->mean);
+	m->scale = sqrt(sum / (double)nfin);
+	if (!(m->scale > 1e-12 * fmax(1, fabs(m->mean))))
+		m->scale = 1;
+
+	b.feat = malloc(n * (size_t)nin * sizeof(double));
+	b.z = malloc(n * sizeof(double));
+	b.bad = malloc((n + 1) * sizeof(size_t));
+	b.tr = malloc(n * sizeof(long));
+	b.va = malloc(n * sizeof(long));
+	b.x = malloc((size_t)W * bs * nin * sizeof(double));
+	b.tgt = malloc((size_t)bs * Hz * sizeof(double));
+	b.raw = malloc((size_t)bs * m->nn.nout * sizeof(double));
+	b.dout = malloc((size_t)bs * m->nn.nout * sizeof(double));
+	b.grad = malloc(m->nparams * sizeof(double));
+	b.best = malloc(m->nparams * sizeof(double));
+	b.w = sp_nn_work_new(&m->nn, W, bs);
+	b.adam = sp_nn_adam_new(m->nparams, o->lr, 0.9, 0.999, 1e-8);
+	b.rng = sp_rand_new(o->seed);
+	if (!b.feat || !b.z || !b.bad || !b.tr || !b.va || !b.x || !b.tgt || !b.raw ||
+	    !b.dout || !b.grad || !b.best || !b.w || !b.adam || !b.rng) {
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* data-parallel shares of each mini-batch; worker 0 uses the buffers above */
+	b.nwk = o->threads < 1 ? 1 : o->threads > SP_LSTM_MAXTHREADS ? SP_LSTM_MAXTHREADS : o->threads;
+	if (b.nwk > bs)
+		b.nwk = bs;
+	for (int i = 0; i < b.nwk; i++) {
+		worker *k = &b.wk[i];
+		int sb = (bs + b.nwk - 1) / b.nwk;
+		k->m = m;
+		if (i == 0) {
+			k->x = b.x, k->tgt = b.tgt, k->raw = b.raw, k->dout = b.dout, k->grad = b.grad, k->w = b.w;
+			continue;
+		}
+		k->x = malloc((size_t)W * sb * nin * sizeof(double));
+		k->tgt = malloc((size_t)sb * Hz * sizeof(double));
+		k->raw = malloc((size_t)sb * m->nn.nout * sizeof(double));
+		k->dout = malloc((size_t)sb * m->nn.nout * sizeof(double));
+		k->grad = malloc(m->nparams * sizeof(double));
+		k->w = sp_nn_work_new(&m->nn, W, sb);
+		if (!k->x || !k->tgt || !k->raw || !k->dout || !k->grad || !k->w) {
+			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	b.bad[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		b.z[i] = (y[i] - m->mean) / m->scale;
+		b.bad[i + 1] = b.bad[i] + !isfinite(y[i]);
+		sp_lstm_features(m, t[i], isfinite(b.z[i]) ? b.z[i] : 0, b.feat + i * nin);
+	}
+	/* origin o = index of the last input; targets o+1..o+Hz */
+	for (size_t k = (size_t)W - 1; k + (size_t)Hz < n; k++) {
+		if (b.bad[k + Hz + 1] - b.bad[k + 1 - W] != 0)
+			continue;
+		if (k + Hz < split)
+			b.tr[ntr++] = (long)k;
+		else if (k + 1 >= split)
+			b.va[nva++] = (long)k;
+	}
+	m->ntrain = ntr, m->nval = nva;
+	if (ntr == 0 || (o->val > 0 && nva == 0)) {
+		rc = sp_error_set(err, SP_EDATA, "no complete %s window (window %d + horizon %d without "
+		    "missing values)", ntr == 0 ? "training" : "validation", W, Hz);
+		goto out;
+	}
+
+	m->seed = o->seed;
+	sp_nn_init(&m->nn, m->params, unif, b.rng);
+	memcpy(b.best, m->params, m->nparams * sizeof(double));
+	m->epochs = m->best_epoch = 0;
+	for (int ep = 1; ep <= o->epochs; ep++) {
+		double tl = 0, vl = NAN;
+		int improved;
+		sp_rand_shuffle(b.rng, b.tr, (size_t)ntr, sizeof(long));
+		for (long i = 0; i < ntr; i += bs) {
+			int B = (int)(ntr - i < bs ? ntr - i : bs);
+			pthread_t tid[SP_LSTM_MAXTHREADS];
+			int started[SP_LSTM_MAXTHREADS] = { 0 }, sb = (B + b.nwk - 1) / b.nwk, off = 0;
+			for (int k = 0; k < b.nwk; k++) {
+				worker *wk = &b.wk[k];
+				wk->feat = b.feat, wk->z = b.z, wk->org = b.tr + i + off;
+				wk->B = B - off < sb ? B - off : sb, wk->Btot = B, wk->loss = 0;
+				off += wk->B;
+				if (k > 0)
+					started[k] = pthread_create(&tid[k], NULL, work_share, wk) == 0;
+			}
+			work_share(&b.wk[0]);
+			for (int k = 1; k < b.nwk; k++)
+				if (started[k])
+					pthread_join(tid[k], NULL);
+				else
+					work_share(&b.wk[k]);   /* no thread: do the share here */
+			for (int k = 0; k < b.nwk; k++) {
+				tl += b.wk[k].loss;
+				if (k > 0)
+					for (size_t j = 0; j < m->nparams; j++)
+						b.grad[j] += b.wk[k].grad[j];
+			}
+			sp_nn_clip(b.grad, m->nparams, o->clip);
+			sp_nn_adam_step(b.adam, m->params, b.grad);
+		}
+		tl /= (double)ntr;
+		if (!isfinite(tl)) {
+			rc = sp_error_set(err, SP_EDATA, "training diverged at epoch %d (loss %g); "
+			    "try a smaller --lr", ep, tl);
+			goto out;
+		}
+		if (nva > 0)
+			vl = eval_loss(m, &b, b.va, nva, bs, NULL);
+		m->epochs = ep;
+		improved = nva > 0 ? vl < best : 1;
+		if (improved) {
+			best = nva > 0 ? vl : tl;
+			m->best_epoch = ep, m->train_loss = tl, m->val_loss = vl;
+			memcpy(b.best, m->params, m->nparams * sizeof(double));
+			since = 0;
+		} else
+			since++;
+		if (o->progress)
+			o->progress(o->arg, ep, tl, vl, improved);
+		if (nva > 0 && since >= o->patience)
+			break;
+	}
+	memcpy(m->params, b.best, m->nparams * sizeof(double));
+	if (m->nq == 0) {
+		/* per-horizon RMSE (data units) of the restored weights on the validation part */
+		memset(m->rmse, 0, (size_t)Hz * sizeof(double));
+		if (nva > 0)
+			eval_loss(m, &b, b.va, nva, bs, m->rmse);
+		else
+			eval_loss(m, &b, b.tr, ntr, bs, m->rmse);
+		for (int h = 0; h < Hz; h++)
+			m->rmse[h] = sqrt(m->rmse[h] / (double)(nva > 0 ? nva : ntr)) * m->scale;
+	}
+out:
+	train_buf_free(&b);
+	return rc;
+}
+
+/* ---- model file ---- */
+int
+sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *err)
+{
+	sp_model_writer *w = sp_model_create(path, KIND, VERSION, err);
+	if (!w)
+		return err ? err->code : SP_EIO;
+	sp_model_put_str(w, "cell", m->nn.cell == SP_NN_GRU ? "gru" : "lstm");
+	sp_model_put_long(w, "layers", m->nn.nlayer);
+	sp_model_put_long(w, "hidden", m->nn.nhid);
+	sp_model_put_long(w, "window", m->window);
+	sp_model_put_long(w, "horizon", m->horizon);
+	sp_model_put_str(w, "features", m->calendar ? "value,hour,dow" : "value");
+	sp_model_put_long(w, "inputs", m->nn.nin);
+	sp_model_put_str(w, "loss", m->nq > 0 ? "pinball" : "mse");
+	if (m->nq > 0)
+		sp_model_put_doubles(w, "quantiles", (size_t)m->nq, m->q);
+	else
+		sp_model_put_doubles(w, "rmse", (size_t)m->horizon, m->rmse);
+	sp_model_put_str(w, "column", m->column);
+	sp_model_put_double(w, "mean", m->mean);
+	sp_model_put_double(w, "scale", m->scale);
+	sp_model_put_double(w, "step", m->step);
+	sp_model_put_long(w, "seed", (long)m->seed);
+	sp_model_put_long(w, "epochs", m->epochs);
+	sp_model_put_long(w, "best_epoch", m->best_epoch);
+	sp_model_put_long(w, "train_windows", m->ntrain);
+	sp_model_put_long(w, "val_windows", m->nval);
+	sp_model_put_double(w, "train_loss", m->train_loss);
+	if (isfinite(m->val_loss))
+		sp_model_put_double(w, "val_loss", m->val_loss);
+	sp_model_put_line(w, "command", cmdline ? cmdline : "");
+	sp_model_put_long(w, "nparams", (long)m->nparams);
+	sp_model_put_doubles(w, "weights", m->nparams, m->params);
+	return sp_model_commit(w, err);
+}
+
+sp_lstm *
+sp_lstm_load(const char *path, sp_error *err)
+{
+	sp_model *f = sp_model_load(path, KIND, VERSION, NULL, err);
+	sp_lstm *m = NULL;
+	const char *cell, *feat, *loss, *col, *cmd;
+	long layers, hidden, window, horizon, inputs, nparams, seed, ep, bep, ntr, nva, nq = 0;
+	double q[SP_LSTM_MAXQ], v;
+	int calendar;
+
+	if (!f)
+		return NULL;
+	if (sp_model_get_str(f, "cell", &cell, err) < 0 ||
+	    sp_model_get_long(f, "layers", 1, SP_NN_MAXLAYER, &layers, err) < 0 ||
+	    sp_model_get_long(f, "hidden", 1, 1024, &hidden, err) < 0 ||
+	    sp_model_get_long(f, "window", 1, 10000, &window, err) < 0 ||
+	    sp_model_get_long(f, "horizon", 1, 1000, &horizon, err) < 0 ||
+	    sp_model_get_str(f, "features", &feat, err) < 0 ||
+	    sp_model_get_long(f, "inputs", 1, 1 + SP_LSTM_NCAL, &inputs, err) < 0 ||
+	    sp_model_get_str(f, "loss", &loss, err) < 0)
+		goto fail;
+	if (strcmp(cell, "lstm") != 0 && strcmp(cell, "gru") != 0) {
+		sp_error_set(err, SP_EMODEL, "%s: cell '%s' is neither lstm nor gru", path, cell);
+		goto fail;
+	}
+	if (strcmp(feat, "value") != 0 && strcmp(feat, "value,hour,dow") != 0) {
+		sp_error_set(err, SP_EMODEL, "%s: unknown features '%s'", path, feat);
+		goto fail;
+	}
+	calendar = strcmp(feat, "value") != 0;
+	if (inputs != 1 + (calendar ? SP_LSTM_NCAL : 0)) {
+		sp_error_set(err, SP_EMODEL, "%s: 'inputs' %ld does not match features '%s'", path, inputs, feat);
+		goto fail;
+	}
+	if (strcmp(loss, "pinball") == 0) {
+		nq = sp_model_count(f, "quantiles", err);
+		if (nq < 0)
+			goto fail;
+		if (nq < 1 || nq > SP_LSTM_MAXQ) {
+			sp_error_set(err, SP_EMODEL, "%s: 'quantiles' needs 1..%d values", path, SP_LSTM_MAXQ);
+			goto fail;
+		}
+		if (sp_model_get_doubles(f, "quantiles", (size_t)nq, q, err) < 0)
+			goto fail;
+	} else if (strcmp(loss, "mse") != 0) {
+		sp_error_set(err, SP_EMODEL, "%s: loss '%s' is neither pinball nor mse", path, loss);
+		goto fail;
+	}
+	if (!(m = sp_lstm_new(strcmp(cell, "gru") == 0 ? SP_NN_GRU : SP_NN_LSTM, (int)layers,
+	    (int)hidden, (int)window, (int)horizon, calendar, (int)nq, q, err))) {
+		if (err && err->code == SP_EUSAGE)
+			sp_error_prefix(err, "%s", path), err->code = SP_EMODEL;
+		goto fail;
+	}
+	if (nq == 0 && sp_model_get_doubles(f, "rmse", (size_t)horizon, m->rmse, err) < 0)
+		goto fail;
+	if (sp_model_get_str(f, "column", &col, err) < 0 ||
+	    sp_model_get_double(f, "mean", &m->mean, err) < 0 ||
+	    sp_model_get_double(f, "scale", &m->scale, err) < 0 ||
+	    sp_model_get_double(f, "step", &m->step, err) < 0 ||
+	    sp_model_get_long(f, "seed", 0, 0x7fffffffL, &seed, err) < 0 ||
+	    sp_model_get_long(f, "epochs", 0, 1000000, &ep, err) < 0 ||
+	    sp_model_get_long(f, "best_epoch", 0, 1000000, &bep, err) < 0 ||
+	    sp_model_get_long(f, "train_windows", 0, 0x7fffffffL, &ntr, err) < 0 ||
+	    sp_model_get_long(f, "val_windows", 0, 0x7fffffffL, &nva, err) < 0 ||
+	    sp_model_get_double(f, "train_loss", &m->train_loss, err) < 0 ||
+	    sp_model_get_line(f, "command", &cmd, err) < 0 ||
+	    sp_model_get_long(f, "nparams", 1, 100000000L, &nparams, err) < 0)
+		goto fail;
+	v = NAN;
+	if (sp_model_get_double_opt(f, "val_loss", &v, err) < 0)
+		goto fail;
+	m->val_loss = v;
+	if ((size_t)nparams != m->nparams) {
+		sp_error_set(err, SP_EMODEL, "%s: 'nparams' is %ld, but a %s of %ld layer(s), hidden %ld, "
+		    "%ld inputs and %d outputs has %zu", path, nparams, cell, layers, hidden, inputs,
+		    m->nn.nout, m->nparams);
+		goto fail;
+	}
+	if (!(m->scale > 0) || !(m->step > 0)) {
+		sp_error_set(err, SP_EMODEL, "%s: 'scale' and 'step' must be positive", path);
+		goto fail;
+	}
+	if (strlen(col) >= sizeof m->column) {
+		sp_error_set(err, SP_EMODEL, "%s: column name too long", path);
+		goto fail;
+	}
+	strcpy(m->column, col);
+	m->seed = (unsigned long)seed, m->epochs = (int)ep, m->best_epoch = (int)bep;
+	m->ntrain = ntr, m->nval = nva;
+	if (sp_model_get_doubles(f, "weights", m->nparams, m->params, err) < 0 ||
+	    sp_model_finish(f, err) < 0)
+		goto fail;
+	sp_model_free(f);
+	return m;
+fail:
+	sp_lstm_free(m);
+	sp_model_free(f);
+	return NULL;
+}
+
+/* ---- prediction ---- */
+struct sp_lstm_pred {
+	const sp_lstm *m;
+	sp_nn_work *w;
+	double *x, *raw, *yhat;
+};
+
+sp_lstm_pred *
+sp_lstm_pred_new(const sp_lstm *m, sp_error *err)
+{
+	sp_lstm_pred *p = calloc(1, sizeof *p);
+	if (p) {
+		p->m = m;
+		p->w = sp_nn_work_new(&m->nn, m->window, 1);
+		p->x = malloc((size_t)m->window * m->nn.nin * sizeof(double));
+		p->raw = malloc((size_t)m->nn.nout * sizeof(double));
+		p->yhat = malloc((size_t)m->nn.nout * sizeof(double));
+	}
+	if (!p || !p->w || !p->x || !p->raw || !p->yhat) {
+		sp_lstm_pred_free(p);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	return p;
+}
+
+void
+sp_lstm_pred_free(sp_lstm_pred *p)
+{
+	if (!p)
+		return;
+	sp_nn_work_free(p->w);
+	free(p->x), free(p->raw), free(p->yhat), free(p);
+}
+
+void
+sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
+    double *lo, double *mid, double *hi)
+{
+	const sp_lstm *m = p->m;
+	int nin = m->nn.nin, Q = nq1(m);
+
+	for (int s = 0; s < m->window; s++)
+		sp_lstm_features(m, t[s], (y[s] - m->mean) / m->scale, p->x + (size_t)s * nin);
+	sp_nn_forward(&m->nn, m->params, p->w, p->x, 1, p->raw);
+	sp_lstm_head(m, p->raw, p->yhat);
+	for (int h = 0; h < m->horizon; h++) {
+		const double *q = p->yhat + h * Q;
+		if (m->nq == 0) {
+			mid[h] = q[0] * m->scale + m->mean;
+			lo[h] = mid[h] - 1.96 * m->rmse[h];
+			hi[h] = mid[h] + 1.96 * m->rmse[h];
+		} else {
+			lo[h] = q[0] * m->scale + m->mean;
+			mid[h] = q[m->qmid] * m->scale + m->mean;
+			hi[h] = q[Q - 1] * m->scale + m->mean;
+		}
+	}
+}

@@ -1,0 +1,121 @@
+/* sp_lstm: the LSTM/GRU quantile forecaster behind lstmtrain and forecast.
+ *
+ * A window of `window` past values (normalised with the mean and standard
+ * deviation of the training part, stored in the model) plus optional
+ * calendar features of each step (hour of day and day of week as sin/cos of
+ * the UTC timestamp) goes through an sp_nn stack; a dense head gives all
+ * horizons 1..horizon at once (direct multi-step).  With quantiles the head
+ * gives, per horizon, the lowest quantile and non-negative increments
+ * (softplus) to each next one, so the quantiles never cross; the loss is the
+ * pinball loss averaged over horizons and quantiles.  Without quantiles the
+ * head is a point forecast trained on mean squared error, and the interval
+ * is +-1.96 validation RMSE of each horizon.
+ *
+ * Training never shuffles before splitting: the last `val` fraction of the
+ * series (in time) holds the validation windows, whose targets all lie
+ * after every training target.  Mini-batches are shuffled within the
+ * training part.  Early stopping restores the weights of the best epoch.
+ *
+ * Model file (sp_model kind "lstm", version 1): sizes, features, column,
+ * normalisation, step, seed, training summary, command line, the weights.
+ *
+ * Ownership: sp_lstm_new/sp_lstm_load give an sp_lstm freed by
+ * sp_lstm_free; sp_lstm_pred_new borrows its model, which must outlive it.
+ * Nothing here prints; progress goes to an optional callback.
+ */
+#ifndef SP_LSTM_H
+#define SP_LSTM_H
+
+#include <stddef.h>
+
+#include "sp_err.h"
+#include "sp_nn.h"
+
+#define SP_LSTM_MAXQ 16
+#define SP_LSTM_MAXTHREADS 16
+#define SP_LSTM_NCAL 4   /* calendar features: sin/cos hour of day, sin/cos day of week */
+
+typedef struct {
+	sp_nn_dims nn;       /* nin = 1 (+ SP_LSTM_NCAL), nout = horizon * max(nq, 1) */
+	int window, horizon;
+	int calendar;        /* 1: calendar features */
+	int nq;              /* quantiles (ascending, in (0,1)); 0 = MSE point forecast */
+	double q[SP_LSTM_MAXQ];
+	int qmid;            /* index of the quantile nearest 0.5 (the forecast) */
+	double mean, scale;  /* z = (y - mean) / scale, from the training part */
+	double step;         /* seconds between rows (median spacing of the training series) */
+	double *rmse;        /* (horizon) validation RMSE in data units; MSE models only */
+	double *params;      /* sp_nn_nparams(&nn) weights */
+	size_t nparams;
+	char column[128];    /* the series' column name */
+	unsigned long seed;
+	int epochs, best_epoch;      /* epochs run, the epoch restored */
+	double train_loss, val_loss; /* losses of the restored epoch (normalised units) */
+	long ntrain, nval;           /* windows */
+} sp_lstm;
+
+/* A new, untrained model (weights initialised in sp_lstm_train).  q[nq]
+ * must be ascending in (0,1); nq = 0 means MSE.  NULL with err on a bad
+ * size (layers 1..2 .. SP_NN_MAXLAYER, hidden 1..1024, window 1..10000,
+ * horizon 1..1000, nq <= SP_LSTM_MAXQ) or no memory. */
+sp_lstm *sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
+    int calendar, int nq, const double *q, sp_error *err);
+void sp_lstm_free(sp_lstm *m);
+
+typedef struct {
+	int epochs;          /* maximum epochs */
+	int batch;           /* mini-batch size */
+	int patience;        /* stop after this many epochs without a better validation loss */
+	double lr;           /* Adam step size */
+	double clip;         /* maximum gradient norm (<= 0: none) */
+	double val;          /* validation fraction of the series, in [0, 0.9] (0: none, no early stopping) */
+	unsigned long seed;  /* initialisation and shuffling */
+	int threads;         /* each mini-batch is split into this many shares run in parallel
+	                      * (1..SP_LSTM_MAXTHREADS); results depend on it only by rounding */
+	/* called after every epoch (may be NULL); val_loss is NaN without validation */
+	void (*progress)(void *arg, int epoch, double train_loss, double val_loss, int improved);
+	void *arg;
+} sp_lstm_train_opts;
+
+/* Defaults: 30 epochs, batch 64, patience 5, lr 3e-3, clip 1, val 0.2, seed 1,
+ * 1 thread. */
+void sp_lstm_train_defaults(sp_lstm_train_opts *o);
+
+/* Train on n rows: timestamps t (increasing) and values y (NaN = missing;
+ * windows touching a missing value are skipped).  Errors: too little data
+ * for the window, horizon and split ("need at least N rows"), a constant
+ * or empty training part, timestamps not increasing. */
+int sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
+    const sp_lstm_train_opts *o, sp_error *err);
+
+/* Save atomically (sp_model); cmdline may be NULL. */
+int sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *err);
+/* Load and check every size against the header.  NULL with err (file:line). */
+sp_lstm *sp_lstm_load(const char *path, sp_error *err);
+
+/* Input features of one step at time t with normalised value z into
+ * f[nn.nin]: z, then (if calendar) sin/cos(2 pi hour/24), sin/cos(2 pi day/7)
+ * with hour the fractional UTC hour and day the fractional day of the week
+ * (Monday 0). */
+void sp_lstm_features(const sp_lstm *m, double t, double z, double *f);
+
+/* Head transform of one sample: raw[horizon * max(nq,1)] -> quantiles
+ * (non-crossing) or point forecasts in normalised units, same layout
+ * (horizon-major). */
+void sp_lstm_head(const sp_lstm *m, const double *raw, double *yhat);
+/* Loss of B samples (raw outputs (B, nout), targets (B, horizon) in
+ * normalised units) and, if dout is not NULL, dLoss/draw into dout. */
+double sp_lstm_loss(const sp_lstm *m, const double *raw, const double *target, int B, double *dout);
+
+/* ---- prediction ---- */
+typedef struct sp_lstm_pred sp_lstm_pred;
+sp_lstm_pred *sp_lstm_pred_new(const sp_lstm *m, sp_error *err);
+void sp_lstm_pred_free(sp_lstm_pred *p);
+/* One origin: the last `window` timestamps and values (oldest first, data
+ * units, all finite) -> for h = 1..horizon: lo[h-1], mid[h-1], hi[h-1]
+ * (lowest quantile, the quantile nearest 0.5, highest quantile; or the point
+ * forecast -+ 1.96 RMSE). */
+void sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
+    double *lo, double *mid, double *hi);
+
+#endif

@@ -1,0 +1,114 @@
+# forecast: committed models (tests/cli/data/lstm-tiny*.lstm) against PyTorch's
+# forecasts of the same weights (tests/ref/torch_forecast_ref.py), the two
+# output formats, causality, and every bad input.
+. "$TOP/tests/cli/lib.sh"
+S=$D/lstm-sine.csv
+M=$D/lstm-tiny.lstm       # LSTM, calendar features, quantiles 0.1/0.5/0.9, window 8, horizon 3
+G=$D/lstm-tiny-gru.lstm   # GRU, 2 layers, MSE, window 6, horizon 2
+
+t "long format, LSTM" 0 forecast -m "$M" --long "$S"
+check "equals PyTorch (LSTM, calendar, quantile head)" csv_close "$T/out" "$D/lstm-tiny-long.csv" 1e-7
+check "rows: 3 horizons for each of 153 origins" sh -c "test \$(wc -l < '$T/out') -eq \$((1 + 153 * 3))"
+t "long format, GRU" 0 forecast -m "$G" --long < "$S"
+check "equals PyTorch (2-layer GRU, MSE)" csv_close "$T/out" "$D/lstm-tiny-gru-long.csv" 1e-7
+
+t "long format, first horizons only" 0 forecast -m "$M" --long --horizon 2 "$S"
+check "horizons 1..2" sh -c "awk -F, 'NR > 1 && (\$3 < 1 || \$3 > 2) { exit 1 } NR > 1 && \$2 != \$1 + 300 * \$3 { exit 1 }' '$T/out' &&
+    test \$(wc -l < '$T/out') -eq \$((1 + 153 * 2))"
+
+t "one horizon" 0 forecast -m "$M" "$S"
+check "header and row count" sh -c "head -n 1 '$T/out' | grep -qx 'timestamp,load,other,forecast,lower,upper' &&
+    test \$(wc -l < '$T/out') -eq 161"
+check "no forecast before the first window" sh -c "sed -n '2,9p' '$T/out' | grep -c ',,,\$' | grep -qx 8 &&
+    sed -n '10p' '$T/out' | grep -qv ',,,\$'"
+check "lower <= forecast <= upper" awk -F, 'NR > 9 && !($5 <= $4 && $4 <= $6) { exit 1 }' "$T/out"
+
+t "one horizon 3" 0 forecast -m "$M" --horizon 3 "$S"
+cp "$T/out" "$T/h3"
+awk -F, 'NR > 1 && $4 != "" { print $1 "," $4 "," $5 "," $6 }' "$T/h3" > "$T/a"
+awk -F, 'NR > 1 && $3 == 3 { print $2 "," $6 "," $7 "," $8 }' "$D/lstm-tiny-long.csv" | head -n "$(wc -l < "$T/a")" > "$T/b"
+check "150 one-horizon forecasts" test "$(wc -l < "$T/a")" -eq 150
+check "row t at --horizon 3 = origin t-3, horizon 3 of the long output" csv_close "$T/a" "$T/b" 1e-7
+check "causal: a prefix of the input gives a prefix of the output" sh -c "
+    head -n 60 '$S' | forecast -m '$M' --horizon 3 > '$T/p' && head -n 60 '$T/h3' | cmp - '$T/p'"
+
+t "missing value: no forecast from windows that hold it" 0 forecast -m "$G" <<'CSV'
+timestamp,load
+1700000000,50
+1700000300,55
+1700000600,60
+1700000900,62
+1700001200,63
+1700001500,60
+1700001800,
+1700002100,52
+1700002400,48
+1700002700,45
+1700003000,41
+1700003300,40
+1700003600,39
+1700003900,40
+CSV
+check "forecasts at rows 7 and 14 only" sh -c "awk -F, 'NR > 1 && \$3 != \"\" { print NR - 1 }' '$T/out' | tr '\n' ' ' | grep -qx '7 14 '"
+
+t "another column with -c" 0 forecast -m "$G" -c other "$S"
+t "model column missing" 1 forecast -m "$M" <<'CSV'
+timestamp,cpu
+0,1
+CSV
+err_is <<ERR
+forecast: $M was trained on column 'load' (features value,hour,dow) and the input has no such column; pick one with -c
+ERR
+t "input step differs from the model's" 1 forecast -m "$M" <<'CSV'
+timestamp,load
+0,1
+60,2
+CSV
+err_is <<ERR
+forecast: row 2: spacing 60 s differs from the model's step 300 s ($M); resample with window first
+ERR
+t "not a number" 1 forecast -m "$M" <<'CSV'
+timestamp,load
+0,1
+300,x
+CSV
+err_has "forecast: row 2, column load: "
+t "horizon beyond the model" 2 forecast -m "$M" --horizon 4 "$S"
+err_has "forecast: --horizon 4: the model forecasts horizons 1..3"
+t "no model" 2 forecast "$S"
+err_has "forecast: -m MODEL is required"
+t "model file missing" 1 forecast -m "$T/none.lstm" "$S"
+err_is <<ERR
+forecast: $T/none.lstm: No such file or directory
+ERR
+printf 'scalepipe-model svr 1\nend\n' > "$T/svr.model"
+t "unsupported kind" 1 forecast -m "$T/svr.model" "$S"
+err_is <<ERR
+forecast: $T/svr.model: model kind 'svr' is not supported (forecast applies lstm models)
+ERR
+printf 'hello\n' > "$T/junk"
+t "not a model" 1 forecast -m "$T/junk" "$S"
+err_has "forecast: $T/junk:1: not a scalepipe model file"
+head -n 10 "$M" > "$T/trunc.lstm"
+t "truncated model" 1 forecast -m "$T/trunc.lstm" "$S"
+err_has "forecast: $T/trunc.lstm:10: truncated file (no 'end' line)"
+sed 's/^hidden 5$/hidden 6/' "$M" > "$T/size.lstm"
+t "weights do not fit the sizes" 1 forecast -m "$T/size.lstm" "$S"
+err_has "'nparams' is 294, but a lstm of 1 layer(s), hidden 6, 5 inputs and 9 outputs has 375"
+sed 's/^weights \([^ ]*\) /weights nan /' "$M" > "$T/nan.lstm"
+t "non-finite weight" 1 forecast -m "$T/nan.lstm" "$S"
+err_has "'weights' value 1 is not a finite number"
+sed 's/^features .*/features value,moon/' "$M" > "$T/feat.lstm"
+t "unknown features" 1 forecast -m "$T/feat.lstm" "$S"
+err_has "unknown features 'value,moon'"
+t "two inputs" 2 forecast -m "$M" "$S" "$S"
+err_has "forecast: unexpected argument"
+if [ -w /dev/full ]; then
+	t "write error" 1 sh -c "forecast -m '$M' --long '$S' > /dev/full"
+	err_has "forecast: write error"
+fi
+t "help" 0 forecast --help
+out_has "usage: forecast -m MODEL"
+t "version" 0 forecast --version
+out_has "forecast (scalepipe)"
+finish

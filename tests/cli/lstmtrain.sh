@@ -1,0 +1,133 @@
+# lstmtrain: training runs, the model file, determinism, progress on stderr
+# only, and every bad input.  Tiny sizes: the numbers themselves are checked
+# in tests/unit/test_nn.c and test_lstm.c and through forecast.sh.
+. "$TOP/tests/cli/lib.sh"
+S=$D/lstm-sine.csv
+TINY="--hidden 3 --window 6 --horizon 2 --epochs 2"
+
+t "trains a model" 0 lstmtrain $TINY -o "$T/m1" "$S"
+out_is < /dev/null
+err_empty
+check "model header" sh -c "head -n 1 '$T/m1' | grep -qx 'scalepipe-model lstm 1'"
+check "model sizes and column" sh -c "grep -qx 'hidden 3' '$T/m1' && grep -qx 'window 6' '$T/m1' &&
+    grep -qx 'horizon 2' '$T/m1' && grep -qx 'column load' '$T/m1' && grep -qx 'features value' '$T/m1' &&
+    grep -qx 'loss pinball' '$T/m1' && grep -qx 'quantiles 0.01 0.5 0.98999999999999999' '$T/m1' &&
+    grep -qx 'nparams 96' '$T/m1' && tail -n 1 '$T/m1' | grep -qx end"
+check "weights count" sh -c "test \$(grep '^weights ' '$T/m1' | wc -w) -eq 97"
+check "command line recorded" grep -q '^command .*lstmtrain --hidden 3 --window 6' "$T/m1"
+
+t "same seed, same file" 0 lstmtrain $TINY -o "$T/m2" "$S"
+check "identical models (but the command line)" sh -c "grep -v ^command '$T/m1' > '$T/a' && grep -v ^command '$T/m2' > '$T/b' && cmp '$T/a' '$T/b'"
+t "another seed" 0 lstmtrain $TINY --seed 9 -o "$T/m3" "$S"
+check "another seed, other weights" sh -c "grep -v ^command '$T/m3' > '$T/c' && ! cmp -s '$T/a' '$T/c'"
+
+t "stdin, verbose progress to stderr" 0 lstmtrain $TINY -v -o "$T/m4" < "$S"
+out_is < /dev/null
+err_has "lstmtrain: epoch 1 train "
+err_has "training and"
+err_has "seed 1"
+
+t "gru, 2 layers, mse, calendar, 1 thread" 0 lstmtrain --cell gru --layers 2 --loss mse --calendar \
+    --threads 1 --batch 8 --lr 0.01 --clip 0 --val 0.3 --patience 1 $TINY -o "$T/m5" "$S"
+check "gru model" sh -c "grep -qx 'cell gru' '$T/m5' && grep -qx 'loss mse' '$T/m5' &&
+    grep -q '^rmse ' '$T/m5' && grep -qx 'features value,hour,dow' '$T/m5' && grep -qx 'inputs 5' '$T/m5'"
+t "quantiles, no validation" 0 lstmtrain --quantiles 0.1,0.9 --val 0 -c other $TINY -o "$T/m6" "$S"
+check "quantiles saved, no val_loss" sh -c "grep -qx 'quantiles 0.10000000000000001 0.90000000000000002' '$T/m6' &&
+    ! grep -q '^val_loss' '$T/m6' && grep -qx 'column other' '$T/m6'"
+
+# usage errors: exit 2
+t "no model path" 2 lstmtrain "$S"
+err_has "lstmtrain: -o MODEL is required"
+t "bad cell" 2 lstmtrain --cell rnn -o "$T/x" "$S"
+err_has "lstmtrain: --cell"
+t "three layers" 2 lstmtrain --layers 3 -o "$T/x" "$S"
+err_has "lstmtrain: --layers"
+t "quantiles not ascending" 2 lstmtrain --quantiles 0.9,0.1 -o "$T/x" "$S"
+err_has "lstmtrain: --quantiles: not ascending: 0.1 after 0.9"
+t "quantile out of range" 2 lstmtrain --quantiles 0,0.5 -o "$T/x" "$S"
+err_has "lstmtrain: --quantiles"
+t "quantiles with mse" 2 lstmtrain --loss mse --quantiles 0.5 -o "$T/x" "$S"
+err_has "lstmtrain: --quantiles applies to --loss pinball only"
+t "bad number" 2 lstmtrain --lr fast -o "$T/x" "$S"
+err_has "lstmtrain: --lr"
+t "two files" 2 lstmtrain -o "$T/x" "$S" "$S"
+err_has "lstmtrain: unexpected argument"
+t "unknown option" 2 lstmtrain --frobnicate -o "$T/x" "$S"
+check "nothing written on usage errors" sh -c "! ls '$T' | grep -q '^x'"
+
+# bad data: exit 1, nothing written
+t "too little data" 1 lstmtrain --window 120 --horizon 12 -o "$T/x" "$S"
+err_is <<'ERR'
+lstmtrain: too little data: 160 rows leave 128 for training before the validation part; window 120 and horizon 12 need at least 132
+ERR
+t "too little data, tiny input" 1 lstmtrain --window 10 --horizon 3 -o "$T/x" <<'CSV'
+timestamp,load
+0,1
+60,2
+120,3
+CSV
+err_is <<'ERR'
+lstmtrain: too little data: 3 rows; window 10 and horizon 3 need at least 16 with a validation part
+ERR
+t "unknown column" 2 lstmtrain -c nope -o "$T/x" "$S"
+err_has "no column 'nope' (have: timestamp, load, other)"
+t "not a number" 1 lstmtrain -o "$T/x" <<'CSV'
+timestamp,load
+0,1
+60,abc
+CSV
+err_has "lstmtrain: row 2, column load: "
+t "uneven spacing" 1 lstmtrain $TINY -o "$T/x" <<'CSV'
+timestamp,load
+0,1
+60,2
+120,3
+180,4
+240,5
+300,6
+360,7
+420,8
+480,9
+540,10
+600,11
+660,12
+720,13
+800,14
+860,15
+CSV
+err_is <<'ERR'
+lstmtrain: row 14: spacing 80 s differs from the series' step 60 s (resample with window first)
+ERR
+t "missing values everywhere" 1 lstmtrain $TINY -o "$T/x" <<'CSV'
+timestamp,load
+0,1
+60,
+120,3
+180,4
+240,NA
+300,6
+360,7
+420,
+480,9
+540,10
+600,
+660,12
+720,13
+780,14
+840,
+900,15
+CSV
+err_is <<'ERR'
+lstmtrain: no complete training window (window 6 + horizon 2 without missing values)
+ERR
+t "unwritable model" 1 lstmtrain $TINY -o /nonexistent/dir/m "$S"
+err_has "lstmtrain: "
+t "unreadable input" 1 lstmtrain -o "$T/x" "$T/nope.csv"
+err_has "lstmtrain: $T/nope.csv: No such file or directory"
+check "no model left behind" sh -c "! ls '$T' | grep -q '^x'"
+t "help" 0 lstmtrain --help
+out_has "usage: lstmtrain -o MODEL"
+out_has "--threads N"
+t "version" 0 lstmtrain --version
+out_has "lstmtrain (scalepipe)"
+finish

@@ -1,0 +1,262 @@
+/* test_lstm: the forecaster around sp_nn: features, quantile head and loss
+ * (finite differences), training (loss falls, early stopping restores the
+ * best epoch, seeds reproduce, threads change only rounding), the model file
+ * (round trip, strict loading) and the data checks. */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sp_lstm.h"
+#include "sp_rand.h"
+
+static int small;   /* SP_VALGRIND: tiny sizes */
+
+static void
+test_features(void)
+{
+	const double q[3] = { 0.1, 0.5, 0.9 };
+	sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 4, 3, 2, 1, 3, q, NULL);
+	double f[5], t = 4 * 86400.0 + 6 * 3600;   /* Monday 1970-01-05 06:00 UTC */
+
+	CHECK(m && m->nn.nin == 5 && m->nn.nout == 6 && m->qmid == 1, "sizes");
+	if (!m)
+		return;
+	sp_lstm_features(m, t, 0.25, f);
+	CHECK_CLOSE(f[0], 0.25, 0, "value feature");
+	CHECK_CLOSE(f[1], 1, 1e-15, "sin hour 6");
+	CHECK_CLOSE(f[2], 0, 1e-15, "cos hour 6");
+	CHECK_CLOSE(f[3], sin(2 * M_PI * 0.25 / 7), 1e-15, "sin Monday 06:00");
+	CHECK_CLOSE(f[4], cos(2 * M_PI * 0.25 / 7), 1e-15, "cos Monday 06:00");
+	sp_lstm_features(m, -86400.0 * 3 + 3600 * 18, 0, f);   /* Monday 1969-12-29 18:00 */
+	CHECK_CLOSE(f[1], -1, 1e-15, "sin hour 18 before the epoch");
+	CHECK_CLOSE(f[3], sin(2 * M_PI * 0.75 / 7), 1e-14, "day of week before the epoch");
+	sp_lstm_free(m);
+	CHECK(sp_lstm_new(SP_NN_LSTM, 1, 4, 3, 2, 0, 2, (const double[]){ 0.5, 0.4 }, NULL) == NULL,
+	    "descending quantiles refused");
+	CHECK(sp_lstm_new(SP_NN_GRU, 0, 4, 3, 2, 0, 0, NULL, NULL) == NULL, "0 layers refused");
+}
+
+static void
+test_head_loss(sp_rand *r)
+{
+	const double q[3] = { 0.05, 0.5, 0.95 };
+	for (int mse = 0; mse < 2; mse++) {
+		sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 4, 3, 4, 0, mse ? 0 : 3, q, NULL);
+		enum { B = 3 };
+		double raw[B * 12], tgt[B * 4], d[B * 12], yhat[12], maxerr = 0;
+		int no = mse ? 4 : 12;
+		if (!m)
+			continue;
+		for (int i = 0; i < B * no; i++)
+			raw[i] = sp_rand_normal(r, 1.5);
+		for (int i = 0; i < B * 4; i++)
+			tgt[i] = sp_rand_normal(r, 1);
+		sp_lstm_loss(m, raw, tgt, B, d);
+		for (int i = 0; i < B * no; i++) {
+			double s = raw[i], lp, lm;
+			raw[i] = s + 1e-6, lp = sp_lstm_loss(m, raw, tgt, B, NULL);
+			raw[i] = s - 1e-6, lm = sp_lstm_loss(m, raw, tgt, B, NULL);
+			raw[i] = s;
+			maxerr = fmax(maxerr, fabs((lp - lm) / 2e-6 - d[i]));
+		}
+		CHECK(maxerr < 1e-8, "%s loss gradient off by %.3g", mse ? "MSE" : "pinball", maxerr);
+		if (!mse) {
+			int ok = 1;
+			for (int b = 0; b < B; b++) {
+				sp_lstm_head(m, raw + b * 12, yhat);
+				for (int h = 0; h < 4; h++)
+					ok &= yhat[h * 3] < yhat[h * 3 + 1] && yhat[h * 3 + 1] < yhat[h * 3 + 2];
+			}
+			CHECK(ok, "quantiles never cross");
+			/* pinball of a single known case: y = 1, yhat = raw0 = 0 at q = 0.05 ... */
+			{
+				double r1[3] = { 0, log(exp(1) - 1), log(exp(1) - 1) }, t1 = 1.5, l;
+				sp_lstm *m1 = sp_lstm_new(SP_NN_LSTM, 1, 2, 2, 1, 0, 3, q, NULL);
+				if (m1) {
+					/* yhat = 0, 1, 2; u = 1.5, 0.5, -0.5 */
+					l = sp_lstm_loss(m1, r1, &t1, 1, NULL);
+					CHECK_CLOSE(l, (1.5 * 0.05 + 0.5 * 0.5 + 0.5 * 0.05) / 3, 1e-14, "pinball value");
+					sp_lstm_free(m1);
+				}
+			}
+		}
+		sp_lstm_free(m);
+	}
+}
+
+typedef struct {
+	int n;
+	double val[64];
+} trace;
+
+static void
+record(void *arg, int epoch, double tl, double vl, int improved)
+{
+	trace *tr = arg;
+	if (tr->n < 64)
+		tr->val[tr->n++] = vl;
+	(void)epoch, (void)tl, (void)improved;
+}
+
+static void
+synth(size_t n, double *t, double *y, sp_rand *r)
+{
+	for (size_t i = 0; i < n; i++) {
+		t[i] = 1700000000 + 300.0 * i;
+		y[i] = 50 + 20 * sin(2 * M_PI * i / 24.0) + sp_rand_normal(r, 1);
+	}
+}
+
+static void
+test_train(sp_rand *r)
+{
+	size_t n = small ? 120 : 600;
+	double *t = malloc(n * sizeof *t), *y = malloc(n * sizeof *y);
+	const double q[3] = { 0.1, 0.5, 0.9 };
+	sp_lstm_train_opts o;
+	sp_lstm *m, *m2, *m3;
+	sp_error err = { 0 };
+	trace tr = { 0 };
+	char path[] = "/tmp/test_lstm.XXXXXX";
+	int fd = mkstemp(path);
+
+	if (!t || !y || fd < 0)
+		return;
+	close(fd);
+	synth(n, t, y, r);
+	sp_lstm_train_defaults(&o);
+	o.epochs = small ? 4 : 15, o.patience = 3, o.batch = 16;
+	o.progress = record, o.arg = &tr;
+	m = sp_lstm_new(SP_NN_LSTM, 1, small ? 4 : 8, 12, 3, 1, 3, q, NULL);
+	m2 = sp_lstm_new(SP_NN_LSTM, 1, small ? 4 : 8, 12, 3, 1, 3, q, NULL);
+	if (!m || !m2)
+		return;
+	CHECK(sp_lstm_train(m, t, y, n, &o, &err) == 0, "train: %s", err.msg);
+	CHECK(m->step == 300, "step inferred");
+	CHECK(m->ntrain > 0 && m->nval > 0, "windows %ld / %ld", m->ntrain, m->nval);
+	CHECK(tr.n == m->epochs && m->best_epoch >= 1 && m->best_epoch <= m->epochs, "epochs");
+	{
+		double best = INFINITY;
+		int arg = 0;
+		for (int i = 0; i < tr.n; i++)
+			if (tr.val[i] < best)
+				best = tr.val[i], arg = i + 1;
+		CHECK(m->best_epoch == arg && m->val_loss == best, "restored epoch %d is the best %d", m->best_epoch, arg);
+		CHECK(tr.val[tr.n - 1] >= best, "val loss");
+		CHECK(best < tr.val[0] || tr.n == 1 || m->best_epoch == 1, "validation loss fell");
+		if (!small)
+			CHECK(best < 0.5 * tr.val[0], "validation loss fell by half: %g -> %g", tr.val[0], best);
+	}
+	/* same seed, same weights; and the file round trip */
+	o.progress = NULL;
+	CHECK(sp_lstm_train(m2, t, y, n, &o, &err) == 0, "train again");
+	{
+		int same = 1;
+		for (size_t i = 0; i < m->nparams; i++)
+			same &= m->params[i] == m2->params[i];
+		CHECK(same, "same seed gives the same weights");
+	}
+	CHECK(sp_lstm_save(m, path, "lstmtrain test", &err) == 0, "save: %s", err.msg);
+	m3 = sp_lstm_load(path, &err);
+	CHECK(m3 != NULL, "load: %s", err.msg);
+	if (m3) {
+		sp_lstm_pred *p1 = sp_lstm_pred_new(m, NULL), *p2 = sp_lstm_pred_new(m3, NULL);
+		double lo1[3], mid1[3], hi1[3], lo2[3], mid2[3], hi2[3];
+		int ok = 1;
+		CHECK(m3->nparams == m->nparams && m3->mean == m->mean && m3->scale == m->scale &&
+		    m3->best_epoch == m->best_epoch && m3->val_loss == m->val_loss, "header round trip");
+		for (size_t i = 0; i < m->nparams; i++)
+			ok &= m->params[i] == m3->params[i];
+		CHECK(ok, "weights round trip exactly");
+		if (p1 && p2) {
+			size_t o0 = n - 12;
+			sp_lstm_predict(p1, t + o0, y + o0, lo1, mid1, hi1);
+			sp_lstm_predict(p2, t + o0, y + o0, lo2, mid2, hi2);
+			CHECK(mid1[0] == mid2[0] && lo1[2] == lo2[2] && hi1[1] == hi2[1], "same predictions after load");
+			CHECK(lo1[0] <= mid1[0] && mid1[0] <= hi1[0], "band ordered");
+			if (!small)
+				CHECK(fabs(mid1[0] - (50 + 20 * sin(2 * M_PI * (double)n / 24.0))) < 6,
+				    "next value of the sine: %g", mid1[0]);
+		}
+		sp_lstm_pred_free(p1), sp_lstm_pred_free(p2);
+		sp_lstm_free(m3);
+	}
+	/* threads change only the rounding of the gradient sum */
+	if (!small) {
+		sp_lstm_train_opts o2 = o;
+		sp_lstm *m4 = sp_lstm_new(SP_NN_LSTM, 1, 8, 12, 3, 1, 3, q, NULL);
+		o2.epochs = 1, o2.threads = 2;
+		o.epochs = 1;
+		if (m4 && sp_lstm_train(m4, t, y, n, &o2, NULL) == 0 && sp_lstm_train(m2, t, y, n, &o, NULL) == 0)
+			CHECK_CLOSE(m4->train_loss, m2->train_loss, 1e-9, "2 threads, same loss");
+		sp_lstm_free(m4);
+	}
+	/* GRU and MSE train too */
+	{
+		sp_lstm *g = sp_lstm_new(SP_NN_GRU, 2, 4, 12, 3, 0, 0, NULL, NULL);
+		o.epochs = 2;
+		CHECK(g && sp_lstm_train(g, t, y, n, &o, &err) == 0, "GRU/MSE trains: %s", err.msg);
+		if (g)
+			CHECK(g->rmse[0] > 0 && isfinite(g->rmse[2]), "rmse per horizon");
+		sp_lstm_free(g);
+	}
+	/* data checks */
+	CHECK(sp_lstm_train(m, t, y, 17, &o, &err) == SP_EDATA, "too little data");
+	CHECK_STR(err.msg, "too little data: 17 rows; window 12 and horizon 3 need at least 18 with a validation part", "message");
+	{
+		double ts = t[5];
+		t[5] = t[4];
+		CHECK(sp_lstm_train(m, t, y, n, &o, &err) == SP_EDATA, "repeated timestamp");
+		CHECK_STR(err.msg, "row 6: timestamp not after the previous row's", "message");
+		t[5] = ts + 1;
+		CHECK(sp_lstm_train(m, t, y, n, &o, &err) == SP_EDATA, "irregular spacing");
+		t[5] = ts;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (i % 10 == 3)
+			y[i] = NAN;
+	CHECK(sp_lstm_train(m, t, y, n, &o, &err) == SP_EDATA, "a gap every 10 rows leaves no window");
+	CHECK_STR(err.msg, "no complete training window (window 12 + horizon 3 without missing values)", "message");
+
+	/* strict loading */
+	{
+		FILE *fp = fopen(path, "w");
+		if (fp) {
+			fputs("scalepipe-model ar 1\nend\n", fp);
+			fclose(fp);
+		}
+		CHECK(sp_lstm_load(path, &err) == NULL && err.code == SP_EMODEL, "wrong kind refused: %s", err.msg);
+		CHECK(sp_lstm_save(m2, path, NULL, NULL) == 0, "save");
+		fp = fopen(path, "r+");
+		if (fp) {   /* change the hidden size: the weight count no longer fits */
+			char buf[65536];
+			size_t k = fread(buf, 1, sizeof buf - 1, fp);
+			char *h;
+			buf[k] = 0;
+			if ((h = strstr(buf, "hidden 8\n")) || (h = strstr(buf, "hidden 4\n"))) {
+				h[7] = '3';
+				rewind(fp);
+				fwrite(buf, 1, k, fp);
+			}
+			fclose(fp);
+		}
+		CHECK(sp_lstm_load(path, &err) == NULL && strstr(err.msg, "'nparams' is") != NULL,
+		    "size mismatch refused: %s", err.msg);
+	}
+	unlink(path);
+	sp_lstm_free(m), sp_lstm_free(m2);
+	free(t), free(y);
+}
+
+int
+main(void)
+{
+	sp_rand *r = sp_rand_new(7);
+	small = getenv("SP_VALGRIND") != NULL;
+	test_features();
+	test_head_loss(r);
+	test_train(r);
+	sp_rand_free(r);
+	return check_summary();
+}
