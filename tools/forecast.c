@@ -7,23 +7,52 @@
 
 #include "sp_cli.h"
 #include "sp_csv.h"
+#include "sp_ar.h"
 #include "sp_lstm.h"
 
-static const char synopsis[] = "forecast -m MODEL [-c NAME] [--horizon N] [--long] [FILE]";
+static const char synopsis[] = "forecast -m MODEL [-c NAME] [--horizon N] [--long] [--level L] [FILE]";
 
 static int horizon;   /* one-horizon: the horizon; --long: the last horizon (0: model's) */
 static int longfmt;   /* --long: multi-horizon rows */
+static double level;  /* AR models: central interval level (0: not given) */
+
+/* The model behind one origin's forecast: an LSTM/GRU or an AR model. */
+typedef struct {
+	sp_lstm *lstm;
+	sp_lstm_pred *pr;
+	sp_ar_model *ar;
+	double qlo, qhi;   /* AR interval quantiles */
+	int W;             /* history rows per origin */
+	int hmax;          /* largest horizon */
+	double step;       /* seconds between rows (AR: from the input) */
+} model;
+
+static void
+predict(model *md, const double *tw, const double *yw, int H, double *lo, double *mid, double *hi)
+{
+	sp_error err = { 0 };
+	if (md->lstm) {
+		sp_lstm_predict(md->pr, tw, yw, lo, mid, hi);
+		return;
+	}
+	if (sp_ar_forecast(md->ar, yw, (size_t)md->W, H, mid, &err) < 0 ||
+	    sp_ar_interval(md->ar, H, mid, md->qlo, md->qhi, lo, hi, &err) < 0)
+		sp_die_err(&err);
+}
 
 static _Noreturn void
 usage(void)
 {
 	printf("usage: %s\n\n"
-	    "Apply a model saved by lstmtrain (LSTM/GRU) to a series, one origin per row,\n"
-	    "using only rows up to the origin.  Writes forecast, lower and upper columns.\n\n"
+	    "Apply a model saved by lstmtrain (LSTM/GRU) or by arfit (AR) to a series,\n"
+	    "one origin per row, using only rows up to the origin.  Writes forecast, lower\n"
+	    "and upper columns.\n\n"
 	    "  -m, --model MODEL  model file (required)\n"
 	    "  -c, --column NAME  series column [the model's column]\n"
-	    "      --horizon N    one-horizon: steps ahead [1]; --long: horizons 1..N [the model's]\n"
+	    "      --horizon N    one-horizon: steps ahead [1]; --long: horizons 1..N\n"
+	    "                     [the model's; 1 for AR]\n"
 	    "      --long         multi-horizon rows: origin,timestamp,horizon,...\n"
+	    "      --level L      AR models: central interval level [0.8]\n"
 	    "  -h, --help         this help\n"
 	    "      --version      print the version\n", synopsis);
 	exit(0);
@@ -48,11 +77,12 @@ model_kind(const char *path, char *kind, size_t size)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_HORIZON = 256, OPT_LONG, OPT_VERSION };
+	enum { OPT_HORIZON = 256, OPT_LEVEL, OPT_LONG, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "column", required_argument, 0, 'c' },
 		{ "help", no_argument, 0, 'h' },
 		{ "horizon", required_argument, 0, OPT_HORIZON },
+		{ "level", required_argument, 0, OPT_LEVEL },
 		{ "long", no_argument, 0, OPT_LONG },
 		{ "model", required_argument, 0, 'm' },
 		{ "version", no_argument, 0, OPT_VERSION },
@@ -60,13 +90,12 @@ main(int argc, char **argv)
 	};
 	const char *column = NULL, *mpath = NULL, *path = "-";
 	char kind[64];
-	int c, col, rc, W, H;
+	int c, col, rc, W, H, hbuf;
 	FILE *fp = stdin;
 	/* static: still reachable when sp_die exits from inside the loop */
 	static sp_csv_reader *r;
 	static sp_csv_writer *w;
-	static sp_lstm *m;
-	static sp_lstm_pred *pr;
+	static model md;
 	static double *tw, *yw, *lo_, *plo;
 	static long *pvalid;
 	sp_error err = { 0 };
@@ -80,6 +109,7 @@ main(int argc, char **argv)
 		case 'h': usage();
 		case 'm': mpath = optarg; break;
 		case OPT_HORIZON: horizon = (int)sp_cli_long("--horizon", optarg, 1, 1000); break;
+		case OPT_LEVEL: level = sp_cli_double("--level", optarg, 1e-6, 1 - 1e-6); break;
 		case OPT_LONG: longfmt = 1; break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -91,14 +121,27 @@ main(int argc, char **argv)
 		sp_die_usage("-m MODEL is required");
 
 	model_kind(mpath, kind, sizeof kind);
-	if (strcmp(kind, "lstm") != 0)
-		sp_die("%s: model kind '%s' is not supported (forecast applies lstm models)", mpath, kind);
-	if (!(m = sp_lstm_load(mpath, &err)))
-		sp_die_err(&err);
-	W = m->window;
-	if (horizon > m->horizon)
-		sp_die_usage("--horizon %d: the model forecasts horizons 1..%d", horizon, m->horizon);
-	H = horizon ? horizon : (longfmt ? m->horizon : 1);
+	if (strcmp(kind, "lstm") == 0) {
+		if (level > 0)
+			sp_die_usage("--level applies to AR models (an LSTM's band is its quantiles)");
+		if (!(md.lstm = sp_lstm_load(mpath, &err)))
+			sp_die_err(&err);
+		md.W = md.lstm->window, md.hmax = md.lstm->horizon, md.step = md.lstm->step;
+	} else if (strcmp(kind, "ar") == 0) {
+		if (!(md.ar = sp_ar_load(mpath, &err)))
+			sp_die_err(&err);
+		md.W = (int)sp_ar_need(md.ar), md.hmax = 1000;
+		if (md.W < 1)
+			md.W = 1;
+		if (level == 0)
+			level = 0.8;
+		md.qlo = (1 - level) / 2, md.qhi = 1 - md.qlo;
+	} else
+		sp_die("%s: model kind '%s' is not supported (forecast applies lstm and ar models)", mpath, kind);
+	W = md.W;
+	if (horizon > md.hmax)
+		sp_die_usage("--horizon %d: the model forecasts horizons 1..%d", horizon, md.hmax);
+	H = horizon ? horizon : (longfmt && md.lstm ? md.hmax : 1);
 
 	if (argc == 1 && strcmp(argv[0], "-") != 0) {
 		path = argv[0];
@@ -108,25 +151,27 @@ main(int argc, char **argv)
 	r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP, &err);
 	if (!r)
 		sp_die_err(&err);
-	if (column)
+	if (column || !md.lstm)
 		col = sp_csv_pick_col(r, column, &err);
-	else if ((col = sp_csv_col_index(r, m->column)) < 0)
+	else if ((col = sp_csv_col_index(r, md.lstm->column)) < 0)
 		sp_die("%s was trained on column '%s' (features %s) and the input has no such column; "
-		    "pick one with -c", mpath, m->column, m->calendar ? "value,hour,dow" : "value");
+		    "pick one with -c", mpath, md.lstm->column, md.lstm->calendar ? "value,hour,dow" : "value");
 	if (col < 0)
 		sp_die_err(&err);
 	if (col == 0)
 		sp_die_usage("-c: the timestamp column is not a series");
 
 	sp_nn_threads(1);   /* one window at a time: GEMV, no gain from BLAS threads */
-	pr = sp_lstm_pred_new(m, &err);
+	if (md.lstm && !(md.pr = sp_lstm_pred_new(md.lstm, &err)))
+		sp_die_err(&err);
 	tw = malloc((size_t)W * sizeof *tw), yw = malloc((size_t)W * sizeof *yw);
-	lo_ = malloc((size_t)m->horizon * 3 * sizeof *lo_);
+	hbuf = md.lstm ? md.hmax : H;
+	lo_ = malloc((size_t)hbuf * 3 * sizeof *lo_);
 	/* one-horizon: predictions of the last H+1 origins, by origin row mod (H+1) */
 	plo = malloc((size_t)(H + 1) * 3 * sizeof *plo), pvalid = calloc((size_t)H + 1, sizeof *pvalid);
-	if (!pr || !tw || !yw || !lo_ || !plo || !pvalid)
+	if (!tw || !yw || !lo_ || !plo || !pvalid)
 		sp_die("out of memory");
-	mid = lo_ + m->horizon, hi = mid + m->horizon;
+	mid = lo_ + hbuf, hi = mid + hbuf;
 	pmid = plo + H + 1, phi = pmid + H + 1;
 
 	w = sp_csv_writer_new(stdout);
@@ -144,9 +189,14 @@ main(int argc, char **argv)
 		long slot;
 		if (sp_csv_get_timestamp(r, &t, &err) < 0 || sp_csv_get_double(r, (size_t)col, &y, &err) < 0)
 			sp_die_err(&err);
-		if (row > 0 && fabs(t - tprev - m->step) > 1e-6 * m->step)
-			sp_die("row %ld: spacing %g s differs from the model's step %g s (%s); resample "
-			    "with window first", row + 1, t - tprev, m->step, mpath);
+		if (row == 1 && md.step == 0) {
+			if (!(t - tprev > 0))
+				sp_die("row 2: timestamp not after the previous row's");
+			md.step = t - tprev;   /* AR: the input's spacing */
+		}
+		if (row > 0 && fabs(t - tprev - md.step) > 1e-6 * md.step)
+			sp_die("row %ld: spacing %g s differs from the %s step %g s (%s); resample "
+			    "with window first", row + 1, t - tprev, md.lstm ? "model's" : "series'", md.step, mpath);
 		tprev = t;
 		/* one-horizon: this row's forecast was made at origin row - H */
 		if (!longfmt) {
@@ -166,13 +216,13 @@ main(int argc, char **argv)
 		memmove(yw, yw + 1, (size_t)(W - 1) * sizeof *yw);
 		tw[W - 1] = t, yw[W - 1] = y;
 		have = isfinite(y) ? have + 1 : 0;
-		ok = have >= W;
+		ok = have >= W && (md.lstm || row > 0);   /* AR: the step needs two rows */
 		if (ok) {
-			sp_lstm_predict(pr, tw, yw, lo_, mid, hi);
+			predict(&md, tw, yw, H, lo_, mid, hi);
 			if (longfmt)
 				for (int h = 1; h <= H; h++) {
 					sp_csv_write_time(w, t);
-					sp_csv_write_time(w, t + h * m->step);
+					sp_csv_write_time(w, t + h * md.step);
 					sp_csv_write_long(w, h);
 					sp_csv_write_row_fields(w, r, 1, -1);
 					sp_csv_write_double(w, mid[h - 1]);
@@ -196,8 +246,9 @@ main(int argc, char **argv)
 	sp_csv_reader_free(r);
 	if (fp != stdin)
 		fclose(fp);
-	sp_lstm_pred_free(pr);
-	sp_lstm_free(m);
+	sp_lstm_pred_free(md.pr);
+	sp_lstm_free(md.lstm);
+	sp_ar_model_free(md.ar);
 	free(tw), free(yw), free(lo_), free(plo), free(pvalid);
 	return 0;
 }

@@ -32,6 +32,26 @@ check "row t at --horizon 3 = origin t-3, horizon 3 of the long output" csv_clos
 check "causal: a prefix of the input gives a prefix of the output" sh -c "
     head -n 60 '$S' | forecast -m '$M' --horizon 3 > '$T/p' && head -n 60 '$T/h3' | cmp - '$T/p'"
 
+# AR models from arfit: the same rows as arfit --load --rolling
+arfit -p 3 -c load --save "$T/ar3" "$S" > /dev/null
+t "AR model, long" 0 forecast -m "$T/ar3" -c load --long --horizon 3 "$S"
+arfit --load "$T/ar3" -c load -H 3 --rolling "$S" > "$T/want"
+check "AR long = arfit --load --rolling" cmp "$T/out" "$T/want"
+t "AR model, one horizon, level 0.9" 0 forecast -m "$T/ar3" --level 0.9 -c load "$S"
+arfit --load "$T/ar3" -c load --level 0.9 --rolling "$S" > "$T/want"
+check "AR one-horizon = arfit --load --rolling" cmp "$T/out" "$T/want"
+t "AR, default column" 0 forecast -m "$T/ar3" "$S"
+out_has "timestamp,load,other,forecast,lower,upper"
+t "--level with an LSTM model" 2 forecast -m "$M" --level 0.9 "$S"
+err_has "forecast: --level applies to AR models"
+t "AR, uneven input" 1 forecast -m "$T/ar3" <<'CSV'
+timestamp,load
+0,1
+60,2
+100,3
+CSV
+err_has "forecast: row 3: spacing 40 s differs from the series' step 60 s"
+
 t "missing value: no forecast from windows that hold it" 0 forecast -m "$G" <<'CSV'
 timestamp,load
 1700000000,50
@@ -84,7 +104,7 @@ ERR
 printf 'scalepipe-model svr 1\nend\n' > "$T/svr.model"
 t "unsupported kind" 1 forecast -m "$T/svr.model" "$S"
 err_is <<ERR
-forecast: $T/svr.model: model kind 'svr' is not supported (forecast applies lstm models)
+forecast: $T/svr.model: model kind 'svr' is not supported (forecast applies lstm and ar models)
 ERR
 printf 'hello\n' > "$T/junk"
 t "not a model" 1 forecast -m "$T/junk" "$S"
