@@ -1,0 +1,646 @@
+/* sp_kube: kubeconfig / in-cluster credentials and the scale subresource (see sp_kube.h). */
+#include "sp_kube.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+/* ---- small helpers ---- */
+
+static char *
+xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void
+wipe_free(char *s, size_t n)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, n ? n : strlen(s));
+	free(s);
+}
+
+void
+sp_kube_cfg_free(sp_kube_cfg *c)
+{
+	if (!c)
+		return;
+	free(c->server);
+	free(c->namespace);
+	free(c->context);
+	free(c->ca_file);
+	free(c->cert_file);
+	free(c->key_file);
+	free(c->ca_pem);
+	free(c->cert_pem);
+	wipe_free(c->key_pem, c->key_pem_len);
+	wipe_free(c->token, 0);
+	free(c->user);
+	wipe_free(c->password, 0);
+	memset(c, 0, sizeof *c);
+}
+
+char *
+sp_kube_base64_decode(const char *s, size_t *len)
+{
+	size_t n = strlen(s), o = 0;
+	unsigned acc = 0;
+	int bits = 0, pad = 0;
+	char *out = malloc(n * 3 / 4 + 4);
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		int v;
+		unsigned char ch = (unsigned char)*s;
+		if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
+			continue;
+		if (ch == '=') {
+			pad++;
+			continue;
+		}
+		if (pad)
+			goto bad;
+		if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+		else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+		else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+		else if (ch == '+') v = 62;
+		else if (ch == '/') v = 63;
+		else goto bad;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	if (pad > 2 || bits >= 6)
+		goto bad;
+	out[o] = '\0';
+	if (len)
+		*len = o;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/* Whole file into memory (for PEM files and tokens); NULL and err. */
+static char *
+slurp(const char *path, size_t *len, sp_error *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, k;
+
+	if (!fp) {
+		sp_error_set(err, SP_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *nb;
+			cap = cap ? cap * 2 : 8192;
+			if (cap > (16u << 20) || !(nb = realloc(buf, cap))) {
+				free(buf);
+				fclose(fp);
+				sp_error_set(err, SP_EIO, "%s: too large", path);
+				return NULL;
+			}
+			buf = nb;
+		}
+		k = fread(buf + n, 1, 4096, fp);
+		n += k;
+		if (k < 4096)
+			break;
+	}
+	if (ferror(fp)) {
+		free(buf);
+		fclose(fp);
+		sp_error_set(err, SP_EIO, "%s: read error", path);
+		return NULL;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* ---- kubeconfig ---- */
+
+typedef struct {
+	char *path;
+	yaml_document_t doc;
+	int loaded;
+} kdoc;
+
+static yaml_node_t *
+map_get(yaml_document_t *d, yaml_node_t *m, const char *key)
+{
+	yaml_node_pair_t *p;
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(d, p->key);
+		if (k && k->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value, key) == 0)
+			return yaml_document_get_node(d, p->value);
+	}
+	return NULL;
+}
+
+static const char *
+scalar(yaml_node_t *n)
+{
+	if (!n || n->type != YAML_SCALAR_NODE)
+		return NULL;
+	return (const char *)n->data.scalar.value;
+}
+
+static const char *
+map_str(yaml_document_t *d, yaml_node_t *m, const char *key)
+{
+	const char *s = scalar(map_get(d, m, key));
+	return s && *s ? s : NULL;
+}
+
+/* In list `section` (clusters, users, contexts) the entry named `name`:
+ * its inner mapping (`cluster`, `user`, `context`).  *which = its doc. */
+static yaml_node_t *
+find_named(kdoc *docs, int nd, const char *section, const char *inner, const char *name, kdoc **which)
+{
+	int i;
+	for (i = 0; i < nd; i++) {
+		yaml_document_t *d = &docs[i].doc;
+		yaml_node_t *root = yaml_document_get_root_node(d), *seq = map_get(d, root, section);
+		yaml_node_item_t *it;
+		if (!seq || seq->type != YAML_SEQUENCE_NODE)
+			continue;
+		for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
+			yaml_node_t *e = yaml_document_get_node(d, *it);
+			const char *nm = map_str(d, e, "name");
+			if (nm && strcmp(nm, name) == 0) {
+				*which = &docs[i];
+				return map_get(d, e, inner);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* path relative to the directory of kubeconfig `base`. */
+static char *
+resolve(const char *base, const char *path)
+{
+	const char *slash = strrchr(base, '/');
+	char *out;
+	if (path[0] == '/' || !slash)
+		return strdup(path);
+	if (!(out = malloc((size_t)(slash - base) + strlen(path) + 2)))
+		return NULL;
+	sprintf(out, "%.*s/%s", (int)(slash - base), base, path);
+	return out;
+}
+
+/* Data field (base64) or file field into pem/len, or the file name. */
+static int
+pem_field(kdoc *kd, yaml_node_t *m, const char *datakey, const char *filekey, int read_file,
+    char **pem, size_t *pemlen, char **file, const char *what, sp_error *err)
+{
+	const char *data = map_str(&kd->doc, m, datakey), *f = map_str(&kd->doc, m, filekey);
+	if (data) {
+		if (!(*pem = sp_kube_base64_decode(data, pemlen)))
+			return sp_error_set(err, SP_EDATA, "%s: %s of %s is not valid base64", kd->path, datakey, what);
+	} else if (f) {
+		char *p = resolve(kd->path, f);
+		if (!p)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		if (read_file) {
+			*pem = slurp(p, pemlen, err);
+			free(p);
+			if (!*pem)
+				return err ? err->code : SP_EIO;
+		} else {
+			*file = p;
+		}
+	}
+	return 0;
+}
+
+static int
+load_docs(const char *paths, kdoc **out, int *nout, sp_error *err)
+{
+	char *list = strdup(paths), *tok, *save = NULL;
+	kdoc *docs = NULL;
+	int nd = 0, rc = 0;
+
+	if (!list)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	for (tok = strtok_r(list, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		FILE *fp = fopen(tok, "rb");
+		yaml_parser_t p;
+		kdoc *nd2;
+		if (!fp) {
+			if (errno == ENOENT && strchr(paths, ':'))
+				continue;           /* kubectl skips missing files in a list */
+			rc = sp_error_set(err, SP_EIO, "kubeconfig %s: %s", tok, strerror(errno));
+			break;
+		}
+		if (!(nd2 = realloc(docs, (size_t)(nd + 1) * sizeof *docs))) {
+			fclose(fp);
+			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+			break;
+		}
+		docs = nd2;
+		memset(&docs[nd], 0, sizeof docs[nd]);
+		docs[nd].path = strdup(tok);
+		yaml_parser_initialize(&p);
+		yaml_parser_set_input_file(&p, fp);
+		if (!yaml_parser_load(&p, &docs[nd].doc)) {
+			rc = sp_error_set(err, SP_EDATA, "%s:%lu: not valid YAML: %s", tok,
+			    (unsigned long)p.problem_mark.line + 1, p.problem ? p.problem : "parse error");
+			yaml_parser_delete(&p);
+			fclose(fp);
+			free(docs[nd].path);
+			break;
+		}
+		docs[nd].loaded = 1;
+		yaml_parser_delete(&p);
+		fclose(fp);
+		if (!yaml_document_get_root_node(&docs[nd].doc) ||
+		    yaml_document_get_root_node(&docs[nd].doc)->type != YAML_MAPPING_NODE) {
+			rc = sp_error_set(err, SP_EDATA, "kubeconfig %s: not a mapping", tok);
+			yaml_document_delete(&docs[nd].doc);
+			free(docs[nd].path);
+			break;
+		}
+		nd++;
+	}
+	free(list);
+	if (rc == 0 && nd == 0)
+		rc = sp_error_set(err, SP_EIO, "kubeconfig %s: no such file", paths);
+	*out = docs;
+	*nout = nd;
+	return rc;
+}
+
+int
+sp_kube_load_kubeconfig(const char *paths, const char *context, sp_kube_cfg *cfg, sp_error *err)
+{
+	kdoc *docs = NULL, *kc = NULL, *kcl = NULL, *ku = NULL;
+	int nd = 0, i, rc;
+	yaml_node_t *ctx, *cl, *us = NULL;
+	const char *s, *cluster, *user;
+
+	memset(cfg, 0, sizeof *cfg);
+	if ((rc = load_docs(paths, &docs, &nd, err)) < 0)
+		goto out;
+	for (i = 0; !context && i < nd; i++)
+		context = map_str(&docs[i].doc, yaml_document_get_root_node(&docs[i].doc), "current-context");
+	if (!context) {
+		rc = sp_error_set(err, SP_EDATA, "kubeconfig %s: no current-context (use --context)", paths);
+		goto out;
+	}
+	if (!(ctx = find_named(docs, nd, "contexts", "context", context, &kc))) {
+		rc = sp_error_set(err, SP_EDATA, "kubeconfig %s: context '%s' not found", paths, context);
+		goto out;
+	}
+	cluster = map_str(&kc->doc, ctx, "cluster");
+	user = map_str(&kc->doc, ctx, "user");
+	cfg->context = xstrdup(context);
+	cfg->namespace = xstrdup((s = map_str(&kc->doc, ctx, "namespace")) ? s : "default");
+	if (!cluster) {
+		rc = sp_error_set(err, SP_EDATA, "%s:%lu: context '%s' names no cluster", kc->path,
+		    (unsigned long)ctx->start_mark.line + 1, context);
+		goto out;
+	}
+	if (!(cl = find_named(docs, nd, "clusters", "cluster", cluster, &kcl))) {
+		rc = sp_error_set(err, SP_EDATA, "kubeconfig %s: cluster '%s' (of context '%s') not found",
+		    paths, cluster, context);
+		goto out;
+	}
+	if (!(s = map_str(&kcl->doc, cl, "server"))) {
+		rc = sp_error_set(err, SP_EDATA, "%s:%lu: cluster '%s' has no server", kcl->path,
+		    (unsigned long)cl->start_mark.line + 1, cluster);
+		goto out;
+	}
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) {
+		rc = sp_error_set(err, SP_EDATA, "%s:%lu: cluster '%s': server is not an http(s) URL: '%s'",
+		    kcl->path, (unsigned long)cl->start_mark.line + 1, cluster, s);
+		goto out;
+	}
+	cfg->server = strdup(s);
+	while (cfg->server && strlen(cfg->server) > 8 && cfg->server[strlen(cfg->server) - 1] == '/')
+		cfg->server[strlen(cfg->server) - 1] = '\0';
+	s = map_str(&kcl->doc, cl, "insecure-skip-tls-verify");
+	cfg->insecure = s && strcmp(s, "true") == 0;
+	if ((rc = pem_field(kcl, cl, "certificate-authority-data", "certificate-authority", 0,
+	    &cfg->ca_pem, &cfg->ca_pem_len, &cfg->ca_file, "cluster", err)) < 0)
+		goto out;
+	if (user && !(us = find_named(docs, nd, "users", "user", user, &ku))) {
+		rc = sp_error_set(err, SP_EDATA, "kubeconfig %s: user '%s' (of context '%s') not found",
+		    paths, user, context);
+		goto out;
+	}
+	if (us) {
+		if (map_get(&ku->doc, us, "exec") || map_get(&ku->doc, us, "auth-provider")) {
+			rc = sp_error_set(err, SP_EDATA, "%s:%lu: user '%s' uses a credential plugin "
+			    "(exec/auth-provider), which is not supported; use a token or a client certificate",
+			    ku->path, (unsigned long)us->start_mark.line + 1, user);
+			goto out;
+		}
+		if ((rc = pem_field(ku, us, "client-certificate-data", "client-certificate", 0,
+		    &cfg->cert_pem, &cfg->cert_pem_len, &cfg->cert_file, "user", err)) < 0)
+			goto out;
+		if ((rc = pem_field(ku, us, "client-key-data", "client-key", 0,
+		    &cfg->key_pem, &cfg->key_pem_len, &cfg->key_file, "user", err)) < 0)
+			goto out;
+		if ((cfg->cert_pem || cfg->cert_file) != (cfg->key_pem || cfg->key_file)) {
+			rc = sp_error_set(err, SP_EDATA, "%s:%lu: user '%s' has a client certificate without a key "
+			    "or a key without a certificate", ku->path, (unsigned long)us->start_mark.line + 1, user);
+			goto out;
+		}
+		if ((s = map_str(&ku->doc, us, "token"))) {
+			cfg->token = strdup(s);
+		} else if ((s = map_str(&ku->doc, us, "tokenFile"))) {
+			char *p = resolve(ku->path, s);
+			cfg->token = p ? sp_http_read_secret(p, err) : NULL;
+			free(p);
+			if (!cfg->token) {
+				rc = err ? err->code : SP_EIO;
+				goto out;
+			}
+		}
+		if ((s = map_str(&ku->doc, us, "username"))) {
+			cfg->user = strdup(s);
+			cfg->password = xstrdup(map_str(&ku->doc, us, "password"));
+		}
+	}
+	if (!cfg->server || !cfg->namespace || !cfg->context)
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+out:
+	for (i = 0; i < nd; i++) {
+		yaml_document_delete(&docs[i].doc);
+		free(docs[i].path);
+	}
+	free(docs);
+	if (rc < 0)
+		sp_kube_cfg_free(cfg);
+	return rc;
+}
+
+int
+sp_kube_load_incluster(const char *sa_dir, sp_kube_cfg *cfg, sp_error *err)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
+	char path[4096];
+	size_t n;
+	int rc = 0;
+
+	memset(cfg, 0, sizeof *cfg);
+	if (!sa_dir)
+		sa_dir = SP_KUBE_SA_DIR;
+	if (!host || !*host || !port || !*port)
+		return sp_error_set(err, SP_EUSAGE, "not in a cluster: KUBERNETES_SERVICE_HOST and "
+		    "KUBERNETES_SERVICE_PORT are not set (use --kubeconfig)");
+	n = strlen(host) + strlen(port) + 16;
+	if (!(cfg->server = malloc(n)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	snprintf(cfg->server, n, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port);
+	snprintf(path, sizeof path, "%s/token", sa_dir);
+	if (!(cfg->token = sp_http_read_secret(path, err))) {
+		rc = err ? err->code : SP_EIO;
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/ca.crt", sa_dir);
+	if (!(cfg->ca_file = strdup(path))) {
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/namespace", sa_dir);
+	{
+		FILE *fp = fopen(path, "r");
+		char ns[256] = "default";
+		if (fp) {
+			if (!fgets(ns, sizeof ns, fp))
+				strcpy(ns, "default");
+			fclose(fp);
+			ns[strcspn(ns, "\r\n")] = '\0';
+		}
+		cfg->namespace = strdup(*ns ? ns : "default");
+	}
+	cfg->context = strdup("in-cluster");
+	if (!cfg->namespace || !cfg->context)
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+out:
+	if (rc < 0)
+		sp_kube_cfg_free(cfg);
+	return rc;
+}
+
+void
+sp_kube_http_opts(const sp_kube_cfg *c, sp_http_opts *o)
+{
+	o->cacert = c->ca_file;
+	o->ca_pem = c->ca_pem;
+	o->ca_pem_len = c->ca_pem_len;
+	o->cert = c->cert_file;
+	o->key = c->key_file;
+	o->cert_pem = c->cert_pem;
+	o->cert_pem_len = c->cert_pem_len;
+	o->key_pem = c->key_pem;
+	o->key_pem_len = c->key_pem_len;
+	o->insecure = c->insecure;
+	o->bearer = c->token;
+	o->user = c->token ? NULL : c->user;
+	o->password = c->token ? NULL : c->password;
+	o->accept = "application/json";
+}
+
+/* ---- API calls ---- */
+
+/* A non-2xx answer as a message from its Status object. */
+static int
+api_error(long status, const char *body, size_t len, const char *what, sp_error *err)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	const char *msg = json_string_value(json_object_get(root, "message"));
+	const char *hint;
+	char buf[300];
+	int rc;
+
+	switch (status) {
+	case 401: hint = "unauthorized: the credentials were not accepted (token expired or wrong, "
+	    "or client certificate not trusted)"; break;
+	case 403: hint = "forbidden: the account lacks the permission (see deploy/rbac.yaml)"; break;
+	case 404: hint = "not found"; break;
+	case 409: hint = "conflict: the object was changed by someone else"; break;
+	case 422: hint = "rejected as invalid"; break;
+	case 429: hint = "too many requests"; break;
+	default: hint = status >= 500 ? "server error" : "request failed"; break;
+	}
+	if (!msg && len > 0 && !root) {
+		snprintf(buf, sizeof buf, "%.200s", body);
+		buf[strcspn(buf, "\r\n")] = '\0';
+		msg = buf;
+	}
+	rc = sp_error_set(err, SP_ENET, "%s: %s (HTTP %ld)%s%s", what, hint, status,
+	    msg && status != 401 ? ": " : "", msg && status != 401 ? msg : "");
+	json_decref(root);
+	return rc;
+}
+
+static int
+parse_scale(const char *body, size_t len, sp_kube_scale *out, sp_error *err)
+{
+	json_t *root = json_loadb(body, len, 0, NULL), *spec, *st, *rv, *r;
+	int rc = 0;
+
+	spec = json_object_get(root, "spec");
+	st = json_object_get(root, "status");
+	rv = json_object_get(json_object_get(root, "metadata"), "resourceVersion");
+	r = json_object_get(spec, "replicas");
+	if (!root || !json_is_string(json_object_get(root, "kind")) ||
+	    strcmp(json_string_value(json_object_get(root, "kind")), "Scale") != 0) {
+		rc = sp_error_set(err, SP_ENET, "answer is not a Scale object");
+	} else {
+		out->replicas = json_is_integer(r) ? (long)json_integer_value(r) : 0;
+		r = json_object_get(st, "replicas");
+		out->status_replicas = json_is_integer(r) ? (long)json_integer_value(r) : -1;
+		snprintf(out->rv, sizeof out->rv, "%s", json_is_string(rv) ? json_string_value(rv) : "");
+	}
+	json_decref(root);
+	return rc;
+}
+
+static int
+scale_call(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *method, const char *ctype,
+    const char *body, const char *resource, const char *ns, const char *name,
+    sp_kube_scale *out, long *http, sp_error *err)
+{
+	char url[2048], what[600];
+	sp_http_resp resp;
+	int rc;
+
+	snprintf(url, sizeof url, "%s/apis/apps/v1/namespaces/%s/%s/%s/scale", cfg->server, ns, resource, name);
+	snprintf(what, sizeof what, "%s %s/%s/scale in namespace %s", method, resource, name, ns);
+	*http = 0;
+	if ((rc = sp_http_request(o, method, url, ctype, body, body ? strlen(body) : 0, &resp, err)) < 0)
+		return rc;
+	*http = resp.status;
+	if (resp.status != 200 && resp.status != 201)
+		rc = api_error(resp.status, resp.body, resp.len, what, err);
+	else if ((rc = parse_scale(resp.body, resp.len, out, err)) < 0)
+		sp_error_prefix(err, "%s", what);
+	sp_http_resp_free(&resp);
+	return rc;
+}
+
+int
+sp_kube_get_scale(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource,
+    const char *ns, const char *name, sp_kube_scale *out, long *http, sp_error *err)
+{
+	return scale_call(cfg, o, "GET", NULL, NULL, resource, ns, name, out, http, err);
+}
+
+int
+sp_kube_put_scale(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource,
+    const char *ns, const char *name, long replicas, const char *rv, sp_kube_scale *out,
+    long *http, sp_error *err)
+{
+	json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:I}}",
+	    "apiVersion", "autoscaling/v1", "kind", "Scale",
+	    "metadata", "name", name, "namespace", ns, "resourceVersion", rv,
+	    "spec", "replicas", (json_int_t)replicas);
+	char *body = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(obj);
+	if (!body)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	rc = scale_call(cfg, o, "PUT", "application/json", body, resource, ns, name, out, http, err);
+	free(body);
+	return rc;
+}
+
+int
+sp_kube_patch_scale(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource,
+    const char *ns, const char *name, long replicas, sp_kube_scale *out, long *http, sp_error *err)
+{
+	char body[64];
+	snprintf(body, sizeof body, "{\"spec\":{\"replicas\":%ld}}", replicas);
+	return scale_call(cfg, o, "PATCH", "application/merge-patch+json", body, resource, ns, name,
+	    out, http, err);
+}
+
+/* List `path`; 1 and what filled if an item's spec.scaleTargetRef matches. */
+static int
+list_match(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *path, const char *label,
+    const char *default_kind, const char *kind, const char *name, int missing_ok,
+    char *what, size_t size, sp_error *err)
+{
+	char url[2048];
+	sp_http_resp resp;
+	json_t *root, *items;
+	size_t i;
+	int rc, found = 0;
+
+	snprintf(url, sizeof url, "%s%s", cfg->server, path);
+	if ((rc = sp_http_request(o, "GET", url, NULL, NULL, 0, &resp, err)) < 0)
+		return rc;
+	if (resp.status == 404 && missing_ok) {
+		sp_http_resp_free(&resp);
+		return 0;
+	}
+	if (resp.status != 200) {
+		char w[600];
+		snprintf(w, sizeof w, "listing %s (to check who manages the target; --force skips this)", label);
+		rc = api_error(resp.status, resp.body, resp.len, w, err);
+		sp_http_resp_free(&resp);
+		return rc;
+	}
+	root = json_loadb(resp.body, resp.len, 0, NULL);
+	sp_http_resp_free(&resp);
+	items = json_object_get(root, "items");
+	if (!json_is_array(items)) {
+		json_decref(root);
+		return sp_error_set(err, SP_ENET, "listing %s: answer has no items", label);
+	}
+	for (i = 0; i < json_array_size(items) && !found; i++) {
+		json_t *it = json_array_get(items, i);
+		json_t *ref = json_object_get(json_object_get(it, "spec"), "scaleTargetRef");
+		const char *k = json_string_value(json_object_get(ref, "kind"));
+		const char *n = json_string_value(json_object_get(ref, "name"));
+		const char *av = json_string_value(json_object_get(ref, "apiVersion"));
+		if (!k)
+			k = default_kind;
+		if (k && n && strcmp(k, kind) == 0 && strcmp(n, name) == 0 &&
+		    (!av || strcmp(av, "apps/v1") == 0)) {
+			const char *mn = json_string_value(json_object_get(json_object_get(it, "metadata"), "name"));
+			snprintf(what, size, "%s %s", label, mn ? mn : "?");
+			found = 1;
+		}
+	}
+	json_decref(root);
+	return found;
+}
+
+int
+sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *ns,
+    const char *kind, const char *name, char *what, size_t size, sp_error *err)
+{
+	char path[1024];
+	int rc;
+
+	snprintf(path, sizeof path, "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers", ns);
+	rc = list_match(cfg, o, path, "HorizontalPodAutoscaler", NULL, kind, name, 0, what, size, err);
+	if (rc != 0)
+		return rc;
+	snprintf(path, sizeof path, "/apis/keda.sh/v1alpha1/namespaces/%s/scaledobjects", ns);
+	return list_match(cfg, o, path, "ScaledObject", "Deployment", kind, name, 1, what, size, err);
+}

@@ -1,0 +1,306 @@
+#!/bin/sh
+# scale against the test Kubernetes API server (tests/kubeapi/kubeapi.py) over
+# TLS on a free 127.0.0.1 port.  The real kubectl is run against the same
+# server first, so the server is checked against the real client before
+# scale is checked against the server.  KUBECTL=path picks another kubectl.
+. "$TOP/tests/cli/lib.sh"
+. "$TOP/tests/kubeapi/netlib.sh"
+need openssl curl
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+need $PY
+KUBECTL=${KUBECTL:-kubectl}
+
+K=$T/pki
+sh "$TOP/tests/kubeapi/mkcerts.sh" "$K" || { echo "0 passed, 1 failed"; exit 1; }
+cat > "$T/users" <<'EOF'
+admin - *
+ci tok-ci-SECRET-0123456789 *
+viewer tok-viewer-SECRET get:deployments/scale,get:deployments,get:statefulsets/scale,list:horizontalpodautoscalers,list:scaledobjects
+old !tok-expired-SECRET *
+sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,list:horizontalpodautoscalers,list:scaledobjects
+EOF
+cat > "$T/objects" <<'EOF'
+Deployment default web 2
+Deployment shop api 4
+Deployment shop front 3
+Deployment shop worker 1
+StatefulSet shop db 3
+HPA shop api-hpa Deployment/api
+SCALEDOBJECT shop front-so -/front
+EOF
+PORT=$(free_port)
+SRV=https://127.0.0.1:$PORT
+start_bg kubeapi $PY "$TOP/tests/kubeapi/kubeapi.py" --port $PORT --cert "$K/server.pem" \
+	--key "$K/server.key" --client-ca "$K/ca.pem" --users "$T/users" --objects "$T/objects"
+CURL_OPTS="--cacert $K/ca.pem" wait_url "$SRV/readyz" 30 || { cat "$T/kubeapi.log"; echo "0 passed, 1 failed"; exit 1; }
+knob() { curl -sf --cacert "$K/ca.pem" -X POST "$SRV/_test/$1" > /dev/null; }
+replicas_of() {  # ns resource name: spec.replicas as the server has it (admin client cert)
+	curl -sf --cacert "$K/ca.pem" --cert "$K/admin.pem" --key "$K/admin.key" \
+		"$SRV/apis/apps/v1/namespaces/$1/$2/$3/scale" | sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p'
+}
+log_count() { curl -sf --cacert "$K/ca.pem" "$SRV/_test/log" | grep -c "$1"; }
+
+# kubeconfigs: token (inline), token file, client certificate (inline data and
+# relative files), expired token, no credentials, wrong CA
+kc() {  # file user-block [ca-block]
+	ca=${3:-"certificate-authority-data: $(base64 -w0 < "$K/ca.pem")"}
+	cat > "$1" <<EOF
+apiVersion: v1
+kind: Config
+current-context: test
+clusters:
+- name: test
+  cluster:
+    server: $SRV/
+    $ca
+contexts:
+- name: test
+  context: {cluster: test, user: u, namespace: default}
+- name: shop
+  context:
+    cluster: test
+    user: u
+    namespace: shop
+users:
+- name: u
+  user:
+$2
+EOF
+}
+kc "$T/kc-token" "    token: tok-ci-SECRET-0123456789"
+echo tok-ci-SECRET-0123456789 > "$T/tokfile"
+kc "$T/kc-tokfile" "    tokenFile: tokfile"
+kc "$T/kc-cert" "    client-certificate-data: $(base64 -w0 < "$K/admin.pem")
+    client-key-data: $(base64 -w0 < "$K/admin.key")"
+kc "$T/kc-certfiles" "    client-certificate: pki/admin.pem
+    client-key: pki/admin.key" "certificate-authority: pki/ca.pem"
+kc "$T/kc-viewer" "    token: tok-viewer-SECRET"
+kc "$T/kc-sa" "    token: tok-sa-SECRET"
+kc "$T/kc-expired" "    token: tok-expired-SECRET"
+kc "$T/kc-anon" "    {}"
+kc "$T/kc-wrongca" "    token: tok-ci-SECRET-0123456789" "certificate-authority: pki/other-ca.pem"
+kc "$T/kc-rogue" "    client-certificate: pki/rogue.pem
+    client-key: pki/rogue.key"
+kc "$T/kc-exec" "    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1beta1}"
+
+# ---- 1. the test server against the real kubectl ----------------------
+if command -v "$KUBECTL" > /dev/null 2>&1; then
+	kctl() { "$KUBECTL" --kubeconfig "$@"; }
+	t "kubectl scale deployment/web --replicas=3" 0 kctl "$T/kc-token" scale deployment/web --replicas=3
+	out_is <<'EOF'
+deployment.apps/web scaled
+EOF
+	t "kubectl get deployment web -o json" 0 kctl "$T/kc-token" get deployment web -o json
+	out_has '"replicas": 3,'
+	out_has '"kind": "Deployment"'
+	check "the server holds 3" test "$(replicas_of default deployments web)" = 3
+	t "kubectl get (table) with a client certificate" 0 kctl "$T/kc-cert" get deployment web
+	out_has "web    3/3     3            3"
+	t "kubectl get sts with a cert from relative files" 0 kctl "$T/kc-certfiles" -n shop get statefulset db -o name
+	out_is <<'EOF'
+statefulset.apps/db
+EOF
+	t "kubectl: a 404 Status" 1 kctl "$T/kc-token" get deployment nope
+	err_has 'Error from server (NotFound): deployments.apps "nope" not found'
+	t "kubectl: a 403 Status" 1 kctl "$T/kc-viewer" -n shop get statefulset db
+	err_has 'Error from server (Forbidden): statefulsets.apps "db" is forbidden: User "viewer" cannot get resource "statefulsets" in API group "apps" in the namespace "shop"'
+	t "kubectl: expired token, 401" 1 kctl "$T/kc-expired" get deployment web
+	err_has "Unauthorized"
+	t "kubectl: wrong CA" 1 kctl "$T/kc-wrongca" get deployment web
+	err_has "certificate signed by unknown authority"
+	knob "conflict?n=1"
+	n0=$(log_count "PUT /apis/apps/v1/namespaces/shop/statefulsets/db/scale")
+	t "kubectl scale --current-replicas retries a 409 conflict" 0 kctl "$T/kc-token" -n shop scale statefulset/db --current-replicas=3 --replicas=2
+	out_is <<'EOF'
+statefulset.apps/db scaled
+EOF
+	check "kubectl sent the PUT twice" test "$(log_count "PUT /apis/apps/v1/namespaces/shop/statefulsets/db/scale")" = $((n0 + 2))
+	check "the server holds 2" test "$(replicas_of shop statefulsets db)" = 2
+	t "kubectl: precondition fails on the current count" 1 kctl "$T/kc-token" -n shop scale statefulset/db --current-replicas=7 --replicas=1
+	err_has "Expected replicas to be 7, was 2"
+	if kctl "$T/kc-token" patch --help 2>/dev/null | grep -q -- '--subresource'; then
+		t "kubectl: a 422 Status (negative replicas)" 1 kctl "$T/kc-token" patch deployment web --subresource=scale --type=merge -p '{"spec":{"replicas":-1}}'
+		err_has 'The Scale "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0'
+	fi
+	t "kubectl get hpa (autoscaling/v2 list)" 0 kctl "$T/kc-token" -n shop get hpa -o name
+	out_is <<'EOF'
+horizontalpodautoscaler.autoscaling/api-hpa
+EOF
+	t "kubectl get scaledobjects (keda.sh/v1alpha1)" 0 kctl "$T/kc-token" -n shop get scaledobjects -o name
+	out_is <<'EOF'
+scaledobject.keda.sh/front-so
+EOF
+	# the deploy/ manifests: kubectl parses them, maps every kind through
+	# the server's discovery, and sends them for a server-side dry-run
+	# create, which checks the required fields (422 otherwise)
+	if [ -d "$TOP/deploy" ]; then
+		t "kubectl apply --dry-run=server deploy/" 0 kctl "$T/kc-token" apply --dry-run=server --validate=false -f "$TOP/deploy/"
+		err_empty
+		check "every manifest was created (dry run)" test "$(grep -c 'created (server dry run)' "$T/out")" -ge 8
+		check "nothing stored by the dry run" sh -c "! curl -sf --cacert '$K/ca.pem' --cert '$K/admin.pem' --key '$K/admin.key' '$SRV/apis/batch/v1/namespaces/scalepipe/cronjobs' | grep -q scalepipe"
+		sed 's/^\( *\)schedule:.*/\1schedule: "every minute"/' "$TOP/deploy/cronjob.yaml" > "$T/bad-cron.yaml"
+		t "a broken manifest is rejected (422)" 1 kctl "$T/kc-token" apply --dry-run=server --validate=false -f "$T/bad-cron.yaml"
+		err_has 'is invalid: spec.schedule: Invalid value'
+	fi
+else
+	echo "SKIP: $KUBECTL is not installed: the test server is not checked against kubectl in this run"
+fi
+
+# ---- 2. scale against the server -------------------------------------
+NOW=$(date +%s)
+plan() { printf 'timestamp,load,replicas\n%s,10,%s\n%s,12,%s\n' $(($2 - 60)) 1 "$2" "$1" > "$T/plan.csv"; }
+# normalise the action time (first field) for comparisons
+scale_out() { sed '2s/^[0-9]*,/T,/' "$T/out"; }
+cur=$(replicas_of default deployments web)
+plan 5 $NOW
+t "scale up with a token" 0 scale --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+check "row of what was done" test "$(scale_out)" = "timestamp,namespace,kind,name,current,desired,replicas,action,input_age
+T,default,Deployment,web,$cur,5,5,scaled,$(($(sed -n '2s/,.*//p' "$T/out") - NOW))"
+check "server holds 5" test "$(replicas_of default deployments web)" = 5
+check "PUT with resourceVersion" test "$(log_count 'PUT /apis/apps/v1/namespaces/default/deployments/web/scale ci')" -ge 1
+t "unchanged: nothing written" 0 scale --kubeconfig "$T/kc-token" deploy/web "$T/plan.csv"
+out_has ",5,5,5,unchanged,"
+plan 6 $NOW
+n0=$(log_count 'PATCH /apis/apps/v1/namespaces/default/deployments/web/scale ci')
+t "token from a tokenFile, stdin input, merge PATCH" 0 scale --kubeconfig "$T/kc-tokfile" --method patch deployments/web < "$T/plan.csv"
+out_has ",default,Deployment,web,5,6,6,scaled,"
+check "PATCH sent" test "$(log_count 'PATCH /apis/apps/v1/namespaces/default/deployments/web/scale ci')" = $((n0 + 1))
+plan 7 $NOW
+t "client certificate (inline data)" 0 scale --kubeconfig "$T/kc-cert" deployment/web "$T/plan.csv"
+out_has ",6,7,7,scaled,"
+check "as user admin" test "$(log_count 'PUT /apis/apps/v1/namespaces/default/deployments/web/scale admin')" = 1
+plan 4 $NOW
+curdb=$(replicas_of shop statefulsets db)
+t "client certificate (relative files), statefulset, --context" 0 scale --kubeconfig "$T/kc-certfiles" --context shop statefulset/db "$T/plan.csv"
+out_has ",shop,StatefulSet,db,$curdb,4,4,scaled,"
+check "server holds 4" test "$(replicas_of shop statefulsets db)" = 4
+plan 9 $NOW
+n0=$(log_count 'P[UA][TC]H* /apis/apps/v1/namespaces/default/deployments/web/scale')
+t "--dry-run reads but changes nothing" 0 scale --kubeconfig "$T/kc-token" --dry-run deployment/web "$T/plan.csv"
+out_has ",default,Deployment,web,7,9,7,dry-run,"
+check "only a GET" test "$(log_count 'GET /apis/apps/v1/namespaces/default/deployments/web/scale')" -ge 1
+check "no write" test "$(log_count 'P[UA][TC]H* /apis/apps/v1/namespaces/default/deployments/web/scale')" = "$n0"
+check "server still 7" test "$(replicas_of default deployments web)" = 7
+KUBECONFIG=$T/nope:$T/kc-token; export KUBECONFIG
+t "KUBECONFIG list (missing files skipped), -n" 0 scale -n shop sts/db "$T/plan.csv"
+out_has ",shop,StatefulSet,db,4,9,9,scaled,"
+unset KUBECONFIG
+
+# managed by someone else
+t "refuses a target an HPA manages" 1 scale --kubeconfig "$T/kc-token" -n shop deployment/api "$T/plan.csv"
+err_is <<'EOF'
+scale: deployments/api in namespace shop is managed by HorizontalPodAutoscaler api-hpa; two autoscalers would fight (remove it, or use --force)
+EOF
+check "api untouched" test "$(replicas_of shop deployments api)" = 4
+t "refuses a target a KEDA ScaledObject manages (default kind)" 1 scale --kubeconfig "$T/kc-token" -n shop deployment/front "$T/plan.csv"
+err_has "is managed by ScaledObject front-so"
+t "--force overrides" 0 scale --kubeconfig "$T/kc-token" -n shop --force deployment/api "$T/plan.csv"
+out_has ",shop,Deployment,api,4,9,9,scaled,"
+
+# stale input: may scale up, never down
+plan 1 $((NOW - 3600))
+t "stale input does not scale down" 0 scale --kubeconfig "$T/kc-token" --max-age 10m deployment/web "$T/plan.csv"
+out_has ",default,Deployment,web,7,1,7,held-stale,36"
+err_has "scale: input is 36"
+err_has "s old (--max-age 600s): not scaling deployments/web down from 7 to 1"
+check "server still 7" test "$(replicas_of default deployments web)" = 7
+plan 8 $((NOW - 3600))
+t "stale input may scale up" 0 scale --kubeconfig "$T/kc-token" --max-age 10m deployment/web "$T/plan.csv"
+out_has ",7,8,8,scaled,"
+plan 2 $((NOW - 3600))
+t "fresh enough under a longer --max-age" 0 scale --kubeconfig "$T/kc-token" --max-age 2h deployment/web "$T/plan.csv"
+out_has ",8,2,2,scaled,"
+
+# conflicts
+plan 3 $NOW
+knob "conflict?n=1"
+t "409 conflict: re-read and retry" 0 scale -v --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+out_has ",2,3,3,scaled,"
+err_has "scale: conflict; re-reading (1 of 3)"
+knob "conflict?n=5"
+plan 4 $NOW
+t "409 conflict persists: clear message" 1 scale --kubeconfig "$T/kc-token" --conflict-retries 2 deployment/web "$T/plan.csv"
+err_is <<'EOF'
+scale: PUT deployments/web/scale in namespace default: conflict: the object was changed by someone else (HTTP 409): Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again
+EOF
+out_is /dev/null
+knob "conflict?n=0"
+curl -sf --cacert "$K/ca.pem" -X POST "$SRV/_test/set?kind=Deployment&ns=default&name=web&replicas=3" > /dev/null
+
+# errors: 401, 403, 404, 422, 5xx, timeout, TLS
+t "401: expired token" 1 scale --kubeconfig "$T/kc-expired" deployment/web "$T/plan.csv"
+err_is <<'EOF'
+scale: GET deployments/web/scale in namespace default: unauthorized: the credentials were not accepted (token expired or wrong, or client certificate not trusted) (HTTP 401)
+EOF
+t "401: no credentials at all" 1 scale --kubeconfig "$T/kc-anon" deployment/web "$T/plan.csv"
+err_has "(HTTP 401)"
+t "403: may read, may not write" 1 scale --kubeconfig "$T/kc-viewer" deployment/web "$T/plan.csv"
+err_is <<'EOF'
+scale: PUT deployments/web/scale in namespace default: forbidden: the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): deployments.apps "web" is forbidden: User "viewer" cannot update resource "deployments/scale" in API group "apps" in the namespace "default"
+EOF
+t "403: the RBAC of deploy/ suffices (get, update, patch scale; list HPAs, ScaledObjects)" 0 scale --kubeconfig "$T/kc-sa" deployment/web "$T/plan.csv"
+out_has ",3,4,4,scaled,"
+t "403 on a statefulset the account may not touch" 1 scale --kubeconfig "$T/kc-sa" -n shop sts/db "$T/plan.csv"
+err_has 'User "sa" cannot get resource "statefulsets/scale"'
+t "404: no such deployment" 1 scale --kubeconfig "$T/kc-token" deployment/nope "$T/plan.csv"
+err_is <<'EOF'
+scale: GET deployments/nope/scale in namespace default: not found (HTTP 404): deployments.apps "nope" not found
+EOF
+t "404: wrong namespace" 1 scale --kubeconfig "$T/kc-token" -n shop deployment/web "$T/plan.csv"
+err_has 'not found (HTTP 404): deployments.apps "web" not found'
+plan 6 $NOW
+knob "fail?code=422&verb=PUT"
+t "422: rejected (admission)" 1 scale --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+err_is <<'EOF'
+scale: PUT deployments/web/scale in namespace default: rejected as invalid (HTTP 422): admission webhook "policy.example.com" denied the request: replicas above the quota
+EOF
+knob "fail?code=503&n=2"
+t "503 twice, then success (retries with backoff)" 0 scale -v --retry-wait 0.05 --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+out_has ",4,6,6,scaled,"
+err_has "scale: attempt 1 failed (HTTP 503); retrying in 0.05s"
+err_has "scale: attempt 2 failed (HTTP 503); retrying in 0.1s"
+knob "fail?code=500&n=3"
+t "500 beyond the retries" 1 scale --retries 2 --retry-wait 0.01 --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+err_has "server error (HTTP 500): Internal error occurred: etcdserver: request timed out"
+knob "slow?seconds=2&n=1"
+t "slow server: timeout" 1 scale --timeout 0.5 --retries 0 --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+err_has "scale: GET $SRV/apis/apps/v1/namespaces/default/deployments/web/scale: Operation timed out after"
+knob "slow?seconds=2&n=1"
+t "slow once, then a retry in time" 0 scale --timeout 1 --retries 1 --retry-wait 0.01 --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+out_has ",6,6,6,unchanged,"
+t "wrong CA" 1 scale --kubeconfig "$T/kc-wrongca" deployment/web "$T/plan.csv"
+err_has "SSL certificate problem"
+t "client certificate from another CA" 1 scale --kubeconfig "$T/kc-rogue" deployment/web "$T/plan.csv"
+err_has "scale: GET $SRV/apis/apps/v1/namespaces/default/deployments/web/scale: "
+t "exec credential plugins: unsupported" 1 scale --kubeconfig "$T/kc-exec" deployment/web "$T/plan.csv"
+err_has "uses a credential plugin (exec/auth-provider), which is not supported"
+stop kubeapi
+t "server down" 1 scale --retries 1 --retry-wait 0.01 --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+err_has "Couldn't connect to server (after 2 attempts)"
+start_bg kubeapi $PY "$TOP/tests/kubeapi/kubeapi.py" --port $PORT --cert "$K/server.pem" \
+	--key "$K/server.key" --client-ca "$K/ca.pem" --users "$T/users" --objects "$T/objects"
+CURL_OPTS="--cacert $K/ca.pem" wait_url "$SRV/readyz" 30
+
+# in-cluster: service account files + KUBERNETES_SERVICE_HOST/PORT, no kubeconfig
+mkdir -p "$T/sa" "$T/home"
+cp "$K/ca.pem" "$T/sa/ca.crt"
+echo tok-sa-SECRET > "$T/sa/token"
+printf 'default' > "$T/sa/namespace"
+plan 5 $NOW
+t "in-cluster service account (automatic)" 0 env HOME="$T/home" KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$PORT \
+	scale --service-account-dir "$T/sa" deployment/web "$T/plan.csv"
+out_has ",default,Deployment,web,2,5,5,scaled,"
+check "as the service account" test "$(log_count 'PUT /apis/apps/v1/namespaces/default/deployments/web/scale sa')" = 1
+t "--in-cluster outside a cluster" 2 env -u KUBERNETES_SERVICE_HOST scale --in-cluster deployment/web "$T/plan.csv"
+err_has "not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set"
+t "no credentials anywhere" 1 env -u KUBECONFIG -u KUBERNETES_SERVICE_HOST HOME="$T/home" scale deployment/web "$T/plan.csv"
+err_has "no kubeconfig"
+
+# secrets never appear in any output, -v included
+for f in kc-token kc-tokfile kc-cert kc-expired kc-viewer; do
+	scale -v --dry-run --kubeconfig "$T/$f" deployment/web "$T/plan.csv" > "$T/s.out" 2> "$T/s.err"
+	scale -v --kubeconfig "$T/$f" deployment/nope "$T/plan.csv" >> "$T/s.out" 2>> "$T/s.err"
+	check "no secret in output ($f)" sh -c "! grep -F -e SECRET -e PRIVATE -e '$(sed -n 2p "$K/admin.key" | cut -c1-30)' '$T/s.out' '$T/s.err'"
+done
+finish
