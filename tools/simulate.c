@@ -30,6 +30,9 @@ static const char *repcol = "replicas"; /* replay: replicas column */
 static const char *name;           /* policy name in the summary */
 static double step;                /* seconds per row; 0 = from the timestamps */
 static int summary, no_header;     /* print the summary row instead of the steps */
+/* what main allocated, kept reachable for the leak checker when a data
+ * error exits through sp_die */
+static void *volatile keep[5];
 
 _Noreturn static void
 usage(void)
@@ -300,6 +303,10 @@ main(int argc, char **argv)
 	if ((po.policy == SP_PLAN_FORECAST || po.policy == SP_PLAN_BURST) && closed && dcol < 0)
 		sp_die("forecast columns missing: no column 'demand' or 'forecast' for --policy %s", policies[policy]);
 	w = sp_csv_writer_new(stdout);
+	keep[0] = r;
+	keep[1] = w;
+	keep[2] = perf;
+	keep[3] = sim;
 	if (!summary) {
 		const char *h[] = { "timestamp", "workload", "replicas", "ready", "latency", "cpu",
 			"violation", "cost", "ideal", "backlog" };
@@ -364,6 +371,7 @@ main(int argc, char **argv)
 				}
 				if (!(plan = sp_plan_new(&po, perf, &err)))
 					sp_die_err(&err);
+				keep[4] = plan;
 			}
 			sp_plan_in_clear(&pin);
 			pin.t = t;

@@ -152,8 +152,8 @@ t "bad number names row and column" 1 plan $C --policy hpa -c load --target 50 "
 err_is <<X
 plan: $D/plan-badnum.csv: row 3, column load: not a finite number: 'abc'
 X
-t "negative demand" 1 plan $C "$D/plan-negdemand.csv"
-err_has "row 1, column demand: negative demand -5"
+t "negative demand counts as 0" 0 plan $C --reactive none "$D/plan-negdemand.csv"
+rr_is "1,min"
 t "bad curve" 1 plan --curve "$D/plan-bad-curve.csv" "$D/plan-fc.csv"
 err_has "plan-bad-curve.csv: row 3: loads per replica must increase strictly"
 t "missing curve" 1 plan --curve "$T/nope.csv" "$D/plan-fc.csv"

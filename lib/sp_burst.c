@@ -1,0 +1,217 @@
+/* sp_burst: BAScaler's burst detector, streamed; see sp_burst.h. */
+#include "sp_burst.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sp_burst {
+	sp_burst_opts o;
+	long t;             /* index of the current origin (0-based) */
+	int observed;       /* observe done, forecast pending */
+	/* forecasts: ring of H, slot (origin mod H), each 3*H values */
+	double *fc;
+	long *fc_origin;    /* origin of the slot, -1 empty */
+	/* observations W and labels B: rings of H + near */
+	double *w;
+	unsigned char *lab;
+	size_t ring;
+	/* theta_acc learning (Welford) */
+	double mean, m2;
+	long count;
+	int trained;
+	double theta;
+};
+
+void
+sp_burst_defaults(sp_burst_opts *o)
+{
+	o->H = 24;
+	o->near = 3;
+	o->min_out = 2;
+	o->theta_score = 0.01;
+	o->theta_acc = NAN;
+	o->q_lo = 1 - 0.99;  /* 0.010000000000000009, as the reference computes it */
+	o->q_hi = 0.99;
+	o->train = 0;
+	o->eps = 1e-9;
+}
+
+void
+sp_burst_free(sp_burst *b)
+{
+	if (!b)
+		return;
+	free(b->fc);
+	free(b->fc_origin);
+	free(b->w);
+	free(b->lab);
+	free(b);
+}
+
+sp_burst *
+sp_burst_new(const sp_burst_opts *o, sp_error *err)
+{
+	sp_burst *b;
+	int i;
+
+	if (o->H < 1 || o->H > 10000 || o->near < 1 || o->min_out < 0 || !(o->q_lo >= 0 && o->q_lo < o->q_hi && o->q_hi <= 1) ||
+	    o->train < 0) {
+		sp_error_set(err, SP_EUSAGE, "burst detector: bad options (H >= 1, near >= 1, 0 <= q_lo < q_hi <= 1)");
+		return NULL;
+	}
+	if (!(b = calloc(1, sizeof *b))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	b->o = *o;
+	b->ring = (size_t)o->H + (size_t)o->near + 1;
+	b->fc = malloc((size_t)o->H * 3 * (size_t)o->H * sizeof *b->fc);
+	b->fc_origin = malloc((size_t)o->H * sizeof *b->fc_origin);
+	b->w = calloc(b->ring, sizeof *b->w);
+	b->lab = calloc(b->ring, 1);
+	if (!b->fc || !b->fc_origin || !b->w || !b->lab) {
+		sp_burst_free(b);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < o->H; i++)
+		b->fc_origin[i] = -1;
+	b->theta = o->theta_acc;
+	b->t = -1;
+	return b;
+}
+
+double
+sp_burst_theta_acc(const sp_burst *b)
+{
+	return b->theta;
+}
+
+int
+sp_burst_trained(const sp_burst *b)
+{
+	return b->trained;
+}
+
+static double
+rho(double q, double u)
+{
+	return u > 0 ? q * u : (q - 1) * u;
+}
+
+/* Band of the forecast issued at origin o for step j (o < j <= o + H), or NULL. */
+static const double *
+band(const sp_burst *b, long o, long j, double *l, double *m, double *u)
+{
+	int H = b->o.H;
+	long h = j - o;
+	const double *f;
+
+	if (o < 0 || h < 1 || h > H || b->fc_origin[o % H] != o)
+		return NULL;
+	f = b->fc + (size_t)(o % H) * 3 * (size_t)H;
+	*l = f[h - 1];
+	*m = f[H + h - 1];
+	*u = f[2 * H + h - 1];
+	return f;
+}
+
+int
+sp_burst_observe(sp_burst *b, double w, int *label, int *outside, sp_error *err)
+{
+	const sp_burst_opts *o = &b->o;
+	int H = o->H, k, flags3 = 0, n_new = 0, calm_flags = 0, prev, lab;
+	long t;
+
+	if (!isfinite(w))
+		return sp_error_set(err, SP_EDATA, "observed load must be a finite number");
+	if (b->observed)
+		return sp_error_set(err, SP_EUSAGE, "burst detector: forecast missing before the next observation");
+	t = ++b->t;
+	b->w[(size_t)t % b->ring] = w;
+	b->observed = 1;
+
+	/* learn theta_acc from the training forecasts realised now */
+	if (o->train > 0 && !b->trained && w != 0) {
+		long org;
+		for (org = t - H; org < t; org++) {
+			double l, m, u;
+			if (org < 0 || org >= o->train || !band(b, org, t, &l, &m, &u))
+				continue;
+			{
+				double q = (rho(o->q_lo, w - l) + rho(o->q_hi, w - u)) / fabs(w), d;
+				b->count++;
+				d = q - b->mean;
+				b->mean += d / (double)b->count;
+				b->m2 += d * (q - b->mean);
+			}
+		}
+	}
+	if (o->train > 0 && !b->trained && t >= o->train - 1 + H) {
+		b->trained = 1;
+		if (isnan(o->theta_acc))
+			b->theta = b->count ? b->mean + 3 * sqrt(b->m2 / (double)b->count) : NAN;
+	}
+
+	prev = t > 0 ? b->lab[(size_t)(t - 1) % b->ring] : 0;
+	for (k = 0; k < H; k++) {
+		long org = t - H + k;
+		int m = o->near < H - k ? o->near : H - k, j, n = 0, have = 0, f;
+		double sc = 0, ll = 0, lu = 0, aw = 0, ql;
+
+		for (j = 0; j < m; j++) {
+			long step = t - j;
+			double l, md, u, x;
+			if (step <= org || step < 0 || !band(b, org, step, &l, &md, &u))
+				continue;
+			x = b->w[(size_t)step % b->ring];
+			have++;
+			n += x > u || x < l;
+			sc += ((x > u ? x - u : 0) + (l > x ? l - x : 0)) / (fabs(md) > o->eps ? fabs(md) : o->eps);
+			ll += rho(o->q_lo, x - l);
+			lu += rho(o->q_hi, x - u);
+			aw += fabs(x);
+		}
+		if (!have)
+			continue;
+		sc /= have;
+		ql = aw / have >= o->eps ? (ll / have + lu / have) / (aw / have) : NAN;
+		f = (n >= o->min_out && sc > o->theta_score) || ql > b->theta;
+		if (k >= H - 3)
+			flags3 |= f;
+		if (k == H - 1)
+			n_new = n;
+		if (f && org >= 0 && !b->lab[(size_t)org % b->ring] && org < t)
+			calm_flags++;
+	}
+	if (!prev)
+		lab = flags3 && n_new > 0;
+	else
+		lab = !(!flags3 && n_new == 0 && calm_flags < 2);
+	b->lab[(size_t)t % b->ring] = (unsigned char)lab;
+	*label = lab;
+	if (outside)
+		*outside = n_new > 0;
+	return 0;
+}
+
+int
+sp_burst_forecast(sp_burst *b, const double *L, const double *M, const double *U, sp_error *err)
+{
+	int H = b->o.H, h;
+	double *f;
+
+	if (!b->observed)
+		return sp_error_set(err, SP_EUSAGE, "burst detector: observation missing before the forecast");
+	for (h = 0; h < H; h++)
+		if (!isfinite(L[h]) || !isfinite(M[h]) || !isfinite(U[h]))
+			return sp_error_set(err, SP_EDATA, "horizon %d: forecast, lower and upper must be numbers", h + 1);
+	f = b->fc + (size_t)(b->t % H) * 3 * (size_t)H;
+	memcpy(f, L, (size_t)H * sizeof *f);
+	memcpy(f + H, M, (size_t)H * sizeof *f);
+	memcpy(f + 2 * H, U, (size_t)H * sizeof *f);
+	b->fc_origin[b->t % H] = b->t;
+	b->observed = 0;
+	return 0;
+}

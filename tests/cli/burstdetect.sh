@@ -1,0 +1,128 @@
+#!/bin/sh
+# burstdetect: labels against the independent batch reference
+# (tests/ref/bd_ref.py), theta_acc learning and model files, alignment,
+# demand rules, spikes on a shipped periodic trace, edge cases, errors.
+. "$TOP/tests/cli/lib.sh"
+S=$D/bd-synth.csv
+REF=$TOP/tests/ref/bd_synth_labels.csv
+# timestamp,is-burst of burstdetect's output
+labels() { awk -F, 'NR > 1 { print $1 "," ($6 == "burst") }' "$T/out"; }
+
+t "same-step labels equal the reference's B[t]" 0 burstdetect --same-step --train 60 "$S"
+check "labels match tests/ref/bd_synth_labels.csv" sh -c "grep -v '^#' '$REF' > '$T/want'; awk -F, 'NR > 1 { print \$1 \",\" (\$6 == \"burst\") }' '$T/out' | cmp - '$T/want'"
+t "causal labels are the reference shifted by one step" 0 burstdetect --train 60 "$S"
+check "row t+1 carries B[t]; the last row is the open decision" sh -c "
+	grep -v '^#' '$REF' | awk -F, '{ print \$1 + 60 \",\" \$2 }' > '$T/want'
+	awk -F, 'NR > 1 { print \$1 \",\" (\$6 == \"burst\") }' '$T/out' | cmp - '$T/want'
+	tail -n 1 '$T/out' | grep -q '^18000,,'"
+t "--save writes the learnt theta_acc (reference 1.8508721302145743)" 0 burstdetect --train 60 --save "$T/th" "$S"
+check "theta_acc in the model" grep -qx 'theta_acc 1.8508721302145743' "$T/th"
+check "model kind and horizons" sh -c "head -n 1 '$T/th' | grep -qx 'scalepipe-model burst 1' && grep -qx 'horizons 6' '$T/th'"
+t "--load reproduces the labels" 0 burstdetect --same-step --load "$T/th" "$S"
+labels > "$T/loaded"
+t "--theta-acc given" 0 burstdetect --same-step --theta-acc 1.8508721302145743 "$S"
+check "--load and --theta-acc give the same labels from step H+train on" sh -c "
+	awk -F, 'NR > 1 { print \$1 \",\" (\$6 == \"burst\") }' '$T/out' | tail -n 200 > '$T/a'
+	tail -n 200 '$T/loaded' | cmp - '$T/a'"
+t "no theta_acc: the score criterion alone" 0 burstdetect --same-step "$S"
+out_has "burst"
+t "--score-threshold huge and no theta: never a burst" 0 burstdetect --score-threshold 1e300 "$S"
+check "all normal or spike" sh -c "! cut -d, -f6 '$T/out' | grep -qx burst"
+t "--min-outliers 4 > --near 3: only the accuracy criterion" 0 burstdetect --min-outliers 4 "$S"
+check "no burst" sh -c "! cut -d, -f6 '$T/out' | grep -qx burst"
+t "--near 1" 0 burstdetect --near 1 --min-outliers 1 --train 60 "$S"
+out_has "burst"
+t "--level 0.5 (quantiles 0.25, 0.75)" 0 burstdetect --same-step --level 0.5 --train 60 --save "$T/l5" "$S"
+check "q levels saved" grep -qx 'q_lo 0.25' "$T/l5"
+t "--quantiles" 0 burstdetect --quantiles 0.1,0.9 --train 60 --save "$T/q" "$S"
+check "q levels saved" grep -qx 'q_hi 0.90000000000000002' "$T/q"
+
+# demand rules
+t "normal demand is the forecast; burst demand at least the band floor" 0 burstdetect --train 60 "$S"
+check "invariants" awk -F, 'NR > 1 && $2 != "" {
+	if ($6 != "burst" && $7 != $3) { print "row " NR ": normal demand " $7 " != forecast " $3; exit 1 }
+	if ($6 == "burst" && $7 + 0 < $5 + 0 && $7 + 0 < $4 + 0) { print "row " NR ": burst demand below the band"; exit 1 } }' "$T/out"
+t "--normal-demand upper" 0 burstdetect --normal-demand upper --train 60 "$S"
+check "demand = upper outside bursts" awk -F, 'NR > 2 && $2 != "" && $6 != "burst" && $7 != $5 { exit 1 }' "$T/out"
+t "--normal-demand lower" 0 burstdetect --normal-demand lower --train 60 "$S"
+check "demand = lower outside bursts" awk -F, 'NR > 2 && $2 != "" && $6 != "burst" && $7 != $4 { exit 1 }' "$T/out"
+t "--quantile 0.99 is the upper bound (Gaussian band)" 0 burstdetect --quantile 0.99 --train 60 "$S"
+check "demand = upper" awk -F, 'NR > 2 && $6 != "burst" { d = $7 - $5; if (d < 0) d = -d; if (d > 1e-6) exit 1 }' "$T/out"
+t "--quantile 0.75 lies between the forecast and the upper bound" 0 burstdetect --quantile 0.75 --train 60 "$S"
+check "forecast < demand < upper" awk -F, 'NR > 2 && $6 != "burst" && !($7 > $3 && $7 < $5) { exit 1 }' "$T/out"
+t "--lead 3: the max over horizons 1..3" 0 burstdetect --lead 3 --train 60 "$S"
+check "first decision is max of origin 0's horizons 1..3" sh -c "
+	want=\$(awk -F, '\$1 == 0 && \$3 <= 3 { if (\$5 > m) m = \$5 } END { print m }' '$S')
+	got=\$(awk -F, 'NR == 2 { print \$7 }' '$T/out')
+	[ \"\$want\" = \"\$got\" ]"
+t "--ar-window/--ar-min/--ar-quantile/--bootstrap/--seed change the burst demand only" 0 burstdetect --train 60 --ar-window 50 --ar-min 20 --ar-quantile 0.9 --bootstrap 20 --seed 3 "$S"
+cut -d, -f1-6 "$T/out" > "$T/ar1"
+check "labels as without them" sh -c "burstdetect --train 60 '$S' | cut -d, -f1-6 | cmp - '$T/ar1'"
+check "burst demands differ" sh -c "! burstdetect --train 60 '$S' | cmp -s - '$T/out'"
+t "-c names the load column" 0 burstdetect -c load --train 60 "$S"
+out_has "timestamp,load,forecast,lower,upper,state,demand"
+
+# spikes on a shipped periodic trace: NYC taxi (half-hourly), seasonal AR
+n=2000; [ -n "${SP_VALGRIND:-}" ] && n=1400
+head -n $n "$TOP/data/nab_nyc_taxi.csv" | arfit --rolling -H 24 --season 48 --level 0.98 --window 1000 > "$T/taxi.long"
+t "spikes: predicted sharp moves of the daily cycle" 0 burstdetect --spike-ratio 0.2 "$T/taxi.long"
+check "some spikes, each a forecast move > 20 % from the last load" awk -F, '
+	NR > 1 { if ($6 == "spike") { n++; d = $3 - prev; if (d < 0) d = -d; if (!(d > 0.2 * prev)) { print "row " NR; exit 1 }; if ($7 != $3) exit 1 } prev = $2 }
+	END { if (n < 10) { print n " spikes"; exit 1 } }' "$T/out"
+t "--spike-ratio high: no spike" 0 burstdetect --spike-ratio 100 "$T/taxi.long"
+check "no spike" sh -c "! cut -d, -f6 '$T/out' | grep -qx spike"
+
+# edge cases that break the reference code
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $4 = 0; print }' "$S" > "$T/zero.csv"
+t "zero load throughout, with --train (no theta learnt)" 0 burstdetect --train 60 "$T/zero.csv"
+t "zero load: --save has nothing to save" 1 burstdetect --train 60 --save "$T/z" "$T/zero.csv"
+err_has "no theta_acc learnt"
+t "--train longer than the input: criterion stays off" 0 burstdetect --train 100000 "$S"
+t "stdin" 0 sh -c "burstdetect --train 60 < '$S'"
+out_has "burst"
+
+# errors
+t "plain series: forecast columns missing" 1 burstdetect "$D/bd-plain.csv"
+err_has "burstdetect: forecast columns missing: the input must be the long format"
+t "no band columns" 1 burstdetect "$D/bd-nofc.csv"
+err_has "forecast columns missing: need forecast, lower and upper"
+t "horizon gap at a new origin" 1 burstdetect "$D/plan-long-gap.csv"
+err_is <<X
+burstdetect: $D/plan-long-gap.csv: row 4, column horizon: horizon gap: a new origin starts at horizon 2, not 1
+X
+sed 3d "$D/plan-long.csv" > "$T/gap2.csv"
+t "horizon gap inside an origin" 1 burstdetect "$T/gap2.csv"
+err_has "row 2, column horizon: horizon gap: 3 after 1"
+head -n 9 "$S" > "$T/short.csv"
+t "fewer horizons than the first origin" 1 burstdetect "$T/short.csv"
+err_has "horizon gap: origin 60 has horizons 1..2, the first had 1..6"
+t "lower above upper" 1 burstdetect "$D/bd-lowup.csv"
+err_has "row 4, column lower: lower 12 above upper 8"
+t "missing load at an origin" 1 burstdetect "$D/bd-noload.csv"
+err_has "row 3, column load: missing load at an origin"
+t "--load with other horizons" 1 burstdetect --load "$T/th" "$D/plan-long.csv"
+err_has "the thresholds are for 6 horizons, the input has 3"
+printf 'scalepipe-model burst 1\ntheta_acc 1\nend\n' > "$T/bad"
+t "--load a broken model" 1 burstdetect --load "$T/bad" "$S"
+err_has "$T/bad"
+t "--save needs --train" 2 burstdetect --save "$T/x" "$S"
+err_has "burstdetect: --save needs --train"
+t "--load excludes --train" 2 burstdetect --load "$T/th" --train 5 "$S"
+err_has "--load excludes --train and --theta-acc"
+t "--level with --quantiles" 2 burstdetect --level 0.9 --quantiles 0.1,0.9 "$S"
+err_has "--level and --quantiles exclude each other"
+t "bad --quantiles" 2 burstdetect --quantiles 0.9,0.1 "$S"
+err_has "--quantiles: want LO,HI with LO < HI"
+t "bad --normal-demand" 2 burstdetect --normal-demand most "$S"
+err_has "invalid choice 'most'"
+t "unknown option" 2 burstdetect --nope "$S"
+err_has "Try 'burstdetect --help'"
+t "extra argument" 2 burstdetect "$S" more
+err_has "unexpected argument 'more'"
+t "write error" 1 sh -c "burstdetect '$S' > /dev/full"
+err_has "burstdetect: write error"
+t "--help" 0 burstdetect --help
+out_has "usage: burstdetect"
+t "--version" 0 burstdetect --version
+out_has "burstdetect (scalepipe)"
+finish
