@@ -148,29 +148,41 @@ diff_poly(int d, int s, double *q)
 			q[i] -= q[i - s];
 }
 
+/* The non-zero terms of (1 - B)^d (1 - B^s) as (lag, coefficient) pairs,
+ * without an array of d + s entries; returns their number (<= 2 (d + 1)). */
+static int
+sparse_diff(int d, int s, int *idx, double *cf)
+{
+	static const double binom[SP_AR_MAX_DIFF + 1][SP_AR_MAX_DIFF + 1] = { { 1 }, { 1, -1 }, { 1, -2, 1 } };
+	int nz = 0, j, k, pass;
+
+	for (pass = 0; pass < (s > 0 ? 2 : 1); pass++)
+		for (j = 0; j <= d; j++) {
+			int lag = j + (pass ? s : 0);
+			double c = pass ? -binom[d][j] : binom[d][j];
+			for (k = 0; k < nz && idx[k] != lag; k++)
+				;
+			if (k == nz) {
+				idx[nz] = lag;
+				cf[nz++] = c;
+			} else {
+				cf[k] += c;
+			}
+		}
+	return nz;
+}
+
 /* w[0..n-d-s) from y[0..n); w may not alias y. */
 static void
 difference(const double *y, size_t n, int d, int s, double *w)
 {
-	size_t i, lag = (size_t)d + (size_t)s, k;
-	double *q = malloc((lag + 1) * sizeof *q);
-	int nz = 0, idx[2 * (SP_AR_MAX_DIFF + 1)];
+	size_t i, lag = (size_t)d + (size_t)s;
+	int nz, j, idx[2 * (SP_AR_MAX_DIFF + 1)];
 	double cf[2 * (SP_AR_MAX_DIFF + 1)];
 
-	if (!q) {
-		/* (cannot happen for sane sizes; fall back to repeated differencing) */
-		return;
-	}
-	diff_poly(d, s, q);
-	for (k = 0; k <= lag; k++)
-		if (q[k] != 0) {
-			idx[nz] = (int)k;
-			cf[nz++] = q[k];
-		}
-	free(q);
+	nz = sparse_diff(d, s, idx, cf);
 	for (i = lag; i < n; i++) {
 		double v = 0;
-		int j;
 		for (j = 0; j < nz; j++)
 			v += cf[j] * y[i - (size_t)idx[j]];
 		w[i - lag] = v;
@@ -881,7 +893,6 @@ sp_ar_roll_new(const sp_ar_spec *spec, size_t window, sp_error *err)
 {
 	sp_ar_roll *r;
 	size_t k, L;
-	double *q;
 	int rc;
 
 	if ((rc = check_spec(spec, err)) < 0)
@@ -907,18 +918,9 @@ sp_ar_roll_new(const sp_ar_spec *spec, size_t window, sp_error *err)
 	r->v = calloc(k, sizeof *r->v);
 	r->A = calloc(k * k, sizeof *r->A);
 	r->rhs = calloc(k, sizeof *r->rhs);
-	q = malloc((L + 1) * sizeof *q);
-	if (!r->y || !r->w || !r->S || !r->sx || !r->v || !r->A || !r->rhs || !q) {
-		free(q);
+	if (!r->y || !r->w || !r->S || !r->sx || !r->v || !r->A || !r->rhs)
 		goto nomem;
-	}
-	diff_poly(spec->d, spec->s, q);
-	for (k = 0; k <= L; k++)
-		if (q[k] != 0) {
-			r->idx[r->nz] = (int)k;
-			r->cf[r->nz++] = q[k];
-		}
-	free(q);
+	r->nz = sparse_diff(spec->d, spec->s, r->idx, r->cf);
 	return r;
 nomem:
 	sp_ar_roll_free(r);

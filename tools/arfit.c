@@ -43,6 +43,14 @@ static sp_csv_writer *wr;
 static int col;                      /* index of the input column */
 static sp_rand *rng;
 static const char *cmdline;       /* for the model file */
+/* buffers live at file scope so that an early exit (sp_die) leaves them
+ * reachable, not leaked */
+static double *ybuf;              /* one-shot: the whole column */
+static char **last;               /* one-shot: the origin row's fields */
+static size_t *lastlen, *lastcap;
+static double *fcbuf;             /* forecast, lower, upper: 3 * H */
+static sp_ar_roll *roll;
+static sp_ar_model *fitted;
 
 static void
 usage(void)
@@ -165,18 +173,19 @@ run_once(sp_ar_model *loaded)
 {
 	double *y = NULL, t, v, *fc, *lo, *hi;
 	size_t n = 0, cap = 0, i, nf = sp_csv_ncols(rd);
-	char **last = calloc(nf, sizeof *last);   /* the origin row's fields */
-	size_t *lastlen = calloc(nf, sizeof *lastlen), *lastcap = calloc(nf, sizeof *lastcap);
 	sp_ar_model *m = loaded;
 	sp_error err;
 	long h;
 
+	last = calloc(nf, sizeof *last);
+	lastlen = calloc(nf, sizeof *lastlen);
+	lastcap = calloc(nf, sizeof *lastcap);
 	if (!last || !lastlen || !lastcap)
 		sp_die("out of memory");
 	while (next_row(&t, &v)) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 4096;
-			if (!(y = realloc(y, cap * sizeof *y)))
+			if (!(y = ybuf = realloc(y, cap * sizeof *y)))
 				sp_die("out of memory");
 		}
 		y[n++] = v;
@@ -197,14 +206,15 @@ run_once(sp_ar_model *loaded)
 	if (n < 2)
 		sp_die("need at least 2 rows to know the time step");
 	if (!m) {
-		if (sp_ar_fit(&spec, y, n, &m, &err) < 0)
+		if (sp_ar_fit(&spec, y, n, &fitted, &err) < 0)
 			sp_die_err(&err);
+		m = fitted;
 	} else if (n < sp_ar_need(m)) {
 		sp_die("need at least %zu rows of history for the model %s, have %zu", sp_ar_need(m), load_path, n);
 	}
 	if (verbose)
 		print_model(m);
-	fc = malloc(3 * (size_t)horizon * sizeof *fc);
+	fc = fcbuf = malloc(3 * (size_t)horizon * sizeof *fc);
 	if (!fc)
 		sp_die("out of memory");
 	lo = fc + horizon;
@@ -257,14 +267,13 @@ static void
 run_rolling(sp_ar_model *loaded)
 {
 	int longfmt = horizon > 1, ready = 0;
-	sp_ar_roll *roll = NULL;
-	const sp_ar_model *m = loaded, *last = NULL;
+	const sp_ar_model *m = loaded, *lastm = NULL;
 	double t, v, *fc, *lo, *hi;
 	size_t nrows = 0, nfits = 0;
 	sp_error err;
 	long h;
 
-	fc = malloc(3 * (size_t)horizon * sizeof *fc);
+	fc = fcbuf = malloc(3 * (size_t)horizon * sizeof *fc);
 	if (!fc)
 		sp_die("out of memory");
 	lo = fc + horizon;
@@ -304,7 +313,7 @@ run_rolling(sp_ar_model *loaded)
 				}
 				predict(m, hist, hl, fc, lo, hi);
 				nfits++;
-				last = m;
+				lastm = m;
 				sp_csv_write_double(wr, fc[0]);
 				sp_csv_write_double(wr, lo[0]);
 				sp_csv_write_double(wr, hi[0]);
@@ -334,7 +343,7 @@ run_rolling(sp_ar_model *loaded)
 			}
 			predict(m, hist, hl, fc, lo, hi);
 			nfits++;
-			last = m;
+			lastm = m;
 			if (isnan(step))
 				sp_die("need at least 2 rows to know the time step");
 			for (h = 1; h <= horizon; h++) {
@@ -353,8 +362,8 @@ run_rolling(sp_ar_model *loaded)
 		sp_die("no data rows");
 	if (verbose) {
 		fprintf(stderr, "%s: %zu rows, %zu forecast origins\n", sp_cli_progname(), nrows, nfits);
-		if (last)
-			print_model(last);
+		if (lastm)
+			print_model(lastm);
 	}
 	free(fc);
 	free(hbuf);
@@ -394,7 +403,7 @@ main(int argc, char **argv)
 	};
 	static const char *const methods[] = { "ols", "yw", "yw-mle", "burg", NULL };
 	static const char *const ics[] = { "aic", "bic", NULL };
-	sp_ar_model *loaded = NULL;
+	static sp_ar_model *loaded;    /* static: reachable on an early exit */
 	const char *fname = "-";
 	FILE *in = stdin;
 	sp_error err;
