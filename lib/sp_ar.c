@@ -1088,6 +1088,9 @@ roll_fast(sp_ar_roll *r, int want_resid, sp_error *err)
 		c += r->shift * (1 - sphi);
 	}
 	m->c = c;
+	/* residuals only on request: without them nresid is 0, so that
+	 * sp_ar_bootstrap refuses the model instead of using stale values */
+	m->nresid = want_resid ? (R < SP_AR_MAX_RESID ? R : SP_AR_MAX_RESID) : 0;
 	if (want_resid) {
 		ssr = residuals(wwin, nw, p, (int)p, c, m->phi, m->resid, m->nresid);
 	} else if (!(ssr > 0)) {

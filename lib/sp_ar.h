@@ -140,7 +140,8 @@ void sp_ar_roll_free(sp_ar_roll *r);
  * possible), 0 before, < 0 on error. */
 int sp_ar_roll_push(sp_ar_roll *r, double y, sp_error *err);
 /* Fit on the current window.  want_resid: also compute the residuals (for
- * the bootstrap; O(window * p)).  The incremental path is used for OLS with a
+ * the bootstrap; O(window * p)); without it the incremental path leaves
+ * nresid = 0.  The incremental path is used for OLS with a
  * fixed order unless sp_ar_roll_set_fast(r, 0); every other spec refits from
  * scratch.  NULL with err on error (window not full: SP_EUSAGE). */
 const sp_ar_model *sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err);

@@ -429,8 +429,15 @@ test_roll(void)
 			sp_ar_forecast(fm, NULL, 0, 3, fa, &err);
 			sp_ar_forecast(m, win, wn, 3, fb, &err);
 			CHECK_ARRAY_CLOSE(fa, fb, 3, 1e-8, "roll forecast");
-			if (t % 2)
+			if (t % 2) {
+				CHECK(fm->nresid == m->nresid, "nresid %zu vs %zu", fm->nresid, m->nresid);
 				CHECK_ARRAY_CLOSE(fm->resid, m->resid, m->nresid, 1e-7, "roll residuals");
+			} else {
+				double l1, h1;
+				CHECK(fm->nresid == 0, "no residuals unless asked");
+				CHECK(sp_ar_bootstrap(fm, NULL, 0, 1, 10, NULL, 0.1, 0.9, &l1, &h1, &err) == SP_EDATA,
+				    "bootstrap refuses a model without residuals");
+			}
 			sp_ar_model_free(m);
 		}
 		CHECK(fits > 100, "fits %zu", fits);
