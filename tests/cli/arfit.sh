@@ -211,6 +211,13 @@ fi
 t "--save into a missing directory" 1 arfit -p 1 --save "$T/nodir/m.ar" "$D/arfit-nasa.csv"
 err_has "$T/nodir/m.ar"
 out_is /dev/null
+: > "$T/afile"
+t "--save below a regular file" 1 arfit -p 1 --save "$T/afile/m.ar" "$D/arfit-nasa.csv"
+err_has "$T/afile/m.ar"
+out_is /dev/null
+mkdir "$T/sv"
+t "--save when the fit fails" 1 arfit -m burg -p 1 --save "$T/sv/m.ar" "$T/flat.csv"
+check "no model and no temporary file" sh -c "[ -z \"\$(ls -A '$T/sv')\" ]"
 check "nothing left behind" sh -c "[ -z \"\$(ls '$T/ro')\" ] && [ ! -e '$T/nodir' ]"
 
 # ---- usage -------------------------------------------------------------------------------
