@@ -51,7 +51,7 @@ static double *xs, *ys;                            /* training rows */
 static sp_svr_cv *cv;                              /* grid search table */
 static sp_csv_writer *wr;                          /* --predict output */
 static size_t nnames;                              /* entries of names */
-static char *cmdline;                              /* recorded in the model */
+static const char *cmdline;                        /* recorded in the model */
 
 static void free_names(char **v, size_t n);
 
@@ -143,25 +143,6 @@ free_names(char **v, size_t n)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-static char *
-join_args(int argc, char **argv)
-{
-	size_t n = 1, i;
-	char *s;
-
-	for (i = 0; i < (size_t)argc; i++)
-		n += strlen(argv[i]) + 1;
-	if (!(s = malloc(n)))
-		sp_die("out of memory");
-	s[0] = '\0';
-	for (i = 0; i < (size_t)argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
 }
 
 static FILE *
@@ -391,7 +372,7 @@ main(int argc, char **argv)
 
 	sp_cli_init(argv[0], synopsis);
 	sp_cli_on_error(cleanup, NULL);
-	cmdline = join_args(argc, argv);
+	cmdline = sp_cli_cmdline(argc, argv);
 	sp_svr_params_default(&par);
 	while ((c = getopt_long(argc, argv, "x:y:m:k:C:g:e:j:vh", lo, NULL)) != -1) {
 		switch (c) {
@@ -431,6 +412,5 @@ main(int argc, char **argv)
 		predict(optind < argc ? argv[optind] : NULL);
 	else
 		train(optind < argc ? argv[optind] : NULL);
-	free(cmdline);
 	return 0;
 }

@@ -28,6 +28,14 @@ check "the table has 32 rows and one winner" awk '
 check "same model as without -v (minus the command line)" sh -c "
 	grep -v '^command' '$T/curve.svr' > '$T/a' && grep -v '^command' '$T/curve2.svr' > '$T/b' && cmp '$T/a' '$T/b'"
 
+# ---- the shipped measured profile of examples/fftservice ------------------
+t "train on data/profile_fftservice.csv (2 features)" 0 svrfit -v -x load_per_replica,replicas \
+	-m "$T/prof.svr" "$TOP/data/profile_fftservice.csv"
+err_has "svrfit: 32 rows, 2 features, target latency_ms"
+check "latency rises with load on both replica counts" sh -c "
+	printf 'load_per_replica,replicas\n20,1\n90,1\n20,2\n90,2\n' |
+	svrfit --predict -m '$T/prof.svr' | awk -F, 'NR == 2 || NR == 4 { lo = \$3 } NR == 3 || NR == 5 { if (!(\$3 > lo + 5)) exit 1 }'"
+
 # ---- agreement with scikit-learn (tests/ref/svr_sklearn.py) --------------
 t "fixed hyperparameters, 2 features" 0 svrfit -x load_per_replica,replicas -y latency_ms -k 0 \
 	-C 10 -g 0.5 -e 0.05 -m "$T/rbf.svr" "$REF/svr_train.csv"
