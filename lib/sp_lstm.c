@@ -26,8 +26,10 @@ nq1(const sp_lstm *m)
 
 sp_lstm *
 sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
-    int calendar, int nq, const double *q, sp_error *err)
+    int features, int nq, const double *q, sp_error *err)
 {
+	int calendar = (features & SP_LSTM_CALENDAR) != 0, level = (features & SP_LSTM_LEVEL) != 0;
+
 	sp_lstm *m;
 
 	if (layers < 1 || layers > SP_NN_MAXLAYER || hidden < 1 || hidden > 1024 ||
@@ -46,8 +48,8 @@ sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
 		return NULL;
 	}
 	m->nn.cell = cell, m->nn.nlayer = layers, m->nn.nhid = hidden;
-	m->nn.nin = 1 + (calendar ? SP_LSTM_NCAL : 0);
-	m->window = window, m->horizon = horizon, m->calendar = calendar != 0;
+	m->nn.nin = 1 + (calendar ? SP_LSTM_NCAL : 0) + level;
+	m->window = window, m->horizon = horizon, m->calendar = calendar, m->level = level;
 	m->nq = nq;
 	m->nn.nout = horizon * nq1(m);
 	for (int k = 0; k < nq; k++) {
@@ -85,7 +87,7 @@ sp_lstm_train_defaults(sp_lstm_train_opts *o)
 }
 
 void
-sp_lstm_features(const sp_lstm *m, double t, double z, double *f)
+sp_lstm_features(const sp_lstm *m, double t, double z, double lev, double *f)
 {
 	f[0] = z;
 	if (m->calendar) {
@@ -96,6 +98,15 @@ sp_lstm_features(const sp_lstm *m, double t, double z, double *f)
 		f[1] = sin(2 * M_PI * hour / 24), f[2] = cos(2 * M_PI * hour / 24);
 		f[3] = sin(2 * M_PI * wday / 7), f[4] = cos(2 * M_PI * wday / 7);
 	}
+	if (m->level)
+		f[m->nn.nin - 1] = lev;
+}
+
+const char *
+sp_lstm_feature_names(const sp_lstm *m)
+{
+	static const char *const names[] = { "value", "value,hour,dow", "value,level", "value,hour,dow,level" };
+	return names[m->calendar + 2 * m->level];
 }
 
 static double
@@ -173,11 +184,21 @@ fill_batch(const sp_lstm *m, const double *feat, const double *z, const long *or
 	int W = m->window, nin = m->nn.nin, Hz = m->horizon;
 	for (int b = 0; b < B; b++) {
 		long o = org[b];
-		for (int s = 0; s < W; s++)
-			memcpy(x + ((size_t)s * B + b) * nin, feat + (size_t)(o - W + 1 + s) * nin,
-			    (size_t)nin * sizeof(double));
+		double lev = 0;
+		if (m->level) {
+			for (int s = 0; s < W; s++)
+				lev += z[o - W + 1 + s];
+			lev /= W;
+		}
+		for (int s = 0; s < W; s++) {
+			double *xs = x + ((size_t)s * B + b) * nin;
+			memcpy(xs, feat + (size_t)(o - W + 1 + s) * nin, (size_t)nin * sizeof(double));
+			if (m->level)
+				xs[0] -= lev, xs[nin - 1] = lev;
+		}
 		if (tgt)
-			memcpy(tgt + (size_t)b * Hz, z + o + 1, (size_t)Hz * sizeof(double));
+			for (int h = 0; h < Hz; h++)
+				tgt[(size_t)b * Hz + h] = z[o + 1 + h] - lev;
 	}
 }
 
@@ -366,7 +387,7 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		b.z[i] = (y[i] - m->mean) / m->scale;
 		b.bad[i + 1] = b.bad[i] + !isfinite(y[i]);
-		sp_lstm_features(m, t[i], isfinite(b.z[i]) ? b.z[i] : 0, b.feat + i * nin);
+		sp_lstm_features(m, t[i], isfinite(b.z[i]) ? b.z[i] : 0, 0, b.feat + i * nin);
 	}
 	/* origin o = index of the last input; targets o+1..o+Hz */
 	for (size_t k = (size_t)W - 1; k + (size_t)Hz < n; k++) {
@@ -469,7 +490,7 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 	sp_model_put_long(w, "hidden", m->nn.nhid);
 	sp_model_put_long(w, "window", m->window);
 	sp_model_put_long(w, "horizon", m->horizon);
-	sp_model_put_str(w, "features", m->calendar ? "value,hour,dow" : "value");
+	sp_model_put_str(w, "features", sp_lstm_feature_names(m));
 	sp_model_put_long(w, "inputs", m->nn.nin);
 	sp_model_put_str(w, "loss", m->nq > 0 ? "pinball" : "mse");
 	if (m->nq > 0)
@@ -502,7 +523,7 @@ sp_lstm_load(const char *path, sp_error *err)
 	const char *cell, *feat, *loss, *col, *cmd;
 	long layers, hidden, window, horizon, inputs, nparams, seed, ep, bep, ntr, nva, nq = 0;
 	double q[SP_LSTM_MAXQ], v;
-	int calendar;
+	int features;
 
 	if (!f)
 		return NULL;
@@ -512,19 +533,26 @@ sp_lstm_load(const char *path, sp_error *err)
 	    sp_model_get_long(f, "window", 1, 10000, &window, err) < 0 ||
 	    sp_model_get_long(f, "horizon", 1, 1000, &horizon, err) < 0 ||
 	    sp_model_get_str(f, "features", &feat, err) < 0 ||
-	    sp_model_get_long(f, "inputs", 1, 1 + SP_LSTM_NCAL, &inputs, err) < 0 ||
+	    sp_model_get_long(f, "inputs", 1, 2 + SP_LSTM_NCAL, &inputs, err) < 0 ||
 	    sp_model_get_str(f, "loss", &loss, err) < 0)
 		goto fail;
 	if (strcmp(cell, "lstm") != 0 && strcmp(cell, "gru") != 0) {
 		sp_error_set(err, SP_EMODEL, "%s: cell '%s' is neither lstm nor gru", path, cell);
 		goto fail;
 	}
-	if (strcmp(feat, "value") != 0 && strcmp(feat, "value,hour,dow") != 0) {
+	if (strcmp(feat, "value") == 0)
+		features = 0;
+	else if (strcmp(feat, "value,hour,dow") == 0)
+		features = SP_LSTM_CALENDAR;
+	else if (strcmp(feat, "value,level") == 0)
+		features = SP_LSTM_LEVEL;
+	else if (strcmp(feat, "value,hour,dow,level") == 0)
+		features = SP_LSTM_CALENDAR | SP_LSTM_LEVEL;
+	else {
 		sp_error_set(err, SP_EMODEL, "%s: unknown features '%s'", path, feat);
 		goto fail;
 	}
-	calendar = strcmp(feat, "value") != 0;
-	if (inputs != 1 + (calendar ? SP_LSTM_NCAL : 0)) {
+	if (inputs != 1 + ((features & SP_LSTM_CALENDAR) ? SP_LSTM_NCAL : 0) + ((features & SP_LSTM_LEVEL) != 0)) {
 		sp_error_set(err, SP_EMODEL, "%s: 'inputs' %ld does not match features '%s'", path, inputs, feat);
 		goto fail;
 	}
@@ -543,7 +571,7 @@ sp_lstm_load(const char *path, sp_error *err)
 		goto fail;
 	}
 	if (!(m = sp_lstm_new(strcmp(cell, "gru") == 0 ? SP_NN_GRU : SP_NN_LSTM, (int)layers,
-	    (int)hidden, (int)window, (int)horizon, calendar, (int)nq, q, err))) {
+	    (int)hidden, (int)window, (int)horizon, features, (int)nq, q, err))) {
 		if (err && err->code == SP_EUSAGE)
 			sp_error_prefix(err, "%s", path), err->code = SP_EMODEL;
 		goto fail;
@@ -637,10 +665,19 @@ sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
 	const sp_lstm *m = p->m;
 	int nin = m->nn.nin, Q = nq1(m);
 
+	double lev = 0;
+
+	if (m->level) {
+		for (int s = 0; s < m->window; s++)
+			lev += (y[s] - m->mean) / m->scale;
+		lev /= m->window;
+	}
 	for (int s = 0; s < m->window; s++)
-		sp_lstm_features(m, t[s], (y[s] - m->mean) / m->scale, p->x + (size_t)s * nin);
+		sp_lstm_features(m, t[s], (y[s] - m->mean) / m->scale - lev, lev, p->x + (size_t)s * nin);
 	sp_nn_forward(&m->nn, m->params, p->w, p->x, 1, p->raw);
 	sp_lstm_head(m, p->raw, p->yhat);
+	for (int k = 0; k < m->nn.nout; k++)
+		p->yhat[k] += lev;
 	for (int h = 0; h < m->horizon; h++) {
 		const double *q = p->yhat + h * Q;
 		if (m->nq == 0) {

@@ -1,7 +1,8 @@
 /* sp_lstm: the LSTM/GRU quantile forecaster behind lstmtrain and forecast.
  *
  * A window of `window` past values (normalised with the mean and standard
- * deviation of the training part, stored in the model) plus optional
+ * deviation of the training part, stored in the model; optionally also
+ * relative to the window's own mean level, given as one more input) plus optional
  * calendar features of each step (hour of day and day of week as sin/cos of
  * the UTC timestamp) goes through an sp_nn stack; a dense head gives all
  * horizons 1..horizon at once (direct multi-step).  With quantiles the head
@@ -35,10 +36,18 @@
 #define SP_LSTM_MAXTHREADS 16
 #define SP_LSTM_NCAL 4   /* calendar features: sin/cos hour of day, sin/cos day of week */
 
+/* Feature flags of sp_lstm_new. */
+enum {
+	SP_LSTM_CALENDAR = 1,  /* hour of day and day of week of each step */
+	SP_LSTM_LEVEL = 2      /* window-level normalisation: values and targets relative to
+	                        * the window's mean, which is one more input */
+};
+
 typedef struct {
 	sp_nn_dims nn;       /* nin = 1 (+ SP_LSTM_NCAL), nout = horizon * max(nq, 1) */
 	int window, horizon;
 	int calendar;        /* 1: calendar features */
+	int level;           /* 1: window-level normalisation (SP_LSTM_LEVEL) */
 	int nq;              /* quantiles (ascending, in (0,1)); 0 = MSE point forecast */
 	double q[SP_LSTM_MAXQ];
 	int qmid;            /* index of the quantile nearest 0.5 (the forecast) */
@@ -54,12 +63,13 @@ typedef struct {
 	long ntrain, nval;           /* windows */
 } sp_lstm;
 
-/* A new, untrained model (weights initialised in sp_lstm_train).  q[nq]
+/* A new, untrained model (weights initialised in sp_lstm_train); features
+ * is a set of SP_LSTM_CALENDAR and SP_LSTM_LEVEL.  q[nq]
  * must be ascending in (0,1); nq = 0 means MSE.  NULL with err on a bad
  * size (layers 1..2 .. SP_NN_MAXLAYER, hidden 1..1024, window 1..10000,
  * horizon 1..1000, nq <= SP_LSTM_MAXQ) or no memory. */
 sp_lstm *sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
-    int calendar, int nq, const double *q, sp_error *err);
+    int features, int nq, const double *q, sp_error *err);
 void sp_lstm_free(sp_lstm *m);
 
 typedef struct {
@@ -96,8 +106,11 @@ sp_lstm *sp_lstm_load(const char *path, sp_error *err);
 /* Input features of one step at time t with normalised value z into
  * f[nn.nin]: z, then (if calendar) sin/cos(2 pi hour/24), sin/cos(2 pi day/7)
  * with hour the fractional UTC hour and day the fractional day of the week
- * (Monday 0). */
-void sp_lstm_features(const sp_lstm *m, double t, double z, double *f);
+ * (Monday 0), then (if level) `lev`.  With window-level normalisation z is
+ * the global z-score minus lev, the mean z-score of the window. */
+void sp_lstm_features(const sp_lstm *m, double t, double z, double lev, double *f);
+/* The names of the features in model files: "value[,hour,dow][,level]". */
+const char *sp_lstm_feature_names(const sp_lstm *m);
 
 /* Head transform of one sample: raw[horizon * max(nq,1)] -> quantiles
  * (non-crossing) or point forecasts in normalised units, same layout

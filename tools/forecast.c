@@ -155,7 +155,7 @@ main(int argc, char **argv)
 		col = sp_csv_pick_col(r, column, &err);
 	else if ((col = sp_csv_col_index(r, md.lstm->column)) < 0)
 		sp_die("%s was trained on column '%s' (features %s) and the input has no such column; "
-		    "pick one with -c", mpath, md.lstm->column, md.lstm->calendar ? "value,hour,dow" : "value");
+		    "pick one with -c", mpath, md.lstm->column, sp_lstm_feature_names(md.lstm));
 	if (col < 0)
 		sp_die_err(&err);
 	if (col == 0)

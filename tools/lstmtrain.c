@@ -11,14 +11,16 @@
 
 static const char synopsis[] =
     "lstmtrain -o MODEL [-v] [-c NAME] [--cell lstm|gru] [--layers N] [--hidden N]\n"
-    "       [--window N] [--horizon N] [--calendar] [--loss pinball|mse] [--quantiles LIST]\n"
+    "       [--window N] [--horizon N] [--calendar] [--norm global|window]\n"
+    "       [--loss pinball|mse] [--quantiles LIST]\n"
     "       [--epochs N] [--batch N] [--patience N] [--lr X] [--clip X] [--val X]\n"
     "       [--seed N] [--threads N] [FILE]";
 
 static const char *const cells[] = { "lstm", "gru", NULL };
 static const char *const losses[] = { "pinball", "mse", NULL };
+static const char *const norms[] = { "global", "window", NULL };
 
-static int cell, layers = 1, hidden = 32, window = 48, horizon = 12, calendar, loss;
+static int cell, layers = 1, hidden = 32, window = 48, horizon = 12, calendar, loss, norm;
 static double q[SP_LSTM_MAXQ] = { 0.01, 0.5, 0.99 };
 static int nq = 3, threads = 2;
 static sp_lstm_train_opts opt;  /* training options, defaults from sp_lstm_train_defaults */
@@ -37,6 +39,8 @@ usage(void)
 	    "      --window N        input window in rows [%d]\n"
 	    "      --horizon N       forecast horizons 1..N [%d]\n"
 	    "      --calendar        add hour-of-day and day-of-week (sin/cos) features\n"
+	    "      --norm N          global: z-scores of the training part; window: also\n"
+	    "                        relative to each window's mean level [%s]\n"
 	    "      --loss L          pinball (quantiles) or mse (point forecast) [%s]\n"
 	    "      --quantiles LIST  ascending quantiles for pinball [0.01,0.5,0.99]\n"
 	    "      --epochs N        maximum epochs [%d]\n"
@@ -50,7 +54,7 @@ usage(void)
 	    "  -v, --verbose         progress per epoch to stderr\n"
 	    "  -h, --help            this help\n"
 	    "      --version         print the version\n",
-	    synopsis, cells[cell], layers, hidden, window, horizon, losses[loss],
+	    synopsis, cells[cell], layers, hidden, window, horizon, norms[norm], losses[loss],
 	    opt.epochs, opt.batch, opt.patience, opt.lr, opt.clip, opt.val, opt.seed, threads);
 	exit(0);
 }
@@ -67,7 +71,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_CELL = 256, OPT_LAYERS, OPT_HIDDEN, OPT_WINDOW, OPT_HORIZON, OPT_CALENDAR,
-		OPT_LOSS, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
+		OPT_LOSS, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
 		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "batch", required_argument, 0, OPT_BATCH },
@@ -82,6 +86,7 @@ main(int argc, char **argv)
 		{ "layers", required_argument, 0, OPT_LAYERS },
 		{ "loss", required_argument, 0, OPT_LOSS },
 		{ "lr", required_argument, 0, OPT_LR },
+		{ "norm", required_argument, 0, OPT_NORM },
 		{ "output", required_argument, 0, 'o' },
 		{ "patience", required_argument, 0, OPT_PATIENCE },
 		{ "quantiles", required_argument, 0, OPT_QUANTILES },
@@ -122,6 +127,7 @@ main(int argc, char **argv)
 		case OPT_HORIZON: horizon = (int)sp_cli_long("--horizon", optarg, 1, 1000); break;
 		case OPT_LAYERS: layers = (int)sp_cli_long("--layers", optarg, 1, 2); break;
 		case OPT_LOSS: loss = sp_cli_choice("--loss", optarg, losses); break;
+		case OPT_NORM: norm = sp_cli_choice("--norm", optarg, norms); break;
 		case OPT_LR: opt.lr = sp_cli_double("--lr", optarg, 1e-9, 10); break;
 		case OPT_PATIENCE: opt.patience = (int)sp_cli_long("--patience", optarg, 1, 100000); break;
 		case OPT_QUANTILES:
@@ -173,7 +179,8 @@ main(int argc, char **argv)
 	if (rc < 0)
 		sp_die_err(&err);
 
-	m = sp_lstm_new(cell ? SP_NN_GRU : SP_NN_LSTM, layers, hidden, window, horizon, calendar,
+	m = sp_lstm_new(cell ? SP_NN_GRU : SP_NN_LSTM, layers, hidden, window, horizon,
+	    (calendar ? SP_LSTM_CALENDAR : 0) | (norm ? SP_LSTM_LEVEL : 0),
 	    loss == 0 ? nq : 0, q, &err);
 	if (!m)
 		sp_die_err(&err);

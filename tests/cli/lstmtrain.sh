@@ -31,6 +31,10 @@ t "gru, 2 layers, mse, calendar, 1 thread" 0 lstmtrain --cell gru --layers 2 --l
     --threads 1 --batch 8 --lr 0.01 --clip 0 --val 0.3 --patience 1 $TINY -o "$T/m5" "$S"
 check "gru model" sh -c "grep -qx 'cell gru' '$T/m5' && grep -qx 'loss mse' '$T/m5' &&
     grep -q '^rmse ' '$T/m5' && grep -qx 'features value,hour,dow' '$T/m5' && grep -qx 'inputs 5' '$T/m5'"
+t "window-level normalisation" 0 lstmtrain --norm window $TINY -o "$T/m7" "$S"
+check "level feature" sh -c "grep -qx 'features value,level' '$T/m7' && grep -qx 'inputs 2' '$T/m7'"
+t "bad --norm" 2 lstmtrain --norm median -o "$T/x" "$S"
+err_has "lstmtrain: --norm"
 t "quantiles, no validation" 0 lstmtrain --quantiles 0.1,0.9 --val 0 -c other $TINY -o "$T/m6" "$S"
 check "quantiles saved, no val_loss" sh -c "grep -qx 'quantiles 0.10000000000000001 0.90000000000000002' '$T/m6' &&
     ! grep -q '^val_loss' '$T/m6' && grep -qx 'column other' '$T/m6'"

@@ -18,7 +18,8 @@ for line in open(model):
     k, _, v = line.rstrip("\n").partition(" ")
     kv[k] = v
 L, H, W, HZ, NIN = (int(kv[k]) for k in ("layers", "hidden", "window", "horizon", "inputs"))
-cal = kv["features"] != "value"
+cal = "hour" in kv["features"]
+lev_on = kv["features"].endswith(",level")
 mean, scale, step = float(kv["mean"]), float(kv["scale"]), float(kv["step"])
 q = [float(x) for x in kv["quantiles"].split()] if kv["loss"] == "pinball" else []
 rmse = [float(x) for x in kv["rmse"].split()] if not q else []
@@ -41,7 +42,7 @@ t = np.array([float(r[0]) for r in rows])
 y = np.array([float(r[col]) for r in rows])
 
 
-def feats(ts, z):
+def feats(ts, z, lev):
     f = [z]
     if cal:
         day = math.floor(ts / 86400)
@@ -49,13 +50,17 @@ def feats(ts, z):
         wday = ((day % 7) + 3) % 7 + hour / 24
         f += [math.sin(2 * math.pi * hour / 24), math.cos(2 * math.pi * hour / 24),
               math.sin(2 * math.pi * wday / 7), math.cos(2 * math.pi * wday / 7)]
+    if lev_on:
+        f.append(lev)
     return f
 
 
 print("origin,timestamp,horizon," + ",".join(hdr[1:]) + ",forecast,lower,upper")
 qmid = min(range(nq), key=lambda k: abs(q[k] - 0.5)) if q else 0
 for o in range(W - 1, len(rows)):
-    x = torch.tensor([[feats(t[s], (y[s] - mean) / scale)] for s in range(o - W + 1, o + 1)],
+    zs = [(y[s] - mean) / scale for s in range(o - W + 1, o + 1)]
+    lev = sum(zs) / W if lev_on else 0.0
+    x = torch.tensor([[feats(t[o - W + 1 + i], zs[i] - lev, lev)] for i in range(W)],
                      dtype=torch.float64)
     with torch.no_grad():
         seq = rnn(x)[0]
@@ -66,9 +71,9 @@ for o in range(W - 1, len(rows)):
             qs = [r[0]]
             for k in range(1, nq):
                 qs.append(qs[-1] + np.logaddexp(0, r[k]))
-            lo, mid, hi = (v * scale + mean for v in (qs[0], qs[qmid], qs[-1]))
+            lo, mid, hi = ((v + lev) * scale + mean for v in (qs[0], qs[qmid], qs[-1]))
         else:
-            mid = r[0] * scale + mean
+            mid = (r[0] + lev) * scale + mean
             lo, hi = mid - 1.96 * rmse[h], mid + 1.96 * rmse[h]
         print("%d,%d,%d,%s,%.12g,%.12g,%.12g" % (t[o], t[o] + (h + 1) * step, h + 1,
               ",".join(rows[o][1:]), mid, lo, hi))

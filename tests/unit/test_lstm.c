@@ -22,13 +22,13 @@ test_features(void)
 	CHECK(m && m->nn.nin == 5 && m->nn.nout == 6 && m->qmid == 1, "sizes");
 	if (!m)
 		return;
-	sp_lstm_features(m, t, 0.25, f);
+	sp_lstm_features(m, t, 0.25, 0, f);
 	CHECK_CLOSE(f[0], 0.25, 0, "value feature");
 	CHECK_CLOSE(f[1], 1, 1e-15, "sin hour 6");
 	CHECK_CLOSE(f[2], 0, 1e-15, "cos hour 6");
 	CHECK_CLOSE(f[3], sin(2 * M_PI * 0.25 / 7), 1e-15, "sin Monday 06:00");
 	CHECK_CLOSE(f[4], cos(2 * M_PI * 0.25 / 7), 1e-15, "cos Monday 06:00");
-	sp_lstm_features(m, -86400.0 * 3 + 3600 * 18, 0, f);   /* Monday 1969-12-29 18:00 */
+	sp_lstm_features(m, -86400.0 * 3 + 3600 * 18, 0, 0, f);   /* Monday 1969-12-29 18:00 */
 	CHECK_CLOSE(f[1], -1, 1e-15, "sin hour 18 before the epoch");
 	CHECK_CLOSE(f[3], sin(2 * M_PI * 0.75 / 7), 1e-14, "day of week before the epoch");
 	sp_lstm_free(m);
