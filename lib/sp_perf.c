@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sp_csv.h"
+#include "sp_svr.h"
 
 struct sp_perf {
 	size_t n;
@@ -301,4 +302,63 @@ sp_perf_wstar(const sp_perf *p, double slo, double cpu_cap, double *wstar, sp_er
 		    "on the performance curve is %g ms (at %g per replica)", slo, minlat, minlat_w);
 	return sp_error_set(err, SP_EDATA, "SLO %g ms cannot be met with CPU at most %g %%: "
 	    "no load per replica on the performance curve satisfies both", slo, cpu_cap);
+}
+
+static double
+svr_at(void *m, double w)
+{
+	return sp_svr_predict((const sp_svr *)m, &w);
+}
+
+static sp_svr *
+svr_open(const char *path, sp_error *err)
+{
+	sp_svr *m = sp_svr_load(path, err);
+
+	if (m && sp_svr_nfeatures(m) != 1) {
+		sp_error_set(err, SP_EMODEL, "%s: the model has %zu features; the performance model "
+		    "needs one, the load per replica", path, sp_svr_nfeatures(m));
+		sp_svr_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+sp_perf *
+sp_perf_load_svr(const char *lat_model, const char *cpu_model, double w_max, sp_error *err)
+{
+	sp_svr *lat = NULL, *cpu = NULL;
+	sp_perf *p = NULL;
+	size_t i, n = 1000;
+
+	if (!(w_max > 0)) {
+		sp_error_set(err, SP_EUSAGE, "the largest load per replica must be > 0");
+		return NULL;
+	}
+	if (!(lat = svr_open(lat_model, err)) || (cpu_model && !(cpu = svr_open(cpu_model, err))))
+		goto out;
+	if (!(p = perf_alloc(n, cpu != NULL))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		char why[128];
+		p->w[i] = w_max * (double)(i + 1) / (double)n;
+		p->lat[i] = svr_at(lat, p->w[i]);
+		if (cpu) {
+			double c = svr_at(cpu, p->w[i]);
+			p->cpu[i] = c < 0 ? 0 : c > 100 ? 100 : c;
+		}
+		if (check_point(p, i, why, sizeof why) < 0) {
+			sp_error_set(err, SP_EDATA, "%s at load %g per replica: %s (predicted %g)",
+			    lat_model, p->w[i], why, p->lat[i]);
+			sp_perf_free(p);
+			p = NULL;
+			goto out;
+		}
+	}
+out:
+	sp_svr_free(lat);
+	sp_svr_free(cpu);
+	return p;
 }

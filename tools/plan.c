@@ -28,6 +28,8 @@ static const char *const selects[] = { "max", "min", "disabled", NULL };
 
 static sp_plan_opts o;             /* planner options */
 static const char *curve = "data/bascaler_fft_service_curve.csv"; /* performance curve */
+static const char *perf_model, *perf_cpu; /* svrfit models instead of the curve */
+static double perf_max = 100;      /* their largest load per replica */
 static const char *column;         /* load column (-c) */
 static const char *demand_col;     /* demand column */
 static int lead = 1;               /* long format: horizons to take the max over */
@@ -46,6 +48,9 @@ usage(void)
 	    "  -c, --column NAME        observed load column [first data column]\n"
 	    "      --policy P           forecast, burst, hpa or threshold [forecast]\n"
 	    "      --curve FILE         performance curve CSV [%s]\n"
+	    "      --perf MODEL         svrfit latency model (load per replica) instead of --curve\n"
+	    "      --perf-cpu MODEL     svrfit CPU model to go with --perf\n"
+	    "      --perf-max W         largest load per replica the models cover [%g]\n"
 	    "      --slo MS             latency SLO in ms [%g]\n"
 	    "      --cpu-cap PCT        highest CPU %% at w* [%g]\n"
 	    "      --wstar W            load per replica to plan for (skips the curve search)\n"
@@ -83,7 +88,7 @@ usage(void)
 	    "      --explain            add an explain column saying why\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
-	    synopsis, curve, o.slo, o.cpu_cap, o.min, o.max, o.overprov * 100, lead, o.stabilise,
+	    synopsis, curve, perf_max, o.slo, o.cpu_cap, o.min, o.max, o.overprov * 100, lead, o.stabilise,
 	    o.min_coverage, o.max_error, o.target, o.tol_up, o.hpa.downscale_window, o.hpa.up_factor,
 	    o.hpa.up_minimum, o.thr_low);
 	exit(0);
@@ -343,7 +348,7 @@ int
 main(int argc, char **argv)
 {
 	enum {
-		OPT_POLICY = 256, OPT_CURVE, OPT_SLO, OPT_CPUCAP, OPT_WSTAR, OPT_MIN, OPT_MAX, OPT_INITIAL,
+		OPT_POLICY = 256, OPT_CURVE, OPT_PERF, OPT_PERFCPU, OPT_PERFMAX, OPT_SLO, OPT_CPUCAP, OPT_WSTAR, OPT_MIN, OPT_MAX, OPT_INITIAL,
 		OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP, OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN,
 		OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR, OPT_HPAMETRIC, OPT_TARGET,
 		OPT_TOL, OPT_TOLUP, OPT_TOLDOWN, OPT_DSWIN, OPT_UPFACTOR, OPT_UPMIN, OPT_BEHAVIOR,
@@ -354,6 +359,9 @@ main(int argc, char **argv)
 		{ "column", required_argument, 0, 'c' },
 		{ "policy", required_argument, 0, OPT_POLICY },
 		{ "curve", required_argument, 0, OPT_CURVE },
+		{ "perf", required_argument, 0, OPT_PERF },
+		{ "perf-cpu", required_argument, 0, OPT_PERFCPU },
+		{ "perf-max", required_argument, 0, OPT_PERFMAX },
 		{ "slo", required_argument, 0, OPT_SLO },
 		{ "cpu-cap", required_argument, 0, OPT_CPUCAP },
 		{ "wstar", required_argument, 0, OPT_WSTAR },
@@ -409,6 +417,9 @@ main(int argc, char **argv)
 		case 'c': column = optarg; break;
 		case OPT_POLICY: o.policy = (sp_plan_policy)sp_cli_choice("--policy", optarg, policies); break;
 		case OPT_CURVE: curve = optarg; curve_given = 1; break;
+		case OPT_PERF: perf_model = optarg; break;
+		case OPT_PERFCPU: perf_cpu = optarg; break;
+		case OPT_PERFMAX: perf_max = sp_cli_double("--perf-max", optarg, 1e-9, 1e12); break;
 		case OPT_SLO: o.slo = sp_cli_double("--slo", optarg, 1e-9, 1e9); break;
 		case OPT_CPUCAP: o.cpu_cap = sp_cli_double("--cpu-cap", optarg, 1e-9, 100); break;
 		case OPT_WSTAR: o.wstar = sp_cli_double("--wstar", optarg, 1e-9, 1e12); break;
@@ -456,7 +467,14 @@ main(int argc, char **argv)
 		sp_die_usage("--min (%d) must not be greater than --max (%d)", o.min, o.max);
 	if (o.policy == SP_PLAN_HPA && o.metric != SP_PLAN_METRIC_CPU && o.target == 80)
 		sp_die_usage("--hpa-metric %s needs --target (the load it aims at)", metrics[o.metric]);
-	if (!(o.wstar > 0) || curve_given || o.policy == SP_PLAN_THRESHOLD ||
+	if (perf_model && curve_given)
+		sp_die_usage("--perf and --curve exclude each other");
+	if (perf_cpu && !perf_model)
+		sp_die_usage("--perf-cpu needs --perf");
+	if (perf_model) {
+		if (!(perf = sp_perf_load_svr(perf_model, perf_cpu, perf_max, &err)))
+			sp_die_err(&err);
+	} else if (!(o.wstar > 0) || curve_given || o.policy == SP_PLAN_THRESHOLD ||
 	    (o.policy == SP_PLAN_HPA && o.metric == SP_PLAN_METRIC_CPU) || o.reactive == SP_PLAN_REACTIVE_HPA)
 		if (!(perf = sp_perf_load_curve(curve, &err)))
 			sp_die_err(&err);

@@ -25,6 +25,8 @@ static sp_plan_opts po;            /* closed-loop policy options */
 static sp_sim_opts so;             /* simulator options */
 static int policy;                 /* index in policies[] */
 static const char *curve = "data/bascaler_fft_service_curve.csv"; /* performance curve */
+static const char *perf_model, *perf_cpu; /* svrfit models instead of the curve */
+static double perf_max = 100;      /* their largest load per replica */
 static const char *column;         /* load column */
 static const char *repcol = "replicas"; /* replay: replicas column */
 static const char *name;           /* policy name in the summary */
@@ -45,6 +47,9 @@ usage(void)
 	    "      --policy P         replay, hpa, threshold, forecast or burst [replay]\n"
 	    "      --replicas-col NAME  replay: the replicas column [%s]\n"
 	    "      --curve FILE       performance curve CSV [%s]\n"
+	    "      --perf MODEL       svrfit latency model (load per replica) instead of --curve\n"
+	    "      --perf-cpu MODEL   svrfit CPU model to go with --perf\n"
+	    "      --perf-max W       largest load per replica the models cover [%g]\n"
 	    "      --slo MS           latency SLO in ms [%g]\n"
 	    "      --cpu-cap PCT      highest CPU %% at w* [%g]\n"
 	    "      --wstar W          ideal load per replica [from the curve]\n"
@@ -69,7 +74,7 @@ usage(void)
 	    "      --no-header        summary row without its header\n"
 	    "  -h, --help             this help\n"
 	    "      --version          print the version\n",
-	    synopsis, repcol, curve, so.slo, po.cpu_cap, so.startup, so.queue_timeout, po.min, po.max, po.target,
+	    synopsis, repcol, curve, perf_max, so.slo, po.cpu_cap, so.startup, so.queue_timeout, po.min, po.max, po.target,
 	    po.tol_up, po.hpa.downscale_window, po.thr_low, po.overprov * 100);
 	exit(0);
 }
@@ -179,7 +184,7 @@ int
 main(int argc, char **argv)
 {
 	enum {
-		OPT_POLICY = 256, OPT_REPCOL, OPT_CURVE, OPT_SLO, OPT_CPUCAP, OPT_WSTAR, OPT_STARTUP,
+		OPT_POLICY = 256, OPT_REPCOL, OPT_CURVE, OPT_PERF, OPT_PERFCPU, OPT_PERFMAX, OPT_SLO, OPT_CPUCAP, OPT_WSTAR, OPT_STARTUP,
 		OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_TARGET, OPT_HPAMETRIC, OPT_TOL,
 		OPT_DSWIN, OPT_BEHAVIOR, OPT_THRLOW, OPT_REACTIVE, OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY,
 		OPT_NAME, OPT_NOHEADER, OPT_VERSION
@@ -189,6 +194,9 @@ main(int argc, char **argv)
 		{ "policy", required_argument, 0, OPT_POLICY },
 		{ "replicas-col", required_argument, 0, OPT_REPCOL },
 		{ "curve", required_argument, 0, OPT_CURVE },
+		{ "perf", required_argument, 0, OPT_PERF },
+		{ "perf-cpu", required_argument, 0, OPT_PERFCPU },
+		{ "perf-max", required_argument, 0, OPT_PERFMAX },
 		{ "slo", required_argument, 0, OPT_SLO },
 		{ "cpu-cap", required_argument, 0, OPT_CPUCAP },
 		{ "wstar", required_argument, 0, OPT_WSTAR },
@@ -223,7 +231,7 @@ main(int argc, char **argv)
 	sp_sim *sim;
 	FILE *in = stdin;
 	const char *fname = "-";
-	int ch, rc, loadc, rcol = -1, scol, dcol, lcol, ucol, ocol, closed, initial_given = 0;
+	int ch, rc, curve_given = 0, loadc, rcol = -1, scol, dcol, lcol, ucol, ocol, closed, initial_given = 0;
 	double lastdt = 60, ws = 0;
 	pend pd;
 	sp_plan_in pin;
@@ -238,7 +246,10 @@ main(int argc, char **argv)
 		case 'c': column = optarg; break;
 		case OPT_POLICY: policy = sp_cli_choice("--policy", optarg, policies); break;
 		case OPT_REPCOL: repcol = optarg; break;
-		case OPT_CURVE: curve = optarg; break;
+		case OPT_CURVE: curve = optarg; curve_given = 1; break;
+		case OPT_PERF: perf_model = optarg; break;
+		case OPT_PERFCPU: perf_cpu = optarg; break;
+		case OPT_PERFMAX: perf_max = sp_cli_double("--perf-max", optarg, 1e-9, 1e12); break;
 		case OPT_SLO: so.slo = po.slo = sp_cli_double("--slo", optarg, 1e-9, 1e9); break;
 		case OPT_CPUCAP: po.cpu_cap = sp_cli_double("--cpu-cap", optarg, 1e-9, 100); break;
 		case OPT_WSTAR: ws = sp_cli_double("--wstar", optarg, 1e-9, 1e12); break;
@@ -274,7 +285,12 @@ main(int argc, char **argv)
 	closed = policy != 0;
 	po.policy = policy == 1 ? SP_PLAN_HPA : policy == 2 ? SP_PLAN_THRESHOLD :
 	    policy == 3 ? SP_PLAN_FORECAST : SP_PLAN_BURST;
-	if (!(perf = sp_perf_load_curve(curve, &err)))
+	if (perf_model && curve_given)
+		sp_die_usage("--perf and --curve exclude each other");
+	if (perf_cpu && !perf_model)
+		sp_die_usage("--perf-cpu needs --perf");
+	perf = perf_model ? sp_perf_load_svr(perf_model, perf_cpu, perf_max, &err) : sp_perf_load_curve(curve, &err);
+	if (!perf)
 		sp_die_err(&err);
 	if (ws > 0)
 		so.wstar = ws;

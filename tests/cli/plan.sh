@@ -112,6 +112,21 @@ X
 t "the shipped curve by default: w* 80.68 at 16 ms" 0 plan --reactive none --wstar 80.68 "$D/plan-fc.csv"
 rr_is "2,forecast 2,forecast 6,forecast 7,forecast 4,forecast 2,forecast 2,hpa-fallback 1,forecast"
 
+# svrfit models of the shipped curve (made with svrfit -m F [-y cpu_pct]
+# -k 0 -C 100 -g 10 -e 0.01 data/bascaler_fft_service_curve.csv)
+t "--perf/--perf-cpu: svrfit models, w* at 16 ms" 0 plan --perf "$D/plan-lat.svr" --perf-cpu "$D/plan-cpu.svr" --reactive none --explain "$D/plan-fc.csv"
+out_has "0,100,100,80,120,normal,100,2,forecast,forecast demand 100 / w* 80.68 = 2"
+t "--perf-max bounds the table (saturated beyond it)" 0 plan --perf "$D/plan-lat.svr" --perf-max 50 --reactive none --explain "$D/plan-fc.csv"
+out_has "w* 50 = 2"
+t "--perf and --curve" 2 plan --perf "$D/plan-lat.svr" --curve "$D/plan-curve.csv" "$D/plan-fc.csv"
+err_has "plan: --perf and --curve exclude each other"
+t "--perf-cpu alone" 2 plan --perf-cpu "$D/plan-cpu.svr" "$D/plan-fc.csv"
+err_has "plan: --perf-cpu needs --perf"
+t "--perf with a two-feature model" 1 plan --perf "$D/plan-two.svr" "$D/plan-fc.csv"
+err_has "plan-two.svr: the model has 2 features; the performance model needs one, the load per replica"
+t "--perf with a file that is not a model" 1 plan --perf "$D/plan-fc.csv" "$D/plan-fc.csv"
+err_has "plan-fc.csv"
+
 t "long format: one decision per origin, actual from the next origin" 0 plan $C --reactive none "$D/plan-long.csv"
 out_is <<'X'
 timestamp,load,forecast,lower,upper,demand,replicas,reason

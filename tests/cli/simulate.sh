@@ -69,6 +69,13 @@ out_has "replay,7,"
 t "stdin" 0 sh -c "simulate $C --summary --no-header < '$D/sim-replay.csv'"
 out_has "replay,7,5,"
 
+t "--perf/--perf-cpu/--perf-max: svrfit models of the shipped curve" 0 simulate --perf "$D/plan-lat.svr" --perf-cpu "$D/plan-cpu.svr" --perf-max 100 --summary --no-header "$D/sim-replay.csv"
+out_has "replay,7,5,71.42857143,125110.5385,660,11,"
+t "--perf and --curve" 2 simulate --perf "$D/plan-lat.svr" --curve "$D/plan-curve.csv" "$D/sim-replay.csv"
+err_has "simulate: --perf and --curve exclude each other"
+t "--perf-cpu alone" 2 simulate --perf-cpu "$D/plan-cpu.svr" "$D/sim-replay.csv"
+err_has "simulate: --perf-cpu needs --perf"
+
 # errors
 t "no replicas column to replay" 2 simulate $C "$D/plan-load.csv"
 err_has "no column 'replicas'"

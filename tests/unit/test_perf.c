@@ -64,6 +64,20 @@ main(void)
 		CHECK(sp_perf_from_arrays(ww, ll, NULL, 4, &err) == NULL, "non-increasing load accepted");
 		CHECK(sp_perf_from_arrays(ww, ll, NULL, 1, &err) == NULL, "1 point accepted");
 	}
+	/* svrfit models of the same curve (tests/cli/data/plan-*.svr) */
+	p = sp_perf_load_svr("tests/cli/data/plan-lat.svr", "tests/cli/data/plan-cpu.svr", 100, &err);
+	CHECK(p != NULL, "svr: %s", err.msg);
+	if (p) {
+		CHECK(sp_perf_wstar(p, 16, 90, &w, &err) == 0, "svr wstar: %s", err.msg);
+		CHECK(w > 80.6 && w < 80.75, "svr w* %g", w);
+		CHECK_CLOSE(sp_perf_capacity(p), 100, 1e-12, "svr capacity");
+		CHECK(fabs(sp_perf_latency(p, 50) - 11.14) < 0.1, "svr latency(50) %g", sp_perf_latency(p, 50));
+		CHECK(fabs(sp_perf_cpu(p, 50) - 56.33) < 0.5, "svr cpu(50) %g", sp_perf_cpu(p, 50));
+		CHECK(sp_perf_cpu(p, 101) == 100, "svr saturation");
+		sp_perf_free(p);
+	}
+	CHECK(sp_perf_load_svr("tests/cli/data/plan-two.svr", NULL, 100, &err) == NULL, "two features accepted");
+	CHECK(sp_perf_load_svr("tests/cli/data/plan-lat.svr", NULL, 0, &err) == NULL, "w_max 0 accepted");
 	/* file errors name the file and row */
 	CHECK(sp_perf_load_curve("tests/cli/data/plan-bad-curve.csv", &err) == NULL, "bad curve accepted");
 	CHECK(strstr(err.msg, "plan-bad-curve.csv: row 3") != NULL, "msg: %s", err.msg);

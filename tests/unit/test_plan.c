@@ -1,0 +1,78 @@
+/* test_plan: the planner's policies on a linear curve (latency = 10 +
+ * w / 10 ms, CPU = w %; SLO 18 ms gives w* = 80). */
+#include "check.h"
+#include "sp_plan.h"
+
+static sp_perf *perf;
+
+static int
+step(sp_plan *p, double t, double prev_load, double demand, const char **reason)
+{
+	sp_plan_in in;
+	int n = -1;
+
+	sp_plan_in_clear(&in);
+	in.t = t;
+	in.prev_load = prev_load;
+	in.demand = demand;
+	sp_plan_step(p, &in, &n, reason, NULL, 0, NULL);
+	return n;
+}
+
+int
+main(void)
+{
+	double w[] = { 0, 100 }, l[] = { 10, 20 }, c[] = { 0, 100 };
+	sp_plan_opts o;
+	sp_plan *p;
+	sp_error err;
+	const char *r;
+
+	perf = sp_perf_from_arrays(w, l, c, 2, NULL);
+	sp_plan_defaults(&o);
+	CHECK(o.policy == SP_PLAN_FORECAST && o.min == 1 && o.max == 100 && o.slo == 16 && o.target == 80, "defaults");
+	o.slo = 18;
+	o.reactive = SP_PLAN_REACTIVE_NONE;
+	p = sp_plan_new(&o, perf, &err);
+	CHECK(p && sp_plan_wstar(p) == 80, "w* 80");
+	/* ceil(demand / w*), with 160 exactly 2 (no 2.0000001 rounding up) */
+	CHECK(step(p, 0, NAN, 160, &r) == 2, "160 -> 2");
+	CHECK_STR(r, "forecast", "reason");
+	CHECK(step(p, 60, 160, 161, &r) == 3, "161 -> 3");
+	CHECK(step(p, 120, 161, NAN, &r) == 3 && strcmp(r, "hpa-fallback") == 0, "missing demand keeps current");
+	CHECK(step(p, 180, 161, 0, &r) == 1 && strcmp(r, "min") == 0, "0 -> min");
+	sp_plan_free(p);
+
+	/* threshold: +1 at latency >= SLO, -1 at CPU <= 50 */
+	o.policy = SP_PLAN_THRESHOLD;
+	o.initial = 2;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step(p, 0, NAN, NAN, &r) == 2, "start");
+	CHECK(step(p, 60, 200, NAN, &r) == 3, "200 on 2: latency 20 >= 18: +1");
+	CHECK(step(p, 120, 150, NAN, &r) == 2, "150 on 3: CPU 50: -1");
+	CHECK(step(p, 120, 140, NAN, &r) == 2, "140 on 2: CPU 70, latency 17: keep");
+	sp_plan_free(p);
+
+	/* hpa: 100 on 1 replica is 100 % CPU against 50 %: ratio 2 */
+	o.policy = SP_PLAN_HPA;
+	o.target = 50;
+	o.initial = 1;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step(p, 0, NAN, NAN, &r) == 1 && strcmp(r, "FailedGetMetrics") == 0, "no metric yet");
+	CHECK(step(p, 60, 100, NAN, &r) == 2 && strcmp(r, "DesiredWithinRange") == 0, "hpa 2");
+	/* CPU saturates at 100 %: the HPA can only double per sync */
+	CHECK(step(p, 120, 1000, NAN, &r) == 4 && strcmp(r, "DesiredWithinRange") == 0, "hpa 4");
+	CHECK(step(p, 180, 1000, NAN, &r) == 8, "hpa 8");
+	sp_plan_free(p);
+
+	/* errors */
+	o.policy = SP_PLAN_FORECAST;
+	o.slo = 5;
+	CHECK(sp_plan_new(&o, perf, &err) == NULL && err.code == SP_EDATA, "SLO 5 accepted");
+	o.slo = 18;
+	o.min = 5;
+	o.max = 2;
+	CHECK(sp_plan_new(&o, perf, &err) == NULL && err.code == SP_EUSAGE, "min > max accepted");
+	sp_perf_free(perf);
+	return check_summary();
+}

@@ -1,0 +1,80 @@
+/* test_sim: the cluster model (start-up delay, removal order, queueing,
+ * cost) and the summary's invariants, on a linear curve: latency = 10 +
+ * w / 10 ms, CPU = w %, capacity 100 per replica. */
+#include "check.h"
+#include "sp_sim.h"
+
+int
+main(void)
+{
+	double w[] = { 0, 100 }, l[] = { 10, 20 }, c[] = { 0, 100 };
+	sp_error err;
+	sp_perf *p = sp_perf_from_arrays(w, l, c, 2, &err);
+	sp_sim_opts o;
+	sp_sim *s;
+	sp_sim_row r;
+	sp_sim_summary all, bu, nb;
+
+	sp_sim_defaults(&o);
+	CHECK(o.startup == 60 && o.slo == 16 && o.queue == 1 && o.queue_timeout == 10, "defaults");
+	o.slo = 18;
+	o.wstar = 80;
+	s = sp_sim_new(&o, p, &err);
+	CHECK(s != NULL, "new: %s", err.msg);
+	/* first step: the requested pods are ready */
+	sp_sim_step(s, 0, 60, 100, 2, 0, &r, NULL);
+	CHECK(r.ready == 2 && r.starting == 0 && r.latency == 15 && r.cpu == 50 && !r.violation, "step 0");
+	CHECK(r.cost == 120 && r.ideal == 2, "cost %g ideal %d", r.cost, r.ideal);
+	/* scale up decided at 60 (end of step 0 is t=60 - 60 + 60): ready at
+	 * decision + 60 s = the step's start */
+	sp_sim_step(s, 60, 60, 300, 4, 1, &r, NULL);
+	CHECK(r.ready == 4 && r.latency == 17.5 && !r.violation, "step 1: ready %d latency %g", r.ready, r.latency);
+	/* overload: 500 on 4 (125 each) saturates; 25 * 4 * 60 = 6000 requests
+	 * would queue, but only 10 s of the pods' capacity (4000) wait */
+	sp_sim_step(s, 120, 60, 500, 4, 1, &r, NULL);
+	CHECK(r.cpu == 100 && r.backlog == 4000 && r.violation, "step 2 backlog %g", r.backlog);
+	CHECK_CLOSE(r.latency, 20 * 1.25, 1e-12, "saturated latency");
+	/* the backlog drains at 4 x 100/s: +10000 ms; spare capacity serves it */
+	sp_sim_step(s, 180, 60, 100, 4, 0, &r, NULL);
+	CHECK_CLOSE(r.latency, 12.5 + 10000, 1e-9, "drain latency");
+	CHECK(r.backlog == 0, "drained");
+	/* scale down is immediate */
+	sp_sim_step(s, 240, 60, 100, 1, 0, &r, NULL);
+	CHECK(r.replicas == 1 && r.ready == 1, "scale down");
+	sp_sim_summarise(s, SP_SIM_ALL, &all);
+	sp_sim_summarise(s, SP_SIM_BURST, &bu);
+	sp_sim_summarise(s, SP_SIM_NONBURST, &nb);
+	CHECK(all.steps == 5 && bu.steps == 2 && nb.steps == 3, "steps");
+	CHECK(all.violations == bu.violations + nb.violations, "violations split");
+	CHECK_CLOSE(all.cost, bu.cost + nb.cost, 1e-12, "cost split");
+	CHECK_CLOSE(all.cost, 60.0 * (2 + 4 + 4 + 4 + 1), 1e-12, "cost");
+	CHECK(all.scaling_actions == 2, "actions %ld", all.scaling_actions);
+	CHECK_CLOSE(all.churn, (2.0 + 3.0) / 5, 1e-12, "churn");
+	CHECK_CLOSE(all.under, 0 + 0 + 3 + 0 + 1, 1e-12, "under (ideal 7 at 500)");
+	sp_sim_free(s);
+
+	/* a start-up longer than a step: the new pods miss it */
+	o.startup = 90;
+	s = sp_sim_new(&o, p, NULL);
+	sp_sim_step(s, 0, 60, 100, 1, 0, &r, NULL);
+	sp_sim_step(s, 60, 60, 100, 3, 0, &r, NULL);
+	CHECK(r.ready == 1 && r.starting == 2 && r.cost == 180, "startup 90: ready %d", r.ready);
+	sp_sim_step(s, 120, 60, 100, 3, 0, &r, NULL);
+	CHECK(r.ready == 3, "ready a step later");
+	sp_sim_free(s);
+	/* removal takes starting pods first */
+	o.startup = 200;
+	s = sp_sim_new(&o, p, NULL);
+	sp_sim_step(s, 0, 60, 100, 3, 0, &r, NULL);
+	sp_sim_step(s, 60, 60, 100, 5, 0, &r, NULL);
+	sp_sim_step(s, 120, 60, 100, 4, 0, &r, NULL);
+	CHECK(r.ready == 3 && r.starting == 1, "starting pod removed first: ready %d starting %d", r.ready, r.starting);
+	/* errors */
+	CHECK(sp_sim_step(s, 300, 60, -1, 1, 0, &r, &err) == SP_EDATA, "negative load");
+	CHECK(sp_sim_step(s, 300, 0, 1, 1, 0, &r, &err) == SP_EDATA, "dt 0");
+	sp_sim_free(s);
+	o.wstar = 0;
+	CHECK(sp_sim_new(&o, p, &err) == NULL, "w* 0 accepted");
+	sp_perf_free(p);
+	return check_summary();
+}
