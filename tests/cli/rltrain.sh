@@ -1,0 +1,133 @@
+# rltrain: CLI tests.  The trace is tests/cli/data/rl-trace.csv (made by
+# tests/ref/ppo_trace.py): 480 one-minute steps, periodic, bursts at rows
+# 151-170 and 331-340.  The learning check: the greedy policy must beat 0.6
+# per step on the validation span (84 steps).  Fixed actions score there:
+# always keep the count -3.24, ceil(forecast / w*) 0.736, ceil(upper / w*)
+# 0.765; the first update's policy about 0.43.
+. "$TOP/tests/cli/lib.sh"
+C=$TOP/data/bascaler_fft_service_curve.csv
+TR=$D/rl-trace.csv
+SYN='usage: rltrain [-c NAME] -o POLICY [--curve FILE] [--slo MS] [--hidden N,N,...] [--seed N] [options] [FILE]
+Try '"'rltrain --help'"' for more information.'
+steps=20000
+[ -n "${SP_VALGRIND:-}" ] && steps=4096
+
+# ---- training ----------------------------------------------------------------
+t "train $steps steps, seed 1" 0 rltrain --curve "$C" -o "$T/a.ppo" --steps $steps --seed 1 "$TR"
+err_empty
+cp "$T/out" "$T/log1.csv"
+check "log header" sh -c "head -n 1 '$T/log1.csv' | grep -qx 'update,steps,train_reward,valid_return,valid_reward,best_return,checkpoint,actor_loss,critic_loss,entropy,clip_fraction'"
+check "one row per update of 2048 steps" sh -c "[ \$(tail -n +2 '$T/log1.csv' | wc -l) -le $(( (steps + 2047) / 2048 )) ]"
+check "policy file kind and sizes" sh -c "head -n 1 '$T/a.ppo' | grep -qx 'scalepipe-model ppo 1' &&
+	grep -qx 'actor-sizes 32 64 64 63' '$T/a.ppo' && grep -qx 'actor-activations relu,hardswish,linear' '$T/a.ppo' &&
+	grep -qx 'state-features 32' '$T/a.ppo' && grep -q '^wstar 80.6' '$T/a.ppo' && grep -q '^command rltrain' '$T/a.ppo'"
+check "the best return is the max of the validation returns" awk -F, 'NR > 1 { if ($4 > m || NR == 2) m = $4; b = $6 } END { exit !(b == m) }' "$T/log1.csv"
+if [ -z "${SP_VALGRIND:-}" ]; then
+	check "learns: best validation reward above 0.6 per step" awk -F, 'NR > 1 && $7 == 1 { r = $5 } END { exit !(r > 0.6) }' "$T/log1.csv"
+	check "improves on its first policy" awk -F, 'NR == 2 { f = $5 } NR > 1 && $7 == 1 { r = $5 } END { exit !(r > f) }' "$T/log1.csv"
+fi
+
+t "same seed, same policy" 0 rltrain --curve "$C" -o "$T/b.ppo" --steps $steps --seed 1 "$TR"
+check "identical log" cmp "$T/out" "$T/log1.csv"
+check "identical weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" = \"\$(grep '^actor ' '$T/b.ppo')\" ]"
+
+t "another seed, another policy" 0 rltrain --curve "$C" -o "$T/c.ppo" --steps 2048 --seed 2 "$TR"
+check "different weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" != \"\$(grep '^actor ' '$T/c.ppo')\" ]"
+
+t "early stopping with --patience 0" 0 rltrain --curve "$C" -o "$T/d.ppo" --steps 40960 --patience 0 --rollout 1024 "$TR"
+check "stopped at the first update without a new best" awk -F, 'NR > 1 { n++; last = $7 } END { exit !(n < 40 && last == 0) }' "$T/out"
+check "the checkpoint is the best" sh -c "test -s '$T/d.ppo'"
+
+t "reference sizes reachable: 3 x 512, reference step size and batch" 0 \
+	rltrain --curve "$C" -o "$T/e.ppo" --hidden 512,512,512 --lr 0.00006103515625 --batch 64 \
+	--rollout 64 --repeat 1 --steps 64 "$TR"
+check "3 x 512 policy" grep -qx 'actor-sizes 32 512 512 512 63' "$T/e.ppo"
+
+t "all the environment and PPO options" 0 rltrain -c load --forecast-col forecast --upper-col upper \
+	--state-col state --train 0.5 --valid 0.3 --curve "$C" --slo 18 --cpu-cap 85 --alpha 0.3 \
+	--cpu-target 85 --penalty 6 --illegal -2 --action-max 5 --min 2 --max 40 --max-latency 60 \
+	--load-scale 4000 --startup 0 --no-queue --hidden 16 --lr 0.002 --lr-critic 0.001 --gamma 0.9 \
+	--lambda 0.95 --clip 0.1 --entropy 0.01 --entropy-quirk --rollout 256 --batch 64 --repeat 2 \
+	--max-grad 0 --steps 512 --patience 3 --seed 9 --threads 1 -o "$T/f.ppo" "$TR"
+check "options recorded" sh -c "grep -qx 'action-max 5' '$T/f.ppo' && grep -qx 'slo 18' '$T/f.ppo' &&
+	grep -qx 'alpha 0.29999999999999999' '$T/f.ppo' && grep -qx 'min 2' '$T/f.ppo' && grep -qx 'max 40' '$T/f.ppo' &&
+	grep -qx 'load-scale 4000' '$T/f.ppo' && grep -qx 'actor-sizes 32 16 33' '$T/f.ppo' &&
+	grep -qx 'actor-activations hardswish,linear' '$T/f.ppo' && grep -qx 'penalty 6' '$T/f.ppo'"
+check "two updates of 256 steps" sh -c "[ \$(tail -n +2 '$T/out' | wc -l) -eq 2 ]"
+
+t "wstar given" 0 rltrain --curve "$C" --wstar 50 -o "$T/g.ppo" --steps 256 --rollout 256 < "$TR"
+check "w* recorded" grep -qx 'wstar 50' "$T/g.ppo"
+
+t "verbose" 0 rltrain --curve "$C" -o "$T/h.ppo" --steps 256 --rollout 256 -v "$TR"
+err_has "480 rows: training 1-288 (2 segments, 268 steps), validation 289-384 (2 segments, 86 steps); w* 80.68"
+err_has "update 1, 256 steps"
+
+t "help" 0 rltrain --help
+out_has "--entropy-quirk"
+t "version" 0 rltrain --version
+out_has "rltrain (scalepipe)"
+
+# ---- errors --------------------------------------------------------------------
+t "no -o" 2 rltrain --curve "$C" "$TR"
+err_is <<EOF
+rltrain: -o POLICY is required
+$SYN
+EOF
+t "bad --hidden" 2 rltrain -o "$T/x.ppo" --hidden 64,0 "$TR"
+err_has "rltrain: --hidden:"
+t "too many hidden layers" 2 rltrain -o "$T/x.ppo" --hidden 1,2,3,4,5,6,7,8 "$TR"
+err_has "rltrain: --hidden:"
+t "split leaves nothing" 2 rltrain -o "$T/x.ppo" --train 0.7 --valid 0.4 "$TR"
+err_has "rltrain: --train (0.7) and --valid (0.4) leave nothing: they must sum to at most 1"
+t "min above max" 2 rltrain -o "$T/x.ppo" --min 5 --max 4 "$TR"
+err_has "rltrain: --min (5) must not be greater than --max (4)"
+t "unknown option" 2 rltrain --bogus "$TR"
+t "extra argument" 2 rltrain -o "$T/x.ppo" "$TR" more
+err_has "rltrain: unexpected argument 'more'"
+t "bad seed" 2 rltrain -o "$T/x.ppo" --seed -1 "$TR"
+err_has "rltrain: --seed:"
+
+head -n 6 "$TR" > "$T/short.csv"
+t "trace too short for the split" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/short.csv"
+err_is <<'EOF'
+rltrain: trace too short for the split: 5 rows give 3 training and 1 validation rows (need at least 2 each)
+EOF
+check "nothing written" test ! -e "$T/x.ppo"
+
+awk -F, 'BEGIN { OFS = "," } NR > 289 && NR <= 385 { $6 = "burst" } { print }' "$TR" > "$T/vburst.csv"
+t "validation span all burst" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/vburst.csv"
+err_is <<'EOF'
+rltrain: validation span (rows 289-384): no non-burst segment of at least 2 steps in the span
+EOF
+
+cut -d, -f1,2 "$TR" > "$T/noforecast.csv"
+t "no forecast column" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/noforecast.csv"
+err_has "rltrain: no column 'forecast' (the one-step forecast"
+
+sed '4s/^\([0-9]*\),[0-9.]*,/\1,abc,/' "$TR" > "$T/badnum.csv"
+t "bad load" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/badnum.csv"
+err_is <<EOF
+rltrain: $T/badnum.csv: row 3, column load: not a finite number: 'abc'
+EOF
+sed '4s/^\([0-9]*\),[0-9.]*,/\1,,/' "$TR" > "$T/missing.csv"
+t "missing load" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/missing.csv"
+err_has "row 3, column load"
+sed '4s/^\([0-9]*\),[0-9.]*,/\1,-5,/' "$TR" > "$T/neg.csv"
+t "negative load" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/neg.csv"
+err_has "row 3, column load: negative load -5"
+sed '4s/^[0-9]*,/1615813200,/' "$TR" > "$T/order.csv"
+t "time not increasing" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/order.csv"
+err_has "row 3"
+printf 'load_per_replica,latency_ms\n0,10\n100,20\n' > "$T/nocpu.csv"
+t "curve without CPU" 1 rltrain --curve "$T/nocpu.csv" -o "$T/x.ppo" "$TR"
+err_is <<EOF
+rltrain: $T/nocpu.csv: the curve has no cpu_pct column (the reward needs CPU)
+EOF
+t "SLO the curve cannot meet" 1 rltrain --curve "$C" --slo 5 -o "$T/x.ppo" "$TR"
+err_has "SLO 5 ms cannot be met"
+t "no such file" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/nope.csv"
+err_has "rltrain: $T/nope.csv: No such file or directory"
+t "unwritable policy" 1 rltrain --curve "$C" -o "$T/nodir/x.ppo" --steps 256 --rollout 256 "$TR"
+err_has "$T/nodir/x.ppo"
+check "no policy after any error" test ! -e "$T/x.ppo"
+finish
