@@ -61,7 +61,9 @@ sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
 	m->nparams = sp_nn_nparams(&m->nn);
 	m->params = calloc(m->nparams, sizeof(double));
 	m->rmse = calloc((size_t)horizon, sizeof(double));
-	if (!m->params || !m->rmse) {
+	m->cal_lo = calloc((size_t)horizon, sizeof(double));
+	m->cal_hi = calloc((size_t)horizon, sizeof(double));
+	if (!m->params || !m->rmse || !m->cal_lo || !m->cal_hi) {
 		sp_lstm_free(m);
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
@@ -75,7 +77,7 @@ sp_lstm_free(sp_lstm *m)
 {
 	if (!m)
 		return;
-	free(m->params), free(m->rmse), free(m);
+	free(m->params), free(m->rmse), free(m->cal_lo), free(m->cal_hi), free(m);
 }
 
 void
@@ -83,7 +85,7 @@ sp_lstm_train_defaults(sp_lstm_train_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->epochs = 30, o->batch = 64, o->patience = 5;
-	o->lr = 3e-3, o->clip = 1, o->val = 0.2, o->seed = 1, o->threads = 1;
+	o->lr = 3e-3, o->clip = 1, o->val = 0.2, o->seed = 1, o->threads = 1, o->calibrate = 1;
 }
 
 void
@@ -281,6 +283,41 @@ eval_loss(sp_lstm *m, train_buf *b, const long *org, long n, int bmax, double *s
 	return tot / (double)n;
 }
 
+/* Split-conformal widening of the outer quantiles on the validation windows. */
+static int
+calibrate(sp_lstm *m, train_buf *b, long nva, int bmax, sp_error *err)
+{
+	int Hz = m->horizon, Q = m->nq;
+	double *elo = malloc((size_t)nva * Hz * sizeof(double)), *ehi = malloc((size_t)nva * Hz * sizeof(double));
+	double *col = malloc((size_t)nva * sizeof(double));
+	double *qh = malloc((size_t)m->nn.nout * sizeof(double));
+
+	if (!elo || !ehi || !col || !qh) {
+		free(elo), free(ehi), free(col), free(qh);
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	for (long i = 0; i < nva; i += bmax) {
+		int B = (int)(nva - i < bmax ? nva - i : bmax);
+		fill_batch(m, b->feat, b->z, b->va + i, B, b->x, b->tgt);
+		sp_nn_forward(&m->nn, m->params, b->w, b->x, B, b->raw);
+		for (int r = 0; r < B; r++) {
+			sp_lstm_head(m, b->raw + (size_t)r * m->nn.nout, qh);
+			for (int h = 0; h < Hz; h++) {
+				double y = b->tgt[(size_t)r * Hz + h];
+				elo[(size_t)h * nva + i + r] = qh[h * Q] - y;
+				ehi[(size_t)h * nva + i + r] = y - qh[h * Q + Q - 1];
+			}
+		}
+	}
+	for (int h = 0; h < Hz; h++) {
+		m->cal_lo[h] = sp_stats_quantile(elo + (size_t)h * nva, (size_t)nva, 1 - m->q[0], col);
+		m->cal_hi[h] = sp_stats_quantile(ehi + (size_t)h * nva, (size_t)nva, m->q[Q - 1], col);
+	}
+	m->calibrated = 1;
+	free(elo), free(ehi), free(col), free(qh);
+	return SP_OK;
+}
+
 int
 sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
     const sp_lstm_train_opts *o, sp_error *err)
@@ -463,6 +500,11 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 			break;
 	}
 	memcpy(m->params, b.best, m->nparams * sizeof(double));
+	memset(m->cal_lo, 0, (size_t)Hz * sizeof(double));
+	memset(m->cal_hi, 0, (size_t)Hz * sizeof(double));
+	m->calibrated = 0;
+	if (m->nq > 0 && nva > 0 && o->calibrate && (rc = calibrate(m, &b, nva, bs, err)) < 0)
+		goto out;
 	if (m->nq == 0) {
 		/* per-horizon RMSE (data units) of the restored weights on the validation part */
 		memset(m->rmse, 0, (size_t)Hz * sizeof(double));
@@ -497,6 +539,10 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 		sp_model_put_doubles(w, "quantiles", (size_t)m->nq, m->q);
 	else
 		sp_model_put_doubles(w, "rmse", (size_t)m->horizon, m->rmse);
+	if (m->nq > 0 && m->calibrated) {
+		sp_model_put_doubles(w, "calib_lower", (size_t)m->horizon, m->cal_lo);
+		sp_model_put_doubles(w, "calib_upper", (size_t)m->horizon, m->cal_hi);
+	}
 	sp_model_put_str(w, "column", m->column);
 	sp_model_put_double(w, "mean", m->mean);
 	sp_model_put_double(w, "scale", m->scale);
@@ -578,6 +624,12 @@ sp_lstm_load(const char *path, sp_error *err)
 	}
 	if (nq == 0 && sp_model_get_doubles(f, "rmse", (size_t)horizon, m->rmse, err) < 0)
 		goto fail;
+	if (nq > 0 && sp_model_has(f, "calib_lower")) {
+		if (sp_model_get_doubles(f, "calib_lower", (size_t)horizon, m->cal_lo, err) < 0 ||
+		    sp_model_get_doubles(f, "calib_upper", (size_t)horizon, m->cal_hi, err) < 0)
+			goto fail;
+		m->calibrated = 1;
+	}
 	if (sp_model_get_str(f, "column", &col, err) < 0 ||
 	    sp_model_get_double(f, "mean", &m->mean, err) < 0 ||
 	    sp_model_get_double(f, "scale", &m->scale, err) < 0 ||
@@ -685,9 +737,11 @@ sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
 			lo[h] = mid[h] - 1.96 * m->rmse[h];
 			hi[h] = mid[h] + 1.96 * m->rmse[h];
 		} else {
-			lo[h] = q[0] * m->scale + m->mean;
+			lo[h] = (q[0] - m->cal_lo[h]) * m->scale + m->mean;
 			mid[h] = q[m->qmid] * m->scale + m->mean;
-			hi[h] = q[Q - 1] * m->scale + m->mean;
+			hi[h] = (q[Q - 1] + m->cal_hi[h]) * m->scale + m->mean;
+			if (Q > 1)   /* a calibration that narrows never crosses the middle */
+				lo[h] = fmin(lo[h], mid[h]), hi[h] = fmax(hi[h], mid[h]);
 		}
 	}
 }

@@ -12,6 +12,13 @@
  * head is a point forecast trained on mean squared error, and the interval
  * is +-1.96 validation RMSE of each horizon.
  *
+ * Calibration (optional, quantile models with a validation part): the
+ * lowest quantile q_lo is moved down by the (1 - q_lo) quantile of
+ * (predicted q_lo - actual) over the validation windows, and the highest
+ * q_hi up by the q_hi quantile of (actual - predicted q_hi), per horizon
+ * (split-conformal quantile regression, Romano et al. 2019), so that they
+ * cover the validation part at their nominal rates.
+ *
  * Training never shuffles before splitting: the last `val` fraction of the
  * series (in time) holds the validation windows, whose targets all lie
  * after every training target.  Mini-batches are shuffled within the
@@ -54,6 +61,9 @@ typedef struct {
 	double mean, scale;  /* z = (y - mean) / scale, from the training part */
 	double step;         /* seconds between rows (median spacing of the training series) */
 	double *rmse;        /* (horizon) validation RMSE in data units; MSE models only */
+	double *cal_lo, *cal_hi; /* (horizon) conformal widening of the lowest and highest
+	                      * quantiles, normalised units (0 when not calibrated) */
+	int calibrated;
 	double *params;      /* sp_nn_nparams(&nn) weights */
 	size_t nparams;
 	char column[128];    /* the series' column name */
@@ -79,6 +89,7 @@ typedef struct {
 	double lr;           /* Adam step size */
 	double clip;         /* maximum gradient norm (<= 0: none) */
 	double val;          /* validation fraction of the series, in [0, 0.9] (0: none, no early stopping) */
+	int calibrate;       /* quantile models: calibrate the outer quantiles on the validation part */
 	unsigned long seed;  /* initialisation and shuffling */
 	int threads;         /* each mini-batch is split into this many shares run in parallel
 	                      * (1..SP_LSTM_MAXTHREADS); results depend on it only by rounding */
@@ -88,7 +99,7 @@ typedef struct {
 } sp_lstm_train_opts;
 
 /* Defaults: 30 epochs, batch 64, patience 5, lr 3e-3, clip 1, val 0.2, seed 1,
- * 1 thread. */
+ * 1 thread, calibrate. */
 void sp_lstm_train_defaults(sp_lstm_train_opts *o);
 
 /* Train on n rows: timestamps t (increasing) and values y (NaN = missing;

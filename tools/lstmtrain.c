@@ -12,7 +12,7 @@
 static const char synopsis[] =
     "lstmtrain -o MODEL [-v] [-c NAME] [--cell lstm|gru] [--layers N] [--hidden N]\n"
     "       [--window N] [--horizon N] [--calendar] [--norm global|window]\n"
-    "       [--loss pinball|mse] [--quantiles LIST]\n"
+    "       [--loss pinball|mse] [--quantiles LIST] [--no-calibrate]\n"
     "       [--epochs N] [--batch N] [--patience N] [--lr X] [--clip X] [--val X]\n"
     "       [--seed N] [--threads N] [FILE]";
 
@@ -43,6 +43,8 @@ usage(void)
 	    "                        relative to each window's mean level [%s]\n"
 	    "      --loss L          pinball (quantiles) or mse (point forecast) [%s]\n"
 	    "      --quantiles LIST  ascending quantiles for pinball [0.01,0.5,0.99]\n"
+	    "      --no-calibrate    keep the outer quantiles as trained (default: widen or\n"
+	    "                        narrow them to cover the validation part)\n"
 	    "      --epochs N        maximum epochs [%d]\n"
 	    "      --batch N         mini-batch size [%d]\n"
 	    "      --patience N      early stopping patience in epochs [%d]\n"
@@ -71,7 +73,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_CELL = 256, OPT_LAYERS, OPT_HIDDEN, OPT_WINDOW, OPT_HORIZON, OPT_CALENDAR,
-		OPT_LOSS, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
+		OPT_LOSS, OPT_NOCAL, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
 		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "batch", required_argument, 0, OPT_BATCH },
@@ -86,6 +88,7 @@ main(int argc, char **argv)
 		{ "layers", required_argument, 0, OPT_LAYERS },
 		{ "loss", required_argument, 0, OPT_LOSS },
 		{ "lr", required_argument, 0, OPT_LR },
+		{ "no-calibrate", no_argument, 0, OPT_NOCAL },
 		{ "norm", required_argument, 0, OPT_NORM },
 		{ "output", required_argument, 0, 'o' },
 		{ "patience", required_argument, 0, OPT_PATIENCE },
@@ -127,6 +130,7 @@ main(int argc, char **argv)
 		case OPT_HORIZON: horizon = (int)sp_cli_long("--horizon", optarg, 1, 1000); break;
 		case OPT_LAYERS: layers = (int)sp_cli_long("--layers", optarg, 1, 2); break;
 		case OPT_LOSS: loss = sp_cli_choice("--loss", optarg, losses); break;
+		case OPT_NOCAL: opt.calibrate = 0; break;
 		case OPT_NORM: norm = sp_cli_choice("--norm", optarg, norms); break;
 		case OPT_LR: opt.lr = sp_cli_double("--lr", optarg, 1e-9, 10); break;
 		case OPT_PATIENCE: opt.patience = (int)sp_cli_long("--patience", optarg, 1, 100000); break;

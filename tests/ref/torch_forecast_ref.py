@@ -23,6 +23,8 @@ lev_on = kv["features"].endswith(",level")
 mean, scale, step = float(kv["mean"]), float(kv["scale"]), float(kv["step"])
 q = [float(x) for x in kv["quantiles"].split()] if kv["loss"] == "pinball" else []
 rmse = [float(x) for x in kv["rmse"].split()] if not q else []
+cal_lo = [float(x) for x in kv["calib_lower"].split()] if "calib_lower" in kv else [0.0] * HZ
+cal_hi = [float(x) for x in kv["calib_upper"].split()] if "calib_upper" in kv else [0.0] * HZ
 w = torch.tensor([float(x) for x in kv["weights"].split()], dtype=torch.float64)
 rnn = (torch.nn.GRU if kv["cell"] == "gru" else torch.nn.LSTM)(NIN, H, num_layers=L).double()
 nq = max(len(q), 1)
@@ -71,7 +73,10 @@ for o in range(W - 1, len(rows)):
             qs = [r[0]]
             for k in range(1, nq):
                 qs.append(qs[-1] + np.logaddexp(0, r[k]))
-            lo, mid, hi = ((v + lev) * scale + mean for v in (qs[0], qs[qmid], qs[-1]))
+            lo, mid, hi = ((v + lev) * scale + mean
+                           for v in (qs[0] - cal_lo[h], qs[qmid], qs[-1] + cal_hi[h]))
+            if nq > 1:
+                lo, hi = min(lo, mid), max(hi, mid)
         else:
             mid = (r[0] + lev) * scale + mean
             lo, hi = mid - 1.96 * rmse[h], mid + 1.96 * rmse[h]

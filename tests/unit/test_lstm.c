@@ -182,6 +182,22 @@ test_train(sp_rand *r)
 		sp_lstm_pred_free(p1), sp_lstm_pred_free(p2);
 		sp_lstm_free(m3);
 	}
+	/* calibration: the outer quantiles cover the validation part at their nominal rates */
+	{
+		sp_lstm_pred *p1 = sp_lstm_pred_new(m, NULL);
+		size_t split = n - (size_t)floor(0.2 * (double)n);
+		long k = 0, below = 0, above = 0;
+		double lo[3], mid[3], hi[3];
+		CHECK(m->calibrated, "calibrated by default");
+		for (size_t o0 = split - 1; p1 && o0 + 3 < n; o0++, k++) {
+			sp_lstm_predict(p1, t + o0 - 11, y + o0 - 11, lo, mid, hi);
+			below += y[o0 + 2] < lo[1], above += y[o0 + 2] > hi[1];
+		}
+		CHECK(k == m->nval, "validation windows %ld", k);
+		CHECK(fabs((double)below / k - 0.1) <= 1.5 / k + 1e-12 && fabs((double)above / k - 0.1) <= 1.5 / k + 1e-12,
+		    "calibrated coverage at horizon 2: %ld below, %ld above of %ld", below, above, k);
+		sp_lstm_pred_free(p1);
+	}
 	/* threads change only the rounding of the gradient sum */
 	if (!small) {
 		sp_lstm_train_opts o2 = o;
