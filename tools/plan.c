@@ -16,12 +16,13 @@
 #include "sp_hpa.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
+#include "sp_rlenv.h"
 #include "sp_time.h"
 
 static const char synopsis[] =
     "plan [-c NAME] [--policy forecast|burst|hpa|threshold] [--curve FILE] [--slo MS] [options] [FILE]";
 
-static const char *const policies[] = { "forecast", "burst", "hpa", "threshold", NULL };
+static const char *const policies[] = { "forecast", "burst", "hpa", "threshold", "ppo", "bascaler", NULL };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
 static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
 static const char *const selects[] = { "max", "min", "disabled", NULL };
@@ -34,6 +35,10 @@ static const char *column;         /* load column (-c) */
 static const char *demand_col;     /* demand column */
 static int lead = 1;               /* long format: horizons to take the max over */
 static int explain;                /* add an explain column */
+static int rl;                     /* 1: --policy ppo, 2: bascaler (rltrain's agent, -m) */
+static const char *rl_path;        /* the policy file */
+static sp_rlenv_agent *agent;      /* its online agent */
+static sp_ppo_policy *rl_policy;   /* the policy it applies */
 /* what main allocated, kept reachable for the leak checker when a data
  * error exits through sp_die */
 static void *volatile keep[4];
@@ -46,7 +51,8 @@ usage(void)
 	    "performance model and an SLO, or run the exact Kubernetes HPA or\n"
 	    "BAScaler's threshold rule on the measured load; appends replicas, reason.\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
-	    "      --policy P           forecast, burst, hpa or threshold [forecast]\n"
+	    "      --policy P           forecast, burst, hpa, threshold, ppo or bascaler [forecast]\n"
+	    "  -m, --model POLICY       ppo, bascaler: rltrain's policy file\n"
 	    "      --curve FILE         performance curve CSV [%s]\n"
 	    "      --perf MODEL         svrfit latency model (load per replica) instead of --curve\n"
 	    "      --perf-cpu MODEL     svrfit CPU model to go with --perf\n"
@@ -167,8 +173,8 @@ run_steps(sp_csv_reader *r, sp_plan *p, sp_csv_writer *w, sp_error *err)
 	cols c;
 	int rc;
 	sp_plan_in in;
-	double pload = NAN, pcpu = NAN, plat = NAN;
-	int pready = -1, punready = -1, pmissing = -1;
+	double pload = NAN, pcpu = NAN, plat = NAN, pt = NAN;
+	int pready = -1, punready = -1, pmissing = -1, last = 0;
 
 	memset(&c, -1, sizeof c);
 	c.load = sp_csv_pick_col(r, column, err);
@@ -181,6 +187,9 @@ run_steps(sp_csv_reader *r, sp_plan *p, sp_csv_writer *w, sp_error *err)
 	need_forecast(&c, r);
 	c.lower = sp_csv_col_index(r, "lower");
 	c.upper = sp_csv_col_index(r, "upper");
+	c.forecast = sp_csv_col_index(r, "forecast");
+	if (agent && c.forecast < 0)
+		sp_die("--policy %s needs the one-step forecast: no column 'forecast'", policies[rl + 3]);
 	c.state = sp_csv_col_index(r, "state");
 	c.origin = sp_csv_col_index(r, "origin");
 	c.cpu = sp_csv_col_index(r, "cpu");
@@ -218,13 +227,26 @@ run_steps(sp_csv_reader *r, sp_plan *p, sp_csv_writer *w, sp_error *err)
 		in.origin = num(r, c.origin, err);
 		in.burst = is_burst(r, c.state);
 		in.current = count(r, c.current, err);
+		if (agent && last > 0 && in.current < 0)
+			in.current = last;
 		die_if(sp_plan_step(p, &in, &n, &reason, explain ? ex : NULL, sizeof ex, err), err);
+		if (agent && last > 0 && (rl == 1 || !in.burst)) {
+			/* BASCALER.md §6: the agent corrects the count outside bursts */
+			int a, cur = in.current > 0 ? in.current : last;
+			n = sp_rlenv_agent_decide(agent, pt, cur, pcpu, plat, num(r, c.forecast, err), in.upper, &a);
+			reason = "ppo";
+			snprintf(ex, sizeof ex, "PPO action %d from %d replicas", a, cur);
+		}
+		last = n;
+		pt = t;
 		sp_csv_write_row_fields(w, r, 0, -1);
 		write_decision(w, n, reason, ex);
 		/* this row's measurements inform the next decision */
 		pload = num(r, c.load, err);
 		if (isfinite(pload) && pload < 0)
 			die_if(sp_csv_error(r, c.load, err, SP_EDATA, "negative load %g", pload), err);
+		if (agent)
+			sp_rlenv_agent_observe(agent, pload);
 		pcpu = num(r, c.cpu, err);
 		plat = num(r, c.latency, err);
 		pready = count(r, c.ready, err);
@@ -360,6 +382,7 @@ main(int argc, char **argv)
 		{ "policy", required_argument, 0, OPT_POLICY },
 		{ "curve", required_argument, 0, OPT_CURVE },
 		{ "perf", required_argument, 0, OPT_PERF },
+		{ "model", required_argument, 0, 'm' },
 		{ "perf-cpu", required_argument, 0, OPT_PERFCPU },
 		{ "perf-max", required_argument, 0, OPT_PERFMAX },
 		{ "slo", required_argument, 0, OPT_SLO },
@@ -412,10 +435,16 @@ main(int argc, char **argv)
 
 	sp_plan_defaults(&o);
 	sp_cli_init(argv[0], synopsis);
-	while ((ch = getopt_long(argc, argv, "c:h", lo, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "c:m:h", lo, NULL)) != -1)
 		switch (ch) {
 		case 'c': column = optarg; break;
-		case OPT_POLICY: o.policy = (sp_plan_policy)sp_cli_choice("--policy", optarg, policies); break;
+		case OPT_POLICY:
+			o.policy = (sp_plan_policy)sp_cli_choice("--policy", optarg, policies);
+			rl = o.policy > SP_PLAN_THRESHOLD ? (int)o.policy - SP_PLAN_THRESHOLD : 0;
+			if (rl)  /* in bursts (bascaler), the burst-aware count */
+				o.policy = SP_PLAN_BURST;
+			break;
+		case 'm': rl_path = optarg; break;
 		case OPT_CURVE: curve = optarg; curve_given = 1; break;
 		case OPT_PERF: perf_model = optarg; break;
 		case OPT_PERFCPU: perf_cpu = optarg; break;
@@ -467,6 +496,10 @@ main(int argc, char **argv)
 		sp_die_usage("--min (%d) must not be greater than --max (%d)", o.min, o.max);
 	if (o.policy == SP_PLAN_HPA && o.metric != SP_PLAN_METRIC_CPU && o.target == 80)
 		sp_die_usage("--hpa-metric %s needs --target (the load it aims at)", metrics[o.metric]);
+	if (rl && !rl_path)
+		sp_die_usage("--policy %s needs -m POLICY (a policy file from rltrain)", policies[rl + 3]);
+	if (rl_path && !rl)
+		sp_die_usage("-m is for --policy ppo or bascaler");
 	if (perf_model && curve_given)
 		sp_die_usage("--perf and --curve exclude each other");
 	if (perf_cpu && !perf_model)
@@ -474,7 +507,7 @@ main(int argc, char **argv)
 	if (perf_model) {
 		if (!(perf = sp_perf_load_svr(perf_model, perf_cpu, perf_max, &err)))
 			sp_die_err(&err);
-	} else if (!(o.wstar > 0) || curve_given || o.policy == SP_PLAN_THRESHOLD ||
+	} else if (!(o.wstar > 0) || curve_given || rl || o.policy == SP_PLAN_THRESHOLD ||
 	    (o.policy == SP_PLAN_HPA && o.metric == SP_PLAN_METRIC_CPU) || o.reactive == SP_PLAN_REACTIVE_HPA)
 		if (!(perf = sp_perf_load_curve(curve, &err)))
 			sp_die_err(&err);
@@ -487,6 +520,12 @@ main(int argc, char **argv)
 		if (!(in = fopen(name, "r")))
 			sp_die("%s:", name);
 	}
+	if (rl) {
+		sp_rlenv_opts ro;
+		if (!(rl_policy = sp_rlenv_policy_load(rl_path, &ro, &err)) ||
+		    !(agent = sp_rlenv_agent_new(&ro, rl_policy, perf, &err)))
+			sp_die_err(&err);
+	}
 	if (!(r = sp_csv_reader_new(in, name, 0, &err)))
 		sp_die_err(&err);
 	w = sp_csv_writer_new(stdout);
@@ -494,6 +533,9 @@ main(int argc, char **argv)
 	keep[1] = w;
 	keep[2] = p;
 	keep[3] = perf;
+	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && rl)
+		sp_die("--policy %s needs per-step rows (burstdetect's output), not the long format",
+		    policies[rl + 3]);
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0)
 		run_long(r, p, w, &err);
 	else if (strcmp(sp_csv_colname(r, 0), "timestamp") == 0)
@@ -508,6 +550,8 @@ main(int argc, char **argv)
 	if (in != stdin)
 		fclose(in);
 	sp_plan_free(p);
+	sp_rlenv_agent_free(agent);
+	sp_ppo_policy_free(rl_policy);
 	sp_perf_free(perf);
 	return 0;
 }
