@@ -2,11 +2,16 @@
 # svrfit grid search vs scikit-learn's GridSearchCV (same libsvm solver),
 # measured in one run on the same 2,000 rows: 4 C x 4 gamma x 2 epsilon,
 # 5-fold CV, refit of the winner.  Needs Debian python3-sklearn (peer only).
-#   sh bench/svrfit.sh [ROWS]
+#   sh bench/svrfit.sh [--rt PRIO] [ROWS]
+# --rt PRIO runs every measured command under SCHED_FIFO (chrt -f; root), so
+# that on a shared machine the figures measure the tools, not the other load
+# (it starves that load while the benchmark runs).
 set -eu
 LC_ALL=C; export LC_ALL
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bin
+prio=
+if [ "${1:-}" = --rt ]; then prio="chrt -f $2"; shift 2; $prio true || exit 1; fi
 n=${1:-2000}
 py=/usr/bin/python3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sp-bench.XXXXXX")
@@ -30,26 +35,26 @@ EOF
 GRID="-C 0.1,1,10,100 -g 0.01,0.1,1,10 -e 0.01,0.1 -k 5"
 run() { # label, svrfit options...
 	label=$1; shift
-	s=$(date +%s.%N)
-	"$bin/svrfit" -x load_per_replica,replicas $GRID "$@" -v -m "$tmp/m.svr" "$tmp/data.csv" 2> "$tmp/err"
-	e=$(date +%s.%N)
+	/usr/bin/time -f '%e %U %S' -o "$tmp/time" $prio "$bin/svrfit" -x load_per_replica,replicas $GRID "$@" \
+		-v -m "$tmp/m.svr" "$tmp/data.csv" 2> "$tmp/err"
 	best=$(grep '  \*$' "$tmp/err" | awk '{ print "C=" $1 " gamma=" $2 " eps=" $3 " rmse=" $4 }')
 	fits=$(awk '$1 ~ /^[0-9.e+-]+$/ && NF >= 6 { s += $6 } END { printf "%.2f", s }' "$tmp/err")
-	printf '| svrfit %s | %.2f | %s | %s |\n' "$label" "$(echo "$e - $s" | bc)" "$fits" "$best"
+	printf '| svrfit %s | %.2f | %.2f | %s | %s |\n' "$label" "$(cut -d' ' -f1 "$tmp/time")" \
+		"$(awk '{ print $2 + $3 }' "$tmp/time")" "$fits" "$best"
 }
 
 echo "svrfit grid search benchmark: $n rows, 2 features, 32 grid points, 5 folds (160 fits + refit)"
-echo "machine: $(nproc) cores, $(uname -m); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, $(uname -m); load before: $(cut -d' ' -f1-3 /proc/loadavg)${prio:+; under $prio}"
 echo
-echo "| run | wall s | summed fit s | chosen |"
-echo "|---|---|---|---|"
+echo "| run | wall s | CPU s | summed fit s | chosen |"
+echo "|---|---|---|---|---|"
 run "-j 2, precomputed kernel per gamma" -j 2 --precompute always
 run "-j 2, libsvm kernel + cache" -j 2 --precompute never
 run "-j 1, precomputed kernel per gamma" -j 1 --precompute always
 run "-j 1, libsvm kernel + cache" -j 1 --precompute never
 
-$py - "$tmp/data.csv" <<'EOF'
-import sys, time, numpy as np, math
+$prio $py - "$tmp/data.csv" <<'EOF'
+import sys, time, resource, numpy as np, math
 from sklearn.svm import SVR
 from sklearn.model_selection import GridSearchCV, KFold
 d = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)
@@ -61,13 +66,18 @@ yz = (y - yc) / ys
 grid = {"C": [0.1, 1, 10, 100], "gamma": [0.01, 0.1, 1, 10], "epsilon": [0.01, 0.1]}
 for jobs in (2, 1):
     t = time.time()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     g = GridSearchCV(SVR(tol=1e-3, cache_size=200), grid, cv=KFold(5, shuffle=True, random_state=1),
                      scoring="neg_root_mean_squared_error", n_jobs=jobs, refit=True).fit(X, yz)
     t = time.time() - t
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
     p = g.best_params_
     fit = g.cv_results_["mean_fit_time"].sum() * 5 + g.refit_time_
-    print("| scikit-learn GridSearchCV n_jobs=%d | %.2f | %.2f | C=%g gamma=%g eps=%g rmse=%.6g |"
-          % (jobs, t, fit, p["C"], p["gamma"], p["epsilon"], -g.best_score_ * ys))
+    # CPU: this process only (joblib's worker processes are not counted)
+    print("| scikit-learn GridSearchCV n_jobs=%d | %.2f | %s | %.2f | C=%g gamma=%g eps=%g rmse=%.6g |"
+          % (jobs, t, "%.2f" % cpu if jobs == 1 else "-", fit, p["C"], p["gamma"], p["epsilon"],
+             -g.best_score_ * ys))
 EOF
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -681,6 +681,11 @@ sp_svr_grid_size(const sp_svr_grid *g, const sp_svr_params *base)
 	return g->nC * (base->kernel == SP_SVR_LINEAR ? 1 : g->ngamma) * g->nepsilon;
 }
 
+/* One cross-validation fit: grid point (ic, ig, ie), held-out fold f. */
+typedef struct {
+	size_t ic, ig, ie, f;
+} cvjob;
+
 typedef struct {
 	size_t n, d, k;
 	const double *z, *yz;           /* scaled data */
@@ -688,12 +693,14 @@ typedef struct {
 	double ys, yc;
 	const int *fold;                /* [n] */
 	sp_svr_params base;
-	double gamma;                   /* current gamma */
-	size_t ig, ngamma_eff;
+	size_t ngamma_eff;
 	const sp_svr_grid *g;
-	struct svm_node **rows;         /* native rows [n] or precomputed rows [n] */
-	int pre;                        /* rows are PRECOMPUTED rows */
-	struct svm_node *kn;            /* precomputed node storage */
+	struct svm_node **nrows;        /* native rows [n] */
+	int pre;                        /* use precomputed kernel matrices */
+	size_t g0, nslot;               /* gammas g0 .. g0+nslot-1 are in the slots */
+	struct svm_node **kn;           /* [nslot] matrices of n * (n + 2) nodes */
+	struct svm_node ***krows;       /* [nslot][n] row pointers into kn[] */
+	cvjob *jobs;                    /* this batch's fits, slow ones first */
 	double *xsq;                    /* [n] |z_i|^2 */
 	double *pred;                   /* [ncombo][n] held-out predictions */
 	double *secs;                   /* [ncombo][k] */
@@ -709,16 +716,16 @@ now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Row i of the kernel matrix for the current gamma, as libsvm computes it
- * in Kernel::kernel_rbf / kernel_poly (x_square trick, dense dot). */
+/* Row i of the kernel matrix of slot job / n (gamma g0 + slot), as libsvm
+ * computes it in Kernel::kernel_rbf / kernel_poly (x_square trick). */
 static void
-kernel_row(void *arg, size_t i)
+kernel_row(void *arg, size_t job)
 {
 	gctx *c = arg;
-	size_t n = c->n, d = c->d, j, t;
-	struct svm_node *r = c->kn + i * (n + 2), *rj;
+	size_t n = c->n, d = c->d, slot = job / n, i = job % n, j, t;
+	struct svm_node *kn = c->kn[slot], *r = kn + i * (n + 2), *rj;
 	const double *zi = c->z + i * d, *zj;
-	double dot, v;
+	double dot, v, gamma = c->g->gamma[c->g0 + slot];
 
 	r[0].index = 0;
 	r[0].value = (double)(i + 1);
@@ -729,31 +736,39 @@ kernel_row(void *arg, size_t i)
 		for (dot = 0, t = 0; t < d; t++)
 			dot += zi[t] * zj[t];
 		if (c->base.kernel == SP_SVR_POLY)
-			v = powi(c->gamma * dot + c->base.coef0, c->base.degree);
+			v = powi(gamma * dot + c->base.coef0, c->base.degree);
 		else
-			v = exp(-c->gamma * (c->xsq[i] + c->xsq[j] - 2 * dot));
+			v = exp(-gamma * (c->xsq[i] + c->xsq[j] - 2 * dot));
 		r[j + 1].index = (int)j + 1;
 		r[j + 1].value = v;
 		/* the mirror entry: row j's column i, i < j, written only here */
-		rj = c->kn + j * (n + 2);
+		rj = kn + j * (n + 2);
 		rj[i + 1].index = (int)i + 1;
 		rj[i + 1].value = v;
 	}
 }
 
-/* Job = (C, epsilon, fold) for the current gamma; C outermost so that the
- * slow large-C fits start first. */
+static void
+set_failed(gctx *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->failed = 1;
+	pthread_mutex_unlock(&c->mu);
+}
+
 static void
 cv_job(void *arg, size_t job)
 {
 	gctx *c = arg;
 	const sp_svr_grid *g = c->g;
-	size_t k = c->k, f = job % k, ie = (job / k) % g->nepsilon, ic = job / k / g->nepsilon;
-	size_t combo = (ic * c->ngamma_eff + c->ig) * g->nepsilon + ie;
+	const cvjob *jb = &c->jobs[job];
+	size_t k = c->k, f = jb->f;
+	size_t combo = (jb->ic * c->ngamma_eff + jb->ig) * g->nepsilon + jb->ie;
 	size_t i, l = 0;
 	struct svm_problem prob;
 	struct svm_parameter param;
 	struct svm_model *sm;
+	struct svm_node **rows = c->pre ? c->krows[jb->ig - c->g0] : c->nrows;
 	struct svm_node **x = malloc(c->n * sizeof *x);
 	double *yy = malloc(c->n * sizeof *yy), t0 = now();
 	sp_svr_params p = c->base;
@@ -761,19 +776,17 @@ cv_job(void *arg, size_t job)
 	if (!x || !yy) {
 		free(x);
 		free(yy);
-		pthread_mutex_lock(&c->mu);
-		c->failed = 1;
-		pthread_mutex_unlock(&c->mu);
+		set_failed(c);
 		return;
 	}
 	for (i = 0; i < c->n; i++)
 		if ((size_t)c->fold[i] != f) {
-			x[l] = c->rows[i];
+			x[l] = rows[i];
 			yy[l++] = c->yz[i];
 		}
-	p.C = g->C[ic];
-	p.epsilon = g->epsilon[ie];
-	p.gamma = c->gamma;
+	p.C = g->C[jb->ic];
+	p.epsilon = g->epsilon[jb->ie];
+	p.gamma = g->gamma[jb->ig];
 	to_libsvm_param(&p, &param);
 	if (c->pre)
 		param.kernel_type = PRECOMPUTED;
@@ -782,18 +795,39 @@ cv_job(void *arg, size_t job)
 	prob.x = x;
 	sm = svm_train(&prob, &param);
 	if (!sm) {
-		pthread_mutex_lock(&c->mu);
-		c->failed = 1;
-		pthread_mutex_unlock(&c->mu);
+		set_failed(c);
 	} else {
 		for (i = 0; i < c->n; i++)
 			if ((size_t)c->fold[i] == f)
-				c->pred[combo * c->n + i] = c->yc + c->ys * svm_predict(sm, c->rows[i]);
+				c->pred[combo * c->n + i] = c->yc + c->ys * svm_predict(sm, rows[i]);
 		svm_free_and_destroy_model(&sm);
 	}
 	c->secs[combo * k + f] = now() - t0;
 	free(x);
 	free(yy);
+}
+
+/* Larger C (then larger gamma) first: those fits take longest, and starting
+ * them early keeps every thread busy until the end of a batch. */
+static int
+job_cmp(const void *a, const void *b, void *arg)
+{
+	const sp_svr_grid *sort_grid = arg;
+	const cvjob *x = a, *y = b;
+	double cx = sort_grid->C[x->ic], cy = sort_grid->C[y->ic];
+	double gx = sort_grid->gamma[x->ig], gy = sort_grid->gamma[y->ig];
+
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	if (gx != gy)
+		return gx > gy ? -1 : 1;
+	if (x->ie != y->ie)
+		return x->ie < y->ie ? -1 : 1;
+	if (x->ig != y->ig)
+		return x->ig < y->ig ? -1 : 1;
+	if (x->ic != y->ic)
+		return x->ic < y->ic ? -1 : 1;
+	return x->f < y->f ? -1 : x->f > y->f;
 }
 
 int
@@ -804,7 +838,7 @@ sp_svr_grid_search(const double *x, const double *y, size_t n, size_t nfeat,
 	double *xc = NULL, *xs = NULL, *z = NULL, *yz = NULL, yc, ys;
 	int *fold = NULL, threads, rc = SP_OK;
 	size_t *perm = NULL, ncombo, i, j, ig, ic, ie, f;
-	struct svm_node *nodes = NULL, **nrows = NULL, **krows = NULL;
+	struct svm_node *nodes = NULL, **nrows = NULL;
 	sp_svr_params p = *base;
 	const char *msg;
 
@@ -888,33 +922,65 @@ sp_svr_grid_search(const double *x, const double *y, size_t n, size_t nfeat,
 	c.ngamma_eff = base->kernel == SP_SVR_LINEAR ? 1 : g->ngamma;
 	pthread_mutex_init(&c.mu, NULL);
 	threads = g->threads > 0 ? g->threads : sp_svr_ncpus();
+	c.nrows = nrows;
 	c.pre = base->kernel != SP_SVR_LINEAR && g->precompute != 0;
-	if (c.pre && g->precompute < 0 &&
-	    (double)n * (double)(n + 2) * sizeof(struct svm_node) > SP_SVR_PRECOMPUTE_MB * 1048576.0)
-		c.pre = 0;
+	/* how many gammas' matrices fit in the budget at once (>= 1 if forced) */
+	{
+		double one = (double)n * (double)(n + 2) * sizeof(struct svm_node);
+		double fit = floor(SP_SVR_PRECOMPUTE_MB * 1048576.0 / one);
+		c.nslot = fit >= (double)c.ngamma_eff ? c.ngamma_eff : fit >= 1 ? (size_t)fit : 1;
+		if (c.pre && g->precompute < 0 && fit < 1)
+			c.pre = 0;
+	}
 	if (c.pre) {
-		c.kn = malloc(n * (n + 2) * sizeof *c.kn);
-		krows = malloc(n * sizeof *krows);
-		if (!c.kn || !krows) {
-			c.pre = 0;      /* not enough memory for the matrix: use libsvm's cache */
-			free(c.kn);
-			free(krows);
-			c.kn = NULL;
-			krows = NULL;
-		} else {
+		c.kn = calloc(c.nslot, sizeof *c.kn);
+		c.krows = calloc(c.nslot, sizeof *c.krows);
+		if (!c.kn || !c.krows)
+			goto nomem_mu;
+		for (j = 0; j < c.nslot; j++) {
+			c.kn[j] = malloc(n * (n + 2) * sizeof **c.kn);
+			c.krows[j] = malloc(n * sizeof **c.krows);
+			if (!c.kn[j] || !c.krows[j])
+				break;
 			for (i = 0; i < n; i++)
-				krows[i] = c.kn + i * (n + 2);
+				c.krows[j][i] = c.kn[j] + i * (n + 2);
+		}
+		if (j < c.nslot) {
+			/* fewer matrices than hoped: batch by what we got, or use
+			 * libsvm's own kernel and cache */
+			free(c.kn[j]);
+			free(c.krows[j]);
+			c.kn[j] = NULL;
+			c.krows[j] = NULL;
+			c.nslot = j;
+			if (j == 0)
+				c.pre = 0;
 		}
 	}
-	c.rows = c.pre ? krows : nrows;
-	for (ig = 0; ig < c.ngamma_eff; ig++) {
-		c.ig = ig;
-		c.gamma = g->gamma[ig];
+	if (!c.pre)
+		c.nslot = c.ngamma_eff;
+	c.jobs = malloc(c.nslot * g->nC * g->nepsilon * c.k * sizeof *c.jobs);
+	if (!c.jobs)
+		goto nomem_mu;
+	for (c.g0 = 0; c.g0 < c.ngamma_eff && !c.failed; c.g0 += c.nslot) {
+		size_t nb = c.ngamma_eff - c.g0 < c.nslot ? c.ngamma_eff - c.g0 : c.nslot, nj = 0;
 		if (c.pre)
-			run_parallel(threads, n, kernel_row, &c);
-		run_parallel(threads, g->nC * g->nepsilon * c.k, cv_job, &c);
-		if (c.failed)
-			break;
+			run_parallel(threads, nb * n, kernel_row, &c);
+		for (ig = c.g0; ig < c.g0 + nb; ig++)
+			for (ic = 0; ic < g->nC; ic++)
+				for (ie = 0; ie < g->nepsilon; ie++)
+					for (f = 0; f < c.k; f++) {
+						c.jobs[nj].ic = ic;
+						c.jobs[nj].ig = ig;
+						c.jobs[nj].ie = ie;
+						c.jobs[nj++].f = f;
+					}
+		qsort_r(c.jobs, nj, sizeof *c.jobs, job_cmp, (void *)g);
+		run_parallel(threads, nj, cv_job, &c);
+	}
+	if (0) {
+nomem_mu:
+		c.failed = 1;
 	}
 	pthread_mutex_destroy(&c.mu);
 	if (c.failed)
@@ -954,8 +1020,15 @@ out:
 	free(c.pred);
 	free(c.secs);
 	free(c.xsq);
+	if (c.kn)
+		for (j = 0; j < c.nslot; j++)
+			free(c.kn[j]);
+	if (c.krows)
+		for (j = 0; j < c.nslot; j++)
+			free(c.krows[j]);
 	free(c.kn);
-	free(krows);
+	free(c.krows);
+	free(c.jobs);
 	free(nodes);
 	free(nrows);
 	return rc;

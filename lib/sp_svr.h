@@ -136,8 +136,9 @@ typedef struct {
 	int blocked;            /* 1: contiguous blocks in row (time) order; 0: random */
 	unsigned long seed;     /* random folds */
 	int threads;            /* <= 0: all online cores */
-	int precompute;         /* kernel matrix per gamma: -1 auto (if it fits
-	                           SP_SVR_PRECOMPUTE_MB), 0 never, 1 always */
+	int precompute;         /* kernel matrix per gamma: -1 auto (when one
+	                           fits SP_SVR_PRECOMPUTE_MB; as many gammas at
+	                           once as fit), 0 never, 1 always */
 } sp_svr_grid;
 
 #define SP_SVR_PRECOMPUTE_MB 1024
@@ -155,10 +156,10 @@ size_t sp_svr_grid_size(const sp_svr_grid *g, const sp_svr_params *base);
 /* Cross-validate every (C, gamma, epsilon) of g with base's other
  * parameters: each point is trained k times on k-1 folds and predicts the
  * held-out fold; rmse/mae over all n held-out predictions.  Scaling is fitted
- * once on all n rows.  Fits run on g->threads threads; for the RBF and poly
- * kernels one kernel matrix per gamma is shared by every C, epsilon and fold
- * through libsvm's PRECOMPUTED kernel when it fits in memory.  Results do not
- * depend on the thread count.  out[sp_svr_grid_size] in order C (outer),
+ * once on all n rows.  Fits run on g->threads threads, largest C first; for
+ * the RBF and poly kernels one kernel matrix per gamma is shared by every C,
+ * epsilon and fold through libsvm's PRECOMPUTED kernel when it fits in
+ * memory.  Results do not depend on the thread count.  out[sp_svr_grid_size] in order C (outer),
  * gamma, epsilon (inner); *best = index of the smallest rmse (first on ties).
  * Errors as sp_svr_train, plus SP_EUSAGE for folds outside 2..n. */
 int sp_svr_grid_search(const double *x, const double *y, size_t n, size_t nfeat,
