@@ -5,6 +5,8 @@ answers, 5xx then success, TLS with a private CA, bearer and basic auth).
 The real-server behaviour itself is tested against Debian's prometheus in
 tests/integration/prometheus.sh.
 
+PUT/POST /metrics/job/... (the Pushgateway's push API) store the body;
+GET /_test/pushes returns "METHOD path" and the body of each push.
 /api/v1/query_range answers one series {job="fake"} with value t/60 at every
 grid point start + i*step (the real server's grid rule); /api/v1/query the
 same at `time`.  Knobs (no auth):
@@ -23,7 +25,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-ST = {"fail": [], "slow": [], "log": []}
+ST = {"fail": [], "slow": [], "log": [], "pushes": []}
 ARGS = None
 
 
@@ -44,9 +46,14 @@ class H(BaseHTTPRequestHandler):
     def do_POST(self):
         self.do_GET()
 
+    def do_PUT(self):
+        self.do_GET()
+
     def do_GET(self):
         u = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(u.query))
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n).decode() if n else ""
         if u.path.startswith("/_test/"):
             with LOCK:
                 if u.path == "/_test/fail":
@@ -55,6 +62,8 @@ class H(BaseHTTPRequestHandler):
                     ST["slow"] += [float(q["seconds"])] * int(q.get("n", 1))
                 elif u.path == "/_test/log":
                     return self.send(200, "".join(x + "\n" for x in ST["log"]))
+                elif u.path == "/_test/pushes":
+                    return self.send(200, "".join(ST["pushes"]))
             return self.send(200, {"ok": True})
         auth = self.headers.get("Authorization") or ""
         ok = True
@@ -78,6 +87,10 @@ class H(BaseHTTPRequestHandler):
         if fail:
             return self.send(fail, {"status": "error", "errorType": "internal" if fail >= 500 else "bad_data",
                                     "error": "injected failure %d" % fail})
+        if u.path.startswith("/metrics/job/") and self.command in ("PUT", "POST"):
+            with LOCK:
+                ST["pushes"].append("%s %s\n%s" % (self.command, u.path, body))
+            return self.send(200, "")
         if u.path == "/api/v1/query_range":
             s, e, st = float(q["start"]), float(q["end"]), float(q["step"])
             vals, t = [], s
