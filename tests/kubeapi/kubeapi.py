@@ -81,6 +81,59 @@ GRANTS = {}      # user -> set of "verb resource" ("*" for all)
 EXPIRED = set()
 
 
+# ---- /openapi/v2 (kubectl 1.20's dry-run verifier reads it) ----
+# Only what clients look at: one path per resource whose PATCH operation has
+# the x-kubernetes-group-version-kind extension and a dryRun query parameter,
+# as the real server publishes.  Protobuf (gnostic openapi_v2.Document) when
+# asked for, else JSON.
+def _varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def _field(num, payload):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    return _varint(num << 3 | 2) + _varint(len(payload)) + payload
+
+
+def openapi_paths():
+    for (g, v), rs in RESOURCES.items():
+        for (name, kind, nsd, verbs, short) in rs:
+            if "/" in name:
+                continue
+            base = "/api/v1" if not g else "/apis/%s/%s" % (g, v)
+            path = base + ("/namespaces/{namespace}/" if nsd else "/") + name + "/{name}"
+            yield path, g, v, kind
+
+
+def openapi_pb():
+    paths = b""
+    for path, g, v, kind in openapi_paths():
+        gvk = "group: %s\nkind: %s\nversion: %s\n" % (json.dumps(g), kind, v)
+        qp = _field(2, _field(3, _field(2, "query") + _field(4, "dryRun") + _field(6, "string")))
+        op = _field(8, _field(1, qp)) + _field(13, _field(1, "x-kubernetes-group-version-kind") + _field(2, _field(2, gvk)))
+        op = _field(5, "patch" + kind) + op
+        paths += _field(2, _field(1, path) + _field(2, _field(8, op)))
+    return (_field(1, "2.0") + _field(2, _field(1, "Kubernetes") + _field(2, "v1.30.0"))
+            + _field(8, paths))
+
+
+def openapi_json():
+    paths = {}
+    for path, g, v, kind in openapi_paths():
+        paths[path] = {"patch": {"operationId": "patch" + kind,
+                                 "parameters": [{"name": "dryRun", "in": "query", "type": "string", "uniqueItems": True}],
+                                 "x-kubernetes-group-version-kind": {"group": g, "kind": kind, "version": v}}}
+    return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.30.0"}, "paths": paths}
+
+
 def now_iso():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -213,7 +266,7 @@ def validate(kind, obj):
         sched = get_path(obj, "spec.schedule") or ""
         if sched and len(sched.split()) != 5 and not sched.startswith("@"):
             errs.append({"reason": "FieldValueInvalid", "field": "spec.schedule",
-                         "message": "Invalid value: %r: expected exactly 5 fields" % sched})
+                         "message": "Invalid value: %s: expected exactly 5 fields" % json.dumps(sched)})
         for c in get_path(obj, "spec.jobTemplate.spec.template.spec.containers") or []:
             if not c.get("name") or not c.get("image"):
                 errs.append({"reason": "FieldValueRequired", "message": "Required value",
@@ -268,7 +321,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def reply(self, res):
-        self.send_json(res[0], res[1])
+        if res[0] is not None:      # None: the handler has answered itself
+            self.send_json(res[0], res[1])
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -385,6 +439,16 @@ class Handler(BaseHTTPRequestHandler):
             return 200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0-scalepipe-test",
                          "gitCommit": "0", "gitTreeState": "clean", "buildDate": "2024-01-01T00:00:00Z",
                          "goVersion": "go1.22", "compiler": "gc", "platform": "linux/amd64"}
+        if path == "/openapi/v2" and method == "GET":
+            if "protobuf" in (self.headers.get("Accept") or ""):
+                body = openapi_pb()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return None, None
+            return 200, openapi_json()
         if path == "/api" and method == "GET":
             return 200, {"kind": "APIVersions", "versions": ["v1"],
                          "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
@@ -554,13 +618,11 @@ class Handler(BaseHTTPRequestHandler):
         if md.get("namespace", ns) != ns:
             return status(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
         errs = validate(kind, obj)
-        if errs:
-            msg = "%s \"%s\" is invalid: %s" % (kind, name, ", ".join(
-                "%s: %s" % (e["field"], e["message"]) for e in errs))
-            if len(errs) > 1:
-                msg = "%s \"%s\" is invalid: [%s]" % (kind, name, ", ".join(
-                    "%s: %s" % (e["field"], e["message"]) for e in errs))
-            return status(422, "Invalid", msg, {"name": name, "group": g, "kind": resource, "causes": errs})
+        if errs:   # as apierrors.NewInvalid: details.kind is the Kind, message "Kind.group"
+            qk = kind + ("." + g if g else "")
+            fields = ", ".join("%s: %s" % (e["field"], e["message"]) for e in errs)
+            msg = '%s "%s" is invalid: %s' % (qk, name, fields if len(errs) == 1 else "[" + fields + "]")
+            return status(422, "Invalid", msg, {"name": name, "group": g, "kind": kind, "causes": errs})
         if (kind, ns, name) in STATE["objects"]:
             return status(409, "AlreadyExists", '%s "%s" already exists' % (gr(g, resource), name),
                           {"name": name, "group": g, "kind": resource})

@@ -1,0 +1,140 @@
+#!/bin/sh
+# End to end, all on 127.0.0.1: a real Prometheus -> promfetch -> window ->
+# arfit -> burstdetect -> plan -> scale -> the test Kubernetes API server,
+# and plan -> promexport -> a real Pushgateway; the stages exactly as the
+# CronJob in deploy/cronjob.yaml runs them (arguments from its ConfigMap).
+# Also checks deploy/: the dashboard's and triggers' PromQL with promtool.
+. "$TOP/tests/cli/lib.sh"
+. "$TOP/tests/kubeapi/netlib.sh"
+need prometheus promtool prometheus-pushgateway curl openssl
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+for tool in promfetch window arfit burstdetect plan promexport scale; do
+	command -v $tool > /dev/null 2>&1 || { echo "FAIL: $tool is not built"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+# ---- the servers ----
+T0=1699999980
+# 10 hours of a daily-like wave, then a burst in the last 40 minutes
+awk -v t0=$T0 'BEGIN {
+	print "# TYPE http_requests_per_second gauge"
+	for (i = 0; i < 600; i++)
+		printf "http_requests_per_second{namespace=\"shop\",job=\"web\"} %.3f %d\n",
+			400 + 250 * sin(i / 40) + (i >= 560 ? 900 : 0), t0 + 60 * i
+	print "# EOF" }' > "$T/load.om"
+promtool tsdb create-blocks-from openmetrics "$T/load.om" "$T/tsdb" > /dev/null
+printf 'global:\n  scrape_interval: 1m\n' > "$T/prom.yml"
+PP=$(free_port)
+start_bg prom prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
+	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:$PP
+GP=$(free_port)
+start_bg pgw prometheus-pushgateway --web.listen-address=127.0.0.1:$GP --persistence.file=
+K=$T/pki
+sh "$TOP/tests/kubeapi/mkcerts.sh" "$K"
+printf 'sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,list:horizontalpodautoscalers,list:scaledobjects\n' > "$T/users"
+printf 'Deployment shop web 1\n' > "$T/objects"
+KP=$(free_port)
+start_bg kubeapi $PY "$TOP/tests/kubeapi/kubeapi.py" --port $KP --cert "$K/server.pem" \
+	--key "$K/server.key" --client-ca "$K/ca.pem" --users "$T/users" --objects "$T/objects"
+wait_url "http://127.0.0.1:$PP/-/ready" 60 && wait_url "http://127.0.0.1:$GP/-/ready" 30 &&
+	CURL_OPTS="--cacert $K/ca.pem" wait_url "https://127.0.0.1:$KP/readyz" 30 ||
+	{ tail -n 5 "$T"/*.log; echo "0 passed, 1 failed"; exit 1; }
+# the CronJob's service account, as mounted in a pod
+mkdir -p "$T/sa" "$T/home"
+cp "$K/ca.pem" "$T/sa/ca.crt"
+echo tok-sa-SECRET > "$T/sa/token"
+printf shop > "$T/sa/namespace"
+replicas_of() {
+	curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-sa-SECRET' \
+		"https://127.0.0.1:$KP/apis/apps/v1/namespaces/shop/deployments/web/scale" |
+		sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p'
+}
+
+# ---- the CronJob's script, with the ConfigMap's parameters ----
+cm() { sed -n "s/^  $1: \"\\(.*\\)\" *\\(#.*\\)\\{0,1\\}\$/\\1/p" "$TOP/deploy/configmap.yaml"; }
+WINDOW_ARGS=$(cm WINDOW_ARGS)
+ARFIT_ARGS=$(cm ARFIT_ARGS)
+BURSTDETECT_ARGS=$(cm BURSTDETECT_ARGS)
+PLAN_ARGS=$(cm PLAN_ARGS | sed "s|/opt/scalepipe/share/scalepipe/|$TOP/data/|")
+check "ConfigMap parameters read" test -n "$WINDOW_ARGS" -a -n "$ARFIT_ARGS" -a -n "$PLAN_ARGS"
+cd "$T"
+start=$(date +%s.%N)
+t "promfetch (real Prometheus)" 0 promfetch -u "http://127.0.0.1:$PP" \
+	-q 'sum(http_requests_per_second{namespace="shop",job="web"})' --start $T0 --end $((T0 + 599 * 60)) --step 60 -n load --null empty
+cp "$T/out" fetch.csv
+check "600 rows fetched" test "$(wc -l < fetch.csv)" = 601
+t "window $WINDOW_ARGS" 0 window $WINDOW_ARGS fetch.csv
+cp "$T/out" window.csv
+t "arfit $ARFIT_ARGS" 0 arfit $ARFIT_ARGS window.csv
+cp "$T/out" forecast.csv
+t "burstdetect" 0 burstdetect $BURSTDETECT_ARGS forecast.csv
+cp "$T/out" burst.csv
+t "plan $PLAN_ARGS" 0 plan $PLAN_ARGS burst.csv
+cp "$T/out" plan.csv
+t "promexport to the Pushgateway" 0 promexport --pushgateway "http://127.0.0.1:$GP" --namespace shop --target web plan.csv
+t "scale (in-cluster service account)" 0 env HOME="$T/home" KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$KP \
+	scale --in-cluster --service-account-dir "$T/sa" -n shop --max-age 10m deployment/web plan.csv
+end=$(date +%s.%N)
+cp "$T/out" scaled.csv
+echo "pipeline wall time: $(echo "$end $start" | awk '{ printf "%.2f s", $1 - $2 }')"
+
+# ---- what it did ----
+last=$(tail -n 1 plan.csv)
+planned=$(echo "$last" | awk -F, -v h="$(head -n 1 plan.csv)" 'BEGIN { n = split(h, c, ",") } { for (i = 1; i <= n; i++) if (c[i] == "replicas") print $i }')
+state=$(echo "$last" | awk -F, -v h="$(head -n 1 plan.csv)" 'BEGIN { n = split(h, c, ",") } { for (i = 1; i <= n; i++) if (c[i] == "state") print $i }')
+echo "plan's last row: $last"
+check "plan asks for 2..40 replicas" test "$planned" -ge 2 -a "$planned" -le 40
+check "the burst at the end was seen" sh -c "tail -n 30 burst.csv | grep -q ',burst,'"
+check "scale applied the plan's last row (stale input may scale up)" sh -c \
+	"sed -n 2p scaled.csv | grep -q ',shop,Deployment,web,1,$planned,$planned,scaled,'"
+check "the API server holds it" test "$(replicas_of)" = "$planned"
+curl -sf "http://127.0.0.1:$GP/metrics" > pgw.txt
+check "Pushgateway: planned replicas" grep -qx "scalepipe_planned_replicas{instance=\"\",job=\"scalepipe\",namespace=\"shop\",target=\"web\"} $planned" pgw.txt
+check "Pushgateway: forecast equals plan's last forecast" awk -v f="$(echo "$last" | cut -d, -f3)" '
+	/^scalepipe_forecast_load\{/ { v = $2; d = v - f; if (d < 0) d = -d; found = 1; exit !(d <= 1e-9 * (f < 0 ? -f : f)) }
+	END { if (!found) exit 1 }' pgw.txt
+check "Pushgateway: burst state" grep -q "^scalepipe_burst_state{.*} $(case $state in normal) echo 0;; burst) echo 1;; *) echo 2;; esac)\$" pgw.txt
+# stale input: scaling down is refused
+curl -sf --cacert "$K/ca.pem" -X POST "https://127.0.0.1:$KP/_test/set?kind=Deployment&ns=shop&name=web&replicas=40" > /dev/null
+t "stale plan: no scale down" 0 env HOME="$T/home" KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$KP \
+	scale --service-account-dir "$T/sa" deployment/web plan.csv
+out_has ",shop,Deployment,web,40,$planned,40,held-stale,"
+check "still 40" test "$(replicas_of)" = 40
+t "with a --max-age covering the data: scale down" 0 env HOME="$T/home" KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$KP \
+	scale --service-account-dir "$T/sa" --max-age 1000w deployment/web plan.csv
+out_has ",shop,Deployment,web,40,$planned,$planned,scaled,"
+
+# ---- deploy/: every PromQL expression parses (promtool check rules) ----
+$PY - "$TOP/deploy" > rules.yml <<'EOF'
+import json, re, sys
+top = sys.argv[1]
+exprs = []
+d = json.load(open(top + "/grafana/scalepipe-dashboard.json"))
+subst = {"$namespace": "shop", "$target": "web", "${datasource}": ""}
+for v in d["templating"]["list"]:
+    if v["type"] == "textbox":
+        subst["$" + v["name"]] = v["query"]
+for p in d["panels"]:
+    for t in p["targets"]:
+        exprs.append(t["expr"])
+for v in d["templating"]["list"]:
+    if v["type"] == "query":
+        q = v["query"]["query"]
+        exprs.append(re.sub(r"^label_values\((.*), *\w+\)$", r"\1", q))
+for f in ("keda/scaledobject.yaml", "configmap.yaml"):
+    for line in open(top + "/" + f):
+        m = re.match(r"\s*(query|QUERY):\s*'?(.*?)'?\s*$", line)
+        if m:
+            exprs.append(m.group(2))
+print("groups:\n- name: deploy\n  rules:")
+for i, e in enumerate(exprs):
+    for k in sorted(subst, key=len, reverse=True):
+        for _ in range(3):
+            e = e.replace(k, subst[k])
+    print("  - record: scalepipe:check_%d\n    expr: %s" % (i, json.dumps(e)))
+EOF
+check "dashboard + triggers: >= 12 expressions" test "$(grep -c 'expr:' rules.yml)" -ge 12
+t "promtool check rules (deploy/ PromQL)" 0 promtool check rules rules.yml
+out_has "SUCCESS"
+t "dashboard JSON" 0 $PY -m json.tool "$TOP/deploy/grafana/scalepipe-dashboard.json"
+finish
