@@ -121,7 +121,8 @@ attempt(const sp_http_opts *o, const char *method, const char *url, const char *
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "scalepipe/0.1");
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	if (o->compressed)
+		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout * 1000));
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout * 1000));
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);

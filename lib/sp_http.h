@@ -39,6 +39,7 @@ typedef struct sp_http_opts {
 	const char *bearer;      /* token, or NULL */
 	const char *user, *password;  /* basic auth, or NULL */
 	const char *accept;      /* Accept header, or NULL */
+	int compressed;          /* ask for gzip/deflate (saves bandwidth, costs server CPU) */
 	size_t max_body;         /* largest body accepted [512 MiB] */
 	/* Called before each retry with the attempt number (1-based) and the
 	 * reason ("HTTP 503", "Timeout was reached"); may be NULL.  The tool

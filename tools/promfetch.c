@@ -41,6 +41,7 @@ usage(void)
 	    "                            or empty (missing value in the CSV) [error]\n"
 	    "      --max-points N        points per series per request; longer ranges are\n"
 	    "                            split [%d]\n"
+	    "      --compressed          ask for gzip answers (slow links; costs server CPU)\n"
 	    "      --timeout SEC         per request [30]\n"
 	    "      --retries N           retries on 5xx, 429 and network errors [2]\n"
 	    "      --retry-wait SEC      first backoff, doubled each retry [1]\n"
@@ -145,7 +146,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_INSTANT, OPT_WIDE, OPT_NULL,
-		OPT_MAXPTS, OPT_TIMEOUT, OPT_RETRIES, OPT_RWAIT, OPT_TFILE, OPT_TENV, OPT_USER,
+		OPT_MAXPTS, OPT_COMPRESSED, OPT_TIMEOUT, OPT_RETRIES, OPT_RWAIT, OPT_TFILE, OPT_TENV, OPT_USER,
 		OPT_PFILE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_INSECURE, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "query", required_argument, 0, 'q' }, { "url", required_argument, 0, 'u' },
@@ -154,6 +155,7 @@ main(int argc, char **argv)
 		{ "instant", no_argument, 0, OPT_INSTANT }, { "name", required_argument, 0, 'n' },
 		{ "wide", required_argument, 0, OPT_WIDE }, { "null", required_argument, 0, OPT_NULL },
 		{ "max-points", required_argument, 0, OPT_MAXPTS },
+		{ "compressed", no_argument, 0, OPT_COMPRESSED },
 		{ "timeout", required_argument, 0, OPT_TIMEOUT },
 		{ "retries", required_argument, 0, OPT_RETRIES },
 		{ "retry-wait", required_argument, 0, OPT_RWAIT },
@@ -193,6 +195,7 @@ main(int argc, char **argv)
 		case OPT_WIDE: wide = optarg; break;
 		case OPT_NULL: nullp = sp_cli_choice("--null", optarg, null_names); break;
 		case OPT_MAXPTS: maxpts = sp_cli_long("--max-points", optarg, 1, SP_PROM_MAX_POINTS); break;
+		case OPT_COMPRESSED: ho.compressed = 1; break;
 		case OPT_TIMEOUT: ho.timeout = sp_cli_double("--timeout", optarg, 0.001, 86400); break;
 		case OPT_RETRIES: ho.retries = (int)sp_cli_long("--retries", optarg, 0, 100); break;
 		case OPT_RWAIT: ho.retry_wait = sp_cli_double("--retry-wait", optarg, 0, 3600); break;

@@ -36,7 +36,7 @@ out_is "$T/want600.csv"
 err_empty
 
 # 2. the same range split into 86 requests of at most 7 points: identical output
-t "range split into 86 requests" 0 promfetch -v -u "$URL/" -q 'sp_load' --start $T0 --end $END --step 1m -n load --max-points 7
+t "range split into 86 requests, compressed" 0 promfetch -v --compressed -u "$URL/" -q 'sp_load' --start $T0 --end $END --step 1m -n load --max-points 7
 out_is "$T/want600.csv"
 check "86 requests made" test "$(grep -c 'promfetch: GET ' "$T/err")" = 86
 t "--last with --end, RFC 3339 end" 0 promfetch -u "$URL" -q 'sp_load' --end 2023-11-15T08:12:00Z --last 599m -n load
