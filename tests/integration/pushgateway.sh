@@ -169,6 +169,23 @@ echo tok-WRONG > "$T/badtok"
 t "promfetch: wrong token: 401" 1 promfetch -u "$FAKE" --cacert "$T/pki/ca.pem" --bearer-token-file "$T/badtok" -q x --instant --end 600
 err_has "HTTP 401"
 stop fake
+# TLS client certificates (mutual TLS)
+start_bg fakem $PY "$TOP/tests/kubeapi/promfake.py" --port $FP --cert "$T/pki/server.pem" --key "$T/pki/server.key" --client-ca "$T/pki/ca.pem"
+CURL_OPTS="--cacert $T/pki/ca.pem --cert $T/pki/admin.pem --key $T/pki/admin.key" wait_url "$FAKE/_test/log" 30
+t "promfetch: client certificate" 0 promfetch -u "$FAKE" --cacert "$T/pki/ca.pem" --cert "$T/pki/admin.pem" --key "$T/pki/admin.key" -q x --instant --end 120
+out_is <<'EOF'
+timestamp,value
+120,2
+EOF
+t "promexport: client certificate" 0 promexport --pushgateway "$FAKE" --cacert "$T/pki/ca.pem" --cert "$T/pki/admin.pem" --key "$T/pki/admin.key" "$T/r.csv"
+t "promfetch: no client certificate" 1 promfetch -u "$FAKE" --cacert "$T/pki/ca.pem" --retries 0 -q x --instant --end 120
+err_has "promfetch: GET $FAKE/api/v1/query?query=x&time=120: "
+t "promfetch: certificate from another CA" 1 promfetch -u "$FAKE" --cacert "$T/pki/ca.pem" --cert "$T/pki/rogue.pem" --key "$T/pki/rogue.key" --retries 0 -q x --instant --end 120
+err_has "promfetch: GET $FAKE/api/v1/query?query=x&time=120: "
+t "promfetch: key file missing" 1 promfetch -u "$FAKE" --cacert "$T/pki/ca.pem" --cert "$T/pki/admin.pem" --key "$T/nokey.pem" --retries 0 -q x --instant --end 120
+err_has "promfetch: GET $FAKE/api/v1/query?query=x&time=120: "
+check "private key never printed" sh -c "! grep -q PRIVATE '$T/err'"
+stop fakem
 start_bg fake2 $PY "$TOP/tests/kubeapi/promfake.py" --port $FP --basic 'ops:pa ss'
 wait_url "http://127.0.0.1:$FP/_test/log" 30
 printf 'pa ss\n' > "$T/pw"

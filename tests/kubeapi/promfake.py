@@ -114,12 +114,16 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--token")
     ap.add_argument("--basic", help="user:password")
+    ap.add_argument("--client-ca", help="require a client certificate signed by this CA")
     ARGS = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), H)
     srv.daemon_threads = True
     if ARGS.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(ARGS.cert, ARGS.key)
+        if ARGS.client_ca:
+            ctx.load_verify_locations(ARGS.client_ca)
+            ctx.verify_mode = ssl.CERT_REQUIRED
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.serve_forever()
 
