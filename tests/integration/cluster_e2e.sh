@@ -24,21 +24,20 @@ awk -v t0=$T0 'BEGIN {
 	print "# EOF" }' > "$T/load.om"
 promtool tsdb create-blocks-from openmetrics "$T/load.om" "$T/tsdb" > /dev/null
 printf 'global:\n  scrape_interval: 1m\n' > "$T/prom.yml"
-PP=$(free_port)
-start_bg prom prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
-	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:$PP
-GP=$(free_port)
-start_bg pgw prometheus-pushgateway --web.listen-address=127.0.0.1:$GP --persistence.file=
+serve prom "http://127.0.0.1:@PORT@/-/ready" prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
+	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:@PORT@ || { echo "0 passed, 1 failed"; exit 1; }
+PP=$PORT
+serve pgw "http://127.0.0.1:@PORT@/-/ready" prometheus-pushgateway --web.listen-address=127.0.0.1:@PORT@ \
+	--persistence.file= || { echo "0 passed, 1 failed"; exit 1; }
+GP=$PORT
 K=$T/pki
 sh "$TOP/tests/kubeapi/mkcerts.sh" "$K"
 printf 'sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,list:horizontalpodautoscalers,list:scaledobjects\n' > "$T/users"
 printf 'Deployment shop web 1\n' > "$T/objects"
-KP=$(free_port)
-start_bg kubeapi $PY "$TOP/tests/kubeapi/kubeapi.py" --port $KP --cert "$K/server.pem" \
-	--key "$K/server.key" --client-ca "$K/ca.pem" --users "$T/users" --objects "$T/objects"
-wait_url "http://127.0.0.1:$PP/-/ready" 60 && wait_url "http://127.0.0.1:$GP/-/ready" 30 &&
-	CURL_OPTS="--cacert $K/ca.pem" wait_url "https://127.0.0.1:$KP/readyz" 30 ||
-	{ tail -n 5 "$T"/*.log; echo "0 passed, 1 failed"; exit 1; }
+CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
+	--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
+	--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
+KP=$PORT
 # the CronJob's service account, as mounted in a pod
 mkdir -p "$T/sa" "$T/home"
 cp "$K/ca.pem" "$T/sa/ca.crt"

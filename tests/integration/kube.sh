@@ -29,11 +29,10 @@ StatefulSet shop db 3
 HPA shop api-hpa Deployment/api
 SCALEDOBJECT shop front-so -/front
 EOF
-PORT=$(free_port)
+CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
+	--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
+	--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 SRV=https://127.0.0.1:$PORT
-start_bg kubeapi $PY "$TOP/tests/kubeapi/kubeapi.py" --port $PORT --cert "$K/server.pem" \
-	--key "$K/server.key" --client-ca "$K/ca.pem" --users "$T/users" --objects "$T/objects"
-CURL_OPTS="--cacert $K/ca.pem" wait_url "$SRV/readyz" 30 || { cat "$T/kubeapi.log"; echo "0 passed, 1 failed"; exit 1; }
 knob() { curl -sf --cacert "$K/ca.pem" -X POST "$SRV/_test/$1" > /dev/null; }
 replicas_of() {  # ns resource name: spec.replicas as the server has it (admin client cert)
 	curl -sf --cacert "$K/ca.pem" --cert "$K/admin.pem" --key "$K/admin.key" \

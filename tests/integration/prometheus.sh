@@ -21,11 +21,9 @@ awk -v t0=$T0 'BEGIN {
 promtool tsdb create-blocks-from openmetrics "$T/in.om" "$T/tsdb" > "$T/promtool.log" 2>&1 ||
 	{ cat "$T/promtool.log"; echo "0 passed, 1 failed"; exit 1; }
 printf 'global:\n  scrape_interval: 1m\n' > "$T/prom.yml"
-PORT=$(free_port)
+serve prom "http://127.0.0.1:@PORT@/-/ready" prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
+	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:@PORT@ || { echo "0 passed, 1 failed"; exit 1; }
 URL=http://127.0.0.1:$PORT
-start_bg prom prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
-	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:$PORT
-wait_url "$URL/-/ready" 60 || { tail -n 20 "$T/prom.log"; echo "0 passed, 1 failed"; exit 1; }
 
 # 1. a range on the minute grid, value by value
 END=$((T0 + 599 * 60))

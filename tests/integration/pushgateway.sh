@@ -16,10 +16,9 @@ timestamp,load,forecast,lower,upper,state,demand,replicas,reason
 1700000120,30,,,,spike,40,6,burst
 EOF
 
-PORT=$(free_port)
+serve pgw "http://127.0.0.1:@PORT@/-/ready" prometheus-pushgateway --web.listen-address=127.0.0.1:@PORT@ \
+	--persistence.file= || { echo "0 passed, 1 failed"; exit 1; }
 PGW=http://127.0.0.1:$PORT
-start_bg pgw prometheus-pushgateway --web.listen-address=127.0.0.1:$PORT --persistence.file=
-wait_url "$PGW/-/ready" 30 || { cat "$T/pgw.log"; echo "0 passed, 1 failed"; exit 1; }
 scrape() { curl -sf "$PGW/metrics" | grep '^scalepipe_' | sort; }
 
 # 1. the last row; an empty field (forecast) is not published
@@ -96,10 +95,9 @@ check "OpenMetrics ends with # EOF" test "$(tail -n 1 "$T/hist.om")" = "# EOF"
 check "missing values skipped" test "$(grep -c '^scalepipe_forecast_load{' "$T/hist.om")" = $((240 - 34))
 check "promtool builds blocks" promtool tsdb create-blocks-from openmetrics "$T/hist.om" "$T/tsdb"
 printf 'global:\n  scrape_interval: 1m\n' > "$T/prom.yml"
-PP=$(free_port)
-start_bg prom prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
-	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:$PP
-wait_url "http://127.0.0.1:$PP/-/ready" 60
+serve prom "http://127.0.0.1:@PORT@/-/ready" prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
+	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:@PORT@
+PP=$PORT
 t "promfetch reads the backfilled replicas" 0 promfetch -u "http://127.0.0.1:$PP" \
 	-q 'scalepipe_planned_replicas{namespace="shop",target="web"}' --start 1699999980 --last 239m -n replicas
 check "replicas round trip" sh -c "cut -d, -f1,4 '$T/hist.csv' | sed 1s/.*/timestamp,replicas/ | cmp -s - '$T/out'"
@@ -111,10 +109,10 @@ stop prom
 # 7. HTTP failure paths (a misbehaving stand-in): 5xx then success, timeout,
 # TLS with a private CA, wrong CA, bearer token, basic auth
 sh "$TOP/tests/kubeapi/mkcerts.sh" "$T/pki"
-FP=$(free_port)
+CURL_OPTS="--cacert $T/pki/ca.pem" serve fake "https://127.0.0.1:@PORT@/_test/log" \
+	$PY "$TOP/tests/kubeapi/promfake.py" --port @PORT@ --cert "$T/pki/server.pem" --key "$T/pki/server.key" --token tok-SECRET-42
+FP=$PORT
 FAKE=https://127.0.0.1:$FP
-start_bg fake $PY "$TOP/tests/kubeapi/promfake.py" --port $FP --cert "$T/pki/server.pem" --key "$T/pki/server.key" --token tok-SECRET-42
-CURL_OPTS="--cacert $T/pki/ca.pem" wait_url "$FAKE/_test/log" 30
 echo tok-SECRET-42 > "$T/tok"
 knob() { curl -sf --cacert "$T/pki/ca.pem" -X POST "$FAKE/_test/$1" > /dev/null; }
 knob "fail?code=503&n=2"
@@ -170,8 +168,10 @@ t "promfetch: wrong token: 401" 1 promfetch -u "$FAKE" --cacert "$T/pki/ca.pem" 
 err_has "HTTP 401"
 stop fake
 # TLS client certificates (mutual TLS)
-start_bg fakem $PY "$TOP/tests/kubeapi/promfake.py" --port $FP --cert "$T/pki/server.pem" --key "$T/pki/server.key" --client-ca "$T/pki/ca.pem"
-CURL_OPTS="--cacert $T/pki/ca.pem --cert $T/pki/admin.pem --key $T/pki/admin.key" wait_url "$FAKE/_test/log" 30
+CURL_OPTS="--cacert $T/pki/ca.pem --cert $T/pki/admin.pem --key $T/pki/admin.key" serve fakem "https://127.0.0.1:@PORT@/_test/log" \
+	$PY "$TOP/tests/kubeapi/promfake.py" --port @PORT@ --cert "$T/pki/server.pem" --key "$T/pki/server.key" --client-ca "$T/pki/ca.pem"
+FP=$PORT
+FAKE=https://127.0.0.1:$FP
 t "promfetch: client certificate" 0 promfetch -u "$FAKE" --cacert "$T/pki/ca.pem" --cert "$T/pki/admin.pem" --key "$T/pki/admin.key" -q x --instant --end 120
 out_is <<'EOF'
 timestamp,value
@@ -186,8 +186,8 @@ t "promfetch: key file missing" 1 promfetch -u "$FAKE" --cacert "$T/pki/ca.pem" 
 err_has "promfetch: GET $FAKE/api/v1/query?query=x&time=120: "
 check "private key never printed" sh -c "! grep -q PRIVATE '$T/err'"
 stop fakem
-start_bg fake2 $PY "$TOP/tests/kubeapi/promfake.py" --port $FP --basic 'ops:pa ss'
-wait_url "http://127.0.0.1:$FP/_test/log" 30
+serve fake2 "http://127.0.0.1:@PORT@/_test/log" $PY "$TOP/tests/kubeapi/promfake.py" --port @PORT@ --basic 'ops:pa ss'
+FP=$PORT
 printf 'pa ss\n' > "$T/pw"
 t "promfetch: basic auth" 0 promfetch -u "http://127.0.0.1:$FP" --user ops --password-file "$T/pw" -q x --instant --end 60
 out_is <<'EOF'

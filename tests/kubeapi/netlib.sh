@@ -2,8 +2,13 @@
 # after tests/cli/lib.sh.  Servers listen on 127.0.0.1 only, on a free port,
 # and are all stopped when the test exits.
 #
-#   free_port                 print a TCP port on 127.0.0.1 nobody listens on
-#   start_bg NAME CMD...            start CMD in the background (log in $T/NAME.log)
+#   free_port                 print a TCP port on 127.0.0.1 nobody listens on,
+#                             below the kernel's ephemeral range
+#   serve NAME URL CMD...     start CMD on a free port: @PORT@ in URL and in the
+#                             arguments is replaced; waits until URL answers
+#                             2xx; tries another port when the server dies
+#                             (port taken meanwhile); sets PORT
+#   start_bg NAME CMD...      start CMD in the background (log in $T/NAME.log)
 #   wait_url URL [SECS]       wait until URL answers 2xx (curl), else fail
 #   stop NAME                 stop one background server
 #   need CMD...               fail the whole test file when a command is missing
@@ -28,8 +33,11 @@ need() {
 }
 
 free_port() {
+	# below ip_local_port_range, so no outgoing connection holds the port
+	_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$_lo" -gt 21000 ] 2>/dev/null || _lo=32768
 	while :; do
-		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 + 20000 ))
+		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (_lo - 20000) + 20000 ))
 		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/" 2>/dev/null
 		[ $? -eq 7 ] && { echo "$p"; return 0; }
 	done
@@ -58,5 +66,32 @@ wait_url() {
 		sleep 0.1; _i=$((_i + 1))
 	done
 	echo "FAIL: $1 did not come up"
+	return 1
+}
+
+_q() { printf "'%s' " "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
+
+serve() {
+	_sn=$1 _su=$2; shift 2
+	for _try in 1 2 3; do
+		PORT=$(free_port)
+		_cmd=
+		for _a in "$@"; do _cmd="$_cmd$(_q "$(printf %s "$_a" | sed "s/@PORT@/$PORT/g")")"; done
+		eval "start_bg $_sn $_cmd"
+		_url=$(printf %s "$_su" | sed "s/@PORT@/$PORT/g")
+		eval "_p=\${_pid_$_sn}"
+		_i=0
+		while [ $_i -lt 600 ]; do
+			curl -sf -o /dev/null --max-time 2 ${CURL_OPTS:-} "$_url" && return 0
+			kill -0 "$_p" 2>/dev/null || break
+			sleep 0.1; _i=$((_i + 1))
+		done
+		if kill -0 "$_p" 2>/dev/null; then
+			echo "FAIL: $_url did not come up"; tail -n 5 "$T/$_sn.log"; return 1
+		fi
+		stop "$_sn"
+		echo "note: $_sn exited on port $PORT, trying another port"; tail -n 2 "$T/$_sn.log"
+	done
+	echo "FAIL: $_sn did not start"
 	return 1
 }
