@@ -146,9 +146,81 @@ sp_num_parse_field(const char *s, size_t n, double *out)
 	return 0;
 }
 
+/* %.*g for values printed in fixed notation, without printf: scale to a
+ * prec-digit integer with one IEEE operation (exact power of ten), round, and
+ * lay the digits out.  The one rounding can only pick the wrong integer when
+ * the scaled value lies within a few ulps of a half; those cases, very small
+ * or large exponents and prec > 15 go to snprintf, so the text is always what
+ * printf would write.  Returns the length, or -1 to fall back. */
+static int
+format_fixed(char *buf, size_t size, double v, int prec)
+{
+	double a = fabs(v), p, fl, fr;
+	int e10, k, i, len = 0, ndig;
+	uint64_t m, lim;
+	char dig[24];
+
+	if (prec > 15 || size < 40 || !(a >= 1e-4) || !(a < 1e15))
+		return -1;
+	e10 = (int)floor(log10(a));
+	for (i = 0; i < 2; i++) {
+		k = prec - 1 - e10;
+		if (k > 22 || k < -22)
+			return -1;
+		p = k >= 0 ? a * pow10tab[k] : a / pow10tab[-k];
+		fl = floor(p);
+		fr = p - fl;
+		if (fabs(fr - 0.5) <= 4 * p * 2.220446049250313e-16 + 1e-300)
+			return -1;
+		m = (uint64_t)fl + (fr > 0.5);
+		lim = (uint64_t)pow10tab[prec];
+		if (m >= lim) {           /* rounded up to the next power of ten, or log10 low */
+			e10++;
+			continue;
+		}
+		if (m < lim / 10) {       /* log10 high */
+			e10--;
+			continue;
+		}
+		break;
+	}
+	if (i == 2 || e10 < -4 || e10 >= prec)
+		return -1;                /* %g would use an exponent */
+	ndig = prec;
+	for (i = ndig - 1; i >= 0; i--) {
+		dig[i] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	/* significant digits after the point, trailing zeros dropped */
+	while (ndig > e10 + 1 && ndig > 0 && dig[ndig - 1] == '0')
+		ndig--;
+	if (v < 0)
+		buf[len++] = '-';
+	if (e10 >= 0) {
+		for (i = 0; i < ndig; i++) {
+			if (i == e10 + 1)
+				buf[len++] = '.';
+			buf[len++] = dig[i];
+		}
+		for (; i <= e10; i++)
+			buf[len++] = '0';
+	} else {
+		buf[len++] = '0';
+		buf[len++] = '.';
+		for (i = 0; i < -e10 - 1; i++)
+			buf[len++] = '0';
+		for (i = 0; i < ndig; i++)
+			buf[len++] = dig[i];
+	}
+	buf[len] = '\0';
+	return len;
+}
+
 int
 sp_num_format(char *buf, size_t size, double v, int prec)
 {
+	int n;
+
 	if (isnan(v)) {
 		buf[0] = '\0';
 		return 0;
@@ -158,5 +230,7 @@ sp_num_format(char *buf, size_t size, double v, int prec)
 			v = 0; /* no "-0" */
 		return snprintf(buf, size, "%lld", (long long)v);
 	}
+	if ((n = format_fixed(buf, size, v, prec)) >= 0)
+		return n;
 	return snprintf(buf, size, "%.*g", prec, v);
 }

@@ -75,6 +75,28 @@ test_num(void)
 	CHECK_STR(buf, "0.3333333333", "format 1/3");
 	sp_num_format(buf, sizeof buf, NAN, 10);
 	CHECK_STR(buf, "", "format NaN");
+	/* the printf-free path writes exactly what %.*g writes */
+	{
+		static const int precs[] = { 1, 3, 6, 10, 12, 15, 17 };
+		char want[64];
+		size_t pi;
+		int mism = 0;
+		for (pi = 0; pi < sizeof precs / sizeof *precs && !mism; pi++)
+			for (i = 0; i < 300000 && !mism; i++) {
+				double x = (sp_rand_uniform(r) - 0.2) * pow(10, (double)sp_rand_index(r, 24) - 8);
+				if (i % 7 == 0)   /* short decimals and near-ties, e.g. 0.125, 2.5e-3 */
+					x = floor(x * 1000) / 1000 + (i % 2 ? 0.0005 : 0);
+				if (x == floor(x))
+					continue;
+				sp_num_format(buf, sizeof buf, x, precs[pi]);
+				snprintf(want, sizeof want, "%.*g", precs[pi], x);
+				if (strcmp(buf, want) != 0) {
+					CHECK(0, "format %.17g at %d: '%s', printf '%s'", x, precs[pi], buf, want);
+					mism = 1;
+				}
+			}
+		CHECK(!mism, "2.1 M random values format as printf's %%.*g");
+	}
 	sp_num_format(buf, sizeof buf, 123456789012.0, 10);
 	CHECK_STR(buf, "123456789012", "format big integer exactly");
 	sp_rand_free(r);
