@@ -29,6 +29,8 @@ static sp_ppo_opts po;             /* PPO hyper-parameters */
 static sp_rlenv_opts eo;           /* environment / reward options */
 static sp_sim_opts so;             /* simulator options */
 static const char *curve = "data/bascaler_fft_service_curve.csv"; /* performance curve */
+static const char *perf_model, *perf_cpu; /* svrfit models instead of the curve */
+static double perf_max = 100;      /* their largest load per replica */
 static const char *column;         /* load column (-c) */
 static const char *fcol = "forecast", *ucol = "upper", *scol = "state"; /* input columns */
 static const char *output;         /* policy file (-o) */
@@ -51,6 +53,9 @@ usage(void)
 	    "      --train F          fraction of rows for training [%g]\n"
 	    "      --valid F          fraction of rows for validation [%g]; the rest is the test span\n"
 	    "      --curve FILE       performance curve CSV with cpu_pct [%s]\n"
+	    "      --perf MODEL       svrfit latency model instead of --curve (needs --perf-cpu)\n"
+	    "      --perf-cpu MODEL   svrfit CPU model\n"
+	    "      --perf-max W       largest load per replica the models cover [%g]\n"
 	    "      --slo MS           latency SLO in ms [%g]\n"
 	    "      --cpu-cap PCT      highest CPU %% at w* [%g]\n"
 	    "      --wstar W          load per replica for anchored actions [from the curve]\n"
@@ -84,7 +89,7 @@ usage(void)
 	    "  -v, --verbose          progress on stderr\n"
 	    "  -h, --help             this help\n"
 	    "      --version          print the version\n",
-	    synopsis, fcol, ucol, scol, ftrain, fvalid, curve, eo.slo, cpu_cap, eo.alpha,
+	    synopsis, fcol, ucol, scol, ftrain, fvalid, curve, perf_max, eo.slo, cpu_cap, eo.alpha,
 	    eo.cpu_target, eo.penalty, eo.illegal, eo.action_max, eo.min, eo.max, eo.max_latency,
 	    so.startup, po.lr_actor, po.lr_critic, po.gamma, po.lambda, po.clip, po.entropy,
 	    po.rollout, po.batch, po.repeat, po.max_grad, po.max_steps, po.patience, po.seed, threads);
@@ -119,7 +124,7 @@ push(trace *tr, double t, double load, double fc, double up, int burst)
 static void
 read_trace(FILE *in, const char *name, trace *tr)
 {
-	sp_error err;
+	sp_error err, missing = { SP_OK, "" };
 	sp_csv_reader *r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP, &err);
 	int lc, fc, uc, sc, rc;
 
@@ -139,9 +144,18 @@ read_trace(FILE *in, const char *name, trace *tr)
 		double t, load, f, u;
 		size_t len = 0;
 		const char *s;
-		if (sp_csv_get_timestamp(r, &t, &err) < 0 || sp_csv_get_double_req(r, (size_t)lc, &load, &err) < 0 ||
+		if (sp_csv_get_timestamp(r, &t, &err) < 0 || (rc = sp_csv_get_double(r, (size_t)lc, &load, &err)) < 0 ||
 		    sp_csv_get_double(r, (size_t)fc, &f, &err) < 0 || sp_csv_get_double(r, (size_t)uc, &u, &err) < 0)
 			sp_die_err(&err);
+		if (rc == 1) {
+			/* a missing load is fine only after the last step (the open
+			 * forecast row of arfit/burstdetect): remember the first one */
+			if (!missing.code)
+				sp_csv_error(r, lc, &missing, SP_EDATA, "missing value");
+			continue;
+		}
+		if (missing.code)
+			sp_die_err(&missing);
 		if (load < 0) {
 			sp_csv_error(r, lc, &err, SP_EDATA, "negative load %g", load);
 			sp_die_err(&err);
@@ -212,7 +226,7 @@ main(int argc, char **argv)
 		OPT_WSTAR, OPT_ALPHA, OPT_CPUT, OPT_PENALTY, OPT_ILLEGAL, OPT_AMAX, OPT_MIN, OPT_MAX,
 		OPT_MAXLAT, OPT_LSCALE, OPT_STARTUP, OPT_NOQUEUE, OPT_HIDDEN, OPT_LR, OPT_LRC, OPT_GAMMA,
 		OPT_LAMBDA, OPT_CLIP, OPT_ENT, OPT_ENTQ, OPT_ROLLOUT, OPT_BATCH, OPT_REPEAT, OPT_MAXGRAD,
-		OPT_STEPS, OPT_PATIENCE, OPT_SEED, OPT_THREADS, OPT_VERSION
+		OPT_STEPS, OPT_PATIENCE, OPT_SEED, OPT_THREADS, OPT_PERF, OPT_PERFCPU, OPT_PERFMAX, OPT_VERSION
 	};
 	static const struct option lo[] = {
 		{ "column", required_argument, 0, 'c' },
@@ -223,6 +237,9 @@ main(int argc, char **argv)
 		{ "train", required_argument, 0, OPT_TRAIN },
 		{ "valid", required_argument, 0, OPT_VALID },
 		{ "curve", required_argument, 0, OPT_CURVE },
+		{ "perf", required_argument, 0, OPT_PERF },
+		{ "perf-cpu", required_argument, 0, OPT_PERFCPU },
+		{ "perf-max", required_argument, 0, OPT_PERFMAX },
 		{ "slo", required_argument, 0, OPT_SLO },
 		{ "cpu-cap", required_argument, 0, OPT_CPUCAP },
 		{ "wstar", required_argument, 0, OPT_WSTAR },
@@ -264,7 +281,7 @@ main(int argc, char **argv)
 	const char *name = "-";
 	trace tr = { 0 };
 	size_t ntr, nva;
-	int ch, lr_critic_given = 0;
+	int ch, lr_critic_given = 0, curve_given = 0;
 	double wstar = 0, lscale = 0;
 	sp_rlenv *te, *ve;
 	sp_ppo_env pte, pve;
@@ -284,7 +301,10 @@ main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case OPT_TRAIN: ftrain = sp_cli_double("--train", optarg, 1e-9, 1); break;
 		case OPT_VALID: fvalid = sp_cli_double("--valid", optarg, 1e-9, 1); break;
-		case OPT_CURVE: curve = optarg; break;
+		case OPT_CURVE: curve = optarg; curve_given = 1; break;
+		case OPT_PERF: perf_model = optarg; break;
+		case OPT_PERFCPU: perf_cpu = optarg; break;
+		case OPT_PERFMAX: perf_max = sp_cli_double("--perf-max", optarg, 1e-9, 1e12); break;
 		case OPT_SLO: eo.slo = sp_cli_double("--slo", optarg, 1e-9, 1e9); break;
 		case OPT_CPUCAP: cpu_cap = sp_cli_double("--cpu-cap", optarg, 1e-9, 100); break;
 		case OPT_WSTAR: wstar = sp_cli_double("--wstar", optarg, 1e-9, 1e12); break;
@@ -334,7 +354,14 @@ main(int argc, char **argv)
 		po.lr_critic = po.lr_actor;
 	sp_nn_threads(threads);
 
-	if (!(perf = sp_perf_load_curve(curve, &err)))
+	if (perf_model && curve_given)
+		sp_die_usage("--perf and --curve exclude each other");
+	if (perf_model && !perf_cpu)
+		sp_die_usage("--perf needs --perf-cpu (the reward needs CPU)");
+	if (perf_cpu && !perf_model)
+		sp_die_usage("--perf-cpu needs --perf");
+	if (!(perf = perf_model ? sp_perf_load_svr(perf_model, perf_cpu, perf_max, &err) :
+	    sp_perf_load_curve(curve, &err)))
 		sp_die_err(&err);
 	if (!sp_perf_has_cpu(perf))
 		sp_die("%s: the curve has no cpu_pct column (the reward needs CPU)", curve);

@@ -9,8 +9,8 @@ C=$TOP/data/bascaler_fft_service_curve.csv
 TR=$D/rl-trace.csv
 SYN='usage: rltrain [-c NAME] -o POLICY [--curve FILE] [--slo MS] [--hidden N,N,...] [--seed N] [options] [FILE]
 Try '"'rltrain --help'"' for more information.'
-steps=20000
-[ -n "${SP_VALGRIND:-}" ] && steps=4096
+steps=20000 es_steps=40960 es_rollout=1024
+[ -n "${SP_VALGRIND:-}" ] && steps=2048 es_steps=2560 es_rollout=256
 
 # ---- training ----------------------------------------------------------------
 t "train $steps steps, seed 1" 0 rltrain --curve "$C" -o "$T/a.ppo" --steps $steps --seed 1 "$TR"
@@ -20,7 +20,7 @@ check "log header" sh -c "head -n 1 '$T/log1.csv' | grep -qx 'update,steps,train
 check "one row per update of 2048 steps" sh -c "[ \$(tail -n +2 '$T/log1.csv' | wc -l) -le $(( (steps + 2047) / 2048 )) ]"
 check "policy file kind and sizes" sh -c "head -n 1 '$T/a.ppo' | grep -qx 'scalepipe-model ppo 1' &&
 	grep -qx 'actor-sizes 32 64 64 63' '$T/a.ppo' && grep -qx 'actor-activations relu,hardswish,linear' '$T/a.ppo' &&
-	grep -qx 'state-features 32' '$T/a.ppo' && grep -q '^wstar 80.6' '$T/a.ppo' && grep -q '^command rltrain' '$T/a.ppo'"
+	grep -qx 'state-features 32' '$T/a.ppo' && grep -q '^wstar 80.6' '$T/a.ppo' && grep -q '^command .*rltrain .*--seed 1' '$T/a.ppo'"
 check "the best return is the max of the validation returns" awk -F, 'NR > 1 { if ($4 > m || NR == 2) m = $4; b = $6 } END { exit !(b == m) }' "$T/log1.csv"
 if [ -z "${SP_VALGRIND:-}" ]; then
 	check "learns: best validation reward above 0.6 per step" awk -F, 'NR > 1 && $7 == 1 { r = $5 } END { exit !(r > 0.6) }' "$T/log1.csv"
@@ -34,8 +34,8 @@ check "identical weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" = \"\$(grep
 t "another seed, another policy" 0 rltrain --curve "$C" -o "$T/c.ppo" --steps 2048 --seed 2 "$TR"
 check "different weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" != \"\$(grep '^actor ' '$T/c.ppo')\" ]"
 
-t "early stopping with --patience 0" 0 rltrain --curve "$C" -o "$T/d.ppo" --steps 40960 --patience 0 --rollout 1024 "$TR"
-check "stopped at the first update without a new best" awk -F, 'NR > 1 { n++; last = $7 } END { exit !(n < 40 && last == 0) }' "$T/out"
+t "early stopping with --patience 0" 0 rltrain --curve "$C" -o "$T/d.ppo" --steps $es_steps --patience 0 --rollout $es_rollout "$TR"
+check "stopped at the first update without a new best" awk -F, 'NR > 1 { n++; last = $7 } END { exit !(n < 10 && last == 0) }' "$T/out"
 check "the checkpoint is the best" sh -c "test -s '$T/d.ppo'"
 
 t "reference sizes reachable: 3 x 512, reference step size and batch" 0 \
@@ -58,9 +58,23 @@ check "two updates of 256 steps" sh -c "[ \$(tail -n +2 '$T/out' | wc -l) -eq 2 
 t "wstar given" 0 rltrain --curve "$C" --wstar 50 -o "$T/g.ppo" --steps 256 --rollout 256 < "$TR"
 check "w* recorded" grep -qx 'wstar 50' "$T/g.ppo"
 
+t "svrfit models instead of the curve" 0 rltrain --perf "$D/plan-lat.svr" --perf-cpu "$D/plan-cpu.svr" \
+	--perf-max 100 -o "$T/svr.ppo" --steps 256 --rollout 256 "$TR"
+check "w* from the SVR models near the curve's 80.68" awk '$1 == "wstar" { exit !($2 > 78 && $2 < 83) }' "$T/svr.ppo"
+t "--perf without --perf-cpu" 2 rltrain --perf "$D/plan-lat.svr" -o "$T/x.ppo" "$TR"
+err_has "rltrain: --perf needs --perf-cpu (the reward needs CPU)"
+t "--perf and --curve" 2 rltrain --perf "$D/plan-lat.svr" --perf-cpu "$D/plan-cpu.svr" --curve "$C" -o "$T/x.ppo" "$TR"
+err_has "rltrain: --perf and --curve exclude each other"
+t "--perf-cpu alone" 2 rltrain --perf-cpu "$D/plan-cpu.svr" -o "$T/x.ppo" "$TR"
+err_has "rltrain: --perf-cpu needs --perf"
+
 t "verbose" 0 rltrain --curve "$C" -o "$T/h.ppo" --steps 256 --rollout 256 -v "$TR"
 err_has "480 rows: training 1-288 (2 segments, 268 steps), validation 289-384 (2 segments, 86 steps); w* 80.68"
 err_has "update 1, 256 steps"
+
+{ cat "$TR"; echo "1615842000,,500.1,425.1,600.1,normal"; } > "$T/open.csv"
+t "the open forecast row after the trace is skipped" 0 rltrain --curve "$C" -o "$T/o.ppo" --steps 256 --rollout 256 -v "$T/open.csv"
+err_has "480 rows: training 1-288"
 
 t "help" 0 rltrain --help
 out_has "--entropy-quirk"
@@ -111,7 +125,7 @@ rltrain: $T/badnum.csv: row 3, column load: not a finite number: 'abc'
 EOF
 sed '4s/^\([0-9]*\),[0-9.]*,/\1,,/' "$TR" > "$T/missing.csv"
 t "missing load" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/missing.csv"
-err_has "row 3, column load"
+err_has "row 3, column load: missing value"
 sed '4s/^\([0-9]*\),[0-9.]*,/\1,-5,/' "$TR" > "$T/neg.csv"
 t "negative load" 1 rltrain --curve "$C" -o "$T/x.ppo" "$T/neg.csv"
 err_has "row 3, column load: negative load -5"
