@@ -9,15 +9,15 @@ C=$TOP/data/bascaler_fft_service_curve.csv
 TR=$D/rl-trace.csv
 SYN='usage: rltrain [-c NAME] -o POLICY [--curve FILE] [--slo MS] [--hidden N,N,...] [--seed N] [options] [FILE]
 Try '"'rltrain --help'"' for more information.'
-steps=20000 es_steps=40960 es_rollout=1024
-[ -n "${SP_VALGRIND:-}" ] && steps=2048 es_steps=2560 es_rollout=256
+steps=20000 ro=2048 es_steps=40960 es_rollout=1024
+[ -n "${SP_VALGRIND:-}" ] && steps=512 ro=256 es_steps=1280 es_rollout=128
 
 # ---- training ----------------------------------------------------------------
-t "train $steps steps, seed 1" 0 rltrain --curve "$C" -o "$T/a.ppo" --steps $steps --seed 1 "$TR"
+t "train $steps steps, seed 1" 0 rltrain --curve "$C" -o "$T/a.ppo" --steps $steps --rollout $ro --seed 1 "$TR"
 err_empty
 cp "$T/out" "$T/log1.csv"
 check "log header" sh -c "head -n 1 '$T/log1.csv' | grep -qx 'update,steps,train_reward,valid_return,valid_reward,best_return,checkpoint,actor_loss,critic_loss,entropy,clip_fraction'"
-check "one row per update of 2048 steps" sh -c "[ \$(tail -n +2 '$T/log1.csv' | wc -l) -le $(( (steps + 2047) / 2048 )) ]"
+check "one row per update of $ro steps" sh -c "[ \$(tail -n +2 '$T/log1.csv' | wc -l) -le $(( (steps + ro - 1) / ro )) ]"
 check "policy file kind and sizes" sh -c "head -n 1 '$T/a.ppo' | grep -qx 'scalepipe-model ppo 1' &&
 	grep -qx 'actor-sizes 32 64 64 63' '$T/a.ppo' && grep -qx 'actor-activations relu,hardswish,linear' '$T/a.ppo' &&
 	grep -qx 'state-features 32' '$T/a.ppo' && grep -q '^wstar 80.6' '$T/a.ppo' && grep -q '^command .*rltrain .*--seed 1' '$T/a.ppo'"
@@ -27,11 +27,11 @@ if [ -z "${SP_VALGRIND:-}" ]; then
 	check "improves on its first policy" awk -F, 'NR == 2 { f = $5 } NR > 1 && $7 == 1 { r = $5 } END { exit !(r > f) }' "$T/log1.csv"
 fi
 
-t "same seed, same policy" 0 rltrain --curve "$C" -o "$T/b.ppo" --steps $steps --seed 1 "$TR"
+t "same seed, same policy" 0 rltrain --curve "$C" -o "$T/b.ppo" --steps $steps --rollout $ro --seed 1 "$TR"
 check "identical log" cmp "$T/out" "$T/log1.csv"
 check "identical weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" = \"\$(grep '^actor ' '$T/b.ppo')\" ]"
 
-t "another seed, another policy" 0 rltrain --curve "$C" -o "$T/c.ppo" --steps 2048 --seed 2 "$TR"
+t "another seed, another policy" 0 rltrain --curve "$C" -o "$T/c.ppo" --steps $ro --rollout $ro --seed 2 "$TR"
 check "different weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" != \"\$(grep '^actor ' '$T/c.ppo')\" ]"
 
 t "early stopping with --patience 0" 0 rltrain --curve "$C" -o "$T/d.ppo" --steps $es_steps --patience 0 --rollout $es_rollout "$TR"
