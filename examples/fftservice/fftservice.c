@@ -255,7 +255,11 @@ worker(int ufd)
 					continue;
 				if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 					break;
-				close(c->fd);   /* EOF, error or done: epoll forgets the fd */
+				/* EOF, error or done.  Deregister before closing: epoll
+				 * keys on the open file, which may outlive this fd, and a
+				 * stale event would then carry a freed pointer. */
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				close(c->fd);
 				free(c);
 				break;
 			}
