@@ -394,8 +394,10 @@ sp_rlenv_policy_load(const char *path, sp_rlenv_opts *o, sp_error *err)
 		goto fail;
 	}
 	if (sp_rlenv_check(o, err) < 0) {
-		err->code = SP_EMODEL;
-		sp_error_prefix(err, "%s", path);
+		if (err) {
+			err->code = SP_EMODEL;
+			sp_error_prefix(err, "%s", path);
+		}
 		goto fail;
 	}
 	if (!(p = sp_ppo_policy_read(m, SP_RLENV_STATE, sp_rlenv_nact(o), err)))
