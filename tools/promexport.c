@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sp_cli.h"
+#include "sp_cli_http.h"
 #include "sp_csv.h"
 #include "sp_http.h"
 #include "sp_prom.h"
@@ -320,21 +321,14 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_NS = 256, OPT_TARGET, OPT_LABEL, OPT_PGW, OPT_JOB, OPT_GROUP, OPT_ADD, OPT_TEXT,
-		OPT_BACKFILL, OPT_TIMEOUT, OPT_RETRIES, OPT_RWAIT, OPT_TFILE, OPT_TENV, OPT_USER,
-		OPT_PFILE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_INSECURE, OPT_VERSION };
+		OPT_BACKFILL, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "columns", required_argument, 0, 'c' }, { "namespace", required_argument, 0, OPT_NS },
 		{ "target", required_argument, 0, OPT_TARGET }, { "label", required_argument, 0, OPT_LABEL },
 		{ "pushgateway", required_argument, 0, OPT_PGW }, { "job", required_argument, 0, OPT_JOB },
 		{ "grouping", required_argument, 0, OPT_GROUP }, { "add", no_argument, 0, OPT_ADD },
 		{ "textfile", required_argument, 0, OPT_TEXT }, { "backfill", required_argument, 0, OPT_BACKFILL },
-		{ "timeout", required_argument, 0, OPT_TIMEOUT }, { "retries", required_argument, 0, OPT_RETRIES },
-		{ "retry-wait", required_argument, 0, OPT_RWAIT },
-		{ "bearer-token-file", required_argument, 0, OPT_TFILE },
-		{ "bearer-token-env", required_argument, 0, OPT_TENV },
-		{ "user", required_argument, 0, OPT_USER }, { "password-file", required_argument, 0, OPT_PFILE },
-		{ "cacert", required_argument, 0, OPT_CACERT }, { "cert", required_argument, 0, OPT_CERT },
-		{ "key", required_argument, 0, OPT_KEY }, { "insecure", no_argument, 0, OPT_INSECURE },
+		SP_CLI_HTTP_RETRY_LONGOPTS, SP_CLI_HTTP_AUTH_LONGOPTS,
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
 	};
@@ -365,21 +359,12 @@ main(int argc, char **argv)
 		case OPT_ADD: add = 1; break;
 		case OPT_TEXT: textfile = optarg; break;
 		case OPT_BACKFILL: backfill = optarg; break;
-		case OPT_TIMEOUT: ho.timeout = sp_cli_double("--timeout", optarg, 0.001, 86400); break;
-		case OPT_RETRIES: ho.retries = (int)sp_cli_long("--retries", optarg, 0, 100); break;
-		case OPT_RWAIT: ho.retry_wait = sp_cli_double("--retry-wait", optarg, 0, 3600); break;
-		case OPT_TFILE: auth.token_file = optarg; break;
-		case OPT_TENV: auth.token_env = optarg; break;
-		case OPT_USER: auth.user = optarg; break;
-		case OPT_PFILE: auth.password_file = optarg; break;
-		case OPT_CACERT: ho.cacert = optarg; break;
-		case OPT_CERT: ho.cert = optarg; break;
-		case OPT_KEY: ho.key = optarg; break;
-		case OPT_INSECURE: ho.insecure = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
-		default: sp_cli_bad_option();
+		default:
+			if (!sp_cli_http_option(c, optarg, &ho, &auth))
+				sp_cli_bad_option();
 		}
 	if (optind < argc)
 		input = argv[optind++];

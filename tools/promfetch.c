@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "sp_cli.h"
+#include "sp_cli_http.h"
 #include "sp_csv.h"
 #include "sp_http.h"
 #include "sp_prom.h"
@@ -146,8 +147,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_INSTANT, OPT_WIDE, OPT_NULL,
-		OPT_MAXPTS, OPT_COMPRESSED, OPT_TIMEOUT, OPT_RETRIES, OPT_RWAIT, OPT_TFILE, OPT_TENV, OPT_USER,
-		OPT_PFILE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_INSECURE, OPT_VERSION };
+		OPT_MAXPTS, OPT_COMPRESSED, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "query", required_argument, 0, 'q' }, { "url", required_argument, 0, 'u' },
 		{ "start", required_argument, 0, OPT_START }, { "end", required_argument, 0, OPT_END },
@@ -156,15 +156,7 @@ main(int argc, char **argv)
 		{ "wide", required_argument, 0, OPT_WIDE }, { "null", required_argument, 0, OPT_NULL },
 		{ "max-points", required_argument, 0, OPT_MAXPTS },
 		{ "compressed", no_argument, 0, OPT_COMPRESSED },
-		{ "timeout", required_argument, 0, OPT_TIMEOUT },
-		{ "retries", required_argument, 0, OPT_RETRIES },
-		{ "retry-wait", required_argument, 0, OPT_RWAIT },
-		{ "bearer-token-file", required_argument, 0, OPT_TFILE },
-		{ "bearer-token-env", required_argument, 0, OPT_TENV },
-		{ "user", required_argument, 0, OPT_USER },
-		{ "password-file", required_argument, 0, OPT_PFILE },
-		{ "cacert", required_argument, 0, OPT_CACERT }, { "cert", required_argument, 0, OPT_CERT },
-		{ "key", required_argument, 0, OPT_KEY }, { "insecure", no_argument, 0, OPT_INSECURE },
+		SP_CLI_HTTP_RETRY_LONGOPTS, SP_CLI_HTTP_AUTH_LONGOPTS,
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
 	};
@@ -196,21 +188,12 @@ main(int argc, char **argv)
 		case OPT_NULL: nullp = sp_cli_choice("--null", optarg, null_names); break;
 		case OPT_MAXPTS: maxpts = sp_cli_long("--max-points", optarg, 1, SP_PROM_MAX_POINTS); break;
 		case OPT_COMPRESSED: ho.compressed = 1; break;
-		case OPT_TIMEOUT: ho.timeout = sp_cli_double("--timeout", optarg, 0.001, 86400); break;
-		case OPT_RETRIES: ho.retries = (int)sp_cli_long("--retries", optarg, 0, 100); break;
-		case OPT_RWAIT: ho.retry_wait = sp_cli_double("--retry-wait", optarg, 0, 3600); break;
-		case OPT_TFILE: auth.token_file = optarg; break;
-		case OPT_TENV: auth.token_env = optarg; break;
-		case OPT_USER: auth.user = optarg; break;
-		case OPT_PFILE: auth.password_file = optarg; break;
-		case OPT_CACERT: ho.cacert = optarg; break;
-		case OPT_CERT: ho.cert = optarg; break;
-		case OPT_KEY: ho.key = optarg; break;
-		case OPT_INSECURE: ho.insecure = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
-		default: sp_cli_bad_option();
+		default:
+			if (!sp_cli_http_option(c, optarg, &ho, &auth))
+				sp_cli_bad_option();
 		}
 	if (optind < argc)
 		sp_die_usage("unexpected argument '%s'", argv[optind]);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "sp_cli.h"
+#include "sp_cli_http.h"
 #include "sp_csv.h"
 #include "sp_http.h"
 #include "sp_kube.h"
@@ -69,7 +70,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_KCFG = 256, OPT_CTX, OPT_INCL, OPT_SADIR, OPT_DRY, OPT_FORCE, OPT_MAXAGE,
-		OPT_METHOD, OPT_CRETRY, OPT_TIMEOUT, OPT_RETRIES, OPT_RWAIT, OPT_VERSION };
+		OPT_METHOD, OPT_CRETRY, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "column", required_argument, 0, 'c' }, { "namespace", required_argument, 0, 'n' },
 		{ "kubeconfig", required_argument, 0, OPT_KCFG }, { "context", required_argument, 0, OPT_CTX },
@@ -78,8 +79,7 @@ main(int argc, char **argv)
 		{ "dry-run", no_argument, 0, OPT_DRY }, { "force", no_argument, 0, OPT_FORCE },
 		{ "max-age", required_argument, 0, OPT_MAXAGE }, { "method", required_argument, 0, OPT_METHOD },
 		{ "conflict-retries", required_argument, 0, OPT_CRETRY },
-		{ "timeout", required_argument, 0, OPT_TIMEOUT }, { "retries", required_argument, 0, OPT_RETRIES },
-		{ "retry-wait", required_argument, 0, OPT_RWAIT }, { "verbose", no_argument, 0, 'v' },
+		SP_CLI_HTTP_RETRY_LONGOPTS, { "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
 	};
 	static const char *const methods[] = { "put", "patch", NULL };
@@ -116,13 +116,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_METHOD: method = sp_cli_choice("--method", optarg, methods); break;
 		case OPT_CRETRY: cretries = sp_cli_long("--conflict-retries", optarg, 0, 100); break;
-		case OPT_TIMEOUT: ho.timeout = sp_cli_double("--timeout", optarg, 0.001, 86400); break;
-		case OPT_RETRIES: ho.retries = (int)sp_cli_long("--retries", optarg, 0, 100); break;
-		case OPT_RWAIT: ho.retry_wait = sp_cli_double("--retry-wait", optarg, 0, 3600); break;
 		case 'v': verbose = 1; break;
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
-		default: sp_cli_bad_option();
+		default:
+			if (!sp_cli_http_option(c, optarg, &ho, NULL))
+				sp_cli_bad_option();
 		}
 	if (optind >= argc)
 		sp_die_usage("missing target KIND/NAME (e.g. deployment/web)");

@@ -1,0 +1,45 @@
+/* sp_cli_http: the HTTP client options shared by promfetch, promexport and
+ * scale, parsed in one place.  Front end like sp_cli (only tools call it): a
+ * bad value is a usage error naming the option, exit 2.
+ *
+ * In a tool's long-option table:
+ *     SP_CLI_HTTP_RETRY_LONGOPTS,   --timeout --retries --retry-wait
+ *     SP_CLI_HTTP_AUTH_LONGOPTS,    --bearer-token-file --bearer-token-env --user
+ *                                   --password-file --cacert --cert --key --insecure
+ * and in its getopt switch:
+ *     default: if (!sp_cli_http_option(c, optarg, &ho, &auth)) sp_cli_bad_option();
+ */
+#ifndef SP_CLI_HTTP_H
+#define SP_CLI_HTTP_H
+
+#include <getopt.h>
+
+#include "sp_http.h"
+
+enum {
+	SP_CLI_HTTP_TIMEOUT = 0x4000, SP_CLI_HTTP_RETRIES, SP_CLI_HTTP_RWAIT,
+	SP_CLI_HTTP_TFILE, SP_CLI_HTTP_TENV, SP_CLI_HTTP_USER, SP_CLI_HTTP_PFILE,
+	SP_CLI_HTTP_CACERT, SP_CLI_HTTP_CERT, SP_CLI_HTTP_KEY, SP_CLI_HTTP_INSECURE
+};
+
+#define SP_CLI_HTTP_RETRY_LONGOPTS \
+	{ "timeout", required_argument, 0, SP_CLI_HTTP_TIMEOUT }, \
+	{ "retries", required_argument, 0, SP_CLI_HTTP_RETRIES }, \
+	{ "retry-wait", required_argument, 0, SP_CLI_HTTP_RWAIT }
+
+#define SP_CLI_HTTP_AUTH_LONGOPTS \
+	{ "bearer-token-file", required_argument, 0, SP_CLI_HTTP_TFILE }, \
+	{ "bearer-token-env", required_argument, 0, SP_CLI_HTTP_TENV }, \
+	{ "user", required_argument, 0, SP_CLI_HTTP_USER }, \
+	{ "password-file", required_argument, 0, SP_CLI_HTTP_PFILE }, \
+	{ "cacert", required_argument, 0, SP_CLI_HTTP_CACERT }, \
+	{ "cert", required_argument, 0, SP_CLI_HTTP_CERT }, \
+	{ "key", required_argument, 0, SP_CLI_HTTP_KEY }, \
+	{ "insecure", no_argument, 0, SP_CLI_HTTP_INSECURE }
+
+/* Apply option c (with its argument) to ho / auth: 1 if it was one of the
+ * options above, 0 if not (the caller reports it).  auth may be NULL for a
+ * tool without the auth options. */
+int sp_cli_http_option(int c, const char *arg, sp_http_opts *ho, sp_http_auth *auth);
+
+#endif
