@@ -9,7 +9,8 @@
 # MAE of the one-season naive forecast on the training part.  The LSTM is
 # trained with quantiles 0.1,0.5,0.9 (calibrated on its validation part), so
 # [lower, upper] should cover 80%.  LSTMOPTS adds lstmtrain options
-# [--norm window].
+# [--norm window]; FOREOPTS adds forecast options for the LSTM only, e.g.
+# FOREOPTS="--adapt 0.05" (online recalibration of its band) [none].
 # Prints a Markdown table.  Takes a few minutes on 2 cores.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,7 @@ PATH=$top/bin:$PATH
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lstm-acc.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 LSTMOPTS=${LSTMOPTS:---norm window}
+FOREOPTS=${FOREOPTS:-}
 
 acc() {   # name csv period window hidden [excluded spans a-b,c-d in Unix seconds]
 	name=$1 in=$2 m=$3 W=$4 hid=$5 ex=${6:-}
@@ -26,7 +28,7 @@ acc() {   # name csv period window hidden [excluded spans a-b,c-d in Unix second
 	lstmtrain --calendar --window "$W" --horizon 12 --hidden "$hid" --quantiles 0.1,0.5,0.9 \
 	    $LSTMOPTS -o "$tmp/$name.lstm" "$tmp/train.csv"
 	s1=$(date +%s)
-	forecast -m "$tmp/$name.lstm" --horizon 12 "$in" > "$tmp/lstm.csv"
+	forecast -m "$tmp/$name.lstm" --horizon 12 $FOREOPTS "$in" > "$tmp/lstm.csv"
 	# the last stretch of the training part without missing values
 	awk -F, 'NR == 1 { h = $0; next } $2 == "" { n = 0; next } { r[++n] = $0 }
 	    END { print h; for (i = 1; i <= n; i++) print r[i] }' "$tmp/train.csv" > "$tmp/artrain.csv"

@@ -8,13 +8,15 @@
 #include "sp_cli.h"
 #include "sp_csv.h"
 #include "sp_ar.h"
+#include "sp_calib.h"
 #include "sp_lstm.h"
 
-static const char synopsis[] = "forecast -m MODEL [-c NAME] [--horizon N] [--long] [--level L] [FILE]";
+static const char synopsis[] = "forecast -m MODEL [-c NAME] [--horizon N] [--long] [--level L] [--adapt LR] [FILE]";
 
 static int horizon;   /* one-horizon: the horizon; --long: the last horizon (0: model's) */
 static int longfmt;   /* --long: multi-horizon rows */
 static double level;  /* AR models: central interval level (0: not given) */
+static double adapt;  /* --adapt: quantile-tracking step (0: off) */
 
 /* The model behind one origin's forecast: an LSTM/GRU or an AR model. */
 typedef struct {
@@ -53,6 +55,10 @@ usage(void)
 	    "                     [the model's; 1 for AR]\n"
 	    "      --long         multi-horizon rows: origin,timestamp,horizon,...\n"
 	    "      --level L      AR models: central interval level [0.8]\n"
+	    "      --adapt LR     widen or narrow the band online so that it covers its\n"
+	    "                     nominal level (conformal quantile tracking); step LR\n"
+	    "                     times the mean absolute error so far, in (0,1]\n"
+	    "                     [0: off]\n"
 	    "  -h, --help         this help\n"
 	    "      --version      print the version\n", synopsis);
 	exit(0);
@@ -77,8 +83,9 @@ model_kind(const char *path, char *kind, size_t size)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_HORIZON = 256, OPT_LEVEL, OPT_LONG, OPT_VERSION };
+	enum { OPT_ADAPT = 256, OPT_HORIZON, OPT_LEVEL, OPT_LONG, OPT_VERSION };
 	static const struct option lo[] = {
+		{ "adapt", required_argument, 0, OPT_ADAPT },
 		{ "column", required_argument, 0, 'c' },
 		{ "help", no_argument, 0, 'h' },
 		{ "horizon", required_argument, 0, OPT_HORIZON },
@@ -96,11 +103,14 @@ main(int argc, char **argv)
 	static sp_csv_reader *r;
 	static sp_csv_writer *w;
 	static model md;
-	static double *tw, *yw, *lo_, *plo;
+	static double *tw, *yw, *lo_, *plo, *pend;
 	static long *pvalid;
+	static sp_calib *cal;
 	sp_error err = { 0 };
 	double *mid, *hi, *pmid, *phi, tprev = NAN;
 	long row = 0, have = 0;
+	int nslot = 0;        /* --adapt: widenings (one per horizon with --long, else 1) */
+	double alpha = 0;     /* --adapt: nominal miss rate of the band */
 
 	sp_cli_init(argv[0], synopsis);
 	while ((c = getopt_long(argc, argv, "c:hm:", lo, NULL)) != -1)
@@ -108,6 +118,7 @@ main(int argc, char **argv)
 		case 'c': column = optarg; break;
 		case 'h': usage();
 		case 'm': mpath = optarg; break;
+		case OPT_ADAPT: adapt = sp_cli_double("--adapt", optarg, 0, 1); break;
 		case OPT_HORIZON: horizon = (int)sp_cli_long("--horizon", optarg, 1, 1000); break;
 		case OPT_LEVEL: level = sp_cli_double("--level", optarg, 1e-6, 1 - 1e-6); break;
 		case OPT_LONG: longfmt = 1; break;
@@ -142,6 +153,20 @@ main(int argc, char **argv)
 	if (horizon > md.hmax)
 		sp_die_usage("--horizon %d: the model forecasts horizons 1..%d", horizon, md.hmax);
 	H = horizon ? horizon : (longfmt && md.lstm ? md.hmax : 1);
+	if (adapt > 0) {
+		/* the band's nominal miss rate: outer quantiles, +-1.96 RMSE, or --level */
+		if (md.ar)
+			alpha = 1 - level;
+		else if (md.lstm->nq == 0)
+			alpha = 0.05;
+		else if (md.lstm->nq >= 2)
+			alpha = 1 - (md.lstm->q[md.lstm->nq - 1] - md.lstm->q[0]);
+		else
+			sp_die_usage("--adapt: %s has a single quantile, no band to recalibrate", mpath);
+		nslot = longfmt ? H : 1;
+		if (!(cal = sp_calib_new(nslot, alpha, adapt, &err)))
+			sp_die_err(&err);
+	}
 
 	if (argc == 1 && strcmp(argv[0], "-") != 0) {
 		path = argv[0];
@@ -169,7 +194,11 @@ main(int argc, char **argv)
 	lo_ = malloc((size_t)hbuf * 3 * sizeof *lo_);
 	/* one-horizon: predictions of the last H+1 origins, by origin row mod (H+1) */
 	plo = malloc((size_t)(H + 1) * 3 * sizeof *plo), pvalid = calloc((size_t)H + 1, sizeof *pvalid);
-	if (!tw || !yw || !lo_ || !plo || !pvalid)
+	/* --adapt: each pending forecast's band as the model gave it and its widening,
+	 * by origin row mod (H+1) and slot: lo, mid, hi, q */
+	if (cal)
+		pend = malloc((size_t)(H + 1) * (size_t)nslot * 4 * sizeof *pend);
+	if (!tw || !yw || !lo_ || !plo || !pvalid || (cal && !pend))
 		sp_die("out of memory");
 	mid = lo_ + hbuf, hi = mid + hbuf;
 	pmid = plo + H + 1, phi = pmid + H + 1;
@@ -211,6 +240,17 @@ main(int argc, char **argv)
 				sp_csv_write_str(w, ""), sp_csv_write_str(w, ""), sp_csv_write_str(w, "");
 			sp_csv_end_row(w);
 		}
+		/* --adapt: score the forecasts whose target is this row, before the
+		 * forecast from this row (strictly causal) */
+		if (cal && isfinite(y))
+			for (int j = 0; j < nslot; j++) {
+				long o = row - (longfmt ? j + 1 : H);
+				double *b;
+				if (o < 0 || pvalid[o % (H + 1)] != o + 1)
+					continue;
+				b = pend + ((size_t)(o % (H + 1)) * (size_t)nslot + (size_t)j) * 4;
+				sp_calib_update(cal, j, y, b[0], b[1], b[2], b[3]);
+			}
 		/* slide the window; `have` counts consecutive finite values */
 		memmove(tw, tw + 1, (size_t)(W - 1) * sizeof *tw);
 		memmove(yw, yw + 1, (size_t)(W - 1) * sizeof *yw);
@@ -219,6 +259,17 @@ main(int argc, char **argv)
 		ok = have >= W && (md.lstm || row > 0);   /* AR: the step needs two rows */
 		if (ok) {
 			predict(&md, tw, yw, H, lo_, mid, hi);
+			if (cal) {
+				slot = row % (H + 1);
+				for (int j = 0; j < nslot; j++) {
+					int h = longfmt ? j : H - 1;
+					double *b = pend + ((size_t)slot * (size_t)nslot + (size_t)j) * 4;
+					b[0] = lo_[h], b[1] = mid[h], b[2] = hi[h];
+					b[3] = sp_calib_widening(cal, j, lo_[h], mid[h], hi[h]);
+					lo_[h] -= b[3], hi[h] += b[3];
+				}
+				pvalid[slot] = row + 1;
+			}
 			if (longfmt)
 				for (int h = 1; h <= H; h++) {
 					sp_csv_write_time(w, t);
@@ -249,6 +300,7 @@ main(int argc, char **argv)
 	sp_lstm_pred_free(md.pr);
 	sp_lstm_free(md.lstm);
 	sp_ar_model_free(md.ar);
-	free(tw), free(yw), free(lo_), free(plo), free(pvalid);
+	sp_calib_free(cal);
+	free(tw), free(yw), free(lo_), free(plo), free(pvalid), free(pend);
 	return 0;
 }

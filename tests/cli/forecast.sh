@@ -36,6 +36,37 @@ check "row t at --horizon 3 = origin t-3, horizon 3 of the long output" csv_clos
 check "causal: a prefix of the input gives a prefix of the output" sh -c "
     head -n 60 '$S' | forecast -m '$M' --horizon 3 > '$T/p' && head -n 60 '$T/h3' | cmp - '$T/p'"
 
+# --adapt: conformal quantile tracking of the band.  The tiny model is
+# overconfident on its sine: its 0.1/0.9 band covers 52 of 150 rows at horizon 3.
+cov='NR > 1 && $4 != "" { k++; c += ($5 <= $2 && $2 <= $6) } END { printf "%d/%d\n", c, k }'
+t "--adapt 0 is the default" 0 forecast -m "$M" --horizon 3 --adapt 0 "$S"
+check "output unchanged without --adapt" cmp "$T/out" "$T/h3"
+check "coverage without --adapt: 52 of 150" sh -c "awk -F, '$cov' '$T/out' | grep -qx 52/150"
+t "--adapt 0.3, one horizon" 0 forecast -m "$M" --horizon 3 --adapt 0.3 "$S"
+cp "$T/out" "$T/ad3"
+check "coverage moves toward the nominal 80%: over 110 of 150" sh -c "
+    test \$(awk -F, '$cov' '$T/out' | cut -d/ -f1) -gt 110"
+cut -d, -f1-4 "$T/h3" > "$T/f3"
+check "forecast column unchanged" sh -c "cut -d, -f1-4 '$T/out' | cmp - '$T/f3'"
+check "lower <= forecast <= upper" awk -F, 'NR > 1 && $4 != "" && !($5 <= $4 && $4 <= $6) { exit 1 }' "$T/out"
+check "causal: a prefix of the input gives a prefix of the output" sh -c "
+    head -n 60 '$S' | forecast -m '$M' --horizon 3 --adapt 0.3 > '$T/p' && head -n 60 '$T/ad3' | cmp - '$T/p'"
+t "--adapt 0.3, long" 0 forecast -m "$M" --long --adapt 0.3 "$S"
+cp "$T/out" "$T/adl"
+awk -F, 'NR > 1 && $4 != "" { print $1 "," $4 "," $5 "," $6 }' "$T/ad3" > "$T/a"
+awk -F, 'NR > 1 && $3 == 3 { print $2 "," $6 "," $7 "," $8 }' "$T/adl" | head -n "$(wc -l < "$T/a")" > "$T/b"
+check "one widening per horizon: horizon 3 of --long = one-horizon --horizon 3" cmp "$T/a" "$T/b"
+check "long: lower <= forecast <= upper" awk -F, 'NR > 1 && !($7 <= $6 && $6 <= $8) { exit 1 }' "$T/out"
+check "long, causal: a prefix of the input gives a prefix of the output" sh -c "
+    head -n 60 '$S' | forecast -m '$M' --long --adapt 0.3 > '$T/p' && head -n \$(wc -l < '$T/p') '$T/adl' | cmp - '$T/p' &&
+    test \$(wc -l < '$T/p') -eq \$((1 + 52 * 3))"
+t "--adapt, MSE model" 0 forecast -m "$G" --adapt 0.1 "$S"
+check "lower <= forecast <= upper" awk -F, 'NR > 1 && $4 != "" && !($5 <= $4 && $4 <= $6) { exit 1 }' "$T/out"
+for v in -0.1 1.5 x nan; do
+	t "--adapt $v" 2 forecast -m "$M" --adapt "$v" "$S"
+	err_has "forecast: --adapt: "
+done
+
 # AR models from arfit: the same rows as arfit --load --rolling
 arfit -p 3 -c load --save "$T/ar3" "$S" > /dev/null
 t "AR model, long" 0 forecast -m "$T/ar3" -c load --long --horizon 3 "$S"
@@ -44,6 +75,9 @@ check "AR long = arfit --load --rolling" cmp "$T/out" "$T/want"
 t "AR model, one horizon, level 0.9" 0 forecast -m "$T/ar3" --level 0.9 -c load "$S"
 arfit --load "$T/ar3" -c load --level 0.9 --rolling "$S" > "$T/want"
 check "AR one-horizon = arfit --load --rolling" cmp "$T/out" "$T/want"
+t "AR model, --adapt, level 0.5" 0 forecast -m "$T/ar3" --level 0.5 --adapt 0.3 -c load "$S"
+check "coverage moves toward 50%: 75 of 157 without --adapt, 77..81 with" sh -c "
+    c=\$(awk -F, '$cov' '$T/out') && test \${c%/*} -ge 77 && test \${c%/*} -le 81 && test \${c#*/} -eq 157"
 t "AR, default column" 0 forecast -m "$T/ar3" "$S"
 out_has "timestamp,load,other,forecast,lower,upper"
 t "--level with an LSTM model" 2 forecast -m "$M" --level 0.9 "$S"
