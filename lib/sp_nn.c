@@ -1,7 +1,7 @@
 /* sp_nn: LSTM/GRU stacks with a dense head, forward + backward, Adam.
  *
- * Plain loops for the element-wise gate arithmetic, one GEMM wrapper for
- * every matrix product.  The input projections of all T steps are one GEMM
+ * Element-wise gate arithmetic in vector-extension loops (below), one
+ * GEMM wrapper for every matrix product.  The input projections of all T steps are one GEMM
  * (T*B rows), the recurrent products one GEMM per step, and the weight
  * gradients are accumulated once per layer over all steps.  No threading of
  * our own: OpenBLAS threads the GEMMs.
@@ -112,39 +112,48 @@ sp_nn_threads(int n)
 }
 
 /* The gate non-linearities are most of the forward time, so they go
- * through one exp over whole arrays of (clamped) arguments, two at a time
- * with GCC/clang vector extensions: the table method (as glibc's exp):
- * x = (64 m + j) ln2/64 + r, |r| <= ln2/128, exp(x) = 2^m 2^(j/64) exp(r),
- * exp(r) - 1 by Taylor to degree 5 (remainder < 4e-17), ln2/64 in two parts
- * (Cody-Waite).  Within 2 ulp of libm.  Arguments are clamped to [-700, 700]
- * first, where sigm and tanh are already exactly 0, 1 or -1 in double;
- * sigm(x) = 1/(1 + exp(-x)), tanh(x) = 2/(1 + exp(-2x)) - 1. */
-static const double exp2_64[64] = {
-	0x1.0000000000000p+0, 0x1.02c9a3e778061p+0, 0x1.059b0d3158574p+0, 0x1.0874518759bc8p+0,
-	0x1.0b5586cf9890fp+0, 0x1.0e3ec32d3d1a2p+0, 0x1.11301d0125b51p+0, 0x1.1429aaea92de0p+0,
-	0x1.172b83c7d517bp+0, 0x1.1a35beb6fcb75p+0, 0x1.1d4873168b9aap+0, 0x1.2063b88628cd6p+0,
-	0x1.2387a6e756238p+0, 0x1.26b4565e27cddp+0, 0x1.29e9df51fdee1p+0, 0x1.2d285a6e4030bp+0,
-	0x1.306fe0a31b715p+0, 0x1.33c08b26416ffp+0, 0x1.371a7373aa9cbp+0, 0x1.3a7db34e59ff7p+0,
-	0x1.3dea64c123422p+0, 0x1.4160a21f72e2ap+0, 0x1.44e086061892dp+0, 0x1.486a2b5c13cd0p+0,
-	0x1.4bfdad5362a27p+0, 0x1.4f9b2769d2ca7p+0, 0x1.5342b569d4f82p+0, 0x1.56f4736b527dap+0,
-	0x1.5ab07dd485429p+0, 0x1.5e76f15ad2148p+0, 0x1.6247eb03a5585p+0, 0x1.6623882552225p+0,
-	0x1.6a09e667f3bcdp+0, 0x1.6dfb23c651a2fp+0, 0x1.71f75e8ec5f74p+0, 0x1.75feb564267c9p+0,
-	0x1.7a11473eb0187p+0, 0x1.7e2f336cf4e62p+0, 0x1.82589994cce13p+0, 0x1.868d99b4492edp+0,
-	0x1.8ace5422aa0dbp+0, 0x1.8f1ae99157736p+0, 0x1.93737b0cdc5e5p+0, 0x1.97d829fde4e50p+0,
-	0x1.9c49182a3f090p+0, 0x1.a0c667b5de565p+0, 0x1.a5503b23e255dp+0, 0x1.a9e6b5579fdbfp+0,
-	0x1.ae89f995ad3adp+0, 0x1.b33a2b84f15fbp+0, 0x1.b7f76f2fb5e47p+0, 0x1.bcc1e904bc1d2p+0,
-	0x1.c199bdd85529cp+0, 0x1.c67f12e57d14bp+0, 0x1.cb720dcef9069p+0, 0x1.d072d4a07897cp+0,
-	0x1.d5818dcfba487p+0, 0x1.da9e603db3285p+0, 0x1.dfc97337b9b5fp+0, 0x1.e502ee78b3ff6p+0,
-	0x1.ea4afa2a490dap+0, 0x1.efa1bee615a27p+0, 0x1.f50765b6e4540p+0, 0x1.fa7c1819e90d8p+0
-};
+ * through one sigmoid over whole arrays, VW lanes at a time with GCC/clang
+ * vector extensions, and an exp without tables (a table lookup is a
+ * per-lane load that keeps the loop scalar): x = k ln2 + r, |r| <= ln2/2,
+ * exp(x) = 2^k exp(r), exp(r) by its Taylor polynomial to degree 13
+ * (remainder < 5e-18 relative), ln2 in two parts (Cody-Waite).  Within
+ * 2 ulp of libm (checked in test_nn).  Arguments are clamped to
+ * [-700, 700] first, where sigm and tanh are already exactly 0, 1 or -1 in
+ * double; sigm(x) = 1/(1 + exp(-x)), tanh(x) = 2 sigm(2x) - 1.
+ *
+ * The forward passes are compiled three times (target_clones: AVX-512F,
+ * AVX2, baseline x86-64) and the loader picks one for the CPU; the vector
+ * code is the same arithmetic lane by lane, and the build has
+ * -ffp-contract=off, so every clone gives the same bits. */
+#define VW 8   /* lanes: one AVX-512 register, two AVX2 ones, four SSE2 ones */
+typedef double vd __attribute__((vector_size(VW * sizeof(double))));
+typedef unsigned long long vu __attribute__((vector_size(VW * sizeof(double))));
 
-typedef double v2d __attribute__((vector_size(16)));
-typedef long long v2l __attribute__((vector_size(16)));
-
-#define EXP_INV (64 / 0.69314718055994530942)
-#define EXP_HI (6.93147180369123816490e-01 / 64)
-#define EXP_LO (1.90821492927058770002e-10 / 64)
+#define EXP_INV 1.44269504088896338700e+00   /* 1/ln2 */
+#define EXP_HI 6.93147180369123816490e-01    /* ln2, upper 32 bits */
+#define EXP_LO 1.90821492927058770002e-10    /* ln2 - EXP_HI */
 #define EXP_SHIFT 0x1.8p52   /* adding and subtracting it rounds to an integer */
+#define EXP_SHIFT_BITS 0x4338000000000000ULL
+/* out = exp(r) = sum r^i/i!, i <= 13, by Estrin's scheme (pairs, then
+ * powers r^2, r^4, r^8): a dependency chain of 8 operations instead of
+ * Horner's 26, so consecutive vectors overlap in the FP pipes.  T is
+ * double or vd. */
+#define EXP_POLY(T, r, out) do { \
+	T r2_ = (r) * (r), r4_ = r2_ * r2_, r8_ = r4_ * r4_; \
+	T s0_ = (1 + (r)) + (1 / 2.0 + (r) * (1 / 6.0)) * r2_; \
+	T s1_ = (1 / 24.0 + (r) * (1 / 120.0)) + (1 / 720.0 + (r) * (1 / 5040.0)) * r2_; \
+	T s2_ = (1 / 40320.0 + (r) * (1 / 362880.0)) + \
+	    (1 / 3628800.0 + (r) * (1 / 39916800.0)) * r2_; \
+	T s3_ = 1 / 479001600.0 + (r) * (1 / 6227020800.0); \
+	(out) = (s0_ + s1_ * r4_) + (s2_ + s3_ * r4_) * r8_; \
+} while (0)
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SP_NO_CLONES)
+#define SP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SP_CLONES
+#endif
+#define SP_INLINE static inline __attribute__((always_inline))
 
 static inline double
 clamp700(double x)
@@ -152,56 +161,44 @@ clamp700(double x)
 	return x < -700 ? -700 : x > 700 ? 700 : x;
 }
 
-static double
-exp1(double x)
+/* exp(x) for x in [-700, 700] (NaN gives NaN): k = round(x / ln2) comes
+ * from the bits of x/ln2 + 1.5 * 2^52 (|k| < 2^51), 2^k from k. */
+double
+sp_nn_exp(double x)
 {
-	double kd = (x * EXP_INV + EXP_SHIFT) - EXP_SHIFT, r, p, t;
-	long long k = (long long)kd;
-	union { double d; long long i; } u;
+	double y = x * EXP_INV + EXP_SHIFT, kd = y - EXP_SHIFT, r, p;
+	union { double d; unsigned long long u; } u = { y };
 
 	r = x - kd * EXP_HI - kd * EXP_LO;
-	p = r + r * r * (0.5 + r * (1 / 6.0 + r * (1 / 24.0 + r * (1 / 120.0))));
-	t = exp2_64[k & 63];
-	u.i = ((k - (k & 63)) / 64 + 1023) * (1LL << 52);
-	return (t + t * p) * u.d;
+	u.u = ((u.u - EXP_SHIFT_BITS) << 52) + (1023ULL << 52);
+	EXP_POLY(double, r, p);
+	return p * u.d;
 }
 
-/* a[i] = exp(a[i]), i < n, for a[i] in [-700, 700]. */
-static void
-vexp(double *a, int n)
+/* a[i] = sigm(s a[i]) = 1 / (1 + exp(clamp(-s a[i]))), i < n. */
+SP_INLINE void
+vsigm(double *a, int n, double s)
 {
 	int i = 0;
-	for (; i + 2 <= n; i += 2) {
-		v2d x, kd, r, p, t, sc;
-		v2l k, e;
-		memcpy(&x, a + i, sizeof x);
-		kd = (x * EXP_INV + EXP_SHIFT) - EXP_SHIFT;
-		k = __builtin_convertvector(kd, v2l);
+	for (; i + VW <= n; i += VW) {
+		vd x, y, kd, r, p, sc;
+		vu e;
+		double xs[VW];
+		for (int q = 0; q < VW; q++)   /* max/min instructions; NaN stays */
+			xs[q] = clamp700(-s * a[i + q]);
+		memcpy(&x, xs, sizeof x);
+		y = x * EXP_INV + EXP_SHIFT;
+		kd = y - EXP_SHIFT;
 		r = x - kd * EXP_HI - kd * EXP_LO;
-		p = r + r * r * (0.5 + r * (1 / 6.0 + r * (1 / 24.0 + r * (1 / 120.0))));
-		t = (v2d){ exp2_64[k[0] & 63], exp2_64[k[1] & 63] };
-		e = ((k - (k & 63)) / 64 + 1023) * (1LL << 52);
+		e = (((vu)y - EXP_SHIFT_BITS) << 52) + (1023ULL << 52);
 		memcpy(&sc, &e, sizeof sc);
-		p = (t + t * p) * sc;
+		EXP_POLY(vd, r, p);
+		p = p * sc;
+		p = 1 / (1 + p);
 		memcpy(a + i, &p, sizeof p);
 	}
 	for (; i < n; i++)
-		a[i] = exp1(a[i]);
-}
-
-/* a[i] = 1 / (1 + a[i]), i < n (sigm from exp(-x)), two at a time. */
-static void
-vrecip1p(double *a, int n)
-{
-	int i = 0;
-	for (; i + 2 <= n; i += 2) {
-		v2d x;
-		memcpy(&x, a + i, sizeof x);
-		x = 1 / (1 + x);
-		memcpy(a + i, &x, sizeof x);
-	}
-	for (; i < n; i++)
-		a[i] = 1 / (1 + a[i]);
+		a[i] = 1 / (1 + sp_nn_exp(clamp700(-s * a[i])));
 }
 
 /* ---- workspace ---- */
@@ -270,8 +267,89 @@ sp_nn_cellstate(const sp_nn_work *w, int l, int t)
 }
 
 /* ---- forward ---- */
+/* a[j] += e[j], j < n */
+SP_INLINE void
+vadd(double *a, const double *e, int n)
+{
+	int j = 0;
+	for (; j + VW <= n; j += VW) {
+		vd x, y;
+		memcpy(&x, a + j, sizeof x);
+		memcpy(&y, e + j, sizeof y);
+		x = x + y;
+		memcpy(a + j, &x, sizeof x);
+	}
+	for (; j < n; j++)
+		a[j] = a[j] + e[j];
+}
+
+/* a[j] += b[j] + c[j], j < n (the two biases) */
+SP_INLINE void
+vadd2(double *a, const double *b, const double *c, int n)
+{
+	int j = 0;
+	for (; j + VW <= n; j += VW) {
+		vd x, y, z;
+		memcpy(&x, a + j, sizeof x);
+		memcpy(&y, b + j, sizeof y);
+		memcpy(&z, c + j, sizeof z);
+		x = x + (y + z);
+		memcpy(a + j, &x, sizeof x);
+	}
+	for (; j < n; j++)
+		a[j] = a[j] + (b[j] + c[j]);
+}
+
+/* The LSTM cell from activated gates a = (i, f, g', o) of one row, with
+ * g' = sigm(2 g~) on entry: g = 2 g' - 1, c = i g + f c_prev (cp NULL at
+ * t = 0), tc = c (tanh'ed by the caller). */
+SP_INLINE void
+lstm_cell(double *a, const double *cp, double *c, double *tc, int H)
+{
+	int j = 0;
+	for (; j + VW <= H; j += VW) {
+		vd i, f, g, cv, pv;
+		memcpy(&i, a + j, sizeof i);
+		memcpy(&f, a + H + j, sizeof f);
+		memcpy(&g, a + 2 * H + j, sizeof g);
+		g = 2 * g - 1;
+		if (cp) {
+			memcpy(&pv, cp + j, sizeof pv);
+			cv = i * g + f * pv;
+		} else
+			cv = i * g + 0;
+		memcpy(a + 2 * H + j, &g, sizeof g);
+		memcpy(c + j, &cv, sizeof cv);
+		memcpy(tc + j, &cv, sizeof cv);
+	}
+	for (; j < H; j++) {
+		double g = 2 * a[2 * H + j] - 1, cv = a[j] * g + (cp ? a[H + j] * cp[j] : 0);
+		a[2 * H + j] = g, c[j] = cv, tc[j] = cv;
+	}
+}
+
+/* tc = 2 tc' - 1 (tanh c from sigm(2c)), h = o tanh c. */
+SP_INLINE void
+lstm_out(const double *o, double *tc, double *h, int H)
+{
+	int j = 0;
+	for (; j + VW <= H; j += VW) {
+		vd t, ov;
+		memcpy(&t, tc + j, sizeof t);
+		memcpy(&ov, o + j, sizeof ov);
+		t = 2 * t - 1;
+		ov = ov * t;
+		memcpy(tc + j, &t, sizeof t);
+		memcpy(h + j, &ov, sizeof ov);
+	}
+	for (; j < H; j++) {
+		tc[j] = 2 * tc[j] - 1;
+		h[j] = o[j] * tc[j];
+	}
+}
+
 /* LSTM (PyTorch): i,f,o = sigm(.), g = tanh(.), c' = f c + i g, h' = o tanh(c'). */
-static void
+SP_CLONES static void
 lstm_forward(sp_nn_work *w, int l, const double *X, int NI, const sp_nn_params *p)
 {
 	int T = w->T, B = w->B, H = w->d.nhid, GH = 4 * H;
@@ -280,8 +358,7 @@ lstm_forward(sp_nn_work *w, int l, const double *X, int NI, const sp_nn_params *
 
 	sp_nn_gemm(0, 1, T * B, GH, NI, 1, X, NI, p->layer[l].w_ih, NI, 0, G, GH);
 	for (size_t r = 0; r < (size_t)T * B; r++)
-		for (int j = 0; j < GH; j++)
-			G[r * GH + j] += bi[j] + bh[j];
+		vadd2(G + r * GH, bi, bh, GH);
 	for (int t = 0; t < T; t++) {
 		double *gt = G + (size_t)t * B * GH;
 		double *ht = hs + (size_t)t * B * H, *ct = cs + (size_t)t * B * H;
@@ -291,31 +368,65 @@ lstm_forward(sp_nn_work *w, int l, const double *X, int NI, const sp_nn_params *
 			sp_nn_gemm(0, 1, B, GH, H, 1, ht - (size_t)B * H, H, p->layer[l].w_hh, H, 1, gt, GH);
 		for (int b = 0; b < B; b++) {
 			double *a = gt + (size_t)b * GH, *tc = tct + (size_t)b * H;
-			for (int j = 0; j < GH; j++)   /* exp arguments: -x for sigm, -2x for tanh (g) */
-				a[j] = clamp700(j >= 2 * H && j < 3 * H ? -2 * a[j] : -a[j]);
-			vexp(a, GH);
-			vrecip1p(a, GH);
-			for (int j = 0; j < H; j++) {
-				size_t k = (size_t)b * H + j;
-				double i = a[j], f = a[H + j], g = 2 * a[2 * H + j] - 1;
-				double c = i * g + (cp ? f * cp[k] : 0);
-				a[2 * H + j] = g;
-				ct[k] = c;
-				tc[j] = clamp700(-2 * c);
-			}
-			vexp(tc, H);
-			vrecip1p(tc, H);
-			for (int j = 0; j < H; j++) {
-				tc[j] = 2 * tc[j] - 1;
-				ht[(size_t)b * H + j] = a[3 * H + j] * tc[j];
-			}
+			size_t k = (size_t)b * H;
+			vsigm(a, 2 * H, 1);          /* i, f */
+			vsigm(a + 2 * H, H, 2);      /* g: sigm(2x), tanh after */
+			vsigm(a + 3 * H, H, 1);      /* o */
+			lstm_cell(a, cp ? cp + k : NULL, ct + k, tc, H);
+			vsigm(tc, H, 2);
+			lstm_out(a + 3 * H, tc, ht + k, H);
 		}
+	}
+}
+
+/* an += r * en (n's pre-activation), hn = en (kept for backward). */
+SP_INLINE void
+gru_npre(double *an, const double *r, const double *en, double *hn, int H)
+{
+	int j = 0;
+	for (; j + VW <= H; j += VW) {
+		vd x, rv, ev;
+		memcpy(&x, an + j, sizeof x);
+		memcpy(&rv, r + j, sizeof rv);
+		memcpy(&ev, en + j, sizeof ev);
+		x = x + rv * ev;
+		memcpy(an + j, &x, sizeof x);
+		memcpy(hn + j, &ev, sizeof ev);
+	}
+	for (; j < H; j++) {
+		an[j] = an[j] + r[j] * en[j];
+		hn[j] = en[j];
+	}
+}
+
+/* n = 2 n' - 1, h = (1 - z) n + z h_prev (hp NULL at t = 0). */
+SP_INLINE void
+gru_out(const double *z, double *n, const double *hp, double *h, int H)
+{
+	int j = 0;
+	for (; j + VW <= H; j += VW) {
+		vd zv, nv, pv, hv;
+		memcpy(&zv, z + j, sizeof zv);
+		memcpy(&nv, n + j, sizeof nv);
+		nv = 2 * nv - 1;
+		if (hp) {
+			memcpy(&pv, hp + j, sizeof pv);
+			hv = (1 - zv) * nv + zv * pv;
+		} else
+			hv = (1 - zv) * nv + 0;
+		memcpy(n + j, &nv, sizeof nv);
+		memcpy(h + j, &hv, sizeof hv);
+	}
+	for (; j < H; j++) {
+		double nv = 2 * n[j] - 1;
+		n[j] = nv;
+		h[j] = (1 - z[j]) * nv + (hp ? z[j] * hp[j] : 0);
 	}
 }
 
 /* GRU (PyTorch): r,z = sigm(W_i x + b_i + W_h h + b_h),
  * n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h. */
-static void
+SP_CLONES static void
 gru_forward(sp_nn_work *w, int l, const double *X, int NI, const sp_nn_params *p)
 {
 	int T = w->T, B = w->B, H = w->d.nhid, GH = 3 * H;
@@ -324,8 +435,7 @@ gru_forward(sp_nn_work *w, int l, const double *X, int NI, const sp_nn_params *p
 
 	sp_nn_gemm(0, 1, T * B, GH, NI, 1, X, NI, p->layer[l].w_ih, NI, 0, G, GH);
 	for (size_t r = 0; r < (size_t)T * B; r++)
-		for (int j = 0; j < GH; j++)
-			G[r * GH + j] += bi[j];
+		vadd(G + r * GH, bi, GH);
 	for (int t = 0; t < T; t++) {
 		double *gt = G + (size_t)t * B * GH, *ht = hs + (size_t)t * B * H;
 		double *ghn = w->ghn[l] + (size_t)t * B * H;
@@ -336,22 +446,12 @@ gru_forward(sp_nn_work *w, int l, const double *X, int NI, const sp_nn_params *p
 			sp_nn_gemm(0, 1, B, GH, H, 1, hp, H, p->layer[l].w_hh, H, 1, gh, GH);
 		for (int b = 0; b < B; b++) {
 			double *a = gt + (size_t)b * GH, *e = gh + (size_t)b * GH;
-			for (int j = 0; j < 2 * H; j++)
-				a[j] = clamp700(-(a[j] + e[j]));
-			vexp(a, 2 * H);
-			vrecip1p(a, 2 * H);
-			for (int j = 0; j < H; j++) {
-				a[2 * H + j] = clamp700(-2 * (a[2 * H + j] + a[j] * e[2 * H + j]));
-				ghn[(size_t)b * H + j] = e[2 * H + j];
-			}
-			vexp(a + 2 * H, H);
-			vrecip1p(a + 2 * H, H);
-			for (int j = 0; j < H; j++) {
-				size_t k = (size_t)b * H + j;
-				double z = a[H + j], n = 2 * a[2 * H + j] - 1;
-				a[2 * H + j] = n;
-				ht[k] = (1 - z) * n + (hp ? z * hp[k] : 0);
-			}
+			size_t k = (size_t)b * H;
+			vadd(a, e, 2 * H);
+			vsigm(a, 2 * H, 1);                       /* r, z */
+			gru_npre(a + 2 * H, a, e + 2 * H, ghn + k, H);
+			vsigm(a + 2 * H, H, 2);                   /* n: sigm(2x), tanh after */
+			gru_out(a + H, a + 2 * H, hp ? hp + k : NULL, ht + k, H);
 		}
 	}
 }

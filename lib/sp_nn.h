@@ -75,6 +75,10 @@ void sp_nn_gemm(int ta, int tb, int m, int n, int k, double alpha,
 /* Set the number of BLAS threads (0: leave the library's default). */
 void sp_nn_threads(int n);
 
+/* exp(x) for x in [-700, 700] as the gates compute it (within 2 ulp of
+ * libm's); NaN gives NaN. */
+double sp_nn_exp(double x);
+
 /* ---- forward and backward ---- */
 typedef struct sp_nn_work sp_nn_work;
 

@@ -9,6 +9,7 @@
  *    gradients equal PyTorch's nn.LSTM / nn.GRU with the same weights
  *    (tests/ref/torch_nn_ref.h, made by tests/ref/torch_nn_ref.py) to 1e-5.
  * 4. Clipping and Adam against their formulas.
+ * 5. sp_nn_exp (the gates' exp) within 2 ulp of libm's exp over [-700, 700].
  */
 #include <math.h>
 #include <stdlib.h>
@@ -173,11 +174,11 @@ out:
 }
 
 static void
-torch_case(const char *name, sp_nn_cell cell, const double *params, const double *x,
+torch_case(const char *name, sp_nn_cell cell, int H, const double *params, const double *x,
     const double *wts, const double *seq, const double *hn, const double *cn,
     const double *outref, const double *gradref, const double *dxref)
 {
-	sp_nn_dims d = { cell, TREF_NIN, TREF_H, TREF_L, TREF_NOUT };
+	sp_nn_dims d = { cell, TREF_NIN, H, TREF_L, TREF_NOUT };
 	size_t n = sp_nn_nparams(&d);
 	sp_nn_work *w = sp_nn_work_new(&d, TREF_T, TREF_B);
 	double out[TREF_B * TREF_NOUT], dx[TREF_T * TREF_B * TREF_NIN];
@@ -190,17 +191,17 @@ torch_case(const char *name, sp_nn_cell cell, const double *params, const double
 	sp_nn_forward(&d, params, w, x, TREF_B, out);
 	for (int t = 0; t < TREF_T; t++) {
 		snprintf(label, sizeof label, "%s: top-layer h at t=%d", name, t);
-		CHECK_ARRAY_CLOSE(sp_nn_hidden(w, TREF_L - 1, t), seq + t * TREF_B * TREF_H,
-		    TREF_B * TREF_H, 1e-5, label);
+		CHECK_ARRAY_CLOSE(sp_nn_hidden(w, TREF_L - 1, t), seq + t * TREF_B * H,
+		    TREF_B * H, 1e-5, label);
 	}
 	for (int l = 0; l < TREF_L; l++) {
 		snprintf(label, sizeof label, "%s: h_n layer %d", name, l);
-		CHECK_ARRAY_CLOSE(sp_nn_hidden(w, l, TREF_T - 1), hn + l * TREF_B * TREF_H,
-		    TREF_B * TREF_H, 1e-5, label);
+		CHECK_ARRAY_CLOSE(sp_nn_hidden(w, l, TREF_T - 1), hn + l * TREF_B * H,
+		    TREF_B * H, 1e-5, label);
 		if (cn) {
 			snprintf(label, sizeof label, "%s: c_n layer %d", name, l);
-			CHECK_ARRAY_CLOSE(sp_nn_cellstate(w, l, TREF_T - 1), cn + l * TREF_B * TREF_H,
-			    TREF_B * TREF_H, 1e-5, label);
+			CHECK_ARRAY_CLOSE(sp_nn_cellstate(w, l, TREF_T - 1), cn + l * TREF_B * H,
+			    TREF_B * H, 1e-5, label);
 		}
 	}
 	CHECK(cn || sp_nn_cellstate(w, 0, 0) == NULL, "GRU has no cell state");
@@ -214,6 +215,36 @@ torch_case(const char *name, sp_nn_cell cell, const double *params, const double
 out:
 	sp_nn_work_free(w);
 	free(g);
+}
+
+/* ulp distance between two finite doubles of the same sign */
+static long long
+ulps(double a, double b)
+{
+	long long ia, ib;
+	memcpy(&ia, &a, sizeof ia);
+	memcpy(&ib, &b, sizeof ib);
+	return ia > ib ? ia - ib : ib - ia;
+}
+
+static void
+test_exp(sp_rand *r)
+{
+	long long worst = 0;
+	double at = 0;
+	static const double edge[] = { -700, 700, 0, -0.0, 1e-300, -1e-300, 0.34657359027997264,
+		-0.34657359027997264, 1, -1, 708.0 / 2, -708.0 / 2, 0.5 * 0.6931471805599453 };
+
+	for (int i = 0; i < 400000; i++) {
+		double x = i < 13 ? edge[i] : i < 200000 ? -700 + 1400 * sp_rand_uniform(r)
+		    : -40 + 80 * sp_rand_uniform(r);
+		long long u = ulps(sp_nn_exp(x), exp(x));
+		if (u > worst)
+			worst = u, at = x;
+	}
+	CHECK(worst <= 2, "sp_nn_exp within 2 ulp of exp: worst %lld ulp at %.17g", worst, at);
+	CHECK(sp_nn_exp(0) == 1, "exp(0) = 1");
+	CHECK(isnan(sp_nn_exp(NAN)), "exp(NaN) is NaN");
 }
 
 static void
@@ -267,10 +298,15 @@ main(void)
 		gradcheck(r, SP_NN_LSTM, L);
 		gradcheck(r, SP_NN_GRU, L);
 	}
-	torch_case("nn.LSTM", SP_NN_LSTM, lstm_params, lstm_x, lstm_wts, lstm_seq, lstm_hn, lstm_cn,
-	    lstm_out, lstm_grad, lstm_dx);
-	torch_case("nn.GRU", SP_NN_GRU, gru_params, gru_x, gru_wts, gru_seq, gru_hn, NULL,
+	torch_case("nn.LSTM", SP_NN_LSTM, TREF_H, lstm_params, lstm_x, lstm_wts, lstm_seq, lstm_hn,
+	    lstm_cn, lstm_out, lstm_grad, lstm_dx);
+	torch_case("nn.GRU", SP_NN_GRU, TREF_H, gru_params, gru_x, gru_wts, gru_seq, gru_hn, NULL,
 	    gru_out, gru_grad, gru_dx);
+	torch_case("nn.LSTM hidden 19", SP_NN_LSTM, TREF_H2, lstm2_params, lstm2_x, lstm2_wts,
+	    lstm2_seq, lstm2_hn, lstm2_cn, lstm2_out, lstm2_grad, lstm2_dx);
+	torch_case("nn.GRU hidden 19", SP_NN_GRU, TREF_H2, gru2_params, gru2_x, gru2_wts, gru2_seq,
+	    gru2_hn, NULL, gru2_out, gru2_grad, gru2_dx);
+	test_exp(r);
 	test_opt();
 	sp_rand_free(r);
 	return check_summary();
