@@ -1,25 +1,27 @@
-/* sp_calib: conformal quantile tracking of a band's widening; see sp_calib.h. */
+/* sp_calib: conformal quantile tracking of a band's edges; see sp_calib.h. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "sp_calib.h"
 
 sp_calib *
-sp_calib_new(int n, double alpha, double lr, sp_error *err)
+sp_calib_new(int n, double alo, double ahi, double lr, sp_error *err)
 {
 	sp_calib *c;
-	if (n < 1 || !(alpha > 0 && alpha < 1) || !(lr > 0) || !isfinite(lr)) {
-		sp_error_set(err, SP_EUSAGE, "calibration: need n >= 1, alpha in (0,1) and a finite lr > 0 "
-		    "(have n %d, alpha %g, lr %g)", n, alpha, lr);
+	if (n < 1 || !(alo > 0 && alo < 1) || !(ahi > 0 && ahi < 1) || !(alo + ahi < 1) ||
+	    !(lr > 0) || !isfinite(lr)) {
+		sp_error_set(err, SP_EUSAGE, "calibration: need n >= 1, miss rates in (0,1) summing "
+		    "to less than 1 and a finite lr > 0 (have n %d, alpha %g + %g, lr %g)", n, alo, ahi, lr);
 		return NULL;
 	}
-	if (!(c = calloc(1, sizeof *c)) || !(c->q = calloc((size_t)n, sizeof *c->q)) ||
+	if (!(c = calloc(1, sizeof *c)) || !(c->ql = calloc((size_t)n, sizeof *c->ql)) ||
+	    !(c->qh = calloc((size_t)n, sizeof *c->qh)) ||
 	    !(c->abssum = calloc((size_t)n, sizeof *c->abssum)) || !(c->count = calloc((size_t)n, sizeof *c->count))) {
 		sp_calib_free(c);
 		sp_error_set(err, SP_ENOMEM, "calibration: out of memory");
 		return NULL;
 	}
-	c->n = n, c->alpha = alpha, c->lr = lr;
+	c->n = n, c->alo = alo, c->ahi = ahi, c->lr = lr;
 	return c;
 }
 
@@ -28,38 +30,41 @@ sp_calib_free(sp_calib *c)
 {
 	if (!c)
 		return;
-	free(c->q), free(c->abssum), free(c->count);
+	free(c->ql), free(c->qh), free(c->abssum), free(c->count);
 	free(c);
 }
 
-/* The smaller distance from mid to the band's edges (>= 0). */
+/* -(distance from mid to an edge), the least widening that keeps it on its side */
 static double
-halfwidth(double lo, double mid, double hi)
+floor_of(double d)
 {
-	double a = mid - lo, b = hi - mid, m = a < b ? a : b;
-	return m > 0 ? m : 0;
+	return d > 0 ? -d : 0;
 }
 
-double
-sp_calib_widening(const sp_calib *c, int k, double lo, double mid, double hi)
+void
+sp_calib_widening(const sp_calib *c, int k, double lo, double mid, double hi, double q[2])
 {
-	double floor_ = -halfwidth(lo, mid, hi);
-	return c->q[k] > floor_ ? c->q[k] : floor_;
+	double fl = floor_of(mid - lo), fh = floor_of(hi - mid);
+	q[0] = c->ql[k] > fl ? c->ql[k] : fl;
+	q[1] = c->qh[k] > fh ? c->qh[k] : fh;
 }
 
 int
-sp_calib_update(sp_calib *c, int k, double y, double lo, double mid, double hi, double qused)
+sp_calib_update(sp_calib *c, int k, double y, double lo, double mid, double hi, const double q[2])
 {
-	int miss;
-	double floor_;
+	int below, above;
+	double eta, fl = floor_of(mid - lo), fh = floor_of(hi - mid);
 	if (!isfinite(y))
 		return 0;
-	miss = y < lo - qused || y > hi + qused;
+	below = y < lo - q[0], above = y > hi + q[1];
 	c->abssum[k] += fabs(y - mid);
 	c->count[k]++;
-	c->q[k] += c->lr * (c->abssum[k] / (double)c->count[k]) * (miss - c->alpha);
-	floor_ = -halfwidth(lo, mid, hi);
-	if (c->q[k] < floor_)
-		c->q[k] = floor_;
-	return miss;
+	eta = c->lr * (c->abssum[k] / (double)c->count[k]);
+	c->ql[k] += eta * (below - c->alo);
+	c->qh[k] += eta * (above - c->ahi);
+	if (c->ql[k] < fl)
+		c->ql[k] = fl;
+	if (c->qh[k] < fh)
+		c->qh[k] = fh;
+	return below ? -1 : above;
 }

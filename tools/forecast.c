@@ -55,10 +55,10 @@ usage(void)
 	    "                     [the model's; 1 for AR]\n"
 	    "      --long         multi-horizon rows: origin,timestamp,horizon,...\n"
 	    "      --level L      AR models: central interval level [0.8]\n"
-	    "      --adapt LR     widen or narrow the band online so that it covers its\n"
-	    "                     nominal level (conformal quantile tracking); step LR\n"
-	    "                     times the mean absolute error so far, in (0,1]\n"
-	    "                     [0: off]\n"
+	    "      --adapt LR     move each edge of the band online so that it is missed\n"
+	    "                     at its nominal rate (conformal quantile tracking);\n"
+	    "                     step LR times the mean absolute error so far, in\n"
+	    "                     (0,1] [0: off]\n"
 	    "  -h, --help         this help\n"
 	    "      --version      print the version\n", synopsis);
 	exit(0);
@@ -110,7 +110,7 @@ main(int argc, char **argv)
 	double *mid, *hi, *pmid, *phi, tprev = NAN;
 	long row = 0, have = 0;
 	int nslot = 0;        /* --adapt: widenings (one per horizon with --long, else 1) */
-	double alpha = 0;     /* --adapt: nominal miss rate of the band */
+	double alo = 0, ahi = 0;   /* --adapt: nominal miss rates below and above the band */
 
 	sp_cli_init(argv[0], synopsis);
 	while ((c = getopt_long(argc, argv, "c:hm:", lo, NULL)) != -1)
@@ -154,17 +154,18 @@ main(int argc, char **argv)
 		sp_die_usage("--horizon %d: the model forecasts horizons 1..%d", horizon, md.hmax);
 	H = horizon ? horizon : (longfmt && md.lstm ? md.hmax : 1);
 	if (adapt > 0) {
-		/* the band's nominal miss rate: outer quantiles, +-1.96 RMSE, or --level */
+		/* the band's nominal miss rates below and above: the outer quantiles,
+		 * +-1.96 RMSE, or --level */
 		if (md.ar)
-			alpha = 1 - level;
+			alo = ahi = (1 - level) / 2;
 		else if (md.lstm->nq == 0)
-			alpha = 0.05;
+			alo = ahi = 0.025;
 		else if (md.lstm->nq >= 2)
-			alpha = 1 - (md.lstm->q[md.lstm->nq - 1] - md.lstm->q[0]);
+			alo = md.lstm->q[0], ahi = 1 - md.lstm->q[md.lstm->nq - 1];
 		else
 			sp_die_usage("--adapt: %s has a single quantile, no band to recalibrate", mpath);
 		nslot = longfmt ? H : 1;
-		if (!(cal = sp_calib_new(nslot, alpha, adapt, &err)))
+		if (!(cal = sp_calib_new(nslot, alo, ahi, adapt, &err)))
 			sp_die_err(&err);
 	}
 
@@ -194,10 +195,10 @@ main(int argc, char **argv)
 	lo_ = malloc((size_t)hbuf * 3 * sizeof *lo_);
 	/* one-horizon: predictions of the last H+1 origins, by origin row mod (H+1) */
 	plo = malloc((size_t)(H + 1) * 3 * sizeof *plo), pvalid = calloc((size_t)H + 1, sizeof *pvalid);
-	/* --adapt: each pending forecast's band as the model gave it and its widening,
-	 * by origin row mod (H+1) and slot: lo, mid, hi, q */
+	/* --adapt: each pending forecast's band as the model gave it and its
+	 * widenings, by origin row mod (H+1) and slot: lo, mid, hi, ql, qh */
 	if (cal)
-		pend = malloc((size_t)(H + 1) * (size_t)nslot * 4 * sizeof *pend);
+		pend = malloc((size_t)(H + 1) * (size_t)nslot * 5 * sizeof *pend);
 	if (!tw || !yw || !lo_ || !plo || !pvalid || (cal && !pend))
 		sp_die("out of memory");
 	mid = lo_ + hbuf, hi = mid + hbuf;
@@ -248,8 +249,8 @@ main(int argc, char **argv)
 				double *b;
 				if (o < 0 || pvalid[o % (H + 1)] != o + 1)
 					continue;
-				b = pend + ((size_t)(o % (H + 1)) * (size_t)nslot + (size_t)j) * 4;
-				sp_calib_update(cal, j, y, b[0], b[1], b[2], b[3]);
+				b = pend + ((size_t)(o % (H + 1)) * (size_t)nslot + (size_t)j) * 5;
+				sp_calib_update(cal, j, y, b[0], b[1], b[2], b + 3);
 			}
 		/* slide the window; `have` counts consecutive finite values */
 		memmove(tw, tw + 1, (size_t)(W - 1) * sizeof *tw);
@@ -263,10 +264,10 @@ main(int argc, char **argv)
 				slot = row % (H + 1);
 				for (int j = 0; j < nslot; j++) {
 					int h = longfmt ? j : H - 1;
-					double *b = pend + ((size_t)slot * (size_t)nslot + (size_t)j) * 4;
+					double *b = pend + ((size_t)slot * (size_t)nslot + (size_t)j) * 5;
 					b[0] = lo_[h], b[1] = mid[h], b[2] = hi[h];
-					b[3] = sp_calib_widening(cal, j, lo_[h], mid[h], hi[h]);
-					lo_[h] -= b[3], hi[h] += b[3];
+					sp_calib_widening(cal, j, lo_[h], mid[h], hi[h], b + 3);
+					lo_[h] -= b[3], hi[h] += b[4];
 				}
 				pvalid[slot] = row + 1;
 			}

@@ -46,6 +46,12 @@ t "--adapt 0.3, one horizon" 0 forecast -m "$M" --horizon 3 --adapt 0.3 "$S"
 cp "$T/out" "$T/ad3"
 check "coverage moves toward the nominal 80%: over 110 of 150" sh -c "
     test \$(awk -F, '$cov' '$T/out' | cut -d/ -f1) -gt 110"
+# each edge is tracked on its own: the misses split between the sides (0.1
+# each nominal) instead of all falling below the biased band (72 below, 26
+# above without --adapt; 34 and 0 with one widening for both edges)
+sides='NR > 1 && $4 != "" { b += $2 < $5; a += $2 > $6 } END { print b, a }'
+check "misses on both sides, each 8..25 of 150" sh -c "
+    awk -F, '$sides' '$T/out' | { read b a; test \$b -ge 8 && test \$b -le 25 && test \$a -ge 8 && test \$a -le 25; }"
 cut -d, -f1-4 "$T/h3" > "$T/f3"
 check "forecast column unchanged" sh -c "cut -d, -f1-4 '$T/out' | cmp - '$T/f3'"
 check "lower <= forecast <= upper" awk -F, 'NR > 1 && $4 != "" && !($5 <= $4 && $4 <= $6) { exit 1 }' "$T/out"
