@@ -10,11 +10,11 @@
 # trained with quantiles 0.1,0.5,0.9 (calibrated on its validation part), so
 # [lower, upper] should cover 80%.  LSTMOPTS adds lstmtrain options
 # [--norm window]; FOREOPTS adds forecast options for the LSTM only, e.g.
-# FOREOPTS="--adapt 0.05" (online recalibration of its band) [none].
+# FOREOPTS="--adapt 0.1" (online recalibration of its band) [none].
 # Prints a Markdown table.  Takes a few minutes on 2 cores.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$top/bin:$PATH
+PATH=${BIN:-$top/bin}:$PATH   # BIN: another build
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lstm-acc.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 LSTMOPTS=${LSTMOPTS:---norm window}
@@ -48,7 +48,7 @@ acc() {   # name csv period window hidden [excluded spans a-b,c-d in Unix second
 		e = $2 - $8; ea += e < 0 ? -e : e
 		e = $2 - $13; es += e < 0 ? -e : e
 		e = $2 - y[i - m]; en += e < 0 ? -e : e
-		cov += ($4 <= $2 && $2 <= $5); lo += ($2 < $4); hi += ($2 > $5)
+		cov += ($4 <= $2 && $2 <= $5); lo += ($2 < $4); hi += ($2 > $5); wid += $5 - $4
 		acov += ($9 <= $2 && $2 <= $10)
 		out = 0
 		for (j = 1; j <= nx; j++) out = out || ($1 >= xa[j] && $1 < xb[j])
@@ -56,15 +56,15 @@ acc() {   # name csv period window hidden [excluded spans a-b,c-d in Unix second
 	}
 	END {
 		s = sc / ns
-		printf "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.1f%% | %.1f%% / %.1f%% | %s | %.1f%% | %ds, epoch %s |\n",
-		    name, k, en / k / s, ea / k / s, es / k / s, el / k / s, 100 * cov / k, 100 * lo / k, 100 * hi / k,
+		printf "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.1f%% | %.1f%% / %.1f%% | %.4g | %s | %.1f%% | %ds, epoch %s |\n",
+		    name, k, en / k / s, ea / k / s, es / k / s, el / k / s, 100 * cov / k, 100 * lo / k, 100 * hi / k, wid / k,
 		    nx ? sprintf("%.1f%% (%d points)", 100 * covx / kx, kx) : "-", 100 * acov / k, secs, ep
 	}'
 }
 
 window --resample 300 --agg sum "$top/data/nasa_http_1995_rpm.csv" > "$tmp/nasa5.csv"
-echo "| trace | test points | MASE seasonal-naive | MASE arfit AR(aic) | MASE arfit seasonal ARI | MASE LSTM | LSTM 0.1-0.9 coverage | below / above | coverage outside holidays | AR 80% coverage | LSTM training |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| trace | test points | MASE seasonal-naive | MASE arfit AR(aic) | MASE arfit seasonal ARI | MASE LSTM | LSTM 0.1-0.9 coverage | below / above | LSTM band width (mean) | coverage outside holidays | AR 80% coverage | LSTM training |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 acc "NASA HTTP, 5 min (period 288)" "$tmp/nasa5.csv" 288 48 32
 # taxi's test part holds Christmas to New Year and the 26-27 January 2015
 # blizzard: coverage is also given without 24 Dec - 1 Jan and 26-27 Jan
