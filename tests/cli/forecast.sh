@@ -137,6 +137,37 @@ timestamp,load
 300,x
 CSV
 err_has "forecast: row 2, column load: "
+t "empty input" 1 forecast -m "$M" < /dev/null
+err_is <<'ERR'
+forecast: empty input (expected a header line)
+ERR
+t "header only: header only out" 0 forecast -m "$M" <<'CSV'
+timestamp,load
+CSV
+out_is <<'OUT'
+timestamp,load,forecast,lower,upper
+OUT
+t "time going backwards" 1 forecast -m "$M" <<'CSV'
+timestamp,load
+0,1
+300,2
+0,3
+CSV
+err_is <<'ERR'
+forecast: row 3, column timestamp: timestamp 0 is before the previous row's 300
+ERR
+t "duplicate timestamp" 1 forecast -m "$M" <<'CSV'
+timestamp,load
+0,1
+300,2
+300,3
+CSV
+err_is <<'ERR'
+forecast: row 3, column timestamp: duplicate timestamp 300
+ERR
+lstmtrain --hidden 3 --window 6 --horizon 2 --epochs 1 --quantiles 0.5 -o "$T/q1.lstm" "$S" 2> /dev/null
+t "--adapt with a one-quantile model" 2 forecast -m "$T/q1.lstm" --adapt 0.1 "$S"
+err_has "forecast: --adapt: $T/q1.lstm has a single quantile, no band to recalibrate"
 t "horizon beyond the model" 2 forecast -m "$M" --horizon 4 "$S"
 err_has "forecast: --horizon 4: the model forecasts horizons 1..3"
 t "no model" 2 forecast "$S"
