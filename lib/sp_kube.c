@@ -2,11 +2,19 @@
 #include "sp_kube.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <yaml.h>
+
+extern char **environ;
 
 /* ---- small helpers ---- */
 
@@ -289,6 +297,355 @@ load_docs(const char *paths, kdoc **out, int *nout, sp_error *err)
 	return rc;
 }
 
+/* ---- exec credential plugins ---- */
+
+static char *
+b64_encode(const char *s, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+	size_t i;
+	if (!out)
+		return NULL;
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 | (unsigned char)s[i + 2];
+		*o++ = tab[v >> 18], *o++ = tab[(v >> 12) & 63], *o++ = tab[(v >> 6) & 63], *o++ = tab[v & 63];
+	}
+	if (i < n) {
+		unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0);
+		*o++ = tab[v >> 18], *o++ = tab[(v >> 12) & 63];
+		*o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+#define EXEC_MAX_OUT (1u << 20)
+
+/* An executable regular file? */
+static int
+is_exec(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* cmd found in PATH as execvp would find it: malloc'd path, or NULL with
+ * errno ENOENT (or ENOMEM).  Done here rather than by posix_spawnp so that
+ * a missing plugin is told apart from one that exits 127 on every libc
+ * and under valgrind. */
+static char *
+find_in_path(const char *cmd)
+{
+	const char *p = getenv("PATH"), *q;
+	if (!p || !*p)
+		p = "/usr/local/bin:/usr/bin:/bin";
+	for (;; p = q + 1) {
+		size_t l;
+		char *full;
+		q = strchr(p, ':');
+		l = q ? (size_t)(q - p) : strlen(p);
+		if (!(full = malloc(l + strlen(cmd) + 3)))
+			return NULL;
+		sprintf(full, "%.*s/%s", (int)l, l ? p : ".", cmd);
+		if (is_exec(full))
+			return full;
+		free(full);
+		if (!q)
+			break;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+/* Run the file cmd with argv and envp,
+ * stdin from /dev/null, stdout captured (at most EXEC_MAX_OUT bytes),
+ * stderr passed through.  0 with *out (malloc'd, NUL-terminated), *len and
+ * *status (a wait status); -1 with *eno when it could not be started; -2
+ * when its output was too long or unreadable. */
+static int
+run_capture(const char *cmd, char *const argv[], char *const envp[], char **out, size_t *len,
+    int *status, int *eno)
+{
+	posix_spawn_file_actions_t fa;
+	int fd[2], rc = 0, over = 0;
+	pid_t pid;
+	char *buf = NULL, scratch[4096];
+	size_t n = 0, cap = 0;
+
+	*out = NULL, *len = 0, *status = 0, *eno = 0;
+	if (pipe2(fd, O_CLOEXEC) < 0) {
+		*eno = errno;
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	rc = posix_spawn(&pid, cmd, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (rc != 0) {
+		close(fd[0]);
+		*eno = rc;
+		return -1;
+	}
+	for (;;) {
+		ssize_t k;
+		if (!over && n + sizeof scratch + 1 > cap) {
+			char *nb;
+			cap = cap ? cap * 2 : 8192;
+			if (cap > EXEC_MAX_OUT + sizeof scratch + 1 || !(nb = realloc(buf, cap)))
+				over = 1;
+			else
+				buf = nb;
+		}
+		k = read(fd[0], over ? scratch : buf + n, sizeof scratch);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k < 0)
+				over = 1;
+			break;
+		}
+		if (!over)
+			n += (size_t)k;
+	}
+	close(fd[0]);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	if (over || n > EXEC_MAX_OUT) {
+		wipe_free(buf, n);
+		return -2;
+	}
+	if (!buf && !(buf = malloc(1))) {
+		*eno = ENOMEM;
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf, *len = n;
+	return 0;
+}
+
+/* KUBERNETES_EXEC_INFO for the plugin: ExecCredential with spec.interactive
+ * false and, on provideClusterInfo, spec.cluster from cfg. */
+static char *
+exec_info(const char *api, int cluster, const sp_kube_cfg *cfg, sp_error *err)
+{
+	json_t *root = json_object(), *spec = json_object();
+	char *ca = NULL, *info = NULL, *cab = NULL;
+	size_t calen = 0;
+
+	if (!root || !spec)
+		goto out;
+	json_object_set_new(root, "apiVersion", json_string(api));
+	json_object_set_new(root, "kind", json_string("ExecCredential"));
+	json_object_set_new(spec, "interactive", json_false());
+	if (cluster) {
+		json_t *cl = json_object();
+		if (!cl)
+			goto out;
+		json_object_set_new(cl, "server", json_string(cfg->server));
+		if (cfg->insecure)
+			json_object_set_new(cl, "insecure-skip-tls-verify", json_true());
+		if (cfg->ca_pem)
+			cab = b64_encode(cfg->ca_pem, cfg->ca_pem_len);
+		else if (cfg->ca_file) {
+			if (!(ca = slurp(cfg->ca_file, &calen, err)))
+				goto fail;
+			cab = b64_encode(ca, calen);
+		}
+		if (cab)
+			json_object_set_new(cl, "certificate-authority-data", json_string(cab));
+		json_object_set_new(spec, "cluster", cl);
+	}
+	json_object_set(root, "spec", spec);
+	info = json_dumps(root, JSON_COMPACT);
+out:
+	if (!info)
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+fail:
+	free(ca), free(cab);
+	json_decref(spec);
+	json_decref(root);
+	return info;
+}
+
+/* users[].user.exec: run the credential plugin as kubectl does and take the
+ * token or client certificate from its ExecCredential (apiVersion
+ * client.authentication.k8s.io/v1 or v1beta1).  cfg's cluster fields are
+ * already set.  Secrets in its output never reach an error message. */
+static int
+exec_credential(kdoc *ku, yaml_node_t *ex, const char *user, sp_kube_cfg *cfg, sp_error *err)
+{
+	yaml_document_t *d = &ku->doc;
+	unsigned long line = (unsigned long)ex->start_mark.line + 1;
+	const char *api = map_str(d, ex, "apiVersion"), *cmd = map_str(d, ex, "command");
+	const char *mode = map_str(d, ex, "interactiveMode"), *hint = map_str(d, ex, "installHint");
+	const char *pci = map_str(d, ex, "provideClusterInfo");
+	yaml_node_t *args = map_get(d, ex, "args"), *env = map_get(d, ex, "env");
+	char **argv = NULL, **envp = NULL, *path = NULL, *info = NULL, *out = NULL;
+	size_t nargs = 0, nenv = 0, nenviron = 0, ne = 0, k, outlen = 0;
+	int rc = 0, status, eno;
+	json_t *root = NULL;
+	json_error_t je;
+
+	if (ex->type != YAML_MAPPING_NODE || !cmd)
+		return sp_error_set(err, SP_EDATA, "%s:%lu: user '%s': exec has no command", ku->path, line, user);
+	if (!api || (strcmp(api, "client.authentication.k8s.io/v1") != 0 &&
+	    strcmp(api, "client.authentication.k8s.io/v1beta1") != 0))
+		return sp_error_set(err, SP_EDATA, "%s:%lu: user '%s': exec apiVersion '%s' is not supported "
+		    "(client.authentication.k8s.io/v1 or v1beta1)", ku->path, line, user, api ? api : "");
+	if (mode && strcmp(mode, "Never") != 0 && strcmp(mode, "IfAvailable") != 0) {
+		if (strcmp(mode, "Always") == 0)
+			return sp_error_set(err, SP_EDATA, "%s:%lu: user '%s': the exec plugin needs a terminal "
+			    "(interactiveMode: Always), and scalepipe runs without one", ku->path, line, user);
+		return sp_error_set(err, SP_EDATA, "%s:%lu: user '%s': exec interactiveMode '%s' is not "
+		    "Never, IfAvailable or Always", ku->path, line, user, mode);
+	}
+	if ((args && args->type != YAML_SEQUENCE_NODE) || (env && env->type != YAML_SEQUENCE_NODE))
+		return sp_error_set(err, SP_EDATA, "%s:%lu: user '%s': exec args and env must be lists",
+		    ku->path, line, user);
+	nargs = args ? (size_t)(args->data.sequence.items.top - args->data.sequence.items.start) : 0;
+	nenv = env ? (size_t)(env->data.sequence.items.top - env->data.sequence.items.start) : 0;
+	while (environ && environ[nenviron])
+		nenviron++;
+	argv = calloc(nargs + 2, sizeof *argv);
+	envp = calloc(nenviron + nenv + 2, sizeof *envp);
+	if (!argv || !envp) {
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	argv[0] = (char *)cmd;
+	for (k = 0; k < nargs; k++) {
+		const char *a = scalar(yaml_document_get_node(d, args->data.sequence.items.start[k]));
+		if (!a) {
+			rc = sp_error_set(err, SP_EDATA, "%s:%lu: user '%s': exec args[%zu] is not a string",
+			    ku->path, line, user, k);
+			goto out;
+		}
+		argv[k + 1] = (char *)a;
+	}
+	/* the environment: ours, then the exec entries (a later entry of the
+	 * same name wins, as in kubectl), then KUBERNETES_EXEC_INFO */
+	for (k = 0; k < nenviron; k++)
+		envp[ne++] = environ[k];
+	for (k = 0; k <= nenv; k++) {
+		const char *nm, *val;
+		size_t j, l;
+		char *kv;
+		if (k < nenv) {
+			yaml_node_t *e = yaml_document_get_node(d, env->data.sequence.items.start[k]);
+			nm = map_str(d, e, "name"), val = scalar(map_get(d, e, "value"));
+			if (!nm || !val || strchr(nm, '=')) {
+				rc = sp_error_set(err, SP_EDATA, "%s:%lu: user '%s': exec env[%zu] needs a name "
+				    "(without '=') and a value", ku->path, line, user, k);
+				goto out;
+			}
+		} else {
+			if (!(info = exec_info(api, pci && strcmp(pci, "true") == 0, cfg, err))) {
+				rc = err ? err->code : SP_ENOMEM;
+				goto out;
+			}
+			nm = "KUBERNETES_EXEC_INFO", val = info;
+		}
+		l = strlen(nm);
+		if (!(kv = malloc(l + strlen(val) + 2))) {
+			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+			goto out;
+		}
+		sprintf(kv, "%s=%s", nm, val);
+		for (j = 0; j < ne; j++)   /* replace an inherited or earlier entry */
+			if (strncmp(envp[j], kv, l + 1) == 0)
+				break;
+		if (j < ne && (j >= nenviron || envp[j] != environ[j]))   /* ours */
+			free(envp[j]);
+		envp[j] = kv;
+		if (j == ne)
+			ne++;
+	}
+	errno = 0;
+	path = strchr(cmd, '/') ? resolve(ku->path, cmd) : find_in_path(cmd);
+	if (path && !is_exec(path))
+		free(path), path = NULL, errno = ENOENT;
+	if (!path) {
+		rc = errno == ENOENT ? sp_error_set(err, SP_EDATA, "user '%s': exec plugin '%s' not found%s%s%s",
+		    user, cmd, strchr(cmd, '/') ? "" : " in PATH", hint ? ": " : "", hint ? hint : "")
+		    : sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	switch (run_capture(path, argv, envp, &out, &outlen, &status, &eno)) {
+	case -1:
+		rc = sp_error_set(err, SP_EIO, "user '%s': exec plugin '%s': %s", user, cmd, strerror(eno));
+		goto out;
+	case -2:
+		rc = sp_error_set(err, SP_EDATA, "user '%s': exec plugin '%s' printed more than %u bytes or "
+		    "could not be read", user, cmd, EXEC_MAX_OUT);
+		goto out;
+	}
+	if (WIFSIGNALED(status)) {
+		rc = sp_error_set(err, SP_EIO, "user '%s': exec plugin '%s' was killed by signal %d",
+		    user, cmd, WTERMSIG(status));
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		rc = sp_error_set(err, SP_EIO, "user '%s': exec plugin '%s' exited with status %d",
+		    user, cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		goto out;
+	}
+	if (!(root = json_loadb(out, outlen, 0, &je)) || !json_is_object(root)) {
+		/* je.text may quote the output, which may hold a secret: position only */
+		rc = sp_error_set(err, SP_EDATA, "user '%s': exec plugin '%s' printed no JSON object "
+		    "(line %d, column %d)", user, cmd, root ? 1 : je.line, root ? 1 : je.column);
+		goto out;
+	}
+	{
+		const char *kind = json_string_value(json_object_get(root, "kind"));
+		const char *av = json_string_value(json_object_get(root, "apiVersion"));
+		json_t *st = json_object_get(root, "status");
+		const char *tok = json_string_value(json_object_get(st, "token"));
+		const char *cert = json_string_value(json_object_get(st, "clientCertificateData"));
+		const char *key = json_string_value(json_object_get(st, "clientKeyData"));
+		if (!kind || strcmp(kind, "ExecCredential") != 0 || !av || strcmp(av, api) != 0) {
+			rc = sp_error_set(err, SP_EDATA, "user '%s': exec plugin '%s' answered kind '%s', "
+			    "apiVersion '%s'; expected ExecCredential, %s", user, cmd, kind ? kind : "",
+			    av ? av : "", api);
+			goto out;
+		}
+		if (!json_is_object(st) || (!(tok && *tok) && !(cert && *cert && key && *key))) {
+			rc = sp_error_set(err, SP_EDATA, "user '%s': exec plugin '%s' gave neither a token nor a "
+			    "client certificate and key", user, cmd);
+			goto out;
+		}
+		if ((cert && *cert) != (key && *key)) {
+			rc = sp_error_set(err, SP_EDATA, "user '%s': exec plugin '%s' gave a client certificate "
+			    "without a key or a key without a certificate", user, cmd);
+			goto out;
+		}
+		if (tok && *tok && !(cfg->token = strdup(tok))) {
+			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (cert && *cert) {
+			cfg->cert_pem = strdup(cert), cfg->key_pem = strdup(key);
+			cfg->cert_pem_len = strlen(cert), cfg->key_pem_len = strlen(key);
+			if (!cfg->cert_pem || !cfg->key_pem) {
+				rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	for (k = 0; k < ne; k++)   /* ours: added, or replacing an inherited entry */
+		if (k >= nenviron || envp[k] != environ[k])
+			free(envp[k]);
+	json_decref(root);
+	wipe_free(out, outlen);
+	free(path), free(info), free(argv), free(envp);
+	return rc;
+}
+
 int
 sp_kube_load_kubeconfig(const char *paths, const char *context, sp_kube_cfg *cfg, sp_error *err)
 {
@@ -348,10 +705,10 @@ sp_kube_load_kubeconfig(const char *paths, const char *context, sp_kube_cfg *cfg
 		goto out;
 	}
 	if (us) {
-		if (map_get(&ku->doc, us, "exec") || map_get(&ku->doc, us, "auth-provider")) {
-			rc = sp_error_set(err, SP_EDATA, "%s:%lu: user '%s' uses a credential plugin "
-			    "(exec/auth-provider), which is not supported; use a token or a client certificate",
-			    ku->path, (unsigned long)us->start_mark.line + 1, user);
+		if (map_get(&ku->doc, us, "auth-provider")) {
+			rc = sp_error_set(err, SP_EDATA, "%s:%lu: user '%s' uses an auth-provider plugin, "
+			    "which is not supported (kubectl dropped them in 1.26); use an exec plugin, "
+			    "a token or a client certificate", ku->path, (unsigned long)us->start_mark.line + 1, user);
 			goto out;
 		}
 		if ((rc = pem_field(ku, us, "client-certificate-data", "client-certificate", 0,
@@ -380,6 +737,10 @@ sp_kube_load_kubeconfig(const char *paths, const char *context, sp_kube_cfg *cfg
 			cfg->user = strdup(s);
 			cfg->password = xstrdup(map_str(&ku->doc, us, "password"));
 		}
+		/* a token or client certificate in the kubeconfig wins over the plugin */
+		if (map_get(&ku->doc, us, "exec") && !cfg->token && !cfg->cert_pem && !cfg->cert_file &&
+		    (rc = exec_credential(ku, map_get(&ku->doc, us, "exec"), user, cfg, err)) < 0)
+			goto out;
 	}
 	if (!cfg->server || !cfg->namespace || !cfg->context)
 		rc = sp_error_set(err, SP_ENOMEM, "out of memory");

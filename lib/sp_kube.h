@@ -6,8 +6,11 @@
  * in-cluster service account (KUBERNETES_SERVICE_HOST/PORT and the token,
  * ca.crt and namespace files).  Supported: server, certificate-authority
  * (-data), insecure-skip-tls-verify, client-certificate(-data),
- * client-key(-data), token, tokenFile, username/password, namespace.  Exec
- * and auth-provider plugins are reported as unsupported.  Relative paths are
+ * client-key(-data), token, tokenFile, username/password, namespace, and
+ * exec credential plugins (client.authentication.k8s.io/v1 and v1beta1,
+ * run at load time as kubectl runs them: the token or client certificate
+ * of their ExecCredential; a token or certificate in the kubeconfig wins).
+ * auth-provider plugins are reported as unsupported.  Relative paths are
  * relative to the kubeconfig's directory.
  *
  * Secrets (tokens, keys, passwords) are held in the sp_kube_cfg only and

@@ -31,6 +31,8 @@ usage(void)
 	    "  -c, --column NAME         input column with the replicas [replicas]\n"
 	    "  -n, --namespace NS        namespace [the context's, or the service account's]\n"
 	    "      --kubeconfig FILE     kubeconfig (or a ':' list) [$KUBECONFIG, ~/.kube/config]\n"
+	    "                            (tokens, client certificates, exec credential\n"
+	    "                            plugins such as aws eks get-token; see scale(1))\n"
 	    "      --context NAME        kubeconfig context [current-context]\n"
 	    "      --in-cluster          use the pod's service account (the default when no\n"
 	    "                            kubeconfig exists and KUBERNETES_SERVICE_HOST is set)\n"

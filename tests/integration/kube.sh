@@ -81,7 +81,35 @@ kc "$T/kc-anon" "    {}"
 kc "$T/kc-wrongca" "    token: tok-ci-SECRET-0123456789" "certificate-authority: pki/other-ca.pem"
 kc "$T/kc-rogue" "    client-certificate: pki/rogue.pem
     client-key: pki/rogue.key"
-kc "$T/kc-exec" "    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1beta1}"
+# exec credential plugins: a script standing for aws/gke-gcloud-auth-plugin;
+# token <TOKEN> | cert (admin's certificate) | anything else fails
+cat > "$T/kplug.sh" <<EOF
+#!/bin/sh
+api=\${API:-client.authentication.k8s.io/v1}
+pem() { awk '{ printf "%s\\\\n", \$0 }' "\$1"; }
+case "\$1" in
+token) printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"%s"}}\\n' "\$api" "\$2" ;;
+cert) printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"clientCertificateData":"%s","clientKeyData":"%s"}}\\n' \\
+	"\$api" "\$(pem "$K/admin.pem")" "\$(pem "$K/admin.key")" ;;
+*) echo "kplug: not logged in (run kplug login)" >&2; exit 1 ;;
+esac
+EOF
+chmod +x "$T/kplug.sh"
+kc "$T/kc-exec" "    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: ./kplug.sh
+      args: [token, tok-ci-SECRET-0123456789]
+      interactiveMode: Never"
+kc "$T/kc-exec-cert" "    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: $T/kplug.sh
+      args: [cert]
+      env: [{name: API, value: client.authentication.k8s.io/v1beta1}]"
+kc "$T/kc-exec-fail" "    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: ./kplug.sh
+      args: [login-expired]
+      interactiveMode: IfAvailable"
 
 # ---- 1. the test server against the real kubectl ----------------------
 if command -v "$KUBECTL" > /dev/null 2>&1; then
@@ -100,6 +128,16 @@ EOF
 	out_is <<'EOF'
 statefulset.apps/db
 EOF
+	t "kubectl with an exec plugin (token)" 0 kctl "$T/kc-exec" get deployment web -o name
+	out_is <<'EOF'
+deployment.apps/web
+EOF
+	t "kubectl with an exec plugin (client certificate, v1beta1)" 0 kctl "$T/kc-exec-cert" get deployment web -o name
+	out_is <<'EOF'
+deployment.apps/web
+EOF
+	t "kubectl: a failing exec plugin" 1 kctl "$T/kc-exec-fail" get deployment web
+	err_has "kplug: not logged in"
 	t "kubectl: a 404 Status" 1 kctl "$T/kc-token" get deployment nope
 	err_has 'Error from server (NotFound): deployments.apps "nope" not found'
 	t "kubectl: a 403 Status" 1 kctl "$T/kc-viewer" -n shop get statefulset db
@@ -290,8 +328,18 @@ t "wrong CA" 1 scale --kubeconfig "$T/kc-wrongca" deployment/web "$T/plan.csv"
 err_has "SSL certificate problem"
 t "client certificate from another CA" 1 scale --kubeconfig "$T/kc-rogue" deployment/web "$T/plan.csv"
 err_has "scale: GET $SRV/apis/apps/v1/namespaces/default/deployments/web/scale: "
-t "exec credential plugins: unsupported" 1 scale --kubeconfig "$T/kc-exec" deployment/web "$T/plan.csv"
-err_has "uses a credential plugin (exec/auth-provider), which is not supported"
+n0=$(log_count 'GET /apis/apps/v1/namespaces/default/deployments/web/scale ci')
+t "exec plugin: token" 0 scale --kubeconfig "$T/kc-exec" deployment/web "$T/plan.csv"
+out_has ",default,Deployment,web,"
+check "as user ci" test "$(log_count 'GET /apis/apps/v1/namespaces/default/deployments/web/scale ci')" = $((n0 + 1))
+n0=$(log_count 'GET /apis/apps/v1/namespaces/default/deployments/web/scale admin')
+t "exec plugin: client certificate, v1beta1" 0 scale --kubeconfig "$T/kc-exec-cert" deployment/web "$T/plan.csv"
+check "as user admin" test "$(log_count 'GET /apis/apps/v1/namespaces/default/deployments/web/scale admin')" = $((n0 + 1))
+t "exec plugin fails: its stderr, then ours" 1 scale --kubeconfig "$T/kc-exec-fail" deployment/web "$T/plan.csv"
+err_is <<'EOF'
+kplug: not logged in (run kplug login)
+scale: user 'u': exec plugin './kplug.sh' exited with status 1
+EOF
 stop kubeapi
 t "server down" 1 scale --retries 1 --retry-wait 0.01 --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
 err_has "Couldn't connect to server (after 2 attempts)"

@@ -1,8 +1,10 @@
 /* test_kube: kubeconfig loading (contexts, merged lists, data vs files,
- * relative paths, errors), in-cluster credentials, base64. */
+ * relative paths, errors), exec credential plugins (a shell script as the
+ * plugin), in-cluster credentials, base64. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -57,7 +59,137 @@ static const char kc1[] =
     "    client-key: k.pem\n"
     "- name: plugin\n"
     "  user:\n"
-    "    exec: {command: gke-gcloud-auth-plugin}\n";
+    "    auth-provider: {name: gcp}\n";
+
+/* The plugin: what it prints depends on its first argument. */
+static const char plugin[] =
+    "#!/bin/sh\n"
+    "v1='\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\"'\n"
+    "case \"$1\" in\n"
+    "tok) printf '{%s,\"status\":{\"token\":\"tok-%s-%s\"}}\\n' \"$v1\" \"$FOO\" \"$2\" ;;\n"
+    "info) printf '%s' \"$KUBERNETES_EXEC_INFO\" > \"$2\"; printf '{%s,\"status\":{\"token\":\"i\"}}' \"$v1\" ;;\n"
+    "cert) printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\","
+    "\"status\":{\"clientCertificateData\":\"CERT\",\"clientKeyData\":\"KEY\"}}' ;;\n"
+    "fail) echo 'plugin: no session (test)' >&2; exit 3 ;;\n"
+    "kill) kill -9 $$ ;;\n"
+    "junk) echo 'token: s3cret-junk' ;;\n"
+    "empty) printf '{%s,\"status\":{}}' \"$v1\" ;;\n"
+    "stdin) x=$(cat); printf '{%s,\"status\":{\"token\":\"stdin-%s\"}}' \"$v1\" \"${x:-none}\" ;;\n"
+    "esac\n";
+
+/* load a kubeconfig whose user has the given `user:` block */
+static int
+load_user(const char *userblock, sp_kube_cfg *c, sp_error *err)
+{
+	char text[4096];
+	snprintf(text, sizeof text, "current-context: x\n"
+	    "contexts:\n- name: x\n  context: {cluster: a, user: u}\n"
+	    "clusters:\n- name: a\n  cluster:\n    server: https://h:6443\n"
+	    "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\n"
+	    "users:\n- name: u\n  user:\n%s", userblock);
+	memset(err, 0, sizeof *err);
+	return sp_kube_load_kubeconfig(put("kce", text), NULL, c, err);
+}
+
+/* a small file's text into buf (empty when unreadable) */
+static void
+read_text(const char *path, char *buf, size_t size)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = fp ? fread(buf, 1, size - 1, fp) : 0;
+	buf[n] = '\0';
+	if (fp)
+		fclose(fp);
+}
+
+static void
+test_exec(void)
+{
+	sp_kube_cfg c;
+	sp_error err;
+	char path[600], buf[2048], *oldpath = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	const char *v1 = "      apiVersion: client.authentication.k8s.io/v1\n";
+
+	CHECK(chmod(put("plug.sh", plugin), 0755) == 0, "plugin written");
+	/* relative command (to the kubeconfig's directory), args, env: the
+	 * later of two entries of one name wins */
+	CHECK(load_user("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+	    "      command: ./plug.sh\n      args: [tok, x]\n      interactiveMode: Never\n"
+	    "      env: [{name: FOO, value: bar}, {name: FOO, value: baz}]\n", &c, &err) == 0,
+	    "exec token: %s", err.msg);
+	CHECK(c.token && strcmp(c.token, "tok-baz-x") == 0, "token from the plugin: %s", c.token);
+	sp_kube_cfg_free(&c);
+	/* KUBERNETES_EXEC_INFO, with and without the cluster */
+	snprintf(path, sizeof path, "%s/info.json", dir);
+	snprintf(buf, sizeof buf, "    exec:\n%s      command: %s/plug.sh\n      args: [info, %s]\n"
+	    "      provideClusterInfo: true\n", v1, dir, path);
+	CHECK(load_user(buf, &c, &err) == 0 && strcmp(c.token, "i") == 0, "exec info: %s", err.msg);
+	sp_kube_cfg_free(&c);
+	read_text(path, buf, sizeof buf);
+	CHECK(strstr(buf, "\"kind\":\"ExecCredential\"") && strstr(buf, "\"interactive\":false") &&
+	    strstr(buf, "\"apiVersion\":\"client.authentication.k8s.io/v1\"") &&
+	    strstr(buf, "\"server\":\"https://h:6443\"") &&
+	    strstr(buf, "\"certificate-authority-data\":\"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\""),
+	    "KUBERNETES_EXEC_INFO with the cluster: %s", buf);
+	snprintf(buf, sizeof buf, "    exec:\n%s      command: %s/plug.sh\n      args: [info, %s]\n", v1, dir, path);
+	CHECK(load_user(buf, &c, &err) == 0, "exec info without the cluster: %s", err.msg);
+	sp_kube_cfg_free(&c);
+	read_text(path, buf, sizeof buf);
+	CHECK(strstr(buf, "\"interactive\":false") && !strstr(buf, "cluster"), "no cluster: %s", buf);
+	/* PATH lookup for a bare command; v1beta1; a client certificate */
+	snprintf(buf, sizeof buf, "%s:%s", dir, oldpath ? oldpath : "/usr/bin:/bin");
+	setenv("PATH", buf, 1);
+	CHECK(load_user("    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+	    "      command: plug.sh\n      args: [cert]\n", &c, &err) == 0, "exec cert: %s", err.msg);
+	CHECK(!c.token && c.cert_pem && strcmp(c.cert_pem, "CERT") == 0 && c.cert_pem_len == 4 &&
+	    strcmp(c.key_pem, "KEY") == 0, "client certificate from the plugin");
+	sp_kube_cfg_free(&c);
+	if (oldpath)
+		setenv("PATH", oldpath, 1);
+	free(oldpath);
+	/* stdin is /dev/null: nothing to read, no hang */
+	snprintf(buf, sizeof buf, "    exec:\n%s      command: %s/plug.sh\n      args: [stdin]\n", v1, dir);
+	CHECK(load_user(buf, &c, &err) == 0 && strcmp(c.token, "stdin-none") == 0, "stdin: %s", err.msg);
+	sp_kube_cfg_free(&c);
+	/* a token in the kubeconfig wins; the plugin is not run */
+	CHECK(load_user("    token: static\n    exec: {apiVersion: client.authentication.k8s.io/v1, "
+	    "command: /nonexistent/plugin}\n", &c, &err) == 0 && strcmp(c.token, "static") == 0,
+	    "static token wins: %s", err.msg);
+	sp_kube_cfg_free(&c);
+
+	/* failures */
+	snprintf(buf, sizeof buf, "    exec:\n%s      command: %s/plug.sh\n      args: [fail]\n", v1, dir);
+	CHECK(load_user(buf, &c, &err) == SP_EIO && strstr(err.msg, "user 'u': exec plugin '") &&
+	    strstr(err.msg, "plug.sh' exited with status 3"), "plugin fails: %s", err.msg);
+	snprintf(buf, sizeof buf, "    exec:\n%s      command: %s/plug.sh\n      args: [kill]\n", v1, dir);
+	CHECK(load_user(buf, &c, &err) == SP_EIO && strstr(err.msg, "killed by signal 9"), "killed: %s", err.msg);
+	snprintf(buf, sizeof buf, "    exec:\n%s      command: %s/plug.sh\n      args: [junk]\n", v1, dir);
+	CHECK(load_user(buf, &c, &err) == SP_EDATA && strstr(err.msg, "printed no JSON object (line 1") &&
+	    !strstr(err.msg, "s3cret"), "not JSON, output not quoted: %s", err.msg);
+	snprintf(buf, sizeof buf, "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+	    "      command: %s/plug.sh\n      args: [tok]\n", dir);
+	CHECK(load_user(buf, &c, &err) == SP_EDATA && strstr(err.msg, "answered kind 'ExecCredential', "
+	    "apiVersion 'client.authentication.k8s.io/v1'; expected ExecCredential, "
+	    "client.authentication.k8s.io/v1beta1"), "apiVersion mismatch: %s", err.msg);
+	snprintf(buf, sizeof buf, "    exec:\n%s      command: %s/plug.sh\n      args: [empty]\n", v1, dir);
+	CHECK(load_user(buf, &c, &err) == SP_EDATA && strstr(err.msg, "neither a token nor"), "empty: %s", err.msg);
+	CHECK(load_user("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+	    "      command: no-such-plugin-sp\n      installHint: 'apt-get install it'\n", &c, &err) == SP_EDATA &&
+	    strstr(err.msg, "exec plugin 'no-such-plugin-sp' not found in PATH: apt-get install it"), "not found: %s", err.msg);
+	CHECK(load_user("    exec: {apiVersion: client.authentication.k8s.io/v1, command: x, "
+	    "interactiveMode: Always}\n", &c, &err) == SP_EDATA && strstr(err.msg, "kce:13: user 'u': the exec "
+	    "plugin needs a terminal"), "interactive: %s", err.msg);
+	CHECK(load_user("    exec: {apiVersion: client.authentication.k8s.io/v1alpha1, command: x}\n",
+	    &c, &err) == SP_EDATA && strstr(err.msg, "exec apiVersion 'client.authentication.k8s.io/v1alpha1' "
+	    "is not supported"), "v1alpha1: %s", err.msg);
+	CHECK(load_user("    exec: {apiVersion: client.authentication.k8s.io/v1}\n", &c, &err) == SP_EDATA &&
+	    strstr(err.msg, "exec has no command"), "no command: %s", err.msg);
+	CHECK(load_user("    exec: {apiVersion: client.authentication.k8s.io/v1, command: x, "
+	    "env: [{name: A}]}\n", &c, &err) == SP_EDATA && strstr(err.msg, "exec env[0] needs a name"),
+	    "env without value: %s", err.msg);
+	CHECK(load_user("    exec: {apiVersion: client.authentication.k8s.io/v1, command: x, args: y}\n",
+	    &c, &err) == SP_EDATA && strstr(err.msg, "args and env must be lists"), "args: %s", err.msg);
+}
 
 int
 main(void)
@@ -97,7 +229,7 @@ main(void)
 	CHECK(sp_kube_load_kubeconfig(p1, "nouser", &c, &err) == 0 && !c.token, "no user");
 	sp_kube_cfg_free(&c);
 	CHECK(sp_kube_load_kubeconfig(p1, "plug", &c, &err) == SP_EDATA &&
-	    strstr(err.msg, "kc1:33: user 'plugin' uses a credential plugin"), "exec: %s", err.msg);
+	    strstr(err.msg, "kc1:33: user 'plugin' uses an auth-provider plugin"), "auth-provider: %s", err.msg);
 	CHECK(sp_kube_load_kubeconfig(p1, "nope", &c, &err) == SP_EDATA &&
 	    strstr(err.msg, "context 'nope' not found"), "unknown context: %s", err.msg);
 
@@ -138,6 +270,8 @@ main(void)
 	    "users:\n- name: u\n  user: {tokenFile: tok}\n");
 	CHECK(sp_kube_load_kubeconfig(p2, NULL, &c, &err) == 0 && strcmp(c.token, "file-token") == 0, "tokenFile");
 	sp_kube_cfg_free(&c);
+
+	test_exec();
 
 	/* in-cluster */
 	unsetenv("KUBERNETES_SERVICE_HOST");
