@@ -1,6 +1,10 @@
 #!/bin/sh
 # rltrain benchmark and BAScaler comparison (issue 7).
 #   sh bench/rltrain.sh [BIN]      (make bench runs it; not part of make check)
+# Environment: OUT (output directory), STEPS, PATIENCE, SEED (rltrain's),
+# RLOPTS (more rltrain options, e.g. the reference network), TRACES (a
+# space-separated subset of worldcup98-rpm nasa-rpm), REF=0 and PEER=0 to
+# skip the reference-size timing and the PyTorch peer.
 #
 # 1. The chain of `make demo` on the shipped bursty trace (WorldCup98 per
 #    minute, 2 days) and periodic trace (NASA HTTP per minute, 2 months):
@@ -58,12 +62,13 @@ run_trace() { # name file train-rows
 	slice() { awk -F, -v a="$from" -v b="$n" 'NR == 1 || (NR - 1 >= a && NR - 1 <= b)' "$1"; }
 
 	t0=$(now)
+	# shellcheck disable=SC2086
 	rltrain --curve "$C" -o "$d/agent.ppo" --patience "$PATIENCE" --steps "$STEPS" --seed "$SEED" \
-		"$d/bd.csv" > "$d/train.csv"
+		${RLOPTS:-} "$d/bd.csv" > "$d/train.csv"
 	t1=$(now)
 	upd=$(($(wc -l < "$d/train.csv") - 1))
 	best=$(awk -F, '$7 == 1 { b = $5; u = $1 } END { printf "%.4f/step at update %d", b, u }' "$d/train.csv")
-	echo "$name: $n rows, test rows $from-$n; rltrain (2x64, default options): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s wall, $upd updates, best validation $best" >> "$out/timing.txt"
+	echo "$name: $n rows, test rows $from-$n; rltrain (${RLOPTS:-2x64, default options}): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s wall, $upd updates, best validation $best" >> "$out/timing.txt"
 
 	slice "$d/bd.csv" > "$d/test-bd.csv"
 	simulate --curve "$C" --policy hpa < "$d/test-bd.csv" > "$d/hpa.sim"
@@ -107,8 +112,9 @@ run_trace() { # name file train-rows
 }
 
 : > "$out/timing.txt"
-run_trace worldcup98-rpm worldcup98_19980626_27_rpm.csv 1440
-run_trace nasa-rpm nasa_http_1995_rpm.csv 10080
+TRACES=${TRACES:-worldcup98-rpm nasa-rpm}
+case " $TRACES " in *" worldcup98-rpm "*) run_trace worldcup98-rpm worldcup98_19980626_27_rpm.csv 1440 ;; esac
+case " $TRACES " in *" nasa-rpm "*) run_trace nasa-rpm nasa_http_1995_rpm.csv 10080 ;; esac
 
 # the reference network on the bursty trace: 3 x 512, lr 2^-14, batch 1024, rollout 6000
 if [ "${REF:-1}" = 1 ]; then
