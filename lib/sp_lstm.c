@@ -325,7 +325,7 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	train_buf b = { 0 };
 	int W = m->window, Hz = m->horizon, nin = m->nn.nin, bs = o->batch, rc = SP_OK;
 	size_t split, need, nfin = 0;
-	double *d = NULL, sum = 0, best = INFINITY;
+	double *d = NULL, sum = 0, best = INFINITY, st;
 	long ntr = 0, nva = 0;
 	int since = 0;
 
@@ -353,7 +353,13 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 			return sp_error_set(err, SP_EDATA, "row %zu: timestamp not after the previous row's", i + 1);
 		}
 	}
-	m->step = sp_stats_quantile(d, n - 1, 0.5, NULL);
+	st = sp_stats_quantile(d, n - 1, 0.5, NULL);
+	if (o->warm && !(fabs(st - m->step) <= 1e-6 * m->step)) {
+		free(d);
+		return sp_error_set(err, SP_EDATA, "the series' step %g s differs from the model's "
+		    "%g s (resample with window first)", st, m->step);
+	}
+	m->step = st;
 	for (size_t i = 1; i < n; i++)
 		if (fabs(d[i - 1] - m->step) > 1e-6 * m->step) {
 			rc = sp_error_set(err, SP_EDATA, "row %zu: spacing %g s differs from the series' "
@@ -363,20 +369,23 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 		}
 	free(d);
 
-	/* normalisation from the training part only */
+	/* normalisation from the training part only (warm: the model's, which
+	 * its weights were trained for) */
 	for (size_t i = 0; i < split; i++)
 		if (isfinite(y[i]))
 			sum += y[i], nfin++;
 	if (nfin == 0)
 		return sp_error_set(err, SP_EDATA, "no values in the training part");
-	m->mean = sum / (double)nfin;
-	sum = 0;
-	for (size_t i = 0; i < split; i++)
-		if (isfinite(y[i]))
-			sum += (y[i] - m->mean) * (y[i] - m->mean);
-	m->scale = sqrt(sum / (double)nfin);
-	if (!(m->scale > 1e-12 * fmax(1, fabs(m->mean))))
-		m->scale = 1;
+	if (!o->warm) {
+		m->mean = sum / (double)nfin;
+		sum = 0;
+		for (size_t i = 0; i < split; i++)
+			if (isfinite(y[i]))
+				sum += (y[i] - m->mean) * (y[i] - m->mean);
+		m->scale = sqrt(sum / (double)nfin);
+		if (!(m->scale > 1e-12 * fmax(1, fabs(m->mean))))
+			m->scale = 1;
+	}
 
 	b.feat = malloc(n * (size_t)nin * sizeof(double));
 	b.z = malloc(n * sizeof(double));
@@ -443,9 +452,22 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	}
 
 	m->seed = o->seed;
-	sp_nn_init(&m->nn, m->params, unif, b.rng);
+	if (!o->warm)
+		sp_nn_init(&m->nn, m->params, unif, b.rng);
 	memcpy(b.best, m->params, m->nparams * sizeof(double));
 	m->epochs = m->best_epoch = 0;
+	if (o->warm && nva > 0) {
+		/* the starting weights are epoch 0: training must beat them */
+		best = eval_loss(m, &b, b.va, nva, bs, NULL);
+		m->train_loss = eval_loss(m, &b, b.tr, ntr, bs, NULL), m->val_loss = best;
+		if (!isfinite(best) || !isfinite(m->train_loss)) {
+			rc = sp_error_set(err, SP_EDATA, "the starting model's loss on this series is not "
+			    "finite");
+			goto out;
+		}
+		if (o->progress)
+			o->progress(o->arg, 0, m->train_loss, best, 1);
+	}
 	for (int ep = 1; ep <= o->epochs; ep++) {
 		double tl = 0, vl = NAN;
 		int improved;

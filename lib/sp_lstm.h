@@ -93,7 +93,14 @@ typedef struct {
 	unsigned long seed;  /* initialisation and shuffling */
 	int threads;         /* each mini-batch is split into this many shares run in parallel
 	                      * (1..SP_LSTM_MAXTHREADS); results depend on it only by rounding */
-	/* called after every epoch (may be NULL); val_loss is NaN without validation */
+	int warm;            /* 1: continue from m's weights, normalisation and step (a model
+	                      * loaded with sp_lstm_load) instead of initialising them: the
+	                      * series' spacing must equal m->step, and the starting weights
+	                      * are epoch 0, restored when no epoch beats them on the
+	                      * validation part */
+	/* called after every epoch (may be NULL); val_loss is NaN without validation;
+	 * with warm, also for epoch 0 (the starting weights) when there is a
+	 * validation part */
 	void (*progress)(void *arg, int epoch, double train_loss, double val_loss, int improved);
 	void *arg;
 } sp_lstm_train_opts;

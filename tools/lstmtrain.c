@@ -14,7 +14,7 @@ static const char synopsis[] =
     "       [--window N] [--horizon N] [--calendar] [--norm global|window]\n"
     "       [--loss pinball|mse] [--quantiles LIST] [--no-calibrate]\n"
     "       [--epochs N] [--batch N] [--patience N] [--lr X] [--clip X] [--val X]\n"
-    "       [--seed N] [--threads N] [FILE]";
+    "       [--seed N] [--threads N] [--init MODEL] [FILE]";
 
 static const char *const cells[] = { "lstm", "gru", NULL };
 static const char *const losses[] = { "pinball", "mse", NULL };
@@ -53,6 +53,10 @@ usage(void)
 	    "      --val X           validation fraction (the last part in time) [%g]\n"
 	    "      --seed N          random seed [%lu]\n"
 	    "      --threads N       threads, each mini-batch split between them [%d]\n"
+	    "      --init MODEL      continue training MODEL on this series (warm start, e.g.\n"
+	    "                        a daily retrain): its architecture, normalisation and\n"
+	    "                        step; its weights are epoch 0 and are kept unless an\n"
+	    "                        epoch beats them on the validation part\n"
 	    "  -v, --verbose         progress per epoch to stderr\n"
 	    "  -h, --help            this help\n"
 	    "      --version         print the version\n",
@@ -74,7 +78,7 @@ main(int argc, char **argv)
 {
 	enum { OPT_CELL = 256, OPT_LAYERS, OPT_HIDDEN, OPT_WINDOW, OPT_HORIZON, OPT_CALENDAR,
 		OPT_LOSS, OPT_NOCAL, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
-		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_VERSION };
+		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "batch", required_argument, 0, OPT_BATCH },
 		{ "calendar", no_argument, 0, OPT_CALENDAR },
@@ -85,6 +89,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ "hidden", required_argument, 0, OPT_HIDDEN },
 		{ "horizon", required_argument, 0, OPT_HORIZON },
+		{ "init", required_argument, 0, OPT_INIT },
 		{ "layers", required_argument, 0, OPT_LAYERS },
 		{ "loss", required_argument, 0, OPT_LOSS },
 		{ "lr", required_argument, 0, OPT_LR },
@@ -101,7 +106,8 @@ main(int argc, char **argv)
 		{ "window", required_argument, 0, OPT_WINDOW },
 		{ 0, 0, 0, 0 }
 	};
-	const char *column = NULL, *output = NULL, *path = "-";
+	const char *column = NULL, *output = NULL, *path = "-", *init = NULL;
+	const char *arch = NULL;   /* an architecture option given (refused with --init) */
 	int c, col, rc, verbose = 0, qset = 0;
 	FILE *fp = stdin;
 	/* static: still reachable when sp_die exits */
@@ -122,26 +128,27 @@ main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'v': verbose = 1; break;
 		case OPT_BATCH: opt.batch = (int)sp_cli_long("--batch", optarg, 1, 4096); break;
-		case OPT_CALENDAR: calendar = 1; break;
-		case OPT_CELL: cell = sp_cli_choice("--cell", optarg, cells); break;
+		case OPT_CALENDAR: calendar = 1, arch = "--calendar"; break;
+		case OPT_CELL: cell = sp_cli_choice("--cell", optarg, cells), arch = "--cell"; break;
 		case OPT_CLIP: opt.clip = sp_cli_double("--clip", optarg, 0, 1e6); break;
 		case OPT_EPOCHS: opt.epochs = (int)sp_cli_long("--epochs", optarg, 1, 100000); break;
-		case OPT_HIDDEN: hidden = (int)sp_cli_long("--hidden", optarg, 1, 1024); break;
-		case OPT_HORIZON: horizon = (int)sp_cli_long("--horizon", optarg, 1, 1000); break;
-		case OPT_LAYERS: layers = (int)sp_cli_long("--layers", optarg, 1, 2); break;
-		case OPT_LOSS: loss = sp_cli_choice("--loss", optarg, losses); break;
+		case OPT_HIDDEN: hidden = (int)sp_cli_long("--hidden", optarg, 1, 1024), arch = "--hidden"; break;
+		case OPT_HORIZON: horizon = (int)sp_cli_long("--horizon", optarg, 1, 1000), arch = "--horizon"; break;
+		case OPT_INIT: init = optarg; break;
+		case OPT_LAYERS: layers = (int)sp_cli_long("--layers", optarg, 1, 2), arch = "--layers"; break;
+		case OPT_LOSS: loss = sp_cli_choice("--loss", optarg, losses), arch = "--loss"; break;
 		case OPT_NOCAL: opt.calibrate = 0; break;
-		case OPT_NORM: norm = sp_cli_choice("--norm", optarg, norms); break;
+		case OPT_NORM: norm = sp_cli_choice("--norm", optarg, norms), arch = "--norm"; break;
 		case OPT_LR: opt.lr = sp_cli_double("--lr", optarg, 1e-9, 10); break;
 		case OPT_PATIENCE: opt.patience = (int)sp_cli_long("--patience", optarg, 1, 100000); break;
 		case OPT_QUANTILES:
 			nq = sp_cli_doubles("--quantiles", optarg, q, SP_LSTM_MAXQ, 1e-6, 1 - 1e-6);
-			qset = 1;
+			qset = 1, arch = "--quantiles";
 			break;
 		case OPT_SEED: opt.seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 0x7fffffffL); break;
 		case OPT_THREADS: threads = (int)sp_cli_long("--threads", optarg, 1, SP_LSTM_MAXTHREADS); break;
 		case OPT_VAL: opt.val = sp_cli_double("--val", optarg, 0, 0.9); break;
-		case OPT_WINDOW: window = (int)sp_cli_long("--window", optarg, 1, 10000); break;
+		case OPT_WINDOW: window = (int)sp_cli_long("--window", optarg, 1, 10000), arch = "--window"; break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
@@ -155,6 +162,10 @@ main(int argc, char **argv)
 			sp_die_usage("--quantiles: not ascending: %g after %g", q[k], q[k - 1]);
 	if (loss == 1 && qset)
 		sp_die_usage("--quantiles applies to --loss pinball only");
+	if (init && arch)
+		sp_die_usage("%s: with --init the architecture is the model's (%s)", arch, init);
+	if (init && !(m = sp_lstm_load(init, &err)))
+		sp_die_err(&err);
 	if (argc == 1 && strcmp(argv[0], "-") != 0) {
 		path = argv[0];
 		if (!(fp = fopen(path, "r")))
@@ -164,7 +175,11 @@ main(int argc, char **argv)
 	r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP, &err);
 	if (!r)
 		sp_die_err(&err);
-	if ((col = sp_csv_pick_col(r, column, &err)) < 0)
+	if (m && !column) {
+		if ((col = sp_csv_col_index(r, m->column)) < 0)
+			sp_die("%s was trained on column '%s' and the input has no such column; pick one "
+			    "with -c", init, m->column);
+	} else if ((col = sp_csv_pick_col(r, column, &err)) < 0)
 		sp_die_err(&err);
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		if (n == cap) {
@@ -183,11 +198,11 @@ main(int argc, char **argv)
 	if (rc < 0)
 		sp_die_err(&err);
 
-	m = sp_lstm_new(cell ? SP_NN_GRU : SP_NN_LSTM, layers, hidden, window, horizon,
+	if (!m && !(m = sp_lstm_new(cell ? SP_NN_GRU : SP_NN_LSTM, layers, hidden, window, horizon,
 	    (calendar ? SP_LSTM_CALENDAR : 0) | (norm ? SP_LSTM_LEVEL : 0),
-	    loss == 0 ? nq : 0, q, &err);
-	if (!m)
+	    loss == 0 ? nq : 0, q, &err)))
 		sp_die_err(&err);
+	opt.warm = init != NULL;
 	if (strlen(sp_csv_colname(r, (size_t)col)) >= sizeof m->column ||
 	    strpbrk(sp_csv_colname(r, (size_t)col), " \t\r\n"))
 		sp_die("column name '%s' cannot be stored in a model (spaces or too long)",

@@ -127,6 +127,39 @@ CSV
 err_is <<'ERR'
 lstmtrain: no complete training window (window 6 + horizon 2 without missing values)
 ERR
+# --init: warm start from a saved model (daily retraining)
+head -n 120 "$S" > "$T/s120"
+t "a model on the first 119 rows" 0 lstmtrain $TINY -o "$T/w0" "$T/s120"
+t "--init continues it on the whole series" 0 lstmtrain --init "$T/w0" --epochs 2 -v -o "$T/w1" "$S"
+err_has "lstmtrain: epoch 0 train "
+err_has "lstmtrain: epoch 1 train "
+check "normalisation, sizes and column kept" sh -c "for k in mean scale step hidden window horizon column features quantiles; do
+    test \"\$(grep \"^\$k \" '$T/w0')\" = \"\$(grep \"^\$k \" '$T/w1')\" || exit 1; done"
+check "other weights" sh -c "! cmp -s '$T/w0' '$T/w1'"
+check "restored epoch recorded" grep -q '^best_epoch [012]$' "$T/w1"
+t "forecast applies the continued model" 0 forecast -m "$T/w1" "$S"
+cp "$T/w1" "$T/w2"
+t "--init and -o the same file (a nightly job)" 0 lstmtrain --init "$T/w2" --epochs 1 -o "$T/w2" "$S"
+check "replaced by a whole model" sh -c "tail -n 1 '$T/w2' | grep -qx end && ! cmp -s '$T/w1' '$T/w2'"
+t "--init: architecture options refused" 2 lstmtrain --init "$T/w0" --hidden 8 -o "$T/x" "$S"
+err_has "lstmtrain: --hidden: with --init the architecture is the model's ($T/w0)"
+t "--init: quantiles refused" 2 lstmtrain --init "$T/w0" --quantiles 0.2,0.8 -o "$T/x" "$S"
+err_has "lstmtrain: --quantiles: with --init the architecture is the model's"
+t "--init: model missing" 1 lstmtrain --init "$T/none" -o "$T/x" "$S"
+err_has "lstmtrain: $T/none: "
+t "--init: the model's column is not in the input" 1 lstmtrain --init "$T/w0" -o "$T/x" <<'CSV'
+timestamp,cpu
+0,1
+CSV
+err_is <<ERR
+lstmtrain: $T/w0 was trained on column 'load' and the input has no such column; pick one with -c
+ERR
+awk -F, 'NR == 1 { print; next } { printf "%d,%s,%s\n", 1700000000 + 600 * (NR - 2), $2, $3 }' "$S" > "$T/s600"
+t "--init: the series' step differs from the model's" 1 lstmtrain --init "$T/w0" -o "$T/x" "$T/s600"
+err_is <<'ERR'
+lstmtrain: the series' step 600 s differs from the model's 300 s (resample with window first)
+ERR
+check "nothing written on error" test ! -e "$T/x"
 t "unwritable model" 1 lstmtrain $TINY -o /nonexistent/dir/m "$S"
 err_has "lstmtrain: "
 t "unreadable input" 1 lstmtrain -o "$T/x" "$T/nope.csv"

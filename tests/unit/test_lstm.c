@@ -88,6 +88,7 @@ test_head_loss(sp_rand *r)
 typedef struct {
 	int n;
 	double val[64];
+	int epoch[64];
 } trace;
 
 static void
@@ -95,8 +96,8 @@ record(void *arg, int epoch, double tl, double vl, int improved)
 {
 	trace *tr = arg;
 	if (tr->n < 64)
-		tr->val[tr->n++] = vl;
-	(void)epoch, (void)tl, (void)improved;
+		tr->epoch[tr->n] = epoch, tr->val[tr->n++] = vl;
+	(void)tl, (void)improved;
 }
 
 static void
@@ -265,6 +266,58 @@ test_train(sp_rand *r)
 	free(t), free(y);
 }
 
+/* Warm start (lstmtrain --init): the model's weights, normalisation and
+ * step are kept, the starting weights are epoch 0 and win unless an epoch
+ * beats them on the validation part. */
+static void
+test_warm(sp_rand *r)
+{
+	size_t n = small ? 120 : 400;
+	double *t = malloc(n * sizeof *t), *y = malloc(n * sizeof *y), *p0 = NULL;
+	const double q[3] = { 0.1, 0.5, 0.9 };
+	sp_lstm_train_opts o;
+	sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 4, 12, 3, 1, 3, q, NULL);
+	sp_error err = { 0 };
+	trace tr = { 0 };
+	double mean, scale, v0;
+
+	if (!t || !y || !m || !(p0 = malloc(m->nparams * sizeof *p0)))
+		goto out;
+	synth(n, t, y, r);
+	sp_lstm_train_defaults(&o);
+	o.epochs = 2, o.batch = 16;
+	CHECK(sp_lstm_train(m, t, y, n, &o, &err) == 0, "cold: %s", err.msg);
+	memcpy(p0, m->params, m->nparams * sizeof *p0);
+	mean = m->mean, scale = m->scale;
+	/* continue on a shifted series: normalisation kept, epoch 0 reported */
+	for (size_t i = 0; i < n; i++)
+		y[i] += 5;
+	o.warm = 1, o.epochs = 3, o.progress = record, o.arg = &tr;
+	CHECK(sp_lstm_train(m, t, y, n, &o, &err) == 0, "warm: %s", err.msg);
+	CHECK(m->mean == mean && m->scale == scale, "normalisation kept: %g %g", m->mean, m->scale);
+	CHECK(tr.n >= 2 && tr.epoch[0] == 0 && tr.epoch[1] == 1, "progress from epoch 0");
+	v0 = tr.val[0];
+	CHECK(m->val_loss <= v0, "never worse than the start on validation: %g <= %g", m->val_loss, v0);
+	CHECK(m->best_epoch >= 1 && m->val_loss < v0, "training improved it: epoch %d", m->best_epoch);
+	/* an absurd step size: no epoch beats the start, which is restored exactly */
+	memcpy(p0, m->params, m->nparams * sizeof *p0);
+	tr.n = 0, o.lr = 2, o.epochs = 2, o.patience = 5;
+	CHECK(sp_lstm_train(m, t, y, n, &o, &err) == 0, "warm, lr 2: %s", err.msg);
+	CHECK(tr.n == 3 && tr.val[1] > tr.val[0] && tr.val[2] > tr.val[0], "epochs 1, 2 worse: %g %g %g",
+	    tr.val[0], tr.val[1], tr.val[2]);
+	CHECK(m->best_epoch == 0 && m->epochs == 2 && m->val_loss == tr.val[0], "epoch 0 restored");
+	CHECK(memcmp(p0, m->params, m->nparams * sizeof *p0) == 0, "starting weights back, bit for bit");
+	/* the series' step must be the model's */
+	for (size_t i = 0; i < n; i++)
+		t[i] = 1700000000 + 600.0 * i;
+	CHECK(sp_lstm_train(m, t, y, n, &o, &err) == SP_EDATA, "other step refused");
+	CHECK_STR(err.msg, "the series' step 600 s differs from the model's 300 s (resample with window first)",
+	    "message");
+out:
+	sp_lstm_free(m);
+	free(t), free(y), free(p0);
+}
+
 int
 main(void)
 {
@@ -273,6 +326,7 @@ main(void)
 	test_features();
 	test_head_loss(r);
 	test_train(r);
+	test_warm(r);
 	sp_rand_free(r);
 	return check_summary();
 }
