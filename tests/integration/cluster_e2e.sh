@@ -50,7 +50,9 @@ replicas_of() {
 }
 
 # ---- the CronJob's script, with the ConfigMap's parameters ----
-cm() { sed -n "s/^  $1: \"\\(.*\\)\" *\\(#.*\\)\\{0,1\\}\$/\\1/p" "$TOP/deploy/configmap.yaml"; }
+cm() {  # key [file]: a ConfigMap value
+	sed -n "s/^  $1: \"\\(.*\\)\" *\\(#.*\\)\\{0,1\\}\$/\\1/p" "${2:-$TOP/deploy/configmap.yaml}"
+}
 WINDOW_ARGS=$(cm WINDOW_ARGS)
 ARFIT_ARGS=$(cm ARFIT_ARGS)
 BURSTDETECT_ARGS=$(cm BURSTDETECT_ARGS)
@@ -102,6 +104,31 @@ check "still 40" test "$(replicas_of)" = 40
 t "with a --max-age covering the data: scale down" 0 env HOME="$T/home" KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$KP \
 	scale --service-account-dir "$T/sa" --max-age 1000w deployment/web plan.csv
 out_has ",shop,Deployment,web,40,$planned,$planned,scaled,"
+
+# ---- deploy/lstm/: the nightly retrain and the minute job with forecast ----
+LSTM_ARGS=$(cm LSTM_ARGS "$TOP/deploy/lstm/configmap.yaml")
+LSTM_RETRAIN_ARGS=$(cm LSTM_RETRAIN_ARGS "$TOP/deploy/lstm/configmap.yaml")
+FORECAST_ARGS=$(cm FORECAST_ARGS "$TOP/deploy/lstm/configmap.yaml")
+check "LSTM ConfigMap parameters read" test -n "$LSTM_ARGS" -a -n "$LSTM_RETRAIN_ARGS" -a -n "$FORECAST_ARGS"
+# night 1: no model yet, the first training on the history up to 8 hours
+head -n 481 window.csv > hist1.csv
+t "retrain job, first night: lstmtrain $LSTM_ARGS" 0 lstmtrain $LSTM_ARGS --epochs 3 -o model.lstm hist1.csv
+# night 2: a warm start from it on the history up to 9 hours, before the
+# burst (a model trained after a burst has seen it, and its band covers it)
+head -n 541 window.csv > hist2.csv
+t "retrain job, next night: lstmtrain --init model.lstm $LSTM_RETRAIN_ARGS" 0 \
+	lstmtrain -v --init model.lstm $LSTM_RETRAIN_ARGS -o model.lstm hist2.csv
+err_has "lstmtrain: epoch 0 train "
+t "minute job: forecast -m model.lstm $FORECAST_ARGS" 0 forecast -m model.lstm $FORECAST_ARGS window.csv
+cp "$T/out" lforecast.csv
+check "horizons 1..24 for every origin with a full window" sh -c "test \$(( \$(wc -l < lforecast.csv) - 1 )) -eq \$(( (600 - 59) * 24 ))"
+t "burstdetect on the LSTM band" 0 burstdetect $BURSTDETECT_ARGS lforecast.csv
+cp "$T/out" lburst.csv
+t "plan on it" 0 plan $PLAN_ARGS lburst.csv
+cp "$T/out" lplan.csv
+lplanned=$(tail -n 1 lplan.csv | awk -F, -v h="$(head -n 1 lplan.csv)" 'BEGIN { n = split(h, c, ",") } { for (i = 1; i <= n; i++) if (c[i] == "replicas") print $i }')
+check "LSTM plan asks for 2..40 replicas" test "$lplanned" -ge 2 -a "$lplanned" -le 40
+check "the burst at the end was seen through the LSTM band" sh -c "tail -n 30 lburst.csv | grep -q ',burst,'"
 
 # ---- deploy/: every PromQL expression parses (promtool check rules) ----
 $PY - "$TOP/deploy" > rules.yml <<'EOF'

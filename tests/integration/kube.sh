@@ -187,6 +187,20 @@ scaledobject.keda.sh/web created (server dry run)
 serviceaccount/scalepipe created (server dry run)
 EOF
 		check "all 8 objects created (dry run)" cmp "$T/applied.want" "$T/applied"
+		t "kubectl create --dry-run=server deploy/lstm/" 0 kctl "$T/kc-token" create --dry-run=server --validate=false \
+			-f "$TOP/deploy/lstm/"
+		err_empty
+		sort "$T/out" > "$T/applied"
+		cat > "$T/applied.want" <<'EOF'
+configmap/scalepipe-web-lstm created (server dry run)
+cronjob.batch/scalepipe-web created (server dry run)
+cronjob.batch/scalepipe-web-retrain created (server dry run)
+persistentvolumeclaim/scalepipe-web-model created (server dry run)
+EOF
+		check "the LSTM variant: 4 objects (dry run)" cmp "$T/applied.want" "$T/applied"
+		sed 's/requests: {storage: 64Mi}/requests: {}/' "$TOP/deploy/lstm/pvc.yaml" > "$T/bad-pvc.yaml"
+		t "a claim without a size is rejected (422)" 1 kctl "$T/kc-token" create --dry-run=server --validate=false -f "$T/bad-pvc.yaml"
+		err_has 'spec.resources.requests.storage: Required value'
 		curl -sf --cacert "$K/ca.pem" --cert "$K/admin.pem" --key "$K/admin.key" "$SRV/apis/batch/v1/namespaces/shop/cronjobs" > "$T/cj.json"
 		check "the dry run stored nothing" grep -q '"items": \[\]' "$T/cj.json"
 		sed 's/^\( *\)schedule:.*/\1schedule: "every minute"/' "$TOP/deploy/cronjob.yaml" > "$T/bad-cron.yaml"

@@ -53,6 +53,7 @@ RESOURCES = {
         ("namespaces", "Namespace", False, ["get", "list"], ["ns"]),
         ("configmaps", "ConfigMap", True, ["create", "get", "list", "patch", "update"], ["cm"]),
         ("serviceaccounts", "ServiceAccount", True, ["create", "get", "list", "patch"], ["sa"]),
+        ("persistentvolumeclaims", "PersistentVolumeClaim", True, ["create", "get", "list", "patch"], ["pvc"]),
     ],
     ("apps", "v1"): [
         ("deployments", "Deployment", True, ["get", "list", "patch", "update"], ["deploy"]),
@@ -239,6 +240,7 @@ def json_patch(target, ops):
 REQUIRED = {  # kind -> required field paths (what the API server's validation rejects)
     "ConfigMap": [],
     "ServiceAccount": [],
+    "PersistentVolumeClaim": ["spec.accessModes", "spec.resources.requests.storage"],
     "Role": [],
     "RoleBinding": ["roleRef.kind", "roleRef.name", "roleRef.apiGroup"],
     "CronJob": ["spec.schedule", "spec.jobTemplate.spec.template.spec.containers"],
