@@ -2,6 +2,7 @@
  * scale, parsed in one place.  Front end like sp_cli (only tools call it): a
  * bad value is a usage error naming the option, exit 2.
  *
+ * In a tool's usage text: SP_CLI_HTTP_RETRY_HELP SP_CLI_HTTP_AUTH_HELP.
  * In a tool's long-option table:
  *     SP_CLI_HTTP_RETRY_LONGOPTS,   --timeout --retries --retry-wait
  *     SP_CLI_HTTP_AUTH_LONGOPTS,    --bearer-token-file --bearer-token-env --user
@@ -36,6 +37,21 @@ enum {
 	{ "cert", required_argument, 0, SP_CLI_HTTP_CERT }, \
 	{ "key", required_argument, 0, SP_CLI_HTTP_KEY }, \
 	{ "insecure", no_argument, 0, SP_CLI_HTTP_INSECURE }
+
+/* Their --help lines, to splice into a usage string. */
+#define SP_CLI_HTTP_RETRY_HELP \
+	"      --timeout SEC         per request [30]\n" \
+	"      --retries N           retries on 5xx, 429 and network errors [2]\n" \
+	"      --retry-wait SEC      first backoff, doubled each retry [1]\n"
+#define SP_CLI_HTTP_AUTH_HELP \
+	"      --bearer-token-file F bearer token from file F\n" \
+	"      --bearer-token-env V  bearer token from environment variable V\n" \
+	"      --user USER           basic auth user\n" \
+	"      --password-file F     basic auth password from file F\n" \
+	"      --cacert FILE         CA certificates to verify the server\n" \
+	"      --cert FILE           client certificate (PEM)\n" \
+	"      --key FILE            client key (PEM)\n" \
+	"      --insecure            do not verify the server's certificate\n"
 
 /* Apply option c (with its argument) to ho / auth: 1 if it was one of the
  * options above, 0 if not (the caller reports it).  auth may be NULL for a

@@ -542,6 +542,19 @@ out:
 	return rc;
 }
 
+int
+sp_lstm_input_col(const sp_lstm *m, const char *mpath, const sp_csv_reader *r,
+    const char *column, sp_error *err)
+{
+	int col;
+	if (column)
+		return sp_csv_pick_col(r, column, err);
+	if ((col = sp_csv_col_index(r, m->column)) < 0)
+		return sp_error_set(err, SP_EDATA, "%s was trained on column '%s' (features %s) and the "
+		    "input has no such column; pick one with -c", mpath, m->column, sp_lstm_feature_names(m));
+	return col;
+}
+
 /* ---- model file ---- */
 int
 sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *err)

@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 
+#include "sp_csv.h"
 #include "sp_err.h"
 #include "sp_nn.h"
 
@@ -120,6 +121,12 @@ int sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 int sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *err);
 /* Load and check every size against the header.  NULL with err (file:line). */
 sp_lstm *sp_lstm_load(const char *path, sp_error *err);
+
+/* The input column for m in reader r: `column` if given (sp_csv_pick_col),
+ * else the model's own column; SP_EDATA naming mpath, the column and the
+ * features when the input has no such column. */
+int sp_lstm_input_col(const sp_lstm *m, const char *mpath, const sp_csv_reader *r,
+    const char *column, sp_error *err);
 
 /* Input features of one step at time t with normalised value z into
  * f[nn.nin]: z, then (if calendar) sin/cos(2 pi hour/24), sin/cos(2 pi day/7)

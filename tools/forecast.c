@@ -177,11 +177,7 @@ main(int argc, char **argv)
 	r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP, &err);
 	if (!r)
 		sp_die_err(&err);
-	if (column || !md.lstm)
-		col = sp_csv_pick_col(r, column, &err);
-	else if ((col = sp_csv_col_index(r, md.lstm->column)) < 0)
-		sp_die("%s was trained on column '%s' (features %s) and the input has no such column; "
-		    "pick one with -c", mpath, md.lstm->column, sp_lstm_feature_names(md.lstm));
+	col = md.lstm ? sp_lstm_input_col(md.lstm, mpath, r, column, &err) : sp_csv_pick_col(r, column, &err);
 	if (col < 0)
 		sp_die_err(&err);
 	if (col == 0)

@@ -175,11 +175,8 @@ main(int argc, char **argv)
 	r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP, &err);
 	if (!r)
 		sp_die_err(&err);
-	if (m && !column) {
-		if ((col = sp_csv_col_index(r, m->column)) < 0)
-			sp_die("%s was trained on column '%s' and the input has no such column; pick one "
-			    "with -c", init, m->column);
-	} else if ((col = sp_csv_pick_col(r, column, &err)) < 0)
+	col = m ? sp_lstm_input_col(m, init, r, column, &err) : sp_csv_pick_col(r, column, &err);
+	if (col < 0)
 		sp_die_err(&err);
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		if (n == cap) {

@@ -65,17 +65,7 @@ usage(void)
 	    "      --textfile FILE       write node_exporter textfile FILE atomically ('-': stdout)\n"
 	    "      --backfill FILE       every row, OpenMetrics with timestamps, for promtool tsdb\n"
 	    "                            create-blocks-from openmetrics ('-': stdout)\n"
-	    "      --timeout SEC         per request [30]\n"
-	    "      --retries N           retries on 5xx, 429 and network errors [2]\n"
-	    "      --retry-wait SEC      first backoff, doubled each retry [1]\n"
-	    "      --bearer-token-file F bearer token from file F\n"
-	    "      --bearer-token-env V  bearer token from environment variable V\n"
-	    "      --user USER           basic auth user\n"
-	    "      --password-file F     basic auth password from file F\n"
-	    "      --cacert FILE         CA certificates to verify the server\n"
-	    "      --cert FILE           client certificate (PEM)\n"
-	    "      --key FILE            client key (PEM)\n"
-	    "      --insecure            do not verify the server's certificate\n"
+	    SP_CLI_HTTP_RETRY_HELP SP_CLI_HTTP_AUTH_HELP
 	    "  -v, --verbose             what is pushed, on stderr\n"
 	    "  -h, --help                this help\n"
 	    "      --version             print the version\n", synopsis);

@@ -44,9 +44,7 @@ usage(void)
 	    "      --method M            put (with resourceVersion; retried on conflict) or\n"
 	    "                            patch (merge patch) [put]\n"
 	    "      --conflict-retries N  re-read and retry after a 409 conflict [3]\n"
-	    "      --timeout SEC         per request [30]\n"
-	    "      --retries N           retries on 5xx, 429 and network errors [2]\n"
-	    "      --retry-wait SEC      first backoff, doubled each retry [1]\n"
+	    SP_CLI_HTTP_RETRY_HELP
 	    "  -v, --verbose             requests on stderr (never credentials)\n"
 	    "  -h, --help                this help\n"
 	    "      --version             print the version\n", synopsis);

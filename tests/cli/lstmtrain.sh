@@ -152,7 +152,7 @@ timestamp,cpu
 0,1
 CSV
 err_is <<ERR
-lstmtrain: $T/w0 was trained on column 'load' and the input has no such column; pick one with -c
+lstmtrain: $T/w0 was trained on column 'load' (features value) and the input has no such column; pick one with -c
 ERR
 awk -F, 'NR == 1 { print; next } { printf "%d,%s,%s\n", 1700000000 + 600 * (NR - 2), $2, $3 }' "$S" > "$T/s600"
 t "--init: the series' step differs from the model's" 1 lstmtrain --init "$T/w0" -o "$T/x" "$T/s600"
