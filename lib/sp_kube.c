@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,6 +426,23 @@ run_capture(const char *cmd, char *const argv[], char *const envp[], char **out,
 	return 0;
 }
 
+/* Set kv ("NAME=value", malloc'd, taken over) in envp[*ne], replacing an
+ * entry of the same name (freed when it is one of ours, i.e. not the
+ * inherited environ[j] at j < ninherit) or appending it. */
+static void
+env_put(char **envp, size_t *ne, size_t ninherit, char *kv)
+{
+	size_t j, l = (size_t)(strchr(kv, '=') - kv) + 1;
+	for (j = 0; j < *ne; j++)
+		if (strncmp(envp[j], kv, l) == 0)
+			break;
+	if (j < *ne && (j >= ninherit || envp[j] != environ[j]))
+		free(envp[j]);
+	envp[j] = kv;
+	if (j == *ne)
+		(*ne)++;
+}
+
 /* KUBERNETES_EXEC_INFO for the plugin: ExecCredential with spec.interactive
  * false and, on provideClusterInfo, spec.cluster from cfg. */
 static char *
@@ -532,7 +548,6 @@ exec_credential(kdoc *ku, yaml_node_t *ex, const char *user, sp_kube_cfg *cfg, s
 		envp[ne++] = environ[k];
 	for (k = 0; k <= nenv; k++) {
 		const char *nm, *val;
-		size_t j, l;
 		char *kv;
 		if (k < nenv) {
 			yaml_node_t *e = yaml_document_get_node(d, env->data.sequence.items.start[k]);
@@ -549,20 +564,12 @@ exec_credential(kdoc *ku, yaml_node_t *ex, const char *user, sp_kube_cfg *cfg, s
 			}
 			nm = "KUBERNETES_EXEC_INFO", val = info;
 		}
-		l = strlen(nm);
-		if (!(kv = malloc(l + strlen(val) + 2))) {
+		if (!(kv = malloc(strlen(nm) + strlen(val) + 2))) {
 			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
 			goto out;
 		}
 		sprintf(kv, "%s=%s", nm, val);
-		for (j = 0; j < ne; j++)   /* replace an inherited or earlier entry */
-			if (strncmp(envp[j], kv, l + 1) == 0)
-				break;
-		if (j < ne && (j >= nenviron || envp[j] != environ[j]))   /* ours */
-			free(envp[j]);
-		envp[j] = kv;
-		if (j == ne)
-			ne++;
+		env_put(envp, &ne, nenviron, kv);
 	}
 	errno = 0;
 	path = strchr(cmd, '/') ? resolve(ku->path, cmd) : find_in_path(cmd);
