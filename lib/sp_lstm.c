@@ -547,7 +547,7 @@ sp_lstm_input_col(const sp_lstm *m, const char *mpath, const sp_csv_reader *r,
     const char *column, sp_error *err)
 {
 	int col;
-	if (column)
+	if (column || !m)
 		return sp_csv_pick_col(r, column, err);
 	if ((col = sp_csv_col_index(r, m->column)) < 0)
 		return sp_error_set(err, SP_EDATA, "%s was trained on column '%s' (features %s) and the "

@@ -122,8 +122,8 @@ int sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_err
 /* Load and check every size against the header.  NULL with err (file:line). */
 sp_lstm *sp_lstm_load(const char *path, sp_error *err);
 
-/* The input column for m in reader r: `column` if given (sp_csv_pick_col),
- * else the model's own column; SP_EDATA naming mpath, the column and the
+/* The input column for m in reader r: `column` if given, or without a
+ * model (m NULL) the sp_csv_pick_col default; else the model's own column; SP_EDATA naming mpath, the column and the
  * features when the input has no such column. */
 int sp_lstm_input_col(const sp_lstm *m, const char *mpath, const sp_csv_reader *r,
     const char *column, sp_error *err);

@@ -1,10 +1,10 @@
 /* sp_nn: LSTM/GRU stacks with a dense head, forward + backward, Adam.
  *
  * Element-wise gate arithmetic in vector-extension loops (below), one
- * GEMM wrapper for every matrix product.  The input projections of all T steps are one GEMM
- * (T*B rows), the recurrent products one GEMM per step, and the weight
- * gradients are accumulated once per layer over all steps.  No threading of
- * our own: OpenBLAS threads the GEMMs.
+ * GEMM wrapper for every matrix product.  The input projections of all T
+ * steps are one GEMM (T*B rows), the recurrent products one GEMM per step,
+ * and the weight gradients are accumulated once per layer over all steps.
+ * No threading of our own: OpenBLAS threads the GEMMs.
  */
 #include "sp_nn.h"
 
