@@ -205,6 +205,20 @@ free_cmdline(void)
 	free(cmdline_buf);
 }
 
+FILE *
+sp_cli_open_input(const char *arg, const char **name)
+{
+	FILE *fp;
+	if (!arg || strcmp(arg, "-") == 0) {
+		*name = "-";
+		return stdin;
+	}
+	if (!(fp = fopen(arg, "r")))
+		sp_die("%s:", arg);
+	*name = arg;
+	return fp;
+}
+
 const char *
 sp_cli_cmdline(int argc, char **argv)
 {

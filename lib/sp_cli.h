@@ -52,6 +52,11 @@ int sp_cli_doubles(const char *opt, const char *arg, double *out, int max, doubl
  * `command` line of model files.  Built on the first call; owned by sp_cli. */
 const char *sp_cli_cmdline(int argc, char **argv);
 
+/* The input file operand: arg NULL or "-" is stdin (*name "-"), else the
+ * file opened for reading (*name arg); `tool: FILE: reason`, exit 1, when
+ * it cannot be opened. */
+FILE *sp_cli_open_input(const char *arg, const char **name);
+
 /* Flush and close stdout; on failure `tool: write error: ...` and exit 1.
  * Registered by sp_cli_init; safe to call more than once. */
 void sp_cli_close_stdout(void);

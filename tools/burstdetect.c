@@ -346,11 +346,7 @@ main(int argc, char **argv)
 		load_model(load_path);
 		H_opt_set = 1;
 	}
-	if (argc == 1 && strcmp(argv[0], "-") != 0) {
-		fname = argv[0];
-		if (!(in = fopen(fname, "r")))
-			sp_die("%s:", fname);
-	}
+	in = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &fname);
 	if (!(r = sp_csv_reader_new(in, fname, 0, &err)))
 		sp_die_err(&err);
 	if (strcmp(sp_csv_colname(r, 0), "origin") != 0 || sp_csv_ncols(r) < 3 ||

@@ -166,16 +166,12 @@ main(int argc, char **argv)
 		sp_die_usage("%s: with --init the architecture is the model's (%s)", arch, init);
 	if (init && !(m = sp_lstm_load(init, &err)))
 		sp_die_err(&err);
-	if (argc == 1 && strcmp(argv[0], "-") != 0) {
-		path = argv[0];
-		if (!(fp = fopen(path, "r")))
-			sp_die("%s:", path);
-	}
+	fp = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &path);
 
 	r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP, &err);
 	if (!r)
 		sp_die_err(&err);
-	col = m ? sp_lstm_input_col(m, init, r, column, &err) : sp_csv_pick_col(r, column, &err);
+	col = sp_lstm_input_col(m, init, r, column, &err);
 	if (col < 0)
 		sp_die_err(&err);
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {

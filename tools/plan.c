@@ -515,11 +515,7 @@ main(int argc, char **argv)
 		sp_perf_free(perf);
 		sp_die_err(&err);
 	}
-	if (argc == 1 && strcmp(argv[0], "-") != 0) {
-		name = argv[0];
-		if (!(in = fopen(name, "r")))
-			sp_die("%s:", name);
-	}
+	in = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &name);
 	if (rl) {
 		sp_rlenv_opts ro;
 		if (!(rl_policy = sp_rlenv_policy_load(rl_path, &ro, &err)) ||

@@ -371,11 +371,7 @@ main(int argc, char **argv)
 	so.slo = eo.slo;
 	so.wstar = wstar;
 
-	if (argc == 1 && strcmp(argv[0], "-") != 0) {
-		name = argv[0];
-		if (!(in = fopen(name, "r")))
-			sp_die("%s:", name);
-	}
+	in = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &name);
 	read_trace(in, name, &tr);
 	if (in != stdin)
 		fclose(in);

@@ -299,11 +299,7 @@ main(int argc, char **argv)
 	po.wstar = so.wstar;
 	if (!(sim = sp_sim_new(&so, perf, &err)))
 		sp_die_err(&err);
-	if (argc == 1 && strcmp(argv[0], "-") != 0) {
-		fname = argv[0];
-		if (!(in = fopen(fname, "r")))
-			sp_die("%s:", fname);
-	}
+	in = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &fname);
 	if (!(r = sp_csv_reader_new(in, fname, SP_CSV_NEED_TIMESTAMP, &err)))
 		sp_die_err(&err);
 	die_if(loadc = sp_csv_pick_col(r, column, &err), &err);

@@ -781,11 +781,7 @@ main(int argc, char **argv)
 		sp_die_usage("--agg and --quantile need --resample");
 	if (max_gap != INFINITY && fill == FILL_NONE)
 		sp_die_usage("--max-gap needs --fill");
-	if (argc == 1 && strcmp(argv[0], "-") != 0) {
-		inname = argv[0];
-		if (!(in = fopen(inname, "r")))
-			sp_die("%s:", inname);
-	}
+	in = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &inname);
 	need_fit = norm != NORM_NONE;
 	/* without a fit and without --train-fraction nothing needs holding back */
 	span_done = !need_fit && isnan(train_frac);
