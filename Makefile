@@ -10,6 +10,9 @@ VERSION   = 0.1.0
 PREFIX   ?= /usr/local
 BINDIR_I  = $(DESTDIR)$(PREFIX)/bin
 MANDIR_I  = $(DESTDIR)$(PREFIX)/share/man
+DATADIR_I = $(DESTDIR)$(PREFIX)/share/scalepipe
+# data files the installed tools read at run time (sp_cli_datafile)
+DATA_RT   = data/bascaler_fft_service_curve.csv
 
 CC       ?= cc
 OPT      ?= -O2 -g
@@ -22,7 +25,7 @@ PKG_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null) \
               $(shell pkg-config --libs gsl libcurl jansson yaml-0.1 2>/dev/null)
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter $(if $(findstring clang,$(CC)),,-Wno-format-truncation)
-SPCFLAGS  = -std=c17 -ffp-contract=off $(WARN) $(OPT) $(SAN) -D_GNU_SOURCE -Ilib -I/usr/include/libsvm $(PKG_CFLAGS) $(CFLAGS)
+SPCFLAGS  = -std=c17 -ffp-contract=off $(WARN) $(OPT) $(SAN) -D_GNU_SOURCE -DSP_VERSION='"$(VERSION)"' -Ilib -I/usr/include/libsvm $(PKG_CFLAGS) $(CFLAGS)
 SPLDLIBS  = -Wl,--as-needed -lcsv -lsvm $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 # Build flavour: the default build goes to build/ + bin/; `make SAN=...
@@ -129,14 +132,17 @@ fuzz:
 	@sh tests/fuzz/run.sh
 
 install: all
-	mkdir -p $(BINDIR_I) $(MANDIR_I)/man1 $(MANDIR_I)/man7
+	mkdir -p $(BINDIR_I) $(MANDIR_I)/man1 $(MANDIR_I)/man7 $(DATADIR_I)
 	for t in $(TOOLS); do install -m 755 $(BIN)/$$t $(BINDIR_I)/$$t; done
+	for f in $(DATA_RT); do install -m 644 $$f $(DATADIR_I)/; done
 	for m in $(MAN1); do install -m 644 $$m $(MANDIR_I)/man1/; done
 	for m in $(MAN7); do install -m 644 $$m $(MANDIR_I)/man7/; done
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(BINDIR_I)/$$t; done
 	for m in $(MAN1) $(MAN7); do rm -f $(MANDIR_I)/$${m#man/}; done
+	for f in $(DATA_RT); do rm -f $(DATADIR_I)/$${f#data/}; done
+	-rmdir $(DATADIR_I)
 
 clean:
 	rm -rf build bin lib/libscalepipe.a

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sp_num.h"
@@ -14,6 +16,7 @@
 static const char *progname = "scalepipe";
 static const char *usage_synopsis = "";
 static int stdout_closed;
+static int progress_open;      /* a progress line is on the terminal */
 
 #define MAX_HOOKS 8
 static struct { void (*fn)(void *); void *arg; } hooks[MAX_HOOKS];
@@ -68,6 +71,7 @@ vmsg(const char *fmt, va_list ap)
 	size_t n = strlen(fmt);
 
 	fflush(stdout);
+	sp_cli_progress_end();
 	fprintf(stderr, "%s: ", progname);
 	vfprintf(stderr, fmt, ap);
 	if (n > 0 && fmt[n - 1] == ':')
@@ -128,6 +132,13 @@ sp_die_err(const sp_error *err)
 	if (err && err->code == SP_EUSAGE)
 		sp_die_usage("%s", err->msg);
 	sp_die("%s", err && err->msg[0] ? err->msg : "unknown error");
+}
+
+void
+sp_die_if(int rc, const sp_error *err)
+{
+	if (rc < 0)
+		sp_die_err(err);
 }
 
 void
@@ -258,4 +269,125 @@ sp_cli_close_stdout(void)
 		run_hooks();
 		_exit(SP_EXIT_FAIL);
 	}
+}
+
+/* ---- data files ---- */
+
+static char *datafile_buf;
+static int datafile_registered;
+
+static void
+free_datafile(void)
+{
+	free(datafile_buf);
+}
+
+static int
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const char *
+sp_cli_datafile(const char *name)
+{
+	static const char *const rel[] = { "../share/scalepipe", "../data" };
+	const char *env = getenv("SCALEPIPE_DATADIR");
+	char exe[4096], *slash, *cand[3] = { NULL, NULL, NULL };
+	ssize_t n;
+	size_t i;
+	int k = 0;
+
+	if (env && *env && asprintf(&cand[k], "%s/%s", env, name) >= 0)
+		k++;
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		for (i = 0; i < sizeof rel / sizeof rel[0]; i++)
+			if (asprintf(&cand[k], "%s/%s/%s", exe, rel[i], name) >= 0)
+				k++;
+	}
+	free(datafile_buf);
+	datafile_buf = NULL;
+	for (i = 0; i < (size_t)k; i++)
+		if (!datafile_buf && is_file(cand[i])) {
+			datafile_buf = cand[i];
+			cand[i] = NULL;
+		}
+	if (!datafile_buf && k > 0) {
+		/* $SCALEPIPE_DATADIR's or the installed location, for the message */
+		datafile_buf = cand[0];
+		cand[0] = NULL;
+	}
+	for (i = 0; i < (size_t)k; i++)
+		free(cand[i]);
+	if (!datafile_buf && asprintf(&datafile_buf, "%s", name) < 0)
+		datafile_buf = NULL;
+	if (!datafile_registered) {
+		datafile_registered = 1;
+		atexit(free_datafile);
+	}
+	return datafile_buf ? datafile_buf : name;
+}
+
+/* ---- progress ---- */
+
+static int progress_mode = SP_CLI_PROGRESS_AUTO;
+static double progress_last;   /* CLOCK_MONOTONIC of the last update */
+
+void
+sp_cli_progress_mode(int mode)
+{
+	progress_mode = mode;
+}
+
+int
+sp_cli_progress_enabled(void)
+{
+	if (progress_mode == SP_CLI_PROGRESS_AUTO)
+		return isatty(STDERR_FILENO);
+	return progress_mode == SP_CLI_PROGRESS_ON;
+}
+
+void
+sp_cli_progress(const char *fmt, ...)
+{
+	struct timespec ts;
+	double now;
+	va_list ap;
+	int tty;
+
+	if (!sp_cli_progress_enabled())
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+	if (progress_last > 0 && now - progress_last < 0.25)
+		return;
+	progress_last = now;
+	tty = isatty(STDERR_FILENO);
+	fprintf(stderr, "%s%s: ", tty ? "\r\033[K" : "", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (tty) {
+		progress_open = 1;
+		fflush(stderr);
+	} else {
+		fputc('\n', stderr);
+	}
+}
+
+void
+sp_cli_progress_end(void)
+{
+	if (progress_open) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		progress_open = 0;
+	}
+	progress_last = 0;
 }

@@ -13,7 +13,10 @@
 
 #include "sp_err.h"
 
-#define SP_VERSION "0.1.0"
+/* The suite version: the Makefile's VERSION, passed as -DSP_VERSION. */
+#ifndef SP_VERSION
+#error "SP_VERSION is set by the Makefile (VERSION)"
+#endif
 
 enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
 
@@ -35,6 +38,8 @@ void sp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Report an sp_error: exit 2 for SP_EUSAGE, else 1.  Runs the registered
  * cleanup (temporary files) first. */
 _Noreturn void sp_die_err(const sp_error *err);
+/* sp_die_err(err) when rc < 0; nothing otherwise. */
+void sp_die_if(int rc, const sp_error *err);
 
 /* Print "tool (scalepipe) VERSION" and exit 0. */
 _Noreturn void sp_cli_version(void);
@@ -56,6 +61,27 @@ const char *sp_cli_cmdline(int argc, char **argv);
  * file opened for reading (*name arg); `tool: FILE: reason`, exit 1, when
  * it cannot be opened. */
 FILE *sp_cli_open_input(const char *arg, const char **name);
+
+/* A data file the tools need at run time (the example service curve):
+ * the first of $SCALEPIPE_DATADIR/NAME, <bindir>/../share/scalepipe/NAME
+ * (an installed tool) and <bindir>/../data/NAME (a tool run from the
+ * source tree's bin/) that exists, where <bindir> holds the running
+ * program.  When none exists, the installed path, so that the error names
+ * it.  The string is owned by sp_cli (valid until exit). */
+const char *sp_cli_datafile(const char *name);
+
+/* Progress of long work on stderr.  SP_CLI_PROGRESS_AUTO (the default)
+ * shows it when stderr is a terminal, as one line rewritten in place;
+ * _ON always (one line per update when stderr is not a terminal), _OFF
+ * never (-q).  sp_cli_progress() is rate-limited to a few updates a
+ * second, so a training loop may call it every step; the message is
+ * prefixed with `tool: `.  sp_cli_progress_end() finishes the line (call
+ * it before other output to stderr, e.g. -v lines or the final summary). */
+enum { SP_CLI_PROGRESS_AUTO, SP_CLI_PROGRESS_ON, SP_CLI_PROGRESS_OFF };
+void sp_cli_progress_mode(int mode);
+int sp_cli_progress_enabled(void);
+void sp_cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sp_cli_progress_end(void);
 
 /* Flush and close stdout; on failure `tool: write error: ...` and exit 1.
  * Registered by sp_cli_init; safe to call more than once. */

@@ -25,3 +25,10 @@ sp_cli_http_option(int c, const char *arg, sp_http_opts *ho, sp_http_auth *auth)
 	}
 	return 0;
 }
+
+void
+sp_cli_http_retry_warn(void *ctx, int attempt, double wait, const char *why)
+{
+	if (ctx && *(const int *)ctx)
+		sp_warn("attempt %d failed (%s); retrying in %gs", attempt, why, wait);
+}

@@ -58,4 +58,9 @@ enum {
  * tool without the auth options. */
 int sp_cli_http_option(int c, const char *arg, sp_http_opts *ho, sp_http_auth *auth);
 
+/* The tools' sp_http_opts.on_retry: when *(const int *)ctx (the tool's -v)
+ * is set, `tool: attempt N failed (why); retrying in Ws`.  Set
+ *     ho.on_retry = sp_cli_http_retry_warn; ho.on_retry_ctx = &verbose; */
+void sp_cli_http_retry_warn(void *ctx, int attempt, double wait, const char *why);
+
 #endif

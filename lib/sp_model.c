@@ -8,14 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sp_file.h"
 #include "sp_num.h"
 
 #define MAGIC "scalepipe-model"
 
 struct sp_model_writer {
-	FILE *fp;
-	char *path, *tmp;
-	int failed;
+	sp_file *file;
+	FILE *fp;       /* sp_file_stream(file) */
 };
 
 typedef struct {
@@ -37,29 +37,16 @@ sp_model_writer *
 sp_model_create(const char *path, const char *kind, int version, sp_error *err)
 {
 	sp_model_writer *w = calloc(1, sizeof *w);
-	size_t n = strlen(path);
-	int fd;
 
-	if (!w || !(w->path = strdup(path)) || !(w->tmp = malloc(n + 16))) {
-		if (w)
-			free(w->path);
-		free(w);
+	if (!w) {
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
 	}
-	snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(w->tmp);
-	if (fd < 0 || !(w->fp = fdopen(fd, "w"))) {
-		sp_error_set(err, SP_EIO, "%s: cannot create: %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(w->tmp);
-		}
-		free(w->tmp);
-		free(w->path);
+	if (!(w->file = sp_file_create(path, SP_FILE_PUBLIC, err))) {
 		free(w);
 		return NULL;
 	}
+	w->fp = sp_file_stream(w->file);
 	fprintf(w->fp, "%s %s %d\n", MAGIC, kind, version);
 	return w;
 }
@@ -131,31 +118,15 @@ sp_model_put_text(sp_model_writer *w, const char *key, const char *text)
 		fputc('\n', w->fp);
 }
 
-static void
-writer_free(sp_model_writer *w)
-{
-	free(w->tmp);
-	free(w->path);
-	free(w);
-}
-
 int
 sp_model_commit(sp_model_writer *w, sp_error *err)
 {
-	int bad;
+	int rc;
 
 	fputs("end\n", w->fp);
-	bad = fflush(w->fp) != 0 || ferror(w->fp) || fsync(fileno(w->fp)) != 0;
-	if (fclose(w->fp) != 0)
-		bad = 1;
-	if (bad || rename(w->tmp, w->path) != 0) {
-		sp_error_set(err, SP_EIO, "%s: write failed: %s", w->path, strerror(errno));
-		unlink(w->tmp);
-		writer_free(w);
-		return SP_EIO;
-	}
-	writer_free(w);
-	return SP_OK;
+	rc = sp_file_commit(w->file, err);
+	free(w);
+	return rc;
 }
 
 void
@@ -163,9 +134,8 @@ sp_model_abort(sp_model_writer *w)
 {
 	if (!w)
 		return;
-	fclose(w->fp);
-	unlink(w->tmp);
-	writer_free(w);
+	sp_file_abort(w->file);
+	free(w);
 }
 
 /* ---- reading ---- */

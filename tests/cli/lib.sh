@@ -16,6 +16,9 @@ LC_ALL=C; export LC_ALL
 : "${BIN:?BIN must name the directory of the tools}"
 : "${TOP:=$(pwd)}"
 PATH=$BIN:$PATH; export PATH
+# the example service curve and other run-time data (sp_cli_datafile), for
+# builds outside bin/ (build/asan/bin, the valgrind wrappers)
+SCALEPIPE_DATADIR=$TOP/data; export SCALEPIPE_DATADIR
 D=$TOP/tests/cli/data
 T=$(mktemp -d "${TMPDIR:-/tmp}/sp-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
@@ -44,6 +47,15 @@ t() {
 		"$@" > "$T/out" 2> "$T/err"
 	fi
 	_rc=$?
+	# SP_CAPTURE=DIR: keep every run's status, stdout and stderr (the temp
+	# directory's name replaced by @T@) in DIR/<test file>.txt, to diff the
+	# output of two builds (a refactoring must leave it byte-identical).
+	if [ -n "${SP_CAPTURE:-}" ]; then
+		{ printf '### %s\nstatus %s\n--- stdout\n' "$_name" "$_rc"
+		  sed "s|$T|@T@|g" "$T/out"
+		  printf '\n--- stderr\n'
+		  sed "s|$T|@T@|g" "$T/err"; } >> "$SP_CAPTURE/$(basename "$0" .sh).txt"
+	fi
 	if [ "$_rc" != "$want" ]; then
 		_bad "exit status $_rc, expected $want"
 		sed 's/^/  stderr: /' "$T/err" | head -n 10

@@ -1,0 +1,108 @@
+/* sp_file: atomic file replacement; see sp_file.h. */
+#include "sp_file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct sp_file {
+	FILE *fp;
+	char *path, *tmp;
+};
+
+static void
+file_free(sp_file *f)
+{
+	free(f->tmp);
+	free(f->path);
+	free(f);
+}
+
+sp_file *
+sp_file_create(const char *path, int flags, sp_error *err)
+{
+	sp_file *f = calloc(1, sizeof *f);
+	size_t n = strlen(path) + 16;
+	mode_t mask;
+	int fd = -1, e;
+
+	if (!f || !(f->path = strdup(path)) || !(f->tmp = malloc(n))) {
+		if (f) {
+			free(f->path);
+			free(f);
+		}
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(f->tmp, n, "%s.tmp.XXXXXX", path);
+	if ((fd = mkstemp(f->tmp)) < 0)
+		goto fail;
+	if (!(flags & SP_FILE_PRIVATE)) {
+		mask = umask(0);
+		umask(mask);
+		if (fchmod(fd, 0666 & ~mask) < 0)
+			goto fail;
+	}
+	if (!(f->fp = fdopen(fd, "w")))
+		goto fail;
+	return f;
+fail:
+	e = errno;
+	sp_error_set(err, SP_EIO, "%s: cannot create: %s", path, strerror(e));
+	if (fd >= 0) {
+		close(fd);
+		unlink(f->tmp);
+	}
+	file_free(f);
+	return NULL;
+}
+
+FILE *
+sp_file_stream(sp_file *f)
+{
+	return f->fp;
+}
+
+const char *
+sp_file_path(const sp_file *f)
+{
+	return f->path;
+}
+
+int
+sp_file_commit(sp_file *f, sp_error *err)
+{
+	int bad, e = 0;
+
+	bad = fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) != 0;
+	if (bad)
+		e = errno;
+	if (fclose(f->fp) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (!bad && rename(f->tmp, f->path) != 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		sp_error_set(err, SP_EIO, "%s: write failed: %s", f->path, strerror(e ? e : EIO));
+		unlink(f->tmp);
+		file_free(f);
+		return SP_EIO;
+	}
+	file_free(f);
+	return SP_OK;
+}
+
+void
+sp_file_abort(sp_file *f)
+{
+	if (!f)
+		return;
+	fclose(f->fp);
+	unlink(f->tmp);
+	file_free(f);
+}
