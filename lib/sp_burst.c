@@ -215,3 +215,21 @@ sp_burst_forecast(sp_burst *b, const double *L, const double *M, const double *U
 	b->observed = 0;
 	return 0;
 }
+
+int
+sp_burst_state_parse(const char *s, size_t n)
+{
+	if (n == 5 && memcmp(s, "burst", 5) == 0)
+		return SP_BURST_BURST;
+	if (n == 6 && memcmp(s, "normal", 6) == 0)
+		return SP_BURST_NORMAL;
+	if (n == 5 && memcmp(s, "spike", 5) == 0)
+		return SP_BURST_SPIKE;
+	return -1;
+}
+
+const char *
+sp_burst_state_name(sp_burst_state st)
+{
+	return st == SP_BURST_BURST ? "burst" : st == SP_BURST_SPIKE ? "spike" : "normal";
+}

@@ -38,6 +38,15 @@
 
 #include "sp_err.h"
 
+/* The `state` column of burstdetect's output. */
+typedef enum { SP_BURST_NORMAL = 0, SP_BURST_BURST = 1, SP_BURST_SPIKE = 2 } sp_burst_state;
+
+/* "normal", "burst" or "spike" (exactly, n bytes at s) to its state; -1
+ * for anything else (an empty field included). */
+int sp_burst_state_parse(const char *s, size_t n);
+/* The state's name ("normal" for an unknown value). */
+const char *sp_burst_state_name(sp_burst_state st);
+
 typedef struct {
 	int H;              /* forecasts covering a step = horizons [24] */
 	int near;           /* realised points evaluated per forecast [3] */
