@@ -1,0 +1,979 @@
+/* sp_window: the stages of `window` as a push-style engine; see sp_window.h. */
+#include "sp_window.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_time.h"
+
+const char *const sp_window_fill_names[] = { "none", "previous", "linear", "zero", NULL };
+const char *const sp_window_dupes_names[] = { "error", "first", "last", "mean", NULL };
+const char *const sp_window_split_names[] = { "all", "train", "test", NULL };
+
+void
+sp_window_opts_init(sp_window_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->ncols = 1;
+	o->dupes = SP_WINDOW_DUPES_ERROR;
+	o->agg = SP_AGG_MEAN;
+	o->quantile = 0.5;
+	o->fill = SP_WINDOW_FILL_NONE;
+	o->max_gap = INFINITY;
+	o->normalize = -1;
+	o->to_a = o->to_b = NAN;
+	o->train_rows = -1;
+	o->train_until = NAN;
+	o->train_frac = NAN;
+	o->split = SP_WINDOW_SPLIT_ALL;
+}
+
+static int
+oom(sp_error *err)
+{
+	return sp_error_set(err, SP_ENOMEM, "out of memory");
+}
+
+sp_window_row *
+sp_window_row_new(double t, size_t nv, const double *v, const char *raw, size_t rawlen)
+{
+	sp_window_row *r = malloc(sizeof *r + nv * sizeof(double) + rawlen);
+	size_t j;
+
+	if (!r)
+		return NULL;
+	r->t = t;
+	r->train = 1;
+	r->rowno = 0;
+	r->nv = nv;
+	r->v = (double *)(r + 1);
+	r->raw = rawlen ? (char *)(r->v + nv) : NULL;
+	r->rawlen = rawlen;
+	r->pending = 0;
+	if (v)
+		memcpy(r->v, v, nv * sizeof *v);
+	else
+		for (j = 0; j < nv; j++)
+			r->v[j] = NAN;
+	if (rawlen)
+		memcpy(r->raw, raw, rawlen);
+	return r;
+}
+
+void
+sp_window_row_free(sp_window_row *r)
+{
+	free(r);
+}
+
+/* ---- a FIFO of rows (capacity a power of two) ---------------------------- */
+
+typedef struct {
+	sp_window_row **a;
+	size_t head, n, cap;
+} queue;
+
+static int
+q_push(queue *q, sp_window_row *r)
+{
+	if (q->n == q->cap) {
+		size_t nc = q->cap ? q->cap * 2 : 256, i;
+		sp_window_row **na = malloc(nc * sizeof *na);
+		if (!na)
+			return -1;
+		for (i = 0; i < q->n; i++)
+			na[i] = q->a[(q->head + i) & (q->cap - 1)];
+		free(q->a);
+		q->a = na;
+		q->head = 0;
+		q->cap = nc;
+	}
+	q->a[(q->head + q->n) & (q->cap - 1)] = r;
+	q->n++;
+	return 0;
+}
+
+static sp_window_row *
+q_at(const queue *q, size_t i)
+{
+	return q->a[(q->head + i) & (q->cap - 1)];
+}
+
+static sp_window_row *
+q_pop(queue *q)
+{
+	sp_window_row *r = q->a[q->head];
+
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->n--;
+	return r;
+}
+
+static void
+q_free(queue *q)
+{
+	while (q->n > 0)
+		free(q_pop(q));
+	free(q->a);
+}
+
+/* ---- the stages' state ----------------------------------------------------- */
+
+typedef struct {
+	int sort;
+	int have_prev;
+	double prev_t;
+	long n;                   /* rows pushed */
+	sp_window_row **held;     /* sort: every row, [nheld] */
+	size_t nheld, cap, next;  /* next: the first not yet released */
+} order_st;
+
+typedef struct {
+	sp_window_dupes policy;
+	sp_window_row *pending;   /* the last time's row, merged so far */
+	size_t *cnt;              /* mean: [ncols] values present in it */
+} dedupe_st;
+
+typedef struct {
+	sp_resampler *rs;
+	double *bin;              /* [ncols] */
+} resample_st;
+
+/* Rows are numbered in the order they reach the stage; qbase is the number
+ * of the queue's head (every row before it has left).  For column j,
+ * rows run_from[j] .. the last one lack a value in j since its last valid
+ * value (at last_t[j]): with linear, each counts in its `pending` until the
+ * run ends, unless dead[j] (the run is already longer than max_gap). */
+typedef struct {
+	sp_window_fill method;
+	double max_gap;
+	queue q;
+	uint64_t qbase;
+	double *last_t, *last_v;  /* [ncols] */
+	unsigned char *have_last, *dead;
+	uint64_t *run_from;
+} fill_st;
+
+typedef struct {
+	int need_fit;             /* fit the scaler on the training span */
+	int span_done;            /* span known and scaler ready: rows flow */
+	int inverse;
+	long train_rows;
+	double train_until, train_frac;
+	sp_scaler *scaler;        /* fitted or loaded, or NULL */
+	int *scol;                /* [ncols] scaler column of each column */
+	char *save_path, *cmdline;
+	queue q;                  /* rows held until the span is known */
+	long nseen;
+} norm_st;
+
+typedef struct {
+	long lags, horizon;
+	sp_window_split split;
+	double *v, *t;            /* ring of lags + horizon */
+	int *train;
+	long n, head;
+	sp_window_row *win;       /* the window lent to emit */
+} lags_st;
+
+struct sp_window_stage {
+	sp_window_kind kind;
+	size_t ncols;
+	sp_window_stage *next;
+	sp_window_emit emit;
+	void *ctx;
+	sp_window_split split;    /* select */
+	union {
+		order_st order;
+		dedupe_st dedupe;
+		resample_st resample;
+		fill_st fill;
+		norm_st norm;
+		lags_st lags;
+	} u;
+};
+
+/* Hand r on: to the next stage, or lend it to emit and free it. */
+static int
+pass(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	int rc = 0;
+
+	if (s->next)
+		return sp_window_stage_push(s->next, r, err);
+	if (s->emit)
+		rc = s->emit(s->ctx, r, err);
+	free(r);
+	return rc;
+}
+
+static int
+time_error(sp_error *err, long rowno, double t, double prev)
+{
+	char a[40], b[40];
+
+	sp_time_format(a, sizeof a, t);
+	sp_time_format(b, sizeof b, prev);
+	return sp_error_set(err, SP_EDATA,
+	    "row %ld, column timestamp: timestamp %s is before the previous row's %s (see --sort)",
+	    rowno, a, b);
+}
+
+static int
+dup_error(sp_error *err, long rowno, double t)
+{
+	char a[40];
+
+	sp_time_format(a, sizeof a, t);
+	return sp_error_set(err, SP_EDATA, "row %ld, column timestamp: duplicate timestamp %s (see --dupes)",
+	    rowno, a);
+}
+
+/* ---- order ------------------------------------------------------------------ */
+
+static int
+order_push(sp_window_stage *s, order_st *o, sp_window_row *r, sp_error *err)
+{
+	r->rowno = ++o->n;
+	if (o->sort) {
+		if (o->nheld == o->cap) {
+			size_t nc = o->cap ? o->cap * 2 : 256;
+			sp_window_row **nh = realloc(o->held, nc * sizeof *nh);
+			if (!nh) {
+				free(r);
+				return oom(err);
+			}
+			o->held = nh;
+			o->cap = nc;
+		}
+		o->held[o->nheld++] = r;
+		return 0;
+	}
+	if (o->have_prev && r->t < o->prev_t) {
+		int rc = time_error(err, r->rowno, r->t, o->prev_t);
+		free(r);
+		return rc;
+	}
+	o->have_prev = 1;
+	o->prev_t = r->t;
+	return pass(s, r, err);
+}
+
+/* by time, then input order */
+static int
+cmp_row(const void *a, const void *b)
+{
+	const sp_window_row *x = *(sp_window_row *const *)a, *y = *(sp_window_row *const *)b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->rowno > y->rowno) - (x->rowno < y->rowno);
+}
+
+static int
+order_finish(sp_window_stage *s, order_st *o, sp_error *err)
+{
+	int rc;
+
+	if (!o->sort || o->next > 0)
+		return 0;
+	qsort(o->held, o->nheld, sizeof *o->held, cmp_row);
+	while (o->next < o->nheld) {
+		sp_window_row *r = o->held[o->next];
+		o->held[o->next++] = NULL;
+		r->rowno = (long)o->next;   /* messages count rows in sorted order */
+		if ((rc = pass(s, r, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- dedupe ----------------------------------------------------------------- */
+
+static int
+dedupe_push(sp_window_stage *s, dedupe_st *d, sp_window_row *r, sp_error *err)
+{
+	sp_window_row *p = d->pending;
+	size_t j;
+	int rc;
+
+	if (p && r->t == p->t) {
+		switch (d->policy) {
+		case SP_WINDOW_DUPES_ERROR:
+			rc = dup_error(err, r->rowno, r->t);
+			free(r);
+			return rc;
+		case SP_WINDOW_DUPES_FIRST:
+			free(r);
+			return 0;
+		case SP_WINDOW_DUPES_LAST:
+			free(p);
+			d->pending = r;
+			return 0;
+		case SP_WINDOW_DUPES_MEAN:
+			/* running mean over the values present in each column */
+			for (j = 0; j < s->ncols; j++) {
+				if (isnan(r->v[j]))
+					continue;
+				if (++d->cnt[j] == 1)
+					p->v[j] = r->v[j];
+				else
+					p->v[j] += (r->v[j] - p->v[j]) / (double)d->cnt[j];
+			}
+			free(r);
+			return 0;
+		}
+	}
+	d->pending = r;
+	if (d->policy == SP_WINDOW_DUPES_MEAN)
+		for (j = 0; j < s->ncols; j++)
+			d->cnt[j] = !isnan(r->v[j]);
+	return p ? pass(s, p, err) : 0;
+}
+
+static int
+dedupe_finish(sp_window_stage *s, dedupe_st *d, sp_error *err)
+{
+	sp_window_row *p = d->pending;
+
+	d->pending = NULL;
+	return p ? pass(s, p, err) : 0;
+}
+
+/* ---- resample ---------------------------------------------------------------- */
+
+static int
+resample_drain(sp_window_stage *s, resample_st *rs, sp_error *err)
+{
+	double t;
+	int rc;
+
+	while (sp_resampler_pop(rs->rs, &t, rs->bin)) {
+		sp_window_row *r = sp_window_row_new(t, s->ncols, rs->bin, NULL, 0);
+		if (!r)
+			return oom(err);
+		if ((rc = pass(s, r, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+resample_add(sp_window_stage *s, resample_st *rs, double t, const double *v, sp_error *err)
+{
+	int rc = sp_resampler_add(rs->rs, t, v, err);
+
+	return rc < 0 ? rc : resample_drain(s, rs, err);
+}
+
+/* ---- fill ----------------------------------------------------------------------- */
+
+/* Rows waiting for nothing more leave from the front, in order. */
+static int
+fill_release(sp_window_stage *s, fill_st *f, sp_error *err)
+{
+	int rc;
+
+	while (f->q.n > 0 && q_at(&f->q, 0)->pending == 0) {
+		f->qbase++;
+		if ((rc = pass(s, q_pop(&f->q), err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+fill_push(sp_window_stage *s, fill_st *f, sp_window_row *r, sp_error *err)
+{
+	uint64_t at = f->qbase + f->q.n;   /* r's number */
+	size_t j, i;
+
+	for (j = 0; j < s->ncols; j++) {
+		double v = r->v[j];
+		if (!isnan(v)) {
+			if (f->method == SP_WINDOW_FILL_LINEAR && f->have_last[j] && !f->dead[j]) {
+				/* the run since the last valid value ends here */
+				double t0 = f->last_t[j], v0 = f->last_v[j];
+				int ok = r->t - t0 <= f->max_gap;
+				for (i = (size_t)(f->run_from[j] - f->qbase); i < f->q.n; i++) {
+					sp_window_row *p = q_at(&f->q, i);
+					if (ok)
+						p->v[j] = v0 + (v - v0) * (p->t - t0) / (r->t - t0);
+					p->pending--;
+				}
+			}
+			f->last_t[j] = r->t;
+			f->last_v[j] = v;
+			f->have_last[j] = 1;
+			f->dead[j] = 0;
+			f->run_from[j] = at + 1;
+			continue;
+		}
+		switch (f->method) {
+		case SP_WINDOW_FILL_ZERO:
+			if (!f->have_last[j] || r->t - f->last_t[j] <= f->max_gap)
+				r->v[j] = 0;
+			break;
+		case SP_WINDOW_FILL_PREVIOUS:
+			if (f->have_last[j] && r->t - f->last_t[j] <= f->max_gap)
+				r->v[j] = f->last_v[j];
+			break;
+		case SP_WINDOW_FILL_LINEAR:
+			if (!f->have_last[j] || f->dead[j])
+				break;
+			if (r->t - f->last_t[j] > f->max_gap) {
+				/* already longer than max_gap: nothing in this run will be
+				 * filled, so its rows need not wait for its end */
+				for (i = (size_t)(f->run_from[j] - f->qbase); i < f->q.n; i++)
+					q_at(&f->q, i)->pending--;
+				f->dead[j] = 1;
+			} else {
+				r->pending++;
+			}
+			break;
+		case SP_WINDOW_FILL_NONE:
+			break;
+		}
+	}
+	if (f->q.n == 0 && r->pending == 0) {
+		f->qbase++;
+		return pass(s, r, err);
+	}
+	if (q_push(&f->q, r) < 0) {
+		free(r);
+		return oom(err);
+	}
+	return fill_release(s, f, err);
+}
+
+static int
+fill_finish(sp_window_stage *s, fill_st *f, sp_error *err)
+{
+	size_t i;
+
+	/* no later value: the trailing runs stay missing */
+	for (i = 0; i < f->q.n; i++)
+		q_at(&f->q, i)->pending = 0;
+	return fill_release(s, f, err);
+}
+
+/* ---- norm: training span, normalisation ---------------------------------------- */
+
+static void
+normalise(const norm_st *n, sp_window_row *r)
+{
+	size_t j;
+
+	if (!n->scaler)
+		return;
+	for (j = 0; j < r->nv; j++)
+		r->v[j] = n->inverse ? sp_scaler_invert(n->scaler, (size_t)n->scol[j], r->v[j]) :
+		    sp_scaler_apply(n->scaler, (size_t)n->scol[j], r->v[j]);
+}
+
+/* The span is the first ntrain held rows: fit (and save), then let every
+ * held row go. */
+static int
+norm_release(sp_window_stage *s, norm_st *n, long ntrain, sp_error *err)
+{
+	size_t i, j, m;
+	double *x;
+	int rc;
+
+	if (n->need_fit) {
+		if (!(x = malloc((n->q.n ? n->q.n : 1) * sizeof *x)))
+			return oom(err);
+		for (j = 0; j < s->ncols; j++) {
+			for (i = m = 0; i < n->q.n && (long)i < ntrain; i++)
+				x[m++] = q_at(&n->q, i)->v[j];
+			if ((rc = sp_scaler_fit(n->scaler, j, x, m, err)) < 0) {
+				free(x);
+				return rc;
+			}
+		}
+		free(x);
+		if (n->save_path && (rc = sp_scaler_save(n->scaler, n->save_path, n->cmdline, err)) < 0)
+			return rc;
+	}
+	n->span_done = 1;
+	for (i = 0; n->q.n > 0; i++) {
+		sp_window_row *r = q_pop(&n->q);
+		r->train = (long)i < ntrain;
+		normalise(n, r);
+		if ((rc = pass(s, r, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+norm_push(sp_window_stage *s, norm_st *n, sp_window_row *r, sp_error *err)
+{
+	long i = n->nseen++;
+	int rc;
+
+	if (n->span_done) {
+		if (n->train_rows >= 0)
+			r->train = i < n->train_rows;
+		else if (!isnan(n->train_until))
+			r->train = r->t <= n->train_until;
+		normalise(n, r);
+		return pass(s, r, err);
+	}
+	if (isnan(n->train_frac) && !(n->train_rows >= 0 ? i < n->train_rows :
+	    isnan(n->train_until) || r->t <= n->train_until)) {
+		/* the first row after the span */
+		if ((rc = norm_release(s, n, (long)n->q.n, err)) < 0) {
+			free(r);
+			return rc;
+		}
+		r->train = 0;
+		normalise(n, r);
+		return pass(s, r, err);
+	}
+	if (q_push(&n->q, r) < 0) {
+		free(r);
+		return oom(err);
+	}
+	return 0;
+}
+
+static int
+norm_finish(sp_window_stage *s, norm_st *n, sp_error *err)
+{
+	long ntrain = (long)n->q.n;
+
+	if (n->span_done)
+		return 0;
+	if (!isnan(n->train_frac))
+		ntrain = (long)floor(n->train_frac * (double)n->q.n);
+	if (n->need_fit && ntrain == 0)
+		return sp_error_set(err, SP_EDATA, "the training span is empty (%zu rows in all)", n->q.n);
+	return norm_release(s, n, ntrain, err);
+}
+
+static int
+norm_init(sp_window_stage *s, norm_st *n, const sp_window_opts *o, sp_error *err)
+{
+	size_t j;
+
+	n->train_rows = o->train_rows;
+	n->train_until = o->train_until;
+	n->train_frac = o->train_frac;
+	n->inverse = o->inverse;
+	n->need_fit = o->normalize >= 0;
+	/* without a fit and without a fraction nothing needs holding back */
+	n->span_done = !n->need_fit && isnan(n->train_frac);
+	if (!(n->scol = calloc(s->ncols, sizeof *n->scol)))
+		return oom(err);
+	if (n->need_fit) {
+		if (!(n->scaler = sp_scaler_new((sp_scale_method)o->normalize, s->ncols, o->names, err)))
+			return SP_ENOMEM;
+		if (!isnan(o->to_a)) {
+			n->scaler->to_center = o->to_a;
+			n->scaler->to_scale = o->normalize == SP_SCALE_MINMAX ? o->to_b - o->to_a : o->to_b;
+		}
+		n->scaler->clip = o->clip;
+		n->scaler->clip_lo = o->clip_lo;
+		n->scaler->clip_hi = o->clip_hi;
+		for (j = 0; j < s->ncols; j++)
+			n->scol[j] = (int)j;
+		if (o->save_path && (!(n->save_path = strdup(o->save_path)) ||
+		    (o->save_cmdline && !(n->cmdline = strdup(o->save_cmdline)))))
+			return oom(err);
+	} else if (o->load_path) {
+		if (!(n->scaler = sp_scaler_load(o->load_path, err)))
+			return err ? err->code : SP_EMODEL;
+		for (j = 0; j < s->ncols; j++) {
+			int c = sp_scaler_col(n->scaler, o->names[j]);
+			/* a one-column scaler applies to any column (e.g. forecast, lower, upper) */
+			if (c < 0 && n->scaler->ncols == 1)
+				c = 0;
+			if (c < 0)
+				return sp_error_set(err, SP_EDATA, "%s: has no parameters for column '%s'",
+				    o->load_path, o->names[j]);
+			n->scol[j] = c;
+		}
+	}
+	return 0;
+}
+
+/* ---- select, lags ------------------------------------------------------------------ */
+
+static int
+select_push(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	if (s->split == SP_WINDOW_SPLIT_ALL || (s->split == SP_WINDOW_SPLIT_TRAIN) == (r->train != 0))
+		return pass(s, r, err);
+	free(r);
+	return 0;
+}
+
+static int
+lags_push(sp_window_stage *s, lags_st *l, sp_window_row *r, sp_error *err)
+{
+	long w = l->lags + l->horizon, at = (l->head + l->n) % w, j;
+	sp_window_row *c, *win = l->win;
+
+	l->v[at] = r->v[0];
+	l->t[at] = r->t;
+	l->train[at] = r->train;
+	free(r);
+	if (l->n < w)
+		l->n++;
+	else
+		l->head = (l->head + 1) % w;
+	if (l->n < w)
+		return 0;
+	/* no leakage across the split: a train window lies wholly in the
+	 * training span, a test window starts after it */
+	if (l->split == SP_WINDOW_SPLIT_TRAIN && !l->train[(l->head + w - 1) % w])
+		return 0;
+	if (l->split == SP_WINDOW_SPLIT_TEST && l->train[l->head])
+		return 0;
+	for (j = 0; j < w; j++)
+		if (isnan(win->v[j] = l->v[(l->head + j) % w]))
+			return 0;
+	at = (l->head + l->lags - 1) % w;   /* the origin */
+	win->t = l->t[at];
+	win->train = l->train[at];
+	if (!s->next)
+		return s->emit ? s->emit(s->ctx, win, err) : 0;
+	if (!(c = sp_window_row_new(win->t, win->nv, win->v, NULL, 0)))
+		return oom(err);
+	c->train = win->train;
+	return sp_window_stage_push(s->next, c, err);
+}
+
+/* ---- one stage ------------------------------------------------------------------------ */
+
+static int
+check_opts(const sp_window_opts *o, sp_error *err)
+{
+	long nspan = (o->train_rows >= 0) + !isnan(o->train_until) + !isnan(o->train_frac);
+
+	if (o->ncols < 1)
+		return sp_error_set(err, SP_EUSAGE, "no columns to work on");
+	if (!(o->step >= 0 && o->step < INFINITY) || (unsigned)o->agg > SP_AGG_QUANTILE ||
+	    !(o->quantile >= 0 && o->quantile <= 1))
+		return sp_error_set(err, SP_EUSAGE, "resample: bad step, aggregation or quantile");
+	if ((unsigned)o->dupes > SP_WINDOW_DUPES_MEAN || (unsigned)o->fill > SP_WINDOW_FILL_ZERO ||
+	    (unsigned)o->split > SP_WINDOW_SPLIT_TEST || !(o->max_gap >= 0))
+		return sp_error_set(err, SP_EUSAGE, "bad duplicate policy, fill method, max gap or split");
+	if (o->normalize < -1 || o->normalize > SP_SCALE_ROBUST)
+		return sp_error_set(err, SP_EUSAGE, "bad normalisation method");
+	if (o->normalize >= 0 && o->load_path)
+		return sp_error_set(err, SP_EUSAGE, "fit a scaler or load one, not both");
+	if ((o->normalize >= 0 || o->load_path) && !o->names)
+		return sp_error_set(err, SP_EUSAGE, "a scaler needs the column names");
+	if ((o->save_path && o->normalize < 0) || (o->inverse && !o->load_path))
+		return sp_error_set(err, SP_EUSAGE, "saving needs a fit, the inverse a loaded scaler");
+	if (!isnan(o->to_a) && (o->normalize < 0 ||
+	    !(o->normalize == SP_SCALE_MINMAX ? o->to_b > o->to_a : o->to_b > 0)))
+		return sp_error_set(err, SP_EUSAGE, "bad target (to) of the normalisation");
+	if (o->clip && (o->normalize < 0 || !(o->clip_lo < o->clip_hi)))
+		return sp_error_set(err, SP_EUSAGE, "bad clipping of the normalisation");
+	if (nspan > 1 || (!isnan(o->train_frac) && !(o->train_frac >= 0 && o->train_frac <= 1)))
+		return sp_error_set(err, SP_EUSAGE, "one training span at most, a fraction in [0, 1]");
+	if (o->split != SP_WINDOW_SPLIT_ALL && nspan == 0)
+		return sp_error_set(err, SP_EUSAGE, "a split needs a training span");
+	if (o->lags < 0 || o->horizon < 0 || (o->horizon > 0 && o->lags == 0) ||
+	    (o->lags > 0 && o->ncols != 1))
+		return sp_error_set(err, SP_EUSAGE, "windows need lags >= 1, horizon >= 0 and one column");
+	return 0;
+}
+
+sp_window_stage *
+sp_window_stage_new(sp_window_kind kind, const sp_window_opts *o, sp_window_stage *next,
+    sp_window_emit emit, void *ctx, sp_error *err)
+{
+	sp_window_stage *s;
+	size_t k = o->ncols;
+	int rc = 0;
+
+	if (check_opts(o, err) < 0)
+		return NULL;
+	if ((unsigned)kind > SP_WINDOW_LAGS || (kind == SP_WINDOW_LAGS && o->lags < 1)) {
+		sp_error_set(err, SP_EUSAGE, "no such stage, or windows without lags");
+		return NULL;
+	}
+	if (!(s = calloc(1, sizeof *s))) {
+		oom(err);
+		return NULL;
+	}
+	s->kind = kind;
+	s->ncols = k;
+	s->next = next;
+	s->emit = emit;
+	s->ctx = ctx;
+	s->split = o->split;
+	switch (kind) {
+	case SP_WINDOW_ORDER:
+		s->u.order.sort = o->sort;
+		break;
+	case SP_WINDOW_DEDUPE:
+		s->u.dedupe.policy = o->dupes;
+		if (!(s->u.dedupe.cnt = calloc(k, sizeof *s->u.dedupe.cnt)))
+			rc = oom(err);
+		break;
+	case SP_WINDOW_RESAMPLE:
+		if (!(o->step > 0))
+			rc = sp_error_set(err, SP_EUSAGE, "resampling needs a step > 0");
+		else if (!(s->u.resample.rs = sp_resampler_new(o->step, k, o->agg, o->quantile, err)))
+			rc = SP_ENOMEM;
+		else if (!(s->u.resample.bin = malloc(k * sizeof *s->u.resample.bin)))
+			rc = oom(err);
+		break;
+	case SP_WINDOW_FILL: {
+		fill_st *f = &s->u.fill;
+		f->method = o->fill;
+		f->max_gap = o->max_gap;
+		f->last_t = calloc(k, sizeof *f->last_t);
+		f->last_v = calloc(k, sizeof *f->last_v);
+		f->have_last = calloc(k, sizeof *f->have_last);
+		f->dead = calloc(k, sizeof *f->dead);
+		f->run_from = calloc(k, sizeof *f->run_from);
+		if (!f->last_t || !f->last_v || !f->have_last || !f->dead || !f->run_from)
+			rc = oom(err);
+		break;
+	}
+	case SP_WINDOW_NORM:
+		rc = norm_init(s, &s->u.norm, o, err);
+		break;
+	case SP_WINDOW_SELECT:
+		break;
+	case SP_WINDOW_LAGS: {
+		lags_st *l = &s->u.lags;
+		size_t w = (size_t)(o->lags + o->horizon);
+		l->lags = o->lags;
+		l->horizon = o->horizon;
+		l->split = o->split;
+		l->v = malloc(w * sizeof *l->v);
+		l->t = malloc(w * sizeof *l->t);
+		l->train = malloc(w * sizeof *l->train);
+		l->win = sp_window_row_new(0, w, NULL, NULL, 0);
+		if (!l->v || !l->t || !l->train || !l->win)
+			rc = oom(err);
+		break;
+	}
+	}
+	if (rc < 0) {
+		sp_window_stage_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+sp_window_stage_push(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	if (r->nv != s->ncols) {
+		sp_error_set(err, SP_EUSAGE, "a row of %zu values for a stage of %zu columns", r->nv, s->ncols);
+		free(r);
+		return SP_EUSAGE;
+	}
+	switch (s->kind) {
+	case SP_WINDOW_ORDER: return order_push(s, &s->u.order, r, err);
+	case SP_WINDOW_DEDUPE: return dedupe_push(s, &s->u.dedupe, r, err);
+	case SP_WINDOW_RESAMPLE: {
+		int rc = resample_add(s, &s->u.resample, r->t, r->v, err);
+		free(r);
+		return rc;
+	}
+	case SP_WINDOW_FILL: return fill_push(s, &s->u.fill, r, err);
+	case SP_WINDOW_NORM: return norm_push(s, &s->u.norm, r, err);
+	case SP_WINDOW_SELECT: return select_push(s, r, err);
+	case SP_WINDOW_LAGS: return lags_push(s, &s->u.lags, r, err);
+	}
+	free(r);
+	return 0;
+}
+
+int
+sp_window_stage_finish(sp_window_stage *s, sp_error *err)
+{
+	int rc = 0;
+
+	switch (s->kind) {
+	case SP_WINDOW_ORDER: rc = order_finish(s, &s->u.order, err); break;
+	case SP_WINDOW_DEDUPE: rc = dedupe_finish(s, &s->u.dedupe, err); break;
+	case SP_WINDOW_RESAMPLE:
+		sp_resampler_finish(s->u.resample.rs);
+		rc = resample_drain(s, &s->u.resample, err);
+		break;
+	case SP_WINDOW_FILL: rc = fill_finish(s, &s->u.fill, err); break;
+	case SP_WINDOW_NORM: rc = norm_finish(s, &s->u.norm, err); break;
+	case SP_WINDOW_SELECT:
+	case SP_WINDOW_LAGS: break;
+	}
+	if (rc < 0)
+		return rc;
+	return s->next ? sp_window_stage_finish(s->next, err) : 0;
+}
+
+void
+sp_window_stage_free(sp_window_stage *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	switch (s->kind) {
+	case SP_WINDOW_ORDER:
+		for (i = s->u.order.next; i < s->u.order.nheld; i++)
+			free(s->u.order.held[i]);
+		free(s->u.order.held);
+		break;
+	case SP_WINDOW_DEDUPE:
+		free(s->u.dedupe.pending);
+		free(s->u.dedupe.cnt);
+		break;
+	case SP_WINDOW_RESAMPLE:
+		sp_resampler_free(s->u.resample.rs);
+		free(s->u.resample.bin);
+		break;
+	case SP_WINDOW_FILL:
+		q_free(&s->u.fill.q);
+		free(s->u.fill.last_t);
+		free(s->u.fill.last_v);
+		free(s->u.fill.have_last);
+		free(s->u.fill.dead);
+		free(s->u.fill.run_from);
+		break;
+	case SP_WINDOW_NORM:
+		q_free(&s->u.norm.q);
+		sp_scaler_free(s->u.norm.scaler);
+		free(s->u.norm.scol);
+		free(s->u.norm.save_path);
+		free(s->u.norm.cmdline);
+		break;
+	case SP_WINDOW_SELECT:
+		break;
+	case SP_WINDOW_LAGS:
+		free(s->u.lags.v);
+		free(s->u.lags.t);
+		free(s->u.lags.train);
+		free(s->u.lags.win);
+		break;
+	}
+	free(s);
+}
+
+const sp_scaler *
+sp_window_stage_scaler(const sp_window_stage *s)
+{
+	return s && s->kind == SP_WINDOW_NORM ? s->u.norm.scaler : NULL;
+}
+
+/* ---- the whole chain -------------------------------------------------------------------- */
+
+struct sp_window {
+	sp_window_stage *st[7];   /* in chain order */
+	size_t nst;
+	int direct;               /* values go straight into st[0], a resample stage */
+	int have_prev;
+	double prev_t;
+	long nrows;
+	size_t ncols;
+};
+
+sp_window *
+sp_window_new(const sp_window_opts *o, sp_window_emit emit, void *ctx, sp_error *err)
+{
+	sp_window_kind kinds[7];
+	sp_window_stage *next = NULL;
+	sp_window *w;
+	size_t n = 0, i;
+
+	if (check_opts(o, err) < 0)
+		return NULL;
+	if (!(w = calloc(1, sizeof *w))) {
+		oom(err);
+		return NULL;
+	}
+	w->ncols = o->ncols;
+	/* the common case, resampling sorted unique rows, needs no rows made:
+	 * the order and duplicate checks are done here instead */
+	w->direct = o->step > 0 && !o->sort && o->dupes == SP_WINDOW_DUPES_ERROR;
+	if (!w->direct) {
+		kinds[n++] = SP_WINDOW_ORDER;
+		kinds[n++] = SP_WINDOW_DEDUPE;
+	}
+	if (o->step > 0)
+		kinds[n++] = SP_WINDOW_RESAMPLE;
+	if (o->fill != SP_WINDOW_FILL_NONE)
+		kinds[n++] = SP_WINDOW_FILL;
+	if (o->normalize >= 0 || o->load_path || o->train_rows >= 0 || !isnan(o->train_until) ||
+	    !isnan(o->train_frac))
+		kinds[n++] = SP_WINDOW_NORM;
+	if (o->lags > 0)
+		kinds[n++] = SP_WINDOW_LAGS;
+	else if (o->split != SP_WINDOW_SPLIT_ALL)
+		kinds[n++] = SP_WINDOW_SELECT;
+	w->nst = n;
+	for (i = n; i-- > 0;) {
+		if (!(w->st[i] = sp_window_stage_new(kinds[i], o, next, emit, ctx, err))) {
+			sp_window_free(w);
+			return NULL;
+		}
+		next = w->st[i];
+	}
+	return w;
+}
+
+int
+sp_window_push(sp_window *w, double t, const double *v, const char *raw, size_t rawlen, sp_error *err)
+{
+	sp_window_row *r;
+
+	w->nrows++;
+	if (w->direct) {
+		if (w->have_prev && t < w->prev_t)
+			return time_error(err, w->nrows, t, w->prev_t);
+		if (w->have_prev && t == w->prev_t)
+			return dup_error(err, w->nrows, t);
+		w->have_prev = 1;
+		w->prev_t = t;
+		return resample_add(w->st[0], &w->st[0]->u.resample, t, v, err);
+	}
+	if (!(r = sp_window_row_new(t, w->ncols, v, raw, rawlen)))
+		return oom(err);
+	return sp_window_stage_push(w->st[0], r, err);
+}
+
+int
+sp_window_finish(sp_window *w, sp_error *err)
+{
+	return sp_window_stage_finish(w->st[0], err);
+}
+
+long
+sp_window_rows(const sp_window *w)
+{
+	return w->nrows;
+}
+
+const sp_scaler *
+sp_window_scaler(const sp_window *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nst; i++)
+		if (w->st[i] && w->st[i]->kind == SP_WINDOW_NORM)
+			return w->st[i]->u.norm.scaler;
+	return NULL;
+}
+
+void
+sp_window_free(sp_window *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->nst; i++)
+		sp_window_stage_free(w->st[i]);
+	free(w);
+}

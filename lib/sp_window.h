@@ -1,0 +1,187 @@
+/* sp_window: the stages of `window` as a push-style streaming engine.
+ *
+ * Rows (a time, ncols values, optional pass-through bytes) are pushed in one
+ * at a time and come out through a callback as soon as they are final:
+ *
+ *   order -> dedupe -> [resample] -> [fill] -> norm -> select | lags -> emit
+ *
+ *   order     checks that time does not go backwards, or (sort) holds every
+ *             row and releases them sorted by time (stable) at the end
+ *   dedupe    rows with the same time: an error, or keep the first, the
+ *             last, or the mean per column (missing values skipped)
+ *   resample  sp_series' resampler: bins aligned to the epoch, stamped with
+ *             their start, empty bins as missing values (0 for count)
+ *   fill      missing values: previous, linear (by time), zero, each only
+ *             across gaps up to max_gap seconds
+ *   norm      decides the training span (first train_rows rows, rows up to
+ *             train_until, or the first train_frac of the rows; default all)
+ *             and marks each row's `train`; fits a scaler on the span (and
+ *             saves it) or applies a loaded one (or its inverse)
+ *   select    keeps all rows, or only the train or the test rows
+ *   lags      windows over the one column: lag{n-1}..lag0 at each origin
+ *             and h1..hH after it; windows with a missing value are skipped;
+ *             a train window lies wholly in the span, a test window starts
+ *             after it
+ *
+ * Memory.  A stage holds rows only while it must: resample holds one bin,
+ * dedupe one row, lags lags + horizon values; fill linear holds the rows of
+ * a run of missing values until the run ends (with max_gap, only until the
+ * run is longer than max_gap: such a gap is never filled); norm holds the
+ * training span while it fits a scaler, and every row when the span is a
+ * fraction of the input; order holds every row when sorting.  Otherwise
+ * memory does not grow with the input, and every stage does constant work
+ * per row and column (sorting: n log n).
+ *
+ * Two levels of interface:
+ *  - sp_window: the whole chain built from sp_window_opts; push values with
+ *    sp_window_push, end with sp_window_finish.
+ *  - sp_window_stage: one stage of any kind, for a chain of one's own (and
+ *    for testing each stage alone).  A stage passes the rows it finishes to
+ *    the next stage, which takes them over, or, when it has no next stage,
+ *    lends them to the emit callback.
+ *
+ * Ownership.  A row pushed into a stage belongs to the stage from then on,
+ * also when the push fails.  The emit callback borrows the row for the call
+ * only.  Options and names are read by the *_new functions only (nothing
+ * is kept pointing at them).  A loaded or fitted scaler is owned by the
+ * norm stage.
+ *
+ * Errors.  Every function that can fail returns < 0 (or NULL) and fills
+ * err: SP_EDATA for bad data, with the row number when there is one
+ * ("row 3, column timestamp: duplicate timestamp 60 (see --dupes)"; rows
+ * are numbered by the order stage from 1, in sorted order when sorting),
+ * SP_EUSAGE for impossible options, SP_ENOMEM, and the errors of
+ * sp_scaler_fit, sp_scaler_save and sp_scaler_load (a file named in
+ * load_path without parameters for a column is SP_EDATA: "PATH: has no
+ * parameters for column 'x'").  A non-zero return from emit stops the push
+ * and is returned as it is.  After an error only *_free is meaningful.
+ * Messages name the window options that change the behaviour (--sort,
+ * --dupes).
+ */
+#ifndef SP_WINDOW_H
+#define SP_WINDOW_H
+
+#include <stddef.h>
+
+#include "sp_err.h"
+#include "sp_scaler.h"
+#include "sp_series.h"
+
+typedef enum {
+	SP_WINDOW_FILL_NONE, SP_WINDOW_FILL_PREVIOUS, SP_WINDOW_FILL_LINEAR, SP_WINDOW_FILL_ZERO
+} sp_window_fill;
+typedef enum {
+	SP_WINDOW_DUPES_ERROR, SP_WINDOW_DUPES_FIRST, SP_WINDOW_DUPES_LAST, SP_WINDOW_DUPES_MEAN
+} sp_window_dupes;
+typedef enum { SP_WINDOW_SPLIT_ALL, SP_WINDOW_SPLIT_TRAIN, SP_WINDOW_SPLIT_TEST } sp_window_split;
+
+/* NULL-terminated names in enum order: "none", "previous", "linear",
+ * "zero"; "error", "first", "last", "mean"; "all", "train", "test". */
+extern const char *const sp_window_fill_names[];
+extern const char *const sp_window_dupes_names[];
+extern const char *const sp_window_split_names[];
+
+/* Everything the stages need; sp_window_opts_init sets the defaults
+ * (shown in brackets). */
+typedef struct sp_window_opts {
+	size_t ncols;                 /* values per input row [1] */
+	const char *const *names;     /* [ncols] column names, for fitting and
+	                               * for looking up a loaded scaler; needed
+	                               * only with normalize or load_path [NULL] */
+	int sort;                     /* sort by time instead of requiring order [0] */
+	sp_window_dupes dupes;        /* [ERROR] */
+	double step;                  /* resample to this step, seconds; 0 = off [0] */
+	sp_agg agg;                   /* [SP_AGG_MEAN] */
+	double quantile;              /* for SP_AGG_QUANTILE [0.5] */
+	sp_window_fill fill;          /* [NONE] */
+	double max_gap;               /* fill only gaps up to this, seconds [INFINITY] */
+	int normalize;                /* an sp_scale_method to fit, or -1 = none [-1] */
+	double to_a, to_b;            /* target mean A, std B (minmax: range [A, B]);
+	                               * NAN = the method's [NAN] */
+	int clip;                     /* clip normalised values to [clip_lo, clip_hi] [0] */
+	double clip_lo, clip_hi;
+	const char *save_path;        /* save the fitted scaler here [NULL] */
+	const char *save_cmdline;     /* the `command` line of the saved file [NULL] */
+	const char *load_path;        /* apply this saved scaler (not with normalize) [NULL];
+	                               * a scaler with one column applies to any column */
+	int inverse;                  /* with load_path: map back to original units [0] */
+	long train_rows;              /* span: the first N rows; < 0 = not given [-1] */
+	double train_until;           /* span: rows with t <= this; NAN = not given */
+	double train_frac;            /* span: the first floor(F * n) rows; NAN = not given */
+	sp_window_split split;        /* [ALL] */
+	long lags, horizon;           /* windows (ncols must be 1); 0 = off [0, 0] */
+} sp_window_opts;
+
+void sp_window_opts_init(sp_window_opts *o);
+
+/* A row on its way through the stages: one allocation (the values and the
+ * pass-through bytes follow the struct). */
+typedef struct sp_window_row {
+	double t;           /* Unix seconds */
+	int train;          /* in the training span: 1 until the norm stage decides */
+	long rowno;         /* input row number for messages; set by the order stage */
+	size_t nv;          /* number of values: ncols (lags: lags + horizon) */
+	double *v;          /* [nv]; NaN = missing */
+	char *raw;          /* rawlen pass-through bytes (opaque), or NULL;
+	                     * kept by dedupe, fill, norm and select, dropped
+	                     * by resample and lags */
+	size_t rawlen;
+	size_t pending;     /* private to the fill stage */
+} sp_window_row;
+
+/* A new row: v copied (NULL: every value missing), raw copied.  NULL when
+ * out of memory.  Free with free() or sp_window_row_free(). */
+sp_window_row *sp_window_row_new(double t, size_t nv, const double *v, const char *raw, size_t rawlen);
+void sp_window_row_free(sp_window_row *r);
+
+/* The output callback: r is lent for the call; return 0, or < 0 (having
+ * filled err) to stop. */
+typedef int (*sp_window_emit)(void *ctx, const sp_window_row *r, sp_error *err);
+
+/* ---- one stage ---------------------------------------------------------- */
+
+typedef enum {
+	SP_WINDOW_ORDER, SP_WINDOW_DEDUPE, SP_WINDOW_RESAMPLE, SP_WINDOW_FILL,
+	SP_WINDOW_NORM, SP_WINDOW_SELECT, SP_WINDOW_LAGS
+} sp_window_kind;
+
+typedef struct sp_window_stage sp_window_stage;
+
+/* A stage of the given kind configured from o; its rows go to next (which
+ * must outlive it) or, when next is NULL, to emit(ctx, row) (emit may be
+ * NULL: rows are dropped).  NULL and err on a bad option (SP_EUSAGE),
+ * a scaler file that cannot be used, or out of memory. */
+sp_window_stage *sp_window_stage_new(sp_window_kind kind, const sp_window_opts *o,
+    sp_window_stage *next, sp_window_emit emit, void *ctx, sp_error *err);
+/* Push one row (taken over, also on error); its nv must be ncols. */
+int sp_window_stage_push(sp_window_stage *s, sp_window_row *r, sp_error *err);
+/* End of input: release what the stage holds, then finish next. */
+int sp_window_stage_finish(sp_window_stage *s, sp_error *err);
+/* Free the stage and the rows it holds; not next.  NULL is fine. */
+void sp_window_stage_free(sp_window_stage *s);
+/* The norm stage's scaler (fitted once the span is known, or loaded), or
+ * NULL; owned by the stage. */
+const sp_scaler *sp_window_stage_scaler(const sp_window_stage *s);
+
+/* ---- the whole chain ---------------------------------------------------- */
+
+typedef struct sp_window sp_window;
+
+/* The chain for o (stages that have nothing to do are left out).  Checks
+ * the options (SP_EUSAGE), loads load_path. */
+sp_window *sp_window_new(const sp_window_opts *o, sp_window_emit emit, void *ctx, sp_error *err);
+/* One input row: time t, v[ncols], rawlen pass-through bytes (copied; NULL
+ * and 0 for none).  Resampling sorted rows (no sort, dupes ERROR) copies
+ * nothing and allocates nothing per row. */
+int sp_window_push(sp_window *w, double t, const double *v, const char *raw, size_t rawlen, sp_error *err);
+/* End of input: every held row is released (e.g. the training span is
+ * fitted) and emitted.  Error "the training span is empty (N rows in all)"
+ * when a scaler is to be fitted on no rows. */
+int sp_window_finish(sp_window *w, sp_error *err);
+/* Rows pushed so far. */
+long sp_window_rows(const sp_window *w);
+/* The scaler in use (see sp_window_stage_scaler), or NULL. */
+const sp_scaler *sp_window_scaler(const sp_window *w);
+void sp_window_free(sp_window *w);
+
+#endif
