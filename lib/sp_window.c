@@ -36,8 +36,8 @@ oom(sp_error *err)
 	return sp_error_set(err, SP_ENOMEM, "out of memory");
 }
 
-sp_window_row *
-sp_window_row_new(double t, size_t nv, const double *v, const char *raw, size_t rawlen)
+static inline sp_window_row *
+row_make(double t, size_t nv, const double *v, const char *raw, size_t rawlen)
 {
 	sp_window_row *r = malloc(sizeof *r + nv * sizeof(double) + rawlen);
 	size_t j;
@@ -46,20 +46,25 @@ sp_window_row_new(double t, size_t nv, const double *v, const char *raw, size_t 
 		return NULL;
 	r->t = t;
 	r->train = 1;
-	r->rowno = 0;
 	r->nv = nv;
-	r->v = (double *)(r + 1);
 	r->raw = rawlen ? (char *)(r->v + nv) : NULL;
 	r->rawlen = rawlen;
 	r->pending = 0;
 	if (v)
-		memcpy(r->v, v, nv * sizeof *v);
+		for (j = 0; j < nv; j++)   /* mostly one or two: no memcpy call */
+			r->v[j] = v[j];
 	else
 		for (j = 0; j < nv; j++)
 			r->v[j] = NAN;
 	if (rawlen)
 		memcpy(r->raw, raw, rawlen);
 	return r;
+}
+
+sp_window_row *
+sp_window_row_new(double t, size_t nv, const double *v, const char *raw, size_t rawlen)
+{
+	return row_make(t, nv, v, raw, rawlen);
 }
 
 void
@@ -126,14 +131,16 @@ typedef struct {
 	int have_prev;
 	double prev_t;
 	long n;                   /* rows pushed */
-	sp_window_row **held;     /* sort: every row, [nheld] */
+	sp_window_row **held;     /* sort: every row, [nheld] (then sorted) */
 	size_t nheld, cap, next;  /* next: the first not yet released */
 } order_st;
 
 typedef struct {
 	sp_window_dupes policy;
+	long n;                   /* rows received, for messages */
 	sp_window_row *pending;   /* the last time's row, merged so far */
-	size_t *cnt;              /* mean: [ncols] values present in it */
+	int merged;               /* mean: a duplicate was merged into pending */
+	size_t *cnt;              /* mean, once merged: [ncols] values present in pending */
 } dedupe_st;
 
 typedef struct {
@@ -180,6 +187,7 @@ typedef struct {
 
 struct sp_window_stage {
 	sp_window_kind kind;
+	int (*push)(sp_window_stage *s, sp_window_row *r, sp_error *err);   /* the kind's */
 	size_t ncols;
 	sp_window_stage *next;
 	sp_window_emit emit;
@@ -195,18 +203,21 @@ struct sp_window_stage {
 	} u;
 };
 
-/* Hand r on: to the next stage, or lend it to emit and free it. */
+/* The last stage: lend r to emit, then free it. */
 static int
-pass(sp_window_stage *s, sp_window_row *r, sp_error *err)
+lend(sp_window_stage *s, sp_window_row *r, sp_error *err)
 {
-	int rc = 0;
+	int rc = s->emit ? s->emit(s->ctx, r, err) : 0;
 
-	if (s->next)
-		return sp_window_stage_push(s->next, r, err);
-	if (s->emit)
-		rc = s->emit(s->ctx, r, err);
 	free(r);
 	return rc;
+}
+
+/* Hand r on: to the next stage, or to emit. */
+static inline int
+pass(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	return s->next ? s->next->push(s->next, r, err) : lend(s, r, err);
 }
 
 static int
@@ -236,7 +247,7 @@ dup_error(sp_error *err, long rowno, double t)
 static int
 order_push(sp_window_stage *s, order_st *o, sp_window_row *r, sp_error *err)
 {
-	r->rowno = ++o->n;
+	o->n++;
 	if (o->sort) {
 		if (o->nheld == o->cap) {
 			size_t nc = o->cap ? o->cap * 2 : 256;
@@ -252,7 +263,7 @@ order_push(sp_window_stage *s, order_st *o, sp_window_row *r, sp_error *err)
 		return 0;
 	}
 	if (o->have_prev && r->t < o->prev_t) {
-		int rc = time_error(err, r->rowno, r->t, o->prev_t);
+		int rc = time_error(err, o->n, r->t, o->prev_t);
 		free(r);
 		return rc;
 	}
@@ -261,29 +272,52 @@ order_push(sp_window_stage *s, order_st *o, sp_window_row *r, sp_error *err)
 	return pass(s, r, err);
 }
 
-/* by time, then input order */
-static int
-cmp_row(const void *a, const void *b)
+/* Sort a[n] by time, ties in their order (bottom-up merge sort through
+ * tmp[n]); returns the array that holds the result. */
+static sp_window_row **
+sort_rows(sp_window_row **a, sp_window_row **tmp, size_t n)
 {
-	const sp_window_row *x = *(sp_window_row *const *)a, *y = *(sp_window_row *const *)b;
+	size_t w, i;
 
-	if (x->t != y->t)
-		return x->t < y->t ? -1 : 1;
-	return (x->rowno > y->rowno) - (x->rowno < y->rowno);
+	for (w = 1; w < n; w *= 2) {
+		sp_window_row **sw;
+		for (i = 0; i < n; i += 2 * w) {
+			size_t mid = i + w < n ? i + w : n, hi = i + 2 * w < n ? i + 2 * w : n;
+			size_t p = i, q = mid, k = i;
+			while (p < mid && q < hi)
+				tmp[k++] = a[q]->t < a[p]->t ? a[q++] : a[p++];
+			while (p < mid)
+				tmp[k++] = a[p++];
+			while (q < hi)
+				tmp[k++] = a[q++];
+		}
+		sw = a;
+		a = tmp;
+		tmp = sw;
+	}
+	return a;
 }
 
 static int
 order_finish(sp_window_stage *s, order_st *o, sp_error *err)
 {
+	sp_window_row **tmp, **sorted;
 	int rc;
 
-	if (!o->sort || o->next > 0)
+	if (!o->sort || o->next > 0 || o->nheld == 0)
 		return 0;
-	qsort(o->held, o->nheld, sizeof *o->held, cmp_row);
+	if (!(tmp = malloc(o->nheld * sizeof *tmp)))
+		return oom(err);
+	sorted = sort_rows(o->held, tmp, o->nheld);
+	if (sorted != o->held) {
+		free(o->held);
+		o->held = sorted;
+	} else {
+		free(tmp);
+	}
 	while (o->next < o->nheld) {
 		sp_window_row *r = o->held[o->next];
 		o->held[o->next++] = NULL;
-		r->rowno = (long)o->next;   /* messages count rows in sorted order */
 		if ((rc = pass(s, r, err)) < 0)
 			return rc;
 	}
@@ -299,10 +333,11 @@ dedupe_push(sp_window_stage *s, dedupe_st *d, sp_window_row *r, sp_error *err)
 	size_t j;
 	int rc;
 
+	d->n++;
 	if (p && r->t == p->t) {
 		switch (d->policy) {
 		case SP_WINDOW_DUPES_ERROR:
-			rc = dup_error(err, r->rowno, r->t);
+			rc = dup_error(err, d->n, r->t);
 			free(r);
 			return rc;
 		case SP_WINDOW_DUPES_FIRST:
@@ -314,6 +349,10 @@ dedupe_push(sp_window_stage *s, dedupe_st *d, sp_window_row *r, sp_error *err)
 			return 0;
 		case SP_WINDOW_DUPES_MEAN:
 			/* running mean over the values present in each column */
+			if (!d->merged)
+				for (j = 0; j < s->ncols; j++)
+					d->cnt[j] = !isnan(p->v[j]);
+			d->merged = 1;
 			for (j = 0; j < s->ncols; j++) {
 				if (isnan(r->v[j]))
 					continue;
@@ -327,9 +366,7 @@ dedupe_push(sp_window_stage *s, dedupe_st *d, sp_window_row *r, sp_error *err)
 		}
 	}
 	d->pending = r;
-	if (d->policy == SP_WINDOW_DUPES_MEAN)
-		for (j = 0; j < s->ncols; j++)
-			d->cnt[j] = !isnan(r->v[j]);
+	d->merged = 0;
 	return p ? pass(s, p, err) : 0;
 }
 
@@ -344,19 +381,24 @@ dedupe_finish(sp_window_stage *s, dedupe_st *d, sp_error *err)
 
 /* ---- resample ---------------------------------------------------------------- */
 
+/* A finished bin as a row (out of line: most input rows finish none). */
+__attribute__((noinline)) static int
+resample_emit(sp_window_stage *s, resample_st *rs, double t, sp_error *err)
+{
+	sp_window_row *r = row_make(t, s->ncols, rs->bin, NULL, 0);
+
+	return r ? pass(s, r, err) : oom(err);
+}
+
 static int
 resample_drain(sp_window_stage *s, resample_st *rs, sp_error *err)
 {
 	double t;
 	int rc;
 
-	while (sp_resampler_pop(rs->rs, &t, rs->bin)) {
-		sp_window_row *r = sp_window_row_new(t, s->ncols, rs->bin, NULL, 0);
-		if (!r)
-			return oom(err);
-		if ((rc = pass(s, r, err)) < 0)
+	while (sp_resampler_pop(rs->rs, &t, rs->bin))
+		if ((rc = resample_emit(s, rs, t, err)) < 0)
 			return rc;
-	}
 	return 0;
 }
 
@@ -644,10 +686,57 @@ lags_push(sp_window_stage *s, lags_st *l, sp_window_row *r, sp_error *err)
 	if (!(c = sp_window_row_new(win->t, win->nv, win->v, NULL, 0)))
 		return oom(err);
 	c->train = win->train;
-	return sp_window_stage_push(s->next, c, err);
+	return s->next->push(s->next, c, err);
 }
 
 /* ---- one stage ------------------------------------------------------------------------ */
+
+/* Each kind's push, called through the stage's pointer (a switch over the
+ * kinds in one function costs a large frame at every stage a row passes). */
+static int
+push_order(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	return order_push(s, &s->u.order, r, err);
+}
+
+static int
+push_dedupe(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	return dedupe_push(s, &s->u.dedupe, r, err);
+}
+
+static int
+push_resample(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	int rc = resample_add(s, &s->u.resample, r->t, r->v, err);
+
+	free(r);
+	return rc;
+}
+
+static int
+push_fill(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	return fill_push(s, &s->u.fill, r, err);
+}
+
+static int
+push_norm(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	return norm_push(s, &s->u.norm, r, err);
+}
+
+static int
+push_lags(sp_window_stage *s, sp_window_row *r, sp_error *err)
+{
+	return lags_push(s, &s->u.lags, r, err);
+}
+
+static int (*const push_fn[])(sp_window_stage *, sp_window_row *, sp_error *) = {
+	[SP_WINDOW_ORDER] = push_order, [SP_WINDOW_DEDUPE] = push_dedupe,
+	[SP_WINDOW_RESAMPLE] = push_resample, [SP_WINDOW_FILL] = push_fill,
+	[SP_WINDOW_NORM] = push_norm, [SP_WINDOW_SELECT] = select_push, [SP_WINDOW_LAGS] = push_lags
+};
 
 static int
 check_opts(const sp_window_opts *o, sp_error *err)
@@ -704,6 +793,7 @@ sp_window_stage_new(sp_window_kind kind, const sp_window_opts *o, sp_window_stag
 		return NULL;
 	}
 	s->kind = kind;
+	s->push = push_fn[kind];
 	s->ncols = k;
 	s->next = next;
 	s->emit = emit;
@@ -774,21 +864,7 @@ sp_window_stage_push(sp_window_stage *s, sp_window_row *r, sp_error *err)
 		free(r);
 		return SP_EUSAGE;
 	}
-	switch (s->kind) {
-	case SP_WINDOW_ORDER: return order_push(s, &s->u.order, r, err);
-	case SP_WINDOW_DEDUPE: return dedupe_push(s, &s->u.dedupe, r, err);
-	case SP_WINDOW_RESAMPLE: {
-		int rc = resample_add(s, &s->u.resample, r->t, r->v, err);
-		free(r);
-		return rc;
-	}
-	case SP_WINDOW_FILL: return fill_push(s, &s->u.fill, r, err);
-	case SP_WINDOW_NORM: return norm_push(s, &s->u.norm, r, err);
-	case SP_WINDOW_SELECT: return select_push(s, r, err);
-	case SP_WINDOW_LAGS: return lags_push(s, &s->u.lags, r, err);
-	}
-	free(r);
-	return 0;
+	return s->push(s, r, err);
 }
 
 int
@@ -872,9 +948,9 @@ sp_window_stage_scaler(const sp_window_stage *s)
 struct sp_window {
 	sp_window_stage *st[7];   /* in chain order */
 	size_t nst;
+	int sort;                 /* st[0] is an order stage that sorts */
 	int direct;               /* values go straight into st[0], a resample stage */
-	int have_prev;
-	double prev_t;
+	double prev_t;            /* not sorting: the last time */
 	long nrows;
 	size_t ncols;
 };
@@ -894,13 +970,16 @@ sp_window_new(const sp_window_opts *o, sp_window_emit emit, void *ctx, sp_error 
 		return NULL;
 	}
 	w->ncols = o->ncols;
+	w->prev_t = -INFINITY;
 	/* the common case, resampling sorted unique rows, needs no rows made:
 	 * the order and duplicate checks are done here instead */
 	w->direct = o->step > 0 && !o->sort && o->dupes == SP_WINDOW_DUPES_ERROR;
-	if (!w->direct) {
+	/* without sorting, the order is checked (and rows numbered) here */
+	w->sort = o->sort;
+	if (o->sort)
 		kinds[n++] = SP_WINDOW_ORDER;
+	if (!w->direct)
 		kinds[n++] = SP_WINDOW_DEDUPE;
-	}
 	if (o->step > 0)
 		kinds[n++] = SP_WINDOW_RESAMPLE;
 	if (o->fill != SP_WINDOW_FILL_NONE)
@@ -923,24 +1002,38 @@ sp_window_new(const sp_window_opts *o, sp_window_emit emit, void *ctx, sp_error 
 	return w;
 }
 
-int
-sp_window_push(sp_window *w, double t, const double *v, const char *raw, size_t rawlen, sp_error *err)
+/* A row that is not a direct one in order (kept out of line so that the
+ * direct path stays a few instructions). */
+__attribute__((noinline)) static int
+push_row(sp_window *w, double t, const double *v, const char *raw, size_t rawlen, sp_error *err)
 {
 	sp_window_row *r;
 
-	w->nrows++;
-	if (w->direct) {
-		if (w->have_prev && t < w->prev_t)
+	if (!w->sort) {
+		if (t < w->prev_t)
 			return time_error(err, w->nrows, t, w->prev_t);
-		if (w->have_prev && t == w->prev_t)
-			return dup_error(err, w->nrows, t);
-		w->have_prev = 1;
+		if (w->direct) {
+			if (!(t > w->prev_t))
+				return dup_error(err, w->nrows, t);
+			w->prev_t = t;
+			return resample_add(w->st[0], &w->st[0]->u.resample, t, v, err);
+		}
+		w->prev_t = t;
+	}
+	if (!(r = row_make(t, w->ncols, v, raw, rawlen)))
+		return oom(err);
+	return w->st[0]->push(w->st[0], r, err);
+}
+
+int
+sp_window_push(sp_window *w, double t, const double *v, const char *raw, size_t rawlen, sp_error *err)
+{
+	w->nrows++;
+	if (w->direct && t > w->prev_t) {
 		w->prev_t = t;
 		return resample_add(w->st[0], &w->st[0]->u.resample, t, v, err);
 	}
-	if (!(r = sp_window_row_new(t, w->ncols, v, raw, rawlen)))
-		return oom(err);
-	return sp_window_stage_push(w->st[0], r, err);
+	return push_row(w, t, v, raw, rawlen, err);
 }
 
 int

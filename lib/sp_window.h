@@ -48,8 +48,10 @@
  *
  * Errors.  Every function that can fail returns < 0 (or NULL) and fills
  * err: SP_EDATA for bad data, with the row number when there is one
- * ("row 3, column timestamp: duplicate timestamp 60 (see --dupes)"; rows
- * are numbered by the order stage from 1, in sorted order when sorting),
+ * ("row 3, column timestamp: duplicate timestamp 60 (see --dupes)": the
+ * order and dedupe stages number the rows they receive from 1, so through
+ * sp_window it is the input row, or the position in sorted order when
+ * sorting),
  * SP_EUSAGE for impossible options, SP_ENOMEM, and the errors of
  * sp_scaler_fit, sp_scaler_save and sp_scaler_load (a file named in
  * load_path without parameters for a column is SP_EDATA: "PATH: has no
@@ -114,19 +116,18 @@ typedef struct sp_window_opts {
 
 void sp_window_opts_init(sp_window_opts *o);
 
-/* A row on its way through the stages: one allocation (the values and the
- * pass-through bytes follow the struct). */
+/* A row on its way through the stages: one allocation (the values, then
+ * the pass-through bytes, follow the struct). */
 typedef struct sp_window_row {
 	double t;           /* Unix seconds */
-	int train;          /* in the training span: 1 until the norm stage decides */
-	long rowno;         /* input row number for messages; set by the order stage */
-	size_t nv;          /* number of values: ncols (lags: lags + horizon) */
-	double *v;          /* [nv]; NaN = missing */
 	char *raw;          /* rawlen pass-through bytes (opaque), or NULL;
 	                     * kept by dedupe, fill, norm and select, dropped
 	                     * by resample and lags */
 	size_t rawlen;
-	size_t pending;     /* private to the fill stage */
+	size_t nv;          /* number of values: ncols (lags: lags + horizon) */
+	int train;          /* in the training span: 1 until the norm stage decides */
+	unsigned pending;   /* private to the fill stage */
+	double v[];         /* [nv]; NaN = missing */
 } sp_window_row;
 
 /* A new row: v copied (NULL: every value missing), raw copied.  NULL when

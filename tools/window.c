@@ -294,14 +294,15 @@ write_header(io_state *io, const sp_window_opts *w)
 	sp_csv_end_row(io->wr);
 }
 
-/* The current CSV row: its time, the selected values into io->x and, when
- * they pass through, the other fields into io->raw. */
+/* The current CSV row into the engine: its time, the selected values
+ * (io->x) and, when they pass through, the other fields (io->raw). */
 static int
-read_row(io_state *io, double *t, size_t *rawlen, sp_error *err)
+push_row(io_state *io, sp_window *w, sp_error *err)
 {
 	size_t i, n, len = 0;
+	double t;
 
-	if (sp_csv_get_timestamp(io->rd, t, err) < 0)
+	if (sp_csv_get_timestamp(io->rd, &t, err) < 0)
 		return -1;
 	for (i = 0; i < io->k; i++)
 		if (sp_csv_get_double(io->rd, (size_t)io->sel[i], &io->x[i], err) < 0)
@@ -323,8 +324,7 @@ read_row(io_state *io, double *t, size_t *rawlen, sp_error *err)
 		io->raw[len + n] = '\0';
 		len += n + 1;
 	}
-	*rawlen = len;
-	return 0;
+	return sp_window_push(w, t, io->x, io->raw, len, err);
 }
 
 /* The engine's output: a row (or a window) as CSV. */
@@ -375,8 +375,6 @@ main(int argc, char **argv)
 	sp_error err;
 	const char *inname;
 	FILE *in;
-	double t;
-	size_t rawlen = 0;
 	int rc, first;
 
 	sp_cli_init(argv[0], synopsis);
@@ -398,10 +396,8 @@ main(int argc, char **argv)
 	sp_csv_writer_precision(io.wr, o.precision);
 	write_header(&io, &o.w);
 
-	while ((rc = sp_csv_next(io.rd, &err)) == SP_OK) {
-		sp_die_if(read_row(&io, &t, &rawlen, &err), &err);
-		sp_die_if(sp_window_push(w, t, io.x, io.raw, rawlen, &err), &err);
-	}
+	while ((rc = sp_csv_next(io.rd, &err)) == SP_OK)
+		sp_die_if(push_row(&io, w, &err), &err);
 	sp_die_if(rc, &err);
 	sp_die_if(sp_window_finish(w, &err), &err);
 	if (sp_window_rows(w) == 0)   /* before the header leaves the buffer */

@@ -331,4 +331,58 @@ t "--help" 0 window --help
 out_has "usage: window"
 t "--version" 0 window --version
 out_has "window (scalepipe)"
+# ---- added with sp_window (after the original tests, so captures stay aligned)
+t "--dupes mean: over the values present ({NaN, 2, 4} is 3)" 0 window --dupes mean -c load,cpu < "$D/window-dupes-nan.csv"
+out_is <<'E'
+timestamp,load,cpu,host
+0,1,10,a
+60,3,30,b
+120,5,50,e
+180,,,f
+E
+t "--dupes first keeps the first row whole" 0 window --dupes first -c load,cpu < "$D/window-dupes-nan.csv"
+out_is <<'E'
+timestamp,load,cpu,host
+0,1,10,a
+60,,20,b
+120,5,50,e
+180,,,f
+E
+t "--dupes last keeps the last row whole" 0 window --dupes last -c load,cpu < "$D/window-dupes-nan.csv"
+out_is <<'E'
+timestamp,load,cpu,host
+0,1,10,a
+60,4,40,d
+120,5,50,e
+180,,,g
+E
+t "--dupes mean, then --resample" 0 window --dupes mean --resample 60 -c load,cpu < "$D/window-dupes-nan.csv"
+out_is <<'E'
+timestamp,load,cpu
+0,1,10
+60,3,30
+120,5,50
+180,,
+E
+t "--sort is stable: ties keep input order (--dupes last)" 0 window --sort --dupes last < "$D/window-unsorted-dupes.csv"
+out_is <<'E'
+timestamp,load,host
+0,4,d
+60,3,c
+120,1,a
+E
+t "--sort --dupes first" 0 window --sort --dupes first < "$D/window-unsorted-dupes.csv"
+out_has "0,2,b"
+t "--sort, then a duplicate (rows counted in sorted order)" 1 window --sort < "$D/window-unsorted-dupes.csv"
+err_is <<'E'
+window: row 2, column timestamp: duplicate timestamp 0 (see --dupes)
+E
+t "--dupes without --sort: time must not go backwards" 1 window --dupes first < "$D/win-unsorted.csv"
+err_is <<'E'
+window: row 2, column timestamp: timestamp 0 is before the previous row's 120 (see --sort)
+E
+t "--resample: a duplicate time" 1 window --resample 60 < "$D/win-dup.csv"
+err_is <<'E'
+window: row 3, column timestamp: duplicate timestamp 60
+E
 finish

@@ -687,6 +687,29 @@ test_chain(void)
 		CHECK_STR(err.msg, "row 2, column timestamp: duplicate timestamp 0 (see --dupes)",
 		    "rows are counted in sorted order");
 	}
+	/* sorting many rows with many ties: stable (first = the earliest input
+	 * row of each time, last = the latest) */
+	{
+		static double t[1000], v[1000];
+		int i, okf = 1, okl = 1;
+		for (i = 0; i < 1000; i++) {
+			t[i] = (double)((i * 7919) % 100);
+			v[i] = i;
+		}
+		sp_window_opts_init(&o);
+		o.sort = 1;
+		o.dupes = SP_WINDOW_DUPES_FIRST;
+		memset(&s, 0, sizeof s);
+		CHECK(run_chain(&o, t, v, 1000, &s, &err) == 0 && s.n == 100, "sort 1000: %s", err.msg);
+		for (i = 0; i < 100; i++)   /* i*7919 = t (mod 100): the first i is 79 t mod 100 */
+			okf &= s.t[i] == i && s.v[i][0] == (double)((i * 79) % 100);
+		o.dupes = SP_WINDOW_DUPES_LAST;
+		memset(&s, 0, sizeof s);
+		CHECK(run_chain(&o, t, v, 1000, &s, &err) == 0 && s.n == 100, "sort 1000, last");
+		for (i = 0; i < 100; i++)
+			okl &= s.t[i] == i && s.v[i][0] == (double)(900 + (i * 79) % 100);
+		CHECK(okf && okl, "sort 1000: stable (first %d, last %d)", okf, okl);
+	}
 	/* resampling sorted rows takes the direct path: same checks */
 	{
 		static const double t[] = { 0, 60, 60 }, tb[] = { 60, 0 }, v[] = { 1, 2, 3 };
