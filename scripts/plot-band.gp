@@ -33,13 +33,15 @@ set lmargin at screen 0.06
 set rmargin at screen 0.78
 set key at screen 0.80, graph 1 left top Left reverse samplen 2 spacing 1.3 nobox
 set style fill transparent solid 0.35 noborder
+# (the burst boxes are drawn first and opaque, so that overlapping ones do not
+# darken)
 # one box per burst step over [t, t + step) (not stretched over the gaps),
 # at least a pixel or two wide so that single steps show at the scale of days
 bw = step > t_len / 600 ? step : t_len / 600
 plot in using (column("timestamp") + bw / 2):(strcol("state") eq "burst" ? ymax : 1/0):(bw) \
-        with boxes lc rgb "#f4a582" title "burst step (burstdetect)", \
+        with boxes lc rgb "#fbd3bd" fs solid 1 noborder title "burst step (burstdetect)", \
      in using (column("timestamp")):(pos(column("lower"))):(pos(column("upper"))) \
         with filledcurves lc rgb "#92c5de" title "forecast band (clipped at 0)", \
-     in using (column("timestamp")):(column("forecast")) with lines lc rgb "#2166ac" title "forecast", \
+     in using (column("timestamp")):(column("value")) with lines lc rgb "#404040" lw 0.8 title "actual load", \
      in using (column("timestamp")):(column("demand")) with lines lc rgb "#b2182b" dt 2 title "demand planned for", \
-     in using (column("timestamp")):(column("value")) with lines lc rgb "black" lw 1 title "actual load"
+     in using (column("timestamp")):(column("forecast")) with lines lc rgb "#08519c" lw 1.2 title "forecast"

@@ -1,4 +1,4 @@
-# Mean latency per step against the SLO, one panel per policy (log scale).
+# Mean latency per step against the SLO, one panel per policy.
 #   gnuplot -e "d='dir'; out='latency.png'; ttl='...'; slo=16" scripts/plot-latency.gp
 # d:     holds simulate's per-step output, <policy>.slice.csv for each policy
 #        in pols; columns read by name: timestamp, latency, violation
@@ -11,14 +11,16 @@
 # Each panel: the mean latency of each step, the SLO, the 95th percentile of
 # the step latencies in the span (interpolated as simulate --summary does),
 # and the violation steps (latency > SLO) as red dots on the curve and a red
-# strip along the bottom.  The keys are in the right margin, off the data.
+# strip along the bottom.  The latency axis is linear up to twice the SLO and
+# logarithmic above (a dotted line marks the change, the key says so).  The
+# keys are in the right margin, off the data.
 # Needs plot-time.gp beside this script.
 if (!exists("pols")) pols = "hpa threshold forecast burst"
 if (!exists("names")) names = "hpa-exact(80%) threshold ar-forecast burst-aware"
 i = strlen(ARG0); while (i > 0 && ARG0[i:i] ne "/") { i = i - 1 }
 here = i > 0 ? ARG0[1:i] : ""
 np = words(pols)
-colours = "#d6604d #737373 #4393c3 #1b7837"
+colours = "#a6611a #737373 #4393c3 #1b7837"
 file(k) = d . "/" . word(pols, k) . ".slice.csv"
 set terminal pngcairo size 1360, 170 + 220 * np font ",10" noenhanced
 set output out
@@ -58,8 +60,22 @@ do for [k = 1 : np] {
 	}
 	p95[k] = xlo + (hq - lo) * (xhi - xlo)
 }
-lmin = (slo < lmin ? slo : lmin) * 0.7
-lmax = (slo > lmax ? slo : lmax) * 1.6
+# the latency axis: linear up to twice the SLO, where the SLO, the p95 and
+# most steps are, logarithmic above (the spikes of seconds), the linear part
+# 55 % of the panel's height; ticks set by hand (gnuplot's do not follow a
+# nonlinear axis)
+lmin = (slo < lmin ? slo : lmin) * 0.85
+brk = 2 * slo
+if (lmax * 1.1 <= brk) { lmax = brk; kk = 1 } else {
+	lmax = lmax * 1.6
+	kk = (brk - lmin) * 0.45 / 0.55 / (brk * log(lmax / brk))
+}
+lin(y) = y <= brk ? y : brk + brk * kk * log(y / brk)
+unlin(u) = u <= brk ? u : brk * exp((u - brk) / (brk * kk))
+tstep = brk - lmin > 40 ? 10 : brk - lmin > 16 ? 5 : 2
+ticks = ""
+do for [j = ceil(lmin / tstep) : floor(brk / tstep)] { ticks = ticks . sprintf("%s%g", ticks eq "" ? "" : ", ", j * tstep) }
+do for [j = ceil(log10(brk * 1.5)) : floor(log10(lmax))] { ticks = ticks . sprintf(", %g", 10 ** j) }
 step = n > 1 ? (tmax - tmin) / (n - 1) : 60
 set datafile separator ","
 set datafile columnheaders
@@ -71,8 +87,10 @@ h = (top - bot) / np
 set multiplot title ttl . "\n" . span
 set lmargin at screen 0.06
 set rmargin at screen 0.78
-set logscale y
+set nonlinear y via lin(y) inverse unlin(y)
 set yrange [lmin : lmax]
+eval "set ytics (" . ticks . ")"
+set mytics 1
 set grid ytics lc rgb "#dddddd"
 set ylabel "latency (ms)"
 # the violation strip: each step at least a pixel or two wide
@@ -91,7 +109,8 @@ do for [k = 1 : np] {
 	     file(k) using (column("timestamp")):(column("violation") != 0 ? column("latency") : 1/0) \
 	        with points pt 7 ps 0.35 lc rgb "#e31a1c" \
 	        title sprintf("violations: %d steps (%.1f %%)", nviol[k], 100. * nviol[k] / nrows[k]), \
-	     file(k) using (column("timestamp")):(column("violation") != 0 ? lmin : 1/0):(column("timestamp")):(column("timestamp") + rug):(lmin):(lmin * (lmax / lmin) ** 0.03) \
-	        with boxxyerror lc rgb "#e31a1c" notitle
+	     file(k) using (column("timestamp")):(column("violation") != 0 ? lmin : 1/0):(column("timestamp")):(column("timestamp") + rug):(lmin):(unlin(lin(lmin) + 0.03 * (lin(lmax) - lin(lmin)))) \
+	        with boxxyerror lc rgb "#e31a1c" notitle, \
+	     (lmax > brk ? brk : 1/0) with lines lc rgb "#999999" dt 3 title sprintf("linear below %g ms, log above", brk)
 }
 unset multiplot

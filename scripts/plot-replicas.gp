@@ -20,7 +20,7 @@ if (!exists("names")) names = "hpa-exact(80%) threshold ar-forecast burst-aware"
 i = strlen(ARG0); while (i > 0 && ARG0[i:i] ne "/") { i = i - 1 }
 here = i > 0 ? ARG0[1:i] : ""
 np = words(pols)
-colours = "#d6604d #737373 #4393c3 #1b7837"
+colours = "#a6611a #737373 #4393c3 #1b7837"
 file(k) = d . "/" . word(pols, k) . ".slice.csv"
 set terminal pngcairo size 1360, 170 + 220 * np font ",10" noenhanced
 set output out
