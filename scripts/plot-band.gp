@@ -39,7 +39,7 @@ set style fill transparent solid 0.35 noborder
 # at least a pixel or two wide so that single steps show at the scale of days
 bw = step > t_len / 600 ? step : t_len / 600
 plot in using (column("timestamp") + bw / 2):(strcol("state") eq "burst" ? ymax : 1/0):(bw) \
-        with boxes lc rgb "#fbd3bd" fs solid 1 noborder title "burst step (burstdetect)", \
+        with boxes lc rgb "#fbd3bd" fs solid 1 border lc rgb "#fbd3bd" title "burst step (burstdetect)", \
      in using (column("timestamp")):(pos(column("lower"))):(pos(column("upper"))) \
         with filledcurves lc rgb "#92c5de" title "forecast band (clipped at 0)", \
      in using (column("timestamp")):(column("value")) with lines lc rgb "#404040" lw 0.8 title "actual load", \
