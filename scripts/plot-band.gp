@@ -6,7 +6,8 @@
 # ttl:  the title (the span of the rows and the time zone are added below it)
 # ylab: what the load is, with its unit [load]
 # The band is clipped at zero (a load below zero is meaningless); the key is
-# in the right margin, off the data.  Needs plot-time.gp beside this script.
+# in the right margin, off the data.
+# Needs plot-time.gp beside this script, gnuplot 5.4 or later and pngcairo.
 if (!exists("ylab")) ylab = "load"
 i = strlen(ARG0); while (i > 0 && ARG0[i:i] ne "/") { i = i - 1 }
 here = i > 0 ? ARG0[1:i] : ""

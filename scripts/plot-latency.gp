@@ -14,7 +14,7 @@
 # strip along the bottom.  The latency axis is linear up to twice the SLO and
 # logarithmic above (a dotted line marks the change, the key says so).  The
 # keys are in the right margin, off the data.
-# Needs plot-time.gp beside this script.
+# Needs plot-time.gp beside this script, gnuplot 5.4 or later and pngcairo.
 if (!exists("pols")) pols = "hpa threshold forecast burst"
 if (!exists("names")) names = "hpa-exact(80%) threshold ar-forecast burst-aware"
 i = strlen(ARG0); while (i > 0 && ARG0[i:i] ne "/") { i = i - 1 }

@@ -13,7 +13,8 @@
 # the steps where the load was above the capacity, shaded red between the two
 # and marked in a red strip along the bottom.  The right axis counts ready
 # replicas (capacity / w*).  The keys are in the right margin, off the
-# data.  Needs plot-time.gp beside this script.
+# data.
+# Needs plot-time.gp beside this script, gnuplot 5.4 or later and pngcairo.
 if (!exists("ylab")) ylab = "load"
 if (!exists("pols")) pols = "hpa threshold forecast burst"
 if (!exists("names")) names = "hpa-exact(80%) threshold ar-forecast burst-aware"
