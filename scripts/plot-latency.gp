@@ -8,6 +8,8 @@
 # pols:  the policies, space-separated file stems [hpa threshold forecast burst]
 # names: their names in the panels, space-separated, one per policy
 #        [hpa-exact(80%) threshold ar-forecast burst-aware]
+# colours: their colours, space-separated, taken in turn
+#        ["#a6611a #737373 #4393c3 #1b7837"]
 # Each panel: the mean latency of each step, the SLO, the 95th percentile of
 # the step latencies in the span (interpolated as simulate --summary does),
 # and the violation steps (latency > SLO) as red dots on the curve and a red
@@ -20,7 +22,7 @@ if (!exists("names")) names = "hpa-exact(80%) threshold ar-forecast burst-aware"
 i = strlen(ARG0); while (i > 0 && ARG0[i:i] ne "/") { i = i - 1 }
 here = i > 0 ? ARG0[1:i] : ""
 np = words(pols)
-colours = "#a6611a #737373 #4393c3 #1b7837"
+if (!exists("colours")) colours = "#a6611a #737373 #4393c3 #1b7837"
 file(k) = d . "/" . word(pols, k) . ".slice.csv"
 set terminal pngcairo size 1360, 170 + 220 * np font ",10" noenhanced
 set output out
@@ -101,7 +103,7 @@ do for [k = 1 : np] {
 	set tmargin at screen top - (k - 1) * h - 0.004
 	set bmargin at screen top - k * h + 0.004
 	if (k < np) { set format x ""; unset xlabel } else { load here . "plot-time.gp" }
-	c = word(colours, (k - 1) % 4 + 1)
+	c = word(colours, (k - 1) % words(colours) + 1)
 	set key title word(names, k) left
 	plot file(k) using (column("timestamp")):(column("latency")) with lines lc rgb c lw 1.2 title "mean latency per step", \
 	     slo with lines lc rgb "black" dt 2 lw 1.2 title sprintf("SLO %g ms", slo), \

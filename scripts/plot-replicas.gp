@@ -9,6 +9,8 @@
 # pols:  the policies, space-separated file stems [hpa threshold forecast burst]
 # names: their names in the panels, space-separated, one per policy
 #        [hpa-exact(80%) threshold ar-forecast burst-aware]
+# colours: their colours, space-separated, taken in turn
+#        ["#a6611a #737373 #4393c3 #1b7837"]
 # Each panel: the load, the capacity of the ready replicas (ready x w*), and
 # the steps where the load was above the capacity, shaded red between the two
 # and marked in a red strip along the bottom.  The right axis counts ready
@@ -21,7 +23,7 @@ if (!exists("names")) names = "hpa-exact(80%) threshold ar-forecast burst-aware"
 i = strlen(ARG0); while (i > 0 && ARG0[i:i] ne "/") { i = i - 1 }
 here = i > 0 ? ARG0[1:i] : ""
 np = words(pols)
-colours = "#a6611a #737373 #4393c3 #1b7837"
+if (!exists("colours")) colours = "#a6611a #737373 #4393c3 #1b7837"
 file(k) = d . "/" . word(pols, k) . ".slice.csv"
 set terminal pngcairo size 1360, 170 + 220 * np font ",10" noenhanced
 set output out
@@ -68,7 +70,7 @@ do for [k = 1 : np] {
 	set tmargin at screen top - (k - 1) * h - 0.004
 	set bmargin at screen top - k * h + 0.004
 	if (k < np) { set format x ""; unset xlabel } else { load here . "plot-time.gp" }
-	c = word(colours, (k - 1) % 4 + 1)
+	c = word(colours, (k - 1) % words(colours) + 1)
 	set key title word(names, k) left
 	plot file(k) using (column("timestamp")):(column("workload") > column("ready") * wstar ? column("workload") : 1/0):(column("timestamp")):(column("timestamp") + step):(column("ready") * wstar):(column("workload")) \
 	        with boxxyerror lc rgb "#f4a3a4" fs solid 1 border lc rgb "#f4a3a4" title sprintf("load > capacity: %d steps", short[k]), \
