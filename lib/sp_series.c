@@ -132,6 +132,7 @@ int
 sp_resampler_add(sp_resampler *r, double t, const double *x, sp_error *err)
 {
 	int64_t b = (int64_t)floor(t / r->step);
+	int closed = 0;
 	size_t j;
 
 	if (!r->have_bin) {
@@ -147,6 +148,7 @@ sp_resampler_add(sp_resampler *r, double t, const double *x, sp_error *err)
 		r->emit_to = b;
 		r->bin = b;
 		reset_bin(r);
+		closed = 1;
 	}
 	for (j = 0; j < r->ncols; j++) {
 		double v = x[j];
@@ -175,7 +177,7 @@ sp_resampler_add(sp_resampler *r, double t, const double *x, sp_error *err)
 			r->vals[j][r->vn[j]++] = v;
 		}
 	}
-	return SP_OK;
+	return closed;
 }
 
 void

@@ -28,7 +28,8 @@ typedef struct sp_resampler sp_resampler;
 sp_resampler *sp_resampler_new(double step, size_t ncols, sp_agg agg, double q, sp_error *err);
 void sp_resampler_free(sp_resampler *r);
 /* Add an observation.  Finished bins become available to sp_resampler_pop.
- * Returns < 0 if t is before the current bin. */
+ * Returns 1 when this observation finished a bin (pop them now), 0 when it
+ * did not (nothing to pop), < 0 if t is before the current bin. */
 int sp_resampler_add(sp_resampler *r, double t, const double *x, sp_error *err);
 /* End of input: the last bin becomes available. */
 void sp_resampler_finish(sp_resampler *r);

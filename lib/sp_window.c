@@ -50,12 +50,15 @@ row_make(double t, size_t nv, const double *v, const char *raw, size_t rawlen)
 	r->raw = rawlen ? (char *)(r->v + nv) : NULL;
 	r->rawlen = rawlen;
 	r->pending = 0;
-	if (v)
-		for (j = 0; j < nv; j++)   /* mostly one or two: no memcpy call */
-			r->v[j] = v[j];
-	else
+	if (!v)
 		for (j = 0; j < nv; j++)
 			r->v[j] = NAN;
+	else if (nv > 2)
+		memcpy(r->v, v, nv * sizeof *v);
+	else if (nv > 0) {   /* one or two values, the usual case: no call */
+		r->v[0] = v[0];
+		r->v[nv - 1] = v[nv - 1];
+	}
 	if (rawlen)
 		memcpy(r->raw, raw, rawlen);
 	return r;
@@ -407,7 +410,7 @@ resample_add(sp_window_stage *s, resample_st *rs, double t, const double *v, sp_
 {
 	int rc = sp_resampler_add(rs->rs, t, v, err);
 
-	return rc < 0 ? rc : resample_drain(s, rs, err);
+	return rc <= 0 ? rc : resample_drain(s, rs, err);   /* 1: a bin finished */
 }
 
 /* ---- fill ----------------------------------------------------------------------- */

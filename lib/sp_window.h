@@ -3,10 +3,12 @@
  * Rows (a time, ncols values, optional pass-through bytes) are pushed in one
  * at a time and come out through a callback as soon as they are final:
  *
- *   order -> dedupe -> [resample] -> [fill] -> norm -> select | lags -> emit
+ *   order -> dedupe -> resample -> fill -> norm -> select | lags -> emit
  *
  *   order     checks that time does not go backwards, or (sort) holds every
- *             row and releases them sorted by time (stable) at the end
+ *             row and releases them sorted by time (stable) at the end;
+ *             sp_window checks the order itself and has this stage only
+ *             when sorting
  *   dedupe    rows with the same time: an error, or keep the first, the
  *             last, or the mean per column (missing values skipped)
  *   resample  sp_series' resampler: bins aligned to the epoch, stamped with
@@ -55,7 +57,7 @@
  * SP_EUSAGE for impossible options, SP_ENOMEM, and the errors of
  * sp_scaler_fit, sp_scaler_save and sp_scaler_load (a file named in
  * load_path without parameters for a column is SP_EDATA: "PATH: has no
- * parameters for column 'x'").  A non-zero return from emit stops the push
+ * parameters for column 'x'").  A negative return from emit stops the push
  * and is returned as it is.  After an error only *_free is meaningful.
  * Messages name the window options that change the behaviour (--sort,
  * --dupes).
@@ -168,11 +170,16 @@ const sp_scaler *sp_window_stage_scaler(const sp_window_stage *s);
 
 typedef struct sp_window sp_window;
 
-/* The chain for o (stages that have nothing to do are left out).  Checks
- * the options (SP_EUSAGE), loads load_path. */
+/* The chain for o: the stages that have something to do (order only to
+ * sort; dedupe, not when resampling with dupes ERROR, which is checked
+ * here; resample with a step; fill with a method; norm with a scaler or a
+ * span; select with a split; lags with lags).  Checks the options
+ * (SP_EUSAGE), loads load_path. */
 sp_window *sp_window_new(const sp_window_opts *o, sp_window_emit emit, void *ctx, sp_error *err);
 /* One input row: time t, v[ncols], rawlen pass-through bytes (copied; NULL
- * and 0 for none).  Resampling sorted rows (no sort, dupes ERROR) copies
+ * and 0 for none).  Without sort, a time before the last one is an error
+ * ("row N, column timestamp: timestamp A is before the previous row's B
+ * (see --sort)").  Resampling with dupes ERROR and without sort copies
  * nothing and allocates nothing per row. */
 int sp_window_push(sp_window *w, double t, const double *v, const char *raw, size_t rawlen, sp_error *err);
 /* End of input: every held row is released (e.g. the training span is
