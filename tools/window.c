@@ -397,7 +397,8 @@ main(int argc, char **argv)
 	write_header(&io, &o.w);
 
 	while ((rc = sp_csv_next(io.rd, &err)) == SP_OK)
-		sp_die_if(push_row(&io, w, &err), &err);
+		if (push_row(&io, w, &err) < 0)
+			sp_die_err(&err);
 	sp_die_if(rc, &err);
 	sp_die_if(sp_window_finish(w, &err), &err);
 	if (sp_window_rows(w) == 0)   /* before the header leaves the buffer */
