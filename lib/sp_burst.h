@@ -78,4 +78,27 @@ int sp_burst_forecast(sp_burst *b, const double *L, const double *M, const doubl
 double sp_burst_theta_acc(const sp_burst *b);
 int sp_burst_trained(const sp_burst *b);
 
+/* The thresholds as a model file (sp_model, kind "burst", version 1):
+ *
+ *     scalepipe-model burst 1
+ *     command <the command line>      (optional)
+ *     theta_acc X                     (in use: given or learnt)
+ *     theta_score X
+ *     min_outliers N                  (0..1000)
+ *     near N                          (1..1000)
+ *     q_lo X
+ *     q_hi X
+ *     horizons H                      (1..10000)
+ *     end
+ *
+ * sp_burst_save writes b's (command may be NULL); SP_EUSAGE when its
+ * theta_acc is unknown (nothing given or learnt yet), else the errors of
+ * sp_model_create/commit.  sp_burst_load reads them into o (theta_acc,
+ * theta_score, min_out, near, q_lo, q_hi, H; the other fields untouched,
+ * o unchanged on error): the errors of sp_model's strict reader (file:line),
+ * and SP_EMODEL naming the file for a negative threshold or quantile levels
+ * outside 0 <= q_lo < q_hi <= 1. */
+int sp_burst_save(const sp_burst *b, const char *path, const char *command, sp_error *err);
+int sp_burst_load(const char *path, sp_burst_opts *o, sp_error *err);
+
 #endif
