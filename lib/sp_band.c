@@ -9,6 +9,8 @@
 #include "sp_time.h"
 
 #define MAX_H 10000
+/* the per-row steps, inlined into the reading loop */
+#define ROW_STEP static inline __attribute__((always_inline)) int
 
 struct sp_band {
 	sp_csv_reader *r;
@@ -118,7 +120,7 @@ oom(sp_error *err)
 }
 
 /* The keys of the current row: origin time, target time, horizon. */
-static int
+ROW_STEP
 keys(sp_band *b, double *o_t, double *t, double *hv, sp_error *err)
 {
 	size_t len;
@@ -133,7 +135,7 @@ keys(sp_band *b, double *o_t, double *t, double *hv, sp_error *err)
 }
 
 /* A value of the current row: required in strict mode; NaN for no column. */
-static int
+ROW_STEP
 value(const sp_band *b, int col, int req, double *v, sp_error *err)
 {
 	if (col < 0) {
@@ -144,7 +146,7 @@ value(const sp_band *b, int col, int req, double *v, sp_error *err)
 }
 
 /* The current row is horizon hv of the origin being read. */
-static int
+ROW_STEP
 horizon(sp_band *b, double hv, sp_error *err)
 {
 	int strict = b->o.flags & SP_BAND_STRICT, k, rc;

@@ -1,4 +1,4 @@
-/* sp_burst: BAScaler's burst detector (BASCALER.md §3, Appendix D), streamed.
+/* sp_burst: BAScaler's burst detector (see scalepipe-burst(7)), streamed.
  *
  * Fed once per origin t with the observed load W_t, then with the H-step
  * forecast band issued at t (lower L, median M, upper U for t+1..t+H).
@@ -20,12 +20,12 @@
  * fewer than two forecasts issued in calm steps (B[t-H+k] = 0, counting
  * only steps that exist: the history is shorter at the start) are flagged.
  * A NaN theta_acc disables the accuracy criterion; the median divides the
- * score by its absolute value (Appendix D #3).
+ * score by its absolute value (as the authors' detector does).
  *
  * theta_acc can be learnt on the first `train` origins: mean + 3 sd
  * (population) of the single-point q-risk (rho_lo(W - L) + rho_hi(W - U)) /
  * |W| of every horizon of every training forecast against its realised
- * value (points with W = 0 skipped, BASCALER §10 #5).  It becomes available
+ * value (points with W = 0 skipped; scalepipe-burst(7)).  It becomes available
  * once the last training forecast is fully realised; until then the
  * criterion is off (so every label stays causal).
  *

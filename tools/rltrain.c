@@ -358,9 +358,9 @@ progress(void *arg, const sp_ppo_progress *p)
 		    sp_cli_progname(), p->update, p->steps, p->train_reward, valid,
 		    p->improved ? " (best)" : "", (double)(clock() - ru->t0) / CLOCKS_PER_SEC);
 	else
-		sp_cli_progress("update %d, %ld of %ld steps (%.0f %%), validation %.4f/step, best %.4f",
+		sp_cli_progress("update %d, %ld of %ld steps (%.0f %%), validation %.4f/step, best %.4f/step",
 		    p->update, p->steps, ru->o->po.max_steps, 100.0 * (double)p->steps / (double)ru->o->po.max_steps,
-		    valid, p->best_return);
+		    valid, p->eval_steps ? p->best_return / (double)p->eval_steps : NAN);
 }
 
 static void
