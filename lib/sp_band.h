@@ -22,7 +22,7 @@
  *        gap in origins: expected origin 120     (SP_BAND_CONTIGUOUS)
  *        horizon gap: 7 horizons, the first origin had 6        (SP_BAND_STRICT)
  *        horizon gap: origin 60 has horizons 1..2, the first had 1..6  (STRICT)
- *        more than 10000 horizons                (STRICT, or when stored)
+ *        more than 10000 horizons                (when all are read: horizons 0)
  *        missing load at an origin               (STRICT, with a load column)
  *        lower 12 above upper 8                  (STRICT)
  *
