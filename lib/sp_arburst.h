@@ -20,7 +20,8 @@
  * phi only, without the mean.
  *
  * What this module does not do: choose the fitting window (the caller's
- * job), apply the band floor (sp_burstdet does) or convert to instances.  It never prints or exits.
+ * job), apply the band floor (sp_burstdet does) or convert to instances.
+ * It never prints or exits.
  *
  * Ownership: sp_arburst_begin copies the history; sp_arburst_free(NULL) is
  * fine.  One object per burst; not thread-safe, independent objects are.
@@ -52,8 +53,8 @@ void sp_arburst_defaults(sp_arburst_opts *o);
 typedef struct sp_arburst sp_arburst;
 
 /* Start a burst from the history h[0..n) of the load before it (oldest
- * first).  NaN values become 0 (as the reference does); an infinite value is an
- * SP_EDATA error.  Only the last max_window points are kept; their mean and
+ * first).  NaN values become 0 (as the reference does); an infinite value
+ * is an SP_EDATA error.  Only the last max_window points are kept; their mean and
  * population standard deviation (ddof 0) are frozen for the whole burst.  If
  * that sd is 0 (a flat history) or not finite, sd = 1 is used instead, so
  * z = h - mean and the bound stays in load units.
