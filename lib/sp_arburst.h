@@ -1,27 +1,27 @@
-/* sp_arburst: BAScaler's burst-time overestimator (BASCALER.md §4 with
- * §10 #6/#7 and Appendix D).
+/* sp_arburst: BAScaler's burst-time overestimator, AR(2) + bootstrap (see
+ * scalepipe-burst(7)).
  *
  * AR(2) without intercept, fitted by OLS on the z-scored fitting window and
  * refitted at every step; the overestimate of the next value is
  *
  *     upper = (z_hat + e*) * sd + mean,    point = z_hat * sd + mean,
  *
- * where z_hat = phi1 z[t-1] + phi2 z[t-2] with the fresh coefficients (§10 #6)
+ * where z_hat = phi1 z[t-1] + phi2 z[t-2] with the fresh coefficients
  * and e* is the 99.5 % quantile (numpy "linear") of the in-sample one-step
  * residuals r_i = z_i - (phi1 z_{i-1} + phi2 z_{i-2}), i = 2 .. m-1, of the
  * same fresh fit over the last max_window points (m of them).  With
  * bootstrap = B > 0, e* is instead the upper end of the percentile bootstrap
  * confidence interval (level boot_level) of that quantile: B resamples of the
  * residuals with replacement (sp_rand, seeded), the quantile of each, and the
- * (1 + boot_level) / 2 quantile of those B values (§10 #7).  With mle = 1
+ * (1 + boot_level) / 2 quantile of those B values.  With mle = 1
  * the coefficients come instead from the exact Gaussian maximum likelihood of
- * AR(2) with a mean, the fit of the authors' code (Appendix D #5: OLS differs
+ * AR(2) with a mean, the fit of the authors' code (OLS differs
  * by a median 0.1-0.6 % in the demands); residuals and forecast still use
  * phi only, without the mean.
  *
- * What this module does not do: choose the fitting window (§4.1, the
- * caller's job), apply the Informer band floor (§4.3 step 5) or convert to
- * instances.  It never prints or exits.
+ * What this module does not do: choose the fitting window (the caller's
+ * job), apply the band floor (sp_burstdet does) or convert to instances.
+ * It never prints or exits.
  *
  * Ownership: sp_arburst_begin copies the history; sp_arburst_free(NULL) is
  * fine.  One object per burst; not thread-safe, independent objects are.
@@ -34,7 +34,7 @@
 #include "sp_err.h"
 
 typedef struct {
-	size_t min_window;    /* 168: advisory for the caller's window choice (§4.1);
+	size_t min_window;    /* 168: advisory for the caller's window choice;
 	                       * not enforced here */
 	size_t max_window;    /* 336: history kept and fitted (the last points) */
 	double quantile;      /* 0.995: residual quantile for e* */
@@ -42,9 +42,9 @@ typedef struct {
 	                       * the B-resample CI of the quantile */
 	double boot_level;    /* 0.99, CI level when bootstrap > 0 */
 	unsigned long seed;   /* sp_rand seed for the bootstrap [1] */
-	int mle;              /* 0: OLS without intercept (§10 #6, the default); 1: exact
+	int mle;              /* 0: OLS without intercept (the default); 1: exact
 	                       * Gaussian maximum likelihood with a mean, as the authors'
-	                       * statsmodels ARIMA(2,0,0) (App. D #5); see sp_arburst_fit_mle */
+	                       * statsmodels ARIMA(2,0,0); see sp_arburst_fit_mle */
 } sp_arburst_opts;
 
 /* min 168, max 336, quantile 0.995, no bootstrap, level 0.99, seed 1, OLS. */
@@ -53,8 +53,8 @@ void sp_arburst_defaults(sp_arburst_opts *o);
 typedef struct sp_arburst sp_arburst;
 
 /* Start a burst from the history h[0..n) of the load before it (oldest
- * first).  NaN values become 0 (§4.1 step 4); an infinite value is an
- * SP_EDATA error.  Only the last max_window points are kept; their mean and
+ * first).  NaN values become 0 (as the reference does); an infinite value
+ * is an SP_EDATA error.  Only the last max_window points are kept; their mean and
  * population standard deviation (ddof 0) are frozen for the whole burst.  If
  * that sd is 0 (a flat history) or not finite, sd = 1 is used instead, so
  * z = h - mean and the bound stays in load units.

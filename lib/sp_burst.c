@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_model.h"
+
 struct sp_burst {
 	sp_burst_opts o;
 	long t;             /* index of the current origin (0-based) */
@@ -232,4 +234,62 @@ const char *
 sp_burst_state_name(sp_burst_state st)
 {
 	return st == SP_BURST_BURST ? "burst" : st == SP_BURST_SPIKE ? "spike" : "normal";
+}
+
+/* ---- the thresholds' model file ---- */
+
+int
+sp_burst_save(const sp_burst *b, const char *path, const char *command, sp_error *err)
+{
+	sp_model_writer *w;
+
+	if (!isfinite(b->theta))
+		return sp_error_set(err, SP_EUSAGE, "burst detector: no theta_acc to save (none given or learnt)");
+	if (!(w = sp_model_create(path, "burst", 1, err)))
+		return err ? err->code : SP_EIO;
+	if (command)
+		sp_model_put_line(w, "command", command);
+	sp_model_put_double(w, "theta_acc", b->theta);
+	sp_model_put_double(w, "theta_score", b->o.theta_score);
+	sp_model_put_long(w, "min_outliers", b->o.min_out);
+	sp_model_put_long(w, "near", b->o.near);
+	sp_model_put_double(w, "q_lo", b->o.q_lo);
+	sp_model_put_double(w, "q_hi", b->o.q_hi);
+	sp_model_put_long(w, "horizons", b->o.H);
+	return sp_model_commit(w, err);
+}
+
+int
+sp_burst_load(const char *path, sp_burst_opts *o, sp_error *err)
+{
+	sp_model *m = sp_model_load(path, "burst", 1, NULL, err);
+	sp_burst_opts t = *o;
+	const char *cmd;
+	long mo, near, H;
+	int rc;
+
+	if (!m)
+		return err ? err->code : SP_EMODEL;
+	if ((sp_model_has(m, "command") && (rc = sp_model_get_line(m, "command", &cmd, err)) < 0) ||
+	    (rc = sp_model_get_double(m, "theta_acc", &t.theta_acc, err)) < 0 ||
+	    (rc = sp_model_get_double(m, "theta_score", &t.theta_score, err)) < 0 ||
+	    (rc = sp_model_get_long(m, "min_outliers", 0, 1000, &mo, err)) < 0 ||
+	    (rc = sp_model_get_long(m, "near", 1, 1000, &near, err)) < 0 ||
+	    (rc = sp_model_get_double(m, "q_lo", &t.q_lo, err)) < 0 ||
+	    (rc = sp_model_get_double(m, "q_hi", &t.q_hi, err)) < 0 ||
+	    (rc = sp_model_get_long(m, "horizons", 1, 10000, &H, err)) < 0 ||
+	    (rc = sp_model_finish(m, err)) < 0) {
+		sp_model_free(m);
+		return rc;
+	}
+	sp_model_free(m);
+	if (!(t.theta_acc >= 0) || !(t.theta_score >= 0))
+		return sp_error_set(err, SP_EMODEL, "%s: theta_acc and theta_score must not be negative", path);
+	if (!(t.q_lo >= 0 && t.q_lo < t.q_hi && t.q_hi <= 1))
+		return sp_error_set(err, SP_EMODEL, "%s: q_lo and q_hi must satisfy 0 <= q_lo < q_hi <= 1", path);
+	t.min_out = (int)mo;
+	t.near = (int)near;
+	t.H = (int)H;
+	*o = t;
+	return 0;
 }

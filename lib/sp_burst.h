@@ -1,4 +1,4 @@
-/* sp_burst: BAScaler's burst detector (BASCALER.md §3, Appendix D), streamed.
+/* sp_burst: BAScaler's burst detector (see scalepipe-burst(7)), streamed.
  *
  * Fed once per origin t with the observed load W_t, then with the H-step
  * forecast band issued at t (lower L, median M, upper U for t+1..t+H).
@@ -20,12 +20,12 @@
  * fewer than two forecasts issued in calm steps (B[t-H+k] = 0, counting
  * only steps that exist: the history is shorter at the start) are flagged.
  * A NaN theta_acc disables the accuracy criterion; the median divides the
- * score by its absolute value (Appendix D #3).
+ * score by its absolute value (as the authors' detector does).
  *
  * theta_acc can be learnt on the first `train` origins: mean + 3 sd
  * (population) of the single-point q-risk (rho_lo(W - L) + rho_hi(W - U)) /
  * |W| of every horizon of every training forecast against its realised
- * value (points with W = 0 skipped, BASCALER §10 #5).  It becomes available
+ * value (points with W = 0 skipped; scalepipe-burst(7)).  It becomes available
  * once the last training forecast is fully realised; until then the
  * criterion is off (so every label stays causal).
  *
@@ -77,5 +77,28 @@ int sp_burst_forecast(sp_burst *b, const double *L, const double *M, const doubl
 /* theta_acc in use (NaN while unknown or off); whether training finished. */
 double sp_burst_theta_acc(const sp_burst *b);
 int sp_burst_trained(const sp_burst *b);
+
+/* The thresholds as a model file (sp_model, kind "burst", version 1):
+ *
+ *     scalepipe-model burst 1
+ *     command <the command line>      (optional)
+ *     theta_acc X                     (in use: given or learnt)
+ *     theta_score X
+ *     min_outliers N                  (0..1000)
+ *     near N                          (1..1000)
+ *     q_lo X
+ *     q_hi X
+ *     horizons H                      (1..10000)
+ *     end
+ *
+ * sp_burst_save writes b's (command may be NULL); SP_EUSAGE when its
+ * theta_acc is unknown (nothing given or learnt yet), else the errors of
+ * sp_model_create/commit.  sp_burst_load reads them into o (theta_acc,
+ * theta_score, min_out, near, q_lo, q_hi, H; the other fields untouched,
+ * o unchanged on error): the errors of sp_model's strict reader (file:line),
+ * and SP_EMODEL naming the file for a negative threshold or quantile levels
+ * outside 0 <= q_lo < q_hi <= 1. */
+int sp_burst_save(const sp_burst *b, const char *path, const char *command, sp_error *err);
+int sp_burst_load(const char *path, sp_burst_opts *o, sp_error *err);
 
 #endif

@@ -1,6 +1,6 @@
 /* sp_hpa: the Kubernetes HPA replica calculator and normalisation; see
  * sp_hpa.h.  Follows replica_calculator.go and horizontal.go step by step
- * (re-derived from PEERS.md §1 and §11), including their integer
+ * (described in scalepipe-hpa(7)), including their integer
  * arithmetic: int32 truncation of Percent scale-down limits, ceil of
  * scale-up ones, floor of utilisation and averages. */
 #include "sp_hpa.h"

@@ -1,6 +1,6 @@
 /* sp_hpa: the Kubernetes HorizontalPodAutoscaler (autoscaling/v2), exactly.
  *
- * Two halves, as in the controller (PEERS.md §1 and §11):
+ * Two halves, as in the controller (see scalepipe-hpa(7)):
  *
  *  - sp_hpa_metric_replicas(): the replica calculator for one metric
  *    (pkg/controller/podautoscaler/replica_calculator.go): Resource
@@ -63,7 +63,7 @@ typedef enum {
 
 typedef struct {
 	sp_hpa_metric_type type;
-	int cpu;                /* the resource is CPU: readiness counts (§11.4) */
+	int cpu;                /* the resource is CPU: readiness counts */
 	long long target;       /* % for UTILIZATION, milli-value otherwise; > 0 */
 	double tol_up, tol_down;/* ratio within [1 - down, 1 + up] keeps current */
 } sp_hpa_metric;

@@ -1,4 +1,4 @@
-/* sp_perf: the performance model of a replica (BASCALER.md §5).
+/* sp_perf: the performance model of a replica (see scalepipe-plan(7)).
  *
  * Maps the load on one replica w (requests/s per replica) to its mean
  * latency (ms) and CPU utilisation (%), and from an SLO to w*, the largest
@@ -40,9 +40,9 @@ sp_perf *sp_perf_from_fn(double (*lat)(void *, double), double (*cpu)(void *, do
 
 /* svrfit models (kind "svr", one feature: the load per replica) for the
  * latency and optionally the CPU (cpu_model may be NULL), tabulated on 1000
- * points over [w_max / 1000, w_max] as BAScaler's grid does (BASCALER.md
- * §10 #9, §5.3); beyond w_max the replica is saturated as for a curve (an
- * RBF model reverts to its intercept outside its data, so it is never
+ * points over [w_max / 1000, w_max] as BAScaler's grid does
+ * (scalepipe-plan(7)); beyond w_max the replica is saturated as for a curve
+ * (an RBF model reverts to its intercept outside its data, so it is never
  * extrapolated).  Errors: the model files' (file:line), a model with more
  * than one feature, a predicted latency <= 0 (naming the load). */
 sp_perf *sp_perf_load_svr(const char *lat_model, const char *cpu_model, double w_max, sp_error *err);

@@ -17,7 +17,7 @@
  *                    band or mean absolute percentage error);
  *   hpa              the Kubernetes HPA (sp_hpa) on CPU utilisation (or
  *                    the load as a Pods/External metric);
- *   threshold        BAScaler's reactive baseline (BASCALER.md §7.2): +1
+ *   threshold        BAScaler's reactive baseline (scalepipe-plan(7)): +1
  *                    when latency >= SLO, else -1 when CPU <= 50 %.
  * Then, for forecast and burst: ramp limits, scale-down stabilisation and
  * min/max.  The reactive rule is the HPA (default) or ceil(load / w*).

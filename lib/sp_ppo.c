@@ -296,7 +296,7 @@ net_dims(const sp_ppo_opts *o, int S, int nout, sp_mlp_dims *d)
 	d->size[0] = S;
 	for (int l = 0; l < o->nhidden; l++) {
 		d->size[l + 1] = o->hidden[l];
-		/* BASCALER.md §6.5: ReLU on every hidden layer but the last, Hardswish there */
+		/* ReLU on every hidden layer but the last, Hardswish there (scalepipe-ppo(7)) */
 		d->act[l] = l == o->nhidden - 1 ? SP_MLP_HARDSWISH : SP_MLP_RELU;
 	}
 	d->size[d->nlayer] = nout;

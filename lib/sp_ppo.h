@@ -2,7 +2,7 @@
  *
  * A categorical policy (actor: state -> logits over nact actions) and a
  * state-value critic, both MLPs with hidden layers ReLU ... ReLU, Hardswish
- * (BASCALER.md §6.5: 3x512 in the reference), trained with Adam.  One
+ * (scalepipe-ppo(7): 3x512 in the reference), trained with Adam.  One
  * update: collect `rollout` environment steps with the stochastic policy,
  * compute GAE(gamma, lambda) advantages and returns, normalise the
  * advantages over the rollout, then floor(rollout / batch * repeat)
@@ -11,7 +11,7 @@
  * SmoothL1(V, return) / (std(return) + 1e-6).
  *
  * Entropy: the textbook bonus (loss -= coef * H) by default; `entropy_quirk`
- * gives the reference's sign (loss += coef * H, BASCALER.md §9 #15).
+ * gives the reference's sign (loss += coef * H; scalepipe-ppo(7)).
  *
  * Training (sp_ppo_train) evaluates the greedy policy on a validation
  * environment after every update, keeps a copy of the best actor

@@ -1,5 +1,5 @@
 /* sp_rlenv: BAScaler's RL environment over sp_sim (see sp_rlenv.h).
- * Constants and formulas follow BASCALER.md §6.1-6.4 and Appendix C. */
+ * Constants and formulas follow scalepipe-ppo(7) and its worked examples. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

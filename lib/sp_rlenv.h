@@ -1,15 +1,16 @@
-/* sp_rlenv: BAScaler's reinforcement-learning environment (BASCALER.md §6).
+/* sp_rlenv: BAScaler's reinforcement-learning environment (see
+ * scalepipe-ppo(7)).
  *
  * The pieces, usable on their own:
- *   - the reward of §6.4 (CPU term, latency term, alpha mix; the -3 for
+ *   - the reward (CPU term, latency term, alpha mix; the -3 for
  *     an action clamped to the instance bounds is added by the caller);
- *   - the 32-feature state of §6.1: CPU, latency, replicas, the latency
+ *   - the 32-feature state: CPU, latency, replicas, the latency
  *     warning at the one-step forecast, the last 24 loads, 4 calendar
  *     features of the step (UTC);
- *   - the 6 * action_max + 3 = 63 actions of §6.2: relative (N + d),
+ *   - the 6 * action_max + 3 = 63 actions: relative (N + d),
  *     anchored on the one-step forecast (ceil(F / w*) + d) and on the upper
  *     band (ceil(U / w*) + d), d in [-action_max, action_max];
- * and an episodic environment (§6.3) over a trace through sp_sim, the same
+ * and an episodic environment over a trace through sp_sim, the same
  * simulator `simulate` runs: episodes are the non-burst segments of a span
  * of the trace; reset() starts a segment with N = ceil(W / w*) and
  * simulates its first step; step() applies an action to the next step's
@@ -59,7 +60,7 @@ void sp_rlenv_defaults(sp_rlenv_opts *o);
 int sp_rlenv_check(const sp_rlenv_opts *o, sp_error *err);
 int sp_rlenv_nact(const sp_rlenv_opts *o);
 
-/* Reward of §6.4 at CPU % and latency ms (no illegal-action term). */
+/* The reward at CPU % and latency ms (no illegal-action term). */
 double sp_rlenv_reward(const sp_rlenv_opts *o, double cpu, double latency);
 
 /* The latency-warning feature for predicted latency rt_hat: 1 when
@@ -75,7 +76,7 @@ typedef struct {
 	double t;             /* the current step's start, Unix seconds */
 } sp_rlenv_obs;
 
-/* Encode obs into state[SP_RLENV_STATE] (§6.1). */
+/* Encode obs into state[SP_RLENV_STATE]. */
 void sp_rlenv_encode(const sp_rlenv_opts *o, const sp_rlenv_obs *obs, double *state);
 
 /* Replicas after action a from current count cur with the next step's

@@ -13,7 +13,7 @@
  * violation with the latency of a pod at capacity plus the whole step
  * (the requests wait it out).
  *
- * Metrics per step and in total (BASCALER.md §8.4), over all, burst and
+ * Metrics per step and in total (scalepipe-simulate(7)), over all, burst and
  * non-burst steps: SLO violations (latency > SLO) and their magnitude,
  * cost (replica-seconds of every running pod, ready or starting),
  * over/under-provisioning against the ideal ceil(load / w*), churn,

@@ -2,22 +2,24 @@
  *
  * Reads per-step rows (timestamp first: burstdetect's or arfit's
  * one-horizon output, or a plain load trace for --policy hpa/threshold) or
- * the multi-horizon long format (origin,timestamp,horizon,...), and appends
- * `replicas` and `reason` (and `explain`).  The decision for a step uses the
- * measurements of earlier rows only; see sp_plan.h. */
+ * the multi-horizon long format (origin,timestamp,horizon,...; sp_band),
+ * and appends `replicas` and `reason` (and `explain`).  The decision for a
+ * step uses the measurements of earlier rows only; see sp_plan.h. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_band.h"
+#include "sp_burst.h"
 #include "sp_cli.h"
+#include "sp_cli_perf.h"
 #include "sp_csv.h"
 #include "sp_hpa.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
 #include "sp_rlenv.h"
-#include "sp_time.h"
 
 static const char synopsis[] =
     "plan [-c NAME] [--policy forecast|burst|hpa|threshold] [--curve FILE] [--slo MS] [options] [FILE]";
@@ -27,40 +29,91 @@ static const char *const reactives[] = { "hpa", "load", "none", NULL };
 static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
 static const char *const selects[] = { "max", "min", "disabled", NULL };
 
-static sp_plan_opts o;             /* planner options */
-static const char *curve = "data/bascaler_fft_service_curve.csv"; /* performance curve */
-static const char *perf_model, *perf_cpu; /* svrfit models instead of the curve */
-static double perf_max = 100;      /* their largest load per replica */
-static const char *column;         /* load column (-c) */
-static const char *demand_col;     /* demand column */
-static int lead = 1;               /* long format: horizons to take the max over */
-static int explain;                /* add an explain column */
-static int rl;                     /* 1: --policy ppo, 2: bascaler (rltrain's agent, -m) */
-static const char *rl_path;        /* the policy file */
-static sp_rlenv_agent *agent;      /* its online agent */
-static sp_ppo_policy *rl_policy;   /* the policy it applies */
-/* what main allocated, kept reachable for the leak checker when a data
- * error exits through sp_die */
-static void *volatile keep[4];
+enum {
+	OPT_POLICY = 256, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP,
+	OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
+	OPT_HPAMETRIC, OPT_TARGET, OPT_TOL, OPT_TOLUP, OPT_TOLDOWN, OPT_DSWIN, OPT_UPFACTOR, OPT_UPMIN,
+	OPT_BEHAVIOR, OPT_UPWIN, OPT_DOWNWIN, OPT_UPPOL, OPT_DOWNPOL, OPT_UPSEL, OPT_DOWNSEL, OPT_THRLOW,
+	OPT_EXPLAIN, OPT_VERSION
+};
+
+static const struct option longopts[] = {
+	{ "column", required_argument, 0, 'c' },
+	{ "policy", required_argument, 0, OPT_POLICY },
+	{ "model", required_argument, 0, 'm' },
+	SP_CLI_PERF_LONGOPTS,
+	{ "min", required_argument, 0, OPT_MIN },
+	{ "max", required_argument, 0, OPT_MAX },
+	{ "initial", required_argument, 0, OPT_INITIAL },
+	{ "demand-col", required_argument, 0, OPT_DEMAND },
+	{ "overprov", required_argument, 0, OPT_OVERPROV },
+	{ "lead", required_argument, 0, OPT_LEAD },
+	{ "ramp-up", required_argument, 0, OPT_RAMPUP },
+	{ "ramp-down", required_argument, 0, OPT_RAMPDOWN },
+	{ "stabilise", required_argument, 0, OPT_STAB },
+	{ "scale-in", no_argument, 0, OPT_SCALEIN },
+	{ "reactive", required_argument, 0, OPT_REACTIVE },
+	{ "stale", required_argument, 0, OPT_STALE },
+	{ "quality-window", required_argument, 0, OPT_QWIN },
+	{ "min-coverage", required_argument, 0, OPT_MINCOV },
+	{ "max-error", required_argument, 0, OPT_MAXERR },
+	{ "hpa-metric", required_argument, 0, OPT_HPAMETRIC },
+	{ "target", required_argument, 0, OPT_TARGET },
+	{ "tolerance", required_argument, 0, OPT_TOL },
+	{ "tolerance-up", required_argument, 0, OPT_TOLUP },
+	{ "tolerance-down", required_argument, 0, OPT_TOLDOWN },
+	{ "downscale-window", required_argument, 0, OPT_DSWIN },
+	{ "scale-up-factor", required_argument, 0, OPT_UPFACTOR },
+	{ "scale-up-minimum", required_argument, 0, OPT_UPMIN },
+	{ "behavior", no_argument, 0, OPT_BEHAVIOR },
+	{ "scale-up-window", required_argument, 0, OPT_UPWIN },
+	{ "scale-down-window", required_argument, 0, OPT_DOWNWIN },
+	{ "scale-up-policies", required_argument, 0, OPT_UPPOL },
+	{ "scale-down-policies", required_argument, 0, OPT_DOWNPOL },
+	{ "scale-up-select", required_argument, 0, OPT_UPSEL },
+	{ "scale-down-select", required_argument, 0, OPT_DOWNSEL },
+	{ "threshold-low", required_argument, 0, OPT_THRLOW },
+	{ "explain", no_argument, 0, OPT_EXPLAIN },
+	{ "help", no_argument, 0, 'h' },
+	{ "version", no_argument, 0, OPT_VERSION },
+	{ 0, 0, 0, 0 }
+};
+
+typedef struct {
+	sp_plan_opts p;            /* planner options */
+	sp_cli_perf perf;          /* performance model and SLO */
+	const char *column;        /* load column (-c) */
+	const char *demand_col;    /* demand column */
+	int lead;                  /* long format: horizons to take the max over */
+	int explain;               /* add an explain column */
+	int rl;                    /* 1: --policy ppo, 2: bascaler (rltrain's agent, -m) */
+	const char *rl_path;       /* the policy file */
+	int target_given;          /* --target was given */
+	const char *input;         /* FILE operand, or NULL */
+} opts;
+
+/* What decides: the planner, and for --policy ppo/bascaler the agent. */
+typedef struct {
+	sp_plan *plan;
+	sp_rlenv_agent *agent;     /* NULL without -m */
+	int rl;
+	int explain;
+} planner;
 
 _Noreturn static void
-usage(void)
+usage(const opts *op)
 {
+	const sp_plan_opts *o = &op->p;
+
 	printf("usage: %s\n\n"
 	    "Turn demand (a forecast, or burstdetect's demand) into replicas with a\n"
 	    "performance model and an SLO, or run the exact Kubernetes HPA or\n"
 	    "BAScaler's threshold rule on the measured load; appends replicas, reason.\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
 	    "      --policy P           forecast, burst, hpa, threshold, ppo or bascaler [forecast]\n"
-	    "  -m, --model POLICY       ppo, bascaler: rltrain's policy file\n"
-	    "      --curve FILE         performance curve CSV [%s]\n"
-	    "      --perf MODEL         svrfit latency model (load per replica) instead of --curve\n"
-	    "      --perf-cpu MODEL     svrfit CPU model to go with --perf\n"
-	    "      --perf-max W         largest load per replica the models cover [%g]\n"
-	    "      --slo MS             latency SLO in ms [%g]\n"
-	    "      --cpu-cap PCT        highest CPU %% at w* [%g]\n"
-	    "      --wstar W            load per replica to plan for (skips the curve search)\n"
-	    "      --min N              fewest replicas [%d]\n"
+	    "  -m, --model POLICY       ppo, bascaler: rltrain's policy file\n", synopsis);
+	sp_cli_perf_help(&op->perf, 27, "load per replica to plan for (skips the curve search)");
+	printf("      --min N              fewest replicas [%d]\n"
 	    "      --max N              most replicas [%d]\n"
 	    "      --initial N          replicas before the first row [from the first demand]\n"
 	    "      --demand-col NAME    demand column [demand, else forecast]\n"
@@ -94,267 +147,9 @@ usage(void)
 	    "      --explain            add an explain column saying why\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
-	    synopsis, curve, perf_max, o.slo, o.cpu_cap, o.min, o.max, o.overprov * 100, lead, o.stabilise,
-	    o.min_coverage, o.max_error, o.target, o.tol_up, o.hpa.downscale_window, o.hpa.up_factor,
-	    o.hpa.up_minimum, o.thr_low);
+	    o->min, o->max, o->overprov * 100, op->lead, o->stabilise, o->min_coverage, o->max_error,
+	    o->target, o->tol_up, o->hpa.downscale_window, o->hpa.up_factor, o->hpa.up_minimum, o->thr_low);
 	exit(0);
-}
-
-static void
-die_if(int rc, const sp_error *err)
-{
-	if (rc < 0)
-		sp_die_err(err);
-}
-
-/* Columns of the input that plan reads. */
-typedef struct {
-	int load, demand, lower, upper, forecast, state, origin, cpu, latency, ready, unready, missing, current;
-} cols;
-
-static double
-num(sp_csv_reader *r, int c, sp_error *err)
-{
-	double v = NAN;
-
-	if (c >= 0)
-		die_if(sp_csv_get_double(r, (size_t)c, &v, err), err);
-	return v;
-}
-
-static int
-count(sp_csv_reader *r, int c, sp_error *err)
-{
-	double v = num(r, c, err);
-
-	if (c < 0 || isnan(v))
-		return -1;
-	if (v < 0 || v != floor(v) || v > 1e6)
-		die_if(sp_csv_error(r, c, err, SP_EDATA, "not a pod count: %g", v), err);
-	return (int)v;
-}
-
-static int
-is_burst(sp_csv_reader *r, int c)
-{
-	size_t n;
-	const char *s;
-
-	if (c < 0)
-		return 0;
-	s = sp_csv_field(r, (size_t)c, &n);
-	return n == 5 && memcmp(s, "burst", 5) == 0;
-}
-
-static void
-write_decision(sp_csv_writer *w, int n, const char *reason, const char *ex)
-{
-	sp_csv_write_long(w, n);
-	sp_csv_write_str(w, reason);
-	if (explain)
-		sp_csv_write_str(w, ex);
-	sp_csv_end_row(w);
-}
-
-static void
-need_forecast(const cols *c, sp_csv_reader *r)
-{
-	if ((o.policy == SP_PLAN_FORECAST || o.policy == SP_PLAN_BURST) && c->demand < 0)
-		sp_die("forecast columns missing: no column '%s' (use --policy hpa or threshold on a "
-		    "plain trace, or pipe through arfit or burstdetect first)",
-		    demand_col ? demand_col : "demand' or 'forecast");
-	(void)r;
-}
-
-/* Per-step rows. */
-static void
-run_steps(sp_csv_reader *r, sp_plan *p, sp_csv_writer *w, sp_error *err)
-{
-	cols c;
-	int rc;
-	sp_plan_in in;
-	double pload = NAN, pcpu = NAN, plat = NAN, pt = NAN;
-	int pready = -1, punready = -1, pmissing = -1, last = 0;
-
-	memset(&c, -1, sizeof c);
-	c.load = sp_csv_pick_col(r, column, err);
-	die_if(c.load, err);
-	c.demand = sp_csv_col_index(r, demand_col ? demand_col : "demand");
-	if (c.demand < 0 && !demand_col)
-		c.demand = sp_csv_col_index(r, "forecast");
-	if (demand_col && c.demand < 0)
-		die_if(sp_csv_pick_col(r, demand_col, err), err);
-	need_forecast(&c, r);
-	c.lower = sp_csv_col_index(r, "lower");
-	c.upper = sp_csv_col_index(r, "upper");
-	c.forecast = sp_csv_col_index(r, "forecast");
-	if (agent && c.forecast < 0)
-		sp_die("--policy %s needs the one-step forecast: no column 'forecast'", policies[rl + 3]);
-	c.state = sp_csv_col_index(r, "state");
-	c.origin = sp_csv_col_index(r, "origin");
-	c.cpu = sp_csv_col_index(r, "cpu");
-	c.latency = sp_csv_col_index(r, "latency");
-	c.ready = sp_csv_col_index(r, "ready");
-	c.unready = sp_csv_col_index(r, "unready");
-	c.missing = sp_csv_col_index(r, "missing");
-	c.current = sp_csv_col_index(r, "current");
-	sp_csv_write_header_fields(w, r, 0, -1);
-	sp_csv_write_str(w, "replicas");
-	sp_csv_write_str(w, "reason");
-	if (explain)
-		sp_csv_write_str(w, "explain");
-	sp_csv_end_row(w);
-	while ((rc = sp_csv_next(r, err)) == SP_OK) {
-		double t;
-		int n;
-		const char *reason;
-		char ex[320];
-
-		die_if(sp_csv_get_timestamp(r, &t, err), err);
-		sp_plan_in_clear(&in);
-		in.t = t;
-		in.prev_load = pload;
-		in.prev_cpu = pcpu;
-		in.prev_latency = plat;
-		in.prev_ready = pready;
-		in.prev_unready = punready;
-		in.prev_missing = pmissing;
-		in.demand = num(r, c.demand, err);
-		if (isfinite(in.demand) && in.demand < 0)
-			in.demand = 0;  /* a forecast below zero load */
-		in.lower = num(r, c.lower, err);
-		in.upper = num(r, c.upper, err);
-		in.origin = num(r, c.origin, err);
-		in.burst = is_burst(r, c.state);
-		in.current = count(r, c.current, err);
-		if (agent && last > 0 && in.current < 0)
-			in.current = last;
-		die_if(sp_plan_step(p, &in, &n, &reason, explain ? ex : NULL, sizeof ex, err), err);
-		if (agent && last > 0 && (rl == 1 || !in.burst)) {
-			/* BASCALER.md §6: the agent corrects the count outside bursts */
-			int a, cur = in.current > 0 ? in.current : last;
-			n = sp_rlenv_agent_decide(agent, pt, cur, pcpu, plat, num(r, c.forecast, err), in.upper, &a);
-			reason = "ppo";
-			snprintf(ex, sizeof ex, "PPO action %d from %d replicas", a, cur);
-		}
-		last = n;
-		pt = t;
-		sp_csv_write_row_fields(w, r, 0, -1);
-		write_decision(w, n, reason, ex);
-		/* this row's measurements inform the next decision */
-		pload = num(r, c.load, err);
-		if (isfinite(pload) && pload < 0)
-			die_if(sp_csv_error(r, c.load, err, SP_EDATA, "negative load %g", pload), err);
-		if (agent)
-			sp_rlenv_agent_observe(agent, pload);
-		pcpu = num(r, c.cpu, err);
-		plat = num(r, c.latency, err);
-		pready = count(r, c.ready, err);
-		punready = count(r, c.unready, err);
-		pmissing = count(r, c.missing, err);
-	}
-	die_if(rc, err);
-}
-
-/* Long format: one group of horizons per origin; the decision for the
- * origin's first target is written when the next origin (the target's
- * actual) arrives, and the last one with empty data columns. */
-static void
-run_long(sp_csv_reader *r, sp_plan *p, sp_csv_writer *w, sp_error *err)
-{
-	int hcol = sp_csv_col_index(r, "horizon"), fcol = sp_csv_col_index(r, "forecast");
-	int lcol = sp_csv_col_index(r, "lower"), ucol = sp_csv_col_index(r, "upper");
-	int dcol, loadc, rc, h = 0, have_pending = 0, n = 0, first = 1;
-	size_t ndata, i;
-	double origin = NAN, prev_origin = NAN, target = NAN, pf = NAN, plo = NAN, pup = NAN, dem = NAN;
-	double pload = NAN;
-	const char *reason = "";
-	char ex[320] = "";
-	sp_plan_in in;
-
-	if (hcol != 2 || sp_csv_col_index(r, "timestamp") != 1)
-		sp_die("long format needs columns origin,timestamp,horizon first");
-	if (fcol < 0)
-		sp_die("forecast columns missing: no column 'forecast'");
-	dcol = demand_col ? sp_csv_pick_col(r, demand_col, err) : fcol;
-	die_if(dcol, err);
-	ndata = (size_t)fcol - 3;
-	loadc = column ? sp_csv_pick_col(r, column, err) : (ndata > 0 ? 3 : -1);
-	die_if(loadc, err);
-	if (loadc < 0)
-		sp_die("long format: no data column between horizon and forecast");
-	sp_csv_write_str(w, "timestamp");
-	sp_csv_write_header_fields(w, r, 3, fcol);
-	sp_csv_write_str(w, "forecast");
-	sp_csv_write_str(w, "lower");
-	sp_csv_write_str(w, "upper");
-	sp_csv_write_str(w, "demand");
-	sp_csv_write_str(w, "replicas");
-	sp_csv_write_str(w, "reason");
-	if (explain)
-		sp_csv_write_str(w, "explain");
-	sp_csv_end_row(w);
-
-#define FLUSH_DECISION(with_data) do { \
-	sp_plan_in_clear(&in); \
-	in.t = target; in.prev_load = pload; in.demand = dem; in.lower = plo; in.upper = pup; \
-	in.origin = prev_origin; \
-	die_if(sp_plan_step(p, &in, &n, &reason, explain ? ex : NULL, sizeof ex, err), err); \
-	sp_csv_write_time(w, target); \
-	if (with_data) sp_csv_write_row_fields(w, r, 3, fcol); \
-	else for (i = 0; i < ndata; i++) sp_csv_write_str(w, ""); \
-	sp_csv_write_double(w, pf); sp_csv_write_double(w, plo); sp_csv_write_double(w, pup); \
-	sp_csv_write_double(w, dem); write_decision(w, n, reason, ex); \
-} while (0)
-
-	while ((rc = sp_csv_next(r, err)) == SP_OK) {
-		double o_t, t, hv, v;
-		size_t len;
-		const char *f0 = sp_csv_field(r, 0, &len);
-
-		if (sp_time_parse(f0, len, &o_t) < 0)
-			die_if(sp_csv_error(r, 0, err, SP_EDATA, "not a timestamp: '%.*s'", (int)len, f0), err);
-		f0 = sp_csv_field(r, 1, &len);
-		if (sp_time_parse(f0, len, &t) < 0)
-			die_if(sp_csv_error(r, 1, err, SP_EDATA, "not a timestamp: '%.*s'", (int)len, f0), err);
-		die_if(sp_csv_get_double_req(r, (size_t)hcol, &hv, err), err);
-		if (first || o_t != origin) {
-			if (!first && !(o_t > origin))
-				die_if(sp_csv_error(r, 0, err, SP_EDATA, "origins out of order"), err);
-			if (hv != 1)
-				die_if(sp_csv_error(r, hcol, err, SP_EDATA, "horizon gap: a new origin starts at horizon %g, not 1", hv), err);
-			/* the new origin's data is the actual of the pending target */
-			if (have_pending) {
-				if (o_t != target)
-					die_if(sp_csv_error(r, 0, err, SP_EDATA, "gap in origins: expected origin %.17g", target), err);
-				FLUSH_DECISION(1);
-			}
-			pload = num(r, loadc, err);
-			prev_origin = o_t;
-			origin = o_t;
-			first = 0;
-			h = 1;
-			target = t;
-			pf = num(r, fcol, err);
-			plo = num(r, lcol, err);
-			pup = num(r, ucol, err);
-			dem = num(r, dcol, err);
-			have_pending = 1;
-			continue;
-		}
-		if (hv != h + 1)
-			die_if(sp_csv_error(r, hcol, err, SP_EDATA, "horizon gap: %g after %d", hv, h), err);
-		h++;
-		if (h <= lead) {
-			v = num(r, dcol, err);
-			if (isfinite(v) && (!isfinite(dem) || v > dem))
-				dem = v;
-		}
-	}
-	die_if(rc, err);
-	if (have_pending)
-		FLUSH_DECISION(0);
-#undef FLUSH_DECISION
 }
 
 static void
@@ -366,188 +161,374 @@ rules(sp_hpa_rules *r, const char *opt, const char *arg)
 		sp_die_usage("%s: %s", opt, err.msg);
 }
 
+/* One option of the planner (not the perf group): 0 if c is none of them. */
+static int
+plan_option(int c, const char *arg, sp_plan_opts *o)
+{
+	switch (c) {
+	case OPT_MIN: o->min = (int)sp_cli_long("--min", arg, 0, 1000000); break;
+	case OPT_MAX: o->max = (int)sp_cli_long("--max", arg, 1, 1000000); break;
+	case OPT_INITIAL: o->initial = (int)sp_cli_long("--initial", arg, 1, 1000000); break;
+	case OPT_OVERPROV: o->overprov = sp_cli_double("--overprov", arg, 0, 1000) / 100; break;
+	case OPT_RAMPUP: o->ramp_up = (int)sp_cli_long("--ramp-up", arg, 1, 1000000); break;
+	case OPT_RAMPDOWN: o->ramp_down = (int)sp_cli_long("--ramp-down", arg, 1, 1000000); break;
+	case OPT_STAB: o->stabilise = sp_cli_double("--stabilise", arg, 0, 1e9); break;
+	case OPT_SCALEIN: o->scale_in = 1; break;
+	case OPT_REACTIVE: o->reactive = (sp_plan_reactive)sp_cli_choice("--reactive", arg, reactives); break;
+	case OPT_STALE: o->stale = sp_cli_double("--stale", arg, 1e-9, 1e12); break;
+	case OPT_QWIN: o->quality_window = (int)sp_cli_long("--quality-window", arg, 1, 100000); break;
+	case OPT_MINCOV: o->min_coverage = sp_cli_double("--min-coverage", arg, 0, 1); break;
+	case OPT_MAXERR: o->max_error = sp_cli_double("--max-error", arg, 0, 1e9); break;
+	case OPT_HPAMETRIC: o->metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", arg, metrics); break;
+	case OPT_TARGET: o->target = sp_cli_double("--target", arg, 1e-3, 1e12); break;
+	case OPT_TOL: o->tol_up = o->tol_down = sp_cli_double("--tolerance", arg, 0, 1); break;
+	case OPT_TOLUP: o->tol_up = sp_cli_double("--tolerance-up", arg, 0, 1e6); break;
+	case OPT_TOLDOWN: o->tol_down = sp_cli_double("--tolerance-down", arg, 0, 1); break;
+	case OPT_DSWIN: o->hpa.downscale_window = sp_cli_double("--downscale-window", arg, 0, 1e7); break;
+	case OPT_UPFACTOR: o->hpa.up_factor = sp_cli_double("--scale-up-factor", arg, 1, 1e6); break;
+	case OPT_UPMIN: o->hpa.up_minimum = (double)sp_cli_long("--scale-up-minimum", arg, 0, 1000000); break;
+	case OPT_BEHAVIOR: o->hpa.behavior = 1; break;
+	case OPT_UPWIN: o->hpa.up.window = sp_cli_double("--scale-up-window", arg, 0, 3600); o->hpa.behavior = 1; break;
+	case OPT_DOWNWIN: o->hpa.down.window = sp_cli_double("--scale-down-window", arg, 0, 3600); o->hpa.behavior = 1; break;
+	case OPT_UPPOL: rules(&o->hpa.up, "--scale-up-policies", arg); o->hpa.behavior = 1; break;
+	case OPT_DOWNPOL: rules(&o->hpa.down, "--scale-down-policies", arg); o->hpa.behavior = 1; break;
+	case OPT_UPSEL: o->hpa.up.select = sp_cli_choice("--scale-up-select", arg, selects); o->hpa.behavior = 1; break;
+	case OPT_DOWNSEL: o->hpa.down.select = sp_cli_choice("--scale-down-select", arg, selects); o->hpa.behavior = 1; break;
+	case OPT_THRLOW: o->thr_low = sp_cli_double("--threshold-low", arg, 0, 100); break;
+	default: return 0;
+	}
+	return 1;
+}
+
+static void
+parse_options(int argc, char **argv, opts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	sp_plan_defaults(&o->p);
+	sp_cli_perf_defaults(&o->perf);
+	o->lead = 1;
+	while ((ch = getopt_long(argc, argv, "c:m:h", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'c': o->column = optarg; break;
+		case OPT_POLICY:
+			o->p.policy = (sp_plan_policy)sp_cli_choice("--policy", optarg, policies);
+			o->rl = o->p.policy > SP_PLAN_THRESHOLD ? (int)o->p.policy - SP_PLAN_THRESHOLD : 0;
+			if (o->rl)  /* in bursts (bascaler), the burst-aware count */
+				o->p.policy = SP_PLAN_BURST;
+			break;
+		case 'm': o->rl_path = optarg; break;
+		case OPT_DEMAND: o->demand_col = optarg; break;
+		case OPT_LEAD: o->lead = (int)sp_cli_long("--lead", optarg, 1, 10000); break;
+		case OPT_TARGET: o->target_given = 1; plan_option(ch, optarg, &o->p); break;
+		case OPT_EXPLAIN: o->explain = 1; break;
+		case 'h': usage(o);
+		case OPT_VERSION: sp_cli_version();
+		default:
+			if (!plan_option(ch, optarg, &o->p) && !sp_cli_perf_option(ch, optarg, &o->perf))
+				sp_cli_bad_option();
+		}
+	if (argc - optind > 1)
+		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
+	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	o->p.slo = o->perf.slo;
+	o->p.cpu_cap = o->perf.cpu_cap;
+	o->p.wstar = o->perf.wstar;
+	if (o->p.min > o->p.max)
+		sp_die_usage("--min (%d) must not be greater than --max (%d)", o->p.min, o->p.max);
+	if (o->p.policy == SP_PLAN_HPA && o->p.metric != SP_PLAN_METRIC_CPU && !o->target_given)
+		sp_die_usage("--hpa-metric %s needs --target (the load it aims at)", metrics[o->p.metric]);
+	if (o->rl && !o->rl_path)
+		sp_die_usage("--policy %s needs -m POLICY (a policy file from rltrain)", policies[o->rl + 3]);
+	if (o->rl_path && !o->rl)
+		sp_die_usage("-m is for --policy ppo or bascaler");
+	sp_cli_perf_check(&o->perf, 0);
+}
+
+/* The performance model, when the policy needs one: the svrfit models, or
+ * the curve unless --wstar makes it unnecessary.  NULL otherwise. */
+static sp_perf *
+load_perf(const opts *o)
+{
+	const sp_plan_opts *p = &o->p;
+
+	if (o->perf.svr || !(p->wstar > 0) || o->perf.curve || o->rl || p->policy == SP_PLAN_THRESHOLD ||
+	    (p->policy == SP_PLAN_HPA && p->metric == SP_PLAN_METRIC_CPU) || p->reactive == SP_PLAN_REACTIVE_HPA)
+		return sp_cli_perf_load(&o->perf);
+	return NULL;
+}
+
+static void
+write_decision(sp_csv_writer *w, const planner *pl, int n, const char *reason, const char *ex)
+{
+	sp_csv_write_long(w, n);
+	sp_csv_write_str(w, reason);
+	if (pl->explain)
+		sp_csv_write_str(w, ex);
+	sp_csv_end_row(w);
+}
+
+static void
+write_header_end(sp_csv_writer *w, const planner *pl)
+{
+	sp_csv_write_str(w, "replicas");
+	sp_csv_write_str(w, "reason");
+	if (pl->explain)
+		sp_csv_write_str(w, "explain");
+	sp_csv_end_row(w);
+}
+
+/* The measured columns of a per-step row, -1 when absent. */
+typedef struct {
+	int load, cpu, latency, ready, unready, missing, current;
+} measured;
+
+static double
+num(const sp_csv_reader *r, int c)
+{
+	sp_error err;
+	double v = NAN;
+
+	if (c >= 0)
+		sp_die_if(sp_csv_get_double(r, (size_t)c, &v, &err), &err);
+	return v;
+}
+
+/* A pod count: -1 when absent or missing. */
+static int
+count(const sp_csv_reader *r, int c)
+{
+	sp_error err;
+	double v = num(r, c);
+
+	if (c < 0 || isnan(v))
+		return -1;
+	if (v < 0 || v != floor(v) || v > 1e6)
+		sp_die_if(sp_csv_error(r, c, &err, SP_EDATA, "not a pod count: %g", v), &err);
+	return (int)v;
+}
+
+/* Per-step rows: the row's own band and state, the measurements of the
+ * row before. */
+static void
+run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
+{
+	sp_error err;
+	sp_band_cols bc;
+	measured c;
+	int rc, pready = -1, punready = -1, pmissing = -1, last = 0;
+	double pload = NAN, pcpu = NAN, plat = NAN, pt = NAN;
+
+	sp_die_if(c.load = sp_csv_pick_col(r, o->column, &err), &err);
+	sp_die_if(sp_band_cols_find(r, o->demand_col, &bc, &err), &err);
+	if ((o->p.policy == SP_PLAN_FORECAST || o->p.policy == SP_PLAN_BURST) && bc.demand < 0)
+		sp_die("forecast columns missing: no column '%s' (use --policy hpa or threshold on a "
+		    "plain trace, or pipe through arfit or burstdetect first)",
+		    o->demand_col ? o->demand_col : "demand' or 'forecast");
+	if (pl->agent && bc.forecast < 0)
+		sp_die("--policy %s needs the one-step forecast: no column 'forecast'", policies[pl->rl + 3]);
+	if (!pl->agent)
+		bc.forecast = -1;  /* only the agent reads it */
+	c.cpu = sp_csv_col_index(r, "cpu");
+	c.latency = sp_csv_col_index(r, "latency");
+	c.ready = sp_csv_col_index(r, "ready");
+	c.unready = sp_csv_col_index(r, "unready");
+	c.missing = sp_csv_col_index(r, "missing");
+	c.current = sp_csv_col_index(r, "current");
+	sp_csv_write_header_fields(w, r, 0, -1);
+	write_header_end(w, pl);
+	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
+		sp_plan_in in;
+		sp_band_row b;
+		const char *reason;
+		char ex[320];
+		int n;
+
+		sp_plan_in_clear(&in);
+		sp_die_if(sp_csv_get_timestamp(r, &in.t, &err), &err);
+		in.prev_load = pload;
+		in.prev_cpu = pcpu;
+		in.prev_latency = plat;
+		in.prev_ready = pready;
+		in.prev_unready = punready;
+		in.prev_missing = pmissing;
+		sp_die_if(sp_band_row_read(r, &bc, &b, &err), &err);
+		in.demand = isfinite(b.demand) && b.demand < 0 ? 0 : b.demand;  /* a forecast below zero load */
+		in.lower = b.lower;
+		in.upper = b.upper;
+		in.origin = b.origin;
+		in.burst = b.state == SP_BURST_BURST;
+		in.current = count(r, c.current);
+		if (pl->agent && last > 0 && in.current < 0)
+			in.current = last;
+		sp_die_if(sp_plan_step(pl->plan, &in, &n, &reason, pl->explain ? ex : NULL, sizeof ex, &err), &err);
+		if (pl->agent && last > 0 && (pl->rl == 1 || !in.burst)) {
+			/* the agent corrects the count outside bursts (scalepipe-ppo(7)) */
+			int a, cur = in.current > 0 ? in.current : last;
+			n = sp_rlenv_agent_decide(pl->agent, pt, cur, pcpu, plat, b.forecast, in.upper, &a);
+			reason = "ppo";
+			snprintf(ex, sizeof ex, "PPO action %d from %d replicas", a, cur);
+		}
+		last = n;
+		pt = in.t;
+		sp_csv_write_row_fields(w, r, 0, -1);
+		write_decision(w, pl, n, reason, ex);
+		/* this row's measurements inform the next decision */
+		pload = num(r, c.load);
+		if (isfinite(pload) && pload < 0)
+			sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", pload), &err);
+		if (pl->agent)
+			sp_rlenv_agent_observe(pl->agent, pload);
+		pcpu = num(r, c.cpu);
+		plat = num(r, c.latency);
+		pready = count(r, c.ready);
+		punready = count(r, c.unready);
+		pmissing = count(r, c.missing);
+	}
+	sp_die_if(rc, &err);
+}
+
+/* A long-format decision waiting for its target's row (the next origin). */
+typedef struct {
+	double t, f, lo, up, dem;
+	int n;
+	const char *reason;
+	char ex[320];
+} pending;
+
+static void
+write_long(sp_csv_writer *w, const planner *pl, const pending *d, const sp_band_origin *g, size_t ndata)
+{
+	size_t i;
+	const char *s = g ? g->data : NULL;
+
+	sp_csv_write_time(w, d->t);
+	for (i = 0; i < ndata; i++) {
+		if (g) {
+			sp_csv_write_field(w, s, g->len[i]);
+			s += g->len[i];
+		} else {
+			sp_csv_write_str(w, "");
+		}
+	}
+	sp_csv_write_double(w, d->f);
+	sp_csv_write_double(w, d->lo);
+	sp_csv_write_double(w, d->up);
+	sp_csv_write_double(w, d->dem);
+	write_decision(w, pl, d->n, d->reason, d->ex);
+}
+
+/* Long format: one decision per origin, for its first target, with the
+ * demand the max over horizons 1..lead; written with the next origin's
+ * data (the target's actual), the last one with empty data columns. */
+static void
+run_long(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
+{
+	sp_error err;
+	sp_band_opts bo;
+	sp_band *band;
+	sp_band_origin g;
+	pending d;
+	int rc, fcol = sp_csv_col_index(r, "forecast"), have = 0;
+
+	if (!sp_band_is_long(r))
+		sp_die("long format needs columns origin,timestamp,horizon first");
+	if (fcol < 0)
+		sp_die("forecast columns missing: no column 'forecast'");
+	sp_band_defaults(&bo);
+	bo.flags = SP_BAND_CONTIGUOUS;
+	bo.horizons = o->lead;
+	if (o->demand_col)
+		sp_die_if(bo.extra = sp_csv_pick_col(r, o->demand_col, &err), &err);
+	bo.load = o->column ? sp_csv_pick_col(r, o->column, &err) : (fcol > 3 ? 3 : -1);
+	sp_die_if(bo.load, &err);
+	if (bo.load < 0)
+		sp_die("long format: no data column between horizon and forecast");
+	if (!(band = sp_band_new(r, &bo, &err)))
+		sp_die_err(&err);
+	sp_csv_write_str(w, "timestamp");
+	sp_csv_write_header_fields(w, r, 3, fcol);
+	sp_csv_write_str(w, "forecast");
+	sp_csv_write_str(w, "lower");
+	sp_csv_write_str(w, "upper");
+	sp_csv_write_str(w, "demand");
+	write_header_end(w, pl);
+	while ((rc = sp_band_next(band, &g, &err)) == SP_OK) {
+		const double *X = g.X ? g.X : g.M;
+		sp_plan_in in;
+		int k;
+
+		if (have)
+			write_long(w, pl, &d, &g, g.ndata);
+		d.t = g.target, d.f = g.M[0], d.lo = g.L[0], d.up = g.U[0], d.dem = X[0];
+		for (k = 1; k < g.n; k++)
+			if (isfinite(X[k]) && (!isfinite(d.dem) || X[k] > d.dem))
+				d.dem = X[k];
+		sp_plan_in_clear(&in);
+		in.t = g.target;
+		in.prev_load = g.load;
+		in.demand = d.dem;
+		in.lower = d.lo;
+		in.upper = d.up;
+		in.origin = g.origin;
+		sp_die_if(sp_plan_step(pl->plan, &in, &d.n, &d.reason, pl->explain ? d.ex : NULL, sizeof d.ex, &err), &err);
+		have = 1;
+	}
+	sp_die_if(rc, &err);
+	if (have)
+		write_long(w, pl, &d, NULL, sp_band_ndata(band));
+	sp_band_free(band);
+}
+
 int
 main(int argc, char **argv)
 {
-	enum {
-		OPT_POLICY = 256, OPT_CURVE, OPT_PERF, OPT_PERFCPU, OPT_PERFMAX, OPT_SLO, OPT_CPUCAP, OPT_WSTAR, OPT_MIN, OPT_MAX, OPT_INITIAL,
-		OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP, OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN,
-		OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR, OPT_HPAMETRIC, OPT_TARGET,
-		OPT_TOL, OPT_TOLUP, OPT_TOLDOWN, OPT_DSWIN, OPT_UPFACTOR, OPT_UPMIN, OPT_BEHAVIOR,
-		OPT_UPWIN, OPT_DOWNWIN, OPT_UPPOL, OPT_DOWNPOL, OPT_UPSEL, OPT_DOWNSEL, OPT_THRLOW,
-		OPT_EXPLAIN, OPT_VERSION
-	};
-	static const struct option lo[] = {
-		{ "column", required_argument, 0, 'c' },
-		{ "policy", required_argument, 0, OPT_POLICY },
-		{ "curve", required_argument, 0, OPT_CURVE },
-		{ "perf", required_argument, 0, OPT_PERF },
-		{ "model", required_argument, 0, 'm' },
-		{ "perf-cpu", required_argument, 0, OPT_PERFCPU },
-		{ "perf-max", required_argument, 0, OPT_PERFMAX },
-		{ "slo", required_argument, 0, OPT_SLO },
-		{ "cpu-cap", required_argument, 0, OPT_CPUCAP },
-		{ "wstar", required_argument, 0, OPT_WSTAR },
-		{ "min", required_argument, 0, OPT_MIN },
-		{ "max", required_argument, 0, OPT_MAX },
-		{ "initial", required_argument, 0, OPT_INITIAL },
-		{ "demand-col", required_argument, 0, OPT_DEMAND },
-		{ "overprov", required_argument, 0, OPT_OVERPROV },
-		{ "lead", required_argument, 0, OPT_LEAD },
-		{ "ramp-up", required_argument, 0, OPT_RAMPUP },
-		{ "ramp-down", required_argument, 0, OPT_RAMPDOWN },
-		{ "stabilise", required_argument, 0, OPT_STAB },
-		{ "scale-in", no_argument, 0, OPT_SCALEIN },
-		{ "reactive", required_argument, 0, OPT_REACTIVE },
-		{ "stale", required_argument, 0, OPT_STALE },
-		{ "quality-window", required_argument, 0, OPT_QWIN },
-		{ "min-coverage", required_argument, 0, OPT_MINCOV },
-		{ "max-error", required_argument, 0, OPT_MAXERR },
-		{ "hpa-metric", required_argument, 0, OPT_HPAMETRIC },
-		{ "target", required_argument, 0, OPT_TARGET },
-		{ "tolerance", required_argument, 0, OPT_TOL },
-		{ "tolerance-up", required_argument, 0, OPT_TOLUP },
-		{ "tolerance-down", required_argument, 0, OPT_TOLDOWN },
-		{ "downscale-window", required_argument, 0, OPT_DSWIN },
-		{ "scale-up-factor", required_argument, 0, OPT_UPFACTOR },
-		{ "scale-up-minimum", required_argument, 0, OPT_UPMIN },
-		{ "behavior", no_argument, 0, OPT_BEHAVIOR },
-		{ "scale-up-window", required_argument, 0, OPT_UPWIN },
-		{ "scale-down-window", required_argument, 0, OPT_DOWNWIN },
-		{ "scale-up-policies", required_argument, 0, OPT_UPPOL },
-		{ "scale-down-policies", required_argument, 0, OPT_DOWNPOL },
-		{ "scale-up-select", required_argument, 0, OPT_UPSEL },
-		{ "scale-down-select", required_argument, 0, OPT_DOWNSEL },
-		{ "threshold-low", required_argument, 0, OPT_THRLOW },
-		{ "explain", no_argument, 0, OPT_EXPLAIN },
-		{ "help", no_argument, 0, 'h' },
-		{ "version", no_argument, 0, OPT_VERSION },
-		{ 0, 0, 0, 0 }
-	};
 	sp_error err;
+	opts o;
+	planner pl = { 0 };
 	sp_csv_reader *r;
 	sp_csv_writer *w;
-	sp_perf *perf = NULL;
-	sp_plan *p;
-	FILE *in = stdin;
+	sp_perf *perf;
+	sp_ppo_policy *policy = NULL;
+	FILE *in;
 	const char *name = "-";
-	int ch, curve_given = 0;
 
-	sp_plan_defaults(&o);
 	sp_cli_init(argv[0], synopsis);
-	while ((ch = getopt_long(argc, argv, "c:m:h", lo, NULL)) != -1)
-		switch (ch) {
-		case 'c': column = optarg; break;
-		case OPT_POLICY:
-			o.policy = (sp_plan_policy)sp_cli_choice("--policy", optarg, policies);
-			rl = o.policy > SP_PLAN_THRESHOLD ? (int)o.policy - SP_PLAN_THRESHOLD : 0;
-			if (rl)  /* in bursts (bascaler), the burst-aware count */
-				o.policy = SP_PLAN_BURST;
-			break;
-		case 'm': rl_path = optarg; break;
-		case OPT_CURVE: curve = optarg; curve_given = 1; break;
-		case OPT_PERF: perf_model = optarg; break;
-		case OPT_PERFCPU: perf_cpu = optarg; break;
-		case OPT_PERFMAX: perf_max = sp_cli_double("--perf-max", optarg, 1e-9, 1e12); break;
-		case OPT_SLO: o.slo = sp_cli_double("--slo", optarg, 1e-9, 1e9); break;
-		case OPT_CPUCAP: o.cpu_cap = sp_cli_double("--cpu-cap", optarg, 1e-9, 100); break;
-		case OPT_WSTAR: o.wstar = sp_cli_double("--wstar", optarg, 1e-9, 1e12); break;
-		case OPT_MIN: o.min = (int)sp_cli_long("--min", optarg, 0, 1000000); break;
-		case OPT_MAX: o.max = (int)sp_cli_long("--max", optarg, 1, 1000000); break;
-		case OPT_INITIAL: o.initial = (int)sp_cli_long("--initial", optarg, 1, 1000000); break;
-		case OPT_DEMAND: demand_col = optarg; break;
-		case OPT_OVERPROV: o.overprov = sp_cli_double("--overprov", optarg, 0, 1000) / 100; break;
-		case OPT_LEAD: lead = (int)sp_cli_long("--lead", optarg, 1, 10000); break;
-		case OPT_RAMPUP: o.ramp_up = (int)sp_cli_long("--ramp-up", optarg, 1, 1000000); break;
-		case OPT_RAMPDOWN: o.ramp_down = (int)sp_cli_long("--ramp-down", optarg, 1, 1000000); break;
-		case OPT_STAB: o.stabilise = sp_cli_double("--stabilise", optarg, 0, 1e9); break;
-		case OPT_SCALEIN: o.scale_in = 1; break;
-		case OPT_REACTIVE: o.reactive = (sp_plan_reactive)sp_cli_choice("--reactive", optarg, reactives); break;
-		case OPT_STALE: o.stale = sp_cli_double("--stale", optarg, 1e-9, 1e12); break;
-		case OPT_QWIN: o.quality_window = (int)sp_cli_long("--quality-window", optarg, 1, 100000); break;
-		case OPT_MINCOV: o.min_coverage = sp_cli_double("--min-coverage", optarg, 0, 1); break;
-		case OPT_MAXERR: o.max_error = sp_cli_double("--max-error", optarg, 0, 1e9); break;
-		case OPT_HPAMETRIC: o.metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", optarg, metrics); break;
-		case OPT_TARGET: o.target = sp_cli_double("--target", optarg, 1e-3, 1e12); break;
-		case OPT_TOL: o.tol_up = o.tol_down = sp_cli_double("--tolerance", optarg, 0, 1); break;
-		case OPT_TOLUP: o.tol_up = sp_cli_double("--tolerance-up", optarg, 0, 1e6); break;
-		case OPT_TOLDOWN: o.tol_down = sp_cli_double("--tolerance-down", optarg, 0, 1); break;
-		case OPT_DSWIN: o.hpa.downscale_window = sp_cli_double("--downscale-window", optarg, 0, 1e7); break;
-		case OPT_UPFACTOR: o.hpa.up_factor = sp_cli_double("--scale-up-factor", optarg, 1, 1e6); break;
-		case OPT_UPMIN: o.hpa.up_minimum = (double)sp_cli_long("--scale-up-minimum", optarg, 0, 1000000); break;
-		case OPT_BEHAVIOR: o.hpa.behavior = 1; break;
-		case OPT_UPWIN: o.hpa.up.window = sp_cli_double("--scale-up-window", optarg, 0, 3600); o.hpa.behavior = 1; break;
-		case OPT_DOWNWIN: o.hpa.down.window = sp_cli_double("--scale-down-window", optarg, 0, 3600); o.hpa.behavior = 1; break;
-		case OPT_UPPOL: rules(&o.hpa.up, "--scale-up-policies", optarg); o.hpa.behavior = 1; break;
-		case OPT_DOWNPOL: rules(&o.hpa.down, "--scale-down-policies", optarg); o.hpa.behavior = 1; break;
-		case OPT_UPSEL: o.hpa.up.select = sp_cli_choice("--scale-up-select", optarg, selects); o.hpa.behavior = 1; break;
-		case OPT_DOWNSEL: o.hpa.down.select = sp_cli_choice("--scale-down-select", optarg, selects); o.hpa.behavior = 1; break;
-		case OPT_THRLOW: o.thr_low = sp_cli_double("--threshold-low", optarg, 0, 100); break;
-		case OPT_EXPLAIN: explain = 1; break;
-		case 'h': usage();
-		case OPT_VERSION: sp_cli_version();
-		default: sp_cli_bad_option();
-		}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		sp_die_usage("unexpected argument '%s'", argv[1]);
-	if (o.min > o.max)
-		sp_die_usage("--min (%d) must not be greater than --max (%d)", o.min, o.max);
-	if (o.policy == SP_PLAN_HPA && o.metric != SP_PLAN_METRIC_CPU && o.target == 80)
-		sp_die_usage("--hpa-metric %s needs --target (the load it aims at)", metrics[o.metric]);
-	if (rl && !rl_path)
-		sp_die_usage("--policy %s needs -m POLICY (a policy file from rltrain)", policies[rl + 3]);
-	if (rl_path && !rl)
-		sp_die_usage("-m is for --policy ppo or bascaler");
-	if (perf_model && curve_given)
-		sp_die_usage("--perf and --curve exclude each other");
-	if (perf_cpu && !perf_model)
-		sp_die_usage("--perf-cpu needs --perf");
-	if (perf_model) {
-		if (!(perf = sp_perf_load_svr(perf_model, perf_cpu, perf_max, &err)))
-			sp_die_err(&err);
-	} else if (!(o.wstar > 0) || curve_given || rl || o.policy == SP_PLAN_THRESHOLD ||
-	    (o.policy == SP_PLAN_HPA && o.metric == SP_PLAN_METRIC_CPU) || o.reactive == SP_PLAN_REACTIVE_HPA)
-		if (!(perf = sp_perf_load_curve(curve, &err)))
-			sp_die_err(&err);
-	if (!(p = sp_plan_new(&o, perf, &err))) {
-		sp_perf_free(perf);
+	parse_options(argc, argv, &o);
+	perf = load_perf(&o);
+	if (!(pl.plan = sp_plan_new(&o.p, perf, &err)))
 		sp_die_err(&err);
-	}
-	in = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &name);
-	if (rl) {
+	pl.rl = o.rl;
+	pl.explain = o.explain;
+	in = sp_cli_open_input(o.input, &name);
+	if (o.rl) {
 		sp_rlenv_opts ro;
-		if (!(rl_policy = sp_rlenv_policy_load(rl_path, &ro, &err)) ||
-		    !(agent = sp_rlenv_agent_new(&ro, rl_policy, perf, &err)))
+		if (!(policy = sp_rlenv_policy_load(o.rl_path, &ro, &err)) ||
+		    !(pl.agent = sp_rlenv_agent_new(&ro, policy, perf, &err)))
 			sp_die_err(&err);
 	}
 	if (!(r = sp_csv_reader_new(in, name, 0, &err)))
 		sp_die_err(&err);
 	w = sp_csv_writer_new(stdout);
-	keep[0] = r;
-	keep[1] = w;
-	keep[2] = p;
-	keep[3] = perf;
-	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && rl)
+	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && o.rl)
 		sp_die("--policy %s needs per-step rows (burstdetect's output), not the long format",
-		    policies[rl + 3]);
+		    policies[o.rl + 3]);
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0)
-		run_long(r, p, w, &err);
+		run_long(r, &o, &pl, w);
 	else if (strcmp(sp_csv_colname(r, 0), "timestamp") == 0)
-		run_steps(r, p, w, &err);
+		run_steps(r, &o, &pl, w);
 	else
 		sp_die("%s: the first column must be timestamp (or origin for the long format)",
 		    name[0] == '-' ? "input" : name);
-	if (sp_csv_writer_flush(w, &err) < 0)
-		sp_die_err(&err);
+	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	sp_csv_writer_free(w);
 	sp_csv_reader_free(r);
 	if (in != stdin)
 		fclose(in);
-	sp_plan_free(p);
-	sp_rlenv_agent_free(agent);
-	sp_ppo_policy_free(rl_policy);
+	sp_plan_free(pl.plan);
+	sp_rlenv_agent_free(pl.agent);
+	sp_ppo_policy_free(policy);
 	sp_perf_free(perf);
 	return 0;
 }

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_band.h"
+#include "sp_burst.h"
 #include "sp_cli.h"
+#include "sp_cli_perf.h"
 #include "sp_csv.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
@@ -21,23 +24,57 @@ static const char *const policies[] = { "replay", "hpa", "threshold", "forecast"
 static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
 
-static sp_plan_opts po;            /* closed-loop policy options */
-static sp_sim_opts so;             /* simulator options */
-static int policy;                 /* index in policies[] */
-static const char *curve = "data/bascaler_fft_service_curve.csv"; /* performance curve */
-static const char *perf_model, *perf_cpu; /* svrfit models instead of the curve */
-static double perf_max = 100;      /* their largest load per replica */
-static const char *column;         /* load column */
-static const char *repcol = "replicas"; /* replay: replicas column */
-static const char *name;           /* policy name in the summary */
-static double step;                /* seconds per row; 0 = from the timestamps */
-static int summary, no_header;     /* print the summary row instead of the steps */
-/* what main allocated, kept reachable for the leak checker when a data
- * error exits through sp_die */
-static void *volatile keep[5];
+enum {
+	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
+	OPT_INITIAL, OPT_TARGET, OPT_HPAMETRIC, OPT_TOL, OPT_DSWIN, OPT_BEHAVIOR, OPT_THRLOW, OPT_REACTIVE,
+	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_VERSION
+};
+
+static const struct option longopts[] = {
+	{ "column", required_argument, 0, 'c' },
+	{ "policy", required_argument, 0, OPT_POLICY },
+	{ "replicas-col", required_argument, 0, OPT_REPCOL },
+	SP_CLI_PERF_LONGOPTS,
+	{ "startup", required_argument, 0, OPT_STARTUP },
+	{ "no-queue", no_argument, 0, OPT_NOQUEUE },
+	{ "queue-timeout", required_argument, 0, OPT_QTIMEOUT },
+	{ "step", required_argument, 0, OPT_STEP },
+	{ "min", required_argument, 0, OPT_MIN },
+	{ "max", required_argument, 0, OPT_MAX },
+	{ "initial", required_argument, 0, OPT_INITIAL },
+	{ "target", required_argument, 0, OPT_TARGET },
+	{ "hpa-metric", required_argument, 0, OPT_HPAMETRIC },
+	{ "tolerance", required_argument, 0, OPT_TOL },
+	{ "downscale-window", required_argument, 0, OPT_DSWIN },
+	{ "behavior", no_argument, 0, OPT_BEHAVIOR },
+	{ "threshold-low", required_argument, 0, OPT_THRLOW },
+	{ "reactive", required_argument, 0, OPT_REACTIVE },
+	{ "overprov", required_argument, 0, OPT_OVERPROV },
+	{ "scale-in", no_argument, 0, OPT_SCALEIN },
+	{ "summary", no_argument, 0, OPT_SUMMARY },
+	{ "name", required_argument, 0, OPT_NAME },
+	{ "no-header", no_argument, 0, OPT_NOHEADER },
+	{ "help", no_argument, 0, 'h' },
+	{ "version", no_argument, 0, OPT_VERSION },
+	{ 0, 0, 0, 0 }
+};
+
+typedef struct {
+	sp_plan_opts po;           /* closed-loop policy options */
+	sp_sim_opts so;            /* simulator options */
+	sp_cli_perf perf;          /* performance model and SLO */
+	int policy;                /* index in policies[]; 0 replay */
+	const char *column;        /* load column */
+	const char *repcol;        /* replay: replicas column */
+	const char *name;          /* policy name in the summary */
+	double step;               /* seconds per row; 0 = from the timestamps */
+	int summary, no_header;    /* print the summary row instead of the steps */
+	int initial_given;
+	const char *input;         /* FILE operand, or NULL */
+} opts;
 
 _Noreturn static void
-usage(void)
+usage(const opts *o)
 {
 	printf("usage: %s\n\n"
 	    "Run a load trace through a simulated cluster: replay the replicas column\n"
@@ -45,15 +82,9 @@ usage(void)
 	    "print per-step rows or (--summary) one row of SLO and cost metrics.\n\n"
 	    "  -c, --column NAME      load column (requests/s) [first data column]\n"
 	    "      --policy P         replay, hpa, threshold, forecast or burst [replay]\n"
-	    "      --replicas-col NAME  replay: the replicas column [%s]\n"
-	    "      --curve FILE       performance curve CSV [%s]\n"
-	    "      --perf MODEL       svrfit latency model (load per replica) instead of --curve\n"
-	    "      --perf-cpu MODEL   svrfit CPU model to go with --perf\n"
-	    "      --perf-max W       largest load per replica the models cover [%g]\n"
-	    "      --slo MS           latency SLO in ms [%g]\n"
-	    "      --cpu-cap PCT      highest CPU %% at w* [%g]\n"
-	    "      --wstar W          ideal load per replica [from the curve]\n"
-	    "      --startup SEC      seconds from a scale-up decision to ready pods [%g]\n"
+	    "      --replicas-col NAME  replay: the replicas column [%s]\n", synopsis, o->repcol);
+	sp_cli_perf_help(&o->perf, 25, "ideal load per replica [from the curve]");
+	printf("      --startup SEC      seconds from a scale-up decision to ready pods [%g]\n"
 	    "      --no-queue         do not carry a backlog of unserved requests\n"
 	    "      --queue-timeout SEC  drop requests that would wait longer [%g]\n"
 	    "      --step SEC         seconds per row [from the timestamps]\n"
@@ -74,27 +105,76 @@ usage(void)
 	    "      --no-header        summary row without its header\n"
 	    "  -h, --help             this help\n"
 	    "      --version          print the version\n",
-	    synopsis, repcol, curve, perf_max, so.slo, po.cpu_cap, so.startup, so.queue_timeout, po.min, po.max, po.target,
-	    po.tol_up, po.hpa.downscale_window, po.thr_low, po.overprov * 100);
+	    o->so.startup, o->so.queue_timeout, o->po.min, o->po.max, o->po.target, o->po.tol_up,
+	    o->po.hpa.downscale_window, o->po.thr_low, o->po.overprov * 100);
 	exit(0);
 }
 
 static void
-die_if(int rc, const sp_error *err)
+parse_options(int argc, char **argv, opts *o)
 {
-	if (rc < 0)
-		sp_die_err(err);
+	sp_plan_opts *po = &o->po;
+	sp_sim_opts *so = &o->so;
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	sp_plan_defaults(po);
+	sp_sim_defaults(so);
+	sp_cli_perf_defaults(&o->perf);
+	o->repcol = "replicas";
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'c': o->column = optarg; break;
+		case OPT_POLICY: o->policy = sp_cli_choice("--policy", optarg, policies); break;
+		case OPT_REPCOL: o->repcol = optarg; break;
+		case OPT_STARTUP: so->startup = sp_cli_double("--startup", optarg, 0, 1e7); break;
+		case OPT_NOQUEUE: so->queue = 0; break;
+		case OPT_QTIMEOUT: so->queue_timeout = sp_cli_double("--queue-timeout", optarg, 0, 1e7); break;
+		case OPT_STEP: o->step = sp_cli_double("--step", optarg, 1e-6, 1e9); break;
+		case OPT_MIN: po->min = (int)sp_cli_long("--min", optarg, 0, 1000000); break;
+		case OPT_MAX: po->max = (int)sp_cli_long("--max", optarg, 1, 1000000); break;
+		case OPT_INITIAL: po->initial = (int)sp_cli_long("--initial", optarg, 1, 1000000); o->initial_given = 1; break;
+		case OPT_TARGET: po->target = sp_cli_double("--target", optarg, 1e-3, 1e12); break;
+		case OPT_HPAMETRIC: po->metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", optarg, metrics); break;
+		case OPT_TOL: po->tol_up = po->tol_down = sp_cli_double("--tolerance", optarg, 0, 1); break;
+		case OPT_DSWIN: po->hpa.downscale_window = sp_cli_double("--downscale-window", optarg, 0, 1e7); break;
+		case OPT_BEHAVIOR: po->hpa.behavior = 1; break;
+		case OPT_THRLOW: po->thr_low = sp_cli_double("--threshold-low", optarg, 0, 100); break;
+		case OPT_REACTIVE: po->reactive = (sp_plan_reactive)sp_cli_choice("--reactive", optarg, reactives); break;
+		case OPT_OVERPROV: po->overprov = sp_cli_double("--overprov", optarg, 0, 1000) / 100; break;
+		case OPT_SCALEIN: po->scale_in = 1; break;
+		case OPT_SUMMARY: o->summary = 1; break;
+		case OPT_NAME: o->name = optarg; break;
+		case OPT_NOHEADER: o->no_header = 1; break;
+		case 'h': usage(o);
+		case OPT_VERSION: sp_cli_version();
+		default:
+			if (!sp_cli_perf_option(ch, optarg, &o->perf))
+				sp_cli_bad_option();
+		}
+	if (argc - optind > 1)
+		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
+	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	so->slo = po->slo = o->perf.slo;
+	po->cpu_cap = o->perf.cpu_cap;
+	if (po->min > po->max)
+		sp_die_usage("--min (%d) must not be greater than --max (%d)", po->min, po->max);
+	po->policy = o->policy == 1 ? SP_PLAN_HPA : o->policy == 2 ? SP_PLAN_THRESHOLD :
+	    o->policy == 3 ? SP_PLAN_FORECAST : SP_PLAN_BURST;
+	sp_cli_perf_check(&o->perf, 0);
 }
 
-static double
-num(sp_csv_reader *r, int c, sp_error *err)
-{
-	double v = NAN;
-
-	if (c >= 0)
-		die_if(sp_csv_get_double(r, (size_t)c, &v, err), err);
-	return v;
-}
+/* The run: where rows go, and what decides them in a closed loop. */
+typedef struct {
+	const opts *o;
+	sp_csv_writer *w;
+	sp_sim *sim;
+	const sp_perf *perf;
+	sp_plan *plan;             /* closed loop: created at the first row */
+	int closed;                /* a policy decides (not replay) */
+	int loadc, repc;           /* load and (replay) replicas columns */
+	sp_band_cols bc;           /* band and state columns */
+} run;
 
 /* A row waiting for its step length (the first one). */
 typedef struct {
@@ -104,14 +184,15 @@ typedef struct {
 } pend;
 
 static void
-emit(sp_csv_writer *w, sp_sim *sim, const pend *p, double dt, int has_state, int closed,
-    sp_sim_row *out, sp_error *err)
+emit(run *ru, const pend *p, double dt, sp_sim_row *out)
 {
+	sp_error err;
+	sp_csv_writer *w = ru->w;
 	sp_sim_row row;
 
-	die_if(sp_sim_step(sim, p->t, dt, p->load, p->req, p->burst, &row, err), err);
+	sp_die_if(sp_sim_step(ru->sim, p->t, dt, p->load, p->req, p->burst, &row, &err), &err);
 	*out = row;
-	if (summary)
+	if (ru->o->summary)
 		return;
 	sp_csv_write_time(w, p->t);
 	sp_csv_write_double(w, p->load);
@@ -123,15 +204,15 @@ emit(sp_csv_writer *w, sp_sim *sim, const pend *p, double dt, int has_state, int
 	sp_csv_write_double(w, row.cost);
 	sp_csv_write_long(w, row.ideal);
 	sp_csv_write_double(w, row.backlog);
-	if (has_state)
+	if (ru->bc.state >= 0)
 		sp_csv_write_str(w, p->state);
-	if (closed)
+	if (ru->closed)
 		sp_csv_write_str(w, p->reason);
 	sp_csv_end_row(w);
 }
 
 static void
-write_summary(sp_csv_writer *w, sp_sim *sim)
+write_summary(sp_csv_writer *w, sp_sim *sim, const opts *o)
 {
 	static const char *const pre[] = { "", "burst_", "nonburst_" };
 	static const char *const cols[] = { "steps", "violations", "slo_violation_pct", "violation_ms",
@@ -140,7 +221,7 @@ write_summary(sp_csv_writer *w, sp_sim *sim)
 	int k, i;
 	char buf[64];
 
-	if (!no_header) {
+	if (!o->no_header) {
 		sp_csv_write_str(w, "policy");
 		for (k = 0; k < SP_SIM_NSPLIT; k++)
 			for (i = 0; i < (int)(sizeof cols / sizeof cols[0]); i++) {
@@ -151,7 +232,7 @@ write_summary(sp_csv_writer *w, sp_sim *sim)
 			}
 		sp_csv_end_row(w);
 	}
-	sp_csv_write_str(w, name ? name : policies[policy]);
+	sp_csv_write_str(w, o->name ? o->name : policies[o->policy]);
 	for (k = 0; k < SP_SIM_NSPLIT; k++) {
 		sp_sim_summary s;
 		double v[15];
@@ -180,244 +261,171 @@ write_summary(sp_csv_writer *w, sp_sim *sim)
 	sp_csv_end_row(w);
 }
 
-int
-main(int argc, char **argv)
+/* The columns the run reads, the header of the per-step output. */
+static void
+columns(run *ru, sp_csv_reader *r)
 {
-	enum {
-		OPT_POLICY = 256, OPT_REPCOL, OPT_CURVE, OPT_PERF, OPT_PERFCPU, OPT_PERFMAX, OPT_SLO, OPT_CPUCAP, OPT_WSTAR, OPT_STARTUP,
-		OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_TARGET, OPT_HPAMETRIC, OPT_TOL,
-		OPT_DSWIN, OPT_BEHAVIOR, OPT_THRLOW, OPT_REACTIVE, OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY,
-		OPT_NAME, OPT_NOHEADER, OPT_VERSION
-	};
-	static const struct option lo[] = {
-		{ "column", required_argument, 0, 'c' },
-		{ "policy", required_argument, 0, OPT_POLICY },
-		{ "replicas-col", required_argument, 0, OPT_REPCOL },
-		{ "curve", required_argument, 0, OPT_CURVE },
-		{ "perf", required_argument, 0, OPT_PERF },
-		{ "perf-cpu", required_argument, 0, OPT_PERFCPU },
-		{ "perf-max", required_argument, 0, OPT_PERFMAX },
-		{ "slo", required_argument, 0, OPT_SLO },
-		{ "cpu-cap", required_argument, 0, OPT_CPUCAP },
-		{ "wstar", required_argument, 0, OPT_WSTAR },
-		{ "startup", required_argument, 0, OPT_STARTUP },
-		{ "no-queue", no_argument, 0, OPT_NOQUEUE },
-		{ "queue-timeout", required_argument, 0, OPT_QTIMEOUT },
-		{ "step", required_argument, 0, OPT_STEP },
-		{ "min", required_argument, 0, OPT_MIN },
-		{ "max", required_argument, 0, OPT_MAX },
-		{ "initial", required_argument, 0, OPT_INITIAL },
-		{ "target", required_argument, 0, OPT_TARGET },
-		{ "hpa-metric", required_argument, 0, OPT_HPAMETRIC },
-		{ "tolerance", required_argument, 0, OPT_TOL },
-		{ "downscale-window", required_argument, 0, OPT_DSWIN },
-		{ "behavior", no_argument, 0, OPT_BEHAVIOR },
-		{ "threshold-low", required_argument, 0, OPT_THRLOW },
-		{ "reactive", required_argument, 0, OPT_REACTIVE },
-		{ "overprov", required_argument, 0, OPT_OVERPROV },
-		{ "scale-in", no_argument, 0, OPT_SCALEIN },
-		{ "summary", no_argument, 0, OPT_SUMMARY },
-		{ "name", required_argument, 0, OPT_NAME },
-		{ "no-header", no_argument, 0, OPT_NOHEADER },
-		{ "help", no_argument, 0, 'h' },
-		{ "version", no_argument, 0, OPT_VERSION },
-		{ 0, 0, 0, 0 }
-	};
 	sp_error err;
-	sp_csv_reader *r;
-	sp_csv_writer *w;
-	sp_perf *perf;
-	sp_plan *plan = NULL;
-	sp_sim *sim;
-	FILE *in = stdin;
-	const char *fname = "-";
-	int ch, rc, curve_given = 0, loadc, rcol = -1, scol, dcol, lcol, ucol, ocol, closed, initial_given = 0;
-	double lastdt = 60, ws = 0;
-	pend pd;
-	sp_plan_in pin;
-	sp_sim_row last;
-	int last_valid = 0;
+	const opts *o = ru->o;
 
-	sp_plan_defaults(&po);
-	sp_sim_defaults(&so);
-	sp_cli_init(argv[0], synopsis);
-	while ((ch = getopt_long(argc, argv, "c:h", lo, NULL)) != -1)
-		switch (ch) {
-		case 'c': column = optarg; break;
-		case OPT_POLICY: policy = sp_cli_choice("--policy", optarg, policies); break;
-		case OPT_REPCOL: repcol = optarg; break;
-		case OPT_CURVE: curve = optarg; curve_given = 1; break;
-		case OPT_PERF: perf_model = optarg; break;
-		case OPT_PERFCPU: perf_cpu = optarg; break;
-		case OPT_PERFMAX: perf_max = sp_cli_double("--perf-max", optarg, 1e-9, 1e12); break;
-		case OPT_SLO: so.slo = po.slo = sp_cli_double("--slo", optarg, 1e-9, 1e9); break;
-		case OPT_CPUCAP: po.cpu_cap = sp_cli_double("--cpu-cap", optarg, 1e-9, 100); break;
-		case OPT_WSTAR: ws = sp_cli_double("--wstar", optarg, 1e-9, 1e12); break;
-		case OPT_STARTUP: so.startup = sp_cli_double("--startup", optarg, 0, 1e7); break;
-		case OPT_NOQUEUE: so.queue = 0; break;
-		case OPT_QTIMEOUT: so.queue_timeout = sp_cli_double("--queue-timeout", optarg, 0, 1e7); break;
-		case OPT_STEP: step = sp_cli_double("--step", optarg, 1e-6, 1e9); break;
-		case OPT_MIN: po.min = (int)sp_cli_long("--min", optarg, 0, 1000000); break;
-		case OPT_MAX: po.max = (int)sp_cli_long("--max", optarg, 1, 1000000); break;
-		case OPT_INITIAL: po.initial = (int)sp_cli_long("--initial", optarg, 1, 1000000); initial_given = 1; break;
-		case OPT_TARGET: po.target = sp_cli_double("--target", optarg, 1e-3, 1e12); break;
-		case OPT_HPAMETRIC: po.metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", optarg, metrics); break;
-		case OPT_TOL: po.tol_up = po.tol_down = sp_cli_double("--tolerance", optarg, 0, 1); break;
-		case OPT_DSWIN: po.hpa.downscale_window = sp_cli_double("--downscale-window", optarg, 0, 1e7); break;
-		case OPT_BEHAVIOR: po.hpa.behavior = 1; break;
-		case OPT_THRLOW: po.thr_low = sp_cli_double("--threshold-low", optarg, 0, 100); break;
-		case OPT_REACTIVE: po.reactive = (sp_plan_reactive)sp_cli_choice("--reactive", optarg, reactives); break;
-		case OPT_OVERPROV: po.overprov = sp_cli_double("--overprov", optarg, 0, 1000) / 100; break;
-		case OPT_SCALEIN: po.scale_in = 1; break;
-		case OPT_SUMMARY: summary = 1; break;
-		case OPT_NAME: name = optarg; break;
-		case OPT_NOHEADER: no_header = 1; break;
-		case 'h': usage();
-		case OPT_VERSION: sp_cli_version();
-		default: sp_cli_bad_option();
-		}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		sp_die_usage("unexpected argument '%s'", argv[1]);
-	if (po.min > po.max)
-		sp_die_usage("--min (%d) must not be greater than --max (%d)", po.min, po.max);
-	closed = policy != 0;
-	po.policy = policy == 1 ? SP_PLAN_HPA : policy == 2 ? SP_PLAN_THRESHOLD :
-	    policy == 3 ? SP_PLAN_FORECAST : SP_PLAN_BURST;
-	if (perf_model && curve_given)
-		sp_die_usage("--perf and --curve exclude each other");
-	if (perf_cpu && !perf_model)
-		sp_die_usage("--perf-cpu needs --perf");
-	perf = perf_model ? sp_perf_load_svr(perf_model, perf_cpu, perf_max, &err) : sp_perf_load_curve(curve, &err);
-	if (!perf)
-		sp_die_err(&err);
-	if (ws > 0)
-		so.wstar = ws;
-	else if (sp_perf_wstar(perf, so.slo, po.cpu_cap, &so.wstar, &err) < 0)
-		sp_die_err(&err);
-	po.wstar = so.wstar;
-	if (!(sim = sp_sim_new(&so, perf, &err)))
-		sp_die_err(&err);
-	in = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &fname);
-	if (!(r = sp_csv_reader_new(in, fname, SP_CSV_NEED_TIMESTAMP, &err)))
-		sp_die_err(&err);
-	die_if(loadc = sp_csv_pick_col(r, column, &err), &err);
-	if (!closed)
-		die_if(rcol = sp_csv_pick_col(r, repcol, &err), &err);
-	scol = sp_csv_col_index(r, "state");
-	dcol = sp_csv_col_index(r, "demand");
-	if (dcol < 0)
-		dcol = sp_csv_col_index(r, "forecast");
-	lcol = sp_csv_col_index(r, "lower");
-	ucol = sp_csv_col_index(r, "upper");
-	ocol = sp_csv_col_index(r, "origin");
-	if ((po.policy == SP_PLAN_FORECAST || po.policy == SP_PLAN_BURST) && closed && dcol < 0)
-		sp_die("forecast columns missing: no column 'demand' or 'forecast' for --policy %s", policies[policy]);
-	w = sp_csv_writer_new(stdout);
-	keep[0] = r;
-	keep[1] = w;
-	keep[2] = perf;
-	keep[3] = sim;
-	if (!summary) {
-		const char *h[] = { "timestamp", "workload", "replicas", "ready", "latency", "cpu",
+	sp_die_if(ru->loadc = sp_csv_pick_col(r, o->column, &err), &err);
+	ru->repc = -1;
+	if (!ru->closed)
+		sp_die_if(ru->repc = sp_csv_pick_col(r, o->repcol, &err), &err);
+	sp_die_if(sp_band_cols_find(r, NULL, &ru->bc, &err), &err);
+	ru->bc.forecast = -1;
+	if (!ru->closed)  /* replay reads the state alone */
+		ru->bc.demand = ru->bc.lower = ru->bc.upper = ru->bc.origin = -1;
+	if ((o->po.policy == SP_PLAN_FORECAST || o->po.policy == SP_PLAN_BURST) && ru->closed && ru->bc.demand < 0)
+		sp_die("forecast columns missing: no column 'demand' or 'forecast' for --policy %s", policies[o->policy]);
+	if (!o->summary) {
+		static const char *const h[] = { "timestamp", "workload", "replicas", "ready", "latency", "cpu",
 			"violation", "cost", "ideal", "backlog" };
 		size_t i;
 		for (i = 0; i < sizeof h / sizeof h[0]; i++)
-			sp_csv_write_str(w, h[i]);
-		if (scol >= 0)
-			sp_csv_write_str(w, "state");
-		if (closed)
-			sp_csv_write_str(w, "reason");
-		sp_csv_end_row(w);
+			sp_csv_write_str(ru->w, h[i]);
+		if (ru->bc.state >= 0)
+			sp_csv_write_str(ru->w, "state");
+		if (ru->closed)
+			sp_csv_write_str(ru->w, "reason");
+		sp_csv_end_row(ru->w);
 	}
-	/* Step s spans [t_s, t_{s+1}): it is simulated when the next row (or
-	 * the end) gives its length, before the next decision is made. */
+}
+
+/* The replicas of a row: the replicas column (replay), or the policy's
+ * decision on the band of the row and the simulated measurements of the
+ * step before (last, when last_valid). */
+static void
+decide(run *ru, sp_csv_reader *r, pend *cur, const pend *pd, const sp_sim_row *last, int last_valid)
+{
+	sp_error err;
+	sp_band_row b;
+	sp_plan_in pin;
+	const char *reason;
+	double v;
+
+	if (ru->closed && !ru->plan) {
+		sp_plan_opts po = ru->o->po;
+		if (!ru->o->initial_given) {
+			po.initial = cur->load > 0 ? (int)ceil(cur->load / po.wstar - 1e-9) : 1;
+			if (po.initial < 1)
+				po.initial = 1;
+		}
+		if (!(ru->plan = sp_plan_new(&po, ru->perf, &err)))
+			sp_die_err(&err);
+	}
+	sp_die_if(sp_band_row_read(r, &ru->bc, &b, &err), &err);
+	snprintf(cur->state, sizeof cur->state, "%.*s", (int)b.state_len, b.state_text);
+	cur->burst = b.state == SP_BURST_BURST;
+	if (!ru->closed) {
+		sp_die_if(sp_csv_get_double_req(r, (size_t)ru->repc, &v, &err), &err);
+		if (v < 0 || v != floor(v) || v > 1e7)
+			sp_die_if(sp_csv_error(r, ru->repc, &err, SP_EDATA, "not a replica count: %g", v), &err);
+		cur->req = (int)v;
+		return;
+	}
+	sp_plan_in_clear(&pin);
+	pin.t = cur->t;
+	if (last_valid) {
+		pin.prev_load = pd->load;
+		pin.prev_cpu = last->cpu;
+		pin.prev_latency = last->latency;
+		pin.prev_ready = last->ready;
+		pin.prev_unready = last->starting;
+		pin.current = last->replicas;
+	}
+	pin.demand = b.demand;
+	pin.lower = b.lower;
+	pin.upper = b.upper;
+	pin.origin = b.origin;
+	pin.burst = cur->burst;
+	sp_die_if(sp_plan_step(ru->plan, &pin, &cur->req, &reason, NULL, 0, &err), &err);
+	snprintf(cur->reason, sizeof cur->reason, "%s", reason);
+}
+
+/* Step s spans [t_s, t_{s+1}): it is simulated when the next row (or the
+ * end) gives its length, before the next decision is made. */
+static void
+simulate(run *ru, sp_csv_reader *r)
+{
+	sp_error err;
+	pend pd;
+	sp_sim_row last;
+	int rc, last_valid = 0;
+	double lastdt = 60, step = ru->o->step;
+
 	memset(&pd, 0, sizeof pd);
 	memset(&last, 0, sizeof last);
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
-		double t, load, v;
-		size_t n;
-		const char *f;
 		pend cur;
 
-		die_if(sp_csv_get_timestamp(r, &t, &err), &err);
-		load = num(r, loadc, &err);
-		if (isnan(load)) {
+		memset(&cur, 0, sizeof cur);
+		sp_die_if(sp_csv_get_timestamp(r, &cur.t, &err), &err);
+		sp_die_if(sp_csv_get_double(r, (size_t)ru->loadc, &cur.load, &err), &err);
+		if (isnan(cur.load)) {
 			/* the open decision after the end of a trace (plan and
 			 * burstdetect write one): nothing to simulate */
-			rc = sp_csv_next(r, &err);
-			if (rc == SP_EEOF)
+			if ((rc = sp_csv_next(r, &err)) == SP_EEOF)
 				break;
-			die_if(rc, &err);
-			die_if(sp_csv_error(r, loadc, &err, SP_EDATA, "missing load (only the last row may lack it)"), &err);
+			sp_die_if(rc, &err);
+			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "missing load (only the last row may lack it)"), &err);
 		}
-		if (load < 0)
-			die_if(sp_csv_error(r, loadc, &err, SP_EDATA, "negative load %g", load), &err);
+		if (cur.load < 0)
+			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "negative load %g", cur.load), &err);
 		if (pd.have) {
-			lastdt = step > 0 ? step : t - pd.t;
-			emit(w, sim, &pd, lastdt, scol >= 0, closed, &last, &err);
+			lastdt = step > 0 ? step : cur.t - pd.t;
+			emit(ru, &pd, lastdt, &last);
 			last_valid = 1;
 		}
-		memset(&cur, 0, sizeof cur);
-		cur.t = t;
-		cur.load = load;
 		cur.have = 1;
-		if (scol >= 0) {
-			f = sp_csv_field(r, (size_t)scol, &n);
-			snprintf(cur.state, sizeof cur.state, "%.*s", (int)n, f);
-			cur.burst = n == 5 && memcmp(f, "burst", 5) == 0;
-		}
-		if (!closed) {
-			die_if(sp_csv_get_double_req(r, (size_t)rcol, &v, &err), &err);
-			if (v < 0 || v != floor(v) || v > 1e7)
-				die_if(sp_csv_error(r, rcol, &err, SP_EDATA, "not a replica count: %g", v), &err);
-			cur.req = (int)v;
-		} else {
-			const char *reason;
-			if (!plan) {
-				if (!initial_given) {
-					po.initial = load > 0 ? (int)ceil(load / so.wstar - 1e-9) : 1;
-					if (po.initial < 1)
-						po.initial = 1;
-				}
-				if (!(plan = sp_plan_new(&po, perf, &err)))
-					sp_die_err(&err);
-				keep[4] = plan;
-			}
-			sp_plan_in_clear(&pin);
-			pin.t = t;
-			if (last_valid) {
-				pin.prev_load = pd.load;
-				pin.prev_cpu = last.cpu;
-				pin.prev_latency = last.latency;
-				pin.prev_ready = last.ready;
-				pin.prev_unready = last.starting;
-				pin.current = last.replicas;
-			}
-			pin.demand = num(r, dcol, &err);
-			pin.lower = num(r, lcol, &err);
-			pin.upper = num(r, ucol, &err);
-			pin.origin = num(r, ocol, &err);
-			pin.burst = cur.burst;
-			die_if(sp_plan_step(plan, &pin, &cur.req, &reason, NULL, 0, &err), &err);
-			snprintf(cur.reason, sizeof cur.reason, "%s", reason);
-		}
+		decide(ru, r, &cur, &pd, &last, last_valid);
 		pd = cur;
 	}
-	die_if(rc, &err);
+	sp_die_if(rc, &err);
 	if (pd.have)
-		emit(w, sim, &pd, step > 0 ? step : lastdt, scol >= 0, closed, &last, &err);
-	if (summary)
-		write_summary(w, sim);
-	if (sp_csv_writer_flush(w, &err) < 0)
+		emit(ru, &pd, step > 0 ? step : lastdt, &last);
+}
+
+int
+main(int argc, char **argv)
+{
+	sp_error err;
+	opts o;
+	run ru;
+	sp_csv_reader *r;
+	sp_perf *perf;
+	FILE *in;
+	const char *name = "-";
+
+	sp_cli_init(argv[0], synopsis);
+	parse_options(argc, argv, &o);
+	perf = sp_cli_perf_load(&o.perf);
+	if (o.perf.wstar > 0)
+		o.so.wstar = o.perf.wstar;
+	else
+		sp_die_if(sp_perf_wstar(perf, o.so.slo, o.po.cpu_cap, &o.so.wstar, &err), &err);
+	o.po.wstar = o.so.wstar;
+	memset(&ru, 0, sizeof ru);
+	ru.o = &o;
+	ru.perf = perf;
+	ru.closed = o.policy != 0;
+	if (!(ru.sim = sp_sim_new(&o.so, perf, &err)))
 		sp_die_err(&err);
-	sp_csv_writer_free(w);
+	in = sp_cli_open_input(o.input, &name);
+	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP, &err)))
+		sp_die_err(&err);
+	ru.w = sp_csv_writer_new(stdout);
+	columns(&ru, r);
+	simulate(&ru, r);
+	if (o.summary)
+		write_summary(ru.w, ru.sim, &o);
+	sp_die_if(sp_csv_writer_flush(ru.w, &err), &err);
+	sp_csv_writer_free(ru.w);
 	sp_csv_reader_free(r);
 	if (in != stdin)
 		fclose(in);
-	sp_plan_free(plan);
-	sp_sim_free(sim);
+	sp_plan_free(ru.plan);
+	sp_sim_free(ru.sim);
 	sp_perf_free(perf);
 	return 0;
 }

@@ -195,4 +195,7 @@ t "--help" 0 plan --help
 out_has "usage: plan"
 t "--version" 0 plan --version
 out_has "plan (scalepipe)"
+# a --target given equal to the default (80) is a target given
+t "hpa --hpa-metric value --target 80" 0 plan $C --policy hpa --hpa-metric value --target 80 "$D/plan-load.csv"
+rr_is "1,FailedGetMetrics 2,DesiredWithinRange 3,DesiredWithinRange 6,ScaleUpLimit 12,ScaleUpLimit 24,ScaleUpLimit 45,ScaleDownStabilized 45,ScaleDownStabilized 45,ScaleDownStabilized 45,ScaleDownStabilized 45,ScaleDownStabilized 29,DesiredWithinRange"
 finish

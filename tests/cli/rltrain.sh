@@ -183,4 +183,17 @@ err_has "plan: --policy ppo needs the one-step forecast: no column 'forecast'"
 printf 'origin,timestamp,horizon,load,forecast,lower,upper\n0,60,1,5,5,4,6\n' > "$T/long.csv"
 t "plan: ppo on the long format" 1 plan --curve "$C" --policy ppo -m "$T/a.ppo" "$T/long.csv"
 err_has "plan: --policy ppo needs per-step rows (burstdetect's output), not the long format"
+# progress: a line on stderr rewritten in place when it is a terminal, -q
+# to silence it; nothing when stderr is a file
+t "no progress line when stderr is not a terminal" 0 rltrain --curve "$C" -o "$T/p.ppo" --steps 512 --rollout 256 "$TR"
+err_empty
+t "-q" 0 rltrain --curve "$C" -o "$T/q.ppo" --steps 512 --rollout 256 -q "$TR"
+err_empty
+check "-q changes nothing else" sh -c "tail -n +3 '$T/p.ppo' > '$T/p.tail'; tail -n +3 '$T/q.ppo' | cmp - '$T/p.tail'"
+if command -v script > /dev/null 2>&1; then
+	t "progress on a terminal" 0 script -qec "rltrain --curve '$C' -o '$T/p.ppo' --steps 512 --rollout 256 '$TR' > /dev/null" /dev/null
+	out_has "rltrain: update 1, 256 of 512 steps (50 %), validation "
+	t "-q on a terminal" 0 script -qec "rltrain --curve '$C' -o '$T/p.ppo' --steps 512 --rollout 256 -q '$TR' > /dev/null" /dev/null
+	check "no progress" sh -c "! grep -q update '$T/out'"
+fi
 finish

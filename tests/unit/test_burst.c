@@ -1,6 +1,10 @@
 /* test_burst: the burst detector's state machine on hand-worked cases
- * (BASCALER.md §3.3-3.5); the full comparison with an independent batch
+ * (scalepipe-burst(7)); the full comparison with an independent batch
  * reference is in tests/cli/burstdetect.sh (tests/ref/bd_ref.py). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "check.h"
 #include "sp_burst.h"
 
@@ -23,6 +27,82 @@ run(const char *name, const sp_burst_opts *o, const double *w, size_t n, const i
 		CHECK(sp_burst_forecast(b, L, M, U, NULL) == 0, "%s: forecast %zu", name, i);
 	}
 	sp_burst_free(b);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* The thresholds' model file: round trip, the file's lines, strictness. */
+static void
+test_model(void)
+{
+	char dir[] = "/tmp/sp-burst.XXXXXX", path[300], line[200];
+	sp_burst_opts o, l;
+	sp_burst *b;
+	sp_error err;
+	FILE *f;
+	static const char *const want[] = { "scalepipe-model burst 1\n", "command burstdetect --train 5\n",
+		"theta_acc 1.5\n", "theta_score 0.02\n", "min_outliers 3\n", "near 4\n",
+		"q_lo 0.10000000000000001\n", "q_hi 0.90000000000000002\n", "horizons 6\n", "end\n" };
+	size_t i;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/th", dir);
+	sp_burst_defaults(&o);
+	o.H = 6, o.near = 4, o.min_out = 3, o.theta_score = 0.02, o.q_lo = 0.1, o.q_hi = 0.9;
+	b = sp_burst_new(&o, NULL);
+	CHECK(sp_burst_save(b, path, NULL, &err) == SP_EUSAGE, "nothing learnt: nothing to save");
+	sp_burst_free(b);
+	o.theta_acc = 1.5;
+	b = sp_burst_new(&o, NULL);
+	CHECK(sp_burst_save(b, path, "burstdetect --train 5", &err) == 0, "save: %s", err.msg);
+	sp_burst_free(b);
+	f = fopen(path, "r");
+	for (i = 0; f && i < sizeof want / sizeof want[0]; i++)
+		CHECK(fgets(line, sizeof line, f) && strcmp(line, want[i]) == 0, "line %zu: '%s'", i + 1, want[i]);
+	CHECK(f && !fgets(line, sizeof line, f), "nothing after end");
+	if (f)
+		fclose(f);
+	sp_burst_defaults(&l);
+	l.train = 7;
+	CHECK(sp_burst_load(path, &l, &err) == 0, "load: %s", err.msg);
+	CHECK(l.theta_acc == 1.5 && l.theta_score == 0.02 && l.min_out == 3 && l.near == 4 && l.q_lo == 0.1 &&
+	    l.q_hi == 0.9 && l.H == 6, "round trip");
+	CHECK(l.train == 7 && l.eps == 1e-9, "other fields untouched");
+
+	/* strict */
+	write_file(path, "scalepipe-model burst 1\ntheta_acc 1\nend\n");
+	sp_burst_defaults(&l);
+	CHECK(sp_burst_load(path, &l, &err) == SP_EMODEL && strstr(err.msg, "theta_score") != NULL,
+	    "missing key: %s", err.msg);
+	CHECK(isnan(l.theta_acc), "options unchanged on error");
+	write_file(path, "scalepipe-model burst 1\ntheta_acc 1\ntheta_score 0.01\nmin_outliers 2\nnear 3\n"
+	    "q_lo 0.01\nq_hi 0.99\nhorizons 24\nextra 1\nend\n");
+	CHECK(sp_burst_load(path, &l, &err) == SP_EMODEL && strstr(err.msg, ":9:") != NULL, "unknown key: %s", err.msg);
+	write_file(path, "scalepipe-model burst 1\ntheta_acc 1\ntheta_score 0.01\nmin_outliers 2\nnear 0\n"
+	    "q_lo 0.01\nq_hi 0.99\nhorizons 24\nend\n");
+	CHECK(sp_burst_load(path, &l, &err) == SP_EMODEL && strstr(err.msg, ":5:") != NULL, "near 0: %s", err.msg);
+	write_file(path, "scalepipe-model burst 1\ntheta_acc 1\ntheta_score 0.01\nmin_outliers 2\nnear 3\n"
+	    "q_lo 0.99\nq_hi 0.01\nhorizons 24\nend\n");
+	CHECK(sp_burst_load(path, &l, &err) == SP_EMODEL && strstr(err.msg, "q_lo < q_hi") != NULL,
+	    "quantile levels: %s", err.msg);
+	write_file(path, "scalepipe-model burst 1\ntheta_acc -1\ntheta_score 0.01\nmin_outliers 2\nnear 3\n"
+	    "q_lo 0.01\nq_hi 0.99\nhorizons 24\nend\n");
+	CHECK(sp_burst_load(path, &l, &err) == SP_EMODEL && strstr(err.msg, "negative") != NULL,
+	    "negative theta_acc: %s", err.msg);
+	write_file(path, "scalepipe-model ar 1\nend\n");
+	CHECK(sp_burst_load(path, &l, &err) == SP_EMODEL, "another kind: %s", err.msg);
+	unlink(path);
+	CHECK(sp_burst_load(path, &l, &err) < 0, "no file");
+	rmdir(dir);
 }
 
 int
@@ -95,5 +175,6 @@ main(void)
 	}
 	o.H = 0;
 	CHECK(sp_burst_new(&o, &err) == NULL, "H = 0 accepted");
+	test_model();
 	return check_summary();
 }

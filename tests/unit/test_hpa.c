@@ -254,7 +254,7 @@ run_controller(void)
 	    { 301, 5, 2, 3, "ScaleDownStabilized" },   /* t=0 sample (5) and t=0 (2) old; 3 at 60 still in */
 	    { 400, 3, 2, 2, "DesiredWithinRange" } };
 	  run_steps("legacy downscale stabilisation", &c, s, 5); }
-	/* guards (§11.9) */
+	/* guards (scalepipe-hpa(7)) */
 	c.min = 2;
 	c.max = 6;
 	{ static const step s[] = { { 0, 0, 5, 0, "ScalingDisabled" }, { 15, 9, 5, 6, "TooManyReplicas" },

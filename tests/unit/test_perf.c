@@ -1,4 +1,4 @@
-/* test_perf: performance curves and w* (BASCALER.md §5.3, Appendix A). */
+/* test_perf: performance curves and w* (scalepipe-plan(7)). */
 #include "check.h"
 #include "sp_perf.h"
 
@@ -30,7 +30,7 @@ main(void)
 	/* saturation: CPU 100, latency grows with the overload */
 	CHECK_CLOSE(sp_perf_cpu(p, 120), 100, 0, "cpu(120)");
 	CHECK_CLOSE(sp_perf_latency(p, 150), 35.36 * 1.5, 1e-12, "latency(150)");
-	/* w* at 16 ms (BASCALER: RT crosses 16 ms at w ~ 80.69): the exact
+	/* w* at 16 ms (BAScaler's curve: RT crosses 16 ms at w ~ 80.69): the exact
 	 * crossing on the segment 80.5 (15.91) .. 81 (16.16) */
 	CHECK(sp_perf_wstar(p, 16, 90, &w, &err) == 0, "wstar: %s", err.msg);
 	CHECK_CLOSE(w, 80.5 + 0.5 * (16 - 15.91) / (16.16 - 15.91), 1e-12, "w* at 16 ms");

@@ -1,6 +1,6 @@
-/* test_rlenv: BAScaler's reward (BASCALER.md Appendix C), the latency
- * warning and the state encoding of §6.1 against worked values, the 63
- * actions of §6.2, the episodic environment over sp_sim (§6.3), and the
+/* test_rlenv: BAScaler's reward (scalepipe-ppo(7)), the latency
+ * warning and the state encoding against worked values, the 63
+ * actions, the episodic environment over sp_sim, and the
  * policy file. */
 #include <stdlib.h>
 #include <unistd.h>
@@ -24,7 +24,7 @@ main(void)
 	sp_rlenv_opts o = opts();
 	sp_error err;
 
-	/* Appendix C, reward at the SVR mean curve (SLO 16 ms, alpha 0.1); the
+	/* worked example: reward at the SVR mean curve (SLO 16 ms, alpha 0.1); the
 	 * table is rounded to 3 decimals. */
 	{
 		static const double tab[][3] = {
@@ -53,18 +53,18 @@ main(void)
 		o2.alpha = 0.5, o2.penalty = 4;
 		CHECK_CLOSE(sp_rlenv_reward(&o2, 45, 32), 0.5 * -4 * 1.5 + 0.5 * 0.5, 1e-12, "alpha 0.5, P 4");
 	}
-	/* Appendix C, the RT-warning feature */
+	/* worked example: the RT-warning feature */
 	{
 		static const double tab[][2] = { { 4, -1 }, { 8, -0.811 }, { 12, -0.446 }, { 16, 0 },
 			{ 18, 0.267 }, { 20, 0.575 }, { 24, 1 }, { 32, 1 }, { 100, 1 } };
 		for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
 			CHECK(fabs(sp_rlenv_warning(tab[i][0], 16) - tab[i][1]) <= 5.01e-4,
 			    "warning at %g: got %.6f want %.3f", tab[i][0], sp_rlenv_warning(tab[i][0], 16), tab[i][1]);
-		/* the edges of §6.1: -1 below 0.351 SLO, +1 above 1.393 SLO */
+		/* the edges of the state feature: -1 below 0.351 SLO, +1 above 1.393 SLO */
 		CHECK(sp_rlenv_warning(0.35 * 16, 16) == -1 && sp_rlenv_warning(0.36 * 16, 16) > -1, "lower edge");
 		CHECK(sp_rlenv_warning(1.394 * 16, 16) == 1 && sp_rlenv_warning(1.39 * 16, 16) < 1, "upper edge");
 	}
-	/* §6.1 state, worked: CPU 80.2 %, RT 15.96 ms, 7 replicas, predicted
+	/* the state, worked: CPU 80.2 %, RT 15.96 ms, 7 replicas, predicted
 	 * RT 18 ms, loads 100..123 (scale 4000), Monday 2021-03-15 13:00 UTC
 	 * (day of year 74). */
 	{
@@ -94,7 +94,7 @@ main(void)
 		CHECK_CLOSE(s[28], 0.5, 1e-15, "hour 23");
 		CHECK_CLOSE(s[29], 0.5, 1e-15, "Sunday");
 	}
-	/* §6.2 actions: 63 = 3 x 21 */
+	/* actions: 63 = 3 x 21 */
 	{
 		int n;
 		CHECK(sp_rlenv_nact(&o) == 63, "63 actions");
@@ -121,7 +121,7 @@ main(void)
 		b = o, b.min = 5, b.max = 4;
 		CHECK(sp_rlenv_check(&b, &err) == SP_EUSAGE, "min > max rejected");
 	}
-	/* §6.3 the environment over sp_sim: 12 hourly steps, bursts at 5 and 6,
+	/* the environment over sp_sim: 12 hourly steps, bursts at 5 and 6,
 	 * segments [0, 5) and [7, 12). */
 	{
 		double w[] = { 0, 50, 100 }, lat[] = { 10, 11, 35 }, cpu[] = { 0, 56, 89 };

@@ -1,0 +1,133 @@
+/* sp_band: forecast bands as the tools read them from CSV.
+ *
+ * 1. The multi-horizon ("long") format of arfit --rolling and forecast -H,
+ *    read one origin at a time:
+ *
+ *        origin,timestamp,horizon,<data>,forecast,lower,upper[,...]
+ *
+ *    Each origin has the rows of horizons 1, 2, ..., H in order; origins
+ *    increase.  The <data> columns (3 .. forecast - 1) are the origin row's
+ *    input passed through.  sp_band_next() returns an origin once its last
+ *    row has been read, that is when the next origin's first row (or the
+ *    end of the input) arrives: the first row of the next origin has been
+ *    checked then (its times, its horizon 1, its order and, with
+ *    SP_BAND_CONTIGUOUS, that it is the previous origin's first target),
+ *    but its values are read only on the next call.  Errors (SP_EDATA,
+ *    the message naming row and column as sp_csv does):
+ *
+ *        not a timestamp: 'x'                    (origin or timestamp)
+ *        origins out of order                    (an origin not after the last)
+ *        horizon gap: a new origin starts at horizon 2, not 1
+ *        horizon gap: 3 after 1                  (inside an origin)
+ *        gap in origins: expected origin 120     (SP_BAND_CONTIGUOUS)
+ *        horizon gap: 7 horizons, the first origin had 6        (SP_BAND_STRICT)
+ *        horizon gap: origin 60 has horizons 1..2, the first had 1..6  (STRICT)
+ *        more than 10000 horizons                (when all are read: horizons 0)
+ *        missing load at an origin               (STRICT, with a load column)
+ *        lower 12 above upper 8                  (STRICT)
+ *
+ *    and the numeric errors of sp_csv (a missing forecast, lower or upper
+ *    value is an error in STRICT mode, NaN otherwise).
+ *
+ * 2. Per-step rows (burstdetect's or arfit's one-horizon output): the band
+ *    and state columns a row may carry, read into one struct.
+ *
+ * Ownership: the sp_band reader borrows the sp_csv_reader (it must outlive
+ * it and nobody else may advance it); the arrays and data of an
+ * sp_band_origin belong to the reader and are valid until the next
+ * sp_band_next().  sp_band_free(NULL) is fine.  Nothing here prints or
+ * exits.
+ */
+#ifndef SP_BAND_H
+#define SP_BAND_H
+
+#include <stddef.h>
+
+#include "sp_csv.h"
+#include "sp_err.h"
+
+/* ---- the long format ---- */
+
+enum {
+	/* every origin has the first origin's horizons, every horizon a
+	 * forecast, lower and upper value (lower <= upper), the origin row its
+	 * load (burstdetect) */
+	SP_BAND_STRICT = 1,
+	/* each origin is the previous origin's horizon-1 target (plan) */
+	SP_BAND_CONTIGUOUS = 2
+};
+
+typedef struct {
+	int flags;      /* SP_BAND_STRICT, SP_BAND_CONTIGUOUS */
+	int load;       /* column of the observed load, read at each origin row; -1 none */
+	int extra;      /* another column read at each horizon into X; -1 none */
+	int horizons;   /* read the values of horizons 1..horizons only; 0 = all */
+} sp_band_opts;
+
+/* No flags, no load or extra column, all horizons. */
+void sp_band_defaults(sp_band_opts *o);
+
+typedef struct {
+	double origin;          /* the origin's time */
+	double target;          /* the target time of horizon 1 */
+	int h;                  /* its horizons: 1..h */
+	int n;                  /* of which read into L, M, U, X: min(h, horizons) */
+	const double *L, *M, *U; /* lower, forecast, upper of horizons 1..n (NaN missing
+	                          * or no column) */
+	const double *X;        /* the extra column at horizons 1..n, or NULL */
+	double load;            /* the load column at the origin row (NaN missing or none) */
+	size_t ndata;           /* the pass-through data fields of the origin row: */
+	const char *data;       /* their bytes, back to back */
+	const size_t *len;      /* and their lengths */
+} sp_band_origin;
+
+typedef struct sp_band sp_band;
+
+/* Whether r's first columns are origin, timestamp, horizon. */
+int sp_band_is_long(const sp_csv_reader *r);
+
+/* A reader of r's rows.  Columns: origin, timestamp, horizon first, then a
+ * column named forecast (and lower, upper: required with SP_BAND_STRICT).
+ * Errors: SP_EDATA when the columns are not so; SP_EUSAGE for an option
+ * out of range; SP_ENOMEM. */
+sp_band *sp_band_new(sp_csv_reader *r, const sp_band_opts *o, sp_error *err);
+void sp_band_free(sp_band *b);
+
+/* The data columns: 3 .. 3 + sp_band_ndata() - 1 (before forecast). */
+size_t sp_band_ndata(const sp_band *b);
+/* The horizons of the first origin; 0 before it is complete. */
+int sp_band_horizons(const sp_band *b);
+
+/* The next complete origin into *g: SP_OK, SP_EEOF after the last, or < 0
+ * with err set. */
+int sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err);
+
+/* ---- per-step rows ---- */
+
+/* Column indexes of a per-step row, -1 when absent. */
+typedef struct {
+	int demand, forecast, lower, upper, origin, state;
+} sp_band_cols;
+
+/* Every column absent. */
+void sp_band_cols_none(sp_band_cols *c);
+/* The usual names: forecast, lower, upper, origin, state; demand is the
+ * column demand_name when given (an error naming the columns there are when
+ * absent), else demand, else forecast. */
+int sp_band_cols_find(const sp_csv_reader *r, const char *demand_name, sp_band_cols *c, sp_error *err);
+
+typedef struct {
+	double demand, forecast, lower, upper, origin; /* NaN missing or no column */
+	int state;              /* sp_burst_state_parse of the state field (-1: unknown,
+	                         * empty or no column) */
+	const char *state_text; /* the field as it is ("" without a column), valid until
+	                         * the reader moves on */
+	size_t state_len;
+} sp_band_row;
+
+/* Read the columns of c from r's current row, in the order demand,
+ * forecast, lower, upper, origin, state; a value that is not a number is an
+ * error naming row and column. */
+int sp_band_row_read(const sp_csv_reader *r, const sp_band_cols *c, sp_band_row *row, sp_error *err);
+
+#endif

@@ -1,0 +1,85 @@
+/* sp_burstdet: burstdetect's decision, one origin at a time.
+ *
+ * Fed at each origin t of a rolling multi-horizon forecast (sp_band) with
+ * the observed load W_t and the band L, M, U of horizons 1..H issued at t,
+ * it decides one step p: p = t + 1 (causal, the default: the label uses
+ * data up to t) or p = t with same_step (the reference's alignment: the
+ * label of step t uses W_t itself).  The band of p is the horizon-1 band
+ * issued at p - 1 (with same_step: at t - 1; none for the first origin).
+ *
+ *   state   burst when the detector (sp_burst) labels t a burst; else spike
+ *           when W_t was inside its band and the forecast for p moves by
+ *           more than spike_ratio x |W_{p-1}| (at least 1e-9); else normal.
+ *   demand  in a burst: the AR(2) + bootstrap overestimate (sp_arburst) of
+ *           W_p, fitted at the burst's first step on the loads since the
+ *           end of the last burst (from the start when that is shorter than
+ *           ar.min_window; at most ar.max_window and SP_BURSTDET_RING
+ *           points) and fed every load after; then the band floor: with the
+ *           check window p-4 .. p-1 of steps that have a horizon-1 lower
+ *           bound L1_j, when some W_j < L1_j, max(AR, lower of p); when
+ *           every W_j > L1_j (or there is none), max(AR, upper of p); else
+ *           the AR value.  Without history for the AR (fewer than 3 loads)
+ *           the upper bound of p.  NaN when p has no band.
+ *           Outside bursts: the forecast's quantile `quantile` of the band
+ *           (m + (u - m) z_q / z_{q_hi} above the median, the mirror below:
+ *           a Gaussian band; 0.5 is the forecast itself), or the upper or
+ *           lower bound; the max over horizons 1..lead (with same_step, the
+ *           horizon-1 band of p alone).  NaN when p has no band.
+ * The method is described in scalepipe-burst(7); the check window p-4 ..
+ * p-1 with the band of the step provisioned fixes the reference's
+ * off-by-one there.
+ *
+ * Ownership: sp_burstdet_free(NULL) is fine.  Nothing here prints or
+ * exits.
+ */
+#ifndef SP_BURSTDET_H
+#define SP_BURSTDET_H
+
+#include "sp_arburst.h"
+#include "sp_burst.h"
+#include "sp_err.h"
+
+/* Loads kept for the burst AR (the largest ar.max_window). */
+#define SP_BURSTDET_RING 4096
+
+typedef enum { SP_BURSTDET_FORECAST, SP_BURSTDET_UPPER, SP_BURSTDET_LOWER } sp_burstdet_normal;
+
+typedef struct {
+	sp_burst_opts det;          /* the detector; det.H = the horizons of each origin */
+	sp_arburst_opts ar;         /* the burst overestimator */
+	int same_step;              /* decide step t (1) or t + 1 (0, default) */
+	sp_burstdet_normal normal;  /* demand outside bursts [forecast] */
+	double quantile;            /* ... forecast: its quantile in (0, 1) [0.5] */
+	int lead;                   /* ... the max over horizons 1..lead [1] */
+	double spike_ratio;         /* [0.5] */
+} sp_burstdet_opts;
+
+/* The defaults of sp_burst and sp_arburst, and those above. */
+void sp_burstdet_defaults(sp_burstdet_opts *o);
+
+/* The decision for one step. */
+typedef struct {
+	double t;                   /* the step: the target of horizon 1, or the origin (same_step) */
+	double forecast, lower, upper; /* its horizon-1 band (NaN: none) */
+	sp_burst_state state;
+	double demand;              /* NaN: no band */
+} sp_burstdet_decision;
+
+typedef struct sp_burstdet sp_burstdet;
+
+/* SP_EUSAGE for options out of range (the detector's, the AR's, lead < 1,
+ * quantile outside (0, 1), spike_ratio < 0, ar.max_window above
+ * SP_BURSTDET_RING); SP_ENOMEM. */
+sp_burstdet *sp_burstdet_new(const sp_burstdet_opts *o, sp_error *err);
+void sp_burstdet_free(sp_burstdet *d);
+
+/* Origin t (times origin, target = its horizon-1 target): the load w
+ * (finite) and the band of horizons 1..H.  Fills *out.  SP_EDATA for a load
+ * that is not finite; the errors of sp_arburst. */
+int sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const double *L,
+    const double *M, const double *U, sp_burstdet_decision *out, sp_error *err);
+
+/* The detector (for its learnt theta_acc and sp_burst_save). */
+const sp_burst *sp_burstdet_detector(const sp_burstdet *d);
+
+#endif
