@@ -78,9 +78,9 @@ parse_dur_opt(const char *opt, const char *arg)
 /* The time range: --start, --end and --last, two of them at most, or the
  * instant (--end or now). */
 static void
-resolve_range(options *o, int instant, double last, int have_end)
+resolve_range(options *o, double last, int have_end)
 {
-	if (instant) {
+	if (o->q.instant) {
 		if (!isnan(o->start) || !isnan(last))
 			sp_die_usage("--instant takes no --start or --last");
 		if (!have_end)
@@ -167,7 +167,7 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--wide: not a list of label names: '%s'", wide);
 	if ((o->ho.cert == NULL) != (o->ho.key == NULL))
 		sp_die_usage("--cert and --key go together");
-	resolve_range(o, o->q.instant, last, have_end);
+	resolve_range(o, last, have_end);
 }
 
 int
