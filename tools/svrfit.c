@@ -7,7 +7,6 @@
  * appends a prediction column.  It does not clean outliers or resample.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
