@@ -32,3 +32,19 @@ sp_cli_http_retry_warn(void *ctx, int attempt, double wait, const char *why)
 	if (ctx && *(const int *)ctx)
 		sp_warn("attempt %d failed (%s); retrying in %gs", attempt, why, wait);
 }
+
+void
+sp_cli_http_trace(void *ctx, const char *msg)
+{
+	if (ctx && *(const int *)ctx)
+		sp_warn("%s", msg);
+}
+
+void
+sp_cli_http_verbose(sp_http_opts *ho, int *verbose)
+{
+	ho->on_retry = sp_cli_http_retry_warn;
+	ho->on_retry_ctx = verbose;
+	ho->trace = sp_cli_http_trace;
+	ho->trace_ctx = verbose;
+}

@@ -62,5 +62,10 @@ int sp_cli_http_option(int c, const char *arg, sp_http_opts *ho, sp_http_auth *a
  * is set, `tool: attempt N failed (why); retrying in Ws`.  Set
  *     ho.on_retry = sp_cli_http_retry_warn; ho.on_retry_ctx = &verbose; */
 void sp_cli_http_retry_warn(void *ctx, int attempt, double wait, const char *why);
+/* The tools' sp_http_opts.trace: `tool: msg` when *(const int *)ctx is set. */
+void sp_cli_http_trace(void *ctx, const char *msg);
+/* -v of an HTTP tool: both callbacks above on ho, with ctx = verbose (an
+ * int that must outlive ho's use). */
+void sp_cli_http_verbose(sp_http_opts *ho, int *verbose);
 
 #endif

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,24 @@ sp_http_opts_init(sp_http_opts *o)
 	o->retries = 2;
 	o->retry_wait = 1;
 	o->max_body = (size_t)512 << 20;
+}
+
+void
+sp_http_trace(const sp_http_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int n;
+
+	if (!o->trace)
+		return;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	o->trace(o->trace_ctx, msg);
+	free(msg);
 }
 
 typedef struct {

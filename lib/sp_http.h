@@ -46,6 +46,12 @@ typedef struct sp_http_opts {
 	 * uses it for -v output; the text never contains secrets. */
 	void (*on_retry)(void *ctx, int attempt, double wait, const char *why);
 	void *on_retry_ctx;
+	/* The -v trace of the modules that talk HTTP through these options
+	 * (sp_prom_fetch, sp_expo_push, sp_kube_apply): one line per request,
+	 * answer or decision ("GET URL", "HTTP 200, 512 bytes"), through
+	 * sp_http_trace; may be NULL.  The text never contains secrets. */
+	void (*trace)(void *ctx, const char *msg);
+	void *trace_ctx;
 } sp_http_opts;
 
 typedef struct sp_http_resp {
@@ -63,6 +69,9 @@ void sp_http_opts_init(sp_http_opts *o);
 int sp_http_request(const sp_http_opts *o, const char *method, const char *url,
     const char *ctype, const char *body, size_t blen, sp_http_resp *resp, sp_error *err);
 void sp_http_resp_free(sp_http_resp *resp);
+
+/* Format a message and hand it to o->trace (nothing when it is NULL). */
+void sp_http_trace(const sp_http_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Percent-encode s for a query string value (RFC 3986 unreserved kept).
  * Returns a malloc'd string or NULL. */

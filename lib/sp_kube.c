@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1011,4 +1012,164 @@ sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *
 		return rc;
 	snprintf(path, sizeof path, "/apis/keda.sh/v1alpha1/namespaces/%s/scaledobjects", ns);
 	return list_match(cfg, o, path, "ScaledObject", "Deployment", kind, name, 1, what, size, err);
+}
+
+/* ---- scaling a target ---- */
+
+int
+sp_kube_parse_target(const char *s, sp_kube_target *t, sp_error *err)
+{
+	static const struct {
+		const char *name, *kind, *resource;
+	} kinds[] = {
+		{ "deployment", "Deployment", "deployments" }, { "deploy", "Deployment", "deployments" },
+		{ "deployments", "Deployment", "deployments" }, { "statefulset", "StatefulSet", "statefulsets" },
+		{ "sts", "StatefulSet", "statefulsets" }, { "statefulsets", "StatefulSet", "statefulsets" },
+	};
+	const char *slash = strchr(s, '/'), *p;
+	size_t kl = slash ? (size_t)(slash - s) : 0, i;
+
+	if (!slash || !slash[1] || strchr(slash + 1, '/'))
+		return sp_error_set(err, SP_EUSAGE, "target must be KIND/NAME (e.g. deployment/web): '%s'", s);
+	t->kind = NULL;
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strlen(kinds[i].name) == kl && strncmp(s, kinds[i].name, kl) == 0) {
+			t->kind = kinds[i].kind;
+			t->resource = kinds[i].resource;
+		}
+	if (!t->kind)
+		return sp_error_set(err, SP_EUSAGE, "kind must be deployment or statefulset: '%.*s'", (int)kl, s);
+	t->name = slash + 1;
+	for (p = t->name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			return sp_error_set(err, SP_EUSAGE, "not a valid object name: '%s'", t->name);
+	return SP_OK;
+}
+
+int
+sp_kube_valid_namespace(const char *ns)
+{
+	const char *p;
+
+	if (!*ns)
+		return 0;
+	for (p = ns; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+int
+sp_kube_load(const sp_kube_source *src, sp_kube_cfg *cfg, sp_error *err)
+{
+	const char *kcfg = src->kubeconfig, *env = getenv("KUBECONFIG"), *home = getenv("HOME");
+	char *def = NULL;
+	struct stat st;
+	int rc;
+
+	if (src->in_cluster)
+		return sp_kube_load_incluster(src->sa_dir, cfg, err);
+	if (!kcfg && env && *env) {
+		kcfg = env;
+	} else if (!kcfg) {
+		if (home && asprintf(&def, "%s/.kube/config", home) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		if (def && stat(def, &st) == 0) {
+			kcfg = def;
+		} else {
+			free(def);
+			if (!getenv("KUBERNETES_SERVICE_HOST"))
+				return sp_error_set(err, SP_EIO, "no kubeconfig ($KUBECONFIG, ~/.kube/config) and "
+				    "not in a cluster; use --kubeconfig");
+			return sp_kube_load_incluster(src->sa_dir, cfg, err);
+		}
+	}
+	rc = sp_kube_load_kubeconfig(kcfg, src->context, cfg, err);
+	free(def);
+	return rc;
+}
+
+int
+sp_kube_read_replicas(sp_csv_reader *r, const char *column, long *replicas, double *t, sp_error *err)
+{
+	double v = NAN;
+	int col, rc;
+
+	*t = NAN;
+	if ((col = sp_csv_pick_col(r, column, err)) < 0)
+		return err ? err->code : SP_EUSAGE;
+	while ((rc = sp_csv_next(r, err)) == SP_OK) {
+		if ((rc = sp_csv_get_timestamp(r, t, err)) < 0 ||
+		    (rc = sp_csv_get_double_req(r, (size_t)col, &v, err)) < 0)
+			return rc;
+		if (v < 0 || v > 1e6 || v != floor(v))
+			return sp_csv_error(r, col, err, SP_EDATA,
+			    "replicas must be a whole number from 0 to 1000000: %g", v);
+	}
+	if (rc < 0)
+		return rc;
+	if (sp_csv_rowno(r) < 1 || isnan(*t))
+		return 1;
+	*replicas = (long)v;
+	return SP_OK;
+}
+
+sp_kube_action
+sp_kube_decide(long current, long desired, double age, double max_age, int dry_run)
+{
+	if (desired == current)
+		return SP_KUBE_UNCHANGED;
+	if (desired < current && age > max_age)
+		return SP_KUBE_HELD_STALE;
+	return dry_run ? SP_KUBE_DRY_RUN : SP_KUBE_SCALED;
+}
+
+const char *
+sp_kube_action_name(sp_kube_action a)
+{
+	static const char *const names[] = { "unchanged", "held-stale", "dry-run", "scaled" };
+	return (unsigned)a < 4 ? names[a] : "?";
+}
+
+int
+sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_apply_opts *a,
+    sp_kube_result *res, sp_error *err)
+{
+	const sp_kube_target *t = &a->target;
+	sp_kube_scale sc, after;
+	char what[512];
+	long http, attempt;
+	int rc;
+
+	if ((rc = sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http, err)) < 0)
+		return rc;
+	if (!a->force) {
+		if ((rc = sp_kube_find_manager(cfg, ho, a->ns, t->kind, t->name, what, sizeof what, err)) < 0)
+			return rc;
+		if (rc > 0)
+			return sp_error_set(err, SP_EDATA, "%s/%s in namespace %s is managed by %s; two "
+			    "autoscalers would fight (remove it, or use --force)", t->resource, t->name, a->ns, what);
+	}
+	for (attempt = 0;; attempt++) {
+		if (attempt > 0 && (rc = sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http,
+		    err)) < 0)
+			return rc;
+		sp_http_trace(ho, "current replicas %ld (resourceVersion %s), desired %ld, input age %.0fs",
+		    sc.replicas, sc.rv, a->desired, a->age);
+		res->current = res->replicas = sc.replicas;
+		res->action = sp_kube_decide(sc.replicas, a->desired, a->age, a->max_age, a->dry_run);
+		if (res->action != SP_KUBE_SCALED)
+			return SP_OK;
+		rc = a->patch
+		    ? sp_kube_patch_scale(cfg, ho, t->resource, a->ns, t->name, a->desired, &after, &http, err)
+		    : sp_kube_put_scale(cfg, ho, t->resource, a->ns, t->name, a->desired, sc.rv, &after, &http, err);
+		if (rc < 0 && http == 409 && attempt < a->conflict_retries) {
+			sp_http_trace(ho, "conflict; re-reading (%ld of %ld)", attempt + 1, a->conflict_retries);
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		res->replicas = after.replicas;
+		return SP_OK;
+	}
 }

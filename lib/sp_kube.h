@@ -18,12 +18,19 @@
  *
  * API errors are turned into messages from the server's Status object, with
  * the HTTP status available to the caller (409 is retried by the caller).
+ *
+ * What `scale` does is here too: the target "KIND/NAME", where credentials
+ * come from when none are named, the replicas of the input's last row, the
+ * decision (scale, or not: unchanged, stale input that would scale down,
+ * dry run) and the apply step (read, check that no HPA or KEDA
+ * ScaledObject manages the target, write, re-read after a 409).
  */
 #ifndef SP_KUBE_H
 #define SP_KUBE_H
 
 #include <stddef.h>
 
+#include "sp_csv.h"
 #include "sp_err.h"
 #include "sp_http.h"
 
@@ -77,5 +84,86 @@ int sp_kube_patch_scale(const sp_kube_cfg *cfg, const sp_http_opts *o, const cha
  * none (a missing KEDA API counts as none), < 0 on error. */
 int sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *ns,
     const char *kind, const char *name, char *what, size_t size, sp_error *err);
+
+/* ---- scaling a target (scale) ---- */
+
+/* "KIND/NAME": kind deployment (deploy, deployments) or statefulset (sts,
+ * statefulsets), NAME of [a-z0-9.-].  name points into the parsed string. */
+typedef struct {
+	const char *kind;       /* "Deployment" or "StatefulSet" */
+	const char *resource;   /* "deployments" or "statefulsets" */
+	const char *name;
+} sp_kube_target;
+
+/* SP_EUSAGE "target must be KIND/NAME (e.g. deployment/web): 'S'", "kind
+ * must be deployment or statefulset: 'KIND'", "not a valid object name:
+ * 'NAME'". */
+int sp_kube_parse_target(const char *s, sp_kube_target *t, sp_error *err);
+/* 1 when ns is a namespace name (non-empty, [a-z0-9-]), else 0. */
+int sp_kube_valid_namespace(const char *ns);
+
+/* Where the credentials come from. */
+typedef struct {
+	const char *kubeconfig; /* file or ':' list; NULL: $KUBECONFIG, else
+	                           ~/.kube/config when it exists, else the
+	                           service account when KUBERNETES_SERVICE_HOST
+	                           is set */
+	const char *context;    /* NULL: current-context */
+	int in_cluster;         /* the service account (sp_kube_load_incluster) */
+	const char *sa_dir;     /* its files; NULL: SP_KUBE_SA_DIR */
+} sp_kube_source;
+
+/* sp_kube_load_kubeconfig or sp_kube_load_incluster as src says; SP_EIO
+ * "no kubeconfig ($KUBECONFIG, ~/.kube/config) and not in a cluster; use
+ * --kubeconfig" when nothing is found. */
+int sp_kube_load(const sp_kube_source *src, sp_kube_cfg *cfg, sp_error *err);
+
+/* Read r to the end: column `column` must hold a whole number 0..1000000
+ * in every row ("row N, column C: replicas must be a whole number from 0
+ * to 1000000: 2.5"); the last row's value and timestamp into *replicas and
+ * *t.  0, 1 when r has no data rows, < 0 on error. */
+int sp_kube_read_replicas(sp_csv_reader *r, const char *column, long *replicas, double *t,
+    sp_error *err);
+
+typedef enum {
+	SP_KUBE_UNCHANGED,      /* desired == current */
+	SP_KUBE_HELD_STALE,     /* would scale down on input older than max_age */
+	SP_KUBE_DRY_RUN,        /* would scale; asked not to */
+	SP_KUBE_SCALED          /* scale (scaled) */
+} sp_kube_action;
+
+/* The decision, in that order of precedence: stale input may scale up,
+ * never down. */
+sp_kube_action sp_kube_decide(long current, long desired, double age, double max_age, int dry_run);
+/* "unchanged", "held-stale", "dry-run", "scaled". */
+const char *sp_kube_action_name(sp_kube_action a);
+
+typedef struct {
+	sp_kube_target target;
+	const char *ns;
+	long desired;
+	double age, max_age;    /* seconds: the input's age, the most that may scale down */
+	int dry_run;
+	int force;              /* skip the check for an HPA or ScaledObject */
+	int patch;              /* merge patch; else PUT with resourceVersion */
+	long conflict_retries;  /* re-reads after a 409 */
+} sp_kube_apply_opts;
+
+typedef struct {
+	long current;           /* spec.replicas as last read */
+	long replicas;          /* spec.replicas after: the written answer's when scaled */
+	sp_kube_action action;
+} sp_kube_result;
+
+/* Read the target's scale; unless a->force, fail (SP_EDATA "deployments/web
+ * in namespace NS is managed by HorizontalPodAutoscaler X; two autoscalers
+ * would fight (remove it, or use --force)") when something else manages
+ * it; decide; when scaling, write (PUT or PATCH), and after a 409 conflict
+ * re-read and decide again, at most conflict_retries times.  Traces
+ * "current replicas C (resourceVersion RV), desired D, input age As" per
+ * decision and "conflict; re-reading (i of n)" through ho.  Errors:
+ * sp_kube_get_scale's, sp_kube_find_manager's, the write's. */
+int sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_apply_opts *a,
+    sp_kube_result *res, sp_error *err);
 
 #endif

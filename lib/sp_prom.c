@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,4 +430,200 @@ sp_prom_escape_value(const char *s)
 	}
 	*q = '\0';
 	return out;
+}
+
+/* ---- fetching ---- */
+
+int
+sp_prom_query_url(const sp_prom_matrix *m, const sp_prom_query *q, size_t k, char **url, sp_error *err)
+{
+	char *qesc, sb[40], eb[40], stb[40];
+	size_t blen = strlen(q->url);
+	double cs = 0, ce = 0;
+	int n;
+
+	*url = NULL;
+	if (q->instant ? k > 0 : !sp_prom_chunk(m, q->max_points, k, &cs, &ce))
+		return 0;
+	while (blen > 0 && q->url[blen - 1] == '/')
+		blen--;
+	if (!(qesc = sp_http_escape(q->query)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	if (q->instant) {
+		sp_time_format(sb, sizeof sb, sp_prom_time(m, 0));
+		n = asprintf(url, "%.*s/api/v1/query?query=%s&time=%s", (int)blen, q->url, qesc, sb);
+	} else {
+		sp_time_format(sb, sizeof sb, cs);
+		sp_time_format(eb, sizeof eb, ce);
+		sp_time_format(stb, sizeof stb, m->step);
+		n = asprintf(url, "%.*s/api/v1/query_range?query=%s&start=%s&end=%s&step=%s",
+		    (int)blen, q->url, qesc, sb, eb, stb);
+	}
+	free(qesc);
+	if (n < 0) {
+		*url = NULL;
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	return 1;
+}
+
+int
+sp_prom_fetch(sp_prom_matrix *m, const sp_prom_query *q, const sp_http_opts *ho, sp_error *err)
+{
+	sp_http_resp resp;
+	char *url;
+	size_t k;
+	int rc;
+
+	for (k = 0; (rc = sp_prom_query_url(m, q, k, &url, err)) > 0; k++) {
+		sp_http_trace(ho, "GET %s", url);
+		rc = sp_http_request(ho, "GET", url, NULL, NULL, 0, &resp, err);
+		free(url);
+		if (rc < 0)
+			return rc;
+		sp_http_trace(ho, "HTTP %ld, %zu bytes", resp.status, resp.len);
+		rc = sp_prom_merge(m, resp.body, resp.len, resp.status, err);
+		sp_http_resp_free(&resp);
+		if (rc < 0)
+			return rc;
+	}
+	return rc;
+}
+
+/* ---- the matrix as CSV ---- */
+
+typedef struct {
+	char *name;
+	size_t series;
+} column;
+
+static int
+cmp_column(const void *a, const void *b)
+{
+	const column *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+/* Column name of series s from the --wide label list (malloc'd). */
+static char *
+wide_name(const sp_prom_series *s, const char *labels)
+{
+	char *list = strdup(labels), *tok, *save = NULL, *out = NULL;
+	size_t size = 0;
+	FILE *mf = list ? open_memstream(&out, &size) : NULL;
+	int first = 1;
+
+	if (!mf) {
+		free(list);
+		return NULL;
+	}
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *v = sp_prom_label(s, tok);
+		fprintf(mf, "%s%s", first ? "" : "_", v ? v : "");
+		first = 0;
+	}
+	free(list);
+	if (fclose(mf) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void
+free_columns(column *c, size_t n)
+{
+	size_t k;
+	if (!c)
+		return;
+	for (k = 0; k < n; k++)
+		free(c[k].name);
+	free(c);
+}
+
+/* The columns of m's series, sorted by name and checked. */
+static column *
+make_columns(const sp_prom_matrix *m, const sp_prom_csv *o, sp_error *err)
+{
+	size_t ns = m->n, k;
+	column *c;
+
+	if (ns == 0) {
+		sp_error_set(err, SP_EDATA, "query returned no series in this range");
+		return NULL;
+	}
+	if (ns > 1 && !o->wide) {
+		sp_error_set(err, SP_EDATA, "query returned %zu series; aggregate them in the query or "
+		    "name columns with --wide LABEL[,LABEL...]", ns);
+		return NULL;
+	}
+	if (!(c = calloc(ns, sizeof *c)))
+		goto nomem;
+	for (k = 0; k < ns; k++) {
+		c[k].series = k;
+		c[k].name = o->wide ? wide_name(&m->s[k], o->wide) : strdup(o->name ? o->name : "value");
+		if (!c[k].name)
+			goto nomem;
+		if (!*c[k].name) {
+			sp_error_set(err, SP_EDATA, "--wide %s: a series has none of these labels", o->wide);
+			goto fail;
+		}
+		if (strcmp(c[k].name, "timestamp") == 0) {
+			sp_error_set(err, SP_EDATA, "--wide %s: a series gives the column name 'timestamp'", o->wide);
+			goto fail;
+		}
+	}
+	qsort(c, ns, sizeof *c, cmp_column);
+	for (k = 1; k < ns; k++)
+		if (strcmp(c[k].name, c[k - 1].name) == 0) {
+			sp_error_set(err, SP_EDATA, "--wide %s: two series give the column '%s'; add labels",
+			    o->wide, c[k].name);
+			goto fail;
+		}
+	return c;
+nomem:
+	sp_error_set(err, SP_ENOMEM, "out of memory");
+fail:
+	free_columns(c, ns);
+	return NULL;
+}
+
+int
+sp_prom_write_csv(const sp_prom_matrix *m, const sp_prom_csv *o, sp_csv_writer *w, sp_error *err)
+{
+	size_t ns = m->n, np = m->npoints, i, k;
+	column *c = make_columns(m, o, err);
+
+	if (!c)
+		return err ? err->code : SP_EDATA;
+	if (o->null == SP_PROM_NULL_ERROR)
+		for (i = 0; i < np; i++)
+			for (k = 0; k < ns; k++)
+				if (isnan(m->s[c[k].series].v[i])) {
+					char tb[40];
+					sp_time_format(tb, sizeof tb, sp_prom_time(m, i));
+					sp_error_set(err, SP_EDATA, "no value for %s at %s (choose --null skip, "
+					    "zero or empty)", c[k].name, tb);
+					free_columns(c, ns);
+					return SP_EDATA;
+				}
+	sp_csv_write_str(w, "timestamp");
+	for (k = 0; k < ns; k++)
+		sp_csv_write_str(w, c[k].name);
+	sp_csv_end_row(w);
+	for (i = 0; i < np; i++) {
+		int miss = 0;
+		for (k = 0; k < ns; k++)
+			miss |= isnan(m->s[c[k].series].v[i]);
+		if (miss && o->null == SP_PROM_NULL_SKIP)
+			continue;
+		sp_csv_write_time(w, sp_prom_time(m, i));
+		for (k = 0; k < ns; k++) {
+			double v = m->s[c[k].series].v[i];
+			sp_csv_write_double(w, isnan(v) && o->null == SP_PROM_NULL_ZERO ? 0 : v);
+		}
+		sp_csv_end_row(w);
+	}
+	free_columns(c, ns);
+	return SP_OK;
 }

@@ -7,6 +7,9 @@
  * series (Prometheus refuses more than 11,000); sp_prom_chunk gives the
  * chunk bounds so that consecutive chunks share no point and miss none.
  * Missing points (gaps beyond the server's lookback, NaN, +-Inf) are NaN.
+ * sp_prom_fetch runs the requests of a query over the grid (sp_http) and
+ * sp_prom_write_csv writes the matrix as CSV: timestamp plus one column
+ * per series, with a policy for missing points.
  *
  * Writing (promexport): metric and label names are checked against the
  * Prometheus data model and label values escaped for the text exposition
@@ -20,7 +23,9 @@
 
 #include <stddef.h>
 
+#include "sp_csv.h"
 #include "sp_err.h"
+#include "sp_http.h"
 
 #define SP_PROM_MAX_POINTS 11000
 
@@ -51,6 +56,55 @@ int sp_prom_chunk(const sp_prom_matrix *m, size_t max_points, size_t k, double *
  * fall on m's grid.  Error answers, malformed JSON and off-grid points are
  * errors; `what` names the request in messages (e.g. "query_range"). */
 int sp_prom_merge(sp_prom_matrix *m, const char *body, size_t len, long status, sp_error *err);
+
+/* ---- fetching a query over the grid (promfetch) ---- */
+
+typedef struct {
+	const char *url;        /* base URL http(s)://host[:port][/prefix]; trailing '/'s ignored */
+	const char *query;      /* PromQL expression */
+	int instant;            /* 1: one /api/v1/query at the grid's first time;
+	                           0: /api/v1/query_range in chunks */
+	size_t max_points;      /* range: grid points per request (0: SP_PROM_MAX_POINTS) */
+} sp_prom_query;
+
+/* URL of request k (0-based) of q over m's grid into *url (malloc'd):
+ * "<url>/api/v1/query_range?query=<escaped>&start=S&end=E&step=STEP" for
+ * chunk k of the range (sp_prom_chunk), or "<url>/api/v1/query?query=
+ * <escaped>&time=T" (k = 0 only) for an instant query; times as
+ * sp_time_format writes them.  1 with *url, 0 past the last request,
+ * SP_ENOMEM. */
+int sp_prom_query_url(const sp_prom_matrix *m, const sp_prom_query *q, size_t k, char **url,
+    sp_error *err);
+
+/* Run every request of q in order and merge each answer into m.  Traces
+ * "GET <url>" before and "HTTP <status>, <n> bytes" after each request
+ * through ho (sp_http_trace).  Errors: sp_http_request's (no answer) and
+ * sp_prom_merge's (error answers, malformed or off-grid data). */
+int sp_prom_fetch(sp_prom_matrix *m, const sp_prom_query *q, const sp_http_opts *ho, sp_error *err);
+
+/* ---- the matrix as CSV (promfetch) ---- */
+
+/* Missing points (NaN): an error, the row left out, 0, or an empty field. */
+typedef enum { SP_PROM_NULL_ERROR, SP_PROM_NULL_SKIP, SP_PROM_NULL_ZERO, SP_PROM_NULL_EMPTY } sp_prom_null;
+
+typedef struct {
+	const char *name;       /* the column of a single series [value] */
+	const char *wide;       /* or a label list ("pod", "job,instance"): one column
+	                           per series, named by these labels' values joined by
+	                           '_' (a missing label counts as ""), columns sorted by
+	                           name (strcmp) */
+	sp_prom_null null;
+} sp_prom_csv;
+
+/* Header "timestamp,<columns>", then one row per grid point (Unix seconds;
+ * rows with a missing point left out under SP_PROM_NULL_SKIP).  Everything
+ * is checked before anything is written; SP_EDATA, with the messages of
+ * promfetch (naming its options --wide and --null), when m has no series,
+ * several series without o->wide, a series gives an empty column name,
+ * "timestamp" or a name another series gives, or (SP_PROM_NULL_ERROR) a
+ * point is missing: "no value for COLUMN at TIME (choose --null skip, zero
+ * or empty)".  The caller flushes w. */
+int sp_prom_write_csv(const sp_prom_matrix *m, const sp_prom_csv *o, sp_csv_writer *w, sp_error *err);
 
 /* Prometheus duration ("90", "90s", "5m", "1h30m", "7d", "2w", "500ms")
  * in seconds; 0 ok, -1 malformed or not positive. */

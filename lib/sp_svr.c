@@ -706,6 +706,11 @@ typedef struct {
 	double *secs;                   /* [ncombo][k] */
 	int failed;
 	pthread_mutex_t mu;
+	/* progress (only with g->progress) */
+	size_t *done;                   /* [ncombo] folds done */
+	sp_svr_progress prog;
+	sp_svr_cv best_so_far;
+	double t0;
 } gctx;
 
 static double
@@ -754,6 +759,40 @@ set_failed(gctx *c)
 	pthread_mutex_lock(&c->mu);
 	c->failed = 1;
 	pthread_mutex_unlock(&c->mu);
+}
+
+/* After a fit of grid point combo (under c->mu): the counts, the point's
+ * error once every fold is done, the callback. */
+static void
+report(gctx *c, size_t combo)
+{
+	const sp_svr_grid *g = c->g;
+	size_t n = c->n, i, ic, ig, ie;
+	double se = 0, ae = 0, e;
+
+	c->prog.fits++;
+	if (++c->done[combo] == c->k) {
+		for (i = 0; i < n; i++) {
+			e = c->pred[combo * n + i] - c->y[i];
+			se += e * e;
+			ae += fabs(e);
+		}
+		c->prog.points++;
+		if (!c->prog.best || sqrt(se / (double)n) < c->best_so_far.rmse) {
+			ie = combo % g->nepsilon;
+			ig = combo / g->nepsilon % c->ngamma_eff;
+			ic = combo / g->nepsilon / c->ngamma_eff;
+			c->best_so_far.C = g->C[ic];
+			c->best_so_far.gamma = g->gamma[ig];
+			c->best_so_far.epsilon = g->epsilon[ie];
+			c->best_so_far.rmse = sqrt(se / (double)n);
+			c->best_so_far.mae = ae / (double)n;
+			c->best_so_far.seconds = 0;
+			c->prog.best = &c->best_so_far;
+		}
+	}
+	c->prog.elapsed = now() - c->t0;
+	g->progress(g->progress_ctx, &c->prog);
 }
 
 static void
@@ -805,6 +844,11 @@ cv_job(void *arg, size_t job)
 	c->secs[combo * k + f] = now() - t0;
 	free(x);
 	free(yy);
+	if (g->progress) {
+		pthread_mutex_lock(&c->mu);
+		report(c, combo);
+		pthread_mutex_unlock(&c->mu);
+	}
 }
 
 /* Larger C (then larger gamma) first: those fits take longest, and starting
@@ -869,8 +913,13 @@ sp_svr_grid_search(const double *x, const double *y, size_t n, size_t nfeat,
 	c.pred = malloc(ncombo * n * sizeof *c.pred);
 	c.secs = calloc(ncombo * (size_t)g->folds, sizeof *c.secs);
 	c.xsq = malloc(n * sizeof *c.xsq);
-	if (!xc || !xs || !z || !yz || !fold || !perm || !c.pred || !c.secs || !c.xsq)
+	c.done = g->progress ? calloc(ncombo, sizeof *c.done) : NULL;
+	if (!xc || !xs || !z || !yz || !fold || !perm || !c.pred || !c.secs || !c.xsq ||
+	    (g->progress && !c.done))
 		goto nomem;
+	c.t0 = now();
+	c.prog.nfits = ncombo * (size_t)g->folds;
+	c.prog.npoints = ncombo;
 	if ((rc = fit_scaling(x, y, n, nfeat, base->scale, xc, xs, &yc, &ys, err)) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -1020,6 +1069,7 @@ out:
 	free(c.pred);
 	free(c.secs);
 	free(c.xsq);
+	free(c.done);
 	if (c.kn)
 		for (j = 0; j < c.nslot; j++)
 			free(c.kn[j]);
@@ -1032,4 +1082,127 @@ out:
 	free(nodes);
 	free(nrows);
 	return rc;
+}
+
+/* ---- the whole choice ---- */
+
+sp_svr *
+sp_svr_fit(const double *x, const double *y, size_t n, size_t nfeat, const char *const *features,
+    const char *target, const sp_svr_params *base, const sp_svr_grid *g, sp_svr_cv *cv, size_t *best,
+    sp_error *err)
+{
+	sp_svr_params p = *base;
+	sp_svr_progress fin;
+	double t0 = now();
+	sp_svr *m;
+
+	memset(&fin, 0, sizeof fin);
+	fin.final = 1;
+	if (g->folds != 0) {
+		if (sp_svr_grid_search(x, y, n, nfeat, base, g, cv, best, err) < 0)
+			return NULL;
+		p.C = cv[*best].C;
+		p.gamma = cv[*best].gamma;
+		p.epsilon = cv[*best].epsilon;
+		fin.best = &cv[*best];
+		fin.npoints = fin.points = sp_svr_grid_size(g, base);
+		fin.nfits = fin.fits = fin.npoints * (size_t)g->folds;
+	} else {
+		p.C = g->C[0];
+		p.gamma = g->gamma[0];
+		p.epsilon = g->epsilon[0];
+	}
+	if (g->progress) {
+		fin.elapsed = now() - t0;
+		g->progress(g->progress_ctx, &fin);
+	}
+	if (!(m = sp_svr_train(x, y, n, nfeat, features, target, &p, err)))
+		return NULL;
+	if (g->folds != 0)
+		sp_svr_set_cv(m, g->folds, g->blocked, g->seed, cv[*best].rmse);
+	return m;
+}
+
+/* ---- CSV in and out ---- */
+
+int
+sp_svr_read_rows(sp_csv_reader *r, const int *cols, size_t nfeat, int ycol, double **x, double **y,
+    size_t *n, sp_error *err)
+{
+	size_t i, cap = 0, k = 0;
+	double *xs = NULL, *ys = NULL;
+	int rc;
+
+	while ((rc = sp_csv_next(r, err)) == SP_OK) {
+		if (k == cap) {
+			double *nx, *ny;
+			cap = cap ? cap * 2 : 1024;
+			nx = realloc(xs, cap * nfeat * sizeof *xs);
+			if (nx)
+				xs = nx;
+			ny = realloc(ys, cap * sizeof *ys);
+			if (ny)
+				ys = ny;
+			if (!nx || !ny) {
+				rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+				break;
+			}
+		}
+		for (i = 0; i < nfeat && rc == SP_OK; i++)
+			rc = sp_csv_get_double_req(r, (size_t)cols[i], &xs[k * nfeat + i], err);
+		if (rc == SP_OK)
+			rc = sp_csv_get_double_req(r, (size_t)ycol, &ys[k], err);
+		if (rc < 0)
+			break;
+		k++;
+	}
+	if (rc < 0) {
+		free(xs);
+		free(ys);
+		*x = *y = NULL;
+		*n = 0;
+		return rc;
+	}
+	*x = xs;
+	*y = ys;
+	*n = k;
+	return SP_OK;
+}
+
+int
+sp_svr_predict_csv(const sp_svr *m, sp_csv_reader *r, const char *const *features, const char *name,
+    sp_csv_writer *w, sp_error *err)
+{
+	size_t nf = m->nfeat, i;
+	int col[SP_SVR_MAX_FEATURES], rc;
+	double x[SP_SVR_MAX_FEATURES];
+	char *defname = NULL;
+
+	for (i = 0; i < nf; i++)
+		if ((col[i] = sp_csv_pick_col(r, features ? features[i] : m->feat[i], err)) < 0)
+			return err ? err->code : SP_EUSAGE;
+	if (!name) {
+		if (asprintf(&defname, "%s_pred", m->target) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		name = defname;
+	}
+	if (sp_csv_col_index(r, name) >= 0) {
+		rc = sp_error_set(err, SP_EUSAGE, "the input already has a column '%s'; choose another with --name",
+		    name);
+		free(defname);
+		return rc;
+	}
+	sp_csv_write_header_fields(w, r, 0, -1);
+	sp_csv_write_str(w, name);
+	sp_csv_end_row(w);
+	free(defname);
+	while ((rc = sp_csv_next(r, err)) == SP_OK) {
+		for (i = 0; i < nf; i++)
+			if ((rc = sp_csv_get_double(r, (size_t)col[i], &x[i], err)) < 0)
+				return rc;
+		sp_csv_write_row_fields(w, r, 0, -1);
+		sp_csv_write_double(w, sp_svr_predict(m, x));   /* NaN (missing) -> empty */
+		sp_csv_end_row(w);
+	}
+	return rc < 0 ? rc : SP_OK;
 }

@@ -56,6 +56,7 @@
 
 #include <stddef.h>
 
+#include "sp_csv.h"
 #include "sp_err.h"
 
 typedef struct sp_svr sp_svr;
@@ -125,6 +126,20 @@ int sp_svr_save(const sp_svr *m, const char *path, const char *command, sp_error
 
 /* ---- grid search with k-fold cross-validation ---- */
 
+typedef struct sp_svr_cv sp_svr_cv;
+
+/* Where a grid search (and sp_svr_fit) stands, for a progress display. */
+typedef struct {
+	size_t fits, nfits;       /* single fits done / all (grid points x folds) */
+	size_t points, npoints;   /* grid points whose every fold is done / all */
+	const sp_svr_cv *best;    /* the best (smallest rmse) finished point so far
+	                             (seconds 0), NULL before the first; with
+	                             final, the chosen point (NULL without CV) */
+	double elapsed;           /* seconds since the search began */
+	int final;                /* sp_svr_fit: the search is over, training on
+	                             all rows begins */
+} sp_svr_progress;
+
 typedef struct {
 	const double *C;        /* candidate values, each list non-empty */
 	size_t nC;
@@ -139,16 +154,20 @@ typedef struct {
 	int precompute;         /* kernel matrix per gamma: -1 auto (when one
 	                           fits SP_SVR_PRECOMPUTE_MB; as many gammas at
 	                           once as fit), 0 never, 1 always */
+	/* Called after every fit (may be NULL): from the thread that ran it,
+	 * never two calls at once.  Nothing it sees changes the results. */
+	void (*progress)(void *ctx, const sp_svr_progress *p);
+	void *progress_ctx;
 } sp_svr_grid;
 
 #define SP_SVR_PRECOMPUTE_MB 1024
 
 /* One grid point's cross-validated error, in target units. */
-typedef struct {
+struct sp_svr_cv {
 	double C, gamma, epsilon;
 	double rmse, mae;
 	double seconds;         /* summed CPU-side wall time of its k fits */
-} sp_svr_cv;
+};
 
 /* Number of grid points: nC * ngamma (1 for linear) * nepsilon. */
 size_t sp_svr_grid_size(const sp_svr_grid *g, const sp_svr_params *base);
@@ -164,6 +183,35 @@ size_t sp_svr_grid_size(const sp_svr_grid *g, const sp_svr_params *base);
  * Errors as sp_svr_train, plus SP_EUSAGE for folds outside 2..n. */
 int sp_svr_grid_search(const double *x, const double *y, size_t n, size_t nfeat,
     const sp_svr_params *base, const sp_svr_grid *g, sp_svr_cv *out, size_t *best, sp_error *err);
+
+/* The whole choice: with g->folds >= 2, sp_svr_grid_search (cv[grid
+ * size] filled, *best its winner), then sp_svr_train on all rows with the
+ * winner's C, gamma and epsilon and the CV recorded (sp_svr_set_cv); with
+ * g->folds == 0, sp_svr_train with the first value of each list (cv and
+ * best untouched, may be NULL).  g->progress, if set, is called once more
+ * with final set before the training on all rows.  Errors as those
+ * functions'. */
+sp_svr *sp_svr_fit(const double *x, const double *y, size_t n, size_t nfeat,
+    const char *const *features, const char *target, const sp_svr_params *base,
+    const sp_svr_grid *g, sp_svr_cv *cv, size_t *best, sp_error *err);
+
+/* ---- CSV in and out (svrfit) ---- */
+
+/* Read r to the end: columns cols[nfeat] of each row into x (row-major)
+ * and column ycol into y, every value required (sp_csv_get_double_req's
+ * errors name row and column).  *x and *y are malloc'd (NULL when there
+ * are no rows), *n the row count; on error nothing is left allocated. */
+int sp_svr_read_rows(sp_csv_reader *r, const int *cols, size_t nfeat, int ycol,
+    double **x, double **y, size_t *n, sp_error *err);
+
+/* Every row of r with m's prediction appended, to w: the header plus
+ * column `name` (NULL: "<target>_pred"), then each row's fields unchanged
+ * and the prediction from columns features[nfeatures] (NULL: the model's
+ * own feature names); a missing feature gives an empty prediction.
+ * Errors: sp_csv_pick_col's, SP_EUSAGE "the input already has a column
+ * 'NAME'; choose another with --name", the rows'.  The caller flushes w. */
+int sp_svr_predict_csv(const sp_svr *m, sp_csv_reader *r, const char *const *features,
+    const char *name, sp_csv_writer *w, sp_error *err);
 
 /* Number of online cores (>= 1). */
 int sp_svr_ncpus(void);

@@ -1,25 +1,27 @@
 /* scale: set a Deployment's or StatefulSet's replicas from the last input row. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "sp_cli.h"
 #include "sp_cli_http.h"
 #include "sp_csv.h"
-#include "sp_http.h"
 #include "sp_kube.h"
 #include "sp_prom.h"
-#include "sp_time.h"
 
 static const char synopsis[] =
     "scale [-c NAME] [-n NAMESPACE] [--kubeconfig FILE] [--context NAME] [--in-cluster]\n"
     "       [--dry-run] [--force] [--max-age DUR] [--method put|patch] [options] KIND/NAME [FILE]";
 
-static int verbose;
+typedef struct {
+	const char *column, *ns, *input;
+	sp_kube_source src;     /* --kubeconfig, --context, --in-cluster, --service-account-dir */
+	sp_kube_apply_opts ap;  /* target, --dry-run, --force, --max-age, --method, --conflict-retries */
+	int verbose;
+	sp_http_opts ho;
+} options;
 
 _Noreturn static void
 usage(void)
@@ -52,22 +54,7 @@ usage(void)
 }
 
 static void
-on_retry(void *ctx, int attempt, double wait, const char *why)
-{
-	(void)ctx;
-	if (verbose)
-		sp_warn("attempt %d failed (%s); retrying in %gs", attempt, why, wait);
-}
-
-static int
-file_exists(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0;
-}
-
-int
-main(int argc, char **argv)
+parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_KCFG = 256, OPT_CTX, OPT_INCL, OPT_SADIR, OPT_DRY, OPT_FORCE, OPT_MAXAGE,
 		OPT_METHOD, OPT_CRETRY, OPT_VERSION };
@@ -83,207 +70,128 @@ main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
 	};
 	static const char *const methods[] = { "put", "patch", NULL };
-	const char *column = "replicas", *ns = NULL, *kcfg = NULL, *context = NULL, *sadir = NULL;
-	const char *target, *input = "-", *kind, *resource, *action;
-	char *name, what[512];
-	int incl = 0, dry = 0, force = 0, method = 0, c, col, rc, attempt;
-	long cretries = 3, desired = 0, applied;
-	double maxage = 600, last_t = NAN, last_v = NAN, age, now;
-	sp_http_opts ho;
-	sp_kube_cfg cfg;
-	sp_kube_scale sc;
-	sp_csv_reader *r;
-	sp_csv_writer *w;
+	const char *target;
 	sp_error err;
-	FILE *fp = stdin;
-	long http;
+	int c;
 
-	sp_cli_init(argv[0], synopsis);
-	sp_http_opts_init(&ho);
+	memset(o, 0, sizeof *o);
+	o->column = "replicas";
+	o->ap.max_age = 600;
+	o->ap.conflict_retries = 3;
+	sp_http_opts_init(&o->ho);
 	while ((c = getopt_long(argc, argv, "c:n:vh", lo, NULL)) != -1)
 		switch (c) {
-		case 'c': column = optarg; break;
-		case 'n': ns = optarg; break;
-		case OPT_KCFG: kcfg = optarg; break;
-		case OPT_CTX: context = optarg; break;
-		case OPT_INCL: incl = 1; break;
-		case OPT_SADIR: sadir = optarg; break;
-		case OPT_DRY: dry = 1; break;
-		case OPT_FORCE: force = 1; break;
+		case 'c': o->column = optarg; break;
+		case 'n': o->ns = optarg; break;
+		case OPT_KCFG: o->src.kubeconfig = optarg; break;
+		case OPT_CTX: o->src.context = optarg; break;
+		case OPT_INCL: o->src.in_cluster = 1; break;
+		case OPT_SADIR: o->src.sa_dir = optarg; break;
+		case OPT_DRY: o->ap.dry_run = 1; break;
+		case OPT_FORCE: o->ap.force = 1; break;
 		case OPT_MAXAGE:
-			if (sp_prom_parse_duration(optarg, &maxage) < 0)
+			if (sp_prom_parse_duration(optarg, &o->ap.max_age) < 0)
 				sp_die_usage("--max-age: not a duration: '%s'", optarg);
 			break;
-		case OPT_METHOD: method = sp_cli_choice("--method", optarg, methods); break;
-		case OPT_CRETRY: cretries = sp_cli_long("--conflict-retries", optarg, 0, 100); break;
-		case 'v': verbose = 1; break;
+		case OPT_METHOD: o->ap.patch = sp_cli_choice("--method", optarg, methods); break;
+		case OPT_CRETRY: o->ap.conflict_retries = sp_cli_long("--conflict-retries", optarg, 0, 100); break;
+		case 'v': o->verbose = 1; break;
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
 		default:
-			if (!sp_cli_http_option(c, optarg, &ho, NULL))
+			if (!sp_cli_http_option(c, optarg, &o->ho, NULL))
 				sp_cli_bad_option();
 		}
 	if (optind >= argc)
 		sp_die_usage("missing target KIND/NAME (e.g. deployment/web)");
 	target = argv[optind++];
 	if (optind < argc)
-		input = argv[optind++];
+		o->input = argv[optind++];
 	if (optind < argc)
 		sp_die_usage("unexpected argument '%s'", argv[optind]);
-	if (incl && (kcfg || context))
+	if (o->src.in_cluster && (o->src.kubeconfig || o->src.context))
 		sp_die_usage("--in-cluster excludes --kubeconfig and --context");
-	{
-		const char *slash = strchr(target, '/');
-		size_t kl = slash ? (size_t)(slash - target) : 0;
-		if (!slash || !slash[1] || strchr(slash + 1, '/'))
-			sp_die_usage("target must be KIND/NAME (e.g. deployment/web): '%s'", target);
-		if ((kl == 10 && !strncmp(target, "deployment", kl)) || (kl == 6 && !strncmp(target, "deploy", kl)) ||
-		    (kl == 11 && !strncmp(target, "deployments", kl))) {
-			kind = "Deployment";
-			resource = "deployments";
-		} else if ((kl == 11 && !strncmp(target, "statefulset", kl)) || (kl == 3 && !strncmp(target, "sts", kl)) ||
-		    (kl == 12 && !strncmp(target, "statefulsets", kl))) {
-			kind = "StatefulSet";
-			resource = "statefulsets";
-		} else {
-			sp_die_usage("kind must be deployment or statefulset: '%.*s'", (int)kl, target);
-		}
-		name = strdup(slash + 1);
-		if (!name)
-			sp_die("out of memory");
-		for (const char *p = name; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-				sp_die_usage("not a valid object name: '%s'", name);
-	}
-	if (ns && !*ns)
+	sp_die_if(sp_kube_parse_target(target, &o->ap.target, &err), &err);
+	if (o->ns && !*o->ns)
 		sp_die_usage("--namespace: empty");
-	if (ns)
-		for (const char *p = ns; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-				sp_die_usage("--namespace: not a valid namespace: '%s'", ns);
+	if (o->ns && !sp_kube_valid_namespace(o->ns))
+		sp_die_usage("--namespace: not a valid namespace: '%s'", o->ns);
+}
 
-	/* 1. the input: replicas from the last row */
-	if (strcmp(input, "-") != 0 && !(fp = fopen(input, "r")))
-		sp_die("%s:", input);
-	if (!(r = sp_csv_reader_new(fp, input, SP_CSV_NEED_TIMESTAMP, &err)))
-		sp_die_err(&err);
-	if ((col = sp_csv_pick_col(r, column, &err)) < 0)
-		sp_die_err(&err);
-	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
-		if (sp_csv_get_timestamp(r, &last_t, &err) < 0 ||
-		    sp_csv_get_double_req(r, (size_t)col, &last_v, &err) < 0)
-			sp_die_err(&err);
-		if (last_v < 0 || last_v > 1e6 || last_v != floor(last_v)) {
-			sp_csv_error(r, col, &err, SP_EDATA, "replicas must be a whole number from 0 to 1000000: %g", last_v);
-			sp_die_err(&err);
-		}
-	}
-	if (rc < 0)
-		sp_die_err(&err);
-	if (sp_csv_rowno(r) < 1 || isnan(last_t))
-		sp_die("%s: no data rows", strcmp(input, "-") ? input : "input");
-	sp_csv_reader_free(r);
-	if (fp != stdin)
-		fclose(fp);
-	desired = (long)last_v;
-	now = (double)time(NULL);
-	age = now - last_t;
+/* The CSV row of what was done. */
+static void
+write_result(double now, const options *o, const sp_kube_result *res)
+{
+	static const char *const hdr[] = { "timestamp", "namespace", "kind", "name", "current",
+		"desired", "replicas", "action", "input_age" };
+	sp_csv_writer *w = sp_csv_writer_new(stdout);
+	sp_error err;
+	size_t i;
 
-	/* 2. credentials */
-	if (!incl && !kcfg) {
-		const char *env = getenv("KUBECONFIG"), *home = getenv("HOME");
-		static char def[4096];
-		if (env && *env) {
-			kcfg = env;
-		} else if (home && (snprintf(def, sizeof def, "%s/.kube/config", home), file_exists(def))) {
-			kcfg = def;
-		} else if (getenv("KUBERNETES_SERVICE_HOST")) {
-			incl = 1;
-		} else {
-			sp_die("no kubeconfig ($KUBECONFIG, ~/.kube/config) and not in a cluster; use --kubeconfig");
-		}
-	}
-	if (incl ? sp_kube_load_incluster(sadir, &cfg, &err) < 0
-	    : sp_kube_load_kubeconfig(kcfg, context, &cfg, &err) < 0)
-		sp_die_err(&err);
-	if (!ns)
-		ns = cfg.namespace;
-	sp_kube_http_opts(&cfg, &ho);
-	ho.on_retry = on_retry;
-	if (verbose)
-		sp_warn("server %s, context %s, namespace %s, %s/%s", cfg.server, cfg.context, ns, resource, name);
-
-	/* 3. read the target, then check who else manages it */
-	if (sp_kube_get_scale(&cfg, &ho, resource, ns, name, &sc, &http, &err) < 0)
-		sp_die_err(&err);
-	if (!force) {
-		rc = sp_kube_find_manager(&cfg, &ho, ns, kind, name, what, sizeof what, &err);
-		if (rc < 0)
-			sp_die_err(&err);
-		if (rc > 0)
-			sp_die("%s/%s in namespace %s is managed by %s; two autoscalers would fight "
-			    "(remove it, or use --force)", resource, name, ns, what);
-	}
-
-	/* 4. decide and write; a 409 re-reads and decides again */
-	for (attempt = 0;; attempt++) {
-		if (attempt > 0 && sp_kube_get_scale(&cfg, &ho, resource, ns, name, &sc, &http, &err) < 0)
-			sp_die_err(&err);
-		if (verbose)
-			sp_warn("current replicas %ld (resourceVersion %s), desired %ld, input age %.0fs",
-			    sc.replicas, sc.rv, desired, age);
-		applied = sc.replicas;
-		if (desired == sc.replicas) {
-			action = "unchanged";
-		} else if (desired < sc.replicas && age > maxage) {
-			action = "held-stale";
-			sp_warn("input is %.0fs old (--max-age %.0fs): not scaling %s/%s down from %ld to %ld",
-			    age, maxage, resource, name, sc.replicas, desired);
-		} else if (dry) {
-			action = "dry-run";
-		} else {
-			sp_kube_scale after;
-			rc = method == 0
-			    ? sp_kube_put_scale(&cfg, &ho, resource, ns, name, desired, sc.rv, &after, &http, &err)
-			    : sp_kube_patch_scale(&cfg, &ho, resource, ns, name, desired, &after, &http, &err);
-			if (rc < 0 && http == 409 && attempt < cretries) {
-				if (verbose)
-					sp_warn("conflict; re-reading (%d of %ld)", attempt + 1, cretries);
-				continue;
-			}
-			if (rc < 0)
-				sp_die_err(&err);
-			applied = after.replicas;
-			action = "scaled";
-		}
-		break;
-	}
-
-	/* 5. what was done */
-	w = sp_csv_writer_new(stdout);
 	if (!w)
 		sp_die("out of memory");
-	{
-		static const char *const hdr[] = { "timestamp", "namespace", "kind", "name", "current",
-			"desired", "replicas", "action", "input_age" };
-		for (size_t i = 0; i < sizeof hdr / sizeof hdr[0]; i++)
-			sp_csv_write_str(w, hdr[i]);
-		sp_csv_end_row(w);
-	}
-	sp_csv_write_time(w, now);
-	sp_csv_write_str(w, ns);
-	sp_csv_write_str(w, kind);
-	sp_csv_write_str(w, name);
-	sp_csv_write_long(w, sc.replicas);
-	sp_csv_write_long(w, desired);
-	sp_csv_write_long(w, applied);
-	sp_csv_write_str(w, action);
-	sp_csv_write_double(w, age);
+	for (i = 0; i < sizeof hdr / sizeof hdr[0]; i++)
+		sp_csv_write_str(w, hdr[i]);
 	sp_csv_end_row(w);
-	if (sp_csv_writer_flush(w, &err) < 0)
-		sp_die_err(&err);
+	sp_csv_write_time(w, now);
+	sp_csv_write_str(w, o->ap.ns);
+	sp_csv_write_str(w, o->ap.target.kind);
+	sp_csv_write_str(w, o->ap.target.name);
+	sp_csv_write_long(w, res->current);
+	sp_csv_write_long(w, o->ap.desired);
+	sp_csv_write_long(w, res->replicas);
+	sp_csv_write_str(w, sp_kube_action_name(res->action));
+	sp_csv_write_double(w, o->ap.age);
+	sp_csv_end_row(w);
+	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	sp_csv_writer_free(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	options o;
+	const sp_kube_target *t = &o.ap.target;
+	const char *name;
+	sp_kube_cfg cfg;
+	sp_kube_result res;
+	sp_csv_reader *r;
+	sp_error err;
+	double last_t, now;
+	FILE *in;
+	int rc;
+
+	sp_cli_init(argv[0], synopsis);
+	parse_options(argc, argv, &o);
+
+	/* the input: replicas from the last row */
+	in = sp_cli_open_input(o.input, &name);
+	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP, &err)))
+		sp_die_err(&err);
+	if ((rc = sp_kube_read_replicas(r, o.column, &o.ap.desired, &last_t, &err)) < 0)
+		sp_die_err(&err);
+	if (rc > 0)
+		sp_die("%s: no data rows", strcmp(name, "-") ? name : "input");
+	sp_csv_reader_free(r);
+	if (in != stdin)
+		fclose(in);
+	now = (double)time(NULL);
+	o.ap.age = now - last_t;
+
+	/* credentials, then the target: read, check, decide, write */
+	sp_die_if(sp_kube_load(&o.src, &cfg, &err), &err);
+	o.ap.ns = o.ns ? o.ns : cfg.namespace;
+	sp_kube_http_opts(&cfg, &o.ho);
+	sp_cli_http_verbose(&o.ho, &o.verbose);
+	if (o.verbose)
+		sp_warn("server %s, context %s, namespace %s, %s/%s", cfg.server, cfg.context, o.ap.ns,
+		    t->resource, t->name);
+	sp_die_if(sp_kube_apply(&cfg, &o.ho, &o.ap, &res, &err), &err);
+	if (res.action == SP_KUBE_HELD_STALE)
+		sp_warn("input is %.0fs old (--max-age %.0fs): not scaling %s/%s down from %ld to %ld",
+		    o.ap.age, o.ap.max_age, t->resource, t->name, res.current, o.ap.desired);
+
+	write_result(now, &o, &res);
 	sp_kube_cfg_free(&cfg);
-	free(name);
 	return 0;
 }

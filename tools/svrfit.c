@@ -7,7 +7,6 @@
  * appends a prediction column.  It does not clean outliers or resample.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,66 +23,30 @@ static const char synopsis[] =
 
 #define MAXGRID 64
 
-static const char *xspec = "load_per_replica";     /* -x */
-static const char *ycol = "latency_ms";            /* -y */
-static const char *model_path;                     /* -m */
-static const char *out_name;                       /* --name */
-static int predict_mode;                           /* --predict */
-static int xgiven;                                 /* -x was given */
-static int verbose;                                /* -v */
-static long folds = 5;                             /* -k */
-static int blocked;                                /* --cv blocked */
-static unsigned long seed = 1;                     /* --seed */
-static long threads;                               /* -j, 0 = all cores */
-static int precompute = -1;                        /* --precompute auto|always|never */
-static double Cs[MAXGRID] = { 0.1, 1, 10, 100 }, gammas[MAXGRID] = { 0.01, 0.1, 1, 10 },
-    epss[MAXGRID] = { 0.01, 0.1 };
-static int nC = 4, ngamma = 4, neps = 2;           /* grid sizes */
-static sp_svr_params par;                          /* kernel, degree, coef0, tol, scale */
-
-/* heap objects live in globals so that an exit through sp_die leaves them
- * reachable (no leak reports) */
-static sp_csv_reader *rd;                          /* the input */
-static sp_svr *model;                              /* loaded or trained */
-static char **names;                               /* -x names */
-static int *col;                                   /* their column indices */
-static double *xs, *ys;                            /* training rows */
-static sp_svr_cv *cv;                              /* grid search table */
-static sp_csv_writer *wr;                          /* --predict output */
-static size_t nnames;                              /* entries of names */
-static const char *cmdline;                        /* recorded in the model */
-
-static void free_names(char **v, size_t n);
-
-/* Free every global; also the sp_die hook. */
-static void
-cleanup(void *unused)
-{
-	(void)unused;
-	sp_csv_writer_free(wr);
-	sp_csv_reader_free(rd);
-	sp_svr_free(model);
-	if (names)
-		free_names(names, nnames);
-	free(col);
-	free(xs);
-	free(ys);
-	free(cv);
-	wr = NULL;
-	rd = NULL;
-	model = NULL;
-	names = NULL;
-	col = NULL;
-	xs = ys = NULL;
-	cv = NULL;
-}
+typedef struct {
+	const char *xspec;      /* -x */
+	const char *ycol;       /* -y */
+	const char *model;      /* -m */
+	const char *name;       /* --name */
+	const char *input;      /* FILE, NULL for stdin */
+	const char *cmdline;    /* recorded in the model */
+	int predict;            /* --predict */
+	int xgiven;             /* -x was given */
+	int verbose;            /* -v */
+	long folds;             /* -k */
+	long threads;           /* -j, 0 = all cores */
+	double Cs[MAXGRID], gammas[MAXGRID], epss[MAXGRID];
+	sp_svr_grid g;          /* the lists above, --cv, --seed, -j, --precompute */
+	sp_svr_params par;      /* kernel, degree, coef0, tol, scale */
+	size_t rows;            /* training rows (for the progress line) */
+} options;
 
 static const char *const kernels[] = { "rbf", "linear", "poly", NULL };
 static const char *const splits[] = { "random", "blocked", NULL };
 static const char *const whens[] = { "auto", "always", "never", NULL };
 
-static void
-usage(void)
+_Noreturn static void
+usage(const options *o)
 {
 	printf("usage: %s\n\n"
 	    "Fit an epsilon-SVR performance model (e.g. latency from load per replica)\n"
@@ -105,10 +68,11 @@ usage(void)
 	    "      --precompute WHEN kernel matrix per gamma: auto, always or never [auto]\n"
 	    "  -j, --jobs N          threads for the grid search [all cores]\n"
 	    "  -v, --verbose         print the CV table and the choice to stderr\n"
+	    "  -q, --quiet           no progress on stderr (shown when stderr is a terminal)\n"
 	    "      --predict         append predictions of -m MODEL to the input rows\n"
 	    "      --name NAME       prediction column [<target>_pred]\n"
 	    "  -h, --help            this help\n"
-	    "      --version         print the version\n", synopsis, xspec, ycol, folds, seed);
+	    "      --version         print the version\n", synopsis, o->xspec, o->ycol, o->folds, o->g.seed);
 	exit(0);
 }
 
@@ -145,192 +109,160 @@ free_names(char **v, size_t n)
 	free(v);
 }
 
-static FILE *
-open_input(const char *path)
-{
-	FILE *fp;
-
-	if (!path || strcmp(path, "-") == 0)
-		return stdin;
-	if (!(fp = fopen(path, "r")))
-		sp_die("%s:", path);
-	return fp;
-}
-
 static void
-predict(const char *path)
+predict(const options *o)
 {
 	sp_error err;
-	sp_svr *m = model = sp_svr_load(model_path, &err);
-	FILE *fp;
+	sp_svr *m = sp_svr_load(o->model, &err);
+	const char *name;
+	char **names = NULL;
+	size_t nf, nx = 0, i;
 	sp_csv_reader *r;
 	sp_csv_writer *w;
-	char defname[256];
-	size_t nf, i, nx;
-	int rc;
-	double x[SP_SVR_MAX_FEATURES];
+	FILE *in;
 
 	if (!m)
 		sp_die_err(&err);
 	nf = sp_svr_nfeatures(m);
-	fp = open_input(path);
-	if (!(r = rd = sp_csv_reader_new(fp, path && strcmp(path, "-") ? path : "-", 0, &err)))
+	in = sp_cli_open_input(o->input, &name);
+	if (!(r = sp_csv_reader_new(in, name, 0, &err)))
 		sp_die_err(&err);
-	if (xgiven) {
-		nx = nnames = split_names(xspec, &names);
-		if (nx != nf) {
-			char have[512] = "";
-			for (i = 0; i < nf; i++)
-				snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s",
-				    i ? ", " : "", sp_svr_feature(m, i));
-			sp_die("%s: the model has %zu feature%s (%s), -x gives %zu", model_path, nf,
-			    nf == 1 ? "" : "s", have, nx);
-		}
-	}
-	if (!(col = malloc(nf * sizeof *col)))
-		sp_die("out of memory");
-	for (i = 0; i < nf; i++) {
-		const char *want = names ? names[i] : sp_svr_feature(m, i);
-		if ((col[i] = sp_csv_pick_col(r, want, &err)) < 0)
-			sp_die_err(&err);
-	}
-	if (!out_name) {
-		snprintf(defname, sizeof defname, "%s_pred", sp_svr_target(m));
-		out_name = defname;
-	}
-	if (sp_csv_col_index(r, out_name) >= 0)
-		sp_die_usage("the input already has a column '%s'; choose another with --name", out_name);
-	w = wr = sp_csv_writer_new(stdout);
-	sp_csv_write_header_fields(w, r, 0, -1);
-	sp_csv_write_str(w, out_name);
-	sp_csv_end_row(w);
-	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
+	if (o->xgiven && (nx = split_names(o->xspec, &names)) != nf) {
+		char have[512] = "";
 		for (i = 0; i < nf; i++)
-			if (sp_csv_get_double(r, (size_t)col[i], &x[i], &err) < 0)
-				sp_die_err(&err);
-		sp_csv_write_row_fields(w, r, 0, -1);
-		sp_csv_write_double(w, sp_svr_predict(m, x));   /* NaN (missing) -> empty */
-		sp_csv_end_row(w);
+			snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", i ? ", " : "",
+			    sp_svr_feature(m, i));
+		sp_die("%s: the model has %zu feature%s (%s), -x gives %zu", o->model, nf, nf == 1 ? "" : "s",
+		    have, nx);
 	}
-	if (rc < 0)
+	if (!(w = sp_csv_writer_new(stdout)))
+		sp_die("out of memory");
+	sp_die_if(sp_svr_predict_csv(m, r, (const char *const *)names, o->name, w, &err), &err);
+	sp_die_if(sp_csv_writer_flush(w, &err), &err);
+	sp_csv_writer_free(w);
+	sp_csv_reader_free(r);
+	if (in != stdin)
+		fclose(in);
+	if (names)
+		free_names(names, nx);
+	sp_svr_free(m);
+}
+
+/* The progress line: grid points done, the best so far, the time. */
+static void
+show_progress(void *ctx, const sp_svr_progress *p)
+{
+	const options *o = ctx;
+	char gs[40] = "";
+
+	if (p->best && o->par.kernel != SP_SVR_LINEAR)
+		snprintf(gs, sizeof gs, ", gamma %g", p->best->gamma);
+	if (p->final) {
+		sp_cli_progress_end();
+		if (p->best)
+			sp_cli_progress("training on all %zu rows with C %g%s, epsilon %g (%.0fs)", o->rows,
+			    p->best->C, gs, p->best->epsilon, p->elapsed);
+		else
+			sp_cli_progress("training on all %zu rows", o->rows);
+	} else if (p->best) {
+		sp_cli_progress("grid %zu/%zu points (%zu/%zu fits), best cv rmse %.6g at C %g%s, epsilon %g (%.0fs)",
+		    p->points, p->npoints, p->fits, p->nfits, p->best->rmse, p->best->C, gs, p->best->epsilon,
+		    p->elapsed);
+	} else {
+		sp_cli_progress("grid %zu/%zu points (%zu/%zu fits) (%.0fs)", p->points, p->npoints, p->fits,
+		    p->nfits, p->elapsed);
+	}
+}
+
+/* -v: the CV table, best marked. */
+static void
+print_table(const options *o, const sp_svr_cv *cv, size_t ng, size_t best)
+{
+	size_t i;
+
+	fprintf(stderr, "%12s %12s %12s %14s %14s %9s\n", "C", "gamma", "epsilon", "cv_rmse", "cv_mae", "fit_s");
+	for (i = 0; i < ng; i++) {
+		char gs[32] = "-";
+		if (o->par.kernel != SP_SVR_LINEAR)
+			snprintf(gs, sizeof gs, "%g", cv[i].gamma);
+		fprintf(stderr, "%12g %12s %12g %14.6g %14.6g %9.3f%s\n", cv[i].C, gs,
+		    cv[i].epsilon, cv[i].rmse, cv[i].mae, cv[i].seconds, i == best ? "  *" : "");
+	}
+}
+
+/* The training rows: features and target columns checked, every row read. */
+static size_t
+read_training(const options *o, char ***names, size_t *nf, double **x, double **y)
+{
+	const char *name;
+	sp_csv_reader *r;
+	sp_error err;
+	FILE *in = sp_cli_open_input(o->input, &name);
+	int col[SP_SVR_MAX_FEATURES], yc;
+	size_t i, j, n;
+
+	if (!(r = sp_csv_reader_new(in, name, 0, &err)))
 		sp_die_err(&err);
-	if (sp_csv_writer_flush(w, &err) < 0)
+	*nf = split_names(o->xspec, names);
+	for (i = 0; i < *nf; i++)
+		if ((col[i] = sp_csv_pick_col(r, (*names)[i], &err)) < 0)
+			sp_die_err(&err);
+	if ((yc = sp_csv_pick_col(r, o->ycol, &err)) < 0)
 		sp_die_err(&err);
-	cleanup(NULL);
-	if (fp != stdin)
-		fclose(fp);
+	for (i = 0; i < *nf; i++) {
+		if (col[i] == yc)
+			sp_die_usage("column '%s' is both a feature and the target", o->ycol);
+		for (j = 0; j < i; j++)
+			if (col[j] == col[i])
+				sp_die_usage("-x: column '%s' given twice", (*names)[i]);
+	}
+	sp_die_if(sp_svr_read_rows(r, col, *nf, yc, x, y, &n, &err), &err);
+	if (n == 0)
+		sp_die("%s: no data rows", o->input ? o->input : "stdin");
+	sp_csv_reader_free(r);
+	if (in != stdin)
+		fclose(in);
+	return n;
 }
 
 static void
-train(const char *path)
+train(options *o)
 {
 	sp_error err;
-	FILE *fp = open_input(path);
-	sp_csv_reader *r;
-	size_t nf, i, n = 0, cap = 0, best = 0, ng;
-	int yc, rc;
-	double *x = NULL, *y = NULL;
-	sp_svr_grid g;
+	char **names;
+	size_t nf, n, ng, best = 0;
+	double *x, *y;
+	sp_svr_cv *cv = NULL;
 	sp_svr *m;
 
-	if (!(r = rd = sp_csv_reader_new(fp, path && strcmp(path, "-") ? path : "-", 0, &err)))
-		sp_die_err(&err);
-	nf = nnames = split_names(xspec, &names);
-	if (!(col = malloc(nf * sizeof *col)))
+	n = o->rows = read_training(o, &names, &nf, &x, &y);
+	ng = sp_svr_grid_size(&o->g, &o->par);
+	if (o->folds == 0 && ng != 1)
+		sp_die_usage("-k 0 (no cross-validation) needs one value each of -C, -g and -e, not a grid of %zu", ng);
+	if (o->folds > 0 && (size_t)o->folds > n)
+		sp_die("%ld folds need at least %ld rows, have %zu", o->folds, o->folds, n);
+	if (o->folds > 0 && !(cv = calloc(ng, sizeof *cv)))
 		sp_die("out of memory");
-	for (i = 0; i < nf; i++)
-		if ((col[i] = sp_csv_pick_col(r, names[i], &err)) < 0)
-			sp_die_err(&err);
-	if ((yc = sp_csv_pick_col(r, ycol, &err)) < 0)
+	if (o->verbose && cv)
+		sp_warn("%zu rows, %zu feature%s, target %s, kernel %s, %ld-fold %s CV, %zu grid points, %d threads",
+		    n, nf, nf == 1 ? "" : "s", o->ycol, sp_svr_kernel_name(o->par.kernel), o->folds,
+		    o->g.blocked ? "blocked" : "random", ng, o->threads > 0 ? (int)o->threads : sp_svr_ncpus());
+	if (!(m = sp_svr_fit(x, y, n, nf, (const char *const *)names, o->ycol, &o->par, &o->g, cv, &best, &err)))
 		sp_die_err(&err);
-	for (i = 0; i < nf; i++) {
-		size_t j;
-		if (col[i] == yc)
-			sp_die_usage("column '%s' is both a feature and the target", ycol);
-		for (j = 0; j < i; j++)
-			if (col[j] == col[i])
-				sp_die_usage("-x: column '%s' given twice", names[i]);
-	}
-	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			x = xs = realloc(x, cap * nf * sizeof *x);
-			y = ys = realloc(y, cap * sizeof *y);
-			if (!x || !y)
-				sp_die("out of memory");
-		}
-		for (i = 0; i < nf; i++)
-			if (sp_csv_get_double_req(r, (size_t)col[i], &x[n * nf + i], &err) < 0)
-				sp_die_err(&err);
-		if (sp_csv_get_double_req(r, (size_t)yc, &y[n], &err) < 0)
-			sp_die_err(&err);
-		n++;
-	}
-	if (rc < 0)
-		sp_die_err(&err);
-	if (n == 0)
-		sp_die("%s: no data rows", path ? path : "stdin");
-
-	g.C = Cs;
-	g.nC = (size_t)nC;
-	g.gamma = gammas;
-	g.ngamma = (size_t)ngamma;
-	g.epsilon = epss;
-	g.nepsilon = (size_t)neps;
-	g.folds = (int)folds;
-	g.blocked = blocked;
-	g.seed = seed;
-	g.threads = (int)threads;
-	g.precompute = precompute;
-	ng = sp_svr_grid_size(&g, &par);
-	if (folds == 0) {
-		if (ng != 1)
-			sp_die_usage("-k 0 (no cross-validation) needs one value each of -C, -g and -e, not a grid of %zu", ng);
-	} else {
-		if ((size_t)folds > n)
-			sp_die("%ld folds need at least %ld rows, have %zu", folds, folds, n);
-		if (!(cv = calloc(ng, sizeof *cv)))
-			sp_die("out of memory");
-		if (verbose)
-			sp_warn("%zu rows, %zu feature%s, target %s, kernel %s, %ld-fold %s CV, %zu grid points, %d threads",
-			    n, nf, nf == 1 ? "" : "s", ycol, sp_svr_kernel_name(par.kernel), folds,
-			    blocked ? "blocked" : "random", ng,
-			    threads > 0 ? (int)threads : sp_svr_ncpus());
-		if (sp_svr_grid_search(x, y, n, nf, &par, &g, cv, &best, &err) < 0)
-			sp_die_err(&err);
-		if (verbose) {
-			fprintf(stderr, "%12s %12s %12s %14s %14s %9s\n", "C", "gamma", "epsilon", "cv_rmse", "cv_mae", "fit_s");
-			for (i = 0; i < ng; i++) {
-				char gs[32] = "-";
-				if (par.kernel != SP_SVR_LINEAR)
-					snprintf(gs, sizeof gs, "%g", cv[i].gamma);
-				fprintf(stderr, "%12g %12s %12g %14.6g %14.6g %9.3f%s\n", cv[i].C, gs,
-				    cv[i].epsilon, cv[i].rmse, cv[i].mae, cv[i].seconds, i == best ? "  *" : "");
-			}
-		}
-		par.C = cv[best].C;
-		par.gamma = cv[best].gamma;
-		par.epsilon = cv[best].epsilon;
-	}
-	if (folds == 0) {
-		par.C = Cs[0];
-		par.gamma = gammas[0];
-		par.epsilon = epss[0];
-	}
-	if (!(m = model = sp_svr_train(x, y, n, nf, (const char *const *)names, ycol, &par, &err)))
-		sp_die_err(&err);
-	if (cv)
-		sp_svr_set_cv(m, (int)folds, blocked, seed, cv[best].rmse);
-	if (verbose)
-		sp_warn("chose C %g, gamma %g, epsilon %g%s: %zu support vectors", par.C, par.gamma, par.epsilon,
-		    cv ? " by CV" : "", sp_svr_nsv(m));
-	if (verbose && cv)
-		sp_warn("cv rmse %.6g %s (mae %.6g)", cv[best].rmse, ycol, cv[best].mae);
-	if (sp_svr_save(m, model_path, cmdline, &err) < 0)
-		sp_die_err(&err);
-	cleanup(NULL);
-	if (fp != stdin)
-		fclose(fp);
+	sp_cli_progress_end();
+	if (o->verbose && cv)
+		print_table(o, cv, ng, best);
+	if (o->verbose)
+		sp_warn("chose C %g, gamma %g, epsilon %g%s: %zu support vectors", sp_svr_get_params(m)->C,
+		    sp_svr_get_params(m)->gamma, sp_svr_get_params(m)->epsilon, cv ? " by CV" : "", sp_svr_nsv(m));
+	if (o->verbose && cv)
+		sp_warn("cv rmse %.6g %s (mae %.6g)", cv[best].rmse, o->ycol, cv[best].mae);
+	sp_die_if(sp_svr_save(m, o->model, o->cmdline, &err), &err);
+	sp_svr_free(m);
+	free(cv);
+	free(x);
+	free(y);
+	free_names(names, nf);
 }
 
 static int
@@ -339,78 +271,97 @@ grid_list(const char *opt, const char *arg, double *out, double min)
 	return sp_cli_doubles(opt, arg, out, MAXGRID, min, 1e12);
 }
 
-int
-main(int argc, char **argv)
+static void
+parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_CV = 256, OPT_SEED, OPT_KERNEL, OPT_DEGREE, OPT_COEF0, OPT_TOL, OPT_NOSCALE,
 		OPT_PRE, OPT_PREDICT, OPT_NAME, OPT_VERSION };
 	static const struct option lo[] = {
-		{ "features", required_argument, 0, 'x' },
-		{ "target", required_argument, 0, 'y' },
-		{ "model", required_argument, 0, 'm' },
-		{ "folds", required_argument, 0, 'k' },
-		{ "cv", required_argument, 0, OPT_CV },
-		{ "seed", required_argument, 0, OPT_SEED },
-		{ "C", required_argument, 0, 'C' },
-		{ "gamma", required_argument, 0, 'g' },
-		{ "epsilon", required_argument, 0, 'e' },
-		{ "kernel", required_argument, 0, OPT_KERNEL },
-		{ "degree", required_argument, 0, OPT_DEGREE },
-		{ "coef0", required_argument, 0, OPT_COEF0 },
-		{ "tol", required_argument, 0, OPT_TOL },
-		{ "no-scale", no_argument, 0, OPT_NOSCALE },
-		{ "precompute", required_argument, 0, OPT_PRE },
-		{ "jobs", required_argument, 0, 'j' },
-		{ "verbose", no_argument, 0, 'v' },
-		{ "predict", no_argument, 0, OPT_PREDICT },
-		{ "name", required_argument, 0, OPT_NAME },
-		{ "help", no_argument, 0, 'h' },
-		{ "version", no_argument, 0, OPT_VERSION },
-		{ 0, 0, 0, 0 }
+		{ "features", required_argument, 0, 'x' }, { "target", required_argument, 0, 'y' },
+		{ "model", required_argument, 0, 'm' }, { "folds", required_argument, 0, 'k' },
+		{ "cv", required_argument, 0, OPT_CV }, { "seed", required_argument, 0, OPT_SEED },
+		{ "C", required_argument, 0, 'C' }, { "gamma", required_argument, 0, 'g' },
+		{ "epsilon", required_argument, 0, 'e' }, { "kernel", required_argument, 0, OPT_KERNEL },
+		{ "degree", required_argument, 0, OPT_DEGREE }, { "coef0", required_argument, 0, OPT_COEF0 },
+		{ "tol", required_argument, 0, OPT_TOL }, { "no-scale", no_argument, 0, OPT_NOSCALE },
+		{ "precompute", required_argument, 0, OPT_PRE }, { "jobs", required_argument, 0, 'j' },
+		{ "verbose", no_argument, 0, 'v' }, { "quiet", no_argument, 0, 'q' },
+		{ "predict", no_argument, 0, OPT_PREDICT }, { "name", required_argument, 0, OPT_NAME },
+		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
 	};
+	static const double C0[] = { 0.1, 1, 10, 100 }, gamma0[] = { 0.01, 0.1, 1, 10 }, eps0[] = { 0.01, 0.1 };
 	int c, train_opt = 0;
 
-	sp_cli_init(argv[0], synopsis);
-	sp_cli_on_error(cleanup, NULL);
-	cmdline = sp_cli_cmdline(argc, argv);
-	sp_svr_params_default(&par);
-	while ((c = getopt_long(argc, argv, "x:y:m:k:C:g:e:j:vh", lo, NULL)) != -1) {
+	memset(o, 0, sizeof *o);
+	o->cmdline = sp_cli_cmdline(argc, argv);        /* before getopt permutes argv */
+	o->xspec = "load_per_replica";
+	o->ycol = "latency_ms";
+	o->folds = 5;
+	memcpy(o->Cs, C0, sizeof C0);
+	memcpy(o->gammas, gamma0, sizeof gamma0);
+	memcpy(o->epss, eps0, sizeof eps0);
+	o->g = (sp_svr_grid){ .C = o->Cs, .nC = 4, .gamma = o->gammas, .ngamma = 4, .epsilon = o->epss,
+		.nepsilon = 2, .seed = 1, .precompute = -1, .progress = show_progress, .progress_ctx = o };
+	sp_svr_params_default(&o->par);
+	while ((c = getopt_long(argc, argv, "x:y:m:k:C:g:e:j:vqh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'x': xspec = optarg; xgiven = 1; break;
-		case 'y': ycol = optarg; train_opt = 1; break;
-		case 'm': model_path = optarg; break;
-		case 'k': folds = sp_cli_long("-k", optarg, 0, 1000000); train_opt = 1; break;
-		case OPT_CV: blocked = sp_cli_choice("--cv", optarg, splits); train_opt = 1; break;
-		case OPT_SEED: seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 4294967295L); train_opt = 1; break;
-		case 'C': nC = grid_list("-C", optarg, Cs, 1e-12); train_opt = 1; break;
-		case 'g': ngamma = grid_list("-g", optarg, gammas, 1e-12); train_opt = 1; break;
-		case 'e': neps = grid_list("-e", optarg, epss, 0); train_opt = 1; break;
-		case OPT_KERNEL: par.kernel = (sp_svr_kernel)sp_cli_choice("--kernel", optarg, kernels); train_opt = 1; break;
-		case OPT_DEGREE: par.degree = (int)sp_cli_long("--degree", optarg, 1, 10); train_opt = 1; break;
-		case OPT_COEF0: par.coef0 = sp_cli_double("--coef0", optarg, -1e6, 1e6); train_opt = 1; break;
-		case OPT_TOL: par.tol = sp_cli_double("--tol", optarg, 1e-12, 1); train_opt = 1; break;
-		case OPT_NOSCALE: par.scale = 0; train_opt = 1; break;
-		case OPT_PRE: precompute = (int[]){ -1, 1, 0 }[sp_cli_choice("--precompute", optarg, whens)]; train_opt = 1; break;
-		case 'j': threads = sp_cli_long("-j", optarg, 1, 256); train_opt = 1; break;
-		case 'v': verbose = 1; break;
-		case OPT_PREDICT: predict_mode = 1; break;
-		case OPT_NAME: out_name = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: sp_cli_version(); break;
+		case 'x': o->xspec = optarg; o->xgiven = 1; break;
+		case 'y': o->ycol = optarg; train_opt = 1; break;
+		case 'm': o->model = optarg; break;
+		case 'k': o->folds = sp_cli_long("-k", optarg, 0, 1000000); train_opt = 1; break;
+		case OPT_CV: o->g.blocked = sp_cli_choice("--cv", optarg, splits); train_opt = 1; break;
+		case OPT_SEED:
+			o->g.seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 4294967295L);
+			train_opt = 1;
+			break;
+		case 'C': o->g.nC = (size_t)grid_list("-C", optarg, o->Cs, 1e-12); train_opt = 1; break;
+		case 'g': o->g.ngamma = (size_t)grid_list("-g", optarg, o->gammas, 1e-12); train_opt = 1; break;
+		case 'e': o->g.nepsilon = (size_t)grid_list("-e", optarg, o->epss, 0); train_opt = 1; break;
+		case OPT_KERNEL:
+			o->par.kernel = (sp_svr_kernel)sp_cli_choice("--kernel", optarg, kernels);
+			train_opt = 1;
+			break;
+		case OPT_DEGREE: o->par.degree = (int)sp_cli_long("--degree", optarg, 1, 10); train_opt = 1; break;
+		case OPT_COEF0: o->par.coef0 = sp_cli_double("--coef0", optarg, -1e6, 1e6); train_opt = 1; break;
+		case OPT_TOL: o->par.tol = sp_cli_double("--tol", optarg, 1e-12, 1); train_opt = 1; break;
+		case OPT_NOSCALE: o->par.scale = 0; train_opt = 1; break;
+		case OPT_PRE:
+			o->g.precompute = (int[]){ -1, 1, 0 }[sp_cli_choice("--precompute", optarg, whens)];
+			train_opt = 1;
+			break;
+		case 'j': o->threads = sp_cli_long("-j", optarg, 1, 256); train_opt = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'q': sp_cli_progress_mode(SP_CLI_PROGRESS_OFF); break;
+		case OPT_PREDICT: o->predict = 1; break;
+		case OPT_NAME: o->name = optarg; break;
+		case 'h': usage(o);
+		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
 	}
+	o->g.folds = (int)o->folds;
+	o->g.threads = (int)o->threads;
 	if (argc - optind > 1)
 		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	if (!model_path)
+	o->input = optind < argc ? argv[optind] : NULL;
+	if (!o->model)
 		sp_die_usage("-m MODEL is required");
-	if (predict_mode && train_opt)
+	if (o->predict && train_opt)
 		sp_die_usage("--predict takes only -m, -x, --name and a file");
-	if (!predict_mode && out_name)
+	if (!o->predict && o->name)
 		sp_die_usage("--name goes with --predict");
-	if (predict_mode)
-		predict(optind < argc ? argv[optind] : NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	options o;
+
+	sp_cli_init(argv[0], synopsis);
+	parse_options(argc, argv, &o);
+	if (o.predict)
+		predict(&o);
 	else
-		train(optind < argc ? argv[optind] : NULL);
+		train(&o);
 	return 0;
 }

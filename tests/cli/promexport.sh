@@ -114,7 +114,7 @@ t "bad value: no file written" 1 promexport --backfill "$T/b.om" "$T/bad.csv"
 err_has "row 2, column replicas: not a finite number: 'x'"
 check "no file, no temporary" test "$(ls "$T" | grep -c 'b.om')" = 0
 t "unwritable directory" 1 promexport --textfile "$T/nodir/x.prom" -c replicas "$T/plan.csv"
-err_has "promexport: $T/nodir/x.prom.tmp."
+err_has "promexport: $T/nodir/x.prom: cannot create: No such file or directory"
 t "token variable unset" 2 promexport -v --pushgateway http://127.0.0.1:1 --retries 0 --bearer-token-env SPT "$T/plan.csv"
 err_has "promexport: environment variable SPT is not set or empty"
 SPT=tok-SECRET-1; export SPT

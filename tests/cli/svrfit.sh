@@ -180,4 +180,20 @@ t "--help" 0 svrfit --help
 out_has "usage: svrfit"
 t "--version" 0 svrfit --version
 out_has "svrfit (scalepipe)"
+
+# ---- progress on stderr when it is a terminal (script(1) gives a pty) ------
+t "progress on a terminal" 0 sh -c "script -qec \"svrfit -m '$T/tty.svr' '$CURVE'\" /dev/null > '$T/tty.out'"
+check "first line: no grid point done yet" grep -q 'svrfit: grid 0/32 points (1/160 fits) (' "$T/tty.out"
+check "then the training on all rows with the choice" \
+	grep -q 'svrfit: training on all 48 rows with C 100, gamma 1, epsilon 0.01 (' "$T/tty.out"
+check "the line is cleared at the end" sh -c "tail -c 4 '$T/tty.out' | od -c | grep -q '033   \\[   K'"
+check "same model as without a terminal (minus the command line)" sh -c "
+	grep -v '^command' '$T/curve.svr' > '$T/a' && grep -v '^command' '$T/tty.svr' > '$T/b' && cmp '$T/a' '$T/b'"
+t "-q: no progress on a terminal" 0 sh -c "script -qec \"svrfit -q -m '$T/ttyq.svr' '$CURVE'\" /dev/null > '$T/tty.out'"
+check "nothing on the terminal" test ! -s "$T/tty.out"
+t "-q with -v: the table, no progress" 0 svrfit -q -v -j 1 -C 10 -g 1 -e 0.01 -m "$T/qv.svr" "$CURVE"
+err_has "svrfit: 48 rows, 1 feature, target latency_ms, kernel rbf, 5-fold random CV, 1 grid points"
+check "no progress line" sh -c "! grep -q 'grid 0/' '$T/err'"
+t "--help lists -q" 0 svrfit --help
+out_has "  -q, --quiet           no progress on stderr (shown when stderr is a terminal)"
 finish

@@ -1,6 +1,7 @@
 /* test_kube: kubeconfig loading (contexts, merged lists, data vs files,
  * relative paths, errors), exec credential plugins (a shell script as the
  * plugin), in-cluster credentials, base64. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,149 @@ test_exec(void)
 	    &c, &err) == SP_EDATA && strstr(err.msg, "args and env must be lists"), "args: %s", err.msg);
 }
 
+static void
+test_target(void)
+{
+	sp_kube_target t;
+	sp_error err;
+	static const struct {
+		const char *s, *kind, *resource, *name;
+	} ok[] = {
+		{ "deployment/web", "Deployment", "deployments", "web" },
+		{ "deploy/a.b-1", "Deployment", "deployments", "a.b-1" },
+		{ "deployments/x", "Deployment", "deployments", "x" },
+		{ "statefulset/db", "StatefulSet", "statefulsets", "db" },
+		{ "sts/db-0", "StatefulSet", "statefulsets", "db-0" },
+		{ "statefulsets/y", "StatefulSet", "statefulsets", "y" },
+	};
+	static const struct {
+		const char *s, *msg;
+	} bad[] = {
+		{ "web", "target must be KIND/NAME (e.g. deployment/web): 'web'" },
+		{ "deployment/", "target must be KIND/NAME (e.g. deployment/web): 'deployment/'" },
+		{ "deployment/a/b", "target must be KIND/NAME (e.g. deployment/web): 'deployment/a/b'" },
+		{ "daemonset/x", "kind must be deployment or statefulset: 'daemonset'" },
+		{ "deploymentx/x", "kind must be deployment or statefulset: 'deploymentx'" },
+		{ "/x", "kind must be deployment or statefulset: ''" },
+		{ "deployment/Web_1", "not a valid object name: 'Web_1'" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		CHECK(sp_kube_parse_target(ok[i].s, &t, &err) == 0, "%s: %s", ok[i].s, err.msg);
+		CHECK(strcmp(t.kind, ok[i].kind) == 0 && strcmp(t.resource, ok[i].resource) == 0 &&
+		    strcmp(t.name, ok[i].name) == 0, "%s: %s %s %s", ok[i].s, t.kind, t.resource, t.name);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK(sp_kube_parse_target(bad[i].s, &t, &err) == SP_EUSAGE, "%s refused", bad[i].s);
+		CHECK_STR(err.msg, bad[i].msg, bad[i].s);
+	}
+	CHECK(sp_kube_valid_namespace("shop") && sp_kube_valid_namespace("a-1"), "namespaces");
+	CHECK(!sp_kube_valid_namespace("") && !sp_kube_valid_namespace("a b") &&
+	    !sp_kube_valid_namespace("Shop") && !sp_kube_valid_namespace("a.b"), "not namespaces");
+}
+
+static void
+test_decide(void)
+{
+	/* current, desired, age, max_age, dry_run -> action */
+	CHECK(sp_kube_decide(3, 3, 9999, 600, 0) == SP_KUBE_UNCHANGED, "same: unchanged, even stale");
+	CHECK(sp_kube_decide(3, 3, 0, 600, 1) == SP_KUBE_UNCHANGED, "same: unchanged, even dry");
+	CHECK(sp_kube_decide(5, 3, 700, 600, 0) == SP_KUBE_HELD_STALE, "stale down: held");
+	CHECK(sp_kube_decide(5, 3, 700, 600, 1) == SP_KUBE_HELD_STALE, "stale down, dry: held");
+	CHECK(sp_kube_decide(5, 3, 600, 600, 0) == SP_KUBE_SCALED, "age == max-age: not stale");
+	CHECK(sp_kube_decide(3, 5, 700, 600, 0) == SP_KUBE_SCALED, "stale up: scaled");
+	CHECK(sp_kube_decide(5, 0, 10, 600, 0) == SP_KUBE_SCALED, "fresh down to 0: scaled");
+	CHECK(sp_kube_decide(3, 5, 10, 600, 1) == SP_KUBE_DRY_RUN, "dry run");
+	CHECK_STR(sp_kube_action_name(SP_KUBE_UNCHANGED), "unchanged", "name");
+	CHECK_STR(sp_kube_action_name(SP_KUBE_HELD_STALE), "held-stale", "name");
+	CHECK_STR(sp_kube_action_name(SP_KUBE_DRY_RUN), "dry-run", "name");
+	CHECK_STR(sp_kube_action_name(SP_KUBE_SCALED), "scaled", "name");
+}
+
+static int
+replicas_of(const char *csv, const char *column, long *n, double *t, sp_error *err)
+{
+	FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
+	sp_csv_reader *r = sp_csv_reader_new(fp, "-", SP_CSV_NEED_TIMESTAMP, err);
+	int rc = r ? sp_kube_read_replicas(r, column, n, t, err) : -99;
+	sp_csv_reader_free(r);
+	fclose(fp);
+	return rc;
+}
+
+static void
+test_replicas(void)
+{
+	sp_error err;
+	long n = -1;
+	double t = 0;
+
+	CHECK(replicas_of("timestamp,replicas\n1,2\n60,4\n", "replicas", &n, &t, &err) == 0 && n == 4 && t == 60,
+	    "last row: %ld at %g", n, t);
+	CHECK(replicas_of("timestamp,n,replicas\n1,0,7\n", "n", &n, &t, &err) == 0 && n == 0, "-c n, zero");
+	CHECK(replicas_of("timestamp,replicas\n5,1000000\n", "replicas", &n, &t, &err) == 0 && n == 1000000,
+	    "the largest");
+	CHECK(replicas_of("timestamp,replicas\n", "replicas", &n, &t, &err) == 1 && isnan(t), "no rows");
+	CHECK(replicas_of("timestamp,replicas\n1,2\n2,2.5\n3,3\n", "replicas", &n, &t, &err) == SP_EDATA,
+	    "fraction");
+	CHECK_STR(err.msg, "row 2, column replicas: replicas must be a whole number from 0 to 1000000: 2.5",
+	    "fraction");
+	CHECK(replicas_of("timestamp,replicas\n1,-1\n", "replicas", &n, &t, &err) == SP_EDATA &&
+	    strstr(err.msg, ": -1"), "negative");
+	CHECK(replicas_of("timestamp,replicas\n1,1000001\n", "replicas", &n, &t, &err) == SP_EDATA &&
+	    strstr(err.msg, "from 0 to 1000000: 1e+06"), "too many: %s", err.msg);
+	CHECK(replicas_of("timestamp,replicas\n1,2\n2,\n", "replicas", &n, &t, &err) < 0 &&
+	    strncmp(err.msg, "row 2, column replicas: ", 24) == 0, "missing: %s", err.msg);
+	CHECK(replicas_of("timestamp,load\n1,2\n", "replicas", &n, &t, &err) == SP_EUSAGE, "no column");
+	CHECK_STR(err.msg, "no column 'replicas' (have: timestamp, load)", "no column");
+}
+
+/* Where credentials come from: --kubeconfig, $KUBECONFIG, ~/.kube/config,
+ * the service account. */
+static void
+test_source(const char *kc)
+{
+	sp_kube_source src = { NULL, NULL, 0, NULL };
+	sp_kube_cfg c;
+	sp_error err;
+	char home[600], path[700];
+
+	snprintf(home, sizeof home, "%s/home", dir);
+	setenv("HOME", home, 1);
+	unsetenv("KUBECONFIG");
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	CHECK(sp_kube_load(&src, &c, &err) == SP_EIO, "nothing");
+	CHECK_STR(err.msg, "no kubeconfig ($KUBECONFIG, ~/.kube/config) and not in a cluster; use --kubeconfig",
+	    "nothing found");
+	setenv("KUBERNETES_SERVICE_HOST", "10.0.0.9", 1);
+	setenv("KUBERNETES_SERVICE_PORT", "6443", 1);
+	src.sa_dir = dir;       /* token "sa-token", namespace "shop" */
+	CHECK(sp_kube_load(&src, &c, &err) == 0 && strcmp(c.context, "in-cluster") == 0 &&
+	    strcmp(c.server, "https://10.0.0.9:6443") == 0, "in a pod: %s", err.msg);
+	sp_kube_cfg_free(&c);
+	snprintf(path, sizeof path, "mkdir -p %s/.kube && cp %s %s/.kube/config", home, kc, home);
+	CHECK(system(path) == 0, "~/.kube/config");
+	CHECK(sp_kube_load(&src, &c, &err) == 0 && strcmp(c.context, "dev") == 0, "~/.kube/config first");
+	sp_kube_cfg_free(&c);
+	src.context = "prod";
+	CHECK(sp_kube_load(&src, &c, &err) == 0 && strcmp(c.context, "prod") == 0, "its context prod");
+	sp_kube_cfg_free(&c);
+	src.context = NULL;
+	snprintf(path, sizeof path, "%s/none", dir);
+	setenv("KUBECONFIG", path, 1);
+	CHECK(sp_kube_load(&src, &c, &err) < 0 && strstr(err.msg, "none: No such file or directory"),
+	    "$KUBECONFIG before ~/.kube/config: %s", err.msg);
+	src.kubeconfig = kc;
+	CHECK(sp_kube_load(&src, &c, &err) == 0 && strcmp(c.context, "dev") == 0, "--kubeconfig first");
+	sp_kube_cfg_free(&c);
+	src.kubeconfig = NULL;
+	src.in_cluster = 1;
+	CHECK(sp_kube_load(&src, &c, &err) == 0 && strcmp(c.context, "in-cluster") == 0, "--in-cluster");
+	sp_kube_cfg_free(&c);
+	unsetenv("KUBECONFIG");
+}
+
 int
 main(void)
 {
@@ -284,6 +428,11 @@ main(void)
 	CHECK(strcmp(c.server, "https://[fd00::1]:443") == 0 && strcmp(c.token, "sa-token") == 0 &&
 	    strcmp(c.namespace, "shop") == 0 && strstr(c.ca_file, "/ca.crt"), "in-cluster fields: %s", c.server);
 	sp_kube_cfg_free(&c);
+
+	test_target();
+	test_decide();
+	test_replicas();
+	test_source(put("kc-scale", kc1));
 
 	snprintf(list, sizeof list, "rm -rf %s", dir);
 	CHECK(system(list) == 0, "cleanup");

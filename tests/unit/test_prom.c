@@ -154,6 +154,181 @@ test_names(void)
 	free(e);
 }
 
+/* Request URLs: range chunks (hand-checked bounds), escaping, instant. */
+static void
+test_urls(void)
+{
+	sp_error err;
+	sp_prom_matrix *m = sp_prom_matrix_new(1000, 1250, 60, &err);    /* 1000..1240: 5 points */
+	sp_prom_query q = { "http://h:9090//", "sum(x{a=\"b c\"})", 0, 2 };
+	char *url = NULL;
+	static const char *const want[] = {
+		"http://h:9090/api/v1/query_range?query=sum%28x%7Ba%3D%22b%20c%22%7D%29&start=1000&end=1060&step=60",
+		"http://h:9090/api/v1/query_range?query=sum%28x%7Ba%3D%22b%20c%22%7D%29&start=1120&end=1180&step=60",
+		"http://h:9090/api/v1/query_range?query=sum%28x%7Ba%3D%22b%20c%22%7D%29&start=1240&end=1240&step=60",
+	};
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		CHECK(sp_prom_query_url(m, &q, k, &url, &err) == 1, "chunk %zu", k);
+		CHECK_STR(url, want[k], "chunk url");
+		free(url);
+	}
+	CHECK(sp_prom_query_url(m, &q, 3, &url, &err) == 0 && !url, "past the last chunk");
+	q.max_points = 0;        /* SP_PROM_MAX_POINTS: one request */
+	CHECK(sp_prom_query_url(m, &q, 0, &url, &err) == 1, "one chunk");
+	CHECK(url && strstr(url, "&start=1000&end=1240&step=60"), "whole range: %s", url);
+	free(url);
+	CHECK(sp_prom_query_url(m, &q, 1, &url, &err) == 0, "only one");
+	sp_prom_matrix_free(m);
+
+	m = sp_prom_matrix_new(1700000000, 1700000000, 60, &err);
+	q.url = "https://p.example/prom";
+	q.query = "up";
+	q.instant = 1;
+	CHECK(sp_prom_query_url(m, &q, 0, &url, &err) == 1, "instant");
+	CHECK_STR(url, "https://p.example/prom/api/v1/query?query=up&time=1700000000", "instant url");
+	free(url);
+	CHECK(sp_prom_query_url(m, &q, 1, &url, &err) == 0, "one instant request");
+	sp_prom_matrix_free(m);
+}
+
+typedef struct {
+	int n;
+	char first[256];
+} trace_log;
+
+static void
+trace(void *ctx, const char *msg)
+{
+	trace_log *t = ctx;
+	if (t->n++ == 0)
+		snprintf(t->first, sizeof t->first, "%s", msg);
+}
+
+/* No server on a closed port: the request fails after tracing its URL. */
+static void
+test_fetch_refused(void)
+{
+	sp_error err;
+	sp_prom_matrix *m = sp_prom_matrix_new(0, 120, 60, &err);
+	sp_prom_query q = { "http://127.0.0.1:1", "up", 0, 0 };
+	sp_http_opts ho;
+	trace_log t = { 0, "" };
+
+	sp_http_opts_init(&ho);
+	ho.retries = 0;
+	ho.trace = trace;
+	ho.trace_ctx = &t;
+	CHECK(sp_prom_fetch(m, &q, &ho, &err) == SP_ENET, "refused: %s", err.msg);
+	CHECK(t.n == 1, "one trace line, got %d", t.n);
+	CHECK_STR(t.first, "GET http://127.0.0.1:1/api/v1/query_range?query=up&start=0&end=120&step=60", "trace");
+	sp_prom_matrix_free(m);
+}
+
+/* sp_prom_write_csv into a string. */
+static int
+to_csv(const sp_prom_matrix *m, const sp_prom_csv *o, char **out, sp_error *err)
+{
+	size_t size = 0;
+	FILE *mf = open_memstream(out, &size);
+	sp_csv_writer *w = sp_csv_writer_new(mf);
+	int rc = sp_prom_write_csv(m, o, w, err);
+	sp_csv_writer_flush(w, NULL);
+	sp_csv_writer_free(w);
+	fclose(mf);
+	return rc;
+}
+
+static sp_prom_matrix *
+three_pods(void)
+{
+	sp_prom_matrix *m = sp_prom_matrix_new(0, 120, 60, NULL);
+	merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+	    "{\"metric\":{\"pod\":\"web-2\",\"job\":\"a\"},\"values\":[[0,\"1\"],[60,\"2\"],[120,\"3\"]]},"
+	    "{\"metric\":{\"pod\":\"web-10\",\"job\":\"a\"},\"values\":[[0,\"0.5\"],[120,\"7\"]]},"
+	    "{\"metric\":{\"pod\":\"db\"},\"values\":[[0,\"4\"],[60,\"5\"],[120,\"6\"]]}]}}", 200, NULL);
+	return m;
+}
+
+static void
+test_csv(void)
+{
+	sp_error err;
+	sp_prom_matrix *m = three_pods();
+	sp_prom_csv o = { NULL, "pod", SP_PROM_NULL_EMPTY };
+	char *out = NULL;
+
+	/* columns sorted by name (strcmp: web-10 before web-2), gap left empty */
+	CHECK(to_csv(m, &o, &out, &err) == 0, "wide: %s", err.msg);
+	CHECK_STR(out, "timestamp,db,web-10,web-2\n0,4,0.5,1\n60,5,,2\n120,6,7,3\n", "wide, empty");
+	free(out);
+	o.null = SP_PROM_NULL_ZERO;
+	CHECK(to_csv(m, &o, &out, &err) == 0, "zero");
+	CHECK_STR(out, "timestamp,db,web-10,web-2\n0,4,0.5,1\n60,5,0,2\n120,6,7,3\n", "wide, zero");
+	free(out);
+	o.null = SP_PROM_NULL_SKIP;
+	CHECK(to_csv(m, &o, &out, &err) == 0, "skip");
+	CHECK_STR(out, "timestamp,db,web-10,web-2\n0,4,0.5,1\n120,6,7,3\n", "wide, skip");
+	free(out);
+	o.null = SP_PROM_NULL_ERROR;
+	out = NULL;
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "error policy");
+	CHECK_STR(err.msg, "no value for web-10 at 60 (choose --null skip, zero or empty)", "missing point");
+	CHECK(out && !*out, "nothing written before the error");
+	free(out);
+	o.wide = "job,pod";     /* db has no job: "_db" */
+	o.null = SP_PROM_NULL_EMPTY;
+	CHECK(to_csv(m, &o, &out, &err) == 0, "two labels");
+	CHECK(strncmp(out, "timestamp,_db,a_web-10,a_web-2\n", 31) == 0, "joined names: %s", out);
+	free(out);
+	o.wide = "job";
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "db has no job");
+	CHECK_STR(err.msg, "--wide job: a series has none of these labels", "none of the labels");
+	free(out);
+	o.wide = NULL;
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "three series, one column");
+	CHECK_STR(err.msg, "query returned 3 series; aggregate them in the query or name columns "
+	    "with --wide LABEL[,LABEL...]", "several series");
+	free(out);
+	sp_prom_matrix_free(m);
+
+	m = sp_prom_matrix_new(0, 120, 60, NULL);
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "no series");
+	CHECK_STR(err.msg, "query returned no series in this range", "no series");
+	free(out);
+	merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+	    "{\"metric\":{\"k\":\"timestamp\"},\"values\":[[0,\"1e-7\"],[60,\"2\"],[120,\"3\"]]}]}}",
+	    200, NULL);
+	o.name = "load";
+	CHECK(to_csv(m, &o, &out, &err) == 0, "one series");
+	CHECK_STR(out, "timestamp,load\n0,1e-07\n60,2\n120,3\n", "named column");
+	free(out);
+	o.name = NULL;
+	CHECK(to_csv(m, &o, &out, &err) == 0, "default name");
+	CHECK(strncmp(out, "timestamp,value\n", 16) == 0, "value: %s", out);
+	free(out);
+	o.wide = "k";
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "timestamp column");
+	CHECK_STR(err.msg, "--wide k: a series gives the column name 'timestamp'", "timestamp");
+	free(out);
+	merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+	    "{\"metric\":{\"k\":\"x\",\"i\":\"1\"},\"values\":[[0,\"1\"]]},"
+	    "{\"metric\":{\"k\":\"x\",\"i\":\"2\"},\"values\":[[0,\"1\"]]}]}}", 200, NULL);
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "same column twice");
+	CHECK_STR(err.msg, "--wide k: a series gives the column name 'timestamp'", "first error first");
+	free(out);
+	sp_prom_matrix_free(m);
+	m = sp_prom_matrix_new(0, 0, 60, NULL);
+	merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+	    "{\"metric\":{\"k\":\"x\",\"i\":\"1\"},\"values\":[[0,\"1\"]]},"
+	    "{\"metric\":{\"k\":\"x\",\"i\":\"2\"},\"values\":[[0,\"1\"]]}]}}", 200, NULL);
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "same column twice");
+	CHECK_STR(err.msg, "--wide k: two series give the column 'x'; add labels", "duplicate column");
+	free(out);
+	sp_prom_matrix_free(m);
+}
+
 int
 main(void)
 {
@@ -162,5 +337,8 @@ main(void)
 	test_merge();
 	test_many();
 	test_names();
+	test_urls();
+	test_fetch_refused();
+	test_csv();
 	return check_summary();
 }

@@ -1,6 +1,6 @@
 /* test_svr: sp_svr against scikit-learn's SVR (tests/ref/svr_sklearn.py),
- * model-file round trip and strictness, grid search invariants, and w* on
- * the BAScaler service curve. */
+ * model-file round trip and strictness, grid search invariants, w* on
+ * the BAScaler service curve, sp_svr_fit and its progress, CSV in and out. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,7 +366,7 @@ test_wstar(void)
 	static const double Cs[] = { 1, 10, 100, 1000 }, gs[] = { 0.1, 1, 10, 100 }, es[] = { 0.01, 0.05 };
 	static const char *const fn[] = { "load_per_replica" };
 	table t;
-	sp_svr_grid g = { Cs, 4, gs, 4, es, 2, 5, 0, 42, 2, -1 };
+	sp_svr_grid g = { Cs, 4, gs, 4, es, 2, 5, 0, 42, 2, -1, NULL, NULL };
 	sp_svr_cv cv[32], cv1[32];
 	sp_svr_params p;
 	sp_error err;
@@ -427,7 +427,7 @@ test_cv_by_hand(void)
 	static const char *const fn[] = { "a", "b" };
 	const size_t n = 90, k = 3;
 	double x[180], y[90], xt[180], yt[90], pred[90], se = 0;
-	sp_svr_grid g = { Cs, 1, gs, 1, es, 1, 3, 1, 0, 2, 0 };
+	sp_svr_grid g = { Cs, 1, gs, 1, es, 1, 3, 1, 0, 2, 0, NULL, NULL };
 	sp_svr_params p;
 	sp_svr_cv cv, cvp;
 	sp_error err;
@@ -473,6 +473,186 @@ test_cv_by_hand(void)
 	CHECK(sp_svr_grid_search(x, y, n, 2, &p, &g, &cvp, &best, &err) == SP_EUSAGE, "folds > rows");
 }
 
+typedef struct {
+	size_t calls, finals, last_fits, last_points, nfits, npoints;
+	int monotone;
+	double last_best, final_best;
+} progress_log;
+
+static void
+log_progress(void *ctx, const sp_svr_progress *p)
+{
+	progress_log *l = ctx;
+	l->calls++;
+	if (p->final) {
+		l->finals++;
+		l->final_best = p->best ? p->best->rmse : NAN;
+		return;
+	}
+	l->monotone &= p->fits == l->last_fits + 1 && p->points >= l->last_points && p->elapsed >= 0;
+	l->last_fits = p->fits;
+	l->last_points = p->points;
+	l->nfits = p->nfits;
+	l->npoints = p->npoints;
+	l->last_best = p->best ? p->best->rmse : NAN;
+}
+
+/* sp_svr_fit = grid search + training with the winner; the progress
+ * callback sees every fit once and changes nothing. */
+static void
+test_fit(void)
+{
+	static const double Cs[] = { 1, 10 }, gs[] = { 0.5, 2 }, es[] = { 0.05, 0.2 };
+	static const char *const fn[] = { "a", "b" };
+	const size_t n = 90;
+	double x[180], y[90], q[2] = { 0.3, 1 };
+	sp_svr_grid g = { Cs, 2, gs, 2, es, 2, 3, 0, 7, 2, -1, NULL, NULL };
+	sp_svr_params p;
+	sp_svr_cv cv[8], cvq[8];
+	progress_log l = { 0, 0, 0, 0, 0, 0, 1, NAN, NAN };
+	sp_error err;
+	size_t i, best = 99, bestq = 98;
+	int folds = 0, same = 1;
+	sp_svr *m, *mq;
+
+	for (i = 0; i < n; i++) {
+		x[2 * i] = sin(0.37 * (double)i) * 2;
+		x[2 * i + 1] = (double)(i % 7) / 3;
+		y[i] = x[2 * i] * x[2 * i] + x[2 * i + 1] + 0.1 * cos(1.3 * (double)i);
+	}
+	sp_svr_params_default(&p);
+	CHECK(sp_svr_grid_search(x, y, n, 2, &p, &g, cvq, &bestq, &err) == 0, "grid: %s", err.msg);
+	g.progress = log_progress;
+	g.progress_ctx = &l;
+	m = sp_svr_fit(x, y, n, 2, fn, "y", &p, &g, cv, &best, &err);
+	CHECK(m != NULL, "fit: %s", err.msg);
+	if (!m)
+		return;
+	for (i = 0; i < 8; i++)
+		same &= cv[i].rmse == cvq[i].rmse && cv[i].mae == cvq[i].mae && cv[i].C == cvq[i].C;
+	CHECK(same && best == bestq, "the same table with a progress callback");
+	CHECK(l.calls == 8 * 3 + 1 && l.finals == 1 && l.monotone, "one call per fit (%zu), then the final",
+	    l.calls);
+	CHECK(l.nfits == 24 && l.last_fits == 24 && l.npoints == 8 && l.last_points == 8, "counts");
+	CHECK(l.last_best == cv[best].rmse && l.final_best == cv[best].rmse, "best so far ends at the best");
+	CHECK(sp_svr_get_params(m)->C == cv[best].C && sp_svr_get_params(m)->gamma == cv[best].gamma &&
+	    sp_svr_get_params(m)->epsilon == cv[best].epsilon, "trained with the winner");
+	CHECK(sp_svr_cv_rmse(m, &folds) == cv[best].rmse && folds == 3, "CV recorded");
+	p.C = cv[best].C;
+	p.gamma = cv[best].gamma;
+	p.epsilon = cv[best].epsilon;
+	mq = sp_svr_train(x, y, n, 2, fn, "y", &p, &err);
+	CHECK(mq && sp_svr_predict(m, q) == sp_svr_predict(mq, q), "same model as by hand");
+	sp_svr_free(mq);
+	sp_svr_free(m);
+
+	/* no CV: the first value of each list */
+	g.folds = 0;
+	l.finals = 0;
+	m = sp_svr_fit(x, y, n, 2, fn, "y", &p, &g, NULL, NULL, &err);
+	CHECK(m && sp_svr_get_params(m)->C == 1 && sp_svr_get_params(m)->gamma == 0.5 &&
+	    sp_svr_get_params(m)->epsilon == 0.05, "folds 0: first values");
+	CHECK(m && isnan(sp_svr_cv_rmse(m, &folds)) && folds == 0 && l.finals == 1 && isnan(l.final_best),
+	    "folds 0: no CV");
+	sp_svr_free(m);
+	g.folds = 91;
+	CHECK(!sp_svr_fit(x, y, n, 2, fn, "y", &p, &g, cv, &best, &err) && err.code == SP_EUSAGE, "folds > rows");
+}
+
+static sp_csv_reader *
+reader_of(const char *csv, FILE **fp)
+{
+	*fp = fmemopen((void *)csv, strlen(csv), "r");
+	return sp_csv_reader_new(*fp, "-", 0, NULL);
+}
+
+static void
+test_csv_io(void)
+{
+	static const char *const fn[] = { "a", "b" }, *const swap[] = { "b", "a" };
+	double x[8] = { 1, 0, 2, 1, 3, 0, 4, 1 }, y[4] = { 1, 2, 4, 5 }, *rx, *ry, q[2];
+	const int cols[] = { 1, 0 };
+	sp_svr_params p;
+	sp_error err;
+	sp_csv_reader *r;
+	sp_csv_writer *w;
+	sp_svr *m;
+	char *out = NULL, want[512], p1[32], p2[32];
+	size_t n = 99, size = 0;
+	FILE *fp, *mf;
+
+	r = reader_of("a,b,y\n1,2,3\n4,5,6\n", &fp);
+	CHECK(sp_svr_read_rows(r, cols, 2, 2, &rx, &ry, &n, &err) == 0 && n == 2, "two rows: %s", err.msg);
+	CHECK(n == 2 && rx[0] == 2 && rx[1] == 1 && rx[2] == 5 && rx[3] == 4 && ry[0] == 3 && ry[1] == 6,
+	    "columns in the asked order");
+	free(rx);
+	free(ry);
+	sp_csv_reader_free(r);
+	fclose(fp);
+	r = reader_of("a,b,y\n", &fp);
+	CHECK(sp_svr_read_rows(r, cols, 2, 2, &rx, &ry, &n, &err) == 0 && n == 0 && !rx && !ry, "no rows");
+	sp_csv_reader_free(r);
+	fclose(fp);
+	r = reader_of("a,b,y\n1,2,3\n4,,6\n", &fp);
+	CHECK(sp_svr_read_rows(r, cols, 2, 2, &rx, &ry, &n, &err) == SP_EDATA && !rx && !ry && n == 0,
+	    "missing value");
+	CHECK_STR(err.msg, "row 2, column b: missing value", "missing");
+	sp_csv_reader_free(r);
+	fclose(fp);
+
+	sp_svr_params_default(&p);
+	m = sp_svr_train(x, y, 4, 2, fn, "y", &p, &err);
+	CHECK(m != NULL, "train: %s", err.msg);
+	if (!m)
+		return;
+	mf = open_memstream(&out, &size);
+	w = sp_csv_writer_new(mf);
+	r = reader_of("t,b,a,note\n1,0,1,x\n2,,3,\"y,z\"\n", &fp);
+	CHECK(sp_svr_predict_csv(m, r, NULL, NULL, w, &err) == 0, "predict: %s", err.msg);
+	sp_csv_writer_flush(w, NULL);
+	fclose(mf);
+	q[0] = 1;
+	q[1] = 0;
+	snprintf(p1, sizeof p1, "%.10g", sp_svr_predict(m, q));
+	snprintf(want, sizeof want, "t,b,a,note,y_pred\n1,0,1,x,%s\n2,,3,\"y,z\",\n", p1);
+	CHECK_STR(out, want, "rows passed through, prediction appended, missing -> empty");
+	sp_csv_writer_free(w);
+	sp_csv_reader_free(r);
+	fclose(fp);
+	free(out);
+
+	out = NULL;
+	mf = open_memstream(&out, &size);
+	w = sp_csv_writer_new(mf);
+	r = reader_of("a,b\n1,0\n", &fp);
+	CHECK(sp_svr_predict_csv(m, r, swap, "rt", w, &err) == 0, "remapped: %s", err.msg);
+	sp_csv_writer_flush(w, NULL);
+	fclose(mf);
+	q[0] = 0;          /* feature a from column b */
+	q[1] = 1;
+	snprintf(p2, sizeof p2, "%.10g", sp_svr_predict(m, q));
+	snprintf(want, sizeof want, "a,b,rt\n1,0,%s\n", p2);
+	CHECK_STR(out, want, "-x remap and --name");
+	sp_csv_writer_free(w);
+	sp_csv_reader_free(r);
+	fclose(fp);
+	free(out);
+
+	w = sp_csv_writer_new(stdout);
+	r = reader_of("a,b,y_pred\n1,0,5\n", &fp);
+	CHECK(sp_svr_predict_csv(m, r, NULL, NULL, w, &err) == SP_EUSAGE, "name clash");
+	CHECK_STR(err.msg, "the input already has a column 'y_pred'; choose another with --name", "clash");
+	sp_csv_reader_free(r);
+	fclose(fp);
+	r = reader_of("a,c\n1,0\n", &fp);
+	CHECK(sp_svr_predict_csv(m, r, NULL, NULL, w, &err) == SP_EUSAGE, "missing feature column");
+	CHECK_STR(err.msg, "no column 'b' (have: a, c)", "no column");
+	sp_csv_reader_free(r);
+	fclose(fp);
+	sp_csv_writer_free(w);
+	sp_svr_free(m);
+}
+
 int
 main(void)
 {
@@ -484,6 +664,8 @@ main(void)
 	test_model_file();
 	test_cv_by_hand();
 	test_wstar();
+	test_fit();
+	test_csv_io();
 	{
 		char cmd[128];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

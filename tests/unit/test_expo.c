@@ -1,0 +1,332 @@
+/* test_expo: gauges from CSV columns, the text and OpenMetrics formats,
+ * labels, the Pushgateway URL, the textfile's mode.  Expected texts are
+ * written out by hand from the format's rules. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sp_expo.h"
+
+static const char plan[] =
+    "timestamp,load,forecast,lower,upper,state,demand,replicas,reason\n"
+    "1700000000,10,11,9,13,normal,11,2,forecast\n"
+    "1700000060,12,13.5,10,17,burst,17.25,3,burst\n"
+    "1700000120,30,,,,spike,40,6,burst\n";
+
+/* Bind x to csv and read every row; the first error's status. */
+static int
+load(sp_expo *x, const char *csv, int history, sp_error *err)
+{
+	FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
+	sp_csv_reader *r = sp_csv_reader_new(fp, "-", SP_CSV_NEED_TIMESTAMP, err);
+	int rc = r ? sp_expo_bind(x, r, history, err) : -1;
+
+	while (rc == 0 && (rc = sp_csv_next(r, err)) == SP_OK)
+		rc = sp_expo_read(x, r, err);
+	if (rc == SP_EEOF)
+		rc = 0;
+	sp_csv_reader_free(r);
+	fclose(fp);
+	return rc;
+}
+
+static char *
+written(const sp_expo *x, int format, int *rc, sp_error *err)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *mf = open_memstream(&buf, &size);
+	*rc = sp_expo_write(x, format, mf, err);
+	fclose(mf);
+	return buf;
+}
+
+static void
+test_kv(void)
+{
+	sp_error err;
+	CHECK(sp_expo_check_kv("env=prod", &err) == 0, "K=V");
+	CHECK(sp_expo_check_kv("env=", &err) == 0, "empty value");
+	CHECK(sp_expo_check_kv("env", &err) == SP_EUSAGE, "no =");
+	CHECK_STR(err.msg, "not K=V: 'env'", "no =");
+	CHECK(sp_expo_check_kv("__x=1", &err) == SP_EUSAGE, "reserved");
+	CHECK_STR(err.msg, "not a valid label name: '__x'", "reserved name");
+	CHECK(sp_expo_check_kv("=1", &err) == SP_EUSAGE, "empty name");
+}
+
+static void
+test_last_row(void)
+{
+	sp_error err;
+	sp_expo *x = sp_expo_new();
+	const char *extra[] = { "env=prod \"eu\"" };
+	sp_expo_labels l = { "shop", "web", extra, 1, NULL, 0 };
+	char *out;
+	int rc;
+
+	CHECK(sp_expo_set_labels(x, &l, &err) == 0, "labels: %s", err.msg);
+	CHECK(load(x, plan, 0, &err) == 0, "load: %s", err.msg);
+	/* the known columns present, in the table's order; forecast, lower and
+	 * upper are missing in the last row and left out */
+	CHECK(sp_expo_ngauges(x) == 6 && sp_expo_nrows(x) == 3, "6 gauges, 3 rows");
+	CHECK_STR(sp_expo_metric(x, 4), "scalepipe_burst_state", "state metric");
+	out = written(x, SP_EXPO_TEXT, &rc, &err);
+	CHECK(rc == 0, "text");
+	CHECK_STR(out,
+	    "# HELP scalepipe_demand_load Load to provision for (burstdetect)\n"
+	    "# TYPE scalepipe_demand_load gauge\n"
+	    "scalepipe_demand_load{namespace=\"shop\",target=\"web\",env=\"prod \\\"eu\\\"\"} 40\n"
+	    "# HELP scalepipe_burst_state Burst state: 0 normal, 1 burst, 2 spike\n"
+	    "# TYPE scalepipe_burst_state gauge\n"
+	    "scalepipe_burst_state{namespace=\"shop\",target=\"web\",env=\"prod \\\"eu\\\"\"} 2\n"
+	    "# HELP scalepipe_planned_replicas Replicas planned by scalepipe\n"
+	    "# TYPE scalepipe_planned_replicas gauge\n"
+	    "scalepipe_planned_replicas{namespace=\"shop\",target=\"web\",env=\"prod \\\"eu\\\"\"} 6\n",
+	    "text of the last row");
+	free(out);
+	sp_expo_free(x);
+}
+
+static void
+test_openmetrics(void)
+{
+	sp_error err;
+	sp_expo *x = sp_expo_new();
+	char *out;
+	int rc;
+
+	CHECK(sp_expo_columns(x, "forecast,state,load=my:load", &err) == 0, "columns: %s", err.msg);
+	CHECK(load(x, plan, 1, &err) == 0, "load: %s", err.msg);
+	out = written(x, SP_EXPO_OPENMETRICS, &rc, &err);
+	CHECK(rc == 0, "openmetrics");
+	CHECK_STR(out,
+	    "# HELP scalepipe_forecast_load Forecast load for the row's time\n"
+	    "# TYPE scalepipe_forecast_load gauge\n"
+	    "scalepipe_forecast_load 11 1700000000\n"
+	    "scalepipe_forecast_load 13.5 1700000060\n"
+	    "# HELP scalepipe_burst_state Burst state: 0 normal, 1 burst, 2 spike\n"
+	    "# TYPE scalepipe_burst_state gauge\n"
+	    "scalepipe_burst_state 0 1700000000\n"
+	    "scalepipe_burst_state 1 1700000060\n"
+	    "scalepipe_burst_state 2 1700000120\n"
+	    "# HELP my:load Exported by scalepipe promexport\n"
+	    "# TYPE my:load gauge\n"
+	    "my:load 10 1700000000\n"
+	    "my:load 12 1700000060\n"
+	    "my:load 30 1700000120\n"
+	    "# EOF\n", "every row");
+	free(out);
+	sp_expo_free(x);
+}
+
+/* Whole numbers plainly, others with 17 digits. */
+static void
+test_values(void)
+{
+	sp_error err;
+	sp_expo *x = sp_expo_new();
+	char *out;
+	int rc;
+
+	CHECK(sp_expo_columns(x, "a,b,c,d,e", &err) == 0, "columns");
+	CHECK(load(x, "timestamp,a,b,c,d,e\n1,0.1,-3,1e20,1e16,-0.5\n", 0, &err) == 0, "load: %s", err.msg);
+	out = written(x, SP_EXPO_TEXT, &rc, &err);
+	CHECK(out && strstr(out, "\nscalepipe_a 0.10000000000000001\n"), "0.1: %s", out ? out : "(null)");
+	CHECK(out && strstr(out, "\nscalepipe_b -3\n"), "-3");
+	CHECK(out && strstr(out, "\nscalepipe_c 1e+20\n"), "1e20 above 2^53");
+	CHECK(out && strstr(out, "\nscalepipe_d 10000000000000000\n"), "1e16: above 2^53, %%.17g writes it out");
+	CHECK(out && strstr(out, "\nscalepipe_e -0.5\n"), "-0.5");
+	free(out);
+	sp_expo_free(x);
+}
+
+static void
+test_errors(void)
+{
+	sp_error err;
+	sp_expo *x;
+	const char *many[15], *dup[] = { "namespace=b" };
+	sp_expo_labels l = { "a", "t", many, 15, NULL, 0 };
+	char *out;
+	size_t len;
+	int i;
+
+	for (i = 0; i < 15; i++)
+		many[i] = "k=v";
+	x = sp_expo_new();
+	CHECK(sp_expo_set_labels(x, &l, &err) == SP_EUSAGE, "17 labels");
+	CHECK_STR(err.msg, "too many labels", "too many labels");
+	sp_expo_free(x);
+	l.nlabels = 1;
+	l.labels = dup;
+	l.grouping = many;
+	l.ngrouping = 15;
+	x = sp_expo_new();
+	CHECK(sp_expo_set_labels(x, &l, &err) == SP_EUSAGE, "17 grouping labels");
+	CHECK_STR(err.msg, "too many grouping labels", "counted before duplicates");
+	sp_expo_free(x);
+	l.ngrouping = 0;
+	x = sp_expo_new();
+	CHECK(sp_expo_set_labels(x, &l, &err) == SP_EUSAGE, "namespace twice");
+	CHECK_STR(err.msg, "label 'namespace' given twice", "label twice");
+	sp_expo_free(x);
+
+	x = sp_expo_new();
+	CHECK(sp_expo_columns(x, "replicas,", &err) == SP_EUSAGE, "trailing comma");
+	CHECK_STR(err.msg, "--columns: not a list of COL or COL=METRIC: 'replicas,'", "list");
+	CHECK(sp_expo_columns(x, "a,=x", &err) == SP_EUSAGE, "empty column");
+	CHECK_STR(err.msg, "--columns: not COL or COL=METRIC: 'a,=x'", "item");
+	sp_expo_free(x);
+	x = sp_expo_new();
+	CHECK(sp_expo_columns(x, "replicas=9x", &err) == SP_EUSAGE, "bad metric");
+	CHECK_STR(err.msg, "--columns: not a valid metric name: '9x'", "metric name");
+	sp_expo_free(x);
+	x = sp_expo_new();
+	for (i = 0; i < 32; i++)
+		sp_expo_gauge(x, "a", NULL, &err);
+	CHECK(sp_expo_gauge(x, "a", NULL, &err) == SP_EUSAGE, "33 gauges");
+	CHECK_STR(err.msg, "--columns: at most 32", "at most");
+	sp_expo_free(x);
+
+	x = sp_expo_new();
+	CHECK(load(x, "timestamp,load\n1,2\n", 0, &err) == SP_EDATA, "no known column");
+	CHECK_STR(err.msg, "no column to export (none of forecast, lower, upper, demand, state, replicas); "
+	    "choose with -c", "nothing to export");
+	sp_expo_free(x);
+	x = sp_expo_new();
+	sp_expo_columns(x, "timestamp", &err);
+	CHECK(load(x, plan, 0, &err) == SP_EUSAGE, "timestamp");
+	CHECK_STR(err.msg, "--columns: the timestamp is not a value to export", "timestamp");
+	sp_expo_free(x);
+	x = sp_expo_new();
+	sp_expo_columns(x, "replicas,load=scalepipe_planned_replicas,nope", &err);
+	CHECK(load(x, plan, 0, &err) == SP_EUSAGE, "metric twice");
+	CHECK_STR(err.msg, "metric 'scalepipe_planned_replicas' named twice", "metric twice before nope");
+	sp_expo_free(x);
+	x = sp_expo_new();
+	sp_expo_columns(x, "state", &err);
+	CHECK(load(x, "timestamp,state\n1,normal\n2,calm\n", 0, &err) == SP_EDATA, "bad state");
+	CHECK_STR(err.msg, "row 2, column state: state must be normal, burst or spike: 'calm'", "state");
+	sp_expo_free(x);
+	x = sp_expo_new();
+	sp_expo_columns(x, "load", &err);
+	CHECK(load(x, "timestamp,load\n1,2\n2,\n", 0, &err) == 0, "empty last value");
+	CHECK(!sp_expo_text(x, &len, &err) && err.code == SP_EDATA, "nothing in the last row");
+	CHECK_STR(err.msg, "the last row has no value in any exported column", "no value");
+	out = NULL;
+	{
+		int rc;
+		out = written(x, SP_EXPO_TEXT, &rc, &err);
+		CHECK(rc == SP_EDATA && out && !*out, "nothing written");
+	}
+	free(out);
+	sp_expo_free(x);
+}
+
+static void
+test_push_url(void)
+{
+	sp_error err;
+	sp_expo *x = sp_expo_new();
+	/* base64url by hand: "a/b" = 61 2f 62 -> 24 18 61 34 -> YS9i;
+	 * "~~~/" = 7e7e7e 2f -> 31 39 57 62, 11 48 -> fn5- Lw== */
+	const char *grp[] = { "path=a/b", "e=", "u=~~~/", "q=x y" };
+	sp_expo_labels l = { "shop", NULL, NULL, 0, grp, 4 };
+	char *url;
+
+	CHECK(sp_expo_set_labels(x, &l, &err) == 0, "grouping: %s", err.msg);
+	url = sp_expo_push_url(x, "http://pg:9091//", "scale pipe");
+	CHECK_STR(url, "http://pg:9091/metrics/job/scale%20pipe/namespace/shop/path@base64/YS9i/e@base64/="
+	    "/u@base64/fn5-Lw==/q/x%20y", "push url");
+	free(url);
+	sp_expo_free(x);
+}
+
+typedef struct {
+	int n;
+	char first[512];
+} trace_log;
+
+static void
+trace(void *ctx, const char *msg)
+{
+	trace_log *t = ctx;
+	if (t->n++ == 0)
+		snprintf(t->first, sizeof t->first, "%s", msg);
+}
+
+static void
+test_push_refused(void)
+{
+	sp_error err;
+	sp_expo *x = sp_expo_new();
+	sp_http_opts ho;
+	trace_log t = { 0, "" };
+
+	sp_expo_columns(x, "replicas", &err);
+	load(x, plan, 0, &err);
+	sp_http_opts_init(&ho);
+	ho.retries = 0;
+	ho.trace = trace;
+	ho.trace_ctx = &t;
+	CHECK(sp_expo_push(x, "http://127.0.0.1:1", "j", 1, &ho, &err) == SP_ENET, "refused");
+	CHECK(strncmp(err.msg, "POST http://127.0.0.1:1/metrics/job/j: ", 39) == 0, "message: %s", err.msg);
+	CHECK(t.n == 1, "traced once");
+	CHECK_STR(t.first, "POST http://127.0.0.1:1/metrics/job/j\n"
+	    "# HELP scalepipe_planned_replicas Replicas planned by scalepipe\n"
+	    "# TYPE scalepipe_planned_replicas gauge\n"
+	    "scalepipe_planned_replicas 6\n", "trace: method, URL, body");
+	sp_expo_free(x);
+}
+
+/* The textfile: replaced atomically, 0644 even under umask 077. */
+static void
+test_save(void)
+{
+	char dir[] = "/tmp/sp-test-expo.XXXXXX", path[64], bad[96], buf[256];
+	sp_error err;
+	sp_expo *x = sp_expo_new();
+	struct stat st;
+	mode_t old;
+	FILE *fp;
+	size_t n;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/x.prom", dir);
+	snprintf(bad, sizeof bad, "%s/nodir/x.prom", dir);
+	sp_expo_columns(x, "replicas", &err);
+	load(x, plan, 0, &err);
+	old = umask(077);
+	CHECK(sp_expo_save(x, SP_EXPO_TEXT, path, &err) == 0, "save: %s", err.msg);
+	umask(old);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "mode %o", (unsigned)(st.st_mode & 0777));
+	fp = fopen(path, "r");
+	n = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+	buf[n] = '\0';
+	if (fp)
+		fclose(fp);
+	CHECK_STR(buf, "# HELP scalepipe_planned_replicas Replicas planned by scalepipe\n"
+	    "# TYPE scalepipe_planned_replicas gauge\nscalepipe_planned_replicas 6\n", "content");
+	CHECK(sp_expo_save(x, SP_EXPO_TEXT, bad, &err) == SP_EIO, "no directory");
+	snprintf(buf, sizeof buf, "%s: cannot create: No such file or directory", bad);
+	CHECK_STR(err.msg, buf, "cannot create");
+	unlink(path);
+	rmdir(dir);
+	sp_expo_free(x);
+}
+
+int
+main(void)
+{
+	test_kv();
+	test_last_row();
+	test_openmetrics();
+	test_values();
+	test_errors();
+	test_push_url();
+	test_push_refused();
+	test_save();
+	return check_summary();
+}
