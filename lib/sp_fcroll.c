@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sp_calib.h"
 
@@ -215,16 +216,105 @@ write_band(sp_csv_writer *w, double lo, double mid, double hi)
 	sp_csv_write_double(w, hi);
 }
 
+struct sp_fcroll_row {
+	size_t n;          /* fields, the timestamp included (not copied) */
+	char **f;
+	size_t *len, *cap;
+};
+
+sp_fcroll_row *
+sp_fcroll_row_new(void)
+{
+	return calloc(1, sizeof(sp_fcroll_row));
+}
+
+void
+sp_fcroll_row_free(sp_fcroll_row *row)
+{
+	if (!row)
+		return;
+	for (size_t i = 0; i < row->n; i++)
+		free(row->f[i]);
+	free(row->f), free(row->len), free(row->cap);
+	free(row);
+}
+
+int
+sp_fcroll_row_copy(sp_fcroll_row *row, const sp_csv_reader *rd, sp_error *err)
+{
+	size_t nf = sp_csv_ncols(rd);
+
+	if (row->n && row->n != nf)
+		return sp_error_set(err, SP_EUSAGE, "row copy: %zu fields, had %zu", nf, row->n);
+	if (!row->n) {
+		if (!(row->f = calloc(nf, sizeof *row->f)) || !(row->len = calloc(nf, sizeof *row->len)) ||
+		    !(row->cap = calloc(nf, sizeof *row->cap)))
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		row->n = nf;
+	}
+	for (size_t i = 1; i < nf; i++) {
+		size_t len;
+		const char *fld = sp_csv_field(rd, i, &len);
+		if (len + 1 > row->cap[i]) {
+			char *nb = realloc(row->f[i], 2 * len + 16);
+			if (!nb)
+				return sp_error_set(err, SP_ENOMEM, "out of memory");
+			row->f[i] = nb, row->cap[i] = 2 * len + 16;
+		}
+		memcpy(row->f[i], fld, len);
+		row->len[i] = len;
+	}
+	return 0;
+}
+
+void
+sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w)
+{
+	sp_csv_write_str(w, "origin");
+	sp_csv_write_str(w, "timestamp");
+	sp_csv_write_str(w, "horizon");
+	sp_csv_write_header_fields(w, rd, 1, -1);
+	sp_csv_write_str(w, "forecast");
+	sp_csv_write_str(w, "lower");
+	sp_csv_write_str(w, "upper");
+	sp_csv_end_row(w);
+}
+
+/* The long rows of an origin; the pass-through columns from rd's current
+ * row or from a copy. */
+static void
+write_long(sp_csv_writer *w, double t, double step, int H, const sp_csv_reader *rd, const sp_fcroll_row *row,
+    const double *lo, const double *mid, const double *hi)
+{
+	for (int h = 1; h <= H; h++) {
+		sp_csv_write_time(w, t);
+		sp_csv_write_time(w, t + h * step);
+		sp_csv_write_long(w, h);
+		if (rd)
+			sp_csv_write_row_fields(w, rd, 1, -1);
+		else
+			for (size_t i = 1; i < row->n; i++)
+				sp_csv_write_field(w, row->f[i] ? row->f[i] : "", row->len[i]);
+		write_band(w, lo[h - 1], mid[h - 1], hi[h - 1]);
+		sp_csv_end_row(w);
+	}
+}
+
+void
+sp_fcroll_write_long(sp_csv_writer *w, double t, double step, int H, const sp_fcroll_row *row,
+    const double *lo, const double *mid, const double *hi)
+{
+	write_long(w, t, step, H, NULL, row, lo, mid, hi);
+}
+
 void
 sp_fcroll_write_header(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w)
 {
 	if (r->longfmt) {
-		sp_csv_write_str(w, "origin");
-		sp_csv_write_str(w, "timestamp");
-		sp_csv_write_str(w, "horizon");
-	} else {
-		sp_csv_write_str(w, "timestamp");
+		sp_fcroll_write_long_header(rd, w);
+		return;
 	}
+	sp_csv_write_str(w, "timestamp");
 	sp_csv_write_header_fields(w, rd, 1, -1);
 	sp_csv_write_str(w, "forecast");
 	sp_csv_write_str(w, "lower");
@@ -250,16 +340,8 @@ sp_fcroll_write(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w)
 		sp_csv_end_row(w);
 		return;
 	}
-	if (!r->origin)
-		return;
-	for (int h = 1; h <= r->H; h++) {
-		sp_csv_write_time(w, r->tlast);
-		sp_csv_write_time(w, r->tlast + h * r->step);
-		sp_csv_write_long(w, h);
-		sp_csv_write_row_fields(w, rd, 1, -1);
-		write_band(w, r->lo[h - 1], r->mid[h - 1], r->hi[h - 1]);
-		sp_csv_end_row(w);
-	}
+	if (r->origin)
+		write_long(w, r->tlast, r->step, r->H, rd, NULL, r->lo, r->mid, r->hi);
 }
 
 int

@@ -76,6 +76,20 @@ void sp_fcroll_write(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer 
 int sp_fcroll_due(const sp_fcroll *r, double *lo, double *mid, double *hi);
 int sp_fcroll_origin(const sp_fcroll *r, const double **lo, const double **mid, const double **hi);
 
+/* A copy of one input row's fields, for an origin written after the reader
+ * has moved on (arfit's forecast after the last row). */
+typedef struct sp_fcroll_row sp_fcroll_row;
+sp_fcroll_row *sp_fcroll_row_new(void);
+void sp_fcroll_row_free(sp_fcroll_row *row);
+/* Copy rd's current row (SP_ENOMEM). */
+int sp_fcroll_row_copy(sp_fcroll_row *row, const sp_csv_reader *rd, sp_error *err);
+/* The header of long rows, and the H rows of one origin at time t whose
+ * pass-through columns are a copied row: t, t + h * step, h, the fields,
+ * mid, lo, hi. */
+void sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w);
+void sp_fcroll_write_long(sp_csv_writer *w, double t, double step, int H, const sp_fcroll_row *row,
+    const double *lo, const double *mid, const double *hi);
+
 int sp_fcroll_horizon(const sp_fcroll *r);
 /* Seconds between rows: the forecaster's, or the input's first spacing (0
  * before the second row when it is the input's). */
