@@ -1,4 +1,5 @@
-/* sp_forecaster: the forecaster interface and its registry; see sp_forecaster.h. */
+/* sp_forecaster: the forecaster interface; see sp_forecaster.h.  The
+ * registry of kinds and sp_forecaster_open are in sp_forecaster_registry.c. */
 #include "sp_forecaster.h"
 
 #include <math.h>
@@ -6,22 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sp_fc_ar.h"
-#include "sp_fc_lstm.h"
-#include "sp_model.h"
-
-/* The registry: one line per kind, in the order messages list them. */
-static const sp_forecaster_ops *const registry[] = {
-	&sp_fc_lstm_ops,
-	&sp_fc_ar_ops,
-};
-enum { NKINDS = sizeof registry / sizeof registry[0] };
 
 struct sp_forecaster {
 	const sp_forecaster_ops *ops;
 	void *st;
 	sp_forecaster_info info;
-	char *path;   /* the model file, when the backend does not keep it */
+	char *path;   /* info.path, owned */
 	int ready;
 };
 
@@ -38,56 +29,13 @@ sp_forecaster_new(const sp_forecaster_ops *ops, void *st, const sp_forecaster_in
 	f->ops = ops, f->st = st, f->info = *info;
 	if (!f->info.kind)
 		f->info.kind = ops->kind;
-	if (!f->info.path)
-		f->info.path = "";
-	return f;
-}
-
-/* "lstm and ar", "lstm, ar and x" */
-static void
-kind_list(char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < NKINDS && len < size; i++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s", i == 0 ? "" : i == NKINDS - 1 ? " and " : ", ",
-		    registry[i]->kind);
-}
-
-sp_forecaster *
-sp_forecaster_open(const char *path, const sp_forecaster_opts *o, sp_error *err)
-{
-	static const sp_forecaster_opts none = { 0 };
-	sp_forecaster_info info;
-	char kind[64], kinds[256];
-	void *st;
-
-	if (sp_model_peek(path, kind, sizeof kind, NULL, err) < 0)
+	if (!(f->path = strdup(info->path ? info->path : ""))) {
+		sp_forecaster_free(f);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
-	if (!o)
-		o = &none;
-	for (int i = 0; i < NKINDS; i++) {
-		if (strcmp(kind, registry[i]->kind) != 0)
-			continue;
-		memset(&info, 0, sizeof info);
-		sp_forecaster *f;
-		if (!(st = registry[i]->open(path, o, &info, err)) || !(f = sp_forecaster_new(registry[i], st, &info, err)))
-			return NULL;
-		if (!info.path) {
-			if (!(f->path = strdup(path))) {
-				sp_forecaster_free(f);
-				sp_error_set(err, SP_ENOMEM, "out of memory");
-				return NULL;
-			}
-			f->info.path = f->path;
-		}
-		return f;
 	}
-	kind_list(kinds, sizeof kinds);
-	sp_error_set(err, SP_EMODEL, "%s: model kind '%s' is not supported (forecast applies %s models)", path,
-	    kind, kinds);
-	return NULL;
+	f->info.path = f->path;
+	return f;
 }
 
 void

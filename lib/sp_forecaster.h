@@ -17,7 +17,10 @@
  *
  * A new kind is one module that implements sp_forecaster_ops (open, push,
  * band, save, free; columns if it reads columns other than the series or
- * wants its own message) and one line in the registry in sp_forecaster.c.
+ * wants its own message) and one line in the registry
+ * (sp_forecaster_registry.c, which holds sp_forecaster_open apart from the
+ * rest, so that a program building forecasters in memory links only the
+ * backends it uses).
  * What it needs from its input is in its sp_forecaster_info: the series
  * column it was trained on, extra input columns (pushed as x[1..nextra]),
  * the step (fixed, or the input's spacing), the largest horizon, the band
@@ -60,7 +63,8 @@ typedef struct {
 
 typedef struct {
 	const char *kind;          /* "lstm", "ar", ... */
-	const char *path;          /* the model file ("" when built in memory) */
+	const char *path;          /* the model file ("" when built in memory; the
+	                            * forecaster keeps its own copy) */
 	const char *column;        /* the series column the model was trained on, or NULL */
 	int nextra;                /* further input columns, pushed as x[1..nextra] */
 	const char *const *extra;  /* their names */
