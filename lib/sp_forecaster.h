@@ -124,8 +124,9 @@ typedef struct {
 	/* Open a model file of this kind (its first line names the kind): a new
 	 * state, and info filled (strings may point into the state). */
 	void *(*open)(const char *path, const sp_forecaster_opts *o, sp_forecaster_info *info, sp_error *err);
-	/* Optional: the input columns, as sp_forecaster_columns (whose default
-	 * is used when NULL) before its timestamp check. */
+	/* Optional: every input column, extras included, as
+	 * sp_forecaster_columns (whose default is used when NULL) before its
+	 * timestamp check; 0 or < 0. */
 	int (*columns)(void *st, const sp_forecaster_info *info, const sp_csv_reader *r,
 	    const char *column, int *cols, sp_error *err);
 	/* The next observation; 1 ready, 0 not, < 0 error. */
