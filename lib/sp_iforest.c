@@ -1,0 +1,519 @@
+/* sp_iforest: Isolation Forest; see sp_iforest.h. */
+#include "sp_iforest.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_rand.h"
+
+#define EULER_GAMMA 0.57721566490153286061
+#define MAX_PSI ((size_t)1 << 24)
+#define MAX_TREES 100000
+
+typedef struct {
+	double v;        /* split value; for a leaf, its path length e + c(size) */
+	int32_t attr;    /* split attribute, -1 for a leaf */
+	int32_t right;   /* right child (the left one is the next node); for a leaf, size */
+} ifnode;
+
+typedef struct {
+	ifnode *node;
+	size_t n;
+} iftree;
+
+struct sp_iforest {
+	size_t d, psi;
+	int ntrees, limit;   /* height limit ceil(log2 psi) */
+	double cpsi;         /* c(psi) */
+	iftree *tree;
+};
+
+void
+sp_iforest_defaults(sp_iforest_opts *o)
+{
+	o->trees = 100;
+	o->psi = 256;
+	o->seed = 1;
+	o->threads = 1;
+}
+
+double
+sp_iforest_c(double n)
+{
+	if (n <= 1)
+		return 0;
+	if (n <= 2)
+		return n - 1;   /* c(2) = 1; between 1 and 2 (never a size) a straight line */
+	return 2 * (log(n - 1) + EULER_GAMMA) - 2 * (n - 1) / n;
+}
+
+static int
+height_limit(size_t psi)
+{
+	int l = 0;
+
+	while (((size_t)1 << l) < psi)
+		l++;
+	return l;
+}
+
+static sp_iforest *
+forest_new(size_t d, size_t psi, int ntrees, sp_error *err)
+{
+	sp_iforest *f = calloc(1, sizeof *f);
+
+	if (!f || !(f->tree = calloc((size_t)ntrees, sizeof *f->tree))) {
+		free(f);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	f->d = d;
+	f->psi = psi;
+	f->ntrees = ntrees;
+	f->limit = height_limit(psi);
+	f->cpsi = sp_iforest_c((double)psi);
+	return f;
+}
+
+void
+sp_iforest_free(sp_iforest *f)
+{
+	int k;
+
+	if (!f)
+		return;
+	for (k = 0; k < f->ntrees; k++)
+		free(f->tree[k].node);
+	free(f->tree);
+	free(f);
+}
+
+size_t
+sp_iforest_dim(const sp_iforest *f)
+{
+	return f->d;
+}
+
+size_t
+sp_iforest_psi(const sp_iforest *f)
+{
+	return f->psi;
+}
+
+int
+sp_iforest_ntrees(const sp_iforest *f)
+{
+	return f->ntrees;
+}
+
+/* ---- fitting ---- */
+
+typedef struct {
+	const double *x;       /* training rows */
+	size_t n;
+	sp_iforest *f;
+	const unsigned long *seeds;
+	int nthreads, tid;
+	int failed;
+} fit_job;
+
+typedef struct {
+	const fit_job *job;
+	sp_rand *rng;
+	double *s;             /* the tree's sample, psi x d */
+	size_t *idx;           /* row indices into s, partitioned in place */
+	double *lo, *hi;       /* per attribute over a node's rows */
+	int32_t *cand;         /* non-constant attributes */
+	ifnode *node;
+	size_t nn;
+} builder;
+
+static void
+grow(builder *b, size_t *idx, size_t m, int depth)
+{
+	const sp_iforest *f = b->job->f;
+	size_t d = f->d, j, i, k, nl;
+	size_t self = b->nn++;
+	ifnode *nd = &b->node[self];
+	int32_t nc = 0, q;
+	double p;
+
+	if (m > 1 && depth < f->limit) {
+		for (j = 0; j < d; j++) {
+			b->lo[j] = b->hi[j] = b->s[idx[0] * d + j];
+			for (i = 1; i < m; i++) {
+				double v = b->s[idx[i] * d + j];
+				if (v < b->lo[j])
+					b->lo[j] = v;
+				if (v > b->hi[j])
+					b->hi[j] = v;
+			}
+			if (b->lo[j] < b->hi[j])
+				b->cand[nc++] = (int32_t)j;
+		}
+	}
+	if (nc == 0) {
+		nd->attr = -1;
+		nd->right = (int32_t)m;
+		nd->v = depth + sp_iforest_c((double)m);
+		return;
+	}
+	q = b->cand[sp_rand_index(b->rng, (size_t)nc)];
+	p = b->lo[q] + sp_rand_uniform(b->rng) * (b->hi[q] - b->lo[q]);
+	if (!(p > b->lo[q]))
+		p = b->hi[q];   /* u = 0 (or a rounding to lo): both sides non-empty anyway */
+	/* partition: x[q] < p to the front */
+	for (i = 0, nl = 0; i < m; i++)
+		if (b->s[idx[i] * d + (size_t)q] < p) {
+			k = idx[i];
+			idx[i] = idx[nl];
+			idx[nl++] = k;
+		}
+	nd->attr = q;
+	nd->v = p;
+	grow(b, idx, nl, depth + 1);
+	b->node[self].right = (int32_t)b->nn;
+	grow(b, idx + nl, m - nl, depth + 1);
+}
+
+static void *
+fit_worker(void *arg)
+{
+	fit_job *job = arg;
+	sp_iforest *f = job->f;
+	size_t n = job->n, d = f->d, psi = f->psi, i, maxn = 2 * psi - 1;
+	size_t *perm = malloc(n * sizeof *perm), *swp = malloc(psi * sizeof *swp);
+	builder b = { 0 };
+	int k;
+
+	b.job = job;
+	b.rng = sp_rand_new(1);
+	b.s = malloc(psi * d * sizeof *b.s);
+	b.idx = malloc(psi * sizeof *b.idx);
+	b.lo = malloc(d * sizeof *b.lo);
+	b.hi = malloc(d * sizeof *b.hi);
+	b.cand = malloc(d * sizeof *b.cand);
+	if (!perm || !swp || !b.rng || !b.s || !b.idx || !b.lo || !b.hi || !b.cand) {
+		job->failed = 1;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	for (k = job->tid; k < f->ntrees; k += job->nthreads) {
+		ifnode *nodes;
+		sp_rand_seed(b.rng, job->seeds[k]);
+		/* psi rows without replacement: a partial Fisher-Yates shuffle,
+		 * undone afterwards so that perm is the identity again */
+		for (i = 0; i < psi; i++) {
+			size_t r = i + sp_rand_index(b.rng, n - i), t = perm[i];
+			perm[i] = perm[r];
+			perm[r] = t;
+			swp[i] = r;
+			memcpy(b.s + i * d, job->x + perm[i] * d, d * sizeof *b.s);
+			b.idx[i] = i;
+		}
+		for (i = psi; i-- > 0;) {
+			size_t t = perm[i];
+			perm[i] = perm[swp[i]];
+			perm[swp[i]] = t;
+		}
+		if (!(nodes = malloc(maxn * sizeof *nodes))) {
+			job->failed = 1;
+			goto out;
+		}
+		b.node = nodes;
+		b.nn = 0;
+		grow(&b, b.idx, psi, 0);
+		{
+			ifnode *shrunk = realloc(nodes, b.nn * sizeof *nodes);
+			f->tree[k].node = shrunk ? shrunk : nodes;
+		}
+		f->tree[k].n = b.nn;
+	}
+out:
+	free(perm);
+	free(swp);
+	sp_rand_free(b.rng);
+	free(b.s);
+	free(b.idx);
+	free(b.lo);
+	free(b.hi);
+	free(b.cand);
+	return NULL;
+}
+
+sp_iforest *
+sp_iforest_fit(const double *x, size_t n, size_t d, const sp_iforest_opts *o, sp_error *err)
+{
+	sp_iforest *f;
+	unsigned long *seeds;
+	fit_job job[SP_IFOREST_MAXTHREADS];
+	pthread_t th[SP_IFOREST_MAXTHREADS];
+	int nthr, k, failed = 0;
+	size_t i;
+	sp_rand *master;
+
+	if (o->trees < 1 || o->trees > MAX_TREES)
+		return sp_error_set(err, SP_EUSAGE, "trees: %d not in 1..%d", o->trees, MAX_TREES), NULL;
+	if (o->psi < 2 || o->psi > MAX_PSI)
+		return sp_error_set(err, SP_EUSAGE, "subsample size %zu not in 2..%zu", o->psi, MAX_PSI), NULL;
+	if (d < 1 || d > INT32_MAX)
+		return sp_error_set(err, SP_EUSAGE, "no attributes"), NULL;
+	if (n < 2)
+		return sp_error_set(err, SP_EDATA, "need at least 2 rows to fit a forest, have %zu", n), NULL;
+	for (i = 0; i < n * d; i++)
+		if (!isfinite(x[i]))
+			return sp_error_set(err, SP_EDATA, "row %zu, attribute %zu: not a finite number",
+			    i / d + 1, i % d + 1), NULL;
+	if (!(f = forest_new(d, o->psi < n ? o->psi : n, o->trees, err)))
+		return NULL;
+	seeds = malloc((size_t)o->trees * sizeof *seeds);
+	master = sp_rand_new(o->seed);
+	if (!seeds || !master) {
+		free(seeds);
+		sp_rand_free(master);
+		sp_iforest_free(f);
+		return sp_error_set(err, SP_ENOMEM, "out of memory"), NULL;
+	}
+	for (k = 0; k < o->trees; k++)
+		seeds[k] = (unsigned long)(sp_rand_uniform(master) * 4294967296.0);
+	sp_rand_free(master);
+	nthr = o->threads < 1 ? 1 : o->threads > SP_IFOREST_MAXTHREADS ? SP_IFOREST_MAXTHREADS : o->threads;
+	if (nthr > o->trees)
+		nthr = o->trees;
+	for (k = 0; k < nthr; k++)
+		job[k] = (fit_job){ x, n, f, seeds, nthr, k, 0 };
+	for (k = 1; k < nthr; k++)
+		if (pthread_create(&th[k], NULL, fit_worker, &job[k]) != 0) {
+			job[k].failed = 2;   /* not started: do its share here */
+		}
+	fit_worker(&job[0]);
+	for (k = 1; k < nthr; k++) {
+		if (job[k].failed == 2) {
+			job[k].failed = 0;
+			fit_worker(&job[k]);
+		} else
+			pthread_join(th[k], NULL);
+	}
+	for (k = 0; k < nthr; k++)
+		failed |= job[k].failed;
+	free(seeds);
+	if (failed) {
+		sp_iforest_free(f);
+		return sp_error_set(err, SP_ENOMEM, "out of memory"), NULL;
+	}
+	return f;
+}
+
+/* ---- scoring ---- */
+
+static double
+tree_path(const ifnode *nd, const double *x)
+{
+	size_t i = 0;
+
+	while (nd[i].attr >= 0)
+		i = x[nd[i].attr] < nd[i].v ? i + 1 : (size_t)nd[i].right;
+	return nd[i].v;
+}
+
+double
+sp_iforest_tree_path(const sp_iforest *f, int k, const double *x)
+{
+	return tree_path(f->tree[k].node, x);
+}
+
+double
+sp_iforest_path(const sp_iforest *f, const double *x)
+{
+	double s = 0;
+	size_t j;
+	int k;
+
+	for (j = 0; j < f->d; j++)
+		if (isnan(x[j]))
+			return NAN;
+	for (k = 0; k < f->ntrees; k++)
+		s += tree_path(f->tree[k].node, x);
+	return s / f->ntrees;
+}
+
+double
+sp_iforest_score(const sp_iforest *f, const double *x)
+{
+	return exp2(-sp_iforest_path(f, x) / f->cpsi);
+}
+
+typedef struct {
+	const sp_iforest *f;
+	const double *x;
+	double *out;
+	size_t from, to;
+} score_job;
+
+static void *
+score_worker(void *arg)
+{
+	score_job *j = arg;
+	size_t i;
+
+	for (i = j->from; i < j->to; i++)
+		j->out[i] = sp_iforest_score(j->f, j->x + i * j->f->d);
+	return NULL;
+}
+
+int
+sp_iforest_score_rows(const sp_iforest *f, const double *x, size_t n, double *out, int threads, sp_error *err)
+{
+	score_job job[SP_IFOREST_MAXTHREADS];
+	pthread_t th[SP_IFOREST_MAXTHREADS];
+	int started[SP_IFOREST_MAXTHREADS];
+	int nthr = threads < 1 ? 1 : threads > SP_IFOREST_MAXTHREADS ? SP_IFOREST_MAXTHREADS : threads, k;
+
+	(void)err;
+	if ((size_t)nthr > n / 256 + 1)
+		nthr = (int)(n / 256 + 1);   /* not worth a thread for a few rows */
+	for (k = 0; k < nthr; k++)
+		job[k] = (score_job){ f, x, out, n * (size_t)k / (size_t)nthr, n * (size_t)(k + 1) / (size_t)nthr };
+	for (k = 1; k < nthr; k++)
+		started[k] = pthread_create(&th[k], NULL, score_worker, &job[k]) == 0;
+	score_worker(&job[0]);
+	for (k = 1; k < nthr; k++) {
+		if (started[k])
+			pthread_join(th[k], NULL);
+		else
+			score_worker(&job[k]);
+	}
+	return 0;
+}
+
+/* ---- model files ---- */
+
+void
+sp_iforest_save(const sp_iforest *f, sp_model_writer *w)
+{
+	char key[32];
+	double *v;
+	size_t i, maxn = 0;
+	int k;
+
+	sp_model_put_long(w, "iforest_dim", (long)f->d);
+	sp_model_put_long(w, "iforest_psi", (long)f->psi);
+	sp_model_put_long(w, "iforest_trees", f->ntrees);
+	for (k = 0; k < f->ntrees; k++)
+		if (f->tree[k].n > maxn)
+			maxn = f->tree[k].n;
+	v = malloc(2 * maxn * sizeof *v + 1);
+	for (k = 0; k < f->ntrees; k++) {
+		const iftree *t = &f->tree[k];
+		snprintf(key, sizeof key, "tree%d", k);
+		if (!v) {   /* out of memory: a line the loader refuses, never a wrong tree */
+			sp_model_put_str(w, key, "?");
+			continue;
+		}
+		for (i = 0; i < t->n; i++) {
+			v[2 * i] = t->node[i].attr;
+			v[2 * i + 1] = t->node[i].attr < 0 ? t->node[i].right : t->node[i].v;
+		}
+		sp_model_put_doubles(w, key, 2 * t->n, v);
+	}
+	free(v);
+}
+
+typedef struct {
+	const sp_iforest *f;
+	const double *v;
+	size_t nv;          /* pairs */
+	ifnode *node;
+	const char *path, *key;
+	sp_error *err;
+} loader;
+
+/* Parse the subtree at pair pos, depth e; returns the next pair or -1. */
+static long
+parse_node(loader *L, size_t pos, int e)
+{
+	double a, val;
+	long next;
+
+	if (pos >= L->nv)
+		return sp_error_set(L->err, SP_EMODEL, "%s: %s: truncated tree (%zu nodes)", L->path, L->key, L->nv), -1;
+	a = L->v[2 * pos];
+	val = L->v[2 * pos + 1];
+	if (a == -1) {
+		if (val != floor(val) || val < 0 || val > (double)L->f->psi)
+			return sp_error_set(L->err, SP_EMODEL, "%s: %s: node %zu: leaf size %g not an integer in 0..%zu",
+			    L->path, L->key, pos, val, L->f->psi), -1;
+		L->node[pos] = (ifnode){ e + sp_iforest_c(val), -1, (int32_t)val };
+		return (long)pos + 1;
+	}
+	if (a != floor(a) || a < 0 || a >= (double)L->f->d)
+		return sp_error_set(L->err, SP_EMODEL, "%s: %s: node %zu: attribute %g not -1 or in 0..%zu",
+		    L->path, L->key, pos, a, L->f->d - 1), -1;
+	if (e >= L->f->limit)
+		return sp_error_set(L->err, SP_EMODEL, "%s: %s: node %zu: a split below the height limit %d",
+		    L->path, L->key, pos, L->f->limit), -1;
+	L->node[pos] = (ifnode){ val, (int32_t)a, 0 };
+	if ((next = parse_node(L, pos + 1, e + 1)) < 0)
+		return -1;
+	L->node[pos].right = (int32_t)next;
+	return parse_node(L, (size_t)next, e + 1);
+}
+
+sp_iforest *
+sp_iforest_load(sp_model *m, sp_error *err)
+{
+	long d, psi, nt, cnt;
+	sp_iforest *f;
+	double *v = NULL;
+	char key[32];
+	int k;
+
+	if (sp_model_get_long(m, "iforest_dim", 1, 1000000, &d, err) < 0 ||
+	    sp_model_get_long(m, "iforest_psi", 2, (long)MAX_PSI, &psi, err) < 0 ||
+	    sp_model_get_long(m, "iforest_trees", 1, MAX_TREES, &nt, err) < 0)
+		return NULL;
+	if (!(f = forest_new((size_t)d, (size_t)psi, (int)nt, err)))
+		return NULL;
+	if (!(v = malloc(2 * (2 * (size_t)psi - 1) * sizeof *v))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (k = 0; k < f->ntrees; k++) {
+		loader L;
+		long next;
+		snprintf(key, sizeof key, "tree%d", k);
+		if ((cnt = sp_model_count(m, key, err)) < 0)
+			goto fail;
+		if (cnt % 2 != 0 || cnt < 2 || cnt > 2 * (2 * psi - 1)) {
+			sp_error_set(err, SP_EMODEL, "%s: %s: %ld values, want an even number in 2..%ld",
+			    sp_model_path(m), key, cnt, 2 * (2 * psi - 1));
+			goto fail;
+		}
+		if (sp_model_get_doubles(m, key, (size_t)cnt, v, err) < 0)
+			goto fail;
+		if (!(f->tree[k].node = malloc((size_t)cnt / 2 * sizeof *f->tree[k].node))) {
+			sp_error_set(err, SP_ENOMEM, "out of memory");
+			goto fail;
+		}
+		f->tree[k].n = (size_t)cnt / 2;
+		L = (loader){ f, v, (size_t)cnt / 2, f->tree[k].node, sp_model_path(m), key, err };
+		if ((next = parse_node(&L, 0, 0)) < 0)
+			goto fail;
+		if ((size_t)next != L.nv) {
+			sp_error_set(err, SP_EMODEL, "%s: %s: %zu values after the tree's %ld nodes",
+			    sp_model_path(m), key, 2 * (L.nv - (size_t)next), next);
+			goto fail;
+		}
+	}
+	free(v);
+	return f;
+fail:
+	free(v);
+	sp_iforest_free(f);
+	return NULL;
+}

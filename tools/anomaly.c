@@ -1,0 +1,297 @@
+/* anomaly: Isolation Forest anomaly scores of metric rows, streaming and
+ * causal, or a batch fit saved for later scoring.  See sp_anomaly.h and
+ * sp_iforest.h. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sp_anomaly.h"
+#include "sp_cli.h"
+#include "sp_csv.h"
+
+static const char synopsis[] =
+    "anomaly [-c LIST] [--features LIST] [--train N] [--refit N] [--reservoir N]\n"
+    "               [--trees N] [--subsample N] [--seed N] [--threads N]\n"
+    "               [--threshold X | --contamination C] [--print-features]\n"
+    "               [--fit] [--save MODEL | --load MODEL] [FILE]";
+
+typedef struct {
+	const char *columns, *features, *save, *load, *input;
+	sp_anomaly_opts det;
+	int fit, print_features, stream_opt, forest_opt, thr_given;
+} options;
+
+static _Noreturn void
+usage(const options *o)
+{
+	printf("usage: %s\n\n"
+	    "Score each row of a metric series for anomaly with an Isolation Forest\n"
+	    "(Liu, Ting and Zhou 2008) over features of the recent values: causally,\n"
+	    "fit on the first rows and refit periodically on a sliding reservoir, or\n"
+	    "with a forest fit once (--fit --save) and loaded (--load).  Appends\n"
+	    "anomaly_score (0..1, high = anomalous) and anomaly (0/1).\n\n"
+	    "  -c, --column LIST     input columns, comma-separated [first after timestamp]\n"
+	    "      --features LIST   features of each column and row [%s;\n"
+	    "                        ,resid added when the input has forecast,lower,upper]:\n"
+	    "                        value, diff[:K], mean:W, sd:W, pP:W (percentile), z:W,\n"
+	    "                        tod, dow, resid (see anomaly(1))\n"
+	    "      --train N         first fit after N complete rows [%zu]\n"
+	    "      --refit N         refit every N complete rows, 0 = never [%zu]\n"
+	    "      --reservoir N     fit on the last N complete rows [%zu]\n"
+	    "      --trees N         trees in the forest [%d]\n"
+	    "      --subsample N     rows drawn per tree (psi) [%zu]\n"
+	    "      --seed N          random seed (fit k uses N + k) [%lu]\n"
+	    "      --threads N       threads building the trees [CPUs online]\n"
+	    "      --threshold X     anomaly = 1 when anomaly_score >= X [%g]\n"
+	    "      --contamination C threshold = the (1 - C) quantile of the training scores\n"
+	    "      --print-features  output the features before anomaly_score\n"
+	    "      --fit             fit one forest on every complete row, write no rows\n"
+	    "                        (needs --save)\n"
+	    "      --save MODEL      write the last forest fit (scalepipe-model anomaly)\n"
+	    "      --load MODEL      score with a saved forest, no refits\n"
+	    "  -h, --help            this help\n"
+	    "      --version         print the version\n",
+	    synopsis, SP_ANOMALY_DEFAULT_FEATURES, o->det.train, o->det.refit, o->det.reservoir,
+	    o->det.forest.trees, o->det.forest.psi, o->det.forest.seed, o->det.threshold);
+	exit(0);
+}
+
+static void
+parse_options(int argc, char **argv, options *o)
+{
+	enum { OPT_FEATURES = 256, OPT_TRAIN, OPT_REFIT, OPT_RESERVOIR, OPT_TREES, OPT_SUBSAMPLE, OPT_SEED,
+		OPT_THREADS, OPT_THRESHOLD, OPT_CONTAM, OPT_PRINT, OPT_FIT, OPT_SAVE, OPT_LOAD, OPT_VERSION };
+	static const struct option lo[] = {
+		{ "column", required_argument, 0, 'c' },
+		{ "contamination", required_argument, 0, OPT_CONTAM },
+		{ "features", required_argument, 0, OPT_FEATURES },
+		{ "fit", no_argument, 0, OPT_FIT },
+		{ "help", no_argument, 0, 'h' },
+		{ "load", required_argument, 0, OPT_LOAD },
+		{ "print-features", no_argument, 0, OPT_PRINT },
+		{ "refit", required_argument, 0, OPT_REFIT },
+		{ "reservoir", required_argument, 0, OPT_RESERVOIR },
+		{ "save", required_argument, 0, OPT_SAVE },
+		{ "seed", required_argument, 0, OPT_SEED },
+		{ "subsample", required_argument, 0, OPT_SUBSAMPLE },
+		{ "threads", required_argument, 0, OPT_THREADS },
+		{ "threshold", required_argument, 0, OPT_THRESHOLD },
+		{ "train", required_argument, 0, OPT_TRAIN },
+		{ "trees", required_argument, 0, OPT_TREES },
+		{ "version", no_argument, 0, OPT_VERSION },
+		{ 0, 0, 0, 0 }
+	};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int c;
+
+	sp_anomaly_defaults(&o->det);
+	o->det.forest.threads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1)
+		switch (c) {
+		case 'c': o->columns = optarg; break;
+		case 'h': usage(o);
+		case OPT_FEATURES: o->features = optarg, o->forest_opt = 1; break;
+		case OPT_TRAIN: o->det.train = (size_t)sp_cli_long("--train", optarg, 2, 100000000), o->stream_opt = 1; break;
+		case OPT_REFIT: o->det.refit = (size_t)sp_cli_long("--refit", optarg, 0, 100000000), o->stream_opt = 1; break;
+		case OPT_RESERVOIR:
+			o->det.reservoir = (size_t)sp_cli_long("--reservoir", optarg, 2, 100000000), o->stream_opt = 1;
+			break;
+		case OPT_TREES: o->det.forest.trees = (int)sp_cli_long("--trees", optarg, 1, 100000), o->forest_opt = 1; break;
+		case OPT_SUBSAMPLE:
+			o->det.forest.psi = (size_t)sp_cli_long("--subsample", optarg, 2, 1 << 24), o->forest_opt = 1;
+			break;
+		case OPT_SEED: o->det.forest.seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 0x7fffffffL), o->forest_opt = 1; break;
+		case OPT_THREADS: o->det.forest.threads = (int)sp_cli_long("--threads", optarg, 1, SP_IFOREST_MAXTHREADS); break;
+		case OPT_THRESHOLD: o->det.threshold = sp_cli_double("--threshold", optarg, 0, 1), o->thr_given = 1; break;
+		case OPT_CONTAM: o->det.contamination = sp_cli_double("--contamination", optarg, 1e-9, 0.5); break;
+		case OPT_PRINT: o->print_features = 1; break;
+		case OPT_FIT: o->fit = 1; break;
+		case OPT_SAVE: o->save = optarg; break;
+		case OPT_LOAD: o->load = optarg; break;
+		case OPT_VERSION: sp_cli_version();
+		default: sp_cli_bad_option();
+		}
+	if (argc - optind > 1)
+		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
+	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	if (o->thr_given && o->det.contamination > 0)
+		sp_die_usage("--threshold and --contamination exclude each other");
+	if (o->fit && !o->save)
+		sp_die_usage("--fit needs --save MODEL");
+	if (o->fit && o->stream_opt)
+		sp_die_usage("--fit fits once on every row: --train, --refit and --reservoir do not apply");
+	if (o->load && (o->save || o->fit))
+		sp_die_usage("--load excludes --save and --fit");
+	if (o->load && (o->forest_opt || o->stream_opt || o->columns || o->det.contamination > 0))
+		sp_die_usage("--load: the model fixes the columns, features and forest (only --threshold may be given)");
+}
+
+/* The input's columns: -c LIST (or the model's) into col[], the band's
+ * three columns (or -1); returns the number of input columns. */
+static size_t
+pick_columns(sp_csv_reader *r, const char *list, const char *const *names, size_t nnames, int *col, int *band)
+{
+	char buf[4096], *tok, *save = NULL;
+	size_t n = 0, i;
+	sp_error err;
+
+	band[0] = sp_csv_col_index(r, "forecast");
+	band[1] = sp_csv_col_index(r, "lower");
+	band[2] = sp_csv_col_index(r, "upper");
+	if (band[0] < 0 || band[1] < 0 || band[2] < 0)
+		band[0] = band[1] = band[2] = -1;
+	if (names) {
+		for (i = 0; i < nnames; i++)
+			if ((col[n++] = sp_csv_col_index(r, names[i])) < 0)
+				sp_die("the model's column '%s' is not in the input", names[i]);
+		return n;
+	}
+	if (!list) {
+		sp_die_if(col[0] = sp_csv_pick_col(r, NULL, &err), &err);
+		return 1;
+	}
+	if (strlen(list) >= sizeof buf)
+		sp_die_usage("-c: list too long");
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == SP_ANOMALY_MAXCOLS)
+			sp_die_usage("-c: more than %d columns", SP_ANOMALY_MAXCOLS);
+		sp_die_if(col[n] = sp_csv_pick_col(r, tok, &err), &err);
+		if (col[n] == 0)
+			sp_die_usage("-c: the timestamp is not a metric");
+		for (i = 0; i < n; i++)
+			if (col[i] == col[n])
+				sp_die_usage("-c: column '%s' given twice", tok);
+		n++;
+	}
+	if (n == 0)
+		sp_die_usage("-c: empty list");
+	return n;
+}
+
+static void
+write_header(sp_csv_writer *w, sp_csv_reader *r, const sp_anomaly_fb *fb, const char *const *names, int features)
+{
+	char name[128];
+	size_t j;
+
+	sp_csv_write_header_fields(w, r, 0, -1);
+	for (j = 0; features && j < sp_anomaly_fb_dim(fb); j++) {
+		sp_anomaly_fb_name(fb, j, names, name, sizeof name);
+		sp_csv_write_str(w, name);
+	}
+	sp_csv_write_str(w, "anomaly_score");
+	sp_csv_write_str(w, "anomaly");
+	sp_csv_end_row(w);
+}
+
+/* The features of the current row into feat; 1 when complete. */
+static int
+read_row(sp_csv_reader *r, sp_anomaly_fb *fb, size_t n, const int *col, const int *band, double *t, double *feat)
+{
+	double x[SP_ANOMALY_MAXCOLS], b[3];
+	size_t i;
+	sp_error err;
+
+	sp_die_if(sp_csv_get_timestamp(r, t, &err), &err);
+	for (i = 0; i < n; i++)
+		sp_die_if(sp_csv_get_double(r, (size_t)col[i], &x[i], &err), &err);
+	for (i = 0; band[0] >= 0 && i < 3; i++)
+		sp_die_if(sp_csv_get_double(r, (size_t)band[i], &b[i], &err), &err);
+	return sp_anomaly_fb_push(fb, *t, x, band[0] >= 0 ? b : NULL, feat);
+}
+
+static void
+write_row(sp_csv_writer *w, sp_csv_reader *r, double t, const double *feat, size_t dim, double score, int flag)
+{
+	size_t j;
+
+	sp_csv_write_time(w, t);
+	sp_csv_write_row_fields(w, r, 1, -1);
+	for (j = 0; feat && j < dim; j++)
+		sp_csv_write_double(w, feat[j]);
+	sp_csv_write_double(w, score);
+	if (flag < 0)
+		sp_csv_write_str(w, "");
+	else
+		sp_csv_write_long(w, flag);
+	sp_csv_end_row(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	options o = { 0 };
+	sp_error err = { 0 };
+	sp_csv_reader *r;
+	sp_csv_writer *w = NULL;
+	sp_anomaly_fb *fb;
+	sp_anomaly *a = NULL;
+	const char *fname, *spec, *cmdline, *const *names = NULL, *colname[SP_ANOMALY_MAXCOLS];
+	double t, score, *feat, *X = NULL;
+	int col[SP_ANOMALY_MAXCOLS], band[3], flag, rc;
+	size_t ncols, nmodel = 0, dim, i, nx = 0, capx = 0;
+	FILE *in;
+
+	sp_cli_init(argv[0], synopsis);
+	cmdline = sp_cli_cmdline(argc, argv);   /* before getopt permutes argv */
+	parse_options(argc, argv, &o);
+	if (o.load) {
+		if (!(a = sp_anomaly_load(o.load, &spec, &names, &nmodel, &err)))
+			sp_die_err(&err);
+		if (o.thr_given)
+			sp_anomaly_set_threshold(a, o.det.threshold);
+	}
+	in = sp_cli_open_input(o.input, &fname);
+	if (!(r = sp_csv_reader_new(in, fname, SP_CSV_NEED_TIMESTAMP, &err)))
+		sp_die_err(&err);
+	ncols = pick_columns(r, o.columns, names, nmodel, col, band);
+	for (i = 0; i < ncols; i++)
+		colname[i] = sp_csv_colname(r, (size_t)col[i]);
+	if (!o.load)
+		spec = o.features ? o.features : band[0] >= 0 ? SP_ANOMALY_DEFAULT_FEATURES ",resid"
+		    : SP_ANOMALY_DEFAULT_FEATURES;
+	if (!(fb = sp_anomaly_fb_new(spec, ncols, band[0] >= 0, &err)))
+		sp_die_err(&err);
+	dim = sp_anomaly_fb_dim(fb);
+	if (!o.load && !(a = sp_anomaly_new(dim, &o.det, &err)))
+		sp_die_err(&err);
+	if (!(feat = malloc(dim * sizeof *feat)))
+		sp_die("out of memory");
+	if (!o.fit) {
+		w = sp_csv_writer_new(stdout);
+		write_header(w, r, fb, colname, o.print_features);
+	}
+	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
+		int complete = read_row(r, fb, ncols, col, band, &t, feat);
+		if (o.fit) {   /* keep the complete rows for one fit at the end */
+			if (!complete)
+				continue;
+			if (nx == capx && !(X = realloc(X, (capx = capx ? 2 * capx : 1024) * dim * sizeof *X)))
+				sp_die("out of memory");
+			memcpy(X + nx++ * dim, feat, dim * sizeof *feat);
+			continue;
+		}
+		sp_die_if(sp_anomaly_step(a, complete ? feat : NULL, &score, &flag, &err), &err);
+		write_row(w, r, t, o.print_features ? feat : NULL, dim, score, flag);
+	}
+	sp_die_if(rc, &err);
+	if (o.fit)
+		sp_die_if(sp_anomaly_fit(a, X, nx, &err), &err);
+	if (w)
+		sp_die_if(sp_csv_writer_flush(w, &err), &err);
+	if (o.save)
+		sp_die_if(sp_anomaly_save(a, o.save, spec, colname, ncols, cmdline, &err), &err);
+	sp_csv_writer_free(w);
+	sp_csv_reader_free(r);
+	if (in != stdin)
+		fclose(in);
+	sp_anomaly_fb_free(fb);
+	sp_anomaly_free(a);
+	free(feat);
+	free(X);
+	return 0;
+}
