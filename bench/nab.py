@@ -5,15 +5,31 @@ from its paper and README for scalepipe; Python 3 standard library only.
     nab.py check NAB                 reproduce the Random Cut Forest results of a NAB
                                      checkout: every S(t) column, each file's raw
                                      score, TP, TN, FP and FN, for every profile
+    nab.py prep NAB DIR              write each data file as scalepipe CSV to DIR/<category>/
+                                     <file>.csv: Unix seconds, and a time that does not
+                                     increase (NAB has repeated and backward local
+                                     times) moved to the previous one + 1 s
+    nab.py collect PREP IN OUT KIND  scores of scalepipe outputs IN/<category>/<file>.csv
+                                     for the rows of the prep'ed PREP/...: by timestamp,
+                                     KIND score = the anomaly_score column, burst = 1
+                                     where state is burst; 0 for rows IN lacks or leaves
+                                     empty; written as OUT/<category>/<file>.csv
     nab.py score NAB NAME=DIR ...    score detectors: DIR/<category>/<file>.csv holds
                                      a column anomaly_score (one row per data row);
-                                     NAME=rcf takes NAB's Random Cut Forest results.
-                                     Prints a Markdown table per profile.
+                                     DIR rcf takes NAB's Random Cut Forest results,
+                                     null a detector that never detects, gauss the
+                                     windowed Gaussian below.  Prints a Markdown table
+                                     per profile.
 
 NAB is a NAB checkout (data/, labels/combined_windows.json, config/profiles.json,
 results/randomCutForest/); the corpus is every data file listed in the windows
 file that exists under data/ (58 in a full checkout, 37 in the subset that
 data/nab/README.md describes).
+
+The windowed Gaussian baseline (as NAB's): the score of row t is 1 - Q(|z|),
+z = (x(t) - m) / s with m and s the mean and standard deviation (s = 1e-6 when
+0) of the previous min(t, 1000) values, Q the Gaussian upper tail; 0 for the
+first row.
 
 The rules, as implemented here:
 - Probation: the first min(floor(0.15 n), 0.15 * 5000) rows of a file count for
@@ -40,6 +56,7 @@ The rules, as implemented here:
   perfect = tpWeight times the number of windows.
 """
 import csv
+import datetime
 import json
 import math
 import os
@@ -246,6 +263,19 @@ def read_scores(path, n):
     return s
 
 
+def gauss_scores(values, window=1000):
+    out = []
+    for t, x in enumerate(values):
+        if t == 0:
+            out.append(0.0)
+            continue
+        w = values[max(0, t - window):t]
+        m = sum(w) / len(w)
+        sd = math.sqrt(sum((v - m) ** 2 for v in w) / len(w)) or 1e-6
+        out.append(1.0 - 0.5 * math.erfc(abs(x - m) / sd / math.sqrt(2)))
+    return out
+
+
 def rcf_path(nab, rel):
     cat, name = rel.split("/")
     return os.path.join(nab, "results", "randomCutForest", cat, "randomCutForest_" + name)
@@ -255,8 +285,13 @@ def load_detector(corpus, name, d):
     scores = {}
     for rel in corpus.files:
         n = len(corpus.ts[rel])
-        path = rcf_path(corpus.nab, rel) if d == "rcf" else os.path.join(d, rel)
-        scores[rel] = read_scores(path, n)
+        if d == "null":
+            scores[rel] = [0.0] * n
+        elif d == "gauss":
+            scores[rel] = gauss_scores(corpus.values[rel])
+        else:
+            path = rcf_path(corpus.nab, rel) if d == "rcf" else os.path.join(d, rel)
+            scores[rel] = read_scores(path, n)
     return scores
 
 
@@ -385,7 +420,58 @@ def score_cmd(nab, specs):
                 e["fn"], "-" if prec != prec else "%.1f %%" % (100 * prec), 100 * fpr))
 
 
+def prep(nab, outdir):
+    corpus = Corpus(nab)
+    epoch = datetime.datetime(1970, 1, 1)
+    moved = 0
+    for rel in corpus.files:
+        path = os.path.join(outdir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        prev = None
+        with open(path, "w") as f:
+            f.write("timestamp,value\n")
+            for t, v in zip(corpus.ts[rel], corpus.values[rel]):
+                u = int((datetime.datetime.strptime(t, "%Y-%m-%d %H:%M:%S") - epoch).total_seconds())
+                if prev is not None and u <= prev:
+                    u = prev + 1
+                    moved += 1
+                prev = u
+                f.write("%d,%s\n" % (u, repr(v)))
+    print("prep: %d files into %s, %d timestamps moved forward" % (len(corpus.files), outdir, moved))
+
+
+def collect(prep, indir, outdir, kind):
+    nfiles = 0
+    for cat in sorted(os.listdir(prep)):
+        for name in sorted(os.listdir(os.path.join(prep, cat))):
+            rel = os.path.join(cat, name)
+            with open(os.path.join(prep, rel), newline="") as f:
+                ts = [row[0] for row in list(csv.reader(f))[1:]]
+            got = {}
+            src = os.path.join(indir, rel)
+            if os.path.exists(src):
+                with open(src, newline="") as f:
+                    for row in csv.DictReader(f):
+                        if kind == "burst":
+                            got[row["timestamp"]] = 1.0 if row["state"] == "burst" else 0.0
+                        elif row["anomaly_score"] != "":
+                            got[row["timestamp"]] = float(row["anomaly_score"])
+            os.makedirs(os.path.join(outdir, cat), exist_ok=True)
+            with open(os.path.join(outdir, rel), "w") as f:
+                f.write("timestamp,anomaly_score\n")
+                for t in ts:
+                    f.write("%s,%r\n" % (t, got.get(t, 0.0)))
+            nfiles += 1
+    print("collect: %d files into %s" % (nfiles, outdir))
+
+
 def main(argv):
+    if len(argv) >= 6 and argv[1] == "collect":
+        collect(argv[2], argv[3], argv[4], argv[5])
+        return 0
+    if len(argv) >= 4 and argv[1] == "prep":
+        prep(argv[2], argv[3])
+        return 0
     if len(argv) >= 3 and argv[1] == "check":
         return 0 if check(argv[2]) else 1
     if len(argv) >= 4 and argv[1] == "score":

@@ -2,6 +2,7 @@
 #include "sp_anomaly.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,11 +346,12 @@ void
 sp_anomaly_defaults(sp_anomaly_opts *o)
 {
 	sp_iforest_defaults(&o->forest);
-	o->train = 256;
-	o->refit = 256;
-	o->reservoir = 4096;
-	o->threshold = 0.5;
+	o->train = 128;
+	o->refit = 64;
+	o->reservoir = 8000;
+	o->threshold = 0.75;
 	o->contamination = 0;
+	o->mode = SP_IFOREST_RANGE;
 }
 
 sp_anomaly *
@@ -386,13 +388,25 @@ sp_anomaly_free(sp_anomaly *a)
 	free(a);
 }
 
+unsigned long
+sp_anomaly_fit_seed(unsigned long seed, int k)
+{
+	/* splitmix64 of (seed, k): distinct streams for every fit of every seed */
+	uint64_t z = (uint64_t)seed * 0x9e3779b97f4a7c15u + (uint64_t)k + 1;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	z ^= z >> 31;
+	return (unsigned long)(z & 0x7fffffffu);
+}
+
 int
 sp_anomaly_fit(sp_anomaly *a, const double *X, size_t n, sp_error *err)
 {
 	sp_iforest_opts fo = a->o.forest;
 	sp_iforest *f;
 
-	fo.seed = a->o.forest.seed + (unsigned long)a->nfits;
+	fo.seed = sp_anomaly_fit_seed(a->o.forest.seed, a->nfits);
 	if (!(f = sp_iforest_fit(X, n, a->dim, &fo, err)))
 		return err ? err->code : SP_EDATA;
 	if (a->o.contamination > 0) {
@@ -402,7 +416,7 @@ sp_anomaly_fit(sp_anomaly *a, const double *X, size_t n, sp_error *err)
 			return sp_error_set(err, SP_ENOMEM, "out of memory");
 		}
 		a->sc = s;
-		sp_iforest_score_rows(f, X, n, s, fo.threads, err);
+		sp_iforest_score_rows(f, X, n, s, a->o.mode, fo.threads);
 		sp_stats_sort(s, n);
 		a->thr = sp_stats_quantile_sorted(s, n, 1 - a->o.contamination);
 	} else
@@ -423,7 +437,7 @@ sp_anomaly_step(sp_anomaly *a, const double *x, double *score, int *flag, sp_err
 	if (!x)
 		return 0;
 	if (a->forest) {
-		*score = sp_iforest_score(a->forest, x);
+		*score = sp_iforest_score(a->forest, x, a->o.mode);
 		*flag = *score >= a->thr;
 	}
 	if (a->fixed)
@@ -469,6 +483,18 @@ sp_anomaly_set_threshold(sp_anomaly *a, double threshold)
 	a->thr = threshold;
 }
 
+void
+sp_anomaly_set_mode(sp_anomaly *a, int mode)
+{
+	a->o.mode = mode;
+}
+
+int
+sp_anomaly_mode(const sp_anomaly *a)
+{
+	return a->o.mode;
+}
+
 const sp_iforest *
 sp_anomaly_forest(const sp_anomaly *a)
 {
@@ -511,8 +537,12 @@ sp_anomaly_save(const sp_anomaly *a, const char *path, const char *spec, const c
 	sp_model_put_str(w, "features", spec);
 	sp_model_put_str(w, "columns", cols);
 	sp_model_put_double(w, "threshold", a->thr);
-	sp_iforest_save(a->forest, w);
+	sp_model_put_str(w, "scoring", a->o.mode == SP_IFOREST_RANGE ? "range" : "plain");
 	free(cols);
+	if (sp_iforest_save(a->forest, w, err) < 0) {
+		sp_model_abort(w);
+		return err ? err->code : SP_ENOMEM;
+	}
 	return sp_model_commit(w, err);
 }
 
@@ -521,7 +551,7 @@ sp_anomaly_load(const char *path, const char **spec, const char *const **colname
 {
 	sp_model *m;
 	sp_anomaly *a = NULL;
-	const char *s, *cols, *cmd;
+	const char *s, *cols, *cmd, *mode;
 	size_t i, n;
 	double thr;
 
@@ -529,8 +559,12 @@ sp_anomaly_load(const char *path, const char **spec, const char *const **colname
 		return NULL;
 	if ((sp_model_has(m, "command") && sp_model_get_line(m, "command", &cmd, err) < 0) ||
 	    sp_model_get_str(m, "features", &s, err) < 0 || sp_model_get_str(m, "columns", &cols, err) < 0 ||
-	    sp_model_get_double(m, "threshold", &thr, err) < 0)
+	    sp_model_get_double(m, "threshold", &thr, err) < 0 || sp_model_get_str(m, "scoring", &mode, err) < 0)
 		goto fail;
+	if (strcmp(mode, "range") != 0 && strcmp(mode, "plain") != 0) {
+		sp_error_set(err, SP_EMODEL, "%s: scoring: '%s' is not range or plain", path, mode);
+		goto fail;
+	}
 	if (!(a = calloc(1, sizeof *a)) || !(a->spec = strdup(s)) || !(a->colbuf = strdup(cols))) {
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		goto fail;
@@ -572,8 +606,9 @@ sp_anomaly_load(const char *path, const char **spec, const char *const **colname
 		}
 		a->dim = dim;
 	}
-	sp_model_free(m);
 	sp_anomaly_defaults(&a->o);
+	a->o.mode = mode[0] == 'r' ? SP_IFOREST_RANGE : SP_IFOREST_PLAIN;
+	sp_model_free(m);
 	a->thr = thr;
 	a->fixed = 1;
 	a->nfits = 1;

@@ -22,7 +22,8 @@
  * Detector.  Causal: a row is scored by the forest of the last fit before
  * it, then joins the reservoir (the last `reservoir` complete rows).  The
  * first fit happens after `train` complete rows, then one every `refit`
- * complete rows (0: never), on the reservoir, fit k with seed seed + k.
+ * complete rows (0: never), on the reservoir; fit k (from 0) grows its
+ * forest with the seed sp_anomaly_fit_seed(seed, k).
  * So the score of row t depends on rows 1..t only, and a run on a prefix of
  * the input gives the first rows of the run on the whole input.  A row is
  * flagged (1) when its score is >= the threshold: a fixed one, or with
@@ -31,7 +32,7 @@
  * the first fit get no score (NaN) and flag -1.
  *
  * Model files (sp_model kind "anomaly", version 1): the feature spec, the
- * input column names, the threshold and the forest.  sp_anomaly_save writes
+ * input column names, the threshold, the scoring mode and the forest.  sp_anomaly_save writes
  * through sp_model (temporary file + rename); sp_anomaly_load is strict.
  *
  * Ownership: sp_anomaly_fb and sp_anomaly own their state; inputs are only
@@ -46,7 +47,7 @@
 #include "sp_err.h"
 #include "sp_iforest.h"
 
-#define SP_ANOMALY_DEFAULT_FEATURES "value,diff,z:12,sd:12,z:288"
+#define SP_ANOMALY_DEFAULT_FEATURES "value"
 #define SP_ANOMALY_MAXWIN 100000
 #define SP_ANOMALY_MAXCOLS 64
 
@@ -75,11 +76,12 @@ int sp_anomaly_fb_push(sp_anomaly_fb *fb, double t, const double *x, const doubl
 /* ---- detector ---- */
 typedef struct {
 	sp_iforest_opts forest;
-	size_t train;          /* first fit after this many complete rows [256] */
-	size_t refit;          /* refit every this many complete rows, 0 never [256] */
-	size_t reservoir;      /* fit on the last this many complete rows [4096] */
-	double threshold;      /* flag score >= threshold [0.5] */
+	size_t train;          /* first fit after this many complete rows [128] */
+	size_t refit;          /* refit every this many complete rows, 0 never [64] */
+	size_t reservoir;      /* fit on the last this many complete rows [8000] */
+	double threshold;      /* flag score >= threshold [0.75] */
 	double contamination;  /* > 0: threshold from the fit's training scores [0] */
+	int mode;              /* SP_IFOREST_RANGE or _PLAIN path lengths [RANGE] */
 } sp_anomaly_opts;
 
 typedef struct sp_anomaly sp_anomaly;
@@ -92,6 +94,9 @@ void sp_anomaly_free(sp_anomaly *a);
 /* One row of features (x NULL: an incomplete row).  *score gets the score
  * (NaN if none) and *flag 1, 0 or -1 (no score).  May refit (see above). */
 int sp_anomaly_step(sp_anomaly *a, const double *x, double *score, int *flag, sp_error *err);
+/* The forest seed of fit k: a hash of (seed, k), so that no two fits of one
+ * run, nor of runs with other seeds, share a stream. */
+unsigned long sp_anomaly_fit_seed(unsigned long seed, int k);
 /* Batch: fit once on n complete rows X[n * dim] (threshold as above). */
 int sp_anomaly_fit(sp_anomaly *a, const double *X, size_t n, sp_error *err);
 /* Fits so far, the current threshold (NaN before the first fit), the forest
@@ -100,6 +105,9 @@ int sp_anomaly_nfits(const sp_anomaly *a);
 double sp_anomaly_threshold(const sp_anomaly *a);
 /* Replace the threshold (and drop the contamination rule). */
 void sp_anomaly_set_threshold(sp_anomaly *a, double threshold);
+/* Path lengths of the scores from now on (SP_IFOREST_PLAIN or _RANGE). */
+void sp_anomaly_set_mode(sp_anomaly *a, int mode);
+int sp_anomaly_mode(const sp_anomaly *a);
 const sp_iforest *sp_anomaly_forest(const sp_anomaly *a);
 
 /* ---- model files ---- */

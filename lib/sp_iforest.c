@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
 	ifnode *node;
 	size_t n;
+	double *box;   /* per node: lo[d], hi[d] of its samples */
 } iftree;
 
 struct sp_iforest {
@@ -87,7 +88,7 @@ sp_iforest_free(sp_iforest *f)
 	if (!f)
 		return;
 	for (k = 0; k < f->ntrees; k++)
-		free(f->tree[k].node);
+		free(f->tree[k].node), free(f->tree[k].box);
 	free(f->tree);
 	free(f);
 }
@@ -126,9 +127,9 @@ typedef struct {
 	sp_rand *rng;
 	double *s;             /* the tree's sample, psi x d */
 	size_t *idx;           /* row indices into s, partitioned in place */
-	double *lo, *hi;       /* per attribute over a node's rows */
 	int32_t *cand;         /* non-constant attributes */
 	ifnode *node;
+	double *box;           /* per node: lo[d], hi[d] */
 	size_t nn;
 } builder;
 
@@ -139,22 +140,21 @@ grow(builder *b, size_t *idx, size_t m, int depth)
 	size_t d = f->d, j, i, k, nl;
 	size_t self = b->nn++;
 	ifnode *nd = &b->node[self];
+	double *lo = b->box + self * 2 * d, *hi = lo + d, p;
 	int32_t nc = 0, q;
-	double p;
 
-	if (m > 1 && depth < f->limit) {
-		for (j = 0; j < d; j++) {
-			b->lo[j] = b->hi[j] = b->s[idx[0] * d + j];
-			for (i = 1; i < m; i++) {
-				double v = b->s[idx[i] * d + j];
-				if (v < b->lo[j])
-					b->lo[j] = v;
-				if (v > b->hi[j])
-					b->hi[j] = v;
-			}
-			if (b->lo[j] < b->hi[j])
-				b->cand[nc++] = (int32_t)j;
+	/* the node's bounding box (also for leaves: the range mode uses it) */
+	for (j = 0; j < d; j++) {
+		lo[j] = hi[j] = b->s[idx[0] * d + j];
+		for (i = 1; i < m; i++) {
+			double v = b->s[idx[i] * d + j];
+			if (v < lo[j])
+				lo[j] = v;
+			if (v > hi[j])
+				hi[j] = v;
 		}
+		if (lo[j] < hi[j] && m > 1 && depth < f->limit)
+			b->cand[nc++] = (int32_t)j;
 	}
 	if (nc == 0) {
 		nd->attr = -1;
@@ -163,9 +163,9 @@ grow(builder *b, size_t *idx, size_t m, int depth)
 		return;
 	}
 	q = b->cand[sp_rand_index(b->rng, (size_t)nc)];
-	p = b->lo[q] + sp_rand_uniform(b->rng) * (b->hi[q] - b->lo[q]);
-	if (!(p > b->lo[q]))
-		p = b->hi[q];   /* u = 0 (or a rounding to lo): both sides non-empty anyway */
+	p = lo[q] + sp_rand_uniform(b->rng) * (hi[q] - lo[q]);
+	if (!(p > lo[q]))
+		p = hi[q];   /* u = 0 (or a rounding to lo): both sides non-empty anyway */
 	/* partition: x[q] < p to the front */
 	for (i = 0, nl = 0; i < m; i++)
 		if (b->s[idx[i] * d + (size_t)q] < p) {
@@ -194,17 +194,16 @@ fit_worker(void *arg)
 	b.rng = sp_rand_new(1);
 	b.s = malloc(psi * d * sizeof *b.s);
 	b.idx = malloc(psi * sizeof *b.idx);
-	b.lo = malloc(d * sizeof *b.lo);
-	b.hi = malloc(d * sizeof *b.hi);
 	b.cand = malloc(d * sizeof *b.cand);
-	if (!perm || !swp || !b.rng || !b.s || !b.idx || !b.lo || !b.hi || !b.cand) {
+	if (!perm || !swp || !b.rng || !b.s || !b.idx || !b.cand) {
 		job->failed = 1;
 		goto out;
 	}
 	for (i = 0; i < n; i++)
 		perm[i] = i;
 	for (k = job->tid; k < f->ntrees; k += job->nthreads) {
-		ifnode *nodes;
+		ifnode *nodes, *shrunk;
+		double *box, *sbox;
 		sp_rand_seed(b.rng, job->seeds[k]);
 		/* psi rows without replacement: a partial Fisher-Yates shuffle,
 		 * undone afterwards so that perm is the identity again */
@@ -221,17 +220,22 @@ fit_worker(void *arg)
 			perm[i] = perm[swp[i]];
 			perm[swp[i]] = t;
 		}
-		if (!(nodes = malloc(maxn * sizeof *nodes))) {
+		nodes = malloc(maxn * sizeof *nodes);
+		box = malloc(maxn * 2 * d * sizeof *box);
+		if (!nodes || !box) {
+			free(nodes);
+			free(box);
 			job->failed = 1;
 			goto out;
 		}
 		b.node = nodes;
+		b.box = box;
 		b.nn = 0;
 		grow(&b, b.idx, psi, 0);
-		{
-			ifnode *shrunk = realloc(nodes, b.nn * sizeof *nodes);
-			f->tree[k].node = shrunk ? shrunk : nodes;
-		}
+		shrunk = realloc(nodes, b.nn * sizeof *nodes);
+		sbox = realloc(box, b.nn * 2 * d * sizeof *box);
+		f->tree[k].node = shrunk ? shrunk : nodes;
+		f->tree[k].box = sbox ? sbox : box;
 		f->tree[k].n = b.nn;
 	}
 out:
@@ -240,8 +244,6 @@ out:
 	sp_rand_free(b.rng);
 	free(b.s);
 	free(b.idx);
-	free(b.lo);
-	free(b.hi);
 	free(b.cand);
 	return NULL;
 }
@@ -312,8 +314,9 @@ sp_iforest_fit(const double *x, size_t n, size_t d, const sp_iforest_opts *o, sp
 /* ---- scoring ---- */
 
 static double
-tree_path(const ifnode *nd, const double *x)
+plain_path(const iftree *t, const double *x)
 {
+	const ifnode *nd = t->node;
 	size_t i = 0;
 
 	while (nd[i].attr >= 0)
@@ -321,14 +324,51 @@ tree_path(const ifnode *nd, const double *x)
 	return nd[i].v;
 }
 
-double
-sp_iforest_tree_path(const sp_iforest *f, int k, const double *x)
+/* The range mode: at each node on x's path (depth e), x is isolated with
+ * the probability that a cut drawn as the tree draws its cuts, but over the
+ * node's box stretched to include x, separates x from the node's rows: the
+ * mean over the attributes varying in the stretched box of
+ * excess_j / (hi_j - lo_j + excess_j); it then has path length e + 1.
+ * Otherwise x follows the tree's own split.  Inside every box this is the
+ * plain path length. */
+static double
+range_path(const sp_iforest *f, const iftree *t, const double *x)
 {
-	return tree_path(f->tree[k].node, x);
+	const ifnode *nd = t->node;
+	size_t i = 0, j, d = f->d;
+	double surv = 1, acc = 0;
+	int e = 0;
+
+	for (;;) {
+		const double *lo = t->box + i * 2 * d, *hi = lo + d;
+		double piso = 0;
+		int K = 0;
+		for (j = 0; j < d; j++) {
+			double ex = x[j] < lo[j] ? lo[j] - x[j] : x[j] > hi[j] ? x[j] - hi[j] : 0;
+			if (hi[j] - lo[j] + ex > 0) {
+				K++;
+				piso += ex / (hi[j] - lo[j] + ex);
+			}
+		}
+		if (K)
+			piso /= K;
+		if (nd[i].attr < 0)
+			return acc + surv * (piso * (e + 1) + (1 - piso) * nd[i].v);
+		acc += surv * piso * (e + 1);
+		surv *= 1 - piso;
+		i = x[nd[i].attr] < nd[i].v ? i + 1 : (size_t)nd[i].right;
+		e++;
+	}
 }
 
 double
-sp_iforest_path(const sp_iforest *f, const double *x)
+sp_iforest_tree_path(const sp_iforest *f, int k, const double *x, int mode)
+{
+	return mode == SP_IFOREST_RANGE ? range_path(f, &f->tree[k], x) : plain_path(&f->tree[k], x);
+}
+
+double
+sp_iforest_path(const sp_iforest *f, const double *x, int mode)
 {
 	double s = 0;
 	size_t j;
@@ -337,15 +377,19 @@ sp_iforest_path(const sp_iforest *f, const double *x)
 	for (j = 0; j < f->d; j++)
 		if (isnan(x[j]))
 			return NAN;
-	for (k = 0; k < f->ntrees; k++)
-		s += tree_path(f->tree[k].node, x);
+	if (mode == SP_IFOREST_RANGE)
+		for (k = 0; k < f->ntrees; k++)
+			s += range_path(f, &f->tree[k], x);
+	else
+		for (k = 0; k < f->ntrees; k++)
+			s += plain_path(&f->tree[k], x);
 	return s / f->ntrees;
 }
 
 double
-sp_iforest_score(const sp_iforest *f, const double *x)
+sp_iforest_score(const sp_iforest *f, const double *x, int mode)
 {
-	return exp2(-sp_iforest_path(f, x) / f->cpsi);
+	return exp2(-sp_iforest_path(f, x, mode) / f->cpsi);
 }
 
 typedef struct {
@@ -353,6 +397,7 @@ typedef struct {
 	const double *x;
 	double *out;
 	size_t from, to;
+	int mode;
 } score_job;
 
 static void *
@@ -362,23 +407,22 @@ score_worker(void *arg)
 	size_t i;
 
 	for (i = j->from; i < j->to; i++)
-		j->out[i] = sp_iforest_score(j->f, j->x + i * j->f->d);
+		j->out[i] = sp_iforest_score(j->f, j->x + i * j->f->d, j->mode);
 	return NULL;
 }
 
-int
-sp_iforest_score_rows(const sp_iforest *f, const double *x, size_t n, double *out, int threads, sp_error *err)
+void
+sp_iforest_score_rows(const sp_iforest *f, const double *x, size_t n, double *out, int mode, int threads)
 {
 	score_job job[SP_IFOREST_MAXTHREADS];
 	pthread_t th[SP_IFOREST_MAXTHREADS];
 	int started[SP_IFOREST_MAXTHREADS];
 	int nthr = threads < 1 ? 1 : threads > SP_IFOREST_MAXTHREADS ? SP_IFOREST_MAXTHREADS : threads, k;
 
-	(void)err;
 	if ((size_t)nthr > n / 256 + 1)
 		nthr = (int)(n / 256 + 1);   /* not worth a thread for a few rows */
 	for (k = 0; k < nthr; k++)
-		job[k] = (score_job){ f, x, out, n * (size_t)k / (size_t)nthr, n * (size_t)(k + 1) / (size_t)nthr };
+		job[k] = (score_job){ f, x, out, n * (size_t)k / (size_t)nthr, n * (size_t)(k + 1) / (size_t)nthr, mode };
 	for (k = 1; k < nthr; k++)
 		started[k] = pthread_create(&th[k], NULL, score_worker, &job[k]) == 0;
 	score_worker(&job[0]);
@@ -386,42 +430,41 @@ sp_iforest_score_rows(const sp_iforest *f, const double *x, size_t n, double *ou
 		if (started[k])
 			pthread_join(th[k], NULL);
 		else
-			score_worker(&job[k]);
+			score_worker(&job[k]);   /* no thread: do its share here */
 	}
-	return 0;
 }
 
 /* ---- model files ---- */
 
-void
-sp_iforest_save(const sp_iforest *f, sp_model_writer *w)
+int
+sp_iforest_save(const sp_iforest *f, sp_model_writer *w, sp_error *err)
 {
 	char key[32];
 	double *v;
-	size_t i, maxn = 0;
+	size_t i, maxn = 0, d = f->d;
 	int k;
 
-	sp_model_put_long(w, "iforest_dim", (long)f->d);
-	sp_model_put_long(w, "iforest_psi", (long)f->psi);
-	sp_model_put_long(w, "iforest_trees", f->ntrees);
 	for (k = 0; k < f->ntrees; k++)
 		if (f->tree[k].n > maxn)
 			maxn = f->tree[k].n;
-	v = malloc(2 * maxn * sizeof *v + 1);
+	if (!(v = malloc(2 * maxn * (d > 1 ? d : 1) * sizeof *v)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	sp_model_put_long(w, "iforest_dim", (long)d);
+	sp_model_put_long(w, "iforest_psi", (long)f->psi);
+	sp_model_put_long(w, "iforest_trees", f->ntrees);
 	for (k = 0; k < f->ntrees; k++) {
 		const iftree *t = &f->tree[k];
-		snprintf(key, sizeof key, "tree%d", k);
-		if (!v) {   /* out of memory: a line the loader refuses, never a wrong tree */
-			sp_model_put_str(w, key, "?");
-			continue;
-		}
 		for (i = 0; i < t->n; i++) {
 			v[2 * i] = t->node[i].attr;
 			v[2 * i + 1] = t->node[i].attr < 0 ? t->node[i].right : t->node[i].v;
 		}
+		snprintf(key, sizeof key, "tree%d", k);
 		sp_model_put_doubles(w, key, 2 * t->n, v);
+		snprintf(key, sizeof key, "box%d", k);
+		sp_model_put_doubles(w, key, 2 * d * t->n, t->box);
 	}
 	free(v);
+	return 0;
 }
 
 typedef struct {
@@ -462,6 +505,38 @@ parse_node(loader *L, size_t pos, int e)
 		return -1;
 	L->node[pos].right = (int32_t)next;
 	return parse_node(L, (size_t)next, e + 1);
+}
+
+/* The bounding boxes of tree k: lo <= hi, and each split inside its box. */
+static int
+load_box(sp_model *m, sp_iforest *f, int k, sp_error *err)
+{
+	iftree *t = &f->tree[k];
+	size_t d = f->d, i, j;
+	char key[32];
+	long cnt;
+
+	snprintf(key, sizeof key, "box%d", k);
+	if ((cnt = sp_model_count(m, key, err)) < 0)
+		return -1;
+	if ((size_t)cnt != 2 * d * t->n)
+		return sp_error_set(err, SP_EMODEL, "%s: %s: %ld values, want %zu (lo, hi of %zu attributes for %zu nodes)",
+		    sp_model_path(m), key, cnt, 2 * d * t->n, d, t->n);
+	if (!(t->box = malloc(2 * d * t->n * sizeof *t->box)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	if (sp_model_get_doubles(m, key, (size_t)cnt, t->box, err) < 0)
+		return -1;
+	for (i = 0; i < t->n; i++) {
+		const double *lo = t->box + 2 * d * i, *hi = lo + d;
+		for (j = 0; j < d; j++)
+			if (!(lo[j] <= hi[j]))
+				return sp_error_set(err, SP_EMODEL, "%s: %s: node %zu: lower bound above the upper one",
+				    sp_model_path(m), key, i);
+		if (t->node[i].attr >= 0 && !(lo[t->node[i].attr] <= t->node[i].v && t->node[i].v <= hi[t->node[i].attr]))
+			return sp_error_set(err, SP_EMODEL, "%s: %s: node %zu: split %.17g outside the box",
+			    sp_model_path(m), key, i, t->node[i].v);
+	}
+	return 0;
 }
 
 sp_iforest *
@@ -509,6 +584,8 @@ sp_iforest_load(sp_model *m, sp_error *err)
 			    sp_model_path(m), key, 2 * (L.nv - (size_t)next), next);
 			goto fail;
 		}
+		if (load_box(m, f, k, err) < 0)
+			goto fail;
 	}
 	free(v);
 	return f;

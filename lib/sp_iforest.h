@@ -23,13 +23,29 @@
  * Trees are built by opts.threads POSIX threads; sp_iforest_score_rows
  * splits rows among threads the same way.
  *
+ * The range mode (SP_IFOREST_RANGE) scores rows the forest has not seen
+ * with the same trees, but lets a row outside a node's bounding box (of the
+ * node's training rows) be isolated at that node: with the probability that
+ * a cut, drawn as the tree draws them but over the box stretched to include
+ * the row, falls between the row and the box (the mean over the attributes
+ * that vary in the stretched box of excess / stretched range), the row's
+ * path ends there, at depth e + 1; otherwise it follows the tree's split.
+ * A plain Isolation Forest gives a row beyond the range of the training rows
+ * the path of the most extreme training row, however far out it lies; in
+ * the range mode the path shortens with the distance, as in a Random Cut
+ * Forest (Guha et al. 2016), where the scored point joins the sample.  For a
+ * row inside every box on its path both modes agree.
+ *
  * Model files (sp_model.h): sp_iforest_save writes the keys
- * `iforest_dim`, `iforest_psi`, `iforest_trees` and `tree0`..`tree<t-1>`,
- * each tree in preorder as pairs (attribute, value): attribute -1 with the
- * leaf size, or the split attribute with the split value.  sp_iforest_load
- * reads them back strictly (a tree that does not parse to exactly its values,
- * an attribute out of range, a size that is not an integer in 0..psi, or a
- * tree deeper than the height limit is an error naming the file and key).
+ * `iforest_dim`, `iforest_psi`, `iforest_trees`, then per tree `tree<k>`,
+ * the nodes in preorder as pairs (attribute, value): attribute -1 with the
+ * leaf size, or the split attribute with the split value, and `box<k>`, per
+ * node the lower and upper bounds of its rows on each attribute.
+ * sp_iforest_load reads them back strictly (a tree that does not parse to
+ * exactly its values, an attribute out of range, a size that is not an
+ * integer in 0..psi, a tree deeper than the height limit, a box of the wrong
+ * size, upside down or not holding its split is an error naming the file and
+ * key).
  *
  * Ownership: the forest owns its nodes; the caller's rows are only read.
  * Errors: SP_EUSAGE for impossible options, SP_EDATA for a non-finite value,
@@ -67,17 +83,22 @@ size_t sp_iforest_dim(const sp_iforest *f);
 size_t sp_iforest_psi(const sp_iforest *f);     /* the psi used: min(psi, n) */
 int sp_iforest_ntrees(const sp_iforest *f);
 
+/* Path lengths: SP_IFOREST_PLAIN is Liu et al.'s (and scikit-learn's);
+ * SP_IFOREST_RANGE also lets a row outside a node's box be isolated there
+ * (see above). */
+enum { SP_IFOREST_PLAIN = 0, SP_IFOREST_RANGE = 1 };
+
 /* Mean path length E[h(x)] over the trees, and the score 2^(-E[h]/c(psi)),
  * of one row of d values (NaN in, NaN out). */
-double sp_iforest_path(const sp_iforest *f, const double *x);
-double sp_iforest_score(const sp_iforest *f, const double *x);
+double sp_iforest_path(const sp_iforest *f, const double *x, int mode);
+double sp_iforest_score(const sp_iforest *f, const double *x, int mode);
 /* Path length of x in tree k alone. */
-double sp_iforest_tree_path(const sp_iforest *f, int k, const double *x);
+double sp_iforest_tree_path(const sp_iforest *f, int k, const double *x, int mode);
 /* Scores of n rows into out[n], in `threads` threads. */
-int sp_iforest_score_rows(const sp_iforest *f, const double *x, size_t n, double *out, int threads,
-    sp_error *err);
+void sp_iforest_score_rows(const sp_iforest *f, const double *x, size_t n, double *out, int mode, int threads);
 
-void sp_iforest_save(const sp_iforest *f, sp_model_writer *w);
+/* Write the forest's keys; SP_ENOMEM (nothing written) when out of memory. */
+int sp_iforest_save(const sp_iforest *f, sp_model_writer *w, sp_error *err);
 sp_iforest *sp_iforest_load(sp_model *m, sp_error *err);
 
 #endif

@@ -15,13 +15,16 @@
 static const char synopsis[] =
     "anomaly [-c LIST] [--features LIST] [--train N] [--refit N] [--reservoir N]\n"
     "               [--trees N] [--subsample N] [--seed N] [--threads N]\n"
-    "               [--threshold X | --contamination C] [--print-features]\n"
+    "               [--threshold X | --contamination C] [--scoring range|plain]\n"
+    "               [--print-features]\n"
     "               [--fit] [--save MODEL | --load MODEL] [FILE]";
+
+static const char *const scorings[] = { "plain", "range", NULL };   /* SP_IFOREST_PLAIN, _RANGE */
 
 typedef struct {
 	const char *columns, *features, *save, *load, *input;
 	sp_anomaly_opts det;
-	int fit, print_features, stream_opt, forest_opt, thr_given;
+	int fit, print_features, stream_opt, forest_opt, thr_given, mode_given;
 } options;
 
 static _Noreturn void
@@ -43,10 +46,12 @@ usage(const options *o)
 	    "      --reservoir N     fit on the last N complete rows [%zu]\n"
 	    "      --trees N         trees in the forest [%d]\n"
 	    "      --subsample N     rows drawn per tree (psi) [%zu]\n"
-	    "      --seed N          random seed (fit k uses N + k) [%lu]\n"
+	    "      --seed N          random seed [%lu]\n"
 	    "      --threads N       threads building the trees [CPUs online]\n"
 	    "      --threshold X     anomaly = 1 when anomaly_score >= X [%g]\n"
 	    "      --contamination C threshold = the (1 - C) quantile of the training scores\n"
+	    "      --scoring M       path lengths: range (a row beyond a node's range may be\n"
+	    "                        isolated there) or plain (Liu et al., scikit-learn) [%s]\n"
 	    "      --print-features  output the features before anomaly_score\n"
 	    "      --fit             fit one forest on every complete row, write no rows\n"
 	    "                        (needs --save)\n"
@@ -55,7 +60,7 @@ usage(const options *o)
 	    "  -h, --help            this help\n"
 	    "      --version         print the version\n",
 	    synopsis, SP_ANOMALY_DEFAULT_FEATURES, o->det.train, o->det.refit, o->det.reservoir,
-	    o->det.forest.trees, o->det.forest.psi, o->det.forest.seed, o->det.threshold);
+	    o->det.forest.trees, o->det.forest.psi, o->det.forest.seed, o->det.threshold, scorings[o->det.mode]);
 	exit(0);
 }
 
@@ -63,7 +68,7 @@ static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_FEATURES = 256, OPT_TRAIN, OPT_REFIT, OPT_RESERVOIR, OPT_TREES, OPT_SUBSAMPLE, OPT_SEED,
-		OPT_THREADS, OPT_THRESHOLD, OPT_CONTAM, OPT_PRINT, OPT_FIT, OPT_SAVE, OPT_LOAD, OPT_VERSION };
+		OPT_THREADS, OPT_THRESHOLD, OPT_CONTAM, OPT_SCORING, OPT_PRINT, OPT_FIT, OPT_SAVE, OPT_LOAD, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "column", required_argument, 0, 'c' },
 		{ "contamination", required_argument, 0, OPT_CONTAM },
@@ -75,6 +80,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "refit", required_argument, 0, OPT_REFIT },
 		{ "reservoir", required_argument, 0, OPT_RESERVOIR },
 		{ "save", required_argument, 0, OPT_SAVE },
+		{ "scoring", required_argument, 0, OPT_SCORING },
 		{ "seed", required_argument, 0, OPT_SEED },
 		{ "subsample", required_argument, 0, OPT_SUBSAMPLE },
 		{ "threads", required_argument, 0, OPT_THREADS },
@@ -107,6 +113,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_THREADS: o->det.forest.threads = (int)sp_cli_long("--threads", optarg, 1, SP_IFOREST_MAXTHREADS); break;
 		case OPT_THRESHOLD: o->det.threshold = sp_cli_double("--threshold", optarg, 0, 1), o->thr_given = 1; break;
 		case OPT_CONTAM: o->det.contamination = sp_cli_double("--contamination", optarg, 1e-9, 0.5); break;
+		case OPT_SCORING: o->det.mode = sp_cli_choice("--scoring", optarg, scorings), o->mode_given = 1; break;
 		case OPT_PRINT: o->print_features = 1; break;
 		case OPT_FIT: o->fit = 1; break;
 		case OPT_SAVE: o->save = optarg; break;
@@ -126,7 +133,7 @@ parse_options(int argc, char **argv, options *o)
 	if (o->load && (o->save || o->fit))
 		sp_die_usage("--load excludes --save and --fit");
 	if (o->load && (o->forest_opt || o->stream_opt || o->columns || o->det.contamination > 0))
-		sp_die_usage("--load: the model fixes the columns, features and forest (only --threshold may be given)");
+		sp_die_usage("--load: the model fixes the columns, features and forest (--threshold and --scoring may be given)");
 }
 
 /* The input's columns: -c LIST (or the model's) into col[], the band's
@@ -244,6 +251,8 @@ main(int argc, char **argv)
 			sp_die_err(&err);
 		if (o.thr_given)
 			sp_anomaly_set_threshold(a, o.det.threshold);
+		if (o.mode_given)
+			sp_anomaly_set_mode(a, o.det.mode);
 	}
 	in = sp_cli_open_input(o.input, &fname);
 	if (!(r = sp_csv_reader_new(in, fname, SP_CSV_NEED_TIMESTAMP, &err)))

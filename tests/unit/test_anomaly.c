@@ -11,6 +11,7 @@
 #include "check.h"
 #include "sp_anomaly.h"
 #include "sp_rand.h"
+#include "sp_stats.h"
 
 static char dir[] = "/tmp/sp-test-anomaly.XXXXXX";
 
@@ -152,21 +153,26 @@ test_detector(void)
 	sp_anomaly *a;
 
 	sp_anomaly_defaults(&o);
-	CHECK(o.train == 256 && o.refit == 256 && o.reservoir == 4096 && o.threshold == 0.5, "defaults");
+	CHECK(o.train == 128 && o.refit == 64 && o.reservoir == 8000 && o.threshold == 0.75 &&
+	    o.mode == SP_IFOREST_RANGE, "defaults");
 	o.train = 100, o.refit = 50, o.reservoir = 200, o.forest.trees = 50, o.forest.threads = 2;
 	run(&o, x, n, s, f, &nf);
 	CHECK(nf == 11, "fits after 100, 150, ..., 600 rows: %d", nf);
 	CHECK(isnan(s[99]) && f[99] == -1 && !isnan(s[100]) && f[100] >= 0, "first score on row 101");
 	/* the first fit is sp_iforest_fit on rows 1..100 with the seed; the
-	 * fifth (k = 4, after 300 rows) on rows 101..300 with seed + 4 */
+	 * fifth (k = 4, after 300 rows) on rows 101..300, with the seeds of
+	 * sp_anomaly_fit_seed */
 	fo = o.forest;
+	fo.seed = sp_anomaly_fit_seed(o.forest.seed, 0);
 	direct = sp_iforest_fit(x, 100, 2, &fo, &err);
-	CHECK(direct && sp_iforest_score(direct, x + 2 * 100) == s[100] && sp_iforest_score(direct, x + 2 * 149) == s[149],
+	CHECK(direct && sp_iforest_score(direct, x + 2 * 100, SP_IFOREST_RANGE) == s[100] && sp_iforest_score(direct, x + 2 * 149, SP_IFOREST_RANGE) == s[149],
 	    "rows 101..150 scored by the fit on rows 1..100");
 	sp_iforest_free(direct);
-	fo.seed = o.forest.seed + 4;
+	fo.seed = sp_anomaly_fit_seed(o.forest.seed, 4);
 	direct = sp_iforest_fit(x + 2 * 100, 200, 2, &fo, &err);
-	CHECK(direct && sp_iforest_score(direct, x + 2 * 300) == s[300], "row 301: the fit on the reservoir 101..300, seed + 4");
+	CHECK(direct && sp_iforest_score(direct, x + 2 * 300, SP_IFOREST_RANGE) == s[300], "row 301: the fit on the reservoir 101..300, fit 4's seed");
+	CHECK(sp_anomaly_fit_seed(1, 1) != sp_anomaly_fit_seed(2, 0) && sp_anomaly_fit_seed(1, 0) != sp_anomaly_fit_seed(1, 1),
+	    "fit seeds: no shared streams between fits and seeds");
 	sp_iforest_free(direct);
 	/* causality: a run on a prefix gives the first rows of the whole run */
 	for (size_t cut = 101; cut <= 451; cut += 175) {
@@ -175,11 +181,20 @@ test_detector(void)
 			same &= (isnan(p[i]) && isnan(s[i])) || p[i] == s[i];
 		CHECK(same, "prefix of %zu rows scores as the whole run", cut);
 	}
-	/* the outliers stand out once fitted */
-	for (i = 100, first_out = 0; i < n; i++)
-		if (i % 97 == 50)
-			first_out += s[i] > 0.6 && f[i] == 1;
-	CHECK(first_out >= 4, "outliers at rows 147, 244, ... flagged: %d of 5", first_out);
+	/* the outliers stand out once fitted: above the 99th percentile of the others */
+	{
+		double in[600], q99;
+		size_t m = 0;
+		for (i = 100; i < n; i++)
+			if (i % 97 != 50)
+				in[m++] = s[i];
+		q99 = sp_stats_quantile(in, m, 0.99, NULL);
+		for (i = 100, first_out = 0; i < n; i++)
+			if (i % 97 == 50)
+				first_out += s[i] > q99;
+		CHECK(first_out == 5, "outliers at rows 148, 245, ... above the others' 99th percentile %g: %d of 5", q99,
+		    first_out);
+	}
 	/* incomplete rows do not count towards the schedule */
 	a = sp_anomaly_new(2, &o, &err);
 	for (i = 0; i < 100; i++) {
@@ -199,7 +214,7 @@ test_detector(void)
 	CHECK(sp_anomaly_fit(a, x, 600, &err) == 0, "batch fit");
 	thr = sp_anomaly_threshold(a);
 	for (i = 0; i < n; i++)
-		flagged += sp_iforest_score(sp_anomaly_forest(a), x + 2 * i) >= thr;
+		flagged += sp_iforest_score(sp_anomaly_forest(a), x + 2 * i, SP_IFOREST_RANGE) >= thr;
 	CHECK(flagged >= 30 && flagged <= 31, "5 %% of 600 training rows flagged: %d", flagged);
 	CHECK(thr > 0.5 && thr < 1, "threshold %g", thr);
 
@@ -221,7 +236,7 @@ test_detector(void)
 				double sc;
 				int fl;
 				sp_anomaly_step(l, x + 2 * i, &sc, &fl, &err);
-				same &= sc == sp_iforest_score(sp_anomaly_forest(a), x + 2 * i) && fl == (sc >= thr);
+				same &= sc == sp_iforest_score(sp_anomaly_forest(a), x + 2 * i, SP_IFOREST_RANGE) && fl == (sc >= thr);
 			}
 			CHECK(same && sp_anomaly_nfits(l) == 1, "loaded model scores the same and never refits");
 		}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# The Numenta Anomaly Benchmark: first the scorer (bench/nab.py) must
+# reproduce NAB's own results of the Random Cut Forest (every S(t) value, each
+# file's raw score, TP, TN, FP and FN, every profile); then anomaly (its
+# defaults, the same for every series), Random Cut Forest (NAB's results),
+# burstdetect (window | arfit --rolling -H 24 --level 0.98 | burstdetect,
+# state == burst as the detection), a windowed Gaussian and the null detector
+# are scored on every profile.  Writes bench/nab.md.
+#   sh bench/nab.sh [NAB [BIN]]
+# NAB is a NAB checkout (or the subset data/nab/README.md describes), also
+# taken from $NAB_DIR; without one the benchmark is skipped.  Needs Debian's
+# /usr/bin/python3 (standard library only).
+set -eu
+LC_ALL=C; export LC_ALL
+top=$(cd "$(dirname "$0")/.." && pwd)
+nab=${1:-${NAB_DIR:-}}
+bin=${2:-$top/bin}
+py=/usr/bin/python3
+if [ -z "$nab" ] || [ ! -f "$nab/labels/combined_windows.json" ]; then
+	echo "bench/nab.sh: skipped: give the path of a NAB checkout (sh bench/nab.sh NAB, or NAB_DIR)"
+	exit 0
+fi
+nab=$(cd "$nab" && pwd)
+[ -x "$bin/anomaly" ] || { echo "build first: make" >&2; exit 1; }
+w=$(mktemp -d "${TMPDIR:-/tmp}/sp-nab.XXXXXX")
+trap 'rm -rf "$w"' EXIT INT TERM
+
+$py "$top/bench/nab.py" check "$nab" > "$w/check.txt" || { cat "$w/check.txt"; exit 1; }
+cat "$w/check.txt"
+$py "$top/bench/nab.py" prep "$nab" "$w/data" > "$w/prep.txt"
+cat "$w/prep.txt"
+files=$(cd "$w/data" && ls */*.csv)
+start=$(date +%s)
+for rel in $files; do
+	mkdir -p "$w/anomaly/$(dirname "$rel")" "$w/bd/$(dirname "$rel")"
+	"$bin/anomaly" "$w/data/$rel" > "$w/anomaly/$rel"
+	"$bin/window" "$w/data/$rel" | "$bin/arfit" --rolling -H 24 --level 0.98 | "$bin/burstdetect" > "$w/bd/$rel"
+done
+end=$(date +%s)
+$py "$top/bench/nab.py" collect "$w/data" "$w/anomaly" "$w/s_anomaly" score > /dev/null
+$py "$top/bench/nab.py" collect "$w/data" "$w/bd" "$w/s_bd" burst > /dev/null
+$py "$top/bench/nab.py" score "$nab" anomaly="$w/s_anomaly" rcf=rcf burstdetect="$w/s_bd" \
+	"windowed Gaussian=gauss" null=null > "$w/table.md"
+cat "$w/table.md"
+
+{
+	echo "# NAB: anomaly, Random Cut Forest, burstdetect, windowed Gaussian, null"
+	echo
+	echo "\`sh bench/nab.sh NAB\` on $(uname -n) ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores),"
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), scalepipe $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')."
+	echo "The detectors ran in $((end - start)) s (anomaly and the burstdetect chain, every file)."
+	echo
+	echo "## The scorer against NAB's own results"
+	echo
+	echo '```'
+	cat "$w/check.txt" "$w/prep.txt"
+	echo '```'
+	echo
+	echo "Commands per series (the NAB file as prep'ed: Unix seconds, a repeated or"
+	echo "backward time moved 1 s after the previous one):"
+	echo
+	echo '    anomaly FILE                                     # defaults'
+	echo '    window FILE | arfit --rolling -H 24 --level 0.98 | burstdetect   # state == burst'
+	echo
+	echo "Random Cut Forest: NAB's results files; \`rcf (NAB's threshold)\` uses the threshold"
+	echo "NAB chose on its full corpus, \`rcf\` the optimum on this corpus like every other row."
+	echo
+	cat "$w/table.md"
+} > "$top/bench/nab.md"
+echo "wrote bench/nab.md"

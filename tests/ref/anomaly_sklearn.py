@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""anomaly against scikit-learn's IsolationForest (Debian python3-sklearn;
+not needed by make check) on the same features and data.
+
+    anomaly_sklearn.py fixture FILE OUT
+        sklearn's scores of the rows 2.. of FILE (features value,diff), the
+        mean over random_state 0..4 of -score_samples, one per line: the
+        reference of the agreement test in tests/cli/anomaly.sh
+        (tests/ref/anomaly_sklearn_5f5533.txt from
+        data/nab_ec2_cpu_utilization_5f5533.csv).
+
+    anomaly_sklearn.py nab PREP NAB BIN [SEEDS]
+        every series of a corpus prep'ed by bench/nab.py prep (PREP) with the
+        windows of the NAB checkout NAB; for each feature set and seed pair
+        (ours --seed s+1, sklearn random_state s): both forests (100 trees,
+        psi 256) fit on every complete row of a series and score those rows.
+        Prints, per feature set and mode, the Spearman rank correlation of
+        the scores (mean over series and seeds) and the ROC AUC of each on
+        NAB's labels (rows inside an anomaly window; mean over the series
+        with windows and the seeds).  tests/ref/anomaly_sklearn.txt is its
+        output on the 37-series subset.
+
+Both sides get the same feature matrix: anomaly --print-features writes it,
+and sklearn fits on exactly those numbers.
+"""
+import csv
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import roc_auc_score
+
+
+def ranks(x):
+    order = np.argsort(x, kind="mergesort")
+    r = np.empty(len(x))
+    xs = x[order]
+    i = 0
+    while i < len(x):
+        j = i
+        while j + 1 < len(x) and xs[j + 1] == xs[i]:
+            j += 1
+        r[order[i:j + 1]] = (i + j) / 2.0
+        i = j + 1
+    return r
+
+
+def spearman(a, b):
+    ra, rb = ranks(np.asarray(a)), ranks(np.asarray(b))
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def sk_scores(X, seed):
+    f = IsolationForest(n_estimators=100, max_samples=min(256, len(X)), random_state=seed).fit(X)
+    return -f.score_samples(X)
+
+
+def features(binary, path, spec):
+    """The complete rows' features (and their row numbers) from anomaly --print-features."""
+    out = subprocess.run([binary, "--print-features", "--features", spec, "--train", "1000000000", path],
+                         check=True, capture_output=True, text=True).stdout.splitlines()
+    rows, X = [], []
+    for i, line in enumerate(out[1:]):
+        v = line.split(",")[2:-2]   # timestamp,value,<features>,anomaly_score,anomaly
+        if all(x != "" for x in v):
+            rows.append(i)
+            X.append([float(x) for x in v])
+    return np.array(rows), np.array(X)
+
+
+def ours(binary, path, spec, seed, tmp):
+    """Scores of one forest fit on every complete row: {mode: scores}."""
+    model = os.path.join(tmp, "m")
+    subprocess.run([binary, "--fit", "--save", model, "--features", spec, "--seed", str(seed), path], check=True)
+    res = {}
+    for mode in ("plain", "range"):
+        out = subprocess.run([binary, "--load", model, "--scoring", mode, path], check=True, capture_output=True,
+                             text=True).stdout.splitlines()
+        s = [line.split(",")[-2] for line in out[1:]]
+        res[mode] = np.array([float(x) if x else np.nan for x in s])
+    return res
+
+
+def unix(s):
+    d = datetime.datetime.strptime(s[:19], "%Y-%m-%d %H:%M:%S") - datetime.datetime(1970, 1, 1)
+    return int(d.total_seconds())
+
+
+def fixture(path, outp):
+    with open(path) as f:
+        r = csv.reader(f)
+        next(r)
+        v = np.array([float(row[1]) for row in r])
+    X = np.column_stack([v[1:], np.diff(v)])
+    s = np.mean([sk_scores(X, seed) for seed in range(5)], axis=0)
+    with open(outp, "w") as f:
+        f.write("# scikit-learn %s IsolationForest(n_estimators=100, max_samples=256), mean over random_state 0..4\n"
+                % __import__("sklearn").__version__)
+        f.write("# of -score_samples on (value, diff) of rows 2..%d of %s\n" % (len(v), os.path.basename(path)))
+        for x in s:
+            f.write("%.6f\n" % x)
+
+
+def nab(prep, nabdir, binary, nseeds):
+    with open(os.path.join(nabdir, "labels", "combined_windows.json")) as f:
+        windows = json.load(f)
+    specs = ["value", "value,diff,z:12,sd:12"]
+    rels = []
+    for cat in sorted(os.listdir(prep)):
+        for name in sorted(os.listdir(os.path.join(prep, cat))):
+            rels.append(cat + "/" + name)
+    print("sklearn %s, numpy %s; %d series of %s, seeds: ours 1..%d, sklearn 0..%d" % (
+        __import__("sklearn").__version__, np.__version__, len(rels), os.path.basename(nabdir.rstrip("/")),
+        nseeds, nseeds - 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec in specs:
+            rho = {"plain": [], "range": []}
+            auc = {"plain": [], "range": [], "sklearn": []}
+            for rel in rels:
+                path = os.path.join(prep, rel)
+                rows, X = features(binary, path, spec)
+                with open(path) as f:
+                    ts = [int(r[0]) for r in list(csv.reader(f))[1:]]
+                lab = np.zeros(len(ts))
+                for a, b in windows[rel]:
+                    ta, tb = unix(a), unix(b)
+                    for i, t in enumerate(ts):
+                        if ta <= t <= tb:
+                            lab[i] = 1
+                y = lab[rows]
+                for s in range(nseeds):
+                    sk = sk_scores(X, s)
+                    if 0 < y.sum() < len(y):
+                        auc["sklearn"].append(roc_auc_score(y, sk))
+                    both = ours(binary, path, spec, s + 1, tmp)
+                    for mode in ("plain", "range"):
+                        o = both[mode][rows]
+                        rho[mode].append(spearman(o, sk))
+                        if 0 < y.sum() < len(y):
+                            auc[mode].append(roc_auc_score(y, o))
+            print()
+            print("features %s (%d series x %d seeds)" % (spec, len(rels), nseeds))
+            for mode in ("plain", "range"):
+                r = np.array(rho[mode])
+                print("  anomaly --scoring %-5s vs sklearn: Spearman mean %.4f, min %.4f" % (mode, r.mean(), r.min()))
+            for k in ("sklearn", "plain", "range"):
+                print("  ROC AUC on NAB labels, %-7s: mean %.4f over %d series x seeds" % (k, np.mean(auc[k]), len(auc[k])))
+            print("  AUC difference plain - sklearn: %+.4f; range - sklearn: %+.4f" % (
+                np.mean(auc["plain"]) - np.mean(auc["sklearn"]), np.mean(auc["range"]) - np.mean(auc["sklearn"])))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "fixture":
+        fixture(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (5, 6) and sys.argv[1] == "nab":
+        nab(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) == 6 else 5)
+    else:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
