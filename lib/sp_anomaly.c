@@ -349,7 +349,7 @@ sp_anomaly_defaults(sp_anomaly_opts *o)
 	o->train = 128;
 	o->refit = 64;
 	o->reservoir = 8000;
-	o->threshold = 0.75;
+	o->threshold = 0.82;
 	o->contamination = 0;
 	o->mode = SP_IFOREST_RANGE;
 }

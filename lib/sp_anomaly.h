@@ -79,7 +79,7 @@ typedef struct {
 	size_t train;          /* first fit after this many complete rows [128] */
 	size_t refit;          /* refit every this many complete rows, 0 never [64] */
 	size_t reservoir;      /* fit on the last this many complete rows [8000] */
-	double threshold;      /* flag score >= threshold [0.75] */
+	double threshold;      /* flag score >= threshold [0.82] */
 	double contamination;  /* > 0: threshold from the fit's training scores [0] */
 	int mode;              /* SP_IFOREST_RANGE or _PLAIN path lengths [RANGE] */
 } sp_anomaly_opts;

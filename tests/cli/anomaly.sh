@@ -16,7 +16,7 @@ check "rows 1..128 (the training span, one row missing) unscored, then scores in
 	NR == 1 { next }
 	NR <= 129 { if ($3 != "" || $4 != "") { print "row " NR - 1 " scored"; exit 1 } next }
 	$2 == "" { if ($3 != "") { print "missing value scored"; exit 1 } next }
-	!($3 > 0 && $3 <= 1) || ($4 != ($3 >= 0.75)) { print "row " NR - 1 ": " $0; exit 1 }
+	!($3 > 0 && $3 <= 1) || ($4 != ($3 >= 0.82)) { print "row " NR - 1 ": " $0; exit 1 }
 	END { if (NR != 1001) exit 1 }' "$T/out"
 check "the spike at row 700 has the top score of the second half and is flagged" sh -c "
 	awk -F, 'NR > 501' '$T/out' | sort -t, -k3,3 -g | tail -n 1 | grep -q '^1700130000,.*,1\$'"
@@ -80,7 +80,7 @@ t "-c mem alone does not single it out" 0 anomaly -c mem "$D/anomaly-two.csv"
 check "row 500 not flagged" sh -c "! grep -q '^1699950000,.*,1\$' '$T/out'"
 
 # batch: fit, save, load
-t "--fit --save" 0 anomaly --fit --save "$T/m" -c cpu,mem --features value,diff "$D/anomaly-two.csv"
+t "--fit --save (--threshold 0.7)" 0 anomaly --fit --save "$T/m" --threshold 0.7 -c cpu,mem --features value,diff "$D/anomaly-two.csv"
 out_is /dev/null
 check "model file" sh -c "head -n 1 '$T/m' | grep -qx 'scalepipe-model anomaly 1' &&
 	grep -qx 'features value,diff' '$T/m' && grep -qx 'columns cpu,mem' '$T/m' && grep -qx 'scoring range' '$T/m' &&

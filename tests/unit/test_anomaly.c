@@ -153,7 +153,7 @@ test_detector(void)
 	sp_anomaly *a;
 
 	sp_anomaly_defaults(&o);
-	CHECK(o.train == 128 && o.refit == 64 && o.reservoir == 8000 && o.threshold == 0.75 &&
+	CHECK(o.train == 128 && o.refit == 64 && o.reservoir == 8000 && o.threshold == 0.82 &&
 	    o.mode == SP_IFOREST_RANGE, "defaults");
 	o.train = 100, o.refit = 50, o.reservoir = 200, o.forest.trees = 50, o.forest.threads = 2;
 	run(&o, x, n, s, f, &nf);
