@@ -130,32 +130,27 @@ typedef struct {
 	int32_t *cand;         /* non-constant attributes */
 	ifnode *node;
 	double *box;           /* per node: lo[d], hi[d] */
+	double *scratch;       /* per depth: the children's boxes, 4 d */
 	size_t nn;
 } builder;
 
+/* Grow the subtree of rows idx[0..m) at depth, whose bounding box (lo[d],
+ * hi[d]) is box; the partition at a split computes the children's boxes. */
 static void
-grow(builder *b, size_t *idx, size_t m, int depth)
+grow(builder *b, size_t *idx, size_t m, int depth, const double *box)
 {
 	const sp_iforest *f = b->job->f;
 	size_t d = f->d, j, i, k, nl;
 	size_t self = b->nn++;
 	ifnode *nd = &b->node[self];
-	double *lo = b->box + self * 2 * d, *hi = lo + d, p;
+	double *lo = b->box + self * 2 * d, *hi = lo + d, *lb, *rb, p;
 	int32_t nc = 0, q;
 
-	/* the node's bounding box (also for leaves: the range mode uses it) */
-	for (j = 0; j < d; j++) {
-		lo[j] = hi[j] = b->s[idx[0] * d + j];
-		for (i = 1; i < m; i++) {
-			double v = b->s[idx[i] * d + j];
-			if (v < lo[j])
-				lo[j] = v;
-			if (v > hi[j])
-				hi[j] = v;
-		}
-		if (lo[j] < hi[j] && m > 1 && depth < f->limit)
-			b->cand[nc++] = (int32_t)j;
-	}
+	memcpy(lo, box, 2 * d * sizeof *lo);
+	if (m > 1 && depth < f->limit)
+		for (j = 0; j < d; j++)
+			if (lo[j] < hi[j])
+				b->cand[nc++] = (int32_t)j;
 	if (nc == 0) {
 		nd->attr = -1;
 		nd->right = (int32_t)m;
@@ -166,18 +161,33 @@ grow(builder *b, size_t *idx, size_t m, int depth)
 	p = lo[q] + sp_rand_uniform(b->rng) * (hi[q] - lo[q]);
 	if (!(p > lo[q]))
 		p = hi[q];   /* u = 0 (or a rounding to lo): both sides non-empty anyway */
-	/* partition: x[q] < p to the front */
-	for (i = 0, nl = 0; i < m; i++)
-		if (b->s[idx[i] * d + (size_t)q] < p) {
+	/* partition, x[q] < p to the front, and the two boxes */
+	lb = b->scratch + (size_t)depth * 4 * d;
+	rb = lb + 2 * d;
+	for (j = 0; j < d; j++) {
+		lb[j] = rb[j] = INFINITY;
+		lb[d + j] = rb[d + j] = -INFINITY;
+	}
+	for (i = 0, nl = 0; i < m; i++) {
+		const double *x = b->s + idx[i] * d;
+		double *cb = x[q] < p ? lb : rb;
+		for (j = 0; j < d; j++) {
+			if (x[j] < cb[j])
+				cb[j] = x[j];
+			if (x[j] > cb[d + j])
+				cb[d + j] = x[j];
+		}
+		if (x[q] < p) {
 			k = idx[i];
 			idx[i] = idx[nl];
 			idx[nl++] = k;
 		}
+	}
 	nd->attr = q;
 	nd->v = p;
-	grow(b, idx, nl, depth + 1);
+	grow(b, idx, nl, depth + 1, lb);
 	b->node[self].right = (int32_t)b->nn;
-	grow(b, idx + nl, m - nl, depth + 1);
+	grow(b, idx + nl, m - nl, depth + 1, rb);
 }
 
 static void *
@@ -195,7 +205,8 @@ fit_worker(void *arg)
 	b.s = malloc(psi * d * sizeof *b.s);
 	b.idx = malloc(psi * sizeof *b.idx);
 	b.cand = malloc(d * sizeof *b.cand);
-	if (!perm || !swp || !b.rng || !b.s || !b.idx || !b.cand) {
+	b.scratch = malloc(((size_t)f->limit + 2) * 4 * d * sizeof *b.scratch);
+	if (!perm || !swp || !b.rng || !b.s || !b.idx || !b.cand || !b.scratch) {
 		job->failed = 1;
 		goto out;
 	}
@@ -231,7 +242,21 @@ fit_worker(void *arg)
 		b.node = nodes;
 		b.box = box;
 		b.nn = 0;
-		grow(&b, b.idx, psi, 0);
+		/* the root's box; its slot in scratch is past the deepest level */
+		{
+			double *rootbox = b.scratch + ((size_t)f->limit + 1) * 4 * d;
+			size_t j;
+			for (j = 0; j < d; j++) {
+				rootbox[j] = rootbox[d + j] = b.s[j];
+				for (i = 1; i < psi; i++) {
+					if (b.s[i * d + j] < rootbox[j])
+						rootbox[j] = b.s[i * d + j];
+					if (b.s[i * d + j] > rootbox[d + j])
+						rootbox[d + j] = b.s[i * d + j];
+				}
+			}
+			grow(&b, b.idx, psi, 0, rootbox);
+		}
 		shrunk = realloc(nodes, b.nn * sizeof *nodes);
 		sbox = realloc(box, b.nn * 2 * d * sizeof *box);
 		f->tree[k].node = shrunk ? shrunk : nodes;
@@ -245,6 +270,7 @@ out:
 	free(b.s);
 	free(b.idx);
 	free(b.cand);
+	free(b.scratch);
 	return NULL;
 }
 

@@ -84,7 +84,7 @@ t "--fit --save (--threshold 0.7)" 0 anomaly --fit --save "$T/m" --threshold 0.7
 out_is /dev/null
 check "model file" sh -c "head -n 1 '$T/m' | grep -qx 'scalepipe-model anomaly 1' &&
 	grep -qx 'features value,diff' '$T/m' && grep -qx 'columns cpu,mem' '$T/m' && grep -qx 'scoring range' '$T/m' &&
-	grep -q '^command anomaly --fit --save ' '$T/m' && tail -n 1 '$T/m' | grep -qx end &&
+	grep -q '^command .*anomaly --fit --save ' '$T/m' && tail -n 1 '$T/m' | grep -qx end &&
 	! ls '$T' | grep -q '\\.tmp\\.'"
 t "--load scores every complete row with it" 0 anomaly --load "$T/m" "$D/anomaly-two.csv"
 check "first row unscored (diff), then every row" awk -F, 'NR == 2 && $4 != "" { exit 1 } NR > 2 && $4 == "" { exit 1 } END { if (NR != 601) exit 1 }' "$T/out"

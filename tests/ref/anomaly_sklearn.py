@@ -62,7 +62,7 @@ def sk_scores(X, seed):
 
 def features(binary, path, spec):
     """The complete rows' features (and their row numbers) from anomaly --print-features."""
-    out = subprocess.run([binary, "--print-features", "--features", spec, "--train", "1000000000", path],
+    out = subprocess.run([binary, "--print-features", "--features", spec, "--train", "100000000", path],
                          check=True, capture_output=True, text=True).stdout.splitlines()
     rows, X = [], []
     for i, line in enumerate(out[1:]):
