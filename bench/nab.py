@@ -23,7 +23,8 @@ from its paper and README for scalepipe; Python 3 standard library only.
 
 NAB is a NAB checkout (data/, labels/combined_windows.json, config/profiles.json,
 results/randomCutForest/); the corpus is every data file listed in the windows
-file that exists under data/ (58 in a full checkout, 37 in the subset that
+file that exists under data/ (58 in a full checkout), or only those listed in
+the file $NAB_FILES names (data/nab/files.txt: the 37-file subset that
 data/nab/README.md describes).
 
 The windowed Gaussian baseline (as NAB's): the score of row t is 1 - Q(|z|),
@@ -92,13 +93,17 @@ class Corpus:
         with open(os.path.join(nab, "config", "profiles.json")) as f:
             prof = json.load(f)
         self.profiles = {p: prof[p]["CostMatrix"] for p in PROFILES}
+        only = None
+        if os.environ.get("NAB_FILES"):
+            with open(os.environ["NAB_FILES"]) as f:
+                only = set(line.strip() for line in f if line.strip())
         self.files = []      # relative paths, sorted
         self.ts = {}         # rel -> timestamps (str)
         self.values = {}     # rel -> values
         self.windows = {}    # rel -> [(first_row, last_row)]
         for rel in sorted(windows):
             path = os.path.join(nab, "data", rel)
-            if not os.path.exists(path):
+            if not os.path.exists(path) or (only is not None and rel not in only):
                 continue
             ts, vals = [], []
             with open(path, newline="") as f:

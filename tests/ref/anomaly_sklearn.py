@@ -51,7 +51,10 @@ def ranks(x):
 
 
 def spearman(a, b):
+    """Spearman's rho; None when either side is constant (art_flatline)."""
     ra, rb = ranks(np.asarray(a)), ranks(np.asarray(b))
+    if ra.std() == 0 or rb.std() == 0:
+        return None
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
@@ -120,6 +123,7 @@ def nab(prep, nabdir, binary, nseeds):
     with tempfile.TemporaryDirectory() as tmp:
         for spec in specs:
             rho = {"plain": [], "range": []}
+            skipped = {"plain": 0, "range": 0}
             auc = {"plain": [], "range": [], "sklearn": []}
             for rel in rels:
                 path = os.path.join(prep, rel)
@@ -140,14 +144,19 @@ def nab(prep, nabdir, binary, nseeds):
                     both = ours(binary, path, spec, s + 1, tmp)
                     for mode in ("plain", "range"):
                         o = both[mode][rows]
-                        rho[mode].append(spearman(o, sk))
+                        r = spearman(o, sk)
+                        if r is None:
+                            skipped[mode] += 1
+                        else:
+                            rho[mode].append(r)
                         if 0 < y.sum() < len(y):
                             auc[mode].append(roc_auc_score(y, o))
             print()
             print("features %s (%d series x %d seeds)" % (spec, len(rels), nseeds))
             for mode in ("plain", "range"):
                 r = np.array(rho[mode])
-                print("  anomaly --scoring %-5s vs sklearn: Spearman mean %.4f, min %.4f" % (mode, r.mean(), r.min()))
+                print("  anomaly --scoring %-5s vs sklearn: Spearman mean %.4f, min %.4f (%d pairs; %d with constant "
+                      "scores left out)" % (mode, r.mean(), r.min(), len(r), skipped[mode]))
             for k in ("sklearn", "plain", "range"):
                 print("  ROC AUC on NAB labels, %-7s: mean %.4f over %d series x seeds" % (k, np.mean(auc[k]), len(auc[k])))
             print("  AUC difference plain - sklearn: %+.4f; range - sklearn: %+.4f" % (
