@@ -332,6 +332,8 @@ struct sp_anomaly {
 	size_t nres, head;  /* rows in it; next slot */
 	size_t seen;        /* complete rows so far */
 	double *buf;        /* the reservoir in time order, for a fit */
+	double *rows;       /* rows collected (sp_anomaly_collect) */
+	size_t nrows, caprows;
 	double *sc;         /* scores of the training rows (contamination) */
 	sp_iforest *forest;
 	double thr;
@@ -380,6 +382,7 @@ sp_anomaly_free(sp_anomaly *a)
 		return;
 	free(a->res);
 	free(a->buf);
+	free(a->rows);
 	free(a->sc);
 	sp_iforest_free(a->forest);
 	free(a->spec);
@@ -425,6 +428,32 @@ sp_anomaly_fit(sp_anomaly *a, const double *X, size_t n, sp_error *err)
 	a->forest = f;
 	a->nfits++;
 	return 0;
+}
+
+int
+sp_anomaly_collect(sp_anomaly *a, const double *x, sp_error *err)
+{
+	if (a->nrows == a->caprows) {
+		size_t cap = a->caprows ? 2 * a->caprows : 1024;
+		double *b = realloc(a->rows, cap * a->dim * sizeof *b);
+		if (!b)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		a->rows = b;
+		a->caprows = cap;
+	}
+	memcpy(a->rows + a->nrows++ * a->dim, x, a->dim * sizeof *x);
+	return 0;
+}
+
+int
+sp_anomaly_fit_collected(sp_anomaly *a, sp_error *err)
+{
+	int rc = sp_anomaly_fit(a, a->rows, a->nrows, err);
+
+	free(a->rows);
+	a->rows = NULL;
+	a->nrows = a->caprows = 0;
+	return rc;
 }
 
 int

@@ -99,6 +99,10 @@ int sp_anomaly_step(sp_anomaly *a, const double *x, double *score, int *flag, sp
 unsigned long sp_anomaly_fit_seed(unsigned long seed, int k);
 /* Batch: fit once on n complete rows X[n * dim] (threshold as above). */
 int sp_anomaly_fit(sp_anomaly *a, const double *X, size_t n, sp_error *err);
+/* Batch, row by row: keep a complete row, then fit once on every row kept
+ * (the rows are freed after the fit). */
+int sp_anomaly_collect(sp_anomaly *a, const double *x, sp_error *err);
+int sp_anomaly_fit_collected(sp_anomaly *a, sp_error *err);
 /* Fits so far, the current threshold (NaN before the first fit), the forest
  * (NULL before the first fit). */
 int sp_anomaly_nfits(const sp_anomaly *a);

@@ -238,9 +238,9 @@ main(int argc, char **argv)
 	sp_anomaly_fb *fb;
 	sp_anomaly *a = NULL;
 	const char *fname, *spec, *cmdline, *const *names = NULL, *colname[SP_ANOMALY_MAXCOLS];
-	double t, score, *feat, *X = NULL;
+	double t, score, *feat;
 	int col[SP_ANOMALY_MAXCOLS], band[3], flag, rc;
-	size_t ncols, nmodel = 0, dim, i, nx = 0, capx = 0;
+	size_t ncols, nmodel = 0, dim, i;
 	FILE *in;
 
 	sp_cli_init(argv[0], synopsis);
@@ -277,11 +277,7 @@ main(int argc, char **argv)
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		int complete = read_row(r, fb, ncols, col, band, &t, feat);
 		if (o.fit) {   /* keep the complete rows for one fit at the end */
-			if (!complete)
-				continue;
-			if (nx == capx && !(X = realloc(X, (capx = capx ? 2 * capx : 1024) * dim * sizeof *X)))
-				sp_die("out of memory");
-			memcpy(X + nx++ * dim, feat, dim * sizeof *feat);
+			sp_die_if(complete ? sp_anomaly_collect(a, feat, &err) : 0, &err);
 			continue;
 		}
 		sp_die_if(sp_anomaly_step(a, complete ? feat : NULL, &score, &flag, &err), &err);
@@ -289,7 +285,7 @@ main(int argc, char **argv)
 	}
 	sp_die_if(rc, &err);
 	if (o.fit)
-		sp_die_if(sp_anomaly_fit(a, X, nx, &err), &err);
+		sp_die_if(sp_anomaly_fit_collected(a, &err), &err);
 	if (w)
 		sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	if (o.save)
@@ -301,6 +297,5 @@ main(int argc, char **argv)
 	sp_anomaly_fb_free(fb);
 	sp_anomaly_free(a);
 	free(feat);
-	free(X);
 	return 0;
 }

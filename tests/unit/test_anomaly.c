@@ -217,6 +217,16 @@ test_detector(void)
 		flagged += sp_iforest_score(sp_anomaly_forest(a), x + 2 * i, SP_IFOREST_RANGE) >= thr;
 	CHECK(flagged >= 30 && flagged <= 31, "5 %% of 600 training rows flagged: %d", flagged);
 	CHECK(thr > 0.5 && thr < 1, "threshold %g", thr);
+	{   /* the same fit row by row */
+		sp_anomaly *c = sp_anomaly_new(2, &o, &err);
+		for (i = 0; i < n; i++)
+			sp_anomaly_collect(c, x + 2 * i, &err);
+		CHECK(sp_anomaly_fit_collected(c, &err) == 0 && sp_anomaly_threshold(c) == thr &&
+		    sp_iforest_score(sp_anomaly_forest(c), x, SP_IFOREST_RANGE) ==
+		    sp_iforest_score(sp_anomaly_forest(a), x, SP_IFOREST_RANGE), "collect + fit_collected = fit");
+		CHECK(sp_anomaly_fit_collected(c, &err) < 0 && err.code == SP_EDATA, "nothing collected: %s", err.msg);
+		sp_anomaly_free(c);
+	}
 
 	/* model files: save, load, same scores; refused models */
 	{
