@@ -2,7 +2,8 @@
 # The Numenta Anomaly Benchmark: first the scorer (bench/nab.py) must
 # reproduce NAB's own results of the Random Cut Forest (every S(t) value, each
 # file's raw score, TP, TN, FP and FN, every profile); then anomaly (its
-# defaults, the same for every series), Random Cut Forest (NAB's results),
+# defaults, the same for every series; also with seeds 2 and 3, and with
+# --scoring plain), Random Cut Forest (NAB's results),
 # burstdetect (window | arfit --rolling -H 24 --level 0.98 | burstdetect,
 # state == burst as the detection), a windowed Gaussian and the null detector
 # are scored on every profile.  Writes bench/nab.md.
@@ -32,14 +33,20 @@ cat "$w/prep.txt"
 files=$(cd "$w/data" && ls */*.csv)
 start=$(date +%s)
 for rel in $files; do
-	mkdir -p "$w/anomaly/$(dirname "$rel")" "$w/bd/$(dirname "$rel")"
+	for d in anomaly seed2 seed3 plain bd; do mkdir -p "$w/$d/$(dirname "$rel")"; done
 	"$bin/anomaly" "$w/data/$rel" > "$w/anomaly/$rel"
+	"$bin/anomaly" --seed 2 "$w/data/$rel" > "$w/seed2/$rel"
+	"$bin/anomaly" --seed 3 "$w/data/$rel" > "$w/seed3/$rel"
+	"$bin/anomaly" --scoring plain "$w/data/$rel" > "$w/plain/$rel"
 	"$bin/window" "$w/data/$rel" | "$bin/arfit" --rolling -H 24 --level 0.98 | "$bin/burstdetect" > "$w/bd/$rel"
 done
 end=$(date +%s)
-$py "$top/bench/nab.py" collect "$w/data" "$w/anomaly" "$w/s_anomaly" score > /dev/null
+for d in anomaly seed2 seed3 plain; do
+	$py "$top/bench/nab.py" collect "$w/data" "$w/$d" "$w/s_$d" score > /dev/null
+done
 $py "$top/bench/nab.py" collect "$w/data" "$w/bd" "$w/s_bd" burst > /dev/null
-$py "$top/bench/nab.py" score "$nab" anomaly="$w/s_anomaly" rcf=rcf burstdetect="$w/s_bd" \
+$py "$top/bench/nab.py" score "$nab" anomaly="$w/s_anomaly" "anomaly --seed 2=$w/s_seed2" \
+	"anomaly --seed 3=$w/s_seed3" "anomaly --scoring plain=$w/s_plain" rcf=rcf burstdetect="$w/s_bd" \
 	"windowed Gaussian=gauss" null=null > "$w/table.md"
 cat "$w/table.md"
 
@@ -60,6 +67,8 @@ cat "$w/table.md"
 	echo "backward time moved 1 s after the previous one):"
 	echo
 	echo '    anomaly FILE                                     # defaults'
+	echo '    anomaly --seed 2 FILE, anomaly --seed 3 FILE     # the spread over seeds'
+	echo '    anomaly --scoring plain FILE                     # the plain Isolation Forest'
 	echo '    window FILE | arfit --rolling -H 24 --level 0.98 | burstdetect   # state == burst'
 	echo
 	echo "Random Cut Forest: NAB's results files; \`rcf (NAB's threshold)\` uses the threshold"

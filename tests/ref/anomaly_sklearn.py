@@ -109,6 +109,22 @@ def fixture(path, outp):
             f.write("%.6f\n" % x)
 
 
+def labels(path, wins):
+    with open(path) as f:
+        ts = [int(r[0]) for r in list(csv.reader(f))[1:]]
+    lab = np.zeros(len(ts))
+    for a, b in wins:
+        ta, tb = unix(a), unix(b)
+        for i, t in enumerate(ts):
+            if ta <= t <= tb:
+                lab[i] = 1
+    return lab
+
+
+def mean_or_nan(v):
+    return float(np.mean(v)) if len(v) else float("nan")
+
+
 def nab(prep, nabdir, binary, nseeds):
     with open(os.path.join(nabdir, "labels", "combined_windows.json")) as f:
         windows = json.load(f)
@@ -117,50 +133,57 @@ def nab(prep, nabdir, binary, nseeds):
     for cat in sorted(os.listdir(prep)):
         for name in sorted(os.listdir(os.path.join(prep, cat))):
             rels.append(cat + "/" + name)
-    print("sklearn %s, numpy %s; %d series of %s, seeds: ours 1..%d, sklearn 0..%d" % (
+    print("sklearn %s, numpy %s; %d series of %s; seeds: ours 1..%d, sklearn 0..%d (and %d..%d for" % (
         __import__("sklearn").__version__, np.__version__, len(rels), os.path.basename(nabdir.rstrip("/")),
-        nseeds, nseeds - 1))
+        nseeds, nseeds - 1, nseeds, 2 * nseeds - 1))
+    print("sklearn against itself).  Spearman: per series, then the mean over series (and seed pairs);")
+    print("series whose scores are all equal (art_flatline) are left out.  ROC AUC: rows inside")
+    print("NAB's anomaly windows are the positives; series with windows only.")
     with tempfile.TemporaryDirectory() as tmp:
         for spec in specs:
-            rho = {"plain": [], "range": []}
-            skipped = {"plain": 0, "range": 0}
+            pair = {"plain": [], "range": [], "sklearn": []}   # per series and seed
+            avg = {"plain": [], "range": []}                   # per series, seed-mean scores
             auc = {"plain": [], "range": [], "sklearn": []}
             for rel in rels:
                 path = os.path.join(prep, rel)
                 rows, X = features(binary, path, spec)
-                with open(path) as f:
-                    ts = [int(r[0]) for r in list(csv.reader(f))[1:]]
-                lab = np.zeros(len(ts))
-                for a, b in windows[rel]:
-                    ta, tb = unix(a), unix(b)
-                    for i, t in enumerate(ts):
-                        if ta <= t <= tb:
-                            lab[i] = 1
-                y = lab[rows]
+                y = labels(path, windows[rel])[rows]
+                sc = {"plain": [], "range": [], "sklearn": []}
                 for s in range(nseeds):
-                    sk = sk_scores(X, s)
-                    if 0 < y.sum() < len(y):
-                        auc["sklearn"].append(roc_auc_score(y, sk))
+                    sk, sk2 = sk_scores(X, s), sk_scores(X, s + nseeds)
+                    sc["sklearn"].append(sk)
+                    r = spearman(sk2, sk)
+                    if r is not None:
+                        pair["sklearn"].append(r)
                     both = ours(binary, path, spec, s + 1, tmp)
                     for mode in ("plain", "range"):
                         o = both[mode][rows]
+                        sc[mode].append(o)
                         r = spearman(o, sk)
-                        if r is None:
-                            skipped[mode] += 1
-                        else:
-                            rho[mode].append(r)
-                        if 0 < y.sum() < len(y):
-                            auc[mode].append(roc_auc_score(y, o))
+                        if r is not None:
+                            pair[mode].append(r)
+                for mode in ("plain", "range"):
+                    r = spearman(np.mean(sc[mode], axis=0), np.mean(sc["sklearn"], axis=0))
+                    if r is not None:
+                        avg[mode].append(r)
+                if 0 < y.sum() < len(y):
+                    for k in auc:
+                        auc[k].append(np.mean([roc_auc_score(y, v) for v in sc[k]]))
             print()
-            print("features %s (%d series x %d seeds)" % (spec, len(rels), nseeds))
+            print("features %s" % spec)
+            print("  Spearman, one seed pair at a time (mean, min over %d):" % len(pair["sklearn"]))
+            print("    sklearn seed s vs sklearn seed s+%d:  %.4f, %.4f" % (
+                nseeds, mean_or_nan(pair["sklearn"]), min(pair["sklearn"])))
             for mode in ("plain", "range"):
-                r = np.array(rho[mode])
-                print("  anomaly --scoring %-5s vs sklearn: Spearman mean %.4f, min %.4f (%d pairs; %d with constant "
-                      "scores left out)" % (mode, r.mean(), r.min(), len(r), skipped[mode]))
+                print("    anomaly --scoring %-5s vs sklearn: %.4f, %.4f" % (mode, mean_or_nan(pair[mode]), min(pair[mode])))
+            print("  Spearman of the seed-mean scores (mean, min over %d series):" % len(avg["plain"]))
+            for mode in ("plain", "range"):
+                print("    anomaly --scoring %-5s vs sklearn: %.4f, %.4f" % (mode, mean_or_nan(avg[mode]), min(avg[mode])))
+            print("  ROC AUC on NAB labels, mean over %d series (each the mean over the seeds):" % len(auc["sklearn"]))
             for k in ("sklearn", "plain", "range"):
-                print("  ROC AUC on NAB labels, %-7s: mean %.4f over %d series x seeds" % (k, np.mean(auc[k]), len(auc[k])))
-            print("  AUC difference plain - sklearn: %+.4f; range - sklearn: %+.4f" % (
-                np.mean(auc["plain"]) - np.mean(auc["sklearn"]), np.mean(auc["range"]) - np.mean(auc["sklearn"])))
+                d = np.array(auc[k]) - np.array(auc["sklearn"])
+                print("    %-7s %.4f  (minus sklearn: mean %+.4f, largest per series %+.4f)" % (
+                    k, np.mean(auc[k]), d.mean(), d[np.argmax(np.abs(d))]))
 
 
 if __name__ == "__main__":
