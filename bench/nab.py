@@ -10,16 +10,20 @@ from its paper and README for scalepipe; Python 3 standard library only.
                                      increase (NAB has repeated and backward local
                                      times) moved to the previous one + 1 s
     nab.py collect PREP IN OUT KIND  scores of scalepipe outputs IN/<category>/<file>.csv
-                                     for the rows of the prep'ed PREP/...: by timestamp,
-                                     KIND score = the anomaly_score column, burst = 1
-                                     where state is burst; 0 for rows IN lacks or leaves
-                                     empty; written as OUT/<category>/<file>.csv
+                                     for the rows of the prep'ed PREP/...: KIND score =
+                                     the anomaly_score of the row with the same timestamp;
+                                     burst = 1 where the state of the output row whose
+                                     time step holds the row's time (the last output
+                                     timestamp <= it: a resampled bin) is burst; 0 for
+                                     rows IN lacks or leaves empty; written as
+                                     OUT/<category>/<file>.csv
     nab.py score NAB NAME=DIR ...    score detectors: DIR/<category>/<file>.csv holds
                                      a column anomaly_score (one row per data row);
                                      DIR rcf takes NAB's Random Cut Forest results,
                                      null a detector that never detects, gauss the
-                                     windowed Gaussian below.  Prints a Markdown table
-                                     per profile.
+                                     windowed Gaussian below; NAME=DIR@TH scores at the
+                                     threshold TH instead of the corpus optimum.  Prints
+                                     a Markdown table per profile.
 
 NAB is a NAB checkout (data/, labels/combined_windows.json, config/profiles.json,
 results/randomCutForest/); the corpus is every data file listed in the windows
@@ -56,6 +60,7 @@ The rules, as implemented here:
   score of a detector that never detects (-fnWeight per scored window) and
   perfect = tpWeight times the number of windows.
 """
+import bisect
 import csv
 import datetime
 import json
@@ -395,7 +400,8 @@ def score_cmd(nab, specs):
     dets = []
     for spec in specs:
         name, _, d = spec.partition("=")
-        dets.append((name, load_detector(corpus, name, d or name)))
+        d, _, th = d.partition("@")
+        dets.append((name, load_detector(corpus, name, d or name), float(th) if th else None))
     rcf_th = None
     print("Corpus: %d files, %d rows, %d anomaly windows (%s)." % (
         len(corpus.files), sum(len(corpus.ts[f]) for f in corpus.files), corpus.n_windows(), nab.rstrip("/").split("/")[-1]))
@@ -411,8 +417,8 @@ def score_cmd(nab, specs):
         print("| detector | score | raw | threshold | windows | TP | FP | FN | precision | FP rate |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         rows = []
-        for name, sc in dets:
-            rows.append((name, evaluate(corpus, sc, cost)))
+        for name, sc, th in dets:
+            rows.append((name, evaluate(corpus, sc, cost, th)))
             if name == "rcf":
                 if rcf_th is None:
                     rcf_th, _ = rcf_thresholds(nab)
@@ -458,14 +464,21 @@ def collect(prep, indir, outdir, kind):
                 with open(src, newline="") as f:
                     for row in csv.DictReader(f):
                         if kind == "burst":
-                            got[row["timestamp"]] = 1.0 if row["state"] == "burst" else 0.0
+                            got[float(row["timestamp"])] = 1.0 if row["state"] == "burst" else 0.0
                         elif row["anomaly_score"] != "":
-                            got[row["timestamp"]] = float(row["anomaly_score"])
+                            got[float(row["timestamp"])] = float(row["anomaly_score"])
+            keys = sorted(got)
             os.makedirs(os.path.join(outdir, cat), exist_ok=True)
             with open(os.path.join(outdir, rel), "w") as f:
                 f.write("timestamp,anomaly_score\n")
                 for t in ts:
-                    f.write("%s,%r\n" % (t, got.get(t, 0.0)))
+                    u = float(t)
+                    if kind == "burst":
+                        k = bisect.bisect_right(keys, u) - 1
+                        v = got[keys[k]] if k >= 0 else 0.0
+                    else:
+                        v = got.get(u, 0.0)
+                    f.write("%s,%r\n" % (t, v))
             nfiles += 1
     print("collect: %d files into %s" % (nfiles, outdir))
 

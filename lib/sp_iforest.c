@@ -126,7 +126,6 @@ typedef struct {
 	const fit_job *job;
 	sp_rand *rng;
 	double *s;             /* the tree's sample, psi x d */
-	size_t *idx;           /* row indices into s, partitioned in place */
 	int32_t *cand;         /* non-constant attributes */
 	ifnode *node;
 	double *box;           /* per node: lo[d], hi[d] */
@@ -134,13 +133,15 @@ typedef struct {
 	size_t nn;
 } builder;
 
-/* Grow the subtree of rows idx[0..m) at depth, whose bounding box (lo[d],
- * hi[d]) is box; the partition at a split computes the children's boxes. */
+/* Grow the subtree of the m rows at x (row-major, partitioned in place) at
+ * depth, whose bounding box (lo[d], hi[d]) is box; the partition at a split
+ * computes the children's boxes.  The tree depends on the rows' boxes and
+ * the random draws only, not on the order of the rows. */
 static void
-grow(builder *b, size_t *idx, size_t m, int depth, const double *box)
+grow(builder *b, double *x, size_t m, int depth, const double *box)
 {
 	const sp_iforest *f = b->job->f;
-	size_t d = f->d, j, i, k, nl;
+	size_t d = f->d, j, i, nl;
 	size_t self = b->nn++;
 	ifnode *nd = &b->node[self];
 	double *lo = b->box + self * 2 * d, *hi = lo + d, *lb, *rb, p;
@@ -168,26 +169,44 @@ grow(builder *b, size_t *idx, size_t m, int depth, const double *box)
 		lb[j] = rb[j] = INFINITY;
 		lb[d + j] = rb[d + j] = -INFINITY;
 	}
-	for (i = 0, nl = 0; i < m; i++) {
-		const double *x = b->s + idx[i] * d;
-		double *cb = x[q] < p ? lb : rb;
-		for (j = 0; j < d; j++) {
-			if (x[j] < cb[j])
-				cb[j] = x[j];
-			if (x[j] > cb[d + j])
-				cb[d + j] = x[j];
+	if (d == 1) {
+		for (i = 0, nl = 0; i < m; i++) {
+			double v = x[i];
+			if (v < p) {
+				x[i] = x[nl];
+				x[nl++] = v;
+				lb[0] = v < lb[0] ? v : lb[0];
+				lb[1] = v > lb[1] ? v : lb[1];
+			} else {
+				rb[0] = v < rb[0] ? v : rb[0];
+				rb[1] = v > rb[1] ? v : rb[1];
+			}
 		}
-		if (x[q] < p) {
-			k = idx[i];
-			idx[i] = idx[nl];
-			idx[nl++] = k;
+	} else {
+		for (i = 0, nl = 0; i < m; i++) {
+			double *r = x + i * d, *cb = r[q] < p ? lb : rb;
+			for (j = 0; j < d; j++) {
+				if (r[j] < cb[j])
+					cb[j] = r[j];
+				if (r[j] > cb[d + j])
+					cb[d + j] = r[j];
+			}
+			if (r[q] < p) {
+				if (i != nl)
+					for (j = 0; j < d; j++) {
+						double t = r[j];
+						r[j] = x[nl * d + j];
+						x[nl * d + j] = t;
+					}
+				nl++;
+			}
 		}
 	}
 	nd->attr = q;
 	nd->v = p;
-	grow(b, idx, nl, depth + 1, lb);
+	grow(b, x, nl, depth + 1, lb);
 	b->node[self].right = (int32_t)b->nn;
-	grow(b, idx + nl, m - nl, depth + 1, rb);
+	grow(b, x + nl * d, m - nl, depth + 1, rb);
 }
 
 static void *
@@ -203,10 +222,9 @@ fit_worker(void *arg)
 	b.job = job;
 	b.rng = sp_rand_new(1);
 	b.s = malloc(psi * d * sizeof *b.s);
-	b.idx = malloc(psi * sizeof *b.idx);
 	b.cand = malloc(d * sizeof *b.cand);
 	b.scratch = malloc(((size_t)f->limit + 2) * 4 * d * sizeof *b.scratch);
-	if (!perm || !swp || !b.rng || !b.s || !b.idx || !b.cand || !b.scratch) {
+	if (!perm || !swp || !b.rng || !b.s || !b.cand || !b.scratch) {
 		job->failed = 1;
 		goto out;
 	}
@@ -224,7 +242,6 @@ fit_worker(void *arg)
 			perm[r] = t;
 			swp[i] = r;
 			memcpy(b.s + i * d, job->x + perm[i] * d, d * sizeof *b.s);
-			b.idx[i] = i;
 		}
 		for (i = psi; i-- > 0;) {
 			size_t t = perm[i];
@@ -255,7 +272,7 @@ fit_worker(void *arg)
 						rootbox[d + j] = b.s[i * d + j];
 				}
 			}
-			grow(&b, b.idx, psi, 0, rootbox);
+			grow(&b, b.s, psi, 0, rootbox);
 		}
 		shrunk = realloc(nodes, b.nn * sizeof *nodes);
 		sbox = realloc(box, b.nn * 2 * d * sizeof *box);
@@ -268,7 +285,6 @@ out:
 	free(swp);
 	sp_rand_free(b.rng);
 	free(b.s);
-	free(b.idx);
 	free(b.cand);
 	free(b.scratch);
 	return NULL;
@@ -345,8 +361,11 @@ plain_path(const iftree *t, const double *x)
 	const ifnode *nd = t->node;
 	size_t i = 0;
 
-	while (nd[i].attr >= 0)
-		i = x[nd[i].attr] < nd[i].v ? i + 1 : (size_t)nd[i].right;
+	while (nd[i].attr >= 0) {
+		/* branch-free: which child is a coin toss the predictor loses */
+		size_t l = i + 1, r = (size_t)nd[i].right;
+		i = r ^ ((l ^ r) & ((size_t)0 - (size_t)(x[nd[i].attr] < nd[i].v)));
+	}
 	return nd[i].v;
 }
 
@@ -426,14 +445,69 @@ typedef struct {
 	int mode;
 } score_job;
 
+/* Rows in blocks, tree by tree, so that a tree's nodes stay in cache while a
+ * block goes through it; each row's sum runs over the trees in order, so
+ * the scores are those of sp_iforest_score, bit for bit. */
+#define SCORE_BLOCK 256
+#define LANES 8
+
+/* sum[i] += the plain path of row i of x (m rows of d), LANES rows at a
+ * time in lockstep: independent chains of loads instead of one. */
+static void
+plain_paths(const iftree *t, const double *x, size_t d, size_t m, double *sum)
+{
+	const ifnode *nd = t->node;
+	size_t g, r, n, at[LANES];
+	int active;
+
+	for (g = 0; g < m; g += LANES) {
+		n = m - g < LANES ? m - g : LANES;
+		for (r = 0; r < n; r++)
+			at[r] = 0;
+		do {
+			active = 0;
+			for (r = 0; r < n; r++) {
+				const ifnode *q = &nd[at[r]];
+				if (q->attr >= 0) {
+					size_t l = at[r] + 1, rt = (size_t)q->right;
+					at[r] = rt ^ ((l ^ rt) & ((size_t)0 - (size_t)(x[(g + r) * d + (size_t)q->attr] < q->v)));
+					active = 1;
+				}
+			}
+		} while (active);
+		for (r = 0; r < n; r++)
+			sum[g + r] += nd[at[r]].v;
+	}
+}
+
 static void *
 score_worker(void *arg)
 {
-	score_job *j = arg;
-	size_t i;
+	score_job *jb = arg;
+	const sp_iforest *f = jb->f;
+	double sum[SCORE_BLOCK];
+	size_t from, i, j, m, d = f->d;
+	int k;
 
-	for (i = j->from; i < j->to; i++)
-		j->out[i] = sp_iforest_score(j->f, j->x + i * j->f->d, j->mode);
+	for (from = jb->from; from < jb->to; from += m) {
+		m = jb->to - from < SCORE_BLOCK ? jb->to - from : SCORE_BLOCK;
+		for (i = 0; i < m; i++)
+			sum[i] = 0;
+		for (k = 0; k < f->ntrees; k++) {
+			const iftree *t = &f->tree[k];
+			if (jb->mode == SP_IFOREST_RANGE)
+				for (i = 0; i < m; i++)
+					sum[i] += range_path(f, t, jb->x + (from + i) * d);
+			else
+				plain_paths(t, jb->x + from * d, d, m, sum);
+		}
+		for (i = 0; i < m; i++) {
+			const double *x = jb->x + (from + i) * d;
+			for (j = 0; j < d && !isnan(x[j]); j++)
+				;
+			jb->out[from + i] = j < d ? NAN : exp2(-(sum[i] / f->ntrees) / f->cpsi);
+		}
+	}
 	return NULL;
 }
 

@@ -195,6 +195,10 @@ test_fit(void)
 					equal = 0;
 		}
 		CHECK(equal, "1 and 4 threads grow the same forest; paths within limit + c(psi)");
+		sp_iforest_score_rows(f, x, 500, s4, R, 3);
+		for (i = 0, equal = 1; i < 500; i++)
+			equal &= s4[i] == sp_iforest_score(f, x + 3 * i, R) && s1[i] == sp_iforest_score(f, x + 3 * i, P);
+		CHECK(equal, "score_rows (blocks of rows, tree by tree) = score, bit for bit, both modes");
 		out = sp_iforest_score(f, o3, P);
 		CHECK(out > 0.7 && in < 0.5 && out > s1[0], "outlier %g > 0.7, mean inlier %g < 0.5", out, in);
 		CHECK(sp_iforest_path(f, o3, P) < 5, "outlier isolated early: E[h] %g", sp_iforest_path(f, o3, P));
