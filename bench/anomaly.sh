@@ -1,9 +1,9 @@
 #!/bin/sh
 # anomaly vs scikit-learn's IsolationForest, in one run on the same feature
 # matrix: fit (100 trees, psi 256) on every row of a series and score every
-# row; anomaly as two processes (--fit --save, then --load, CSV in and out
-# included), scikit-learn inside one Python process (fit + score_samples
-# only: no import, no CSV).  Then anomaly streaming with its defaults: rows
+# row; anomaly --fit as a process (CSV in, features, CSV out included),
+# scikit-learn inside one Python process (fit + score_samples only: no
+# import, no CSV).  Then anomaly streaming with its defaults: rows
 # per second and peak memory on the longest series and on a million rows.
 # Every time is the best of N runs (the machine may be shared).  Writes
 # bench/anomaly.md.
@@ -63,17 +63,18 @@ EOF
 	echo "# anomaly: fit + score against scikit-learn, and streaming speed"
 	echo
 	echo "\`sh bench/anomaly.sh -n $runs${nab:+ NAB}\` on $(uname -n): $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'),"
-	echo "$(nproc) cores, $(awk '{ printf "%.1f GB", $2 / 1048576 }' /proc/meminfo | head -n 1) RAM; $(date -u '+%Y-%m-%d %H:%M UTC');"
+	echo "$(nproc) cores, $(awk '/^MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM; $(date -u '+%Y-%m-%d %H:%M UTC');"
 	echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg).  scikit-learn"
 	echo "$($py -c 'import sklearn; print(sklearn.__version__)'), numpy $($py -c 'import numpy; print(numpy.__version__)'); scalepipe $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')."
 	echo "Each time is the best of $runs runs."
 	echo
 	echo "## Fit on every row and score every row (100 trees, psi 256)"
 	echo
-	echo "anomaly: \`anomaly --fit --save M --features F --threads J FILE\` then"
-	echo "\`anomaly --load M --scoring plain FILE\` (two processes: CSV parsing, features,"
-	echo "model file written and read, CSV out).  scikit-learn: \`IsolationForest(...).fit(X)\`"
-	echo "and \`score_samples(X)\` on the same feature matrix, timed inside Python."
+	echo "anomaly: \`anomaly --fit --scoring plain --features F --threads J FILE > /dev/null\`"
+	echo "(the whole process: CSV parsing, features, fit, scores, CSV out).  scikit-learn:"
+	echo "\`IsolationForest(n_estimators=100, max_samples=256, n_jobs=J).fit(X)\` and"
+	echo "\`score_samples(X)\` on the same feature matrix, timed inside Python (no import,"
+	echo "no CSV).  The features: \`value\`, the default, and four per row."
 	echo
 	echo "| series | rows | features | anomaly -j 1 s | anomaly -j 2 s | sklearn n_jobs=1 s | sklearn n_jobs=2 s | speed-up (1 / 2 threads) |"
 	echo "|---|---:|---|---:|---:|---:|---:|---:|"
@@ -83,8 +84,8 @@ for f in $series; do
 	for feat in value value,diff,z:12,sd:12; do
 		"$bin/anomaly" --print-features --features "$feat" --train 100000000 "$f" \
 			| awk -F, 'NR > 1 { ok = 1; s = ""; for (i = 3; i <= NF - 2; i++) { if ($i == "") ok = 0; s = s (i > 3 ? "," : "") $i } if (ok) print s }' > "$w/X.csv"
-		a1=$(best "'$bin/anomaly' --fit --save '$w/m' --features '$feat' --threads 1 '$f' && '$bin/anomaly' --load '$w/m' --scoring plain '$f'")
-		a2=$(best "'$bin/anomaly' --fit --save '$w/m' --features '$feat' --threads 2 '$f' && '$bin/anomaly' --load '$w/m' --scoring plain '$f'")
+		a1=$(best "'$bin/anomaly' --fit --scoring plain --features '$feat' --threads 1 '$f'")
+		a2=$(best "'$bin/anomaly' --fit --scoring plain --features '$feat' --threads 2 '$f'")
 		s1=$($py "$w/sk.py" "$w/X.csv" "$runs" 1)
 		s2=$($py "$w/sk.py" "$w/X.csv" "$runs" 2)
 		a1=${a1% *} a2=${a2% *}

@@ -333,6 +333,8 @@ struct sp_anomaly {
 	size_t seen;        /* complete rows so far */
 	double *buf;        /* the reservoir in time order, for a fit */
 	double *rows;       /* rows collected (sp_anomaly_collect) */
+	unsigned char *complete;
+	double *rowscore;   /* their scores after sp_anomaly_fit_collected */
 	size_t nrows, caprows;
 	double *sc;         /* scores of the training rows (contamination) */
 	sp_iforest *forest;
@@ -383,6 +385,8 @@ sp_anomaly_free(sp_anomaly *a)
 	free(a->res);
 	free(a->buf);
 	free(a->rows);
+	free(a->complete);
+	free(a->rowscore);
 	free(a->sc);
 	sp_iforest_free(a->forest);
 	free(a->spec);
@@ -431,29 +435,63 @@ sp_anomaly_fit(sp_anomaly *a, const double *X, size_t n, sp_error *err)
 }
 
 int
-sp_anomaly_collect(sp_anomaly *a, const double *x, sp_error *err)
+sp_anomaly_collect(sp_anomaly *a, const double *x, int complete, sp_error *err)
 {
 	if (a->nrows == a->caprows) {
 		size_t cap = a->caprows ? 2 * a->caprows : 1024;
-		double *b = realloc(a->rows, cap * a->dim * sizeof *b);
-		if (!b)
+		double *r = realloc(a->rows, cap * a->dim * sizeof *r);
+		unsigned char *c = r ? realloc(a->complete, cap) : NULL;
+		if (r)
+			a->rows = r;
+		if (!c)
 			return sp_error_set(err, SP_ENOMEM, "out of memory");
-		a->rows = b;
+		a->complete = c;
 		a->caprows = cap;
 	}
-	memcpy(a->rows + a->nrows++ * a->dim, x, a->dim * sizeof *x);
+	memcpy(a->rows + a->nrows * a->dim, x, a->dim * sizeof *x);
+	a->complete[a->nrows++] = complete != 0;
 	return 0;
 }
 
 int
 sp_anomaly_fit_collected(sp_anomaly *a, sp_error *err)
 {
-	int rc = sp_anomaly_fit(a, a->rows, a->nrows, err);
+	size_t i, n = 0;
+	double *X, *s;
+	int rc;
 
-	free(a->rows);
-	a->rows = NULL;
-	a->nrows = a->caprows = 0;
-	return rc;
+	/* the complete rows, in order, for the fit */
+	if (!(X = malloc((a->nrows ? a->nrows : 1) * a->dim * sizeof *X)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	for (i = 0; i < a->nrows; i++)
+		if (a->complete[i])
+			memcpy(X + n++ * a->dim, a->rows + i * a->dim, a->dim * sizeof *X);
+	rc = sp_anomaly_fit(a, X, n, err);
+	free(X);
+	if (rc < 0)
+		return rc;
+	if (!(s = realloc(a->rowscore, (a->nrows ? a->nrows : 1) * sizeof *s)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	a->rowscore = s;
+	sp_iforest_score_rows(a->forest, a->rows, a->nrows, s, a->o.mode, a->o.forest.threads);
+	for (i = 0; i < a->nrows; i++)
+		if (!a->complete[i])
+			s[i] = NAN;
+	return 0;
+}
+
+size_t
+sp_anomaly_ncollected(const sp_anomaly *a)
+{
+	return a->nrows;
+}
+
+const double *
+sp_anomaly_collected(const sp_anomaly *a, size_t i, double *score, int *flag)
+{
+	*score = a->rowscore ? a->rowscore[i] : NAN;
+	*flag = isnan(*score) ? -1 : *score >= a->thr;
+	return a->rows + i * a->dim;
 }
 
 int

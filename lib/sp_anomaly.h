@@ -104,10 +104,15 @@ int sp_anomaly_step(sp_anomaly *a, const double *x, double *score, int *flag, sp
 unsigned long sp_anomaly_fit_seed(unsigned long seed, int k);
 /* Batch: fit once on n complete rows X[n * dim] (threshold as above). */
 int sp_anomaly_fit(sp_anomaly *a, const double *X, size_t n, sp_error *err);
-/* Batch, row by row: keep a complete row, then fit once on every row kept
- * (the rows are freed after the fit). */
-int sp_anomaly_collect(sp_anomaly *a, const double *x, sp_error *err);
+/* Batch, row by row: keep every row (complete or not), fit once on the
+ * complete ones, then score every row kept with that forest (not causal:
+ * scikit-learn's fit + score_samples).  sp_anomaly_collected gives row i's
+ * features (owned by a) with its score and flag as sp_anomaly_step gives
+ * them (NaN and -1 for an incomplete row). */
+int sp_anomaly_collect(sp_anomaly *a, const double *x, int complete, sp_error *err);
 int sp_anomaly_fit_collected(sp_anomaly *a, sp_error *err);
+size_t sp_anomaly_ncollected(const sp_anomaly *a);
+const double *sp_anomaly_collected(const sp_anomaly *a, size_t i, double *score, int *flag);
 /* Fits so far, the current threshold (NaN before the first fit), the forest
  * (NULL before the first fit). */
 int sp_anomaly_nfits(const sp_anomaly *a);

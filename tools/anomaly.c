@@ -34,8 +34,8 @@ usage(const options *o)
 	    "Score each row of a metric series for anomaly with an Isolation Forest\n"
 	    "(Liu, Ting and Zhou 2008) over features of the recent values: causally,\n"
 	    "fit on the first rows and refit periodically on a sliding reservoir, or\n"
-	    "with a forest fit once (--fit --save) and loaded (--load).  Appends\n"
-	    "anomaly_score (0..1, high = anomalous) and anomaly (0/1).\n\n"
+	    "with one forest fit on the whole input (--fit), saved (--save) and loaded\n"
+	    "(--load).  Appends anomaly_score (0..1, high = anomalous) and anomaly (0/1).\n\n"
 	    "  -c, --column LIST     input columns, comma-separated [first after timestamp]\n"
 	    "      --features LIST   features of each column and row [%s;\n"
 	    "                        ,resid added when the input has forecast,lower,upper]:\n"
@@ -53,8 +53,8 @@ usage(const options *o)
 	    "      --scoring M       path lengths: range (a row beyond a node's range may be\n"
 	    "                        isolated there) or plain (Liu et al., scikit-learn) [%s]\n"
 	    "      --print-features  output the features before anomaly_score\n"
-	    "      --fit             fit one forest on every complete row, write no rows\n"
-	    "                        (needs --save)\n"
+	    "      --fit             batch: fit one forest on every complete row, then score\n"
+	    "                        every row with it (not causal)\n"
 	    "      --save MODEL      write the last forest fit (scalepipe-model anomaly)\n"
 	    "      --load MODEL      score with a saved forest, no refits\n"
 	    "  -h, --help            this help\n"
@@ -126,8 +126,6 @@ parse_options(int argc, char **argv, options *o)
 	o->input = argc - optind == 1 ? argv[optind] : NULL;
 	if (o->thr_given && o->det.contamination > 0)
 		sp_die_usage("--threshold and --contamination exclude each other");
-	if (o->fit && !o->save)
-		sp_die_usage("--fit needs --save MODEL");
 	if (o->fit && o->stream_opt)
 		sp_die_usage("--fit fits once on every row: --train, --refit and --reservoir do not apply");
 	if (o->load && (o->save || o->fit))
@@ -211,13 +209,57 @@ read_row(sp_csv_reader *r, sp_anomaly_fb *fb, size_t n, const int *col, const in
 	return sp_anomaly_fb_push(fb, *t, x, band[0] >= 0 ? b : NULL, feat);
 }
 
+/* --fit writes its rows after the fit: their times and input fields (after
+ * the timestamp) are kept until then. */
+typedef struct {
+	double *t;
+	char *bytes;
+	size_t *len;          /* nf lengths per row */
+	size_t n, nf, nbytes, cap, capb;
+} kept_rows;
+
 static void
-write_row(sp_csv_writer *w, sp_csv_reader *r, double t, const double *feat, size_t dim, double score, int flag)
+keep_row(kept_rows *k, const sp_csv_reader *r, double t)
+{
+	size_t i, len;
+
+	if (k->n == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 1024;
+		if (!(k->t = realloc(k->t, k->cap * sizeof *k->t)) ||
+		    !(k->len = realloc(k->len, k->cap * (k->nf ? k->nf : 1) * sizeof *k->len)))
+			sp_die("out of memory");
+	}
+	k->t[k->n] = t;
+	for (i = 0; i < k->nf; i++) {
+		const char *f = sp_csv_field(r, i + 1, &len);
+		if (k->nbytes + len > k->capb) {
+			k->capb = 2 * (k->nbytes + len) + 4096;
+			if (!(k->bytes = realloc(k->bytes, k->capb)))
+				sp_die("out of memory");
+		}
+		memcpy(k->bytes + k->nbytes, f, len);
+		k->nbytes += len;
+		k->len[k->n * k->nf + i] = len;
+	}
+	k->n++;
+}
+
+/* One output row: the time, the input's other fields (of the reader's
+ * current row, or kept ones at *at), features, score and flag. */
+static void
+write_row(sp_csv_writer *w, double t, const sp_csv_reader *r, const kept_rows *k, size_t row, size_t *at,
+    const double *feat, size_t dim, double score, int flag)
 {
 	size_t j;
 
 	sp_csv_write_time(w, t);
-	sp_csv_write_row_fields(w, r, 1, -1);
+	if (r)
+		sp_csv_write_row_fields(w, r, 1, -1);
+	else
+		for (j = 0; j < k->nf; j++) {
+			sp_csv_write_field(w, k->bytes + *at, k->len[row * k->nf + j]);
+			*at += k->len[row * k->nf + j];
+		}
 	for (j = 0; feat && j < dim; j++)
 		sp_csv_write_double(w, feat[j]);
 	sp_csv_write_double(w, score);
@@ -234,13 +276,14 @@ main(int argc, char **argv)
 	options o = { 0 };
 	sp_error err = { 0 };
 	sp_csv_reader *r;
-	sp_csv_writer *w = NULL;
+	sp_csv_writer *w;
 	sp_anomaly_fb *fb;
 	sp_anomaly *a = NULL;
 	const char *fname, *spec, *cmdline, *const *names = NULL, *colname[SP_ANOMALY_MAXCOLS];
 	double t, score, *feat;
 	int col[SP_ANOMALY_MAXCOLS], band[3], flag, rc;
-	size_t ncols, nmodel = 0, dim, i;
+	size_t ncols, nmodel = 0, dim, i, at;
+	kept_rows kept = { 0 };
 	FILE *in;
 
 	sp_cli_init(argv[0], synopsis);
@@ -270,24 +313,28 @@ main(int argc, char **argv)
 		sp_die_err(&err);
 	if (!(feat = malloc(dim * sizeof *feat)))
 		sp_die("out of memory");
-	if (!o.fit) {
-		w = sp_csv_writer_new(stdout);
-		write_header(w, r, fb, colname, o.print_features);
-	}
+	w = sp_csv_writer_new(stdout);
+	write_header(w, r, fb, colname, o.print_features);
+	kept.nf = sp_csv_ncols(r) - 1;
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		int complete = read_row(r, fb, ncols, col, band, &t, feat);
-		if (o.fit) {   /* keep the complete rows for one fit at the end */
-			sp_die_if(complete ? sp_anomaly_collect(a, feat, &err) : 0, &err);
+		if (o.fit) {   /* keep every row for one fit at the end */
+			sp_die_if(sp_anomaly_collect(a, feat, complete, &err), &err);
+			keep_row(&kept, r, t);
 			continue;
 		}
 		sp_die_if(sp_anomaly_step(a, complete ? feat : NULL, &score, &flag, &err), &err);
-		write_row(w, r, t, o.print_features ? feat : NULL, dim, score, flag);
+		write_row(w, t, r, NULL, 0, NULL, o.print_features ? feat : NULL, dim, score, flag);
 	}
 	sp_die_if(rc, &err);
-	if (o.fit)
+	if (o.fit) {
 		sp_die_if(sp_anomaly_fit_collected(a, &err), &err);
-	if (w)
-		sp_die_if(sp_csv_writer_flush(w, &err), &err);
+		for (i = 0, at = 0; i < kept.n; i++) {
+			const double *x = sp_anomaly_collected(a, i, &score, &flag);
+			write_row(w, kept.t[i], NULL, &kept, i, &at, o.print_features ? x : NULL, dim, score, flag);
+		}
+	}
+	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	if (o.save)
 		sp_die_if(sp_anomaly_save(a, o.save, spec, colname, ncols, cmdline, &err), &err);
 	sp_csv_writer_free(w);
@@ -297,5 +344,8 @@ main(int argc, char **argv)
 	sp_anomaly_fb_free(fb);
 	sp_anomaly_free(a);
 	free(feat);
+	free(kept.t);
+	free(kept.bytes);
+	free(kept.len);
 	return 0;
 }

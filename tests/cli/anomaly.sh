@@ -81,7 +81,9 @@ check "row 500 not flagged" sh -c "! grep -q '^1699950000,.*,1\$' '$T/out'"
 
 # batch: fit, save, load
 t "--fit --save (--threshold 0.7)" 0 anomaly --fit --save "$T/m" --threshold 0.7 -c cpu,mem --features value,diff "$D/anomaly-two.csv"
-out_is /dev/null
+cp "$T/out" "$T/batch"
+check "every row scored by the one forest, the first (no diff) not" awk -F, 'NR == 1 { next }
+	NR == 2 { if ($4 != "") exit 1; next } $4 == "" || $5 != ($4 >= 0.7) { exit 1 } END { if (NR != 601) exit 1 }' "$T/out"
 check "model file" sh -c "head -n 1 '$T/m' | grep -qx 'scalepipe-model anomaly 1' &&
 	grep -qx 'features value,diff' '$T/m' && grep -qx 'columns cpu,mem' '$T/m' && grep -qx 'scoring range' '$T/m' &&
 	grep -q '^command .*anomaly --fit --save ' '$T/m' && tail -n 1 '$T/m' | grep -qx end &&
@@ -89,6 +91,7 @@ check "model file" sh -c "head -n 1 '$T/m' | grep -qx 'scalepipe-model anomaly 1
 t "--load scores every complete row with it" 0 anomaly --load "$T/m" "$D/anomaly-two.csv"
 check "first row unscored (diff), then every row" awk -F, 'NR == 2 && $4 != "" { exit 1 } NR > 2 && $4 == "" { exit 1 } END { if (NR != 601) exit 1 }' "$T/out"
 check "row 500 flagged" grep -q '^1699950000,.*,1$' "$T/out"
+check "the loaded forest gives the --fit run's output" cmp "$T/out" "$T/batch"
 cp "$T/out" "$T/loaded"
 t "--load on stdin, --threshold 0.99" 0 anomaly --load "$T/m" --threshold 0.99 < "$D/anomaly-two.csv"
 check "same scores, fewer flags" sh -c "cut -d, -f1-4 '$T/loaded' > '$T/loaded.cut' &&
@@ -97,6 +100,7 @@ check "same scores, fewer flags" sh -c "cut -d, -f1-4 '$T/loaded' > '$T/loaded.c
 t "--load --scoring plain" 0 anomaly --load "$T/m" --scoring plain "$D/anomaly-two.csv"
 check "other scores" sh -c "! cmp -s '$T/out' '$T/loaded'"
 t "--fit --contamination 0.02 saves the quantile" 0 anomaly --fit --contamination 0.02 --save "$T/mc" "$S"
+check "18 to 22 of 999 rows flagged" awk -F, 'NR > 1 && $4 == 1 { f++ } END { if (f < 18 || f > 22) { print f; exit 1 } }' "$T/out"
 check "threshold line" sh -c "grep -q '^threshold 0\\.[0-9]' '$T/mc'"
 t "--load it: about 2 % flagged" 0 anomaly --load "$T/mc" "$S"
 check "18 to 22 of 999 scored rows" awk -F, 'NR > 1 && $4 == 1 { f++ } END { if (f < 18 || f > 22) { print f; exit 1 } }' "$T/out"
@@ -125,7 +129,7 @@ t "header only: the header" 0 anomaly "$T/h.csv"
 out_is <<'EOF'
 timestamp,value,anomaly_score,anomaly
 EOF
-t "--fit on a header only" 1 anomaly --fit --save "$T/x" "$T/h.csv"
+t "--fit on a header only" 1 anomaly --fit "$T/h.csv"
 err_is <<'EOF'
 anomaly: need at least 2 rows to fit a forest, have 0
 EOF
@@ -159,8 +163,9 @@ t "-c value,value" 2 anomaly -c value,value "$S"
 err_has "column 'value' given twice"
 t "--threshold and --contamination" 2 anomaly --threshold 0.7 --contamination 0.1 "$S"
 err_has "exclude each other"
-t "--fit without --save" 2 anomaly --fit "$S"
-err_has "--fit needs --save MODEL"
+t "--fit without --save, --print-features" 0 anomaly --fit --print-features --features value,diff "$S"
+check "header, features, missing value unscored" sh -c "head -n 1 '$T/out' | grep -qx 'timestamp,value,value_value,value_diff1,anomaly_score,anomaly' &&
+	sed -n 301,302p '$T/out' | grep -c ',,\$' | grep -qx 2 && [ \$(wc -l < '$T/out') = 1001 ]"
 t "--fit with --refit" 2 anomaly --fit --save "$T/x" --refit 5 "$S"
 err_has "do not apply"
 t "--load with --features" 2 anomaly --load "$T/m" --features value "$S"
@@ -199,5 +204,5 @@ for f in bad7 nobox nanthr badmode dim junk; do
 	err_has "$T/$f"
 done
 check "saving into a missing directory fails and leaves nothing" sh -c "
-	! anomaly --fit --save '$T/no/such/m' '$S' 2> '$T/e' && grep -q 'no/such/m' '$T/e'"
+	! anomaly --fit --save '$T/no/such/m' '$S' > /dev/null 2> '$T/e' && grep -q 'no/such/m' '$T/e'"
 finish

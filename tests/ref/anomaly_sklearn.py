@@ -79,11 +79,11 @@ def features(binary, path, spec):
 def ours(binary, path, spec, seed, tmp):
     """Scores of one forest fit on every complete row: {mode: scores}."""
     model = os.path.join(tmp, "m")
-    subprocess.run([binary, "--fit", "--save", model, "--features", spec, "--seed", str(seed), path], check=True)
     res = {}
-    for mode in ("plain", "range"):
-        out = subprocess.run([binary, "--load", model, "--scoring", mode, path], check=True, capture_output=True,
-                             text=True).stdout.splitlines()
+    for mode, cmd in (("plain", [binary, "--fit", "--save", model, "--features", spec, "--seed", str(seed),
+                                 "--scoring", "plain", path]),
+                      ("range", [binary, "--load", model, "--scoring", "range", path])):
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()
         s = [line.split(",")[-2] for line in out[1:]]
         res[mode] = np.array([float(x) if x else np.nan for x in s])
     return res

@@ -217,13 +217,29 @@ test_detector(void)
 		flagged += sp_iforest_score(sp_anomaly_forest(a), x + 2 * i, SP_IFOREST_RANGE) >= thr;
 	CHECK(flagged >= 30 && flagged <= 31, "5 %% of 600 training rows flagged: %d", flagged);
 	CHECK(thr > 0.5 && thr < 1, "threshold %g", thr);
-	{   /* the same fit row by row */
+	{   /* the same fit row by row, an incomplete row in the middle */
 		sp_anomaly *c = sp_anomaly_new(2, &o, &err);
-		for (i = 0; i < n; i++)
-			sp_anomaly_collect(c, x + 2 * i, &err);
+		double nanrow[] = { NAN, 1 }, sc;
+		int fl, ok = 1;
+		for (i = 0; i < n; i++) {
+			sp_anomaly_collect(c, x + 2 * i, 1, &err);
+			if (i == 300)
+				sp_anomaly_collect(c, nanrow, 0, &err);
+		}
 		CHECK(sp_anomaly_fit_collected(c, &err) == 0 && sp_anomaly_threshold(c) == thr &&
-		    sp_iforest_score(sp_anomaly_forest(c), x, SP_IFOREST_RANGE) ==
-		    sp_iforest_score(sp_anomaly_forest(a), x, SP_IFOREST_RANGE), "collect + fit_collected = fit");
+		    sp_anomaly_ncollected(c) == n + 1, "collect + fit_collected = fit on the complete rows");
+		for (i = 0; i < n + 1; i++) {
+			const double *r = sp_anomaly_collected(c, i, &sc, &fl);
+			if (i == 301)
+				ok &= isnan(sc) && fl == -1 && isnan(r[0]);
+			else
+				ok &= r == sp_anomaly_collected(c, i, &sc, &fl) &&
+				    sc == sp_iforest_score(sp_anomaly_forest(a), x + 2 * (i - (i > 301)), SP_IFOREST_RANGE) &&
+				    fl == (sc >= thr);
+		}
+		CHECK(ok, "every row kept scored by the batch forest; the incomplete one NaN, -1");
+		sp_anomaly_free(c);
+		c = sp_anomaly_new(2, &o, &err);
 		CHECK(sp_anomaly_fit_collected(c, &err) < 0 && err.code == SP_EDATA, "nothing collected: %s", err.msg);
 		sp_anomaly_free(c);
 	}
