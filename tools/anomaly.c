@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sp_anomaly.h"
@@ -16,7 +17,7 @@ static const char synopsis[] =
     "anomaly [-c LIST] [--features LIST] [--train N] [--refit N] [--reservoir N]\n"
     "               [--trees N] [--subsample N] [--seed N] [--threads N]\n"
     "               [--threshold X | --contamination C] [--scoring range|plain]\n"
-    "               [--print-features]\n"
+    "               [--print-features] [-v]\n"
     "               [--fit] [--save MODEL | --load MODEL] [FILE]";
 
 static const char *const scorings[] = { "plain", "range", NULL };   /* SP_IFOREST_PLAIN, _RANGE */
@@ -24,7 +25,7 @@ static const char *const scorings[] = { "plain", "range", NULL };   /* SP_IFORES
 typedef struct {
 	const char *columns, *features, *save, *load, *input;
 	sp_anomaly_opts det;
-	int fit, print_features, stream_opt, forest_opt, thr_given, mode_given;
+	int fit, print_features, stream_opt, forest_opt, thr_given, mode_given, verbose;
 } options;
 
 static _Noreturn void
@@ -57,6 +58,7 @@ usage(const options *o)
 	    "                        every row with it (not causal)\n"
 	    "      --save MODEL      write the last forest fit (scalepipe-model anomaly)\n"
 	    "      --load MODEL      score with a saved forest, no refits\n"
+	    "  -v, --verbose         rows, fits and the time of --fit's fit and scores to stderr\n"
 	    "  -h, --help            this help\n"
 	    "      --version         print the version\n",
 	    synopsis, SP_ANOMALY_DEFAULT_FEATURES, o->det.train, o->det.refit, o->det.reservoir,
@@ -87,6 +89,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "threshold", required_argument, 0, OPT_THRESHOLD },
 		{ "train", required_argument, 0, OPT_TRAIN },
 		{ "trees", required_argument, 0, OPT_TREES },
+		{ "verbose", no_argument, 0, 'v' },
 		{ "version", no_argument, 0, OPT_VERSION },
 		{ 0, 0, 0, 0 }
 	};
@@ -95,10 +98,11 @@ parse_options(int argc, char **argv, options *o)
 
 	sp_anomaly_defaults(&o->det);
 	o->det.forest.threads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
-	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "c:hv", lo, NULL)) != -1)
 		switch (c) {
 		case 'c': o->columns = optarg; break;
 		case 'h': usage(o);
+		case 'v': o->verbose = 1; break;
 		case OPT_FEATURES: o->features = optarg, o->forest_opt = 1; break;
 		case OPT_TRAIN: o->det.train = (size_t)sp_cli_long("--train", optarg, 2, 100000000), o->stream_opt = 1; break;
 		case OPT_REFIT: o->det.refit = (size_t)sp_cli_long("--refit", optarg, 0, 100000000), o->stream_opt = 1; break;
@@ -270,6 +274,26 @@ write_row(sp_csv_writer *w, double t, const sp_csv_reader *r, const kept_rows *k
 	sp_csv_end_row(w);
 }
 
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* -v: what was read and fitted (and how long --fit's fit and scores took) */
+static void
+report(const sp_csv_reader *r, const sp_anomaly *a, double fit_secs)
+{
+	fprintf(stderr, "%s: %ld rows, %d fit%s, threshold %.10g", sp_cli_progname(), sp_csv_rowno(r),
+	    sp_anomaly_nfits(a), sp_anomaly_nfits(a) == 1 ? "" : "s", sp_anomaly_threshold(a));
+	if (fit_secs >= 0)
+		fprintf(stderr, "; --fit: fit and scores of %zu rows in %.3f s", sp_anomaly_ncollected(a), fit_secs);
+	fputc('\n', stderr);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -280,7 +304,7 @@ main(int argc, char **argv)
 	sp_anomaly_fb *fb;
 	sp_anomaly *a = NULL;
 	const char *fname, *spec, *cmdline, *const *names = NULL, *colname[SP_ANOMALY_MAXCOLS];
-	double t, score, *feat;
+	double t, score, *feat, secs = 0;
 	int col[SP_ANOMALY_MAXCOLS], band[3], flag, rc;
 	size_t ncols, nmodel = 0, dim, i, at;
 	kept_rows kept = { 0 };
@@ -328,13 +352,17 @@ main(int argc, char **argv)
 	}
 	sp_die_if(rc, &err);
 	if (o.fit) {
+		secs = now();
 		sp_die_if(sp_anomaly_fit_collected(a, &err), &err);
+		secs = now() - secs;
 		for (i = 0, at = 0; i < kept.n; i++) {
 			const double *x = sp_anomaly_collected(a, i, &score, &flag);
 			write_row(w, kept.t[i], NULL, &kept, i, &at, o.print_features ? x : NULL, dim, score, flag);
 		}
 	}
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
+	if (o.verbose)
+		report(r, a, o.fit ? secs : -1);
 	if (o.save)
 		sp_die_if(sp_anomaly_save(a, o.save, spec, colname, ncols, cmdline, &err), &err);
 	sp_csv_writer_free(w);

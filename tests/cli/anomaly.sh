@@ -88,6 +88,12 @@ check "model file" sh -c "head -n 1 '$T/m' | grep -qx 'scalepipe-model anomaly 1
 	grep -qx 'features value,diff' '$T/m' && grep -qx 'columns cpu,mem' '$T/m' && grep -qx 'scoring range' '$T/m' &&
 	grep -q '^command .*anomaly --fit --save ' '$T/m' && tail -n 1 '$T/m' | grep -qx end &&
 	! ls '$T' | grep -q '\\.tmp\\.'"
+t "-v" 0 anomaly -v --fit -c cpu,mem "$D/anomaly-two.csv"
+err_has "anomaly: 600 rows, 1 fit, threshold 0.82; --fit: fit and scores of 600 rows in "
+t "-v, streaming" 0 anomaly -v "$S"
+err_is <<'EOF'
+anomaly: 1000 rows, 14 fits, threshold 0.82
+EOF
 t "--load scores every complete row with it" 0 anomaly --load "$T/m" "$D/anomaly-two.csv"
 check "first row unscored (diff), then every row" awk -F, 'NR == 2 && $4 != "" { exit 1 } NR > 2 && $4 == "" { exit 1 } END { if (NR != 601) exit 1 }' "$T/out"
 check "row 500 flagged" grep -q '^1699950000,.*,1$' "$T/out"
