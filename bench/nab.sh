@@ -28,7 +28,7 @@ trap 'rm -rf "$w"' EXIT INT TERM
 
 $py "$top/bench/nab.py" check "$nab" > "$w/check.txt" || { cat "$w/check.txt"; exit 1; }
 cat "$w/check.txt"
-$py "$top/bench/nab.py" prep "$nab" "$w/data" > "$w/prep.txt"
+$py "$top/bench/nab.py" prep "$nab" "$w/data" | sed "s| into [^,]*,|,|" > "$w/prep.txt"
 cat "$w/prep.txt"
 files=$(cd "$w/data" && ls */*.csv)
 start=$(date +%s)
