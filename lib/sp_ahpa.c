@@ -7,7 +7,6 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fft_halfcomplex.h>
 #include <gsl/gsl_fft_real.h>
-#include <gsl/gsl_sort.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +17,18 @@
 /* ---- STL (stl.f) ---- */
 
 /* stlest: the loess fit at position xs (1-based) from y[nleft..nright]
- * (1-based); w is scratch of n.  Returns 1 and *ys, or 0 (no weight). */
+ * (1-based).  Returns 1 and *ys, or 0 (no weight).  stl.f normalises the
+ * tricube (times robustness) weights, then for degree 1 multiplies them by
+ * 1 + b (j - a) / c (a, c the weighted mean and variance of the positions,
+ * b = xs - a) and sums w y; the same value is computed here in one pass
+ * from the weighted sums of d = j - xs, d^2, y and d y (equal to rounding:
+ * the test checks 1e-9 against statsmodels). */
 static int
 stl_est(const double *y, int n, int len, int ideg, double xs, double *ys, int nleft, int nright,
-    double *w, int userw, const double *rw)
+    int userw, const double *rw)
 {
-	double range = (double)n - 1.0, h, h9, h1, a = 0, b, c, r;
+	double range = (double)n - 1.0, h, h9, h1, sw = 0, sd = 0, sdd = 0, sy = 0, sdy = 0;
+	double ybar, a, c, ih;
 	int j;
 
 	h = fmax(xs - (double)nleft, (double)nright - xs);
@@ -31,50 +36,43 @@ stl_est(const double *y, int n, int len, int ideg, double xs, double *ys, int nl
 		h += (double)((len - n) / 2);
 	h9 = 0.999 * h;
 	h1 = 0.001 * h;
+	ih = 1.0 / h;
 	for (j = nleft; j <= nright; j++) {
-		w[j - 1] = 0;
-		r = fabs((double)j - xs);
-		if (r <= h9) {
-			if (r <= h1)
-				w[j - 1] = 1;
-			else {
-				double q = r / h, u = 1.0 - q * q * q;
-				w[j - 1] = u * u * u;
-			}
-			if (userw)
-				w[j - 1] *= rw[j - 1];
-			a += w[j - 1];
+		double d = (double)j - xs, r = fabs(d), w;
+		if (r > h9)
+			continue;
+		if (r <= h1)
+			w = 1;
+		else {
+			double q = r * ih, u = 1.0 - q * q * q;
+			w = u * u * u;
 		}
+		if (userw)
+			w *= rw[j - 1];
+		sw += w;
+		sd += w * d;
+		sdd += w * d * d;
+		sy += w * y[j - 1];
+		sdy += w * d * y[j - 1];
 	}
-	if (a <= 0)
+	if (sw <= 0)
 		return 0;
-	for (j = nleft; j <= nright; j++)
-		w[j - 1] /= a;
+	ybar = sy / sw;
+	*ys = ybar;
 	if (h > 0 && ideg > 0) {
-		a = 0;
-		for (j = nleft; j <= nright; j++)
-			a += w[j - 1] * (double)j;
-		b = xs - a;
-		c = 0;
-		for (j = nleft; j <= nright; j++)
-			c += w[j - 1] * ((double)j - a) * ((double)j - a);
-		if (sqrt(c) > 0.001 * range) {
-			b /= c;
-			for (j = nleft; j <= nright; j++)
-				w[j - 1] *= b * ((double)j - a) + 1.0;
-		}
+		a = sd / sw;
+		c = sdd / sw - a * a;
+		if (sqrt(c) > 0.001 * range)
+			*ys = ybar - a / c * (sdy / sw - a * ybar);
 	}
-	*ys = 0;
-	for (j = nleft; j <= nright; j++)
-		*ys += w[j - 1] * y[j - 1];
 	return 1;
 }
 
 /* stless: loess smoothing of y[n] into ys[n] with window len, evaluated
- * every njump points and interpolated linearly.  res is scratch of n. */
+ * every njump points and interpolated linearly. */
 static void
 stl_ess(const double *y, int n, int len, int ideg, int njump, int userw, const double *rw,
-    double *ys, double *res)
+    double *ys)
 {
 	int newnj, nleft, nright, nsh, i, j, k;
 	double delta;
@@ -88,7 +86,7 @@ stl_ess(const double *y, int n, int len, int ideg, int njump, int userw, const d
 		nleft = 1;
 		nright = n;
 		for (i = 1; i <= n; i += newnj)
-			if (!stl_est(y, n, len, ideg, (double)i, &ys[i - 1], nleft, nright, res, userw, rw))
+			if (!stl_est(y, n, len, ideg, (double)i, &ys[i - 1], nleft, nright, userw, rw))
 				ys[i - 1] = y[i - 1];
 	} else if (newnj == 1) {
 		nsh = (len + 1) / 2;
@@ -99,7 +97,7 @@ stl_ess(const double *y, int n, int len, int ideg, int njump, int userw, const d
 				nleft++;
 				nright++;
 			}
-			if (!stl_est(y, n, len, ideg, (double)i, &ys[i - 1], nleft, nright, res, userw, rw))
+			if (!stl_est(y, n, len, ideg, (double)i, &ys[i - 1], nleft, nright, userw, rw))
 				ys[i - 1] = y[i - 1];
 		}
 	} else {
@@ -115,7 +113,7 @@ stl_ess(const double *y, int n, int len, int ideg, int njump, int userw, const d
 				nleft = i - nsh + 1;
 				nright = len + i - nsh;
 			}
-			if (!stl_est(y, n, len, ideg, (double)i, &ys[i - 1], nleft, nright, res, userw, rw))
+			if (!stl_est(y, n, len, ideg, (double)i, &ys[i - 1], nleft, nright, userw, rw))
 				ys[i - 1] = y[i - 1];
 		}
 	}
@@ -127,7 +125,7 @@ stl_ess(const double *y, int n, int len, int ideg, int njump, int userw, const d
 		}
 		k = ((n - 1) / newnj) * newnj + 1;
 		if (k != n) {
-			if (!stl_est(y, n, len, ideg, (double)n, &ys[n - 1], nleft, nright, res, userw, rw))
+			if (!stl_est(y, n, len, ideg, (double)n, &ys[n - 1], nleft, nright, userw, rw))
 				ys[n - 1] = y[n - 1];
 			if (k != n - 1) {
 				delta = (ys[n - 1] - ys[k - 1]) / (double)(n - k);
@@ -139,10 +137,10 @@ stl_ess(const double *y, int n, int len, int ideg, int njump, int userw, const d
 }
 
 /* stlss: the cycle-subseries smoothing of y[n] into season[n + 2 np]
- * (extended one period at each end).  w1..w4 are scratch of n / np + 3. */
+ * (extended one period at each end).  w1..w3 are scratch of n / np + 3. */
 static void
 stl_ss(const double *y, int n, int np, int ns, int isdeg, int nsjump, int userw, const double *rw,
-    double *season, double *w1, double *w2, double *w3, double *w4)
+    double *season, double *w1, double *w2, double *w3)
 {
 	int j, i, k, m, nright, nleft;
 
@@ -153,12 +151,12 @@ stl_ss(const double *y, int n, int np, int ns, int isdeg, int nsjump, int userw,
 		if (userw)
 			for (i = 1; i <= k; i++)
 				w3[i - 1] = rw[(i - 1) * np + j - 1];
-		stl_ess(w1, k, ns, isdeg, nsjump, userw, w3, w2 + 1, w4);
+		stl_ess(w1, k, ns, isdeg, nsjump, userw, w3, w2 + 1);
 		nright = ns < k ? ns : k;
-		if (!stl_est(w1, k, ns, isdeg, 0.0, &w2[0], 1, nright, w4, userw, w3))
+		if (!stl_est(w1, k, ns, isdeg, 0.0, &w2[0], 1, nright, userw, w3))
 			w2[0] = w2[1];
 		nleft = k - ns + 1 > 1 ? k - ns + 1 : 1;
-		if (!stl_est(w1, k, ns, isdeg, (double)(k + 1), &w2[k + 1], nleft, k, w4, userw, w3))
+		if (!stl_est(w1, k, ns, isdeg, (double)(k + 1), &w2[k + 1], nleft, k, userw, w3))
 			w2[k + 1] = w2[k];
 		for (m = 1; m <= k + 2; m++)
 			season[(m - 1) * np + j - 1] = w2[m - 1];
@@ -187,7 +185,43 @@ stl_ma(const double *x, int n, int len, double *ave)
 	}
 }
 
-/* stlrwt: bisquare robustness weights from the residuals. */
+/* The k-th smallest (0-based) of x[n], partially reordering x (Hoare's
+ * selection). */
+static double
+select_kth(double *x, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		double pivot = x[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (x[i] < pivot)
+				i++;
+			while (x[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = x[i];
+				x[i] = x[j];
+				x[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return x[k];
+	}
+	return x[k];
+}
+
+/* stlrwt: bisquare robustness weights from the residuals (6 times their
+ * median, from the two middle order statistics as stl.f's fixed version). */
 static int
 stl_rwt(const double *y, int n, const double *fit, double *rw, double *scratch)
 {
@@ -196,8 +230,8 @@ stl_rwt(const double *y, int n, const double *fit, double *rw, double *scratch)
 
 	for (i = 0; i < n; i++)
 		scratch[i] = fabs(y[i] - fit[i]);
-	gsl_sort(scratch, 1, (size_t)n);
-	cmad = 3.0 * (scratch[mid1 - 1] + scratch[mid2 - 1]);
+	cmad = 3.0 * (select_kth(scratch, (size_t)n, (size_t)(mid1 - 1)) +
+	    select_kth(scratch, (size_t)n, (size_t)(mid2 - 1)));
 	c9 = 0.999 * cmad;
 	c1 = 0.001 * cmad;
 	for (i = 0; i < n; i++) {
@@ -272,17 +306,17 @@ sp_ahpa_stl(const double *y, size_t n, const sp_ahpa_stl_opts *o, double *season
 		for (in = 0; in < ni; in++) {
 			for (i = 0; i < nn; i++)
 				w1[i] = y[i] - trend[i];
-			stl_ss(w1, nn, np, ns, o->sdeg, sj, userw, rw, w2, sw[0], sw[1], sw[2], sw[3]);
+			stl_ss(w1, nn, np, ns, o->sdeg, sj, userw, rw, w2, sw[0], sw[1], sw[2]);
 			/* stlfts: moving averages np, np, 3 of the extended series */
 			stl_ma(w2, (int)m, np, w3);
 			stl_ma(w3, (int)m - np + 1, np, w1);
 			stl_ma(w1, (int)m - 2 * np + 2, 3, w3);
-			stl_ess(w3, nn, nl, o->ldeg, lj, 0, rw, w1, w5);
+			stl_ess(w3, nn, nl, o->ldeg, lj, 0, rw, w1);
 			for (i = 0; i < nn; i++)
 				season[i] = w2[np + i] - w1[i];
 			for (i = 0; i < nn; i++)
 				w1[i] = y[i] - season[i];
-			stl_ess(w1, nn, nt, o->tdeg, tj, userw, rw, trend, w3);
+			stl_ess(w1, nn, nt, o->tdeg, tj, userw, rw, trend);
 		}
 		if (k + 1 > o->outer)
 			break;
@@ -310,8 +344,7 @@ cmp_double(const void *a, const void *b)
 static double
 median_of(double *x, size_t n)
 {
-	qsort(x, n, sizeof *x, cmp_double);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+	return n % 2 ? select_kth(x, n, n / 2) : (select_kth(x, n, n / 2 - 1) + select_kth(x, n, n / 2)) / 2;
 }
 
 /* Clip x[n] at its median +- 5 robust standard deviations (1.4826 MAD, or

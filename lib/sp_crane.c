@@ -67,7 +67,9 @@ inv(plan *p, double *d)
 	gsl_fft_halfcomplex_inverse(d, 1, p->n, p->hw, p->ws);
 }
 
-/* |X_k| of a halfcomplex array, 0 <= k <= n/2 (cmplx.Abs is math.Hypot). */
+/* |X_k| of a halfcomplex array, 0 <= k <= n/2 (Go's cmplx.Abs is
+ * math.Hypot; the plain square root of the sum of squares differs from it
+ * only in the last bits, and these magnitudes are far from overflow). */
 static double
 hc_abs(const double *d, size_t n, size_t k)
 {
@@ -75,7 +77,7 @@ hc_abs(const double *d, size_t n, size_t k)
 		return fabs(d[0]);
 	if (n % 2 == 0 && k == n / 2)
 		return fabs(d[n - 1]);
-	return hypot(d[2 * k - 1], d[2 * k]);
+	return sqrt(d[2 * k - 1] * d[2 * k - 1] + d[2 * k] * d[2 * k]);
 }
 
 /* ---- preprocessing.go ---- */
@@ -285,6 +287,22 @@ acf(plan *p, const double *x, double *ac)
 	return 0;
 }
 
+/* Fisher-Yates on doubles: the same draws and swaps as gsl_ran_shuffle
+ * (sp_rand_shuffle), without its byte-wise generic swap. */
+static void
+shuffle(sp_rand *r, double *x, size_t n)
+{
+	size_t i, j;
+	double t;
+
+	for (i = n - 1; i > 0; i--) {
+		j = sp_rand_index(r, i + 1);
+		t = x[i];
+		x[i] = x[j];
+		x[j] = t;
+	}
+}
+
 double
 sp_crane_signal_period(const double *x, size_t n, double interval, sp_rand *r)
 {
@@ -309,7 +327,7 @@ sp_crane_signal_period(const double *x, size_t n, double interval, sp_rand *r)
 	/* 100 successive shuffles: the max |X_k| over k = 1..n/2-1 of each */
 	for (it = 0; it < NSHUFFLE; it++) {
 		double pmax = 0;
-		sp_rand_shuffle(r, xs, n, sizeof *xs);
+		shuffle(r, xs, n);
 		memcpy(d, xs, n * sizeof *d);
 		fwd(&p, d);
 		for (k = 1; k < n / 2; k++) {

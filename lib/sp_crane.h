@@ -70,10 +70,12 @@
  *    Go's math/rand with the clock), so the periodogram threshold is
  *    deterministic for a given seed and sequence of refreshes, and not the
  *    same random draw as Crane's.
- *  - Crane's findPeriod (prediction.go) was not readable in the public
- *    index used here; the week-then-day truncation above follows its
- *    documented behaviour and its caller (Debug in prediction_dubug.go
- *    accepts exactly Day or Week, then truncates to whole periods).
+ *  - Crane's findPeriod (prediction.go) is reconstructed (its source was
+ *    not available to us): the week-then-day truncation above follows its
+ *    documented behaviour and its callers, which accept exactly Day or
+ *    Week and then truncate to whole periods (Debug, prediction_dubug.go).
+ *  - |X_k| is the square root of the sum of squares (Go: math.Hypot); the
+ *    two differ in the last bits only.
  *  - The history sample at a grid time T is the mean of the observations
  *    in (T - interval, T]; Prometheus would give a rate at T.
  *  - The predicted series is read directly (Crane copies it into the
