@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Peer for bench/chain.sh: BAScaler's burst detector (BASCALER.md §3) the way
+"""Peer for bench/chain.sh: BAScaler's detector (scalepipe-burst(7)) the way
 the reference code runs it, in Python/numpy over whole arrays, on the long
 format that burstdetect reads.  Prints rows read, seconds and labels.
     /usr/bin/python3 bench/chain_peer.py LONG.csv [THETA]

@@ -14,10 +14,10 @@
 # 3. On the test span, simulate (same simulator) every policy: the exact
 #    Kubernetes HPA, BAScaler's threshold rule, the AR forecast, burst-aware
 #    without PPO, BAScaler (burst-aware + PPO outside bursts) and PPO alone;
-#    the BASCALER.md §8.4 metrics over all, burst and non-burst steps, plus
-#    the total §6.4 reward and the share of PPO actions that are anchored
-#    (ids >= 21).  Decisions of every policy are made on the whole trace
-#    (history), then cut to the test span.
+#    the metrics of scalepipe-simulate(7) over all, burst and non-burst
+#    steps, plus the total reward (scalepipe-ppo(7)) and the share of PPO
+#    actions that are anchored (ids >= 21).  Decisions of every policy are
+#    made on the whole trace (history), then cut to the test span.
 # 4. Training time for the default network, and PPO decisions per second
 #    (plan --policy bascaler, which loads the policy and runs the actor per
 #    non-burst row), against plan --policy burst on the same rows.
@@ -35,7 +35,7 @@ SEED=${SEED:-0}
 
 now() { date +%s.%N; }
 
-# reward of BASCALER.md §6.4 (SLO 16, alpha 0.1, theta 90, P 8) per simulated row
+# reward of scalepipe-ppo(7) (SLO 16, alpha 0.1, theta 90, P 8) per simulated row
 reward_awk='function rw(u, r,   c, a, q) {
 	if (u > 100) u = 100; if (r <= 0) r = 1e-3
 	if (u <= 90) c = u / 90

@@ -40,6 +40,7 @@ struct sp_csv_reader {
 	size_t carry;       /* fast path: bytes of a cut line at buf + carry_from */
 	size_t carry_from;
 	int oom;
+	int toolong;        /* a field or a row over the limits (sp_csv.h) */
 
 	/* arena of NUL-terminated field texts of the current batch */
 	char *arena;
@@ -102,8 +103,12 @@ on_field(void *s, size_t len, void *data)
 {
 	sp_csv_reader *r = data;
 
-	if (r->oom)
+	if (r->oom || r->toolong)
 		return;
+	if (len > SP_CSV_MAX_FIELD || r->alen + len > SP_CSV_MAX_ROW) {
+		r->toolong = 1;
+		return;
+	}
 	if (grow((void **)&r->arena, &r->acap, r->alen + len + 1, 1) ||
 	    (r->nf + 1 > r->fcap &&
 	    (grow((void **)&r->foff, &(size_t){ r->fcap }, r->nf + 1, sizeof *r->foff) ||
@@ -193,6 +198,25 @@ defer_error(sp_csv_reader *r, sp_status code, const char *what)
 	r->eof = 1;
 }
 
+/* A NUL byte ends the input with an error at its row: a C string would
+ * cut the field there ("5\0" would read as 5). */
+static void
+defer_nul(sp_csv_reader *r)
+{
+	defer_error(r, SP_EDATA, "NUL byte in the input");
+}
+
+static void
+defer_toolong(sp_csv_reader *r)
+{
+	char what[96];
+
+	snprintf(what, sizeof what, "a field over %d MiB or a row over %d MiB",
+	    SP_CSV_MAX_FIELD >> 20, SP_CSV_MAX_ROW >> 20);
+	r->toolong = 1;
+	defer_error(r, SP_EDATA, what);
+}
+
 /* Append a field / end a record in the fast path (fields live in buf). */
 static int
 fast_field(sp_csv_reader *r, size_t off, size_t len)
@@ -278,6 +302,7 @@ fill(sp_csv_reader *r, sp_error *err)
 {
 	while (r->rnext >= r->nr) {
 		size_t n = 0, got, used;
+		char *nul = NULL;
 
 		if (r->has_perr) {
 			if (err)
@@ -298,9 +323,18 @@ fill(sp_csv_reader *r, sp_error *err)
 					defer_error(r, SP_EIO, strerror(errno));
 					continue;
 				}
+				nul = memchr(r->buf + n, '\0', got);
 				n += got;
+				if (nul)   /* the rows before the NUL's line, then the error */
+					n = (size_t)(nul - r->buf);
 				if (fast_ok(r->buf, n)) {
 					used = fast_split(r, n);
+					if (nul) {
+						if (r->oom)
+							return sp_error_set(err, SP_ENOMEM, "out of memory");
+						defer_nul(r);
+						continue;
+					}
 					if (used < n && feof(r->fp)) {
 						/* the last line has no newline */
 						r->buf[n++] = '\n';
@@ -320,10 +354,21 @@ fill(sp_csv_reader *r, sp_error *err)
 			r->slow = 1;
 		}
 		compact(r);
-		if (n == 0)
+		if (n == 0) {
 			n = fread(r->buf, 1, CHUNK, r->fp);
+			if ((nul = memchr(r->buf, '\0', n)) != NULL)
+				n = (size_t)(nul - r->buf);
+		}
 		if (n > 0 && csv_parse(&r->p, r->buf, n, on_field, on_record, r) != n) {
 			defer_error(r, SP_EDATA, csv_strerror(csv_error(&r->p)));
+			continue;
+		}
+		if (r->toolong || r->p.entry_pos > SP_CSV_MAX_FIELD) {
+			defer_toolong(r);
+			continue;
+		}
+		if (nul) {
+			defer_nul(r);
 			continue;
 		}
 		if (ferror(r->fp)) {
@@ -364,12 +409,43 @@ take_row(sp_csv_reader *r, sp_error *err)
 	return SP_OK;
 }
 
+/* The first name that repeats an earlier one (its index in *dup; ncols when
+ * none), with an open-addressing hash table: linear in the number of
+ * columns (a header of 40,000 names took seconds with the pairwise test). */
+static int
+find_duplicate(char *const *cols, size_t ncols, size_t *dup, sp_error *err)
+{
+	size_t cap = 16, i, h, *tab;
+	const unsigned char *c;
+
+	while (cap < 2 * ncols)
+		cap *= 2;
+	if (!(tab = malloc(cap * sizeof *tab)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	for (h = 0; h < cap; h++)
+		tab[h] = (size_t)-1;
+	*dup = ncols;
+	for (i = 0; i < ncols && *dup == ncols; i++) {
+		h = 14695981039346656037u;   /* FNV-1a */
+		for (c = (const unsigned char *)cols[i]; *c; c++)
+			h = (h ^ *c) * 1099511628211u;
+		for (h &= cap - 1; tab[h] != (size_t)-1; h = (h + 1) & (cap - 1))
+			if (strcmp(cols[tab[h]], cols[i]) == 0) {
+				*dup = i;
+				break;
+			}
+		tab[h] = i;
+	}
+	free(tab);
+	return 0;
+}
+
 sp_csv_reader *
 sp_csv_reader_new(FILE *fp, const char *name, int flags, sp_error *err)
 {
 	sp_csv_reader *r = calloc(1, sizeof *r);
 	char pre[300];
-	size_t i, j;
+	size_t i, j = 0;
 	int rc;
 
 	if (!r || !(r->buf = malloc(RBUF + 1))) {
@@ -412,11 +488,12 @@ sp_csv_reader_new(FILE *fp, const char *name, int flags, sp_error *err)
 			sp_error_set(err, SP_EDATA, "%sheader: column %zu has an empty name", pre, i + 1);
 			goto fail;
 		}
-		for (j = 0; j < i; j++)
-			if (strcmp(r->cols[i], r->cols[j]) == 0) {
-				sp_error_set(err, SP_EDATA, "%sheader: duplicate column '%s'", pre, r->cols[i]);
-				goto fail;
-			}
+	}
+	if (find_duplicate(r->cols, r->ncols, &j, err) < 0)
+		goto fail;
+	if (j < r->ncols) {
+		sp_error_set(err, SP_EDATA, "%sheader: duplicate column '%s'", pre, r->cols[j]);
+		goto fail;
 	}
 	if ((flags & SP_CSV_NEED_TIMESTAMP) && strcmp(r->cols[0], "timestamp") != 0) {
 		sp_error_set(err, SP_EDATA,

@@ -12,6 +12,11 @@
  * through sp_time_format.  Write errors are sticky and reported by
  * sp_csv_writer_flush().
  *
+ * Limits: a field may hold at most SP_CSV_MAX_FIELD bytes and a row
+ * SP_CSV_MAX_ROW; a longer one, or a NUL byte anywhere, is a
+ * "row N: malformed CSV: ..." error (the rows before it are handed out
+ * first), so memory stays bounded on hostile input.
+ *
  * Ownership: the reader borrows its FILE (never closes it); field pointers
  * are valid until the next sp_csv_next().  Same for the writer's FILE.
  */
@@ -22,6 +27,9 @@
 #include <stdio.h>
 
 #include "sp_err.h"
+
+#define SP_CSV_MAX_FIELD (1 << 20)   /* bytes in one field */
+#define SP_CSV_MAX_ROW (64 << 20)    /* bytes in one row */
 
 typedef struct sp_csv_reader sp_csv_reader;
 typedef struct sp_csv_writer sp_csv_writer;

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference values for lib/sp_arburst (BASCALER.md §4, §10 #6/#7).
+"""Reference values for lib/sp_arburst (AR(2) burst demand, scalepipe-burst(7)).
 
 Independent re-implementation with numpy: OLS by numpy.linalg.lstsq (no
 intercept) on the z-scored window, fresh coefficients for the forecast and

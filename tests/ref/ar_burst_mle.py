@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference values for sp_arburst with mle = 1 (BASCALER.md App. D #5):
+"""Reference values for sp_arburst with mle = 1 (scalepipe-burst(7)):
 statsmodels ARIMA(order=(2,0,0)).fit() on the z-scored window, as the
 authors' code does; e* from the residuals without the constant, numpy
 "linear" 99.5 % quantile.

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""Independent batch reference for burstdetect's detector (BASCALER.md §3,
-Appendix D): generates a synthetic rolling-forecast input in the long format
+"""Independent batch reference for burstdetect's detector (scalepipe-burst(7)):
+generates a synthetic rolling-forecast input in the long format
 (tests/cli/data/bd-synth.csv) and the labels B[t] the detector must give
 (tests/ref/bd_synth_labels.csv, same-step alignment: B[t] uses W_t).
 
-Written from the specification with whole arrays, the way the authors label
-offline, not from the C code.  Edge cases on purpose: a burst inside the
-first H steps, a run of zero load, a negative median.
+Written from the specification (scalepipe-burst(7)) with whole arrays, the
+way the authors label offline, not from the C code.  Edge cases on purpose: a
+burst inside the first H steps, a run of zero load, a negative median.
 
     /usr/bin/python3 tests/ref/bd_ref.py
 """

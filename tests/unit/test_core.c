@@ -145,6 +145,86 @@ mem(const char *s)
 	return f;
 }
 
+static FILE *
+memn(const char *s, size_t n)
+{
+	FILE *f = tmpfile();
+	fwrite(s, 1, n, f);
+	rewind(f);
+	return f;
+}
+
+/* Hostile input: NUL bytes, huge fields, wide headers (both paths). */
+static void
+test_csv_limits(void)
+{
+	static const char nul[] = "timestamp,load\n1,5\n2,5\0\n3,4\n";
+	static const char qnul[] = "timestamp,load\n1,\"5\"\n2,\"5\0\"\n3,4\n";
+	const char *const ins[] = { nul, qnul };
+	const size_t lens[] = { sizeof nul - 1, sizeof qnul - 1 };
+	sp_error err;
+	sp_csv_reader *r;
+	FILE *f;
+	char *big;
+	size_t i, n, k;
+	int rc, flags;
+
+	for (k = 0; k < 2; k++)
+		for (flags = 0; flags <= SP_CSV_LIBCSV_ONLY; flags += SP_CSV_LIBCSV_ONLY) {
+			f = memn(ins[k], lens[k]);
+			r = sp_csv_reader_new(f, "-", flags, &err);
+			CHECK(r && sp_csv_next(r, &err) == SP_OK, "NUL: the row before is read");
+			rc = r ? sp_csv_next(r, &err) : 0;
+			CHECK(rc == SP_EDATA && strcmp(err.msg, "row 2: malformed CSV: NUL byte in the input") == 0,
+			    "NUL (input %zu, flags %d): %d %s", k, flags, rc, err.msg);
+			sp_csv_reader_free(r);
+			fclose(f);
+		}
+	/* a 2 MiB quoted field: an error, with bounded memory */
+	n = 2u << 20;
+	big = malloc(n + 64);
+	strcpy(big, "timestamp,load\n1,\"");
+	i = strlen(big);
+	memset(big + i, '7', n);
+	strcpy(big + i + n, "\"\n");
+	f = memn(big, strlen(big));
+	r = sp_csv_reader_new(f, "-", 0, &err);
+	CHECK(r != NULL, "big: header");
+	rc = r ? sp_csv_next(r, &err) : 0;
+	CHECK(rc == SP_EDATA && strstr(err.msg, "row 1: malformed CSV: a field over 1 MiB") != NULL,
+	    "big field: %d %s", rc, err.msg);
+	sp_csv_reader_free(r);
+	fclose(f);
+	/* 1 MiB exactly is fine */
+	big[i + (1u << 20)] = '"';
+	strcpy(big + i + (1u << 20) + 1, "\n");
+	f = memn(big, strlen(big));
+	r = sp_csv_reader_new(f, "-", 0, &err);
+	CHECK(r && sp_csv_next(r, &err) == SP_OK && (sp_csv_field(r, 1, &n), n == 1u << 20), "1 MiB field");
+	sp_csv_reader_free(r);
+	fclose(f);
+	free(big);
+	/* a duplicate among 40,000 names, found by the hash */
+	n = 40002 * 8 + 64;
+	big = malloc(n);
+	k = (size_t)sprintf(big, "timestamp");
+	for (i = 0; i < 40000; i++)
+		k += (size_t)sprintf(big + k, ",c%zu", i);
+	sprintf(big + k, ",c39999\n");
+	f = mem(big);
+	r = sp_csv_reader_new(f, "-", 0, &err);
+	CHECK(r == NULL && strcmp(err.msg, "header: duplicate column 'c39999'") == 0, "duplicate: %s", err.msg);
+	fclose(f);
+	big[k] = '\n';
+	big[k + 1] = '\0';
+	f = mem(big);
+	r = sp_csv_reader_new(f, "-", 0, &err);
+	CHECK(r != NULL && sp_csv_ncols(r) == 40001, "40,001 distinct names");
+	sp_csv_reader_free(r);
+	fclose(f);
+	free(big);
+}
+
 static void
 test_csv(void)
 {
@@ -466,6 +546,7 @@ main(void)
 	test_num();
 	test_time();
 	test_csv();
+	test_csv_limits();
 	test_fastpath();
 	test_model();
 	test_stats();
