@@ -604,7 +604,7 @@ static int
 predict_dense(BoosterHandle b, const float *X, int rows, size_t nf, float *out, sp_error *err)
 {
 	static const char cfg[] = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-	    "\"iteration_end\": 0, \"strict_shape\": false, \"missing\": NaN}";
+	    "\"iteration_end\": 0, \"strict_shape\": false, \"missing\": NaN, \"cache_id\": 0}";
 	char arr[160];
 	const bst_ulong *shape;
 	bst_ulong dim;
