@@ -178,8 +178,8 @@ sp_gb_set_level(sp_gb *g, double level, sp_error *err)
 	return 0;
 }
 
-static int
-check_opts(const sp_gb_opts *o, sp_error *err)
+int
+sp_gb_check(const sp_gb_opts *o, sp_error *err)
 {
 	int nobj = 0;
 
@@ -454,7 +454,7 @@ sp_gb_train(const sp_feat_spec *spec, const sp_gb_opts *o, const char *column, c
 	size_t nf, cnt = 0, s;
 	series S;
 
-	if (check_opts(o, err) < 0)
+	if (sp_gb_check(o, err) < 0)
 		return NULL;
 	if (n < 3) {
 		sp_error_set(err, SP_EDATA, "too few rows (%zu) to train on", n);
@@ -982,7 +982,7 @@ sp_gb_load(const char *path, sp_error *err)
 		if (sp_model_get_doubles(m, "quantiles", (size_t)c, g->o.q, err) < 0)
 			goto fail;
 	}
-	if (check_opts(&g->o, err) < 0) {
+	if (sp_gb_check(&g->o, err) < 0) {
 		if (err)
 			err->code = SP_EMODEL;
 		sp_error_prefix(err, "%s", path);

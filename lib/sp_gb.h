@@ -96,6 +96,9 @@ typedef struct {
  * 1 thread, seed 1, val 0.2, band level 0.8. */
 void sp_gb_defaults(sp_gb_opts *o);
 
+/* Check the options (SP_EUSAGE naming the option); sp_gb_train does too. */
+int sp_gb_check(const sp_gb_opts *o, sp_error *err);
+
 typedef struct sp_gb sp_gb;
 
 /* What a model is (pointers into the model). */

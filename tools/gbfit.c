@@ -275,6 +275,7 @@ main(int argc, char **argv)
 	if (!(check = sp_feat_new(&o.spec, &err)))   /* option errors before reading anything */
 		sp_die_err(&err);
 	sp_feat_free(check);
+	sp_die_if(sp_gb_check(&o.gb, &err), &err);
 	if (o.holidays) {
 		FILE *hf = fopen(o.holidays, "r");
 		if (!hf)
