@@ -750,6 +750,19 @@ out:
 	return rc;
 }
 
+int
+sp_ar_band(const sp_ar_model *m, const double *y, size_t n, int H, const sp_ar_band_opts *o,
+    double *fc, double *lo, double *hi, sp_error *err)
+{
+	int rc = sp_ar_forecast(m, y, n, H, fc, err);
+
+	if (rc < 0)
+		return rc;
+	if (o->boot > 0)
+		return sp_ar_bootstrap(m, y, n, H, o->boot, o->rng, o->qlo, o->qhi, lo, hi, err);
+	return sp_ar_interval(m, H, fc, o->qlo, o->qhi, lo, hi, err);
+}
+
 /* ---- model files --------------------------------------------------------- */
 
 int

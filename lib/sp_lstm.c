@@ -596,6 +596,27 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 	return sp_model_commit(w, err);
 }
 
+int
+sp_lstm_save_check(const char *path, sp_error *err)
+{
+	sp_model_writer *w = sp_model_create(path, KIND, VERSION, err);
+
+	if (!w)
+		return err ? err->code : SP_EIO;
+	sp_model_abort(w);
+	return 0;
+}
+
+int
+sp_lstm_set_column(sp_lstm *m, const char *name, sp_error *err)
+{
+	if (strlen(name) >= sizeof m->column || strpbrk(name, " \t\r\n"))
+		return sp_error_set(err, SP_EDATA, "column name '%s' cannot be stored in a model (spaces or too long)",
+		    name);
+	strcpy(m->column, name);
+	return 0;
+}
+
 sp_lstm *
 sp_lstm_load(const char *path, sp_error *err)
 {

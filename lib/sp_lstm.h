@@ -119,6 +119,13 @@ int sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 
 /* Save atomically (sp_model); cmdline may be NULL. */
 int sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *err);
+/* Whether a model can be saved at path, before a long training: creates and
+ * removes the temporary file sp_lstm_save would write; its error ("PATH:
+ * cannot create: reason") when it cannot. */
+int sp_lstm_save_check(const char *path, sp_error *err);
+/* Set the series' column name (stored in the model file): SP_EDATA when it
+ * has spaces or does not fit. */
+int sp_lstm_set_column(sp_lstm *m, const char *name, sp_error *err);
 /* Load and check every size against the header.  NULL with err (file:line). */
 sp_lstm *sp_lstm_load(const char *path, sp_error *err);
 
