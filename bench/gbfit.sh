@@ -8,7 +8,7 @@
 # taxi (30 minutes).  Protocol of bench/lstm_accuracy.sh: every trace is put
 # on its step grid (window --resample; a gap becomes a missing row), the
 # first 80% of the rows train (gbfit and lstmtrain keep the last 20% of that
-# for early stopping and their bands; AR models are fitted on the last
+# for early stopping and their bands; AR models are fitted on the longest
 # gap-free stretch of it), the last 20% are the test part, and every method
 # forecasts each test row from the rows up to h before it (`forecast -m
 # MODEL --horizon h`, rolling and causal; seasonal-naive: the value one
@@ -60,8 +60,9 @@ acc() {   # name csv period cpu(0/1)
 	s1=$(now)
 	lstmtrain --calendar --window 48 --horizon 12 --hidden 32 --quantiles 0.1,0.5,0.9 --norm window \
 	    -o "$tmp/lstm.m" "$tmp/train.csv"
-	awk -F, 'NR == 1 { h = $0; next } $2 == "" { n = 0; next } { r[++n] = $0 }
-	    END { print h; for (i = 1; i <= n; i++) print r[i] }' "$tmp/train.csv" > "$tmp/artrain.csv"
+	awk -F, 'NR == 1 { h = $0; next } $2 == "" { n = 0; next }
+	    { r[NR] = $0; if (++n > best) { best = n; end = NR } }
+	    END { print h; for (i = end - best + 1; i <= end; i++) print r[i] }' "$tmp/train.csv" > "$tmp/artrain.csv"
 	arfit --ic aic --max-order 24 --save "$tmp/ar.m" "$tmp/artrain.csv" > /dev/null
 	gbsecs=$(echo "$s1 $s0" | awk '{ printf "%.1f", $1 - $2 }')
 	rounds=$(awk '$1 == "rounds" { s = 0; for (i = 2; i <= NF; i++) s += $i; printf "%.0f", s / (NF - 1) }' "$tmp/gb.m")
