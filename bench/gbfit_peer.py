@@ -84,9 +84,10 @@ def main():
         tr = ok & (origin + h < s)
         va = ok & (origin >= s)
         X = F[h]
+        par = dict(params, base_score=float(target[tr].mean()))   # as gbfit: the mean label
         dtr = xgb.DMatrix(X[tr], label=target[tr])
         dva = xgb.DMatrix(X[va], label=target[va])
-        bst = xgb.train(params, dtr, num_boost_round=rounds, evals=[(dva, "val")],
+        bst = xgb.train(par, dtr, num_boost_round=rounds, evals=[(dva, "val")],
                         early_stopping_rounds=early or None, verbose_eval=False)
         if early:
             bst = bst[: bst.best_iteration + 1]
