@@ -298,8 +298,8 @@ predict_dmatrix(BoosterHandle b, DMatrixHandle d, size_t n, double *out, sp_erro
  * when strictly lower, stop after `early` rounds without improvement, keep
  * rounds 0..best.  pred[nva]: the kept booster's predictions on Xva. */
 static int
-train_one(sp_gb *g, int k, const float *Xtr, const float *ytr, size_t ntr, const float *Xva, const float *yva,
-    size_t nva, double *pred, sp_error *err)
+train_one(sp_gb *g, int k, const float *Xtr, const float *ytr, size_t ntr, double base, const float *Xva,
+    const float *yva, size_t nva, double *pred, sp_error *err)
 {
 	DMatrixHandle dm[2] = { NULL, NULL };
 	BoosterHandle b = NULL, cut;
@@ -314,6 +314,10 @@ train_one(sp_gb *g, int k, const float *Xtr, const float *ytr, size_t ntr, const
 		goto out;
 	}
 	if ((rc = set_params(b, &g->o, g->o.threads, err)) < 0 || (rc = set_names(b, g->feat, err)) < 0)
+		goto out;
+	/* xgboost 1.7 starts from 0.5 whatever the labels; a booster stopped
+	 * after a few rounds would keep most of that offset */
+	if ((g->o.objective < OBJ_POSITIVE || base > 0) && (rc = set_param(b, "base_score", "%.17g", base, err)) < 0)
 		goto out;
 	rc = SP_EDATA;
 	for (it = 0; it < g->o.rounds; it++) {
@@ -379,6 +383,7 @@ train_booster(sp_gb *g, const series *S, int k, int h0, int h1, sp_error *err)
 {
 	size_t nf = sp_feat_count(g->feat), ntr = 0, nva = 0;
 	float *Xtr = NULL, *ytr = NULL, *Xva = NULL, *yva = NULL;
+	double lsum = 0;
 	long *vi = NULL;   /* validation examples: origin * (H + 1) + h */
 	double *pred = NULL, *row = g->xd;
 	int rc = SP_ENOMEM;
@@ -400,8 +405,10 @@ train_booster(sp_gb *g, const series *S, int k, int h0, int h1, sp_error *err)
 				memcpy(row, S->F + i * nf, nf * sizeof *row);
 				sp_feat_target(g->feat, S->t[i], g->step, h, row);
 				if (j < S->s) {
+					double lab = g->o.target == SP_GB_LEVEL ? S->z[j] : S->z[j] - S->z[i];
 					X = Xtr + ntr * nf;
-					ytr[ntr++] = (float)(g->o.target == SP_GB_LEVEL ? S->z[j] : S->z[j] - S->z[i]);
+					ytr[ntr++] = (float)lab;
+					lsum += lab;
 				} else {
 					X = Xva + nva * nf;
 					vi[nva] = (long)i * (SP_GB_MAXH + 1) + h;
@@ -428,7 +435,7 @@ train_booster(sp_gb *g, const series *S, int k, int h0, int h1, sp_error *err)
 		}
 	}
 	g->ntrain[k] = (long)ntr, g->nval[k] = (long)nva;
-	if ((rc = train_one(g, k, Xtr, ytr, ntr, Xva, yva, nva, pred, err)) < 0)
+	if ((rc = train_one(g, k, Xtr, ytr, ntr, lsum / (double)ntr, Xva, yva, nva, pred, err)) < 0)
 		goto out;
 	/* residuals in the series' units */
 	for (size_t e = 0; e < nva; e++) {

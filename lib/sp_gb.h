@@ -12,7 +12,10 @@
  * validate, and the ones in between (origin before s, target after) are
  * dropped so that no training label lies in the validation span.  One
  * booster per horizon, or one booster for all horizons with the horizon as
- * a feature (shared).  Each booster is trained round by round
+ * a feature (shared).  Each booster starts from the mean of its training
+ * labels (base_score; xgboost 1.7's default, 0.5, would bias a booster
+ * stopped after a few rounds; objectives with a log link keep 0.5 when
+ * that mean is not positive) and is trained round by round
  * (XGBoosterUpdateOneIter) and scored on the validation examples
  * (XGBoosterEvalOneIter, the objective's default metric); with early
  * stopping after `early` rounds without a strictly lower score, the booster

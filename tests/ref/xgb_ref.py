@@ -7,8 +7,9 @@ tests/ref/xgb_ref.csv: for each configuration below, the bands
 (lower, forecast, upper) of horizons 1..H from the last 120 origins of the
 series, plus the boosting rounds kept per booster (rows with origin -1).
 
-The features, the chronological split, the normalisation, the early
-stopping and the split-conformal band are built here independently of
+The features, the chronological split, the normalisation, the starting
+score (base_score: the mean training label), the early stopping and the
+split-conformal band are built here independently of
 lib/sp_feat.c and lib/sp_gb.c, following their documented definitions
 (sp_feat.h, sp_gb.h), in plain Python floats with the same operations in
 the same order; xgboost is driven the usual way (DMatrix, xgb.train with
@@ -186,11 +187,16 @@ def train(spec, p, t, y, x):
                     Xva.append(row)
                     yva.append(lab)
                     vi.append((i, h))
+        base = 0.0
+        for v in ytr:
+            base += v
+        base /= len(ytr)
+        par = dict(params, base_score="%.17g" % base)
         dtr = xgb.DMatrix(np.array(Xtr, dtype=np.float32), label=np.array(ytr, dtype=np.float32),
                           missing=np.nan, feature_names=names)
         dva = xgb.DMatrix(np.array(Xva, dtype=np.float32), label=np.array(yva, dtype=np.float32),
                           missing=np.nan, feature_names=names)
-        bst = xgb.train(params, dtr, num_boost_round=p["rounds"], evals=[(dva, "val")],
+        bst = xgb.train(par, dtr, num_boost_round=p["rounds"], evals=[(dva, "val")],
                         early_stopping_rounds=p["early"] or None, verbose_eval=False)
         if p["early"]:
             bst = bst[: bst.best_iteration + 1]
