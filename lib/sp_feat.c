@@ -284,6 +284,7 @@ sp_feat_new(const sp_feat_spec *spec, sp_error *err)
 	}
 	f->spec.calendar = spec->calendar != 0;
 	f->spec.horizon = spec->horizon != 0;
+	f->spec.relative = spec->relative != 0;
 	f->spec.stats = spec->stats & (SP_FEAT_MEAN | SP_FEAT_SD | SP_FEAT_MIN | SP_FEAT_MAX);
 
 	cap = (size_t)spec->nlags + (size_t)spec->ndiffs + (size_t)spec->nwin * (4 + (size_t)spec->nq) + 4 + 1 +
@@ -428,9 +429,10 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The window's statistics into out; returns the count written. */
+/* The window's statistics into out, those of location minus ref; returns
+ * the count written. */
 static size_t
-window_stats(const sp_feat *f, int w, double *out)
+window_stats(const sp_feat *f, int w, double ref, double *out)
 {
 	double *v = f->work, sum = 0, mean, ss = 0, mn, mx;
 	size_t n = 0, k = 0;
@@ -452,13 +454,13 @@ window_stats(const sp_feat *f, int w, double *out)
 			mx = v[i];
 	}
 	if (f->spec.stats & SP_FEAT_MEAN)
-		out[k++] = mean;
+		out[k++] = mean - ref;
 	if (f->spec.stats & SP_FEAT_SD)
 		out[k++] = n ? sqrt(ss / (double)n) : NAN;
 	if (f->spec.stats & SP_FEAT_MIN)
-		out[k++] = mn;
+		out[k++] = mn - ref;
 	if (f->spec.stats & SP_FEAT_MAX)
-		out[k++] = mx;
+		out[k++] = mx - ref;
 	if (f->spec.nq && n)
 		qsort(v, n, sizeof *v, cmp_double);
 	for (int i = 0; i < f->spec.nq; i++) {
@@ -471,7 +473,7 @@ window_stats(const sp_feat *f, int w, double *out)
 		}
 		lhs = (size_t)idx;
 		delta = idx - (double)lhs;
-		out[k++] = lhs == n - 1 ? v[lhs] : (1 - delta) * v[lhs] + delta * v[lhs + 1];
+		out[k++] = (lhs == n - 1 ? v[lhs] : (1 - delta) * v[lhs] + delta * v[lhs + 1]) - ref;
 	}
 	return k;
 }
@@ -534,12 +536,14 @@ sp_feat_row(const sp_feat *f, double step, int h, double *out)
 	size_t k = 0;
 	double last = back(f, 0);
 
+	double ref = s->relative ? last : 0;
+
 	for (int i = 0; i < s->nlags; i++)
-		out[k++] = back(f, s->lags[i] - 1);
+		out[k++] = back(f, s->lags[i] - 1) - ref;
 	for (int i = 0; i < s->ndiffs; i++)
 		out[k++] = last - back(f, s->diffs[i]);
 	for (int i = 0; i < s->nwin; i++)
-		k += window_stats(f, s->win[i], out + k);
+		k += window_stats(f, s->win[i], ref, out + k);
 	k += (size_t)(s->calendar ? 4 : 0) + (s->nhol ? 1 : 0);
 	for (int i = 0; i < s->nextra; i++)
 		out[k++] = f->x[i];
@@ -606,6 +610,7 @@ sp_feat_save(const sp_feat *f, sp_model_writer *w)
 	}
 	put_words(w, "extra", s->extra, (size_t)s->nextra);
 	sp_model_put_long(w, "horizon_feature", s->horizon);
+	sp_model_put_long(w, "relative", s->relative);
 	put_words(w, "features", f->nameptr, f->nf);
 }
 
@@ -712,6 +717,9 @@ sp_feat_load(sp_model *m, sp_error *err)
 	if (sp_model_get_long(m, "horizon_feature", 0, 1, &v, err) < 0)
 		goto fail;
 	s.horizon = (int)v;
+	if (sp_model_get_long(m, "relative", 0, 1, &v, err) < 0)
+		goto fail;
+	s.relative = (int)v;
 	if (!(f = sp_feat_new(&s, err))) {
 		if (err)
 			err->code = SP_EMODEL;

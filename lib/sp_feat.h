@@ -23,6 +23,12 @@
  *   x_NAME       the extra input column NAME at the origin
  *   horizon      h (a model shared by all horizons)
  *
+ * With `relative`, the features that locate the level (lags, window mean,
+ * min, max and quantiles) are taken minus the origin's value y[t], so that
+ * the features do not see the level itself (lag 1 is then 0): a model on
+ * them, with a target relative to y[t] too, carries over to levels the
+ * training part never reached.  Differences and sd are unchanged.
+ *
  * The target time is known in advance, so calendar and holiday features of
  * the target are causal.  Missing values (NaN) stay missing (a lag of a
  * missing value, a difference involving one); trees route them.  Features
@@ -62,6 +68,7 @@ typedef struct {
 	int nextra;
 	const char *extra[SP_FEAT_MAXLIST];  /* extra input column names */
 	int horizon;                      /* add the horizon as a feature */
+	int relative;                     /* level features minus the origin's value */
 } sp_feat_spec;
 
 typedef struct sp_feat sp_feat;
@@ -109,7 +116,7 @@ void sp_feat_row(const sp_feat *f, double step, int h, double *out);
 void sp_feat_target(const sp_feat *f, double t, double step, int h, double *row);
 
 /* Model files: the spec as keys lags, diffs, windows, stats, quantiles,
- * calendar, holidays, extra, horizon_feature and the resulting names as
+ * calendar, holidays, extra, horizon_feature, relative and the resulting names as
  * `features`; the loader rebuilds the names and checks them against
  * `features` (a file whose list does not match is refused). */
 void sp_feat_save(const sp_feat *f, sp_model_writer *w);

@@ -14,7 +14,7 @@
 static const char synopsis[] =
     "gbfit -o MODEL [-v] [-c NAME] [-x NAME]... [--horizon N] [--shared]\n"
     "       [--lags LIST] [--diffs LIST] [--windows LIST] [--window-stats LIST]\n"
-    "       [--window-quantiles LIST] [--calendar] [--holidays FILE]\n"
+    "       [--window-quantiles LIST] [--relative] [--calendar] [--holidays FILE]\n"
     "       [--target level|delta] [--norm zscore|none] [--objective OBJ]\n"
     "       [--tree-method M] [--max-depth N] [--eta X] [--rounds N] [--early N]\n"
     "       [--subsample X] [--colsample X] [--min-child-weight X] [--lambda X]\n"
@@ -46,6 +46,8 @@ usage(const options *o)
 	    "      --windows LIST        rolling windows in rows [12]\n"
 	    "      --window-stats LIST   mean,sd,min,max or none [mean,sd,min,max]\n"
 	    "      --window-quantiles L  rolling quantiles, e.g. 0.1,0.9 [none]\n"
+	    "      --relative            lags and window levels minus the origin's value\n"
+	    "                            (level-free; with --target delta)\n"
 	    "      --calendar            hour of day and day of week (sin/cos) of the target\n"
 	    "      --holidays FILE       holiday flag of the target day; FILE: CSV, dates\n"
 	    "                            YYYY-MM-DD in the first column\n"
@@ -94,7 +96,7 @@ parse_options(int argc, char **argv, options *o)
 	enum { OPT_HORIZON = 256, OPT_SHARED, OPT_LAGS, OPT_DIFFS, OPT_WINDOWS, OPT_WSTATS, OPT_WQ, OPT_CALENDAR,
 		OPT_HOLIDAYS, OPT_TARGET, OPT_NORM, OPT_OBJECTIVE, OPT_TREE, OPT_DEPTH, OPT_ETA, OPT_ROUNDS,
 		OPT_EARLY, OPT_SUBSAMPLE, OPT_COLSAMPLE, OPT_MCW, OPT_LAMBDA, OPT_ALPHA, OPT_VAL, OPT_LEVEL,
-		OPT_QUANTILES, OPT_THREADS, OPT_SEED, OPT_IMPORTANCE, OPT_VERSION };
+		OPT_QUANTILES, OPT_RELATIVE, OPT_THREADS, OPT_SEED, OPT_IMPORTANCE, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "alpha", required_argument, 0, OPT_ALPHA }, { "calendar", no_argument, 0, OPT_CALENDAR },
 		{ "colsample", required_argument, 0, OPT_COLSAMPLE }, { "column", required_argument, 0, 'c' },
@@ -106,7 +108,8 @@ parse_options(int argc, char **argv, options *o)
 		{ "level", required_argument, 0, OPT_LEVEL }, { "max-depth", required_argument, 0, OPT_DEPTH },
 		{ "min-child-weight", required_argument, 0, OPT_MCW }, { "norm", required_argument, 0, OPT_NORM },
 		{ "objective", required_argument, 0, OPT_OBJECTIVE }, { "output", required_argument, 0, 'o' },
-		{ "quantiles", required_argument, 0, OPT_QUANTILES }, { "rounds", required_argument, 0, OPT_ROUNDS },
+		{ "quantiles", required_argument, 0, OPT_QUANTILES }, { "relative", no_argument, 0, OPT_RELATIVE },
+		{ "rounds", required_argument, 0, OPT_ROUNDS },
 		{ "seed", required_argument, 0, OPT_SEED }, { "shared", no_argument, 0, OPT_SHARED },
 		{ "subsample", required_argument, 0, OPT_SUBSAMPLE }, { "target", required_argument, 0, OPT_TARGET },
 		{ "threads", required_argument, 0, OPT_THREADS }, { "tree-method", required_argument, 0, OPT_TREE },
@@ -150,6 +153,7 @@ parse_options(int argc, char **argv, options *o)
 			g->nq = sp_cli_doubles("--quantiles", optarg, g->q, SP_GB_MAXQ, 1e-6, 1 - 1e-6);
 			g->band = SP_GB_BAND_QUANTILES;
 			break;
+		case OPT_RELATIVE: o->spec.relative = 1; break;
 		case OPT_ROUNDS: g->rounds = (int)sp_cli_long("--rounds", optarg, 1, 100000); break;
 		case OPT_SEED: g->seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 0x7fffffffL); break;
 		case OPT_SHARED: g->shared = 1; break;

@@ -37,11 +37,11 @@ t "every feature, holidays, an extra column" 0 gbfit $FAST -x mem --horizon 3 --
 check "feature list" grep -qx 'features lag1 lag2 lag3 lag6 lag24 diff1 diff24 win6_mean win6_sd win6_min win6_max win6_q0.25 win6_q0.75 win24_mean win24_sd win24_min win24_max win24_q0.25 win24_q0.75 hour_sin hour_cos dow_sin dow_cos holiday x_mem' "$T/m6"
 check "holidays and extra saved" sh -c "grep -qx 'holidays 19684 19685 19716' '$T/m6' && grep -qx 'extra mem' '$T/m6'"
 
-t "shared model, delta target, quantile band" 0 gbfit $FAST --horizon 4 --shared --target delta \
+t "shared model, delta target, quantile band" 0 gbfit $FAST --horizon 4 --shared --target delta --relative \
     --norm none --lags 1,2 --diffs none --windows none --quantiles 0.05,0.5,0.95 --tree-method exact \
     --max-depth 3 --eta 0.3 --lambda 2 --alpha 0.1 --min-child-weight 2 --colsample 0.8 --threads 2 -o "$T/m7" "$S"
 check "shared keys" sh -c "grep -qx 'strategy shared' '$T/m7' && grep -qx 'horizon_feature 1' '$T/m7' &&
-    grep -qx 'features lag1 lag2 horizon' '$T/m7' && grep -qx 'target delta' '$T/m7' &&
+    grep -qx 'features lag1 lag2 horizon' '$T/m7' && grep -qx 'target delta' '$T/m7' && grep -qx 'relative 1' '$T/m7' &&
     grep -qx 'band quantiles' '$T/m7' && grep -qx 'mean 0' '$T/m7' && grep -qx 'sd 1' '$T/m7' &&
     grep -qx 'tree_method exact' '$T/m7' && grep -qx 'max_depth 3' '$T/m7' && grep -c '^booster' '$T/m7' | grep -qx 2"
 t "poisson objective on the level" 0 gbfit $FAST --objective count:poisson --norm none -o "$T/m8" "$S"

@@ -96,8 +96,9 @@ def features(spec, z, t, x, i, h, step):
     def back(k):
         return z[i - k] if (k <= i and k < nd) else NAN
 
-    row = [back(k - 1) for k in spec["lags"]]
     last = back(0)
+    ref = last if spec["relative"] else 0.0
+    row = [back(k - 1) - ref for k in spec["lags"]]
     row += [last - back(k) for k in spec["diffs"]]
     for w in spec["windows"]:
         v = [back(j) for j in range(w - 1, -1, -1)]
@@ -115,7 +116,7 @@ def features(spec, z, t, x, i, h, step):
                 mn = a
             if a > mx:
                 mx = a
-        st = {"mean": mean, "sd": math.sqrt(ss / n) if n else NAN, "min": mn, "max": mx}
+        st = {"mean": mean - ref, "sd": math.sqrt(ss / n) if n else NAN, "min": mn - ref, "max": mx - ref}
         row += [st[k] for k in spec["stats"]]
         v.sort()
         for q in spec["wq"]:
@@ -125,7 +126,7 @@ def features(spec, z, t, x, i, h, step):
             idx = q * (n - 1)
             lhs = int(idx)
             delta = idx - lhs
-            row.append(v[lhs] if lhs == n - 1 else (1 - delta) * v[lhs] + delta * v[lhs + 1])
+            row.append((v[lhs] if lhs == n - 1 else (1 - delta) * v[lhs] + delta * v[lhs + 1]) - ref)
     T = t[i] + h * step
     d = math.floor(T / 86400)
     fr = (T - 86400 * d) / 86400
@@ -251,15 +252,15 @@ CONFIGS = {
     #   --window-quantiles 0.25,0.75 --calendar --holidays tests/ref/xgb_holidays.csv
     #   --rounds 60 --early 5 --subsample 0.8 --colsample 0.9 --eta 0.2 --level 0.8
     "A": (dict(lags=[1, 2, 3, 6, 24], diffs=[1, 24], windows=[6, 24], stats=["mean", "sd", "min", "max"],
-               wq=[0.25, 0.75], calendar=True, holidays=True, extra=["mem"], shared=False),
+               wq=[0.25, 0.75], calendar=True, holidays=True, extra=["mem"], shared=False, relative=False),
           dict(horizon=3, target="level", norm="zscore", objective="reg:squarederror", tree_method="hist",
                max_depth=6, eta=0.2, rounds=60, early=5, subsample=0.8, colsample=0.9, min_child_weight=1,
                **{"lambda": 1}, alpha=0, seed=7, val=0.25, band=("level", 0.8))),
     # gbfit -c load --horizon 4 --shared --lags 1,2,24 --diffs none --windows 12 --window-stats mean,max
-    #   --target delta --norm none --max-depth 3 --eta 0.3 --rounds 25 --early 0 --lambda 2 --alpha 0.1
+    #   --relative --target delta --norm none --max-depth 3 --eta 0.3 --rounds 25 --early 0 --lambda 2 --alpha 0.1
     #   --min-child-weight 2 --tree-method exact --quantiles 0.05,0.5,0.95
     "B": (dict(lags=[1, 2, 24], diffs=[], windows=[12], stats=["mean", "max"], wq=[], calendar=False,
-               holidays=False, extra=[], shared=True),
+               holidays=False, extra=[], shared=True, relative=True),
           dict(horizon=4, target="delta", norm="none", objective="reg:squarederror", tree_method="exact",
                max_depth=3, eta=0.3, rounds=25, early=0, subsample=1, colsample=1, min_child_weight=2,
                **{"lambda": 2}, alpha=0.1, seed=1, val=0.2, band=("quantiles", [0.05, 0.5, 0.95]))),

@@ -105,6 +105,26 @@ test_hand(void)
 		sp_feat_push(f, 18000 + 3600 * i, NAN, &x);
 	sp_feat_row(f, 3600, 1, row);
 	CHECK(isnan(row[5]) && isnan(row[6]) && isnan(row[7]) && isnan(row[8]) && isnan(row[9]), "empty window");
+	/* relative: level features minus the origin's value (7 at row 4) */
+	{
+		sp_feat_spec rs = *sp_feat_spec_of(f);
+		sp_error err = { 0 };
+		sp_feat *r;
+		rs.relative = 1;
+		r = sp_feat_new(&rs, &err);
+		CHECK(r != NULL, "relative: %s", err.msg);
+		if (r) {
+			double xs[4] = { 10, 20, 30, 40 }, ys[4] = { 1, 2, 4, 7 };
+			for (int i = 0; i < 4; i++)
+				sp_feat_push(r, 3600.0 * i, ys[i], &xs[i]);
+			sp_feat_row(r, 3600, 2, row);
+			double fr = 5.0 / 24, want[18] = { 0, -3, -5, 3, 5, 13.0 / 3 - 7, sqrt(114.0 / 27), -5, 0, -3, -4,
+				sin(2 * M_PI * fr), cos(2 * M_PI * fr), sin(2 * M_PI * (3 + fr) / 7),
+				cos(2 * M_PI * (3 + fr) / 7), 1, 40, 2 };
+			CHECK_ARRAY_CLOSE(row, want, 18, 1e-14, "relative features at row 4, horizon 2");
+			sp_feat_free(r);
+		}
+	}
 	/* reset forgets */
 	sp_feat_reset(f);
 	CHECK(sp_feat_push(f, 0, 1, &x) == 0, "reset");
@@ -258,6 +278,11 @@ test_model(void)
 	CHECK(!g && strstr(err.msg, "'lags' value 2 is not an integer"), "lags: %s", err.msg);
 	g = round_trip(f, "holidays 0 3", "holidays 3 0", &err);
 	CHECK(!g && strstr(err.msg, "ascending"), "holidays: %s", err.msg);
+	g = round_trip(f, "relative 0", "relative 1", &err);
+	CHECK(g && sp_feat_spec_of(g)->relative == 1, "relative read back: %s", err.msg);
+	sp_feat_free(g);
+	g = round_trip(f, "relative 0\n", "", &err);
+	CHECK(!g && strstr(err.msg, "missing key 'relative'"), "relative missing: %s", err.msg);
 	g = round_trip(f, "calendar 1", "calendar 2", &err);
 	CHECK(!g && strstr(err.msg, "out of range"), "calendar: %s", err.msg);
 	g = round_trip(f, "diffs 1 2\n", "", &err);

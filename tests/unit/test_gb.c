@@ -90,7 +90,7 @@ config(char c, sp_feat_spec *s, sp_gb_opts *o)
 		o->seed = 7, o->val = 0.25, o->level = 0.8;
 	} else {
 		*s = (sp_feat_spec){ .nlags = 3, .lags = { 1, 2, 24 }, .nwin = 1, .win = { 12 },
-			.stats = SP_FEAT_MEAN | SP_FEAT_MAX };
+			.stats = SP_FEAT_MEAN | SP_FEAT_MAX, .relative = 1 };
 		o->horizon = 4, o->shared = 1, o->target = SP_GB_DELTA, o->norm = SP_GB_NONE, o->max_depth = 3;
 		o->eta = 0.3, o->rounds = 25, o->early = 0, o->lambda = 2, o->alpha = 0.1, o->min_child_weight = 2;
 		o->tree_method = 2, o->band = SP_GB_BAND_QUANTILES, o->nq = 3;
