@@ -173,6 +173,71 @@ gbfit: $T/no/such/m: cannot create: No such file or directory
 ERR
 check "nothing written on data errors" sh -c "! ls '$T' | grep -q '^x'"
 
+# forecast -m applies the model through the forecaster interface; the
+# forecasts equal python-xgboost's (tests/ref/xgb_ref.py, configurations A
+# and B: the same options as test_gb.c) to 1e-6
+REFCMP='NR == FNR { if ($1 == cfg && $2 >= 0) { k = $2 "," $3; lo[k] = $4; mid[k] = $5; hi[k] = $6; n++ } next }
+FNR == 1 { next }
+{ k = ($1 - 1700006400) / 3600 "," $3
+  if (k in mid) { m++; for (c = 6; c <= 8; c++) { w = c == 6 ? mid[k] : c == 7 ? lo[k] : hi[k]
+      d = $c - w; if (d < 0) d = -d; if (d > md) md = d } } }
+END { printf "%d of %d, largest difference %g\n", m, n, md; exit !(n > 0 && m == n && md <= 1e-6) }'
+t "config A as python-xgboost trained it" 0 gbfit -c load -x mem --horizon 3 --lags 1,2,3,6,24 --diffs 1,24 \
+    --windows 6,24 --window-quantiles 0.25,0.75 --calendar --holidays "$HOL" --rounds 60 --early 5 \
+    --subsample 0.8 --colsample 0.9 --eta 0.2 --level 0.8 --seed 7 --val 0.25 -o "$T/A.gb" "$S"
+t "forecast -m: config A" 0 forecast -m "$T/A.gb" --long "$S"
+check "A: bands equal python-xgboost's" awk -F, -v cfg=A "$REFCMP" "$TOP/tests/ref/xgb_ref.csv" "$T/out"
+check "A: the first origin has 25 rows of history (diff 24)" sh -c "sed -n 2p '$T/out' | grep -q '^1700092800,1700096400,1,'"
+t "config B as python-xgboost trained it" 0 gbfit -c load --horizon 4 --shared --lags 1,2,24 --diffs none \
+    --windows 12 --window-stats mean,max --relative --target delta --norm none --max-depth 3 --eta 0.3 --rounds 25 \
+    --early 0 --lambda 2 --alpha 0.1 --min-child-weight 2 --tree-method exact --quantiles 0.05,0.5,0.95 \
+    -o "$T/B.gb" "$S"
+t "forecast -m: config B" 0 forecast -m "$T/B.gb" --long "$S"
+check "B: bands equal python-xgboost's" awk -F, -v cfg=B "$REFCMP" "$TOP/tests/ref/xgb_ref.csv" "$T/out"
+cp "$T/out" "$T/B.long"
+
+t "forecast one horizon" 0 forecast -m "$T/A.gb" --horizon 2 "$S"
+check "one-horizon header, first forecast at row 27" sh -c "head -n 1 '$T/out' | grep -qx 'timestamp,load,mem,forecast,lower,upper' &&
+    sed -n 27p '$T/out' | grep -q ',$' && sed -n 28p '$T/out' | grep -q '^1700100000,61.7704,59.7139,[0-9]'"
+cp "$T/out" "$T/A.h2"
+head -n 401 "$S" > "$T/prefix.csv"
+t "causal: a prefix of the input" 0 forecast -m "$T/A.gb" --horizon 2 "$T/prefix.csv"
+check "the prefix's rows are the whole input's" sh -c "head -n 401 '$T/A.h2' | cmp -s - '$T/out'"
+awk -F, 'NR > 1 && NR <= 401 { print; next } NR > 401 { $2 = $2 * 3; print; next } { print }' OFS=, "$S" > "$T/future.csv"
+t "causal: other future values" 0 forecast -m "$T/B.gb" --long "$T/future.csv"
+check "bands of origins before the change are unchanged" sh -c "awk -F, '\$1 < 1701446400' '$T/out' > '$T/f1' &&
+    awk -F, '\$1 < 1701446400' '$T/B.long' > '$T/f2' && test \$(wc -l < '$T/f1') -gt 1000 && cmp -s '$T/f1' '$T/f2'"
+t "--level from the same residuals" 0 forecast -m "$T/A.gb" --level 0.5 "$S"
+check "a 50% band is narrower than the 80% one" sh -c "tail -n 1 '$T/out' > '$T/l5' && forecast -m '$T/A.gb' '$S' | tail -n 1 > '$T/l8' &&
+    paste -d, '$T/l5' '$T/l8' | awk -F, '{ exit !(\$6 - \$5 < \$12 - \$11 && \$4 == \$10) }'"
+t "--adapt recalibrates the band" 0 forecast -m "$T/B.gb" --horizon 1 --adapt 0.1 "$S"
+check "adapted bands differ, forecasts equal" sh -c "forecast -m '$T/B.gb' --horizon 1 '$S' > '$T/noad' &&
+    ! cmp -s '$T/noad' '$T/out' && cut -d, -f1-4 '$T/noad' > '$T/c1' && cut -d, -f1-4 '$T/out' > '$T/c2' &&
+    cmp -s '$T/c1' '$T/c2'"
+t "burstdetect reads the long rows" 0 sh -c "forecast -m '$T/B.gb' --long '$S' | burstdetect"
+out_has "state"
+cut -d, -f1,2 "$S" > "$T/nomem.csv"
+t "a model whose feature list the input lacks" 1 forecast -m "$T/A.gb" "$T/nomem.csv"
+err_is <<ERR
+forecast: $T/A.gb reads column 'mem' and the input has no such column
+ERR
+awk -F, 'NR == 1 || NR != 100' "$S" > "$T/gap2.csv"
+t "forecast: uneven spacing" 1 forecast -m "$T/A.gb" "$T/gap2.csv"
+err_has "forecast: row 99: spacing 7200 s differs from the model's step 3600 s"
+sed 's/^booster1_check \([0-9]*\) /booster1_check 1\1 /' "$T/A.gb" > "$T/bad1.gb"
+t "a damaged model" 1 forecast -m "$T/bad1.gb" "$S"
+err_has "forecast: $T/bad1.gb: 'booster1' is damaged ("
+err_has "bytes, hash differs from its check line)"
+head -c 100000 "$T/A.gb" > "$T/bad2.gb"
+t "a truncated model" 1 forecast -m "$T/bad2.gb" "$S"
+err_has "forecast: $T/bad2.gb:"
+err_has "truncated"
+sed 's/^features lag1 lag2 lag3/features lag1 lag3 lag2/' "$T/A.gb" > "$T/bad3.gb"
+t "a model whose feature list does not match its spec" 1 forecast -m "$T/bad3.gb" "$S"
+err_is <<ERR
+forecast: $T/bad3.gb: 'features' does not match the feature spec (feature 2 should be 'lag2')
+ERR
+
 t "help" 0 gbfit --help
 out_has "usage: gbfit -o MODEL"
 t "version" 0 gbfit --version
