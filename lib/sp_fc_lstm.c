@@ -9,6 +9,7 @@ typedef struct {
 	sp_lstm_pred *pr;
 	sp_forecaster_hist hist;   /* the last `window` rows */
 	double *lo, *mid, *hi;     /* (horizon) each: one prediction */
+	double *q;                 /* (horizon * nq) its quantiles */
 	char *path;
 } lstmfc;
 
@@ -22,7 +23,7 @@ lstmfc_free(void *st)
 	sp_lstm_pred_free(a->pr);
 	sp_lstm_free(a->m);
 	sp_forecaster_hist_free(&a->hist);
-	free(a->lo), free(a->path);
+	free(a->lo), free(a->q), free(a->path);
 	free(a);
 }
 
@@ -60,6 +61,18 @@ lstmfc_band(void *st, int H, double *lo, double *mid, double *hi, sp_error *err)
 }
 
 static int
+lstmfc_quantiles(void *st, int H, double *out, sp_error *err)
+{
+	lstmfc *a = st;
+
+	(void)err;
+	sp_lstm_predict(a->pr, sp_forecaster_hist_t(&a->hist), sp_forecaster_hist_y(&a->hist), a->lo, a->mid, a->hi);
+	sp_lstm_pred_quantiles(a->pr, a->q);
+	memcpy(out, a->q, (size_t)H * (size_t)a->m->nq * sizeof *out);
+	return 0;
+}
+
+static int
 lstmfc_save(const void *st, const char *path, const char *cmdline, sp_error *err)
 {
 	return sp_lstm_save(((const lstmfc *)st)->m, path, cmdline, err);
@@ -78,7 +91,8 @@ state_new(sp_lstm *m, const char *path, sp_forecaster_info *info, sp_error *err)
 		return NULL;
 	}
 	a->m = m;
-	if (!(a->path = strdup(path ? path : "")) || !(a->lo = malloc(3 * H * sizeof *a->lo))) {
+	if (!(a->path = strdup(path ? path : "")) || !(a->lo = malloc(3 * H * sizeof *a->lo)) ||
+	    !(a->q = malloc(H * (size_t)(m->nq > 0 ? m->nq : 1) * sizeof *a->q))) {
 		lstmfc_free(a);
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
@@ -130,6 +144,7 @@ const sp_forecaster_ops sp_fc_lstm_ops = {
 	.columns = lstmfc_columns,
 	.push = lstmfc_push,
 	.band = lstmfc_band,
+	.quantiles = lstmfc_quantiles,
 	.save = lstmfc_save,
 	.free = lstmfc_free,
 };

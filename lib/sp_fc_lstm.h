@@ -5,6 +5,7 @@
  * the band is the lowest and highest quantile with the quantile nearest 0.5
  * as the forecast (SP_FORECASTER_BAND_QUANTILES), or for an MSE model the
  * point forecast +-1.96 validation RMSE (SP_FORECASTER_BAND_LEVEL 0.95).
+ * A quantile model also gives all its quantiles (sp_forecaster_quantiles).
  * The step, the horizons and the series column are the model's; --level
  * (sp_forecaster_opts.level) is refused.  Opening one sets sp_nn_threads(1):
  * one window at a time is GEMV work with nothing to gain from BLAS threads.

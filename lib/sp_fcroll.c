@@ -242,20 +242,21 @@ sp_fcroll_row_free(sp_fcroll_row *row)
 int
 sp_fcroll_row_copy(sp_fcroll_row *row, const sp_csv_reader *rd, sp_error *err)
 {
-	size_t nf = sp_csv_ncols(rd);
+	size_t nf = row->n;
 
-	if (row->n && row->n != nf)
-		return sp_error_set(err, SP_EUSAGE, "row copy: %zu fields, had %zu", nf, row->n);
-	if (!row->n) {
+	if (!nf) {
+		nf = sp_csv_ncols(rd);
 		if (!(row->f = calloc(nf, sizeof *row->f)) || !(row->len = calloc(nf, sizeof *row->len)) ||
 		    !(row->cap = calloc(nf, sizeof *row->cap)))
 			return sp_error_set(err, SP_ENOMEM, "out of memory");
 		row->n = nf;
+	} else if (nf != sp_csv_ncols(rd)) {
+		return sp_error_set(err, SP_EUSAGE, "row copy: %zu fields, had %zu", sp_csv_ncols(rd), nf);
 	}
 	for (size_t i = 1; i < nf; i++) {
 		size_t len;
 		const char *fld = sp_csv_field(rd, i, &len);
-		if (len + 1 > row->cap[i]) {
+		if (len >= row->cap[i]) {
 			char *nb = realloc(row->f[i], 2 * len + 16);
 			if (!nb)
 				return sp_error_set(err, SP_ENOMEM, "out of memory");

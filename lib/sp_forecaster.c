@@ -121,6 +121,18 @@ sp_forecaster_band(sp_forecaster *f, int H, double *lo, double *mid, double *hi,
 }
 
 int
+sp_forecaster_quantiles(sp_forecaster *f, int H, double *out, sp_error *err)
+{
+	if (!f->ops->quantiles || f->info.nq < 1)
+		return sp_error_set(err, SP_EUSAGE, "%s: a %s model has no quantiles", f->info.path, f->info.kind);
+	if (!f->ready)
+		return sp_error_set(err, SP_EUSAGE, "forecaster: not ready (too little history)");
+	if (H < 1 || H > f->info.hmax)
+		return sp_error_set(err, SP_EUSAGE, "forecaster: horizon %d is not in 1..%d", H, f->info.hmax);
+	return f->ops->quantiles(f->st, H, out, err);
+}
+
+int
 sp_forecaster_save(const sp_forecaster *f, const char *path, const char *cmdline, sp_error *err)
 {
 	return f->ops->save(f->st, path, cmdline, err);

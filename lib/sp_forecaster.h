@@ -17,7 +17,7 @@
  *
  * A new kind is one module that implements sp_forecaster_ops (open, push,
  * band, save, free; columns if it reads columns other than the series or
- * wants its own message) and one line in the registry
+ * wants its own message; quantiles if it has them) and one line in the registry
  * (sp_forecaster_registry.c, which holds sp_forecaster_open apart from the
  * rest, so that a program building forecasters in memory links only the
  * backends it uses).
@@ -109,6 +109,11 @@ int sp_forecaster_ready(const sp_forecaster *f);
  * lo[h-1] <= mid[h-1] <= hi[h-1].  SP_EUSAGE when not ready or H is out of
  * range. */
 int sp_forecaster_band(sp_forecaster *f, int H, double *lo, double *mid, double *hi, sp_error *err);
+/* Every quantile of horizons 1..H, out[(h - 1) * nq + k] at the levels
+ * info.q[k] (for kinds whose band is their quantiles; the lowest and highest
+ * are the band's lower and upper).  SP_EUSAGE when the kind has none (an AR
+ * or MSE model), when not ready or H is out of range. */
+int sp_forecaster_quantiles(sp_forecaster *f, int H, double *out, sp_error *err);
 /* Write the model (atomically, sp_model); cmdline may be NULL. */
 int sp_forecaster_save(const sp_forecaster *f, const char *path, const char *cmdline, sp_error *err);
 
@@ -119,14 +124,17 @@ typedef struct {
 	/* Open a model file of this kind (its first line names the kind): a new
 	 * state, and info filled (strings may point into the state). */
 	void *(*open)(const char *path, const sp_forecaster_opts *o, sp_forecaster_info *info, sp_error *err);
-	/* Optional: the input columns, as sp_forecaster_columns (whose default
-	 * is used when NULL) before its timestamp check. */
+	/* Optional: every input column, extras included, as
+	 * sp_forecaster_columns (whose default is used when NULL) before its
+	 * timestamp check; 0 or < 0. */
 	int (*columns)(void *st, const sp_forecaster_info *info, const sp_csv_reader *r,
 	    const char *column, int *cols, sp_error *err);
 	/* The next observation; 1 ready, 0 not, < 0 error. */
 	int (*push)(void *st, double t, const double *x, sp_error *err);
 	/* The band of horizons 1..H, called only when ready, 1 <= H <= hmax. */
 	int (*band)(void *st, int H, double *lo, double *mid, double *hi, sp_error *err);
+	/* Optional (info.nq > 0): the quantiles of horizons 1..H, as band. */
+	int (*quantiles)(void *st, int H, double *out, sp_error *err);
 	int (*save)(const void *st, const char *path, const char *cmdline, sp_error *err);
 	void (*free)(void *st);
 } sp_forecaster_ops;

@@ -801,3 +801,22 @@ sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
 		}
 	}
 }
+
+void
+sp_lstm_pred_quantiles(const sp_lstm_pred *p, double *out)
+{
+	const sp_lstm *m = p->m;
+	int Q = m->nq;
+
+	for (int h = 0; h < m->horizon; h++) {
+		const double *q = p->yhat + h * Q;
+		double *o = out + (size_t)h * (size_t)Q, mid = q[m->qmid] * m->scale + m->mean;
+		for (int k = 0; k < Q; k++)
+			o[k] = q[k] * m->scale + m->mean;
+		/* the outer ones as sp_lstm_predict gives them: calibrated, not across the middle */
+		o[0] = (q[0] - m->cal_lo[h]) * m->scale + m->mean;
+		o[Q - 1] = (q[Q - 1] + m->cal_hi[h]) * m->scale + m->mean;
+		if (Q > 1)
+			o[0] = fmin(o[0], mid), o[Q - 1] = fmax(o[Q - 1], mid);
+	}
+}

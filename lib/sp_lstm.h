@@ -162,5 +162,10 @@ void sp_lstm_pred_free(sp_lstm_pred *p);
  * forecast -+ 1.96 RMSE). */
 void sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
     double *lo, double *mid, double *hi);
+/* After sp_lstm_predict, for a quantile model (nq > 0): every quantile of
+ * that prediction, out[h * nq + k] for h < horizon, k < nq (data units);
+ * the lowest and highest are lo and hi of sp_lstm_predict (calibrated,
+ * never across the middle one). */
+void sp_lstm_pred_quantiles(const sp_lstm_pred *p, double *out);
 
 #endif

@@ -71,6 +71,7 @@ check_fixed(const sp_ar_model *m, int boot, const char *label)
 			ok = 0;
 	}
 	CHECK(rdy, "%s: ready exactly after %d present values", label, W);
+	CHECK(sp_forecaster_quantiles(f, 1, lo, &err) == SP_EUSAGE, "%s: no quantiles", label);
 	CHECK(ok && origins > N - 3 * W - 10, "%s: %d origins equal sp_ar directly", label, origins);
 	sp_forecaster_free(f);
 	sp_rand_free(r1), sp_rand_free(r2);

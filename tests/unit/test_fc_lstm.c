@@ -43,8 +43,9 @@ static void
 check_model(const char *path, int holes)
 {
 	sp_error err = { 0 };
-	double t[MAXN], y[MAXN], lo[16], mid[16], hi[16], lo2[16], mid2[16], hi2[16];
+	double t[MAXN], y[MAXN], lo[16], mid[16], hi[16], lo2[16], mid2[16], hi2[16], qs[64];
 	sp_forecaster *f = sp_forecaster_open(path, NULL, &err);
+	int qok = 1;
 	sp_lstm *m = sp_lstm_load(path, &err);
 	sp_lstm_pred *p = m ? sp_lstm_pred_new(m, &err) : NULL;
 	int n = load_sine(t, y), W, HM, run = 0, origins = 0, ok = 1, rdy = 1;
@@ -64,6 +65,21 @@ check_model(const char *path, int holes)
 			continue;
 		origins++;
 		sp_lstm_predict(p, t + i + 1 - W, y + i + 1 - W, lo2, mid2, hi2);
+		if (m->nq == 0) {
+			if (sp_forecaster_quantiles(f, HM, qs, &err) != SP_EUSAGE)
+				qok = 0;
+		} else if (sp_forecaster_quantiles(f, HM, qs, &err) < 0) {
+			qok = 0;
+		} else {
+			for (int h = 0; h < HM; h++) {
+				const double *qh = qs + h * m->nq;
+				if (qh[0] != lo2[h] || qh[m->qmid] != mid2[h] || qh[m->nq - 1] != hi2[h])
+					qok = 0;
+				for (int k = 1; k < m->nq; k++)
+					if (!(qh[k] >= qh[k - 1]))
+						qok = 0;
+			}
+		}
 		for (int H = 1; H <= HM; H++)
 			if (sp_forecaster_band(f, H, lo, mid, hi, &err) < 0 ||
 			    memcmp(lo, lo2, (size_t)H * sizeof *lo) || memcmp(mid, mid2, (size_t)H * sizeof *lo) ||
@@ -72,6 +88,7 @@ check_model(const char *path, int holes)
 	}
 	CHECK(rdy, "%s: ready after %d consecutive present rows", path, W);
 	CHECK(ok, "%s: %d origins, every H, equal sp_lstm_predict", path, origins);
+	CHECK(qok, "%s: quantiles ascending, outer ones and the middle = the band (none for MSE)", path);
 	CHECK(origins == (holes ? n - W + 1 - 2 * W : n - W + 1), "%s: origins %d", path, origins);
 out:
 	sp_forecaster_free(f);
