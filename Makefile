@@ -26,7 +26,7 @@ PKG_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null) \
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter $(if $(findstring clang,$(CC)),,-Wno-format-truncation)
 SPCFLAGS  = -std=c17 -ffp-contract=off $(WARN) $(OPT) $(SAN) -D_GNU_SOURCE -DSP_VERSION='"$(VERSION)"' -Ilib -I/usr/include/libsvm $(PKG_CFLAGS) $(CFLAGS)
-SPLDLIBS  = -Wl,--as-needed -lcsv -lsvm $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+SPLDLIBS  = -Wl,--as-needed -lcsv -lsvm -lxgboost $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 # Build flavour: the default build goes to build/ + bin/; `make SAN=...
 # B=build/asan` builds a sanitizer copy without touching bin/.

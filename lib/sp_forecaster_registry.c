@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sp_fc_ar.h"
+#include "sp_fc_gb.h"
 #include "sp_fc_lstm.h"
 #include "sp_model.h"
 
@@ -19,6 +20,7 @@
 static const sp_forecaster_ops *const registry[] = {
 	&sp_fc_lstm_ops,
 	&sp_fc_ar_ops,
+	&sp_fc_gb_ops,
 };
 enum { NKINDS = sizeof registry / sizeof registry[0] };
 
