@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_blas.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
@@ -478,7 +477,9 @@ typedef struct {
 	double *X;            /* T x K, row-major */
 	int *seg;             /* changepoints at or before each row */
 	double *work;         /* scratch of the objective */
-	double *gscratch;     /* P: the gradient GSL does not want */
+	double *gscratch;     /* P + S: the gradient GSL does not want */
+	double *xbuf, *gx;    /* P: x and its gradient for zobjective */
+	double *rows;         /* 5 T: per-row scratch of objective_rows */
 	int gram;             /* the Gram path applies */
 	int P2;               /* Gram size: k, m, delta, beta */
 	double *G, *zy, yy;
@@ -515,7 +516,7 @@ fitdata_free(fitdata *fd)
 	if (!fd)
 		return;
 	free(fd->t), free(fd->y), free(fd->cap), free(fd->X), free(fd->seg);
-	free(fd->work), free(fd->gscratch);
+	free(fd->work), free(fd->gscratch), free(fd->xbuf), free(fd->gx), free(fd->rows);
 	free(fd->G), free(fd->zy);
 	free(fd);
 }
@@ -702,7 +703,7 @@ trend_at(const sp_season_model *m, const double *Ks, const double *Ms, int s, do
  * 0.5) on sigma, normal(0, sigma_k) on beta; constants dropped as Stan's
  * `~` does.  Gradient added into grad (u = log sigma). */
 static double
-priors(const sp_season_model *m, const double *x, double *grad)
+priors(const sp_season_model *m, const double *x, double *grad, int l1)
 {
 	int S = m->S, K = m->K;
 	double k = x[0], mm = x[1], u = x[2 + S], sigma = exp(u), tau = m->spec.changepoint_prior_scale, f;
@@ -710,7 +711,7 @@ priors(const sp_season_model *m, const double *x, double *grad)
 	f = (k * k + mm * mm) / 50 + 2 * sigma * sigma;
 	grad[0] += k / 25, grad[1] += mm / 25;
 	grad[2 + S] += 4 * sigma * sigma;
-	for (int j = 0; j < S; j++) {
+	for (int j = 0; l1 && j < S; j++) {
 		f += fabs(x[2 + j]) / tau;
 		grad[2 + j] += sgn(x[2 + j]) / tau;
 	}
@@ -722,9 +723,39 @@ priors(const sp_season_model *m, const double *x, double *grad)
 	return f;
 }
 
-/* Row by row: any growth and mode. */
+/* out[0..T) = X b (X: T x K, row-major); 0 when b is NULL.  Plain loops,
+ * not BLAS: the same sums in the same order on every machine. */
+static void
+gemv(const double *X, size_t T, int K, const double *b, double *out)
+{
+	for (size_t r = 0; r < T; r++) {
+		const double *xr = X + r * (size_t)K;
+		double v = 0;
+		for (int i = 0; b && i < K; i++)
+			v += xr[i] * b[i];
+		out[r] = v;
+	}
+}
+
+/* out[0..K) = X' v; 0 when v is NULL. */
+static void
+gemv_t(const double *X, size_t T, int K, const double *v, double *out)
+{
+	for (int i = 0; i < K; i++)
+		out[i] = 0;
+	for (size_t r = 0; v && r < T; r++) {
+		const double *xr = X + r * (size_t)K;
+		double vr = v[r];
+		for (int i = 0; i < K; i++)
+			out[i] += vr * xr[i];
+	}
+}
+
+/* Row by row: any growth and mode.  The feature products are two
+ * matrix-vector products each way (additive and multiplicative
+ * coefficients). */
 static double
-objective_rows(const sp_season_model *m, const double *x, double *grad)
+objective_rows(const sp_season_model *m, const double *x, double *grad, int l1)
 {
 	fitdata *fd = m->fd;
 	int S = m->S, K = m->K, P = 3 + S + K, s, j, i;
@@ -733,6 +764,8 @@ objective_rows(const sp_season_model *m, const double *x, double *grad)
 	double u = x[2 + S], sigma = exp(u), s2 = sigma * sigma, rss = 0, f;
 	double *Ks = fd->work, *Ms = Ks + S + 1, *gK = Ms + S + 1, *gM = gK + S + 1;
 	double *ba = gM + S + 1, *bm = ba + K, *gba = bm + K, *gbm = gba + K;
+	double *g = fd->rows, *A = g + T, *M = A + T, *w = M + T, *wg = w + T;
+	int anyadd = 0;
 
 	for (j = 0; j < P; j++)
 		grad[j] = 0;
@@ -740,34 +773,24 @@ objective_rows(const sp_season_model *m, const double *x, double *grad)
 	for (i = 0; i < K; i++) {
 		ba[i] = m->mult[i] ? 0 : beta[i];
 		bm[i] = m->mult[i] ? beta[i] : 0;
-		gba[i] = gbm[i] = 0;
+		anyadd |= !m->mult[i];
 	}
 	for (j = 0; j <= S; j++)
 		gK[j] = gM[j] = 0;
+	gemv(fd->X, T, K, anyadd ? ba : NULL, A);
+	gemv(fd->X, T, K, m->anymult ? bm : NULL, M);
 	for (r = 0; r < T; r++) {
-		const double *xr = fd->X + r * (size_t)K;
-		double a = 0, mu, g, res, w, G;
-		double mt = 0;
+		double gr, res, G;
 		s = fd->seg[r];
-		g = trend_at(m, Ks, Ms, s, fd->t[r], fd->cap ? fd->cap[r] : 0);
-		for (i = 0; i < K; i++)
-			a += xr[i] * ba[i];
-		if (m->anymult)
-			for (i = 0; i < K; i++)
-				mt += xr[i] * bm[i];
-		mu = g * (1 + mt) + a;
-		res = fd->y[r] - mu;
+		gr = g[r] = trend_at(m, Ks, Ms, s, fd->t[r], fd->cap ? fd->cap[r] : 0);
+		res = fd->y[r] - (gr * (1 + M[r]) + A[r]);
 		rss += res * res;
-		w = -res / s2;
-		G = w * (1 + mt);
-		for (i = 0; i < K; i++)
-			gba[i] += w * xr[i];
-		if (m->anymult)
-			for (i = 0; i < K; i++)
-				gbm[i] += w * g * xr[i];
+		w[r] = -res / s2;
+		wg[r] = w[r] * gr;
+		G = w[r] * (1 + M[r]);
 		switch (m->spec.growth) {
 		case SP_SEASON_LOGISTIC: {
-			double p = g / fd->cap[r], dz = G * fd->cap[r] * p * (1 - p);
+			double p = gr / fd->cap[r], dz = G * fd->cap[r] * p * (1 - p);
 			gK[s] += dz * (fd->t[r] - Ms[s]);
 			gM[s] += dz * -Ks[s];
 			break;
@@ -780,6 +803,8 @@ objective_rows(const sp_season_model *m, const double *x, double *grad)
 			gM[s] += G;
 		}
 	}
+	gemv_t(fd->X, T, K, anyadd ? w : NULL, gba);
+	gemv_t(fd->X, T, K, m->anymult ? wg : NULL, gbm);
 	if (m->spec.growth == SP_SEASON_LOGISTIC) {
 		for (j = S; j >= 1; j--) {
 			double c = cp[j - 1], d = c - Ms[j - 1];
@@ -807,16 +832,16 @@ objective_rows(const sp_season_model *m, const double *x, double *grad)
 		grad[1] += aM + gM[0];
 	}
 	for (i = 0; i < K; i++)
-		grad[3 + S + i] += gba[i] * (m->mult[i] ? 0 : 1) + gbm[i] * (m->mult[i] ? 1 : 0);
+		grad[3 + S + i] += m->mult[i] ? gbm[i] : gba[i];
 	f = (double)T * u + rss / (2 * s2);
 	grad[2 + S] += (double)T - rss / s2;
-	return f + priors(m, x, grad);
+	return f + priors(m, x, grad, l1);
 }
 
 /* Linear or flat trend, additive terms: y ~ Z theta with theta = (k, m,
  * delta, beta), so RSS = y'y - 2 theta'Z'y + theta'(Z'Z)theta. */
 static double
-objective_gram(const sp_season_model *m, const double *x, double *grad)
+objective_gram(const sp_season_model *m, const double *x, double *grad, int l1)
 {
 	fitdata *fd = m->fd;
 	int S = m->S, K = m->K, P = 3 + S + K, P2 = fd->P2, a, b;
@@ -846,13 +871,15 @@ objective_gram(const sp_season_model *m, const double *x, double *grad)
 		grad[3 + S + a] = (Gt[2 + S + a] - fd->zy[2 + S + a]) / s2;
 	f = (double)fd->T * u + rss / (2 * s2);
 	grad[2 + S] += (double)fd->T - rss / s2;
-	return f + priors(m, x, grad);
+	return f + priors(m, x, grad, l1);
 }
 
+/* The negative log posterior at x = (k, m, delta, log sigma, beta); without
+ * the Laplace term when l1 is 0. */
 static double
-objective(const sp_season_model *m, const double *x, double *grad)
+objective(const sp_season_model *m, const double *x, double *grad, int l1)
 {
-	return m->fd->gram ? objective_gram(m, x, grad) : objective_rows(m, x, grad);
+	return m->fd->gram ? objective_gram(m, x, grad, l1) : objective_rows(m, x, grad, l1);
 }
 
 double
@@ -867,7 +894,7 @@ sp_season_objective(const sp_season_model *m, const double *x, double *grad, int
 	if (!m->fd->G)
 		gram = 0;
 	m->fd->gram = gram;
-	f = objective(m, x, grad);
+	f = objective(m, x, grad, 1);
 	m->fd->gram = save;
 	return f;
 }
@@ -889,54 +916,103 @@ sp_season_params(const sp_season_model *m, double *x)
 
 /* ---- fitting ---------------------------------------------------------------------- */
 
+/* The optimiser's variables z = (k, m, a, b, log sigma, beta) with delta =
+ * a^2 - b^2 (elementwise): the Laplace term |delta| / tau becomes
+ * (a^2 + b^2) / tau, smooth, and the two problems have the same minima
+ * (for a given delta, a^2 + b^2 is smallest, |delta|, when a or b is 0),
+ * so L-BFGS is not held up by the kinks of |delta| at 0. */
+static double
+dotp(const double *a, const double *b, int n)
+{
+	double s = 0;
+
+	for (int i = 0; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+static double
+zobjective(const sp_season_model *m, const double *z, double *gz)
+{
+	fitdata *fd = m->fd;
+	int S = m->S, K = m->K, j;
+	double *x = fd->xbuf, *gx = fd->gx, tau = m->spec.changepoint_prior_scale, f;
+
+	x[0] = z[0], x[1] = z[1];
+	for (j = 0; j < S; j++)
+		x[2 + j] = z[2 + j] * z[2 + j] - z[2 + S + j] * z[2 + S + j];
+	x[2 + S] = z[2 + 2 * S];
+	memcpy(x + 3 + S, z + 3 + 2 * S, (size_t)K * sizeof *x);
+	f = objective(m, x, gx, 0);
+	gz[0] = gx[0], gz[1] = gx[1];
+	for (j = 0; j < S; j++) {
+		double a = z[2 + j], b = z[2 + S + j];
+		f += (a * a + b * b) / tau;
+		gz[2 + j] = 2 * a * (gx[2 + j] + 1 / tau);
+		gz[2 + S + j] = 2 * b * (-gx[2 + j] + 1 / tau);
+	}
+	gz[2 + 2 * S] = gx[2 + S];
+	memcpy(gz + 3 + 2 * S, gx + 3 + S, (size_t)K * sizeof *gz);
+	return isfinite(f) ? f : GSL_POSINF;
+}
+
 static double
 gsl_f(const gsl_vector *v, void *p)
 {
 	const sp_season_model *m = p;
-	double f = objective(m, v->data, m->fd->gscratch);
 
-	return isfinite(f) ? f : GSL_POSINF;
+	return zobjective(m, v->data, m->fd->gscratch);
 }
 
 static void
 gsl_df(const gsl_vector *v, void *p, gsl_vector *g)
 {
-	objective(p, v->data, g->data);
+	zobjective(p, v->data, g->data);
 }
 
 static void
 gsl_fdf(const gsl_vector *v, void *p, double *f, gsl_vector *g)
 {
-	const sp_season_model *m = p;
-
-	*f = objective(m, v->data, g->data);
-	if (!isfinite(*f))
-		*f = GSL_POSINF;
+	*f = zobjective(p, v->data, g->data);
 }
 
-/* Minimise from x (in place) with L-BFGS; Stan's stopping rules: the
- * objective's absolute (1e-12) or relative (1e4 eps) decrease, the
- * gradient norm (1e-8), or no more progress; at most 10000 iterations.
- * After a stop without progress, restart from the point reached while
- * that still helps (the Laplace term has kinks). */
+/* Minimise from x (in place) with GSL's vector_bfgs2 over z (see
+ * zobjective), from a = b = 0.01 for delta = 0 and Prophet's initial
+ * values otherwise.  Stan's stopping rules: the objective's absolute
+ * (1e-12) or relative (1e4 eps) decrease, the gradient norm (1e-8); at
+ * most 10000 iterations.  GSL's line search gives up (no progress) in the
+ * narrow valleys of this objective (the changepoint columns are nearly
+ * collinear) long before that: the minimiser is restarted from the point
+ * reached while that still lowers the objective, up to 100 times. */
 static int
 minimise(sp_season_model *m, double *x, sp_error *err)
 {
-	int P = 3 + m->S + m->K, iter = 0, restarts = 0, rc = 0;
-	gsl_multimin_function_fdf fn = { gsl_f, gsl_df, gsl_fdf, (size_t)P, m };
+	int S = m->S, K = m->K, P = 3 + S + K, NZ = P + S, iter = 0, restarts = 0, rc = 0, j;
+	gsl_multimin_function_fdf fn = { gsl_f, gsl_df, gsl_fdf, (size_t)NZ, m };
 	gsl_multimin_fdfminimizer *mn;
-	gsl_vector_view xv = gsl_vector_view_array(x, (size_t)P);
-	gsl_error_handler_t *old = gsl_set_error_handler_off();
-	double fprev, fbest;
+	gsl_vector *z = gsl_vector_alloc((size_t)NZ);
+	gsl_error_handler_t *old;
+	double fprev, fbest = INFINITY;
+	const double eps = 2.220446049250313e-16;
 
-	mn = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, (size_t)P);
-	if (!mn) {
-		gsl_set_error_handler(old);
+	mn = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, (size_t)NZ);
+	if (!mn || !z) {
+		if (mn)
+			gsl_multimin_fdfminimizer_free(mn);
+		gsl_vector_free(z);
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	}
-	fbest = INFINITY;
+	z->data[0] = x[0], z->data[1] = x[1];
+	for (j = 0; j < S; j++) {
+		double d = x[2 + j];
+		z->data[2 + j] = sqrt(fmax(d, 0) + 1e-4);
+		z->data[2 + S + j] = sqrt(fmax(-d, 0) + 1e-4);
+	}
+	z->data[2 + 2 * S] = x[2 + S];
+	memcpy(z->data + 3 + 2 * S, x + 3 + S, (size_t)K * sizeof *x);
+	old = gsl_set_error_handler_off();
 	for (;;) {
-		if (gsl_multimin_fdfminimizer_set(mn, &fn, &xv.vector, 1e-3, 0.1) != 0) {
+		if (gsl_multimin_fdfminimizer_set(mn, &fn, z, 1e-3, 0.1) != 0 || !isfinite(mn->f)) {
 			rc = sp_error_set(err, SP_EDATA, "the objective is not finite at the starting point");
 			break;
 		}
@@ -945,30 +1021,32 @@ minimise(sp_season_model *m, double *x, sp_error *err)
 			int st = gsl_multimin_fdfminimizer_iterate(mn);
 			double f = mn->f, df = fprev - f;
 			iter++;
-			if (st != 0)
-				break;
-			if (fabs(df) < 1e-12 || fabs(df) / fmax(fmax(fabs(fprev), fabs(f)), 1) < 1e4 * 2.220446049250313e-16)
-				break;
-			if (gsl_blas_dnrm2(mn->gradient) < 1e-8)
+			if (st != 0 || fabs(df) < 1e-12 || fabs(df) / fmax(fmax(fabs(fprev), fabs(f)), 1) < 1e4 * eps ||
+			    sqrt(dotp(mn->gradient->data, mn->gradient->data, NZ)) < 1e-8)
 				break;
 			fprev = f;
 		}
-		if (rc < 0)
+		gsl_vector_memcpy(z, mn->x);
+		if ((isfinite(fbest) && !(mn->f < fbest - 1e4 * eps * fmax(1, fabs(fbest)))) || iter >= 10000 ||
+		    ++restarts > 100)
 			break;
-		gsl_vector_memcpy(&xv.vector, mn->x);
-		if (!(mn->f < fbest - 1e-10 * fmax(1, fabs(fbest))) || iter >= 10000 || ++restarts > 20) {
-			if (mn->f < fbest)
-				fbest = mn->f;
-			break;
-		}
 		fbest = mn->f;
 	}
-	m->objective = fbest;
+	gsl_set_error_handler(old);
+	if (rc == 0) {
+		const double *zd = z->data;
+		x[0] = zd[0], x[1] = zd[1];
+		for (j = 0; j < S; j++)
+			x[2 + j] = zd[2 + j] * zd[2 + j] - zd[2 + S + j] * zd[2 + S + j];
+		x[2 + S] = zd[2 + 2 * S];
+		memcpy(x + 3 + S, zd + 3 + 2 * S, (size_t)K * sizeof *x);
+		m->objective = objective(m, x, m->fd->gx, 1);
+		if (!isfinite(m->objective))
+			rc = sp_error_set(err, SP_EDATA, "the fit did not converge (objective not finite)");
+	}
 	m->iterations = iter;
 	gsl_multimin_fdfminimizer_free(mn);
-	gsl_set_error_handler(old);
-	if (rc == 0 && !isfinite(fbest))
-		rc = sp_error_set(err, SP_EDATA, "the fit did not converge (objective not finite)");
+	gsl_vector_free(z);
 	return rc;
 }
 
@@ -1061,18 +1139,25 @@ resolve_seasonalities(sp_season_model *m, const double *ht, size_t T, sp_error *
 	return 0;
 }
 
+/* The number of changepoints Prophet places for T rows. */
+static long
+spec_cps(const sp_season_model *m, size_t T)
+{
+	long hs = (long)floor((double)T * m->spec.changepoint_range), n = m->spec.n_changepoints;
+
+	if (n + 1 > hs)
+		n = hs - 1;
+	return n < 0 ? 0 : n;
+}
+
 /* Prophet's set_changepoints: n_changepoints on round(linspace) over the
  * first changepoint_range of the history rows (fewer when the history is
  * short); none gives one dummy changepoint at t = 0. */
 static int
 place_changepoints(sp_season_model *m, const double *ts, size_t T, sp_error *err)
 {
-	long hs = (long)floor((double)T * m->spec.changepoint_range), n = m->spec.n_changepoints;
+	long hs = (long)floor((double)T * m->spec.changepoint_range), n = spec_cps(m, T);
 
-	if (n + 1 > hs)
-		n = hs - 1;
-	if (n < 0)
-		n = 0;
 	m->S = n > 0 ? (int)n : 1;
 	if (!(m->cp_t = malloc((size_t)m->S * sizeof *m->cp_t)))
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
@@ -1104,10 +1189,13 @@ fitdata_build(sp_season_model *m, const sp_season_data *d, const size_t *rows, s
 	fd->X = malloc((T * (size_t)K + 1) * sizeof *fd->X);
 	fd->seg = malloc(T * sizeof *fd->seg);
 	fd->work = malloc((size_t)(4 * (S + 1) + 4 * K + 2 * P2 + 8) * sizeof *fd->work);
-	fd->gscratch = malloc((size_t)P * sizeof *fd->gscratch);
+	fd->gscratch = malloc((size_t)(P + S) * sizeof *fd->gscratch);
+	fd->xbuf = malloc((size_t)P * sizeof *fd->xbuf);
+	fd->rows = malloc(5 * T * sizeof *fd->rows);
+	fd->gx = malloc((size_t)P * sizeof *fd->gx);
 	if (m->spec.growth == SP_SEASON_LOGISTIC)
 		fd->cap = malloc(T * sizeof *fd->cap);
-	if (!fd->t || !fd->y || !fd->X || !fd->seg || !fd->work || !fd->gscratch || (m->spec.growth == SP_SEASON_LOGISTIC && !fd->cap))
+	if (!fd->t || !fd->y || !fd->X || !fd->seg || !fd->work || !fd->gscratch || !fd->xbuf || !fd->gx || !fd->rows || (m->spec.growth == SP_SEASON_LOGISTIC && !fd->cap))
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	int s = 0;
 	for (r = 0; r < T; r++) {
@@ -1301,6 +1389,11 @@ sp_season_fit(const sp_season_spec *spec, const sp_season_data *d, sp_season_mod
 		} else if ((rc = minimise(m, x, err)) < 0) {
 			goto done;
 		}
+	}
+	if (m->S == 1 && m->cp_t[0] == 0 && spec_cps(m, T) == 0) {
+		/* no changepoints: Prophet folds the dummy one's rate into k */
+		x[0] += x[2];
+		x[2] = 0;
 	}
 	m->k = x[0], m->m = x[1];
 	memcpy(m->delta, x + 2, (size_t)m->S * sizeof *x);
