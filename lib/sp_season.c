@@ -1083,12 +1083,12 @@ resolve_seasonalities(sp_season_model *m, const double *ht, size_t T, sp_error *
 			p.mode = s->mode;
 		if (span < p.period) {
 			fmt_days(a, sizeof a, span), fmt_days(b, sizeof b, p.period);
-			return sp_error_set(err, SP_EUSAGE, "--seasonality %s: the history spans %s, less than one "
+			return sp_error_set(err, SP_EDATA, "--seasonality %s: the history spans %s, less than one "
 			    "period (%s)", p.name, a, b);
 		}
 		if (mindt >= p.period) {
 			fmt_days(a, sizeof a, mindt), fmt_days(b, sizeof b, p.period);
-			return sp_error_set(err, SP_EUSAGE, "--seasonality %s: rows %s apart cannot show a period "
+			return sp_error_set(err, SP_EDATA, "--seasonality %s: rows %s apart cannot show a period "
 			    "of %s", p.name, a, b);
 		}
 		m->seas[m->nseas++] = p;
@@ -1118,12 +1118,12 @@ resolve_seasonalities(sp_season_model *m, const double *ht, size_t T, sp_error *
 		} else if (order > 0) {
 			if (span < per) {
 				fmt_days(a, sizeof a, span), fmt_days(b, sizeof b, per);
-				return sp_error_set(err, SP_EUSAGE, "--%s: the history spans %s, less than one period "
+				return sp_error_set(err, SP_EDATA, "--%s: the history spans %s, less than one period "
 				    "(%s); leave it auto to switch it off", builtin_name[j], a, b);
 			}
 			if (mindt >= per) {
 				fmt_days(a, sizeof a, mindt), fmt_days(b, sizeof b, per);
-				return sp_error_set(err, SP_EUSAGE, "--%s: rows %s apart cannot show a period of %s",
+				return sp_error_set(err, SP_EDATA, "--%s: rows %s apart cannot show a period of %s",
 				    builtin_name[j], a, b);
 			}
 		}

@@ -155,7 +155,7 @@ typedef struct sp_season_model sp_season_model;
 /* Fit spec to the rows of d with a value.  Needs at least 2 of them, and
  * d->cap for a logistic trend.  A built-in seasonality switched on (not
  * auto) with a history shorter than its period, or spaced no closer than
- * it, is an error (SP_EUSAGE, "--weekly: the history spans 3 days, less
+ * it, is an error (SP_EDATA, "--weekly: the history spans 3 days, less
  * than one period (7 days); leave it auto to switch it off").  The spec
  * (and holidays) are copied into the model. */
 int sp_season_fit(const sp_season_spec *spec, const sp_season_data *d, sp_season_model **out, sp_error *err);

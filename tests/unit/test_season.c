@@ -651,13 +651,13 @@ test_switches(void)
 	sp_season_model_free(m);
 	s.weekly = 3;
 	d.n = 24 * 5;
-	CHECK(sp_season_fit(&s, &d, &m, &err) == SP_EUSAGE, "weekly asked for on 5 days");
+	CHECK(sp_season_fit(&s, &d, &m, &err) == SP_EDATA, "weekly asked for on 5 days");
 	CHECK_STR(err.msg, "--weekly: the history spans 4.958 days, less than one period (7 days); leave it auto to "
 	    "switch it off", "weekly message");
 	s.weekly = SP_SEASON_AUTO;
 	d.n = 24 * 10;
 	sp_season_add_custom(&s, "x", "fortnight,14,2", &err);
-	CHECK(sp_season_fit(&s, &d, &m, &err) == SP_EUSAGE, "custom period longer than the history");
+	CHECK(sp_season_fit(&s, &d, &m, &err) == SP_EDATA, "custom period longer than the history");
 	CHECK_STR(err.msg, "--seasonality fortnight: the history spans 9.958 days, less than one period (14 days)",
 	    "custom message");
 	s.ncustom = 0;
