@@ -224,7 +224,7 @@ static void
 write_rows(const options *o, const sp_csv_reader *r, const sp_season_data *d, const sp_season_fc *fc,
     const sp_season_model *m, sp_csv_writer *w)
 {
-	size_t nf = sp_csv_ncols(r) - 1, i, j, len, first = o->long_fmt ? d->n : 0, last = d->n - 1;
+	size_t nf = sp_csv_ncols(r) - 1, i, j, len, n0 = o->long_fmt ? 0 : d->n, last = d->n - 1;
 
 	if (o->long_fmt) {
 		sp_csv_write_str(w, "origin");
@@ -243,12 +243,12 @@ write_rows(const options *o, const sp_csv_reader *r, const sp_season_data *d, co
 			sp_csv_write_str(w, sp_season_component_name(m, c));
 	}
 	sp_csv_end_row(w);
-	for (i = first; i < fc->n; i++) {
-		int future = i >= d->n;
+	for (i = 0; i < fc->n; i++) {
+		int future = i >= n0;
 		if (o->long_fmt) {
 			sp_csv_write_time(w, d->t[last]);
 			sp_csv_write_time(w, fc->t[i]);
-			sp_csv_write_long(w, (long)(i - d->n + 1));
+			sp_csv_write_long(w, (long)(i + 1));
 		} else {
 			sp_csv_write_time(w, fc->t[i]);
 		}
