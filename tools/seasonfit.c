@@ -195,7 +195,7 @@ parse_options(int argc, char **argv, options *o)
 }
 
 static void
-print_model(const sp_season_model *m, double secs)
+print_model(const sp_season_model *m, double secs, double cpu)
 {
 	const char *p = sp_cli_progname();
 	sp_season_info in;
@@ -215,8 +215,14 @@ print_model(const sp_season_model *m, double secs)
 		fprintf(stderr, "%s: %d holiday features\n", p, in.nholfeat);
 	fprintf(stderr, "%s: k %.10g m %.10g sigma %.10g (scaled)\n", p, in.k, in.m, in.sigma);
 	if (secs >= 0)
-		fprintf(stderr, "%s: L-BFGS %d iterations, objective %.10g, %.3f s\n", p, in.iterations, in.objective,
-		    secs);
+		fprintf(stderr, "%s: L-BFGS %d iterations, objective %.10g, %.3f s (CPU %.3f s)\n", p, in.iterations,
+		    in.objective, secs, cpu);
+}
+
+static double
+seconds(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + 1e-9 * (double)(b->tv_nsec - a->tv_nsec);
 }
 
 /* The rows: fitted and forecast, one-horizon or long. */
@@ -293,7 +299,7 @@ main(int argc, char **argv)
 	sp_csv_writer *w;
 	sp_rand *rng;
 	const char *path;
-	struct timespec t0, t1;
+	struct timespec t0, t1, c0, c1;
 	sp_error err;
 	FILE *fp;
 	int col;
@@ -322,11 +328,13 @@ main(int argc, char **argv)
 	sp_die_if(sp_season_data_read(r, col, o.cap ? pick(r, o.cap, "capacity") : -1,
 	    o.floor ? pick(r, o.floor, "floor") : -1, 1, &d, &err), &err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	if (!m)
 		sp_die_if(sp_season_fit(&o.spec, &d, &m, &err), &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	if (o.verbose)
-		print_model(m, o.load ? -1 : (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+		print_model(m, o.load ? -1 : seconds(&t0, &t1), seconds(&c0, &c1));
 	if (!(rng = sp_rand_new(o.seed)) || !(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
 	sp_season_fc_opts fo = { !o.long_fmt, (int)o.horizon, 0, o.samples, o.qlo, o.qhi, rng, o.components };
