@@ -10,8 +10,6 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_multimin.h>
 #include <gsl/gsl_randist.h>
 
 #include "sp_model.h"
@@ -953,100 +951,245 @@ zobjective(const sp_season_model *m, const double *z, double *gz)
 	}
 	gz[2 + 2 * S] = gx[2 + S];
 	memcpy(gz + 3 + 2 * S, gx + 3 + S, (size_t)K * sizeof *gz);
-	return isfinite(f) ? f : GSL_POSINF;
+	return isfinite(f) ? f : INFINITY;
 }
 
+/* ---- L-BFGS ---------------------------------------------------------------------
+ *
+ * Stan's optimiser, which Prophet uses: L-BFGS with a history of 5 steps
+ * (Nocedal & Wright, Algorithm 7.4), a line search for the strong Wolfe
+ * conditions (c1 1e-4, c2 0.9; their Algorithms 3.5 and 3.6 with cubic
+ * interpolation), a first step of 1e-3 along the gradient, and Stan's
+ * stopping rules: the objective's absolute (1e-12) or relative (1e4 eps)
+ * decrease, the gradient norm (1e-8), the relative gradient g'H^-1 g /
+ * max(|f|, 1) with L-BFGS's H (1e7 eps), the step (1e-8); at most 10000
+ * iterations.  Not GSL's vector_bfgs2: it keeps only the last step (a
+ * memoryless BFGS) and calls BLAS, which forecast(1) links to OpenBLAS,
+ * whose rounding differs between machines; these plain loops give the same
+ * fit in seasonfit and forecast, on every machine. */
+enum { LB_MEM = 5, LB_MAXIT = 10000 };
+
+typedef struct {
+	const sp_season_model *m;
+	int n;
+	const double *x, *p;   /* the line: x + a p */
+	double fx, dg0;
+	double *xa, *ga;       /* the last point evaluated */
+	int evals;
+} lsearch;
+
+/* f and the directional derivative at x + a p (into ls->xa, ls->ga) */
 static double
-gsl_f(const gsl_vector *v, void *p)
+ls_eval(lsearch *ls, double a, double *dg)
 {
-	const sp_season_model *m = p;
+	double f;
 
-	return zobjective(m, v->data, m->fd->gscratch);
+	for (int i = 0; i < ls->n; i++)
+		ls->xa[i] = ls->x[i] + a * ls->p[i];
+	f = zobjective(ls->m, ls->xa, ls->ga);
+	ls->evals++;
+	*dg = dotp(ls->ga, ls->p, ls->n);
+	return isfinite(f) && isfinite(*dg) ? f : INFINITY;
 }
 
-static void
-gsl_df(const gsl_vector *v, void *p, gsl_vector *g)
+/* Minimiser of the cubic through (a, fa, ga) and (b, fb, gb), kept inside
+ * the middle 80 % of the interval (else its midpoint). */
+static double
+cubic_step(double a, double fa, double ga, double b, double fb, double gb)
 {
-	zobjective(p, v->data, g->data);
+	double lo = fmin(a, b), hi = fmax(a, b), d1, d2, t;
+
+	if (!isfinite(fb))
+		return (a + b) / 2;
+	d1 = ga + gb - 3 * (fa - fb) / (a - b);
+	d2 = d1 * d1 - ga * gb;
+	if (!(d2 >= 0))
+		return (a + b) / 2;
+	d2 = copysign(sqrt(d2), b - a);
+	t = b - (b - a) * (gb + d2 - d1) / (gb - ga + 2 * d2);
+	if (!(t > lo + 0.1 * (hi - lo) && t < hi - 0.1 * (hi - lo)))
+		t = (a + b) / 2;
+	return t;
 }
 
-static void
-gsl_fdf(const gsl_vector *v, void *p, double *f, gsl_vector *g)
+/* A step a satisfying the strong Wolfe conditions from *a; 0 and the
+ * point in ls->xa, ls->ga, *f; -1 when none was found. */
+static int
+wolfe(lsearch *ls, double *a, double *f)
 {
-	*f = zobjective(p, v->data, g->data);
+	const double c1 = 1e-4, c2 = 0.9;
+	double ap = 0, fp = ls->fx, gp = ls->dg0, ai = *a, fi, gi, lo, hi, flo, fhi, glo, ghi;
+	int i;
+
+	for (i = 0; i < 60; i++) {
+		fi = ls_eval(ls, ai, &gi);
+		if (fi > ls->fx + c1 * ai * ls->dg0 || (i > 0 && fi >= fp)) {
+			lo = ap, flo = fp, glo = gp, hi = ai, fhi = fi, ghi = gi;
+			goto zoom;
+		}
+		if (fabs(gi) <= -c2 * ls->dg0) {
+			*a = ai, *f = fi;
+			return 0;
+		}
+		if (gi >= 0) {
+			lo = ai, flo = fi, glo = gi, hi = ap, fhi = fp, ghi = gp;
+			goto zoom;
+		}
+		ap = ai, fp = fi, gp = gi;
+		ai *= 4;
+	}
+	return -1;
+zoom:
+	for (i = 0; i < 60; i++) {
+		double aj = cubic_step(lo, flo, glo, hi, fhi, ghi), fj, gj;
+		fj = ls_eval(ls, aj, &gj);
+		if (fj > ls->fx + c1 * aj * ls->dg0 || fj >= flo) {
+			hi = aj, fhi = fj, ghi = gj;
+		} else {
+			if (fabs(gj) <= -c2 * ls->dg0) {
+				*a = aj, *f = fj;
+				return 0;
+			}
+			if (gj * (hi - lo) >= 0)
+				hi = lo, fhi = flo, ghi = glo;
+			lo = aj, flo = fj, glo = gj;
+		}
+		if (fabs(hi - lo) <= 1e-15 * fmax(fabs(lo), 1e-300))
+			break;
+	}
+	/* no Wolfe point: settle for the best decrease found, if any */
+	if (lo > 0 && flo < ls->fx) {
+		*f = ls_eval(ls, lo, &glo);
+		*a = lo;
+		return 0;
+	}
+	return -1;
 }
 
-/* Minimise from x (in place) with GSL's vector_bfgs2 over z (see
- * zobjective), from a = b = 0.01 for delta = 0 and Prophet's initial
- * values otherwise.  Stan's stopping rules: the objective's absolute
- * (1e-12) or relative (1e4 eps) decrease, the gradient norm (1e-8); at
- * most 10000 iterations.  GSL's line search gives up (no progress) in the
- * narrow valleys of this objective (the changepoint columns are nearly
- * collinear) long before that: the minimiser is restarted from the point
- * reached while that still lowers the objective, up to 100 times. */
+/* Minimise zobjective from z[0..n) in place. */
+static int
+lbfgs(const sp_season_model *m, double *z, int n, double *fout, int *iters, sp_error *err)
+{
+	double *buf = malloc((size_t)n * (7 + 2 * LB_MEM) * sizeof *buf);
+	double *g, *p, *xn, *gn, *s, *y, rho[LB_MEM], al[LB_MEM], f, fn = 0, gnorm;
+	const double eps = 2.220446049250313e-16;
+	int k = 0, head = 0, nmem = 0, it;
+	lsearch ls;
+
+	if (!buf)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	g = buf, p = g + n, xn = p + n, gn = xn + n, s = gn + n, y = s + (size_t)n * LB_MEM;
+	ls = (lsearch){ m, n, z, p, 0, 0, y + (size_t)n * LB_MEM, y + (size_t)n * LB_MEM + n, 0 };
+	f = zobjective(m, z, g);
+	if (!isfinite(f)) {
+		free(buf);
+		return sp_error_set(err, SP_EDATA, "the objective is not finite at the starting point");
+	}
+	for (it = 1; it <= LB_MAXIT; it++) {
+		double a, q, dg, sn;
+		int i, j;
+		/* p = -H g by the two-loop recursion */
+		for (i = 0; i < n; i++)
+			p[i] = -g[i];
+		for (j = 0; j < nmem; j++) {
+			int c = (head - 1 - j + LB_MEM) % LB_MEM;
+			al[c] = rho[c] * dotp(s + (size_t)c * n, p, n);
+			for (i = 0; i < n; i++)
+				p[i] -= al[c] * y[(size_t)c * n + i];
+		}
+		if (nmem > 0) {
+			int c = (head - 1 + LB_MEM) % LB_MEM;
+			double gam = dotp(s + (size_t)c * n, y + (size_t)c * n, n) / dotp(y + (size_t)c * n, y + (size_t)c * n, n);
+			for (i = 0; i < n; i++)
+				p[i] *= gam;
+		}
+		for (j = nmem - 1; j >= 0; j--) {
+			int c = (head - 1 - j + LB_MEM) % LB_MEM;
+			double b = rho[c] * dotp(y + (size_t)c * n, p, n);
+			for (i = 0; i < n; i++)
+				p[i] += s[(size_t)c * n + i] * (al[c] - b);
+		}
+		dg = dotp(g, p, n);
+		if (!(dg < 0)) {   /* not a descent direction: forget the history */
+			for (i = 0; i < n; i++)
+				p[i] = -g[i];
+			dg = dotp(g, p, n);
+			nmem = 0;
+		}
+		if (nmem > 0 && -dg / fmax(fabs(f), 1) < 1e7 * eps)
+			break;   /* Stan's relative gradient g'H^-1 g / max(|f|, 1) */
+		gnorm = sqrt(dotp(g, g, n));
+		a = nmem == 0 ? 1e-3 / fmax(1, gnorm) : 1;
+		ls.fx = f, ls.dg0 = dg;
+		if (wolfe(&ls, &a, &fn) < 0) {
+			if (nmem > 0) {   /* retry along the gradient */
+				nmem = 0;
+				continue;
+			}
+			break;   /* no progress possible */
+		}
+		memcpy(xn, ls.xa, (size_t)n * sizeof *xn);
+		memcpy(gn, ls.ga, (size_t)n * sizeof *gn);
+		q = 0, sn = 0;
+		for (i = 0; i < n; i++) {
+			s[(size_t)head * n + i] = xn[i] - z[i];
+			y[(size_t)head * n + i] = gn[i] - g[i];
+			sn += s[(size_t)head * n + i] * s[(size_t)head * n + i];
+		}
+		q = dotp(s + (size_t)head * n, y + (size_t)head * n, n);
+		if (q > eps * dotp(y + (size_t)head * n, y + (size_t)head * n, n)) {
+			rho[head] = 1 / q;
+			head = (head + 1) % LB_MEM;
+			if (nmem < LB_MEM)
+				nmem++;
+		}
+		memcpy(z, xn, (size_t)n * sizeof *z);
+		memcpy(g, gn, (size_t)n * sizeof *g);
+		{
+			double df = f - fn;
+			f = fn;
+			k = it;
+			if (fabs(df) < 1e-12 || fabs(df) / fmax(fmax(fabs(f + df), fabs(f)), 1) < 1e4 * eps)
+				break;
+			if (sqrt(dotp(g, g, n)) < 1e-8 || sqrt(sn) < 1e-8)
+				break;
+		}
+	}
+	*fout = f;
+	*iters = k;
+	free(buf);
+	return 0;
+}
+
+/* Minimise from x (in place): L-BFGS over z (see zobjective), from
+ * a = b = 0.01 for delta = 0. */
 static int
 minimise(sp_season_model *m, double *x, sp_error *err)
 {
-	int S = m->S, K = m->K, P = 3 + S + K, NZ = P + S, iter = 0, restarts = 0, rc = 0, j;
-	gsl_multimin_function_fdf fn = { gsl_f, gsl_df, gsl_fdf, (size_t)NZ, m };
-	gsl_multimin_fdfminimizer *mn;
-	gsl_vector *z = gsl_vector_alloc((size_t)NZ);
-	gsl_error_handler_t *old;
-	double fprev, fbest = INFINITY;
-	const double eps = 2.220446049250313e-16;
+	int S = m->S, K = m->K, P = 3 + S + K, NZ = P + S, rc, j;
+	double *z = malloc((size_t)NZ * sizeof *z), f;
 
-	mn = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, (size_t)NZ);
-	if (!mn || !z) {
-		if (mn)
-			gsl_multimin_fdfminimizer_free(mn);
-		gsl_vector_free(z);
+	if (!z)
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
-	}
-	z->data[0] = x[0], z->data[1] = x[1];
+	z[0] = x[0], z[1] = x[1];
 	for (j = 0; j < S; j++) {
 		double d = x[2 + j];
-		z->data[2 + j] = sqrt(fmax(d, 0) + 1e-4);
-		z->data[2 + S + j] = sqrt(fmax(-d, 0) + 1e-4);
+		z[2 + j] = sqrt(fmax(d, 0) + 1e-4);
+		z[2 + S + j] = sqrt(fmax(-d, 0) + 1e-4);
 	}
-	z->data[2 + 2 * S] = x[2 + S];
-	memcpy(z->data + 3 + 2 * S, x + 3 + S, (size_t)K * sizeof *x);
-	old = gsl_set_error_handler_off();
-	for (;;) {
-		if (gsl_multimin_fdfminimizer_set(mn, &fn, z, 1e-3, 0.1) != 0 || !isfinite(mn->f)) {
-			rc = sp_error_set(err, SP_EDATA, "the objective is not finite at the starting point");
-			break;
-		}
-		fprev = mn->f;
-		while (iter < 10000) {
-			int st = gsl_multimin_fdfminimizer_iterate(mn);
-			double f = mn->f, df = fprev - f;
-			iter++;
-			if (st != 0 || fabs(df) < 1e-12 || fabs(df) / fmax(fmax(fabs(fprev), fabs(f)), 1) < 1e4 * eps ||
-			    sqrt(dotp(mn->gradient->data, mn->gradient->data, NZ)) < 1e-8)
-				break;
-			fprev = f;
-		}
-		gsl_vector_memcpy(z, mn->x);
-		if ((isfinite(fbest) && !(mn->f < fbest - 1e4 * eps * fmax(1, fabs(fbest)))) || iter >= 10000 ||
-		    ++restarts > 100)
-			break;
-		fbest = mn->f;
-	}
-	gsl_set_error_handler(old);
-	if (rc == 0) {
-		const double *zd = z->data;
-		x[0] = zd[0], x[1] = zd[1];
+	z[2 + 2 * S] = x[2 + S];
+	memcpy(z + 3 + 2 * S, x + 3 + S, (size_t)K * sizeof *x);
+	if ((rc = lbfgs(m, z, NZ, &f, &m->iterations, err)) == 0) {
+		x[0] = z[0], x[1] = z[1];
 		for (j = 0; j < S; j++)
-			x[2 + j] = zd[2 + j] * zd[2 + j] - zd[2 + S + j] * zd[2 + S + j];
-		x[2 + S] = zd[2 + 2 * S];
-		memcpy(x + 3 + S, zd + 3 + 2 * S, (size_t)K * sizeof *x);
+			x[2 + j] = z[2 + j] * z[2 + j] - z[2 + S + j] * z[2 + S + j];
+		x[2 + S] = z[2 + 2 * S];
+		memcpy(x + 3 + S, z + 3 + 2 * S, (size_t)K * sizeof *x);
 		m->objective = objective(m, x, m->fd->gx, 1);
 		if (!isfinite(m->objective))
 			rc = sp_error_set(err, SP_EDATA, "the fit did not converge (objective not finite)");
 	}
-	m->iterations = iter;
-	gsl_multimin_fdfminimizer_free(mn);
-	gsl_vector_free(z);
+	free(z);
 	return rc;
 }
 

@@ -17,8 +17,10 @@
  * The fit is the MAP estimate of Prophet's Stan model (normal(0, 5) on k
  * and m, Laplace(0, changepoint_prior_scale) on the rate changes delta,
  * normal(0, prior_scale) on the Fourier and holiday coefficients,
- * half-normal(0, 0.5) on sigma), found by L-BFGS (GSL's vector_bfgs2) with
- * analytic gradients; sigma is optimised as log(sigma) as Stan does.  For a
+ * half-normal(0, 0.5) on sigma), found by L-BFGS (Stan's algorithm) with
+ * analytic gradients; sigma is optimised as log(sigma) as Stan does, and
+ * each delta as a^2 - b^2, which makes the Laplace term the smooth
+ * (a^2 + b^2) / scale with the same minima.  For a
  * linear or flat trend with only additive terms the objective is a
  * quadratic form plus the Laplace term, evaluated from the Gram matrix of
  * the design (one pass over the data); otherwise row by row.

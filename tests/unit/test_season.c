@@ -379,7 +379,9 @@ test_prophet_case(const struct pcase *c)
 	CHECK(ref_values(c->name, "beta", v, 256) == info.K, "%s: %d features", c->name, info.K);
 	CHECK(ref_values(c->name, "sigma_obs", v, 1) == 1 && fabs(info.sigma / v[0] - 1) < 0.02,
 	    "%s: sigma %g, Prophet's %g", c->name, info.sigma, v[0]);
-	/* our optimum is at least as low as Stan's (Prophet's parameters in our objective) */
+	/* both optimisers stop short of the exact optimum by their rules (Stan's,
+	 * the same): ours is not above Stan's (Prophet's parameters in our
+	 * objective) by more than 1e-4 of it */
 	{
 		int P = sp_season_nparams(m);
 		double *x = calloc((size_t)P, sizeof *x), *g = calloc((size_t)P, sizeof *g), fp;
@@ -390,7 +392,7 @@ test_prophet_case(const struct pcase *c)
 		x[2 + info.S] = log(v[0]);
 		ref_values(c->name, "beta", x + 3 + info.S, info.K);
 		fp = sp_season_objective(m, x, g, 0);
-		CHECK(info.objective <= fp + 1e-6, "%s: objective %.10g, at Prophet's optimum %.10g", c->name,
+		CHECK(info.objective <= fp + 1e-4 * fabs(fp), "%s: objective %.10g, at Prophet's optimum %.10g", c->name,
 		    info.objective, fp);
 		free(x), free(g);
 	}
