@@ -1321,7 +1321,7 @@ fitdata_build(sp_season_model *m, const sp_season_data *d, const size_t *rows, s
 {
 	fitdata *fd = calloc(1, sizeof *fd);
 	int S = m->S, K = m->K, P = 3 + S + K, P2 = 2 + S + K;
-	size_t r, i;
+	size_t r;
 
 	if (!fd)
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
@@ -1394,7 +1394,6 @@ fitdata_build(sp_season_model *m, const sp_season_data *d, const size_t *rows, s
 		for (int b = 0; b < a; b++)
 			fd->G[(size_t)a * (size_t)P2 + (size_t)b] = fd->G[(size_t)b * (size_t)P2 + (size_t)a];
 	free(z);
-	(void)i;
 	return 0;
 }
 
@@ -2047,7 +2046,7 @@ sp_season_load(const char *path, sp_season_file *fo, sp_error *err)
 	sp_season_spec *s;
 	const char *str;
 	long v, nh;
-	int iv, rc = 0;
+	int iv;
 	char key[64];
 
 	if (!f)
@@ -2202,7 +2201,6 @@ sp_season_load(const char *path, sp_season_file *fo, sp_error *err)
 	if (sp_model_finish(f, err) < 0)
 		goto fail;
 	sp_model_free(f);
-	(void)rc;
 	return m;
 fail:
 	sp_model_free(f);

@@ -419,8 +419,6 @@ test_prophet_case(const struct pcase *c)
 					continue;
 				}
 				worst[2 + k] = fmax(worst[2 + k], fabs(comp[i * (size_t)nc + (size_t)k] - rc[i]) * u);
-				if (!mult)
-					worst[2 + k] /= 1;
 			}
 		}
 		for (int k = 0; k < nc; k++) {
