@@ -5,7 +5,8 @@
 #   sh bench/seasonfit.sh [speed] [accuracy]      (both by default)
 #
 # speed: the fit on whole traces with the defaults of both (25 changepoints,
-#   daily/weekly/yearly auto, MAP), REPS times each [3]: Prophet's
+#   daily/weekly/yearly auto, MAP), and on the multiplicative and logistic
+#   synthetic cases of tests/ref/prophet_ref.R, REPS times each [3]: Prophet's
 #   fit.prophet() timed inside R (wall and CPU, after one warm-up fit; R's
 #   start-up and library(prophet) are timed apart), seasonfit's fit as its
 #   -v line reports it (wall and CPU) and the whole seasonfit command.
@@ -20,6 +21,7 @@
 #   MAE of the one-season naive forecast on the training part; coverage is
 #   of the 80 % bands.  Horizons 12 rows and one day.
 #
+# TRACES: the accuracy part's traces [nasa5 taxi worldcup wikipedia_grid].
 # Prints Markdown tables.  The accuracy part fits Prophet about 150 times:
 # 15-30 minutes on 2 cores.
 set -eu
@@ -40,6 +42,8 @@ window --resample 300 --agg sum "$top/data/nasa_http_1995_rpm.csv" > "$tmp/nasa5
 cp "$top/data/nab_nyc_taxi.csv" "$tmp/taxi.csv"
 cp "$top/data/worldcup98_19980530_0630_5m.csv" "$tmp/worldcup.csv"
 cp "$top/data/wikipedia_peyton_manning_daily.csv" "$tmp/wikipedia.csv"
+# the missing days as empty rows, for arfit's regular grid (accuracy part)
+window --resample 86400 "$top/data/wikipedia_peyton_manning_daily.csv" > "$tmp/wikipedia_grid.csv"
 
 echo "# bench/seasonfit.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), R $(Rscript -e 'cat(as.character(getRversion()))')," \
@@ -79,6 +83,40 @@ EOF
 			r=$((r + 1))
 		done
 	done
+	# the multiplicative (holidays, a custom period) and logistic cases of tests/ref/prophet_ref.R
+	D=$top/tests/cli/data
+	Rscript - "$REPS" "$D" >> "$tmp/prophet-speed.txt" <<'EOF'
+suppressMessages(library(prophet))
+a <- commandArgs(trailingOnly = TRUE); reps <- as.integer(a[1]); D <- a[2]
+rd <- function(f) { d <- read.csv(f); d$ds <- as.POSIXct(d$timestamp, origin = "1970-01-01", tz = "GMT"); d$y <- d$value; d }
+hol <- read.csv(file.path(D, "season-holidays.csv"))
+b <- rd(file.path(D, "season-mult.csv")); l <- rd(file.path(D, "season-logistic.csv"))
+invisible(suppressMessages(fit.prophet(prophet(fit = FALSE), b[, c("ds", "y")])))   # warm-up
+for (r in seq_len(reps)) {
+	m <- add_seasonality(prophet(holidays = hol, seasonality.mode = "multiplicative", fit = FALSE), name = "half",
+	    period = 0.5, fourier.order = 2)
+	t0 <- proc.time(); m <- suppressMessages(fit.prophet(m, b[, c("ds", "y")])); t <- proc.time() - t0
+	cat(sprintf("mult %d %.3f %.3f\n", nrow(m$history), t[["elapsed"]], t[["user.self"]] + t[["sys.self"]]))
+}
+for (r in seq_len(reps)) {
+	m <- prophet(growth = "logistic", fit = FALSE)
+	t0 <- proc.time(); m <- suppressMessages(fit.prophet(m, l[, c("ds", "y", "cap", "floor")])); t <- proc.time() - t0
+	cat(sprintf("logistic %d %.3f %.3f\n", nrow(m$history), t[["elapsed"]], t[["user.self"]] + t[["sys.self"]]))
+}
+EOF
+	for c in "mult --mode multiplicative --holidays $D/season-holidays.csv --seasonality half,0.5,2 $D/season-mult.csv" \
+	    "logistic --growth logistic --floor floor $D/season-logistic.csv"; do
+		set -- $c
+		t=$1; shift
+		r=1
+		while [ $r -le "$REPS" ]; do
+			/usr/bin/time -f "%e %U %S" -o "$tmp/tm" seasonfit -v -H 0 "$@" 2> "$tmp/err" > /dev/null
+			fit=$(sed -n 's/.*, \([0-9.]*\) s (CPU \([0-9.]*\) s)$/\1 \2/p' "$tmp/err")
+			rows=$(sed -n 's/.*; \([0-9]*\) rows in the fit.*/\1/p' "$tmp/err")
+			echo "$t $rows $fit $(cat "$tmp/tm")" >> "$tmp/ours-speed.txt"
+			r=$((r + 1))
+		done
+	done
 	read -r e u s < "$tmp/r0"
 	printf '\nR start-up: Rscript -e invisible(0) %.2f s wall; with library(prophet) %s s wall (%s s user).\n\n' \
 	    "$e" "$(cut -d' ' -f1 "$tmp/r1")" "$(cut -d' ' -f2 "$tmp/r1")"
@@ -90,14 +128,16 @@ EOF
 }
 
 # ---- accuracy --------------------------------------------------------------------------
-# rolling NAME N DAY: both models refitted every N rows on the rows so far;
+# rolling NAME N DAY: both models refitted every N rows on the rows so far
+# and forecasting the next N + max(DAY, 12) rows;
 # writes $tmp/NAME.prophet and $tmp/NAME.season: f,timestamp,forecast,lower,upper
 rolling() {
-	name=$1 N=$2 day=$3 in=$tmp/$1.csv
+	name=$1 N=$2 span=$3 in=$tmp/$1.csv
+	[ "$span" -lt 12 ] && span=12   # the rows to forecast after each refit: N + the largest horizon
 	n=$(($(wc -l < "$in") - 1)); ntr=$((n * 8 / 10))
-	f0=$(( (ntr + 1 - day) / N * N ))
+	f0=$(( (ntr + 1 - span) / N * N ))
 	[ "$f0" -lt "$N" ] && f0=$N
-	Rscript - "$in" "$f0" "$N" "$day" "$tmp/$name.prophet" > /dev/null <<'EOF'
+	Rscript - "$in" "$f0" "$N" "$span" "$tmp/$name.prophet" > /dev/null <<'EOF'
 suppressMessages(library(prophet))
 a <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(a[1]); f0 <- as.integer(a[2]); N <- as.integer(a[3]); day <- as.integer(a[4])
@@ -115,7 +155,7 @@ EOF
 	: > "$tmp/$name.season"
 	f=$f0
 	while [ "$f" -lt "$n" ]; do
-		last=$((f + N + day)); [ "$last" -gt "$n" ] && last=$n
+		last=$((f + N + span)); [ "$last" -gt "$n" ] && last=$n
 		awk -F, -v OFS=, -v f="$f" -v last="$last" 'NR == 1 { print; next } NR - 1 > last { exit }
 		    NR - 1 > f { $2 = "" } { print }' "$in" > "$tmp/pre.csv"
 		seasonfit -H 0 --seed "$f" "$tmp/pre.csv" | awk -F, -v OFS=, -v f="$f" 'NR - 1 > f { print f, $1, $3, $4, $5 }' \
@@ -162,10 +202,11 @@ accuracy() {
 	echo "| trace | horizon (rows) | test points | MASE seasonal naive | MASE arfit AR(aic) | MASE Prophet | MASE seasonfit | 80 % coverage arfit | Prophet | seasonfit |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	set -- "nasa5 288 288 288 NASA HTTP, 5 min" "taxi 48 48 48 NYC taxi, 30 min" \
-	    "worldcup 288 288 288 WorldCup98, 5 min" "wikipedia 7 7 1 Wikipedia, daily"
+	    "worldcup 288 288 288 WorldCup98, 5 min" "wikipedia_grid 7 7 1 Wikipedia, daily"
 	for spec in "$@"; do
 		set -- $spec
 		name=$1 m=$2 N=$3 day=$4; shift 4
+		case " ${TRACES:-nasa5 taxi worldcup wikipedia_grid} " in *" $name "*) ;; *) continue ;; esac
 		rolling "$name" "$N" "$day"
 		score "$name" "$m" "$N" 12 "$*"
 		score "$name" "$m" "$N" "$day" "$*"

@@ -639,10 +639,16 @@ feature_row(const sp_season_model *m, double t, double *x)
 
 	for (int s = 0; s < m->nseas; s++) {
 		const sp_season_period *p = &m->seas[s];
+		/* the harmonics by the angle-addition recurrence from the first
+		 * (relative error about i eps: as small as the argument's own) */
+		double a = 2.0 * M_PI * days / p->period, s1 = sin(a), c1 = cos(a), si = s1, ci = c1;
 		for (int i = 1; i <= p->order; i++) {
-			double a = 2.0 * i * M_PI * days / p->period;
-			x[q++] = sin(a);
-			x[q++] = cos(a);
+			double sn;
+			x[q++] = si;
+			x[q++] = ci;
+			sn = si * c1 + ci * s1;
+			ci = ci * c1 - si * s1;
+			si = sn;
 		}
 	}
 	for (int h = 0; h < m->nhf; h++) {
@@ -1316,6 +1322,91 @@ place_changepoints(sp_season_model *m, const double *ts, size_t T, sp_error *err
 	return 0;
 }
 
+/* Z'Z and Z'y of the design Z = [t, 1, (t - c_j)+ (S), X (K)] of a linear
+ * trend (flat: the t and delta columns are 0).  Only X'X needs the rows
+ * one by one; every product with a changepoint column is a sum over the
+ * rows at or after it (segments s > j), from per-segment sums of 1, t, t^2,
+ * y, t y, X_k and t X_k: O(T K^2 + S K) instead of O(T (S + K)^2). */
+static int
+gram_build(const sp_season_model *m, fitdata *fd, sp_error *err)
+{
+	int S = m->S, K = m->K, P2 = fd->P2, flat = m->spec.growth == SP_SEASON_FLAT, j, l, k, s;
+	size_t T = fd->T, r, nseg = (size_t)S + 1;
+	/* per segment: n, t, t^2, y, t y; then X_k and t X_k */
+	double *sg = calloc(nseg * (5 + 2 * (size_t)K), sizeof *sg), *sx, *stx, *G, *zy;
+	const double *cp = m->cp_t;
+
+	fd->G = calloc((size_t)P2 * (size_t)P2, sizeof *fd->G);
+	fd->zy = calloc((size_t)P2, sizeof *fd->zy);
+	if (!fd->G || !fd->zy || !sg) {
+		free(sg);
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	G = fd->G, zy = fd->zy;
+	sx = sg + 5 * nseg, stx = sx + nseg * (size_t)K;
+	fd->yy = 0;
+	for (r = 0; r < T; r++) {
+		double tr = fd->t[r], yr = fd->y[r];
+		const double *xr = fd->X + r * (size_t)K;
+		double *sgs = sg + 5 * (size_t)fd->seg[r], *sxs = sx + (size_t)fd->seg[r] * (size_t)K;
+		double *stxs = stx + (size_t)fd->seg[r] * (size_t)K;
+		sgs[0] += 1, sgs[1] += tr, sgs[2] += tr * tr, sgs[3] += yr, sgs[4] += tr * yr;
+		fd->yy += yr * yr;
+		for (k = 0; k < K; k++) {
+			sxs[k] += xr[k];
+			stxs[k] += tr * xr[k];
+			zy[2 + S + k] += xr[k] * yr;
+		}
+		/* X'X: the upper triangle, a rank-1 update */
+		for (k = 0; k < K; k++) {
+			double xk = xr[k];
+			double *Gk = G + (size_t)(2 + S + k) * (size_t)P2 + 2 + S;
+			for (l = k; l < K; l++)
+				Gk[l] += xk * xr[l];
+		}
+	}
+	/* suffix sums: segment s then holds the sums over segments >= s */
+	for (s = S - 1; s >= 0; s--) {
+		for (int q = 0; q < 5; q++)
+			sg[5 * (size_t)s + (size_t)q] += sg[5 * (size_t)(s + 1) + (size_t)q];
+		for (k = 0; k < K; k++) {
+			sx[(size_t)s * (size_t)K + (size_t)k] += sx[(size_t)(s + 1) * (size_t)K + (size_t)k];
+			stx[(size_t)s * (size_t)K + (size_t)k] += stx[(size_t)(s + 1) * (size_t)K + (size_t)k];
+		}
+	}
+	/* all rows: segment 0; rows at or after changepoint j: segment j + 1 */
+	G[1 * P2 + 1] = sg[5 * (size_t)(0) + 0];
+	zy[1] = sg[5 * (size_t)(0) + 3];
+	for (k = 0; k < K; k++)
+		G[1 * P2 + 2 + S + k] = sx[k];
+	if (!flat) {
+		G[0] = sg[5 * (size_t)(0) + 2];
+		G[1] = sg[5 * (size_t)(0) + 1];
+		zy[0] = sg[5 * (size_t)(0) + 4];
+		for (k = 0; k < K; k++)
+			G[2 + S + k] = stx[k];
+		for (j = 0; j < S; j++) {
+			int sj = j + 1;
+			double c = cp[j];
+			G[2 + j] = sg[5 * (size_t)(sj) + 2] - c * sg[5 * (size_t)(sj) + 1];
+			G[1 * P2 + 2 + j] = sg[5 * (size_t)(sj) + 1] - c * sg[5 * (size_t)(sj) + 0];
+			zy[2 + j] = sg[5 * (size_t)(sj) + 4] - c * sg[5 * (size_t)(sj) + 3];
+			for (l = j; l < S; l++) {   /* rows at or after the later one */
+				int sl = l + 1;
+				G[(size_t)(2 + j) * (size_t)P2 + 2 + l] = sg[5 * (size_t)(sl) + 2] - (c + cp[l]) * sg[5 * (size_t)(sl) + 1] + c * cp[l] * sg[5 * (size_t)(sl) + 0];
+			}
+			for (k = 0; k < K; k++)
+				G[(size_t)(2 + j) * (size_t)P2 + 2 + S + k] = stx[(size_t)sj * (size_t)K + (size_t)k] -
+				    c * sx[(size_t)sj * (size_t)K + (size_t)k];
+		}
+	}
+	for (int a2 = 0; a2 < P2; a2++)
+		for (int b2 = 0; b2 < a2; b2++)
+			G[(size_t)a2 * (size_t)P2 + (size_t)b2] = G[(size_t)b2 * (size_t)P2 + (size_t)a2];
+	free(sg);
+	return 0;
+}
+
 static int
 fitdata_build(sp_season_model *m, const sp_season_data *d, const size_t *rows, size_t T, sp_error *err)
 {
@@ -1358,43 +1449,7 @@ fitdata_build(sp_season_model *m, const sp_season_data *d, const size_t *rows, s
 	if (!fd->gram)
 		return 0;
 	fd->P2 = P2;
-	fd->G = calloc((size_t)P2 * (size_t)P2, sizeof *fd->G);
-	fd->zy = calloc((size_t)P2, sizeof *fd->zy);
-	double *z = malloc((size_t)P2 * sizeof *z);
-	if (!fd->G || !fd->zy || !z) {
-		free(z);
-		return sp_error_set(err, SP_ENOMEM, "out of memory");
-	}
-	fd->yy = 0;
-	int flat = m->spec.growth == SP_SEASON_FLAT;
-	for (r = 0; r < T; r++) {
-		double tr = fd->t[r], yr = fd->y[r];
-		int nz;
-		z[0] = flat ? 0 : tr;
-		z[1] = 1;
-		for (int j = 0; j < S; j++)
-			z[2 + j] = (!flat && j < fd->seg[r]) ? tr - m->cp_t[j] : 0;
-		memcpy(z + 2 + S, fd->X + r * (size_t)K, (size_t)K * sizeof *z);
-		fd->yy += yr * yr;
-		nz = 2 + fd->seg[r];   /* delta columns past the row's segment are 0 */
-		for (int a = 0; a < P2; a++) {
-			double za = z[a];
-			double *Ga = fd->G + (size_t)a * (size_t)P2;
-			if (za == 0)
-				continue;
-			fd->zy[a] += za * yr;
-			for (int b = a; b < P2; b++) {
-				if (b >= nz && b < 2 + S)
-					continue;
-				Ga[b] += za * z[b];
-			}
-		}
-	}
-	for (int a = 0; a < P2; a++)
-		for (int b = 0; b < a; b++)
-			fd->G[(size_t)a * (size_t)P2 + (size_t)b] = fd->G[(size_t)b * (size_t)P2 + (size_t)a];
-	free(z);
-	return 0;
+	return gram_build(m, fd, err);
 }
 
 /* Prophet's initial values: a line through the first and last point
