@@ -582,6 +582,34 @@ test_hand_model(void)
 		sp_rand_free(r);
 		unlink(mpath);
 	}
+	/* order 5: the harmonics (by recurrence in the library) against sin and cos */
+	{
+		char txt[4096], *p;
+		snprintf(txt, sizeof txt, "%s", hand_model);
+		p = strstr(txt, "season.0 1 1 10 0\n");
+		memcpy(p, "season.0 1 5 10 0\n", 18);
+		p = strstr(txt, "beta 0.5 0.25 0.3 0.1\n");
+		strcpy(p, "beta 0.5 0.25 -0.4 0.3 0.2 -0.1 0.05 0.7 -0.6 0.15 0.3 0.1\nend\n");
+		snprintf(mpath, sizeof mpath, "%s.o", path);
+		write_file(mpath, txt);
+		m2 = sp_season_load(mpath, &sf2, &err);
+		CHECK(m2 != NULL, "order 5: %s", err.msg);
+		if (m2) {
+			static const double b[10] = { 0.5, 0.25, -0.4, 0.3, 0.2, -0.1, 0.05, 0.7, -0.6, 0.15 };
+			double tt[3] = { 8.043e8, 1.2345678e9, 1.7e9 + 1234.5 }, c6[6], want, worst = 0;
+			sp_season_predict(m2, 3, tt, NULL, NULL, NULL, NULL, c6, &err);
+			for (int i = 0; i < 3; i++) {
+				want = 0;
+				for (int k = 1; k <= 5; k++)
+					want += 10 * (b[2 * k - 2] * sin(2.0 * k * M_PI * (tt[i] / 86400.0) / 1) +
+					    b[2 * k - 1] * cos(2.0 * k * M_PI * (tt[i] / 86400.0) / 1));
+				worst = fmax(worst, fabs(c6[2 * i] - want));
+			}
+			CHECK(worst < 1e-9, "order 5 harmonics: %g", worst);
+		}
+		sp_season_model_free(m2);
+		unlink(mpath);
+	}
 	/* save and load again: the same predictions, bit for bit */
 	snprintf(mpath, sizeof mpath, "%s.m", path);
 	sf.refit = 48, sf.samples = 500, sf.seed = 9;
