@@ -19,7 +19,9 @@
 #   fitted on the last gap-free stretch of the training part, applied with
 #   forecast -m --horizon h.  MASE divides the test MAE by the in-sample
 #   MAE of the one-season naive forecast on the training part; coverage is
-#   of the 80 % bands.  Horizons 12 rows and one day.
+#   of the 80 % bands; the last column compares the point forecasts of
+#   seasonfit and Prophet (mean and largest absolute difference, as a
+#   fraction of the series' largest value).  Horizons 12 rows and one day.
 #
 # TRACES: the accuracy part's traces [nasa5 taxi worldcup wikipedia_grid].
 # Prints Markdown tables.  The accuracy part fits Prophet about 150 times:
@@ -179,6 +181,7 @@ score() {
 	{ i = FNR - 1; t[i] = $1; y[i] = $2; af[i] = $3; al[i] = $4; au[i] = $5 }
 	END {
 		for (i = m + 1; i <= ntr; i++) if (y[i] != "" && y[i - m] != "") { d = y[i] - y[i - m]; sc += d < 0 ? -d : d; ns++ }
+		for (i = 1; i in y; i++) if (y[i] != "") { d = y[i] < 0 ? -y[i] : y[i]; if (d > ymax) ymax = d }
 		s = sc / ns; k = m * int((h + m - 1) / m)
 		for (i = ntr + 1; i in y; i++) {
 			f = int((i - h) / N) * N
@@ -188,19 +191,21 @@ score() {
 			e = v - af[i]; ea += e < 0 ? -e : e
 			e = v - pf[f, t[i]]; ep += e < 0 ? -e : e
 			e = v - sf[f, t[i]]; es += e < 0 ? -e : e
+			e = sf[f, t[i]] - pf[f, t[i]]; e = e < 0 ? -e : e; if (e > dmax) dmax = e; dsum += e
 			ca += al[i] <= v && v <= au[i]
 			cp += pl[f, t[i]] <= v && v <= pu[f, t[i]]
 			cs += sl[f, t[i]] <= v && v <= su[f, t[i]]
 		}
-		printf "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.1f%% | %.1f%% | %.1f%% |\n", label, h, np,
-		    en / np / s, ea / np / s, ep / np / s, es / np / s, 100 * ca / np, 100 * cp / np, 100 * cs / np
+		printf "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.1f%% | %.1f%% | %.1f%% | %.3f%% / %.3f%% |\n", label, h, np,
+		    en / np / s, ea / np / s, ep / np / s, es / np / s, 100 * ca / np, 100 * cp / np, 100 * cs / np,
+		    100 * dsum / np / ymax, 100 * dmax / ymax
 	}' "$tmp/$name.prophet" "$tmp/$name.season" "$tmp/ar.csv"
 }
 
 accuracy() {
 	echo
-	echo "| trace | horizon (rows) | test points | MASE seasonal naive | MASE arfit AR(aic) | MASE Prophet | MASE seasonfit | 80 % coverage arfit | Prophet | seasonfit |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| trace | horizon (rows) | test points | MASE seasonal naive | MASE arfit AR(aic) | MASE Prophet | MASE seasonfit | 80 % coverage arfit | Prophet | seasonfit | seasonfit - Prophet, mean / max, % of the largest value |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	set -- "nasa5 288 288 288 NASA HTTP, 5 min" "taxi 48 48 48 NYC taxi, 30 min" \
 	    "worldcup 288 288 288 WorldCup98, 5 min" "wikipedia_grid 7 7 1 Wikipedia, daily"
 	for spec in "$@"; do
