@@ -48,8 +48,9 @@ int main(int argc, char **argv) {
 	sp_lstm_pred_free(p); sp_lstm_free(m); return 0;
 }
 C
+# the tools' link line (Makefile SPLDLIBS): sp_lstm pulls in sp_csv (libcsv) and the rest
 ${CC:-cc} -O2 -I"$top/lib" $(pkg-config --cflags openblas) -o "$tmp/p" "$tmp/p.c" "$top/lib/libscalepipe.a" \
-    $(pkg-config --libs openblas gsl) -lpthread -lm
+    -Wl,--as-needed -lcsv -lsvm $(pkg-config --libs openblas gsl libcurl jansson yaml-0.1) -lpthread -lm
 
 nwin=$(( (N - W - HZ + 1) * EPOCHS ))
 echo "# bench/lstm.sh $(date -u +%Y-%m-%dT%H:%MZ): LSTM hidden $H, window $W, horizon $HZ, batch $B, $TH threads, $N rows, $EPOCHS epochs"

@@ -669,22 +669,15 @@ sp_ar_forecast(const sp_ar_model *m, const double *y, size_t n, int H, double *f
 	return 0;
 }
 
-int
-sp_ar_interval(const sp_ar_model *m, int H, const double *fc, double qlo, double qhi,
-    double *lo, double *hi, sp_error *err)
+/* The analytic band from the integrated polynomial a; psi has H. */
+static void
+interval_of(const sp_ar_model *m, const double *a, int H, const double *fc, double qlo, double qhi,
+    double *lo, double *hi, double *psi)
 {
-	double *a = integrated_poly(m), *psi = malloc((size_t)(H > 0 ? H : 1) * sizeof *psi);
-	double zlo, zhi, acc = 0;
+	double zlo = gsl_cdf_ugaussian_Pinv(qlo), zhi = gsl_cdf_ugaussian_Pinv(qhi), acc = 0;
 	size_t P = m->ntail, j;
 	int h;
 
-	if (!a || !psi) {
-		free(a);
-		free(psi);
-		return sp_error_set(err, SP_ENOMEM, "out of memory");
-	}
-	zlo = gsl_cdf_ugaussian_Pinv(qlo);
-	zhi = gsl_cdf_ugaussian_Pinv(qhi);
 	for (h = 0; h < H; h++) {
 		double sd;
 		psi[h] = h == 0 ? 1 : 0;
@@ -695,6 +688,20 @@ sp_ar_interval(const sp_ar_model *m, int H, const double *fc, double qlo, double
 		lo[h] = fc[h] + zlo * sd;
 		hi[h] = fc[h] + zhi * sd;
 	}
+}
+
+int
+sp_ar_interval(const sp_ar_model *m, int H, const double *fc, double qlo, double qhi,
+    double *lo, double *hi, sp_error *err)
+{
+	double *a = integrated_poly(m), *psi = malloc((size_t)(H > 0 ? H : 1) * sizeof *psi);
+
+	if (!a || !psi) {
+		free(a);
+		free(psi);
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	interval_of(m, a, H, fc, qlo, qhi, lo, hi, psi);
 	free(a);
 	free(psi);
 	return 0;
@@ -748,6 +755,37 @@ out:
 	free(col);
 	free(res);
 	return rc;
+}
+
+int
+sp_ar_band(const sp_ar_model *m, const double *y, size_t n, int H, const sp_ar_band_opts *o,
+    double *fc, double *lo, double *hi, sp_error *err)
+{
+	double *a, *buf;
+	int rc;
+
+	if (o->boot > 0) {
+		if ((rc = sp_ar_forecast(m, y, n, H, fc, err)) < 0)
+			return rc;
+		return sp_ar_bootstrap(m, y, n, H, o->boot, o->rng, o->qlo, o->qhi, lo, hi, err);
+	}
+	/* sp_ar_forecast and sp_ar_interval with one polynomial and one buffer */
+	if ((rc = history(m, &y, &n, err)) < 0)
+		return rc;
+	if (H < 1)
+		return sp_error_set(err, SP_EUSAGE, "horizon must be at least 1");
+	a = integrated_poly(m);
+	buf = malloc((m->ntail + 2 * (size_t)H) * sizeof *buf);   /* recursion, then psi */
+	if (!a || !buf) {
+		free(a);
+		free(buf);
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	recurse(a, m->ntail, m->c, y + n - m->ntail, H, NULL, buf, fc);
+	interval_of(m, a, H, fc, o->qlo, o->qhi, lo, hi, buf + m->ntail + H);
+	free(a);
+	free(buf);
+	return 0;
 }
 
 /* ---- model files --------------------------------------------------------- */

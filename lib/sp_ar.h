@@ -122,6 +122,20 @@ int sp_ar_interval(const sp_ar_model *m, int H, const double *fc, double qlo, do
 int sp_ar_bootstrap(const sp_ar_model *m, const double *y, size_t n, int H, int B, sp_rand *rng,
     double qlo, double qhi, double *lo, double *hi, sp_error *err);
 
+/* A band around the point forecasts: analytic quantiles qlo < qhi
+ * (sp_ar_interval), or with boot > 0 the empirical quantiles of boot
+ * bootstrap paths drawn from rng (sp_ar_bootstrap; rng is borrowed). */
+typedef struct {
+	double qlo, qhi;
+	int boot;
+	sp_rand *rng;
+} sp_ar_band_opts;
+
+/* sp_ar_forecast into fc[0..H) and the band of o into lo, hi: what arfit
+ * and the AR forecasters (sp_fc_ar) give at one origin. */
+int sp_ar_band(const sp_ar_model *m, const double *y, size_t n, int H, const sp_ar_band_opts *o,
+    double *fc, double *lo, double *hi, sp_error *err);
+
 /* Model files (sp_model kind "ar", version 1): method, order, d, season,
  * intercept, const, phi, sigma2, nobs, llf, aic, bic, tail, resid and an
  * optional free-text `command` line (cmdline may be NULL).  Written through

@@ -596,6 +596,27 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 	return sp_model_commit(w, err);
 }
 
+int
+sp_lstm_save_check(const char *path, sp_error *err)
+{
+	sp_model_writer *w = sp_model_create(path, KIND, VERSION, err);
+
+	if (!w)
+		return err ? err->code : SP_EIO;
+	sp_model_abort(w);
+	return 0;
+}
+
+int
+sp_lstm_set_column(sp_lstm *m, const char *name, sp_error *err)
+{
+	if (strlen(name) >= sizeof m->column || strpbrk(name, " \t\r\n"))
+		return sp_error_set(err, SP_EDATA, "column name '%s' cannot be stored in a model (spaces or too long)",
+		    name);
+	strcpy(m->column, name);
+	return 0;
+}
+
 sp_lstm *
 sp_lstm_load(const char *path, sp_error *err)
 {
@@ -778,5 +799,24 @@ sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
 			if (Q > 1)   /* a calibration that narrows never crosses the middle */
 				lo[h] = fmin(lo[h], mid[h]), hi[h] = fmax(hi[h], mid[h]);
 		}
+	}
+}
+
+void
+sp_lstm_pred_quantiles(const sp_lstm_pred *p, double *out)
+{
+	const sp_lstm *m = p->m;
+	int Q = m->nq;
+
+	for (int h = 0; h < m->horizon; h++) {
+		const double *q = p->yhat + h * Q;
+		double *o = out + (size_t)h * (size_t)Q, mid = q[m->qmid] * m->scale + m->mean;
+		for (int k = 0; k < Q; k++)
+			o[k] = q[k] * m->scale + m->mean;
+		/* the outer ones as sp_lstm_predict gives them: calibrated, not across the middle */
+		o[0] = (q[0] - m->cal_lo[h]) * m->scale + m->mean;
+		o[Q - 1] = (q[Q - 1] + m->cal_hi[h]) * m->scale + m->mean;
+		if (Q > 1)
+			o[0] = fmin(o[0], mid), o[Q - 1] = fmax(o[Q - 1], mid);
 	}
 }

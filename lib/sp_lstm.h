@@ -119,6 +119,13 @@ int sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 
 /* Save atomically (sp_model); cmdline may be NULL. */
 int sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *err);
+/* Whether a model can be saved at path, before a long training: creates and
+ * removes the temporary file sp_lstm_save would write; its error ("PATH:
+ * cannot create: reason") when it cannot. */
+int sp_lstm_save_check(const char *path, sp_error *err);
+/* Set the series' column name (stored in the model file): SP_EDATA when it
+ * has spaces or does not fit. */
+int sp_lstm_set_column(sp_lstm *m, const char *name, sp_error *err);
 /* Load and check every size against the header.  NULL with err (file:line). */
 sp_lstm *sp_lstm_load(const char *path, sp_error *err);
 
@@ -155,5 +162,10 @@ void sp_lstm_pred_free(sp_lstm_pred *p);
  * forecast -+ 1.96 RMSE). */
 void sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
     double *lo, double *mid, double *hi);
+/* After sp_lstm_predict, for a quantile model (nq > 0): every quantile of
+ * that prediction, out[h * nq + k] for h < horizon, k < nq (data units);
+ * the lowest and highest are lo and hi of sp_lstm_predict (calibrated,
+ * never across the middle one). */
+void sp_lstm_pred_quantiles(const sp_lstm_pred *p, double *out);
 
 #endif

@@ -153,6 +153,28 @@ load_fail(sp_model *m, sp_error *err, long line, const char *fmt, const char *a,
 	return SP_EMODEL;
 }
 
+int
+sp_model_peek(const char *path, char *kind, size_t size, int *version, sp_error *err)
+{
+	char line[256], fkind[64], extra;
+	FILE *fp = fopen(path, "rb");
+	int ver, ok;
+
+	if (!fp)
+		return sp_error_set(err, SP_EIO, "%s: %s", path, strerror(errno));
+	ok = fgets(line, sizeof line, fp) != NULL && strncmp(line, MAGIC " ", sizeof MAGIC) == 0 &&
+	    sscanf(line, MAGIC " %63s %d %c", fkind, &ver, &extra) == 2;
+	fclose(fp);
+	if (!ok)
+		return sp_error_set(err, SP_EMODEL, "%s:1: not a scalepipe model file (first line must be '"
+		    MAGIC " <kind> <version>')", path);
+	if (size > 0)
+		snprintf(kind, size, "%s", fkind);
+	if (version)
+		*version = ver;
+	return SP_OK;
+}
+
 sp_model *
 sp_model_load(const char *path, const char *kind, int max_version, int *version, sp_error *err)
 {

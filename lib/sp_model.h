@@ -46,6 +46,12 @@ int sp_model_commit(sp_model_writer *w, sp_error *err);
 void sp_model_abort(sp_model_writer *w);
 
 /* ---- reading ---- */
+/* The kind and version on the first line of a model file, without reading
+ * the rest (to pick the loader of that kind).  kind gets at most size - 1
+ * characters.  Errors: SP_EIO "PATH: reason" when the file cannot be opened,
+ * SP_EMODEL "PATH:1: not a scalepipe model file (...)" when the first line is
+ * not "scalepipe-model <kind> <version>" (the message of sp_model_load). */
+int sp_model_peek(const char *path, char *kind, size_t size, int *version, sp_error *err);
 /* Load and check the first line: kind must match and version must be
  * 1..max_version.  *version (may be NULL) gets the file's version. */
 sp_model *sp_model_load(const char *path, const char *kind, int max_version, int *version, sp_error *err);

@@ -1,16 +1,18 @@
-/* lstmtrain: train an LSTM/GRU quantile forecaster on a series and save it. */
+/* lstmtrain: train an LSTM/GRU quantile forecaster on a series and save it.
+ * The network and its training are in lib/sp_lstm; this file is the CSV
+ * front end. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+#include <time.h>
 
 #include "sp_cli.h"
 #include "sp_csv.h"
 #include "sp_lstm.h"
 
 static const char synopsis[] =
-    "lstmtrain -o MODEL [-v] [-c NAME] [--cell lstm|gru] [--layers N] [--hidden N]\n"
+    "lstmtrain -o MODEL [-qv] [-c NAME] [--cell lstm|gru] [--layers N] [--hidden N]\n"
     "       [--window N] [--horizon N] [--calendar] [--norm global|window]\n"
     "       [--loss pinball|mse] [--quantiles LIST] [--no-calibrate]\n"
     "       [--epochs N] [--batch N] [--patience N] [--lr X] [--clip X] [--val X]\n"
@@ -20,13 +22,24 @@ static const char *const cells[] = { "lstm", "gru", NULL };
 static const char *const losses[] = { "pinball", "mse", NULL };
 static const char *const norms[] = { "global", "window", NULL };
 
-static int cell, layers = 1, hidden = 32, window = 48, horizon = 12, calendar, loss, norm;
-static double q[SP_LSTM_MAXQ] = { 0.01, 0.5, 0.99 };
-static int nq = 3, threads = 2;
-static sp_lstm_train_opts opt;  /* training options, defaults from sp_lstm_train_defaults */
+typedef struct {
+	const char *column, *output, *input, *init;   /* -c, -o, FILE (NULL: stdin), --init */
+	const char *arch;     /* an architecture option given (refused with --init) */
+	const char *cmdline;  /* for the model file */
+	int cell, layers, hidden, window, horizon, calendar, loss, norm;
+	double q[SP_LSTM_MAXQ];
+	int nq, qset, threads, verbose;
+	sp_lstm_train_opts train;   /* defaults from sp_lstm_train_defaults */
+} options;
+
+/* The progress callback's state: -v lines, or the progress line. */
+typedef struct {
+	int verbose, epochs;
+	double t0;   /* CLOCK_MONOTONIC at the start */
+} progress_state;
 
 static _Noreturn void
-usage(void)
+usage(const options *o)
 {
 	printf("usage: %s\n\n"
 	    "Train an LSTM or GRU forecaster of horizons 1..N on a series (CSV with a\n"
@@ -57,24 +70,43 @@ usage(void)
 	    "                        a daily retrain): its architecture, normalisation and\n"
 	    "                        step; its weights are epoch 0 and are kept unless an\n"
 	    "                        epoch beats them on the validation part\n"
+	    "  -q, --quiet           no progress line on stderr (shown by default when\n"
+	    "                        stderr is a terminal)\n"
 	    "  -v, --verbose         progress per epoch to stderr\n"
 	    "  -h, --help            this help\n"
 	    "      --version         print the version\n",
-	    synopsis, cells[cell], layers, hidden, window, horizon, norms[norm], losses[loss],
-	    opt.epochs, opt.batch, opt.patience, opt.lr, opt.clip, opt.val, opt.seed, threads);
+	    synopsis, cells[o->cell], o->layers, o->hidden, o->window, o->horizon, norms[o->norm], losses[o->loss],
+	    o->train.epochs, o->train.batch, o->train.patience, o->train.lr, o->train.clip, o->train.val,
+	    o->train.seed, o->threads);
 	exit(0);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void
 progress(void *arg, int epoch, double tl, double vl, int improved)
 {
-	(void)arg;
-	fprintf(stderr, "%s: epoch %d train %.6g val %.6g%s\n", sp_cli_progname(), epoch, tl, vl,
-	    improved ? " *" : "");
+	const progress_state *ps = arg;
+
+	if (ps->verbose)
+		fprintf(stderr, "%s: epoch %d train %.6g val %.6g%s\n", sp_cli_progname(), epoch, tl, vl,
+		    improved ? " *" : "");
+	else if (isnan(vl))
+		sp_cli_progress("epoch %d/%d, train loss %.4g, %.0f s", epoch, ps->epochs, tl, now() - ps->t0);
+	else
+		sp_cli_progress("epoch %d/%d, train loss %.4g, val loss %.4g, %.0f s", epoch, ps->epochs, tl, vl,
+		    now() - ps->t0);
 }
 
-int
-main(int argc, char **argv)
+static void
+parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_CELL = 256, OPT_LAYERS, OPT_HIDDEN, OPT_WINDOW, OPT_HORIZON, OPT_CALENDAR,
 		OPT_LOSS, OPT_NOCAL, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
@@ -98,6 +130,7 @@ main(int argc, char **argv)
 		{ "output", required_argument, 0, 'o' },
 		{ "patience", required_argument, 0, OPT_PATIENCE },
 		{ "quantiles", required_argument, 0, OPT_QUANTILES },
+		{ "quiet", no_argument, 0, 'q' },
 		{ "seed", required_argument, 0, OPT_SEED },
 		{ "threads", required_argument, 0, OPT_THREADS },
 		{ "val", required_argument, 0, OPT_VAL },
@@ -106,119 +139,133 @@ main(int argc, char **argv)
 		{ "window", required_argument, 0, OPT_WINDOW },
 		{ 0, 0, 0, 0 }
 	};
-	const char *column = NULL, *output = NULL, *path = "-", *init = NULL;
-	const char *arch = NULL;   /* an architecture option given (refused with --init) */
-	int c, col, rc, verbose = 0, qset = 0;
-	FILE *fp = stdin;
-	/* static: still reachable when sp_die exits */
-	static sp_csv_reader *r;
-	static sp_lstm *m;
-	static double *t, *y;
-	const char *cmdline;
-	sp_error err = { 0 };
-	size_t n = 0, cap = 0;
+	sp_lstm_train_opts *t = &o->train;
+	int c;
 
-	sp_lstm_train_defaults(&opt);
-	sp_cli_init(argv[0], synopsis);
-	cmdline = sp_cli_cmdline(argc, argv);
-	while ((c = getopt_long(argc, argv, "c:ho:v", lo, NULL)) != -1)
+	*o = (options){ .layers = 1, .hidden = 32, .window = 48, .horizon = 12, .q = { 0.01, 0.5, 0.99 },
+	    .nq = 3, .threads = 2 };
+	sp_lstm_train_defaults(t);
+	o->cmdline = sp_cli_cmdline(argc, argv);
+	while ((c = getopt_long(argc, argv, "c:ho:qv", lo, NULL)) != -1)
 		switch (c) {
-		case 'c': column = optarg; break;
-		case 'h': usage();
-		case 'o': output = optarg; break;
-		case 'v': verbose = 1; break;
-		case OPT_BATCH: opt.batch = (int)sp_cli_long("--batch", optarg, 1, 4096); break;
-		case OPT_CALENDAR: calendar = 1, arch = "--calendar"; break;
-		case OPT_CELL: cell = sp_cli_choice("--cell", optarg, cells), arch = "--cell"; break;
-		case OPT_CLIP: opt.clip = sp_cli_double("--clip", optarg, 0, 1e6); break;
-		case OPT_EPOCHS: opt.epochs = (int)sp_cli_long("--epochs", optarg, 1, 100000); break;
-		case OPT_HIDDEN: hidden = (int)sp_cli_long("--hidden", optarg, 1, 1024), arch = "--hidden"; break;
-		case OPT_HORIZON: horizon = (int)sp_cli_long("--horizon", optarg, 1, 1000), arch = "--horizon"; break;
-		case OPT_INIT: init = optarg; break;
-		case OPT_LAYERS: layers = (int)sp_cli_long("--layers", optarg, 1, 2), arch = "--layers"; break;
-		case OPT_LOSS: loss = sp_cli_choice("--loss", optarg, losses), arch = "--loss"; break;
-		case OPT_NOCAL: opt.calibrate = 0; break;
-		case OPT_NORM: norm = sp_cli_choice("--norm", optarg, norms), arch = "--norm"; break;
-		case OPT_LR: opt.lr = sp_cli_double("--lr", optarg, 1e-9, 10); break;
-		case OPT_PATIENCE: opt.patience = (int)sp_cli_long("--patience", optarg, 1, 100000); break;
+		case 'c': o->column = optarg; break;
+		case 'h': usage(o);
+		case 'o': o->output = optarg; break;
+		case 'q': sp_cli_progress_mode(SP_CLI_PROGRESS_OFF); break;
+		case 'v': o->verbose = 1; break;
+		case OPT_BATCH: t->batch = (int)sp_cli_long("--batch", optarg, 1, 4096); break;
+		case OPT_CALENDAR: o->calendar = 1, o->arch = "--calendar"; break;
+		case OPT_CELL: o->cell = sp_cli_choice("--cell", optarg, cells), o->arch = "--cell"; break;
+		case OPT_CLIP: t->clip = sp_cli_double("--clip", optarg, 0, 1e6); break;
+		case OPT_EPOCHS: t->epochs = (int)sp_cli_long("--epochs", optarg, 1, 100000); break;
+		case OPT_HIDDEN: o->hidden = (int)sp_cli_long("--hidden", optarg, 1, 1024), o->arch = "--hidden"; break;
+		case OPT_HORIZON: o->horizon = (int)sp_cli_long("--horizon", optarg, 1, 1000), o->arch = "--horizon"; break;
+		case OPT_INIT: o->init = optarg; break;
+		case OPT_LAYERS: o->layers = (int)sp_cli_long("--layers", optarg, 1, 2), o->arch = "--layers"; break;
+		case OPT_LOSS: o->loss = sp_cli_choice("--loss", optarg, losses), o->arch = "--loss"; break;
+		case OPT_NOCAL: t->calibrate = 0; break;
+		case OPT_NORM: o->norm = sp_cli_choice("--norm", optarg, norms), o->arch = "--norm"; break;
+		case OPT_LR: t->lr = sp_cli_double("--lr", optarg, 1e-9, 10); break;
+		case OPT_PATIENCE: t->patience = (int)sp_cli_long("--patience", optarg, 1, 100000); break;
 		case OPT_QUANTILES:
-			nq = sp_cli_doubles("--quantiles", optarg, q, SP_LSTM_MAXQ, 1e-6, 1 - 1e-6);
-			qset = 1, arch = "--quantiles";
+			o->nq = sp_cli_doubles("--quantiles", optarg, o->q, SP_LSTM_MAXQ, 1e-6, 1 - 1e-6);
+			o->qset = 1, o->arch = "--quantiles";
 			break;
-		case OPT_SEED: opt.seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 0x7fffffffL); break;
-		case OPT_THREADS: threads = (int)sp_cli_long("--threads", optarg, 1, SP_LSTM_MAXTHREADS); break;
-		case OPT_VAL: opt.val = sp_cli_double("--val", optarg, 0, 0.9); break;
-		case OPT_WINDOW: window = (int)sp_cli_long("--window", optarg, 1, 10000), arch = "--window"; break;
+		case OPT_SEED: t->seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 0x7fffffffL); break;
+		case OPT_THREADS: o->threads = (int)sp_cli_long("--threads", optarg, 1, SP_LSTM_MAXTHREADS); break;
+		case OPT_VAL: t->val = sp_cli_double("--val", optarg, 0, 0.9); break;
+		case OPT_WINDOW: o->window = (int)sp_cli_long("--window", optarg, 1, 10000), o->arch = "--window"; break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
-	argc -= optind, argv += optind;
-	if (argc > 1)
-		sp_die_usage("unexpected argument '%s'", argv[1]);
-	if (!output)
+	if (argc - optind > 1)
+		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
+	if (argc - optind == 1)
+		o->input = argv[optind];
+	if (!o->output)
 		sp_die_usage("-o MODEL is required");
-	for (int k = 1; k < nq; k++)
-		if (!(q[k] > q[k - 1]))
-			sp_die_usage("--quantiles: not ascending: %g after %g", q[k], q[k - 1]);
-	if (loss == 1 && qset)
+	for (int k = 1; k < o->nq; k++)
+		if (!(o->q[k] > o->q[k - 1]))
+			sp_die_usage("--quantiles: not ascending: %g after %g", o->q[k], o->q[k - 1]);
+	if (o->loss == 1 && o->qset)
 		sp_die_usage("--quantiles applies to --loss pinball only");
-	if (init && arch)
-		sp_die_usage("%s: with --init the architecture is the model's (%s)", arch, init);
-	if (init && !(m = sp_lstm_load(init, &err)))
-		sp_die_err(&err);
-	fp = sp_cli_open_input(argc == 1 ? argv[0] : NULL, &path);
+	if (o->init && o->arch)
+		sp_die_usage("%s: with --init the architecture is the model's (%s)", o->arch, o->init);
+}
 
-	r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP, &err);
-	if (!r)
-		sp_die_err(&err);
-	col = sp_lstm_input_col(m, init, r, column, &err);
-	if (col < 0)
-		sp_die_err(&err);
+/* Timestamps and values (NaN = missing) of column col, to the end of the input. */
+static size_t
+read_series(sp_csv_reader *r, int col, double **tp, double **yp)
+{
+	double *t = NULL, *y = NULL;
+	size_t n = 0, cap = 0;
+	sp_error err;
+	int rc;
+
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 4096;
-			double *t2 = realloc(t, cap * sizeof *t), *y2 = t2 ? realloc(y, cap * sizeof *y) : NULL;
-			if (t2)
-				t = t2;
-			if (!t2 || !y2)
+			if (!(t = realloc(t, cap * sizeof *t)) || !(y = realloc(y, cap * sizeof *y)))
 				sp_die("out of memory");
-			y = y2;
 		}
 		if (sp_csv_get_timestamp(r, &t[n], &err) < 0 || sp_csv_get_double(r, (size_t)col, &y[n], &err) < 0)
 			sp_die_err(&err);
 		n++;
 	}
-	if (rc < 0)
-		sp_die_err(&err);
+	sp_die_if(rc, &err);
+	*tp = t, *yp = y;
+	return n;
+}
 
-	if (!m && !(m = sp_lstm_new(cell ? SP_NN_GRU : SP_NN_LSTM, layers, hidden, window, horizon,
-	    (calendar ? SP_LSTM_CALENDAR : 0) | (norm ? SP_LSTM_LEVEL : 0),
-	    loss == 0 ? nq : 0, q, &err)))
+int
+main(int argc, char **argv)
+{
+	options o;
+	progress_state ps = { 0 };
+	sp_error err = { 0 };
+	sp_csv_reader *r;
+	sp_lstm *m = NULL;
+	double *t, *y;
+	const char *path;
+	FILE *fp;
+	size_t n;
+	int col;
+
+	sp_cli_init(argv[0], synopsis);
+	parse_options(argc, argv, &o);
+	if (o.init && !(m = sp_lstm_load(o.init, &err)))
 		sp_die_err(&err);
-	opt.warm = init != NULL;
-	if (strlen(sp_csv_colname(r, (size_t)col)) >= sizeof m->column ||
-	    strpbrk(sp_csv_colname(r, (size_t)col), " \t\r\n"))
-		sp_die("column name '%s' cannot be stored in a model (spaces or too long)",
-		    sp_csv_colname(r, (size_t)col));
-	strcpy(m->column, sp_csv_colname(r, (size_t)col));
+	sp_die_if(sp_lstm_save_check(o.output, &err), &err);   /* before the training, not after */
+
+	fp = sp_cli_open_input(o.input, &path);
+	if (!(r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP, &err)))
+		sp_die_err(&err);
+	if ((col = sp_lstm_input_col(m, o.init, r, o.column, &err)) < 0)
+		sp_die_err(&err);
+	n = read_series(r, col, &t, &y);
+	if (!m && !(m = sp_lstm_new(o.cell ? SP_NN_GRU : SP_NN_LSTM, o.layers, o.hidden, o.window, o.horizon,
+	    (o.calendar ? SP_LSTM_CALENDAR : 0) | (o.norm ? SP_LSTM_LEVEL : 0), o.loss == 0 ? o.nq : 0, o.q, &err)))
+		sp_die_err(&err);
+	sp_die_if(sp_lstm_set_column(m, sp_csv_colname(r, (size_t)col), &err), &err);
 	sp_csv_reader_free(r);
 	if (fp != stdin)
 		fclose(fp);
 
 	sp_nn_threads(1);   /* our threads split the batch; BLAS calls stay single-threaded */
-	opt.threads = threads;
-	if (verbose) {
-		fprintf(stderr, "%s: scalepipe %s, seed %lu: %s\n", sp_cli_progname(), SP_VERSION, opt.seed, cmdline);
-		opt.progress = progress;
-	}
-	if (sp_lstm_train(m, t, y, n, &opt, &err) < 0)
-		sp_die_err(&err);
-	if (verbose)
+	o.train.threads = o.threads;
+	o.train.warm = o.init != NULL;
+	o.train.progress = progress, o.train.arg = &ps;
+	ps.verbose = o.verbose, ps.epochs = o.train.epochs, ps.t0 = now();
+	if (o.verbose)
+		fprintf(stderr, "%s: scalepipe %s, seed %lu: %s\n", sp_cli_progname(), SP_VERSION, o.train.seed,
+		    o.cmdline);
+	sp_die_if(sp_lstm_train(m, t, y, n, &o.train, &err), &err);
+	sp_cli_progress_end();
+	if (o.verbose)
 		fprintf(stderr, "%s: %ld training and %ld validation windows; restored epoch %d of %d "
 		    "(val loss %.6g)\n", sp_cli_progname(), m->ntrain, m->nval, m->best_epoch, m->epochs,
 		    m->val_loss);
-	if (sp_lstm_save(m, output, cmdline, &err) < 0)
-		sp_die_err(&err);
+	sp_die_if(sp_lstm_save(m, o.output, o.cmdline, &err), &err);
 	sp_lstm_free(m);
 	free(t), free(y);
 	return 0;

@@ -265,4 +265,20 @@ err_has "arfit: write error"
 t "write error, rolling" 1 sh -c "arfit --rolling --window 50 '$D/arfit-nasa.csv' > /dev/full"
 err_has "arfit: write error"
 
+# ---- rolling through the forecaster interface (sp_fc_ar, sp_fcroll) ------------------------
+t "-v rolling: rows, forecasts made, the last model" 0 arfit --rolling --window 60 -p 3 -c load -v "$D/arfit-two.csv"
+err_has "arfit: 120 rows, 60 forecast origins"
+err_has "arfit: ols AR(3), d 0, season 0, with intercept"
+t "-v rolling, long: every origin" 0 arfit --rolling --window 60 -p 3 -c load -H 4 -v "$D/arfit-two.csv"
+err_has "arfit: 120 rows, 61 forecast origins"
+# a loaded model that needs one value: origins from the second row (the
+# step known there), the rows of forecast -m
+arfit -p 1 --save "$T/ar1.ar" "$D/arfit-nasa.csv" > /dev/null
+t "--load --rolling, AR(1): the rows of forecast -m" 0 arfit --load "$T/ar1.ar" --rolling "$T/three.csv"
+check "first forecast at the third row" sh -c "sed -n 3p '$T/out' | grep -qx '120,2,,,' && sed -n 4p '$T/out' | grep -q '^180,4,[0-9]'"
+check "= forecast -m" sh -c "forecast -m '$T/ar1.ar' '$T/three.csv' | cmp - '$T/out'"
+t "--load --rolling -H 2, AR(1): the rows of forecast --long" 0 arfit --load "$T/ar1.ar" --rolling -H 2 "$T/three.csv"
+check "origins at rows 2 and 3" sh -c "[ \$(wc -l < '$T/out') -eq 5 ] && sed -n 2p '$T/out' | grep -q '^120,180,1,2,'"
+check "= forecast --long" sh -c "forecast -m '$T/ar1.ar' --long --horizon 2 '$T/three.csv' | cmp - '$T/out'"
+
 finish

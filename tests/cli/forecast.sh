@@ -216,4 +216,9 @@ t "help" 0 forecast --help
 out_has "usage: forecast -m MODEL"
 t "version" 0 forecast --version
 out_has "forecast (scalepipe)"
+# the horizons of --long without --horizon: the model's (LSTM), one (AR)
+t "AR, --long without --horizon: horizon 1" 0 forecast -m "$T/ar3" -c load --long "$S"
+check "158 origins, horizon 1" sh -c "[ \$(wc -l < '$T/out') -eq 159 ] && awk -F, 'NR > 1 && \$3 != 1 { exit 1 }' '$T/out'"
+t "AR, --adapt with --long" 0 forecast -m "$T/ar3" -c load --long --horizon 3 --adapt 0.3 "$S"
+check "long: lower <= forecast <= upper" awk -F, 'NR > 1 && !($7 <= $6 && $6 <= $8) { exit 1 }' "$T/out"
 finish

@@ -170,4 +170,31 @@ out_has "usage: lstmtrain -o MODEL"
 out_has "--threads N"
 t "version" 0 lstmtrain --version
 out_has "lstmtrain (scalepipe)"
+# progress: a line on stderr by default when it is a terminal (script(1)
+# gives the run one), -q silences it; -v keeps its lines
+if command -v script > /dev/null 2>&1; then
+	t "progress on a terminal by default" 0 script -qec "lstmtrain $TINY -o '$T/p1' '$S'" /dev/null
+	out_has "lstmtrain: epoch 1/2, train loss "
+	out_has ", val loss "
+	t "-q: no progress on a terminal" 0 script -qec "lstmtrain -q $TINY -o '$T/p2' '$S'" /dev/null
+	out_is < /dev/null
+	check "-q: the same model" sh -c "grep -v ^command '$T/p1' > '$T/a' && grep -v ^command '$T/p2' > '$T/b' && cmp '$T/a' '$T/b'"
+	t "-v on a terminal: the epoch lines, no progress line" 0 script -qec "lstmtrain -v $TINY -o '$T/p3' '$S'" /dev/null
+	out_has "lstmtrain: epoch 2 train "
+	check "no progress line" sh -c "! grep -q 'epoch 1/2' '$T/out'"
+fi
+t "--quiet: nothing on stderr" 0 lstmtrain --quiet $TINY -o "$T/p4" "$S"
+err_empty
+t "-q -v: the -v lines" 0 lstmtrain -q -v $TINY -o "$T/p5" "$S"
+err_has "lstmtrain: epoch 2 train "
+# -o is checked before the input is read and the model trained
+t "unwritable model found before reading the input" 1 lstmtrain $TINY -o /nonexistent/dir/m < /dev/null
+err_is <<'ERR'
+lstmtrain: /nonexistent/dir/m: cannot create: No such file or directory
+ERR
+t "unwritable model found before training" 1 lstmtrain --epochs 100000 --patience 100000 --val 0 -o /nonexistent/dir/m "$S"
+err_is <<'ERR'
+lstmtrain: /nonexistent/dir/m: cannot create: No such file or directory
+ERR
+check "no temporary files left behind" sh -c "! ls -A '$T' | grep -q '\.tmp\.'"
 finish

@@ -572,9 +572,53 @@ test_coverage(void)
 	sp_rand_free(brng);
 }
 
+/* ---- sp_ar_band: what arfit and the AR forecasters give at an origin ---- */
+static void
+test_band(void)
+{
+	/* the hand model of tests/cli/arfit.sh: y = 1, 2; c 10, phi (0.5,
+	 * -0.25), sigma2 4: f = 10.75, 14.875, 14.75; psi 1, 0.5, 0 -> sd 2,
+	 * sqrt 5, sqrt 5; z(0.9) = 1.2815515655446004 */
+	static const double y[] = { 1, 2 }, f[] = { 10.75, 14.875, 14.75 };
+	double sd[] = { 2, sqrt(5), sqrt(5) }, z = 1.2815515655446004;
+	double fc[3], lo[3], hi[3], fc2[3], lo2[3], hi2[3];
+	sp_error err = { 0 };
+	sp_ar_model *m = sp_ar_load("tests/cli/data/arfit-hand.ar", &err);
+	sp_rand *r1 = sp_rand_new(5), *r2 = sp_rand_new(5);
+	sp_ar_band_opts o = { 0.1, 0.9, 0, NULL };
+
+	CHECK(m != NULL, "load: %s", err.msg);
+	if (!m)
+		return;
+	CHECK(sp_ar_band(m, y, 2, 3, &o, fc, lo, hi, &err) == 0, "band");
+	for (int h = 0; h < 3; h++) {
+		CHECK_CLOSE(fc[h], f[h], 1e-14, "hand forecast");
+		CHECK_CLOSE(lo[h], f[h] - z * sd[h], 1e-12, "hand lower");
+		CHECK_CLOSE(hi[h], f[h] + z * sd[h], 1e-12, "hand upper");
+	}
+	sp_ar_forecast(m, y, 2, 3, fc2, &err);
+	sp_ar_interval(m, 3, fc2, 0.1, 0.9, lo2, hi2, &err);
+	CHECK(memcmp(fc, fc2, sizeof fc) == 0 && memcmp(lo, lo2, sizeof lo) == 0 && memcmp(hi, hi2, sizeof hi) == 0,
+	    "analytic band = sp_ar_forecast + sp_ar_interval, bit for bit");
+	/* the bootstrap needs residuals: give the model some */
+	free(m->resid);
+	m->resid = malloc(5 * sizeof *m->resid), m->nresid = 5;
+	for (int i = 0; i < 5; i++)
+		m->resid[i] = i - 2.5;
+	o.boot = 200, o.rng = r1;
+	CHECK(sp_ar_band(m, y, 2, 3, &o, fc, lo, hi, &err) == 0, "bootstrap band");
+	CHECK(sp_ar_bootstrap(m, y, 2, 3, 200, r2, 0.1, 0.9, lo2, hi2, &err) == 0, "bootstrap");
+	CHECK(memcmp(fc, fc2, sizeof fc) == 0 && memcmp(lo, lo2, sizeof lo) == 0 && memcmp(hi, hi2, sizeof hi) == 0,
+	    "bootstrap band = sp_ar_forecast + sp_ar_bootstrap with the same draws");
+	CHECK(sp_ar_band(m, y, 1, 3, &o, fc, lo, hi, &err) == SP_EDATA, "too short a history refused");
+	sp_rand_free(r1), sp_rand_free(r2);
+	sp_ar_model_free(m);
+}
+
 int
 main(void)
 {
+	test_band();
 	test_arburst_mle();
 	test_roll();
 	test_save_load();

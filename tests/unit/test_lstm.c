@@ -318,11 +318,38 @@ out:
 	free(t), free(y), free(p0);
 }
 
+/* sp_lstm_save_check (the path tried before a training) and sp_lstm_set_column */
+static void
+test_save_check(void)
+{
+	char dir[] = "/tmp/test_lstm_chk.XXXXXX", path[64], name[200];
+	static const double q = 0.5;
+	sp_error err = { 0 };
+	sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 2, 3, 1, 0, 1, &q, &err);
+
+	if (!m || !mkdtemp(dir))
+		return;
+	snprintf(path, sizeof path, "%s/m.lstm", dir);
+	CHECK(sp_lstm_save_check(path, &err) == 0, "writable: %s", err.msg);
+	CHECK(rmdir(dir) == 0, "nothing left behind");
+	CHECK(sp_lstm_save_check(path, &err) < 0, "directory gone");
+	snprintf(name, sizeof name, "%s: cannot create: No such file or directory", path);
+	CHECK_STR(err.msg, name, "the message sp_lstm_save would give");
+	CHECK(sp_lstm_set_column(m, "cpu_total", &err) == 0 && strcmp(m->column, "cpu_total") == 0, "column set");
+	CHECK(sp_lstm_set_column(m, "cpu total", &err) == SP_EDATA, "a space refused");
+	CHECK_STR(err.msg, "column name 'cpu total' cannot be stored in a model (spaces or too long)", "message");
+	memset(name, 'a', 150), name[150] = '\0';
+	CHECK(sp_lstm_set_column(m, name, &err) == SP_EDATA && strcmp(m->column, "cpu_total") == 0,
+	    "a long name refused, the column kept");
+	sp_lstm_free(m);
+}
+
 int
 main(void)
 {
 	sp_rand *r = sp_rand_new(7);
 	small = getenv("SP_VALGRIND") != NULL;
+	test_save_check();
 	test_features();
 	test_head_loss(r);
 	test_train(r);

@@ -1,0 +1,370 @@
+/* sp_fcroll: rolling application of a forecaster; see sp_fcroll.h. */
+#include "sp_fcroll.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_calib.h"
+
+struct sp_fcroll {
+	sp_forecaster *f;
+	const sp_forecaster_info *info;
+	int H, longfmt;
+	int nslot;                  /* adapt: widenings (one per horizon in long format, else 1) */
+	sp_calib *cal;              /* adapt, or NULL */
+	double step, tprev, tlast;
+	long row;                   /* rows pushed */
+	long bands;                 /* bands made */
+	int origin;                 /* the row just pushed is an origin */
+	int lazy;                   /* one-horizon, H = 1: its band is made at the next push */
+	int ncols, cols[SP_FORECASTER_MAXCOLS];
+	double x[SP_FORECASTER_MAXCOLS];
+	double *lo, *mid, *hi;      /* (H) each: the band of the last origin */
+	/* by origin row mod (H + 1): one-horizon outputs, the origin row + 1
+	 * of each slot, and with adapt each band as the model gave it and its
+	 * widenings (lo, mid, hi, ql, qh per slot of sp_calib) */
+	double *plo, *pmid, *phi;
+	long *pvalid;
+	double *pend;
+};
+
+sp_fcroll *
+sp_fcroll_new(sp_forecaster *f, const sp_fcroll_opts *o, sp_error *err)
+{
+	const sp_forecaster_info *info = sp_forecaster_describe(f);
+	sp_fcroll *r;
+	size_t H1;
+
+	if (o->horizon > info->hmax) {
+		sp_error_set(err, SP_EUSAGE, "--horizon %d: the model forecasts horizons 1..%d", o->horizon, info->hmax);
+		return NULL;
+	}
+	if (!(r = calloc(1, sizeof *r)))
+		goto nomem;
+	r->f = f, r->info = info, r->longfmt = o->longfmt != 0;
+	r->H = o->horizon > 0 ? o->horizon : r->longfmt ? info->hdefault : 1;
+	r->step = info->step;
+	if (o->adapt > 0) {
+		if (!(info->alo > 0 && info->ahi > 0)) {
+			sp_error_set(err, SP_EUSAGE, "--adapt: %s %s, no band to recalibrate", info->path,
+			    info->noband ? info->noband : "has no band");
+			sp_fcroll_free(r);
+			return NULL;
+		}
+		r->nslot = r->longfmt ? r->H : 1;
+		if (!(r->cal = sp_calib_new(r->nslot, info->alo, info->ahi, o->adapt, err))) {
+			sp_fcroll_free(r);
+			return NULL;
+		}
+	}
+	H1 = (size_t)r->H + 1;
+	r->lo = malloc(3 * (size_t)r->H * sizeof *r->lo);
+	r->plo = malloc(3 * H1 * sizeof *r->plo);
+	r->pvalid = calloc(H1, sizeof *r->pvalid);
+	if (r->cal)
+		r->pend = malloc(H1 * (size_t)r->nslot * 5 * sizeof *r->pend);
+	if (!r->lo || !r->plo || !r->pvalid || (r->cal && !r->pend))
+		goto nomem;
+	r->mid = r->lo + r->H, r->hi = r->mid + r->H;
+	r->pmid = r->plo + H1, r->phi = r->pmid + H1;
+	r->ncols = 1;
+	return r;
+nomem:
+	sp_fcroll_free(r);
+	sp_error_set(err, SP_ENOMEM, "out of memory");
+	return NULL;
+}
+
+void
+sp_fcroll_free(sp_fcroll *r)
+{
+	if (!r)
+		return;
+	sp_calib_free(r->cal);
+	free(r->lo), free(r->plo), free(r->pvalid), free(r->pend);
+	free(r);
+}
+
+int
+sp_fcroll_bind(sp_fcroll *r, const sp_csv_reader *rd, const char *column, sp_error *err)
+{
+	int n = sp_forecaster_columns(r->f, rd, column, r->cols, err);
+
+	if (n < 0)
+		return n;
+	r->ncols = n;
+	return 0;
+}
+
+int
+sp_fcroll_read(sp_fcroll *r, sp_csv_reader *rd, sp_error *err)
+{
+	double t;
+	int rc;
+
+	if ((rc = sp_csv_get_timestamp(rd, &t, err)) < 0)
+		return rc;
+	for (int k = 0; k < r->ncols; k++)
+		if ((rc = sp_csv_get_double(rd, (size_t)r->cols[k], &r->x[k], err)) < 0)
+			return rc;
+	if (r->row == 1 && r->step == 0 && !(t - r->tprev > 0))
+		return sp_error_set(err, SP_EDATA, "row 2: timestamp not after the previous row's");
+	if (r->row > 0) {
+		double step = r->step > 0 ? r->step : t - r->tprev;
+		if (fabs(t - r->tprev - step) > 1e-6 * step)
+			return sp_error_set(err, SP_EDATA, "row %ld: spacing %g s differs from the %s step %g s (%s); "
+			    "resample with window first", r->row + 1, t - r->tprev,
+			    r->info->step > 0 ? "model's" : "series'", step, r->info->path);
+	}
+	rc = sp_fcroll_push(r, t, r->x, err);
+	return rc < 0 ? rc : 0;
+}
+
+/* The band of origin row o from the forecaster (as it is after row o):
+ * widened and kept for scoring with adapt, kept for output in one-horizon
+ * format. */
+static int
+make_band(sp_fcroll *r, long o, sp_error *err)
+{
+	int H = r->H, rc;
+	long slot = o % (H + 1);
+
+	if ((rc = sp_forecaster_band(r->f, H, r->lo, r->mid, r->hi, err)) < 0)
+		return rc;
+	r->bands++;
+	if (r->cal)
+		for (int j = 0; j < r->nslot; j++) {
+			int h = r->longfmt ? j : H - 1;
+			double *b = r->pend + ((size_t)slot * (size_t)r->nslot + (size_t)j) * 5;
+			b[0] = r->lo[h], b[1] = r->mid[h], b[2] = r->hi[h];
+			sp_calib_widening(r->cal, j, r->lo[h], r->mid[h], r->hi[h], b + 3);
+			r->lo[h] -= b[3], r->hi[h] += b[4];
+		}
+	r->pvalid[slot] = o + 1;
+	if (!r->longfmt)
+		r->plo[slot] = r->lo[H - 1], r->pmid[slot] = r->mid[H - 1], r->phi[slot] = r->hi[H - 1];
+	return 0;
+}
+
+int
+sp_fcroll_push(sp_fcroll *r, double t, const double *x, sp_error *err)
+{
+	long row = r->row;
+	int H = r->H, rc;
+
+	if (row == 1 && r->step == 0)
+		r->step = t - r->tprev;   /* the input's spacing */
+	if (r->lazy) {   /* the band of origin row - 1, before this row is fed */
+		r->lazy = 0;
+		if ((rc = make_band(r, row - 1, err)) < 0)
+			return rc;
+	}
+	/* adapt: score the bands whose target is this row, before the band
+	 * from this row (strictly causal) */
+	if (r->cal && isfinite(x[0]))
+		for (int j = 0; j < r->nslot; j++) {
+			long o = row - (r->longfmt ? j + 1 : H);
+			const double *b;
+			if (o < 0 || r->pvalid[o % (H + 1)] != o + 1)
+				continue;
+			b = r->pend + ((size_t)(o % (H + 1)) * (size_t)r->nslot + (size_t)j) * 5;
+			sp_calib_update(r->cal, j, x[0], b[0], b[1], b[2], b + 3);
+		}
+	if ((rc = sp_forecaster_push(r->f, t, x, err)) < 0)
+		return rc;
+	r->origin = rc == 1 && r->step > 0;
+	r->tprev = r->tlast = t;
+	r->row++;
+	if (r->origin) {
+		if (!r->longfmt && H == 1)
+			r->lazy = 1;
+		else if ((rc = make_band(r, row, err)) < 0)
+			return rc;
+	}
+	return r->origin;
+}
+
+int
+sp_fcroll_due(const sp_fcroll *r, double *lo, double *mid, double *hi)
+{
+	long o = r->row - 1 - r->H, slot;
+
+	if (r->longfmt || o < 0)
+		return 0;
+	slot = o % (r->H + 1);
+	if (r->pvalid[slot] != o + 1)
+		return 0;
+	*lo = r->plo[slot], *mid = r->pmid[slot], *hi = r->phi[slot];
+	return 1;
+}
+
+int
+sp_fcroll_origin(const sp_fcroll *r, const double **lo, const double **mid, const double **hi)
+{
+	if (!r->longfmt || !r->origin)
+		return 0;
+	*lo = r->lo, *mid = r->mid, *hi = r->hi;
+	return 1;
+}
+
+static void
+write_band(sp_csv_writer *w, double lo, double mid, double hi)
+{
+	sp_csv_write_double(w, mid);
+	sp_csv_write_double(w, lo);
+	sp_csv_write_double(w, hi);
+}
+
+struct sp_fcroll_row {
+	size_t n;          /* fields, the timestamp included (not copied) */
+	char **f;
+	size_t *len, *cap;
+};
+
+sp_fcroll_row *
+sp_fcroll_row_new(void)
+{
+	return calloc(1, sizeof(sp_fcroll_row));
+}
+
+void
+sp_fcroll_row_free(sp_fcroll_row *row)
+{
+	if (!row)
+		return;
+	for (size_t i = 0; i < row->n; i++)
+		free(row->f[i]);
+	free(row->f), free(row->len), free(row->cap);
+	free(row);
+}
+
+int
+sp_fcroll_row_copy(sp_fcroll_row *row, const sp_csv_reader *rd, sp_error *err)
+{
+	size_t nf = row->n;
+
+	if (!nf) {
+		nf = sp_csv_ncols(rd);
+		if (!(row->f = calloc(nf, sizeof *row->f)) || !(row->len = calloc(nf, sizeof *row->len)) ||
+		    !(row->cap = calloc(nf, sizeof *row->cap)))
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		row->n = nf;
+	} else if (nf != sp_csv_ncols(rd)) {
+		return sp_error_set(err, SP_EUSAGE, "row copy: %zu fields, had %zu", sp_csv_ncols(rd), nf);
+	}
+	for (size_t i = 1; i < nf; i++) {
+		size_t len;
+		const char *fld = sp_csv_field(rd, i, &len);
+		if (len >= row->cap[i]) {
+			char *nb = realloc(row->f[i], 2 * len + 16);
+			if (!nb)
+				return sp_error_set(err, SP_ENOMEM, "out of memory");
+			row->f[i] = nb, row->cap[i] = 2 * len + 16;
+		}
+		memcpy(row->f[i], fld, len);
+		row->len[i] = len;
+	}
+	return 0;
+}
+
+void
+sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w)
+{
+	sp_csv_write_str(w, "origin");
+	sp_csv_write_str(w, "timestamp");
+	sp_csv_write_str(w, "horizon");
+	sp_csv_write_header_fields(w, rd, 1, -1);
+	sp_csv_write_str(w, "forecast");
+	sp_csv_write_str(w, "lower");
+	sp_csv_write_str(w, "upper");
+	sp_csv_end_row(w);
+}
+
+/* The long rows of an origin; the pass-through columns from rd's current
+ * row or from a copy. */
+static void
+write_long(sp_csv_writer *w, double t, double step, int H, const sp_csv_reader *rd, const sp_fcroll_row *row,
+    const double *lo, const double *mid, const double *hi)
+{
+	for (int h = 1; h <= H; h++) {
+		sp_csv_write_time(w, t);
+		sp_csv_write_time(w, t + h * step);
+		sp_csv_write_long(w, h);
+		if (rd)
+			sp_csv_write_row_fields(w, rd, 1, -1);
+		else
+			for (size_t i = 1; i < row->n; i++)
+				sp_csv_write_field(w, row->f[i] ? row->f[i] : "", row->len[i]);
+		write_band(w, lo[h - 1], mid[h - 1], hi[h - 1]);
+		sp_csv_end_row(w);
+	}
+}
+
+void
+sp_fcroll_write_long(sp_csv_writer *w, double t, double step, int H, const sp_fcroll_row *row,
+    const double *lo, const double *mid, const double *hi)
+{
+	write_long(w, t, step, H, NULL, row, lo, mid, hi);
+}
+
+void
+sp_fcroll_write_header(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w)
+{
+	if (r->longfmt) {
+		sp_fcroll_write_long_header(rd, w);
+		return;
+	}
+	sp_csv_write_str(w, "timestamp");
+	sp_csv_write_header_fields(w, rd, 1, -1);
+	sp_csv_write_str(w, "forecast");
+	sp_csv_write_str(w, "lower");
+	sp_csv_write_str(w, "upper");
+	sp_csv_end_row(w);
+}
+
+void
+sp_fcroll_write(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w)
+{
+	double lo, mid, hi;
+
+	if (!r->longfmt) {
+		sp_csv_write_time(w, r->tlast);
+		sp_csv_write_row_fields(w, rd, 1, -1);
+		if (sp_fcroll_due(r, &lo, &mid, &hi)) {
+			write_band(w, lo, mid, hi);
+		} else {
+			sp_csv_write_str(w, "");
+			sp_csv_write_str(w, "");
+			sp_csv_write_str(w, "");
+		}
+		sp_csv_end_row(w);
+		return;
+	}
+	if (r->origin)
+		write_long(w, r->tlast, r->step, r->H, rd, NULL, r->lo, r->mid, r->hi);
+}
+
+int
+sp_fcroll_horizon(const sp_fcroll *r)
+{
+	return r->H;
+}
+
+double
+sp_fcroll_step(const sp_fcroll *r)
+{
+	return r->step;
+}
+
+long
+sp_fcroll_rows(const sp_fcroll *r)
+{
+	return r->row;
+}
+
+long
+sp_fcroll_bands(const sp_fcroll *r)
+{
+	return r->bands;
+}

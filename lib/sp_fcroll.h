@@ -1,0 +1,101 @@
+/* sp_fcroll: a forecaster applied rolling over a series, causally, with
+ * the rows of the CSV contract and optional online recalibration.
+ *
+ * Every row is pushed to the forecaster (sp_forecaster); a row is a forecast
+ * origin when the forecaster is ready after it and the step is known (the
+ * model's, or the input's first spacing, so not before the second row when
+ * the step comes from the input).  Two output shapes:
+ *
+ *  - one-horizon (longfmt 0): one output row per input row,
+ *    `timestamp,<input columns>,forecast,lower,upper`, the forecast for that
+ *    row made at origin row - H (H = horizon); empty before the first.
+ *    The last H + 1 origins' bands wait in a ring.  With H = 1 the band of
+ *    an origin is made when its target row arrives, before that row is fed
+ *    (the same numbers: nothing is fed in between), so the last row's origin
+ *    costs nothing.
+ *  - long (longfmt 1): for each origin, H rows
+ *    `origin,timestamp,horizon,<input columns>,forecast,lower,upper`,
+ *    timestamp = origin + h * step.
+ *
+ * With adapt > 0 the band is recalibrated online (sp_calib, conformal
+ * quantile tracking at the forecaster's nominal miss rates info.alo/ahi):
+ * one slot per horizon in long format, one in one-horizon format.  Each
+ * band is widened when it is made, with the widenings of that moment, and
+ * is scored when the row of its target arrives, before the forecast from
+ * that row is made: strictly causal.
+ *
+ * sp_fcroll_read reads a row with the contract of forecast(1) (missing
+ * values allowed, evenly spaced rows); a tool with its own contract (arfit)
+ * reads the row itself and calls sp_fcroll_push.
+ *
+ * Ownership: the roll borrows the forecaster, the reader and the writer.
+ */
+#ifndef SP_FCROLL_H
+#define SP_FCROLL_H
+
+#include "sp_csv.h"
+#include "sp_err.h"
+#include "sp_forecaster.h"
+
+typedef struct sp_fcroll sp_fcroll;
+
+typedef struct {
+	int horizon;   /* one-horizon: steps ahead (0: 1); long: horizons 1..horizon
+	                * (0: the forecaster's info.hdefault) */
+	int longfmt;   /* 1: long rows */
+	double adapt;  /* online recalibration step in (0,1]; 0 off */
+} sp_fcroll_opts;
+
+/* Errors (SP_EUSAGE): a horizon beyond the forecaster's ("--horizon 4: the
+ * model forecasts horizons 1..3"), --adapt for a forecaster without a band
+ * ("--adapt: PATH has a single quantile, no band to recalibrate"). */
+sp_fcroll *sp_fcroll_new(sp_forecaster *f, const sp_fcroll_opts *o, sp_error *err);
+void sp_fcroll_free(sp_fcroll *r);
+
+/* Resolve the input columns in rd (sp_forecaster_columns; column is -c or NULL). */
+int sp_fcroll_bind(sp_fcroll *r, const sp_csv_reader *rd, const char *column, sp_error *err);
+/* Read rd's current row (timestamp, the bound columns, missing values as
+ * NaN), check its spacing and push it.  Errors: the reader's, "row N:
+ * spacing S s differs from the model's step T s (PATH); resample with
+ * window first" ("series'" when the step is the input's). */
+int sp_fcroll_read(sp_fcroll *r, sp_csv_reader *rd, sp_error *err);
+/* Push the next row: time t, x[0] the series, x[1..] the extra columns.
+ * Returns 1 when the row is an origin, else 0; < 0 on error (the
+ * forecaster's). */
+int sp_fcroll_push(sp_fcroll *r, double t, const double *x, sp_error *err);
+
+/* The header, and the output rows of the row just pushed (rd positioned on
+ * it, for the pass-through columns). */
+void sp_fcroll_write_header(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w);
+void sp_fcroll_write(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w);
+
+/* The results of the row just pushed, without writing them.  One-horizon:
+ * 1 and the band for this row (made at origin row - H), or 0.  Long: 1 and
+ * the bands of horizons 1..H of this origin (pointers valid until the next
+ * push), or 0. */
+int sp_fcroll_due(const sp_fcroll *r, double *lo, double *mid, double *hi);
+int sp_fcroll_origin(const sp_fcroll *r, const double **lo, const double **mid, const double **hi);
+
+/* A copy of one input row's fields, for an origin written after the reader
+ * has moved on (arfit's forecast after the last row). */
+typedef struct sp_fcroll_row sp_fcroll_row;
+sp_fcroll_row *sp_fcroll_row_new(void);
+void sp_fcroll_row_free(sp_fcroll_row *row);
+/* Copy rd's current row (SP_ENOMEM). */
+int sp_fcroll_row_copy(sp_fcroll_row *row, const sp_csv_reader *rd, sp_error *err);
+/* The header of long rows, and the H rows of one origin at time t whose
+ * pass-through columns are a copied row: t, t + h * step, h, the fields,
+ * mid, lo, hi. */
+void sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w);
+void sp_fcroll_write_long(sp_csv_writer *w, double t, double step, int H, const sp_fcroll_row *row,
+    const double *lo, const double *mid, const double *hi);
+
+int sp_fcroll_horizon(const sp_fcroll *r);
+/* Seconds between rows: the forecaster's, or the input's first spacing (0
+ * before the second row when it is the input's). */
+double sp_fcroll_step(const sp_fcroll *r);
+/* Rows pushed, and bands made (forecast origins whose band was used). */
+long sp_fcroll_rows(const sp_fcroll *r);
+long sp_fcroll_bands(const sp_fcroll *r);
+
+#endif

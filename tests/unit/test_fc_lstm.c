@@ -1,0 +1,173 @@
+/* test_fc_lstm: the LSTM/GRU forecaster behind sp_forecaster gives, bit for
+ * bit, sp_lstm_predict on the last `window` rows (the committed tiny models
+ * on the sine of tests/cli/data, whose forecasts equal PyTorch's in
+ * tests/cli/forecast.sh), waits for a full window after a missing value,
+ * finds its column, refuses --level, saves what it loaded. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sp_csv.h"
+#include "sp_fc_lstm.h"
+#include "sp_forecaster.h"
+#include "sp_lstm.h"
+
+#define SINE "tests/cli/data/lstm-sine.csv"
+
+enum { MAXN = 200 };
+
+static int
+load_sine(double *t, double *y)
+{
+	sp_error err = { 0 };
+	FILE *fp = fopen(SINE, "r");
+	sp_csv_reader *r = fp ? sp_csv_reader_new(fp, SINE, SP_CSV_NEED_TIMESTAMP, &err) : NULL;
+	int n = 0;
+
+	while (r && n < MAXN && sp_csv_next(r, &err) == SP_OK) {
+		sp_csv_get_timestamp(r, &t[n], &err);
+		sp_csv_get_double(r, 1, &y[n], &err);
+		n++;
+	}
+	sp_csv_reader_free(r);
+	if (fp)
+		fclose(fp);
+	return n;
+}
+
+/* model file through sp_forecaster_open, and sp_lstm_predict directly */
+static void
+check_model(const char *path, int holes)
+{
+	sp_error err = { 0 };
+	double t[MAXN], y[MAXN], lo[16], mid[16], hi[16], lo2[16], mid2[16], hi2[16], qs[64];
+	sp_forecaster *f = sp_forecaster_open(path, NULL, &err);
+	int qok = 1;
+	sp_lstm *m = sp_lstm_load(path, &err);
+	sp_lstm_pred *p = m ? sp_lstm_pred_new(m, &err) : NULL;
+	int n = load_sine(t, y), W, HM, run = 0, origins = 0, ok = 1, rdy = 1;
+
+	CHECK(f && m && p && n == 160, "%s: open, load, %d rows: %s", path, n, err.msg);
+	if (!f || !m || !p)
+		goto out;
+	W = m->window, HM = m->horizon;
+	if (holes)
+		y[30] = y[90] = NAN;
+	for (int i = 0; i < n; i++) {
+		int rc = sp_forecaster_push(f, t[i], &y[i], &err);
+		run = isfinite(y[i]) ? run + 1 : 0;
+		if (rc != (run >= W))
+			rdy = 0;
+		if (rc != 1)
+			continue;
+		origins++;
+		sp_lstm_predict(p, t + i + 1 - W, y + i + 1 - W, lo2, mid2, hi2);
+		if (m->nq == 0) {
+			if (sp_forecaster_quantiles(f, HM, qs, &err) != SP_EUSAGE)
+				qok = 0;
+		} else if (sp_forecaster_quantiles(f, HM, qs, &err) < 0) {
+			qok = 0;
+		} else {
+			for (int h = 0; h < HM; h++) {
+				const double *qh = qs + h * m->nq;
+				if (qh[0] != lo2[h] || qh[m->qmid] != mid2[h] || qh[m->nq - 1] != hi2[h])
+					qok = 0;
+				for (int k = 1; k < m->nq; k++)
+					if (!(qh[k] >= qh[k - 1]))
+						qok = 0;
+			}
+		}
+		for (int H = 1; H <= HM; H++)
+			if (sp_forecaster_band(f, H, lo, mid, hi, &err) < 0 ||
+			    memcmp(lo, lo2, (size_t)H * sizeof *lo) || memcmp(mid, mid2, (size_t)H * sizeof *lo) ||
+			    memcmp(hi, hi2, (size_t)H * sizeof *lo))
+				ok = 0;
+	}
+	CHECK(rdy, "%s: ready after %d consecutive present rows", path, W);
+	CHECK(ok, "%s: %d origins, every H, equal sp_lstm_predict", path, origins);
+	CHECK(qok, "%s: quantiles ascending, outer ones and the middle = the band (none for MSE)", path);
+	CHECK(origins == (holes ? n - W + 1 - 2 * W : n - W + 1), "%s: origins %d", path, origins);
+out:
+	sp_forecaster_free(f);
+	sp_lstm_pred_free(p);
+	sp_lstm_free(m);
+}
+
+static void
+test_columns(void)
+{
+	static const char csv[] = "timestamp,cpu,load\n", csv2[] = "timestamp,cpu\n";
+	sp_error err = { 0 };
+	sp_forecaster *f = sp_forecaster_open("tests/cli/data/lstm-tiny.lstm", NULL, &err);
+	FILE *fp = fmemopen((void *)csv, strlen(csv), "r"), *fp2 = fmemopen((void *)csv2, strlen(csv2), "r");
+	sp_csv_reader *r = sp_csv_reader_new(fp, "-", SP_CSV_NEED_TIMESTAMP, &err);
+	sp_csv_reader *r2 = sp_csv_reader_new(fp2, "-", SP_CSV_NEED_TIMESTAMP, &err);
+	int cols[SP_FORECASTER_MAXCOLS];
+
+	CHECK(f && r && r2, "open");
+	if (f && r && r2) {
+		CHECK(sp_forecaster_columns(f, r, NULL, cols, &err) == 1 && cols[0] == 2, "the model's column");
+		CHECK(sp_forecaster_columns(f, r, "cpu", cols, &err) == 1 && cols[0] == 1, "-c");
+		CHECK(sp_forecaster_columns(f, r2, NULL, cols, &err) == SP_EDATA, "no such column");
+		CHECK_STR(err.msg, "tests/cli/data/lstm-tiny.lstm was trained on column 'load' (features "
+		    "value,hour,dow) and the input has no such column; pick one with -c", "sp_lstm_input_col's message");
+		CHECK(sp_forecaster_columns(f, r2, "timestamp", cols, &err) == SP_EUSAGE, "timestamp refused");
+	}
+	sp_csv_reader_free(r), sp_csv_reader_free(r2);
+	fclose(fp), fclose(fp2);
+	sp_forecaster_free(f);
+}
+
+static void
+test_memory_and_save(void)
+{
+	char dir[] = "/tmp/test_fc_lstm.XXXXXX", path[64];
+	static const double q1 = 0.5;
+	sp_error err = { 0 };
+	sp_lstm *m = sp_lstm_load("tests/cli/data/lstm-tiny-level.lstm", &err);
+	sp_forecaster *f = m ? sp_fc_lstm_new(m, NULL, &err) : NULL, *g = NULL;
+	double t[MAXN], y[MAXN], lo[3], mid[3], hi[3], lo2[3], mid2[3], hi2[3];
+	int n = load_sine(t, y);
+
+	CHECK(f != NULL, "in memory: %s", err.msg);
+	if (!f || !mkdtemp(dir))
+		return;
+	CHECK_STR(sp_forecaster_describe(f)->path, "", "no path");
+	snprintf(path, sizeof path, "%s/m.lstm", dir);
+	CHECK(sp_forecaster_save(f, path, "test", &err) == 0, "save: %s", err.msg);
+	g = sp_forecaster_open(path, NULL, &err);
+	CHECK(g != NULL, "open the saved model: %s", err.msg);
+	if (g) {
+		for (int i = 0; i < n; i++)
+			sp_forecaster_push(f, t[i], &y[i], &err), sp_forecaster_push(g, t[i], &y[i], &err);
+		sp_forecaster_band(f, 3, lo, mid, hi, &err);
+		sp_forecaster_band(g, 3, lo2, mid2, hi2, &err);
+		CHECK(!memcmp(lo, lo2, sizeof lo) && !memcmp(mid, mid2, sizeof mid) && !memcmp(hi, hi2, sizeof hi),
+		    "the saved model forecasts the same");
+	}
+	sp_forecaster_free(f);
+	sp_forecaster_free(g);
+	unlink(path);
+	/* a model of one quantile has no band to recalibrate */
+	m = sp_lstm_new(SP_NN_LSTM, 1, 2, 3, 1, 0, 1, &q1, &err);
+	f = m ? sp_fc_lstm_new(m, "q1.lstm", &err) : NULL;
+	CHECK(f && sp_forecaster_describe(f)->alo == 0 && !strcmp(sp_forecaster_describe(f)->noband,
+	    "has a single quantile"), "one quantile: no band");
+	sp_forecaster_free(f);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	check_model("tests/cli/data/lstm-tiny.lstm", 0);
+	check_model("tests/cli/data/lstm-tiny.lstm", 1);
+	check_model("tests/cli/data/lstm-tiny-gru.lstm", 1);
+	check_model("tests/cli/data/lstm-tiny-level.lstm", 0);
+	test_columns();
+	test_memory_and_save();
+	return check_summary();
+}

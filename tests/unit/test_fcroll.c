@@ -1,0 +1,330 @@
+/* test_fcroll: the rolling rows of a forecaster, checked by hand on a tiny
+ * hand-made backend (forecast = last value + slope * h, band +-1): the
+ * ring of pending one-horizon forecasts (row t gets origin t - H), the
+ * long rows, when an origin is made (ready and the step known), the band
+ * of H = 1 made only when its row comes, the --adapt bookkeeping (each
+ * band widened when made and scored when its target arrives, before the
+ * next band), the spacing checks and their messages, the copied row of
+ * arfit's one-shot forecast; and causality on a real AR model with
+ * --adapt: a prefix of the input gives a prefix of the output. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "sp_ar.h"
+#include "sp_fc_ar.h"
+#include "sp_fcroll.h"
+#include "sp_forecaster.h"
+
+/* ---- the hand-made backend ---------------------------------------------- */
+typedef struct {
+	double last, slope;
+	long run;
+	int window, bands;
+} ramp;
+
+static int
+ramp_push(void *st, double t, const double *x, sp_error *err)
+{
+	ramp *a = st;
+
+	(void)t, (void)err;
+	a->last = x[0];
+	a->run = isfinite(x[0]) ? a->run + 1 : 0;
+	return a->run >= a->window;
+}
+
+static int
+ramp_band(void *st, int H, double *lo, double *mid, double *hi, sp_error *err)
+{
+	ramp *a = st;
+
+	(void)err;
+	a->bands++;
+	for (int h = 1; h <= H; h++)
+		mid[h - 1] = a->last + a->slope * h, lo[h - 1] = mid[h - 1] - 1, hi[h - 1] = mid[h - 1] + 1;
+	return 0;
+}
+
+static int
+ramp_save(const void *st, const char *path, const char *cmdline, sp_error *err)
+{
+	(void)st, (void)path, (void)cmdline, (void)err;
+	return 0;
+}
+
+static const sp_forecaster_ops ramp_ops = {
+	.kind = "ramp", .push = ramp_push, .band = ramp_band, .save = ramp_save, .free = free,
+};
+
+/* step 0: the input's spacing */
+static sp_forecaster *
+ramp_new(double slope, int window, double step, double miss)
+{
+	sp_forecaster_info info = { .path = "ramp.model", .window = window, .step = step, .hmax = 5, .hdefault = 3,
+		.band = SP_FORECASTER_BAND_LEVEL, .level = 1 - 2 * miss, .alo = miss, .ahi = miss,
+		.noband = miss > 0 ? NULL : "has a single quantile" };
+	ramp *a = calloc(1, sizeof *a);
+
+	a->slope = slope, a->window = window;
+	return sp_forecaster_new(&ramp_ops, a, &info, NULL);
+}
+
+static int
+ramp_bands(const sp_forecaster *f)
+{
+	return ((const ramp *)sp_forecaster_state(f, &ramp_ops))->bands;
+}
+
+/* Run f rolling over csv with o; the output text (malloc'ed), or NULL and
+ * err. */
+static char *
+run(sp_forecaster *f, const sp_fcroll_opts *o, const char *csv, sp_error *err)
+{
+	FILE *in = fmemopen((void *)csv, strlen(csv), "r"), *out;
+	sp_csv_reader *r = sp_csv_reader_new(in, "-", SP_CSV_NEED_TIMESTAMP, err);
+	sp_fcroll *roll = r ? sp_fcroll_new(f, o, err) : NULL;
+	sp_csv_writer *w;
+	char *text = NULL;
+	size_t len;
+	int rc = -1;
+
+	out = open_memstream(&text, &len);
+	w = sp_csv_writer_new(out);
+	if (roll && sp_fcroll_bind(roll, r, NULL, err) == 0) {
+		sp_fcroll_write_header(roll, r, w);
+		while ((rc = sp_csv_next(r, err)) == SP_OK && (rc = sp_fcroll_read(roll, r, err)) == 0)
+			sp_fcroll_write(roll, r, w);
+	}
+	sp_csv_writer_flush(w, NULL);
+	sp_csv_writer_free(w);
+	fclose(out);
+	sp_fcroll_free(roll);
+	sp_csv_reader_free(r);
+	fclose(in);
+	if (rc < 0 && rc != SP_EEOF) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static const char five[] = "timestamp,load\n0,10\n60,20\n120,30\n180,40\n240,50\n";
+
+static void
+test_ring(void)
+{
+	sp_fcroll_opts o = { 2, 0, 0 };
+	sp_error err = { 0 };
+	sp_forecaster *f = ramp_new(10, 1, 0, 0.1);
+	char *s;
+
+	/* origins: rows 2..5 (ready from row 1, the step known from row 2);
+	 * --horizon 2: row t shows origin t - 2, mid = y + 2 * 10 */
+	s = run(f, &o, five, &err);
+	CHECK_STR(s, "timestamp,load,forecast,lower,upper\n0,10,,,\n60,20,,,\n120,30,,,\n180,40,40,39,41\n"
+	    "240,50,50,49,51\n", "one-horizon, H 2");
+	CHECK(ramp_bands(f) == 4, "H 2: a band at each of the 4 origins (%d)", ramp_bands(f));
+	free(s), sp_forecaster_free(f);
+
+	/* H 1: each band made when its row comes, so none for the last origin */
+	o.horizon = 0;
+	f = ramp_new(10, 1, 0, 0.1);
+	s = run(f, &o, five, &err);
+	CHECK_STR(s, "timestamp,load,forecast,lower,upper\n0,10,,,\n60,20,,,\n120,30,30,29,31\n180,40,40,39,41\n"
+	    "240,50,50,49,51\n", "one-horizon, H 1 (the default)");
+	CHECK(ramp_bands(f) == 3, "H 1: 3 bands, not 4 (%d)", ramp_bands(f));
+	free(s), sp_forecaster_free(f);
+
+	/* long: the forecaster's default horizons (3) capped by --horizon 2 */
+	o = (sp_fcroll_opts){ 2, 1, 0 };
+	f = ramp_new(10, 2, 0, 0.1);
+	s = run(f, &o, "timestamp,load,x\n0,10,a\n60,20,b\n120,30,c\n", &err);
+	CHECK_STR(s, "origin,timestamp,horizon,load,x,forecast,lower,upper\n60,120,1,20,b,30,29,31\n"
+	    "60,180,2,20,b,40,39,41\n120,180,1,30,c,40,39,41\n120,240,2,30,c,50,49,51\n", "long, H 2, window 2");
+	free(s), sp_forecaster_free(f);
+	o.horizon = 0;
+	f = ramp_new(1, 1, 60, 0.1);   /* the step fixed: an origin from the first row */
+	s = run(f, &o, "timestamp,load\n0,10\n", &err);
+	CHECK_STR(s, "origin,timestamp,horizon,load,forecast,lower,upper\n0,60,1,10,11,10,12\n0,120,2,10,12,11,13\n"
+	    "0,180,3,10,13,12,14\n", "long, the model's step and horizons");
+	free(s), sp_forecaster_free(f);
+
+	/* a missing value: no origin until the window is full again */
+	o = (sp_fcroll_opts){ 1, 0, 0 };
+	f = ramp_new(0, 2, 0, 0.1);
+	s = run(f, &o, "timestamp,load\n0,1\n60,2\n120,\n180,4\n240,5\n300,6\n", &err);
+	CHECK_STR(s, "timestamp,load,forecast,lower,upper\n0,1,,,\n60,2,,,\n120,,2,1,3\n180,4,,,\n240,5,,,\n"
+	    "300,6,5,4,6\n", "missing value");
+	free(s), sp_forecaster_free(f);
+}
+
+static void
+test_errors(void)
+{
+	sp_fcroll_opts o = { 6, 0, 0 };
+	sp_error err = { 0 };
+	sp_forecaster *f = ramp_new(0, 1, 0, 0.1), *g = ramp_new(0, 1, 300, 0);
+
+	CHECK(!sp_fcroll_new(f, &o, &err) && err.code == SP_EUSAGE, "horizon beyond hmax");
+	CHECK_STR(err.msg, "--horizon 6: the model forecasts horizons 1..5", "horizon message");
+	o = (sp_fcroll_opts){ 1, 0, 0.1 };
+	CHECK(!sp_fcroll_new(g, &o, &err) && err.code == SP_EUSAGE, "--adapt without a band");
+	CHECK_STR(err.msg, "--adapt: ramp.model has a single quantile, no band to recalibrate", "no band message");
+	o.adapt = 0;
+	CHECK(!run(f, &o, "timestamp,load\n0,1\n60,2\n100,3\n", &err) && err.code == SP_EDATA, "uneven input");
+	CHECK_STR(err.msg, "row 3: spacing 40 s differs from the series' step 60 s (ramp.model); resample with window "
+	    "first", "series' step message");
+	CHECK(!run(g, &o, "timestamp,load\n0,1\n60,2\n", &err) && err.code == SP_EDATA, "another step than the model's");
+	CHECK_STR(err.msg, "row 2: spacing 60 s differs from the model's step 300 s (ramp.model); resample with window "
+	    "first", "model's step message");
+	CHECK(!run(f, &o, "timestamp,load\n0,1\n60,x\n", &err) && strstr(err.msg, "row 2, column load: "),
+	    "a bad number: the reader's message (%s)", err.msg);
+	sp_forecaster_free(f), sp_forecaster_free(g);
+}
+
+/* --adapt by hand: band [y - 1, y + 1] around the last value y, miss rates
+ * 0.25 each, lr 0.5, y = 0, 0, 0, 4, 4, 4.
+ *   row 3: band of origin 2 [-1, 0, 1], no widening; y 0 inside, |err| 0: eta 0.
+ *   row 4: band of origin 3 [-1, 0, 1]; y 4 above: mean |err| 2, eta 1:
+ *          ql = -0.25, qh = 0.75.
+ *   row 5: band of origin 4 [3, 4, 5] widened to [3.25, 4, 5.75]; y 4 inside:
+ *          mean |err| 4/3, eta 2/3: ql = -0.25 - 1/6, qh = 0.75 - 1/6.
+ *   row 6: band of origin 5 [3, 4, 5] widened to [3 + 5/12, 4, 5 + 7/12];
+ *          y 4 inside: mean |err| 1, eta 0.5: ql = -5/12 - 1/8, qh = 7/12 - 1/8
+ *          (long format: the band of origin 6 [3 + 13/24, 4, 5 + 11/24]). */
+static void
+test_adapt(void)
+{
+	static const char csv[] = "timestamp,load\n0,0\n60,0\n120,0\n180,4\n240,4\n300,4\n";
+	sp_fcroll_opts o = { 1, 0, 0.5 };
+	sp_error err = { 0 };
+	sp_forecaster *f = ramp_new(0, 1, 0, 0.25);
+	char *s = run(f, &o, csv, &err), want[512], *l;
+	double a, b, c, d;
+
+	snprintf(want, sizeof want, "timestamp,load,forecast,lower,upper\n0,0,,,\n60,0,,,\n120,0,0,-1,1\n"
+	    "180,4,0,-1,1\n240,4,4,3.25,5.75\n300,4,4,%.10g,%.10g\n", 3 + 5 / 12.0, 5 + 7 / 12.0);
+	CHECK_STR(s, want, "one-horizon --adapt 0.5 by hand");
+	free(s), sp_forecaster_free(f);
+
+	/* long, one widening per horizon: horizon 1 of --long = one-horizon H 1;
+	 * the same bands when made eagerly */
+	o.longfmt = 1, o.horizon = 1;
+	f = ramp_new(0, 1, 0, 0.25);
+	s = run(f, &o, csv, &err);
+	CHECK_STR(s, "origin,timestamp,horizon,load,forecast,lower,upper\n60,120,1,0,0,-1,1\n120,180,1,0,0,-1,1\n"
+	    "180,240,1,4,4,3.25,5.75\n240,300,1,4,4,3.416666667,5.583333333\n300,360,1,4,4,3.541666667,5.458333333\n",
+	    "long --adapt: the same widenings (and origin 6, made after row 6 is scored)");
+	free(s), sp_forecaster_free(f);
+
+	/* long, two horizons, checked against one-horizon H 2 on horizon 2 */
+	o = (sp_fcroll_opts){ 2, 1, 0.3 };
+	f = ramp_new(1, 1, 0, 0.1);
+	{
+		static const char wave[] = "timestamp,load\n0,1\n60,5\n120,2\n180,8\n240,3\n300,9\n360,1\n420,7\n480,2\n";
+		sp_fcroll_opts o1 = { 2, 0, 0.3 };
+		sp_forecaster *g = ramp_new(1, 1, 0, 0.1);
+		char *s1 = run(g, &o1, wave, &err), *p;
+		int ok = 1, rows = 0;
+		s = run(f, &o, wave, &err);
+		/* the one-horizon row of time T has the long row of origin T - 120, horizon 2 */
+		for (l = strtok_r(s1, "\n", &p); l; l = strtok_r(NULL, "\n", &p)) {
+			double t;
+			char key[64], *q;
+			if (sscanf(l, "%lf,%*[^,],%lf,%lf,%lf", &t, &a, &b, &c) != 4)
+				continue;
+			snprintf(key, sizeof key, "\n%.0f,%.0f,2,", t - 120, t);
+			q = strstr(s, key);
+			if (!q || sscanf(q + strlen(key), "%*[^,],%lf,%lf,%lf", &d, &b, &c) != 3 || d != a)
+				ok = 0;
+			rows++;
+		}
+		CHECK(ok && rows == 6, "one widening per horizon: horizon 2 of --long = one-horizon H 2 (%d rows)", rows);
+		free(s1), sp_forecaster_free(g);
+	}
+	free(s), sp_forecaster_free(f);
+}
+
+/* A real AR model with --adapt: the output of the first k rows is a prefix
+ * of the output of all of them, in both formats. */
+static void
+test_causal(void)
+{
+	char csv[8192], pre[8192];
+	size_t len = 0, cut = 0;
+	sp_error err = { 0 };
+	sp_ar_model *m = sp_ar_load("tests/cli/data/arfit-hand.ar", &err);
+	int ok = 1;
+
+	CHECK(m != NULL, "load: %s", err.msg);
+	if (!m)
+		return;
+	len = (size_t)snprintf(csv, sizeof csv, "timestamp,load\n");
+	for (int i = 0; i < 120; i++) {
+		if (i == 60)
+			cut = len;
+		if (i == 30)   /* a missing value */
+			len += (size_t)snprintf(csv + len, sizeof csv - len, "%d,\n", 60 * i);
+		else
+			len += (size_t)snprintf(csv + len, sizeof csv - len, "%d,%.3f\n", 60 * i,
+			    10 + 5 * sin(i / 3.0) + (i % 7));
+	}
+	memcpy(pre, csv, cut), pre[cut] = '\0';
+	for (int longfmt = 0; longfmt <= 1; longfmt++) {
+		sp_fcroll_opts o = { 3, longfmt, 0.3 };
+		sp_ar_band_opts bo = { 0.1, 0.9, 0, NULL };
+		sp_forecaster *f = sp_fc_ar_new(sp_ar_model_dup(m), &bo, &err), *g = sp_fc_ar_new(sp_ar_model_dup(m), &bo, &err);
+		char *all = run(f, &o, csv, &err), *part = run(g, &o, pre, &err);
+		if (!all || !part || strncmp(all, part, strlen(part)) != 0 || strlen(part) < 200 ||
+		    strlen(all) <= strlen(part))
+			ok = 0;
+		free(all), free(part);
+		sp_forecaster_free(f), sp_forecaster_free(g);
+	}
+	CHECK(ok, "causal: 60 rows give a prefix of the output of 120 (one-horizon and long, --adapt)");
+	sp_ar_model_free(m);
+}
+
+static void
+test_row_copy(void)
+{
+	static const char csv[] = "timestamp,a,b\n60,x,\"q,1\"\n120,yy,\n";
+	static const double lo[] = { 1, 2 }, mid[] = { 1.5, 2.5 }, hi[] = { 3, 4 };
+	sp_error err = { 0 };
+	FILE *in = fmemopen((void *)csv, strlen(csv), "r"), *out;
+	sp_csv_reader *r = sp_csv_reader_new(in, "-", SP_CSV_NEED_TIMESTAMP, &err);
+	sp_fcroll_row *row = sp_fcroll_row_new();
+	sp_csv_writer *w;
+	char *text = NULL;
+	size_t len;
+
+	out = open_memstream(&text, &len);
+	w = sp_csv_writer_new(out);
+	while (sp_csv_next(r, &err) == SP_OK)
+		CHECK(sp_fcroll_row_copy(row, r, &err) == 0, "copy");
+	sp_fcroll_write_long_header(r, w);
+	sp_fcroll_write_long(w, 120, 60, 2, row, lo, mid, hi);
+	sp_csv_writer_flush(w, NULL);
+	sp_csv_writer_free(w);
+	fclose(out);
+	CHECK_STR(text, "origin,timestamp,horizon,a,b,forecast,lower,upper\n120,180,1,yy,,1.5,1,3\n"
+	    "120,240,2,yy,,2.5,2,4\n", "the last row's fields after the reader's end");
+	free(text);
+	sp_fcroll_row_free(row);
+	sp_csv_reader_free(r);
+	fclose(in);
+}
+
+int
+main(void)
+{
+	test_ring();
+	test_errors();
+	test_adapt();
+	test_causal();
+	test_row_copy();
+	return check_summary();
+}
