@@ -253,6 +253,39 @@ err_is <<EOF
 seasonfit: unexpected argument 'b'
 $SYN
 EOF
+# ---- forecast -m: the model applied causally (lib/sp_fc_season) ---------------------
+# refit 0: the saved fit at every origin; the forecast of a row is the fitted
+# value of its time, the one seasonfit --load writes for it
+t "--save, refit 0" 0 seasonfit -H 0 --save "$T/add0.season" "$D/season-add.csv"
+t "forecast -m, refit 0: one step ahead" 0 forecast -m "$T/add0.season" "$D/season-add.csv"
+cp "$T/out" "$T/fc0.csv"
+t "seasonfit --load: the fitted values" 0 seasonfit --load "$T/add0.season" -H 0 "$D/season-add.csv"
+check "forecast -m = the fitted values (rows 2..)" sh -c "[ \"\$(sed 1,2d '$T/fc0.csv' | cut -d, -f1-3)\" = \"\$(sed 1,2d '$T/out' | cut -d, -f1-3)\" ]"
+# causal: a prefix of the input gives a prefix of the output, bands included
+head -n 301 "$D/season-add.csv" > "$T/add300.csv"
+t "forecast -m, refit 0, on the first 300 rows" 0 forecast -m "$T/add0.season" "$T/add300.csv"
+check "refit 0: prefix in, prefix out" sh -c "head -n 301 '$T/fc0.csv' | cmp -s - '$T/out'"
+# refit every 24 rows on all rows so far, 3 steps ahead: not ready before row 24
+t "forecast -m, refit 24, horizon 3" 0 forecast -m "$T/add.season" --horizon 3 "$D/season-add.csv"
+cp "$T/out" "$T/fc24.csv"
+check "refit 24: the first forecast is for row 27 (origin 24)" sh -c "[ \"\$(awk -F, 'NR > 1 && \$3 != \"\" { print NR - 1; exit }' '$T/fc24.csv')\" = 27 ]"
+t "forecast -m, refit 24, on the first 300 rows" 0 forecast -m "$T/add.season" --horizon 3 "$T/add300.csv"
+check "refit 24: prefix in, prefix out" sh -c "head -n 301 '$T/fc24.csv' | cmp -s - '$T/out'"
+# origins 240..263 use the fit on rows 1..240: the point forecasts of rows
+# 243..266 are those of seasonfit fitted on the first 240 rows
+awk -F, -v OFS=, 'NR > 241 { $2 = "" } NR <= 267 { print }' "$D/season-add.csv" > "$T/add240.csv"
+t "seasonfit on rows 1..240, rows 241..266 blank" 0 seasonfit -H 0 "$T/add240.csv"
+check "refit 24 at row 240 = seasonfit on rows 1..240" sh -c "[ \"\$(sed -n 244,267p '$T/fc24.csv' | cut -d, -f1,3)\" = \"\$(sed -n 244,267p '$T/out' | cut -d, -f1,3)\" ]"
+t "forecast -m --long: horizons 1..4 from every origin" 0 forecast -m "$T/add.season" --long --horizon 4 --level 0.9 "$T/add300.csv"
+out_has 'origin,timestamp,horizon,value,forecast,lower,upper'
+check "--long: 4 rows per origin from row 24" sh -c "[ \$(sed 1d '$T/out' | wc -l) -eq \$(( (300 - 23) * 4 )) ]"
+# a logistic model reads its capacity and floor columns
+t "forecast -m, logistic: capacity and floor" 0 seasonfit --growth logistic --floor floor --save "$T/log.season" -H 0 "$D/season-logistic.csv"
+t "forecast -m, logistic" 0 forecast -m "$T/log.season" "$D/season-logistic.csv"
+out_has 'timestamp,value,cap,floor,forecast,lower,upper'
+cut -d, -f1,2 "$D/season-logistic.csv" > "$T/nocap.csv"
+t "forecast -m, logistic, no capacity column" 1 forecast -m "$T/log.season" "$T/nocap.csv"
+err_has "reads column 'cap' and the input has no such column"
 t "--help" 0 seasonfit --help
 out_has 'Fit Prophet'"'"'s model'
 t "--version" 0 seasonfit --version

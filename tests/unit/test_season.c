@@ -14,6 +14,8 @@
 
 #include "check.h"
 #include "sp_csv.h"
+#include "sp_fc_season.h"
+#include "sp_forecaster.h"
 #include "sp_rand.h"
 #include "sp_season.h"
 
@@ -726,6 +728,112 @@ test_switches(void)
 	sp_season_data_free(&d);
 }
 
+/* ---- the forecaster (forecast -m) ----------------------------------------------------------- */
+
+/* Bands of horizons 1..3 from every row of d[0..n) through a forecaster
+ * opened on path: out[i * 9 + 3 * k + (h - 1)], k = lo, mid, hi (NaN
+ * before ready). */
+static int
+roll(const char *path, const sp_season_data *d, size_t n, double *out)
+{
+	sp_error err;
+	sp_forecaster *f = sp_forecaster_open(path, NULL, &err);
+
+	if (!f)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		double x = d->y[i];
+		int rc = sp_forecaster_push(f, d->t[i], &x, &err);
+		for (int k = 0; k < 9; k++)
+			out[i * 9 + (size_t)k] = NAN;
+		if (rc == 1)
+			sp_forecaster_band(f, 3, out + i * 9, out + i * 9 + 3, out + i * 9 + 6, &err);
+	}
+	sp_forecaster_free(f);
+	return 0;
+}
+
+static void
+test_forecaster(void)
+{
+	char path[] = "/tmp/test_season_fc.XXXXXX";
+	int fd = mkstemp(path);
+	table in;
+	sp_season_data d;
+	sp_season_spec s;
+	sp_season_model *m = NULL, *m2 = NULL;
+	sp_season_file sf = { "value", NULL, NULL, 0, 200, 5 };
+	sp_error err;
+	size_t n, i;
+	double *all, *pre;
+
+	close(fd);
+	if (table_load("tests/cli/data/season-add.csv", &in) < 0) {
+		CHECK(0, "season-add.csv");
+		return;
+	}
+	n = 200;
+	data_from(&in, n, &d);
+	sp_season_spec_defaults(&s);
+	CHECK(sp_season_fit(&s, &d, &m, &err) == 0, "fit");
+	all = malloc(n * 9 * sizeof *all), pre = malloc(n * 9 * sizeof *pre);
+	for (int refit = 0; refit <= 48; refit += 48) {
+		sf.refit = refit;
+		sp_season_save(m, &sf, path, NULL, &err);
+		CHECK(roll(path, &d, n, all) == 0 && roll(path, &d, 150, pre) == 0, "roll, refit %d", refit);
+		CHECK(memcmp(all, pre, 150 * 9 * sizeof *all) == 0, "refit %d: a prefix of the input gives a prefix of "
+		    "the output", refit);
+		CHECK(isnan(all[(size_t)(refit ? refit - 2 : 0) * 9 + 3]) == (refit > 0) && !isnan(all[(size_t)(refit ? refit - 1 : 0) * 9 + 3]),
+		    "refit %d: ready from row %d", refit, refit ? refit : 1);
+		for (i = (size_t)(refit ? refit - 1 : 0); i < n; i++)
+			if (!(all[i * 9] <= all[i * 9 + 3] && all[i * 9 + 3] <= all[i * 9 + 6]))
+				break;
+		CHECK(i == n, "refit %d: lo <= mid <= hi", refit);
+	}
+	/* refit 0: the mid of horizon h at row i is the fit's value at t_i + h * step */
+	sf.refit = 0;
+	sp_season_save(m, &sf, path, NULL, &err);
+	roll(path, &d, n, all);
+	{
+		double t3[3], y3[3];
+		for (int h = 0; h < 3; h++)
+			t3[h] = d.t[99] + 3600.0 * (h + 1);
+		sp_season_predict(m, 3, t3, NULL, NULL, y3, NULL, NULL, &err);
+		CHECK(memcmp(y3, all + 99 * 9 + 3, sizeof y3) == 0, "refit 0: the saved fit's values");
+	}
+	/* refit 48: origins 96..143 use the fit on rows 1..96 */
+	sf.refit = 48;
+	sp_season_save(m, &sf, path, NULL, &err);
+	roll(path, &d, n, all);
+	{
+		sp_season_data d96 = d;
+		double t3[3], y3[3];
+		d96.n = 96;
+		CHECK(sp_season_fit(&s, &d96, &m2, &err) == 0, "fit on 96 rows");
+		for (int h = 0; h < 3; h++)
+			t3[h] = d.t[120] + 3600.0 * (h + 1);
+		sp_season_predict(m2, 3, t3, NULL, NULL, y3, NULL, NULL, &err);
+		CHECK(memcmp(y3, all + 120 * 9 + 3, sizeof y3) == 0, "refit 48: row 121 from the fit on rows 1..96");
+		sp_season_model_free(m2);
+	}
+	/* opened with a level: the band is that central interval */
+	{
+		sp_forecaster_opts o = { 0.5 };
+		sp_forecaster *f = sp_forecaster_open(path, &o, &err);
+		const sp_forecaster_info *info = f ? sp_forecaster_describe(f) : NULL;
+		CHECK(info && strcmp(info->kind, "season") == 0 && info->level == 0.5 && info->alo == 0.25 &&
+		    info->step == 3600 && info->nextra == 0, "info");
+		sp_forecaster_free(f);
+		o.level = 1;
+		CHECK(!sp_forecaster_open(path, &o, &err) && err.code == SP_EUSAGE, "--level 1 refused");
+	}
+	free(all), free(pre);
+	sp_season_model_free(m);
+	sp_season_data_free(&d);
+	table_free(&in);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -736,5 +844,6 @@ main(void)
 	test_prophet();
 	test_hand_model();
 	test_switches();
+	test_forecaster();
 	return check_summary();
 }
