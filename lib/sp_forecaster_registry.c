@@ -14,6 +14,7 @@
 #include "sp_fc_ar.h"
 #include "sp_fc_gb.h"
 #include "sp_fc_lstm.h"
+#include "sp_fc_season.h"
 #include "sp_model.h"
 
 /* The registry: one line per kind, in the order messages list them. */
@@ -21,6 +22,7 @@ static const sp_forecaster_ops *const registry[] = {
 	&sp_fc_lstm_ops,
 	&sp_fc_ar_ops,
 	&sp_fc_gb_ops,
+	&sp_fc_season_ops,
 };
 enum { NKINDS = sizeof registry / sizeof registry[0] };
 

@@ -189,7 +189,7 @@ ERR
 printf 'scalepipe-model svr 1\nend\n' > "$T/svr.model"
 t "unsupported kind" 1 forecast -m "$T/svr.model" "$S"
 err_is <<ERR
-forecast: $T/svr.model: model kind 'svr' is not supported (forecast applies lstm, ar and gb models)
+forecast: $T/svr.model: model kind 'svr' is not supported (forecast applies lstm, ar, gb and season models)
 ERR
 printf 'hello\n' > "$T/junk"
 t "not a model" 1 forecast -m "$T/junk" "$S"

@@ -129,7 +129,7 @@ test_open(void)
 	/* errors */
 	p = tmpfile_with("svr", "scalepipe-model svr 1\nend\n");
 	CHECK(!sp_forecaster_open(p, NULL, &err) && err.code == SP_EMODEL, "unknown kind refused");
-	snprintf(want, sizeof want, "%s: model kind 'svr' is not supported (forecast applies lstm, ar and gb models)", p);
+	snprintf(want, sizeof want, "%s: model kind 'svr' is not supported (forecast applies lstm, ar, gb and season models)", p);
 	CHECK_STR(err.msg, want, "unknown kind message");
 	p = head_of(TINY, 10, "trunc.lstm");
 	CHECK(!sp_forecaster_open(p, NULL, &err) && err.code == SP_EMODEL, "truncated lstm refused");
