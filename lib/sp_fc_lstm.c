@@ -1,8 +1,15 @@
 /* sp_fc_lstm: the LSTM/GRU forecaster; see sp_fc_lstm.h. */
 #include "sp_fc_lstm.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sp_fc_season.h"
 
 typedef struct {
 	sp_lstm *m;
@@ -11,7 +18,185 @@ typedef struct {
 	double *lo, *mid, *hi;     /* (horizon) each: one prediction */
 	double *q;                 /* (horizon * nq) its quantiles */
 	char *path;
+	/* hybrid */
+	sp_forecaster *base;       /* the seasonfit forecaster, NULL for a plain LSTM */
+	double *res;               /* (window) residuals of the window */
+	double *ft, *smean;        /* (horizon) each: future times, seasonal point forecast */
 } lstmfc;
+
+/* ---- the base of a hybrid ---- */
+
+/* FNV-1a 64 of the file's bytes as 16 hex digits. */
+static int
+file_fnv1a(const char *path, char out[17], sp_error *err)
+{
+	unsigned char buf[8192];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	FILE *fp = fopen(path, "rb");
+	size_t k;
+	int bad;
+
+	if (!fp)
+		return sp_error_set(err, SP_EIO, "%s: %s", path, strerror(errno));
+	while ((k = fread(buf, 1, sizeof buf, fp)) > 0)
+		for (size_t i = 0; i < k; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+	bad = ferror(fp);
+	fclose(fp);
+	if (bad)
+		return sp_error_set(err, SP_EIO, "%s: read error", path);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	return 0;
+}
+
+/* The directory part of path ("." when none), malloc'd. */
+static char *
+dir_of(const char *path)
+{
+	const char *sl = path ? strrchr(path, '/') : NULL;
+	char *d;
+
+	if (!sl)
+		return strdup(".");
+	if (sl == path)
+		return strdup("/");
+	if ((d = malloc((size_t)(sl - path) + 1))) {
+		memcpy(d, path, (size_t)(sl - path));
+		d[sl - path] = '\0';
+	}
+	return d;
+}
+
+char *
+sp_fc_lstm_base_path(const sp_lstm *m, const char *mpath)
+{
+	char *d, *p;
+	size_t n;
+
+	if (m->base[0] == '/' || !mpath || !strchr(mpath, '/'))
+		return strdup(m->base);
+	if (!(d = dir_of(mpath)))
+		return NULL;
+	n = strlen(d) + strlen(m->base) + 2;
+	if ((p = malloc(n)))
+		snprintf(p, n, "%s/%s", d, m->base);
+	free(d);
+	return p;
+}
+
+/* Load a seasonfit model usable as a base: not logistic. */
+static sp_season_model *
+season_load(const char *path, sp_season_file *f, sp_error *err)
+{
+	sp_season_model *sm = sp_season_load(path, f, err);
+
+	if (sm && f->cap_column) {
+		sp_season_model_free(sm);
+		sp_error_set(err, SP_EUSAGE, "%s: a seasonfit model with logistic growth cannot be a base "
+		    "(its capacity column is not an input of the LSTM)", path);
+		return NULL;
+	}
+	return sm;
+}
+
+/* m's base, checked against its checksum; *where gets its path (malloc'd). */
+static sp_season_model *
+base_load(const sp_lstm *m, const char *mpath, sp_season_file *f, char **where, sp_error *err)
+{
+	const char *mp = mpath && mpath[0] ? mpath : "the LSTM model";
+	char sum[17];
+	sp_error e = { 0 };
+	sp_season_model *sm;
+	char *p = sp_fc_lstm_base_path(m, mpath);
+
+	*where = NULL;
+	if (!p) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (file_fnv1a(p, sum, &e) < 0) {
+		sp_error_set(err, e.code, "%s: its base seasonfit model '%s' cannot be read (%s); a hybrid needs "
+		    "the model it was trained on", mp, m->base, e.msg);
+		free(p);
+		return NULL;
+	}
+	if (strcmp(sum, m->base_sum) != 0) {
+		sp_error_set(err, SP_EMODEL, "%s: its base seasonfit model %s has changed since the LSTM was "
+		    "trained on it (checksum %s, recorded %s); retrain with lstmtrain --base", mp, p, sum, m->base_sum);
+		free(p);
+		return NULL;
+	}
+	if (!(sm = season_load(p, f, &e))) {
+		sp_error_set(err, e.code, "%s: base: %s", mp, e.msg);
+		free(p);
+		return NULL;
+	}
+	*where = p;
+	return sm;
+}
+
+int
+sp_fc_lstm_set_base(sp_lstm *m, const char *base, const char *mpath, sp_error *err)
+{
+	sp_season_file f;
+	sp_season_model *sm = season_load(base, &f, err);
+	char abs[PATH_MAX], absdir[PATH_MAX], *d;
+	const char *store = base;
+	size_t n;
+
+	if (!sm)
+		return err ? err->code : SP_EMODEL;
+	sp_season_model_free(sm);
+	if (file_fnv1a(base, m->base_sum, err) < 0)
+		return SP_EIO;
+	if (base[0] != '/') {
+		if (!realpath(base, abs))
+			return sp_error_set(err, SP_EIO, "%s: %s", base, strerror(errno));
+		store = abs;
+		if (!(d = dir_of(mpath)))
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		if (realpath(d, absdir) && (n = strlen(absdir)) > 0 && strncmp(abs, absdir, n) == 0 &&
+		    (abs[n] == '/' || absdir[n - 1] == '/'))
+			store = abs + n + (abs[n] == '/');
+		free(d);
+	}
+	if (strlen(store) >= sizeof m->base || strchr(store, '\n')) {
+		m->base_sum[0] = '\0';
+		return sp_error_set(err, SP_EUSAGE, "%s: path too long for a model file", store);
+	}
+	strcpy(m->base, store);
+	return 0;
+}
+
+int
+sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
+    double *res, sp_error *err)
+{
+	sp_season_file f;
+	sp_season_info si;
+	char *p;
+	sp_season_model *sm = base_load(m, mpath, &f, &p, err);
+	double *yhat = NULL;
+	int rc = 0;
+
+	if (!sm)
+		return err ? err->code : SP_EMODEL;
+	sp_season_describe(sm, &si);
+	if (n >= 2 && fabs((t[1] - t[0]) - si.step) > 1e-9 * si.step)
+		rc = sp_error_set(err, SP_EDATA, "%s: the base's step is %g s and the series' %g s", p, si.step,
+		    t[1] - t[0]);
+	else if (!(yhat = malloc((n ? n : 1) * sizeof *yhat)))
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+	else if ((rc = sp_season_predict(sm, n, t, NULL, NULL, yhat, NULL, NULL, err)) == 0)
+		for (size_t i = 0; i < n; i++)
+			res[i] = y[i] - yhat[i];
+	free(yhat);
+	sp_season_model_free(sm);
+	free(p);
+	return rc;
+}
+
+/* ---- the forecaster ---- */
 
 static void
 lstmfc_free(void *st)
@@ -23,7 +208,8 @@ lstmfc_free(void *st)
 	sp_lstm_pred_free(a->pr);
 	sp_lstm_free(a->m);
 	sp_forecaster_hist_free(&a->hist);
-	free(a->lo), free(a->q), free(a->path);
+	sp_forecaster_free(a->base);
+	free(a->lo), free(a->q), free(a->path), free(a->res);
 	free(a);
 }
 
@@ -42,10 +228,41 @@ static int
 lstmfc_push(void *st, double t, const double *x, sp_error *err)
 {
 	lstmfc *a = st;
+	int rc = 1;
 
 	(void)err;
+	if (a->base && (rc = sp_forecaster_push(a->base, t, x, err)) < 0)
+		return rc;
 	sp_forecaster_hist_push(&a->hist, t, x[0]);
-	return sp_forecaster_hist_full(&a->hist);
+	return rc == 1 && sp_forecaster_hist_full(&a->hist);
+}
+
+/* One prediction at the current origin into a->lo, mid, hi: the LSTM's on
+ * the window, or for a hybrid on the window's residuals, a->smean then
+ * holding the seasonal point forecast of each horizon. */
+static int
+predict(lstmfc *a, sp_error *err)
+{
+	const double *t = sp_forecaster_hist_t(&a->hist), *y = sp_forecaster_hist_y(&a->hist);
+	const sp_season_model *fit;
+	int W = a->m->window, H = a->m->horizon, rc;
+
+	if (!a->base) {
+		sp_lstm_predict(a->pr, t, y, a->lo, a->mid, a->hi);
+		return 0;
+	}
+	fit = sp_fc_season_fit(a->base);
+	for (int h = 0; h < H; h++)
+		a->ft[h] = t[W - 1] + (double)(h + 1) * a->m->step;
+	if ((rc = sp_season_predict(fit, (size_t)W, t, NULL, NULL, a->res, NULL, NULL, err)) < 0 ||
+	    (rc = sp_season_predict(fit, (size_t)H, a->ft, NULL, NULL, a->smean, NULL, NULL, err)) < 0)
+		return rc;
+	for (int i = 0; i < W; i++)
+		a->res[i] = y[i] - a->res[i];
+	sp_lstm_predict(a->pr, t, a->res, a->lo, a->mid, a->hi);
+	for (int h = 0; h < H; h++)
+		a->lo[h] += a->smean[h], a->mid[h] += a->smean[h], a->hi[h] += a->smean[h];
+	return 0;
 }
 
 static int
@@ -53,9 +270,10 @@ lstmfc_band(void *st, int H, double *lo, double *mid, double *hi, sp_error *err)
 {
 	lstmfc *a = st;
 	size_t n = (size_t)H * sizeof *lo;
+	int rc;
 
-	(void)err;
-	sp_lstm_predict(a->pr, sp_forecaster_hist_t(&a->hist), sp_forecaster_hist_y(&a->hist), a->lo, a->mid, a->hi);
+	if ((rc = predict(a, err)) < 0)
+		return rc;
 	memcpy(lo, a->lo, n), memcpy(mid, a->mid, n), memcpy(hi, a->hi, n);
 	return 0;
 }
@@ -64,10 +282,15 @@ static int
 lstmfc_quantiles(void *st, int H, double *out, sp_error *err)
 {
 	lstmfc *a = st;
+	int rc, nq = a->m->nq;
 
-	(void)err;
-	sp_lstm_predict(a->pr, sp_forecaster_hist_t(&a->hist), sp_forecaster_hist_y(&a->hist), a->lo, a->mid, a->hi);
+	if ((rc = predict(a, err)) < 0)
+		return rc;
 	sp_lstm_pred_quantiles(a->pr, a->q);
+	if (a->base)
+		for (int h = 0; h < H; h++)
+			for (int k = 0; k < nq; k++)
+				a->q[h * nq + k] += a->smean[h];
 	memcpy(out, a->q, (size_t)H * (size_t)a->m->nq * sizeof *out);
 	return 0;
 }
@@ -101,6 +324,33 @@ state_new(sp_lstm *m, const char *path, sp_forecaster_info *info, sp_error *err)
 	if (sp_forecaster_hist_init(&a->hist, m->window, err) < 0 || !(a->pr = sp_lstm_pred_new(m, err))) {
 		lstmfc_free(a);
 		return NULL;
+	}
+	if (m->base[0]) {
+		sp_season_file f;
+		sp_season_info si;
+		char *bp;
+		sp_season_model *sm = base_load(m, path, &f, &bp, err);
+		if (!sm) {
+			lstmfc_free(a);
+			return NULL;
+		}
+		sp_season_describe(sm, &si);
+		if (fabs(si.step - m->step) > 1e-9 * m->step) {
+			sp_error_set(err, SP_EMODEL, "%s: its base %s has step %g s, the LSTM %g s", a->path, bp, si.step,
+			    m->step);
+			sp_season_model_free(sm);
+		} else if ((a->res = malloc(((size_t)m->window + 2 * H) * sizeof *a->res))) {
+			a->ft = a->res + m->window, a->smean = a->ft + H;
+			a->base = sp_fc_season_new(sm, &f, 0, bp, err);
+		} else {
+			sp_season_model_free(sm);
+			sp_error_set(err, SP_ENOMEM, "out of memory");
+		}
+		free(bp);
+		if (!a->base) {
+			lstmfc_free(a);
+			return NULL;
+		}
 	}
 	sp_nn_threads(1);
 	memset(info, 0, sizeof *info);

@@ -10,6 +10,25 @@
  * (sp_forecaster_opts.level) is refused.  Opening one sets sp_nn_threads(1):
  * one window at a time is GEMV work with nothing to gain from BLAS threads.
  *
+ * The hybrid (a model trained by lstmtrain --base SEASON, m->base set): the
+ * LSTM learnt the residuals r(t) = y(t) - yhat(t) of a seasonfit model,
+ * yhat its point forecast (trend + seasonalities + holidays, no noise) at
+ * the row's time, with the fitted parameters of the model file: over the
+ * span the seasonfit model was fitted on, its in-sample fit; after it, its
+ * forecast.  Applied, the forecaster keeps a seasonfit forecaster of the
+ * base (sp_fc_season: the saved fit, or with `refit N` in the base the
+ * fit in use, refitted on the rows so far) and at each origin t:
+ *     residual window  y(s) - yhat(s) for the last `window` rows s <= t,
+ *                      yhat from the fit in use at t
+ *     band             yhat(t + h step) + each LSTM quantile of horizon h
+ *                      on that window (lower, forecast, upper alike)
+ * so everything comes from rows up to t.  The step is the LSTM's and must
+ * equal the base's.  Not ready before the window is full (and, for a base
+ * that refits, before its first refit).  The base is found at m->base, a
+ * relative path taken from the LSTM model file's directory, and must have
+ * the checksum recorded at training (strict: a missing, changed or
+ * logistic-growth base is an error naming both files).
+ *
  * Ownership: sp_fc_lstm_new takes m (freed with the forecaster, also when
  * it fails).
  */
@@ -23,5 +42,20 @@ extern const sp_forecaster_ops sp_fc_lstm_ops;
 
 /* path: the model's file, for messages (may be NULL). */
 sp_forecaster *sp_fc_lstm_new(sp_lstm *m, const char *path, sp_error *err);
+
+/* Record base (a seasonfit model file) in m, for a model to be saved at
+ * mpath: its checksum, and its path relative to mpath's directory when it
+ * lies under it (else absolute).  Errors: the base cannot be read, is not a
+ * seasonfit model, or has logistic growth (its capacity is an input
+ * column the LSTM does not read). */
+int sp_fc_lstm_set_base(sp_lstm *m, const char *base, const char *mpath, sp_error *err);
+/* m->base as a path from the current directory (malloc'd; NULL: no memory). */
+char *sp_fc_lstm_base_path(const sp_lstm *m, const char *mpath);
+/* The residuals y - yhat of rows (t, y)[0..n) against m's base (as
+ * recorded by sp_fc_lstm_set_base; mpath: where m is or will be saved), the
+ * series the hybrid's LSTM trains on; NaN where y is; res may be y.  Errors: the base's
+ * (missing, changed), its step differs from the rows' spacing. */
+int sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
+    double *res, sp_error *err);
 
 #endif

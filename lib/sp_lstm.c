@@ -590,6 +590,10 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 	sp_model_put_double(w, "train_loss", m->train_loss);
 	if (isfinite(m->val_loss))
 		sp_model_put_double(w, "val_loss", m->val_loss);
+	if (m->base[0]) {
+		sp_model_put_line(w, "base", m->base);
+		sp_model_put_str(w, "base_fnv1a64", m->base_sum);
+	}
 	sp_model_put_line(w, "command", cmdline ? cmdline : "");
 	sp_model_put_long(w, "nparams", (long)m->nparams);
 	sp_model_put_doubles(w, "weights", m->nparams, m->params);
@@ -703,6 +707,16 @@ sp_lstm_load(const char *path, sp_error *err)
 	if (sp_model_get_double_opt(f, "val_loss", &v, err) < 0)
 		goto fail;
 	m->val_loss = v;
+	if (sp_model_has(f, "base") || sp_model_has(f, "base_fnv1a64")) {
+		const char *b, *sum;
+		if (sp_model_get_line(f, "base", &b, err) < 0 || sp_model_get_str(f, "base_fnv1a64", &sum, err) < 0)
+			goto fail;
+		if (!b[0] || strlen(b) >= sizeof m->base || strlen(sum) != 16 || strspn(sum, "0123456789abcdef") != 16) {
+			sp_error_set(err, SP_EMODEL, "%s: 'base' must be a path and 'base_fnv1a64' 16 hex digits", path);
+			goto fail;
+		}
+		strcpy(m->base, b), strcpy(m->base_sum, sum);
+	}
 	if ((size_t)nparams != m->nparams) {
 		sp_error_set(err, SP_EMODEL, "%s: 'nparams' is %ld, but a %s of %ld layer(s), hidden %ld, "
 		    "%ld inputs and %d outputs has %zu", path, nparams, cell, layers, hidden, inputs,

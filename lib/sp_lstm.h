@@ -25,7 +25,8 @@
  * training part.  Early stopping restores the weights of the best epoch.
  *
  * Model file (sp_model kind "lstm", version 1): sizes, features, column,
- * normalisation, step, seed, training summary, command line, the weights.
+ * normalisation, step, seed, training summary, command line, the weights;
+ * a hybrid's also its base (keys base and base_fnv1a64, both or neither).
  *
  * Ownership: sp_lstm_new/sp_lstm_load give an sp_lstm freed by
  * sp_lstm_free; sp_lstm_pred_new borrows its model, which must outlive it.
@@ -72,6 +73,12 @@ typedef struct {
 	int epochs, best_epoch;      /* epochs run, the epoch restored */
 	double train_loss, val_loss; /* losses of the restored epoch (normalised units) */
 	long ntrain, nval;           /* windows */
+	/* A hybrid (lstmtrain --base): the model learnt the residuals of this
+	 * seasonfit model (path as stored: relative to the LSTM model's
+	 * directory unless absolute) whose file had this FNV-1a 64-bit checksum
+	 * (16 hex digits); both "" otherwise.  See sp_fc_lstm.h. */
+	char base[1024];
+	char base_sum[17];
 } sp_lstm;
 
 /* A new, untrained model (weights initialised in sp_lstm_train); features

@@ -9,6 +9,7 @@
 
 #include "sp_cli.h"
 #include "sp_csv.h"
+#include "sp_fc_lstm.h"
 #include "sp_lstm.h"
 
 static const char synopsis[] =
@@ -16,7 +17,7 @@ static const char synopsis[] =
     "       [--window N] [--horizon N] [--calendar] [--norm global|window]\n"
     "       [--loss pinball|mse] [--quantiles LIST] [--no-calibrate]\n"
     "       [--epochs N] [--batch N] [--patience N] [--lr X] [--clip X] [--val X]\n"
-    "       [--seed N] [--threads N] [--init MODEL] [FILE]";
+    "       [--seed N] [--threads N] [--init MODEL] [--base MODEL] [FILE]";
 
 static const char *const cells[] = { "lstm", "gru", NULL };
 static const char *const losses[] = { "pinball", "mse", NULL };
@@ -24,6 +25,7 @@ static const char *const norms[] = { "global", "window", NULL };
 
 typedef struct {
 	const char *column, *output, *input, *init;   /* -c, -o, FILE (NULL: stdin), --init */
+	const char *base;     /* --base */
 	const char *arch;     /* an architecture option given (refused with --init) */
 	const char *cmdline;  /* for the model file */
 	int cell, layers, hidden, window, horizon, calendar, loss, norm;
@@ -69,7 +71,11 @@ usage(const options *o)
 	    "      --init MODEL      continue training MODEL on this series (warm start, e.g.\n"
 	    "                        a daily retrain): its architecture, normalisation and\n"
 	    "                        step; its weights are epoch 0 and are kept unless an\n"
-	    "                        epoch beats them on the validation part\n"
+	    "                        epoch beats them on the validation part (a hybrid\n"
+	    "                        keeps its base)\n"
+	    "      --base MODEL      a hybrid: train on the residuals y - yhat of the\n"
+	    "                        seasonfit model MODEL (yhat: its point forecast from\n"
+	    "                        the saved fit); forecast(1) adds yhat back\n"
 	    "  -q, --quiet           no progress line on stderr (shown by default when\n"
 	    "                        stderr is a terminal)\n"
 	    "  -v, --verbose         progress per epoch to stderr\n"
@@ -110,8 +116,9 @@ parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_CELL = 256, OPT_LAYERS, OPT_HIDDEN, OPT_WINDOW, OPT_HORIZON, OPT_CALENDAR,
 		OPT_LOSS, OPT_NOCAL, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
-		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_VERSION };
+		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_BASE, OPT_VERSION };
 	static const struct option lo[] = {
+		{ "base", required_argument, 0, OPT_BASE },
 		{ "batch", required_argument, 0, OPT_BATCH },
 		{ "calendar", no_argument, 0, OPT_CALENDAR },
 		{ "cell", required_argument, 0, OPT_CELL },
@@ -153,6 +160,7 @@ parse_options(int argc, char **argv, options *o)
 		case 'o': o->output = optarg; break;
 		case 'q': sp_cli_progress_mode(SP_CLI_PROGRESS_OFF); break;
 		case 'v': o->verbose = 1; break;
+		case OPT_BASE: o->base = optarg; break;
 		case OPT_BATCH: t->batch = (int)sp_cli_long("--batch", optarg, 1, 4096); break;
 		case OPT_CALENDAR: o->calendar = 1, o->arch = "--calendar"; break;
 		case OPT_CELL: o->cell = sp_cli_choice("--cell", optarg, cells), o->arch = "--cell"; break;
@@ -189,6 +197,8 @@ parse_options(int argc, char **argv, options *o)
 			sp_die_usage("--quantiles: not ascending: %g after %g", o->q[k], o->q[k - 1]);
 	if (o->loss == 1 && o->qset)
 		sp_die_usage("--quantiles applies to --loss pinball only");
+	if (o->init && o->base)
+		sp_die_usage("--base: with --init the base is the model's (%s)", o->init);
 	if (o->init && o->arch)
 		sp_die_usage("%s: with --init the architecture is the model's (%s)", o->arch, o->init);
 }
@@ -215,6 +225,28 @@ read_series(sp_csv_reader *r, int col, double **tp, double **yp)
 	sp_die_if(rc, &err);
 	*tp = t, *yp = y;
 	return n;
+}
+
+/* A hybrid (--base, or --init of one): y becomes the residuals of the base,
+ * which is recorded for the output. */
+static void
+residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n)
+{
+	sp_error err = { 0 };
+	char *bp = NULL;
+
+	if (o->base)
+		sp_die_if(sp_fc_lstm_set_base(m, o->base, o->output, &err), &err);
+	else if (!m->base[0])
+		return;
+	else if (!(bp = sp_fc_lstm_base_path(m, o->init)))
+		sp_die("out of memory");
+	sp_die_if(sp_fc_lstm_residuals(m, o->base ? o->output : o->init, t, y, n, y, &err), &err);
+	if (bp)   /* the base as seen from the output's directory */
+		sp_die_if(sp_fc_lstm_set_base(m, bp, o->output, &err), &err);
+	if (o->verbose)
+		fprintf(stderr, "%s: training on the residuals of %s\n", sp_cli_progname(), bp ? bp : o->base);
+	free(bp);
 }
 
 int
@@ -247,6 +279,7 @@ main(int argc, char **argv)
 	    (o.calendar ? SP_LSTM_CALENDAR : 0) | (o.norm ? SP_LSTM_LEVEL : 0), o.loss == 0 ? o.nq : 0, o.q, &err)))
 		sp_die_err(&err);
 	sp_die_if(sp_lstm_set_column(m, sp_csv_colname(r, (size_t)col), &err), &err);
+	residuals(&o, m, t, y, n);
 	sp_csv_reader_free(r);
 	if (fp != stdin)
 		fclose(fp);
