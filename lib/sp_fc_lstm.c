@@ -141,7 +141,7 @@ sp_fc_lstm_set_base(sp_lstm *m, const char *base, const char *mpath, sp_error *e
 	sp_season_file f;
 	sp_season_model *sm = season_load(base, &f, err);
 	char abs[PATH_MAX], absdir[PATH_MAX], *d;
-	const char *store = base;
+	const char *store;
 	size_t n;
 
 	if (!sm)
@@ -149,17 +149,15 @@ sp_fc_lstm_set_base(sp_lstm *m, const char *base, const char *mpath, sp_error *e
 	sp_season_model_free(sm);
 	if (file_fnv1a(base, m->base_sum, err) < 0)
 		return SP_EIO;
-	if (base[0] != '/') {
-		if (!realpath(base, abs))
-			return sp_error_set(err, SP_EIO, "%s: %s", base, strerror(errno));
-		store = abs;
-		if (!(d = dir_of(mpath)))
-			return sp_error_set(err, SP_ENOMEM, "out of memory");
-		if (realpath(d, absdir) && (n = strlen(absdir)) > 0 && strncmp(abs, absdir, n) == 0 &&
-		    (abs[n] == '/' || absdir[n - 1] == '/'))
-			store = abs + n + (abs[n] == '/');
-		free(d);
-	}
+	if (!realpath(base, abs))
+		return sp_error_set(err, SP_EIO, "%s: %s", base, strerror(errno));
+	store = abs;
+	if (!(d = dir_of(mpath)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	if (realpath(d, absdir) && (n = strlen(absdir)) > 0 && strncmp(abs, absdir, n) == 0 &&
+	    (abs[n] == '/' || absdir[n - 1] == '/'))
+		store = abs + n + (abs[n] == '/');
+	free(d);
 	if (strlen(store) >= sizeof m->base || strchr(store, '\n')) {
 		m->base_sum[0] = '\0';
 		return sp_error_set(err, SP_EUSAGE, "%s: path too long for a model file", store);

@@ -2,7 +2,11 @@
  * bit, sp_lstm_predict on the last `window` rows (the committed tiny models
  * on the sine of tests/cli/data, whose forecasts equal PyTorch's in
  * tests/cli/forecast.sh), waits for a full window after a missing value,
- * finds its column, refuses --level, saves what it loaded. */
+ * finds its column, refuses --level, saves what it loaded.  The hybrid (an
+ * LSTM on the residuals of a seasonfit base) gives exactly the seasonal
+ * point forecast plus the LSTM on the window's residuals, is causal (a
+ * prefix of the input gives a prefix of the bands, also with a base that
+ * refits), and refuses a missing or changed base. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 #include "sp_fc_lstm.h"
 #include "sp_forecaster.h"
 #include "sp_lstm.h"
+#include "sp_season.h"
 
 #define SINE "tests/cli/data/lstm-sine.csv"
 
@@ -160,6 +165,148 @@ test_memory_and_save(void)
 	rmdir(dir);
 }
 
+/* A seasonfit base on the first 120 rows of the sine (trend and a custom
+ * 2-hour period), saved at bpath with refit N; the tiny LSTM with that base
+ * saved at hpath. */
+static int
+hybrid_files(const char *bpath, const char *hpath, long refit, const double *t, const double *y)
+{
+	sp_error err = { 0 };
+	sp_season_spec s;
+	sp_season_data d = { .n = 120, .t = (double *)t, .y = (double *)y };
+	sp_season_file sf = { .column = "load", .refit = refit, .samples = 10, .seed = 1 };
+	sp_season_model *sm = NULL;
+	sp_lstm *m = sp_lstm_load("tests/cli/data/lstm-tiny.lstm", &err);
+	int ok;
+
+	sp_season_spec_defaults(&s);
+	ok = m && sp_season_add_custom(&s, "--seasonality", "twohour,0.0833333333,2", &err) == 0 &&
+	    sp_season_fit(&s, &d, &sm, &err) == 0 && sp_season_save(sm, &sf, bpath, NULL, &err) == 0 &&
+	    sp_fc_lstm_set_base(m, bpath, hpath, &err) == 0 && sp_lstm_save(m, hpath, NULL, &err) == 0;
+	CHECK(ok, "hybrid files: %s", err.msg);
+	CHECK_STR(m ? m->base : "", "b.season", "the base is stored relative to the model's directory");
+	sp_season_model_free(sm);
+	sp_lstm_free(m);
+	return ok;
+}
+
+/* Every band of the rows [0, n) of a hybrid, as (row, h) -> lo, mid, hi;
+ * NaN where not ready. */
+static void
+hybrid_bands(const char *hpath, const double *t, const double *y, int n, double *bands)
+{
+	sp_error err = { 0 };
+	sp_forecaster *f = sp_forecaster_open(hpath, NULL, &err);
+
+	CHECK(f != NULL, "open the hybrid: %s", err.msg);
+	for (int i = 0; i < n * 9; i++)
+		bands[i] = NAN;
+	for (int i = 0; f && i < n; i++) {
+		double *b = bands + i * 9;
+		if (sp_forecaster_push(f, t[i], &y[i], &err) == 1)
+			CHECK(sp_forecaster_band(f, 3, b, b + 3, b + 6, &err) == 0, "band: %s", err.msg);
+	}
+	sp_forecaster_free(f);
+}
+
+static void
+test_hybrid(void)
+{
+	char dir[] = "/tmp/test_fc_lstm.XXXXXX", bpath[64], hpath[64];
+	sp_error err = { 0 };
+	double t[MAXN], y[MAXN], res[MAXN], yh[MAXN], ft[3], sm3[3], lo[3], mid[3], hi[3], lo2[3], mid2[3], hi2[3];
+	double qs[9], qs2[9], full[MAXN * 9], pre[MAXN * 9];
+	int n = load_sine(t, y), origins = 0, same = 1, qsame = 1;
+	sp_lstm *m = sp_lstm_load("tests/cli/data/lstm-tiny.lstm", &err), *hm = NULL;
+	sp_lstm_pred *p = m ? sp_lstm_pred_new(m, &err) : NULL;
+	sp_season_file sf;
+	sp_season_model *sm = NULL;
+	sp_forecaster *f = NULL;
+	FILE *fp;
+
+	if (!p || !mkdtemp(dir)) {
+		CHECK(0, "setup: %s", err.msg);
+		return;
+	}
+	snprintf(bpath, sizeof bpath, "%s/b.season", dir);
+	snprintf(hpath, sizeof hpath, "%s/h.lstm", dir);
+	if (!hybrid_files(bpath, hpath, 0, t, y))
+		goto out;
+	sm = sp_season_load(bpath, &sf, &err);
+	hm = sp_lstm_load(hpath, &err);
+	f = sp_forecaster_open(hpath, NULL, &err);
+	CHECK(sm && hm && f, "load: %s", err.msg);
+	if (!sm || !hm || !f)
+		goto out;
+	CHECK(hm->base_sum[0] && sp_forecaster_describe(f)->window == 8 && sp_forecaster_describe(f)->hmax == 3,
+	    "the hybrid's info is the LSTM's");
+	/* the residuals lstmtrain trains on */
+	CHECK(sp_fc_lstm_residuals(hm, hpath, t, y, (size_t)n, res, &err) == 0, "residuals: %s", err.msg);
+	sp_season_predict(sm, (size_t)n, t, NULL, NULL, yh, NULL, NULL, &err);
+	for (int i = 0; i < n; i++)
+		if (res[i] != y[i] - yh[i])
+			same = 0;
+	CHECK(same, "residuals are y - the base's point forecast");
+	/* the sum */
+	for (int i = 0; i < n; i++) {
+		if (sp_forecaster_push(f, t[i], &y[i], &err) != (i >= 7))
+			same = 0;
+		if (i < 7)
+			continue;
+		origins++;
+		sp_forecaster_band(f, 3, lo, mid, hi, &err);
+		sp_forecaster_quantiles(f, 3, qs, &err);
+		for (int h = 0; h < 3; h++)
+			ft[h] = t[i] + 300.0 * (h + 1);
+		sp_season_predict(sm, 3, ft, NULL, NULL, sm3, NULL, NULL, &err);
+		sp_lstm_predict(p, t + i - 7, res + i - 7, lo2, mid2, hi2);
+		sp_lstm_pred_quantiles(p, qs2);
+		for (int h = 0; h < 3; h++) {
+			if (lo[h] != lo2[h] + sm3[h] || mid[h] != mid2[h] + sm3[h] || hi[h] != hi2[h] + sm3[h])
+				same = 0;
+			for (int k = 0; k < 3; k++)
+				if (qs[h * 3 + k] != qs2[h * 3 + k] + sm3[h])
+					qsame = 0;
+		}
+	}
+	CHECK(same && origins == n - 7, "band = seasonal point forecast + LSTM on the residuals, %d origins", origins);
+	CHECK(qsame, "quantiles = seasonal point forecast + the LSTM's");
+	/* causal: a prefix gives a prefix, with the saved fit and with refits */
+	for (long refit = 0; refit <= 40; refit += 40) {
+		if (refit && !hybrid_files(bpath, hpath, refit, t, y))
+			break;
+		hybrid_bands(hpath, t, y, n, full);
+		hybrid_bands(hpath, t, y, 100, pre);
+		same = 1;
+		for (int i = 0; i < 100 * 9; i++)
+			if (!(full[i] == pre[i] || (isnan(full[i]) && isnan(pre[i]))))
+				same = 0;
+		CHECK(same, "refit %ld: a prefix of 100 rows gives the same bands", refit);
+		CHECK(isnan(full[(refit ? 38 : 6) * 9]) && !isnan(full[(refit ? 39 : 7) * 9]),
+		    "refit %ld: ready from row %d", refit, refit ? 40 : 8);
+	}
+	/* a changed or missing base */
+	if ((fp = fopen(bpath, "a")))
+		fputs("\n", fp), fclose(fp);
+	sp_forecaster_free(f);
+	f = sp_forecaster_open(hpath, NULL, &err);
+	CHECK(!f && err.code == SP_EMODEL && strstr(err.msg, "has changed since the LSTM was trained on it"),
+	    "a changed base: %s", err.msg);
+	unlink(bpath);
+	sp_forecaster_free(f);
+	f = sp_forecaster_open(hpath, NULL, &err);
+	CHECK(!f && strstr(err.msg, "its base seasonfit model 'b.season' cannot be read"), "a missing base: %s",
+	    err.msg);
+out:
+	sp_forecaster_free(f);
+	sp_season_model_free(sm);
+	sp_lstm_free(hm);
+	sp_lstm_pred_free(p);
+	sp_lstm_free(m);
+	unlink(bpath), unlink(hpath);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -169,5 +316,6 @@ main(void)
 	check_model("tests/cli/data/lstm-tiny-level.lstm", 0);
 	test_columns();
 	test_memory_and_save();
+	test_hybrid();
 	return check_summary();
 }
