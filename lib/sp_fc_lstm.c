@@ -92,7 +92,7 @@ season_load(const char *path, sp_season_file *f, sp_error *err)
 
 	if (sm && f->cap_column) {
 		sp_season_model_free(sm);
-		sp_error_set(err, SP_EUSAGE, "%s: a seasonfit model with logistic growth cannot be a base "
+		sp_error_set(err, SP_EMODEL, "%s: a seasonfit model with logistic growth cannot be a base "
 		    "(its capacity column is not an input of the LSTM)", path);
 		return NULL;
 	}
