@@ -5,7 +5,10 @@
 # views (daily, missing days as empty rows).
 #
 #   sh bench/hybrid.sh                         (all four traces)
-#   TRACES="taxi" HORIZONS=12 NOPROPHET=1 sh bench/hybrid.sh   (the demo's rows)
+#   TRACES="nasa5 taxi" HORIZONS=12 NOPROPHET=1 sh bench/hybrid.sh   (the demo's)
+# TRACES: a subset of nasa5 taxi worldcup wikipedia; HORIZONS: instead of 12
+# and a day (the LSTMs are trained for the largest); NOPROPHET=1: no R;
+# EPOCHS: the LSTMs' maximum epochs [10]; BIN: another build.
 #
 # Split: chronological.  The first 80 % of the rows train every model (the
 # LSTMs keep the last 20 % of that for early stopping and calibration); the
@@ -86,7 +89,8 @@ one() {
 	label=$*
 	in=$tmp/$name.csv
 	n=$(($(wc -l < "$in") - 1)); ntr=$((n * 8 / 10))
-	H=$day; [ "$H" -lt 12 ] && H=12
+	H=0   # the LSTMs' horizon: the largest asked for
+	for h in ${HORIZONS:-12 $day}; do [ "$h" -gt "$H" ] && H=$h; done
 	head -n $((ntr + 1)) "$in" > "$tmp/train.csv"
 	awk -F, 'NR == 1 { h = $0; next } $2 == "" { n = 0; next } { r[++n] = $0 }
 	    END { print h; for (i = 1; i <= n; i++) print r[i] }' "$tmp/train.csv" > "$tmp/artrain.csv"

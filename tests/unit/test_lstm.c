@@ -1,9 +1,11 @@
 /* test_lstm: the forecaster around sp_nn: features, quantile head and loss
  * (finite differences), training (loss falls, early stopping restores the
  * best epoch, seeds reproduce, threads change only rounding), the model file
- * (round trip, strict loading) and the data checks. */
+ * (round trip, strict loading, a hybrid's base keys) and the data checks. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -344,6 +346,59 @@ test_save_check(void)
 	sp_lstm_free(m);
 }
 
+/* A hybrid's base (path with a space, checksum) round-trips; the keys come
+ * both or neither, the checksum is 16 hex digits. */
+static void
+test_base_keys(void)
+{
+	char path[] = "/tmp/test_lstm_base.XXXXXX";
+	static const char *const bad[] = { "base_fnv1a64 0123456789abcdef\n", "base x.season\n",
+		"base x.season\nbase_fnv1a64 0123456789ABCDEF\n", "base x.season\nbase_fnv1a64 0123\n" };
+	static const double q = 0.5;
+	sp_error err = { 0 };
+	sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 2, 3, 1, 0, 1, &q, &err), *m2;
+	int fd = mkstemp(path);
+	char buf[8192];
+
+	if (!m || fd < 0) {
+		CHECK(0, "setup");
+		sp_lstm_free(m);
+		return;
+	}
+	close(fd);
+	m->scale = 1, m->step = 60;
+	strcpy(m->base, "../my models/b.season");
+	strcpy(m->base_sum, "00ff00ff00ff00ff");
+	CHECK(sp_lstm_save(m, path, NULL, &err) == 0, "save: %s", err.msg);
+	m2 = sp_lstm_load(path, &err);
+	CHECK(m2 && !strcmp(m2->base, m->base) && !strcmp(m2->base_sum, m->base_sum), "base keys round-trip: %s",
+	    err.msg);
+	sp_lstm_free(m2);
+	m->base[0] = m->base_sum[0] = '\0';
+	sp_lstm_save(m, path, NULL, &err);
+	m2 = sp_lstm_load(path, &err);
+	CHECK(m2 && !m2->base[0] && !m2->base_sum[0], "no base: none loaded");
+	sp_lstm_free(m2);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		FILE *fp = fopen(path, "r");
+		size_t k = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+		char *e;
+		if (fp)
+			fclose(fp);
+		buf[k] = 0;
+		if (!(e = strstr(buf, "command ")) || !(fp = fopen(path, "w")))
+			continue;
+		fwrite(buf, 1, (size_t)(e - buf), fp), fputs(bad[i], fp), fputs(e, fp);
+		fclose(fp);
+		CHECK(sp_lstm_load(path, &err) == NULL && err.code == SP_EMODEL, "bad base keys %zu refused", i);
+		/* undo */
+		if ((fp = fopen(path, "w")))
+			fputs(buf, fp), fclose(fp);
+	}
+	unlink(path);
+	sp_lstm_free(m);
+}
+
 int
 main(void)
 {
@@ -354,6 +409,7 @@ main(void)
 	test_head_loss(r);
 	test_train(r);
 	test_warm(r);
+	test_base_keys();
 	sp_rand_free(r);
 	return check_summary();
 }
