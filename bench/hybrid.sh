@@ -18,17 +18,20 @@
 #   arfit           AR(aic, up to 24) fitted on the last gap-free stretch of
 #                   the training part, applied with fixed coefficients
 #   Prophet         R's prophet 1.0 (defaults) refitted on all rows so far
-#                   every N rows (N = a day, a week for Wikipedia) from the
-#                   test start; row i is forecast by the last fit made at or
-#                   before row i - h
-#   seasonfit       seasonfit (defaults) fitted on the training part, saved
-#                   with --refit N: forecast -m refits it on all rows so far
-#                   after rows N, 2N, ... (the same fits as Prophet's)
+#                   every N rows (N = a week) from the test start; row i is
+#                   forecast by the last fit made at or before row i - h
+#   seasonfit       the same (defaults, the same fits as Prophet's), each
+#                   fit by seasonfit -H 0 on the rows so far with the
+#                   later ones blanked (as forecast -m on a model saved with
+#                   --refit N, without its bands at every training row)
 #   LSTM            lstmtrain on the training part
-#   hybrid          lstmtrain --base (that seasonfit model) on the training
-#                   part: the LSTM learns y - yhat, yhat the seasonfit
-#                   model's in-sample fit over the training part; forecast
-#                   adds the seasonal point forecast of the fit in use back
+#   hybrid          lstmtrain --base on the training part, the base a
+#                   seasonfit model fitted on the training part and saved
+#                   with --refit N: the LSTM learns y - yhat, yhat that
+#                   model's in-sample fit over the training part; forecast -m
+#                   refits the base on all rows so far after rows N, 2N, ...
+#                   (the same fits again) and adds the seasonal point
+#                   forecast of the fit in use to the LSTM's
 # The LSTMs: --calendar --norm window --window W --hidden 32 --quantiles
 # 0.1,0.5,0.9 --horizon max(12, day) (one model serves both horizons),
 # --epochs $EPOCHS [10] --patience 3, seed 1, 2 threads.  Every band is a
@@ -37,7 +40,7 @@
 # MAE by the in-sample MAE of the one-season naive forecast on the training
 # part.  Points: test rows where every method has a forecast.
 # Prints Markdown tables.  Takes 30-60 minutes on 2 shared cores (most of it
-# LSTM training at horizon 288 and Prophet's refits); run it niced.
+# Prophet's refits and LSTM training at horizon 288); run it niced.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=${BIN:-$top/bin}:$PATH
@@ -83,6 +86,21 @@ close(out)
 EOF
 }
 
+# season_rolling NAME N SPAN F0: seasonfit the same way (the rows after each
+# fit blanked, -H 0): f,timestamp,forecast,lower,upper
+season_rolling() {
+	n=$(($(wc -l < "$tmp/$1.csv") - 1))
+	: > "$tmp/$1.srolling"
+	f=$4
+	while [ "$f" -lt "$n" ]; do
+		awk -F, -v OFS=, -v f="$f" -v last=$((f + $2 + $3)) 'NR == 1 { print; next } NR - 1 > last { exit }
+		    NR - 1 > f { $2 = "" } { print }' "$tmp/$1.csv" > "$tmp/pre.csv"
+		seasonfit -H 0 --seed "$f" "$tmp/pre.csv" | awk -F, -v OFS=, -v f="$f" 'NR - 1 > f { print f, $1, $3, $4, $5 }' \
+		    >> "$tmp/$1.srolling"
+		f=$((f + $2))
+	done
+}
+
 # one NAME M N DAY W LABEL
 one() {
 	name=$1 m=$2 N=$3 day=$4 W=$5; shift 5
@@ -103,26 +121,28 @@ one() {
 	s2=$(date +%s)
 	lstmtrain $lopts --base "$tmp/$name.season" -o "$tmp/$name.hybrid" "$tmp/train.csv"
 	s3=$(date +%s)
+	f0=$(( (ntr + 1 - H) / N * N )); [ "$f0" -lt "$N" ] && f0=$N
+	season_rolling "$name" "$N" "$H" "$f0"
+	s4=$(date +%s)
 	if [ $prophet = 1 ]; then
-		f0=$(( (ntr + 1 - H) / N * N )); [ "$f0" -lt "$N" ] && f0=$N
 		prophet_rolling "$name" "$N" "$H" "$f0"
 	else
 		: > "$tmp/$name.prophet"
 	fi
-	s4=$(date +%s)
+	s5=$(date +%s)
 	for h in ${HORIZONS:-12 $day}; do
 		forecast -m "$tmp/ar.m" --horizon "$h" "$in" > "$tmp/ar.csv"
-		forecast -m "$tmp/$name.season" --horizon "$h" "$in" > "$tmp/season.csv"
 		forecast -m "$tmp/$name.lstm" --horizon "$h" "$in" > "$tmp/lstm.csv"
 		forecast -m "$tmp/$name.hybrid" --horizon "$h" "$in" > "$tmp/hybrid.csv"
 		forecast -m "$tmp/$name.lstm" --horizon "$h" --adapt 0.1 "$in" | cut -d, -f4,5 > "$tmp/lstma.csv"
 		forecast -m "$tmp/$name.hybrid" --horizon "$h" --adapt 0.1 "$in" | cut -d, -f4,5 > "$tmp/hybrida.csv"
-		# columns: 1 t, 2 y, 3-5 ar, 8-10 season, 13-15 lstm, 18-20 hybrid, 21-22 lstm adapted, 23-24 hybrid adapted
-		paste -d, "$tmp/ar.csv" "$tmp/season.csv" "$tmp/lstm.csv" "$tmp/hybrid.csv" "$tmp/lstma.csv" \
+		# columns: 1 t, 2 y, 3-5 ar, 8-10 lstm, 13-15 hybrid, 16-17 lstm adapted, 18-19 hybrid adapted
+		paste -d, "$tmp/ar.csv" "$tmp/lstm.csv" "$tmp/hybrid.csv" "$tmp/lstma.csv" \
 		    "$tmp/hybrida.csv" > "$tmp/all.csv"
 		awk -F, -v ntr="$ntr" -v m="$m" -v N="$N" -v h="$h" -v label="$label" -v prophet=$prophet \
-		    -v tt="$((s1 - s0)) / $((s2 - s1)) / $((s3 - s2)) / $((s4 - s3))" '
+		    -v tt="$((s1 - s0)) / $((s2 - s1)) / $((s3 - s2)) / $((s4 - s3)) / $((s5 - s4))" '
 		FILENAME == ARGV[1] { pf[$1, $2] = $3; pl[$1, $2] = $4; pu[$1, $2] = $5; next }
+		FILENAME == ARGV[2] { sf[$1, $2] = $3; sl[$1, $2] = $4; su[$1, $2] = $5; next }
 		FNR == 1 { next }
 		{ i = FNR - 1; t[i] = $1; y[i] = $2; row[i] = $0 }
 		function ab(x) { return x < 0 ? -x : x }
@@ -133,29 +153,29 @@ one() {
 			for (i = ntr + 1; i in y; i++) {
 				split(row[i], c, ",")
 				f = int((i - h) / N) * N
-				if (y[i] == "" || i - k < 1 || y[i - k] == "" || c[3] == "" || c[8] == "" || c[13] == "" || c[18] == "" || c[21] == "" || c[23] == "")
+				if (y[i] == "" || i - k < 1 || y[i - k] == "" || c[3] == "" || c[8] == "" || c[13] == "" || c[16] == "" || c[18] == "")
 					continue
-				if (prophet && !((f, t[i]) in pf)) continue
+				if (!((f, t[i]) in sf) || (prophet && !((f, t[i]) in pf))) continue
 				np++; v = y[i]
-				en += ab(v - y[i - k]); ea += ab(v - c[3]); es += ab(v - c[8]); el += ab(v - c[13]); eh += ab(v - c[18])
-				ca += c[4] <= v && v <= c[5]; cs += c[9] <= v && v <= c[10]
-				cl += c[14] <= v && v <= c[15]; ch += c[19] <= v && v <= c[20]
-				cla += c[21] <= v && v <= c[22]; cha += c[23] <= v && v <= c[24]
+				en += ab(v - y[i - k]); ea += ab(v - c[3]); es += ab(v - sf[f, t[i]]); el += ab(v - c[8]); eh += ab(v - c[13])
+				ca += c[4] <= v && v <= c[5]; cs += sl[f, t[i]] <= v && v <= su[f, t[i]]
+				cl += c[9] <= v && v <= c[10]; ch += c[14] <= v && v <= c[15]
+				cla += c[16] <= v && v <= c[17]; cha += c[18] <= v && v <= c[19]
 				if (prophet) { ep += ab(v - pf[f, t[i]]); cp += pl[f, t[i]] <= v && v <= pu[f, t[i]] }
 			}
 			best = (eh < es && eh < el) ? "yes" : "no"
 			printf "| %s | %d | %d | %.3f | %.3f | %s | %.3f | %.3f | **%.3f** | %s | %s / %s / %s / %s / %s / %s / %s | %s |\n",
 			    label, h, np, en / np / s, ea / np / s, prophet ? sprintf("%.3f", ep / np / s) : "-", es / np / s,
 			    el / np / s, eh / np / s, best, pct(ca), prophet ? pct(cp) : "-", pct(cs), pct(cl), pct(cla), pct(ch), pct(cha), tt
-		}' "$tmp/$name.prophet" "$tmp/all.csv"
+		}' "$tmp/$name.prophet" "$tmp/$name.srolling" "$tmp/all.csv"
 	done
 }
 
 echo
-echo "| trace | horizon (rows) | test points | MASE seasonal naive | arfit | Prophet | seasonfit | LSTM | hybrid | hybrid beats both parts | 80 % coverage: arfit / Prophet / seasonfit / LSTM / LSTM --adapt / hybrid / hybrid --adapt | time s: seasonfit / LSTM / hybrid / Prophet |"
+echo "| trace | horizon (rows) | test points | MASE seasonal naive | arfit | Prophet | seasonfit | LSTM | hybrid | hybrid beats both parts | 80 % coverage: arfit / Prophet / seasonfit / LSTM / LSTM --adapt / hybrid / hybrid --adapt | time s: seasonfit fit / LSTM / hybrid training / seasonfit refits / Prophet refits |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-for spec in "nasa5 288 288 288 48 NASA HTTP, 5 min" "taxi 48 48 48 48 NYC taxi, 30 min" \
-    "worldcup 288 288 288 48 WorldCup98, 5 min" "wikipedia 7 7 1 28 Wikipedia, daily"; do
+for spec in "nasa5 288 2016 288 48 NASA HTTP, 5 min" "taxi 48 336 48 48 NYC taxi, 30 min" \
+    "worldcup 288 2016 288 48 WorldCup98, 5 min" "wikipedia 7 7 1 28 Wikipedia, daily"; do
 	set -- $spec
 	case " ${TRACES:-nasa5 taxi worldcup wikipedia} " in *" $1 "*) one "$@" ;; esac
 done
