@@ -28,7 +28,7 @@ import time, runpy, sys
 import pandas
 t = time.time(); sys.argv = ['pd', '$w/in.csv', '$w/pd.csv']; runpy.run_path('$w/pd.py')
 print('%.3f' % (time.time() - t))" > "$w/pd.work"
-/usr/bin/time -f "%e %M" -o "$w/sp.time" "$top/bin/window" --resample 60 -a < "$w/in.csv" > "$w/sp.csv"
+/usr/bin/time -f "%e %M" -o "$w/sp.time" "${BIN:-$top/bin}/window" --resample 60 -a < "$w/in.csv" > "$w/sp.csv"
 pd_work=$(cat "$w/pd.work"); pd_wall=$(cut -d' ' -f1 "$w/pd.time"); pd_mem=$(cut -d' ' -f2 "$w/pd.time")
 sp_wall=$(cut -d' ' -f1 "$w/sp.time"); sp_mem=$(cut -d' ' -f2 "$w/sp.time")
 same=$(awk -F, 'NR==FNR { a[FNR]=$0; next } { split(a[FNR], x, ","); for (i = 1; i <= NF; i++) {
