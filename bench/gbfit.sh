@@ -143,6 +143,12 @@ echo "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), Debian $(cat /etc
 echo "libxgboost $(pkg-config --modversion xgboost 2>/dev/null || echo '?'), python-xgboost $("$PY" -c 'import xgboost; print(xgboost.__version__)'),"
 echo "pandas $("$PY" -c 'import pandas; print(pandas.__version__)'); load average at the start $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+	echo "The machine was loaded (load average above its $(nproc) cores): other jobs shared"
+	echo "the cores, so the times, the latency tails above all, are pessimistic for both"
+	echo "sides; the accuracy figures do not depend on the load."
+	echo
+fi
 echo "## Accuracy"
 echo
 echo "MASE (lower is better) of each method at horizons 1 and 12 on the test part"
