@@ -78,6 +78,25 @@ same_as_continuous() {  # trace
 check "N ticks = one continuous run: worldcup98 (5 min)" same_as_continuous "$TOP/data/worldcup98_19980530_0630_5m.csv"
 check "N ticks = one continuous run: google cluster job (5 min)" same_as_continuous "$TOP/data/google_cluster2011_job6176858948_cpu_5m.csv"
 
+# ---- the daily report, from the decision log of the ticks above ---------------------------
+REPORT=$TOP/scripts/scalepipe-report
+t "report: --help" 0 sh "$REPORT" --help
+out_has "usage: scalepipe-report [--since T]"
+hopts=$(sh "$REPORT" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u)
+mopts=$(mandoc -Tascii "$TOP/man/man1/scalepipe-report.1" 2>/dev/null | col -b |
+	sed -n '/^SYNOPSIS/,/^DESCRIPTION/p; /^OPTIONS/,/^EXIT STATUS/p' | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u)
+check "report: man page and --help name the same options" test "$hopts" = "$mopts"
+t "report: CSV and summary" 0 sh "$REPORT" --no-plot "$T/eqst" "$T/rep"
+out_has "fallback ticks 0"
+check "report.csv: a row per logged tick" test "$(awk 'END { print NR }' "$T/rep/report.csv")" = "$(awk 'END { print NR }' "$T/eqst/decisions.csv")"
+check "report.csv header" sh -c "head -n 1 '$T/rep/report.csv' | grep -qx 'timestamp,tick,load,forecast,lower,upper,decided,cluster,diff,action,fallback,reason'"
+if command -v gnuplot > /dev/null 2>&1; then
+	t "report: the picture" 0 sh "$REPORT" "$T/eqst/decisions.csv" "$T/rep"
+	check "report.png is a PNG" sh -c "head -c 8 '$T/rep/report.png' | grep -q PNG"
+fi
+t "report: not a decision log" 1 sh "$REPORT" "$CURVE" "$T/rep"
+err_has "scalepipe-report: $CURVE: not a scalepipe-tick decision log (header)"
+
 # ---- cold start, gaps, a missing newest point ----------------------------------------
 head -n 21 "$TOP/data/worldcup98_19980530_0630_5m.csv" > "$T/short.csv"
 t "cold start: short history falls back, reactive on the newest load" 0 tick -c "$T/c.conf" --from-csv "$T/short.csv" --now 896570700
