@@ -120,6 +120,13 @@ printf 'scalepipe-tick-state 1\nlast_decision 400\nlast_decision_time 896570700\
 t "cold start never scales down from the last decision" 0 tick -c "$T/c.conf" --state-dir "$T/cold" --from-csv "$T/short.csv" --now 896570700
 out_has ",400,400,replay,fallback: short history (20 of 48 rows); reactive ceil(load / w*) on the load at 896570700; never down (held at 400),1"
 check "the state counts the fallback ticks" grep -qx 'fallback_ticks 1' "$T/cold/tick.state"
+for i in 1 2 3 4; do
+	STATE_KEEP=2 bash "$TICK" -c "$T/c.conf" --state-dir "$T/keep" --from-csv "$T/short.csv" --now $((896570700 + 300 * i)) > /dev/null 2>&1
+done
+check "the decision log is cut to STATE_KEEP rows" test "$(awk 'END { print NR }' "$T/keep/decisions.csv")" = 3
+printf '896572200,896571900,13' >> "$T/keep/decisions.csv"
+t "report: a cut last row is skipped" 0 sh "$TOP/scripts/scalepipe-report" --since 0 --no-plot "$T/keep" "$T/rep2"
+out_has "ticks 2 ("
 # leading gaps: empty loads before the data are not history
 { echo timestamp,load; awk -F, 'NR > 1 && NR <= 11 { print $1 "," } NR > 11 && NR <= 80 { print }' \
 	"$TOP/data/worldcup98_19980530_0630_5m.csv"; } > "$T/lead.csv"
