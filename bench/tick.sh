@@ -38,9 +38,15 @@ echo "== scalepipe-tick on $(($(wc -l < "$out/8d.csv") - 1)) rows (8 days at 60 
 echo "machine: $(uname -n), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 : > "$out/tick.txt"; : > "$out/pipe.txt"
+# the steady state: a full decision log (20160 rows, two weeks of ticks)
+rm -rf "$out/state"; mkdir -p "$out/state"
+awk -v e="$now" 'BEGIN { print "timestamp,tick,replicas,current,action,reason,fallback,load,forecast,lower,upper,state,demand"
+	for (i = 20160; i >= 1; i--) printf "%d,%d,3,3,unchanged,fallback,1,100,,,,,\n", e - 60 * i + 60, e - 60 * i }' \
+	> "$out/state/decisions.csv"
+cp -r "$out/state" "$out/state0"
 i=0
 while [ $i -lt "$reps" ]; do
-	rm -rf "$out/state"
+	rm -rf "$out/state"; cp -r "$out/state0" "$out/state"
 	cpu bash "$top/scripts/scalepipe-tick" -c "$out/tick.conf" --state-dir "$out/state" \
 		--textfile-dir "$out" --from-csv "$out/8d.csv" --now "$now" >> "$out/tick.txt"
 	cpu sh -c "window --resample 60 --fill linear < '$out/8d.csv' | arfit --rolling --window 336 --horizon 24 \
