@@ -162,6 +162,12 @@ err_has "scalepipe-tick: warning: state: $T/bad/tick.state is corrupt or of anot
 check "the state is rewritten" sh -c "head -n 1 '$T/bad/tick.state' | grep -qx 'scalepipe-tick-state 1'"
 t "shadow: decides, never scales" 0 tick -c "$T/c.conf" --shadow --from-csv "$T/lead.csv" --now 896588400
 out_has ",shadow,"
+mkdir -p "$HOME/.kube"
+printf 'apiVersion: v1\nkind: Config\n' > "$HOME/.kube/config"
+t "a replay never uses the default kubeconfig" 0 env KUBECONFIG="$HOME/.kube/config" \
+	bash "$TICK" -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896588400
+out_has ",replay,"
+rm -r "$HOME/.kube"
 t "kill switch: PAUSED=true does nothing, says so" 0 env PAUSED=true \
 	bash "$TICK" -c "$T/c.conf" --textfile-dir "$T" --from-csv "$T/lead.csv" --now 896588400
 err_is <<'EOF'
