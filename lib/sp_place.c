@@ -602,6 +602,29 @@ out:
 	return t.p;
 }
 
+sp_place *
+sp_place_new(int hidden, unsigned long seed, sp_error *err)
+{
+	sp_mlp_dims d = { 3, { SP_PLACE_NFEAT, hidden, hidden, 1 }, { SP_MLP_RELU, SP_MLP_RELU, SP_MLP_LINEAR } };
+	sp_rand *r;
+	sp_place *p;
+
+	if (hidden < 1 || hidden > 4096) {
+		sp_error_set(err, SP_EUSAGE, "place: hidden units must be 1..4096");
+		return NULL;
+	}
+	if (!(p = place_new(&d, err)))
+		return NULL;
+	if (!(r = sp_rand_new(seed))) {
+		sp_place_free(p);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	sp_mlp_init(&d, p->params, 1.0, uni, r);
+	sp_rand_free(r);
+	return p;
+}
+
 /* ---- model files ---- */
 
 int

@@ -81,6 +81,9 @@ typedef struct sp_place sp_place;
 /* Called after each episode (may be NULL). */
 typedef void (*sp_place_progress)(void *ctx, int episode, int episodes, double train_cost, double val_cost);
 
+/* An untrained model: hidden units per layer, the network initialised as
+ * in training (PyTorch's default) from seed, no forest. */
+sp_place *sp_place_new(int hidden, unsigned long seed, sp_error *err);
 /* Train on `train` (validate on `val`, or on train when val is NULL). */
 sp_place *sp_place_train(const sp_placesim_input *train, const sp_placesim_input *val, const sp_place_opts *o,
     sp_place_progress progress, void *ctx, sp_error *err);
