@@ -289,8 +289,10 @@ score(const options *o)
 	if (!(r = sp_csv_reader_new(fp, name, 0, &err)))
 		sp_die_err(&err);
 	for (int k = 0; k < C_NREQ; k++)
-		if ((col[k] = sp_csv_pick_col(r, cnames[k], &err)) < 0)
+		if ((col[k] = sp_csv_pick_col(r, cnames[k], &err)) < 0) {
+			err.code = SP_EDATA;   /* a missing input column, not a bad option */
 			sp_die_err(&err);
+		}
 	pcol = sp_csv_col_index(r, "pod");
 	cprev = sp_csv_col_index(r, "cpu_used_prev");
 	mprev = sp_csv_col_index(r, "mem_used_prev");

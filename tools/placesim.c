@@ -37,7 +37,7 @@ usage(const options *o)
 	    "  -p, --policy LIST      comma-separated: random, kube (LeastAllocated +\n"
 	    "                         BalancedAllocation), most (MostAllocated +\n"
 	    "                         BalancedAllocation), ml (needs -m) [kube]\n"
-	    "  -m, --model MODEL      the ml policy's model (place --train)\n"
+	    "  -m, --model MODEL      the ml policy's model (see place(1))\n"
 	    "      --step S           seconds per step [%g]\n"
 	    "      --hot F            node CPU utilisation counted as hot [%g]\n"
 	    "      --steps N          stop after N steps, 0 = when every pod is gone [%ld]\n"
