@@ -32,15 +32,17 @@
  * epsilon-greedy choices (epsilon linear from eps_start to eps_end over
  * the episodes).  A decision's reward accrues over the `horizon` steps
  * from it, on its node: per step -1 when contended, -1 per eviction,
- * -0.5 when above `hot`; the sum / horizon.  Transitions (features of the
+ * -0.5 when above `hot`, minus the square of its CPU utilisation; the sum
+ * / horizon.  Transitions (features of the
  * chosen node, reward, candidates of the next decision) go into a replay
  * ring; every decision does one minibatch step of Q-learning:
  * y = r + gamma max_a' Q_target(s', a') (r alone after the episode's last
  * decision), Huber loss, Adam, gradient norm clipped to 10, the target
  * network copied every target_every updates.  After each episode the
  * greedy policy is run on the validation pods; the weights with the lowest
- * validation cost, 1 - availability + the share of node-steps above hot,
- * are kept (early stopping on the best).
+ * validation cost, 1 - availability + the share of node-steps above hot
+ * + 0.1 x the p95 of node CPU utilisation, are kept (early stopping on the
+ * best).
  *
  * Model file (sp_model.h): kind "place", version 1.
  * Ownership: sp_place_free(NULL) is fine.  Nothing here prints or exits.
