@@ -8,6 +8,7 @@
 
 #include "sp_cli.h"
 #include "sp_csv.h"
+#include "sp_file.h"
 #include "sp_place.h"
 #include "sp_placesim.h"
 
@@ -138,17 +139,18 @@ read_input(const options *o, sp_placesim_input *in)
 		fclose(fp);
 }
 
-/* pod,node,start of the first placement of every pod (empty: never placed). */
+/* pod,node,start of the first placement of every pod (empty: never
+ * placed), written atomically. */
 static void
 write_placements(const char *path, const sp_placesim *s, const sp_placesim_input *in)
 {
 	sp_error err;
-	FILE *fp = fopen(path, "w");
+	sp_file *f = sp_file_create(path, SP_FILE_PUBLIC, &err);
 	sp_csv_writer *w;
 
-	if (!fp)
-		sp_die("%s:", path);
-	if (!(w = sp_csv_writer_new(fp)))
+	if (!f)
+		sp_die_err(&err);
+	if (!(w = sp_csv_writer_new(sp_file_stream(f))))
 		sp_die("out of memory");
 	sp_csv_write_str(w, "pod"), sp_csv_write_str(w, "node"), sp_csv_write_str(w, "start");
 	sp_csv_end_row(w);
@@ -159,10 +161,12 @@ write_placements(const char *path, const sp_placesim *s, const sp_placesim_input
 		sp_csv_write_time(w, sp_placesim_pod_start(s, i));
 		sp_csv_end_row(w);
 	}
-	sp_die_if(sp_csv_writer_flush(w, &err), &err);
+	if (sp_csv_writer_flush(w, &err) < 0) {
+		sp_file_abort(f);
+		sp_die_err(&err);
+	}
 	sp_csv_writer_free(w);
-	if (fclose(fp) != 0)
-		sp_die("%s:", path);
+	sp_die_if(sp_file_commit(f, &err), &err);
 }
 
 int
