@@ -359,12 +359,15 @@ sp_http_fopen_regular(const char *path, sp_error *err)
 	FILE *fp;
 
 	if (fd < 0) {
-		sp_error_set(err, SP_EIO, "%s: %s", path, strerror(errno));
+		int e = errno;
+		sp_error_set(err, SP_EIO, "%s: %s", path, strerror(e));
+		errno = e;
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		sp_error_set(err, SP_EIO, "%s: not a regular file", path);
+		errno = EINVAL;
 		return NULL;
 	}
 	if ((fl = fcntl(fd, F_GETFL)) >= 0)
