@@ -1218,6 +1218,8 @@ sp_kube_read_input(sp_csv_reader *r, const char *column, const char *load_column
 		if ((rc = sp_csv_get_timestamp(r, &t, err)) < 0 ||
 		    (rc = sp_csv_get_double_req(r, (size_t)col, &v, err)) < 0)
 			return rc;
+		if (!isnan(prev) && (in->step == 0 || t - prev < in->step))
+			in->step = t - prev;
 		if (v < 0 || v > 1e6 || v != floor(v))
 			return sp_csv_error(r, col, err, SP_EDATA,
 			    "replicas must be a whole number from 0 to 1000000: %g", v);
@@ -1239,7 +1241,6 @@ sp_kube_read_input(sp_csv_reader *r, const char *column, const char *load_column
 		return 1;
 	in->replicas = (long)v;
 	in->t = t;
-	in->step = isnan(prev) ? 0 : t - prev;
 	if (ocol < 0 && lcol < 0)
 		in->observed = t;
 	return SP_OK;

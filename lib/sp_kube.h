@@ -131,7 +131,7 @@ int sp_kube_load(const sp_kube_source *src, sp_kube_cfg *cfg, sp_error *err);
 typedef struct {
 	long replicas;          /* the last row's decision */
 	double t;               /* the last row's timestamp: the decision's time */
-	double step;            /* t minus the row before's timestamp (0: one row) */
+	double step;            /* the smallest time between two rows (0: one row) */
 	double observed;        /* the newest observed time (below) */
 	char observed_from[128];    /* "observed_at", the load column's name, or
 	                               "decision" (no observation column) */
