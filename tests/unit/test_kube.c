@@ -359,7 +359,7 @@ test_input(void)
 	double age = -1;
 	FILE *fp;
 	sp_csv_reader *r;
-	double t;
+	double t = NAN;
 
 	/* plan's output: the last row is the forecast one step ahead, no load */
 	CHECK(input_of("timestamp,load,replicas\n1000,5,2\n1060,6,3\n1120,,4\n", NULL, &in, &err) == 0 &&
