@@ -81,6 +81,90 @@ err_has "simulate: --perf and --curve exclude each other"
 t "--perf-cpu alone" 2 simulate $S --perf-cpu "$D/plan-cpu.svr" "$D/sim-replay.csv"
 err_has "simulate: --perf-cpu needs --perf"
 
+# Sub-step ticks (the default, --tick 15).  Curve: w* = 80 at SLO 18.
+t "--interp linear: the load moves within the step; violations are the fraction of the step's time" 0 simulate $C --interp linear "$D/sim-linear.csv"
+# ticks of step 0 read the load at 7.5, 22.5, 37.5, 52.5 s: 125, 175, 225,
+# 275 on 2 pods: 62.5 (16.25 ms), 87.5 (18.75 ms > 18), then saturated:
+# 3 of 4 ticks violate; held, the step is 100 (15 ms) throughout
+f_is 3,7,8 "2,0.75,120 2,1,120 2,1,120"
+t "--interp hold (default)" 0 simulate $C "$D/sim-linear.csv"
+f_is 3,7,8 "2,0,120 2,1,120 2,1,120"
+# The HPA every tick on a 60-s metric window, with the CPU initialisation
+# period (rows every 15 s: one decision per row; target 50 % CPU, CPU = load
+# per pod %, start-up 30 s).  0: no metric yet, keep ceil(80 / 80) = 1.
+# 15: window (-45, 15] = 80 % -> ceil(1 x 80/50) = 2 (ready at 45).
+# 30-90: the new pod is unready (starting, then inside the 300-s
+# initialisation period until a whole window after its readiness, 45 + 60
+# = 105): a scale-up counts it at 0 %: 60: (0, 60] = 80,80,80,40 -> 70,
+# (70 + 0) / 2 = 35 < 50, the direction flips: keep 2; 75: 75 -> 37.5;
+# 90: 80 -> 40.  105: both count, (45, 105] = 40,100,100,100 -> 85 ->
+# ceil(2 x 1.7) = 4 (ready at 135).  120: 100 on 2 of 4 -> 50: within
+# tolerance; 135, 150, 165, 180: 100, 90, 80, 70 with the two new pods at 0
+# -> 50, 45, 40, 35: keep 4.  195: the new pods count (195 = 135 + 60), (135,
+# 195] = 60 % -> ceil(4 x 1.2) = 5.
+t "hpa: metric window and CPU initialisation period, worked example" 0 simulate $C --policy hpa --target 50 --startup 30 "$D/sim-tick-hpa.csv"
+f_is 3,4 "1,1 2,1 2,1 2,2 2,2 2,2 2,2 4,2 4,2 4,4 4,4 4,4 4,4 5,4"
+# --cpu-init 0: a ready pod counts at once: 45: (-15, 45] = 80 on 2 ready ->
+# ceil(2 x 1.6) = 4; 60: 70 with two starting pods at 0 -> 35: keep 4; 75:
+# all 4 ready, 80,80,40,100 -> 75 -> ceil(4 x 1.5) = 6; 105: 100 on 4 (6
+# set) -> ...
+t "hpa --cpu-init 0" 0 simulate $C --policy hpa --target 50 --startup 30 --cpu-init 0 "$D/sim-tick-hpa.csv"
+f_is 3 "1 2 2 4 4 6 6 8 8 8 8 8 8 8"
+t "hpa --metric-window 15: only the last tick" 0 simulate $C --policy hpa --target 50 --startup 30 --cpu-init 0 --metric-window 15 "$D/sim-tick-hpa.csv"
+f_is 3 "1 2 2 4 4 8 8 10 10 10 10 10 10 10"
+# --tick 0: one decision per row on the row before, every ready pod
+# counted: 15: 80 -> 2; 30, 45: 80 on 1 ready, the starting one at 0 -> 40:
+# keep; 60: 2 ready at 40 % -> keep; 75: 100 -> 4; ...
+t "--tick 0 is the step-level model" 0 simulate $C --tick 0 --policy hpa --target 50 --startup 30 "$D/sim-tick-hpa.csv"
+f_is 3 "1 2 2 2 2 4 4 4 5 5 5 5 5 5"
+
+# The peers (rows every 15 s, one decision per row, start-up 60 s).
+# keda, threshold 40 per pod (AverageValue), --min 0: the HPA on
+# ceil(value / 40), value = the load over the last 60 s; the operator polls
+# every 30 s.  0: no sample: keep 2.  15: 100 -> 3.  60-105: the value
+# falls (75, 50, 25, 0) but the downscale stabilisation holds the highest
+# recommendation of the last 300 s (3, last made at 60) until 360; 375: 2
+# (made at 75, 90).  The trigger was last active at the 90 poll (value 50
+# > 0); the 390 poll is cooldown 300 s later: deactivate to 0; the HPA is
+# off at 0.  The load is back at 420; the 450 poll sees 50: activate to 1;
+# 465: the HPA, (405, 465] = 75 -> 2.
+t "keda worked example: AverageValue, stabilisation, cooldown to 0, activation" 0 simulate $C --policy keda --target 40 --min 0 "$D/sim-tick-keda.csv"
+f_is 3,11 "2,FailedGetMetrics 3,DesiredWithinRange 3,DesiredWithinRange 3,DesiredWithinRange 3,DesiredWithinRange 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 2,ScaleDownStabilized 0,deactivate 0,inactive 0,inactive 0,inactive 1,activate 2,DesiredWithinRange"
+# kpa, target 50 % of w* = 40 per pod: 0: no data; 15-90: 40 in both
+# windows -> 1.  105: the stable window (46, 105] averages 45 s of 40 and
+# 15 s of 200 = 80 -> 2, the panic window (99, 105] 200 -> 5 = 5 x the ready
+# pod >= 2: panic, max(2, 5) = 5.  The load is 200 until 150 (panic time
+# 150), 40 after; the new pods are ready at 165; the count never falls while
+# panicking; 210 = 150 + 60 is not after the panic time plus the stable
+# window, 225 is: panic ends, the stable 40 -> 1, but at most halve the 5
+# ready pods -> 2; 240: 1.
+t "kpa worked example: panic at 2x the ready pods, no scale-down in panic, max scale-down rate" 0 simulate $C --policy kpa --target 50 "$D/sim-tick-kpa.csv"
+f_is 3,11 "1,nodata 1,stable 1,stable 1,stable 1,stable 1,stable 1,stable 5,panic 5,panic 5,panic 5,panic 5,panic 5,panic 5,panic 5,panic 2,stable 1,stable"
+# crane (too little history for its DSP predictor: the prediction metric
+# is invalid), target 80 % of w* = 64 per pod: the HPA on the last load per
+# ready pod.  15: 100/2 = 50 -> ceil(2 x 0.78) = 2.  45: 300/2 = 150 ->
+# ceil(2 x 2.34) = 5, capped at max(2 x 2, 4) = 4.  60: 4 set, 2 ready: the
+# two without a metric count 0 on a scale-up: (150 + 150) / 4 = 75 ->
+# ceil(4 x 1.17) = 5.  90-: the load falls to 50, but with the prediction
+# metric invalid the HPA does not scale down.
+t "crane worked example: the HPA on the actual metric, no scale-down without a prediction" 0 simulate $C --policy crane "$D/sim-tick-crane.csv"
+f_is 3,11 "2,no-metrics 2,no-prediction 2,no-prediction 4,no-prediction 5,no-prediction 5,no-prediction 5,no-prediction 5,no-prediction 5,no-prediction 5,no-prediction"
+# ahpa (no forecast before 2 days of history): the reactive count
+# ceil(last load / 64): 45: 300 -> 5; 105: 50 -> 1.
+t "ahpa worked example: the reactive count" 0 simulate $C --policy ahpa "$D/sim-tick-crane.csv"
+f_is 3,11 "2,hold 2,reactive 2,reactive 5,reactive 5,reactive 5,reactive 5,reactive 1,reactive 1,reactive 1,reactive"
+# aws (no forecast before 24 h), one tick a minute (rows every 60 s):
+# target tracking at 64 per pod.  The minutes 60, 120, 180 give 300 / 2 =
+# 150 each: three datapoints above the target: at 240 scale out to
+# ceil(2 x 150 / 64) = 5.  From 300 the load is 20: 20 / 5 = 4 < 0.9 x 64;
+# the 15th such minute ends at 1200: scale in to ceil(5 x 4 / 64) = 1.
+t "aws worked example: target tracking, 3 datapoints out, 15 in" 0 simulate $C --policy aws --tick 60 "$D/sim-tick-aws.csv"
+f_is 3,11 "2,hold 2,hold 2,hold 2,hold 5,scale-out 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 1,scale-in 1,hold"
+t "--summary: p99, replica changes, pods started" 0 simulate $C --policy kpa --target 50 --summary "$D/sim-tick-kpa.csv"
+# two changes (1 -> 5, 5 -> 2, 2 -> 1: three), four pods started
+out_has "kpa,17,"
+check "kpa: 3 replica changes, 4 pods started" sh -c "simulate $C --policy kpa --target 50 --summary '$D/sim-tick-kpa.csv' | awk -F, 'NR == 2 { print \$(NF - 1), \$NF }' | grep -qx '3 4'"
+
 # errors
 t "no replicas column to replay" 2 simulate $C "$D/plan-load.csv"
 err_has "no column 'replicas'"
@@ -110,6 +194,12 @@ t "extra argument" 2 simulate "$D/sim-replay.csv" more
 err_has "unexpected argument 'more'"
 t "write error" 1 sh -c "simulate $C '$D/sim-replay.csv' > /dev/full"
 err_has "simulate: write error"
+t "keda without --target" 2 simulate --policy keda "$D/plan-load.csv"
+err_has "simulate: --policy keda needs --target"
+t "bad --interp" 2 simulate --interp cubic "$D/plan-load.csv"
+err_has "invalid choice 'cubic'"
+t "bad --tick" 2 simulate --tick -1 "$D/plan-load.csv"
+err_has "simulate: --tick:"
 t "--help" 0 simulate --help
 out_has "usage: simulate"
 t "--version" 0 simulate --version
