@@ -111,3 +111,17 @@ sp_policy_peer_new(const sp_policy_opts *o, double wstar, sp_peer *out, double *
 	}
 	}
 }
+
+int
+sp_policy_peer_row(sp_peer *p, double t, double prev_t, double prev_load, int current, int ready,
+    double target_load, int *replicas, const char **reason, sp_error *err)
+{
+	int rc;
+
+	if ((rc = sp_peer_observe(p, t, isnan(prev_t) ? NAN : prev_load, err)) < 0)
+		return rc;
+	if ((rc = sp_peer_decide(p, t, current, ready, target_load, replicas, err)) < 0)
+		return rc;
+	*reason = sp_peer_reason(p);
+	return 0;
+}

@@ -58,4 +58,12 @@ typedef struct {
 int sp_policy_peer_new(const sp_policy_opts *o, double wstar, sp_peer *out, double *target_load,
     sp_error *err);
 
+/* One decision of an offline plan (`plan --policy kpa ...`): the peer first
+ * observes the previous row's load over (prev_t, t] (skipped when prev_t
+ * is NaN; the first call should pass prev_t NaN and starts the peer's
+ * clock at t), then decides at t with the count set now and the ready
+ * pods.  *reason: the peer's reason, valid until its next decision. */
+int sp_policy_peer_row(sp_peer *p, double t, double prev_t, double prev_load, int current, int ready,
+    double target_load, int *replicas, const char **reason, sp_error *err);
+
 #endif
