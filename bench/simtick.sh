@@ -9,7 +9,11 @@
 # 80 %, tolerance 0.1, downscale stabilisation 300 s).  Prints a Markdown
 # table: cost (replica-hours), violations (step-equivalents of time over the
 # SLO), violation %, p95 and p99 latency (ms), replica changes and pods
-# started, and the wall time of each run.
+# started, and the wall time of each run.  Two more runs: the step-level
+# model with the timing it had before ticks (pods requested for a step
+# ready at its start: --tick 0 --startup 0 on 60-s rows), and the sub-step
+# HPA with --cpu-init 0, which separates the effect of the CPU
+# initialisation period.
 #   sh bench/simtick.sh [BIN]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,14 +29,20 @@ echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for f in nasa_http_1995_rpm worldcup98_19980626_27_rpm; do
 	"$bin/window" $W < "$top/data/$f.csv" > "$out/$f.csv"
 	rows=$(($(wc -l < "$out/$f.csv") - 1))
-	for tick in 0 15; do
+	for tick in 0old 0 15 15i; do
 		a=$(now)
-		"$bin/simulate" --policy hpa --tick $tick --summary --name "tick$tick" < "$out/$f.csv" > "$out/$f.tick$tick.csv"
+		case $tick in
+		15i) args="--tick 15 --cpu-init 0" ;;
+		0old) args="--tick 0 --startup 0" ;;
+		*) args="--tick $tick" ;;
+		esac
+		"$bin/simulate" --policy hpa $args --summary --name "tick$tick" < "$out/$f.csv" > "$out/$f.tick$tick.csv"
 		b=$(now)
 		awk -F, -v f="$f" -v rows="$rows" -v tick="$tick" -v wall="$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b - a }')" '
+			BEGIN { m = tick == "0" ? "step-level (--tick 0)" : tick == "15" ? "sub-step (--tick 15)" : tick == "0old" ? "step-level, old timing (--tick 0 --startup 0)" : "sub-step, --cpu-init 0" }
 			NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 			{ printf "| %s | %d | %s | %.1f | %.1f | %.2f | %.1f | %.1f | %d | %d | %s |\n", f, rows,
-			    tick == 0 ? "step-level (--tick 0)" : "sub-step (--tick 15)", $c["cost"] / 3600,
+			    m, $c["cost"] / 3600,
 			    $c["violations"], $c["slo_violation_pct"], $c["p95_latency"], $c["p99_latency"],
 			    $c["replica_changes"], $c["pods_started"], wall }' "$out/$f.tick$tick.csv"
 	done
