@@ -95,6 +95,17 @@ fz_stream(const void *data, size_t size)
 	return fmemopen((void *)(uintptr_t)data, size, "r");
 }
 
+/* 1 when FUZZ_KNOWN=1 is set: the targets then also take the paths of
+ * known defects that are reported but not yet fixed (each guarded by a
+ * "KNOWN:" comment naming its crash input under tests/fuzz/crashes/);
+ * otherwise they steer around them so that a campaign looks further. */
+static inline int
+fz_known(void)
+{
+	const char *s = getenv("FUZZ_KNOWN");
+	return s && strcmp(s, "1") == 0;
+}
+
 /* ---- a scripted HTTP server ----
  * Targets that talk HTTP are linked with -Wl,--wrap=sp_http_request: every
  * request then gets the next answer of fz_http_script (status, body), and a

@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (!f)
 			return 0;
-		if (!(r = sp_csv_reader_new(f, "-", SP_CSV_NEED_TIMESTAMP, &err)) || !sp_band_is_long(r))
+		if (!(r = sp_csv_reader_new(f, "-", 0, &err)) || !sp_band_is_long(r))
 			goto next;
 		sp_band_defaults(&bo);
 		if (pass == 0) {

@@ -1,7 +1,8 @@
 /* libFuzzer target: an exec credential plugin's answer (ExecCredential
  * JSON).  A fixed kubeconfig names /bin/cat as the plugin with the input
  * file as its argument, so the input is what the plugin prints; the first
- * byte picks the apiVersion and provideClusterInfo. */
+ * byte picks the apiVersion, provideClusterInfo and the cluster's CA (data,
+ * a file that cannot be read, none). */
 #include "fuzz.h"
 
 #include "sp_kube.h"
@@ -16,6 +17,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sp_error err;
 	int n;
 
+	/* KNOWN: exec_info leaks its cluster object when provideClusterInfo
+	 * is true and the CA file cannot be read (lib/sp_kube.c;
+	 * tests/fuzz/crashes/execcred/) */
+	if (!fz_known())
+		opt &= ~8u;
 	if (fz_file(in.p, in.n, out, ".json") < 0)
 		return 0;
 	n = snprintf(text, sizeof text,
@@ -27,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "      command: /bin/cat\n      args: [\"%s\"]\n"
 	    "      env: [{name: FOO, value: bar}]\n"
 	    "      provideClusterInfo: %s\n      interactiveMode: Never\n",
-	    opt & 4 ? "    certificate-authority-data: YWJj\n" : "",
+	    opt & 4 ? "    certificate-authority-data: YWJj\n" :
+	    opt & 8 ? "    certificate-authority: /nonexistent/ca.crt\n" : "",
 	    opt & 1 ? "v1beta1" : "v1", out, opt & 2 ? "true" : "false");
 	if (fz_file(text, (size_t)n, kc, ".yaml") == 0) {
 		memset(&cfg, 0, sizeof cfg);

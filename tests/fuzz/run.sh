@@ -36,8 +36,10 @@ one() {   # target pass
 	    -artifact_prefix="$a" "$c" ) > "$log" 2>&1 || true
 	end=$(date +%s)
 	# CPU time of this subshell's children (the fuzzer and, waited for by
-	# it, its fork-mode workers): the second line of `times`
-	cpu=$(times | sed -n 2p | awk '{ n = split($0, f, " "); s = 0
+	# it, its fork-mode workers): the second line of `times` (run here, not
+	# in a command substitution, whose subshell has no children)
+	times > "$log.times"
+	cpu=$(sed -n 2p "$log.times" | awk '{ n = split($0, f, " "); s = 0
 	    for (i = 1; i <= n; i++) { split(f[i], x, "m"); sub("s", "", x[2]); s += x[1] * 60 + x[2] }
 	    printf "%.0f", s }')
 	last=$(grep -E '^#[0-9]+: cov: ' "$log" | tail -1)
