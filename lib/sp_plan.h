@@ -80,6 +80,10 @@ typedef struct {
 	double lower, upper;    /* its band; NaN unknown */
 	double origin;          /* when the forecast was made; NaN unknown */
 	int burst;              /* the step is in a burst */
+	int tick;               /* 1: a decision between forecast rows (simulate's
+	                         * sub-step ticks): demand and band are the row's
+	                         * again and the forecast quality is not scored
+	                         * again; 0: a new row [0] */
 } sp_plan_in;
 
 typedef struct sp_plan sp_plan;
