@@ -93,10 +93,11 @@ sp_lstm_features(const sp_lstm *m, double t, double z, double lev, double *f)
 {
 	f[0] = z;
 	if (m->calendar) {
-		/* UTC day and week position; floor keeps it right for t < 0 */
+		/* UTC day and week position; floor keeps it right for t < 0.  The
+		 * day number stays a double (fmod is exact on integers): any
+		 * timestamp, however far out, gives features, not an overflow. */
 		double day = floor(t / 86400), hour = (t - day * 86400) / 3600;
-		long d = (long)day;
-		double wday = (double)(((d % 7) + 7 + 3) % 7) + hour / 24;  /* 1970-01-01 was a Thursday (3) */
+		double wday = fmod(fmod(day, 7) + 7 + 3, 7) + hour / 24;  /* 1970-01-01 was a Thursday (3) */
 		f[1] = sin(2 * M_PI * hour / 24), f[2] = cos(2 * M_PI * hour / 24);
 		f[3] = sin(2 * M_PI * wday / 7), f[4] = cos(2 * M_PI * wday / 7);
 	}

@@ -4,6 +4,9 @@
 #   man        mandoc lint, --help vs man page options
 #   clang      the whole tree builds warning-free with clang too
 #   asan       unit + CLI tests under AddressSanitizer + UBSan
+#   clang-san  clang's ASan + UBSan with float-cast-overflow: unit tests and
+#              a subset of the CLI tests (Makefile CLANG_SAN_CLI), then every
+#              fuzz target over its seed corpus (tests/fuzz/replay.sh)
 #   valgrind   unit + CLI tests under valgrind
 #   integration  real servers on 127.0.0.1 (Prometheus, Pushgateway, ...)
 set -u
@@ -11,7 +14,7 @@ MAKE=${1:-make}
 log=$(mktemp "${TMPDIR:-/tmp}/sp-check.XXXXXX")
 trap 'rm -f "$log" "$log.rc"' EXIT
 status=0
-for stage in check-fast check-man check-clang check-asan check-valgrind check-integration; do
+for stage in check-fast check-man check-clang check-asan check-clang-san check-valgrind check-integration; do
 	echo "== $stage"
 	{ $MAKE --no-print-directory $stage 2>&1; echo $? > "$log.rc"; } | tee -a "$log"
 	[ "$(cat "$log.rc")" = 0 ] || status=1

@@ -1,6 +1,7 @@
 /* libFuzzer target: the CSV reader on arbitrary bytes, both paths (fast and
  * libcsv-only), every field parsed as a number and a timestamp.  Build and
  * run with `make fuzz`. */
+#include "fuzz.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include "sp_num.h"
 #include "sp_time.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

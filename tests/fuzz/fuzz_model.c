@@ -1,5 +1,6 @@
 /* libFuzzer target: the model-file reader on arbitrary bytes, then every
  * getter on every key it finds.  Build and run with `make fuzz`. */
+#include "fuzz.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,6 @@
 #include "sp_model.h"
 #include "sp_scaler.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

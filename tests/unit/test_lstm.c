@@ -33,6 +33,15 @@ test_features(void)
 	sp_lstm_features(m, -86400.0 * 3 + 3600 * 18, 0, 0, f);   /* Monday 1969-12-29 18:00 */
 	CHECK_CLOSE(f[1], -1, 1e-15, "sin hour 18 before the epoch");
 	CHECK_CLOSE(f[3], sin(2 * M_PI * 0.75 / 7), 1e-14, "day of week before the epoch");
+	/* a day number far outside a long's range: no overflow (clang's
+	 * float-cast-overflow check), features on the unit circle */
+	sp_lstm_features(m, 1e24, 0, 0, f);
+	CHECK(fabs(f[1] * f[1] + f[2] * f[2] - 1) < 1e-12 && fabs(f[3] * f[3] + f[4] * f[4] - 1) < 1e-12,
+	    "timestamp 1e24: features %g %g %g %g", f[1], f[2], f[3], f[4]);
+	sp_lstm_features(m, -1e24, 0, 0, f);
+	CHECK(fabs(f[3] * f[3] + f[4] * f[4] - 1) < 1e-12, "timestamp -1e24: day of week %g %g", f[3], f[4]);
+	sp_lstm_features(m, NAN, 0, 0, f);
+	CHECK(isnan(f[1]) && isnan(f[3]), "timestamp NaN: NaN features");
 	sp_lstm_free(m);
 	CHECK(sp_lstm_new(SP_NN_LSTM, 1, 4, 3, 2, 0, 2, (const double[]){ 0.5, 0.4 }, NULL) == NULL,
 	    "descending quantiles refused");
