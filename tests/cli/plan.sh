@@ -218,8 +218,6 @@ timestamp,load,demand,anomaly,flag,replicas,reason,explain
 240,100,100,,0,2,forecast,forecast demand 100 / w* 80 = 2
 300,100,80,0,0,1,forecast,forecast demand 80 / w* 80 = 1
 X
-t "without --hold-on-anomaly the column is data" 0 plan $C --reactive none "$T/anom.csv"
-rr_is "5,forecast 5,forecast 2,forecast 2,forecast 2,forecast 1,forecast"
 t "--anomaly-col" 0 plan $C --reactive none --hold-on-anomaly --anomaly-col flag "$T/anom.csv"
 rr_is "5,forecast 5,forecast 5,anomaly-hold 2,forecast 2,forecast 1,forecast"
 t "--anomaly-col without --hold-on-anomaly" 2 plan $C --anomaly-col flag "$T/anom.csv"

@@ -148,12 +148,6 @@ scalepipe_anomaly_score 0.875
 # TYPE scalepipe_anomaly gauge
 scalepipe_anomaly 1
 EOF
-t "-c without anomaly columns" 0 promexport --textfile - -c cpu "$T/an.csv"
-out_is <<'EOF'
-# HELP scalepipe_cpu Exported by scalepipe promexport
-# TYPE scalepipe_cpu gauge
-scalepipe_cpu 95
-EOF
 t "named anomaly column missing" 2 promexport --textfile - --anomaly-col flag "$T/an.csv"
 err_has "an.csv: no column 'flag' (have: timestamp, cpu,"
 t "empty --anomaly-score-col" 2 promexport --textfile - --anomaly-score-col '' "$T/an.csv"
