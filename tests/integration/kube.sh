@@ -181,12 +181,13 @@ configmap/prometheus-adapter-scalepipe created (server dry run)
 configmap/scalepipe-web created (server dry run)
 cronjob.batch/scalepipe-web created (server dry run)
 horizontalpodautoscaler.autoscaling/web created (server dry run)
+persistentvolumeclaim/scalepipe-web-state created (server dry run)
 role.rbac.authorization.k8s.io/scalepipe created (server dry run)
 rolebinding.rbac.authorization.k8s.io/scalepipe created (server dry run)
 scaledobject.keda.sh/web created (server dry run)
 serviceaccount/scalepipe created (server dry run)
 EOF
-		check "all 8 objects created (dry run)" cmp "$T/applied.want" "$T/applied"
+		check "all 9 objects created (dry run)" cmp "$T/applied.want" "$T/applied"
 		t "kubectl create --dry-run=server deploy/lstm/" 0 kctl "$T/kc-token" create --dry-run=server --validate=false \
 			-f "$TOP/deploy/lstm/"
 		err_empty

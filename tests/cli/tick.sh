@@ -1,0 +1,240 @@
+#!/bin/sh
+# scalepipe-tick (scripts/): options, N ticks against one continuous run on
+# two shipped traces, failing and hung stages, cold start, gaps, a missing
+# newest point, shadow, the kill switch, state, metrics; then scale against
+# the test API server (tests/kubeapi) when python3 and openssl are there.
+. "$TOP/tests/cli/lib.sh"
+TICK=$TOP/scripts/scalepipe-tick
+tick() { bash "$TICK" "$@"; }
+unset KUBECONFIG KUBERNETES_SERVICE_HOST PROMETHEUS_URL PUSHGATEWAY_URL STATE_DIR SHADOW PAUSED \
+	TEXTFILE_DIR TICK_TIMEOUTS TICK_DEADLINE QUERY HISTORY STEP WINDOW_ARGS ARFIT_ARGS MODEL \
+	FORECAST_ARGS BURSTDETECT_ARGS PLAN_ARGS TARGET_NAMESPACE TARGET_KIND TARGET_NAME SCALE_MODE MAX_AGE
+HOME=$T/home; export HOME
+CURVE=$TOP/data/bascaler_fft_service_curve.csv
+# generous timeouts: the tools may run under valgrind
+TICK_TIMEOUTS=promfetch=100,window=100,forecast=300,burstdetect=100,plan=100,scale=100,publish=20
+TICK_DEADLINE=1000
+export TICK_TIMEOUTS TICK_DEADLINE
+PLAN="--policy burst --slo 16 --min 1 --max 100000 --curve $CURVE --stabilise 900 --ramp-down 2"
+cat > "$T/c.conf" <<EOF
+# 5-minute steps, a short AR window: cheap
+HISTORY=30d
+STEP=300
+WINDOW_ARGS=--resample 300 --fill linear
+ARFIT_ARGS="--rolling --window 48 --horizon 6"
+PLAN_ARGS=$PLAN
+TARGET_NAMESPACE=shop
+TARGET_NAME=web
+EOF
+
+# ---- options --------------------------------------------------------------
+t "--help" 0 tick --help
+out_has "usage: scalepipe-tick [--config FILE]"
+t "--version" 0 tick --version
+out_has "scalepipe-tick (scalepipe)"
+# the man page's OPTIONS are exactly the long options of --help
+hopts=$(bash "$TICK" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u)
+mopts=$(mandoc -Tascii "$TOP/man/man1/scalepipe-tick.1" 2>/dev/null | col -b |
+	sed -n '/^SYNOPSIS/,/^DESCRIPTION/p; /^OPTIONS/,/^EXIT STATUS/p' | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u)
+check "man page and --help name the same options" test "$hopts" = "$mopts"
+check "mandoc -Tlint scalepipe-tick.1" sh -c "! mandoc -Tlint -W warning '$TOP/man/man1/scalepipe-tick.1' 2>&1 | grep ."
+t "no target" 2 tick --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 1 --config /dev/null
+err_has "scalepipe-tick: no target: TARGET_NAME in the config, or KIND/NAME"
+t "no service model" 2 tick --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 1 deployment/web
+err_has "PLAN_ARGS is empty: the service model"
+t "timeouts over the deadline" 2 tick -c "$T/c.conf" --deadline 55 --timeouts promfetch=40,forecast=10 --from-csv "$TOP/data/nasa_http_1995_rpm.csv"
+err_has "scalepipe-tick: the stage timeouts sum to 68s, not below the deadline 55s"
+t "unknown stage in --timeouts" 2 tick -c "$T/c.conf" --timeouts fetch=3 --from-csv "$TOP/data/nasa_http_1995_rpm.csv"
+err_has "--timeouts: unknown stage 'fetch'"
+t "bad config line" 2 tick -c "$TICK" --from-csv "$TOP/data/nasa_http_1995_rpm.csv"
+err_has "scripts/scalepipe-tick:12: not KEY=VALUE"
+t "option without its value" 2 tick --state-dir
+err_has "scalepipe-tick: option '--state-dir' needs a value"
+t "--now without --from-csv" 2 tick -c "$T/c.conf" --now 5
+err_has "--now needs --from-csv"
+
+# The tick is a script: under valgrind (the tools' memory is checked by their
+# own tests) one tick through every stage is enough.
+if [ -n "${SP_VALGRIND:-}" ]; then
+	head -n 61 "$TOP/data/worldcup98_19980530_0630_5m.csv" > "$T/vg.csv"
+	t "one tick under valgrind" 0 tick -c "$T/c.conf" --state-dir "$T/vg" --from-csv "$T/vg.csv" --now 896582700
+	out_has "896583000,shop,deployment,web,"
+	out_has ",replay,"
+	finish
+	exit
+fi
+
+# ---- N ticks give exactly the decisions of one continuous run ----------------------
+# The continuous run is the chain over the whole trace in one pass; each tick
+# sees only the rows up to its time.  Ticks from the middle of the trace on.
+ntick=4 rows=480
+same_as_continuous() {  # trace
+	head -n $((rows + 1)) "$1" > "$T/tr.csv"
+	window --resample 300 --fill linear < "$T/tr.csv" | arfit --rolling --window 48 --horizon 6 \
+		| burstdetect | plan $PLAN > "$T/cont.csv" || return 1
+	rm -rf "$T/eqst"
+	# consecutive ticks at the end, spaced ones before
+	for tt in $(awk -F, -v n="$rows" -v k="$ntick" 'NR > 1 + n / 2 && NR % int(n / 2 / k) == 0 || NR > n - 1 { print $1 }' "$T/tr.csv"); do
+		bash "$TICK" -c "$T/c.conf" --state-dir "$T/eqst" --from-csv "$T/tr.csv" --now "$tt" > "$T/one.csv" || return 1
+		got=$(awk -F, 'NR == 2 { print $1 "," $5 "," $8 "," $9 }' "$T/one.csv")
+		want=$(awk -F, -v t=$((tt + 300)) 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    $1 == t { print $1 "," $(c["replicas"]) "," $(c["reason"]) ",0" }' "$T/cont.csv")
+		[ -n "$want" ] && [ "$got" = "$want" ] || { echo "tick at $tt: got $got, want $want"; return 1; }
+	done
+	# and the decision log holds what the ticks printed, the replay matched it
+	test "$(awk 'END { print NR - 1 }' "$T/eqst/decisions.csv")" -ge "$ntick" &&
+		grep -qx 'replay_mismatch 0' "$T/eqst/tick.state"
+}
+check "N ticks = one continuous run: worldcup98 (5 min)" same_as_continuous "$TOP/data/worldcup98_19980530_0630_5m.csv"
+check "N ticks = one continuous run: google cluster job (5 min)" same_as_continuous "$TOP/data/google_cluster2011_job6176858948_cpu_5m.csv"
+
+# ---- the daily report, from the decision log of the ticks above ---------------------------
+REPORT=$TOP/scripts/scalepipe-report
+t "report: --help" 0 sh "$REPORT" --help
+out_has "usage: scalepipe-report [--since T]"
+hopts=$(sh "$REPORT" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u)
+mopts=$(mandoc -Tascii "$TOP/man/man1/scalepipe-report.1" 2>/dev/null | col -b |
+	sed -n '/^SYNOPSIS/,/^DESCRIPTION/p; /^OPTIONS/,/^EXIT STATUS/p' | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u)
+check "report: man page and --help name the same options" test "$hopts" = "$mopts"
+t "report: CSV and summary" 0 sh "$REPORT" --since 0 --no-plot "$T/eqst" "$T/rep"
+out_has "fallback ticks 0"
+check "report.csv: a row per logged tick" test "$(awk 'END { print NR }' "$T/rep/report.csv")" = "$(awk 'END { print NR }' "$T/eqst/decisions.csv")"
+check "report.csv header" sh -c "head -n 1 '$T/rep/report.csv' | grep -qx 'timestamp,tick,load,forecast,lower,upper,decided,cluster,diff,action,fallback,reason'"
+if command -v gnuplot > /dev/null 2>&1; then
+	t "report: the picture" 0 sh "$REPORT" "$T/eqst/decisions.csv" "$T/rep"
+	check "report.png is a PNG" sh -c "head -c 8 '$T/rep/report.png' | grep -q PNG"
+fi
+t "report: not a decision log" 1 sh "$REPORT" "$CURVE" "$T/rep"
+err_has "scalepipe-report: $CURVE: not a scalepipe-tick decision log (header)"
+
+# ---- cold start, gaps, a missing newest point ----------------------------------------
+head -n 21 "$TOP/data/worldcup98_19980530_0630_5m.csv" > "$T/short.csv"
+t "cold start: short history falls back, reactive on the newest load" 0 tick -c "$T/c.conf" --from-csv "$T/short.csv" --now 896570700
+out_is <<'EOF'
+timestamp,namespace,kind,name,replicas,current,action,reason,fallback
+896570700,shop,deployment,web,129,,replay,fallback: short history (20 of 48 rows); reactive ceil(load / w*) on the load at 896570700; never down,1
+EOF
+err_has "scalepipe-tick: fallback for deployment/web: short history (20 of 48 rows)"
+mkdir -p "$T/cold"
+printf 'scalepipe-tick-state 1\nlast_decision 400\nlast_decision_time 896570700\nend\n' > "$T/cold/tick.state"
+t "cold start never scales down from the last decision" 0 tick -c "$T/c.conf" --state-dir "$T/cold" --from-csv "$T/short.csv" --now 896570700
+out_has ",400,400,replay,fallback: short history (20 of 48 rows); reactive ceil(load / w*) on the load at 896570700; never down (held at 400),1"
+check "the state counts the fallback ticks" grep -qx 'fallback_ticks 1' "$T/cold/tick.state"
+for i in 1 2 3 4; do
+	STATE_KEEP=2 bash "$TICK" -c "$T/c.conf" --state-dir "$T/keep" --from-csv "$T/short.csv" --now $((896570700 + 300 * i)) > /dev/null 2>&1
+done
+check "the decision log is cut to STATE_KEEP rows" test "$(awk 'END { print NR }' "$T/keep/decisions.csv")" = 3
+printf '896572200,896571900,13' >> "$T/keep/decisions.csv"
+t "report: a cut last row is skipped" 0 sh "$TOP/scripts/scalepipe-report" --since 0 --no-plot "$T/keep" "$T/rep2"
+out_has "ticks 2 ("
+# leading gaps: empty loads before the data are not history
+{ echo timestamp,load; awk -F, 'NR > 1 && NR <= 11 { print $1 "," } NR > 11 && NR <= 80 { print }' \
+	"$TOP/data/worldcup98_19980530_0630_5m.csv"; } > "$T/lead.csv"
+t "leading gaps are dropped, the rest forecasts" 0 tick -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896588400
+out_has "896588700,shop,deployment,web,142,,replay,reactive,0"
+out_has ",replay,"
+out_has ",0"
+t "missing newest point: fallback on the last observed load" 0 tick -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896590500
+out_has "fallback: newest point missing (last observed 2100s ago); reactive ceil(load / w*) on the load at 896588400; never down,1"
+t "no load at all: hold, nothing to do" 0 tick -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896567000
+err_has "scalepipe-tick: fallback: no load and no replica count: nothing to do"
+out_is /dev/null
+
+# ---- failing and hung stages: nothing scaled --------------------------------------------
+t "a failing stage names itself, exit 1" 1 env ARFIT_ARGS="--rolling --window 48 --frob" \
+	bash "$TICK" -c "$T/c.conf" --state-dir "$T/fail" --textfile-dir "$T" --from-csv "$T/lead.csv" --now 896588400
+err_has "scalepipe-tick: stage forecast failed (exit 2): nothing scaled"
+out_is /dev/null
+check "its state says so and keeps no decision" sh -c "grep -qx 'last_exit 1' '$T/fail/tick.state' && ! test -e '$T/fail/decisions.csv'"
+check "its metrics say so" grep -qx 'scalepipe_tick_stage_exit_code{namespace="shop",target="web",stage="forecast"} 2' "$T/scalepipe_tick_shop_web.prom"
+mkdir -p "$T/hang"
+printf '#!/bin/sh\nexec sleep 30\n' > "$T/hang/burstdetect"
+chmod +x "$T/hang/burstdetect"
+t "a hung stage times out, exit 3" 3 env PATH="$T/hang:$PATH" TICK_TIMEOUTS=burstdetect=1,forecast=300 \
+	bash "$TICK" -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896588400
+err_has "scalepipe-tick: stage burstdetect timed out after 1s: nothing scaled"
+
+# ---- state, shadow, kill switch, metrics -------------------------------------------------
+mkdir -p "$T/bad"
+printf 'scalepipe-tick-state 9\nend\n' > "$T/bad/tick.state"
+t "corrupt state: a warning and a recompute" 0 tick -c "$T/c.conf" --state-dir "$T/bad" --from-csv "$T/lead.csv" --now 896588400
+err_has "scalepipe-tick: warning: state: $T/bad/tick.state is corrupt or of another version: recomputing from history"
+check "the state is rewritten" sh -c "head -n 1 '$T/bad/tick.state' | grep -qx 'scalepipe-tick-state 1'"
+t "shadow: decides, never scales" 0 tick -c "$T/c.conf" --shadow --from-csv "$T/lead.csv" --now 896588400
+out_has ",shadow,"
+mkdir -p "$HOME/.kube"
+printf 'apiVersion: v1\nkind: Config\n' > "$HOME/.kube/config"
+t "a replay never uses the default kubeconfig" 0 env KUBECONFIG="$HOME/.kube/config" \
+	bash "$TICK" -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896588400
+out_has ",replay,"
+rm -r "$HOME/.kube"
+t "kill switch: PAUSED=true does nothing, says so" 0 env PAUSED=true \
+	bash "$TICK" -c "$T/c.conf" --textfile-dir "$T" --from-csv "$T/lead.csv" --now 896588400
+err_is <<'EOF'
+scalepipe-tick: paused (PAUSED=true): doing nothing for deployment/web
+EOF
+check "paused metric" grep -qx 'scalepipe_tick_paused{namespace="shop",target="web"} 1' "$T/scalepipe_tick_shop_web.prom"
+t "metrics of a good tick" 0 tick -c "$T/c.conf" --textfile-dir "$T" --from-csv "$T/lead.csv" --now 896588400
+check "last success, decision, forecast error" sh -c "grep -q '^scalepipe_tick_last_success_timestamp_seconds{namespace=\"shop\",target=\"web\"} 896588400$' '$T/scalepipe_tick_shop_web.prom' &&
+	grep -q '^scalepipe_tick_decision_replicas{' '$T/scalepipe_tick_shop_web.prom' &&
+	grep -q '^scalepipe_tick_forecast_relative_error{' '$T/scalepipe_tick_shop_web.prom' &&
+	grep -q '^scalepipe_planned_replicas{' '$T/scalepipe_shop_web.prom'"
+if command -v promtool > /dev/null 2>&1; then
+	check "promtool check metrics" sh -c "promtool check metrics < '$T/scalepipe_tick_shop_web.prom'"
+fi
+
+# ---- against the test API server: scale, and the fallback never scales down -----------
+PY=/usr/bin/python3
+if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
+	. "$TOP/tests/kubeapi/netlib.sh"
+	K=$T/pki
+	sh "$TOP/tests/kubeapi/mkcerts.sh" "$K" > /dev/null 2>&1
+	echo "ci tok-ci-SECRET-0123456789 *" > "$T/users"
+	printf 'Deployment shop web 4\nDeployment shop api 3\n' > "$T/objects"
+	CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
+		--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
+		--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
+	cat > "$T/kc" <<EOF
+apiVersion: v1
+kind: Config
+current-context: t
+clusters:
+- name: t
+  cluster: {server: "https://127.0.0.1:$PORT", certificate-authority-data: $(base64 -w0 < "$K/ca.pem")}
+contexts:
+- name: t
+  context: {cluster: t, user: u, namespace: shop}
+users:
+- name: u
+  user: {token: tok-ci-SECRET-0123456789}
+EOF
+	# a fresh series at 60 s steps ending now: 10 rows of 100 (reactive: 2 replicas)
+	nowg=$(( $(date +%s) / 60 * 60 ))
+	awk -v e="$nowg" 'BEGIN { print "timestamp,load"; for (i = 9; i >= 0; i--) print e - 60 * i ",100" }' > "$T/fresh.csv"
+	cat > "$T/k.conf" <<EOF
+HISTORY=1h
+STEP=60
+WINDOW_ARGS=--resample 60 --fill linear
+ARFIT_ARGS=--rolling --window 30 --horizon 3
+PLAN_ARGS=--policy burst --slo 16 --min 1 --max 50 --curve $CURVE
+TARGET_NAMESPACE=shop
+EOF
+	t "first tick on a short history against 4 replicas: held at 4" 0 tick -c "$T/k.conf" --kubeconfig "$T/kc" \
+		--from-csv "$T/fresh.csv" --now "$nowg" deployment/web
+	out_has ",shop,deployment,web,4,4,unchanged,fallback: short history (10 of 30 rows); reactive ceil(load / w*) on the load at $nowg; never down (held at 4),1"
+	awk -v e="$nowg" 'BEGIN { print "timestamp,load"; for (i = 9; i >= 0; i--) print e - 60 * i ",900" }' > "$T/up.csv"
+	t "a fallback may scale up" 0 tick -c "$T/k.conf" --kubeconfig "$T/kc" --from-csv "$T/up.csv" --now "$nowg" deployment/api
+	out_has ",shop,deployment,api,12,3,scaled,fallback: short history"
+	t "shadow reads the replicas, changes nothing" 0 tick -c "$T/k.conf" --kubeconfig "$T/kc" --shadow \
+		--from-csv "$T/up.csv" --now "$nowg" deployment/web
+	out_has ",shop,deployment,web,12,4,shadow,"
+	awk -v e="$nowg" 'BEGIN { print "timestamp,load"; for (i = 39; i >= 0; i--) print e - 60 * i "," 700 + (i % 3) * 10 }' > "$T/long.csv"
+	t "a forecast decision is applied" 0 tick -c "$T/k.conf" --kubeconfig "$T/kc" --from-csv "$T/long.csv" --now "$nowg" deployment/web
+	out_has ",shop,deployment,web,"
+	out_has ",4,scaled,"
+	out_has ",0"
+	t "an unreachable API: the decision is not applied, exit 4" 4 tick -c "$T/k.conf" --kubeconfig "$T/kc" \
+		--from-csv "$T/long.csv" --now "$nowg" deployment/nope
+	err_has "scalepipe-tick: stage scale failed"
+fi
+finish
