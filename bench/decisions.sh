@@ -12,15 +12,16 @@
 # bars of the issue, counted over the traces.  n/a: the default's cost is
 # outside the reference's swept cost range (no extrapolation).
 #
-#   sh bench/decisions.sh            (POLICIES, STARTUPS, SIMOPTS, BIN to vary)
+#   sh bench/decisions.sh            (POLICIES, STARTUPS, SIMOPTS, KNOBS, BIN to vary)
 # Prints the tables; bench/run puts them into bench/decisions.md.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$top/bin}
-POLICIES=${POLICIES:-hpa,burst,forecast}
+POLICIES=${POLICIES:-hpa,burst,forecast,keda,kpa,crane,aws,ahpa}
 STARTUPS=${STARTUPS:-60 180}
 SIMOPTS=${SIMOPTS:-}
 OURS=${OURS:-burst}
+KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/frontier --knob, space-separated
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 
@@ -53,7 +54,9 @@ for su in $STARTUPS; do
 	: > "$w/bars.$su"
 	echo "$traces" | while IFS=: read -r t step; do
 		o=$w/$t.$su
-		sh "$top/scripts/frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$POLICIES" \
+		kn=; for k in $KNOBS; do kn="$kn --knob $k"; done
+		# shellcheck disable=SC2086
+		sh "$top/scripts/frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$POLICIES" $kn \
 			${SIMOPTS:+--simulate-opts "$SIMOPTS"} --no-plot -o "$o" "$top/data/$t.csv" 2> "$w/err" ||
 			{ cat "$w/err" >&2; exit 1; }
 		awk -F, -v t="$t" -v ours="$OURS" -v peers="$peers" -v bars="$w/bars.$su" '

@@ -15,7 +15,7 @@
 struct sp_band {
 	sp_csv_reader *r;
 	sp_band_opts o;
-	int fcol, lcol, ucol;
+	int fcol, lcol, ucol, levelcol;
 	size_t ndata;
 	int H;              /* horizons of the first origin; 0 until it is complete */
 	int started;        /* a row has been read */
@@ -41,6 +41,7 @@ sp_band_defaults(sp_band_opts *o)
 	o->load = -1;
 	o->extra = -1;
 	o->horizons = 0;
+	o->level = 0;
 }
 
 int
@@ -96,6 +97,7 @@ sp_band_new(sp_csv_reader *r, const sp_band_opts *o, sp_error *err)
 	b->fcol = fcol;
 	b->lcol = lcol;
 	b->ucol = ucol;
+	b->levelcol = o->level > 0 ? sp_csv_col_index(r, "level") : -1;
 	b->ndata = (size_t)fcol - 3;
 	b->load = NAN;
 	return b;
@@ -210,6 +212,14 @@ begin(sp_band *b, double o_t, double t, sp_error *err)
 			return rc;
 		if ((b->o.flags & SP_BAND_STRICT) && isnan(b->load))
 			return sp_csv_error(b->r, b->o.load, err, SP_EDATA, "missing load at an origin");
+	}
+	if (b->levelcol >= 0) {
+		double lv;
+		if ((rc = sp_csv_get_double(b->r, (size_t)b->levelcol, &lv, err)) < 0)
+			return rc;
+		if (!isnan(lv) && !(fabs(lv - b->o.level) <= 1e-6))
+			return sp_csv_error(b->r, b->levelcol, err, SP_EDATA,
+			    "band level %g, read as level %g (the levels must agree)", lv, b->o.level);
 	}
 	b->dsize = 0;
 	for (i = 0; i < b->ndata; i++) {

@@ -62,9 +62,13 @@ typedef struct {
 	int load;       /* column of the observed load, read at each origin row; -1 none */
 	int extra;      /* another column read at each horizon into X; -1 none */
 	int horizons;   /* read the values of horizons 1..horizons only; 0 = all */
+	double level;   /* the central level the reader takes the band to be, in
+	                 * (0, 1); when the input has a column `level`, an origin
+	                 * row whose level differs (by more than 1e-6) is an
+	                 * SP_EDATA naming row and column; 0 = no check */
 } sp_band_opts;
 
-/* No flags, no load or extra column, all horizons. */
+/* No flags, no load or extra column, all horizons, no level check. */
 void sp_band_defaults(sp_band_opts *o);
 
 typedef struct {

@@ -153,6 +153,11 @@ burst_demand(sp_burstdet *d, long p, double lo, double up, double *dem, sp_error
 		est = lo;
 	else if ((nd == 0 || mind > 0) && est < up)
 		est = up;
+	/* a burst never needs less than the last load before it: a fresh AR(2)
+	 * fit that oscillates (phi1 > 1, phi2 < -1) can predict far below it,
+	 * even below zero, with a band too wide to floor it */
+	if (p >= 1 && !(est >= d->wv[(p - 1) % RING]))
+		est = d->wv[(p - 1) % RING];
 	d->last_burst = p;
 	*dem = est;
 	return 0;

@@ -19,7 +19,9 @@
  *           bound L1_j, when some W_j < L1_j, max(AR, lower of p); when
  *           every W_j > L1_j (or there is none), max(AR, upper of p); else
  *           the AR value.  Without history for the AR (fewer than 3 loads)
- *           the upper bound of p.  NaN when p has no band.
+ *           the upper bound of p.  Last, never below W_{p-1}, the last load
+ *           before the step (the origin's, W_t, in the causal mode).  NaN
+ *           when p has no band.
  *           Outside bursts: the forecast's quantile `quantile` of the band
  *           (m + (u - m) z_q / z_{q_hi} above the median, the mirror below:
  *           a Gaussian band; 0.5 is the forecast itself), or the upper or

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,6 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "sp_redact.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static CURLcode init_rc = CURLE_OK;
@@ -30,6 +34,47 @@ sp_http_opts_init(sp_http_opts *o)
 	o->retries = 2;
 	o->retry_wait = 1;
 	o->max_body = (size_t)512 << 20;
+}
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void
+sp_http_set_deadline(sp_http_opts *o, double seconds)
+{
+	o->deadline = seconds > 0 ? mono_now() + seconds : 0;
+	o->deadline_total = seconds > 0 ? seconds : 0;
+}
+
+size_t
+sp_http_secrets(const sp_http_opts *o, const char *out[3])
+{
+	size_t n = 0;
+	if (o->bearer)
+		out[n++] = o->bearer;
+	if (o->password)
+		out[n++] = o->password;
+	if (o->key_pem)
+		out[n++] = o->key_pem;
+	return n;
+}
+
+int
+sp_http_redact(int rc, const sp_http_opts *o, sp_error *err)
+{
+	const char *sec[3];
+	size_t n;
+
+	if (rc >= 0 || !err)
+		return rc;
+	n = sp_http_secrets(o, sec);
+	sp_redact_buf(err->msg, sizeof err->msg, sec, n);
+	return rc;
 }
 
 void
@@ -142,8 +187,18 @@ attempt(const sp_http_opts *o, const char *method, const char *url, const char *
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "scalepipe/0.1");
 	if (o->compressed)
 		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout * 1000));
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout * 1000));
+	{
+		double to = o->timeout, cto = o->connect_timeout;
+		if (o->deadline > 0) {
+			double left = o->deadline - mono_now();
+			if (left < 0.001)
+				left = 0.001;
+			to = to > left ? left : to;
+			cto = cto > left ? left : cto;
+		}
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(to * 1000) > 0 ? (long)(to * 1000) : 1L);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(cto * 1000) > 0 ? (long)(cto * 1000) : 1L);
+	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, mb);
 	if (o->cacert)
@@ -237,6 +292,10 @@ sp_http_request(const sp_http_opts *o, const char *method, const char *url,
 			if (mb.too_big)
 				return sp_error_set(err, SP_ENET, "%s %s: answer larger than %zu bytes",
 				    method, url, mb.max);
+			if (o->deadline > 0 && mono_now() >= o->deadline - 0.002)
+				return sp_error_set(err, SP_ENET, "%s %s: no answer within the deadline of %gs "
+				    "(after %d attempt%s; last: %s)", method, url, o->deadline_total, n,
+				    n == 1 ? "" : "s", msg);
 			if (!transient(rc) || n > o->retries) {
 				if (n > 1)
 					return sp_error_set(err, SP_ENET, "%s %s: %s (after %d attempts)",
@@ -247,6 +306,10 @@ sp_http_request(const sp_http_opts *o, const char *method, const char *url,
 		}
 		if (rc == CURLE_OK)
 			free(mb.buf);
+		if (o->deadline > 0 && mono_now() + wait >= o->deadline)
+			return sp_error_set(err, SP_ENET, "%s %s: no answer within the deadline of %gs "
+			    "(after %d attempt%s; last: %s)", method, url, o->deadline_total, n,
+			    n == 1 ? "" : "s", why);
 		if (o->on_retry)
 			o->on_retry(o->on_retry_ctx, n, wait, why);
 		sleep_s(wait);
@@ -288,18 +351,44 @@ sp_http_escape(const char *s)
 	return out;
 }
 
+FILE *
+sp_http_fopen_regular(const char *path, sp_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), fl;
+	struct stat st;
+	FILE *fp;
+
+	if (fd < 0) {
+		int e = errno;
+		sp_error_set(err, SP_EIO, "%s: %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		sp_error_set(err, SP_EIO, "%s: not a regular file", path);
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if (!(fp = fdopen(fd, "rb"))) {
+		sp_error_set(err, SP_EIO, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
 char *
 sp_http_read_secret(const char *path, sp_error *err)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = sp_http_fopen_regular(path, err);
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int ch;
 
-	if (!fp) {
-		sp_error_set(err, SP_EIO, "%s: %s", path, strerror(errno));
+	if (!fp)
 		return NULL;
-	}
 	while ((ch = getc(fp)) != EOF) {
 		if (len + 2 > cap) {
 			char *nb;

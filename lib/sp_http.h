@@ -12,6 +12,13 @@
  *   auth.  Secrets are never copied into an error message; messages name
  *   the method and URL only, and URLs must not carry credentials.
  *
+ * - A deadline: an optional absolute time (sp_http_set_deadline) that no
+ *   attempt and no backoff may pass, shared by every request made with
+ *   the options, so a tool's retries over several requests fit one wall
+ *   time budget.
+ * - Redaction: server text is passed through sp_redact with the secrets
+ *   of the options (sp_http_redact) before it reaches a message.
+ *
  * The whole answer body is kept in memory (capped at max_body bytes).
  * After a completed exchange sp_http_request returns 0 with the status in
  * resp->status whatever it is (the caller interprets 4xx/5xx bodies); it
@@ -21,6 +28,7 @@
 #define SP_HTTP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sp_err.h"
 
@@ -41,6 +49,9 @@ typedef struct sp_http_opts {
 	const char *accept;      /* Accept header, or NULL */
 	int compressed;          /* ask for gzip/deflate (saves bandwidth, costs server CPU) */
 	size_t max_body;         /* largest body accepted [512 MiB] */
+	double deadline;         /* CLOCK_MONOTONIC seconds no request may pass,
+	                            or 0 for none (sp_http_set_deadline) */
+	double deadline_total;   /* the budget it was set from, for messages */
 	/* Called before each retry with the attempt number (1-based) and the
 	 * reason ("HTTP 503", "Timeout was reached"); may be NULL.  The tool
 	 * uses it for -v output; the text never contains secrets. */
@@ -70,6 +81,22 @@ int sp_http_request(const sp_http_opts *o, const char *method, const char *url,
     const char *ctype, const char *body, size_t blen, sp_http_resp *resp, sp_error *err);
 void sp_http_resp_free(sp_http_resp *resp);
 
+/* Give every later request made with o at most `seconds` of wall time in
+ * all, from now (CLOCK_MONOTONIC): each attempt's timeout is cut to what is
+ * left, no retry starts (and no backoff sleeps) past it, and a request that
+ * runs out fails with SP_ENET "METHOD URL: no answer within the deadline
+ * of Ns (after K attempts)".  seconds <= 0 clears it. */
+void sp_http_set_deadline(sp_http_opts *o, double seconds);
+
+/* The secrets held by o (bearer token, password, client key PEM) into
+ * out[0..2]; returns how many (for sp_redact). */
+size_t sp_http_secrets(const sp_http_opts *o, const char *out[3]);
+/* When rc < 0: err's message passed through sp_redact with o's secrets.
+ * Returns rc (so `return sp_http_redact(rc, o, err)` reads naturally).
+ * The modules that print server text (sp_kube, sp_prom_fetch) already do
+ * this; a tool calls it on the errors of other modules. */
+int sp_http_redact(int rc, const sp_http_opts *o, sp_error *err);
+
 /* Format a message and hand it to o->trace (nothing when it is NULL). */
 void sp_http_trace(const sp_http_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -78,12 +105,20 @@ void sp_http_trace(const sp_http_opts *o, const char *fmt, ...) __attribute__((f
 char *sp_http_escape(const char *s);
 
 /* Read a secret file (token, password): whole file, one trailing newline
- * (and CR) removed, must not be empty.  The message names the file, never
- * the contents.  Returns a malloc'd string or NULL. */
+ * (and CR) removed, must not be empty.  Only a regular file (or a symlink
+ * to one) is read: a FIFO, device or directory is SP_EIO "PATH: not a
+ * regular file" (opened without blocking, so a FIFO never hangs the
+ * reader).  The message names the file, never the contents.  Returns a
+ * malloc'd string or NULL. */
 char *sp_http_read_secret(const char *path, sp_error *err);
 
 /* Overwrite and free a secret string; NULL is fine. */
 void sp_http_secret_free(char *s);
+
+/* fopen(path, "rb") for a regular file only: as sp_http_read_secret, a
+ * FIFO, device or directory is refused without blocking ("PATH: not a
+ * regular file"); other failures "PATH: strerror".  NULL and err. */
+FILE *sp_http_fopen_regular(const char *path, sp_error *err);
 
 /* Credentials as the tools take them: a bearer token from a file or an
  * environment variable, or basic auth (user + password file).  Load reads

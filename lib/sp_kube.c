@@ -5,14 +5,19 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <yaml.h>
+
+#include "sp_redact.h"
 
 extern char **environ;
 
@@ -102,14 +107,12 @@ bad:
 static char *
 slurp(const char *path, size_t *len, sp_error *err)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = sp_http_fopen_regular(path, err);
 	char *buf = NULL;
 	size_t n = 0, cap = 0, k;
 
-	if (!fp) {
-		sp_error_set(err, SP_EIO, "%s: %s", path, strerror(errno));
+	if (!fp)
 		return NULL;
-	}
 	for (;;) {
 		if (n + 4096 + 1 > cap) {
 			char *nb;
@@ -234,6 +237,12 @@ pem_field(kdoc *kd, yaml_node_t *m, const char *datakey, const char *filekey, in
 			if (!*pem)
 				return err ? err->code : SP_EIO;
 		} else {
+			struct stat st;
+			if (stat(p, &st) == 0 && !S_ISREG(st.st_mode)) {
+				sp_error_set(err, SP_EIO, "%s: not a regular file", p);
+				free(p);
+				return SP_EIO;
+			}
 			*file = p;
 		}
 	}
@@ -250,13 +259,14 @@ load_docs(const char *paths, kdoc **out, int *nout, sp_error *err)
 	if (!list)
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	for (tok = strtok_r(list, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-		FILE *fp = fopen(tok, "rb");
+		FILE *fp;
 		yaml_parser_t p;
 		kdoc *nd2;
-		if (!fp) {
+		sp_error e2;
+		if (!(fp = sp_http_fopen_regular(tok, &e2))) {
 			if (errno == ENOENT && strchr(paths, ':'))
 				continue;           /* kubectl skips missing files in a list */
-			rc = sp_error_set(err, SP_EIO, "kubeconfig %s: %s", tok, strerror(errno));
+			rc = sp_error_set(err, SP_EIO, "kubeconfig %s", e2.msg);
 			break;
 		}
 		if (!(nd2 = realloc(docs, (size_t)(nd + 1) * sizeof *docs))) {
@@ -359,17 +369,28 @@ find_in_path(const char *cmd)
 	return NULL;
 }
 
+static double
+mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* Run the file cmd with argv and envp,
  * stdin from /dev/null, stdout captured (at most EXEC_MAX_OUT bytes),
- * stderr passed through.  0 with *out (malloc'd, NUL-terminated), *len and
- * *status (a wait status); -1 with *eno when it could not be started; -2
- * when its output was too long or unreadable. */
+ * stderr passed through, for at most `timeout` seconds until its stdout
+ * closes.  0 with *out (malloc'd, NUL-terminated), *len and *status (a
+ * wait status); -1 with *eno when it could not be started; -2 when its
+ * output was too long or unreadable; -3 when it ran out of time (it is
+ * killed with SIGKILL and reaped). */
 static int
-run_capture(const char *cmd, char *const argv[], char *const envp[], char **out, size_t *len,
-    int *status, int *eno)
+run_capture(const char *cmd, char *const argv[], char *const envp[], double timeout, char **out,
+    size_t *len, int *status, int *eno)
 {
 	posix_spawn_file_actions_t fa;
-	int fd[2], rc = 0, over = 0;
+	int fd[2], rc = 0, over = 0, late = 0;
+	double end = mono_now() + timeout;
 	pid_t pid;
 	char *buf = NULL, scratch[4096];
 	size_t n = 0, cap = 0;
@@ -392,6 +413,20 @@ run_capture(const char *cmd, char *const argv[], char *const envp[], char **out,
 	}
 	for (;;) {
 		ssize_t k;
+		struct pollfd pf;
+		double left = end - mono_now();
+		int pr;
+		pf.fd = fd[0], pf.events = POLLIN, pf.revents = 0;
+		if (left <= 0 || (pr = poll(&pf, 1, (int)(left * 1000) + 1)) == 0) {
+			late = 1;
+			break;
+		}
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			over = 1;
+			break;
+		}
 		if (!over && n + sizeof scratch + 1 > cap) {
 			char *nb;
 			cap = cap ? cap * 2 : 8192;
@@ -412,8 +447,14 @@ run_capture(const char *cmd, char *const argv[], char *const envp[], char **out,
 			n += (size_t)k;
 	}
 	close(fd[0]);
+	if (late)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
+	if (late) {
+		wipe_free(buf, n);
+		return -3;
+	}
 	if (over || n > EXEC_MAX_OUT) {
 		wipe_free(buf, n);
 		return -2;
@@ -462,6 +503,7 @@ exec_info(const char *api, int cluster, const sp_kube_cfg *cfg, sp_error *err)
 		json_t *cl = json_object();
 		if (!cl)
 			goto out;
+		json_object_set_new(spec, "cluster", cl);   /* owned by spec from here on */
 		json_object_set_new(cl, "server", json_string(cfg->server));
 		if (cfg->insecure)
 			json_object_set_new(cl, "insecure-skip-tls-verify", json_true());
@@ -474,7 +516,6 @@ exec_info(const char *api, int cluster, const sp_kube_cfg *cfg, sp_error *err)
 		}
 		if (cab)
 			json_object_set_new(cl, "certificate-authority-data", json_string(cab));
-		json_object_set_new(spec, "cluster", cl);
 	}
 	json_object_set(root, "spec", spec);
 	info = json_dumps(root, JSON_COMPACT);
@@ -493,7 +534,8 @@ fail:
  * client.authentication.k8s.io/v1 or v1beta1).  cfg's cluster fields are
  * already set.  Secrets in its output never reach an error message. */
 static int
-exec_credential(kdoc *ku, yaml_node_t *ex, const char *user, sp_kube_cfg *cfg, sp_error *err)
+exec_credential(kdoc *ku, yaml_node_t *ex, const char *user, double timeout, sp_kube_cfg *cfg,
+    sp_error *err)
 {
 	yaml_document_t *d = &ku->doc;
 	unsigned long line = (unsigned long)ex->start_mark.line + 1;
@@ -582,7 +624,11 @@ exec_credential(kdoc *ku, yaml_node_t *ex, const char *user, sp_kube_cfg *cfg, s
 		    : sp_error_set(err, SP_ENOMEM, "out of memory");
 		goto out;
 	}
-	switch (run_capture(path, argv, envp, &out, &outlen, &status, &eno)) {
+	switch (run_capture(path, argv, envp, timeout, &out, &outlen, &status, &eno)) {
+	case -3:
+		rc = sp_error_set(err, SP_EIO, "user '%s': exec plugin '%s' gave no answer within %gs "
+		    "(killed)", user, cmd, timeout);
+		goto out;
 	case -1:
 		rc = sp_error_set(err, SP_EIO, "user '%s': exec plugin '%s': %s", user, cmd, strerror(eno));
 		goto out;
@@ -654,8 +700,30 @@ out:
 	return rc;
 }
 
+static int load_kubeconfig(const char *paths, const char *context, double exec_timeout,
+    sp_kube_cfg *cfg, sp_error *err);
+
 int
 sp_kube_load_kubeconfig(const char *paths, const char *context, sp_kube_cfg *cfg, sp_error *err)
+{
+	return load_kubeconfig(paths, context, SP_KUBE_EXEC_TIMEOUT, cfg, err);
+}
+
+/* A server URL with user information (https://user:pw@host): 1. */
+static int
+has_userinfo(const char *url)
+{
+	const char *p = strstr(url, "://"), *e;
+	if (!p)
+		return 0;
+	p += 3;
+	e = p + strcspn(p, "/?#");
+	return memchr(p, '@', (size_t)(e - p)) != NULL;
+}
+
+static int
+load_kubeconfig(const char *paths, const char *context, double exec_timeout, sp_kube_cfg *cfg,
+    sp_error *err)
 {
 	kdoc *docs = NULL, *kc = NULL, *kcl = NULL, *ku = NULL;
 	int nd = 0, i, rc;
@@ -694,9 +762,17 @@ sp_kube_load_kubeconfig(const char *paths, const char *context, sp_kube_cfg *cfg
 		    (unsigned long)cl->start_mark.line + 1, cluster);
 		goto out;
 	}
+	if (has_userinfo(s)) {
+		rc = sp_error_set(err, SP_EDATA, "%s:%lu: cluster '%s': credentials in the server URL "
+		    "(user:password@) are not accepted; put them in the user entry", kcl->path,
+		    (unsigned long)cl->start_mark.line + 1, cluster);
+		goto out;
+	}
 	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) {
+		char *r = sp_redact(s, strlen(s), NULL, 0);
 		rc = sp_error_set(err, SP_EDATA, "%s:%lu: cluster '%s': server is not an http(s) URL: '%s'",
-		    kcl->path, (unsigned long)cl->start_mark.line + 1, cluster, s);
+		    kcl->path, (unsigned long)cl->start_mark.line + 1, cluster, r ? r : SP_REDACT_MARK);
+		free(r);
 		goto out;
 	}
 	cfg->server = strdup(s);
@@ -747,7 +823,8 @@ sp_kube_load_kubeconfig(const char *paths, const char *context, sp_kube_cfg *cfg
 		}
 		/* a token or client certificate in the kubeconfig wins over the plugin */
 		if (map_get(&ku->doc, us, "exec") && !cfg->token && !cfg->cert_pem && !cfg->cert_file &&
-		    (rc = exec_credential(ku, map_get(&ku->doc, us, "exec"), user, cfg, err)) < 0)
+		    (rc = exec_credential(ku, map_get(&ku->doc, us, "exec"), user,
+		    exec_timeout > 0 ? exec_timeout : SP_KUBE_EXEC_TIMEOUT, cfg, err)) < 0)
 			goto out;
 	}
 	if (!cfg->server || !cfg->namespace || !cfg->context)
@@ -787,6 +864,13 @@ sp_kube_load_incluster(const char *sa_dir, sp_kube_cfg *cfg, sp_error *err)
 		goto out;
 	}
 	snprintf(path, sizeof path, "%s/ca.crt", sa_dir);
+	{
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			rc = sp_error_set(err, SP_EIO, "%s: not a regular file", path);
+			goto out;
+		}
+	}
 	if (!(cfg->ca_file = strdup(path))) {
 		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
 		goto out;
@@ -833,14 +917,16 @@ sp_kube_http_opts(const sp_kube_cfg *c, sp_http_opts *o)
 
 /* ---- API calls ---- */
 
-/* A non-2xx answer as a message from its Status object. */
+/* A non-2xx answer as a message from its Status object (or the first 200
+ * characters of a body that is not one), credentials redacted. */
 static int
-api_error(long status, const char *body, size_t len, const char *what, sp_error *err)
+api_error(const sp_http_opts *o, long status, const char *body, size_t len, const char *what,
+    sp_error *err)
 {
 	json_t *root = json_loadb(body, len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(root, "message"));
-	const char *hint;
-	char buf[300];
+	const char *hint, *sec[3];
+	char *red = NULL;
 	int rc;
 
 	switch (status) {
@@ -853,13 +939,24 @@ api_error(long status, const char *body, size_t len, const char *what, sp_error 
 	case 429: hint = "too many requests"; break;
 	default: hint = status >= 500 ? "server error" : "request failed"; break;
 	}
-	if (!msg && len > 0 && !root) {
-		snprintf(buf, sizeof buf, "%.200s", body);
-		buf[strcspn(buf, "\r\n")] = '\0';
-		msg = buf;
+	if (!msg && len > 0 && !root)
+		msg = body;
+	if (msg) {
+		/* the whole text first, then cut: a cut never leaves half a secret */
+		size_t n = strlen(msg);
+		if (!(red = sp_redact(msg, n > 65536 ? 65536 : n, sec, sp_http_secrets(o, sec))))
+			msg = SP_REDACT_MARK;
+		else if (msg == body) {
+			if (strlen(red) > 200)
+				red[200] = '\0';
+			red[strcspn(red, "\r\n")] = '\0';
+		}
+		if (red)
+			msg = red;
 	}
 	rc = sp_error_set(err, SP_ENET, "%s: %s (HTTP %ld)%s%s", what, hint, status,
 	    msg && status != 401 ? ": " : "", msg && status != 401 ? msg : "");
+	free(red);
 	json_decref(root);
 	return rc;
 }
@@ -877,8 +974,14 @@ parse_scale(const char *body, size_t len, sp_kube_scale *out, sp_error *err)
 	if (!root || !json_is_string(json_object_get(root, "kind")) ||
 	    strcmp(json_string_value(json_object_get(root, "kind")), "Scale") != 0) {
 		rc = sp_error_set(err, SP_ENET, "answer is not a Scale object");
+	} else if (!json_is_integer(r) || json_integer_value(r) < 0 || json_integer_value(r) > 2147483647) {
+		/* 10.0, "10", null or absent: never read as 0 (every change would
+		 * then look like a scale-up) */
+		rc = sp_error_set(err, SP_ENET, "answer's spec.replicas is not a non-negative integer (%s)",
+		    !r ? "absent" : json_is_integer(r) ? "out of range" : json_is_real(r) ? "a fraction" :
+		    json_is_string(r) ? "a string" : "not a number");
 	} else {
-		out->replicas = json_is_integer(r) ? (long)json_integer_value(r) : 0;
+		out->replicas = (long)json_integer_value(r);
 		r = json_object_get(st, "replicas");
 		out->status_replicas = json_is_integer(r) ? (long)json_integer_value(r) : -1;
 		snprintf(out->rv, sizeof out->rv, "%s", json_is_string(rv) ? json_string_value(rv) : "");
@@ -903,7 +1006,7 @@ scale_call(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *method, co
 		return rc;
 	*http = resp.status;
 	if (resp.status != 200 && resp.status != 201)
-		rc = api_error(resp.status, resp.body, resp.len, what, err);
+		rc = api_error(o, resp.status, resp.body, resp.len, what, err);
 	else if ((rc = parse_scale(resp.body, resp.len, out, err)) < 0)
 		sp_error_prefix(err, "%s", what);
 	sp_http_resp_free(&resp);
@@ -969,7 +1072,7 @@ list_match(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *path, cons
 	if (resp.status != 200) {
 		char w[600];
 		snprintf(w, sizeof w, "listing %s (to check who manages the target; --force skips this)", label);
-		rc = api_error(resp.status, resp.body, resp.len, w, err);
+		rc = api_error(o, resp.status, resp.body, resp.len, w, err);
 		sp_http_resp_free(&resp);
 		return rc;
 	}
@@ -1084,33 +1187,118 @@ sp_kube_load(const sp_kube_source *src, sp_kube_cfg *cfg, sp_error *err)
 			return sp_kube_load_incluster(src->sa_dir, cfg, err);
 		}
 	}
-	rc = sp_kube_load_kubeconfig(kcfg, src->context, cfg, err);
+	rc = load_kubeconfig(kcfg, src->context, src->exec_timeout, cfg, err);
 	free(def);
 	return rc;
 }
 
 int
-sp_kube_read_replicas(sp_csv_reader *r, const char *column, long *replicas, double *t, sp_error *err)
+sp_kube_read_input(sp_csv_reader *r, const char *column, const char *load_column, sp_kube_input *in,
+    sp_error *err)
 {
-	double v = NAN;
-	int col, rc;
+	double v = NAN, t = NAN, prev = NAN, x;
+	int col, lcol = -1, ocol, rc;
 
-	*t = NAN;
+	memset(in, 0, sizeof *in);
+	in->t = in->observed = NAN;
+	snprintf(in->observed_from, sizeof in->observed_from, "decision");
 	if ((col = sp_csv_pick_col(r, column, err)) < 0)
 		return err ? err->code : SP_EUSAGE;
+	if ((ocol = sp_csv_col_index(r, "observed_at")) >= 0) {
+		snprintf(in->observed_from, sizeof in->observed_from, "observed_at");
+	} else if (load_column) {
+		if ((lcol = sp_csv_pick_col(r, load_column, err)) < 0)
+			return err ? err->code : SP_EUSAGE;
+		snprintf(in->observed_from, sizeof in->observed_from, "%s", sp_csv_colname(r, (size_t)lcol));
+	} else if ((lcol = sp_csv_col_index(r, "load")) >= 0) {
+		snprintf(in->observed_from, sizeof in->observed_from, "load");
+	}
 	while ((rc = sp_csv_next(r, err)) == SP_OK) {
-		if ((rc = sp_csv_get_timestamp(r, t, err)) < 0 ||
+		prev = t;
+		if ((rc = sp_csv_get_timestamp(r, &t, err)) < 0 ||
 		    (rc = sp_csv_get_double_req(r, (size_t)col, &v, err)) < 0)
 			return rc;
+		if (!isnan(prev) && (in->step == 0 || t - prev < in->step))
+			in->step = t - prev;
 		if (v < 0 || v > 1e6 || v != floor(v))
 			return sp_csv_error(r, col, err, SP_EDATA,
 			    "replicas must be a whole number from 0 to 1000000: %g", v);
+		if (ocol >= 0) {
+			if ((rc = sp_csv_get_double(r, (size_t)ocol, &x, err)) < 0)
+				return rc;
+			if (rc == 0 && (isnan(in->observed) || x > in->observed))
+				in->observed = x;
+		} else if (lcol >= 0) {
+			if ((rc = sp_csv_get_double(r, (size_t)lcol, &x, err)) < 0)
+				return rc;
+			if (rc == 0)
+				in->observed = t;
+		}
 	}
 	if (rc < 0)
 		return rc;
-	if (sp_csv_rowno(r) < 1 || isnan(*t))
+	if (sp_csv_rowno(r) < 1 || isnan(t))
 		return 1;
-	*replicas = (long)v;
+	in->replicas = (long)v;
+	in->t = t;
+	if (ocol < 0 && lcol < 0)
+		in->observed = t;
+	return SP_OK;
+}
+
+int
+sp_kube_read_replicas(sp_csv_reader *r, const char *column, long *replicas, double *t, sp_error *err)
+{
+	sp_kube_input in;
+	int rc = sp_kube_read_input(r, column, NULL, &in, err);
+
+	*t = in.t;
+	if (rc == 0)
+		*replicas = in.replicas;
+	return rc;
+}
+
+int
+sp_kube_read_observed(sp_csv_reader *r, const char *load_column, double *t, sp_error *err)
+{
+	double ts, x;
+	int col, rc;
+
+	*t = NAN;
+	if ((col = sp_csv_pick_col(r, load_column, err)) < 0)
+		return err ? err->code : SP_EUSAGE;
+	while ((rc = sp_csv_next(r, err)) == SP_OK) {
+		if ((rc = sp_csv_get_timestamp(r, &ts, err)) < 0 ||
+		    (rc = sp_csv_get_double(r, (size_t)col, &x, err)) < 0)
+			return rc;
+		if (rc == 0)
+			*t = ts;
+	}
+	if (rc < 0)
+		return rc;
+	return isnan(*t) ? 1 : SP_OK;
+}
+
+int
+sp_kube_input_age(const sp_kube_input *in, double now, double *age, sp_error *err)
+{
+	char tb[64];
+
+	if (in->observed > now + 1) {
+		snprintf(tb, sizeof tb, "%.17g", in->observed);
+		return sp_error_set(err, SP_EDATA, "the newest observed load (%s, from %s) is %.0fs ahead of "
+		    "the clock: timestamps in milliseconds, or a wrong clock?", tb, in->observed_from,
+		    in->observed - now);
+	}
+	if (in->t > now + in->step + 1) {
+		snprintf(tb, sizeof tb, "%.17g", in->t);
+		return sp_error_set(err, SP_EDATA, "the decision row (%s) is %.0fs ahead of the clock, more "
+		    "than one step (%gs): timestamps in milliseconds, or a wrong clock?", tb, in->t - now,
+		    in->step);
+	}
+	*age = isnan(in->observed) ? NAN : now - (in->observed < in->t ? in->observed : in->t);
+	if (*age < 0)
+		*age = 0;
 	return SP_OK;
 }
 
@@ -1119,7 +1307,7 @@ sp_kube_decide(long current, long desired, double age, double max_age, int dry_r
 {
 	if (desired == current)
 		return SP_KUBE_UNCHANGED;
-	if (desired < current && age > max_age)
+	if (!(age <= max_age))
 		return SP_KUBE_HELD_STALE;
 	return dry_run ? SP_KUBE_DRY_RUN : SP_KUBE_SCALED;
 }
@@ -1131,6 +1319,36 @@ sp_kube_action_name(sp_kube_action a)
 	return (unsigned)a < 4 ? names[a] : "?";
 }
 
+/* Re-read after a write whose answer was lost (no answer, or a 5xx that a
+ * proxy may give after the server applied it): 0 with res filled when the
+ * target now has `target` replicas; else the write's error in err, with
+ * what the re-read found. */
+static int
+reread_after_lost(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_apply_opts *a,
+    long first, long target, int rc, sp_kube_result *res, sp_error *err)
+{
+	const sp_kube_target *t = &a->target;
+	sp_kube_scale sc;
+	sp_error e2;
+	long http;
+	char msg[SP_ERRMSG_MAX];
+
+	snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+	sp_http_trace(ho, "no answer to the write; re-reading %s/%s", t->resource, t->name);
+	if (sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http, &e2) < 0)
+		return sp_error_set(err, (sp_status)rc, "%s; re-reading it failed too, so whether %s/%s "
+		    "changed is unknown: %s", msg, t->resource, t->name, e2.msg);
+	if (sc.replicas == target) {
+		res->current = first;
+		res->replicas = sc.replicas;
+		res->action = SP_KUBE_SCALED;
+		res->reread = 1;
+		return SP_OK;
+	}
+	return sp_error_set(err, (sp_status)rc, "%s; re-read: %s/%s has %ld replicas (the change to "
+	    "%ld was not applied)", msg, t->resource, t->name, sc.replicas, target);
+}
+
 int
 sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_apply_opts *a,
     sp_kube_result *res, sp_error *err)
@@ -1138,9 +1356,10 @@ sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_appl
 	const sp_kube_target *t = &a->target;
 	sp_kube_scale sc, after;
 	char what[512];
-	long http, attempt;
-	int rc;
+	long http, attempt, first, target;
+	int rc, wrote = 0;
 
+	memset(res, 0, sizeof *res);
 	if ((rc = sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http, err)) < 0)
 		return rc;
 	if (!a->force) {
@@ -1150,23 +1369,50 @@ sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_appl
 			return sp_error_set(err, SP_EDATA, "%s/%s in namespace %s is managed by %s; two "
 			    "autoscalers would fight (remove it, or use --force)", t->resource, t->name, a->ns, what);
 	}
+	/* the limits are taken from the first read: a re-read after a conflict
+	 * (maybe our own write, applied but unanswered) never steps again */
+	first = sc.replicas;
+	if (a->hist && a->behavior && a->age <= a->max_age) {
+		if ((a->hist_seed && (rc = sp_behavior_record(a->hist, a->now, first, a->behavior->down_window,
+		    err)) < 0) || (rc = sp_behavior_record(a->hist, a->now, a->desired,
+		    a->behavior->down_window, err)) < 0)
+			return rc;
+		res->recorded = 1;
+	}
+	target = a->behavior ? sp_behavior_limit(a->behavior, a->hist, a->now, first, a->desired,
+	    &res->rule) : a->desired;
 	for (attempt = 0;; attempt++) {
 		if (attempt > 0 && (rc = sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http,
 		    err)) < 0)
 			return rc;
-		sp_http_trace(ho, "current replicas %ld (resourceVersion %s), desired %ld, input age %.0fs",
-		    sc.replicas, sc.rv, a->desired, a->age);
+		sp_http_trace(ho, "current replicas %ld (resourceVersion %s), desired %ld, input age %.0fs%s%s%s",
+		    sc.replicas, sc.rv, a->desired, a->age, target != a->desired ? ", limited (" : "",
+		    target != a->desired ? sp_behavior_rule_name(res->rule) : "", target != a->desired ? ")" : "");
 		res->current = res->replicas = sc.replicas;
-		res->action = sp_kube_decide(sc.replicas, a->desired, a->age, a->max_age, a->dry_run);
-		if (res->action != SP_KUBE_SCALED)
+		res->target = target;
+		/* stale input moves nothing, whatever the limits would allow */
+		res->action = a->desired != sc.replicas && !(a->age <= a->max_age) ? SP_KUBE_HELD_STALE :
+		    sp_kube_decide(sc.replicas, target, a->age, a->max_age, a->dry_run);
+		if (res->action != SP_KUBE_SCALED) {
+			if (wrote && res->action == SP_KUBE_UNCHANGED && sc.replicas != first) {
+				/* an earlier write was applied and its answer lost
+				 * (its retry then met a conflict) */
+				res->current = first;
+				res->reread = 1;
+				res->action = SP_KUBE_SCALED;
+			}
 			return SP_OK;
+		}
 		rc = a->patch
-		    ? sp_kube_patch_scale(cfg, ho, t->resource, a->ns, t->name, a->desired, &after, &http, err)
-		    : sp_kube_put_scale(cfg, ho, t->resource, a->ns, t->name, a->desired, sc.rv, &after, &http, err);
+		    ? sp_kube_patch_scale(cfg, ho, t->resource, a->ns, t->name, target, &after, &http, err)
+		    : sp_kube_put_scale(cfg, ho, t->resource, a->ns, t->name, target, sc.rv, &after, &http, err);
+		wrote = 1;
 		if (rc < 0 && http == 409 && attempt < a->conflict_retries) {
 			sp_http_trace(ho, "conflict; re-reading (%ld of %ld)", attempt + 1, a->conflict_retries);
 			continue;
 		}
+		if (rc < 0 && (http == 0 || http >= 500))
+			return reread_after_lost(cfg, ho, a, first, target, rc, res, err);
 		if (rc < 0)
 			return rc;
 		res->replicas = after.replicas;

@@ -30,11 +30,14 @@
 
 #include <stddef.h>
 
+#include "sp_behavior.h"
 #include "sp_csv.h"
 #include "sp_err.h"
 #include "sp_http.h"
 
 #define SP_KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+/* Seconds an exec credential plugin may run before it is killed. */
+#define SP_KUBE_EXEC_TIMEOUT 10
 
 typedef struct sp_kube_cfg {
 	char *server;           /* https://host:port, no trailing slash */
@@ -47,7 +50,12 @@ typedef struct sp_kube_cfg {
 	int insecure;
 } sp_kube_cfg;
 
-/* paths: one file or a ':'-separated list; context NULL for current-context. */
+/* paths: one file or a ':'-separated list; context NULL for current-context.
+ * Files (kubeconfigs, tokenFile, CA, certificates, keys) must be regular
+ * files (or symlinks to them): a FIFO or device is refused ("PATH: not a
+ * regular file"), never waited on.  A server URL with user information
+ * (https://user:pw@host) is refused without echoing it.  An exec plugin
+ * runs at most SP_KUBE_EXEC_TIMEOUT seconds (sp_kube_load: exec_timeout). */
 int sp_kube_load_kubeconfig(const char *paths, const char *context, sp_kube_cfg *cfg, sp_error *err);
 /* In-cluster service account; sa_dir NULL for SP_KUBE_SA_DIR. */
 int sp_kube_load_incluster(const char *sa_dir, sp_kube_cfg *cfg, sp_error *err);
@@ -111,6 +119,7 @@ typedef struct {
 	const char *context;    /* NULL: current-context */
 	int in_cluster;         /* the service account (sp_kube_load_incluster) */
 	const char *sa_dir;     /* its files; NULL: SP_KUBE_SA_DIR */
+	double exec_timeout;    /* seconds for an exec plugin; 0: SP_KUBE_EXEC_TIMEOUT */
 } sp_kube_source;
 
 /* sp_kube_load_kubeconfig or sp_kube_load_incluster as src says; SP_EIO
@@ -118,22 +127,51 @@ typedef struct {
  * --kubeconfig" when nothing is found. */
 int sp_kube_load(const sp_kube_source *src, sp_kube_cfg *cfg, sp_error *err);
 
+/* What scale takes from its input. */
+typedef struct {
+	long replicas;          /* the last row's decision */
+	double t;               /* the last row's timestamp: the decision's time */
+	double step;            /* the smallest time between two rows (0: one row) */
+	double observed;        /* the newest observed time (below) */
+	char observed_from[128];    /* "observed_at", the load column's name, or
+	                               "decision" (no observation column) */
+} sp_kube_input;
+
 /* Read r to the end: column `column` must hold a whole number 0..1000000
  * in every row ("row N, column C: replicas must be a whole number from 0
- * to 1000000: 2.5"); the last row's value and timestamp into *replicas and
- * *t.  0, 1 when r has no data rows, < 0 on error. */
+ * to 1000000: 2.5").  The observed time is, in this order: the largest
+ * value of a column `observed_at` (Unix seconds; a tool that fills gaps
+ * can say there when the data really was observed); the timestamp of the
+ * newest row with a value in load_column (NULL: a column "load" when r
+ * has one; rows whose load is missing, such as plan's forecast row one
+ * step ahead, do not count); else the last row's timestamp.  0, 1 when r
+ * has no data rows, < 0 on error.  A load column without any value leaves
+ * observed NaN (the input is then never fresh). */
+int sp_kube_read_input(sp_csv_reader *r, const char *column, const char *load_column,
+    sp_kube_input *in, sp_error *err);
+/* sp_kube_read_input's replicas and decision time only. */
 int sp_kube_read_replicas(sp_csv_reader *r, const char *column, long *replicas, double *t,
     sp_error *err);
+/* The timestamp of the newest row of r with a value in load_column (NULL:
+ * the first column after timestamp), for `scale --observed FILE` (the
+ * fetched series before any gap filling).  0, 1 when no row has one. */
+int sp_kube_read_observed(sp_csv_reader *r, const char *load_column, double *t, sp_error *err);
+/* The input's age at wall time now: now minus the older of the newest
+ * observed time and the decision time (so a decision not for now, or one
+ * made on old data, is stale).  SP_EDATA when the observed time is more
+ * than 1 s ahead of now, or the decision more than one step (+1 s) ahead:
+ * "... ahead of the clock: timestamps in milliseconds, or a wrong clock?". */
+int sp_kube_input_age(const sp_kube_input *in, double now, double *age, sp_error *err);
 
 typedef enum {
 	SP_KUBE_UNCHANGED,      /* desired == current */
-	SP_KUBE_HELD_STALE,     /* would scale down on input older than max_age */
+	SP_KUBE_HELD_STALE,     /* would change on input older than max_age */
 	SP_KUBE_DRY_RUN,        /* would scale; asked not to */
 	SP_KUBE_SCALED          /* scale (scaled) */
 } sp_kube_action;
 
-/* The decision, in that order of precedence: stale input may scale up,
- * never down. */
+/* The decision, in that order of precedence: stale input (age > max_age,
+ * or NaN) changes nothing, up or down. */
 sp_kube_action sp_kube_decide(long current, long desired, double age, double max_age, int dry_run);
 /* "unchanged", "held-stale", "dry-run", "scaled". */
 const char *sp_kube_action_name(sp_kube_action a);
@@ -142,7 +180,14 @@ typedef struct {
 	sp_kube_target target;
 	const char *ns;
 	long desired;
-	double age, max_age;    /* seconds: the input's age, the most that may scale down */
+	double age, max_age;    /* seconds: the input's age, the most that may scale */
+	const sp_behavior_opts *behavior;  /* limits per tick; NULL: none */
+	sp_behavior_hist *hist; /* recommendations for stabilisation, or NULL; this
+	                           tick's (desired at now) is recorded into it
+	                           first unless the input is stale (a->recorded) */
+	int hist_seed;          /* the history was lost: record the current count
+	                           at now before (no scale-down within a window) */
+	double now;             /* wall time, for the window */
 	int dry_run;
 	int force;              /* skip the check for an HPA or ScaledObject */
 	int patch;              /* merge patch; else PUT with resourceVersion */
@@ -150,19 +195,29 @@ typedef struct {
 } sp_kube_apply_opts;
 
 typedef struct {
-	long current;           /* spec.replicas as last read */
+	long current;           /* spec.replicas as last read (before the change when
+	                           a lost answer was recovered by a re-read) */
+	long target;            /* the decision after the limits */
 	long replicas;          /* spec.replicas after: the written answer's when scaled */
 	sp_kube_action action;
+	sp_behavior_rule rule;  /* which limit set target */
+	int reread;             /* the write's answer was lost; a re-read found it applied */
+	int recorded;           /* this tick's recommendation went into a->hist */
 } sp_kube_result;
 
 /* Read the target's scale; unless a->force, fail (SP_EDATA "deployments/web
  * in namespace NS is managed by HorizontalPodAutoscaler X; two autoscalers
  * would fight (remove it, or use --force)") when something else manages
- * it; decide; when scaling, write (PUT or PATCH), and after a 409 conflict
- * re-read and decide again, at most conflict_retries times.  Traces
- * "current replicas C (resourceVersion RV), desired D, input age As" per
- * decision and "conflict; re-reading (i of n)" through ho.  Errors:
- * sp_kube_get_scale's, sp_kube_find_manager's, the write's. */
+ * it; limit the decision from the count first read (a->behavior); decide;
+ * when scaling, write (PUT or PATCH), and after a 409 conflict re-read and
+ * decide again, at most conflict_retries times.  A write without an answer
+ * (transport failure, or 5xx after the retries) is followed by a re-read:
+ * when the target has the new count the result is `scaled` with reread
+ * set, else the error says what the re-read found.  Traces "current
+ * replicas C (resourceVersion RV), desired D, input age As" per decision
+ * and "conflict; re-reading (i of n)" through ho.  Errors:
+ * sp_kube_get_scale's, sp_kube_find_manager's, the write's; server text in
+ * them is redacted (sp_redact, with cfg's secrets). */
 int sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_apply_opts *a,
     sp_kube_result *res, sp_error *err);
 

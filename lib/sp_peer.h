@@ -6,6 +6,11 @@
  *   sp_kpa      Knative's Pod Autoscaler (KPA): stable and panic windows
  *   sp_ahpa     an AHPA-style robust seasonal forecast + reactive floor
  *   sp_awspred  AWS predictive scaling + target tracking
+ *   sp_keda     KEDA's ScaledObject on a Prometheus trigger (an HPA on an
+ *               External metric, with the operator's activation)
+ *
+ * sp_policy builds them by policy name and knob; sp_simrun drives them in
+ * the simulator, sp_policy_peer_row in plan.
  *
  * The driving loop, at every tick t (seconds, not decreasing):
  *
@@ -42,7 +47,7 @@
 #include "sp_err.h"
 
 typedef struct sp_peer_ops {
-	const char *name;       /* "crane", "kpa", "ahpa", "awspred" */
+	const char *name;       /* "crane", "kpa", "ahpa", "awspred", "keda" */
 	int (*observe)(void *self, double t, double load, sp_error *err);
 	int (*decide)(void *self, double t, int current, int ready, double wstar,
 	    int *replicas, sp_error *err);

@@ -57,6 +57,7 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->current = -1;
 	in->demand = in->lower = in->upper = in->origin = NAN;
 	in->burst = 0;
+	in->tick = 0;
 	in->prev_anomaly = 0;
 }
 
@@ -238,7 +239,7 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 	ready = in->prev_ready >= 0 ? in->prev_ready : cur;
 
 	/* forecast quality: score the previous step's forecast on its actual */
-	if (o->quality_window > 0 && p->have_pf && isfinite(load)) {
+	if (!in->tick && o->quality_window > 0 && p->have_pf && isfinite(load)) {
 		size_t w = (size_t)o->quality_window;
 		p->qin[p->qpos] = isfinite(p->pl) && isfinite(p->pu) ? (load >= p->pl && load <= p->pu) : 1;
 		p->qape[p->qpos] = fabs(p->pf - load) / (fabs(load) > 1e-9 ? fabs(load) : 1e-9);
@@ -246,10 +247,12 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 		if (p->qn < w)
 			p->qn++;
 	}
-	p->pf = in->demand;
-	p->pl = in->lower;
-	p->pu = in->upper;
-	p->have_pf = isfinite(in->demand);
+	if (!in->tick) {
+		p->pf = in->demand;
+		p->pl = in->lower;
+		p->pu = in->upper;
+		p->have_pf = isfinite(in->demand);
+	}
 
 	/* the previous step's measurements, from the model when not given */
 	if (isfinite(load) && ready > 0 && p->perf) {

@@ -83,6 +83,10 @@ typedef struct {
 	double lower, upper;    /* its band; NaN unknown */
 	double origin;          /* when the forecast was made; NaN unknown */
 	int burst;              /* the step is in a burst */
+	int tick;               /* 1: a decision between forecast rows (simulate's
+	                         * sub-step ticks): demand and band are the row's
+	                         * again and the forecast quality is not scored
+	                         * again; 0: a new row [0] */
 	int prev_anomaly;       /* the previous step was flagged anomalous: hold scale-down */
 } sp_plan_in;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sp_num.h"
+#include "sp_redact.h"
 #include "sp_time.h"
 
 struct sp_prom_matrix {
@@ -17,6 +18,8 @@ struct sp_prom_matrix {
 	size_t n, cap;
 	sp_prom_series *s;
 	char **keys;         /* canonical label set of series i */
+	unsigned long *seen; /* the merge (generation) that last gave series i */
+	unsigned long gen;   /* merges so far */
 	size_t *tab;         /* open addressing: index+1, 0 empty */
 	size_t tabsize;      /* power of two */
 };
@@ -69,6 +72,7 @@ sp_prom_matrix_free(sp_prom_matrix *m)
 	}
 	free(m->s);
 	free(m->keys);
+	free(m->seen);
 	free(m->tab);
 	free(m);
 }
@@ -120,9 +124,12 @@ cmp_label(const void *a, const void *b)
 	return strcmp(x[0], y[0]);
 }
 
-/* Canonical key of a metric object: name\x1fvalue\x1e... over sorted names. */
+/* Canonical key of a metric object: "<len>:name<len>:value" over sorted
+ * names; the lengths make it unambiguous whatever bytes the labels hold
+ * (no separator byte can make two label sets one key).  *nul set when a
+ * label name or value holds a NUL byte (refused: C strings would cut it). */
 static char *
-metric_key(json_t *metric, const char ***pairs_out, size_t *n_out)
+metric_key(json_t *metric, const char ***pairs_out, size_t *n_out, int *nul)
 {
 	const char *k;
 	json_t *v;
@@ -130,12 +137,15 @@ metric_key(json_t *metric, const char ***pairs_out, size_t *n_out)
 	const char **pairs = calloc(2 * n + 1, sizeof *pairs);
 	char *key, *p;
 
+	*nul = 0;
 	if (!pairs)
 		return NULL;
 	json_object_foreach(metric, k, v) {
 		pairs[2 * i] = k;
 		pairs[2 * i + 1] = json_is_string(v) ? json_string_value(v) : "";
-		len += strlen(pairs[2 * i]) + strlen(pairs[2 * i + 1]) + 2;
+		if (json_is_string(v) && strlen(pairs[2 * i + 1]) != json_string_length(v))
+			*nul = 1;
+		len += strlen(pairs[2 * i]) + strlen(pairs[2 * i + 1]) + 2 * 21 + 2;
 		i++;
 	}
 	qsort(pairs, n, 2 * sizeof *pairs, cmp_label);
@@ -145,7 +155,8 @@ metric_key(json_t *metric, const char ***pairs_out, size_t *n_out)
 	}
 	p = key;
 	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s\x1f%s\x1e", pairs[2 * i], pairs[2 * i + 1]);
+		p += sprintf(p, "%zu:%s%zu:%s", strlen(pairs[2 * i]), pairs[2 * i], strlen(pairs[2 * i + 1]),
+		    pairs[2 * i + 1]);
 	*p = '\0';
 	*pairs_out = pairs;
 	*n_out = n;
@@ -172,35 +183,56 @@ grow_table(sp_prom_matrix *m)
 	return 0;
 }
 
-/* Series for metric object `metric`, created when new; NULL on ENOMEM. */
+/* Series for metric object `metric`, created when new; NULL with err
+ * (SP_ENOMEM; SP_ENET when one answer gives the same label set twice, or a
+ * label holds a NUL byte). */
 static sp_prom_series *
-find_series(sp_prom_matrix *m, json_t *metric)
+find_series(sp_prom_matrix *m, json_t *metric, sp_error *err)
 {
 	const char **pairs = NULL;
 	size_t np = 0, h, i;
-	char *key = metric_key(metric, &pairs, &np);
+	int nul;
+	char *key = metric_key(metric, &pairs, &np, &nul);
 	sp_prom_series *s;
 
-	if (!key)
+	if (!key) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
+	}
+	if (nul) {
+		sp_error_set(err, SP_ENET, "a label of a series holds a NUL byte");
+		goto out;
+	}
 	if (2 * (m->n + 1) > m->tabsize && grow_table(m) < 0)
 		goto fail;
 	for (h = (size_t)hash_str(key) & (m->tabsize - 1); m->tab[h]; h = (h + 1) & (m->tabsize - 1))
 		if (strcmp(m->keys[m->tab[h] - 1], key) == 0) {
+			size_t k = m->tab[h] - 1;
 			free(key);
 			free(pairs);
-			return &m->s[m->tab[h] - 1];
+			if (m->seen[k] == m->gen) {
+				/* one answer, two results with one label set: which
+				 * value is right is unknowable */
+				sp_error_set(err, SP_ENET, "the answer holds two series with the same labels");
+				return NULL;
+			}
+			m->seen[k] = m->gen;
+			return &m->s[k];
 		}
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 8;
 		sp_prom_series *ns = realloc(m->s, cap * sizeof *ns);
 		char **nk;
+		unsigned long *sn;
 		if (!ns)
 			goto fail;
 		m->s = ns;
 		if (!(nk = realloc(m->keys, cap * sizeof *nk)))
 			goto fail;
 		m->keys = nk;
+		if (!(sn = realloc(m->seen, cap * sizeof *sn)))
+			goto fail;
+		m->seen = sn;
 		m->cap = cap;
 	}
 	s = &m->s[m->n];
@@ -222,16 +254,21 @@ find_series(sp_prom_matrix *m, json_t *metric)
 		s->nlabels = i + 1;
 		if (!s->names[i] || !s->values[i]) {
 			m->keys[m->n] = key;
+			m->seen[m->n] = m->gen;
 			m->n++;       /* freed with the matrix */
 			free(pairs);
+			sp_error_set(err, SP_ENOMEM, "out of memory");
 			return NULL;
 		}
 	}
 	m->keys[m->n] = key;
+	m->seen[m->n] = m->gen;
 	m->tab[h] = ++m->n;
 	free(pairs);
 	return s;
 fail:
+	sp_error_set(err, SP_ENOMEM, "out of memory");
+out:
 	free(key);
 	free(pairs);
 	return NULL;
@@ -265,8 +302,18 @@ put_point(sp_prom_matrix *m, sp_prom_series *s, json_t *pt, sp_error *err)
 	return 0;
 }
 
+static int merge(sp_prom_matrix *m, const char *body, size_t len, long status,
+    const char *const *secrets, size_t nsecrets, sp_error *err);
+
 int
 sp_prom_merge(sp_prom_matrix *m, const char *body, size_t len, long status, sp_error *err)
+{
+	return merge(m, body, len, status, NULL, 0, err);
+}
+
+static int
+merge(sp_prom_matrix *m, const char *body, size_t len, long status, const char *const *secrets,
+    size_t nsecrets, sp_error *err)
 {
 	json_error_t je;
 	json_t *root = json_loadb(body, len, 0, &je), *data, *res, *st;
@@ -274,18 +321,27 @@ sp_prom_merge(sp_prom_matrix *m, const char *body, size_t len, long status, sp_e
 	size_t i, j;
 	int rc = 0;
 
+	m->gen++;
 	if (!root || !json_is_object(root)) {
 		json_decref(root);
 		if (status != 200)
 			return sp_error_set(err, SP_ENET, "HTTP %ld (not a Prometheus API answer)", status);
-		return sp_error_set(err, SP_ENET, "answer is not JSON: %s", je.text);
+		rc = sp_error_set(err, SP_ENET, "answer is not JSON: %s", je.text);
+		sp_redact_buf(err ? err->msg : NULL, err ? sizeof err->msg : 0, secrets, nsecrets);
+		return rc;
 	}
 	st = json_object_get(root, "status");
 	if (!json_is_string(st) || strcmp(json_string_value(st), "success") != 0) {
 		json_t *et = json_object_get(root, "errorType"), *em = json_object_get(root, "error");
+		const char *ems = json_is_string(em) ? json_string_value(em) : "no message";
+		const char *ets = json_is_string(et) ? json_string_value(et) : "unknown";
+		/* the server's own text: redacted whole, then cut by the message size */
+		char *r1 = sp_redact(ems, strlen(ems), secrets, nsecrets);
+		char *r2 = sp_redact(ets, strlen(ets), secrets, nsecrets);
 		rc = sp_error_set(err, SP_ENET, "Prometheus error (HTTP %ld, %s): %s", status,
-		    json_is_string(et) ? json_string_value(et) : "unknown",
-		    json_is_string(em) ? json_string_value(em) : "no message");
+		    r2 ? r2 : SP_REDACT_MARK, r1 ? r1 : SP_REDACT_MARK);
+		free(r1);
+		free(r2);
 		json_decref(root);
 		return rc;
 	}
@@ -311,8 +367,8 @@ sp_prom_merge(sp_prom_matrix *m, const char *body, size_t len, long status, sp_e
 				rc = sp_error_set(err, SP_ENET, "series %zu has no metric object", i);
 				goto out;
 			}
-			if (!(s = find_series(m, metric))) {
-				rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+			if (!(s = find_series(m, metric, err))) {
+				rc = err ? err->code : SP_ENOMEM;
 				goto out;
 			}
 			if (matrix) {
@@ -336,10 +392,10 @@ sp_prom_merge(sp_prom_matrix *m, const char *body, size_t len, long status, sp_e
 		}
 	} else if (strcmp(rtype, "scalar") == 0) {
 		json_t *empty = json_object();
-		sp_prom_series *s = empty ? find_series(m, empty) : NULL;
+		sp_prom_series *s = empty ? find_series(m, empty, err) : NULL;
 		json_decref(empty);
 		if (!s)
-			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+			rc = empty ? (err ? err->code : SP_ENOMEM) : sp_error_set(err, SP_ENOMEM, "out of memory");
 		else
 			rc = put_point(m, s, res, err);
 	} else {
@@ -482,7 +538,11 @@ sp_prom_fetch(sp_prom_matrix *m, const sp_prom_query *q, const sp_http_opts *ho,
 		if (rc < 0)
 			return rc;
 		sp_http_trace(ho, "HTTP %ld, %zu bytes", resp.status, resp.len);
-		rc = sp_prom_merge(m, resp.body, resp.len, resp.status, err);
+		{
+			const char *sec[3];
+			size_t ns = sp_http_secrets(ho, sec);
+			rc = merge(m, resp.body, resp.len, resp.status, sec, ns, err);
+		}
 		sp_http_resp_free(&resp);
 		if (rc < 0)
 			return rc;

@@ -16,7 +16,13 @@
  * format.
  *
  * Error answers ({"status":"error","errorType":..,"error":..}) become an
- * SP_ENET error carrying the server's own message.
+ * SP_ENET error carrying the server's own message, passed through
+ * sp_redact (with the request's secrets in sp_prom_fetch).
+ *
+ * Series are told apart by their whole label set (an unambiguous key,
+ * whatever bytes the labels hold).  One answer giving the same label set
+ * twice, or a label with a NUL byte, is an error: the values of such
+ * series cannot be told apart.
  */
 #ifndef SP_PROM_H
 #define SP_PROM_H

@@ -7,13 +7,29 @@
 
 #include "sp_stats.h"
 
+/* a growable array of latency samples */
 typedef struct {
-	long steps, violations, actions;
-	double vms, cost, rsteps, over, under, churn, lat, lat2, maxlat, cpu;
+	double *v;
+	size_t n, cap;
+} samples;
+
+typedef struct {
+	long steps, actions, changes, started;
+	double viol, vms, cost, rsteps, over, under, churn, cpu;
 	long ncpu;
-	double *lats;
-	size_t nlat, caplat;
+	samples lat;
 } acc;
+
+/* the trace step being built from its ticks */
+typedef struct {
+	int ticks;
+	double dt, load, viol, vms, cost, rep, over, under, lat, cpu, cpu_dt;
+	int churn, changes, started;
+	samples lat_s;
+	long ncpu;
+	double cpu_sum;
+	sp_sim_row last;
+} stepacc;
 
 struct sp_sim {
 	sp_sim_opts o;
@@ -21,7 +37,8 @@ struct sp_sim {
 	double *ready_at;   /* per pod, sorted ascending: when it is ready */
 	size_t npods, cappods;
 	double backlog;
-	int started, last_req;
+	int started;
+	stepacc cur;
 	acc a[SP_SIM_NSPLIT];
 };
 
@@ -61,57 +78,40 @@ sp_sim_free(sp_sim *s)
 	if (!s)
 		return;
 	for (i = 0; i < SP_SIM_NSPLIT; i++)
-		free(s->a[i].lats);
+		free(s->a[i].lat.v);
+	free(s->cur.lat_s.v);
 	free(s->ready_at);
 	free(s);
 }
 
 static int
-add(acc *a, const sp_sim_row *r, double dt, int churn, double lat_for_stats)
+push(samples *x, double v)
 {
-	if (a->nlat == a->caplat) {
-		size_t nc = a->caplat ? 2 * a->caplat : 1024;
-		double *p = realloc(a->lats, nc * sizeof *p);
+	if (x->n == x->cap) {
+		size_t nc = x->cap ? 2 * x->cap : 1024;
+		double *p = realloc(x->v, nc * sizeof *p);
 		if (!p)
 			return SP_ENOMEM;
-		a->lats = p;
-		a->caplat = nc;
+		x->v = p;
+		x->cap = nc;
 	}
-	a->lats[a->nlat++] = lat_for_stats;
-	a->steps++;
-	a->violations += r->violation;
-	a->vms += r->magnitude;
-	a->cost += r->cost;
-	a->rsteps += r->replicas;
-	a->over += r->replicas > r->ideal ? r->replicas - r->ideal : 0;
-	a->under += r->ideal > r->ready ? r->ideal - r->ready : 0;
-	a->churn += churn;
-	a->actions += churn != 0;
-	a->lat += lat_for_stats;
-	if (lat_for_stats > a->maxlat)
-		a->maxlat = lat_for_stats;
-	if (isfinite(r->cpu)) {
-		a->cpu += r->cpu;
-		a->ncpu++;
-	}
-	(void)dt;
+	x->v[x->n++] = v;
 	return 0;
 }
 
 int
-sp_sim_step(sp_sim *s, double t, double dt, double load, int requested, int burst,
-    sp_sim_row *row, sp_error *err)
+sp_sim_replicas(const sp_sim *s)
+{
+	return (int)s->npods;
+}
+
+int
+sp_sim_scale(sp_sim *s, double t, int requested, sp_error *err)
 {
 	size_t i;
-	int churn = 0, ready = 0;
-	double cap = sp_perf_capacity(s->perf), w, served, lat;
 
-	if (!(load >= 0) || !isfinite(load))
-		return sp_error_set(err, SP_EDATA, "load must be a number >= 0");
 	if (requested < 0)
 		return sp_error_set(err, SP_EDATA, "replicas must be >= 0");
-	if (!(dt > 0))
-		return sp_error_set(err, SP_EDATA, "step length must be > 0");
 	if (requested > 10000000)
 		return sp_error_set(err, SP_EDATA, "replicas %d: too many", requested);
 	if ((size_t)requested > s->cappods) {
@@ -127,39 +127,75 @@ sp_sim_step(sp_sim *s, double t, double dt, double load, int requested, int burs
 			s->ready_at[i] = -INFINITY;
 		s->npods = (size_t)requested;
 		s->started = 1;
-		s->last_req = requested;
-	} else {
-		churn = abs(requested - s->last_req);
-		s->last_req = requested;
-		if ((size_t)requested > s->npods) {
-			/* decided at the end of the previous step */
-			for (i = s->npods; i < (size_t)requested; i++)
-				s->ready_at[i] = t + s->o.startup - dt;
-		}
-		/* removal: the newest (latest ready) pods go first: the array is
-		 * sorted by ready time, so truncating does it */
-		s->npods = (size_t)requested;
+		return 0;
 	}
-	for (i = 0; i < s->npods; i++)
-		ready += s->ready_at[i] <= t + 1e-9;
-	memset(row, 0, sizeof *row);
-	row->replicas = (int)s->npods;
-	row->ready = ready;
-	row->starting = (int)s->npods - ready;
-	row->cost = (double)s->npods * dt;
-	row->ideal = load > 0 ? (int)ceil(load / s->o.wstar - 1e-9) : 0;
+	if ((size_t)requested == s->npods)
+		return 0;
+	s->cur.churn += abs(requested - (int)s->npods);
+	s->cur.changes++;
+	if ((size_t)requested > s->npods) {
+		s->cur.started += requested - (int)s->npods;
+		for (i = s->npods; i < (size_t)requested; i++)
+			s->ready_at[i] = t + s->o.startup;
+	}
+	/* removal: the latest ready pods go first: the array is sorted by
+	 * ready time, so truncating does it */
+	s->npods = (size_t)requested;
+	return 0;
+}
+
+void
+sp_sim_pods(const sp_sim *s, double t, double window, double cpu_init, int *ready, int *counted)
+{
+	size_t i;
+	int r = 0, c = 0;
+
+	for (i = 0; i < s->npods; i++) {
+		double ra = s->ready_at[i];
+		if (!(ra <= t + 1e-9))
+			continue;
+		r++;
+		/* groupPods: within the CPU initialisation period a ready pod's
+		 * sample counts once a whole metric window follows its readiness */
+		if (ra == -INFINITY || t + 1e-9 >= ra - s->o.startup + cpu_init || t + 1e-9 >= ra + window)
+			c++;
+	}
+	*ready = r;
+	if (counted)
+		*counted = c;
+}
+
+int
+sp_sim_tick(sp_sim *s, double t, double dt, double load, sp_sim_row *out, sp_error *err)
+{
+	stepacc *c = &s->cur;
+	int ready = 0;
+	double cap = sp_perf_capacity(s->perf), w, served, lat;
+	sp_sim_row row;
+
+	if (!(load >= 0) || !isfinite(load))
+		return sp_error_set(err, SP_EDATA, "load must be a number >= 0");
+	if (!(dt > 0))
+		return sp_error_set(err, SP_EDATA, "step length must be > 0");
+	sp_sim_pods(s, t, 0, 0, &ready, NULL);
+	memset(&row, 0, sizeof row);
+	row.replicas = (int)s->npods;
+	row.ready = ready;
+	row.starting = (int)s->npods - ready;
+	row.cost = (double)s->npods * dt;
+	row.ideal = load > 0 ? (int)ceil(load / s->o.wstar - 1e-9) : 0;
 	if (ready > 0) {
 		w = load / ready;
 		lat = sp_perf_latency(s->perf, w);
-		row->cpu = sp_perf_cpu(s->perf, w);
+		row.cpu = sp_perf_cpu(s->perf, w);
 		if (s->o.queue && s->backlog > 0)
 			lat += 1000 * s->backlog / (ready * cap);
 		served = ready * cap * dt;
 	} else {
 		w = load > 0 ? INFINITY : 0;
-		/* nothing serves: requests wait out the step */
+		/* nothing serves: requests wait out the tick */
 		lat = load > 0 || s->backlog > 0 ? sp_perf_latency(s->perf, cap) + 1000 * dt : sp_perf_latency(s->perf, 0);
-		row->cpu = sp_perf_has_cpu(s->perf) ? 0 : NAN;
+		row.cpu = sp_perf_has_cpu(s->perf) ? 0 : NAN;
 		served = 0;
 	}
 	if (s->o.queue) {
@@ -170,40 +206,133 @@ sp_sim_step(sp_sim *s, double t, double dt, double load, int requested, int burs
 		if (s->backlog > maxq)
 			s->backlog = maxq;
 	}
-	row->per_replica = w;
-	row->latency = lat;
-	row->violation = lat > s->o.slo;
-	row->magnitude = lat > s->o.slo ? lat - s->o.slo : 0;
-	row->backlog = s->backlog;
-	if (add(&s->a[SP_SIM_ALL], row, dt, churn, lat) < 0 ||
-	    add(&s->a[burst ? SP_SIM_BURST : SP_SIM_NONBURST], row, dt, churn, lat) < 0)
+	row.per_replica = w;
+	row.latency = lat;
+	row.violation = lat > s->o.slo;
+	row.magnitude = lat > s->o.slo ? lat - s->o.slo : 0;
+	row.backlog = s->backlog;
+	if (push(&c->lat_s, lat) < 0)
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	c->ticks++;
+	c->dt += dt;
+	c->load += load * dt;
+	c->viol += row.violation * dt;
+	c->vms += row.magnitude * dt;
+	c->cost += row.cost;
+	c->rep += row.replicas * dt;
+	c->over += (row.replicas > row.ideal ? row.replicas - row.ideal : 0) * dt;
+	c->under += (row.ideal > ready ? row.ideal - ready : 0) * dt;
+	c->lat += lat * dt;
+	if (isfinite(row.cpu)) {
+		c->cpu += row.cpu * dt;
+		c->cpu_dt += dt;
+		c->cpu_sum += row.cpu;
+		c->ncpu++;
+	}
+	c->last = row;
+	if (out)
+		*out = row;
 	return 0;
+}
+
+int
+sp_sim_end_step(sp_sim *s, int burst, sp_sim_row *out, sp_error *err)
+{
+	stepacc *c = &s->cur;
+	sp_sim_row row;
+	double load;
+	size_t i;
+	int k;
+
+	if (c->ticks == 0)
+		return sp_error_set(err, SP_EDATA, "a step without a tick");
+	row = c->last;
+	load = c->load / c->dt;
+	row.latency = c->lat / c->dt;
+	row.cpu = c->cpu_dt > 0 ? c->cpu / c->cpu_dt : row.cpu;
+	row.violation = c->viol / c->dt;
+	row.magnitude = c->vms / c->dt;
+	row.cost = c->cost;
+	row.ideal = load > 0 ? (int)ceil(load / s->o.wstar - 1e-9) : 0;
+	row.changes = c->changes;
+	row.started = c->started;
+	for (k = 0; k < 2; k++) {
+		acc *a = &s->a[k == 0 ? SP_SIM_ALL : burst ? SP_SIM_BURST : SP_SIM_NONBURST];
+		for (i = 0; i < c->lat_s.n; i++)
+			if (push(&a->lat, c->lat_s.v[i]) < 0)
+				return sp_error_set(err, SP_ENOMEM, "out of memory");
+		a->steps++;
+		a->viol += row.violation;
+		a->vms += row.magnitude;
+		a->cost += c->cost;
+		a->rsteps += c->rep / c->dt;
+		a->over += c->over / c->dt;
+		a->under += c->under / c->dt;
+		a->churn += c->churn;
+		a->actions += c->changes > 0;
+		a->changes += c->changes;
+		a->started += c->started;
+		a->cpu += c->cpu_sum;
+		a->ncpu += c->ncpu;
+	}
+	{
+		samples keep = c->lat_s;
+		memset(c, 0, sizeof *c);
+		keep.n = 0;
+		c->lat_s = keep;
+	}
+	if (out)
+		*out = row;
+	return 0;
+}
+
+int
+sp_sim_step(sp_sim *s, double t, double dt, double load, int requested, int burst,
+    sp_sim_row *row, sp_error *err)
+{
+	int rc;
+
+	if (!(dt > 0))
+		return sp_error_set(err, SP_EDATA, "step length must be > 0");
+	if (!(load >= 0) || !isfinite(load))
+		return sp_error_set(err, SP_EDATA, "load must be a number >= 0");
+	if ((rc = sp_sim_scale(s, t - dt, requested, err)) < 0 || (rc = sp_sim_tick(s, t, dt, load, NULL, err)) < 0)
+		return rc;
+	return sp_sim_end_step(s, burst, row, err);
 }
 
 void
 sp_sim_summarise(const sp_sim *s, int split, sp_sim_summary *out)
 {
 	const acc *a = &s->a[split];
-	double *tmp;
+	size_t i, n = a->lat.n;
+	double *tmp, sum = 0, mx = -INFINITY;
 
 	memset(out, 0, sizeof *out);
 	out->steps = a->steps;
-	out->violations = a->violations;
+	out->violations = a->viol;
 	out->scaling_actions = a->actions;
+	out->replica_changes = a->changes;
+	out->pods_started = a->started;
 	out->violation_ms = a->vms;
 	out->cost = a->cost;
 	out->replica_steps = a->rsteps;
 	out->over = a->over;
 	out->under = a->under;
 	out->churn = a->steps ? a->churn / (double)a->steps : NAN;
-	out->mean_latency = a->steps ? a->lat / (double)a->steps : NAN;
-	out->max_latency = a->steps ? a->maxlat : NAN;
-	out->sd_latency = a->steps ? sp_stats_sd(a->lats, a->nlat, out->mean_latency) : NAN;
+	for (i = 0; i < n; i++) {
+		sum += a->lat.v[i];
+		if (a->lat.v[i] > mx)
+			mx = a->lat.v[i];
+	}
+	out->mean_latency = n ? sum / (double)n : NAN;
+	out->max_latency = n ? mx : NAN;
+	out->sd_latency = n ? sp_stats_sd(a->lat.v, n, out->mean_latency) : NAN;
 	out->mean_cpu = a->ncpu ? a->cpu / (double)a->ncpu : NAN;
-	out->p95_latency = NAN;
-	if (a->nlat && (tmp = malloc(a->nlat * sizeof *tmp))) {
-		out->p95_latency = sp_stats_quantile(a->lats, a->nlat, 0.95, tmp);
+	out->p95_latency = out->p99_latency = NAN;
+	if (n && (tmp = malloc(n * sizeof *tmp))) {
+		out->p95_latency = sp_stats_quantile(a->lat.v, n, 0.95, tmp);
+		out->p99_latency = sp_stats_quantile(a->lat.v, n, 0.99, tmp);
 		free(tmp);
 	}
 }

@@ -174,6 +174,7 @@ open_band(sp_csv_reader *r, const opts *o)
 		sp_die("forecast columns missing: need forecast, lower and upper");
 	sp_band_defaults(&bo);
 	bo.flags = SP_BAND_STRICT;
+	bo.level = o->d.det.q_hi - o->d.det.q_lo;  /* a `level` column must agree */
 	if (o->column)
 		sp_die_if(bo.load = sp_csv_pick_col(r, o->column, &err), &err);
 	else if (fcol > 3)

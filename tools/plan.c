@@ -19,12 +19,16 @@
 #include "sp_hpa.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
+#include "sp_policy.h"
 #include "sp_rlenv.h"
 
 static const char synopsis[] =
-    "plan [-c NAME] [--policy forecast|burst|hpa|threshold] [--curve FILE] [--slo MS] [options] [FILE]";
+    "plan [-c NAME] [--policy P] [--curve FILE] [--slo MS] [options] [FILE]";
 
-static const char *const policies[] = { "forecast", "burst", "hpa", "threshold", "ppo", "bascaler", NULL };
+static const char *const policies[] = { "forecast", "burst", "hpa", "threshold", "ppo", "bascaler", "keda", "kpa",
+	"crane", "aws", "ahpa", NULL };
+/* the peers of policies[], from "keda" on */
+enum { FIRST_PEER = 6 };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
 static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
 static const char *const selects[] = { "max", "min", "disabled", NULL };
@@ -91,6 +95,7 @@ typedef struct {
 	int rl;                    /* 1: --policy ppo, 2: bascaler (rltrain's agent, -m) */
 	const char *rl_path;       /* the policy file */
 	int target_given;          /* --target was given */
+	sp_policy_kind peer;       /* keda, kpa, crane, aws, ahpa; SP_POLICY_REPLAY: none */
 	const char *input;         /* FILE operand, or NULL */
 	int hold_anomaly;          /* --hold-on-anomaly */
 	const char *anomaly_col;   /* its column [anomaly] */
@@ -100,8 +105,11 @@ typedef struct {
 typedef struct {
 	sp_plan *plan;
 	sp_rlenv_agent *agent;     /* NULL without -m */
+	sp_peer peer;              /* --policy keda, kpa, crane, aws, ahpa */
+	double peer_target;        /* its per-pod target */
 	int rl;
 	int explain;
+	int initial;               /* peers: the count before the first row */
 } planner;
 
 _Noreturn static void
@@ -114,7 +122,8 @@ usage(const opts *op)
 	    "performance model and an SLO, or run the exact Kubernetes HPA or\n"
 	    "BAScaler's threshold rule on the measured load; appends replicas, reason.\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
-	    "      --policy P           forecast, burst, hpa, threshold, ppo or bascaler [forecast]\n"
+	    "      --policy P           forecast, burst, hpa, threshold, ppo, bascaler, keda, kpa,\n"
+	    "                           crane, aws or ahpa [forecast]\n"
 	    "  -m, --model POLICY       ppo, bascaler: rltrain's policy file\n", synopsis);
 	sp_cli_perf_help(&op->perf, 27, "load per replica to plan for (skips the curve search)");
 	printf("      --min N              fewest replicas [%d]\n"
@@ -133,7 +142,9 @@ usage(const opts *op)
 	    "      --min-coverage F     ... covering fewer than F of the actuals [%g]\n"
 	    "      --max-error F        ... or with mean absolute %% error above F [%g]\n"
 	    "      --hpa-metric M       hpa: cpu (utilisation), average-value or value of the load [cpu]\n"
-	    "      --target X           hpa: target CPU %% or load (per replica for average-value) [%g]\n"
+	    "      --target X           hpa: target CPU %% or load (per replica for average-value) [%g];\n"
+	    "                           keda: the trigger threshold [required]; kpa, crane, aws,\n"
+	    "                           ahpa: per-pod target in %% of w* [kpa 70, others 80]\n"
 	    "      --tolerance F        hpa: tolerance both ways [%g]\n"
 	    "      --tolerance-up F     hpa: scale-up tolerance\n"
 	    "      --tolerance-down F   hpa: scale-down tolerance\n"
@@ -220,6 +231,13 @@ parse_options(int argc, char **argv, opts *o)
 		case 'c': o->column = optarg; break;
 		case OPT_POLICY:
 			o->p.policy = (sp_plan_policy)sp_cli_choice("--policy", optarg, policies);
+			o->peer = SP_POLICY_REPLAY;
+			if ((int)o->p.policy >= FIRST_PEER) {  /* w* from the HPA's model */
+				o->peer = (sp_policy_kind)(SP_POLICY_KEDA + (int)o->p.policy - FIRST_PEER);
+				o->p.policy = SP_PLAN_HPA;
+				o->rl = 0;
+				break;
+			}
 			o->rl = o->p.policy > SP_PLAN_THRESHOLD ? (int)o->p.policy - SP_PLAN_THRESHOLD : 0;
 			if (o->rl)  /* in bursts (bascaler), the burst-aware count */
 				o->p.policy = SP_PLAN_BURST;
@@ -245,7 +263,9 @@ parse_options(int argc, char **argv, opts *o)
 	o->p.wstar = o->perf.wstar;
 	if (o->p.min > o->p.max)
 		sp_die_usage("--min (%d) must not be greater than --max (%d)", o->p.min, o->p.max);
-	if (o->p.policy == SP_PLAN_HPA && o->p.metric != SP_PLAN_METRIC_CPU && !o->target_given)
+	if (o->peer == SP_POLICY_KEDA && !o->target_given)
+		sp_die_usage("--policy keda needs --target (the trigger's threshold)");
+	if (o->p.policy == SP_PLAN_HPA && !o->peer && o->p.metric != SP_PLAN_METRIC_CPU && !o->target_given)
 		sp_die_usage("--hpa-metric %s needs --target (the load it aims at)", metrics[o->p.metric]);
 	if (o->rl && !o->rl_path)
 		sp_die_usage("--policy %s needs -m POLICY (a policy file from rltrain)", policies[o->rl + 3]);
@@ -390,7 +410,18 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		in.current = count(r, c.current);
 		if (pl->agent && last > 0 && in.current < 0)
 			in.current = last;
-		sp_die_if(sp_plan_step(pl->plan, &in, &n, &reason, pl->explain ? ex : NULL, sizeof ex, &err), &err);
+		if (pl->peer.ops) {
+			int cur;
+			if (pl->initial == 0) {  /* the start: ceil(first load / w*), as simulate */
+				double l0 = num(r, c.load);
+				pl->initial = isfinite(l0) && l0 > 0 ? (int)ceil(l0 / sp_plan_wstar(pl->plan) - 1e-9) : 1;
+			}
+			cur = in.current >= 0 ? in.current : last > 0 ? last : pl->initial;
+			sp_die_if(sp_policy_peer_row(&pl->peer, in.t, pt, pload, cur, pready >= 0 ? pready : cur,
+			    pl->peer_target, &n, &reason, &err), &err);
+			snprintf(ex, sizeof ex, "%s on %d replicas: %s", sp_peer_name(&pl->peer), cur, reason);
+		} else
+			sp_die_if(sp_plan_step(pl->plan, &in, &n, &reason, pl->explain ? ex : NULL, sizeof ex, &err), &err);
 		if (pl->agent && last > 0 && (pl->rl == 1 || !in.burst)) {
 			/* the agent corrects the count outside bursts (scalepipe-ppo(7)) */
 			int a, cur = in.current > 0 ? in.current : last;
@@ -532,6 +563,12 @@ main(int argc, char **argv)
 		sp_die_err(&err);
 	pl.rl = o.rl;
 	pl.explain = o.explain;
+	pl.initial = o.p.initial;
+	if (o.peer) {
+		sp_policy_opts po = { o.peer, o.target_given ? o.p.target : NAN, o.p.metric == SP_PLAN_METRIC_VALUE,
+			o.p.min, o.p.max, 0 };
+		sp_die_if(sp_policy_peer_new(&po, sp_plan_wstar(pl.plan), &pl.peer, &pl.peer_target, &err), &err);
+	}
 	in = sp_cli_open_input(o.input, &name);
 	if (o.rl) {
 		sp_rlenv_opts ro;
@@ -545,6 +582,9 @@ main(int argc, char **argv)
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && o.rl)
 		sp_die("--policy %s needs per-step rows (burstdetect's output), not the long format",
 		    policies[o.rl + 3]);
+	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && o.peer)
+		sp_die("--policy %s needs per-step rows, not the long format",
+		    policies[FIRST_PEER + (int)o.peer - SP_POLICY_KEDA]);
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0)
 		run_long(r, &o, &pl, w);
 	else if (strcmp(sp_csv_colname(r, 0), "timestamp") == 0)
@@ -558,6 +598,7 @@ main(int argc, char **argv)
 	if (in != stdin)
 		fclose(in);
 	sp_plan_free(pl.plan);
+	sp_peer_free(&pl.peer);
 	sp_rlenv_agent_free(pl.agent);
 	sp_ppo_policy_free(policy);
 	sp_perf_free(perf);

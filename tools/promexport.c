@@ -185,7 +185,7 @@ main(int argc, char **argv)
 		rc = sp_expo_write(x, fmt, stdout, &err);
 	else
 		rc = sp_expo_save(x, fmt, out, &err);
-	sp_die_if(rc, &err);
+	sp_die_if(sp_http_redact(rc, &o.ho, &err), &err);   /* server text: no credentials */
 	sp_http_auth_free(&o.auth);
 	sp_expo_free(x);
 	return 0;

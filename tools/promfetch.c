@@ -18,10 +18,17 @@ static const char synopsis[] =
 
 static const char *const null_names[] = { "error", "skip", "zero", "empty", NULL };
 
+/* Fits the shipped CronJob's 55 s (activeDeadlineSeconds) with the later
+ * stages' time; a hung Prometheus then ends in a message, not a kill. */
+#define DEFAULT_DEADLINE 40.0
+/* A 32 MiB answer parses in about 350 MB; split longer ranges (--max-points). */
+#define DEFAULT_MAX_ANSWER 32
+
 typedef struct {
 	sp_prom_query q;        /* -u, -q, --instant, --max-points */
 	sp_prom_csv csv;        /* -n, --wide, --null */
 	double start, end, step;
+	double deadline;        /* --deadline */
 	int verbose;
 	sp_http_opts ho;
 	sp_http_auth auth;
@@ -48,10 +55,16 @@ usage(void)
 	    "      --max-points N        points per series per request; longer ranges are\n"
 	    "                            split [%d]\n"
 	    "      --compressed          ask for gzip answers (slow links; costs server CPU)\n"
-	    SP_CLI_HTTP_RETRY_HELP SP_CLI_HTTP_AUTH_HELP
+	    SP_CLI_HTTP_RETRY_HELP
+	    "      --deadline SEC        all requests, retries and backoff included, within\n"
+	    "                            SEC of wall time (0: none) [%g]\n"
+	    "      --max-answer MIB      largest answer accepted per request; parsing takes\n"
+	    "                            about 11 times as much memory [%d]\n"
+	    SP_CLI_HTTP_AUTH_HELP
 	    "  -v, --verbose             requests and retries on stderr\n"
 	    "  -h, --help                this help\n"
-	    "      --version             print the version\n", synopsis, SP_PROM_MAX_POINTS);
+	    "      --version             print the version\n", synopsis, SP_PROM_MAX_POINTS,
+	    DEFAULT_DEADLINE, DEFAULT_MAX_ANSWER);
 	exit(0);
 }
 
@@ -105,7 +118,7 @@ static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_INSTANT, OPT_WIDE, OPT_NULL,
-		OPT_MAXPTS, OPT_COMPRESSED, OPT_VERSION };
+		OPT_MAXPTS, OPT_COMPRESSED, OPT_DEADLINE, OPT_MAXANS, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "query", required_argument, 0, 'q' }, { "url", required_argument, 0, 'u' },
 		{ "start", required_argument, 0, OPT_START }, { "end", required_argument, 0, OPT_END },
@@ -114,6 +127,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "wide", required_argument, 0, OPT_WIDE }, { "null", required_argument, 0, OPT_NULL },
 		{ "max-points", required_argument, 0, OPT_MAXPTS },
 		{ "compressed", no_argument, 0, OPT_COMPRESSED },
+		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "max-answer", required_argument, 0, OPT_MAXANS },
 		SP_CLI_HTTP_RETRY_LONGOPTS, SP_CLI_HTTP_AUTH_LONGOPTS,
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
@@ -128,6 +142,8 @@ parse_options(int argc, char **argv, options *o)
 	o->q.url = base;
 	o->q.max_points = SP_PROM_MAX_POINTS;
 	sp_http_opts_init(&o->ho);
+	o->deadline = DEFAULT_DEADLINE;
+	o->ho.max_body = (size_t)DEFAULT_MAX_ANSWER << 20;
 	while ((c = getopt_long(argc, argv, "q:u:n:vh", lo, NULL)) != -1)
 		switch (c) {
 		case 'q': o->q.query = optarg; break;
@@ -144,6 +160,8 @@ parse_options(int argc, char **argv, options *o)
 			o->q.max_points = (size_t)sp_cli_long("--max-points", optarg, 1, SP_PROM_MAX_POINTS);
 			break;
 		case OPT_COMPRESSED: o->ho.compressed = 1; break;
+		case OPT_DEADLINE: o->deadline = sp_cli_double("--deadline", optarg, 0, 86400); break;
+		case OPT_MAXANS: o->ho.max_body = (size_t)sp_cli_long("--max-answer", optarg, 1, 4096) << 20; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
@@ -182,6 +200,7 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	sp_die_if(sp_http_auth_load(&o.auth, &o.ho, &err), &err);
 	sp_cli_http_verbose(&o.ho, &o.verbose);
+	sp_http_set_deadline(&o.ho, o.deadline);
 	if (!(m = sp_prom_matrix_new(o.start, o.end, o.step, &err)))
 		sp_die_err(&err);
 	sp_die_if(sp_prom_fetch(m, &o.q, &o.ho, &err), &err);

@@ -1,10 +1,13 @@
 /* scale: set a Deployment's or StatefulSet's replicas from the last input row. */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "sp_behavior.h"
 #include "sp_cli.h"
 #include "sp_cli_http.h"
 #include "sp_csv.h"
@@ -13,12 +16,17 @@
 
 static const char synopsis[] =
     "scale [-c NAME] [-n NAMESPACE] [--kubeconfig FILE] [--context NAME] [--in-cluster]\n"
-    "       [--dry-run] [--force] [--max-age DUR] [--method put|patch] [options] KIND/NAME [FILE]";
+    "       [--dry-run] [--force] [--max-age DUR] [--observed FILE] [--state FILE]\n"
+    "       [--max-down-pct P] [--method put|patch] [options] KIND/NAME [FILE]";
 
 typedef struct {
 	const char *column, *ns, *input;
-	sp_kube_source src;     /* --kubeconfig, --context, --in-cluster, --service-account-dir */
+	const char *load_column, *observed, *state;  /* --load-column, --observed, --state */
+	double deadline;        /* --deadline */
+	sp_kube_source src;     /* --kubeconfig, --context, --in-cluster, --service-account-dir,
+	                           --exec-timeout */
 	sp_kube_apply_opts ap;  /* target, --dry-run, --force, --max-age, --method, --conflict-retries */
+	sp_behavior_opts beh;   /* --max-down-pct, --max-up-pct, --max-up-pods, --down-stabilisation */
 	int verbose;
 	sp_http_opts ho;
 } options;
@@ -26,6 +34,9 @@ typedef struct {
 _Noreturn static void
 usage(void)
 {
+	sp_behavior_opts b;
+
+	sp_behavior_defaults(&b);
 	printf("usage: %s\n\n"
 	    "Sets the replicas of a Deployment or StatefulSet (KIND: deployment, deploy,\n"
 	    "statefulset, sts) to the value in the last row of the input, through the\n"
@@ -42,14 +53,32 @@ usage(void)
 	    "                            [" SP_KUBE_SA_DIR "]\n"
 	    "      --dry-run             read the target, print what would be done, change nothing\n"
 	    "      --force               scale even when an HPA or KEDA ScaledObject manages the target\n"
-	    "      --max-age DUR         input older than this may scale up, never down [10m]\n"
+	    "      --max-age DUR         change nothing, up or down, when the newest observed\n"
+	    "                            load or the decision row is older than this [10m]\n"
+	    "      --load-column NAME    the observed load: its newest row with a value dates\n"
+	    "                            the input [load, when present; a column observed_at\n"
+	    "                            wins; else the last row's timestamp]\n"
+	    "      --observed FILE       date the input by FILE instead (the fetched series\n"
+	    "                            before any gap filling: promfetch --null empty)\n"
+	    "      --state FILE          recent recommendations, kept between runs for the\n"
+	    "                            scale-down stabilisation (missing or corrupt: no\n"
+	    "                            scale-down for one window, with a warning)\n"
+	    "      --down-stabilisation SEC  scale down only to the largest recommendation\n"
+	    "                            of the last SEC seconds (needs --state) [%g]\n"
+	    "      --max-down-pct P      per run at most max(1, P%% of current) pods fewer;\n"
+	    "                            below 50 never half or fewer (0: never down) [%g]\n"
+	    "      --max-up-pct P        per run at most max(P%% of current, --max-up-pods)\n"
+	    "      --max-up-pods N       pods more [%g, %ld]\n"
 	    "      --method M            put (with resourceVersion; retried on conflict) or\n"
 	    "                            patch (merge patch) [put]\n"
 	    "      --conflict-retries N  re-read and retry after a 409 conflict [3]\n"
 	    SP_CLI_HTTP_RETRY_HELP
+	    "      --deadline SEC        all requests, retries included, within SEC [none]\n"
+	    "      --exec-timeout SEC    an exec credential plugin's time [%d]\n"
 	    "  -v, --verbose             requests on stderr (never credentials)\n"
 	    "  -h, --help                this help\n"
-	    "      --version             print the version\n", synopsis);
+	    "      --version             print the version\n", synopsis, b.down_window, b.max_down_pct,
+	    b.max_up_pct, b.max_up_pods, SP_KUBE_EXEC_TIMEOUT);
 	exit(0);
 }
 
@@ -57,7 +86,8 @@ static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_KCFG = 256, OPT_CTX, OPT_INCL, OPT_SADIR, OPT_DRY, OPT_FORCE, OPT_MAXAGE,
-		OPT_METHOD, OPT_CRETRY, OPT_VERSION };
+		OPT_METHOD, OPT_CRETRY, OPT_LOADCOL, OPT_OBSERVED, OPT_STATE, OPT_DSTAB, OPT_MAXDOWN,
+		OPT_MAXUP, OPT_MAXUPPODS, OPT_DEADLINE, OPT_EXECTO, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "column", required_argument, 0, 'c' }, { "namespace", required_argument, 0, 'n' },
 		{ "kubeconfig", required_argument, 0, OPT_KCFG }, { "context", required_argument, 0, OPT_CTX },
@@ -66,6 +96,12 @@ parse_options(int argc, char **argv, options *o)
 		{ "dry-run", no_argument, 0, OPT_DRY }, { "force", no_argument, 0, OPT_FORCE },
 		{ "max-age", required_argument, 0, OPT_MAXAGE }, { "method", required_argument, 0, OPT_METHOD },
 		{ "conflict-retries", required_argument, 0, OPT_CRETRY },
+		{ "load-column", required_argument, 0, OPT_LOADCOL }, { "observed", required_argument, 0, OPT_OBSERVED },
+		{ "state", required_argument, 0, OPT_STATE },
+		{ "down-stabilisation", required_argument, 0, OPT_DSTAB },
+		{ "max-down-pct", required_argument, 0, OPT_MAXDOWN }, { "max-up-pct", required_argument, 0, OPT_MAXUP },
+		{ "max-up-pods", required_argument, 0, OPT_MAXUPPODS },
+		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "exec-timeout", required_argument, 0, OPT_EXECTO },
 		SP_CLI_HTTP_RETRY_LONGOPTS, { "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
 	};
@@ -78,6 +114,7 @@ parse_options(int argc, char **argv, options *o)
 	o->column = "replicas";
 	o->ap.max_age = 600;
 	o->ap.conflict_retries = 3;
+	sp_behavior_defaults(&o->beh);
 	sp_http_opts_init(&o->ho);
 	while ((c = getopt_long(argc, argv, "c:n:vh", lo, NULL)) != -1)
 		switch (c) {
@@ -95,6 +132,15 @@ parse_options(int argc, char **argv, options *o)
 			break;
 		case OPT_METHOD: o->ap.patch = sp_cli_choice("--method", optarg, methods); break;
 		case OPT_CRETRY: o->ap.conflict_retries = sp_cli_long("--conflict-retries", optarg, 0, 100); break;
+		case OPT_LOADCOL: o->load_column = optarg; break;
+		case OPT_OBSERVED: o->observed = optarg; break;
+		case OPT_STATE: o->state = optarg; break;
+		case OPT_DSTAB: o->beh.down_window = sp_cli_double("--down-stabilisation", optarg, 0, 86400); break;
+		case OPT_MAXDOWN: o->beh.max_down_pct = sp_cli_double("--max-down-pct", optarg, 0, 100); break;
+		case OPT_MAXUP: o->beh.max_up_pct = sp_cli_double("--max-up-pct", optarg, 0, 10000); break;
+		case OPT_MAXUPPODS: o->beh.max_up_pods = sp_cli_long("--max-up-pods", optarg, 0, 1000000); break;
+		case OPT_DEADLINE: o->deadline = sp_cli_double("--deadline", optarg, 0.001, 86400); break;
+		case OPT_EXECTO: o->src.exec_timeout = sp_cli_double("--exec-timeout", optarg, 0.001, 3600); break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
@@ -123,7 +169,7 @@ static void
 write_result(double now, const options *o, const sp_kube_result *res)
 {
 	static const char *const hdr[] = { "timestamp", "namespace", "kind", "name", "current",
-		"desired", "replicas", "action", "input_age" };
+		"desired", "replicas", "action", "input_age", "limit" };
 	sp_csv_writer *w = sp_csv_writer_new(stdout);
 	sp_error err;
 	size_t i;
@@ -142,9 +188,72 @@ write_result(double now, const options *o, const sp_kube_result *res)
 	sp_csv_write_long(w, res->replicas);
 	sp_csv_write_str(w, sp_kube_action_name(res->action));
 	sp_csv_write_double(w, o->ap.age);
+	sp_csv_write_str(w, res->action == SP_KUBE_HELD_STALE ? "" : sp_behavior_rule_name(res->rule));
 	sp_csv_end_row(w);
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	sp_csv_writer_free(w);
+}
+
+/* The input (and --observed): the decision and how old it is. */
+static void
+read_input(options *o, double now)
+{
+	sp_kube_input in;
+	sp_csv_reader *r;
+	const char *name;
+	sp_error err;
+	FILE *in_fp;
+	int rc;
+
+	in_fp = sp_cli_open_input(o->input, &name);
+	if (!(r = sp_csv_reader_new(in_fp, name, SP_CSV_NEED_TIMESTAMP, &err)))
+		sp_die_err(&err);
+	if ((rc = sp_kube_read_input(r, o->column, o->observed ? NULL : o->load_column, &in, &err)) < 0)
+		sp_die_err(&err);
+	if (rc > 0)
+		sp_die("%s: no data rows", strcmp(name, "-") ? name : "input");
+	sp_csv_reader_free(r);
+	if (in_fp != stdin)
+		fclose(in_fp);
+	if (o->observed) {
+		if (!(in_fp = fopen(o->observed, "r")))
+			sp_die("%s: %s", o->observed, strerror(errno));
+		if (!(r = sp_csv_reader_new(in_fp, o->observed, SP_CSV_NEED_TIMESTAMP, &err)) ||
+		    (rc = sp_kube_read_observed(r, o->load_column, &in.observed, &err)) < 0)
+			sp_die_err(&err);
+		if (rc > 0)
+			sp_die("%s: no row with an observed value", o->observed);
+		snprintf(in.observed_from, sizeof in.observed_from, "%s", o->observed);
+		sp_csv_reader_free(r);
+		fclose(in_fp);
+	}
+	o->ap.desired = in.replicas;
+	sp_die_if(sp_kube_input_age(&in, now, &o->ap.age, &err), &err);
+	if (o->verbose)
+		sp_warn("decision %ld at %.0f, newest observation at %.0f (from %s): input age %.0fs",
+		    in.replicas, in.t, in.observed, in.observed_from, o->ap.age);
+}
+
+/* --state: the recommendations of earlier runs, or a seed (warned). */
+static void
+load_state(options *o, sp_behavior_hist *h, const char *key)
+{
+	sp_error err;
+	int rc;
+
+	o->ap.behavior = &o->beh;
+	if (!o->state)
+		return;
+	o->ap.hist = h;
+	if ((rc = sp_behavior_load(o->state, key, h, &err)) == 0)
+		return;
+	o->ap.hist_seed = 1;
+	if (rc > 0)
+		sp_warn("%s: no state yet: no scale-down before %gs of recommendations", o->state,
+		    o->beh.down_window);
+	else
+		sp_warn("%s; starting over: no scale-down before %gs of recommendations", err.msg,
+		    o->beh.down_window);
 }
 
 int
@@ -152,46 +261,46 @@ main(int argc, char **argv)
 {
 	options o;
 	const sp_kube_target *t = &o.ap.target;
-	const char *name;
+	sp_behavior_hist hist = { 0 };
 	sp_kube_cfg cfg;
 	sp_kube_result res;
-	sp_csv_reader *r;
 	sp_error err;
-	double last_t, now;
-	FILE *in;
-	int rc;
+	char key[512];
+	double now;
 
 	sp_cli_init(argv[0], synopsis);
 	parse_options(argc, argv, &o);
-
-	/* the input: replicas from the last row */
-	in = sp_cli_open_input(o.input, &name);
-	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP, &err)))
-		sp_die_err(&err);
-	if ((rc = sp_kube_read_replicas(r, o.column, &o.ap.desired, &last_t, &err)) < 0)
-		sp_die_err(&err);
-	if (rc > 0)
-		sp_die("%s: no data rows", strcmp(name, "-") ? name : "input");
-	sp_csv_reader_free(r);
-	if (in != stdin)
-		fclose(in);
 	now = (double)time(NULL);
-	o.ap.age = now - last_t;
+	read_input(&o, now);
 
 	/* credentials, then the target: read, check, decide, write */
 	sp_die_if(sp_kube_load(&o.src, &cfg, &err), &err);
 	o.ap.ns = o.ns ? o.ns : cfg.namespace;
+	snprintf(key, sizeof key, "%s/%s/%s", o.ap.ns, t->kind, t->name);
+	load_state(&o, &hist, key);
+	o.ap.now = now;
 	sp_kube_http_opts(&cfg, &o.ho);
 	sp_cli_http_verbose(&o.ho, &o.verbose);
+	if (o.deadline > 0)
+		sp_http_set_deadline(&o.ho, o.deadline);
 	if (o.verbose)
 		sp_warn("server %s, context %s, namespace %s, %s/%s", cfg.server, cfg.context, o.ap.ns,
 		    t->resource, t->name);
 	sp_die_if(sp_kube_apply(&cfg, &o.ho, &o.ap, &res, &err), &err);
-	if (res.action == SP_KUBE_HELD_STALE)
-		sp_warn("input is %.0fs old (--max-age %.0fs): not scaling %s/%s down from %ld to %ld",
+	if (res.action == SP_KUBE_HELD_STALE && isnan(o.ap.age))
+		sp_warn("input has no observed load: not scaling %s/%s from %ld to %ld", t->resource, t->name,
+		    res.current, o.ap.desired);
+	else if (res.action == SP_KUBE_HELD_STALE)
+		sp_warn("input is %.0fs old (--max-age %.0fs): not scaling %s/%s from %ld to %ld",
 		    o.ap.age, o.ap.max_age, t->resource, t->name, res.current, o.ap.desired);
+	if (res.reread)
+		sp_warn("the answer to the write was lost; a re-read found %s/%s at %ld replicas (applied)",
+		    t->resource, t->name, res.replicas);
+	if (o.state && res.recorded)
+		sp_die_if(sp_behavior_save(o.state, key, &hist, &err), &err);
 
 	write_result(now, &o, &res);
+	sp_behavior_hist_free(&hist);
 	sp_kube_cfg_free(&cfg);
 	return 0;
 }

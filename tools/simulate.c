@@ -1,6 +1,7 @@
-/* simulate: replay replica decisions (or run the hpa/threshold/forecast
- * policies in a closed loop) against a load trace on a simulated cluster,
- * and score them on SLO violations, cost and latency.  See sp_sim.h. */
+/* simulate: replay replica decisions (or run a policy in a closed loop:
+ * hpa, threshold, forecast, burst or a peer autoscaler) against a load
+ * trace on a simulated cluster, tick by tick, and score them on SLO
+ * violations, cost, latency and churn.  See sp_simrun.h and sp_sim.h. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,20 +15,23 @@
 #include "sp_csv.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
+#include "sp_policy.h"
 #include "sp_sim.h"
+#include "sp_simrun.h"
 
 static const char synopsis[] =
-    "simulate [-c NAME] [--policy replay|hpa|threshold|forecast|burst] [--curve FILE] [--slo MS] "
+    "simulate [-c NAME] [--policy P] [--tick SEC] [--curve FILE] [--slo MS] "
     "[--startup SEC] [--summary] [options] [FILE]";
 
-static const char *const policies[] = { "replay", "hpa", "threshold", "forecast", "burst", NULL };
+static const char *const interps[] = { "hold", "linear", NULL };
 static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
 
 enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_HPAMETRIC, OPT_TOL, OPT_DSWIN, OPT_BEHAVIOR, OPT_THRLOW, OPT_REACTIVE,
-	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_VERSION
+	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERP, OPT_MWIN,
+	OPT_CPUINIT, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -39,6 +43,10 @@ static const struct option longopts[] = {
 	{ "no-queue", no_argument, 0, OPT_NOQUEUE },
 	{ "queue-timeout", required_argument, 0, OPT_QTIMEOUT },
 	{ "step", required_argument, 0, OPT_STEP },
+	{ "tick", required_argument, 0, OPT_TICK },
+	{ "interp", required_argument, 0, OPT_INTERP },
+	{ "metric-window", required_argument, 0, OPT_MWIN },
+	{ "cpu-init", required_argument, 0, OPT_CPUINIT },
 	{ "min", required_argument, 0, OPT_MIN },
 	{ "max", required_argument, 0, OPT_MAX },
 	{ "initial", required_argument, 0, OPT_INITIAL },
@@ -62,37 +70,47 @@ static const struct option longopts[] = {
 typedef struct {
 	sp_plan_opts po;           /* closed-loop policy options */
 	sp_sim_opts so;            /* simulator options */
+	sp_simrun_opts ro;         /* ticks, metric window */
 	sp_cli_perf perf;          /* performance model and SLO */
-	int policy;                /* index in policies[]; 0 replay */
+	sp_policy_kind policy;     /* replay by default */
+	double target;             /* --target, NaN if not given */
 	const char *column;        /* load column */
 	const char *repcol;        /* replay: replicas column */
 	const char *name;          /* policy name in the summary */
-	double step;               /* seconds per row; 0 = from the timestamps */
 	int summary, no_header;    /* print the summary row instead of the steps */
 	int initial_given;
 	const char *input;         /* FILE operand, or NULL */
 } opts;
 
+
 _Noreturn static void
 usage(const opts *o)
 {
 	printf("usage: %s\n\n"
-	    "Run a load trace through a simulated cluster: replay the replicas column\n"
-	    "of plan, or run a policy closed-loop on the CPU and latency simulated;\n"
-	    "print per-step rows or (--summary) one row of SLO and cost metrics.\n\n"
+	    "Run a load trace through a simulated cluster, tick by tick: replay the\n"
+	    "replicas column of plan, or run a policy closed-loop on the CPU and latency\n"
+	    "simulated; print per-step rows or (--summary) one row of SLO, cost,\n"
+	    "latency and churn metrics.\n\n"
 	    "  -c, --column NAME      load column (requests/s) [first data column]\n"
-	    "      --policy P         replay, hpa, threshold, forecast or burst [replay]\n"
+	    "      --policy P         replay, hpa, threshold, forecast, burst, keda, kpa,\n"
+	    "                         crane, aws or ahpa [replay]\n"
 	    "      --replicas-col NAME  replay: the replicas column [%s]\n", synopsis, o->repcol);
 	sp_cli_perf_help(&o->perf, 25, "ideal load per replica [from the curve]");
 	printf("      --startup SEC      seconds from a scale-up decision to ready pods [%g]\n"
+	    "      --tick SEC         decide and account every SEC seconds; 0 = once per row [%g]\n"
+	    "      --interp I         load within a row: hold or linear [hold]\n"
+	    "      --metric-window SEC  what reactive policies average over [%g]\n"
+	    "      --cpu-init SEC     hpa: CPU initialisation period [%g]\n"
 	    "      --no-queue         do not carry a backlog of unserved requests\n"
 	    "      --queue-timeout SEC  drop requests that would wait longer [%g]\n"
 	    "      --step SEC         seconds per row [from the timestamps]\n"
 	    "      --min N            closed loop: fewest replicas [%d]\n"
 	    "      --max N            closed loop: most replicas [%d]\n"
 	    "      --initial N        closed loop: replicas at the start [ceil(first load / w*)]\n"
-	    "      --target X         hpa: target CPU %% (or load, see --hpa-metric) [%g]\n"
-	    "      --hpa-metric M     hpa: cpu, average-value or value [cpu]\n"
+	    "      --target X         the policy's knob: hpa CPU %% (or load, see --hpa-metric) [%g];\n"
+	    "                         keda the trigger threshold [required]; kpa, crane, aws,\n"
+	    "                         ahpa the per-pod target in %% of w* [kpa 70, others 80]\n"
+	    "      --hpa-metric M     hpa: cpu, average-value or value; keda: average-value or value [cpu]\n"
 	    "      --tolerance F      hpa: tolerance [%g]\n"
 	    "      --downscale-window SEC  hpa: downscale stabilisation [%g]\n"
 	    "      --behavior         hpa: behavior normalisation with the API defaults\n"
@@ -105,8 +123,8 @@ usage(const opts *o)
 	    "      --no-header        summary row without its header\n"
 	    "  -h, --help             this help\n"
 	    "      --version          print the version\n",
-	    o->so.startup, o->so.queue_timeout, o->po.min, o->po.max, o->po.target, o->po.tol_up,
-	    o->po.hpa.downscale_window, o->po.thr_low, o->po.overprov * 100);
+	    o->so.startup, o->ro.tick, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
+	    o->po.target, o->po.tol_up, o->po.hpa.downscale_window, o->po.thr_low, o->po.overprov * 100);
 	exit(0);
 }
 
@@ -120,21 +138,27 @@ parse_options(int argc, char **argv, opts *o)
 	memset(o, 0, sizeof *o);
 	sp_plan_defaults(po);
 	sp_sim_defaults(so);
+	sp_simrun_defaults(&o->ro);
 	sp_cli_perf_defaults(&o->perf);
 	o->repcol = "replicas";
+	o->target = NAN;
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c': o->column = optarg; break;
-		case OPT_POLICY: o->policy = sp_cli_choice("--policy", optarg, policies); break;
+		case OPT_POLICY: o->policy = (sp_policy_kind)sp_cli_choice("--policy", optarg, sp_policy_names); break;
 		case OPT_REPCOL: o->repcol = optarg; break;
 		case OPT_STARTUP: so->startup = sp_cli_double("--startup", optarg, 0, 1e7); break;
+		case OPT_TICK: o->ro.tick = sp_cli_double("--tick", optarg, 0, 1e7); break;
+		case OPT_INTERP: o->ro.interp = sp_cli_choice("--interp", optarg, interps); break;
+		case OPT_MWIN: o->ro.window = sp_cli_double("--metric-window", optarg, 1e-3, 1e7); break;
+		case OPT_CPUINIT: o->ro.cpu_init = sp_cli_double("--cpu-init", optarg, 0, 1e7); break;
 		case OPT_NOQUEUE: so->queue = 0; break;
 		case OPT_QTIMEOUT: so->queue_timeout = sp_cli_double("--queue-timeout", optarg, 0, 1e7); break;
-		case OPT_STEP: o->step = sp_cli_double("--step", optarg, 1e-6, 1e9); break;
+		case OPT_STEP: o->ro.step = sp_cli_double("--step", optarg, 1e-6, 1e9); break;
 		case OPT_MIN: po->min = (int)sp_cli_long("--min", optarg, 0, 1000000); break;
 		case OPT_MAX: po->max = (int)sp_cli_long("--max", optarg, 1, 1000000); break;
 		case OPT_INITIAL: po->initial = (int)sp_cli_long("--initial", optarg, 1, 1000000); o->initial_given = 1; break;
-		case OPT_TARGET: po->target = sp_cli_double("--target", optarg, 1e-3, 1e12); break;
+		case OPT_TARGET: po->target = o->target = sp_cli_double("--target", optarg, 1e-3, 1e12); break;
 		case OPT_HPAMETRIC: po->metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", optarg, metrics); break;
 		case OPT_TOL: po->tol_up = po->tol_down = sp_cli_double("--tolerance", optarg, 0, 1); break;
 		case OPT_DSWIN: po->hpa.downscale_window = sp_cli_double("--downscale-window", optarg, 0, 1e7); break;
@@ -159,8 +183,10 @@ parse_options(int argc, char **argv, opts *o)
 	po->cpu_cap = o->perf.cpu_cap;
 	if (po->min > po->max)
 		sp_die_usage("--min (%d) must not be greater than --max (%d)", po->min, po->max);
-	po->policy = o->policy == 1 ? SP_PLAN_HPA : o->policy == 2 ? SP_PLAN_THRESHOLD :
-	    o->policy == 3 ? SP_PLAN_FORECAST : SP_PLAN_BURST;
+	if (o->policy == SP_POLICY_KEDA && !isfinite(o->target))
+		sp_die_usage("--policy keda needs --target (the trigger's threshold)");
+	po->policy = o->policy == SP_POLICY_HPA ? SP_PLAN_HPA : o->policy == SP_POLICY_THRESHOLD ? SP_PLAN_THRESHOLD :
+	    o->policy == SP_POLICY_FORECAST ? SP_PLAN_FORECAST : SP_PLAN_BURST;
 	sp_cli_perf_check(&o->perf, 0);
 }
 
@@ -169,45 +195,37 @@ typedef struct {
 	const opts *o;
 	sp_csv_writer *w;
 	sp_sim *sim;
+	sp_simrun *run;
 	const sp_perf *perf;
-	sp_plan *plan;             /* closed loop: created at the first row */
+	sp_plan *plan;             /* hpa, threshold, forecast, burst: made at the first row */
+	sp_peer peer;              /* keda, kpa, crane, aws, ahpa: made at the first row */
 	int closed;                /* a policy decides (not replay) */
 	int loadc, repc;           /* load and (replay) replicas columns */
 	sp_band_cols bc;           /* band and state columns */
+	char state[64];            /* the state of the last row pushed: the step simulated next */
 } run;
 
-/* A row waiting for its step length (the first one). */
-typedef struct {
-	double t, load;
-	int req, burst, have;
-	char state[16], reason[48];
-} pend;
-
 static void
-emit(run *ru, const pend *p, double dt, sp_sim_row *out)
+emit(run *ru, const sp_simrun_out *s)
 {
-	sp_error err;
 	sp_csv_writer *w = ru->w;
-	sp_sim_row row;
 
-	sp_die_if(sp_sim_step(ru->sim, p->t, dt, p->load, p->req, p->burst, &row, &err), &err);
-	*out = row;
 	if (ru->o->summary)
 		return;
-	sp_csv_write_time(w, p->t);
-	sp_csv_write_double(w, p->load);
-	sp_csv_write_long(w, row.replicas);
-	sp_csv_write_long(w, row.ready);
-	sp_csv_write_double(w, row.latency);
-	sp_csv_write_double(w, row.cpu);
-	sp_csv_write_long(w, row.violation);
-	sp_csv_write_double(w, row.cost);
-	sp_csv_write_long(w, row.ideal);
-	sp_csv_write_double(w, row.backlog);
+	sp_csv_write_time(w, s->t);
+	sp_csv_write_double(w, s->load);
+	sp_csv_write_long(w, s->row.replicas);
+	sp_csv_write_long(w, s->row.ready);
+	sp_csv_write_double(w, s->row.latency);
+	sp_csv_write_double(w, s->row.cpu);
+	sp_csv_write_double(w, s->row.violation);
+	sp_csv_write_double(w, s->row.cost);
+	sp_csv_write_long(w, s->row.ideal);
+	sp_csv_write_double(w, s->row.backlog);
 	if (ru->bc.state >= 0)
-		sp_csv_write_str(w, p->state);
+		sp_csv_write_str(w, ru->state);
 	if (ru->closed)
-		sp_csv_write_str(w, p->reason);
+		sp_csv_write_str(w, s->reason ? s->reason : "");
 	sp_csv_end_row(w);
 }
 
@@ -217,47 +235,57 @@ write_summary(sp_csv_writer *w, sp_sim *sim, const opts *o)
 	static const char *const pre[] = { "", "burst_", "nonburst_" };
 	static const char *const cols[] = { "steps", "violations", "slo_violation_pct", "violation_ms",
 		"cost", "replica_steps", "mean_latency", "p95_latency", "latency_sd", "max_latency",
-		"mean_cpu", "over", "under", "churn", "scaling_actions" };
+		"mean_cpu", "over", "under", "churn", "scaling_actions", "p99_latency", "replica_changes",
+		"pods_started" };
+	enum { NC = sizeof cols / sizeof cols[0], NOLD = 15 };
 	int k, i;
 	char buf[64];
+	double v[SP_SIM_NSPLIT][NC];
 
+	for (k = 0; k < SP_SIM_NSPLIT; k++) {
+		sp_sim_summary s;
+		sp_sim_summarise(sim, k, &s);
+		v[k][0] = (double)s.steps;
+		v[k][1] = s.violations;
+		v[k][2] = s.steps ? 100.0 * s.violations / (double)s.steps : NAN;
+		v[k][3] = s.violation_ms;
+		v[k][4] = s.cost;
+		v[k][5] = s.replica_steps;
+		v[k][6] = s.mean_latency;
+		v[k][7] = s.p95_latency;
+		v[k][8] = s.sd_latency;
+		v[k][9] = s.max_latency;
+		v[k][10] = s.mean_cpu;
+		v[k][11] = s.over;
+		v[k][12] = s.under;
+		v[k][13] = s.churn;
+		v[k][14] = (double)s.scaling_actions;
+		v[k][15] = s.p99_latency;
+		v[k][16] = (double)s.replica_changes;
+		v[k][17] = (double)s.pods_started;
+	}
+	/* the split columns (counts, cost, provisioning) after the totals, the
+	 * columns added later at the end so that older readers keep theirs */
 	if (!o->no_header) {
 		sp_csv_write_str(w, "policy");
 		for (k = 0; k < SP_SIM_NSPLIT; k++)
-			for (i = 0; i < (int)(sizeof cols / sizeof cols[0]); i++) {
+			for (i = 0; i < NOLD; i++) {
 				if (k > 0 && i >= 6 && i != 11 && i != 12)
-					continue;  /* burst/non-burst: the counts, cost and provisioning */
+					continue;
 				snprintf(buf, sizeof buf, "%s%s", pre[k], cols[i]);
 				sp_csv_write_str(w, buf);
 			}
+		for (i = NOLD; i < NC; i++)
+			sp_csv_write_str(w, cols[i]);
 		sp_csv_end_row(w);
 	}
-	sp_csv_write_str(w, o->name ? o->name : policies[o->policy]);
-	for (k = 0; k < SP_SIM_NSPLIT; k++) {
-		sp_sim_summary s;
-		double v[15];
-		sp_sim_summarise(sim, k, &s);
-		v[0] = (double)s.steps;
-		v[1] = (double)s.violations;
-		v[2] = s.steps ? 100.0 * (double)s.violations / (double)s.steps : NAN;
-		v[3] = s.violation_ms;
-		v[4] = s.cost;
-		v[5] = s.replica_steps;
-		v[6] = s.mean_latency;
-		v[7] = s.p95_latency;
-		v[8] = s.sd_latency;
-		v[9] = s.max_latency;
-		v[10] = s.mean_cpu;
-		v[11] = s.over;
-		v[12] = s.under;
-		v[13] = s.churn;
-		v[14] = (double)s.scaling_actions;
-		for (i = 0; i < 15; i++) {
-			if (k > 0 && i >= 6 && i != 11 && i != 12)
-				continue;
-			sp_csv_write_double(w, v[i]);
-		}
-	}
+	sp_csv_write_str(w, o->name ? o->name : sp_policy_names[o->policy]);
+	for (k = 0; k < SP_SIM_NSPLIT; k++)
+		for (i = 0; i < NOLD; i++)
+			if (k == 0 || i < 6 || i == 11 || i == 12)
+				sp_csv_write_double(w, v[k][i]);
+	for (i = NOLD; i < NC; i++)
+		sp_csv_write_double(w, v[0][i]);
 	sp_csv_end_row(w);
 }
 
@@ -267,6 +295,7 @@ columns(run *ru, sp_csv_reader *r)
 {
 	sp_error err;
 	const opts *o = ru->o;
+	int predictive = o->policy == SP_POLICY_FORECAST || o->policy == SP_POLICY_BURST;
 
 	sp_die_if(ru->loadc = sp_csv_pick_col(r, o->column, &err), &err);
 	ru->repc = -1;
@@ -274,10 +303,11 @@ columns(run *ru, sp_csv_reader *r)
 		sp_die_if(ru->repc = sp_csv_pick_col(r, o->repcol, &err), &err);
 	sp_die_if(sp_band_cols_find(r, NULL, &ru->bc, &err), &err);
 	ru->bc.forecast = -1;
-	if (!ru->closed)  /* replay reads the state alone */
+	if (!predictive)  /* replay and the reactive policies read the state alone */
 		ru->bc.demand = ru->bc.lower = ru->bc.upper = ru->bc.origin = -1;
-	if ((o->po.policy == SP_PLAN_FORECAST || o->po.policy == SP_PLAN_BURST) && ru->closed && ru->bc.demand < 0)
-		sp_die("forecast columns missing: no column 'demand' or 'forecast' for --policy %s", policies[o->policy]);
+	if (predictive && ru->bc.demand < 0)
+		sp_die("forecast columns missing: no column 'demand' or 'forecast' for --policy %s",
+		    sp_policy_names[o->policy]);
 	if (!o->summary) {
 		static const char *const h[] = { "timestamp", "workload", "replicas", "ready", "latency", "cpu",
 			"violation", "cost", "ideal", "backlog" };
@@ -292,77 +322,52 @@ columns(run *ru, sp_csv_reader *r)
 	}
 }
 
-/* The replicas of a row: the replicas column (replay), or the policy's
- * decision on the band of the row and the simulated measurements of the
- * step before (last, when last_valid). */
+/* The decider, at the first row: the planner starts from ceil(first load /
+ * w*) unless --initial; so does a peer. */
 static void
-decide(run *ru, sp_csv_reader *r, pend *cur, const pend *pd, const sp_sim_row *last, int last_valid)
+make_policy(run *ru, double first_load)
 {
 	sp_error err;
-	sp_band_row b;
-	sp_plan_in pin;
-	const char *reason;
-	double v;
+	const opts *o = ru->o;
+	int initial = o->po.initial;
 
-	if (ru->closed && !ru->plan) {
-		sp_plan_opts po = ru->o->po;
-		if (!ru->o->initial_given) {
-			po.initial = cur->load > 0 ? (int)ceil(cur->load / po.wstar - 1e-9) : 1;
-			if (po.initial < 1)
-				po.initial = 1;
-		}
+	if (!o->initial_given) {
+		initial = first_load > 0 ? (int)ceil(first_load / o->po.wstar - 1e-9) : 1;
+		if (initial < 1)
+			initial = 1;
+	}
+	if (sp_policy_is_peer(o->policy)) {
+		sp_policy_opts pol = { o->policy, o->target, o->po.metric == SP_PLAN_METRIC_VALUE, o->po.min,
+			o->po.max, o->so.startup };
+		double tl;
+		sp_die_if(sp_policy_peer_new(&pol, o->po.wstar, &ru->peer, &tl, &err), &err);
+		sp_simrun_use_peer(ru->run, &ru->peer, tl, initial);
+	} else {
+		sp_plan_opts po = o->po;
+		po.initial = initial;
 		if (!(ru->plan = sp_plan_new(&po, ru->perf, &err)))
 			sp_die_err(&err);
+		sp_simrun_use_plan(ru->run, ru->plan);
 	}
-	sp_die_if(sp_band_row_read(r, &ru->bc, &b, &err), &err);
-	snprintf(cur->state, sizeof cur->state, "%.*s", (int)b.state_len, b.state_text);
-	cur->burst = b.state == SP_BURST_BURST;
-	if (!ru->closed) {
-		sp_die_if(sp_csv_get_double_req(r, (size_t)ru->repc, &v, &err), &err);
-		if (v < 0 || v != floor(v) || v > 1e7)
-			sp_die_if(sp_csv_error(r, ru->repc, &err, SP_EDATA, "not a replica count: %g", v), &err);
-		cur->req = (int)v;
-		return;
-	}
-	sp_plan_in_clear(&pin);
-	pin.t = cur->t;
-	if (last_valid) {
-		pin.prev_load = pd->load;
-		pin.prev_cpu = last->cpu;
-		pin.prev_latency = last->latency;
-		pin.prev_ready = last->ready;
-		pin.prev_unready = last->starting;
-		pin.current = last->replicas;
-	}
-	pin.demand = b.demand;
-	pin.lower = b.lower;
-	pin.upper = b.upper;
-	pin.origin = b.origin;
-	pin.burst = cur->burst;
-	sp_die_if(sp_plan_step(ru->plan, &pin, &cur->req, &reason, NULL, 0, &err), &err);
-	snprintf(cur->reason, sizeof cur->reason, "%s", reason);
 }
 
-/* Step s spans [t_s, t_{s+1}): it is simulated when the next row (or the
- * end) gives its length, before the next decision is made. */
+/* Read the rows, push them through the runner, write the steps. */
 static void
 simulate(run *ru, sp_csv_reader *r)
 {
 	sp_error err;
-	pend pd;
-	sp_sim_row last;
-	int rc, last_valid = 0;
-	double lastdt = 60, step = ru->o->step;
+	sp_simrun_out out;
+	int rc, n = 0;
 
-	memset(&pd, 0, sizeof pd);
-	memset(&last, 0, sizeof last);
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
-		pend cur;
+		sp_simrun_in in;
+		sp_band_row b;
+		double v;
 
-		memset(&cur, 0, sizeof cur);
-		sp_die_if(sp_csv_get_timestamp(r, &cur.t, &err), &err);
-		sp_die_if(sp_csv_get_double(r, (size_t)ru->loadc, &cur.load, &err), &err);
-		if (isnan(cur.load)) {
+		memset(&in, 0, sizeof in);
+		sp_die_if(sp_csv_get_timestamp(r, &in.t, &err), &err);
+		sp_die_if(sp_csv_get_double(r, (size_t)ru->loadc, &in.load, &err), &err);
+		if (isnan(in.load)) {
 			/* the open decision after the end of a trace (plan and
 			 * burstdetect write one): nothing to simulate */
 			if ((rc = sp_csv_next(r, &err)) == SP_EEOF)
@@ -370,20 +375,32 @@ simulate(run *ru, sp_csv_reader *r)
 			sp_die_if(rc, &err);
 			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "missing load (only the last row may lack it)"), &err);
 		}
-		if (cur.load < 0)
-			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "negative load %g", cur.load), &err);
-		if (pd.have) {
-			lastdt = step > 0 ? step : cur.t - pd.t;
-			emit(ru, &pd, lastdt, &last);
-			last_valid = 1;
+		if (in.load < 0)
+			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "negative load %g", in.load), &err);
+		sp_die_if(sp_band_row_read(r, &ru->bc, &b, &err), &err);
+		in.demand = b.demand;
+		in.lower = b.lower;
+		in.upper = b.upper;
+		in.origin = b.origin;
+		in.burst = b.state == SP_BURST_BURST;
+		if (!ru->closed) {
+			sp_die_if(sp_csv_get_double_req(r, (size_t)ru->repc, &v, &err), &err);
+			if (v < 0 || v != floor(v) || v > 1e7)
+				sp_die_if(sp_csv_error(r, ru->repc, &err, SP_EDATA, "not a replica count: %g", v), &err);
+			in.replicas = (int)v;
+		} else if (n == 0) {
+			make_policy(ru, in.load);
 		}
-		cur.have = 1;
-		decide(ru, r, &cur, &pd, &last, last_valid);
-		pd = cur;
+		n++;
+		sp_die_if(rc = sp_simrun_push(ru->run, &in, &out, &err), &err);
+		if (rc == 1)
+			emit(ru, &out);
+		snprintf(ru->state, sizeof ru->state, "%.*s", (int)b.state_len, b.state_text);
 	}
 	sp_die_if(rc, &err);
-	if (pd.have)
-		emit(ru, &pd, step > 0 ? step : lastdt, &last);
+	sp_die_if(rc = sp_simrun_finish(ru->run, &out, &err), &err);
+	if (rc == 1)
+		emit(ru, &out);
 }
 
 int
@@ -408,8 +425,8 @@ main(int argc, char **argv)
 	memset(&ru, 0, sizeof ru);
 	ru.o = &o;
 	ru.perf = perf;
-	ru.closed = o.policy != 0;
-	if (!(ru.sim = sp_sim_new(&o.so, perf, &err)))
+	ru.closed = o.policy != SP_POLICY_REPLAY;
+	if (!(ru.sim = sp_sim_new(&o.so, perf, &err)) || !(ru.run = sp_simrun_new(&o.ro, ru.sim, &err)))
 		sp_die_err(&err);
 	in = sp_cli_open_input(o.input, &name);
 	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP, &err)))
@@ -424,7 +441,9 @@ main(int argc, char **argv)
 	sp_csv_reader_free(r);
 	if (in != stdin)
 		fclose(in);
+	sp_simrun_free(ru.run);
 	sp_plan_free(ru.plan);
+	sp_peer_free(&ru.peer);
 	sp_sim_free(ru.sim);
 	sp_perf_free(perf);
 	return 0;

@@ -82,6 +82,20 @@ t "stdin" 0 sh -c "burstdetect --train 60 < '$S'"
 out_has "burst"
 
 # errors
+# The band's level travels in a `level` column: a band made at 80 % read as
+# the 98 % band burstdetect assumes is an error, not 160 false bursts.
+t "a level column that differs from --level" 1 burstdetect "$D/bd-level80.csv"
+err_is <<X
+burstdetect: $D/bd-level80.csv: row 1, column level: band level 0.8, read as level 0.98 (the levels must agree)
+X
+t "the same level: accepted" 0 burstdetect --level 0.8 "$D/bd-level80.csv"
+out_has "timestamp,load,forecast,lower,upper,state,demand"
+t "--quantiles of the same level" 0 burstdetect --quantiles 0.1,0.9 "$D/bd-level80.csv"
+# the chain in the README makes the band burstdetect reads (98 %)
+check "README: arfit before burstdetect makes a 98 % band" sh -c "
+	grep -n 'arfit --rolling' '$TOP/README.md' | grep -v 'level 0.98' | grep -v '\`' > '$T/bad' || true
+	test ! -s '$T/bad'"
+
 t "plain series: forecast columns missing" 1 burstdetect "$D/bd-plain.csv"
 err_has "burstdetect: forecast columns missing: the input must be the long format"
 t "no band columns" 1 burstdetect "$D/bd-nofc.csv"

@@ -141,6 +141,39 @@ rr_is "7,forecast 5,forecast 3,forecast"
 t "stdin" 0 sh -c "plan $C --reactive none < '$D/plan-long.csv'"
 rr_is "2,forecast 2,forecast 3,forecast"
 
+# The peers, one decision per row, on the previous row's load (plan-load:
+# 100, 100, 300 x 3, 50 x 7 every 60 s; w* = 80).
+# kpa, target 50 % of w* = 40 per pod, starting from ceil(100 / 80) = 2
+# ready pods: Knative starts such a KPA in panic mode.  0: no data.  60:
+# both windows 100 -> 3 (panic since 0, not yet 60 s old: 3 is kept as the
+# panic maximum).  120: the panic ends: 3.  180: 300 -> 8, 8/3 >= 2: panic.
+# 240: still.  300: the panic of 180 is over 60 s old and 8/8 < 2: stable 8.
+# 360: 50 -> 2, but at most halve: 4.  420: 2.
+t "--policy kpa worked example" 0 plan $C --policy kpa --target 50 "$D/plan-load.csv"
+cut -d, -f3,4 "$T/out" | tail -n +2 | tr '\n' ' ' > "$T/got"
+check "kpa replicas" sh -c "grep -qx '2,nodata 3,panic 3,stable 8,panic 8,panic 8,stable 4,stable 2,stable 2,stable 2,stable 2,stable 2,stable ' '$T/got'"
+# keda, threshold 40 per pod: ceil(value / 40) with the HPA's limits:
+# 60: 3; 180: ceil(300 / 40) = 8, capped at max(2 x 3, 4) = 6; 240: 8; from
+# 360 (50 -> 2) the stabilisation holds 8 while the 8 of 300 is in the
+# last 300 s; 660: 2.
+t "--policy keda worked example" 0 plan $C --policy keda --target 40 "$D/plan-load.csv"
+cut -d, -f3 "$T/out" | tail -n +2 | tr '\n' ' ' > "$T/got"
+check "keda replicas" sh -c "grep -qx '2 3 3 6 8 8 8 8 8 8 8 2 ' '$T/got'"
+# crane and ahpa have no forecast on 12 minutes of history: crane is the
+# HPA on the last load per pod without scale-down (ceil(2 x 300/2 / 64) =
+# 5, capped at 4, then 5), ahpa ceil(last load / 64); aws scales out after
+# three minutes above 64 per pod: ceil(2 x 150 / 64) = 5 at 300.
+t "--policy crane" 0 plan $C --policy crane "$D/plan-load.csv"
+cut -d, -f3 "$T/out" | tail -n +2 | tr '\n' ' ' > "$T/got"
+check "crane replicas" sh -c "grep -qx '2 2 2 4 5 5 5 5 5 5 5 5 ' '$T/got'"
+t "--policy ahpa --explain" 0 plan $C --policy ahpa --explain "$D/plan-load.csv"
+out_has "300,50,5,reactive,ahpa on 5 replicas: reactive"
+cut -d, -f3 "$T/out" | tail -n +2 | tr '\n' ' ' > "$T/got"
+check "ahpa replicas" sh -c "grep -qx '2 2 2 5 5 5 1 1 1 1 1 1 ' '$T/got'"
+t "--policy aws" 0 plan $C --policy aws "$D/plan-load.csv"
+cut -d, -f3,4 "$T/out" | tail -n +2 | tr '\n' ' ' > "$T/got"
+check "aws replicas" sh -c "grep -qx '2,hold 2,hold 2,hold 2,hold 2,hold 5,scale-out 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold ' '$T/got'"
+
 # errors
 t "horizon gap at a new origin" 1 plan $C "$D/plan-long-gap.csv"
 err_is <<X
@@ -174,7 +207,7 @@ err_has "plan-bad-curve.csv: row 3: loads per replica must increase strictly"
 t "missing curve" 1 plan --curve "$T/nope.csv" "$D/plan-fc.csv"
 err_has "nope.csv: cannot open"
 t "bad --policy" 2 plan --policy magic "$D/plan-fc.csv"
-err_has "plan: --policy: invalid choice 'magic' (one of: forecast, burst, hpa, threshold, ppo, bascaler)"
+err_has "plan: --policy: invalid choice 'magic' (one of: forecast, burst, hpa, threshold, ppo, bascaler, keda, kpa, crane, aws, ahpa)"
 t "bad --reactive" 2 plan --reactive maybe "$D/plan-fc.csv"
 err_has "invalid choice 'maybe'"
 t "bad policy list" 2 plan --scale-up-policies pods:x "$D/plan-fc.csv"
@@ -191,6 +224,10 @@ t "missing input file" 1 plan $C "$T/none.csv"
 err_has "none.csv"
 t "write error" 1 sh -c "plan $C '$D/plan-fc.csv' > /dev/full"
 err_has "plan: write error"
+t "keda without --target" 2 plan $C --policy keda "$D/plan-load.csv"
+err_has "plan: --policy keda needs --target"
+t "a peer on the long format" 1 plan $C --policy kpa "$D/plan-long.csv"
+err_has "plan: --policy kpa needs per-step rows, not the long format"
 t "--help" 0 plan --help
 out_has "usage: plan"
 t "--version" 0 plan --version

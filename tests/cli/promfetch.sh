@@ -65,4 +65,8 @@ SP_TOK=tok-SECRET-4712; export SP_TOK
 t "connection refused, token from env" 1 promfetch -v -q 'sum(x{a="b c"})' --instant --end 0 -u https://127.0.0.1:1/ --retries 0 --bearer-token-env SP_TOK
 err_has "promfetch: GET https://127.0.0.1:1/api/v1/query?query=sum%28x%7Ba%3D%22b%20c%22%7D%29&time=0"
 check "env token never printed" sh -c "! grep -q SECRET '$T/err' '$T/out'"
+t "bad --deadline" 2 promfetch -q up --last 1h --deadline -1
+err_has "promfetch: --deadline"
+t "bad --max-answer" 2 promfetch -q up --last 1h --max-answer 0
+err_has "promfetch: --max-answer"
 finish

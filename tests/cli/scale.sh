@@ -123,4 +123,53 @@ t "--in-cluster, no token file" 1 env KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNET
 err_is <<EOF
 scale: $T/sa/token: No such file or directory
 EOF
+# input dates and freshness: refused before any credential is read
+NOW=$(date +%s)
+printf 'timestamp,load,replicas\n%s000,5,2\n' "$NOW" > "$T/ms.csv"
+t "millisecond timestamps: an error, not a negative age" 1 scale --kubeconfig "$T/kc" deployment/web "$T/ms.csv"
+err_has "scale: the newest observed load ("
+err_has "ahead of the clock: timestamps in milliseconds, or a wrong clock?"
+out_is /dev/null
+printf 'timestamp,load,replicas\n%s,5,2\n%s,5,2\n%s,,2\n' $((NOW - 120)) $((NOW - 60)) $((NOW + 900)) > "$T/future.csv"
+t "a decision more than one step ahead" 1 scale --kubeconfig "$T/kc" deployment/web "$T/future.csv"
+err_has "scale: the decision row ("
+err_has "more than one step (60s)"
+printf 'timestamp,load\n%s,1\n' $((NOW + 3600)) > "$T/obs.csv"
+printf 'timestamp,load,replicas\n%s,5,2\n' "$NOW" > "$T/ok.csv"
+t "--observed dates the input by another file" 1 scale --observed "$T/obs.csv" --kubeconfig "$T/kc" deployment/web "$T/ok.csv"
+err_has ", from $T/obs.csv) is 3"
+err_has "s ahead of the clock"
+t "--observed without the column" 2 scale --observed "$T/in.csv" --load-column nope --kubeconfig "$T/kc" deployment/web "$T/ok.csv"
+err_has "scale: $T/in.csv: no column 'nope' (have: timestamp, replicas)"
+t "--load-column missing" 2 scale --load-column rps --kubeconfig "$T/kc" deployment/web "$T/ok.csv"
+err_has "scale: $T/ok.csv: no column 'rps' (have: timestamp, load, replicas)"
+t "bad --max-down-pct" 2 scale --max-down-pct 101 deployment/web
+err_has "scale: --max-down-pct"
+t "bad --down-stabilisation" 2 scale --down-stabilisation -1 deployment/web
+err_has "scale: --down-stabilisation"
+t "bad --max-up-pods" 2 scale --max-up-pods x deployment/web
+err_has "scale: --max-up-pods"
+t "bad --max-up-pct" 2 scale --max-up-pct -5 deployment/web
+err_has "scale: --max-up-pct"
+t "bad --deadline" 2 scale --deadline 0 deployment/web
+err_has "scale: --deadline"
+t "bad --exec-timeout" 2 scale --exec-timeout x deployment/web
+err_has "scale: --exec-timeout"
+
+# hostile kubeconfigs
+sed 's|server: "https://127.0.0.1:1"|server: "https://bob:pw-SECRET-7@127.0.0.1:1"|' "$T/kc" > "$T/kc-ui"
+t "credentials in the server URL are refused, not echoed" 1 scale -v --kubeconfig "$T/kc-ui" deployment/web "$T/ok.csv"
+err_has "cluster 'k': credentials in the server URL (user:password@) are not accepted"
+check "userinfo never printed" sh -c "! grep -q SECRET '$T/err' '$T/out'"
+mkfifo "$T/tokfifo"
+sed 's|{token: tok-SECRET-99}|{tokenFile: tokfifo}|' "$T/kc" > "$T/kc-fifo"
+t "a FIFO tokenFile is refused at once" 1 timeout 10 scale --kubeconfig "$T/kc-fifo" deployment/web "$T/ok.csv"
+err_is <<EOF
+scale: $T/tokfifo: not a regular file
+EOF
+sed 's|{token: tok-SECRET-99}|{exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sleep, args: ["30"]}}|' "$T/kc" > "$T/kc-hang"
+t "an exec plugin that hangs is killed" 1 timeout 20 scale --exec-timeout 0.2 --kubeconfig "$T/kc-hang" deployment/web "$T/ok.csv"
+err_is <<EOF
+scale: user 'u': exec plugin '/bin/sleep' gave no answer within 0.2s (killed)
+EOF
 finish

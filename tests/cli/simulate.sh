@@ -3,6 +3,11 @@
 . "$TOP/tests/cli/lib.sh"
 # curve: cpu = w %, latency = 10 + w / 10 ms, capacity 100 per replica; SLO 18
 C="--curve $D/plan-curve.csv --slo 18"
+# The tests up to the errors are of the step-level model (--tick 0) as it
+# was before ticks: its decision counted as made one step (60 s) early, so
+# its --startup S is --startup S-60 now that pods are ready S after the
+# decision (scalepipe-simulate(7)).
+S="--tick 0 --startup 0"
 # fields $1 of every data row, space separated
 f_is() {
 	got=$(cut -d, -f"$1" "$T/out" | tail -n +2 | tr '\n' ' ' | sed 's/ $//')
@@ -13,7 +18,7 @@ f_is() {
 # 180: the queue drains at 4 x 100/s: +5000 ms; 240: 150 on 1; 300: no pods,
 # the backlog waits out the step (latency 20 + 60000) and is dropped;
 # 360: load and no pods; 420: the open decision without a load is skipped
-t "replay: start-up, saturation, queueing, no pods" 0 simulate $C "$D/sim-replay.csv"
+t "replay: start-up, saturation, queueing, no pods" 0 simulate $S $C "$D/sim-replay.csv"
 out_is <<'X'
 timestamp,workload,replicas,ready,latency,cpu,violation,cost,ideal,backlog,state
 0,100,2,2,15,50,0,120,2,0,normal
@@ -25,56 +30,140 @@ timestamp,workload,replicas,ready,latency,cpu,violation,cost,ideal,backlog,state
 360,80,0,0,60020,0,1,0,1,0,normal
 X
 err_empty
-t "--startup 90: the new pods miss the step" 0 simulate $C --startup 90 "$D/sim-replay.csv"
+t "--tick 0 --startup 30: the new pods miss the step" 0 simulate $C --tick 0 --startup 30 "$D/sim-replay.csv"
 f_is 3,4,5 "2,2,15 2,2,15 2,2,30 4,2,10030 1,1,20030 0,0,60020 0,0,60020"
-t "--no-queue" 0 simulate $C --no-queue "$D/sim-replay.csv"
+t "--no-queue" 0 simulate $S $C --no-queue "$D/sim-replay.csv"
 f_is 5,10 "15,0 15,0 30,0 17.5,0 30,0 10,0 60020,0"
-t "--queue-timeout bounds the backlog" 0 simulate $C --queue-timeout 1 "$D/sim-replay.csv"
+t "--queue-timeout bounds the backlog" 0 simulate $S $C --queue-timeout 1 "$D/sim-replay.csv"
 f_is 5,10 "15,0 15,0 30,200 517.5,0 30,100 60020,0 60020,0"
-t "--summary with burst and non-burst splits" 0 simulate $C --summary --name x "$D/sim-replay.csv"
+t "--summary with burst and non-burst splits" 0 simulate $S $C --summary --name x "$D/sim-replay.csv"
 out_is <<'X'
-policy,steps,violations,slo_violation_pct,violation_ms,cost,replica_steps,mean_latency,p95_latency,latency_sd,max_latency,mean_cpu,over,under,churn,scaling_actions,burst_steps,burst_violations,burst_slo_violation_pct,burst_violation_ms,burst_cost,burst_replica_steps,burst_over,burst_under,nonburst_steps,nonburst_violations,nonburst_slo_violation_pct,nonburst_violation_ms,nonburst_cost,nonburst_replica_steps,nonburst_over,nonburst_under
-x,7,5,71.42857143,125027.5,660,11,17878.21429,60020,26706.24468,60020,53.57142857,0,4,0.8571428571,3,2,2,100,5011.5,360,6,0,2,5,3,60,120016,300,5,0,2
+policy,steps,violations,slo_violation_pct,violation_ms,cost,replica_steps,mean_latency,p95_latency,latency_sd,max_latency,mean_cpu,over,under,churn,scaling_actions,burst_steps,burst_violations,burst_slo_violation_pct,burst_violation_ms,burst_cost,burst_replica_steps,burst_over,burst_under,nonburst_steps,nonburst_violations,nonburst_slo_violation_pct,nonburst_violation_ms,nonburst_cost,nonburst_replica_steps,nonburst_over,nonburst_under,p99_latency,replica_changes,pods_started
+x,7,5,71.42857143,125027.5,660,11,17878.21429,60020,26706.24468,60020,53.57142857,0,4,0.8571428571,3,2,2,100,5011.5,360,6,0,2,5,3,60,120016,300,5,0,2,60020,3,2
 X
 # invariants: the summary's cost and violations are the sums of the steps
 check "summary cost and violations are the step sums" sh -c "
-	simulate $C '$D/sim-replay.csv' | awk -F, 'NR > 1 { c += \$8; v += \$7 } END { print c \",\" v }' > '$T/sums'
-	simulate $C --summary --no-header '$D/sim-replay.csv' | awk -F, '{ print \$6 \",\" \$3 }' | cmp - '$T/sums'"
-t "--step, --wstar, -c, --replicas-col, --no-header" 0 simulate $C --step 30 --wstar 50 -c load --replicas-col replicas --summary --no-header "$D/sim-replay.csv"
+	simulate $C $S '$D/sim-replay.csv' | awk -F, 'NR > 1 { c += \$8; v += \$7 } END { print c \",\" v }' > '$T/sums'
+	simulate $C $S --summary --no-header '$D/sim-replay.csv' | awk -F, '{ print \$6 \",\" \$3 }' | cmp - '$T/sums'"
+t "--step, --wstar, -c, --replicas-col, --no-header" 0 simulate --tick 0 --startup 30 $C --step 30 --wstar 50 -c load --replicas-col replicas --summary --no-header "$D/sim-replay.csv"
 out_is <<'X'
-replay,7,5,71.42857143,90040,330,11,12880,30020,12778.01209,30020,57.14285714,0,12,0.8571428571,3,2,2,100,10024,180,6,0,8,5,3,60,80016,150,5,0,4
+replay,7,5,71.42857143,90040,330,11,12880,30020,12778.01209,30020,57.14285714,0,12,0.8571428571,3,2,2,100,10024,180,6,0,8,5,3,60,80016,150,5,0,4,30020,3,2
 X
 
 # closed loop: the same library code as plan
-t "closed-loop hpa" 0 simulate $C --policy hpa --target 50 "$D/plan-load.csv"
+t "closed-loop hpa" 0 simulate $S $C --policy hpa --target 50 "$D/plan-load.csv"
 f_is 3,4,5,11 "2,2,15,FailedGetMetrics 2,2,15,DesiredWithinRange 2,2,30,DesiredWithinRange 4,4,5017.5,DesiredWithinRange 6,6,15,DesiredWithinRange 6,6,10.83333333,DesiredWithinRange 6,6,10.83333333,ScaleDownStabilized 6,6,10.83333333,ScaleDownStabilized 6,6,10.83333333,ScaleDownStabilized 6,6,10.83333333,ScaleDownStabilized 6,6,10.83333333,ScaleDownStabilized 1,1,15,DesiredWithinRange"
-t "closed-loop hpa --behavior" 0 simulate $C --policy hpa --target 50 --behavior "$D/plan-load.csv"
+t "closed-loop hpa --behavior" 0 simulate $S $C --policy hpa --target 50 --behavior "$D/plan-load.csv"
 f_is 3,11 "2,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,DesiredWithinRange 6,DesiredWithinRange 6,DesiredWithinRange 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 6,ScaleDownStabilized 1,DesiredWithinRange 1,DesiredWithinRange"
-t "closed-loop hpa --tolerance --downscale-window" 0 simulate $C --policy hpa --target 50 --tolerance 0.6 --downscale-window 60 "$D/plan-load.csv"
+t "closed-loop hpa --tolerance --downscale-window" 0 simulate $S $C --policy hpa --target 50 --tolerance 0.6 --downscale-window 60 "$D/plan-load.csv"
 f_is 3,11 "2,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,DesiredWithinRange 4,ScaleDownStabilized 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange 1,DesiredWithinRange"
-t "closed-loop hpa --hpa-metric --min --max" 0 simulate $C --policy hpa --hpa-metric average-value --target 50 --min 2 --max 5 "$D/plan-load.csv"
+t "closed-loop hpa --hpa-metric --min --max" 0 simulate $S $C --policy hpa --hpa-metric average-value --target 50 --min 2 --max 5 "$D/plan-load.csv"
 f_is 3,11 "2,FailedGetMetrics 2,DesiredWithinRange 2,DesiredWithinRange 4,ScaleUpLimit 5,TooManyReplicas 5,TooManyReplicas 5,TooManyReplicas 5,TooManyReplicas 5,TooManyReplicas 5,TooManyReplicas 5,TooManyReplicas 2,TooFewReplicas"
-t "closed-loop threshold" 0 simulate $C --policy threshold "$D/plan-load.csv"
+t "closed-loop threshold" 0 simulate $S $C --policy threshold "$D/plan-load.csv"
 f_is 3,5 "2,15 1,20 2,30 3,6686.666667 4,5017.5 5,11 4,11.25 3,11.66666667 2,12.5 1,15 1,15 1,15"
-t "closed-loop threshold --threshold-low --initial" 0 simulate $C --policy threshold --threshold-low 10 --initial 3 "$D/plan-load.csv"
+t "closed-loop threshold --threshold-low --initial" 0 simulate $S $C --policy threshold --threshold-low 10 --initial 3 "$D/plan-load.csv"
 f_is 3 "3 3 3 4 4 4 4 4 4 4 4 4"
-t "closed-loop forecast --reactive none" 0 simulate $C --policy forecast --reactive none "$D/plan-fc.csv"
+t "closed-loop forecast --reactive none" 0 simulate $S $C --policy forecast --reactive none "$D/plan-fc.csv"
 f_is 3,5,12 "2,15,forecast 2,17.5,forecast 6,16.66666667,forecast 7,16,forecast 4,15,forecast 2,15,forecast 2,14.5,hpa-fallback 1,18,forecast"
-t "closed-loop burst --reactive load --overprov" 0 simulate $C --policy burst --reactive load --overprov 50 "$D/plan-fc.csv"
+t "closed-loop burst --reactive load --overprov" 0 simulate $S $C --policy burst --reactive load --overprov 50 "$D/plan-fc.csv"
 f_is 3,12 "2,forecast 3,forecast 8,burst 10,burst 6,forecast 3,forecast 2,hpa-fallback 2,forecast"
-t "closed-loop forecast --scale-in (reactive hpa on simulated CPU)" 0 simulate $C --policy forecast --scale-in "$D/plan-fc.csv"
+t "closed-loop forecast --scale-in (reactive hpa on simulated CPU)" 0 simulate $S $C --policy forecast --scale-in "$D/plan-fc.csv"
 f_is 3,12 "2,forecast 2,forecast 6,forecast 7,forecast 4,forecast 2,forecast 4,hpa-fallback 1,forecast"
-t "shipped curve by default" 0 simulate --summary --no-header "$D/sim-replay.csv"
+t "shipped curve by default" 0 simulate $S --summary --no-header "$D/sim-replay.csv"
 out_has "replay,7,"
-t "stdin" 0 sh -c "simulate $C --summary --no-header < '$D/sim-replay.csv'"
+t "stdin" 0 sh -c "simulate $S $C --summary --no-header < '$D/sim-replay.csv'"
 out_has "replay,7,5,"
 
-t "--perf/--perf-cpu/--perf-max: svrfit models of the shipped curve" 0 simulate --perf "$D/plan-lat.svr" --perf-cpu "$D/plan-cpu.svr" --perf-max 100 --summary --no-header "$D/sim-replay.csv"
+t "--perf/--perf-cpu/--perf-max: svrfit models of the shipped curve" 0 simulate $S --perf "$D/plan-lat.svr" --perf-cpu "$D/plan-cpu.svr" --perf-max 100 --summary --no-header "$D/sim-replay.csv"
 out_has "replay,7,5,71.42857143,125110.5385,660,11,"
-t "--perf and --curve" 2 simulate --perf "$D/plan-lat.svr" --curve "$D/plan-curve.csv" "$D/sim-replay.csv"
+t "--perf and --curve" 2 simulate $S --perf "$D/plan-lat.svr" --curve "$D/plan-curve.csv" "$D/sim-replay.csv"
 err_has "simulate: --perf and --curve exclude each other"
-t "--perf-cpu alone" 2 simulate --perf-cpu "$D/plan-cpu.svr" "$D/sim-replay.csv"
+t "--perf-cpu alone" 2 simulate $S --perf-cpu "$D/plan-cpu.svr" "$D/sim-replay.csv"
 err_has "simulate: --perf-cpu needs --perf"
+
+# Sub-step ticks (the default, --tick 15).  Curve: w* = 80 at SLO 18.
+t "--interp linear: the load moves within the step; violations are the fraction of the step's time" 0 simulate $C --interp linear "$D/sim-linear.csv"
+# ticks of step 0 read the load at 7.5, 22.5, 37.5, 52.5 s: 125, 175, 225,
+# 275 on 2 pods: 62.5 (16.25 ms), 87.5 (18.75 ms > 18), then saturated:
+# 3 of 4 ticks violate; held, the step is 100 (15 ms) throughout
+f_is 3,7,8 "2,0.75,120 2,1,120 2,1,120"
+t "--interp hold (default)" 0 simulate $C "$D/sim-linear.csv"
+f_is 3,7,8 "2,0,120 2,1,120 2,1,120"
+# The HPA every tick on a 60-s metric window, with the CPU initialisation
+# period (rows every 15 s: one decision per row; target 50 % CPU, CPU = load
+# per pod %, start-up 30 s).  0: no metric yet, keep ceil(80 / 80) = 1.
+# 15: window (-45, 15] = 80 % -> ceil(1 x 80/50) = 2 (ready at 45).
+# 30-90: the new pod is unready (starting, then inside the 300-s
+# initialisation period until a whole window after its readiness, 45 + 60
+# = 105): a scale-up counts it at 0 %: 60: (0, 60] = 80,80,80,40 -> 70,
+# (70 + 0) / 2 = 35 < 50, the direction flips: keep 2; 75: 75 -> 37.5;
+# 90: 80 -> 40.  105: both count, (45, 105] = 40,100,100,100 -> 85 ->
+# ceil(2 x 1.7) = 4 (ready at 135).  120: 100 on 2 of 4 -> 50: within
+# tolerance; 135, 150, 165, 180: 100, 90, 80, 70 with the two new pods at 0
+# -> 50, 45, 40, 35: keep 4.  195: the new pods count (195 = 135 + 60), (135,
+# 195] = 60 % -> ceil(4 x 1.2) = 5.
+t "hpa: metric window and CPU initialisation period, worked example" 0 simulate $C --policy hpa --target 50 --startup 30 "$D/sim-tick-hpa.csv"
+f_is 3,4 "1,1 2,1 2,1 2,2 2,2 2,2 2,2 4,2 4,2 4,4 4,4 4,4 4,4 5,4"
+# --cpu-init 0: a ready pod counts at once: 45: (-15, 45] = 80 on 2 ready ->
+# ceil(2 x 1.6) = 4; 60: 70 with two starting pods at 0 -> 35: keep 4; 75:
+# all 4 ready, 80,80,40,100 -> 75 -> ceil(4 x 1.5) = 6; 105: 100 on 4 (6
+# set) -> ...
+t "hpa --cpu-init 0" 0 simulate $C --policy hpa --target 50 --startup 30 --cpu-init 0 "$D/sim-tick-hpa.csv"
+f_is 3 "1 2 2 4 4 6 6 8 8 8 8 8 8 8"
+t "hpa --metric-window 15: only the last tick" 0 simulate $C --policy hpa --target 50 --startup 30 --cpu-init 0 --metric-window 15 "$D/sim-tick-hpa.csv"
+f_is 3 "1 2 2 4 4 8 8 10 10 10 10 10 10 10"
+# --tick 0: one decision per row on the row before, every ready pod
+# counted: 15: 80 -> 2; 30, 45: 80 on 1 ready, the starting one at 0 -> 40:
+# keep; 60: 2 ready at 40 % -> keep; 75: 100 -> 4; ...
+t "--tick 0 is the step-level model" 0 simulate $C --tick 0 --policy hpa --target 50 --startup 30 "$D/sim-tick-hpa.csv"
+f_is 3 "1 2 2 2 2 4 4 4 5 5 5 5 5 5"
+
+# The peers (rows every 15 s, one decision per row, start-up 60 s).
+# keda, threshold 40 per pod (AverageValue), --min 0: the HPA on
+# ceil(value / 40), value = the load over the last 60 s; the operator polls
+# every 30 s.  0: no sample: keep 2.  15: 100 -> 3.  60-105: the value
+# falls (75, 50, 25, 0) but the downscale stabilisation holds the highest
+# recommendation of the last 300 s (3, last made at 60) until 360; 375: 2
+# (made at 75, 90).  The trigger was last active at the 90 poll (value 50
+# > 0); the 390 poll is cooldown 300 s later: deactivate to 0; the HPA is
+# off at 0.  The load is back at 420; the 450 poll sees 50: activate to 1;
+# 465: the HPA, (405, 465] = 75 -> 2.
+t "keda worked example: AverageValue, stabilisation, cooldown to 0, activation" 0 simulate $C --policy keda --target 40 --min 0 "$D/sim-tick-keda.csv"
+f_is 3,11 "2,FailedGetMetrics 3,DesiredWithinRange 3,DesiredWithinRange 3,DesiredWithinRange 3,DesiredWithinRange 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 3,ScaleDownStabilized 2,ScaleDownStabilized 0,deactivate 0,inactive 0,inactive 0,inactive 1,activate 2,DesiredWithinRange"
+# kpa, target 50 % of w* = 40 per pod: 0: no data; 15-90: 40 in both
+# windows -> 1.  105: the stable window (46, 105] averages 45 s of 40 and
+# 15 s of 200 = 80 -> 2, the panic window (99, 105] 200 -> 5 = 5 x the ready
+# pod >= 2: panic, max(2, 5) = 5.  The load is 200 until 150 (panic time
+# 150), 40 after; the new pods are ready at 165; the count never falls while
+# panicking; 210 = 150 + 60 is not after the panic time plus the stable
+# window, 225 is: panic ends, the stable 40 -> 1, but at most halve the 5
+# ready pods -> 2; 240: 1.
+t "kpa worked example: panic at 2x the ready pods, no scale-down in panic, max scale-down rate" 0 simulate $C --policy kpa --target 50 "$D/sim-tick-kpa.csv"
+f_is 3,11 "1,nodata 1,stable 1,stable 1,stable 1,stable 1,stable 1,stable 5,panic 5,panic 5,panic 5,panic 5,panic 5,panic 5,panic 5,panic 2,stable 1,stable"
+# crane (too little history for its DSP predictor: the prediction metric
+# is invalid), target 80 % of w* = 64 per pod: the HPA on the last load per
+# ready pod.  15: 100/2 = 50 -> ceil(2 x 0.78) = 2.  45: 300/2 = 150 ->
+# ceil(2 x 2.34) = 5, capped at max(2 x 2, 4) = 4.  60: 4 set, 2 ready: the
+# two without a metric count 0 on a scale-up: (150 + 150) / 4 = 75 ->
+# ceil(4 x 1.17) = 5.  90-: the load falls to 50, but with the prediction
+# metric invalid the HPA does not scale down.
+t "crane worked example: the HPA on the actual metric, no scale-down without a prediction" 0 simulate $C --policy crane "$D/sim-tick-crane.csv"
+f_is 3,11 "2,no-metrics 2,no-prediction 2,no-prediction 4,no-prediction 5,no-prediction 5,no-prediction 5,no-prediction 5,no-prediction 5,no-prediction 5,no-prediction"
+# ahpa (no forecast before 2 days of history): the reactive count
+# ceil(last load / 64): 45: 300 -> 5; 105: 50 -> 1.
+t "ahpa worked example: the reactive count" 0 simulate $C --policy ahpa "$D/sim-tick-crane.csv"
+f_is 3,11 "2,hold 2,reactive 2,reactive 5,reactive 5,reactive 5,reactive 5,reactive 1,reactive 1,reactive 1,reactive"
+# aws (no forecast before 24 h), one tick a minute (rows every 60 s):
+# target tracking at 64 per pod.  The minutes 60, 120, 180 give 300 / 2 =
+# 150 each: three datapoints above the target: at 240 scale out to
+# ceil(2 x 150 / 64) = 5.  From 300 the load is 20: 20 / 5 = 4 < 0.9 x 64;
+# the 15th such minute ends at 1200: scale in to ceil(5 x 4 / 64) = 1.
+t "aws worked example: target tracking, 3 datapoints out, 15 in" 0 simulate $C --policy aws --tick 60 "$D/sim-tick-aws.csv"
+f_is 3,11 "2,hold 2,hold 2,hold 2,hold 5,scale-out 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 5,hold 1,scale-in 1,hold"
+t "--summary: p99, replica changes, pods started" 0 simulate $C --policy kpa --target 50 --summary "$D/sim-tick-kpa.csv"
+# the count changes three times (1 -> 5, 5 -> 2, 2 -> 1) and starts four pods
+out_has "kpa,17,"
+check "kpa: 3 replica changes, 4 pods started" sh -c "awk -F, 'NR == 2 { print \$(NF - 1), \$NF }' '$T/out' | grep -qx '3 4'"
 
 # errors
 t "no replicas column to replay" 2 simulate $C "$D/plan-load.csv"
@@ -105,6 +194,12 @@ t "extra argument" 2 simulate "$D/sim-replay.csv" more
 err_has "unexpected argument 'more'"
 t "write error" 1 sh -c "simulate $C '$D/sim-replay.csv' > /dev/full"
 err_has "simulate: write error"
+t "keda without --target" 2 simulate --policy keda "$D/plan-load.csv"
+err_has "simulate: --policy keda needs --target"
+t "bad --interp" 2 simulate --interp cubic "$D/plan-load.csv"
+err_has "invalid choice 'cubic'"
+t "bad --tick" 2 simulate --tick -1 "$D/plan-load.csv"
+err_has "simulate: --tick:"
 t "--help" 0 simulate --help
 out_has "usage: simulate"
 t "--version" 0 simulate --version

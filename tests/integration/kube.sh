@@ -223,8 +223,8 @@ scale_out() { sed '2s/^[0-9]*,/T,/' "$T/out"; }
 cur=$(replicas_of default deployments web)
 plan 5 $NOW
 t "scale up with a token" 0 scale --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
-check "row of what was done" test "$(scale_out)" = "timestamp,namespace,kind,name,current,desired,replicas,action,input_age
-T,default,Deployment,web,$cur,5,5,scaled,$(($(sed -n '2s/,.*//p' "$T/out") - NOW))"
+check "row of what was done" test "$(scale_out)" = "timestamp,namespace,kind,name,current,desired,replicas,action,input_age,limit
+T,default,Deployment,web,$cur,5,5,scaled,$(($(sed -n '2s/,.*//p' "$T/out") - NOW)),"
 check "server holds 5" test "$(replicas_of default deployments web)" = 5
 check "PUT with resourceVersion" test "$(log_count 'PUT /apis/apps/v1/namespaces/default/deployments/web/scale ci')" -ge 1
 t "unchanged: nothing written" 0 scale --kubeconfig "$T/kc-token" deploy/web "$T/plan.csv"
@@ -251,7 +251,7 @@ check "only a GET" test "$(log_count 'GET /apis/apps/v1/namespaces/default/deplo
 check "no write" test "$(log_count 'P[UA][TC]H* /apis/apps/v1/namespaces/default/deployments/web/scale')" = "$n0"
 check "server still 7" test "$(replicas_of default deployments web)" = 7
 KUBECONFIG=$T/nope:$T/kc-token; export KUBECONFIG
-t "KUBECONFIG list (missing files skipped), -n" 0 scale -n shop sts/db "$T/plan.csv"
+t "KUBECONFIG list (missing files skipped), -n" 0 scale --max-up-pods 10 -n shop sts/db "$T/plan.csv"
 out_has ",shop,StatefulSet,db,4,9,9,scaled,"
 unset KUBECONFIG
 
@@ -263,22 +263,23 @@ EOF
 check "api untouched" test "$(replicas_of shop deployments api)" = 4
 t "refuses a target a KEDA ScaledObject manages (default kind)" 1 scale --kubeconfig "$T/kc-token" -n shop deployment/front "$T/plan.csv"
 err_has "is managed by ScaledObject front-so"
-t "--force overrides" 0 scale --kubeconfig "$T/kc-token" -n shop --force deployment/api "$T/plan.csv"
+t "--force overrides" 0 scale --kubeconfig "$T/kc-token" -n shop --force --max-up-pods 10 deployment/api "$T/plan.csv"
 out_has ",shop,Deployment,api,4,9,9,scaled,"
 
-# stale input: may scale up, never down
+# stale input changes nothing, up or down
 plan 1 $((NOW - 3600))
 t "stale input does not scale down" 0 scale --kubeconfig "$T/kc-token" --max-age 10m deployment/web "$T/plan.csv"
 out_has ",default,Deployment,web,7,1,7,held-stale,36"
 err_has "scale: input is 36"
-err_has "s old (--max-age 600s): not scaling deployments/web down from 7 to 1"
+err_has "s old (--max-age 600s): not scaling deployments/web from 7 to 1"
 check "server still 7" test "$(replicas_of default deployments web)" = 7
 plan 8 $((NOW - 3600))
-t "stale input may scale up" 0 scale --kubeconfig "$T/kc-token" --max-age 10m deployment/web "$T/plan.csv"
-out_has ",7,8,8,scaled,"
+t "stale input does not scale up either" 0 scale --kubeconfig "$T/kc-token" --max-age 10m deployment/web "$T/plan.csv"
+out_has ",7,8,7,held-stale,"
+err_has "not scaling deployments/web from 7 to 8"
 plan 2 $((NOW - 3600))
-t "fresh enough under a longer --max-age" 0 scale --kubeconfig "$T/kc-token" --max-age 2h deployment/web "$T/plan.csv"
-out_has ",8,2,2,scaled,"
+t "fresh enough under a longer --max-age" 0 scale --kubeconfig "$T/kc-token" --max-age 2h --max-down-pct 100 deployment/web "$T/plan.csv"
+out_has ",7,2,2,scaled,"
 
 # conflicts
 plan 3 $NOW
@@ -383,4 +384,50 @@ for f in kc-token kc-tokfile kc-cert kc-expired kc-viewer; do
 	scale -v --kubeconfig "$T/$f" deployment/nope "$T/plan.csv" >> "$T/s.out" 2>> "$T/s.err"
 	check "no secret in output ($f)" sh -c "! grep -F -e SECRET -e PRIVATE -e '$(sed -n 2p "$K/admin.key" | cut -c1-30)' '$T/s.out' '$T/s.err'"
 done
+
+# ---- 3. safe to leave unattended: limits, state, hostile answers -------
+knob "set?kind=Deployment&ns=default&name=web&replicas=4"
+plan 2 $NOW
+t "first run with --state: no scale-down before a window of history" 0 scale --kubeconfig "$T/kc-token" --state "$T/web.state" deployment/web "$T/plan.csv"
+out_has ",default,Deployment,web,4,2,4,unchanged,"
+out_has ",stabilised"
+err_has "scale: $T/web.state: no state yet: no scale-down before 300s of recommendations"
+check "state written, versioned" grep -q "^scalepipe-model scale-state 1" "$T/web.state"
+t "second run: still held by the window" 0 scale --kubeconfig "$T/kc-token" --state "$T/web.state" deployment/web "$T/plan.csv"
+out_has ",4,2,4,unchanged,"
+out_has ",stabilised"
+err_empty
+t "no window: at most 25 % fewer per run, 4 -> 3, never 4 -> 2 at once" 0 scale --kubeconfig "$T/kc-token" --state "$T/web.state" --down-stabilisation 0 deployment/web "$T/plan.csv"
+out_has ",4,2,3,scaled,"
+out_has ",max-down"
+check "server holds 3" test "$(replicas_of default deployments web)" = 3
+printf 'garbage\n' > "$T/web.state"
+t "corrupt state: a warning, no scale-down" 0 scale --kubeconfig "$T/kc-token" --state "$T/web.state" deployment/web "$T/plan.csv"
+out_has ",3,2,3,unchanged,"
+err_has "starting over: no scale-down before 300s of recommendations"
+printf 'timestamp,load,replicas\n%s,,6\n' "$NOW" > "$T/noload.csv"
+t "no observed load at all: nothing changes" 0 scale --kubeconfig "$T/kc-token" deployment/web "$T/noload.csv"
+out_has ",3,6,3,held-stale,"
+err_has "input has no observed load: not scaling deployments/web from 3 to 6"
+for j in 10.0 %2210%22 absent null; do
+	knob "bogus?replicas=$j"
+	t "spec.replicas $j in the answer is an error" 1 scale --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+	err_has "answer's spec.replicas is not a non-negative integer"
+done
+check "server still 3" test "$(replicas_of default deployments web)" = 3
+plan 5 $NOW
+knob "drop?verb=PUT"
+t "PUT applied, its answer lost: a re-read reports it" 0 scale --retries 0 --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+out_has ",3,5,5,scaled,"
+err_has "scale: the answer to the write was lost; a re-read found deployments/web at 5 replicas (applied)"
+plan 6 $NOW
+knob "drop?verb=PUT"
+t "answer lost, the retried PUT conflicts: still reported as scaled" 0 scale --retry-wait 0.01 --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+out_has ",5,6,6,scaled,"
+err_has "the answer to the write was lost"
+plan 7 $NOW
+knob "fail?code=403&verb=PUT&echo=1"
+t "a server echoing the Authorization header: redacted" 1 scale --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
+err_has "request headers: Authorization: [redacted]"
+check "the token is not printed" sh -c "! grep -q SECRET '$T/err'"
 finish

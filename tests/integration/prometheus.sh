@@ -141,4 +141,36 @@ stop prom
 t "server down: connection refused after retries" 1 promfetch -u "$URL" -q 'sp_load' --start $T0 --last 5m --retries 2 --retry-wait 0.05 -v
 err_has "Couldn't connect to server (after 3 attempts)"
 check "two retries announced" test "$(grep -c 'retrying in' "$T/err")" = 2
+
+# 8. a misbehaving stand-in (tests/kubeapi/promfake.py): a server that takes
+# the request and never answers, duplicate series, an error echoing the token
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+serve fake "http://127.0.0.1:@PORT@/_test/log" $PY "$TOP/tests/kubeapi/promfake.py" --port @PORT@ --token tok-SECRET-5 ||
+	{ echo "0 passed, 1 failed"; exit 1; }
+FAKE=http://127.0.0.1:$PORT
+echo tok-SECRET-5 > "$T/tok"
+knob() { curl -sf -X POST "$FAKE/_test/$1" > /dev/null; }
+t "a healthy answer" 0 promfetch -u "$FAKE" --bearer-token-file "$T/tok" -q x --start 600 --end 660
+out_is <<'EOF'
+timestamp,value
+600,10
+660,11
+EOF
+knob "slow?seconds=60&n=1"
+t0=$(date +%s)
+t "a hung server: --deadline ends every try, with a message" 1 promfetch -u "$FAKE" --bearer-token-file "$T/tok" -q x --start 600 --end 660 --deadline 2 --retry-wait 0.1
+err_has "promfetch: GET $FAKE/api/v1/query_range?query=x&start=600&end=660&step=60: no answer within the deadline of 2s (after 1 attempt; last: "
+check "ended in time (2 s deadline)" test $(($(date +%s) - t0)) -le 5
+out_is /dev/null
+knob "dup?n=1"
+t "one answer, one label set twice: an error" 1 promfetch -u "$FAKE" --bearer-token-file "$T/tok" -q x --start 600 --end 660
+err_is <<'EOF'
+promfetch: the answer holds two series with the same labels
+EOF
+knob "echo?n=1"
+t "an error text echoing the token: redacted" 1 promfetch -u "$FAKE" --bearer-token-file "$T/tok" -q x --start 600 --end 660
+err_is <<'EOF'
+promfetch: Prometheus error (HTTP 400, bad_data): bad request; got headers: Authorization: [redacted]
+EOF
 finish

@@ -28,6 +28,15 @@ real client before `scale` is checked against the server):
 Test knobs (no auth, under /_test/, not part of the Kubernetes API):
   POST /_test/fail?code=N&n=K&verb=V   the next K requests (of verb V, or any)
                                         answer code N with a Status object
+                                        (&echo=1: its message echoes the
+                                        request's Authorization header, as a
+                                        careless proxy would)
+  POST /_test/drop?n=K&verb=V           the next K requests (of verb V) are
+                                        carried out, then the connection is
+                                        closed without an answer
+  POST /_test/bogus?replicas=J&n=K      the next K GETs of a scale answer
+                                        spec.replicas = J (JSON text), or
+                                        without it (J = absent)
   POST /_test/conflict?n=K              the next K scale writes find that
                                         someone else updated the object first
   POST /_test/slow?seconds=S&n=K        the next K requests sleep S seconds
@@ -45,7 +54,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"rv": 1000, "objects": {}, "fail": [], "conflict": 0, "slow": [], "log": []}
+STATE = {"rv": 1000, "objects": {}, "fail": [], "conflict": 0, "slow": [], "log": [],
+         "drop": [], "bogus": []}
 
 # resource -> (group, version, kind, namespaced, verbs, short names)
 RESOURCES = {
@@ -379,10 +389,15 @@ class Handler(BaseHTTPRequestHandler):
             slow = 0
             if STATE["slow"]:
                 slow = STATE["slow"].pop(0)
-            fail = None
+            fail = echo = None
             for i, f in enumerate(STATE["fail"]):
                 if f[1] in ("", method):
-                    fail = STATE["fail"].pop(i)[0]
+                    fail, _, echo = STATE["fail"].pop(i)
+                    break
+            drop = False
+            for i, v in enumerate(STATE["drop"]):
+                if v in ("", method):
+                    drop = STATE["drop"].pop(i) is not None
                     break
         if slow:
             time.sleep(slow)
@@ -393,7 +408,10 @@ class Handler(BaseHTTPRequestHandler):
                     500: "Internal error occurred: etcdserver: request timed out",
                     503: "the server is currently unable to handle the request",
                     429: "Too many requests, please try again later."}
-            return self.reply(status(fail, reasons.get(fail, "Unknown"), msgs.get(fail, "injected failure")))
+            msg = msgs.get(fail, "injected failure")
+            if echo:
+                msg += "; request headers: Authorization: %s" % (self.headers.get("Authorization") or "")
+            return self.reply(status(fail, reasons.get(fail, "Unknown"), msg))
         if user is None and path in ("/version", "/readyz", "/healthz"):
             user = "system:anonymous"       # system:public-info-viewer
             if path != "/version":
@@ -407,13 +425,29 @@ class Handler(BaseHTTPRequestHandler):
         if res is None:
             res = status(404, "NotFound", "the server could not find the requested resource",
                          {"causes": [{"reason": "UnexpectedServerResponse", "message": "404 page not found"}]})
+        if drop:
+            self.close_connection = True     # done, but the answer is lost
+            return
+        if method == "GET" and path.endswith("/scale") and res[0] == 200:
+            with LOCK:
+                bogus = STATE["bogus"].pop(0) if STATE["bogus"] else None
+            if bogus is not None:
+                res = (200, copy.deepcopy(res[1]))
+                if bogus == "absent":
+                    del res[1]["spec"]["replicas"]
+                else:
+                    res[1]["spec"]["replicas"] = json.loads(bogus)
         self.reply(res)
 
     def test_knob(self, method, path, q):
         with LOCK:
             if path == "/_test/fail":
                 for _ in range(int(q.get("n", 1))):
-                    STATE["fail"].append((int(q["code"]), q.get("verb", "")))
+                    STATE["fail"].append((int(q["code"]), q.get("verb", ""), q.get("echo")))
+            elif path == "/_test/drop":
+                STATE["drop"] += [q.get("verb", "")] * int(q.get("n", 1))
+            elif path == "/_test/bogus":
+                STATE["bogus"] += [q["replicas"]] * int(q.get("n", 1))
             elif path == "/_test/conflict":
                 STATE["conflict"] += int(q.get("n", 1))
             elif path == "/_test/slow":

@@ -13,6 +13,9 @@ same at `time`.  Knobs (no auth):
   POST /_test/fail?code=N&n=K    the next K API requests answer HTTP N
                                  (Prometheus error JSON)
   POST /_test/slow?seconds=S&n=K the next K API requests sleep S seconds
+  POST /_test/dup?n=K            the next K range answers give the series twice
+  POST /_test/echo?n=K           the next K API requests fail (HTTP 400) with an
+                                 error that echoes the Authorization header
   GET  /_test/log                "path auth-ok|auth-bad" per API request
 """
 import argparse
@@ -25,7 +28,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-ST = {"fail": [], "slow": [], "log": [], "pushes": []}
+ST = {"fail": [], "slow": [], "log": [], "pushes": [], "dup": 0, "echo": 0}
 ARGS = None
 
 
@@ -60,6 +63,8 @@ class H(BaseHTTPRequestHandler):
                     ST["fail"] += [int(q["code"])] * int(q.get("n", 1))
                 elif u.path == "/_test/slow":
                     ST["slow"] += [float(q["seconds"])] * int(q.get("n", 1))
+                elif u.path in ("/_test/dup", "/_test/echo"):
+                    ST[u.path[7:]] += int(q.get("n", 1))
                 elif u.path == "/_test/log":
                     return self.send(200, "".join(x + "\n" for x in ST["log"]))
                 elif u.path == "/_test/pushes":
@@ -75,6 +80,13 @@ class H(BaseHTTPRequestHandler):
             ST["log"].append("%s %s" % (u.path, "auth-ok" if ok else "auth-bad"))
             slow = ST["slow"].pop(0) if ST["slow"] else 0
             fail = ST["fail"].pop(0) if ST["fail"] else 0
+            dup = echo = False
+            if u.path.startswith("/api/") and ST["dup"] > 0:
+                ST["dup"] -= 1
+                dup = True
+            if u.path.startswith("/api/") and ST["echo"] > 0:
+                ST["echo"] -= 1
+                echo = True
         if slow:
             time.sleep(slow)
         if not ok:
@@ -84,6 +96,9 @@ class H(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"Unauthorized\n")
             return
+        if echo:
+            return self.send(400, {"status": "error", "errorType": "bad_data",
+                                   "error": "bad request; got headers: Authorization: " + auth})
         if fail:
             return self.send(fail, {"status": "error", "errorType": "internal" if fail >= 500 else "bad_data",
                                     "error": "injected failure %d" % fail})
@@ -97,8 +112,10 @@ class H(BaseHTTPRequestHandler):
             while t <= e + 1e-9:
                 vals.append([int(t) if t == int(t) else t, "%g" % (t / 60)])
                 t += st
-            return self.send(200, {"status": "success", "data": {"resultType": "matrix", "result": [
-                {"metric": {"job": "fake"}, "values": vals}]}})
+            series = [{"metric": {"job": "fake"}, "values": vals}]
+            if dup:
+                series.append({"metric": {"job": "fake"}, "values": [[v[0], "0"] for v in vals[-1:]]})
+            return self.send(200, {"status": "success", "data": {"resultType": "matrix", "result": series}})
         if u.path == "/api/v1/query":
             t = float(q["time"])
             return self.send(200, {"status": "success", "data": {"resultType": "vector", "result": [

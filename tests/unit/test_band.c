@@ -297,6 +297,41 @@ test_rows(void)
 	close_src(&s);
 }
 
+/* The band's level column: checked at every origin when the reader is given
+ * a level; an empty level passes; no check without one. */
+static void
+test_level(void)
+{
+	static const char text[] =
+	    "origin,timestamp,horizon,load,forecast,lower,upper,level\n"
+	    "0,60,1,10,10,9,11,0.98\n"
+	    "60,120,1,11,10,9,11,\n"
+	    "120,180,1,12,10,9,11,0.8\n";
+	sp_band_opts o;
+	sp_band_origin g;
+	sp_error err;
+	src s;
+	int n = 0, rc;
+
+	sp_band_defaults(&o);
+	CHECK(o.level == 0, "no check by default");
+	o.load = 3;
+	o.level = 0.98;
+	CHECK(open_src(&s, text, &o, &err) == 0, "open");
+	while ((rc = sp_band_next(s.b, &g, &err)) == SP_OK)
+		n++;
+	CHECK(rc == SP_EDATA && n == 2, "the third origin: rc %d after %d", rc, n);
+	CHECK(strstr(err.msg, "row 3, column level: band level 0.8, read as level 0.98") != NULL, "message: %s",
+	    err.msg);
+	close_src(&s);
+	o.level = 0;
+	open_src(&s, text, &o, &err);
+	for (n = 0; (rc = sp_band_next(s.b, &g, &err)) == SP_OK; n++)
+		;
+	CHECK(rc == SP_EEOF && n == 3, "no check: %d origins", n);
+	close_src(&s);
+}
+
 int
 main(void)
 {
@@ -304,5 +339,6 @@ main(void)
 	test_errors();
 	test_timing();
 	test_rows();
+	test_level();
 	return check_summary();
 }

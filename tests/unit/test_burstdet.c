@@ -239,6 +239,46 @@ test_burst(void)
 	sp_burstdet_free(d);
 }
 
+/* A fresh AR(2) fit that oscillates (the history is y_i = 1.64 y_(i-1) -
+ * 1.48 y_(i-2) around 2000, the coefficients of the tweet-volume case that
+ * gave a demand of -497.8 at a load of 1452): at origin 19 the AR
+ * predicts far below the load; with a band below it too, the demand is the
+ * observed load. */
+static void
+test_oscillating(void)
+{
+	sp_burstdet_opts o;
+	sp_burstdet *d;
+	sp_burstdet_decision x;
+	sp_arburst *ar;
+	double y[21], w[20], est, phi[2], estar;
+	int i, fb;
+
+	opts_simple(&o, 1);
+	d = sp_burstdet_new(&o, NULL);
+	y[0] = 0;
+	y[1] = 10;
+	for (i = 2; i < 21; i++)
+		y[i] = 1.64 * y[i - 1] - 1.48 * y[i - 2];
+	for (i = 0; i < 20; i++) {
+		/* every load 40 above the band issued for it: a burst each step */
+		double wn = 2000 + y[i + 1], L = wn - 60, M = wn - 50, U = wn - 40;
+		w[i] = 2000 + y[i];
+		if (i == 19)
+			L = -6000, M = -5000, U = -4000;
+		CHECK(feed(d, i, w[i], L, M, U, &x) == 0, "origin %d", i);
+		CHECK(x.state != SP_BURST_BURST || x.demand >= w[i], "origin %d: demand %g below the load %g", i,
+		    x.demand, w[i]);
+	}
+	CHECK(x.state == SP_BURST_BURST && x.demand == w[19], "the load: %.17g (load %.17g)", x.demand, w[19]);
+	ar = sp_arburst_begin(w, 20, &o.ar, NULL);
+	sp_arburst_next(ar, &est, NULL, NULL);
+	sp_arburst_state(ar, phi, &estar, &fb);
+	sp_arburst_free(ar);
+	CHECK(est < w[19] - 300 && phi[0] > 1 && phi[1] < -1, "the AR alone: %g (phi %g, %g)", est, phi[0], phi[1]);
+	sp_burstdet_free(d);
+}
+
 static void
 test_errors(void)
 {
@@ -271,6 +311,7 @@ main(void)
 {
 	test_normal();
 	test_burst();
+	test_oscillating();
 	test_errors();
 	return check_summary();
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -32,6 +34,8 @@ main(void)
 	socklen_t sl = sizeof sa;
 	char *s;
 	int fd;
+	struct timespec t0, t1;
+	double el;
 
 	s = sp_http_escape("sum(rate(x{a=\"b c\"}[5m])) / 2~");
 	CHECK(s && strcmp(s, "sum%28rate%28x%7Ba%3D%22b%20c%22%7D%5B5m%5D%29%29%20%2F%202~") == 0, "escape: %s", s);
@@ -75,6 +79,10 @@ main(void)
 	memset(&a, 0, sizeof a);
 	a.token_env = "SP_TEST_UNSET_VAR";
 	CHECK(sp_http_auth_load(&a, &o, &err) == SP_EUSAGE && strstr(err.msg, "SP_TEST_UNSET_VAR"), "unset env");
+	/* a FIFO as a secret file: refused at once, never waited on */
+	unlink(path);
+	CHECK(mkfifo(path, 0600) == 0, "mkfifo");
+	CHECK(!sp_http_read_secret(path, &err) && strstr(err.msg, "not a regular file"), "FIFO: %s", err.msg);
 	unlink(path);
 	rmdir(dir);
 
@@ -98,5 +106,34 @@ main(void)
 	CHECK(sp_http_request(&o, "PATCH", url, "application/json", "{}", 2, &resp, &err) == SP_ENET &&
 	    strncmp(err.msg, "PATCH http://127.0.0.1:", 23) == 0 && !strstr(err.msg, "attempts"), "patch: %s", err.msg);
 	close(fd);
+
+	/* a server that accepts (the kernel's backlog) and never answers: the
+	 * deadline ends the request and its retries, with a clear message */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sl = sizeof sa;
+	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 8) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0, "listen");
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", ntohs(sa.sin_port));
+	sp_http_opts_init(&o);
+	o.retry_wait = 0.05;
+	sp_http_set_deadline(&o, 0.4);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == SP_ENET &&
+	    strstr(err.msg, "no answer within the deadline of 0.4s"), "hung server: %s", err.msg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	CHECK(el >= 0.35 && el < 3, "within the deadline: %gs", el);
+	close(fd);
+
+	/* sp_http_redact: the options' secrets and the patterns */
+	sp_http_opts_init(&o);
+	o.bearer = "tok-SECRET-1";
+	o.password = "pw-SECRET-2";
+	sp_error_set(&err, SP_ENET, "HTTP 400: echo tok-SECRET-1 pw-SECRET-2 Basic dXNlcg==");
+	CHECK(sp_http_redact(SP_ENET, &o, &err) == SP_ENET &&
+	    strcmp(err.msg, "HTTP 400: echo [redacted] [redacted] Basic [redacted]") == 0, "redact: %s", err.msg);
 	return check_summary();
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -76,6 +77,7 @@ static const char plugin[] =
     "junk) echo 'token: s3cret-junk' ;;\n"
     "empty) printf '{%s,\"status\":{}}' \"$v1\" ;;\n"
     "stdin) x=$(cat); printf '{%s,\"status\":{\"token\":\"stdin-%s\"}}' \"$v1\" \"${x:-none}\" ;;\n"
+    "hang) exec sleep 30 ;;\n"
     "esac\n";
 
 /* load a kubeconfig whose user has the given `user:` block */
@@ -243,7 +245,8 @@ test_decide(void)
 	CHECK(sp_kube_decide(5, 3, 700, 600, 0) == SP_KUBE_HELD_STALE, "stale down: held");
 	CHECK(sp_kube_decide(5, 3, 700, 600, 1) == SP_KUBE_HELD_STALE, "stale down, dry: held");
 	CHECK(sp_kube_decide(5, 3, 600, 600, 0) == SP_KUBE_SCALED, "age == max-age: not stale");
-	CHECK(sp_kube_decide(3, 5, 700, 600, 0) == SP_KUBE_SCALED, "stale up: scaled");
+	CHECK(sp_kube_decide(3, 5, 700, 600, 0) == SP_KUBE_HELD_STALE, "stale up: held too");
+	CHECK(sp_kube_decide(3, 5, NAN, 600, 0) == SP_KUBE_HELD_STALE, "unknown age: held");
 	CHECK(sp_kube_decide(5, 0, 10, 600, 0) == SP_KUBE_SCALED, "fresh down to 0: scaled");
 	CHECK(sp_kube_decide(3, 5, 10, 600, 1) == SP_KUBE_DRY_RUN, "dry run");
 	CHECK_STR(sp_kube_action_name(SP_KUBE_UNCHANGED), "unchanged", "name");
@@ -295,7 +298,7 @@ test_replicas(void)
 static void
 test_source(const char *kc)
 {
-	sp_kube_source src = { NULL, NULL, 0, NULL };
+	sp_kube_source src = { NULL, NULL, 0, NULL, 0 };
 	sp_kube_cfg c;
 	sp_error err;
 	char home[600], path[700];
@@ -333,6 +336,116 @@ test_source(const char *kc)
 	CHECK(sp_kube_load(&src, &c, &err) == 0 && strcmp(c.context, "in-cluster") == 0, "--in-cluster");
 	sp_kube_cfg_free(&c);
 	unsetenv("KUBECONFIG");
+}
+
+static int
+input_of(const char *csv, const char *load, sp_kube_input *in, sp_error *err)
+{
+	FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
+	sp_csv_reader *r = sp_csv_reader_new(fp, "-", SP_CSV_NEED_TIMESTAMP, err);
+	int rc = r ? sp_kube_read_input(r, "replicas", load, in, err) : -99;
+	sp_csv_reader_free(r);
+	fclose(fp);
+	return rc;
+}
+
+/* What dates the input, and the checks on its age (issue: negative ages,
+ * decisions from the future, filled or forecast rows counted as data). */
+static void
+test_input(void)
+{
+	sp_kube_input in;
+	sp_error err;
+	double age = -1;
+	FILE *fp;
+	sp_csv_reader *r;
+	double t = NAN;
+
+	/* plan's output: the last row is the forecast one step ahead, no load */
+	CHECK(input_of("timestamp,load,replicas\n1000,5,2\n1060,6,3\n1120,,4\n", NULL, &in, &err) == 0 &&
+	    in.replicas == 4 && in.t == 1120 && in.step == 60 && in.observed == 1060 &&
+	    strcmp(in.observed_from, "load") == 0, "newest load: %g from %s", in.observed, in.observed_from);
+	CHECK(sp_kube_input_age(&in, 1100, &age, &err) == 0 && age == 40, "age from the observation: %g", age);
+	CHECK(sp_kube_input_age(&in, 1060, &age, &err) == 0 && age == 0, "decision one step ahead: ok");
+	CHECK(input_of("timestamp,load,replicas\n1000,5,2\n1060,,3\n1120,,4\n", NULL, &in, &err) == 0 &&
+	    in.observed == 1000, "filled");
+	CHECK(sp_kube_input_age(&in, 1058, &age, &err) == SP_EDATA && strstr(err.msg, "more than one step (60s)"),
+	    "decision more than a step ahead: %s", err.msg);
+	CHECK(input_of("timestamp,load,replicas\n1000,5,2\n1060,6,3\n1120,,4\n", NULL, &in, &err) == 0, "again");
+	CHECK(sp_kube_input_age(&in, 1400, &age, &err) == 0 && age == 340, "older");
+	/* milliseconds: an observation far in the future is an error, not age -1.7e12 */
+	CHECK(input_of("timestamp,load,replicas\n1700000000000,5,2\n", NULL, &in, &err) == 0, "ms read");
+	CHECK(sp_kube_input_age(&in, 1700000000, &age, &err) == SP_EDATA &&
+	    strstr(err.msg, "ahead of the clock: timestamps in milliseconds"), "ms: %s", err.msg);
+	/* observed_at wins over load; --load-column names another column */
+	CHECK(input_of("timestamp,load,observed_at,replicas\n1000,5,990,2\n1060,5,,2\n", NULL, &in, &err) == 0 &&
+	    in.observed == 990 && strcmp(in.observed_from, "observed_at") == 0, "observed_at: %g", in.observed);
+	CHECK(input_of("timestamp,rps,replicas\n1000,5,2\n1060,,2\n", "rps", &in, &err) == 0 &&
+	    in.observed == 1000 && strcmp(in.observed_from, "rps") == 0, "--load-column");
+	CHECK(input_of("timestamp,rps,replicas\n1000,5,2\n", "load", &in, &err) == SP_EUSAGE &&
+	    strstr(err.msg, "no column 'load'"), "--load-column missing: %s", err.msg);
+	/* no observation column: the decision row dates it; one row: step 0 */
+	CHECK(input_of("timestamp,replicas\n1000,2\n", NULL, &in, &err) == 0 && in.observed == 1000 &&
+	    in.step == 0 && strcmp(in.observed_from, "decision") == 0, "decision only");
+	CHECK(sp_kube_input_age(&in, 999, &age, &err) == 0 && age == 0, "1 s of clock slack");
+	CHECK(sp_kube_input_age(&in, 998, &age, &err) == SP_EDATA, "2 s ahead: refused");
+	/* no observed value at all: age NaN, never fresh */
+	CHECK(input_of("timestamp,load,replicas\n1000,,2\n", NULL, &in, &err) == 0 && isnan(in.observed),
+	    "no load at all");
+	CHECK(sp_kube_input_age(&in, 1000, &age, &err) == 0 && isnan(age) &&
+	    sp_kube_decide(3, 2, age, 600, 0) == SP_KUBE_HELD_STALE, "no observation: stale");
+	/* --observed FILE: the newest row with a value */
+	fp = fmemopen((void *)"timestamp,load\n1000,1\n1060,\n", 28, "r");
+	r = sp_csv_reader_new(fp, "f", SP_CSV_NEED_TIMESTAMP, &err);
+	CHECK(r && sp_kube_read_observed(r, NULL, &t, &err) == 0 && t == 1000, "observed file: %g", t);
+	sp_csv_reader_free(r);
+	fclose(fp);
+}
+
+/* Hostile kubeconfigs: a FIFO tokenFile, credentials in the server URL, a
+ * plugin that never answers, cluster info with an unreadable CA. */
+static void
+test_hostile(void)
+{
+	sp_kube_source src = { NULL, NULL, 0, NULL, 0.3 };
+	sp_kube_cfg c;
+	sp_error err;
+	char path[600], buf[2048];
+	struct timespec t0, t1;
+
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	CHECK(mkfifo(path, 0600) == 0, "mkfifo");
+	CHECK(load_user("    tokenFile: fifo\n", &c, &err) == SP_EIO && strstr(err.msg, "fifo: not a regular file"),
+	    "FIFO tokenFile refused, no hang: %s", err.msg);
+	CHECK(load_user("    client-certificate: fifo\n    client-key: fifo\n", &c, &err) == SP_EIO &&
+	    strstr(err.msg, "fifo: not a regular file"), "FIFO certificate: %s", err.msg);
+	snprintf(buf, sizeof buf, "%s/fifo-kc", dir);
+	CHECK(mkfifo(buf, 0600) == 0 && sp_kube_load_kubeconfig(buf, NULL, &c, &err) == SP_EIO &&
+	    strstr(err.msg, "not a regular file"), "FIFO kubeconfig: %s", err.msg);
+	CHECK(sp_kube_load_kubeconfig(put("ui", "current-context: x\ncontexts:\n- name: x\n  context: {cluster: a}\n"
+	    "clusters:\n- name: a\n  cluster: {server: 'https://bob:pw-SECRET@h:6443/'}\n"), NULL, &c, &err) == SP_EDATA &&
+	    strstr(err.msg, "ui:7: cluster 'a': credentials in the server URL") && !strstr(err.msg, "SECRET"),
+	    "userinfo refused: %s", err.msg);
+	CHECK(sp_kube_load_kubeconfig(put("ui2", "current-context: x\ncontexts:\n- name: x\n  context: {cluster: a}\n"
+	    "clusters:\n- name: a\n  cluster: {server: 'ftp://h/?token=SECRET'}\n"), NULL, &c, &err) == SP_EDATA &&
+	    !strstr(err.msg, "SECRET"), "bad URL redacted: %s", err.msg);
+	/* a plugin that hangs: killed after the timeout */
+	snprintf(buf, sizeof buf, "current-context: x\ncontexts:\n- name: x\n  context: {cluster: a, user: u}\n"
+	    "clusters:\n- name: a\n  cluster: {server: 'https://h'}\nusers:\n- name: u\n  user:\n"
+	    "    exec: {apiVersion: client.authentication.k8s.io/v1, command: %s/plug.sh, args: [hang]}\n", dir);
+	src.kubeconfig = put("hang", buf);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(sp_kube_load(&src, &c, &err) == SP_EIO && strstr(err.msg, "gave no answer within 0.3s (killed)"),
+	    "hanging plugin: %s", err.msg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9 < 5, "in time");
+	/* provideClusterInfo with a CA file that cannot be read: an error, no leak */
+	snprintf(buf, sizeof buf, "current-context: x\ncontexts:\n- name: x\n  context: {cluster: a, user: u}\n"
+	    "clusters:\n- name: a\n  cluster: {server: 'https://h', certificate-authority: nope.pem}\n"
+	    "users:\n- name: u\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, "
+	    "command: %s/plug.sh, args: [tok], provideClusterInfo: true}\n", dir);
+	CHECK(sp_kube_load_kubeconfig(put("nca", buf), NULL, &c, &err) == SP_EIO &&
+	    strstr(err.msg, "nope.pem: No such file or directory"), "unreadable CA: %s", err.msg);
 }
 
 int
@@ -433,6 +546,8 @@ main(void)
 	test_decide();
 	test_replicas();
 	test_source(put("kc-scale", kc1));
+	test_input();
+	test_hostile();
 
 	snprintf(list, sizeof list, "rm -rf %s", dir);
 	CHECK(system(list) == 0, "cleanup");

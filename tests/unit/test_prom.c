@@ -329,6 +329,40 @@ test_csv(void)
 	sp_prom_matrix_free(m);
 }
 
+/* Series are their whole label set: duplicates in one answer and labels
+ * that would collide under a separator-joined key. */
+static void
+test_series_identity(void)
+{
+	sp_error err;
+	sp_prom_matrix *m = sp_prom_matrix_new(0, 60, 60, &err);
+
+	CHECK(merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+	    "{\"metric\":{\"a\":\"x\"},\"values\":[[0,\"1\"],[60,\"2\"]]},"
+	    "{\"metric\":{\"a\":\"x\"},\"values\":[[60,\"0\"]]}]}}", 200, &err) == SP_ENET &&
+	    strstr(err.msg, "two series with the same labels"), "duplicate: %s", err.msg);
+	sp_prom_matrix_free(m);
+	m = sp_prom_matrix_new(0, 60, 60, &err);
+	/* {a="x\x1fb\x1ey"} against {a="x", b="y"}: two series, not one */
+	CHECK(merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+	    "{\"metric\":{\"a\":\"x\\u001fb\\u001ey\"},\"value\":[0,\"1\"]},"
+	    "{\"metric\":{\"a\":\"x\",\"b\":\"y\"},\"value\":[0,\"2\"]}]}}", 200, &err) == 0 &&
+	    sp_prom_nseries(m) == 2, "separator bytes in a value: %s", err.msg);
+	/* the same series in two answers (two chunks) is one series */
+	CHECK(merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+	    "{\"metric\":{\"a\":\"x\",\"b\":\"y\"},\"value\":[60,\"3\"]}]}}", 200, &err) == 0 &&
+	    sp_prom_nseries(m) == 2 && sp_prom_get(m, 1)->v[1] == 3, "second answer: %s", err.msg);
+	CHECK(merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+	    "{\"metric\":{\"a\":\"x\\u0000z\"},\"value\":[0,\"1\"]}]}}", 200, &err) == SP_ENET,
+	    "NUL in a label (jansson refuses it too): %s", err.msg);
+	/* the server's error text is redacted */
+	CHECK(merge(m, "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":"
+	    "\"echo: Authorization: Bearer tok-9 at /q?token=abc\"}", 400, &err) == SP_ENET &&
+	    strcmp(err.msg, "Prometheus error (HTTP 400, bad_data): echo: Authorization: [redacted]") == 0,
+	    "redacted: %s", err.msg);
+	sp_prom_matrix_free(m);
+}
+
 int
 main(void)
 {
@@ -340,5 +374,6 @@ main(void)
 	test_urls();
 	test_fetch_refused();
 	test_csv();
+	test_series_identity();
 	return check_summary();
 }

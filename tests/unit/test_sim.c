@@ -75,6 +75,58 @@ main(void)
 	sp_sim_free(s);
 	o.wstar = 0;
 	CHECK(sp_sim_new(&o, p, &err) == NULL, "w* 0 accepted");
+
+	/* the tick calls: pods ready `startup` after the decision */
+	o.wstar = 80;
+	o.startup = 30;
+	s = sp_sim_new(&o, p, &err);
+	CHECK(sp_sim_scale(s, 0, 1, &err) == 0 && sp_sim_replicas(s) == 1, "start");
+	sp_sim_tick(s, 0, 15, 50, &r, NULL);
+	CHECK(r.ready == 1 && r.violation == 0 && r.latency == 15, "tick 0");
+	sp_sim_scale(s, 15, 3, NULL);        /* ready at 45 */
+	sp_sim_tick(s, 15, 15, 150, &r, NULL);
+	CHECK(r.ready == 1 && r.starting == 2 && r.violation == 1, "tick 15: %d ready", r.ready);
+	sp_sim_tick(s, 30, 15, 150, &r, NULL);
+	CHECK(r.ready == 1, "tick 30");
+	{
+		int ready, counted;
+		sp_sim_pods(s, 45, 60, 300, &ready, &counted);
+		CHECK(ready == 3 && counted == 1, "at 45: ready %d counted %d", ready, counted);
+		sp_sim_pods(s, 105, 60, 300, &ready, &counted);
+		CHECK(ready == 3 && counted == 3, "at 105 (ready + window): counted %d", counted);
+		sp_sim_pods(s, 60, 60, 0, &ready, &counted);
+		CHECK(counted == 3, "no initialisation period: counted %d", counted);
+		sp_sim_pods(s, 60, 60, 40, &ready, &counted);
+		CHECK(counted == 3, "started 15 + 40 <= 60: counted %d", counted);
+	}
+	sp_sim_tick(s, 45, 15, 150, &r, NULL);
+	/* the backlog of 15 and 30 (50/s over capacity, 750 each, capped at
+	 * 10 s of one pod: 1000) drains at 3 x 100/s: +3333 ms */
+	CHECK(r.ready == 3 && r.violation, "tick 45: %d ready", r.ready);
+	CHECK_CLOSE(r.latency, 10 + 5 + 1000.0 * 1000 / 300, 1e-9, "drain latency");
+	/* the step: 4 ticks, 3 of them in violation */
+	CHECK(sp_sim_end_step(s, 0, &r, &err) == 0, "end step");
+	CHECK_CLOSE(r.violation, 0.75, 1e-12, "violation fraction");
+	CHECK_CLOSE(r.cost, 15.0 * (1 + 3 + 3 + 3), 1e-12, "cost");
+	CHECK(r.replicas == 3 && r.changes == 1 && r.started == 2, "changes %d started %d", r.changes, r.started);
+	CHECK(r.ideal == 2, "ideal from the mean load 125: %d", r.ideal);
+	CHECK(sp_sim_end_step(s, 0, &r, &err) == SP_EDATA, "a step without ticks");
+	sp_sim_scale(s, 60, 2, NULL);
+	sp_sim_scale(s, 60, 4, NULL);        /* two decisions in one step */
+	sp_sim_tick(s, 60, 60, 100, &r, NULL);
+	sp_sim_end_step(s, 1, &r, NULL);
+	CHECK(r.changes == 2 && r.started == 2 && r.ready == 2, "step 2: changes %d started %d ready %d",
+	    r.changes, r.started, r.ready);
+	sp_sim_summarise(s, SP_SIM_ALL, &all);
+	CHECK(all.steps == 2 && all.replica_changes == 3 && all.pods_started == 4 && all.scaling_actions == 2,
+	    "summary: changes %ld started %ld", all.replica_changes, all.pods_started);
+	CHECK_CLOSE(all.violations, 0.75 + 0, 1e-12, "violations in step-equivalents");
+	CHECK_CLOSE(all.churn, (2.0 + 1 + 2) / 2, 1e-12, "churn per step");
+	/* 5 latency samples: the quantiles are over the ticks */
+	CHECK(all.p99_latency >= all.p95_latency && all.p95_latency <= all.max_latency, "p95 <= p99 <= max");
+	CHECK(sp_sim_scale(s, 120, -1, &err) == SP_EDATA, "negative count");
+	CHECK(sp_sim_tick(s, 120, 0, 1, &r, &err) == SP_EDATA, "tick 0 s");
+	sp_sim_free(s);
 	sp_perf_free(p);
 	return check_summary();
 }

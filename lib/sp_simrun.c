@@ -1,0 +1,278 @@
+/* sp_simrun: a policy on the simulated cluster, tick by tick; see sp_simrun.h. */
+#include "sp_simrun.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* one tick as the metrics pipeline remembers it */
+typedef struct {
+	double t, dt, load, cpu, lat;
+} rec;
+
+struct sp_simrun {
+	sp_simrun_opts o;
+	sp_sim *sim;
+	sp_plan *plan;
+	sp_peer *peer;
+	double target_load;
+	int initial;
+	int have_row, peer_started, decided;
+	sp_simrun_in cur;
+	double lastdt;
+	/* tick 0: the previous step as the step-level model saw it */
+	int last_valid;
+	double last_load;
+	sp_sim_row last;
+	/* ticks: the last metric window of them */
+	rec *ring;
+	size_t cap, n, head;
+	char first[48], change[48];
+	int changed;
+};
+
+void
+sp_simrun_defaults(sp_simrun_opts *o)
+{
+	o->tick = 15;
+	o->interp = SP_SIMRUN_HOLD;
+	o->window = 60;
+	o->cpu_init = 300;
+	o->step = 0;
+}
+
+sp_simrun *
+sp_simrun_new(const sp_simrun_opts *o, sp_sim *sim, sp_error *err)
+{
+	sp_simrun *r;
+
+	if (!(o->tick >= 0) || !isfinite(o->tick) || !(o->window > 0) || !(o->cpu_init >= 0) || !(o->step >= 0)) {
+		sp_error_set(err, SP_EUSAGE, "simulation needs tick >= 0, metric window > 0, CPU initialisation >= 0");
+		return NULL;
+	}
+	if (!(r = calloc(1, sizeof *r))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	r->o = *o;
+	r->sim = sim;
+	r->lastdt = 60;
+	r->cap = (o->tick > 0 ? (size_t)ceil(o->window / o->tick) : 1) + 4;
+	if (!(r->ring = calloc(r->cap, sizeof *r->ring))) {
+		free(r);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	return r;
+}
+
+void
+sp_simrun_free(sp_simrun *r)
+{
+	if (!r)
+		return;
+	free(r->ring);
+	free(r);
+}
+
+void
+sp_simrun_use_plan(sp_simrun *r, sp_plan *plan)
+{
+	r->plan = plan;
+	r->peer = NULL;
+}
+
+void
+sp_simrun_use_peer(sp_simrun *r, sp_peer *peer, double target_load, int initial)
+{
+	r->peer = peer;
+	r->plan = NULL;
+	r->target_load = target_load;
+	r->initial = initial;
+}
+
+static void
+ring_add(sp_simrun *r, const rec *x)
+{
+	r->ring[(r->head + r->n) % r->cap] = *x;
+	if (r->n < r->cap)
+		r->n++;
+	else
+		r->head = (r->head + 1) % r->cap;
+}
+
+/* Time-weighted means over (t - window, t]: load, CPU (ticks with one),
+ * latency.  0 when no tick overlaps. */
+static int
+window_means(const sp_simrun *r, double t, double *load, double *cpu, double *lat)
+{
+	size_t i;
+	double lo = t - r->o.window, sl = 0, sc = 0, sa = 0, w = 0, wc = 0;
+
+	for (i = 0; i < r->n; i++) {
+		const rec *x = &r->ring[(r->head + i) % r->cap];
+		double a = x->t > lo ? x->t : lo, b = x->t + x->dt < t ? x->t + x->dt : t;
+		if (!(b > a))
+			continue;
+		sl += x->load * (b - a);
+		sa += x->lat * (b - a);
+		w += b - a;
+		if (isfinite(x->cpu)) {
+			sc += x->cpu * (b - a);
+			wc += b - a;
+		}
+	}
+	if (!(w > 0))
+		return 0;
+	*load = sl / w;
+	*lat = sa / w;
+	*cpu = wc > 0 ? sc / wc : NAN;
+	return 1;
+}
+
+static int
+decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *err)
+{
+	const sp_simrun_in *c = &r->cur;
+	int rc;
+
+	*reason = NULL;
+	if (!r->plan && !r->peer) {
+		*n = k == 0 ? c->replicas : sp_sim_replicas(r->sim);
+		return 0;
+	}
+	if (r->plan) {
+		sp_plan_in pin;
+		sp_plan_in_clear(&pin);
+		pin.t = tau;
+		pin.demand = c->demand;
+		pin.lower = c->lower;
+		pin.upper = c->upper;
+		pin.origin = c->origin;
+		pin.burst = c->burst;
+		pin.tick = k > 0;
+		if (r->o.tick == 0) {
+			if (r->last_valid) {
+				pin.prev_load = r->last_load;
+				pin.prev_cpu = r->last.cpu;
+				pin.prev_latency = r->last.latency;
+				pin.prev_ready = r->last.ready;
+				pin.prev_unready = r->last.starting;
+				pin.current = r->last.replicas;
+			}
+		} else if (r->decided && window_means(r, tau, &pin.prev_load, &pin.prev_cpu, &pin.prev_latency)) {
+			int ready, counted;
+			sp_sim_pods(r->sim, tau, r->o.window, r->o.cpu_init, &ready, &counted);
+			pin.current = sp_sim_replicas(r->sim);
+			pin.prev_ready = counted;
+			pin.prev_unready = pin.current - counted;
+		}
+		return sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err);
+	}
+	{
+		int ready, cur;
+		if (!r->peer_started) {
+			if ((rc = sp_peer_observe(r->peer, tau, NAN, err)) < 0)
+				return rc;
+			r->peer_started = 1;
+		}
+		if (r->decided) {
+			sp_sim_pods(r->sim, tau, 0, 0, &ready, NULL);
+			cur = sp_sim_replicas(r->sim);
+		} else {
+			ready = cur = r->initial;
+		}
+		if ((rc = sp_peer_decide(r->peer, tau, cur, ready, r->target_load, n, err)) < 0)
+			return rc;
+		*reason = sp_peer_reason(r->peer);
+		return 0;
+	}
+}
+
+static int
+run_step(sp_simrun *r, double dt, double next_load, sp_simrun_out *out, sp_error *err)
+{
+	const sp_simrun_in *c = &r->cur;
+	double tick = r->o.tick;
+	int nt = tick > 0 ? (int)ceil(dt / tick - 1e-9) : 1, k, rc;
+	sp_sim_row trow;
+
+	if (nt < 1)
+		nt = 1;
+	r->changed = 0;
+	r->first[0] = 0;
+	for (k = 0; k < nt; k++) {
+		double tau = tick > 0 ? c->t + k * tick : c->t;
+		double h = tick > 0 ? (c->t + dt - tau < tick ? c->t + dt - tau : tick) : dt, load = c->load;
+		int n, before = sp_sim_replicas(r->sim);
+		const char *reason;
+		rec x;
+
+		if ((rc = decide(r, tau, k, &n, &reason, err)) < 0)
+			return rc;
+		if ((rc = sp_sim_scale(r->sim, tau, n, err)) < 0)
+			return rc;
+		if (reason) {
+			if (k == 0)
+				snprintf(r->first, sizeof r->first, "%s", reason);
+			if (r->decided && n != before) {
+				snprintf(r->change, sizeof r->change, "%s", reason);
+				r->changed = 1;
+			}
+		}
+		r->decided = 1;
+		if (r->o.interp == SP_SIMRUN_LINEAR && isfinite(next_load))
+			load = c->load + (next_load - c->load) * (tau + h / 2 - c->t) / dt;
+		if ((rc = sp_sim_tick(r->sim, tau, h, load, &trow, err)) < 0)
+			return rc;
+		x = (rec){ tau, h, load, trow.cpu, trow.latency };
+		ring_add(r, &x);
+		if (r->peer && (rc = sp_peer_observe(r->peer, tau + h, load, err)) < 0)
+			return rc;
+	}
+	if ((rc = sp_sim_end_step(r->sim, c->burst, &out->row, err)) < 0)
+		return rc;
+	out->t = c->t;
+	out->load = c->load;
+	out->burst = c->burst;
+	out->reason = !r->plan && !r->peer ? NULL : r->changed ? r->change : r->first;
+	r->last = out->row;
+	r->last_load = c->load;
+	r->last_valid = 1;
+	return 0;
+}
+
+int
+sp_simrun_push(sp_simrun *r, const sp_simrun_in *in, sp_simrun_out *out, sp_error *err)
+{
+	int rc = 0;
+
+	if (!(in->load >= 0) || !isfinite(in->load))
+		return sp_error_set(err, SP_EDATA, "load must be a number >= 0");
+	if (r->have_row) {
+		double dt = r->o.step > 0 ? r->o.step : in->t - r->cur.t;
+		if (!(dt > 0))
+			return sp_error_set(err, SP_EDATA, "timestamps must increase (%.17g after %.17g)", in->t, r->cur.t);
+		if ((rc = run_step(r, dt, in->load, out, err)) < 0)
+			return rc;
+		r->lastdt = dt;
+		rc = 1;
+	}
+	r->cur = *in;
+	r->have_row = 1;
+	return rc;
+}
+
+int
+sp_simrun_finish(sp_simrun *r, sp_simrun_out *out, sp_error *err)
+{
+	int rc;
+
+	if (!r->have_row)
+		return 0;
+	r->have_row = 0;
+	if ((rc = run_step(r, r->o.step > 0 ? r->o.step : r->lastdt, NAN, out, err)) < 0)
+		return rc;
+	return 1;
+}
