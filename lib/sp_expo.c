@@ -15,13 +15,16 @@
 
 static const struct {
 	const char *col, *metric, *help;
+	int anomaly;        /* 1 score, 2 flag (anomaly's output; renamed by sp_expo_anomaly_cols) */
 } known[] = {
-	{ "forecast", "scalepipe_forecast_load", "Forecast load for the row's time" },
-	{ "lower", "scalepipe_forecast_load_lower", "Lower end of the forecast interval" },
-	{ "upper", "scalepipe_forecast_load_upper", "Upper end of the forecast interval" },
-	{ "demand", "scalepipe_demand_load", "Load to provision for (burstdetect)" },
-	{ "state", "scalepipe_burst_state", "Burst state: 0 normal, 1 burst, 2 spike" },
-	{ "replicas", "scalepipe_planned_replicas", "Replicas planned by scalepipe" },
+	{ "forecast", "scalepipe_forecast_load", "Forecast load for the row's time", 0 },
+	{ "lower", "scalepipe_forecast_load_lower", "Lower end of the forecast interval", 0 },
+	{ "upper", "scalepipe_forecast_load_upper", "Upper end of the forecast interval", 0 },
+	{ "demand", "scalepipe_demand_load", "Load to provision for (burstdetect)", 0 },
+	{ "state", "scalepipe_burst_state", "Burst state: 0 normal, 1 burst, 2 spike", 0 },
+	{ "replicas", "scalepipe_planned_replicas", "Replicas planned by scalepipe", 0 },
+	{ "anomaly_score", "scalepipe_anomaly_score", "Isolation Forest anomaly score, 0 to 1 (anomaly)", 1 },
+	{ "anomaly", "scalepipe_anomaly", "Anomaly flag: 1 anomalous, 0 not (anomaly)", 2 },
 };
 #define NKNOWN (sizeof known / sizeof known[0])
 
@@ -43,6 +46,7 @@ struct sp_expo {
 	size_t ng;
 	label lab[SP_EXPO_MAX_LABELS], grp[SP_EXPO_MAX_LABELS];
 	size_t nlab, ngrp;
+	char *acol[2];      /* columns named for the anomaly score and flag, or NULL */
 	int history;
 	double *ts;         /* row times (history) */
 	size_t nrows, cap;
@@ -74,6 +78,8 @@ sp_expo_free(sp_expo *x)
 		free(x->grp[k].name);
 		free(x->grp[k].value);
 	}
+	free(x->acol[0]);
+	free(x->acol[1]);
 	free(x->ts);
 	free(x);
 }
@@ -177,6 +183,9 @@ sp_expo_gauge(sp_expo *x, const char *col, const char *metric, sp_error *err)
 			if (!metric)
 				metric = known[k].metric;
 		}
+	for (k = 0; k < NKNOWN; k++)
+		if (strcmp(metric ? metric : "", known[k].metric) == 0)
+			g->help = known[k].help;
 	g->col = strdup(col);
 	if (metric)
 		g->metric = strdup(metric);
@@ -226,6 +235,24 @@ sp_expo_metric(const sp_expo *x, size_t k)
 	return k < x->ng ? x->g[k].metric : NULL;
 }
 
+int
+sp_expo_anomaly_cols(sp_expo *x, const char *score, const char *flag, sp_error *err)
+{
+	const char *c[2] = { score, flag }, *opt[2] = { "--anomaly-score-col", "--anomaly-col" };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!c[i])
+			continue;
+		if (!*c[i])
+			return sp_error_set(err, SP_EUSAGE, "%s: empty", opt[i]);
+		free(x->acol[i]);
+		if (!(x->acol[i] = strdup(c[i])))
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	return SP_OK;
+}
+
 /* ---- rows ---- */
 
 int
@@ -235,13 +262,19 @@ sp_expo_bind(sp_expo *x, const sp_csv_reader *r, int history, sp_error *err)
 	int rc;
 
 	if (x->ng == 0) {
+		/* the known columns present; those named by sp_expo_anomaly_cols come below */
 		for (k = 0; k < NKNOWN; k++)
-			if (sp_csv_col_index(r, known[k].col) >= 0 && (rc = sp_expo_gauge(x, known[k].col, NULL, err)) < 0)
+			if ((!known[k].anomaly || !x->acol[known[k].anomaly - 1]) &&
+			    sp_csv_col_index(r, known[k].col) >= 0 && (rc = sp_expo_gauge(x, known[k].col, NULL, err)) < 0)
 				return rc;
-		if (x->ng == 0)
+		if (x->ng == 0 && !x->acol[0] && !x->acol[1])
 			return sp_error_set(err, SP_EDATA, "no column to export (none of forecast, lower, upper, "
-			    "demand, state, replicas); choose with -c");
+			    "demand, state, replicas, anomaly_score, anomaly); choose with -c");
 	}
+	for (k = 0; k < NKNOWN; k++)
+		if (known[k].anomaly && x->acol[known[k].anomaly - 1] &&
+		    (rc = sp_expo_gauge(x, x->acol[known[k].anomaly - 1], known[k].metric, err)) < 0)
+			return rc;
 	for (k = 0; k < x->ng; k++) {
 		if ((x->g[k].idx = sp_csv_pick_col(r, x->g[k].col, err)) < 0)
 			return err ? err->code : SP_EUSAGE;

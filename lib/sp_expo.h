@@ -8,7 +8,10 @@
  *         forecast  scalepipe_forecast_load        demand    scalepipe_demand_load
  *         lower     scalepipe_forecast_load_lower  state     scalepipe_burst_state
  *         upper     scalepipe_forecast_load_upper  replicas  scalepipe_planned_replicas
- *     any other column COL becomes scalepipe_COL unless a name is given.
+ *         anomaly_score  scalepipe_anomaly_score    anomaly   scalepipe_anomaly
+ *     (the last two are anomaly's output, and may come from other columns:
+ *     sp_expo_anomaly_cols); any other column COL becomes scalepipe_COL
+ *     unless a name is given.  A gauge named as a known metric gets its HELP.
  *     The `state` column holds burstdetect's state names, exported as
  *     0 normal, 1 burst, 2 spike (sp_burst_state_parse); other columns are
  *     numbers.  An empty field is a missing value.
@@ -81,9 +84,18 @@ int sp_expo_columns(sp_expo *x, const char *list, sp_error *err);
 size_t sp_expo_ngauges(const sp_expo *x);
 const char *sp_expo_metric(const sp_expo *x, size_t k);
 
+/* Take the anomaly score (scalepipe_anomaly_score) and flag
+ * (scalepipe_anomaly) from columns score and flag instead of anomaly_score
+ * and anomaly; NULL leaves one as it is.  A column named here is exported
+ * whether or not gauges were chosen (sp_expo_columns), after them, and must
+ * be in the input (sp_expo_bind).  SP_EUSAGE "--anomaly-score-col: empty" /
+ * "--anomaly-col: empty". */
+int sp_expo_anomaly_cols(sp_expo *x, const char *score, const char *flag, sp_error *err);
+
 /* Find each gauge's column in r's header; with no gauges yet, first add a
  * gauge for every known column r has (SP_EDATA "no column to export (none
- * of forecast, ...); choose with -c" when it has none).  Gauge by gauge:
+ * of forecast, ..., anomaly); choose with -c" when it has none and no
+ * anomaly column was named), then those of sp_expo_anomaly_cols.  Gauge by gauge:
  * sp_csv_pick_col's error, SP_EUSAGE "--columns: the timestamp is not a
  * value to export", "metric 'M' named twice".  history: keep every row
  * (for SP_EXPO_OPENMETRICS), not only the last. */

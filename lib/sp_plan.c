@@ -58,6 +58,7 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->demand = in->lower = in->upper = in->origin = NAN;
 	in->burst = 0;
 	in->tick = 0;
+	in->prev_anomaly = 0;
 }
 
 void
@@ -382,6 +383,15 @@ clamp:
 		snprintf(why + strlen(why), sizeof why - strlen(why), "; capped at --max %d", n);
 	}
 done:
+	if (in->prev_anomaly) {
+		int hold = cur < o->max ? cur : o->max;   /* the current count, within --max */
+		if (n < hold) {
+			snprintf(why + strlen(why), sizeof why - strlen(why),
+			    "; scale-down to %d held at %d during an anomaly", n, hold);
+			n = hold;
+			r = "anomaly-hold";
+		}
+	}
 	p->last = n;
 	p->has_last = 1;
 	*replicas = n;

@@ -21,6 +21,9 @@
  *                    when latency >= SLO, else -1 when CPU <= 50 %.
  * Then, for forecast and burst: ramp limits, scale-down stabilisation and
  * min/max.  The reactive rule is the HPA (default) or ceil(load / w*).
+ * Last, whatever the policy: no scale-down below the current count while
+ * the previous step was flagged anomalous (prev_anomaly; reason
+ * anomaly-hold), since a crashing backend is no reason to shed pods.
  *
  * Ownership: sp_plan_free(NULL) is fine; the planner borrows perf (it must
  * outlive it).  Nothing here prints or exits.
@@ -84,6 +87,7 @@ typedef struct {
 	                         * sub-step ticks): demand and band are the row's
 	                         * again and the forecast quality is not scored
 	                         * again; 0: a new row [0] */
+	int prev_anomaly;       /* the previous step was flagged anomalous: hold scale-down */
 } sp_plan_in;
 
 typedef struct sp_plan sp_plan;
@@ -95,7 +99,7 @@ void sp_plan_free(sp_plan *p);
 double sp_plan_wstar(const sp_plan *p);
 
 /* *replicas for the step, *reason (forecast, burst, hpa-fallback, min, max,
- * ramp, stabilised, reactive, or an HPA condition reason), and when
+ * ramp, stabilised, reactive, anomaly-hold, or an HPA condition reason), and when
  * explain is non-NULL a sentence saying why.  Returns 0 or < 0. */
 int sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reason,
     char *explain, size_t explain_size, sp_error *err);

@@ -38,7 +38,7 @@ enum {
 	OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
 	OPT_HPAMETRIC, OPT_TARGET, OPT_TOL, OPT_TOLUP, OPT_TOLDOWN, OPT_DSWIN, OPT_UPFACTOR, OPT_UPMIN,
 	OPT_BEHAVIOR, OPT_UPWIN, OPT_DOWNWIN, OPT_UPPOL, OPT_DOWNPOL, OPT_UPSEL, OPT_DOWNSEL, OPT_THRLOW,
-	OPT_EXPLAIN, OPT_VERSION
+	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -78,6 +78,8 @@ static const struct option longopts[] = {
 	{ "scale-down-select", required_argument, 0, OPT_DOWNSEL },
 	{ "threshold-low", required_argument, 0, OPT_THRLOW },
 	{ "explain", no_argument, 0, OPT_EXPLAIN },
+	{ "hold-on-anomaly", no_argument, 0, OPT_HOLDANOM },
+	{ "anomaly-col", required_argument, 0, OPT_ANOMCOL },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, OPT_VERSION },
 	{ 0, 0, 0, 0 }
@@ -95,6 +97,8 @@ typedef struct {
 	int target_given;          /* --target was given */
 	sp_policy_kind peer;       /* keda, kpa, crane, aws, ahpa; SP_POLICY_REPLAY: none */
 	const char *input;         /* FILE operand, or NULL */
+	int hold_anomaly;          /* --hold-on-anomaly */
+	const char *anomaly_col;   /* its column [anomaly] */
 } opts;
 
 /* What decides: the planner, and for --policy ppo/bascaler the agent. */
@@ -156,6 +160,8 @@ usage(const opts *op)
 	    "      --scale-down-select S    behavior: max, min or disabled [max]\n"
 	    "      --threshold-low PCT  threshold: remove a replica at or below this CPU [%g]\n"
 	    "      --explain            add an explain column saying why\n"
+	    "      --hold-on-anomaly    no scale-down while the previous row's anomaly is 1\n"
+	    "      --anomaly-col NAME   the 0/1 anomaly column for --hold-on-anomaly [anomaly]\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
 	    o->min, o->max, o->overprov * 100, op->lead, o->stabilise, o->min_coverage, o->max_error,
@@ -241,6 +247,8 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_LEAD: o->lead = (int)sp_cli_long("--lead", optarg, 1, 10000); break;
 		case OPT_TARGET: o->target_given = 1; plan_option(ch, optarg, &o->p); break;
 		case OPT_EXPLAIN: o->explain = 1; break;
+		case OPT_HOLDANOM: o->hold_anomaly = 1; break;
+		case OPT_ANOMCOL: o->anomaly_col = optarg; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
@@ -263,6 +271,10 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--policy %s needs -m POLICY (a policy file from rltrain)", policies[o->rl + 3]);
 	if (o->rl_path && !o->rl)
 		sp_die_usage("-m is for --policy ppo or bascaler");
+	if (o->anomaly_col && !o->hold_anomaly)
+		sp_die_usage("--anomaly-col goes with --hold-on-anomaly");
+	if (o->hold_anomaly && o->rl)
+		sp_die_usage("--hold-on-anomaly does not go with --policy %s", policies[o->rl + 3]);
 	sp_cli_perf_check(&o->perf, 0);
 }
 
@@ -301,7 +313,7 @@ write_header_end(sp_csv_writer *w, const planner *pl)
 
 /* The measured columns of a per-step row, -1 when absent. */
 typedef struct {
-	int load, cpu, latency, ready, unready, missing, current;
+	int load, cpu, latency, ready, unready, missing, current, anomaly;
 } measured;
 
 static double
@@ -329,6 +341,18 @@ count(const sp_csv_reader *r, int c)
 	return (int)v;
 }
 
+/* The anomaly flag: 1, or 0 when absent, missing or 0. */
+static int
+flag(const sp_csv_reader *r, int c)
+{
+	sp_error err;
+	double v = num(r, c);
+
+	if (!isnan(v) && v != 0 && v != 1)
+		sp_die_if(sp_csv_error(r, c, &err, SP_EDATA, "anomaly must be 0 or 1: %g", v), &err);
+	return v == 1;
+}
+
 /* Per-step rows: the row's own band and state, the measurements of the
  * row before. */
 static void
@@ -337,7 +361,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 	sp_error err;
 	sp_band_cols bc;
 	measured c;
-	int rc, pready = -1, punready = -1, pmissing = -1, last = 0;
+	int rc, pready = -1, punready = -1, pmissing = -1, panomaly = 0, last = 0;
 	double pload = NAN, pcpu = NAN, plat = NAN, pt = NAN;
 
 	sp_die_if(c.load = sp_csv_pick_col(r, o->column, &err), &err);
@@ -356,6 +380,9 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 	c.unready = sp_csv_col_index(r, "unready");
 	c.missing = sp_csv_col_index(r, "missing");
 	c.current = sp_csv_col_index(r, "current");
+	c.anomaly = -1;
+	if (o->hold_anomaly)
+		sp_die_if(c.anomaly = sp_csv_pick_col(r, o->anomaly_col ? o->anomaly_col : "anomaly", &err), &err);
 	sp_csv_write_header_fields(w, r, 0, -1);
 	write_header_end(w, pl);
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
@@ -373,6 +400,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		in.prev_ready = pready;
 		in.prev_unready = punready;
 		in.prev_missing = pmissing;
+		in.prev_anomaly = panomaly;
 		sp_die_if(sp_band_row_read(r, &bc, &b, &err), &err);
 		in.demand = isfinite(b.demand) && b.demand < 0 ? 0 : b.demand;  /* a forecast below zero load */
 		in.lower = b.lower;
@@ -416,6 +444,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		pready = count(r, c.ready);
 		punready = count(r, c.unready);
 		pmissing = count(r, c.missing);
+		panomaly = flag(r, c.anomaly);
 	}
 	sp_die_if(rc, &err);
 }
@@ -465,6 +494,8 @@ run_long(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 
 	if (!sp_band_is_long(r))
 		sp_die("long format needs columns origin,timestamp,horizon first");
+	if (o->hold_anomaly)
+		sp_die("--hold-on-anomaly needs per-step rows, not the long format");
 	if (fcol < 0)
 		sp_die("forecast columns missing: no column 'forecast'");
 	sp_band_defaults(&bo);

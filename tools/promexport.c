@@ -10,12 +10,13 @@
 #include "sp_expo.h"
 
 static const char synopsis[] =
-    "promexport [-c COL[=METRIC],...] [--namespace NS] [--target NAME] [--label K=V]...\n"
+    "promexport [-c COL[=METRIC],...] [--anomaly-score-col COL] [--anomaly-col COL]\n"
+    "       [--namespace NS] [--target NAME] [--label K=V]...\n"
     "       (--pushgateway URL [--job JOB] [--grouping K=V]... [--add] | --textfile FILE |\n"
     "        --backfill FILE) [options] [FILE]";
 
 typedef struct {
-	const char *cols, *ns, *target, *pgw, *job, *textfile, *backfill, *input;
+	const char *cols, *ascore, *aflag, *ns, *target, *pgw, *job, *textfile, *backfill, *input;
 	const char *labels[SP_EXPO_MAX_LABELS], *grouping[SP_EXPO_MAX_LABELS];
 	size_t nlabels, ngrouping;
 	int add, verbose;
@@ -30,7 +31,13 @@ usage(void)
 	    "Publishes columns of the last input row (or of every row, --backfill) as\n"
 	    "Prometheus gauges, for KEDA, HPA external metrics and Grafana.\n\n"
 	    "  -c, --columns LIST        COL or COL=METRIC, comma-separated [those of forecast,\n"
-	    "                            lower, upper, demand, state, replicas present]\n"
+	    "                            lower, upper, demand, state, replicas, anomaly_score,\n"
+	    "                            anomaly present]\n"
+	    "      --anomaly-score-col COL\n"
+	    "                            export COL as scalepipe_anomaly_score, with or without\n"
+	    "                            -c [anomaly_score, when present and no -c]\n"
+	    "      --anomaly-col COL     export COL as scalepipe_anomaly (the 0/1 flag), with or\n"
+	    "                            without -c [anomaly, when present and no -c]\n"
 	    "      --namespace NS        label namespace=NS (and grouping key)\n"
 	    "      --target NAME         label target=NAME (and grouping key)\n"
 	    "      --label K=V           extra label on every metric (repeatable)\n"
@@ -66,9 +73,11 @@ static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_NS = 256, OPT_TARGET, OPT_LABEL, OPT_PGW, OPT_JOB, OPT_GROUP, OPT_ADD, OPT_TEXT,
-		OPT_BACKFILL, OPT_VERSION };
+		OPT_BACKFILL, OPT_ASCORE, OPT_AFLAG, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "columns", required_argument, 0, 'c' }, { "namespace", required_argument, 0, OPT_NS },
+		{ "anomaly-score-col", required_argument, 0, OPT_ASCORE },
+		{ "anomaly-col", required_argument, 0, OPT_AFLAG },
 		{ "target", required_argument, 0, OPT_TARGET }, { "label", required_argument, 0, OPT_LABEL },
 		{ "pushgateway", required_argument, 0, OPT_PGW }, { "job", required_argument, 0, OPT_JOB },
 		{ "grouping", required_argument, 0, OPT_GROUP }, { "add", no_argument, 0, OPT_ADD },
@@ -85,6 +94,8 @@ parse_options(int argc, char **argv, options *o)
 	while ((c = getopt_long(argc, argv, "c:vh", lo, NULL)) != -1)
 		switch (c) {
 		case 'c': o->cols = optarg; break;
+		case OPT_ASCORE: o->ascore = optarg; break;
+		case OPT_AFLAG: o->aflag = optarg; break;
 		case OPT_NS: o->ns = optarg; break;
 		case OPT_TARGET: o->target = optarg; break;
 		case OPT_LABEL: add_kv("--label", optarg, o->labels, &o->nlabels); break;
@@ -132,6 +143,7 @@ make_expo(const options *o)
 	sp_die_if(sp_expo_set_labels(x, &l, &err), &err);
 	if (o->cols)
 		sp_die_if(sp_expo_columns(x, o->cols, &err), &err);
+	sp_die_if(sp_expo_anomaly_cols(x, o->ascore, o->aflag, &err), &err);
 	return x;
 }
 

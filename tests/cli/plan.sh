@@ -235,4 +235,35 @@ out_has "plan (scalepipe)"
 # a --target given equal to the default (80) is a target given
 t "hpa --hpa-metric value --target 80" 0 plan $C --policy hpa --hpa-metric value --target 80 "$D/plan-load.csv"
 rr_is "1,FailedGetMetrics 2,DesiredWithinRange 3,DesiredWithinRange 6,ScaleUpLimit 12,ScaleUpLimit 24,ScaleUpLimit 45,ScaleDownStabilized 45,ScaleDownStabilized 45,ScaleDownStabilized 45,ScaleDownStabilized 45,ScaleDownStabilized 29,DesiredWithinRange"
+# --hold-on-anomaly: a row's flag, like its load, informs the next decision
+cat > "$T/anom.csv" <<'X'
+timestamp,load,demand,anomaly,flag
+0,100,400,0,0
+60,400,400,1,1
+120,100,100,1,0
+180,100,100,0,0
+240,100,100,,0
+300,100,80,0,0
+X
+t "--hold-on-anomaly" 0 plan $C --reactive none --hold-on-anomaly --explain "$T/anom.csv"
+out_is <<'X'
+timestamp,load,demand,anomaly,flag,replicas,reason,explain
+0,100,400,0,0,5,forecast,forecast demand 400 / w* 80 = 5
+60,400,400,1,1,5,forecast,forecast demand 400 / w* 80 = 5
+120,100,100,1,0,5,anomaly-hold,forecast demand 100 / w* 80 = 2; scale-down to 2 held at 5 during an anomaly
+180,100,100,0,0,5,anomaly-hold,forecast demand 100 / w* 80 = 2; scale-down to 2 held at 5 during an anomaly
+240,100,100,,0,2,forecast,forecast demand 100 / w* 80 = 2
+300,100,80,0,0,1,forecast,forecast demand 80 / w* 80 = 1
+X
+t "--anomaly-col" 0 plan $C --reactive none --hold-on-anomaly --anomaly-col flag "$T/anom.csv"
+rr_is "5,forecast 5,forecast 5,anomaly-hold 2,forecast 2,forecast 1,forecast"
+t "--anomaly-col without --hold-on-anomaly" 2 plan $C --anomaly-col flag "$T/anom.csv"
+err_has "plan: --anomaly-col goes with --hold-on-anomaly"
+t "--hold-on-anomaly: no such column" 2 plan $C --hold-on-anomaly --anomaly-col nope "$T/anom.csv"
+err_has "anom.csv: no column 'nope' (have: timestamp, load,"
+printf 'timestamp,load,demand,anomaly\n0,100,100,0\n60,100,100,0.5\n' > "$T/anom-bad.csv"
+t "--hold-on-anomaly: not 0 or 1" 1 plan $C --hold-on-anomaly "$T/anom-bad.csv"
+err_has "anom-bad.csv: row 2, column anomaly: anomaly must be 0 or 1: 0.5"
+t "--hold-on-anomaly: not the long format" 1 plan $C --hold-on-anomaly "$D/plan-long.csv"
+err_has "plan: --hold-on-anomaly needs per-step rows, not the long format"
 finish

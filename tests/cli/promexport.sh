@@ -89,7 +89,7 @@ t "no known column" 1 promexport --textfile - <<'EOF'
 timestamp,load
 1,2
 EOF
-err_has "promexport: no column to export (none of forecast, lower, upper, demand, state, replicas); choose with -c"
+err_has "promexport: no column to export (none of forecast, lower, upper, demand, state, replicas, anomaly_score, anomaly); choose with -c"
 t "header only" 1 promexport --textfile - -c load <<'EOF'
 timestamp,load
 EOF
@@ -121,4 +121,35 @@ SPT=tok-SECRET-1; export SPT
 t "push to a closed port" 1 promexport -v --pushgateway http://127.0.0.1:1 --retries 0 --bearer-token-env SPT "$T/plan.csv"
 err_has "promexport: PUT http://127.0.0.1:1/metrics/job/scalepipe: "
 check "token never printed" sh -c "! grep -q SECRET '$T/err' '$T/out'"
+# anomaly's columns
+cat > "$T/an.csv" <<'EOF'
+timestamp,cpu,anomaly_score,anomaly,s,f
+1700000000,50,0.5,0,0.5,0
+1700000060,95,0.75,1,0.875,1
+EOF
+t "anomaly columns exported by default" 0 promexport --textfile - --target web "$T/an.csv"
+out_is <<'EOF'
+# HELP scalepipe_anomaly_score Isolation Forest anomaly score, 0 to 1 (anomaly)
+# TYPE scalepipe_anomaly_score gauge
+scalepipe_anomaly_score{target="web"} 0.75
+# HELP scalepipe_anomaly Anomaly flag: 1 anomalous, 0 not (anomaly)
+# TYPE scalepipe_anomaly gauge
+scalepipe_anomaly{target="web"} 1
+EOF
+t "anomaly columns named, with -c" 0 promexport --textfile - -c cpu --anomaly-score-col s --anomaly-col f "$T/an.csv"
+out_is <<'EOF'
+# HELP scalepipe_cpu Exported by scalepipe promexport
+# TYPE scalepipe_cpu gauge
+scalepipe_cpu 95
+# HELP scalepipe_anomaly_score Isolation Forest anomaly score, 0 to 1 (anomaly)
+# TYPE scalepipe_anomaly_score gauge
+scalepipe_anomaly_score 0.875
+# HELP scalepipe_anomaly Anomaly flag: 1 anomalous, 0 not (anomaly)
+# TYPE scalepipe_anomaly gauge
+scalepipe_anomaly 1
+EOF
+t "named anomaly column missing" 2 promexport --textfile - --anomaly-col flag "$T/an.csv"
+err_has "an.csv: no column 'flag' (have: timestamp, cpu,"
+t "empty --anomaly-score-col" 2 promexport --textfile - --anomaly-score-col '' "$T/an.csv"
+err_has "promexport: --anomaly-score-col: empty"
 finish

@@ -192,8 +192,8 @@ test_errors(void)
 
 	x = sp_expo_new();
 	CHECK(load(x, "timestamp,load\n1,2\n", 0, &err) == SP_EDATA, "no known column");
-	CHECK_STR(err.msg, "no column to export (none of forecast, lower, upper, demand, state, replicas); "
-	    "choose with -c", "nothing to export");
+	CHECK_STR(err.msg, "no column to export (none of forecast, lower, upper, demand, state, replicas, "
+	    "anomaly_score, anomaly); choose with -c", "nothing to export");
 	sp_expo_free(x);
 	x = sp_expo_new();
 	sp_expo_columns(x, "timestamp", &err);
@@ -317,6 +317,98 @@ test_save(void)
 	sp_expo_free(x);
 }
 
+/* anomaly's columns: known gauges by default, other columns by
+ * sp_expo_anomaly_cols (with or without chosen gauges, required then). */
+static void
+test_anomaly(void)
+{
+	static const char an[] =
+	    "timestamp,load,forecast,anomaly_score,anomaly,score,flag\n"
+	    "1700000000,10,11,0.5,0,0.25,0\n"
+	    "1700000060,90,12,0.75,1,,1\n";
+	sp_error err;
+	sp_expo *x = sp_expo_new();
+	char *out;
+	int rc;
+
+	CHECK(load(x, an, 0, &err) == 0, "defaults: %s", err.msg);
+	CHECK(sp_expo_ngauges(x) == 3, "forecast, anomaly_score, anomaly");
+	CHECK_STR(sp_expo_metric(x, 1), "scalepipe_anomaly_score", "score metric");
+	out = written(x, SP_EXPO_TEXT, &rc, &err);
+	CHECK_STR(out,
+	    "# HELP scalepipe_forecast_load Forecast load for the row's time\n"
+	    "# TYPE scalepipe_forecast_load gauge\n"
+	    "scalepipe_forecast_load 12\n"
+	    "# HELP scalepipe_anomaly_score Isolation Forest anomaly score, 0 to 1 (anomaly)\n"
+	    "# TYPE scalepipe_anomaly_score gauge\n"
+	    "scalepipe_anomaly_score 0.75\n"
+	    "# HELP scalepipe_anomaly Anomaly flag: 1 anomalous, 0 not (anomaly)\n"
+	    "# TYPE scalepipe_anomaly gauge\n"
+	    "scalepipe_anomaly 1\n", "defaults");
+	free(out);
+	sp_expo_free(x);
+
+	/* chosen gauges: the default anomaly columns only when listed */
+	x = sp_expo_new();
+	sp_expo_columns(x, "load", &err);
+	CHECK(load(x, an, 0, &err) == 0 && sp_expo_ngauges(x) == 1, "-c load alone");
+	sp_expo_free(x);
+
+	/* named columns: after the chosen gauges, with the known HELP; the
+	 * score's last value is missing, left out; every row with history */
+	x = sp_expo_new();
+	sp_expo_columns(x, "load", &err);
+	CHECK(sp_expo_anomaly_cols(x, "score", "flag", &err) == 0, "anomaly cols");
+	CHECK(load(x, an, 1, &err) == 0, "named: %s", err.msg);
+	out = written(x, SP_EXPO_OPENMETRICS, &rc, &err);
+	CHECK_STR(out,
+	    "# HELP scalepipe_load Exported by scalepipe promexport\n"
+	    "# TYPE scalepipe_load gauge\n"
+	    "scalepipe_load 10 1700000000\n"
+	    "scalepipe_load 90 1700000060\n"
+	    "# HELP scalepipe_anomaly_score Isolation Forest anomaly score, 0 to 1 (anomaly)\n"
+	    "# TYPE scalepipe_anomaly_score gauge\n"
+	    "scalepipe_anomaly_score 0.25 1700000000\n"
+	    "# HELP scalepipe_anomaly Anomaly flag: 1 anomalous, 0 not (anomaly)\n"
+	    "# TYPE scalepipe_anomaly gauge\n"
+	    "scalepipe_anomaly 0 1700000000\n"
+	    "scalepipe_anomaly 1 1700000060\n"
+	    "# EOF\n", "named, openmetrics");
+	free(out);
+	sp_expo_free(x);
+
+	/* a named flag column without -c: the other known ones stay, the
+	 * default anomaly column is not exported twice */
+	x = sp_expo_new();
+	CHECK(sp_expo_anomaly_cols(x, NULL, "flag", &err) == 0, "flag only");
+	CHECK(load(x, an, 0, &err) == 0, "flag only: %s", err.msg);
+	CHECK(sp_expo_ngauges(x) == 3, "forecast, anomaly_score, flag");
+	CHECK_STR(sp_expo_metric(x, 2), "scalepipe_anomaly", "flag last");
+	sp_expo_free(x);
+	/* only a named column in an input with no known column */
+	x = sp_expo_new();
+	sp_expo_anomaly_cols(x, "s", NULL, &err);
+	CHECK(load(x, "timestamp,s\n1,0.5\n", 0, &err) == 0 && sp_expo_ngauges(x) == 1, "named alone");
+	sp_expo_free(x);
+
+	/* errors */
+	x = sp_expo_new();
+	CHECK(sp_expo_anomaly_cols(x, "", NULL, &err) == SP_EUSAGE, "empty score col");
+	CHECK_STR(err.msg, "--anomaly-score-col: empty", "empty score");
+	CHECK(sp_expo_anomaly_cols(x, NULL, "", &err) == SP_EUSAGE, "empty flag col");
+	CHECK_STR(err.msg, "--anomaly-col: empty", "empty flag");
+	CHECK(sp_expo_anomaly_cols(x, "nope", NULL, &err) == 0, "nope");
+	CHECK(load(x, an, 0, &err) < 0, "a named column must exist");
+	CHECK(strstr(err.msg, "no column 'nope'") != NULL, "no column: %s", err.msg);
+	sp_expo_free(x);
+	x = sp_expo_new();
+	sp_expo_columns(x, "anomaly", &err);
+	sp_expo_anomaly_cols(x, NULL, "flag", &err);
+	CHECK(load(x, an, 0, &err) == SP_EUSAGE, "flag twice");
+	CHECK_STR(err.msg, "metric 'scalepipe_anomaly' named twice", "twice");
+	sp_expo_free(x);
+}
+
 int
 main(void)
 {
@@ -328,5 +420,6 @@ main(void)
 	test_push_url();
 	test_push_refused();
 	test_save();
+	test_anomaly();
 	return check_summary();
 }

@@ -19,6 +19,22 @@ step(sp_plan *p, double t, double prev_load, double demand, const char **reason)
 	return n;
 }
 
+/* A step after a flagged (or not) step, with the current count given (-1: none). */
+static int
+step_anomaly(sp_plan *p, double t, double demand, int prev_anomaly, int current, const char **reason)
+{
+	sp_plan_in in;
+	int n = -1;
+
+	sp_plan_in_clear(&in);
+	in.t = t;
+	in.demand = demand;
+	in.prev_anomaly = prev_anomaly;
+	in.current = current;
+	sp_plan_step(p, &in, &n, reason, NULL, 0, NULL);
+	return n;
+}
+
 int
 main(void)
 {
@@ -73,6 +89,42 @@ main(void)
 	o.min = 5;
 	o.max = 2;
 	CHECK(sp_plan_new(&o, perf, &err) == NULL && err.code == SP_EUSAGE, "min > max accepted");
+
+	/* anomaly-hold: no scale-down below the current count after a flagged
+	 * step; scale-up and the bounds as usual (w* 80) */
+	sp_plan_defaults(&o);
+	o.slo = 18;
+	o.reactive = SP_PLAN_REACTIVE_NONE;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step_anomaly(p, 0, 400, 0, -1, &r) == 5 && strcmp(r, "forecast") == 0, "400 -> 5");
+	CHECK(step_anomaly(p, 60, 100, 1, -1, &r) == 5, "100 after an anomaly: held at 5");
+	CHECK_STR(r, "anomaly-hold", "hold reason");
+	CHECK(step_anomaly(p, 120, 480, 1, -1, &r) == 6 && strcmp(r, "forecast") == 0, "scale-up not held");
+	CHECK(step_anomaly(p, 180, 100, 0, -1, &r) == 2 && strcmp(r, "forecast") == 0, "released");
+	CHECK(step_anomaly(p, 240, 80, 1, 3, &r) == 3 && strcmp(r, "anomaly-hold") == 0, "held at current 3");
+	CHECK(step_anomaly(p, 300, 80, 1, 1, &r) == 1 && strcmp(r, "forecast") == 0, "nothing to hold");
+	sp_plan_free(p);
+	o.max = 6;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step_anomaly(p, 0, 80, 1, 8, &r) == 6 && strcmp(r, "anomaly-hold") == 0, "held within --max");
+	sp_plan_free(p);
+	/* whatever the policy: threshold's -1 at CPU 50 % is held */
+	o.max = 100;
+	o.policy = SP_PLAN_THRESHOLD;
+	o.initial = 3;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step(p, 0, NAN, NAN, &r) == 3, "threshold start");
+	{
+		sp_plan_in in;
+		int n = -1;
+		sp_plan_in_clear(&in);
+		in.t = 60;
+		in.prev_load = 150;
+		in.prev_anomaly = 1;
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 3 && strcmp(r, "anomaly-hold") == 0, "threshold held: %d %s", n, r);
+	}
+	sp_plan_free(p);
 	sp_perf_free(perf);
 	return check_summary();
 }
