@@ -611,6 +611,11 @@ sp_csv_next(sp_csv_reader *r, sp_error *err)
 {
 	int rc = take_row(r, err);
 
+	if (rc == SP_EEOF && r->rowno == 0 && (r->flags & SP_CSV_NEED_ROWS)) {
+		char pre[300];
+		where_prefix(r, pre, sizeof pre);
+		return sp_error_set(err, SP_EDATA, "%sno data rows (the input has only a header)", pre);
+	}
 	if (rc != SP_OK)
 		return rc;
 	r->rowno++;

@@ -46,7 +46,10 @@ typedef struct sp_csv_writer sp_csv_writer;
 enum {
 	SP_CSV_NEED_TIMESTAMP = 1, /* first column must be named "timestamp" */
 	SP_CSV_ANY_ORDER = 2,      /* sp_csv_get_timestamp does not check order */
-	SP_CSV_LIBCSV_ONLY = 4     /* no unquoted fast path (tests compare the two) */
+	SP_CSV_LIBCSV_ONLY = 4,    /* no unquoted fast path (tests compare the two) */
+	SP_CSV_NEED_ROWS = 8       /* a header without data rows is an error at the first
+	                            * sp_csv_next: "no data rows (the input has only a
+	                            * header)", for tools that must not succeed on nothing */
 };
 
 /* name is used in messages only when not "-" (e.g. "model.csv: row 3 ...").
