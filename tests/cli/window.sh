@@ -431,4 +431,20 @@ t "a time before 1970 is refused" 1 window < "$T/neg.csv"
 err_is <<'E'
 window: row 1, column timestamp: -60 is not Unix seconds (before 1970)
 E
+# Issue 14: --resample refuses an unbounded gap instead of writing it.
+printf 'timestamp,load\n0,1\n1000000000,2\n' > "$T/far.csv"
+t "--resample: a gap over the default limit" 1 window --resample 60 < "$T/far.csv"
+err_is <<'E'
+window: a gap of 16666666 steps of 60 s after 0 is over the limit of 1000000 rows (see --max-gap-rows)
+E
+out_is /dev/null
+printf 'timestamp,load\n0,1\n600,2\n' > "$T/gap10.csv"
+t "--max-gap-rows 9: a gap of 10 steps refused" 1 window --resample 60 --max-gap-rows 9 < "$T/gap10.csv"
+err_is <<'E'
+window: a gap of 10 steps of 60 s after 0 is over the limit of 9 rows (see --max-gap-rows)
+E
+t "--max-gap-rows 10: a gap of 10 steps written" 0 window --resample 60 --max-gap-rows 10 < "$T/gap10.csv"
+check "11 rows and the header" sh -c 'test "$(wc -l < "$1")" -eq 12' sh "$T/out"
+t "--max-gap-rows needs --resample" 2 window --max-gap-rows 5 < "$T/gap10.csv"
+err_has "window: --max-gap-rows needs --resample"
 finish

@@ -477,6 +477,19 @@ test_csv_whole_rows(void)
 		free(a);
 	}
 
+	/* SP_CSV_NEED_ROWS: a header alone is an error, not an empty success */
+	f = mem("timestamp,load\n");
+	r = sp_csv_reader_new(f, "in.csv", SP_CSV_NEED_ROWS, &err);
+	CHECK(r && sp_csv_next(r, &err) == SP_EDATA &&
+	    strcmp(err.msg, "in.csv: no data rows (the input has only a header)") == 0, "need rows: %s", err.msg);
+	sp_csv_reader_free(r);
+	fclose(f);
+	f = mem("timestamp,load\n");
+	r = sp_csv_reader_new(f, "in.csv", 0, &err);
+	CHECK(r && sp_csv_next(r, &err) == SP_EEOF, "without the flag: end of input");
+	sp_csv_reader_free(r);
+	fclose(f);
+
 	/* timestamps that cannot be Unix seconds name the likely unit */
 	for (i = 0; i < sizeof ts / sizeof *ts; i++) {
 		snprintf(buf, sizeof buf, "timestamp,v\n%s,1\n", ts[i].s);
