@@ -125,8 +125,11 @@ demo: all
 	@sh scripts/demo-forecast $(abspath $(BIN))
 	@if [ -f scripts/demo ]; then sh scripts/demo; fi
 
+# Every benchmark, each .md regenerated from its script's output (bench/run);
+# the peers are Debian packages (scripts/install-deps --bench).
 bench: all
-	@for b in bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+	@sh scripts/install-deps --bench
+	@sh bench/run
 
 fuzz:
 	@sh tests/fuzz/run.sh

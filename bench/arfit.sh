@@ -9,9 +9,13 @@
 #  2. one-shot OLS AR(12) fit on 1 000 000 simulated points: arfit on the CSV
 #     (parse + fit + forecast) vs AutoReg(y, 12).fit() (fit only, data
 #     already in memory; the CSV read is reported separately).
-# Usage: sh bench/arfit.sh [STEPS [POINTS]]
+# Beside statsmodels, the strongest plain baseline: numpy's normal equations
+# (X'X b = X'y with np.linalg.solve) in the same refit loop and on the same
+# one-shot fit.
+# Usage: sh bench/arfit.sh [STEPS [POINTS]]   (BIN=DIR for other binaries)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BIN:-$top/bin}
 steps=${1:-1000}
 points=${2:-1000000}
 py=/usr/bin/python3
@@ -25,7 +29,7 @@ now() { date +%s.%N; }
 
 echo "== rolling one-step, window 2000, p 12 ($(($(wc -l < "$trace") - 1)) rows)"
 t0=$(now)
-"$top/bin/arfit" --rolling --window 2000 -p 12 "$trace" > "$w/roll.csv"
+"$bin/arfit" --rolling --window 2000 -p 12 "$trace" > "$w/roll.csv"
 t1=$(now)
 nf=$(awk -F, 'NR > 1 && $3 != "" { n++ } END { print n }' "$w/roll.csv")
 sp_per=$(awk -v a="$t0" -v b="$t1" -v n="$nf" 'BEGIN { printf "%.3g", (b - a) / n * 1e6 }')
@@ -50,8 +54,29 @@ sm_per=$(cat "$w/sm_roll.txt")
 echo "statsmodels AutoReg refit loop: $steps forecasts, ${sm_per} us per forecast"
 echo "speed-up per forecast: $(awk -v a="$sm_per" -v b="$sp_per" 'BEGIN { printf "%.0fx", a / b }')"
 awk -F, 'NR > 2001 { print $3 }' "$w/roll.csv" | head -n "$steps" > "$w/sp_roll.txt"
+$py - "$trace" "$steps" "$w/np_roll.csv" > "$w/np_roll.txt" <<'PY'
+import sys, time
+import numpy as np
+y = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1, usecols=1)
+steps, p, W = int(sys.argv[2]), 12, 2000
+out = []
+t = time.perf_counter()
+for i in range(W, W + steps):
+    w = y[i - W:i]
+    # rows t = p..W-1: [1, y[t-1], ..., y[t-p]] -> y[t]
+    X = np.column_stack([np.ones(W - p)] + [w[p - k:W - k] for k in range(1, p + 1)])
+    b = np.linalg.solve(X.T @ X, X.T @ w[p:])
+    out.append(b[0] + b[1:] @ w[::-1][:p])
+dt = time.perf_counter() - t
+print("%.6g" % (dt / steps * 1e6))
+np.savetxt(sys.argv[3], out, fmt="%.10g")
+PY
+np_per=$(cat "$w/np_roll.txt")
+echo "numpy normal-equations refit loop: $steps forecasts, ${np_per} us per forecast"
+echo "speed-up per forecast vs numpy: $(awk -v a="$np_per" -v b="$sp_per" 'BEGIN { printf "%.0fx", a / b }')"
 echo "forecasts of the $steps common origins: max relative difference $(paste -d' ' "$w/sp_roll.txt" "$w/sm_roll.csv" |
-	awk '{ d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s < 1) s = 1; if (d / s > m) m = d / s } END { printf "%.2g", m }')"
+	awk '{ d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s < 1) s = 1; if (d / s > m) m = d / s } END { printf "%.2g", m }') (statsmodels), $(paste -d' ' "$w/sp_roll.txt" "$w/np_roll.csv" |
+	awk '{ d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s < 1) s = 1; if (d / s > m) m = d / s } END { printf "%.2g", m }') (numpy)"
 
 echo "== one-shot fit, $points points, p 12"
 $py - "$points" "$w/big.csv" <<'PY'
@@ -69,7 +94,7 @@ with open(sys.argv[2], "w") as f:
     f.write("\n")
 PY
 t0=$(now)
-"$top/bin/arfit" -p 12 -v "$w/big.csv" > "$w/big.out" 2> "$w/big.err"
+"$bin/arfit" -p 12 -v "$w/big.csv" > "$w/big.out" 2> "$w/big.err"
 t1=$(now)
 sp_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 $py - "$w/big.csv" > "$w/sm_big.txt" <<'PY'
@@ -89,4 +114,16 @@ sp_phi1=$(sed -n 's/^arfit: phi1 //p' "$w/big.err")
 echo "arfit -p 12 (read CSV + fit + forecast): ${sp_s} s"
 echo "statsmodels AutoReg(y, 12).fit(): ${sm_fit} s (fit only; np.loadtxt of the CSV: ${sm_read} s more)"
 echo "speed-up vs fit only: $(awk -v a="$sm_fit" -v b="$sp_s" 'BEGIN { printf "%.1fx", a / b }')"
-echo "phi1: arfit $sp_phi1, statsmodels $sm_phi1"
+$py - "$w/big.csv" > "$w/np_big.txt" <<'PY'
+import sys, time
+import numpy as np
+y = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1, usecols=1)
+p, n = 12, len(y)
+t = time.perf_counter()
+X = np.column_stack([np.ones(n - p)] + [y[p - k:n - k] for k in range(1, p + 1)])
+b = np.linalg.solve(X.T @ X, X.T @ y[p:])
+print("%.3f %.10g" % (time.perf_counter() - t, b[1]))
+PY
+read np_fit np_phi1 < "$w/np_big.txt"
+echo "numpy normal equations (fit only): ${np_fit} s; speed-up $(awk -v a="$np_fit" -v b="$sp_s" 'BEGIN { printf "%.1fx", a / b }')"
+echo "phi1: arfit $sp_phi1, statsmodels $sm_phi1, numpy $np_phi1"

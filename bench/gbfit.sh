@@ -23,7 +23,10 @@
 # after 20, 80% band), once as it is (target level, absolute features) and
 # once with --target delta --relative.  LSTM: as bench/lstm_accuracy.sh (--calendar
 # --window 48 --horizon 12 --hidden 32 --quantiles 0.1,0.5,0.9 --norm window).
-# AR: arfit --ic aic --max-order 24.
+# AR: arfit --ic aic --max-order 24.  seasonfit: Prophet's defaults (daily
+# and weekly seasonality by the span, 25 changepoints), fitted once on the
+# training part and applied with `forecast -m` without refits, as Prophet is
+# used.
 #
 # Speed, on data/nab_cpu_utilization_asg_misconfiguration.csv (18,050 rows
 # of 5 minutes), horizon 12, the same features, parameters, split and one
@@ -67,6 +70,7 @@ acc() {   # name csv period cpu(0/1)
 	    { r[NR] = $0; if (++n > best) { best = n; end = NR } }
 	    END { print h; for (i = end - best + 1; i <= end; i++) print r[i] }' "$tmp/train.csv" > "$tmp/artrain.csv"
 	arfit --ic aic --max-order 24 --save "$tmp/ar.m" "$tmp/artrain.csv" > /dev/null
+	seasonfit --save "$tmp/season.m" "$tmp/train.csv" > /dev/null
 	gbsecs=$(echo "$s1 $s0" | awk '{ printf "%.1f", $1 - $2 }')
 	rounds=$(awk '$1 == "rounds" { s = 0; for (i = 2; i <= NF; i++) s += $i; printf "%.0f", s / (NF - 1) }' "$tmp/gb.m")
 	for h in 1 12; do
@@ -74,24 +78,27 @@ acc() {   # name csv period cpu(0/1)
 		forecast -m "$tmp/gbr.m" --horizon $h "$in" | cut -d, -f3- > "$tmp/gbr.csv"
 		forecast -m "$tmp/lstm.m" --horizon $h "$in" | cut -d, -f3- > "$tmp/lstm.csv"
 		forecast -m "$tmp/ar.m" --horizon $h "$in" | cut -d, -f3- > "$tmp/ar.csv"
-		# columns: timestamp,value, then forecast,lower,upper of gb (3-5), gbr (6-8), lstm (9-11), ar (12-14)
-		paste -d, "$tmp/gb.csv" "$tmp/gbr.csv" "$tmp/lstm.csv" "$tmp/ar.csv" | awk -F, -v ntr="$ntr" -v m="$m" \
+		forecast -m "$tmp/season.m" --horizon $h "$in" | cut -d, -f3- > "$tmp/se.csv"
+		# columns: timestamp,value, then forecast,lower,upper of gb (3-5), gbr (6-8), lstm (9-11), ar (12-14),
+		# seasonfit (15-17)
+		paste -d, "$tmp/gb.csv" "$tmp/gbr.csv" "$tmp/lstm.csv" "$tmp/ar.csv" "$tmp/se.csv" | awk -F, -v ntr="$ntr" -v m="$m" \
 		    -v h="$h" -v name="$name" -v cpu="$cpu" -v secs="$gbsecs" -v rounds="$rounds" '
 		function abs(x) { return x < 0 ? -x : x }
 		NR == 1 { next }
 		{ i = NR - 1; y[i] = $2 }
 		i <= ntr && $2 != "" && (i - m) in y && y[i - m] != "" { sc += abs($2 - y[i - m]); ns++ }
-		i > ntr && $2 != "" && $3 != "" && $6 != "" && $9 != "" && $12 != "" && (i - m) in y && y[i - m] != "" {
+		i > ntr && $2 != "" && $3 != "" && $6 != "" && $9 != "" && $12 != "" && $15 != "" && (i - m) in y && y[i - m] != "" {
 			k++
 			eg += abs($2 - $3); er += abs($2 - $6); el += abs($2 - $9); ea += abs($2 - $12); en += abs($2 - y[i - m])
+			es += abs($2 - $15)
 			cov += ($4 <= $2 && $2 <= $5); covr += ($7 <= $2 && $2 <= $8)
 			if ($2 != 0) { kp++; pg += abs($2 - $3) / abs($2); pr += abs($2 - $6) / abs($2)
 				pl += abs($2 - $9) / abs($2); pa += abs($2 - $12) / abs($2); pn += abs($2 - y[i - m]) / abs($2) }
 		}
 		END {
 			s = sc / ns
-			printf "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f%% / %.1f%% | %s | %ss, %s rounds |\n",
-			    name, h, k, en / k / s, ea / k / s, el / k / s, eg / k / s, er / k / s, 100 * cov / k, 100 * covr / k,
+			printf "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f%% / %.1f%% | %s | %ss, %s rounds |\n",
+			    name, h, k, en / k / s, ea / k / s, es / k / s, el / k / s, eg / k / s, er / k / s, 100 * cov / k, 100 * covr / k,
 			    cpu ? sprintf("%.3f / %.3f / %.3f / %.3f / %.3f", 1 - pn / kp, 1 - pa / kp, 1 - pl / kp,
 			        1 - pg / kp, 1 - pr / kp) : "-", secs, rounds
 		}'
@@ -136,19 +143,25 @@ echo "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), Debian $(cat /etc
 echo "libxgboost $(pkg-config --modversion xgboost 2>/dev/null || echo '?'), python-xgboost $("$PY" -c 'import xgboost; print(xgboost.__version__)'),"
 echo "pandas $("$PY" -c 'import pandas; print(pandas.__version__)'); load average at the start $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+	echo "The machine was loaded (load average above its $(nproc) cores): other jobs shared"
+	echo "the cores, so the times, the latency tails above all, are pessimistic for both"
+	echo "sides; the accuracy figures do not depend on the load."
+	echo
+fi
 echo "## Accuracy"
 echo
 echo "MASE (lower is better) of each method at horizons 1 and 12 on the test part"
 echo "(the last 20% of each trace), against the in-sample one-season naive MAE."
 echo "gbfit level: the target level on absolute features; gbfit relative:"
 echo "\`--target delta --relative\` (features and target relative to the origin's"
-echo "value).  1 - MAPE, CPU traces only, in the same order: seasonal-naive / AR /"
+echo "value).  1 - MAPE, CPU traces only: seasonal-naive / AR /"
 echo "LSTM / gbfit level / gbfit relative.  Coverage: of gbfit's 80% split-conformal"
 echo "bands (level / relative).  Training: the gbfit level command (12 boosters),"
 echo "and its mean rounds kept.  The protocol is in the script's header."
 echo
-echo "| trace | h | test points | seasonal-naive | arfit AR(aic) | LSTM | gbfit level | gbfit relative | gbfit 80% coverage | 1 - MAPE | gbfit training |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| trace | h | test points | seasonal-naive | arfit AR(aic) | seasonfit | LSTM | gbfit level | gbfit relative | gbfit 80% coverage | 1 - MAPE | gbfit training |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 window --resample 300 "$top/data/google_cluster2011_job6176858948_cpu_5m.csv" > "$tmp/google.csv"
 acc "Google cluster job CPU, 5 min" "$tmp/google.csv" 288 1
 window --resample 300 "$top/data/nab_ec2_cpu_utilization_5f5533.csv" > "$tmp/ec2.csv"

@@ -44,10 +44,11 @@ run() { # label, svrfit options...
 }
 
 echo "svrfit grid search benchmark: $n rows, 2 features, 32 grid points, 5 folds (160 fits + refit)"
-echo "machine: $(nproc) cores, $(uname -m); load before: $(cut -d' ' -f1-3 /proc/loadavg)${prio:+; under $prio}"
+echo "machine: $(uname -n), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores, $(uname -m); load before: $(cut -d' ' -f1-3 /proc/loadavg)${prio:+; under $prio}"
 echo
 echo "| run | wall s | CPU s | summed fit s | chosen |"
 echo "|---|---|---|---|---|"
+run "-j 2, defaults (--precompute auto: precomputes here)" -j 2
 run "-j 2, precomputed kernel per gamma" -j 2 --precompute always
 run "-j 2, libsvm kernel + cache" -j 2 --precompute never
 run "-j 1, precomputed kernel per gamma" -j 1 --precompute always

@@ -84,7 +84,7 @@ typedef struct {
 
 /* Open a model file of any registered kind.  Errors: the file's (missing,
  * not a model file, truncated, corrupt: file:line), an unknown kind
- * ("PATH: model kind 'svr' is not supported (forecast applies lstm and ar
+ * ("PATH: model kind 'svr' is not supported (forecast applies lstm, ar, gb and season
  * models)"), an option the kind refuses (SP_EUSAGE). */
 sp_forecaster *sp_forecaster_open(const char *path, const sp_forecaster_opts *o, sp_error *err);
 void sp_forecaster_free(sp_forecaster *f);

@@ -1,5 +1,6 @@
 /* sp_num: strict number parsing and formatting; see sp_num.h. */
 #include "sp_num.h"
+#include "sp_pow5.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -89,6 +90,82 @@ parse_slow(const char *s, size_t n, double *out)
 	return 0;
 }
 
+/* The full 64 x 64 -> 128-bit product. */
+static void
+mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+#ifdef __SIZEOF_INT128__
+	__extension__ typedef unsigned __int128 u128;
+	u128 p = (u128)a * b;
+
+	*hi = (uint64_t)(p >> 64);
+	*lo = (uint64_t)p;
+#else
+	uint64_t a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
+	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+	uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+
+	*lo = (mid << 32) | (p00 & 0xffffffffu);
+	*hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
+}
+
+/* w * 10^q as the nearest double, by Eisel and Lemire's algorithm (D. Lemire,
+ * "Number Parsing at a Gigabyte per Second", Software: Practice and
+ * Experience 51(8), 2021; as in fast_float's compute_float): the 64-bit
+ * significand times a 128-bit truncation of 5^q decides the correctly
+ * rounded result, except in rare cases it cannot decide, subnormals and
+ * overflow, where it returns -1 (the caller uses strtod).  w has at most 19
+ * digits, so it is exact.  0 and *out on success. */
+int
+sp_num_eisel_lemire(uint64_t w, int q, double *out)
+{
+	uint64_t hi, lo, hi2, lo2, mant, bits;
+	int lz, upper;
+	long p2;
+
+	if (w == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (q < SP_POW5_MIN || q > SP_POW5_MAX)
+		return -1;
+	for (lz = 0; !(w & (UINT64_C(1) << 63)); lz++)
+		w <<= 1;
+	mul64(w, sp_pow5_128[2 * (q - SP_POW5_MIN)], &hi, &lo);
+	/* 55 bits of precision (52 + 3) are needed: refine with the low word
+	 * when the bits below them are all ones */
+	if ((hi & (UINT64_MAX >> 55)) == (UINT64_MAX >> 55)) {
+		mul64(w, sp_pow5_128[2 * (q - SP_POW5_MIN) + 1], &hi2, &lo2);
+		lo += hi2;
+		if (hi2 > lo)
+			hi++;
+	}
+	if (lo == UINT64_MAX && (q < -27 || q > 55))
+		return -1;                           /* may be off by one ulp */
+	upper = (int)(hi >> 63);
+	mant = hi >> (upper + 9);
+	/* floor(log2(10^q)) + 63, the binary exponent, biased */
+	p2 = (((152170L + 65536L) * q) >> 16) + 63 + upper - lz + 1023;
+	if (p2 <= 0)
+		return -1;                           /* subnormal */
+	/* exactly halfway between two doubles: round to even */
+	if (lo <= 1 && q >= -4 && q <= 23 && (mant & 3) == 1 && (mant << (upper + 9)) == hi)
+		mant &= ~UINT64_C(1);
+	mant += mant & 1;
+	mant >>= 1;
+	if (mant >= (UINT64_C(2) << 52)) {
+		mant = UINT64_C(1) << 52;
+		p2++;
+	}
+	mant &= ~(UINT64_C(1) << 52);
+	if (p2 >= 0x7ff)
+		return -1;                           /* overflow */
+	bits = mant | (uint64_t)p2 << 52;
+	memcpy(out, &bits, sizeof *out);
+	return 0;
+}
+
 int
 sp_num_parse_field(const char *s, size_t n, double *out)
 {
@@ -135,8 +212,13 @@ sp_num_parse_field(const char *s, size_t n, double *out)
 			return parse_slow(s, n, out);
 		exp10 += eneg ? -ev : ev;
 	}
-	if (m > (UINT64_C(1) << 53) || exp10 < -22 || exp10 > 22)
-		return parse_slow(s, n, out);
+	if (m > (UINT64_C(1) << 53) || exp10 < -22 || exp10 > 22) {
+		/* long significands (full-precision rates) and large exponents */
+		if (sp_num_eisel_lemire(m, exp10, &v) != 0)
+			return parse_slow(s, n, out);
+		*out = neg ? -v : v;
+		return 0;
+	}
 	v = (double)m;
 	if (exp10 < 0)
 		v /= pow10tab[-exp10];

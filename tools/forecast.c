@@ -22,9 +22,9 @@ static _Noreturn void
 usage(void)
 {
 	printf("usage: %s\n\n"
-	    "Apply a model saved by lstmtrain (LSTM/GRU) or by arfit (AR) to a series,\n"
-	    "one origin per row, using only rows up to the origin.  Writes forecast, lower\n"
-	    "and upper columns.\n\n"
+	    "Apply a model saved by lstmtrain (LSTM/GRU), arfit (AR), gbfit (boosted\n"
+	    "trees) or seasonfit (trend + seasonality) to a series, one origin per row,\n"
+	    "using only rows up to the origin.  Writes forecast, lower and upper columns.\n\n"
 	    "  -m, --model MODEL  model file (required)\n"
 	    "  -c, --column NAME  series column [the model's column]\n"
 	    "      --horizon N    one-horizon: steps ahead [1]; --long: horizons 1..N\n"

@@ -1,0 +1,91 @@
+#!/bin/sh
+# bench/decisions.sh: scalepipe's default policy against the frontiers of the
+# HPA and the predictive peers, at matched cost, on every shipped load trace.
+#
+# For each trace (resampled to 5 minutes where finer), scripts/frontier
+# sweeps every policy over its knob on the test span (the last 40 % of the
+# rows; nothing is tuned on it), for pod start-up times of 60 s and 180 s.
+# The row of a trace: scalepipe's default setting (the burst-aware policy at
+# its default knob) -- its cost, violation steps and churn -- against the
+# HPA frontier's violations and churn interpolated at the same cost, and the
+# change in violations against each predictive peer's frontier.  Then the
+# bars of the issue, counted over the traces.  n/a: the default's cost is
+# outside the reference's swept cost range (no extrapolation).
+#
+#   sh bench/decisions.sh            (POLICIES, STARTUPS, SIMOPTS, BIN to vary)
+# Prints the tables; bench/run puts them into bench/decisions.md.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$top/bin}
+POLICIES=${POLICIES:-hpa,burst,forecast}
+STARTUPS=${STARTUPS:-60 180}
+SIMOPTS=${SIMOPTS:-}
+OURS=${OURS:-burst}
+w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
+trap 'rm -rf "$w"' EXIT
+
+# The load traces: request or arrival counts, or CPU used as the load
+# signal.  Left out: the Azure LLM traces (an hour each: 12 rows at 5
+# minutes, too short to train on), nab_ec2_request_latency (a latency, not
+# a load), worldcup98 rps (the same two days as the rpm trace), Wikipedia
+# page views (daily: a day per decision is not autoscaling), and the
+# service curve and profile (not traces).
+traces="nasa_http_1995_rpm:300
+worldcup98_19980530_0630_5m:300
+worldcup98_19980626_27_rpm:300
+google_cluster2011_job6176858948_cpu_5m:300
+nab_cpu_utilization_asg_misconfiguration:300
+nab_ec2_cpu_utilization_5f5533:300
+nab_elb_request_count_8c0756:300
+nab_rds_cpu_utilization_cc0c53:300
+nab_nyc_taxi:1800"
+peers=$(echo "$POLICIES" | tr ',' '\n' | grep -vx -e hpa -e "$OURS" -e forecast -e threshold -e kpa -e keda || :)
+
+echo "policies: $POLICIES; ours: $OURS at its default knob; simulate options: ${SIMOPTS:-none}"
+for su in $STARTUPS; do
+	echo
+	echo "### Pod start-up $su s, test span (last 40 %)"
+	echo
+	hdr="| trace | cost (replica-h) | violations | HPA frontier at that cost | change | churn | HPA churn at that cost |"
+	sep="|---|---|---|---|---|---|---|"
+	for p in $peers; do hdr="$hdr vs $p |"; sep="$sep---|"; done
+	echo "$hdr"; echo "$sep"
+	: > "$w/bars.$su"
+	echo "$traces" | while IFS=: read -r t step; do
+		o=$w/$t.$su
+		sh "$top/scripts/frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$POLICIES" \
+			${SIMOPTS:+--simulate-opts "$SIMOPTS"} --no-plot -o "$o" "$top/data/$t.csv" 2> "$w/err" ||
+			{ cat "$w/err" >&2; exit 1; }
+		awk -F, -v t="$t" -v ours="$OURS" -v peers="$peers" -v bars="$w/bars.$su" '
+		NR == 1 { next }
+		$1 == ours && $3 == 1 {
+			cost = $4; v = $5; ch = $6
+			if ($7 == "hpa") { hv = $8; hc = $9; hch = $10 } else pv[$7] = $9
+		}
+		END {
+			line = sprintf("| %s | %.1f | %d | %s | %s%s | %d | %s |", t, cost, v, hv,
+			    hc, hc == "n/a" || hc == "inf" ? "" : " %", ch, hch)
+			np = split(peers, P, " ")
+			for (i = 1; i <= np; i++) line = line " " (P[i] in pv ? pv[P[i]] (pv[P[i]] == "n/a" ? "" : " %") : "-") " |"
+			print line
+			# bars: 30 % fewer than HPA; never more; fewer than each peer; churn
+			b30 = hc != "n/a" && hc != "inf" && hc + 0 <= -30
+			nomore = hc != "n/a" && hc != "inf" && hc + 0 <= 0
+			churn = hch != "n/a" && ch <= hch + 0
+			printf "%s %d %d %d", t, b30, nomore, churn >> bars
+			for (i = 1; i <= np; i++) printf " %d", (P[i] in pv && pv[P[i]] != "n/a" && pv[P[i]] != "inf" && pv[P[i]] + 0 < 0) >> bars
+			printf "\n" >> bars
+		}' "$o/matched.csv"
+	done
+	n=$(wc -l < "$w/bars.$su")
+	echo
+	awk -v n="$n" -v peers="$peers" '
+	{ b30 += $2; nomore += $3; churn += $4; for (i = 5; i <= NF; i++) pc[i] += $i }
+	END {
+		printf "Bars over %d traces: >= 30 %% fewer violations than the HPA frontier on %d (%.0f %%; bar: 80 %%); ", n, b30, 100 * b30 / n
+		printf "no more than the HPA frontier on %d (bar: all); churn no higher than the HPA at the same cost on %d", nomore, churn
+		np = split(peers, P, " ")
+		for (i = 1; i <= np; i++) printf "; fewer than %s'\''s frontier on %d (%.0f %%; bar: 80 %%)", P[i], pc[i + 4], 100 * pc[i + 4] / n
+		printf ".\n"
+	}' "$w/bars.$su"
+done
