@@ -275,6 +275,13 @@ sp_cli_close_stdout(void)
 
 static char *datafile_buf;
 static int datafile_registered;
+static int datafile_origin;
+
+int
+sp_cli_datafile_origin(void)
+{
+	return datafile_origin;
+}
 
 static void
 free_datafile(void)
@@ -296,12 +303,14 @@ sp_cli_datafile(const char *name)
 	static const char *const rel[] = { "../share/scalepipe", "../data" };
 	const char *env = getenv("SCALEPIPE_DATADIR");
 	char exe[4096], *slash, *cand[3] = { NULL, NULL, NULL };
+	int origin[3] = { SP_CLI_DATA_NONE, SP_CLI_DATA_NONE, SP_CLI_DATA_NONE };
 	ssize_t n;
 	size_t i;
 	int k = 0;
 
+	datafile_origin = SP_CLI_DATA_NONE;
 	if (env && *env && asprintf(&cand[k], "%s/%s", env, name) >= 0)
-		k++;
+		origin[k++] = SP_CLI_DATA_ENV;
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0) {
 		exe[n] = '\0';
@@ -309,14 +318,17 @@ sp_cli_datafile(const char *name)
 			*slash = '\0';
 		for (i = 0; i < sizeof rel / sizeof rel[0]; i++)
 			if (asprintf(&cand[k], "%s/%s/%s", exe, rel[i], name) >= 0)
-				k++;
+				origin[k++] = i == 0 ? SP_CLI_DATA_INSTALLED : SP_CLI_DATA_TREE;
 	}
 	free(datafile_buf);
 	datafile_buf = NULL;
 	for (i = 0; i < (size_t)k; i++)
 		if (!datafile_buf && is_file(cand[i])) {
-			datafile_buf = cand[i];
-			cand[i] = NULL;
+			char *rp = origin[i] == SP_CLI_DATA_ENV ? NULL : realpath(cand[i], NULL);
+			datafile_buf = rp ? rp : cand[i];   /* no "bin/../" in messages */
+			datafile_origin = origin[i];
+			if (!rp)
+				cand[i] = NULL;
 		}
 	if (!datafile_buf && k > 0) {
 		/* $SCALEPIPE_DATADIR's or the installed location, for the message */

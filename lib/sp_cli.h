@@ -69,6 +69,9 @@ FILE *sp_cli_open_input(const char *arg, const char **name);
  * program.  When none exists, the installed path, so that the error names
  * it.  The string is owned by sp_cli (valid until exit). */
 const char *sp_cli_datafile(const char *name);
+/* Where the last sp_cli_datafile() found its file. */
+enum { SP_CLI_DATA_NONE, SP_CLI_DATA_ENV, SP_CLI_DATA_INSTALLED, SP_CLI_DATA_TREE };
+int sp_cli_datafile_origin(void);
 
 /* Progress of long work on stderr.  SP_CLI_PROGRESS_AUTO (the default)
  * shows it when stderr is a terminal, as one line rewritten in place;

@@ -78,6 +78,15 @@ sp_cli_perf_load(const sp_cli_perf *p)
 		perf = sp_perf_load_curve(p->curve ? p->curve : sp_cli_datafile(SP_CLI_PERF_EXAMPLE_CURVE), &err);
 	if (!perf)
 		sp_die_err(&err);
+	if (!p->svr && !p->curve && !(p->wstar > 0) && sp_cli_datafile_origin() == SP_CLI_DATA_INSTALLED) {
+		double w;
+		if (sp_perf_wstar(perf, p->slo, p->cpu_cap, &w, &err) == 0)
+			sp_warn("using the example service curve %s (w* = %.4g); give --curve, --perf or "
+			    "--wstar for your service", sp_cli_datafile(SP_CLI_PERF_EXAMPLE_CURVE), w);
+		else
+			sp_warn("using the example service curve %s; give --curve, --perf or --wstar for "
+			    "your service", sp_cli_datafile(SP_CLI_PERF_EXAMPLE_CURVE));
+	}
 	return perf;
 }
 

@@ -63,7 +63,12 @@ void sp_cli_perf_help(const sp_cli_perf *p, int width, const char *wstar_help);
  * SP_CLI_PERF_NEED_CPU --perf without --perf-cpu. */
 void sp_cli_perf_check(const sp_cli_perf *p, int flags);
 /* The model: the svrfit models when --perf was given, else the curve (or
- * the example curve).  Exits 1 with the loader's message on failure. */
+ * the example curve).  Exits 1 with the loader's message on failure.
+ * No silent example: when the installed example curve is used (no
+ * --curve, --perf or --wstar, and the tool runs from an installation,
+ * not from the source tree's bin/ or with $SCALEPIPE_DATADIR), it says so
+ * on stderr, once: "plan: using the example service curve PATH (w* =
+ * 80.68); give --curve, --perf or --wstar for your service". */
 sp_perf *sp_cli_perf_load(const sp_cli_perf *p);
 /* Whether the user chose the model (--curve or --perf). */
 int sp_cli_perf_given(const sp_cli_perf *p);

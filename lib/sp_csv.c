@@ -41,6 +41,7 @@ struct sp_csv_reader {
 	size_t carry_from;
 	int oom;
 	int toolong;        /* a field or a row over the limits (sp_csv.h) */
+	int last_byte;      /* slow path: the last byte given to libcsv, or -1 */
 
 	/* arena of NUL-terminated field texts of the current batch */
 	char *arena;
@@ -72,7 +73,8 @@ struct sp_csv_reader {
 struct sp_csv_writer {
 	FILE *fp;
 	char *buf;
-	size_t len;
+	size_t len, cap;
+	size_t whole;     /* buf[0..whole) holds complete rows */
 	int prec;
 	int first;        /* next field is the first of its row */
 	int failed;
@@ -206,6 +208,25 @@ defer_nul(sp_csv_reader *r)
 	defer_error(r, SP_EDATA, "NUL byte in the input");
 }
 
+/* The input ends inside a row: a writer that died mid-row, or a file cut
+ * short.  Never data: "8" may be the first digit of "83.716". */
+static void
+defer_incomplete(sp_csv_reader *r)
+{
+	char pre[300];
+	long row = r->rowno + (long)(r->nr - r->rnext) + 1;
+
+	where_prefix(r, pre, sizeof pre);
+	if (row <= 0)
+		sp_error_set(&r->perr, SP_EDATA,
+		    "%sheader: incomplete line (no newline at end of input)", pre);
+	else
+		sp_error_set(&r->perr, SP_EDATA,
+		    "%srow %ld: incomplete last row (no newline at end of input)", pre, row);
+	r->has_perr = 1;
+	r->eof = 1;
+}
+
 static void
 defer_toolong(sp_csv_reader *r)
 {
@@ -335,13 +356,13 @@ fill(sp_csv_reader *r, sp_error *err)
 						defer_nul(r);
 						continue;
 					}
-					if (used < n && feof(r->fp)) {
-						/* the last line has no newline */
-						r->buf[n++] = '\n';
-						used += fast_split_from(r, used, n);
-					}
 					if (r->oom)
 						return sp_error_set(err, SP_ENOMEM, "out of memory");
+					if (used < n && feof(r->fp)) {
+						/* the last line has no newline */
+						defer_incomplete(r);
+						continue;
+					}
 					r->carry_from = used;
 					r->carry = n - used;
 					if (feof(r->fp) && r->carry == 0)
@@ -359,6 +380,8 @@ fill(sp_csv_reader *r, sp_error *err)
 			if ((nul = memchr(r->buf, '\0', n)) != NULL)
 				n = (size_t)(nul - r->buf);
 		}
+		if (n > 0)
+			r->last_byte = (unsigned char)r->buf[n - 1];
 		if (n > 0 && csv_parse(&r->p, r->buf, n, on_field, on_record, r) != n) {
 			defer_error(r, SP_EDATA, csv_strerror(csv_error(&r->p)));
 			continue;
@@ -376,6 +399,10 @@ fill(sp_csv_reader *r, sp_error *err)
 			continue;
 		}
 		if (feof(r->fp)) {
+			if (r->last_byte != -1 && r->last_byte != '\n' && r->last_byte != '\r') {
+				defer_incomplete(r);
+				continue;
+			}
 			if (csv_fini(&r->p, on_field, on_record, r) != 0)
 				defer_error(r, SP_EDATA, "unterminated quoted field");
 			r->eof = 1;
@@ -455,8 +482,10 @@ sp_csv_reader_new(FILE *fp, const char *name, int flags, sp_error *err)
 	}
 	r->fp = fp;
 	r->flags = flags;
+	r->last_byte = -1;
 	r->name = name ? strdup(name) : NULL;
 	csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	csv_set_blk_size(&r->p, 64 << 10);  /* grow a long field in 64 KiB steps, not 128 bytes */
 	csv_set_space_func(&r->p, space_none);
 	where_prefix(r, pre, sizeof pre);
 	r->rowno = -1; /* the header is row 0 */
@@ -583,6 +612,11 @@ sp_csv_next(sp_csv_reader *r, sp_error *err)
 {
 	int rc = take_row(r, err);
 
+	if (rc == SP_EEOF && r->rowno == 0 && (r->flags & SP_CSV_NEED_ROWS)) {
+		char pre[300];
+		where_prefix(r, pre, sizeof pre);
+		return sp_error_set(err, SP_EDATA, "%sno data rows (the input has only a header)", pre);
+	}
 	if (rc != SP_OK)
 		return rc;
 	r->rowno++;
@@ -682,11 +716,14 @@ sp_csv_get_timestamp(sp_csv_reader *r, double *t, sp_error *err)
 {
 	char tmp[48];
 	size_t n;
-	const char *s = sp_csv_field(r, 0, &n);
+	const char *s = sp_csv_field(r, 0, &n), *hint;
 
 	if (sp_time_parse(s, n, t) != 0)
 		return sp_csv_error(r, 0, err, SP_EDATA,
 		    "not a timestamp (Unix seconds or RFC 3339): '%s'", shown(s, n, tmp, sizeof tmp));
+	if ((hint = sp_time_implausible(*t)) != NULL)
+		return sp_csv_error(r, 0, err, SP_EDATA, "%s is not Unix seconds (%s)",
+		    shown(s, n, tmp, sizeof tmp), hint);
 	if (!(r->flags & SP_CSV_ANY_ORDER) && r->have_prev_t && !(*t > r->prev_t)) {
 		char a[40], b[40];
 		sp_time_format(a, sizeof a, *t);
@@ -708,10 +745,11 @@ sp_csv_writer_new(FILE *fp)
 
 	if (!w)
 		return NULL;
-	if (!(w->buf = malloc(CHUNK))) {
+	if (!(w->buf = malloc(2 * CHUNK))) {
 		free(w);
 		return NULL;
 	}
+	w->cap = 2 * CHUNK;
 	w->fp = fp;
 	w->prec = 10;
 	w->first = 1;
@@ -733,30 +771,46 @@ sp_csv_writer_precision(sp_csv_writer *w, int digits)
 	w->prec = digits < 1 ? 1 : digits > 17 ? 17 : digits;
 }
 
+/* Hand the complete rows to the FILE and flush it, so that what reaches
+ * the reader at any moment ends at a row boundary: a writer that fails or
+ * is stopped later leaves whole rows behind, never a cut one.  The row
+ * being built stays in the buffer. */
 static void
 drain(sp_csv_writer *w)
 {
-	if (w->len && !w->failed) {
-		if (fwrite(w->buf, 1, w->len, w->fp) != w->len) {
+	if (w->whole && !w->failed) {
+		if (fwrite(w->buf, 1, w->whole, w->fp) != w->whole || fflush(w->fp) != 0) {
 			w->failed = 1;
 			w->err_no = errno;
 		}
 	}
-	w->len = 0;
+	memmove(w->buf, w->buf + w->whole, w->len - w->whole);
+	w->len -= w->whole;
+	w->whole = 0;
 }
 
 static void
 put(sp_csv_writer *w, const char *s, size_t n)
 {
-	while (n > 0) {
-		size_t room = CHUNK - w->len, k = n < room ? n : room;
-		memcpy(w->buf + w->len, s, k);
-		w->len += k;
-		s += k;
-		n -= k;
-		if (w->len == CHUNK)
-			drain(w);
+	if (w->failed)
+		return;
+	if (w->len + n > w->cap) {
+		/* one row longer than the buffer: grow it (a row is bounded by
+		 * what the tool writes, e.g. the input row's fields) */
+		size_t nc = w->cap;
+		char *nb;
+		while (nc < w->len + n)
+			nc *= 2;
+		if (!(nb = realloc(w->buf, nc))) {
+			w->failed = 1;
+			w->err_no = ENOMEM;
+			return;
+		}
+		w->buf = nb;
+		w->cap = nc;
 	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
 }
 
 static void
@@ -849,6 +903,10 @@ sp_csv_end_row(sp_csv_writer *w)
 {
 	put(w, "\n", 1);
 	w->first = 1;
+	if (!w->failed)
+		w->whole = w->len;
+	if (w->whole >= CHUNK)
+		drain(w);
 }
 
 int

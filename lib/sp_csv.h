@@ -5,11 +5,20 @@
  * fields as the header.  Rows are numbered from 1 for the first data row
  * (the header is row 0), and every message names the row and the column:
  * "row 12, column load: not a number: 'abc'".  Input is read in 64 KiB
- * chunks, so memory does not grow with the length of the input.
+ * chunks, so memory does not grow with the length of the input.  Every row
+ * must end with its newline: a last row cut short at end of input (a
+ * writer that died mid-row) is the error "row N: incomplete last row (no
+ * newline at end of input)", never data.  Timestamps that cannot be Unix
+ * seconds (after 2100: milliseconds, microseconds, nanoseconds) are errors
+ * naming the likely unit (sp_csv_get_timestamp).
  *
  * Writer: buffered, quotes a field only when it must (comma, quote, CR,
  * LF, or leading/trailing space), numbers through sp_num_format, timestamps
- * through sp_time_format.  Write errors are sticky and reported by
+ * through sp_time_format.  Whole rows only: the buffer is handed to the FILE
+ * (and the FILE flushed) only up to the end of the last complete row, so
+ * whatever the reader has seen at any moment ends at a row boundary, and a
+ * tool that fails (or is stopped) mid-row leaves no cut row behind; the
+ * unfinished row is never written.  Write errors are sticky and reported by
  * sp_csv_writer_flush().
  *
  * Limits: a field may hold at most SP_CSV_MAX_FIELD bytes and a row
@@ -37,7 +46,10 @@ typedef struct sp_csv_writer sp_csv_writer;
 enum {
 	SP_CSV_NEED_TIMESTAMP = 1, /* first column must be named "timestamp" */
 	SP_CSV_ANY_ORDER = 2,      /* sp_csv_get_timestamp does not check order */
-	SP_CSV_LIBCSV_ONLY = 4     /* no unquoted fast path (tests compare the two) */
+	SP_CSV_LIBCSV_ONLY = 4,    /* no unquoted fast path (tests compare the two) */
+	SP_CSV_NEED_ROWS = 8       /* a header without data rows is an error at the first
+	                            * sp_csv_next: "no data rows (the input has only a
+	                            * header)", for tools that must not succeed on nothing */
 };
 
 /* name is used in messages only when not "-" (e.g. "model.csv: row 3 ...").
@@ -90,8 +102,8 @@ void sp_csv_write_row_fields(sp_csv_writer *w, const sp_csv_reader *r, size_t fr
 /* Write the reader's header names [from, to). */
 void sp_csv_write_header_fields(sp_csv_writer *w, const sp_csv_reader *r, size_t from, long to);
 void sp_csv_end_row(sp_csv_writer *w);
-/* Push buffered bytes to the FILE and fflush it; < 0 (SP_EIO) on a write
- * error so far. */
+/* Push the buffered complete rows to the FILE and fflush it (a row not
+ * yet ended stays buffered); < 0 (SP_EIO) on a write error so far. */
 int sp_csv_writer_flush(sp_csv_writer *w, sp_error *err);
 
 #endif

@@ -16,6 +16,7 @@ struct sp_fcroll {
 	double step, tprev, tlast;
 	long row;                   /* rows pushed */
 	long bands;                 /* bands made */
+	long first;                 /* the first origin's row + 1; 0: none yet */
 	int origin;                 /* the row just pushed is an origin */
 	int lazy;                   /* one-horizon, H = 1: its band is made at the next push */
 	int ncols, cols[SP_FORECASTER_MAXCOLS];
@@ -132,6 +133,10 @@ make_band(sp_fcroll *r, long o, sp_error *err)
 
 	if ((rc = sp_forecaster_band(r->f, H, r->lo, r->mid, r->hi, err)) < 0)
 		return rc;
+	for (int h = 0; h < H; h++)   /* overflow (values near 1e308): an error, not inf */
+		if (!isfinite(r->lo[h]) || !isfinite(r->mid[h]) || !isfinite(r->hi[h]))
+			return sp_error_set(err, SP_EDATA, "row %ld: the forecast of horizon %d is not finite "
+			    "(the values overflow the model's arithmetic; rescale the series)", o + 1, h + 1);
 	r->bands++;
 	if (r->cal)
 		for (int j = 0; j < r->nslot; j++) {
@@ -176,6 +181,8 @@ sp_fcroll_push(sp_fcroll *r, double t, const double *x, sp_error *err)
 	r->origin = rc == 1 && r->step > 0;
 	r->tprev = r->tlast = t;
 	r->row++;
+	if (r->origin && !r->first)
+		r->first = row + 1;
 	if (r->origin) {
 		if (!r->longfmt && H == 1)
 			r->lazy = 1;
@@ -367,4 +374,27 @@ long
 sp_fcroll_bands(const sp_fcroll *r)
 {
 	return r->bands;
+}
+
+int
+sp_fcroll_check_made(const sp_fcroll *r, sp_error *err)
+{
+	long need = (long)r->info->window + (r->longfmt ? 0 : r->H);
+
+	/* long rows: written at the origin; one-horizon: at its target row */
+	if (r->first && (r->longfmt || r->first - 1 + r->H < r->row))
+		return 0;
+	if (need < 2)
+		need = 2;   /* the step, when it is the input's */
+	if (r->row == 0)
+		return sp_error_set(err, SP_EDATA, "no data rows (the input has only a header)");
+	if (r->row < need && r->longfmt)
+		return sp_error_set(err, SP_EDATA, "too little data: a forecast needs at least %ld rows "
+		    "(a window of %d), have %ld", need, r->info->window, r->row);
+	if (r->row < need)
+		return sp_error_set(err, SP_EDATA, "too little data: a forecast needs at least %ld rows "
+		    "(a window of %d, horizon %d), have %ld", need, r->info->window, r->H, r->row);
+	return sp_error_set(err, SP_EDATA, "too little data: a forecast needs %d consecutive rows "
+	    "with a value (and horizon %d after them), the input has none in its %ld rows",
+	    r->info->window, r->H, r->row);
 }

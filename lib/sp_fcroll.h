@@ -61,7 +61,8 @@ int sp_fcroll_bind(sp_fcroll *r, const sp_csv_reader *rd, const char *column, sp
 int sp_fcroll_read(sp_fcroll *r, sp_csv_reader *rd, sp_error *err);
 /* Push the next row: time t, x[0] the series, x[1..] the extra columns.
  * Returns 1 when the row is an origin, else 0; < 0 on error (the
- * forecaster's). */
+ * forecaster's, or SP_EDATA "row N: the forecast of horizon H is not
+ * finite ..." when the arithmetic overflowed). */
 int sp_fcroll_push(sp_fcroll *r, double t, const double *x, sp_error *err);
 
 /* The header, and the output rows of the row just pushed (rd positioned on
@@ -89,6 +90,12 @@ int sp_fcroll_row_copy(sp_fcroll_row *row, const sp_csv_reader *rd, sp_error *er
 void sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w);
 void sp_fcroll_write_long(sp_csv_writer *w, double t, double step, int H, const sp_fcroll_row *row,
     const double *lo, const double *mid, const double *hi);
+
+/* At the end of input: 0 when at least one forecast was written, else
+ * SP_EDATA "too little data: a forecast needs at least N rows (a window
+ * of W, horizon H), have M" (or, with enough rows, "... N consecutive rows
+ * with a value ..."): never an empty success. */
+int sp_fcroll_check_made(const sp_fcroll *r, sp_error *err);
 
 int sp_fcroll_horizon(const sp_fcroll *r);
 /* Seconds between rows: the forecaster's, or the input's first spacing (0

@@ -1,10 +1,13 @@
 /* sp_file: atomic file replacement; see sp_file.h. */
 #include "sp_file.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct sp_file {
@@ -18,6 +21,52 @@ file_free(sp_file *f)
 	free(f->tmp);
 	free(f->path);
 	free(f);
+}
+
+int
+sp_file_clean_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+	size_t bn = strlen(base);
+	time_t now = time(NULL);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int dfd, n = 0;
+
+	if (!dir)
+		return 0;
+	if (bn == 0 || !(d = opendir(dir))) {
+		free(dir);
+		return 0;
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		/* "<base>.tmp.XXXXXX": mkstemp's six characters exactly */
+		if (strlen(nm) != bn + 11 || strncmp(nm, base, bn) != 0 || strncmp(nm + bn, ".tmp.", 5) != 0)
+			continue;
+		if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_uid != geteuid() || !(now - st.st_mtime > SP_FILE_STALE_SECONDS))
+			continue;
+		if (unlinkat(dfd, nm, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	free(dir);
+	return n;
+}
+
+int
+sp_file_check_writable(const char *path, sp_error *err)
+{
+	sp_file *f = sp_file_create(path, SP_FILE_PRIVATE, err);
+
+	if (!f)
+		return err ? err->code : SP_EIO;
+	sp_file_abort(f);
+	return 0;
 }
 
 sp_file *
@@ -37,6 +86,7 @@ sp_file_create(const char *path, int flags, sp_error *err)
 		return NULL;
 	}
 	snprintf(f->tmp, n, "%s.tmp.XXXXXX", path);
+	sp_file_clean_stale(path);
 	if ((fd = mkstemp(f->tmp)) < 0)
 		goto fail;
 	if (!(flags & SP_FILE_PRIVATE)) {

@@ -10,6 +10,14 @@
  *
  * The new file gets mode 0666 & ~umask, as a plain fopen(path, "w") would,
  * unless SP_FILE_PRIVATE (0600) is asked for.
+ *
+ * Stale temporary files: a writer killed between create and commit leaves
+ * its "<path>.tmp.XXXXXX" behind.  sp_file_create() first removes the
+ * temporary files of the same target that are its own: named exactly
+ * "<basename>.tmp." plus six characters, regular files owned by the
+ * effective user, last modified more than SP_FILE_STALE_SECONDS ago (a
+ * writer still at work on the same target is younger than that).  Errors
+ * of this clean-up are ignored.
  */
 #ifndef SP_FILE_H
 #define SP_FILE_H
@@ -22,8 +30,16 @@ typedef struct sp_file sp_file;
 
 enum { SP_FILE_PUBLIC = 0, SP_FILE_PRIVATE = 1 };
 
+#define SP_FILE_STALE_SECONDS 600
+
 /* NULL on failure: "PATH: cannot create: reason". */
 sp_file *sp_file_create(const char *path, int flags, sp_error *err);
+/* Can path be written (before long work)?  Creates and removes a
+ * temporary sibling; 0, or sp_file_create's error. */
+int sp_file_check_writable(const char *path, sp_error *err);
+/* Remove the stale temporary files of path (see above); the number
+ * removed. */
+int sp_file_clean_stale(const char *path);
 FILE *sp_file_stream(sp_file *f);
 const char *sp_file_path(const sp_file *f);
 /* Flush, fsync, close and rename into place; frees f.  On failure

@@ -260,6 +260,9 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 			cpu = sp_perf_cpu(p->perf, load / ready);
 		if (!isfinite(lat))
 			lat = sp_perf_latency(p->perf, load / ready);
+		if (isinf(lat))   /* a finite load the model cannot take (1.7e308): never "keep" */
+			return sp_error_set(err, SP_EDATA, "at %.17g: load %g overflows the performance model "
+			    "(latency not finite)", in->t, load);
 	} else if (isfinite(load) && ready == 0 && load > 0) {
 		if (!isfinite(cpu))
 			cpu = 100;

@@ -17,6 +17,7 @@ struct sp_resampler {
 	size_t ncols;
 	sp_agg agg;
 	double q;
+	double max_gap;       /* bins one observation may finish */
 	int64_t bin;          /* current bin index */
 	int have_bin;
 	/* per column state of the current bin */
@@ -42,6 +43,7 @@ sp_resampler_new(double step, size_t ncols, sp_agg agg, double q, sp_error *err)
 	r->ncols = ncols;
 	r->agg = agg;
 	r->q = agg == SP_AGG_MEDIAN ? 0.5 : q;
+	r->max_gap = SP_RESAMPLER_MAX_GAP_BINS;
 	r->sum = calloc(ncols, sizeof *r->sum);
 	r->min = calloc(ncols, sizeof *r->min);
 	r->max = calloc(ncols, sizeof *r->max);
@@ -128,13 +130,26 @@ close_bin(sp_resampler *r)
 	r->have_done = 1;
 }
 
+void
+sp_resampler_max_gap(sp_resampler *r, double n)
+{
+	r->max_gap = n >= 1 ? n : 1;
+}
+
 int
 sp_resampler_add(sp_resampler *r, double t, const double *x, sp_error *err)
 {
-	int64_t b = (int64_t)floor(t / r->step);
+	double fb = floor(t / r->step);
+	int64_t b;
 	int closed = 0;
 	size_t j;
 
+	if (!(fabs(fb) < 9e18))   /* no float-to-integer overflow */
+		return sp_error_set(err, SP_EDATA, "time %g is out of range for a step of %g s", t, r->step);
+	b = (int64_t)fb;
+	if (r->have_bin && b > r->bin && (double)(b - r->bin) > r->max_gap)
+		return sp_error_set(err, SP_EDATA, "a gap of %.0f steps of %g s after %.17g is over the "
+		    "limit of %.0f rows (see --max-gap-rows)", (double)(b - r->bin), r->step, (double)r->bin * r->step, r->max_gap);
 	if (!r->have_bin) {
 		r->bin = b;
 		r->have_bin = 1;

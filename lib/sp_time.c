@@ -124,6 +124,24 @@ sp_time_parse(const char *s, size_t n, double *out)
 	return -1;
 }
 
+const char *
+sp_time_implausible(double t)
+{
+	static const struct { double f; const char *unit; } units[] = {
+		{ 1e3, "milliseconds?" }, { 1e6, "microseconds?" }, { 1e9, "nanoseconds?" }
+	};
+	size_t i;
+
+	if (t >= SP_TIME_MIN && t <= SP_TIME_MAX)
+		return NULL;
+	if (!(t > SP_TIME_MAX))
+		return "before 1970";
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (t / units[i].f >= 315532800.0 && t / units[i].f <= SP_TIME_MAX)
+			return units[i].unit;   /* 1980..2100 in that unit */
+	return "after 2100";
+}
+
 int
 sp_time_format(char *buf, size_t size, double t)
 {

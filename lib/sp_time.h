@@ -13,6 +13,19 @@
 /* Parse s[0..n).  0 ok, -1 not a timestamp. */
 int sp_time_parse(const char *s, size_t n, double *out);
 
+/* The plausible range of Unix seconds in the CSV contract: 1970 up to
+ * 2100-01-01T00:00:00Z.  Larger values are another unit (a millisecond
+ * timestamp of today is about 1.7e12).  The lower bound is the epoch, not
+ * 1990: small times (0, 60, ...) are the suite's synthetic traces. */
+#define SP_TIME_MIN 0.0
+#define SP_TIME_MAX 4102444800.0
+
+/* NULL when t is plausible as Unix seconds (within [SP_TIME_MIN,
+ * SP_TIME_MAX]), else a hint for the message: "milliseconds?",
+ * "microseconds?", "nanoseconds?" when t divided by 1e3, 1e6, 1e9 falls
+ * in 1980..2100, else "after 2100" or "before 1970". */
+const char *sp_time_implausible(double t);
+
 /* Unix seconds as text: an integer when t is integral, else up to 6
  * decimals with trailing zeros removed.  buf needs 40 bytes. Returns length. */
 int sp_time_format(char *buf, size_t size, double t);

@@ -20,6 +20,7 @@ sp_window_opts_init(sp_window_opts *o)
 	o->dupes = SP_WINDOW_DUPES_ERROR;
 	o->agg = SP_AGG_MEAN;
 	o->quantile = 0.5;
+	o->max_gap_rows = SP_RESAMPLER_MAX_GAP_BINS;
 	o->fill = SP_WINDOW_FILL_NONE;
 	o->max_gap = INFINITY;
 	o->normalize = -1;
@@ -818,6 +819,8 @@ sp_window_stage_new(sp_window_kind kind, const sp_window_opts *o, sp_window_stag
 			rc = SP_ENOMEM;
 		else if (!(s->u.resample.bin = malloc(k * sizeof *s->u.resample.bin)))
 			rc = oom(err);
+		else
+			sp_resampler_max_gap(s->u.resample.rs, o->max_gap_rows);
 		break;
 	case SP_WINDOW_FILL: {
 		fill_st *f = &s->u.fill;

@@ -97,6 +97,9 @@ typedef struct sp_window_opts {
 	double step;                  /* resample to this step, seconds; 0 = off [0] */
 	sp_agg agg;                   /* [SP_AGG_MEAN] */
 	double quantile;              /* for SP_AGG_QUANTILE [0.5] */
+	double max_gap_rows;          /* resample: a gap of more output rows than this
+	                               * is an error (sp_resampler_max_gap); INFINITY:
+	                               * no limit [SP_RESAMPLER_MAX_GAP_BINS] */
 	sp_window_fill fill;          /* [NONE] */
 	double max_gap;               /* fill only gaps up to this, seconds [INFINITY] */
 	int normalize;                /* an sp_scale_method to fit, or -1 = none [-1] */

@@ -11,6 +11,7 @@
 
 #include "sp_anomaly.h"
 #include "sp_cli.h"
+#include "sp_file.h"
 #include "sp_csv.h"
 
 static const char synopsis[] =
@@ -313,6 +314,8 @@ main(int argc, char **argv)
 	sp_cli_init(argv[0], synopsis);
 	cmdline = sp_cli_cmdline(argc, argv);   /* before getopt permutes argv */
 	parse_options(argc, argv, &o);
+	if (o.save)   /* before the forests */
+		sp_die_if(sp_file_check_writable(o.save, &err), &err);
 	if (o.load) {
 		if (!(a = sp_anomaly_load(o.load, &spec, &names, &nmodel, &err)))
 			sp_die_err(&err);

@@ -222,6 +222,22 @@ next_row(input *in, double *t, double *y)
 	return 1;
 }
 
+/* Values near 1e308 overflow the fit (sigma2 = inf) or the band: an
+ * error, never inf or empty forecasts. */
+static void
+check_finite(const sp_ar_model *m, const double *b, long H)
+{
+	int ok = isfinite(m->c) && isfinite(m->sigma2);
+
+	for (int i = 0; i < m->p; i++)
+		ok = ok && isfinite(m->phi[i]);
+	for (long h = 0; h < 3 * H; h++)
+		ok = ok && isfinite(b[h]);
+	if (!ok)
+		sp_die("the model or its forecast is not finite (the values overflow the model's "
+		    "arithmetic; rescale the series)");
+}
+
 /* One fit on the whole series (or the loaded model m, taken), forecasts
  * after its last row. */
 static void
@@ -255,6 +271,7 @@ run_once(const options *o, input *in, sp_csv_writer *w, sp_ar_model *m, sp_rand 
 	if (!(b = malloc(3 * (size_t)H * sizeof *b)))
 		sp_die("out of memory");
 	sp_die_if(sp_ar_band(m, y, n, (int)H, &bo, b, b + H, b + 2 * H, &err), &err);
+	check_finite(m, b, H);
 	if (o->save)
 		sp_die_if(sp_ar_save(m, o->save, o->cmdline, &err), &err);
 	sp_fcroll_write_long_header(in->r, w);
@@ -287,6 +304,7 @@ run_rolling(const options *o, input *in, sp_csv_writer *w, sp_ar_model *m, sp_ra
 	}
 	if (sp_fcroll_rows(roll) == 0)
 		sp_die("no data rows");
+	sp_die_if(sp_fcroll_check_made(roll, &err), &err);
 	if (o->verbose) {
 		fprintf(stderr, "%s: %ld rows, %ld forecast origins\n", sp_cli_progname(), sp_fcroll_rows(roll),
 		    sp_fcroll_bands(roll));

@@ -303,7 +303,7 @@ main(int argc, char **argv)
 	if (o.load_path)
 		sp_die_if(sp_burst_load(o.load_path, &o.d.det, &err), &err);
 	in = sp_cli_open_input(o.input, &name);
-	if (!(r = sp_csv_reader_new(in, name, 0, &err)))
+	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_ROWS, &err)))
 		sp_die_err(&err);
 	band = open_band(r, &o);
 	w = sp_csv_writer_new(stdout);

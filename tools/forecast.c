@@ -108,6 +108,7 @@ main(int argc, char **argv)
 		sp_fcroll_write(roll, r, w);
 	}
 	sp_die_if(rc, &err);
+	sp_die_if(sp_fcroll_check_made(roll, &err), &err);
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 
 	sp_csv_writer_free(w);

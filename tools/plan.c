@@ -576,7 +576,7 @@ main(int argc, char **argv)
 		    !(pl.agent = sp_rlenv_agent_new(&ro, policy, perf, &err)))
 			sp_die_err(&err);
 	}
-	if (!(r = sp_csv_reader_new(in, name, 0, &err)))
+	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_ROWS, &err)))
 		sp_die_err(&err);
 	w = sp_csv_writer_new(stdout);
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && o.rl)

@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sp_band.h"
 #include "sp_burst.h"
 #include "sp_cli.h"
 #include "sp_cli_perf.h"
 #include "sp_csv.h"
+#include "sp_file.h"
 #include "sp_nn.h"
 #include "sp_perf.h"
 #include "sp_ppo.h"
@@ -32,7 +34,8 @@ enum {
 	OPT_FCOL = 256, OPT_UCOL, OPT_SCOL, OPT_TRAIN, OPT_VALID, OPT_ALPHA, OPT_CPUT, OPT_PENALTY,
 	OPT_ILLEGAL, OPT_AMAX, OPT_MIN, OPT_MAX, OPT_MAXLAT, OPT_LSCALE, OPT_STARTUP, OPT_NOQUEUE,
 	OPT_HIDDEN, OPT_LR, OPT_LRC, OPT_GAMMA, OPT_LAMBDA, OPT_CLIP, OPT_ENT, OPT_ENTQ, OPT_ROLLOUT,
-	OPT_BATCH, OPT_REPEAT, OPT_MAXGRAD, OPT_STEPS, OPT_PATIENCE, OPT_SEED, OPT_THREADS, OPT_VERSION
+	OPT_BATCH, OPT_REPEAT, OPT_MAXGRAD, OPT_STEPS, OPT_PATIENCE, OPT_SEED, OPT_THREADS, OPT_VERSION,
+	OPT_CKPT
 };
 
 static const struct option longopts[] = {
@@ -41,6 +44,7 @@ static const struct option longopts[] = {
 	{ "upper-col", required_argument, 0, OPT_UCOL },
 	{ "state-col", required_argument, 0, OPT_SCOL },
 	{ "output", required_argument, 0, 'o' },
+	{ "checkpoint", required_argument, 0, OPT_CKPT },
 	{ "train", required_argument, 0, OPT_TRAIN },
 	{ "valid", required_argument, 0, OPT_VALID },
 	SP_CLI_PERF_LONGOPTS,
@@ -85,7 +89,9 @@ typedef struct {
 	sp_cli_perf perf;          /* performance model and SLO */
 	const char *column;        /* load column (-c) */
 	const char *fcol, *ucol, *scol; /* forecast, upper and state columns */
-	const char *output;        /* policy file (-o) */
+	const char *output;        /* policy file (-o), written once at the end */
+	const char *checkpoint;    /* --checkpoint: the best policy so far, during training */
+	char *ckpt_default;        /* "<output>.ckpt", removed at the end, when no --checkpoint */
 	double ftrain, fvalid;     /* split fractions */
 	double lscale;             /* --load-scale; 0 = from the training span */
 	int threads;               /* BLAS threads */
@@ -107,7 +113,9 @@ usage(const opts *o)
 	    "      --forecast-col NAME  one-step forecast column [%s]\n"
 	    "      --upper-col NAME   upper band column [%s]\n"
 	    "      --state-col NAME   burst state column, 'burst' marks a burst [%s]\n"
-	    "  -o, --output FILE      policy file to write (required)\n"
+	    "  -o, --output FILE      policy file to write, once, at the end (required)\n"
+	    "      --checkpoint FILE  the best policy so far, while training (kept)\n"
+	    "                         [FILE.ckpt next to -o, removed at the end]\n"
 	    "      --train F          fraction of rows for training [%g]\n"
 	    "      --valid F          fraction of rows for validation [%g]; the rest is the test span\n",
 	    synopsis, o->fcol, o->ucol, o->scol, o->ftrain, o->fvalid);
@@ -224,6 +232,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_UCOL: o->ucol = optarg; break;
 		case OPT_SCOL: o->scol = optarg; break;
 		case 'o': o->output = optarg; break;
+		case OPT_CKPT: o->checkpoint = optarg; break;
 		case OPT_TRAIN: o->ftrain = sp_cli_double("--train", optarg, 1e-9, 1); break;
 		case OPT_VALID: o->fvalid = sp_cli_double("--valid", optarg, 1e-9, 1); break;
 		case 'v': o->verbose = 1; break;
@@ -240,6 +249,13 @@ parse_options(int argc, char **argv, opts *o)
 	o->eo.slo = o->perf.slo;
 	if (!o->output)
 		sp_die_usage("-o POLICY is required");
+	if (o->checkpoint && strcmp(o->checkpoint, o->output) == 0)
+		sp_die_usage("--checkpoint must differ from -o (-o is replaced once, at the end)");
+	if (!o->checkpoint) {
+		if (asprintf(&o->ckpt_default, "%s.ckpt", o->output) < 0)
+			sp_die("out of memory");
+		o->checkpoint = o->ckpt_default;
+	}
 	if (o->eo.min > o->eo.max)
 		sp_die_usage("--min (%d) must not be greater than --max (%d)", o->eo.min, o->eo.max);
 	if (o->ftrain + o->fvalid >= 1 + 1e-12)
@@ -337,9 +353,10 @@ progress(void *arg, const sp_ppo_progress *p)
 	run *ru = arg;
 	double valid = p->eval_steps ? p->eval_return / (double)p->eval_steps : NAN;
 
-	/* checkpoint: the file always holds the best policy so far */
+	/* checkpoint: this file holds the best policy so far; -o is
+	 * written once, at the end, so a killed run leaves it as it was */
 	if (p->improved && !ru->failed &&
-	    sp_rlenv_policy_save(ru->o->output, &ru->o->eo, sp_ppo_actor(ru->a), sp_cli_cmdline(0, NULL), &ru->err) < 0)
+	    sp_rlenv_policy_save(ru->o->checkpoint, &ru->o->eo, sp_ppo_actor(ru->a), sp_cli_cmdline(0, NULL), &ru->err) < 0)
 		ru->failed = 1;
 	sp_csv_write_long(ru->w, p->update);
 	sp_csv_write_long(ru->w, p->steps);
@@ -423,6 +440,9 @@ main(int argc, char **argv)
 	if (o.quiet || o.verbose)
 		sp_cli_progress_mode(SP_CLI_PROGRESS_OFF);
 	sp_nn_threads(o.threads);
+	/* before the long work: can the outputs be written? */
+	sp_die_if(sp_file_check_writable(o.output, &err), &err);
+	sp_die_if(sp_file_check_writable(o.checkpoint, &err), &err);
 	perf = sp_cli_perf_load(&o.perf);
 	if (!sp_perf_has_cpu(perf))
 		sp_die("%s: the curve has no cpu_pct column (the reward needs CPU)",
@@ -464,6 +484,11 @@ main(int argc, char **argv)
 	sp_cli_progress_end();
 	if (ru.failed)
 		sp_die_err(&ru.err);
+	/* the best policy (sp_ppo_train restored it) over -o, atomically */
+	sp_die_if(sp_rlenv_policy_save(o.output, &o.eo, sp_ppo_actor(ru.a), sp_cli_cmdline(0, NULL), &err), &err);
+	if (o.ckpt_default)
+		unlink(o.ckpt_default);
+	free(o.ckpt_default);
 	sp_die_if(sp_csv_writer_flush(ru.w, &err), &err);
 	sp_csv_writer_free(ru.w);
 	sp_ppo_free(ru.a);

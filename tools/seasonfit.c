@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "sp_cli.h"
+#include "sp_file.h"
 #include "sp_csv.h"
 #include "sp_rand.h"
 #include "sp_season.h"
@@ -306,6 +307,8 @@ main(int argc, char **argv)
 
 	sp_cli_init(argv[0], synopsis);
 	parse_options(argc, argv, &o);
+	if (o.save)   /* before the fit */
+		sp_die_if(sp_file_check_writable(o.save, &err), &err);
 	if (o.load && !(m = sp_season_load(o.load, &mf, &err)))
 		sp_die_err(&err);
 	if (o.holidays) {

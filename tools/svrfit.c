@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sp_cli.h"
+#include "sp_file.h"
 #include "sp_csv.h"
 #include "sp_svr.h"
 
@@ -235,6 +236,7 @@ train(options *o)
 	sp_svr_cv *cv = NULL;
 	sp_svr *m;
 
+	sp_die_if(sp_file_check_writable(o->model, &err), &err);   /* before the grid search */
 	n = o->rows = read_training(o, &names, &nf, &x, &y);
 	ng = sp_svr_grid_size(&o->g, &o->par);
 	if (o->folds == 0 && ng != 1)

@@ -19,7 +19,8 @@
 #include "sp_window.h"
 
 static const char synopsis[] =
-    "window [-a | -c NAMES] [--resample SECONDS [--agg AGG]] [--fill METHOD [--max-gap SECONDS]]\n"
+    "window [-a | -c NAMES] [--resample SECONDS [--agg AGG] [--max-gap-rows N]]\n"
+    "              [--fill METHOD [--max-gap SECONDS]]\n"
     "              [--normalize METHOD | --load PARAMS [--inverse]] [--save PARAMS]\n"
     "              [--train-rows N | --train-until TIME | --train-fraction F] [--split PART]\n"
     "              [--lags N [--horizon H]] [--sort] [--dupes POLICY] [FILE]";
@@ -32,6 +33,7 @@ typedef struct {
 	int allcols;             /* -a */
 	int precision;
 	int nspan;               /* how many of --train-rows, --train-until, --train-fraction */
+	int gaprows;             /* --max-gap-rows given */
 } options;
 
 /* The input's columns, the current row, and the output. */
@@ -63,6 +65,8 @@ usage(const options *o)
 	    "      --resample SECONDS step of the output grid [off]\n"
 	    "      --agg AGG          mean, sum, min, max, count, first, last, median, quantile [mean]\n"
 	    "      --quantile Q       the quantile for --agg quantile [%g]\n"
+	    "      --max-gap-rows N   refuse a gap of more than N output rows between two\n"
+	    "                         input rows, instead of writing them all [%.0f]\n"
 	    "Gaps (missing values, and empty bins when resampling):\n"
 	    "      --fill METHOD      none, previous, linear, zero [none]\n"
 	    "      --max-gap SECONDS  fill only gaps up to this long [no limit]\n"
@@ -88,7 +92,7 @@ usage(const options *o)
 	    "      --precision N      significant digits of non-integer values [%d]\n"
 	    "  -h, --help             this help\n"
 	    "      --version          print the version\n",
-	    synopsis, o->w.quantile, "{N-1}", o->precision);
+	    synopsis, o->w.quantile, o->w.max_gap_rows, "{N-1}", o->precision);
 	exit(0);
 }
 
@@ -98,7 +102,7 @@ parse_options(int argc, char **argv, options *o)
 	enum {
 		O_RESAMPLE = 256, O_AGG, O_QUANTILE, O_FILL, O_MAXGAP, O_NORMALIZE, O_TO, O_CLIP,
 		O_SAVE, O_LOAD, O_INVERSE, O_TROWS, O_TUNTIL, O_TFRAC, O_SPLIT, O_LAGS, O_HORIZON,
-		O_SORT, O_DUPES, O_PRECISION, O_VERSION
+		O_SORT, O_DUPES, O_PRECISION, O_VERSION, O_MAXGAPROWS
 	};
 	static const struct option lo[] = {
 		{ "all-columns", no_argument, 0, 'a' },
@@ -108,6 +112,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "quantile", required_argument, 0, O_QUANTILE },
 		{ "fill", required_argument, 0, O_FILL },
 		{ "max-gap", required_argument, 0, O_MAXGAP },
+		{ "max-gap-rows", required_argument, 0, O_MAXGAPROWS },
 		{ "normalize", required_argument, 0, O_NORMALIZE },
 		{ "to", required_argument, 0, O_TO },
 		{ "clip", required_argument, 0, O_CLIP },
@@ -144,6 +149,7 @@ parse_options(int argc, char **argv, options *o)
 		case O_QUANTILE: w->quantile = sp_cli_double("--quantile", optarg, 0, 1); break;
 		case O_FILL: w->fill = (sp_window_fill)sp_cli_choice("--fill", optarg, sp_window_fill_names); break;
 		case O_MAXGAP: w->max_gap = sp_cli_double("--max-gap", optarg, 0, 1e15); break;
+		case O_MAXGAPROWS: w->max_gap_rows = (double)sp_cli_long("--max-gap-rows", optarg, 1, LONG_MAX); o->gaprows = 1; break;
 		case O_NORMALIZE: w->normalize = sp_cli_choice("--normalize", optarg, norm_names); break;
 		case O_TO:
 			if (sp_cli_doubles("--to", optarg, pair, 2, -1e300, 1e300) != 2)
@@ -214,6 +220,8 @@ check_options(const options *o, int nargs, char **args)
 		sp_die_usage("--horizon needs --lags");
 	if ((w->agg != SP_AGG_MEAN || w->quantile != 0.5) && w->step == 0)
 		sp_die_usage("--agg and --quantile need --resample");
+	if (o->gaprows && w->step == 0)
+		sp_die_usage("--max-gap-rows needs --resample");
 	if (w->max_gap != INFINITY && w->fill == SP_WINDOW_FILL_NONE)
 		sp_die_usage("--max-gap needs --fill");
 }

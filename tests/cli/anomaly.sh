@@ -211,4 +211,10 @@ for f in bad7 nobox nanthr badmode dim junk; do
 done
 check "saving into a missing directory fails and leaves nothing" sh -c "
 	! anomaly --fit --save '$T/no/such/m' '$S' > /dev/null 2> '$T/e' && grep -q 'no/such/m' '$T/e'"
+# Issue 13: --save that cannot be written fails before the forests
+t "--save in a missing directory: an error before the fit" 1 anomaly --fit --save "$T/nodir/m" "$S"
+err_is <<EOF
+anomaly: $T/nodir/m: cannot create: No such file or directory
+EOF
+out_is /dev/null
 finish

@@ -53,12 +53,11 @@ out_is <<'EOF'
 origin,timestamp,horizon,value,forecast,lower,upper
 120,180,1,2,10.75,10.75,14.67
 EOF
-t "--load --rolling: fixed model at every row" 0 arfit --load "$D/arfit-hand.ar" --rolling "$T/two.csv"
-out_is <<'EOF'
-timestamp,value,forecast,lower,upper
-60,1,,,
-120,2,,,
+t "--load --rolling: two rows are too few for a forecast (no empty success)" 1 arfit --load "$D/arfit-hand.ar" --rolling "$T/two.csv"
+err_is <<'EOF'
+arfit: too little data: a forecast needs at least 3 rows (a window of 2, horizon 1), have 2
 EOF
+out_is /dev/null
 printf 'timestamp,value\n60,1\n120,2\n180,4\n' > "$T/three.csv"
 t "--load --rolling: forecast once 2 rows of history" 0 arfit --load "$D/arfit-hand.ar" --rolling "$T/three.csv"
 out_is <<'EOF'
@@ -195,9 +194,9 @@ t "history shorter than the loaded model needs" 1 arfit --load "$T/m.ar" "$T/thr
 err_is <<EOF
 arfit: need at least 4 rows of history for the model $T/m.ar, have 3
 EOF
-t "--load --rolling long format" 0 arfit --load "$T/m.ar" --rolling -H 2 "$T/three-rows.csv"
-out_is <<'EOF'
-origin,timestamp,horizon,value,forecast,lower,upper
+t "--load --rolling long format: too few rows for an origin" 1 arfit --load "$T/m.ar" --rolling -H 2 "$T/three-rows.csv"
+err_is <<'EOF'
+arfit: too little data: a forecast needs at least 4 rows (a window of 4), have 3
 EOF
 head -n 5 "$D/arfit-nasa.csv" > "$T/four-rows.csv"
 t "--load --rolling long format, first origin" 0 arfit --load "$T/m.ar" --rolling -H 2 "$T/four-rows.csv"
@@ -281,4 +280,30 @@ t "--load --rolling -H 2, AR(1): the rows of forecast --long" 0 arfit --load "$T
 check "origins at rows 2 and 3" sh -c "[ \$(wc -l < '$T/out') -eq 5 ] && sed -n 2p '$T/out' | grep -q '^120,180,1,2,'"
 check "= forecast --long" sh -c "forecast -m '$T/ar1.ar' --long --horizon 2 '$T/three.csv' | cmp - '$T/out'"
 
+# Issue 13: no empty success; issue 14: non-finite arithmetic is an error.
+head -n 22 "$D/arfit-nasa.csv" > "$T/21.csv"
+t "--rolling --window 336 on 21 rows is an error" 1 arfit --rolling --window 336 "$T/21.csv"
+err_is <<'EOF'
+arfit: too little data: a forecast needs at least 337 rows (a window of 336, horizon 1), have 21
+EOF
+out_is /dev/null
+t "--rolling --window 21 on 21 rows: one more row needed" 1 arfit --rolling --window 21 "$T/21.csv"
+err_has "needs at least 22 rows (a window of 21, horizon 1), have 21"
+t "--rolling --window 20 on 21 rows: one forecast" 0 arfit --rolling --window 20 "$T/21.csv"
+out_has "804572400,80,58.97328314,35.4017272,82.54483907"
+awk 'BEGIN { print "timestamp,load"; for (i = 1; i <= 30; i++) print 1700000000 + 60 * i "," (i % 2 ? "-1e308" : "1e308") }' > "$T/huge.csv"
+t "values near 1e308: no inf forecast" 1 arfit "$T/huge.csv"
+err_is <<'EOF'
+arfit: the model or its forecast is not finite (the values overflow the model's arithmetic; rescale the series)
+EOF
+out_is /dev/null
+# (an overflow, or under valgrind's arithmetic "constant after differencing": an error either way)
+t "values near 1e308 (yw): no empty forecast" 1 arfit -m yw "$T/huge.csv"
+out_is /dev/null
+t "values near 1e308 (bootstrap): no overflowed band" 1 arfit --bootstrap 20 -H 2 "$T/huge.csv"
+err_has "is not finite"
+t "values near 1e308, rolling: an error naming the row" 1 arfit --rolling --window 10 "$T/huge.csv"
+err_is <<'EOF'
+arfit: row 10: the forecast of horizon 1 is not finite (the values overflow the model's arithmetic; rescale the series)
+EOF
 finish

@@ -151,12 +151,13 @@ t "empty input" 1 forecast -m "$M" < /dev/null
 err_is <<'ERR'
 forecast: empty input (expected a header line)
 ERR
-t "header only: header only out" 0 forecast -m "$M" <<'CSV'
+t "header only: an error, not an empty success" 1 forecast -m "$M" <<'CSV'
 timestamp,load
 CSV
-out_is <<'OUT'
-timestamp,load,forecast,lower,upper
+err_is <<'OUT'
+forecast: no data rows (the input has only a header)
 OUT
+out_is /dev/null
 t "time going backwards" 1 forecast -m "$M" <<'CSV'
 timestamp,load
 0,1
@@ -263,4 +264,20 @@ ERR
 	err_has "forecast: $T/moved/h.lstm: its base seasonfit model $T/moved/b.season has changed since the LSTM was trained on it (checksum "
 	err_has "); retrain with lstmtrain --base"
 fi
+# Issue 13: too little data for the model is an error, never an empty success.
+head -n 6 "$S" > "$T/s5.csv"
+t "5 rows for a window of 8" 1 forecast -m "$M" "$T/s5.csv"
+err_is <<'OUT'
+forecast: too little data: a forecast needs at least 9 rows (a window of 8, horizon 1), have 5
+OUT
+out_is /dev/null
+t "5 rows for a window of 8, --long" 1 forecast -m "$M" --long "$T/s5.csv"
+err_is <<'OUT'
+forecast: too little data: a forecast needs at least 8 rows (a window of 8), have 5
+OUT
+head -n 12 "$S" | sed '4s/,[0-9.]*,/,,/; 9s/,[0-9.]*,/,,/' > "$T/s11gaps.csv"
+t "11 rows, but no 8 in a row with a value" 1 forecast -m "$M" "$T/s11gaps.csv"
+err_is <<'OUT'
+forecast: too little data: a forecast needs 8 consecutive rows with a value (and horizon 1 after them), the input has none in its 11 rows
+OUT
 finish

@@ -196,4 +196,33 @@ if command -v script > /dev/null 2>&1; then
 	t "-q on a terminal" 0 script -qec "rltrain --curve '$C' -o '$T/p.ppo' --steps 512 --rollout 256 -q '$TR' > /dev/null" /dev/null
 	check "no progress" sh -c "! grep -q update '$T/out'"
 fi
+# Issue 14: -o is replaced once, atomically, at the end; the checkpoints go
+# to --checkpoint (kept) or to a sibling FILE.ckpt (removed at the end).
+check "no checkpoint left next to -o" sh -c "! ls '$T'/a.ppo.ckpt* > /dev/null 2>&1"
+check "no temporary file left next to -o" sh -c "! ls '$T'/a.ppo.tmp.* > /dev/null 2>&1"
+t "--checkpoint PATH is kept" 0 rltrain --curve "$C" -o "$T/k.ppo" --checkpoint "$T/k.ckpt" --steps 512 --rollout 256 "$TR"
+check "-o holds the best policy, as the checkpoint does" cmp "$T/k.ppo" "$T/k.ckpt"
+t "--checkpoint must differ from -o" 2 rltrain --curve "$C" -o "$T/k.ppo" --checkpoint "$T/k.ppo" "$TR"
+err_has "rltrain: --checkpoint must differ from -o (-o is replaced once, at the end)"
+t "-o that cannot be written: an error before training" 1 rltrain --curve "$C" -o "$T/nodir/x.ppo" --steps 512 --rollout 256 "$TR"
+err_is <<EOF
+rltrain: $T/nodir/x.ppo: cannot create: No such file or directory
+EOF
+out_is /dev/null
+t "--checkpoint that cannot be written: an error before training" 1 rltrain --curve "$C" -o "$T/y.ppo" --checkpoint "$T/nodir/y.ckpt" "$TR"
+err_has "rltrain: $T/nodir/y.ckpt: cannot create"
+out_is /dev/null
+if [ -z "${SP_VALGRIND:-}" ]; then
+	# killed while training: the old -o stays, the best so far is in the checkpoint
+	cp "$T/k.ppo" "$T/old.ppo"
+	cp "$T/k.ppo" "$T/kill.ppo"
+	rltrain --curve "$C" -o "$T/kill.ppo" --steps 100000000 --rollout 256 --patience 1000000 "$TR" > /dev/null 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -s "$T/kill.ppo.ckpt" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -9 $pid 2> /dev/null
+	wait $pid 2> /dev/null
+	check "killed while training: -o is the old policy" cmp "$T/kill.ppo" "$T/old.ppo"
+	check "killed while training: the checkpoint holds a policy" grep -q '^scalepipe-model ppo 1' "$T/kill.ppo.ckpt"
+fi
 finish

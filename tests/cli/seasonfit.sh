@@ -290,4 +290,10 @@ t "--help" 0 seasonfit --help
 out_has 'Fit Prophet'"'"'s model'
 t "--version" 0 seasonfit --version
 out_has 'seasonfit (scalepipe)'
+# Issue 13: --save that cannot be written fails before the fit
+t "--save in a missing directory: an error before the fit" 1 seasonfit -H 5 --save "$T/nodir/m.season" "$D/season-add.csv"
+err_is <<EOF
+seasonfit: $T/nodir/m.season: cannot create: No such file or directory
+EOF
+out_is /dev/null
 finish

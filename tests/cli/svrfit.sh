@@ -196,4 +196,10 @@ err_has "svrfit: 48 rows, 1 feature, target latency_ms, kernel rbf, 5-fold rando
 check "no progress line" sh -c "! grep -q 'grid 0/' '$T/err'"
 t "--help lists -q" 0 svrfit --help
 out_has "  -q, --quiet           no progress on stderr (shown when stderr is a terminal)"
+# Issue 13: a model path that cannot be written fails before the grid search
+t "-m in a missing directory: an error before training" 1 svrfit -m "$T/nodir/m.svr" "$CURVE"
+err_is <<EOF
+svrfit: $T/nodir/m.svr: cannot create: No such file or directory
+EOF
+out_is /dev/null
 finish

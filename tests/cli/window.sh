@@ -385,4 +385,66 @@ t "--resample: a duplicate time" 1 window --resample 60 < "$D/win-dup.csv"
 err_is <<'E'
 window: row 3, column timestamp: duplicate timestamp 60
 E
+# Issue 13: whole rows only.  A tool that fails after more than a buffer
+# of output leaves whole rows; a row cut short at end of input (a writer
+# killed mid-row) is refused, never read as data ("83.716" cut to "8").
+awk 'BEGIN { print "timestamp,load"; for (i = 1; i <= 20000; i++) print 1700000000 + i * 60 "," (i == 15000 ? "x" : i + 0.716) }' > "$T/big-bad.csv"
+t "a failing tool leaves only whole rows" 1 window --resample 60 < "$T/big-bad.csv"
+err_is <<'E'
+window: row 15000, column load: not a finite number: 'x'
+E
+check "its output (over 64 KiB) ends with a newline" sh -c \
+    'test "$(wc -c < "$1")" -gt 65536 && test "$(tail -c 1 "$1" | od -An -tx1)" = " 0a"' sh "$T/out"
+head -c 70000 "$T/big-bad.csv" > "$T/cut.csv"
+t "a row cut at end of input is an error, not data" 1 window < "$T/cut.csv"
+err_is <<'E'
+window: row 3690: incomplete last row (no newline at end of input)
+E
+printf 'timestamp,load\n1700000000,83.716\n1700000060,8' > "$T/cut2.csv"
+t "a cut last number is not read as a number" 1 window --resample 60 < "$T/cut2.csv"
+err_is <<'E'
+window: row 2: incomplete last row (no newline at end of input)
+E
+printf 'timestamp,load' > "$T/cut3.csv"
+t "a header without its newline" 1 window < "$T/cut3.csv"
+err_is <<'E'
+window: header: incomplete line (no newline at end of input)
+E
+# Issue 13: timestamps that cannot be Unix seconds name the likely unit.
+printf 'timestamp,load\n1700000000000,1\n1700000060000,2\n' > "$T/ms.csv"
+t "millisecond timestamps are refused" 1 window --resample 60 < "$T/ms.csv"
+err_is <<'E'
+window: row 1, column timestamp: 1700000000000 is not Unix seconds (milliseconds?)
+E
+printf 'timestamp,load\n1700000000,1\n1700000060000000000,2\n' > "$T/ns.csv"
+t "nanosecond timestamps are refused" 1 window < "$T/ns.csv"
+err_is <<'E'
+window: row 2, column timestamp: 1700000060000000000 is not Unix seconds (nanoseconds?)
+E
+printf 'timestamp,load\n1e300,1\n' > "$T/huge.csv"
+t "a time after 2100 is refused (no float-to-integer overflow)" 1 window --resample 60 < "$T/huge.csv"
+err_is <<'E'
+window: row 1, column timestamp: 1e300 is not Unix seconds (after 2100)
+E
+printf 'timestamp,load\n-60,1\n' > "$T/neg.csv"
+t "a time before 1970 is refused" 1 window < "$T/neg.csv"
+err_is <<'E'
+window: row 1, column timestamp: -60 is not Unix seconds (before 1970)
+E
+# Issue 14: --resample refuses an unbounded gap instead of writing it.
+printf 'timestamp,load\n0,1\n1000000000,2\n' > "$T/far.csv"
+t "--resample: a gap over the default limit" 1 window --resample 60 < "$T/far.csv"
+err_is <<'E'
+window: a gap of 16666666 steps of 60 s after 0 is over the limit of 1000000 rows (see --max-gap-rows)
+E
+out_is /dev/null
+printf 'timestamp,load\n0,1\n600,2\n' > "$T/gap10.csv"
+t "--max-gap-rows 9: a gap of 10 steps refused" 1 window --resample 60 --max-gap-rows 9 < "$T/gap10.csv"
+err_is <<'E'
+window: a gap of 10 steps of 60 s after 0 is over the limit of 9 rows (see --max-gap-rows)
+E
+t "--max-gap-rows 10: a gap of 10 steps written" 0 window --resample 60 --max-gap-rows 10 < "$T/gap10.csv"
+check "11 rows and the header" sh -c 'test "$(wc -l < "$1")" -eq 12' sh "$T/out"
+t "--max-gap-rows needs --resample" 2 window --max-gap-rows 5 < "$T/gap10.csv"
+err_has "window: --max-gap-rows needs --resample"
 finish

@@ -420,6 +420,126 @@ test_fastpath(void)
 	free(big);
 }
 
+/* Issue 13: whole rows in, whole rows out, plausible timestamps. */
+static void
+test_csv_whole_rows(void)
+{
+	static const char *cut[] = {
+		"timestamp,load\n1,2\n2,83.716\n3,8",
+		"timestamp,load\n1,2\n2,83.716\n3,\"8",
+		"timestamp,load\n1,2\n2,\"83.716\"\n3,8",
+	};
+	static const struct { const char *s; const char *hint; } ts[] = {
+		{ "1700000000000", "(milliseconds?)" }, { "1700000000000000", "(microseconds?)" },
+		{ "1700000000000000000", "(nanoseconds?)" }, { "1e300", "(after 2100)" },
+		{ "4102444801", "(after 2100)" }, { "-1", "(before 1970)" }, { "-1e300", "(before 1970)" },
+		{ "2100-01-01T00:00:01Z", "(after 2100)" },
+	};
+	sp_error err;
+	sp_csv_reader *r;
+	sp_csv_writer *w;
+	FILE *f;
+	char *a, *b, buf[128], *big;
+	size_t i, n, rows = 0;
+	double t;
+	int fast;
+
+	/* a cut last row is an error after the whole rows, on both paths */
+	for (i = 0; i < sizeof cut / sizeof *cut; i++)
+		for (fast = 0; fast < 2; fast++) {
+			a = dump(cut[i], fast ? 0 : SP_CSV_LIBCSV_ONLY);
+			CHECK(strcmp(a, "1|2\n2|83.716\nERR row 3: incomplete last row (no newline at end of input)") == 0,
+			    "cut row %zu (%s path): %s", i, fast ? "fast" : "libcsv", a);
+			free(a);
+		}
+	a = dump("timestamp,load", 0);
+	b = dump("timestamp,load", SP_CSV_LIBCSV_ONLY);
+	CHECK_STR(a, "ERR header: incomplete line (no newline at end of input)", "cut header (fast)");
+	CHECK_STR(b, a, "cut header (libcsv)");
+	free(a);
+	free(b);
+	a = dump("timestamp,load\n1,2\n\n", 0);
+	CHECK_STR(a, "1|2\n", "trailing empty line is fine");
+	free(a);
+	a = dump("timestamp,load\r\n1,2\r\n3,4\r", SP_CSV_LIBCSV_ONLY);
+	CHECK_STR(a, "1|2\n3|4\n", "a last CR ends the row");
+	free(a);
+	/* cut after more than a chunk of rows */
+	big = malloc(1 << 20);
+	strcpy(big, "timestamp,v\n");
+	for (n = strlen(big), i = 1; i <= 20000; i++)
+		n += (size_t)sprintf(big + n, "%zu,%zu.5\n", i, i);
+	strcpy(big + n, "20001,83.7");
+	for (fast = 0; fast < 2; fast++) {
+		a = dump(big, fast ? 0 : SP_CSV_LIBCSV_ONLY);
+		CHECK(strstr(a, "20000|20000.5\nERR row 20001: incomplete last row") != NULL,
+		    "cut after 20000 rows (%s path)", fast ? "fast" : "libcsv");
+		free(a);
+	}
+
+	/* SP_CSV_NEED_ROWS: a header alone is an error, not an empty success */
+	f = mem("timestamp,load\n");
+	r = sp_csv_reader_new(f, "in.csv", SP_CSV_NEED_ROWS, &err);
+	CHECK(r && sp_csv_next(r, &err) == SP_EDATA &&
+	    strcmp(err.msg, "in.csv: no data rows (the input has only a header)") == 0, "need rows: %s", err.msg);
+	sp_csv_reader_free(r);
+	fclose(f);
+	f = mem("timestamp,load\n");
+	r = sp_csv_reader_new(f, "in.csv", 0, &err);
+	CHECK(r && sp_csv_next(r, &err) == SP_EEOF, "without the flag: end of input");
+	sp_csv_reader_free(r);
+	fclose(f);
+
+	/* timestamps that cannot be Unix seconds name the likely unit */
+	for (i = 0; i < sizeof ts / sizeof *ts; i++) {
+		snprintf(buf, sizeof buf, "timestamp,v\n%s,1\n", ts[i].s);
+		f = mem(buf);
+		r = sp_csv_reader_new(f, "-", SP_CSV_NEED_TIMESTAMP, &err);
+		CHECK(r && sp_csv_next(r, &err) == SP_OK && sp_csv_get_timestamp(r, &t, &err) < 0,
+		    "timestamp %s refused", ts[i].s);
+		snprintf(buf, sizeof buf, "row 1, column timestamp: %s is not Unix seconds %s",
+		    ts[i].s, ts[i].hint);
+		CHECK(strcmp(err.msg, buf) == 0, "timestamp %s message: %s", ts[i].s, err.msg);
+		sp_csv_reader_free(r);
+		fclose(f);
+	}
+	CHECK(sp_time_implausible(0) == NULL && sp_time_implausible(SP_TIME_MAX) == NULL &&
+	    sp_time_implausible(1700000000) == NULL, "plausible times");
+	CHECK(sp_time_implausible(NAN) != NULL, "NaN is not a time");
+
+	/* the writer hands out whole rows only: what the FILE has seen ends
+	 * with a newline at any moment, even inside a row over a chunk long */
+	f = tmpfile();
+	w = sp_csv_writer_new(f);
+	memset(big, 'x', 200000);
+	for (i = 0; i < 3000; i++) {
+		sp_csv_write_long(w, (long)i);
+		sp_csv_write_field(w, big, i == 1500 ? 200000 : 30);
+		if (i % 100 == 0) {   /* mid-row: the FILE ends at a row boundary */
+			fflush(f);
+			n = (size_t)ftell(f);
+			if (n > 0) {
+				fseek(f, -1, SEEK_END);
+				if (fgetc(f) != '\n')
+					break;
+			}
+			fseek(f, 0, SEEK_END);
+			rows += n > 0;
+		}
+		sp_csv_end_row(w);
+	}
+	CHECK(i == 3000 && rows > 10, "whole rows at every moment (stopped at %zu, %zu checks)", i, rows);
+	sp_csv_write_str(w, "unfinished");
+	CHECK(sp_csv_writer_flush(w, &err) == 0, "flush");
+	fseek(f, -1, SEEK_END);
+	CHECK(fgetc(f) == '\n', "an unfinished row is never written");
+	CHECK(ftell(f) == (long)(3000 * 32 + 200000 - 30 + 10 * 1 + 90 * 2 + 900 * 3 + 2000 * 4),
+	    "every row written (%ld bytes)", ftell(f));
+	sp_csv_writer_free(w);
+	fclose(f);
+	free(big);
+}
+
 static void
 test_model(void)
 {
@@ -548,6 +668,7 @@ main(void)
 	test_csv();
 	test_csv_limits();
 	test_fastpath();
+	test_csv_whole_rows();
 	test_model();
 	test_stats();
 	test_rand();

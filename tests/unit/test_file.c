@@ -1,7 +1,9 @@
 /* sp_file: atomic replacement; sp_burst_state_parse. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -87,6 +89,72 @@ test_file(void)
 }
 
 static void
+touch_at(const char *path, time_t mtime)
+{
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	FILE *fp = fopen(path, "w");
+
+	if (fp) {
+		fputs("partial", fp);
+		fclose(fp);
+	}
+	utimensat(AT_FDCWD, path, ts, 0);
+}
+
+/* Issue 14: temporary files left by a killed writer are removed by the
+ * next write of the same target; nothing else is. */
+static void
+test_stale(void)
+{
+	char dir[] = "/tmp/sp-stale.XXXXXX", path[256], p[8][300];
+	const char *names[] = {
+		"m.ar.tmp.AbC123",    /* stale, ours: removed */
+		"m.ar.tmp.ZZZZZZ",    /* stale, ours: removed */
+		"m.ar.tmp.Fresh1",    /* a writer at work now: kept */
+		"m.ar.tmp.toolong7",  /* not mkstemp's pattern: kept */
+		"other.tmp.AbC123",   /* another target: kept */
+		"m.ar",               /* the target itself */
+	};
+	time_t old = time(NULL) - SP_FILE_STALE_SECONDS - 60;
+	sp_error err;
+	sp_file *f;
+	size_t i;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/m.ar", dir);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p[i], sizeof p[i], "%s/%s", dir, names[i]);
+		touch_at(p[i], i == 2 ? time(NULL) : old);
+	}
+	snprintf(p[6], sizeof p[6], "%s/m.ar.tmp.dir123", dir);   /* not a regular file: kept */
+	mkdir(p[6], 0700);
+	utimensat(AT_FDCWD, p[6], (struct timespec[2]){ { old, 0 }, { old, 0 } }, 0);
+	f = sp_file_create(path, 0, &err);
+	CHECK(f != NULL, "create: %s", err.msg);
+	fputs("new\n", sp_file_stream(f));
+	CHECK(sp_file_commit(f, &err) == 0, "commit");
+	CHECK(access(p[0], F_OK) != 0 && access(p[1], F_OK) != 0, "stale temporary files removed");
+	CHECK(access(p[2], F_OK) == 0, "a fresh temporary file is kept");
+	CHECK(access(p[3], F_OK) == 0 && access(p[4], F_OK) == 0 && access(p[6], F_OK) == 0,
+	    "other names and directories are kept");
+	CHECK(strcmp(slurp(path), "new\n") == 0, "the target is replaced");
+	CHECK(sp_file_check_writable(path, &err) == 0, "writable");
+	CHECK(count_tmp(dir) == 4, "no temporary file left by the check (%d)", count_tmp(dir));
+	snprintf(p[7], sizeof p[7], "%s/nodir/m.ar", dir);
+	CHECK(sp_file_check_writable(p[7], &err) == SP_EIO && strstr(err.msg, "cannot create"),
+	    "not writable: %s", err.msg);
+	/* relative to the current directory */
+	CHECK(chdir(dir) == 0, "chdir");
+	touch_at("m.ar.tmp.Rel123", old);
+	CHECK(sp_file_clean_stale("m.ar") == 1 && access("m.ar.tmp.Rel123", F_OK) != 0, "relative path");
+	CHECK(chdir("/") == 0, "chdir /");
+	for (i = 2; i < 6; i++)
+		unlink(p[i]);
+	rmdir(p[6]);
+	rmdir(dir);
+}
+
+static void
 test_state(void)
 {
 	CHECK(sp_burst_state_parse("burst", 5) == SP_BURST_BURST, "burst");
@@ -103,6 +171,7 @@ int
 main(void)
 {
 	test_file();
+	test_stale();
 	test_state();
 	return check_summary();
 }

@@ -264,6 +264,28 @@ test_resample(void)
 		memset(&s, 0, sizeof s);
 		CHECK(run_stage(SP_WINDOW_RESAMPLE, &o, tr, vr, 2, &s, &err) == SP_EDATA, "resample: backwards");
 	}
+	/* a gap over max_gap_rows is refused before any of it is written;
+	 * times beyond the int64 bins too (no float-to-integer overflow) */
+	{
+		static const double tg[] = { 0, 600 }, tf[] = { 0, 1e15 }, th[] = { 1e300 }, vg[] = { 1, 2 };
+		o.max_gap_rows = 9;
+		memset(&s, 0, sizeof s);
+		CHECK(run_stage(SP_WINDOW_RESAMPLE, &o, tg, vg, 2, &s, &err) == SP_EDATA && s.n == 0 &&
+		    strcmp(err.msg, "a gap of 10 steps of 60 s after 0 is over the limit of 9 rows "
+		    "(see --max-gap-rows)") == 0, "gap of 10 over 9: %s", err.msg);
+		o.max_gap_rows = 10;
+		memset(&s, 0, sizeof s);
+		CHECK(run_stage(SP_WINDOW_RESAMPLE, &o, tg, vg, 2, &s, &err) == 0 && s.n == 11, "gap of 10 within 10");
+		sp_window_opts_init(&o);
+		o.step = 60;
+		CHECK(o.max_gap_rows == 1e6, "default limit 1e6 rows");
+		memset(&s, 0, sizeof s);
+		CHECK(run_stage(SP_WINDOW_RESAMPLE, &o, tf, vg, 2, &s, &err) == SP_EDATA && s.n == 0,
+		    "0 then 1e15: refused");
+		memset(&s, 0, sizeof s);
+		CHECK(run_stage(SP_WINDOW_RESAMPLE, &o, th, vg, 1, &s, &err) == SP_EDATA &&
+		    strstr(err.msg, "out of range"), "1e300: %s", err.msg);
+	}
 }
 
 /* ---- fill ------------------------------------------------------------------------ */

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Issue 13: the installed tools work outside the source tree.  `make install
+# PREFIX=<tmp>` (the tools, the example curve, the man pages), then the
+# chain window -> arfit -> burstdetect -> plan from another directory with
+# the installed tools only: no path into the tree, no $SCALEPIPE_DATADIR.
+# plan announces the installed example curve it falls back to (no silent
+# example default); with --wstar it says nothing.
+. "$TOP/tests/cli/lib.sh"
+P=$T/prefix
+check "make install PREFIX=..." make -s -C "$TOP" install PREFIX="$P"
+check "the example curve is installed" test -f "$P/share/scalepipe/bascaler_fft_service_curve.csv"
+check "the man pages are installed" test -f "$P/share/man/man1/plan.1"
+mkdir "$T/elsewhere"
+awk 'BEGIN { print "timestamp,load"; for (i = 0; i < 400; i++) print 1700000000 + 60 * i "," 400 + 250 * sin(i / 40) }' > "$T/elsewhere/load.csv"
+cat > "$T/chain.sh" <<'SH'
+cd "$1/elsewhere" || exit 1
+unset SCALEPIPE_DATADIR
+PATH=$1/prefix/bin:/usr/bin:/bin
+set -e
+window --resample 60 < load.csv | arfit --rolling --window 100 -H 2 | burstdetect | plan $2 > plan.csv
+SH
+t "the chain with the installed tools, from another directory" 0 sh "$T/chain.sh" "$T" ""
+err_is <<E
+plan: using the example service curve $P/share/scalepipe/bascaler_fft_service_curve.csv (w* = 80.68); give --curve, --perf or --wstar for your service
+E
+check "plan decided every row" sh -c 'test "$(tail -n +2 "$1" | wc -l)" -ge 290 && ! grep -q ",,\$" "$1"' sh "$T/elsewhere/plan.csv"
+t "with --wstar: nothing to announce" 0 sh "$T/chain.sh" "$T" "--wstar 80"
+err_empty
+finish
