@@ -373,10 +373,13 @@ test_input(void)
 	    "decision more than a step ahead: %s", err.msg);
 	CHECK(input_of("timestamp,load,replicas\n1000,5,2\n1060,6,3\n1120,,4\n", NULL, &in, &err) == 0, "again");
 	CHECK(sp_kube_input_age(&in, 1400, &age, &err) == 0 && age == 340, "older");
-	/* milliseconds: an observation far in the future is an error, not age -1.7e12 */
-	CHECK(input_of("timestamp,load,replicas\n1700000000000,5,2\n", NULL, &in, &err) == 0, "ms read");
+	/* milliseconds: refused by the reader (implausible Unix seconds), and
+	 * an observation far in the future is an error, not age -1.7e12 */
+	CHECK(input_of("timestamp,load,replicas\n1700000000000,5,2\n", NULL, &in, &err) == SP_EDATA &&
+	    strstr(err.msg, "is not Unix seconds (milliseconds?)"), "ms refused: %s", err.msg);
+	CHECK(input_of("timestamp,load,replicas\n1800000000,5,2\n", NULL, &in, &err) == 0, "future read");
 	CHECK(sp_kube_input_age(&in, 1700000000, &age, &err) == SP_EDATA &&
-	    strstr(err.msg, "ahead of the clock: timestamps in milliseconds"), "ms: %s", err.msg);
+	    strstr(err.msg, "ahead of the clock: timestamps in milliseconds"), "future: %s", err.msg);
 	/* observed_at wins over load; --load-column names another column */
 	CHECK(input_of("timestamp,load,observed_at,replicas\n1000,5,990,2\n1060,5,,2\n", NULL, &in, &err) == 0 &&
 	    in.observed == 990 && strcmp(in.observed_from, "observed_at") == 0, "observed_at: %g", in.observed);
