@@ -403,3 +403,11 @@ sp_cli_progress_end(void)
 	}
 	progress_last = 0;
 }
+
+const char *
+sp_cli_input_arg(int argc, char **argv, int first, const char *dflt)
+{
+	if (argc - first > 1)
+		sp_die_usage("unexpected argument '%s'", argv[first + 1]);
+	return argc - first == 1 ? argv[first] : dflt;
+}

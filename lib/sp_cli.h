@@ -61,6 +61,10 @@ const char *sp_cli_cmdline(int argc, char **argv);
  * file opened for reading (*name arg); `tool: FILE: reason`, exit 1, when
  * it cannot be opened. */
 FILE *sp_cli_open_input(const char *arg, const char **name);
+/* The optional FILE operand after the options (argv[first], first being
+ * getopt's optind): it, or dflt when absent; more than one is a usage
+ * error (exit 2). */
+const char *sp_cli_input_arg(int argc, char **argv, int first, const char *dflt);
 
 /* A data file the tools need at run time (the example service curve):
  * the first of $SCALEPIPE_DATADIR/NAME, <bindir>/../share/scalepipe/NAME

@@ -186,10 +186,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	if (argc - optind == 1)
-		o->input = argv[optind];
+	o->input = sp_cli_input_arg(argc, argv, optind, o->input);
 	if (!o->output)
 		sp_die_usage("-o MODEL is required");
 	for (int k = 1; k < o->nq; k++)

@@ -169,10 +169,7 @@ parse_options(int argc, char **argv, options *o)
 		default: sp_cli_bad_option();
 		}
 	}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	if (argc - optind == 1)
-		o->input = argv[optind];
+	o->input = sp_cli_input_arg(argc, argv, optind, o->input);
 	if (o->level_given && !isnan(o->qlo))
 		sp_die_usage("--level and --quantiles are exclusive");
 	if (!(o->level > 0 && o->level < 1))
