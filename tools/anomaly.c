@@ -126,9 +126,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
 	if (o->thr_given && o->det.contamination > 0)
 		sp_die_usage("--threshold and --contamination exclude each other");
 	if (o->fit && o->stream_opt)

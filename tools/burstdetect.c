@@ -143,9 +143,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
 	if (o->quant_given && o->level_given)
 		sp_die_usage("--level and --quantiles exclude each other");
 	if (o->level_given) {

@@ -171,9 +171,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
 	if (!o->output)
 		sp_die_usage("-o MODEL is required");
 	if (level_set && g->band == SP_GB_BAND_QUANTILES)

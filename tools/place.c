@@ -151,9 +151,7 @@ parse_options(int argc, char **argv, options *o)
 		}
 		o->train_opt |= t;
 	}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
 	if (!o->train == !o->model)
 		sp_die_usage("give --train PODS (to train) or -m MODEL (to score)");
 	if (o->train && (!o->nodes || !o->usage || !o->out))

@@ -107,9 +107,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	o->pods = argc - optind == 1 ? argv[optind] : NULL;
+	o->pods = sp_cli_input_arg(argc, argv, optind, NULL);
 	if (!o->nodes || !o->usage)
 		sp_die_usage("-n NODES and -u USAGE are required");
 	for (int k = 0; k < o->npol; k++)

@@ -243,9 +243,7 @@ parse_options(int argc, char **argv, opts *o)
 			if (!train_option(ch, optarg, o) && !sp_cli_perf_option(ch, optarg, &o->perf))
 				sp_cli_bad_option();
 		}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
 	o->eo.slo = o->perf.slo;
 	if (!o->output)
 		sp_die_usage("-o POLICY is required");

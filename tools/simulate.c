@@ -176,9 +176,7 @@ parse_options(int argc, char **argv, opts *o)
 			if (!sp_cli_perf_option(ch, optarg, &o->perf))
 				sp_cli_bad_option();
 		}
-	if (argc - optind > 1)
-		sp_die_usage("unexpected argument '%s'", argv[optind + 1]);
-	o->input = argc - optind == 1 ? argv[optind] : NULL;
+	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
 	so->slo = po->slo = o->perf.slo;
 	po->cpu_cap = o->perf.cpu_cap;
 	if (po->min > po->max)
