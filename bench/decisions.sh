@@ -17,10 +17,10 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$top/bin}
-POLICIES=${POLICIES:-hpa,burst,forecast,keda,kpa,crane,aws,ahpa}
+POLICIES=${POLICIES:-hpa,scalepipe,burst,forecast,keda,kpa,crane,aws,ahpa}
 STARTUPS=${STARTUPS:-60 180}
 SIMOPTS=${SIMOPTS:-}
-OURS=${OURS:-burst}
+OURS=${OURS:-scalepipe}
 KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/frontier --knob, space-separated
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
 trap 'rm -rf "$w"' EXIT

@@ -47,6 +47,7 @@ static const struct option longopts[] = {
 	{ "policy", required_argument, 0, OPT_POLICY },
 	{ "model", required_argument, 0, 'm' },
 	SP_CLI_PERF_LONGOPTS,
+	SP_CLI_PREDICT_LONGOPTS,
 	{ "min", required_argument, 0, OPT_MIN },
 	{ "max", required_argument, 0, OPT_MAX },
 	{ "initial", required_argument, 0, OPT_INITIAL },
