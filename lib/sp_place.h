@@ -105,6 +105,12 @@ double sp_place_val_cost(const sp_place *p, int *episode);
  * (SP_ENOMEM). */
 int sp_place_score(sp_place *p, const sp_placesim_node *nodes, int n, double cpu, double mem,
     double rcpu, double rmem, double *pred, double *dqn, double *anom, double *score, sp_error *err);
+/* The same with the anomaly score (feature 7) given per node: anomaly has
+ * n values in 0..1 (clamped), NaN where the model's own forest scores the
+ * node; anomaly NULL is sp_place_score. */
+int sp_place_score_anom(sp_place *p, const sp_placesim_node *nodes, int n, double cpu, double mem,
+    double rcpu, double rmem, const double *anomaly, double *pred, double *dqn, double *anom, double *score,
+    sp_error *err);
 /* The features of one node (feat[SP_PLACE_NFEAT]). */
 void sp_place_features(const sp_place *p, const sp_placesim_node *node, double cpu, double mem,
     double rcpu, double rmem, double *feat);
