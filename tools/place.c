@@ -554,8 +554,13 @@ route(server *s, request *q, const char *url, const char *method, char **body, c
 		return *body = message("place: %s\n", err.msg), 500;
 	if (r.note && (s->verbose || r.fallback || s->shadow))
 		fprintf(stderr, "place: %s\n", r.note);
-	if (r.status == 200)
+	if (r.status == 200) {
+		size_t n = strlen(r.body);
+		char *nb = realloc(r.body, n + 2);   /* a newline after the JSON, as curl users expect */
+		if (nb)
+			nb[n] = '\n', nb[n + 1] = 0, r.body = nb;
 		*type = "application/json";
+	}
 	else if (s->verbose || r.status >= 400)
 		fprintf(stderr, "%s", r.body);
 	*body = r.body, r.body = NULL;
