@@ -502,6 +502,15 @@ sp_extender_free(sp_extender *x)
 void
 sp_extender_set_state(sp_extender *x, sp_extender_state *st)
 {
+	double f[SP_PLACE_NFEAT];
+
+	/* The forest's anomaly score depends on the node's history only: once
+	 * per state, not per request (it is most of a request's cost). */
+	for (size_t i = 0; st && i < st->n; i++)
+		if (!isfinite(st->v[i].anom)) {
+			sp_place_features(x->p, &st->v[i].nd, 0, 0, 1, 1, f);
+			st->v[i].anom = f[7];
+		}
 	sp_extender_state_free(x->st);
 	x->st = st;
 	x->loads++;
@@ -582,7 +591,7 @@ judge(sp_extender *x, const sp_extender_args *a)
 		x->pass[i] = 1, x->reason[i] = NULL;
 		if (!(x->o.filter_above > 0))
 			continue;
-		sp_place_features(x->p, &x->nodes[i], a->cpu, a->mem, x->st->rcpu, x->st->rmem, f);
+		sp_place_features(NULL, &x->nodes[i], a->cpu, a->mem, x->st->rcpu, x->st->rmem, f);   /* 4, 5 only */
 		u = f[4] > f[5] ? f[4] : f[5];
 		if (u > x->o.filter_above) {
 			x->pass[i] = 0, drop++;

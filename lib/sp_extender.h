@@ -109,7 +109,9 @@ typedef struct sp_extender sp_extender;
 sp_extender *sp_extender_new(sp_place *p, const sp_extender_opts *o, sp_error *err);
 void sp_extender_free(sp_extender *x);
 /* Use st from now on (taken over; the previous state is freed); counts a
- * load.  sp_extender_state_failed counts a failed reload. */
+ * load.  The model's anomaly score of each node without one in the file
+ * is computed here, once (it depends on the node's history only).
+ * sp_extender_state_failed counts a failed reload. */
 void sp_extender_set_state(sp_extender *x, sp_extender_state *st);
 void sp_extender_state_failed(sp_extender *x);
 

@@ -250,8 +250,10 @@ sp_place_score_anom(sp_place *p, const sp_placesim_node *nodes, int n, double cp
 		return rc;
 	for (int k = 0; k < n; k++) {
 		double *f = p->feat + (size_t)k * SP_PLACE_NFEAT;
-		sp_place_features(p, &nodes[k], cpu, mem, rcpu, rmem, f);
-		if (anomaly && isfinite(anomaly[k]))
+		int given = anomaly && isfinite(anomaly[k]);
+		/* a given anomaly score spares the forest (most of the cost) */
+		sp_place_features(given ? NULL : p, &nodes[k], cpu, mem, rcpu, rmem, f);
+		if (given)
 			f[7] = clamp01(anomaly[k]);
 	}
 	return score_rows(p, n, pred, dqn, anom, score);
