@@ -99,7 +99,7 @@ post() {  # post FILE VERB: curl, the body on stdout, exit 22 on an HTTP error
 	curl -sS --fail-with-body -d @"$1" "$U/$2"
 }
 cp "$X/state.csv" "$T/state.csv"
-start --state "$T/state.csv" --weights 1,0,0 --filter-above 0.9 --max-body 2048
+start --state "$T/state.csv" --weights 1,0,0 --filter-above 0.9 --max-body 2048 -v
 check "serving on a port" test -n "$PORT"
 t "prioritize (NodeNames)" 0 post "$X/args_names.json" prioritize
 out_is <<'EOF'
@@ -164,7 +164,9 @@ out_has 'place_extender_state_loads_total 2'
 out_has 'place_extender_state_load_errors_total 1'
 stop
 check "SIGTERM: exit 0" test "$(cat "$T/srv.rc")" = 0
-check "the log: a fallback and the failed reload" sh -c "
+check "the log (-v): decisions, a fallback and the failed reload" sh -c "
+	grep -qF 'place: prioritize shop/web-7d4b9c-x2k8p: best n2 (score 56.25, priority 6) of 3 nodes' '$T/srv.err' &&
+	grep -qF 'place: filter shop/web-7d4b9c-x2k8p: dropped 1 of 3 nodes' '$T/srv.err' &&
 	grep -qF 'place: prioritize shop/web-7d4b9c-x2k8p: fallback missing_node (n9)' '$T/srv.err' &&
 	grep -qF \"no column 'cpu' (have: timestamp, node) (keeping the previous state)\" '$T/srv.err'"
 
@@ -187,11 +189,13 @@ check "shadow: exit 0, the would-be choices logged, SIGHUP reloads" sh -c "
 	grep -qF 'best n2 (score 56.25, priority 0) of 3 nodes (shadow: all equal)' '$T/srv.err' &&
 	grep -qF 'would drop 1 of 3 nodes (shadow: all pass)' '$T/srv.err' &&
 	grep -qF 'place: state $X/state.csv: 3 nodes' '$T/srv.err'"
-start --state "$X/state.csv" --max-age 60
+start --state "$X/state.csv" --max-age 60 --timeout 1
 t "--max-age: rows of 2023 are stale, fallback" 0 post "$X/args_names.json" prioritize
 out_is <<'EOF'
 [{"Host":"n1","Score":0},{"Host":"n2","Score":0},{"Host":"n3","Score":0}]
 EOF
+t "--timeout 1: a client that stops sending is cut off" 52 sh -c "sleep 3 | curl -sS -T - -X POST $U/prioritize"
+err_has "Empty reply from server"
 stop
 check "stale: logged, exit 0" sh -c "grep -qF 'fallback stale (n1)' '$T/srv.err' && test \"\$(cat '$T/srv.rc')\" = 0"
 
