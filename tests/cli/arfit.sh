@@ -313,6 +313,7 @@ keysplit() {
 	_ks=$1 _in=$2; shift 2
 	t "$_ks" 0 "$@" --by series "$_in"
 	cp "$T/out" "$T/keyed"
+	[ -n "${SP_VALGRIND:-}" ] && return 0
 	for _k in $(awk -F, 'NR > 1 && !s[$2]++ { print $2 }' "$_in"); do
 		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_in" > "$T/one.csv"
 		"$@" "$T/one.csv" > "$T/sep" 2>&1
@@ -326,6 +327,8 @@ _col=4
 keysplit "--by --rolling -H 3 --bootstrap: a generator per key" "$D/fleet-3.csv" \
     arfit -c load --rolling --window 30 -p 1 -H 3 --bootstrap 50 --seed 7
 keysplit "--by: one fit per key, long rows" "$D/fleet-3.csv" arfit -c load -H 3 --ic aic --max-order 4
+# the layout and the error paths: the plain and sanitizer builds
+if [ -z "${SP_VALGRIND:-}" ]; then
 t "--by: the default column is the first that is not the key" 0 arfit --by series -H 1 "$D/fleet-3.csv"
 out_is <<'E'
 origin,timestamp,horizon,series,load,forecast,lower,upper
@@ -356,4 +359,5 @@ t "--by names the key as -c" 2 arfit --by series -c series "$D/fleet-3.csv"
 err_has "arfit: -c: 'series' is the key column (--by)"
 t "--by: no such column" 2 arfit --by nope "$D/fleet-3.csv"
 err_has "no column 'nope'"
+fi
 finish
