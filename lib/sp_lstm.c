@@ -594,6 +594,8 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 	if (m->base[0]) {
 		sp_model_put_line(w, "base", m->base);
 		sp_model_put_str(w, "base_fnv1a64", m->base_sum);
+		if (m->base_rolling)
+			sp_model_put_str(w, "base_residuals", "rolling");
 	}
 	sp_model_put_line(w, "command", cmdline ? cmdline : "");
 	sp_model_put_long(w, "nparams", (long)m->nparams);
@@ -717,6 +719,15 @@ sp_lstm_load(const char *path, sp_error *err)
 			goto fail;
 		}
 		strcpy(m->base, b), strcpy(m->base_sum, sum);
+		if (sp_model_has(f, "base_residuals")) {
+			if (sp_model_get_str(f, "base_residuals", &b, err) < 0)
+				goto fail;
+			if (strcmp(b, "rolling") != 0) {
+				sp_error_set(err, SP_EMODEL, "%s: 'base_residuals' must be 'rolling'", path);
+				goto fail;
+			}
+			m->base_rolling = 1;
+		}
 	}
 	if ((size_t)nparams != m->nparams) {
 		sp_error_set(err, SP_EMODEL, "%s: 'nparams' is %ld, but a %s of %ld layer(s), hidden %ld, "

@@ -26,7 +26,8 @@
  *
  * Model file (sp_model kind "lstm", version 1): sizes, features, column,
  * normalisation, step, seed, training summary, command line, the weights;
- * a hybrid's also its base (keys base and base_fnv1a64, both or neither).
+ * a hybrid's also its base (keys base and base_fnv1a64, both or neither,
+ * and base_residuals rolling).
  *
  * Ownership: sp_lstm_new/sp_lstm_load give an sp_lstm freed by
  * sp_lstm_free; sp_lstm_pred_new borrows its model, which must outlive it.
@@ -79,6 +80,12 @@ typedef struct {
 	 * (16 hex digits); both "" otherwise.  See sp_fc_lstm.h. */
 	char base[1024];
 	char base_sum[17];
+	/* 1: the residuals are rolling ones (each row's against the base's fit
+	 * in use before it, as forecast -m applies the base; the model file's
+	 * "base_residuals rolling", written by every lstmtrain --base since);
+	 * 0 with a base: a model file from before (in-sample residuals of the
+	 * saved fit).  See sp_fc_lstm.h. */
+	int base_rolling;
 } sp_lstm;
 
 /* A new, untrained model (weights initialised in sp_lstm_train); features

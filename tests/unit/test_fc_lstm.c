@@ -282,8 +282,10 @@ test_hybrid(void)
 			if (!(full[i] == pre[i] || (isnan(full[i]) && isnan(pre[i]))))
 				same = 0;
 		CHECK(same, "refit %ld: a prefix of 100 rows gives the same bands", refit);
-		CHECK(isnan(full[(refit ? 38 : 6) * 9]) && !isnan(full[(refit ? 39 : 7) * 9]),
-		    "refit %ld: ready from row %d", refit, refit ? 40 : 8);
+		/* refit 40: the first fit after row 40, the first residual row 41's,
+		 * the window of 8 residuals full at row 48 */
+		CHECK(isnan(full[(refit ? 46 : 6) * 9]) && !isnan(full[(refit ? 47 : 7) * 9]),
+		    "refit %ld: ready from row %d", refit, refit ? 48 : 8);
 	}
 	/* a changed or missing base */
 	if ((fp = fopen(bpath, "a")))
