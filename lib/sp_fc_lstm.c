@@ -15,6 +15,7 @@ typedef struct {
 	sp_lstm *m;
 	sp_lstm_pred *pr;
 	sp_forecaster_hist hist;   /* the last `window` rows (a hybrid: their residuals) */
+	sp_forecaster_hist xhist;  /* a hybrid with the base input: the base's forecasts of them */
 	double *lo, *mid, *hi;     /* (horizon) each: one prediction */
 	double *q;                 /* (horizon * nq) its quantiles */
 	char *path;
@@ -168,20 +169,20 @@ sp_fc_lstm_set_base(sp_lstm *m, const char *base, const char *mpath, sp_error *e
 
 /* The rolling residual of the row (t, y) against the base b (an
  * sp_fc_season forecaster) into *r, then the row pushed to b: y minus the
- * point forecast at t of the fit in use before the row; NaN when y is
- * missing or b has no fit yet.  Returns sp_forecaster_push's. */
+ * point forecast *yh at t of the fit in use before the row; NaN when y is
+ * missing or b has no fit yet (*yh: when b has no fit yet).  Returns
+ * sp_forecaster_push's. */
 static int
-roll_residual(sp_forecaster *b, double t, double y, double *r, sp_error *err)
+roll_residual(sp_forecaster *b, double t, double y, double *r, double *yh, sp_error *err)
 {
 	const sp_season_model *fit = sp_fc_season_fit(b);
-	double yh;
 	int rc;
 
-	*r = NAN;
-	if (fit && isfinite(y)) {
-		if ((rc = sp_season_predict(fit, 1, &t, NULL, NULL, &yh, NULL, NULL, err)) < 0)
+	*r = *yh = NAN;
+	if (fit) {
+		if ((rc = sp_season_predict(fit, 1, &t, NULL, NULL, yh, NULL, NULL, err)) < 0)
 			return rc;
-		*r = y - yh;
+		*r = y - *yh;
 	}
 	return sp_forecaster_push(b, t, &y, err);
 }
@@ -216,7 +217,7 @@ base_open(const sp_lstm *m, const char *mpath, sp_error *err)
 
 int
 sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
-    double *res, sp_error *err)
+    double *res, double *base, sp_error *err)
 {
 	sp_season_file f;
 	sp_season_info si;
@@ -242,8 +243,12 @@ sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const
 	tmp.step = si.step, tmp.base_rolling = 1;
 	if (!(b = base_open(&tmp, mpath, err)))
 		return err ? err->code : SP_EMODEL;
-	for (size_t i = 0; i < n && rc >= 0; i++)
-		rc = roll_residual(b, t[i], y[i], &res[i], err);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		double yh;
+		rc = roll_residual(b, t[i], y[i], &res[i], &yh, err);
+		if (base)
+			base[i] = yh;
+	}
 	sp_forecaster_free(b);
 	return rc < 0 ? rc : 0;
 }
@@ -260,6 +265,7 @@ lstmfc_free(void *st)
 	sp_lstm_pred_free(a->pr);
 	sp_lstm_free(a->m);
 	sp_forecaster_hist_free(&a->hist);
+	sp_forecaster_hist_free(&a->xhist);
 	sp_forecaster_free(a->base);
 	free(a->lo), free(a->q), free(a->path), free(a->ft);
 	free(a);
@@ -280,13 +286,15 @@ static int
 lstmfc_push(void *st, double t, const double *x, sp_error *err)
 {
 	lstmfc *a = st;
-	double v = x[0];
+	double v = x[0], yh = 0;
 	int rc = 1;
 
-	if (a->base && (rc = roll_residual(a->base, t, x[0], &v, err)) < 0)
+	if (a->base && (rc = roll_residual(a->base, t, x[0], &v, &yh, err)) < 0)
 		return rc;
 	sp_forecaster_hist_push(&a->hist, t, v);
-	return rc == 1 && sp_forecaster_hist_full(&a->hist);
+	if (a->m->exog)
+		sp_forecaster_hist_push(&a->xhist, t, yh);
+	return rc == 1 && sp_forecaster_hist_full(&a->hist) && (!a->m->exog || sp_forecaster_hist_full(&a->xhist));
 }
 
 /* One prediction at the current origin into a->lo, mid, hi: the LSTM's on
@@ -298,7 +306,7 @@ predict(lstmfc *a, sp_error *err)
 	const double *t = sp_forecaster_hist_t(&a->hist), *y = sp_forecaster_hist_y(&a->hist);
 	int W = a->m->window, H = a->m->horizon, rc;
 
-	sp_lstm_predict(a->pr, t, y, a->lo, a->mid, a->hi);
+	sp_lstm_predict_x(a->pr, t, y, a->m->exog ? sp_forecaster_hist_y(&a->xhist) : NULL, a->lo, a->mid, a->hi);
 	if (!a->base)
 		return 0;
 	for (int h = 0; h < H; h++)
@@ -368,6 +376,12 @@ state_new(sp_lstm *m, const char *path, sp_forecaster_info *info, sp_error *err)
 	}
 	a->mid = a->lo + H, a->hi = a->mid + H;
 	if (sp_forecaster_hist_init(&a->hist, m->window, err) < 0 || !(a->pr = sp_lstm_pred_new(m, err))) {
+		lstmfc_free(a);
+		return NULL;
+	}
+	if (m->exog && (!m->base[0] || sp_forecaster_hist_init(&a->xhist, m->window, err) < 0)) {
+		if (!m->base[0])
+			sp_error_set(err, SP_EMODEL, "%s: the 'base' feature without a base", a->path);
 		lstmfc_free(a);
 		return NULL;
 	}

@@ -51,11 +51,15 @@ sp_forecaster *sp_fc_lstm_new(sp_lstm *m, const char *path, sp_error *err);
 int sp_fc_lstm_set_base(sp_lstm *m, const char *base, const char *mpath, sp_error *err);
 /* m->base as a path from the current directory (malloc'd; NULL: no memory). */
 char *sp_fc_lstm_base_path(const sp_lstm *m, const char *mpath);
-/* The residuals y - yhat of rows (t, y)[0..n) against m's base (as
- * recorded by sp_fc_lstm_set_base; mpath: where m is or will be saved), the
- * series the hybrid's LSTM trains on; NaN where y is; res may be y.  Errors: the base's
- * (missing, changed), its step differs from the rows' spacing. */
+/* The rolling residuals r = y - yhat of rows (t, y)[0..n) against m's base
+ * (as recorded by sp_fc_lstm_set_base; mpath: where m is or will be saved),
+ * the series the hybrid's LSTM trains on: yhat(i) the point forecast at t[i]
+ * of the base's fit in use after rows 0..i-1, the base applied as forecast
+ * -m applies it (see above); NaN where y is and before the base's first
+ * fit.  base (may be NULL) gets yhat (NaN before the first fit), the
+ * exogenous input of a model with SP_LSTM_EXOG; res may be y.  Errors: the
+ * base's (missing, changed), its step differs from the rows' spacing. */
 int sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
-    double *res, sp_error *err);
+    double *res, double *base, sp_error *err);
 
 #endif

@@ -243,7 +243,7 @@ test_hybrid(void)
 	CHECK(hm->base_sum[0] && sp_forecaster_describe(f)->window == 8 && sp_forecaster_describe(f)->hmax == 3,
 	    "the hybrid's info is the LSTM's");
 	/* the residuals lstmtrain trains on */
-	CHECK(sp_fc_lstm_residuals(hm, hpath, t, y, (size_t)n, res, &err) == 0, "residuals: %s", err.msg);
+	CHECK(sp_fc_lstm_residuals(hm, hpath, t, y, (size_t)n, res, NULL, &err) == 0, "residuals: %s", err.msg);
 	sp_season_predict(sm, (size_t)n, t, NULL, NULL, yh, NULL, NULL, &err);
 	for (int i = 0; i < n; i++)
 		if (res[i] != y[i] - yh[i])
@@ -385,7 +385,7 @@ test_rolling_known_answer(void)
 	for (int pass = 0; ok && pass < 2; pass++) {
 		sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 4, 8, 1, 0, 1, &q, &err);
 		ok = m && sp_fc_lstm_set_base(m, bpath, hpath, &err) == 0 &&
-		    sp_fc_lstm_residuals(m, hpath, t, y, KTRAIN, res, &err) == 0;
+		    sp_fc_lstm_residuals(m, hpath, t, y, KTRAIN, res, NULL, &err) == 0;
 		CHECK(ok, "residuals: %s", err.msg);
 		if (ok && pass == 0) {
 			bf = sp_forecaster_open(bpath, NULL, &err);
