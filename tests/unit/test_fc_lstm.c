@@ -321,7 +321,10 @@ out:
  *  - a tiny LSTM trained on them (rows 0..299, seed 3) forecasts rows
  *    300..399 one step ahead with a lower RMSE than the base alone (an
  *    AR(1) of 0.9 leaves 1 - 0.81 of the residual variance to a one-step
- *    forecast: the RMSE should about halve), twice the same with the seed. */
+ *    forecast: the RMSE should about halve), twice the same with the seed;
+ *  - so does one with the base input (SP_LSTM_EXOG), whose forecast is the
+ *    base's plus sp_lstm_predict_x on the window's residuals and the base's
+ *    forecasts of its rows. */
 enum { KN = 400, KTRAIN = 300 };
 
 static double
@@ -352,8 +355,8 @@ test_rolling_known_answer(void)
 {
 	char dir[] = "/tmp/test_fc_lstm.XXXXXX", bpath[64], hpath[64];
 	sp_error err = { 0 };
-	static double t[KN], y[KN], res[KN], bmid[KN];
-	double e = 0, rb, rh = NAN, rh2 = NAN, f1 = 0, f2 = 1, lo, hi;
+	static double t[KN], y[KN], res[KN], xb[KN], bmid[KN];
+	double e = 0, rb, rh = NAN, rh2 = NAN, rx = NAN, f1 = 0, f2 = 1, fx = 0, fb = 0, lo, hi, mid;
 	unsigned long long s = 12345;
 	sp_season_spec spec;
 	sp_season_data d = { .n = 96, .t = t, .y = y };
@@ -382,10 +385,10 @@ test_rolling_known_answer(void)
 	sp_season_model_free(sm);
 	CHECK(ok, "the base: %s", err.msg);
 	/* the residuals against the base's one-step forecasts */
-	for (int pass = 0; ok && pass < 2; pass++) {
-		sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 4, 8, 1, 0, 1, &q, &err);
+	for (int pass = 0; ok && pass < 3; pass++) {
+		sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 4, 8, 1, pass == 2 ? SP_LSTM_EXOG : 0, 1, &q, &err);
 		ok = m && sp_fc_lstm_set_base(m, bpath, hpath, &err) == 0 &&
-		    sp_fc_lstm_residuals(m, hpath, t, y, KTRAIN, res, NULL, &err) == 0;
+		    sp_fc_lstm_residuals(m, hpath, t, y, KN, res, xb, &err) == 0;
 		CHECK(ok, "residuals: %s", err.msg);
 		if (ok && pass == 0) {
 			bf = sp_forecaster_open(bpath, NULL, &err);
@@ -407,6 +410,7 @@ test_rolling_known_answer(void)
 		}
 		sp_lstm_train_defaults(&o);
 		o.epochs = 10, o.batch = 16, o.patience = 10, o.lr = 1e-2, o.seed = 3, o.calibrate = 0;
+		o.exog = pass == 2 ? xb : NULL;
 		ok = ok && sp_lstm_train(m, t, res, KTRAIN, &o, &err) == 0 && sp_lstm_save(m, hpath, NULL, &err) == 0;
 		CHECK(ok, "train: %s", err.msg);
 		sp_lstm_free(m);
@@ -414,11 +418,25 @@ test_rolling_known_answer(void)
 			break;
 		if (pass == 0)
 			rh = ka_rmse(hpath, t, y, &f1);
-		else
+		else if (pass == 1)
 			rh2 = ka_rmse(hpath, t, y, &f2);
+		else
+			rx = ka_rmse(hpath, t, y, &fx);
 	}
 	if (ok) {
-		rb = ka_rmse(bpath, t, y, &lo);
+		sp_lstm *m = sp_lstm_load(hpath, &err);
+		sp_lstm_pred *p = m ? sp_lstm_pred_new(m, &err) : NULL;
+		rb = ka_rmse(bpath, t, y, &fb);
+		CHECK(p && m->exog, "load the model with the base input: %s", err.msg);
+		if (p) {
+			sp_lstm_predict_x(p, t + KTRAIN - 8, res + KTRAIN - 8, xb + KTRAIN - 8, &lo, &mid, &hi);
+			CHECK(fx == mid + fb, "base input: the forecast is the base's + the LSTM's (%.17g, %.17g + %.17g)",
+			    fx, mid, fb);
+		}
+		sp_lstm_pred_free(p);
+		sp_lstm_free(m);
+		printf("# base input: one-step RMSE %.4f\n", rx);
+		CHECK(rx < 0.75 * rb, "the hybrid with the base input beats its base: RMSE %g against %g", rx, rb);
 		printf("# rolling residuals: one-step RMSE over rows 301..400: base %.4f, hybrid %.4f\n", rb, rh);
 		CHECK(rh < 0.75 * rb, "the hybrid beats its base: RMSE %g against %g", rh, rb);
 		CHECK(rh == rh2 && f1 == f2, "the same seed, the same forecasts");
