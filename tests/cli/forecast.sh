@@ -342,4 +342,25 @@ err_has "forecast: --models needs --by"
 t "--by: no such column" 2 forecast -m "$T/web.ar" --by nope "$D/fleet-3.csv"
 err_has "no column 'nope'"
 fi
+# (not under valgrind: CI time; test_fc_lstm runs these paths under it)
+if [ -z "${SP_VALGRIND:-}" ]; then
+	# the hybrid on rolling residuals: the base refits every 40 rows, so the
+	# first residual is row 41's and the first forecast (window 6, horizon 1)
+	# is made at row 46 for row 47; with --base-input the same
+	seasonfit --seasonality twohour,0.0833333333333,2 --refit 40 --save "$T/b40.season" -H 0 "$S" > /dev/null
+	lstmtrain -q --hidden 3 --window 6 --horizon 3 --epochs 2 --quantiles 0.1,0.5,0.9 --base "$T/b40.season" \
+	    -o "$T/h40.lstm" "$S"
+	lstmtrain -q --hidden 3 --window 6 --horizon 3 --epochs 2 --quantiles 0.1,0.5,0.9 --base "$T/b40.season" \
+	    --base-input -o "$T/hx40.lstm" "$S"
+	t "hybrid, a base that refits" 0 forecast -m "$T/h40.lstm" "$S"
+	check "first forecast at row 47" awk -F, 'NR > 1 && (NR - 1 < 47) != ($4 == "") { exit 1 }' "$T/out"
+	t "hybrid with the base input" 0 forecast -m "$T/hx40.lstm" "$S"
+	check "first forecast at row 47, lower <= forecast <= upper" awk -F, 'NR > 1 && ((NR - 1 < 47) != ($4 == "") ||
+	    ($4 != "" && !($5 <= $4 && $4 <= $6))) { exit 1 }' "$T/out"
+	grep -v '^base_residuals' "$T/h40.lstm" > "$T/old40.lstm"
+	t "a hybrid from before rolling residuals, with a base that refits" 1 forecast -m "$T/old40.lstm" "$S"
+	err_is <<ERR
+forecast: $T/old40.lstm: trained by an older lstmtrain on the in-sample residuals of its base $T/b40.season, which refits (refit 40); retrain it with lstmtrain --base (or --init)
+ERR
+fi
 finish
