@@ -375,6 +375,9 @@ simulate(run *ru, sp_csv_reader *r)
 		}
 		if (in.load < 0)
 			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "negative load %g", in.load), &err);
+		if (in.load / ru->o->po.wstar > SP_SIM_MAX_REPLICAS)  /* not a count: no int cast of it */
+			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "load %g needs more than %d replicas "
+			    "at w* %g", in.load, SP_SIM_MAX_REPLICAS, ru->o->po.wstar), &err);
 		sp_die_if(sp_band_row_read(r, &ru->bc, &b, &err), &err);
 		in.demand = b.demand;
 		in.lower = b.lower;

@@ -204,4 +204,15 @@ t "--help" 0 simulate --help
 out_has "usage: simulate"
 t "--version" 0 simulate --version
 out_has "simulate (scalepipe)"
+# issue 14: a load whose replica count is not an int (1.7e308 / w*) is an
+# error naming the row, not a float-to-int overflow (UB)
+printf 'timestamp,load\n0,1.7e308\n60,1\n' > "$T/huge.csv"
+t "load 1.7e308, hpa: an error naming the row" 1 simulate $C --policy hpa < "$T/huge.csv"
+err_is <<'EOF'
+simulate: row 1, column load: load 1.7e+308 needs more than 10000000 replicas at w* 80
+EOF
+out_is < /dev/null
+printf 'timestamp,load,replicas\n0,5,1\n60,1.7e308,3\n' > "$T/huge.csv"
+t "load 1.7e308, replay: an error naming the row" 1 simulate $C < "$T/huge.csv"
+err_has "simulate: row 2, column load: load 1.7e+308 needs more than 10000000 replicas"
 finish
