@@ -30,6 +30,8 @@ rules(sp_hpa_rules *r, const char *opt, const char *arg)
 int
 sp_cli_hpa_option(int c, const char *arg, sp_plan_opts *o, sp_cli_hpa *h)
 {
+	if (!h && c >= SP_CLI_HPA_PODSFILE && c <= SP_CLI_HPA_COLUMNS)
+		return 0;
 	switch (c) {
 	case SP_CLI_HPA_METRIC: o->metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", arg, sp_cli_hpa_metrics); break;
 	case SP_CLI_HPA_TOL: o->tol_up = o->tol_down = sp_cli_double("--tolerance", arg, 0, 1); break;

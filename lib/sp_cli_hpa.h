@@ -70,7 +70,8 @@ enum { SP_CLI_HPA_PODS = 1 };
 
 /* Kubernetes' defaults: 300 s, 30 s, no file, no columns. */
 void sp_cli_hpa_defaults(sp_cli_hpa *h);
-/* Apply option c: 1 if it was one of the options above, 0 if not. */
+/* Apply option c: 1 if it was one of the options above, 0 if not (h may
+ * be NULL for a tool without the per-pod options). */
 int sp_cli_hpa_option(int c, const char *arg, sp_plan_opts *po, sp_cli_hpa *h);
 /* Print their --help lines (with SP_CLI_HPA_PODS the per-pod ones too),
  * the option names padded to `width` columns, current values as

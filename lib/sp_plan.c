@@ -195,7 +195,9 @@ hpa_sync(sp_plan *p, const sp_plan_in *in, int cur, double cpu, const char **rea
 			for (i = 0; i < n; i++) {
 				made[i].state = i < ready ? SP_HPA_POD_READY : i < ready + unready ? SP_HPA_POD_UNREADY : SP_HPA_POD_READY;
 				made[i].has_metric = i < ready + unready;
-				made[i].value = mt == SP_PLAN_METRIC_PODS ? per_pod : isfinite(cpu) ? llround(cpu * 10) : 0;
+				/* Pods metric: the ready pods serve the load, the unready ones nothing */
+				made[i].value = mt == SP_PLAN_METRIC_PODS ? (i < ready ? per_pod : 0) :
+				    isfinite(cpu) ? llround(cpu * 10) : 0;
 				made[i].request = 1000;
 			}
 		pods = made;

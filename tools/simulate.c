@@ -11,6 +11,7 @@
 #include "sp_band.h"
 #include "sp_burst.h"
 #include "sp_cli.h"
+#include "sp_cli_hpa.h"
 #include "sp_cli_perf.h"
 #include "sp_csv.h"
 #include "sp_perf.h"
@@ -24,12 +25,11 @@ static const char synopsis[] =
     "[--startup SEC] [--summary] [options] [FILE]";
 
 static const char *const interps[] = { "hold", "linear", NULL };
-static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
 
 enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
-	OPT_INITIAL, OPT_TARGET, OPT_HPAMETRIC, OPT_TOL, OPT_DSWIN, OPT_BEHAVIOR, OPT_THRLOW, OPT_REACTIVE,
+	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
 	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERP, OPT_MWIN,
 	OPT_CPUINIT, OPT_VERSION
 };
@@ -51,10 +51,7 @@ static const struct option longopts[] = {
 	{ "max", required_argument, 0, OPT_MAX },
 	{ "initial", required_argument, 0, OPT_INITIAL },
 	{ "target", required_argument, 0, OPT_TARGET },
-	{ "hpa-metric", required_argument, 0, OPT_HPAMETRIC },
-	{ "tolerance", required_argument, 0, OPT_TOL },
-	{ "downscale-window", required_argument, 0, OPT_DSWIN },
-	{ "behavior", no_argument, 0, OPT_BEHAVIOR },
+	SP_CLI_HPA_LONGOPTS,
 	{ "threshold-low", required_argument, 0, OPT_THRLOW },
 	{ "reactive", required_argument, 0, OPT_REACTIVE },
 	{ "overprov", required_argument, 0, OPT_OVERPROV },
@@ -110,11 +107,11 @@ usage(const opts *o)
 	    "      --target X         the policy's knob: hpa CPU %% (or load, see --hpa-metric) [%g];\n"
 	    "                         keda the trigger threshold [required]; kpa, crane, aws,\n"
 	    "                         ahpa the per-pod target in %% of w* [kpa 70, others 80]\n"
-	    "      --hpa-metric M     hpa: cpu, average-value or value; keda: average-value or value [cpu]\n"
-	    "      --tolerance F      hpa: tolerance [%g]\n"
-	    "      --downscale-window SEC  hpa: downscale stabilisation [%g]\n"
-	    "      --behavior         hpa: behavior normalisation with the API defaults\n"
-	    "      --threshold-low PCT  threshold: CPU floor [%g]\n"
+	    "                         (keda: --hpa-metric value, else average-value)\n",
+	    o->so.startup, o->ro.tick, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
+	    o->po.target);
+	sp_cli_hpa_help(&o->po, NULL, 25, 0);
+	printf("      --threshold-low PCT  threshold: CPU floor [%g]\n"
 	    "      --reactive R       forecast/burst: reactive rule hpa, load or none [hpa]\n"
 	    "      --overprov PCT     forecast/burst: over-provisioning [%g]\n"
 	    "      --scale-in         forecast/burst: let the forecast scale in alone\n"
@@ -123,8 +120,7 @@ usage(const opts *o)
 	    "      --no-header        summary row without its header\n"
 	    "  -h, --help             this help\n"
 	    "      --version          print the version\n",
-	    o->so.startup, o->ro.tick, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
-	    o->po.target, o->po.tol_up, o->po.hpa.downscale_window, o->po.thr_low, o->po.overprov * 100);
+	    o->po.thr_low, o->po.overprov * 100);
 	exit(0);
 }
 
@@ -159,10 +155,6 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_MAX: po->max = (int)sp_cli_long("--max", optarg, 1, 1000000); break;
 		case OPT_INITIAL: po->initial = (int)sp_cli_long("--initial", optarg, 1, 1000000); o->initial_given = 1; break;
 		case OPT_TARGET: po->target = o->target = sp_cli_double("--target", optarg, 1e-3, 1e12); break;
-		case OPT_HPAMETRIC: po->metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", optarg, metrics); break;
-		case OPT_TOL: po->tol_up = po->tol_down = sp_cli_double("--tolerance", optarg, 0, 1); break;
-		case OPT_DSWIN: po->hpa.downscale_window = sp_cli_double("--downscale-window", optarg, 0, 1e7); break;
-		case OPT_BEHAVIOR: po->hpa.behavior = 1; break;
 		case OPT_THRLOW: po->thr_low = sp_cli_double("--threshold-low", optarg, 0, 100); break;
 		case OPT_REACTIVE: po->reactive = (sp_plan_reactive)sp_cli_choice("--reactive", optarg, reactives); break;
 		case OPT_OVERPROV: po->overprov = sp_cli_double("--overprov", optarg, 0, 1000) / 100; break;
@@ -173,7 +165,7 @@ parse_options(int argc, char **argv, opts *o)
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
-			if (!sp_cli_perf_option(ch, optarg, &o->perf))
+			if (!sp_cli_perf_option(ch, optarg, &o->perf) && !sp_cli_hpa_option(ch, optarg, po, NULL))
 				sp_cli_bad_option();
 		}
 	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
