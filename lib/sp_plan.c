@@ -307,7 +307,10 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 	if (o->policy == SP_PLAN_HPA) {
 		n = hpa_sync(p, in, cur, o->metric == SP_PLAN_METRIC_CPU ? cpu : NAN, &r);
 		snprintf(why, sizeof why, "HPA: %s", sp_hpa_explain(r));
-		if (isfinite(cpu) && o->metric == SP_PLAN_METRIC_CPU)
+		if (in->pods && p->hlast_ok && o->metric == SP_PLAN_METRIC_CPU)  /* the listed pods' utilisation */
+			snprintf(why, sizeof why, "HPA at %lld %% CPU (target %g %%) on %d replicas: %s",
+			    p->hlast.usage, o->target, cur, sp_hpa_explain(r));
+		else if (isfinite(cpu) && o->metric == SP_PLAN_METRIC_CPU && !in->pods)
 			snprintf(why, sizeof why, "HPA at %.0f %% CPU (target %g %%) on %d replicas: %s",
 			    floor(cpu), o->target, cur, sp_hpa_explain(r));
 		goto done;
