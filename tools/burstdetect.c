@@ -206,6 +206,7 @@ write_row(sp_csv_writer *w, const sp_burstdet_decision *d, const sp_band_origin 
 	sp_csv_write_double(w, d->upper);
 	sp_csv_write_str(w, sp_burst_state_name(d->state));
 	sp_csv_write_double(w, d->demand);
+	sp_csv_write_double(w, d->demand_next);
 	sp_csv_end_row(w);
 }
 
@@ -219,6 +220,7 @@ write_header(sp_csv_writer *w, const sp_csv_reader *r, const sp_band *band)
 	sp_csv_write_str(w, "upper");
 	sp_csv_write_str(w, "state");
 	sp_csv_write_str(w, "demand");
+	sp_csv_write_str(w, "demand_next");
 	sp_csv_end_row(w);
 }
 

@@ -61,6 +61,13 @@ check "labels as without them" sh -c "burstdetect --train 60 '$S' | cut -d, -f1-
 check "burst demands differ" sh -c "! burstdetect --train 60 '$S' | cmp -s - '$T/out'"
 t "-c names the load column" 0 burstdetect -c load --train 60 "$S"
 out_has "timestamp,load,forecast,lower,upper,state,demand"
+t "demand_next: the next step's demand from the same origin" 0 burstdetect --lead 2 --train 60 "$S"
+out_has "timestamp,load,forecast,lower,upper,state,demand,demand_next"
+check "first decision's next is max of origin 0's horizons 2..3" sh -c "
+	want=\$(awk -F, '\$1 == 0 && \$3 >= 2 && \$3 <= 3 { if (\$5 > m) m = \$5 } END { print m }' '$S')
+	got=\$(awk -F, 'NR == 2 { print \$8 }' '$T/out')
+	[ \"\$want\" = \"\$got\" ]"
+check "next >= demand in bursts" awk -F, 'NR > 1 && $6 == "burst" && $8 != "" && $8 + 0 < $7 + 0 { exit 1 }' "$T/out"
 
 # spikes on a shipped periodic trace: NYC taxi (half-hourly), seasonal AR
 n=2000; [ -n "${SP_VALGRIND:-}" ] && n=1400

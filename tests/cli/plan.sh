@@ -207,7 +207,7 @@ err_has "plan-bad-curve.csv: row 3: loads per replica must increase strictly"
 t "missing curve" 1 plan --curve "$T/nope.csv" "$D/plan-fc.csv"
 err_has "nope.csv: cannot open"
 t "bad --policy" 2 plan --policy magic "$D/plan-fc.csv"
-err_has "plan: --policy: invalid choice 'magic' (one of: forecast, burst, hpa, threshold, ppo, bascaler, keda, kpa, crane, aws, ahpa)"
+err_has "plan: --policy: invalid choice 'magic' (one of: forecast, burst, hpa, threshold, ppo, bascaler, keda, kpa, crane, aws, ahpa, scalepipe)"
 t "bad --reactive" 2 plan --reactive maybe "$D/plan-fc.csv"
 err_has "invalid choice 'maybe'"
 t "bad policy list" 2 plan --scale-up-policies pods:x "$D/plan-fc.csv"
@@ -266,6 +266,14 @@ t "--hold-on-anomaly: not 0 or 1" 1 plan $C --hold-on-anomaly "$T/anom-bad.csv"
 err_has "anom-bad.csv: row 2, column anomaly: anomaly must be 0 or 1: 0.5"
 t "--hold-on-anomaly: not the long format" 1 plan $C --hold-on-anomaly "$D/plan-long.csv"
 err_has "plan: --hold-on-anomaly needs per-step rows, not the long format"
+# scalepipe (one decision per row): the next step's demand at once (row 300:
+# 400 -> 5), the previous row's load x 1.1 as the floor (row 900: 440 -> 6)
+t "scalepipe" 0 plan --policy scalepipe "$D/sim-lead.csv"
+check "replicas and reasons" sh -c "cut -d, -f9,10 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '1,forecast 5,lead 5,forecast 6,reactive '"
+t "scalepipe --lead-time 0" 0 plan --policy scalepipe --lead-time 0 "$D/sim-lead.csv"
+check "no lead" sh -c "cut -d, -f9 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '1 2 5 6 '"
+t "bad --hysteresis" 2 plan --policy scalepipe --hysteresis x "$D/sim-lead.csv"
+err_has "plan: --hysteresis:"
 # --pods: the pods the HPA lists at each sync (issue 14).  60: 2 pods at
 # 90 % of 1000m: 4; 120: two new pods inside the CPU initialisation period,
 # c Ready for less than a metric window (unready), d never ready and
