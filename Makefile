@@ -19,13 +19,13 @@ DATA_RT   = data/bascaler_fft_service_curve.csv
 
 CC       ?= cc
 OPT      ?= -O2 -g
-PKGS      = gsl openblas libcurl jansson yaml-0.1
+PKGS      = gsl openblas libcurl jansson yaml-0.1 libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # openblas first: with --as-needed it stays only in tools whose own code
 # calls CBLAS (GSL's own CBLAS calls go to gslcblas), so other tools do not
 # start OpenBLAS's thread pool.
 PKG_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null) \
-              $(shell pkg-config --libs gsl libcurl jansson yaml-0.1 2>/dev/null)
+              $(shell pkg-config --libs gsl libcurl jansson yaml-0.1 libmicrohttpd 2>/dev/null)
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter $(if $(findstring clang,$(CC)),,-Wno-format-truncation)
 SPCFLAGS  = -std=c17 -ffp-contract=off $(WARN) $(OPT) $(SAN) -D_GNU_SOURCE -DSP_VERSION='"$(VERSION)"' -Ilib -I/usr/include/libsvm $(PKG_CFLAGS) $(CFLAGS)

@@ -65,8 +65,12 @@ typedef struct {
 	double level;   /* the central level the reader takes the band to be, in
 	                 * (0, 1); when the input has a column `level`, an origin
 	                 * row whose level differs (by more than 1e-6) is an
-	                 * SP_EDATA naming row and column; 0 = no check */
+	                 * SP_EDATA naming row and column; 0 = no check;
+	                 * SP_BAND_LEVEL_ADOPT: the first origin's level is taken
+	                 * (sp_band_origin.level) and the others must agree */
 } sp_band_opts;
+
+#define SP_BAND_LEVEL_ADOPT (-1.0)
 
 /* No flags, no load or extra column, all horizons, no level check. */
 void sp_band_defaults(sp_band_opts *o);
@@ -80,6 +84,7 @@ typedef struct {
 	                          * or no column) */
 	const double *X;        /* the extra column at horizons 1..n, or NULL */
 	double load;            /* the load column at the origin row (NaN missing or none) */
+	double level;           /* its `level` column (NaN: missing, no column, or no check) */
 	size_t ndata;           /* the pass-through data fields of the origin row: */
 	const char *data;       /* their bytes, back to back */
 	const size_t *len;      /* and their lengths */

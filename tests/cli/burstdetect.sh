@@ -91,10 +91,14 @@ out_has "burst"
 # errors
 # The band's level travels in a `level` column: a band made at 80 % read as
 # the 98 % band burstdetect assumes is an error, not 160 false bursts.
-t "a level column that differs from --level" 1 burstdetect "$D/bd-level80.csv"
+t "a level column that differs from --level" 1 burstdetect --level 0.98 "$D/bd-level80.csv"
 err_is <<X
 burstdetect: $D/bd-level80.csv: row 1, column level: band level 0.8, read as level 0.98 (the levels must agree)
 X
+t "without --level: the band's own level" 0 burstdetect "$D/bd-level80.csv"
+check "as --level 0.8" sh -c "burstdetect --level 0.8 '$D/bd-level80.csv' | cmp - '$T/out'"
+t "a level column out of (0, 1)" 1 sh -c "sed '2s/,0.8\$/,1.5/' '$D/bd-level80.csv' | burstdetect"
+err_has "row 1, column level: band level 1.5 is not in (0, 1)"
 t "the same level: accepted" 0 burstdetect --level 0.8 "$D/bd-level80.csv"
 out_has "timestamp,load,forecast,lower,upper,state,demand"
 t "--quantiles of the same level" 0 burstdetect --quantiles 0.1,0.9 "$D/bd-level80.csv"
