@@ -44,15 +44,7 @@ q60-h15-m10|0.6|--margin 10 --hysteresis 15
 q75-h15-m10|0.75|--margin 10 --hysteresis 15"}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-select.XXXXXX")
 trap 'rm -rf "$w"' EXIT
-traces="nasa_http_1995_rpm:300
-worldcup98_19980530_0630_5m:300
-worldcup98_19980626_27_rpm:300
-google_cluster2011_job6176858948_cpu_5m:300
-nab_cpu_utilization_asg_misconfiguration:300
-nab_ec2_cpu_utilization_5f5533:300
-nab_elb_request_count_8c0756:300
-nab_rds_cpu_utilization_cc0c53:300
-nab_nyc_taxi:1800"
+traces=$(grep -v '^#' "$top/bench/decisions.traces")
 echo "training spans (first 60 %), start-up $STARTUP s; per trace: violations vs the HPA frontier at the same cost, churn / HPA churn"
 echo "$CANDIDATES" | while IFS='|' read -r name q so; do
 	[ -n "$name" ] || continue

@@ -25,21 +25,8 @@ KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/scalepipe-frontier --knob,
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 
-# The load traces: request or arrival counts, or CPU used as the load
-# signal.  Left out: the Azure LLM traces (an hour each: 12 rows at 5
-# minutes, too short to train on), nab_ec2_request_latency (a latency, not
-# a load), worldcup98 rps (the same two days as the rpm trace), Wikipedia
-# page views (daily: a day per decision is not autoscaling), and the
-# service curve and profile (not traces).
-traces="nasa_http_1995_rpm:300
-worldcup98_19980530_0630_5m:300
-worldcup98_19980626_27_rpm:300
-google_cluster2011_job6176858948_cpu_5m:300
-nab_cpu_utilization_asg_misconfiguration:300
-nab_ec2_cpu_utilization_5f5533:300
-nab_elb_request_count_8c0756:300
-nab_rds_cpu_utilization_cc0c53:300
-nab_nyc_taxi:1800"
+# The load traces and why the others are left out: bench/decisions.traces.
+traces=$(grep -v '^#' "$top/bench/decisions.traces")
 peers=$(echo "$POLICIES" | tr ',' '\n' | grep -vx -e hpa -e "$OURS" -e forecast -e threshold -e kpa -e keda || :)
 
 echo "policies: $POLICIES; ours: $OURS at its default knob; simulate options: ${SIMOPTS:-none}"

@@ -309,26 +309,11 @@ err_is <<'EOF'
 arfit: row 10: the forecast of horizon 1 is not finite (the values overflow the model's arithmetic; rescale the series)
 EOF
 # Issue 20: --by NAME, a model per key in one process.
-# keysplit NAME INPUT ARGS...: for each key of INPUT (column 2), the keyed
-# run's rows of that key are byte-identical to a run on its rows alone.
-keysplit() {
-	_ks=$1 _in=$2; shift 2
-	t "$_ks" 0 "$@" --by series "$_in"
-	cp "$T/out" "$T/keyed"
-	[ -n "${SP_VALGRIND:-}" ] && return 0
-	for _k in $(awk -F, 'NR > 1 && !s[$2]++ { print $2 }' "$_in"); do
-		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_in" > "$T/one.csv"
-		"$@" "$T/one.csv" > "$T/sep" 2>&1
-		awk -F, -v k="$_k" -v c="$_col" 'NR == 1 || $c == k' "$T/keyed" > "$T/part"
-		check "$_ks: key $_k as a run of its own" cmp "$T/sep" "$T/part"
-	done
-}
-_col=2
-keysplit "--by --rolling: a model per key" "$D/fleet-3.csv" arfit -c load --rolling --window 20 -p 2
-_col=4
-keysplit "--by --rolling -H 3 --bootstrap: a generator per key" "$D/fleet-3.csv" \
+# keysplit (lib.sh): keyed runs against runs of one key alone.
+keysplit "--by --rolling: a model per key" 2 0 "$D/fleet-3.csv" arfit -c load --rolling --window 20 -p 2
+keysplit "--by --rolling -H 3 --bootstrap: a generator per key" 4 0 "$D/fleet-3.csv" \
     arfit -c load --rolling --window 30 -p 1 -H 3 --bootstrap 50 --seed 7
-keysplit "--by: one fit per key, long rows" "$D/fleet-3.csv" arfit -c load -H 3 --ic aic --max-order 4
+keysplit "--by: one fit per key, long rows" 4 0 "$D/fleet-3.csv" arfit -c load -H 3 --ic aic --max-order 4
 # the layout and the error paths: the plain and sanitizer builds
 if [ -z "${SP_VALGRIND:-}" ]; then
 t "--by: the default column is the first that is not the key" 0 arfit --by series -H 1 "$D/fleet-3.csv"

@@ -286,41 +286,21 @@ err_is <<'OUT'
 forecast: too little data: a forecast needs 8 consecutive rows with a value (and horizon 1 after them), the input has none in its 11 rows
 OUT
 # Issue 20: --by NAME, a forecaster per key in one process.
-# keysplit NAME COL INPUT ARGS...: for each key of INPUT (column 2), the
-# keyed run's rows of that key (key in column COL of the output) are
-# byte-identical to a run on its rows alone.  KS_MODEL_DIR: the separate
-# run is given --models KS_MODEL_DIR and the run of key K alone uses
-# KS_MODEL_DIR/K when it exists.
-keysplit() {
-	_ks=$1 _col=$2 _in=$3; shift 3
-	t "$_ks" 0 "$@" ${KS_MODEL_DIR:+--models "$KS_MODEL_DIR"} --by series "$_in"
-	cp "$T/out" "$T/keyed"
-	[ -n "${SP_VALGRIND:-}" ] && return 0
-	for _k in $(awk -F, 'NR > 1 && !s[$2]++ { print $2 }' "$_in"); do
-		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_in" > "$T/one.csv"
-		if [ -n "${KS_MODEL_DIR:-}" ] && [ -f "$KS_MODEL_DIR/$_k" ]; then
-			"$@" -m "$KS_MODEL_DIR/$_k" "$T/one.csv" > "$T/sep" 2>&1
-		else
-			"$@" "$T/one.csv" > "$T/sep" 2>&1
-		fi
-		awk -F, -v k="$_k" -v c="$_col" 'NR == 1 || $c == k' "$T/keyed" > "$T/part"
-		check "$_ks: key $_k as a run of its own" cmp "$T/sep" "$T/part"
-	done
-}
+# keysplit (lib.sh): keyed runs against runs of one key alone.
 awk -F, 'NR == 1 { print "timestamp,series,load,other"; next }
     { printf "%s,a,%s,%s\n%s,b,%.2f,%s\n", $1, $2, $3, $1, $2 * 1.1 + 3, $3 }' "$D/lstm-sine.csv" > "$T/sine2.csv"
-keysplit "--by: one LSTM model, a state per key" 2 "$T/sine2.csv" forecast -m "$M"
+keysplit "--by: one LSTM model, a state per key" 2 0 "$T/sine2.csv" forecast -m "$M"
 awk -F, 'NR == 1 || $2 == "web"' "$D/fleet-3.csv" > "$T/web.csv"
 t "an AR model of one key" 0 arfit -c load -p 2 --save "$T/web.ar" "$T/web.csv"
-keysplit "--by: one AR model for every key" 2 "$D/fleet-3.csv" forecast -m "$T/web.ar" -c load
+keysplit "--by: one AR model for every key" 2 0 "$D/fleet-3.csv" forecast -m "$T/web.ar" -c load
 # more keyed runs, the layout and the error paths: the plain and sanitizer builds
 if [ -z "${SP_VALGRIND:-}" ]; then
-keysplit "--by --long --adapt: per key" 4 "$T/sine2.csv" forecast -m "$M" --long --adapt 0.1
+keysplit "--by --long --adapt: per key" 4 0 "$T/sine2.csv" forecast -m "$M" --long --adapt 0.1
 mkdir "$T/models"
 awk -F, 'NR == 1 || $2 == "db"' "$D/fleet-3.csv" > "$T/db.csv"
 t "a model of its own for key db" 0 arfit -c load -p 1 --save "$T/models/db" "$T/db.csv"
 KS_MODEL_DIR=$T/models
-keysplit "--by --models DIR: DIR/KEY where it exists, else MODEL" 2 "$D/fleet-3.csv" \
+keysplit "--by --models DIR: DIR/KEY where it exists, else MODEL" 2 0 "$D/fleet-3.csv" \
     forecast -m "$T/web.ar" -c load
 KS_MODEL_DIR=
 t "--by: the default series is the first column that is not the key" 0 forecast -m "$T/web.ar" --by series "$D/fleet-3.csv"

@@ -115,6 +115,31 @@ csv_close() {
 	}
 	END { if (!bad && seen != n) { print "line count " seen " vs " n; bad = 1 } exit bad }' "$1" "$2"
 }
+# keysplit NAME COL DROP INPUT CMD...: the keyed run (CMD --by series INPUT)
+# against separate runs: for each key of INPUT (its column 2), the keyed
+# output's rows of that key (the key in its column COL; the key column,
+# column 2, dropped first when DROP is 1) are byte-identical to CMD on that
+# key's rows alone, without --by.  KS_MODEL_DIR: the keyed run gets --models
+# KS_MODEL_DIR and the run of key K alone -m KS_MODEL_DIR/K when it exists.
+# Under valgrind only the keyed run (the comparison is the plain build's).
+keysplit() {
+	_ks=$1 _col=$2 _drop=$3 _in=$4; shift 4
+	t "$_ks" 0 "$@" ${KS_MODEL_DIR:+--models "$KS_MODEL_DIR"} --by series "$_in"
+	cp "$T/out" "$T/keyed"
+	[ -n "${SP_VALGRIND:-}" ] && return 0
+	for _k in $(awk -F, 'NR > 1 && !s[$2]++ { print $2 }' "$_in"); do
+		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_in" > "$T/one.csv"
+		if [ -n "${KS_MODEL_DIR:-}" ] && [ -f "$KS_MODEL_DIR/$_k" ]; then
+			"$@" -m "$KS_MODEL_DIR/$_k" "$T/one.csv" > "$T/sep" 2>&1
+		else
+			"$@" "$T/one.csv" > "$T/sep" 2>&1
+		fi
+		awk -F, -v k="$_k" -v c="$_col" -v d="$_drop" 'NR == 1 || $c == k {
+			if (d == 1) { sub(/^[^,]*,[^,]*/, "&@"); sub(/,[^,]*@/, "") } print }' "$T/keyed" > "$T/part"
+		check "$_ks: key $_k as a run of its own" cmp "$T/sep" "$T/part"
+	done
+}
+
 finish() {
 	_close
 	echo "$_pass passed, $_fail failed"

@@ -448,30 +448,14 @@ check "11 rows and the header" sh -c 'test "$(wc -l < "$1")" -eq 12' sh "$T/out"
 t "--max-gap-rows needs --resample" 2 window --max-gap-rows 5 < "$T/gap10.csv"
 err_has "window: --max-gap-rows needs --resample"
 # Issue 20: --by NAME, one engine per key in one process.
-# keysplit NAME DROP INPUT ARGS...: for each key of INPUT (column 2), the
-# keyed run's rows of that key (the key column dropped when DROP is 1) are
-# byte-identical to a run on that key's rows alone, without --by.  Under
-# valgrind only the keyed run (the comparison is the plain build's).
-keysplit() {
-	_ks=$1 _drop=$2 _in=$3; shift 3
-	t "$_ks" 0 "$@" --by series "$_in"
-	cp "$T/out" "$T/keyed"
-	[ -n "${SP_VALGRIND:-}" ] && return 0
-	for _k in $(awk -F, 'NR > 1 && !s[$2]++ { print $2 }' "$_in"); do
-		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_in" > "$T/one.csv"
-		"$@" "$T/one.csv" > "$T/sep" 2>&1
-		awk -F, -v k="$_k" -v d="$_drop" 'NR == 1 || $2 == k {
-			if (d == 1) { sub(/^[^,]*,[^,]*/, "&@"); sub(/,[^,]*@/, "") } print }' "$T/keyed" > "$T/part"
-		check "$_ks: key $_k as a run of its own" cmp "$T/sep" "$T/part"
-	done
-}
+# keysplit (lib.sh): keyed runs against runs of one key alone.
 awk -F, 'NR == 1 || (NR % 7 != 0) { if (NR > 1) $1 += (NR * 13) % 50; print }' OFS=, \
     "$D/fleet-3.csv" > "$T/fleet-irr.csv"
-keysplit "--by: resample, fill, normalise per key" 1 "$T/fleet-irr.csv" \
+keysplit "--by: resample, fill, normalise per key" 2 1 "$T/fleet-irr.csv" \
     window -c load --resample 120 --fill linear --normalize zscore --train-rows 20
-keysplit "--by: pass-through rows keep the key" 0 "$D/fleet-3.csv" window -c load --normalize minmax
-keysplit "--by: lags per key" 1 "$D/fleet-3.csv" window -c load --lags 3 --horizon 2
-keysplit "--by with --sort: each key sorted" 1 "$D/win-unsorted-keyed.csv" window -c load --sort --resample 60
+keysplit "--by: pass-through rows keep the key" 2 0 "$D/fleet-3.csv" window -c load --normalize minmax
+keysplit "--by: lags per key" 2 1 "$D/fleet-3.csv" window -c load --lags 3 --horizon 2
+keysplit "--by with --sort: each key sorted" 2 1 "$D/win-unsorted-keyed.csv" window -c load --sort --resample 60
 # error paths and the layout: the plain and sanitizer builds
 if [ -z "${SP_VALGRIND:-}" ]; then
 t "--by: the key is the second column of resampled rows" 0 window --by series --resample 120 "$T/fleet-irr.csv"
