@@ -79,9 +79,16 @@ export work top bin VG
 xargs -P "$par" -L 1 sh -c '
 	kind=$1 n=$2 f=$3
 	cd "$top" || exit 0
+	t0=$(date +%s.%N)
 	if [ "$kind" = unit ]; then $VG "$f" > "$work/$n.log" 2>&1
 	else BIN=$bin TOP=$top sh "$f" > "$work/$n.log" 2>&1; fi
-	echo $? > "$work/$n.rc"' sh < "$jobs"
+	echo $? > "$work/$n.rc"
+	echo "$t0 $(date +%s.%N)" > "$work/$n.time"' sh < "$jobs"
+if [ -n "${SP_TIMES:-}" ]; then
+	while read -r kind n f; do
+		awk -v n="$n" -v l="$label" '{ printf "%s %s %.1f\n", l, n, $2 - $1 }' "$work/$n.time"
+	done < "$jobs" >> "$SP_TIMES"
+fi
 while read -r kind n f; do
 	rc=$(cat "$work/$n.rc" 2>/dev/null || echo 1)
 	count "$work/$n.log"

@@ -32,7 +32,7 @@ serve pgw "http://127.0.0.1:@PORT@/-/ready" prometheus-pushgateway --web.listen-
 GP=$PORT
 K=$T/pki
 sh "$TOP/tests/kubeapi/mkcerts.sh" "$K"
-printf 'sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,list:horizontalpodautoscalers,list:scaledobjects\n' > "$T/users"
+printf 'sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,get:deployments,list:horizontalpodautoscalers,list:scaledobjects\n' > "$T/users"
 printf 'Deployment shop web 1\n' > "$T/objects"
 CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
 	--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \

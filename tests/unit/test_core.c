@@ -660,6 +660,23 @@ test_rand(void)
 	sp_rand_free(b);
 }
 
+/* The wall-clock bound: 1990-01-01T00:00:00Z (631152000 s) to 2100. */
+static void
+test_time_wall(void)
+{
+	CHECK(sp_time_implausible_wall(631152000) == NULL, "1990-01-01 is a wall time");
+	CHECK(sp_time_implausible_wall(804571200) == NULL, "NASA 1995 is a wall time");
+	CHECK(sp_time_implausible_wall(SP_TIME_MAX) == NULL, "2100-01-01 is a wall time");
+	CHECK_STR(sp_time_implausible_wall(631151999), "before 1990: a relative time, or minutes or hours?",
+	    "a second before 1990");
+	CHECK_STR(sp_time_implausible_wall(0), "before 1990: a relative time, or minutes or hours?",
+	    "0 (a synthetic trace's start)");
+	CHECK_STR(sp_time_implausible_wall(-1), "before 1970", "before 1970: the reader's hint");
+	CHECK_STR(sp_time_implausible_wall(1.7e12), "milliseconds?", "milliseconds: the reader's hint");
+	CHECK(sp_time_implausible_wall(NAN) != NULL, "NaN is not a wall time");
+	CHECK(sp_time_implausible(0) == NULL, "the reader's bound stays the epoch");
+}
+
 int
 main(void)
 {
@@ -672,5 +689,6 @@ main(void)
 	test_model();
 	test_stats();
 	test_rand();
+	test_time_wall();
 	return check_summary();
 }
