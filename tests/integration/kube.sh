@@ -199,8 +199,9 @@ configmap/scalepipe-web-lstm created (server dry run)
 cronjob.batch/scalepipe-web created (server dry run)
 cronjob.batch/scalepipe-web-retrain created (server dry run)
 persistentvolumeclaim/scalepipe-web-model created (server dry run)
+persistentvolumeclaim/scalepipe-web-state created (server dry run)
 EOF
-		check "the LSTM variant: 4 objects (dry run)" cmp "$T/applied.want" "$T/applied"
+		check "the LSTM variant: 5 objects (dry run)" cmp "$T/applied.want" "$T/applied"
 		sed 's/requests: {storage: 64Mi}/requests: {}/' "$TOP/deploy/lstm/pvc.yaml" > "$T/bad-pvc.yaml"
 		t "a claim without a size is rejected (422)" 1 kctl "$T/kc-token" create --dry-run=server --validate=false -f "$T/bad-pvc.yaml"
 		err_has 'spec.resources.requests.storage: Required value'
