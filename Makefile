@@ -12,19 +12,20 @@ BINDIR_I  = $(DESTDIR)$(PREFIX)/bin
 MANDIR_I  = $(DESTDIR)$(PREFIX)/share/man
 DATADIR_I = $(DESTDIR)$(PREFIX)/share/scalepipe
 # scripts installed next to the tools (their version set to VERSION)
-SCRIPTS_I = scripts/scalepipe-tick scripts/scalepipe-report
+SCRIPTS_I = scripts/scalepipe-tick scripts/scalepipe-report scripts/scalepipe-frontier
+SHARE_I   = scripts/plot-frontier.gp
 # data files the installed tools read at run time (sp_cli_datafile)
 DATA_RT   = data/bascaler_fft_service_curve.csv
 
 CC       ?= cc
 OPT      ?= -O2 -g
-PKGS      = gsl openblas libcurl jansson yaml-0.1
+PKGS      = gsl openblas libcurl jansson yaml-0.1 libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # openblas first: with --as-needed it stays only in tools whose own code
 # calls CBLAS (GSL's own CBLAS calls go to gslcblas), so other tools do not
 # start OpenBLAS's thread pool.
 PKG_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null) \
-              $(shell pkg-config --libs gsl libcurl jansson yaml-0.1 2>/dev/null)
+              $(shell pkg-config --libs gsl libcurl jansson yaml-0.1 libmicrohttpd 2>/dev/null)
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter $(if $(findstring clang,$(CC)),,-Wno-format-truncation)
 SPCFLAGS  = -std=c17 -ffp-contract=off $(WARN) $(OPT) $(SAN) -D_GNU_SOURCE -DSP_VERSION='"$(VERSION)"' -Ilib -I/usr/include/libsvm $(PKG_CFLAGS) $(CFLAGS)
@@ -185,7 +186,7 @@ install: all
 	for t in $(TOOLS); do install -m 755 $(BIN)/$$t $(BINDIR_I)/$$t; done
 	for s in $(SCRIPTS_I); do sed 's/^version=.*/version=$(VERSION)/' $$s > $(BINDIR_I)/$${s#scripts/}.tmp && \
 	  chmod 755 $(BINDIR_I)/$${s#scripts/}.tmp && mv -f $(BINDIR_I)/$${s#scripts/}.tmp $(BINDIR_I)/$${s#scripts/}; done
-	for f in $(DATA_RT); do install -m 644 $$f $(DATADIR_I)/; done
+	for f in $(DATA_RT) $(SHARE_I); do install -m 644 $$f $(DATADIR_I)/; done
 	for m in $(MAN1); do install -m 644 $$m $(MANDIR_I)/man1/; done
 	for m in $(MAN7); do install -m 644 $$m $(MANDIR_I)/man7/; done
 
@@ -194,6 +195,7 @@ uninstall:
 	for s in $(SCRIPTS_I); do rm -f $(BINDIR_I)/$${s#scripts/}; done
 	for m in $(MAN1) $(MAN7); do rm -f $(MANDIR_I)/$${m#man/}; done
 	for f in $(DATA_RT); do rm -f $(DATADIR_I)/$${f#data/}; done
+	for f in $(SHARE_I); do rm -f $(DATADIR_I)/$${f#scripts/}; done
 	-rmdir $(DATADIR_I)
 
 clean:

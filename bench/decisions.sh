@@ -2,7 +2,7 @@
 # bench/decisions.sh: scalepipe's default policy against the frontiers of the
 # HPA and the predictive peers, at matched cost, on every shipped load trace.
 #
-# For each trace (resampled to 5 minutes where finer), scripts/frontier
+# For each trace (resampled to 5 minutes where finer), scripts/scalepipe-frontier
 # sweeps every policy over its knob on the test span (the last 40 % of the
 # rows; nothing is tuned on it), for pod start-up times of 60 s and 180 s.
 # The row of a trace: scalepipe's default setting (the burst-aware policy at
@@ -17,11 +17,11 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$top/bin}
-POLICIES=${POLICIES:-hpa,burst,forecast,keda,kpa,crane,aws,ahpa}
+POLICIES=${POLICIES:-hpa,scalepipe,burst,forecast,keda,kpa,crane,aws,ahpa}
 STARTUPS=${STARTUPS:-60 180}
 SIMOPTS=${SIMOPTS:-}
-OURS=${OURS:-burst}
-KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/frontier --knob, space-separated
+OURS=${OURS:-scalepipe}
+KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/scalepipe-frontier --knob, space-separated
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 
@@ -56,7 +56,7 @@ for su in $STARTUPS; do
 		o=$w/$t.$su
 		kn=; for k in $KNOBS; do kn="$kn --knob $k"; done
 		# shellcheck disable=SC2086
-		sh "$top/scripts/frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$POLICIES" $kn \
+		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$POLICIES" $kn \
 			${SIMOPTS:+--simulate-opts "$SIMOPTS"} --no-plot -o "$o" "$top/data/$t.csv" 2> "$w/err" ||
 			{ cat "$w/err" >&2; exit 1; }
 		awk -F, -v t="$t" -v ours="$OURS" -v peers="$peers" -v bars="$w/bars.$su" '

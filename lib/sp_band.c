@@ -23,7 +23,7 @@ struct sp_band {
 	/* the origin being read */
 	double origin, target;
 	int h;
-	double load;
+	double load, level;
 	double *L, *M, *U, *X;
 	int cap;
 	char *data;
@@ -97,9 +97,9 @@ sp_band_new(sp_csv_reader *r, const sp_band_opts *o, sp_error *err)
 	b->fcol = fcol;
 	b->lcol = lcol;
 	b->ucol = ucol;
-	b->levelcol = o->level > 0 ? sp_csv_col_index(r, "level") : -1;
+	b->levelcol = o->level != 0 ? sp_csv_col_index(r, "level") : -1;
 	b->ndata = (size_t)fcol - 3;
-	b->load = NAN;
+	b->load = b->level = NAN;
 	return b;
 }
 
@@ -213,10 +213,16 @@ begin(sp_band *b, double o_t, double t, sp_error *err)
 		if ((b->o.flags & SP_BAND_STRICT) && isnan(b->load))
 			return sp_csv_error(b->r, b->o.load, err, SP_EDATA, "missing load at an origin");
 	}
+	b->level = NAN;
 	if (b->levelcol >= 0) {
 		double lv;
 		if ((rc = sp_csv_get_double(b->r, (size_t)b->levelcol, &lv, err)) < 0)
 			return rc;
+		if (!isnan(lv) && !(lv > 0 && lv < 1))
+			return sp_csv_error(b->r, b->levelcol, err, SP_EDATA, "band level %g is not in (0, 1)", lv);
+		if (!isnan(lv) && b->o.level < 0)
+			b->o.level = lv;    /* adopted: the first origin's */
+		b->level = lv;
 		if (!isnan(lv) && !(fabs(lv - b->o.level) <= 1e-6))
 			return sp_csv_error(b->r, b->levelcol, err, SP_EDATA,
 			    "band level %g, read as level %g (the levels must agree)", lv, b->o.level);
@@ -266,6 +272,7 @@ fill(const sp_band *b, sp_band_origin *g)
 	g->U = b->U;
 	g->X = b->o.extra >= 0 ? b->X : NULL;
 	g->load = b->load;
+	g->level = b->level;
 	g->ndata = b->ndata;
 	g->data = b->data ? b->data : "";
 	g->len = b->len;
@@ -336,7 +343,7 @@ sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err)
 void
 sp_band_cols_none(sp_band_cols *c)
 {
-	c->demand = c->forecast = c->lower = c->upper = c->origin = c->state = -1;
+	c->demand = c->forecast = c->lower = c->upper = c->origin = c->state = c->next = -1;
 }
 
 int
@@ -354,6 +361,7 @@ sp_band_cols_find(const sp_csv_reader *r, const char *demand_name, sp_band_cols 
 	c->upper = sp_csv_col_index(r, "upper");
 	c->origin = sp_csv_col_index(r, "origin");
 	c->state = sp_csv_col_index(r, "state");
+	c->next = sp_csv_col_index(r, "demand_next");
 	return 0;
 }
 
@@ -371,7 +379,7 @@ sp_band_row_read(const sp_csv_reader *r, const sp_band_cols *c, sp_band_row *row
 
 	if ((rc = num(r, c->demand, &row->demand, err)) < 0 || (rc = num(r, c->forecast, &row->forecast, err)) < 0 ||
 	    (rc = num(r, c->lower, &row->lower, err)) < 0 || (rc = num(r, c->upper, &row->upper, err)) < 0 ||
-	    (rc = num(r, c->origin, &row->origin, err)) < 0)
+	    (rc = num(r, c->origin, &row->origin, err)) < 0 || (rc = num(r, c->next, &row->next, err)) < 0)
 		return rc;
 	row->state_text = "";
 	row->state_len = 0;

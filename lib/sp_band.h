@@ -65,8 +65,12 @@ typedef struct {
 	double level;   /* the central level the reader takes the band to be, in
 	                 * (0, 1); when the input has a column `level`, an origin
 	                 * row whose level differs (by more than 1e-6) is an
-	                 * SP_EDATA naming row and column; 0 = no check */
+	                 * SP_EDATA naming row and column; 0 = no check;
+	                 * SP_BAND_LEVEL_ADOPT: the first origin's level is taken
+	                 * (sp_band_origin.level) and the others must agree */
 } sp_band_opts;
+
+#define SP_BAND_LEVEL_ADOPT (-1.0)
 
 /* No flags, no load or extra column, all horizons, no level check. */
 void sp_band_defaults(sp_band_opts *o);
@@ -80,6 +84,7 @@ typedef struct {
 	                          * or no column) */
 	const double *X;        /* the extra column at horizons 1..n, or NULL */
 	double load;            /* the load column at the origin row (NaN missing or none) */
+	double level;           /* its `level` column (NaN: missing, no column, or no check) */
 	size_t ndata;           /* the pass-through data fields of the origin row: */
 	const char *data;       /* their bytes, back to back */
 	const size_t *len;      /* and their lengths */
@@ -111,17 +116,19 @@ int sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err);
 /* Column indexes of a per-step row, -1 when absent. */
 typedef struct {
 	int demand, forecast, lower, upper, origin, state;
+	int next;               /* demand_next: the demand of the step after (burstdetect) */
 } sp_band_cols;
 
 /* Every column absent. */
 void sp_band_cols_none(sp_band_cols *c);
-/* The usual names: forecast, lower, upper, origin, state; demand is the
+/* The usual names: forecast, lower, upper, origin, state, demand_next; demand is the
  * column demand_name when given (an error naming the columns there are when
  * absent), else demand, else forecast. */
 int sp_band_cols_find(const sp_csv_reader *r, const char *demand_name, sp_band_cols *c, sp_error *err);
 
 typedef struct {
 	double demand, forecast, lower, upper, origin; /* NaN missing or no column */
+	double next;            /* demand_next (NaN missing or no column) */
 	int state;              /* sp_burst_state_parse of the state field (-1: unknown,
 	                         * empty or no column) */
 	const char *state_text; /* the field as it is ("" without a column), valid until
@@ -130,7 +137,7 @@ typedef struct {
 } sp_band_row;
 
 /* Read the columns of c from r's current row, in the order demand,
- * forecast, lower, upper, origin, state; a value that is not a number is an
+ * forecast, lower, upper, origin, demand_next, state; a value that is not a number is an
  * error naming row and column. */
 int sp_band_row_read(const sp_csv_reader *r, const sp_band_cols *c, sp_band_row *row, sp_error *err);
 

@@ -205,6 +205,21 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 		    fabs(md - prev) > d->o.spike_ratio * fmax(fabs(prev), 1e-9) ? SP_BURST_SPIKE : SP_BURST_NORMAL;
 	}
 	out->demand = dem;
+	out->demand_next = NAN;
+	if (!same && d->o.lead < H) {
+		const double *Q = d->o.normal == SP_BURSTDET_UPPER ? U : d->o.normal == SP_BURSTDET_LOWER ? L : M;
+		double nx = NAN;
+		int k;
+		for (k = 1; k <= d->o.lead; k++) {
+			double v = d->o.normal != SP_BURSTDET_FORECAST ? Q[k] :
+			    isnan(M[k]) ? NAN : band_quantile(d, L[k], M[k], U[k]);
+			if (isnan(nx) || v > nx)
+				nx = v;
+		}
+		if (lab && !(nx >= dem))
+			nx = dem;
+		out->demand_next = nx;
+	}
 	if (same) {
 		out->t = origin;
 		out->forecast = d->prevM1, out->lower = d->prevL1, out->upper = d->prevU1;

@@ -27,6 +27,11 @@
  *           a Gaussian band; 0.5 is the forecast itself), or the upper or
  *           lower bound; the max over horizons 1..lead (with same_step, the
  *           horizon-1 band of p alone).  NaN when p has no band.
+ *   demand_next  the demand of the step after p, p + 1, as known at the
+ *           same origin (for a planner that must start pods before p + 1
+ *           begins): the normal demand over horizons 2..lead+1, and in a
+ *           burst at least the burst demand of p.  NaN with same_step or
+ *           fewer than lead + 1 horizons.
  * The method is described in scalepipe-burst(7); the check window p-4 ..
  * p-1 with the band of the step provisioned fixes the reference's
  * off-by-one there.
@@ -65,6 +70,7 @@ typedef struct {
 	double forecast, lower, upper; /* its horizon-1 band (NaN: none) */
 	sp_burst_state state;
 	double demand;              /* NaN: no band */
+	double demand_next;         /* the demand of p + 1 (NaN: none) */
 } sp_burstdet_decision;
 
 typedef struct sp_burstdet sp_burstdet;

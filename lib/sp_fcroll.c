@@ -275,8 +275,8 @@ sp_fcroll_row_copy(sp_fcroll_row *row, const sp_csv_reader *rd, sp_error *err)
 	return 0;
 }
 
-void
-sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w)
+static void
+long_header(const sp_csv_reader *rd, sp_csv_writer *w, int level)
 {
 	sp_csv_write_str(w, "origin");
 	sp_csv_write_str(w, "timestamp");
@@ -285,14 +285,22 @@ sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w)
 	sp_csv_write_str(w, "forecast");
 	sp_csv_write_str(w, "lower");
 	sp_csv_write_str(w, "upper");
+	if (level)
+		sp_csv_write_str(w, "level");
 	sp_csv_end_row(w);
+}
+
+void
+sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w)
+{
+	long_header(rd, w, 0);
 }
 
 /* The long rows of an origin; the pass-through columns from rd's current
  * row or from a copy. */
 static void
 write_long(sp_csv_writer *w, double t, double step, int H, const sp_csv_reader *rd, const sp_fcroll_row *row,
-    const double *lo, const double *mid, const double *hi)
+    const double *lo, const double *mid, const double *hi, double level)
 {
 	for (int h = 1; h <= H; h++) {
 		sp_csv_write_time(w, t);
@@ -304,22 +312,32 @@ write_long(sp_csv_writer *w, double t, double step, int H, const sp_csv_reader *
 			for (size_t i = 1; i < row->n; i++)
 				sp_csv_write_field(w, row->f[i] ? row->f[i] : "", row->len[i]);
 		write_band(w, lo[h - 1], mid[h - 1], hi[h - 1]);
+		if (!isnan(level))
+			sp_csv_write_double(w, level);
 		sp_csv_end_row(w);
 	}
+}
+
+/* The central level of the roll's band (written with the long rows, so
+ * that a reader assuming another level can tell); NaN without a band. */
+static double
+band_level(const sp_fcroll *r)
+{
+	return r->info->alo > 0 && r->info->ahi > 0 ? 1 - r->info->alo - r->info->ahi : NAN;
 }
 
 void
 sp_fcroll_write_long(sp_csv_writer *w, double t, double step, int H, const sp_fcroll_row *row,
     const double *lo, const double *mid, const double *hi)
 {
-	write_long(w, t, step, H, NULL, row, lo, mid, hi);
+	write_long(w, t, step, H, NULL, row, lo, mid, hi, NAN);
 }
 
 void
 sp_fcroll_write_header(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w)
 {
 	if (r->longfmt) {
-		sp_fcroll_write_long_header(rd, w);
+		long_header(rd, w, !isnan(band_level(r)));
 		return;
 	}
 	sp_csv_write_str(w, "timestamp");
@@ -349,7 +367,7 @@ sp_fcroll_write(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w)
 		return;
 	}
 	if (r->origin)
-		write_long(w, r->tlast, r->step, r->H, rd, NULL, r->lo, r->mid, r->hi);
+		write_long(w, r->tlast, r->step, r->H, rd, NULL, r->lo, r->mid, r->hi, band_level(r));
 }
 
 int

@@ -234,14 +234,28 @@ int
 sp_place_score(sp_place *p, const sp_placesim_node *nodes, int n, double cpu, double mem,
     double rcpu, double rmem, double *pred, double *dqn, double *anom, double *score, sp_error *err)
 {
+	return sp_place_score_anom(p, nodes, n, cpu, mem, rcpu, rmem, NULL, pred, dqn, anom, score, err);
+}
+
+int
+sp_place_score_anom(sp_place *p, const sp_placesim_node *nodes, int n, double cpu, double mem,
+    double rcpu, double rmem, const double *anomaly, double *pred, double *dqn, double *anom, double *score,
+    sp_error *err)
+{
 	int rc;
 
 	if (n < 1)
 		return sp_error_set(err, SP_EUSAGE, "no candidate nodes");
 	if ((rc = reserve(p, n, err)) < 0)
 		return rc;
-	for (int k = 0; k < n; k++)
-		sp_place_features(p, &nodes[k], cpu, mem, rcpu, rmem, p->feat + (size_t)k * SP_PLACE_NFEAT);
+	for (int k = 0; k < n; k++) {
+		double *f = p->feat + (size_t)k * SP_PLACE_NFEAT;
+		int given = anomaly && isfinite(anomaly[k]);
+		/* a given anomaly score spares the forest (most of the cost) */
+		sp_place_features(given ? NULL : p, &nodes[k], cpu, mem, rcpu, rmem, f);
+		if (given)
+			f[7] = clamp01(anomaly[k]);
+	}
 	return score_rows(p, n, pred, dqn, anom, score);
 }
 

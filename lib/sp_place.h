@@ -105,7 +105,14 @@ double sp_place_val_cost(const sp_place *p, int *episode);
  * (SP_ENOMEM). */
 int sp_place_score(sp_place *p, const sp_placesim_node *nodes, int n, double cpu, double mem,
     double rcpu, double rmem, double *pred, double *dqn, double *anom, double *score, sp_error *err);
-/* The features of one node (feat[SP_PLACE_NFEAT]). */
+/* The same with the anomaly score (feature 7) given per node: anomaly has
+ * n values in 0..1 (clamped), NaN where the model's own forest scores the
+ * node (a given score spares the forest); anomaly NULL is sp_place_score. */
+int sp_place_score_anom(sp_place *p, const sp_placesim_node *nodes, int n, double cpu, double mem,
+    double rcpu, double rmem, const double *anomaly, double *pred, double *dqn, double *anom, double *score,
+    sp_error *err);
+/* The features of one node (feat[SP_PLACE_NFEAT]).  p may be NULL (no
+ * forest: feature 7 is 0.5); feature 7 does not depend on the pod. */
 void sp_place_features(const sp_place *p, const sp_placesim_node *node, double cpu, double mem,
     double rcpu, double rmem, double *feat);
 /* The cluster's usage / request ratios of a simulator's nodes (1 when

@@ -56,6 +56,7 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->prev_unready = in->prev_missing = -1;
 	in->current = -1;
 	in->demand = in->lower = in->upper = in->origin = NAN;
+	in->next_demand = in->next_t = NAN;
 	in->burst = 0;
 	in->tick = 0;
 	in->prev_anomaly = 0;
@@ -305,7 +306,7 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 		if (o->reactive == SP_PLAN_REACTIVE_HPA)
 			reactive = hpa_sync(p, in, cur, cpu, &hr);
 		else if (o->reactive == SP_PLAN_REACTIVE_LOAD)
-			reactive = isfinite(load) ? need(load, p->wstar) : cur;
+			reactive = isfinite(load) ? need(load * (1 + o->margin), p->wstar) : cur;
 		if (!isfinite(d)) {
 			fallback = 1;
 			snprintf(why, sizeof why, "no forecast for this step");
@@ -336,10 +337,14 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 			r = "hpa-fallback";
 			snprintf(why + strlen(why), sizeof why - strlen(why), ": reactive rule gives %d", n);
 		} else {
+			int lead = o->lead_time > 0 && isfinite(in->next_demand) && in->next_demand > d &&
+			    (isinf(o->lead_time) || (isfinite(in->next_t) && in->t + o->lead_time >= in->next_t));
+			if (lead)
+				d = in->next_demand;
 			pred = need(d * (1 + o->overprov), p->wstar);
-			r = in->burst && o->policy == SP_PLAN_BURST ? "burst" : "forecast";
+			r = in->burst && o->policy == SP_PLAN_BURST ? "burst" : lead ? "lead" : "forecast";
 			n = pred;
-			snprintf(why, sizeof why, "%s demand %.6g%s / w* %.4g = %d", r, d,
+			snprintf(why, sizeof why, "%s demand %.6g%s / w* %.4g = %d", lead ? "the next step's" : r, d,
 			    o->overprov > 0 ? " with over-provisioning" : "", p->wstar, pred);
 			if (!o->scale_in && o->reactive != SP_PLAN_REACTIVE_NONE && reactive > pred) {
 				n = reactive;
@@ -356,6 +361,12 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 			n = cur - o->ramp_down;
 			r = "ramp";
 			snprintf(why + strlen(why), sizeof why - strlen(why), "; ramp limit -%d", o->ramp_down);
+		}
+		if (o->hysteresis > 0 && n < cur && n >= cur - o->hysteresis * cur) {
+			n = cur;
+			r = "hysteresis";
+			snprintf(why + strlen(why), sizeof why - strlen(why), "; within %g %% of %d: kept",
+			    o->hysteresis * 100, cur);
 		}
 		if (o->stabilise > 0) {
 			size_t i;

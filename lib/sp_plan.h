@@ -10,7 +10,9 @@
  *
  * Policies:
  *   forecast, burst  N = ceil(demand * (1 + overprov) / w*); burst uses the
- *                    burst demand; with scale-in off (default) the final
+ *                    burst demand; within lead_time of the next step, the
+ *                    demand is the larger of this step's and the next's;
+ *                    with scale-in off (default) the final
  *                    count is max(predictive, reactive); falls back to the
  *                    reactive rule when the demand is missing, stale or the
  *                    forecast has been poor lately (rolling coverage of the
@@ -62,6 +64,16 @@ typedef struct {
 	double target;          /* hpa: CPU % (utilisation) or load per replica / total load (milli not needed) */
 	sp_hpa_config hpa;      /* hpa: controller configuration; min/max are copied from above */
 	double tol_up, tol_down;
+	double lead_time;       /* forecast, burst: from lead_time seconds before the
+	                         * next step starts (next_t), plan for the larger of
+	                         * this step's demand and the next's (next_demand), so
+	                         * that pods started now are ready when it begins;
+	                         * INFINITY: always; 0: never [0] */
+	double margin;          /* forecast, burst: the load reactive rule plans for
+	                         * load * (1 + margin) [0] */
+	double hysteresis;      /* forecast, burst: scale down only when the count
+	                         * falls by more than this fraction of the current
+	                         * one (at least one pod) [0] */
 } sp_plan_opts;
 
 /* Defaults: forecast, min 1, max 100, SLO 16 ms, CPU cap 90, overprov 0,
@@ -82,6 +94,8 @@ typedef struct {
 	double demand;          /* forecast demand for this step; NaN missing */
 	double lower, upper;    /* its band; NaN unknown */
 	double origin;          /* when the forecast was made; NaN unknown */
+	double next_demand;     /* the next step's demand as known now; NaN unknown */
+	double next_t;          /* when the next step starts; NaN unknown */
 	int burst;              /* the step is in a burst */
 	int tick;               /* 1: a decision between forecast rows (simulate's
 	                         * sub-step ticks): demand and band are the row's

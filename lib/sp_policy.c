@@ -10,7 +10,8 @@
 #include "sp_keda.h"
 #include "sp_kpa.h"
 
-const char *const sp_policy_names[] = { "replay", "hpa", "threshold", "forecast", "burst", "keda", "kpa",
+const char *const sp_policy_names[] = { "replay", "hpa", "threshold", "forecast", "burst", "scalepipe",
+	"keda", "kpa",
 	"crane", "aws", "ahpa", NULL };
 
 int

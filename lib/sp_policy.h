@@ -6,6 +6,7 @@
  *   threshold  (none; BAScaler's rule, sp_plan)
  *   forecast   (over-provisioning is its knob; sp_plan)
  *   burst      (idem)
+ *   scalepipe  (idem: the burst planner with sp_cli_predict's defaults)
  *   keda       the Prometheus trigger's threshold: load per pod     required
  *              (AverageValue), or the whole load (Value)
  *   kpa        per-pod target as % of w* (Knative's target          70
@@ -31,7 +32,7 @@
 
 typedef enum {
 	SP_POLICY_REPLAY, SP_POLICY_HPA, SP_POLICY_THRESHOLD, SP_POLICY_FORECAST, SP_POLICY_BURST,
-	SP_POLICY_KEDA, SP_POLICY_KPA, SP_POLICY_CRANE, SP_POLICY_AWS, SP_POLICY_AHPA, SP_POLICY_N
+	SP_POLICY_SCALEPIPE, SP_POLICY_KEDA, SP_POLICY_KPA, SP_POLICY_CRANE, SP_POLICY_AWS, SP_POLICY_AHPA, SP_POLICY_N
 } sp_policy_kind;
 
 /* "replay", "hpa", ... in the order above, NULL-terminated. */

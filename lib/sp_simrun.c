@@ -20,7 +20,7 @@ struct sp_simrun {
 	int initial;
 	int have_row, peer_started, decided;
 	sp_simrun_in cur;
-	double lastdt;
+	double lastdt, dt;      /* the previous step's length, the current one's */
 	/* tick 0: the previous step as the step-level model saw it */
 	int last_valid;
 	double last_load;
@@ -150,6 +150,8 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 		pin.lower = c->lower;
 		pin.upper = c->upper;
 		pin.origin = c->origin;
+		pin.next_demand = c->next;
+		pin.next_t = c->t + r->dt;
 		pin.burst = c->burst;
 		pin.tick = k > 0;
 		if (r->o.tick == 0) {
@@ -200,6 +202,7 @@ run_step(sp_simrun *r, double dt, double next_load, sp_simrun_out *out, sp_error
 
 	if (nt < 1)
 		nt = 1;
+	r->dt = dt;
 	r->changed = 0;
 	r->first[0] = 0;
 	for (k = 0; k < nt; k++) {

@@ -57,6 +57,7 @@ typedef struct {
 	double t, load;         /* start of the step, its load (>= 0) */
 	int replicas;           /* replay: the count for the step */
 	double demand, lower, upper, origin; /* forecast and band; NaN missing */
+	double next;            /* the next step's demand as known at this row; NaN missing */
 	int burst;
 } sp_simrun_in;
 

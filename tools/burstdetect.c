@@ -77,7 +77,8 @@ usage(const opts *o)
 	    "      --theta-acc X        accuracy threshold instead of learning it\n"
 	    "      --load FILE          thresholds saved by --save\n"
 	    "      --save FILE          write the thresholds (scalepipe-model burst)\n"
-	    "      --level P            central level of the band (quantiles (1-P)/2, (1+P)/2) [%g]\n"
+	    "      --level P            central level of the band (quantiles (1-P)/2, (1+P)/2)\n"
+	    "                           [the band's level column, else %g]\n"
 	    "      --quantiles LO,HI    quantile levels of lower and upper instead of --level\n"
 	    "      --score-threshold X  outlier score threshold [%g]\n"
 	    "      --min-outliers N     out-of-band points for the score criterion [%d]\n"
@@ -172,7 +173,9 @@ open_band(sp_csv_reader *r, const opts *o)
 		sp_die("forecast columns missing: need forecast, lower and upper");
 	sp_band_defaults(&bo);
 	bo.flags = SP_BAND_STRICT;
-	bo.level = o->d.det.q_hi - o->d.det.q_lo;  /* a `level` column must agree */
+	/* a `level` column must agree with --level or --quantiles; without
+	 * them, the band's own level is taken */
+	bo.level = o->level_given || o->quant_given ? o->d.det.q_hi - o->d.det.q_lo : SP_BAND_LEVEL_ADOPT;
 	if (o->column)
 		sp_die_if(bo.load = sp_csv_pick_col(r, o->column, &err), &err);
 	else if (fcol > 3)
@@ -206,6 +209,7 @@ write_row(sp_csv_writer *w, const sp_burstdet_decision *d, const sp_band_origin 
 	sp_csv_write_double(w, d->upper);
 	sp_csv_write_str(w, sp_burst_state_name(d->state));
 	sp_csv_write_double(w, d->demand);
+	sp_csv_write_double(w, d->demand_next);
 	sp_csv_end_row(w);
 }
 
@@ -219,16 +223,22 @@ write_header(sp_csv_writer *w, const sp_csv_reader *r, const sp_band *band)
 	sp_csv_write_str(w, "upper");
 	sp_csv_write_str(w, "state");
 	sp_csv_write_str(w, "demand");
+	sp_csv_write_str(w, "demand_next");
 	sp_csv_end_row(w);
 }
 
 /* The decision, once the horizons are known (the first origin's). */
 static sp_burstdet *
-start(const opts *o, int H)
+start(const opts *o, int H, double level)
 {
 	sp_error err;
 	sp_burstdet_opts d = o->d;
 	sp_burstdet *bd;
+
+	if (!o->level_given && !o->quant_given && isfinite(level)) {   /* the band's level */
+		d.det.q_lo = (1 - level) / 2;
+		d.det.q_hi = (1 + level) / 2;
+	}
 
 	if (o->load_path && H != d.det.H)
 		sp_die("%s: the thresholds are for %d horizons, the input has %d", o->load_path, d.det.H, H);
@@ -254,7 +264,7 @@ run(sp_band *band, const opts *o, sp_csv_writer *w)
 
 	while ((rc = sp_band_next(band, &g, &err)) == SP_OK) {
 		if (!bd)
-			bd = start(o, g.h);
+			bd = start(o, g.h, g.level);
 		sp_die_if(sp_burstdet_decide(bd, g.origin, g.target, g.load, g.L, g.M, g.U, &d, &err), &err);
 		if (o->d.same_step) {
 			write_row(w, &d, &g, ndata);

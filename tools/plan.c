@@ -15,6 +15,7 @@
 #include "sp_burst.h"
 #include "sp_cli.h"
 #include "sp_cli_perf.h"
+#include "sp_cli_predict.h"
 #include "sp_csv.h"
 #include "sp_hpa.h"
 #include "sp_perf.h"
@@ -26,9 +27,9 @@ static const char synopsis[] =
     "plan [-c NAME] [--policy P] [--curve FILE] [--slo MS] [options] [FILE]";
 
 static const char *const policies[] = { "forecast", "burst", "hpa", "threshold", "ppo", "bascaler", "keda", "kpa",
-	"crane", "aws", "ahpa", NULL };
-/* the peers of policies[], from "keda" on */
-enum { FIRST_PEER = 6 };
+	"crane", "aws", "ahpa", "scalepipe", NULL };
+/* the peers of policies[], from "keda" on, up to "scalepipe" */
+enum { FIRST_PEER = 6, SCALEPIPE = 11 };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
 static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
 static const char *const selects[] = { "max", "min", "disabled", NULL };
@@ -46,6 +47,7 @@ static const struct option longopts[] = {
 	{ "policy", required_argument, 0, OPT_POLICY },
 	{ "model", required_argument, 0, 'm' },
 	SP_CLI_PERF_LONGOPTS,
+	SP_CLI_PREDICT_LONGOPTS,
 	{ "min", required_argument, 0, OPT_MIN },
 	{ "max", required_argument, 0, OPT_MAX },
 	{ "initial", required_argument, 0, OPT_INITIAL },
@@ -95,6 +97,9 @@ typedef struct {
 	int rl;                    /* 1: --policy ppo, 2: bascaler (rltrain's agent, -m) */
 	const char *rl_path;       /* the policy file */
 	int target_given;          /* --target was given */
+	int reactive_given;        /* --reactive was given */
+	int scalepipe;             /* --policy scalepipe */
+	sp_cli_predict pred;       /* --lead-time, --margin, --hysteresis */
 	sp_policy_kind peer;       /* keda, kpa, crane, aws, ahpa; SP_POLICY_REPLAY: none */
 	const char *input;         /* FILE operand, or NULL */
 	int hold_anomaly;          /* --hold-on-anomaly */
@@ -122,8 +127,8 @@ usage(const opts *op)
 	    "performance model and an SLO, or run the exact Kubernetes HPA or\n"
 	    "BAScaler's threshold rule on the measured load; appends replicas, reason.\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
-	    "      --policy P           forecast, burst, hpa, threshold, ppo, bascaler, keda, kpa,\n"
-	    "                           crane, aws or ahpa [forecast]\n"
+	    "      --policy P           forecast, burst, scalepipe, hpa, threshold, ppo, bascaler,\n"
+	    "                           keda, kpa, crane, aws or ahpa [forecast]\n"
 	    "  -m, --model POLICY       ppo, bascaler: rltrain's policy file\n", synopsis);
 	sp_cli_perf_help(&op->perf, 27, "load per replica to plan for (skips the curve search)");
 	printf("      --min N              fewest replicas [%d]\n"
@@ -136,12 +141,15 @@ usage(const opts *op)
 	    "      --ramp-down N        most replicas removed per step [unlimited]\n"
 	    "      --stabilise SEC      scale down only to the highest count planned in SEC [%g]\n"
 	    "      --scale-in           let the forecast scale in below the reactive rule\n"
-	    "      --reactive R         reactive rule: hpa, load (ceil(load / w*)) or none [hpa]\n"
+	    "      --reactive R         reactive rule: hpa, load (ceil(load / w*)) or none\n"
+	    "                           [scalepipe load, others hpa]\n"
 	    "      --stale SEC          fall back when the forecast was made more than SEC before\n"
 	    "      --quality-window N   fall back when the last N forecasts were poor [off]\n"
 	    "      --min-coverage F     ... covering fewer than F of the actuals [%g]\n"
-	    "      --max-error F        ... or with mean absolute %% error above F [%g]\n"
-	    "      --hpa-metric M       hpa: cpu (utilisation), average-value or value of the load [cpu]\n"
+	    "      --max-error F        ... or with mean absolute %% error above F [%g]\n",
+	    o->min, o->max, o->overprov * 100, op->lead, o->stabilise, o->min_coverage, o->max_error);
+	sp_cli_predict_help(27, "always (one decision per row)");
+	printf("      --hpa-metric M       hpa: cpu (utilisation), average-value or value of the load [cpu]\n"
 	    "      --target X           hpa: target CPU %% or load (per replica for average-value) [%g];\n"
 	    "                           keda: the trigger threshold [required]; kpa, crane, aws,\n"
 	    "                           ahpa: per-pod target in %% of w* [kpa 70, others 80]\n"
@@ -164,7 +172,6 @@ usage(const opts *op)
 	    "      --anomaly-col NAME   the 0/1 anomaly column for --hold-on-anomaly [anomaly]\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
-	    o->min, o->max, o->overprov * 100, op->lead, o->stabilise, o->min_coverage, o->max_error,
 	    o->target, o->tol_up, o->hpa.downscale_window, o->hpa.up_factor, o->hpa.up_minimum, o->thr_low);
 	exit(0);
 }
@@ -225,6 +232,7 @@ parse_options(int argc, char **argv, opts *o)
 	memset(o, 0, sizeof *o);
 	sp_plan_defaults(&o->p);
 	sp_cli_perf_defaults(&o->perf);
+	sp_cli_predict_defaults(&o->pred);
 	o->lead = 1;
 	while ((ch = getopt_long(argc, argv, "c:m:h", longopts, NULL)) != -1)
 		switch (ch) {
@@ -232,6 +240,12 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_POLICY:
 			o->p.policy = (sp_plan_policy)sp_cli_choice("--policy", optarg, policies);
 			o->peer = SP_POLICY_REPLAY;
+			o->scalepipe = (int)o->p.policy == SCALEPIPE;
+			if (o->scalepipe) {    /* the burst planner with its own defaults */
+				o->p.policy = SP_PLAN_BURST;
+				o->rl = 0;
+				break;
+			}
 			if ((int)o->p.policy >= FIRST_PEER) {  /* w* from the HPA's model */
 				o->peer = (sp_policy_kind)(SP_POLICY_KEDA + (int)o->p.policy - FIRST_PEER);
 				o->p.policy = SP_PLAN_HPA;
@@ -246,16 +260,19 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_DEMAND: o->demand_col = optarg; break;
 		case OPT_LEAD: o->lead = (int)sp_cli_long("--lead", optarg, 1, 10000); break;
 		case OPT_TARGET: o->target_given = 1; plan_option(ch, optarg, &o->p); break;
+		case OPT_REACTIVE: o->reactive_given = 1; plan_option(ch, optarg, &o->p); break;
 		case OPT_EXPLAIN: o->explain = 1; break;
 		case OPT_HOLDANOM: o->hold_anomaly = 1; break;
 		case OPT_ANOMCOL: o->anomaly_col = optarg; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
-			if (!plan_option(ch, optarg, &o->p) && !sp_cli_perf_option(ch, optarg, &o->perf))
+			if (!plan_option(ch, optarg, &o->p) && !sp_cli_perf_option(ch, optarg, &o->perf) &&
+			    !sp_cli_predict_option(ch, optarg, &o->pred))
 				sp_cli_bad_option();
 		}
 	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
+	sp_cli_predict_apply(&o->pred, o->scalepipe, o->reactive_given, INFINITY, &o->p);
 	o->p.slo = o->perf.slo;
 	o->p.cpu_cap = o->perf.cpu_cap;
 	o->p.wstar = o->perf.wstar;
@@ -404,6 +421,8 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		in.lower = b.lower;
 		in.upper = b.upper;
 		in.origin = b.origin;
+		in.next_demand = isfinite(b.next) && b.next < 0 ? 0 : b.next;
+		in.next_t = isfinite(pt) ? in.t + (in.t - pt) : NAN;   /* rows evenly spaced */
 		in.burst = b.state == SP_BURST_BURST;
 		in.current = count(r, c.current);
 		if (pl->agent && last > 0 && in.current < 0)

@@ -12,6 +12,7 @@
 #include "sp_burst.h"
 #include "sp_cli.h"
 #include "sp_cli_perf.h"
+#include "sp_cli_predict.h"
 #include "sp_csv.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
@@ -31,7 +32,7 @@ enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_HPAMETRIC, OPT_TOL, OPT_DSWIN, OPT_BEHAVIOR, OPT_THRLOW, OPT_REACTIVE,
 	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERP, OPT_MWIN,
-	OPT_CPUINIT, OPT_VERSION
+	OPT_CPUINIT, OPT_STAB, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -59,6 +60,8 @@ static const struct option longopts[] = {
 	{ "reactive", required_argument, 0, OPT_REACTIVE },
 	{ "overprov", required_argument, 0, OPT_OVERPROV },
 	{ "scale-in", no_argument, 0, OPT_SCALEIN },
+	{ "stabilise", required_argument, 0, OPT_STAB },
+	SP_CLI_PREDICT_LONGOPTS,
 	{ "summary", no_argument, 0, OPT_SUMMARY },
 	{ "name", required_argument, 0, OPT_NAME },
 	{ "no-header", no_argument, 0, OPT_NOHEADER },
@@ -79,6 +82,8 @@ typedef struct {
 	const char *name;          /* policy name in the summary */
 	int summary, no_header;    /* print the summary row instead of the steps */
 	int initial_given;
+	sp_cli_predict pred;       /* --lead-time, --margin, --hysteresis */
+	int reactive_given;
 	const char *input;         /* FILE operand, or NULL */
 } opts;
 
@@ -92,8 +97,8 @@ usage(const opts *o)
 	    "simulated; print per-step rows or (--summary) one row of SLO, cost,\n"
 	    "latency and churn metrics.\n\n"
 	    "  -c, --column NAME      load column (requests/s) [first data column]\n"
-	    "      --policy P         replay, hpa, threshold, forecast, burst, keda, kpa,\n"
-	    "                         crane, aws or ahpa [replay]\n"
+	    "      --policy P         replay, hpa, threshold, forecast, burst, scalepipe, keda,\n"
+	    "                         kpa, crane, aws or ahpa [replay]\n"
 	    "      --replicas-col NAME  replay: the replicas column [%s]\n", synopsis, o->repcol);
 	sp_cli_perf_help(&o->perf, 25, "ideal load per replica [from the curve]");
 	printf("      --startup SEC      seconds from a scale-up decision to ready pods [%g]\n"
@@ -115,16 +120,20 @@ usage(const opts *o)
 	    "      --downscale-window SEC  hpa: downscale stabilisation [%g]\n"
 	    "      --behavior         hpa: behavior normalisation with the API defaults\n"
 	    "      --threshold-low PCT  threshold: CPU floor [%g]\n"
-	    "      --reactive R       forecast/burst: reactive rule hpa, load or none [hpa]\n"
-	    "      --overprov PCT     forecast/burst: over-provisioning [%g]\n"
-	    "      --scale-in         forecast/burst: let the forecast scale in alone\n"
-	    "      --summary          print one summary row instead of the steps\n"
+	    "      --reactive R       forecast/burst/scalepipe: reactive rule hpa, load or none\n"
+	    "                         [scalepipe load, others hpa]\n"
+	    "      --overprov PCT     forecast/burst/scalepipe: over-provisioning [%g]\n"
+	    "      --scale-in         forecast/burst/scalepipe: let the forecast scale in alone\n"
+	    "      --stabilise SEC    forecast/burst/scalepipe: scale down only to the highest\n"
+	    "                         count decided in SEC [0]\n",
+	    o->so.startup, o->ro.tick, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
+	    o->po.target, o->po.tol_up, o->po.hpa.downscale_window, o->po.thr_low, o->po.overprov * 100);
+	sp_cli_predict_help(25, "the start-up plus one tick (once per row: always)");
+	printf("      --summary          print one summary row instead of the steps\n"
 	    "      --name NAME        policy name in the summary [the policy]\n"
 	    "      --no-header        summary row without its header\n"
 	    "  -h, --help             this help\n"
-	    "      --version          print the version\n",
-	    o->so.startup, o->ro.tick, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
-	    o->po.target, o->po.tol_up, o->po.hpa.downscale_window, o->po.thr_low, o->po.overprov * 100);
+	    "      --version          print the version\n");
 	exit(0);
 }
 
@@ -140,6 +149,7 @@ parse_options(int argc, char **argv, opts *o)
 	sp_sim_defaults(so);
 	sp_simrun_defaults(&o->ro);
 	sp_cli_perf_defaults(&o->perf);
+	sp_cli_predict_defaults(&o->pred);
 	o->repcol = "replicas";
 	o->target = NAN;
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
@@ -164,16 +174,17 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_DSWIN: po->hpa.downscale_window = sp_cli_double("--downscale-window", optarg, 0, 1e7); break;
 		case OPT_BEHAVIOR: po->hpa.behavior = 1; break;
 		case OPT_THRLOW: po->thr_low = sp_cli_double("--threshold-low", optarg, 0, 100); break;
-		case OPT_REACTIVE: po->reactive = (sp_plan_reactive)sp_cli_choice("--reactive", optarg, reactives); break;
+		case OPT_REACTIVE: o->reactive_given = 1; po->reactive = (sp_plan_reactive)sp_cli_choice("--reactive", optarg, reactives); break;
 		case OPT_OVERPROV: po->overprov = sp_cli_double("--overprov", optarg, 0, 1000) / 100; break;
 		case OPT_SCALEIN: po->scale_in = 1; break;
+		case OPT_STAB: po->stabilise = sp_cli_double("--stabilise", optarg, 0, 1e9); break;
 		case OPT_SUMMARY: o->summary = 1; break;
 		case OPT_NAME: o->name = optarg; break;
 		case OPT_NOHEADER: o->no_header = 1; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
-			if (!sp_cli_perf_option(ch, optarg, &o->perf))
+			if (!sp_cli_perf_option(ch, optarg, &o->perf) && !sp_cli_predict_option(ch, optarg, &o->pred))
 				sp_cli_bad_option();
 		}
 	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
@@ -185,6 +196,8 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--policy keda needs --target (the trigger's threshold)");
 	po->policy = o->policy == SP_POLICY_HPA ? SP_PLAN_HPA : o->policy == SP_POLICY_THRESHOLD ? SP_PLAN_THRESHOLD :
 	    o->policy == SP_POLICY_FORECAST ? SP_PLAN_FORECAST : SP_PLAN_BURST;
+	sp_cli_predict_apply(&o->pred, o->policy == SP_POLICY_SCALEPIPE, o->reactive_given,
+	    so->startup + (o->ro.tick > 0 ? o->ro.tick : INFINITY), po);
 	sp_cli_perf_check(&o->perf, 0);
 }
 
@@ -293,7 +306,8 @@ columns(run *ru, sp_csv_reader *r)
 {
 	sp_error err;
 	const opts *o = ru->o;
-	int predictive = o->policy == SP_POLICY_FORECAST || o->policy == SP_POLICY_BURST;
+	int predictive = o->policy == SP_POLICY_FORECAST || o->policy == SP_POLICY_BURST ||
+	    o->policy == SP_POLICY_SCALEPIPE;
 
 	sp_die_if(ru->loadc = sp_csv_pick_col(r, o->column, &err), &err);
 	ru->repc = -1;
@@ -302,7 +316,7 @@ columns(run *ru, sp_csv_reader *r)
 	sp_die_if(sp_band_cols_find(r, NULL, &ru->bc, &err), &err);
 	ru->bc.forecast = -1;
 	if (!predictive)  /* replay and the reactive policies read the state alone */
-		ru->bc.demand = ru->bc.lower = ru->bc.upper = ru->bc.origin = -1;
+		ru->bc.demand = ru->bc.lower = ru->bc.upper = ru->bc.origin = ru->bc.next = -1;
 	if (predictive && ru->bc.demand < 0)
 		sp_die("forecast columns missing: no column 'demand' or 'forecast' for --policy %s",
 		    sp_policy_names[o->policy]);
@@ -380,6 +394,7 @@ simulate(run *ru, sp_csv_reader *r)
 		in.lower = b.lower;
 		in.upper = b.upper;
 		in.origin = b.origin;
+		in.next = b.next;
 		in.burst = b.state == SP_BURST_BURST;
 		if (!ru->closed) {
 			sp_die_if(sp_csv_get_double_req(r, (size_t)ru->repc, &v, &err), &err);

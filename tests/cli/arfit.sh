@@ -21,7 +21,9 @@ check "matches statsmodels" csv_close "$R/ar_cli_roll.csv" "$T/roll1.csv" 1e-8
 t "rolling long format, no intercept, H 3" 0 \
 	arfit --rolling --window 60 -p 1 --no-intercept -H 3 -c load "$D/arfit-two.csv"
 cp "$T/out" "$T/rollh.csv"
-check "matches statsmodels" csv_close "$R/ar_cli_rollh.csv" "$T/rollh.csv" 1e-8
+check "the band's level travels with it (80 %)" sh -c "head -n 1 '$T/rollh.csv' | grep -q ',upper,level\$' && awk -F, 'NR > 1 && \$NF != 0.8 { exit 1 }' '$T/rollh.csv'"
+sed 's/,[^,]*$//' "$T/rollh.csv" > "$T/rollh-nolevel.csv"
+check "matches statsmodels" csv_close "$R/ar_cli_rollh.csv" "$T/rollh-nolevel.csv" 1e-8
 
 # rolling is causal: the forecast of row 61 equals a one-shot fit on rows 1..60
 head -n 61 "$D/arfit-two.csv" > "$T/first60.csv"

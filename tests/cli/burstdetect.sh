@@ -61,6 +61,13 @@ check "labels as without them" sh -c "burstdetect --train 60 '$S' | cut -d, -f1-
 check "burst demands differ" sh -c "! burstdetect --train 60 '$S' | cmp -s - '$T/out'"
 t "-c names the load column" 0 burstdetect -c load --train 60 "$S"
 out_has "timestamp,load,forecast,lower,upper,state,demand"
+t "demand_next: the next step's demand from the same origin" 0 burstdetect --lead 2 --train 60 "$S"
+out_has "timestamp,load,forecast,lower,upper,state,demand,demand_next"
+check "first decision's next is max of origin 0's horizons 2..3" sh -c "
+	want=\$(awk -F, '\$1 == 0 && \$3 >= 2 && \$3 <= 3 { if (\$5 > m) m = \$5 } END { print m }' '$S')
+	got=\$(awk -F, 'NR == 2 { print \$8 }' '$T/out')
+	[ \"\$want\" = \"\$got\" ]"
+check "next >= demand in bursts" awk -F, 'NR > 1 && $6 == "burst" && $8 != "" && $8 + 0 < $7 + 0 { exit 1 }' "$T/out"
 
 # spikes on a shipped periodic trace: NYC taxi (half-hourly), seasonal AR
 n=2000; [ -n "${SP_VALGRIND:-}" ] && n=1400
@@ -84,10 +91,14 @@ out_has "burst"
 # errors
 # The band's level travels in a `level` column: a band made at 80 % read as
 # the 98 % band burstdetect assumes is an error, not 160 false bursts.
-t "a level column that differs from --level" 1 burstdetect "$D/bd-level80.csv"
+t "a level column that differs from --level" 1 burstdetect --level 0.98 "$D/bd-level80.csv"
 err_is <<X
 burstdetect: $D/bd-level80.csv: row 1, column level: band level 0.8, read as level 0.98 (the levels must agree)
 X
+t "without --level: the band's own level" 0 burstdetect "$D/bd-level80.csv"
+check "as --level 0.8" sh -c "burstdetect --level 0.8 '$D/bd-level80.csv' | cmp - '$T/out'"
+t "a level column out of (0, 1)" 1 sh -c "sed '2s/,0.8\$/,1.5/' '$D/bd-level80.csv' | burstdetect"
+err_has "row 1, column level: band level 1.5 is not in (0, 1)"
 t "the same level: accepted" 0 burstdetect --level 0.8 "$D/bd-level80.csv"
 out_has "timestamp,load,forecast,lower,upper,state,demand"
 t "--quantiles of the same level" 0 burstdetect --quantiles 0.1,0.9 "$D/bd-level80.csv"

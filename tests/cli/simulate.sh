@@ -204,4 +204,24 @@ t "--help" 0 simulate --help
 out_has "usage: simulate"
 t "--version" 0 simulate --version
 out_has "simulate (scalepipe)"
+# scalepipe: the next step's demand (demand_next 400 at 300) is planned for
+# from 600 - (60 + 15) on, so its 5 pods are ready when the load arrives at
+# 600 (no violation); without the lead the pods start at 600 and the first
+# 60 s of 5 ticks violate; the margined load floor: ceil(80 x 1.1 / w*) = 2
+t "scalepipe: lead" 0 simulate --policy scalepipe "$D/sim-lead.csv"
+f_is 3 "2 5 6 6"
+f_is 7 "0 0 0 0"
+f_is 12 "reactive lead reactive reactive"
+t "scalepipe: --lead-time 0" 0 simulate --policy scalepipe --lead-time 0 "$D/sim-lead.csv"
+f_is 3 "2 2 6 6"
+f_is 7 "0 0 0.3 0"
+# its defaults are the burst planner's with these options
+t "scalepipe = burst with its defaults" 0 sh -c "simulate --policy scalepipe --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/a' &&
+	simulate --policy burst --reactive load --margin 10 --hysteresis 15 --lead-time auto --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/b' && cmp '$T/a' '$T/b'"
+t "bad --margin" 2 simulate --policy scalepipe --margin -1 "$D/sim-lead.csv"
+err_has "simulate: --margin:"
+t "bad --lead-time" 2 simulate --policy scalepipe --lead-time soon "$D/sim-lead.csv"
+err_has "simulate: --lead-time:"
+t "bad --hysteresis" 2 simulate --policy scalepipe --hysteresis 100 "$D/sim-lead.csv"
+err_has "simulate: --hysteresis:"
 finish

@@ -10,6 +10,8 @@ P=$T/prefix
 check "make install PREFIX=..." make -s -C "$TOP" install PREFIX="$P"
 check "the example curve is installed" test -f "$P/share/scalepipe/bascaler_fft_service_curve.csv"
 check "the man pages are installed" test -f "$P/share/man/man1/plan.1"
+check "scalepipe-frontier and its gnuplot script are installed" sh -c "test -x '$P/bin/scalepipe-frontier' && test -f '$P/share/scalepipe/plot-frontier.gp'"
+check "scalepipe-frontier finds the installed tools" sh -c "cd / && PATH=/usr/bin:/bin sh '$P/bin/scalepipe-frontier' --help | grep -q 'scalepipe-frontier \[options\]'"
 mkdir "$T/elsewhere"
 awk 'BEGIN { print "timestamp,load"; for (i = 0; i < 400; i++) print 1700000000 + 60 * i "," 400 + 250 * sin(i / 40) }' > "$T/elsewhere/load.csv"
 cat > "$T/chain.sh" <<'SH'

@@ -213,6 +213,18 @@ EOF
 		sed '/threshold: "1"/d' "$TOP/deploy/keda/scaledobject.yaml" > "$T/bad-so.yaml"
 		t "a trigger without threshold is rejected (422)" 1 kctl "$T/kc-token" create --dry-run=server --validate=false -f "$T/bad-so.yaml"
 		err_has 'spec.triggers[].metadata.threshold: Required value'
+		t "kubectl create --dry-run=server deploy/place/" 0 kctl "$T/kc-token" create --dry-run=server --validate=false \
+			-f "$TOP/deploy/place/"
+		err_empty
+		sort "$T/out" > "$T/applied"
+		cat > "$T/applied.want" <<'EOF'
+configmap/place-feeder created (server dry run)
+configmap/place-scheduler-config created (server dry run)
+deployment.apps/scalepipe-place created (server dry run)
+service/scalepipe-place created (server dry run)
+serviceaccount/scalepipe-place created (server dry run)
+EOF
+		check "the place extender: 5 objects (dry run)" cmp "$T/applied.want" "$T/applied"
 	fi
 else
 	echo "SKIP: $KUBECTL is not installed: the test server is not checked against kubectl in this run"

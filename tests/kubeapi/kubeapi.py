@@ -20,7 +20,8 @@ real client before `scale` is checked against the server):
 - autoscaling/v2 horizontalpodautoscalers and keda.sh/v1alpha1 scaledobjects:
   list, get, create.
 - Create (POST) with ?dryRun=All for the kinds of deploy/ (ConfigMap,
-  ServiceAccount, Role, RoleBinding, CronJob, HPA, ScaledObject), with the
+  ServiceAccount, Role, RoleBinding, CronJob, HPA, ScaledObject, and
+  Deployment and Service for deploy/place/), with the
   required-field checks the API server applies (422 Invalid listing them).
 - Status objects exactly shaped like the real server's for 401, 403, 404,
   405, 409, 415, 422.
@@ -64,9 +65,10 @@ RESOURCES = {
         ("configmaps", "ConfigMap", True, ["create", "get", "list", "patch", "update"], ["cm"]),
         ("serviceaccounts", "ServiceAccount", True, ["create", "get", "list", "patch"], ["sa"]),
         ("persistentvolumeclaims", "PersistentVolumeClaim", True, ["create", "get", "list", "patch"], ["pvc"]),
+        ("services", "Service", True, ["create", "get", "list", "patch"], ["svc"]),
     ],
     ("apps", "v1"): [
-        ("deployments", "Deployment", True, ["get", "list", "patch", "update"], ["deploy"]),
+        ("deployments", "Deployment", True, ["create", "get", "list", "patch", "update"], ["deploy"]),
         ("deployments/scale", "Scale", True, ["get", "patch", "update"], []),
         ("statefulsets", "StatefulSet", True, ["get", "list", "patch", "update"], ["sts"]),
         ("statefulsets/scale", "Scale", True, ["get", "patch", "update"], []),
@@ -254,6 +256,8 @@ REQUIRED = {  # kind -> required field paths (what the API server's validation r
     "Role": [],
     "RoleBinding": ["roleRef.kind", "roleRef.name", "roleRef.apiGroup"],
     "CronJob": ["spec.schedule", "spec.jobTemplate.spec.template.spec.containers"],
+    "Deployment": ["spec.selector", "spec.template.spec.containers"],
+    "Service": ["spec.ports"],
     "HorizontalPodAutoscaler": ["spec.scaleTargetRef.kind", "spec.scaleTargetRef.name",
                                 "spec.maxReplicas"],
     "ScaledObject": ["spec.scaleTargetRef.name", "spec.triggers"],

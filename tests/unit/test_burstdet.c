@@ -64,6 +64,7 @@ test_normal(void)
 	d = sp_burstdet_new(&o, NULL);
 	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0, "q 0.75");
 	CHECK_CLOSE(x.demand, 10 + 4 * Z75 / Z99, 1e-12, "quantile 0.75 of (8, 10, 14)");
+	CHECK(isnan(x.demand_next), "one horizon: no next");
 	sp_burstdet_free(d);
 	o.quantile = 0.25;
 	d = sp_burstdet_new(&o, NULL);
@@ -71,19 +72,23 @@ test_normal(void)
 	CHECK_CLOSE(x.demand, 10 - 2 * Z75 / Z99, 1e-12, "quantile 0.25 of (8, 10, 14)");
 	sp_burstdet_free(d);
 
-	/* upper, lower; the max over horizons 1..lead */
+	/* upper, lower; the max over horizons 1..lead; demand_next the max
+	 * over horizons 2..lead+1 (NaN past H) */
 	opts_simple(&o, 3);
 	o.normal = SP_BURSTDET_UPPER;
 	d = sp_burstdet_new(&o, NULL);
 	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0 && x.demand == 14, "upper, lead 1");
+	CHECK(x.demand_next == 13, "upper, lead 1: next = horizon 2 (13): %g", x.demand_next);
 	sp_burstdet_free(d);
 	o.lead = 2;
 	d = sp_burstdet_new(&o, NULL);
 	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0 && x.demand == 14, "upper, lead 2: max(14, 13)");
+	CHECK(x.demand_next == 20, "upper, lead 2: next = max(13, 20)");
 	sp_burstdet_free(d);
 	o.lead = 5;  /* beyond H: all 3 */
 	d = sp_burstdet_new(&o, NULL);
 	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0 && x.demand == 20, "upper, lead 5 > H");
+	CHECK(isnan(x.demand_next), "lead 5 > H: no next");
 	sp_burstdet_free(d);
 	o.normal = SP_BURSTDET_LOWER;
 	d = sp_burstdet_new(&o, NULL);

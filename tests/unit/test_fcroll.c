@@ -142,14 +142,16 @@ test_ring(void)
 	o = (sp_fcroll_opts){ 2, 1, 0 };
 	f = ramp_new(10, 2, 0, 0.1);
 	s = run(f, &o, "timestamp,load,x\n0,10,a\n60,20,b\n120,30,c\n", &err);
-	CHECK_STR(s, "origin,timestamp,horizon,load,x,forecast,lower,upper\n60,120,1,20,b,30,29,31\n"
-	    "60,180,2,20,b,40,39,41\n120,180,1,30,c,40,39,41\n120,240,2,30,c,50,49,51\n", "long, H 2, window 2");
+	/* the band's central level (1 - 0.1 - 0.1) travels with the long rows */
+	CHECK_STR(s, "origin,timestamp,horizon,load,x,forecast,lower,upper,level\n60,120,1,20,b,30,29,31,0.8\n"
+	    "60,180,2,20,b,40,39,41,0.8\n120,180,1,30,c,40,39,41,0.8\n120,240,2,30,c,50,49,51,0.8\n",
+	    "long, H 2, window 2");
 	free(s), sp_forecaster_free(f);
 	o.horizon = 0;
 	f = ramp_new(1, 1, 60, 0.1);   /* the step fixed: an origin from the first row */
 	s = run(f, &o, "timestamp,load\n0,10\n", &err);
-	CHECK_STR(s, "origin,timestamp,horizon,load,forecast,lower,upper\n0,60,1,10,11,10,12\n0,120,2,10,12,11,13\n"
-	    "0,180,3,10,13,12,14\n", "long, the model's step and horizons");
+	CHECK_STR(s, "origin,timestamp,horizon,load,forecast,lower,upper,level\n0,60,1,10,11,10,12,0.8\n"
+	    "0,120,2,10,12,11,13,0.8\n0,180,3,10,13,12,14,0.8\n", "long, the model's step and horizons");
 	free(s), sp_forecaster_free(f);
 
 	/* a missing value: no origin until the window is full again */
@@ -215,8 +217,9 @@ test_adapt(void)
 	o.longfmt = 1, o.horizon = 1;
 	f = ramp_new(0, 1, 0, 0.25);
 	s = run(f, &o, csv, &err);
-	CHECK_STR(s, "origin,timestamp,horizon,load,forecast,lower,upper\n60,120,1,0,0,-1,1\n120,180,1,0,0,-1,1\n"
-	    "180,240,1,4,4,3.25,5.75\n240,300,1,4,4,3.416666667,5.583333333\n300,360,1,4,4,3.541666667,5.458333333\n",
+	CHECK_STR(s, "origin,timestamp,horizon,load,forecast,lower,upper,level\n60,120,1,0,0,-1,1,0.5\n"
+	    "120,180,1,0,0,-1,1,0.5\n180,240,1,4,4,3.25,5.75,0.5\n240,300,1,4,4,3.416666667,5.583333333,0.5\n"
+	    "300,360,1,4,4,3.541666667,5.458333333,0.5\n",
 	    "long --adapt: the same widenings (and origin 6, made after row 6 is scored)");
 	free(s), sp_forecaster_free(f);
 

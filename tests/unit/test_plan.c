@@ -35,6 +35,26 @@ step_anomaly(sp_plan *p, double t, double demand, int prev_anomaly, int current,
 	return n;
 }
 
+/* A step with the next step's demand and start (lead), the load and the
+ * current count (-1: none). */
+static int
+step_lead(sp_plan *p, double t, double load, double demand, double next, double next_t, int current,
+    const char **reason)
+{
+	sp_plan_in in;
+	int n = -1;
+
+	sp_plan_in_clear(&in);
+	in.t = t;
+	in.prev_load = load;
+	in.demand = demand;
+	in.next_demand = next;
+	in.next_t = next_t;
+	in.current = current;
+	sp_plan_step(p, &in, &n, reason, NULL, 0, NULL);
+	return n;
+}
+
 int
 main(void)
 {
@@ -124,6 +144,41 @@ main(void)
 		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
 		CHECK(n == 3 && strcmp(r, "anomaly-hold") == 0, "threshold held: %d %s", n, r);
 	}
+	sp_plan_free(p);
+
+	/* scalepipe's parts (w* 80): the next step's demand from lead_time
+	 * before it starts (next step at 300 s, lead 75 s: from 225 s) */
+	sp_plan_defaults(&o);
+	o.slo = 18;
+	o.policy = SP_PLAN_BURST;
+	o.reactive = SP_PLAN_REACTIVE_LOAD;
+	o.lead_time = 75;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step_lead(p, 0, 100, 160, 400, 300, -1, &r) == 2 && strcmp(r, "forecast") == 0, "before the lead: 160 -> 2");
+	CHECK(step_lead(p, 210, 100, 160, 400, 300, 2, &r) == 2, "210 + 75 < 300: still 2");
+	CHECK(step_lead(p, 225, 100, 160, 400, 300, 2, &r) == 5 && strcmp(r, "lead") == 0, "225 + 75 >= 300: 400 -> 5 (%s)", r);
+	CHECK(step_lead(p, 225, 100, 160, 100, 300, 5, &r) == 2, "a lower next demand is not a lead");
+	CHECK(step_lead(p, 225, 100, 160, NAN, 300, 2, &r) == 2, "no next demand");
+	CHECK(step_lead(p, 225, 100, 160, 400, NAN, 2, &r) == 2, "no next start: no lead");
+	sp_plan_free(p);
+	o.lead_time = INFINITY;   /* plan: one decision per row, always */
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step_lead(p, 0, 100, 160, 400, NAN, -1, &r) == 5 && strcmp(r, "lead") == 0, "lead INFINITY: always");
+	sp_plan_free(p);
+	/* the margined load floor: load 150 x 1.1 = 165 -> 3 over a demand of 80 -> 1 */
+	o.lead_time = 0;
+	o.margin = 0.10;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step_lead(p, 0, 150, 80, NAN, NAN, 2, &r) == 3 && strcmp(r, "reactive") == 0, "margin: 165 -> 3 (%s)", r);
+	CHECK(step_lead(p, 60, 140, 80, NAN, NAN, 3, &r) == 2, "margin: 154 -> 2");
+	sp_plan_free(p);
+	/* hysteresis 15 %: from 10, 9 is within 1.5 pods and is held; 8 is not */
+	o.margin = 0;
+	o.hysteresis = 0.15;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step_lead(p, 0, 0, 720, NAN, NAN, 10, &r) == 10 && strcmp(r, "hysteresis") == 0, "9 held at 10 (%s)", r);
+	CHECK(step_lead(p, 60, 0, 640, NAN, NAN, 10, &r) == 8 && strcmp(r, "forecast") == 0, "8 goes (%s)", r);
+	CHECK(step_lead(p, 120, 0, 1200, NAN, NAN, 10, &r) == 15, "up is never held");
 	sp_plan_free(p);
 	sp_perf_free(perf);
 	return check_summary();

@@ -1,0 +1,59 @@
+/* sp_cli_predict: the predictive policies' shared options; see sp_cli_predict.h. */
+#include "sp_cli_predict.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sp_cli.h"
+
+void
+sp_cli_predict_defaults(sp_cli_predict *c)
+{
+	c->lead_time = c->margin = c->hysteresis = NAN;
+}
+
+int
+sp_cli_predict_option(int ch, const char *arg, sp_cli_predict *c)
+{
+	switch (ch) {
+	case SP_CLI_PREDICT_LEAD:
+		c->lead_time = strcmp(arg, "auto") == 0 ? -1 : sp_cli_double("--lead-time", arg, 0, 1e9);
+		return 1;
+	case SP_CLI_PREDICT_MARGIN:
+		c->margin = sp_cli_double("--margin", arg, 0, 1000) / 100;
+		return 1;
+	case SP_CLI_PREDICT_HYST:
+		c->hysteresis = sp_cli_double("--hysteresis", arg, 0, 99) / 100;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+sp_cli_predict_help(int width, const char *auto_help)
+{
+	int w = width - 7;
+
+	printf("      %-*s plan for the next step's demand (demand_next) from SEC\n"
+	    "      %-*s before it starts; auto: %s\n"
+	    "      %-*s [scalepipe auto, others 0]\n", w, "--lead-time SEC", w, "", auto_help, w, "");
+	printf("      %-*s the load reactive rule plans for load x (1 + PCT/100)\n"
+	    "      %-*s [scalepipe %g, others 0]\n", w, "--margin PCT", w, "", SP_CLI_PREDICT_MARGIN_DEFAULT * 100);
+	printf("      %-*s scale down only by more than PCT %% of the count\n"
+	    "      %-*s [scalepipe %g, others 0]\n", w, "--hysteresis PCT", w, "", SP_CLI_PREDICT_HYST_DEFAULT * 100);
+}
+
+void
+sp_cli_predict_apply(const sp_cli_predict *c, int scalepipe, int reactive_given, double auto_lead,
+    sp_plan_opts *po)
+{
+	double lead = !isnan(c->lead_time) ? c->lead_time : scalepipe ? -1 : 0;
+
+	po->lead_time = lead < 0 ? auto_lead : lead;
+	po->margin = !isnan(c->margin) ? c->margin : scalepipe ? SP_CLI_PREDICT_MARGIN_DEFAULT : 0;
+	po->hysteresis = !isnan(c->hysteresis) ? c->hysteresis : scalepipe ? SP_CLI_PREDICT_HYST_DEFAULT : 0;
+	if (scalepipe && !reactive_given)
+		po->reactive = SP_PLAN_REACTIVE_LOAD;
+}

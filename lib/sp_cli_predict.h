@@ -1,0 +1,52 @@
+/* sp_cli_predict: the options of the predictive policies (forecast, burst,
+ * scalepipe) that plan and simulate share, parsed in one place, and the
+ * defaults of the scalepipe policy.  Front end like sp_cli (only tools call
+ * it): a bad value is a usage error naming the option, exit 2.
+ *
+ *   --lead-time SEC|auto  from SEC before the next step starts, plan for the
+ *                         larger of this step's demand and the next's
+ *                         (burstdetect's demand_next); auto: the pod
+ *                         start-up plus one decision interval
+ *   --margin PCT          the load reactive rule plans for load x (1 + PCT/100)
+ *   --hysteresis PCT      scale down only by more than PCT % of the count
+ *
+ * scalepipe is the burst-aware planner with these defaults (scalepipe-plan(7)):
+ * reactive rule load (unless --reactive is given), margin 10 %, hysteresis
+ * 15 %, lead time auto; the other policies default to none of them.
+ */
+#ifndef SP_CLI_PREDICT_H
+#define SP_CLI_PREDICT_H
+
+#include <getopt.h>
+
+#include "sp_plan.h"
+
+typedef struct {
+	double lead_time;           /* s; -1 auto; NaN not given */
+	double margin, hysteresis;  /* fractions; NaN not given */
+} sp_cli_predict;
+
+enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST };
+
+#define SP_CLI_PREDICT_LONGOPTS \
+	{ "lead-time", required_argument, 0, SP_CLI_PREDICT_LEAD }, \
+	{ "margin", required_argument, 0, SP_CLI_PREDICT_MARGIN }, \
+	{ "hysteresis", required_argument, 0, SP_CLI_PREDICT_HYST }
+
+/* The scalepipe policy's defaults. */
+#define SP_CLI_PREDICT_MARGIN_DEFAULT 0.10
+#define SP_CLI_PREDICT_HYST_DEFAULT 0.15
+
+void sp_cli_predict_defaults(sp_cli_predict *c);
+/* Apply option ch: 1 if it was one of the options above, 0 if not. */
+int sp_cli_predict_option(int ch, const char *arg, sp_cli_predict *c);
+/* Their --help lines, names padded to `width` columns; auto_help says what
+ * auto means to the tool. */
+void sp_cli_predict_help(int width, const char *auto_help);
+/* Into po: what was given, else the defaults of the policy (scalepipe: 1);
+ * auto_lead is the lead time auto stands for, in seconds (INFINITY:
+ * always); reactive_given: --reactive was given (scalepipe keeps it). */
+void sp_cli_predict_apply(const sp_cli_predict *c, int scalepipe, int reactive_given, double auto_lead,
+    sp_plan_opts *po);
+
+#endif

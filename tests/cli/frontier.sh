@@ -1,0 +1,56 @@
+#!/bin/sh
+# scalepipe-frontier (scripts/): points, Pareto frontiers and the matched-cost
+# table on a small synthetic trace; usage errors.  A shell script over the
+# tools (each tested on its own, under valgrind too): under valgrind only the
+# usage errors run.
+. "$TOP/tests/cli/lib.sh"
+F=$TOP/scripts/scalepipe-frontier
+fr() { sh "$F" --bin "$BIN" "$@"; }
+
+t "no trace" 2 fr
+err_has "scalepipe-frontier: give one trace CSV"
+t "bad --span" 2 fr --span middle x.csv
+err_has "scalepipe-frontier: --span: train or test, not 'middle'"
+t "bad --split" 2 fr --split 1.5 x.csv
+err_has "scalepipe-frontier: --split: a fraction in (0,1), not '1.5'"
+t "unknown option" 2 fr --nope x.csv
+err_has "scalepipe-frontier: unknown option '--nope'"
+t "unreadable trace" 1 fr "$T/none.csv"
+err_has "scalepipe-frontier: $T/none.csv: cannot read"
+t "--help" 0 fr --help
+out_has "scalepipe-frontier [options] TRACE.csv"
+if [ -n "${SP_VALGRIND:-}" ]; then finish; exit; fi
+
+# four days of 5-minute rows: a daily cycle, noise and two bursts
+awk 'BEGIN { srand(7); print "timestamp,load"
+	for (i = 0; i < 1152; i++) { x = 300 + 200 * sin(2 * 3.14159265 * i / 288) + 40 * (rand() - 0.5)
+		if (i % 500 > 480) x += 400; printf "%d,%.3f\n", 1700000000 + 300 * i, x } }' > "$T/trace.csv"
+t "four policies, two knob values each" 0 fr --no-plot --train-rows 288 -o "$T/o" \
+	--knob hpa=60:80 --knob scalepipe=0.5:0.75 --knob burst=0.5:0.75 --knob forecast=0:20 "$T/trace.csv"
+err_has "scalepipe-frontier: trace: 8 points"
+check "points.csv: header and 8 points" sh -c "
+	head -n 1 '$T/o/points.csv' | grep -qx 'policy,knob,cost,violations,violation_pct,p95_ms,p99_ms,churn,pods_started,default' &&
+	test \$(tail -n +2 '$T/o/points.csv' | wc -l) -eq 8"
+check "the defaults marked: hpa 80, scalepipe 0.75, burst 0.75, forecast 0" sh -c "
+	awk -F, 'NR > 1 && \$10 == 1 { print \$1 \":\" \$2 }' '$T/o/points.csv' | sort | tr '\n' ' ' |
+	grep -qx 'burst:0.75 forecast:0 hpa:80 scalepipe:0.75 '"
+check "costs and violations are numbers >= 0" awk -F, 'NR > 1 && !($3 > 0 && $4 >= 0 && $8 >= 0) { exit 1 }' "$T/o/points.csv"
+check "frontier: per policy, cost up and violations down" awk -F, '
+	NR > 1 { if ($1 == p && !($3 >= c && $4 < v)) exit 1; p = $1; c = $3; v = $4 }' "$T/o/frontier.csv"
+check "frontier points are points" sh -c "tail -n +2 '$T/o/frontier.csv' | while read -r l; do grep -qxF \"\$l\" '$T/o/points.csv' || exit 1; done"
+# matched cost, recomputed: every point against the hpa frontier, linear
+# interpolation by cost between its neighbours, n/a outside
+check "matched.csv: scalepipe against hpa, recomputed" sh -c "
+	awk -F, -v OFS=, 'NR == FNR { if (FNR > 1 && \$1 == \"hpa\") { n++; c[n] = \$3; v[n] = \$4 } next }
+		FNR > 1 && \$1 == \"scalepipe\" { r = \"n/a\"
+			for (j = 1; j < n; j++) if (c[j] <= \$3 && \$3 <= c[j + 1]) {
+				r = sprintf(\"%.1f\", v[j] + (\$3 - c[j]) / (c[j + 1] - c[j]) * (v[j + 1] - v[j])); break }
+			print \$2, r }' '$T/o/frontier.csv' '$T/o/points.csv' > '$T/want' &&
+	awk -F, '\$1 == \"scalepipe\" && \$7 == \"hpa\" { print \$2 \",\" \$8 }' '$T/o/matched.csv' > '$T/got' &&
+	cmp '$T/want' '$T/got'"
+t "--span train scores the other span" 0 fr --no-plot --train-rows 288 -o "$T/tr" --span train \
+	--policies hpa --knob hpa=80 "$T/trace.csv"
+check "a different point" sh -c "! cmp -s '$T/tr/points.csv' '$T/o/points.csv'"
+t "a training span no longer than --train-rows" 1 fr --no-plot --train-rows 1000 -o "$T/x" --policies hpa "$T/trace.csv"
+err_has "is not longer than --train-rows 1000"
+finish
