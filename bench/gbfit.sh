@@ -4,8 +4,9 @@
 # run; writes bench/gbfit.md (OUT=... to write elsewhere) and prints it.
 #
 # Accuracy, at horizons 1 and 12, on the Google cluster CPU trace, two NAB
-# CPU traces (EC2, RDS), NASA HTTP (per minute summed to 5 minutes) and NYC
-# taxi (30 minutes).  Protocol of bench/lstm_accuracy.sh: every trace is put
+# EC2 CPU traces (an instance, 5f5533, and an Auto Scaling group's CPU,
+# asg_misconfiguration), a NAB RDS CPU trace, NASA HTTP (per minute summed
+# to 5 minutes) and NYC taxi (30 minutes).  Protocol of bench/lstm_accuracy.sh: every trace is put
 # on its step grid (window --resample; a gap becomes a missing row), the
 # first 80% of the rows train (gbfit and lstmtrain keep the last 20% of that
 # for early stopping and their bands; AR models are fitted on the longest
@@ -166,6 +167,8 @@ window --resample 300 "$top/data/google_cluster2011_job6176858948_cpu_5m.csv" > 
 acc "Google cluster job CPU, 5 min" "$tmp/google.csv" 288 1
 window --resample 300 "$top/data/nab_ec2_cpu_utilization_5f5533.csv" > "$tmp/ec2.csv"
 acc "NAB EC2 CPU 5f5533, 5 min" "$tmp/ec2.csv" 288 1
+window --resample 300 "$top/data/nab_cpu_utilization_asg_misconfiguration.csv" > "$tmp/asg.csv"
+acc "NAB EC2 CPU asg_misconfiguration, 5 min" "$tmp/asg.csv" 288 1
 window --resample 300 "$top/data/nab_rds_cpu_utilization_cc0c53.csv" > "$tmp/rds.csv"
 acc "NAB RDS CPU cc0c53, 5 min" "$tmp/rds.csv" 288 1
 window --resample 300 --agg sum "$top/data/nasa_http_1995_rpm.csv" > "$tmp/nasa.csv"

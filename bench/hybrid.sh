@@ -27,18 +27,24 @@
 #   LSTM            lstmtrain on the training part
 #   hybrid          lstmtrain --base on the training part, the base a
 #                   seasonfit model fitted on the training part and saved
-#                   with --refit N: the LSTM learns y - yhat, yhat that
-#                   model's in-sample fit over the training part; forecast -m
-#                   refits the base on all rows so far after rows N, 2N, ...
-#                   (the same fits again) and adds the seasonal point
-#                   forecast of the fit in use to the LSTM's
+#                   with --refit N: the LSTM learns the rolling residuals
+#                   r(s) = y(s) - yhat(s), yhat the point forecast of the
+#                   base's fit in use before row s as forecast -m applies it
+#                   (refitted on all rows so far after rows N, 2N, ...; none
+#                   before row N + 1), over the training part; forecast -m
+#                   does the same over the whole series (the same fits
+#                   again) and at origin t adds the seasonal point forecast
+#                   of the fit in use to the LSTM's on the window of r
+#   hybrid + input  the same with --base-input: the LSTM also sees yhat(s)
+#                   of each row of its window
 # The LSTMs: --calendar --norm window --window W --hidden 32 --quantiles
 # 0.1,0.5,0.9 --horizon max(12, day) (one model serves both horizons),
 # --epochs $EPOCHS [10] --patience 3, seed 1, 2 threads.  Every band is a
 # central 80 % one; the LSTM and hybrid coverage is given as trained and
 # with forecast --adapt 0.1 (online recalibration).  MASE divides the test
 # MAE by the in-sample MAE of the one-season naive forecast on the training
-# part.  Points: test rows where every method has a forecast.
+# part; RMSE (seasonfit, LSTM, hybrid) in the series' units.  Points: test
+# rows where every method has a forecast.
 # Prints Markdown tables.  Takes 30-60 minutes on 2 shared cores (most of it
 # Prophet's refits and LSTM training at horizon 288); run it niced.
 set -eu
@@ -121,6 +127,7 @@ one() {
 	s2=$(date +%s)
 	lstmtrain $lopts --base "$tmp/$name.season" -o "$tmp/$name.hybrid" "$tmp/train.csv"
 	s3=$(date +%s)
+	lstmtrain $lopts --base "$tmp/$name.season" --base-input -o "$tmp/$name.hybridin" "$tmp/train.csv"
 	f0=$(( (ntr + 1 - H) / N * N )); [ "$f0" -lt "$N" ] && f0=$N
 	season_rolling "$name" "$N" "$H" "$f0"
 	s4=$(date +%s)
@@ -136,9 +143,12 @@ one() {
 		forecast -m "$tmp/$name.hybrid" --horizon "$h" "$in" > "$tmp/hybrid.csv"
 		forecast -m "$tmp/$name.lstm" --horizon "$h" --adapt 0.1 "$in" | cut -d, -f4,5 > "$tmp/lstma.csv"
 		forecast -m "$tmp/$name.hybrid" --horizon "$h" --adapt 0.1 "$in" | cut -d, -f4,5 > "$tmp/hybrida.csv"
-		# columns: 1 t, 2 y, 3-5 ar, 8-10 lstm, 13-15 hybrid, 16-17 lstm adapted, 18-19 hybrid adapted
+		forecast -m "$tmp/$name.hybridin" --horizon "$h" "$in" > "$tmp/hybridin.csv"
+		forecast -m "$tmp/$name.hybridin" --horizon "$h" --adapt 0.1 "$in" | cut -d, -f4,5 > "$tmp/hybridina.csv"
+		# columns: 1 t, 2 y, 3-5 ar, 8-10 lstm, 13-15 hybrid, 16-17 lstm adapted, 18-19 hybrid adapted,
+		# 22-24 hybrid + input, 25-26 hybrid + input adapted
 		paste -d, "$tmp/ar.csv" "$tmp/lstm.csv" "$tmp/hybrid.csv" "$tmp/lstma.csv" \
-		    "$tmp/hybrida.csv" > "$tmp/all.csv"
+		    "$tmp/hybrida.csv" "$tmp/hybridin.csv" "$tmp/hybridina.csv" > "$tmp/all.csv"
 		awk -F, -v ntr="$ntr" -v m="$m" -v N="$N" -v h="$h" -v label="$label" -v prophet=$prophet \
 		    -v tt="$((s1 - s0)) / $((s2 - s1)) / $((s3 - s2)) / $((s4 - s3)) / $((s5 - s4))" '
 		FILENAME == ARGV[1] { pf[$1, $2] = $3; pl[$1, $2] = $4; pu[$1, $2] = $5; next }
@@ -153,27 +163,34 @@ one() {
 			for (i = ntr + 1; i in y; i++) {
 				split(row[i], c, ",")
 				f = int((i - h) / N) * N
-				if (y[i] == "" || i - k < 1 || y[i - k] == "" || c[3] == "" || c[8] == "" || c[13] == "" || c[16] == "" || c[18] == "")
+				if (y[i] == "" || i - k < 1 || y[i - k] == "" || c[3] == "" || c[8] == "" || c[13] == "" || c[16] == "" || c[18] == "" || c[22] == "" || c[25] == "")
 					continue
 				if (!((f, t[i]) in sf) || (prophet && !((f, t[i]) in pf))) continue
 				np++; v = y[i]
 				en += ab(v - y[i - k]); ea += ab(v - c[3]); es += ab(v - sf[f, t[i]]); el += ab(v - c[8]); eh += ab(v - c[13])
+				qs += (v - sf[f, t[i]])^2; ql += (v - c[8])^2; qh += (v - c[13])^2
+				ei += ab(v - c[22]); qi += (v - c[22])^2; ci += c[23] <= v && v <= c[24]; cia += c[25] <= v && v <= c[26]
 				ca += c[4] <= v && v <= c[5]; cs += sl[f, t[i]] <= v && v <= su[f, t[i]]
 				cl += c[9] <= v && v <= c[10]; ch += c[14] <= v && v <= c[15]
 				cla += c[16] <= v && v <= c[17]; cha += c[18] <= v && v <= c[19]
 				if (prophet) { ep += ab(v - pf[f, t[i]]); cp += pl[f, t[i]] <= v && v <= pu[f, t[i]] }
 			}
 			best = (eh < es && eh < el) ? "yes" : "no"
-			printf "| %s | %d | %d | %.3f | %.3f | %s | %.3f | %.3f | **%.3f** | %s | %s / %s / %s / %s / %s / %s / %s | %s |\n",
+			rbest = (qh < qs && qh < ql) ? "yes" : "no"
+			ibest = (ei < es && ei < el) ? "yes" : "no"
+			ribest = (qi < qs && qi < ql) ? "yes" : "no"
+			printf "| %s | %d | %d | %.3f | %.3f | %s | %.3f | %.3f | **%.3f** | **%.3f** | %.4g / %.4g / **%.4g** / **%.4g** | %s / %s | %s / %s | %s / %s / %s / %s / %s / %s / %s / %s / %s | %s |\n",
 			    label, h, np, en / np / s, ea / np / s, prophet ? sprintf("%.3f", ep / np / s) : "-", es / np / s,
-			    el / np / s, eh / np / s, best, pct(ca), prophet ? pct(cp) : "-", pct(cs), pct(cl), pct(cla), pct(ch), pct(cha), tt
+			    el / np / s, eh / np / s, ei / np / s, sqrt(qs / np), sqrt(ql / np), sqrt(qh / np), sqrt(qi / np),
+			    best, rbest, ibest, ribest,
+			    pct(ca), prophet ? pct(cp) : "-", pct(cs), pct(cl), pct(cla), pct(ch), pct(cha), pct(ci), pct(cia), tt
 		}' "$tmp/$name.prophet" "$tmp/$name.srolling" "$tmp/all.csv"
 	done
 }
 
 echo
-echo "| trace | horizon (rows) | test points | MASE seasonal naive | arfit | Prophet | seasonfit | LSTM | hybrid | hybrid beats both parts | 80 % coverage: arfit / Prophet / seasonfit / LSTM / LSTM --adapt / hybrid / hybrid --adapt | time s: seasonfit fit / LSTM / hybrid training / seasonfit refits / Prophet refits |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| trace | horizon (rows) | test points | MASE seasonal naive | arfit | Prophet | seasonfit | LSTM | hybrid | hybrid + input | RMSE seasonfit / LSTM / hybrid / hybrid + input | hybrid beats both parts: MASE / RMSE | hybrid + input beats both: MASE / RMSE | 80 % coverage: arfit / Prophet / seasonfit / LSTM / LSTM --adapt / hybrid / hybrid --adapt / hybrid + input / hybrid + input --adapt | time s: seasonfit fit / LSTM / hybrid training / seasonfit refits / Prophet refits |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for spec in "nasa5 288 2016 288 48 NASA HTTP, 5 min" "taxi 48 336 48 48 NYC taxi, 30 min" \
     "worldcup 288 2016 288 48 WorldCup98, 5 min" "wikipedia 7 7 1 28 Wikipedia, daily"; do
 	set -- $spec

@@ -14,13 +14,13 @@
 typedef struct {
 	sp_lstm *m;
 	sp_lstm_pred *pr;
-	sp_forecaster_hist hist;   /* the last `window` rows */
+	sp_forecaster_hist hist;   /* the last `window` rows (a hybrid: their residuals) */
+	sp_forecaster_hist xhist;  /* a hybrid with the base input: the base's forecasts of them */
 	double *lo, *mid, *hi;     /* (horizon) each: one prediction */
 	double *q;                 /* (horizon * nq) its quantiles */
 	char *path;
 	/* hybrid */
 	sp_forecaster *base;       /* the seasonfit forecaster, NULL for a plain LSTM */
-	double *res;               /* (window) residuals of the window */
 	double *ft, *smean;        /* (horizon) each: future times, seasonal point forecast */
 } lstmfc;
 
@@ -163,35 +163,94 @@ sp_fc_lstm_set_base(sp_lstm *m, const char *base, const char *mpath, sp_error *e
 		return sp_error_set(err, SP_EUSAGE, "%s: path too long for a model file", store);
 	}
 	strcpy(m->base, store);
+	m->base_rolling = 1;
 	return 0;
+}
+
+/* The rolling residual of the row (t, y) against the base b (an
+ * sp_fc_season forecaster) into *r, then the row pushed to b: y minus the
+ * point forecast *yh at t of the fit in use before the row; NaN when y is
+ * missing or b has no fit yet (*yh: when b has no fit yet).  Returns
+ * sp_forecaster_push's. */
+static int
+roll_residual(sp_forecaster *b, double t, double y, double *r, double *yh, sp_error *err)
+{
+	const sp_season_model *fit = sp_fc_season_fit(b);
+	int rc;
+
+	*r = *yh = NAN;
+	if (fit) {
+		if ((rc = sp_season_predict(fit, 1, &t, NULL, NULL, yh, NULL, NULL, err)) < 0)
+			return rc;
+		*r = y - *yh;
+	}
+	return sp_forecaster_push(b, t, &y, err);
+}
+
+/* m's base as an sp_fc_season forecaster (mpath: where m is, for messages
+ * and the base's location). */
+static sp_forecaster *
+base_open(const sp_lstm *m, const char *mpath, sp_error *err)
+{
+	const char *mp = mpath && mpath[0] ? mpath : "the LSTM model";
+	sp_season_file f;
+	sp_season_info si;
+	sp_forecaster *b = NULL;
+	char *bp;
+	sp_season_model *sm = base_load(m, mpath, &f, &bp, err);
+
+	if (!sm)
+		return NULL;
+	sp_season_describe(sm, &si);
+	if (fabs(si.step - m->step) > 1e-9 * m->step) {
+		sp_error_set(err, SP_EMODEL, "%s: its base %s has step %g s, the LSTM %g s", mp, bp, si.step, m->step);
+		sp_season_model_free(sm);
+	} else if (!m->base_rolling && f.refit > 0) {
+		sp_error_set(err, SP_EMODEL, "%s: trained by an older lstmtrain on the in-sample residuals of its base "
+		    "%s, which refits (refit %ld); retrain it with lstmtrain --base (or --init)", mp, bp, f.refit);
+		sp_season_model_free(sm);
+	} else
+		b = sp_fc_season_new(sm, &f, 0, bp, err);
+	free(bp);
+	return b;
 }
 
 int
 sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
-    double *res, sp_error *err)
+    double *res, double *base, sp_error *err)
 {
 	sp_season_file f;
 	sp_season_info si;
 	char *p;
 	sp_season_model *sm = base_load(m, mpath, &f, &p, err);
-	double *yhat = NULL;
+	sp_forecaster *b;
+	sp_lstm tmp;
 	int rc = 0;
 
 	if (!sm)
 		return err ? err->code : SP_EMODEL;
 	sp_season_describe(sm, &si);
+	sp_season_model_free(sm);
 	if (n >= 2 && fabs((t[1] - t[0]) - si.step) > 1e-9 * si.step)
 		rc = sp_error_set(err, SP_EDATA, "%s: the base's step is %g s and the series' %g s", p, si.step,
 		    t[1] - t[0]);
-	else if (!(yhat = malloc((n ? n : 1) * sizeof *yhat)))
-		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
-	else if ((rc = sp_season_predict(sm, n, t, NULL, NULL, yhat, NULL, NULL, err)) == 0)
-		for (size_t i = 0; i < n; i++)
-			res[i] = y[i] - yhat[i];
-	free(yhat);
-	sp_season_model_free(sm);
 	free(p);
-	return rc;
+	if (rc < 0)
+		return rc;
+	/* the base as forecast -m applies it (a model not yet trained has no
+	 * step: the base's) */
+	tmp = *m;
+	tmp.step = si.step, tmp.base_rolling = 1;
+	if (!(b = base_open(&tmp, mpath, err)))
+		return err ? err->code : SP_EMODEL;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		double yh;
+		rc = roll_residual(b, t[i], y[i], &res[i], &yh, err);
+		if (base)
+			base[i] = yh;
+	}
+	sp_forecaster_free(b);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- the forecaster ---- */
@@ -206,8 +265,9 @@ lstmfc_free(void *st)
 	sp_lstm_pred_free(a->pr);
 	sp_lstm_free(a->m);
 	sp_forecaster_hist_free(&a->hist);
+	sp_forecaster_hist_free(&a->xhist);
 	sp_forecaster_free(a->base);
-	free(a->lo), free(a->q), free(a->path), free(a->res);
+	free(a->lo), free(a->q), free(a->path), free(a->ft);
 	free(a);
 }
 
@@ -226,38 +286,34 @@ static int
 lstmfc_push(void *st, double t, const double *x, sp_error *err)
 {
 	lstmfc *a = st;
+	double v = x[0], yh = 0;
 	int rc = 1;
 
-	(void)err;
-	if (a->base && (rc = sp_forecaster_push(a->base, t, x, err)) < 0)
+	if (a->base && (rc = roll_residual(a->base, t, x[0], &v, &yh, err)) < 0)
 		return rc;
-	sp_forecaster_hist_push(&a->hist, t, x[0]);
-	return rc == 1 && sp_forecaster_hist_full(&a->hist);
+	sp_forecaster_hist_push(&a->hist, t, v);
+	if (a->m->exog)
+		sp_forecaster_hist_push(&a->xhist, t, yh);
+	return rc == 1 && sp_forecaster_hist_full(&a->hist) && (!a->m->exog || sp_forecaster_hist_full(&a->xhist));
 }
 
 /* One prediction at the current origin into a->lo, mid, hi: the LSTM's on
- * the window, or for a hybrid on the window's residuals, a->smean then
- * holding the seasonal point forecast of each horizon. */
+ * the window (for a hybrid, of residuals), a hybrid's plus the seasonal
+ * point forecast of each horizon, left in a->smean. */
 static int
 predict(lstmfc *a, sp_error *err)
 {
 	const double *t = sp_forecaster_hist_t(&a->hist), *y = sp_forecaster_hist_y(&a->hist);
-	const sp_season_model *fit;
 	int W = a->m->window, H = a->m->horizon, rc;
 
-	if (!a->base) {
-		sp_lstm_predict(a->pr, t, y, a->lo, a->mid, a->hi);
+	sp_lstm_predict_x(a->pr, t, y, a->m->exog ? sp_forecaster_hist_y(&a->xhist) : NULL, a->lo, a->mid, a->hi);
+	if (!a->base)
 		return 0;
-	}
-	fit = sp_fc_season_fit(a->base);
 	for (int h = 0; h < H; h++)
 		a->ft[h] = t[W - 1] + (double)(h + 1) * a->m->step;
-	if ((rc = sp_season_predict(fit, (size_t)W, t, NULL, NULL, a->res, NULL, NULL, err)) < 0 ||
-	    (rc = sp_season_predict(fit, (size_t)H, a->ft, NULL, NULL, a->smean, NULL, NULL, err)) < 0)
+	if ((rc = sp_season_predict(sp_fc_season_fit(a->base), (size_t)H, a->ft, NULL, NULL, a->smean, NULL, NULL,
+	    err)) < 0)
 		return rc;
-	for (int i = 0; i < W; i++)
-		a->res[i] = y[i] - a->res[i];
-	sp_lstm_predict(a->pr, t, a->res, a->lo, a->mid, a->hi);
 	for (int h = 0; h < H; h++)
 		a->lo[h] += a->smean[h], a->mid[h] += a->smean[h], a->hi[h] += a->smean[h];
 	return 0;
@@ -323,29 +379,20 @@ state_new(sp_lstm *m, const char *path, sp_forecaster_info *info, sp_error *err)
 		lstmfc_free(a);
 		return NULL;
 	}
+	if (m->exog && (!m->base[0] || sp_forecaster_hist_init(&a->xhist, m->window, err) < 0)) {
+		if (!m->base[0])
+			sp_error_set(err, SP_EMODEL, "%s: the 'base' feature without a base", a->path);
+		lstmfc_free(a);
+		return NULL;
+	}
 	if (m->base[0]) {
-		sp_season_file f;
-		sp_season_info si;
-		char *bp;
-		sp_season_model *sm = base_load(m, path, &f, &bp, err);
-		if (!sm) {
+		if (!(a->ft = malloc(2 * H * sizeof *a->ft))) {
 			lstmfc_free(a);
+			sp_error_set(err, SP_ENOMEM, "out of memory");
 			return NULL;
 		}
-		sp_season_describe(sm, &si);
-		if (fabs(si.step - m->step) > 1e-9 * m->step) {
-			sp_error_set(err, SP_EMODEL, "%s: its base %s has step %g s, the LSTM %g s", a->path, bp, si.step,
-			    m->step);
-			sp_season_model_free(sm);
-		} else if ((a->res = malloc(((size_t)m->window + 2 * H) * sizeof *a->res))) {
-			a->ft = a->res + m->window, a->smean = a->ft + H;
-			a->base = sp_fc_season_new(sm, &f, 0, bp, err);
-		} else {
-			sp_season_model_free(sm);
-			sp_error_set(err, SP_ENOMEM, "out of memory");
-		}
-		free(bp);
-		if (!a->base) {
+		a->smean = a->ft + H;
+		if (!(a->base = base_open(m, path, err))) {
 			lstmfc_free(a);
 			return NULL;
 		}

@@ -11,23 +11,33 @@
  * one window at a time is GEMV work with nothing to gain from BLAS threads.
  *
  * The hybrid (a model trained by lstmtrain --base SEASON, m->base set): the
- * LSTM learnt the residuals r(t) = y(t) - yhat(t) of a seasonfit model,
- * yhat its point forecast (trend + seasonalities + holidays, no noise) at
- * the row's time, with the fitted parameters of the model file: over the
- * span the seasonfit model was fitted on, its in-sample fit; after it, its
- * forecast.  Applied, the forecaster keeps a seasonfit forecaster of the
- * base (sp_fc_season: the saved fit, or with `refit N` in the base the
- * fit in use, refitted on the rows so far) and at each origin t:
- *     residual window  y(s) - yhat(s) for the last `window` rows s <= t,
- *                      yhat from the fit in use at t
- *     band             yhat(t + h step) + each LSTM quantile of horizon h
- *                      on that window (lower, forecast, upper alike)
- * so everything comes from rows up to t.  The step is the LSTM's and must
- * equal the base's.  Not ready before the window is full (and, for a base
- * that refits, before its first refit).  The base is found at m->base, a
- * relative path taken from the LSTM model file's directory, and must have
- * the checksum recorded at training (strict: a missing, changed or
- * logistic-growth base is an error naming both files).
+ * LSTM learnt the rolling residuals r(s) = y(s) - yhat(s) of a seasonfit
+ * model, yhat(s) the point forecast (trend + seasonalities + holidays, no
+ * noise) at row s's time of the base's fit in use before row s, the base
+ * applied as sp_fc_season applies it (the saved fit; or with `refit N` in
+ * the base, refitted on the rows so far after rows N, 2N, ..., none before
+ * the first), so each residual is the error of a forecast made before its
+ * row (out of sample when the base refits).  Applied, the forecaster keeps
+ * that same seasonfit forecaster of the base and at each origin t:
+ *     residual window  r(s) for the last `window` rows s <= t, each
+ *                      computed when its row came (as in training)
+ *     base input       (m->exog, lstmtrain --base-input) yhat(s) of those
+ *                      rows, the LSTM's exogenous input
+ *     band             yhat_t(t + h step) + each LSTM quantile of horizon h
+ *                      on that window, yhat_t from the fit in use at t
+ *                      (lower, forecast, upper alike)
+ * so everything comes from rows up to t.  The training target of origin t
+ * and horizon h is r(t + h), against the fit in use before row t + h; it
+ * is the fit in use at t unless the base refits in between (at most h of
+ * every N origins).  The step is the LSTM's and must equal the base's.
+ * Not ready before the window of residuals is full (for a base that
+ * refits, `window` rows after its first refit).  The base is found at
+ * m->base, a relative path taken from the LSTM model file's directory, and
+ * must have the checksum recorded at training (strict: a missing, changed
+ * or logistic-growth base is an error naming both files; so is a model
+ * from before rolling residuals, !m->base_rolling, whose base refits: it
+ * learnt in-sample residuals; with a base that does not refit the two are
+ * the same).
  *
  * Ownership: sp_fc_lstm_new takes m (freed with the forecaster, also when
  * it fails).
@@ -51,11 +61,15 @@ sp_forecaster *sp_fc_lstm_new(sp_lstm *m, const char *path, sp_error *err);
 int sp_fc_lstm_set_base(sp_lstm *m, const char *base, const char *mpath, sp_error *err);
 /* m->base as a path from the current directory (malloc'd; NULL: no memory). */
 char *sp_fc_lstm_base_path(const sp_lstm *m, const char *mpath);
-/* The residuals y - yhat of rows (t, y)[0..n) against m's base (as
- * recorded by sp_fc_lstm_set_base; mpath: where m is or will be saved), the
- * series the hybrid's LSTM trains on; NaN where y is; res may be y.  Errors: the base's
- * (missing, changed), its step differs from the rows' spacing. */
+/* The rolling residuals r = y - yhat of rows (t, y)[0..n) against m's base
+ * (as recorded by sp_fc_lstm_set_base; mpath: where m is or will be saved),
+ * the series the hybrid's LSTM trains on: yhat(i) the point forecast at t[i]
+ * of the base's fit in use after rows 0..i-1, the base applied as forecast
+ * -m applies it (see above); NaN where y is and before the base's first
+ * fit.  base (may be NULL) gets yhat (NaN before the first fit), the
+ * exogenous input of a model with SP_LSTM_EXOG; res may be y.  Errors: the
+ * base's (missing, changed), its step differs from the rows' spacing. */
 int sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
-    double *res, sp_error *err);
+    double *res, double *base, sp_error *err);
 
 #endif

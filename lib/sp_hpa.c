@@ -5,6 +5,9 @@
  * scale-up ones, floor of utilisation and averages. */
 #include "sp_hpa.h"
 
+#include "sp_csv.h"
+#include "sp_time.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -19,87 +22,116 @@ within(const sp_hpa_metric *m, double ratio)
 }
 
 /* Ratio over the pods in use[] (value and request as filled): resource
- * utilisation or plain average. */
+ * utilisation (GetResourceUtilizationRatio: the pods with a request, i.e.
+ * listed ones) or plain average (GetMetricUsageRatio: every sample). */
 static int
 ratio_of(const sp_hpa_metric *m, const sp_hpa_pod *pods, const long long *val, const int *use,
-    size_t n, double *ratio, long long *usage, sp_error *err)
+    size_t n, double *ratio, long long *usage, long long *raw, sp_error *err)
 {
 	long long sum = 0, req = 0, cnt = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!use[i])
+		if (use[i] != 1)
 			continue;
-		sum += val[i];
-		cnt++;
 		if (m->type == SP_HPA_UTILIZATION) {
-			if (pods[i].request <= 0)
-				return sp_error_set(err, SP_EDATA, "missing request for pod %zu", i + 1);
+			if (pods[i].state == SP_HPA_POD_UNLISTED || pods[i].request <= 0)
+				continue;  /* an extraneous sample */
 			req += pods[i].request;
 		}
+		sum += val[i];
+		cnt++;
 	}
-	if (cnt == 0)
-		return sp_error_set(err, SP_EDATA, "did not receive metrics for any ready pods");
 	if (m->type == SP_HPA_UTILIZATION) {
-		long long util = sum * 100 / req;
+		long long util;
+		if (req == 0)
+			return sp_error_set(err, SP_EDATA, "no metrics returned matched known pods");
+		util = sum * 100 / req;
 		*usage = util;
+		*raw = sum / cnt;
 		*ratio = (double)util / (double)m->target;
 	} else {
-		long long avg = sum / cnt;
-		*usage = avg;
+		long long avg;
+		if (cnt == 0)
+			return sp_error_set(err, SP_EDATA, "did not receive metrics for any ready pods");
+		avg = sum / cnt;
+		*usage = *raw = avg;
 		*ratio = (double)avg / (double)m->target;
 	}
 	return 0;
 }
 
-int
-sp_hpa_metric_replicas(const sp_hpa_metric *m, int current, const sp_hpa_pod *pods, size_t n,
-    long long value, int status_replicas, int *out, long long *usage, sp_error *err)
+/* Whether pod i counts as Running and Ready for Object/External Value. */
+static int
+is_running_ready(const sp_hpa_pod *pods, const unsigned char *rr, size_t i)
 {
-	long long *val = NULL, u = 0, dummy;
-	int *use = NULL, rc = 0, readyc = 0, nmissing = 0, nunready = 0, counted = 0;
-	double ratio, nratio;
-	size_t i;
+	if (pods[i].state == SP_HPA_POD_UNLISTED)
+		return 0;
+	return rr ? rr[i] != 0 : pods[i].state == SP_HPA_POD_READY;
+}
 
-	if (!usage)
-		usage = &dummy;
+int
+sp_hpa_calc(const sp_hpa_metric *m, int current, const sp_hpa_pod *pods, size_t n,
+    const unsigned char *rr, long long value, int status_replicas, sp_hpa_result *res, sp_error *err)
+{
+	long long *val = NULL, u = 0, raw = 0, dummy;
+	int *use = NULL, rc = 0, readyc = 0, nmissing = 0, nunready = 0, counted = 0, nmetric = 0;
+	size_t i, listed = 0;
+	double ratio, nratio;
+
 	if (m->target <= 0)
 		return sp_error_set(err, SP_EUSAGE, "target must be > 0");
 	if (m->type == SP_HPA_OBJECT_VALUE) {
 		ratio = (double)value / (double)m->target;
-		*usage = value;
+		res->usage = res->raw = value;
 		if (current != 0) {
 			if (within(m, ratio)) {
-				*out = current;
+				res->replicas = current;
 				return 0;
 			}
 			for (i = 0; i < n; i++)
-				readyc += pods[i].state == SP_HPA_POD_READY;
-			*out = (int)ceil(ratio * readyc);
+				readyc += is_running_ready(pods, rr, i);
+			res->replicas = (int)ceil(ratio * readyc);
 		} else
-			*out = (int)ceil(ratio);
+			res->replicas = (int)ceil(ratio);
 		return 0;
 	}
 	if (m->type == SP_HPA_OBJECT_AVERAGE) {
 		ratio = (double)value / ((double)m->target * status_replicas);
-		*out = status_replicas;
+		res->replicas = status_replicas;
 		if (!within(m, ratio))
-			*out = (int)ceil((double)value / (double)m->target);
-		*usage = status_replicas ? (long long)ceil((double)value / status_replicas) : value;
+			res->replicas = (int)ceil((double)value / (double)m->target);
+		res->usage = res->raw = status_replicas ? (long long)ceil((double)value / status_replicas) : value;
 		return 0;
 	}
-	if (n == 0)
+	for (i = 0; i < n; i++) {
+		listed += pods[i].state != SP_HPA_POD_UNLISTED;
+		nmetric += pods[i].has_metric;
+	}
+	if (nmetric == 0)
+		return sp_error_set(err, SP_EDATA, "no metrics returned from %s metrics API",
+		    m->type == SP_HPA_PODS ? "custom" : "resource");
+	if (listed == 0)
 		return sp_error_set(err, SP_EDATA, "no pods returned by selector while calculating replica count");
+	if (m->type == SP_HPA_UTILIZATION)  /* calculatePodRequests: every listed pod */
+		for (i = 0; i < n; i++)
+			if (pods[i].state != SP_HPA_POD_UNLISTED && pods[i].request <= 0)
+				return sp_error_set(err, SP_EDATA, "missing request for pod %zu", i + 1);
 	if (!(val = malloc(n * sizeof *val)) || !(use = malloc(n * sizeof *use))) {
 		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
 		goto out;
 	}
 	/* groupPods: ignored pods are dropped; pending ones and (CPU only)
-	 * unready ones are set aside; pods without a metric are missing. */
+	 * unready ones are set aside; pods without a metric are missing;
+	 * samples of unlisted pods stay among the metrics. */
 	for (i = 0; i < n; i++) {
 		const sp_hpa_pod *p = &pods[i];
 		val[i] = p->value;
 		use[i] = 0;
+		if (p->state == SP_HPA_POD_UNLISTED) {
+			use[i] = p->has_metric ? 1 : 0;
+			continue;
+		}
 		if (p->state == SP_HPA_POD_IGNORED)
 			continue;
 		if (p->state == SP_HPA_POD_PENDING) {
@@ -120,42 +152,31 @@ sp_hpa_metric_replicas(const sp_hpa_metric *m, int current, const sp_hpa_pod *po
 		use[i] = 1;
 		readyc++;
 	}
-	/* Utilisation over the pods with metrics only. */
-	{
-		int *u1 = malloc(n * sizeof *u1);
-		if (!u1) {
-			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < n; i++)
-			u1[i] = use[i] == 1;
-		rc = ratio_of(m, pods, val, u1, n, &ratio, &u, err);
-		free(u1);
-		if (rc < 0)
-			goto out;
-	}
-	*usage = u;
-	if (!(nunready > 0 && ratio > 1.0) && nmissing == 0) {
-		*out = within(m, ratio) ? current : (int)ceil(ratio * readyc);
+	for (i = 0; i < n; i++)
+		counted += use[i] == 1;
+	if (counted == 0) {
+		rc = sp_error_set(err, SP_EDATA, "did not receive metrics for any ready pods");
 		goto out;
 	}
-	if (nmissing > 0) {
+	if ((rc = ratio_of(m, pods, val, use, n, &ratio, &u, &raw, err)) < 0)
+		goto out;
+	res->usage = u;
+	res->raw = raw;
+	if (!(nunready > 0 && ratio > 1.0) && nmissing == 0) {
+		res->replicas = within(m, ratio) ? current : (int)ceil(ratio * readyc);
+		goto out;
+	}
+	if (nmissing > 0 && ratio != 1.0) {  /* at exactly 1 nothing is filled */
 		for (i = 0; i < n; i++) {
 			if (use[i] != 3)
 				continue;
-			if (m->type == SP_HPA_UTILIZATION || m->type == SP_HPA_RESOURCE_AVERAGE) {
-				if (ratio < 1.0) {
-					if (m->type == SP_HPA_UTILIZATION) {
-						long long fb = m->target > 100 ? m->target : 100;
-						val[i] = pods[i].request * fb / 100;
-					} else
-						val[i] = m->target;
-				} else if (ratio > 1.0)
-					val[i] = 0;
-				else
-					continue;  /* exactly 1: nothing is filled */
+			if (ratio > 1.0)
+				val[i] = 0;
+			else if (m->type == SP_HPA_UTILIZATION) {
+				long long fb = m->target > 100 ? m->target : 100;
+				val[i] = pods[i].request * fb / 100;
 			} else
-				val[i] = ratio < 1.0 ? m->target : 0;
+				val[i] = m->target;
 			use[i] = 1;
 		}
 	}
@@ -165,24 +186,341 @@ sp_hpa_metric_replicas(const sp_hpa_metric *m, int current, const sp_hpa_pod *po
 				val[i] = 0;
 				use[i] = 1;
 			}
+	counted = 0;
 	for (i = 0; i < n; i++)
-		if (use[i] != 1)
-			use[i] = 0;
-	for (i = 0; i < n; i++)
-		counted += use[i];
-	if ((rc = ratio_of(m, pods, val, use, n, &nratio, &dummy, err)) < 0)
+		counted += use[i] == 1;
+	if ((rc = ratio_of(m, pods, val, use, n, &nratio, &dummy, &dummy, err)) < 0)
 		goto out;
 	if (within(m, nratio) || (ratio < 1.0 && nratio > 1.0) || (ratio > 1.0 && nratio < 1.0)) {
-		*out = current;
+		res->replicas = current;
 		goto out;
 	}
-	*out = (int)ceil(nratio * counted);
-	if ((nratio < 1.0 && *out > current) || (nratio > 1.0 && *out < current))
-		*out = current;
+	res->replicas = (int)ceil(nratio * counted);
+	if ((nratio < 1.0 && res->replicas > current) || (nratio > 1.0 && res->replicas < current))
+		res->replicas = current;
 out:
 	free(val);
 	free(use);
 	return rc;
+}
+
+int
+sp_hpa_metric_replicas(const sp_hpa_metric *m, int current, const sp_hpa_pod *pods, size_t n,
+    long long value, int status_replicas, int *out, long long *usage, sp_error *err)
+{
+	sp_hpa_result r;
+	int rc;
+
+	if ((rc = sp_hpa_calc(m, current, pods, n, NULL, value, status_replicas, &r, err)) < 0)
+		return rc;
+	*out = r.replicas;
+	if (usage)
+		*usage = r.usage;
+	return 0;
+}
+
+/* ---- pods as the controller lists them ---- */
+
+int
+sp_hpa_pod_running_ready(const sp_hpa_pod_status *s)
+{
+	return s->phase == SP_HPA_PHASE_RUNNING && s->ready == 1;
+}
+
+int
+sp_hpa_pod_group(const sp_hpa_pod_status *s, double now, int cpu, double cpu_init, double delay)
+{
+	if (s->phase == SP_HPA_PHASE_UNLISTED)
+		return SP_HPA_POD_UNLISTED;
+	if (s->deleting || s->phase == SP_HPA_PHASE_FAILED)
+		return SP_HPA_POD_IGNORED;
+	if (s->phase == SP_HPA_PHASE_PENDING)
+		return SP_HPA_POD_PENDING;
+	if (!cpu)
+		return SP_HPA_POD_READY;
+	if (s->ready < 0 || isnan(s->start))
+		return SP_HPA_POD_UNREADY;
+	if (s->start + cpu_init > now)  /* still within the initialisation period */
+		return s->ready == 0 || s->metric_time < s->ready_since + s->window ? SP_HPA_POD_UNREADY
+		    : SP_HPA_POD_READY;
+	/* after it: unready only if it has never been ready since its start */
+	return s->ready == 0 && s->start + delay > s->ready_since ? SP_HPA_POD_UNREADY : SP_HPA_POD_READY;
+}
+
+typedef struct {
+	sp_hpa_pod_status st;
+	long long request, usage;
+	int has_metric;
+	char *name;
+} podrow;
+
+struct sp_hpa_pods {
+	sp_csv_reader *r;
+	int c_pod, c_phase, c_ready, c_start, c_since, c_request, c_usage, c_mtime, c_window;
+	int pending;            /* a row of a later sync is read and waits */
+	int eof;
+	double pt;              /* its time */
+	podrow prow;
+	podrow *rows;
+	sp_hpa_pod *pods;
+	unsigned char *rr;
+	size_t n, cap;
+	double last;            /* the last time asked for */
+};
+
+sp_hpa_pods *
+sp_hpa_pods_new(FILE *fp, const char *name, sp_error *err)
+{
+	sp_hpa_pods *p;
+
+	if (!(p = calloc(1, sizeof *p)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory"), NULL;
+	p->last = -INFINITY;
+	p->cap = 16;
+	if (!(p->rows = calloc(p->cap, sizeof *p->rows)) || !(p->pods = calloc(p->cap, sizeof *p->pods)) ||
+	    !(p->rr = calloc(p->cap, 1))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (!(p->r = sp_csv_reader_new(fp, name, SP_CSV_NEED_TIMESTAMP | SP_CSV_ANY_ORDER, err)))
+		goto fail;
+	if ((p->c_pod = sp_csv_pick_col(p->r, "pod", err)) < 0)
+		goto fail;
+	p->c_phase = sp_csv_col_index(p->r, "phase");
+	p->c_ready = sp_csv_col_index(p->r, "ready");
+	p->c_start = sp_csv_col_index(p->r, "start");
+	p->c_since = sp_csv_col_index(p->r, "ready_since");
+	p->c_request = sp_csv_col_index(p->r, "request");
+	p->c_usage = sp_csv_col_index(p->r, "usage");
+	p->c_mtime = sp_csv_col_index(p->r, "metric_time");
+	p->c_window = sp_csv_col_index(p->r, "window");
+	return p;
+fail:
+	sp_hpa_pods_free(p);
+	return NULL;
+}
+
+void
+sp_hpa_pods_free(sp_hpa_pods *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++)
+		free(p->rows[i].name);
+	free(p->prow.name);
+	free(p->rows);
+	free(p->pods);
+	free(p->rr);
+	sp_csv_reader_free(p->r);
+	free(p);
+}
+
+/* A text field: its bytes and length, or len 0 when absent. */
+static const char *
+field(const sp_csv_reader *r, int c, size_t *len)
+{
+	if (c < 0) {
+		*len = 0;
+		return "";
+	}
+	return sp_csv_field(r, (size_t)c, len);
+}
+
+static int
+time_col(const sp_csv_reader *r, int c, double dflt, double *v, sp_error *err)
+{
+	size_t len;
+	const char *f = field(r, c, &len);
+
+	if (len == 0) {
+		*v = dflt;
+		return 0;
+	}
+	if (sp_time_parse(f, len, v) < 0 || sp_time_implausible(*v))
+		return sp_csv_error(r, c, err, SP_EDATA, "not a time in Unix seconds or RFC 3339: '%.*s'",
+		    (int)(len > 40 ? 40 : len), f);
+	return 0;
+}
+
+/* A milli-value: >= 0, at most 1e15 (no overflow when summed). */
+static int
+milli_col(const sp_csv_reader *r, int c, long long *v, int *given, sp_error *err)
+{
+	double d;
+	int rc;
+
+	*given = 0;
+	*v = 0;
+	if (c < 0)
+		return 0;
+	if ((rc = sp_csv_get_double(r, (size_t)c, &d, err)) < 0)
+		return rc;
+	if (rc == 1)
+		return 0;
+	if (d < 0 || d > 1e15 || d != floor(d))
+		return sp_csv_error(r, c, err, SP_EDATA, "not a milli-value (an integer in 0..1e15): %g", d);
+	*v = (long long)d;
+	*given = 1;
+	return 0;
+}
+
+static int
+read_row(sp_hpa_pods *p, double *t, podrow *o, sp_error *err)
+{
+	static const char *const phases[] = { "Running", "Pending", "Succeeded", "Failed", "Unlisted", "Terminating" };
+	const sp_csv_reader *r = p->r;
+	size_t len, k;
+	const char *f;
+	double w;
+	int given, rc;
+
+	if ((rc = sp_csv_get_timestamp(p->r, t, err)) < 0)
+		return rc;
+	memset(o, 0, sizeof *o);
+	f = field(r, p->c_pod, &len);
+	if (len == 0)
+		return sp_csv_error(r, p->c_pod, err, SP_EDATA, "empty pod name");
+	if (!(o->name = strndup(f, len)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	o->st.phase = SP_HPA_PHASE_RUNNING;
+	f = field(r, p->c_phase, &len);
+	if (len > 0) {
+		for (k = 0; k < sizeof phases / sizeof phases[0]; k++)
+			if (strlen(phases[k]) == len && strncasecmp(f, phases[k], len) == 0)
+				break;
+		if (k == sizeof phases / sizeof phases[0])
+			return sp_csv_error(r, p->c_phase, err, SP_EDATA, "phase '%.*s' is none of Running, Pending, "
+			    "Succeeded, Failed, Terminating, Unlisted", (int)(len > 40 ? 40 : len), f);
+		o->st.phase = k == 5 ? SP_HPA_PHASE_RUNNING : (int)k;
+		o->st.deleting = k == 5;
+	}
+	o->st.ready = 1;
+	if (p->c_ready >= 0) {
+		f = field(r, p->c_ready, &len);
+		if (len == 0)
+			o->st.ready = -1;
+		else if ((len == 4 && strncasecmp(f, "true", 4) == 0) || (len == 1 && f[0] == '1'))
+			o->st.ready = 1;
+		else if ((len == 5 && strncasecmp(f, "false", 5) == 0) || (len == 1 && f[0] == '0'))
+			o->st.ready = 0;
+		else
+			return sp_csv_error(r, p->c_ready, err, SP_EDATA, "ready must be true, false, 1, 0 or empty: '%.*s'",
+			    (int)(len > 40 ? 40 : len), f);
+	}
+	if ((rc = time_col(r, p->c_start, p->c_start < 0 ? 0 : NAN, &o->st.start, err)) < 0 ||
+	    (rc = time_col(r, p->c_since, 0, &o->st.ready_since, err)) < 0 ||
+	    (rc = time_col(r, p->c_mtime, *t, &o->st.metric_time, err)) < 0)
+		return rc;
+	o->st.window = 60;
+	if (p->c_window >= 0) {
+		if ((rc = sp_csv_get_double(r, (size_t)p->c_window, &w, err)) < 0)
+			return rc;
+		if (rc == 0 && !(w > 0 && w <= 1e7))
+			return sp_csv_error(r, p->c_window, err, SP_EDATA, "window must be in (0, 1e7] s: %g", w);
+		if (rc == 0)
+			o->st.window = w;
+	}
+	if ((rc = milli_col(r, p->c_request, &o->request, &given, err)) < 0 ||
+	    (rc = milli_col(r, p->c_usage, &o->usage, &o->has_metric, err)) < 0)
+		return rc;
+	return 0;
+}
+
+static int
+push_row(sp_hpa_pods *p, podrow *o, sp_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->rows[i].name, o->name) == 0) {
+			char where[160];
+			sp_csv_where(p->r, -1, where, sizeof where);
+			sp_error_set(err, SP_EDATA, "%s: pod '%s' twice at one time", where, o->name);
+			free(o->name);
+			o->name = NULL;
+			return SP_EDATA;
+		}
+	if (p->n == p->cap) {
+		size_t nc = 2 * p->cap;
+		podrow *a = realloc(p->rows, nc * sizeof *a);
+		sp_hpa_pod *b;
+		unsigned char *c;
+		if (!a)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		p->rows = a;
+		if (!(b = realloc(p->pods, nc * sizeof *b)))
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		p->pods = b;
+		if (!(c = realloc(p->rr, nc)))
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		p->rr = c;
+		p->cap = nc;
+	}
+	p->rows[p->n++] = *o;
+	o->name = NULL;
+	return 0;
+}
+
+int
+sp_hpa_pods_at(sp_hpa_pods *p, double t, int cpu, double cpu_init, double delay, const sp_hpa_pod **pods,
+    const unsigned char **rr, size_t *n, sp_error *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->n; i++)
+		free(p->rows[i].name);
+	p->n = 0;
+	*n = 0;
+	if (t < p->last)
+		return sp_error_set(err, SP_EUSAGE, "pods asked for out of time order");
+	p->last = t;
+	for (;;) {
+		double rt;
+		if (!p->pending) {
+			if (p->eof)
+				break;
+			rc = sp_csv_next(p->r, err);
+			if (rc == SP_EEOF) {
+				p->eof = 1;
+				break;
+			}
+			if (rc < 0)
+				return rc;
+			free(p->prow.name);
+			p->prow.name = NULL;
+			if ((rc = read_row(p, &rt, &p->prow, err)) < 0)
+				return rc;
+			if (rt < p->pt && sp_csv_rowno(p->r) > 1)
+				return sp_csv_error(p->r, 0, err, SP_EDATA, "time %.17g before the row above (%.17g): "
+				    "rows must be in time order", rt, p->pt);
+			p->pt = rt;
+			p->pending = 1;
+		}
+		if (p->pt > t)
+			break;
+		p->pending = 0;
+		if (p->pt < t)
+			continue;  /* a sync no row asks for */
+		if ((rc = push_row(p, &p->prow, err)) < 0)
+			return rc;
+	}
+	for (i = 0; i < p->n; i++) {
+		const podrow *o = &p->rows[i];
+		p->pods[i].state = sp_hpa_pod_group(&o->st, t, cpu, cpu_init, delay);
+		p->pods[i].has_metric = o->has_metric;
+		p->pods[i].value = o->usage;
+		p->pods[i].request = o->request;
+		p->rr[i] = (unsigned char)sp_hpa_pod_running_ready(&o->st);
+	}
+	*n = p->n;
+	if (pods)
+		*pods = p->pods;
+	if (rr)
+		*rr = p->rr;
+	return 0;
 }
 
 /* ---- the controller ---- */

@@ -34,6 +34,7 @@
 #define SP_HPA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sp_err.h"
 
@@ -43,7 +44,10 @@ enum {
 	SP_HPA_POD_READY = 0,   /* Running and Ready (and past the CPU warm-up) */
 	SP_HPA_POD_UNREADY,     /* not Ready, or inside the CPU initialisation period */
 	SP_HPA_POD_PENDING,     /* phase Pending: unready for every metric */
-	SP_HPA_POD_IGNORED      /* being deleted, or Failed */
+	SP_HPA_POD_IGNORED,     /* being deleted, or Failed */
+	SP_HPA_POD_UNLISTED     /* not a pod of the target: a sample the metrics API
+	                         * still returns (a deleted pod's name); its value
+	                         * counts among the metrics, it is not a pod */
 };
 
 typedef struct {
@@ -68,6 +72,27 @@ typedef struct {
 	double tol_up, tol_down;/* ratio within [1 - down, 1 + up] keeps current */
 } sp_hpa_metric;
 
+/* What one metric computes (replica_calculator.go's return values). */
+typedef struct {
+	int replicas;           /* the proposal */
+	long long usage;        /* utilisation (%), average (milli) or value */
+	long long raw;          /* Resource metrics: the raw average usage per pod
+	                         * with a metric and a request (milli, rawUtilization
+	                         * of GetResourceReplicas); else = usage */
+} sp_hpa_result;
+
+/* The replica calculator for one metric, as sp_hpa_metric_replicas below,
+ * with the raw usage too.  running_ready[i] (may be NULL) says whether pod
+ * i is Running with condition Ready True, which is what the Object and
+ * External Value types count (getReadyPodsCount); NULL: the pods in state
+ * READY.  SP_EDATA with the controller's message when it would fail: no
+ * pods, no metrics, no metrics for any ready pod, a listed pod without a
+ * request (utilisation: calculatePodRequests checks every pod), no request
+ * among the pods with metrics. */
+int sp_hpa_calc(const sp_hpa_metric *m, int current, const sp_hpa_pod *pods, size_t n,
+    const unsigned char *running_ready, long long value, int status_replicas, sp_hpa_result *res,
+    sp_error *err);
+
 /* Proposal for one metric.  pods[n] are the pods of the target (for the
  * Object/External types only their states count, for the ready-pod count).
  * value is the Object/External metric (milli; External values already
@@ -78,6 +103,60 @@ typedef struct {
  * request. */
 int sp_hpa_metric_replicas(const sp_hpa_metric *m, int current, const sp_hpa_pod *pods,
     size_t n, long long value, int status_replicas, int *out, long long *usage, sp_error *err);
+
+/* ---- pods as the controller lists them ---- */
+
+enum { SP_HPA_PHASE_RUNNING, SP_HPA_PHASE_PENDING, SP_HPA_PHASE_SUCCEEDED, SP_HPA_PHASE_FAILED,
+	SP_HPA_PHASE_UNLISTED };
+
+/* One pod's status as the pod lister and the metrics API show it. */
+typedef struct {
+	int phase;              /* SP_HPA_PHASE_* */
+	int deleting;           /* has a deletion timestamp */
+	int ready;              /* condition Ready: 1 True, 0 False, -1 no condition */
+	double start;           /* status.startTime, s; NaN: none */
+	double ready_since;     /* the Ready condition's lastTransitionTime, s */
+	double metric_time;     /* the sample's timestamp, s */
+	double window;          /* the sample's window, s */
+} sp_hpa_pod_status;
+
+/* groupPods of replica_calculator.go for one pod at time now: IGNORED
+ * (deleting or Failed), PENDING, UNLISTED, or for CPU (cpu != 0) UNREADY
+ * when it has no Ready condition or no start time; within cpu_init of its
+ * start when it is not Ready or its sample began before one window after
+ * the last readiness change; after it when it is not Ready and that change
+ * came within delay of its start (never ready since); else READY.  Whether
+ * it has a metric is the caller's (missing pods). */
+int sp_hpa_pod_group(const sp_hpa_pod_status *s, double now, int cpu, double cpu_init, double delay);
+/* Running with condition Ready True (getReadyPodsCount). */
+int sp_hpa_pod_running_ready(const sp_hpa_pod_status *s);
+
+/* The per-pod input (plan --pods; scalepipe-hpa(7)): CSV rows
+ *     timestamp,pod[,phase][,ready][,start][,ready_since][,request][,usage]
+ *         [,metric_time][,window]
+ * columns by name after the first (timestamp, the sync the pod is seen
+ * at, Unix seconds or RFC 3339; rows in time order, a pod once per
+ * sync).  phase: Running [default], Pending, Succeeded, Failed,
+ * Terminating (Running with a deletion timestamp) or Unlisted (a metric
+ * for a pod the lister does not return); ready: true/false or 1/0, empty
+ * = no Ready condition [true when the column is absent]; start,
+ * ready_since, metric_time: Unix seconds (empty start: none; empty
+ * ready_since: the epoch, empty metric_time: the sync's time); request
+ * and usage in milli-units (empty or 0 request: none; empty usage: no
+ * metric); window: s [60]. */
+typedef struct sp_hpa_pods sp_hpa_pods;
+
+/* Reads the header of fp (name for messages).  The reader borrows fp. */
+sp_hpa_pods *sp_hpa_pods_new(FILE *fp, const char *name, sp_error *err);
+void sp_hpa_pods_free(sp_hpa_pods *p);
+/* The pods seen at sync t (t not decreasing between calls): rows of an
+ * earlier time are skipped, the rows at t read; *pods / *status (either
+ * may be NULL) point into the reader (valid until the next call) and *n
+ * gets their count, 0 when the file has no rows at t.  Each pod's state is
+ * grouped at t with sp_hpa_pod_group (cpu, cpu_init, delay).  SP_EDATA
+ * naming file:row and column for bad values. */
+int sp_hpa_pods_at(sp_hpa_pods *p, double t, int cpu, double cpu_init, double delay,
+    const sp_hpa_pod **pods, const unsigned char **running_ready, size_t *n, sp_error *err);
 
 /* ---- the controller ---- */
 

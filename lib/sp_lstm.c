@@ -24,11 +24,19 @@ nq1(const sp_lstm *m)
 	return m->nq > 0 ? m->nq : 1;
 }
 
+/* The index of the exogenous input among the features. */
+static int
+xcol(const sp_lstm *m)
+{
+	return 1 + (m->calendar ? SP_LSTM_NCAL : 0);
+}
+
 sp_lstm *
 sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
     int features, int nq, const double *q, sp_error *err)
 {
 	int calendar = (features & SP_LSTM_CALENDAR) != 0, level = (features & SP_LSTM_LEVEL) != 0;
+	int exog = (features & SP_LSTM_EXOG) != 0;
 
 	sp_lstm *m;
 
@@ -48,8 +56,8 @@ sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
 		return NULL;
 	}
 	m->nn.cell = cell, m->nn.nlayer = layers, m->nn.nhid = hidden;
-	m->nn.nin = 1 + (calendar ? SP_LSTM_NCAL : 0) + level;
-	m->window = window, m->horizon = horizon, m->calendar = calendar, m->level = level;
+	m->nn.nin = 1 + (calendar ? SP_LSTM_NCAL : 0) + exog + level;
+	m->window = window, m->horizon = horizon, m->calendar = calendar, m->level = level, m->exog = exog;
 	m->nq = nq;
 	m->nn.nout = horizon * nq1(m);
 	for (int k = 0; k < nq; k++) {
@@ -57,7 +65,7 @@ sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
 		if (fabs(q[k] - 0.5) < fabs(q[m->qmid] - 0.5))
 			m->qmid = k;
 	}
-	m->scale = 1, m->step = 1;
+	m->scale = 1, m->step = 1, m->xscale = 1;
 	m->nparams = sp_nn_nparams(&m->nn);
 	m->params = calloc(m->nparams, sizeof(double));
 	m->rmse = calloc((size_t)horizon, sizeof(double));
@@ -101,6 +109,8 @@ sp_lstm_features(const sp_lstm *m, double t, double z, double lev, double *f)
 		f[1] = sin(2 * M_PI * hour / 24), f[2] = cos(2 * M_PI * hour / 24);
 		f[3] = sin(2 * M_PI * wday / 7), f[4] = cos(2 * M_PI * wday / 7);
 	}
+	if (m->exog)
+		f[xcol(m)] = 0;
 	if (m->level)
 		f[m->nn.nin - 1] = lev;
 }
@@ -108,8 +118,9 @@ sp_lstm_features(const sp_lstm *m, double t, double z, double lev, double *f)
 const char *
 sp_lstm_feature_names(const sp_lstm *m)
 {
-	static const char *const names[] = { "value", "value,hour,dow", "value,level", "value,hour,dow,level" };
-	return names[m->calendar + 2 * m->level];
+	static const char *const names[] = { "value", "value,hour,dow", "value,level", "value,hour,dow,level",
+		"value,base", "value,hour,dow,base", "value,base,level", "value,hour,dow,base,level" };
+	return names[m->calendar + 2 * m->level + 4 * m->exog];
 }
 
 static double
@@ -187,17 +198,23 @@ fill_batch(const sp_lstm *m, const double *feat, const double *z, const long *or
 	int W = m->window, nin = m->nn.nin, Hz = m->horizon;
 	for (int b = 0; b < B; b++) {
 		long o = org[b];
-		double lev = 0;
+		double lev = 0, xlev = 0;
+		int xc = xcol(m);
 		if (m->level) {
-			for (int s = 0; s < W; s++)
+			for (int s = 0; s < W; s++) {
 				lev += z[o - W + 1 + s];
-			lev /= W;
+				if (m->exog)
+					xlev += feat[(size_t)(o - W + 1 + s) * nin + xc];
+			}
+			lev /= W, xlev /= W;
 		}
 		for (int s = 0; s < W; s++) {
 			double *xs = x + ((size_t)s * B + b) * nin;
 			memcpy(xs, feat + (size_t)(o - W + 1 + s) * nin, (size_t)nin * sizeof(double));
 			if (m->level)
 				xs[0] -= lev, xs[nin - 1] = lev;
+			if (m->level && m->exog)
+				xs[xc] -= xlev;
 		}
 		if (tgt)
 			for (int h = 0; h < Hz; h++)
@@ -332,6 +349,8 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 
 	if (o->batch < 1 || o->epochs < 1 || !(o->val >= 0 && o->val <= 0.9) || !(o->lr > 0))
 		return sp_error_set(err, SP_EUSAGE, "bad training options");
+	if (m->exog && !o->exog)
+		return sp_error_set(err, SP_EUSAGE, "the model has an exogenous input and none was given");
 	need = (size_t)W + (size_t)Hz + (o->val > 0 ? (size_t)Hz : 0);
 	if (n < need)
 		return sp_error_set(err, SP_EDATA, "too little data: %zu rows; window %d and horizon %d "
@@ -387,6 +406,20 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 		if (!(m->scale > 1e-12 * fmax(1, fabs(m->mean))))
 			m->scale = 1;
 	}
+	if (m->exog && !o->warm) {
+		double xs = 0, xq = 0;
+		size_t nx = 0;
+		for (size_t i = 0; i < split; i++)
+			if (isfinite(o->exog[i]))
+				xs += o->exog[i], nx++;
+		m->xmean = nx ? xs / (double)nx : 0;
+		for (size_t i = 0; i < split; i++)
+			if (isfinite(o->exog[i]))
+				xq += (o->exog[i] - m->xmean) * (o->exog[i] - m->xmean);
+		m->xscale = nx ? sqrt(xq / (double)nx) : 1;
+		if (!(m->xscale > 1e-12 * fmax(1, fabs(m->xmean))))
+			m->xscale = 1;
+	}
 
 	b.feat = malloc(n * (size_t)nin * sizeof(double));
 	b.z = malloc(n * sizeof(double));
@@ -432,9 +465,12 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	}
 	b.bad[0] = 0;
 	for (size_t i = 0; i < n; i++) {
+		int xbad = m->exog && !isfinite(o->exog[i]);
 		b.z[i] = (y[i] - m->mean) / m->scale;
-		b.bad[i + 1] = b.bad[i] + !isfinite(y[i]);
+		b.bad[i + 1] = b.bad[i] + (!isfinite(y[i]) || xbad);
 		sp_lstm_features(m, t[i], isfinite(b.z[i]) ? b.z[i] : 0, 0, b.feat + i * nin);
+		if (m->exog && !xbad)
+			b.feat[i * nin + (size_t)xcol(m)] = (o->exog[i] - m->xmean) / m->xscale;
 	}
 	/* origin o = index of the last input; targets o+1..o+Hz */
 	for (size_t k = (size_t)W - 1; k + (size_t)Hz < n; k++) {
@@ -582,6 +618,10 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 	sp_model_put_str(w, "column", m->column);
 	sp_model_put_double(w, "mean", m->mean);
 	sp_model_put_double(w, "scale", m->scale);
+	if (m->exog) {
+		sp_model_put_double(w, "base_mean", m->xmean);
+		sp_model_put_double(w, "base_scale", m->xscale);
+	}
 	sp_model_put_double(w, "step", m->step);
 	sp_model_put_long(w, "seed", (long)m->seed);
 	sp_model_put_long(w, "epochs", m->epochs);
@@ -594,6 +634,8 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 	if (m->base[0]) {
 		sp_model_put_line(w, "base", m->base);
 		sp_model_put_str(w, "base_fnv1a64", m->base_sum);
+		if (m->base_rolling)
+			sp_model_put_str(w, "base_residuals", "rolling");
 	}
 	sp_model_put_line(w, "command", cmdline ? cmdline : "");
 	sp_model_put_long(w, "nparams", (long)m->nparams);
@@ -640,26 +682,28 @@ sp_lstm_load(const char *path, sp_error *err)
 	    sp_model_get_long(f, "window", 1, 10000, &window, err) < 0 ||
 	    sp_model_get_long(f, "horizon", 1, 1000, &horizon, err) < 0 ||
 	    sp_model_get_str(f, "features", &feat, err) < 0 ||
-	    sp_model_get_long(f, "inputs", 1, 2 + SP_LSTM_NCAL, &inputs, err) < 0 ||
+	    sp_model_get_long(f, "inputs", 1, 3 + SP_LSTM_NCAL, &inputs, err) < 0 ||
 	    sp_model_get_str(f, "loss", &loss, err) < 0)
 		goto fail;
 	if (strcmp(cell, "lstm") != 0 && strcmp(cell, "gru") != 0) {
 		sp_error_set(err, SP_EMODEL, "%s: cell '%s' is neither lstm nor gru", path, cell);
 		goto fail;
 	}
-	if (strcmp(feat, "value") == 0)
-		features = 0;
-	else if (strcmp(feat, "value,hour,dow") == 0)
-		features = SP_LSTM_CALENDAR;
-	else if (strcmp(feat, "value,level") == 0)
-		features = SP_LSTM_LEVEL;
-	else if (strcmp(feat, "value,hour,dow,level") == 0)
-		features = SP_LSTM_CALENDAR | SP_LSTM_LEVEL;
-	else {
+	{
+		sp_lstm probe = { 0 };
+		for (features = 0; features < 8; features++) {
+			probe.calendar = (features & SP_LSTM_CALENDAR) != 0, probe.level = (features & SP_LSTM_LEVEL) != 0;
+			probe.exog = (features & SP_LSTM_EXOG) != 0;
+			if (strcmp(feat, sp_lstm_feature_names(&probe)) == 0)
+				break;
+		}
+	}
+	if (features == 8) {
 		sp_error_set(err, SP_EMODEL, "%s: unknown features '%s'", path, feat);
 		goto fail;
 	}
-	if (inputs != 1 + ((features & SP_LSTM_CALENDAR) ? SP_LSTM_NCAL : 0) + ((features & SP_LSTM_LEVEL) != 0)) {
+	if (inputs != 1 + ((features & SP_LSTM_CALENDAR) ? SP_LSTM_NCAL : 0) + ((features & SP_LSTM_LEVEL) != 0) +
+	    ((features & SP_LSTM_EXOG) != 0)) {
 		sp_error_set(err, SP_EMODEL, "%s: 'inputs' %ld does not match features '%s'", path, inputs, feat);
 		goto fail;
 	}
@@ -694,6 +738,8 @@ sp_lstm_load(const char *path, sp_error *err)
 	if (sp_model_get_str(f, "column", &col, err) < 0 ||
 	    sp_model_get_double(f, "mean", &m->mean, err) < 0 ||
 	    sp_model_get_double(f, "scale", &m->scale, err) < 0 ||
+	    (m->exog && (sp_model_get_double(f, "base_mean", &m->xmean, err) < 0 ||
+	    sp_model_get_double(f, "base_scale", &m->xscale, err) < 0)) ||
 	    sp_model_get_double(f, "step", &m->step, err) < 0 ||
 	    sp_model_get_long(f, "seed", 0, 0x7fffffffL, &seed, err) < 0 ||
 	    sp_model_get_long(f, "epochs", 0, 1000000, &ep, err) < 0 ||
@@ -717,6 +763,20 @@ sp_lstm_load(const char *path, sp_error *err)
 			goto fail;
 		}
 		strcpy(m->base, b), strcpy(m->base_sum, sum);
+		if (sp_model_has(f, "base_residuals")) {
+			if (sp_model_get_str(f, "base_residuals", &b, err) < 0)
+				goto fail;
+			if (strcmp(b, "rolling") != 0) {
+				sp_error_set(err, SP_EMODEL, "%s: 'base_residuals' must be 'rolling'", path);
+				goto fail;
+			}
+			m->base_rolling = 1;
+		}
+	}
+	if (m->exog && (!m->base_rolling || !(m->xscale > 0) || !isfinite(m->xmean))) {
+		sp_error_set(err, SP_EMODEL, "%s: the 'base' feature needs a base with rolling residuals and a "
+		    "positive 'base_scale'", path);
+		goto fail;
 	}
 	if ((size_t)nparams != m->nparams) {
 		sp_error_set(err, SP_EMODEL, "%s: 'nparams' is %ld, but a %s of %ld layer(s), hidden %ld, "
@@ -785,18 +845,31 @@ void
 sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
     double *lo, double *mid, double *hi)
 {
-	const sp_lstm *m = p->m;
-	int nin = m->nn.nin, Q = nq1(m);
+	sp_lstm_predict_x(p, t, y, NULL, lo, mid, hi);
+}
 
-	double lev = 0;
+void
+sp_lstm_predict_x(sp_lstm_pred *p, const double *t, const double *y, const double *x,
+    double *lo, double *mid, double *hi)
+{
+	const sp_lstm *m = p->m;
+	int nin = m->nn.nin, Q = nq1(m), xc = xcol(m), ex = m->exog && x;
+
+	double lev = 0, xlev = 0;
 
 	if (m->level) {
-		for (int s = 0; s < m->window; s++)
+		for (int s = 0; s < m->window; s++) {
 			lev += (y[s] - m->mean) / m->scale;
-		lev /= m->window;
+			if (ex)
+				xlev += (x[s] - m->xmean) / m->xscale;
+		}
+		lev /= m->window, xlev /= m->window;
 	}
-	for (int s = 0; s < m->window; s++)
+	for (int s = 0; s < m->window; s++) {
 		sp_lstm_features(m, t[s], (y[s] - m->mean) / m->scale - lev, lev, p->x + (size_t)s * nin);
+		if (ex)
+			p->x[(size_t)s * nin + (size_t)xc] = (x[s] - m->xmean) / m->xscale - xlev;
+	}
 	sp_nn_forward(&m->nn, m->params, p->w, p->x, 1, p->raw);
 	sp_lstm_head(m, p->raw, p->yhat);
 	for (int k = 0; k < m->nn.nout; k++)

@@ -26,7 +26,8 @@
  *
  * Model file (sp_model kind "lstm", version 1): sizes, features, column,
  * normalisation, step, seed, training summary, command line, the weights;
- * a hybrid's also its base (keys base and base_fnv1a64, both or neither).
+ * a hybrid's also its base (keys base and base_fnv1a64, both or neither,
+ * and base_residuals rolling).
  *
  * Ownership: sp_lstm_new/sp_lstm_load give an sp_lstm freed by
  * sp_lstm_free; sp_lstm_pred_new borrows its model, which must outlive it.
@@ -48,15 +49,21 @@
 /* Feature flags of sp_lstm_new. */
 enum {
 	SP_LSTM_CALENDAR = 1,  /* hour of day and day of week of each step */
-	SP_LSTM_LEVEL = 2      /* window-level normalisation: values and targets relative to
+	SP_LSTM_LEVEL = 2,     /* window-level normalisation: values and targets relative to
 	                        * the window's mean, which is one more input */
+	SP_LSTM_EXOG = 4       /* one more input per step: an exogenous series given with
+	                        * the values (a hybrid's base forecast, lstmtrain
+	                        * --base-input), z-scored with its own training mean and sd
+	                        * (and with SP_LSTM_LEVEL relative to its window's mean) */
 };
 
 typedef struct {
-	sp_nn_dims nn;       /* nin = 1 (+ SP_LSTM_NCAL), nout = horizon * max(nq, 1) */
+	sp_nn_dims nn;       /* nin = 1 (+ SP_LSTM_NCAL) (+ 1 exog) (+ 1 level), nout = horizon * max(nq, 1) */
 	int window, horizon;
 	int calendar;        /* 1: calendar features */
 	int level;           /* 1: window-level normalisation (SP_LSTM_LEVEL) */
+	int exog;            /* 1: the exogenous input (SP_LSTM_EXOG) */
+	double xmean, xscale; /* its z-score, from the training part */
 	int nq;              /* quantiles (ascending, in (0,1)); 0 = MSE point forecast */
 	double q[SP_LSTM_MAXQ];
 	int qmid;            /* index of the quantile nearest 0.5 (the forecast) */
@@ -79,6 +86,12 @@ typedef struct {
 	 * (16 hex digits); both "" otherwise.  See sp_fc_lstm.h. */
 	char base[1024];
 	char base_sum[17];
+	/* 1: the residuals are rolling ones (each row's against the base's fit
+	 * in use before it, as forecast -m applies the base; the model file's
+	 * "base_residuals rolling", written by every lstmtrain --base since);
+	 * 0 with a base: a model file from before (in-sample residuals of the
+	 * saved fit).  See sp_fc_lstm.h. */
+	int base_rolling;
 } sp_lstm;
 
 /* A new, untrained model (weights initialised in sp_lstm_train); features
@@ -101,6 +114,8 @@ typedef struct {
 	unsigned long seed;  /* initialisation and shuffling */
 	int threads;         /* each mini-batch is split into this many shares run in parallel
 	                      * (1..SP_LSTM_MAXTHREADS); results depend on it only by rounding */
+	const double *exog;  /* the exogenous series (n values, NaN = missing), for a model
+	                      * with SP_LSTM_EXOG (required then; ignored otherwise) */
 	int warm;            /* 1: continue from m's weights, normalisation and step (a model
 	                      * loaded with sp_lstm_load) instead of initialising them: the
 	                      * series' spacing must equal m->step, and the starting weights
@@ -145,10 +160,11 @@ int sp_lstm_input_col(const sp_lstm *m, const char *mpath, const sp_csv_reader *
 /* Input features of one step at time t with normalised value z into
  * f[nn.nin]: z, then (if calendar) sin/cos(2 pi hour/24), sin/cos(2 pi day/7)
  * with hour the fractional UTC hour and day the fractional day of the week
- * (Monday 0), then (if level) `lev`.  With window-level normalisation z is
- * the global z-score minus lev, the mean z-score of the window. */
+ * (Monday 0), then (if exog) 0 (the caller's to fill), then (if level)
+ * `lev`.  With window-level normalisation z is the global z-score minus lev,
+ * the mean z-score of the window. */
 void sp_lstm_features(const sp_lstm *m, double t, double z, double lev, double *f);
-/* The names of the features in model files: "value[,hour,dow][,level]". */
+/* The names of the features in model files: "value[,hour,dow][,base][,level]". */
 const char *sp_lstm_feature_names(const sp_lstm *m);
 
 /* Head transform of one sample: raw[horizon * max(nq,1)] -> quantiles
@@ -168,6 +184,10 @@ void sp_lstm_pred_free(sp_lstm_pred *p);
  * (lowest quantile, the quantile nearest 0.5, highest quantile; or the point
  * forecast -+ 1.96 RMSE). */
 void sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
+    double *lo, double *mid, double *hi);
+/* The same with the exogenous series x of those steps (all finite), which
+ * a model with SP_LSTM_EXOG needs (x is ignored otherwise). */
+void sp_lstm_predict_x(sp_lstm_pred *p, const double *t, const double *y, const double *x,
     double *lo, double *mid, double *hi);
 /* After sp_lstm_predict, for a quantile model (nq > 0): every quantile of
  * that prediction, out[h * nq + k] for h < horizon, k < nq (data units);

@@ -26,6 +26,8 @@ struct sp_plan {
 	size_t qn, qpos;
 	double pf, pl, pu;      /* the previous step's forecast and band */
 	int have_pf;
+	sp_hpa_result hlast;    /* the HPA's last calculation */
+	int hlast_ok;
 };
 
 void
@@ -60,6 +62,16 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->burst = 0;
 	in->tick = 0;
 	in->prev_anomaly = 0;
+	in->pods = NULL;
+	in->pods_running_ready = NULL;
+	in->npods = 0;
+}
+
+int
+sp_plan_hpa_last(const sp_plan *p, sp_hpa_result *r)
+{
+	*r = p->hlast;
+	return p->hlast_ok ? 0 : -1;
 }
 
 void
@@ -141,50 +153,72 @@ need(double load, double w)
 	return n > 1e9 ? 1000000000 : (int)n;
 }
 
-/* One HPA sync: the proposal from the previous step's metric, then the
- * normalisation.  Returns the desired count. */
+/* One HPA sync: the proposal from the previous step's metric (or the pods
+ * listed at this sync), then the normalisation.  Returns the desired count. */
 static int
 hpa_sync(sp_plan *p, const sp_plan_in *in, int cur, double cpu, const char **reason)
 {
 	sp_hpa_metric m;
-	sp_hpa_pod *pods = NULL;
+	sp_hpa_pod *made = NULL;
+	const sp_hpa_pod *pods;
+	const unsigned char *rr = NULL;
 	int ready = in->prev_ready >= 0 ? in->prev_ready : cur;
 	int unready = in->prev_unready > 0 ? in->prev_unready : 0;
 	int missing = in->prev_missing > 0 ? in->prev_missing : 0;
-	int n = ready + unready + missing, i, proposal = -1, d = cur;
-	long long usage;
+	int n = ready + unready + missing, i, proposal = -1, d = cur, status = ready;
+	sp_plan_metric mt = p->o.metric;
+	long long per_pod = 0;
+	sp_hpa_result res;
 
 	memset(&m, 0, sizeof m);
 	m.tol_up = p->o.tol_up;
 	m.tol_down = p->o.tol_down;
-	if (p->o.metric == SP_PLAN_METRIC_CPU) {
+	if (mt == SP_PLAN_METRIC_CPU) {
 		m.type = SP_HPA_UTILIZATION;
 		m.cpu = 1;
 		m.target = llround(p->o.target);
 	} else {
-		m.type = p->o.metric == SP_PLAN_METRIC_AVERAGE ? SP_HPA_OBJECT_AVERAGE : SP_HPA_OBJECT_VALUE;
+		m.type = mt == SP_PLAN_METRIC_PODS ? SP_HPA_PODS : mt == SP_PLAN_METRIC_AVERAGE ||
+		    mt == SP_PLAN_METRIC_OBJECT_AVERAGE ? SP_HPA_OBJECT_AVERAGE : SP_HPA_OBJECT_VALUE;
 		m.target = llround(p->o.target * 1000);
 	}
 	if (m.target < 1)
 		m.target = 1;
-	if (n > 0 && (pods = malloc((size_t)n * sizeof *pods))) {
-		for (i = 0; i < n; i++) {
-			pods[i].state = i < ready ? SP_HPA_POD_READY : i < ready + unready ? SP_HPA_POD_UNREADY : SP_HPA_POD_READY;
-			pods[i].has_metric = i < ready + unready;
-			pods[i].value = isfinite(cpu) ? llround(cpu * 10) : 0;
-			pods[i].request = 1000;
-		}
+	if (mt == SP_PLAN_METRIC_PODS && isfinite(in->prev_load) && ready > 0)
+		per_pod = llround(in->prev_load / ready * 1000);
+	if (in->pods) {
+		pods = in->pods;
+		rr = in->pods_running_ready;
+		n = (int)in->npods;
+		status = cur;
+	} else {
+		if (n > 0 && (made = calloc((size_t)n, sizeof *made)))
+			for (i = 0; i < n; i++) {
+				made[i].state = i < ready ? SP_HPA_POD_READY : i < ready + unready ? SP_HPA_POD_UNREADY : SP_HPA_POD_READY;
+				made[i].has_metric = i < ready + unready;
+				/* Pods metric: the ready pods serve the load, the unready ones nothing */
+				made[i].value = mt == SP_PLAN_METRIC_PODS ? (i < ready ? per_pod : 0) :
+				    isfinite(cpu) ? llround(cpu * 10) : 0;
+				made[i].request = 1000;
+			}
+		pods = made;
+		if (!made)
+			n = 0;
 	}
-	if (p->o.metric == SP_PLAN_METRIC_CPU) {
-		if (isfinite(cpu) && ready > 0 &&
-		    sp_hpa_metric_replicas(&m, cur, pods, (size_t)n, 0, cur, &proposal, &usage, NULL) < 0)
-			proposal = -1;
+	p->hlast_ok = 0;
+	if (mt == SP_PLAN_METRIC_CPU || mt == SP_PLAN_METRIC_PODS) {
+		if ((in->pods || (mt == SP_PLAN_METRIC_CPU ? isfinite(cpu) : isfinite(in->prev_load))) && (in->pods || ready > 0) &&
+		    sp_hpa_calc(&m, cur, pods, (size_t)n, rr, 0, cur, &res, NULL) == 0)
+			p->hlast_ok = 1;
 	} else if (isfinite(in->prev_load)) {
-		if (sp_hpa_metric_replicas(&m, cur, pods, (size_t)n, llround(in->prev_load * 1000),
-		    ready, &proposal, &usage, NULL) < 0)
-			proposal = -1;
+		if (sp_hpa_calc(&m, cur, pods, (size_t)n, rr, llround(in->prev_load * 1000), status, &res, NULL) == 0)
+			p->hlast_ok = 1;
 	}
-	free(pods);
+	if (p->hlast_ok) {
+		proposal = res.replicas;
+		p->hlast = res;
+	}
+	free(made);
 	if (sp_hpa_step(p->hpa, in->t, cur, proposal, 0, &d, reason) < 0)
 		return cur;
 	return d;
@@ -274,7 +308,10 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 	if (o->policy == SP_PLAN_HPA) {
 		n = hpa_sync(p, in, cur, o->metric == SP_PLAN_METRIC_CPU ? cpu : NAN, &r);
 		snprintf(why, sizeof why, "HPA: %s", sp_hpa_explain(r));
-		if (isfinite(cpu) && o->metric == SP_PLAN_METRIC_CPU)
+		if (in->pods && p->hlast_ok && o->metric == SP_PLAN_METRIC_CPU)  /* the listed pods' utilisation */
+			snprintf(why, sizeof why, "HPA at %lld %% CPU (target %g %%) on %d replicas: %s",
+			    p->hlast.usage, o->target, cur, sp_hpa_explain(r));
+		else if (isfinite(cpu) && o->metric == SP_PLAN_METRIC_CPU && !in->pods)
 			snprintf(why, sizeof why, "HPA at %.0f %% CPU (target %g %%) on %d replicas: %s",
 			    floor(cpu), o->target, cur, sp_hpa_explain(r));
 		goto done;

@@ -41,7 +41,11 @@
 
 typedef enum { SP_PLAN_FORECAST, SP_PLAN_BURST, SP_PLAN_HPA, SP_PLAN_THRESHOLD } sp_plan_policy;
 typedef enum { SP_PLAN_REACTIVE_HPA, SP_PLAN_REACTIVE_LOAD, SP_PLAN_REACTIVE_NONE } sp_plan_reactive;
-typedef enum { SP_PLAN_METRIC_CPU, SP_PLAN_METRIC_AVERAGE, SP_PLAN_METRIC_VALUE } sp_plan_metric;
+/* what the HPA watches: CPU utilisation, an External averageValue or value
+ * (the load), a Pods metric (averageValue per pod), an Object value or
+ * averageValue (the load) */
+typedef enum { SP_PLAN_METRIC_CPU, SP_PLAN_METRIC_AVERAGE, SP_PLAN_METRIC_VALUE, SP_PLAN_METRIC_PODS,
+	SP_PLAN_METRIC_OBJECT, SP_PLAN_METRIC_OBJECT_AVERAGE } sp_plan_metric;
 
 typedef struct {
 	sp_plan_policy policy;
@@ -102,6 +106,12 @@ typedef struct {
 	                         * again and the forecast quality is not scored
 	                         * again; 0: a new row [0] */
 	int prev_anomaly;       /* the previous step was flagged anomalous: hold scale-down */
+	/* hpa: the pods as the controller lists them at this sync (plan
+	 * --pods, sp_hpa_pods_at), used instead of the ready/unready/missing
+	 * counts and (CPU, Pods metric) the CPU or load; NULL: none given */
+	const sp_hpa_pod *pods;
+	const unsigned char *pods_running_ready;
+	size_t npods;
 } sp_plan_in;
 
 typedef struct sp_plan sp_plan;
@@ -117,6 +127,11 @@ double sp_plan_wstar(const sp_plan *p);
  * explain is non-NULL a sentence saying why.  Returns 0 or < 0. */
 int sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reason,
     char *explain, size_t explain_size, sp_error *err);
+
+/* The HPA's replica calculation of the last step (its proposal, the
+ * utilisation or average and the raw usage); 0, or -1 when the step had
+ * no HPA proposal (no metric, or the calculator failed). */
+int sp_plan_hpa_last(const sp_plan *p, sp_hpa_result *r);
 
 /* Initialise an sp_plan_in to "nothing known". */
 void sp_plan_in_clear(sp_plan_in *in);

@@ -564,22 +564,33 @@ cmp_column(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Column name of series s from the --wide label list (malloc'd). */
+/* Column name of series s from the --wide label list, or (key) its key
+ * from the --by-labels list (malloc'd); NULL when out of memory.  *none:
+ * the series has none of the labels. */
 static char *
-wide_name(const sp_prom_series *s, const char *labels)
+wide_name(const sp_prom_series *s, const char *labels, int key, int *none)
 {
 	char *list = strdup(labels), *tok, *save = NULL, *out = NULL;
 	size_t size = 0;
 	FILE *mf = list ? open_memstream(&out, &size) : NULL;
 	int first = 1;
 
+	*none = 1;
 	if (!mf) {
 		free(list);
 		return NULL;
 	}
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const char *v = sp_prom_label(s, tok);
-		fprintf(mf, "%s%s", first ? "" : "_", v ? v : "");
+		if (v)
+			*none = 0;
+		if (!key) {
+			fprintf(mf, "%s%s", first ? "" : "_", v ? v : "");
+		} else {
+			fprintf(mf, "%s%s=", first ? "" : ",", tok);
+			for (; v && *v; v++)
+				fprintf(mf, "%s%c", *v == '\\' || *v == ',' ? "\\" : "", *v);
+		}
 		first = 0;
 	}
 	free(list);
@@ -606,13 +617,15 @@ static column *
 make_columns(const sp_prom_matrix *m, const sp_prom_csv *o, sp_error *err)
 {
 	size_t ns = m->n, k;
+	const char *labels = o->by ? o->by : o->wide, *opt = o->by ? "--by-labels" : "--wide";
 	column *c;
+	int none;
 
 	if (ns == 0) {
 		sp_error_set(err, SP_EDATA, "query returned no series in this range");
 		return NULL;
 	}
-	if (ns > 1 && !o->wide) {
+	if (ns > 1 && !labels) {
 		sp_error_set(err, SP_EDATA, "query returned %zu series; aggregate them in the query or "
 		    "name columns with --wide LABEL[,LABEL...]", ns);
 		return NULL;
@@ -621,14 +634,16 @@ make_columns(const sp_prom_matrix *m, const sp_prom_csv *o, sp_error *err)
 		goto nomem;
 	for (k = 0; k < ns; k++) {
 		c[k].series = k;
-		c[k].name = o->wide ? wide_name(&m->s[k], o->wide) : strdup(o->name ? o->name : "value");
+		none = 0;
+		c[k].name = labels ? wide_name(&m->s[k], labels, o->by != NULL, &none) :
+		    strdup(o->name ? o->name : "value");
 		if (!c[k].name)
 			goto nomem;
-		if (!*c[k].name) {
-			sp_error_set(err, SP_EDATA, "--wide %s: a series has none of these labels", o->wide);
+		if (none) {
+			sp_error_set(err, SP_EDATA, "%s %s: a series has none of these labels", opt, labels);
 			goto fail;
 		}
-		if (strcmp(c[k].name, "timestamp") == 0) {
+		if (!o->by && strcmp(c[k].name, "timestamp") == 0) {
 			sp_error_set(err, SP_EDATA, "--wide %s: a series gives the column name 'timestamp'", o->wide);
 			goto fail;
 		}
@@ -636,8 +651,8 @@ make_columns(const sp_prom_matrix *m, const sp_prom_csv *o, sp_error *err)
 	qsort(c, ns, sizeof *c, cmp_column);
 	for (k = 1; k < ns; k++)
 		if (strcmp(c[k].name, c[k - 1].name) == 0) {
-			sp_error_set(err, SP_EDATA, "--wide %s: two series give the column '%s'; add labels",
-			    o->wide, c[k].name);
+			sp_error_set(err, SP_EDATA, "%s %s: two series give the %s '%s'; add labels",
+			    opt, labels, o->by ? "key" : "column", c[k].name);
 			goto fail;
 		}
 	return c;
@@ -646,6 +661,28 @@ nomem:
 fail:
 	free_columns(c, ns);
 	return NULL;
+}
+
+/* The long format: series by series (sorted by key), each in time order. */
+static void
+write_long(const sp_prom_matrix *m, const sp_prom_csv *o, const column *c, sp_csv_writer *w)
+{
+	size_t i, k;
+
+	sp_csv_write_str(w, "timestamp");
+	sp_csv_write_str(w, "series");
+	sp_csv_write_str(w, o->name ? o->name : "value");
+	sp_csv_end_row(w);
+	for (k = 0; k < m->n; k++)
+		for (i = 0; i < m->npoints; i++) {
+			double v = m->s[c[k].series].v[i];
+			if (isnan(v) && o->null == SP_PROM_NULL_SKIP)
+				continue;
+			sp_csv_write_time(w, sp_prom_time(m, i));
+			sp_csv_write_str(w, c[k].name);
+			sp_csv_write_double(w, isnan(v) && o->null == SP_PROM_NULL_ZERO ? 0 : v);
+			sp_csv_end_row(w);
+		}
 }
 
 int
@@ -667,6 +704,11 @@ sp_prom_write_csv(const sp_prom_matrix *m, const sp_prom_csv *o, sp_csv_writer *
 					free_columns(c, ns);
 					return SP_EDATA;
 				}
+	if (o->by) {
+		write_long(m, o, c, w);
+		free_columns(c, ns);
+		return SP_OK;
+	}
 	sp_csv_write_str(w, "timestamp");
 	for (k = 0; k < ns; k++)
 		sp_csv_write_str(w, c[k].name);

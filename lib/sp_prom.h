@@ -100,14 +100,24 @@ typedef struct {
 	                           '_' (a missing label counts as ""), columns sorted by
 	                           name (strcmp) */
 	sp_prom_null null;
+	const char *by;         /* or a label list: the long format (scalepipe(7), "Many
+	                           workloads"), "timestamp,series,<name>", one row per
+	                           series and grid point; the key of a series is
+	                           "l1=v1,l2=v2" in the list's order (a missing label
+	                           counts as ""; '\' and ',' in a value escaped with
+	                           '\'); series sorted by key (strcmp), each in time
+	                           order */
 } sp_prom_csv;
 
 /* Header "timestamp,<columns>", then one row per grid point (Unix seconds;
- * rows with a missing point left out under SP_PROM_NULL_SKIP).  Everything
+ * rows with a missing point left out under SP_PROM_NULL_SKIP); or with
+ * o->by the long format (a missing point leaves out that series's row
+ * under SP_PROM_NULL_SKIP).  Everything
  * is checked before anything is written; SP_EDATA, with the messages of
  * promfetch (naming its options --wide and --null), when m has no series,
- * several series without o->wide, a series gives an empty column name,
- * "timestamp" or a name another series gives, or (SP_PROM_NULL_ERROR) a
+ * several series without o->wide or o->by, a series gives an empty column
+ * name (has none of the labels), "timestamp" or a name (key) another series
+ * gives, or (SP_PROM_NULL_ERROR) a
  * point is missing: "no value for COLUMN at TIME (choose --null skip, zero
  * or empty)".  The caller flushes w. */
 int sp_prom_write_csv(const sp_prom_matrix *m, const sp_prom_csv *o, sp_csv_writer *w, sp_error *err);

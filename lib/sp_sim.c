@@ -112,7 +112,7 @@ sp_sim_scale(sp_sim *s, double t, int requested, sp_error *err)
 
 	if (requested < 0)
 		return sp_error_set(err, SP_EDATA, "replicas must be >= 0");
-	if (requested > 10000000)
+	if (requested > SP_SIM_MAX_REPLICAS)
 		return sp_error_set(err, SP_EDATA, "replicas %d: too many", requested);
 	if ((size_t)requested > s->cappods) {
 		size_t nc = (size_t)requested * 2;
@@ -165,6 +165,21 @@ sp_sim_pods(const sp_sim *s, double t, double window, double cpu_init, int *read
 		*counted = c;
 }
 
+/* ceil(load / w*), the pods the load needs; SP_EDATA when that is more
+ * than the simulator's largest count (a load of 1.7e308 is not a count:
+ * converting it to int would be undefined). */
+static int
+ideal_count(const sp_sim *s, double load, int *out, sp_error *err)
+{
+	double n = load > 0 ? ceil(load / s->o.wstar - 1e-9) : 0;
+
+	if (!(n <= SP_SIM_MAX_REPLICAS))
+		return sp_error_set(err, SP_EDATA, "load %g needs %g replicas at w* %g (more than %d)",
+		    load, n, s->o.wstar, SP_SIM_MAX_REPLICAS);
+	*out = (int)n;
+	return 0;
+}
+
 int
 sp_sim_tick(sp_sim *s, double t, double dt, double load, sp_sim_row *out, sp_error *err)
 {
@@ -183,7 +198,8 @@ sp_sim_tick(sp_sim *s, double t, double dt, double load, sp_sim_row *out, sp_err
 	row.ready = ready;
 	row.starting = (int)s->npods - ready;
 	row.cost = (double)s->npods * dt;
-	row.ideal = load > 0 ? (int)ceil(load / s->o.wstar - 1e-9) : 0;
+	if (ideal_count(s, load, &row.ideal, err) < 0)
+		return SP_EDATA;
 	if (ready > 0) {
 		w = load / ready;
 		lat = sp_perf_latency(s->perf, w);
@@ -253,7 +269,8 @@ sp_sim_end_step(sp_sim *s, int burst, sp_sim_row *out, sp_error *err)
 	row.violation = c->viol / c->dt;
 	row.magnitude = c->vms / c->dt;
 	row.cost = c->cost;
-	row.ideal = load > 0 ? (int)ceil(load / s->o.wstar - 1e-9) : 0;
+	if (ideal_count(s, load, &row.ideal, err) < 0)
+		return SP_EDATA;
 	row.changes = c->changes;
 	row.started = c->started;
 	for (k = 0; k < 2; k++) {

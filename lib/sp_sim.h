@@ -68,6 +68,10 @@ typedef struct {
 	int started;        /* a step: pods started in it */
 } sp_sim_row;
 
+/* The largest replica count the simulator takes, and the most a load may
+ * need (ceil(load / w*)): beyond it a tick or scale is SP_EDATA. */
+enum { SP_SIM_MAX_REPLICAS = 10000000 };
+
 enum { SP_SIM_ALL, SP_SIM_BURST, SP_SIM_NONBURST, SP_SIM_NSPLIT };
 
 typedef struct {
@@ -89,7 +93,8 @@ void sp_sim_free(sp_sim *s);
 int sp_sim_scale(sp_sim *s, double t, int requested, sp_error *err);
 
 /* One tick [t, t + dt) at load (>= 0, requests/s); *row (may be NULL) gets
- * the tick.  Returns 0 or SP_EDATA / SP_ENOMEM. */
+ * the tick.  Returns 0 or SP_EDATA (also for a load that needs more than
+ * SP_SIM_MAX_REPLICAS pods) / SP_ENOMEM. */
 int sp_sim_tick(sp_sim *s, double t, double dt, double load, sp_sim_row *row, sp_error *err);
 
 /* Close the trace step made of the ticks since the last close: *row gets

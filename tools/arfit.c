@@ -14,6 +14,7 @@
 #include "sp_csv.h"
 #include "sp_fc_ar.h"
 #include "sp_fcroll.h"
+#include "sp_keyed.h"
 #include "sp_rand.h"
 
 static const char synopsis[] =
@@ -33,15 +34,16 @@ typedef struct {
 	int rolling;                     /* --rolling */
 	long window;                     /* --window */
 	const char *save, *load;         /* --save, --load */
+	const char *by;                  /* --by: the key column */
 	const char *cmdline;             /* for the model file */
 	int precision, verbose;
 } options;
 
-/* The input: reader, series column, and the time step check. */
+/* The input: reader, series column, key column. */
 typedef struct {
 	sp_csv_reader *r;
 	int col;
-	double step, last_t;   /* NAN until known */
+	int bycol;             /* --by, or -1 */
 } input;
 
 static _Noreturn void
@@ -70,6 +72,10 @@ usage(const options *o)
 	    "      --window N       rows in the rolling window [%ld]\n"
 	    "      --save MODEL     write the fitted model (scalepipe-model ar)\n"
 	    "      --load MODEL     forecast with a saved model, no refit\n"
+	    "Many workloads:\n"
+	    "      --by NAME        NAME is the key column: a model per key (rows of keys\n"
+	    "                       interleaved, each key's evenly spaced in time order);\n"
+	    "                       output rows carry the key as an input column\n"
 	    "Output:\n"
 	    "      --precision N    significant digits of non-integer values [%d]\n"
 	    "  -v, --verbose        print the fitted model to stderr\n"
@@ -99,10 +105,11 @@ parse_options(int argc, char **argv, options *o)
 {
 	enum {
 		OPT_IC = 256, OPT_MAXORD, OPT_NOINT, OPT_SEASON, OPT_LEVEL, OPT_QUANT, OPT_BOOT, OPT_SEED,
-		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION
+		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION, OPT_BY
 	};
 	static const struct option lo[] = {
 		{ "bootstrap", required_argument, 0, OPT_BOOT },
+		{ "by", required_argument, 0, OPT_BY },
 		{ "column", required_argument, 0, 'c' },
 		{ "diff", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' },
@@ -159,6 +166,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_WINDOW: o->window = sp_cli_long("--window", optarg, 2, 100000000); break;
 		case OPT_SAVE: o->save = optarg; break;
 		case OPT_LOAD: o->load = optarg; break;
+		case OPT_BY: o->by = optarg; break;
 		case OPT_PREC: o->precision = (int)sp_cli_long("--precision", optarg, 1, 17); break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -187,17 +195,88 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--save and --load are exclusive");
 	if (o->save && o->rolling)
 		sp_die_usage("--save does not go with --rolling");
+	if (o->save && o->by)
+		sp_die_usage("--save does not go with --by (one model file per key is not written)");
 	if (o->load && spec_given)
 		sp_die_usage("--load uses the model's own specification (no -m, -p, --ic, -d, --season, ...)");
 }
 
-/* The next row's time and value (a missing value is an error); 0 at the
- * end.  Every gap must equal the first one. */
+/* One series: its spacing, and the state of its forecasts (rolling: a
+ * forecaster and its roll; once: the values and the last row).  Without
+ * --by there is one; with --by one per key (lib/sp_keyed), each with the
+ * same options and its own bootstrap generator seeded with --seed, so that
+ * a key's rows are those of a run on that key alone. */
+typedef struct {
+	const options *o;
+	const sp_ar_model *loaded;       /* --load: copied per series */
+	double step, last_t;             /* NAN until known */
+	sp_rand *rng;                    /* --bootstrap */
+	sp_ar_band_opts bo;
+	sp_forecaster *f;                /* rolling */
+	sp_fcroll *roll;
+	double *y;                       /* once: the values */
+	size_t n, cap;
+	sp_fcroll_row *last;             /* once: the last row */
+	const char *key;                 /* NULL without --by */
+} series;
+
+static void
+series_free(void *ctx, void *st)
+{
+	series *s = st;
+
+	sp_fcroll_free(s->roll);
+	sp_forecaster_free(s->f);
+	sp_fcroll_row_free(s->last);
+	sp_rand_free(s->rng);
+	free(s->y);
+	free(s);
+}
+
+/* A new series with the options of ctx (a series holding o and loaded). */
+static void *
+series_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	const series *proto = ctx;
+	const options *o = proto->o;
+	sp_fcroll_opts ro = { (int)o->horizon, o->horizon > 1, 0 };
+	sp_ar_model *m = NULL;
+	series *s = calloc(1, sizeof *s);
+
+	if (!s)
+		goto nomem;
+	*s = (series){ .o = o, .loaded = proto->loaded, .step = NAN, .last_t = NAN, .key = key };
+	s->bo = (sp_ar_band_opts){ o->qlo, o->qhi, (int)o->boot, NULL };
+	if (o->boot > 0 && !(s->bo.rng = s->rng = sp_rand_new(o->seed)))
+		goto nomem;
+	if (!o->rolling) {
+		if (!(s->last = sp_fcroll_row_new()))
+			goto nomem;
+		return s;
+	}
+	if (s->loaded && !(m = sp_ar_model_dup(s->loaded)))
+		goto nomem;
+	s->f = m ? sp_fc_ar_new(m, &s->bo, err) : sp_fc_ar_rolling_new(&o->spec, (size_t)o->window, &s->bo, err);
+	if (!s->f || !(s->roll = sp_fcroll_new(s->f, &ro, err))) {
+		series_free(NULL, s);
+		return NULL;
+	}
+	return s;
+nomem:
+	series_free(NULL, s);
+	sp_error_set(err, SP_ENOMEM, "out of memory");
+	return NULL;
+}
+
+/* The next row's time and value (a missing value is an error) and its
+ * series (*sp: the one series, or with keys the row's key's); 0 at the
+ * end.  Every gap within a series must equal its first one. */
 static int
-next_row(input *in, double *t, double *y)
+next_row(input *in, sp_keyed *keys, series **sp, double *t, double *y)
 {
 	sp_error err;
 	char where[128];
+	series *s = *sp;
 	int rc = sp_csv_next(in->r, &err);
 
 	if (rc == SP_EEOF)
@@ -205,18 +284,55 @@ next_row(input *in, double *t, double *y)
 	if (rc < 0 || sp_csv_get_timestamp(in->r, t, &err) < 0 ||
 	    sp_csv_get_double_req(in->r, (size_t)in->col, y, &err) < 0)
 		sp_die_err(&err);
-	if (!isnan(in->last_t)) {
-		double dt = *t - in->last_t;
-		if (isnan(in->step)) {
-			in->step = dt;
-		} else if (fabs(dt - in->step) > 1e-9 * fabs(in->step)) {
+	if (keys) {
+		if (!(*sp = s = sp_keyed_row(keys, in->r, (size_t)in->bycol, &err)))
+			sp_die_err(&err);
+		double prev = s->last_t;
+		sp_die_if(sp_keyed_order(in->r, (size_t)in->bycol, &prev, *t, 0, &err), &err);
+	}
+	if (!isnan(s->last_t)) {
+		double dt = *t - s->last_t;
+		if (isnan(s->step)) {
+			s->step = dt;
+		} else if (fabs(dt - s->step) > 1e-9 * fabs(s->step)) {
 			sp_csv_where(in->r, -1, where, sizeof where);
-			sp_die("%s: irregular time step: %.10g s after %.10g s (resample the series first, "
-			    "e.g. window --resample)", where, dt, in->step);
+			sp_die("%s: irregular time step: %.10g s after %.10g s%s%s%s (resample the series first, "
+			    "e.g. window --resample)", where, dt, s->step, s->key ? " (key '" : "",
+			    s->key ? s->key : "", s->key ? "')" : "");
 		}
 	}
-	in->last_t = *t;
+	s->last_t = *t;
 	return 1;
+}
+
+/* The series column (-c, or the first after timestamp that is not the key)
+ * and the key column (--by). */
+static void
+pick_columns(const options *o, input *in)
+{
+	sp_error err;
+	size_t i;
+
+	if (o->by) {
+		if ((in->bycol = sp_csv_pick_col(in->r, o->by, &err)) < 0)
+			sp_die_err(&err);
+		if (in->bycol == 0)
+			sp_die_usage("--by: 'timestamp' is not a key column");
+	}
+	if (o->by && !o->column) {
+		for (i = 1; i < sp_csv_ncols(in->r) && (int)i == in->bycol; i++)
+			;
+		if (i == sp_csv_ncols(in->r))
+			sp_die("no data column after 'timestamp' besides the key");
+		in->col = (int)i;
+		return;
+	}
+	if ((in->col = sp_csv_pick_col(in->r, o->column, &err)) < 0)
+		sp_die_err(&err);
+	if (in->col == 0)
+		sp_die("column '%s' is the timestamp", sp_csv_colname(in->r, 0));
+	if (in->col == in->bycol)
+		sp_die_usage("-c: '%s' is the key column (--by)", o->column);
 }
 
 /* Values near 1e308 overflow the fit (sigma2 = inf) or the band: an
@@ -235,90 +351,141 @@ check_finite(const sp_ar_model *m, const double *b, long H)
 		    "arithmetic; rescale the series)");
 }
 
-/* One fit on the whole series (or the loaded model m, taken), forecasts
- * after its last row. */
+/* Messages about one series: "" without keys, else "key 'K': ". */
 static void
-run_once(const options *o, input *in, sp_csv_writer *w, sp_ar_model *m, sp_rand *rng)
+key_prefix(const series *s, char *buf, size_t size)
 {
-	sp_ar_band_opts bo = { o->qlo, o->qhi, (int)o->boot, rng };
-	sp_fcroll_row *last = sp_fcroll_row_new();
-	double *y = NULL, *b, t, v;
-	size_t n = 0, cap = 0;
+	if (s->key)
+		snprintf(buf, size, "key '%s': ", s->key);
+	else
+		buf[0] = '\0';
+}
+
+/* One fit on a series's values (or the loaded model), forecasts after its
+ * last row. */
+static void
+fit_once(const options *o, const series *s, const sp_csv_reader *r, sp_csv_writer *w, int header)
+{
+	sp_ar_model *m = NULL;
+	double *b;
 	long H = o->horizon;
+	char kp[256];
 	sp_error err;
 
-	if (!last)
+	key_prefix(s, kp, sizeof kp);
+	if (s->n < 2)
+		sp_die("%sneed at least 2 rows to know the time step", kp);
+	if (!s->loaded) {
+		if (sp_ar_fit(&o->spec, s->y, s->n, &m, &err) < 0) {
+			if (s->key)
+				sp_error_prefix(&err, "key '%s'", s->key);
+			sp_die_err(&err);
+		}
+	} else if (s->n < sp_ar_need(s->loaded)) {
+		sp_die("%sneed at least %zu rows of history for the model %s, have %zu", kp,
+		    sp_ar_need(s->loaded), o->load, s->n);
+	} else if (!(m = sp_ar_model_dup(s->loaded))) {
 		sp_die("out of memory");
-	while (next_row(in, &t, &v)) {
-		if (n == cap && !(y = realloc(y, (cap = cap ? 2 * cap : 4096) * sizeof *y)))
-			sp_die("out of memory");
-		y[n++] = v;
-		sp_die_if(sp_fcroll_row_copy(last, in->r, &err), &err);
 	}
-	if (n == 0)
-		sp_die("no data rows");
-	if (n < 2)
-		sp_die("need at least 2 rows to know the time step");
-	if (!m)
-		sp_die_if(sp_ar_fit(&o->spec, y, n, &m, &err), &err);
-	else if (n < sp_ar_need(m))
-		sp_die("need at least %zu rows of history for the model %s, have %zu", sp_ar_need(m), o->load, n);
-	if (o->verbose)
+	if (o->verbose) {
+		if (s->key)
+			fprintf(stderr, "%s: key '%s'\n", sp_cli_progname(), s->key);
 		print_model(m);
+	}
 	if (!(b = malloc(3 * (size_t)H * sizeof *b)))
 		sp_die("out of memory");
-	sp_die_if(sp_ar_band(m, y, n, (int)H, &bo, b, b + H, b + 2 * H, &err), &err);
+	sp_die_if(sp_ar_band(m, s->y, s->n, (int)H, &s->bo, b, b + H, b + 2 * H, &err), &err);
 	check_finite(m, b, H);
 	if (o->save)
 		sp_die_if(sp_ar_save(m, o->save, o->cmdline, &err), &err);
-	sp_fcroll_write_long_header(in->r, w);
-	sp_fcroll_write_long(w, in->last_t, in->step, (int)H, last, b + H, b, b + 2 * H);
-	sp_fcroll_row_free(last);
+	if (header)
+		sp_fcroll_write_long_header(r, w);
+	sp_fcroll_write_long(w, s->last_t, s->step, (int)H, s->last, b + H, b, b + 2 * H);
 	sp_ar_model_free(m);
-	free(b), free(y);
+	free(b);
 }
 
-/* A forecast from every row: the loaded model m (taken) with fixed
- * coefficients, or the spec refitted on the last --window rows. */
+/* Once: every series's values, then a fit per series (in the order the
+ * keys came). */
 static void
-run_rolling(const options *o, input *in, sp_csv_writer *w, sp_ar_model *m, sp_rand *rng)
+run_once(const options *o, input *in, sp_csv_writer *w, series *one, sp_keyed *keys)
 {
-	sp_ar_band_opts bo = { o->qlo, o->qhi, (int)o->boot, rng };
-	sp_fcroll_opts ro = { (int)o->horizon, o->horizon > 1, 0 };
-	const sp_ar_model *last;
-	sp_forecaster *f;
-	sp_fcroll *roll;
-	double t, y;
+	series *s = one;
+	double t, v;
+	size_t i, n;
 	sp_error err;
 
-	f = m ? sp_fc_ar_new(m, &bo, &err) : sp_fc_ar_rolling_new(&o->spec, (size_t)o->window, &bo, &err);
-	if (!f || !(roll = sp_fcroll_new(f, &ro, &err)))
-		sp_die_err(&err);
-	sp_fcroll_write_header(roll, in->r, w);
-	while (next_row(in, &t, &y)) {
-		sp_die_if(sp_fcroll_push(roll, t, &y, &err), &err);
-		sp_fcroll_write(roll, in->r, w);
+	while (next_row(in, keys, &s, &t, &v)) {
+		if (s->n == s->cap && !(s->y = realloc(s->y, (s->cap = s->cap ? 2 * s->cap : 64) * sizeof *s->y)))
+			sp_die("out of memory");
+		s->y[s->n++] = v;
+		sp_die_if(sp_fcroll_row_copy(s->last, in->r, &err), &err);
 	}
-	if (sp_fcroll_rows(roll) == 0)
+	n = keys ? sp_keyed_count(keys) : (one->n > 0);
+	if (n == 0)
 		sp_die("no data rows");
-	sp_die_if(sp_fcroll_check_made(roll, &err), &err);
-	if (o->verbose) {
-		fprintf(stderr, "%s: %ld rows, %ld forecast origins\n", sp_cli_progname(), sp_fcroll_rows(roll),
-		    sp_fcroll_bands(roll));
-		if ((last = sp_fc_ar_model(f)))
-			print_model(last);
+	for (i = 0; i < n; i++)
+		fit_once(o, keys ? sp_keyed_state(keys, i) : one, in->r, w, i == 0);
+}
+
+static void
+print_roll(const series *s)
+{
+	const sp_ar_model *last;
+
+	fprintf(stderr, "%s: %s%s%s%ld rows, %ld forecast origins\n", sp_cli_progname(), s->key ? "key '" : "",
+	    s->key ? s->key : "", s->key ? "': " : "", sp_fcroll_rows(s->roll), sp_fcroll_bands(s->roll));
+	if ((last = sp_fc_ar_model(s->f)))
+		print_model(last);
+}
+
+/* A forecast from every row of each series: the loaded model with fixed
+ * coefficients, or the spec refitted on its last --window rows. */
+static void
+run_rolling(const options *o, input *in, sp_csv_writer *w, series *one, sp_keyed *keys)
+{
+	series *s = one;
+	double t, y;
+	size_t i, n;
+	long rows = 0;
+	sp_error err;
+
+	sp_fcroll_write_header(one->roll, in->r, w);
+	while (next_row(in, keys, &s, &t, &y)) {
+		if (sp_fcroll_push(s->roll, t, &y, &err) < 0) {
+			if (s->key)
+				sp_error_prefix(&err, "key '%s'", s->key);
+			sp_die_err(&err);
+		}
+		sp_fcroll_write(s->roll, in->r, w);
 	}
-	sp_fcroll_free(roll);
-	sp_forecaster_free(f);
+	n = keys ? sp_keyed_count(keys) : 1;
+	for (i = 0; i < n; i++) {
+		s = keys ? sp_keyed_state(keys, i) : one;
+		rows += sp_fcroll_rows(s->roll);
+	}
+	if (rows == 0)
+		sp_die("no data rows");
+	for (i = 0; i < n; i++) {
+		s = keys ? sp_keyed_state(keys, i) : one;
+		if (sp_fcroll_check_made(s->roll, &err) < 0) {
+			if (s->key)
+				sp_error_prefix(&err, "key '%s'", s->key);
+			sp_die_err(&err);
+		}
+		if (o->verbose)
+			print_roll(s);
+	}
 }
 
 int
 main(int argc, char **argv)
 {
 	options o;
-	input in = { .step = NAN, .last_t = NAN };
+	input in = { .bycol = -1 };
 	sp_ar_model *loaded = NULL;
-	sp_rand *rng = NULL;
+	series proto = { 0 }, *one;
+	sp_keyed *keys = NULL;
 	sp_csv_writer *w;
 	const char *path;
 	sp_error err;
@@ -328,23 +495,23 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	if (o.load && !(loaded = sp_ar_load(o.load, &err)))
 		sp_die_err(&err);
-	if (o.boot > 0 && !(rng = sp_rand_new(o.seed)))
-		sp_die("out of memory");
+	proto = (series){ .o = &o, .loaded = loaded };
+	if (!(one = series_new(&proto, NULL, 0, &err)))   /* checks the spec */
+		sp_die_err(&err);
 	fp = sp_cli_open_input(o.input, &path);
-	if (!(in.r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP, &err)))
+	if (!(in.r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP | (o.by ? SP_CSV_ANY_ORDER : 0), &err)))
 		sp_die_err(&err);
-	if ((in.col = sp_csv_pick_col(in.r, o.column, &err)) < 0)
-		sp_die_err(&err);
-	if (in.col == 0)
-		sp_die("column '%s' is the timestamp", sp_csv_colname(in.r, 0));
+	pick_columns(&o, &in);
+	if (o.by && !(keys = sp_keyed_new(series_new, series_free, &proto)))
+		sp_die("out of memory");
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
 	sp_csv_writer_precision(w, o.precision);
 
 	if (o.rolling)
-		run_rolling(&o, &in, w, loaded, rng);
+		run_rolling(&o, &in, w, one, keys);
 	else
-		run_once(&o, &in, w, loaded, rng);
+		run_once(&o, &in, w, one, keys);
 
 	/* a write error (e.g. /dev/full) is reported once, by the checked close */
 	if (sp_csv_writer_flush(w, &err) < 0)
@@ -353,6 +520,8 @@ main(int argc, char **argv)
 	sp_csv_reader_free(in.r);
 	if (fp != stdin)
 		fclose(fp);
-	sp_rand_free(rng);
+	sp_keyed_free(keys);
+	series_free(NULL, one);
+	sp_ar_model_free(loaded);
 	return 0;
 }

@@ -17,7 +17,7 @@ static const char synopsis[] =
     "       [--window N] [--horizon N] [--calendar] [--norm global|window]\n"
     "       [--loss pinball|mse] [--quantiles LIST] [--no-calibrate]\n"
     "       [--epochs N] [--batch N] [--patience N] [--lr X] [--clip X] [--val X]\n"
-    "       [--seed N] [--threads N] [--init MODEL] [--base MODEL] [FILE]";
+    "       [--seed N] [--threads N] [--init MODEL] [--base MODEL [--base-input]] [FILE]";
 
 static const char *const cells[] = { "lstm", "gru", NULL };
 static const char *const losses[] = { "pinball", "mse", NULL };
@@ -26,6 +26,7 @@ static const char *const norms[] = { "global", "window", NULL };
 typedef struct {
 	const char *column, *output, *input, *init;   /* -c, -o, FILE (NULL: stdin), --init */
 	const char *base;     /* --base */
+	int base_input;       /* --base-input */
 	const char *arch;     /* an architecture option given (refused with --init) */
 	const char *cmdline;  /* for the model file */
 	int cell, layers, hidden, window, horizon, calendar, loss, norm;
@@ -73,9 +74,13 @@ usage(const options *o)
 	    "                        step; its weights are epoch 0 and are kept unless an\n"
 	    "                        epoch beats them on the validation part (a hybrid\n"
 	    "                        keeps its base)\n"
-	    "      --base MODEL      a hybrid: train on the residuals y - yhat of the\n"
-	    "                        seasonfit model MODEL (yhat: its point forecast from\n"
-	    "                        the saved fit); forecast(1) adds yhat back\n"
+	    "      --base MODEL      a hybrid: train on the rolling residuals y - yhat of\n"
+	    "                        the seasonfit model MODEL, yhat at each row the point\n"
+	    "                        forecast of its fit in use before that row as\n"
+	    "                        forecast(1) applies it (refitted every N rows when\n"
+	    "                        saved with --refit N, else the saved fit); forecast(1)\n"
+	    "                        adds the base's forecast back\n"
+	    "      --base-input      with --base: the LSTM also sees yhat of each row\n"
 	    "  -q, --quiet           no progress line on stderr (shown by default when\n"
 	    "                        stderr is a terminal)\n"
 	    "  -v, --verbose         progress per epoch to stderr\n"
@@ -116,9 +121,10 @@ parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_CELL = 256, OPT_LAYERS, OPT_HIDDEN, OPT_WINDOW, OPT_HORIZON, OPT_CALENDAR,
 		OPT_LOSS, OPT_NOCAL, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
-		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_BASE, OPT_VERSION };
+		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_BASE, OPT_BASEIN, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "base", required_argument, 0, OPT_BASE },
+		{ "base-input", no_argument, 0, OPT_BASEIN },
 		{ "batch", required_argument, 0, OPT_BATCH },
 		{ "calendar", no_argument, 0, OPT_CALENDAR },
 		{ "cell", required_argument, 0, OPT_CELL },
@@ -161,6 +167,7 @@ parse_options(int argc, char **argv, options *o)
 		case 'q': sp_cli_progress_mode(SP_CLI_PROGRESS_OFF); break;
 		case 'v': o->verbose = 1; break;
 		case OPT_BASE: o->base = optarg; break;
+		case OPT_BASEIN: o->base_input = 1, o->arch = "--base-input"; break;
 		case OPT_BATCH: t->batch = (int)sp_cli_long("--batch", optarg, 1, 4096); break;
 		case OPT_CALENDAR: o->calendar = 1, o->arch = "--calendar"; break;
 		case OPT_CELL: o->cell = sp_cli_choice("--cell", optarg, cells), o->arch = "--cell"; break;
@@ -196,6 +203,8 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--quantiles applies to --loss pinball only");
 	if (o->init && o->base)
 		sp_die_usage("--base: with --init the base is the model's (%s)", o->init);
+	if (o->base_input && !o->base && !o->init)
+		sp_die_usage("--base-input needs --base MODEL");
 	if (o->init && o->arch)
 		sp_die_usage("%s: with --init the architecture is the model's (%s)", o->arch, o->init);
 }
@@ -225,20 +234,24 @@ read_series(sp_csv_reader *r, int col, double **tp, double **yp)
 }
 
 /* A hybrid (--base, or --init of one): y becomes the residuals of the base,
- * which is recorded for the output. */
+ * which is recorded for the output; *xb the base's forecasts (malloc'd) for
+ * a model with the base input, else NULL. */
 static void
-residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n)
+residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n, double **xb)
 {
 	sp_error err = { 0 };
 	char *bp = NULL;
 
+	*xb = NULL;
+	if (m->exog && !(*xb = malloc((n ? n : 1) * sizeof **xb)))
+		sp_die("out of memory");
 	if (o->base)
 		sp_die_if(sp_fc_lstm_set_base(m, o->base, o->output, &err), &err);
 	else if (!m->base[0])
 		return;
 	else if (!(bp = sp_fc_lstm_base_path(m, o->init)))
 		sp_die("out of memory");
-	sp_die_if(sp_fc_lstm_residuals(m, o->base ? o->output : o->init, t, y, n, y, &err), &err);
+	sp_die_if(sp_fc_lstm_residuals(m, o->base ? o->output : o->init, t, y, n, y, *xb, &err), &err);
 	if (bp)   /* the base as seen from the output's directory */
 		sp_die_if(sp_fc_lstm_set_base(m, bp, o->output, &err), &err);
 	if (o->verbose)
@@ -254,7 +267,7 @@ main(int argc, char **argv)
 	sp_error err = { 0 };
 	sp_csv_reader *r;
 	sp_lstm *m = NULL;
-	double *t, *y;
+	double *t, *y, *xb;
 	const char *path;
 	FILE *fp;
 	size_t n;
@@ -273,10 +286,11 @@ main(int argc, char **argv)
 		sp_die_err(&err);
 	n = read_series(r, col, &t, &y);
 	if (!m && !(m = sp_lstm_new(o.cell ? SP_NN_GRU : SP_NN_LSTM, o.layers, o.hidden, o.window, o.horizon,
-	    (o.calendar ? SP_LSTM_CALENDAR : 0) | (o.norm ? SP_LSTM_LEVEL : 0), o.loss == 0 ? o.nq : 0, o.q, &err)))
+	    (o.calendar ? SP_LSTM_CALENDAR : 0) | (o.norm ? SP_LSTM_LEVEL : 0) | (o.base_input ? SP_LSTM_EXOG : 0),
+	    o.loss == 0 ? o.nq : 0, o.q, &err)))
 		sp_die_err(&err);
 	sp_die_if(sp_lstm_set_column(m, sp_csv_colname(r, (size_t)col), &err), &err);
-	residuals(&o, m, t, y, n);
+	residuals(&o, m, t, y, n, &xb);
 	sp_csv_reader_free(r);
 	if (fp != stdin)
 		fclose(fp);
@@ -284,6 +298,7 @@ main(int argc, char **argv)
 	sp_nn_threads(1);   /* our threads split the batch; BLAS calls stay single-threaded */
 	o.train.threads = o.threads;
 	o.train.warm = o.init != NULL;
+	o.train.exog = xb;
 	o.train.progress = progress, o.train.arg = &ps;
 	ps.verbose = o.verbose, ps.epochs = o.train.epochs, ps.t0 = now();
 	if (o.verbose)
@@ -297,6 +312,6 @@ main(int argc, char **argv)
 		    m->val_loss);
 	sp_die_if(sp_lstm_save(m, o.output, o.cmdline, &err), &err);
 	sp_lstm_free(m);
-	free(t), free(y);
+	free(t), free(y), free(xb);
 	return 0;
 }

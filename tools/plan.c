@@ -5,6 +5,7 @@
  * the multi-horizon long format (origin,timestamp,horizon,...; sp_band),
  * and appends `replicas` and `reason` (and `explain`).  The decision for a
  * step uses the measurements of earlier rows only; see sp_plan.h. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "sp_band.h"
 #include "sp_burst.h"
 #include "sp_cli.h"
+#include "sp_cli_hpa.h"
 #include "sp_cli_perf.h"
 #include "sp_cli_predict.h"
 #include "sp_csv.h"
@@ -31,14 +33,11 @@ static const char *const policies[] = { "forecast", "burst", "hpa", "threshold",
 /* the peers of policies[], from "keda" on, up to "scalepipe" */
 enum { FIRST_PEER = 6, SCALEPIPE = 11 };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
-static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
-static const char *const selects[] = { "max", "min", "disabled", NULL };
 
 enum {
 	OPT_POLICY = 256, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP,
 	OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
-	OPT_HPAMETRIC, OPT_TARGET, OPT_TOL, OPT_TOLUP, OPT_TOLDOWN, OPT_DSWIN, OPT_UPFACTOR, OPT_UPMIN,
-	OPT_BEHAVIOR, OPT_UPWIN, OPT_DOWNWIN, OPT_UPPOL, OPT_DOWNPOL, OPT_UPSEL, OPT_DOWNSEL, OPT_THRLOW,
+	OPT_TARGET, OPT_THRLOW,
 	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_VERSION
 };
 
@@ -63,21 +62,9 @@ static const struct option longopts[] = {
 	{ "quality-window", required_argument, 0, OPT_QWIN },
 	{ "min-coverage", required_argument, 0, OPT_MINCOV },
 	{ "max-error", required_argument, 0, OPT_MAXERR },
-	{ "hpa-metric", required_argument, 0, OPT_HPAMETRIC },
 	{ "target", required_argument, 0, OPT_TARGET },
-	{ "tolerance", required_argument, 0, OPT_TOL },
-	{ "tolerance-up", required_argument, 0, OPT_TOLUP },
-	{ "tolerance-down", required_argument, 0, OPT_TOLDOWN },
-	{ "downscale-window", required_argument, 0, OPT_DSWIN },
-	{ "scale-up-factor", required_argument, 0, OPT_UPFACTOR },
-	{ "scale-up-minimum", required_argument, 0, OPT_UPMIN },
-	{ "behavior", no_argument, 0, OPT_BEHAVIOR },
-	{ "scale-up-window", required_argument, 0, OPT_UPWIN },
-	{ "scale-down-window", required_argument, 0, OPT_DOWNWIN },
-	{ "scale-up-policies", required_argument, 0, OPT_UPPOL },
-	{ "scale-down-policies", required_argument, 0, OPT_DOWNPOL },
-	{ "scale-up-select", required_argument, 0, OPT_UPSEL },
-	{ "scale-down-select", required_argument, 0, OPT_DOWNSEL },
+	SP_CLI_HPA_LONGOPTS,
+	SP_CLI_HPA_PODS_LONGOPTS,
 	{ "threshold-low", required_argument, 0, OPT_THRLOW },
 	{ "explain", no_argument, 0, OPT_EXPLAIN },
 	{ "hold-on-anomaly", no_argument, 0, OPT_HOLDANOM },
@@ -90,6 +77,7 @@ static const struct option longopts[] = {
 typedef struct {
 	sp_plan_opts p;            /* planner options */
 	sp_cli_perf perf;          /* performance model and SLO */
+	sp_cli_hpa hpa;            /* hpa: --pods and its options */
 	const char *column;        /* load column (-c) */
 	const char *demand_col;    /* demand column */
 	int lead;                  /* long format: horizons to take the max over */
@@ -115,6 +103,9 @@ typedef struct {
 	int rl;
 	int explain;
 	int initial;               /* peers: the count before the first row */
+	int hpa_cols;              /* --hpa-columns */
+	sp_hpa_pods *pods;         /* --pods, or NULL */
+	const sp_cli_hpa *hpa;
 } planner;
 
 _Noreturn static void
@@ -149,40 +140,20 @@ usage(const opts *op)
 	    "      --max-error F        ... or with mean absolute %% error above F [%g]\n",
 	    o->min, o->max, o->overprov * 100, op->lead, o->stabilise, o->min_coverage, o->max_error);
 	sp_cli_predict_help(27, "always (one decision per row)");
-	printf("      --hpa-metric M       hpa: cpu (utilisation), average-value or value of the load [cpu]\n"
-	    "      --target X           hpa: target CPU %% or load (per replica for average-value) [%g];\n"
+	printf("      --target X           hpa: target CPU %% or load (per replica for average-value,\n"
+	    "                           pods, object-average) [%g];\n"
 	    "                           keda: the trigger threshold [required]; kpa, crane, aws,\n"
-	    "                           ahpa: per-pod target in %% of w* [kpa 70, others 80]\n"
-	    "      --tolerance F        hpa: tolerance both ways [%g]\n"
-	    "      --tolerance-up F     hpa: scale-up tolerance\n"
-	    "      --tolerance-down F   hpa: scale-down tolerance\n"
-	    "      --downscale-window SEC  hpa: legacy downscale stabilisation [%g]\n"
-	    "      --scale-up-factor F  hpa: legacy scale-up cap factor [%g]\n"
-	    "      --scale-up-minimum N hpa: legacy scale-up cap minimum [%g]\n"
-	    "      --behavior           hpa: use spec.behavior normalisation\n"
-	    "      --scale-up-window SEC    behavior: scale-up stabilisation [0]\n"
-	    "      --scale-down-window SEC  behavior: scale-down stabilisation [downscale window]\n"
-	    "      --scale-up-policies P    behavior: e.g. pods:4:15,percent:100:15\n"
-	    "      --scale-down-policies P  behavior: e.g. percent:100:15\n"
-	    "      --scale-up-select S      behavior: max, min or disabled [max]\n"
-	    "      --scale-down-select S    behavior: max, min or disabled [max]\n"
-	    "      --threshold-low PCT  threshold: remove a replica at or below this CPU [%g]\n"
+	    "                           ahpa: per-pod target in %% of w* [kpa 70, others 80]\n",
+	    o->target);
+	sp_cli_hpa_help(o, &op->hpa, 27, SP_CLI_HPA_PODS);
+	printf("      --threshold-low PCT  threshold: remove a replica at or below this CPU [%g]\n"
 	    "      --explain            add an explain column saying why\n"
 	    "      --hold-on-anomaly    no scale-down while the previous row's anomaly is 1\n"
 	    "      --anomaly-col NAME   the 0/1 anomaly column for --hold-on-anomaly [anomaly]\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
-	    o->target, o->tol_up, o->hpa.downscale_window, o->hpa.up_factor, o->hpa.up_minimum, o->thr_low);
+	    o->thr_low);
 	exit(0);
-}
-
-static void
-rules(sp_hpa_rules *r, const char *opt, const char *arg)
-{
-	sp_error err;
-
-	if (sp_hpa_parse_policies(arg, r, &err) < 0)
-		sp_die_usage("%s: %s", opt, err.msg);
 }
 
 /* One option of the planner (not the perf group): 0 if c is none of them. */
@@ -203,21 +174,7 @@ plan_option(int c, const char *arg, sp_plan_opts *o)
 	case OPT_QWIN: o->quality_window = (int)sp_cli_long("--quality-window", arg, 1, 100000); break;
 	case OPT_MINCOV: o->min_coverage = sp_cli_double("--min-coverage", arg, 0, 1); break;
 	case OPT_MAXERR: o->max_error = sp_cli_double("--max-error", arg, 0, 1e9); break;
-	case OPT_HPAMETRIC: o->metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", arg, metrics); break;
 	case OPT_TARGET: o->target = sp_cli_double("--target", arg, 1e-3, 1e12); break;
-	case OPT_TOL: o->tol_up = o->tol_down = sp_cli_double("--tolerance", arg, 0, 1); break;
-	case OPT_TOLUP: o->tol_up = sp_cli_double("--tolerance-up", arg, 0, 1e6); break;
-	case OPT_TOLDOWN: o->tol_down = sp_cli_double("--tolerance-down", arg, 0, 1); break;
-	case OPT_DSWIN: o->hpa.downscale_window = sp_cli_double("--downscale-window", arg, 0, 1e7); break;
-	case OPT_UPFACTOR: o->hpa.up_factor = sp_cli_double("--scale-up-factor", arg, 1, 1e6); break;
-	case OPT_UPMIN: o->hpa.up_minimum = (double)sp_cli_long("--scale-up-minimum", arg, 0, 1000000); break;
-	case OPT_BEHAVIOR: o->hpa.behavior = 1; break;
-	case OPT_UPWIN: o->hpa.up.window = sp_cli_double("--scale-up-window", arg, 0, 3600); o->hpa.behavior = 1; break;
-	case OPT_DOWNWIN: o->hpa.down.window = sp_cli_double("--scale-down-window", arg, 0, 3600); o->hpa.behavior = 1; break;
-	case OPT_UPPOL: rules(&o->hpa.up, "--scale-up-policies", arg); o->hpa.behavior = 1; break;
-	case OPT_DOWNPOL: rules(&o->hpa.down, "--scale-down-policies", arg); o->hpa.behavior = 1; break;
-	case OPT_UPSEL: o->hpa.up.select = sp_cli_choice("--scale-up-select", arg, selects); o->hpa.behavior = 1; break;
-	case OPT_DOWNSEL: o->hpa.down.select = sp_cli_choice("--scale-down-select", arg, selects); o->hpa.behavior = 1; break;
 	case OPT_THRLOW: o->thr_low = sp_cli_double("--threshold-low", arg, 0, 100); break;
 	default: return 0;
 	}
@@ -232,6 +189,7 @@ parse_options(int argc, char **argv, opts *o)
 	memset(o, 0, sizeof *o);
 	sp_plan_defaults(&o->p);
 	sp_cli_perf_defaults(&o->perf);
+	sp_cli_hpa_defaults(&o->hpa);
 	sp_cli_predict_defaults(&o->pred);
 	o->lead = 1;
 	while ((ch = getopt_long(argc, argv, "c:m:h", longopts, NULL)) != -1)
@@ -268,7 +226,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_VERSION: sp_cli_version();
 		default:
 			if (!plan_option(ch, optarg, &o->p) && !sp_cli_perf_option(ch, optarg, &o->perf) &&
-			    !sp_cli_predict_option(ch, optarg, &o->pred))
+			    !sp_cli_hpa_option(ch, optarg, &o->p, &o->hpa) && !sp_cli_predict_option(ch, optarg, &o->pred))
 				sp_cli_bad_option();
 		}
 	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
@@ -281,7 +239,9 @@ parse_options(int argc, char **argv, opts *o)
 	if (o->peer == SP_POLICY_KEDA && !o->target_given)
 		sp_die_usage("--policy keda needs --target (the trigger's threshold)");
 	if (o->p.policy == SP_PLAN_HPA && !o->peer && o->p.metric != SP_PLAN_METRIC_CPU && !o->target_given)
-		sp_die_usage("--hpa-metric %s needs --target (the load it aims at)", metrics[o->p.metric]);
+		sp_die_usage("--hpa-metric %s needs --target (the load it aims at)", sp_cli_hpa_metrics[o->p.metric]);
+	if ((o->hpa.pods || o->hpa.columns) && (o->p.policy != SP_PLAN_HPA || o->peer || o->rl))
+		sp_die_usage("%s is for --policy hpa", o->hpa.pods ? "--pods" : "--hpa-columns");
 	if (o->rl && !o->rl_path)
 		sp_die_usage("--policy %s needs -m POLICY (a policy file from rltrain)", policies[o->rl + 3]);
 	if (o->rl_path && !o->rl)
@@ -313,6 +273,18 @@ write_decision(sp_csv_writer *w, const planner *pl, int n, const char *reason, c
 	sp_csv_write_str(w, reason);
 	if (pl->explain)
 		sp_csv_write_str(w, ex);
+	if (pl->hpa_cols) {
+		sp_hpa_result h;
+		if (sp_plan_hpa_last(pl->plan, &h) == 0) {
+			sp_csv_write_long(w, h.replicas);
+			sp_csv_write_long(w, (long)h.usage);
+			sp_csv_write_long(w, (long)h.raw);
+		} else {
+			sp_csv_write_str(w, "");
+			sp_csv_write_str(w, "");
+			sp_csv_write_str(w, "");
+		}
+	}
 	sp_csv_end_row(w);
 }
 
@@ -323,6 +295,11 @@ write_header_end(sp_csv_writer *w, const planner *pl)
 	sp_csv_write_str(w, "reason");
 	if (pl->explain)
 		sp_csv_write_str(w, "explain");
+	if (pl->hpa_cols) {
+		sp_csv_write_str(w, "proposal");
+		sp_csv_write_str(w, "utilization");
+		sp_csv_write_str(w, "raw");
+	}
 	sp_csv_end_row(w);
 }
 
@@ -409,6 +386,9 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 
 		sp_plan_in_clear(&in);
 		sp_die_if(sp_csv_get_timestamp(r, &in.t, &err), &err);
+		if (pl->pods)  /* the pods the controller lists at this sync */
+			sp_die_if(sp_hpa_pods_at(pl->pods, in.t, o->p.metric == SP_PLAN_METRIC_CPU, pl->hpa->cpu_init,
+			    pl->hpa->readiness_delay, &in.pods, &in.pods_running_ready, &in.npods, &err), &err);
 		in.prev_load = pload;
 		in.prev_cpu = pcpu;
 		in.prev_latency = plat;
@@ -570,7 +550,7 @@ main(int argc, char **argv)
 	sp_csv_writer *w;
 	sp_perf *perf;
 	sp_ppo_policy *policy = NULL;
-	FILE *in;
+	FILE *in, *pods_in = NULL;
 	const char *name = "-";
 
 	sp_cli_init(argv[0], synopsis);
@@ -581,6 +561,8 @@ main(int argc, char **argv)
 	pl.rl = o.rl;
 	pl.explain = o.explain;
 	pl.initial = o.p.initial;
+	pl.hpa = &o.hpa;
+	pl.hpa_cols = o.hpa.columns;
 	if (o.peer) {
 		sp_policy_opts po = { o.peer, o.target_given ? o.p.target : NAN, o.p.metric == SP_PLAN_METRIC_VALUE,
 			o.p.min, o.p.max, 0 };
@@ -602,6 +584,14 @@ main(int argc, char **argv)
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && o.peer)
 		sp_die("--policy %s needs per-step rows, not the long format",
 		    policies[FIRST_PEER + (int)o.peer - SP_POLICY_KEDA]);
+	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && (o.hpa.pods || o.hpa.columns))
+		sp_die("%s needs per-step rows, not the long format", o.hpa.pods ? "--pods" : "--hpa-columns");
+	if (o.hpa.pods) {
+		if (!(pods_in = fopen(o.hpa.pods, "r")))
+			sp_die("%s: cannot open: %s", o.hpa.pods, strerror(errno));
+		if (!(pl.pods = sp_hpa_pods_new(pods_in, o.hpa.pods, &err)))
+			sp_die_err(&err);
+	}
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0)
 		run_long(r, &o, &pl, w);
 	else if (strcmp(sp_csv_colname(r, 0), "timestamp") == 0)
@@ -614,6 +604,9 @@ main(int argc, char **argv)
 	sp_csv_reader_free(r);
 	if (in != stdin)
 		fclose(in);
+	sp_hpa_pods_free(pl.pods);
+	if (pods_in)
+		fclose(pods_in);
 	sp_plan_free(pl.plan);
 	sp_peer_free(&pl.peer);
 	sp_rlenv_agent_free(pl.agent);

@@ -50,6 +50,9 @@ usage(void)
 	    "  -n, --name NAME           column name of a single series [value]\n"
 	    "      --wide LABELS         several series, columns named by these labels'\n"
 	    "                            values joined by '_' (e.g. pod or job,instance)\n"
+	    "      --by-labels LABELS    several series in the long format: timestamp,series,\n"
+	    "                            value (-n), a row per series and time, series the\n"
+	    "                            key 'l1=v1,l2=v2' of these labels (scalepipe(7))\n"
 	    "      --null POLICY         missing points: error, skip (drop the row), zero,\n"
 	    "                            or empty (missing value in the CSV) [error]\n"
 	    "      --max-points N        points per series per request; longer ranges are\n"
@@ -114,17 +117,26 @@ resolve_range(options *o, double last, int have_end)
 		sp_die_usage("--end is before --start");
 }
 
+/* A label list: names joined by ','. */
+static void
+check_labels(const char *opt, const char *l)
+{
+	if (l && (!*l || l[0] == ',' || strstr(l, ",,") || l[strlen(l) - 1] == ','))
+		sp_die_usage("%s: not a list of label names: '%s'", opt, l);
+}
+
 static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_INSTANT, OPT_WIDE, OPT_NULL,
-		OPT_MAXPTS, OPT_COMPRESSED, OPT_DEADLINE, OPT_MAXANS, OPT_VERSION };
+		OPT_MAXPTS, OPT_COMPRESSED, OPT_DEADLINE, OPT_MAXANS, OPT_VERSION, OPT_BYLABELS };
 	static const struct option lo[] = {
 		{ "query", required_argument, 0, 'q' }, { "url", required_argument, 0, 'u' },
 		{ "start", required_argument, 0, OPT_START }, { "end", required_argument, 0, OPT_END },
 		{ "last", required_argument, 0, OPT_LAST }, { "step", required_argument, 0, OPT_STEP },
 		{ "instant", no_argument, 0, OPT_INSTANT }, { "name", required_argument, 0, 'n' },
 		{ "wide", required_argument, 0, OPT_WIDE }, { "null", required_argument, 0, OPT_NULL },
+		{ "by-labels", required_argument, 0, OPT_BYLABELS },
 		{ "max-points", required_argument, 0, OPT_MAXPTS },
 		{ "compressed", no_argument, 0, OPT_COMPRESSED },
 		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "max-answer", required_argument, 0, OPT_MAXANS },
@@ -155,6 +167,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_STEP: o->step = parse_dur_opt("--step", optarg); break;
 		case OPT_INSTANT: o->q.instant = 1; break;
 		case OPT_WIDE: o->csv.wide = optarg; break;
+		case OPT_BYLABELS: o->csv.by = optarg; break;
 		case OPT_NULL: o->csv.null = (sp_prom_null)sp_cli_choice("--null", optarg, null_names); break;
 		case OPT_MAXPTS:
 			o->q.max_points = (size_t)sp_cli_long("--max-points", optarg, 1, SP_PROM_MAX_POINTS);
@@ -181,8 +194,10 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--url: credentials in the URL are not accepted; use --user or a token");
 	if (o->csv.name && wide)
 		sp_die_usage("-n and --wide exclude each other");
-	if (wide && (!*wide || wide[0] == ',' || strstr(wide, ",,") || wide[strlen(wide) - 1] == ','))
-		sp_die_usage("--wide: not a list of label names: '%s'", wide);
+	if (o->csv.by && wide)
+		sp_die_usage("--wide and --by-labels exclude each other");
+	check_labels("--wide", wide);
+	check_labels("--by-labels", o->csv.by);
 	if ((o->ho.cert == NULL) != (o->ho.key == NULL))
 		sp_die_usage("--cert and --key go together");
 	resolve_range(o, last, have_end);

@@ -11,6 +11,7 @@
 #include "sp_band.h"
 #include "sp_burst.h"
 #include "sp_cli.h"
+#include "sp_cli_hpa.h"
 #include "sp_cli_perf.h"
 #include "sp_cli_predict.h"
 #include "sp_csv.h"
@@ -25,12 +26,11 @@ static const char synopsis[] =
     "[--startup SEC] [--summary] [options] [FILE]";
 
 static const char *const interps[] = { "hold", "linear", NULL };
-static const char *const metrics[] = { "cpu", "average-value", "value", NULL };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
 
 enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
-	OPT_INITIAL, OPT_TARGET, OPT_HPAMETRIC, OPT_TOL, OPT_DSWIN, OPT_BEHAVIOR, OPT_THRLOW, OPT_REACTIVE,
+	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
 	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERP, OPT_MWIN,
 	OPT_CPUINIT, OPT_STAB, OPT_VERSION
 };
@@ -52,10 +52,7 @@ static const struct option longopts[] = {
 	{ "max", required_argument, 0, OPT_MAX },
 	{ "initial", required_argument, 0, OPT_INITIAL },
 	{ "target", required_argument, 0, OPT_TARGET },
-	{ "hpa-metric", required_argument, 0, OPT_HPAMETRIC },
-	{ "tolerance", required_argument, 0, OPT_TOL },
-	{ "downscale-window", required_argument, 0, OPT_DSWIN },
-	{ "behavior", no_argument, 0, OPT_BEHAVIOR },
+	SP_CLI_HPA_LONGOPTS,
 	{ "threshold-low", required_argument, 0, OPT_THRLOW },
 	{ "reactive", required_argument, 0, OPT_REACTIVE },
 	{ "overprov", required_argument, 0, OPT_OVERPROV },
@@ -115,19 +112,18 @@ usage(const opts *o)
 	    "      --target X         the policy's knob: hpa CPU %% (or load, see --hpa-metric) [%g];\n"
 	    "                         keda the trigger threshold [required]; kpa, crane, aws,\n"
 	    "                         ahpa the per-pod target in %% of w* [kpa 70, others 80]\n"
-	    "      --hpa-metric M     hpa: cpu, average-value or value; keda: average-value or value [cpu]\n"
-	    "      --tolerance F      hpa: tolerance [%g]\n"
-	    "      --downscale-window SEC  hpa: downscale stabilisation [%g]\n"
-	    "      --behavior         hpa: behavior normalisation with the API defaults\n"
-	    "      --threshold-low PCT  threshold: CPU floor [%g]\n"
+	    "                         (keda: --hpa-metric value, else average-value)\n",
+	    o->so.startup, o->ro.tick, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
+	    o->po.target);
+	sp_cli_hpa_help(&o->po, NULL, 25, 0);
+	printf("      --threshold-low PCT  threshold: CPU floor [%g]\n"
 	    "      --reactive R       forecast/burst/scalepipe: reactive rule hpa, load or none\n"
 	    "                         [scalepipe load, others hpa]\n"
 	    "      --overprov PCT     forecast/burst/scalepipe: over-provisioning [%g]\n"
 	    "      --scale-in         forecast/burst/scalepipe: let the forecast scale in alone\n"
 	    "      --stabilise SEC    forecast/burst/scalepipe: scale down only to the highest\n"
 	    "                         count decided in SEC [0]\n",
-	    o->so.startup, o->ro.tick, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
-	    o->po.target, o->po.tol_up, o->po.hpa.downscale_window, o->po.thr_low, o->po.overprov * 100);
+	    o->po.thr_low, o->po.overprov * 100);
 	sp_cli_predict_help(25, "the start-up plus one tick (once per row: always)");
 	printf("      --summary          print one summary row instead of the steps\n"
 	    "      --name NAME        policy name in the summary [the policy]\n"
@@ -169,10 +165,6 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_MAX: po->max = (int)sp_cli_long("--max", optarg, 1, 1000000); break;
 		case OPT_INITIAL: po->initial = (int)sp_cli_long("--initial", optarg, 1, 1000000); o->initial_given = 1; break;
 		case OPT_TARGET: po->target = o->target = sp_cli_double("--target", optarg, 1e-3, 1e12); break;
-		case OPT_HPAMETRIC: po->metric = (sp_plan_metric)sp_cli_choice("--hpa-metric", optarg, metrics); break;
-		case OPT_TOL: po->tol_up = po->tol_down = sp_cli_double("--tolerance", optarg, 0, 1); break;
-		case OPT_DSWIN: po->hpa.downscale_window = sp_cli_double("--downscale-window", optarg, 0, 1e7); break;
-		case OPT_BEHAVIOR: po->hpa.behavior = 1; break;
 		case OPT_THRLOW: po->thr_low = sp_cli_double("--threshold-low", optarg, 0, 100); break;
 		case OPT_REACTIVE: o->reactive_given = 1; po->reactive = (sp_plan_reactive)sp_cli_choice("--reactive", optarg, reactives); break;
 		case OPT_OVERPROV: po->overprov = sp_cli_double("--overprov", optarg, 0, 1000) / 100; break;
@@ -184,7 +176,8 @@ parse_options(int argc, char **argv, opts *o)
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
-			if (!sp_cli_perf_option(ch, optarg, &o->perf) && !sp_cli_predict_option(ch, optarg, &o->pred))
+			if (!sp_cli_perf_option(ch, optarg, &o->perf) && !sp_cli_hpa_option(ch, optarg, po, NULL) &&
+			    !sp_cli_predict_option(ch, optarg, &o->pred))
 				sp_cli_bad_option();
 		}
 	o->input = sp_cli_input_arg(argc, argv, optind, NULL);
@@ -389,6 +382,9 @@ simulate(run *ru, sp_csv_reader *r)
 		}
 		if (in.load < 0)
 			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "negative load %g", in.load), &err);
+		if (in.load / ru->o->po.wstar > SP_SIM_MAX_REPLICAS)  /* not a count: no int cast of it */
+			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "load %g needs more than %d replicas "
+			    "at w* %g", in.load, SP_SIM_MAX_REPLICAS, ru->o->po.wstar), &err);
 		sp_die_if(sp_band_row_read(r, &ru->bc, &b, &err), &err);
 		in.demand = b.demand;
 		in.lower = b.lower;

@@ -4,7 +4,8 @@
  * The stages (sort/order -> duplicates -> resample -> fill -> normalise and
  * split -> lags) are lib/sp_window's push-style engine; this file reads the
  * options and the CSV, pushes each row into the engine and writes the rows
- * it emits.
+ * it emits.  With --by NAME every key has its own engine (lib/sp_keyed),
+ * and the rows carry the key as their second column.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 
 #include "sp_cli.h"
 #include "sp_csv.h"
+#include "sp_keyed.h"
 #include "sp_time.h"
 #include "sp_window.h"
 
@@ -23,13 +25,14 @@ static const char synopsis[] =
     "              [--fill METHOD [--max-gap SECONDS]]\n"
     "              [--normalize METHOD | --load PARAMS [--inverse]] [--save PARAMS]\n"
     "              [--train-rows N | --train-until TIME | --train-fraction F] [--split PART]\n"
-    "              [--lags N [--horizon H]] [--sort] [--dupes POLICY] [FILE]";
+    "              [--lags N [--horizon H]] [--sort] [--dupes POLICY] [--by NAME] [FILE]";
 
 static const char *const norm_names[] = { "zscore", "minmax", "robust", NULL };
 
 typedef struct {
 	sp_window_opts w;        /* the engine's options */
 	const char *colspec;     /* -c */
+	const char *by;          /* --by: the key column */
 	int allcols;             /* -a */
 	int precision;
 	int nspan;               /* how many of --train-rows, --train-until, --train-fraction */
@@ -40,7 +43,9 @@ typedef struct {
 typedef struct {
 	sp_csv_reader *rd;
 	sp_csv_writer *wr;
+	const sp_window_opts *wo;
 	size_t ncols_in;
+	int bycol;               /* the key column (--by), or -1 */
 	int *sel;                /* [k] selected input columns, in selection order */
 	int *selpos;             /* [ncols_in] position of each input column in sel, or -1 */
 	size_t k;
@@ -88,6 +93,10 @@ usage(const options *o)
 	    "Input order:\n"
 	    "      --sort             sort rows by time first (reads all input)\n"
 	    "      --dupes POLICY     duplicate timestamps: error, first, last, mean [error]\n"
+	    "Many workloads:\n"
+	    "      --by NAME          NAME is the key column: every key is its own series\n"
+	    "                         (rows of keys interleaved, each key's in time order),\n"
+	    "                         with its own state; output rows carry the key second\n"
 	    "Output:\n"
 	    "      --precision N      significant digits of non-integer values [%d]\n"
 	    "  -h, --help             this help\n"
@@ -102,7 +111,7 @@ parse_options(int argc, char **argv, options *o)
 	enum {
 		O_RESAMPLE = 256, O_AGG, O_QUANTILE, O_FILL, O_MAXGAP, O_NORMALIZE, O_TO, O_CLIP,
 		O_SAVE, O_LOAD, O_INVERSE, O_TROWS, O_TUNTIL, O_TFRAC, O_SPLIT, O_LAGS, O_HORIZON,
-		O_SORT, O_DUPES, O_PRECISION, O_VERSION, O_MAXGAPROWS
+		O_SORT, O_DUPES, O_PRECISION, O_VERSION, O_MAXGAPROWS, O_BY
 	};
 	static const struct option lo[] = {
 		{ "all-columns", no_argument, 0, 'a' },
@@ -128,6 +137,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "sort", no_argument, 0, O_SORT },
 		{ "dupes", required_argument, 0, O_DUPES },
 		{ "precision", required_argument, 0, O_PRECISION },
+		{ "by", required_argument, 0, O_BY },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, O_VERSION },
 		{ 0, 0, 0, 0 }
@@ -180,6 +190,7 @@ parse_options(int argc, char **argv, options *o)
 		case O_SORT: w->sort = 1; break;
 		case O_DUPES: w->dupes = (sp_window_dupes)sp_cli_choice("--dupes", optarg, sp_window_dupes_names); break;
 		case O_PRECISION: o->precision = (int)sp_cli_long("--precision", optarg, 1, 17); break;
+		case O_BY: o->by = optarg; break;
 		case 'h': usage(o); break;
 		case O_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -224,6 +235,9 @@ check_options(const options *o, int nargs, char **args)
 		sp_die_usage("--max-gap-rows needs --resample");
 	if (w->max_gap != INFINITY && w->fill == SP_WINDOW_FILL_NONE)
 		sp_die_usage("--max-gap needs --fill");
+	if (o->by && w->save_path)
+		sp_die_usage("--save does not go with --by (one parameter file per key is not "
+		    "written; --load applies one file to every key)");
 }
 
 /* -a, -c NAMES or the first column after timestamp: the columns worked on. */
@@ -242,11 +256,18 @@ select_columns(io_state *io, const options *o)
 		sp_die("out of memory");
 	for (i = 0; i < io->ncols_in; i++)
 		io->selpos[i] = -1;
-	if (o->allcols) {
+	io->bycol = -1;
+	if (o->by) {
+		sp_die_if(io->bycol = sp_csv_pick_col(io->rd, o->by, &err), &err);
+		if (io->bycol == 0)
+			sp_die_usage("--by: 'timestamp' is not a key column");
+	}
+	if (o->allcols || (!o->colspec && o->by)) {
 		for (i = 1; i < io->ncols_in; i++)
-			io->sel[io->k++] = (int)i;
+			if ((int)i != io->bycol && (o->allcols || io->k == 0))
+				io->sel[io->k++] = (int)i;
 		if (io->k == 0)
-			sp_die("no data column after 'timestamp'");
+			sp_die("no data column after 'timestamp'%s", o->by ? " besides the key" : "");
 	} else if (!o->colspec) {
 		int c = sp_csv_pick_col(io->rd, NULL, &err);
 		sp_die_if(c, &err);
@@ -262,6 +283,8 @@ select_columns(io_state *io, const options *o)
 				sp_die_usage("-c: 'timestamp' is not a data column");
 			if (io->selpos[c] >= 0)
 				sp_die_usage("-c: column '%s' given twice", tok);
+			if (c == io->bycol)
+				sp_die_usage("-c: '%s' is the key column (--by)", tok);
 			io->selpos[c] = (int)io->k;
 			io->sel[io->k++] = c;
 		}
@@ -284,6 +307,8 @@ write_header(io_state *io, const sp_window_opts *w)
 	long j;
 
 	sp_csv_write_str(io->wr, "timestamp");
+	if (io->bycol >= 0)
+		sp_csv_write_str(io->wr, sp_csv_colname(io->rd, (size_t)io->bycol));
 	if (w->lags > 0) {
 		for (j = w->lags - 1; j >= 0; j--) {
 			snprintf(name, sizeof name, "lag%ld", j);
@@ -297,7 +322,9 @@ write_header(io_state *io, const sp_window_opts *w)
 		for (i = 0; i < io->k; i++)
 			sp_csv_write_str(io->wr, io->names[i]);
 	} else {
-		sp_csv_write_header_fields(io->wr, io->rd, 1, -1);
+		for (i = 1; i < io->ncols_in; i++)
+			if ((int)i != io->bycol)
+				sp_csv_write_str(io->wr, sp_csv_colname(io->rd, i));
 	}
 	sp_csv_end_row(io->wr);
 }
@@ -305,19 +332,16 @@ write_header(io_state *io, const sp_window_opts *w)
 /* The current CSV row into the engine: its time, the selected values
  * (io->x) and, when they pass through, the other fields (io->raw). */
 static int
-push_row(io_state *io, sp_window *w, sp_error *err)
+push_row(io_state *io, sp_window *w, double t, sp_error *err)
 {
 	size_t i, n, len = 0;
-	double t;
 
-	if (sp_csv_get_timestamp(io->rd, &t, err) < 0)
-		return -1;
 	for (i = 0; i < io->k; i++)
 		if (sp_csv_get_double(io->rd, (size_t)io->sel[i], &io->x[i], err) < 0)
 			return -1;
 	for (i = 1; io->keep_raw && i < io->ncols_in; i++) {
 		const char *s;
-		if (io->selpos[i] >= 0)
+		if (io->selpos[i] >= 0 || (int)i == io->bycol)
 			continue;
 		s = sp_csv_field(io->rd, i, &n);
 		if (len + n + 1 > io->rawcap) {
@@ -335,21 +359,65 @@ push_row(io_state *io, sp_window *w, sp_error *err)
 	return sp_window_push(w, t, io->x, io->raw, len, err);
 }
 
+/* One key's engine, and what its rows carry (key NULL: no --by). */
+typedef struct {
+	io_state *io;
+	sp_window *w;
+	const char *key;         /* owned by the sp_keyed map */
+	size_t keylen;
+	double prev;             /* the key's last time (order check) */
+} keyed_window;
+
+static int emit_row(void *ctx, const sp_window_row *r, sp_error *err);
+
+/* sp_keyed's callbacks: an engine per key. */
+static void *
+key_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	io_state *io = ctx;
+	keyed_window *kw = malloc(sizeof *kw);
+
+	if (!kw) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	*kw = (keyed_window){ io, NULL, key, len, NAN };
+	if (!(kw->w = sp_window_new(io->wo, emit_row, kw, err))) {
+		free(kw);
+		return NULL;
+	}
+	return kw;
+}
+
+static void
+key_free(void *ctx, void *st)
+{
+	keyed_window *kw = st;
+
+	sp_window_free(kw->w);
+	free(kw);
+}
+
 /* The engine's output: a row (or a window) as CSV. */
 static int
 emit_row(void *ctx, const sp_window_row *r, sp_error *err)
 {
-	io_state *io = ctx;
+	const keyed_window *kw = ctx;
+	io_state *io = kw->io;
 	const char *p = r->raw;
 	size_t i, n;
 
 	sp_csv_write_time(io->wr, r->t);
+	if (kw->key)
+		sp_csv_write_field(io->wr, kw->key, kw->keylen);
 	if (!io->keep_raw) {
 		for (i = 0; i < r->nv; i++)
 			sp_csv_write_double(io->wr, r->v[i]);
 	} else {
 		for (i = 1; i < io->ncols_in; i++) {
-			if (io->selpos[i] >= 0) {
+			if ((int)i == io->bycol) {
+				continue;
+			} else if (io->selpos[i] >= 0) {
 				sp_csv_write_double(io->wr, r->v[io->selpos[i]]);
 			} else {
 				n = strlen(p);
@@ -360,6 +428,48 @@ emit_row(void *ctx, const sp_window_row *r, sp_error *err)
 	}
 	sp_csv_end_row(io->wr);
 	return 0;
+}
+
+/* Every row into its key's engine (one engine without --by), then the end
+ * of input for each key in the order the keys came.  Engine errors name
+ * the key; their row numbers count that key's rows. */
+static long
+run(io_state *io, keyed_window *one, sp_keyed *keys)
+{
+	const sp_window_opts *wo = io->wo;
+	keyed_window *kw = one;
+	sp_error err;
+	long rows = 0;
+	size_t i, n;
+	double t;
+	int rc;
+
+	while ((rc = sp_csv_next(io->rd, &err)) == SP_OK) {
+		sp_die_if(sp_csv_get_timestamp(io->rd, &t, &err), &err);
+		if (keys) {
+			if (!(kw = sp_keyed_row(keys, io->rd, (size_t)io->bycol, &err)))
+				sp_die_err(&err);
+			if (!wo->sort)
+				sp_die_if(sp_keyed_order(io->rd, (size_t)io->bycol, &kw->prev, t,
+				    wo->dupes != SP_WINDOW_DUPES_ERROR, &err), &err);
+		}
+		if (push_row(io, kw->w, t, &err) < 0) {
+			if (keys)
+				sp_error_prefix(&err, "key '%s'", kw->key);
+			sp_die_err(&err);
+		}
+	}
+	sp_die_if(rc, &err);
+	for (i = 0, n = keys ? sp_keyed_count(keys) : 1; i < n; i++) {
+		kw = keys ? sp_keyed_state(keys, i) : one;
+		if (sp_window_finish(kw->w, &err) < 0) {
+			if (keys)
+				sp_error_prefix(&err, "key '%s'", kw->key);
+			sp_die_err(&err);
+		}
+		rows += sp_window_rows(kw->w);
+	}
+	return rows;
 }
 
 static void
@@ -379,11 +489,12 @@ main(int argc, char **argv)
 {
 	options o;
 	io_state io = { 0 };
-	sp_window *w;
+	keyed_window one = { &io, NULL, NULL, 0, NAN };
+	sp_keyed *keys = NULL;
 	sp_error err;
 	const char *inname;
 	FILE *in;
-	int rc, first;
+	int first;
 
 	sp_cli_init(argv[0], synopsis);
 	first = parse_options(argc, argv, &o);
@@ -391,28 +502,27 @@ main(int argc, char **argv)
 	in = sp_cli_open_input(argc - first == 1 ? argv[first] : NULL, &inname);
 
 	io.rd = sp_csv_reader_new(in, inname, SP_CSV_NEED_TIMESTAMP |
-	    (o.w.sort || o.w.dupes != SP_WINDOW_DUPES_ERROR ? SP_CSV_ANY_ORDER : 0), &err);
+	    (o.w.sort || o.w.dupes != SP_WINDOW_DUPES_ERROR || o.by ? SP_CSV_ANY_ORDER : 0), &err);
 	if (!io.rd)
 		sp_die_err(&err);
 	select_columns(&io, &o);
 	o.w.ncols = io.k;
 	o.w.names = io.names;
-	if (!(w = sp_window_new(&o.w, emit_row, &io, &err)))
+	io.wo = &o.w;
+	if (!(one.w = sp_window_new(&o.w, emit_row, &one, &err)))   /* checks the options */
 		sp_die_err(&err);
+	if (o.by && !(keys = sp_keyed_new(key_new, key_free, &io)))
+		sp_die("out of memory");
 	if (!(io.wr = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
 	sp_csv_writer_precision(io.wr, o.precision);
 	write_header(&io, &o.w);
 
-	while ((rc = sp_csv_next(io.rd, &err)) == SP_OK)
-		if (push_row(&io, w, &err) < 0)
-			sp_die_err(&err);
-	sp_die_if(rc, &err);
-	sp_die_if(sp_window_finish(w, &err), &err);
-	if (sp_window_rows(w) == 0)   /* before the header leaves the buffer */
+	if (run(&io, &one, keys) == 0)   /* before the header leaves the buffer */
 		sp_die("no data rows (header only)");
 	sp_die_if(sp_csv_writer_flush(io.wr, &err), &err);
-	sp_window_free(w);
+	sp_keyed_free(keys);
+	sp_window_free(one.w);
 	io_free(&io);
 	if (in != stdin)
 		fclose(in);

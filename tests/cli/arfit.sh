@@ -308,4 +308,58 @@ t "values near 1e308, rolling: an error naming the row" 1 arfit --rolling --wind
 err_is <<'EOF'
 arfit: row 10: the forecast of horizon 1 is not finite (the values overflow the model's arithmetic; rescale the series)
 EOF
+# Issue 20: --by NAME, a model per key in one process.
+# keysplit NAME INPUT ARGS...: for each key of INPUT (column 2), the keyed
+# run's rows of that key are byte-identical to a run on its rows alone.
+keysplit() {
+	_ks=$1 _in=$2; shift 2
+	t "$_ks" 0 "$@" --by series "$_in"
+	cp "$T/out" "$T/keyed"
+	[ -n "${SP_VALGRIND:-}" ] && return 0
+	for _k in $(awk -F, 'NR > 1 && !s[$2]++ { print $2 }' "$_in"); do
+		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_in" > "$T/one.csv"
+		"$@" "$T/one.csv" > "$T/sep" 2>&1
+		awk -F, -v k="$_k" -v c="$_col" 'NR == 1 || $c == k' "$T/keyed" > "$T/part"
+		check "$_ks: key $_k as a run of its own" cmp "$T/sep" "$T/part"
+	done
+}
+_col=2
+keysplit "--by --rolling: a model per key" "$D/fleet-3.csv" arfit -c load --rolling --window 20 -p 2
+_col=4
+keysplit "--by --rolling -H 3 --bootstrap: a generator per key" "$D/fleet-3.csv" \
+    arfit -c load --rolling --window 30 -p 1 -H 3 --bootstrap 50 --seed 7
+keysplit "--by: one fit per key, long rows" "$D/fleet-3.csv" arfit -c load -H 3 --ic aic --max-order 4
+# the layout and the error paths: the plain and sanitizer builds
+if [ -z "${SP_VALGRIND:-}" ]; then
+t "--by: the default column is the first that is not the key" 0 arfit --by series -H 1 "$D/fleet-3.csv"
+out_is <<'E'
+origin,timestamp,horizon,series,load,forecast,lower,upper
+1700004780,1700004840,1,web,117.672,118.2278393,111.1446679,125.3110108
+1700004780,1700004840,1,db,202.162,202.6772381,194.4219744,210.9325018
+1700004780,1700004840,1,cache,317.298,311.526554,304.753259,318.299849
+E
+printf 'timestamp,series,load\n0,a,1\n0,b,2\n60,a,2\n60,b,3\n180,a,4\n' > "$T/irr.csv"
+t "--by: the step is checked per key" 1 arfit --by series --rolling --window 2 -p 0 < "$T/irr.csv"
+err_is <<'E'
+arfit: row 5: irregular time step: 120 s after 60 s (key 'a') (resample the series first, e.g. window --resample)
+E
+printf 'timestamp,series,load\n0,a,1\n60,a,2\n0,b,2\n60,b,3\n30,b,3\n' > "$T/back.csv"
+t "--by: time order per key" 1 arfit --by series < "$T/back.csv"
+err_is <<'E'
+arfit: row 5, column timestamp: timestamp 30 is before 60, the previous row of key 'b'
+E
+printf 'timestamp,series,load\n0,a,1\n60,a,2\n0,b,2\n' > "$T/short.csv"
+t "--by: a key with one row" 1 arfit --by series -p 0 < "$T/short.csv"
+err_is <<'E'
+arfit: key 'b': need at least 2 rows to know the time step
+E
+t "--by --rolling: a key with too few rows" 1 arfit --by series --rolling --window 5 -p 1 < "$T/short.csv"
+err_has "arfit: key 'a': too little data"
+t "--by with --save" 2 arfit --by series --save "$T/m.ar" "$D/fleet-3.csv"
+err_has "arfit: --save does not go with --by"
+t "--by names the key as -c" 2 arfit --by series -c series "$D/fleet-3.csv"
+err_has "arfit: -c: 'series' is the key column (--by)"
+t "--by: no such column" 2 arfit --by nope "$D/fleet-3.csv"
+err_has "no column 'nope'"
+fi
 finish

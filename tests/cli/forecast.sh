@@ -285,4 +285,82 @@ t "11 rows, but no 8 in a row with a value" 1 forecast -m "$M" "$T/s11gaps.csv"
 err_is <<'OUT'
 forecast: too little data: a forecast needs 8 consecutive rows with a value (and horizon 1 after them), the input has none in its 11 rows
 OUT
+# Issue 20: --by NAME, a forecaster per key in one process.
+# keysplit NAME COL INPUT ARGS...: for each key of INPUT (column 2), the
+# keyed run's rows of that key (key in column COL of the output) are
+# byte-identical to a run on its rows alone.  KS_MODEL_DIR: the separate
+# run is given --models KS_MODEL_DIR and the run of key K alone uses
+# KS_MODEL_DIR/K when it exists.
+keysplit() {
+	_ks=$1 _col=$2 _in=$3; shift 3
+	t "$_ks" 0 "$@" ${KS_MODEL_DIR:+--models "$KS_MODEL_DIR"} --by series "$_in"
+	cp "$T/out" "$T/keyed"
+	[ -n "${SP_VALGRIND:-}" ] && return 0
+	for _k in $(awk -F, 'NR > 1 && !s[$2]++ { print $2 }' "$_in"); do
+		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_in" > "$T/one.csv"
+		if [ -n "${KS_MODEL_DIR:-}" ] && [ -f "$KS_MODEL_DIR/$_k" ]; then
+			"$@" -m "$KS_MODEL_DIR/$_k" "$T/one.csv" > "$T/sep" 2>&1
+		else
+			"$@" "$T/one.csv" > "$T/sep" 2>&1
+		fi
+		awk -F, -v k="$_k" -v c="$_col" 'NR == 1 || $c == k' "$T/keyed" > "$T/part"
+		check "$_ks: key $_k as a run of its own" cmp "$T/sep" "$T/part"
+	done
+}
+awk -F, 'NR == 1 { print "timestamp,series,load,other"; next }
+    { printf "%s,a,%s,%s\n%s,b,%.2f,%s\n", $1, $2, $3, $1, $2 * 1.1 + 3, $3 }' "$D/lstm-sine.csv" > "$T/sine2.csv"
+keysplit "--by: one LSTM model, a state per key" 2 "$T/sine2.csv" forecast -m "$M"
+awk -F, 'NR == 1 || $2 == "web"' "$D/fleet-3.csv" > "$T/web.csv"
+t "an AR model of one key" 0 arfit -c load -p 2 --save "$T/web.ar" "$T/web.csv"
+keysplit "--by: one AR model for every key" 2 "$D/fleet-3.csv" forecast -m "$T/web.ar" -c load
+# more keyed runs, the layout and the error paths: the plain and sanitizer builds
+if [ -z "${SP_VALGRIND:-}" ]; then
+keysplit "--by --long --adapt: per key" 4 "$T/sine2.csv" forecast -m "$M" --long --adapt 0.1
+mkdir "$T/models"
+awk -F, 'NR == 1 || $2 == "db"' "$D/fleet-3.csv" > "$T/db.csv"
+t "a model of its own for key db" 0 arfit -c load -p 1 --save "$T/models/db" "$T/db.csv"
+KS_MODEL_DIR=$T/models
+keysplit "--by --models DIR: DIR/KEY where it exists, else MODEL" 2 "$D/fleet-3.csv" \
+    forecast -m "$T/web.ar" -c load
+KS_MODEL_DIR=
+t "--by: the default series is the first column that is not the key" 0 forecast -m "$T/web.ar" --by series "$D/fleet-3.csv"
+check "as with -c load" sh -c "forecast -m '$T/web.ar' --by series -c load '$D/fleet-3.csv' | cmp - '$T/out'"
+printf 'timestamp,series,load\n0,a,1\n60,a,2\n0,b,2\n60,b,3\n30,b,3\n' > "$T/back.csv"
+t "--by: time order per key" 1 forecast -m "$T/web.ar" --by series < "$T/back.csv"
+err_is <<'E'
+forecast: row 5, column timestamp: timestamp 30 is before 60, the previous row of key 'b'
+E
+printf 'timestamp,series,load\n0,a,1\n60,a,2\n120,a,3\n0,b,2\n60,b,3\n180,b,4\n' > "$T/sp.csv"
+t "--by: the spacing per key" 1 forecast -m "$T/web.ar" --by series < "$T/sp.csv"
+err_has "forecast: key 'b': row 3: spacing 120 s differs"
+t "--by: a key with too little data" 1 forecast -m "$M" --by series < "$T/back.csv"
+err_has "forecast: key 'a': "
+t "--by naming the series column" 2 forecast -m "$T/web.ar" --by load -c load "$D/fleet-3.csv"
+err_has "forecast: -c: 'load' is the key column (--by)"
+t "--models needs --by" 2 forecast -m "$T/web.ar" --models "$T/models" "$D/fleet-3.csv"
+err_has "forecast: --models needs --by"
+t "--by: no such column" 2 forecast -m "$T/web.ar" --by nope "$D/fleet-3.csv"
+err_has "no column 'nope'"
+fi
+# (not under valgrind: CI time; test_fc_lstm runs these paths under it)
+if [ -z "${SP_VALGRIND:-}" ]; then
+	# the hybrid on rolling residuals: the base refits every 40 rows, so the
+	# first residual is row 41's and the first forecast (window 6, horizon 1)
+	# is made at row 46 for row 47; with --base-input the same
+	seasonfit --seasonality twohour,0.0833333333333,2 --refit 40 --save "$T/b40.season" -H 0 "$S" > /dev/null
+	lstmtrain -q --hidden 3 --window 6 --horizon 3 --epochs 2 --quantiles 0.1,0.5,0.9 --base "$T/b40.season" \
+	    -o "$T/h40.lstm" "$S"
+	lstmtrain -q --hidden 3 --window 6 --horizon 3 --epochs 2 --quantiles 0.1,0.5,0.9 --base "$T/b40.season" \
+	    --base-input -o "$T/hx40.lstm" "$S"
+	t "hybrid, a base that refits" 0 forecast -m "$T/h40.lstm" "$S"
+	check "first forecast at row 47" awk -F, 'NR > 1 && (NR - 1 < 47) != ($4 == "") { exit 1 }' "$T/out"
+	t "hybrid with the base input" 0 forecast -m "$T/hx40.lstm" "$S"
+	check "first forecast at row 47, lower <= forecast <= upper" awk -F, 'NR > 1 && ((NR - 1 < 47) != ($4 == "") ||
+	    ($4 != "" && !($5 <= $4 && $4 <= $6))) { exit 1 }' "$T/out"
+	grep -v '^base_residuals' "$T/h40.lstm" > "$T/old40.lstm"
+	t "a hybrid from before rolling residuals, with a base that refits" 1 forecast -m "$T/old40.lstm" "$S"
+	err_is <<ERR
+forecast: $T/old40.lstm: trained by an older lstmtrain on the in-sample residuals of its base $T/b40.season, which refits (refit 40); retrain it with lstmtrain --base (or --init)
+ERR
+fi
 finish

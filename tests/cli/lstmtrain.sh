@@ -234,4 +234,13 @@ ERR
 	err_has "lstmtrain: $T/h3: its base seasonfit model $T/b2.season has changed since the LSTM was trained on it"
 	check "nothing written on error" test ! -e "$T/x"
 fi
+# rolling residuals: a base that refits every 40 rows, and --base-input
+seasonfit --seasonality twohour,0.0833333333333,2 --refit 40 --save "$T/b40.season" -H 0 "$S" > /dev/null
+t "--base-input: a hybrid whose LSTM also sees the base's forecast" 0 lstmtrain $TINY --base "$T/b40.season" \
+    --base-input -o "$T/hx" "$S"
+check "rolling residuals, the base feature and its normalisation recorded" sh -c "grep -qx 'base_residuals rolling' '$T/hx' &&
+    grep -qx 'features value,base' '$T/hx' && grep -qx 'inputs 2' '$T/hx' && grep -q '^base_mean ' '$T/hx' &&
+    grep -q '^base_scale ' '$T/hx'"
+t "--base-input without --base" 2 lstmtrain $TINY --base-input -o "$T/x" "$S"
+err_has "lstmtrain: --base-input needs --base MODEL"
 finish

@@ -69,4 +69,13 @@ t "bad --deadline" 2 promfetch -q up --last 1h --deadline -1
 err_has "promfetch: --deadline"
 t "bad --max-answer" 2 promfetch -q up --last 1h --max-answer 0
 err_has "promfetch: --max-answer"
+# Issue 20: the long format (the real-server cases are in tests/integration/prometheus.sh)
+if [ -z "${SP_VALGRIND:-}" ]; then
+t "--wide with --by-labels" 2 promfetch -q up --last 1h --wide pod --by-labels pod
+err_has "promfetch: --wide and --by-labels exclude each other"
+t "--by-labels empty item" 2 promfetch -q up --last 1h --by-labels namespace,
+err_has "promfetch: --by-labels: not a list of label names: 'namespace,'"
+fi
+t "--help names --by-labels" 0 promfetch --help
+out_has "--by-labels LABELS"
 finish

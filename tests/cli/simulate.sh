@@ -224,4 +224,31 @@ t "bad --lead-time" 2 simulate --policy scalepipe --lead-time soon "$D/sim-lead.
 err_has "simulate: --lead-time:"
 t "bad --hysteresis" 2 simulate --policy scalepipe --hysteresis 100 "$D/sim-lead.csv"
 err_has "simulate: --hysteresis:"
+# issue 14: a load whose replica count is not an int (1.7e308 / w*) is an
+# error naming the row, not a float-to-int overflow (UB)
+printf 'timestamp,load\n0,1.7e308\n60,1\n' > "$T/huge.csv"
+t "load 1.7e308, hpa: an error naming the row" 1 simulate $C --policy hpa < "$T/huge.csv"
+err_is <<'EOF'
+simulate: row 1, column load: load 1.7e+308 needs more than 10000000 replicas at w* 80
+EOF
+out_is < /dev/null
+if [ -z "${SP_VALGRIND:-}" ]; then
+printf 'timestamp,load,replicas\n0,5,1\n60,1.7e308,3\n' > "$T/huge.csv"
+t "load 1.7e308, replay: an error naming the row" 1 simulate $C < "$T/huge.csv"
+err_has "simulate: row 2, column load: load 1.7e+308 needs more than 10000000 replicas"
+fi
+# the HPA option group of plan (sp_cli_hpa): per-direction tolerance,
+# behavior policies and select
+t "hpa: scale-down Pods 1/60 s, no window, tolerance-up 0.5" 0 simulate $C --policy hpa --target 50 --scale-down-policies pods:1:60 --scale-down-window 0 --tolerance-up 0.5 "$D/plan-load.csv"
+f_is 3 "2 2 4 4 4 3 2 1 1 1 1 1"
+out_has "360,50,2,2,11.875,18.75,0,165,1,0,ScaleDownLimit"
+if [ -z "${SP_VALGRIND:-}" ]; then
+t "hpa: --scale-up-select disabled" 0 simulate $C --policy hpa --target 50 --scale-up-select disabled "$D/plan-load.csv"
+f_is 3 "2 2 2 2 2 2 2 2 2 2 1 1"
+t "hpa: --hpa-metric pods (load per pod against --target)" 0 simulate $C --policy hpa --hpa-metric pods --target 50 --tick 0 "$D/plan-load.csv"
+# 300 on 2 pods: 150 per pod, 3x the target: 6 (the starting pods count 0)
+f_is 3 "2 2 2 4 6 6 6 6 6 6 6 1"
+t "bad --scale-up-policies" 2 simulate $C --policy hpa --scale-up-policies pods:0:15 "$D/plan-load.csv"
+err_has "simulate: --scale-up-policies: bad policy"
+fi
 finish

@@ -163,7 +163,7 @@ t "--load --inverse maps back (any column with a 1-column scaler)" 0 sh -c 'wind
 out_is "$D/win-norm.csv"
 
 # ---- windows for training
-t "--lags --horizon" 0 window --lags 3 --horizon 2 < "$D/win-norm.csv"
+t "--lags --horizon" 0 window -c load --lags 3 --horizon 2 < "$D/win-norm.csv"
 out_is <<'E'
 timestamp,lag2,lag1,lag0,h1,h2
 120,1,2,3,4,100
@@ -447,4 +447,60 @@ t "--max-gap-rows 10: a gap of 10 steps written" 0 window --resample 60 --max-ga
 check "11 rows and the header" sh -c 'test "$(wc -l < "$1")" -eq 12' sh "$T/out"
 t "--max-gap-rows needs --resample" 2 window --max-gap-rows 5 < "$T/gap10.csv"
 err_has "window: --max-gap-rows needs --resample"
+# Issue 20: --by NAME, one engine per key in one process.
+# keysplit NAME DROP INPUT ARGS...: for each key of INPUT (column 2), the
+# keyed run's rows of that key (the key column dropped when DROP is 1) are
+# byte-identical to a run on that key's rows alone, without --by.  Under
+# valgrind only the keyed run (the comparison is the plain build's).
+keysplit() {
+	_ks=$1 _drop=$2 _in=$3; shift 3
+	t "$_ks" 0 "$@" --by series "$_in"
+	cp "$T/out" "$T/keyed"
+	[ -n "${SP_VALGRIND:-}" ] && return 0
+	for _k in $(awk -F, 'NR > 1 && !s[$2]++ { print $2 }' "$_in"); do
+		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_in" > "$T/one.csv"
+		"$@" "$T/one.csv" > "$T/sep" 2>&1
+		awk -F, -v k="$_k" -v d="$_drop" 'NR == 1 || $2 == k {
+			if (d == 1) { sub(/^[^,]*,[^,]*/, "&@"); sub(/,[^,]*@/, "") } print }' "$T/keyed" > "$T/part"
+		check "$_ks: key $_k as a run of its own" cmp "$T/sep" "$T/part"
+	done
+}
+awk -F, 'NR == 1 || (NR % 7 != 0) { if (NR > 1) $1 += (NR * 13) % 50; print }' OFS=, \
+    "$D/fleet-3.csv" > "$T/fleet-irr.csv"
+keysplit "--by: resample, fill, normalise per key" 1 "$T/fleet-irr.csv" \
+    window -c load --resample 120 --fill linear --normalize zscore --train-rows 20
+keysplit "--by: pass-through rows keep the key" 0 "$D/fleet-3.csv" window -c load --normalize minmax
+keysplit "--by: lags per key" 1 "$D/fleet-3.csv" window -c load --lags 3 --horizon 2
+keysplit "--by with --sort: each key sorted" 1 "$D/win-unsorted-keyed.csv" window -c load --sort --resample 60
+# error paths and the layout: the plain and sanitizer builds
+if [ -z "${SP_VALGRIND:-}" ]; then
+t "--by: the key is the second column of resampled rows" 0 window --by series --resample 120 "$T/fleet-irr.csv"
+check "three keys, 40 rows each" sh -c "head -n 1 '$T/out' | grep -qx 'timestamp,series,load' &&
+    test \$(wc -l < '$T/out') -eq 121 && test \$(cut -d, -f2 '$T/out' | sort -u | wc -l) -eq 4"
+printf 'timestamp,series,load\n0,a,1\n0,b,2\n60,a,2\n30,a,3\n' > "$T/back.csv"
+t "--by: time goes back within a key" 1 window --by series < "$T/back.csv"
+err_is <<'E'
+window: row 4, column timestamp: timestamp 30 is before 60, the previous row of key 'a'
+E
+t "--by: a duplicate time within a key" 1 window --by series --resample 60 "$D/win-keyed-dup.csv"
+err_has "the previous row of key 'b'"
+t "--by: no such column" 2 window --by nope "$D/fleet-3.csv"
+err_has "no column 'nope'"
+t "--by with -c naming the key" 2 window --by series -c series "$D/fleet-3.csv"
+err_has "window: -c: 'series' is the key column (--by)"
+t "--by does not go with --save" 2 window --by series --normalize zscore --save "$T/p"
+err_has "window: --save does not go with --by"
+printf 'timestamp,series,load\n' > "$T/hdr.csv"
+t "--by: header only" 1 window --by series "$T/hdr.csv"
+err_is <<'E'
+window: no data rows (header only)
+E
+fi
+printf 'timestamp,series,load\n0,"namespace=shop,deployment=web",1\n30,"namespace=shop,deployment=web",3\n0,b,5\n' > "$T/q.csv"
+t "--by: a key with a comma stays one quoted field" 0 window --by series --resample 60 < "$T/q.csv"
+out_is <<'E'
+timestamp,series,load
+0,"namespace=shop,deployment=web",2
+0,b,5
+E
 finish

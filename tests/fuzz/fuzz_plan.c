@@ -123,10 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pready = count(r, cready), punready = count(r, cunready), pmissing = count(r, cmissing);
 		/* the step simulated: replay the replicas column when there is one */
 		req = crep >= 0 ? count(r, crep) : n;
-		/* KNOWN: sp_sim_step converts load / w* to int unchecked (lib/sp_sim.c;
-		 * tests/fuzz/crashes/plan/); skipped so that the campaign looks
-		 * further.  Remove once fixed. */
-		if (req >= 0 && isfinite(pload) && (fz_known() || pload / so.wstar < 2e9) && (isnan(pt) || pin.t > pt)) {
+		if (req >= 0 && isfinite(pload) && (isnan(pt) || pin.t > pt)) {
 			if (sp_sim_step(sim, pin.t, isnan(pt) ? 60 : pin.t - pt, pload, req, pin.burst, &row, &err) < 0)
 				break;
 		}

@@ -17,6 +17,14 @@ awk -v t0=$T0 'BEGIN {
 		printf "sp_req{job=\"web\",pod=\"a\"} %d %d\n", i, t0 + 60 * i
 		printf "sp_req{job=\"web\",pod=\"b\"} %d %d\n", 1000 - i, t0 + 60 * i
 	}
+	# issue 20: a fleet, one label value with a comma
+	print "# TYPE sp_fleet gauge"
+	for (i = 0; i < 10; i++) {
+		printf "sp_fleet{namespace=\"shop\",deployment=\"web\",pod=\"p1\"} %d %d\n", i, t0 + 60 * i
+		printf "sp_fleet{namespace=\"shop\",deployment=\"web\",pod=\"p2\"} %d %d\n", 2 * i, t0 + 60 * i
+		printf "sp_fleet{namespace=\"shop\",deployment=\"db\",pod=\"p3\"} 5 %d\n", t0 + 60 * i
+		printf "sp_fleet{namespace=\"x,y\",deployment=\"web\",pod=\"p4\"} 7 %d\n", t0 + 60 * i
+	}
 	print "# EOF" }' > "$T/in.om"
 promtool tsdb create-blocks-from openmetrics "$T/in.om" "$T/tsdb" > "$T/promtool.log" 2>&1 ||
 	{ cat "$T/promtool.log"; echo "0 passed, 1 failed"; exit 1; }
@@ -137,6 +145,47 @@ promfetch: query returned no series in this range
 EOF
 t "unknown API path (404, not Prometheus JSON)" 1 promfetch -u "$URL/nope" -q 'up' --start $T0 --last 5m --retries 0
 err_has "HTTP 404 (not a Prometheus API answer)"
+# 7b. the long format with a key column (issue 20, scalepipe(7) "Many workloads")
+t "--by-labels: one row per series and time, sorted by key" 0 promfetch -u "$URL" \
+    -q 'sum by (namespace, deployment) (sp_fleet)' --start $T0 --last 2m --by-labels namespace,deployment -n load
+out_is <<EOF
+timestamp,series,load
+$T0,"namespace=shop,deployment=db",5
+$((T0 + 60)),"namespace=shop,deployment=db",5
+$((T0 + 120)),"namespace=shop,deployment=db",5
+$T0,"namespace=shop,deployment=web",0
+$((T0 + 60)),"namespace=shop,deployment=web",3
+$((T0 + 120)),"namespace=shop,deployment=web",6
+$T0,"namespace=x\\,y,deployment=web",7
+$((T0 + 60)),"namespace=x\\,y,deployment=web",7
+$((T0 + 120)),"namespace=x\\,y,deployment=web",7
+EOF
+t "--by-labels, instant" 0 promfetch -u "$URL" -q 'sum by (deployment) (sp_fleet{namespace="shop"})' \
+    --instant --end $((T0 + 60)) --by-labels deployment
+out_is <<EOF
+timestamp,series,value
+$((T0 + 60)),deployment=db,5
+$((T0 + 60)),deployment=web,3
+EOF
+t "--by-labels: two series with one key" 1 promfetch -u "$URL" -q 'sp_fleet' --start $T0 --last 1m --by-labels deployment
+err_is <<'EOF'
+promfetch: --by-labels deployment: two series give the key 'deployment=web'; add labels
+EOF
+t "--by-labels: into window --by series" 0 sh -c "promfetch -u '$URL' -q 'sum by (namespace, deployment) (sp_fleet)' \
+    --start $T0 --last 4m --by-labels namespace,deployment | window --by series --resample 120"
+# a key's last bin is final at the end of input: the keys' last rows come last
+out_is <<EOF
+timestamp,series,value
+$((T0 - 60)),"namespace=shop,deployment=db",5
+$((T0 + 60)),"namespace=shop,deployment=db",5
+$((T0 - 60)),"namespace=shop,deployment=web",0
+$((T0 + 60)),"namespace=shop,deployment=web",4.5
+$((T0 - 60)),"namespace=x\\,y,deployment=web",7
+$((T0 + 60)),"namespace=x\\,y,deployment=web",7
+$((T0 + 180)),"namespace=shop,deployment=db",5
+$((T0 + 180)),"namespace=shop,deployment=web",10.5
+$((T0 + 180)),"namespace=x\\,y,deployment=web",7
+EOF
 stop prom
 t "server down: connection refused after retries" 1 promfetch -u "$URL" -q 'sp_load' --start $T0 --last 5m --retries 2 --retry-wait 0.05 -v
 err_has "Couldn't connect to server (after 3 attempts)"

@@ -6,7 +6,9 @@
  * LSTM on the residuals of a seasonfit base) gives exactly the seasonal
  * point forecast plus the LSTM on the window's residuals, is causal (a
  * prefix of the input gives a prefix of the bands, also with a base that
- * refits), and refuses a missing or changed base. */
+ * refits), and refuses a missing or changed base.  Its residuals are the
+ * rolling ones (each row's against the base's forecast made the row
+ * before), and on seasonal + AR(1) data it beats its base (known answer). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,7 +243,7 @@ test_hybrid(void)
 	CHECK(hm->base_sum[0] && sp_forecaster_describe(f)->window == 8 && sp_forecaster_describe(f)->hmax == 3,
 	    "the hybrid's info is the LSTM's");
 	/* the residuals lstmtrain trains on */
-	CHECK(sp_fc_lstm_residuals(hm, hpath, t, y, (size_t)n, res, &err) == 0, "residuals: %s", err.msg);
+	CHECK(sp_fc_lstm_residuals(hm, hpath, t, y, (size_t)n, res, NULL, &err) == 0, "residuals: %s", err.msg);
 	sp_season_predict(sm, (size_t)n, t, NULL, NULL, yh, NULL, NULL, &err);
 	for (int i = 0; i < n; i++)
 		if (res[i] != y[i] - yh[i])
@@ -282,8 +284,10 @@ test_hybrid(void)
 			if (!(full[i] == pre[i] || (isnan(full[i]) && isnan(pre[i]))))
 				same = 0;
 		CHECK(same, "refit %ld: a prefix of 100 rows gives the same bands", refit);
-		CHECK(isnan(full[(refit ? 38 : 6) * 9]) && !isnan(full[(refit ? 39 : 7) * 9]),
-		    "refit %ld: ready from row %d", refit, refit ? 40 : 8);
+		/* refit 40: the first fit after row 40, the first residual row 41's,
+		 * the window of 8 residuals full at row 48 */
+		CHECK(isnan(full[(refit ? 46 : 6) * 9]) && !isnan(full[(refit ? 47 : 7) * 9]),
+		    "refit %ld: ready from row %d", refit, refit ? 48 : 8);
 	}
 	/* a changed or missing base */
 	if ((fp = fopen(bpath, "a")))
@@ -307,6 +311,138 @@ out:
 	rmdir(dir);
 }
 
+/* Rolling residuals, known answers.  The series: y(i) = 10 + 2 sin(2 pi i /
+ * 24) + e(i), e an AR(1) e(i) = 0.9 e(i-1) + u(i), u uniform in [-0.5, 0.5)
+ * from a fixed LCG; 5-minute rows, so a custom 2-hour seasonality is the
+ * exact seasonal part.
+ *  - lstmtrain's residuals are y(i) minus the base's forecast of row i made
+ *    at row i - 1 (the band of sp_fc_season at horizon 1, to the bit), NaN
+ *    before the first fit (the base refits every 96 rows);
+ *  - a tiny LSTM trained on them (rows 0..299, seed 3) forecasts rows
+ *    300..399 one step ahead with a lower RMSE than the base alone (an
+ *    AR(1) of 0.9 leaves 1 - 0.81 of the residual variance to a one-step
+ *    forecast: the RMSE should about halve), the same weights again with
+ *    the seed;
+ *  - so does one with the base input (SP_LSTM_EXOG), whose forecast is the
+ *    base's plus sp_lstm_predict_x on the window's residuals and the base's
+ *    forecasts of its rows. */
+enum { KN = 400, KTRAIN = 300 };
+
+static double
+ka_rmse(const char *path, const double *t, const double *y, double *first)
+{
+	sp_error err = { 0 };
+	sp_forecaster *f = sp_forecaster_open(path, NULL, &err);
+	double lo, mid, hi, ss = 0;
+	int k = 0;
+
+	CHECK(f != NULL, "open %s: %s", path, err.msg);
+	for (int i = 0; f && i < KN - 1; i++) {
+		int ready = sp_forecaster_push(f, t[i], &y[i], &err);
+		if (i < KTRAIN - 1)
+			continue;
+		CHECK(ready == 1 && sp_forecaster_band(f, 1, &lo, &mid, &hi, &err) == 0, "%s row %d: %s", path, i,
+		    err.msg);
+		if (k == 0)
+			*first = mid;
+		ss += (y[i + 1] - mid) * (y[i + 1] - mid), k++;
+	}
+	sp_forecaster_free(f);
+	return k ? sqrt(ss / k) : NAN;
+}
+
+static void
+test_rolling_known_answer(void)
+{
+	char dir[] = "/tmp/test_fc_lstm.XXXXXX", bpath[64], hpath[64];
+	sp_error err = { 0 };
+	static double t[KN], y[KN], res[KN], xb[KN], bmid[KN], w0[512];
+	double e = 0, rb, rh = NAN, rx = NAN, fh = 0, fx = 0, fb = 0, lo, hi, mid;
+	unsigned long long s = 12345;
+	sp_season_spec spec;
+	sp_season_data d = { .n = 96, .t = t, .y = y };
+	sp_season_file sf = { .column = "load", .refit = 96, .samples = 10, .seed = 1 };
+	sp_season_model *sm = NULL;
+	sp_forecaster *bf = NULL;
+	sp_lstm_train_opts o;
+	double q = 0.5;
+	int same = 1, ok;
+
+	for (int i = 0; i < KN; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		e = 0.9 * e + ((double)(s >> 11) / 9007199254740992.0 - 0.5);
+		t[i] = 1700000000.0 + 300.0 * i;
+		y[i] = 10 + 2 * sin(2 * M_PI * i / 24.0) + e;
+	}
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	snprintf(bpath, sizeof bpath, "%s/b.season", dir);
+	snprintf(hpath, sizeof hpath, "%s/h.lstm", dir);
+	sp_season_spec_defaults(&spec);
+	ok = sp_season_add_custom(&spec, "--seasonality", "twohour,0.0833333333333,2", &err) == 0 &&
+	    sp_season_fit(&spec, &d, &sm, &err) == 0 && sp_season_save(sm, &sf, bpath, NULL, &err) == 0;
+	sp_season_model_free(sm);
+	CHECK(ok, "the base: %s", err.msg);
+	/* the residuals against the base's one-step forecasts */
+	if (ok && (bf = sp_forecaster_open(bpath, NULL, &err))) {
+		for (int i = 0; i < KN; i++) {
+			bmid[i] = NAN;
+			if (i > 0 && sp_forecaster_ready(bf))
+				sp_forecaster_band(bf, 1, &lo, &bmid[i], &hi, &err);
+			sp_forecaster_push(bf, t[i], &y[i], &err);
+		}
+		sp_forecaster_free(bf);
+	}
+	/* pass 0: the hybrid; 1: again (the same weights); 2: with the base input */
+	for (int pass = 0; ok && pass < 3; pass++) {
+		sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 4, 8, 1, pass == 2 ? SP_LSTM_EXOG : 0, 1, &q, &err);
+		ok = m && m->nparams <= 512 && sp_fc_lstm_set_base(m, bpath, hpath, &err) == 0 &&
+		    (pass > 0 || sp_fc_lstm_residuals(m, hpath, t, y, KN, res, xb, &err) == 0);
+		CHECK(ok, "residuals: %s", err.msg);
+		if (ok && pass == 0) {
+			for (int i = 0; i < KN; i++)
+				if (i < 96 ? !isnan(res[i]) || !isnan(xb[i]) : res[i] != y[i] - bmid[i] ||
+				    xb[i] != bmid[i])
+					same = 0;
+			CHECK(same, "residual i = y(i) - the base's forecast of row i made at row i - 1, "
+			    "none before the first fit (after row 96)");
+		}
+		sp_lstm_train_defaults(&o);
+		o.epochs = 8, o.batch = 16, o.patience = 8, o.lr = 1e-2, o.seed = 3, o.calibrate = 0;
+		o.exog = pass == 2 ? xb : NULL;
+		ok = ok && sp_lstm_train(m, t, res, KTRAIN, &o, &err) == 0 && sp_lstm_save(m, hpath, NULL, &err) == 0;
+		CHECK(ok, "train: %s", err.msg);
+		if (ok && pass == 0)
+			memcpy(w0, m->params, m->nparams * sizeof *w0), rh = ka_rmse(hpath, t, y, &fh);
+		else if (ok && pass == 1)
+			CHECK(memcmp(w0, m->params, m->nparams * sizeof *w0) == 0, "the same seed, the same weights");
+		else if (ok)
+			rx = ka_rmse(hpath, t, y, &fx);
+		sp_lstm_free(m);
+	}
+	if (ok) {
+		sp_lstm *m = sp_lstm_load(hpath, &err);
+		sp_lstm_pred *p = m ? sp_lstm_pred_new(m, &err) : NULL;
+		rb = ka_rmse(bpath, t, y, &fb);
+		CHECK(p && m->exog, "load the model with the base input: %s", err.msg);
+		if (p) {
+			sp_lstm_predict_x(p, t + KTRAIN - 8, res + KTRAIN - 8, xb + KTRAIN - 8, &lo, &mid, &hi);
+			CHECK(fx == mid + fb, "base input: the forecast is the base's + the LSTM's (%.17g, %.17g + %.17g)",
+			    fx, mid, fb);
+		}
+		sp_lstm_pred_free(p);
+		sp_lstm_free(m);
+		printf("# one-step RMSE over rows 301..400: base %.4f, hybrid %.4f, with the base input %.4f\n",
+		    rb, rh, rx);
+		CHECK(rh < 0.75 * rb, "the hybrid beats its base: RMSE %g against %g", rh, rb);
+		CHECK(rx < 0.75 * rb, "the hybrid with the base input beats its base: RMSE %g against %g", rx, rb);
+	}
+	unlink(bpath), unlink(hpath);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -317,5 +453,6 @@ main(void)
 	test_columns();
 	test_memory_and_save();
 	test_hybrid();
+	test_rolling_known_answer();
 	return check_summary();
 }

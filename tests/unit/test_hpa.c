@@ -6,7 +6,10 @@
 #include "check.h"
 #include "sp_hpa.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { R = SP_HPA_POD_READY, U = SP_HPA_POD_UNREADY, P = SP_HPA_POD_PENDING, X = SP_HPA_POD_IGNORED };
 
@@ -311,9 +314,212 @@ run_controller(void)
 	CHECK(sp_hpa_new(&c, &err) == NULL, "period 0 accepted");
 }
 
+
+/* TestGroupPods of replica_calculator_test.go (groupPods with the test's
+ * 2 min CPU initialisation period and 10 s readiness delay), case by case.
+ * Whether a pod without a metric is "missing" is sp_hpa_calc's precedence
+ * (pending and ignored first, then missing, then CPU readiness); cat()
+ * follows it. */
+enum { G_READY, G_UNREADY, G_MISSING, G_IGNORED };
+#define ZERO (-62135596800.0)   /* Go's zero time.Time in Unix seconds */
+
+static int
+cat(const sp_hpa_pod_status *s, int has_metric, int cpu, double now)
+{
+	int st = sp_hpa_pod_group(s, now, cpu, 120, 10);
+
+	if (st == SP_HPA_POD_IGNORED)
+		return G_IGNORED;
+	if (st == SP_HPA_POD_PENDING)
+		return G_UNREADY;
+	if (!has_metric)
+		return G_MISSING;
+	return st == SP_HPA_POD_UNREADY ? G_UNREADY : G_READY;
+}
+
+static void
+run_group_pods(void)
+{
+	const double now = 1e9, nan = NAN;
+	static const struct {
+		const char *name;
+		int phase, deleting, ready;
+		double start, since, mtime, window;   /* offsets from now; nan start: none */
+		int zero_mtime, has_metric, cpu, want;
+	} g[] = {
+		{ "count in a ready pod - memory", SP_HPA_PHASE_SUCCEEDED, 0, -1, NAN, 0, 0, 60, 0, 1, 0, G_READY },
+		{ "unready a pod without ready condition - CPU", SP_HPA_PHASE_SUCCEEDED, 0, -1, 0, 0, 0, 60, 1, 1, 1, G_UNREADY },
+		{ "count in a ready pod with fresh metrics during initialization period - CPU", SP_HPA_PHASE_SUCCEEDED, 0, 1,
+		  -60, -30, 0, 30, 0, 1, 1, G_READY },
+		{ "unready a ready pod without fresh metrics during initialization period - CPU", SP_HPA_PHASE_SUCCEEDED, 0, 1,
+		  -60, -30, 0, 60, 0, 1, 1, G_UNREADY },
+		{ "unready an unready pod during initialization period - CPU", SP_HPA_PHASE_SUCCEEDED, 0, 0,
+		  -600, -594, 0, 0, 1, 1, 1, G_UNREADY },
+		{ "count in a ready pod without fresh metrics after initialization period - CPU", SP_HPA_PHASE_SUCCEEDED, 0, 1,
+		  -180, -180, -120, 60, 0, 1, 1, G_READY },
+		{ "count in an unready pod that was ready after initialization period - CPU", SP_HPA_PHASE_SUCCEEDED, 0, 0,
+		  -600, -540, 0, 0, 1, 1, 1, G_READY },
+		{ "unready pod that has never been ready after initialization period - CPU", SP_HPA_PHASE_SUCCEEDED, 0, 0,
+		  -600, -590, 0, 0, 1, 1, 1, G_READY },
+		{ "a missing pod", SP_HPA_PHASE_SUCCEEDED, 0, -1, -180, 0, 0, 0, 1, 0, 1, G_MISSING },
+		{ "several pods: lucretius", SP_HPA_PHASE_SUCCEEDED, 0, -1, 0, 0, 0, 0, 1, 1, 1, G_UNREADY },
+		{ "several pods: niccolo", SP_HPA_PHASE_SUCCEEDED, 0, 1, -180, -180, 0, 0, 1, 1, 1, G_READY },
+		{ "several pods: epicurus", SP_HPA_PHASE_SUCCEEDED, 0, -1, -180, 0, 0, 0, 1, 0, 1, G_MISSING },
+		{ "pending pods are unreadied", SP_HPA_PHASE_PENDING, 0, -1, NAN, 0, 0, 0, 1, 0, 1, G_UNREADY },
+		{ "ignore pods with deletion timestamps", SP_HPA_PHASE_PENDING, 1, -1, NAN, 0, 0, 0, 1, 1, 1, G_IGNORED },
+		{ "ignore pods in a failed state", SP_HPA_PHASE_FAILED, 0, -1, NAN, 0, 0, 0, 1, 1, 1, G_IGNORED },
+	};
+	size_t k;
+
+	(void)nan;
+	/* "void": no pods, nothing grouped */
+	for (k = 0; k < sizeof g / sizeof g[0]; k++) {
+		sp_hpa_pod_status s;
+		int got;
+		s.phase = g[k].phase;
+		s.deleting = g[k].deleting;
+		s.ready = g[k].ready;
+		s.start = isnan(g[k].start) ? NAN : now + g[k].start;
+		s.ready_since = g[k].ready < 0 ? ZERO : now + g[k].since;
+		s.metric_time = g[k].zero_mtime ? ZERO : now + g[k].mtime;
+		s.window = g[k].window;
+		got = cat(&s, g[k].has_metric, g[k].cpu, now);
+		CHECK(got == g[k].want, "TestGroupPods %s: %d, want %d", g[k].name, got, g[k].want);
+	}
+	{
+		sp_hpa_pod_status s = { SP_HPA_PHASE_RUNNING, 0, 1, 0, 0, 0, 60 };
+		CHECK(sp_hpa_pod_running_ready(&s), "Running and Ready");
+		s.ready = 0;
+		CHECK(!sp_hpa_pod_running_ready(&s), "Running, not Ready");
+		s.ready = 1;
+		s.phase = SP_HPA_PHASE_SUCCEEDED;
+		CHECK(!sp_hpa_pod_running_ready(&s), "Succeeded, Ready");
+	}
+}
+
+/* sp_hpa_calc: the raw usage, samples of unlisted pods, a plain metric at
+ * exactly the target with missing pods (nothing filled in). */
+static void
+run_calc(void)
+{
+	sp_hpa_metric m = { SP_HPA_UTILIZATION, 1, 100, 0.1, 0.1 };
+	sp_hpa_pod pods[6] = {
+		{ R, 1, 8000, 2000 }, { R, 1, 19000, 2000 }, { R, 1, 6000, 2000 }, { R, 1, 14000, 2000 },
+		{ SP_HPA_POD_UNLISTED, 1, 6400, 0 }, { SP_HPA_POD_UNLISTED, 1, 4000, 0 } };
+	unsigned char rr[3] = { 0, 1, 0 };
+	sp_hpa_result r;
+	sp_error err;
+
+	/* TestReplicaCalcSuperfluousMetrics */
+	CHECK(sp_hpa_calc(&m, 4, pods, 6, NULL, 0, 4, &r, &err) == 0, "superfluous: %s", err.msg);
+	CHECK(r.replicas == 24 && r.usage == 587 && r.raw == 11750, "superfluous: %d %lld %lld", r.replicas,
+	    r.usage, r.raw);
+	/* TestReplicaCalcDisjointResourcesMetrics */
+	pods[0].has_metric = 0;
+	CHECK(sp_hpa_calc(&m, 1, pods + 0, 1, NULL, 0, 1, &r, &err) == SP_EDATA, "no metric: error");
+	pods[1] = pods[5];
+	CHECK(sp_hpa_calc(&m, 1, pods, 2, NULL, 0, 1, &r, &err) == SP_EDATA &&
+	    strstr(err.msg, "no metrics returned matched known pods") != NULL, "disjoint: %s", err.msg);
+	/* TestPlainMetricReplicaCalcMissingMetricsNoChangeEq */
+	{
+		sp_hpa_metric pm = { SP_HPA_PODS, 0, 20000, 0.1, 0.1 };
+		sp_hpa_pod pp[5] = { { R, 1, 20000, 0 }, { R, 1, 19000, 0 }, { R, 1, 21000, 0 }, { R, 0, 0, 0 }, { R, 0, 0, 0 } };
+		CHECK(sp_hpa_calc(&pm, 5, pp, 5, NULL, 0, 5, &r, &err) == 0 && r.replicas == 5 && r.usage == 20000,
+		    "plain metric at the target, 2 missing: %d", r.replicas);
+	}
+	/* Object Value counts Running and Ready pods (running_ready), not
+	 * the CPU grouping: TestReplicaCalcScaleUpCMObjectIgnoresUnreadyPods */
+	{
+		sp_hpa_metric om = { SP_HPA_OBJECT_VALUE, 0, 10000, 0.1, 0.1 };
+		sp_hpa_pod op[3] = { { R, 0, 0, 0 }, { U, 0, 0, 0 }, { R, 0, 0, 0 } };
+		CHECK(sp_hpa_calc(&om, 3, op, 3, rr, 50000, 3, &r, &err) == 0 && r.replicas == 5,
+		    "object, 1 running and ready: %d", r.replicas);
+	}
+	/* a listed pod without a request fails utilisation even when ignored */
+	{
+		sp_hpa_pod q[2] = { { R, 1, 500, 1000 }, { X, 0, 0, 0 } };
+		CHECK(sp_hpa_calc(&m, 1, q, 2, NULL, 0, 1, &r, &err) == SP_EDATA && strstr(err.msg, "missing request"),
+		    "ignored pod without request: %s", err.msg);
+	}
+}
+
+/* The per-pod input reader. */
+static void
+run_pods_reader(void)
+{
+	static const char csv[] =
+	    "timestamp,pod,phase,ready,start,ready_since,request,usage,metric_time,window\n"
+	    "100,a,Running,true,0,0,1000,500,,\n"          /* a sync no row asks for: skipped */
+	    "1000000000,a,Running,true,999999940,0,1000,500,0,\n"   /* hot, stale sample */
+	    "1000000000,b,Running,false,0,0,1000,,,\n"      /* no metric */
+	    "1000000000,c,Terminating,true,0,0,1000,300,,\n"
+	    "1000000000,d,Unlisted,,,,,700,,\n"
+	    "1000000000,e,pending,,,,1000,,,\n"
+	    "1000000060,a,Running,true,999999940,0,1000,500,,30\n"  /* fresh: ready */
+	    "1000000060,a,Running,true,0,0,1000,500,,\n";
+	FILE *f = tmpfile();
+	sp_hpa_pods *p;
+	const sp_hpa_pod *pods;
+	const unsigned char *rr;
+	size_t n;
+	sp_error err;
+
+	fputs(csv, f);
+	rewind(f);
+	p = sp_hpa_pods_new(f, "pods.csv", &err);
+	CHECK(p != NULL, "reader: %s", err.msg);
+	if (!p)
+		return;
+	CHECK(sp_hpa_pods_at(p, 999999999, 1, 120, 10, &pods, &rr, &n, &err) == 0 && n == 0, "no pods at 999999999");
+	CHECK(sp_hpa_pods_at(p, 1e9, 1, 120, 10, &pods, &rr, &n, &err) == 0 && n == 5, "5 pods at 1e9: %zu", n);
+	if (n == 5) {
+		CHECK(pods[0].state == SP_HPA_POD_UNREADY && rr[0] == 1, "hot pod: CPU-unready, running and ready");
+		CHECK(pods[1].state == SP_HPA_POD_UNREADY && !pods[1].has_metric && rr[1] == 0, "b: not ready, no metric");
+		CHECK(pods[2].state == SP_HPA_POD_IGNORED && pods[2].value == 300, "c: terminating");
+		CHECK(pods[3].state == SP_HPA_POD_UNLISTED && pods[3].value == 700 && rr[3] == 0, "d: unlisted");
+		CHECK(pods[4].state == SP_HPA_POD_PENDING && pods[4].request == 1000, "e: pending");
+	}
+	CHECK(sp_hpa_pods_at(p, 1e9 + 60, 1, 120, 10, &pods, &rr, &n, &err) == SP_EDATA &&
+	    strstr(err.msg, "pods.csv: row 8: pod 'a' twice at one time") != NULL, "duplicate pod: %s", err.msg);
+	sp_hpa_pods_free(p);
+	fclose(f);
+	/* bad values name file, row and column */
+	{
+		static const char *const bad[][2] = {
+			{ "timestamp,pod,phase\n5,a,Sleeping\n", "row 1, column phase: phase 'Sleeping' is none of" },
+			{ "timestamp,pod,ready\n5,a,yes\n", "row 1, column ready: ready must be" },
+			{ "timestamp,pod,usage\n5,a,-1\n", "row 1, column usage: not a milli-value" },
+			{ "timestamp,pod,usage\n5,a,1.5\n", "row 1, column usage: not a milli-value" },
+			{ "timestamp,pod,start\n5,a,soon\n", "row 1, column start: not a time" },
+			{ "timestamp,pod,window\n5,a,0\n", "row 1, column window: window must be" },
+			{ "timestamp,pod\n5,\n", "row 1, column pod: empty pod name" },
+			{ "timestamp,pod\n9,a\n5,b\n", "row 2, column timestamp: time 5 before" },
+		};
+		size_t k;
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			FILE *g = tmpfile();
+			fputs(bad[k][0], g);
+			rewind(g);
+			p = sp_hpa_pods_new(g, "pods.csv", &err);
+			CHECK(p && sp_hpa_pods_at(p, 10, 1, 120, 10, &pods, &rr, &n, &err) < 0 &&
+			    strstr(err.msg, bad[k][1]) != NULL, "bad %zu: %s", k, err.msg);
+			sp_hpa_pods_free(p);
+			fclose(g);
+		}
+		f = tmpfile();
+		fputs("timestamp,phase\n5,Running\n", f);
+		rewind(f);
+		CHECK(sp_hpa_pods_new(f, "pods.csv", &err) == NULL && strstr(err.msg, "pod"), "no pod column: %s", err.msg);
+		fclose(f);
+	}
+}
+
 int
 main(void)
 {
+	run_group_pods();
+	run_calc();
+	run_pods_reader();
 	run_rc();
 	run_tolerance_alg();
 	run_limits();

@@ -256,7 +256,7 @@ test_csv(void)
 {
 	sp_error err;
 	sp_prom_matrix *m = three_pods();
-	sp_prom_csv o = { NULL, "pod", SP_PROM_NULL_EMPTY };
+	sp_prom_csv o = { NULL, "pod", SP_PROM_NULL_EMPTY, NULL };
 	char *out = NULL;
 
 	/* columns sorted by name (strcmp: web-10 before web-2), gap left empty */
@@ -329,6 +329,61 @@ test_csv(void)
 	sp_prom_matrix_free(m);
 }
 
+/* The long format (--by-labels): keys, escapes, order, missing points. */
+static void
+test_csv_long(void)
+{
+	sp_error err;
+	sp_prom_matrix *m = three_pods();
+	sp_prom_csv o = { "load", NULL, SP_PROM_NULL_EMPTY, "job,pod" };
+	char *out = NULL;
+
+	CHECK(to_csv(m, &o, &out, &err) == 0, "long: %s", err.msg);
+	CHECK_STR(out, "timestamp,series,load\n"
+	    "0,\"job=,pod=db\",4\n60,\"job=,pod=db\",5\n120,\"job=,pod=db\",6\n"
+	    "0,\"job=a,pod=web-10\",0.5\n60,\"job=a,pod=web-10\",\n120,\"job=a,pod=web-10\",7\n"
+	    "0,\"job=a,pod=web-2\",1\n60,\"job=a,pod=web-2\",2\n120,\"job=a,pod=web-2\",3\n", "long, empty");
+	free(out);
+	o.null = SP_PROM_NULL_SKIP;
+	o.by = "pod";
+	o.name = NULL;
+	CHECK(to_csv(m, &o, &out, &err) == 0, "skip");
+	CHECK_STR(out, "timestamp,series,value\n0,pod=db,4\n60,pod=db,5\n120,pod=db,6\n"
+	    "0,pod=web-10,0.5\n120,pod=web-10,7\n0,pod=web-2,1\n60,pod=web-2,2\n120,pod=web-2,3\n",
+	    "long, skip drops one series's row");
+	free(out);
+	o.null = SP_PROM_NULL_ZERO;
+	CHECK(to_csv(m, &o, &out, &err) == 0 && strstr(out, "\n60,pod=web-10,0\n"), "zero");
+	free(out);
+	o.null = SP_PROM_NULL_ERROR;
+	out = NULL;
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "error policy");
+	CHECK_STR(err.msg, "no value for pod=web-10 at 60 (choose --null skip, zero or empty)", "missing point");
+	CHECK(out && !*out, "nothing written before the error");
+	free(out);
+	o.by = "job";
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "db has no job");
+	CHECK_STR(err.msg, "--by-labels job: a series has none of these labels", "none of the labels");
+	free(out);
+	sp_prom_matrix_free(m);
+
+	/* '\\' and ',' in values are escaped: these two keys stay apart */
+	m = sp_prom_matrix_new(0, 0, 60, NULL);
+	merge(m, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+	    "{\"metric\":{\"a\":\"x,b=y\"},\"values\":[[0,\"1\"]]},"
+	    "{\"metric\":{\"a\":\"x\",\"b\":\"y\"},\"values\":[[0,\"2\"]]},"
+	    "{\"metric\":{\"a\":\"\\\\\"},\"values\":[[0,\"3\"]]}]}}", 200, NULL);
+	o = (sp_prom_csv){ NULL, NULL, SP_PROM_NULL_ERROR, "a,b" };
+	CHECK(to_csv(m, &o, &out, &err) == 0, "escapes: %s", err.msg);
+	CHECK_STR(out, "timestamp,series,value\n0,\"a=\\\\,b=\",3\n0,\"a=x,b=y\",2\n0,\"a=x\\,b=y,b=\",1\n", "escaped keys");
+	free(out);
+	o.by = "b";   /* two series without b: one key */
+	CHECK(to_csv(m, &o, &out, &err) == SP_EDATA, "two series, one key");
+	CHECK_STR(err.msg, "--by-labels b: a series has none of these labels", "none");
+	free(out);
+	sp_prom_matrix_free(m);
+}
+
 /* Series are their whole label set: duplicates in one answer and labels
  * that would collide under a separator-joined key. */
 static void
@@ -374,6 +429,7 @@ main(void)
 	test_urls();
 	test_fetch_refused();
 	test_csv();
+	test_csv_long();
 	test_series_identity();
 	return check_summary();
 }

@@ -126,6 +126,11 @@ main(void)
 	CHECK(all.p99_latency >= all.p95_latency && all.p95_latency <= all.max_latency, "p95 <= p99 <= max");
 	CHECK(sp_sim_scale(s, 120, -1, &err) == SP_EDATA, "negative count");
 	CHECK(sp_sim_tick(s, 120, 0, 1, &r, &err) == SP_EDATA, "tick 0 s");
+	/* a load whose count is not an int is an error, not an overflow */
+	CHECK(sp_sim_tick(s, 120, 15, 1.7e308, &r, &err) == SP_EDATA, "load 1.7e308");
+	CHECK(strstr(err.msg, "more than 10000000") != NULL, "load 1.7e308: %s", err.msg);
+	CHECK(sp_sim_tick(s, 120, 15, 8e8 + 1, &r, &err) == SP_EDATA, "load 8e8+1 at w* 80");
+	CHECK(sp_sim_tick(s, 120, 15, 8e8, &r, &err) == 0 && r.ideal == 10000000, "load 8e8: %d", r.ideal);
 	sp_sim_free(s);
 	sp_perf_free(p);
 	return check_summary();
