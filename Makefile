@@ -156,7 +156,7 @@ check-clang-san: clang-san
 	 else \
 	     sh tests/run.sh --bin $$b --unit $(abspath build/clang-san/tests) --only test_ --label clang-san || s=1; \
 	     printf '%s\n' $(CLANG_SAN_CLI) | \
-	         xargs -P 2 -I{} sh tests/run.sh --bin $$b --only {} --label clang-san || s=1; \
+	         xargs -P $$(nproc 2>/dev/null || echo 2) -I{} sh tests/run.sh -j 1 --bin $$b --only {} --label clang-san || s=1; \
 	 fi; \
 	 sh tests/fuzz/replay.sh $(abspath build/clang-san/fuzz) || s=1; \
 	 exit $$s

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include <yaml.h>
 
 #include "sp_redact.h"
+#include "sp_time.h"
 
 extern char **environ;
 
@@ -1117,6 +1119,59 @@ sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *
 	return list_match(cfg, o, path, "ScaledObject", "Deployment", kind, name, 1, what, size, err);
 }
 
+int
+sp_kube_paused_of(const char *json, size_t len, const char *kind, char *value, size_t size,
+    sp_error *err)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	json_t *root = json_loadb(json, len, 0, NULL), *ann;
+	const char *k = json_string_value(json_object_get(root, "kind")), *v;
+	size_t i;
+	int rc = 0;
+
+	if (value && size)
+		value[0] = '\0';
+	if (!json_is_object(root) || !k || strcmp(k, kind) != 0) {
+		json_decref(root);
+		return sp_error_set(err, SP_ENET, "answer is not a %s object", kind);
+	}
+	ann = json_object_get(json_object_get(root, "metadata"), "annotations");
+	v = json_string_value(json_object_get(ann, SP_KUBE_PAUSED_ANNOTATION));
+	if (v) {
+		if (value && size)
+			snprintf(value, size, "%s", v);
+		for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
+			if (strcasecmp(v, yes[i]) == 0)
+				rc = 1;
+	}
+	json_decref(root);
+	return rc;
+}
+
+int
+sp_kube_get_paused(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource,
+    const char *kind, const char *ns, const char *name, char *value, size_t size, long *http,
+    sp_error *err)
+{
+	char url[2048], what[600];
+	sp_http_resp resp;
+	int rc;
+
+	snprintf(url, sizeof url, "%s/apis/apps/v1/namespaces/%s/%s/%s", cfg->server, ns, resource, name);
+	snprintf(what, sizeof what, "GET %s/%s in namespace %s (for the %s annotation)", resource, name, ns,
+	    SP_KUBE_PAUSED_ANNOTATION);
+	*http = 0;
+	if ((rc = sp_http_request(o, "GET", url, NULL, NULL, 0, &resp, err)) < 0)
+		return rc;
+	*http = resp.status;
+	if (resp.status != 200)
+		rc = api_error(o, resp.status, resp.body, resp.len, what, err);
+	else if ((rc = sp_kube_paused_of(resp.body, resp.len, kind, value, size, err)) < 0)
+		sp_error_prefix(err, "%s", what);
+	sp_http_resp_free(&resp);
+	return rc;
+}
+
 /* ---- scaling a target ---- */
 
 int
@@ -1302,6 +1357,28 @@ sp_kube_input_age(const sp_kube_input *in, double now, double *age, sp_error *er
 	return SP_OK;
 }
 
+int
+sp_kube_input_check(const sp_kube_input *in, sp_error *err)
+{
+	const char *hint;
+	char tb[64];
+
+	if ((hint = sp_time_implausible_wall(in->t)) != NULL) {
+		sp_time_format(tb, sizeof tb, in->t);
+		return sp_error_set(err, SP_EDATA, "the decision row's time (%s) is not a wall-clock time (%s)",
+		    tb, hint);
+	}
+	if (!isnan(in->observed) && (hint = sp_time_implausible_wall(in->observed)) != NULL) {
+		if (fabs(in->observed) < 1e15)
+			sp_time_format(tb, sizeof tb, in->observed);
+		else
+			snprintf(tb, sizeof tb, "%.6g", in->observed);
+		return sp_error_set(err, SP_EDATA, "the newest observed time (%s, from %s) is not a "
+		    "wall-clock time (%s)", tb, in->observed_from, hint);
+	}
+	return SP_OK;
+}
+
 sp_kube_action
 sp_kube_decide(long current, long desired, double age, double max_age, int dry_run)
 {
@@ -1315,8 +1392,8 @@ sp_kube_decide(long current, long desired, double age, double max_age, int dry_r
 const char *
 sp_kube_action_name(sp_kube_action a)
 {
-	static const char *const names[] = { "unchanged", "held-stale", "dry-run", "scaled" };
-	return (unsigned)a < 4 ? names[a] : "?";
+	static const char *const names[] = { "unchanged", "held-stale", "dry-run", "scaled", "paused" };
+	return (unsigned)a < 5 ? names[a] : "?";
 }
 
 /* Re-read after a write whose answer was lost (no answer, or a 5xx that a
@@ -1357,7 +1434,7 @@ sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_appl
 	sp_kube_scale sc, after;
 	char what[512];
 	long http, attempt, first, target;
-	int rc, wrote = 0;
+	int rc, wrote = 0, checked = 0;
 
 	memset(res, 0, sizeof *res);
 	if ((rc = sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http, err)) < 0)
@@ -1393,6 +1470,18 @@ sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_appl
 		/* stale input moves nothing, whatever the limits would allow */
 		res->action = a->desired != sc.replicas && !(a->age <= a->max_age) ? SP_KUBE_HELD_STALE :
 		    sp_kube_decide(sc.replicas, target, a->age, a->max_age, a->dry_run);
+		/* the kill switch, read once, before anything would move */
+		if (!checked && (res->action == SP_KUBE_SCALED || res->action == SP_KUBE_DRY_RUN)) {
+			checked = 1;
+			if ((rc = sp_kube_get_paused(cfg, ho, t->resource, t->kind, a->ns, t->name, res->paused,
+			    sizeof res->paused, &http, err)) < 0)
+				return rc;
+			sp_http_trace(ho, "%s: %s", SP_KUBE_PAUSED_ANNOTATION, res->paused[0] ? res->paused : "absent");
+			if (rc > 0) {
+				res->action = SP_KUBE_PAUSED;
+				return SP_OK;
+			}
+		}
 		if (res->action != SP_KUBE_SCALED) {
 			if (wrote && res->action == SP_KUBE_UNCHANGED && sc.replicas != first) {
 				/* an earlier write was applied and its answer lost

@@ -93,6 +93,25 @@ int sp_kube_patch_scale(const sp_kube_cfg *cfg, const sp_http_opts *o, const cha
 int sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *ns,
     const char *kind, const char *name, char *what, size_t size, sp_error *err);
 
+/* The kill switch: the annotation that hands control back to a person.
+ * A Deployment or StatefulSet whose metadata.annotations carries it with
+ * the value "true" (also "yes", "on", "1"; any case) is never scaled. */
+#define SP_KUBE_PAUSED_ANNOTATION "scalepipe.io/paused"
+
+/* From the JSON text of a Deployment or StatefulSet (json[0..len)): 1 when
+ * SP_KUBE_PAUSED_ANNOTATION is set to a true value, 0 when it is absent or
+ * anything else, SP_ENET "answer is not a KIND object" when the text is
+ * not an object of that kind.  The value found (at most size - 1 bytes)
+ * goes into value when it is not NULL ("" when absent). */
+int sp_kube_paused_of(const char *json, size_t len, const char *kind, char *value, size_t size,
+    sp_error *err);
+/* GET the object itself (apps/v1 RESOURCE/NAME in ns: one request, which
+ * needs "get" on the resource, not only on its scale subresource) and
+ * sp_kube_paused_of it.  1 paused, 0 not, < 0 with err and *http. */
+int sp_kube_get_paused(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource,
+    const char *kind, const char *ns, const char *name, char *value, size_t size, long *http,
+    sp_error *err);
+
 /* ---- scaling a target (scale) ---- */
 
 /* "KIND/NAME": kind deployment (deploy, deployments) or statefulset (sts,
@@ -162,18 +181,27 @@ int sp_kube_read_observed(sp_csv_reader *r, const char *load_column, double *t, 
  * than 1 s ahead of now, or the decision more than one step (+1 s) ahead:
  * "... ahead of the clock: timestamps in milliseconds, or a wrong clock?". */
 int sp_kube_input_age(const sp_kube_input *in, double now, double *age, sp_error *err);
+/* Whether the input's times can be compared with a real clock: the
+ * decision time and the observed time (when there is one) must be wall
+ * times (sp_time_implausible_wall: 1990 up to 2100).  0, or SP_EDATA "the
+ * decision row's time (600) is not a wall-clock time (before 1990: a
+ * relative time, or minutes or hours?)" / "the newest observed time (T,
+ * from load) is not ...". */
+int sp_kube_input_check(const sp_kube_input *in, sp_error *err);
 
 typedef enum {
 	SP_KUBE_UNCHANGED,      /* desired == current */
 	SP_KUBE_HELD_STALE,     /* would change on input older than max_age */
 	SP_KUBE_DRY_RUN,        /* would scale; asked not to */
-	SP_KUBE_SCALED          /* scale (scaled) */
+	SP_KUBE_SCALED,         /* scale (scaled) */
+	SP_KUBE_PAUSED          /* would change; the target carries the kill
+	                           switch annotation (SP_KUBE_PAUSED_ANNOTATION) */
 } sp_kube_action;
 
 /* The decision, in that order of precedence: stale input (age > max_age,
  * or NaN) changes nothing, up or down. */
 sp_kube_action sp_kube_decide(long current, long desired, double age, double max_age, int dry_run);
-/* "unchanged", "held-stale", "dry-run", "scaled". */
+/* "unchanged", "held-stale", "dry-run", "scaled", "paused". */
 const char *sp_kube_action_name(sp_kube_action a);
 
 typedef struct {
@@ -203,12 +231,17 @@ typedef struct {
 	sp_behavior_rule rule;  /* which limit set target */
 	int reread;             /* the write's answer was lost; a re-read found it applied */
 	int recorded;           /* this tick's recommendation went into a->hist */
+	char paused[64];        /* the kill switch annotation's value when action
+	                           is SP_KUBE_PAUSED */
 } sp_kube_result;
 
 /* Read the target's scale; unless a->force, fail (SP_EDATA "deployments/web
  * in namespace NS is managed by HorizontalPodAutoscaler X; two autoscalers
  * would fight (remove it, or use --force)") when something else manages
  * it; limit the decision from the count first read (a->behavior); decide;
+ * when the decision would change the count (scaled or dry-run), read the
+ * target object once for the kill switch (sp_kube_get_paused; --force does
+ * not skip it): when set, the action is `paused` and nothing is written;
  * when scaling, write (PUT or PATCH), and after a 409 conflict re-read and
  * decide again, at most conflict_retries times.  A write without an answer
  * (transport failure, or 5xx after the retries) is followed by a re-read:

@@ -142,6 +142,16 @@ sp_time_implausible(double t)
 	return "after 2100";
 }
 
+const char *
+sp_time_implausible_wall(double t)
+{
+	const char *hint = sp_time_implausible(t);
+
+	if (hint)
+		return hint;
+	return t < SP_TIME_WALL_MIN ? "before 1990: a relative time, or minutes or hours?" : NULL;
+}
+
 int
 sp_time_format(char *buf, size_t size, double t)
 {

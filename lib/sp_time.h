@@ -26,6 +26,19 @@ int sp_time_parse(const char *s, size_t n, double *out);
  * in 1980..2100, else "after 2100" or "before 1970". */
 const char *sp_time_implausible(double t);
 
+/* The earliest time a wall-clock input may carry: 1990-01-01T00:00:00Z.
+ * Offline tools keep SP_TIME_MIN (synthetic traces count from 0); what is
+ * compared with the real clock (scale's decision and observation times,
+ * scalepipe-tick --now) must be a real date, and 1970..1990 there is a
+ * relative time or another unit (minutes or hours since the epoch). */
+#define SP_TIME_WALL_MIN 631152000.0
+
+/* NULL when t is plausible as a wall-clock time (within
+ * [SP_TIME_WALL_MIN, SP_TIME_MAX]), else a hint: sp_time_implausible's for
+ * t outside [SP_TIME_MIN, SP_TIME_MAX], else "before 1990: a relative
+ * time, or minutes or hours?". */
+const char *sp_time_implausible_wall(double t);
+
 /* Unix seconds as text: an integer when t is integral, else up to 6
  * decimals with trailing zeros removed.  buf needs 40 bytes. Returns length. */
 int sp_time_format(char *buf, size_t size, double t);

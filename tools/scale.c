@@ -40,7 +40,8 @@ usage(void)
 	printf("usage: %s\n\n"
 	    "Sets the replicas of a Deployment or StatefulSet (KIND: deployment, deploy,\n"
 	    "statefulset, sts) to the value in the last row of the input, through the\n"
-	    "apps/v1 scale subresource, and prints a CSV row of what it did.\n\n"
+	    "apps/v1 scale subresource, and prints a CSV row of what it did.  A target\n"
+	    "annotated " SP_KUBE_PAUSED_ANNOTATION ": \"true\" (the kill switch) is never changed.\n\n"
 	    "  -c, --column NAME         input column with the replicas [replicas]\n"
 	    "  -n, --namespace NS        namespace [the context's, or the service account's]\n"
 	    "      --kubeconfig FILE     kubeconfig (or a ':' list) [$KUBECONFIG, ~/.kube/config]\n"
@@ -53,6 +54,7 @@ usage(void)
 	    "                            [" SP_KUBE_SA_DIR "]\n"
 	    "      --dry-run             read the target, print what would be done, change nothing\n"
 	    "      --force               scale even when an HPA or KEDA ScaledObject manages the target\n"
+	    "                            (never past the kill switch)\n"
 	    "      --max-age DUR         change nothing, up or down, when the newest observed\n"
 	    "                            load or the decision row is older than this [10m]\n"
 	    "      --load-column NAME    the observed load: its newest row with a value dates\n"
@@ -188,7 +190,8 @@ write_result(double now, const options *o, const sp_kube_result *res)
 	sp_csv_write_long(w, res->replicas);
 	sp_csv_write_str(w, sp_kube_action_name(res->action));
 	sp_csv_write_double(w, o->ap.age);
-	sp_csv_write_str(w, res->action == SP_KUBE_HELD_STALE ? "" : sp_behavior_rule_name(res->rule));
+	sp_csv_write_str(w, res->action == SP_KUBE_HELD_STALE || res->action == SP_KUBE_PAUSED ? "" :
+	    sp_behavior_rule_name(res->rule));
 	sp_csv_end_row(w);
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	sp_csv_writer_free(w);
@@ -228,6 +231,7 @@ read_input(options *o, double now)
 		fclose(in_fp);
 	}
 	o->ap.desired = in.replicas;
+	sp_die_if(sp_kube_input_check(&in, &err), &err);
 	sp_die_if(sp_kube_input_age(&in, now, &o->ap.age, &err), &err);
 	if (o->verbose)
 		sp_warn("decision %ld at %.0f, newest observation at %.0f (from %s): input age %.0fs",
@@ -293,6 +297,9 @@ main(int argc, char **argv)
 	else if (res.action == SP_KUBE_HELD_STALE)
 		sp_warn("input is %.0fs old (--max-age %.0fs): not scaling %s/%s from %ld to %ld",
 		    o.ap.age, o.ap.max_age, t->resource, t->name, res.current, o.ap.desired);
+	else if (res.action == SP_KUBE_PAUSED)
+		sp_warn("%s/%s carries %s: %s: not scaling it from %ld to %ld", t->resource, t->name,
+		    SP_KUBE_PAUSED_ANNOTATION, res.paused, res.current, res.target);
 	if (res.reread)
 		sp_warn("the answer to the write was lost; a re-read found %s/%s at %ld replicas (applied)",
 		    t->resource, t->name, res.replicas);

@@ -171,4 +171,15 @@ t "an exec plugin that hangs is killed" 1 timeout 20 scale --exec-timeout 0.2 --
 err_is <<EOF
 scale: user 'u': exec plugin '/bin/sleep' gave no answer within 0.2s (killed)
 EOF
+# times compared with the clock must be real dates: before 1990 is a
+# relative time or another unit, refused before any credential is read
+printf 'timestamp,load,replicas\n0,5,2\n60,5,3\n' > "$T/rel.csv"
+t "a decision row before 1990 is refused" 1 scale --kubeconfig "$T/kc" deployment/web "$T/rel.csv"
+err_is <<'EOF'
+scale: the decision row's time (60) is not a wall-clock time (before 1990: a relative time, or minutes or hours?)
+EOF
+out_is /dev/null
+printf 'timestamp,load\n%s,1\n' 631151999 > "$T/obs-old.csv"
+t "--observed before 1990 is refused" 1 scale --observed "$T/obs-old.csv" --kubeconfig "$T/kc" deployment/web "$T/ok.csv"
+err_has "scale: the newest observed time (631151999, from $T/obs-old.csv) is not a wall-clock time (before 1990"
 finish

@@ -190,7 +190,7 @@ if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; 
 	K=$T/pki
 	sh "$TOP/tests/kubeapi/mkcerts.sh" "$K" > /dev/null 2>&1
 	echo "ci tok-ci-SECRET-0123456789 *" > "$T/users"
-	printf 'Deployment shop web 4\nDeployment shop api 3\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\n' > "$T/objects"
 	CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
 		--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
 		--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
@@ -236,5 +236,35 @@ EOF
 	t "an unreachable API: the decision is not applied, exit 4" 4 tick -c "$T/k.conf" --kubeconfig "$T/kc" \
 		--from-csv "$T/long.csv" --now "$nowg" deployment/nope
 	err_has "scalepipe-tick: stage scale failed"
+	# the kill switch on the target itself: the annotation scalepipe.io/paused
+	held_replicas() {
+		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
+			"https://127.0.0.1:$PORT/apis/apps/v1/namespaces/shop/deployments/held/scale" |
+			sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p'
+	}
+	printf 'timestamp,load,replicas\n%s,100,5\n' "$nowg" > "$T/five.csv"
+	t "scale: an annotated target is not moved, and it says so" 0 scale --kubeconfig "$T/kc" deployment/held "$T/five.csv"
+	out_has ",shop,Deployment,held,2,5,2,paused,"
+	err_is <<'EOF'
+scale: deployments/held carries scalepipe.io/paused: true: not scaling it from 2 to 5
+EOF
+	check "the server still holds 2" test "$(held_replicas)" = 2
+	t "scale: --force does not pass the kill switch, --dry-run reports it" 0 scale --kubeconfig "$T/kc" --force --dry-run deployment/held "$T/five.csv"
+	out_has ",held,2,5,2,paused,"
+	t "scale: no annotation, the same input scales" 0 scale --kubeconfig "$T/kc" --max-down-pct 100 deployment/api "$T/five.csv"
+	out_has ",shop,Deployment,api,"
+	out_has ",5,5,scaled,"
+	t "the tick: paused by the annotation, exit 0" 0 tick -c "$T/k.conf" --kubeconfig "$T/kc" --textfile-dir "$T" \
+		--from-csv "$T/long.csv" --now "$nowg" deployment/held
+	out_has ",shop,deployment,held,"
+	out_has ",2,paused,"
+	err_has "scale: deployments/held carries scalepipe.io/paused: true: not scaling it from 2 to "
+	check "the tick's paused metric is 1" grep -qx 'scalepipe_tick_paused{namespace="shop",target="held"} 1' "$T/scalepipe_tick_shop_held.prom"
+	check "and the server still holds 2" test "$(held_replicas)" = 2
 fi
+# --now is a wall-clock time, as scale's inputs are: 1990 to 2100
+t "--now before 1990" 2 tick -c "$T/c.conf" --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 600
+err_has "scalepipe-tick: --now: not a wall-clock time (1990 to 2100 in Unix seconds): '600'"
+t "--now in milliseconds" 2 tick -c "$T/c.conf" --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 804571200000
+err_has "--now: not a wall-clock time"
 finish

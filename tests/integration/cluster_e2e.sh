@@ -2,7 +2,9 @@
 # End to end, all on 127.0.0.1: a real Prometheus -> promfetch -> window ->
 # arfit -> burstdetect -> plan -> scale -> the test Kubernetes API server,
 # and plan -> promexport -> a real Pushgateway; the stages exactly as the
-# CronJob in deploy/cronjob.yaml runs them (arguments from its ConfigMap).
+# CronJob in deploy/cronjob.yaml runs them (arguments from its ConfigMap),
+# by hand and then as one tick of scripts/scalepipe-tick (and the tick of
+# deploy/lstm/ with the LSTM model).
 # Also checks deploy/: the dashboard's and triggers' PromQL with promtool.
 . "$TOP/tests/cli/lib.sh"
 . "$TOP/tests/kubeapi/netlib.sh"
@@ -32,7 +34,7 @@ serve pgw "http://127.0.0.1:@PORT@/-/ready" prometheus-pushgateway --web.listen-
 GP=$PORT
 K=$T/pki
 sh "$TOP/tests/kubeapi/mkcerts.sh" "$K"
-printf 'sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,list:horizontalpodautoscalers,list:scaledobjects\n' > "$T/users"
+printf 'sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,get:deployments,list:horizontalpodautoscalers,list:scaledobjects\n' > "$T/users"
 printf 'Deployment shop web 1\n' > "$T/objects"
 CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
 	--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
@@ -163,4 +165,59 @@ check "dashboard + triggers: >= 12 expressions" test "$(grep -c 'expr:' rules.ym
 t "promtool check rules (deploy/ PromQL)" 0 promtool check rules rules.yml
 out_has "SUCCESS"
 t "dashboard JSON" 0 $PY -m json.tool "$TOP/deploy/grafana/scalepipe-dashboard.json"
+
+# ---- one tick: scripts/scalepipe-tick, as deploy/cronjob.yaml runs it ----
+# The ConfigMap's keys, the CronJob's service account (its token in a
+# kubeconfig: the tick hands --in-cluster to scale, which would look for
+# the mounted files), the real Pushgateway.  The load is the series the
+# real Prometheus returned above (--from-csv, --now at its last sample): the
+# tick's own promfetch asks for the HISTORY before the clock, and this
+# Prometheus holds 2023.  The timeouts are generous (a loaded test machine),
+# the ConfigMap's sum to its 55 s deadline.
+cat > kc-sa <<EOF
+apiVersion: v1
+kind: Config
+current-context: sa
+clusters:
+- name: k
+  cluster: {server: "https://127.0.0.1:$KP", certificate-authority: $K/ca.pem}
+contexts:
+- name: sa
+  context: {cluster: k, user: sa, namespace: shop}
+users:
+- name: sa
+  user: {token: tok-sa-SECRET}
+EOF
+{
+	for k in HISTORY STEP WINDOW_ARGS ARFIT_ARGS BURSTDETECT_ARGS TARGET_NAMESPACE TARGET_KIND TARGET_NAME SCALE_MODE; do
+		echo "$k=$(cm $k)"
+	done
+	echo "PLAN_ARGS=$PLAN_ARGS"
+	echo "MAX_AGE=1000w"
+	echo "PUSHGATEWAY_URL=http://127.0.0.1:$GP"
+	echo "TICK_TIMEOUTS=promfetch=30,window=30,forecast=120,burstdetect=30,plan=30,scale=30,publish=30"
+	echo "TICK_DEADLINE=600"
+} > tick.conf
+last_t=$(tail -n 1 fetch.csv | cut -d, -f1)
+curl -sf --cacert "$K/ca.pem" -X POST "https://127.0.0.1:$KP/_test/set?kind=Deployment&ns=shop&name=web&replicas=$((planned - 1))" > /dev/null
+TICK=$TOP/scripts/scalepipe-tick
+t "one tick (scalepipe-tick, the ConfigMap's arguments)" 0 env -u KUBECONFIG bash "$TICK" -c tick.conf \
+	--kubeconfig kc-sa --state-dir state --from-csv fetch.csv --now "$last_t"
+cp "$T/out" tick.csv
+check "the tick decided what the stages by hand did, and scaled to it" sh -c \
+	"sed -n 2p tick.csv | grep -q ',shop,deployment,web,$planned,$((planned - 1)),scaled,'"
+check "the API server holds it" test "$(replicas_of)" = "$planned"
+check "the decision log has the tick" test "$(awk -F, 'NR == 2 { print $3 }' state/decisions.csv)" = "$planned"
+curl -sf "http://127.0.0.1:$GP/metrics" > pgw2.txt
+pgw_value() {  # metric: its value (job scalepipe_tick), as a number
+	awk -v m="$1" 'index($0, m "{") == 1 && /job="scalepipe_tick"/ { printf "%.0f\n", $2 }' pgw2.txt
+}
+check "Pushgateway: the tick's last success" test "$(pgw_value scalepipe_tick_last_success_timestamp_seconds)" = "$last_t"
+check "Pushgateway: the tick's decision" test "$(pgw_value scalepipe_tick_decision_replicas)" = "$planned"
+# deploy/lstm/cronjob.yaml: the same tick with MODEL (forecast -m), in shadow
+t "one tick with the LSTM model (deploy/lstm/: MODEL, FORECAST_ARGS), shadow" 0 env -u KUBECONFIG \
+	MODEL="$T/model.lstm" FORECAST_ARGS="$FORECAST_ARGS" bash "$TICK" -c tick.conf --shadow \
+	--kubeconfig kc-sa --from-csv fetch.csv --now "$last_t"
+check "the LSTM tick decided what the LSTM stages by hand did" sh -c \
+	"sed -n 2p '$T/out' | grep -q ',shop,deployment,web,$lplanned,$planned,shadow,'"
 finish

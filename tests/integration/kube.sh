@@ -18,7 +18,8 @@ admin - *
 ci tok-ci-SECRET-0123456789 *
 viewer tok-viewer-SECRET get:deployments/scale,get:deployments,get:statefulsets/scale,list:horizontalpodautoscalers,list:scaledobjects
 old !tok-expired-SECRET *
-sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,list:horizontalpodautoscalers,list:scaledobjects
+noget tok-noget-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,list:horizontalpodautoscalers,list:scaledobjects
+sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,get:deployments,list:horizontalpodautoscalers,list:scaledobjects
 EOF
 cat > "$T/objects" <<'EOF'
 Deployment default web 2
@@ -78,6 +79,7 @@ kc "$T/kc-viewer" "    token: tok-viewer-SECRET"
 kc "$T/kc-sa" "    token: tok-sa-SECRET"
 kc "$T/kc-expired" "    token: tok-expired-SECRET"
 kc "$T/kc-anon" "    {}"
+kc "$T/kc-noget" "    token: tok-noget-SECRET"
 kc "$T/kc-wrongca" "    token: tok-ci-SECRET-0123456789" "certificate-authority: pki/other-ca.pem"
 kc "$T/kc-rogue" "    client-certificate: pki/rogue.pem
     client-key: pki/rogue.key"
@@ -197,8 +199,9 @@ configmap/scalepipe-web-lstm created (server dry run)
 cronjob.batch/scalepipe-web created (server dry run)
 cronjob.batch/scalepipe-web-retrain created (server dry run)
 persistentvolumeclaim/scalepipe-web-model created (server dry run)
+persistentvolumeclaim/scalepipe-web-state created (server dry run)
 EOF
-		check "the LSTM variant: 4 objects (dry run)" cmp "$T/applied.want" "$T/applied"
+		check "the LSTM variant: 5 objects (dry run)" cmp "$T/applied.want" "$T/applied"
 		sed 's/requests: {storage: 64Mi}/requests: {}/' "$TOP/deploy/lstm/pvc.yaml" > "$T/bad-pvc.yaml"
 		t "a claim without a size is rejected (422)" 1 kctl "$T/kc-token" create --dry-run=server --validate=false -f "$T/bad-pvc.yaml"
 		err_has 'spec.resources.requests.storage: Required value'
@@ -442,4 +445,15 @@ knob "fail?code=403&verb=PUT&echo=1"
 t "a server echoing the Authorization header: redacted" 1 scale --kubeconfig "$T/kc-token" deployment/web "$T/plan.csv"
 err_has "request headers: Authorization: [redacted]"
 check "the token is not printed" sh -c "! grep -q SECRET '$T/err'"
+
+# ---- 4. the kill switch needs "get" on the object itself ---------------
+knob "set?kind=Deployment&ns=default&name=web&replicas=4"
+plan 5 $NOW
+t "no get on the Deployment: the kill switch cannot be read, nothing changes" 1 scale --kubeconfig "$T/kc-noget" deployment/web "$T/plan.csv"
+err_is <<'EOF'
+scale: GET deployments/web in namespace default (for the scalepipe.io/paused annotation): forbidden: the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): deployments.apps "web" is forbidden: User "noget" cannot get resource "deployments" in API group "apps" in the namespace "default"
+EOF
+check "server still 4" test "$(replicas_of default deployments web)" = 4
+t "unchanged needs no read of the object" 0 scale --kubeconfig "$T/kc-noget" --max-up-pods 0 --max-up-pct 0 deployment/web "$T/plan.csv"
+out_has ",4,5,4,unchanged,"
 finish

@@ -687,7 +687,7 @@ def main():
                     help="lines: USER TOKEN|- GRANT[,GRANT] (GRANT 'verb:resource' or '*'); "
                          "a token prefixed with '!' is expired")
     ap.add_argument("--objects", required=True,
-                    help="lines: KIND NAMESPACE NAME REPLICAS (Deployment/StatefulSet), "
+                    help="lines: KIND NAMESPACE NAME REPLICAS [KEY=VALUE annotation...] (Deployment/StatefulSet), "
                          "or HPA|SCALEDOBJECT NAMESPACE NAME TARGETKIND/TARGETNAME")
     a = ap.parse_args()
     for line in open(a.users):
@@ -707,6 +707,9 @@ def main():
             continue
         if f[0] in ("Deployment", "StatefulSet"):
             STATE["objects"][(f[0], f[1], f[2])] = workload(f[0], f[1], f[2], int(f[3]))
+            if len(f) > 4:    # KEY=VALUE annotations
+                STATE["objects"][(f[0], f[1], f[2])]["metadata"]["annotations"] = \
+                    dict(kv.split("=", 1) for kv in f[4:])
         elif f[0] == "HPA":
             tk, tn = f[3].split("/")
             STATE["objects"][("HorizontalPodAutoscaler", f[1], f[2])] = {

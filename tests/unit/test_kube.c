@@ -451,6 +451,66 @@ test_hostile(void)
 	    strstr(err.msg, "nope.pem: No such file or directory"), "unreadable CA: %s", err.msg);
 }
 
+/* The kill switch annotation, from the object's JSON. */
+static void
+test_paused(void)
+{
+	static const struct { const char *json, *kind; int want; const char *value; } c[] = {
+		{ "{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"}}", "Deployment", 0, "" },
+		{ "{\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{\"scalepipe.io/paused\":\"true\"}}}",
+		  "Deployment", 1, "true" },
+		{ "{\"kind\":\"StatefulSet\",\"metadata\":{\"annotations\":{\"scalepipe.io/paused\":\"True\"}}}",
+		  "StatefulSet", 1, "True" },
+		{ "{\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{\"scalepipe.io/paused\":\"yes\"}}}",
+		  "Deployment", 1, "yes" },
+		{ "{\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{\"scalepipe.io/paused\":\"false\"}}}",
+		  "Deployment", 0, "false" },
+		{ "{\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{\"scalepipe.io/paused\":\"\"}}}",
+		  "Deployment", 0, "" },
+		/* another key, or the value not a string: not paused */
+		{ "{\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{\"scalepipe.io/pause\":\"true\"}}}",
+		  "Deployment", 0, "" },
+		{ "{\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{\"scalepipe.io/paused\":true}}}",
+		  "Deployment", 0, "" },
+	};
+	char v[64];
+	sp_error err;
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		CHECK(sp_kube_paused_of(c[i].json, strlen(c[i].json), c[i].kind, v, sizeof v, &err) == c[i].want &&
+		    strcmp(v, c[i].value) == 0, "paused case %zu: '%s'", i, v);
+	}
+	CHECK(sp_kube_paused_of("{\"kind\":\"Scale\"}", 16, "Deployment", v, sizeof v, &err) == SP_ENET &&
+	    strcmp(err.msg, "answer is not a Deployment object") == 0, "a Scale is not the object: %s", err.msg);
+	CHECK(sp_kube_paused_of("<html>", 6, "StatefulSet", NULL, 0, &err) == SP_ENET, "not JSON");
+	CHECK_STR(sp_kube_action_name(SP_KUBE_PAUSED), "paused", "name");
+}
+
+/* Times compared with the clock must be wall times (1990..2100). */
+static void
+test_wall_input(void)
+{
+	sp_kube_input in;
+	sp_error err;
+
+	CHECK(input_of("timestamp,load,replicas\n1000,5,2\n1060,,3\n", NULL, &in, &err) == 0, "read");
+	CHECK(sp_kube_input_check(&in, &err) == SP_EDATA && strcmp(err.msg, "the decision row's time (1060) is "
+	    "not a wall-clock time (before 1990: a relative time, or minutes or hours?)") == 0,
+	    "a relative time: %s", err.msg);
+	CHECK(input_of("timestamp,load,replicas\n631152000,5,2\n631152060,,3\n", NULL, &in, &err) == 0 &&
+	    sp_kube_input_check(&in, &err) == 0, "1990-01-01: a wall time");
+	CHECK(input_of("timestamp,observed_at,replicas\n1700000000,600,2\n", NULL, &in, &err) == 0 &&
+	    sp_kube_input_check(&in, &err) == SP_EDATA && strcmp(err.msg, "the newest observed time (600, from "
+	    "observed_at) is not a wall-clock time (before 1990: a relative time, or minutes or hours?)") == 0,
+	    "observed_at before 1990: %s", err.msg);
+	CHECK(input_of("timestamp,observed_at,replicas\n1700000000,1700000000000,2\n", NULL, &in, &err) == 0 &&
+	    sp_kube_input_check(&in, &err) == SP_EDATA && strstr(err.msg, "(milliseconds?)"),
+	    "observed_at in milliseconds: %s", err.msg);
+	CHECK(input_of("timestamp,load,replicas\n1700000000,,2\n", NULL, &in, &err) == 0 &&
+	    sp_kube_input_check(&in, &err) == 0, "no observation: only the decision time is checked");
+}
+
 int
 main(void)
 {
@@ -551,6 +611,8 @@ main(void)
 	test_source(put("kc-scale", kc1));
 	test_input();
 	test_hostile();
+	test_paused();
+	test_wall_input();
 
 	snprintf(list, sizeof list, "rm -rf %s", dir);
 	CHECK(system(list) == 0, "cleanup");
