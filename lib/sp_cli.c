@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sp_num.h"
+#include "sp_time.h"
 
 static const char *progname = "scalepipe";
 static const char *usage_synopsis = "";
@@ -368,15 +369,13 @@ sp_cli_progress_enabled(void)
 void
 sp_cli_progress(const char *fmt, ...)
 {
-	struct timespec ts;
 	double now;
 	va_list ap;
 	int tty;
 
 	if (!sp_cli_progress_enabled())
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+	now = sp_time_mono();
 	if (progress_last > 0 && now - progress_last < 0.25)
 		return;
 	progress_last = now;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sp_redact.h"
+#include "sp_time.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static CURLcode init_rc = CURLE_OK;
@@ -36,18 +37,11 @@ sp_http_opts_init(sp_http_opts *o)
 	o->max_body = (size_t)512 << 20;
 }
 
-static double
-mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 void
 sp_http_set_deadline(sp_http_opts *o, double seconds)
 {
-	o->deadline = seconds > 0 ? mono_now() + seconds : 0;
+	o->deadline = seconds > 0 ? sp_time_mono() + seconds : 0;
 	o->deadline_total = seconds > 0 ? seconds : 0;
 }
 
@@ -190,7 +184,7 @@ attempt(const sp_http_opts *o, const char *method, const char *url, const char *
 	{
 		double to = o->timeout, cto = o->connect_timeout;
 		if (o->deadline > 0) {
-			double left = o->deadline - mono_now();
+			double left = o->deadline - sp_time_mono();
 			if (left < 0.001)
 				left = 0.001;
 			to = to > left ? left : to;
@@ -292,7 +286,7 @@ sp_http_request(const sp_http_opts *o, const char *method, const char *url,
 			if (mb.too_big)
 				return sp_error_set(err, SP_ENET, "%s %s: answer larger than %zu bytes",
 				    method, url, mb.max);
-			if (o->deadline > 0 && mono_now() >= o->deadline - 0.002)
+			if (o->deadline > 0 && sp_time_mono() >= o->deadline - 0.002)
 				return sp_error_set(err, SP_ENET, "%s %s: no answer within the deadline of %gs "
 				    "(after %d attempt%s; last: %s)", method, url, o->deadline_total, n,
 				    n == 1 ? "" : "s", msg);
@@ -306,7 +300,7 @@ sp_http_request(const sp_http_opts *o, const char *method, const char *url,
 		}
 		if (rc == CURLE_OK)
 			free(mb.buf);
-		if (o->deadline > 0 && mono_now() + wait >= o->deadline)
+		if (o->deadline > 0 && sp_time_mono() + wait >= o->deadline)
 			return sp_error_set(err, SP_ENET, "%s %s: no answer within the deadline of %gs "
 			    "(after %d attempt%s; last: %s)", method, url, o->deadline_total, n,
 			    n == 1 ? "" : "s", why);

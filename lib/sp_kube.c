@@ -371,13 +371,6 @@ find_in_path(const char *cmd)
 	return NULL;
 }
 
-static double
-mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Run the file cmd with argv and envp,
  * stdin from /dev/null, stdout captured (at most EXEC_MAX_OUT bytes),
@@ -392,7 +385,7 @@ run_capture(const char *cmd, char *const argv[], char *const envp[], double time
 {
 	posix_spawn_file_actions_t fa;
 	int fd[2], rc = 0, over = 0, late = 0;
-	double end = mono_now() + timeout;
+	double end = sp_time_mono() + timeout;
 	pid_t pid;
 	char *buf = NULL, scratch[4096];
 	size_t n = 0, cap = 0;
@@ -416,7 +409,7 @@ run_capture(const char *cmd, char *const argv[], char *const envp[], double time
 	for (;;) {
 		ssize_t k;
 		struct pollfd pf;
-		double left = end - mono_now();
+		double left = end - sp_time_mono();
 		int pr;
 		pf.fd = fd[0], pf.events = POLLIN, pf.revents = 0;
 		if (left <= 0 || (pr = poll(&pf, 1, (int)(left * 1000) + 1)) == 0) {

@@ -21,6 +21,7 @@
 #include "sp_cli.h"     /* SP_VERSION only */
 #include "sp_model.h"
 #include "sp_rand.h"
+#include "sp_time.h"
 
 struct sp_svr {
 	size_t nfeat;
@@ -713,13 +714,6 @@ typedef struct {
 	double t0;
 } gctx;
 
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Row i of the kernel matrix of slot job / n (gamma g0 + slot), as libsvm
  * computes it in Kernel::kernel_rbf / kernel_poly (x_square trick). */
@@ -791,7 +785,7 @@ report(gctx *c, size_t combo)
 			c->prog.best = &c->best_so_far;
 		}
 	}
-	c->prog.elapsed = now() - c->t0;
+	c->prog.elapsed = sp_time_mono() - c->t0;
 	g->progress(g->progress_ctx, &c->prog);
 }
 
@@ -809,7 +803,7 @@ cv_job(void *arg, size_t job)
 	struct svm_model *sm;
 	struct svm_node **rows = c->pre ? c->krows[jb->ig - c->g0] : c->nrows;
 	struct svm_node **x = malloc(c->n * sizeof *x);
-	double *yy = malloc(c->n * sizeof *yy), t0 = now();
+	double *yy = malloc(c->n * sizeof *yy), t0 = sp_time_mono();
 	sp_svr_params p = c->base;
 
 	if (!x || !yy) {
@@ -841,7 +835,7 @@ cv_job(void *arg, size_t job)
 				c->pred[combo * c->n + i] = c->yc + c->ys * svm_predict(sm, rows[i]);
 		svm_free_and_destroy_model(&sm);
 	}
-	c->secs[combo * k + f] = now() - t0;
+	c->secs[combo * k + f] = sp_time_mono() - t0;
 	free(x);
 	free(yy);
 	if (g->progress) {
@@ -917,7 +911,7 @@ sp_svr_grid_search(const double *x, const double *y, size_t n, size_t nfeat,
 	if (!xc || !xs || !z || !yz || !fold || !perm || !c.pred || !c.secs || !c.xsq ||
 	    (g->progress && !c.done))
 		goto nomem;
-	c.t0 = now();
+	c.t0 = sp_time_mono();
 	c.prog.nfits = ncombo * (size_t)g->folds;
 	c.prog.npoints = ncombo;
 	if ((rc = fit_scaling(x, y, n, nfeat, base->scale, xc, xs, &yc, &ys, err)) < 0)
@@ -1093,7 +1087,7 @@ sp_svr_fit(const double *x, const double *y, size_t n, size_t nfeat, const char 
 {
 	sp_svr_params p = *base;
 	sp_svr_progress fin;
-	double t0 = now();
+	double t0 = sp_time_mono();
 	sp_svr *m;
 
 	memset(&fin, 0, sizeof fin);
@@ -1113,7 +1107,7 @@ sp_svr_fit(const double *x, const double *y, size_t n, size_t nfeat, const char 
 		p.epsilon = g->epsilon[0];
 	}
 	if (g->progress) {
-		fin.elapsed = now() - t0;
+		fin.elapsed = sp_time_mono() - t0;
 		g->progress(g->progress_ctx, &fin);
 	}
 	if (!(m = sp_svr_train(x, y, n, nfeat, features, target, &p, err)))

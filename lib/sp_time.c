@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "sp_num.h"
 
@@ -188,4 +189,25 @@ sp_time_breakdown(double t, sp_tm *tm)
 	/* 1970-01-01 was a Thursday (3 with Monday = 0) */
 	tm->wday = (int)((((long)days % 7) + 7 + 3) % 7);
 	tm->yday = (int)((long)days - sp_time_days_from_civil(y, 1, 1)) + 1;
+}
+
+static double
+clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double
+sp_time_mono(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+double
+sp_time_now(void)
+{
+	return clock_s(CLOCK_REALTIME);
 }

@@ -60,4 +60,9 @@ typedef struct {
 } sp_tm;
 void sp_time_breakdown(double t, sp_tm *tm);
 
+/* Seconds of CLOCK_MONOTONIC (for durations and deadlines), and of
+ * CLOCK_REALTIME (Unix time now). */
+double sp_time_mono(void);
+double sp_time_now(void);
+
 #endif

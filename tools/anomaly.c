@@ -13,6 +13,7 @@
 #include "sp_cli.h"
 #include "sp_file.h"
 #include "sp_csv.h"
+#include "sp_time.h"
 
 static const char synopsis[] =
     "anomaly [-c LIST] [--features LIST] [--train N] [--refit N] [--reservoir N]\n"
@@ -273,14 +274,6 @@ write_row(sp_csv_writer *w, double t, const sp_csv_reader *r, const kept_rows *k
 	sp_csv_end_row(w);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* -v: what was read and fitted (and how long --fit's fit and scores took) */
 static void
@@ -353,9 +346,9 @@ main(int argc, char **argv)
 	}
 	sp_die_if(rc, &err);
 	if (o.fit) {
-		secs = now();
+		secs = sp_time_mono();
 		sp_die_if(sp_anomaly_fit_collected(a, &err), &err);
-		secs = now() - secs;
+		secs = sp_time_mono() - secs;
 		for (i = 0, at = 0; i < kept.n; i++) {
 			const double *x = sp_anomaly_collected(a, i, &score, &flag);
 			write_row(w, kept.t[i], NULL, &kept, i, &at, o.print_features ? x : NULL, dim, score, flag);

@@ -11,6 +11,7 @@
 #include "sp_csv.h"
 #include "sp_fc_lstm.h"
 #include "sp_lstm.h"
+#include "sp_time.h"
 
 static const char synopsis[] =
     "lstmtrain -o MODEL [-qv] [-c NAME] [--cell lstm|gru] [--layers N] [--hidden N]\n"
@@ -92,14 +93,6 @@ usage(const options *o)
 	exit(0);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void
 progress(void *arg, int epoch, double tl, double vl, int improved)
@@ -110,10 +103,10 @@ progress(void *arg, int epoch, double tl, double vl, int improved)
 		fprintf(stderr, "%s: epoch %d train %.6g val %.6g%s\n", sp_cli_progname(), epoch, tl, vl,
 		    improved ? " *" : "");
 	else if (isnan(vl))
-		sp_cli_progress("epoch %d/%d, train loss %.4g, %.0f s", epoch, ps->epochs, tl, now() - ps->t0);
+		sp_cli_progress("epoch %d/%d, train loss %.4g, %.0f s", epoch, ps->epochs, tl, sp_time_mono() - ps->t0);
 	else
 		sp_cli_progress("epoch %d/%d, train loss %.4g, val loss %.4g, %.0f s", epoch, ps->epochs, tl, vl,
-		    now() - ps->t0);
+		    sp_time_mono() - ps->t0);
 }
 
 static void
@@ -300,7 +293,7 @@ main(int argc, char **argv)
 	o.train.warm = o.init != NULL;
 	o.train.exog = xb;
 	o.train.progress = progress, o.train.arg = &ps;
-	ps.verbose = o.verbose, ps.epochs = o.train.epochs, ps.t0 = now();
+	ps.verbose = o.verbose, ps.epochs = o.train.epochs, ps.t0 = sp_time_mono();
 	if (o.verbose)
 		fprintf(stderr, "%s: scalepipe %s, seed %lu: %s\n", sp_cli_progname(), SP_VERSION, o.train.seed,
 		    o.cmdline);

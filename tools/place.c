@@ -21,6 +21,7 @@
 #include "sp_extender.h"
 #include "sp_place.h"
 #include "sp_placesim.h"
+#include "sp_time.h"
 
 static const char synopsis[] =
     "place --train PODS -n NODES -u USAGE [--validate PODS [--validate-usage USAGE]]\n"
@@ -442,23 +443,7 @@ typedef struct {
 	double t0;
 } request;
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double
-now_unix(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Read the state file if it changed (or force); keeps the old on error. */
 static void
@@ -540,7 +525,7 @@ route(server *s, request *q, const char *url, const char *method, char **body, c
 	if (*verb == SP_EXTENDER_HEALTHZ)
 		return *body = strdup("ok\n"), 200;
 	if (*verb == SP_EXTENDER_METRICS)
-		return *type = "text/plain; version=0.0.4", *body = sp_extender_metrics(s->x, now_unix()), 200;
+		return *type = "text/plain; version=0.0.4", *body = sp_extender_metrics(s->x, sp_time_now()), 200;
 	if (*verb == SP_EXTENDER_OTHER)
 		return *body = message("place: no such path: %s\n", url), 404;
 	if (strcmp(method, "POST"))
@@ -550,7 +535,7 @@ route(server *s, request *q, const char *url, const char *method, char **body, c
 		snprintf(n, sizeof n, "%zu", s->max_body);
 		return *body = message("place: request body over %s bytes (--max-body)\n", n), 413;
 	}
-	if (sp_extender_handle(s->x, *verb, q->buf ? q->buf : "", q->len, now_unix(), &r, &err) < 0)
+	if (sp_extender_handle(s->x, *verb, q->buf ? q->buf : "", q->len, sp_time_now(), &r, &err) < 0)
 		return *body = message("place: %s\n", err.msg), 500;
 	if (r.note && (s->verbose || r.fallback || s->shadow))
 		fprintf(stderr, "place: %s\n", r.note);
@@ -582,7 +567,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (!q) {
 		if (!(q = calloc(1, sizeof *q)))
 			return MHD_NO;
-		q->t0 = now_mono();
+		q->t0 = sp_time_mono();
 		*ctx = q;
 		return MHD_YES;
 	}
@@ -606,7 +591,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	pthread_mutex_lock(&s->mu);
 	status = route(s, q, url, method, &body, &type, &verb);
-	sp_extender_observe(s->x, verb, status, now_mono() - q->t0);
+	sp_extender_observe(s->x, verb, status, sp_time_mono() - q->t0);
 	pthread_mutex_unlock(&s->mu);
 	return reply(c, status, body, type);
 }
