@@ -11,7 +11,7 @@
 # Needs gnuplot 5.4 or later and pngcairo.
 if (!exists("pols")) pols = "hpa burst forecast"
 if (!exists("title")) title = "cost-violation frontiers"
-colours = "#a6611a #1b7837 #4393c3 #762a83 #e08214 #c51b7d #5aae61 #737373"
+colours = "#a6611a #1b7837 #4393c3 #762a83 #e08214 #c51b7d #5aae61 #737373 #000000 #d6604d"
 colour(k) = word(colours, (k - 1) % words(colours) + 1)
 sel(f, p) = sprintf("< awk -F, 'NR == 1 || $1 == \"%s\"' '%s'", p, f)
 set terminal pngcairo size 900, 620 font ",10" noenhanced
