@@ -218,6 +218,12 @@ f_is 7 "0 0 0.3 0"
 # its defaults are the burst planner's with these options
 t "scalepipe = burst with its defaults" 0 sh -c "simulate --policy scalepipe --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/a' &&
 	simulate --policy burst --reactive load --margin 10 --hysteresis 15 --lead-time auto --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/b' && cmp '$T/a' '$T/b'"
+# --stabilise 600: the scale-down from 6 waits until no tick of the last
+# 600 s wanted more (the load fell at 600: down at 1200, not at 600)
+t "--stabilise holds a scale-down" 0 simulate --policy scalepipe --stabilise 600 "$D/sim-down.csv"
+f_is 3 "6 6 6 6 2"
+t "without it the count follows the load" 0 simulate --policy scalepipe "$D/sim-down.csv"
+f_is 3 "6 6 2 2 2"
 t "bad --margin" 2 simulate --policy scalepipe --margin -1 "$D/sim-lead.csv"
 err_has "simulate: --margin:"
 t "bad --lead-time" 2 simulate --policy scalepipe --lead-time soon "$D/sim-lead.csv"
