@@ -10,6 +10,7 @@
 
 #include "sp_arburst.h"
 #include "sp_rand.h"
+#include "sp_state.h"
 #include "sp_stats.h"
 
 struct sp_arburst {
@@ -360,4 +361,49 @@ sp_arburst_free(sp_arburst *b)
 	free(b->boot);
 	sp_rand_free(b->rng);
 	free(b);
+}
+
+/* ---- the state between runs ---- */
+
+int
+sp_arburst_write_state(const sp_arburst *b, sp_state_writer *w, sp_error *err)
+{
+	if (b->o.bootstrap > 0)
+		return sp_error_set(err, SP_EUSAGE, "arburst: no state with the bootstrap (its random stream)");
+	sp_state_put_doubles(w, "ar_scale", 2, (const double[]){ b->mean, b->sd });
+	sp_state_put_long(w, "ar_len", (long)b->len);
+	sp_state_put_doubles(w, "ar_z", b->len, b->z + b->start);
+	return 0;
+}
+
+sp_arburst *
+sp_arburst_read_state(const sp_arburst_opts *o, sp_state *s, sp_error *err)
+{
+	static const double three[3] = { 0, 0, 0 };
+	sp_arburst *b;
+	double ms[2];
+	long len;
+
+	if (o->bootstrap > 0) {
+		sp_error_set(err, SP_EUSAGE, "arburst: no state with the bootstrap (its random stream)");
+		return NULL;
+	}
+	if (sp_state_doubles(s, "ar_scale", 2, ms, err) < 0 ||
+	    sp_state_long(s, "ar_len", 1, 2 * (long)o->max_window, &len, err) < 0)
+		return NULL;
+	if (!isfinite(ms[0]) || !(ms[1] > 0) || !isfinite(ms[1])) {
+		sp_state_error(s, err, SP_EMODEL, "ar_scale: mean and sd must be finite, sd > 0");
+		return NULL;
+	}
+	if (!(b = sp_arburst_begin(three, 3, o, err)))
+		return NULL;
+	if (sp_state_doubles(s, "ar_z", (size_t)len, b->z, err) < 0) {
+		sp_arburst_free(b);
+		return NULL;
+	}
+	b->mean = ms[0];
+	b->sd = ms[1];
+	b->start = 0;
+	b->len = (size_t)len;
+	return b;
 }

@@ -90,6 +90,16 @@ void sp_arburst_scale(const sp_arburst *b, double *mean, double *sd);
 
 void sp_arburst_free(sp_arburst *b);
 
+/* The burst's memory between runs (sp_state; keys ar_*): the frozen mean
+ * and sd and the kept z-scored series.  Without bootstrap only (its random
+ * stream is not saved): write returns SP_EUSAGE with bootstrap > 0.  read
+ * makes a new object with options o (which must be the writer's); the
+ * errors of sp_state's getters (file:line). */
+struct sp_state_writer;
+struct sp_state;
+int sp_arburst_write_state(const sp_arburst *b, struct sp_state_writer *w, sp_error *err);
+sp_arburst *sp_arburst_read_state(const sp_arburst_opts *o, struct sp_state *s, sp_error *err);
+
 /* Exact Gaussian maximum-likelihood AR(2) with a mean mu of z[0..m), m >= 4:
  * the stationary likelihood (the first two points from the stationary
  * distribution), mu and sigma2 concentrated out, maximised over the

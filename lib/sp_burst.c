@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sp_model.h"
+#include "sp_state.h"
 
 struct sp_burst {
 	sp_burst_opts o;
@@ -79,6 +80,8 @@ sp_burst_new(const sp_burst_opts *o, sp_error *err)
 	}
 	for (i = 0; i < o->H; i++)
 		b->fc_origin[i] = -1;
+	for (i = 0; i < 3 * o->H * o->H; i++)
+		b->fc[i] = NAN;   /* never read before written; defined for sp_burst_write_state */
 	b->theta = o->theta_acc;
 	b->t = -1;
 	return b;
@@ -291,5 +294,55 @@ sp_burst_load(const char *path, sp_burst_opts *o, sp_error *err)
 	t.near = (int)near;
 	t.H = (int)H;
 	*o = t;
+	return 0;
+}
+
+/* ---- the state between runs ---- */
+
+void
+sp_burst_write_state(const sp_burst *b, sp_state_writer *w)
+{
+	size_t i, H = (size_t)b->o.H;
+	long lab[b->ring];
+
+	for (i = 0; i < b->ring; i++)
+		lab[i] = b->lab[i];
+	sp_state_put_long(w, "burst_t", b->t);
+	sp_state_put_doubles(w, "burst_w", b->ring, b->w);
+	sp_state_put_longs(w, "burst_labels", b->ring, lab);
+	sp_state_put_longs(w, "burst_fc_origin", H, b->fc_origin);
+	sp_state_put_doubles(w, "burst_fc", 3 * H * H, b->fc);
+	sp_state_put_doubles(w, "burst_learn", 2, (const double[]){ b->mean, b->m2 });
+	sp_state_put_longs(w, "burst_learnt", 2, (const long[]){ b->count, b->trained });
+	sp_state_put_double(w, "burst_theta_acc", b->theta);
+}
+
+int
+sp_burst_read_state(sp_burst *b, sp_state *s, sp_error *err)
+{
+	size_t i, H = (size_t)b->o.H;
+	long lab[b->ring], lt[2];
+	double ms[2];
+	int rc;
+
+	if ((rc = sp_state_long(s, "burst_t", -1, 1L << 52, &b->t, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "burst_w", b->ring, b->w, err)) < 0 ||
+	    (rc = sp_state_longs(s, "burst_labels", b->ring, 0, 1, lab, err)) < 0 ||
+	    (rc = sp_state_longs(s, "burst_fc_origin", H, -1, b->t, b->fc_origin, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "burst_fc", 3 * H * H, b->fc, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "burst_learn", 2, ms, err)) < 0 ||
+	    (rc = sp_state_longs(s, "burst_learnt", 2, 0, 1L << 52, lt, err)) < 0 ||
+	    (rc = sp_state_double(s, "burst_theta_acc", &b->theta, err)) < 0)
+		return rc;
+	for (i = 0; i < b->ring; i++)
+		b->lab[i] = (unsigned char)lab[i];
+	for (i = 0; i < H; i++)
+		if (b->fc_origin[i] >= 0 && (size_t)b->fc_origin[i] % H != i)
+			return sp_state_error(s, err, SP_EMODEL, "burst_fc_origin: origin %ld in slot %zu", b->fc_origin[i], i);
+	b->mean = ms[0];
+	b->m2 = ms[1];
+	b->count = lt[0];
+	b->trained = lt[1] > 1 ? 1 : (int)lt[1];
+	b->observed = 0;
 	return 0;
 }

@@ -4,6 +4,9 @@
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "sp_state.h"
 
 #define RING SP_BURSTDET_RING
 
@@ -19,6 +22,9 @@ struct sp_burstdet {
 	double wv[RING];        /* W_j */
 	double l1[RING];        /* lower of the horizon-1 band for step j (NaN unknown) */
 	double hist[RING];      /* the AR's history at a burst's start */
+	int has_last;           /* a decision was made */
+	double last_origin;     /* ... at this origin */
+	sp_burstdet_decision last;
 };
 
 void
@@ -72,6 +78,9 @@ sp_burstdet_new(const sp_burstdet_opts *o, sp_error *err)
 	d->ar_fed = -1;
 	d->last_burst = -1;
 	d->prevL1 = d->prevM1 = d->prevU1 = NAN;
+	d->has_last = 0;
+	d->last_origin = NAN;
+	memset(&d->last, 0, sizeof d->last);
 	d->zq = gsl_cdf_ugaussian_Pinv(o->quantile);
 	d->zlo = gsl_cdf_ugaussian_Pinv(o->det.q_lo);
 	d->zhi = gsl_cdf_ugaussian_Pinv(o->det.q_hi);
@@ -231,5 +240,128 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 		return rc;
 	d->l1[(t + 1) % RING] = L[0];
 	d->prevL1 = L[0], d->prevM1 = M[0], d->prevU1 = U[0];
+	d->has_last = 1;
+	d->last_origin = origin;
+	d->last = *out;
 	return 0;
+}
+
+int
+sp_burstdet_last(const sp_burstdet *d, sp_burstdet_decision *dec, double *origin)
+{
+	if (!d->has_last)
+		return 0;
+	*dec = d->last;
+	*origin = d->last_origin;
+	return 1;
+}
+
+/* ---- the state between runs ---- */
+
+/* The options that shape the state, as numbers, in one order. */
+enum { NOPT = 19 };
+static const char *const opt_names[NOPT] = {
+	"opt_horizons", "opt_near", "opt_min_outliers", "opt_score_threshold", "opt_theta_acc", "opt_q_lo",
+	"opt_q_hi", "opt_train", "opt_eps", "opt_same_step", "opt_normal_demand", "opt_quantile", "opt_lead",
+	"opt_spike_ratio", "opt_ar_window", "opt_ar_min", "opt_ar_quantile", "opt_ar_level", "opt_ar_mle"
+};
+
+static void
+opt_values(const sp_burstdet_opts *o, double *v)
+{
+	const double x[NOPT] = { o->det.H, o->det.near, o->det.min_out, o->det.theta_score, o->det.theta_acc,
+		o->det.q_lo, o->det.q_hi, (double)o->det.train, o->det.eps, o->same_step, o->normal, o->quantile,
+		o->lead, o->spike_ratio, (double)o->ar.max_window, (double)o->ar.min_window, o->ar.quantile,
+		o->ar.boot_level, o->ar.mle };
+	memcpy(v, x, sizeof x);
+}
+
+/* The first index of the loads kept: what the AR's history, its catch-up
+ * feed and the check window p-4 .. p-1 can still read. */
+static long
+kept_from(const sp_burstdet *d)
+{
+	long lo = d->t - (long)d->o.ar.max_window - 4;
+
+	if (d->ar && d->ar_fed + 1 < lo)
+		lo = d->ar_fed + 1;
+	if (lo < d->t - RING + 1)
+		lo = d->t - RING + 1;
+	return lo < 0 ? 0 : lo;
+}
+
+int
+sp_burstdet_write_state(const sp_burstdet *d, sp_state_writer *w, sp_error *err)
+{
+	double v[NOPT], kept[RING], l1[6];
+	long j, lo = kept_from(d);
+	int i;
+
+	if (d->o.ar.bootstrap > 0)
+		return sp_error_set(err, SP_EUSAGE, "no state with --bootstrap (its random stream is not saved)");
+	opt_values(&d->o, v);
+	for (i = 0; i < NOPT; i++)
+		sp_state_put_double(w, opt_names[i], v[i]);
+	sp_state_put_longs(w, "index", 4, (const long[]){ d->t, d->ar_fed, d->last_burst, lo });
+	for (j = lo; j <= d->t; j++)
+		kept[j - lo] = d->wv[j % RING];
+	sp_state_put_doubles(w, "loads", (size_t)(d->t + 1 - lo), kept);
+	for (j = d->t - 4; j <= d->t + 1; j++)
+		l1[j - d->t + 4] = j < 0 ? NAN : d->l1[j % RING];
+	sp_state_put_doubles(w, "lower1", 6, l1);
+	sp_state_put_doubles(w, "band", 3, (const double[]){ d->prevL1, d->prevM1, d->prevU1 });
+	sp_state_put_long(w, "has_last", d->has_last);
+	sp_state_put_doubles(w, "last", 8, (const double[]){ d->last_origin, d->last.t, d->last.forecast,
+	    d->last.lower, d->last.upper, d->last.state, d->last.demand, d->last.demand_next });
+	sp_state_put_long(w, "ar", d->ar != NULL);
+	if (d->ar && sp_arburst_write_state(d->ar, w, err) < 0)
+		return err ? err->code : SP_EUSAGE;
+	sp_burst_write_state(d->det, w);
+	return 0;
+}
+
+int
+sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
+{
+	double v[NOPT], got, kept[RING], l1[6], band[3], last[8];
+	long ix[4], j, n, has_last, ar;
+	int i, rc;
+
+	opt_values(&d->o, v);
+	for (i = 0; i < NOPT; i++) {
+		if ((rc = sp_state_double(s, opt_names[i], &got, err)) < 0)
+			return rc;
+		if (!(got == v[i] || (isnan(got) && isnan(v[i])))) {
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %.17g, not %.17g", sp_state_path(s),
+			    sp_state_line(s) - 1, opt_names[i] + 4, got, v[i]);
+		}
+	}
+	if ((rc = sp_state_longs(s, "index", 4, -1, 1L << 52, ix, err)) < 0)
+		return rc;
+	d->t = ix[0], d->ar_fed = ix[1], d->last_burst = ix[2];
+	if (ix[3] < 0 || ix[3] > d->t + 1 || d->t + 1 - ix[3] > RING || ix[1] > d->t + 1 || ix[2] > d->t + 1)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: index: inconsistent", sp_state_path(s), sp_state_line(s) - 1);
+	n = d->t + 1 - ix[3];
+	if ((rc = sp_state_doubles(s, "loads", (size_t)n, kept, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "lower1", 6, l1, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "band", 3, band, err)) < 0 ||
+	    (rc = sp_state_long(s, "has_last", 0, 1, &has_last, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "last", 8, last, err)) < 0 ||
+	    (rc = sp_state_long(s, "ar", 0, 1, &ar, err)) < 0)
+		return rc;
+	for (j = ix[3]; j <= d->t; j++)
+		d->wv[j % RING] = kept[j - ix[3]];
+	for (j = d->t - 4; j <= d->t + 1; j++)
+		if (j >= 0)
+			d->l1[j % RING] = l1[j - d->t + 4];
+	d->prevL1 = band[0], d->prevM1 = band[1], d->prevU1 = band[2];
+	if (!(last[5] == SP_BURST_NORMAL || last[5] == SP_BURST_BURST || last[5] == SP_BURST_SPIKE))
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: last: not a state", sp_state_path(s), sp_state_line(s) - 2);
+	d->has_last = (int)has_last;
+	d->last_origin = last[0];
+	d->last.t = last[1], d->last.forecast = last[2], d->last.lower = last[3], d->last.upper = last[4];
+	d->last.state = (sp_burst_state)last[5], d->last.demand = last[6], d->last.demand_next = last[7];
+	if (ar && !(d->ar = sp_arburst_read_state(&d->o.ar, s, err)))
+		return err ? err->code : SP_EMODEL;
+	return sp_burst_read_state(d->det, s, err);
 }

@@ -90,4 +90,28 @@ int sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, c
 /* The detector (for its learnt theta_acc and sp_burst_save). */
 const sp_burst *sp_burstdet_detector(const sp_burstdet *d);
 
+/* The newest decision and the time of the origin it was made at: 1, or 0
+ * before the first origin. */
+int sp_burstdet_last(const sp_burstdet *d, sp_burstdet_decision *dec, double *origin);
+
+/* ---- the state between runs (burstdetect --state) ----
+ *
+ * What a run holds in memory between origins, as sp_state lines: the
+ * options that shape the state machine (opt_*), the origin index, the loads
+ * and horizon-1 lower bounds the next decisions can still read, the band of
+ * the previous origin, the burst bookkeeping and the AR of a burst in
+ * progress (sp_arburst), the newest decision and its origin (a run that
+ * resumes writes it with the data of the next origin), and the detector
+ * (sp_burst).
+ *
+ * sp_burstdet_write_state: SP_EUSAGE with a bootstrap (its random stream is
+ * not saved).  sp_burstdet_read_state: into d fresh from sp_burstdet_new
+ * (no origin decided yet); SP_EMODEL "FILE:LINE: state written with KEY X,
+ * not Y" when an option differs, and the errors of sp_state's getters; d
+ * unusable on error (free it, make a new one). */
+struct sp_state_writer;
+struct sp_state;
+int sp_burstdet_write_state(const sp_burstdet *d, struct sp_state_writer *w, sp_error *err);
+int sp_burstdet_read_state(sp_burstdet *d, struct sp_state *s, sp_error *err);
+
 #endif

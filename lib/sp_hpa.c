@@ -4,6 +4,7 @@
  * arithmetic: int32 truncation of Percent scale-down limits, ceil of
  * scale-up ones, floor of utilisation and averages. */
 #include "sp_hpa.h"
+#include "sp_state.h"
 
 #include "sp_csv.h"
 #include "sp_time.h"
@@ -949,5 +950,74 @@ sp_hpa_parse_policies(const char *s, sp_hpa_rules *r, sp_error *err)
 	if (n == 0)
 		return sp_error_set(err, SP_EUSAGE, "no policy given");
 	r->npolicies = n;
+	return 0;
+}
+
+/* ---- the state between runs ---- */
+
+static void
+ev_write(const evlist *l, const char *key, sp_state_writer *w)
+{
+	size_t i;
+	double *v = malloc((3 * l->n + 1) * sizeof *v);
+
+	sp_state_put_long(w, key, (long)l->n);
+	if (!v) {
+		sp_state_put_doubles(w, key, 0, NULL);   /* a count mismatch: read fails, a cold start */
+		return;
+	}
+	for (i = 0; i < l->n; i++) {
+		v[3 * i] = l->a[i].t;
+		v[3 * i + 1] = l->a[i].v;
+		v[3 * i + 2] = l->a[i].outdated;
+	}
+	sp_state_put_doubles(w, key, 3 * l->n, v);
+	free(v);
+}
+
+static int
+ev_read(evlist *l, const char *key, sp_state *s, sp_error *err)
+{
+	long n, i;
+	double *v;
+	int rc;
+
+	if ((rc = sp_state_long(s, key, 0, 10000000, &n, err)) < 0)
+		return rc;
+	if (!(v = malloc((3 * (size_t)n + 1) * sizeof *v)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	if ((rc = sp_state_doubles(s, key, 3 * (size_t)n, v, err)) < 0) {
+		free(v);
+		return rc;
+	}
+	for (i = 0; i < n; i++)
+		if ((rc = ev_push(l, (ev){ v[3 * i], (int)v[3 * i + 1], (int)v[3 * i + 2] })) < 0) {
+			free(v);
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		}
+	free(v);
+	return 0;
+}
+
+void
+sp_hpa_write_state(const sp_hpa *h, sp_state_writer *w)
+{
+	sp_state_put_long(w, "hpa_seen", h->seen);
+	ev_write(&h->recs, "hpa_recs", w);
+	ev_write(&h->up, "hpa_up", w);
+	ev_write(&h->down, "hpa_down", w);
+}
+
+int
+sp_hpa_read_state(sp_hpa *h, sp_state *s, sp_error *err)
+{
+	long seen;
+	int rc;
+
+	if ((rc = sp_state_long(s, "hpa_seen", 0, 1, &seen, err)) < 0 ||
+	    (rc = ev_read(&h->recs, "hpa_recs", s, err)) < 0 || (rc = ev_read(&h->up, "hpa_up", s, err)) < 0 ||
+	    (rc = ev_read(&h->down, "hpa_down", s, err)) < 0)
+		return rc;
+	h->seen = (int)seen;
 	return 0;
 }

@@ -224,4 +224,13 @@ const char *sp_hpa_explain(const char *reason);
 /* Parse "pods:4:15,percent:100:15" (type:value:periodSeconds, comma
  * separated) into r's policies.  SP_EUSAGE naming the bad item. */
 int sp_hpa_parse_policies(const char *s, sp_hpa_rules *r, sp_error *err);
+/* The controller's memory between runs (sp_state; keys hpa_*): the
+ * recommendations and scale events it keeps.  read: into h fresh from
+ * sp_hpa_new with the writer's configuration (the caller checks it); the
+ * errors of sp_state's getters. */
+struct sp_state_writer;
+struct sp_state;
+void sp_hpa_write_state(const sp_hpa *h, struct sp_state_writer *w);
+int sp_hpa_read_state(sp_hpa *h, struct sp_state *s, sp_error *err);
+
 #endif

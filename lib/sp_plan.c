@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_state.h"
+
 typedef struct {
 	double t;
 	int v;
@@ -449,5 +451,135 @@ done:
 	*reason = r;
 	if (ex && exn)
 		snprintf(ex, exn, "%s", why);
+	return 0;
+}
+
+/* ---- the state between runs ---- */
+
+void
+sp_plan_carry_init(sp_plan_carry *c)
+{
+	c->t = c->load = c->cpu = c->latency = NAN;
+	c->ready = c->unready = c->missing = -1;
+	c->anomaly = 0;
+	c->last = 0;
+}
+
+/* The options that shape the decisions, as numbers, in one order. */
+enum { NOPT = 43 };
+static const char *const opt_names[NOPT] = {
+	"opt_policy", "opt_min", "opt_max", "opt_initial", "opt_slo", "opt_cpu_cap", "opt_wstar", "opt_overprov",
+	"opt_ramp_up", "opt_ramp_down", "opt_stabilise", "opt_scale_in", "opt_reactive", "opt_stale",
+	"opt_quality_window", "opt_min_coverage", "opt_max_error", "opt_threshold_low", "opt_hpa_metric",
+	"opt_target", "opt_tolerance_up", "opt_tolerance_down", "opt_lead_time", "opt_margin", "opt_hysteresis",
+	"opt_hpa_behavior", "opt_hpa_downscale_window", "opt_hpa_up_factor", "opt_hpa_up_minimum",
+	"opt_hpa_up_window", "opt_hpa_up_select", "opt_hpa_up_npolicies", "opt_hpa_up_policy0",
+	"opt_hpa_up_policy1", "opt_hpa_up_policy2", "opt_hpa_up_policy3", "opt_hpa_down_window",
+	"opt_hpa_down_select", "opt_hpa_down_npolicies", "opt_hpa_down_policy0", "opt_hpa_down_policy1",
+	"opt_hpa_down_policy2", "opt_hpa_down_policy3"
+};
+
+static double
+policy_code(const sp_hpa_rules *r, int i)
+{
+	const sp_hpa_policy *q = &r->policies[i];
+
+	/* type, value and period in one exact number */
+	return i < r->npolicies ? (double)q->type * 1e9 + (double)q->value * 1e4 + q->period : -1;
+}
+
+static void
+opt_values(const sp_plan *p, double *v)
+{
+	const sp_plan_opts *o = &p->o;
+	const sp_hpa_config *h = &o->hpa;
+	const double x[NOPT] = { o->policy, o->min, o->max, o->initial, o->slo, o->cpu_cap, p->wstar, o->overprov,
+		o->ramp_up, o->ramp_down, o->stabilise, o->scale_in, o->reactive, o->stale, o->quality_window,
+		o->min_coverage, o->max_error, o->thr_low, o->metric, o->target, o->tol_up, o->tol_down, o->lead_time,
+		o->margin, o->hysteresis, h->behavior, h->downscale_window, h->up_factor, h->up_minimum,
+		h->up.window, h->up.select, h->up.npolicies, policy_code(&h->up, 0), policy_code(&h->up, 1),
+		policy_code(&h->up, 2), policy_code(&h->up, 3), h->down.window, h->down.select, h->down.npolicies,
+		policy_code(&h->down, 0), policy_code(&h->down, 1), policy_code(&h->down, 2), policy_code(&h->down, 3) };
+	memcpy(v, x, sizeof x);
+}
+
+void
+sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w)
+{
+	double v[NOPT];
+	size_t i, qw = p->o.quality_window > 0 ? (size_t)p->o.quality_window : 0;
+	int k;
+
+	opt_values(p, v);
+	for (k = 0; k < NOPT; k++)
+		sp_state_put_double(w, opt_names[k], v[k]);
+	sp_state_put_longs(w, "last", 2, (const long[]){ p->has_last, p->last });
+	sp_state_put_long(w, "stabilise_n", (long)p->nrec);
+	for (i = 0; i < p->nrec; i++)
+		sp_state_put_doubles(w, "stabilise_rec", 2, (const double[]){ p->recs[i].t, p->recs[i].v });
+	sp_state_put_longs(w, "quality", 2, (const long[]){ (long)p->qn, (long)p->qpos });
+	for (i = 0; i < qw; i++)
+		sp_state_put_doubles(w, "quality_rec", 2, (const double[]){ p->qin[i], p->qape[i] });
+	sp_state_put_doubles(w, "previous_forecast", 4, (const double[]){ p->have_pf, p->pf, p->pl, p->pu });
+	sp_state_put_longs(w, "hpa_last", 4, (const long[]){ p->hlast_ok, p->hlast.replicas, (long)p->hlast.usage,
+	    (long)p->hlast.raw });
+	sp_hpa_write_state(p->hpa, w);
+	sp_state_put_doubles(w, "carry", 9, (const double[]){ c->t, c->load, c->cpu, c->latency, c->ready,
+	    c->unready, c->missing, c->anomaly, c->last });
+}
+
+int
+sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
+{
+	double v[NOPT], got, x[9];
+	long l2[2], h4[4], n;
+	size_t i, qw = p->o.quality_window > 0 ? (size_t)p->o.quality_window : 0;
+	int k, rc;
+
+	opt_values(p, v);
+	for (k = 0; k < NOPT; k++) {
+		if ((rc = sp_state_double(s, opt_names[k], &got, err)) < 0)
+			return rc;
+		if (!(got == v[k] || (isnan(got) && isnan(v[k]))))
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %.17g, not %.17g", sp_state_path(s),
+			    sp_state_line(s) - 1, opt_names[k] + 4, got, v[k]);
+	}
+	if ((rc = sp_state_longs(s, "last", 2, 0, 1000000000, l2, err)) < 0)
+		return rc;
+	p->has_last = l2[0] > 0;
+	p->last = (int)l2[1];
+	if ((rc = sp_state_long(s, "stabilise_n", 0, 100000000, &n, err)) < 0)
+		return rc;
+	for (i = 0; i < (size_t)n; i++) {
+		if ((rc = sp_state_doubles(s, "stabilise_rec", 2, x, err)) < 0)
+			return rc;
+		if (push_rec(p, x[0], (int)x[1]) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	/* push_rec dropped nothing: the window is measured from the newest */
+	if (p->nrec != (size_t)n)
+		return sp_state_error(s, err, SP_EMODEL, "stabilise_rec: not in time order");
+	if ((rc = sp_state_longs(s, "quality", 2, 0, (long)qw, l2, err)) < 0)
+		return rc;
+	if (qw && l2[1] >= (long)qw)
+		return sp_state_error(s, err, SP_EMODEL, "quality: position %ld outside the window", l2[1]);
+	p->qn = (size_t)l2[0];
+	p->qpos = (size_t)l2[1];
+	for (i = 0; i < qw; i++) {
+		if ((rc = sp_state_doubles(s, "quality_rec", 2, x, err)) < 0)
+			return rc;
+		p->qin[i] = x[0] != 0;
+		p->qape[i] = x[1];
+	}
+	if ((rc = sp_state_doubles(s, "previous_forecast", 4, x, err)) < 0)
+		return rc;
+	p->have_pf = x[0] != 0, p->pf = x[1], p->pl = x[2], p->pu = x[3];
+	if ((rc = sp_state_longs(s, "hpa_last", 4, -1000000000000000000L, 1000000000000000000L, h4, err)) < 0)
+		return rc;
+	p->hlast_ok = h4[0] != 0, p->hlast.replicas = (int)h4[1], p->hlast.usage = h4[2], p->hlast.raw = h4[3];
+	if ((rc = sp_hpa_read_state(p->hpa, s, err)) < 0 || (rc = sp_state_doubles(s, "carry", 9, x, err)) < 0)
+		return rc;
+	c->t = x[0], c->load = x[1], c->cpu = x[2], c->latency = x[3];
+	c->ready = (int)x[4], c->unready = (int)x[5], c->missing = (int)x[6], c->anomaly = x[7] != 0, c->last = (int)x[8];
 	return 0;
 }

@@ -136,4 +136,35 @@ int sp_plan_hpa_last(const sp_plan *p, sp_hpa_result *r);
 /* Initialise an sp_plan_in to "nothing known". */
 void sp_plan_in_clear(sp_plan_in *in);
 
+/* What a run over per-step rows carries from one row to the next besides
+ * the planner: the row's time and measurements (the next decision's
+ * prev_*), and the count decided for it. */
+typedef struct {
+	double t;               /* the row's time; NaN before the first */
+	double load, cpu, latency; /* NaN unknown */
+	int ready, unready, missing; /* -1 unknown */
+	int anomaly;            /* 0/1 */
+	int last;               /* the count decided; 0 before the first */
+} sp_plan_carry;
+
+/* Nothing carried (before the first row). */
+void sp_plan_carry_init(sp_plan_carry *c);
+
+/* ---- the state between runs (plan --state) ----
+ *
+ * What a run holds in memory between rows, as sp_state lines: the options
+ * that shape the decisions and w* (opt_*), the last count, the scale-down
+ * stabilisation window's recommendations, the forecast-quality ring and
+ * the previous forecast, the HPA's last calculation and its controller
+ * (sp_hpa), and the carry c.
+ *
+ * sp_plan_read_state: into p fresh from sp_plan_new (no step yet) and c;
+ * SP_EMODEL "FILE:LINE: state written with KEY X, not Y" when an option or
+ * w* differs, and the errors of sp_state's getters; p unusable on error
+ * (free it, make a new one). */
+struct sp_state_writer;
+struct sp_state;
+void sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, struct sp_state_writer *w);
+int sp_plan_read_state(sp_plan *p, sp_plan_carry *c, struct sp_state *s, sp_error *err);
+
 #endif

@@ -14,17 +14,19 @@
 #include "sp_burstdet.h"
 #include "sp_cli.h"
 #include "sp_csv.h"
+#include "sp_file.h"
+#include "sp_state.h"
 
 static const char synopsis[] =
     "burstdetect [-c NAME] [--train N | --theta-acc X | --load FILE] [--save FILE] [--same-step] "
-    "[--normal-demand forecast|upper|lower] [options] [FILE]";
+    "[--normal-demand forecast|upper|lower] [--state FILE] [options] [FILE]";
 
 static const char *const demands[] = { "forecast", "upper", "lower", NULL };
 
 enum {
 	OPT_TRAIN = 256, OPT_THETA, OPT_LOAD, OPT_SAVE, OPT_LEVEL, OPT_QUANT, OPT_SCORE, OPT_MINOUT,
 	OPT_NEAR, OPT_SAME, OPT_NORMAL, OPT_QUANTILE, OPT_LEAD, OPT_SPIKE, OPT_ARWIN, OPT_ARMIN, OPT_ARQ,
-	OPT_BOOT, OPT_SEED, OPT_VERSION
+	OPT_BOOT, OPT_SEED, OPT_STATE, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -48,6 +50,7 @@ static const struct option longopts[] = {
 	{ "ar-quantile", required_argument, 0, OPT_ARQ },
 	{ "bootstrap", required_argument, 0, OPT_BOOT },
 	{ "seed", required_argument, 0, OPT_SEED },
+	{ "state", required_argument, 0, OPT_STATE },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, OPT_VERSION },
 	{ 0, 0, 0, 0 }
@@ -57,6 +60,7 @@ typedef struct {
 	sp_burstdet_opts d;        /* the decision (detector, AR, demand rules) */
 	const char *column;        /* load column */
 	const char *load_path, *save_path; /* thresholds model files */
+	const char *state_path;    /* --state: the memory between runs */
 	double level;              /* central band level: quantiles (1 -+ level) / 2 */
 	int level_given, quant_given;
 	const char *input;         /* FILE operand, or NULL */
@@ -94,6 +98,8 @@ usage(const opts *o)
 	    "      --ar-quantile Q      burst AR: residual quantile [%g]\n"
 	    "      --bootstrap B        burst AR: bootstrap resamples of the quantile (0 = plain) [%d]\n"
 	    "      --seed S             bootstrap seed [%lu]\n"
+	    "      --state FILE         start from the state FILE holds (skipping the origins it\n"
+	    "                           has seen), and leave the state there at the end\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
 	    synopsis, o->level, bo->theta_score, bo->min_out, bo->near, o->d.quantile, o->d.lead,
@@ -140,6 +146,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_ARQ: ao->quantile = sp_cli_double("--ar-quantile", optarg, 0, 1); break;
 		case OPT_BOOT: ao->bootstrap = (int)sp_cli_long("--bootstrap", optarg, 0, 100000); break;
 		case OPT_SEED: ao->seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 2147483647); break;
+		case OPT_STATE: o->state_path = optarg; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -155,6 +162,8 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--load excludes --train and --theta-acc");
 	if (o->save_path && bo->train == 0)
 		sp_die_usage("--save needs --train");
+	if (o->state_path && ao->bootstrap > 0)
+		sp_die_usage("--state does not go with --bootstrap (its random stream is not saved)");
 }
 
 /* The input's columns: the long format with a band and a load column. */
@@ -227,6 +236,29 @@ write_header(sp_csv_writer *w, const sp_csv_reader *r, const sp_band *band)
 	sp_csv_end_row(w);
 }
 
+/* The state of an earlier run into bd (fresh): 1 when resumed; a missing
+ * file is a cold start, a corrupt one or one of other options a warning and
+ * a cold start (bd replaced by a fresh one). */
+static int
+resume(sp_burstdet **bd, const sp_burstdet_opts *d, const char *path)
+{
+	sp_error err;
+	sp_state *s;
+
+	if (sp_state_load(path, "burstdetect", 1, &s, &err) == 0 && !s)
+		return 0;
+	if (s && sp_burstdet_read_state(*bd, s, &err) == 0 && sp_state_end(s, &err) == 0) {
+		sp_state_free(s);
+		return 1;
+	}
+	sp_state_free(s);
+	sp_warn("warning: state %s: recomputing from the input", err.msg);
+	sp_burstdet_free(*bd);
+	if (!(*bd = sp_burstdet_new(d, &err)))
+		sp_die_err(&err);
+	return 0;
+}
+
 /* The decision, once the horizons are known (the first origin's). */
 static sp_burstdet *
 start(const opts *o, int H, double level)
@@ -245,13 +277,16 @@ start(const opts *o, int H, double level)
 	d.det.H = H;
 	if (!(bd = sp_burstdet_new(&d, &err)))
 		sp_die_err(&err);
+	if (o->state_path)
+		resume(&bd, &d, o->state_path);
 	return bd;
 }
 
 /* Decide at every origin and write one row per step: the causal decision
  * for step t + 1 waits for that step's data (the next origin's row); the
- * last one is written with empty data.  Returns the decision (NULL for an
- * empty input). */
+ * last one is written with empty data.  Resumed from a state, the origins
+ * it has seen are skipped and its newest decision waits for the next
+ * origin's data.  Returns the decision (NULL for an empty input). */
 static sp_burstdet *
 run(sp_band *band, const opts *o, sp_csv_writer *w)
 {
@@ -261,10 +296,16 @@ run(sp_band *band, const opts *o, sp_csv_writer *w)
 	sp_burstdet_decision d, pending;
 	size_t ndata = sp_band_ndata(band);
 	int rc, have = 0;
+	double seen = -INFINITY;
 
 	while ((rc = sp_band_next(band, &g, &err)) == SP_OK) {
-		if (!bd)
+		if (!bd) {
 			bd = start(o, g.h, g.level);
+			if (sp_burstdet_last(bd, &pending, &seen))
+				have = !o->d.same_step;
+		}
+		if (g.origin <= seen)
+			continue;   /* decided by an earlier run */
 		sp_die_if(sp_burstdet_decide(bd, g.origin, g.target, g.load, g.L, g.M, g.U, &d, &err), &err);
 		if (o->d.same_step) {
 			write_row(w, &d, &g, ndata);
@@ -294,6 +335,19 @@ save(const sp_burstdet *bd, const char *path, int argc, char **argv)
 	sp_die_if(sp_burst_save(sp_burstdet_detector(bd), path, sp_cli_cmdline(argc, argv), &err), &err);
 }
 
+static void
+write_state(const sp_burstdet *bd, const char *path)
+{
+	sp_error err;
+	sp_state_writer *sw;
+
+	if (!(sw = sp_state_writer_new("burstdetect", 1, &err)))
+		sp_die_err(&err);
+	sp_die_if(sp_burstdet_write_state(bd, sw, &err), &err);
+	sp_die_if(sp_state_writer_save(sw, path, &err), &err);
+	sp_state_writer_free(sw);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -310,6 +364,8 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	if (o.load_path)
 		sp_die_if(sp_burst_load(o.load_path, &o.d.det, &err), &err);
+	if (o.state_path)   /* before the work: a state it could not write */
+		sp_die_if(sp_file_check_writable(o.state_path, &err), &err);
 	in = sp_cli_open_input(o.input, &name);
 	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_ROWS, &err)))
 		sp_die_err(&err);
@@ -320,6 +376,8 @@ main(int argc, char **argv)
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	if (o.save_path)
 		save(bd, o.save_path, argc, argv);
+	if (o.state_path)
+		write_state(bd, o.state_path);
 	sp_csv_writer_free(w);
 	sp_band_free(band);
 	sp_csv_reader_free(r);

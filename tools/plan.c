@@ -19,14 +19,16 @@
 #include "sp_cli_perf.h"
 #include "sp_cli_predict.h"
 #include "sp_csv.h"
+#include "sp_file.h"
 #include "sp_hpa.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
 #include "sp_policy.h"
 #include "sp_rlenv.h"
+#include "sp_state.h"
 
 static const char synopsis[] =
-    "plan [-c NAME] [--policy P] [--curve FILE] [--slo MS] [options] [FILE]";
+    "plan [-c NAME] [--policy P] [--curve FILE] [--slo MS] [--state FILE] [options] [FILE]";
 
 static const char *const policies[] = { "forecast", "burst", "hpa", "threshold", "ppo", "bascaler", "keda", "kpa",
 	"crane", "aws", "ahpa", "scalepipe", NULL };
@@ -38,7 +40,7 @@ enum {
 	OPT_POLICY = 256, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP,
 	OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
 	OPT_TARGET, OPT_THRLOW,
-	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_VERSION
+	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_STATE, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -69,6 +71,7 @@ static const struct option longopts[] = {
 	{ "explain", no_argument, 0, OPT_EXPLAIN },
 	{ "hold-on-anomaly", no_argument, 0, OPT_HOLDANOM },
 	{ "anomaly-col", required_argument, 0, OPT_ANOMCOL },
+	{ "state", required_argument, 0, OPT_STATE },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, OPT_VERSION },
 	{ 0, 0, 0, 0 }
@@ -92,6 +95,7 @@ typedef struct {
 	const char *input;         /* FILE operand, or NULL */
 	int hold_anomaly;          /* --hold-on-anomaly */
 	const char *anomaly_col;   /* its column [anomaly] */
+	const char *state_path;    /* --state: the memory between runs */
 } opts;
 
 /* What decides: the planner, and for --policy ppo/bascaler the agent. */
@@ -106,6 +110,9 @@ typedef struct {
 	int hpa_cols;              /* --hpa-columns */
 	sp_hpa_pods *pods;         /* --pods, or NULL */
 	const sp_cli_hpa *hpa;
+	const char *state_path;    /* --state */
+	const sp_plan_opts *po;    /* to start again cold */
+	const sp_perf *perf;
 } planner;
 
 _Noreturn static void
@@ -150,6 +157,8 @@ usage(const opts *op)
 	    "      --explain            add an explain column saying why\n"
 	    "      --hold-on-anomaly    no scale-down while the previous row's anomaly is 1\n"
 	    "      --anomaly-col NAME   the 0/1 anomaly column for --hold-on-anomaly [anomaly]\n"
+	    "      --state FILE         start from the state FILE holds (skipping the rows it has\n"
+	    "                           seen), and leave the state there at the end\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
 	    o->thr_low);
@@ -222,6 +231,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_EXPLAIN: o->explain = 1; break;
 		case OPT_HOLDANOM: o->hold_anomaly = 1; break;
 		case OPT_ANOMCOL: o->anomaly_col = optarg; break;
+		case OPT_STATE: o->state_path = optarg; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
@@ -250,6 +260,8 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--anomaly-col goes with --hold-on-anomaly");
 	if (o->hold_anomaly && o->rl)
 		sp_die_usage("--hold-on-anomaly does not go with --policy %s", policies[o->rl + 3]);
+	if (o->state_path && (o->peer || o->rl || o->hpa.pods))
+		sp_die_usage("--state is for --policy forecast, burst, scalepipe, hpa and threshold without --pods");
 	sp_cli_perf_check(&o->perf, 0);
 }
 
@@ -345,16 +357,58 @@ flag(const sp_csv_reader *r, int c)
 	return v == 1;
 }
 
+/* The state of an earlier run into pl->plan (fresh) and *cy: 1 when
+ * resumed; a missing file is a cold start, a corrupt one or one of other
+ * options a warning and a cold start (a fresh planner). */
+static int
+resume(planner *pl, sp_plan_carry *cy)
+{
+	sp_error err;
+	sp_state *s;
+
+	if (sp_state_load(pl->state_path, "plan", 1, &s, &err) == 0 && !s)
+		return 0;
+	if (s && sp_plan_read_state(pl->plan, cy, s, &err) == 0 && sp_state_end(s, &err) == 0) {
+		sp_state_free(s);
+		return 1;
+	}
+	sp_state_free(s);
+	sp_warn("warning: state %s: recomputing from the input", err.msg);
+	sp_plan_free(pl->plan);
+	if (!(pl->plan = sp_plan_new(pl->po, pl->perf, &err)))
+		sp_die_err(&err);
+	sp_plan_carry_init(cy);
+	return 0;
+}
+
+/* The state as it is now, in memory. */
+static sp_state_writer *
+snapshot(const planner *pl, const sp_plan_carry *cy)
+{
+	sp_error err;
+	sp_state_writer *sw;
+
+	if (!(sw = sp_state_writer_new("plan", 1, &err)))
+		sp_die_err(&err);
+	sp_plan_write_state(pl->plan, cy, sw);
+	return sw;
+}
+
 /* Per-step rows: the row's own band and state, the measurements of the
- * row before. */
+ * row before.  With --state: rows at or before the state's last one are
+ * skipped, and the state written is the one before the trailing rows
+ * without a load (burstdetect's last row, for the step after the newest
+ * load), which the next run decides again with their load. */
 static void
 run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 {
 	sp_error err;
 	sp_band_cols bc;
 	measured c;
-	int rc, pready = -1, punready = -1, pmissing = -1, panomaly = 0, last = 0;
-	double pload = NAN, pcpu = NAN, plat = NAN, pt = NAN;
+	int rc;
+	sp_plan_carry cy;
+	sp_state_writer *snap = NULL;  /* the state before trailing rows without a load */
+	double seen = -INFINITY;       /* the state's last row */
 
 	sp_die_if(c.load = sp_csv_pick_col(r, o->column, &err), &err);
 	sp_die_if(sp_band_cols_find(r, o->demand_col, &bc, &err), &err);
@@ -377,6 +431,9 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		sp_die_if(c.anomaly = sp_csv_pick_col(r, o->anomaly_col ? o->anomaly_col : "anomaly", &err), &err);
 	sp_csv_write_header_fields(w, r, 0, -1);
 	write_header_end(w, pl);
+	sp_plan_carry_init(&cy);
+	if (pl->state_path && resume(pl, &cy))
+		seen = cy.t;
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		sp_plan_in in;
 		sp_band_row b;
@@ -386,64 +443,78 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 
 		sp_plan_in_clear(&in);
 		sp_die_if(sp_csv_get_timestamp(r, &in.t, &err), &err);
+		if (in.t <= seen)
+			continue;   /* decided by an earlier run */
+		if (pl->state_path && !snap && isnan(num(r, c.load)))
+			snap = snapshot(pl, &cy);
 		if (pl->pods)  /* the pods the controller lists at this sync */
 			sp_die_if(sp_hpa_pods_at(pl->pods, in.t, o->p.metric == SP_PLAN_METRIC_CPU, pl->hpa->cpu_init,
 			    pl->hpa->readiness_delay, &in.pods, &in.pods_running_ready, &in.npods, &err), &err);
-		in.prev_load = pload;
-		in.prev_cpu = pcpu;
-		in.prev_latency = plat;
-		in.prev_ready = pready;
-		in.prev_unready = punready;
-		in.prev_missing = pmissing;
-		in.prev_anomaly = panomaly;
+		in.prev_load = cy.load;
+		in.prev_cpu = cy.cpu;
+		in.prev_latency = cy.latency;
+		in.prev_ready = cy.ready;
+		in.prev_unready = cy.unready;
+		in.prev_missing = cy.missing;
+		in.prev_anomaly = cy.anomaly;
 		sp_die_if(sp_band_row_read(r, &bc, &b, &err), &err);
 		in.demand = isfinite(b.demand) && b.demand < 0 ? 0 : b.demand;  /* a forecast below zero load */
 		in.lower = b.lower;
 		in.upper = b.upper;
 		in.origin = b.origin;
 		in.next_demand = isfinite(b.next) && b.next < 0 ? 0 : b.next;
-		in.next_t = isfinite(pt) ? in.t + (in.t - pt) : NAN;   /* rows evenly spaced */
+		in.next_t = isfinite(cy.t) ? in.t + (in.t - cy.t) : NAN;   /* rows evenly spaced */
 		in.burst = b.state == SP_BURST_BURST;
 		in.current = count(r, c.current);
-		if (pl->agent && last > 0 && in.current < 0)
-			in.current = last;
+		if (pl->agent && cy.last > 0 && in.current < 0)
+			in.current = cy.last;
 		if (pl->peer.ops) {
 			int cur;
 			if (pl->initial == 0) {  /* the start: ceil(first load / w*), as simulate */
 				double l0 = num(r, c.load);
 				pl->initial = isfinite(l0) && l0 > 0 ? (int)ceil(l0 / sp_plan_wstar(pl->plan) - 1e-9) : 1;
 			}
-			cur = in.current >= 0 ? in.current : last > 0 ? last : pl->initial;
-			sp_die_if(sp_policy_peer_row(&pl->peer, in.t, pt, pload, cur, pready >= 0 ? pready : cur,
+			cur = in.current >= 0 ? in.current : cy.last > 0 ? cy.last : pl->initial;
+			sp_die_if(sp_policy_peer_row(&pl->peer, in.t, cy.t, cy.load, cur, cy.ready >= 0 ? cy.ready : cur,
 			    pl->peer_target, &n, &reason, &err), &err);
 			snprintf(ex, sizeof ex, "%s on %d replicas: %s", sp_peer_name(&pl->peer), cur, reason);
 		} else
 			sp_die_if(sp_plan_step(pl->plan, &in, &n, &reason, pl->explain ? ex : NULL, sizeof ex, &err), &err);
-		if (pl->agent && last > 0 && (pl->rl == 1 || !in.burst)) {
+		if (pl->agent && cy.last > 0 && (pl->rl == 1 || !in.burst)) {
 			/* the agent corrects the count outside bursts (scalepipe-ppo(7)) */
-			int a, cur = in.current > 0 ? in.current : last;
-			n = sp_rlenv_agent_decide(pl->agent, pt, cur, pcpu, plat, b.forecast, in.upper, &a);
+			int a, cur = in.current > 0 ? in.current : cy.last;
+			n = sp_rlenv_agent_decide(pl->agent, cy.t, cur, cy.cpu, cy.latency, b.forecast, in.upper, &a);
 			reason = "ppo";
 			snprintf(ex, sizeof ex, "PPO action %d from %d replicas", a, cur);
 		}
-		last = n;
-		pt = in.t;
+		cy.last = n;
+		cy.t = in.t;
 		sp_csv_write_row_fields(w, r, 0, -1);
 		write_decision(w, pl, n, reason, ex);
 		/* this row's measurements inform the next decision */
-		pload = num(r, c.load);
-		if (isfinite(pload) && pload < 0)
-			sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", pload), &err);
+		cy.load = num(r, c.load);
+		if (isfinite(cy.load) && cy.load < 0)
+			sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", cy.load), &err);
+		if (isfinite(cy.load)) {   /* a row with its load: no longer a trailing one */
+			sp_state_writer_free(snap);
+			snap = NULL;
+		}
 		if (pl->agent)
-			sp_rlenv_agent_observe(pl->agent, pload);
-		pcpu = num(r, c.cpu);
-		plat = num(r, c.latency);
-		pready = count(r, c.ready);
-		punready = count(r, c.unready);
-		pmissing = count(r, c.missing);
-		panomaly = flag(r, c.anomaly);
+			sp_rlenv_agent_observe(pl->agent, cy.load);
+		cy.cpu = num(r, c.cpu);
+		cy.latency = num(r, c.latency);
+		cy.ready = count(r, c.ready);
+		cy.unready = count(r, c.unready);
+		cy.missing = count(r, c.missing);
+		cy.anomaly = flag(r, c.anomaly);
 	}
 	sp_die_if(rc, &err);
+	if (pl->state_path) {
+		sp_state_writer *sw = snap ? snap : snapshot(pl, &cy);
+		sp_die_if(sp_csv_writer_flush(w, &err), &err);   /* the rows out before the state */
+		sp_die_if(sp_state_writer_save(sw, pl->state_path, &err), &err);
+		sp_state_writer_free(sw);
+	}
 }
 
 /* A long-format decision waiting for its target's row (the next origin). */
@@ -493,6 +564,8 @@ run_long(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		sp_die("long format needs columns origin,timestamp,horizon first");
 	if (o->hold_anomaly)
 		sp_die("--hold-on-anomaly needs per-step rows, not the long format");
+	if (o->state_path)
+		sp_die("--state needs per-step rows (burstdetect's output), not the long format");
 	if (fcol < 0)
 		sp_die("forecast columns missing: no column 'forecast'");
 	sp_band_defaults(&bo);
@@ -563,11 +636,16 @@ main(int argc, char **argv)
 	pl.initial = o.p.initial;
 	pl.hpa = &o.hpa;
 	pl.hpa_cols = o.hpa.columns;
+	pl.state_path = o.state_path;
+	pl.po = &o.p;
+	pl.perf = perf;
 	if (o.peer) {
 		sp_policy_opts po = { o.peer, o.target_given ? o.p.target : NAN, o.p.metric == SP_PLAN_METRIC_VALUE,
 			o.p.min, o.p.max, 0 };
 		sp_die_if(sp_policy_peer_new(&po, sp_plan_wstar(pl.plan), &pl.peer, &pl.peer_target, &err), &err);
 	}
+	if (o.state_path)   /* before the work: a state it could not write */
+		sp_die_if(sp_file_check_writable(o.state_path, &err), &err);
 	in = sp_cli_open_input(o.input, &name);
 	if (o.rl) {
 		sp_rlenv_opts ro;

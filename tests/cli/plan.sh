@@ -332,4 +332,47 @@ if [ -z "${SP_VALGRIND:-}" ]; then
 t "--pods: not the long format" 1 plan --policy hpa --wstar 1 --pods "$T/hpa-pods.csv" "$D/plan-long.csv"
 err_has "plan: --pods needs per-step rows, not the long format"
 fi
+
+# ---- --state (the slices-equal-one-run tests are in state.sh) ----
+# burstdetect's rows: the last one (the step after the newest load) has no load
+burstdetect --train 60 "$D/bd-synth.csv" > "$T/bd.csv"
+SP="--policy burst $C --max 1000 --stabilise 600 --ramp-down 1 --quality-window 4"
+# shellcheck disable=SC2086
+plan $SP "$T/bd.csv" > "$T/whole"
+t "--state: no file is a cold start, silently" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
+out_is "$T/whole"
+err_empty
+check "--state: the state file, versioned" sh -c "head -n 1 '$T/pl.state' | grep -qx 'scalepipe-state plan 1' && tail -n 1 '$T/pl.state' | grep -qx end"
+cp "$T/pl.state" "$T/pl.state0"
+t "--state: the rows seen are skipped; the row without a load is decided again" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
+{ head -n 1 "$T/whole"; tail -n 1 "$T/whole"; } > "$T/want2"
+out_is "$T/want2"
+check "--state: unchanged by a run with nothing new" cmp "$T/pl.state" "$T/pl.state0"
+# the open row again, now with its load: decided as before, then consumed
+{ cat "$T/bd.csv"; echo '18060,100.005,100.005,85.005,115.005,normal,100.005,'; } > "$T/bd2.csv"
+sed '$s/^18000,,/18000,100.005,/' "$T/bd2.csv" > "$T/bd3.csv"
+# shellcheck disable=SC2086
+plan $SP "$T/bd3.csv" | tail -n 2 > "$T/want3"
+t "--state: the open row with its load, then a new one" 0 plan $SP --state "$T/pl.state" "$T/bd3.csv"
+check "--state: as one run over all the rows" sh -c "sed 1d '$T/out' | cmp - '$T/want3'"
+head -n 5 "$T/pl.state0" > "$T/pl.state"
+t "--state: a truncated state warns with file:line and recomputes" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
+out_is "$T/whole"
+echo "plan: warning: state $T/pl.state:6: 'opt_slo' missing (truncated): recomputing from the input" | err_is
+sed 's/^carry /carry 1 /' "$T/pl.state0" > "$T/pl.state"
+t "--state: a wrong count of values" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
+err_has "plan: warning: state $T/pl.state:"
+err_has ": carry: more than 9 values: recomputing from the input"
+out_is "$T/whole"
+cp "$T/pl.state0" "$T/pl.state"
+t "--state: written with other options: a warning and a cold start" 0 plan $SP --stabilise 300 --state "$T/pl.state" "$T/bd.csv"
+err_has "plan: warning: state $T/pl.state:12: state written with stabilise 600, not 300: recomputing from the input"
+cp "$T/pl.state0" "$T/pl.state"
+sed '$s/^18060,100.005,/18060,-5,/' "$T/bd3.csv" > "$T/bad.csv"
+t "--state: a failed run leaves the state as it was" 1 plan $SP --state "$T/pl.state" "$T/bad.csv"
+check "--state: not written by the failed run" cmp "$T/pl.state" "$T/pl.state0"
+t "--state with a peer policy" 2 plan --policy keda --target 5 $C --state "$T/pl.state" "$T/bd.csv"
+err_has "plan: --state is for --policy forecast, burst, scalepipe, hpa and threshold without --pods"
+t "--state on the long format" 1 plan $C --state "$T/pl.state" "$D/bd-synth.csv"
+err_has "plan: --state needs per-step rows"
 finish

@@ -1,0 +1,413 @@
+/* sp_state: state files between runs; see sp_state.h. */
+#include "sp_state.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_file.h"
+
+struct sp_state_writer {
+	char *buf;
+	size_t len, cap;
+	int nomem;
+};
+
+typedef struct {
+	char *text;             /* the line, split at the first space */
+	const char *vals;       /* after the key ("" when none) */
+} line;
+
+struct sp_state {
+	char *path;
+	line *l;
+	size_t n, cur;          /* lines; the cursor (0-based) */
+};
+
+/* ---- writing ---- */
+
+static void
+wadd(sp_state_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+wadd(sp_state_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->nomem)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(w->buf + w->len, w->cap - w->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			w->nomem = 1;
+			return;
+		}
+		if ((size_t)n < w->cap - w->len) {
+			w->len += (size_t)n;
+			return;
+		}
+		{
+			size_t nc = 2 * w->cap + (size_t)n + 64;
+			char *b = realloc(w->buf, nc);
+			if (!b) {
+				w->nomem = 1;
+				return;
+			}
+			w->buf = b;
+			w->cap = nc;
+		}
+	}
+}
+
+sp_state_writer *
+sp_state_block_new(sp_error *err)
+{
+	sp_state_writer *w = calloc(1, sizeof *w);
+
+	if (!w || !(w->buf = malloc(w->cap = 256))) {
+		free(w);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	w->buf[0] = 0;
+	return w;
+}
+
+sp_state_writer *
+sp_state_writer_new(const char *kind, int version, sp_error *err)
+{
+	sp_state_writer *w = sp_state_block_new(err);
+
+	if (w)
+		wadd(w, "scalepipe-state %s %d\n", kind, version);
+	return w;
+}
+
+void
+sp_state_writer_free(sp_state_writer *w)
+{
+	if (!w)
+		return;
+	free(w->buf);
+	free(w);
+}
+
+static void
+put_num(sp_state_writer *w, double v)
+{
+	if (isnan(v))
+		wadd(w, " nan");
+	else if (isinf(v))
+		wadd(w, v > 0 ? " inf" : " -inf");
+	else
+		wadd(w, " %.17g", v);
+}
+
+void
+sp_state_put_long(sp_state_writer *w, const char *key, long v)
+{
+	wadd(w, "%s %ld\n", key, v);
+}
+
+void
+sp_state_put_longs(sp_state_writer *w, const char *key, size_t n, const long *v)
+{
+	size_t i;
+
+	wadd(w, "%s", key);
+	for (i = 0; i < n; i++)
+		wadd(w, " %ld", v[i]);
+	wadd(w, "\n");
+}
+
+void
+sp_state_put_double(sp_state_writer *w, const char *key, double v)
+{
+	sp_state_put_doubles(w, key, 1, &v);
+}
+
+void
+sp_state_put_doubles(sp_state_writer *w, const char *key, size_t n, const double *v)
+{
+	size_t i;
+
+	wadd(w, "%s", key);
+	for (i = 0; i < n; i++)
+		put_num(w, v[i]);
+	wadd(w, "\n");
+}
+
+void
+sp_state_put_str(sp_state_writer *w, const char *key, const char *v)
+{
+	wadd(w, "%s %s\n", key, v);
+}
+
+void
+sp_state_put_block(sp_state_writer *w, const sp_state_writer *b)
+{
+	if (b->nomem)
+		w->nomem = 1;
+	else
+		wadd(w, "%s", b->buf);
+}
+
+int
+sp_state_writer_save(sp_state_writer *w, const char *path, sp_error *err)
+{
+	sp_file *f;
+	size_t len;
+
+	if (w->nomem)
+		return sp_error_set(err, SP_ENOMEM, "%s: out of memory", path);
+	len = w->len;
+	wadd(w, "end\n");
+	if (w->nomem)
+		return sp_error_set(err, SP_ENOMEM, "%s: out of memory", path);
+	if (!(f = sp_file_create(path, SP_FILE_PUBLIC, err))) {
+		w->len = len;
+		w->buf[len] = 0;
+		return err ? err->code : SP_EIO;
+	}
+	fwrite(w->buf, 1, w->len, sp_file_stream(f));
+	w->len = len;
+	w->buf[len] = 0;
+	return sp_file_commit(f, err);
+}
+
+/* ---- reading ---- */
+
+void
+sp_state_free(sp_state *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++)
+		free(s->l[i].text);
+	free(s->l);
+	free(s->path);
+	free(s);
+}
+
+const char *
+sp_state_path(const sp_state *s)
+{
+	return s->path;
+}
+
+long
+sp_state_line(const sp_state *s)
+{
+	return (long)(s->cur < s->n ? s->cur + 1 : s->n + 1);
+}
+
+int
+sp_state_error(const sp_state *s, sp_error *err, int code, const char *fmt, ...)
+{
+	char m[SP_ERRMSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	return sp_error_set(err, (sp_status)code, "%s:%ld: %s", s->path, sp_state_line(s), m);
+}
+
+int
+sp_state_load(const char *path, const char *kind, int version, sp_state **out, sp_error *err)
+{
+	FILE *fp;
+	sp_state *s;
+	char *buf = NULL, k[64];
+	size_t cap = 0, capl = 0;
+	ssize_t len;
+	int v, pos = 0;
+
+	*out = NULL;
+	if (!(fp = fopen(path, "r"))) {
+		if (errno == ENOENT)
+			return 0;
+		return sp_error_set(err, SP_EIO, "%s: cannot read: %s", path, strerror(errno));
+	}
+	if (!(s = calloc(1, sizeof *s)) || !(s->path = strdup(path))) {
+		free(s);
+		fclose(fp);
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	while ((len = getline(&buf, &cap, fp)) >= 0) {
+		line *l;
+		char *sp;
+		if (len == 0 || buf[len - 1] != '\n') {
+			s->cur = s->n;
+			sp_state_error(s, err, SP_EMODEL, "line without its newline (truncated)");
+			goto fail;
+		}
+		buf[len - 1] = 0;
+		if (s->n == capl) {
+			size_t nc = capl ? 2 * capl : 64;
+			line *a = realloc(s->l, nc * sizeof *a);
+			if (!a)
+				goto nomem;
+			s->l = a;
+			capl = nc;
+		}
+		l = &s->l[s->n];
+		if (!(l->text = strdup(buf)))
+			goto nomem;
+		s->n++;
+		if ((sp = strchr(l->text, ' '))) {
+			*sp = 0;
+			l->vals = sp + 1;
+		} else {
+			l->vals = "";
+		}
+	}
+	if (ferror(fp)) {
+		sp_error_set(err, SP_EIO, "%s: cannot read: %s", path, strerror(errno));
+		goto fail;
+	}
+	s->cur = 0;
+	if (s->n == 0 || strcmp(s->l[0].text, "scalepipe-state") != 0 ||
+	    sscanf(s->l[0].vals, "%63s %d%n", k, &v, &pos) != 2 || s->l[0].vals[pos] != 0) {
+		sp_state_error(s, err, SP_EMODEL, "not a scalepipe state file (want 'scalepipe-state %s %d')", kind, version);
+		goto fail;
+	}
+	if (strcmp(k, kind) != 0) {
+		sp_state_error(s, err, SP_EMODEL, "state of kind %s, not %s", k, kind);
+		goto fail;
+	}
+	if (v != version) {
+		sp_state_error(s, err, SP_EMODEL, "state version %d, not %d", v, version);
+		goto fail;
+	}
+	s->cur = 1;
+	free(buf);
+	fclose(fp);
+	*out = s;
+	return 0;
+nomem:
+	sp_error_set(err, SP_ENOMEM, "out of memory");
+fail:
+	free(buf);
+	fclose(fp);
+	{
+		int code = err ? err->code : SP_EMODEL;
+		sp_state_free(s);
+		return code;
+	}
+}
+
+int
+sp_state_at(const sp_state *s, const char *key)
+{
+	return s->cur < s->n && strcmp(s->l[s->cur].text, key) == 0;
+}
+
+/* The values of the line at the cursor, which must have key. */
+static const char *
+vals(sp_state *s, const char *key, sp_error *err)
+{
+	if (s->cur >= s->n) {
+		sp_state_error(s, err, SP_EMODEL, "'%s' missing (truncated)", key);
+		return NULL;
+	}
+	if (strcmp(s->l[s->cur].text, key) != 0) {
+		sp_state_error(s, err, SP_EMODEL, "'%s' where '%s' was expected", s->l[s->cur].text, key);
+		return NULL;
+	}
+	return s->l[s->cur].vals;
+}
+
+/* n numbers of the line at the cursor into d (and l, when integers). */
+static int
+numbers(sp_state *s, const char *key, size_t n, double *d, long *l, long min, long max, sp_error *err)
+{
+	const char *p = vals(s, key, err);
+	size_t i;
+
+	if (!p)
+		return SP_EMODEL;
+	for (i = 0; i < n; i++) {
+		char *e;
+		if (*p == 0)
+			return sp_state_error(s, err, SP_EMODEL, "%s: %zu values, want %zu", key, i, n);
+		if (l) {
+			errno = 0;
+			l[i] = strtol(p, &e, 10);
+			if (e == p || (*e != ' ' && *e != 0) || errno)
+				return sp_state_error(s, err, SP_EMODEL, "%s: value %zu is not an integer", key, i + 1);
+			if (l[i] < min || l[i] > max)
+				return sp_state_error(s, err, SP_EMODEL, "%s: %ld outside %ld..%ld", key, l[i], min, max);
+		} else {
+			d[i] = strtod(p, &e);
+			if (e == p || (*e != ' ' && *e != 0))
+				return sp_state_error(s, err, SP_EMODEL, "%s: value %zu is not a number", key, i + 1);
+		}
+		p = *e ? e + 1 : e;
+		if (*e == ' ' && *p == 0)
+			return sp_state_error(s, err, SP_EMODEL, "%s: trailing space", key);
+	}
+	if (*p)
+		return sp_state_error(s, err, SP_EMODEL, "%s: more than %zu values", key, n);
+	s->cur++;
+	return 0;
+}
+
+int
+sp_state_long(sp_state *s, const char *key, long min, long max, long *v, sp_error *err)
+{
+	return numbers(s, key, 1, NULL, v, min, max, err);
+}
+
+int
+sp_state_longs(sp_state *s, const char *key, size_t n, long min, long max, long *v, sp_error *err)
+{
+	return numbers(s, key, n, NULL, v, min, max, err);
+}
+
+int
+sp_state_double(sp_state *s, const char *key, double *v, sp_error *err)
+{
+	return numbers(s, key, 1, v, NULL, 0, 0, err);
+}
+
+int
+sp_state_doubles(sp_state *s, const char *key, size_t n, double *v, sp_error *err)
+{
+	return numbers(s, key, n, v, NULL, 0, 0, err);
+}
+
+int
+sp_state_str(sp_state *s, const char *key, const char **v, sp_error *err)
+{
+	const char *p = vals(s, key, err);
+
+	if (!p)
+		return SP_EMODEL;
+	if (*p == 0 || strchr(p, ' '))
+		return sp_state_error(s, err, SP_EMODEL, "%s: want one token", key);
+	*v = p;
+	s->cur++;
+	return 0;
+}
+
+int
+sp_state_end(sp_state *s, sp_error *err)
+{
+	if (s->cur >= s->n)
+		return sp_state_error(s, err, SP_EMODEL, "'end' missing (truncated)");
+	if (strcmp(s->l[s->cur].text, "end") != 0 || *s->l[s->cur].vals)
+		return sp_state_error(s, err, SP_EMODEL, "'%s' where 'end' was expected", s->l[s->cur].text);
+	s->cur++;
+	if (s->cur < s->n)
+		return sp_state_error(s, err, SP_EMODEL, "something after 'end'");
+	return 0;
+}

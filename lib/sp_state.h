@@ -1,0 +1,87 @@
+/* sp_state: the state files that carry a tool's memory between runs.
+ *
+ * A stateful tool (burstdetect --state, plan --state) ends a run by writing
+ * what a continuous run would hold in memory before its next input row, and
+ * starts the next run from it, so that runs over consecutive slices of a
+ * trace decide exactly as one run over all of it.  The format is that of
+ * the model files (scalepipe(7)), with its own magic:
+ *
+ *     scalepipe-state <kind> <version>
+ *     <key> <value> [<value> ...]
+ *     ...
+ *     end
+ *
+ * Numbers are written with %.17g in the C locale (doubles round-trip
+ * exactly); unlike model files, a state may hold nan, inf and -inf (an
+ * unknown band, an empty ring slot).  Keys are read back in the order they
+ * were written (a cursor): a missing, extra or reordered key, a wrong count
+ * of values, a value that is not a number or out of range, another kind or
+ * version, a missing `end` (truncated) or anything after it are each an
+ * error naming file:line.  The writer builds the file in memory; saving it
+ * goes through sp_file (a temporary sibling renamed into place), so a
+ * crash never leaves a half-written state.
+ *
+ * Ownership: writers and readers are freed by sp_state_writer_free and
+ * sp_state_free (NULL fine).  Strings returned by the reader belong to it.
+ * Nothing here prints or exits.
+ */
+#ifndef SP_STATE_H
+#define SP_STATE_H
+
+#include <stddef.h>
+
+#include "sp_err.h"
+
+typedef struct sp_state_writer sp_state_writer;
+typedef struct sp_state sp_state;
+
+/* ---- writing ---- */
+/* A state of this kind and version, in memory.  NULL: SP_ENOMEM. */
+sp_state_writer *sp_state_writer_new(const char *kind, int version, sp_error *err);
+/* A block of key lines only (no header, no end), to be appended to a
+ * writer with sp_state_put_block: one key's state in a keyed file. */
+sp_state_writer *sp_state_block_new(sp_error *err);
+void sp_state_put_long(sp_state_writer *w, const char *key, long v);
+void sp_state_put_longs(sp_state_writer *w, const char *key, size_t n, const long *v);
+void sp_state_put_double(sp_state_writer *w, const char *key, double v);
+void sp_state_put_doubles(sp_state_writer *w, const char *key, size_t n, const double *v);
+/* One token: no spaces, control characters or empty strings (written as
+ * given; the caller checks). */
+void sp_state_put_str(sp_state_writer *w, const char *key, const char *v);
+/* Append the lines of block b (a writer from sp_state_block_new). */
+void sp_state_put_block(sp_state_writer *w, const sp_state_writer *b);
+/* Write `end` and replace path atomically (sp_file).  SP_ENOMEM when a put
+ * failed for memory; sp_file's errors.  The writer stays valid (freed by
+ * sp_state_writer_free). */
+int sp_state_writer_save(sp_state_writer *w, const char *path, sp_error *err);
+void sp_state_writer_free(sp_state_writer *w);
+
+/* ---- reading ---- */
+/* Load path.  A missing file is no error: 0 and *out = NULL (a cold
+ * start).  Otherwise *out, or < 0: SP_EIO "PATH: cannot read: reason",
+ * SP_EMODEL "PATH:1: not a scalepipe state file (...)", "PATH:1: state
+ * of kind K, not KIND", "PATH:1: state version V, not VERSION"; SP_ENOMEM. */
+int sp_state_load(const char *path, const char *kind, int version, sp_state **out, sp_error *err);
+void sp_state_free(sp_state *s);
+const char *sp_state_path(const sp_state *s);
+/* The line the cursor is at (1-based), for messages. */
+long sp_state_line(const sp_state *s);
+
+/* Each getter reads the line at the cursor, which must have this key and
+ * the right count of values, and moves the cursor on.  SP_EMODEL with
+ * "PATH:LINE: ..." otherwise. */
+int sp_state_long(sp_state *s, const char *key, long min, long max, long *v, sp_error *err);
+int sp_state_longs(sp_state *s, const char *key, size_t n, long min, long max, long *v, sp_error *err);
+int sp_state_double(sp_state *s, const char *key, double *v, sp_error *err);
+int sp_state_doubles(sp_state *s, const char *key, size_t n, double *v, sp_error *err);
+/* The one token of the line (valid while s lives). */
+int sp_state_str(sp_state *s, const char *key, const char **v, sp_error *err);
+/* Whether the line at the cursor has this key (without moving). */
+int sp_state_at(const sp_state *s, const char *key);
+/* The line at the cursor is `end`, the last line. */
+int sp_state_end(sp_state *s, sp_error *err);
+/* An error at the cursor's line: "PATH:LINE: <message>"; returns code. */
+int sp_state_error(const sp_state *s, sp_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif
