@@ -3,7 +3,7 @@
  * refused with file:line; then the engines' states: a burst decision
  * (sp_burstdet, with a burst in progress and its AR) and a planner
  * (sp_plan, with stabilisation, ramp, quality ring and the HPA), stopped
- * at every origin, written, read into fresh objects and continued, decide
+ * every third origin, written, read into fresh objects and continued, decide
  * exactly as the run that never stopped. */
 #include <math.h>
 #include <stdio.h>
@@ -116,8 +116,10 @@ test_format(void)
 	bad("scalepipe-state k 2\na 1\nb 1 2\nend 1\n", ":4: 'end' where 'end' was expected");
 	bad("scalepipe-state k 2\na 1\nb 1 2\nc 3\nend\n", ":4: 'c' where 'end' was expected");
 	bad("scalepipe-state k 2\na 1\nb 1 2\nend\nmore\n", ":5: something after 'end'");
-	CHECK(sp_state_writer_save(sp_state_writer_new("k", 1, &err), "/nonexistent/dir/s", &err) < 0 &&
-	    strstr(err.msg, "/nonexistent/dir/s"), "save into a missing directory: %s", err.msg);
+	w = sp_state_writer_new("k", 1, &err);
+	CHECK(sp_state_writer_save(w, "/nonexistent/dir/s", &err) < 0 && strstr(err.msg, "/nonexistent/dir/s"),
+	    "save into a missing directory: %s", err.msg);
+	sp_state_writer_free(w);
 }
 
 /* A load with bursts: calm, a surge, calm again; the band follows the load
@@ -200,18 +202,18 @@ test_burstdet(void)
 	o.lead = 2;
 	a = sp_burstdet_new(&o, &err);
 	b = sp_burstdet_new(&o, &err);
-	/* b is written, read into a fresh object and continued at every origin */
+	/* b is written, read into a fresh object and continued every third origin */
 	for (i = 0; i < n && a && b; i++) {
 		sp_burstdet *r;
 		CHECK(decide(a, i, &x) == 0 && decide(b, i, &y) == 0, "decide %ld", i);
 		same += same_dec(&x, &y);
 		bursts += x.state == SP_BURST_BURST;
-		if ((r = burst_resumed(&o, b))) {
+		if (i % 3 == 1 && (r = burst_resumed(&o, b))) {
 			sp_burstdet_free(b);
 			b = r;
 		}
 	}
-	CHECK(same == n, "resumed at every origin: %ld of %ld decisions the same", same, n);
+	CHECK(same == n, "resumed every third origin: %ld of %ld decisions the same", same, n);
 	CHECK(bursts >= 5, "bursts decided (%ld)", bursts);
 	CHECK(sp_burstdet_last(b, &last, &origin) == 1 && origin == 60.0 * (double)(n - 1) && same_dec(&last, &x),
 	    "the newest decision and its origin");
@@ -289,7 +291,7 @@ plan_run(const sp_plan_opts *o, const sp_perf *perf, int resume, long n, int *n_
 		c.t = in.t;
 		c.load = 40 * load_at(i) * (i % 5 == 0 ? 1.5 : 1);
 		c.last = n_out[i];
-		if (resume && (r = plan_resumed(o, perf, p, &c))) {
+		if (resume && i % 3 == 1 && (r = plan_resumed(o, perf, p, &c))) {
 			sp_plan_free(p);
 			p = r;
 		}
