@@ -88,6 +88,51 @@ same_as_continuous() {  # trace
 check "N ticks = one continuous run: worldcup98 (5 min)" same_as_continuous "$TOP/data/worldcup98_19980530_0630_5m.csv"
 check "N ticks = one continuous run: google cluster job (5 min)" same_as_continuous "$TOP/data/google_cluster2011_job6176858948_cpu_5m.csv"
 
+# ---- N ticks with a sliding history: the states carry what it no longer holds ----------
+# HISTORY of 100 steps, 300 rows, ticks every 50 steps from the first that
+# can forecast (48 rows) to the end: each tick sees 100 rows, burstdetect and plan resume
+# from burst.state and plan.state, and every tick's decision is the
+# continuous run's.  A fallback tick in between (a newest point missing)
+# leaves both states as they were.  Without the states the decisions drift.
+# (The ticks above, with the whole trace as history, resume from the states
+# too, on both traces; tests/cli/state.sh has the tools' slices.)
+sed 's/^HISTORY=.*/HISTORY=500m/' "$T/c.conf" > "$T/slide.conf"
+ticks_slide() {  # trace dir [no-state: stop at the first difference]
+	head -n 301 "$1" > "$T/tr.csv"
+	window --resample 300 --fill linear < "$T/tr.csv" | arfit --rolling --window 48 --horizon 6 \
+		| burstdetect | plan $PLAN > "$T/cont.csv" || return 1
+	rm -rf "$2"
+	n=0 bad=0
+	for tt in $(awk -F, 'NR > 48 && (NR - 49) % 50 == 0 || NR == 300 { print $1 }' "$T/tr.csv"); do
+		n=$((n + 1))
+		if [ "$n" = 4 ] && [ -z "${3:-}" ]; then
+			# the newest point missing: a fallback, the states untouched
+			cp "$2/burst.state" "$T/b0" && cp "$2/plan.state" "$T/p0" || return 1
+			awk -F, -v e=$((tt - 600)) 'NR == 1 || $1 <= e' "$T/tr.csv" > "$T/hole.csv"
+			bash "$TICK" -c "$T/slide.conf" --state-dir "$2" --from-csv "$T/hole.csv" --now "$tt" > "$T/one.csv" 2> "$T/one.err" || return 1
+			grep -q 'fallback: newest point missing' "$T/one.csv" && cmp "$T/b0" "$2/burst.state" &&
+				cmp "$T/p0" "$2/plan.state" || { echo "fallback tick at $tt touched the states"; return 1; }
+		fi
+		if [ -n "${3:-}" ]; then
+			bash "$TICK" -c "$T/slide.conf" --from-csv "$T/tr.csv" --now "$tt" > "$T/one.csv" 2> /dev/null || return 1
+		else
+			bash "$TICK" -c "$T/slide.conf" --state-dir "$2" --from-csv "$T/tr.csv" --now "$tt" > "$T/one.csv" || return 1
+		fi
+		got=$(awk -F, 'NR == 2 { print $1 "," $5 "," $8 "," $9 }' "$T/one.csv")
+		want=$(awk -F, -v t=$((tt + 300)) 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    $1 == t { print $1 "," $(c["replicas"]) "," $(c["reason"]) ",0" }' "$T/cont.csv")
+		[ -n "$want" ] && [ "$got" = "$want" ] || { bad=$((bad + 1)); echo "tick at $tt: got $got, want $want"; }
+		[ "$bad" = 0 ] || [ -z "${3:-}" ] || return 1
+	done
+	echo "$n ticks, $bad differ"
+	[ "$n" -ge 7 ] && [ "$bad" = 0 ]
+}
+check "N ticks, sliding history, states carried = one continuous run: worldcup98 (5 min)" \
+	ticks_slide "$TOP/data/worldcup98_19980530_0630_5m.csv" "$T/sl1"
+drifts() { ! ticks_slide "$@" > /dev/null; }
+check "without the states the same ticks drift from the continuous run" \
+	drifts "$TOP/data/worldcup98_19980530_0630_5m.csv" "$T/sl3" no-state
+
 # ---- the daily report, from the decision log of the ticks above ---------------------------
 REPORT=$TOP/scripts/scalepipe-report
 t "report: --help" 0 sh "$REPORT" --help
