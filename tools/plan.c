@@ -21,6 +21,7 @@
 #include "sp_csv.h"
 #include "sp_file.h"
 #include "sp_hpa.h"
+#include "sp_keyed.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
 #include "sp_policy.h"
@@ -28,7 +29,7 @@
 #include "sp_state.h"
 
 static const char synopsis[] =
-    "plan [-c NAME] [--policy P] [--curve FILE] [--slo MS] [--state FILE] [options] [FILE]";
+    "plan [-c NAME] [--policy P] [--curve FILE] [--slo MS] [--by NAME] [--state FILE] [options] [FILE]";
 
 static const char *const policies[] = { "forecast", "burst", "hpa", "threshold", "ppo", "bascaler", "keda", "kpa",
 	"crane", "aws", "ahpa", "scalepipe", NULL };
@@ -40,7 +41,7 @@ enum {
 	OPT_POLICY = 256, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP,
 	OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
 	OPT_TARGET, OPT_THRLOW,
-	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_STATE, OPT_VERSION
+	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_STATE, OPT_BY, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -72,6 +73,7 @@ static const struct option longopts[] = {
 	{ "hold-on-anomaly", no_argument, 0, OPT_HOLDANOM },
 	{ "anomaly-col", required_argument, 0, OPT_ANOMCOL },
 	{ "state", required_argument, 0, OPT_STATE },
+	{ "by", required_argument, 0, OPT_BY },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, OPT_VERSION },
 	{ 0, 0, 0, 0 }
@@ -96,6 +98,7 @@ typedef struct {
 	int hold_anomaly;          /* --hold-on-anomaly */
 	const char *anomaly_col;   /* its column [anomaly] */
 	const char *state_path;    /* --state: the memory between runs */
+	const char *by;            /* --by: the key column */
 } opts;
 
 /* What decides: the planner, and for --policy ppo/bascaler the agent. */
@@ -113,6 +116,8 @@ typedef struct {
 	const char *state_path;    /* --state */
 	const sp_plan_opts *po;    /* to start again cold */
 	const sp_perf *perf;
+	sp_keyed *keys;            /* --by: a track per key, or NULL */
+	int bycol;                 /* ... the key column */
 } planner;
 
 _Noreturn static void
@@ -159,6 +164,8 @@ usage(const opts *op)
 	    "      --anomaly-col NAME   the 0/1 anomaly column for --hold-on-anomaly [anomaly]\n"
 	    "      --state FILE         start from the state FILE holds (skipping the rows it has\n"
 	    "                           seen), and leave the state there at the end\n"
+	    "      --by NAME            NAME is the key column: each key's rows are planned as a\n"
+	    "                           run of their own (per-step rows; one --state for all)\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
 	    o->thr_low);
@@ -232,6 +239,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_HOLDANOM: o->hold_anomaly = 1; break;
 		case OPT_ANOMCOL: o->anomaly_col = optarg; break;
 		case OPT_STATE: o->state_path = optarg; break;
+		case OPT_BY: o->by = optarg; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
@@ -262,6 +270,8 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--hold-on-anomaly does not go with --policy %s", policies[o->rl + 3]);
 	if (o->state_path && (o->peer || o->rl || o->hpa.pods))
 		sp_die_usage("--state is for --policy forecast, burst, scalepipe, hpa and threshold without --pods");
+	if (o->by && (o->peer || o->rl || o->hpa.pods))
+		sp_die_usage("--by is for --policy forecast, burst, scalepipe, hpa and threshold without --pods");
 	sp_cli_perf_check(&o->perf, 0);
 }
 
@@ -357,48 +367,204 @@ flag(const sp_csv_reader *r, int c)
 	return v == 1;
 }
 
-/* The state of an earlier run into pl->plan (fresh) and *cy: 1 when
- * resumed; a missing file is a cold start, a corrupt one or one of other
- * options a warning and a cold start (a fresh planner). */
+/* One planner over its rows (one key's with --by): the planner, what it
+ * carries from row to row, and for --state the rows it has seen and the
+ * state before trailing rows without a load. */
+typedef struct {
+	sp_plan *plan;
+	sp_plan_carry cy;
+	double seen;               /* the state's last row; -inf: none */
+	double prev;               /* --by: the key's previous row (time order) */
+	sp_state_writer *snap;     /* a block, or NULL */
+} track;
+
+static void *
+track_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	const planner *pl = ctx;
+	track *tk = calloc(1, sizeof *tk);
+
+	(void)key, (void)len;
+	if (!tk)
+		return sp_error_set(err, SP_ENOMEM, "out of memory"), NULL;
+	if (!(tk->plan = sp_plan_new(pl->po, pl->perf, err))) {
+		free(tk);
+		return NULL;
+	}
+	sp_plan_carry_init(&tk->cy);
+	tk->seen = -INFINITY;
+	tk->prev = NAN;
+	return tk;
+}
+
+static void
+track_free(void *ctx, void *v)
+{
+	track *tk = v;
+
+	(void)ctx;
+	sp_plan_free(tk->plan);
+	sp_state_writer_free(tk->snap);
+	free(tk);
+}
+
+/* A key as one token of a state file: bytes outside '!'..'~' and '%' as
+ * %XX; decoded in place (returns the length, or -1 for a bad escape). */
+static char *
+key_encode(const char *k, size_t len)
+{
+	char *e = malloc(3 * len + 1), *q = e;
+	size_t i;
+
+	if (!e)
+		sp_die("out of memory");
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)k[i];
+		if (ch > ' ' && ch <= '~' && ch != '%')
+			*q++ = (char)ch;
+		else
+			q += sprintf(q, "%%%02X", ch);
+	}
+	*q = 0;
+	return e;
+}
+
+static long
+key_decode(char *s)
+{
+	char *q = s;
+	const char *p;
+
+	for (p = s; *p; p++) {
+		unsigned v;
+		if (*p != '%') {
+			*q++ = *p;
+			continue;
+		}
+		if (sscanf(p + 1, "%2x", &v) != 1 || !p[1] || !p[2])
+			return -1;
+		*q++ = (char)v;
+		p += 2;
+	}
+	*q = 0;
+	return q - s;
+}
+
+/* The tracks of a state file: one, or (--by) "keys N" then "key K" and
+ * its block for each.  0, or < 0 with err (the tracks then half read). */
 static int
-resume(planner *pl, sp_plan_carry *cy)
+read_tracks(planner *pl, track *one, sp_state *s, sp_error *err)
+{
+	long n, i, len;
+	int rc;
+
+	if (!pl->keys) {
+		if ((rc = sp_plan_read_state(one->plan, &one->cy, s, err)) < 0)
+			return rc;
+		one->seen = one->cy.t;
+		return sp_state_end(s, err);
+	}
+	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		const char *k;
+		char *kb;
+		track *tk;
+		if ((rc = sp_state_str(s, "key", &k, err)) < 0)
+			return rc;
+		if (!(kb = strdup(k)))
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		if ((len = key_decode(kb)) < 0 || sp_keyed_find(pl->keys, kb, (size_t)len)) {
+			free(kb);
+			return sp_state_error(s, err, SP_EMODEL, "key: %s", len < 0 ? "bad %-escape" : "twice");
+		}
+		tk = sp_keyed_get(pl->keys, kb, (size_t)len, err);
+		free(kb);
+		if (!tk || (rc = sp_plan_read_state(tk->plan, &tk->cy, s, err)) < 0)
+			return tk ? rc : err->code;
+		tk->seen = tk->cy.t;
+	}
+	return sp_state_end(s, err);
+}
+
+/* The state of an earlier run into the tracks (fresh): a missing file is a
+ * cold start, a corrupt one or one of other options a warning and a cold
+ * start (fresh tracks). */
+static void
+resume(planner *pl, track *one)
 {
 	sp_error err;
 	sp_state *s;
 
 	if (sp_state_load(pl->state_path, "plan", 1, &s, &err) == 0 && !s)
-		return 0;
-	if (s && sp_plan_read_state(pl->plan, cy, s, &err) == 0 && sp_state_end(s, &err) == 0) {
+		return;
+	if (s && read_tracks(pl, one, s, &err) == 0) {
 		sp_state_free(s);
-		return 1;
+		return;
 	}
 	sp_state_free(s);
 	sp_warn("warning: state %s: recomputing from the input", err.msg);
-	sp_plan_free(pl->plan);
-	if (!(pl->plan = sp_plan_new(pl->po, pl->perf, &err)))
-		sp_die_err(&err);
-	sp_plan_carry_init(cy);
-	return 0;
+	if (pl->keys) {
+		sp_keyed_free(pl->keys);
+		if (!(pl->keys = sp_keyed_new(track_new, track_free, pl)))
+			sp_die("out of memory");
+	} else {
+		sp_plan_free(one->plan);
+		if (!(one->plan = sp_plan_new(pl->po, pl->perf, &err)))
+			sp_die_err(&err);
+		sp_plan_carry_init(&one->cy);
+		one->seen = -INFINITY;
+	}
 }
 
-/* The state as it is now, in memory. */
+/* A track's state as it is now, as a block. */
 static sp_state_writer *
-snapshot(const planner *pl, const sp_plan_carry *cy)
+snapshot(const track *tk)
 {
 	sp_error err;
 	sp_state_writer *sw;
 
-	if (!(sw = sp_state_writer_new("plan", 1, &err)))
+	if (!(sw = sp_state_block_new(&err)))
 		sp_die_err(&err);
-	sp_plan_write_state(pl->plan, cy, sw);
+	sp_plan_write_state(tk->plan, &tk->cy, sw);
 	return sw;
 }
 
+/* The state file: each track's snapshot, or its state now. */
+static void
+save_tracks(const planner *pl, const track *one)
+{
+	sp_error err;
+	sp_state_writer *sw;
+	size_t i, n = pl->keys ? sp_keyed_count(pl->keys) : 1;
+
+	if (!(sw = sp_state_writer_new("plan", 1, &err)))
+		sp_die_err(&err);
+	if (pl->keys)
+		sp_state_put_long(sw, "keys", (long)n);
+	for (i = 0; i < n; i++) {
+		const track *tk = pl->keys ? sp_keyed_state(pl->keys, i) : one;
+		sp_state_writer *b = tk->snap ? NULL : snapshot(tk);
+		if (pl->keys) {
+			size_t len;
+			const char *k = sp_keyed_key(pl->keys, i, &len);
+			char *e = key_encode(k, len);
+			sp_state_put_str(sw, "key", e);
+			free(e);
+		}
+		sp_state_put_block(sw, tk->snap ? tk->snap : b);
+		sp_state_writer_free(b);
+	}
+	sp_die_if(sp_state_writer_save(sw, pl->state_path, &err), &err);
+	sp_state_writer_free(sw);
+}
+
 /* Per-step rows: the row's own band and state, the measurements of the
- * row before.  With --state: rows at or before the state's last one are
- * skipped, and the state written is the one before the trailing rows
- * without a load (burstdetect's last row, for the step after the newest
- * load), which the next run decides again with their load. */
+ * row before; with --by each key's rows their own run.  With --state: rows
+ * at or before the state's last one (the key's) are skipped, and the state
+ * written is the one before the trailing rows without a load
+ * (burstdetect's last row, for the step after the newest load), which the
+ * next run decides again with their load. */
 static void
 run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 {
@@ -406,10 +572,14 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 	sp_band_cols bc;
 	measured c;
 	int rc;
-	sp_plan_carry cy;
-	sp_state_writer *snap = NULL;  /* the state before trailing rows without a load */
-	double seen = -INFINITY;       /* the state's last row */
+	track one = { .plan = pl->plan, .seen = -INFINITY, .prev = NAN }, *tk = &one;
 
+	sp_plan_carry_init(&one.cy);
+	if (pl->keys && !o->column) {   /* the first column that is not the key */
+		c.load = pl->bycol == 1 ? 2 : 1;
+		if ((size_t)c.load >= sp_csv_ncols(r))
+			sp_die("no data column besides the key '%s'", sp_csv_colname(r, (size_t)pl->bycol));
+	} else
 	sp_die_if(c.load = sp_csv_pick_col(r, o->column, &err), &err);
 	sp_die_if(sp_band_cols_find(r, o->demand_col, &bc, &err), &err);
 	if ((o->p.policy == SP_PLAN_FORECAST || o->p.policy == SP_PLAN_BURST) && bc.demand < 0)
@@ -429,11 +599,14 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 	c.anomaly = -1;
 	if (o->hold_anomaly)
 		sp_die_if(c.anomaly = sp_csv_pick_col(r, o->anomaly_col ? o->anomaly_col : "anomaly", &err), &err);
+	if (pl->keys && c.load == pl->bycol)
+		sp_die_usage("-c: '%s' is the key column (--by)", sp_csv_colname(r, (size_t)c.load));
 	sp_csv_write_header_fields(w, r, 0, -1);
 	write_header_end(w, pl);
-	sp_plan_carry_init(&cy);
-	if (pl->state_path && resume(pl, &cy))
-		seen = cy.t;
+	if (pl->state_path) {
+		resume(pl, &one);
+		pl->plan = one.plan;
+	}
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		sp_plan_in in;
 		sp_band_row b;
@@ -443,78 +616,84 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 
 		sp_plan_in_clear(&in);
 		sp_die_if(sp_csv_get_timestamp(r, &in.t, &err), &err);
-		if (in.t <= seen)
+		if (pl->keys) {
+			if (!(tk = sp_keyed_row(pl->keys, r, (size_t)pl->bycol, &err)))
+				sp_die_err(&err);
+			sp_die_if(sp_keyed_order(r, (size_t)pl->bycol, &tk->prev, in.t, 0, &err), &err);
+			pl->plan = tk->plan;
+		}
+		if (in.t <= tk->seen)
 			continue;   /* decided by an earlier run */
-		if (pl->state_path && !snap && isnan(num(r, c.load)))
-			snap = snapshot(pl, &cy);
+		if (pl->state_path && !tk->snap && isnan(num(r, c.load)))
+			tk->snap = snapshot(tk);
 		if (pl->pods)  /* the pods the controller lists at this sync */
 			sp_die_if(sp_hpa_pods_at(pl->pods, in.t, o->p.metric == SP_PLAN_METRIC_CPU, pl->hpa->cpu_init,
 			    pl->hpa->readiness_delay, &in.pods, &in.pods_running_ready, &in.npods, &err), &err);
-		in.prev_load = cy.load;
-		in.prev_cpu = cy.cpu;
-		in.prev_latency = cy.latency;
-		in.prev_ready = cy.ready;
-		in.prev_unready = cy.unready;
-		in.prev_missing = cy.missing;
-		in.prev_anomaly = cy.anomaly;
+		in.prev_load = tk->cy.load;
+		in.prev_cpu = tk->cy.cpu;
+		in.prev_latency = tk->cy.latency;
+		in.prev_ready = tk->cy.ready;
+		in.prev_unready = tk->cy.unready;
+		in.prev_missing = tk->cy.missing;
+		in.prev_anomaly = tk->cy.anomaly;
 		sp_die_if(sp_band_row_read(r, &bc, &b, &err), &err);
 		in.demand = isfinite(b.demand) && b.demand < 0 ? 0 : b.demand;  /* a forecast below zero load */
 		in.lower = b.lower;
 		in.upper = b.upper;
 		in.origin = b.origin;
 		in.next_demand = isfinite(b.next) && b.next < 0 ? 0 : b.next;
-		in.next_t = isfinite(cy.t) ? in.t + (in.t - cy.t) : NAN;   /* rows evenly spaced */
+		in.next_t = isfinite(tk->cy.t) ? in.t + (in.t - tk->cy.t) : NAN;   /* rows evenly spaced */
 		in.burst = b.state == SP_BURST_BURST;
 		in.current = count(r, c.current);
-		if (pl->agent && cy.last > 0 && in.current < 0)
-			in.current = cy.last;
+		if (pl->agent && tk->cy.last > 0 && in.current < 0)
+			in.current = tk->cy.last;
 		if (pl->peer.ops) {
 			int cur;
 			if (pl->initial == 0) {  /* the start: ceil(first load / w*), as simulate */
 				double l0 = num(r, c.load);
 				pl->initial = isfinite(l0) && l0 > 0 ? (int)ceil(l0 / sp_plan_wstar(pl->plan) - 1e-9) : 1;
 			}
-			cur = in.current >= 0 ? in.current : cy.last > 0 ? cy.last : pl->initial;
-			sp_die_if(sp_policy_peer_row(&pl->peer, in.t, cy.t, cy.load, cur, cy.ready >= 0 ? cy.ready : cur,
+			cur = in.current >= 0 ? in.current : tk->cy.last > 0 ? tk->cy.last : pl->initial;
+			sp_die_if(sp_policy_peer_row(&pl->peer, in.t, tk->cy.t, tk->cy.load, cur, tk->cy.ready >= 0 ? tk->cy.ready : cur,
 			    pl->peer_target, &n, &reason, &err), &err);
 			snprintf(ex, sizeof ex, "%s on %d replicas: %s", sp_peer_name(&pl->peer), cur, reason);
 		} else
 			sp_die_if(sp_plan_step(pl->plan, &in, &n, &reason, pl->explain ? ex : NULL, sizeof ex, &err), &err);
-		if (pl->agent && cy.last > 0 && (pl->rl == 1 || !in.burst)) {
+		if (pl->agent && tk->cy.last > 0 && (pl->rl == 1 || !in.burst)) {
 			/* the agent corrects the count outside bursts (scalepipe-ppo(7)) */
-			int a, cur = in.current > 0 ? in.current : cy.last;
-			n = sp_rlenv_agent_decide(pl->agent, cy.t, cur, cy.cpu, cy.latency, b.forecast, in.upper, &a);
+			int a, cur = in.current > 0 ? in.current : tk->cy.last;
+			n = sp_rlenv_agent_decide(pl->agent, tk->cy.t, cur, tk->cy.cpu, tk->cy.latency, b.forecast, in.upper, &a);
 			reason = "ppo";
 			snprintf(ex, sizeof ex, "PPO action %d from %d replicas", a, cur);
 		}
-		cy.last = n;
-		cy.t = in.t;
+		tk->cy.last = n;
+		tk->cy.t = in.t;
 		sp_csv_write_row_fields(w, r, 0, -1);
 		write_decision(w, pl, n, reason, ex);
 		/* this row's measurements inform the next decision */
-		cy.load = num(r, c.load);
-		if (isfinite(cy.load) && cy.load < 0)
-			sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", cy.load), &err);
-		if (isfinite(cy.load)) {   /* a row with its load: no longer a trailing one */
-			sp_state_writer_free(snap);
-			snap = NULL;
+		tk->cy.load = num(r, c.load);
+		if (isfinite(tk->cy.load) && tk->cy.load < 0)
+			sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", tk->cy.load), &err);
+		if (isfinite(tk->cy.load)) {   /* a row with its load: no longer a trailing one */
+			sp_state_writer_free(tk->snap);
+			tk->snap = NULL;
 		}
 		if (pl->agent)
-			sp_rlenv_agent_observe(pl->agent, cy.load);
-		cy.cpu = num(r, c.cpu);
-		cy.latency = num(r, c.latency);
-		cy.ready = count(r, c.ready);
-		cy.unready = count(r, c.unready);
-		cy.missing = count(r, c.missing);
-		cy.anomaly = flag(r, c.anomaly);
+			sp_rlenv_agent_observe(pl->agent, tk->cy.load);
+		tk->cy.cpu = num(r, c.cpu);
+		tk->cy.latency = num(r, c.latency);
+		tk->cy.ready = count(r, c.ready);
+		tk->cy.unready = count(r, c.unready);
+		tk->cy.missing = count(r, c.missing);
+		tk->cy.anomaly = flag(r, c.anomaly);
 	}
 	sp_die_if(rc, &err);
 	if (pl->state_path) {
-		sp_state_writer *sw = snap ? snap : snapshot(pl, &cy);
 		sp_die_if(sp_csv_writer_flush(w, &err), &err);   /* the rows out before the state */
-		sp_die_if(sp_state_writer_save(sw, pl->state_path, &err), &err);
-		sp_state_writer_free(sw);
+		save_tracks(pl, &one);
 	}
+	sp_state_writer_free(one.snap);
+	pl->plan = one.plan;   /* main's, or (a cold start) its replacement */
 }
 
 /* A long-format decision waiting for its target's row (the next origin). */
@@ -653,7 +832,7 @@ main(int argc, char **argv)
 		    !(pl.agent = sp_rlenv_agent_new(&ro, policy, perf, &err)))
 			sp_die_err(&err);
 	}
-	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_ROWS, &err)))
+	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_ROWS | (o.by ? SP_CSV_ANY_ORDER : 0), &err)))
 		sp_die_err(&err);
 	w = sp_csv_writer_new(stdout);
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && o.rl)
@@ -670,6 +849,15 @@ main(int argc, char **argv)
 		if (!(pl.pods = sp_hpa_pods_new(pods_in, o.hpa.pods, &err)))
 			sp_die_err(&err);
 	}
+	if (o.by && strcmp(sp_csv_colname(r, 0), "origin") == 0)
+		sp_die("--by needs per-step rows (burstdetect's output), not the long format");
+	if (o.by) {
+		sp_die_if(pl.bycol = sp_csv_pick_col(r, o.by, &err), &err);
+		if (pl.bycol == 0)
+			sp_die_usage("--by: 'timestamp' is not a key column");
+		if (!(pl.keys = sp_keyed_new(track_new, track_free, &pl)))
+			sp_die("out of memory");
+	}
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0)
 		run_long(r, &o, &pl, w);
 	else if (strcmp(sp_csv_colname(r, 0), "timestamp") == 0)
@@ -682,6 +870,7 @@ main(int argc, char **argv)
 	sp_csv_reader_free(r);
 	if (in != stdin)
 		fclose(in);
+	sp_keyed_free(pl.keys);
 	sp_hpa_pods_free(pl.pods);
 	if (pods_in)
 		fclose(pods_in);

@@ -375,4 +375,37 @@ t "--state with a peer policy" 2 plan --policy keda --target 5 $C --state "$T/pl
 err_has "plan: --state is for --policy forecast, burst, scalepipe, hpa and threshold without --pods"
 t "--state on the long format" 1 plan $C --state "$T/pl.state" "$D/bd-synth.csv"
 err_has "plan: --state needs per-step rows"
+
+# ---- --by: each key's rows planned as a run of their own ----
+awk -F, -v OFS=, 'NR == 1 { print; next } { if ($4 != "") $4 = $4 * 1.7; print }' "$D/bd-synth.csv" |
+	burstdetect --quantile 0.75 > "$T/bdb.csv"
+{ echo "timestamp,series,$(head -n 1 "$T/bd.csv" | cut -d, -f2-)"
+  { awk -F, -v OFS=, 'NR > 1 { $1 = $1 ",web"; print }' "$T/bd.csv"
+    awk -F, -v OFS=, 'NR > 1 && NR % 2 == 0 { $1 = $1 ",api%1"; print }' "$T/bdb.csv"; } | sort -t, -k1,1n -s
+} > "$T/keyed.csv"
+# shellcheck disable=SC2086
+keysplit "--by series: each key as a run of its own" 2 0 "$T/keyed.csv" plan $SP -c load
+t "--by series: the load is the first column after the key" 0 plan $SP --by series "$T/keyed.csv"
+out_is "$T/keyed"
+t "--by with -c the key column" 2 plan $SP --by series -c series "$T/keyed.csv"
+err_has "plan: -c: 'series' is the key column (--by)"
+t "--by on the long format" 1 plan $C --by series "$D/bd-synth.csv"
+err_has "plan: --by needs per-step rows"
+t "--by with a peer policy" 2 plan --policy keda --target 5 $C --by series "$T/keyed.csv"
+err_has "plan: --by is for --policy forecast"
+{ head -n 1 "$T/keyed.csv"; sed -n '2,11p' "$T/keyed.csv" | sort -t, -k1,1nr; } > "$T/keyed-back.csv"
+t "--by: time goes back within a key" 1 plan $SP --by series "$T/keyed-back.csv"
+err_has "the previous row of key '"
+# --by --state: one state file for every key; two runs = one run
+head -n 200 "$T/keyed.csv" > "$T/keyed-a.csv"
+rm -f "$T/k.state"
+t "--by --state: a first run" 0 plan $SP --by series --state "$T/k.state" "$T/keyed-a.csv"
+cp "$T/out" "$T/k1"
+check "--by --state: a block per key, the key escaped" sh -c "grep -qx 'keys 2' '$T/k.state' && grep -qx 'key web' '$T/k.state' && grep -qx 'key api%251' '$T/k.state'"
+t "--by --state: the next run" 0 plan $SP --by series --state "$T/k.state" "$T/keyed.csv"
+check "--by --state: the two runs' rows are the one run's" sh -c "{ cat '$T/k1'; sed 1d '$T/out'; } | cmp - '$T/keyed'"
+cp "$T/pl.state0" "$T/k.state"
+t "--by --state: an unkeyed state warns and recomputes every key" 0 plan $SP --by series --state "$T/k.state" "$T/keyed.csv"
+err_has "plan: warning: state $T/k.state:2: 'opt_policy' where 'keys' was expected: recomputing from the input"
+out_is "$T/keyed"
 finish
