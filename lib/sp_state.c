@@ -150,6 +150,22 @@ sp_state_put_str(sp_state_writer *w, const char *key, const char *v)
 }
 
 void
+sp_state_put_bytes(sp_state_writer *w, const char *key, const char *v, size_t len)
+{
+	size_t i;
+
+	wadd(w, "%s ", key);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c > ' ' && c <= '~' && c != '%')
+			wadd(w, "%c", c);
+		else
+			wadd(w, "%%%02X", c);
+	}
+	wadd(w, "\n");
+}
+
+void
 sp_state_put_block(sp_state_writer *w, const sp_state_writer *b)
 {
 	if (b->nomem)
@@ -396,6 +412,43 @@ sp_state_str(sp_state *s, const char *key, const char **v, sp_error *err)
 		return sp_state_error(s, err, SP_EMODEL, "%s: want one token", key);
 	*v = p;
 	s->cur++;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+	    c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int
+sp_state_bytes(sp_state *s, const char *key, char **v, size_t *len, sp_error *err)
+{
+	const char *p;
+	char *q;
+	int rc;
+
+	if ((rc = sp_state_str(s, key, &p, err)) < 0)
+		return rc;
+	if (!(*v = q = malloc(strlen(p) + 1)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	for (; *p; p++) {
+		if (*p != '%') {
+			*q++ = *p;
+			continue;
+		}
+		if (hexval(p[1]) < 0 || hexval(p[2]) < 0) {
+			free(*v);
+			*v = NULL;
+			s->cur--;
+			return sp_state_error(s, err, SP_EMODEL, "%s: bad %%-escape", key);
+		}
+		*q++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+		p += 2;
+	}
+	*q = 0;
+	*len = (size_t)(q - *v);
 	return 0;
 }
 

@@ -48,6 +48,9 @@ void sp_state_put_doubles(sp_state_writer *w, const char *key, size_t n, const d
 /* One token: no spaces, control characters or empty strings (written as
  * given; the caller checks). */
 void sp_state_put_str(sp_state_writer *w, const char *key, const char *v);
+/* Any bytes (a key of --by) as one token: bytes outside '!'..'~' and '%'
+ * written as %XX. */
+void sp_state_put_bytes(sp_state_writer *w, const char *key, const char *v, size_t len);
 /* Append the lines of block b (a writer from sp_state_block_new). */
 void sp_state_put_block(sp_state_writer *w, const sp_state_writer *b);
 /* Write `end` and replace path atomically (sp_file).  SP_ENOMEM when a put
@@ -76,6 +79,9 @@ int sp_state_double(sp_state *s, const char *key, double *v, sp_error *err);
 int sp_state_doubles(sp_state *s, const char *key, size_t n, double *v, sp_error *err);
 /* The one token of the line (valid while s lives). */
 int sp_state_str(sp_state *s, const char *key, const char **v, sp_error *err);
+/* The bytes of sp_state_put_bytes, decoded: *v a NUL-terminated copy the
+ * caller frees, *len its length.  SP_EMODEL for a bad %-escape. */
+int sp_state_bytes(sp_state *s, const char *key, char **v, size_t *len, sp_error *err);
 /* Whether the line at the cursor has this key (without moving). */
 int sp_state_at(const sp_state *s, const char *key);
 /* The line at the cursor is `end`, the last line. */

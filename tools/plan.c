@@ -408,54 +408,12 @@ track_free(void *ctx, void *v)
 	free(tk);
 }
 
-/* A key as one token of a state file: bytes outside '!'..'~' and '%' as
- * %XX; decoded in place (returns the length, or -1 for a bad escape). */
-static char *
-key_encode(const char *k, size_t len)
-{
-	char *e = malloc(3 * len + 1), *q = e;
-	size_t i;
-
-	if (!e)
-		sp_die("out of memory");
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)k[i];
-		if (ch > ' ' && ch <= '~' && ch != '%')
-			*q++ = (char)ch;
-		else
-			q += sprintf(q, "%%%02X", ch);
-	}
-	*q = 0;
-	return e;
-}
-
-static long
-key_decode(char *s)
-{
-	char *q = s;
-	const char *p;
-
-	for (p = s; *p; p++) {
-		unsigned v;
-		if (*p != '%') {
-			*q++ = *p;
-			continue;
-		}
-		if (sscanf(p + 1, "%2x", &v) != 1 || !p[1] || !p[2])
-			return -1;
-		*q++ = (char)v;
-		p += 2;
-	}
-	*q = 0;
-	return q - s;
-}
-
 /* The tracks of a state file: one, or (--by) "keys N" then "key K" and
  * its block for each.  0, or < 0 with err (the tracks then half read). */
 static int
 read_tracks(planner *pl, track *one, sp_state *s, sp_error *err)
 {
-	long n, i, len;
+	long n, i;
 	int rc;
 
 	if (!pl->keys) {
@@ -467,21 +425,21 @@ read_tracks(planner *pl, track *one, sp_state *s, sp_error *err)
 	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
-		const char *k;
-		char *kb;
+		char *k;
+		size_t len;
 		track *tk;
-		if ((rc = sp_state_str(s, "key", &k, err)) < 0)
+		if ((rc = sp_state_bytes(s, "key", &k, &len, err)) < 0)
 			return rc;
-		if (!(kb = strdup(k)))
-			return sp_error_set(err, SP_ENOMEM, "out of memory");
-		if ((len = key_decode(kb)) < 0 || sp_keyed_find(pl->keys, kb, (size_t)len)) {
-			free(kb);
-			return sp_state_error(s, err, SP_EMODEL, "key: %s", len < 0 ? "bad %-escape" : "twice");
+		if (sp_keyed_find(pl->keys, k, len)) {
+			free(k);
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: key: twice", sp_state_path(s), sp_state_line(s) - 1);
 		}
-		tk = sp_keyed_get(pl->keys, kb, (size_t)len, err);
-		free(kb);
-		if (!tk || (rc = sp_plan_read_state(tk->plan, &tk->cy, s, err)) < 0)
-			return tk ? rc : err->code;
+		tk = sp_keyed_get(pl->keys, k, len, err);
+		free(k);
+		if (!tk)
+			return err->code;
+		if ((rc = sp_plan_read_state(tk->plan, &tk->cy, s, err)) < 0)
+			return rc;
 		tk->seen = tk->cy.t;
 	}
 	return sp_state_end(s, err);
@@ -548,9 +506,7 @@ save_tracks(const planner *pl, const track *one)
 		if (pl->keys) {
 			size_t len;
 			const char *k = sp_keyed_key(pl->keys, i, &len);
-			char *e = key_encode(k, len);
-			sp_state_put_str(sw, "key", e);
-			free(e);
+			sp_state_put_bytes(sw, "key", k, len);
 		}
 		sp_state_put_block(sw, tk->snap ? tk->snap : b);
 		sp_state_writer_free(b);

@@ -98,6 +98,30 @@ test_format(void)
 	sp_state_writer_free(w);
 	sp_state_writer_free(b);
 
+	/* any bytes as one token */
+	w = sp_state_writer_new("k", 2, &err);
+	sp_state_put_bytes(w, "key", "a b%\n,c\0d", 9);
+	CHECK(sp_state_writer_save(w, path, &err) == 0, "save bytes");
+	sp_state_writer_free(w);
+	f = fopen(path, "r");
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	CHECK_STR(buf, "scalepipe-state k 2\nkey a%20b%25%0A,c%00d\nend\n", "bytes escaped");
+	{
+		char *k = NULL;
+		size_t len = 0;
+		CHECK(sp_state_load(path, "k", 2, &s, &err) == 0 && sp_state_bytes(s, "key", &k, &len, &err) == 0 &&
+		    len == 9 && !memcmp(k, "a b%\n,c\0d", 9) && sp_state_end(s, &err) == 0, "bytes decoded");
+		free(k);
+		sp_state_free(s);
+		put("scalepipe-state k 2\nkey a%2\nend\n");
+		k = NULL;
+		CHECK(sp_state_load(path, "k", 2, &s, &err) == 0 && sp_state_bytes(s, "key", &k, &len, &err) == SP_EMODEL &&
+		    strstr(err.msg, ":2: key: bad %-escape") && !k, "a bad escape: %s", err.msg);
+		sp_state_free(s);
+	}
+
 	bad("", ":1: not a scalepipe state file");
 	bad("scalepipe-model k 2\na 1\nb 1 2\nend\n", ":1: not a scalepipe state file");
 	bad("scalepipe-state j 2\na 1\nb 1 2\nend\n", ":1: state of kind j, not k");
