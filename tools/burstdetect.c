@@ -306,6 +306,10 @@ run(sp_band *band, const opts *o, sp_csv_writer *w)
 		}
 		if (g.origin <= seen)
 			continue;   /* decided by an earlier run */
+		if (isfinite(seen) && have && g.origin != pending.t)
+			sp_warn("warning: state %s: the input resumes at origin %.17g, the state's next step is %.17g: "
+			    "origins missing in between", o->state_path, g.origin, pending.t);
+		seen = -INFINITY;   /* checked once */
 		sp_die_if(sp_burstdet_decide(bd, g.origin, g.target, g.load, g.L, g.M, g.U, &d, &err), &err);
 		if (o->d.same_step) {
 			write_row(w, &d, &g, ndata);
