@@ -340,11 +340,11 @@ report(const sp_kube_apply_opts *ap, const sp_kube_result *res, const char *key)
 /* The row of one key: the key second, and an error column last; what is
  * not known is empty. */
 static void
-fleet_row(sp_csv_writer *w, double now, const char *key, const sp_kube_fleet_key *k, const sp_kube_apply_opts *ap,
-    const sp_kube_result *res)
+fleet_row(sp_csv_writer *w, double now, const char *key, const sp_kube_fleet_key *k, int bad_data,
+    const sp_kube_apply_opts *ap, const sp_kube_result *res)
 {
 	int named = !k->failed || k->target.name, i;
-	long v[3] = { res ? res->current : -1, named ? k->in.replicas : -1, res ? res->replicas : -1 };
+	long v[3] = { res ? res->current : -1, named && !bad_data ? k->in.replicas : -1, res ? res->replicas : -1 };
 
 	sp_csv_write_time(w, now);
 	sp_csv_write_str(w, key);
@@ -374,10 +374,16 @@ fleet_key(const options *o, const sp_kube_cfg *cfg, const sp_http_opts *ho, cons
 	sp_behavior_hist hist = { 0 };
 	sp_kube_result res;
 	char target[400], path[4200];
-	int done = 0;
+	int done = 0, bad_data = k->failed;
 
 	ap.age = NAN;
 	memset(&res, 0, sizeof res);
+	if (bad_data) {  /* name the target in the row all the same */
+		sp_error keep = k->err;
+		sp_kube_fleet_target(key, len, &o->map, k);
+		k->err = keep;
+		k->failed = 1;
+	}
 	if (!k->failed && sp_kube_fleet_target(key, len, &o->map, k) == 0 &&
 	    sp_kube_input_check(&k->in, &k->err) == 0 && sp_kube_input_age(&k->in, now, &ap.age, &k->err) == 0) {
 		ap.target = k->target;
@@ -397,7 +403,7 @@ fleet_key(const options *o, const sp_kube_cfg *cfg, const sp_http_opts *ho, cons
 		report(&ap, &res, key);
 	else
 		sp_warn("key '%s': %s: held", key, k->err.msg);
-	fleet_row(w, now, key, k, &ap, done ? &res : NULL);
+	fleet_row(w, now, key, k, bad_data, &ap, done ? &res : NULL);
 	sp_behavior_hist_free(&hist);
 }
 

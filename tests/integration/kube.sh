@@ -486,7 +486,7 @@ out_has ",\"namespace=shop,deployment=api\",shop,Deployment,api,,6,,failed,"
 out_has "managed by HorizontalPodAutoscaler api-hpa"
 out_has ",\"namespace=default,deployment=web\",default,Deployment,web,4,1,4,held-stale,"
 out_has ",\"namespace=shop,deployment=gone\",shop,Deployment,gone,,3,,failed,"
-out_has ",\"namespace=shop,deployment=bad\",,,,,,,failed,,,\"$T/fleet.csv: row 10, column replicas: replicas must be a whole number from 0 to 1000000: 2.5\""
+out_has ",\"namespace=shop,deployment=bad\",shop,Deployment,bad,,,,failed,,,\"$T/fleet.csv: row 10, column replicas: replicas must be a whole number from 0 to 1000000: 2.5\""
 out_has ",\"namespace=shop,name=x\",,,,,,,failed,,,no label 'deployment' in the key"
 check "--by: six rows" test "$(wc -l < "$T/out")" = 7
 check "--by: worker scaled to 3" test "$(replicas_of shop deployments worker)" = 3
