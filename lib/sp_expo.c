@@ -10,6 +10,7 @@
 
 #include "sp_burst.h"
 #include "sp_file.h"
+#include "sp_keyed.h"
 #include "sp_prom.h"
 #include "sp_time.h"
 
@@ -33,9 +34,18 @@ typedef struct {
 	const char *help;
 	int idx;            /* column in the reader */
 	int state;          /* the column holds burst state names */
-	double last;        /* the last row's value, NaN if missing */
-	double *v;          /* every row's (history) */
 } gauge;
+
+/* The values of one series (the input, or one key's rows): per gauge the
+ * last row's (NaN if missing) and every row's (history), the row times. */
+typedef struct {
+	char *labels;       /* keyed: the label set {..} with the key's labels */
+	double last[SP_EXPO_MAX_GAUGES];
+	double *v[SP_EXPO_MAX_GAUGES];
+	double *ts;
+	size_t nrows, cap;
+	double prev;        /* keyed: the key's last time */
+} series;
 
 typedef struct {
 	char *name, *value;
@@ -48,8 +58,11 @@ struct sp_expo {
 	size_t nlab, ngrp;
 	char *acol[2];      /* columns named for the anomaly score and flag, or NULL */
 	int history;
-	double *ts;         /* row times (history) */
-	size_t nrows, cap;
+	series one;         /* without a key column */
+	sp_keyed *keys;     /* with one (sp_expo_key_col): key -> series */
+	char *keyname;      /* the key column's name */
+	int keycol;
+	size_t nrows;       /* rows read, all keys */
 };
 
 sp_expo *
@@ -68,8 +81,11 @@ sp_expo_free(sp_expo *x)
 	for (k = 0; k < x->ng; k++) {
 		free(x->g[k].col);
 		free(x->g[k].metric);
-		free(x->g[k].v);
+		free(x->one.v[k]);
 	}
+	free(x->one.ts);
+	sp_keyed_free(x->keys);
+	free(x->keyname);
 	for (k = 0; k < x->nlab; k++) {
 		free(x->lab[k].name);
 		free(x->lab[k].value);
@@ -80,7 +96,6 @@ sp_expo_free(sp_expo *x)
 	}
 	free(x->acol[0]);
 	free(x->acol[1]);
-	free(x->ts);
 	free(x);
 }
 
@@ -313,34 +328,42 @@ get_value(const gauge *g, sp_csv_reader *r, double *v, sp_error *err)
 int
 sp_expo_read(sp_expo *x, sp_csv_reader *r, sp_error *err)
 {
+	series *s = &x->one;
 	double t;
 	size_t k;
 	int rc;
 
 	if ((rc = sp_csv_get_timestamp(r, &t, err)) < 0)
 		return rc;
+	if (x->keys) {
+		if (!(s = sp_keyed_row(x->keys, r, (size_t)x->keycol, err)))
+			return err ? err->code : SP_EDATA;
+		if ((rc = sp_keyed_order(r, (size_t)x->keycol, &s->prev, t, 0, err)) < 0)
+			return rc;
+	}
 	for (k = 0; k < x->ng; k++)
-		if ((rc = get_value(&x->g[k], r, &x->g[k].last, err)) < 0)
+		if ((rc = get_value(&x->g[k], r, &s->last[k], err)) < 0)
 			return rc;
 	if (x->history) {
-		if (x->nrows == x->cap) {
-			size_t cap = x->cap ? 2 * x->cap : 1024;
-			double *ts = realloc(x->ts, cap * sizeof *ts);
+		if (s->nrows == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : (x->keys ? 64 : 1024);
+			double *ts = realloc(s->ts, cap * sizeof *ts);
 			if (!ts)
 				return sp_error_set(err, SP_ENOMEM, "out of memory");
-			x->ts = ts;
+			s->ts = ts;
 			for (k = 0; k < x->ng; k++) {
-				double *v = realloc(x->g[k].v, cap * sizeof *v);
+				double *v = realloc(s->v[k], cap * sizeof *v);
 				if (!v)
 					return sp_error_set(err, SP_ENOMEM, "out of memory");
-				x->g[k].v = v;
+				s->v[k] = v;
 			}
-			x->cap = cap;
+			s->cap = cap;
 		}
-		x->ts[x->nrows] = t;
+		s->ts[s->nrows] = t;
 		for (k = 0; k < x->ng; k++)
-			x->g[k].v[x->nrows] = x->g[k].last;
+			s->v[k][s->nrows] = s->last[k];
 	}
+	s->nrows++;
 	x->nrows++;
 	return SP_OK;
 }
@@ -353,6 +376,8 @@ sp_expo_nrows(const sp_expo *x)
 
 /* ---- output ---- */
 
+static char *label_set_with(const sp_expo *x, const label *extra, size_t n);
+
 static void
 fmt_value(char *buf, size_t size, double v)
 {
@@ -362,23 +387,25 @@ fmt_value(char *buf, size_t size, double v)
 		snprintf(buf, size, "%.17g", v);
 }
 
-/* {a="x",b="y"} of the labels, or "" (malloc'd). */
+/* {a="x",b="y"} of the labels, or "" (malloc'd); extra (may be NULL):
+ * more labels after them, n of them. */
 static char *
-label_set(const sp_expo *x)
+label_set_with(const sp_expo *x, const label *extra, size_t n)
 {
 	char *out = NULL;
 	size_t size = 0, i;
 	FILE *mf = open_memstream(&out, &size);
 	int bad = !mf;
 
-	for (i = 0; i < x->nlab && !bad; i++) {
-		char *e = sp_prom_escape_value(x->lab[i].value);
+	for (i = 0; i < x->nlab + n && !bad; i++) {
+		const label *l = i < x->nlab ? &x->lab[i] : &extra[i - x->nlab];
+		char *e = sp_prom_escape_value(l->value);
 		bad = !e;
 		if (e)
-			fprintf(mf, "%s%s=\"%s\"", i ? "," : "{", x->lab[i].name, e);
+			fprintf(mf, "%s%s=\"%s\"", i ? "," : "{", l->name, e);
 		free(e);
 	}
-	if (mf && x->nlab)
+	if (mf && x->nlab + n)
 		fputs("}", mf);
 	if (mf && fclose(mf) != 0)
 		bad = 1;
@@ -389,11 +416,30 @@ label_set(const sp_expo *x)
 	return out;
 }
 
+static char *
+label_set(const sp_expo *x)
+{
+	return label_set_with(x, NULL, 0);
+}
+
+/* The series: the one, or each key's in the order the keys came. */
+static size_t
+nseries(const sp_expo *x)
+{
+	return x->keys ? sp_keyed_count(x->keys) : 1;
+}
+
+static const series *
+get_series(const sp_expo *x, size_t i)
+{
+	return x->keys ? sp_keyed_state(x->keys, i) : &x->one;
+}
+
 char *
 sp_expo_text(const sp_expo *x, size_t *len, sp_error *err)
 {
 	char *labels = label_set(x), *buf = NULL, vb[64];
-	size_t size = 0, k;
+	size_t size = 0, k, i;
 	FILE *mf = labels ? open_memstream(&buf, &size) : NULL;
 
 	if (!mf) {
@@ -403,11 +449,16 @@ sp_expo_text(const sp_expo *x, size_t *len, sp_error *err)
 	}
 	for (k = 0; k < x->ng; k++) {
 		const gauge *g = &x->g[k];
-		if (isnan(g->last))
-			continue;
-		fmt_value(vb, sizeof vb, g->last);
-		fprintf(mf, "# HELP %s %s\n# TYPE %s gauge\n%s%s %s\n", g->metric, g->help, g->metric,
-		    g->metric, labels, vb);
+		int head = 0;
+		for (i = 0; i < nseries(x); i++) {
+			const series *s = get_series(x, i);
+			if (isnan(s->last[k]))
+				continue;
+			if (!head++)
+				fprintf(mf, "# HELP %s %s\n# TYPE %s gauge\n", g->metric, g->help, g->metric);
+			fmt_value(vb, sizeof vb, s->last[k]);
+			fprintf(mf, "%s%s %s\n", g->metric, x->keys ? s->labels : labels, vb);
+		}
 	}
 	free(labels);
 	if (fclose(mf) != 0) {
@@ -428,19 +479,22 @@ static int
 write_openmetrics(const sp_expo *x, FILE *fp, sp_error *err)
 {
 	char *labels = label_set(x), vb[64], tb[40];
-	size_t k, i;
+	size_t k, i, j;
 
 	if (!labels)
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	for (k = 0; k < x->ng; k++) {
 		const gauge *g = &x->g[k];
 		fprintf(fp, "# HELP %s %s\n# TYPE %s gauge\n", g->metric, g->help, g->metric);
-		for (i = 0; i < x->nrows && g->v; i++) {
-			if (isnan(g->v[i]))
-				continue;
-			fmt_value(vb, sizeof vb, g->v[i]);
-			sp_time_format(tb, sizeof tb, x->ts[i]);
-			fprintf(fp, "%s%s %s %s\n", g->metric, labels, vb, tb);
+		for (j = 0; j < nseries(x); j++) {
+			const series *s = get_series(x, j);
+			for (i = 0; i < s->nrows && s->v[k]; i++) {
+				if (isnan(s->v[k][i]))
+					continue;
+				fmt_value(vb, sizeof vb, s->v[k][i]);
+				sp_time_format(tb, sizeof tb, s->ts[i]);
+				fprintf(fp, "%s%s %s %s\n", g->metric, x->keys ? s->labels : labels, vb, tb);
+			}
 		}
 	}
 	fputs("# EOF\n", fp);
@@ -583,4 +637,115 @@ sp_expo_push(const sp_expo *x, const char *base, const char *job, int add, const
 	}
 	free(url);
 	return rc;
+}
+
+/* ---- keys (sp_expo_key_col) ---- */
+
+/* The labels of a key: "l1=v1,l2=v2" with '\' escaping the next byte
+ * (promfetch --by-labels), or, with no '=' in it, keyname=key.  Into l[*n]
+ * (after the n already there), checked; SP_EDATA naming the problem. */
+static int
+key_labels(const sp_expo *x, const char *key, size_t len, label *l, size_t *n, sp_error *err)
+{
+	size_t i = 0, j, base = *n;
+	char *val;
+	int rc;
+
+	if (!memchr(key, '=', len))
+		return put_label(l, n, x->keyname, strlen(x->keyname), key, "labels with the key's", err);
+	if (!(val = malloc(len + 1)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	for (rc = SP_OK; i <= len && rc == SP_OK; i++) {
+		size_t name = i, nlen, vlen = 0;
+		while (i < len && key[i] != '=' && key[i] != ',' && key[i] != '\\')
+			i++;
+		nlen = i - name;
+		if (i == len || key[i] != '=') {
+			rc = sp_error_set(err, SP_EDATA, "not label=value pairs joined by ',' (promfetch --by-labels)");
+			break;
+		}
+		for (i++; i < len && key[i] != ','; i++) {
+			if (key[i] == '\\' && i + 1 < len)
+				i++;
+			val[vlen++] = key[i];
+		}
+		val[vlen] = '\0';
+		if ((rc = put_label(l, n, key + name, nlen, val, "labels with the key's", err)) < 0)
+			break;
+		if (!sp_prom_valid_label(l[*n - 1].name))
+			rc = sp_error_set(err, SP_EDATA, "not a valid label name: '%s'", l[*n - 1].name);
+	}
+	free(val);
+	for (j = base; j < *n && rc == SP_OK; j++) {
+		size_t m;
+		for (m = 0; m < x->nlab && rc == SP_OK; m++)
+			if (strcmp(l[j].name, x->lab[m].name) == 0)
+				rc = sp_error_set(err, SP_EDATA, "label '%s' is also given by the options "
+				    "(--namespace, --target, --label)", l[j].name);
+		for (m = base; m < j && rc == SP_OK; m++)
+			if (strcmp(l[j].name, l[m].name) == 0)
+				rc = sp_error_set(err, SP_EDATA, "label '%s' given twice", l[j].name);
+	}
+	return rc;
+}
+
+static void
+series_free(void *ctx, void *p)
+{
+	const sp_expo *x = ctx;
+	series *s = p;
+	size_t k;
+
+	for (k = 0; k < x->ng; k++)
+		free(s->v[k]);
+	free(s->ts);
+	free(s->labels);
+	free(s);
+}
+
+static void *
+series_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	const sp_expo *x = ctx;
+	label l[SP_EXPO_MAX_LABELS];
+	size_t n = 0, k;
+	series *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->prev = NAN;
+	memset(l, 0, sizeof l);
+	if ((rc = key_labels(x, key, len, l, &n, err)) == SP_OK && x->nlab + n > SP_EXPO_MAX_LABELS)
+		rc = sp_error_set(err, SP_EDATA, "more than %d labels with the options'", SP_EXPO_MAX_LABELS);
+	if (rc == SP_OK && !(s->labels = label_set_with(x, l, n)))
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+	for (k = 0; k < n; k++) {
+		free(l[k].name);
+		free(l[k].value);
+	}
+	if (rc < 0) {
+		series_free(ctx, s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+sp_expo_key_col(sp_expo *x, const sp_csv_reader *r, const char *name, sp_error *err)
+{
+	size_t k;
+
+	if ((x->keycol = sp_csv_pick_col(r, name, err)) < 0)
+		return err ? err->code : SP_EUSAGE;
+	if (x->keycol == 0)
+		return sp_error_set(err, SP_EUSAGE, "--by: 'timestamp' is not a key column");
+	for (k = 0; k < x->ng; k++)
+		if (x->g[k].idx == x->keycol)
+			return sp_error_set(err, SP_EUSAGE, "--by: '%s' is exported as a value too", name);
+	if (!(x->keyname = strdup(name)) || !(x->keys = sp_keyed_new(series_new, series_free, x)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	return SP_OK;
 }

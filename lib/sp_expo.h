@@ -104,7 +104,25 @@ int sp_expo_bind(sp_expo *x, const sp_csv_reader *r, int history, sp_error *err)
  * gauge's value.  Errors name the row and column (e.g. "row 3, column
  * state: state must be normal, burst or spike: 'calm'"). */
 int sp_expo_read(sp_expo *x, sp_csv_reader *r, sp_error *err);
-/* Rows read so far. */
+/* Many workloads (promexport --by, scalepipe(7)): after sp_expo_bind,
+ * column name of r is the key.  Every key keeps its own values (its last
+ * row, and every row with history); a key's rows must be in time order
+ * (sp_keyed_order; keys may be interleaved).  Each key's samples carry
+ * the labels of sp_expo_set_labels, then the key's: a key of
+ * "l1=v1,l2=v2" pairs (promfetch --by-labels: '\\' escapes the next byte,
+ * so "\\," is a comma in a value) gives those labels, a key without '='
+ * one label named name (e.g. series="web").  Output: per gauge its HELP
+ * and TYPE once, then each key's sample (text) or samples (OpenMetrics),
+ * keys in the order they first came; a key with no value for a gauge has
+ * no sample of it.  Errors at sp_expo_read, naming the row and key:
+ * SP_EDATA "not label=value pairs joined by ',' (promfetch --by-labels)",
+ * "not a valid label name: 'K'", "label 'K' given twice", "label 'K' is
+ * also given by the options (--namespace, --target, --label)", "more than
+ * 16 labels with the options'"; time order.  Here: sp_csv_pick_col's
+ * error, SP_EUSAGE "--by: 'timestamp' is not a key column", "--by: 'C' is
+ * exported as a value too". */
+int sp_expo_key_col(sp_expo *x, const sp_csv_reader *r, const char *name, sp_error *err);
+/* Rows read so far (all keys). */
 size_t sp_expo_nrows(const sp_expo *x);
 
 enum { SP_EXPO_TEXT, SP_EXPO_OPENMETRICS };

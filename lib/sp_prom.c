@@ -676,6 +676,8 @@ write_long(const sp_prom_matrix *m, const sp_prom_csv *o, const column *c, sp_cs
 	for (k = 0; k < m->n; k++)
 		for (i = 0; i < m->npoints; i++) {
 			double v = m->s[c[k].series].v[i];
+			if (o->shard_n && sp_prom_shard(c[k].name, strlen(c[k].name)) % o->shard_n != o->shard_i)
+				break;
 			if (isnan(v) && o->null == SP_PROM_NULL_SKIP)
 				continue;
 			sp_csv_write_time(w, sp_prom_time(m, i));
@@ -728,4 +730,54 @@ sp_prom_write_csv(const sp_prom_matrix *m, const sp_prom_csv *o, sp_csv_writer *
 	}
 	free_columns(c, ns);
 	return SP_OK;
+}
+
+/* ---- keys of the long format ---- */
+
+unsigned long long
+sp_prom_shard(const char *key, size_t len)
+{
+	unsigned long long h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+int
+sp_prom_key_label(const char *key, size_t len, const char *name, char *out, size_t size, sp_error *err)
+{
+	size_t i = 0, nl = strlen(name);
+	int found = 0;
+
+	if (!memchr(key, '=', len))
+		return 0;
+	while (i <= len) {
+		size_t start = i, o = 0;
+		int match;
+		while (i < len && key[i] != '=' && key[i] != ',' && key[i] != '\\')
+			i++;
+		if (i == len || key[i] != '=')
+			return sp_error_set(err, SP_EDATA, "not label=value pairs joined by ','");
+		match = !found && i - start == nl && memcmp(key + start, name, nl) == 0;
+		for (i++; i < len && key[i] != ','; i++) {
+			if (key[i] == '\\' && i + 1 < len)
+				i++;
+			if (!match)
+				continue;
+			if (o + 1 >= size)
+				return sp_error_set(err, SP_EDATA, "label '%s': value longer than %zu bytes", name,
+				    size - 1);
+			out[o++] = key[i];
+		}
+		if (match) {
+			out[o] = '\0';
+			found = 1;
+		}
+		i++;  /* past the ',' (or the end) */
+	}
+	return found;
 }

@@ -107,6 +107,9 @@ typedef struct {
 	                           counts as ""; '\' and ',' in a value escaped with
 	                           '\'); series sorted by key (strcmp), each in time
 	                           order */
+	unsigned long shard_i, shard_n; /* with by and shard_n > 0: only the series
+	                           whose key K has sp_prom_shard(K) % shard_n ==
+	                           shard_i (promfetch --shard I/N) */
 } sp_prom_csv;
 
 /* Header "timestamp,<columns>", then one row per grid point (Unix seconds;
@@ -133,5 +136,21 @@ int sp_prom_valid_label(const char *s);
 /* Label value escaped for the text format (\\, \", \n) into a malloc'd
  * string (NULL on allocation failure). */
 char *sp_prom_escape_value(const char *s);
+
+/* ---- keys of the long format (scalepipe(7), "Many workloads") ---- */
+
+/* The shard hash of a key (len bytes): 64-bit FNV-1a (offset basis
+ * 14695981039346656037, prime 1099511628211) over its bytes, as written
+ * in the key column (after CSV unquoting).  Fixed: shards stay the same
+ * across runs, machines and versions. */
+unsigned long long sp_prom_shard(const char *key, size_t len);
+
+/* The value of label `name` in a key of "l1=v1,l2=v2" pairs ('\' taking
+ * the next byte literally), unescaped into out (at most size - 1 bytes,
+ * NUL-terminated).  1 found, 0 absent (also for a key without '=', which
+ * is no label list), SP_EDATA "not label=value pairs joined by ','" for a
+ * malformed list, "label 'NAME': value longer than N bytes" for a value
+ * that does not fit. */
+int sp_prom_key_label(const char *key, size_t len, const char *name, char *out, size_t size, sp_error *err);
 
 #endif

@@ -318,10 +318,10 @@ sp_sim_step(sp_sim *s, double t, double dt, double load, int requested, int burs
 	return sp_sim_end_step(s, burst, row, err);
 }
 
-void
-sp_sim_summarise(const sp_sim *s, int split, sp_sim_summary *out)
+/* The summary of an accumulator (sp_sim_summarise, sp_sim_summarise_total). */
+static void
+summarise_acc(const acc *a, sp_sim_summary *out)
 {
-	const acc *a = &s->a[split];
 	size_t i, n = a->lat.n;
 	double *tmp, sum = 0, mx = -INFINITY;
 
@@ -352,4 +352,47 @@ sp_sim_summarise(const sp_sim *s, int split, sp_sim_summary *out)
 		out->p99_latency = sp_stats_quantile(a->lat.v, n, 0.99, tmp);
 		free(tmp);
 	}
+}
+
+void
+sp_sim_summarise(const sp_sim *s, int split, sp_sim_summary *out)
+{
+	summarise_acc(&s->a[split], out);
+}
+
+int
+sp_sim_summarise_total(const sp_sim *const *sims, size_t n, int split, sp_sim_summary *out, sp_error *err)
+{
+	acc t;
+	size_t i, nlat = 0;
+
+	memset(&t, 0, sizeof t);
+	for (i = 0; i < n; i++)
+		nlat += sims[i]->a[split].lat.n;
+	if (nlat && !(t.lat.v = malloc(nlat * sizeof *t.lat.v))) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return SP_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const acc *a = &sims[i]->a[split];
+		t.steps += a->steps;
+		t.actions += a->actions;
+		t.changes += a->changes;
+		t.started += a->started;
+		t.viol += a->viol;
+		t.vms += a->vms;
+		t.cost += a->cost;
+		t.rsteps += a->rsteps;
+		t.over += a->over;
+		t.under += a->under;
+		t.churn += a->churn;
+		t.cpu += a->cpu;
+		t.ncpu += a->ncpu;
+		if (a->lat.n)
+			memcpy(t.lat.v + t.lat.n, a->lat.v, a->lat.n * sizeof *a->lat.v);
+		t.lat.n += a->lat.n;
+	}
+	summarise_acc(&t, out);
+	free(t.lat.v);
+	return 0;
 }

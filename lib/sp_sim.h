@@ -116,5 +116,13 @@ int sp_sim_step(sp_sim *s, double t, double dt, double load, int requested, int 
 
 /* Totals so far for one split (SP_SIM_*). */
 void sp_sim_summarise(const sp_sim *s, int split, sp_sim_summary *out);
+/* Totals over n simulators (the keys of `simulate --by`), as if their
+ * steps were one simulator's: counts, violations, violation_ms, cost,
+ * replica_steps, over, under are sums; churn is the sum of |change| over
+ * all steps divided by all steps; the latency statistics (mean, sd, p95,
+ * p99, max) are over the ticks of all simulators, mean_cpu over their CPU
+ * samples.  With n = 1 the same as sp_sim_summarise.  0, or SP_ENOMEM. */
+int sp_sim_summarise_total(const sp_sim *const *sims, size_t n, int split, sp_sim_summary *out,
+    sp_error *err);
 
 #endif

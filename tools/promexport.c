@@ -11,12 +11,12 @@
 
 static const char synopsis[] =
     "promexport [-c COL[=METRIC],...] [--anomaly-score-col COL] [--anomaly-col COL]\n"
-    "       [--namespace NS] [--target NAME] [--label K=V]...\n"
+    "       [--namespace NS] [--target NAME] [--label K=V]... [--by NAME]\n"
     "       (--pushgateway URL [--job JOB] [--grouping K=V]... [--add] | --textfile FILE |\n"
     "        --backfill FILE) [options] [FILE]";
 
 typedef struct {
-	const char *cols, *ascore, *aflag, *ns, *target, *pgw, *job, *textfile, *backfill, *input;
+	const char *cols, *ascore, *aflag, *ns, *target, *pgw, *job, *textfile, *backfill, *input, *by;
 	const char *labels[SP_EXPO_MAX_LABELS], *grouping[SP_EXPO_MAX_LABELS];
 	size_t nlabels, ngrouping;
 	int add, verbose;
@@ -41,6 +41,8 @@ usage(void)
 	    "      --namespace NS        label namespace=NS (and grouping key)\n"
 	    "      --target NAME         label target=NAME (and grouping key)\n"
 	    "      --label K=V           extra label on every metric (repeatable)\n"
+	    "      --by NAME             NAME is the key column: each key's values, labelled by\n"
+	    "                            the key's labels (l1=v1,l2=v2, else NAME=key)\n"
 	    "      --pushgateway URL     push to this Pushgateway\n"
 	    "      --job JOB             Pushgateway job [scalepipe]\n"
 	    "      --grouping K=V        extra grouping key label (repeatable)\n"
@@ -73,12 +75,13 @@ static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_NS = 256, OPT_TARGET, OPT_LABEL, OPT_PGW, OPT_JOB, OPT_GROUP, OPT_ADD, OPT_TEXT,
-		OPT_BACKFILL, OPT_ASCORE, OPT_AFLAG, OPT_VERSION };
+		OPT_BACKFILL, OPT_ASCORE, OPT_AFLAG, OPT_BY, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "columns", required_argument, 0, 'c' }, { "namespace", required_argument, 0, OPT_NS },
 		{ "anomaly-score-col", required_argument, 0, OPT_ASCORE },
 		{ "anomaly-col", required_argument, 0, OPT_AFLAG },
 		{ "target", required_argument, 0, OPT_TARGET }, { "label", required_argument, 0, OPT_LABEL },
+		{ "by", required_argument, 0, OPT_BY },
 		{ "pushgateway", required_argument, 0, OPT_PGW }, { "job", required_argument, 0, OPT_JOB },
 		{ "grouping", required_argument, 0, OPT_GROUP }, { "add", no_argument, 0, OPT_ADD },
 		{ "textfile", required_argument, 0, OPT_TEXT }, { "backfill", required_argument, 0, OPT_BACKFILL },
@@ -99,6 +102,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_NS: o->ns = optarg; break;
 		case OPT_TARGET: o->target = optarg; break;
 		case OPT_LABEL: add_kv("--label", optarg, o->labels, &o->nlabels); break;
+		case OPT_BY: o->by = optarg; break;
 		case OPT_PGW: o->pgw = optarg; break;
 		case OPT_JOB: o->job = optarg; break;
 		case OPT_GROUP: add_kv("--grouping", optarg, o->grouping, &o->ngrouping); break;
@@ -165,9 +169,11 @@ main(int argc, char **argv)
 	sp_cli_http_verbose(&o.ho, &o.verbose);
 
 	in = sp_cli_open_input(o.input, &name);
-	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP, &err)))
+	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP | (o.by ? SP_CSV_ANY_ORDER : 0), &err)))
 		sp_die_err(&err);
 	sp_die_if(sp_expo_bind(x, r, o.backfill != NULL, &err), &err);
+	if (o.by)
+		sp_die_if(sp_expo_key_col(x, r, o.by, &err), &err);
 	while ((rc = sp_csv_next(r, &err)) == SP_OK)
 		sp_die_if(sp_expo_read(x, r, &err), &err);
 	sp_die_if(rc, &err);

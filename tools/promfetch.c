@@ -14,7 +14,8 @@
 
 static const char synopsis[] =
     "promfetch -q QUERY [-u URL] (--start T | --last DUR) [--end T] [--step DUR]\n"
-    "       [--instant] [-n NAME | --wide LABELS] [--null error|skip|zero|empty] [options]";
+    "       [--instant] [-n NAME | --wide LABELS | --by-labels LABELS [--shard I/N]]\n"
+    "       [--null error|skip|zero|empty] [options]";
 
 static const char *const null_names[] = { "error", "skip", "zero", "empty", NULL };
 
@@ -53,6 +54,8 @@ usage(void)
 	    "      --by-labels LABELS    several series in the long format: timestamp,series,\n"
 	    "                            value (-n), a row per series and time, series the\n"
 	    "                            key 'l1=v1,l2=v2' of these labels (scalepipe(7))\n"
+	    "      --shard I/N           with --by-labels: only the keys whose FNV-1a hash\n"
+	    "                            mod N is I (0 <= I < N; stable across runs)\n"
 	    "      --null POLICY         missing points: error, skip (drop the row), zero,\n"
 	    "                            or empty (missing value in the CSV) [error]\n"
 	    "      --max-points N        points per series per request; longer ranges are\n"
@@ -117,6 +120,28 @@ resolve_range(options *o, double last, int have_end)
 		sp_die_usage("--end is before --start");
 }
 
+/* --shard I/N: 0 <= I < N. */
+static void
+parse_shard(const char *arg, sp_prom_csv *c)
+{
+	char *end;
+	unsigned long i, n;
+
+	if (*arg < '0' || *arg > '9')
+		goto bad;
+	i = strtoul(arg, &end, 10);
+	if (*end != '/' || end[1] < '0' || end[1] > '9')
+		goto bad;
+	n = strtoul(end + 1, &end, 10);
+	if (*end || n == 0 || n > 1000000 || i >= n)
+		goto bad;
+	c->shard_i = i;
+	c->shard_n = n;
+	return;
+bad:
+	sp_die_usage("--shard: not I/N with 0 <= I < N <= 1000000: '%s'", arg);
+}
+
 /* A label list: names joined by ','. */
 static void
 check_labels(const char *opt, const char *l)
@@ -129,14 +154,14 @@ static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_INSTANT, OPT_WIDE, OPT_NULL,
-		OPT_MAXPTS, OPT_COMPRESSED, OPT_DEADLINE, OPT_MAXANS, OPT_VERSION, OPT_BYLABELS };
+		OPT_MAXPTS, OPT_COMPRESSED, OPT_DEADLINE, OPT_MAXANS, OPT_VERSION, OPT_BYLABELS, OPT_SHARD };
 	static const struct option lo[] = {
 		{ "query", required_argument, 0, 'q' }, { "url", required_argument, 0, 'u' },
 		{ "start", required_argument, 0, OPT_START }, { "end", required_argument, 0, OPT_END },
 		{ "last", required_argument, 0, OPT_LAST }, { "step", required_argument, 0, OPT_STEP },
 		{ "instant", no_argument, 0, OPT_INSTANT }, { "name", required_argument, 0, 'n' },
 		{ "wide", required_argument, 0, OPT_WIDE }, { "null", required_argument, 0, OPT_NULL },
-		{ "by-labels", required_argument, 0, OPT_BYLABELS },
+		{ "by-labels", required_argument, 0, OPT_BYLABELS }, { "shard", required_argument, 0, OPT_SHARD },
 		{ "max-points", required_argument, 0, OPT_MAXPTS },
 		{ "compressed", no_argument, 0, OPT_COMPRESSED },
 		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "max-answer", required_argument, 0, OPT_MAXANS },
@@ -168,6 +193,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_INSTANT: o->q.instant = 1; break;
 		case OPT_WIDE: o->csv.wide = optarg; break;
 		case OPT_BYLABELS: o->csv.by = optarg; break;
+		case OPT_SHARD: parse_shard(optarg, &o->csv); break;
 		case OPT_NULL: o->csv.null = (sp_prom_null)sp_cli_choice("--null", optarg, null_names); break;
 		case OPT_MAXPTS:
 			o->q.max_points = (size_t)sp_cli_long("--max-points", optarg, 1, SP_PROM_MAX_POINTS);
@@ -198,6 +224,8 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--wide and --by-labels exclude each other");
 	check_labels("--wide", wide);
 	check_labels("--by-labels", o->csv.by);
+	if (o->csv.shard_n && !o->csv.by)
+		sp_die_usage("--shard goes with --by-labels");
 	if ((o->ho.cert == NULL) != (o->ho.key == NULL))
 		sp_die_usage("--cert and --key go together");
 	resolve_range(o, last, have_end);

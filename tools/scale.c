@@ -11,13 +11,17 @@
 #include "sp_cli.h"
 #include "sp_cli_http.h"
 #include "sp_csv.h"
+#include "sp_keyed.h"
 #include "sp_kube.h"
+#include "sp_kube_fleet.h"
 #include "sp_prom.h"
 
 static const char synopsis[] =
     "scale [-c NAME] [-n NAMESPACE] [--kubeconfig FILE] [--context NAME] [--in-cluster]\n"
     "       [--dry-run] [--force] [--max-age DUR] [--observed FILE] [--state FILE]\n"
-    "       [--max-down-pct P] [--method put|patch] [options] KIND/NAME [FILE]";
+    "       [--max-down-pct P] [--method put|patch] [options] KIND/NAME [FILE]\n"
+    "       scale --by NAME [--namespace-label L] [--name-label L] [--kind KIND | --kind-label L]\n"
+    "       [options] [FILE]";
 
 typedef struct {
 	const char *column, *ns, *input;
@@ -27,6 +31,8 @@ typedef struct {
 	                           --exec-timeout */
 	sp_kube_apply_opts ap;  /* target, --dry-run, --force, --max-age, --method, --conflict-retries */
 	sp_behavior_opts beh;   /* --max-down-pct, --max-up-pct, --max-up-pods, --down-stabilisation */
+	const char *by;         /* --by: the key column; targets from the keys */
+	sp_kube_fleet_map map;  /* --namespace-label, --name-label, --kind, --kind-label */
 	int verbose;
 	sp_http_opts ho;
 } options;
@@ -77,6 +83,15 @@ usage(void)
 	    SP_CLI_HTTP_RETRY_HELP
 	    "      --deadline SEC        all requests, retries included, within SEC [none]\n"
 	    "      --exec-timeout SEC    an exec credential plugin's time [%d]\n"
+	    "      --by NAME             NAME is the key column: one target per key (no KIND/NAME),\n"
+	    "                            each key's newest decision; a key that fails holds and\n"
+	    "                            the others go on (exit 1 when any failed); --state DIR\n"
+	    "      --namespace-label L   --by: the key's label with the namespace [namespace;\n"
+	    "                            absent: -n or the context's]\n"
+	    "      --name-label L        --by: the key's label with the name [the kind:\n"
+	    "                            deployment or statefulset]; a key without '=' is the name\n"
+	    "      --kind KIND           --by: the targets' kind [deployment]\n"
+	    "      --kind-label L        --by: the key's label with the kind instead\n"
 	    "  -v, --verbose             requests on stderr (never credentials)\n"
 	    "  -h, --help                this help\n"
 	    "      --version             print the version\n", synopsis, b.down_window, b.max_down_pct,
@@ -84,12 +99,32 @@ usage(void)
 	exit(0);
 }
 
+/* --by: the mapping options, and what does not go with it. */
+static void
+check_fleet(const options *o)
+{
+	char spec[64];
+	sp_kube_target t;
+	sp_error err;
+
+	if (o->observed)
+		sp_die_usage("--observed does not go with --by (give the load column in the input)");
+	if (o->map.kind && o->map.kind_label)
+		sp_die_usage("--kind and --kind-label exclude each other");
+	if (o->map.kind) {
+		snprintf(spec, sizeof spec, "%.40s/x", o->map.kind);
+		if (sp_kube_parse_target(spec, &t, &err) < 0)
+			sp_die_usage("--kind: %s", err.msg);
+	}
+}
+
 static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_KCFG = 256, OPT_CTX, OPT_INCL, OPT_SADIR, OPT_DRY, OPT_FORCE, OPT_MAXAGE,
 		OPT_METHOD, OPT_CRETRY, OPT_LOADCOL, OPT_OBSERVED, OPT_STATE, OPT_DSTAB, OPT_MAXDOWN,
-		OPT_MAXUP, OPT_MAXUPPODS, OPT_DEADLINE, OPT_EXECTO, OPT_VERSION };
+		OPT_MAXUP, OPT_MAXUPPODS, OPT_DEADLINE, OPT_EXECTO, OPT_BY, OPT_NSLABEL, OPT_NAMELABEL,
+		OPT_KIND, OPT_KINDLABEL, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "column", required_argument, 0, 'c' }, { "namespace", required_argument, 0, 'n' },
 		{ "kubeconfig", required_argument, 0, OPT_KCFG }, { "context", required_argument, 0, OPT_CTX },
@@ -104,6 +139,9 @@ parse_options(int argc, char **argv, options *o)
 		{ "max-down-pct", required_argument, 0, OPT_MAXDOWN }, { "max-up-pct", required_argument, 0, OPT_MAXUP },
 		{ "max-up-pods", required_argument, 0, OPT_MAXUPPODS },
 		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "exec-timeout", required_argument, 0, OPT_EXECTO },
+		{ "by", required_argument, 0, OPT_BY }, { "namespace-label", required_argument, 0, OPT_NSLABEL },
+		{ "name-label", required_argument, 0, OPT_NAMELABEL }, { "kind", required_argument, 0, OPT_KIND },
+		{ "kind-label", required_argument, 0, OPT_KINDLABEL },
 		SP_CLI_HTTP_RETRY_LONGOPTS, { "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
 	};
@@ -143,6 +181,11 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_MAXUPPODS: o->beh.max_up_pods = sp_cli_long("--max-up-pods", optarg, 0, 1000000); break;
 		case OPT_DEADLINE: o->deadline = sp_cli_double("--deadline", optarg, 0.001, 86400); break;
 		case OPT_EXECTO: o->src.exec_timeout = sp_cli_double("--exec-timeout", optarg, 0.001, 3600); break;
+		case OPT_BY: o->by = optarg; break;
+		case OPT_NSLABEL: o->map.ns_label = optarg; break;
+		case OPT_NAMELABEL: o->map.name_label = optarg; break;
+		case OPT_KIND: o->map.kind = optarg; break;
+		case OPT_KINDLABEL: o->map.kind_label = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
@@ -150,16 +193,24 @@ parse_options(int argc, char **argv, options *o)
 			if (!sp_cli_http_option(c, optarg, &o->ho, NULL))
 				sp_cli_bad_option();
 		}
-	if (optind >= argc)
+	if (o->by) {
+		check_fleet(o);
+		target = NULL;
+	} else if (o->map.ns_label || o->map.name_label || o->map.kind || o->map.kind_label) {
+		sp_die_usage("--namespace-label, --name-label, --kind and --kind-label go with --by");
+	} else if (optind >= argc) {
 		sp_die_usage("missing target KIND/NAME (e.g. deployment/web)");
-	target = argv[optind++];
+	} else {
+		target = argv[optind++];
+	}
 	if (optind < argc)
 		o->input = argv[optind++];
 	if (optind < argc)
 		sp_die_usage("unexpected argument '%s'", argv[optind]);
 	if (o->src.in_cluster && (o->src.kubeconfig || o->src.context))
 		sp_die_usage("--in-cluster excludes --kubeconfig and --context");
-	sp_die_if(sp_kube_parse_target(target, &o->ap.target, &err), &err);
+	if (target)
+		sp_die_if(sp_kube_parse_target(target, &o->ap.target, &err), &err);
 	if (o->ns && !*o->ns)
 		sp_die_usage("--namespace: empty");
 	if (o->ns && !sp_kube_valid_namespace(o->ns))
@@ -238,26 +289,171 @@ read_input(options *o, double now)
 		    in.replicas, in.t, in.observed, in.observed_from, o->ap.age);
 }
 
-/* --state: the recommendations of earlier runs, or a seed (warned). */
+/* --state (path, or NULL): the recommendations of earlier runs, or a
+ * seed (warned). */
 static void
-load_state(options *o, sp_behavior_hist *h, const char *key)
+load_state(const options *o, sp_kube_apply_opts *ap, const char *path, sp_behavior_hist *h, const char *key)
 {
 	sp_error err;
 	int rc;
 
-	o->ap.behavior = &o->beh;
-	if (!o->state)
+	ap->behavior = &o->beh;
+	if (!path)
 		return;
-	o->ap.hist = h;
-	if ((rc = sp_behavior_load(o->state, key, h, &err)) == 0)
+	ap->hist = h;
+	if ((rc = sp_behavior_load(path, key, h, &err)) == 0)
 		return;
-	o->ap.hist_seed = 1;
+	ap->hist_seed = 1;
 	if (rc > 0)
-		sp_warn("%s: no state yet: no scale-down before %gs of recommendations", o->state,
+		sp_warn("%s: no state yet: no scale-down before %gs of recommendations", path,
 		    o->beh.down_window);
 	else
 		sp_warn("%s; starting over: no scale-down before %gs of recommendations", err.msg,
 		    o->beh.down_window);
+}
+
+/* What was held, and why, on stderr ("key 'K': " in front with --by). */
+static void
+report(const sp_kube_apply_opts *ap, const sp_kube_result *res, const char *key)
+{
+	const sp_kube_target *t = &ap->target;
+	char pre[300] = "";
+
+	if (key)
+		snprintf(pre, sizeof pre, "key '%.250s': ", key);
+	if (res->action == SP_KUBE_HELD_STALE && isnan(ap->age))
+		sp_warn("%sinput has no observed load: not scaling %s/%s from %ld to %ld", pre, t->resource,
+		    t->name, res->current, ap->desired);
+	else if (res->action == SP_KUBE_HELD_STALE)
+		sp_warn("%sinput is %.0fs old (--max-age %.0fs): not scaling %s/%s from %ld to %ld", pre,
+		    ap->age, ap->max_age, t->resource, t->name, res->current, ap->desired);
+	else if (res->action == SP_KUBE_PAUSED)
+		sp_warn("%s%s/%s carries %s: %s: not scaling it from %ld to %ld", pre, t->resource, t->name,
+		    SP_KUBE_PAUSED_ANNOTATION, res->paused, res->current, res->target);
+	if (res->reread)
+		sp_warn("%sthe answer to the write was lost; a re-read found %s/%s at %ld replicas (applied)",
+		    pre, t->resource, t->name, res->replicas);
+}
+
+/* ---- --by: one target per key ---- */
+
+/* The row of one key: the key second, and an error column last; what is
+ * not known is empty. */
+static void
+fleet_row(sp_csv_writer *w, double now, const char *key, const sp_kube_fleet_key *k, int bad_data,
+    const sp_kube_apply_opts *ap, const sp_kube_result *res)
+{
+	int named = !k->failed || k->target.name, i;
+	long v[3] = { res ? res->current : -1, named && !bad_data ? k->in.replicas : -1, res ? res->replicas : -1 };
+
+	sp_csv_write_time(w, now);
+	sp_csv_write_str(w, key);
+	sp_csv_write_str(w, named ? k->ns : "");
+	sp_csv_write_str(w, named ? k->target.kind : "");
+	sp_csv_write_str(w, named ? k->target.name : "");
+	for (i = 0; i < 3; i++)
+		if (v[i] < 0)
+			sp_csv_write_str(w, "");
+		else
+			sp_csv_write_long(w, v[i]);
+	sp_csv_write_str(w, k->failed ? "failed" : sp_kube_action_name(res->action));
+	sp_csv_write_double(w, ap ? ap->age : NAN);
+	sp_csv_write_str(w, k->failed || res->action == SP_KUBE_HELD_STALE || res->action == SP_KUBE_PAUSED ? "" :
+	    sp_behavior_rule_name(res->rule));
+	sp_csv_write_str(w, k->failed ? k->err.msg : "");
+	sp_csv_end_row(w);
+}
+
+/* One key: its target, the age of its input, apply; a failure fails the
+ * key only.  --state DIR: the history in DIR/NS_KIND_NAME. */
+static void
+fleet_key(const options *o, const sp_kube_cfg *cfg, const sp_http_opts *ho, const char *key, size_t len,
+    sp_kube_fleet_key *k, double now, sp_csv_writer *w)
+{
+	sp_kube_apply_opts ap = o->ap;
+	sp_behavior_hist hist = { 0 };
+	sp_kube_result res;
+	char target[400], path[4200];
+	int done = 0, bad_data = k->failed;
+
+	ap.age = NAN;
+	memset(&res, 0, sizeof res);
+	if (bad_data) {  /* name the target in the row all the same */
+		sp_error keep = k->err;
+		sp_kube_fleet_target(key, len, &o->map, k);
+		k->err = keep;
+		k->failed = 1;
+	}
+	if (!k->failed && sp_kube_fleet_target(key, len, &o->map, k) == 0 &&
+	    sp_kube_input_check(&k->in, &k->err) == 0 && sp_kube_input_age(&k->in, now, &ap.age, &k->err) == 0) {
+		ap.target = k->target;
+		ap.ns = k->ns;
+		ap.desired = k->in.replicas;
+		ap.now = now;
+		snprintf(target, sizeof target, "%s/%s/%s", k->ns, k->target.kind, k->target.name);
+		snprintf(path, sizeof path, "%s/%s_%s_%s", o->state ? o->state : "", k->ns, k->target.kind,
+		    k->target.name);
+		load_state(o, &ap, o->state ? path : NULL, &hist, target);
+		done = sp_kube_apply(cfg, ho, &ap, &res, &k->err) == 0;
+		if (done && o->state && res.recorded && sp_behavior_save(path, target, &hist, &k->err) < 0)
+			sp_warn("key '%s': %s", key, k->err.msg);  /* applied; the history is lost */
+	}
+	k->failed = !done;
+	if (done)
+		report(&ap, &res, key);
+	else
+		sp_warn("key '%s': %s: held", key, k->err.msg);
+	fleet_row(w, now, key, k, bad_data, &ap, done ? &res : NULL);
+	sp_behavior_hist_free(&hist);
+}
+
+/* scale --by: read every key, then apply each key's newest decision to its
+ * target, in the order the keys came.  1 when any key failed. */
+static int
+scale_fleet(options *o, double now)
+{
+	static const char *const hdr[] = { "timestamp", NULL, "namespace", "kind", "name", "current",
+		"desired", "replicas", "action", "input_age", "limit", "error" };
+	sp_csv_reader *r;
+	sp_csv_writer *w;
+	sp_keyed *keys;
+	sp_kube_cfg cfg;
+	sp_error err;
+	const char *name;
+	FILE *fp = sp_cli_open_input(o->input, &name);
+	size_t i, nfail = 0;
+
+	if (!(r = sp_csv_reader_new(fp, name, SP_CSV_NEED_TIMESTAMP | SP_CSV_ANY_ORDER, &err)))
+		sp_die_err(&err);
+	sp_die_if(sp_kube_fleet_read(r, o->by, o->column, o->load_column, &keys, &err), &err);
+	sp_csv_reader_free(r);
+	if (fp != stdin)
+		fclose(fp);
+	sp_die_if(sp_kube_load(&o->src, &cfg, &err), &err);
+	o->map.default_ns = o->ns ? o->ns : cfg.namespace;
+	sp_kube_http_opts(&cfg, &o->ho);
+	sp_cli_http_verbose(&o->ho, &o->verbose);
+	if (o->deadline > 0)
+		sp_http_set_deadline(&o->ho, o->deadline);
+	if (!(w = sp_csv_writer_new(stdout)))
+		sp_die("out of memory");
+	for (i = 0; i < sizeof hdr / sizeof hdr[0]; i++)
+		sp_csv_write_str(w, hdr[i] ? hdr[i] : o->by);
+	sp_csv_end_row(w);
+	for (i = 0; i < sp_keyed_count(keys); i++) {
+		size_t len;
+		const char *key = sp_keyed_key(keys, i, &len);
+		sp_kube_fleet_key *k = sp_keyed_state(keys, i);
+		fleet_key(o, &cfg, &o->ho, key, len, k, now, w);
+		nfail += (size_t)k->failed;
+	}
+	sp_die_if(sp_csv_writer_flush(w, &err), &err);
+	sp_csv_writer_free(w);
+	if (nfail)
+		sp_warn("%zu of %zu keys failed (held); the others were applied", nfail, sp_keyed_count(keys));
+	sp_keyed_free(keys);
+	sp_kube_cfg_free(&cfg);
+	return nfail ? 1 : 0;
 }
 
 int
@@ -275,13 +471,15 @@ main(int argc, char **argv)
 	sp_cli_init(argv[0], synopsis);
 	parse_options(argc, argv, &o);
 	now = (double)time(NULL);
+	if (o.by)
+		return scale_fleet(&o, now);
 	read_input(&o, now);
 
 	/* credentials, then the target: read, check, decide, write */
 	sp_die_if(sp_kube_load(&o.src, &cfg, &err), &err);
 	o.ap.ns = o.ns ? o.ns : cfg.namespace;
 	snprintf(key, sizeof key, "%s/%s/%s", o.ap.ns, t->kind, t->name);
-	load_state(&o, &hist, key);
+	load_state(&o, &o.ap, o.state, &hist, key);
 	o.ap.now = now;
 	sp_kube_http_opts(&cfg, &o.ho);
 	sp_cli_http_verbose(&o.ho, &o.verbose);
@@ -291,18 +489,7 @@ main(int argc, char **argv)
 		sp_warn("server %s, context %s, namespace %s, %s/%s", cfg.server, cfg.context, o.ap.ns,
 		    t->resource, t->name);
 	sp_die_if(sp_kube_apply(&cfg, &o.ho, &o.ap, &res, &err), &err);
-	if (res.action == SP_KUBE_HELD_STALE && isnan(o.ap.age))
-		sp_warn("input has no observed load: not scaling %s/%s from %ld to %ld", t->resource, t->name,
-		    res.current, o.ap.desired);
-	else if (res.action == SP_KUBE_HELD_STALE)
-		sp_warn("input is %.0fs old (--max-age %.0fs): not scaling %s/%s from %ld to %ld",
-		    o.ap.age, o.ap.max_age, t->resource, t->name, res.current, o.ap.desired);
-	else if (res.action == SP_KUBE_PAUSED)
-		sp_warn("%s/%s carries %s: %s: not scaling it from %ld to %ld", t->resource, t->name,
-		    SP_KUBE_PAUSED_ANNOTATION, res.paused, res.current, res.target);
-	if (res.reread)
-		sp_warn("the answer to the write was lost; a re-read found %s/%s at %ld replicas (applied)",
-		    t->resource, t->name, res.replicas);
+	report(&o.ap, &res, NULL);
 	if (o.state && res.recorded)
 		sp_die_if(sp_behavior_save(o.state, key, &hist, &err), &err);
 

@@ -15,6 +15,7 @@
 #include "sp_cli_perf.h"
 #include "sp_cli_predict.h"
 #include "sp_csv.h"
+#include "sp_keyed.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
 #include "sp_policy.h"
@@ -23,7 +24,7 @@
 
 static const char synopsis[] =
     "simulate [-c NAME] [--policy P] [--tick SEC] [--curve FILE] [--slo MS] "
-    "[--startup SEC] [--summary] [options] [FILE]";
+    "[--startup SEC] [--summary] [--by NAME] [options] [FILE]";
 
 static const char *const interps[] = { "hold", "linear", NULL };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
@@ -32,7 +33,7 @@ enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
 	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERP, OPT_MWIN,
-	OPT_CPUINIT, OPT_STAB, OPT_VERSION
+	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -62,6 +63,7 @@ static const struct option longopts[] = {
 	{ "summary", no_argument, 0, OPT_SUMMARY },
 	{ "name", required_argument, 0, OPT_NAME },
 	{ "no-header", no_argument, 0, OPT_NOHEADER },
+	{ "by", required_argument, 0, OPT_BY },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, OPT_VERSION },
 	{ 0, 0, 0, 0 }
@@ -82,6 +84,7 @@ typedef struct {
 	sp_cli_predict pred;       /* --lead-time, --margin, --hysteresis */
 	int reactive_given;
 	const char *input;         /* FILE operand, or NULL */
+	const char *by;            /* --by: the key column, or NULL */
 } opts;
 
 
@@ -128,6 +131,9 @@ usage(const opts *o)
 	printf("      --summary          print one summary row instead of the steps\n"
 	    "      --name NAME        policy name in the summary [the policy]\n"
 	    "      --no-header        summary row without its header\n"
+	    "      --by NAME          NAME is the key column: a cluster and policy per key;\n"
+	    "                         steps carry the key second, --summary writes a row per\n"
+	    "                         key and a total row (empty key) over all keys' steps\n"
 	    "  -h, --help             this help\n"
 	    "      --version          print the version\n");
 	exit(0);
@@ -173,6 +179,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_SUMMARY: o->summary = 1; break;
 		case OPT_NAME: o->name = optarg; break;
 		case OPT_NOHEADER: o->no_header = 1; break;
+		case OPT_BY: o->by = optarg; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
@@ -194,29 +201,74 @@ parse_options(int argc, char **argv, opts *o)
 	sp_cli_perf_check(&o->perf, 0);
 }
 
-/* The run: where rows go, and what decides them in a closed loop. */
+/* One series (the whole input, or one key with --by): its cluster and
+ * what decides it in a closed loop. */
+typedef struct {
+	sp_sim *sim;
+	sp_simrun *run;
+	sp_plan *plan;             /* hpa, threshold, forecast, burst: made at the first row */
+	sp_peer peer;              /* keda, kpa, crane, aws, ahpa: made at the first row */
+	char state[64];            /* the state of the last row pushed: the step simulated next */
+	const char *key;           /* --by: the key (the map's copy), else NULL */
+	long n;                    /* rows pushed */
+	long ended;                /* --by: the row of the key that lacked its load, else 0 */
+	double prev;               /* --by: the key's last time */
+} unit;
+
+/* The run: where rows go, the columns, the series. */
 typedef struct {
 	const opts *o;
 	sp_csv_writer *w;
-	sp_sim *sim;
-	sp_simrun *run;
 	const sp_perf *perf;
-	sp_plan *plan;             /* hpa, threshold, forecast, burst: made at the first row */
-	sp_peer peer;              /* keda, kpa, crane, aws, ahpa: made at the first row */
 	int closed;                /* a policy decides (not replay) */
-	int loadc, repc;           /* load and (replay) replicas columns */
+	int loadc, repc, bycol;    /* load, (replay) replicas and (--by) key columns */
 	sp_band_cols bc;           /* band and state columns */
-	char state[64];            /* the state of the last row pushed: the step simulated next */
 } run;
 
+static void *
+unit_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	const run *ru = ctx;
+	unit *u = calloc(1, sizeof *u);
+
+	(void)len;
+	if (!u) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	u->key = ru->o->by ? key : NULL;
+	u->prev = NAN;
+	if (!(u->sim = sp_sim_new(&ru->o->so, ru->perf, err)) || !(u->run = sp_simrun_new(&ru->o->ro, u->sim, err))) {
+		sp_sim_free(u->sim);
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
 static void
-emit(run *ru, const sp_simrun_out *s)
+unit_free(void *ctx, void *p)
+{
+	unit *u = p;
+
+	(void)ctx;
+	sp_simrun_free(u->run);
+	sp_plan_free(u->plan);
+	sp_peer_free(&u->peer);
+	sp_sim_free(u->sim);
+	free(u);
+}
+
+static void
+emit(run *ru, const unit *u, const sp_simrun_out *s)
 {
 	sp_csv_writer *w = ru->w;
 
 	if (ru->o->summary)
 		return;
 	sp_csv_write_time(w, s->t);
+	if (u->key)
+		sp_csv_write_str(w, u->key);
 	sp_csv_write_double(w, s->load);
 	sp_csv_write_long(w, s->row.replicas);
 	sp_csv_write_long(w, s->row.ready);
@@ -227,14 +279,17 @@ emit(run *ru, const sp_simrun_out *s)
 	sp_csv_write_long(w, s->row.ideal);
 	sp_csv_write_double(w, s->row.backlog);
 	if (ru->bc.state >= 0)
-		sp_csv_write_str(w, ru->state);
+		sp_csv_write_str(w, u->state);
 	if (ru->closed)
 		sp_csv_write_str(w, s->reason ? s->reason : "");
 	sp_csv_end_row(w);
 }
 
+/* The summary row of n simulators (one, or the total of the keys); the
+ * header before it when header is set; the key second with --by. */
 static void
-write_summary(sp_csv_writer *w, sp_sim *sim, const opts *o)
+write_summary(sp_csv_writer *w, const sp_sim *const *sims, size_t nsim, const char *key, int header,
+    const opts *o)
 {
 	static const char *const pre[] = { "", "burst_", "nonburst_" };
 	static const char *const cols[] = { "steps", "violations", "slo_violation_pct", "violation_ms",
@@ -248,7 +303,11 @@ write_summary(sp_csv_writer *w, sp_sim *sim, const opts *o)
 
 	for (k = 0; k < SP_SIM_NSPLIT; k++) {
 		sp_sim_summary s;
-		sp_sim_summarise(sim, k, &s);
+		sp_error err;
+		if (nsim == 1)
+			sp_sim_summarise(sims[0], k, &s);
+		else
+			sp_die_if(sp_sim_summarise_total(sims, nsim, k, &s, &err), &err);
 		v[k][0] = (double)s.steps;
 		v[k][1] = s.violations;
 		v[k][2] = s.steps ? 100.0 * s.violations / (double)s.steps : NAN;
@@ -270,8 +329,10 @@ write_summary(sp_csv_writer *w, sp_sim *sim, const opts *o)
 	}
 	/* the split columns (counts, cost, provisioning) after the totals, the
 	 * columns added later at the end so that older readers keep theirs */
-	if (!o->no_header) {
+	if (header) {
 		sp_csv_write_str(w, "policy");
+		if (o->by)
+			sp_csv_write_str(w, o->by);
 		for (k = 0; k < SP_SIM_NSPLIT; k++)
 			for (i = 0; i < NOLD; i++) {
 				if (k > 0 && i >= 6 && i != 11 && i != 12)
@@ -284,6 +345,8 @@ write_summary(sp_csv_writer *w, sp_sim *sim, const opts *o)
 		sp_csv_end_row(w);
 	}
 	sp_csv_write_str(w, o->name ? o->name : sp_policy_names[o->policy]);
+	if (o->by)
+		sp_csv_write_str(w, key ? key : "");
 	for (k = 0; k < SP_SIM_NSPLIT; k++)
 		for (i = 0; i < NOLD; i++)
 			if (k == 0 || i < 6 || i == 11 || i == 12)
@@ -302,7 +365,24 @@ columns(run *ru, sp_csv_reader *r)
 	int predictive = o->policy == SP_POLICY_FORECAST || o->policy == SP_POLICY_BURST ||
 	    o->policy == SP_POLICY_SCALEPIPE;
 
-	sp_die_if(ru->loadc = sp_csv_pick_col(r, o->column, &err), &err);
+	ru->bycol = -1;
+	if (o->by) {
+		sp_die_if(ru->bycol = sp_csv_pick_col(r, o->by, &err), &err);
+		if (ru->bycol == 0)
+			sp_die_usage("--by: 'timestamp' is not a key column");
+	}
+	if (o->by && !o->column) {  /* the first data column that is not the key */
+		size_t i;
+		for (i = 1; i < sp_csv_ncols(r) && (int)i == ru->bycol; i++)
+			;
+		if (i == sp_csv_ncols(r))
+			sp_die("no data column after 'timestamp' besides the key");
+		ru->loadc = (int)i;
+	} else {
+		sp_die_if(ru->loadc = sp_csv_pick_col(r, o->column, &err), &err);
+	}
+	if (o->by && ru->loadc == ru->bycol)
+		sp_die_usage("-c: '%s' is the key column (--by)", o->column);
 	ru->repc = -1;
 	if (!ru->closed)
 		sp_die_if(ru->repc = sp_csv_pick_col(r, o->repcol, &err), &err);
@@ -317,8 +397,11 @@ columns(run *ru, sp_csv_reader *r)
 		static const char *const h[] = { "timestamp", "workload", "replicas", "ready", "latency", "cpu",
 			"violation", "cost", "ideal", "backlog" };
 		size_t i;
-		for (i = 0; i < sizeof h / sizeof h[0]; i++)
+		for (i = 0; i < sizeof h / sizeof h[0]; i++) {
 			sp_csv_write_str(ru->w, h[i]);
+			if (i == 0 && o->by)
+				sp_csv_write_str(ru->w, o->by);
+		}
 		if (ru->bc.state >= 0)
 			sp_csv_write_str(ru->w, "state");
 		if (ru->closed)
@@ -330,7 +413,7 @@ columns(run *ru, sp_csv_reader *r)
 /* The decider, at the first row: the planner starts from ceil(first load /
  * w*) unless --initial; so does a peer. */
 static void
-make_policy(run *ru, double first_load)
+make_policy(run *ru, unit *u, double first_load, const sp_csv_reader *r)
 {
 	sp_error err;
 	const opts *o = ru->o;
@@ -345,24 +428,71 @@ make_policy(run *ru, double first_load)
 		sp_policy_opts pol = { o->policy, o->target, o->po.metric == SP_PLAN_METRIC_VALUE, o->po.min,
 			o->po.max, o->so.startup };
 		double tl;
-		sp_die_if(sp_policy_peer_new(&pol, o->po.wstar, &ru->peer, &tl, &err), &err);
-		sp_simrun_use_peer(ru->run, &ru->peer, tl, initial);
+		if (sp_policy_peer_new(&pol, o->po.wstar, &u->peer, &tl, &err) < 0)
+			goto fail;
+		sp_simrun_use_peer(u->run, &u->peer, tl, initial);
 	} else {
 		sp_plan_opts po = o->po;
 		po.initial = initial;
-		if (!(ru->plan = sp_plan_new(&po, ru->perf, &err)))
-			sp_die_err(&err);
-		sp_simrun_use_plan(ru->run, ru->plan);
+		if (!(u->plan = sp_plan_new(&po, ru->perf, &err)))
+			goto fail;
+		sp_simrun_use_plan(u->run, u->plan);
 	}
+	return;
+fail:
+	if (u->key)
+		sp_error_prefix(&err, "row %ld: key '%s'", sp_csv_rowno(r), u->key);
+	sp_die_err(&err);
 }
 
-/* Read the rows, push them through the runner, write the steps. */
+/* A row without its load: the open decision after the end of a trace
+ * (plan and burstdetect write one), nothing to simulate; only the last
+ * row (of its key, with --by) may lack it.  1: skip the row; 0: no more
+ * rows; dies otherwise. */
+static int
+no_load(run *ru, unit *u, sp_csv_reader *r)
+{
+	sp_error err;
+	int rc;
+
+	if (ru->bycol >= 0) {
+		u->ended = sp_csv_rowno(r);
+		return 1;
+	}
+	if ((rc = sp_csv_next(r, &err)) == SP_EEOF)
+		return 0;
+	sp_die_if(rc, &err);
+	sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "missing load (only the last row may lack it)"), &err);
+	return 0;
+}
+
+/* The series of the current row: the one, or its key's (time order checked). */
+static unit *
+row_unit(run *ru, sp_keyed *keys, sp_csv_reader *r, double t)
+{
+	sp_error err;
+	unit *u;
+
+	if (ru->bycol < 0)
+		return sp_keyed_state(keys, 0);
+	if (!(u = sp_keyed_row(keys, r, (size_t)ru->bycol, &err)))
+		sp_die_err(&err);
+	sp_die_if(sp_keyed_order(r, (size_t)ru->bycol, &u->prev, t, 0, &err), &err);
+	if (u->ended)
+		sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "missing load at row %ld of key '%s' "
+		    "(only a key's last row may lack it)", u->ended, u->key), &err);
+	return u;
+}
+
+/* Read the rows, push them through the runners, write the steps; each
+ * key's last step at the end, in the order the keys came. */
 static void
-simulate(run *ru, sp_csv_reader *r)
+simulate(run *ru, sp_keyed *keys, sp_csv_reader *r)
 {
 	sp_error err;
 	sp_simrun_out out;
-	int rc, n = 0;
+	int rc;
+	unit *u;
 
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		sp_simrun_in in;
@@ -371,14 +501,13 @@ simulate(run *ru, sp_csv_reader *r)
 
 		memset(&in, 0, sizeof in);
 		sp_die_if(sp_csv_get_timestamp(r, &in.t, &err), &err);
+		u = row_unit(ru, keys, r, in.t);
 		sp_die_if(sp_csv_get_double(r, (size_t)ru->loadc, &in.load, &err), &err);
 		if (isnan(in.load)) {
-			/* the open decision after the end of a trace (plan and
-			 * burstdetect write one): nothing to simulate */
-			if ((rc = sp_csv_next(r, &err)) == SP_EEOF)
-				break;
-			sp_die_if(rc, &err);
-			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "missing load (only the last row may lack it)"), &err);
+			if (no_load(ru, u, r))
+				continue;
+			rc = SP_EEOF;
+			break;
 		}
 		if (in.load < 0)
 			sp_die_if(sp_csv_error(r, ru->loadc, &err, SP_EDATA, "negative load %g", in.load), &err);
@@ -397,19 +526,48 @@ simulate(run *ru, sp_csv_reader *r)
 			if (v < 0 || v != floor(v) || v > 1e7)
 				sp_die_if(sp_csv_error(r, ru->repc, &err, SP_EDATA, "not a replica count: %g", v), &err);
 			in.replicas = (int)v;
-		} else if (n == 0) {
-			make_policy(ru, in.load);
+		} else if (u->n == 0) {
+			make_policy(ru, u, in.load, r);
 		}
-		n++;
-		sp_die_if(rc = sp_simrun_push(ru->run, &in, &out, &err), &err);
+		u->n++;
+		if ((rc = sp_simrun_push(u->run, &in, &out, &err)) < 0 && u->key)
+			sp_error_prefix(&err, "key '%s'", u->key);
+		sp_die_if(rc, &err);
 		if (rc == 1)
-			emit(ru, &out);
-		snprintf(ru->state, sizeof ru->state, "%.*s", (int)b.state_len, b.state_text);
+			emit(ru, u, &out);
+		snprintf(u->state, sizeof u->state, "%.*s", (int)b.state_len, b.state_text);
 	}
-	sp_die_if(rc, &err);
-	sp_die_if(rc = sp_simrun_finish(ru->run, &out, &err), &err);
-	if (rc == 1)
-		emit(ru, &out);
+	if (rc != SP_EEOF)
+		sp_die_if(rc, &err);
+	for (size_t i = 0; i < sp_keyed_count(keys); i++) {
+		u = sp_keyed_state(keys, i);
+		sp_die_if(rc = sp_simrun_finish(u->run, &out, &err), &err);
+		if (rc == 1)
+			emit(ru, u, &out);
+	}
+}
+
+/* --summary: one row, or with --by one per key and the total. */
+static void
+summaries(const run *ru, const sp_keyed *keys)
+{
+	const opts *o = ru->o;
+	size_t i, n = sp_keyed_count(keys);
+	const sp_sim **sims;
+
+	if (!o->by) {
+		const sp_sim *one = ((const unit *)sp_keyed_state(keys, 0))->sim;
+		write_summary(ru->w, &one, 1, NULL, !o->no_header, o);
+		return;
+	}
+	if (!(sims = malloc((n ? n : 1) * sizeof *sims)))
+		sp_die("out of memory");
+	for (i = 0; i < n; i++) {
+		sims[i] = ((const unit *)sp_keyed_state(keys, i))->sim;
+		write_summary(ru->w, sims + i, 1, sp_keyed_key(keys, i, NULL), i == 0 && !o->no_header, o);
+	}
+	write_summary(ru->w, sims, n, "", n == 0 && !o->no_header, o);
+	free(sims);
 }
 
 int
@@ -419,6 +577,7 @@ main(int argc, char **argv)
 	opts o;
 	run ru;
 	sp_csv_reader *r;
+	sp_keyed *keys;
 	sp_perf *perf;
 	FILE *in;
 	const char *name = "-";
@@ -435,25 +594,24 @@ main(int argc, char **argv)
 	ru.o = &o;
 	ru.perf = perf;
 	ru.closed = o.policy != SP_POLICY_REPLAY;
-	if (!(ru.sim = sp_sim_new(&o.so, perf, &err)) || !(ru.run = sp_simrun_new(&o.ro, ru.sim, &err)))
+	if (!(keys = sp_keyed_new(unit_new, unit_free, &ru)))
+		sp_die("out of memory");
+	if (!o.by && !sp_keyed_get(keys, "", 0, &err))  /* the one series */
 		sp_die_err(&err);
 	in = sp_cli_open_input(o.input, &name);
-	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP, &err)))
+	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_TIMESTAMP | (o.by ? SP_CSV_ANY_ORDER : 0), &err)))
 		sp_die_err(&err);
 	ru.w = sp_csv_writer_new(stdout);
 	columns(&ru, r);
-	simulate(&ru, r);
+	simulate(&ru, keys, r);
 	if (o.summary)
-		write_summary(ru.w, ru.sim, &o);
+		summaries(&ru, keys);
 	sp_die_if(sp_csv_writer_flush(ru.w, &err), &err);
 	sp_csv_writer_free(ru.w);
 	sp_csv_reader_free(r);
 	if (in != stdin)
 		fclose(in);
-	sp_simrun_free(ru.run);
-	sp_plan_free(ru.plan);
-	sp_peer_free(&ru.peer);
-	sp_sim_free(ru.sim);
+	sp_keyed_free(keys);
 	sp_perf_free(perf);
 	return 0;
 }

@@ -152,4 +152,34 @@ t "named anomaly column missing" 2 promexport --textfile - --anomaly-col flag "$
 err_has "an.csv: no column 'flag' (have: timestamp, cpu,"
 t "empty --anomaly-score-col" 2 promexport --textfile - --anomaly-score-col '' "$T/an.csv"
 err_has "promexport: --anomaly-score-col: empty"
+# --by (scalepipe(7) "Many workloads"): each key's newest values, labelled
+# by the key's labels; a key without '=' gives NAME=key
+cat > "$T/fleet.csv" <<'EOF'
+timestamp,series,replicas,forecast
+60,"namespace=shop,deployment=web",3,10.5
+60,"namespace=shop,deployment=a\,b",2,
+120,"namespace=shop,deployment=web",4,11
+EOF
+t "--by: a sample per key" 0 promexport --textfile - --label env=prod --by series "$T/fleet.csv"
+out_is <<'EOF'
+# HELP scalepipe_forecast_load Forecast load for the row's time
+# TYPE scalepipe_forecast_load gauge
+scalepipe_forecast_load{env="prod",namespace="shop",deployment="web"} 11
+# HELP scalepipe_planned_replicas Replicas planned by scalepipe
+# TYPE scalepipe_planned_replicas gauge
+scalepipe_planned_replicas{env="prod",namespace="shop",deployment="web"} 4
+scalepipe_planned_replicas{env="prod",namespace="shop",deployment="a,b"} 2
+EOF
+t "--by: a plain key" 0 promexport --textfile - -c load --by series "$D/fleet-3.csv"
+out_is <<'EOF'
+# HELP scalepipe_load Exported by scalepipe promexport
+# TYPE scalepipe_load gauge
+scalepipe_load{series="web"} 117.672
+scalepipe_load{series="db"} 202.16200000000001
+scalepipe_load{series="cache"} 317.298
+EOF
+t "--by: a key label also given by --namespace" 1 promexport --textfile - --namespace shop --by series "$T/fleet.csv"
+err_has "promexport: row 1: key 'namespace=shop,deployment=web': label 'namespace' is also given by the options"
+t "--by: no such column" 2 promexport --textfile - --by nope "$T/fleet.csv"
+err_has "no column 'nope'"
 finish

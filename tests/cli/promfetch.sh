@@ -78,4 +78,13 @@ err_has "promfetch: --by-labels: not a list of label names: 'namespace,'"
 fi
 t "--help names --by-labels" 0 promfetch --help
 out_has "--by-labels LABELS"
+# --shard I/N (with --by-labels; the filtering is in tests/integration/prometheus.sh)
+t "--shard without --by-labels" 2 promfetch -q up --last 1h --shard 0/2
+err_has "promfetch: --shard goes with --by-labels"
+t "--shard I >= N" 2 promfetch -q up --last 1h --by-labels pod --shard 2/2
+err_has "promfetch: --shard: not I/N with 0 <= I < N <= 1000000: '2/2'"
+t "--shard not I/N" 2 promfetch -q up --last 1h --by-labels pod --shard 1
+err_has "promfetch: --shard: not I/N"
+t "--shard N = 0" 2 promfetch -q up --last 1h --by-labels pod --shard 0/0
+err_has "promfetch: --shard: not I/N"
 finish

@@ -182,4 +182,22 @@ out_is /dev/null
 printf 'timestamp,load\n%s,1\n' 631151999 > "$T/obs-old.csv"
 t "--observed before 1990 is refused" 1 scale --observed "$T/obs-old.csv" --kubeconfig "$T/kc" deployment/web "$T/ok.csv"
 err_has "scale: the newest observed time (631151999, from $T/obs-old.csv) is not a wall-clock time (before 1990"
+# --by (the API cases are in tests/integration/kube.sh, section 5)
+printf 'timestamp,series,replicas\n1700000000,"namespace=shop,deployment=web",3\n' > "$T/fleet.csv"
+t "--kind without --by" 2 scale --kind statefulset deployment/web "$T/in.csv"
+err_has "scale: --namespace-label, --name-label, --kind and --kind-label go with --by"
+t "--by: --kind and --kind-label" 2 scale --by series --kind sts --kind-label kind "$T/fleet.csv"
+err_has "scale: --kind and --kind-label exclude each other"
+t "--by: a bad --kind" 2 scale --by series --kind daemonset "$T/fleet.csv"
+err_has "scale: --kind: kind must be deployment or statefulset: 'daemonset'"
+t "--by: --observed" 2 scale --by series --observed "$T/in.csv" "$T/fleet.csv"
+err_has "scale: --observed does not go with --by"
+t "--by: no such key column" 2 scale --kubeconfig "$T/kc" --by nope "$T/fleet.csv"
+err_has "no column 'nope' (have: timestamp, series, replicas)"
+t "--by: the key column is not the timestamp" 2 scale --kubeconfig "$T/kc" --by timestamp "$T/fleet.csv"
+err_has "scale: --by: 'timestamp' is not a key column"
+t "--by: no credentials: nothing done" 1 scale --kubeconfig "$T/none" --by series "$T/fleet.csv"
+out_is /dev/null
+t "--help names --by" 0 scale --help
+out_has "--kind-label L"
 finish

@@ -257,4 +257,36 @@ f_is 3 "2 2 2 4 6 6 6 6 6 6 6 1"
 t "bad --scale-up-policies" 2 simulate $C --policy hpa --scale-up-policies pods:0:15 "$D/plan-load.csv"
 err_has "simulate: --scale-up-policies: bad policy"
 fi
+# --by (scalepipe(7) "Many workloads"): a cluster and a policy per key;
+# keysplit (lib.sh) compares each key with a run of its rows alone
+keysplit "--by: hpa closed loop per key, steps" 2 1 "$D/fleet-3.csv" simulate $C -c load --policy hpa
+keysplit "--by --summary: a row per key" 2 1 "$D/fleet-3.csv" simulate $C -c load --policy hpa --summary
+# the total row (empty key): sums, and the percentage over all 240 steps
+out_has "hpa,,240,20,8.333333333,2.06285,43200,720,"
+# replay of a keyed plan: the replicas column per key (plain build only:
+# the valgrind run has the keyed engine's paths above)
+if [ -z "${SP_VALGRIND:-}" ]; then
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print $0, "replicas"; next } { print $0, ($3 > 250 ? 4 : 3) }' \
+    "$D/fleet-3.csv" > "$T/fleet-replay.csv"
+keysplit "--by: replay per key" 2 1 "$T/fleet-replay.csv" simulate $C -c load
+t "--by --summary --no-header: rows only" 0 simulate $C --policy hpa --summary --no-header --by series "$D/fleet-3.csv"
+out_has "hpa,cache,80,20,25,"
+fi
+printf 'timestamp,series,load\n0,a,5\n0,b,5\n60,a,\n60,b,5\n120,a,5\n' > "$T/open.csv"
+t "--by: only a key's last row may lack its load" 1 simulate $C --policy hpa --by series < "$T/open.csv"
+err_is <<'EOF'
+simulate: row 5, column load: missing load at row 3 of key 'a' (only a key's last row may lack it)
+EOF
+printf 'timestamp,series,load\n0,a,5\n60,a,\n0,b,5\n60,b,5\n' > "$T/open.csv"
+t "--by: the open row at a key's end is skipped" 0 simulate $C --policy hpa --by series --summary --no-header "$T/open.csv"
+out_is <<'EOF'
+hpa,a,1,0,0,0,60,1,10.5,10.5,0,10.5,5,0,0,0,0,0,0,,0,0,0,0,0,1,0,0,0,60,1,0,0,10.5,0,0
+hpa,b,2,0,0,0,120,2,10.5,10.5,0,10.5,5,0,0,0,0,0,0,,0,0,0,0,0,2,0,0,0,120,2,0,0,10.5,0,0
+hpa,,3,0,0,0,180,3,10.5,10.5,0,10.5,5,0,0,0,0,0,0,,0,0,0,0,0,3,0,0,0,180,3,0,0,10.5,0,0
+EOF
+printf 'timestamp,series,load\n60,a,5\n0,b,5\n0,a,5\n' > "$T/order.csv"
+t "--by: time order within a key" 1 simulate $C --policy hpa --by series "$T/order.csv"
+err_has "row 3, column timestamp: timestamp 0 is before 60, the previous row of key 'a'"
+t "--by: the key is not the load" 2 simulate $C --policy hpa --by series -c series "$D/fleet-3.csv"
+err_has "simulate: -c: 'series' is the key column (--by)"
 finish

@@ -456,4 +456,94 @@ EOF
 check "server still 4" test "$(replicas_of default deployments web)" = 4
 t "unchanged needs no read of the object" 0 scale --kubeconfig "$T/kc-noget" --max-up-pods 0 --max-up-pct 0 deployment/web "$T/plan.csv"
 out_has ",4,5,4,unchanged,"
+
+# ---- 5. scale --by: a fleet, one target per key, failures isolated ------
+# (scalepipe(7) "Many workloads", scale(1) --by): the good key is scaled;
+# an HPA-managed target, a missing target, a key with a bad newest row and
+# a key without the name label fail and hold; stale data holds; exit 1
+knob "set?kind=Deployment&ns=default&name=web&replicas=4"
+knob "set?kind=Deployment&ns=shop&name=worker&replicas=1"
+knob "set?kind=StatefulSet&ns=shop&name=db&replicas=3"
+OLD=$((NOW - 7200))
+cat > "$T/fleet.csv" <<EOF
+timestamp,series,load,replicas
+$((NOW - 60)),"namespace=shop,deployment=worker",10,1
+$((NOW - 60)),"namespace=shop,deployment=api",10,4
+$((OLD - 60)),"namespace=default,deployment=web",10,4
+$OLD,"namespace=default,deployment=web",10,1
+$((NOW - 60)),"namespace=shop,deployment=gone",10,2
+$((NOW - 60)),"namespace=shop,deployment=bad",10,2
+$NOW,"namespace=shop,deployment=worker",12,3
+$NOW,"namespace=shop,deployment=api",12,6
+$NOW,"namespace=shop,deployment=gone",12,3
+$NOW,"namespace=shop,deployment=bad",12,2.5
+$NOW,"namespace=shop,name=x",1,1
+EOF
+t "--by: one key scaled, the others held and reported, exit 1" 1 scale --kubeconfig "$T/kc-token" --by series "$T/fleet.csv"
+out_has "timestamp,series,namespace,kind,name,current,desired,replicas,action,input_age,limit,error"
+out_has ",\"namespace=shop,deployment=worker\",shop,Deployment,worker,1,3,3,scaled,"
+out_has ",\"namespace=shop,deployment=api\",shop,Deployment,api,,6,,failed,"
+out_has "managed by HorizontalPodAutoscaler api-hpa"
+out_has ",\"namespace=default,deployment=web\",default,Deployment,web,4,1,4,held-stale,"
+out_has ",\"namespace=shop,deployment=gone\",shop,Deployment,gone,,3,,failed,"
+out_has ",\"namespace=shop,deployment=bad\",shop,Deployment,bad,,,,failed,,,\"$T/fleet.csv: row 10, column replicas: replicas must be a whole number from 0 to 1000000: 2.5\""
+out_has ",\"namespace=shop,name=x\",,,,,,,failed,,,no label 'deployment' in the key"
+check "--by: six rows" test "$(wc -l < "$T/out")" = 7
+check "--by: worker scaled to 3" test "$(replicas_of shop deployments worker)" = 3
+check "--by: web not scaled down on stale data" test "$(replicas_of default deployments web)" = 4
+err_has "scale: key 'namespace=shop,deployment=gone': GET deployments/gone/scale in namespace shop: "
+err_has "scale: key 'namespace=default,deployment=web': input is "
+err_has "scale: 4 of 6 keys failed (held); the others were applied"
+# plain keys name the object, -n the namespace, --kind the kind; exit 0
+printf 'timestamp,series,load,replicas\n%s,db,1,4\n' "$NOW" > "$T/fleet2.csv"
+t "--by --kind statefulset -n shop --dry-run: plain keys are names" 0 scale --kubeconfig "$T/kc-token" -n shop \
+	--by series --kind statefulset --dry-run "$T/fleet2.csv"
+out_has ",db,shop,StatefulSet,db,3,4,"
+check "--dry-run: db still 3" test "$(replicas_of shop statefulsets db)" = 3
+# --state DIR: a history per target, DIR/NS_KIND_NAME
+mkdir "$T/fleetstate"
+printf 'timestamp,series,load,replicas\n%s,"namespace=shop,deployment=worker",1,2\n' "$NOW" > "$T/fleet3.csv"
+t "--by --state DIR: no history yet, no scale-down" 0 scale --kubeconfig "$T/kc-token" --by series \
+	--state "$T/fleetstate" "$T/fleet3.csv"
+err_has "$T/fleetstate/shop_Deployment_worker: no state yet"
+check "--state DIR: the target's file" test -s "$T/fleetstate/shop_Deployment_worker"
+check "worker kept at 3" test "$(replicas_of shop deployments worker)" = 3
+t "--by with a target: usage" 2 scale --by series deployment/web "$T/fleet3.csv"
+err_has "scale: unexpected argument"
+
+# ---- 6. deploy/fleet/ against the server with the real kubectl ----------
+if command -v "$KUBECTL" > /dev/null 2>&1 && [ -d "$TOP/deploy/fleet" ]; then
+	kctl() { "$KUBECTL" --kubeconfig "$@"; }
+	t "kubectl create --dry-run=server deploy/fleet/" 0 kctl "$T/kc-token" create --dry-run=server --validate=false \
+		-f "$TOP/deploy/fleet/"
+	err_empty
+	sort "$T/out" > "$T/applied"
+	cat > "$T/applied.want" <<'EOF'
+clusterrole.rbac.authorization.k8s.io/scalepipe-fleet created (server dry run)
+clusterrolebinding.rbac.authorization.k8s.io/scalepipe-fleet created (server dry run)
+configmap/scalepipe-fleet created (server dry run)
+cronjob.batch/scalepipe-fleet created (server dry run)
+persistentvolumeclaim/scalepipe-fleet-state created (server dry run)
+serviceaccount/scalepipe-fleet created (server dry run)
+EOF
+	check "the fleet: 6 objects (dry run)" cmp "$T/applied.want" "$T/applied"
+	sed '/completions: 4/d' "$TOP/deploy/fleet/cronjob.yaml" > "$T/bad-fleet.yaml"
+	t "an Indexed Job without completions is rejected (422)" 1 kctl "$T/kc-token" create --dry-run=server \
+		--validate=false -f "$T/bad-fleet.yaml"
+	err_has "spec.jobTemplate.spec.completions: Required value: when completion mode is Indexed"
+	# the ClusterRole: exactly the scale subresource, get on the objects,
+	# list on HPAs and ScaledObjects
+	check "the ClusterRole's rules" test "$(sed -n '/^kind: ClusterRole$/,/^---/p' "$TOP/deploy/fleet/rbac.yaml" | grep -E '^- apiGroups|^  (resources|verbs)' | tr -d ' ')" = '-apiGroups:["apps"]
+resources:["deployments/scale","statefulsets/scale"]
+verbs:["get","update","patch"]
+-apiGroups:["apps"]
+resources:["deployments","statefulsets"]
+verbs:["get"]
+-apiGroups:["autoscaling"]
+resources:["horizontalpodautoscalers"]
+verbs:["list"]
+-apiGroups:["keda.sh"]
+resources:["scaledobjects"]
+verbs:["list"]'
+fi
 finish

@@ -186,6 +186,26 @@ $((T0 + 180)),"namespace=shop,deployment=db",5
 $((T0 + 180)),"namespace=shop,deployment=web",10.5
 $((T0 + 180)),"namespace=x\\,y,deployment=web",7
 EOF
+# --shard I/N: the keys whose FNV-1a hash mod N is I (the hashes of these
+# three keys mod 3: db 0, web 0, x\,y 2; mod 2: 1, 1, 0)
+t "--shard 0/3: two keys" 0 promfetch -u "$URL" -q 'sum by (namespace, deployment) (sp_fleet)' \
+    --instant --end $((T0 + 60)) --by-labels namespace,deployment --shard 0/3
+out_is <<EOF
+timestamp,series,value
+$((T0 + 60)),"namespace=shop,deployment=db",5
+$((T0 + 60)),"namespace=shop,deployment=web",3
+EOF
+t "--shard 1/3: none" 0 promfetch -u "$URL" -q 'sum by (namespace, deployment) (sp_fleet)' \
+    --instant --end $((T0 + 60)) --by-labels namespace,deployment --shard 1/3
+out_is <<EOF
+timestamp,series,value
+EOF
+t "--shard 0/2: the other key" 0 promfetch -u "$URL" -q 'sum by (namespace, deployment) (sp_fleet)' \
+    --instant --end $((T0 + 60)) --by-labels namespace,deployment --shard 0/2
+out_is <<EOF
+timestamp,series,value
+$((T0 + 60)),"namespace=x\\,y,deployment=web",7
+EOF
 stop prom
 t "server down: connection refused after retries" 1 promfetch -u "$URL" -q 'sp_load' --start $T0 --last 5m --retries 2 --retry-wait 0.05 -v
 err_has "Couldn't connect to server (after 3 attempts)"

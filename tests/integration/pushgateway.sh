@@ -198,4 +198,29 @@ t "promexport: basic auth" 0 promexport --pushgateway "http://127.0.0.1:$FP" --u
 t "basic auth, wrong password" 1 promfetch -u "http://127.0.0.1:$FP" --user ops --password-file "$T/tok" -q x --instant --end 60
 err_has "HTTP 401"
 check "log: auth-ok, auth-ok, auth-bad" test "$(curl -sf "http://127.0.0.1:$FP/_test/log" | cut -d' ' -f2 | tr '\n' ' ')" = "auth-ok auth-ok auth-bad "
+
+# 8. many workloads (--by): one PUT for every key, each key's samples
+# labelled by the key's labels (promfetch --by-labels' format, '\' escapes)
+serve pgw2 "http://127.0.0.1:@PORT@/-/ready" prometheus-pushgateway --web.listen-address=127.0.0.1:@PORT@ \
+	--persistence.file=
+PGW=http://127.0.0.1:$PORT
+cat > "$T/fleet.csv" <<'EOF'
+timestamp,series,replicas
+60,"namespace=shop,deployment=web",3
+60,"namespace=shop,deployment=a\,b\\c",2
+120,"namespace=shop,deployment=web",4
+60,"namespace=pay,deployment=api",7
+EOF
+t "--by: every key in one push" 0 promexport --pushgateway "$PGW" --grouping shard=0 --by series "$T/fleet.csv"
+cat > "$T/fleet.want" <<'EOF'
+scalepipe_planned_replicas{deployment="a,b\\c",instance="",job="scalepipe",namespace="shop",shard="0"} 2
+scalepipe_planned_replicas{deployment="api",instance="",job="scalepipe",namespace="pay",shard="0"} 7
+scalepipe_planned_replicas{deployment="web",instance="",job="scalepipe",namespace="shop",shard="0"} 4
+EOF
+scrape > "$T/fleet.got"
+check "--by: the Pushgateway has each key's labels and newest value" cmp "$T/fleet.want" "$T/fleet.got"
+head -n 3 "$T/fleet.csv" > "$T/fleet2.csv"
+t "--by: PUT replaces the shard's group (keys gone drop out)" 0 promexport --pushgateway "$PGW" --grouping shard=0 --by series "$T/fleet2.csv"
+check "--by: two keys left" test "$(scrape | wc -l)" = 2
+stop pgw2
 finish

@@ -83,6 +83,8 @@ RESOURCES = {
     ("rbac.authorization.k8s.io", "v1"): [
         ("roles", "Role", True, ["create", "get", "list", "patch"], []),
         ("rolebindings", "RoleBinding", True, ["create", "get", "list", "patch"], []),
+        ("clusterroles", "ClusterRole", False, ["create", "get", "list", "patch"], []),
+        ("clusterrolebindings", "ClusterRoleBinding", False, ["create", "get", "list", "patch"], []),
     ],
     ("keda.sh", "v1alpha1"): [
         ("scaledobjects", "ScaledObject", True, ["create", "get", "list", "patch"], ["so"]),
@@ -255,6 +257,8 @@ REQUIRED = {  # kind -> required field paths (what the API server's validation r
     "PersistentVolumeClaim": ["spec.accessModes", "spec.resources.requests.storage"],
     "Role": [],
     "RoleBinding": ["roleRef.kind", "roleRef.name", "roleRef.apiGroup"],
+    "ClusterRole": [],
+    "ClusterRoleBinding": ["roleRef.kind", "roleRef.name", "roleRef.apiGroup"],
     "CronJob": ["spec.schedule", "spec.jobTemplate.spec.template.spec.containers"],
     "Deployment": ["spec.selector", "spec.template.spec.containers"],
     "Service": ["spec.ports"],
@@ -292,7 +296,15 @@ def validate(kind, obj):
             errs.append({"reason": "FieldValueNotSupported", "field":
                          "spec.jobTemplate.spec.template.spec.restartPolicy",
                          "message": 'Unsupported value: %r: supported values: "OnFailure", "Never"' % rp})
-    if kind == "Role":
+        job = get_path(obj, "spec.jobTemplate.spec") or {}
+        if job.get("completionMode") not in (None, "NonIndexed", "Indexed"):
+            errs.append({"reason": "FieldValueNotSupported", "field": "spec.jobTemplate.spec.completionMode",
+                         "message": 'Unsupported value: %r: supported values: "NonIndexed", "Indexed"'
+                         % job.get("completionMode")})
+        if job.get("completionMode") == "Indexed" and job.get("completions") is None:
+            errs.append({"reason": "FieldValueRequired", "field": "spec.jobTemplate.spec.completions",
+                         "message": "Required value: when completion mode is Indexed"})
+    if kind in ("Role", "ClusterRole"):
         for r in obj.get("rules") or []:
             if not r.get("verbs"):
                 errs.append({"reason": "FieldValueRequired", "message": "Required value",
@@ -541,7 +553,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         resource = rest[0]
         known = {r[0]: r for r in RESOURCES[(g, v)]}
-        if resource not in known or ns is None:
+        if resource not in known or (ns is None) == known[resource][2]:  # namespaced or cluster-scoped
             return None
         name = rest[1] if len(rest) >= 2 else None
         sub = rest[2] if len(rest) >= 3 else None
@@ -666,7 +678,8 @@ class Handler(BaseHTTPRequestHandler):
         if (kind, ns, name) in STATE["objects"]:
             return status(409, "AlreadyExists", '%s "%s" already exists' % (gr(g, resource), name),
                           {"name": name, "group": g, "kind": resource})
-        md["namespace"] = ns
+        if ns is not None:
+            md["namespace"] = ns
         md.setdefault("uid", "uid-%s-%s-%s" % (kind.lower(), ns, name))
         md.setdefault("creationTimestamp", now_iso())
         if q.get("dryRun") == "All":

@@ -409,6 +409,93 @@ test_anomaly(void)
 	sp_expo_free(x);
 }
 
+/* Many workloads: keyed rows, the key's labels (promfetch --by-labels
+ * format: '\' escapes), text and OpenMetrics, the errors. */
+static int
+load_keyed(sp_expo *x, const char *csv, int history, sp_error *err)
+{
+	FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
+	sp_csv_reader *r = sp_csv_reader_new(fp, "-", SP_CSV_NEED_TIMESTAMP | SP_CSV_ANY_ORDER, err);
+	int rc = r ? sp_expo_bind(x, r, history, err) : -1;
+
+	if (rc == 0)
+		rc = sp_expo_key_col(x, r, "series", err);
+	while (rc == 0 && (rc = sp_csv_next(r, err)) == SP_OK)
+		rc = sp_expo_read(x, r, err);
+	if (rc == SP_EEOF)
+		rc = 0;
+	sp_csv_reader_free(r);
+	fclose(fp);
+	return rc;
+}
+
+static void
+test_keyed(void)
+{
+	static const char fleet[] =
+	    "timestamp,series,replicas,forecast\n"
+	    "60,\"ns=shop,deployment=web\",3,10.5\n"
+	    "60,\"ns=shop,deployment=d\\\\b\\,x\"\"q\",2,\n"
+	    "120,\"ns=shop,deployment=web\",4,11\n";
+	static const char *const bad[][2] = {
+		{ "timestamp,series,replicas\n0,\"a=1,b\",1\n", "row 1: key 'a=1,b': not label=value pairs joined by ',' (promfetch --by-labels)" },
+		{ "timestamp,series,replicas\n0,\"a=1,a=2\",1\n", "row 1: key 'a=1,a=2': label 'a' given twice" },
+		{ "timestamp,series,replicas\n0,\"a b=1\",1\n", "row 1: key 'a b=1': not a valid label name: 'a b'" },
+		{ "timestamp,series,replicas\n0,env=x,1\n", "row 1: key 'env=x': label 'env' is also given by the options (--namespace, --target, --label)" },
+		{ "timestamp,series,replicas\n60,w,1\n0,w,1\n", "row 2, column timestamp: timestamp 0 is before 60, the previous row of key 'w'" },
+	};
+	const char *env[] = { "env=prod" };
+	sp_expo_labels l = { NULL, NULL, env, 1, NULL, 0 };
+	sp_error err;
+	sp_expo *x = sp_expo_new();
+	char *out;
+	int rc;
+	size_t i;
+
+	CHECK(load_keyed(x, fleet, 0, &err) == 0, "keyed: %s", err.msg);
+	out = written(x, SP_EXPO_TEXT, &rc, &err);
+	CHECK_STR(out, "# HELP scalepipe_forecast_load Forecast load for the row's time\n"
+	    "# TYPE scalepipe_forecast_load gauge\n"
+	    "scalepipe_forecast_load{ns=\"shop\",deployment=\"web\"} 11\n"
+	    "# HELP scalepipe_planned_replicas Replicas planned by scalepipe\n"
+	    "# TYPE scalepipe_planned_replicas gauge\n"
+	    "scalepipe_planned_replicas{ns=\"shop\",deployment=\"web\"} 4\n"
+	    "scalepipe_planned_replicas{ns=\"shop\",deployment=\"d\\\\b,x\\\"q\"} 2\n", "keyed text");
+	free(out);
+	sp_expo_free(x);
+	x = sp_expo_new();
+	sp_expo_set_labels(x, &l, &err);
+	sp_expo_columns(x, "replicas", &err);
+	CHECK(load_keyed(x, fleet, 1, &err) == 0, "keyed history: %s", err.msg);
+	out = written(x, SP_EXPO_OPENMETRICS, &rc, &err);
+	CHECK_STR(out, "# HELP scalepipe_planned_replicas Replicas planned by scalepipe\n"
+	    "# TYPE scalepipe_planned_replicas gauge\n"
+	    "scalepipe_planned_replicas{env=\"prod\",ns=\"shop\",deployment=\"web\"} 3 60\n"
+	    "scalepipe_planned_replicas{env=\"prod\",ns=\"shop\",deployment=\"web\"} 4 120\n"
+	    "scalepipe_planned_replicas{env=\"prod\",ns=\"shop\",deployment=\"d\\\\b,x\\\"q\"} 2 60\n"
+	    "# EOF\n", "keyed OpenMetrics, the options' labels first");
+	free(out);
+	sp_expo_free(x);
+	x = sp_expo_new();
+	CHECK(load_keyed(x, "timestamp,series,replicas\n0,web,1\n", 0, &err) == 0, "plain key");
+	out = written(x, SP_EXPO_TEXT, &rc, &err);
+	CHECK(out && strstr(out, "scalepipe_planned_replicas{series=\"web\"} 1\n") != NULL, "a plain key: series=KEY");
+	free(out);
+	sp_expo_free(x);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		x = sp_expo_new();
+		sp_expo_set_labels(x, &l, &err);
+		CHECK(load_keyed(x, bad[i][0], 0, &err) == SP_EDATA, "bad key %zu", i);
+		CHECK_STR(err.msg, bad[i][1], "bad key message");
+		sp_expo_free(x);
+	}
+	x = sp_expo_new();
+	sp_expo_columns(x, "series", &err);
+	CHECK(load_keyed(x, "timestamp,series\n0,1\n", 0, &err) == SP_EUSAGE, "key exported");
+	CHECK_STR(err.msg, "--by: 'series' is exported as a value too", "key exported");
+	sp_expo_free(x);
+}
+
 int
 main(void)
 {
@@ -421,5 +508,6 @@ main(void)
 	test_push_refused();
 	test_save();
 	test_anomaly();
+	test_keyed();
 	return check_summary();
 }

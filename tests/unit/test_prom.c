@@ -256,7 +256,7 @@ test_csv(void)
 {
 	sp_error err;
 	sp_prom_matrix *m = three_pods();
-	sp_prom_csv o = { NULL, "pod", SP_PROM_NULL_EMPTY, NULL };
+	sp_prom_csv o = { NULL, "pod", SP_PROM_NULL_EMPTY, NULL, 0, 0 };
 	char *out = NULL;
 
 	/* columns sorted by name (strcmp: web-10 before web-2), gap left empty */
@@ -335,7 +335,7 @@ test_csv_long(void)
 {
 	sp_error err;
 	sp_prom_matrix *m = three_pods();
-	sp_prom_csv o = { "load", NULL, SP_PROM_NULL_EMPTY, "job,pod" };
+	sp_prom_csv o = { "load", NULL, SP_PROM_NULL_EMPTY, "job,pod", 0, 0 };
 	char *out = NULL;
 
 	CHECK(to_csv(m, &o, &out, &err) == 0, "long: %s", err.msg);
@@ -373,7 +373,7 @@ test_csv_long(void)
 	    "{\"metric\":{\"a\":\"x,b=y\"},\"values\":[[0,\"1\"]]},"
 	    "{\"metric\":{\"a\":\"x\",\"b\":\"y\"},\"values\":[[0,\"2\"]]},"
 	    "{\"metric\":{\"a\":\"\\\\\"},\"values\":[[0,\"3\"]]}]}}", 200, NULL);
-	o = (sp_prom_csv){ NULL, NULL, SP_PROM_NULL_ERROR, "a,b" };
+	o = (sp_prom_csv){ NULL, NULL, SP_PROM_NULL_ERROR, "a,b", 0, 0 };
 	CHECK(to_csv(m, &o, &out, &err) == 0, "escapes: %s", err.msg);
 	CHECK_STR(out, "timestamp,series,value\n0,\"a=\\\\,b=\",3\n0,\"a=x,b=y\",2\n0,\"a=x\\,b=y,b=\",1\n", "escaped keys");
 	free(out);
@@ -382,6 +382,54 @@ test_csv_long(void)
 	CHECK_STR(err.msg, "--by-labels b: a series has none of these labels", "none");
 	free(out);
 	sp_prom_matrix_free(m);
+}
+
+/* Shards (promfetch --shard): FNV-1a 64 against the published test
+ * vectors (Fowler, Noll, Vo: "", "a", "foobar"), the keys a shard keeps;
+ * the labels of a key (scale --by). */
+static void
+test_keys(void)
+{
+	sp_error err;
+	sp_prom_matrix *m = three_pods();
+	sp_prom_csv o = { NULL, NULL, SP_PROM_NULL_EMPTY, "pod", 0, 0 };
+	char *out = NULL, v[16];
+	unsigned long i, total = 0;
+
+	CHECK(sp_prom_shard("", 0) == 0xcbf29ce484222325ULL, "FNV-1a of ''");
+	CHECK(sp_prom_shard("a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a of 'a'");
+	CHECK(sp_prom_shard("foobar", 6) == 0x85944171f73967e8ULL, "FNV-1a of 'foobar'");
+	/* pod=db, pod=web-10, pod=web-2 over 2 shards: each key in exactly one */
+	for (i = 0; i < 2; i++) {
+		const char *keys[] = { "pod=db", "pod=web-10", "pod=web-2" };
+		size_t k;
+		o.shard_i = i;
+		o.shard_n = 2;
+		CHECK(to_csv(m, &o, &out, &err) == 0, "shard %lu", i);
+		for (k = 0; k < 3; k++) {
+			int in = strstr(out, keys[k]) != NULL;
+			CHECK(in == (sp_prom_shard(keys[k], strlen(keys[k])) % 2 == i), "shard %lu: %s", i, keys[k]);
+			total += (unsigned long)in;
+		}
+		CHECK(strncmp(out, "timestamp,series,value\n", 23) == 0, "shard %lu: the header", i);
+		free(out);
+	}
+	CHECK(total == 3, "every key in one shard");
+	sp_prom_matrix_free(m);
+
+	CHECK(sp_prom_key_label("namespace=shop,deployment=web", 29, "deployment", v, sizeof v, &err) == 1 &&
+	    strcmp(v, "web") == 0, "label");
+	CHECK(sp_prom_key_label("namespace=shop,deployment=web", 29, "namespace", v, sizeof v, &err) == 1 &&
+	    strcmp(v, "shop") == 0, "first label");
+	CHECK(sp_prom_key_label("a=x\\,y\\\\,b=2", 12, "a", v, sizeof v, &err) == 1 && strcmp(v, "x,y\\") == 0,
+	    "escapes: %s", v);
+	CHECK(sp_prom_key_label("a=x\\,b=2", 8, "b", v, sizeof v, &err) == 0, "an escaped comma is no separator");
+	CHECK(sp_prom_key_label("a=,b=2", 6, "a", v, sizeof v, &err) == 1 && !*v, "empty value");
+	CHECK(sp_prom_key_label("web", 3, "deployment", v, sizeof v, &err) == 0, "a plain key has no labels");
+	CHECK(sp_prom_key_label("a=1,b", 5, "a", v, sizeof v, &err) == SP_EDATA, "malformed");
+	CHECK_STR(err.msg, "not label=value pairs joined by ','", "malformed");
+	CHECK(sp_prom_key_label("a=0123456789abcdefg", 19, "a", v, sizeof v, &err) == SP_EDATA, "too long");
+	CHECK_STR(err.msg, "label 'a': value longer than 15 bytes", "too long");
 }
 
 /* Series are their whole label set: duplicates in one answer and labels
@@ -431,5 +479,6 @@ main(void)
 	test_csv();
 	test_csv_long();
 	test_series_identity();
+	test_keys();
 	return check_summary();
 }

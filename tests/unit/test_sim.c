@@ -132,6 +132,39 @@ main(void)
 	CHECK(sp_sim_tick(s, 120, 15, 8e8 + 1, &r, &err) == SP_EDATA, "load 8e8+1 at w* 80");
 	CHECK(sp_sim_tick(s, 120, 15, 8e8, &r, &err) == 0 && r.ideal == 10000000, "load 8e8: %d", r.ideal);
 	sp_sim_free(s);
+
+	/* the total over several simulators (simulate --by): two of one tick
+	 * per step, latencies 15, 15 (a: 100 on 2) and 12, 20, 10 (b: 40 on 2,
+	 * 100 on 1 with the pod removed, 0 on 1) */
+	{
+		sp_sim *ab[2];
+		sp_sim_summary t, one;
+		o.startup = 60;
+		ab[0] = sp_sim_new(&o, p, NULL);
+		ab[1] = sp_sim_new(&o, p, NULL);
+		sp_sim_step(ab[0], 0, 60, 100, 2, 0, &r, NULL);
+		sp_sim_step(ab[0], 60, 60, 100, 2, 1, &r, NULL);
+		sp_sim_step(ab[1], 0, 60, 40, 2, 0, &r, NULL);
+		sp_sim_step(ab[1], 60, 60, 100, 1, 0, &r, NULL);
+		sp_sim_step(ab[1], 120, 60, 0, 1, 0, &r, NULL);
+		CHECK(sp_sim_summarise_total((const sp_sim *const *)ab, 2, SP_SIM_ALL, &t, &err) == 0, "total");
+		CHECK(t.steps == 5 && t.violations == 1 && t.scaling_actions == 1, "total: steps %ld viol %g",
+		    t.steps, t.violations);
+		CHECK_CLOSE(t.cost, 60.0 * (2 + 2 + 2 + 1 + 1), 1e-12, "total cost");
+		CHECK_CLOSE(t.churn, (0.0 + 0 + 0 + 1 + 0) / 5, 1e-12, "total churn: |change| over all steps (the start is none)");
+		CHECK_CLOSE(t.mean_latency, (15.0 + 15 + 12 + 20 + 10) / 5, 1e-12, "total mean latency");
+		CHECK(t.max_latency == 20, "total max latency %g", t.max_latency);
+		CHECK_CLOSE(t.mean_cpu, (50.0 + 50 + 20 + 100 + 0) / 5, 1e-12, "total mean CPU");
+		/* the nearest-rank-interpolated p95 of {10, 12, 15, 15, 20}: 15 + 0.8 * 5 */
+		CHECK_CLOSE(t.p95_latency, 19, 1e-12, "total p95");
+		CHECK(sp_sim_summarise_total((const sp_sim *const *)ab, 2, SP_SIM_BURST, &t, &err) == 0 &&
+		    t.steps == 1 && t.cost == 120, "total of a split");
+		sp_sim_summarise(ab[1], SP_SIM_ALL, &one);
+		CHECK(sp_sim_summarise_total((const sp_sim *const *)ab + 1, 1, SP_SIM_ALL, &t, &err) == 0 &&
+		    memcmp(&t, &one, sizeof t) == 0, "the total of one is its summary");
+		sp_sim_free(ab[0]);
+		sp_sim_free(ab[1]);
+	}
 	sp_perf_free(p);
 	return check_summary();
 }
