@@ -25,7 +25,10 @@
  *                      rows, the LSTM's exogenous input
  *     band             yhat_t(t + h step) + each LSTM quantile of horizon h
  *                      on that window, yhat_t from the fit in use at t
- *                      (lower, forecast, upper alike)
+ *                      (lower, forecast, upper alike; the quantiles as
+ *                      sp_lstm_predict gives them, moved by the model's
+ *                      shrinkage, so the forecast is yhat_t + alpha_h times
+ *                      the LSTM's residual forecast: see sp_lstm.h)
  * so everything comes from rows up to t.  The training target of origin t
  * and horizon h is r(t + h), against the fit in use before row t + h; it
  * is the fit in use at t unless the base refits in between (at most h of
