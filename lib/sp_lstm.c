@@ -196,8 +196,8 @@ unif(void *r)
 
 /* x (W, B, nin) time-major and targets (B, Hz) for origins org[0..B). */
 static void
-fill_batch(const sp_lstm *m, const double *feat, const double *z, const long *org, int B,
-    double *x, double *tgt)
+fill_batch(const sp_lstm *m, const sp_lstm_train_opts *op, const double *feat, const double *z, const long *org,
+    int B, double *x, double *tgt)
 {
 	int W = m->window, nin = m->nn.nin, Hz = m->horizon;
 	for (int b = 0; b < B; b++) {
@@ -222,13 +222,15 @@ fill_batch(const sp_lstm *m, const double *feat, const double *z, const long *or
 		}
 		if (tgt)
 			for (int h = 0; h < Hz; h++)
-				tgt[(size_t)b * Hz + h] = z[o + 1 + h] - lev;
+				tgt[(size_t)b * Hz + h] = z[o + 1 + h] - lev +
+				    (op && op->target_adj ? op->target_adj(op->target_arg, o, h) / m->scale : 0);
 	}
 }
 
 /* One share of a mini-batch: worker 0 runs in the calling thread. */
 typedef struct {
 	const sp_lstm *m;
+	const sp_lstm_train_opts *op;
 	const double *feat, *z;
 	const long *org;
 	int B, Btot;
@@ -247,7 +249,7 @@ work_share(void *arg)
 	memset(k->grad, 0, m->nparams * sizeof(double));
 	if (k->B == 0)
 		return NULL;
-	fill_batch(m, k->feat, k->z, k->org, k->B, k->x, k->tgt);
+	fill_batch(m, k->op, k->feat, k->z, k->org, k->B, k->x, k->tgt);
 	sp_nn_forward(&m->nn, m->params, k->w, k->x, k->B, k->raw);
 	k->loss = sp_lstm_loss(m, k->raw, k->tgt, k->B, k->dout) * k->B;
 	for (size_t i = 0; i < (size_t)k->B * m->nn.nout; i++)   /* the loss is a mean over Btot rows */
@@ -266,6 +268,7 @@ typedef struct {
 	sp_nn_work *w;
 	sp_nn_adam *adam;
 	sp_rand *rng;
+	const sp_lstm_train_opts *op;
 } train_buf;
 
 static void
@@ -292,7 +295,7 @@ eval_loss(sp_lstm *m, train_buf *b, const long *org, long n, int bmax, double *s
 	int Hz = m->horizon;
 	for (long i = 0; i < n; i += bmax) {
 		int B = (int)(n - i < bmax ? n - i : bmax);
-		fill_batch(m, b->feat, b->z, org + i, B, b->x, b->tgt);
+		fill_batch(m, b->op, b->feat, b->z, org + i, B, b->x, b->tgt);
 		sp_nn_forward(&m->nn, m->params, b->w, b->x, B, b->raw);
 		tot += sp_lstm_loss(m, b->raw, b->tgt, B, NULL) * B;
 		if (se)
@@ -375,7 +378,7 @@ fit_shrink(sp_lstm *m, train_buf *b, long nva, int bmax, sp_error *err)
 	}
 	for (long i = 0; i < nva; i += bmax) {
 		int B = (int)(nva - i < bmax ? nva - i : bmax);
-		fill_batch(m, b->feat, b->z, b->va + i, B, b->x, b->tgt);
+		fill_batch(m, b->op, b->feat, b->z, b->va + i, B, b->x, b->tgt);
 		sp_nn_forward(&m->nn, m->params, b->w, b->x, B, b->raw);
 		for (int k = 0; k < B; k++) {
 			double lev = window_lev(m, b->z, b->va[i + k]);
@@ -418,7 +421,7 @@ calibrate(sp_lstm *m, train_buf *b, long nva, int bmax, sp_error *err)
 	}
 	for (long i = 0; i < nva; i += bmax) {
 		int B = (int)(nva - i < bmax ? nva - i : bmax);
-		fill_batch(m, b->feat, b->z, b->va + i, B, b->x, b->tgt);
+		fill_batch(m, b->op, b->feat, b->z, b->va + i, B, b->x, b->tgt);
 		sp_nn_forward(&m->nn, m->params, b->w, b->x, B, b->raw);
 		for (int r = 0; r < B; r++) {
 			double lev = m->shrunk ? window_lev(m, b->z, b->va[i + r]) : 0;
@@ -539,6 +542,7 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	b.w = sp_nn_work_new(&m->nn, W, bs);
 	b.adam = sp_nn_adam_new(m->nparams, o->lr, 0.9, 0.999, 1e-8);
 	b.rng = sp_rand_new(o->seed);
+	b.op = o;
 	if (!b.feat || !b.z || !b.bad || !b.tr || !b.va || !b.x || !b.tgt || !b.raw ||
 	    !b.dout || !b.grad || !b.best || !b.w || !b.adam || !b.rng) {
 		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
@@ -551,7 +555,7 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	for (int i = 0; i < b.nwk; i++) {
 		worker *k = &b.wk[i];
 		int sb = (bs + b.nwk - 1) / b.nwk;
-		k->m = m;
+		k->m = m, k->op = o;
 		if (i == 0) {
 			k->x = b.x, k->tgt = b.tgt, k->raw = b.raw, k->dout = b.dout, k->grad = b.grad, k->w = b.w;
 			continue;

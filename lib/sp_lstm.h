@@ -127,6 +127,12 @@ typedef struct {
 	double val;          /* validation fraction of the series, in [0, 0.9] (0: none, no early stopping) */
 	int calibrate;       /* quantile models: calibrate the outer quantiles on the validation part */
 	int shrink;          /* a hybrid (m->base set): fit the shrinkage on the validation part */
+	/* origin-dependent targets (may be NULL): the target of origin o (the
+	 * index of a window's last row) and horizon h (0-based) is y[o + 1 + h]
+	 * plus target_adj(target_arg, o, h) (data units; finite where the window
+	 * is complete); called from the training threads, so it must only read */
+	double (*target_adj)(void *arg, long o, int h);
+	void *target_arg;
 	unsigned long seed;  /* initialisation and shuffling */
 	int threads;         /* each mini-batch is split into this many shares run in parallel
 	                      * (1..SP_LSTM_MAXTHREADS); results depend on it only by rounding */

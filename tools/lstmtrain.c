@@ -238,14 +238,15 @@ read_series(sp_csv_reader *r, int col, double **tp, double **yp)
 
 /* A hybrid (--base, or --init of one): y becomes the residuals of the base,
  * which is recorded for the output; *xb the base's forecasts (malloc'd) for
- * a model with the base input, else NULL. */
+ * a model with the base input, else NULL; *tg the targets against the fit
+ * in use at each origin (NULL for a plain LSTM). */
 static void
-residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n, double **xb)
+residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n, double **xb, sp_fc_lstm_targets **tg)
 {
 	sp_error err = { 0 };
 	char *bp = NULL;
 
-	*xb = NULL;
+	*xb = NULL, *tg = NULL;
 	if (m->exog && !(*xb = malloc((n ? n : 1) * sizeof **xb)))
 		sp_die("out of memory");
 	if (o->base)
@@ -254,7 +255,7 @@ residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n, do
 		return;
 	else if (!(bp = sp_fc_lstm_base_path(m, o->init)))
 		sp_die("out of memory");
-	sp_die_if(sp_fc_lstm_residuals(m, o->base ? o->output : o->init, t, y, n, y, *xb, &err), &err);
+	sp_die_if(sp_fc_lstm_residuals_targets(m, o->base ? o->output : o->init, t, y, n, y, *xb, tg, &err), &err);
 	if (bp)   /* the base as seen from the output's directory */
 		sp_die_if(sp_fc_lstm_set_base(m, bp, o->output, &err), &err);
 	if (o->verbose)
@@ -271,6 +272,7 @@ main(int argc, char **argv)
 	sp_csv_reader *r;
 	sp_lstm *m = NULL;
 	double *t, *y, *xb;
+	sp_fc_lstm_targets *tg;
 	const char *path;
 	FILE *fp;
 	size_t n;
@@ -293,7 +295,7 @@ main(int argc, char **argv)
 	    o.loss == 0 ? o.nq : 0, o.q, &err)))
 		sp_die_err(&err);
 	sp_die_if(sp_lstm_set_column(m, sp_csv_colname(r, (size_t)col), &err), &err);
-	residuals(&o, m, t, y, n, &xb);
+	residuals(&o, m, t, y, n, &xb, &tg);
 	sp_csv_reader_free(r);
 	if (fp != stdin)
 		fclose(fp);
@@ -302,6 +304,7 @@ main(int argc, char **argv)
 	o.train.threads = o.threads;
 	o.train.warm = o.init != NULL;
 	o.train.exog = xb;
+	o.train.target_adj = tg ? sp_fc_lstm_target_adj : NULL, o.train.target_arg = tg;
 	o.train.progress = progress, o.train.arg = &ps;
 	ps.verbose = o.verbose, ps.epochs = o.train.epochs, ps.t0 = sp_time_mono();
 	if (o.verbose)
@@ -316,5 +319,6 @@ main(int argc, char **argv)
 	sp_die_if(sp_lstm_save(m, o.output, o.cmdline, &err), &err);
 	sp_lstm_free(m);
 	free(t), free(y), free(xb);
+	sp_fc_lstm_targets_free(tg);
 	return 0;
 }
