@@ -34,7 +34,12 @@
 #                   before row N + 1), over the training part; forecast -m
 #                   does the same over the whole series (the same fits
 #                   again) and at origin t adds the seasonal point forecast
-#                   of the fit in use to the LSTM's on the window of r
+#                   of the fit in use to the LSTM's on the window of r; the
+#                   LSTM's target for origin t is y(t + h) minus that same
+#                   forecast (of the fit in use at t), and its residual
+#                   forecast is shrunk by a factor alpha_h in [0,1] per
+#                   horizon fitted by least absolute error on its validation
+#                   part (lstmtrain's defaults; --no-shrink keeps it whole)
 #   hybrid + input  the same with --base-input: the LSTM also sees yhat(s)
 #                   of each row of its window
 # The LSTMs: --calendar --norm window --window W --hidden 32 --quantiles

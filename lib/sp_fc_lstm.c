@@ -11,6 +11,12 @@
 
 #include "sp_fc_season.h"
 
+static size_t
+n_min(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 typedef struct {
 	sp_lstm *m;
 	sp_lstm_pred *pr;
@@ -215,9 +221,84 @@ base_open(const sp_lstm *m, const char *mpath, sp_error *err)
 	return b;
 }
 
+struct sp_fc_lstm_targets {
+	size_t n;
+	int H;
+	long nchg, cap;
+	long *row;      /* (nchg) ascending: the first row whose rolling yhat is of a new fit */
+	double *old;    /* (nchg * H) the point forecast of the fit before it for rows row[k] + j */
+	double *roll;   /* (n) the rolling yhat */
+};
+
+void
+sp_fc_lstm_targets_free(sp_fc_lstm_targets *tg)
+{
+	if (!tg)
+		return;
+	free(tg->row), free(tg->old), free(tg->roll), free(tg);
+}
+
+double
+sp_fc_lstm_target_adj(void *arg, long o, int h)
+{
+	const sp_fc_lstm_targets *tg = arg;
+	long lo = 0, hi = tg->nchg, s = o + 1 + h;
+
+	/* the first change at or after row o + 2 */
+	while (lo < hi) {
+		long mid = lo + (hi - lo) / 2;
+		if (tg->row[mid] >= o + 2)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo == tg->nchg || tg->row[lo] > s || s < 0 || (size_t)s >= tg->n)
+		return 0;
+	return tg->roll[s] - tg->old[(size_t)lo * (size_t)tg->H + (size_t)(s - tg->row[lo])];
+}
+
+/* Before row i is pushed to b (base file f): when that push refits (every
+ * f->refit rows, as sp_fc_season does) and b has a fit, the fit's point
+ * forecasts of rows i + 1 .. i + H (within n) as a tentative change at row
+ * i + 1 in tg (committed by the caller when b's refits count grows). */
+static int
+targets_before_push(sp_fc_lstm_targets *tg, const sp_forecaster *b, const sp_season_file *f, const double *t,
+    size_t i, sp_error *err)
+{
+	const sp_season_model *fit = sp_fc_season_fit(b);
+	double *o;
+	size_t k;
+
+	if (f->refit <= 0 || (i + 1) % (size_t)f->refit != 0 || !fit)
+		return 0;
+	if (tg->nchg == tg->cap) {
+		long c = tg->cap ? 2 * tg->cap : 16;
+		long *r = realloc(tg->row, (size_t)c * sizeof *r);
+		double *d = r ? realloc(tg->old, (size_t)c * (size_t)tg->H * sizeof *d) : NULL;
+		if (r)
+			tg->row = r;
+		if (!d)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		tg->old = d, tg->cap = c;
+	}
+	o = tg->old + (size_t)tg->nchg * (size_t)tg->H;
+	for (int j = 0; j < tg->H; j++)
+		o[j] = NAN;
+	k = n_min(tg->n - (i + 1), (size_t)tg->H);
+	tg->row[tg->nchg] = (long)(i + 1);
+	return k ? sp_season_predict(fit, k, t + i + 1, NULL, NULL, o, NULL, NULL, err) : 0;
+}
+
 int
 sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
     double *res, double *base, sp_error *err)
+{
+	return sp_fc_lstm_residuals_targets(m, mpath, t, y, n, res, base, NULL, err);
+}
+
+int
+sp_fc_lstm_residuals_targets(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
+    double *res, double *base, sp_fc_lstm_targets **tgp, sp_error *err)
 {
 	sp_season_file f;
 	sp_season_info si;
@@ -225,8 +306,11 @@ sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const
 	sp_season_model *sm = base_load(m, mpath, &f, &p, err);
 	sp_forecaster *b;
 	sp_lstm tmp;
+	sp_fc_lstm_targets *tg = NULL;
 	int rc = 0;
 
+	if (tgp)
+		*tgp = NULL;
 	if (!sm)
 		return err ? err->code : SP_EMODEL;
 	sp_season_describe(sm, &si);
@@ -243,14 +327,38 @@ sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const
 	tmp.step = si.step, tmp.base_rolling = 1;
 	if (!(b = base_open(&tmp, mpath, err)))
 		return err ? err->code : SP_EMODEL;
+	if (tgp && (!(tg = calloc(1, sizeof *tg)) || !(tg->roll = malloc((n ? n : 1) * sizeof *tg->roll)))) {
+		sp_fc_lstm_targets_free(tg);
+		sp_forecaster_free(b);
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	if (tg)
+		tg->n = n, tg->H = m->horizon;
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		double yh;
+		long before = sp_fc_season_refits(b);
+		if (tg && (rc = targets_before_push(tg, b, &f, t, i, err)) < 0)
+			break;
 		rc = roll_residual(b, t[i], y[i], &res[i], &yh, err);
 		if (base)
 			base[i] = yh;
+		if (tg) {
+			tg->roll[i] = yh;
+			if (rc >= 0 && sp_fc_season_refits(b) > before && tg->nchg < tg->cap &&
+			    tg->row[tg->nchg] == (long)(i + 1) && sp_fc_season_fit(b))
+				tg->nchg++;   /* committed: the fit changed after row i */
+			if (tg->nchg < tg->cap)
+				tg->row[tg->nchg] = -1;
+		}
 	}
 	sp_forecaster_free(b);
-	return rc < 0 ? rc : 0;
+	if (rc < 0) {
+		sp_fc_lstm_targets_free(tg);
+		return rc;
+	}
+	if (tgp)
+		*tgp = tg;
+	return 0;
 }
 
 /* ---- the forecaster ---- */

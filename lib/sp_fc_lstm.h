@@ -25,11 +25,16 @@
  *                      rows, the LSTM's exogenous input
  *     band             yhat_t(t + h step) + each LSTM quantile of horizon h
  *                      on that window, yhat_t from the fit in use at t
- *                      (lower, forecast, upper alike)
+ *                      (lower, forecast, upper alike; the quantiles as
+ *                      sp_lstm_predict gives them, moved by the model's
+ *                      shrinkage, so the forecast is yhat_t + alpha_h times
+ *                      the LSTM's residual forecast: see sp_lstm.h)
  * so everything comes from rows up to t.  The training target of origin t
- * and horizon h is r(t + h), against the fit in use before row t + h; it
- * is the fit in use at t unless the base refits in between (at most h of
- * every N origins).  The step is the LSTM's and must equal the base's.
+ * and horizon h is y(t + h) - yhat_t(t + h), yhat_t the fit in use at t,
+ * the one its forecast is added to (sp_fc_lstm_residuals_targets; before
+ * that change, r(t + h) against the fit in use before row t + h, which
+ * differs where the base refits in between: h of every N origins, all of
+ * them for h > N).  The step is the LSTM's and must equal the base's.
  * Not ready before the window of residuals is full (for a base that
  * refits, `window` rows after its first refit).  The base is found at
  * m->base, a relative path taken from the LSTM model file's directory, and
@@ -71,5 +76,24 @@ char *sp_fc_lstm_base_path(const sp_lstm *m, const char *mpath);
  * base's (missing, changed), its step differs from the rows' spacing. */
 int sp_fc_lstm_residuals(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
     double *res, double *base, sp_error *err);
+
+/* The training targets of a hybrid against the fit in use at each origin,
+ * the one forecast -m adds the LSTM's forecast to: for origin o (the index
+ * of a window's last row) and horizon h (0-based) the target row s = o + 1
+ * + h's residual is y(s) - yhat_o(s), yhat_o the point forecast of the
+ * fit in use after row o, not r(s) = y(s) - yhat(s) of the fit in use
+ * before row s; the two differ where the base refits after a row in
+ * o + 1 .. s - 1.  sp_fc_lstm_residuals_targets does what
+ * sp_fc_lstm_residuals does and, with tg not NULL, gives in *tg (freed by
+ * sp_fc_lstm_targets_free) the base's forecasts needed for that (the old
+ * fit's, over the horizon after each refit: refits x horizon values);
+ * sp_fc_lstm_target_adj(tg, o, h) = yhat(s) - yhat_o(s) (0 when the fit
+ * is the same, or s outside the rows), to be added to r(s): the
+ * target_adj of sp_lstm_train_opts. */
+typedef struct sp_fc_lstm_targets sp_fc_lstm_targets;
+int sp_fc_lstm_residuals_targets(const sp_lstm *m, const char *mpath, const double *t, const double *y, size_t n,
+    double *res, double *base, sp_fc_lstm_targets **tg, sp_error *err);
+double sp_fc_lstm_target_adj(void *tg, long o, int h);
+void sp_fc_lstm_targets_free(sp_fc_lstm_targets *tg);
 
 #endif

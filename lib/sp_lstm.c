@@ -71,11 +71,14 @@ sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
 	m->rmse = calloc((size_t)horizon, sizeof(double));
 	m->cal_lo = calloc((size_t)horizon, sizeof(double));
 	m->cal_hi = calloc((size_t)horizon, sizeof(double));
-	if (!m->params || !m->rmse || !m->cal_lo || !m->cal_hi) {
+	m->shrink = malloc((size_t)horizon * sizeof(double));
+	if (!m->params || !m->rmse || !m->cal_lo || !m->cal_hi || !m->shrink) {
 		sp_lstm_free(m);
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
 	}
+	for (int h = 0; h < horizon; h++)
+		m->shrink[h] = 1;
 	strcpy(m->column, "value");
 	return m;
 }
@@ -85,7 +88,7 @@ sp_lstm_free(sp_lstm *m)
 {
 	if (!m)
 		return;
-	free(m->params), free(m->rmse), free(m->cal_lo), free(m->cal_hi), free(m);
+	free(m->params), free(m->rmse), free(m->cal_lo), free(m->cal_hi), free(m->shrink), free(m);
 }
 
 void
@@ -94,6 +97,7 @@ sp_lstm_train_defaults(sp_lstm_train_opts *o)
 	memset(o, 0, sizeof *o);
 	o->epochs = 30, o->batch = 64, o->patience = 5;
 	o->lr = 3e-3, o->clip = 1, o->val = 0.2, o->seed = 1, o->threads = 1, o->calibrate = 1;
+	o->shrink = 1;
 }
 
 void
@@ -192,8 +196,8 @@ unif(void *r)
 
 /* x (W, B, nin) time-major and targets (B, Hz) for origins org[0..B). */
 static void
-fill_batch(const sp_lstm *m, const double *feat, const double *z, const long *org, int B,
-    double *x, double *tgt)
+fill_batch(const sp_lstm *m, const sp_lstm_train_opts *op, const double *feat, const double *z, const long *org,
+    int B, double *x, double *tgt)
 {
 	int W = m->window, nin = m->nn.nin, Hz = m->horizon;
 	for (int b = 0; b < B; b++) {
@@ -218,13 +222,15 @@ fill_batch(const sp_lstm *m, const double *feat, const double *z, const long *or
 		}
 		if (tgt)
 			for (int h = 0; h < Hz; h++)
-				tgt[(size_t)b * Hz + h] = z[o + 1 + h] - lev;
+				tgt[(size_t)b * Hz + h] = z[o + 1 + h] - lev +
+				    (op && op->target_adj ? op->target_adj(op->target_arg, o, h) / m->scale : 0);
 	}
 }
 
 /* One share of a mini-batch: worker 0 runs in the calling thread. */
 typedef struct {
 	const sp_lstm *m;
+	const sp_lstm_train_opts *op;
 	const double *feat, *z;
 	const long *org;
 	int B, Btot;
@@ -243,7 +249,7 @@ work_share(void *arg)
 	memset(k->grad, 0, m->nparams * sizeof(double));
 	if (k->B == 0)
 		return NULL;
-	fill_batch(m, k->feat, k->z, k->org, k->B, k->x, k->tgt);
+	fill_batch(m, k->op, k->feat, k->z, k->org, k->B, k->x, k->tgt);
 	sp_nn_forward(&m->nn, m->params, k->w, k->x, k->B, k->raw);
 	k->loss = sp_lstm_loss(m, k->raw, k->tgt, k->B, k->dout) * k->B;
 	for (size_t i = 0; i < (size_t)k->B * m->nn.nout; i++)   /* the loss is a mean over Btot rows */
@@ -262,6 +268,7 @@ typedef struct {
 	sp_nn_work *w;
 	sp_nn_adam *adam;
 	sp_rand *rng;
+	const sp_lstm_train_opts *op;
 } train_buf;
 
 static void
@@ -288,7 +295,7 @@ eval_loss(sp_lstm *m, train_buf *b, const long *org, long n, int bmax, double *s
 	int Hz = m->horizon;
 	for (long i = 0; i < n; i += bmax) {
 		int B = (int)(n - i < bmax ? n - i : bmax);
-		fill_batch(m, b->feat, b->z, org + i, B, b->x, b->tgt);
+		fill_batch(m, b->op, b->feat, b->z, org + i, B, b->x, b->tgt);
 		sp_nn_forward(&m->nn, m->params, b->w, b->x, B, b->raw);
 		tot += sp_lstm_loss(m, b->raw, b->tgt, B, NULL) * B;
 		if (se)
@@ -301,7 +308,105 @@ eval_loss(sp_lstm *m, train_buf *b, const long *org, long n, int bmax, double *s
 	return tot / (double)n;
 }
 
-/* Split-conformal widening of the outer quantiles on the validation windows. */
+/* The window-level offset of origin o (normalised units; 0 without
+ * window-level normalisation), as fill_batch takes it off. */
+static double
+window_lev(const sp_lstm *m, const double *z, long o)
+{
+	double lev = 0;
+
+	if (!m->level)
+		return 0;
+	for (int s = 0; s < m->window; s++)
+		lev += z[o - m->window + 1 + s];
+	return lev / m->window;
+}
+
+static int
+cmp_first(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double
+sp_lstm_shrink_fit(const double *r, const double *p, size_t n, double *work)
+{
+	double tot = 0, acc = 0, a = 1;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(r[i]) && isfinite(p[i]) && p[i] != 0) {
+			work[2 * k] = r[i] / p[i], work[2 * k + 1] = fabs(p[i]);
+			tot += work[2 * k + 1], k++;
+		}
+	if (k == 0 || !(tot > 0) || !isfinite(tot))
+		return 1;
+	qsort(work, k, 2 * sizeof(double), cmp_first);
+	for (size_t j = 0; j < k; j++) {
+		acc += work[2 * j + 1];
+		if (acc >= 0.5 * tot || j == k - 1) {
+			a = work[2 * j];
+			break;
+		}
+	}
+	return a < 0 ? 0 : a > 1 ? 1 : a;
+}
+
+/* The shift of every quantile of horizon h (normalised units, relative to
+ * the window level lev) for the shrinkage: (alpha_h - 1) times the middle
+ * quantile qmid in data units, over the scale. */
+static double
+shrink_shift(const sp_lstm *m, int h, double qmid, double lev)
+{
+	return (m->shrink[h] - 1) * (qmid + lev + m->mean / m->scale);
+}
+
+/* A hybrid's shrinkage fitted on the validation windows (see sp_lstm.h);
+ * an MSE model's RMSE per horizon is then that of the shrunk forecast. */
+static int
+fit_shrink(sp_lstm *m, train_buf *b, long nva, int bmax, sp_error *err)
+{
+	int Hz = m->horizon, Q = nq1(m);
+	double *r = malloc((size_t)nva * Hz * sizeof(double)), *p = malloc((size_t)nva * Hz * sizeof(double));
+	double *work = malloc(2 * (size_t)nva * sizeof(double)), *qh = malloc((size_t)m->nn.nout * sizeof(double));
+
+	if (!r || !p || !work || !qh) {
+		free(r), free(p), free(work), free(qh);
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	for (long i = 0; i < nva; i += bmax) {
+		int B = (int)(nva - i < bmax ? nva - i : bmax);
+		fill_batch(m, b->op, b->feat, b->z, b->va + i, B, b->x, b->tgt);
+		sp_nn_forward(&m->nn, m->params, b->w, b->x, B, b->raw);
+		for (int k = 0; k < B; k++) {
+			double lev = window_lev(m, b->z, b->va[i + k]);
+			sp_lstm_head(m, b->raw + (size_t)k * m->nn.nout, qh);
+			for (int h = 0; h < Hz; h++) {
+				size_t j = (size_t)h * nva + i + k;
+				p[j] = (qh[h * Q + m->qmid] + lev) * m->scale + m->mean;
+				r[j] = (b->tgt[(size_t)k * Hz + h] + lev) * m->scale + m->mean;
+			}
+		}
+	}
+	for (int h = 0; h < Hz; h++) {
+		const double *rh = r + (size_t)h * nva, *ph = p + (size_t)h * nva;
+		m->shrink[h] = sp_lstm_shrink_fit(rh, ph, (size_t)nva, work);
+		if (m->nq == 0) {
+			double se = 0;
+			for (long j = 0; j < nva; j++)
+				se += (rh[j] - m->shrink[h] * ph[j]) * (rh[j] - m->shrink[h] * ph[j]);
+			m->rmse[h] = sqrt(se / (double)nva);
+		}
+	}
+	m->shrunk = 1;
+	free(r), free(p), free(work), free(qh);
+	return SP_OK;
+}
+
+/* Split-conformal widening of the outer quantiles on the validation windows
+ * (of the quantiles as moved by the shrinkage). */
 static int
 calibrate(sp_lstm *m, train_buf *b, long nva, int bmax, sp_error *err)
 {
@@ -316,14 +421,16 @@ calibrate(sp_lstm *m, train_buf *b, long nva, int bmax, sp_error *err)
 	}
 	for (long i = 0; i < nva; i += bmax) {
 		int B = (int)(nva - i < bmax ? nva - i : bmax);
-		fill_batch(m, b->feat, b->z, b->va + i, B, b->x, b->tgt);
+		fill_batch(m, b->op, b->feat, b->z, b->va + i, B, b->x, b->tgt);
 		sp_nn_forward(&m->nn, m->params, b->w, b->x, B, b->raw);
 		for (int r = 0; r < B; r++) {
+			double lev = m->shrunk ? window_lev(m, b->z, b->va[i + r]) : 0;
 			sp_lstm_head(m, b->raw + (size_t)r * m->nn.nout, qh);
 			for (int h = 0; h < Hz; h++) {
 				double y = b->tgt[(size_t)r * Hz + h];
-				elo[(size_t)h * nva + i + r] = qh[h * Q] - y;
-				ehi[(size_t)h * nva + i + r] = y - qh[h * Q + Q - 1];
+				double d = m->shrunk ? shrink_shift(m, h, qh[h * Q + m->qmid], lev) : 0;
+				elo[(size_t)h * nva + i + r] = qh[h * Q] + d - y;
+				ehi[(size_t)h * nva + i + r] = y - (qh[h * Q + Q - 1] + d);
 			}
 		}
 	}
@@ -435,6 +542,7 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	b.w = sp_nn_work_new(&m->nn, W, bs);
 	b.adam = sp_nn_adam_new(m->nparams, o->lr, 0.9, 0.999, 1e-8);
 	b.rng = sp_rand_new(o->seed);
+	b.op = o;
 	if (!b.feat || !b.z || !b.bad || !b.tr || !b.va || !b.x || !b.tgt || !b.raw ||
 	    !b.dout || !b.grad || !b.best || !b.w || !b.adam || !b.rng) {
 		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
@@ -447,7 +555,7 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	for (int i = 0; i < b.nwk; i++) {
 		worker *k = &b.wk[i];
 		int sb = (bs + b.nwk - 1) / b.nwk;
-		k->m = m;
+		k->m = m, k->op = o;
 		if (i == 0) {
 			k->x = b.x, k->tgt = b.tgt, k->raw = b.raw, k->dout = b.dout, k->grad = b.grad, k->w = b.w;
 			continue;
@@ -562,9 +670,14 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	memset(m->cal_lo, 0, (size_t)Hz * sizeof(double));
 	memset(m->cal_hi, 0, (size_t)Hz * sizeof(double));
 	m->calibrated = 0;
+	for (int h = 0; h < Hz; h++)
+		m->shrink[h] = 1;
+	m->shrunk = 0;
+	if (m->base[0] && nva > 0 && o->shrink && (rc = fit_shrink(m, &b, nva, bs, err)) < 0)
+		goto out;
 	if (m->nq > 0 && nva > 0 && o->calibrate && (rc = calibrate(m, &b, nva, bs, err)) < 0)
 		goto out;
-	if (m->nq == 0) {
+	if (m->nq == 0 && !m->shrunk) {
 		/* per-horizon RMSE (data units) of the restored weights on the validation part */
 		memset(m->rmse, 0, (size_t)Hz * sizeof(double));
 		if (nva > 0)
@@ -636,6 +749,8 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 		sp_model_put_str(w, "base_fnv1a64", m->base_sum);
 		if (m->base_rolling)
 			sp_model_put_str(w, "base_residuals", "rolling");
+		if (m->shrunk)
+			sp_model_put_doubles(w, "base_shrink", (size_t)m->horizon, m->shrink);
 	}
 	sp_model_put_line(w, "command", cmdline ? cmdline : "");
 	sp_model_put_long(w, "nparams", (long)m->nparams);
@@ -773,6 +888,21 @@ sp_lstm_load(const char *path, sp_error *err)
 			m->base_rolling = 1;
 		}
 	}
+	if (sp_model_has(f, "base_shrink")) {
+		if (!m->base[0]) {
+			sp_error_set(err, SP_EMODEL, "%s: 'base_shrink' without a 'base'", path);
+			goto fail;
+		}
+		if (sp_model_get_doubles(f, "base_shrink", (size_t)horizon, m->shrink, err) < 0)
+			goto fail;
+		for (long h = 0; h < horizon; h++)
+			if (!(m->shrink[h] >= 0 && m->shrink[h] <= 1)) {
+				sp_error_set(err, SP_EMODEL, "%s: 'base_shrink' values must lie in [0,1] (%g)", path,
+				    m->shrink[h]);
+				goto fail;
+			}
+		m->shrunk = 1;
+	}
 	if (m->exog && (!m->base_rolling || !(m->xscale > 0) || !isfinite(m->xmean))) {
 		sp_error_set(err, SP_EMODEL, "%s: the 'base' feature needs a base with rolling residuals and a "
 		    "positive 'base_scale'", path);
@@ -878,14 +1008,21 @@ sp_lstm_predict_x(sp_lstm_pred *p, const double *t, const double *y, const doubl
 		const double *q = p->yhat + h * Q;
 		if (m->nq == 0) {
 			mid[h] = q[0] * m->scale + m->mean;
+			if (m->shrunk)   /* a hybrid's shrinkage */
+				mid[h] *= m->shrink[h];
 			lo[h] = mid[h] - 1.96 * m->rmse[h];
 			hi[h] = mid[h] + 1.96 * m->rmse[h];
 		} else {
+			double d;
 			lo[h] = (q[0] - m->cal_lo[h]) * m->scale + m->mean;
 			mid[h] = q[m->qmid] * m->scale + m->mean;
 			hi[h] = (q[Q - 1] + m->cal_hi[h]) * m->scale + m->mean;
 			if (Q > 1)   /* a calibration that narrows never crosses the middle */
 				lo[h] = fmin(lo[h], mid[h]), hi[h] = fmax(hi[h], mid[h]);
+			if (m->shrunk) {   /* a hybrid's shrinkage */
+				d = (m->shrink[h] - 1) * mid[h];
+				lo[h] += d, mid[h] += d, hi[h] += d;
+			}
 		}
 	}
 }
@@ -906,5 +1043,7 @@ sp_lstm_pred_quantiles(const sp_lstm_pred *p, double *out)
 		o[Q - 1] = (q[Q - 1] + m->cal_hi[h]) * m->scale + m->mean;
 		if (Q > 1)
 			o[0] = fmin(o[0], mid), o[Q - 1] = fmax(o[Q - 1], mid);
+		for (int k = 0; k < Q && m->shrunk; k++)   /* a hybrid's shrinkage */
+			o[k] += (m->shrink[h] - 1) * mid;
 	}
 }

@@ -24,10 +24,21 @@
  * after every training target.  Mini-batches are shuffled within the
  * training part.  Early stopping restores the weights of the best epoch.
  *
+ * Shrinkage (a hybrid, m->base set, with a validation part): the LSTM's
+ * forecast of the base's residual is shrunk towards 0 (the base alone) by
+ * a factor alpha_h in [0,1] per horizon, fitted by least absolute error on
+ * the validation windows (sp_lstm_shrink_fit): every quantile (and the
+ * point forecast) of horizon h is moved by (alpha_h - 1) times the middle
+ * one, so the point becomes alpha_h times it and the band keeps its width;
+ * the calibration above is done on the moved quantiles.  alpha_h = 0 is the
+ * fallback to the base where the validation part says the LSTM's residual
+ * forecast does not help; 1 leaves it as trained.
+ *
  * Model file (sp_model kind "lstm", version 1): sizes, features, column,
  * normalisation, step, seed, training summary, command line, the weights;
  * a hybrid's also its base (keys base and base_fnv1a64, both or neither,
- * and base_residuals rolling).
+ * and base_residuals rolling) and its shrinkage (base_shrink, horizon
+ * values in [0,1]; absent, as in files from before it: all 1).
  *
  * Ownership: sp_lstm_new/sp_lstm_load give an sp_lstm freed by
  * sp_lstm_free; sp_lstm_pred_new borrows its model, which must outlive it.
@@ -92,6 +103,10 @@ typedef struct {
 	 * 0 with a base: a model file from before (in-sample residuals of the
 	 * saved fit).  See sp_fc_lstm.h. */
 	int base_rolling;
+	/* (horizon) a hybrid's shrinkage alpha_h of the residual forecast, all
+	 * 1 when not fitted (shrunk 0); see above */
+	double *shrink;
+	int shrunk;
 } sp_lstm;
 
 /* A new, untrained model (weights initialised in sp_lstm_train); features
@@ -111,6 +126,13 @@ typedef struct {
 	double clip;         /* maximum gradient norm (<= 0: none) */
 	double val;          /* validation fraction of the series, in [0, 0.9] (0: none, no early stopping) */
 	int calibrate;       /* quantile models: calibrate the outer quantiles on the validation part */
+	int shrink;          /* a hybrid (m->base set): fit the shrinkage on the validation part */
+	/* origin-dependent targets (may be NULL): the target of origin o (the
+	 * index of a window's last row) and horizon h (0-based) is y[o + 1 + h]
+	 * plus target_adj(target_arg, o, h) (data units; finite where the window
+	 * is complete); called from the training threads, so it must only read */
+	double (*target_adj)(void *arg, long o, int h);
+	void *target_arg;
 	unsigned long seed;  /* initialisation and shuffling */
 	int threads;         /* each mini-batch is split into this many shares run in parallel
 	                      * (1..SP_LSTM_MAXTHREADS); results depend on it only by rounding */
@@ -129,7 +151,7 @@ typedef struct {
 } sp_lstm_train_opts;
 
 /* Defaults: 30 epochs, batch 64, patience 5, lr 3e-3, clip 1, val 0.2, seed 1,
- * 1 thread, calibrate. */
+ * 1 thread, calibrate, shrink. */
 void sp_lstm_train_defaults(sp_lstm_train_opts *o);
 
 /* Train on n rows: timestamps t (increasing) and values y (NaN = missing;
@@ -175,6 +197,13 @@ void sp_lstm_head(const sp_lstm *m, const double *raw, double *yhat);
  * normalised units) and, if dout is not NULL, dLoss/draw into dout. */
 double sp_lstm_loss(const sp_lstm *m, const double *raw, const double *target, int B, double *dout);
 
+/* The shrinkage factor: the alpha in [0,1] that minimises
+ * sum_i |r[i] - alpha p[i]| over n pairs (actual r, forecast p), the
+ * weighted median of r[i] / p[i] with weights |p[i]| (the lower one where
+ * the minimum is flat), clipped to [0,1]; pairs with p[i] = 0 or a value
+ * not finite do not count; 1 when none counts.  work: 2 n doubles. */
+double sp_lstm_shrink_fit(const double *r, const double *p, size_t n, double *work);
+
 /* ---- prediction ---- */
 typedef struct sp_lstm_pred sp_lstm_pred;
 sp_lstm_pred *sp_lstm_pred_new(const sp_lstm *m, sp_error *err);
@@ -182,7 +211,7 @@ void sp_lstm_pred_free(sp_lstm_pred *p);
 /* One origin: the last `window` timestamps and values (oldest first, data
  * units, all finite) -> for h = 1..horizon: lo[h-1], mid[h-1], hi[h-1]
  * (lowest quantile, the quantile nearest 0.5, highest quantile; or the point
- * forecast -+ 1.96 RMSE). */
+ * forecast -+ 1.96 RMSE), each moved by a hybrid's shrinkage (above). */
 void sp_lstm_predict(sp_lstm_pred *p, const double *t, const double *y,
     double *lo, double *mid, double *hi);
 /* The same with the exogenous series x of those steps (all finite), which
@@ -192,7 +221,7 @@ void sp_lstm_predict_x(sp_lstm_pred *p, const double *t, const double *y, const 
 /* After sp_lstm_predict, for a quantile model (nq > 0): every quantile of
  * that prediction, out[h * nq + k] for h < horizon, k < nq (data units);
  * the lowest and highest are lo and hi of sp_lstm_predict (calibrated,
- * never across the middle one). */
+ * never across the middle one), all moved by the shrinkage as there. */
 void sp_lstm_pred_quantiles(const sp_lstm_pred *p, double *out);
 
 #endif

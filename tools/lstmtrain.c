@@ -18,7 +18,8 @@ static const char synopsis[] =
     "       [--window N] [--horizon N] [--calendar] [--norm global|window]\n"
     "       [--loss pinball|mse] [--quantiles LIST] [--no-calibrate]\n"
     "       [--epochs N] [--batch N] [--patience N] [--lr X] [--clip X] [--val X]\n"
-    "       [--seed N] [--threads N] [--init MODEL] [--base MODEL [--base-input]] [FILE]";
+    "       [--seed N] [--threads N] [--init MODEL] [--base MODEL [--base-input] [--no-shrink]]\n"
+    "       [FILE]";
 
 static const char *const cells[] = { "lstm", "gru", NULL };
 static const char *const losses[] = { "pinball", "mse", NULL };
@@ -28,6 +29,7 @@ typedef struct {
 	const char *column, *output, *input, *init;   /* -c, -o, FILE (NULL: stdin), --init */
 	const char *base;     /* --base */
 	int base_input;       /* --base-input */
+	int noshrink;         /* --no-shrink */
 	const char *arch;     /* an architecture option given (refused with --init) */
 	const char *cmdline;  /* for the model file */
 	int cell, layers, hidden, window, horizon, calendar, loss, norm;
@@ -82,6 +84,10 @@ usage(const options *o)
 	    "                        saved with --refit N, else the saved fit); forecast(1)\n"
 	    "                        adds the base's forecast back\n"
 	    "      --base-input      with --base: the LSTM also sees yhat of each row\n"
+	    "      --no-shrink       with --base: keep the LSTM's residual forecast as\n"
+	    "                        trained (default: shrink it towards the base by a\n"
+	    "                        factor in [0,1] per horizon, fitted by least absolute\n"
+	    "                        error on the validation part)\n"
 	    "  -q, --quiet           no progress line on stderr (shown by default when\n"
 	    "                        stderr is a terminal)\n"
 	    "  -v, --verbose         progress per epoch to stderr\n"
@@ -114,7 +120,7 @@ parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_CELL = 256, OPT_LAYERS, OPT_HIDDEN, OPT_WINDOW, OPT_HORIZON, OPT_CALENDAR,
 		OPT_LOSS, OPT_NOCAL, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
-		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_BASE, OPT_BASEIN, OPT_VERSION };
+		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_BASE, OPT_BASEIN, OPT_NOSHRINK, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "base", required_argument, 0, OPT_BASE },
 		{ "base-input", no_argument, 0, OPT_BASEIN },
@@ -132,6 +138,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "loss", required_argument, 0, OPT_LOSS },
 		{ "lr", required_argument, 0, OPT_LR },
 		{ "no-calibrate", no_argument, 0, OPT_NOCAL },
+		{ "no-shrink", no_argument, 0, OPT_NOSHRINK },
 		{ "norm", required_argument, 0, OPT_NORM },
 		{ "output", required_argument, 0, 'o' },
 		{ "patience", required_argument, 0, OPT_PATIENCE },
@@ -172,6 +179,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_LAYERS: o->layers = (int)sp_cli_long("--layers", optarg, 1, 2), o->arch = "--layers"; break;
 		case OPT_LOSS: o->loss = sp_cli_choice("--loss", optarg, losses), o->arch = "--loss"; break;
 		case OPT_NOCAL: t->calibrate = 0; break;
+		case OPT_NOSHRINK: t->shrink = 0, o->noshrink = 1; break;
 		case OPT_NORM: o->norm = sp_cli_choice("--norm", optarg, norms), o->arch = "--norm"; break;
 		case OPT_LR: t->lr = sp_cli_double("--lr", optarg, 1e-9, 10); break;
 		case OPT_PATIENCE: t->patience = (int)sp_cli_long("--patience", optarg, 1, 100000); break;
@@ -198,6 +206,8 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--base: with --init the base is the model's (%s)", o->init);
 	if (o->base_input && !o->base && !o->init)
 		sp_die_usage("--base-input needs --base MODEL");
+	if (o->noshrink && !o->base && !o->init)
+		sp_die_usage("--no-shrink needs --base MODEL");
 	if (o->init && o->arch)
 		sp_die_usage("%s: with --init the architecture is the model's (%s)", o->arch, o->init);
 }
@@ -228,14 +238,15 @@ read_series(sp_csv_reader *r, int col, double **tp, double **yp)
 
 /* A hybrid (--base, or --init of one): y becomes the residuals of the base,
  * which is recorded for the output; *xb the base's forecasts (malloc'd) for
- * a model with the base input, else NULL. */
+ * a model with the base input, else NULL; *tg the targets against the fit
+ * in use at each origin (NULL for a plain LSTM). */
 static void
-residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n, double **xb)
+residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n, double **xb, sp_fc_lstm_targets **tg)
 {
 	sp_error err = { 0 };
 	char *bp = NULL;
 
-	*xb = NULL;
+	*xb = NULL, *tg = NULL;
 	if (m->exog && !(*xb = malloc((n ? n : 1) * sizeof **xb)))
 		sp_die("out of memory");
 	if (o->base)
@@ -244,7 +255,7 @@ residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n, do
 		return;
 	else if (!(bp = sp_fc_lstm_base_path(m, o->init)))
 		sp_die("out of memory");
-	sp_die_if(sp_fc_lstm_residuals(m, o->base ? o->output : o->init, t, y, n, y, *xb, &err), &err);
+	sp_die_if(sp_fc_lstm_residuals_targets(m, o->base ? o->output : o->init, t, y, n, y, *xb, tg, &err), &err);
 	if (bp)   /* the base as seen from the output's directory */
 		sp_die_if(sp_fc_lstm_set_base(m, bp, o->output, &err), &err);
 	if (o->verbose)
@@ -261,6 +272,7 @@ main(int argc, char **argv)
 	sp_csv_reader *r;
 	sp_lstm *m = NULL;
 	double *t, *y, *xb;
+	sp_fc_lstm_targets *tg;
 	const char *path;
 	FILE *fp;
 	size_t n;
@@ -283,7 +295,7 @@ main(int argc, char **argv)
 	    o.loss == 0 ? o.nq : 0, o.q, &err)))
 		sp_die_err(&err);
 	sp_die_if(sp_lstm_set_column(m, sp_csv_colname(r, (size_t)col), &err), &err);
-	residuals(&o, m, t, y, n, &xb);
+	residuals(&o, m, t, y, n, &xb, &tg);
 	sp_csv_reader_free(r);
 	if (fp != stdin)
 		fclose(fp);
@@ -292,6 +304,7 @@ main(int argc, char **argv)
 	o.train.threads = o.threads;
 	o.train.warm = o.init != NULL;
 	o.train.exog = xb;
+	o.train.target_adj = tg ? sp_fc_lstm_target_adj : NULL, o.train.target_arg = tg;
 	o.train.progress = progress, o.train.arg = &ps;
 	ps.verbose = o.verbose, ps.epochs = o.train.epochs, ps.t0 = sp_time_mono();
 	if (o.verbose)
@@ -306,5 +319,6 @@ main(int argc, char **argv)
 	sp_die_if(sp_lstm_save(m, o.output, o.cmdline, &err), &err);
 	sp_lstm_free(m);
 	free(t), free(y), free(xb);
+	sp_fc_lstm_targets_free(tg);
 	return 0;
 }

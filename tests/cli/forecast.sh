@@ -248,8 +248,10 @@ if [ -z "${SP_VALGRIND:-}" ]; then
 	tail -n 3 "$T/rlong" | cut -d, -f5-7 > "$T/a"
 	tail -n 3 "$T/slast" | cut -d, -f6 > "$T/b"
 	tail -n 3 "$T/hlong" | cut -d, -f6-8 > "$T/c"
-	check "the last origin: the seasonfit forecast + the LSTM's on the residuals" sh -c "paste -d, '$T/a' '$T/b' '$T/c' |
-	    awk -F, '{ for (k = 1; k <= 3; k++) { d = \$k + \$4 - \$(4 + k); if (d > 1e-6 || d < -1e-6) exit 1 } }'"
+	grep '^base_shrink ' "$T/h.lstm" | tr ' ' '\n' | tail -n +2 > "$T/alpha"
+	check "the last origin: the seasonfit forecast + the LSTM's on the residuals, moved by alpha_h - 1 times its middle" \
+	    sh -c "test \$(wc -l < '$T/alpha') -eq 3 && paste -d, '$T/a' '$T/b' '$T/c' '$T/alpha' |
+	    awk -F, '{ for (k = 1; k <= 3; k++) { d = \$k + (\$8 - 1) * \$1 + \$4 - \$(4 + k); if (d > 1e-6 || d < -1e-6) exit 1 } }'"
 	t "hybrid, one horizon with --adapt" 0 forecast -m "$T/h.lstm" --horizon 2 --adapt 0.1 "$S"
 	check "header and row count" sh -c "head -n 1 '$T/out' | grep -qx 'timestamp,load,other,forecast,lower,upper' &&
 	    test \$(wc -l < '$T/out') -eq 161"

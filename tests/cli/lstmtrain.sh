@@ -208,8 +208,8 @@ if [ -z "${SP_VALGRIND:-}" ]; then
 	seasonfit --load "$T/b.season" -H 0 --precision 17 "$S" |
 	    awk -F, 'NR == 1 { print "timestamp,load"; next } { printf "%s,%.17g\n", $1, $2 - $4 }' > "$T/res.csv"
 	t "an LSTM on y - yhat written out" 0 lstmtrain $TINY -o "$T/r1" "$T/res.csv"
-	check "--base trains on exactly y - yhat" sh -c "grep -v '^command\|^base' '$T/h1' > '$T/a' &&
-	    grep -v '^command' '$T/r1' > '$T/b' && cmp '$T/a' '$T/b'"
+	check "--base trains on exactly y - yhat (calibrated after its shrinkage)" sh -c "grep -v '^command\|^base\|^calib' '$T/h1' > '$T/a' &&
+	    grep -v '^command\|^calib' '$T/r1' > '$T/b' && cmp '$T/a' '$T/b'"
 	mkdir "$T/sub"
 	t "--init of a hybrid keeps its base" 0 lstmtrain --init "$T/h1" --epochs 1 -o "$T/sub/h2" "$S"
 	check "the base as seen from the new model's directory" sh -c "grep -q '^base /.*/b.season\$' '$T/sub/h2' &&
@@ -243,4 +243,16 @@ check "rolling residuals, the base feature and its normalisation recorded" sh -c
     grep -q '^base_scale ' '$T/hx'"
 t "--base-input without --base" 2 lstmtrain $TINY --base-input -o "$T/x" "$S"
 err_has "lstmtrain: --base-input needs --base MODEL"
+# the shrinkage of a hybrid's residual forecast, fitted on the validation part
+check "a hybrid records its shrinkage: one factor in [0,1] per horizon" sh -c "grep '^base_shrink ' '$T/h1' |
+    awk '{ if (NF != 3) exit 1; for (k = 2; k <= NF; k++) if (!(\$k >= 0 && \$k <= 1)) exit 1 }'"
+t "--no-shrink: a hybrid as trained" 0 lstmtrain $TINY --base "$T/b.season" --no-shrink -o "$T/h4" "$S"
+check "the same network, no base_shrink, calibrated on the unshrunk quantiles" sh -c "! grep -q '^base_shrink' '$T/h4' &&
+    grep -v '^command\|^base_shrink\|^calib' '$T/h1' > '$T/a' && grep -v '^command\|^calib' '$T/h4' > '$T/b' && cmp '$T/a' '$T/b'"
+if [ -f "$T/r1" ]; then
+	check "--no-shrink: exactly the LSTM on y - yhat" sh -c "grep -v '^command\|^base' '$T/h4' > '$T/a' &&
+	    grep -v '^command' '$T/r1' > '$T/b' && cmp '$T/a' '$T/b'"
+fi
+t "--no-shrink without --base" 2 lstmtrain $TINY --no-shrink -o "$T/x" "$S"
+err_has "lstmtrain: --no-shrink needs --base MODEL"
 finish

@@ -8,7 +8,11 @@
  * prefix of the input gives a prefix of the bands, also with a base that
  * refits), and refuses a missing or changed base.  Its residuals are the
  * rolling ones (each row's against the base's forecast made the row
- * before), and on seasonal + AR(1) data it beats its base (known answer). */
+ * before), and on seasonal + AR(1) data it beats its base (known answer).
+ * The training targets against the fit in use at each origin differ from
+ * the rolling residuals exactly where the base refits in between, by the
+ * difference of the two fits' forecasts (computed again by pushing the
+ * rows to a seasonfit forecaster). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include "check.h"
 #include "sp_csv.h"
 #include "sp_fc_lstm.h"
+#include "sp_fc_season.h"
 #include "sp_forecaster.h"
 #include "sp_lstm.h"
 #include "sp_season.h"
@@ -443,6 +448,71 @@ test_rolling_known_answer(void)
 	rmdir(dir);
 }
 
+/* sp_fc_lstm_target_adj against a seasonfit forecaster of the base (refit
+ * 40) fed the rows up to each origin: adj(o, h) = yhat(s) - yhat_o(s), s =
+ * o + 1 + h, yhat the rolling forecast, yhat_o the fit in use after row
+ * o; the fit changes at rows 40, 80, ... (the refit after row 39 is first
+ * used for row 40), so adj is 0 unless such a row lies in [o + 2, s]. */
+static void
+test_origin_targets(void)
+{
+	char dir[] = "/tmp/test_fc_lstm.XXXXXX", bpath[64], hpath[64];
+	sp_error err = { 0 };
+	double t[MAXN], y[MAXN], res[MAXN], roll[MAXN], res2[MAXN];
+	int n = load_sine(t, y), same = 1, zero = 1, nonzero = 0, rsame = 1, want = 0;
+	sp_lstm *hm = NULL;
+	sp_forecaster *b = NULL;
+	sp_fc_lstm_targets *tg = NULL;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "setup");
+		return;
+	}
+	snprintf(bpath, sizeof bpath, "%s/b.season", dir);
+	snprintf(hpath, sizeof hpath, "%s/h.lstm", dir);
+	if (!hybrid_files(bpath, hpath, 40, t, y) || !(hm = sp_lstm_load(hpath, &err)) ||
+	    !(b = sp_forecaster_open(bpath, NULL, &err))) {
+		CHECK(0, "setup: %s", err.msg);
+		goto out;
+	}
+	CHECK(sp_fc_lstm_residuals_targets(hm, hpath, t, y, (size_t)n, res, roll, &tg, &err) == 0 && tg,
+	    "targets: %s", err.msg);
+	CHECK(sp_fc_lstm_residuals(hm, hpath, t, y, (size_t)n, res2, NULL, &err) == 0, "residuals: %s", err.msg);
+	for (int i = 0; i < n; i++)
+		if (!(res[i] == res2[i] || (isnan(res[i]) && isnan(res2[i]))))
+			rsame = 0;
+	CHECK(rsame, "the same residuals as sp_fc_lstm_residuals");
+	for (int o = 0; tg && o < n; o++) {
+		double ys[3];
+		sp_forecaster_push(b, t[o], &y[o], &err);
+		if (o < 39 || o + 3 >= n)
+			continue;
+		CHECK(sp_season_predict(sp_fc_season_fit(b), 3, t + o + 1, NULL, NULL, ys, NULL, NULL, &err) == 0,
+		    "predict: %s", err.msg);
+		for (int h = 0; h < 3; h++) {
+			int s = o + 1 + h, refit = (s / 40) * 40 >= o + 2;
+			double adj = sp_fc_lstm_target_adj(tg, o, h);
+			if (adj != roll[s] - ys[h])
+				same = 0;
+			if (!refit && adj != 0)
+				zero = 0;
+			nonzero += refit && adj != 0, want += refit;
+		}
+	}
+	CHECK(same, "adj(o, h) = yhat(s) - yhat_o(s)");
+	CHECK(zero, "0 without a refit in between");
+	/* 3 pairs (o, h) per change row c = 40k >= 41 (o = c - 2 with h = 1, 2;
+	 * o = c - 3 with h = 2), the rows 0..n-1 (n = 160) giving c = 80, 120 */
+	CHECK(n == 160 && want == 6 && nonzero == want, "not 0 with one: %d of %d (n %d)", nonzero, want, n);
+	CHECK(tg && sp_fc_lstm_target_adj(tg, n - 2, 2) == 0, "beyond the rows: 0");
+out:
+	sp_fc_lstm_targets_free(tg);
+	sp_forecaster_free(b);
+	sp_lstm_free(hm);
+	unlink(bpath), unlink(hpath);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -454,5 +524,6 @@ main(void)
 	test_memory_and_save();
 	test_hybrid();
 	test_rolling_known_answer();
+	test_origin_targets();
 	return check_summary();
 }

@@ -1,7 +1,9 @@
 /* test_lstm: the forecaster around sp_nn: features, quantile head and loss
  * (finite differences), training (loss falls, early stopping restores the
  * best epoch, seeds reproduce, threads change only rounding), the model file
- * (round trip, strict loading, a hybrid's base keys) and the data checks. */
+ * (round trip, strict loading, a hybrid's base keys) and the data checks;
+ * a hybrid's shrinkage (the least-absolute-error factor against hand-computed
+ * values, its effect on a prediction, its key in the model file). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,6 +410,113 @@ test_base_keys(void)
 	sp_lstm_free(m);
 }
 
+/* sp_lstm_shrink_fit: argmin over [0,1] of sum |r - alpha p|, by hand. */
+static void
+test_shrink_fit(void)
+{
+	double w[16];
+	/* ratios 1, 0.5, 0, weights 2 each: the objective is 3, 2, 3 at 0, 0.5, 1 */
+	static const double r1[] = { 2, 1, 0 }, p1[] = { 2, 2, 2 };
+	/* ratios 0.25 (weight 4) and 0 (weight 1): 0.25 in the objective at 0.25, 1 at 0 */
+	static const double r2[] = { 1, 0 }, p2[] = { 4, 1 };
+	/* negative ratios -1 and -2: clipped to 0; ratio 3: clipped to 1 */
+	static const double r3[] = { -1, -2 }, p3[] = { 1, 1 }, r4[] = { 3, 3 }, p4[] = { 1, 1 };
+	/* flat between 0 and 1 (|1 - a| + |a|): the lower end */
+	static const double r5[] = { 1, 0 }, p5[] = { 1, 1 };
+	/* a negative forecast: r / p = 0.5 with weight 2; p = 0 and NaN ignored */
+	static const double r6[] = { -1, 5, NAN, 7 }, p6[] = { -2, 0, 1, NAN };
+	static const double r7[] = { 1, 2 }, p7[] = { 0, 0 };
+
+	CHECK_CLOSE(sp_lstm_shrink_fit(r1, p1, 3, w), 0.5, 1e-15, "weighted median of 1, 0.5, 0");
+	CHECK_CLOSE(sp_lstm_shrink_fit(r2, p2, 2, w), 0.25, 1e-15, "weights |p|");
+	CHECK_CLOSE(sp_lstm_shrink_fit(r3, p3, 2, w), 0, 0, "clipped to 0: the fallback to the base");
+	CHECK_CLOSE(sp_lstm_shrink_fit(r4, p4, 2, w), 1, 0, "clipped to 1");
+	CHECK_CLOSE(sp_lstm_shrink_fit(r5, p5, 2, w), 0, 0, "flat minimum: the lower end");
+	CHECK_CLOSE(sp_lstm_shrink_fit(r6, p6, 4, w), 0.5, 1e-15, "a negative forecast; 0 and NaN ignored");
+	CHECK_CLOSE(sp_lstm_shrink_fit(r7, p7, 2, w), 1, 0, "nothing counts: 1");
+	CHECK_CLOSE(sp_lstm_shrink_fit(r1, p1, 0, w), 1, 0, "no pairs: 1");
+}
+
+/* A hybrid's shrinkage moves every quantile of horizon h by (alpha_h - 1)
+ * times the middle one; the key round-trips and is strict. */
+static void
+test_shrink_predict(sp_rand *r)
+{
+	char path[] = "/tmp/test_lstm_shrink.XXXXXX";
+	static const double q[] = { 0.1, 0.5, 0.9 };
+	static const char *const bad[] = { "base_shrink 0.5 1.5\n", "base_shrink 0.5\n", "base_shrink 0.5 nan\n" };
+	sp_error err = { 0 };
+	sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 3, 4, 2, SP_LSTM_LEVEL, 3, q, &err), *m2 = NULL;
+	sp_lstm_pred *p = m ? sp_lstm_pred_new(m, &err) : NULL;
+	double t[4], y[4], lo[2], mid[2], hi[2], lo2[2], mid2[2], hi2[2], qa[6], qb[6], a[2] = { 0.25, 0 };
+	int fd = mkstemp(path);
+	char buf[65536];
+	FILE *fp;
+	size_t k;
+
+	if (!m || !p || fd < 0) {
+		CHECK(0, "setup");
+		sp_lstm_pred_free(p), sp_lstm_free(m);
+		return;
+	}
+	close(fd);
+	for (size_t i = 0; i < m->nparams; i++)
+		m->params[i] = sp_rand_normal(r, 0.5);
+	m->mean = 3, m->scale = 2, m->step = 60;
+	m->cal_lo[0] = 0.1, m->cal_hi[1] = 0.2, m->calibrated = 1;
+	for (int i = 0; i < 4; i++)
+		t[i] = 1700000000 + 60.0 * i, y[i] = 1 + i;
+	sp_lstm_predict(p, t, y, lo, mid, hi);
+	sp_lstm_pred_quantiles(p, qa);
+	CHECK(!m->shrunk && m->shrink[0] == 1 && m->shrink[1] == 1, "not fitted: all 1");
+	m->shrink[0] = a[0], m->shrink[1] = a[1], m->shrunk = 1;
+	sp_lstm_predict(p, t, y, lo2, mid2, hi2);
+	sp_lstm_pred_quantiles(p, qb);
+	for (int h = 0; h < 2; h++) {
+		double d = (a[h] - 1) * mid[h];
+		CHECK_CLOSE(mid2[h], a[h] * mid[h], 1e-12, "the point: alpha times the residual forecast");
+		CHECK_CLOSE(lo2[h], lo[h] + d, 1e-12, "lower moved");
+		CHECK_CLOSE(hi2[h], hi[h] + d, 1e-12, "upper moved");
+		for (int j = 0; j < 3; j++)
+			CHECK_CLOSE(qb[h * 3 + j], qa[h * 3 + j] + d, 1e-12, "every quantile moved");
+	}
+	strcpy(m->base, "b.season"), strcpy(m->base_sum, "00ff00ff00ff00ff");
+	m->base_rolling = 1;
+	CHECK(sp_lstm_save(m, path, NULL, &err) == 0, "save: %s", err.msg);
+	m2 = sp_lstm_load(path, &err);
+	CHECK(m2 && m2->shrunk && m2->shrink[0] == a[0] && m2->shrink[1] == a[1], "base_shrink round-trips: %s",
+	    err.msg);
+	sp_lstm_free(m2);
+	fp = fopen(path, "r");
+	k = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[k] = 0;
+	CHECK(strstr(buf, "\nbase_shrink 0.25 0\n") != NULL, "the key as written");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *e = strstr(buf, "base_shrink "), *nl = e ? strchr(e, '\n') : NULL;
+		if (!nl || !(fp = fopen(path, "w")))
+			continue;
+		fwrite(buf, 1, (size_t)(e - buf), fp), fputs(bad[i], fp), fputs(nl + 1, fp);
+		fclose(fp);
+		CHECK(sp_lstm_load(path, &err) == NULL && err.code == SP_EMODEL, "bad base_shrink %zu refused", i);
+	}
+	if ((fp = fopen(path, "w"))) {   /* without the base keys */
+		for (char *l = buf, *nl; *l; l = nl + 1) {
+			if (!(nl = strchr(l, '\n')))
+				break;
+			if (strncmp(l, "base ", 5) && strncmp(l, "base_fnv1a64 ", 13) && strncmp(l, "base_residuals ", 15))
+				fwrite(l, 1, (size_t)(nl - l + 1), fp);
+		}
+		fclose(fp);
+		CHECK(sp_lstm_load(path, &err) == NULL && strstr(err.msg, "'base_shrink' without a 'base'"),
+		    "base_shrink without a base refused: %s", err.msg);
+	}
+	unlink(path);
+	sp_lstm_pred_free(p);
+	sp_lstm_free(m);
+}
+
 int
 main(void)
 {
@@ -419,6 +528,8 @@ main(void)
 	test_train(r);
 	test_warm(r);
 	test_base_keys();
+	test_shrink_fit();
+	test_shrink_predict(r);
 	sp_rand_free(r);
 	return check_summary();
 }
