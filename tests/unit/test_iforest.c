@@ -1,7 +1,7 @@
 /* sp_iforest: c(n), hand-computed path lengths and scores on a tiny forest
  * read from a model file (plain and range mode), fits whose paths are known
  * (two points, equal points), determinism over threads, save/load, and
- * corrupt models.  c(n) was computed with Python's math module:
+ * corrupt models, and scores pinned bit for bit.  c(n) was computed with Python's math module:
  *   c = lambda n: 0 if n <= 1 else 1.0 if n == 2 else
  *       2 * (math.log(n - 1) + 0.5772156649015329) - 2 * (n - 1) / n
  * and the tiny forest's values by tests/ref/iforest_tiny.py (its output is
