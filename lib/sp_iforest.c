@@ -23,7 +23,7 @@ typedef struct {
 /* Rows are scored in blocks of SCORE_BLOCK, tree by tree, so that a tree's
  * nodes stay in cache while a block goes through it. */
 #define SCORE_BLOCK 256
-#define LANES 8
+#define LANES 16
 
 /* The scoring copy of a tree of height limit L <= HEAP_MAXDEPTH: a complete
  * binary tree in heap order (node i's children 2i + 1 and 2i + 2).  hv holds
@@ -542,7 +542,9 @@ plain_paths(const iftree *t, const double *x, size_t d, size_t m, double *sum)
 }
 
 /* The same with the heap copy: L steps for every row, no branch; x goes
- * right unless x[q] < p, as in the preorder tree (NaN right).  xt: the m
+ * right when x[q] >= p, as in the preorder tree, except that NaN goes left
+ * (a compare and a subtract with borrow; a row with a NaN scores NaN
+ * anyway).  xt: the m
  * rows column by column, attribute j of row r at xt[j * SCORE_BLOCK + r];
  * with one attribute, the rows as they are. */
 static inline void
@@ -555,21 +557,21 @@ heap_paths_L(const iftree *t, const double *xt, size_t m, double *sum, int L, in
 
 	for (g = 0; g + LANES <= m; g += LANES) {
 		const double *xg = xt + g;
-#pragma GCC unroll 8
+#pragma GCC unroll 16
 		for (r = 0; r < LANES; r++)
 			i[r] = 0;
 		for (e = 0; e < L; e++)
-#pragma GCC unroll 8
+#pragma GCC unroll 16
 			for (r = 0; r < LANES; r++)
-				i[r] = 2 * i[r] + 2 - ((one ? xg[r] : xg[ha[i[r]] + r]) < hv[i[r]]);
-#pragma GCC unroll 8
+				i[r] = 2 * i[r] + 1 + ((one ? xg[r] : xg[ha[i[r]] + r]) >= hv[i[r]]);
+#pragma GCC unroll 16
 		for (r = 0; r < LANES; r++)
 			sum[g + r] += hv[i[r]];
 	}
 	for (; g < m; g++) {
 		size_t k = 0;
 		for (e = 0; e < L; e++)
-			k = 2 * k + 2 - ((one ? xt[g] : xt[ha[k] + g]) < hv[k]);
+			k = 2 * k + 1 + ((one ? xt[g] : xt[ha[k] + g]) >= hv[k]);
 		sum[g] += hv[k];
 	}
 }
