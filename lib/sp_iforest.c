@@ -230,16 +230,22 @@ grow(builder *b, double *x, size_t m, int depth, const double *box)
 	 * rows end in the order of the plain partition; the side's box takes
 	 * its minima and maxima in that order too */
 	if (d == 1) {
+		double llo = INFINITY, lhi = -INFINITY, rlo = INFINITY, rhi = -INFINITY;
 		for (i = 0, nl = 0; i < m; i++) {
-			double v = x[i], *cb;
+			double v = x[i];
 			size_t left = v < p, at = left ? nl : i;
+			/* the other side's box takes an infinity, which moves nothing */
+			double vll = v < p ? v : INFINITY, vlh = v < p ? v : -INFINITY;
+			double vrl = v < p ? INFINITY : v, vrh = v < p ? -INFINITY : v;
 			x[i] = x[at];
 			x[at] = v;
 			nl += left;
-			cb = left ? lb : rb;
-			cb[0] = v < cb[0] ? v : cb[0];
-			cb[1] = v > cb[1] ? v : cb[1];
+			llo = vll < llo ? vll : llo;
+			lhi = vlh > lhi ? vlh : lhi;
+			rlo = vrl < rlo ? vrl : rlo;
+			rhi = vrh > rhi ? vrh : rhi;
 		}
+		lb[0] = llo, lb[1] = lhi, rb[0] = rlo, rb[1] = rhi;
 	} else {
 		for (i = 0, nl = 0; i < m; i++) {
 			double *r = x + i * d, *cb, *to;
