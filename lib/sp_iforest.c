@@ -547,12 +547,12 @@ plain_paths(const iftree *t, const double *x, size_t d, size_t m, double *sum)
 	}
 }
 
-/* The same with the heap copy: L steps for every row, no branch; x goes
+/* The same with the heap copies: L steps for every row, no branch; x goes
  * right when x[q] >= p, as in the preorder tree, except that NaN goes left
  * (a compare and a subtract with borrow; a row with a NaN scores NaN
- * anyway).  xt: the m
- * rows column by column, attribute j of row r at xt[j * SCORE_BLOCK + r];
- * with one attribute, the rows as they are. */
+ * anyway).  xt: the m rows column by column, attribute j of row r at
+ * xt[j * SCORE_BLOCK + r]; with one attribute (one = 1), the rows as they
+ * are, and each row's value stays in a register. */
 static inline void
 heap_paths_L(const iftree *t, const double *xt, size_t m, double *sum, int L, int one)
 {
@@ -582,14 +582,19 @@ heap_paths_L(const iftree *t, const double *xt, size_t m, double *sum, int L, in
 	}
 }
 
-/* (one attribute: the row's value stays in a register) */
+/* heap_paths_L with constants for one attribute and for the default psi,
+ * 256 (L = 8) */
 static void
 heap_paths(const iftree *t, const double *xt, size_t d, size_t m, double *sum, int L)
 {
-	if (L == 8)   /* the default psi, 256, with the steps unrolled */
-		d == 1 ? heap_paths_L(t, xt, m, sum, 8, 1) : heap_paths_L(t, xt, m, sum, 8, 0);
+	if (L == 8 && d == 1)
+		heap_paths_L(t, xt, m, sum, 8, 1);
+	else if (L == 8)
+		heap_paths_L(t, xt, m, sum, 8, 0);
+	else if (d == 1)
+		heap_paths_L(t, xt, m, sum, L, 1);
 	else
-		d == 1 ? heap_paths_L(t, xt, m, sum, L, 1) : heap_paths_L(t, xt, m, sum, L, 0);
+		heap_paths_L(t, xt, m, sum, L, 0);
 }
 
 static void *
