@@ -9,8 +9,10 @@
 # its default knob) -- its cost, violation steps and churn -- against the
 # HPA frontier's violations and churn interpolated at the same cost, and the
 # change in violations against each predictive peer's frontier.  Then the
-# bars of the issue, counted over the traces.  n/a: the default's cost is
-# outside the reference's swept cost range (no extrapolation).
+# bars of the issue, counted over the traces.  Outside the reference's swept
+# cost range (never extrapolated): (c) our default is cheaper than its
+# cheapest setting with no more violations, compared with that setting;
+# (d) dearer than its dearest with no fewer, compared with that; else n/a.
 #
 #   sh bench/decisions.sh            (POLICIES, STARTUPS, SIMOPTS, KNOBS, BIN to vary)
 # Prints the tables; bench/run puts them into bench/decisions.md.
@@ -47,16 +49,18 @@ for su in $STARTUPS; do
 			${SIMOPTS:+--simulate-opts "$SIMOPTS"} --no-plot -o "$o" "$top/data/$t.csv" 2> "$w/err" ||
 			{ cat "$w/err" >&2; exit 1; }
 		awk -F, -v t="$t" -v ours="$OURS" -v peers="$peers" -v bars="$w/bars.$su" '
+		function mark(m) { return m == "cheaper" ? " (c)" : m == "dearer" ? " (d)" : "" }
 		NR == 1 { next }
 		$1 == ours && $3 == 1 {
 			cost = $4; v = $5; ch = $6
-			if ($7 == "hpa") { hv = $8; hc = $9; hch = $10 } else pv[$7] = $9
+			if ($7 == "hpa") { hv = $8; hc = $9; hch = $10; hm = $11 } else { pv[$7] = $9; pm[$7] = $11 }
 		}
 		END {
-			line = sprintf("| %s | %.1f | %d | %s | %s%s | %d | %s |", t, cost, v, hv,
-			    hc, hc == "n/a" || hc == "inf" ? "" : " %", ch, hch)
+			line = sprintf("| %s | %.1f | %d | %s | %s%s%s | %d | %s |", t, cost, v, hv,
+			    hc, hc == "n/a" || hc == "inf" ? "" : " %", mark(hm), ch, hch)
 			np = split(peers, P, " ")
-			for (i = 1; i <= np; i++) line = line " " (P[i] in pv ? pv[P[i]] (pv[P[i]] == "n/a" ? "" : " %") : "-") " |"
+			for (i = 1; i <= np; i++)
+				line = line " " (P[i] in pv ? pv[P[i]] (pv[P[i]] == "n/a" ? "" : " %") mark(pm[P[i]]) : "-") " |"
 			print line
 			# bars: 30 % fewer than HPA; never more; fewer than each peer; churn
 			b30 = hc != "n/a" && hc != "inf" && hc + 0 <= -30

@@ -39,15 +39,36 @@ check "frontier: per policy, cost up and violations down" awk -F, '
 	NR > 1 { if ($1 == p && !($3 >= c && $4 < v)) exit 1; p = $1; c = $3; v = $4 }' "$T/o/frontier.csv"
 check "frontier points are points" sh -c "tail -n +2 '$T/o/frontier.csv' | while read -r l; do grep -qxF \"\$l\" '$T/o/points.csv' || exit 1; done"
 # matched cost, recomputed: every point against the hpa frontier, linear
-# interpolation by cost between its neighbours, n/a outside
+# interpolation by cost between its neighbours; outside, the cheapest
+# (dearest) setting when the point is cheaper (dearer) and no worse (no
+# better) in violations, else n/a
 check "matched.csv: scalepipe against hpa, recomputed" sh -c "
 	awk -F, -v OFS=, 'NR == FNR { if (FNR > 1 && \$1 == \"hpa\") { n++; c[n] = \$3; v[n] = \$4 } next }
-		FNR > 1 && \$1 == \"scalepipe\" { r = \"n/a\"
+		FNR > 1 && \$1 == \"scalepipe\" { r = \"n/a\"; h = \"n/a\"
 			for (j = 1; j < n; j++) if (c[j] <= \$3 && \$3 <= c[j + 1]) {
-				r = sprintf(\"%.1f\", v[j] + (\$3 - c[j]) / (c[j + 1] - c[j]) * (v[j + 1] - v[j])); break }
-			print \$2, r }' '$T/o/frontier.csv' '$T/o/points.csv' > '$T/want' &&
-	awk -F, '\$1 == \"scalepipe\" && \$7 == \"hpa\" { print \$2 \",\" \$8 }' '$T/o/matched.csv' > '$T/got' &&
+				r = sprintf(\"%.1f\", v[j] + (\$3 - c[j]) / (c[j + 1] - c[j]) * (v[j + 1] - v[j])); h = \"matched\"; break }
+			if (h == \"n/a\" && \$3 < c[1] && \$4 <= v[1]) { r = sprintf(\"%.1f\", v[1]); h = \"cheaper\" }
+			if (h == \"n/a\" && \$3 > c[n] && \$4 >= v[n]) { r = sprintf(\"%.1f\", v[n]); h = \"dearer\" }
+			print \$2, r, h }' '$T/o/frontier.csv' '$T/o/points.csv' > '$T/want' &&
+	awk -F, -v OFS=, '\$1 == \"scalepipe\" && \$7 == \"hpa\" { print \$2, \$8, \$11 }' '$T/o/matched.csv' > '$T/got' &&
 	cmp '$T/want' '$T/got'"
+# outside a cost range: the crane costs more than the others; every pair
+# recomputed, and each kind of match met
+t "hpa, scalepipe and crane: dominances outside a cost range" 0 fr --no-plot --train-rows 288 -o "$T/d" \
+	--policies hpa,scalepipe,crane --knob hpa=60:80:95 --knob scalepipe=0.75 --knob crane=80:95 "$T/trace.csv"
+check "matched.csv: every pair recomputed, matched, cheaper, dearer and n/a met" sh -c "
+	awk -F, -v OFS=, 'NR == FNR { if (FNR > 1) { n[\$1]++; c[\$1, n[\$1]] = \$3; v[\$1, n[\$1]] = \$4 } next }
+		FNR > 1 { m[FNR] = \$0 }
+		END { for (i = 2; i <= FNR; i++) { split(m[i], a, \",\"); for (p in n) { if (p == a[1]) continue
+			r = \"n/a\"; h = \"n/a\"; k = n[p]
+			for (j = 1; j < k; j++) if (c[p, j] <= a[3] && a[3] <= c[p, j + 1]) {
+				r = sprintf(\"%.1f\", v[p, j] + (a[3] - c[p, j]) / (c[p, j + 1] - c[p, j]) * (v[p, j + 1] - v[p, j])); h = \"matched\"; break }
+			if (h == \"n/a\" && a[3] < c[p, 1] && a[4] <= v[p, 1]) { r = sprintf(\"%.1f\", v[p, 1]); h = \"cheaper\" }
+			if (h == \"n/a\" && a[3] > c[p, k] && a[4] >= v[p, k]) { r = sprintf(\"%.1f\", v[p, k]); h = \"dearer\" }
+			print a[1], a[2], p, r, h } } }' '$T/d/frontier.csv' '$T/d/points.csv' | sort > '$T/want' &&
+	awk -F, -v OFS=, 'NR > 1 { print \$1, \$2, \$7, \$8, \$11 }' '$T/d/matched.csv' | sort > '$T/got' &&
+	cmp '$T/want' '$T/got' &&
+	for h in matched cheaper dearer n/a; do cut -d, -f5 '$T/got' | grep -qx \"\$h\" || exit 1; done"
 t "--span train scores the other span" 0 fr --no-plot --train-rows 288 -o "$T/tr" --span train \
 	--policies hpa --knob hpa=80 "$T/trace.csv"
 check "a different point" sh -c "! cmp -s '$T/tr/points.csv' '$T/o/points.csv'"
