@@ -647,7 +647,8 @@ sp_expo_push(const sp_expo *x, const char *base, const char *job, int add, const
 static int
 key_labels(const sp_expo *x, const char *key, size_t len, label *l, size_t *n, sp_error *err)
 {
-	size_t i = 0, j, base = *n;
+	size_t pos = 0, j, base = *n, nlen, vlen;
+	const char *name;
 	char *val;
 	int rc;
 
@@ -655,25 +656,13 @@ key_labels(const sp_expo *x, const char *key, size_t len, label *l, size_t *n, s
 		return put_label(l, n, x->keyname, strlen(x->keyname), key, "labels with the key's", err);
 	if (!(val = malloc(len + 1)))
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
-	for (rc = SP_OK; i <= len && rc == SP_OK; i++) {
-		size_t name = i, nlen, vlen = 0;
-		while (i < len && key[i] != '=' && key[i] != ',' && key[i] != '\\')
-			i++;
-		nlen = i - name;
-		if (i == len || key[i] != '=') {
-			rc = sp_error_set(err, SP_EDATA, "not label=value pairs joined by ',' (promfetch --by-labels)");
+	while ((rc = sp_prom_key_next(key, len, &pos, &name, &nlen, val, &vlen, err)) == 1) {
+		if ((rc = put_label(l, n, name, nlen, val, "labels with the key's", err)) < 0)
 			break;
-		}
-		for (i++; i < len && key[i] != ','; i++) {
-			if (key[i] == '\\' && i + 1 < len)
-				i++;
-			val[vlen++] = key[i];
-		}
-		val[vlen] = '\0';
-		if ((rc = put_label(l, n, key + name, nlen, val, "labels with the key's", err)) < 0)
-			break;
-		if (!sp_prom_valid_label(l[*n - 1].name))
+		if (!sp_prom_valid_label(l[*n - 1].name)) {
 			rc = sp_error_set(err, SP_EDATA, "not a valid label name: '%s'", l[*n - 1].name);
+			break;
+		}
 	}
 	free(val);
 	for (j = base; j < *n && rc == SP_OK; j++) {

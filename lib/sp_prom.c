@@ -748,36 +748,50 @@ sp_prom_shard(const char *key, size_t len)
 }
 
 int
+sp_prom_key_next(const char *key, size_t len, size_t *pos, const char **name, size_t *nlen, char *val,
+    size_t *vlen, sp_error *err)
+{
+	size_t i = *pos, o = 0;
+
+	if (i > len || (i == 0 && !memchr(key, '=', len)))
+		return 0;
+	*name = key + i;
+	while (i < len && key[i] != '=' && key[i] != ',' && key[i] != '\\')
+		i++;
+	if (i == len || key[i] != '=')
+		return sp_error_set(err, SP_EDATA, "not label=value pairs joined by ',' (promfetch --by-labels)");
+	*nlen = (size_t)(key + i - *name);
+	for (i++; i < len && key[i] != ','; i++) {
+		if (key[i] == '\\' && i + 1 < len)
+			i++;
+		val[o++] = key[i];
+	}
+	val[o] = '\0';
+	*vlen = o;
+	*pos = i + 1;  /* past the ',' (or the end) */
+	return 1;
+}
+
+int
 sp_prom_key_label(const char *key, size_t len, const char *name, char *out, size_t size, sp_error *err)
 {
-	size_t i = 0, nl = strlen(name);
-	int found = 0;
+	size_t pos = 0, nl = strlen(name), ln, vl;
+	const char *l;
+	char *val = malloc(len + 1);
+	int rc, found = 0;
 
-	if (!memchr(key, '=', len))
-		return 0;
-	while (i <= len) {
-		size_t start = i, o = 0;
-		int match;
-		while (i < len && key[i] != '=' && key[i] != ',' && key[i] != '\\')
-			i++;
-		if (i == len || key[i] != '=')
-			return sp_error_set(err, SP_EDATA, "not label=value pairs joined by ','");
-		match = !found && i - start == nl && memcmp(key + start, name, nl) == 0;
-		for (i++; i < len && key[i] != ','; i++) {
-			if (key[i] == '\\' && i + 1 < len)
-				i++;
-			if (!match)
-				continue;
-			if (o + 1 >= size)
-				return sp_error_set(err, SP_EDATA, "label '%s': value longer than %zu bytes", name,
-				    size - 1);
-			out[o++] = key[i];
+	if (!val)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	while ((rc = sp_prom_key_next(key, len, &pos, &l, &ln, val, &vl, err)) == 1) {
+		if (found || ln != nl || memcmp(l, name, nl) != 0)
+			continue;
+		if (vl + 1 > size) {
+			rc = sp_error_set(err, SP_EDATA, "label '%s': value longer than %zu bytes", name, size - 1);
+			break;
 		}
-		if (match) {
-			out[o] = '\0';
-			found = 1;
-		}
-		i++;  /* past the ',' (or the end) */
+		memcpy(out, val, vl + 1);
+		found = 1;
 	}
-	return found;
+	free(val);
+	return rc < 0 ? rc : found;
 }

@@ -145,11 +145,20 @@ char *sp_prom_escape_value(const char *s);
  * across runs, machines and versions. */
 unsigned long long sp_prom_shard(const char *key, size_t len);
 
+/* The label=value pairs of a key "l1=v1,l2=v2" ('\\' taking the next byte
+ * literally), one per call: *pos starts at 0; *name points into key (*nlen
+ * bytes), the unescaped value goes into val (room for len + 1 bytes,
+ * NUL-terminated, *vlen bytes).  1 a pair, 0 the end (at once for a key
+ * without '=', which is no label list), SP_EDATA "not label=value pairs
+ * joined by ',' (promfetch --by-labels)". */
+int sp_prom_key_next(const char *key, size_t len, size_t *pos, const char **name, size_t *nlen, char *val,
+    size_t *vlen, sp_error *err);
+
 /* The value of label `name` in a key of "l1=v1,l2=v2" pairs ('\' taking
  * the next byte literally), unescaped into out (at most size - 1 bytes,
  * NUL-terminated).  1 found, 0 absent (also for a key without '=', which
- * is no label list), SP_EDATA "not label=value pairs joined by ','" for a
- * malformed list, "label 'NAME': value longer than N bytes" for a value
+ * is no label list), sp_prom_key_next's SP_EDATA for a malformed list,
+ * "label 'NAME': value longer than N bytes" for a value
  * that does not fit. */
 int sp_prom_key_label(const char *key, size_t len, const char *name, char *out, size_t size, sp_error *err);
 

@@ -89,7 +89,8 @@ test_target(void)
 		{ "namespace=a,pod=x", NULL, NULL, NULL, 0, NULL, NULL, NULL, "no label 'deployment' in the key" },
 		{ "namespace=A_B,deployment=x", NULL, NULL, NULL, 0, NULL, NULL, NULL, "not a valid namespace: 'A_B'" },
 		{ "namespace=a,deployment=Web", NULL, NULL, NULL, 0, NULL, NULL, NULL, "not a valid object name: 'Web'" },
-		{ "namespace=a,deployment", NULL, NULL, NULL, 0, NULL, NULL, NULL, "not label=value pairs joined by ','" },
+		{ "namespace=a,deployment", NULL, NULL, NULL, 0, NULL, NULL, NULL,
+		  "not label=value pairs joined by ',' (promfetch --by-labels)" },
 	};
 	size_t i;
 

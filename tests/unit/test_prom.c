@@ -427,9 +427,27 @@ test_keys(void)
 	CHECK(sp_prom_key_label("a=,b=2", 6, "a", v, sizeof v, &err) == 1 && !*v, "empty value");
 	CHECK(sp_prom_key_label("web", 3, "deployment", v, sizeof v, &err) == 0, "a plain key has no labels");
 	CHECK(sp_prom_key_label("a=1,b", 5, "a", v, sizeof v, &err) == SP_EDATA, "malformed");
-	CHECK_STR(err.msg, "not label=value pairs joined by ','", "malformed");
+	CHECK_STR(err.msg, "not label=value pairs joined by ',' (promfetch --by-labels)", "malformed");
 	CHECK(sp_prom_key_label("a=0123456789abcdefg", 19, "a", v, sizeof v, &err) == SP_EDATA, "too long");
 	CHECK_STR(err.msg, "label 'a': value longer than 15 bytes", "too long");
+	/* the pairs one by one, as promexport and scale read a key */
+	{
+		const char *k = "ns=a\\b,x=,d=w\\,e", *name;
+		char val[32];
+		size_t pos = 0, nl, vl;
+		CHECK(sp_prom_key_next(k, strlen(k), &pos, &name, &nl, val, &vl, &err) == 1 && nl == 2 &&
+		    !memcmp(name, "ns", 2) && !strcmp(val, "ab") && vl == 2, "first pair, unescaped: %s", val);
+		CHECK(sp_prom_key_next(k, strlen(k), &pos, &name, &nl, val, &vl, &err) == 1 && nl == 1 &&
+		    *name == 'x' && vl == 0 && !*val, "empty value");
+		CHECK(sp_prom_key_next(k, strlen(k), &pos, &name, &nl, val, &vl, &err) == 1 && nl == 1 &&
+		    *name == 'd' && !strcmp(val, "w,e"), "an escaped comma is part of the value: %s", val);
+		CHECK(sp_prom_key_next(k, strlen(k), &pos, &name, &nl, val, &vl, &err) == 0, "the end");
+		pos = 0;
+		CHECK(sp_prom_key_next("web", 3, &pos, &name, &nl, val, &vl, &err) == 0, "no '=': no pairs");
+		pos = 0;
+		CHECK(sp_prom_key_next("a=1,", 4, &pos, &name, &nl, val, &vl, &err) == 1 &&
+		    sp_prom_key_next("a=1,", 4, &pos, &name, &nl, val, &vl, &err) == SP_EDATA, "a trailing ','");
+	}
 }
 
 /* Series are their whole label set: duplicates in one answer and labels
