@@ -1,0 +1,119 @@
+#!/bin/bash
+# bench/decisions-explore.sh: try variants of scalepipe's policy against the
+# HPA frontier on every shipped load trace, quickly (simulate directly, no
+# plots), to decide what deserves a place among decisions-select.sh's
+# candidates.  Choosing a default is decisions-select.sh's job and looks at
+# the training spans only; this prints both spans and tallies both, so
+# treat its test columns as a preview, never as a selection criterion.
+#
+#   bash bench/decisions-explore.sh [CANDIDATES] > out
+#
+# CANDIDATES (a file, or stdin): one per line, "name|band|quantile|simulate
+# options", band "KIND:ARFIT-OPTIONS" with KIND
+#   lin  arfit --rolling -H 24 --level 0.98 [ARFIT-OPTIONS] on the load
+#   log  the same on log(1 + load), the band's columns mapped back by
+#        exp(x) - 1 after burstdetect (a multiplicative band)
+#   rel  lin, each row's half-widths scaled by its forecast over the mean
+#        horizon-1 forecast of the last 500 rows (noise proportional to the
+#        level)
+# then burstdetect --quantile and simulate --policy scalepipe [options].
+# The HPA frontier: simulate --policy hpa --target 40..95, as
+# scalepipe-frontier sweeps it, interpolated at the candidate's cost.
+# Output: per trace and candidate one line; then per candidate the counts of
+# traces >= 30 % better than the HPA frontier, no worse, churn no higher.
+# Environment: BIN (the tools), STARTUP [60], WORK (a directory kept between
+# runs: the bands are cached there) [a temporary one].
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=${BIN:-$top/bin}
+STARTUP=${STARTUP:-60}
+keep=${WORK:-}
+W=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/sp-explore.XXXXXX")}
+mkdir -p "$W"
+[ -n "$keep" ] || trap 'rm -rf "$W"' EXIT
+cands=$(grep -v '^#' "${1:-/dev/stdin}")
+
+span() {   # file span: the rows of the span (header kept)
+	awk -F, -v t="$(cat "$d/tcut")" -v s="$2" 'NR == 1 || (s == "test" && $1 >= t) || (s == "train" && $1 < t)' "$1"
+}
+summ() {   # cost (replica-h), violations, churn of a simulate summary on stdin
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ print $c["cost"] / 3600, $c["violations"], $c["replica_changes"] }'
+}
+prepare() {   # trace step: load, bands and the HPA points of both spans
+	[ -s "$d/hpa.test" ] && return 0
+	mkdir -p "$d"
+	train=$("$B/window" --resample "$2" < "$1" | awk -F, -v s="$2" 'NR > 1 { n++ }
+		END { wk = int(7 * 86400 / s); d = int(86400 / s); h = int(n * 0.6 / 2); t = h > d ? h : d; print (wk < t) ? wk : t }')
+	echo "$train" > "$d/train"
+	"$B/window" --resample "$2" --fill linear --normalize robust --to 500,175 --clip 0,4000 \
+		--train-rows "$train" < "$1" > "$d/load.csv"
+	awk -F, -v OFS=, 'NR == 1 { print; next } { print $1, log(1 + $2) }' "$d/load.csv" > "$d/lload.csv"
+	"$B/arfit" --rolling -H 24 --level 0.98 < "$d/load.csv" | "$B/burstdetect" --train "$train" --quantile 0.75 > "$d/bd75.csv"
+	awk 'END { print int((NR - 1) * 0.6) }' "$d/load.csv" > "$d/cut"
+	awk -F, -v k="$(cat "$d/cut")" 'NR == k + 2 { print $1 }' "$d/load.csv" > "$d/tcut"
+	for s in train test; do
+		for k in 40 45 50 55 60 65 70 75 80 85 90 95; do
+			echo "$k $(span "$d/bd75.csv" $s | "$B/simulate" --startup "$STARTUP" --policy hpa --target $k --summary | summ)"
+		done | sort -k2,2g > "$d/hpa.$s"
+	done
+}
+band() {   # kind arfit-options: the burstdetect input, cached
+	local f h
+	h=$(echo "$1:$2" | md5sum | cut -c1-8)
+	f=$d/band.$h.csv
+	if [ ! -s "$f" ]; then
+		case $1 in
+		log) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/lload.csv" > "$f.tmp" ;;
+		rel) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" | awk -F, -v OFS=, '
+			NR == 1 { print; next }
+			{ if ($3 == 1) { q[++n] = $5; s += $5; if (n > 500) s -= q[n - 500]; m = s / (n > 500 ? 500 : n) }
+			  f = $5; if (m > 0 && f > 0) { r = f / m; $6 = f - (f - $6) * r; $7 = f + ($7 - f) * r } print }' > "$f.tmp" ;;
+		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;
+		esac
+		mv "$f.tmp" "$f"
+	fi
+	echo "$f"
+}
+hpa_at() {   # span cost: the HPA frontier's violations and churn at that cost, or "n/a n/a"
+	awk -v c="$2" '{ k[NR] = $1; cc[NR] = $2; v[NR] = $3; ch[NR] = $4 }
+	END { n = 0; best = -1
+		for (i = 1; i <= NR; i++) if (best < 0 || v[i] < best) { best = v[i]; n++; fc[n] = cc[i]; fv[n] = v[i]; fch[n] = ch[i] }
+		for (i = 1; i < n; i++) if (c >= fc[i] && c <= fc[i + 1]) {
+			f = (c - fc[i]) / (fc[i + 1] - fc[i]); printf "%.2f %.0f\n", fv[i] + f * (fv[i + 1] - fv[i]), fch[i] + f * (fch[i + 1] - fch[i]); exit }
+		print "n/a n/a" }' "$d/hpa.$1"
+}
+
+grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
+	d=$W/$t.$step.$STARTUP
+	prepare "$top/data/$t.csv" "$step"
+	echo "$cands" | while IFS='|' read -r name bt q so; do
+		[ -n "$name" ] || continue
+		kind=${bt%%:*} aopts=${bt#*:}
+		f=$(band "$kind" "$aopts")
+		# shellcheck disable=SC2086
+		if [ "$kind" = log ]; then
+			"$B/burstdetect" --train "$(cat "$d/train")" --quantile "$q" < "$f" |
+				awk -F, -v OFS=, 'NR == 1 { print; next } { for (i = 2; i <= NF; i++) if (i != 6) $i = exp($i) - 1; print }'
+		else
+			"$B/burstdetect" --train "$(cat "$d/train")" --quantile "$q" < "$f"
+		fi > "$d/bd.csv"
+		line="$t $name"
+		for s in train test; do
+			# shellcheck disable=SC2086
+			set -- $(span "$d/bd.csv" $s | "$B/simulate" --startup "$STARTUP" --policy scalepipe $so --summary | summ)
+			set -- "$@" $(hpa_at $s "$1")
+			line="$line $s $1 $2 $3 $4 $5"
+		done
+		echo "$line"
+	done
+done > "$W/rows"
+echo "# trace candidate | train: cost violations churn hpa_violations hpa_churn | test: the same"
+cat "$W/rows"
+echo
+echo "# per candidate, over $(grep -vc '^#' "$top/bench/decisions.traces") traces: >= 30 % fewer violations than the HPA frontier at the same cost, no more, churn no higher"
+awk '{ for (o = 3; o <= 9; o += 6) { s = $o; v = $(o + 2); ch = $(o + 3); hv = $(o + 4); hch = $(o + 5); k = $2 SUBSEP s
+	if (hv != "n/a") { if ((hv > 0 && (v - hv) / hv <= -0.3)) b30[k]++; if (v <= hv) nm[k]++; if (ch <= hch) cl[k]++ } }
+	names[$2] = 1 }
+	END { for (n in names) printf "%-22s train %d %d %d | test %d %d %d\n", n, b30[n SUBSEP "train"], nm[n SUBSEP "train"],
+		cl[n SUBSEP "train"], b30[n SUBSEP "test"], nm[n SUBSEP "test"], cl[n SUBSEP "test"] }' "$W/rows" | sort
