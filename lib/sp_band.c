@@ -278,8 +278,9 @@ fill(const sp_band *b, sp_band_origin *g)
 	g->len = b->len;
 }
 
-int
-sp_band_push(sp_band *b, sp_band_origin *g, sp_error *err)
+/* sp_band_push, inlined into the pull reader's loop */
+ROW_STEP
+push(sp_band *b, sp_band_origin *g, sp_error *err)
 {
 	double o_t, t, hv;
 	int rc;
@@ -316,6 +317,12 @@ sp_band_push(sp_band *b, sp_band_origin *g, sp_error *err)
 }
 
 int
+sp_band_push(sp_band *b, sp_band_origin *g, sp_error *err)
+{
+	return push(b, g, err);
+}
+
+int
 sp_band_finish(sp_band *b, sp_band_origin *g, sp_error *err)
 {
 	int rc;
@@ -337,7 +344,7 @@ sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err)
 
 	if (b->eof)
 		return SP_EEOF;
-	if (b->waiting && (rc = sp_band_push(b, g, err)) < 0)
+	if (b->waiting && (rc = push(b, g, err)) < 0)
 		return rc;
 	for (;;) {
 		if ((rc = sp_csv_next(b->r, err)) == SP_EEOF) {
@@ -345,7 +352,7 @@ sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err)
 			b->eof = 1;
 			return rc == 1 ? SP_OK : rc == 0 ? SP_EEOF : rc;
 		}
-		if (rc < 0 || (rc = sp_band_push(b, g, err)) < 0)
+		if (rc < 0 || (rc = push(b, g, err)) < 0)
 			return rc;
 		if (rc == 1)
 			return SP_OK;
