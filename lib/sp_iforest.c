@@ -20,10 +20,27 @@ typedef struct {
 	int32_t right;   /* right child (the left one is the next node); for a leaf, size */
 } ifnode;
 
+/* Rows are scored in blocks of SCORE_BLOCK, tree by tree, so that a tree's
+ * nodes stay in cache while a block goes through it. */
+#define SCORE_BLOCK 256
+#define LANES 16
+
+/* The scoring copy of a tree of height limit L <= HEAP_MAXDEPTH: a complete
+ * binary tree in heap order (node i's children 2i + 1 and 2i + 2).  hv holds
+ * the split values of its 2^L - 1 inner nodes, then the path lengths of the
+ * 2^L nodes at depth L; ha the inner nodes' split attributes times
+ * SCORE_BLOCK (the offset of the attribute in a block of rows stored column
+ * by column).  A leaf above depth L is a split whose two subtrees end in
+ * copies of its path length, so that every row takes exactly L steps,
+ * without a branch, to the path length the preorder tree gives it. */
+#define HEAP_MAXDEPTH 10
+
 typedef struct {
 	ifnode *node;
 	size_t n;
 	double *box;   /* per node: lo[d], hi[d] of its samples */
+	double *hv;    /* the heap's values, NULL when L > HEAP_MAXDEPTH (one block with ha) */
+	size_t *ha;    /* the heap's attribute offsets */
 } iftree;
 
 struct sp_iforest {
@@ -88,7 +105,7 @@ sp_iforest_free(sp_iforest *f)
 	if (!f)
 		return;
 	for (k = 0; k < f->ntrees; k++)
-		free(f->tree[k].node), free(f->tree[k].box);
+		free(f->tree[k].node), free(f->tree[k].box), free(f->tree[k].hv);
 	free(f->tree);
 	free(f);
 }
@@ -109,6 +126,45 @@ int
 sp_iforest_ntrees(const sp_iforest *f)
 {
 	return f->ntrees;
+}
+
+/* Fill the heap subtree at h (depth e) from the preorder subtree at node i. */
+static void
+heap_fill(iftree *t, int L, size_t i, size_t h, int e)
+{
+	const ifnode *nd = &t->node[i];
+
+	if (e == L) {   /* a leaf at the height limit (no split is that deep) */
+		t->hv[h] = nd->v;
+		return;
+	}
+	if (nd->attr < 0) {   /* a leaf above it: copies down both sides */
+		t->hv[h] = 0;
+		t->ha[h] = 0;
+		heap_fill(t, L, i, 2 * h + 1, e + 1);
+		heap_fill(t, L, i, 2 * h + 2, e + 1);
+		return;
+	}
+	t->hv[h] = nd->v;
+	t->ha[h] = (size_t)nd->attr * SCORE_BLOCK;
+	heap_fill(t, L, i + 1, 2 * h + 1, e + 1);
+	heap_fill(t, L, (size_t)nd->right, 2 * h + 2, e + 1);
+}
+
+/* The scoring copy of tree t of d attributes (nothing when the limit is too
+ * deep for one, or a block of rows too large); -1 when out of memory. */
+static int
+heap_build(iftree *t, int L, size_t d)
+{
+	size_t in = ((size_t)1 << L) - 1;
+
+	if (L > HEAP_MAXDEPTH || d > SIZE_MAX / SCORE_BLOCK / sizeof(double))
+		return 0;
+	if (!(t->hv = malloc((2 * in + 1) * sizeof *t->hv + in * sizeof *t->ha)))
+		return -1;
+	t->ha = (size_t *)(t->hv + 2 * in + 1);
+	heap_fill(t, L, 0, 0, 0);
+	return 0;
 }
 
 /* ---- fitting ---- */
@@ -169,37 +225,41 @@ grow(builder *b, double *x, size_t m, int depth, const double *box)
 		lb[j] = rb[j] = INFINITY;
 		lb[d + j] = rb[d + j] = -INFINITY;
 	}
+	/* without a branch on the side (a coin toss the predictor loses): a row
+	 * going left swaps with row nl, one going right with itself, so the
+	 * rows end in the order of the plain partition; the side's box takes
+	 * its minima and maxima in that order too */
 	if (d == 1) {
+		double llo = INFINITY, lhi = -INFINITY, rlo = INFINITY, rhi = -INFINITY;
 		for (i = 0, nl = 0; i < m; i++) {
 			double v = x[i];
-			if (v < p) {
-				x[i] = x[nl];
-				x[nl++] = v;
-				lb[0] = v < lb[0] ? v : lb[0];
-				lb[1] = v > lb[1] ? v : lb[1];
-			} else {
-				rb[0] = v < rb[0] ? v : rb[0];
-				rb[1] = v > rb[1] ? v : rb[1];
-			}
+			size_t left = v < p, at = left ? nl : i;
+			/* the other side's box takes an infinity, which moves nothing */
+			double vll = v < p ? v : INFINITY, vlh = v < p ? v : -INFINITY;
+			double vrl = v < p ? INFINITY : v, vrh = v < p ? -INFINITY : v;
+			x[i] = x[at];
+			x[at] = v;
+			nl += left;
+			llo = vll < llo ? vll : llo;
+			lhi = vlh > lhi ? vlh : lhi;
+			rlo = vrl < rlo ? vrl : rlo;
+			rhi = vrh > rhi ? vrh : rhi;
 		}
+		lb[0] = llo, lb[1] = lhi, rb[0] = rlo, rb[1] = rhi;
 	} else {
 		for (i = 0, nl = 0; i < m; i++) {
-			double *r = x + i * d, *cb = r[q] < p ? lb : rb;
+			double *r = x + i * d, *cb, *to;
+			size_t left = r[q] < p;
+			cb = left ? lb : rb;
+			to = x + (left ? nl : i) * d;
 			for (j = 0; j < d; j++) {
-				if (r[j] < cb[j])
-					cb[j] = r[j];
-				if (r[j] > cb[d + j])
-					cb[d + j] = r[j];
+				double v = r[j];
+				cb[j] = v < cb[j] ? v : cb[j];
+				cb[d + j] = v > cb[d + j] ? v : cb[d + j];
+				r[j] = to[j];
+				to[j] = v;
 			}
-			if (r[q] < p) {
-				if (i != nl)
-					for (j = 0; j < d; j++) {
-						double t = r[j];
-						r[j] = x[nl * d + j];
-						x[nl * d + j] = t;
-					}
-				nl++;
-			}
+			nl += left;
 		}
 	}
 	nd->attr = q;
@@ -279,6 +339,10 @@ fit_worker(void *arg)
 		f->tree[k].node = shrunk ? shrunk : nodes;
 		f->tree[k].box = sbox ? sbox : box;
 		f->tree[k].n = b.nn;
+		if (heap_build(&f->tree[k], f->limit, f->d) < 0) {
+			job->failed = 1;
+			goto out;
+		}
 	}
 out:
 	free(perm);
@@ -356,11 +420,17 @@ sp_iforest_fit(const double *x, size_t n, size_t d, const sp_iforest_opts *o, sp
 /* ---- scoring ---- */
 
 static double
-plain_path(const iftree *t, const double *x)
+plain_path(const iftree *t, int L, const double *x)
 {
 	const ifnode *nd = t->node;
 	size_t i = 0;
+	int e;
 
+	if (t->hv) {   /* the heap copy: L steps */
+		for (e = 0; e < L; e++)
+			i = 2 * i + 2 - (x[t->ha[i] / SCORE_BLOCK] < t->hv[i]);
+		return t->hv[i];
+	}
 	while (nd[i].attr >= 0) {
 		/* branch-free: which child is a coin toss the predictor loses */
 		size_t l = i + 1, r = (size_t)nd[i].right;
@@ -409,7 +479,7 @@ range_path(const sp_iforest *f, const iftree *t, const double *x)
 double
 sp_iforest_tree_path(const sp_iforest *f, int k, const double *x, int mode)
 {
-	return mode == SP_IFOREST_RANGE ? range_path(f, &f->tree[k], x) : plain_path(&f->tree[k], x);
+	return mode == SP_IFOREST_RANGE ? range_path(f, &f->tree[k], x) : plain_path(&f->tree[k], f->limit, x);
 }
 
 double
@@ -427,7 +497,7 @@ sp_iforest_path(const sp_iforest *f, const double *x, int mode)
 			s += range_path(f, &f->tree[k], x);
 	else
 		for (k = 0; k < f->ntrees; k++)
-			s += plain_path(&f->tree[k], x);
+			s += plain_path(&f->tree[k], f->limit, x);
 	return s / f->ntrees;
 }
 
@@ -445,11 +515,8 @@ typedef struct {
 	int mode;
 } score_job;
 
-/* Rows in blocks, tree by tree, so that a tree's nodes stay in cache while a
- * block goes through it; each row's sum runs over the trees in order, so
- * the scores are those of sp_iforest_score, bit for bit. */
-#define SCORE_BLOCK 256
-#define LANES 8
+/* Each row's sum runs over the trees in order, so the scores are those of
+ * sp_iforest_score, bit for bit. */
 
 /* sum[i] += the plain path of row i of x (m rows of d), LANES rows at a
  * time in lockstep: independent chains of loads instead of one. */
@@ -480,34 +547,96 @@ plain_paths(const iftree *t, const double *x, size_t d, size_t m, double *sum)
 	}
 }
 
+/* The same with the heap copies: L steps for every row, no branch; x goes
+ * right when x[q] >= p, as in the preorder tree, except that NaN goes left
+ * (a compare and a subtract with borrow; a row with a NaN scores NaN
+ * anyway).  xt: the m rows column by column, attribute j of row r at
+ * xt[j * SCORE_BLOCK + r]; with one attribute (one = 1), the rows as they
+ * are, and each row's value stays in a register. */
+static inline void
+heap_paths_L(const iftree *t, const double *xt, size_t m, double *sum, int L, int one)
+{
+	const double *hv = t->hv;
+	const size_t *ha = t->ha;
+	size_t g, r, i[LANES];
+	int e;
+
+	for (g = 0; g + LANES <= m; g += LANES) {
+		const double *xg = xt + g;
+#pragma GCC unroll 16
+		for (r = 0; r < LANES; r++)
+			i[r] = 0;
+		for (e = 0; e < L; e++)
+#pragma GCC unroll 16
+			for (r = 0; r < LANES; r++)
+				i[r] = 2 * i[r] + 1 + ((one ? xg[r] : xg[ha[i[r]] + r]) >= hv[i[r]]);
+#pragma GCC unroll 16
+		for (r = 0; r < LANES; r++)
+			sum[g + r] += hv[i[r]];
+	}
+	for (; g < m; g++) {
+		size_t k = 0;
+		for (e = 0; e < L; e++)
+			k = 2 * k + 1 + ((one ? xt[g] : xt[ha[k] + g]) >= hv[k]);
+		sum[g] += hv[k];
+	}
+}
+
+/* heap_paths_L with constants for one attribute and for the default psi,
+ * 256 (L = 8) */
+static void
+heap_paths(const iftree *t, const double *xt, size_t d, size_t m, double *sum, int L)
+{
+	if (L == 8 && d == 1)
+		heap_paths_L(t, xt, m, sum, 8, 1);
+	else if (L == 8)
+		heap_paths_L(t, xt, m, sum, 8, 0);
+	else if (d == 1)
+		heap_paths_L(t, xt, m, sum, L, 1);
+	else
+		heap_paths_L(t, xt, m, sum, L, 0);
+}
+
 static void *
 score_worker(void *arg)
 {
 	score_job *jb = arg;
 	const sp_iforest *f = jb->f;
-	double sum[SCORE_BLOCK];
+	double sum[SCORE_BLOCK], *xt = NULL;
 	size_t from, i, j, m, d = f->d;
-	int k;
+	int k, heap = f->ntrees > 0 && f->tree[0].hv != NULL;
 
+	/* a block column by column for the heap copies (a row is its own column
+	 * with one attribute); without the memory, the preorder trees */
+	if (heap && jb->mode != SP_IFOREST_RANGE && d > 1 && !(xt = malloc(d * SCORE_BLOCK * sizeof *xt)))
+		heap = 0;
 	for (from = jb->from; from < jb->to; from += m) {
+		const double *xb = jb->x + from * d;
 		m = jb->to - from < SCORE_BLOCK ? jb->to - from : SCORE_BLOCK;
 		for (i = 0; i < m; i++)
 			sum[i] = 0;
+		if (xt)
+			for (i = 0; i < m; i++)
+				for (j = 0; j < d; j++)
+					xt[j * SCORE_BLOCK + i] = xb[i * d + j];
 		for (k = 0; k < f->ntrees; k++) {
 			const iftree *t = &f->tree[k];
 			if (jb->mode == SP_IFOREST_RANGE)
 				for (i = 0; i < m; i++)
-					sum[i] += range_path(f, t, jb->x + (from + i) * d);
+					sum[i] += range_path(f, t, xb + i * d);
+			else if (heap)
+				heap_paths(t, xt ? xt : xb, d, m, sum, f->limit);
 			else
-				plain_paths(t, jb->x + from * d, d, m, sum);
+				plain_paths(t, xb, d, m, sum);
 		}
 		for (i = 0; i < m; i++) {
-			const double *x = jb->x + (from + i) * d;
+			const double *x = xb + i * d;
 			for (j = 0; j < d && !isnan(x[j]); j++)
 				;
 			jb->out[from + i] = j < d ? NAN : exp2(-(sum[i] / f->ntrees) / f->cpsi);
 		}
 	}
+	free(xt);
 	return NULL;
 }
 
@@ -686,6 +815,10 @@ sp_iforest_load(sp_model *m, sp_error *err)
 		}
 		if (load_box(m, f, k, err) < 0)
 			goto fail;
+		if (heap_build(&f->tree[k], f->limit, f->d) < 0) {
+			sp_error_set(err, SP_ENOMEM, "out of memory");
+			goto fail;
+		}
 	}
 	free(v);
 	return f;

@@ -47,6 +47,13 @@
  * size, upside down or not holding its split is an error naming the file and
  * key).
  *
+ * Scoring: for a height limit up to 10 (psi <= 1024) each tree also has a
+ * heap-ordered scoring copy (24 * 2^limit bytes) that every row walks in
+ * exactly `limit` steps without a branch; a block of rows goes through one
+ * tree at a time, and each row's path lengths are summed in tree order, so
+ * sp_iforest_score_rows and sp_iforest_score give the scores of a walk down
+ * the trees node by node, bit for bit.
+ *
  * Ownership: the forest owns its nodes; the caller's rows are only read.
  * Errors: SP_EUSAGE for impossible options, SP_EDATA for a non-finite value,
  * SP_ENOMEM, SP_EMODEL (load).

@@ -1,7 +1,7 @@
 /* sp_iforest: c(n), hand-computed path lengths and scores on a tiny forest
  * read from a model file (plain and range mode), fits whose paths are known
  * (two points, equal points), determinism over threads, save/load, and
- * corrupt models.  c(n) was computed with Python's math module:
+ * corrupt models, and scores pinned bit for bit.  c(n) was computed with Python's math module:
  *   c = lambda n: 0 if n <= 1 else 1.0 if n == 2 else
  *       2 * (math.log(n - 1) + 0.5772156649015329) - 2 * (n - 1) / n
  * and the tiny forest's values by tests/ref/iforest_tiny.py (its output is
@@ -296,6 +296,58 @@ test_corrupt(void)
 #undef BODY
 }
 
+/* Scores pinned bit for bit: fits on fixed clouds (one attribute and three
+ * at psi 256, psi 64, and psi 2048, whose height 11 the heap-ordered
+ * scoring copy does not cover), scored in both modes, 2 threads; the
+ * values are those of the first sp_iforest (before the scoring copies),
+ * printed with %a.  Scoring faster must not change one bit. */
+static void
+test_pinned(void)
+{
+	static const struct { size_t n, d, psi; int trees; unsigned long seed; } c[] = {
+		{ 700, 1, 256, 100, 3 }, { 700, 3, 256, 100, 4 }, { 400, 2, 64, 50, 5 }, { 3000, 2, 2048, 20, 6 }
+	};
+	/* configuration, mode, score of row 0, of row 299, the sum of rows 0..299 in order */
+	static const struct { int k, mode; double first, last, sum; } want[] = {
+		{ 0, 0, 0x1.edf85bd38f2acp-2, 0x1.d4fc2b645c9e4p-2, 0x1.1c08709c15803p+7 },
+		{ 0, 1, 0x1.ebeb293ffd49cp-2, 0x1.d47ecf9bfb8fbp-2, 0x1.1b19ba6df9ca8p+7 },
+		{ 1, 0, 0x1.c03a37e2fb0ecp-2, 0x1.091eb3b7975e8p-1, 0x1.12d2d9a5038bep+7 },
+		{ 1, 1, 0x1.c036c410b7238p-2, 0x1.0a465ff63ff38p-1, 0x1.12cd5a5ef66d2p+7 },
+		{ 2, 0, 0x1.ada7f5e0fa055p-2, 0x1.f1525e481cc6ep-2, 0x1.1fc3a8539318bp+7 },
+		{ 2, 1, 0x1.ab49930e3a15p-2, 0x1.ed37195aa8de3p-2, 0x1.1ecb54daf4b38p+7 },
+		{ 3, 0, 0x1.c3a09a9194d6bp-2, 0x1.90eb9f871ab3ap-2, 0x1.045e03af226e5p+7 },
+		{ 3, 1, 0x1.c1e85bf5f4f5dp-2, 0x1.90f8cea7203f7p-2, 0x1.0441783d2d764p+7 },
+	};
+	size_t i, w;
+	int k;
+
+	for (k = 0; k < 4; k++) {   /* one fit per configuration, scored in both modes */
+		double *x = cloud(c[k].n, c[k].d, 20 + (unsigned long)k), out[300], sum;
+		sp_iforest_opts o;
+		sp_error err;
+		sp_iforest *f;
+		sp_iforest_defaults(&o);
+		o.psi = c[k].psi, o.trees = c[k].trees, o.seed = c[k].seed, o.threads = 2;
+		f = sp_iforest_fit(x, c[k].n, c[k].d, &o, &err);
+		CHECK(f != NULL, "pinned fit %d", k);
+		for (w = 0; f && w < sizeof want / sizeof *want; w++) {
+			if (want[w].k != k)
+				continue;
+			sp_iforest_score_rows(f, x, 300, out, want[w].mode, 2);
+			for (i = 0, sum = 0; i < 300; i++)
+				sum += out[i];
+			CHECK(out[0] == want[w].first && out[299] == want[w].last && sum == want[w].sum,
+			    "pinned scores, psi %zu, d %zu, mode %d: %a %a %a, want %a %a %a", c[k].psi, c[k].d,
+			    want[w].mode, out[0], out[299], sum, want[w].first, want[w].last, want[w].sum);
+			CHECK(sp_iforest_score(f, x, want[w].mode) == want[w].first &&
+			    sp_iforest_score(f, x + 299 * c[k].d, want[w].mode) == want[w].last,
+			    "pinned scores one row at a time, psi %zu, d %zu, mode %d", c[k].psi, c[k].d, want[w].mode);
+		}
+		sp_iforest_free(f);
+		free(x);
+	}
+}
+
 int
 main(void)
 {
@@ -307,6 +359,7 @@ main(void)
 	test_tiny();
 	test_fit();
 	test_corrupt();
+	test_pinned();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		return 1;
