@@ -278,63 +278,84 @@ fill(const sp_band *b, sp_band_origin *g)
 	g->len = b->len;
 }
 
-int
-sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err)
+/* sp_band_push, inlined into the pull reader's loop */
+ROW_STEP
+push(sp_band *b, sp_band_origin *g, sp_error *err)
 {
 	double o_t, t, hv;
 	int rc;
 
-	if (b->eof)
-		return SP_EEOF;
+	if (b->waiting) {   /* the row that completed the last origin: take it on */
+		b->waiting = 0;
+		return begin(b, b->next_origin, b->next_target, err);
+	}
+	if ((rc = keys(b, &o_t, &t, &hv, err)) < 0)
+		return rc;
 	if (!b->started) {
 		b->started = 1;
-		if ((rc = sp_csv_next(b->r, err)) != SP_OK) {
-			b->eof = rc == SP_EEOF;
-			return rc;
-		}
-		if ((rc = keys(b, &o_t, &t, &hv, err)) < 0)
-			return rc;
 		if (hv != 1)
 			return sp_csv_error(b->r, 2, err, SP_EDATA,
 			    "horizon gap: a new origin starts at horizon %g, not 1", hv);
-		b->next_origin = o_t;
-		b->next_target = t;
-		b->waiting = 1;
+		return begin(b, o_t, t, err);
 	}
-	if (!b->waiting)
+	if (o_t == b->origin)
+		return horizon(b, hv, err);
+	if (!(o_t > b->origin))
+		return sp_csv_error(b->r, 0, err, SP_EDATA, "origins out of order");
+	if ((rc = complete(b, err)) < 0)
+		return rc;
+	if (hv != 1)
+		return sp_csv_error(b->r, 2, err, SP_EDATA,
+		    "horizon gap: a new origin starts at horizon %g, not 1", hv);
+	if ((b->o.flags & SP_BAND_CONTIGUOUS) && o_t != b->target)
+		return sp_csv_error(b->r, 0, err, SP_EDATA, "gap in origins: expected origin %.17g", b->target);
+	b->next_origin = o_t;
+	b->next_target = t;
+	b->waiting = 1;
+	fill(b, g);
+	return 1;
+}
+
+int
+sp_band_push(sp_band *b, sp_band_origin *g, sp_error *err)
+{
+	return push(b, g, err);
+}
+
+int
+sp_band_finish(sp_band *b, sp_band_origin *g, sp_error *err)
+{
+	int rc;
+
+	if (!b->started || b->eof)
+		return 0;
+	b->eof = 1;
+	if ((rc = complete(b, err)) < 0)
+		return rc;
+	fill(b, g);
+	return 1;
+}
+
+/* The pull reader: the push reader fed from r. */
+int
+sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err)
+{
+	int rc;
+
+	if (b->eof)
 		return SP_EEOF;
-	b->waiting = 0;
-	if ((rc = begin(b, b->next_origin, b->next_target, err)) < 0)
+	if (b->waiting && (rc = push(b, g, err)) < 0)
 		return rc;
 	for (;;) {
 		if ((rc = sp_csv_next(b->r, err)) == SP_EEOF) {
-			if ((rc = complete(b, err)) < 0)
-				return rc;
+			rc = sp_band_finish(b, g, err);
 			b->eof = 1;
-			fill(b, g);
+			return rc == 1 ? SP_OK : rc == 0 ? SP_EEOF : rc;
+		}
+		if (rc < 0 || (rc = push(b, g, err)) < 0)
+			return rc;
+		if (rc == 1)
 			return SP_OK;
-		}
-		if (rc < 0 || (rc = keys(b, &o_t, &t, &hv, err)) < 0)
-			return rc;
-		if (o_t == b->origin) {
-			if ((rc = horizon(b, hv, err)) < 0)
-				return rc;
-			continue;
-		}
-		if (!(o_t > b->origin))
-			return sp_csv_error(b->r, 0, err, SP_EDATA, "origins out of order");
-		if ((rc = complete(b, err)) < 0)
-			return rc;
-		if (hv != 1)
-			return sp_csv_error(b->r, 2, err, SP_EDATA,
-			    "horizon gap: a new origin starts at horizon %g, not 1", hv);
-		if ((b->o.flags & SP_BAND_CONTIGUOUS) && o_t != b->target)
-			return sp_csv_error(b->r, 0, err, SP_EDATA, "gap in origins: expected origin %.17g", b->target);
-		b->next_origin = o_t;
-		b->next_target = t;
-		b->waiting = 1;
-		fill(b, g);
-		return SP_OK;
 	}
 }
 

@@ -33,7 +33,7 @@
  *    and state columns a row may carry, read into one struct.
  *
  * Ownership: the sp_band reader borrows the sp_csv_reader (it must outlive
- * it and nobody else may advance it); the arrays and data of an
+ * it and, with sp_band_next, nobody else may advance it); the arrays and data of an
  * sp_band_origin belong to the reader and are valid until the next
  * sp_band_next().  sp_band_free(NULL) is fine.  Nothing here prints or
  * exits.
@@ -108,8 +108,26 @@ size_t sp_band_ndata(const sp_band *b);
 int sp_band_horizons(const sp_band *b);
 
 /* The next complete origin into *g: SP_OK, SP_EEOF after the last, or < 0
- * with err set. */
+ * with err set.  (The pull reader: sp_band_push on every row of r.) */
 int sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err);
+
+/* The push reader, for rows of several streams interleaved in one input
+ * (burstdetect --by: a reader per key, all on the one sp_csv_reader, each
+ * fed only its key's rows; the caller advances r, never sp_band_next).
+ *
+ * sp_band_push() takes r's current row: 0 when taken, or 1 when the row
+ * starts a new origin and so completes the last one, which is in *g: the
+ * row itself is then taken by the next call, which must be sp_band_push
+ * again with r still on that row; so every row is fed as
+ *
+ *     while ((rc = sp_band_push(b, &g, &err)) == 1)
+ *             ... use g ...
+ *
+ * sp_band_finish() after the stream's last row: 1 with its last origin in
+ * *g, 0 when there was none (no row, or already finished).  Errors as
+ * sp_band_next's (< 0, err set), naming r's current row. */
+int sp_band_push(sp_band *b, sp_band_origin *g, sp_error *err);
+int sp_band_finish(sp_band *b, sp_band_origin *g, sp_error *err);
 
 /* ---- per-step rows ---- */
 

@@ -15,18 +15,20 @@
 #include "sp_cli.h"
 #include "sp_csv.h"
 #include "sp_file.h"
+#include "sp_keyed.h"
 #include "sp_state.h"
+#include "sp_time.h"
 
 static const char synopsis[] =
     "burstdetect [-c NAME] [--train N | --theta-acc X | --load FILE] [--save FILE] [--same-step] "
-    "[--normal-demand forecast|upper|lower] [--state FILE] [options] [FILE]";
+    "[--normal-demand forecast|upper|lower] [--by NAME] [--state FILE] [options] [FILE]";
 
 static const char *const demands[] = { "forecast", "upper", "lower", NULL };
 
 enum {
 	OPT_TRAIN = 256, OPT_THETA, OPT_LOAD, OPT_SAVE, OPT_LEVEL, OPT_QUANT, OPT_SCORE, OPT_MINOUT,
 	OPT_NEAR, OPT_SAME, OPT_NORMAL, OPT_QUANTILE, OPT_LEAD, OPT_SPIKE, OPT_ARWIN, OPT_ARMIN, OPT_ARQ,
-	OPT_BOOT, OPT_SEED, OPT_STATE, OPT_VERSION
+	OPT_BOOT, OPT_SEED, OPT_STATE, OPT_BY, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -51,6 +53,7 @@ static const struct option longopts[] = {
 	{ "bootstrap", required_argument, 0, OPT_BOOT },
 	{ "seed", required_argument, 0, OPT_SEED },
 	{ "state", required_argument, 0, OPT_STATE },
+	{ "by", required_argument, 0, OPT_BY },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, OPT_VERSION },
 	{ 0, 0, 0, 0 }
@@ -61,6 +64,7 @@ typedef struct {
 	const char *column;        /* load column */
 	const char *load_path, *save_path; /* thresholds model files */
 	const char *state_path;    /* --state: the memory between runs */
+	const char *by;            /* --by: the key column */
 	double level;              /* central band level: quantiles (1 -+ level) / 2 */
 	int level_given, quant_given;
 	const char *input;         /* FILE operand, or NULL */
@@ -100,6 +104,8 @@ usage(const opts *o)
 	    "      --seed S             bootstrap seed [%lu]\n"
 	    "      --state FILE         start from the state FILE holds (skipping the origins it\n"
 	    "                           has seen), and leave the state there at the end\n"
+	    "      --by NAME            NAME is the key column (a data column): each key's rows\n"
+	    "                           are decided as a run of their own (one --state for all)\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
 	    synopsis, o->level, bo->theta_score, bo->min_out, bo->near, o->d.quantile, o->d.lead,
@@ -147,6 +153,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_BOOT: ao->bootstrap = (int)sp_cli_long("--bootstrap", optarg, 0, 100000); break;
 		case OPT_SEED: ao->seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 2147483647); break;
 		case OPT_STATE: o->state_path = optarg; break;
+		case OPT_BY: o->by = optarg; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -160,57 +167,97 @@ parse_options(int argc, char **argv, opts *o)
 	}
 	if (o->load_path && (bo->train > 0 || !isnan(bo->theta_acc)))
 		sp_die_usage("--load excludes --train and --theta-acc");
+	if (o->save_path && o->by)
+		sp_die_usage("--save does not go with --by (one thresholds file per key is not written)");
 	if (o->save_path && bo->train == 0)
 		sp_die_usage("--save needs --train");
 	if (o->state_path && ao->bootstrap > 0)
 		sp_die_usage("--state does not go with --bootstrap (its random stream is not saved)");
 }
 
-/* The input's columns: the long format with a band and a load column. */
-static sp_band *
-open_band(sp_csv_reader *r, const opts *o)
+/* The input: its reader, the band reader's options, the key column
+ * (--by, or -1) and the output. */
+typedef struct {
+	const opts *o;
+	sp_csv_reader *r;
+	sp_band_opts bo;
+	int bycol;
+	size_t ndata;
+	sp_csv_writer *w;
+	sp_keyed *keys;            /* --by: a stream per key */
+} input;
+
+/* One stream of origins: the whole input, or (--by) one key's rows (its
+ * own push reader on the one input).  The decision is made at the first
+ * origin, or (--by) from the state file, which also gives the horizons
+ * and band level it was made for. */
+typedef struct {
+	const input *in;
+	sp_band *band;
+	sp_burstdet *bd;
+	int H;                     /* from the state (--by): its horizons, 0 none */
+	double level;              /* ... its band level (0: none) */
+	sp_burstdet_decision pending;
+	int have, rows, started;   /* a decision waits; the stream had rows, an origin */
+	double seen, prev;         /* the state's last origin; the last origin read */
+	const char *key;           /* NULL without --by */
+} stream;
+
+/* The input's columns: the long format with a band, a load column and
+ * (--by) a key column among the data columns. */
+static void
+find_columns(input *in, const opts *o)
 {
 	sp_error err;
-	sp_band_opts bo;
-	sp_band *band;
-	int fcol = sp_csv_col_index(r, "forecast");
+	sp_csv_reader *r = in->r;
+	int fcol = sp_csv_col_index(r, "forecast"), c;
 
 	if (!sp_band_is_long(r))
 		sp_die("forecast columns missing: the input must be the long format "
 		    "origin,timestamp,horizon,...,forecast,lower,upper (arfit --rolling)");
 	if (fcol < 0 || sp_csv_col_index(r, "lower") < 0 || sp_csv_col_index(r, "upper") < 0)
 		sp_die("forecast columns missing: need forecast, lower and upper");
-	sp_band_defaults(&bo);
-	bo.flags = SP_BAND_STRICT;
+	sp_band_defaults(&in->bo);
+	in->bo.flags = SP_BAND_STRICT;
 	/* a `level` column must agree with --level or --quantiles; without
 	 * them, the band's own level is taken */
-	bo.level = o->level_given || o->quant_given ? o->d.det.q_hi - o->d.det.q_lo : SP_BAND_LEVEL_ADOPT;
-	if (o->column)
-		sp_die_if(bo.load = sp_csv_pick_col(r, o->column, &err), &err);
-	else if (fcol > 3)
-		bo.load = 3;
-	else
-		sp_die("no data column between horizon and forecast (the observed load)");
-	if (!(band = sp_band_new(r, &bo, &err)))
-		sp_die_err(&err);
-	return band;
+	in->bo.level = o->level_given || o->quant_given ? o->d.det.q_hi - o->d.det.q_lo : SP_BAND_LEVEL_ADOPT;
+	in->bycol = -1;
+	if (o->by) {
+		sp_die_if(in->bycol = sp_csv_pick_col(r, o->by, &err), &err);
+		if (in->bycol < 3 || in->bycol >= fcol)
+			sp_die_usage("--by: '%s' is not a data column (one between horizon and forecast)", o->by);
+	}
+	if (o->column) {
+		sp_die_if(in->bo.load = sp_csv_pick_col(r, o->column, &err), &err);
+		if (in->bo.load == in->bycol)
+			sp_die_usage("-c: '%s' is the key column (--by)", o->column);
+		return;
+	}
+	for (c = 3; c == in->bycol; c++)
+		;
+	if (c >= fcol)
+		sp_die("no data column between horizon and forecast (the observed load)%s",
+		    o->by ? " besides the key" : "");
+	in->bo.load = c;
 }
 
-/* A step's row: its data (the origin row's; empty after the last origin:
- * g NULL), band, state and demand. */
+/* A step's row: its data (the origin row's; after the last origin, g
+ * NULL, empty but for the key), band, state and demand. */
 static void
-write_row(sp_csv_writer *w, const sp_burstdet_decision *d, const sp_band_origin *g, size_t ndata)
+write_row(const stream *st, const sp_burstdet_decision *d, const sp_band_origin *g)
 {
+	sp_csv_writer *w = st->in->w;
 	size_t i;
 	const char *s = g ? g->data : NULL;
 
 	sp_csv_write_time(w, d->t);
-	for (i = 0; i < ndata; i++) {
+	for (i = 0; i < st->in->ndata; i++) {
 		if (g) {
 			sp_csv_write_field(w, s, g->len[i]);
 			s += g->len[i];
 		} else {
-			sp_csv_write_str(w, "");
+			sp_csv_write_str(w, st->key && (int)i + 3 == st->in->bycol ? st->key : "");
 		}
 	}
 	sp_csv_write_double(w, d->forecast);
@@ -223,10 +270,10 @@ write_row(sp_csv_writer *w, const sp_burstdet_decision *d, const sp_band_origin 
 }
 
 static void
-write_header(sp_csv_writer *w, const sp_csv_reader *r, const sp_band *band)
+write_header(sp_csv_writer *w, const sp_csv_reader *r, size_t ndata)
 {
 	sp_csv_write_str(w, "timestamp");
-	sp_csv_write_header_fields(w, r, 3, 3 + (long)sp_band_ndata(band));
+	sp_csv_write_header_fields(w, r, 3, 3 + (long)ndata);
 	sp_csv_write_str(w, "forecast");
 	sp_csv_write_str(w, "lower");
 	sp_csv_write_str(w, "upper");
@@ -236,94 +283,274 @@ write_header(sp_csv_writer *w, const sp_csv_reader *r, const sp_band *band)
 	sp_csv_end_row(w);
 }
 
-/* The state of an earlier run into bd (fresh): 1 when resumed; a missing
- * file is a cold start, a corrupt one or one of other options a warning and
- * a cold start (bd replaced by a fresh one). */
-static int
-resume(sp_burstdet **bd, const sp_burstdet_opts *d, const char *path)
-{
-	sp_error err;
-	sp_state *s;
-
-	if (sp_state_load(path, "burstdetect", 1, &s, &err) == 0 && !s)
-		return 0;
-	if (s && sp_burstdet_read_state(*bd, s, &err) == 0 && sp_state_end(s, &err) == 0) {
-		sp_state_free(s);
-		return 1;
-	}
-	sp_state_free(s);
-	sp_warn("warning: state %s: recomputing from the input", err.msg);
-	sp_burstdet_free(*bd);
-	if (!(*bd = sp_burstdet_new(d, &err)))
-		sp_die_err(&err);
-	return 0;
-}
-
-/* The decision, once the horizons are known (the first origin's). */
+/* A fresh decision for H horizons and the band's level (NaN or 0: none). */
 static sp_burstdet *
-start(const opts *o, int H, double level)
+make_bd(const opts *o, int H, double level)
 {
 	sp_error err;
 	sp_burstdet_opts d = o->d;
 	sp_burstdet *bd;
 
-	if (!o->level_given && !o->quant_given && isfinite(level)) {   /* the band's level */
+	if (!o->level_given && !o->quant_given && isfinite(level) && level > 0) {   /* the band's level */
 		d.det.q_lo = (1 - level) / 2;
 		d.det.q_hi = (1 + level) / 2;
 	}
-
 	if (o->load_path && H != d.det.H)
 		sp_die("%s: the thresholds are for %d horizons, the input has %d", o->load_path, d.det.H, H);
 	d.det.H = H;
 	if (!(bd = sp_burstdet_new(&d, &err)))
 		sp_die_err(&err);
-	if (o->state_path)
-		resume(&bd, &d, o->state_path);
 	return bd;
 }
 
-/* Decide at every origin and write one row per step: the causal decision
- * for step t + 1 waits for that step's data (the next origin's row); the
- * last one is written with empty data.  Resumed from a state, the origins
- * it has seen are skipped and its newest decision waits for the next
- * origin's data.  Returns the decision (NULL for an empty input). */
-static sp_burstdet *
-run(sp_band *band, const opts *o, sp_csv_writer *w)
+/* The state of an earlier run into st->bd (fresh); a missing file is a
+ * cold start, a corrupt one or one of other options a warning and a cold
+ * start (a fresh decision). */
+static void
+resume(stream *st, const opts *o, int H, double level)
+{
+	sp_error err;
+	sp_state *s;
+
+	if (sp_state_load(o->state_path, "burstdetect", 1, &s, &err) == 0 && !s)
+		return;
+	if (s && sp_burstdet_read_state(st->bd, s, &err) == 0 && sp_state_end(s, &err) == 0) {
+		sp_state_free(s);
+		return;
+	}
+	sp_state_free(s);
+	sp_warn("warning: state %s: recomputing from the input", err.msg);
+	sp_burstdet_free(st->bd);
+	st->bd = make_bd(o, H, level);
+}
+
+/* The decision, at the stream's first origin: a new one (resumed from
+ * --state without --by), or (--by) the state's when it was made for these
+ * horizons and level, else a warning and a new one. */
+static void
+start(stream *st, const sp_band_origin *g)
+{
+	const opts *o = st->in->o;
+	double level = isfinite(g->level) ? g->level : 0;
+
+	if (st->bd && (st->H != g->h || st->level != level)) {
+		sp_warn("warning: state %s: key '%s': made for %d horizons (band level %g), the input has %d (%g): "
+		    "recomputing the key from the input", o->state_path, st->key, st->H, st->level, g->h, level);
+		sp_burstdet_free(st->bd);
+		st->bd = NULL;
+		st->have = 0;
+		st->seen = -INFINITY;
+	}
+	st->H = g->h;
+	st->level = level;
+	if (st->bd)
+		return;
+	st->bd = make_bd(o, g->h, g->level);
+	if (o->state_path && !st->key) {
+		resume(st, o, g->h, g->level);
+		if (sp_burstdet_last(st->bd, &st->pending, &st->seen))
+			st->have = !o->d.same_step;
+	}
+}
+
+/* An error in a stream: fatal, naming the key. */
+static void
+stream_die(const stream *st, sp_error *err)
+{
+	if (st->key)
+		sp_error_prefix(err, "key '%s'", st->key);
+	sp_die_err(err);
+}
+
+/* Decide at an origin and write a row: the causal decision for step t + 1
+ * waits for that step's data (the next origin's row).  Resumed from a
+ * state, the origins it has seen are skipped and its newest decision waits
+ * for the next origin's data. */
+static void
+origin(stream *st, const sp_band_origin *g)
+{
+	sp_error err;
+	sp_burstdet_decision d;
+	const opts *o = st->in->o;
+
+	if (!st->started) {
+		st->started = 1;
+		start(st, g);
+	}
+	if (g->origin <= st->seen)
+		return;   /* decided by an earlier run */
+	if (isfinite(st->seen) && st->have && g->origin != st->pending.t)
+		sp_warn("warning: state %s: %s%s%sthe input resumes at origin %.17g, the state's next step is %.17g: "
+		    "origins missing in between", o->state_path, st->key ? "key '" : "", st->key ? st->key : "",
+		    st->key ? "': " : "", g->origin, st->pending.t);
+	st->seen = -INFINITY;   /* checked once */
+	if (sp_burstdet_decide(st->bd, g->origin, g->target, g->load, g->L, g->M, g->U, &d, &err) < 0)
+		stream_die(st, &err);
+	if (o->d.same_step) {
+		write_row(st, &d, g);
+	} else {
+		if (st->have)
+			write_row(st, &st->pending, g);
+		st->pending = d;
+		st->have = 1;
+	}
+}
+
+/* The end of a stream: its last origin, and the last decision with empty
+ * data. */
+static void
+finish(stream *st)
 {
 	sp_error err;
 	sp_band_origin g;
-	sp_burstdet *bd = NULL;
-	sp_burstdet_decision d, pending;
-	size_t ndata = sp_band_ndata(band);
-	int rc, have = 0;
-	double seen = -INFINITY;
+	int rc = sp_band_finish(st->band, &g, &err);
 
-	while ((rc = sp_band_next(band, &g, &err)) == SP_OK) {
-		if (!bd) {
-			bd = start(o, g.h, g.level);
-			if (sp_burstdet_last(bd, &pending, &seen))
-				have = !o->d.same_step;
-		}
-		if (g.origin <= seen)
-			continue;   /* decided by an earlier run */
-		if (isfinite(seen) && have && g.origin != pending.t)
-			sp_warn("warning: state %s: the input resumes at origin %.17g, the state's next step is %.17g: "
-			    "origins missing in between", o->state_path, g.origin, pending.t);
-		seen = -INFINITY;   /* checked once */
-		sp_die_if(sp_burstdet_decide(bd, g.origin, g.target, g.load, g.L, g.M, g.U, &d, &err), &err);
-		if (o->d.same_step) {
-			write_row(w, &d, &g, ndata);
-		} else {
-			if (have)
-				write_row(w, &pending, &g, ndata);
-			pending = d;
-			have = 1;
-		}
-	}
+	if (rc < 0)
+		stream_die(st, &err);
+	if (rc == 1)
+		origin(st, &g);
+	if (st->have && st->rows)
+		write_row(st, &st->pending, NULL);
+}
+
+/* Without --by: one stream, the input's. */
+static void
+run(stream *st)
+{
+	sp_error err;
+	sp_band_origin g;
+	int rc;
+
+	st->rows = 1;
+	while ((rc = sp_band_next(st->band, &g, &err)) == SP_OK)
+		origin(st, &g);
 	sp_die_if(rc, &err);
-	if (have)
-		write_row(w, &pending, NULL, ndata);
-	return bd;
+	if (st->have)
+		write_row(st, &st->pending, NULL);
+}
+
+static void
+stream_free(void *ctx, void *p)
+{
+	stream *st = p;
+
+	(void)ctx;
+	sp_band_free(st->band);
+	sp_burstdet_free(st->bd);
+	free(st);
+}
+
+/* A key's stream (a push reader on the input). */
+static void *
+stream_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	const input *in = ctx;
+	stream *st = calloc(1, sizeof *st);
+
+	(void)len;
+	if (!st) {
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	*st = (stream){ .in = in, .key = key, .seen = -INFINITY, .prev = NAN };
+	if (!(st->band = sp_band_new(in->r, &in->bo, err))) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* --by: each row to its key's stream (origins in time order within a
+ * key), then the end of every stream in the order the keys came. */
+static void
+run_keyed(input *in)
+{
+	sp_error err;
+	sp_band_origin g;
+	stream *st;
+	size_t i, len;
+	double t;
+	const char *f;
+	int rc;
+
+	while ((rc = sp_csv_next(in->r, &err)) == SP_OK) {
+		if (!(st = sp_keyed_row(in->keys, in->r, (size_t)in->bycol, &err)))
+			sp_die_err(&err);
+		f = sp_csv_field(in->r, 0, &len);
+		if (sp_time_parse(f, len, &t) == 0)   /* else the band reader's error */
+			sp_die_if(sp_keyed_order(in->r, (size_t)in->bycol, &st->prev, t, 1, &err), &err);
+		st->rows = 1;
+		while ((rc = sp_band_push(st->band, &g, &err)) == 1)
+			origin(st, &g);
+		if (rc < 0)
+			stream_die(st, &err);
+	}
+	sp_die_if(rc == SP_EEOF ? 0 : rc, &err);
+	for (i = 0; i < sp_keyed_count(in->keys); i++)
+		finish(sp_keyed_state(in->keys, i));
+}
+
+/* --by --state: "keys N", then for each key "key K", the horizons and band
+ * level its decision was made for, and its state.  0, or < 0 with err. */
+static int
+read_keys(input *in, sp_state *s, sp_error *err)
+{
+	long n, i, H;
+	double level;
+	int rc;
+
+	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		char *k;
+		size_t len;
+		stream *st;
+		if ((rc = sp_state_bytes(s, "key", &k, &len, err)) < 0)
+			return rc;
+		if (sp_keyed_find(in->keys, k, len)) {
+			free(k);
+			return sp_state_error(s, err, SP_EMODEL, "key: twice");
+		}
+		st = sp_keyed_get(in->keys, k, len, err);
+		free(k);
+		if (!st)
+			return err->code;
+		if ((rc = sp_state_long(s, "horizons", 1, 10000, &H, err)) < 0 ||
+		    (rc = sp_state_double(s, "band_level", &level, err)) < 0)
+			return rc;
+		if (in->o->load_path && H != in->o->d.det.H)
+			return sp_state_error(s, err, SP_EMODEL, "horizons %ld, the thresholds %s are for %d", H,
+			    in->o->load_path, in->o->d.det.H);
+		st->bd = make_bd(in->o, (int)H, level);
+		st->H = (int)H;
+		st->level = level;
+		if ((rc = sp_burstdet_read_state(st->bd, s, err)) < 0)
+			return rc;
+		if (sp_burstdet_last(st->bd, &st->pending, &st->seen))
+			st->have = !in->o->d.same_step;
+	}
+	return sp_state_end(s, err);
+}
+
+/* The keyed state of an earlier run: a missing file is a cold start, a
+ * corrupt one or one of other options a warning and a cold start. */
+static void
+resume_keys(input *in)
+{
+	sp_error err;
+	sp_state *s;
+
+	if (sp_state_load(in->o->state_path, "burstdetect", 1, &s, &err) == 0 && !s)
+		return;
+	if (s && read_keys(in, s, &err) == 0) {
+		sp_state_free(s);
+		return;
+	}
+	sp_state_free(s);
+	sp_warn("warning: state %s: recomputing from the input", err.msg);
+	sp_keyed_free(in->keys);
+	if (!(in->keys = sp_keyed_new(stream_new, stream_free, in)))
+		sp_die("out of memory");
 }
 
 static void
@@ -339,15 +566,32 @@ save(const sp_burstdet *bd, const char *path, int argc, char **argv)
 	sp_die_if(sp_burst_save(sp_burstdet_detector(bd), path, sp_cli_cmdline(argc, argv), &err), &err);
 }
 
+/* The state file: the one decision's, or (--by) every key's. */
 static void
-write_state(const sp_burstdet *bd, const char *path)
+write_state(const input *in, const stream *one, const char *path)
 {
 	sp_error err;
-	sp_state_writer *sw;
+	sp_state_writer *sw, *b;
+	size_t i, len, n = in->keys ? sp_keyed_count(in->keys) : 0;
 
 	if (!(sw = sp_state_writer_new("burstdetect", 1, &err)))
 		sp_die_err(&err);
-	sp_die_if(sp_burstdet_write_state(bd, sw, &err), &err);
+	if (!in->keys)
+		sp_die_if(sp_burstdet_write_state(one->bd, sw, &err), &err);
+	else
+		sp_state_put_long(sw, "keys", (long)n);
+	for (i = 0; i < n; i++) {
+		const stream *st = sp_keyed_state(in->keys, i);
+		const char *k = sp_keyed_key(in->keys, i, &len);
+		if (!(b = sp_state_block_new(&err)))
+			sp_die_err(&err);
+		sp_state_put_bytes(sw, "key", k, len);
+		sp_state_put_long(sw, "horizons", st->H);
+		sp_state_put_double(sw, "band_level", st->level);
+		sp_die_if(sp_burstdet_write_state(st->bd, b, &err), &err);
+		sp_state_put_block(sw, b);
+		sp_state_writer_free(b);
+	}
 	sp_die_if(sp_state_writer_save(sw, path, &err), &err);
 	sp_state_writer_free(sw);
 }
@@ -357,12 +601,10 @@ main(int argc, char **argv)
 {
 	sp_error err;
 	opts o;
-	FILE *in;
+	FILE *fp;
 	const char *name = "-";
-	sp_csv_reader *r;
-	sp_csv_writer *w;
-	sp_band *band;
-	sp_burstdet *bd;
+	input in = { .o = &o };
+	stream one = { .in = &in, .seen = -INFINITY };
 
 	sp_cli_init(argv[0], synopsis);
 	parse_options(argc, argv, &o);
@@ -370,23 +612,34 @@ main(int argc, char **argv)
 		sp_die_if(sp_burst_load(o.load_path, &o.d.det, &err), &err);
 	if (o.state_path)   /* before the work: a state it could not write */
 		sp_die_if(sp_file_check_writable(o.state_path, &err), &err);
-	in = sp_cli_open_input(o.input, &name);
-	if (!(r = sp_csv_reader_new(in, name, SP_CSV_NEED_ROWS, &err)))
+	fp = sp_cli_open_input(o.input, &name);
+	if (!(in.r = sp_csv_reader_new(fp, name, SP_CSV_NEED_ROWS | (o.by ? SP_CSV_ANY_ORDER : 0), &err)))
 		sp_die_err(&err);
-	band = open_band(r, &o);
-	w = sp_csv_writer_new(stdout);
-	write_header(w, r, band);
-	bd = run(band, &o, w);
-	sp_die_if(sp_csv_writer_flush(w, &err), &err);
+	find_columns(&in, &o);
+	if (o.by && !(in.keys = sp_keyed_new(stream_new, stream_free, &in)))
+		sp_die("out of memory");
+	if (!(one.band = sp_band_new(in.r, &in.bo, &err)))
+		sp_die_err(&err);
+	in.ndata = sp_band_ndata(one.band);
+	in.w = sp_csv_writer_new(stdout);
+	write_header(in.w, in.r, in.ndata);
+	if (o.by && o.state_path)
+		resume_keys(&in);
+	if (o.by)
+		run_keyed(&in);
+	else
+		run(&one);
+	sp_die_if(sp_csv_writer_flush(in.w, &err), &err);
 	if (o.save_path)
-		save(bd, o.save_path, argc, argv);
+		save(one.bd, o.save_path, argc, argv);
 	if (o.state_path)
-		write_state(bd, o.state_path);
-	sp_csv_writer_free(w);
-	sp_band_free(band);
-	sp_csv_reader_free(r);
-	if (in != stdin)
-		fclose(in);
-	sp_burstdet_free(bd);
+		write_state(&in, &one, o.state_path);
+	sp_csv_writer_free(in.w);
+	sp_keyed_free(in.keys);
+	sp_band_free(one.band);
+	sp_burstdet_free(one.bd);
+	sp_csv_reader_free(in.r);
+	if (fp != stdin)
+		fclose(fp);
 	return 0;
 }

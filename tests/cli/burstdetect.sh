@@ -192,4 +192,87 @@ t "--state with --bootstrap" 2 burstdetect --bootstrap 10 --state "$T/bd.state" 
 err_has "burstdetect: --state does not go with --bootstrap"
 t "--state into a directory that does not exist" 1 burstdetect --state "$T/nodir/bd.state" "$S"
 err_has "$T/nodir/bd.state"
+
+# ---- --by: each key's rows decided as a run of their own ----
+# The keyed long format as arfit --by writes it: keys interleaved row by row.
+arfit -c load --rolling --window 20 -p 2 -H 3 --by series "$D/fleet-3.csv" > "$T/klong.csv"
+# bykey KEYED LONG OPTS...: for each key of LONG (its column 4), KEYED's rows
+# of the key (column 2) equal burstdetect OPTS on the key's rows alone, the
+# last row (the open decision, data empty) carrying the key
+bykey() {
+	_k1=$1 _k2=$2; shift 2
+	for _k in web db cache; do
+		awk -F, -v k="$_k" 'NR == 1 || $4 == k' "$_k2" > "$T/kone.csv"
+		burstdetect "$@" "$T/kone.csv" | awk -F, -v OFS=, -v k="$_k" 'NR > 1 && $2 == "" { $2 = k } { print }' > "$T/ksep"
+		awk -F, -v k="$_k" 'NR == 1 || $2 == k' "$_k1" | cmp -s - "$T/ksep" || return 1
+	done
+}
+t "--by series: a decision per key" 0 burstdetect -c load --train 30 --by series "$T/klong.csv"
+cp "$T/out" "$T/kout"
+[ -n "${SP_VALGRIND:-}" ] || check "--by: each key's rows are a run of its own, byte for byte" \
+	bykey "$T/kout" "$T/klong.csv" -c load --train 30
+check "--by: every row carries its key, the last of each key too" sh -c "
+	[ \$(awk -F, 'NR > 1 && \$2 == \"\"' '$T/kout' | wc -l) -eq 0 ] &&
+	[ \$(awk -F, 'NR > 1 && \$3 == \"\"' '$T/kout' | wc -l) -eq 3 ]"
+t "--by: the load is the first data column besides the key" 0 burstdetect --train 30 --by series "$T/klong.csv"
+out_is "$T/kout"
+awk -F, 'NR == 1 || $4 == "db"' "$T/klong.csv" | burstdetect -c load --train 30 --save "$T/kth" > /dev/null
+t "--by --same-step --load: one thresholds file for every key" 0 burstdetect -c load --same-step --load "$T/kth" --by series "$T/klong.csv"
+cp "$T/out" "$T/kss"
+[ -n "${SP_VALGRIND:-}" ] || check "--by --same-step --load: each key a run of its own" \
+	bykey "$T/kss" "$T/klong.csv" -c load --same-step --load "$T/kth"
+t "--by: the key column missing" 2 burstdetect --by nope "$T/klong.csv"
+err_has "burstdetect: $T/klong.csv: no column 'nope'"
+t "--by: the key is not a data column" 2 burstdetect --by horizon "$T/klong.csv"
+err_has "burstdetect: --by: 'horizon' is not a data column"
+t "--by with -c the key column" 2 burstdetect --by series -c series "$T/klong.csv"
+err_has "burstdetect: -c: 'series' is the key column (--by)"
+t "--by with --save" 2 burstdetect --by series --train 30 --save "$T/x" "$T/klong.csv"
+err_has "burstdetect: --save does not go with --by"
+{ head -n 1 "$T/klong.csv"; awk -F, 'NR > 1 && $4 == "db"' "$T/klong.csv" | sed -n '4,6p'
+  awk -F, 'NR > 1 && $4 == "web"' "$T/klong.csv" | sed -n '1,3p'; awk -F, 'NR > 1 && $4 == "db"' "$T/klong.csv" | sed -n '1,3p'; } > "$T/kback.csv"
+t "--by: time goes back within a key" 1 burstdetect --by series "$T/kback.csv"
+err_has "row 7, column origin: timestamp 1700001180 is before 1700001240, the previous row of key 'db'"
+awk -F, 'NR == 1 || !($4 == "web" && $3 == 2 && $1 == 1700001240)' "$T/klong.csv" > "$T/kgap.csv"
+t "--by: a band error names the key" 1 burstdetect --by series "$T/kgap.csv"
+err_has "key 'web': "
+err_has "horizon gap: 3 after 1"
+# --by --state: one state file for every key; two runs = one run
+awk -F, 'NR == 1 || $1 < 1700003000' "$T/klong.csv" > "$T/ka.csv"
+awk -F, 'NR == 1 || $1 >= 1700003000' "$T/klong.csv" > "$T/kb.csv"
+rm -f "$T/k.state"
+t "--by --state: the first slice" 0 burstdetect --train 30 --by series --state "$T/k.state" "$T/ka.csv"
+cp "$T/out" "$T/kouta"
+check "--by --state: a key per block" sh -c "grep -qx 'keys 3' '$T/k.state' && [ \$(grep -c '^key ' '$T/k.state') -eq 3 ]"
+t "--by --state: the second slice resumes each key" 0 burstdetect --train 30 --by series --state "$T/k.state" "$T/kb.csv"
+err_empty
+check "--by --state: the slices' rows are the one run's, per key" sh -c "
+	for k in web db cache; do
+		{ awk -F, -v k=\$k 'NR == 1 || (\$2 == k && \$3 != \"\")' '$T/kouta'; awk -F, -v k=\$k '\$2 == k' '$T/out'; } > '$T/kst'
+		awk -F, -v k=\$k 'NR == 1 || \$2 == k' '$T/kout' | cmp -s - '$T/kst' || exit 1
+	done"
+cp "$T/k.state" "$T/k.state0"
+awk -F, 'NR == 1 || $4 == "web"' "$T/kb.csv" > "$T/kweb.csv"
+t "--by --state: keys absent from the input keep their state" 0 burstdetect --train 30 --by series --state "$T/k.state" "$T/kweb.csv"
+check "--by --state: unchanged by a run with nothing new" cmp "$T/k.state" "$T/k.state0"
+head -n 30 "$T/k.state0" > "$T/k.state"
+t "--by --state: a truncated state warns and recomputes" 0 burstdetect --train 30 --by series --state "$T/k.state" "$T/klong.csv"
+err_has "burstdetect: warning: state $T/k.state:"
+err_has ": recomputing from the input"
+out_is "$T/kout"
+cp "$T/k.state0" "$T/k.state"
+awk -F, -v OFS=, 'NR == 1 || $3 < 3 { if ($4 == "web" || NR == 1) print }' "$T/klong.csv" > "$T/kweb2.csv"
+t "--by --state: a key's horizons changed: that key recomputed" 0 burstdetect --train 30 --by series --state "$T/k.state" "$T/kweb2.csv"
+err_has "key 'web': made for 3 horizons (band level 0.8), the input has 2 (0.8): recomputing the key from the input"
+
+# ---- the keyed chain, end to end ----
+awk -F, 'NR == 1 || $2 != "cache"' "$D/fleet-3.csv" > "$T/k2.csv"
+t "window | arfit | burstdetect | plan, all --by series, two keys" 0 sh -c "
+	window --by series -c load --resample 60 --fill linear '$T/k2.csv' |
+	arfit --by series -c load --rolling --window 20 -p 2 -H 3 |
+	burstdetect --by series --quantile 0.75 |
+	plan --by series -c load --policy scalepipe --slo 18 --curve '$D/plan-curve.csv' --min 1 --max 40"
+check "a plan row for every step of both keys" sh -c "
+	[ \$(awk -F, 'NR > 1 && \$2 == \"web\"' '$T/out' | wc -l) -eq 61 ] &&
+	[ \$(awk -F, 'NR > 1 && \$2 == \"db\"' '$T/out' | wc -l) -eq 61 ]"
 finish

@@ -332,6 +332,74 @@ test_level(void)
 	close_src(&s);
 }
 
+/* The push reader: two streams interleaved row by row (the key in column
+ * key), each fed to its own reader, give the origins of the pull reader
+ * on that stream alone; sp_band_finish gives the last one once. */
+static const char mixed[] =
+    "origin,timestamp,horizon,key,load,forecast,lower,upper\n"
+    "0,60,1,a,10,11,9,13\n"
+    "0,60,1,b,20,21,19,23\n"
+    "0,120,2,a,10,12,8,14\n"
+    "0,120,2,b,20,22,18,24\n"
+    "60,120,1,a,15,16,14,18\n"
+    "60,180,2,a,15,17,13,19\n"
+    "60,120,1,b,25,26,24,28\n"
+    "60,180,2,b,25,27,23,29\n"
+    "120,180,1,a,,18,16,20\n"
+    "120,240,2,a,,19,15,21\n";
+
+static void
+test_push(void)
+{
+	sp_error err;
+	sp_band_opts o;
+	sp_band_origin g;
+	sp_band *kb[2];
+	src s;
+	double want[2][3] = { { 0, 60, 120 }, { 0, 60, NAN } }, loads[2][3] = { { 10, 15, NAN }, { 20, 25, NAN } };
+	int n[2] = { 0, 0 }, rc, k, ok = 1;
+
+	sp_band_defaults(&o);
+	o.load = 4;
+	CHECK(open_src(&s, mixed, &o, &err) == 0, "push: open");
+	kb[0] = s.b;
+	CHECK((kb[1] = sp_band_new(s.r, &o, &err)) != NULL, "push: a second reader on the one input");
+	CHECK(sp_band_finish(kb[1], &g, &err) == 0, "push: finish before any row: none");
+	while ((rc = sp_csv_next(s.r, &err)) == SP_OK) {
+		size_t len;
+		k = *sp_csv_field(s.r, 3, &len) == 'b';
+		while ((rc = sp_band_push(kb[k], &g, &err)) == 1) {
+			ok = ok && n[k] < 3 && g.origin == want[k][n[k]] && g.h == 2 && g.M[0] == g.load + 1 &&
+			    g.load == loads[k][n[k]] && g.ndata == 2 && g.data[0] == "ab"[k];
+			n[k]++;
+		}
+		CHECK(rc == 0, "push: row taken (%s)", rc < 0 ? err.msg : "");
+	}
+	CHECK(rc == SP_EEOF, "push: input read");
+	CHECK(ok && n[0] == 2 && n[1] == 1, "push: complete origins as the next starts (%d, %d)", n[0], n[1]);
+	for (k = 0; k < 2; k++) {
+		rc = sp_band_finish(kb[k], &g, &err);
+		CHECK(rc == 1 && g.origin == want[k][n[k]] && g.M[1] == (k ? 27 : 19) && sp_band_horizons(kb[k]) == 2,
+		    "push: stream %d's last origin at the end", k);
+		CHECK(sp_band_finish(kb[k], &g, &err) == 0, "push: finished once");
+	}
+	sp_band_free(kb[1]);
+	close_src(&s);
+
+	/* errors name the current row, as the pull reader's */
+	CHECK(open_src(&s, mixed, &o, &err) == 0, "push: open again");
+	for (k = 0; k < 6 && sp_csv_next(s.r, &err) == SP_OK; k++)
+		if (k != 1 && k != 3)
+			while ((rc = sp_band_push(s.b, &g, &err)) == 1)
+				;
+	CHECK(sp_csv_next(s.r, &err) == SP_OK, "push: row 7");
+	rc = sp_band_push(s.b, &g, &err);   /* b's row fed to a: horizon 1 after a's 2 */
+	CHECK(rc == SP_EDATA, "push: a wrong row is an error");
+	if (rc < 0)
+		CHECK_STR(err.msg, "row 7, column horizon: horizon gap: 1 after 2", "push: gap message");
+	close_src(&s);
+}
+
 int
 main(void)
 {
@@ -340,5 +408,6 @@ main(void)
 	test_timing();
 	test_rows();
 	test_level();
+	test_push();
 	return check_summary();
 }
