@@ -178,6 +178,8 @@ state_row(sp_csv_reader *r, const int *col, int cpods, int canom, srow *s, sp_er
 		return rc;
 	if (cpods >= 0 && s->pods < 0)
 		return sp_csv_error(r, cpods, err, SP_EDATA, "negative value");
+	if (cpods >= 0 && s->pods > SP_EXTENDER_MAX_PODS)
+		return sp_csv_error(r, cpods, err, SP_EDATA, "more than %d pods on a node", SP_EXTENDER_MAX_PODS);
 	if (canom >= 0 && (rc = sp_csv_get_double(r, (size_t)canom, &s->anom, err)) < 0)
 		return rc;
 	s->row = sp_csv_rowno(r);

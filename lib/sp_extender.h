@@ -22,7 +22,7 @@
  *
  * The node-state file (CSV, the scalepipe contract): columns timestamp,
  * node, cpu, mem (allocatable: cores, MiB), cpu_requested, mem_requested,
- * cpu_used, mem_used, and optionally pods and anomaly (0..1; empty = the
+ * cpu_used, mem_used, and optionally pods (0..SP_EXTENDER_MAX_PODS) and anomaly (0..1; empty = the
  * model's own Isolation Forest).  Any number of rows per node (any order);
  * a node's last SP_PLACESIM_HIST rows by time are its utilisation history
  * (padded with its oldest), its last row its current state.
@@ -52,6 +52,7 @@
 #include "sp_place.h"
 
 #define SP_EXTENDER_MAX_PRIORITY 10   /* MaxExtenderPriority */
+#define SP_EXTENDER_MAX_PODS 1000000  /* a node-state row's pods column at most */
 
 /* A resource.Quantity ("100m", "1.5", "128Mi", "1G", "2e3") -> its value
  * in base units (cores, bytes) in *v.  SP_EDATA on anything else. */

@@ -140,6 +140,16 @@ test_state(void)
 	CHECK(!read_state("timestamp,node,cpu,mem,cpu_requested,mem_requested,cpu_used,mem_used\n"
 	    "1700000000,a,1,1,0,0,0,0\n1700000000,b,0,1,0,0,0,0\n", &err), "zero capacity");
 	CHECK_STR(err.msg, "s.csv: row 2, column cpu: capacity must be positive", "zero capacity message");
+	/* found by fuzz_extender: a pods count beyond int (3.6e71) */
+	CHECK(!read_state("timestamp,node,cpu,mem,cpu_requested,mem_requested,cpu_used,mem_used,pods\n"
+	    "1700000000,a,1,1,0,0,0,0,3.6e71\n", &err), "pods beyond any node");
+	CHECK_STR(err.msg, "s.csv: row 1, column pods: more than 1000000 pods on a node", "pods message");
+	{
+		sp_extender_state *lim = read_state("timestamp,node,cpu,mem,cpu_requested,mem_requested,cpu_used,"
+		    "mem_used,pods\n1700000000,a,1,1,0,0,0,0,1000000\n", &err);
+		CHECK(lim != NULL, "1000000 pods: the limit itself");
+		sp_extender_state_free(lim);
+	}
 	CHECK(!read_state("timestamp,node,cpu,mem,cpu_requested,mem_requested,cpu_used,mem_used\n", &err), "no rows");
 	CHECK(!read_state("timestamp,node,cpu,mem,cpu_requested,mem_requested,cpu_used,mem_used\n"
 	    "1700000000,,1,1,0,0,0,0\n", &err), "empty node name");
