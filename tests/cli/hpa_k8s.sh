@@ -64,16 +64,14 @@ while read -r name metric target current value rep usage raw pods; do
 	rc_check "$rep" "$usage" "$raw"
 done < "$H/replica_calculator.txt"
 
-m=0
-while read -r name current desired upw downw expect recs; do
-	case $name in ''|'#'*) continue ;; esac
-	m=$((m + 1))
-	if [ -n "${SP_VALGRIND:-}" ]; then
-		case $m in 8) ;; *) continue ;; esac
-	fi
-	# rows oldest first: each row's load is what the next sync proposes
-	# shellcheck disable=SC2086
-	printf '%s\n' $recs | awk -F@ -v now=$NOW -v cur="$current" -v des="$desired" '
+# a stored-recommendation case as a trace: rows oldest first, each row's
+# load what the next sync proposes (a sync at each recommendation's time),
+# a first sync 10000 s before whose recommendation is long obsolete, and
+# the last sync now.  recs_trace CURRENT DESIRED VALUE@SECONDS_AGO...
+recs_trace() {
+	cur=$1 des=$2
+	shift 2
+	printf '%s\n' "$@" | awk -F@ -v now=$NOW -v cur="$cur" -v des="$des" '
 	    NF == 0 { next }
 	    { k++; t[k] = now - $2; v[k] = $1 }
 	    END {
@@ -83,12 +81,39 @@ while read -r name current desired upw downw expect recs; do
 		printf "%d,%d,%d\n", now - 10000, k ? v[1] : des, cur
 		for (i = 1; i <= k; i++) printf "%d,%d,%d\n", t[i], i < k ? v[i + 1] : des, cur
 		printf "%d,0,%d\n", now, cur
-	    }' > "$T/trace.csv"
+	    }'
+}
+
+m=0
+while read -r name current desired upw downw expect recs; do
+	case $name in ''|'#'*) continue ;; esac
+	m=$((m + 1))
+	if [ -n "${SP_VALGRIND:-}" ]; then
+		case $m in 8) ;; *) continue ;; esac
+	fi
+	# rows oldest first: each row's load is what the next sync proposes
+	# shellcheck disable=SC2086
+	recs_trace "$current" "$desired" $recs > "$T/trace.csv"
 	t "TestNormalizeDesiredReplicasWithBehavior/$name" 0 plan --policy hpa --wstar 1 --hpa-metric average-value \
 	    --target 1 --tolerance 0 --scale-up-window "$upw" --scale-down-window "$downw" \
 	    --scale-up-policies percent:100000:1 --scale-down-policies percent:100:1 --max 1000000 "$T/trace.csv"
 	got=$(tail -n 1 "$T/out" | cut -d, -f4)
 	[ "$got" = "$expect" ] || _bad "replicas: got '$got', want '$expect'"
 done < "$H/normalize.txt"
-[ -n "${SP_VALGRIND:-}" ] || echo "hpa_k8s: $n replica-calculator and $m normalisation cases transcribed"
+# the legacy normalisation (no behavior): the 5-minute downscale window
+l=0
+while read -r name current desired expect recs; do
+	case $name in ''|'#'*) continue ;; esac
+	l=$((l + 1))
+	if [ -n "${SP_VALGRIND:-}" ]; then
+		case $l in 5) ;; *) continue ;; esac
+	fi
+	# shellcheck disable=SC2086
+	recs_trace "$current" "$desired" $recs > "$T/trace.csv"
+	t "TestNormalizeDesiredReplicas/$name" 0 plan --policy hpa --wstar 1 --hpa-metric average-value \
+	    --target 1 --tolerance 0 --max 1000000 "$T/trace.csv"
+	got=$(tail -n 1 "$T/out" | cut -d, -f4)
+	[ "$got" = "$expect" ] || _bad "replicas: got '$got', want '$expect'"
+done < "$H/normalize_legacy.txt"
+[ -n "${SP_VALGRIND:-}" ] || echo "hpa_k8s: $n replica-calculator, $m behavior and $l legacy normalisation cases transcribed"
 finish
