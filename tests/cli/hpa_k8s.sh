@@ -115,5 +115,27 @@ while read -r name current desired expect recs; do
 	got=$(tail -n 1 "$T/out" | cut -d, -f4)
 	[ "$got" = "$expect" ] || _bad "replicas: got '$got', want '$expect'"
 done < "$H/normalize_legacy.txt"
-[ -n "${SP_VALGRIND:-}" ] || echo "hpa_k8s: $n replica-calculator, $m behavior and $l legacy normalisation cases transcribed"
+# the behavior rate limits (TestScalingWithRules without previous events)
+policies() {   # PODS:PODS_PERIOD:PERCENT:PERCENT_PERIOD:WINDOW -> --scale-*-policies list
+	echo "$1" | awk -F: '{ p = ""; if ($1 != 0) p = "pods:" $1 ":" $2
+		if ($3 != 0) p = p (p == "" ? "" : ",") "percent:" $3 ":" $4; print p }'
+}
+r=0
+while read -r name current desired min max up down expect cond; do
+	case $name in ''|'#'*) continue ;; esac
+	r=$((r + 1))
+	if [ -n "${SP_VALGRIND:-}" ]; then
+		case $r in 15) ;; *) continue ;; esac
+	fi
+	set --
+	[ "$up" = - ] || set -- "$@" --scale-up-policies "$(policies "$up")" --scale-up-window "${up##*:}"
+	[ "$down" = - ] || set -- "$@" --scale-down-policies "$(policies "$down")" --scale-down-window "${down##*:}"
+	printf 'timestamp,load,current\n%s,%s,%s\n%s,%s,%s\n%s,0,%s\n' $((NOW - 10000)) "$desired" "$current" \
+	    $((NOW - 60)) "$desired" "$current" "$NOW" "$current" > "$T/trace.csv"
+	t "TestScalingWithRules/$name" 0 plan --policy hpa --wstar 1 --hpa-metric average-value --target 1 \
+	    --tolerance 0 --behavior --min "$min" --max "$max" "$@" "$T/trace.csv"
+	got=$(tail -n 1 "$T/out" | cut -d, -f4,5)
+	[ "$got" = "$expect,$cond" ] || _bad "replicas,condition: got '$got', want '$expect,$cond'"
+done < "$H/scaling_rules.txt"
+[ -n "${SP_VALGRIND:-}" ] || echo "hpa_k8s: $n replica-calculator, $m behavior and $l legacy normalisation, $r scaling-rules cases transcribed"
 finish
