@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sp_file.h"
+#include "sp_keyed.h"
 
 struct sp_state_writer {
 	char *buf;
@@ -463,4 +464,23 @@ sp_state_end(sp_state *s, sp_error *err)
 	if (s->cur < s->n)
 		return sp_state_error(s, err, SP_EMODEL, "something after 'end'");
 	return 0;
+}
+
+void *
+sp_state_key(sp_state *s, sp_keyed *k, sp_error *err)
+{
+	char *key;
+	size_t len;
+	void *st;
+
+	if (sp_state_bytes(s, "key", &key, &len, err) < 0)
+		return NULL;
+	if (sp_keyed_find(k, key, len)) {
+		free(key);
+		sp_error_set(err, SP_EMODEL, "%s:%ld: key: twice", s->path, sp_state_line(s) - 1);
+		return NULL;
+	}
+	st = sp_keyed_get(k, key, len, err);
+	free(key);
+	return st;
 }

@@ -86,6 +86,12 @@ int sp_state_bytes(sp_state *s, const char *key, char **v, size_t *len, sp_error
 int sp_state_at(const sp_state *s, const char *key);
 /* The line at the cursor is `end`, the last line. */
 int sp_state_end(sp_state *s, sp_error *err);
+/* The next `key K` line of a keyed state file (one block per key, as
+ * --by writes them): the state of key K in k, made by k's create callback.
+ * NULL and err for a bad line, a key given twice (SP_EMODEL
+ * "PATH:LINE: key: twice", naming the key's line) or a failed create. */
+struct sp_keyed;
+void *sp_state_key(sp_state *s, struct sp_keyed *k, sp_error *err);
 /* An error at the cursor's line: "PATH:LINE: <message>"; returns code. */
 int sp_state_error(const sp_state *s, sp_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

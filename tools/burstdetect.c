@@ -502,17 +502,7 @@ read_keys(input *in, sp_state *s, sp_error *err)
 	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
-		char *k;
-		size_t len;
-		stream *st;
-		if ((rc = sp_state_bytes(s, "key", &k, &len, err)) < 0)
-			return rc;
-		if (sp_keyed_find(in->keys, k, len)) {
-			free(k);
-			return sp_state_error(s, err, SP_EMODEL, "key: twice");
-		}
-		st = sp_keyed_get(in->keys, k, len, err);
-		free(k);
+		stream *st = sp_state_key(s, in->keys, err);
 		if (!st)
 			return err->code;
 		if ((rc = sp_state_long(s, "horizons", 1, 10000, &H, err)) < 0 ||

@@ -425,17 +425,7 @@ read_tracks(planner *pl, track *one, sp_state *s, sp_error *err)
 	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
-		char *k;
-		size_t len;
-		track *tk;
-		if ((rc = sp_state_bytes(s, "key", &k, &len, err)) < 0)
-			return rc;
-		if (sp_keyed_find(pl->keys, k, len)) {
-			free(k);
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: key: twice", sp_state_path(s), sp_state_line(s) - 1);
-		}
-		tk = sp_keyed_get(pl->keys, k, len, err);
-		free(k);
+		track *tk = sp_state_key(s, pl->keys, err);
 		if (!tk)
 			return err->code;
 		if ((rc = sp_plan_read_state(tk->plan, &tk->cy, s, err)) < 0)

@@ -13,12 +13,21 @@
 
 #include "check.h"
 #include "sp_burstdet.h"
+#include "sp_keyed.h"
 #include "sp_perf.h"
 #include "sp_plan.h"
 #include "sp_state.h"
 
 static char dir[] = "/tmp/test_state.XXXXXX";
 static char path[256];
+
+static char mk_tag[1];
+static void *
+mk(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	(void)ctx, (void)key, (void)len, (void)err;
+	return mk_tag;
+}
 
 static void
 put(const char *text)
@@ -120,6 +129,19 @@ test_format(void)
 		CHECK(sp_state_load(path, "k", 2, &s, &err) == 0 && sp_state_bytes(s, "key", &k, &len, &err) == SP_EMODEL &&
 		    strstr(err.msg, ":2: key: bad %-escape") && !k, "a bad escape: %s", err.msg);
 		sp_state_free(s);
+	}
+
+	/* the keys of a keyed file: each key's state made once, a repeat refused */
+	{
+		sp_keyed *k = sp_keyed_new(mk, NULL, NULL);
+		put("scalepipe-state k 2\nkey web\nkey db\nkey web\nend\n");
+		CHECK(k && sp_state_load(path, "k", 2, &s, &err) == 0 && s, "keyed file");
+		CHECK(sp_state_key(s, k, &err) == mk_tag && sp_state_key(s, k, &err) == mk_tag &&
+		    sp_keyed_count(k) == 2 && !strcmp(sp_keyed_key(k, 1, NULL), "db"), "two keys, in order");
+		CHECK(sp_state_key(s, k, &err) == NULL && err.code == SP_EMODEL && strstr(err.msg, ":4: key: twice"),
+		    "a key twice, naming its line: %s", err.msg);
+		sp_state_free(s);
+		sp_keyed_free(k);
 	}
 
 	bad("", ":1: not a scalepipe state file");
