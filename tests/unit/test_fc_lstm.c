@@ -561,7 +561,9 @@ test_state(void)
 	snprintf(path, sizeof path, "%s/st", dir);
 	y[40] = y[41] = NAN;
 	for (int j = 0; j < 2; j++) {
-		int ok = lstm_states(models[j], t, y, n, 0, path, a);
+		int ok;
+		memset(a, 0, MAXN * 9 * sizeof *a);
+		ok = lstm_states(models[j], t, y, n, 0, path, a);
 		for (int k = 1; k <= 13; k += 4) {
 			memset(b, 0, MAXN * 9 * sizeof *b);
 			ok &= lstm_states(models[j], t, y, n, k, path, b) && memcmp(a, b, MAXN * 9 * sizeof *a) == 0;
