@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sp_fc_season.h"
+#include "sp_state.h"
 
 static size_t
 n_min(size_t a, size_t b)
@@ -463,6 +464,41 @@ lstmfc_save(const void *st, const char *path, const char *cmdline, sp_error *err
 	return sp_lstm_save(((const lstmfc *)st)->m, path, cmdline, err);
 }
 
+/* The state: the model file's checksum (checked), the window of rows.  A
+ * hybrid's base (a seasonfit forecaster, refitting) keeps none. */
+static int
+lstmfc_write_state(const void *st, sp_state_writer *w, sp_error *err)
+{
+	const lstmfc *a = st;
+	char sum[17] = "none";
+	int rc;
+
+	if (a->base)
+		return sp_error_set(err, SP_EUSAGE, "%s: a hybrid LSTM (with a seasonfit base) keeps no state "
+		    "between runs", a->path);
+	if (!w)
+		return 0;
+	if (a->path[0] && (rc = file_fnv1a(a->path, sum, err)) < 0)
+		return rc;
+	sp_state_put_str(w, "model_fnv1a", sum);
+	sp_forecaster_hist_write_state(&a->hist, w, "hist");
+	return 0;
+}
+
+static int
+lstmfc_read_state(void *st, sp_state *s, sp_error *err)
+{
+	lstmfc *a = st;
+	char sum[17] = "none";
+	int rc;
+
+	if (a->path[0] && (rc = file_fnv1a(a->path, sum, err)) < 0)
+		return rc;
+	if ((rc = sp_state_want_str(s, "model_fnv1a", sum, err)) < 0)
+		return rc;
+	return sp_forecaster_hist_read_state(&a->hist, s, "hist", err);
+}
+
 /* The state over m (taken) and info. */
 static lstmfc *
 state_new(sp_lstm *m, const char *path, sp_forecaster_info *info, sp_error *err)
@@ -550,6 +586,8 @@ const sp_forecaster_ops sp_fc_lstm_ops = {
 	.quantiles = lstmfc_quantiles,
 	.save = lstmfc_save,
 	.free = lstmfc_free,
+	.write_state = lstmfc_write_state,
+	.read_state = lstmfc_read_state,
 };
 
 sp_forecaster *

@@ -26,6 +26,7 @@
 #include "sp_forecaster.h"
 #include "sp_lstm.h"
 #include "sp_season.h"
+#include "sp_state.h"
 
 #define SINE "tests/cli/data/lstm-sine.csv"
 
@@ -513,6 +514,75 @@ out:
 	rmdir(dir);
 }
 
+/* The state (sp_forecaster_write_state / read_state): the forecaster
+ * written and read back into a newly opened one every k-th row (holes in
+ * the series: the run of present values is kept) gives bit for bit the
+ * bands of an uninterrupted one; a state of another model file is refused
+ * (its checksum); a hybrid keeps none. */
+static int
+lstm_states(const char *model, const double *t, const double *y, int n, int k, const char *path, double *out)
+{
+	sp_error err = { 0 };
+	sp_forecaster *f = sp_forecaster_open(model, NULL, &err);
+	int ok = f != NULL, H = f ? sp_forecaster_describe(f)->hmax : 0;
+
+	for (int i = 0; ok && i < n; i++) {
+		if (k > 0 && i % k == 0) {
+			sp_state_writer *w = sp_state_writer_new("test", 1, &err);
+			sp_state *s = NULL;
+			ok &= sp_forecaster_write_state(f, w, &err) == 0 && sp_state_writer_save(w, path, &err) == 0;
+			sp_state_writer_free(w);
+			sp_forecaster_free(f);
+			f = sp_forecaster_open(model, NULL, &err);
+			ok &= sp_state_load(path, "test", 1, &s, &err) == 0 && s && sp_forecaster_read_state(f, s, &err) == 0 &&
+			    sp_state_end(s, &err) == 0;
+			sp_state_free(s);
+		}
+		if (sp_forecaster_push(f, t[i], &y[i], &err) == 1)
+			ok &= sp_forecaster_band(f, H, out + i * 3 * H, out + i * 3 * H + H, out + i * 3 * H + 2 * H, &err) == 0;
+	}
+	sp_forecaster_free(f);
+	return ok;
+}
+
+static void
+test_state(void)
+{
+	static const char *const models[] = { "tests/cli/data/lstm-tiny.lstm", "tests/cli/data/lstm-tiny-gru.lstm" };
+	char dir[] = "/tmp/test_fc_lstm.XXXXXX", path[64];
+	double t[MAXN], y[MAXN], *a = calloc(MAXN * 9, sizeof *a), *b = calloc(MAXN * 9, sizeof *b);
+	int n = load_sine(t, y);
+	sp_error err = { 0 };
+	sp_forecaster *f;
+	sp_state *s = NULL;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof path, "%s/st", dir);
+	y[40] = y[41] = NAN;
+	for (int j = 0; j < 2; j++) {
+		int ok;
+		memset(a, 0, MAXN * 9 * sizeof *a);
+		ok = lstm_states(models[j], t, y, n, 0, path, a);
+		for (int k = 1; k <= 13; k += 4) {
+			memset(b, 0, MAXN * 9 * sizeof *b);
+			ok &= lstm_states(models[j], t, y, n, k, path, b) && memcmp(a, b, MAXN * 9 * sizeof *a) == 0;
+		}
+		CHECK(ok && a[(n - 1) * 3 * (j ? 2 : 3)] != 0, "%s: state read back every 1, 5, 9, 13 rows = one run, bit for bit",
+		    models[j]);
+	}
+	f = sp_forecaster_open(models[0], NULL, &err);
+	sp_state_load(path, "test", 1, &s, &err);   /* the GRU's */
+	CHECK(s && sp_forecaster_read_state(f, s, &err) == SP_EMODEL &&
+	    strstr(err.msg, "st:4: state written with model fnv1a ") && strstr(err.msg, ", not "),
+	    "another model's state refused: %s", err.msg);
+	sp_state_free(s);
+	sp_forecaster_free(f);
+	free(a), free(b);
+	remove(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -525,5 +595,6 @@ main(void)
 	test_hybrid();
 	test_rolling_known_answer();
 	test_origin_targets();
+	test_state();
 	return check_summary();
 }
