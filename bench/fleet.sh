@@ -23,7 +23,9 @@
 # the states' sizes per 1,000 workloads.  At the smallest size the tick's
 # decisions are checked against one run of the chain over all the rows.
 #   sh bench/fleet.sh [BIN] [SIZES] [S] [KS]  (default: bin/, "100 1000 10000", 20, "1 5")
-#   FLEET_FULL=0: the incremental tick only
+#   FLEET_FULL=0: the incremental tick only; FLEET_COLD=ROWS: a cold run on
+#   ROWS rows (>= 336 + 24) instead of the week (the states, and so the
+#   tick, do not depend on how long the history was)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$top/bin}
@@ -127,19 +129,20 @@ kmax=0
 for k in $KS; do [ "$k" -gt "$kmax" ] && kmax=$k; done
 echo
 echo "== the incremental tick: window | arfit | burstdetect | plan with --state, N workloads"
-echo "cold: the week (2016 rows) of every workload, the states made; tick: K new rows per workload from them"
+echo "cold: the first ${FLEET_COLD:-2016} rows (2016: a week) of every workload, the states made; tick: K new rows per workload from them"
 printf '\n| workloads | run | new rows per workload | window CPU s / RSS MiB | arfit | burstdetect | plan | CPU s in all | CPU ms per workload |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 cmpd=
 for n in $sizes; do
-	awk -v n="$n" -v rows=$((2016 + kmax)) -f "$top/bench/fleet_gen.awk" $traces > "$out/all.csv"
-	tc=$((1700000100 + 300 * 2015))
+	cold=${FLEET_COLD:-2016}
+	awk -v n="$n" -v rows=$((cold + kmax)) -f "$top/bench/fleet_gen.awk" $traces > "$out/all.csv"
+	tc=$((1700000100 + 300 * (cold - 1)))
 	awk -F, -v t="$tc" 'NR == 1 || $1 <= t' "$out/all.csv" > "$out/cold.csv"
 	rm -rf "$out/cold"
 	mkdir -p "$out/cold"
 	stages "$out/cold" "$out/cold.csv" cold
 	tot=$(sum4 "$out/cold" cold)
-	printf '| %s | cold | 2016 |%s %s | %s |\n' "$n" "$(stage_row "$out/cold" cold)" "$tot" \
+	printf '| %s | cold | %s |%s %s | %s |\n' "$n" "$cold" "$(stage_row "$out/cold" cold)" "$tot" \
 		"$(awk -v t="$tot" -v n="$n" 'BEGIN { printf "%.2f", 1000 * t / n }')"
 	for k in $KS; do
 		rm -rf "$out/tick"
