@@ -71,6 +71,12 @@ window --resample 300 --agg sum "$top/data/nasa_http_1995_rpm.csv" > "$tmp/nasa5
 cp "$top/data/nab_nyc_taxi.csv" "$tmp/taxi.csv"
 cp "$top/data/worldcup98_19980530_0630_5m.csv" "$tmp/worldcup.csv"
 window --resample 86400 "$top/data/wikipedia_peyton_manning_daily.csv" > "$tmp/wikipedia.csv"
+if [ -n "${INNER:-}" ]; then   # the training part alone: the inner split
+	for f in nasa5 taxi worldcup wikipedia; do
+		n=$(($(wc -l < "$tmp/$f.csv") - 1))
+		head -n $((n * 8 / 10 + 1)) "$tmp/$f.csv" > "$tmp/x.csv" && mv "$tmp/x.csv" "$tmp/$f.csv"
+	done
+fi
 
 if [ -z "${NOHEADER:-}" ]; then
 	echo "# bench/hybrid.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -129,10 +135,11 @@ one() {
 	s1=$(date +%s)
 	lopts="-q --calendar --norm window --window $W --hidden 32 --quantiles 0.1,0.5,0.9 --horizon $H --epochs $EPOCHS --patience 3 --threads 2"
 	lstmtrain $lopts -o "$tmp/$name.lstm" "$tmp/train.csv"
+	HOPTS=${HYBRID_OPTS-"--alone $tmp/$name.lstm"}   # the mix's LSTM alone: the LSTM column's
 	s2=$(date +%s)
-	lstmtrain $lopts --base "$tmp/$name.season" -o "$tmp/$name.hybrid" "$tmp/train.csv"
+	lstmtrain $lopts --base "$tmp/$name.season" $HOPTS -o "$tmp/$name.hybrid" "$tmp/train.csv"
 	s3=$(date +%s)
-	lstmtrain $lopts --base "$tmp/$name.season" --base-input -o "$tmp/$name.hybridin" "$tmp/train.csv"
+	lstmtrain $lopts --base "$tmp/$name.season" --base-input $HOPTS -o "$tmp/$name.hybridin" "$tmp/train.csv"
 	f0=$(( (ntr + 1 - H) / N * N )); [ "$f0" -lt "$N" ] && f0=$N
 	season_rolling "$name" "$N" "$H" "$f0"
 	s4=$(date +%s)
