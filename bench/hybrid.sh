@@ -135,7 +135,12 @@ one() {
 	s1=$(date +%s)
 	lopts="-q --calendar --norm window --window $W --hidden 32 --quantiles 0.1,0.5,0.9 --horizon $H --epochs $EPOCHS --patience 3 --threads 2"
 	lstmtrain $lopts -o "$tmp/$name.lstm" "$tmp/train.csv"
-	HOPTS=${HYBRID_OPTS-"--alone $tmp/$name.lstm"}   # the mix's LSTM alone: the LSTM column's
+	# the hybrids' LSTM alone (the mix): the LSTM column's model, the one
+	# lstmtrain --base would train again (same options and seed)
+	case " ${HYBRID_OPTS:-} " in
+	*" --no-mix "*) HOPTS=$HYBRID_OPTS ;;
+	*) HOPTS="--alone $tmp/$name.lstm ${HYBRID_OPTS:-}" ;;
+	esac
 	s2=$(date +%s)
 	lstmtrain $lopts --base "$tmp/$name.season" $HOPTS -o "$tmp/$name.hybrid" "$tmp/train.csv"
 	s3=$(date +%s)
