@@ -87,10 +87,10 @@ usage(const options *o)
 	    "                        saved with --refit N, else the saved fit); forecast(1)\n"
 	    "                        adds the base's forecast back\n"
 	    "      --base-input      with --base: the LSTM also sees yhat of each row\n"
-	    "      --no-shrink       with --base: keep the LSTM's residual forecast as\n"
-	    "                        trained (default: shrink it towards the base by a\n"
+	    "      --no-shrink       with --base --no-mix: keep the LSTM's residual forecast\n"
+	    "                        as trained (default: shrink it towards the base by a\n"
 	    "                        factor in [0,1] per horizon, fitted by least absolute\n"
-	    "                        error on the validation part)\n"
+	    "                        error on the validation part; a mix does not shrink)\n"
 	    "      --no-mix          with --base: the base's forecast plus the residual\n"
 	    "                        one only (default, with a validation part: also train\n"
 	    "                        the LSTM alone on the series, same options without\n"
@@ -98,6 +98,7 @@ usage(const options *o)
 	    "                        the alone one plus 1 - w times the hybrid's, w in\n"
 	    "                        [0,1] fitted by least absolute error on the\n"
 	    "                        validation part, the mix's band calibrated there)\n"
+	    "                        (the hybrid's residual forecast unshrunk)\n"
 	    "      --alone MODEL     with --base: the LSTM alone of the mix is MODEL (an\n"
 	    "                        lstmtrain model of this series with the same\n"
 	    "                        architecture and --val, no --base), not trained again\n"
@@ -361,6 +362,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: scalepipe %s, seed %lu: %s\n", sp_cli_progname(), SP_VERSION, o.train.seed,
 		    o.cmdline);
 	yc = alone_part(&o, m, t, y, n);
+	o.train.shrink = o.train.shrink && !yc;   /* a mix's residual forecast is mixed unshrunk */
 	residuals(&o, m, t, y, n, &xb, &tg);
 	sp_csv_reader_free(r);
 	if (fp != stdin)

@@ -272,7 +272,8 @@ if [ -z "${SP_VALGRIND:-}" ]; then
 	check "version 2, a weight in [0,1] per horizon, the mix's calibration, the LSTM alone" sh -c "
 	    head -n 1 '$T/hm' | grep -qx 'scalepipe-model lstm 2' && grep '^mix ' '$T/hm' |
 	    awk '{ if (NF != 3) exit 1; for (k = 2; k <= NF; k++) if (!(\$k >= 0 && \$k <= 1)) exit 1 }' &&
-	    grep -q '^mix_calib_lower ' '$T/hm' && grep -q '^mix_calib_upper ' '$T/hm' && grep -q '^alone_weights ' '$T/hm'"
+	    grep -q '^mix_calib_lower ' '$T/hm' && grep -q '^mix_calib_upper ' '$T/hm' && grep -q '^alone_weights ' '$T/hm' &&
+	    ! grep -q '^base_shrink' '$T/hm'"
 	check "the same hybrid network as --no-mix" sh -c "grep '^weights ' '$T/h1' > '$T/a' &&
 	    grep '^weights ' '$T/hm' | cmp - '$T/a'"
 	check "the LSTM alone: the plain model of the same options" sh -c "grep '^weights ' '$T/m1' | cut -d' ' -f2- > '$T/a' &&
