@@ -8,7 +8,10 @@
 #   TRACES="nasa5 taxi" HORIZONS=12 NOPROPHET=1 sh bench/hybrid.sh   (the demo's)
 # TRACES: a subset of nasa5 taxi worldcup wikipedia; HORIZONS: instead of 12
 # and a day (the LSTMs are trained for the largest); NOPROPHET=1: no R;
-# EPOCHS: the LSTMs' maximum epochs [10]; BIN: another build.
+# EPOCHS: the LSTMs' maximum epochs [10]; BIN: another build; INNER=1: the
+# inner split, each trace cut to its first 80 % (the training part) and
+# split again 80/20, for choosing a method without the test part;
+# HYBRID_OPTS: more lstmtrain options for both hybrids (e.g. --no-mix).
 #
 # Split: chronological.  The first 80 % of the rows train every model (the
 # LSTMs keep the last 20 % of that for early stopping and calibration); the
@@ -37,11 +40,15 @@
 #                   of the fit in use to the LSTM's on the window of r; the
 #                   LSTM's target for origin t is y(t + h) minus that same
 #                   forecast (of the fit in use at t), and its residual
-#                   forecast is shrunk by a factor alpha_h in [0,1] per
-#                   horizon fitted by least absolute error on its validation
-#                   part (lstmtrain's defaults; --no-shrink keeps it whole)
-#   hybrid + input  the same with --base-input: the LSTM also sees yhat(s)
-#                   of each row of its window
+#                   forecast is mixed with the LSTM's (the model of the
+#                   column LSTM, given with --alone: what lstmtrain --base
+#                   would train again) as w_h LSTM + (1 - w_h) (seasonal +
+#                   residual forecast), w_h in [0,1] per horizon fitted by
+#                   least absolute error on the validation part
+#                   (lstmtrain's defaults; --no-mix: the seasonal +
+#                   residual forecast alone, the residual one shrunk)
+#   hybrid + input  the same with --base-input: the residual LSTM also sees
+#                   yhat(s) of each row of its window
 # The LSTMs: --calendar --norm window --window W --hidden 32 --quantiles
 # 0.1,0.5,0.9 --horizon max(12, day) (one model serves both horizons),
 # --epochs $EPOCHS [10] --patience 3, seed 1, 2 threads.  Every band is a
