@@ -11,7 +11,8 @@
 # EPOCHS: the LSTMs' maximum epochs [10]; BIN: another build; INNER=1: the
 # inner split, each trace cut to its first 80 % (the training part) and
 # split again 80/20, for choosing a method without the test part;
-# HYBRID_OPTS: more lstmtrain options for both hybrids (e.g. --no-mix).
+# HYBRID_OPTS: more lstmtrain options for both hybrids (e.g. --no-mix);
+# KEEP=DIR: keep the seasonfit, LSTM and hybrid models there.
 #
 # Split: chronological.  The first 80 % of the rows train every model (the
 # LSTMs keep the last 20 % of that for early stopping and calibration); the
@@ -152,6 +153,9 @@ one() {
 	lstmtrain $lopts --base "$tmp/$name.season" $HOPTS -o "$tmp/$name.hybrid" "$tmp/train.csv"
 	s3=$(date +%s)
 	lstmtrain $lopts --base "$tmp/$name.season" --base-input $HOPTS -o "$tmp/$name.hybridin" "$tmp/train.csv"
+	if [ -n "${KEEP:-}" ]; then
+		mkdir -p "$KEEP" && cp "$tmp/$name.season" "$tmp/$name.lstm" "$tmp/$name.hybrid" "$tmp/$name.hybridin" "$KEEP/"
+	fi
 	f0=$(( (ntr + 1 - H) / N * N )); [ "$f0" -lt "$N" ] && f0=$N
 	season_rolling "$name" "$N" "$H" "$f0"
 	s4=$(date +%s)

@@ -1203,8 +1203,8 @@ sp_lstm_mix_fit(sp_lstm *m, const double *t, const double *y, const double *r, c
 	double alo_q = m->nq > 0 ? m->q[0] : 0.025, ahi_q = m->nq > 0 ? m->q[m->nq - 1] : 0.975;
 
 	m->mixed = 0;
-	if (!a)
-		return sp_error_set(err, SP_EUSAGE, "a mix needs the LSTM alone");
+	if (!a || (m->exog && !x))
+		return sp_error_set(err, SP_EUSAGE, "a mix needs the LSTM alone (and the base input of a model with it)");
 	if (!(fabs(a->step - m->step) <= 1e-6 * m->step))
 		return sp_error_set(err, SP_EDATA, "the LSTM alone has step %g s and the series %g s", a->step,
 		    m->step);

@@ -249,8 +249,9 @@ int sp_lstm_set_alone(sp_lstm *m, sp_lstm *alone, sp_error *err);
  * yhat_o(s) = y(s) - (r(s) + target_adj(o, h)), against the alone's on the
  * window of y.  Sets m->mix (sp_lstm_shrink_fit of y - hybrid on alone -
  * hybrid), m->mix_lo and mix_hi (0 without o->calibrate), m->mixed.
- * Errors: no alone, the alone's step differs from m's, no validation window
- * (SP_EDATA), no memory. */
+ * Errors: no alone, or no x for a model with the base input (SP_EUSAGE);
+ * the alone's step differs from m's, no validation window (SP_EDATA); no
+ * memory. */
 int sp_lstm_mix_fit(sp_lstm *m, const double *t, const double *y, const double *r, const double *x, size_t n,
     const sp_lstm_train_opts *o, sp_error *err);
 /* The mix of one prediction, in place: lo, mid, hi (horizon each) the
