@@ -13,7 +13,8 @@
  * forecasters, one-horizon (H = 1 lazy, H = 3) and long, with and without
  * --adapt (the rolling window of 25 recomputes its sums every 25 rows), give bit for bit the bands of an uninterrupted run (also with
  * --by keys in one file), and corrupt, truncated or other-option states
- * are refused naming file:line. */
+ * (or with values that would make every later band NaN) are refused
+ * naming file:line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -608,6 +609,12 @@ test_state_refused(void)
 	    "roll_rows: inconsistent");
 	refused(text, line_of(text, "calib_count"), "calib_count 1 2", NULL, line_of(text, "calib_count"),
 	    "calib_count: 2 values, want 3");
+	refused(text, line_of(text, "ar_S"), "ar_S 1 2 3 4 5 6 7 8 nan", NULL, line_of(text, "ar_S"),
+	    "ar_S: value 9 is not finite");
+	refused(text, line_of(text, "calib_ql"), "calib_ql 0 inf 0", NULL, line_of(text, "calib_ql"),
+	    "calib: slot 2 is not finite");
+	refused(text, line_of(text, "roll_time"), "roll_time 60 nan 2340", NULL, line_of(text, "roll_time"),
+	    "roll_time: not a step and times");
 	free(text);
 }
 
