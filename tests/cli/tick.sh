@@ -380,4 +380,9 @@ ticks_band() {
 	[ "$bad" -gt 0 ]
 }
 check "without the states (a new state directory each tick) the recalibrated band drifts" ticks_band
+echo junk > "$T/ml1/forecast.state"
+t "a forecast.state without its last row: a warning, the forecaster cold on the history" 0 \
+	tick -c "$T/m.conf" --state-dir "$T/ml1" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
+err_has "scalepipe-tick: warning: state: $T/ml1/forecast.state has no last row: recomputing the forecaster from history"
+check "and a new forecast.state" grep -q '^scalepipe-state forecast 1$' "$T/ml1/forecast.state"
 finish
