@@ -29,6 +29,10 @@ typedef struct {
 	/* hybrid */
 	sp_forecaster *base;       /* the seasonfit forecaster, NULL for a plain LSTM */
 	double *ft, *smean;        /* (horizon) each: future times, seasonal point forecast */
+	/* a mixed hybrid (m->mixed): the LSTM alone on the last `window` values */
+	sp_lstm_pred *apr;
+	sp_forecaster_hist yhist;
+	double *alo, *aq;          /* (3 horizon) its band, (horizon * nq) its quantiles */
 } lstmfc;
 
 /* ---- the base of a hybrid ---- */
@@ -376,7 +380,9 @@ lstmfc_free(void *st)
 	sp_forecaster_hist_free(&a->hist);
 	sp_forecaster_hist_free(&a->xhist);
 	sp_forecaster_free(a->base);
-	free(a->lo), free(a->q), free(a->path), free(a->ft);
+	sp_lstm_pred_free(a->apr);
+	sp_forecaster_hist_free(&a->yhist);
+	free(a->lo), free(a->q), free(a->path), free(a->ft), free(a->alo), free(a->aq);
 	free(a);
 }
 
@@ -403,12 +409,16 @@ lstmfc_push(void *st, double t, const double *x, sp_error *err)
 	sp_forecaster_hist_push(&a->hist, t, v);
 	if (a->m->exog)
 		sp_forecaster_hist_push(&a->xhist, t, yh);
-	return rc == 1 && sp_forecaster_hist_full(&a->hist) && (!a->m->exog || sp_forecaster_hist_full(&a->xhist));
+	if (a->apr)
+		sp_forecaster_hist_push(&a->yhist, t, x[0]);
+	return rc == 1 && sp_forecaster_hist_full(&a->hist) && (!a->m->exog || sp_forecaster_hist_full(&a->xhist)) &&
+	    (!a->apr || sp_forecaster_hist_full(&a->yhist));
 }
 
 /* One prediction at the current origin into a->lo, mid, hi: the LSTM's on
  * the window (for a hybrid, of residuals), a hybrid's plus the seasonal
- * point forecast of each horizon, left in a->smean. */
+ * point forecast of each horizon, left in a->smean; a mixed hybrid's then
+ * mixed with the LSTM alone's (sp_lstm_mix), left in a->alo. */
 static int
 predict(lstmfc *a, sp_error *err)
 {
@@ -425,6 +435,11 @@ predict(lstmfc *a, sp_error *err)
 		return rc;
 	for (int h = 0; h < H; h++)
 		a->lo[h] += a->smean[h], a->mid[h] += a->smean[h], a->hi[h] += a->smean[h];
+	if (a->apr) {
+		sp_lstm_predict(a->apr, sp_forecaster_hist_t(&a->yhist), sp_forecaster_hist_y(&a->yhist), a->alo,
+		    a->alo + H, a->alo + 2 * H);
+		sp_lstm_mix(a->m, a->alo, a->alo + H, a->alo + 2 * H, a->lo, a->mid, a->hi);
+	}
 	return 0;
 }
 
@@ -454,6 +469,10 @@ lstmfc_quantiles(void *st, int H, double *out, sp_error *err)
 		for (int h = 0; h < H; h++)
 			for (int k = 0; k < nq; k++)
 				a->q[h * nq + k] += a->smean[h];
+	if (a->apr) {
+		sp_lstm_pred_quantiles(a->apr, a->aq);
+		sp_lstm_mix_quantiles(a->m, a->aq, a->q);
+	}
 	memcpy(out, a->q, (size_t)H * (size_t)a->m->nq * sizeof *out);
 	return 0;
 }
@@ -537,6 +556,14 @@ state_new(sp_lstm *m, const char *path, sp_forecaster_info *info, sp_error *err)
 		}
 		a->smean = a->ft + H;
 		if (!(a->base = base_open(m, path, err))) {
+			lstmfc_free(a);
+			return NULL;
+		}
+		if (m->alone && m->mixed && (sp_forecaster_hist_init(&a->yhist, m->window, err) < 0 ||
+		    !(a->apr = sp_lstm_pred_new(m->alone, err)) || !(a->alo = malloc(3 * H * sizeof *a->alo)) ||
+		    !(a->aq = malloc(H * (size_t)(m->nq > 0 ? m->nq : 1) * sizeof *a->aq)))) {
+			if (a->apr)
+				sp_error_set(err, SP_ENOMEM, "out of memory");
 			lstmfc_free(a);
 			return NULL;
 		}
