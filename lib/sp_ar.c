@@ -1172,6 +1172,18 @@ w_kept(const sp_ar_roll *r)
 	return n < keep ? n : keep;
 }
 
+/* values of a state line read `back` lines ago must be finite (a state
+ * that would make every later fit NaN is refused, not kept) */
+static int
+roll_finite(const sp_state *s, const char *key, const double *v, size_t n, long back, sp_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: %s: value %zu is not finite", sp_state_path(s),
+			    sp_state_line(s) - back, key, i + 1);
+	return 0;
+}
+
 void
 sp_ar_roll_write_state(const sp_ar_roll *r, sp_state_writer *w)
 {
@@ -1221,15 +1233,16 @@ sp_ar_roll_read_state(sp_ar_roll *r, sp_state *s, sp_error *err)
 	if (sums[0] > 1 || (size_t)sums[1] > nrows(r) + 1 || (size_t)sums[2] > r->window)
 		return sp_error_set(err, SP_EMODEL, "%s:%ld: ar_sums: inconsistent", sp_state_path(s),
 		    sp_state_line(s) - 1);
-	for (size_t i = 0; i < ny; i++)
-		if (!isfinite(r->y[i]))
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: ar_y: value %zu is not finite", sp_state_path(s),
-			    sp_state_line(s) - 3, i + 1);
+	if ((rc = roll_finite(s, "ar_y", r->y, ny, 3, err)) < 0 || (rc = roll_finite(s, "ar_w", r->w, nw, 2, err)) < 0)
+		return rc;
 	r->ys = 0, r->yn = ny, r->ws = 0, r->wn = nw;
 	r->valid = (int)sums[0], r->rows = (size_t)sums[1], r->since = (size_t)sums[2];
 	if ((rc = sp_state_double(s, "ar_shift", &r->shift, err)) < 0 ||
+	    (rc = roll_finite(s, "ar_shift", &r->shift, 1, 1, err)) < 0 ||
 	    (rc = sp_state_doubles(s, "ar_S", k * k, r->S, err)) < 0 ||
-	    (rc = sp_state_doubles(s, "ar_sx", k, r->sx, err)) < 0)
+	    (rc = roll_finite(s, "ar_S", r->S, k * k, 1, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "ar_sx", k, r->sx, err)) < 0 ||
+	    (rc = roll_finite(s, "ar_sx", r->sx, k, 1, err)) < 0)
 		return rc;
 	return 0;
 }

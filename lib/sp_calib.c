@@ -100,5 +100,9 @@ sp_calib_read_state(sp_calib *c, sp_state *s, sp_error *err)
 	    (rc = sp_state_doubles(s, "calib_abssum", n, c->abssum, err)) < 0 ||
 	    (rc = sp_state_longs(s, "calib_count", n, 0, 1L << 52, c->count, err)) < 0)
 		return rc;
+	for (size_t i = 0; i < n; i++)   /* NaN widenings would blank every later band */
+		if (!isfinite(c->ql[i]) || !isfinite(c->qh[i]) || !isfinite(c->abssum[i]))
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: calib: slot %zu is not finite", sp_state_path(s),
+			    sp_state_line(s) - 4, i + 1);
 	return 0;
 }

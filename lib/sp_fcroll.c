@@ -517,8 +517,8 @@ sp_fcroll_read_state(sp_fcroll *r, sp_state *s, sp_error *err)
 	    (rc = sp_state_longs(s, "roll_origins", H1, 0, r->row, r->pvalid, err)) < 0)
 		return rc;
 	r->step = tm[0], r->tprev = tm[1], r->tlast = tm[2];
-	if (r->row > 0 && !isfinite(r->tlast))
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_time: no last time", sp_state_path(s),
+	if (!(r->step >= 0 && isfinite(r->step)) || (r->row > 0 && !(isfinite(r->tlast) && isfinite(r->tprev))))
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_time: not a step and times", sp_state_path(s),
 		    sp_state_line(s) - 2);
 	if (!(ring = malloc(3 * H1 * sizeof *ring)))
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
@@ -526,11 +526,24 @@ sp_fcroll_read_state(sp_fcroll *r, sp_state *s, sp_error *err)
 		free(ring);
 		return rc;
 	}
-	for (i = 0; i < H1; i++)
+	for (i = 0; i < H1; i++) {
 		r->plo[i] = ring[i], r->pmid[i] = ring[H1 + i], r->phi[i] = ring[2 * H1 + i];
+		if (!r->longfmt && pending(r, r->pvalid[i] - 1, H) &&
+		    !(isfinite(r->plo[i]) && isfinite(r->pmid[i]) && isfinite(r->phi[i]))) {
+			free(ring);
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_ring: a band still to be written is not finite",
+			    sp_state_path(s), sp_state_line(s) - 1);
+		}
+	}
 	free(ring);
-	if (r->cal && ((rc = sp_state_doubles(s, "roll_scoring", H1 * ns * 5, r->pend, err)) < 0 ||
-	    (rc = sp_calib_read_state(r->cal, s, err)) < 0))
+	if (r->cal && (rc = sp_state_doubles(s, "roll_scoring", H1 * ns * 5, r->pend, err)) < 0)
+		return rc;
+	for (i = 0; r->cal && i < H1 * ns * 5; i++)   /* the bands still to be scored */
+		if (pending(r, r->pvalid[i / (ns * 5)] - 1, r->longfmt ? (int)(i / 5 % ns) + 1 : H) &&
+		    !isfinite(r->pend[i]))
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_scoring: value %zu is not finite",
+			    sp_state_path(s), sp_state_line(s) - 1, i + 1);
+	if (r->cal && (rc = sp_calib_read_state(r->cal, s, err)) < 0)
 		return rc;
 	r->resumed = 1;
 	return 0;

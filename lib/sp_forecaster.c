@@ -265,6 +265,10 @@ sp_forecaster_hist_read_state(sp_forecaster_hist *h, sp_state *s, const char *pr
 	snprintf(k, sizeof k, "%s_t", prefix);
 	if ((rc = sp_state_doubles(s, k, (size_t)v[1], h->t, err)) < 0)
 		return rc;
+	for (long i = 0; i < v[1]; i++)
+		if (!isfinite(h->t[i]))
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: %s: value %ld is not finite", sp_state_path(s),
+			    sp_state_line(s) - 1, k, i + 1);
 	snprintf(k, sizeof k, "%s_y", prefix);
 	if ((rc = sp_state_doubles(s, k, (size_t)v[1], h->y, err)) < 0)
 		return rc;

@@ -312,4 +312,77 @@ t "--now before 1990" 2 tick -c "$T/c.conf" --from-csv "$TOP/data/nasa_http_1995
 err_has "scalepipe-tick: --now: not a wall-clock time (1990 to 2100 in Unix seconds): '600'"
 t "--now in milliseconds" 2 tick -c "$T/c.conf" --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 804571200000
 err_has "--now: not a wall-clock time"
+
+# ---- forecast -m MODEL --adapt with forecast.state: N ticks = one continuous run -------
+# The LSTM tick (deploy/lstm: FORECAST_ARGS "--long --adapt 0.1") on the
+# committed tiny LSTM and its sine (160 rows, 5 min), a sliding history of
+# 100 steps, ticks every 20 steps: forecast.state carries the model's window
+# and the band's recalibration, so each tick's decision and band (forecast,
+# lower, upper in the decision log) are the continuous run's; a fallback
+# tick and a tick with no new point leave forecast.state as it was.  Without
+# the state the recalibration restarts on each tick's history and drifts.
+cat > "$T/m.conf" <<EOF
+HISTORY=500m
+STEP=300
+WINDOW_ARGS=--resample 300 --fill linear
+MODEL=$D/lstm-tiny.lstm
+FORECAST_ARGS=--long --adapt 0.1
+PLAN_ARGS=$PLAN
+TARGET_NAMESPACE=shop
+TARGET_NAME=web
+EOF
+window --resample 300 --fill linear < "$D/lstm-sine.csv" | forecast -m "$D/lstm-tiny.lstm" --long --adapt 0.1 |
+	burstdetect | plan $PLAN > "$T/mcont.csv"
+mticks=$(awk -F, 'NR > 30 && (NR - 31) % 20 == 0 || NR == 161 { print $1 }' "$D/lstm-sine.csv")
+# the decision and band of the continuous run for the tick at $1 (window's
+# grid: multiples of 300 s)
+mwant() {
+	awk -F, -v t=$(($1 - $1 % 300 + 300)) 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	    $1 == t { print $1 "," $(c["replicas"]) "," $(c["forecast"]) "," $(c["lower"]) "," $(c["upper"]) }' "$T/mcont.csv"
+}
+ticks_model() {  # dir
+	rm -rf "$1"
+	n=0
+	for tt in $mticks; do
+		n=$((n + 1))
+		if [ "$n" = 4 ]; then
+			# a fallback tick (newest point missing), then two with no new point between them
+			cp "$1/forecast.state" "$T/f0" || return 1
+			awk -F, -v e=$((tt - 600)) 'NR == 1 || $1 <= e' "$D/lstm-sine.csv" > "$T/mhole.csv"
+			bash "$TICK" -c "$T/m.conf" --state-dir "$1" --from-csv "$T/mhole.csv" --now "$tt" > "$T/one.csv" 2> /dev/null &&
+				grep -q 'fallback: newest point missing' "$T/one.csv" && cmp "$T/f0" "$1/forecast.state" ||
+				{ echo "the fallback tick at $tt touched forecast.state"; return 1; }
+			last=$(awk -F, 'END { print $1 }' "$T/mhole.csv")
+			bash "$TICK" -c "$T/m.conf" --state-dir "$1" --from-csv "$T/mhole.csv" --now $((last + 60)) > "$T/one.csv" &&
+				cp "$1/forecast.state" "$T/f0" &&
+				bash "$TICK" -c "$T/m.conf" --state-dir "$1" --from-csv "$T/mhole.csv" --now $((last + 120)) > "$T/two.csv" &&
+				cmp "$T/one.csv" "$T/two.csv" && cmp "$T/f0" "$1/forecast.state" ||
+				{ echo "a tick with no new point changed the decision or forecast.state"; return 1; }
+		fi
+		bash "$TICK" -c "$T/m.conf" --state-dir "$1" --from-csv "$D/lstm-sine.csv" --now "$tt" > "$T/one.csv" || return 1
+		got=$(awk -F, 'END { print $1 "," $3 "," $9 "," $10 "," $11 }' "$1/decisions.csv")
+		want=$(mwant "$tt")
+		[ -n "$want" ] && [ "$got" = "$want" ] || { echo "tick at $tt: got $got, want $want"; return 1; }
+	done
+	[ "$n" -ge 7 ] && grep -q '^scalepipe-state forecast 1$' "$1/forecast.state"
+}
+check "forecast -m LSTM --adapt: N ticks, sliding history, forecast.state carried = one continuous run" \
+	ticks_model "$T/ml1"
+# the last three ticks, each from a new state directory: the recalibrated band drifts
+ticks_band() {
+	bad=0
+	for tt in $(echo "$mticks" | tail -n 3); do
+		rm -rf "$T/ml2"
+		bash "$TICK" -c "$T/m.conf" --state-dir "$T/ml2" --from-csv "$D/lstm-sine.csv" --now "$tt" > /dev/null 2>&1 || return 1
+		got=$(awk -F, 'END { print $1 "," $3 "," $9 "," $10 "," $11 }' "$T/ml2/decisions.csv")
+		[ "$got" = "$(mwant "$tt")" ] || bad=$((bad + 1))
+	done
+	[ "$bad" -gt 0 ]
+}
+check "without the states (a new state directory each tick) the recalibrated band drifts" ticks_band
+echo junk > "$T/ml1/forecast.state"
+t "a forecast.state without its last row: a warning, the forecaster cold on the history" 0 \
+	tick -c "$T/m.conf" --state-dir "$T/ml1" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
+err_has "scalepipe-tick: warning: state: $T/ml1/forecast.state has no last row: recomputing the forecaster from history"
+check "and a new forecast.state" grep -q '^scalepipe-state forecast 1$' "$T/ml1/forecast.state"
 finish
