@@ -8,7 +8,11 @@
 #   TRACES="nasa5 taxi" HORIZONS=12 NOPROPHET=1 sh bench/hybrid.sh   (the demo's)
 # TRACES: a subset of nasa5 taxi worldcup wikipedia; HORIZONS: instead of 12
 # and a day (the LSTMs are trained for the largest); NOPROPHET=1: no R;
-# EPOCHS: the LSTMs' maximum epochs [10]; BIN: another build.
+# EPOCHS: the LSTMs' maximum epochs [10]; BIN: another build; INNER=1: the
+# inner split, each trace cut to its first 80 % (the training part) and
+# split again 80/20, for choosing a method without the test part;
+# HYBRID_OPTS: more lstmtrain options for both hybrids (e.g. --no-mix);
+# KEEP=DIR: keep the seasonfit, LSTM and hybrid models there.
 #
 # Split: chronological.  The first 80 % of the rows train every model (the
 # LSTMs keep the last 20 % of that for early stopping and calibration); the
@@ -37,11 +41,15 @@
 #                   of the fit in use to the LSTM's on the window of r; the
 #                   LSTM's target for origin t is y(t + h) minus that same
 #                   forecast (of the fit in use at t), and its residual
-#                   forecast is shrunk by a factor alpha_h in [0,1] per
-#                   horizon fitted by least absolute error on its validation
-#                   part (lstmtrain's defaults; --no-shrink keeps it whole)
-#   hybrid + input  the same with --base-input: the LSTM also sees yhat(s)
-#                   of each row of its window
+#                   forecast is mixed with the LSTM's (the model of the
+#                   column LSTM, given with --alone: what lstmtrain --base
+#                   would train again) as w_h LSTM + (1 - w_h) (seasonal +
+#                   residual forecast), w_h in [0,1] per horizon fitted by
+#                   least absolute error on the validation part
+#                   (lstmtrain's defaults; --no-mix: the seasonal +
+#                   residual forecast alone, the residual one shrunk)
+#   hybrid + input  the same with --base-input: the residual LSTM also sees
+#                   yhat(s) of each row of its window
 # The LSTMs: --calendar --norm window --window W --hidden 32 --quantiles
 # 0.1,0.5,0.9 --horizon max(12, day) (one model serves both horizons),
 # --epochs $EPOCHS [10] --patience 3, seed 1, 2 threads.  Every band is a
@@ -71,6 +79,12 @@ window --resample 300 --agg sum "$top/data/nasa_http_1995_rpm.csv" > "$tmp/nasa5
 cp "$top/data/nab_nyc_taxi.csv" "$tmp/taxi.csv"
 cp "$top/data/worldcup98_19980530_0630_5m.csv" "$tmp/worldcup.csv"
 window --resample 86400 "$top/data/wikipedia_peyton_manning_daily.csv" > "$tmp/wikipedia.csv"
+if [ -n "${INNER:-}" ]; then   # the training part alone: the inner split
+	for f in nasa5 taxi worldcup wikipedia; do
+		n=$(($(wc -l < "$tmp/$f.csv") - 1))
+		head -n $((n * 8 / 10 + 1)) "$tmp/$f.csv" > "$tmp/x.csv" && mv "$tmp/x.csv" "$tmp/$f.csv"
+	done
+fi
 
 if [ -z "${NOHEADER:-}" ]; then
 	echo "# bench/hybrid.sh $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -129,10 +143,19 @@ one() {
 	s1=$(date +%s)
 	lopts="-q --calendar --norm window --window $W --hidden 32 --quantiles 0.1,0.5,0.9 --horizon $H --epochs $EPOCHS --patience 3 --threads 2"
 	lstmtrain $lopts -o "$tmp/$name.lstm" "$tmp/train.csv"
+	# the hybrids' LSTM alone (the mix): the LSTM column's model, the one
+	# lstmtrain --base would train again (same options and seed)
+	case " ${HYBRID_OPTS:-} " in
+	*" --no-mix "*) HOPTS=$HYBRID_OPTS ;;
+	*) HOPTS="--alone $tmp/$name.lstm ${HYBRID_OPTS:-}" ;;
+	esac
 	s2=$(date +%s)
-	lstmtrain $lopts --base "$tmp/$name.season" -o "$tmp/$name.hybrid" "$tmp/train.csv"
+	lstmtrain $lopts --base "$tmp/$name.season" $HOPTS -o "$tmp/$name.hybrid" "$tmp/train.csv"
 	s3=$(date +%s)
-	lstmtrain $lopts --base "$tmp/$name.season" --base-input -o "$tmp/$name.hybridin" "$tmp/train.csv"
+	lstmtrain $lopts --base "$tmp/$name.season" --base-input $HOPTS -o "$tmp/$name.hybridin" "$tmp/train.csv"
+	if [ -n "${KEEP:-}" ]; then
+		mkdir -p "$KEEP" && cp "$tmp/$name.season" "$tmp/$name.lstm" "$tmp/$name.hybrid" "$tmp/$name.hybridin" "$KEEP/"
+	fi
 	f0=$(( (ntr + 1 - H) / N * N )); [ "$f0" -lt "$N" ] && f0=$N
 	season_rolling "$name" "$N" "$H" "$f0"
 	s4=$(date +%s)

@@ -14,6 +14,7 @@
 
 #include "sp_ar.h"
 #include "sp_model.h"
+#include "sp_state.h"
 #include "sp_stats.h"
 
 #define LOG2PI 1.8378770664093454836
@@ -1159,4 +1160,76 @@ sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err)
 	if (sp_ar_fit(&r->spec, y, n, &r->m, err) < 0)
 		return NULL;
 	return r->m;
+}
+
+/* values of the differenced series the roll still reads: the window's and
+ * the one before it (the row the fast path removes) */
+static size_t
+w_kept(const sp_ar_roll *r)
+{
+	size_t n = r->npushed > r->lag ? r->npushed - r->lag : 0, keep = r->window - r->lag + 1;
+
+	return n < keep ? n : keep;
+}
+
+void
+sp_ar_roll_write_state(const sp_ar_roll *r, sp_state_writer *w)
+{
+	size_t k = (size_t)r->spec.order + 1, ny = r->npushed < r->window ? r->npushed : r->window, nw = w_kept(r);
+
+	sp_state_put_str(w, "ar_method", sp_ar_method_name(r->spec.method));
+	sp_state_put_long(w, "ar_order", r->spec.order);
+	sp_state_put_long(w, "ar_ic", r->spec.ic);
+	sp_state_put_long(w, "ar_intercept", r->spec.intercept);
+	sp_state_put_long(w, "ar_diff", r->spec.d);
+	sp_state_put_long(w, "ar_season", r->spec.s);
+	sp_state_put_long(w, "ar_window", (long)r->window);
+	sp_state_put_long(w, "ar_fast", r->fast);
+	sp_state_put_long(w, "ar_pushed", (long)r->npushed);
+	sp_state_put_doubles(w, "ar_y", ny, r->y + r->ys + r->yn - ny);
+	sp_state_put_doubles(w, "ar_w", nw, r->w + r->ws + r->wn - nw);
+	sp_state_put_longs(w, "ar_sums", 3, (const long[]){ r->valid, (long)r->rows, (long)r->since });
+	sp_state_put_double(w, "ar_shift", r->shift);
+	sp_state_put_doubles(w, "ar_S", k * k, r->S);
+	sp_state_put_doubles(w, "ar_sx", k, r->sx);
+}
+
+int
+sp_ar_roll_read_state(sp_ar_roll *r, sp_state *s, sp_error *err)
+{
+	size_t k = (size_t)r->spec.order + 1, ny, nw;
+	long pushed, sums[3];
+	int rc;
+
+	if ((rc = sp_state_want_str(s, "ar_method", sp_ar_method_name(r->spec.method), err)) < 0 ||
+	    (rc = sp_state_want_long(s, "ar_order", r->spec.order, err)) < 0 ||
+	    (rc = sp_state_want_long(s, "ar_ic", r->spec.ic, err)) < 0 ||
+	    (rc = sp_state_want_long(s, "ar_intercept", r->spec.intercept, err)) < 0 ||
+	    (rc = sp_state_want_long(s, "ar_diff", r->spec.d, err)) < 0 ||
+	    (rc = sp_state_want_long(s, "ar_season", r->spec.s, err)) < 0 ||
+	    (rc = sp_state_want_long(s, "ar_window", (long)r->window, err)) < 0 ||
+	    (rc = sp_state_want_long(s, "ar_fast", r->fast, err)) < 0 ||
+	    (rc = sp_state_long(s, "ar_pushed", 0, 1L << 52, &pushed, err)) < 0)
+		return rc;
+	r->npushed = (size_t)pushed;
+	ny = r->npushed < r->window ? r->npushed : r->window;
+	nw = w_kept(r);
+	if ((rc = sp_state_doubles(s, "ar_y", ny, r->y, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "ar_w", nw, r->w, err)) < 0 ||
+	    (rc = sp_state_longs(s, "ar_sums", 3, 0, 1L << 52, sums, err)) < 0)
+		return rc;
+	if (sums[0] > 1 || (size_t)sums[1] > nrows(r) + 1 || (size_t)sums[2] > r->window)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: ar_sums: inconsistent", sp_state_path(s),
+		    sp_state_line(s) - 1);
+	for (size_t i = 0; i < ny; i++)
+		if (!isfinite(r->y[i]))
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: ar_y: value %zu is not finite", sp_state_path(s),
+			    sp_state_line(s) - 3, i + 1);
+	r->ys = 0, r->yn = ny, r->ws = 0, r->wn = nw;
+	r->valid = (int)sums[0], r->rows = (size_t)sums[1], r->since = (size_t)sums[2];
+	if ((rc = sp_state_double(s, "ar_shift", &r->shift, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "ar_S", k * k, r->S, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "ar_sx", k, r->sx, err)) < 0)
+		return rc;
+	return 0;
 }

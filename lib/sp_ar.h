@@ -162,5 +162,18 @@ const sp_ar_model *sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err);
 /* The current window (oldest first) and its length. */
 const double *sp_ar_roll_window(const sp_ar_roll *r, size_t *n);
 void sp_ar_roll_set_fast(sp_ar_roll *r, int on);
+/* The roll's state between runs (lib/sp_state): its spec, window and path
+ * (checked on reading), the values pushed, the last `window` raw values
+ * and the differenced ones the sums still read, and the incremental OLS
+ * sums with their phase (rows since the last recomputation), so that a
+ * roll read back into a fresh sp_ar_roll_new of the same spec and window
+ * fits bit for bit as the one that wrote it.  The last fit is not kept
+ * (the next sp_ar_roll_fit makes it).  Reading: SP_EMODEL "FILE:LINE:
+ * state written with ..., not ..." for another spec, sp_state's errors;
+ * r unusable on error. */
+struct sp_state_writer;
+struct sp_state;
+void sp_ar_roll_write_state(const sp_ar_roll *r, struct sp_state_writer *w);
+int sp_ar_roll_read_state(sp_ar_roll *r, struct sp_state *s, sp_error *err);
 
 #endif

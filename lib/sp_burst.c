@@ -299,22 +299,97 @@ sp_burst_load(const char *path, sp_burst_opts *o, sp_error *err)
 
 /* ---- the state between runs ---- */
 
-void
-sp_burst_write_state(const sp_burst *b, sp_state_writer *w)
+/* The first horizon of the forecast of origin o that a later observation
+ * can still read: sp_burst_observe at t' > t reads the band of o for the
+ * targets t' - near + 1 .. t' (and, while learning, t' itself), so targets
+ * before t - near + 2 are done with; H + 1 when nothing is left (or the
+ * slot is empty). */
+static int
+fc_first(const sp_burst *b, long o)
 {
-	size_t i, H = (size_t)b->o.H;
-	long lab[b->ring];
+	long h0 = b->t - b->o.near + 2 - o;
 
+	if (o < 0)
+		return b->o.H + 1;
+	return h0 < 1 ? 1 : h0 > b->o.H ? b->o.H + 1 : (int)h0;
+}
+
+/* The part of the ring a later observation can read, slot by slot, L then
+ * M then U of horizons fc_first .. H, into keep; how many values.  About
+ * 60 % of the ring (at H = 24, near = 3: 1,035 values of 1,728), the rest
+ * of a state's size. */
+static size_t
+fc_kept(const sp_burst *b, double *keep)
+{
+	size_t i, n = 0, H = (size_t)b->o.H;
+	int q;
+
+	for (i = 0; i < H; i++) {
+		size_t h0 = (size_t)fc_first(b, b->fc_origin[i]);
+		for (q = 0; q < 3 && h0 <= H; q++) {
+			memcpy(keep + n, b->fc + i * 3 * H + (size_t)q * H + h0 - 1, (H - h0 + 1) * sizeof *keep);
+			n += H - h0 + 1;
+		}
+	}
+	return n;
+}
+
+/* burst_fc as fc_kept wrote it (the origins already read); the rest NaN,
+ * never read. */
+static int
+read_fc(sp_burst *b, sp_state *s, sp_error *err)
+{
+	size_t i, n = 0, H = (size_t)b->o.H;
+	double *keep;
+	int q, rc;
+
+	for (i = 0; i < H; i++)
+		if (b->fc_origin[i] >= 0 && (size_t)b->fc_origin[i] % H != i)
+			return sp_state_error(s, err, SP_EMODEL, "burst_fc_origin: origin %ld in slot %zu", b->fc_origin[i], i);
+	for (i = 0; i < H; i++)
+		n += 3 * (H + 1 - (size_t)fc_first(b, b->fc_origin[i]));
+	if (!(keep = malloc((n ? n : 1) * sizeof *keep)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	if ((rc = sp_state_doubles(s, "burst_fc", n, keep, err)) < 0) {
+		free(keep);
+		return rc;
+	}
+	n = 0;
+	for (i = 0; i < 3 * H * H; i++)
+		b->fc[i] = NAN;
+	for (i = 0; i < H; i++) {
+		size_t h0 = (size_t)fc_first(b, b->fc_origin[i]);
+		for (q = 0; q < 3 && h0 <= H; q++) {
+			memcpy(b->fc + i * 3 * H + (size_t)q * H + h0 - 1, keep + n, (H - h0 + 1) * sizeof *keep);
+			n += H - h0 + 1;
+		}
+	}
+	free(keep);
+	return 0;
+}
+
+int
+sp_burst_write_state(const sp_burst *b, sp_state_writer *w, sp_error *err)
+{
+	size_t i, n, H = (size_t)b->o.H;
+	long lab[b->ring];
+	double *keep = malloc(3 * H * H * sizeof *keep);
+
+	if (!keep)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	for (i = 0; i < b->ring; i++)
 		lab[i] = b->lab[i];
 	sp_state_put_long(w, "burst_t", b->t);
 	sp_state_put_doubles(w, "burst_w", b->ring, b->w);
 	sp_state_put_longs(w, "burst_labels", b->ring, lab);
 	sp_state_put_longs(w, "burst_fc_origin", H, b->fc_origin);
-	sp_state_put_doubles(w, "burst_fc", 3 * H * H, b->fc);
+	n = fc_kept(b, keep);
+	sp_state_put_doubles(w, "burst_fc", n, keep);
 	sp_state_put_doubles(w, "burst_learn", 2, (const double[]){ b->mean, b->m2 });
 	sp_state_put_longs(w, "burst_learnt", 2, (const long[]){ b->count, b->trained });
 	sp_state_put_double(w, "burst_theta_acc", b->theta);
+	free(keep);
+	return 0;
 }
 
 int
@@ -329,16 +404,13 @@ sp_burst_read_state(sp_burst *b, sp_state *s, sp_error *err)
 	    (rc = sp_state_doubles(s, "burst_w", b->ring, b->w, err)) < 0 ||
 	    (rc = sp_state_longs(s, "burst_labels", b->ring, 0, 1, lab, err)) < 0 ||
 	    (rc = sp_state_longs(s, "burst_fc_origin", H, -1, b->t, b->fc_origin, err)) < 0 ||
-	    (rc = sp_state_doubles(s, "burst_fc", 3 * H * H, b->fc, err)) < 0 ||
+	    (rc = read_fc(b, s, err)) < 0 ||
 	    (rc = sp_state_doubles(s, "burst_learn", 2, ms, err)) < 0 ||
 	    (rc = sp_state_longs(s, "burst_learnt", 2, 0, 1L << 52, lt, err)) < 0 ||
 	    (rc = sp_state_double(s, "burst_theta_acc", &b->theta, err)) < 0)
 		return rc;
 	for (i = 0; i < b->ring; i++)
 		b->lab[i] = (unsigned char)lab[i];
-	for (i = 0; i < H; i++)
-		if (b->fc_origin[i] >= 0 && (size_t)b->fc_origin[i] % H != i)
-			return sp_state_error(s, err, SP_EMODEL, "burst_fc_origin: origin %ld in slot %zu", b->fc_origin[i], i);
 	b->mean = ms[0];
 	b->m2 = ms[1];
 	b->count = lt[0];

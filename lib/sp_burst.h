@@ -102,14 +102,16 @@ int sp_burst_save(const sp_burst *b, const char *path, const char *command, sp_e
 int sp_burst_load(const char *path, sp_burst_opts *o, sp_error *err);
 
 /* The detector's memory between origins (sp_state; keys burst_*): the
- * origin index, the rings of loads, labels and forecasts, the theta_acc
- * learning.  write: between origins only (after sp_burst_forecast).
+ * origin index, the rings of loads, labels and forecasts (of each origin
+ * still in the ring, only the horizons a later observation reads: the
+ * targets from t - near + 2 on), the theta_acc learning.  write: between
+ * origins only (after sp_burst_forecast); SP_ENOMEM.
  * read: into b made by sp_burst_new with the options of the writer (the
  * caller checks them); the errors of sp_state's getters (file:line), b in
  * an unspecified state on error (free it). */
 struct sp_state_writer;
 struct sp_state;
-void sp_burst_write_state(const sp_burst *b, struct sp_state_writer *w);
+int sp_burst_write_state(const sp_burst *b, struct sp_state_writer *w, sp_error *err);
 int sp_burst_read_state(sp_burst *b, struct sp_state *s, sp_error *err);
 
 #endif

@@ -316,8 +316,7 @@ sp_burstdet_write_state(const sp_burstdet *d, sp_state_writer *w, sp_error *err)
 	sp_state_put_long(w, "ar", d->ar != NULL);
 	if (d->ar && sp_arburst_write_state(d->ar, w, err) < 0)
 		return err ? err->code : SP_EUSAGE;
-	sp_burst_write_state(d->det, w);
-	return 0;
+	return sp_burst_write_state(d->det, w, err);
 }
 
 int

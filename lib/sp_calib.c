@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "sp_calib.h"
+#include "sp_state.h"
 
 sp_calib *
 sp_calib_new(int n, double alo, double ahi, double lr, sp_error *err)
@@ -67,4 +68,37 @@ sp_calib_update(sp_calib *c, int k, double y, double lo, double mid, double hi, 
 	if (c->qh[k] < fh)
 		c->qh[k] = fh;
 	return below ? -1 : above;
+}
+
+void
+sp_calib_write_state(const sp_calib *c, sp_state_writer *w)
+{
+	size_t n = (size_t)c->n;
+
+	sp_state_put_long(w, "calib_slots", c->n);
+	sp_state_put_double(w, "calib_alpha_lo", c->alo);
+	sp_state_put_double(w, "calib_alpha_hi", c->ahi);
+	sp_state_put_double(w, "calib_lr", c->lr);
+	sp_state_put_doubles(w, "calib_ql", n, c->ql);
+	sp_state_put_doubles(w, "calib_qh", n, c->qh);
+	sp_state_put_doubles(w, "calib_abssum", n, c->abssum);
+	sp_state_put_longs(w, "calib_count", n, c->count);
+}
+
+int
+sp_calib_read_state(sp_calib *c, sp_state *s, sp_error *err)
+{
+	size_t n = (size_t)c->n;
+	int rc;
+
+	if ((rc = sp_state_want_long(s, "calib_slots", c->n, err)) < 0 ||
+	    (rc = sp_state_want_double(s, "calib_alpha_lo", c->alo, err)) < 0 ||
+	    (rc = sp_state_want_double(s, "calib_alpha_hi", c->ahi, err)) < 0 ||
+	    (rc = sp_state_want_double(s, "calib_lr", c->lr, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "calib_ql", n, c->ql, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "calib_qh", n, c->qh, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "calib_abssum", n, c->abssum, err)) < 0 ||
+	    (rc = sp_state_longs(s, "calib_count", n, 0, 1L << 52, c->count, err)) < 0)
+		return rc;
+	return 0;
 }

@@ -48,4 +48,14 @@ void sp_calib_widening(const sp_calib *c, int k, double lo, double mid, double h
  * ignored.  Returns -1 if y fell below the output band, 1 above, else 0. */
 int sp_calib_update(sp_calib *c, int k, double y, double lo, double mid, double hi, const double q[2]);
 
+/* The state between runs (lib/sp_state): the slots, miss rates and step
+ * (checked on reading), and each slot's widenings, absolute-error sum and
+ * count, so that c read back into a fresh sp_calib_new of the same
+ * arguments continues bit for bit.  Reading: SP_EMODEL "FILE:LINE: state
+ * written with ..., not ..." for other arguments, sp_state's errors. */
+struct sp_state_writer;
+struct sp_state;
+void sp_calib_write_state(const sp_calib *c, struct sp_state_writer *w);
+int sp_calib_read_state(sp_calib *c, struct sp_state *s, sp_error *err);
+
 #endif

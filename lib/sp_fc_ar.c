@@ -2,7 +2,10 @@
 #include "sp_fc_ar.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "sp_state.h"
 
 /* Both backends share the state and the ops; roll != NULL marks the rolling one. */
 typedef struct {
@@ -132,6 +135,70 @@ arfc_open(const char *path, const sp_forecaster_opts *o, sp_forecaster_info *inf
 	return a;
 }
 
+/* The state: the band, then the rolling fit's window and sums, or the
+ * fixed model's coefficients (checked) and its history. */
+static int
+arfc_write_state(const void *st, sp_state_writer *w, sp_error *err)
+{
+	const arfc *a = st;
+	const sp_ar_model *m = a->m;
+	char k[32];
+
+	if (a->band.boot > 0)
+		return sp_error_set(err, SP_EUSAGE, "no state with --bootstrap (its random stream is not saved)");
+	if (!w)
+		return 0;
+	sp_state_put_doubles(w, "band", 2, (const double[]){ a->band.qlo, a->band.qhi });
+	if (a->roll) {
+		sp_ar_roll_write_state(a->roll, w);
+		return 0;
+	}
+	sp_state_put_longs(w, "model", 4, (const long[]){ m->p, m->d, m->s, m->intercept });
+	sp_state_put_double(w, "model_const", m->c);
+	sp_state_put_double(w, "model_sigma2", m->sigma2);
+	for (int i = 0; i < m->p; i++) {
+		snprintf(k, sizeof k, "model_phi%d", i + 1);
+		sp_state_put_double(w, k, m->phi[i]);
+	}
+	sp_forecaster_hist_write_state(&a->hist, w, "hist");
+	return 0;
+}
+
+static int
+arfc_read_state(void *st, sp_state *s, sp_error *err)
+{
+	arfc *a = st;
+	const sp_ar_model *m = a->m;
+	double band[2];
+	long model[4];
+	char k[32];
+	int rc;
+
+	if ((rc = sp_state_doubles(s, "band", 2, band, err)) < 0)
+		return rc;
+	if (band[0] != a->band.qlo || band[1] != a->band.qhi)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with the band's quantiles %.17g, %.17g, "
+		    "not %.17g, %.17g", sp_state_path(s), sp_state_line(s) - 1, band[0], band[1], a->band.qlo,
+		    a->band.qhi);
+	if (a->roll)
+		return sp_ar_roll_read_state(a->roll, s, err);
+	if ((rc = sp_state_longs(s, "model", 4, 0, SP_AR_MAX_SEASON, model, err)) < 0)
+		return rc;
+	if (model[0] != m->p || model[1] != m->d || model[2] != m->s || model[3] != m->intercept)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with AR(%ld) d %ld season %ld, not "
+		    "AR(%d) d %d season %d", sp_state_path(s), sp_state_line(s) - 1, model[0], model[1], model[2],
+		    m->p, m->d, m->s);
+	if ((rc = sp_state_want_double(s, "model_const", m->c, err)) < 0 ||
+	    (rc = sp_state_want_double(s, "model_sigma2", m->sigma2, err)) < 0)
+		return rc;
+	for (int i = 0; i < m->p; i++) {
+		snprintf(k, sizeof k, "model_phi%d", i + 1);
+		if ((rc = sp_state_want_double(s, k, m->phi[i], err)) < 0)
+			return rc;
+	}
+	return sp_forecaster_hist_read_state(&a->hist, s, "hist", err);
+}
+
 const sp_forecaster_ops sp_fc_ar_ops = {
 	.kind = "ar",
 	.open = arfc_open,
@@ -139,6 +206,8 @@ const sp_forecaster_ops sp_fc_ar_ops = {
 	.band = arfc_band,
 	.save = arfc_save,
 	.free = arfc_free,
+	.write_state = arfc_write_state,
+	.read_state = arfc_read_state,
 };
 
 sp_forecaster *

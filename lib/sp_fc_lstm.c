@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sp_fc_season.h"
+#include "sp_state.h"
 
 static size_t
 n_min(size_t a, size_t b)
@@ -28,6 +29,10 @@ typedef struct {
 	/* hybrid */
 	sp_forecaster *base;       /* the seasonfit forecaster, NULL for a plain LSTM */
 	double *ft, *smean;        /* (horizon) each: future times, seasonal point forecast */
+	/* a mixed hybrid (m->mixed): the LSTM alone on the last `window` values */
+	sp_lstm_pred *apr;
+	sp_forecaster_hist yhist;
+	double *alo, *aq;          /* (3 horizon) its band, (horizon * nq) its quantiles */
 } lstmfc;
 
 /* ---- the base of a hybrid ---- */
@@ -375,7 +380,9 @@ lstmfc_free(void *st)
 	sp_forecaster_hist_free(&a->hist);
 	sp_forecaster_hist_free(&a->xhist);
 	sp_forecaster_free(a->base);
-	free(a->lo), free(a->q), free(a->path), free(a->ft);
+	sp_lstm_pred_free(a->apr);
+	sp_forecaster_hist_free(&a->yhist);
+	free(a->lo), free(a->q), free(a->path), free(a->ft), free(a->alo), free(a->aq);
 	free(a);
 }
 
@@ -402,12 +409,16 @@ lstmfc_push(void *st, double t, const double *x, sp_error *err)
 	sp_forecaster_hist_push(&a->hist, t, v);
 	if (a->m->exog)
 		sp_forecaster_hist_push(&a->xhist, t, yh);
-	return rc == 1 && sp_forecaster_hist_full(&a->hist) && (!a->m->exog || sp_forecaster_hist_full(&a->xhist));
+	if (a->apr)
+		sp_forecaster_hist_push(&a->yhist, t, x[0]);
+	return rc == 1 && sp_forecaster_hist_full(&a->hist) && (!a->m->exog || sp_forecaster_hist_full(&a->xhist)) &&
+	    (!a->apr || sp_forecaster_hist_full(&a->yhist));
 }
 
 /* One prediction at the current origin into a->lo, mid, hi: the LSTM's on
  * the window (for a hybrid, of residuals), a hybrid's plus the seasonal
- * point forecast of each horizon, left in a->smean. */
+ * point forecast of each horizon, left in a->smean; a mixed hybrid's then
+ * mixed with the LSTM alone's (sp_lstm_mix), left in a->alo. */
 static int
 predict(lstmfc *a, sp_error *err)
 {
@@ -424,6 +435,11 @@ predict(lstmfc *a, sp_error *err)
 		return rc;
 	for (int h = 0; h < H; h++)
 		a->lo[h] += a->smean[h], a->mid[h] += a->smean[h], a->hi[h] += a->smean[h];
+	if (a->apr) {
+		sp_lstm_predict(a->apr, sp_forecaster_hist_t(&a->yhist), sp_forecaster_hist_y(&a->yhist), a->alo,
+		    a->alo + H, a->alo + 2 * H);
+		sp_lstm_mix(a->m, a->alo, a->alo + H, a->alo + 2 * H, a->lo, a->mid, a->hi);
+	}
 	return 0;
 }
 
@@ -453,6 +469,10 @@ lstmfc_quantiles(void *st, int H, double *out, sp_error *err)
 		for (int h = 0; h < H; h++)
 			for (int k = 0; k < nq; k++)
 				a->q[h * nq + k] += a->smean[h];
+	if (a->apr) {
+		sp_lstm_pred_quantiles(a->apr, a->aq);
+		sp_lstm_mix_quantiles(a->m, a->aq, a->q);
+	}
 	memcpy(out, a->q, (size_t)H * (size_t)a->m->nq * sizeof *out);
 	return 0;
 }
@@ -461,6 +481,41 @@ static int
 lstmfc_save(const void *st, const char *path, const char *cmdline, sp_error *err)
 {
 	return sp_lstm_save(((const lstmfc *)st)->m, path, cmdline, err);
+}
+
+/* The state: the model file's checksum (checked), the window of rows.  A
+ * hybrid's base (a seasonfit forecaster, refitting) keeps none. */
+static int
+lstmfc_write_state(const void *st, sp_state_writer *w, sp_error *err)
+{
+	const lstmfc *a = st;
+	char sum[17] = "none";
+	int rc;
+
+	if (a->base)
+		return sp_error_set(err, SP_EUSAGE, "%s: a hybrid LSTM (with a seasonfit base) keeps no state "
+		    "between runs", a->path);
+	if (!w)
+		return 0;
+	if (a->path[0] && (rc = file_fnv1a(a->path, sum, err)) < 0)
+		return rc;
+	sp_state_put_str(w, "model_fnv1a", sum);
+	sp_forecaster_hist_write_state(&a->hist, w, "hist");
+	return 0;
+}
+
+static int
+lstmfc_read_state(void *st, sp_state *s, sp_error *err)
+{
+	lstmfc *a = st;
+	char sum[17] = "none";
+	int rc;
+
+	if (a->path[0] && (rc = file_fnv1a(a->path, sum, err)) < 0)
+		return rc;
+	if ((rc = sp_state_want_str(s, "model_fnv1a", sum, err)) < 0)
+		return rc;
+	return sp_forecaster_hist_read_state(&a->hist, s, "hist", err);
 }
 
 /* The state over m (taken) and info. */
@@ -501,6 +556,14 @@ state_new(sp_lstm *m, const char *path, sp_forecaster_info *info, sp_error *err)
 		}
 		a->smean = a->ft + H;
 		if (!(a->base = base_open(m, path, err))) {
+			lstmfc_free(a);
+			return NULL;
+		}
+		if (m->alone && m->mixed && (sp_forecaster_hist_init(&a->yhist, m->window, err) < 0 ||
+		    !(a->apr = sp_lstm_pred_new(m->alone, err)) || !(a->alo = malloc(3 * H * sizeof *a->alo)) ||
+		    !(a->aq = malloc(H * (size_t)(m->nq > 0 ? m->nq : 1) * sizeof *a->aq)))) {
+			if (a->apr)
+				sp_error_set(err, SP_ENOMEM, "out of memory");
 			lstmfc_free(a);
 			return NULL;
 		}
@@ -550,6 +613,8 @@ const sp_forecaster_ops sp_fc_lstm_ops = {
 	.quantiles = lstmfc_quantiles,
 	.save = lstmfc_save,
 	.free = lstmfc_free,
+	.write_state = lstmfc_write_state,
+	.read_state = lstmfc_read_state,
 };
 
 sp_forecaster *

@@ -44,6 +44,12 @@
  * learnt in-sample residuals; with a base that does not refit the two are
  * the same).
  *
+ * A mixed hybrid (m->mixed, lstmtrain --base by default): the forecaster
+ * also keeps the last `window` values themselves and at each origin mixes
+ * the band above with the LSTM alone's on them (sp_lstm_mix: w_h times the
+ * alone's plus 1 - w_h times the hybrid's, every quantile alike, the edges
+ * calibrated); ready when both windows are full.
+ *
  * Ownership: sp_fc_lstm_new takes m (freed with the forecaster, also when
  * it fails).
  */

@@ -2,10 +2,13 @@
 #include "sp_fcroll.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sp_calib.h"
+#include "sp_keyed.h"
+#include "sp_state.h"
 
 struct sp_fcroll {
 	sp_forecaster *f;
@@ -19,6 +22,7 @@ struct sp_fcroll {
 	long first;                 /* the first origin's row + 1; 0: none yet */
 	int origin;                 /* the row just pushed is an origin */
 	int lazy;                   /* one-horizon, H = 1: its band is made at the next push */
+	int resumed;                /* read back from a state: rows up to tlast are skipped */
 	int ncols, cols[SP_FORECASTER_MAXCOLS];
 	double x[SP_FORECASTER_MAXCOLS];
 	double *lo, *mid, *hi;      /* (H) each: the band of the last origin */
@@ -106,6 +110,8 @@ sp_fcroll_read(sp_fcroll *r, sp_csv_reader *rd, sp_error *err)
 
 	if ((rc = sp_csv_get_timestamp(rd, &t, err)) < 0)
 		return rc;
+	if (sp_fcroll_seen(r, t))
+		return 1;
 	for (int k = 0; k < r->ncols; k++)
 		if ((rc = sp_csv_get_double(rd, (size_t)r->cols[k], &r->x[k], err)) < 0)
 			return rc;
@@ -415,4 +421,170 @@ sp_fcroll_check_made(const sp_fcroll *r, sp_error *err)
 	return sp_error_set(err, SP_EDATA, "too little data: a forecast needs %d consecutive rows "
 	    "with a value (and horizon %d after them), the input has none in its %ld rows",
 	    r->info->window, r->H, r->row);
+}
+
+/* ---- state between runs ---- */
+
+int
+sp_fcroll_seen(const sp_fcroll *r, double t)
+{
+	return r->resumed && r->row > 0 && t <= r->tlast;
+}
+
+double
+sp_fcroll_last(const sp_fcroll *r)
+{
+	return r->row > 0 ? r->tlast : NAN;
+}
+
+int
+sp_fcroll_state_ok(const sp_fcroll *r, sp_error *err)
+{
+	return sp_forecaster_state_ok(r->f, err);
+}
+
+/* Whether the band of origin o (its slot's pvalid - 1) for target offset
+ * ahead is still read by a later row: written one-horizon rows and scored
+ * bands are not, and are kept as nan. */
+static int
+pending(const sp_fcroll *r, long o, int ahead)
+{
+	return o >= 0 && o + ahead >= r->row;
+}
+
+int
+sp_fcroll_write_state(const sp_fcroll *r, sp_state_writer *w, sp_error *err)
+{
+	int H = r->H, rc;
+	size_t H1 = (size_t)H + 1, ns = (size_t)r->nslot, i, j;
+	double *ring, *pend = NULL;
+
+	sp_state_put_longs(w, "roll", 2, (const long[]){ H, r->longfmt });
+	sp_state_put_double(w, "roll_adapt", r->cal ? r->cal->lr : 0);
+	if ((rc = sp_forecaster_write_state(r->f, w, err)) < 0)
+		return rc;
+	sp_state_put_longs(w, "roll_rows", 4, (const long[]){ r->row, r->bands, r->first, r->lazy });
+	sp_state_put_doubles(w, "roll_time", 3, (const double[]){ r->step, r->tprev, r->tlast });
+	if (!(ring = malloc(3 * H1 * sizeof *ring)) || (r->cal && !(pend = malloc(H1 * ns * 5 * sizeof *pend)))) {
+		free(ring);
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < H1; i++) {
+		long o = r->pvalid[i] - 1;
+		int live = !r->longfmt && pending(r, o, H);
+		ring[i] = live ? r->plo[i] : NAN;
+		ring[H1 + i] = live ? r->pmid[i] : NAN;
+		ring[2 * H1 + i] = live ? r->phi[i] : NAN;
+		for (j = 0; pend && j < ns; j++)
+			for (int e = 0; e < 5; e++)
+				pend[(i * ns + j) * 5 + (size_t)e] = pending(r, o, r->longfmt ? (int)j + 1 : H)
+				    ? r->pend[(i * ns + j) * 5 + (size_t)e] : NAN;
+	}
+	sp_state_put_longs(w, "roll_origins", H1, r->pvalid);
+	sp_state_put_doubles(w, "roll_ring", 3 * H1, ring);
+	if (r->cal) {
+		sp_state_put_doubles(w, "roll_scoring", H1 * ns * 5, pend);
+		sp_calib_write_state(r->cal, w);
+	}
+	free(ring);
+	free(pend);
+	return 0;
+}
+
+int
+sp_fcroll_read_state(sp_fcroll *r, sp_state *s, sp_error *err)
+{
+	int H = r->H, rc;
+	size_t H1 = (size_t)H + 1, ns = (size_t)r->nslot, i;
+	long roll[2], rows[4];
+	double tm[3], *ring = NULL;
+
+	if ((rc = sp_state_longs(s, "roll", 2, 0, SP_FORECASTER_MAXH, roll, err)) < 0)
+		return rc;
+	if (roll[0] != H || roll[1] != r->longfmt)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %ld, not %s %d",
+		    sp_state_path(s), sp_state_line(s) - 1, roll[1] ? "--long --horizon" : "--horizon", roll[0],
+		    r->longfmt ? "--long --horizon" : "--horizon", H);
+	if ((rc = sp_state_want_double(s, "roll_adapt", r->cal ? r->cal->lr : 0, err)) < 0 ||
+	    (rc = sp_forecaster_read_state(r->f, s, err)) < 0 ||
+	    (rc = sp_state_longs(s, "roll_rows", 4, 0, 1L << 52, rows, err)) < 0)
+		return rc;
+	if (rows[1] > rows[0] || rows[2] > rows[0] || rows[3] > 1 || (rows[3] && (r->longfmt || H != 1)))
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_rows: inconsistent", sp_state_path(s),
+		    sp_state_line(s) - 1);
+	r->row = rows[0], r->bands = rows[1], r->first = rows[2], r->lazy = (int)rows[3];
+	if ((rc = sp_state_doubles(s, "roll_time", 3, tm, err)) < 0 ||
+	    (rc = sp_state_longs(s, "roll_origins", H1, 0, r->row, r->pvalid, err)) < 0)
+		return rc;
+	r->step = tm[0], r->tprev = tm[1], r->tlast = tm[2];
+	if (r->row > 0 && !isfinite(r->tlast))
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_time: no last time", sp_state_path(s),
+		    sp_state_line(s) - 2);
+	if (!(ring = malloc(3 * H1 * sizeof *ring)))
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	if ((rc = sp_state_doubles(s, "roll_ring", 3 * H1, ring, err)) < 0) {
+		free(ring);
+		return rc;
+	}
+	for (i = 0; i < H1; i++)
+		r->plo[i] = ring[i], r->pmid[i] = ring[H1 + i], r->phi[i] = ring[2 * H1 + i];
+	free(ring);
+	if (r->cal && ((rc = sp_state_doubles(s, "roll_scoring", H1 * ns * 5, r->pend, err)) < 0 ||
+	    (rc = sp_calib_read_state(r->cal, s, err)) < 0))
+		return rc;
+	r->resumed = 1;
+	return 0;
+}
+
+typedef struct {
+	sp_fcroll *one;
+	sp_keyed *k;
+	const sp_keyed *kc;
+	sp_fcroll_of_fn of;
+} rolls;
+
+static int
+get_key(void *ctx, void *state, sp_state *s, sp_error *err)
+{
+	return sp_fcroll_read_state(((rolls *)ctx)->of(state), s, err);
+}
+
+static int
+put_key(void *ctx, const void *state, sp_state_writer *w, sp_error *err)
+{
+	return sp_fcroll_write_state(((rolls *)ctx)->of((void *)(uintptr_t)state), w, err);
+}
+
+static int
+read_rolls(void *ctx, sp_state *s, sp_error *err)
+{
+	rolls *a = ctx;
+
+	return a->k ? sp_state_get_keys(s, a->k, get_key, a, err) : sp_fcroll_read_state(a->one, s, err);
+}
+
+static int
+write_rolls(void *ctx, sp_state_writer *w, sp_error *err)
+{
+	rolls *a = ctx;
+
+	return a->kc ? sp_state_put_keys(w, a->kc, put_key, a, err) : sp_fcroll_write_state(a->one, w, err);
+}
+
+int
+sp_fcroll_resume(const char *path, const char *kind, sp_fcroll *one, sp_keyed *k, sp_fcroll_of_fn roll_of,
+    sp_error *err)
+{
+	rolls a = { one, k, k, roll_of };
+
+	return sp_state_resume(path, kind, 1, read_rolls, &a, err);
+}
+
+int
+sp_fcroll_save_state(const char *path, const char *kind, const sp_fcroll *one, const sp_keyed *k,
+    sp_fcroll_of_fn roll_of, sp_error *err)
+{
+	rolls a = { (sp_fcroll *)(uintptr_t)one, NULL, k, roll_of };
+
+	return sp_state_save(path, kind, 1, write_rolls, &a, err);
 }

@@ -57,7 +57,9 @@ int sp_fcroll_bind(sp_fcroll *r, const sp_csv_reader *rd, const char *column, sp
 /* Read rd's current row (timestamp, the bound columns, missing values as
  * NaN), check its spacing and push it.  Errors: the reader's, "row N:
  * spacing S s differs from the model's step T s (PATH); resample with
- * window first" ("series'" when the step is the input's). */
+ * window first" ("series'" when the step is the input's).  Returns 0, or
+ * 1 for a row seen by the state the roll was read back from (skipped:
+ * nothing pushed, nothing to write; see sp_fcroll_seen). */
 int sp_fcroll_read(sp_fcroll *r, sp_csv_reader *rd, sp_error *err);
 /* Push the next row: time t, x[0] the series, x[1..] the extra columns.
  * Returns 1 when the row is an origin, else 0; < 0 on error (the
@@ -104,5 +106,45 @@ double sp_fcroll_step(const sp_fcroll *r);
 /* Rows pushed, and bands made (forecast origins whose band was used). */
 long sp_fcroll_rows(const sp_fcroll *r);
 long sp_fcroll_bands(const sp_fcroll *r);
+
+/* ---- state between runs (--state; lib/sp_state) ----
+ *
+ * What a roll holds in memory between rows: its horizon, format and
+ * --adapt step (checked on reading), the forecaster's state
+ * (sp_forecaster_write_state), the rows and bands so far, the step and
+ * the last row's time, the one-horizon bands still to be written and,
+ * with --adapt, the bands still to be scored and the calibration
+ * (sp_calib), so that a roll read back continues bit for bit as the one
+ * that wrote it.  sp_fcroll_state_ok: 0, or SP_EUSAGE when the forecaster
+ * keeps no state.  sp_fcroll_read_state: into r fresh from sp_fcroll_new
+ * over a fresh forecaster (same model and options); SP_EMODEL "FILE:LINE:
+ * state written with ..., not ..." for other options, sp_state's errors;
+ * r (and its forecaster) unusable on error: free both and make new ones.
+ * A roll read back skips the rows it has seen: sp_fcroll_seen. */
+struct sp_state_writer;
+struct sp_state;
+struct sp_keyed;
+int sp_fcroll_state_ok(const sp_fcroll *r, sp_error *err);
+int sp_fcroll_write_state(const sp_fcroll *r, struct sp_state_writer *w, sp_error *err);
+int sp_fcroll_read_state(sp_fcroll *r, struct sp_state *s, sp_error *err);
+/* 1 when r was read back from a state and t is at or before its last
+ * row (a row an earlier run has fed: to be skipped, nothing written),
+ * else 0.  sp_fcroll_read returns 1 for such a row without pushing it. */
+int sp_fcroll_seen(const sp_fcroll *r, double t);
+/* The time of the last row pushed (NAN before the first). */
+double sp_fcroll_last(const sp_fcroll *r);
+
+/* A tool's state file of rolls (kind: the tool's name, version 1): one
+ * roll, or (k not NULL, --by) every key's, the roll of a key's state given
+ * by roll_of, as sp_state_put_keys writes them.  sp_fcroll_resume: 1
+ * resumed, 0 no file (a cold start), < 0 with err when the file cannot be
+ * used (the caller warns and starts cold with a new roll, or a new map:
+ * what was read is to be thrown away).  sp_fcroll_save_state: written
+ * atomically (sp_file). */
+typedef sp_fcroll *(*sp_fcroll_of_fn)(void *state);
+int sp_fcroll_resume(const char *path, const char *kind, sp_fcroll *one, struct sp_keyed *k,
+    sp_fcroll_of_fn roll_of, sp_error *err);
+int sp_fcroll_save_state(const char *path, const char *kind, const sp_fcroll *one, const struct sp_keyed *k,
+    sp_fcroll_of_fn roll_of, sp_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_state.h"
 
 struct sp_forecaster {
 	const sp_forecaster_ops *ops;
@@ -138,6 +139,43 @@ sp_forecaster_save(const sp_forecaster *f, const char *path, const char *cmdline
 	return f->ops->save(f->st, path, cmdline, err);
 }
 
+int
+sp_forecaster_state_ok(const sp_forecaster *f, sp_error *err)
+{
+	if (!f->ops->write_state || !f->ops->read_state)
+		return sp_error_set(err, SP_EUSAGE, "%s: a%s %s model keeps no state between runs",
+		    f->info.path[0] ? f->info.path : "forecaster", strchr("aeiou", f->info.kind[0]) ? "n" : "",
+		    f->info.kind);
+	return f->ops->write_state(f->st, NULL, err);
+}
+
+int
+sp_forecaster_write_state(const sp_forecaster *f, sp_state_writer *w, sp_error *err)
+{
+	int rc;
+
+	if ((rc = sp_forecaster_state_ok(f, err)) < 0)
+		return rc;
+	sp_state_put_str(w, "forecaster", f->info.kind);
+	sp_state_put_long(w, "ready", f->ready);
+	return f->ops->write_state(f->st, w, err);
+}
+
+int
+sp_forecaster_read_state(sp_forecaster *f, sp_state *s, sp_error *err)
+{
+	long ready;
+	int rc;
+
+	if ((rc = sp_forecaster_state_ok(f, err)) < 0)
+		return rc;
+	if ((rc = sp_state_want_str(s, "forecaster", f->info.kind, err)) < 0 ||
+	    (rc = sp_state_long(s, "ready", 0, 1, &ready, err)) < 0)
+		return rc;
+	f->ready = (int)ready;
+	return f->ops->read_state(f->st, s, err);
+}
+
 /* ---- history ------------------------------------------------------------ */
 
 int
@@ -196,4 +234,40 @@ const double *
 sp_forecaster_hist_y(const sp_forecaster_hist *h)
 {
 	return h->y + h->s + h->n - h->window;
+}
+
+void
+sp_forecaster_hist_write_state(const sp_forecaster_hist *h, sp_state_writer *w, const char *prefix)
+{
+	char k[64];
+
+	snprintf(k, sizeof k, "%s_run", prefix);
+	sp_state_put_longs(w, k, 2, (const long[]){ h->run, h->n });
+	snprintf(k, sizeof k, "%s_t", prefix);
+	sp_state_put_doubles(w, k, (size_t)h->n, h->t + h->s);
+	snprintf(k, sizeof k, "%s_y", prefix);
+	sp_state_put_doubles(w, k, (size_t)h->n, h->y + h->s);
+}
+
+int
+sp_forecaster_hist_read_state(sp_forecaster_hist *h, sp_state *s, const char *prefix, sp_error *err)
+{
+	char k[64];
+	long v[2];
+	int rc;
+
+	snprintf(k, sizeof k, "%s_run", prefix);
+	if ((rc = sp_state_longs(s, k, 2, 0, 1L << 52, v, err)) < 0)
+		return rc;
+	if (v[1] > h->window || (v[1] < h->window && v[0] > v[1]))
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: %s: %ld values kept of a window of %d, a run of %ld",
+		    sp_state_path(s), sp_state_line(s) - 1, k, v[1], h->window, v[0]);
+	snprintf(k, sizeof k, "%s_t", prefix);
+	if ((rc = sp_state_doubles(s, k, (size_t)v[1], h->t, err)) < 0)
+		return rc;
+	snprintf(k, sizeof k, "%s_y", prefix);
+	if ((rc = sp_state_doubles(s, k, (size_t)v[1], h->y, err)) < 0)
+		return rc;
+	h->s = 0, h->n = (int)v[1], h->run = v[0];
+	return 0;
 }

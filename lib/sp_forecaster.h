@@ -117,6 +117,23 @@ int sp_forecaster_quantiles(sp_forecaster *f, int H, double *out, sp_error *err)
 /* Write the model (atomically, sp_model); cmdline may be NULL. */
 int sp_forecaster_save(const sp_forecaster *f, const char *path, const char *cmdline, sp_error *err);
 
+/* ---- state between runs (--state; lib/sp_state) ----
+ * What the forecaster holds in memory between pushes (its history, a
+ * rolling fit's sums), so that a forecaster read back from it continues
+ * exactly, bit for bit, as the one that wrote it.  The lines begin with
+ * what makes the forecaster (the kind, its model or specification and
+ * band), checked on reading: a state of another model is SP_EMODEL
+ * "FILE:LINE: state written with ..., not ...".
+ * sp_forecaster_state_ok: 0 when f can keep a state, else SP_EUSAGE
+ * "PATH: a KIND model keeps no state between runs" (or the backend's
+ * reason, e.g. a bootstrap band's random stream).  sp_forecaster_read_state:
+ * into f fresh from open or new (nothing pushed); f unusable on error. */
+struct sp_state_writer;
+struct sp_state;
+int sp_forecaster_state_ok(const sp_forecaster *f, sp_error *err);
+int sp_forecaster_write_state(const sp_forecaster *f, struct sp_state_writer *w, sp_error *err);
+int sp_forecaster_read_state(sp_forecaster *f, struct sp_state *s, sp_error *err);
+
 /* ---- for backends ------------------------------------------------------- */
 
 typedef struct {
@@ -137,6 +154,12 @@ typedef struct {
 	int (*quantiles)(void *st, int H, double *out, sp_error *err);
 	int (*save)(const void *st, const char *path, const char *cmdline, sp_error *err);
 	void (*free)(void *st);
+	/* Optional (both or neither): the state between runs (see
+	 * sp_forecaster_write_state), and read it back into a fresh state.
+	 * write_state with w NULL only says whether it can (0, or SP_EUSAGE
+	 * with the reason). */
+	int (*write_state)(const void *st, struct sp_state_writer *w, sp_error *err);
+	int (*read_state)(void *st, struct sp_state *s, sp_error *err);
 } sp_forecaster_ops;
 
 /* A forecaster over a backend's state (taken over: freed with ops->free,
@@ -165,5 +188,10 @@ int sp_forecaster_hist_full(const sp_forecaster_hist *h);
 /* The last `window` times and values (valid when full, until the next push). */
 const double *sp_forecaster_hist_t(const sp_forecaster_hist *h);
 const double *sp_forecaster_hist_y(const sp_forecaster_hist *h);
+/* The history as state lines (prefix_run, prefix_t, prefix_y: the run and
+ * the kept values, at most `window`), and read back into h fresh from
+ * sp_forecaster_hist_init with the same window (SP_EMODEL for a bad count). */
+void sp_forecaster_hist_write_state(const sp_forecaster_hist *h, struct sp_state_writer *w, const char *prefix);
+int sp_forecaster_hist_read_state(sp_forecaster_hist *h, struct sp_state *s, const char *prefix, sp_error *err);
 
 #endif

@@ -17,6 +17,7 @@
 
 #define KIND "lstm"
 #define VERSION 1
+#define VERSION_MIX 2   /* a mixed hybrid's file */
 
 static int
 nq1(const sp_lstm *m)
@@ -72,11 +73,13 @@ sp_lstm_new(sp_nn_cell cell, int layers, int hidden, int window, int horizon,
 	m->cal_lo = calloc((size_t)horizon, sizeof(double));
 	m->cal_hi = calloc((size_t)horizon, sizeof(double));
 	m->shrink = malloc((size_t)horizon * sizeof(double));
-	if (!m->params || !m->rmse || !m->cal_lo || !m->cal_hi || !m->shrink) {
+	m->mix = calloc(3 * (size_t)horizon, sizeof(double));
+	if (!m->params || !m->rmse || !m->cal_lo || !m->cal_hi || !m->shrink || !m->mix) {
 		sp_lstm_free(m);
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
 	}
+	m->mix_lo = m->mix + horizon, m->mix_hi = m->mix_lo + horizon;
 	for (int h = 0; h < horizon; h++)
 		m->shrink[h] = 1;
 	strcpy(m->column, "value");
@@ -88,7 +91,8 @@ sp_lstm_free(sp_lstm *m)
 {
 	if (!m)
 		return;
-	free(m->params), free(m->rmse), free(m->cal_lo), free(m->cal_hi), free(m->shrink), free(m);
+	sp_lstm_free(m->alone);
+	free(m->params), free(m->rmse), free(m->cal_lo), free(m->cal_hi), free(m->shrink), free(m->mix), free(m);
 }
 
 void
@@ -443,6 +447,17 @@ calibrate(sp_lstm *m, train_buf *b, long nva, int bmax, sp_error *err)
 	return SP_OK;
 }
 
+/* The first row of the validation part of n rows (n when none). */
+static size_t
+val_split(size_t n, int Hz, double val)
+{
+	size_t split = n - (size_t)floor(val * (double)n);
+
+	if (val > 0 && n - split < (size_t)Hz)
+		split = n > (size_t)Hz ? n - (size_t)Hz : 0;
+	return split;
+}
+
 int
 sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
     const sp_lstm_train_opts *o, sp_error *err)
@@ -462,9 +477,7 @@ sp_lstm_train(sp_lstm *m, const double *t, const double *y, size_t n,
 	if (n < need)
 		return sp_error_set(err, SP_EDATA, "too little data: %zu rows; window %d and horizon %d "
 		    "need at least %zu%s", n, W, Hz, need, o->val > 0 ? " with a validation part" : "");
-	split = n - (size_t)floor(o->val * (double)n);
-	if (o->val > 0 && n - split < (size_t)Hz)
-		split = n - (size_t)Hz;
+	split = val_split(n, Hz, o->val);
 	if (split < (size_t)W + (size_t)Hz)
 		return sp_error_set(err, SP_EDATA, "too little data: %zu rows leave %zu for training "
 		    "before the validation part; window %d and horizon %d need at least %d",
@@ -709,7 +722,9 @@ sp_lstm_input_col(const sp_lstm *m, const char *mpath, const sp_csv_reader *r,
 int
 sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *err)
 {
-	sp_model_writer *w = sp_model_create(path, KIND, VERSION, err);
+	int mixed = m->base[0] && m->alone && m->mixed;
+	const sp_lstm *a = m->alone;
+	sp_model_writer *w = sp_model_create(path, KIND, mixed ? VERSION_MIX : VERSION, err);
 	if (!w)
 		return err ? err->code : SP_EIO;
 	sp_model_put_str(w, "cell", m->nn.cell == SP_NN_GRU ? "gru" : "lstm");
@@ -752,6 +767,22 @@ sp_lstm_save(const sp_lstm *m, const char *path, const char *cmdline, sp_error *
 		if (m->shrunk)
 			sp_model_put_doubles(w, "base_shrink", (size_t)m->horizon, m->shrink);
 	}
+	if (mixed) {
+		sp_model_put_doubles(w, "mix", (size_t)m->horizon, m->mix);
+		sp_model_put_doubles(w, "mix_calib_lower", (size_t)m->horizon, m->mix_lo);
+		sp_model_put_doubles(w, "mix_calib_upper", (size_t)m->horizon, m->mix_hi);
+		sp_model_put_double(w, "alone_mean", a->mean);
+		sp_model_put_double(w, "alone_scale", a->scale);
+		if (a->nq == 0)
+			sp_model_put_doubles(w, "alone_rmse", (size_t)a->horizon, a->rmse);
+		else if (a->calibrated) {
+			sp_model_put_doubles(w, "alone_calib_lower", (size_t)a->horizon, a->cal_lo);
+			sp_model_put_doubles(w, "alone_calib_upper", (size_t)a->horizon, a->cal_hi);
+		}
+		sp_model_put_long(w, "alone_epochs", a->epochs);
+		sp_model_put_long(w, "alone_best_epoch", a->best_epoch);
+		sp_model_put_doubles(w, "alone_weights", a->nparams, a->params);
+	}
 	sp_model_put_line(w, "command", cmdline ? cmdline : "");
 	sp_model_put_long(w, "nparams", (long)m->nparams);
 	sp_model_put_doubles(w, "weights", m->nparams, m->params);
@@ -779,10 +810,57 @@ sp_lstm_set_column(sp_lstm *m, const char *name, sp_error *err)
 	return 0;
 }
 
+/* A version 2 file's mix: m->alone, m->mix, mix_lo, mix_hi. */
+static int
+load_mix(sp_model *f, const char *path, sp_lstm *m, sp_error *err)
+{
+	sp_lstm *a;
+	long ep, bep;
+	int H = m->horizon;
+
+	if (!m->base[0] || !sp_model_has(f, "mix")) {
+		sp_error_set(err, SP_EMODEL, "%s: a version %d model is a mixed hybrid: it needs 'base' and 'mix'",
+		    path, VERSION_MIX);
+		return SP_EMODEL;
+	}
+	if (!(a = sp_lstm_alone_new(m, err)))
+		return err ? err->code : SP_ENOMEM;
+	m->alone = a;
+	if (sp_model_get_doubles(f, "mix", (size_t)H, m->mix, err) < 0 ||
+	    sp_model_get_doubles(f, "mix_calib_lower", (size_t)H, m->mix_lo, err) < 0 ||
+	    sp_model_get_doubles(f, "mix_calib_upper", (size_t)H, m->mix_hi, err) < 0 ||
+	    sp_model_get_double(f, "alone_mean", &a->mean, err) < 0 ||
+	    sp_model_get_double(f, "alone_scale", &a->scale, err) < 0 ||
+	    (a->nq == 0 && sp_model_get_doubles(f, "alone_rmse", (size_t)H, a->rmse, err) < 0) ||
+	    sp_model_get_long(f, "alone_epochs", 0, 1000000, &ep, err) < 0 ||
+	    sp_model_get_long(f, "alone_best_epoch", 0, 1000000, &bep, err) < 0)
+		return err ? err->code : SP_EMODEL;
+	if (a->nq > 0 && sp_model_has(f, "alone_calib_lower")) {
+		if (sp_model_get_doubles(f, "alone_calib_lower", (size_t)H, a->cal_lo, err) < 0 ||
+		    sp_model_get_doubles(f, "alone_calib_upper", (size_t)H, a->cal_hi, err) < 0)
+			return err ? err->code : SP_EMODEL;
+		a->calibrated = 1;
+	}
+	for (int h = 0; h < H; h++)
+		if (!(m->mix[h] >= 0 && m->mix[h] <= 1) || !isfinite(m->mix_lo[h]) || !isfinite(m->mix_hi[h])) {
+			sp_error_set(err, SP_EMODEL, "%s: 'mix' values must lie in [0,1] and its calibration be finite",
+			    path);
+			return SP_EMODEL;
+		}
+	if (!(a->scale > 0)) {
+		sp_error_set(err, SP_EMODEL, "%s: 'alone_scale' must be positive", path);
+		return SP_EMODEL;
+	}
+	a->epochs = (int)ep, a->best_epoch = (int)bep, a->val_loss = NAN, a->step = m->step;
+	m->mixed = 1;
+	return sp_model_get_doubles(f, "alone_weights", a->nparams, a->params, err);
+}
+
 sp_lstm *
 sp_lstm_load(const char *path, sp_error *err)
 {
-	sp_model *f = sp_model_load(path, KIND, VERSION, NULL, err);
+	int version = 0;
+	sp_model *f = sp_model_load(path, KIND, VERSION_MIX, &version, err);
 	sp_lstm *m = NULL;
 	const char *cell, *feat, *loss, *col, *cmd;
 	long layers, hidden, window, horizon, inputs, nparams, seed, ep, bep, ntr, nva, nq = 0;
@@ -903,6 +981,8 @@ sp_lstm_load(const char *path, sp_error *err)
 			}
 		m->shrunk = 1;
 	}
+	if (version >= VERSION_MIX && load_mix(f, path, m, err) < 0)
+		goto fail;
 	if (m->exog && (!m->base_rolling || !(m->xscale > 0) || !isfinite(m->xmean))) {
 		sp_error_set(err, SP_EMODEL, "%s: the 'base' feature needs a base with rolling residuals and a "
 		    "positive 'base_scale'", path);
@@ -1045,5 +1125,175 @@ sp_lstm_pred_quantiles(const sp_lstm_pred *p, double *out)
 			o[0] = fmin(o[0], mid), o[Q - 1] = fmax(o[Q - 1], mid);
 		for (int k = 0; k < Q && m->shrunk; k++)   /* a hybrid's shrinkage */
 			o[k] += (m->shrink[h] - 1) * mid;
+	}
+}
+
+/* ---- the mix ---- */
+sp_lstm *
+sp_lstm_alone_new(const sp_lstm *m, sp_error *err)
+{
+	sp_lstm *a = sp_lstm_new(m->nn.cell, m->nn.nlayer, m->nn.nhid, m->window, m->horizon,
+	    (m->calendar ? SP_LSTM_CALENDAR : 0) | (m->level ? SP_LSTM_LEVEL : 0), m->nq, m->q, err);
+
+	if (a)
+		strcpy(a->column, m->column);
+	return a;
+}
+
+int
+sp_lstm_set_alone(sp_lstm *m, sp_lstm *alone, sp_error *err)
+{
+	const char *what = NULL;
+
+	if (alone) {
+		if (alone->base[0])
+			what = "it is itself a hybrid (a base)";
+		else if (alone->exog)
+			what = "it has the base input";
+		else if (alone->nn.cell != m->nn.cell)
+			what = "--cell";
+		else if (alone->nn.nlayer != m->nn.nlayer)
+			what = "--layers";
+		else if (alone->nn.nhid != m->nn.nhid)
+			what = "--hidden";
+		else if (alone->window != m->window)
+			what = "--window";
+		else if (alone->horizon != m->horizon)
+			what = "--horizon";
+		else if (alone->calendar != m->calendar)
+			what = "--calendar";
+		else if (alone->level != m->level)
+			what = "--norm";
+		else if (alone->nq != m->nq || memcmp(alone->q, m->q, (size_t)m->nq * sizeof(double)) != 0)
+			what = "--loss or --quantiles";
+		if (what) {
+			sp_lstm_free(alone);
+			return sp_error_set(err, SP_EDATA, "the LSTM alone of a mix must have the hybrid's "
+			    "architecture without the base input: %s differs", what);
+		}
+	}
+	sp_lstm_free(m->alone);
+	m->alone = alone, m->mixed = 0;
+	for (int h = 0; h < m->horizon; h++)
+		m->mix[h] = m->mix_lo[h] = m->mix_hi[h] = 0;
+	return 0;
+}
+
+/* Whether v[i..i+W) are all finite (v NULL: yes). */
+static int
+all_finite(const double *v, long i, int W)
+{
+	for (int s = 0; v && s < W; s++)
+		if (!isfinite(v[i + s]))
+			return 0;
+	return 1;
+}
+
+int
+sp_lstm_mix_fit(sp_lstm *m, const double *t, const double *y, const double *r, const double *x, size_t n,
+    const sp_lstm_train_opts *o, sp_error *err)
+{
+	const sp_lstm *a = m->alone;
+	int H = m->horizon, W = m->window, rc = SP_OK;
+	size_t split = val_split(n, H, o->val), cap = n > split ? n - split + 1 : 1;
+	/* per horizon h, column k of cap: hybrid lo, mid, hi, alone lo, mid, hi, actual */
+	double *v = NULL, *work = NULL, *lo = NULL, *ex = NULL;
+	sp_lstm_pred *pm = NULL, *pa = NULL;
+	size_t *cnt = NULL;
+	double alo_q = m->nq > 0 ? m->q[0] : 0.025, ahi_q = m->nq > 0 ? m->q[m->nq - 1] : 0.975;
+
+	m->mixed = 0;
+	if (!a || (m->exog && !x))
+		return sp_error_set(err, SP_EUSAGE, "a mix needs the LSTM alone (and the base input of a model with it)");
+	if (!(fabs(a->step - m->step) <= 1e-6 * m->step))
+		return sp_error_set(err, SP_EDATA, "the LSTM alone has step %g s and the series %g s", a->step,
+		    m->step);
+	v = malloc(7 * (size_t)H * cap * sizeof *v);
+	work = malloc(2 * cap * sizeof *work);
+	lo = malloc(6 * (size_t)H * sizeof *lo);
+	ex = malloc(cap * sizeof *ex);
+	cnt = calloc((size_t)H, sizeof *cnt);
+	pm = sp_lstm_pred_new(m, err);
+	pa = sp_lstm_pred_new(a, err);
+	if (!v || !work || !lo || !ex || !cnt || !pm || !pa) {
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (long org = (long)(split > 0 ? split - 1 : 0); org + 1 + H <= (long)n; org++) {
+		double *mid = lo + H, *hi = mid + H, *al = hi + H, *am = al + H, *ah = am + H;
+		long w0 = org - W + 1;
+		if (w0 < 0 || !all_finite(r, w0, W) || !all_finite(y, w0, W) || (m->exog && !all_finite(x, w0, W)))
+			continue;
+		sp_lstm_predict_x(pm, t + w0, r + w0, m->exog ? x + w0 : NULL, lo, mid, hi);
+		sp_lstm_predict(pa, t + w0, y + w0, al, am, ah);
+		for (int h = 0; h < H; h++) {
+			long s = org + 1 + h;
+			double adj = o->target_adj ? o->target_adj(o->target_arg, org, h) : 0;
+			double base = y[s] - (r[s] + adj);   /* yhat_o(s) */
+			double *c = v + 7 * (size_t)h * cap;
+			size_t k = cnt[h];
+			if (!isfinite(base) || !isfinite(y[s]))
+				continue;
+			c[k] = base + lo[h], c[cap + k] = base + mid[h], c[2 * cap + k] = base + hi[h];
+			c[3 * cap + k] = al[h], c[4 * cap + k] = am[h], c[5 * cap + k] = ah[h];
+			c[6 * cap + k] = y[s];
+			cnt[h]++;
+		}
+	}
+	for (int h = 0; h < H; h++) {
+		double *c = v + 7 * (size_t)h * cap, *hm = c + cap, *am = c + 4 * cap, *act = c + 6 * cap;
+		size_t k = cnt[h];
+		double w;
+		if (k == 0) {
+			rc = sp_error_set(err, SP_EDATA, "no validation window for the mix at horizon %d", h + 1);
+			goto out;
+		}
+		/* y - hybrid ~ w (alone - hybrid): the residual and the forecast of sp_lstm_shrink_fit */
+		for (size_t j = 0; j < k; j++)
+			ex[j] = act[j] - hm[j], hm[j] = am[j] - hm[j];   /* hm: alone - hybrid from here */
+		w = m->mix[h] = sp_lstm_shrink_fit(ex, hm, k, work);
+		m->mix_lo[h] = m->mix_hi[h] = 0;
+		if (o->calibrate) {
+			for (size_t j = 0; j < k; j++) {
+				double l = w * c[3 * cap + j] + (1 - w) * c[j], u = w * c[5 * cap + j] + (1 - w) * c[2 * cap + j];
+				ex[j] = l - act[j], hm[j] = act[j] - u;
+			}
+			m->mix_lo[h] = sp_stats_quantile(ex, k, 1 - alo_q, work);
+			m->mix_hi[h] = sp_stats_quantile(hm, k, ahi_q, work);
+		}
+	}
+	m->mixed = 1;
+out:
+	sp_lstm_pred_free(pm), sp_lstm_pred_free(pa);
+	free(v), free(work), free(lo), free(ex), free(cnt);
+	return rc;
+}
+
+void
+sp_lstm_mix(const sp_lstm *m, const double *alo, const double *amid, const double *ahi,
+    double *lo, double *mid, double *hi)
+{
+	for (int h = 0; h < m->horizon && m->mixed; h++) {
+		double w = m->mix[h];
+		mid[h] = w * amid[h] + (1 - w) * mid[h];
+		lo[h] = fmin(w * alo[h] + (1 - w) * lo[h] - m->mix_lo[h], mid[h]);
+		hi[h] = fmax(w * ahi[h] + (1 - w) * hi[h] + m->mix_hi[h], mid[h]);
+	}
+}
+
+void
+sp_lstm_mix_quantiles(const sp_lstm *m, const double *aq, double *q)
+{
+	int Q = m->nq;
+
+	for (int h = 0; h < m->horizon && m->mixed && Q > 0; h++) {
+		double w = m->mix[h], *o = q + (size_t)h * Q;
+		const double *p = aq + (size_t)h * Q;
+		for (int k = 0; k < Q; k++)
+			o[k] = w * p[k] + (1 - w) * o[k];
+		if (Q > 1) {   /* the band's edges */
+			o[0] = fmin(o[0] - m->mix_lo[h], o[m->qmid]);
+			o[Q - 1] = fmax(o[Q - 1] + m->mix_hi[h], o[m->qmid]);
+		}
 	}
 }

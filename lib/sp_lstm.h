@@ -34,11 +34,28 @@
  * fallback to the base where the validation part says the LSTM's residual
  * forecast does not help; 1 leaves it as trained.
  *
- * Model file (sp_model kind "lstm", version 1): sizes, features, column,
+ * The mix (a hybrid with m->alone set, lstmtrain --base by default): the
+ * hybrid's forecast (the base's plus the shrunk residual forecast, in data
+ * units) and that of m->alone, an LSTM of the same architecture (without
+ * the base input) trained on the series itself, are combined per horizon
+ * as w_h times the alone one plus (1 - w_h) times the hybrid's, every
+ * quantile alike, w_h in [0,1] the least-absolute-error fit on the
+ * validation windows (sp_lstm_mix_fit); the outer quantiles of the mix are
+ * then calibrated on those windows as above (offsets mix_lo, mix_hi in
+ * data units).  w_h = 0 is the hybrid as before, 1 the LSTM alone, so on
+ * the validation part the mix's absolute error is never above either's.
+ *
+ * Model file (sp_model kind "lstm", version 1; version 2 for a mixed
+ * hybrid, whose extra keys need it): sizes, features, column,
  * normalisation, step, seed, training summary, command line, the weights;
  * a hybrid's also its base (keys base and base_fnv1a64, both or neither,
  * and base_residuals rolling) and its shrinkage (base_shrink, horizon
- * values in [0,1]; absent, as in files from before it: all 1).
+ * values in [0,1]; absent, as in files from before it: all 1); a mixed
+ * hybrid's also its weights (mix, horizon values in [0,1]), the mix's
+ * calibration (mix_calib_lower, mix_calib_upper) and the alone LSTM
+ * (alone_mean, alone_scale, alone_rmse or alone_calib_lower and
+ * alone_calib_upper, alone_epochs, alone_best_epoch, alone_weights).
+ * Version 1 files load as before.
  *
  * Ownership: sp_lstm_new/sp_lstm_load give an sp_lstm freed by
  * sp_lstm_free; sp_lstm_pred_new borrows its model, which must outlive it.
@@ -68,7 +85,7 @@ enum {
 	                        * (and with SP_LSTM_LEVEL relative to its window's mean) */
 };
 
-typedef struct {
+typedef struct sp_lstm_s {
 	sp_nn_dims nn;       /* nin = 1 (+ SP_LSTM_NCAL) (+ 1 exog) (+ 1 level), nout = horizon * max(nq, 1) */
 	int window, horizon;
 	int calendar;        /* 1: calendar features */
@@ -107,6 +124,12 @@ typedef struct {
 	 * 1 when not fitted (shrunk 0); see above */
 	double *shrink;
 	int shrunk;
+	/* a mixed hybrid (see above): the LSTM alone (owned; NULL otherwise),
+	 * and (horizon) the weight w_h of its forecast and the mix's band
+	 * offsets (data units), valid when mixed */
+	struct sp_lstm_s *alone;
+	double *mix, *mix_lo, *mix_hi;
+	int mixed;
 } sp_lstm;
 
 /* A new, untrained model (weights initialised in sp_lstm_train); features
@@ -203,6 +226,44 @@ double sp_lstm_loss(const sp_lstm *m, const double *raw, const double *target, i
  * the minimum is flat), clipped to [0,1]; pairs with p[i] = 0 or a value
  * not finite do not count; 1 when none counts.  work: 2 n doubles. */
 double sp_lstm_shrink_fit(const double *r, const double *p, size_t n, double *work);
+
+/* ---- the mix (a hybrid and the LSTM alone; see above) ---- */
+
+/* A new, untrained model of m's architecture without the base input (cell,
+ * layers, hidden, window, horizon, calendar, window-level normalisation,
+ * quantiles) and m's column: the LSTM alone of m's mix.  NULL with err (no
+ * memory). */
+sp_lstm *sp_lstm_alone_new(const sp_lstm *m, sp_error *err);
+/* Make alone (taken, also on error) the LSTM alone of the hybrid m, the
+ * mix not fitted yet (m->mixed 0); alone NULL drops m's.  SP_EDATA when
+ * alone is itself a hybrid or its architecture differs from m's (as
+ * sp_lstm_alone_new makes it): the message names what differs. */
+int sp_lstm_set_alone(sp_lstm *m, sp_lstm *alone, sp_error *err);
+/* Fit the mix of the trained hybrid m and its trained m->alone on the
+ * validation windows of n rows: t the timestamps, y the series, r the
+ * residual series m was trained on, x its exogenous input (NULL without
+ * one); o the options m was trained with (val, target_adj, calibrate).
+ * The validation windows are sp_lstm_train's (origins o + 1 >= the split;
+ * windows of r, x and y complete), each (origin, horizon) with a target
+ * counted: the hybrid's forecast yhat_o(s) + the residual forecast, with
+ * yhat_o(s) = y(s) - (r(s) + target_adj(o, h)), against the alone's on the
+ * window of y.  Sets m->mix (sp_lstm_shrink_fit of y - hybrid on alone -
+ * hybrid), m->mix_lo and mix_hi (0 without o->calibrate), m->mixed.
+ * Errors: no alone, or no x for a model with the base input (SP_EUSAGE);
+ * the alone's step differs from m's, no validation window (SP_EDATA); no
+ * memory. */
+int sp_lstm_mix_fit(sp_lstm *m, const double *t, const double *y, const double *r, const double *x, size_t n,
+    const sp_lstm_train_opts *o, sp_error *err);
+/* The mix of one prediction, in place: lo, mid, hi (horizon each) the
+ * hybrid's (the base's forecast included, data units), alo, amid, ahi the
+ * alone's; each becomes w_h alone + (1 - w_h) hybrid, then the lower edge
+ * minus mix_lo and the upper plus mix_hi, never across the middle.
+ * Nothing when !m->mixed. */
+void sp_lstm_mix(const sp_lstm *m, const double *alo, const double *amid, const double *ahi,
+    double *lo, double *mid, double *hi);
+/* The same for all quantiles (nq > 0), q[h * nq + k] the hybrid's and aq the
+ * alone's: the lowest and highest as the band of sp_lstm_mix. */
+void sp_lstm_mix_quantiles(const sp_lstm *m, const double *aq, double *q);
 
 /* ---- prediction ---- */
 typedef struct sp_lstm_pred sp_lstm_pred;

@@ -484,3 +484,130 @@ sp_state_key(sp_state *s, sp_keyed *k, sp_error *err)
 	free(key);
 	return st;
 }
+
+/* ---- options, keys and whole files ---- */
+
+/* "opt_level" -> "opt level": keys name options with '_' */
+static void
+key_words(const char *key, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; key[i] && i + 1 < size; i++)
+		buf[i] = key[i] == '_' ? ' ' : key[i];
+	buf[i] = 0;
+}
+
+int
+sp_state_want_double(sp_state *s, const char *key, double want, sp_error *err)
+{
+	char kw[64];
+	double got;
+	int rc;
+
+	if ((rc = sp_state_double(s, key, &got, err)) < 0)
+		return rc;
+	if (got == want || (isnan(got) && isnan(want)))
+		return 0;
+	key_words(key, kw, sizeof kw);
+	return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %.17g, not %.17g", s->path,
+	    sp_state_line(s) - 1, kw, got, want);
+}
+
+int
+sp_state_want_long(sp_state *s, const char *key, long want, sp_error *err)
+{
+	char kw[64];
+	long got;
+	int rc;
+
+	if ((rc = sp_state_long(s, key, -(1L << 62), 1L << 62, &got, err)) < 0)
+		return rc;
+	if (got == want)
+		return 0;
+	key_words(key, kw, sizeof kw);
+	return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %ld, not %ld", s->path,
+	    sp_state_line(s) - 1, kw, got, want);
+}
+
+int
+sp_state_want_str(sp_state *s, const char *key, const char *want, sp_error *err)
+{
+	char kw[64];
+	const char *got;
+	int rc;
+
+	if ((rc = sp_state_str(s, key, &got, err)) < 0)
+		return rc;
+	if (strcmp(got, want) == 0)
+		return 0;
+	key_words(key, kw, sizeof kw);
+	return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %s, not %s", s->path,
+	    sp_state_line(s) - 1, kw, got, want);
+}
+
+int
+sp_state_put_keys(sp_state_writer *w, const sp_keyed *k, sp_state_put_fn put, void *ctx, sp_error *err)
+{
+	size_t i, len, n = sp_keyed_count(k);
+	int rc;
+
+	sp_state_put_long(w, "keys", (long)n);
+	for (i = 0; i < n; i++) {
+		const char *key = sp_keyed_key(k, i, &len);
+		sp_state_put_bytes(w, "key", key, len);
+		if ((rc = put(ctx, sp_keyed_state(k, i), w, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+sp_state_get_keys(sp_state *s, sp_keyed *k, sp_state_get_fn get, void *ctx, sp_error *err)
+{
+	long n, i;
+	int rc;
+
+	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		void *st = sp_state_key(s, k, err);
+		if (!st)
+			return err ? err->code : SP_EMODEL;
+		if ((rc = get(ctx, st, s, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+sp_state_resume(const char *path, const char *kind, int version, int (*read)(void *ctx, sp_state *s, sp_error *err),
+    void *ctx, sp_error *err)
+{
+	sp_state *s;
+	int rc;
+
+	if ((rc = sp_state_load(path, kind, version, &s, err)) < 0)
+		return rc;
+	if (!s)
+		return 0;
+	if ((rc = read(ctx, s, err)) == 0)
+		rc = sp_state_end(s, err);
+	sp_state_free(s);
+	return rc < 0 ? rc : 1;
+}
+
+int
+sp_state_save(const char *path, const char *kind, int version, int (*put)(void *ctx, sp_state_writer *w, sp_error *err),
+    void *ctx, sp_error *err)
+{
+	sp_state_writer *w = sp_state_writer_new(kind, version, err);
+	int rc;
+
+	if (!w)
+		return err ? err->code : SP_ENOMEM;
+	if ((rc = put(ctx, w, err)) == 0)
+		rc = sp_state_writer_save(w, path, err);
+	sp_state_writer_free(w);
+	return rc;
+}

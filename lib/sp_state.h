@@ -96,4 +96,38 @@ void *sp_state_key(sp_state *s, struct sp_keyed *k, sp_error *err);
 int sp_state_error(const sp_state *s, sp_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* ---- options, keys and whole files (shared by the stateful tools) ---- */
+/* The line at the cursor must have this key and the value the run has
+ * (a state of other options is not this run's): SP_EMODEL "PATH:LINE:
+ * state written with KEY X, not Y" otherwise (the key's '_' as ' '), and
+ * the getters' errors. */
+int sp_state_want_double(sp_state *s, const char *key, double want, sp_error *err);
+int sp_state_want_long(sp_state *s, const char *key, long want, sp_error *err);
+int sp_state_want_str(sp_state *s, const char *key, const char *want, sp_error *err);
+
+/* One key's state: put writes its lines into w (a block), get reads them
+ * into the state of a new key (made by the map's create callback); ctx is
+ * the caller's.  0 or < 0 with err. */
+typedef int (*sp_state_put_fn)(void *ctx, const void *state, sp_state_writer *w, sp_error *err);
+typedef int (*sp_state_get_fn)(void *ctx, void *state, sp_state *s, sp_error *err);
+/* A keyed state (--by): "keys N", then for each key of k in its order
+ * "key K" and the lines put writes. */
+int sp_state_put_keys(sp_state_writer *w, const struct sp_keyed *k, sp_state_put_fn put, void *ctx,
+    sp_error *err);
+/* The keys of sp_state_put_keys into k (which has none of them yet: a key
+ * given twice is an error, see sp_state_key). */
+int sp_state_get_keys(sp_state *s, struct sp_keyed *k, sp_state_get_fn get, void *ctx, sp_error *err);
+
+/* A whole state file: read resumes from path through read (called with
+ * the loaded state; it reads up to but not including `end`, which is then
+ * checked).  1 resumed; 0 no file (a cold start); < 0 with err when the
+ * file cannot be read or used (the caller warns "state MESSAGE:
+ * recomputing from the input" and starts cold: what read did is to be
+ * thrown away). */
+int sp_state_resume(const char *path, const char *kind, int version,
+    int (*read)(void *ctx, sp_state *s, sp_error *err), void *ctx, sp_error *err);
+/* Write a state of kind and version through put into path atomically. */
+int sp_state_save(const char *path, const char *kind, int version,
+    int (*put)(void *ctx, sp_state_writer *w, sp_error *err), void *ctx, sp_error *err);
+
 #endif

@@ -14,6 +14,7 @@
 #include "sp_csv.h"
 #include "sp_fc_ar.h"
 #include "sp_fcroll.h"
+#include "sp_file.h"
 #include "sp_keyed.h"
 #include "sp_rand.h"
 
@@ -35,6 +36,7 @@ typedef struct {
 	long window;                     /* --window */
 	const char *save, *load;         /* --save, --load */
 	const char *by;                  /* --by: the key column */
+	const char *state;               /* --state FILE (with --rolling) */
 	const char *cmdline;             /* for the model file */
 	int precision, verbose;
 } options;
@@ -70,6 +72,9 @@ usage(const options *o)
 	    "Modes:\n"
 	    "      --rolling        refit on a sliding window at every row, forecast causally\n"
 	    "      --window N       rows in the rolling window [%ld]\n"
+	    "      --state FILE     with --rolling: start from the state FILE holds (skipping\n"
+	    "                       the rows it has seen), and leave the state there at the end\n"
+	    "                       (with --by, every key's in one FILE)\n"
 	    "      --save MODEL     write the fitted model (scalepipe-model ar)\n"
 	    "      --load MODEL     forecast with a saved model, no refit\n"
 	    "Many workloads:\n"
@@ -105,7 +110,7 @@ parse_options(int argc, char **argv, options *o)
 {
 	enum {
 		OPT_IC = 256, OPT_MAXORD, OPT_NOINT, OPT_SEASON, OPT_LEVEL, OPT_QUANT, OPT_BOOT, OPT_SEED,
-		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION, OPT_BY
+		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION, OPT_BY, OPT_STATE
 	};
 	static const struct option lo[] = {
 		{ "bootstrap", required_argument, 0, OPT_BOOT },
@@ -127,6 +132,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "save", required_argument, 0, OPT_SAVE },
 		{ "season", required_argument, 0, OPT_SEASON },
 		{ "seed", required_argument, 0, OPT_SEED },
+		{ "state", required_argument, 0, OPT_STATE },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "version", no_argument, 0, OPT_VERSION },
 		{ "window", required_argument, 0, OPT_WINDOW },
@@ -167,6 +173,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_SAVE: o->save = optarg; break;
 		case OPT_LOAD: o->load = optarg; break;
 		case OPT_BY: o->by = optarg; break;
+		case OPT_STATE: o->state = optarg; break;
 		case OPT_PREC: o->precision = (int)sp_cli_long("--precision", optarg, 1, 17); break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -197,6 +204,8 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--save does not go with --rolling");
 	if (o->save && o->by)
 		sp_die_usage("--save does not go with --by (one model file per key is not written)");
+	if (o->state && !o->rolling)
+		sp_die_usage("--state needs --rolling");
 	if (o->load && spec_given)
 		sp_die_usage("--load uses the model's own specification (no -m, -p, --ic, -d, --season, ...)");
 }
@@ -270,23 +279,27 @@ nomem:
 
 /* The next row's time and value (a missing value is an error) and its
  * series (*sp: the one series, or with keys the row's key's); 0 at the
- * end.  Every gap within a series must equal its first one. */
+ * end.  Rows a series's state has seen are skipped.  Every gap within a
+ * series must equal its first one. */
 static int
 next_row(input *in, sp_keyed *keys, series **sp, double *t, double *y)
 {
 	sp_error err;
 	char where[128];
 	series *s = *sp;
-	int rc = sp_csv_next(in->r, &err);
+	int rc;
 
-	if (rc == SP_EEOF)
-		return 0;
-	if (rc < 0 || sp_csv_get_timestamp(in->r, t, &err) < 0 ||
-	    sp_csv_get_double_req(in->r, (size_t)in->col, y, &err) < 0)
+	do {
+		if ((rc = sp_csv_next(in->r, &err)) == SP_EEOF)
+			return 0;
+		if (rc < 0 || sp_csv_get_timestamp(in->r, t, &err) < 0)
+			sp_die_err(&err);
+		if (keys && !(*sp = s = sp_keyed_row(keys, in->r, (size_t)in->bycol, &err)))
+			sp_die_err(&err);
+	} while (s->roll && sp_fcroll_seen(s->roll, *t));
+	if (sp_csv_get_double_req(in->r, (size_t)in->col, y, &err) < 0)
 		sp_die_err(&err);
 	if (keys) {
-		if (!(*sp = s = sp_keyed_row(keys, in->r, (size_t)in->bycol, &err)))
-			sp_die_err(&err);
 		double prev = s->last_t;
 		sp_die_if(sp_keyed_order(in->r, (size_t)in->bycol, &prev, *t, 0, &err), &err);
 	}
@@ -478,6 +491,49 @@ run_rolling(const options *o, input *in, sp_csv_writer *w, series *one, sp_keyed
 	}
 }
 
+static sp_fcroll *
+roll_of(void *st)
+{
+	return ((series *)st)->roll;
+}
+
+/* A series read back from a state: its spacing and last time are its roll's. */
+static void
+sync_series(series *s)
+{
+	double step = sp_fcroll_step(s->roll);
+
+	s->last_t = sp_fcroll_last(s->roll);
+	s->step = step > 0 ? step : NAN;
+}
+
+/* --state: the rolls of an earlier run (one, or every key's); a missing
+ * file is a cold start, one that cannot be used a warning and a cold start
+ * (a new series, or a new map). */
+static void
+resume(const options *o, series *proto, series **one, sp_keyed **keys)
+{
+	sp_error err;
+	int rc = sp_fcroll_resume(o->state, "arfit", *keys ? NULL : (*one)->roll, *keys, roll_of, &err);
+	size_t i;
+
+	if (rc < 0) {
+		sp_warn("warning: state %s: recomputing from the input", err.msg);
+		if (*keys) {
+			sp_keyed_free(*keys);
+			if (!(*keys = sp_keyed_new(series_new, series_free, proto)))
+				sp_die("out of memory");
+		} else {
+			series_free(NULL, *one);
+			if (!(*one = series_new(proto, NULL, 0, &err)))
+				sp_die_err(&err);
+		}
+		return;
+	}
+	for (i = 0; i < (*keys ? sp_keyed_count(*keys) : 1); i++)
+		sync_series(*keys ? sp_keyed_state(*keys, i) : *one);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -498,12 +554,18 @@ main(int argc, char **argv)
 	proto = (series){ .o = &o, .loaded = loaded };
 	if (!(one = series_new(&proto, NULL, 0, &err)))   /* checks the spec */
 		sp_die_err(&err);
+	if (o.state) {   /* before the work: a state it could not keep or write */
+		sp_die_if(sp_fcroll_state_ok(one->roll, &err), &err);
+		sp_die_if(sp_file_check_writable(o.state, &err), &err);
+	}
 	fp = sp_cli_open_input(o.input, &path);
 	if (!(in.r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP | (o.by ? SP_CSV_ANY_ORDER : 0), &err)))
 		sp_die_err(&err);
 	pick_columns(&o, &in);
 	if (o.by && !(keys = sp_keyed_new(series_new, series_free, &proto)))
 		sp_die("out of memory");
+	if (o.state)
+		resume(&o, &proto, &one, &keys);
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
 	sp_csv_writer_precision(w, o.precision);
@@ -516,6 +578,8 @@ main(int argc, char **argv)
 	/* a write error (e.g. /dev/full) is reported once, by the checked close */
 	if (sp_csv_writer_flush(w, &err) < 0)
 		sp_cli_close_stdout();
+	if (o.state)
+		sp_die_if(sp_fcroll_save_state(o.state, "arfit", one->roll, keys, roll_of, &err), &err);
 	sp_csv_writer_free(w);
 	sp_csv_reader_free(in.r);
 	if (fp != stdin)

@@ -312,7 +312,7 @@ resume(stream *st, const opts *o, int H, double level)
 	sp_error err;
 	sp_state *s;
 
-	if (sp_state_load(o->state_path, "burstdetect", 1, &s, &err) == 0 && !s)
+	if (sp_state_load(o->state_path, "burstdetect", 2, &s, &err) == 0 && !s)
 		return;
 	if (s && sp_burstdet_read_state(st->bd, s, &err) == 0 && sp_state_end(s, &err) == 0) {
 		sp_state_free(s);
@@ -530,7 +530,7 @@ resume_keys(input *in)
 	sp_error err;
 	sp_state *s;
 
-	if (sp_state_load(in->o->state_path, "burstdetect", 1, &s, &err) == 0 && !s)
+	if (sp_state_load(in->o->state_path, "burstdetect", 2, &s, &err) == 0 && !s)
 		return;
 	if (s && read_keys(in, s, &err) == 0) {
 		sp_state_free(s);
@@ -564,7 +564,7 @@ write_state(const input *in, const stream *one, const char *path)
 	sp_state_writer *sw, *b;
 	size_t i, len, n = in->keys ? sp_keyed_count(in->keys) : 0;
 
-	if (!(sw = sp_state_writer_new("burstdetect", 1, &err)))
+	if (!(sw = sp_state_writer_new("burstdetect", 2, &err)))
 		sp_die_err(&err);
 	if (!in->keys)
 		sp_die_if(sp_burstdet_write_state(one->bd, sw, &err), &err);

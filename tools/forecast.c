@@ -13,14 +13,17 @@
 #include "sp_cli.h"
 #include "sp_csv.h"
 #include "sp_fcroll.h"
+#include "sp_file.h"
 #include "sp_forecaster.h"
 #include "sp_keyed.h"
 
-static const char synopsis[] = "forecast -m MODEL [-c NAME] [--horizon N] [--long] [--level L] [--adapt LR] [FILE]";
+static const char synopsis[] = "forecast -m MODEL [-c NAME] [--horizon N] [--long] [--level L] [--adapt LR]\n"
+    "                [--by NAME [--models DIR]] [--state FILE] [FILE]";
 
 typedef struct {
 	const char *model, *column, *input;   /* -m, -c, the FILE operand (NULL: stdin) */
 	const char *by, *models;              /* --by, --models */
+	const char *state;                    /* --state FILE */
 	sp_forecaster_opts fc;                /* --level */
 	sp_fcroll_opts roll;                  /* --horizon, --long, --adapt */
 } options;
@@ -59,6 +62,9 @@ usage(void)
 	    "                     time order), all with MODEL unless --models has one\n"
 	    "      --models DIR   with --by: the model of key K is the file DIR/K when it\n"
 	    "                     exists, else MODEL\n"
+	    "      --state FILE   start from the state FILE holds (skipping the rows it has\n"
+	    "                     seen), and leave the state there at the end (with --by,\n"
+	    "                     every key's in one FILE)\n"
 	    "  -h, --help         this help\n"
 	    "      --version      print the version\n", synopsis);
 	exit(0);
@@ -67,7 +73,7 @@ usage(void)
 static void
 parse_options(int argc, char **argv, options *o)
 {
-	enum { OPT_ADAPT = 256, OPT_HORIZON, OPT_LEVEL, OPT_LONG, OPT_VERSION, OPT_BY, OPT_MODELS };
+	enum { OPT_ADAPT = 256, OPT_HORIZON, OPT_LEVEL, OPT_LONG, OPT_VERSION, OPT_BY, OPT_MODELS, OPT_STATE };
 	static const struct option lo[] = {
 		{ "adapt", required_argument, 0, OPT_ADAPT },
 		{ "by", required_argument, 0, OPT_BY },
@@ -78,6 +84,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "long", no_argument, 0, OPT_LONG },
 		{ "model", required_argument, 0, 'm' },
 		{ "models", required_argument, 0, OPT_MODELS },
+		{ "state", required_argument, 0, OPT_STATE },
 		{ "version", no_argument, 0, OPT_VERSION },
 		{ 0, 0, 0, 0 }
 	};
@@ -94,6 +101,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_LEVEL: o->fc.level = sp_cli_double("--level", optarg, 1e-6, 1 - 1e-6); break;
 		case OPT_LONG: o->roll.longfmt = 1; break;
 		case OPT_MODELS: o->models = optarg; break;
+		case OPT_STATE: o->state = optarg; break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
@@ -195,12 +203,13 @@ run(series *one, sp_keyed *keys, sp_csv_reader *r, sp_csv_writer *w)
 			sp_die_if(sp_csv_get_timestamp(r, &t, &err), &err);
 			sp_die_if(sp_keyed_order(r, (size_t)one->bycol, &s->prev, t, 0, &err), &err);
 		}
-		if (sp_fcroll_read(s->roll, r, &err) < 0) {
+		if ((rc = sp_fcroll_read(s->roll, r, &err)) < 0) {
 			if (s->key)
 				sp_error_prefix(&err, "key '%s'", s->key);
 			sp_die_err(&err);
 		}
-		sp_fcroll_write(s->roll, r, w);
+		if (rc == 0)
+			sp_fcroll_write(s->roll, r, w);
 	}
 	sp_die_if(rc, &err);
 	n = keys ? sp_keyed_count(keys) : 0;
@@ -231,6 +240,36 @@ pick_key(series *proto, const char *by)
 	proto->firstcol = i < sp_csv_ncols(proto->r) ? sp_csv_colname(proto->r, i) : NULL;
 }
 
+static sp_fcroll *
+roll_of(void *st)
+{
+	return ((series *)st)->roll;
+}
+
+/* --state: the rolls of an earlier run (one, or every key's); a missing
+ * file is a cold start, one that cannot be used a warning and a cold start
+ * (a new series, or a new map). */
+static void
+resume(series **one, sp_keyed **keys)
+{
+	sp_error err;
+	series *proto = *one;
+
+	if (sp_fcroll_resume(proto->o->state, "forecast", *keys ? NULL : proto->roll, *keys, roll_of, &err) >= 0)
+		return;
+	sp_warn("warning: state %s: recomputing from the input", err.msg);
+	if (*keys) {
+		sp_keyed_free(*keys);
+		if (!(*keys = sp_keyed_new(series_new, series_free, proto)))
+			sp_die("out of memory");
+		return;
+	}
+	if (!(*one = series_new(proto, NULL, 0, &err)))
+		sp_die_err(&err);
+	(*one)->bycol = proto->bycol, (*one)->firstcol = proto->firstcol;
+	series_free(NULL, proto);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -248,6 +287,10 @@ main(int argc, char **argv)
 
 	if (!(one = series_new(&(series){ .o = &o, .bycol = -1 }, NULL, 0, &err)))
 		sp_die_err(&err);
+	if (o.state) {   /* before the work: a state it could not keep or write */
+		sp_die_if(sp_fcroll_state_ok(one->roll, &err), &err);
+		sp_die_if(sp_file_check_writable(o.state, &err), &err);
+	}
 	fp = sp_cli_open_input(o.input, &path);
 	if (!(r = sp_csv_reader_new(fp, path, SP_CSV_NEED_TIMESTAMP | (o.by ? SP_CSV_ANY_ORDER : 0), &err)))
 		sp_die_err(&err);
@@ -258,12 +301,16 @@ main(int argc, char **argv)
 			sp_die("out of memory");
 	}
 	sp_die_if(bind_columns(one, one, &err), &err);
+	if (o.state)
+		resume(&one, &keys);
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
 
 	sp_fcroll_write_header(one->roll, r, w);
 	run(one, keys, r, w);
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
+	if (o.state)
+		sp_die_if(sp_fcroll_save_state(o.state, "forecast", one->roll, keys, roll_of, &err), &err);
 
 	sp_csv_writer_free(w);
 	sp_csv_reader_free(r);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "sp_cli.h"
@@ -18,8 +19,8 @@ static const char synopsis[] =
     "       [--window N] [--horizon N] [--calendar] [--norm global|window]\n"
     "       [--loss pinball|mse] [--quantiles LIST] [--no-calibrate]\n"
     "       [--epochs N] [--batch N] [--patience N] [--lr X] [--clip X] [--val X]\n"
-    "       [--seed N] [--threads N] [--init MODEL] [--base MODEL [--base-input] [--no-shrink]]\n"
-    "       [FILE]";
+    "       [--seed N] [--threads N] [--init MODEL]\n"
+    "       [--base MODEL [--base-input] [--no-shrink] [--no-mix | --alone MODEL]] [FILE]";
 
 static const char *const cells[] = { "lstm", "gru", NULL };
 static const char *const losses[] = { "pinball", "mse", NULL };
@@ -30,6 +31,8 @@ typedef struct {
 	const char *base;     /* --base */
 	int base_input;       /* --base-input */
 	int noshrink;         /* --no-shrink */
+	int nomix;            /* --no-mix */
+	const char *alone;    /* --alone */
 	const char *arch;     /* an architecture option given (refused with --init) */
 	const char *cmdline;  /* for the model file */
 	int cell, layers, hidden, window, horizon, calendar, loss, norm;
@@ -84,10 +87,21 @@ usage(const options *o)
 	    "                        saved with --refit N, else the saved fit); forecast(1)\n"
 	    "                        adds the base's forecast back\n"
 	    "      --base-input      with --base: the LSTM also sees yhat of each row\n"
-	    "      --no-shrink       with --base: keep the LSTM's residual forecast as\n"
-	    "                        trained (default: shrink it towards the base by a\n"
+	    "      --no-shrink       with --base --no-mix: keep the LSTM's residual forecast\n"
+	    "                        as trained (default: shrink it towards the base by a\n"
 	    "                        factor in [0,1] per horizon, fitted by least absolute\n"
-	    "                        error on the validation part)\n"
+	    "                        error on the validation part; a mix does not shrink)\n"
+	    "      --no-mix          with --base: the base's forecast plus the residual\n"
+	    "                        one only (default, with a validation part: also train\n"
+	    "                        the LSTM alone on the series, same options without\n"
+	    "                        --base-input, and mix the two per horizon: w times\n"
+	    "                        the alone one plus 1 - w times the hybrid's, w in\n"
+	    "                        [0,1] fitted by least absolute error on the\n"
+	    "                        validation part, the residual forecast unshrunk;\n"
+	    "                        the mix's band calibrated there)\n"
+	    "      --alone MODEL     with --base: the LSTM alone of the mix is MODEL (an\n"
+	    "                        lstmtrain model of this series with the same\n"
+	    "                        architecture and --val, no --base), not trained again\n"
 	    "  -q, --quiet           no progress line on stderr (shown by default when\n"
 	    "                        stderr is a terminal)\n"
 	    "  -v, --verbose         progress per epoch to stderr\n"
@@ -120,8 +134,9 @@ parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_CELL = 256, OPT_LAYERS, OPT_HIDDEN, OPT_WINDOW, OPT_HORIZON, OPT_CALENDAR,
 		OPT_LOSS, OPT_NOCAL, OPT_NORM, OPT_QUANTILES, OPT_EPOCHS, OPT_BATCH, OPT_PATIENCE, OPT_LR, OPT_CLIP,
-		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_BASE, OPT_BASEIN, OPT_NOSHRINK, OPT_VERSION };
+		OPT_VAL, OPT_SEED, OPT_THREADS, OPT_INIT, OPT_BASE, OPT_BASEIN, OPT_NOSHRINK, OPT_NOMIX, OPT_ALONE, OPT_VERSION };
 	static const struct option lo[] = {
+		{ "alone", required_argument, 0, OPT_ALONE },
 		{ "base", required_argument, 0, OPT_BASE },
 		{ "base-input", no_argument, 0, OPT_BASEIN },
 		{ "batch", required_argument, 0, OPT_BATCH },
@@ -138,6 +153,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "loss", required_argument, 0, OPT_LOSS },
 		{ "lr", required_argument, 0, OPT_LR },
 		{ "no-calibrate", no_argument, 0, OPT_NOCAL },
+		{ "no-mix", no_argument, 0, OPT_NOMIX },
 		{ "no-shrink", no_argument, 0, OPT_NOSHRINK },
 		{ "norm", required_argument, 0, OPT_NORM },
 		{ "output", required_argument, 0, 'o' },
@@ -180,6 +196,8 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_LOSS: o->loss = sp_cli_choice("--loss", optarg, losses), o->arch = "--loss"; break;
 		case OPT_NOCAL: t->calibrate = 0; break;
 		case OPT_NOSHRINK: t->shrink = 0, o->noshrink = 1; break;
+		case OPT_NOMIX: o->nomix = 1; break;
+		case OPT_ALONE: o->alone = optarg; break;
 		case OPT_NORM: o->norm = sp_cli_choice("--norm", optarg, norms), o->arch = "--norm"; break;
 		case OPT_LR: t->lr = sp_cli_double("--lr", optarg, 1e-9, 10); break;
 		case OPT_PATIENCE: t->patience = (int)sp_cli_long("--patience", optarg, 1, 100000); break;
@@ -208,6 +226,12 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--base-input needs --base MODEL");
 	if (o->noshrink && !o->base && !o->init)
 		sp_die_usage("--no-shrink needs --base MODEL");
+	if (o->nomix && !o->base && !o->init)
+		sp_die_usage("--no-mix needs --base MODEL");
+	if (o->alone && !o->base && !o->init)
+		sp_die_usage("--alone needs --base MODEL");
+	if (o->alone && o->nomix)
+		sp_die_usage("--alone: the LSTM alone of a mix, and --no-mix asks for none");
 	if (o->init && o->arch)
 		sp_die_usage("%s: with --init the architecture is the model's (%s)", o->arch, o->init);
 }
@@ -263,6 +287,41 @@ residuals(const options *o, sp_lstm *m, const double *t, double *y, size_t n, do
 	free(bp);
 }
 
+/* A hybrid's mix (--base or --init of one, with a validation part, without
+ * --no-mix): its LSTM alone (--alone, --init's warm-started, or a new one)
+ * trained on y and set in m; a copy of y for the mix's fit (NULL: no mix). */
+static double *
+alone_part(const options *o, sp_lstm *m, const double *t, const double *y, size_t n)
+{
+	sp_error err = { 0 };
+	sp_lstm_train_opts tr = o->train;
+	sp_lstm *a = NULL;
+	double *yc;
+
+	if ((!o->base && !m->base[0]) || o->nomix || !(o->train.val > 0)) {
+		sp_die_if(sp_lstm_set_alone(m, NULL, &err), &err);
+		return NULL;
+	}
+	if (o->alone && !(a = sp_lstm_load(o->alone, &err)))
+		sp_die_err(&err);
+	if (a) {
+		if (sp_lstm_set_alone(m, a, &err) < 0)
+			sp_die("%s: %s", o->alone, err.msg);
+	} else {
+		tr.warm = m->alone != NULL, tr.exog = NULL, tr.target_adj = NULL, tr.target_arg = NULL;
+		if (!m->alone && (!(a = sp_lstm_alone_new(m, &err)) || sp_lstm_set_alone(m, a, &err) < 0))
+			sp_die_err(&err);
+		if (o->verbose)
+			fprintf(stderr, "%s: training the LSTM alone of the mix\n", sp_cli_progname());
+		sp_die_if(sp_lstm_train(m->alone, t, y, n, &tr, &err), &err);
+		sp_cli_progress_end();
+	}
+	if (!(yc = malloc((n ? n : 1) * sizeof *yc)))
+		sp_die("out of memory");
+	memcpy(yc, y, n * sizeof *yc);
+	return yc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -271,7 +330,7 @@ main(int argc, char **argv)
 	sp_error err = { 0 };
 	sp_csv_reader *r;
 	sp_lstm *m = NULL;
-	double *t, *y, *xb;
+	double *t, *y, *xb, *yc;
 	sp_fc_lstm_targets *tg;
 	const char *path;
 	FILE *fp;
@@ -295,30 +354,34 @@ main(int argc, char **argv)
 	    o.loss == 0 ? o.nq : 0, o.q, &err)))
 		sp_die_err(&err);
 	sp_die_if(sp_lstm_set_column(m, sp_csv_colname(r, (size_t)col), &err), &err);
+	o.train.threads = o.threads;
+	o.train.progress = progress, o.train.arg = &ps;
+	ps.verbose = o.verbose, ps.epochs = o.train.epochs, ps.t0 = sp_time_mono();
+	sp_nn_threads(1);   /* our threads split the batch; BLAS calls stay single-threaded */
+	if (o.verbose)
+		fprintf(stderr, "%s: scalepipe %s, seed %lu: %s\n", sp_cli_progname(), SP_VERSION, o.train.seed,
+		    o.cmdline);
+	yc = alone_part(&o, m, t, y, n);
+	o.train.shrink = o.train.shrink && !yc;   /* a mix's residual forecast is mixed unshrunk */
 	residuals(&o, m, t, y, n, &xb, &tg);
 	sp_csv_reader_free(r);
 	if (fp != stdin)
 		fclose(fp);
 
-	sp_nn_threads(1);   /* our threads split the batch; BLAS calls stay single-threaded */
-	o.train.threads = o.threads;
 	o.train.warm = o.init != NULL;
 	o.train.exog = xb;
 	o.train.target_adj = tg ? sp_fc_lstm_target_adj : NULL, o.train.target_arg = tg;
-	o.train.progress = progress, o.train.arg = &ps;
-	ps.verbose = o.verbose, ps.epochs = o.train.epochs, ps.t0 = sp_time_mono();
-	if (o.verbose)
-		fprintf(stderr, "%s: scalepipe %s, seed %lu: %s\n", sp_cli_progname(), SP_VERSION, o.train.seed,
-		    o.cmdline);
 	sp_die_if(sp_lstm_train(m, t, y, n, &o.train, &err), &err);
 	sp_cli_progress_end();
+	if (yc)
+		sp_die_if(sp_lstm_mix_fit(m, t, yc, y, xb, n, &o.train, &err), &err);
 	if (o.verbose)
 		fprintf(stderr, "%s: %ld training and %ld validation windows; restored epoch %d of %d "
 		    "(val loss %.6g)\n", sp_cli_progname(), m->ntrain, m->nval, m->best_epoch, m->epochs,
 		    m->val_loss);
 	sp_die_if(sp_lstm_save(m, o.output, o.cmdline, &err), &err);
 	sp_lstm_free(m);
-	free(t), free(y), free(xb);
+	free(t), free(y), free(xb), free(yc);
 	sp_fc_lstm_targets_free(tg);
 	return 0;
 }

@@ -38,6 +38,9 @@ _bad() {
 t() {
 	_close
 	_name=$1 want=$2; shift 2
+	# SP_TTIMES=FILE: append "<file> <seconds> <test name>" per run, to find
+	# the runs that cost the most (under valgrind, where time matters)
+	[ -n "${SP_TTIMES:-}" ] && _t0=$(date +%s.%N)
 	# An error exit may leave memory to the OS (as exit(3) does); leak
 	# checking applies to the runs that succeed.
 	if [ "$want" = 2 ]; then
@@ -51,6 +54,8 @@ t() {
 		"$@" > "$T/out" 2> "$T/err"
 	fi
 	_rc=$?
+	[ -n "${SP_TTIMES:-}" ] && awk -v a="$_t0" -v b="$(date +%s.%N)" -v f="$(basename "$0" .sh)" \
+		-v n="$_name" 'BEGIN { printf "%s %.2f %s\n", f, b - a, n }' >> "$SP_TTIMES"
 	# SP_CAPTURE=DIR: keep every run's status, stdout and stderr (the temp
 	# directory's name replaced by @T@) in DIR/<test file>.txt, to diff the
 	# output of two builds (a refactoring must leave it byte-identical).

@@ -199,7 +199,7 @@ ERR
 check "no temporary files left behind" sh -c "! ls -A '$T' | grep -q '\.tmp\.'"
 # --base: the hybrid, an LSTM on the residuals y - yhat of a seasonfit model
 seasonfit --seasonality twohour,0.0833333333333,2 --save "$T/b.season" -H 0 "$S" > /dev/null
-t "--base: trains a hybrid" 0 lstmtrain $TINY -v --base "$T/b.season" -o "$T/h1" "$S"
+t "--base: trains a hybrid" 0 lstmtrain $TINY -v --base "$T/b.season" --no-mix -o "$T/h1" "$S"
 err_has "lstmtrain: training on the residuals of $T/b.season"
 check "the base recorded beside the model: path and checksum" sh -c "grep -qx 'base b.season' '$T/h1' &&
     grep -q '^base_fnv1a64 [0-9a-f]\{16\}\$' '$T/h1'"
@@ -246,7 +246,7 @@ err_has "lstmtrain: --base-input needs --base MODEL"
 # the shrinkage of a hybrid's residual forecast, fitted on the validation part
 check "a hybrid records its shrinkage: one factor in [0,1] per horizon" sh -c "grep '^base_shrink ' '$T/h1' |
     awk '{ if (NF != 3) exit 1; for (k = 2; k <= NF; k++) if (!(\$k >= 0 && \$k <= 1)) exit 1 }'"
-t "--no-shrink: a hybrid as trained" 0 lstmtrain $TINY --base "$T/b.season" --no-shrink -o "$T/h4" "$S"
+t "--no-shrink: a hybrid as trained" 0 lstmtrain $TINY --base "$T/b.season" --no-shrink --no-mix -o "$T/h4" "$S"
 check "the same network, no base_shrink, calibrated on the unshrunk quantiles" sh -c "! grep -q '^base_shrink' '$T/h4' &&
     grep -v '^command\|^base_shrink\|^calib' '$T/h1' > '$T/a' && grep -v '^command\|^calib' '$T/h4' > '$T/b' && cmp '$T/a' '$T/b'"
 if [ -f "$T/r1" ]; then
@@ -255,4 +255,47 @@ if [ -f "$T/r1" ]; then
 fi
 t "--no-shrink without --base" 2 lstmtrain $TINY --no-shrink -o "$T/x" "$S"
 err_has "lstmtrain: --no-shrink needs --base MODEL"
+# the mix (the default with --base and a validation part): the LSTM alone
+# trained too, w_h alone + (1 - w_h) hybrid fitted on the validation part
+check "--no-mix: version 1, no mix" sh -c "head -n 1 '$T/h1' | grep -qx 'scalepipe-model lstm 1' &&
+    ! grep -q '^mix\|^alone' '$T/h1'"
+t "--no-mix without --base" 2 lstmtrain $TINY --no-mix -o "$T/x" "$S"
+err_has "lstmtrain: --no-mix needs --base MODEL"
+t "--alone without --base" 2 lstmtrain $TINY --alone "$T/m1" -o "$T/x" "$S"
+err_has "lstmtrain: --alone needs --base MODEL"
+t "--alone with --no-mix" 2 lstmtrain $TINY --base "$T/b.season" --alone "$T/m1" --no-mix -o "$T/x" "$S"
+err_has "lstmtrain: --alone: the LSTM alone of a mix, and --no-mix asks for none"
+# (trainings: not under valgrind, CI time; test_lstm runs the mix under it)
+if [ -z "${SP_VALGRIND:-}" ]; then
+	t "--base: a mixed hybrid by default" 0 lstmtrain $TINY -v --base "$T/b.season" -o "$T/hm" "$S"
+	err_has "lstmtrain: training the LSTM alone of the mix"
+	check "version 2, a weight in [0,1] per horizon, the mix's calibration, the LSTM alone" sh -c "
+	    head -n 1 '$T/hm' | grep -qx 'scalepipe-model lstm 2' && grep '^mix ' '$T/hm' |
+	    awk '{ if (NF != 3) exit 1; for (k = 2; k <= NF; k++) if (!(\$k >= 0 && \$k <= 1)) exit 1 }' &&
+	    grep -q '^mix_calib_lower ' '$T/hm' && grep -q '^mix_calib_upper ' '$T/hm' && grep -q '^alone_weights ' '$T/hm' &&
+	    ! grep -q '^base_shrink' '$T/hm'"
+	check "the same hybrid network as --no-mix" sh -c "grep '^weights ' '$T/h1' > '$T/a' &&
+	    grep '^weights ' '$T/hm' | cmp - '$T/a'"
+	check "the LSTM alone: the plain model of the same options" sh -c "grep '^weights ' '$T/m1' | cut -d' ' -f2- > '$T/a' &&
+	    grep '^alone_weights ' '$T/hm' | cut -d' ' -f2- | cmp - '$T/a'"
+	t "--alone MODEL: the LSTM alone not trained again" 0 lstmtrain $TINY --base "$T/b.season" --alone "$T/m1" \
+	    -o "$T/hm2" "$S"
+	check "the same model as trained in one go" sh -c "grep -v '^command' '$T/hm' > '$T/a' &&
+	    grep -v '^command' '$T/hm2' > '$T/b' && cmp '$T/a' '$T/b'"
+	t "forecast applies a mixed hybrid" 0 forecast -m "$T/hm" --long "$S"
+	check "lower <= forecast <= upper at every origin" awk -F, 'NR > 1 && !($7 <= $6 && $6 <= $8) { exit 1 }' "$T/out"
+	t "--init of a mixed hybrid" 0 lstmtrain --init "$T/hm" --epochs 1 -o "$T/hm3" "$S"
+	check "still mixed" sh -c "head -n 1 '$T/hm3' | grep -qx 'scalepipe-model lstm 2'"
+	t "--init --no-mix of a mixed hybrid" 0 lstmtrain --init "$T/hm" --no-mix --epochs 1 -o "$T/hm4" "$S"
+	check "unmixed" sh -c "head -n 1 '$T/hm4' | grep -qx 'scalepipe-model lstm 1' && ! grep -q '^alone' '$T/hm4'"
+	t "--val 0: nothing to fit a mix on" 0 lstmtrain $TINY --val 0 --base "$T/b.season" -o "$T/hm5" "$S"
+	check "unmixed" sh -c "head -n 1 '$T/hm5' | grep -qx 'scalepipe-model lstm 1'"
+	t "--alone of another architecture" 1 lstmtrain $TINY --base "$T/b.season" --alone "$T/m3" --window 5 -o "$T/x" "$S"
+	err_is <<ERR
+lstmtrain: $T/m3: the LSTM alone of a mix must have the hybrid's architecture without the base input: --window differs
+ERR
+	t "--alone: a hybrid" 1 lstmtrain $TINY --base "$T/b.season" --alone "$T/h1" -o "$T/x" "$S"
+	err_has "lstmtrain: $T/h1: the LSTM alone of a mix must have the hybrid's architecture without the base input: it is itself a hybrid (a base)"
+	check "nothing written on error" test ! -e "$T/x"
+fi
 finish

@@ -12,6 +12,7 @@
 #include "sp_arburst.h"
 #include "sp_csv.h"
 #include "sp_rand.h"
+#include "sp_state.h"
 #include "sp_stats.h"
 
 /* Column 1 of a shipped trace into a malloc'ed array. */
@@ -615,12 +616,102 @@ test_band(void)
 	sp_ar_model_free(m);
 }
 
+/* The rolling fitter's state (sp_ar_roll_write_state / read_state): the
+ * roll written and read back into a new one every k-th value fits bit for
+ * bit as an uninterrupted one, across the recomputations of its sums
+ * (window 20: every 20 values), for OLS (incremental sums), OLS without
+ * intercept, Yule-Walker with a difference and a seasonal difference (refit
+ * from scratch); a state of another spec or window is refused. */
+static int
+roll_run(const sp_ar_spec *spec, const double *y, int n, int k, const char *path, double *out)
+{
+	sp_error err = { 0 };
+	sp_ar_roll *r = sp_ar_roll_new(spec, 20, &err);
+	int ok = r != NULL, p = spec->order;
+
+	for (int i = 0; ok && i < n; i++) {
+		const sp_ar_model *m;
+		if (k > 0 && i % k == 0) {
+			sp_state_writer *w = sp_state_writer_new("test", 1, &err);
+			sp_state *s = NULL;
+			sp_ar_roll_write_state(r, w);
+			ok &= sp_state_writer_save(w, path, &err) == 0;
+			sp_state_writer_free(w);
+			sp_ar_roll_free(r);
+			r = sp_ar_roll_new(spec, 20, &err);
+			ok &= sp_state_load(path, "test", 1, &s, &err) == 0 && s && sp_ar_roll_read_state(r, s, &err) == 0 &&
+			    sp_state_end(s, &err) == 0;
+			sp_state_free(s);
+		}
+		if (sp_ar_roll_push(r, y[i], &err) == 1) {
+			if (!(m = sp_ar_roll_fit(r, 0, &err)))
+				return 0;
+			out[i * (p + 2)] = m->c, out[i * (p + 2) + 1] = m->sigma2;
+			memcpy(out + i * (p + 2) + 2, m->phi, (size_t)p * sizeof *out);
+		}
+	}
+	sp_ar_roll_free(r);
+	return ok;
+}
+
+static void
+test_roll_state(void)
+{
+	enum { N = 90 };
+	char dir[] = "/tmp/test_ar.XXXXXX", path[64];
+	double y[N], a[N * 5], b[N * 5];
+	sp_ar_spec specs[4];
+	sp_error err = { 0 };
+	sp_state_writer *w;
+	sp_state *s = NULL;
+	sp_ar_roll *r;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof path, "%s/st", dir);
+	for (int i = 0; i < N; i++)
+		y[i] = 10 + 3 * sin(i * 0.7) + 0.01 * (double)((i * 7919) % 101);
+	for (int j = 0; j < 4; j++)
+		sp_ar_spec_defaults(&specs[j]);
+	specs[0].order = 3;
+	specs[1].order = 2, specs[1].intercept = 0;
+	specs[2].method = SP_AR_YW, specs[2].d = 1;
+	specs[3].order = 1, specs[3].s = 4;
+	for (int j = 0; j < 4; j++) {
+		int ok = 1;
+		memset(a, 0, sizeof a);
+		ok &= roll_run(&specs[j], y, N, 0, path, a);
+		for (int k = 1; k <= 23; k += 11) {
+			memset(b, 0, sizeof b);
+			ok &= roll_run(&specs[j], y, N, k, path, b) && memcmp(a, b, sizeof a) == 0;
+		}
+		CHECK(ok && a[(N - 1) * (specs[j].order + 2) + 1] > 0, "roll state read back every 1, 12, 23 values = "
+		    "one roll, bit for bit (spec %d)", j);
+	}
+	/* another window */
+	r = sp_ar_roll_new(&specs[0], 20, &err);
+	w = sp_state_writer_new("test", 1, &err);
+	sp_ar_roll_write_state(r, w);
+	sp_state_writer_save(w, path, &err);
+	sp_state_writer_free(w);
+	sp_ar_roll_free(r);
+	r = sp_ar_roll_new(&specs[0], 21, &err);
+	sp_state_load(path, "test", 1, &s, &err);
+	CHECK(s && sp_ar_roll_read_state(r, s, &err) == SP_EMODEL &&
+	    strstr(err.msg, ":8: state written with ar window 20, not 21"), "another window refused: %s", err.msg);
+	sp_state_free(s);
+	sp_ar_roll_free(r);
+	remove(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	test_band();
 	test_arburst_mle();
 	test_roll();
+	test_roll_state();
 	test_save_load();
 	test_coverage();
 	test_ar_statsmodels();

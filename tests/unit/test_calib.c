@@ -2,11 +2,15 @@
  * ordering floors, and long-run coverage of a biased band reaching its
  * nominal level with the misses split evenly between the two sides. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "sp_calib.h"
 #include "sp_rand.h"
+#include "sp_state.h"
 
 /* N(0,1) data against a fixed band [lo, hi] around mid, n steps; the
  * fractions below and above the band as output */
@@ -29,6 +33,57 @@ longrun(double alo, double ahi, double lo, double mid, double hi, int n, double 
 	*fb = (double)below / n, *fa = (double)above / n;
 	sp_calib_free(c);
 	sp_rand_free(r);
+}
+
+/* The state (sp_calib_write_state / read_state): a calibration read back
+ * half-way continues bit for bit; another lr is refused. */
+static void
+test_state(void)
+{
+	char dir[] = "/tmp/test_calib.XXXXXX", path[64];
+	sp_error err = { 0 };
+	sp_calib *a = sp_calib_new(2, 0.1, 0.2, 0.3, &err), *b = sp_calib_new(2, 0.1, 0.2, 0.3, &err), *c;
+	sp_state_writer *w;
+	sp_state *s = NULL;
+	double q[2], qa[2], qb[2];
+	int ok = 1;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof path, "%s/st", dir);
+	for (int i = 0; i < 200; i++) {
+		double y = sin(i * 0.3) * 3 + (i % 7) * 0.5;
+		int k = i % 2;
+		if (i == 100) {   /* b written and read back into c */
+			w = sp_state_writer_new("test", 1, &err);
+			sp_calib_write_state(b, w);
+			ok &= sp_state_writer_save(w, path, &err) == 0;
+			sp_state_writer_free(w);
+			c = sp_calib_new(2, 0.1, 0.2, 0.3, &err);
+			ok &= sp_state_load(path, "test", 1, &s, &err) == 0 && s && sp_calib_read_state(c, s, &err) == 0 &&
+			    sp_state_end(s, &err) == 0;
+			sp_state_free(s);
+			sp_calib_free(b);
+			b = c;
+		}
+		sp_calib_widening(a, k, -1, 0, 1, q);
+		sp_calib_update(a, k, y, -1, 0, 1, q);
+		sp_calib_widening(b, k, -1, 0, 1, q);
+		sp_calib_update(b, k, y, -1, 0, 1, q);
+	}
+	sp_calib_widening(a, 1, -1, 0, 1, qa);
+	sp_calib_widening(b, 1, -1, 0, 1, qb);
+	CHECK(ok && memcmp(a->ql, b->ql, 2 * sizeof *a->ql) == 0 && memcmp(a->qh, b->qh, 2 * sizeof *a->qh) == 0 &&
+	    memcmp(qa, qb, sizeof qa) == 0 && a->count[1] == b->count[1], "read back half-way = one run, bit for bit");
+	c = sp_calib_new(2, 0.1, 0.2, 0.25, &err);
+	sp_state_load(path, "test", 1, &s, &err);
+	CHECK(s && sp_calib_read_state(c, s, &err) == SP_EMODEL &&
+	    strstr(err.msg, ":5: state written with calib lr 0.29999999999999999, not 0.25"), "another lr refused: %s",
+	    err.msg);
+	sp_state_free(s);
+	sp_calib_free(a), sp_calib_free(b), sp_calib_free(c);
+	remove(path);
+	rmdir(dir);
 }
 
 int
@@ -97,5 +152,6 @@ main(void)
 	 * upper edge stays at or above it, so fewer than 0.1 can fall above */
 	longrun(0.1, 0.1, 2, 2.5, 3, 20000, &fb, &fa);
 	CHECK(fabs(fb - 0.1) < 0.015 && fa < 0.01, "forecast 2.5: %.4f below, %.4f above", fb, fa);
+	test_state();
 	return check_summary();
 }

@@ -12,7 +12,9 @@
  * The training targets against the fit in use at each origin differ from
  * the rolling residuals exactly where the base refits in between, by the
  * difference of the two fits' forecasts (computed again by pushing the
- * rows to a seasonfit forecaster). */
+ * rows to a seasonfit forecaster).  A mixed hybrid's band and quantiles
+ * are w_h times the LSTM alone's on the window of values plus 1 - w_h times
+ * the hybrid's, the edges moved by the mix's calibration (by hand). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include "sp_forecaster.h"
 #include "sp_lstm.h"
 #include "sp_season.h"
+#include "sp_state.h"
 
 #define SINE "tests/cli/data/lstm-sine.csv"
 
@@ -513,6 +516,147 @@ out:
 	rmdir(dir);
 }
 
+/* The state (sp_forecaster_write_state / read_state): the forecaster
+ * written and read back into a newly opened one every k-th row (holes in
+ * the series: the run of present values is kept) gives bit for bit the
+ * bands of an uninterrupted one; a state of another model file is refused
+ * (its checksum); a hybrid keeps none. */
+static int
+lstm_states(const char *model, const double *t, const double *y, int n, int k, const char *path, double *out)
+{
+	sp_error err = { 0 };
+	sp_forecaster *f = sp_forecaster_open(model, NULL, &err);
+	int ok = f != NULL, H = f ? sp_forecaster_describe(f)->hmax : 0;
+
+	for (int i = 0; ok && i < n; i++) {
+		if (k > 0 && i % k == 0) {
+			sp_state_writer *w = sp_state_writer_new("test", 1, &err);
+			sp_state *s = NULL;
+			ok &= sp_forecaster_write_state(f, w, &err) == 0 && sp_state_writer_save(w, path, &err) == 0;
+			sp_state_writer_free(w);
+			sp_forecaster_free(f);
+			f = sp_forecaster_open(model, NULL, &err);
+			ok &= sp_state_load(path, "test", 1, &s, &err) == 0 && s && sp_forecaster_read_state(f, s, &err) == 0 &&
+			    sp_state_end(s, &err) == 0;
+			sp_state_free(s);
+		}
+		if (sp_forecaster_push(f, t[i], &y[i], &err) == 1)
+			ok &= sp_forecaster_band(f, H, out + i * 3 * H, out + i * 3 * H + H, out + i * 3 * H + 2 * H, &err) == 0;
+	}
+	sp_forecaster_free(f);
+	return ok;
+}
+
+static void
+test_state(void)
+{
+	static const char *const models[] = { "tests/cli/data/lstm-tiny.lstm", "tests/cli/data/lstm-tiny-gru.lstm" };
+	char dir[] = "/tmp/test_fc_lstm.XXXXXX", path[64];
+	double t[MAXN], y[MAXN], *a = calloc(MAXN * 9, sizeof *a), *b = calloc(MAXN * 9, sizeof *b);
+	int n = load_sine(t, y);
+	sp_error err = { 0 };
+	sp_forecaster *f;
+	sp_state *s = NULL;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof path, "%s/st", dir);
+	y[40] = y[41] = NAN;
+	for (int j = 0; j < 2; j++) {
+		int ok;
+		memset(a, 0, MAXN * 9 * sizeof *a);
+		ok = lstm_states(models[j], t, y, n, 0, path, a);
+		for (int k = 1; k <= 13; k += 4) {
+			memset(b, 0, MAXN * 9 * sizeof *b);
+			ok &= lstm_states(models[j], t, y, n, k, path, b) && memcmp(a, b, MAXN * 9 * sizeof *a) == 0;
+		}
+		CHECK(ok && a[(n - 1) * 3 * (j ? 2 : 3)] != 0, "%s: state read back every 1, 5, 9, 13 rows = one run, bit for bit",
+		    models[j]);
+	}
+	f = sp_forecaster_open(models[0], NULL, &err);
+	sp_state_load(path, "test", 1, &s, &err);   /* the GRU's */
+	CHECK(s && sp_forecaster_read_state(f, s, &err) == SP_EMODEL &&
+	    strstr(err.msg, "st:4: state written with model fnv1a ") && strstr(err.msg, ", not "),
+	    "another model's state refused: %s", err.msg);
+	sp_state_free(s);
+	sp_forecaster_free(f);
+	free(a), free(b);
+	remove(path);
+	rmdir(dir);
+}
+
+/* A mixed hybrid (the tiny model as both the residual LSTM and the LSTM
+ * alone, the mix set by hand) against the unmixed one and the alone's
+ * sp_lstm_predict on the window of values, combined by hand. */
+static void
+test_mix(void)
+{
+	char dir[] = "/tmp/test_fc_lstm_mix.XXXXXX", bpath[64], hpath[64], mpath[64];
+	static const double w[3] = { 0.25, 0.5, 1 }, clo[3] = { 0.5, -0.25, 0 }, chi[3] = { 1, 0, -100 };
+	sp_error err = { 0 };
+	double t[MAXN], y[MAXN], lo[3], mid[3], hi[3], lo2[3], mid2[3], hi2[3], alo[3], amid[3], ahi[3], qs[9], qs2[9];
+	int n = load_sine(t, y), origins = 0, same = 1, qsame = 1;
+	sp_lstm *hm = NULL, *a = sp_lstm_load("tests/cli/data/lstm-tiny.lstm", &err);
+	sp_lstm_pred *p = a ? sp_lstm_pred_new(a, &err) : NULL;
+	sp_forecaster *f = NULL, *g = NULL;
+
+	if (!p || !mkdtemp(dir)) {
+		CHECK(0, "setup: %s", err.msg);
+		sp_lstm_pred_free(p), sp_lstm_free(a);
+		return;
+	}
+	snprintf(bpath, sizeof bpath, "%s/b.season", dir);
+	snprintf(hpath, sizeof hpath, "%s/h.lstm", dir);
+	snprintf(mpath, sizeof mpath, "%s/m.lstm", dir);
+	if (!hybrid_files(bpath, hpath, 0, t, y) || !(hm = sp_lstm_load(hpath, &err)))
+		goto out;
+	if (sp_lstm_set_alone(hm, sp_lstm_load("tests/cli/data/lstm-tiny.lstm", &err), &err) < 0) {
+		CHECK(0, "set the alone: %s", err.msg);
+		goto out;
+	}
+	for (int h = 0; h < 3; h++)
+		hm->mix[h] = w[h], hm->mix_lo[h] = clo[h], hm->mix_hi[h] = chi[h];
+	hm->mixed = 1;
+	CHECK(sp_lstm_save(hm, mpath, NULL, &err) == 0, "save: %s", err.msg);
+	f = sp_forecaster_open(mpath, NULL, &err);
+	g = sp_forecaster_open(hpath, NULL, &err);
+	CHECK(f && g, "open: %s", err.msg);
+	for (int i = 0; f && g && i < n; i++) {
+		int rf = sp_forecaster_push(f, t[i], &y[i], &err), rg = sp_forecaster_push(g, t[i], &y[i], &err);
+		if (rf != rg || rf != (i >= 7))
+			same = 0;
+		if (rf != 1)
+			continue;
+		origins++;
+		sp_forecaster_band(f, 3, lo, mid, hi, &err);
+		sp_forecaster_quantiles(f, 3, qs, &err);
+		sp_forecaster_band(g, 3, lo2, mid2, hi2, &err);
+		sp_lstm_predict(p, t + i - 7, y + i - 7, alo, amid, ahi);
+		for (int h = 0; h < 3; h++) {
+			double m = w[h] * amid[h] + (1 - w[h]) * mid2[h];
+			double l = fmin(w[h] * alo[h] + (1 - w[h]) * lo2[h] - clo[h], m);
+			double u = fmax(w[h] * ahi[h] + (1 - w[h]) * hi2[h] + chi[h], m);
+			if (fabs(mid[h] - m) > 1e-12 * fabs(m) || fabs(lo[h] - l) > 1e-12 * fabs(l) ||
+			    fabs(hi[h] - u) > 1e-12 * fabs(u))
+				same = 0;
+			if (qs[3 * h] != lo[h] || qs[3 * h + 1] != mid[h] || qs[3 * h + 2] != hi[h])
+				qsame = 0;
+		}
+		if (i == n - 1) {   /* w 1 at h 3: the alone's, its upper clipped to the middle */
+			sp_lstm_pred_quantiles(p, qs2);
+			CHECK(mid[2] == amid[2] && hi[2] == amid[2] && qs2[7] == amid[2], "h 3: the alone's point");
+		}
+	}
+	CHECK(same && origins == n - 7, "mixed band = w alone + (1 - w) hybrid, calibrated, %d origins", origins);
+	CHECK(qsame, "the mixed quantiles' edges and middle are the band");
+out:
+	sp_forecaster_free(f), sp_forecaster_free(g);
+	sp_lstm_free(hm);
+	sp_lstm_pred_free(p), sp_lstm_free(a);
+	unlink(bpath), unlink(hpath), unlink(mpath);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -525,5 +669,7 @@ main(void)
 	test_hybrid();
 	test_rolling_known_answer();
 	test_origin_targets();
+	test_state();
+	test_mix();
 	return check_summary();
 }

@@ -6,17 +6,27 @@
  * band widened when made and scored when its target arrives, before the
  * next band), the spacing checks and their messages, the copied row of
  * arfit's one-shot forecast; and causality on a real AR model with
- * --adapt: a prefix of the input gives a prefix of the output. */
+ * --adapt: a prefix of the input gives a prefix of the output.  The
+ * state between runs (sp_fcroll_write_state / read_state, through
+ * sp_fcroll_save_state / resume): saved and read back into a new
+ * forecaster and roll at every k-th row, the rolling and the fixed AR
+ * forecasters, one-horizon (H = 1 lazy, H = 3) and long, with and without
+ * --adapt, give bit for bit the bands of an uninterrupted run (also with
+ * --by keys in one file), and corrupt, truncated or other-option states
+ * are refused naming file:line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "sp_ar.h"
 #include "sp_fc_ar.h"
 #include "sp_fcroll.h"
 #include "sp_forecaster.h"
+#include "sp_keyed.h"
+#include "sp_state.h"
 
 /* ---- the hand-made backend ---------------------------------------------- */
 typedef struct {
@@ -321,6 +331,286 @@ test_row_copy(void)
 	fclose(in);
 }
 
+/* ---- state between runs ---------------------------------------------------- */
+static char sdir[] = "/tmp/test_fcroll.XXXXXX";
+static char spath[300];
+
+/* a deterministic series: level, a cycle, noise */
+static double
+series_at(int i)
+{
+	unsigned long x = (unsigned long)i * 2654435761UL % 1000003UL;
+	return 50 + 10 * sin(i / 5.0) + (double)(x % 1000) / 100.0;
+}
+
+typedef struct {
+	int kind;   /* 0 rolling AR OLS, 1 rolling AR Yule-Walker d 1, 2 fixed AR */
+	sp_ar_model *m;
+} fcspec;
+
+static sp_forecaster *
+make_fc(const fcspec *fs)
+{
+	sp_ar_band_opts bo = { 0.1, 0.9, 0, NULL };
+	sp_ar_spec spec;
+	sp_error err = { 0 };
+
+	sp_ar_spec_defaults(&spec);
+	spec.order = 2;
+	if (fs->kind == 1)
+		spec.method = SP_AR_YW, spec.d = 1;
+	if (fs->kind == 2)
+		return sp_fc_ar_new(sp_ar_model_dup(fs->m), &bo, &err);
+	return sp_fc_ar_rolling_new(&spec, 25, &bo, &err);
+}
+
+/* n rows through a roll; every k-th row (k > 0) the state saved and read
+ * back into a new forecaster and roll.  The results of every row into out
+ * (3 H + 2 doubles a row). */
+static int
+run_states(const fcspec *fs, const sp_fcroll_opts *o, int n, int k, double *out)
+{
+	sp_error err = { 0 };
+	sp_forecaster *f = make_fc(fs);
+	sp_fcroll *r = sp_fcroll_new(f, o, &err);
+	int H = sp_fcroll_horizon(r), ok = 1;
+	size_t w = 3 * (size_t)H + 2;
+
+	memset(out, 0, (size_t)n * w * sizeof *out);
+	for (int i = 0; i < n; i++) {
+		double x = series_at(i), *row = out + (size_t)i * w;
+		const double *lo, *mid, *hi;
+		if (k > 0 && i > 0 && i % k == 0) {
+			ok &= sp_fcroll_save_state(spath, "test", r, NULL, NULL, &err) == 0;
+			sp_fcroll_free(r), sp_forecaster_free(f);
+			f = make_fc(fs);
+			r = sp_fcroll_new(f, o, &err);
+			ok &= sp_fcroll_resume(spath, "test", r, NULL, NULL, &err) == 1;
+			ok &= sp_fcroll_seen(r, 60.0 * (i - 1)) == 1 && sp_fcroll_seen(r, 60.0 * i) == 0;
+		}
+		if (sp_fcroll_push(r, 60.0 * i, &x, &err) < 0) {
+			printf("push: %s\n", err.msg);
+			ok = 0;
+			break;
+		}
+		row[0] = sp_fcroll_due(r, row + 2, row + 3, row + 4);
+		if ((row[1] = sp_fcroll_origin(r, &lo, &mid, &hi)))
+			for (int h = 0; h < H; h++)
+				row[2 + 3 * h] = lo[h], row[3 + 3 * h] = mid[h], row[4 + 3 * h] = hi[h];
+	}
+	ok &= sp_fcroll_check_made(r, &err) == 0;
+	sp_fcroll_free(r), sp_forecaster_free(f);
+	return ok;
+}
+
+static void
+test_state_steps(void)
+{
+	static const sp_fcroll_opts opts[] = { { 1, 0, 0 }, { 1, 0, 0.2 }, { 3, 0, 0.1 }, { 4, 1, 0 }, { 4, 1, 0.1 } };
+	static const int ks[] = { 1, 2, 7, 31 };
+	enum { N = 140 };
+	fcspec fs = { 0, NULL };
+	double y[N], *a = malloc(N * 14 * sizeof *a), *b = malloc(N * 14 * sizeof *b);
+	sp_error err = { 0 };
+
+	for (int i = 0; i < N; i++)
+		y[i] = series_at(i);
+	CHECK(sp_ar_fit(&(sp_ar_spec){ SP_AR_OLS, 3, SP_AR_IC_NONE, 1, 0, 0 }, y, N, &fs.m, &err) == 0, "fit");
+	for (fs.kind = 0; fs.kind < 3; fs.kind++)
+		for (size_t j = 0; j < sizeof opts / sizeof *opts; j++) {
+			int ok = run_states(&fs, &opts[j], N, 0, a);
+			for (size_t q = 0; q < sizeof ks / sizeof *ks; q++)
+				ok &= run_states(&fs, &opts[j], N, ks[q], b) &&
+				    memcmp(a, b, N * (3 * (size_t)opts[j].horizon + 2) * sizeof *a) == 0;
+			CHECK(ok, "state saved and read back every 1, 2, 7, 31 rows = one run, bit for bit "
+			    "(%s AR, horizon %d%s, adapt %g)", fs.kind == 2 ? "fixed" : fs.kind ? "rolling YW d 1" :
+			    "rolling OLS", opts[j].horizon, opts[j].longfmt ? " long" : "", opts[j].adapt);
+		}
+	sp_ar_model_free(fs.m);
+	free(a), free(b);
+}
+
+/* --by: two keys' rolls in one file, read back into a new map */
+typedef struct {
+	sp_forecaster *f;
+	sp_fcroll *r;
+} keyroll;
+
+static void *
+keyroll_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	keyroll *k = calloc(1, sizeof *k);
+
+	(void)key, (void)len;
+	k->f = make_fc(ctx);
+	k->r = sp_fcroll_new(k->f, &(sp_fcroll_opts){ 2, 1, 0.1 }, err);
+	return k;
+}
+
+static void
+keyroll_free(void *ctx, void *st)
+{
+	keyroll *k = st;
+
+	(void)ctx;
+	sp_fcroll_free(k->r), sp_forecaster_free(k->f);
+	free(k);
+}
+
+static sp_fcroll *
+keyroll_of(void *st)
+{
+	return ((keyroll *)st)->r;
+}
+
+/* 2 keys, n rows each; read back every k-th row; the bands of key b */
+static int
+run_keys(int n, int k, double *out)
+{
+	fcspec fs = { 0, NULL };
+	sp_error err = { 0 };
+	sp_keyed *m = sp_keyed_new(keyroll_new, keyroll_free, &fs);
+	int ok = 1;
+
+	for (int i = 0; i < n; i++) {
+		const double *lo, *mid, *hi;
+		if (k > 0 && i > 0 && i % k == 0) {
+			ok &= sp_fcroll_save_state(spath, "test", NULL, m, keyroll_of, &err) == 0;
+			sp_keyed_free(m);
+			m = sp_keyed_new(keyroll_new, keyroll_free, &fs);
+			ok &= sp_fcroll_resume(spath, "test", NULL, m, keyroll_of, &err) == 1 && sp_keyed_count(m) == 2;
+		}
+		for (int j = 0; j < 2; j++) {
+			keyroll *kr = sp_keyed_get(m, j ? "b" : "a", 1, &err);
+			double x = series_at(i) * (j + 1);
+			ok &= sp_fcroll_push(kr->r, 60.0 * i, &x, &err) >= 0;
+			if (j == 1 && sp_fcroll_origin(kr->r, &lo, &mid, &hi))
+				for (int h = 0; h < 2; h++)
+					out[i * 6 + 3 * h] = lo[h], out[i * 6 + 3 * h + 1] = mid[h], out[i * 6 + 3 * h + 2] = hi[h];
+		}
+	}
+	sp_keyed_free(m);
+	return ok;
+}
+
+static void
+test_state_keys(void)
+{
+	enum { N = 80 };
+	double a[N * 6] = { 0 }, b[N * 6] = { 0 };
+	int ok = run_keys(N, 0, a) && run_keys(N, 9, b) && memcmp(a, b, sizeof a) == 0 && a[(N - 1) * 6 + 1] != 0;
+
+	CHECK(ok, "--by: two keys' states in one file, read back every 9 rows = one run, bit for bit");
+}
+
+/* The state of a rolling AR roll (window 25, long, horizon 3, --adapt)
+ * after 40 rows, as text. */
+static char *
+state_text(void)
+{
+	fcspec fs = { 0, NULL };
+	sp_error err = { 0 };
+	sp_forecaster *f = make_fc(&fs);
+	sp_fcroll *r = sp_fcroll_new(f, &(sp_fcroll_opts){ 3, 1, 0.1 }, &err);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	for (int i = 0; i < 40; i++) {
+		double x = series_at(i);
+		sp_fcroll_push(r, 60.0 * i, &x, &err);
+	}
+	sp_fcroll_save_state(spath, "test", r, NULL, NULL, &err);
+	sp_fcroll_free(r), sp_forecaster_free(f);
+	fp = fopen(spath, "r");
+	if (getdelim(&text, &len, 0, fp) < 0)
+		text[0] = 0;
+	fclose(fp);
+	return text;
+}
+
+/* text with line `line` (1-based) replaced by repl (NULL: deleted), and
+ * extra appended, read back: the error must be "PATH:LINE: want". */
+static void
+refused(const char *text, int line, const char *repl, const char *extra, int want_line, const char *want)
+{
+	fcspec fs = { 0, NULL };
+	sp_error err = { 0 };
+	FILE *fp = fopen(spath, "w");
+	const char *p = text;
+	char msg[400];
+	int l = 1, rc;
+	sp_forecaster *f;
+	sp_fcroll *r;
+
+	for (; *p; l++) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
+		if (l != line)
+			fwrite(p, 1, n, fp);
+		else if (repl)
+			fprintf(fp, "%s\n", repl);
+		p += n;
+	}
+	if (extra)
+		fputs(extra, fp);
+	fclose(fp);
+	f = make_fc(&fs);
+	r = sp_fcroll_new(f, &(sp_fcroll_opts){ 3, 1, 0.1 }, &err);
+	rc = sp_fcroll_resume(spath, "test", r, NULL, NULL, &err);
+	snprintf(msg, sizeof msg, "%s:%d: %s", spath, want_line, want);
+	CHECK(rc == SP_EMODEL && strcmp(err.msg, msg) == 0, "refused: %s (got %d '%s')", want, rc, err.msg);
+	sp_fcroll_free(r), sp_forecaster_free(f);
+}
+
+/* the 1-based line of text that starts with key and a space */
+static int
+line_of(const char *text, const char *key)
+{
+	int l = 1;
+	size_t n = strlen(key);
+
+	for (const char *p = text; *p; l++) {
+		if (strncmp(p, key, n) == 0 && p[n] == ' ')
+			return l;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return -1;
+}
+
+static void
+test_state_refused(void)
+{
+	static const char head[] = "scalepipe-state test 1\nroll 3 1\nroll_adapt 0.10000000000000001\nforecaster ar\n";
+	char *text = state_text();
+	int nl = 0;
+
+	for (const char *p = text; *p; p++)
+		nl += *p == '\n';
+
+	CHECK(strncmp(text, head, strlen(head)) == 0, "the state's first lines");
+	refused(text, nl, NULL, NULL, nl, "'end' missing (truncated)");
+	refused(text, 0, NULL, "more\n", nl + 1, "something after 'end'");
+	refused(text, 1, "scalepipe-state plan 1", NULL, 1, "state of kind plan, not test");
+	refused(text, 1, "scalepipe-state test 2", NULL, 1, "state version 2, not 1");
+	refused(text, 2, "roll 3 0", NULL, 2, "state written with --horizon 3, not --long --horizon 3");
+	refused(text, 3, "roll_adapt 0.2", NULL, 3, "state written with roll adapt 0.20000000000000001, not 0.10000000000000001");
+	refused(text, 4, "forecaster lstm", NULL, 4, "state written with forecaster lstm, not ar");
+	refused(text, line_of(text, "ar_window"), "ar_window 26", NULL, line_of(text, "ar_window"),
+	    "state written with ar window 26, not 25");
+	refused(text, line_of(text, "ar_sx"), "ar_sx 1 x 3", NULL, line_of(text, "ar_sx"),
+	    "ar_sx: value 2 is not a number");
+	refused(text, line_of(text, "ar_y"), NULL, NULL, line_of(text, "ar_y"), "'ar_w' where 'ar_y' was expected");
+	refused(text, line_of(text, "roll_rows"), "roll_rows 40 50 1 0", NULL, line_of(text, "roll_rows"),
+	    "roll_rows: inconsistent");
+	refused(text, line_of(text, "calib_count"), "calib_count 1 2", NULL, line_of(text, "calib_count"),
+	    "calib_count: 2 values, want 3");
+	free(text);
+}
+
 int
 main(void)
 {
@@ -329,5 +619,13 @@ main(void)
 	test_adapt();
 	test_causal();
 	test_row_copy();
+	if (!mkdtemp(sdir))
+		return 1;
+	snprintf(spath, sizeof spath, "%s/st", sdir);
+	test_state_steps();
+	test_state_keys();
+	test_state_refused();
+	remove(spath);
+	rmdir(sdir);
 	return check_summary();
 }

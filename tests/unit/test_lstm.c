@@ -3,7 +3,10 @@
  * best epoch, seeds reproduce, threads change only rounding), the model file
  * (round trip, strict loading, a hybrid's base keys) and the data checks;
  * a hybrid's shrinkage (the least-absolute-error factor against hand-computed
- * values, its effect on a prediction, its key in the model file). */
+ * values, its effect on a prediction, its key in the model file); a mixed
+ * hybrid's mix (the combination by hand, the least-absolute-error weight and
+ * the mix's calibration against hand-computed values, the version 2 file:
+ * round trip and strictness, version 1 files as before). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -517,6 +520,207 @@ test_shrink_predict(sp_rand *r)
 	sp_lstm_free(m);
 }
 
+/* sp_lstm_mix and sp_lstm_mix_quantiles: w alone + (1 - w) hybrid, the
+ * edges moved by the mix's calibration, never across the middle. */
+static void
+test_mix(void)
+{
+	static const double q[] = { 0.1, 0.5, 0.9 };
+	sp_error err = { 0 };
+	sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 2, 3, 3, 0, 3, q, &err);
+	double lo[3] = { 1, 2, 0 }, mid[3] = { 2, 4, 1 }, hi[3] = { 3, 6, 2 };
+	double alo[3] = { 5, 0, 0 }, amid[3] = { 6, 1, 1 }, ahi[3] = { 9, 2, 2 };
+	double qq[9], aq[9];
+
+	if (!m) {
+		CHECK(0, "setup: %s", err.msg);
+		return;
+	}
+	for (int h = 0; h < 3; h++)
+		qq[3 * h] = lo[h], qq[3 * h + 1] = mid[h], qq[3 * h + 2] = hi[h], aq[3 * h] = alo[h],
+		    aq[3 * h + 1] = amid[h], aq[3 * h + 2] = ahi[h];
+	m->mix[0] = 0.25, m->mix[1] = 1, m->mix[2] = 0.5;
+	m->mix_lo[0] = 0.5, m->mix_hi[1] = 1, m->mix_lo[2] = -3, m->mix_hi[2] = -2;
+	sp_lstm_mix(m, alo, amid, ahi, lo, mid, hi);
+	CHECK(lo[0] == 1 && mid[0] == 2 && hi[0] == 3, "not mixed: unchanged");
+	m->mixed = 1;
+	sp_lstm_mix(m, alo, amid, ahi, lo, mid, hi);
+	sp_lstm_mix_quantiles(m, aq, qq);
+	/* h 1: 0.25 (5, 6, 9) + 0.75 (1, 2, 3) = (2, 3, 4.5), lower - 0.5;
+	 * h 2: the alone's (0, 1, 2), upper + 1; h 3: (0, 1, 2) with the lower
+	 * + 3 and the upper - 2, both clipped to the middle */
+	CHECK_CLOSE(lo[0], 1.5, 1e-15, "h 1 lower");
+	CHECK_CLOSE(mid[0], 3, 1e-15, "h 1 middle");
+	CHECK_CLOSE(hi[0], 4.5, 1e-15, "h 1 upper");
+	CHECK(lo[1] == 0 && mid[1] == 1 && hi[1] == 3, "h 2: the alone's, upper + 1");
+	CHECK(lo[2] == 1 && mid[2] == 1 && hi[2] == 1, "h 3: never across the middle");
+	for (int h = 0; h < 3; h++)
+		CHECK(qq[3 * h] == lo[h] && qq[3 * h + 1] == mid[h] && qq[3 * h + 2] == hi[h],
+		    "h %d: the quantiles' edges are the band", h + 1);
+	sp_lstm_free(m);
+}
+
+/* sp_lstm_mix_fit against hand-computed values.  Zero weights and no
+ * window-level normalisation: every forecast is the head's at raw 0, the
+ * quantiles (0, ln 2, 2 ln 2) in normalised units, whatever the window:
+ * the hybrid's residual (mean 0, scale 1) (0, ln 2, 2 ln 2), the alone's
+ * (mean 10) 10 + the same.  With r(s) = ln 2 + d(s) and y(s) = 10 + ln 2 +
+ * e(s), the hybrid's point is y - r + ln 2 = y - d, so y - hybrid = d and
+ * alone - hybrid = d - e; (d, e) cycles through (1, 0), (1, -1), (1, 2) by
+ * s mod 3: ratios 1, 0.5, -1 with weights |d - e| = 1, 2, 1, whose weighted
+ * median is w = 0.5.  The mixed band's errors: lower - y = -ln 2 - (d + e) /
+ * 2 = -ln 2 - 0.5, -ln 2, -ln 2 - 1.5 and y - upper = -ln 2 + (d + e) / 2,
+ * four of each over the 12 validation rows (48..59 of 60, horizon 1): the
+ * 0.9 quantiles -ln 2 and 1.5 - ln 2. */
+static void
+test_mix_fit(void)
+{
+	static const double q[] = { 0.1, 0.5, 0.9 }, d[3] = { 1, 1, 1 }, e[3] = { 0, -1, 2 };
+	sp_error err = { 0 };
+	sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 2, 2, 1, 0, 3, q, &err), *a = m ? sp_lstm_alone_new(m, &err) : NULL;
+	sp_lstm_train_opts o;
+	double t[60], y[60], r[60], L = log(2), lo, mid, hi, alo, amid, ahi;
+	sp_lstm_pred *pm, *pa;
+
+	if (!a || sp_lstm_set_alone(m, a, &err) < 0) {
+		CHECK(0, "setup: %s", err.msg);
+		sp_lstm_free(m);
+		return;
+	}
+	sp_lstm_train_defaults(&o);
+	for (int i = 0; i < 60; i++)
+		t[i] = 1700000000 + 300.0 * i, r[i] = L + d[i % 3], y[i] = 10 + L + e[i % 3];
+	m->step = a->step = 300, a->mean = 10;
+	CHECK(sp_lstm_mix_fit(m, t, y, r, NULL, 60, &o, &err) == 0, "fit: %s", err.msg);
+	CHECK(m->mixed, "mixed");
+	CHECK_CLOSE(m->mix[0], 0.5, 1e-15, "w: the weighted median 0.5");
+	CHECK_CLOSE(m->mix_lo[0], -L, 1e-14, "the lower edge's calibration");
+	CHECK_CLOSE(m->mix_hi[0], 1.5 - L, 1e-14, "the upper edge's calibration");
+	/* applied at the last origin, s = 59 (e = 2, d = 1): hybrid (y - 1 - ln 2, y - 1, y - 1 + ln 2) */
+	pm = sp_lstm_pred_new(m, &err), pa = sp_lstm_pred_new(a, &err);
+	if (pm && pa) {
+		double base = y[59] - r[59];
+		sp_lstm_predict(pm, t + 57, r + 57, &lo, &mid, &hi);
+		sp_lstm_predict(pa, t + 57, y + 57, &alo, &amid, &ahi);
+		lo += base, mid += base, hi += base;
+		sp_lstm_mix(m, &alo, &amid, &ahi, &lo, &mid, &hi);
+		CHECK_CLOSE(mid, 0.5 * (10 + L) + 0.5 * (y[59] - 1), 1e-14, "the mixed point");
+		CHECK_CLOSE(lo, 0.5 * 10 + 0.5 * (y[59] - 1 - L) + L, 1e-14, "the mixed lower edge");
+		CHECK_CLOSE(hi, 0.5 * (10 + 2 * L) + 0.5 * (y[59] - 1 + L) + 1.5 - L, 1e-14, "the mixed upper edge");
+	}
+	sp_lstm_pred_free(pm), sp_lstm_pred_free(pa);
+	/* the alone perfect (e = 0): w = 1; no calibration: offsets 0 */
+	for (int i = 0; i < 60; i++)
+		y[i] = 10 + L;
+	o.calibrate = 0;
+	CHECK(sp_lstm_mix_fit(m, t, y, r, NULL, 60, &o, &err) == 0 && m->mix[0] == 1 && m->mix_lo[0] == 0 &&
+	    m->mix_hi[0] == 0, "the alone exact: w 1 (%g)", m->mix[0]);
+	/* the hybrid exact (d = 0): w = 0 */
+	for (int i = 0; i < 60; i++)
+		r[i] = L, y[i] = 5 + i % 4;
+	CHECK(sp_lstm_mix_fit(m, t, y, r, NULL, 60, &o, &err) == 0 && m->mix[0] == 0, "the hybrid exact: w 0 (%g)",
+	    m->mix[0]);
+	a->step = 60;
+	CHECK(sp_lstm_mix_fit(m, t, y, r, NULL, 60, &o, &err) == SP_EDATA && !m->mixed &&
+	    strstr(err.msg, "the LSTM alone has step 60 s and the series 300 s"), "another step: %s", err.msg);
+	a->step = 300;
+	for (int i = 48; i < 60; i++)
+		y[i] = NAN;
+	CHECK(sp_lstm_mix_fit(m, t, y, r, NULL, 60, &o, &err) == SP_EDATA &&
+	    strstr(err.msg, "no validation window for the mix at horizon 1"), "no window: %s", err.msg);
+	sp_lstm_free(m);
+}
+
+/* A mixed hybrid's file: version 2, the mix and the alone round-trip; a
+ * plain model and an unmixed hybrid stay version 1; the mix keys in a
+ * version 1 file, a version 2 file without them, a weight out of [0,1] are
+ * refused; sp_lstm_set_alone names what differs. */
+static void
+test_mix_file(sp_rand *r)
+{
+	char path[] = "/tmp/test_lstm_mix.XXXXXX";
+	static const double q[] = { 0.1, 0.5, 0.9 }, q2[] = { 0.2, 0.5, 0.8 };
+	sp_error err = { 0 };
+	sp_lstm *m = sp_lstm_new(SP_NN_LSTM, 1, 3, 4, 2, SP_LSTM_LEVEL | SP_LSTM_EXOG, 3, q, &err), *a, *m2 = NULL;
+	int fd = mkstemp(path);
+	char buf[65536], *e;
+	FILE *fp;
+	size_t k;
+
+	if (!m || fd < 0 || !(a = sp_lstm_alone_new(m, &err))) {
+		CHECK(0, "setup: %s", err.msg);
+		sp_lstm_free(m);
+		return;
+	}
+	close(fd);
+	CHECK(!a->exog && a->level && a->nn.nin == 2 && a->nq == 3 && a->horizon == 2, "the alone: no base input");
+	for (size_t i = 0; i < m->nparams; i++)
+		m->params[i] = sp_rand_normal(r, 0.5);
+	for (size_t i = 0; i < a->nparams; i++)
+		a->params[i] = sp_rand_normal(r, 0.5);
+	m->mean = 3, m->scale = 2, m->step = 60, m->xscale = 1;
+	a->mean = 30, a->scale = 4, a->step = 60, a->cal_lo[1] = 0.125, a->calibrated = 1;
+	strcpy(m->base, "b.season"), strcpy(m->base_sum, "00ff00ff00ff00ff");
+	m->base_rolling = 1;
+	CHECK(sp_lstm_set_alone(m, a, &err) == 0 && m->alone == a && !m->mixed, "set the alone");
+	m->mix[0] = 0.25, m->mix[1] = 1, m->mix_lo[0] = -0.5, m->mix_hi[1] = 2, m->mixed = 1;
+	CHECK(sp_lstm_save(m, path, NULL, &err) == 0, "save: %s", err.msg);
+	m2 = sp_lstm_load(path, &err);
+	CHECK(m2 && m2->mixed && m2->alone && m2->mix[0] == 0.25 && m2->mix[1] == 1 && m2->mix_lo[0] == -0.5 &&
+	    m2->mix_hi[1] == 2 && m2->alone->mean == 30 && m2->alone->scale == 4 && m2->alone->step == 60 &&
+	    m2->alone->calibrated && m2->alone->cal_lo[1] == 0.125 &&
+	    memcmp(m2->alone->params, a->params, a->nparams * sizeof(double)) == 0, "the mix round-trips: %s",
+	    err.msg);
+	sp_lstm_free(m2);
+	fp = fopen(path, "r");
+	k = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[k] = 0;
+	CHECK(strncmp(buf, "scalepipe-model lstm 2\n", 23) == 0 && strstr(buf, "\nmix 0.25 1\n"),
+	    "version 2, the weights as written");
+	if ((fp = fopen(path, "w"))) {   /* version 1 with the mix keys */
+		fputs("scalepipe-model lstm 1", fp), fputs(strchr(buf, '\n'), fp), fclose(fp);
+		CHECK(sp_lstm_load(path, &err) == NULL && err.code == SP_EMODEL, "the mix in version 1 refused: %s",
+		    err.msg);
+	}
+	if ((e = strstr(buf, "\nmix 0.25 1\n")) && (fp = fopen(path, "w"))) {
+		fwrite(buf, 1, (size_t)(e - buf) + 1, fp), fputs("mix 0.25 1.5\n", fp), fputs(e + 12, fp), fclose(fp);
+		CHECK(sp_lstm_load(path, &err) == NULL && strstr(err.msg, "'mix' values must lie in [0,1]"),
+		    "a weight above 1 refused: %s", err.msg);
+	}
+	if (e && (fp = fopen(path, "w"))) {   /* version 2 without the mix */
+		fwrite(buf, 1, (size_t)(e - buf) + 1, fp), fputs(e + 12, fp), fclose(fp);
+		CHECK(sp_lstm_load(path, &err) == NULL && strstr(err.msg, "needs 'base' and 'mix'"),
+		    "version 2 without the mix refused: %s", err.msg);
+	}
+	m->mixed = 0;   /* an unmixed hybrid: version 1, as before */
+	CHECK(sp_lstm_save(m, path, NULL, &err) == 0 && (m2 = sp_lstm_load(path, &err)) && !m2->alone && !m2->mixed,
+	    "unmixed: %s", err.msg);
+	sp_lstm_free(m2);
+	fp = fopen(path, "r");
+	k = fp ? fread(buf, 1, 30, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[k] = 0;
+	CHECK(strncmp(buf, "scalepipe-model lstm 1\n", 23) == 0, "version 1");
+	/* the alone must have the hybrid's architecture */
+	a = sp_lstm_new(SP_NN_LSTM, 1, 3, 4, 2, SP_LSTM_LEVEL, 3, q2, &err);
+	CHECK(a && sp_lstm_set_alone(m, a, &err) == SP_EDATA && strstr(err.msg, "--loss or --quantiles differs") &&
+	    m->alone && !m->mixed, "other quantiles: %s", err.msg);
+	a = sp_lstm_new(SP_NN_LSTM, 1, 3, 5, 2, SP_LSTM_LEVEL, 3, q, &err);
+	CHECK(a && sp_lstm_set_alone(m, a, &err) == SP_EDATA && strstr(err.msg, "--window differs"),
+	    "another window: %s", err.msg);
+	a = sp_lstm_new(SP_NN_LSTM, 1, 3, 4, 2, SP_LSTM_LEVEL, 3, q, &err);
+	if (a)
+		strcpy(a->base, "x");
+	CHECK(a && sp_lstm_set_alone(m, a, &err) == SP_EDATA && strstr(err.msg, "itself a hybrid"), "a hybrid: %s",
+	    err.msg);
+	CHECK(sp_lstm_set_alone(m, NULL, &err) == 0 && !m->alone, "dropped");
+	unlink(path);
+	sp_lstm_free(m);
+}
+
 int
 main(void)
 {
@@ -530,6 +734,9 @@ main(void)
 	test_base_keys();
 	test_shrink_fit();
 	test_shrink_predict(r);
+	test_mix();
+	test_mix_fit();
+	test_mix_file(r);
 	sp_rand_free(r);
 	return check_summary();
 }

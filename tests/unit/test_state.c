@@ -208,11 +208,11 @@ static sp_burstdet *
 burst_resumed(const sp_burstdet_opts *o, const sp_burstdet *d)
 {
 	sp_error err;
-	sp_state_writer *w = sp_state_writer_new("burstdetect", 1, &err);
+	sp_state_writer *w = sp_state_writer_new("burstdetect", 2, &err);
 	sp_burstdet *r = sp_burstdet_new(o, &err);
 	sp_state *s = NULL;
 	int ok = w && r && sp_burstdet_write_state(d, w, &err) == 0 && sp_state_writer_save(w, path, &err) == 0 &&
-	    sp_state_load(path, "burstdetect", 1, &s, &err) == 0 && s && sp_burstdet_read_state(r, s, &err) == 0 &&
+	    sp_state_load(path, "burstdetect", 2, &s, &err) == 0 && s && sp_burstdet_read_state(r, s, &err) == 0 &&
 	    sp_state_end(s, &err) == 0;
 
 	CHECK(ok, "burst state round trip: %s", ok ? "" : err.msg);
@@ -264,13 +264,13 @@ test_burstdet(void)
 	CHECK(sp_burstdet_last(b, &last, &origin) == 1 && origin == 60.0 * (double)(n - 1) && same_dec(&last, &x),
 	    "the newest decision and its origin");
 	/* another option: refused, naming it */
-	w = sp_state_writer_new("burstdetect", 1, &err);
+	w = sp_state_writer_new("burstdetect", 2, &err);
 	CHECK(sp_burstdet_write_state(b, w, &err) == 0 && sp_state_writer_save(w, path, &err) == 0, "write");
 	o2 = o;
 	o2.quantile = 0.5;
 	sp_burstdet_free(a);
 	a = sp_burstdet_new(&o2, &err);
-	CHECK(sp_state_load(path, "burstdetect", 1, &s, &err) == 0 && s && sp_burstdet_read_state(a, s, &err) == SP_EMODEL &&
+	CHECK(sp_state_load(path, "burstdetect", 2, &s, &err) == 0 && s && sp_burstdet_read_state(a, s, &err) == SP_EMODEL &&
 	    strstr(err.msg, ":13: state written with quantile 0.75, not 0.5"), "another quantile: %s", err.msg);
 	sp_state_free(s);
 	/* the bootstrap's stream is not saved */
