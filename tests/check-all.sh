@@ -2,7 +2,11 @@
 # `make check`: every stage, then one closing "N passed, N failed" line.
 #   plain      unit + CLI tests on the normal build
 #   man        mandoc lint, --help vs man page options
-#   clang      the whole tree builds warning-free with clang too
+#   clang      the whole tree builds warning-free with clang too: the
+#              clang-san stage's build (-Werror under clang, the same
+#              warnings: clang's come from its front end, whatever the
+#              optimisation or the sanitizers), counted once; `make
+#              check-clang` builds it without sanitizers on its own
 #   asan       unit + CLI tests under AddressSanitizer + UBSan
 #   clang-san  clang's ASan + UBSan with float-cast-overflow: unit tests and
 #              a subset of the CLI tests (Makefile CLANG_SAN_CLI), then every
@@ -21,7 +25,7 @@
 # only those.
 set -u
 MAKE=${1:-make}
-stages=${SP_CHECK_STAGES:-check-fast check-man check-clang check-asan check-clang-san check-valgrind check-integration}
+stages=${SP_CHECK_STAGES:-check-fast check-man check-asan check-clang-san check-valgrind check-integration}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/sp-check.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 trap 'rm -rf "$dir"; exit 1' INT TERM

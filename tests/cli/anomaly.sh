@@ -21,11 +21,13 @@ check "rows 1..128 (the training span, one row missing) unscored, then scores in
 check "the spike at row 700 has the top score of the second half and is flagged" sh -c "
 	awk -F, 'NR > 501' '$T/out' | sort -t, -k3,3 -g | tail -n 1 | grep -q '^1700130000,.*,1\$'"
 cp "$T/out" "$T/full"
-t "the missing value: an empty score, no error" 0 anomaly "$S"
-check "row 300 empty" sh -c "sed -n 301p '$T/out' | grep -qx '1700010000,,,'"
+check "the missing value (row 300): an empty score, no error" sh -c "sed -n 301p '$T/full' | grep -qx '1700010000,,,'"
 
-# causality: a run on the first n rows writes the first n rows of the whole run
-for n in 129 300 701; do
+# causality: a run on the first n rows writes the first n rows of the whole
+# run (under valgrind one prefix: the comparisons are the plain build's)
+prefixes="129 300 701"
+[ -n "${SP_VALGRIND:-}" ] && prefixes=300
+for n in $prefixes; do
 	head -n $((n + 1)) "$S" > "$T/prefix.csv"
 	t "prefix of $n rows" 0 anomaly "$T/prefix.csv"
 	check "equals the first $n rows of the full run" sh -c "head -n $((n + 1)) '$T/full' | cmp - '$T/out'"
@@ -36,8 +38,10 @@ t "--threads 3" 0 anomaly --threads 3 "$S"
 out_is "$T/full"
 t "--seed 2" 0 anomaly --seed 2 "$S"
 check "another seed, other scores" sh -c "! cmp -s '$T/out' '$T/full'"
-t "--seed 2 again" 0 anomaly --seed 2 "$S"
-check "the same seed, the same scores" sh -c "anomaly --seed 2 '$S' | cmp - '$T/out'"
+if [ -z "${SP_VALGRIND:-}" ]; then  # determinism: the plain and ASan builds'
+	t "--seed 2 again" 0 anomaly --seed 2 "$S"
+	check "the same seed, the same scores" sh -c "anomaly --seed 2 '$S' | cmp - '$T/out'"
+fi
 
 # schedule and forest options
 t "--train 500 --refit 0" 0 anomaly --train 500 --refit 0 "$S"
