@@ -12,12 +12,26 @@
 # included (process creation counts: it is what N processes cost).  At 1,000
 # keys (or the smallest size) the sample's separate outputs are compared byte
 # for byte with their keys' rows of the keyed run, the key column removed.
-#   sh bench/fleet.sh [BIN] [SIZES] [S]      (default: bin/, "100 1000 10000", 20)
+#
+# Then the incremental tick (scalepipe(7), "Many workloads: incremental
+# ticks"; deploy/fleet's tick): the four stages of the fleet ConfigMap
+# (window --state --input-step 300 | arfit --rolling --window 336 --horizon
+# 24 --level 0.98 --state | burstdetect --quantile 0.75 --state | plan
+# --policy scalepipe --state), each through files, cold on the week of each
+# workload (the states made), then one tick of K new 5-minute rows per
+# workload from those states, for K in KS: CPU and peak RSS per stage, and
+# the states' sizes per 1,000 workloads.  At the smallest size the tick's
+# decisions are checked against one run of the chain over all the rows.
+#   sh bench/fleet.sh [BIN] [SIZES] [S] [KS]  (default: bin/, "100 1000 10000", 20, "1 5")
+#   FLEET_FULL=0: the incremental tick only; FLEET_COLD=ROWS: a cold run on
+#   ROWS rows (>= 336 + 24) instead of the week (the states, and so the
+#   tick, do not depend on how long the history was)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$top/bin}
 sizes=${2:-100 1000 10000}
 S=${3:-20}
+KS=${4:-1 5}
 out=$top/bench/out/fleet
 mkdir -p "$out"
 PATH=$bin:$PATH; export PATH
@@ -31,9 +45,10 @@ ntime() {  # FILE CMD...: run CMD niced, "user sys maxrss_kb" into FILE
 cpu() { awk '{ printf "%.2f", $1 + $2 }' "$1"; }
 rss() { awk '{ printf "%.1f", $3 / 1024 }' "$1"; }
 
-echo "== fleet: window | arfit --rolling on N workloads of 2016 rows (a week at 5 min)"
 echo "machine: $(uname -n), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${FLEET_FULL:-1}" != 0 ]; then
+echo "== fleet: window | arfit --rolling on N workloads of 2016 rows (a week at 5 min)"
 
 # the separate runs: a sample of S keys spread over the compared size
 cmpn=
@@ -87,4 +102,82 @@ rm -f "$out/in.csv"
 echo
 echo "separate runs: peak RSS of arfit $sep_rss MiB per process (window smaller)"
 echo "separate runs byte-identical to their keys' rows of the keyed run of $cmpn keys: $same of $S"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+# ---- the incremental tick ----
+CURVE=$top/data/bascaler_fft_service_curve.csv
+WI="--by series --resample 300 --fill linear --input-step 300"
+AI="--by series -c load --rolling --window 336 --horizon 24 --level 0.98"
+BI="--by series --quantile 0.75"
+PI="--by series --policy scalepipe --slo 16 --min 2 --max 40 --curve $CURVE"
+# stages DIR IN TAG: the four stages with the states of DIR, through files,
+# each timed into DIR/TAG.STAGE.time
+stages() {
+	ntime "$1/$3.w.time" window $WI --state "$1/window.state" < "$2" > "$1/load.csv"
+	ntime "$1/$3.a.time" arfit $AI --state "$1/arfit.state" < "$1/load.csv" > "$1/fc.csv"
+	ntime "$1/$3.b.time" burstdetect $BI --state "$1/burst.state" < "$1/fc.csv" > "$1/demand.csv"
+	ntime "$1/$3.p.time" plan $PI --state "$1/plan.state" < "$1/demand.csv" > "$1/plan.csv"
+}
+sum4() {  # DIR TAG: total CPU of the four stages
+	cat "$1/$2.w.time" "$1/$2.a.time" "$1/$2.b.time" "$1/$2.p.time" | awk '{ s += $1 + $2 } END { printf "%.2f", s }'
+}
+stage_row() {  # DIR TAG: "cpu / rss" per stage
+	for st in w a b p; do printf ' %s / %s |' "$(cpu "$1/$2.$st.time")" "$(rss "$1/$2.$st.time")"; done
+}
+kmax=0
+for k in $KS; do [ "$k" -gt "$kmax" ] && kmax=$k; done
+echo
+echo "== the incremental tick: window | arfit | burstdetect | plan with --state, N workloads"
+echo "cold: the first ${FLEET_COLD:-2016} rows (2016: a week) of every workload, the states made; tick: K new rows per workload from them"
+printf '\n| workloads | run | new rows per workload | window CPU s / RSS MiB | arfit | burstdetect | plan | CPU s in all | CPU ms per workload |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
+cmpd=
+for n in $sizes; do
+	cold=${FLEET_COLD:-2016}
+	awk -v n="$n" -v rows=$((cold + kmax)) -f "$top/bench/fleet_gen.awk" $traces > "$out/all.csv"
+	tc=$((1700000100 + 300 * (cold - 1)))
+	awk -F, -v t="$tc" 'NR == 1 || $1 <= t' "$out/all.csv" > "$out/cold.csv"
+	rm -rf "$out/cold"
+	mkdir -p "$out/cold"
+	stages "$out/cold" "$out/cold.csv" cold
+	tot=$(sum4 "$out/cold" cold)
+	printf '| %s | cold | %s |%s %s | %s |\n' "$n" "$cold" "$(stage_row "$out/cold" cold)" "$tot" \
+		"$(awk -v t="$tot" -v n="$n" 'BEGIN { printf "%.2f", 1000 * t / n }')"
+	for k in $KS; do
+		rm -rf "$out/tick"
+		cp -r "$out/cold" "$out/tick"
+		awk -F, -v a="$tc" -v b=$((tc + 300 * k)) 'NR == 1 || ($1 > a && $1 <= b)' "$out/all.csv" > "$out/new.csv"
+		stages "$out/tick" "$out/new.csv" tick
+		tot=$(sum4 "$out/tick" tick)
+		printf '| %s | tick | %s |%s %s | %s |\n' "$n" "$k" "$(stage_row "$out/tick" tick)" "$tot" \
+			"$(awk -v t="$tot" -v n="$n" 'BEGIN { printf "%.3f", 1000 * t / n }')"
+		eval "sz_$n=\"\$(wc -c < \"\$out/tick/window.state\") \$(wc -c < \"\$out/tick/arfit.state\") \$(wc -c < \"\$out/tick/burst.state\") \$(wc -c < \"\$out/tick/plan.state\")\""
+		if [ -z "$cmpd" ] && [ "$k" = "$kmax" ]; then
+			# the tick's decisions against one run over every row: each
+			# row one run's but each key's last (the decision for the
+			# step after its data), whose decision is one run's
+			awk -F, -v b=$((tc + 300 * k)) 'NR == 1 || $1 <= b' "$out/all.csv" |
+				window $WI | arfit $AI | burstdetect $BI | plan $PI > "$out/one.csv"
+			cmpd=$(awk -F, 'NR == FNR { one[$0] = 1; s = $0; sub(/^[^,]*,[^,]*,[^,]*,/, "", s);
+					split($0, f, ","); dec[f[1] "," f[2]] = s; next }
+				FNR > 1 { last[$2] = FNR; row[FNR] = $0 }
+				END { for (i = 2; i in row; i++) { split(row[i], f, ","); s = row[i];
+						sub(/^[^,]*,[^,]*,[^,]*,/, "", s)
+						if (last[f[2]] == i ? dec[f[1] "," f[2]] == s : (row[i] in one)) ok++; else bad++ }
+					printf "%d of %d rows", ok, ok + bad }' "$out/one.csv" "$out/tick/plan.csv")
+			cmpd="$cmpd ($n workloads, $k new rows each)"
+		fi
+	done
+done
+echo
+echo "state bytes after the tick, per stage: window / arfit / burstdetect / plan (per 1,000 workloads, KB = 1000 B)"
+for n in $sizes; do
+	eval "set -- \$sz_$n"
+	printf '  %s workloads: %s / %s / %s / %s bytes; per 1,000: %s / %s / %s / %s KB, in all %s KB\n' "$n" "$1" "$2" "$3" "$4" \
+		$(awk -v n="$n" -v a="$1" -v b="$2" -v c="$3" -v d="$4" \
+		'BEGIN { f = 1000 / n / 1000; printf "%.1f %.1f %.1f %.1f %.1f", a * f, b * f, c * f, d * f, (a + b + c + d) * f }')
+done
+echo "the tick's decisions equal one run's over all the rows: $cmpd"
+rm -rf "$out/cold" "$out/tick" "$out/all.csv" "$out/cold.csv" "$out/new.csv" "$out/one.csv"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -669,14 +669,18 @@ write_long(const sp_prom_matrix *m, const sp_prom_csv *o, const column *c, sp_cs
 {
 	size_t i, k;
 
-	sp_csv_write_str(w, "timestamp");
-	sp_csv_write_str(w, "series");
-	sp_csv_write_str(w, o->name ? o->name : "value");
-	sp_csv_end_row(w);
+	if (!o->no_header) {
+		sp_csv_write_str(w, "timestamp");
+		sp_csv_write_str(w, "series");
+		sp_csv_write_str(w, o->name ? o->name : "value");
+		sp_csv_end_row(w);
+	}
 	for (k = 0; k < m->n; k++)
 		for (i = 0; i < m->npoints; i++) {
 			double v = m->s[c[k].series].v[i];
 			if (o->shard_n && sp_prom_shard(c[k].name, strlen(c[k].name)) % o->shard_n != o->shard_i)
+				break;
+			if (i == 0 && o->keep && !o->keep(o->keep_ctx, c[k].name, strlen(c[k].name)))
 				break;
 			if (isnan(v) && o->null == SP_PROM_NULL_SKIP)
 				continue;

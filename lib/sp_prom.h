@@ -110,6 +110,11 @@ typedef struct {
 	unsigned long shard_i, shard_n; /* with by and shard_n > 0: only the series
 	                           whose key K has sp_prom_shard(K) % shard_n ==
 	                           shard_i (promfetch --shard I/N) */
+	int (*keep)(void *ctx, const char *key, size_t len); /* with by: only the series
+	                           (of the shard) whose key keep accepts; NULL: all */
+	void *keep_ctx;
+	int no_header;          /* with by: no header line (rows that follow an earlier
+	                           call's, promfetch --since-state) */
 } sp_prom_csv;
 
 /* Header "timestamp,<columns>", then one row per grid point (Unix seconds;

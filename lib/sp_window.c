@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_keyed.h"
+#include "sp_state.h"
 #include "sp_time.h"
 
 const char *const sp_window_fill_names[] = { "none", "previous", "linear", "zero", NULL };
@@ -775,6 +777,12 @@ check_opts(const sp_window_opts *o, sp_error *err)
 	if (o->lags < 0 || o->horizon < 0 || (o->horizon > 0 && o->lags == 0) ||
 	    (o->lags > 0 && o->ncols != 1))
 		return sp_error_set(err, SP_EUSAGE, "windows need lags >= 1, horizon >= 0 and one column");
+	if (!(o->input_step >= 0 && o->input_step < INFINITY))
+		return sp_error_set(err, SP_EUSAGE, "bad input step");
+	if (o->state && (o->sort || o->dupes != SP_WINDOW_DUPES_ERROR || o->normalize >= 0 || nspan > 0 ||
+	    o->lags > 0))
+		return sp_error_set(err, SP_EUSAGE, "--state does not go with --sort, --dupes, --normalize, "
+		    "a training span or --lags");
 	return 0;
 }
 
@@ -959,6 +967,17 @@ struct sp_window {
 	double prev_t;            /* not sorting: the last time */
 	long nrows;
 	size_t ncols;
+	/* state between runs (o->state) */
+	int state;
+	double step, input_step, max_gap_rows;
+	sp_agg agg;
+	double skip_to;           /* rows at or before this time were an earlier run's */
+	int64_t open_bin;         /* the open bin and its input rows, [1 + ncols] each */
+	double *open;
+	size_t open_n, open_cap;
+	int have_closed;          /* a bin was written at a pause; no bin is open */
+	int64_t closed_bin;
+	sp_window_stage *fill;    /* the fill stage, or NULL */
 };
 
 sp_window *
@@ -984,7 +1003,9 @@ sp_window_new(const sp_window_opts *o, sp_window_emit emit, void *ctx, sp_error 
 	w->sort = o->sort;
 	if (o->sort)
 		kinds[n++] = SP_WINDOW_ORDER;
-	if (!w->direct)
+	/* with a state, duplicates are checked here too: a dedupe stage would
+	 * hold the last row */
+	if (!w->direct && !o->state)
 		kinds[n++] = SP_WINDOW_DEDUPE;
 	if (o->step > 0)
 		kinds[n++] = SP_WINDOW_RESAMPLE;
@@ -1004,7 +1025,15 @@ sp_window_new(const sp_window_opts *o, sp_window_emit emit, void *ctx, sp_error 
 			return NULL;
 		}
 		next = w->st[i];
+		if (kinds[i] == SP_WINDOW_FILL)
+			w->fill = w->st[i];
 	}
+	w->state = o->state;
+	w->step = o->step;
+	w->input_step = o->input_step;
+	w->max_gap_rows = o->max_gap_rows;
+	w->agg = o->agg;
+	w->skip_to = -INFINITY;
 	return w;
 }
 
@@ -1018,23 +1047,28 @@ push_row(sp_window *w, double t, const double *v, const char *raw, size_t rawlen
 	if (!w->sort) {
 		if (t < w->prev_t)
 			return time_error(err, w->nrows, t, w->prev_t);
-		if (w->direct) {
-			if (!(t > w->prev_t))
-				return dup_error(err, w->nrows, t);
-			w->prev_t = t;
-			return resample_add(w->st[0], &w->st[0]->u.resample, t, v, err);
-		}
+		if ((w->direct || w->state) && !(t > w->prev_t))
+			return dup_error(err, w->nrows, t);
 		w->prev_t = t;
+		if (w->direct)
+			return resample_add(w->st[0], &w->st[0]->u.resample, t, v, err);
 	}
 	if (!(r = row_make(t, w->ncols, v, raw, rawlen)))
 		return oom(err);
 	return w->st[0]->push(w->st[0], r, err);
 }
 
+static int push_state(sp_window *w, double t, const double *v, const char *raw, size_t rawlen,
+    sp_error *err);
+
 int
 sp_window_push(sp_window *w, double t, const double *v, const char *raw, size_t rawlen, sp_error *err)
 {
 	w->nrows++;
+	if (w->state)
+		return push_state(w, t, v, raw, rawlen, err);
+	if (w->input_step > 0 && t > w->prev_t && t - w->prev_t < w->input_step)
+		return push_state(w, t, v, raw, rawlen, err);   /* its error */
 	if (w->direct && t > w->prev_t) {
 		w->prev_t = t;
 		return resample_add(w->st[0], &w->st[0]->u.resample, t, v, err);
@@ -1074,5 +1108,494 @@ sp_window_free(sp_window *w)
 		return;
 	for (i = 0; i < w->nst; i++)
 		sp_window_stage_free(w->st[i]);
+	free(w->open);
 	free(w);
+}
+
+/* ---- state between runs ------------------------------------------------------------------- */
+
+static int
+step_error(sp_error *err, long rowno, double t, double step, double prev)
+{
+	char a[40], b[40];
+
+	sp_time_format(a, sizeof a, t);
+	sp_time_format(b, sizeof b, prev);
+	return sp_error_set(err, SP_EDATA, "row %ld, column timestamp: timestamp %s is less than the input "
+	    "step %g after the previous row's %s (see --input-step)", rowno, a, step, b);
+}
+
+/* The empty bins from the one after the bin written at a pause up to
+ * (not including) bin b: what one run's resampler writes when its next
+ * row comes. */
+static int
+close_gap(sp_window *w, int64_t b, sp_error *err)
+{
+	sp_window_stage *s = w->st[0];
+	int64_t k;
+	int rc;
+
+	if ((double)(b - w->closed_bin) > w->max_gap_rows)
+		return sp_error_set(err, SP_EDATA, "a gap of %.0f steps of %g s after %.17g is over the "
+		    "limit of %.0f rows (see --max-gap-rows)", (double)(b - w->closed_bin), w->step,
+		    (double)w->closed_bin * w->step, w->max_gap_rows);
+	w->have_closed = 0;
+	for (k = w->closed_bin + 1; k < b; k++) {
+		sp_window_row *r = row_make((double)k * w->step, w->ncols, NULL, NULL, 0);
+		size_t j;
+		if (!r)
+			return oom(err);
+		if (w->agg == SP_AGG_COUNT)
+			for (j = 0; j < w->ncols; j++)
+				r->v[j] = 0;
+		if ((rc = pass(s, r, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A row of the open bin, kept for the state. */
+static int
+keep_open(sp_window *w, int64_t b, double t, const double *v, sp_error *err)
+{
+	size_t m = 1 + w->ncols;
+
+	if (w->open_n == 0 || b != w->open_bin) {
+		w->open_n = 0;
+		w->open_bin = b;
+	}
+	if (w->open_n == w->open_cap) {
+		size_t nc = w->open_cap ? 2 * w->open_cap : 4;
+		double *na = realloc(w->open, nc * m * sizeof *na);
+		if (!na)
+			return oom(err);
+		w->open = na;
+		w->open_cap = nc;
+	}
+	w->open[w->open_n * m] = t;
+	memcpy(w->open + w->open_n * m + 1, v, w->ncols * sizeof *v);
+	w->open_n++;
+	return 0;
+}
+
+/* A row with a state kept: skipped when an earlier run had it; the input
+ * step checked; the bin written at a pause followed by the empty bins up
+ * to this row's; the row kept while its bin is open. */
+__attribute__((noinline)) static int
+push_state(sp_window *w, double t, const double *v, const char *raw, size_t rawlen, sp_error *err)
+{
+	int rc;
+
+	if (t <= w->skip_to)
+		return 0;   /* an earlier run's row */
+	w->skip_to = -INFINITY;
+	if (t > w->prev_t && w->input_step > 0 && t - w->prev_t < w->input_step)
+		return step_error(err, w->nrows, t, w->input_step, w->prev_t);
+	if (w->state && w->step > 0 && t > w->prev_t) {
+		double fb = floor(t / w->step);
+		if (fabs(fb) < 9e18) {   /* else the resampler's error */
+			int64_t b = (int64_t)fb;
+			if (w->have_closed && b <= w->closed_bin) {
+				char a[40];
+				sp_time_format(a, sizeof a, t);
+				return sp_error_set(err, SP_EDATA, "row %ld, column timestamp: timestamp %s falls in "
+				    "the bin written at the end of the last run (see --input-step)", w->nrows, a);
+			}
+			if (w->have_closed && (rc = close_gap(w, b, err)) < 0)
+				return rc;
+			if ((rc = keep_open(w, b, t, v, err)) < 0)
+				return rc;
+		}
+	}
+	if (w->direct && t > w->prev_t) {
+		w->prev_t = t;
+		return resample_add(w->st[0], &w->st[0]->u.resample, t, v, err);
+	}
+	return push_row(w, t, v, raw, rawlen, err);
+}
+
+int
+sp_window_pause(sp_window *w, sp_error *err)
+{
+	resample_st *rs;
+
+	if (!w->state)
+		return sp_error_set(err, SP_EUSAGE, "a pause needs the state option");
+	if (w->step > 0 && w->open_n > 0 && w->input_step > 0 &&
+	    (double)(w->open_bin + 1) * w->step <= w->prev_t + w->input_step) {
+		/* no later row can fall in the open bin: one run would write it
+		 * on its next row, so it is written now */
+		rs = &w->st[0]->u.resample;
+		sp_resampler_finish(rs->rs);
+		w->have_closed = 1;
+		w->closed_bin = w->open_bin;
+		w->open_n = 0;
+		return resample_drain(w->st[0], rs, err);
+	}
+	return 0;
+}
+
+double
+sp_window_last(const sp_window *w)
+{
+	return w->prev_t;
+}
+
+void
+sp_window_write_options(const sp_window_opts *o, sp_state_writer *sw)
+{
+	double r[3] = { o->step, o->quantile, o->max_gap_rows };
+
+	sp_state_put_long(sw, "columns", (long)o->ncols);
+	sp_state_put_doubles(sw, "resample", 3, r);
+	sp_state_put_str(sw, "agg", sp_agg_names[o->agg]);
+	sp_state_put_str(sw, "fill", sp_window_fill_names[o->fill]);
+	sp_state_put_double(sw, "max_gap", o->max_gap);
+	sp_state_put_double(sw, "input_step", o->input_step);
+}
+
+/* The index of name in a NULL-terminated list, or -1. */
+static int
+name_index(const char *const *names, const char *name)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int
+sp_window_read_options(sp_window_opts *o, sp_state *s, sp_error *err)
+{
+	long ncols;
+	double r[3];
+	const char *a;
+	int rc, i;
+
+	sp_window_opts_init(o);
+	o->state = 1;
+	if ((rc = sp_state_long(s, "columns", 1, 100000, &ncols, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "resample", 3, r, err)) < 0)
+		return rc;
+	if (!(r[0] >= 0 && r[0] < INFINITY) || !(r[1] >= 0 && r[1] <= 1) || !(r[2] >= 1)) {
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: resample: bad step, quantile or gap limit",
+		    sp_state_path(s), sp_state_line(s) - 1);
+	}
+	o->ncols = (size_t)ncols;
+	o->step = r[0];
+	o->quantile = r[1];
+	o->max_gap_rows = r[2];
+	if ((rc = sp_state_str(s, "agg", &a, err)) < 0)
+		return rc;
+	if ((i = name_index(sp_agg_names, a)) < 0)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: agg: no aggregation '%s'", sp_state_path(s),
+		    sp_state_line(s) - 1, a);
+	o->agg = (sp_agg)i;
+	if ((rc = sp_state_str(s, "fill", &a, err)) < 0)
+		return rc;
+	if ((i = name_index(sp_window_fill_names, a)) < 0)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: fill: no fill method '%s'", sp_state_path(s),
+		    sp_state_line(s) - 1, a);
+	o->fill = (sp_window_fill)i;
+	if ((rc = sp_state_double(s, "max_gap", &o->max_gap, err)) < 0)
+		return rc;
+	if (!(o->max_gap >= 0))
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: max_gap: not >= 0", sp_state_path(s),
+		    sp_state_line(s) - 1);
+	if ((rc = sp_state_double(s, "input_step", &o->input_step, err)) < 0)
+		return rc;
+	if (!(o->input_step >= 0 && o->input_step < INFINITY))
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: input_step: not >= 0", sp_state_path(s),
+		    sp_state_line(s) - 1);
+	return 0;
+}
+
+int
+sp_window_options_differ(const sp_window_opts *m, const sp_window_opts *o, char *why, size_t size)
+{
+	if (m->ncols != o->ncols)
+		snprintf(why, size, "%zu columns, not %zu", m->ncols, o->ncols);
+	else if (m->step != o->step)
+		snprintf(why, size, "--resample %g, not %g", m->step, o->step);
+	else if (m->step > 0 && (m->agg != o->agg || m->quantile != o->quantile))
+		snprintf(why, size, "--agg %s (quantile %g), not %s (%g)", sp_agg_names[m->agg], m->quantile,
+		    sp_agg_names[o->agg], o->quantile);
+	else if (m->step > 0 && m->max_gap_rows != o->max_gap_rows)
+		snprintf(why, size, "--max-gap-rows %g, not %g", m->max_gap_rows, o->max_gap_rows);
+	else if (m->fill != o->fill)
+		snprintf(why, size, "--fill %s, not %s", sp_window_fill_names[m->fill], sp_window_fill_names[o->fill]);
+	else if (m->max_gap != o->max_gap)
+		snprintf(why, size, "--max-gap %g, not %g", m->max_gap, o->max_gap);
+	else if (m->input_step != o->input_step)
+		snprintf(why, size, "--input-step %g, not %g", m->input_step, o->input_step);
+	else
+		return 0;
+	return 1;
+}
+
+int
+sp_window_write_state(const sp_window *w, sp_state_writer *sw, sp_error *err)
+{
+	size_t m = 1 + w->ncols, i;
+
+	if (!w->state)
+		return sp_error_set(err, SP_EUSAGE, "a state needs the state option");
+	sp_state_put_double(sw, "last", w->prev_t);
+	if (w->step > 0) {
+		sp_state_put_double(sw, "closed", w->have_closed ? (double)w->closed_bin * w->step : NAN);
+		sp_state_put_long(sw, "open", (long)w->open_n);
+		for (i = 0; i < w->open_n; i++)
+			sp_state_put_doubles(sw, "row", m, w->open + i * m);
+	}
+	if (w->fill) {
+		const fill_st *f = &w->fill->u.fill;
+		long *l = malloc(2 * w->ncols * sizeof *l), *run = l + w->ncols;
+		double *d = malloc(m * sizeof *d);
+		size_t j;
+		if (!l || !d) {
+			free(l);
+			free(d);
+			return oom(err);
+		}
+		sp_state_put_doubles(sw, "fill_time", w->ncols, f->last_t);
+		sp_state_put_doubles(sw, "fill_value", w->ncols, f->last_v);
+		for (j = 0; j < w->ncols; j++) {
+			l[j] = f->have_last[j] | f->dead[j] << 1;
+			/* the run's first held row, counted from the queue's head
+			 * (where it matters it is in the queue) */
+			run[j] = f->run_from[j] >= f->qbase ? (long)(f->run_from[j] - f->qbase) : 0;
+		}
+		sp_state_put_longs(sw, "fill_flags", w->ncols, l);
+		sp_state_put_longs(sw, "fill_run", w->ncols, run);
+		sp_state_put_long(sw, "held", (long)f->q.n);
+		for (i = 0; i < f->q.n; i++) {
+			const sp_window_row *r = q_at(&f->q, i);
+			d[0] = r->t;
+			memcpy(d + 1, r->v, w->ncols * sizeof *d);
+			sp_state_put_long(sw, "pending", (long)r->pending);
+			sp_state_put_doubles(sw, "row", m, d);
+			if (r->rawlen)
+				sp_state_put_bytes(sw, "raw", r->raw, r->rawlen);
+			else
+				sp_state_put_str(sw, "raw", "-");
+		}
+		free(l);
+		free(d);
+	}
+	return 0;
+}
+
+/* The open bin's rows of a state replayed into the resampler. */
+static int
+read_open(sp_window *w, sp_state *s, double *d, sp_error *err)
+{
+	size_t m = 1 + w->ncols;
+	long n, i;
+	int rc;
+
+	if ((rc = sp_state_long(s, "open", 0, 100000000, &n, err)) < 0)
+		return rc;
+	if (n > 0 && w->have_closed)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: open: rows, and a bin written at the pause",
+		    sp_state_path(s), sp_state_line(s) - 1);
+	for (i = 0; i < n; i++) {
+		double fb;
+		if ((rc = sp_state_doubles(s, "row", m, d, err)) < 0)
+			return rc;
+		fb = floor(d[0] / w->step);
+		if (!(fabs(fb) < 9e18) || d[0] > w->prev_t || (i > 0 && ((int64_t)fb != w->open_bin ||
+		    !(d[0] > w->open[(size_t)(i - 1) * m]))))
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: row: not a row of the open bin, in order, "
+			    "at or before the last row", sp_state_path(s), sp_state_line(s) - 1);
+		if ((rc = keep_open(w, (int64_t)fb, d[0], d + 1, err)) < 0)
+			return rc;
+		/* one bin: the resampler finishes none */
+		if ((rc = sp_resampler_add(w->st[0]->u.resample.rs, d[0], d + 1, err)) != 0)
+			return rc < 0 ? rc : sp_state_error(s, err, SP_EMODEL, "open: rows of two bins");
+	}
+	return 0;
+}
+
+/* The fill stage's last values and held rows. */
+static int
+read_fill(sp_window *w, sp_state *s, double *d, sp_error *err)
+{
+	fill_st *f = &w->fill->u.fill;
+	size_t k = w->ncols, j;
+	long *l = malloc(2 * k * sizeof *l), *run = l ? l + k : NULL, n, i, pend, runline;
+	int rc;
+
+	if (!l)
+		return oom(err);
+	if ((rc = sp_state_doubles(s, "fill_time", k, f->last_t, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "fill_value", k, f->last_v, err)) < 0 ||
+	    (rc = sp_state_longs(s, "fill_flags", k, 0, 3, l, err)) < 0 ||
+	    (runline = sp_state_line(s), 0) ||
+	    (rc = sp_state_longs(s, "fill_run", k, 0, 100000000, run, err)) < 0 ||
+	    (rc = sp_state_long(s, "held", 0, 100000000, &n, err)) < 0)
+		goto out;
+	f->qbase = 0;
+	for (j = 0; j < k; j++) {
+		f->have_last[j] = (unsigned char)(l[j] & 1);
+		f->dead[j] = (unsigned char)(l[j] >> 1);
+		f->run_from[j] = (uint64_t)run[j];
+		if (run[j] > n) {
+			rc = sp_error_set(err, SP_EMODEL, "%s:%ld: fill_run: %ld is past the %ld held rows",
+			    sp_state_path(s), runline, run[j], n);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		sp_window_row *r;
+		char *raw = NULL;
+		size_t rawlen = 0;
+		if ((rc = sp_state_long(s, "pending", 0, (long)k, &pend, err)) < 0 ||
+		    (rc = sp_state_doubles(s, "row", 1 + k, d, err)) < 0)
+			goto out;
+		/* "-": no pass-through bytes (real ones end in a NUL: never "-") */
+		if ((rc = sp_state_bytes(s, "raw", &raw, &rawlen, err)) < 0)
+			goto out;
+		if (rawlen == 1 && raw[0] == '-')
+			rawlen = 0;
+		r = row_make(d[0], k, d + 1, raw, rawlen);
+		free(raw);
+		if (!r || q_push(&f->q, r) < 0) {
+			free(r);
+			rc = oom(err);
+			goto out;
+		}
+		r->pending = (unsigned)pend;
+	}
+	rc = 0;
+out:
+	free(l);
+	return rc;
+}
+
+int
+sp_window_read_state(sp_window *w, sp_state *s, sp_error *err)
+{
+	double *d, c;
+	int rc;
+
+	if (!w->state || w->nrows > 0)
+		return sp_error_set(err, SP_EUSAGE, "a state is read into a fresh engine with the state option");
+	if ((rc = sp_state_double(s, "last", &w->prev_t, err)) < 0)
+		return rc;
+	if (isnan(w->prev_t) || w->prev_t == INFINITY)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: last: not a time", sp_state_path(s), sp_state_line(s) - 1);
+	w->skip_to = w->prev_t;
+	if (!(d = malloc((1 + w->ncols) * sizeof *d)))
+		return oom(err);
+	if (w->step > 0) {
+		if ((rc = sp_state_double(s, "closed", &c, err)) < 0)
+			goto out;
+		if (!isnan(c)) {
+			double fb = floor(c / w->step);
+			if (!(fabs(fb) < 9e18) || fb * w->step != c || c > w->prev_t) {
+				rc = sp_error_set(err, SP_EMODEL, "%s:%ld: closed: not a bin's start at or before the "
+				    "last row", sp_state_path(s), sp_state_line(s) - 1);
+				goto out;
+			}
+			w->have_closed = 1;
+			w->closed_bin = (int64_t)fb;
+		}
+		if ((rc = read_open(w, s, d, err)) < 0)
+			goto out;
+	}
+	rc = w->fill ? read_fill(w, s, d, err) : 0;
+out:
+	free(d);
+	return rc;
+}
+
+static void *
+index_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	double *last = malloc(sizeof *last);
+
+	(void)ctx;
+	(void)key;
+	(void)len;
+	if (!last)
+		oom(err);
+	else
+		*last = -INFINITY;
+	return last;
+}
+
+static void
+index_free(void *ctx, void *st)
+{
+	(void)ctx;
+	free(st);
+}
+
+/* One engine's block read into a scratch engine of o: its last time. */
+static int
+index_block(const sp_window_opts *o, sp_state *s, double *last, sp_error *err)
+{
+	sp_window *w = sp_window_new(o, NULL, NULL, err);
+	int rc;
+
+	if (!w)
+		return err ? err->code : SP_ENOMEM;
+	rc = sp_window_read_state(w, s, err);
+	*last = w->prev_t;
+	sp_window_free(w);
+	return rc;
+}
+
+int
+sp_window_state_index(const char *path, double *newest, sp_keyed **keys, sp_error *err)
+{
+	sp_window_opts o;
+	sp_state *s;
+	sp_keyed *k = NULL;
+	long n, i;
+	double last = -INFINITY;
+	int rc;
+
+	*newest = NAN;
+	*keys = NULL;
+	if ((rc = sp_state_load(path, "window", 1, &s, err)) < 0 || !s)
+		return rc;
+	*newest = -INFINITY;
+	if ((rc = sp_window_read_options(&o, s, err)) < 0)
+		goto out;
+	if (!sp_state_at(s, "keys")) {
+		if ((rc = index_block(&o, s, newest, err)) < 0)
+			goto out;
+	} else {
+		if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
+			goto out;
+		if (!(k = sp_keyed_new(index_new, index_free, NULL))) {
+			rc = oom(err);
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			double *kl = sp_state_key(s, k, err);
+			if (!kl) {
+				rc = err ? err->code : SP_EMODEL;
+				goto out;
+			}
+			if ((rc = index_block(&o, s, &last, err)) < 0)
+				goto out;
+			*kl = last;
+			if (last > *newest)
+				*newest = last;
+		}
+	}
+	rc = sp_state_end(s, err);
+out:
+	sp_state_free(s);
+	if (rc < 0) {
+		sp_keyed_free(k);
+		*newest = NAN;
+		return rc;
+	}
+	*keys = k;
+	return 1;
 }

@@ -117,6 +117,13 @@ typedef struct sp_window_opts {
 	double train_frac;            /* span: the first floor(F * n) rows; NAN = not given */
 	sp_window_split split;        /* [ALL] */
 	long lags, horizon;           /* windows (ncols must be 1); 0 = off [0, 0] */
+	int state;                    /* keep what a state between runs needs (see
+	                               * "State between runs" below) [0] */
+	double input_step;            /* the input's rows are at least this many
+	                               * seconds apart (promfetch --step); closer
+	                               * rows are an error; with state, a bin that
+	                               * ends by the last row + input_step is
+	                               * complete at a pause; 0 = not known [0] */
 } sp_window_opts;
 
 void sp_window_opts_init(sp_window_opts *o);
@@ -194,5 +201,71 @@ long sp_window_rows(const sp_window *w);
 /* The scaler in use (see sp_window_stage_scaler), or NULL. */
 const sp_scaler *sp_window_scaler(const sp_window *w);
 void sp_window_free(sp_window *w);
+
+/* ---- state between runs (window --state) --------------------------------
+ *
+ * With o->state, a run can end in a pause instead of a finish: what the
+ * engine holds is written as state lines (lib/sp_state), and a fresh
+ * engine of the same options that reads them continues exactly as the
+ * uninterrupted engine would, byte for byte: runs over consecutive slices
+ * of the input, each ending in a pause and starting from the last one's
+ * state, emit the rows one run emits, in the same order (the rows still
+ * held at the last pause are those one run's finish would add).  The state
+ * is: the last input row's time (rows at or before it are skipped by the
+ * next run: an overlap of the input is harmless), the rows of the open
+ * bin (replayed into the resampler: the same sums in the same order), a
+ * bin written at the pause (below), and the fill stage's last values and
+ * held rows (a trailing gap waits for its next value, as in one run).
+ *
+ * A pause writes nothing early: the open bin stays open, unless
+ * input_step says no later row can fall in it (it ends by the last row's
+ * time + input_step).  It is then written at the pause, as one run would
+ * on its next row; the next run writes the empty bins between it and its
+ * first row.  A row closer than input_step to the previous one is an
+ * error, in one run as in slices ("row N, column timestamp: timestamp T is
+ * less than the input step S after the previous row's P (see
+ * --input-step)").
+ *
+ * o->state goes with: no sorting, duplicates an error, no scaler fitted,
+ * no training span, split or windows (a loaded scaler is fine: it holds
+ * nothing); sp_window_new refuses the others (SP_EUSAGE naming the window
+ * option).  The state file (window(1) --state): the options below, then
+ * (keyed) "keys N" and per key "key K" and the engine's lines, then "end".
+ */
+
+/* After the last push of a run: write the open bin if input_step allows
+ * (above).  Pushing may continue after a pause.  SP_EUSAGE without
+ * o->state; the emit callback's errors. */
+int sp_window_pause(sp_window *w, sp_error *err);
+/* The last input row's time (pushed, or the state's), -INFINITY none. */
+double sp_window_last(const sp_window *w);
+
+struct sp_state_writer;
+struct sp_state;
+/* The options that shape a state: columns, resample (step, quantile,
+ * max_gap_rows), agg, fill, max_gap, input_step. */
+void sp_window_write_options(const sp_window_opts *o, struct sp_state_writer *sw);
+/* Read them into o (defaults for the rest, state on).  SP_EMODEL
+ * "PATH:LINE: ..." for a bad line. */
+int sp_window_read_options(sp_window_opts *o, struct sp_state *s, sp_error *err);
+/* 0 when a state made with options `made` fits an engine of options o;
+ * else 1 and the first difference in why ("--resample 300, not 60"). */
+int sp_window_options_differ(const sp_window_opts *made, const sp_window_opts *o, char *why, size_t size);
+
+/* The engine's state as lines (after a pause; SP_EUSAGE without
+ * o->state), and read into a fresh engine of the same options (SP_EMODEL
+ * "PATH:LINE: ..." for a bad or inconsistent line; SP_EUSAGE when rows
+ * were pushed already). */
+int sp_window_write_state(const sp_window *w, struct sp_state_writer *sw, sp_error *err);
+int sp_window_read_state(sp_window *w, struct sp_state *s, sp_error *err);
+
+/* A window state file without its options (promfetch --since-state): 0
+ * when path does not exist (*keys NULL, *newest NAN), else 1 with *newest
+ * the latest last-row time of its engines (-INFINITY: none has a row) and,
+ * for a keyed file, *keys every key, its state a double (that key's last
+ * row time, -INFINITY none; freed with sp_keyed_free), for one series
+ * NULL.  < 0: sp_state_load's errors and SP_EMODEL "PATH:LINE: ...". */
+struct sp_keyed;
+int sp_window_state_index(const char *path, double *newest, struct sp_keyed **keys, sp_error *err);
 
 #endif

@@ -9,13 +9,15 @@
 #include "sp_cli.h"
 #include "sp_cli_http.h"
 #include "sp_csv.h"
+#include "sp_keyed.h"
 #include "sp_prom.h"
 #include "sp_time.h"
+#include "sp_window.h"
 
 static const char synopsis[] =
     "promfetch -q QUERY [-u URL] (--start T | --last DUR) [--end T] [--step DUR]\n"
     "       [--instant] [-n NAME | --wide LABELS | --by-labels LABELS [--shard I/N]]\n"
-    "       [--null error|skip|zero|empty] [options]";
+    "       [--since-state FILE] [--null error|skip|zero|empty] [options]";
 
 static const char *const null_names[] = { "error", "skip", "zero", "empty", NULL };
 
@@ -29,6 +31,7 @@ typedef struct {
 	sp_prom_query q;        /* -u, -q, --instant, --max-points */
 	sp_prom_csv csv;        /* -n, --wide, --null */
 	double start, end, step;
+	const char *since;      /* --since-state: window's state of the last run */
 	double deadline;        /* --deadline */
 	int verbose;
 	sp_http_opts ho;
@@ -56,6 +59,12 @@ usage(void)
 	    "                            key 'l1=v1,l2=v2' of these labels (scalepipe(7))\n"
 	    "      --shard I/N           with --by-labels: only the keys whose FNV-1a hash\n"
 	    "                            mod N is I (0 <= I < N; stable across runs)\n"
+	    "      --since-state FILE    FILE is the state of `window --state` after the last\n"
+	    "                            run: fetch only the points after its newest row, and\n"
+	    "                            the whole --last range for the keys it does not hold\n"
+	    "                            (new workloads: a second request); without FILE (a\n"
+	    "                            cold start) or when it cannot be read (a warning),\n"
+	    "                            the whole --last range; nothing new: the header only\n"
 	    "      --null POLICY         missing points: error, skip (drop the row), zero,\n"
 	    "                            or empty (missing value in the CSV) [error]\n"
 	    "      --max-points N        points per series per request; longer ranges are\n"
@@ -154,7 +163,8 @@ static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_INSTANT, OPT_WIDE, OPT_NULL,
-		OPT_MAXPTS, OPT_COMPRESSED, OPT_DEADLINE, OPT_MAXANS, OPT_VERSION, OPT_BYLABELS, OPT_SHARD };
+		OPT_MAXPTS, OPT_COMPRESSED, OPT_DEADLINE, OPT_MAXANS, OPT_VERSION, OPT_BYLABELS, OPT_SHARD,
+		OPT_SINCE };
 	static const struct option lo[] = {
 		{ "query", required_argument, 0, 'q' }, { "url", required_argument, 0, 'u' },
 		{ "start", required_argument, 0, OPT_START }, { "end", required_argument, 0, OPT_END },
@@ -162,6 +172,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "instant", no_argument, 0, OPT_INSTANT }, { "name", required_argument, 0, 'n' },
 		{ "wide", required_argument, 0, OPT_WIDE }, { "null", required_argument, 0, OPT_NULL },
 		{ "by-labels", required_argument, 0, OPT_BYLABELS }, { "shard", required_argument, 0, OPT_SHARD },
+		{ "since-state", required_argument, 0, OPT_SINCE },
 		{ "max-points", required_argument, 0, OPT_MAXPTS },
 		{ "compressed", no_argument, 0, OPT_COMPRESSED },
 		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "max-answer", required_argument, 0, OPT_MAXANS },
@@ -194,6 +205,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_WIDE: o->csv.wide = optarg; break;
 		case OPT_BYLABELS: o->csv.by = optarg; break;
 		case OPT_SHARD: parse_shard(optarg, &o->csv); break;
+		case OPT_SINCE: o->since = optarg; break;
 		case OPT_NULL: o->csv.null = (sp_prom_null)sp_cli_choice("--null", optarg, null_names); break;
 		case OPT_MAXPTS:
 			o->q.max_points = (size_t)sp_cli_long("--max-points", optarg, 1, SP_PROM_MAX_POINTS);
@@ -226,16 +238,118 @@ parse_options(int argc, char **argv, options *o)
 	check_labels("--by-labels", o->csv.by);
 	if (o->csv.shard_n && !o->csv.by)
 		sp_die_usage("--shard goes with --by-labels");
+	if (o->since && (isnan(last) || !isnan(o->start) || o->q.instant || wide))
+		sp_die_usage("--since-state needs --last (the range of a cold start), and no --start, "
+		    "--instant or --wide");
 	if ((o->ho.cert == NULL) != (o->ho.key == NULL))
 		sp_die_usage("--cert and --key go together");
 	resolve_range(o, last, have_end);
+}
+
+/* The query over [start, end] on the step grid. */
+static sp_prom_matrix *
+fetch(const options *o, double start)
+{
+	sp_prom_matrix *m;
+	sp_error err;
+
+	if (!(m = sp_prom_matrix_new(start, o->end, o->step, &err)))
+		sp_die_err(&err);
+	sp_die_if(sp_prom_fetch(m, &o->q, &o->ho, &err), &err);
+	return m;
+}
+
+/* The matrix as CSV (freed). */
+static void
+write_matrix(sp_prom_matrix *m, const sp_prom_csv *c, sp_csv_writer *w)
+{
+	sp_error err;
+
+	sp_die_if(sp_prom_write_csv(m, c, w, &err), &err);
+	sp_prom_matrix_free(m);
+}
+
+/* --since-state: the keys of window's state are warm, the others cold. */
+typedef struct {
+	sp_keyed *keys;
+	int warm;               /* keep the warm keys, the cold ones (0), or none
+	                         * but count the cold ones (-1) */
+	size_t cold;
+} key_filter;
+
+static int
+keep_key(void *ctx, const char *key, size_t len)
+{
+	key_filter *f = ctx;
+	int warm = sp_keyed_find(f->keys, key, len) != NULL;
+
+	if (f->warm < 0)
+		f->cold += !warm;
+	return warm == f->warm;
+}
+
+/* --since-state: the points after the state's newest row (every key's
+ * rows are on one grid, so the newest row is where the last fetch ended),
+ * then, when the answer has keys the state does not hold, the whole range
+ * for those.  A missing or unreadable state: the whole range. */
+static void
+fetch_since(const options *o, sp_csv_writer *w)
+{
+	sp_prom_csv c = o->csv;
+	key_filter f = { NULL, 1, 0 };
+	sp_prom_matrix *m;
+	sp_error err;
+	double newest, start;
+	int rc = sp_window_state_index(o->since, &newest, &f.keys, &err);
+
+	if (rc < 0)
+		sp_warn("warning: state %s: fetching the whole range (--last)", err.msg);
+	if (rc <= 0 || newest == -INFINITY) {
+		sp_keyed_free(f.keys);
+		write_matrix(fetch(o, o->start), &o->csv, w);
+		return;
+	}
+	start = fmax(newest + o->step, o->start);
+	if (o->verbose)
+		sp_warn("%s: %zu keys, the newest row at %.17g: fetching from %.17g", o->since,
+		    f.keys ? sp_keyed_count(f.keys) : 1, newest, start);
+	m = start <= o->end ? fetch(o, start) : NULL;
+	if (!m || sp_prom_nseries(m) == 0) {   /* nothing new */
+		sp_csv_write_str(w, "timestamp");
+		if (c.by)
+			sp_csv_write_str(w, "series");
+		sp_csv_write_str(w, c.name ? c.name : "value");
+		sp_csv_end_row(w);
+		sp_prom_matrix_free(m);
+	} else if (!f.keys) {
+		write_matrix(m, &c, w);
+	} else {   /* both fetched before anything is written */
+		sp_prom_matrix *cold = NULL;
+		c.keep = keep_key;
+		c.keep_ctx = &f;
+		c.no_header = 1;
+		f.warm = -1;
+		sp_die_if(sp_prom_write_csv(m, &c, w, &err), &err);   /* counts, writes nothing */
+		if (f.cold > 0) {
+			if (o->verbose)
+				sp_warn("%zu keys without state: fetching the whole range for them", f.cold);
+			cold = fetch(o, o->start);
+		}
+		c.no_header = 0;
+		f.warm = 1;
+		write_matrix(m, &c, w);
+		c.no_header = 1;
+		f.warm = 0;
+		if (cold)
+			write_matrix(cold, &c, w);
+	}
+	sp_keyed_free(f.keys);
 }
 
 int
 main(int argc, char **argv)
 {
 	options o;
-	sp_prom_matrix *m;
 	sp_csv_writer *w;
 	sp_error err;
 
@@ -244,15 +358,14 @@ main(int argc, char **argv)
 	sp_die_if(sp_http_auth_load(&o.auth, &o.ho, &err), &err);
 	sp_cli_http_verbose(&o.ho, &o.verbose);
 	sp_http_set_deadline(&o.ho, o.deadline);
-	if (!(m = sp_prom_matrix_new(o.start, o.end, o.step, &err)))
-		sp_die_err(&err);
-	sp_die_if(sp_prom_fetch(m, &o.q, &o.ho, &err), &err);
-	sp_http_auth_free(&o.auth);
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
-	sp_die_if(sp_prom_write_csv(m, &o.csv, w, &err), &err);
+	if (o.since)
+		fetch_since(&o, w);
+	else
+		write_matrix(fetch(&o, o.start), &o.csv, w);
+	sp_http_auth_free(&o.auth);
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	sp_csv_writer_free(w);
-	sp_prom_matrix_free(m);
 	return 0;
 }

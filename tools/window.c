@@ -16,7 +16,9 @@
 
 #include "sp_cli.h"
 #include "sp_csv.h"
+#include "sp_file.h"
 #include "sp_keyed.h"
+#include "sp_state.h"
 #include "sp_time.h"
 #include "sp_window.h"
 
@@ -25,7 +27,8 @@ static const char synopsis[] =
     "              [--fill METHOD [--max-gap SECONDS]]\n"
     "              [--normalize METHOD | --load PARAMS [--inverse]] [--save PARAMS]\n"
     "              [--train-rows N | --train-until TIME | --train-fraction F] [--split PART]\n"
-    "              [--lags N [--horizon H]] [--sort] [--dupes POLICY] [--by NAME] [FILE]";
+    "              [--lags N [--horizon H]] [--sort] [--dupes POLICY] [--by NAME]\n"
+    "              [--state FILE [--input-step SECONDS]] [FILE]";
 
 static const char *const norm_names[] = { "zscore", "minmax", "robust", NULL };
 
@@ -33,6 +36,7 @@ typedef struct {
 	sp_window_opts w;        /* the engine's options */
 	const char *colspec;     /* -c */
 	const char *by;          /* --by: the key column */
+	const char *state_path;  /* --state: the memory between runs */
 	int allcols;             /* -a */
 	int precision;
 	int nspan;               /* how many of --train-rows, --train-until, --train-fraction */
@@ -97,6 +101,16 @@ usage(const options *o)
 	    "      --by NAME          NAME is the key column: every key is its own series\n"
 	    "                         (rows of keys interleaved, each key's in time order),\n"
 	    "                         with its own state; output rows carry the key second\n"
+	    "Between runs:\n"
+	    "      --state FILE       start from the state FILE holds (skipping input rows at\n"
+	    "                         or before its last row), hold back what a longer input\n"
+	    "                         could still change, and leave the state there at the\n"
+	    "                         end: runs over consecutive slices of the input write\n"
+	    "                         what one run writes (with --by: every key in one file)\n"
+	    "      --input-step SECONDS  the input's rows are at least this far apart\n"
+	    "                         (promfetch --step; closer rows are an error): a bin\n"
+	    "                         that ends by the last row + SECONDS is complete, and a\n"
+	    "                         run with --state writes it instead of holding it [0]\n"
 	    "Output:\n"
 	    "      --precision N      significant digits of non-integer values [%d]\n"
 	    "  -h, --help             this help\n"
@@ -111,7 +125,7 @@ parse_options(int argc, char **argv, options *o)
 	enum {
 		O_RESAMPLE = 256, O_AGG, O_QUANTILE, O_FILL, O_MAXGAP, O_NORMALIZE, O_TO, O_CLIP,
 		O_SAVE, O_LOAD, O_INVERSE, O_TROWS, O_TUNTIL, O_TFRAC, O_SPLIT, O_LAGS, O_HORIZON,
-		O_SORT, O_DUPES, O_PRECISION, O_VERSION, O_MAXGAPROWS, O_BY
+		O_SORT, O_DUPES, O_PRECISION, O_VERSION, O_MAXGAPROWS, O_BY, O_STATE, O_INSTEP
 	};
 	static const struct option lo[] = {
 		{ "all-columns", no_argument, 0, 'a' },
@@ -138,6 +152,8 @@ parse_options(int argc, char **argv, options *o)
 		{ "dupes", required_argument, 0, O_DUPES },
 		{ "precision", required_argument, 0, O_PRECISION },
 		{ "by", required_argument, 0, O_BY },
+		{ "state", required_argument, 0, O_STATE },
+		{ "input-step", required_argument, 0, O_INSTEP },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, O_VERSION },
 		{ 0, 0, 0, 0 }
@@ -191,6 +207,8 @@ parse_options(int argc, char **argv, options *o)
 		case O_DUPES: w->dupes = (sp_window_dupes)sp_cli_choice("--dupes", optarg, sp_window_dupes_names); break;
 		case O_PRECISION: o->precision = (int)sp_cli_long("--precision", optarg, 1, 17); break;
 		case O_BY: o->by = optarg; break;
+		case O_STATE: o->state_path = optarg; w->state = 1; break;
+		case O_INSTEP: w->input_step = sp_cli_double("--input-step", optarg, 1e-9, 1e12); break;
 		case 'h': usage(o); break;
 		case O_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -235,6 +253,12 @@ check_options(const options *o, int nargs, char **args)
 		sp_die_usage("--max-gap-rows needs --resample");
 	if (w->max_gap != INFINITY && w->fill == SP_WINDOW_FILL_NONE)
 		sp_die_usage("--max-gap needs --fill");
+	if (o->state_path && (w->sort || w->dupes != SP_WINDOW_DUPES_ERROR || w->normalize >= 0 || o->nspan ||
+	    w->lags > 0))
+		sp_die_usage("--state does not go with --sort, --dupes, --normalize, --train-*, --split "
+		    "or --lags (what they hold is not saved)");
+	if (w->input_step > 0 && w->step == 0)
+		sp_die_usage("--input-step needs --resample");
 	if (o->by && w->save_path)
 		sp_die_usage("--save does not go with --by (one parameter file per key is not "
 		    "written; --load applies one file to every key)");
@@ -462,7 +486,7 @@ run(io_state *io, keyed_window *one, sp_keyed *keys)
 	sp_die_if(rc, &err);
 	for (i = 0, n = keys ? sp_keyed_count(keys) : 1; i < n; i++) {
 		kw = keys ? sp_keyed_state(keys, i) : one;
-		if (sp_window_finish(kw->w, &err) < 0) {
+		if ((wo->state ? sp_window_pause(kw->w, &err) : sp_window_finish(kw->w, &err)) < 0) {
 			if (keys)
 				sp_error_prefix(&err, "key '%s'", kw->key);
 			sp_die_err(&err);
@@ -470,6 +494,92 @@ run(io_state *io, keyed_window *one, sp_keyed *keys)
 		rows += sp_window_rows(kw->w);
 	}
 	return rows;
+}
+
+/* --by --state: "keys N", then for each key "key K" and its engine's
+ * state.  0, or < 0 with err. */
+static int
+read_keys(sp_keyed *keys, sp_state *s, sp_error *err)
+{
+	keyed_window *kw;
+	long n, i;
+	int rc;
+
+	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (!(kw = sp_state_key(s, keys, err)))
+			return err->code;
+		if ((rc = sp_window_read_state(kw->w, s, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The state of an earlier run (--state) into the engines: every key's
+ * (--by) or the one.  A missing file is a cold start; a corrupt one, or
+ * one made with other options, a warning and a cold start. */
+static void
+resume(io_state *io, keyed_window *one, sp_keyed **keys, const char *path)
+{
+	sp_window_opts made;
+	sp_error err;
+	sp_state *s;
+	char why[200];
+	int rc;
+
+	if ((rc = sp_state_load(path, "window", 1, &s, &err)) == 0 && !s)
+		return;
+	if (rc == 0 && (rc = sp_window_read_options(&made, s, &err)) == 0) {
+		if (sp_window_options_differ(&made, io->wo, why, sizeof why))
+			rc = sp_error_set(&err, SP_EMODEL, "%s: made with %s", path, why);
+		else
+			rc = *keys ? read_keys(*keys, s, &err) : sp_window_read_state(one->w, s, &err);
+		if (rc == 0)
+			rc = sp_state_end(s, &err);
+	}
+	sp_state_free(s);
+	if (rc == 0)
+		return;
+	sp_warn("warning: state %s: recomputing from the input", err.msg);
+	if (*keys) {
+		sp_keyed_free(*keys);
+		if (!(*keys = sp_keyed_new(key_new, key_free, io)))
+			sp_die("out of memory");
+	} else {
+		sp_window_free(one->w);
+		if (!(one->w = sp_window_new(io->wo, emit_row, one, &err)))
+			sp_die_err(&err);
+	}
+}
+
+/* The state file: the options, then every key's engine (--by) or the one. */
+static void
+save_state(const io_state *io, const keyed_window *one, const sp_keyed *keys, const char *path)
+{
+	sp_state_writer *sw, *b;
+	sp_error err;
+	size_t i, len, n = keys ? sp_keyed_count(keys) : 0;
+
+	if (!(sw = sp_state_writer_new("window", 1, &err)))
+		sp_die_err(&err);
+	sp_window_write_options(io->wo, sw);
+	if (!keys)
+		sp_die_if(sp_window_write_state(one->w, sw, &err), &err);
+	else
+		sp_state_put_long(sw, "keys", (long)n);
+	for (i = 0; i < n; i++) {
+		const keyed_window *kw = sp_keyed_state(keys, i);
+		const char *k = sp_keyed_key(keys, i, &len);
+		if (!(b = sp_state_block_new(&err)))
+			sp_die_err(&err);
+		sp_state_put_bytes(sw, "key", k, len);
+		sp_die_if(sp_window_write_state(kw->w, b, &err), &err);
+		sp_state_put_block(sw, b);
+		sp_state_writer_free(b);
+	}
+	sp_die_if(sp_state_writer_save(sw, path, &err), &err);
+	sp_state_writer_free(sw);
 }
 
 static void
@@ -499,6 +609,8 @@ main(int argc, char **argv)
 	sp_cli_init(argv[0], synopsis);
 	first = parse_options(argc, argv, &o);
 	check_options(&o, argc - first, argv + first);
+	if (o.state_path)   /* before the work: a state it could not write */
+		sp_die_if(sp_file_check_writable(o.state_path, &err), &err);
 	in = sp_cli_open_input(argc - first == 1 ? argv[first] : NULL, &inname);
 
 	io.rd = sp_csv_reader_new(in, inname, SP_CSV_NEED_TIMESTAMP |
@@ -513,14 +625,18 @@ main(int argc, char **argv)
 		sp_die_err(&err);
 	if (o.by && !(keys = sp_keyed_new(key_new, key_free, &io)))
 		sp_die("out of memory");
+	if (o.state_path)
+		resume(&io, &one, &keys, o.state_path);
 	if (!(io.wr = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
 	sp_csv_writer_precision(io.wr, o.precision);
 	write_header(&io, &o.w);
 
-	if (run(&io, &one, keys) == 0)   /* before the header leaves the buffer */
+	if (run(&io, &one, keys) == 0 && !o.state_path)   /* before the header leaves the buffer */
 		sp_die("no data rows (header only)");
 	sp_die_if(sp_csv_writer_flush(io.wr, &err), &err);
+	if (o.state_path)
+		save_state(&io, &one, keys, o.state_path);
 	sp_keyed_free(keys);
 	sp_window_free(one.w);
 	io_free(&io);

@@ -206,6 +206,50 @@ out_is <<EOF
 timestamp,series,value
 $((T0 + 60)),"namespace=x\\,y,deployment=web",7
 EOF
+# 7c. --since-state: an incremental tick's fetch (scalepipe(7), "Many
+# workloads: incremental ticks"): after window's state, only the newer
+# points, and the whole --last range for the keys the state does not hold
+Q='sum by (namespace, deployment) (sp_fleet)'
+t "--since-state, no state yet: the whole --last range" 0 promfetch -u "$URL" -q "$Q" --end $((T0 + 240)) --last 4m \
+    --by-labels namespace,deployment -n load --since-state "$T/w.state"
+cp "$T/out" "$T/full.csv"
+t "... as without it" 0 promfetch -u "$URL" -q "$Q" --end $((T0 + 240)) --last 4m --by-labels namespace,deployment -n load
+out_is "$T/full.csv"
+grep -v deployment=db "$T/full.csv" | window --by series --resample 60 --input-step 60 --state "$T/w.state" > /dev/null
+t "--since-state: the new points, and every point of the key the state does not hold" 0 promfetch -v -u "$URL" -q "$Q" \
+    --end $((T0 + 420)) --last 7m --by-labels namespace,deployment -n load --since-state "$T/w.state"
+out_is <<EOF
+timestamp,series,load
+$((T0 + 300)),"namespace=shop,deployment=web",15
+$((T0 + 360)),"namespace=shop,deployment=web",18
+$((T0 + 420)),"namespace=shop,deployment=web",21
+$((T0 + 300)),"namespace=x\\,y,deployment=web",7
+$((T0 + 360)),"namespace=x\\,y,deployment=web",7
+$((T0 + 420)),"namespace=x\\,y,deployment=web",7
+$T0,"namespace=shop,deployment=db",5
+$((T0 + 60)),"namespace=shop,deployment=db",5
+$((T0 + 120)),"namespace=shop,deployment=db",5
+$((T0 + 180)),"namespace=shop,deployment=db",5
+$((T0 + 240)),"namespace=shop,deployment=db",5
+$((T0 + 300)),"namespace=shop,deployment=db",5
+$((T0 + 360)),"namespace=shop,deployment=db",5
+$((T0 + 420)),"namespace=shop,deployment=db",5
+EOF
+check "two requests: the new points, then the whole range" test "$(grep -c 'promfetch: GET ' "$T/err")" = 2
+err_has "promfetch: $T/w.state: 2 keys, the newest row at $((T0 + 240)): fetching from $((T0 + 300))"
+err_has "promfetch: 1 keys without state: fetching the whole range for them"
+t "--since-state: nothing new: the header only" 0 promfetch -u "$URL" -q "$Q" --end $((T0 + 240)) --last 4m \
+    --by-labels namespace,deployment -n load --since-state "$T/w.state"
+out_is <<EOF
+timestamp,series,load
+EOF
+echo junk > "$T/bad.state"
+t "--since-state: an unreadable state: a warning, the whole range" 0 promfetch -u "$URL" -q "$Q" --end $((T0 + 240)) \
+    --last 4m --by-labels namespace,deployment -n load --since-state "$T/bad.state"
+out_is "$T/full.csv"
+err_is <<EOF
+promfetch: warning: state $T/bad.state:1: not a scalepipe state file (want 'scalepipe-state window 1'): fetching the whole range (--last)
+EOF
 stop prom
 t "server down: connection refused after retries" 1 promfetch -u "$URL" -q 'sp_load' --start $T0 --last 5m --retries 2 --retry-wait 0.05 -v
 err_has "Couldn't connect to server (after 3 attempts)"

@@ -256,7 +256,7 @@ test_csv(void)
 {
 	sp_error err;
 	sp_prom_matrix *m = three_pods();
-	sp_prom_csv o = { NULL, "pod", SP_PROM_NULL_EMPTY, NULL, 0, 0 };
+	sp_prom_csv o = { NULL, "pod", SP_PROM_NULL_EMPTY, NULL, 0, 0, NULL, NULL, 0 };
 	char *out = NULL;
 
 	/* columns sorted by name (strcmp: web-10 before web-2), gap left empty */
@@ -335,7 +335,7 @@ test_csv_long(void)
 {
 	sp_error err;
 	sp_prom_matrix *m = three_pods();
-	sp_prom_csv o = { "load", NULL, SP_PROM_NULL_EMPTY, "job,pod", 0, 0 };
+	sp_prom_csv o = { "load", NULL, SP_PROM_NULL_EMPTY, "job,pod", 0, 0, NULL, NULL, 0 };
 	char *out = NULL;
 
 	CHECK(to_csv(m, &o, &out, &err) == 0, "long: %s", err.msg);
@@ -373,7 +373,7 @@ test_csv_long(void)
 	    "{\"metric\":{\"a\":\"x,b=y\"},\"values\":[[0,\"1\"]]},"
 	    "{\"metric\":{\"a\":\"x\",\"b\":\"y\"},\"values\":[[0,\"2\"]]},"
 	    "{\"metric\":{\"a\":\"\\\\\"},\"values\":[[0,\"3\"]]}]}}", 200, NULL);
-	o = (sp_prom_csv){ NULL, NULL, SP_PROM_NULL_ERROR, "a,b", 0, 0 };
+	o = (sp_prom_csv){ NULL, NULL, SP_PROM_NULL_ERROR, "a,b", 0, 0, NULL, NULL, 0 };
 	CHECK(to_csv(m, &o, &out, &err) == 0, "escapes: %s", err.msg);
 	CHECK_STR(out, "timestamp,series,value\n0,\"a=\\\\,b=\",3\n0,\"a=x,b=y\",2\n0,\"a=x\\,b=y,b=\",1\n", "escaped keys");
 	free(out);
@@ -392,7 +392,7 @@ test_keys(void)
 {
 	sp_error err;
 	sp_prom_matrix *m = three_pods();
-	sp_prom_csv o = { NULL, NULL, SP_PROM_NULL_EMPTY, "pod", 0, 0 };
+	sp_prom_csv o = { NULL, NULL, SP_PROM_NULL_EMPTY, "pod", 0, 0, NULL, NULL, 0 };
 	char *out = NULL, v[16];
 	unsigned long i, total = 0;
 
@@ -484,6 +484,39 @@ test_series_identity(void)
 	sp_prom_matrix_free(m);
 }
 
+/* promfetch --since-state: keep selects series by key (after the shard),
+ * no_header appends rows to an earlier call's. */
+static int
+keep_web(void *ctx, const char *key, size_t len)
+{
+	(*(int *)ctx)++;
+	return len > 7 && memcmp(key, "pod=web", 7) == 0;
+}
+
+static void
+test_csv_keep(void)
+{
+	sp_error err;
+	sp_prom_matrix *m = three_pods();
+	int calls = 0;
+	sp_prom_csv o = { NULL, NULL, SP_PROM_NULL_SKIP, "pod", 0, 0, keep_web, &calls, 0 };
+	char *out = NULL;
+
+	CHECK(to_csv(m, &o, &out, &err) == 0, "keep: %s", err.msg);
+	CHECK_STR(out, "timestamp,series,value\n0,pod=web-10,0.5\n120,pod=web-10,7\n0,pod=web-2,1\n60,pod=web-2,2\n"
+	    "120,pod=web-2,3\n", "keep: the web pods only");
+	CHECK(calls == 3, "keep: asked once per series, %d", calls);
+	free(out);
+	o.no_header = 1;
+	o.shard_n = 2;   /* shard 0/2: web-2 only (db and web-10 hash to 1) */
+	calls = 0;
+	CHECK(to_csv(m, &o, &out, &err) == 0, "keep, no header: %s", err.msg);
+	CHECK_STR(out, "0,pod=web-2,1\n60,pod=web-2,2\n120,pod=web-2,3\n", "keep, no header, shard 0/2");
+	CHECK(calls == 1, "keep: asked for the shard's series only, %d", calls);
+	free(out);
+	sp_prom_matrix_free(m);
+}
+
 int
 main(void)
 {
@@ -498,5 +531,6 @@ main(void)
 	test_csv_long();
 	test_series_identity();
 	test_keys();
+	test_csv_keep();
 	return check_summary();
 }

@@ -4,7 +4,12 @@
  * (and rows leaving a run that is already too long), normalisation fitted,
  * saved, loaded and inverted, the training span and split, lagged windows,
  * and the edge cases: empty input, a single row, runs of missing values,
- * time going backwards, sorting. */
+ * time going backwards, sorting.  The state between runs: an engine paused,
+ * saved and read back every k-th row emits what an uninterrupted one does,
+ * byte for byte, for every stage a state holds (the open bin of each
+ * aggregation, a bin written at a pause with --input-step and the empty
+ * bins after it, the fill's held rows with their pass-through bytes), and
+ * corrupt states are refused with file:line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +17,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "sp_keyed.h"
+#include "sp_state.h"
 #include "sp_window.h"
 
 #define MAXR 256
@@ -831,6 +838,320 @@ test_chain(void)
 	CHECK(sp_window_new(&o, collect, &s, &err) == NULL && err.code == SP_EUSAGE, "a fit needs names");
 }
 
+/* ---- state between runs ---- */
+
+/* Emitted rows as text, %.17g. */
+typedef struct {
+	char *buf;
+	size_t len, cap;
+} text;
+
+static int
+collect_text(void *ctx, const sp_window_row *r, sp_error *err)
+{
+	text *x = ctx;
+	char line[1024];
+	size_t j, n;
+	int k = snprintf(line, sizeof line, "%.17g", r->t);
+
+	(void)err;
+	for (j = 0; j < r->nv; j++)
+		k += snprintf(line + k, sizeof line - (size_t)k, ",%.17g", r->v[j]);
+	for (j = 0; j < r->rawlen; j++)
+		k += snprintf(line + k, sizeof line - (size_t)k, "%c", r->raw[j] ? r->raw[j] : '|');
+	line[k++] = '\n';
+	n = (size_t)k;
+	if (x->len + n + 1 > x->cap) {
+		x->cap = 2 * (x->len + n) + 256;
+		x->buf = realloc(x->buf, x->cap);
+	}
+	memcpy(x->buf + x->len, line, n);
+	x->len += n;
+	x->buf[x->len] = 0;
+	return 0;
+}
+
+static char sdir[] = "/tmp/test_window.XXXXXX";
+static char spath[300];
+
+/* Rows of a test series: times t, ncols values (NaN = missing), raw. */
+typedef struct {
+	size_t n, ncols;
+	double t[400], v[400][2];
+} series;
+
+/* The series through an engine of o: uninterrupted (k = 0), or paused,
+ * saved and read into a new engine every k rows (the last one finished).
+ * The emitted text; NULL on an error (err). */
+static char *
+run_sliced(const sp_window_opts *o, const series *x, size_t k, const char *raw, sp_error *err)
+{
+	text out = { 0 };
+	sp_window *w = sp_window_new(o, collect_text, &out, err);
+	size_t i;
+	int rc = 0;
+
+	if (!w)
+		return NULL;
+	for (i = 0; i < x->n && rc == 0; i++) {
+		rc = sp_window_push(w, x->t[i], x->v[i], raw, raw ? strlen(raw) + 1 : 0, err);
+		if (rc == 0 && k > 0 && (i + 1) % k == 0) {
+			sp_state_writer *sw = sp_state_writer_new("window", 1, err);
+			sp_state *s = NULL;
+			sp_window_opts ro;
+			char why[200];
+			if ((rc = sp_window_pause(w, err)) < 0)
+				break;
+			sp_window_write_options(o, sw);
+			if ((rc = sp_window_write_state(w, sw, err)) == 0)
+				rc = sp_state_writer_save(sw, spath, err);
+			sp_state_writer_free(sw);
+			sp_window_free(w);
+			w = NULL;
+			if (rc == 0)
+				rc = sp_state_load(spath, "window", 1, &s, err);
+			if (rc == 0 && (rc = sp_window_read_options(&ro, s, err)) == 0)
+				CHECK(!sp_window_options_differ(&ro, o, why, sizeof why), "options read back differ: %s", why);
+			if (rc == 0 && !(w = sp_window_new(o, collect_text, &out, err)))
+				rc = -1;
+			if (rc == 0)
+				rc = sp_window_read_state(w, s, err);
+			if (rc == 0)
+				rc = sp_state_end(s, err);
+			sp_state_free(s);
+		}
+	}
+	if (rc == 0)
+		rc = sp_window_finish(w, err);
+	sp_window_free(w);
+	if (rc < 0) {
+		free(out.buf);
+		return NULL;
+	}
+	return out.buf ? out.buf : strdup("");
+}
+
+/* Every k from 1 to 13, and one run with the state option that never
+ * pauses, give what a run without it gives. */
+static void
+check_sliced(const char *label, sp_window_opts *o, const series *x, const char *raw)
+{
+	sp_error err;
+	char *want, *got;
+	size_t k;
+
+	o->state = 0;
+	want = run_sliced(o, x, 0, raw, &err);
+	CHECK(want != NULL, "%s: uninterrupted: %s", label, err.msg);
+	o->state = 1;
+	for (k = 0; want && k <= 13; k++) {
+		got = run_sliced(o, x, k, raw, &err);
+		CHECK(got && strcmp(got, want) == 0, "%s: saved every %zu rows: %s\n--- got\n%s--- want\n%s", label, k,
+		    got ? "differs" : err.msg, got ? got : "", want);
+		free(got);
+	}
+	free(want);
+}
+
+/* A series at step 60 from 6000 with gaps (2 to 7 missing rows at a few
+ * places), missing values in runs, and a few rows off the minute. */
+static void
+make_series(series *x, size_t ncols, int offgrid)
+{
+	size_t i;
+	double t = 6000;
+
+	x->ncols = ncols;
+	for (i = 0; i < 300; i++) {
+		t += i % 37 == 5 ? 60 * (2 + (double)(i % 6)) : 60;
+		if (offgrid && i % 5 == 1)
+			t += 20;
+		else if (offgrid && i % 5 == 2)
+			t -= 20;
+		x->t[i] = t;
+		x->v[i][0] = 10 + 3 * sin(0.1 * (double)i) + 0.1 * (double)(i % 7);
+		x->v[i][1] = i % 11 < 3 ? NAN : 100 - (double)i / 3;
+		if (i % 29 >= 20 && i % 29 < 24)
+			x->v[i][0] = NAN;
+	}
+	x->n = 300;
+}
+
+static void
+test_state_slices(void)
+{
+	sp_window_opts o;
+	series x;
+	static const sp_agg aggs[] = { SP_AGG_MEAN, SP_AGG_SUM, SP_AGG_COUNT, SP_AGG_LAST, SP_AGG_QUANTILE };
+	size_t a;
+	char label[100];
+
+	/* each aggregation, bins of 5 rows (and 2 to 7 rows skipped now and
+	 * then), a linear fill with a max gap: the open bin's rows replayed */
+	make_series(&x, 2, 1);
+	for (a = 0; a < sizeof aggs / sizeof *aggs; a++) {
+		sp_window_opts_init(&o);
+		o.ncols = 2;
+		o.step = 300;
+		o.agg = aggs[a];
+		o.quantile = 0.3;
+		o.fill = SP_WINDOW_FILL_LINEAR;
+		o.max_gap = 900;
+		snprintf(label, sizeof label, "resample 300 %s, fill linear", sp_agg_names[aggs[a]]);
+		check_sliced(label, &o, &x, NULL);
+	}
+	/* --input-step 60: a bin complete at a pause is written then (its
+	 * empty successors by the next run); every fill method */
+	make_series(&x, 2, 0);
+	for (a = SP_WINDOW_FILL_NONE; a <= SP_WINDOW_FILL_ZERO; a++) {
+		sp_window_opts_init(&o);
+		o.ncols = 2;
+		o.step = 60;
+		o.input_step = 60;
+		o.fill = (sp_window_fill)a;
+		snprintf(label, sizeof label, "resample 60, input step 60, fill %s", sp_window_fill_names[a]);
+		check_sliced(label, &o, &x, NULL);
+		o.step = 180;
+		snprintf(label, sizeof label, "resample 180, input step 60, fill %s", sp_window_fill_names[a]);
+		check_sliced(label, &o, &x, NULL);
+	}
+	/* no resampling: the fill's held rows with their pass-through bytes */
+	sp_window_opts_init(&o);
+	o.ncols = 2;
+	o.fill = SP_WINDOW_FILL_LINEAR;
+	check_sliced("fill linear, pass-through bytes", &o, &x, "a b%\n");
+	o.fill = SP_WINDOW_FILL_PREVIOUS;
+	o.max_gap = 120;
+	check_sliced("fill previous, max gap 120", &o, &x, NULL);
+}
+
+static void
+put_file(const char *t)
+{
+	FILE *f = fopen(spath, "w");
+
+	fputs(t, f);
+	fclose(f);
+}
+
+/* A state text read into an engine of resample 60, input step 60, fill
+ * linear, 1 column: the error names want and the file. */
+static void
+bad_state(const char *body, const char *want)
+{
+	sp_window_opts o;
+	sp_window *w;
+	sp_state *s = NULL;
+	sp_error err;
+	char buf[2048];
+	int rc;
+
+	sp_window_opts_init(&o);
+	o.step = 60;
+	o.input_step = 60;
+	o.fill = SP_WINDOW_FILL_LINEAR;
+	o.state = 1;
+	snprintf(buf, sizeof buf, "scalepipe-state window 1\n%s", body);
+	put_file(buf);
+	err.msg[0] = 0;
+	w = sp_window_new(&o, NULL, NULL, &err);
+	rc = sp_state_load(spath, "window", 1, &s, &err);
+	if (rc == 0)
+		rc = sp_window_read_state(w, s, &err);
+	if (rc == 0)
+		rc = sp_state_end(s, &err);
+	CHECK(rc == SP_EMODEL && strstr(err.msg, want) && strstr(err.msg, spath), "state '%s': got '%s', want '%s'",
+	    body, err.msg, want);
+	sp_state_free(s);
+	sp_window_free(w);
+}
+
+static void
+test_state_errors(void)
+{
+	sp_window_opts o;
+	sp_window *w;
+	sp_error err;
+	sp_keyed *keys;
+	double newest, v = 1;
+	const char fill[] = "fill_time 120\nfill_value 5\nfill_flags 1\nfill_run 0\nheld 0\n";
+	char buf[1024];
+
+	snprintf(buf, sizeof buf, "last 120\nclosed 120\nopen 0\n%send\n", fill);
+	put_file("");
+	bad_state("last\n", ":2: last: 0 values, want 1");
+	bad_state("last x\n", ":2: last: value 1 is not a number");
+	bad_state("last nan\n", ":2: last: not a time");
+	bad_state("last 120\nclosed 130\n", ":3: closed: not a bin's start");
+	bad_state("last 120\nclosed 180\n", ":3: closed: not a bin's start at or before the last row");
+	bad_state("last 120\nclosed nan\nopen 2\nrow 120 1\nrow 60 2\n", ":6: row: not a row of the open bin");
+	bad_state("last 120\nclosed nan\nopen 1\nrow 180 1\n", ":5: row: not a row of the open bin");
+	bad_state("last 120\nclosed 60\nopen 1\nrow 120 1\n", ":4: open: rows, and a bin written");
+	bad_state("last 120\nclosed 60\nopen 0\nfill_time 1\nfill_value 1\nfill_flags 4\n", ":7: fill_flags: 4 outside 0..3");
+	bad_state("last 120\nclosed 60\nopen 0\nfill_time 1\nfill_value 1\nfill_flags 1\nfill_run 2\nheld 1\n",
+	    ":8: fill_run: 2 is past the 1 held rows");
+	bad_state("last 120\nclosed 60\nopen 0\nfill_time 1\nfill_value 1\nfill_flags 1\nfill_run 0\nheld 1\n"
+	    "pending 0\nrow 60 1\n", ":12: 'raw' missing (truncated)");
+	bad_state("last 120\nclosed 60\nopen 0\nfill_time 1\nfill_value 1\nfill_flags 1\nfill_run 0\nheld 1\n"
+	    "pending 0\nrow 60 1\nraw %zz\n", ":12: raw: bad %-escape");
+	bad_state("last 120\nclosed 60\nopen 0\nfill_time 1\nfill_value 1\nfill_flags 1\nfill_run 0\nheld 0\nx 1\n",
+	    ":10: 'x' where 'end' was expected");
+	bad_state("last 120\nclosed 60\nopen 0\n", ":5: 'fill_time' missing (truncated)");
+
+	/* the options: read back, and a difference named */
+	sp_window_opts_init(&o);
+	o.step = 60;
+	o.fill = SP_WINDOW_FILL_LINEAR;
+	{
+		sp_window_opts m = o;
+		m.input_step = 60;
+		CHECK(sp_window_options_differ(&m, &o, buf, sizeof buf) && strcmp(buf, "--input-step 60, not 0") == 0,
+		    "options differ: '%s'", buf);
+		m = o;
+		m.step = 300;
+		CHECK(sp_window_options_differ(&m, &o, buf, sizeof buf) && strcmp(buf, "--resample 300, not 60") == 0,
+		    "options differ: '%s'", buf);
+	}
+	/* what state goes with */
+	o.state = 1;
+	o.sort = 1;
+	CHECK(!sp_window_new(&o, NULL, NULL, &err) && err.code == SP_EUSAGE && strstr(err.msg, "--state does not go"),
+	    "state with sort: %s", err.msg);
+	o.sort = 0;
+	o.lags = 3;
+	CHECK(!sp_window_new(&o, NULL, NULL, &err) && err.code == SP_EUSAGE, "state with lags");
+	o.lags = 0;
+	/* rows closer than the input step: an error in one run too */
+	o.state = 0;
+	o.input_step = 60;
+	w = sp_window_new(&o, NULL, NULL, &err);
+	CHECK(w && sp_window_push(w, 600, &v, NULL, 0, &err) == 0, "input step: first row");
+	CHECK(sp_window_push(w, 630, &v, NULL, 0, &err) == SP_EDATA &&
+	    strstr(err.msg, "row 2, column timestamp: timestamp 630 is less than the input step 60 after the "
+	    "previous row's 600 (see --input-step)"), "input step: '%s'", err.msg);
+	sp_window_free(w);
+
+	/* the index of a keyed file, and of one series */
+	snprintf(buf, sizeof buf, "scalepipe-state window 1\ncolumns 1\nresample 60 0.5 1000000\nagg mean\n"
+	    "fill linear\nmax_gap inf\ninput_step 60\nkeys 2\nkey a%%2Cb\nlast 120\nclosed 120\nopen 0\n%s"
+	    "key c\nlast 300\nclosed nan\nopen 1\nrow 300 4\n%send\n", fill, fill);
+	put_file(buf);
+	CHECK(sp_window_state_index(spath, &newest, &keys, &err) == 1 && newest == 300 && keys &&
+	    sp_keyed_count(keys) == 2 && *(double *)sp_keyed_find(keys, "a,b", 3) == 120 &&
+	    *(double *)sp_keyed_find(keys, "c", 1) == 300, "index of a keyed state: %s", err.msg);
+	sp_keyed_free(keys);
+	snprintf(buf, sizeof buf, "scalepipe-state window 1\ncolumns 1\nresample 0 0.5 1000000\nagg mean\n"
+	    "fill none\nmax_gap inf\ninput_step 0\nlast -inf\nend\n");
+	put_file(buf);
+	CHECK(sp_window_state_index(spath, &newest, &keys, &err) == 1 && newest == -INFINITY && !keys,
+	    "index of one series' state: %s", err.msg);
+	put_file("scalepipe-state window 1\ncolumns 1\nresample 0 0.5 1000000\nagg avg\n");
+	CHECK(sp_window_state_index(spath, &newest, &keys, &err) == SP_EMODEL && strstr(err.msg, ":4: agg: no aggregation 'avg'"),
+	    "index: bad agg: %s", err.msg);
+	unlink(spath);
+	CHECK(sp_window_state_index(spath, &newest, &keys, &err) == 0 && isnan(newest) && !keys, "index: no file");
+}
+
 int
 main(void)
 {
@@ -840,5 +1161,12 @@ main(void)
 	test_norm();
 	test_lags();
 	test_chain();
+	if (!mkdtemp(sdir))
+		return 1;
+	snprintf(spath, sizeof spath, "%s/w.state", sdir);
+	test_state_slices();
+	test_state_errors();
+	unlink(spath);
+	rmdir(sdir);
 	return check_summary();
 }

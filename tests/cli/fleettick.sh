@@ -1,0 +1,215 @@
+#!/bin/sh
+# The incremental fleet tick (deploy/fleet/configmap.yaml tick.sh, scalepipe(7)
+# "Many workloads: incremental ticks"): the ConfigMap's own script, with its
+# parameters, run as N ticks over three workloads made from two shipped
+# per-minute traces (576-row cuts, as tests/cli/state.sh does; missing points
+# and missing values, one a trailing gap at a tick's end), each tick given
+# what promfetch --since-state fetches (a stand-in below: the points after
+# window.state's newest row, every point of a key the state does not hold,
+# every point of every key without a readable state), with the four states
+# on the shard's volume.  Every tick's decisions are those of one run of
+# the chain over all the rows, byte for byte; a workload that appears in a
+# later tick (cold: its whole history) too; a damaged state or changed
+# parameters make the shard cold (the whole history again), with the same
+# decisions.  Then window --state's own cases: slices of the raw input =
+# one run, a corrupt state or one of other options (a warning, a cold
+# start), the options it refuses.  (promfetch --since-state against a real
+# Prometheus: tests/integration/prometheus.sh.)
+. "$TOP/tests/cli/lib.sh"
+
+cm() {  # KEY: the fleet ConfigMap's value
+	sed -n "s/^  $1: \"\\(.*\\)\" *\\(#.*\\)\\{0,1\\}\$/\\1/p" "$TOP/deploy/fleet/configmap.yaml"
+}
+sed -n '/^  tick.sh: |$/,$p' "$TOP/deploy/fleet/configmap.yaml" | sed '1d;s/^    //' > "$T/tick.sh"
+QUERY=$(cm QUERY) BY_LABELS=$(cm BY_LABELS) SHARDS=$(cm SHARDS) HISTORY=$(cm HISTORY) STEP=$(cm STEP)
+WINDOW_ARGS=$(cm WINDOW_ARGS) ARFIT_ARGS=$(cm ARFIT_ARGS) BURSTDETECT_ARGS=$(cm BURSTDETECT_ARGS)
+PLAN_ARGS=$(cm PLAN_ARGS | sed "s#/opt/scalepipe/share/scalepipe/#$TOP/data/#")
+MAX_AGE=$(cm MAX_AGE) PAUSED=false SHADOW=false SHARD=0 PROMETHEUS_URL=http://127.0.0.1:1 PUSHGATEWAY_URL=http://127.0.0.1:1
+WORK_DIR=$T/work STATE_DIR=$T/state
+export QUERY BY_LABELS SHARDS HISTORY STEP WINDOW_ARGS ARFIT_ARGS BURSTDETECT_ARGS PLAN_ARGS MAX_AGE PAUSED SHADOW SHARD \
+	PROMETHEUS_URL PUSHGATEWAY_URL WORK_DIR STATE_DIR
+mkdir "$T/work" "$T/state" "$T/stub"
+# the stand-ins: promfetch --since-state over $T/now.csv (every point of
+# every workload up to the tick's time), promexport, and scale (keeps the
+# decisions it was given)
+cat > "$T/stub/promfetch" <<'EOF'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = --since-state ] && st=$2; shift; done
+awk -F, -v st="$st" 'BEGIN {
+	newest = "none"
+	if ((getline l < st) > 0 && l == "scalepipe-state window 1")
+		while ((getline l < st) > 0) {
+			split(l, a, " ")
+			if (a[1] == "key") warm[a[2]] = 1
+			if (a[1] == "last" && a[2] != "-inf" && (newest == "none" || a[2] + 0 > newest)) newest = a[2] + 0
+		}
+}
+NR == 1 || newest == "none" || !($2 in warm) || $1 > newest' "$NOW"
+EOF
+printf '#!/bin/sh\nexit 0\n' > "$T/stub/promexport"
+printf '#!/bin/sh\nfor a; do f=$a; done\ncp "$f" "$DECIDED"\n' > "$T/stub/scale"
+chmod +x "$T/stub/promfetch" "$T/stub/promexport" "$T/stub/scale"
+
+# chain: one run of the ConfigMap's chain over everything (no state)
+chain() {
+	window --by series $WINDOW_ARGS --input-step "$STEP" | arfit --by series -c load $ARFIT_ARGS |
+		burstdetect --by series $BURSTDETECT_ARGS | plan --by series $PLAN_ARGS
+}
+# tick N END: the ConfigMap's tick at END (the points up to END), its
+# decisions into $T/dec.N
+tick() {
+	awk -F, -v e="$2" 'NR == 1 || $1 <= e' "$T/all.csv" > "$T/now.csv"
+	NOW=$T/now.csv DECIDED=$T/dec.$1 PATH=$T/stub:$PATH sh "$T/tick.sh"
+}
+# decided [--all] N...: every row of those ticks' decisions is one run's,
+# byte for byte, but each key's last one (the decision for the step after
+# its newest data, the data empty), whose decision is one run's for that
+# step; --all: and every step of one run is decided by one of them
+decided() {
+	all=0
+	[ "$1" = --all ] && { all=1; shift; }
+	for n; do
+		test -f "$T/dec.$n" || { echo "tick $n decided nothing"; return 1; }
+		awk -F, -v n="$n" 'FNR > 1 { last[$2] = FNR; row[FNR] = $0 } END { for (i = 2; i <= FNR; i++) {
+			split(row[i], f, ","); print (last[f[2]] == i ? "last" : "row") "\t" n "\t" row[i] } }' "$T/dec.$n"
+	done > "$T/ticks"
+	awk -F'\t' 'FNR == NR { if (FNR > 1) { one[$0] = 1; split($0, f, ","); key = f[1] "," f[2];
+			f[3] = ""; s = f[1]; for (i = 2; i in f; i++) s = s "," f[i]; blank[key] = s; steps[key] = 1 } next }
+		{ split($3, f, ","); key = f[1] "," f[2]; seen[key] = 1 }
+		$1 == "row" && !($3 in one) { print "tick " $2 ": not one run'"'"'s row: " $3; bad = 1 }
+		$1 == "last" && blank[key] != $3 && !($3 in one) { print "tick " $2 ": not one run'"'"'s decision: " $3; bad = 1 }
+		END { if (all) for (k in steps) if (!(k in seen)) { print "no tick decided " k; bad = 1 }
+			exit bad }' all=$all "$T/one.csv" "$T/ticks"
+}
+# three workloads on one minute grid: NASA HTTP 1995 (x 20), WorldCup98
+# (/ 20), and NASA again later in the trace (x 10) appearing from minute
+# 100 on (a new workload); points missing (nasa 500, 501), values missing
+# (wc 450..452, and 455..462 across the tick at 460: a trailing gap)
+cut() {  # FILE OFFSET SCALE KEY FROM ROWS
+	awk -F, -v o="$2" -v k="$3" -v key="$4" -v from="$5" -v n="$6" 'NR > o + 1 + from && NR <= o + 1 + n {
+		i = NR - o - 2; printf "%d,%s,%s\n", 804751200 + 60 * i, key, $2 * k }' "$1"
+}
+make_all() {  # ROWS
+	{ echo timestamp,series,load
+	  cut "$TOP/data/nasa_http_1995_rpm.csv" 3000 20 deployment=nasa 0 "$1" | awk -F, '$1 != 804781200 && $1 != 804781260'
+	  cut "$TOP/data/worldcup98_19980626_27_rpm.csv" 600 0.05 deployment=wc 0 "$1" |
+		awk -F, -v OFS=, '{ i = ($1 - 804751200) / 60 } (i >= 450 && i <= 452) || (i >= 455 && i <= 462) { $3 = "" } 1'
+	  cut "$TOP/data/nasa_http_1995_rpm.csv" 20000 10 deployment=new 100 "$1"; } > "$T/all.csv"
+}
+at() { echo $((804751200 + 60 * $1)); }
+
+if [ -n "${SP_VALGRIND:-}" ]; then
+	# the tick's state paths under valgrind (the comparisons are the plain
+	# build's): a cold tick, then one new row
+	make_all 380
+	awk -F, '$2 != "deployment=new"' "$T/all.csv" > "$T/old.csv"
+	mv "$T/old.csv" "$T/all.csv"
+	t "valgrind: a cold tick" 0 tick 1 "$(at 370)"
+	t "valgrind: the next tick, one new row" 0 tick 2 "$(at 371)"
+	check "valgrind: the states" test -s "$T/state/window.state" -a -s "$T/state/plan.state"
+	finish
+	exit
+fi
+
+make_all 576
+chain < "$T/all.csv" > "$T/one.csv"
+check "one run: decisions for the three workloads, moving, with bursts" sh -c \
+	"test \$(cut -d, -f2 '$T/one.csv' | sort -u | wc -l) = 4 && test \$(cut -d, -f10 '$T/one.csv' | sort -u | wc -l) -ge 5 &&
+	grep -q ',burst,' '$T/one.csv'"
+i=0
+# the first tick is cold (no state, every point); "new" is cold in tick 4,
+# its first (the points of the others up to 459 only: it joins later)
+for m in 400 401 402; do
+	i=$((i + 1))
+	awk -F, '$2 != "deployment=new"' "$T/all.csv" > "$T/old.csv"
+	awk -F, -v e="$(at $m)" 'NR == 1 || $1 <= e' "$T/old.csv" > "$T/now.csv"
+	t "tick $i at minute $m" 0 env NOW="$T/now.csv" DECIDED="$T/dec.$i" PATH="$T/stub:$PATH" sh "$T/tick.sh"
+done
+check "ticks 1-3 (one cold, two of one new point): one run's decisions" decided 1 2 3
+check "three states and the stamp" test -s "$T/state/window.state" -a -s "$T/state/arfit.state" -a \
+	-s "$T/state/burst.state" -a -s "$T/state/plan.state" -a -s "$T/state/tick.stamp"
+t "tick 4 at 460: a new workload (its whole history), a trailing gap (wc)" 0 tick 4 "$(at 460)"
+check "... one run's decisions" decided 4
+check "... the new workload decided" grep -q deployment=new "$T/dec.4"
+t "tick 5 at 460 again: no new points" 0 tick 5 "$(at 460)"
+err_has "no new points: nothing to decide"
+check "... no decisions (scale not run)" test ! -e "$T/dec.5"
+t "tick 6 at 461" 0 tick 6 "$(at 461)"
+echo junk >> "$T/state/burst.state"
+t "tick 7 at 520, burst.state damaged: a cold start" 0 tick 7 "$(at 520)"
+err_has "fleet tick, shard 0/4: states missing, damaged or made with other parameters: a cold start"
+check "... every step again, one run's decisions" decided 7
+t "tick 8 at 521" 0 tick 8 "$(at 521)"
+rm "$T/state/window.state"
+t "tick 9 at 540, window.state missing: a cold start" 0 tick 9 "$(at 540)"
+err_has "a cold start"
+t "tick 10 at 574" 0 tick 10 "$(at 574)"
+t "tick 11 at 574 with other parameters (--level 0.95): a cold start" 0 env \
+	ARFIT_ARGS="$(echo "$ARFIT_ARGS" | sed 's/--level 0.98/--level 0.95/')" NOW="$T/now.csv" DECIDED="$T/dec.11" \
+	PATH="$T/stub:$PATH" sh "$T/tick.sh"
+err_has "a cold start"
+check "... other decisions (--level 0.95)" sh -c "! cmp -s '$T/dec.10' '$T/dec.11'"
+t "tick 12 at 574, the parameters back: a cold start" 0 tick 12 "$(at 574)"
+err_has "a cold start"
+t "tick 13 at 575" 0 tick 13 "$(at 575)"
+check "ticks 6, 8-10, 12, 13: one run's decisions, every step" decided --all 6 8 9 10 12 13
+
+# ---- window --state alone ----
+# slices of the raw input (overlapping, one of a single row) = one run,
+# but for what the last state holds (here: each key's open 5-minute bin)
+window --by series --resample 300 --fill linear < "$T/all.csv" > "$T/w1.csv"
+rm -f "$T/w.state"
+from=2
+for to in 300 301 302 900 5000; do
+	awk -v a="$from" -v b="$to" 'NR == 1 || (NR >= a && NR <= b)' "$T/all.csv" |
+		window --by series --resample 300 --fill linear --state "$T/w.state" | sed 1d
+	from=$((to - 30))
+done > "$T/w2.csv"
+check "window --state: 5 overlapping slices = one run" sh -c \
+	"sed 1d '$T/w1.csv' | sort > '$T/a'; sort '$T/w2.csv' > '$T/b'; comm -13 '$T/a' '$T/b' | grep -q . && exit 1; test \$(comm -23 '$T/a' '$T/b' | wc -l) -le 3"
+t "window --state: header only: nothing written, the state kept" 0 window --by series --resample 300 --fill linear \
+	--state "$T/w.state" <<EOF
+timestamp,series,load
+EOF
+out_is <<EOF
+timestamp,series,load
+EOF
+echo junk > "$T/bad.state"
+t "window --state: a corrupt state: a warning, a cold start" 0 window --resample 60 --input-step 60 --state "$T/bad.state" <<EOF
+timestamp,load
+60,1
+EOF
+err_is <<EOF
+window: warning: state $T/bad.state:1: not a scalepipe state file (want 'scalepipe-state window 1'): recomputing from the input
+EOF
+out_is <<EOF
+timestamp,load
+60,1
+EOF
+t "window --state: a state of other options: a warning, a cold start" 0 window --resample 120 --input-step 60 --state "$T/bad.state" <<EOF
+timestamp,load
+120,2
+EOF
+err_is <<EOF
+window: warning: state $T/bad.state: made with --resample 60, not 120: recomputing from the input
+EOF
+t "window --state: a keyed state without --by: a warning" 0 window --resample 300 --fill linear --state "$T/w.state" <<EOF
+timestamp,load
+120,2
+EOF
+err_has "window: warning: state $T/w.state:8: 'keys' where 'last' was expected: recomputing from the input"
+t "window --state with --sort" 2 window --resample 60 --sort --state "$T/x.state" < /dev/null
+err_has "window: --state does not go with --sort, --dupes, --normalize, --train-*, --split or --lags"
+t "window --input-step without --resample" 2 window --input-step 60 < /dev/null
+err_has "window: --input-step needs --resample"
+t "window --input-step: rows closer than it" 1 window --resample 60 --input-step 60 <<EOF
+timestamp,load
+60,1
+90,2
+EOF
+err_has "window: row 2, column timestamp: timestamp 90 is less than the input step 60 after the previous row's 60 (see --input-step)"
+t "window --state in a directory it cannot write" 1 window --resample 60 --state /nonexistent/dir/w.state < /dev/null
+err_has "/nonexistent/dir/w.state"
+t "promfetch --since-state without --last" 2 promfetch -q up --start 0 --end 100 --since-state "$T/w.state"
+err_has "promfetch: --since-state needs --last (the range of a cold start), and no --start, --instant or --wide"
+finish
