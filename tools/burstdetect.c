@@ -19,6 +19,9 @@
 #include "sp_state.h"
 #include "sp_time.h"
 
+/* burstdetect --state files: "scalepipe-state burstdetect 2" */
+enum { STATE_VERSION = 2 };
+
 static const char synopsis[] =
     "burstdetect [-c NAME] [--train N | --theta-acc X | --load FILE] [--save FILE] [--same-step] "
     "[--normal-demand forecast|upper|lower] [--by NAME] [--state FILE] [options] [FILE]";
@@ -303,6 +306,12 @@ make_bd(const opts *o, int H, double level)
 	return bd;
 }
 
+static int
+read_one(void *ctx, sp_state *s, sp_error *err)
+{
+	return sp_burstdet_read_state(((stream *)ctx)->bd, s, err);
+}
+
 /* The state of an earlier run into st->bd (fresh); a missing file is a
  * cold start, a corrupt one or one of other options a warning and a cold
  * start (a fresh decision). */
@@ -310,15 +319,9 @@ static void
 resume(stream *st, const opts *o, int H, double level)
 {
 	sp_error err;
-	sp_state *s;
 
-	if (sp_state_load(o->state_path, "burstdetect", 2, &s, &err) == 0 && !s)
+	if (sp_state_resume(o->state_path, "burstdetect", STATE_VERSION, read_one, st, &err) >= 0)
 		return;
-	if (s && sp_burstdet_read_state(st->bd, s, &err) == 0 && sp_state_end(s, &err) == 0) {
-		sp_state_free(s);
-		return;
-	}
-	sp_state_free(s);
 	sp_warn("warning: state %s: recomputing from the input", err.msg);
 	sp_burstdet_free(st->bd);
 	st->bd = make_bd(o, H, level);
@@ -490,36 +493,37 @@ run_keyed(input *in)
 		finish(sp_keyed_state(in->keys, i));
 }
 
-/* --by --state: "keys N", then for each key "key K", the horizons and band
- * level its decision was made for, and its state.  0, or < 0 with err. */
+/* --by --state: for each key "key K" (sp_state_put_keys), the horizons
+ * and band level its decision was made for, and its state. */
 static int
-read_keys(input *in, sp_state *s, sp_error *err)
+read_key(void *ctx, void *state, sp_state *s, sp_error *err)
 {
-	long n, i, H;
+	const input *in = ctx;
+	stream *st = state;
+	long H;
 	double level;
 	int rc;
 
-	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
+	if ((rc = sp_state_long(s, "horizons", 1, 10000, &H, err)) < 0 ||
+	    (rc = sp_state_double(s, "band_level", &level, err)) < 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		stream *st = sp_state_key(s, in->keys, err);
-		if (!st)
-			return err->code;
-		if ((rc = sp_state_long(s, "horizons", 1, 10000, &H, err)) < 0 ||
-		    (rc = sp_state_double(s, "band_level", &level, err)) < 0)
-			return rc;
-		if (in->o->load_path && H != in->o->d.det.H)
-			return sp_state_error(s, err, SP_EMODEL, "horizons %ld, the thresholds %s are for %d", H,
-			    in->o->load_path, in->o->d.det.H);
-		st->bd = make_bd(in->o, (int)H, level);
-		st->H = (int)H;
-		st->level = level;
-		if ((rc = sp_burstdet_read_state(st->bd, s, err)) < 0)
-			return rc;
-		if (sp_burstdet_last(st->bd, &st->pending, &st->seen))
-			st->have = !in->o->d.same_step;
-	}
-	return sp_state_end(s, err);
+	if (in->o->load_path && H != in->o->d.det.H)
+		return sp_state_error(s, err, SP_EMODEL, "horizons %ld, the thresholds %s are for %d", H,
+		    in->o->load_path, in->o->d.det.H);
+	st->bd = make_bd(in->o, (int)H, level);
+	st->H = (int)H;
+	st->level = level;
+	if ((rc = sp_burstdet_read_state(st->bd, s, err)) < 0)
+		return rc;
+	if (sp_burstdet_last(st->bd, &st->pending, &st->seen))
+		st->have = !in->o->d.same_step;
+	return 0;
+}
+
+static int
+read_keys(void *ctx, sp_state *s, sp_error *err)
+{
+	return sp_state_get_keys(s, ((input *)ctx)->keys, read_key, ctx, err);
 }
 
 /* The keyed state of an earlier run: a missing file is a cold start, a
@@ -528,15 +532,9 @@ static void
 resume_keys(input *in)
 {
 	sp_error err;
-	sp_state *s;
 
-	if (sp_state_load(in->o->state_path, "burstdetect", 2, &s, &err) == 0 && !s)
+	if (sp_state_resume(in->o->state_path, "burstdetect", STATE_VERSION, read_keys, in, &err) >= 0)
 		return;
-	if (s && read_keys(in, s, &err) == 0) {
-		sp_state_free(s);
-		return;
-	}
-	sp_state_free(s);
 	sp_warn("warning: state %s: recomputing from the input", err.msg);
 	sp_keyed_free(in->keys);
 	if (!(in->keys = sp_keyed_new(stream_new, stream_free, in)))
@@ -556,34 +554,27 @@ save(const sp_burstdet *bd, const char *path, int argc, char **argv)
 	sp_die_if(sp_burst_save(sp_burstdet_detector(bd), path, sp_cli_cmdline(argc, argv), &err), &err);
 }
 
-/* The state file: the one decision's, or (--by) every key's. */
-static void
-write_state(const input *in, const stream *one, const char *path)
+static int
+put_key(void *ctx, const void *state, sp_state_writer *w, sp_error *err)
 {
-	sp_error err;
-	sp_state_writer *sw, *b;
-	size_t i, len, n = in->keys ? sp_keyed_count(in->keys) : 0;
+	const stream *st = state;
 
-	if (!(sw = sp_state_writer_new("burstdetect", 2, &err)))
-		sp_die_err(&err);
+	(void)ctx;
+	sp_state_put_long(w, "horizons", st->H);
+	sp_state_put_double(w, "band_level", st->level);
+	return sp_burstdet_write_state(st->bd, w, err);
+}
+
+/* The state file: the one decision's, or (--by) every key's. */
+static int
+put_state(void *ctx, sp_state_writer *w, sp_error *err)
+{
+	const stream *one = ctx;
+	const input *in = one->in;
+
 	if (!in->keys)
-		sp_die_if(sp_burstdet_write_state(one->bd, sw, &err), &err);
-	else
-		sp_state_put_long(sw, "keys", (long)n);
-	for (i = 0; i < n; i++) {
-		const stream *st = sp_keyed_state(in->keys, i);
-		const char *k = sp_keyed_key(in->keys, i, &len);
-		if (!(b = sp_state_block_new(&err)))
-			sp_die_err(&err);
-		sp_state_put_bytes(sw, "key", k, len);
-		sp_state_put_long(sw, "horizons", st->H);
-		sp_state_put_double(sw, "band_level", st->level);
-		sp_die_if(sp_burstdet_write_state(st->bd, b, &err), &err);
-		sp_state_put_block(sw, b);
-		sp_state_writer_free(b);
-	}
-	sp_die_if(sp_state_writer_save(sw, path, &err), &err);
-	sp_state_writer_free(sw);
+		return sp_burstdet_write_state(one->bd, w, err);
+	return sp_state_put_keys(w, in->keys, put_key, NULL, err);
 }
 
 int
@@ -623,7 +614,7 @@ main(int argc, char **argv)
 	if (o.save_path)
 		save(one.bd, o.save_path, argc, argv);
 	if (o.state_path)
-		write_state(&in, &one, o.state_path);
+		sp_die_if(sp_state_save(o.state_path, "burstdetect", STATE_VERSION, put_state, &one, &err), &err);
 	sp_csv_writer_free(in.w);
 	sp_keyed_free(in.keys);
 	sp_band_free(one.band);
