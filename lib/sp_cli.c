@@ -128,6 +128,13 @@ sp_warn(const char *fmt, ...)
 }
 
 void
+sp_warn_skip(void *ctx, const sp_error *e)
+{
+	(void)ctx;
+	sp_warn("warning: %s: skipped", e->msg);
+}
+
+void
 sp_die_err(const sp_error *err)
 {
 	if (err && err->code == SP_EUSAGE)

@@ -35,6 +35,9 @@ _Noreturn void sp_die_usage(const char *fmt, ...) __attribute__((format(printf, 
 _Noreturn void sp_cli_bad_option(void);
 /* `tool: message` to stderr, no exit. */
 void sp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `tool: warning: MESSAGE: skipped`: a part of the input (a key of --by)
+ * left out while the rest goes on; a callback (ctx unused). */
+void sp_warn_skip(void *ctx, const sp_error *e);
 /* Report an sp_error: exit 2 for SP_EUSAGE, else 1.  Runs the registered
  * cleanup (temporary files) first. */
 _Noreturn void sp_die_err(const sp_error *err);

@@ -394,6 +394,30 @@ sp_fcroll_rows(const sp_fcroll *r)
 	return r->row;
 }
 
+int
+sp_fcroll_check_keys(sp_keyed *k, sp_fcroll *(*roll_of)(void *state), void (*skip)(void *ctx, const sp_error *e),
+    void *ctx, sp_error *err)
+{
+	size_t i, len, n = sp_keyed_count(k), made = 0;
+	sp_error e;
+
+	for (i = 0; i < n; i++)
+		made += sp_fcroll_check_made(roll_of(sp_keyed_state(k, i)), NULL) == 0;
+	for (i = 0; i < n; i++) {
+		const char *key = sp_keyed_key(k, i, &len);
+		if (sp_fcroll_check_made(roll_of(sp_keyed_state(k, i)), &e) == 0)
+			continue;
+		sp_error_prefix(&e, "key '%.*s'", (int)len, key);
+		if (!made) {
+			if (err)
+				*err = e;
+			return e.code;
+		}
+		skip(ctx, &e);
+	}
+	return 0;
+}
+
 long
 sp_fcroll_bands(const sp_fcroll *r)
 {

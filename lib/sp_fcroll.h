@@ -98,6 +98,14 @@ void sp_fcroll_write_long(sp_csv_writer *w, double t, double step, int H, const 
  * of W, horizon H), have M" (or, with enough rows, "... N consecutive rows
  * with a value ..."): never an empty success. */
 int sp_fcroll_check_made(const sp_fcroll *r, sp_error *err);
+/* The same at the end of a keyed input (--by), one key failing none of
+ * the others: each key whose roll (roll_of of its state) made no forecast
+ * is handed to skip(ctx, e) with e "key 'K': too little data: ..." (the
+ * caller warns; the key's rows wrote nothing, its state is kept), and
+ * only when no key made one is it an error (the first key's message). */
+struct sp_keyed;
+int sp_fcroll_check_keys(struct sp_keyed *k, sp_fcroll *(*roll_of)(void *state),
+    void (*skip)(void *ctx, const sp_error *e), void *ctx, sp_error *err);
 
 int sp_fcroll_horizon(const sp_fcroll *r);
 /* Seconds between rows: the forecaster's, or the input's first spacing (0

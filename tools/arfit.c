@@ -452,6 +452,12 @@ print_roll(const series *s)
 		print_model(last);
 }
 
+static sp_fcroll *
+roll_of(void *st)
+{
+	return ((series *)st)->roll;
+}
+
 /* A forecast from every row of each series: the loaded model with fixed
  * coefficients, or the spec refitted on its last --window rows. */
 static void
@@ -479,23 +485,14 @@ run_rolling(const options *o, input *in, sp_csv_writer *w, series *one, sp_keyed
 	}
 	if (rows == 0)
 		sp_die("no data rows");
-	for (i = 0; i < n; i++) {
-		s = keys ? sp_keyed_state(keys, i) : one;
-		if (sp_fcroll_check_made(s->roll, &err) < 0) {
-			if (s->key)
-				sp_error_prefix(&err, "key '%s'", s->key);
-			sp_die_err(&err);
-		}
-		if (o->verbose)
-			print_roll(s);
-	}
+	if (keys)
+		sp_die_if(sp_fcroll_check_keys(keys, roll_of, sp_warn_skip, NULL, &err), &err);
+	else
+		sp_die_if(sp_fcroll_check_made(one->roll, &err), &err);
+	for (i = 0; o->verbose && i < n; i++)
+		print_roll(keys ? sp_keyed_state(keys, i) : one);
 }
 
-static sp_fcroll *
-roll_of(void *st)
-{
-	return ((series *)st)->roll;
-}
 
 /* A series read back from a state: its spacing and last time are its roll's. */
 static void

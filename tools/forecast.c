@@ -185,15 +185,21 @@ series_new(void *ctx, const char *key, size_t len, sp_error *err)
 	return s;
 }
 
+static sp_fcroll *
+roll_of(void *st)
+{
+	return ((series *)st)->roll;
+}
+
 /* Every row into its series's roll (its key's with --by), its output rows
- * out; then each series must have made a forecast. */
+ * out; then each series must have made a forecast (with --by: a key that
+ * made none is skipped with a warning, unless no key made one). */
 static void
 run(series *one, sp_keyed *keys, sp_csv_reader *r, sp_csv_writer *w)
 {
 	series *s = one;
 	sp_error err;
 	double t;
-	size_t i, n;
 	int rc;
 
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
@@ -212,15 +218,10 @@ run(series *one, sp_keyed *keys, sp_csv_reader *r, sp_csv_writer *w)
 			sp_fcroll_write(s->roll, r, w);
 	}
 	sp_die_if(rc, &err);
-	n = keys ? sp_keyed_count(keys) : 0;
-	for (i = 0; i < (n ? n : 1); i++) {
-		s = n ? sp_keyed_state(keys, i) : one;
-		if (sp_fcroll_check_made(s->roll, &err) < 0) {
-			if (s->key)
-				sp_error_prefix(&err, "key '%s'", s->key);
-			sp_die_err(&err);
-		}
-	}
+	if (keys)
+		sp_die_if(sp_fcroll_check_keys(keys, roll_of, sp_warn_skip, NULL, &err), &err);
+	else
+		sp_die_if(sp_fcroll_check_made(one->roll, &err), &err);
 }
 
 /* --by: the key column, and the series column when neither -c nor the
@@ -240,11 +241,6 @@ pick_key(series *proto, const char *by)
 	proto->firstcol = i < sp_csv_ncols(proto->r) ? sp_csv_colname(proto->r, i) : NULL;
 }
 
-static sp_fcroll *
-roll_of(void *st)
-{
-	return ((series *)st)->roll;
-}
 
 /* --state: the rolls of an earlier run (one, or every key's); a missing
  * file is a cold start, one that cannot be used a warning and a cold start

@@ -340,6 +340,27 @@ arfit: key 'b': need at least 2 rows to know the time step
 E
 t "--by --rolling: a key with too few rows" 1 arfit --by series --rolling --window 5 -p 1 < "$T/short.csv"
 err_has "arfit: key 'a': too little data"
+# one key too short (a new workload) fails only itself: the others are
+# forecast, the short one is skipped with a warning; with --state its rows
+# are kept, and it is forecast once it has enough
+awk -F, 'NR == 1 || $2 == "web"' "$D/fleet-3.csv" > "$T/webonly.csv"
+{ cat "$T/webonly.csv"; awk -F, 'NR > 1 && $2 == "web" { print $1 ",new," $3 }' "$D/fleet-3.csv" | head -n 3; } > "$T/newkey.csv"
+t "--by --rolling: a key too short is skipped, the others go on" 0 arfit --by series --rolling --window 20 -p 2 -c load "$T/newkey.csv"
+err_is <<'E'
+arfit: warning: key 'new': too little data: a forecast needs at least 21 rows (a window of 20, horizon 1), have 3: skipped
+E
+check "the other key's rows are its run alone; the short key's rows without a forecast" sh -c "
+	grep -v ',new,' '$T/out' > '$T/web.out' && arfit --by series --rolling --window 20 -p 2 -c load '$T/webonly.csv' | cmp - '$T/web.out' &&
+	[ \$(grep -c ',new,.*,,,\$' '$T/out') = 3 ]"
+t "--by --rolling --state: the short key's rows kept" 0 arfit --by series --rolling --window 20 -p 2 -c load --state "$T/nk.state" "$T/newkey.csv"
+awk -F, 'NR == 1 || $2 == "web"' "$D/fleet-3.csv" | awk -F, 'NR == 1 { print; next } { print $1 ",new," $3 }' |
+	sed -n '1p;5,$p' > "$T/newkey2.csv"
+t "--by --rolling --state: forecast once it has enough rows" 0 arfit --by series --rolling --window 20 -p 2 -c load --state "$T/nk.state" "$T/newkey2.csv"
+err_empty
+check "the same as one run over all its rows" sh -c "awk -F, 'NR == 1 || \$2 == \"web\"' '$D/fleet-3.csv' |
+	awk -F, 'NR == 1 { print; next } { print \$1 \",new,\" \$3 }' | arfit --by series --rolling --window 20 -p 2 -c load |
+	awk -F, 'NR == FNR { if (FNR > 1) s[\$0] = 1; next } FNR > 1 && !(\$0 in s) { exit 1 }' - '$T/out' &&
+	[ \$(wc -l < '$T/out') -gt 1 ]"
 t "--by with --save" 2 arfit --by series --save "$T/m.ar" "$D/fleet-3.csv"
 err_has "arfit: --save does not go with --by"
 t "--by names the key as -c" 2 arfit --by series -c series "$D/fleet-3.csv"
