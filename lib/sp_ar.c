@@ -1199,7 +1199,12 @@ sp_ar_roll_write_state(const sp_ar_roll *r, sp_state_writer *w)
 	sp_state_put_long(w, "ar_fast", r->fast);
 	sp_state_put_long(w, "ar_pushed", (long)r->npushed);
 	sp_state_put_doubles(w, "ar_y", ny, r->y + r->ys + r->yn - ny);
-	sp_state_put_doubles(w, "ar_w", nw, r->w + r->ws + r->wn - nw);
+	/* undifferenced (lag 0): w is y itself (1.0 * y), one value longer,
+	 * so only the values before y's are written */
+	if (r->lag == 0)
+		sp_state_put_doubles(w, "ar_w_before_y", nw - ny, r->w + r->ws + r->wn - nw);
+	else
+		sp_state_put_doubles(w, "ar_w", nw, r->w + r->ws + r->wn - nw);
 	sp_state_put_longs(w, "ar_sums", 3, (const long[]){ r->valid, (long)r->rows, (long)r->since });
 	sp_state_put_double(w, "ar_shift", r->shift);
 	sp_state_put_doubles(w, "ar_S", k * k, r->S);
@@ -1226,14 +1231,20 @@ sp_ar_roll_read_state(sp_ar_roll *r, sp_state *s, sp_error *err)
 	r->npushed = (size_t)pushed;
 	ny = r->npushed < r->window ? r->npushed : r->window;
 	nw = w_kept(r);
+	if (r->lag == 0 && nw < ny)
+		return sp_state_error(s, err, SP_EMODEL, "ar_pushed: inconsistent");
 	if ((rc = sp_state_doubles(s, "ar_y", ny, r->y, err)) < 0 ||
-	    (rc = sp_state_doubles(s, "ar_w", nw, r->w, err)) < 0 ||
+	    (r->lag == 0 && (rc = sp_state_doubles(s, "ar_w_before_y", nw - ny, r->w, err)) < 0) ||
+	    (r->lag > 0 && (rc = sp_state_doubles(s, "ar_w", nw, r->w, err)) < 0) ||
 	    (rc = sp_state_longs(s, "ar_sums", 3, 0, 1L << 52, sums, err)) < 0)
 		return rc;
 	if (sums[0] > 1 || (size_t)sums[1] > nrows(r) + 1 || (size_t)sums[2] > r->window)
 		return sp_error_set(err, SP_EMODEL, "%s:%ld: ar_sums: inconsistent", sp_state_path(s),
 		    sp_state_line(s) - 1);
-	if ((rc = roll_finite(s, "ar_y", r->y, ny, 3, err)) < 0 || (rc = roll_finite(s, "ar_w", r->w, nw, 2, err)) < 0)
+	if (r->lag == 0)
+		memcpy(r->w + (nw - ny), r->y, ny * sizeof *r->w);
+	if ((rc = roll_finite(s, "ar_y", r->y, ny, 3, err)) < 0 ||
+	    (rc = roll_finite(s, r->lag ? "ar_w" : "ar_w_before_y", r->w, nw, 2, err)) < 0)
 		return rc;
 	r->ys = 0, r->yn = ny, r->ws = 0, r->wn = nw;
 	r->valid = (int)sums[0], r->rows = (size_t)sums[1], r->since = (size_t)sums[2];

@@ -604,7 +604,7 @@ test_state_refused(void)
 	    "state written with ar window 26, not 25");
 	refused(text, line_of(text, "ar_sx"), "ar_sx 1 x 3", NULL, line_of(text, "ar_sx"),
 	    "ar_sx: value 2 is not a number");
-	refused(text, line_of(text, "ar_y"), NULL, NULL, line_of(text, "ar_y"), "'ar_w' where 'ar_y' was expected");
+	refused(text, line_of(text, "ar_y"), NULL, NULL, line_of(text, "ar_y"), "'ar_w_before_y' where 'ar_y' was expected");
 	refused(text, line_of(text, "roll_rows"), "roll_rows 40 50 1 0", NULL, line_of(text, "roll_rows"),
 	    "roll_rows: inconsistent");
 	refused(text, line_of(text, "calib_count"), "calib_count 1 2", NULL, line_of(text, "calib_count"),
