@@ -1431,9 +1431,10 @@ read_fill(sp_window *w, sp_state *s, double *d, sp_error *err)
 		return oom(err);
 	if ((rc = sp_state_doubles(s, "fill_time", k, f->last_t, err)) < 0 ||
 	    (rc = sp_state_doubles(s, "fill_value", k, f->last_v, err)) < 0 ||
-	    (rc = sp_state_longs(s, "fill_flags", k, 0, 3, l, err)) < 0 ||
-	    (runline = sp_state_line(s), 0) ||
-	    (rc = sp_state_longs(s, "fill_run", k, 0, 100000000, run, err)) < 0 ||
+	    (rc = sp_state_longs(s, "fill_flags", k, 0, 3, l, err)) < 0)
+		goto out;
+	runline = sp_state_line(s);
+	if ((rc = sp_state_longs(s, "fill_run", k, 0, 100000000, run, err)) < 0 ||
 	    (rc = sp_state_long(s, "held", 0, 100000000, &n, err)) < 0)
 		goto out;
 	f->qbase = 0;

@@ -408,31 +408,38 @@ track_free(void *ctx, void *v)
 	free(tk);
 }
 
-/* The tracks of a state file: one, or (--by) "keys N" then "key K" and
- * its block for each.  0, or < 0 with err (the tracks then half read). */
+/* plan --state files: "scalepipe-state plan 1" */
+enum { STATE_VERSION = 1 };
+
+/* A track's state, from its file lines. */
 static int
-read_tracks(planner *pl, track *one, sp_state *s, sp_error *err)
+read_track(void *ctx, void *state, sp_state *s, sp_error *err)
 {
-	long n, i;
+	track *tk = state;
 	int rc;
 
-	if (!pl->keys) {
-		if ((rc = sp_plan_read_state(one->plan, &one->cy, s, err)) < 0)
-			return rc;
-		one->seen = one->cy.t;
-		return sp_state_end(s, err);
-	}
-	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
+	(void)ctx;
+	if ((rc = sp_plan_read_state(tk->plan, &tk->cy, s, err)) < 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		track *tk = sp_state_key(s, pl->keys, err);
-		if (!tk)
-			return err->code;
-		if ((rc = sp_plan_read_state(tk->plan, &tk->cy, s, err)) < 0)
-			return rc;
-		tk->seen = tk->cy.t;
-	}
-	return sp_state_end(s, err);
+	tk->seen = tk->cy.t;
+	return 0;
+}
+
+/* The tracks of a state file: one, or (--by) each key's
+ * (sp_state_put_keys).  0, or < 0 with err (the tracks then half read). */
+typedef struct {
+	planner *pl;
+	track *one;
+} tracks;
+
+static int
+read_tracks(void *ctx, sp_state *s, sp_error *err)
+{
+	tracks *ts = ctx;
+
+	if (!ts->pl->keys)
+		return read_track(NULL, ts->one, s, err);
+	return sp_state_get_keys(s, ts->pl->keys, read_track, NULL, err);
 }
 
 /* The state of an earlier run into the tracks (fresh): a missing file is a
@@ -442,15 +449,10 @@ static void
 resume(planner *pl, track *one)
 {
 	sp_error err;
-	sp_state *s;
+	tracks ts = { pl, one };
 
-	if (sp_state_load(pl->state_path, "plan", 1, &s, &err) == 0 && !s)
+	if (sp_state_resume(pl->state_path, "plan", STATE_VERSION, read_tracks, &ts, &err) >= 0)
 		return;
-	if (s && read_tracks(pl, one, s, &err) == 0) {
-		sp_state_free(s);
-		return;
-	}
-	sp_state_free(s);
 	sp_warn("warning: state %s: recomputing from the input", err.msg);
 	if (pl->keys) {
 		sp_keyed_free(pl->keys);
@@ -478,31 +480,29 @@ snapshot(const track *tk)
 	return sw;
 }
 
-/* The state file: each track's snapshot, or its state now. */
-static void
-save_tracks(const planner *pl, const track *one)
+/* A track's snapshot, or its state now. */
+static int
+put_track(void *ctx, const void *state, sp_state_writer *w, sp_error *err)
 {
-	sp_error err;
-	sp_state_writer *sw;
-	size_t i, n = pl->keys ? sp_keyed_count(pl->keys) : 1;
+	const track *tk = state;
 
-	if (!(sw = sp_state_writer_new("plan", 1, &err)))
-		sp_die_err(&err);
-	if (pl->keys)
-		sp_state_put_long(sw, "keys", (long)n);
-	for (i = 0; i < n; i++) {
-		const track *tk = pl->keys ? sp_keyed_state(pl->keys, i) : one;
-		sp_state_writer *b = tk->snap ? NULL : snapshot(tk);
-		if (pl->keys) {
-			size_t len;
-			const char *k = sp_keyed_key(pl->keys, i, &len);
-			sp_state_put_bytes(sw, "key", k, len);
-		}
-		sp_state_put_block(sw, tk->snap ? tk->snap : b);
-		sp_state_writer_free(b);
-	}
-	sp_die_if(sp_state_writer_save(sw, pl->state_path, &err), &err);
-	sp_state_writer_free(sw);
+	(void)ctx, (void)err;
+	if (tk->snap)
+		sp_state_put_block(w, tk->snap);
+	else
+		sp_plan_write_state(tk->plan, &tk->cy, w);
+	return 0;
+}
+
+/* The state file: one track's, or (--by) each key's. */
+static int
+put_tracks(void *ctx, sp_state_writer *w, sp_error *err)
+{
+	const tracks *ts = ctx;
+
+	if (!ts->pl->keys)
+		return put_track(NULL, ts->one, w, err);
+	return sp_state_put_keys(w, ts->pl->keys, put_track, NULL, err);
 }
 
 /* Per-step rows: the row's own band and state, the measurements of the
@@ -636,7 +636,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 	sp_die_if(rc, &err);
 	if (pl->state_path) {
 		sp_die_if(sp_csv_writer_flush(w, &err), &err);   /* the rows out before the state */
-		save_tracks(pl, &one);
+		sp_die_if(sp_state_save(pl->state_path, "plan", STATE_VERSION, put_tracks, &(tracks){ pl, &one }, &err), &err);
 	}
 	sp_state_writer_free(one.snap);
 	pl->plan = one.plan;   /* main's, or (a cold start) its replacement */
