@@ -26,6 +26,50 @@ global_init(void)
 	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+struct sp_http_session {
+	CURL *curl;
+	long requests, connects;
+};
+
+sp_http_session *
+sp_http_session_new(sp_error *err)
+{
+	sp_http_session *s;
+
+	pthread_once(&init_once, global_init);
+	if (init_rc != CURLE_OK) {
+		sp_error_set(err, SP_ENET, "libcurl: %s", curl_easy_strerror(init_rc));
+		return NULL;
+	}
+	if (!(s = calloc(1, sizeof *s)) || !(s->curl = curl_easy_init())) {
+		free(s);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	return s;
+}
+
+void
+sp_http_session_free(sp_http_session *s)
+{
+	if (!s)
+		return;
+	curl_easy_cleanup(s->curl);
+	free(s);
+}
+
+long
+sp_http_session_requests(const sp_http_session *s)
+{
+	return s ? s->requests : 0;
+}
+
+long
+sp_http_session_connects(const sp_http_session *s)
+{
+	return s ? s->connects : 0;
+}
+
 void
 sp_http_opts_init(sp_http_opts *o)
 {
@@ -160,16 +204,24 @@ set_blob(CURL *c, CURLoption opt, const char *data, size_t len)
 	curl_easy_setopt(c, opt, &b);
 }
 
-/* One attempt.  Returns the curl code; *status is the HTTP status. */
+/* One attempt.  Returns the curl code; *status is the HTTP status.  With
+ * a session its handle is reset (every option cleared; its connection
+ * cache kept) and reused, else a handle is made for the attempt. */
 static CURLcode
 attempt(const sp_http_opts *o, const char *method, const char *url, const char *ctype,
     const char *body, size_t blen, membuf *mb, long *status, char *ebuf)
 {
-	CURL *c = curl_easy_init();
+	CURL *c;
 	struct curl_slist *h = NULL;
 	char line[256];
 	CURLcode rc;
 
+	if (o->session) {
+		c = o->session->curl;
+		curl_easy_reset(c);
+	} else {
+		c = curl_easy_init();
+	}
 	if (!c)
 		return CURLE_OUT_OF_MEMORY;
 	ebuf[0] = '\0';
@@ -244,8 +296,19 @@ attempt(const sp_http_opts *o, const char *method, const char *url, const char *
 	*status = 0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (o->session) {
+		long nc = 0;
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &nc);
+		o->session->requests++;
+		o->session->connects += nc;
+		/* the handle keeps pointers to these until the next reset */
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);
+	} else {
+		curl_easy_cleanup(c);
+	}
 	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
 	return rc;
 }
 

@@ -32,6 +32,9 @@
 
 #include "sp_err.h"
 
+/* A connection cache for a run of requests (see sp_http_session_new). */
+typedef struct sp_http_session sp_http_session;
+
 typedef struct sp_http_opts {
 	double timeout;          /* seconds per attempt, whole exchange [30] */
 	double connect_timeout;  /* seconds [10] */
@@ -63,6 +66,10 @@ typedef struct sp_http_opts {
 	 * sp_http_trace; may be NULL.  The text never contains secrets. */
 	void (*trace)(void *ctx, const char *msg);
 	void *trace_ctx;
+	/* A session (sp_http_session_new) whose connections requests made
+	 * with these options reuse (keep-alive, TLS session), or NULL: each
+	 * request opens its own connection and closes it. */
+	sp_http_session *session;
 } sp_http_opts;
 
 typedef struct sp_http_resp {
@@ -80,6 +87,22 @@ void sp_http_opts_init(sp_http_opts *o);
 int sp_http_request(const sp_http_opts *o, const char *method, const char *url,
     const char *ctype, const char *body, size_t blen, sp_http_resp *resp, sp_error *err);
 void sp_http_resp_free(sp_http_resp *resp);
+
+/* A session: one libcurl handle kept for a run, so that consecutive
+ * requests to the same server reuse its open connection (and TLS session)
+ * instead of connecting anew each time.  Point sp_http_opts.session at it;
+ * every request still sets all its options afresh (timeouts, the deadline,
+ * TLS, auth, headers), so behaviour, retries and messages are those of a
+ * request without a session; a connection that the server closed is
+ * replaced by libcurl.  One thread at a time.  new: NULL with err
+ * (SP_ENOMEM, or SP_ENET when libcurl cannot start).  free: NULL is fine;
+ * closes the connections. */
+sp_http_session *sp_http_session_new(sp_error *err);
+void sp_http_session_free(sp_http_session *s);
+/* Requests (attempts) made through s, and the new connections they opened
+ * (the rest reused one). */
+long sp_http_session_requests(const sp_http_session *s);
+long sp_http_session_connects(const sp_http_session *s);
 
 /* Give every later request made with o at most `seconds` of wall time in
  * all, from now (CLOCK_MONOTONIC): each attempt's timeout is cut to what is

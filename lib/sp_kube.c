@@ -1045,18 +1045,18 @@ sp_kube_patch_scale(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *r
 	    out, http, err);
 }
 
-/* List `path`; 1 and what filled if an item's spec.scaleTargetRef matches. */
+/* List `path` into *items (a new reference to the answer's items array;
+ * NULL when the API is missing and missing_ok): 0, or < 0 with err. */
 static int
-list_match(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *path, const char *label,
-    const char *default_kind, const char *kind, const char *name, int missing_ok,
-    char *what, size_t size, sp_error *err)
+list_fetch(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *path, const char *label,
+    int missing_ok, json_t **items, sp_error *err)
 {
 	char url[2048];
 	sp_http_resp resp;
-	json_t *root, *items;
-	size_t i;
-	int rc, found = 0;
+	json_t *root;
+	int rc;
 
+	*items = NULL;
 	snprintf(url, sizeof url, "%s%s", cfg->server, path);
 	if ((rc = sp_http_request(o, "GET", url, NULL, NULL, 0, &resp, err)) < 0)
 		return rc;
@@ -1073,12 +1073,23 @@ list_match(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *path, cons
 	}
 	root = json_loadb(resp.body, resp.len, 0, NULL);
 	sp_http_resp_free(&resp);
-	items = json_object_get(root, "items");
-	if (!json_is_array(items)) {
+	if (!json_is_array(json_object_get(root, "items"))) {
 		json_decref(root);
 		return sp_error_set(err, SP_ENET, "listing %s: answer has no items", label);
 	}
-	for (i = 0; i < json_array_size(items) && !found; i++) {
+	*items = json_incref(json_object_get(root, "items"));
+	json_decref(root);
+	return 0;
+}
+
+/* 1 and what filled if an item's spec.scaleTargetRef is kind/name, else 0. */
+static int
+items_match(const json_t *items, const char *label, const char *default_kind, const char *kind,
+    const char *name, char *what, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(items); i++) {
 		json_t *it = json_array_get(items, i);
 		json_t *ref = json_object_get(json_object_get(it, "spec"), "scaleTargetRef");
 		const char *k = json_string_value(json_object_get(ref, "kind"));
@@ -1090,11 +1101,115 @@ list_match(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *path, cons
 		    (!av || strcmp(av, "apps/v1") == 0)) {
 			const char *mn = json_string_value(json_object_get(json_object_get(it, "metadata"), "name"));
 			snprintf(what, size, "%s %s", label, mn ? mn : "?");
-			found = 1;
+			return 1;
 		}
 	}
-	json_decref(root);
-	return found;
+	return 0;
+}
+
+#define HPA_PATH "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers"
+#define SO_PATH "/apis/keda.sh/v1alpha1/namespaces/%s/scaledobjects"
+
+/* The namespace's list of kind `field` ("hpa" or "so") from the cache
+ * entry e, listed (and kept) the first time: 0 with *items borrowed (NULL:
+ * the API is missing), < 0 with err (nothing kept: the next call lists
+ * again). */
+static int
+cached_list(const sp_kube_cfg *cfg, const sp_http_opts *o, json_t *e, const char *field,
+    const char *ns, json_t **items, sp_error *err)
+{
+	int hpa = strcmp(field, "hpa") == 0, rc;
+	char path[1024];
+	json_t *got = json_object_get(e, field);
+
+	if (!got) {
+		snprintf(path, sizeof path, hpa ? HPA_PATH : SO_PATH, ns);
+		if ((rc = list_fetch(cfg, o, path, hpa ? "HorizontalPodAutoscaler" : "ScaledObject", !hpa, &got,
+		    err)) < 0)
+			return rc;
+		if (json_object_set_new(e, field, got ? got : json_null()) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		got = json_object_get(e, field);
+	}
+	*items = json_is_array(got) ? got : NULL;
+	return 0;
+}
+
+struct sp_kube_managers {
+	json_t *by_ns;          /* namespace -> {"hpa": items, "so": items or null} */
+	long lists;
+};
+
+sp_kube_managers *
+sp_kube_managers_new(void)
+{
+	sp_kube_managers *m = calloc(1, sizeof *m);
+
+	if (m && !(m->by_ns = json_object())) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+sp_kube_managers_free(sp_kube_managers *m)
+{
+	if (!m)
+		return;
+	json_decref(m->by_ns);
+	free(m);
+}
+
+long
+sp_kube_managers_lists(const sp_kube_managers *m)
+{
+	return m ? m->lists : 0;
+}
+
+int
+sp_kube_find_manager_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m,
+    const char *ns, const char *kind, const char *name, char *what, size_t size, sp_error *err)
+{
+	json_t *e, *items;
+	size_t n0;
+	int rc;
+
+	if (!m)
+		return sp_kube_find_manager(cfg, o, ns, kind, name, what, size, err);
+	if (!(e = json_object_get(m->by_ns, ns))) {
+		if (!(e = json_object()) || json_object_set_new(m->by_ns, ns, e) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	n0 = json_object_size(e);
+	rc = cached_list(cfg, o, e, "hpa", ns, &items, err);
+	m->lists += (long)(json_object_size(e) - n0);
+	if (rc < 0)
+		return rc;
+	if (items_match(items, "HorizontalPodAutoscaler", NULL, kind, name, what, size))
+		return 1;
+	n0 = json_object_size(e);
+	rc = cached_list(cfg, o, e, "so", ns, &items, err);
+	m->lists += (long)(json_object_size(e) - n0);
+	if (rc < 0)
+		return rc;
+	return items && items_match(items, "ScaledObject", "Deployment", kind, name, what, size);
+}
+
+/* List `path`; 1 and what filled if an item's spec.scaleTargetRef matches. */
+static int
+list_match(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *path, const char *label,
+    const char *default_kind, const char *kind, const char *name, int missing_ok,
+    char *what, size_t size, sp_error *err)
+{
+	json_t *items;
+	int rc = list_fetch(cfg, o, path, label, missing_ok, &items, err);
+
+	if (rc < 0 || !items)
+		return rc;
+	rc = items_match(items, label, default_kind, kind, name, what, size);
+	json_decref(items);
+	return rc;
 }
 
 int
@@ -1104,11 +1219,11 @@ sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *
 	char path[1024];
 	int rc;
 
-	snprintf(path, sizeof path, "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers", ns);
+	snprintf(path, sizeof path, HPA_PATH, ns);
 	rc = list_match(cfg, o, path, "HorizontalPodAutoscaler", NULL, kind, name, 0, what, size, err);
 	if (rc != 0)
 		return rc;
-	snprintf(path, sizeof path, "/apis/keda.sh/v1alpha1/namespaces/%s/scaledobjects", ns);
+	snprintf(path, sizeof path, SO_PATH, ns);
 	return list_match(cfg, o, path, "ScaledObject", "Deployment", kind, name, 1, what, size, err);
 }
 
@@ -1433,7 +1548,8 @@ sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_appl
 	if ((rc = sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http, err)) < 0)
 		return rc;
 	if (!a->force) {
-		if ((rc = sp_kube_find_manager(cfg, ho, a->ns, t->kind, t->name, what, sizeof what, err)) < 0)
+		if ((rc = sp_kube_find_manager_cached(cfg, ho, a->managers, a->ns, t->kind, t->name, what,
+		    sizeof what, err)) < 0)
 			return rc;
 		if (rc > 0)
 			return sp_error_set(err, SP_EDATA, "%s/%s in namespace %s is managed by %s; two "

@@ -93,6 +93,22 @@ int sp_kube_patch_scale(const sp_kube_cfg *cfg, const sp_http_opts *o, const cha
 int sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *ns,
     const char *kind, const char *name, char *what, size_t size, sp_error *err);
 
+/* A cache of the manager lists for a run over many targets (scale --by):
+ * each namespace's HPAs and ScaledObjects are listed once, the first time
+ * a target in it is checked, and kept for the cache's life (an HPA made
+ * during the run is not seen by later targets of a namespace already
+ * listed).  A list that fails is not kept (the next target lists again).
+ * new: NULL when out of memory; free: NULL is fine. */
+typedef struct sp_kube_managers sp_kube_managers;
+sp_kube_managers *sp_kube_managers_new(void);
+void sp_kube_managers_free(sp_kube_managers *m);
+/* The list requests answered and kept so far (one per namespace and kind). */
+long sp_kube_managers_lists(const sp_kube_managers *m);
+/* sp_kube_find_manager with the lists from m (listed on first use): the
+ * same results, messages and errors; m NULL: sp_kube_find_manager. */
+int sp_kube_find_manager_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m,
+    const char *ns, const char *kind, const char *name, char *what, size_t size, sp_error *err);
+
 /* The kill switch: the annotation that hands control back to a person.
  * A Deployment or StatefulSet whose metadata.annotations carries it with
  * the value "true" (also "yes", "on", "1"; any case) is never scaled. */
@@ -218,6 +234,7 @@ typedef struct {
 	double now;             /* wall time, for the window */
 	int dry_run;
 	int force;              /* skip the check for an HPA or ScaledObject */
+	sp_kube_managers *managers;  /* the check's lists cached per namespace, or NULL */
 	int patch;              /* merge patch; else PUT with resourceVersion */
 	long conflict_retries;  /* re-reads after a 409 */
 } sp_kube_apply_opts;
@@ -249,7 +266,7 @@ typedef struct {
  * set, else the error says what the re-read found.  Traces "current
  * replicas C (resourceVersion RV), desired D, input age As" per decision
  * and "conflict; re-reading (i of n)" through ho.  Errors:
- * sp_kube_get_scale's, sp_kube_find_manager's, the write's; server text in
+ * sp_kube_get_scale's, sp_kube_find_manager's (cached in a->managers), the write's; server text in
  * them is redacted (sp_redact, with cfg's secrets). */
 int sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_apply_opts *a,
     sp_kube_result *res, sp_error *err);

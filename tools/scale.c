@@ -435,6 +435,11 @@ scale_fleet(options *o, double now)
 	sp_cli_http_verbose(&o->ho, &o->verbose);
 	if (o->deadline > 0)
 		sp_http_set_deadline(&o->ho, o->deadline);
+	/* one connection and one list of managers per namespace for the run */
+	if (!(o->ho.session = sp_http_session_new(&err)))
+		sp_die_err(&err);
+	if (!o->ap.force && !(o->ap.managers = sp_kube_managers_new()))
+		sp_die("out of memory");
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
 	for (i = 0; i < sizeof hdr / sizeof hdr[0]; i++)
@@ -447,11 +452,16 @@ scale_fleet(options *o, double now)
 		fleet_key(o, &cfg, &o->ho, key, len, k, now, w);
 		nfail += (size_t)k->failed;
 	}
+	if (o->verbose)
+		sp_warn("%ld requests over %ld connections; %ld manager lists", sp_http_session_requests(o->ho.session),
+		    sp_http_session_connects(o->ho.session), sp_kube_managers_lists(o->ap.managers));
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	sp_csv_writer_free(w);
 	if (nfail)
 		sp_warn("%zu of %zu keys failed (held); the others were applied", nfail, sp_keyed_count(keys));
 	sp_keyed_free(keys);
+	sp_kube_managers_free(o->ap.managers);
+	sp_http_session_free(o->ho.session);
 	sp_kube_cfg_free(&cfg);
 	return nfail ? 1 : 0;
 }

@@ -546,4 +546,32 @@ verbs:["list"]
 resources:["scaledobjects"]
 verbs:["list"]'
 fi
+# ---- 7. scale --by: one connection and one manager list per namespace ---
+# 4 keys in 2 namespaces: HPAs and ScaledObjects are listed once per
+# namespace (not per key), all requests go over one connection, and the
+# targets managed by an HPA or a ScaledObject are still refused
+conns() { curl -sf --cacert "$K/ca.pem" "$SRV/_test/connections"; }
+cat > "$T/fleet4.csv" <<EOF
+timestamp,series,load,replicas
+$NOW,"namespace=shop,deployment=worker",1,5
+$NOW,"namespace=shop,deployment=front",1,5
+$NOW,"namespace=default,deployment=web",1,6
+$NOW,"namespace=shop,deployment=api",1,5
+EOF
+H0=$(log_count 'GET /apis/autoscaling/v2/namespaces/.*/horizontalpodautoscalers')
+S0=$(log_count 'GET /apis/keda.sh/v1alpha1/namespaces/.*/scaledobjects')
+C0=$(conns)
+t "--by: 4 keys in 2 namespaces, managed targets refused" 1 scale -v --dry-run --kubeconfig "$T/kc-token" \
+	--by series "$T/fleet4.csv"
+C1=$(conns)
+out_has ",\"namespace=shop,deployment=worker\",shop,Deployment,worker,3,5,3,dry-run,"
+out_has ",\"namespace=default,deployment=web\",default,Deployment,web,4,6,4,dry-run,"
+out_has ",\"namespace=shop,deployment=front\",shop,Deployment,front,,5,,failed,"
+out_has "\"deployments/front in namespace shop is managed by ScaledObject front-so; two autoscalers would fight (remove it, or use --force)\""
+out_has ",\"namespace=shop,deployment=api\",shop,Deployment,api,,5,,failed,"
+out_has "\"deployments/api in namespace shop is managed by HorizontalPodAutoscaler api-hpa; two autoscalers would fight (remove it, or use --force)\""
+check "--by: HPAs listed once per namespace" test $(($(log_count 'GET /apis/autoscaling/v2/namespaces/.*/horizontalpodautoscalers') - H0)) = 2
+check "--by: ScaledObjects listed once per namespace" test $(($(log_count 'GET /apis/keda.sh/v1alpha1/namespaces/.*/scaledobjects') - S0)) = 2
+check "--by: one connection for the run" test $((C1 - C0 - 1)) = 1
+err_has "scale: 10 requests over 1 connections; 4 manager lists"
 finish

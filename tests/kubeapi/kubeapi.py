@@ -42,6 +42,7 @@ Test knobs (no auth, under /_test/, not part of the Kubernetes API):
                                         someone else updated the object first
   POST /_test/slow?seconds=S&n=K        the next K requests sleep S seconds
   GET  /_test/log                       requests so far: "METHOD path user"
+  GET  /_test/connections               connections accepted so far (this one too)
   POST /_test/set?kind=..&ns=..&name=..&replicas=N   change an object
 """
 import argparse
@@ -75,7 +76,7 @@ class Store(dict):
 
 
 STATE = {"rv": 1000, "objects": Store(), "fail": [], "conflict": 0, "slow": [], "log": [],
-         "drop": [], "bogus": []}
+         "drop": [], "bogus": [], "connections": 0}
 
 # resource -> (group, version, kind, namespaced, verbs, short names)
 RESOURCES = {
@@ -358,6 +359,11 @@ class Handler(BaseHTTPRequestHandler):
     # waits for the client's delayed ACK (40 ms a request)
     disable_nagle_algorithm = True
 
+    def setup(self):
+        super().setup()
+        with LOCK:
+            STATE["connections"] += 1
+
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
 
@@ -490,8 +496,9 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["conflict"] += int(q.get("n", 1))
             elif path == "/_test/slow":
                 STATE["slow"] += [float(q["seconds"])] * int(q.get("n", 1))
-            elif path == "/_test/log":
-                body = ("\n".join(STATE["log"]) + "\n").encode()
+            elif path in ("/_test/log", "/_test/connections"):
+                body = ("\n".join(STATE["log"]) + "\n" if path == "/_test/log" else
+                        "%d\n" % STATE["connections"]).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(body)))

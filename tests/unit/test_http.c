@@ -1,6 +1,7 @@
 /* test_http: the parts of sp_http that need no server (see
  * tests/integration/ for real servers): escaping, secrets, auth options, and
- * a refused connection on a loopback port nobody listens on. */
+ * a refused connection on a loopback port nobody listens on; sessions
+ * (connections reused) against a forked keep-alive server (mini_httpd.h). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -12,7 +13,17 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mini_httpd.h"
 #include "sp_http.h"
+
+static const char *
+answer(const char *path, int *status, int *close_it)
+{
+	if (strcmp(path, "/busy") == 0)
+		*status = 503;
+	*close_it = strcmp(path, "/close") == 0;
+	return "{\"ok\":1}";
+}
 
 static void
 write_file(const char *path, const char *text)
@@ -135,5 +146,59 @@ main(void)
 	sp_error_set(&err, SP_ENET, "HTTP 400: echo tok-SECRET-1 pw-SECRET-2 Basic dXNlcg==");
 	CHECK(sp_http_redact(SP_ENET, &o, &err) == SP_ENET &&
 	    strcmp(err.msg, "HTTP 400: echo [redacted] [redacted] Basic [redacted]") == 0, "redact: %s", err.msg);
+
+	/* a session: consecutive requests over one connection; retries and a
+	 * server that closes it work as without one */
+	{
+		mini_httpd srv;
+		sp_http_session *ses;
+		int i, ok = 1;
+
+		CHECK(mini_httpd_start(answer, &srv) == 0, "server");
+		CHECK(sp_http_session_requests(NULL) == 0 && sp_http_session_connects(NULL) == 0, "NULL session");
+		sp_http_session_free(NULL);
+		ses = sp_http_session_new(&err);
+		CHECK(ses != NULL, "session");
+		sp_http_opts_init(&o);
+		o.session = ses;
+		o.retries = 1;
+		o.retry_wait = 0.01;
+		o.timeout = 10;
+		for (i = 0; i < 3; i++) {
+			snprintf(url, sizeof url, "http://127.0.0.1:%d/a", srv.port);
+			ok &= sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == 0 && resp.status == 200 &&
+			    strcmp(resp.body, "{\"ok\":1}") == 0 && resp.attempts == 1;
+			sp_http_resp_free(&resp);
+		}
+		CHECK(ok, "3 requests: %s", err.msg);
+		CHECK(sp_http_session_requests(ses) == 3 && sp_http_session_connects(ses) == 1,
+		    "3 requests, 1 connection: %ld, %ld", sp_http_session_requests(ses), sp_http_session_connects(ses));
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/busy", srv.port);
+		CHECK(sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == 0 && resp.status == 503 &&
+		    resp.attempts == 2, "503 retried once: %ld %d", resp.status, resp.attempts);
+		sp_http_resp_free(&resp);
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/close", srv.port);
+		CHECK(sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == 0 && resp.status == 200,
+		    "Connection: close: %s", err.msg);
+		sp_http_resp_free(&resp);
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/a", srv.port);
+		CHECK(sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == 0 && resp.status == 200,
+		    "after a close: %s", err.msg);
+		sp_http_resp_free(&resp);
+		CHECK(sp_http_session_requests(ses) == 7 && sp_http_session_connects(ses) == 2,
+		    "7 requests, 2 connections: %ld, %ld", sp_http_session_requests(ses), sp_http_session_connects(ses));
+		/* without a session: a connection per request (the server serves
+		 * one at a time: the session's goes first) */
+		sp_http_session_free(ses);
+		o.session = NULL;
+		for (i = 0; i < 2; i++) {
+			CHECK(sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == 0 && resp.status == 200,
+			    "one-shot: %s", err.msg);
+			sp_http_resp_free(&resp);
+		}
+		mini_httpd_stop(&srv);
+		CHECK(srv.connections == 4 && srv.requests == 9, "server: %d connections, %d requests",
+		    srv.connections, srv.requests);
+	}
 	return check_summary();
 }

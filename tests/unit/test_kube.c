@@ -1,6 +1,8 @@
 /* test_kube: kubeconfig loading (contexts, merged lists, data vs files,
  * relative paths, errors), exec credential plugins (a shell script as the
- * plugin), in-cluster credentials, base64. */
+ * plugin), in-cluster credentials, base64; the manager lists cached per
+ * namespace (sp_kube_find_manager_cached) against a forked server
+ * (mini_httpd.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mini_httpd.h"
 #include "sp_kube.h"
 
 static char dir[] = "/tmp/sp-test-kube.XXXXXX";
@@ -511,6 +514,88 @@ test_wall_input(void)
 	    sp_kube_input_check(&in, &err) == 0, "no observation: only the decision time is checked");
 }
 
+/* Namespace a: HPA h1 -> Deployment x, ScaledObject s1 -> y (kind left
+ * out: Deployment); b: no HPA, no KEDA API (404); c: HPAs forbidden. */
+static const char *
+kube_answer(const char *path, int *status, int *close_it)
+{
+	*close_it = 0;
+	if (strcmp(path, "/apis/autoscaling/v2/namespaces/a/horizontalpodautoscalers") == 0)
+		return "{\"items\":[{\"metadata\":{\"name\":\"h1\"},\"spec\":{\"scaleTargetRef\":"
+		    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"x\"}}}]}";
+	if (strcmp(path, "/apis/keda.sh/v1alpha1/namespaces/a/scaledobjects") == 0)
+		return "{\"items\":[{\"metadata\":{\"name\":\"s1\"},\"spec\":{\"scaleTargetRef\":{\"name\":\"y\"}}}]}";
+	if (strcmp(path, "/apis/autoscaling/v2/namespaces/b/horizontalpodautoscalers") == 0)
+		return "{\"items\":[]}";
+	if (strcmp(path, "/apis/autoscaling/v2/namespaces/c/horizontalpodautoscalers") == 0) {
+		*status = 403;
+		return "{\"kind\":\"Status\",\"message\":\"no list for you\"}";
+	}
+	*status = 404;
+	return "{\"kind\":\"Status\",\"message\":\"not found\"}";
+}
+
+static void
+test_managers(void)
+{
+	static const struct { const char *ns, *kind, *name, *what; int rc; } c[] = {
+		{ "a", "Deployment", "x", "HorizontalPodAutoscaler h1", 1 },
+		{ "a", "Deployment", "y", "ScaledObject s1", 1 },
+		{ "a", "Deployment", "z", "", 0 },
+		{ "a", "StatefulSet", "x", "", 0 },
+		{ "b", "Deployment", "x", "", 0 },
+		{ "b", "Deployment", "q", "", 0 },
+		{ "c", "Deployment", "x", "", SP_ENET },
+		{ "c", "Deployment", "y", "", SP_ENET },
+	};
+	char server[64], what[128], msg[8][SP_ERRMSG_MAX];
+	sp_kube_cfg cfg;
+	sp_http_opts o;
+	sp_kube_managers *m = sp_kube_managers_new();
+	sp_error err;
+	mini_httpd srv;
+	size_t i;
+	int rc;
+
+	CHECK(m != NULL && mini_httpd_start(kube_answer, &srv) == 0, "server");
+	memset(&cfg, 0, sizeof cfg);
+	snprintf(server, sizeof server, "http://127.0.0.1:%d", srv.port);
+	cfg.server = server;
+	sp_http_opts_init(&o);
+	o.retries = 0;
+	o.session = sp_http_session_new(&err);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		what[0] = msg[i][0] = '\0';
+		rc = sp_kube_find_manager_cached(&cfg, &o, m, c[i].ns, c[i].kind, c[i].name, what, sizeof what, &err);
+		CHECK(rc == c[i].rc && strcmp(what, c[i].what) == 0, "cached %s/%s/%s: %d '%s'", c[i].ns, c[i].kind,
+		    c[i].name, rc, what);
+		if (rc < 0)
+			snprintf(msg[i], sizeof msg[i], "%s", err.msg);
+	}
+	/* a, b: two lists each, once; c: listed each time (a failure is not kept) */
+	CHECK(sp_kube_managers_lists(m) == 4, "lists: %ld", sp_kube_managers_lists(m));
+	CHECK(sp_http_session_requests(o.session) == 6, "requests: %ld", sp_http_session_requests(o.session));
+	CHECK(strcmp(msg[6], "listing HorizontalPodAutoscaler (to check who manages the target; --force skips "
+	    "this): forbidden: the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): no list for you")
+	    == 0, "c: %s", msg[6]);
+	/* the same answers and messages as without the cache */
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		what[0] = '\0';
+		rc = sp_kube_find_manager(&cfg, &o, c[i].ns, c[i].kind, c[i].name, what, sizeof what, &err);
+		CHECK(rc == c[i].rc && strcmp(what, c[i].what) == 0 && (rc >= 0 || strcmp(err.msg, msg[i]) == 0),
+		    "uncached %s/%s/%s: %d '%s'", c[i].ns, c[i].kind, c[i].name, rc, rc < 0 ? err.msg : what);
+	}
+	/* no cache: the plain check */
+	CHECK(sp_kube_find_manager_cached(&cfg, &o, NULL, "a", "Deployment", "x", what, sizeof what, &err) == 1,
+	    "NULL cache");
+	CHECK(sp_kube_managers_lists(NULL) == 0, "NULL lists");
+	sp_http_session_free(o.session);
+	sp_kube_managers_free(m);
+	sp_kube_managers_free(NULL);
+	mini_httpd_stop(&srv);
+	CHECK(srv.connections == 1, "one connection: %d", srv.connections);
+}
+
 int
 main(void)
 {
@@ -616,5 +701,6 @@ main(void)
 
 	snprintf(list, sizeof list, "rm -rf %s", dir);
 	CHECK(system(list) == 0, "cleanup");
+	test_managers();
 	return check_summary();
 }
