@@ -490,33 +490,32 @@ sp_prom_escape_value(const char *s)
 
 /* ---- fetching ---- */
 
-int
-sp_prom_query_url(const sp_prom_matrix *m, const sp_prom_query *q, size_t k, char **url, sp_error *err)
+/* The URL of the instant query, or of the range query's points
+ * i0 .. i0 + n - 1. */
+static int
+range_url(const sp_prom_matrix *m, const sp_prom_query *q, size_t i0, size_t n, char **url, sp_error *err)
 {
 	char *qesc, sb[40], eb[40], stb[40];
 	size_t blen = strlen(q->url);
-	double cs = 0, ce = 0;
-	int n;
+	int len;
 
 	*url = NULL;
-	if (q->instant ? k > 0 : !sp_prom_chunk(m, q->max_points, k, &cs, &ce))
-		return 0;
 	while (blen > 0 && q->url[blen - 1] == '/')
 		blen--;
 	if (!(qesc = sp_http_escape(q->query)))
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	if (q->instant) {
 		sp_time_format(sb, sizeof sb, sp_prom_time(m, 0));
-		n = asprintf(url, "%.*s/api/v1/query?query=%s&time=%s", (int)blen, q->url, qesc, sb);
+		len = asprintf(url, "%.*s/api/v1/query?query=%s&time=%s", (int)blen, q->url, qesc, sb);
 	} else {
-		sp_time_format(sb, sizeof sb, cs);
-		sp_time_format(eb, sizeof eb, ce);
+		sp_time_format(sb, sizeof sb, sp_prom_time(m, i0));
+		sp_time_format(eb, sizeof eb, sp_prom_time(m, i0 + n - 1));
 		sp_time_format(stb, sizeof stb, m->step);
-		n = asprintf(url, "%.*s/api/v1/query_range?query=%s&start=%s&end=%s&step=%s",
+		len = asprintf(url, "%.*s/api/v1/query_range?query=%s&start=%s&end=%s&step=%s",
 		    (int)blen, q->url, qesc, sb, eb, stb);
 	}
 	free(qesc);
-	if (n < 0) {
+	if (len < 0) {
 		*url = NULL;
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	}
@@ -524,17 +523,56 @@ sp_prom_query_url(const sp_prom_matrix *m, const sp_prom_query *q, size_t k, cha
 }
 
 int
+sp_prom_query_url(const sp_prom_matrix *m, const sp_prom_query *q, size_t k, char **url, sp_error *err)
+{
+	size_t mp = q->max_points ? q->max_points : SP_PROM_MAX_POINTS, i0 = k * mp;
+	double cs, ce;
+
+	*url = NULL;
+	if (q->instant ? k > 0 : !sp_prom_chunk(m, q->max_points, k, &cs, &ce))
+		return 0;
+	return range_url(m, q, q->instant ? 0 : i0, q->instant ? 1 : (m->npoints - i0 < mp ? m->npoints - i0 : mp),
+	    url, err);
+}
+
+/* An answer too large for one request: Prometheus' 422 "query processing
+ * would load too many samples" (--query.max-samples: series x points), or
+ * more bytes than --max-answer (sp_http's error). */
+static int
+too_large(int rc, const sp_http_resp *resp, const sp_error *err)
+{
+	static const char samples[] = "too many samples";
+
+	if (rc < 0)
+		return err && rc == SP_ENET && strstr(err->msg, ": answer larger than ") != NULL;
+	return resp->status == 422 && resp->body &&
+	    memmem(resp->body, resp->len, samples, sizeof samples - 1) != NULL;
+}
+
+int
 sp_prom_fetch(sp_prom_matrix *m, const sp_prom_query *q, const sp_http_opts *ho, sp_error *err)
 {
 	sp_http_resp resp;
 	char *url;
-	size_t k;
+	size_t k, i0 = 0, pts = q->max_points ? q->max_points : SP_PROM_MAX_POINTS;
 	int rc;
 
-	for (k = 0; (rc = sp_prom_query_url(m, q, k, &url, err)) > 0; k++) {
+	/* chunks of pts points; an answer too large for its chunk (many
+	 * series) halves pts and asks for the chunk again, down to one point */
+	for (k = 0; i0 < m->npoints || (q->instant && k == 0); k++) {
+		size_t n = q->instant ? 1 : m->npoints - i0 < pts ? m->npoints - i0 : pts;
+		if ((rc = range_url(m, q, i0, n, &url, err)) < 0)
+			return rc;
 		sp_http_trace(ho, "GET %s", url);
 		rc = sp_http_request(ho, "GET", url, NULL, NULL, 0, &resp, err);
 		free(url);
+		if (!q->instant && n > 1 && too_large(rc, &resp, err)) {
+			if (rc == 0)
+				sp_http_resp_free(&resp);
+			pts = (n + 1) / 2;
+			sp_http_trace(ho, "the answer for %zu points is too large: asking for %zu at a time", n, pts);
+			continue;
+		}
 		if (rc < 0)
 			return rc;
 		sp_http_trace(ho, "HTTP %ld, %zu bytes", resp.status, resp.len);
@@ -546,8 +584,11 @@ sp_prom_fetch(sp_prom_matrix *m, const sp_prom_query *q, const sp_http_opts *ho,
 		sp_http_resp_free(&resp);
 		if (rc < 0)
 			return rc;
+		if (q->instant)
+			break;
+		i0 += n;
 	}
-	return rc;
+	return 0;
 }
 
 /* ---- the matrix as CSV ---- */

@@ -68,7 +68,8 @@ usage(void)
 	    "      --null POLICY         missing points: error, skip (drop the row), zero,\n"
 	    "                            or empty (missing value in the CSV) [error]\n"
 	    "      --max-points N        points per series per request; longer ranges are\n"
-	    "                            split [%d]\n"
+	    "                            split; an answer too large for a request (many\n"
+	    "                            series) halves it and asks again [%d]\n"
 	    "      --compressed          ask for gzip answers (slow links; costs server CPU)\n"
 	    SP_CLI_HTTP_RETRY_HELP
 	    "      --deadline SEC        all requests, retries and backoff included, within\n"

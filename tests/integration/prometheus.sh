@@ -250,7 +250,24 @@ out_is "$T/full.csv"
 err_is <<EOF
 promfetch: warning: state $T/bad.state:1: not a scalepipe state file (want 'scalepipe-state window 1'): fetching the whole range (--last)
 EOF
+# 7d. an answer too large for one request (issue 20: a fleet's many
+# series): Prometheus refuses it (HTTP 422, too many samples: series x
+# points over --query.max-samples); promfetch halves its chunks until one
+# fits, and the output is the same
+t "two series, 600 points" 0 promfetch -u "$URL" -q 'sp_req' --start $T0 --end $END --step 60 --wide pod
+cp "$T/out" "$T/req600.csv"
 stop prom
+serve prom2 "http://127.0.0.1:@PORT@/-/ready" prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
+	--storage.tsdb.retention.time=100y --query.max-samples=500 --web.listen-address=127.0.0.1:@PORT@ ||
+	{ echo "0 passed, 1 failed"; exit 1; }
+curl -s "http://127.0.0.1:$PORT/api/v1/query_range?query=sp_req&start=$T0&end=$END&step=60" > "$T/toomany.json"
+check "the server refuses 2 x 600 samples" grep -q 'too many samples' "$T/toomany.json"
+t "too many samples: chunks halved until they fit, the same output" 0 promfetch -v -u "http://127.0.0.1:$PORT" \
+	-q 'sp_req' --start $T0 --end $END --step 60 --wide pod
+out_is "$T/req600.csv"
+err_has "promfetch: the answer for 600 points is too large: asking for 300 at a time"
+check "then in chunks of at most 150 points" sh -c "grep 'HTTP 200' '$T/err' | wc -l | grep -qx 4"
+stop prom2
 t "server down: connection refused after retries" 1 promfetch -u "$URL" -q 'sp_load' --start $T0 --last 5m --retries 2 --retry-wait 0.05 -v
 err_has "Couldn't connect to server (after 3 attempts)"
 check "two retries announced" test "$(grep -c 'retrying in' "$T/err")" = 2
