@@ -47,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ok) {
 			FILE *fp = fopen("/dev/null", "w");
 			sp_csv_writer *w = fp ? sp_csv_writer_new(fp) : NULL;
-			sp_prom_csv o = { "value", wides[o2 % 6], (sp_prom_null)((o2 >> 3) % 4), NULL, 0, 0 };
+			sp_prom_csv o = { "value", wides[o2 % 6], (sp_prom_null)((o2 >> 3) % 4), NULL, 0, 0, NULL, NULL, 0 };
 			if (w) {
 				sp_prom_write_csv(m, &o, w, &err);
 				sp_csv_writer_flush(w, &err);
