@@ -1549,54 +1549,54 @@ index_block(const sp_window_opts *o, sp_state *s, double *last, sp_error *err)
 	return rc;
 }
 
+/* What sp_window_state_index's callback reads with. */
+typedef struct {
+	sp_window_opts o;
+	double newest;
+} index_ctx;
+
+static int
+index_key(void *ctx, void *state, sp_state *s, sp_error *err)
+{
+	index_ctx *c = ctx;
+	double *kl = state;
+	int rc;
+
+	if ((rc = index_block(&c->o, s, kl, err)) < 0)
+		return rc;
+	if (*kl > c->newest)
+		c->newest = *kl;
+	return 0;
+}
+
 int
 sp_window_state_index(const char *path, double *newest, sp_keyed **keys, sp_error *err)
 {
-	sp_window_opts o;
+	index_ctx c = { .newest = -INFINITY };
 	sp_state *s;
 	sp_keyed *k = NULL;
-	long n, i;
-	double last = -INFINITY;
 	int rc;
 
 	*newest = NAN;
 	*keys = NULL;
 	if ((rc = sp_state_load(path, "window", 1, &s, err)) < 0 || !s)
 		return rc;
-	*newest = -INFINITY;
-	if ((rc = sp_window_read_options(&o, s, err)) < 0)
-		goto out;
-	if (!sp_state_at(s, "keys")) {
-		if ((rc = index_block(&o, s, newest, err)) < 0)
-			goto out;
-	} else {
-		if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
-			goto out;
-		if (!(k = sp_keyed_new(index_new, index_free, NULL))) {
+	if ((rc = sp_window_read_options(&c.o, s, err)) == 0) {
+		if (!sp_state_at(s, "keys"))
+			rc = index_block(&c.o, s, &c.newest, err);
+		else if (!(k = sp_keyed_new(index_new, index_free, NULL)))
 			rc = oom(err);
-			goto out;
-		}
-		for (i = 0; i < n; i++) {
-			double *kl = sp_state_key(s, k, err);
-			if (!kl) {
-				rc = err ? err->code : SP_EMODEL;
-				goto out;
-			}
-			if ((rc = index_block(&o, s, &last, err)) < 0)
-				goto out;
-			*kl = last;
-			if (last > *newest)
-				*newest = last;
-		}
+		else
+			rc = sp_state_get_keys(s, k, index_key, &c, err);
 	}
-	rc = sp_state_end(s, err);
-out:
+	if (rc == 0)
+		rc = sp_state_end(s, err);
 	sp_state_free(s);
 	if (rc < 0) {
 		sp_keyed_free(k);
-		*newest = NAN;
 		return rc;
 	}
+	*newest = c.newest;
 	*keys = k;
 	return 1;
 }

@@ -496,24 +496,41 @@ run(io_state *io, keyed_window *one, sp_keyed *keys)
 	return rows;
 }
 
-/* --by --state: "keys N", then for each key "key K" and its engine's
- * state.  0, or < 0 with err. */
+/* window --state files: "scalepipe-state window 1" */
+enum { STATE_VERSION = 1 };
+
+/* What resume and save_state hand to the state callbacks. */
+typedef struct {
+	const io_state *io;
+	keyed_window *one;
+	sp_keyed *keys;
+} windows;
+
 static int
-read_keys(sp_keyed *keys, sp_state *s, sp_error *err)
+read_key(void *ctx, void *state, sp_state *s, sp_error *err)
 {
-	keyed_window *kw;
-	long n, i;
+	(void)ctx;
+	return sp_window_read_state(((keyed_window *)state)->w, s, err);
+}
+
+/* The options the state was made with (they must be this run's), then
+ * every key's engine (--by, sp_state_put_keys) or the one.  0, or < 0 with
+ * err. */
+static int
+read_windows(void *ctx, sp_state *s, sp_error *err)
+{
+	const windows *ws = ctx;
+	sp_window_opts made;
+	char why[200];
 	int rc;
 
-	if ((rc = sp_state_long(s, "keys", 0, 100000000, &n, err)) < 0)
+	if ((rc = sp_window_read_options(&made, s, err)) < 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		if (!(kw = sp_state_key(s, keys, err)))
-			return err->code;
-		if ((rc = sp_window_read_state(kw->w, s, err)) < 0)
-			return rc;
-	}
-	return 0;
+	if (sp_window_options_differ(&made, ws->io->wo, why, sizeof why))
+		return sp_error_set(err, SP_EMODEL, "%s: made with %s", sp_state_path(s), why);
+	if (ws->keys)
+		return sp_state_get_keys(s, ws->keys, read_key, NULL, err);
+	return sp_window_read_state(ws->one->w, s, err);
 }
 
 /* The state of an earlier run (--state) into the engines: every key's
@@ -522,24 +539,9 @@ read_keys(sp_keyed *keys, sp_state *s, sp_error *err)
 static void
 resume(io_state *io, keyed_window *one, sp_keyed **keys, const char *path)
 {
-	sp_window_opts made;
 	sp_error err;
-	sp_state *s;
-	char why[200];
-	int rc;
 
-	if ((rc = sp_state_load(path, "window", 1, &s, &err)) == 0 && !s)
-		return;
-	if (rc == 0 && (rc = sp_window_read_options(&made, s, &err)) == 0) {
-		if (sp_window_options_differ(&made, io->wo, why, sizeof why))
-			rc = sp_error_set(&err, SP_EMODEL, "%s: made with %s", path, why);
-		else
-			rc = *keys ? read_keys(*keys, s, &err) : sp_window_read_state(one->w, s, &err);
-		if (rc == 0)
-			rc = sp_state_end(s, &err);
-	}
-	sp_state_free(s);
-	if (rc == 0)
+	if (sp_state_resume(path, "window", STATE_VERSION, read_windows, &(windows){ io, one, *keys }, &err) >= 0)
 		return;
 	sp_warn("warning: state %s: recomputing from the input", err.msg);
 	if (*keys) {
@@ -553,33 +555,31 @@ resume(io_state *io, keyed_window *one, sp_keyed **keys, const char *path)
 	}
 }
 
-/* The state file: the options, then every key's engine (--by) or the one. */
-static void
-save_state(const io_state *io, const keyed_window *one, const sp_keyed *keys, const char *path)
+static int
+put_key(void *ctx, const void *state, sp_state_writer *w, sp_error *err)
 {
-	sp_state_writer *sw, *b;
-	sp_error err;
-	size_t i, len, n = keys ? sp_keyed_count(keys) : 0;
+	(void)ctx;
+	return sp_window_write_state(((const keyed_window *)state)->w, w, err);
+}
 
-	if (!(sw = sp_state_writer_new("window", 1, &err)))
-		sp_die_err(&err);
-	sp_window_write_options(io->wo, sw);
-	if (!keys)
-		sp_die_if(sp_window_write_state(one->w, sw, &err), &err);
-	else
-		sp_state_put_long(sw, "keys", (long)n);
-	for (i = 0; i < n; i++) {
-		const keyed_window *kw = sp_keyed_state(keys, i);
-		const char *k = sp_keyed_key(keys, i, &len);
-		if (!(b = sp_state_block_new(&err)))
-			sp_die_err(&err);
-		sp_state_put_bytes(sw, "key", k, len);
-		sp_die_if(sp_window_write_state(kw->w, b, &err), &err);
-		sp_state_put_block(sw, b);
-		sp_state_writer_free(b);
-	}
-	sp_die_if(sp_state_writer_save(sw, path, &err), &err);
-	sp_state_writer_free(sw);
+/* The state file: the options, then every key's engine (--by) or the one. */
+static int
+put_windows(void *ctx, sp_state_writer *w, sp_error *err)
+{
+	const windows *ws = ctx;
+
+	sp_window_write_options(ws->io->wo, w);
+	if (ws->keys)
+		return sp_state_put_keys(w, ws->keys, put_key, NULL, err);
+	return sp_window_write_state(ws->one->w, w, err);
+}
+
+static void
+save_state(const io_state *io, keyed_window *one, sp_keyed *keys, const char *path)
+{
+	sp_error err;
+
+	sp_die_if(sp_state_save(path, "window", STATE_VERSION, put_windows, &(windows){ io, one, keys }, &err), &err);
 }
 
 static void
