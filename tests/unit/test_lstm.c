@@ -19,6 +19,19 @@
 
 static int small;   /* SP_VALGRIND: tiny sizes */
 
+/* The first size - 1 bytes of path into buf, NUL-terminated ("" when it
+ * cannot be read). */
+static void
+slurp(const char *path, char *buf, size_t size)
+{
+	FILE *fp = fopen(path, "r");
+	size_t k = fp ? fread(buf, 1, size - 1, fp) : 0;
+
+	if (fp)
+		fclose(fp);
+	buf[k] = 0;
+}
+
 static void
 test_features(void)
 {
@@ -394,12 +407,9 @@ test_base_keys(void)
 	CHECK(m2 && !m2->base[0] && !m2->base_sum[0], "no base: none loaded");
 	sp_lstm_free(m2);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		FILE *fp = fopen(path, "r");
-		size_t k = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+		FILE *fp;
 		char *e;
-		if (fp)
-			fclose(fp);
-		buf[k] = 0;
+		slurp(path, buf, sizeof buf);
 		if (!(e = strstr(buf, "command ")) || !(fp = fopen(path, "w")))
 			continue;
 		fwrite(buf, 1, (size_t)(e - buf), fp), fputs(bad[i], fp), fputs(e, fp);
@@ -455,7 +465,6 @@ test_shrink_predict(sp_rand *r)
 	int fd = mkstemp(path);
 	char buf[65536];
 	FILE *fp;
-	size_t k;
 
 	if (!m || !p || fd < 0) {
 		CHECK(0, "setup");
@@ -490,11 +499,7 @@ test_shrink_predict(sp_rand *r)
 	CHECK(m2 && m2->shrunk && m2->shrink[0] == a[0] && m2->shrink[1] == a[1], "base_shrink round-trips: %s",
 	    err.msg);
 	sp_lstm_free(m2);
-	fp = fopen(path, "r");
-	k = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
-	if (fp)
-		fclose(fp);
-	buf[k] = 0;
+	slurp(path, buf, sizeof buf);
 	CHECK(strstr(buf, "\nbase_shrink 0.25 0\n") != NULL, "the key as written");
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char *e = strstr(buf, "base_shrink "), *nl = e ? strchr(e, '\n') : NULL;
@@ -645,7 +650,6 @@ test_mix_file(sp_rand *r)
 	int fd = mkstemp(path);
 	char buf[65536], *e;
 	FILE *fp;
-	size_t k;
 
 	if (!m || fd < 0 || !(a = sp_lstm_alone_new(m, &err))) {
 		CHECK(0, "setup: %s", err.msg);
@@ -672,11 +676,7 @@ test_mix_file(sp_rand *r)
 	    memcmp(m2->alone->params, a->params, a->nparams * sizeof(double)) == 0, "the mix round-trips: %s",
 	    err.msg);
 	sp_lstm_free(m2);
-	fp = fopen(path, "r");
-	k = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
-	if (fp)
-		fclose(fp);
-	buf[k] = 0;
+	slurp(path, buf, sizeof buf);
 	CHECK(strncmp(buf, "scalepipe-model lstm 2\n", 23) == 0 && strstr(buf, "\nmix 0.25 1\n"),
 	    "version 2, the weights as written");
 	if ((fp = fopen(path, "w"))) {   /* version 1 with the mix keys */
@@ -698,11 +698,7 @@ test_mix_file(sp_rand *r)
 	CHECK(sp_lstm_save(m, path, NULL, &err) == 0 && (m2 = sp_lstm_load(path, &err)) && !m2->alone && !m2->mixed,
 	    "unmixed: %s", err.msg);
 	sp_lstm_free(m2);
-	fp = fopen(path, "r");
-	k = fp ? fread(buf, 1, 30, fp) : 0;
-	if (fp)
-		fclose(fp);
-	buf[k] = 0;
+	slurp(path, buf, 31);
 	CHECK(strncmp(buf, "scalepipe-model lstm 1\n", 23) == 0, "version 1");
 	/* the alone must have the hybrid's architecture */
 	a = sp_lstm_new(SP_NN_LSTM, 1, 3, 4, 2, SP_LSTM_LEVEL, 3, q2, &err);
