@@ -295,6 +295,15 @@ keysplit "--by: one LSTM model, a state per key" 2 0 "$T/sine2.csv" forecast -m 
 awk -F, 'NR == 1 || $2 == "web"' "$D/fleet-3.csv" > "$T/web.csv"
 t "an AR model of one key" 0 arfit -c load -p 2 --save "$T/web.ar" "$T/web.csv"
 keysplit "--by: one AR model for every key" 2 0 "$D/fleet-3.csv" forecast -m "$T/web.ar" -c load
+{ cat "$D/fleet-3.csv"; printf '1700000040,new,5\n1700000100,new,6\n'; } > "$T/newkey.csv"
+t "--by: a key too short for a forecast is skipped, the others go on" 0 forecast -m "$T/web.ar" -c load --by series "$T/newkey.csv"
+err_has "forecast: warning: key 'new': too little data: "
+err_has ": skipped"
+check "the other keys' rows as without it" sh -c "forecast -m '$T/web.ar' -c load --by series '$D/fleet-3.csv' > '$T/nk.want' &&
+	grep -v ',new,' '$T/out' | cmp - '$T/nk.want'"
+printf 'timestamp,series,load\n1700000040,new,5\n1700000100,new,6\n' > "$T/newkey-only.csv"
+t "--by: no key long enough: an error" 1 forecast -m "$T/web.ar" -c load --by series "$T/newkey-only.csv"
+err_has "forecast: key 'new': too little data: "
 # more keyed runs, the layout and the error paths: the plain and sanitizer builds
 if [ -z "${SP_VALGRIND:-}" ]; then
 keysplit "--by --long --adapt: per key" 4 0 "$T/sine2.csv" forecast -m "$M" --long --adapt 0.1
