@@ -101,7 +101,8 @@ int sp_fcroll_check_made(const sp_fcroll *r, sp_error *err);
 /* The same at the end of a keyed input (--by), one key failing none of
  * the others: each key whose roll (roll_of of its state) made no forecast
  * is handed to skip(ctx, e) with e "key 'K': too little data: ..." (the
- * caller warns; the key's rows wrote nothing, its state is kept), and
+ * caller warns; the key's one-horizon rows went out without a forecast,
+ * long rows not at all; its state is kept), and
  * only when no key made one is it an error (the first key's message). */
 struct sp_keyed;
 int sp_fcroll_check_keys(struct sp_keyed *k, sp_fcroll *(*roll_of)(void *state),
