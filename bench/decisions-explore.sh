@@ -8,8 +8,8 @@
 #
 #   bash bench/decisions-explore.sh [CANDIDATES] > out
 #
-# CANDIDATES (a file, or stdin): one per line, "name|band|quantile|simulate
-# options", band "KIND:ARFIT-OPTIONS" with KIND
+# CANDIDATES (a file, or stdin): one per line, "name|band|quantile [more
+# burstdetect options]|simulate options", band "KIND:ARFIT-OPTIONS" with KIND
 #   lin  arfit --rolling -H 24 --level 0.98 [ARFIT-OPTIONS] on the load
 #   log  the same on log(1 + load), the band's columns mapped back by
 #        exp(x) - 1 after burstdetect (a multiplicative band)
@@ -93,10 +93,10 @@ grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
 		f=$(band "$kind" "$aopts")
 		# shellcheck disable=SC2086
 		if [ "$kind" = log ]; then
-			"$B/burstdetect" --train "$(cat "$d/train")" --quantile "$q" < "$f" |
+			"$B/burstdetect" --train "$(cat "$d/train")" --quantile $q < "$f" |
 				awk -F, -v OFS=, 'NR == 1 { print; next } { for (i = 2; i <= NF; i++) if (i != 6) $i = exp($i) - 1; print }'
 		else
-			"$B/burstdetect" --train "$(cat "$d/train")" --quantile "$q" < "$f"
+			"$B/burstdetect" --train "$(cat "$d/train")" --quantile $q < "$f"
 		fi > "$d/bd.csv"
 		line="$t $name"
 		for s in train test; do
