@@ -106,8 +106,21 @@ put_num(sp_state_writer *w, double v)
 		wadd(w, " nan");
 	else if (isinf(v))
 		wadd(w, v > 0 ? " inf" : " -inf");
-	else
-		wadd(w, " %.17g", v);
+	else {
+		/* the shortest of 15, 16, 17 digits that reads back as v: values
+		 * that came from CSV text (10 digits) stay short, and every value
+		 * is exact */
+		char b[40];
+		int p;
+		for (p = 15; p < 17; p++) {
+			snprintf(b, sizeof b, "%.*g", p, v);
+			if (strtod(b, NULL) == v)
+				break;
+		}
+		if (p == 17)
+			snprintf(b, sizeof b, "%.17g", v);
+		wadd(w, " %s", b);
+	}
 }
 
 void

@@ -585,7 +585,7 @@ line_of(const char *text, const char *key)
 static void
 test_state_refused(void)
 {
-	static const char head[] = "scalepipe-state test 1\nroll 3 1\nroll_adapt 0.10000000000000001\nforecaster ar\n";
+	static const char head[] = "scalepipe-state test 1\nroll 3 1\nroll_adapt 0.1\nforecaster ar\n";
 	char *text = state_text();
 	int nl = 0;
 
