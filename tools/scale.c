@@ -435,10 +435,11 @@ scale_fleet(options *o, double now)
 	sp_cli_http_verbose(&o->ho, &o->verbose);
 	if (o->deadline > 0)
 		sp_http_set_deadline(&o->ho, o->deadline);
-	/* one connection and one list of managers per namespace for the run */
+	/* one connection, and per namespace one list of managers and one of
+	 * the objects (for the kill switch) for the run */
 	if (!(o->ho.session = sp_http_session_new(&err)))
 		sp_die_err(&err);
-	if (!o->ap.force && !(o->ap.managers = sp_kube_managers_new()))
+	if (!(o->ap.managers = sp_kube_managers_new()))
 		sp_die("out of memory");
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
@@ -453,8 +454,9 @@ scale_fleet(options *o, double now)
 		nfail += (size_t)k->failed;
 	}
 	if (o->verbose)
-		sp_warn("%ld requests over %ld connections; %ld manager lists", sp_http_session_requests(o->ho.session),
-		    sp_http_session_connects(o->ho.session), sp_kube_managers_lists(o->ap.managers));
+		sp_warn("%ld requests over %ld connections; %ld manager lists, %ld workload lists",
+		    sp_http_session_requests(o->ho.session), sp_http_session_connects(o->ho.session),
+		    sp_kube_managers_lists(o->ap.managers), sp_kube_managers_object_lists(o->ap.managers));
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	sp_csv_writer_free(w);
 	if (nfail)
