@@ -599,4 +599,23 @@ err_has "manager lists, 2 workload lists"
 # without "list" on Deployments: the keys that would change fail and hold
 t "--by: no list on Deployments, the keys fail" 1 scale --kubeconfig "$T/kc-noget" --force --dry-run --by series "$T/fleet5.csv"
 err_has "scale: key 'namespace=shop,deployment=held': listing deployments in namespace shop (for the scalepipe.io/paused annotation): forbidden: the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): "
+# --by --state DIR --forget: the file of a target without a decision for
+# longer is removed (the newest file in DIR is the reference); other files
+# are left alone
+{ echo "scalepipe-model scale-state 1"; echo "target shop/Deployment/gone"; echo "n 1"
+  echo "t $((NOW - 90000))"; echo "replicas 2"; echo "end"; } > "$T/fleetstate/shop_Deployment_gone"
+cp "$T/fleetstate/shop_Deployment_gone" "$T/fleetstate/shop_Deployment_misnamed"
+echo notes > "$T/fleetstate/notes.txt"
+t "--by --state DIR --forget 1d: the silent target's file removed" 0 scale --kubeconfig "$T/kc-token" --by series \
+	--state "$T/fleetstate" --forget 1d "$T/fleet3.csv"
+err_has "scale: warning: target 'shop/Deployment/gone': no row for 1d: forgotten ($T/fleetstate/shop_Deployment_gone removed)"
+check "--forget: gone removed, worker kept" test ! -e "$T/fleetstate/shop_Deployment_gone" -a -s "$T/fleetstate/shop_Deployment_worker"
+check "--forget: files not of their name's target left alone" test -s "$T/fleetstate/shop_Deployment_misnamed" -a \
+	-s "$T/fleetstate/notes.txt"
+t "--forget without --by" 2 scale --forget 1d deployment/web "$T/fleet3.csv"
+err_has "scale: --forget goes with --by and --state DIR"
+t "--by --forget without --state" 2 scale --by series --forget 1d "$T/fleet3.csv"
+err_has "scale: --forget needs --state DIR"
+t "--forget 0" 2 scale --by series --state "$T/fleetstate" --forget 0 "$T/fleet3.csv"
+err_has "scale: --forget: not a duration: '0'"
 finish
