@@ -8,8 +8,8 @@
 #
 #   bash bench/decisions-explore.sh [CANDIDATES] > out
 #
-# CANDIDATES (a file, or stdin): one per line, "name|band|quantile|simulate
-# options", band "KIND:ARFIT-OPTIONS" with KIND
+# CANDIDATES (a file, or stdin): one per line, "name|band|quantile [more
+# burstdetect options]|simulate options", band "KIND:ARFIT-OPTIONS" with KIND
 #   lin  arfit --rolling -H 24 --level 0.98 [ARFIT-OPTIONS] on the load
 #   log  the same on log(1 + load), the band's columns mapped back by
 #        exp(x) - 1 after burstdetect (a multiplicative band)
@@ -20,7 +20,8 @@
 # The HPA frontier: simulate --policy hpa --target 40..95, as
 # scalepipe-frontier sweeps it, interpolated at the candidate's cost.
 # Output: per trace and candidate one line; then per candidate the counts of
-# traces >= 30 % better than the HPA frontier, no worse, churn no higher.
+# traces >= 30 % better than the HPA frontier, no worse, churn no higher,
+# and the mean change in violations, ranked by the training span's.
 # Environment: BIN (the tools), STARTUP [60], WORK (a directory kept between
 # runs: the bands are cached there) [a temporary one].
 set -eu
@@ -93,10 +94,10 @@ grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
 		f=$(band "$kind" "$aopts")
 		# shellcheck disable=SC2086
 		if [ "$kind" = log ]; then
-			"$B/burstdetect" --train "$(cat "$d/train")" --quantile "$q" < "$f" |
+			"$B/burstdetect" --train "$(cat "$d/train")" --quantile $q < "$f" |
 				awk -F, -v OFS=, 'NR == 1 { print; next } { for (i = 2; i <= NF; i++) if (i != 6) $i = exp($i) - 1; print }'
 		else
-			"$B/burstdetect" --train "$(cat "$d/train")" --quantile "$q" < "$f"
+			"$B/burstdetect" --train "$(cat "$d/train")" --quantile $q < "$f"
 		fi > "$d/bd.csv"
 		line="$t $name"
 		for s in train test; do
@@ -111,9 +112,13 @@ done > "$W/rows"
 echo "# trace candidate | train: cost violations churn hpa_violations hpa_churn | test: the same"
 cat "$W/rows"
 echo
-echo "# per candidate, over $(grep -vc '^#' "$top/bench/decisions.traces") traces: >= 30 % fewer violations than the HPA frontier at the same cost, no more, churn no higher"
+echo "# per candidate, over $(grep -vc '^#' "$top/bench/decisions.traces") traces: >= 30 % fewer violations than the HPA frontier at the same cost, no more, churn no higher; the mean change in violations against the HPA frontier"
+echo "# ranked by the training span: the first three counts, then the mean change (decisions-select.sh's rule)"
 awk '{ for (o = 3; o <= 9; o += 6) { s = $o; v = $(o + 2); ch = $(o + 3); hv = $(o + 4); hch = $(o + 5); k = $2 SUBSEP s
-	if (hv != "n/a") { if ((hv > 0 && (v - hv) / hv <= -0.3)) b30[k]++; if (v <= hv) nm[k]++; if (ch <= hch) cl[k]++ } }
+	if (hv != "n/a") { if ((hv > 0 && (v - hv) / hv <= -0.3)) b30[k]++; if (v <= hv) nm[k]++; if (ch <= hch) cl[k]++
+		if (hv > 0) { mc[k] += (v - hv) / hv; nc[k]++ } } }
 	names[$2] = 1 }
-	END { for (n in names) printf "%-22s train %d %d %d | test %d %d %d\n", n, b30[n SUBSEP "train"], nm[n SUBSEP "train"],
-		cl[n SUBSEP "train"], b30[n SUBSEP "test"], nm[n SUBSEP "test"], cl[n SUBSEP "test"] }' "$W/rows" | sort
+	END { for (n in names) { tr = n SUBSEP "train"; te = n SUBSEP "test"
+		printf "%-22s train %d %d %d %+.1f %% | test %d %d %d %+.1f %%\n", n, b30[tr], nm[tr], cl[tr],
+		    nc[tr] ? 100 * mc[tr] / nc[tr] : 0, b30[te], nm[te], cl[te], nc[te] ? 100 * mc[te] / nc[te] : 0 } }' "$W/rows" |
+	sort -k3,3nr -k4,4nr -k5,5nr -k6,6g

@@ -15,6 +15,11 @@
 # (d) dearer than its dearest with no fewer, compared with that; else n/a.
 #
 #   sh bench/decisions.sh            (POLICIES, STARTUPS, SIMOPTS, KNOBS, BIN to vary)
+#
+# POINTS_FROM=DIR: the other policies' points from an earlier run, as
+# scalepipe-frontier -o wrote them (DIR/TRACE.STARTUP/points.csv, same
+# traces, knobs and simulate options; their code unchanged since): only
+# scalepipe's policy runs again (scalepipe-frontier --points).
 # Prints the tables; bench/run puts them into bench/decisions.md.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +29,7 @@ STARTUPS=${STARTUPS:-60 180}
 SIMOPTS=${SIMOPTS:-}
 OURS=${OURS:-scalepipe}
 KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/scalepipe-frontier --knob, space-separated
+POINTS_FROM=${POINTS_FROM:-}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 
@@ -45,7 +51,12 @@ for su in $STARTUPS; do
 		o=$w/$t.$su
 		kn=; for k in $KNOBS; do kn="$kn --knob $k"; done
 		# shellcheck disable=SC2086
-		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$POLICIES" $kn \
+		pol=$POLICIES
+		if [ -n "$POINTS_FROM" ]; then
+			[ -s "$POINTS_FROM/$t.$su/points.csv" ] || { echo "decisions: no $POINTS_FROM/$t.$su/points.csv" >&2; exit 1; }
+			pol=$OURS kn="$kn --points $POINTS_FROM/$t.$su/points.csv"
+		fi
+		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$pol" $kn \
 			${SIMOPTS:+--simulate-opts "$SIMOPTS"} --no-plot -o "$o" "$top/data/$t.csv" 2> "$w/err" ||
 			{ cat "$w/err" >&2; exit 1; }
 		awk -F, -v t="$t" -v ours="$OURS" -v peers="$peers" -v bars="$w/bars.$su" '

@@ -364,7 +364,7 @@ sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err)
 void
 sp_band_cols_none(sp_band_cols *c)
 {
-	c->demand = c->forecast = c->lower = c->upper = c->origin = c->state = c->next = -1;
+	c->demand = c->forecast = c->lower = c->upper = c->origin = c->state = c->next = c->hold = -1;
 }
 
 int
@@ -383,6 +383,7 @@ sp_band_cols_find(const sp_csv_reader *r, const char *demand_name, sp_band_cols 
 	c->origin = sp_csv_col_index(r, "origin");
 	c->state = sp_csv_col_index(r, "state");
 	c->next = sp_csv_col_index(r, "demand_next");
+	c->hold = sp_csv_col_index(r, "demand_hold");
 	return 0;
 }
 
@@ -400,7 +401,8 @@ sp_band_row_read(const sp_csv_reader *r, const sp_band_cols *c, sp_band_row *row
 
 	if ((rc = num(r, c->demand, &row->demand, err)) < 0 || (rc = num(r, c->forecast, &row->forecast, err)) < 0 ||
 	    (rc = num(r, c->lower, &row->lower, err)) < 0 || (rc = num(r, c->upper, &row->upper, err)) < 0 ||
-	    (rc = num(r, c->origin, &row->origin, err)) < 0 || (rc = num(r, c->next, &row->next, err)) < 0)
+	    (rc = num(r, c->origin, &row->origin, err)) < 0 || (rc = num(r, c->next, &row->next, err)) < 0 ||
+	    (rc = num(r, c->hold, &row->hold, err)) < 0)
 		return rc;
 	row->state_text = "";
 	row->state_len = 0;

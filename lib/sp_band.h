@@ -135,6 +135,7 @@ int sp_band_finish(sp_band *b, sp_band_origin *g, sp_error *err);
 typedef struct {
 	int demand, forecast, lower, upper, origin, state;
 	int next;               /* demand_next: the demand of the step after (burstdetect) */
+	int hold;               /* demand_hold: the demand a scale-down keeps (burstdetect --hold) */
 } sp_band_cols;
 
 /* Every column absent. */
@@ -147,6 +148,7 @@ int sp_band_cols_find(const sp_csv_reader *r, const char *demand_name, sp_band_c
 typedef struct {
 	double demand, forecast, lower, upper, origin; /* NaN missing or no column */
 	double next;            /* demand_next (NaN missing or no column) */
+	double hold;            /* demand_hold (NaN missing or no column) */
 	int state;              /* sp_burst_state_parse of the state field (-1: unknown,
 	                         * empty or no column) */
 	const char *state_text; /* the field as it is ("" without a column), valid until

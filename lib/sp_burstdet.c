@@ -19,6 +19,7 @@ struct sp_burstdet {
 	long last_burst;        /* last provisioned burst step; -1 none */
 	double prevL1, prevM1, prevU1; /* the horizon-1 band of the previous origin */
 	double zq, zlo, zhi;    /* normal quantiles of quantile, q_lo and q_hi */
+	double zhold;           /* ... of hold_quantile */
 	double wv[RING];        /* W_j */
 	double l1[RING];        /* lower of the horizon-1 band for step j (NaN unknown) */
 	double hist[RING];      /* the AR's history at a burst's start */
@@ -36,6 +37,8 @@ sp_burstdet_defaults(sp_burstdet_opts *o)
 	o->normal = SP_BURSTDET_FORECAST;
 	o->quantile = 0.5;
 	o->lead = 1;
+	o->hold = 0;
+	o->hold_quantile = NAN;
 	o->spike_ratio = 0.5;
 }
 
@@ -56,7 +59,8 @@ sp_burstdet_new(const sp_burstdet_opts *o, sp_error *err)
 	const sp_arburst_opts *a = &o->ar;
 	int i;
 
-	if (o->lead < 1 || !(o->quantile > 0 && o->quantile < 1) || !(o->spike_ratio >= 0) ||
+	if (o->lead < 1 || !(o->quantile > 0 && o->quantile < 1) || !(o->spike_ratio >= 0) || o->hold < 0 ||
+	    !(isnan(o->hold_quantile) || (o->hold_quantile > 0 && o->hold_quantile < 1)) ||
 	    (unsigned)o->normal > SP_BURSTDET_LOWER || a->max_window < 3 || a->max_window > RING ||
 	    !(a->quantile >= 0 && a->quantile <= 1) || a->bootstrap < 0 ||
 	    !(a->boot_level > 0 && a->boot_level < 1)) {
@@ -82,6 +86,7 @@ sp_burstdet_new(const sp_burstdet_opts *o, sp_error *err)
 	d->last_origin = NAN;
 	memset(&d->last, 0, sizeof d->last);
 	d->zq = gsl_cdf_ugaussian_Pinv(o->quantile);
+	d->zhold = gsl_cdf_ugaussian_Pinv(isnan(o->hold_quantile) ? o->quantile : o->hold_quantile);
 	d->zlo = gsl_cdf_ugaussian_Pinv(o->det.q_lo);
 	d->zhi = gsl_cdf_ugaussian_Pinv(o->det.q_hi);
 	for (i = 0; i < RING; i++) {
@@ -228,6 +233,19 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 		if (lab && !(nx >= dem))
 			nx = dem;
 		out->demand_next = nx;
+	}
+	out->demand_hold = NAN;
+	if (!same && d->o.hold > 0) {
+		const double *Q = d->o.normal == SP_BURSTDET_UPPER ? U : d->o.normal == SP_BURSTDET_LOWER ? L : M;
+		double hv = dem, zh = d->zhold;
+		int k;
+		for (k = 0; k < d->o.hold && k < H; k++) {
+			double v = d->o.normal != SP_BURSTDET_FORECAST ? Q[k] : isnan(M[k]) ? NAN :
+			    zh >= 0 ? M[k] + (U[k] - M[k]) * zh / d->zhi : M[k] + (L[k] - M[k]) * zh / d->zlo;
+			if (isnan(hv) || v > hv)
+				hv = v;
+		}
+		out->demand_hold = hv;
 	}
 	if (same) {
 		out->t = origin;

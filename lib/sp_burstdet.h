@@ -58,6 +58,8 @@ typedef struct {
 	sp_burstdet_normal normal;  /* demand outside bursts [forecast] */
 	double quantile;            /* ... forecast: its quantile in (0, 1) [0.5] */
 	int lead;                   /* ... the max over horizons 1..lead [1] */
+	int hold;                   /* demand_hold: the max over horizons 1..hold (0: none) [0] */
+	double hold_quantile;       /* ... of the band's quantile hold_quantile (NaN: quantile) [NaN] */
 	double spike_ratio;         /* [0.5] */
 } sp_burstdet_opts;
 
@@ -71,6 +73,7 @@ typedef struct {
 	sp_burst_state state;
 	double demand;              /* NaN: no band */
 	double demand_next;         /* the demand of p + 1 (NaN: none) */
+	double demand_hold;         /* the highest demand of p .. p + hold - 1 (NaN: none) */
 } sp_burstdet_decision;
 
 typedef struct sp_burstdet sp_burstdet;

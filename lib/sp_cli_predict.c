@@ -10,7 +10,8 @@
 void
 sp_cli_predict_defaults(sp_cli_predict *c)
 {
-	c->lead_time = c->margin = c->hysteresis = NAN;
+	c->lead_time = c->margin = c->hysteresis = c->deadband = NAN;
+	c->min_down = -1;
 }
 
 int
@@ -25,6 +26,12 @@ sp_cli_predict_option(int ch, const char *arg, sp_cli_predict *c)
 		return 1;
 	case SP_CLI_PREDICT_HYST:
 		c->hysteresis = sp_cli_double("--hysteresis", arg, 0, 99) / 100;
+		return 1;
+	case SP_CLI_PREDICT_MINDOWN:
+		c->min_down = (int)sp_cli_long("--min-down", arg, 1, 1000000);
+		return 1;
+	case SP_CLI_PREDICT_DEADBAND:
+		c->deadband = sp_cli_double("--deadband", arg, 0, 1000) / 100;
 		return 1;
 	default:
 		return 0;
@@ -43,6 +50,11 @@ sp_cli_predict_help(int width, const char *auto_help)
 	    "      %-*s [scalepipe %g, others 0]\n", w, "--margin PCT", w, "", SP_CLI_PREDICT_MARGIN_DEFAULT * 100);
 	printf("      %-*s scale down only by more than PCT %% of the count\n"
 	    "      %-*s [scalepipe %g, others 0]\n", w, "--hysteresis PCT", w, "", SP_CLI_PREDICT_HYST_DEFAULT * 100);
+	printf("      %-*s the load rule's dead band: scale up to the count for\n"
+	    "      %-*s load x (1 + (margin + PCT)/100), down no lower than it\n"
+	    "      %-*s [scalepipe %g, others 0]\n", w, "--deadband PCT", w, "", w, "", SP_CLI_PREDICT_DEADBAND_DEFAULT * 100);
+	printf("      %-*s scale down only by N pods or more [scalepipe %d, others 1]\n", w, "--min-down N",
+	    SP_CLI_PREDICT_MINDOWN_DEFAULT);
 }
 
 void
@@ -54,6 +66,9 @@ sp_cli_predict_apply(const sp_cli_predict *c, int scalepipe, int reactive_given,
 	po->lead_time = lead < 0 ? auto_lead : lead;
 	po->margin = !isnan(c->margin) ? c->margin : scalepipe ? SP_CLI_PREDICT_MARGIN_DEFAULT : 0;
 	po->hysteresis = !isnan(c->hysteresis) ? c->hysteresis : scalepipe ? SP_CLI_PREDICT_HYST_DEFAULT : 0;
+	po->deadband = !isnan(c->deadband) ? c->deadband : scalepipe ? SP_CLI_PREDICT_DEADBAND_DEFAULT : 0;
+	po->use_hold = scalepipe;
+	po->min_down = c->min_down >= 0 ? c->min_down : scalepipe ? SP_CLI_PREDICT_MINDOWN_DEFAULT : 1;
 	if (scalepipe && !reactive_given)
 		po->reactive = SP_PLAN_REACTIVE_LOAD;
 }

@@ -24,18 +24,25 @@
 typedef struct {
 	double lead_time;           /* s; -1 auto; NaN not given */
 	double margin, hysteresis;  /* fractions; NaN not given */
+	double deadband;            /* fraction; NaN not given */
+	int min_down;               /* pods; -1 not given */
 } sp_cli_predict;
 
-enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST };
+enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST, SP_CLI_PREDICT_DEADBAND,
+	SP_CLI_PREDICT_MINDOWN };
 
 #define SP_CLI_PREDICT_LONGOPTS \
 	{ "lead-time", required_argument, 0, SP_CLI_PREDICT_LEAD }, \
 	{ "margin", required_argument, 0, SP_CLI_PREDICT_MARGIN }, \
-	{ "hysteresis", required_argument, 0, SP_CLI_PREDICT_HYST }
+	{ "hysteresis", required_argument, 0, SP_CLI_PREDICT_HYST }, \
+	{ "deadband", required_argument, 0, SP_CLI_PREDICT_DEADBAND }, \
+	{ "min-down", required_argument, 0, SP_CLI_PREDICT_MINDOWN }
 
 /* The scalepipe policy's defaults. */
-#define SP_CLI_PREDICT_MARGIN_DEFAULT 0.10
+#define SP_CLI_PREDICT_MARGIN_DEFAULT 0.0
 #define SP_CLI_PREDICT_HYST_DEFAULT 0.15
+#define SP_CLI_PREDICT_DEADBAND_DEFAULT 0.15
+#define SP_CLI_PREDICT_MINDOWN_DEFAULT 2
 
 void sp_cli_predict_defaults(sp_cli_predict *c);
 /* Apply option ch: 1 if it was one of the options above, 0 if not. */

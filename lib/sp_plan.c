@@ -60,7 +60,7 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->prev_unready = in->prev_missing = -1;
 	in->current = -1;
 	in->demand = in->lower = in->upper = in->origin = NAN;
-	in->next_demand = in->next_t = NAN;
+	in->next_demand = in->next_t = in->hold = NAN;
 	in->burst = 0;
 	in->tick = 0;
 	in->prev_anomaly = 0;
@@ -401,11 +401,36 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 			r = "ramp";
 			snprintf(why + strlen(why), sizeof why - strlen(why), "; ramp limit -%d", o->ramp_down);
 		}
+		if (o->deadband > 0 && isfinite(load) && n != cur) {
+			/* the load rule's dead band: up past load x (1 + margin +
+			 * deadband), down no lower than that */
+			int b = need(load * (1 + o->margin + o->deadband), p->wstar);
+			if (b > n) {
+				n = n > cur ? b : b < cur ? b : cur;
+				r = "deadband";
+				snprintf(why + strlen(why), sizeof why - strlen(why), "; dead band: load %.6g x %g = %d",
+				    load, 1 + o->margin + o->deadband, n);
+			}
+		}
+		if (o->use_hold && n < cur && isfinite(in->hold) && !fallback) {
+			int h = need(in->hold * (1 + o->overprov), p->wstar);
+			if (h > n) {
+				n = h < cur ? h : cur;
+				r = "hold";
+				snprintf(why + strlen(why), sizeof why - strlen(why),
+				    "; scale-down held at %d for the next steps' demand %.6g", n, in->hold);
+			}
+		}
 		if (o->hysteresis > 0 && n < cur && n >= cur - o->hysteresis * cur) {
 			n = cur;
 			r = "hysteresis";
 			snprintf(why + strlen(why), sizeof why - strlen(why), "; within %g %% of %d: kept",
 			    o->hysteresis * 100, cur);
+		} else if (o->min_down > 1 && n < cur && n > cur - o->min_down) {
+			n = cur;
+			r = "hysteresis";
+			snprintf(why + strlen(why), sizeof why - strlen(why), "; fewer than %d pods below %d: kept",
+			    o->min_down, cur);
 		}
 		if (o->stabilise > 0) {
 			size_t i;
@@ -466,7 +491,7 @@ sp_plan_carry_init(sp_plan_carry *c)
 }
 
 /* The options that shape the decisions, as numbers, in one order. */
-enum { NOPT = 43 };
+enum { NOPT = 46 };
 static const char *const opt_names[NOPT] = {
 	"opt_policy", "opt_min", "opt_max", "opt_initial", "opt_slo", "opt_cpu_cap", "opt_wstar", "opt_overprov",
 	"opt_ramp_up", "opt_ramp_down", "opt_stabilise", "opt_scale_in", "opt_reactive", "opt_stale",
@@ -476,7 +501,7 @@ static const char *const opt_names[NOPT] = {
 	"opt_hpa_up_window", "opt_hpa_up_select", "opt_hpa_up_npolicies", "opt_hpa_up_policy0",
 	"opt_hpa_up_policy1", "opt_hpa_up_policy2", "opt_hpa_up_policy3", "opt_hpa_down_window",
 	"opt_hpa_down_select", "opt_hpa_down_npolicies", "opt_hpa_down_policy0", "opt_hpa_down_policy1",
-	"opt_hpa_down_policy2", "opt_hpa_down_policy3"
+	"opt_hpa_down_policy2", "opt_hpa_down_policy3", "opt_deadband", "opt_use_hold", "opt_min_down"
 };
 
 static double
@@ -499,7 +524,8 @@ opt_values(const sp_plan *p, double *v)
 		o->margin, o->hysteresis, h->behavior, h->downscale_window, h->up_factor, h->up_minimum,
 		h->up.window, h->up.select, h->up.npolicies, policy_code(&h->up, 0), policy_code(&h->up, 1),
 		policy_code(&h->up, 2), policy_code(&h->up, 3), h->down.window, h->down.select, h->down.npolicies,
-		policy_code(&h->down, 0), policy_code(&h->down, 1), policy_code(&h->down, 2), policy_code(&h->down, 3) };
+		policy_code(&h->down, 0), policy_code(&h->down, 1), policy_code(&h->down, 2), policy_code(&h->down, 3),
+		o->deadband, o->use_hold, o->min_down };
 	memcpy(v, x, sizeof x);
 }
 

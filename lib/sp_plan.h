@@ -78,6 +78,13 @@ typedef struct {
 	double hysteresis;      /* forecast, burst: scale down only when the count
 	                         * falls by more than this fraction of the current
 	                         * one (at least one pod) [0] */
+	double deadband;        /* forecast, burst: a scale-up goes to the count for
+	                         * load * (1 + margin + deadband), a scale-down no
+	                         * lower than that [0] */
+	int use_hold;           /* forecast, burst: a scale-down keeps the step's
+	                         * hold demand (sp_plan_in.hold) [0] */
+	int min_down;           /* forecast, burst: scale down only by this many
+	                         * pods or more (0, 1: any) [0] */
 } sp_plan_opts;
 
 /* Defaults: forecast, min 1, max 100, SLO 16 ms, CPU cap 90, overprov 0,
@@ -100,6 +107,8 @@ typedef struct {
 	double origin;          /* when the forecast was made; NaN unknown */
 	double next_demand;     /* the next step's demand as known now; NaN unknown */
 	double next_t;          /* when the next step starts; NaN unknown */
+	double hold;            /* the demand a scale-down keeps (the highest of the
+	                         * next steps'); NaN: none */
 	int burst;              /* the step is in a burst */
 	int tick;               /* 1: a decision between forecast rows (simulate's
 	                         * sub-step ticks): demand and band are the row's

@@ -151,6 +151,7 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 		pin.upper = c->upper;
 		pin.origin = c->origin;
 		pin.next_demand = c->next;
+		pin.hold = c->hold;
 		pin.next_t = c->t + r->dt;
 		pin.burst = c->burst;
 		pin.tick = k > 0;

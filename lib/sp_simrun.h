@@ -58,6 +58,7 @@ typedef struct {
 	int replicas;           /* replay: the count for the step */
 	double demand, lower, upper, origin; /* forecast and band; NaN missing */
 	double next;            /* the next step's demand as known at this row; NaN missing */
+	double hold;            /* the demand a scale-down keeps (demand_hold); NaN missing */
 	int burst;
 } sp_simrun_in;
 

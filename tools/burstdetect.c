@@ -31,7 +31,7 @@ static const char *const demands[] = { "forecast", "upper", "lower", NULL };
 
 enum {
 	OPT_TRAIN = 256, OPT_THETA, OPT_LOAD, OPT_SAVE, OPT_LEVEL, OPT_QUANT, OPT_SCORE, OPT_MINOUT,
-	OPT_NEAR, OPT_SAME, OPT_NORMAL, OPT_QUANTILE, OPT_LEAD, OPT_SPIKE, OPT_ARWIN, OPT_ARMIN, OPT_ARQ,
+	OPT_NEAR, OPT_SAME, OPT_NORMAL, OPT_QUANTILE, OPT_LEAD, OPT_HOLD, OPT_HOLDQ, OPT_SPIKE, OPT_ARWIN, OPT_ARMIN, OPT_ARQ,
 	OPT_BOOT, OPT_SEED, OPT_STATE, OPT_BY, OPT_FORGET, OPT_VERSION
 };
 
@@ -50,6 +50,8 @@ static const struct option longopts[] = {
 	{ "normal-demand", required_argument, 0, OPT_NORMAL },
 	{ "quantile", required_argument, 0, OPT_QUANTILE },
 	{ "lead", required_argument, 0, OPT_LEAD },
+	{ "hold", required_argument, 0, OPT_HOLD },
+	{ "hold-quantile", required_argument, 0, OPT_HOLDQ },
 	{ "spike-ratio", required_argument, 0, OPT_SPIKE },
 	{ "ar-window", required_argument, 0, OPT_ARWIN },
 	{ "ar-min", required_argument, 0, OPT_ARMIN },
@@ -102,6 +104,9 @@ usage(const opts *o)
 	    "      --quantile P         ... forecast: quantile P of the band, Gaussian between\n"
 	    "                           the forecast (0.5) and lower/upper [%g]\n"
 	    "      --lead N             ... the max over horizons 1..N [%d]\n"
+	    "      --hold N             add demand_hold: the highest demand of horizons 1..N\n"
+	    "                           (what plan keeps when it scales down) [none]\n"
+	    "      --hold-quantile P    ... of the band's quantile P [--quantile]\n"
 	    "      --spike-ratio R      spike: the band predicts a move above R x the load [%g]\n"
 	    "      --ar-window N        burst AR: most history points [%zu]\n"
 	    "      --ar-min N           burst AR: history after the last burst if at least N [%zu]\n"
@@ -156,6 +161,8 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_NORMAL: o->d.normal = (sp_burstdet_normal)sp_cli_choice("--normal-demand", optarg, demands); break;
 		case OPT_QUANTILE: o->d.quantile = sp_cli_double("--quantile", optarg, 1e-6, 1 - 1e-6); break;
 		case OPT_LEAD: o->d.lead = (int)sp_cli_long("--lead", optarg, 1, 10000); break;
+		case OPT_HOLD: o->d.hold = (int)sp_cli_long("--hold", optarg, 1, 10000); break;
+		case OPT_HOLDQ: o->d.hold_quantile = sp_cli_double("--hold-quantile", optarg, 1e-6, 1 - 1e-6); break;
 		case OPT_SPIKE: o->d.spike_ratio = sp_cli_double("--spike-ratio", optarg, 0, 1e300); break;
 		case OPT_ARWIN: ao->max_window = (size_t)sp_cli_long("--ar-window", optarg, 3, SP_BURSTDET_RING); break;
 		case OPT_ARMIN: ao->min_window = (size_t)sp_cli_long("--ar-min", optarg, 3, SP_BURSTDET_RING); break;
@@ -277,11 +284,13 @@ write_row(const stream *st, const sp_burstdet_decision *d, const sp_band_origin 
 	sp_csv_write_str(w, sp_burst_state_name(d->state));
 	sp_csv_write_double(w, d->demand);
 	sp_csv_write_double(w, d->demand_next);
+	if (st->in->o->d.hold > 0)
+		sp_csv_write_double(w, d->demand_hold);
 	sp_csv_end_row(w);
 }
 
 static void
-write_header(sp_csv_writer *w, const sp_csv_reader *r, size_t ndata)
+write_header(sp_csv_writer *w, const sp_csv_reader *r, size_t ndata, int hold)
 {
 	sp_csv_write_str(w, "timestamp");
 	sp_csv_write_header_fields(w, r, 3, 3 + (long)ndata);
@@ -291,6 +300,8 @@ write_header(sp_csv_writer *w, const sp_csv_reader *r, size_t ndata)
 	sp_csv_write_str(w, "state");
 	sp_csv_write_str(w, "demand");
 	sp_csv_write_str(w, "demand_next");
+	if (hold)
+		sp_csv_write_str(w, "demand_hold");
 	sp_csv_end_row(w);
 }
 
@@ -641,7 +652,7 @@ main(int argc, char **argv)
 		sp_die_err(&err);
 	in.ndata = sp_band_ndata(one.band);
 	in.w = sp_csv_writer_new(stdout);
-	write_header(in.w, in.r, in.ndata);
+	write_header(in.w, in.r, in.ndata, o.d.hold > 0);
 	if (o.by && o.state_path)
 		resume_keys(&in);
 	if (o.by)

@@ -622,6 +622,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		in.upper = b.upper;
 		in.origin = b.origin;
 		in.next_demand = isfinite(b.next) && b.next < 0 ? 0 : b.next;
+		in.hold = isfinite(b.hold) && b.hold < 0 ? 0 : b.hold;
 		in.next_t = isfinite(tk->cy.t) ? in.t + (in.t - tk->cy.t) : NAN;   /* rows evenly spaced */
 		in.burst = b.state == SP_BURST_BURST;
 		in.current = count(r, c.current);

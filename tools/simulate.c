@@ -389,7 +389,7 @@ columns(run *ru, sp_csv_reader *r)
 	sp_die_if(sp_band_cols_find(r, NULL, &ru->bc, &err), &err);
 	ru->bc.forecast = -1;
 	if (!predictive)  /* replay and the reactive policies read the state alone */
-		ru->bc.demand = ru->bc.lower = ru->bc.upper = ru->bc.origin = ru->bc.next = -1;
+		ru->bc.demand = ru->bc.lower = ru->bc.upper = ru->bc.origin = ru->bc.next = ru->bc.hold = -1;
 	if (predictive && ru->bc.demand < 0)
 		sp_die("forecast columns missing: no column 'demand' or 'forecast' for --policy %s",
 		    sp_policy_names[o->policy]);
@@ -520,6 +520,7 @@ simulate(run *ru, sp_keyed *keys, sp_csv_reader *r)
 		in.upper = b.upper;
 		in.origin = b.origin;
 		in.next = b.next;
+		in.hold = b.hold;
 		in.burst = b.state == SP_BURST_BURST;
 		if (!ru->closed) {
 			sp_die_if(sp_csv_get_double_req(r, (size_t)ru->repc, &v, &err), &err);

@@ -275,6 +275,23 @@ t "window | arfit | burstdetect | plan, all --by series, two keys" 0 sh -c "
 check "a plan row for every step of both keys" sh -c "
 	[ \$(awk -F, 'NR > 1 && \$2 == \"web\"' '$T/out' | wc -l) -eq 61 ] &&
 	[ \$(awk -F, 'NR > 1 && \$2 == \"db\"' '$T/out' | wc -l) -eq 61 ]"
+# ---- demand_hold (--hold, --hold-quantile) ----
+t "--hold 3: demand_hold, the max of horizons 1..3" 0 burstdetect --hold 3 --train 60 "$S"
+out_has "timestamp,load,forecast,lower,upper,state,demand,demand_next,demand_hold"
+check "first row's hold is max of origin 0's forecasts 1..3" sh -c "
+	want=\$(awk -F, '\$1 == 0 && \$3 <= 3 { if (\$5 > m) m = \$5 } END { print m }' '$S')
+	got=\$(awk -F, 'NR == 2 { print \$9 }' '$T/out')
+	[ \"\$want\" = \"\$got\" ]"
+check "hold >= demand on every row" awk -F, 'NR > 1 && $9 != "" && $9 + 0 < $7 + 0 { exit 1 }' "$T/out"
+cut -d, -f1-8 "$T/out" > "$T/nohold"
+check "the other columns as without --hold" sh -c "burstdetect --train 60 '$S' | cmp - '$T/nohold'"
+t "--hold-quantile 0.99: the max of the upper bounds" 0 burstdetect --hold 2 --hold-quantile 0.99 --train 60 "$S"
+check "first row's hold is max of origin 0's upper bounds 1..2" sh -c "
+	want=\$(awk -F, '\$1 == 0 && \$3 <= 2 { if (\$7 > m) m = \$7 } END { printf \"%.6f\", m }' '$S')
+	got=\$(awk -F, 'NR == 2 { printf \"%.6f\", \$9 }' '$T/out')
+	[ \"\$want\" = \"\$got\" ]"
+t "--hold 0 is refused" 2 burstdetect --hold 0 "$S"
+t "--hold-quantile 1 is refused" 2 burstdetect --hold 2 --hold-quantile 1 "$S"
 
 # ---- --forget: a key that stops is left out of the state ----
 awk -F, 'NR == 1 || $4 != "cache"' "$T/kb.csv" > "$T/kbnocache.csv"

@@ -207,23 +207,38 @@ out_has "simulate (scalepipe)"
 # scalepipe: the next step's demand (demand_next 400 at 300) is planned for
 # from 600 - (60 + 15) on, so its 5 pods are ready when the load arrives at
 # 600 (no violation); without the lead the pods start at 600 and the first
-# 60 s of 5 ticks violate; the margined load floor: ceil(80 x 1.1 / w*) = 2
+# 60 s of 5 ticks violate; the load floor: ceil(80 / w*) = 1
 t "scalepipe: lead" 0 simulate --policy scalepipe "$D/sim-lead.csv"
-f_is 3 "2 5 6 6"
+f_is 3 "1 5 5 5"
 f_is 7 "0 0 0 0"
-f_is 12 "reactive lead reactive reactive"
+f_is 12 "forecast lead forecast forecast"
 t "scalepipe: --lead-time 0" 0 simulate --policy scalepipe --lead-time 0 "$D/sim-lead.csv"
-f_is 3 "2 2 6 6"
-f_is 7 "0 0 0.3 0"
-# its defaults are the burst planner's with these options
+f_is 3 "1 1 5 5"
+f_is 7 "0 0 0.25 0"
+# its defaults are the burst planner's with these options (and demand_hold,
+# which this input has not)
 t "scalepipe = burst with its defaults" 0 sh -c "simulate --policy scalepipe --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/a' &&
-	simulate --policy burst --reactive load --margin 10 --hysteresis 15 --lead-time auto --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/b' && cmp '$T/a' '$T/b'"
-# --stabilise 600: the scale-down from 6 waits until no tick of the last
+	simulate --policy burst --reactive load --margin 0 --hysteresis 15 --deadband 15 --min-down 2 --lead-time auto --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/b' && cmp '$T/a' '$T/b'"
+# --stabilise 600: the scale-down from 5 waits until no tick of the last
 # 600 s wanted more (the load fell at 600: down at 1200, not at 600)
 t "--stabilise holds a scale-down" 0 simulate --policy scalepipe --stabilise 600 "$D/sim-down.csv"
-f_is 3 "6 6 6 6 2"
+f_is 3 "5 5 5 5 3"
+# without it the count follows the load down as the metric window does:
+# 5, 4 (one pod: kept, --min-down 2), 3; then 80 wants 1, the dead band
+# ceil(80 x 1.15 / w*) = 2, one pod below 3: kept
 t "without it the count follows the load" 0 simulate --policy scalepipe "$D/sim-down.csv"
-f_is 3 "6 6 2 2 2"
+f_is 3 "5 5 3 3 3"
+f_is 12 "forecast forecast deadband hysteresis hysteresis"
+t "--min-down 1 --deadband 0: down to 1" 0 simulate --policy scalepipe --min-down 1 --deadband 0 "$D/sim-down.csv"
+f_is 3 "5 5 1 1 1"
+# burstdetect's demand_hold (400 until 900): scalepipe keeps 5 pods for it,
+# then goes down; burst ignores it
+awk -F, -v OFS=, 'NR == 1 { print $0, "demand_hold"; next } { print $0, NR <= 5 ? 400 : 80 }' "$D/sim-down.csv" > "$T/hold.csv"
+t "scalepipe: demand_hold holds the scale-down" 0 simulate --policy scalepipe --min-down 1 --deadband 0 "$T/hold.csv"
+f_is 3 "5 5 5 5 1"
+f_is 12 "forecast forecast reactive hold forecast"
+t "burst ignores demand_hold" 0 simulate --policy burst --reactive load --min-down 1 "$T/hold.csv"
+f_is 3 "5 5 1 1 1"
 t "bad --margin" 2 simulate --policy scalepipe --margin -1 "$D/sim-lead.csv"
 err_has "simulate: --margin:"
 t "bad --lead-time" 2 simulate --policy scalepipe --lead-time soon "$D/sim-lead.csv"

@@ -97,7 +97,37 @@ test_normal(void)
 	o.normal = SP_BURSTDET_FORECAST;
 	d = sp_burstdet_new(&o, NULL);
 	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0 && x.demand == 12, "forecast, lead 3: 12");
+	CHECK(isnan(x.demand_hold), "no --hold: no demand_hold");
 	sp_burstdet_free(d);
+
+	/* demand_hold: the max over horizons 1..hold of the band's quantile
+	 * (--quantile, or --hold-quantile), never below the demand */
+	opts_simple(&o, 3);
+	o.hold = 2;
+	d = sp_burstdet_new(&o, NULL);
+	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0 && x.demand == 10 && x.demand_hold == 12,
+	    "hold 2: max(10, 12)");
+	sp_burstdet_free(d);
+	o.hold = 1;
+	d = sp_burstdet_new(&o, NULL);
+	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0 && x.demand_hold == 10, "hold 1: 10");
+	sp_burstdet_free(d);
+	o.hold = 5;    /* beyond H: all 3 */
+	o.hold_quantile = 0.75;
+	d = sp_burstdet_new(&o, NULL);
+	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0 && x.demand == 10, "hold quantile: demand at 0.5");
+	CHECK_CLOSE(x.demand_hold, 12 + 1 * Z75 / Z99, 1e-12, "hold 5, q 0.75: max(10 + 4r, 12 + r, 9 + 11r)");
+	sp_burstdet_free(d);
+	o.hold_quantile = 0.25;  /* below the demand's quantile: never below the demand */
+	o.hold = 1;
+	d = sp_burstdet_new(&o, NULL);
+	CHECK(sp_burstdet_decide(d, 0, 60, 10, L, M, U, &x, NULL) == 0 && x.demand_hold == 10, "hold q 0.25: the demand");
+	sp_burstdet_free(d);
+	o.hold_quantile = 1.5;
+	CHECK(sp_burstdet_new(&o, NULL) == NULL, "hold quantile 1.5 refused");
+	o.hold_quantile = NAN;
+	o.hold = -1;
+	CHECK(sp_burstdet_new(&o, NULL) == NULL, "hold -1 refused");
 
 	/* same step: the step is the origin, its band the previous origin's;
 	 * the first has none */

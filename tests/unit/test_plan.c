@@ -180,6 +180,69 @@ main(void)
 	CHECK(step_lead(p, 60, 0, 640, NAN, NAN, 10, &r) == 8 && strcmp(r, "forecast") == 0, "8 goes (%s)", r);
 	CHECK(step_lead(p, 120, 0, 1200, NAN, NAN, 10, &r) == 15, "up is never held");
 	sp_plan_free(p);
+	/* the dead band 20 % (margin 0): up past load x 1.2, down no lower */
+	o.hysteresis = 0;
+	o.deadband = 0.20;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step_lead(p, 0, 150, 80, NAN, NAN, 2, &r) == 2, "150 on 2: kept (no move, no band)");
+	CHECK(step_lead(p, 60, 210, 80, NAN, NAN, 2, &r) == 4 && strcmp(r, "deadband") == 0,
+	    "210 wants 3: up to 252 / 80 -> 4 (%s)", r);
+	CHECK(step_lead(p, 120, 200, 80, NAN, NAN, 2, &r) == 3 && strcmp(r, "reactive") == 0,
+	    "200 wants 3, 240 / 80 = 3: no more (%s)", r);
+	CHECK(step_lead(p, 180, 150, 80, NAN, NAN, 4, &r) == 3 && strcmp(r, "deadband") == 0,
+	    "down from 4: 150 wants 2, kept at 180 / 80 -> 3 (%s)", r);
+	CHECK(step_lead(p, 240, 100, 80, NAN, NAN, 4, &r) == 2, "down from 4: 100 x 1.2 -> 2 goes");
+	CHECK(step_lead(p, 300, 150, 400, NAN, NAN, 2, &r) == 5 && strcmp(r, "forecast") == 0,
+	    "the forecast above the band: 5 (%s)", r);
+	sp_plan_free(p);
+	/* min_down 2: a scale-down by one pod is held, by two goes */
+	o.deadband = 0;
+	o.min_down = 2;
+	p = sp_plan_new(&o, perf, NULL);
+	CHECK(step_lead(p, 0, 0, 240, NAN, NAN, 4, &r) == 4 && strcmp(r, "hysteresis") == 0, "4 -> 3 held (%s)", r);
+	CHECK(step_lead(p, 60, 0, 160, NAN, NAN, 4, &r) == 2 && strcmp(r, "forecast") == 0, "4 -> 2 goes (%s)", r);
+	CHECK(step_lead(p, 120, 0, 400, NAN, NAN, 4, &r) == 5, "up by one goes");
+	sp_plan_free(p);
+	o.min_down = 0;
+	/* the hold demand: a scale-down keeps it (use_hold), a scale-up ignores it */
+	o.deadband = 0;
+	o.use_hold = 1;
+	p = sp_plan_new(&o, perf, NULL);
+	{
+		sp_plan_in in;
+		int n = -1;
+		sp_plan_in_clear(&in);
+		in.t = 0;
+		in.prev_load = 0;
+		in.demand = 160;
+		in.hold = 400;
+		in.current = 8;
+		CHECK(sp_plan_step(p, &in, &n, &r, NULL, 0, NULL) == 0 && n == 5 && strcmp(r, "hold") == 0,
+		    "8 -> 2 held at 400 / 80 = 5: %d %s", n, r);
+		in.current = 4;
+		CHECK(sp_plan_step(p, &in, &n, &r, NULL, 0, NULL) == 0 && n == 4 && strcmp(r, "hold") == 0,
+		    "4 -> 2 held at 4, never up to 5: %d %s", n, r);
+		in.current = 1;
+		CHECK(sp_plan_step(p, &in, &n, &r, NULL, 0, NULL) == 0 && n == 2 && strcmp(r, "forecast") == 0,
+		    "up: to the demand's 2, not the hold's 5: %d %s", n, r);
+		in.current = 8;
+		in.hold = NAN;
+		CHECK(sp_plan_step(p, &in, &n, &r, NULL, 0, NULL) == 0 && n == 2, "no hold: 2");
+	}
+	sp_plan_free(p);
+	o.use_hold = 0;
+	p = sp_plan_new(&o, perf, NULL);
+	{
+		sp_plan_in in;
+		int n = -1;
+		sp_plan_in_clear(&in);
+		in.prev_load = 0;
+		in.demand = 160;
+		in.hold = 400;
+		in.current = 8;
+		CHECK(sp_plan_step(p, &in, &n, &r, NULL, 0, NULL) == 0 && n == 2, "use_hold 0: the hold is ignored");
+	}
+	sp_plan_free(p);
 	sp_perf_free(perf);
 	return check_summary();
 }

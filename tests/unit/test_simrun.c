@@ -18,7 +18,7 @@ row(double t, double load, int replicas)
 	in.t = t;
 	in.load = load;
 	in.replicas = replicas;
-	in.demand = in.lower = in.upper = in.origin = NAN;
+	in.demand = in.lower = in.upper = in.origin = in.next = in.hold = NAN;
 	return in;
 }
 
