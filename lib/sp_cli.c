@@ -135,6 +135,13 @@ sp_warn_skip(void *ctx, const sp_error *e)
 }
 
 void
+sp_warn_note(void *ctx, const sp_error *e)
+{
+	(void)ctx;
+	sp_warn("warning: %s", e->msg);
+}
+
+void
 sp_die_err(const sp_error *err)
 {
 	if (err && err->code == SP_EUSAGE)

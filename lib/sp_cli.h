@@ -38,6 +38,9 @@ void sp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* `tool: warning: MESSAGE: skipped`: a part of the input (a key of --by)
  * left out while the rest goes on; a callback (ctx unused). */
 void sp_warn_skip(void *ctx, const sp_error *e);
+/* `tool: warning: MESSAGE`: a callback (ctx unused), e.g. for the keys
+ * that sp_state_forget_keys leaves out. */
+void sp_warn_note(void *ctx, const sp_error *e);
 /* Report an sp_error: exit 2 for SP_EUSAGE, else 1.  Runs the registered
  * cleanup (temporary files) first. */
 _Noreturn void sp_die_err(const sp_error *err);

@@ -346,9 +346,11 @@ sp_http_request(const sp_http_opts *o, const char *method, const char *url,
 		} else {
 			const char *msg = ebuf[0] ? ebuf : curl_easy_strerror(rc);
 			free(mb.buf);
-			if (mb.too_big)
+			if (mb.too_big) {
+				resp->too_large = 1;
 				return sp_error_set(err, SP_ENET, "%s %s: answer larger than %zu bytes",
 				    method, url, mb.max);
+			}
 			if (o->deadline > 0 && sp_time_mono() >= o->deadline - 0.002)
 				return sp_error_set(err, SP_ENET, "%s %s: no answer within the deadline of %gs "
 				    "(after %d attempt%s; last: %s)", method, url, o->deadline_total, n,

@@ -77,13 +77,18 @@ typedef struct sp_http_resp {
 	char *body;        /* NUL-terminated, owned; free with sp_http_resp_free */
 	size_t len;
 	int attempts;      /* how many requests were made */
+	int too_large;     /* set on failure: the answer was larger than max_body
+	                      (SP_ENET "METHOD URL: answer larger than N bytes");
+	                      0 otherwise */
 } sp_http_resp;
 
 /* Fill o with the defaults listed above. */
 void sp_http_opts_init(sp_http_opts *o);
 
 /* method: "GET", "POST", "PUT", "PATCH", "DELETE".  ctype/body may be NULL.
- * 0 with *resp filled, or < 0 with err set (resp zeroed). */
+ * 0 with *resp filled, or < 0 with err set (resp zeroed, but for
+ * resp->too_large: 1 when the failure is an answer over max_body, which is
+ * not retried; a caller that can ask for less tests it, not the message). */
 int sp_http_request(const sp_http_opts *o, const char *method, const char *url,
     const char *ctype, const char *body, size_t blen, sp_http_resp *resp, sp_error *err);
 void sp_http_resp_free(sp_http_resp *resp);

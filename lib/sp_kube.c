@@ -1136,8 +1136,10 @@ cached_list(const sp_kube_cfg *cfg, const sp_http_opts *o, json_t *e, const char
 }
 
 struct sp_kube_managers {
-	json_t *by_ns;          /* namespace -> {"hpa": items, "so": items or null} */
-	long lists;
+	json_t *by_ns;          /* namespace -> {"hpa": items, "so": items or null,
+	                           "deployments"/"statefulsets": objects (below)} */
+	long lists;             /* manager lists answered and kept */
+	long object_lists;      /* workload lists requested (kept, failed or not) */
 };
 
 sp_kube_managers *
@@ -1165,6 +1167,12 @@ long
 sp_kube_managers_lists(const sp_kube_managers *m)
 {
 	return m ? m->lists : 0;
+}
+
+long
+sp_kube_managers_object_lists(const sp_kube_managers *m)
+{
+	return m ? m->object_lists : 0;
 }
 
 int
@@ -1227,15 +1235,37 @@ sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *
 	return list_match(cfg, o, path, "ScaledObject", "Deployment", kind, name, 1, what, size, err);
 }
 
+/* The kill switch annotation's value in obj (NULL when absent or not a
+ * string). */
+static const char *
+paused_value(const json_t *obj)
+{
+	json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
+	return json_string_value(json_object_get(ann, SP_KUBE_PAUSED_ANNOTATION));
+}
+
+/* 1 when v (NULL: absent) is a true value, else 0; v into value. */
+static int
+paused_is(const char *v, char *value, size_t size)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	size_t i;
+
+	if (value && size)
+		snprintf(value, size, "%s", v ? v : "");
+	for (i = 0; v && i < sizeof yes / sizeof yes[0]; i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 sp_kube_paused_of(const char *json, size_t len, const char *kind, char *value, size_t size,
     sp_error *err)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	json_t *root = json_loadb(json, len, 0, NULL), *ann;
-	const char *k = json_string_value(json_object_get(root, "kind")), *v;
-	size_t i;
-	int rc = 0;
+	json_t *root = json_loadb(json, len, 0, NULL);
+	const char *k = json_string_value(json_object_get(root, "kind"));
+	int rc;
 
 	if (value && size)
 		value[0] = '\0';
@@ -1243,15 +1273,7 @@ sp_kube_paused_of(const char *json, size_t len, const char *kind, char *value, s
 		json_decref(root);
 		return sp_error_set(err, SP_ENET, "answer is not a %s object", kind);
 	}
-	ann = json_object_get(json_object_get(root, "metadata"), "annotations");
-	v = json_string_value(json_object_get(ann, SP_KUBE_PAUSED_ANNOTATION));
-	if (v) {
-		if (value && size)
-			snprintf(value, size, "%s", v);
-		for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
-			if (strcasecmp(v, yes[i]) == 0)
-				rc = 1;
-	}
+	rc = paused_is(paused_value(root), value, size);
 	json_decref(root);
 	return rc;
 }
@@ -1278,6 +1300,87 @@ sp_kube_get_paused(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *re
 		sp_error_prefix(err, "%s", what);
 	sp_http_resp_free(&resp);
 	return rc;
+}
+
+/* List the namespace's objects of resource into {"names": {NAME: the
+ * annotation's value or null}}, or on failure {"error": message, "code":
+ * rc, "http": status}: the entry to keep either way (NULL: out of memory). */
+static json_t *
+objects_list(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource, const char *ns)
+{
+	char url[2048], what[600];
+	sp_http_resp resp;
+	json_t *root = NULL, *items, *names = NULL;
+	sp_error e;
+	long http = 0;
+	size_t i;
+	int rc;
+
+	snprintf(url, sizeof url, "%s/apis/apps/v1/namespaces/%s/%s", cfg->server, ns, resource);
+	snprintf(what, sizeof what, "listing %s in namespace %s (for the %s annotation)", resource, ns,
+	    SP_KUBE_PAUSED_ANNOTATION);
+	if ((rc = sp_http_request(o, "GET", url, NULL, NULL, 0, &resp, &e)) == 0) {
+		http = resp.status;
+		if (resp.status != 200)
+			rc = api_error(o, resp.status, resp.body, resp.len, what, &e);
+		else
+			root = json_loadb(resp.body, resp.len, 0, NULL);
+		sp_http_resp_free(&resp);
+	}
+	if (rc == 0 && !json_is_array(items = json_object_get(root, "items")))
+		rc = sp_error_set(&e, SP_ENET, "%s: answer has no items", what);
+	if (rc == 0 && !(names = json_object()))
+		rc = sp_error_set(&e, SP_ENOMEM, "out of memory");
+	for (i = 0; rc == 0 && i < json_array_size(items); i++) {
+		json_t *it = json_array_get(items, i);
+		const char *n = json_string_value(json_object_get(json_object_get(it, "metadata"), "name"));
+		const char *v = paused_value(it);
+		if (n && json_object_set_new(names, n, v ? json_string(v) : json_null()) < 0)
+			rc = sp_error_set(&e, SP_ENOMEM, "out of memory");
+	}
+	json_decref(root);
+	if (rc == 0)
+		return json_pack("{s:o}", "names", names);
+	json_decref(names);
+	return json_pack("{s:s, s:i, s:I}", "error", e.msg, "code", rc, "http", (json_int_t)http);
+}
+
+int
+sp_kube_get_paused_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m,
+    const char *resource, const char *kind, const char *ns, const char *name, char *value, size_t size,
+    long *http, sp_error *err)
+{
+	json_t *e, *l, *names;
+
+	if (!m)
+		return sp_kube_get_paused(cfg, o, resource, kind, ns, name, value, size, http, err);
+	*http = 0;
+	if (value && size)
+		value[0] = '\0';
+	if (!(e = json_object_get(m->by_ns, ns))) {
+		if (!(e = json_object()) || json_object_set_new(m->by_ns, ns, e) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	if (!(l = json_object_get(e, resource))) {
+		m->object_lists++;
+		if (!(l = objects_list(cfg, o, resource, ns)) || json_object_set_new(e, resource, l) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	if (!(names = json_object_get(l, "names"))) {
+		*http = (long)json_integer_value(json_object_get(l, "http"));
+		return sp_error_set(err, (sp_status)json_integer_value(json_object_get(l, "code")), "%s",
+		    json_string_value(json_object_get(l, "error")));
+	}
+	*http = 200;
+	if (!json_object_get(names, name)) {
+		/* what the GET of the object would have answered (the
+		 * server's NotFound message: RESOURCE.GROUP "NAME" not found) */
+		*http = 404;
+		return sp_error_set(err, SP_ENET, "GET %s/%s in namespace %s (for the %s annotation): not found "
+		    "(HTTP 404): %s.apps \"%s\" not found", resource, name, ns, SP_KUBE_PAUSED_ANNOTATION, resource,
+		    name);
+	}
+	return paused_is(json_string_value(json_object_get(names, name)), value, size);
 }
 
 /* ---- scaling a target ---- */
@@ -1582,8 +1685,8 @@ sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_appl
 		/* the kill switch, read once, before anything would move */
 		if (!checked && (res->action == SP_KUBE_SCALED || res->action == SP_KUBE_DRY_RUN)) {
 			checked = 1;
-			if ((rc = sp_kube_get_paused(cfg, ho, t->resource, t->kind, a->ns, t->name, res->paused,
-			    sizeof res->paused, &http, err)) < 0)
+			if ((rc = sp_kube_get_paused_cached(cfg, ho, a->managers, t->resource, t->kind, a->ns,
+			    t->name, res->paused, sizeof res->paused, &http, err)) < 0)
 				return rc;
 			sp_http_trace(ho, "%s: %s", SP_KUBE_PAUSED_ANNOTATION, res->paused[0] ? res->paused : "absent");
 			if (rc > 0) {

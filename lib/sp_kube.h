@@ -93,17 +93,23 @@ int sp_kube_patch_scale(const sp_kube_cfg *cfg, const sp_http_opts *o, const cha
 int sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *ns,
     const char *kind, const char *name, char *what, size_t size, sp_error *err);
 
-/* A cache of the manager lists for a run over many targets (scale --by):
- * each namespace's HPAs and ScaledObjects are listed once, the first time
- * a target in it is checked, and kept for the cache's life (an HPA made
+/* A cache of lists for a run over many targets (scale --by): each
+ * namespace's HPAs and ScaledObjects are listed once, the first time a
+ * target in it is checked, and kept for the cache's life (an HPA made
  * during the run is not seen by later targets of a namespace already
- * listed).  A list that fails is not kept (the next target lists again).
+ * listed).  A manager list that fails is not kept (the next target lists
+ * again).  The same cache holds, per namespace and resource, the names of
+ * the Deployments or StatefulSets and their kill switch annotations
+ * (sp_kube_get_paused_cached); that list is asked for once, failed or not.
  * new: NULL when out of memory; free: NULL is fine. */
 typedef struct sp_kube_managers sp_kube_managers;
 sp_kube_managers *sp_kube_managers_new(void);
 void sp_kube_managers_free(sp_kube_managers *m);
 /* The list requests answered and kept so far (one per namespace and kind). */
 long sp_kube_managers_lists(const sp_kube_managers *m);
+/* The workload lists asked for so far (one per namespace and resource,
+ * for the kill switch; a failed one counts: it is not asked again). */
+long sp_kube_managers_object_lists(const sp_kube_managers *m);
 /* sp_kube_find_manager with the lists from m (listed on first use): the
  * same results, messages and errors; m NULL: sp_kube_find_manager. */
 int sp_kube_find_manager_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m,
@@ -127,6 +133,22 @@ int sp_kube_paused_of(const char *json, size_t len, const char *kind, char *valu
 int sp_kube_get_paused(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource,
     const char *kind, const char *ns, const char *name, char *value, size_t size, long *http,
     sp_error *err);
+/* sp_kube_get_paused from a list of the namespace's objects of resource in
+ * m (GET /apis/apps/v1/namespaces/NS/RESOURCE: one request per namespace
+ * and resource for the cache's life, which needs "list" on the resource;
+ * an annotation set during the run is not seen by later targets of a
+ * namespace already listed); m NULL: sp_kube_get_paused.  The same
+ * results: a name absent from the list is the error of the GET's 404
+ * ("GET deployments/web in namespace NS (for the scalepipe.io/paused
+ * annotation): not found (HTTP 404): deployments.apps "web" not found",
+ * *http 404); a list that fails (no answer, HTTP error: "listing
+ * deployments in namespace NS (for the scalepipe.io/paused annotation):
+ * forbidden: ... (HTTP 403): ...", or an answer without items) fails
+ * every target of that namespace and resource with its message and
+ * status, without asking again. */
+int sp_kube_get_paused_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m,
+    const char *resource, const char *kind, const char *ns, const char *name, char *value, size_t size,
+    long *http, sp_error *err);
 
 /* ---- scaling a target (scale) ---- */
 
@@ -234,7 +256,8 @@ typedef struct {
 	double now;             /* wall time, for the window */
 	int dry_run;
 	int force;              /* skip the check for an HPA or ScaledObject */
-	sp_kube_managers *managers;  /* the check's lists cached per namespace, or NULL */
+	sp_kube_managers *managers;  /* the lists cached per namespace (the check's, and the
+	                                objects' for the kill switch), or NULL */
 	int patch;              /* merge patch; else PUT with resourceVersion */
 	long conflict_retries;  /* re-reads after a 409 */
 } sp_kube_apply_opts;
@@ -257,7 +280,8 @@ typedef struct {
  * would fight (remove it, or use --force)") when something else manages
  * it; limit the decision from the count first read (a->behavior); decide;
  * when the decision would change the count (scaled or dry-run), read the
- * target object once for the kill switch (sp_kube_get_paused; --force does
+ * target object once for the kill switch (sp_kube_get_paused, or from the
+ * namespace's list in a->managers: sp_kube_get_paused_cached; --force does
  * not skip it): when set, the action is `paused` and nothing is written;
  * when scaling, write (PUT or PATCH), and after a 409 conflict re-read and
  * decide again, at most conflict_retries times.  A write without an answer

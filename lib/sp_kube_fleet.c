@@ -2,10 +2,15 @@
  * sp_kube_fleet.h). */
 #include "sp_kube_fleet.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "sp_behavior.h"
 #include "sp_prom.h"
 
 static void *
@@ -173,4 +178,103 @@ fail:
 	if (k->err.code == 0 || rc == 0)
 		k->err.code = SP_EDATA;
 	return k->err.code < 0 ? k->err.code : SP_EDATA;
+}
+
+/* The target "NS/KIND/NAME" of a file name NS_KIND_NAME as scale --by
+ * --state DIR names them, into target; 0 when name is not one. */
+static int
+state_target(const char *name, char *target, size_t size)
+{
+	char ns[64], kind[16], spec[300];
+	const char *a = strchr(name, '_'), *b = a ? strchr(a + 1, '_') : NULL;
+	sp_kube_target t;
+	sp_error e;
+
+	if (!a || !b || strchr(b + 1, '_') || (size_t)(a - name) >= sizeof ns || (size_t)(b - a - 1) >= sizeof kind ||
+	    strlen(b + 1) >= 254)
+		return 0;
+	snprintf(ns, sizeof ns, "%.*s", (int)(a - name), name);
+	snprintf(kind, sizeof kind, "%.*s", (int)(b - a - 1), a + 1);
+	snprintf(spec, sizeof spec, "%s/%s", strcmp(kind, "Deployment") == 0 ? "deployment" :
+	    strcmp(kind, "StatefulSet") == 0 ? "statefulset" : "-", b + 1);
+	if (!sp_kube_valid_namespace(ns) || sp_kube_parse_target(spec, &t, &e) < 0)
+		return 0;
+	snprintf(target, size, "%s/%s/%s", ns, kind, b + 1);
+	return 1;
+}
+
+typedef struct {
+	char *file;             /* the entry's name in the directory */
+	char target[400];
+	double t;               /* its newest recommendation */
+} state_file;
+
+int
+sp_kube_fleet_forget(const char *dir, const sp_state_forget *f, long *forgotten, sp_error *err)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	state_file *v = NULL, *nv;
+	size_t n = 0, cap = 0, i;
+	double newest = -INFINITY;
+	char path[4200];
+	int rc = 0;
+
+	*forgotten = 0;
+	if (!f || !(f->span > 0))
+		return 0;
+	if (!(d = opendir(dir)))
+		return sp_error_set(err, SP_EIO, "%s: cannot read: %s", dir, strerror(errno));
+	while (rc == 0 && (de = readdir(d))) {
+		sp_behavior_hist h = { 0 };
+		state_file s;
+
+		if (de->d_name[0] == '.' || !state_target(de->d_name, s.target, sizeof s.target))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || sp_behavior_load(path, s.target, &h, NULL) != 0 ||
+		    h.n == 0) {
+			sp_behavior_hist_free(&h);   /* not one of ours, or unreadable: left alone */
+			continue;
+		}
+		s.t = h.rec[h.n - 1].t;
+		sp_behavior_hist_free(&h);
+		if (n == cap) {
+			if (!(nv = realloc(v, (cap ? 2 * cap : 64) * sizeof *v))) {
+				rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+			cap = cap ? 2 * cap : 64;
+		}
+		if (!(s.file = strdup(de->d_name))) {
+			rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+			break;
+		}
+		v[n++] = s;
+		if (s.t > newest)
+			newest = s.t;
+	}
+	closedir(d);
+	for (i = 0; rc == 0 && i < n; i++) {
+		sp_error note;
+		if (!(v[i].t < newest - f->span))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, v[i].file);
+		if (unlink(path) < 0) {
+			rc = sp_error_set(err, SP_EIO, "%s: cannot remove: %s", path, strerror(errno));
+			break;
+		}
+		(*forgotten)++;
+		if (f->forgot) {
+			sp_error_set(&note, SP_OK, "target '%s': no row for %s: forgotten (%s removed)", v[i].target,
+			    f->text, path);
+			f->forgot(f->ctx, &note);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(v[i].file);
+	free(v);
+	return rc;
 }

@@ -28,6 +28,7 @@
 #include "sp_err.h"
 #include "sp_keyed.h"
 #include "sp_kube.h"
+#include "sp_state.h"
 
 typedef struct {
 	sp_kube_input in;       /* as sp_kube_read_input's, over this key's rows */
@@ -61,5 +62,15 @@ typedef struct {
  * "not a valid namespace: 'X'", sp_kube_parse_target's messages,
  * sp_prom_key_label's) and the error's code is returned; 0 ok. */
 int sp_kube_fleet_target(const char *key, size_t len, const sp_kube_fleet_map *m, sp_kube_fleet_key *k);
+
+/* scale --by --state DIR --forget: the history files DIR/NS_KIND_NAME
+ * (sp_behavior_save's, target "NS/KIND/NAME") whose newest recommendation
+ * is older than the newest of every such file in DIR minus f->span are
+ * removed, each told to f->forgot ("target 'NS/KIND/NAME': no row for
+ * TEXT: forgotten (PATH removed)"); *forgotten counts them.  Other files,
+ * and files that do not load as the history of the target their name
+ * says, are left alone.  f NULL or span 0: nothing.  0, or SP_EIO "DIR:
+ * cannot read: ...", "PATH: cannot remove: ...", SP_ENOMEM. */
+int sp_kube_fleet_forget(const char *dir, const sp_state_forget *f, long *forgotten, sp_error *err);
 
 #endif

@@ -537,14 +537,14 @@ sp_prom_query_url(const sp_prom_matrix *m, const sp_prom_query *q, size_t k, cha
 
 /* An answer too large for one request: Prometheus' 422 "query processing
  * would load too many samples" (--query.max-samples: series x points), or
- * more bytes than --max-answer (sp_http's error). */
+ * more bytes than --max-answer (sp_http's failure with resp->too_large). */
 static int
-too_large(int rc, const sp_http_resp *resp, const sp_error *err)
+too_large(int rc, const sp_http_resp *resp)
 {
 	static const char samples[] = "too many samples";
 
 	if (rc < 0)
-		return err && rc == SP_ENET && strstr(err->msg, ": answer larger than ") != NULL;
+		return rc == SP_ENET && resp->too_large;
 	return resp->status == 422 && resp->body &&
 	    memmem(resp->body, resp->len, samples, sizeof samples - 1) != NULL;
 }
@@ -566,7 +566,7 @@ sp_prom_fetch(sp_prom_matrix *m, const sp_prom_query *q, const sp_http_opts *ho,
 		sp_http_trace(ho, "GET %s", url);
 		rc = sp_http_request(ho, "GET", url, NULL, NULL, 0, &resp, err);
 		free(url);
-		if (!q->instant && n > 1 && too_large(rc, &resp, err)) {
+		if (!q->instant && n > 1 && too_large(rc, &resp)) {
 			if (rc == 0)
 				sp_http_resp_free(&resp);
 			pts = (n + 1) / 2;

@@ -10,6 +10,7 @@
 
 #include "sp_file.h"
 #include "sp_keyed.h"
+#include "sp_prom.h"
 
 struct sp_state_writer {
 	char *buf;
@@ -623,4 +624,75 @@ sp_state_save(const char *path, const char *kind, int version, int (*put)(void *
 		rc = sp_state_writer_save(w, path, err);
 	sp_state_writer_free(w);
 	return rc;
+}
+
+int
+sp_state_forget_parse(const char *arg, sp_state_forget *f, sp_error *err)
+{
+	double d;
+
+	if (sp_prom_parse_duration(arg, &d) < 0)
+		return sp_error_set(err, SP_EUSAGE, "--forget: not a duration: '%s'", arg);
+	f->span = d;
+	snprintf(f->text, sizeof f->text, "%s", arg);
+	return 0;
+}
+
+/* The copy's create callback: the state being copied. */
+static void *
+same_state(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	(void)key, (void)len, (void)err;
+	return *(void **)ctx;
+}
+
+int
+sp_state_forget_keys(const sp_keyed *k, const sp_state_forget *f, sp_keyed **kept, sp_error *err)
+{
+	size_t i, len, n;
+	double newest = -INFINITY, t;
+	void *cur = NULL;
+	sp_keyed *out = NULL;
+	sp_error note;
+
+	*kept = NULL;
+	if (!k || !f || !(f->span > 0) || !f->last)
+		return 0;
+	n = sp_keyed_count(k);
+	for (i = 0; i < n; i++)
+		if ((t = f->last(sp_keyed_state(k, i))) > newest)
+			newest = t;
+	for (i = 0; i < n; i++) {
+		const char *key = sp_keyed_key(k, i, &len);
+		int gone;
+
+		cur = sp_keyed_state(k, i);
+		t = f->last(cur);
+		gone = isfinite(t) && isfinite(newest) && t < newest - f->span;
+		if (gone && !out) {   /* the first key forgotten: copy the ones before */
+			size_t j, l2;
+			if (!(out = sp_keyed_new(same_state, NULL, &cur)))
+				return sp_error_set(err, SP_ENOMEM, "out of memory");
+			for (j = 0; j < i; j++) {
+				const char *k2 = sp_keyed_key(k, j, &l2);
+				cur = sp_keyed_state(k, j);
+				if (!sp_keyed_get(out, k2, l2, err))
+					goto fail;
+			}
+			cur = sp_keyed_state(k, i);
+		}
+		if (gone) {
+			if (f->forgot) {
+				sp_error_set(&note, SP_OK, "key '%.*s': no row for %s: forgotten",
+				    (int)(len > 200 ? 200 : len), key, f->text);
+				f->forgot(f->ctx, &note);
+			}
+		} else if (out && !sp_keyed_get(out, key, len, err))
+			goto fail;
+	}
+	*kept = out;
+	return 0;
+fail:
+	sp_keyed_free(out);
+	return err ? err->code : SP_ENOMEM;
 }

@@ -118,6 +118,32 @@ int sp_state_put_keys(sp_state_writer *w, const struct sp_keyed *k, sp_state_put
  * given twice is an error, see sp_state_key). */
 int sp_state_get_keys(sp_state *s, struct sp_keyed *k, sp_state_get_fn get, void *ctx, sp_error *err);
 
+/* --forget DURATION: keys that disappear.  A keyed state keeps a key once
+ * seen; with a span, a key whose last row is older than the newest row of
+ * all the keys minus span is left out of the state when it is saved (its
+ * rows of this run, if any, were handled as usual: only the saved state
+ * changes).  span 0, the default: never forget (the file as without it). */
+typedef struct {
+	double span;            /* seconds; 0: never forget */
+	char text[32];          /* the span as given ("1d"), for the message */
+	double (*last)(const void *state);  /* a key's last row time (its state's
+	                           or this run's); not finite: never forgotten */
+	void (*forgot)(void *ctx, const sp_error *e);  /* told of each key left out:
+	                           "key 'K': no row for TEXT: forgotten" (SP_OK) */
+	void *ctx;              /* forgot's */
+} sp_state_forget;
+/* Parse the option's value as promfetch --last does (sp_prom_parse_duration:
+ * "90m", "1d", "3600"): 0 with f->span and f->text set, or SP_EUSAGE
+ * "--forget: not a duration: 'X'" (a zero or negative span too). */
+int sp_state_forget_parse(const char *arg, sp_state_forget *f, sp_error *err);
+/* The keys of k to save under f: *kept NULL when every key stays (f NULL,
+ * span 0, k NULL, or none old enough: save k itself), else a new map of
+ * the keys kept, in k's order, sharing k's states (not freed with it; to be
+ * read, not added to; free it with sp_keyed_free after saving), each key
+ * left out told to f->forgot.  0, or SP_ENOMEM. */
+int sp_state_forget_keys(const struct sp_keyed *k, const sp_state_forget *f, struct sp_keyed **kept,
+    sp_error *err);
+
 /* A whole state file: read resumes from path through read (called with
  * the loaded state; it reads up to but not including `end`, which is then
  * checked).  1 resumed; 0 no file (a cold start); < 0 with err when the

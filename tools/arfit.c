@@ -17,6 +17,7 @@
 #include "sp_file.h"
 #include "sp_keyed.h"
 #include "sp_rand.h"
+#include "sp_state.h"
 
 static const char synopsis[] =
     "arfit [-c NAME] [-m METHOD] [-p P | --ic CRIT [--max-order P]] [--no-intercept]\n"
@@ -37,6 +38,7 @@ typedef struct {
 	const char *save, *load;         /* --save, --load */
 	const char *by;                  /* --by: the key column */
 	const char *state;               /* --state FILE (with --rolling) */
+	sp_state_forget forget;          /* --forget: keys left out of the state */
 	const char *cmdline;             /* for the model file */
 	int precision, verbose;
 } options;
@@ -75,6 +77,9 @@ usage(const options *o)
 	    "      --state FILE     with --rolling: start from the state FILE holds (skipping\n"
 	    "                       the rows it has seen), and leave the state there at the end\n"
 	    "                       (with --by, every key's in one FILE)\n"
+	    "      --forget DURATION  with --by --state: a key whose last row is older than\n"
+	    "                       the newest (of every key) minus DURATION (90m, 1d,\n"
+	    "                       seconds) is left out of the state, with a warning [never]\n"
 	    "      --save MODEL     write the fitted model (scalepipe-model ar)\n"
 	    "      --load MODEL     forecast with a saved model, no refit\n"
 	    "Many workloads:\n"
@@ -110,11 +115,13 @@ parse_options(int argc, char **argv, options *o)
 {
 	enum {
 		OPT_IC = 256, OPT_MAXORD, OPT_NOINT, OPT_SEASON, OPT_LEVEL, OPT_QUANT, OPT_BOOT, OPT_SEED,
-		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION, OPT_BY, OPT_STATE
+		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION, OPT_BY, OPT_STATE,
+		OPT_FORGET
 	};
 	static const struct option lo[] = {
 		{ "bootstrap", required_argument, 0, OPT_BOOT },
 		{ "by", required_argument, 0, OPT_BY },
+		{ "forget", required_argument, 0, OPT_FORGET },
 		{ "column", required_argument, 0, 'c' },
 		{ "diff", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' },
@@ -140,6 +147,7 @@ parse_options(int argc, char **argv, options *o)
 	};
 	static const char *const methods[] = { "ols", "yw", "yw-mle", "burg", NULL };
 	static const char *const ics[] = { "aic", "bic", NULL };
+	sp_error err;
 	int c, level_given = 0, spec_given = 0, order_given = 0;
 	double q[2];
 
@@ -174,6 +182,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_LOAD: o->load = optarg; break;
 		case OPT_BY: o->by = optarg; break;
 		case OPT_STATE: o->state = optarg; break;
+		case OPT_FORGET: sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err); break;
 		case OPT_PREC: o->precision = (int)sp_cli_long("--precision", optarg, 1, 17); break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -531,6 +540,27 @@ resume(const options *o, series *proto, series **one, sp_keyed **keys)
 		sync_series(*keys ? sp_keyed_state(*keys, i) : *one);
 }
 
+/* A key's last row, for --forget. */
+static double
+key_last(const void *st)
+{
+	return sp_fcroll_last(((const series *)st)->roll);
+}
+
+/* The state file, without the keys --forget leaves out. */
+static void
+save_state(const char *path, const char *kind, const series *one, const sp_keyed *keys, sp_state_forget *f)
+{
+	sp_keyed *kept;
+	sp_error err;
+
+	f->last = key_last;
+	f->forgot = sp_warn_note;
+	sp_die_if(sp_state_forget_keys(keys, f, &kept, &err), &err);
+	sp_die_if(sp_fcroll_save_state(path, kind, one->roll, kept ? kept : keys, roll_of, &err), &err);
+	sp_keyed_free(kept);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -576,7 +606,7 @@ main(int argc, char **argv)
 	if (sp_csv_writer_flush(w, &err) < 0)
 		sp_cli_close_stdout();
 	if (o.state)
-		sp_die_if(sp_fcroll_save_state(o.state, "arfit", one->roll, keys, roll_of, &err), &err);
+		save_state(o.state, "arfit", one, keys, &o.forget);
 	sp_csv_writer_free(w);
 	sp_csv_reader_free(in.r);
 	if (fp != stdin)

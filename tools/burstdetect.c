@@ -24,14 +24,15 @@ enum { STATE_VERSION = 2 };
 
 static const char synopsis[] =
     "burstdetect [-c NAME] [--train N | --theta-acc X | --load FILE] [--save FILE] [--same-step] "
-    "[--normal-demand forecast|upper|lower] [--by NAME] [--state FILE] [options] [FILE]";
+    "[--normal-demand forecast|upper|lower] [--by NAME] [--state FILE [--forget DURATION]] [options] "
+    "[FILE]";
 
 static const char *const demands[] = { "forecast", "upper", "lower", NULL };
 
 enum {
 	OPT_TRAIN = 256, OPT_THETA, OPT_LOAD, OPT_SAVE, OPT_LEVEL, OPT_QUANT, OPT_SCORE, OPT_MINOUT,
 	OPT_NEAR, OPT_SAME, OPT_NORMAL, OPT_QUANTILE, OPT_LEAD, OPT_HOLD, OPT_HOLDQ, OPT_SPIKE, OPT_ARWIN, OPT_ARMIN, OPT_ARQ,
-	OPT_BOOT, OPT_SEED, OPT_STATE, OPT_BY, OPT_VERSION
+	OPT_BOOT, OPT_SEED, OPT_STATE, OPT_BY, OPT_FORGET, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -59,6 +60,7 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, 0, OPT_SEED },
 	{ "state", required_argument, 0, OPT_STATE },
 	{ "by", required_argument, 0, OPT_BY },
+	{ "forget", required_argument, 0, OPT_FORGET },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, OPT_VERSION },
 	{ 0, 0, 0, 0 }
@@ -70,6 +72,7 @@ typedef struct {
 	const char *load_path, *save_path; /* thresholds model files */
 	const char *state_path;    /* --state: the memory between runs */
 	const char *by;            /* --by: the key column */
+	sp_state_forget forget;    /* --forget: keys left out of the state */
 	double level;              /* central band level: quantiles (1 -+ level) / 2 */
 	int level_given, quant_given;
 	const char *input;         /* FILE operand, or NULL */
@@ -114,6 +117,9 @@ usage(const opts *o)
 	    "                           has seen), and leave the state there at the end\n"
 	    "      --by NAME            NAME is the key column (a data column): each key's rows\n"
 	    "                           are decided as a run of their own (one --state for all)\n"
+	    "      --forget DURATION    with --by: a key whose last origin is older than the\n"
+	    "                           newest (of every key) minus DURATION (90m, 1d,\n"
+	    "                           seconds) is left out of the state, with a warning [never]\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
 	    synopsis, o->level, bo->theta_score, bo->min_out, bo->near, o->d.quantile, o->d.lead,
@@ -126,6 +132,7 @@ parse_options(int argc, char **argv, opts *o)
 {
 	sp_burst_opts *bo = &o->d.det;
 	sp_arburst_opts *ao = &o->d.ar;
+	sp_error err;
 	double q[2];
 	int ch;
 
@@ -164,6 +171,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_SEED: ao->seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 2147483647); break;
 		case OPT_STATE: o->state_path = optarg; break;
 		case OPT_BY: o->by = optarg; break;
+		case OPT_FORGET: sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err); break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -588,6 +596,36 @@ put_state(void *ctx, sp_state_writer *w, sp_error *err)
 	return sp_state_put_keys(w, in->keys, put_key, NULL, err);
 }
 
+/* A key's last origin, for --forget (NaN: none yet). */
+static double
+key_last(const void *state)
+{
+	const stream *st = state;
+	sp_burstdet_decision d;
+	double origin;
+
+	return st->bd && sp_burstdet_last(st->bd, &d, &origin) ? origin : NAN;
+}
+
+/* The state file, without the keys --forget leaves out. */
+static void
+save_state(const stream *one, sp_state_forget *f)
+{
+	input in = *one->in;        /* the keys kept in place of all */
+	stream saved = *one;
+	sp_keyed *kept;
+	sp_error err;
+
+	f->last = key_last;
+	f->forgot = sp_warn_note;
+	sp_die_if(sp_state_forget_keys(in.keys, f, &kept, &err), &err);
+	if (kept)
+		in.keys = kept;
+	saved.in = &in;
+	sp_die_if(sp_state_save(in.o->state_path, "burstdetect", STATE_VERSION, put_state, &saved, &err), &err);
+	sp_keyed_free(kept);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -625,7 +663,7 @@ main(int argc, char **argv)
 	if (o.save_path)
 		save(one.bd, o.save_path, argc, argv);
 	if (o.state_path)
-		sp_die_if(sp_state_save(o.state_path, "burstdetect", STATE_VERSION, put_state, &one, &err), &err);
+		save_state(&one, &o.forget);
 	sp_csv_writer_free(in.w);
 	sp_keyed_free(in.keys);
 	sp_band_free(one.band);

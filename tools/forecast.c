@@ -16,14 +16,16 @@
 #include "sp_file.h"
 #include "sp_forecaster.h"
 #include "sp_keyed.h"
+#include "sp_state.h"
 
 static const char synopsis[] = "forecast -m MODEL [-c NAME] [--horizon N] [--long] [--level L] [--adapt LR]\n"
-    "                [--by NAME [--models DIR]] [--state FILE] [FILE]";
+    "                [--by NAME [--models DIR]] [--state FILE [--forget DURATION]] [FILE]";
 
 typedef struct {
 	const char *model, *column, *input;   /* -m, -c, the FILE operand (NULL: stdin) */
 	const char *by, *models;              /* --by, --models */
 	const char *state;                    /* --state FILE */
+	sp_state_forget forget;               /* --forget: keys left out of the state */
 	sp_forecaster_opts fc;                /* --level */
 	sp_fcroll_opts roll;                  /* --horizon, --long, --adapt */
 } options;
@@ -65,6 +67,9 @@ usage(void)
 	    "      --state FILE   start from the state FILE holds (skipping the rows it has\n"
 	    "                     seen), and leave the state there at the end (with --by,\n"
 	    "                     every key's in one FILE)\n"
+	    "      --forget DURATION  with --by: a key whose last row is older than the\n"
+	    "                     newest (of every key) minus DURATION (90m, 1d, seconds)\n"
+	    "                     is left out of the state, with a warning [never]\n"
 	    "  -h, --help         this help\n"
 	    "      --version      print the version\n", synopsis);
 	exit(0);
@@ -73,11 +78,13 @@ usage(void)
 static void
 parse_options(int argc, char **argv, options *o)
 {
-	enum { OPT_ADAPT = 256, OPT_HORIZON, OPT_LEVEL, OPT_LONG, OPT_VERSION, OPT_BY, OPT_MODELS, OPT_STATE };
+	enum { OPT_ADAPT = 256, OPT_HORIZON, OPT_LEVEL, OPT_LONG, OPT_VERSION, OPT_BY, OPT_MODELS, OPT_STATE,
+		OPT_FORGET };
 	static const struct option lo[] = {
 		{ "adapt", required_argument, 0, OPT_ADAPT },
 		{ "by", required_argument, 0, OPT_BY },
 		{ "column", required_argument, 0, 'c' },
+		{ "forget", required_argument, 0, OPT_FORGET },
 		{ "help", no_argument, 0, 'h' },
 		{ "horizon", required_argument, 0, OPT_HORIZON },
 		{ "level", required_argument, 0, OPT_LEVEL },
@@ -88,6 +95,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "version", no_argument, 0, OPT_VERSION },
 		{ 0, 0, 0, 0 }
 	};
+	sp_error err;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:hm:", lo, NULL)) != -1)
@@ -102,6 +110,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_LONG: o->roll.longfmt = 1; break;
 		case OPT_MODELS: o->models = optarg; break;
 		case OPT_STATE: o->state = optarg; break;
+		case OPT_FORGET: sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err); break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
@@ -266,6 +275,27 @@ resume(series **one, sp_keyed **keys)
 	series_free(NULL, proto);
 }
 
+/* A key's last row, for --forget. */
+static double
+key_last(const void *st)
+{
+	return sp_fcroll_last(((const series *)st)->roll);
+}
+
+/* The state file, without the keys --forget leaves out. */
+static void
+save_state(const char *path, const char *kind, const series *one, const sp_keyed *keys, sp_state_forget *f)
+{
+	sp_keyed *kept;
+	sp_error err;
+
+	f->last = key_last;
+	f->forgot = sp_warn_note;
+	sp_die_if(sp_state_forget_keys(keys, f, &kept, &err), &err);
+	sp_die_if(sp_fcroll_save_state(path, kind, one->roll, kept ? kept : keys, roll_of, &err), &err);
+	sp_keyed_free(kept);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -306,7 +336,7 @@ main(int argc, char **argv)
 	run(one, keys, r, w);
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	if (o.state)
-		sp_die_if(sp_fcroll_save_state(o.state, "forecast", one->roll, keys, roll_of, &err), &err);
+		save_state(o.state, "forecast", one, keys, &o.forget);
 
 	sp_csv_writer_free(w);
 	sp_csv_reader_free(r);

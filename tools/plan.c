@@ -29,7 +29,8 @@
 #include "sp_state.h"
 
 static const char synopsis[] =
-    "plan [-c NAME] [--policy P] [--curve FILE] [--slo MS] [--by NAME] [--state FILE] [options] [FILE]";
+    "plan [-c NAME] [--policy P] [--curve FILE] [--slo MS] [--by NAME] [--state FILE [--forget DURATION]] "
+    "[options] [FILE]";
 
 static const char *const policies[] = { "forecast", "burst", "hpa", "threshold", "ppo", "bascaler", "keda", "kpa",
 	"crane", "aws", "ahpa", "scalepipe", NULL };
@@ -41,7 +42,7 @@ enum {
 	OPT_POLICY = 256, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP,
 	OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
 	OPT_TARGET, OPT_THRLOW,
-	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_STATE, OPT_BY, OPT_VERSION
+	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_STATE, OPT_BY, OPT_FORGET, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -73,6 +74,7 @@ static const struct option longopts[] = {
 	{ "hold-on-anomaly", no_argument, 0, OPT_HOLDANOM },
 	{ "anomaly-col", required_argument, 0, OPT_ANOMCOL },
 	{ "state", required_argument, 0, OPT_STATE },
+	{ "forget", required_argument, 0, OPT_FORGET },
 	{ "by", required_argument, 0, OPT_BY },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, OPT_VERSION },
@@ -99,6 +101,7 @@ typedef struct {
 	const char *anomaly_col;   /* its column [anomaly] */
 	const char *state_path;    /* --state: the memory between runs */
 	const char *by;            /* --by: the key column */
+	sp_state_forget forget;    /* --forget: keys left out of the state */
 } opts;
 
 /* What decides: the planner, and for --policy ppo/bascaler the agent. */
@@ -114,6 +117,7 @@ typedef struct {
 	sp_hpa_pods *pods;         /* --pods, or NULL */
 	const sp_cli_hpa *hpa;
 	const char *state_path;    /* --state */
+	sp_state_forget *forget;   /* --forget */
 	const sp_plan_opts *po;    /* to start again cold */
 	const sp_perf *perf;
 	sp_keyed *keys;            /* --by: a track per key, or NULL */
@@ -166,6 +170,9 @@ usage(const opts *op)
 	    "                           seen), and leave the state there at the end\n"
 	    "      --by NAME            NAME is the key column: each key's rows are planned as a\n"
 	    "                           run of their own (per-step rows; one --state for all)\n"
+	    "      --forget DURATION    with --by: a key whose last row is older than the\n"
+	    "                           newest (of every key) minus DURATION (90m, 1d,\n"
+	    "                           seconds) is left out of the state, with a warning [never]\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n",
 	    o->thr_low);
@@ -200,6 +207,7 @@ plan_option(int c, const char *arg, sp_plan_opts *o)
 static void
 parse_options(int argc, char **argv, opts *o)
 {
+	sp_error err;
 	int ch;
 
 	memset(o, 0, sizeof *o);
@@ -240,6 +248,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_ANOMCOL: o->anomaly_col = optarg; break;
 		case OPT_STATE: o->state_path = optarg; break;
 		case OPT_BY: o->by = optarg; break;
+		case OPT_FORGET: sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err); break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
@@ -505,6 +514,31 @@ put_tracks(void *ctx, sp_state_writer *w, sp_error *err)
 	return sp_state_put_keys(w, ts->pl->keys, put_track, NULL, err);
 }
 
+/* A key's last row, for --forget. */
+static double
+track_last(const void *state)
+{
+	return ((const track *)state)->cy.t;
+}
+
+/* The state file, without the keys --forget leaves out. */
+static void
+save_tracks(const planner *pl, track *one)
+{
+	planner saved = *pl;        /* the keys kept in place of all */
+	sp_keyed *kept;
+	sp_error err;
+
+	pl->forget->last = track_last;
+	pl->forget->forgot = sp_warn_note;
+	sp_die_if(sp_state_forget_keys(pl->keys, pl->forget, &kept, &err), &err);
+	if (kept)
+		saved.keys = kept;
+	sp_die_if(sp_state_save(pl->state_path, "plan", STATE_VERSION, put_tracks, &(tracks){ &saved, one }, &err),
+	    &err);
+	sp_keyed_free(kept);
+}
+
 /* Per-step rows: the row's own band and state, the measurements of the
  * row before; with --by each key's rows their own run.  With --state: rows
  * at or before the state's last one (the key's) are skipped, and the state
@@ -637,7 +671,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 	sp_die_if(rc, &err);
 	if (pl->state_path) {
 		sp_die_if(sp_csv_writer_flush(w, &err), &err);   /* the rows out before the state */
-		sp_die_if(sp_state_save(pl->state_path, "plan", STATE_VERSION, put_tracks, &(tracks){ pl, &one }, &err), &err);
+		save_tracks(pl, &one);
 	}
 	sp_state_writer_free(one.snap);
 	pl->plan = one.plan;   /* main's, or (a cold start) its replacement */
@@ -763,6 +797,7 @@ main(int argc, char **argv)
 	pl.hpa = &o.hpa;
 	pl.hpa_cols = o.hpa.columns;
 	pl.state_path = o.state_path;
+	pl.forget = &o.forget;
 	pl.po = &o.p;
 	pl.perf = perf;
 	if (o.peer) {

@@ -15,13 +15,14 @@
 #include "sp_kube.h"
 #include "sp_kube_fleet.h"
 #include "sp_prom.h"
+#include "sp_state.h"
 
 static const char synopsis[] =
     "scale [-c NAME] [-n NAMESPACE] [--kubeconfig FILE] [--context NAME] [--in-cluster]\n"
     "       [--dry-run] [--force] [--max-age DUR] [--observed FILE] [--state FILE]\n"
     "       [--max-down-pct P] [--method put|patch] [options] KIND/NAME [FILE]\n"
     "       scale --by NAME [--namespace-label L] [--name-label L] [--kind KIND | --kind-label L]\n"
-    "       [options] [FILE]";
+    "       [--state DIR [--forget DUR]] [options] [FILE]";
 
 typedef struct {
 	const char *column, *ns, *input;
@@ -33,6 +34,7 @@ typedef struct {
 	sp_behavior_opts beh;   /* --max-down-pct, --max-up-pct, --max-up-pods, --down-stabilisation */
 	const char *by;         /* --by: the key column; targets from the keys */
 	sp_kube_fleet_map map;  /* --namespace-label, --name-label, --kind, --kind-label */
+	sp_state_forget forget; /* --forget: targets left out of --state DIR */
 	int verbose;
 	sp_http_opts ho;
 } options;
@@ -92,6 +94,9 @@ usage(void)
 	    "                            deployment or statefulset]; a key without '=' is the name\n"
 	    "      --kind KIND           --by: the targets' kind [deployment]\n"
 	    "      --kind-label L        --by: the key's label with the kind instead\n"
+	    "      --forget DUR          --by --state DIR: remove the file of a target whose\n"
+	    "                            newest recommendation is older than the newest in DIR\n"
+	    "                            minus DUR (90m, 1d, seconds), with a warning [never]\n"
 	    "  -v, --verbose             requests on stderr (never credentials)\n"
 	    "  -h, --help                this help\n"
 	    "      --version             print the version\n", synopsis, b.down_window, b.max_down_pct,
@@ -111,6 +116,8 @@ check_fleet(const options *o)
 		sp_die_usage("--observed does not go with --by (give the load column in the input)");
 	if (o->map.kind && o->map.kind_label)
 		sp_die_usage("--kind and --kind-label exclude each other");
+	if (o->forget.span > 0 && !o->state)
+		sp_die_usage("--forget needs --state DIR");
 	if (o->map.kind) {
 		snprintf(spec, sizeof spec, "%.40s/x", o->map.kind);
 		if (sp_kube_parse_target(spec, &t, &err) < 0)
@@ -124,7 +131,7 @@ parse_options(int argc, char **argv, options *o)
 	enum { OPT_KCFG = 256, OPT_CTX, OPT_INCL, OPT_SADIR, OPT_DRY, OPT_FORCE, OPT_MAXAGE,
 		OPT_METHOD, OPT_CRETRY, OPT_LOADCOL, OPT_OBSERVED, OPT_STATE, OPT_DSTAB, OPT_MAXDOWN,
 		OPT_MAXUP, OPT_MAXUPPODS, OPT_DEADLINE, OPT_EXECTO, OPT_BY, OPT_NSLABEL, OPT_NAMELABEL,
-		OPT_KIND, OPT_KINDLABEL, OPT_VERSION };
+		OPT_KIND, OPT_KINDLABEL, OPT_FORGET, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "column", required_argument, 0, 'c' }, { "namespace", required_argument, 0, 'n' },
 		{ "kubeconfig", required_argument, 0, OPT_KCFG }, { "context", required_argument, 0, OPT_CTX },
@@ -142,6 +149,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "by", required_argument, 0, OPT_BY }, { "namespace-label", required_argument, 0, OPT_NSLABEL },
 		{ "name-label", required_argument, 0, OPT_NAMELABEL }, { "kind", required_argument, 0, OPT_KIND },
 		{ "kind-label", required_argument, 0, OPT_KINDLABEL },
+		{ "forget", required_argument, 0, OPT_FORGET },
 		SP_CLI_HTTP_RETRY_LONGOPTS, { "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 }
 	};
@@ -186,6 +194,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_NAMELABEL: o->map.name_label = optarg; break;
 		case OPT_KIND: o->map.kind = optarg; break;
 		case OPT_KINDLABEL: o->map.kind_label = optarg; break;
+		case OPT_FORGET: sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err); break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
@@ -198,6 +207,8 @@ parse_options(int argc, char **argv, options *o)
 		target = NULL;
 	} else if (o->map.ns_label || o->map.name_label || o->map.kind || o->map.kind_label) {
 		sp_die_usage("--namespace-label, --name-label, --kind and --kind-label go with --by");
+	} else if (o->forget.span > 0) {
+		sp_die_usage("--forget goes with --by and --state DIR");
 	} else if (optind >= argc) {
 		sp_die_usage("missing target KIND/NAME (e.g. deployment/web)");
 	} else {
@@ -407,6 +418,19 @@ fleet_key(const options *o, const sp_kube_cfg *cfg, const sp_http_opts *ho, cons
 	sp_behavior_hist_free(&hist);
 }
 
+/* --forget: the files in --state DIR of targets that had no decision for
+ * that long; a failure is a warning (the keys are applied). */
+static void
+forget_targets(options *o)
+{
+	sp_error err;
+	long n;
+
+	o->forget.forgot = sp_warn_note;
+	if (o->forget.span > 0 && sp_kube_fleet_forget(o->state, &o->forget, &n, &err) < 0)
+		sp_warn("warning: --forget: %s", err.msg);
+}
+
 /* scale --by: read every key, then apply each key's newest decision to its
  * target, in the order the keys came.  1 when any key failed. */
 static int
@@ -435,10 +459,11 @@ scale_fleet(options *o, double now)
 	sp_cli_http_verbose(&o->ho, &o->verbose);
 	if (o->deadline > 0)
 		sp_http_set_deadline(&o->ho, o->deadline);
-	/* one connection and one list of managers per namespace for the run */
+	/* one connection, and per namespace one list of managers and one of
+	 * the objects (for the kill switch) for the run */
 	if (!(o->ho.session = sp_http_session_new(&err)))
 		sp_die_err(&err);
-	if (!o->ap.force && !(o->ap.managers = sp_kube_managers_new()))
+	if (!(o->ap.managers = sp_kube_managers_new()))
 		sp_die("out of memory");
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
@@ -452,9 +477,11 @@ scale_fleet(options *o, double now)
 		fleet_key(o, &cfg, &o->ho, key, len, k, now, w);
 		nfail += (size_t)k->failed;
 	}
+	forget_targets(o);
 	if (o->verbose)
-		sp_warn("%ld requests over %ld connections; %ld manager lists", sp_http_session_requests(o->ho.session),
-		    sp_http_session_connects(o->ho.session), sp_kube_managers_lists(o->ap.managers));
+		sp_warn("%ld requests over %ld connections; %ld manager lists, %ld workload lists",
+		    sp_http_session_requests(o->ho.session), sp_http_session_connects(o->ho.session),
+		    sp_kube_managers_lists(o->ap.managers), sp_kube_managers_object_lists(o->ap.managers));
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	sp_csv_writer_free(w);
 	if (nfail)

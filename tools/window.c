@@ -28,7 +28,7 @@ static const char synopsis[] =
     "              [--normalize METHOD | --load PARAMS [--inverse]] [--save PARAMS]\n"
     "              [--train-rows N | --train-until TIME | --train-fraction F] [--split PART]\n"
     "              [--lags N [--horizon H]] [--sort] [--dupes POLICY] [--by NAME]\n"
-    "              [--state FILE [--input-step SECONDS]] [FILE]";
+    "              [--state FILE [--input-step SECONDS] [--forget DURATION]] [FILE]";
 
 static const char *const norm_names[] = { "zscore", "minmax", "robust", NULL };
 
@@ -37,6 +37,7 @@ typedef struct {
 	const char *colspec;     /* -c */
 	const char *by;          /* --by: the key column */
 	const char *state_path;  /* --state: the memory between runs */
+	sp_state_forget forget;  /* --forget: keys left out of the state */
 	int allcols;             /* -a */
 	int precision;
 	int nspan;               /* how many of --train-rows, --train-until, --train-fraction */
@@ -111,6 +112,10 @@ usage(const options *o)
 	    "                         (promfetch --step; closer rows are an error): a bin\n"
 	    "                         that ends by the last row + SECONDS is complete, and a\n"
 	    "                         run with --state writes it instead of holding it [0]\n"
+	    "      --forget DURATION  with --by: a key whose last row is older than the\n"
+	    "                         newest row (of every key) minus DURATION (90m, 1d,\n"
+	    "                         seconds) is left out of the state, with a warning\n"
+	    "                         [never]\n"
 	    "Output:\n"
 	    "      --precision N      significant digits of non-integer values [%d]\n"
 	    "  -h, --help             this help\n"
@@ -125,7 +130,8 @@ parse_options(int argc, char **argv, options *o)
 	enum {
 		O_RESAMPLE = 256, O_AGG, O_QUANTILE, O_FILL, O_MAXGAP, O_NORMALIZE, O_TO, O_CLIP,
 		O_SAVE, O_LOAD, O_INVERSE, O_TROWS, O_TUNTIL, O_TFRAC, O_SPLIT, O_LAGS, O_HORIZON,
-		O_SORT, O_DUPES, O_PRECISION, O_VERSION, O_MAXGAPROWS, O_BY, O_STATE, O_INSTEP
+		O_SORT, O_DUPES, O_PRECISION, O_VERSION, O_MAXGAPROWS, O_BY, O_STATE, O_INSTEP,
+		O_FORGET
 	};
 	static const struct option lo[] = {
 		{ "all-columns", no_argument, 0, 'a' },
@@ -154,12 +160,14 @@ parse_options(int argc, char **argv, options *o)
 		{ "by", required_argument, 0, O_BY },
 		{ "state", required_argument, 0, O_STATE },
 		{ "input-step", required_argument, 0, O_INSTEP },
+		{ "forget", required_argument, 0, O_FORGET },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, O_VERSION },
 		{ 0, 0, 0, 0 }
 	};
 	sp_window_opts *w = &o->w;
 	double pair[2];
+	sp_error err;
 	int c;
 
 	memset(o, 0, sizeof *o);
@@ -209,6 +217,7 @@ parse_options(int argc, char **argv, options *o)
 		case O_BY: o->by = optarg; break;
 		case O_STATE: o->state_path = optarg; w->state = 1; break;
 		case O_INSTEP: w->input_step = sp_cli_double("--input-step", optarg, 1e-9, 1e12); break;
+		case O_FORGET: sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err); break;
 		case 'h': usage(o); break;
 		case O_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
@@ -574,12 +583,26 @@ put_windows(void *ctx, sp_state_writer *w, sp_error *err)
 	return sp_window_write_state(ws->one->w, w, err);
 }
 
-static void
-save_state(const io_state *io, keyed_window *one, sp_keyed *keys, const char *path)
+/* A key's last row, for --forget. */
+static double
+key_last(const void *state)
 {
+	return sp_window_last(((const keyed_window *)state)->w);
+}
+
+/* The state file, without the keys --forget leaves out. */
+static void
+save_state(const io_state *io, keyed_window *one, sp_keyed *keys, const char *path, sp_state_forget *f)
+{
+	sp_keyed *kept;
 	sp_error err;
 
-	sp_die_if(sp_state_save(path, "window", STATE_VERSION, put_windows, &(windows){ io, one, keys }, &err), &err);
+	f->last = key_last;
+	f->forgot = sp_warn_note;
+	sp_die_if(sp_state_forget_keys(keys, f, &kept, &err), &err);
+	sp_die_if(sp_state_save(path, "window", STATE_VERSION, put_windows, &(windows){ io, one, kept ? kept : keys },
+	    &err), &err);
+	sp_keyed_free(kept);
 }
 
 static void
@@ -636,7 +659,7 @@ main(int argc, char **argv)
 		sp_die("no data rows (header only)");
 	sp_die_if(sp_csv_writer_flush(io.wr, &err), &err);
 	if (o.state_path)
-		save_state(&io, &one, keys, o.state_path);
+		save_state(&io, &one, keys, o.state_path, &o.forget);
 	sp_keyed_free(keys);
 	sp_window_free(one.w);
 	io_free(&io);

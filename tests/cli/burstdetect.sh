@@ -292,4 +292,31 @@ check "first row's hold is max of origin 0's upper bounds 1..2" sh -c "
 	[ \"\$want\" = \"\$got\" ]"
 t "--hold 0 is refused" 2 burstdetect --hold 0 "$S"
 t "--hold-quantile 1 is refused" 2 burstdetect --hold 2 --hold-quantile 1 "$S"
+
+# ---- --forget: a key that stops is left out of the state ----
+awk -F, 'NR == 1 || $4 != "cache"' "$T/kb.csv" > "$T/kbnocache.csv"
+rm -f "$T/f1.state" "$T/f2.state"
+burstdetect --train 30 --by series --state "$T/f1.state" "$T/ka.csv" > /dev/null
+cp "$T/f1.state" "$T/f2.state"
+cp "$T/f1.state" "$T/f3.state"
+if [ -z "${SP_VALGRIND:-}" ]; then   # under valgrind: the run that forgets only
+	t "--forget: without it, the key that stopped stays" 0 burstdetect --train 30 --by series --state "$T/f1.state" "$T/kbnocache.csv"
+	cp "$T/out" "$T/fout1"
+	check "--forget: cache kept without it" grep -qx 'key cache' "$T/f1.state"
+fi
+t "--forget 20m: the key silent for longer is forgotten" 0 burstdetect --train 30 --by series --state "$T/f2.state" --forget 20m "$T/kbnocache.csv"
+[ -n "${SP_VALGRIND:-}" ] || out_is "$T/fout1"
+err_is <<'EOF'
+burstdetect: warning: key 'cache': no row for 20m: forgotten
+EOF
+check "--forget: cache gone from the state" sh -c "! grep -q '^key cache' '$T/f2.state' && grep -qx 'keys 2' '$T/f2.state'"
+if [ -z "${SP_VALGRIND:-}" ]; then
+	t "--forget 1d: nothing that old, the state as without it" 0 burstdetect --train 30 --by series --state "$T/f3.state" --forget 1d "$T/kbnocache.csv"
+	err_empty
+	check "--forget 1d: the same state" cmp "$T/f1.state" "$T/f3.state"
+fi
+for bad in 0 -5m 1x ''; do
+	t "--forget '$bad': usage" 2 burstdetect --train 30 --by series --state "$T/f3.state" --forget "$bad" "$T/kbnocache.csv"
+	err_has "burstdetect: --forget: not a duration: '$bad'"
+done
 finish

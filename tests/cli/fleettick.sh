@@ -24,9 +24,9 @@ sed -n '/^  tick.sh: |$/,$p' "$TOP/deploy/fleet/configmap.yaml" | sed '1d;s/^   
 QUERY=$(cm QUERY) BY_LABELS=$(cm BY_LABELS) SHARDS=$(cm SHARDS) HISTORY=$(cm HISTORY) STEP=$(cm STEP)
 WINDOW_ARGS=$(cm WINDOW_ARGS) ARFIT_ARGS=$(cm ARFIT_ARGS) BURSTDETECT_ARGS=$(cm BURSTDETECT_ARGS)
 PLAN_ARGS=$(cm PLAN_ARGS | sed "s#/opt/scalepipe/share/scalepipe/#$TOP/data/#")
-MAX_AGE=$(cm MAX_AGE) PAUSED=false SHADOW=false SHARD=0 PROMETHEUS_URL=http://127.0.0.1:1 PUSHGATEWAY_URL=http://127.0.0.1:1
+MAX_AGE=$(cm MAX_AGE) FORGET=$(cm FORGET) PAUSED=false SHADOW=false SHARD=0 PROMETHEUS_URL=http://127.0.0.1:1 PUSHGATEWAY_URL=http://127.0.0.1:1
 WORK_DIR=$T/work STATE_DIR=$T/state
-export QUERY BY_LABELS SHARDS HISTORY STEP WINDOW_ARGS ARFIT_ARGS BURSTDETECT_ARGS PLAN_ARGS MAX_AGE PAUSED SHADOW SHARD \
+export QUERY BY_LABELS SHARDS HISTORY STEP WINDOW_ARGS ARFIT_ARGS BURSTDETECT_ARGS PLAN_ARGS MAX_AGE FORGET PAUSED SHADOW SHARD \
 	PROMETHEUS_URL PUSHGATEWAY_URL WORK_DIR STATE_DIR
 mkdir "$T/work" "$T/state" "$T/stub"
 # the stand-ins: promfetch --since-state over $T/now.csv (every point of
@@ -212,4 +212,17 @@ t "window --state in a directory it cannot write" 1 window --resample 60 --state
 err_has "/nonexistent/dir/w.state"
 t "promfetch --since-state without --last" 2 promfetch -q up --start 0 --end 100 --since-state "$T/w.state"
 err_has "promfetch: --since-state needs --last (the range of a cold start), and no --start, --instant or --wide"
+
+# FORGET: a workload without a point for longer leaves the four states (a
+# new FORGET is a new stamp: a cold start); the others keep theirs
+awk -F, -v e="$(at 575)" '!($2 == "deployment=new" && $1 == e)' "$T/all.csv" > "$T/all2.csv"
+mv "$T/all2.csv" "$T/all.csv"
+t "tick 13 at 575, FORGET=30s, 'new' silent since 574: forgotten" 0 env FORGET=30s sh -c \
+	'awk -F, -v e="$1" "NR == 1 || \$1 <= e" "$2/all.csv" > "$2/now.csv" && NOW=$2/now.csv DECIDED=$2/dec.13 PATH=$2/stub:$PATH sh "$2/tick.sh"' \
+	sh "$(at 575)" "$T"
+for s in window arfit burstdetect plan; do err_has "$s: warning: key 'deployment=new': no row for 30s: forgotten"; done
+check "'new' in none of the states, the others in all" sh -c "! grep -q '^key deployment=new' '$T/state/window.state' \
+	'$T/state/arfit.state' '$T/state/burst.state' '$T/state/plan.state' &&
+	test \$(cat '$T/state/window.state' '$T/state/arfit.state' '$T/state/burst.state' '$T/state/plan.state' |
+	grep -c '^key deployment=') = 8"
 finish

@@ -432,4 +432,31 @@ t "--deadband -1 is refused" 2 plan --policy scalepipe --deadband -1 "$T/hold.cs
 printf 'timestamp,load,demand,demand_hold\n0,80,400,x\n' > "$T/hold-bad.csv"
 t "demand_hold not a number" 1 plan --policy scalepipe "$T/hold-bad.csv"
 err_has "hold-bad.csv: row 1, column demand_hold: not a finite number: 'x'"
+
+# ---- --forget: a key that stops is left out of the state ----
+awk -F, 'NR == 1 || $2 == "web"' "$T/keyed.csv" > "$T/keyed-web.csv"
+rm -f "$T/f1.state"
+plan $SP --by series --state "$T/f1.state" "$T/keyed-a.csv" > /dev/null
+cp "$T/f1.state" "$T/f2.state"
+cp "$T/f1.state" "$T/f3.state"
+if [ -z "${SP_VALGRIND:-}" ]; then   # under valgrind: the run that forgets only
+	t "--forget: without it, the key that stopped stays" 0 plan $SP --by series --state "$T/f1.state" "$T/keyed-web.csv"
+	cp "$T/out" "$T/fout1"
+	check "--forget: api%1 kept without it" grep -qx 'key api%251' "$T/f1.state"
+fi
+t "--forget 1h: the key silent for longer is forgotten" 0 plan $SP --by series --state "$T/f2.state" --forget 1h "$T/keyed-web.csv"
+[ -n "${SP_VALGRIND:-}" ] || out_is "$T/fout1"
+err_is <<'EOF'
+plan: warning: key 'api%1': no row for 1h: forgotten
+EOF
+check "--forget: api%1 gone from the state" sh -c "! grep -q '^key api' '$T/f2.state' && grep -qx 'keys 1' '$T/f2.state'"
+if [ -z "${SP_VALGRIND:-}" ]; then
+	t "--forget 1d: nothing that old, the state as without it" 0 plan $SP --by series --state "$T/f3.state" --forget 1d "$T/keyed-web.csv"
+	err_empty
+	check "--forget 1d: the same state" cmp "$T/f1.state" "$T/f3.state"
+fi
+for bad in 0 -5m 1x ''; do
+	t "--forget '$bad': usage" 2 plan $SP --by series --state "$T/f3.state" --forget "$bad" "$T/keyed-web.csv"
+	err_has "plan: --forget: not a duration: '$bad'"
+done
 finish

@@ -487,4 +487,32 @@ timestamp,series,load
 0,"namespace=shop,deployment=web",2
 0,b,5
 E
+
+# ---- --forget: a key that stops is left out of the state ----
+awk -F, 'NR == 1 || $1 < 1700003000' "$D/fleet-3.csv" > "$T/fg-a.csv"
+awk -F, 'NR == 1 || ($1 >= 1700003000 && $2 != "cache")' "$D/fleet-3.csv" > "$T/fg-b.csv"
+rm -f "$T/fg1.state"
+window --by series -c load --resample 60 --state "$T/fg1.state" "$T/fg-a.csv" > /dev/null
+cp "$T/fg1.state" "$T/fg2.state"
+cp "$T/fg1.state" "$T/fg3.state"
+if [ -z "${SP_VALGRIND:-}" ]; then   # under valgrind: the run that forgets only
+	t "--forget: without it, the key that stopped stays" 0 window --by series -c load --resample 60 --state "$T/fg1.state" "$T/fg-b.csv"
+	cp "$T/out" "$T/fgout1"
+	check "--forget: cache kept without it" grep -qx 'key cache' "$T/fg1.state"
+fi
+t "--forget 20m: the key silent for longer is forgotten" 0 window --by series -c load --resample 60 --state "$T/fg2.state" --forget 20m "$T/fg-b.csv"
+[ -n "${SP_VALGRIND:-}" ] || out_is "$T/fgout1"
+err_is <<'EOF'
+window: warning: key 'cache': no row for 20m: forgotten
+EOF
+check "--forget: cache gone from the state" sh -c "! grep -q '^key cache' '$T/fg2.state' && grep -qx 'keys 2' '$T/fg2.state'"
+if [ -z "${SP_VALGRIND:-}" ]; then
+	t "--forget 1d: nothing that old, the state as without it" 0 window --by series -c load --resample 60 --state "$T/fg3.state" --forget 1d "$T/fg-b.csv"
+	err_empty
+	check "--forget 1d: the same state" cmp "$T/fg1.state" "$T/fg3.state"
+fi
+for bad in 0 -5m 1x ''; do
+	t "--forget '$bad': usage" 2 window --by series -c load --state "$T/fg3.state" --forget "$bad" "$T/fg-b.csv"
+	err_has "window: --forget: not a duration: '$bad'"
+done
 finish

@@ -26,6 +26,7 @@ Deployment default web 2
 Deployment shop api 4
 Deployment shop front 3
 Deployment shop worker 1
+Deployment shop held 2 scalepipe.io/paused=true
 StatefulSet shop db 3
 HPA shop api-hpa Deployment/api
 SCALEDOBJECT shop front-so -/front
@@ -531,14 +532,15 @@ EOF
 	t "an Indexed Job without completions is rejected (422)" 1 kctl "$T/kc-token" create --dry-run=server \
 		--validate=false -f "$T/bad-fleet.yaml"
 	err_has "spec.jobTemplate.spec.completions: Required value: when completion mode is Indexed"
-	# the ClusterRole: exactly the scale subresource, get on the objects,
-	# list on HPAs and ScaledObjects
+	# the ClusterRole: exactly the scale subresource, get and list on the
+	# objects (scale --by reads the kill switch from lists), list on HPAs
+	# and ScaledObjects
 	check "the ClusterRole's rules" test "$(sed -n '/^kind: ClusterRole$/,/^---/p' "$TOP/deploy/fleet/rbac.yaml" | grep -E '^- apiGroups|^  (resources|verbs)' | tr -d ' ')" = '-apiGroups:["apps"]
 resources:["deployments/scale","statefulsets/scale"]
 verbs:["get","update","patch"]
 -apiGroups:["apps"]
 resources:["deployments","statefulsets"]
-verbs:["get"]
+verbs:["get","list"]
 -apiGroups:["autoscaling"]
 resources:["horizontalpodautoscalers"]
 verbs:["list"]
@@ -574,4 +576,46 @@ check "--by: HPAs listed once per namespace" test $(($(log_count 'GET /apis/auto
 check "--by: ScaledObjects listed once per namespace" test $(($(log_count 'GET /apis/keda.sh/v1alpha1/namespaces/.*/scaledobjects') - S0)) = 2
 check "--by: one connection for the run" test $((C1 - C0 - 1)) = 1
 err_has "scale: 10 requests over 1 connections; 4 manager lists"
+# the kill switch from one list of Deployments per namespace: no GET of a
+# Deployment per key; a paused Deployment among them is still paused
+cat > "$T/fleet5.csv" <<EOF
+timestamp,series,load,replicas
+$NOW,"namespace=shop,deployment=worker",1,5
+$NOW,"namespace=shop,deployment=held",1,5
+$NOW,"namespace=default,deployment=web",1,6
+$NOW,"namespace=shop,deployment=front",1,5
+EOF
+L0=$(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments ')
+G0=$(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments/[a-z]* ')
+t "--by: the kill switch from lists" 0 scale -v --force --kubeconfig "$T/kc-token" --by series "$T/fleet5.csv"
+out_has ",\"namespace=shop,deployment=worker\",shop,Deployment,worker,3,5,5,scaled,"
+out_has ",\"namespace=shop,deployment=held\",shop,Deployment,held,2,5,2,paused,"
+out_has ",\"namespace=default,deployment=web\",default,Deployment,web,4,6,6,scaled,"
+err_has "scale: key 'namespace=shop,deployment=held': deployments/held carries scalepipe.io/paused: true: not scaling it from 2 to 5"
+check "--by: one Deployment list per namespace" test $(($(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments ') - L0)) = 2
+check "--by: no GET of a Deployment" test $(($(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments/[a-z]* ') - G0)) = 0
+check "--by: held still 2" test "$(replicas_of shop deployments held)" = 2
+err_has "manager lists, 2 workload lists"
+# without "list" on Deployments: the keys that would change fail and hold
+t "--by: no list on Deployments, the keys fail" 1 scale --kubeconfig "$T/kc-noget" --force --dry-run --by series "$T/fleet5.csv"
+err_has "scale: key 'namespace=shop,deployment=held': listing deployments in namespace shop (for the scalepipe.io/paused annotation): forbidden: the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): "
+# --by --state DIR --forget: the file of a target without a decision for
+# longer is removed (the newest file in DIR is the reference); other files
+# are left alone
+{ echo "scalepipe-model scale-state 1"; echo "target shop/Deployment/gone"; echo "n 1"
+  echo "t $((NOW - 90000))"; echo "replicas 2"; echo "end"; } > "$T/fleetstate/shop_Deployment_gone"
+cp "$T/fleetstate/shop_Deployment_gone" "$T/fleetstate/shop_Deployment_misnamed"
+echo notes > "$T/fleetstate/notes.txt"
+t "--by --state DIR --forget 1d: the silent target's file removed" 0 scale --kubeconfig "$T/kc-token" --by series \
+	--state "$T/fleetstate" --forget 1d "$T/fleet3.csv"
+err_has "scale: warning: target 'shop/Deployment/gone': no row for 1d: forgotten ($T/fleetstate/shop_Deployment_gone removed)"
+check "--forget: gone removed, worker kept" test ! -e "$T/fleetstate/shop_Deployment_gone" -a -s "$T/fleetstate/shop_Deployment_worker"
+check "--forget: files not of their name's target left alone" test -s "$T/fleetstate/shop_Deployment_misnamed" -a \
+	-s "$T/fleetstate/notes.txt"
+t "--forget without --by" 2 scale --forget 1d deployment/web "$T/fleet3.csv"
+err_has "scale: --forget goes with --by and --state DIR"
+t "--by --forget without --state" 2 scale --by series --forget 1d "$T/fleet3.csv"
+err_has "scale: --forget needs --state DIR"
+t "--forget 0" 2 scale --by series --state "$T/fleetstate" --forget 0 "$T/fleet3.csv"
+err_has "scale: --forget: not a duration: '0'"
 finish

@@ -200,5 +200,36 @@ main(void)
 		CHECK(srv.connections == 4 && srv.requests == 9, "server: %d connections, %d requests",
 		    srv.connections, srv.requests);
 	}
+	/* an answer over max_body: SP_ENET, the message as ever, not retried,
+	 * and resp.too_large set (how a caller tells it from other failures) */
+	{
+		mini_httpd srv;
+		char want[128];
+		int port;
+
+		CHECK(mini_httpd_start(answer, &srv) == 0, "server");
+		sp_http_opts_init(&o);
+		o.retries = 2;
+		o.retry_wait = 0.01;
+		o.max_body = 4;
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/a", srv.port);
+		snprintf(want, sizeof want, "GET %s: answer larger than 4 bytes", url);
+		resp.too_large = 7;
+		CHECK(sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == SP_ENET && resp.too_large == 1 &&
+		    !resp.body && resp.status == 0 && strcmp(err.msg, want) == 0, "too large: %d '%s'",
+		    resp.too_large, err.msg);
+		o.max_body = 9;
+		CHECK(sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == 0 && resp.too_large == 0 &&
+		    resp.len == 8, "8 bytes (and the NUL) fit in 9");
+		sp_http_resp_free(&resp);
+		port = srv.port;
+		mini_httpd_stop(&srv);
+		CHECK(srv.requests == 2, "the too large answer not asked again: %d requests", srv.requests);
+		/* another failure (nothing listens): too_large 0 */
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/a", port);
+		o.retries = 0;
+		CHECK(sp_http_request(&o, "GET", url, NULL, NULL, 0, &resp, &err) == SP_ENET && resp.too_large == 0,
+		    "refused: %s", err.msg);
+	}
 	return check_summary();
 }

@@ -531,6 +531,34 @@ kube_answer(const char *path, int *status, int *close_it)
 		*status = 403;
 		return "{\"kind\":\"Status\",\"message\":\"no list for you\"}";
 	}
+	/* the kill switch: a lists x, p (paused), q ("false") and an item
+	 * without a name, and has no StatefulSets; b's list has no items;
+	 * c's is forbidden; a's objects one by one for the plain GET */
+	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments") == 0)
+		return "{\"kind\":\"DeploymentList\",\"items\":[{\"metadata\":{\"name\":\"x\"}},"
+		    "{\"metadata\":{\"name\":\"p\",\"annotations\":{\"scalepipe.io/paused\":\"True\"}}},"
+		    "{\"metadata\":{\"name\":\"q\",\"annotations\":{\"scalepipe.io/paused\":\"false\"}}},"
+		    "{\"metadata\":{}}]}";
+	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments/x") == 0)
+		return "{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"x\"}}";
+	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments/p") == 0)
+		return "{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"p\",\"annotations\":"
+		    "{\"scalepipe.io/paused\":\"True\"}}}";
+	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments/q") == 0)
+		return "{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"q\",\"annotations\":"
+		    "{\"scalepipe.io/paused\":\"false\"}}}";
+	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments/gone") == 0) {
+		*status = 404;
+		return "{\"kind\":\"Status\",\"message\":\"deployments.apps \\\"gone\\\" not found\"}";
+	}
+	if (strcmp(path, "/apis/apps/v1/namespaces/a/statefulsets") == 0)
+		return "{\"kind\":\"StatefulSetList\",\"items\":[]}";
+	if (strcmp(path, "/apis/apps/v1/namespaces/b/deployments") == 0)
+		return "{\"kind\":\"DeploymentList\"}";
+	if (strcmp(path, "/apis/apps/v1/namespaces/c/deployments") == 0) {
+		*status = 403;
+		return "{\"kind\":\"Status\",\"message\":\"no list for you\"}";
+	}
 	*status = 404;
 	return "{\"kind\":\"Status\",\"message\":\"not found\"}";
 }
@@ -592,6 +620,91 @@ test_managers(void)
 	sp_http_session_free(o.session);
 	sp_kube_managers_free(m);
 	sp_kube_managers_free(NULL);
+	mini_httpd_stop(&srv);
+	CHECK(srv.connections == 1, "one connection: %d", srv.connections);
+}
+
+/* The kill switch from one list per namespace and resource (scale --by):
+ * the same answers and messages as the GET of each object, one request
+ * per list, a failed list not asked again. */
+static void
+test_paused_lists(void)
+{
+	static const struct {
+		const char *ns, *res, *kind, *name, *value;
+		int rc;
+		long http;
+		int plain;      /* compare with sp_kube_get_paused */
+	} c[] = {
+		{ "a", "deployments", "Deployment", "x", "", 0, 200, 1 },
+		{ "a", "deployments", "Deployment", "p", "True", 1, 200, 1 },
+		{ "a", "deployments", "Deployment", "q", "false", 0, 200, 1 },
+		{ "a", "deployments", "Deployment", "gone", "", SP_ENET, 404, 1 },
+		{ "a", "statefulsets", "StatefulSet", "x", "", SP_ENET, 404, 0 },
+		{ "b", "deployments", "Deployment", "x", "", SP_ENET, 200, 0 },
+		{ "b", "deployments", "Deployment", "y", "", SP_ENET, 200, 0 },
+		{ "c", "deployments", "Deployment", "x", "", SP_ENET, 403, 0 },
+		{ "c", "deployments", "Deployment", "y", "", SP_ENET, 403, 0 },
+	};
+	char server[64], value[64], msg[9][SP_ERRMSG_MAX];
+	sp_kube_cfg cfg;
+	sp_http_opts o;
+	sp_kube_managers *m = sp_kube_managers_new();
+	sp_error err;
+	mini_httpd srv;
+	size_t i;
+	long http;
+	int rc;
+
+	CHECK(m != NULL && mini_httpd_start(kube_answer, &srv) == 0, "server");
+	memset(&cfg, 0, sizeof cfg);
+	snprintf(server, sizeof server, "http://127.0.0.1:%d", srv.port);
+	cfg.server = server;
+	sp_http_opts_init(&o);
+	o.retries = 0;
+	o.session = sp_http_session_new(&err);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		msg[i][0] = '\0';
+		http = -1;
+		rc = sp_kube_get_paused_cached(&cfg, &o, m, c[i].res, c[i].kind, c[i].ns, c[i].name, value,
+		    sizeof value, &http, &err);
+		CHECK(rc == c[i].rc && http == c[i].http && strcmp(value, c[i].value) == 0,
+		    "listed %s/%s/%s: %d %ld '%s'", c[i].ns, c[i].res, c[i].name, rc, http, value);
+		if (rc < 0)
+			snprintf(msg[i], sizeof msg[i], "%s", err.msg);
+	}
+	/* four lists (a's two, b, c), each asked once, failed or not */
+	CHECK(sp_kube_managers_object_lists(m) == 4 && sp_kube_managers_lists(m) == 0, "lists: %ld",
+	    sp_kube_managers_object_lists(m));
+	CHECK(sp_http_session_requests(o.session) == 4, "requests: %ld", sp_http_session_requests(o.session));
+	CHECK_STR(msg[3], "GET deployments/gone in namespace a (for the scalepipe.io/paused annotation): not "
+	    "found (HTTP 404): deployments.apps \"gone\" not found", "absent");
+	CHECK_STR(msg[4], "GET statefulsets/x in namespace a (for the scalepipe.io/paused annotation): not "
+	    "found (HTTP 404): statefulsets.apps \"x\" not found", "no StatefulSets");
+	CHECK_STR(msg[5], "listing deployments in namespace b (for the scalepipe.io/paused annotation): answer "
+	    "has no items", "no items");
+	CHECK_STR(msg[6], msg[5], "the same failure for the namespace's next key");
+	CHECK_STR(msg[7], "listing deployments in namespace c (for the scalepipe.io/paused annotation): "
+	    "forbidden: the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): no list for you",
+	    "forbidden");
+	CHECK_STR(msg[8], msg[7], "forbidden for the namespace's next key");
+	/* the same answers and messages as the GET of each object */
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		if (!c[i].plain)
+			continue;
+		http = -1;
+		rc = sp_kube_get_paused(&cfg, &o, c[i].res, c[i].kind, c[i].ns, c[i].name, value, sizeof value,
+		    &http, &err);
+		CHECK(rc == c[i].rc && http == c[i].http && (rc >= 0 ? strcmp(value, c[i].value) == 0 :
+		    strcmp(err.msg, msg[i]) == 0), "GET %s/%s: %d '%s'", c[i].ns, c[i].name,
+		    rc, rc < 0 ? err.msg : value);
+	}
+	/* no cache: the GET */
+	CHECK(sp_kube_get_paused_cached(&cfg, &o, NULL, "deployments", "Deployment", "a", "p", value,
+	    sizeof value, &http, &err) == 1 && sp_kube_managers_object_lists(NULL) == 0, "NULL cache");
+	CHECK(sp_http_session_requests(o.session) == 9, "requests: %ld", sp_http_session_requests(o.session));
+	sp_http_session_free(o.session);
+	sp_kube_managers_free(m);
 	mini_httpd_stop(&srv);
 	CHECK(srv.connections == 1, "one connection: %d", srv.connections);
 }
@@ -702,5 +815,6 @@ main(void)
 	snprintf(list, sizeof list, "rm -rf %s", dir);
 	CHECK(system(list) == 0, "cleanup");
 	test_managers();
+	test_paused_lists();
 	return check_summary();
 }

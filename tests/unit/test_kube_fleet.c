@@ -4,9 +4,12 @@
  * read off the inputs by hand. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "sp_behavior.h"
 #include "sp_kube_fleet.h"
 
 static sp_keyed *
@@ -112,10 +115,83 @@ test_target(void)
 	}
 }
 
+/* --forget with --state DIR: the file of a target whose newest
+ * recommendation is older than the newest in DIR minus the span goes;
+ * files not of their name's target stay. */
+static char fg_msg[4][SP_ERRMSG_MAX];
+static int fg_n;
+
+static void
+fg_told(void *ctx, const sp_error *e)
+{
+	(void)ctx;
+	if (fg_n < 4)
+		snprintf(fg_msg[fg_n], sizeof fg_msg[0], "%s", e->msg);
+	fg_n++;
+}
+
+static void
+fg_put(const char *dir, const char *file, const char *target, double t)
+{
+	sp_behavior_hist h = { 0 };
+	char path[512];
+	sp_error err;
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	CHECK(sp_behavior_record(&h, t, 3, INFINITY, &err) == 0 && sp_behavior_save(path, target, &h, &err) == 0,
+	    "save %s: %s", file, err.msg);
+	sp_behavior_hist_free(&h);
+}
+
+static int
+fg_exists(const char *dir, const char *file)
+{
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	return access(path, F_OK) == 0;
+}
+
+static void
+test_forget(void)
+{
+	char dir[] = "/tmp/test_kube_fleet.XXXXXX", want[600], cmd[600];
+	sp_state_forget f = { 0 };
+	sp_error err;
+	long n = -1;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	fg_put(dir, "shop_Deployment_a", "shop/Deployment/a", 1000);
+	fg_put(dir, "shop_Deployment_b", "shop/Deployment/b", 100000);
+	fg_put(dir, "shop_StatefulSet_c.v2", "shop/StatefulSet/c.v2", 50000);
+	fg_put(dir, "shop_Deployment_mis", "shop/Deployment/other", 10);   /* not its name's target */
+	fg_put(dir, "Shop_Deployment_d", "Shop/Deployment/d", 10);          /* not a namespace */
+	snprintf(cmd, sizeof cmd, "echo garbage > %s/shop_Deployment_e; echo x > %s/notes", dir, dir);
+	CHECK(system(cmd) == 0, "other files");
+	/* never by default */
+	CHECK(sp_kube_fleet_forget(dir, &f, &n, &err) == 0 && n == 0 && fg_exists(dir, "shop_Deployment_a"), "span 0");
+	CHECK(sp_state_forget_parse("60000", &f, &err) == 0, "parse");
+	f.forgot = fg_told;
+	CHECK(sp_kube_fleet_forget(dir, &f, &n, &err) == 0 && n == 1, "one forgotten: %ld %s", n, err.msg);
+	snprintf(want, sizeof want, "target 'shop/Deployment/a': no row for 60000: forgotten (%s/shop_Deployment_a "
+	    "removed)", dir);
+	CHECK(fg_n == 1 && strcmp(fg_msg[0], want) == 0, "told: %d '%s'", fg_n, fg_msg[0]);
+	CHECK(!fg_exists(dir, "shop_Deployment_a") && fg_exists(dir, "shop_Deployment_b") &&
+	    fg_exists(dir, "shop_StatefulSet_c.v2") && fg_exists(dir, "shop_Deployment_mis") &&
+	    fg_exists(dir, "Shop_Deployment_d") && fg_exists(dir, "shop_Deployment_e") && fg_exists(dir, "notes"),
+	    "only a removed");
+	snprintf(want, sizeof want, "%s/none", dir);
+	CHECK(sp_kube_fleet_forget(want, &f, &n, &err) == SP_EIO && strstr(err.msg, "/none: cannot read: "),
+	    "no such directory: %s", err.msg);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "cleanup");
+}
+
 int
 main(void)
 {
 	test_read();
 	test_target();
+	test_forget();
 	return check_summary();
 }

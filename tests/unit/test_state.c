@@ -443,6 +443,106 @@ test_plan(void)
 	sp_perf_free(perf);
 }
 
+/* --forget: the keys whose last row is older than the newest minus the
+ * span are left out, in order, each told once; the others' states shared. */
+static double fg_times[4] = { 1000, 100, NAN, 400 };   /* keys a, b, c, d */
+static char fg_told[4][SP_ERRMSG_MAX];
+static int fg_ntold;
+
+static void *
+fg_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	(void)ctx, (void)len, (void)err;
+	return &fg_times[key[0] - 'a'];
+}
+
+static double
+fg_last(const void *state)
+{
+	return *(const double *)state;
+}
+
+static void
+fg_forgot(void *ctx, const sp_error *e)
+{
+	(void)ctx;
+	if (fg_ntold < 4)
+		snprintf(fg_told[fg_ntold], sizeof fg_told[0], "%s", e->msg);
+	fg_ntold++;
+}
+
+static int
+fg_put(void *ctx, const void *state, sp_state_writer *w, sp_error *err)
+{
+	(void)ctx, (void)err;
+	sp_state_put_double(w, "t", *(const double *)state);
+	return 0;
+}
+
+static void
+test_forget(void)
+{
+	static const struct { const char *arg; double span; } ok[] = {
+		{ "90m", 5400 }, { "1d", 86400 }, { "3600", 3600 }, { "1h30m", 5400 }, { "2w", 1209600 },
+	};
+	static const char *const badargs[] = { "0", "-1m", "x", "", "1x" };
+	sp_state_forget f = { 0 };
+	sp_keyed *k = sp_keyed_new(fg_new, NULL, NULL), *kept = NULL;
+	sp_state_writer *w;
+	sp_error err;
+	size_t i, len;
+	FILE *fp;
+	char text[200];
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		CHECK(sp_state_forget_parse(ok[i].arg, &f, &err) == 0 && f.span == ok[i].span &&
+		    strcmp(f.text, ok[i].arg) == 0, "--forget %s: %g", ok[i].arg, f.span);
+	for (i = 0; i < sizeof badargs / sizeof badargs[0]; i++) {
+		snprintf(text, sizeof text, "--forget: not a duration: '%s'", badargs[i]);
+		CHECK(sp_state_forget_parse(badargs[i], &f, &err) == SP_EUSAGE && strcmp(err.msg, text) == 0,
+		    "--forget '%s': %s", badargs[i], err.msg);
+	}
+	CHECK(k && sp_keyed_get(k, "a", 1, &err) && sp_keyed_get(k, "b", 1, &err) && sp_keyed_get(k, "c", 1, &err) &&
+	    sp_keyed_get(k, "d", 1, &err), "keys");
+	/* never (the default), nothing old enough, no keys: save k itself */
+	memset(&f, 0, sizeof f);
+	f.last = fg_last;
+	f.forgot = fg_forgot;
+	CHECK(sp_state_forget_keys(k, &f, &kept, &err) == 0 && !kept && fg_ntold == 0, "span 0: never");
+	CHECK(sp_state_forget_parse("901", &f, &err) == 0 && sp_state_forget_keys(k, &f, &kept, &err) == 0 &&
+	    !kept && fg_ntold == 0, "901 s: b is 900 s older than a, kept");
+	CHECK(sp_state_forget_keys(NULL, &f, &kept, &err) == 0 && !kept && sp_state_forget_keys(k, NULL, &kept,
+	    &err) == 0 && !kept, "NULL map, NULL option");
+	/* 500 s: newest 1000, b (100) and d (400) older than 500; c has no time */
+	CHECK(sp_state_forget_parse("500", &f, &err) == 0 && sp_state_forget_keys(k, &f, &kept, &err) == 0 && kept,
+	    "500 s: a copy");
+	CHECK(kept && sp_keyed_count(kept) == 2 && strcmp(sp_keyed_key(kept, 0, &len), "a") == 0 &&
+	    strcmp(sp_keyed_key(kept, 1, &len), "c") == 0 && sp_keyed_state(kept, 0) == &fg_times[0] &&
+	    sp_keyed_state(kept, 1) == &fg_times[2], "a and c kept, in order, their states shared");
+	CHECK(fg_ntold == 2 && strcmp(fg_told[0], "key 'b': no row for 500: forgotten") == 0 &&
+	    strcmp(fg_told[1], "key 'd': no row for 500: forgotten") == 0, "told: %d '%s' '%s'", fg_ntold,
+	    fg_told[0], fg_told[1]);
+	/* the keyed file of the kept ones */
+	CHECK((w = sp_state_writer_new("k", 2, &err)) && sp_state_put_keys(w, kept, fg_put, NULL, &err) == 0 &&
+	    sp_state_writer_save(w, path, &err) == 0, "save: %s", err.msg);
+	sp_state_writer_free(w);
+	fp = fopen(path, "r");
+	len = fp ? fread(text, 1, sizeof text - 1, fp) : 0;
+	text[len] = '\0';
+	if (fp)
+		fclose(fp);
+	CHECK(strcmp(text, "scalepipe-state k 2\nkeys 2\nkey a\nt 1000\nkey c\nt nan\nend\n") == 0, "file: %s", text);
+	sp_keyed_free(kept);
+	/* the first key the one forgotten */
+	fg_times[0] = 10;
+	fg_ntold = 0;
+	CHECK(sp_state_forget_parse("200", &f, &err) == 0 && sp_state_forget_keys(k, &f, &kept, &err) == 0 && kept && sp_keyed_count(kept) == 2 &&
+	    strcmp(sp_keyed_key(kept, 0, &len), "c") == 0 && strcmp(sp_keyed_key(kept, 1, &len), "d") == 0 &&
+	    fg_ntold == 2 && strstr(fg_told[0], "key 'a'") && strstr(fg_told[1], "key 'b'"), "a and b forgotten");
+	sp_keyed_free(kept);
+	sp_keyed_free(k);
+}
+
 int
 main(void)
 {
@@ -453,6 +553,7 @@ main(void)
 	test_numbers();
 	test_burstdet();
 	test_plan();
+	test_forget();
 	unlink(path);
 	rmdir(dir);
 	return check_summary();
