@@ -277,11 +277,12 @@ sp_burstdet_last(const sp_burstdet *d, sp_burstdet_decision *dec, double *origin
 /* ---- the state between runs ---- */
 
 /* The options that shape the state, as numbers, in one order. */
-enum { NOPT = 19 };
+enum { NOPT = 21 };
 static const char *const opt_names[NOPT] = {
 	"opt_horizons", "opt_near", "opt_min_outliers", "opt_score_threshold", "opt_theta_acc", "opt_q_lo",
 	"opt_q_hi", "opt_train", "opt_eps", "opt_same_step", "opt_normal_demand", "opt_quantile", "opt_lead",
-	"opt_spike_ratio", "opt_ar_window", "opt_ar_min", "opt_ar_quantile", "opt_ar_level", "opt_ar_mle"
+	"opt_spike_ratio", "opt_ar_window", "opt_ar_min", "opt_ar_quantile", "opt_ar_level", "opt_ar_mle",
+	"opt_hold", "opt_hold_quantile"
 };
 
 static void
@@ -290,7 +291,7 @@ opt_values(const sp_burstdet_opts *o, double *v)
 	const double x[NOPT] = { o->det.H, o->det.near, o->det.min_out, o->det.theta_score, o->det.theta_acc,
 		o->det.q_lo, o->det.q_hi, (double)o->det.train, o->det.eps, o->same_step, o->normal, o->quantile,
 		o->lead, o->spike_ratio, (double)o->ar.max_window, (double)o->ar.min_window, o->ar.quantile,
-		o->ar.boot_level, o->ar.mle };
+		o->ar.boot_level, o->ar.mle, o->hold, o->hold_quantile };
 	memcpy(v, x, sizeof x);
 }
 
@@ -329,8 +330,8 @@ sp_burstdet_write_state(const sp_burstdet *d, sp_state_writer *w, sp_error *err)
 	sp_state_put_doubles(w, "lower1", 6, l1);
 	sp_state_put_doubles(w, "band", 3, (const double[]){ d->prevL1, d->prevM1, d->prevU1 });
 	sp_state_put_long(w, "has_last", d->has_last);
-	sp_state_put_doubles(w, "last", 8, (const double[]){ d->last_origin, d->last.t, d->last.forecast,
-	    d->last.lower, d->last.upper, d->last.state, d->last.demand, d->last.demand_next });
+	sp_state_put_doubles(w, "last", 9, (const double[]){ d->last_origin, d->last.t, d->last.forecast,
+	    d->last.lower, d->last.upper, d->last.state, d->last.demand, d->last.demand_next, d->last.demand_hold });
 	sp_state_put_long(w, "ar", d->ar != NULL);
 	if (d->ar && sp_arburst_write_state(d->ar, w, err) < 0)
 		return err ? err->code : SP_EUSAGE;
@@ -340,7 +341,7 @@ sp_burstdet_write_state(const sp_burstdet *d, sp_state_writer *w, sp_error *err)
 int
 sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 {
-	double v[NOPT], got, kept[RING], l1[6], band[3], last[8];
+	double v[NOPT], got, kept[RING], l1[6], band[3], last[9];
 	long ix[4], j, n, has_last, ar;
 	int i, rc;
 
@@ -363,7 +364,7 @@ sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 	    (rc = sp_state_doubles(s, "lower1", 6, l1, err)) < 0 ||
 	    (rc = sp_state_doubles(s, "band", 3, band, err)) < 0 ||
 	    (rc = sp_state_long(s, "has_last", 0, 1, &has_last, err)) < 0 ||
-	    (rc = sp_state_doubles(s, "last", 8, last, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "last", 9, last, err)) < 0 ||
 	    (rc = sp_state_long(s, "ar", 0, 1, &ar, err)) < 0)
 		return rc;
 	for (j = ix[3]; j <= d->t; j++)
@@ -378,6 +379,7 @@ sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 	d->last_origin = last[0];
 	d->last.t = last[1], d->last.forecast = last[2], d->last.lower = last[3], d->last.upper = last[4];
 	d->last.state = (sp_burst_state)last[5], d->last.demand = last[6], d->last.demand_next = last[7];
+	d->last.demand_hold = last[8];
 	if (ar && !(d->ar = sp_arburst_read_state(&d->o.ar, s, err)))
 		return err ? err->code : SP_EMODEL;
 	return sp_burst_read_state(d->det, s, err);

@@ -20,7 +20,7 @@
 #include "sp_time.h"
 
 /* burstdetect --state files: "scalepipe-state burstdetect 2" */
-enum { STATE_VERSION = 2 };
+enum { STATE_VERSION = 3 };
 
 static const char synopsis[] =
     "burstdetect [-c NAME] [--train N | --theta-acc X | --load FILE] [--save FILE] [--same-step] "
