@@ -417,8 +417,8 @@ track_free(void *ctx, void *v)
 	free(tk);
 }
 
-/* plan --state files: "scalepipe-state plan 1" */
-enum { STATE_VERSION = 1 };
+/* plan --state files: "scalepipe-state plan 2" (2: with the dead band, hold and --min-down options) */
+enum { STATE_VERSION = 2 };
 
 /* A track's state, from its file lines. */
 static int
