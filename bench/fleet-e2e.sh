@@ -50,7 +50,7 @@ METRIC=http_requests_total
 Q() { echo "sum by (namespace, deployment) (rate($METRIC$1[2m]))"; }
 WINDOW_ARGS="--resample 60 --fill linear"
 ARFIT_ARGS="--rolling --window 336 --horizon 24 --level 0.98"
-BURSTDETECT_ARGS="--quantile 0.75"
+BURSTDETECT_ARGS="--quantile 0.4 --hold 3"
 PLAN_ARGS="--policy scalepipe --slo 16 --min 2 --max 40 --curve $curve"
 # the data ends when it is made; a tick of 10,000 keys runs long after:
 # --max-age is widened so the decisions are applied (the default 10m

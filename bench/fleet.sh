@@ -16,7 +16,7 @@
 # Then the incremental tick (scalepipe(7), "Many workloads: incremental
 # ticks"; deploy/fleet's tick): the four stages of the fleet ConfigMap
 # (window --state --input-step 300 | arfit --rolling --window 336 --horizon
-# 24 --level 0.98 --state | burstdetect --quantile 0.75 --state | plan
+# 24 --level 0.98 --state | burstdetect --quantile 0.4 --hold 3 --state | plan
 # --policy scalepipe --state), each through files, cold on the week of each
 # workload (the states made), then one tick of K new 5-minute rows per
 # workload from those states, for K in KS: CPU and peak RSS per stage, and
@@ -109,7 +109,7 @@ fi
 CURVE=$top/data/bascaler_fft_service_curve.csv
 WI="--by series --resample 300 --fill linear --input-step 300"
 AI="--by series -c load --rolling --window 336 --horizon 24 --level 0.98"
-BI="--by series --quantile 0.75"
+BI="--by series --quantile 0.4 --hold 3"
 PI="--by series --policy scalepipe --slo 16 --min 2 --max 40 --curve $CURVE"
 # stages DIR IN TAG: the four stages with the states of DIR, through files,
 # each timed into DIR/TAG.STAGE.time

@@ -619,9 +619,17 @@ sp_fcroll_resume(const char *path, const char *kind, sp_fcroll *one, sp_keyed *k
 
 int
 sp_fcroll_save_state(const char *path, const char *kind, const sp_fcroll *one, const sp_keyed *k,
-    sp_fcroll_of_fn roll_of, sp_error *err)
+    sp_fcroll_of_fn roll_of, const sp_state_forget *forget, sp_error *err)
 {
-	rolls a = { (sp_fcroll *)(uintptr_t)one, NULL, k, roll_of };
+	sp_keyed *kept = NULL;
+	int rc;
 
-	return sp_state_save(path, kind, 1, write_rolls, &a, err);
+	if ((rc = sp_state_forget_keys(k, forget, &kept, err)) < 0)
+		return rc;
+	{
+		rolls a = { (sp_fcroll *)(uintptr_t)one, NULL, kept ? kept : k, roll_of };
+		rc = sp_state_save(path, kind, 1, write_rolls, &a, err);
+	}
+	sp_keyed_free(kept);
+	return rc;
 }

@@ -36,6 +36,7 @@
 #include "sp_csv.h"
 #include "sp_err.h"
 #include "sp_forecaster.h"
+#include "sp_state.h"
 
 typedef struct sp_fcroll sp_fcroll;
 
@@ -149,11 +150,12 @@ double sp_fcroll_last(const sp_fcroll *r);
  * resumed, 0 no file (a cold start), < 0 with err when the file cannot be
  * used (the caller warns and starts cold with a new roll, or a new map:
  * what was read is to be thrown away).  sp_fcroll_save_state: written
- * atomically (sp_file). */
+ * atomically (sp_file), without the keys forget leaves out
+ * (sp_state_forget_keys; forget NULL: every key). */
 typedef sp_fcroll *(*sp_fcroll_of_fn)(void *state);
 int sp_fcroll_resume(const char *path, const char *kind, sp_fcroll *one, struct sp_keyed *k,
     sp_fcroll_of_fn roll_of, sp_error *err);
 int sp_fcroll_save_state(const char *path, const char *kind, const sp_fcroll *one, const struct sp_keyed *k,
-    sp_fcroll_of_fn roll_of, sp_error *err);
+    sp_fcroll_of_fn roll_of, const sp_state_forget *forget, sp_error *err);
 
 #endif

@@ -286,14 +286,11 @@ key_last(const void *st)
 static void
 save_state(const char *path, const char *kind, const series *one, const sp_keyed *keys, sp_state_forget *f)
 {
-	sp_keyed *kept;
 	sp_error err;
 
 	f->last = key_last;
 	f->forgot = sp_warn_note;
-	sp_die_if(sp_state_forget_keys(keys, f, &kept, &err), &err);
-	sp_die_if(sp_fcroll_save_state(path, kind, one->roll, kept ? kept : keys, roll_of, &err), &err);
-	sp_keyed_free(kept);
+	sp_die_if(sp_fcroll_save_state(path, kind, one->roll, keys, roll_of, f, &err), &err);
 }
 
 int

@@ -382,7 +382,7 @@ run_states(const fcspec *fs, const sp_fcroll_opts *o, int n, int k, double *out)
 		double x = series_at(i), *row = out + (size_t)i * w;
 		const double *lo, *mid, *hi;
 		if (k > 0 && i > 0 && i % k == 0) {
-			ok &= sp_fcroll_save_state(spath, "test", r, NULL, NULL, &err) == 0;
+			ok &= sp_fcroll_save_state(spath, "test", r, NULL, NULL, NULL, &err) == 0;
 			sp_fcroll_free(r), sp_forecaster_free(f);
 			f = make_fc(fs);
 			r = sp_fcroll_new(f, o, &err);
@@ -476,7 +476,7 @@ run_keys(int n, int k, double *out)
 	for (int i = 0; i < n; i++) {
 		const double *lo, *mid, *hi;
 		if (k > 0 && i > 0 && i % k == 0) {
-			ok &= sp_fcroll_save_state(spath, "test", NULL, m, keyroll_of, &err) == 0;
+			ok &= sp_fcroll_save_state(spath, "test", NULL, m, keyroll_of, NULL, &err) == 0;
 			sp_keyed_free(m);
 			m = sp_keyed_new(keyroll_new, keyroll_free, &fs);
 			ok &= sp_fcroll_resume(spath, "test", NULL, m, keyroll_of, &err) == 1 && sp_keyed_count(m) == 2;
@@ -521,7 +521,7 @@ state_text(void)
 		double x = series_at(i);
 		sp_fcroll_push(r, 60.0 * i, &x, &err);
 	}
-	sp_fcroll_save_state(spath, "test", r, NULL, NULL, &err);
+	sp_fcroll_save_state(spath, "test", r, NULL, NULL, NULL, &err);
 	sp_fcroll_free(r), sp_forecaster_free(f);
 	fp = fopen(spath, "r");
 	if (getdelim(&text, &len, 0, fp) < 0)
