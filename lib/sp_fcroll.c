@@ -617,14 +617,29 @@ sp_fcroll_resume(const char *path, const char *kind, sp_fcroll *one, sp_keyed *k
 	return sp_state_resume(path, kind, 1, read_rolls, &a, err);
 }
 
+/* sp_state_forget's last: the last row of a key's roll (ctx: its roll_of) */
+static double
+roll_last(void *ctx, const void *state)
+{
+	sp_fcroll_of_fn roll_of = *(sp_fcroll_of_fn *)ctx;
+
+	return sp_fcroll_last(roll_of((void *)(uintptr_t)state));
+}
+
 int
 sp_fcroll_save_state(const char *path, const char *kind, const sp_fcroll *one, const sp_keyed *k,
     sp_fcroll_of_fn roll_of, const sp_state_forget *forget, sp_error *err)
 {
 	sp_keyed *kept = NULL;
+	sp_state_forget f;
 	int rc;
 
-	if ((rc = sp_state_forget_keys(k, forget, &kept, err)) < 0)
+	if (forget) {   /* a key's last row is its roll's */
+		f = *forget;
+		f.last = roll_last;
+		f.last_ctx = &roll_of;
+	}
+	if ((rc = sp_state_forget_keys(k, forget ? &f : NULL, &kept, err)) < 0)
 		return rc;
 	{
 		rolls a = { (sp_fcroll *)(uintptr_t)one, NULL, kept ? kept : k, roll_of };

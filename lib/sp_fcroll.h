@@ -151,7 +151,8 @@ double sp_fcroll_last(const sp_fcroll *r);
  * used (the caller warns and starts cold with a new roll, or a new map:
  * what was read is to be thrown away).  sp_fcroll_save_state: written
  * atomically (sp_file), without the keys forget leaves out
- * (sp_state_forget_keys; forget NULL: every key). */
+ * (sp_state_forget_keys, a key's last row its roll's: forget's `last` is
+ * not used; forget NULL: every key). */
 typedef sp_fcroll *(*sp_fcroll_of_fn)(void *state);
 int sp_fcroll_resume(const char *path, const char *kind, sp_fcroll *one, struct sp_keyed *k,
     sp_fcroll_of_fn roll_of, sp_error *err);

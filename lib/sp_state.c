@@ -660,14 +660,14 @@ sp_state_forget_keys(const sp_keyed *k, const sp_state_forget *f, sp_keyed **kep
 		return 0;
 	n = sp_keyed_count(k);
 	for (i = 0; i < n; i++)
-		if ((t = f->last(sp_keyed_state(k, i))) > newest)
+		if ((t = f->last(f->last_ctx, sp_keyed_state(k, i))) > newest)
 			newest = t;
 	for (i = 0; i < n; i++) {
 		const char *key = sp_keyed_key(k, i, &len);
 		int gone;
 
 		cur = sp_keyed_state(k, i);
-		t = f->last(cur);
+		t = f->last(f->last_ctx, cur);
 		gone = isfinite(t) && isfinite(newest) && t < newest - f->span;
 		if (gone && !out) {   /* the first key forgotten: copy the ones before */
 			size_t j, l2;

@@ -126,8 +126,10 @@ int sp_state_get_keys(sp_state *s, struct sp_keyed *k, sp_state_get_fn get, void
 typedef struct {
 	double span;            /* seconds; 0: never forget */
 	char text[32];          /* the span as given ("1d"), for the message */
-	double (*last)(const void *state);  /* a key's last row time (its state's
-	                           or this run's); not finite: never forgotten */
+	double (*last)(void *last_ctx, const void *state);  /* a key's last row
+	                           time (its state's or this run's); not finite:
+	                           never forgotten */
+	void *last_ctx;         /* last's */
 	void (*forgot)(void *ctx, const sp_error *e);  /* told of each key left out:
 	                           "key 'K': no row for TEXT: forgotten" (SP_OK) */
 	void *ctx;              /* forgot's */

@@ -598,12 +598,13 @@ put_state(void *ctx, sp_state_writer *w, sp_error *err)
 
 /* A key's last origin, for --forget (NaN: none yet). */
 static double
-key_last(const void *state)
+key_last(void *ctx, const void *state)
 {
 	const stream *st = state;
 	sp_burstdet_decision d;
 	double origin;
 
+	(void)ctx;
 	return st->bd && sp_burstdet_last(st->bd, &d, &origin) ? origin : NAN;
 }
 

@@ -110,7 +110,10 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_LONG: o->roll.longfmt = 1; break;
 		case OPT_MODELS: o->models = optarg; break;
 		case OPT_STATE: o->state = optarg; break;
-		case OPT_FORGET: sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err); break;
+		case OPT_FORGET:
+			sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err);
+			o->forget.forgot = sp_warn_note;
+			break;
 		case OPT_VERSION: sp_cli_version();
 		default: sp_cli_bad_option();
 		}
@@ -275,23 +278,6 @@ resume(series **one, sp_keyed **keys)
 	series_free(NULL, proto);
 }
 
-/* A key's last row, for --forget. */
-static double
-key_last(const void *st)
-{
-	return sp_fcroll_last(((const series *)st)->roll);
-}
-
-/* The state file, without the keys --forget leaves out. */
-static void
-save_state(const char *path, const char *kind, const series *one, const sp_keyed *keys, sp_state_forget *f)
-{
-	sp_error err;
-
-	f->last = key_last;
-	f->forgot = sp_warn_note;
-	sp_die_if(sp_fcroll_save_state(path, kind, one->roll, keys, roll_of, f, &err), &err);
-}
 
 int
 main(int argc, char **argv)
@@ -333,7 +319,7 @@ main(int argc, char **argv)
 	run(one, keys, r, w);
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	if (o.state)
-		save_state(o.state, "forecast", one, keys, &o.forget);
+		sp_die_if(sp_fcroll_save_state(o.state, "forecast", one->roll, keys, roll_of, &o.forget, &err), &err);
 
 	sp_csv_writer_free(w);
 	sp_csv_reader_free(r);

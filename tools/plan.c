@@ -516,8 +516,9 @@ put_tracks(void *ctx, sp_state_writer *w, sp_error *err)
 
 /* A key's last row, for --forget. */
 static double
-track_last(const void *state)
+track_last(void *ctx, const void *state)
 {
+	(void)ctx;
 	return ((const track *)state)->cy.t;
 }
 

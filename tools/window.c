@@ -585,8 +585,9 @@ put_windows(void *ctx, sp_state_writer *w, sp_error *err)
 
 /* A key's last row, for --forget. */
 static double
-key_last(const void *state)
+key_last(void *ctx, const void *state)
 {
+	(void)ctx;
 	return sp_window_last(((const keyed_window *)state)->w);
 }
 

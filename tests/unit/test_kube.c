@@ -563,6 +563,24 @@ kube_answer(const char *path, int *status, int *close_it)
 	return "{\"kind\":\"Status\",\"message\":\"not found\"}";
 }
 
+/* The test API server (kube_answer) started, cfg pointing at it, and
+ * opts with one reused session and no retries. */
+static int
+kube_session(mini_httpd *srv, sp_kube_cfg *cfg, char *server, size_t n, sp_http_opts *o)
+{
+	sp_error err;
+
+	if (mini_httpd_start(kube_answer, srv) != 0)
+		return -1;
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(server, n, "http://127.0.0.1:%d", srv->port);
+	cfg->server = server;
+	sp_http_opts_init(o);
+	o->retries = 0;
+	o->session = sp_http_session_new(&err);
+	return o->session ? 0 : -1;
+}
+
 static void
 test_managers(void)
 {
@@ -585,13 +603,7 @@ test_managers(void)
 	size_t i;
 	int rc;
 
-	CHECK(m != NULL && mini_httpd_start(kube_answer, &srv) == 0, "server");
-	memset(&cfg, 0, sizeof cfg);
-	snprintf(server, sizeof server, "http://127.0.0.1:%d", srv.port);
-	cfg.server = server;
-	sp_http_opts_init(&o);
-	o.retries = 0;
-	o.session = sp_http_session_new(&err);
+	CHECK(m != NULL && kube_session(&srv, &cfg, server, sizeof server, &o) == 0, "server");
 	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
 		what[0] = msg[i][0] = '\0';
 		rc = sp_kube_find_manager_cached(&cfg, &o, m, c[i].ns, c[i].kind, c[i].name, what, sizeof what, &err);
@@ -656,13 +668,7 @@ test_paused_lists(void)
 	long http;
 	int rc;
 
-	CHECK(m != NULL && mini_httpd_start(kube_answer, &srv) == 0, "server");
-	memset(&cfg, 0, sizeof cfg);
-	snprintf(server, sizeof server, "http://127.0.0.1:%d", srv.port);
-	cfg.server = server;
-	sp_http_opts_init(&o);
-	o.retries = 0;
-	o.session = sp_http_session_new(&err);
+	CHECK(m != NULL && kube_session(&srv, &cfg, server, sizeof server, &o) == 0, "server");
 	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
 		msg[i][0] = '\0';
 		http = -1;

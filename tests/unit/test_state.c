@@ -456,10 +456,12 @@ fg_new(void *ctx, const char *key, size_t len, sp_error *err)
 	return &fg_times[key[0] - 'a'];
 }
 
+static double fg_offset;   /* added through last_ctx: 0 */
+
 static double
-fg_last(const void *state)
+fg_last(void *ctx, const void *state)
 {
-	return *(const double *)state;
+	return *(const double *)state + *(const double *)ctx;
 }
 
 static void
@@ -507,6 +509,7 @@ test_forget(void)
 	/* never (the default), nothing old enough, no keys: save k itself */
 	memset(&f, 0, sizeof f);
 	f.last = fg_last;
+	f.last_ctx = &fg_offset;
 	f.forgot = fg_forgot;
 	CHECK(sp_state_forget_keys(k, &f, &kept, &err) == 0 && !kept && fg_ntold == 0, "span 0: never");
 	CHECK(sp_state_forget_parse("901", &f, &err) == 0 && sp_state_forget_keys(k, &f, &kept, &err) == 0 &&
