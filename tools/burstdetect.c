@@ -189,6 +189,8 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--save does not go with --by (one thresholds file per key is not written)");
 	if (o->save_path && bo->train == 0)
 		sp_die_usage("--save needs --train");
+	if (!isnan(o->d.hold_quantile) && (o->d.hold == 0 || o->d.normal != SP_BURSTDET_FORECAST))
+		sp_die_usage("--hold-quantile goes with --hold and --normal-demand forecast");
 	if (o->state_path && ao->bootstrap > 0)
 		sp_die_usage("--state does not go with --bootstrap (its random stream is not saved)");
 }

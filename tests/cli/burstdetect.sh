@@ -292,6 +292,10 @@ check "first row's hold is max of origin 0's upper bounds 1..2" sh -c "
 	[ \"\$want\" = \"\$got\" ]"
 t "--hold 0 is refused" 2 burstdetect --hold 0 "$S"
 t "--hold-quantile 1 is refused" 2 burstdetect --hold 2 --hold-quantile 1 "$S"
+t "--hold-quantile without --hold is refused" 2 burstdetect --hold-quantile 0.6 "$S"
+err_has "--hold-quantile goes with --hold and --normal-demand forecast"
+t "--hold-quantile with --normal-demand upper is refused" 2 burstdetect --hold 2 --hold-quantile 0.6 --normal-demand upper "$S"
+err_has "--hold-quantile goes with --hold and --normal-demand forecast"
 
 # ---- --forget: a key that stops is left out of the state ----
 awk -F, 'NR == 1 || $4 != "cache"' "$T/kb.csv" > "$T/kbnocache.csv"
