@@ -71,7 +71,7 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			{ if ($3 == 1) { q[++n] = $5; s += $5; if (n > 500) s -= q[n - 500]; m = s / (n > 500 ? 500 : n) }
 			  f = $5; if (m > 0 && f > 0) { r = f / m; $6 = f - (f - $6) * r; $7 = f + ($7 - f) * r } print }' > "$f.tmp" ;;
 		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;
-		esac
+		esac || { rm -f "$f.tmp"; echo "decisions-explore: the band $1:$2 failed on $d" >&2; exit 1; }
 		mv "$f.tmp" "$f"
 	fi
 	echo "$f"

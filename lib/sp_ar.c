@@ -195,9 +195,15 @@ difference(const double *y, size_t n, int d, int s, double *w)
 /* Solve the symmetric positive semi-definite system A x = b (k x k, row-major,
  * destroyed).  Cholesky; when A is not positive definite, the minimum-norm
  * solution through the eigen-decomposition (pseudo-inverse, eigenvalues below
- * k * eps * max eigenvalue dropped), as numpy's pinv in statsmodels' OLS. */
+ * k * eps * max eigenvalue dropped), as numpy's pinv in statsmodels' OLS.
+ * Directions whose variance is at most `floor` are dropped too: callers pass
+ * SP_AR_QUANT times the lags' largest uncentred sum of squares, so that
+ * lags that vary only in their last digits (values read from CSV text
+ * carry 10 significant digits) count as constant instead of giving
+ * coefficients of 1e7 that fit the rounding. */
+#define SP_AR_QUANT 1e-16
 static int
-solve_spd(double *A, const double *b, double *x, size_t k)
+solve_spd(double *A, const double *b, double *x, size_t k, double floor)
 {
 	gsl_matrix_view Av = gsl_matrix_view_array(A, k, k);
 	gsl_vector_const_view bv = gsl_vector_const_view_array(b, k);
@@ -217,7 +223,8 @@ solve_spd(double *A, const double *b, double *x, size_t k)
 	rc = gsl_linalg_cholesky_decomp1(&Av.matrix);
 	if (rc == 0) {
 		for (i = 0; i < k && rc == 0; i++)
-			if (!(gsl_matrix_get(&Av.matrix, i, i) > 1e-9 * sqrt(fabs(save[i * k + i])) ))
+			if (!(gsl_matrix_get(&Av.matrix, i, i) > 1e-9 * sqrt(fabs(save[i * k + i])) ) ||
+			    !(gsl_matrix_get(&Av.matrix, i, i) * gsl_matrix_get(&Av.matrix, i, i) > floor))
 				rc = 1;   /* numerically singular: use the pseudo-inverse */
 	}
 	if (rc == 0)
@@ -237,7 +244,7 @@ solve_spd(double *A, const double *b, double *x, size_t k)
 				x[i] = 0;
 			for (j = 0; j < k; j++) {
 				double lam = gsl_vector_get(ev, j), dot = 0;
-				if (!(lam > 1e-12 * (double)k * emax))
+				if (!(lam > 1e-12 * (double)k * emax) || !(lam > floor))
 					continue;
 				for (i = 0; i < k; i++)
 					dot += gsl_matrix_get(V, i, j) * b[i];
@@ -265,7 +272,7 @@ fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double *phi, 
 {
 	size_t k = (size_t)p + 1, t, i, j, nr = nw - start;
 	double *mean = calloc(k, sizeof *mean), *S = calloc(k * k, sizeof *S), *v = malloc(k * sizeof *v);
-	double *A = malloc(k * k * sizeof *A);
+	double *A = malloc(k * k * sizeof *A), raw = 0;
 	int rc = SP_ENOMEM;
 
 	if (!mean || !S || !v || !A)
@@ -292,7 +299,10 @@ fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double *phi, 
 	for (i = 1; i < k; i++)
 		for (j = 1; j < k; j++)
 			A[(i - 1) * (size_t)p + (j - 1)] = i <= j ? S[i * k + j] : S[j * k + i];
-	rc = solve_spd(A, S + 1, phi, (size_t)p);
+	for (i = 1; i < k; i++)
+		if (S[i * k + i] + (double)nr * mean[i] * mean[i] > raw)
+			raw = S[i * k + i] + (double)nr * mean[i] * mean[i];
+	rc = solve_spd(A, S + 1, phi, (size_t)p, SP_AR_QUANT * raw);
 	if (rc == 0) {
 		double cc = mean[0];
 		for (i = 1; i < k; i++)
@@ -1086,7 +1096,7 @@ roll_fast(sp_ar_roll *r, int want_resid, sp_error *err)
 {
 	size_t p = (size_t)r->spec.order, k = p + 1, i, j, R = nrows(r), nw = r->window - r->lag;
 	const double *wwin = r->w + r->ws + r->wn - nw;
-	double *S = r->S, *sx = r->sx, cnt = (double)R, ssr, c, sphi = 0;
+	double *S = r->S, *sx = r->sx, cnt = (double)R, ssr, c, sphi = 0, raw = 0;
 	sp_ar_model *m = r->m;
 	int icpt = r->spec.intercept != 0;
 
@@ -1109,7 +1119,12 @@ roll_fast(sp_ar_roll *r, int want_resid, sp_error *err)
 		m->method = SP_AR_OLS;
 		m->intercept = icpt;
 	}
-	if (solve_spd(r->A, r->rhs, m->phi, p) != 0) {
+	for (i = 1; i < k; i++) {
+		double sq = S[i * k + i] + 2 * r->shift * sx[i] + cnt * r->shift * r->shift;
+		if (sq > raw)
+			raw = sq;
+	}
+	if (solve_spd(r->A, r->rhs, m->phi, p, SP_AR_QUANT * raw) != 0) {
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
 	}
@@ -1142,6 +1157,38 @@ roll_fast(sp_ar_roll *r, int want_resid, sp_error *err)
 	return m;
 }
 
+/* The incremental sums' rounding: a centred second moment S_ii - sx_i^2 / R
+ * that cancellation has brought to 1e-6 of S_ii or less (the lags nearly
+ * constant over the window, away from the shift of the last recomputation)
+ * has lost most of its digits.  Seen: a linear fill over a gap longer than
+ * the season made every seasonal difference equal, and the rolling fit's
+ * forecast overflowed where a fit from scratch is exact. */
+static int
+sums_cancelled(const sp_ar_roll *r)
+{
+	size_t k = (size_t)r->spec.order + 1, i;
+	double cnt = (double)nrows(r);
+
+	for (i = 1; i < k; i++) {
+		double sii = r->S[i * k + i], a = sii - (r->spec.intercept ? r->sx[i] * r->sx[i] / cnt : 0);
+		if (!(a > 1e-6 * sii))
+			return 1;
+	}
+	return 0;
+}
+
+/* A fit no forecast can use: coefficients not finite or beyond 1e3 in
+ * size (left by rounding in the sums, never by data a fit from scratch
+ * would give them for), or a negative variance. */
+static int
+fit_unusable(const sp_ar_model *m)
+{
+	for (int i = 0; i < m->p; i++)
+		if (!(fabs(m->phi[i]) <= 1e3))
+			return 1;
+	return !isfinite(m->c) || !(m->sigma2 >= 0);
+}
+
 const sp_ar_model *
 sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err)
 {
@@ -1152,8 +1199,25 @@ sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err)
 		sp_error_set(err, SP_EUSAGE, "rolling window not full yet");
 		return NULL;
 	}
-	if (use_fast(r))
-		return roll_fast(r, want_resid, err);
+	if (use_fast(r)) {
+		const sp_ar_model *m;
+		/* the sums made again from the window when rounding may have
+		 * eaten them, or when they gave an unusable fit; a fit from
+		 * scratch when even the fresh sums do */
+		if (!r->valid || sums_cancelled(r))
+			recompute(r);
+		if (!(m = roll_fast(r, want_resid, err)))
+			return NULL;
+		if (!fit_unusable(m))
+			return m;
+		if (r->since > 0) {
+			recompute(r);
+			if (!(m = roll_fast(r, want_resid, err)))
+				return NULL;
+			if (!fit_unusable(m))
+				return m;
+		}
+	}
 	y = sp_ar_roll_window(r, &n);
 	sp_ar_model_free(r->m);
 	r->m = NULL;
