@@ -16,6 +16,11 @@
 #   rel  lin, each row's half-widths scaled by its forecast over the mean
 #        horizon-1 forecast of the last 500 rows (noise proportional to the
 #        level)
+#   volNN  lin, each origin's half-widths scaled by sqrt(s2) / sigma, s2 an
+#        exponentially weighted mean (weight 0.NN on the past) of the squared
+#        horizon-1 errors so far, sigma the band's own (its horizon-1
+#        half-width / z_0.99), the ratio within 0.3..3: a band that widens
+#        when the errors cluster (volatility), e.g. vol90
 # then burstdetect --quantile and simulate --policy scalepipe [options].
 # The HPA frontier: simulate --policy hpa --target 40..95, as
 # scalepipe-frontier sweeps it, interpolated at the candidate's cost.
@@ -70,6 +75,11 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			NR == 1 { print; next }
 			{ if ($3 == 1) { q[++n] = $5; s += $5; if (n > 500) s -= q[n - 500]; m = s / (n > 500 ? 500 : n) }
 			  f = $5; if (m > 0 && f > 0) { r = f / m; $6 = f - (f - $6) * r; $7 = f + ($7 - f) * r } print }' > "$f.tmp" ;;
+		vol*) lam=${1#vol}; "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" | awk -F, -v OFS=, -v lam="0.$lam" -v z=2.326347874 '
+			NR == 1 { print; next }
+			$3 == 1 { if (havef) { e = $4 - f1; s2 = n ? lam * s2 + (1 - lam) * e * e : e * e; n++ } f1 = $5; havef = 1
+				sw = ($7 - $5) / z; r = (n >= 5 && sw > 0) ? sqrt(s2) / sw : 1; if (r > 3) r = 3; if (r < 0.3) r = 0.3 }
+			{ f = $5; $6 = f - (f - $6) * r; $7 = f + ($7 - f) * r; print }' > "$f.tmp" ;;
 		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;
 		esac || { rm -f "$f.tmp"; echo "decisions-explore: the band $1:$2 failed on $d" >&2; exit 1; }
 		mv "$f.tmp" "$f"

@@ -25,7 +25,7 @@
 # Environment: FETCH=batched (default; one promfetch per namespace batch)
 # or FETCH=one (the single query of tick.sh only); KEEP=1 keeps the data
 # (the TSDB), REUSE=1 uses the kept one (its end time in bench/out), GEN_ONLY=1
-# makes the data and stops.
+# makes the data and stops, MINUTES the data's length (11520, 8 days).
 set -u   # not -e: tests/kubeapi/netlib.sh relies on failing commands
 top=${FLEET_E2E_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${1:-$top/bin}
@@ -44,7 +44,7 @@ curve=$top/data/bascaler_fft_service_curve.csv
 
 # deploy/fleet/configmap.yaml's parameters; the rate's range is 2m, not 1m:
 # the synthetic samples are 60 s apart (a live scrape every 15 s has 4 in 1m)
-MINUTES=11520          # 8 days at 60 s (HISTORY 8d, STEP 60)
+MINUTES=${MINUTES:-11520}   # 8 days at 60 s (HISTORY 8d, STEP 60); fewer do for INC_HISTORY=1d
 EXTRA=$((STEADY + 1))  # minutes after the cold tick's end, for the steady ticks
 METRIC=http_requests_total
 Q() { echo "sum by (namespace, deployment) (rate($METRIC$1[2m]))"; }
