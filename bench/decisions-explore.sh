@@ -21,6 +21,13 @@
 #        horizon-1 errors so far, sigma the band's own (its horizon-1
 #        half-width / z_0.99), the ratio within 0.3..3: a band that widens
 #        when the errors cluster (volatility), e.g. vol90
+#   lstmw  an LSTM (lstmtrain ARFIT-OPTIONS --horizon 24, then forecast
+#        --long) trained on the rows before each week's first origin, the
+#        first week's after max(a week, a fifth of the rows), and lin
+#        before that: causal everywhere, both spans out of sample
+#   lstmd  as deploy/lstm runs it: the first training as lstmw's, then a
+#        warm-started retrain (lstmtrain --init --epochs 10) every day on
+#        the rows so far, forecast --long --adapt 0.1
 # then burstdetect --quantile and simulate --policy scalepipe [options].
 # The HPA frontier: simulate --policy hpa --target 40..95, as
 # scalepipe-frontier sweeps it, interpolated at the candidate's cost.
@@ -80,6 +87,42 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			$3 == 1 { if (havef) { e = $4 - f1; s2 = n ? lam * s2 + (1 - lam) * e * e : e * e; n++ } f1 = $5; havef = 1
 				sw = ($7 - $5) / z; r = (n >= 5 && sw > 0) ? sqrt(s2) / sw : 1; if (r > 3) r = 3; if (r < 0.3) r = 0.3 }
 			{ f = $5; $6 = f - (f - $6) * r; $7 = f + ($7 - f) * r; print }' > "$f.tmp" ;;
+		lstmw) lin=$d/band.$(echo "lin:" | md5sum | cut -c1-8).csv
+			[ -s "$lin" ] || { "$B/arfit" --rolling -H 24 --level 0.98 < "$d/load.csv" > "$lin.tmp" && mv "$lin.tmp" "$lin"; } || exit 1
+			n=$(($(wc -l < "$d/load.csv") - 1))
+			st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")
+			P=$((7 * 86400 / st)); r=$((n / 5)); [ "$r" -ge "$P" ] || r=$P
+			tr=$(awk -F, -v r="$r" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print 1e18 }' "$d/load.csv")
+			awk -F, -v t="$tr" 'NR == 1 || $1 + 0 < t + 0' "$lin" > "$f.tmp"
+			while [ "$r" -lt "$n" ]; do
+				t0=$(awk -F, -v r="$r" 'NR == r + 2 { print $1 }' "$d/load.csv")
+				t1=$(awk -F, -v r="$((r + P))" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print 1e18 }' "$d/load.csv")
+				head -n "$((r + 1))" "$d/load.csv" | "$B/lstmtrain" -q -o "$f.model" --horizon 24 $2 || exit 1
+				"$B/forecast" -m "$f.model" --long --horizon 24 < "$d/load.csv" |
+					awk -F, -v a="$t0" -v b="$t1" 'NR > 1 && $1 + 0 >= a + 0 && $1 + 0 < b + 0' >> "$f.tmp" || exit 1
+				r=$((r + P))
+			done ;;
+		lstmd) lin=$d/band.$(echo "lin:" | md5sum | cut -c1-8).csv
+			[ -s "$lin" ] || { "$B/arfit" --rolling -H 24 --level 0.98 < "$d/load.csv" > "$lin.tmp" && mv "$lin.tmp" "$lin"; } || exit 1
+			n=$(($(wc -l < "$d/load.csv") - 1))
+			st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")
+			P=$((7 * 86400 / st)); D=$((86400 / st)); r=$((n / 5)); [ "$r" -ge "$P" ] || r=$P
+			tr=$(awk -F, -v r="$r" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print 1e18 }' "$d/load.csv")
+			awk -F, -v t="$tr" 'NR == 1 || $1 + 0 < t + 0' "$lin" > "$f.tmp"
+			rm -f "$f.model"
+			while [ "$r" -lt "$n" ]; do
+				t0=$(awk -F, -v r="$r" 'NR == r + 2 { print $1 }' "$d/load.csv")
+				t1=$(awk -F, -v r="$((r + D))" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print 1e18 }' "$d/load.csv")
+				if [ -s "$f.model" ]; then
+					head -n "$((r + 1))" "$d/load.csv" | "$B/lstmtrain" -q -o "$f.model.new" --init "$f.model" --epochs 10 || exit 1
+					mv "$f.model.new" "$f.model"
+				else
+					head -n "$((r + 1))" "$d/load.csv" | "$B/lstmtrain" -q -o "$f.model" --horizon 24 $2 || exit 1
+				fi
+				"$B/forecast" -m "$f.model" --long --horizon 24 --adapt 0.1 < "$d/load.csv" |
+					awk -F, -v a="$t0" -v b="$t1" 'NR > 1 && $1 + 0 >= a + 0 && $1 + 0 < b + 0' >> "$f.tmp" || exit 1
+				r=$((r + D))
+			done ;;
 		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;
 		esac || { rm -f "$f.tmp"; echo "decisions-explore: the band $1:$2 failed on $d" >&2; exit 1; }
 		mv "$f.tmp" "$f"
