@@ -16,6 +16,9 @@
 #
 #   sh bench/decisions.sh            (POLICIES, STARTUPS, SIMOPTS, KNOBS, BIN to vary)
 #
+# FRONTIER_OPTS: more scalepipe-frontier options for every trace, e.g.
+# "--forecaster lstm" (scalepipe's policy on deploy/lstm's forecaster).
+#
 # POINTS_FROM=DIR: the other policies' points from an earlier run, as
 # scalepipe-frontier -o wrote them (DIR/TRACE.STARTUP/points.csv, same
 # traces, knobs and simulate options; their code unchanged since): only
@@ -30,6 +33,7 @@ SIMOPTS=${SIMOPTS:-}
 OURS=${OURS:-scalepipe}
 KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/scalepipe-frontier --knob, space-separated
 POINTS_FROM=${POINTS_FROM:-}
+FRONTIER_OPTS=${FRONTIER_OPTS:-}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 
@@ -37,7 +41,7 @@ trap 'rm -rf "$w"' EXIT
 traces=$(grep -v '^#' "$top/bench/decisions.traces")
 peers=$(echo "$POLICIES" | tr ',' '\n' | grep -vx -e hpa -e "$OURS" -e forecast -e threshold -e kpa -e keda || :)
 
-echo "policies: $POLICIES; ours: $OURS at its default knob; simulate options: ${SIMOPTS:-none}"
+echo "policies: $POLICIES; ours: $OURS at its default knob; simulate options: ${SIMOPTS:-none}; frontier options: ${FRONTIER_OPTS:-none}"
 for su in $STARTUPS; do
 	echo
 	echo "### Pod start-up $su s, test span (last 40 %)"
@@ -56,7 +60,7 @@ for su in $STARTUPS; do
 			[ -s "$POINTS_FROM/$t.$su/points.csv" ] || { echo "decisions: no $POINTS_FROM/$t.$su/points.csv" >&2; exit 1; }
 			pol=$OURS kn="$kn --points $POINTS_FROM/$t.$su/points.csv"
 		fi
-		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$pol" $kn \
+		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$pol" $kn $FRONTIER_OPTS \
 			${SIMOPTS:+--simulate-opts "$SIMOPTS"} --no-plot -o "$o" "$top/data/$t.csv" 2> "$w/err" ||
 			{ cat "$w/err" >&2; exit 1; }
 		awk -F, -v t="$t" -v ours="$OURS" -v peers="$peers" -v bars="$w/bars.$su" '

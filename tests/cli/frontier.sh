@@ -17,6 +17,10 @@ t "unknown option" 2 fr --nope x.csv
 err_has "scalepipe-frontier: unknown option '--nope'"
 t "unreadable trace" 1 fr "$T/none.csv"
 err_has "scalepipe-frontier: $T/none.csv: cannot read"
+t "bad --forecaster" 2 fr --forecaster prophet x.csv
+err_has "scalepipe-frontier: --forecaster: arfit or lstm, not 'prophet'"
+t "bad --lstm-every" 2 fr --forecaster lstm --lstm-every 0 x.csv
+err_has "scalepipe-frontier: --lstm-from, --lstm-every: a number of rows > 0, not '0'"
 t "--help" 0 fr --help
 out_has "scalepipe-frontier [options] TRACE.csv"
 if [ -n "${SP_VALGRIND:-}" ]; then finish; exit; fi
@@ -85,6 +89,21 @@ err_has "scalepipe-frontier: --points $T/trace.csv: not a points.csv of scalepip
 t "--span train scores the other span" 0 fr --no-plot --train-rows 288 -o "$T/tr" --span train \
 	--policies hpa --knob hpa=80 "$T/trace.csv"
 check "a different point" sh -c "! cmp -s '$T/tr/points.csv' '$T/o/points.csv'"
+# --forecaster lstm: deploy/lstm's forecaster replayed (a first training at
+# row 576, a retrain at 864, small models to be quick); the band-driven
+# policy's points change, the reactive one's do not, and the run repeats
+# exactly (training is deterministic for its seed)
+lf() { fr --no-plot --train-rows 288 --policies hpa,scalepipe --knob hpa=60:80 --knob scalepipe=0.4:0.75 \
+	--forecaster lstm --lstm-from 576 --lstm-every 288 --lstm-args "--window 24 --hidden 4 --epochs 3" "$@" "$T/trace.csv"; }
+t "--forecaster lstm" 0 lf -o "$T/l1"
+check "hpa's points as arfit's run, scalepipe's not" sh -c "
+	grep '^hpa,' '$T/l1/points.csv' > '$T/la' && grep '^hpa,' '$T/o/points.csv' > '$T/lb' && cmp '$T/la' '$T/lb' &&
+	grep '^scalepipe,' '$T/l1/points.csv' > '$T/la' && grep '^scalepipe,' '$T/o/points.csv' > '$T/lb' && ! cmp -s '$T/la' '$T/lb'"
+t "--forecaster lstm again" 0 lf -o "$T/l2"
+check "the same points" cmp "$T/l1/points.csv" "$T/l2/points.csv"
+t "--forecaster lstm, a bad first training" 1 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.4 \
+	--forecaster lstm --lstm-from 576 --lstm-args "--hidden 0" -o "$T/l3" "$T/trace.csv"
+err_has "scalepipe-frontier: lstmtrain failed (row 576)"
 t "a training span no longer than --train-rows" 1 fr --no-plot --train-rows 1000 -o "$T/x" --policies hpa "$T/trace.csv"
 err_has "is not longer than --train-rows 1000"
 finish
