@@ -8,6 +8,8 @@
 # connections the server accepted, the server's CPU.  See
 # bench/fleet-e2e.md ("after").  Niced.
 #   sh bench/fleet-e2e-scale.sh N BIN...
+# STATE=1: scale keeps its per-target history (--state DIR, as the fleet
+# tick does), fresh for each BIN.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-100}; shift
@@ -33,13 +35,14 @@ for bin in "$@"; do
 	pid=$(pgrep -P "$_pid_kube" python3 || echo "$_pid_kube")
 	c0=$(curl -sf --cacert "$T/pki/ca.pem" "$srv/_test/connections")
 	k0=$(pcpu "$pid")
+	st=; [ "${STATE:-}" = 1 ] && { rm -rf "$T/state"; mkdir -p "$T/state"; st="--state $T/state"; }
 	KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$PORT /usr/bin/time -f "%e %U %S %M" -o "$T/time" \
-		nice -n 10 "$bin/scale" --in-cluster --service-account-dir "$T/sa" --by series --max-age 12h \
+		nice -n 10 "$bin/scale" --in-cluster --service-account-dir "$T/sa" --by series --max-age 12h $st \
 		"$T/plan.csv" > "$T/out.csv" 2> "$T/err" || :
 	k1=$(pcpu "$pid")
 	c1=$(curl -sf --cacert "$T/pki/ca.pem" "$srv/_test/connections")
 	echo "== $bin, $n keys"
-	awk 'END { printf "scale: wall %.2f s, CPU %.2f s, peak RSS %.0f MiB\n", $1, $2 + $3, $4 / 1024 }' "$T/time"
+	awk 'END { printf "scale: wall %.2f s, CPU %.2f s (user %.2f, sys %.2f), peak RSS %.0f MiB\n", $1, $2 + $3, $2, $3, $4 / 1024 }' "$T/time"
 	echo "server: CPU $(awk -v a="$k0" -v b="$k1" 'BEGIN { printf "%.2f", b - a }') s, connections $((c1 - c0 - 1))"
 	curl -sf --cacert "$T/pki/ca.pem" "$srv/_test/log" | awk '{ sub(/\?.*/, "", $2)
 		gsub(/namespaces\/[^\/]+/, "namespaces/NS", $2); gsub(/deployments\/[^\/]+/, "deployments/NAME", $2)
