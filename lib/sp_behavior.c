@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sp_file.h"
 #include "sp_model.h"
 
 #define STATE_KIND "scale-state"
@@ -159,8 +160,27 @@ out:
 	return rc;
 }
 
+static int behavior_write(const char *path, const char *target, const sp_behavior_hist *h, sp_file **pending,
+    sp_error *err);
+
 int
 sp_behavior_save(const char *path, const char *target, const sp_behavior_hist *h, sp_error *err)
+{
+	return behavior_write(path, target, h, NULL, err);
+}
+
+int
+sp_behavior_save_pending(const char *path, const char *target, const sp_behavior_hist *h, sp_file **pending,
+    sp_error *err)
+{
+	*pending = NULL;
+	return behavior_write(path, target, h, pending, err);
+}
+
+/* Commit, or close and leave in *pending. */
+static int
+behavior_write(const char *path, const char *target, const sp_behavior_hist *h, sp_file **pending,
+    sp_error *err)
 {
 	sp_model_writer *w;
 	double *t, *r;
@@ -177,7 +197,8 @@ sp_behavior_save(const char *path, const char *target, const sp_behavior_hist *h
 	}
 	for (i = 0; i < h->n; i++)
 		t[i] = h->rec[i].t, r[i] = (double)h->rec[i].replicas;
-	if (!(w = sp_model_create(path, STATE_KIND, STATE_VERSION, err))) {
+	if (!(w = sp_model_create_flags(path, STATE_KIND, STATE_VERSION, pending ? SP_FILE_NOCLEAN : SP_FILE_PUBLIC,
+	    err))) {
 		free(t);
 		free(r);
 		return err ? err->code : SP_EIO;
@@ -188,5 +209,9 @@ sp_behavior_save(const char *path, const char *target, const sp_behavior_hist *h
 	sp_model_put_doubles(w, "replicas", h->n, r);
 	free(t);
 	free(r);
-	return sp_model_commit(w, err);
+	if (!pending)
+		return sp_model_commit(w, err);
+	if (!(*pending = sp_model_close(w, err)))
+		return err ? err->code : SP_EIO;
+	return SP_OK;
 }

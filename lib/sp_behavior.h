@@ -82,5 +82,12 @@ void sp_behavior_hist_free(sp_behavior_hist *h);
 int sp_behavior_load(const char *path, const char *target, sp_behavior_hist *h, sp_error *err);
 /* Replace path atomically with target and h (at least one record). */
 int sp_behavior_save(const char *path, const char *target, const sp_behavior_hist *h, sp_error *err);
+/* The same, closed but not yet synced nor in place: *pending is the file
+ * to publish after one sync of many (sp_file.h, sp_file_close); no
+ * clean-up of stale temporary files (the caller runs
+ * sp_file_clean_stale_dir once). */
+struct sp_file;
+int sp_behavior_save_pending(const char *path, const char *target, const sp_behavior_hist *h,
+    struct sp_file **pending, sp_error *err);
 
 #endif

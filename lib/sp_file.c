@@ -23,29 +23,28 @@ file_free(sp_file *f)
 	free(f);
 }
 
-int
-sp_file_clean_stale(const char *path)
+/* Remove the stale temporary files in dir of target base, or of any
+ * target when base is NULL. */
+static int
+clean_stale(const char *dir, const char *base)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-	size_t bn = strlen(base);
+	size_t bn = base ? strlen(base) : 0;
 	time_t now = time(NULL);
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
 	int dfd, n = 0;
 
-	if (!dir)
+	if ((base && bn == 0) || !(d = opendir(dir)))
 		return 0;
-	if (bn == 0 || !(d = opendir(dir))) {
-		free(dir);
-		return 0;
-	}
 	dfd = dirfd(d);
 	while ((de = readdir(d)) != NULL) {
 		const char *nm = de->d_name;
+		size_t len = strlen(nm);
 		/* "<base>.tmp.XXXXXX": mkstemp's six characters exactly */
-		if (strlen(nm) != bn + 11 || strncmp(nm, base, bn) != 0 || strncmp(nm + bn, ".tmp.", 5) != 0)
+		if (base ? len != bn + 11 || strncmp(nm, base, bn) != 0 : len < 12)
+			continue;
+		if (strncmp(nm + len - 11, ".tmp.", 5) != 0)
 			continue;
 		if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
 		    st.st_uid != geteuid() || !(now - st.st_mtime > SP_FILE_STALE_SECONDS))
@@ -54,8 +53,27 @@ sp_file_clean_stale(const char *path)
 			n++;
 	}
 	closedir(d);
+	return n;
+}
+
+int
+sp_file_clean_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+	int n;
+
+	if (!dir)
+		return 0;
+	n = clean_stale(dir, base);
 	free(dir);
 	return n;
+}
+
+int
+sp_file_clean_stale_dir(const char *dir)
+{
+	return clean_stale(dir, NULL);
 }
 
 int
@@ -86,7 +104,8 @@ sp_file_create(const char *path, int flags, sp_error *err)
 		return NULL;
 	}
 	snprintf(f->tmp, n, "%s.tmp.XXXXXX", path);
-	sp_file_clean_stale(path);
+	if (!(flags & SP_FILE_NOCLEAN))
+		sp_file_clean_stale(path);
 	if ((fd = mkstemp(f->tmp)) < 0)
 		goto fail;
 	if (!(flags & SP_FILE_PRIVATE)) {
@@ -152,7 +171,57 @@ sp_file_abort(sp_file *f)
 {
 	if (!f)
 		return;
-	fclose(f->fp);
+	if (f->fp)
+		fclose(f->fp);
 	unlink(f->tmp);
 	file_free(f);
+}
+
+static int
+file_failed(sp_file *f, int e, sp_error *err)
+{
+	sp_error_set(err, SP_EIO, "%s: write failed: %s", f->path, strerror(e ? e : EIO));
+	unlink(f->tmp);
+	file_free(f);
+	return SP_EIO;
+}
+
+int
+sp_file_close(sp_file *f, sp_error *err)
+{
+	int bad, e = 0;
+
+	bad = fflush(f->fp) != 0 || ferror(f->fp);
+	if (bad)
+		e = errno;
+	if (fclose(f->fp) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	f->fp = NULL;
+	return bad ? file_failed(f, e, err) : SP_OK;
+}
+
+int
+sp_file_sync_fs(const char *dir, sp_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc, e;
+
+	if (fd < 0)
+		return sp_error_set(err, SP_EIO, "%s: cannot open: %s", dir, strerror(errno));
+	rc = syncfs(fd);
+	e = errno;
+	close(fd);
+	if (rc != 0)
+		return sp_error_set(err, SP_EIO, "%s: sync failed: %s", dir, strerror(e));
+	return SP_OK;
+}
+
+int
+sp_file_publish(sp_file *f, sp_error *err)
+{
+	if (rename(f->tmp, f->path) != 0)
+		return file_failed(f, errno, err);
+	file_free(f);
+	return SP_OK;
 }

@@ -28,7 +28,11 @@
 
 typedef struct sp_file sp_file;
 
-enum { SP_FILE_PUBLIC = 0, SP_FILE_PRIVATE = 1 };
+enum { SP_FILE_PUBLIC = 0, SP_FILE_PRIVATE = 1,
+	/* no clean-up of stale temporary files at create (a directory of many
+	 * files: the caller runs sp_file_clean_stale_dir once instead of a
+	 * scan of the directory per file) */
+	SP_FILE_NOCLEAN = 2 };
 
 #define SP_FILE_STALE_SECONDS 600
 
@@ -40,6 +44,9 @@ int sp_file_check_writable(const char *path, sp_error *err);
 /* Remove the stale temporary files of path (see above); the number
  * removed. */
 int sp_file_clean_stale(const char *path);
+/* The same for every target in directory dir ("NAME.tmp.XXXXXX", NAME not
+ * empty), in one pass; the number removed. */
+int sp_file_clean_stale_dir(const char *dir);
 FILE *sp_file_stream(sp_file *f);
 const char *sp_file_path(const sp_file *f);
 /* Flush, fsync, close and rename into place; frees f.  On failure
@@ -47,5 +54,17 @@ const char *sp_file_path(const sp_file *f);
 int sp_file_commit(sp_file *f, sp_error *err);
 /* Close and remove the temporary file; frees f.  NULL is fine. */
 void sp_file_abort(sp_file *f);
+
+/* Many files in one run, one sync for all (scale --by --state: a history
+ * file per target).  sp_file_close() flushes and closes the temporary file
+ * without fsync and keeps f; once every file of the batch is closed,
+ * sp_file_sync_fs() on their directory makes them all durable with one
+ * syncfs(2), then sp_file_publish() renames each into place (frees f).
+ * The guarantee is sp_file_commit's: PATH is the old file or the whole new
+ * one.  On failure ("PATH: write failed: reason") close and publish remove
+ * the temporary file and free f; sp_file_abort() drops a closed f too. */
+int sp_file_close(sp_file *f, sp_error *err);
+int sp_file_sync_fs(const char *dir, sp_error *err);
+int sp_file_publish(sp_file *f, sp_error *err);
 
 #endif

@@ -36,13 +36,19 @@ struct sp_model {
 sp_model_writer *
 sp_model_create(const char *path, const char *kind, int version, sp_error *err)
 {
+	return sp_model_create_flags(path, kind, version, SP_FILE_PUBLIC, err);
+}
+
+sp_model_writer *
+sp_model_create_flags(const char *path, const char *kind, int version, int flags, sp_error *err)
+{
 	sp_model_writer *w = calloc(1, sizeof *w);
 
 	if (!w) {
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
 	}
-	if (!(w->file = sp_file_create(path, SP_FILE_PUBLIC, err))) {
+	if (!(w->file = sp_file_create(path, flags, err))) {
 		free(w);
 		return NULL;
 	}
@@ -127,6 +133,16 @@ sp_model_commit(sp_model_writer *w, sp_error *err)
 	rc = sp_file_commit(w->file, err);
 	free(w);
 	return rc;
+}
+
+sp_file *
+sp_model_close(sp_model_writer *w, sp_error *err)
+{
+	sp_file *f = w->file;
+
+	fputs("end\n", w->fp);
+	free(w);
+	return sp_file_close(f, err) == SP_OK ? f : NULL;
 }
 
 void

@@ -30,6 +30,9 @@ typedef struct sp_model sp_model;
 
 /* ---- writing ---- */
 sp_model_writer *sp_model_create(const char *path, const char *kind, int version, sp_error *err);
+/* The same with sp_file_create's flags (SP_FILE_NOCLEAN for many files in
+ * one directory). */
+sp_model_writer *sp_model_create_flags(const char *path, const char *kind, int version, int flags, sp_error *err);
 void sp_model_put_str(sp_model_writer *w, const char *key, const char *value); /* one token, no spaces */
 void sp_model_put_long(sp_model_writer *w, const char *key, long v);
 void sp_model_put_double(sp_model_writer *w, const char *key, double v);
@@ -42,6 +45,10 @@ void sp_model_put_text(sp_model_writer *w, const char *key, const char *text);
 /* Write `end`, flush, fsync, rename into place; frees w.  On failure the
  * temporary file is removed and the target is untouched. */
 int sp_model_commit(sp_model_writer *w, sp_error *err);
+/* Write `end` and close without fsync or rename (sp_file_close); frees w.
+ * The file to sync and publish (sp_file.h: many files, one sync), or NULL
+ * on failure (the temporary file removed). */
+struct sp_file *sp_model_close(sp_model_writer *w, sp_error *err);
 /* Remove the temporary file; frees w.  NULL is fine. */
 void sp_model_abort(sp_model_writer *w);
 

@@ -509,6 +509,16 @@ t "--by --state DIR: no history yet, no scale-down" 0 scale --kubeconfig "$T/kc-
 err_has "$T/fleetstate/shop_Deployment_worker: no state yet"
 check "--state DIR: the target's file" test -s "$T/fleetstate/shop_Deployment_worker"
 check "worker kept at 3" test "$(replicas_of shop deployments worker)" = 3
+# the histories are synced once and put in place at the end of the run;
+# a second key with the same target reads the first one's, as before
+nrec() { awk '$1 == "n" { print $2 }' "$T/fleetstate/shop_Deployment_worker"; }
+n0=$(nrec)
+printf 'timestamp,series,load,replicas\n%s,"namespace=shop,deployment=worker",1,2\n%s,"namespace=shop,deployment=worker,pod=a",1,2\n' \
+	"$NOW" "$NOW" > "$T/fleet5.csv"
+t "--by --state DIR: two keys, one target" 0 scale --kubeconfig "$T/kc-token" --by series \
+	--state "$T/fleetstate" "$T/fleet5.csv"
+check "both recommendations in the target's history" test "$(nrec)" = "$((n0 + 2))"
+check "no temporary file left in DIR" test -z "$(ls -a "$T/fleetstate" | grep '\.tmp\.')"
 t "--by with a target: usage" 2 scale --by series deployment/web "$T/fleet3.csv"
 err_has "scale: unexpected argument"
 

@@ -148,6 +148,18 @@ test_stale(void)
 	touch_at("m.ar.tmp.Rel123", old);
 	CHECK(sp_file_clean_stale("m.ar") == 1 && access("m.ar.tmp.Rel123", F_OK) != 0, "relative path");
 	CHECK(chdir("/") == 0, "chdir /");
+	/* SP_FILE_NOCLEAN leaves stale files; the directory's clean-up removes
+	 * those of every target in one pass, fresh ones and others kept */
+	touch_at(p[0], old);
+	f = sp_file_create(path, SP_FILE_NOCLEAN, &err);
+	CHECK(f != NULL, "create NOCLEAN: %s", err.msg);
+	if (f)
+		CHECK(sp_file_commit(f, &err) == 0, "commit");
+	CHECK(access(p[0], F_OK) == 0, "NOCLEAN: the stale file is left");
+	CHECK(sp_file_clean_stale_dir(dir) == 2, "clean_stale_dir: m.ar's and other's stale files");
+	CHECK(access(p[0], F_OK) != 0 && access(p[4], F_OK) != 0, "both removed");
+	CHECK(access(p[2], F_OK) == 0 && access(p[3], F_OK) == 0 && access(p[6], F_OK) == 0,
+	    "the fresh file, other names and the directory kept");
 	for (i = 2; i < 6; i++)
 		unlink(p[i]);
 	rmdir(p[6]);
@@ -167,10 +179,82 @@ test_state(void)
 	CHECK(strcmp(sp_burst_state_name(SP_BURST_SPIKE), "spike") == 0, "name");
 }
 
+/* Many files, one sync: close keeps the old file in place, publish puts
+ * the new one there; a failed publish and an abort of a closed file leave
+ * no temporary file; sync_fs names a missing directory. */
+static void
+test_batch(void)
+{
+	char dir[] = "/tmp/sp-batch.XXXXXX", a[256], b[256], sub[256];
+	sp_file *fa, *fb, *fc;
+	sp_error err;
+	FILE *fp;
+	const char *s;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(a, sizeof a, "%s/a", dir);
+	snprintf(b, sizeof b, "%s/b", dir);
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	if ((fp = fopen(a, "w"))) {
+		fputs("old a\n", fp);
+		fclose(fp);
+	}
+	fa = sp_file_create(a, SP_FILE_PUBLIC, &err);
+	fb = sp_file_create(b, SP_FILE_PUBLIC, &err);
+	CHECK(fa && fb, "create: %s", err.msg);
+	if (!fa || !fb)
+		return;
+	fputs("new a\n", sp_file_stream(fa));
+	fputs("new b\n", sp_file_stream(fb));
+	CHECK(sp_file_close(fa, &err) == 0 && sp_file_close(fb, &err) == 0, "close: %s", err.msg);
+	s = slurp(a);
+	CHECK(s && strcmp(s, "old a\n") == 0, "closed: the old file still in place (%s)", s ? s : "none");
+	CHECK(access(b, F_OK) != 0, "closed: no new file in place yet");
+	CHECK(count_tmp(dir) == 2, "two temporary files wait");
+	CHECK(sp_file_sync_fs(dir, &err) == 0, "sync_fs: %s", err.msg);
+	CHECK(sp_file_publish(fa, &err) == 0 && sp_file_publish(fb, &err) == 0, "publish: %s", err.msg);
+	s = slurp(a);
+	CHECK(s && strcmp(s, "new a\n") == 0, "published a (%s)", s ? s : "none");
+	s = slurp(b);
+	CHECK(s && strcmp(s, "new b\n") == 0, "published b (%s)", s ? s : "none");
+	CHECK(count_tmp(dir) == 0, "no temporary file left");
+	/* a publish that cannot rename (the target is a non-empty directory) */
+	CHECK(mkdir(sub, 0700) == 0, "mkdir");
+	snprintf(b, sizeof b, "%s/sub/x", dir);
+	if ((fp = fopen(b, "w")))
+		fclose(fp);
+	fc = sp_file_create(sub, SP_FILE_PUBLIC, &err);
+	CHECK(fc != NULL, "create: %s", err.msg);
+	if (fc) {
+		CHECK(sp_file_close(fc, &err) == 0, "close");
+		CHECK(sp_file_publish(fc, &err) == SP_EIO && strstr(err.msg, "write failed"), "publish over a directory: %s",
+		    err.msg);
+	}
+	fc = sp_file_create(a, SP_FILE_PUBLIC, &err);
+	if (fc) {
+		CHECK(sp_file_close(fc, &err) == 0, "close");
+		sp_file_abort(fc);
+	}
+	CHECK(count_tmp(dir) == 0, "failed publish and abort: no temporary file left");
+	s = slurp(a);
+	CHECK(s && strcmp(s, "new a\n") == 0, "abort: the file untouched");
+	snprintf(b, sizeof b, "%s/none", dir);
+	CHECK(sp_file_sync_fs(b, &err) == SP_EIO && strstr(err.msg, "cannot open"), "sync_fs of a missing dir: %s",
+	    err.msg);
+	unlink(a);
+	snprintf(b, sizeof b, "%s/b", dir);
+	unlink(b);
+	snprintf(b, sizeof b, "%s/sub/x", dir);
+	unlink(b);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	test_file();
+	test_batch();
 	test_stale();
 	test_state();
 	return check_summary();
