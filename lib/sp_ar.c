@@ -1159,10 +1159,9 @@ roll_fast(sp_ar_roll *r, int want_resid, sp_error *err)
 
 /* The incremental sums' rounding: a centred second moment S_ii - sx_i^2 / R
  * that cancellation has brought to 1e-6 of S_ii or less (the lags nearly
- * constant over the window, away from the shift of the last recomputation)
- * has lost most of its digits.  Seen: a linear fill over a gap longer than
- * the season made every seasonal difference equal, and the rolling fit's
- * forecast overflowed where a fit from scratch is exact. */
+ * constant over the window, away from the shift of the last recomputation,
+ * e.g. a load clipped at a ceiling) has lost most of its digits: the sums
+ * are made again from the window, so that the fit is a fresh one's. */
 static int
 sums_cancelled(const sp_ar_roll *r)
 {
@@ -1177,18 +1176,6 @@ sums_cancelled(const sp_ar_roll *r)
 	return 0;
 }
 
-/* A fit no forecast can use: coefficients not finite or beyond 1e3 in
- * size (left by rounding in the sums, never by data a fit from scratch
- * would give them for), or a negative variance. */
-static int
-fit_unusable(const sp_ar_model *m)
-{
-	for (int i = 0; i < m->p; i++)
-		if (!(fabs(m->phi[i]) <= 1e3))
-			return 1;
-	return !isfinite(m->c) || !(m->sigma2 >= 0);
-}
-
 const sp_ar_model *
 sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err)
 {
@@ -1200,23 +1187,11 @@ sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err)
 		return NULL;
 	}
 	if (use_fast(r)) {
-		const sp_ar_model *m;
 		/* the sums made again from the window when rounding may have
-		 * eaten them, or when they gave an unusable fit; a fit from
-		 * scratch when even the fresh sums do */
+		 * eaten them */
 		if (!r->valid || sums_cancelled(r))
 			recompute(r);
-		if (!(m = roll_fast(r, want_resid, err)))
-			return NULL;
-		if (!fit_unusable(m))
-			return m;
-		if (r->since > 0) {
-			recompute(r);
-			if (!(m = roll_fast(r, want_resid, err)))
-				return NULL;
-			if (!fit_unusable(m))
-				return m;
-		}
+		return roll_fast(r, want_resid, err);
 	}
 	y = sp_ar_roll_window(r, &n);
 	sp_ar_model_free(r->m);

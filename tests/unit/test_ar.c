@@ -507,6 +507,30 @@ test_flat_lags(void)
 	}
 	CHECK(fits > 200 && bad == 0, "flat lags, rolling: %d fits, %d unlike a fresh fit or wild", fits, bad);
 	sp_ar_roll_free(r);
+	/* a load clipped at a ceiling after varied values (RDS at 4000): once
+	 * the window is constant the rolling sums are made again from it, so
+	 * the fit is a fresh one's, variance exactly 0, not the rounding left
+	 * by the values that went out */
+	sp_ar_spec_defaults(&spec);
+	r = sp_ar_roll_new(&spec, W, &err);
+	bad = fits = 0;
+	for (t = 0; r && t < 3 * W - 5; t++) {
+		const sp_ar_model *fm;
+		/* constant from 1.5 W on: the window is from 2.5 W, between two
+		 * of the sums' periodic remakes (every W) */
+		double v = t < W + W / 2 ? 1000 + 900 * sin(t * 0.7) + 13 * (t % 7) : 4000;
+		if (sp_ar_roll_push(r, v, &err) != 1)
+			continue;
+		if (t < 5 * W / 2) {   /* fitted all along, as arfit does */
+			sp_ar_roll_fit(r, 0, &err);
+			continue;
+		}
+		fits++;
+		if (!(fm = sp_ar_roll_fit(r, 0, &err)) || !(fm->sigma2 == 0 && fm->phi[0] == 0 && fm->phi[1] == 0))
+			bad++;
+	}
+	CHECK(fits == W / 2 - 5 && bad == 0, "constant window after varied values: %d fits, %d not exact", fits, bad);
+	sp_ar_roll_free(r);
 }
 
 /* ---- model files ---------------------------------------------------------- */
