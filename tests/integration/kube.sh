@@ -514,9 +514,9 @@ check "worker kept at 3" test "$(replicas_of shop deployments worker)" = 3
 nrec() { awk '$1 == "n" { print $2 }' "$T/fleetstate/shop_Deployment_worker"; }
 n0=$(nrec)
 printf 'timestamp,series,load,replicas\n%s,"namespace=shop,deployment=worker",1,2\n%s,"namespace=shop,deployment=worker,pod=a",1,2\n' \
-	"$NOW" "$NOW" > "$T/fleet5.csv"
+	"$NOW" "$NOW" > "$T/fleet-dup.csv"
 t "--by --state DIR: two keys, one target" 0 scale --kubeconfig "$T/kc-token" --by series \
-	--state "$T/fleetstate" "$T/fleet5.csv"
+	--state "$T/fleetstate" "$T/fleet-dup.csv"
 check "both recommendations in the target's history" test "$(nrec)" = "$((n0 + 2))"
 check "no temporary file left in DIR" test -z "$(ls -a "$T/fleetstate" | grep '\.tmp\.')"
 t "--by with a target: usage" 2 scale --by series deployment/web "$T/fleet3.csv"
