@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "sp_file.h"
+#include "sp_keyed.h"
 #include "sp_model.h"
 
 #define STATE_KIND "scale-state"
@@ -169,12 +170,110 @@ sp_behavior_save(const char *path, const char *target, const sp_behavior_hist *h
 	return behavior_write(path, target, h, NULL, err);
 }
 
+struct sp_behavior_batch {
+	char *dir;
+	sp_keyed *files;  /* path -> waiting (NULL: none) */
+};
+
+typedef struct {
+	sp_file *f;
+} waiting;
+
+static void *
+waiting_new(void *ctx, const char *key, size_t len, sp_error *err)
+{
+	waiting *p = calloc(1, sizeof *p);
+
+	(void)ctx, (void)key, (void)len;
+	if (!p)
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+	return p;
+}
+
+static void
+waiting_free(void *ctx, void *state)
+{
+	waiting *p = state;
+
+	(void)ctx;
+	sp_file_abort(p->f);
+	free(p);
+}
+
+sp_behavior_batch *
+sp_behavior_batch_new(const char *dir)
+{
+	sp_behavior_batch *b = calloc(1, sizeof *b);
+
+	if (!b || !(b->dir = strdup(dir)) || !(b->files = sp_keyed_new(waiting_new, waiting_free, NULL))) {
+		sp_behavior_batch_free(b);
+		return NULL;
+	}
+	sp_file_clean_stale_dir(dir);
+	return b;
+}
+
 int
-sp_behavior_save_pending(const char *path, const char *target, const sp_behavior_hist *h, sp_file **pending,
+sp_behavior_batch_waiting(const sp_behavior_batch *b, const char *path)
+{
+	waiting *p = sp_keyed_find(b->files, path, strlen(path));
+
+	return p && p->f;
+}
+
+int
+sp_behavior_batch_save(sp_behavior_batch *b, const char *path, const char *target, const sp_behavior_hist *h,
     sp_error *err)
 {
-	*pending = NULL;
-	return behavior_write(path, target, h, pending, err);
+	waiting *p;
+	sp_file *f = NULL;
+
+	if (sp_behavior_batch_waiting(b, path))
+		return sp_error_set(err, SP_EUSAGE, "%s: a history already waits to be put in place", path);
+	if (!(p = sp_keyed_get(b->files, path, strlen(path), err)) || behavior_write(path, target, h, &f, err) < 0)
+		return -1;
+	p->f = f;
+	return 0;
+}
+
+size_t
+sp_behavior_batch_flush(sp_behavior_batch *b, sp_error *err)
+{
+	sp_error e;
+	size_t i, lost = 0;
+	int synced;
+
+	for (i = 0; i < sp_keyed_count(b->files); i++)
+		if (((waiting *)sp_keyed_state(b->files, i))->f)
+			break;
+	if (i == sp_keyed_count(b->files))
+		return 0;
+	synced = sp_file_sync_fs(b->dir, &e) == 0;
+	for (i = 0; i < sp_keyed_count(b->files); i++) {
+		waiting *p = sp_keyed_state(b->files, i);
+		if (!p->f)
+			continue;
+		if (!synced)
+			sp_file_abort(p->f);
+		else if (sp_file_publish(p->f, &e) == 0) {
+			p->f = NULL;
+			continue;
+		}
+		p->f = NULL;
+		if (lost++ == 0 && err)
+			*err = e;
+	}
+	return lost;
+}
+
+void
+sp_behavior_batch_free(sp_behavior_batch *b)
+{
+	if (!b)
+		return;
+	sp_keyed_free(b->files);
+	free(b->dir);
+	free(b);
 }
 
 /* Commit, or close and leave in *pending. */

@@ -82,12 +82,24 @@ void sp_behavior_hist_free(sp_behavior_hist *h);
 int sp_behavior_load(const char *path, const char *target, sp_behavior_hist *h, sp_error *err);
 /* Replace path atomically with target and h (at least one record). */
 int sp_behavior_save(const char *path, const char *target, const sp_behavior_hist *h, sp_error *err);
-/* The same, closed but not yet synced nor in place: *pending is the file
- * to publish after one sync of many (sp_file.h, sp_file_close); no
- * clean-up of stale temporary files (the caller runs
- * sp_file_clean_stale_dir once). */
-struct sp_file;
-int sp_behavior_save_pending(const char *path, const char *target, const sp_behavior_hist *h,
-    struct sp_file **pending, sp_error *err);
+/* Many targets' histories in one run, with one sync for all (scale --by
+ * --state DIR: a file per target).  sp_behavior_batch_new() removes the
+ * stale temporary files of dir once (sp_file_clean_stale_dir) instead of a
+ * scan of dir per file; NULL when out of memory.
+ * sp_behavior_batch_save() writes the file and closes it, not yet synced
+ * nor in place (sp_file_close); sp_behavior_batch_flush() syncs dir once
+ * (syncfs) and renames every waiting file into place: the guarantee of
+ * sp_behavior_save, PATH the old history or the whole new one.  A file
+ * for path still waiting is not yet what sp_behavior_load reads:
+ * sp_behavior_batch_waiting() says so, and the caller flushes first.
+ * flush returns the number of histories lost (not in place; 0 when all
+ * are) with the first failure in *err.  _free drops what still waits. */
+typedef struct sp_behavior_batch sp_behavior_batch;
+sp_behavior_batch *sp_behavior_batch_new(const char *dir);
+int sp_behavior_batch_waiting(const sp_behavior_batch *b, const char *path);
+int sp_behavior_batch_save(sp_behavior_batch *b, const char *path, const char *target,
+    const sp_behavior_hist *h, sp_error *err);
+size_t sp_behavior_batch_flush(sp_behavior_batch *b, sp_error *err);
+void sp_behavior_batch_free(sp_behavior_batch *b);
 
 #endif

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "sp_behavior.h"
-#include "sp_file.h"
 #include "sp_cli.h"
 #include "sp_cli_http.h"
 #include "sp_csv.h"
@@ -376,66 +375,23 @@ fleet_row(sp_csv_writer *w, double now, const char *key, const sp_kube_fleet_key
 	sp_csv_end_row(w);
 }
 
-/* --state DIR: the history files written in this run, closed but not yet
- * synced nor in place, by path; one sync for all of them, then the
- * renames (sp_file.h), instead of an fsync per target. */
-typedef struct {
-	sp_file *f;
-} pending;
-
-static void *
-pending_new(void *ctx, const char *key, size_t len, sp_error *err)
-{
-	pending *p = calloc(1, sizeof *p);
-
-	(void)ctx, (void)key, (void)len;
-	if (!p)
-		sp_error_set(err, SP_ENOMEM, "out of memory");
-	return p;
-}
-
+/* Put the histories waiting in batch in place (one sync); a failure loses
+ * those histories only (their decisions were applied), with a warning. */
 static void
-pending_free(void *ctx, void *state)
-{
-	pending *p = state;
-
-	(void)ctx;
-	sp_file_abort(p->f);
-	free(p);
-}
-
-/* Sync the files waiting in pend, then put each in place; a failure loses
- * that target's history only (its decision was applied), with a warning. */
-static void
-pending_flush(const options *o, sp_keyed *pend)
+flush_histories(sp_behavior_batch *batch)
 {
 	sp_error err;
-	size_t i, n = 0;
-	int synced;
+	size_t lost = sp_behavior_batch_flush(batch, &err);
 
-	for (i = 0; i < sp_keyed_count(pend); i++)
-		n += ((pending *)sp_keyed_state(pend, i))->f != NULL;
-	if (n == 0)
-		return;
-	if (!(synced = sp_file_sync_fs(o->state, &err) == 0))
-		sp_warn("%s; the histories of %zu targets are lost (their decisions were applied)", err.msg, n);
-	for (i = 0; i < sp_keyed_count(pend); i++) {
-		pending *p = sp_keyed_state(pend, i);
-		if (!p->f)
-			continue;
-		if (!synced)
-			sp_file_abort(p->f);
-		else if (sp_file_publish(p->f, &err) < 0)
-			sp_warn("%s; the target's history is lost (its decision was applied)", err.msg);
-		p->f = NULL;
-	}
+	if (lost)
+		sp_warn("%s; the histories of %zu targets are lost (their decisions were applied)", err.msg, lost);
 }
 
 /* One key: its target, the age of its input, apply; a failure fails the
  * key only.  --state DIR: the history in DIR/NS_KIND_NAME, left in pend. */
 static void
 fleet_key(const options *o, const sp_kube_cfg *cfg, const sp_http_opts *ho, const char *key, size_t len,
-    sp_kube_fleet_key *k, double now, sp_csv_writer *w, sp_keyed *pend)
+    sp_kube_fleet_key *k, double now, sp_csv_writer *w, sp_behavior_batch *batch)
 {
 	sp_kube_apply_opts ap = o->ap;
 	sp_behavior_hist hist = { 0 };
@@ -461,15 +417,13 @@ fleet_key(const options *o, const sp_kube_cfg *cfg, const sp_http_opts *ho, cons
 		snprintf(path, sizeof path, "%s/%s_%s_%s", o->state ? o->state : "", k->ns, k->target.kind,
 		    k->target.name);
 		/* another key's target written in this run: in place first */
-		pending *p = o->state ? sp_keyed_find(pend, path, strlen(path)) : NULL;
-		if (p && p->f)
-			pending_flush(o, pend);
-		load_state(o, &ap, o->state ? path : NULL, &hist, target);
+		if (batch && sp_behavior_batch_waiting(batch, path))
+			flush_histories(batch);
+		load_state(o, &ap, batch ? path : NULL, &hist, target);
 		done = sp_kube_apply(cfg, ho, &ap, &res, &k->err) == 0;
-		if (done && o->state && res.recorded) {
+		if (done && batch && res.recorded) {
 			sp_error e;
-			if (!(p = sp_keyed_get(pend, path, strlen(path), &e)) ||
-			    sp_behavior_save_pending(path, target, &hist, &p->f, &e) < 0)
+			if (sp_behavior_batch_save(batch, path, target, &hist, &e) < 0)
 				sp_warn("key '%s': %s", key, e.msg);  /* applied; the history is lost */
 		}
 	}
@@ -504,7 +458,8 @@ scale_fleet(options *o, double now)
 		"desired", "replicas", "action", "input_age", "limit", "error" };
 	sp_csv_reader *r;
 	sp_csv_writer *w;
-	sp_keyed *keys, *pend;
+	sp_keyed *keys;
+	sp_behavior_batch *batch = NULL;
 	sp_kube_cfg cfg;
 	sp_error err;
 	const char *name;
@@ -529,10 +484,8 @@ scale_fleet(options *o, double now)
 		sp_die_err(&err);
 	if (!(o->ap.managers = sp_kube_managers_new()))
 		sp_die("out of memory");
-	if (!(w = sp_csv_writer_new(stdout)) || !(pend = sp_keyed_new(pending_new, pending_free, NULL)))
+	if (!(w = sp_csv_writer_new(stdout)) || (o->state && !(batch = sp_behavior_batch_new(o->state))))
 		sp_die("out of memory");
-	if (o->state)   /* once, not a scan of DIR per target written */
-		sp_file_clean_stale_dir(o->state);
 	for (i = 0; i < sizeof hdr / sizeof hdr[0]; i++)
 		sp_csv_write_str(w, hdr[i] ? hdr[i] : o->by);
 	sp_csv_end_row(w);
@@ -540,11 +493,12 @@ scale_fleet(options *o, double now)
 		size_t len;
 		const char *key = sp_keyed_key(keys, i, &len);
 		sp_kube_fleet_key *k = sp_keyed_state(keys, i);
-		fleet_key(o, &cfg, &o->ho, key, len, k, now, w, pend);
+		fleet_key(o, &cfg, &o->ho, key, len, k, now, w, batch);
 		nfail += (size_t)k->failed;
 	}
-	pending_flush(o, pend);
-	sp_keyed_free(pend);
+	if (batch)
+		flush_histories(batch);
+	sp_behavior_batch_free(batch);
 	forget_targets(o);
 	if (o->verbose)
 		sp_warn("%ld requests over %ld connections; %ld manager lists, %ld workload lists",

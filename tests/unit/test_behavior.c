@@ -98,6 +98,47 @@ main(void)
 	fclose(fp);
 	CHECK(sp_behavior_load(path, "t", &h2, &err) < 0, "newer version refused");
 	unlink(path);
+
+	/* a batch: nothing in place before the flush, then every file; a
+	 * waiting path is said so, and a second save of it refused */
+	{
+		sp_behavior_batch *b;
+		char p2[300], stale[320], cmd[400];
+		CHECK(sp_behavior_save(path, "default/Deployment/web", &h, &err) == 0, "old: %s", err.msg);
+		snprintf(p2, sizeof p2, "%s/api.state", dir);
+		snprintf(stale, sizeof stale, "%s/api.state.tmp.AbC123", dir);
+		fp = fopen(stale, "w");
+		fclose(fp);
+		snprintf(cmd, sizeof cmd, "touch -d '2 hours ago' %s", stale);
+		CHECK(system(cmd) == 0, "touch");
+		CHECK((b = sp_behavior_batch_new(dir)) != NULL, "batch");
+		CHECK(access(stale, F_OK) != 0, "the stale temporary file removed once at the start");
+		CHECK(sp_behavior_batch_flush(b, &err) == 0, "empty flush");
+		CHECK(sp_behavior_record(&h, 990, 9, 300, &err) == 0, "record");
+		CHECK(sp_behavior_batch_save(b, path, "default/Deployment/web", &h, &err) == 0, "save: %s", err.msg);
+		CHECK(sp_behavior_batch_save(b, p2, "default/Deployment/api", &h, &err) == 0, "save 2: %s", err.msg);
+		CHECK(sp_behavior_batch_waiting(b, path) && sp_behavior_batch_waiting(b, p2), "both waiting");
+		CHECK(sp_behavior_batch_save(b, path, "default/Deployment/web", &h, &err) == SP_EUSAGE &&
+		    strstr(err.msg, "already waits"), "a second save of a waiting path: %s", err.msg);
+		CHECK(sp_behavior_load(path, "default/Deployment/web", &h2, &err) == 0 && h2.n == 2,
+		    "before the flush the old history: n %zu", h2.n);
+		CHECK(sp_behavior_load(p2, "default/Deployment/api", &h2, &err) == 1, "before the flush no file");
+		CHECK(sp_behavior_batch_flush(b, &err) == 0, "flush: nothing lost");
+		CHECK(!sp_behavior_batch_waiting(b, path), "nothing waits after the flush");
+		CHECK(sp_behavior_load(path, "default/Deployment/web", &h2, &err) == 0 && h2.n == 3 &&
+		    h2.rec[2].replicas == 9, "after the flush the new one: n %zu", h2.n);
+		CHECK(sp_behavior_load(p2, "default/Deployment/api", &h2, &err) == 0 && h2.n == 3, "and the other");
+		/* saved again after the flush, then dropped unflushed: the file stays */
+		CHECK(sp_behavior_record(&h, 995, 4, 300, &err) == 0 &&
+		    sp_behavior_batch_save(b, p2, "default/Deployment/api", &h, &err) == 0, "save again");
+		sp_behavior_batch_free(b);
+		CHECK(sp_behavior_load(p2, "default/Deployment/api", &h2, &err) == 0 && h2.n == 3,
+		    "a batch freed unflushed leaves the old file: n %zu", h2.n);
+		snprintf(cmd, sizeof cmd, "ls %s/*.tmp.* >/dev/null 2>&1", dir);
+		CHECK(system(cmd) != 0, "and no temporary file");
+		unlink(p2);
+		unlink(path);
+	}
 	rmdir(dir);
 	sp_behavior_hist_free(&h);
 	sp_behavior_hist_free(&h2);
