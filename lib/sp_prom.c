@@ -407,41 +407,6 @@ out:
 }
 
 int
-sp_prom_parse_duration(const char *s, double *out)
-{
-	double total = 0;
-	const char *p = s;
-
-	if (!*s)
-		return -1;
-	if (sp_num_parse_double(s, out) == 0)   /* plain seconds */
-		return *out > 0 ? 0 : -1;
-	while (*p) {
-		char *end;
-		double v, unit;
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = strtod(p, &end);
-		if (end == p)
-			return -1;
-		p = end;
-		if (strncmp(p, "ms", 2) == 0) { unit = 0.001; p += 2; }
-		else if (*p == 's') { unit = 1; p++; }
-		else if (*p == 'm') { unit = 60; p++; }
-		else if (*p == 'h') { unit = 3600; p++; }
-		else if (*p == 'd') { unit = 86400; p++; }
-		else if (*p == 'w') { unit = 7 * 86400; p++; }
-		else if (*p == 'y') { unit = 365 * 86400; p++; }
-		else return -1;
-		total += v * unit;
-	}
-	if (!(total > 0) || !isfinite(total))
-		return -1;
-	*out = total;
-	return 0;
-}
-
-int
 sp_prom_valid_metric(const char *s)
 {
 	const char *p;

@@ -130,10 +130,6 @@ typedef struct {
  * or empty)".  The caller flushes w. */
 int sp_prom_write_csv(const sp_prom_matrix *m, const sp_prom_csv *o, sp_csv_writer *w, sp_error *err);
 
-/* Prometheus duration ("90", "90s", "5m", "1h30m", "7d", "2w", "500ms")
- * in seconds; 0 ok, -1 malformed or not positive. */
-int sp_prom_parse_duration(const char *s, double *out);
-
 /* Prometheus naming: metric [a-zA-Z_:][a-zA-Z0-9_:]*, label
  * [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__".  1 valid, 0 not. */
 int sp_prom_valid_metric(const char *s);

@@ -10,7 +10,7 @@
 
 #include "sp_file.h"
 #include "sp_keyed.h"
-#include "sp_prom.h"
+#include "sp_time.h"
 
 struct sp_state_writer {
 	char *buf;
@@ -631,7 +631,7 @@ sp_state_forget_parse(const char *arg, sp_state_forget *f, sp_error *err)
 {
 	double d;
 
-	if (sp_prom_parse_duration(arg, &d) < 0)
+	if (sp_time_parse_duration(arg, &d) < 0)
 		return sp_error_set(err, SP_EUSAGE, "--forget: not a duration: '%s'", arg);
 	f->span = d;
 	snprintf(f->text, sizeof f->text, "%s", arg);

@@ -134,7 +134,7 @@ typedef struct {
 	                           "key 'K': no row for TEXT: forgotten" (SP_OK) */
 	void *ctx;              /* forgot's */
 } sp_state_forget;
-/* Parse the option's value as promfetch --last does (sp_prom_parse_duration:
+/* Parse the option's value as promfetch --last does (sp_time_parse_duration:
  * "90m", "1d", "3600"): 0 with f->span and f->text set, or SP_EUSAGE
  * "--forget: not a duration: 'X'" (a zero or negative span too). */
 int sp_state_forget_parse(const char *arg, sp_state_forget *f, sp_error *err);

@@ -62,6 +62,11 @@ void sp_time_breakdown(double t, sp_tm *tm);
 
 /* Seconds of CLOCK_MONOTONIC (for durations and deadlines), and of
  * CLOCK_REALTIME (Unix time now). */
+/* Prometheus duration ("90", "90s", "5m", "1h30m", "7d", "2w", "500ms")
+ * in seconds; 0 ok, -1 malformed or not positive.  (Here, not in sp_prom,
+ * so that a tool taking a duration does not link libcurl and jansson.) */
+int sp_time_parse_duration(const char *s, double *out);
+
 double sp_time_mono(void);
 double sp_time_now(void);
 

@@ -99,7 +99,7 @@ static double
 parse_dur_opt(const char *opt, const char *arg)
 {
 	double d;
-	if (sp_prom_parse_duration(arg, &d) < 0)
+	if (sp_time_parse_duration(arg, &d) < 0)
 		sp_die_usage("%s: not a duration: '%s'", opt, arg);
 	return d;
 }

@@ -14,7 +14,7 @@
 #include "sp_keyed.h"
 #include "sp_kube.h"
 #include "sp_kube_fleet.h"
-#include "sp_prom.h"
+#include "sp_time.h"
 #include "sp_state.h"
 
 static const char synopsis[] =
@@ -175,7 +175,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_DRY: o->ap.dry_run = 1; break;
 		case OPT_FORCE: o->ap.force = 1; break;
 		case OPT_MAXAGE:
-			if (sp_prom_parse_duration(optarg, &o->ap.max_age) < 0)
+			if (sp_time_parse_duration(optarg, &o->ap.max_age) < 0)
 				sp_die_usage("--max-age: not a duration: '%s'", optarg);
 			break;
 		case OPT_METHOD: o->ap.patch = sp_cli_choice("--method", optarg, methods); break;

@@ -1,11 +1,12 @@
 /* libFuzzer target: Prometheus answers and durations.  The first line is
- * parsed as a duration (sp_prom_parse_duration); the first byte after it
+ * parsed as a duration (sp_time_parse_duration); the first byte after it
  * picks the grid, the HTTP status and the CSV options; the rest is one or
  * more answer bodies separated by "\n--\n", merged into one matrix
  * (sp_prom_merge), then written as CSV (sp_prom_write_csv) to /dev/null. */
 #include "fuzz.h"
 
 #include "sp_prom.h"
+#include "sp_time.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (k < in.n && k < sizeof line - 1 && in.p[k] != '\n')
 		line[k] = (char)in.p[k], k++;
 	line[k] = '\0';
-	sp_prom_parse_duration(line, &d);
+	sp_time_parse_duration(line, &d);
 	in.p += k, in.n -= k;
 	if (in.n && in.p[0] == '\n')
 		in.p++, in.n--;

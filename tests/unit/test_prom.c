@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "sp_prom.h"
+#include "sp_time.h"
 
 static int
 merge(sp_prom_matrix *m, const char *json, long status, sp_error *err)
@@ -16,21 +17,21 @@ static void
 test_duration(void)
 {
 	double d = 0;
-	CHECK(sp_prom_parse_duration("90", &d) == 0 && d == 90, "90");
-	CHECK(sp_prom_parse_duration("1.5", &d) == 0 && d == 1.5, "1.5");
-	CHECK(sp_prom_parse_duration("5m", &d) == 0 && d == 300, "5m");
-	CHECK(sp_prom_parse_duration("1h30m", &d) == 0 && d == 5400, "1h30m");
-	CHECK(sp_prom_parse_duration("7d", &d) == 0 && d == 604800, "7d");
-	CHECK(sp_prom_parse_duration("2w", &d) == 0 && d == 1209600, "2w");
-	CHECK(sp_prom_parse_duration("500ms", &d) == 0 && d == 0.5, "500ms");
-	CHECK(sp_prom_parse_duration("1y", &d) == 0 && d == 31536000, "1y");
-	CHECK(sp_prom_parse_duration("", &d) < 0, "empty");
-	CHECK(sp_prom_parse_duration("0", &d) < 0, "zero");
-	CHECK(sp_prom_parse_duration("-5", &d) < 0, "negative");
-	CHECK(sp_prom_parse_duration("5x", &d) < 0, "unit x");
-	CHECK(sp_prom_parse_duration("m", &d) < 0, "no number");
-	CHECK(sp_prom_parse_duration("5m3", &d) < 0, "trailing number");
-	CHECK(sp_prom_parse_duration("0s", &d) < 0, "0s");
+	CHECK(sp_time_parse_duration("90", &d) == 0 && d == 90, "90");
+	CHECK(sp_time_parse_duration("1.5", &d) == 0 && d == 1.5, "1.5");
+	CHECK(sp_time_parse_duration("5m", &d) == 0 && d == 300, "5m");
+	CHECK(sp_time_parse_duration("1h30m", &d) == 0 && d == 5400, "1h30m");
+	CHECK(sp_time_parse_duration("7d", &d) == 0 && d == 604800, "7d");
+	CHECK(sp_time_parse_duration("2w", &d) == 0 && d == 1209600, "2w");
+	CHECK(sp_time_parse_duration("500ms", &d) == 0 && d == 0.5, "500ms");
+	CHECK(sp_time_parse_duration("1y", &d) == 0 && d == 31536000, "1y");
+	CHECK(sp_time_parse_duration("", &d) < 0, "empty");
+	CHECK(sp_time_parse_duration("0", &d) < 0, "zero");
+	CHECK(sp_time_parse_duration("-5", &d) < 0, "negative");
+	CHECK(sp_time_parse_duration("5x", &d) < 0, "unit x");
+	CHECK(sp_time_parse_duration("m", &d) < 0, "no number");
+	CHECK(sp_time_parse_duration("5m3", &d) < 0, "trailing number");
+	CHECK(sp_time_parse_duration("0s", &d) < 0, "0s");
 }
 
 /* Every grid point is in exactly one chunk, chunks are in order and no chunk
