@@ -28,6 +28,12 @@
 #   lstmd  as deploy/lstm runs it: the first training as lstmw's, then a
 #        warm-started retrain (lstmtrain --init --epochs 10) every day on
 #        the rows so far, forecast --long --adapt 0.1
+#   seld  per origin, lin's band or lstmd's (ARFIT-OPTIONS its LSTM options),
+#        whichever has the lower mean absolute horizon-1 error so far,
+#        weighted over about a day (exponential, weight 1 - step/86400 on
+#        the past; lstmd's after 12 of its own errors): the better forecaster
+#        by its recent calibration, causal (an origin's choice reads only
+#        errors realised by then)
 # then burstdetect --quantile and simulate --policy scalepipe [options].
 # The HPA frontier: simulate --policy hpa --target 40..95, as
 # scalepipe-frontier sweeps it, interpolated at the candidate's cost.
@@ -123,6 +129,17 @@ band() {   # kind arfit-options: the burstdetect input, cached
 					awk -F, -v a="$t0" -v b="$t1" 'NR > 1 && $1 + 0 >= a + 0 && $1 + 0 < b + 0' >> "$f.tmp" || exit 1
 				r=$((r + D))
 			done ;;
+		seld) a=$(band lin "") && b=$(band lstmd "$2") || exit 1
+			st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")
+			awk -F, -v lam="$(awk -v s="$st" 'BEGIN { printf "%.6f", 1 - s / 86400 }')" '
+			function upd(x, f,   e) { if (f == "") return; e = load - f; if (e < 0) e = -e
+				s[x] = n[x]++ ? lam * s[x] + (1 - lam) * e : e }
+			NR == FNR { if (FNR > 1) { B[$1 "," $3] = $0; if ($3 == 1) bf1[$1] = $5 } next }
+			FNR == 1 { print; next }
+			$1 != o { o = $1; load = $4; upd("a", af1); upd("b", bf1p)
+				useb = (o in bf1) && n["b"] >= 12 && s["b"] < s["a"]; af1 = ""; bf1p = (o in bf1) ? bf1[o] : "" }
+			$3 == 1 { af1 = $5 }
+			{ k = $1 "," $3; print (useb && (k in B)) ? B[k] : $0 }' "$b" "$a" > "$f.tmp" ;;
 		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;
 		esac || { rm -f "$f.tmp"; echo "decisions-explore: the band $1:$2 failed on $d" >&2; exit 1; }
 		mv "$f.tmp" "$f"
