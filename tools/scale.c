@@ -388,7 +388,7 @@ flush_histories(sp_behavior_batch *batch)
 }
 
 /* One key: its target, the age of its input, apply; a failure fails the
- * key only.  --state DIR: the history in DIR/NS_KIND_NAME, left in pend. */
+ * key only.  --state DIR: the history in DIR/NS_KIND_NAME, left in batch. */
 static void
 fleet_key(const options *o, const sp_kube_cfg *cfg, const sp_http_opts *ho, const char *key, size_t len,
     sp_kube_fleet_key *k, double now, sp_csv_writer *w, sp_behavior_batch *batch)
