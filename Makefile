@@ -13,7 +13,7 @@ MANDIR_I  = $(DESTDIR)$(PREFIX)/share/man
 DATADIR_I = $(DESTDIR)$(PREFIX)/share/scalepipe
 # scripts installed next to the tools (their version set to VERSION)
 SCRIPTS_I = scripts/scalepipe-tick scripts/scalepipe-report scripts/scalepipe-frontier
-SHARE_I   = scripts/plot-frontier.gp
+SHARE_I   = scripts/plot-frontier.gp scripts/lstm-replay.sh
 # data files the installed tools read at run time (sp_cli_datafile)
 DATA_RT   = data/bascaler_fft_service_curve.csv
 

@@ -10,9 +10,15 @@ P=$T/prefix
 check "make install PREFIX=..." make -s -C "$TOP" install PREFIX="$P"
 check "the example curve is installed" test -f "$P/share/scalepipe/bascaler_fft_service_curve.csv"
 check "the man pages are installed" test -f "$P/share/man/man1/plan.1"
-check "scalepipe-frontier and its gnuplot script are installed" sh -c "test -x '$P/bin/scalepipe-frontier' && test -f '$P/share/scalepipe/plot-frontier.gp'"
+check "scalepipe-frontier, its gnuplot script and its LSTM replay are installed" sh -c "test -x '$P/bin/scalepipe-frontier' && test -f '$P/share/scalepipe/plot-frontier.gp' && test -f '$P/share/scalepipe/lstm-replay.sh'"
 check "scalepipe-frontier finds the installed tools" sh -c "cd / && PATH=/usr/bin:/bin sh '$P/bin/scalepipe-frontier' --help | grep -q 'scalepipe-frontier \[options\]'"
 mkdir "$T/elsewhere"
+# --forecaster lstm sources the installed lstm-replay.sh (a model at row 600, another at 800)
+awk 'BEGIN { print "timestamp,load"; for (i = 0; i < 900; i++) print 1700000000 + 60 * i "," 400 + 250 * sin(i / 40) }' > "$T/elsewhere/long.csv"
+check "the installed scalepipe-frontier replays the LSTM from another directory" sh -c "cd '$T/elsewhere' &&
+	PATH='$P/bin':/usr/bin:/bin sh '$P/bin/scalepipe-frontier' --step 60 --train-rows 100 --policies scalepipe \
+	--knob scalepipe=0.4 --forecaster lstm --lstm-from 600 --lstm-every 200 \
+	--lstm-args '--window 24 --hidden 4 --epochs 2' --no-plot -o fr long.csv 2>/dev/null && grep -q '^scalepipe,0.4,' fr/points.csv"
 awk 'BEGIN { print "timestamp,load"; for (i = 0; i < 400; i++) print 1700000000 + 60 * i "," 400 + 250 * sin(i / 40) }' > "$T/elsewhere/load.csv"
 cat > "$T/chain.sh" <<'SH'
 cd "$1/elsewhere" || exit 1
