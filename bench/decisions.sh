@@ -23,6 +23,8 @@
 # scalepipe-frontier -o wrote them (DIR/TRACE.STARTUP/points.csv, same
 # traces, knobs and simulate options; their code unchanged since): only
 # scalepipe's policy runs again (scalepipe-frontier --points).
+# KEEP=DIR: keep each trace's scalepipe-frontier outputs in DIR/TRACE.STARTUP
+# (points.csv, frontier.csv, matched.csv: a later POINTS_FROM).
 # Prints the tables; bench/run puts them into bench/decisions.md.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +54,7 @@ for su in $STARTUPS; do
 	echo "$hdr"; echo "$sep"
 	: > "$w/bars.$su"
 	echo "$traces" | while IFS=: read -r t step; do
-		o=$w/$t.$su
+		o=${KEEP:-$w}/$t.$su
 		kn=; for k in $KNOBS; do kn="$kn --knob $k"; done
 		# shellcheck disable=SC2086
 		pol=$POLICIES
