@@ -28,12 +28,12 @@
 #   lstmd  as deploy/lstm runs it: the first training as lstmw's, then a
 #        warm-started retrain (lstmtrain --init --epochs 10) every day on
 #        the rows so far, forecast --long --adapt 0.1
+#        (lstmw and lstmd: scripts/lstm-replay.sh's lstm_replay, scratch
+#        and warm, as scalepipe-frontier --forecaster lstm runs the latter)
 #   seld  per origin, lin's band or lstmd's (ARFIT-OPTIONS its LSTM options),
 #        whichever has the lower mean absolute horizon-1 error so far,
-#        weighted over about a day (exponential, weight 1 - step/86400 on
-#        the past; lstmd's after 12 of its own errors): the better forecaster
-#        by its recent calibration, causal (an origin's choice reads only
-#        errors realised by then)
+#        weighted over about a day: band_select of lstm-replay.sh, as
+#        scalepipe-frontier --forecaster select runs it
 # then burstdetect --quantile and simulate --policy scalepipe [options].
 # The HPA frontier: simulate --policy hpa --target 40..95, as
 # scalepipe-frontier sweeps it, interpolated at the candidate's cost.
@@ -51,6 +51,8 @@ W=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/sp-explore.XXXXXX")}
 mkdir -p "$W"
 [ -n "$keep" ] || trap 'rm -rf "$W"' EXIT
 cands=$(grep -v '^#' "${1:-/dev/stdin}")
+prog=decisions-explore
+. "$top/scripts/lstm-replay.sh"   # lstm_replay, band_select
 
 span() {   # file span: the rows of the span (header kept)
 	awk -F, -v t="$(cat "$d/tcut")" -v s="$2" 'NR == 1 || (s == "test" && $1 >= t) || (s == "train" && $1 < t)' "$1"
@@ -93,53 +95,16 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			$3 == 1 { if (havef) { e = $4 - f1; s2 = n ? lam * s2 + (1 - lam) * e * e : e * e; n++ } f1 = $5; havef = 1
 				sw = ($7 - $5) / z; r = (n >= 5 && sw > 0) ? sqrt(s2) / sw : 1; if (r > 3) r = 3; if (r < 0.3) r = 0.3 }
 			{ f = $5; $6 = f - (f - $6) * r; $7 = f + ($7 - f) * r; print }' > "$f.tmp" ;;
-		lstmw) lin=$d/band.$(echo "lin:" | md5sum | cut -c1-8).csv
-			[ -s "$lin" ] || { "$B/arfit" --rolling -H 24 --level 0.98 < "$d/load.csv" > "$lin.tmp" && mv "$lin.tmp" "$lin"; } || exit 1
+		lstmw|lstmd) lin=$(band lin "") || exit 1
 			n=$(($(wc -l < "$d/load.csv") - 1))
 			st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")
 			P=$((7 * 86400 / st)); r=$((n / 5)); [ "$r" -ge "$P" ] || r=$P
-			tr=$(awk -F, -v r="$r" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print 1e18 }' "$d/load.csv")
-			awk -F, -v t="$tr" 'NR == 1 || $1 + 0 < t + 0' "$lin" > "$f.tmp"
-			while [ "$r" -lt "$n" ]; do
-				t0=$(awk -F, -v r="$r" 'NR == r + 2 { print $1 }' "$d/load.csv")
-				t1=$(awk -F, -v r="$((r + P))" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print 1e18 }' "$d/load.csv")
-				head -n "$((r + 1))" "$d/load.csv" | "$B/lstmtrain" -q -o "$f.model" --horizon 24 $2 || exit 1
-				"$B/forecast" -m "$f.model" --long --horizon 24 < "$d/load.csv" |
-					awk -F, -v a="$t0" -v b="$t1" 'NR > 1 && $1 + 0 >= a + 0 && $1 + 0 < b + 0' >> "$f.tmp" || exit 1
-				r=$((r + P))
-			done ;;
-		lstmd) lin=$d/band.$(echo "lin:" | md5sum | cut -c1-8).csv
-			[ -s "$lin" ] || { "$B/arfit" --rolling -H 24 --level 0.98 < "$d/load.csv" > "$lin.tmp" && mv "$lin.tmp" "$lin"; } || exit 1
-			n=$(($(wc -l < "$d/load.csv") - 1))
-			st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")
-			P=$((7 * 86400 / st)); D=$((86400 / st)); r=$((n / 5)); [ "$r" -ge "$P" ] || r=$P
-			tr=$(awk -F, -v r="$r" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print 1e18 }' "$d/load.csv")
-			awk -F, -v t="$tr" 'NR == 1 || $1 + 0 < t + 0' "$lin" > "$f.tmp"
-			rm -f "$f.model"
-			while [ "$r" -lt "$n" ]; do
-				t0=$(awk -F, -v r="$r" 'NR == r + 2 { print $1 }' "$d/load.csv")
-				t1=$(awk -F, -v r="$((r + D))" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print 1e18 }' "$d/load.csv")
-				if [ -s "$f.model" ]; then
-					head -n "$((r + 1))" "$d/load.csv" | "$B/lstmtrain" -q -o "$f.model.new" --init "$f.model" --epochs 10 || exit 1
-					mv "$f.model.new" "$f.model"
-				else
-					head -n "$((r + 1))" "$d/load.csv" | "$B/lstmtrain" -q -o "$f.model" --horizon 24 $2 || exit 1
-				fi
-				"$B/forecast" -m "$f.model" --long --horizon 24 --adapt 0.1 < "$d/load.csv" |
-					awk -F, -v a="$t0" -v b="$t1" 'NR > 1 && $1 + 0 >= a + 0 && $1 + 0 < b + 0' >> "$f.tmp" || exit 1
-				r=$((r + D))
-			done ;;
+			if [ "$1" = lstmw ]; then every=$P mode=scratch; else every=$((86400 / st)) mode=warm; fi
+			mkdir -p "$f.d"
+			# shellcheck disable=SC2086
+			PATH=$B:$PATH lstm_replay "$d/load.csv" "$lin" "$r" "$every" "$mode" "$f.d" $2 > "$f.tmp" ;;
 		seld) a=$(band lin "") && b=$(band lstmd "$2") || exit 1
-			st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")
-			awk -F, -v lam="$(awk -v s="$st" 'BEGIN { printf "%.6f", 1 - s / 86400 }')" '
-			function upd(x, f,   e) { if (f == "") return; e = load - f; if (e < 0) e = -e
-				s[x] = n[x]++ ? lam * s[x] + (1 - lam) * e : e }
-			NR == FNR { if (FNR > 1) { B[$1 "," $3] = $0; if ($3 == 1) bf1[$1] = $5 } next }
-			FNR == 1 { print; next }
-			$1 != o { o = $1; load = $4; upd("a", af1); upd("b", bf1p)
-				useb = (o in bf1) && n["b"] >= 12 && s["b"] < s["a"]; af1 = ""; bf1p = (o in bf1) ? bf1[o] : "" }
-			$3 == 1 { af1 = $5 }
-			{ k = $1 "," $3; print (useb && (k in B)) ? B[k] : $0 }' "$b" "$a" > "$f.tmp" ;;
+			band_select "$a" "$b" "$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")" > "$f.tmp" ;;
 		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;
 		esac || { rm -f "$f.tmp"; echo "decisions-explore: the band $1:$2 failed on $d" >&2; exit 1; }
 		mv "$f.tmp" "$f"
