@@ -515,4 +515,14 @@ for bad in 0 -5m 1x ''; do
 	t "--forget '$bad': usage" 2 window --by series -c load --state "$T/fg3.state" --forget "$bad" "$T/fg-b.csv"
 	err_has "window: --forget: not a duration: '$bad'"
 done
+
+# the chain's tools that make no HTTP call do not link libcurl (its 30
+# shared libraries cost each start a quarter of a second under valgrind;
+# HACKING.md): not under valgrind, whose $BIN holds wrapper scripts
+if [ -z "${SP_VALGRIND:-}" ] && command -v ldd > /dev/null; then
+	for tool in window arfit burstdetect plan simulate; do
+		check "$tool links no libcurl" sh -c "! ldd '$BIN/$tool' | grep -q libcurl"
+	done
+	check "promfetch does (the check can fail)" sh -c "ldd '$BIN/promfetch' | grep -q libcurl"
+fi
 finish
