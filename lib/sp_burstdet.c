@@ -9,6 +9,7 @@
 #include "sp_state.h"
 
 #define RING SP_BURSTDET_RING
+#define RING_MARGIN 64   /* steps of the rings beyond the AR's largest window */
 
 struct sp_burstdet {
 	sp_burstdet_opts o;
@@ -20,9 +21,16 @@ struct sp_burstdet {
 	double prevL1, prevM1, prevU1; /* the horizon-1 band of the previous origin */
 	double zq, zlo, zhi;    /* normal quantiles of quantile, q_lo and q_hi */
 	double zhold;           /* ... of hold_quantile */
-	double wv[RING];        /* W_j */
-	double l1[RING];        /* lower of the horizon-1 band for step j (NaN unknown) */
-	double hist[RING];      /* the AR's history at a burst's start */
+	/* rings of `ring` steps, indexed by step mod ring: ring is the AR's
+	 * largest window plus a margin (what the AR's history, its catch-up
+	 * feed and the check window read), not the largest window allowed
+	 * (SP_BURSTDET_RING): 3 x 400 doubles a key at the default window 336,
+	 * against 3 x 4096 before (98 KB a key, most of a 10,000-key fleet's
+	 * memory) */
+	long ring;
+	double *wv;             /* W_j */
+	double *l1;             /* lower of the horizon-1 band for step j (NaN unknown) */
+	double *hist;           /* the AR's history at a burst's start */
 	int has_last;           /* a decision was made */
 	double last_origin;     /* ... at this origin */
 	sp_burstdet_decision last;
@@ -49,6 +57,7 @@ sp_burstdet_free(sp_burstdet *d)
 		return;
 	sp_burst_free(d->det);
 	sp_arburst_free(d->ar);
+	free(d->wv);
 	free(d);
 }
 
@@ -73,7 +82,16 @@ sp_burstdet_new(const sp_burstdet_opts *o, sp_error *err)
 		return NULL;
 	}
 	d->o = *o;
+	d->ring = (long)a->max_window + RING_MARGIN;
+	if (!(d->wv = malloc(3 * (size_t)d->ring * sizeof *d->wv))) {
+		free(d);
+		sp_error_set(err, SP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	d->l1 = d->wv + d->ring;
+	d->hist = d->l1 + d->ring;
 	if (!(d->det = sp_burst_new(&o->det, err))) {
+		free(d->wv);
 		free(d);
 		return NULL;
 	}
@@ -89,7 +107,7 @@ sp_burstdet_new(const sp_burstdet_opts *o, sp_error *err)
 	d->zhold = gsl_cdf_ugaussian_Pinv(isnan(o->hold_quantile) ? o->quantile : o->hold_quantile);
 	d->zlo = gsl_cdf_ugaussian_Pinv(o->det.q_lo);
 	d->zhi = gsl_cdf_ugaussian_Pinv(o->det.q_hi);
-	for (i = 0; i < RING; i++) {
+	for (i = 0; i < d->ring; i++) {
 		d->wv[i] = 0;
 		d->l1[i] = NAN;
 	}
@@ -130,13 +148,13 @@ burst_demand(sp_burstdet *d, long p, double lo, double up, double *dem, sp_error
 			from = 0;
 		if (p - from > (long)d->o.ar.max_window)
 			from = p - (long)d->o.ar.max_window;
-		if (p - from > RING)
-			from = p - RING;
+		if (p - from > d->ring)
+			from = p - d->ring;
 		n = p - from;
 		if (n >= 3) {
 			sp_error e;
 			for (j = 0; j < n; j++)
-				d->hist[j] = d->wv[(from + j) % RING];
+				d->hist[j] = d->wv[(from + j) % d->ring];
 			/* too little usable history (SP_EDATA): no AR, the band */
 			if (!(d->ar = sp_arburst_begin(d->hist, (size_t)n, &d->o.ar, &e)) && e.code != SP_EDATA) {
 				if (err)
@@ -145,8 +163,18 @@ burst_demand(sp_burstdet *d, long p, double lo, double up, double *dem, sp_error
 			}
 		}
 	} else {
+		/* the loads the AR has not seen must still be in the ring: it
+		 * is fed every step of a burst, so it lags by a step at most;
+		 * only burst steps without a band (which skip this) make it
+		 * lag, and after RING_MARGIN of them the burst's AR starts
+		 * again from the loads before p */
+		if (p - 1 - d->ar_fed > RING_MARGIN) {
+			sp_arburst_free(d->ar);
+			d->ar = NULL;
+			return burst_demand(d, p, lo, up, dem, err);
+		}
 		for (j = d->ar_fed + 1; j < p; j++)
-			if ((rc = sp_arburst_observe(d->ar, d->wv[j % RING], err)) < 0)
+			if ((rc = sp_arburst_observe(d->ar, d->wv[j % d->ring], err)) < 0)
 				return rc;
 	}
 	d->ar_fed = p - 1;
@@ -155,11 +183,11 @@ burst_demand(sp_burstdet *d, long p, double lo, double up, double *dem, sp_error
 	/* the band floor, with the horizon-1 band of the step provisioned and
 	 * the check window p-4 .. p-1 */
 	for (j = p - 4; j < p; j++) {
-		if (j < 0 || isnan(d->l1[j % RING]))
+		if (j < 0 || isnan(d->l1[j % d->ring]))
 			continue;
 		nd++;
-		if (d->wv[j % RING] - d->l1[j % RING] < mind)
-			mind = d->wv[j % RING] - d->l1[j % RING];
+		if (d->wv[j % d->ring] - d->l1[j % d->ring] < mind)
+			mind = d->wv[j % d->ring] - d->l1[j % d->ring];
 	}
 	if (isnan(est))
 		est = up;          /* no AR possible (too little history): the band */
@@ -170,8 +198,8 @@ burst_demand(sp_burstdet *d, long p, double lo, double up, double *dem, sp_error
 	/* a burst never needs less than the last load before it: a fresh AR(2)
 	 * fit that oscillates (phi1 > 1, phi2 < -1) can predict far below it,
 	 * even below zero, with a band too wide to floor it */
-	if (p >= 1 && !(est >= d->wv[(p - 1) % RING]))
-		est = d->wv[(p - 1) % RING];
+	if (p >= 1 && !(est >= d->wv[(p - 1) % d->ring]))
+		est = d->wv[(p - 1) % d->ring];
 	d->last_burst = p;
 	*dem = est;
 	return 0;
@@ -188,7 +216,7 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 	if ((rc = sp_burst_observe(d->det, w, &lab, &outside, err)) < 0)
 		return rc;
 	d->t = t;
-	d->wv[t % RING] = w;
+	d->wv[t % d->ring] = w;
 	if (same) {
 		p = t;
 		lo = d->prevL1, up = d->prevU1, md = d->prevM1;
@@ -204,7 +232,7 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 	} else {
 		const double *Q = same ? NULL : d->o.normal == SP_BURSTDET_UPPER ? U :
 		    d->o.normal == SP_BURSTDET_LOWER ? L : M;
-		double prev = p >= 1 ? d->wv[(p - 1) % RING] : NAN;
+		double prev = p >= 1 ? d->wv[(p - 1) % d->ring] : NAN;
 		int k;
 		sp_arburst_free(d->ar);
 		d->ar = NULL;
@@ -256,7 +284,7 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 	}
 	if ((rc = sp_burst_forecast(d->det, L, M, U, err)) < 0)
 		return rc;
-	d->l1[(t + 1) % RING] = L[0];
+	d->l1[(t + 1) % d->ring] = L[0];
 	d->prevL1 = L[0], d->prevM1 = M[0], d->prevU1 = U[0];
 	d->has_last = 1;
 	d->last_origin = origin;
@@ -304,15 +332,15 @@ kept_from(const sp_burstdet *d)
 
 	if (d->ar && d->ar_fed + 1 < lo)
 		lo = d->ar_fed + 1;
-	if (lo < d->t - RING + 1)
-		lo = d->t - RING + 1;
+	if (lo < d->t - d->ring + 1)
+		lo = d->t - d->ring + 1;
 	return lo < 0 ? 0 : lo;
 }
 
 int
 sp_burstdet_write_state(const sp_burstdet *d, sp_state_writer *w, sp_error *err)
 {
-	double v[NOPT], kept[RING], l1[6];
+	double v[NOPT], kept[RING + RING_MARGIN], l1[6];
 	long j, lo = kept_from(d);
 	int i;
 
@@ -323,10 +351,10 @@ sp_burstdet_write_state(const sp_burstdet *d, sp_state_writer *w, sp_error *err)
 		sp_state_put_double(w, opt_names[i], v[i]);
 	sp_state_put_longs(w, "index", 4, (const long[]){ d->t, d->ar_fed, d->last_burst, lo });
 	for (j = lo; j <= d->t; j++)
-		kept[j - lo] = d->wv[j % RING];
+		kept[j - lo] = d->wv[j % d->ring];
 	sp_state_put_doubles(w, "loads", (size_t)(d->t + 1 - lo), kept);
 	for (j = d->t - 4; j <= d->t + 1; j++)
-		l1[j - d->t + 4] = j < 0 ? NAN : d->l1[j % RING];
+		l1[j - d->t + 4] = j < 0 ? NAN : d->l1[j % d->ring];
 	sp_state_put_doubles(w, "lower1", 6, l1);
 	sp_state_put_doubles(w, "band", 3, (const double[]){ d->prevL1, d->prevM1, d->prevU1 });
 	sp_state_put_long(w, "has_last", d->has_last);
@@ -341,7 +369,7 @@ sp_burstdet_write_state(const sp_burstdet *d, sp_state_writer *w, sp_error *err)
 int
 sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 {
-	double v[NOPT], got, kept[RING], l1[6], band[3], last[9];
+	double v[NOPT], got, kept[RING + RING_MARGIN], l1[6], band[3], last[9];
 	long ix[4], j, n, has_last, ar;
 	int i, rc;
 
@@ -357,7 +385,7 @@ sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 	if ((rc = sp_state_longs(s, "index", 4, -1, 1L << 52, ix, err)) < 0)
 		return rc;
 	d->t = ix[0], d->ar_fed = ix[1], d->last_burst = ix[2];
-	if (ix[3] < 0 || ix[3] > d->t + 1 || d->t + 1 - ix[3] > RING || ix[1] > d->t + 1 || ix[2] > d->t + 1)
+	if (ix[3] < 0 || ix[3] > d->t + 1 || d->t + 1 - ix[3] > d->ring || ix[1] > d->t + 1 || ix[2] > d->t + 1)
 		return sp_error_set(err, SP_EMODEL, "%s:%ld: index: inconsistent", sp_state_path(s), sp_state_line(s) - 1);
 	n = d->t + 1 - ix[3];
 	if ((rc = sp_state_doubles(s, "loads", (size_t)n, kept, err)) < 0 ||
@@ -368,10 +396,10 @@ sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 	    (rc = sp_state_long(s, "ar", 0, 1, &ar, err)) < 0)
 		return rc;
 	for (j = ix[3]; j <= d->t; j++)
-		d->wv[j % RING] = kept[j - ix[3]];
+		d->wv[j % d->ring] = kept[j - ix[3]];
 	for (j = d->t - 4; j <= d->t + 1; j++)
 		if (j >= 0)
-			d->l1[j % RING] = l1[j - d->t + 4];
+			d->l1[j % d->ring] = l1[j - d->t + 4];
 	d->prevL1 = band[0], d->prevM1 = band[1], d->prevU1 = band[2];
 	if (!(last[5] == SP_BURST_NORMAL || last[5] == SP_BURST_BURST || last[5] == SP_BURST_SPIKE))
 		return sp_error_set(err, SP_EMODEL, "%s:%ld: last: not a state", sp_state_path(s), sp_state_line(s) - 2);
