@@ -140,30 +140,37 @@ sp_file_path(const sp_file *f)
 	return f->path;
 }
 
-int
-sp_file_commit(sp_file *f, sp_error *err)
+static int
+file_failed(sp_file *f, int e, sp_error *err)
+{
+	sp_error_set(err, SP_EIO, "%s: write failed: %s", f->path, strerror(e ? e : EIO));
+	unlink(f->tmp);
+	file_free(f);
+	return SP_EIO;
+}
+
+/* Flush (and fsync when sync), close; on failure ("PATH: write failed")
+ * remove the temporary file and free f. */
+static int
+close_file(sp_file *f, int sync, sp_error *err)
 {
 	int bad, e = 0;
 
-	bad = fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) != 0;
+	bad = fflush(f->fp) != 0 || ferror(f->fp) || (sync && fsync(fileno(f->fp)) != 0);
 	if (bad)
 		e = errno;
 	if (fclose(f->fp) != 0 && !bad) {
 		bad = 1;
 		e = errno;
 	}
-	if (!bad && rename(f->tmp, f->path) != 0) {
-		bad = 1;
-		e = errno;
-	}
-	if (bad) {
-		sp_error_set(err, SP_EIO, "%s: write failed: %s", f->path, strerror(e ? e : EIO));
-		unlink(f->tmp);
-		file_free(f);
-		return SP_EIO;
-	}
-	file_free(f);
-	return SP_OK;
+	f->fp = NULL;
+	return bad ? file_failed(f, e, err) : SP_OK;
+}
+
+int
+sp_file_commit(sp_file *f, sp_error *err)
+{
+	return close_file(f, 1, err) == SP_OK ? sp_file_publish(f, err) : SP_EIO;
 }
 
 void
@@ -177,29 +184,10 @@ sp_file_abort(sp_file *f)
 	file_free(f);
 }
 
-static int
-file_failed(sp_file *f, int e, sp_error *err)
-{
-	sp_error_set(err, SP_EIO, "%s: write failed: %s", f->path, strerror(e ? e : EIO));
-	unlink(f->tmp);
-	file_free(f);
-	return SP_EIO;
-}
-
 int
 sp_file_close(sp_file *f, sp_error *err)
 {
-	int bad, e = 0;
-
-	bad = fflush(f->fp) != 0 || ferror(f->fp);
-	if (bad)
-		e = errno;
-	if (fclose(f->fp) != 0 && !bad) {
-		bad = 1;
-		e = errno;
-	}
-	f->fp = NULL;
-	return bad ? file_failed(f, e, err) : SP_OK;
+	return close_file(f, 0, err);
 }
 
 int
