@@ -23,6 +23,7 @@ lstm_replay() {
 	shift 6
 	_lr_n=$(($(wc -l < "$_lr_load") - 1))
 	[ "$_lr_every" -gt 0 ] || _lr_every=1
+	_lr_adapt=; [ "$_lr_mode" != warm ] || _lr_adapt="--adapt 0.1"
 	rm -f "$_lr_dir/lstm.model"
 	{ head -n 1 "$_lr_band"; _lr_keep 0 "$(_lr_at "$_lr_r")" < "$_lr_band"; } || return 1
 	while [ "$_lr_r" -lt "$_lr_n" ]; do
@@ -35,11 +36,9 @@ lstm_replay() {
 			head -n "$((_lr_r + 1))" "$_lr_load" | lstmtrain -q -o "$_lr_dir/lstm.model" --horizon 24 "$@" ||
 				{ echo "${prog:-lstm_replay}: lstmtrain failed (row $_lr_r)" >&2; return 1; }
 		fi
-		if [ "$_lr_mode" = warm ]; then
-			forecast -m "$_lr_dir/lstm.model" --long --horizon 24 --adapt 0.1 < "$_lr_load" > "$_lr_dir/lstm.fc"
-		else
-			forecast -m "$_lr_dir/lstm.model" --long --horizon 24 < "$_lr_load" > "$_lr_dir/lstm.fc"
-		fi || { echo "${prog:-lstm_replay}: forecast failed (row $_lr_r)" >&2; return 1; }
+		# shellcheck disable=SC2086
+		forecast -m "$_lr_dir/lstm.model" --long --horizon 24 $_lr_adapt < "$_lr_load" > "$_lr_dir/lstm.fc" ||
+			{ echo "${prog:-lstm_replay}: forecast failed (row $_lr_r)" >&2; return 1; }
 		_lr_keep "$(_lr_at "$_lr_r")" "$(_lr_at $((_lr_r + _lr_every)))" < "$_lr_dir/lstm.fc"
 		_lr_r=$((_lr_r + _lr_every))
 	done
