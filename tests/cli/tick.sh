@@ -8,11 +8,11 @@ TICK=$TOP/scripts/scalepipe-tick
 tick() { bash "$TICK" "$@"; }
 unset KUBECONFIG KUBERNETES_SERVICE_HOST PROMETHEUS_URL PUSHGATEWAY_URL STATE_DIR SHADOW PAUSED \
 	TEXTFILE_DIR TICK_TIMEOUTS TICK_DEADLINE QUERY HISTORY STEP WINDOW_ARGS ARFIT_ARGS MODEL \
-	FORECAST_ARGS BURSTDETECT_ARGS PLAN_ARGS TARGET_NAMESPACE TARGET_KIND TARGET_NAME SCALE_MODE MAX_AGE
+	FORECAST_ARGS SELECT SELECT_ARGS BURSTDETECT_ARGS PLAN_ARGS TARGET_NAMESPACE TARGET_KIND TARGET_NAME SCALE_MODE MAX_AGE
 HOME=$T/home; export HOME
 CURVE=$TOP/data/bascaler_fft_service_curve.csv
 # generous timeouts: the tools may run under valgrind
-TICK_TIMEOUTS=promfetch=100,window=100,forecast=300,burstdetect=100,plan=100,scale=100,publish=20
+TICK_TIMEOUTS=promfetch=100,window=100,forecast=300,alt=100,select=50,burstdetect=100,plan=100,scale=100,publish=20
 TICK_DEADLINE=1000
 export TICK_TIMEOUTS TICK_DEADLINE
 PLAN="--policy burst --slo 16 --min 1 --max 100000 --curve $CURVE --stabilise 900 --ramp-down 2"
@@ -385,4 +385,71 @@ t "a forecast.state without its last row: a warning, the forecaster cold on the 
 	tick -c "$T/m.conf" --state-dir "$T/ml1" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
 err_has "scalepipe-tick: warning: state: $T/ml1/forecast.state has no last row: recomputing the forecaster from history"
 check "and a new forecast.state" grep -q '^scalepipe-state forecast 1$' "$T/ml1/forecast.state"
+# ---- SELECT=true: arfit and the model's forecaster, bandselect between them ----
+# The same sine and model, arfit (the mean of the last 6 loads, at the
+# level of the model's band, 0.8) beside the LSTM and bandselect (a memory
+# of an hour, the model after 4 errors: both bands are used on this
+# trace): N ticks with forecast.state, alt.state and select.state carried =
+# one continuous run of arfit, forecast, bandselect, burstdetect and plan;
+# a tick with no new point leaves select.state as it was.
+cat > "$T/s.conf" <<EOF
+HISTORY=500m
+STEP=300
+WINDOW_ARGS=--resample 300 --fill linear
+ARFIT_ARGS=--rolling -p 0 --window 6 --horizon 3 --level 0.8
+MODEL=$D/lstm-tiny.lstm
+FORECAST_ARGS=--long --adapt 0.1
+SELECT=true
+SELECT_ARGS=--memory 1h --min-errors 4
+PLAN_ARGS=$PLAN
+TARGET_NAMESPACE=shop
+TARGET_NAME=web
+EOF
+window --resample 300 --fill linear < "$D/lstm-sine.csv" > "$T/sw.csv"
+arfit --rolling -p 0 --window 6 --horizon 3 --level 0.8 < "$T/sw.csv" > "$T/sa.csv"
+forecast -m "$D/lstm-tiny.lstm" --long --adapt 0.1 < "$T/sw.csv" > "$T/sb.csv"
+bandselect --memory 1h --min-errors 4 --alt "$T/sb.csv" "$T/sa.csv" > "$T/ssel.csv"
+burstdetect < "$T/ssel.csv" | plan $PLAN > "$T/scont.csv"
+check "the continuous run takes each band at some origins" awk -F, 'NR == FNR { a[$1 "," $3] = $5; next }
+	FNR > 1 && $3 == 1 { if ($5 == a[$1 "," $3]) na++; else nb++ } END { exit !(na > 10 && nb > 10) }' "$T/sa.csv" "$T/ssel.csv"
+ticks_select() {  # dir
+	rm -rf "$1"
+	n=0
+	for tt in $mticks; do
+		n=$((n + 1))
+		bash "$TICK" -c "$T/s.conf" --state-dir "$1" --from-csv "$D/lstm-sine.csv" --now "$tt" > "$T/one.csv" || return 1
+		got=$(awk -F, 'END { print $1 "," $3 "," $9 "," $10 "," $11 }' "$1/decisions.csv")
+		want=$(awk -F, -v t=$((tt - tt % 300 + 300)) 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    $1 == t { print $1 "," $(c["replicas"]) "," $(c["forecast"]) "," $(c["lower"]) "," $(c["upper"]) }' "$T/scont.csv")
+		[ -n "$want" ] && [ "$got" = "$want" ] || { echo "tick at $tt: got $got, want $want"; return 1; }
+		if [ "$n" = 4 ]; then
+			cp "$1/select.state" "$T/s0" &&
+				bash "$TICK" -c "$T/s.conf" --state-dir "$1" --from-csv "$D/lstm-sine.csv" --now $((tt + 60)) > "$T/two.csv" &&
+				cmp "$T/one.csv" "$T/two.csv" && cmp "$T/s0" "$1/select.state" ||
+				{ echo "a tick with no new point changed the decision or select.state"; return 1; }
+		fi
+	done
+	[ "$n" -ge 7 ] && grep -q '^scalepipe-state bandselect 1$' "$1/select.state" &&
+		grep -q '^scalepipe-state forecast 1$' "$1/alt.state" && grep -q '^scalepipe-state arfit' "$1/forecast.state"
+}
+check "SELECT=true: N ticks with the three forecaster states = one continuous run" ticks_select "$T/sl1"
+t "SELECT=true, verbose: the stages alt and select run" 0 tick -v -c "$T/s.conf" --state-dir "$T/sl2" \
+	--from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
+err_has "stage alt: exit 0"
+err_has "stage select: exit 0"
+t "SELECT=true without a model yet: arfit's band, its errors scored" 0 env MODEL="$T/none.lstm" \
+	bash "$TICK" -v -c "$T/s.conf" --state-dir "$T/sl3" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
+check "no stage alt; select.state kept" sh -c "! grep -q 'stage alt' '$T/err' && grep -q 'stage select: exit 0' '$T/err' &&
+	grep -q '^errors [1-9][0-9]* 0\$' '$T/sl3/select.state'"
+t "SELECT=true, bands of two levels: stage select fails, nothing scaled" 1 env ARFIT_ARGS="--rolling -p 0 --window 6 --horizon 3 --level 0.98" \
+	bash "$TICK" -c "$T/s.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
+err_has "band level 0.8, the input's 0.98"
+err_has "scalepipe-tick: stage select failed (exit 1): nothing scaled"
+t "SELECT not a boolean" 2 env SELECT=maybe bash "$TICK" -c "$T/s.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
+err_has "SELECT must be true or false: 'maybe'"
+t "SELECT=true: the alt and select timeouts count in the sum" 2 env TICK_TIMEOUTS=forecast=10,alt=20,select=20 \
+	TICK_DEADLINE=55 bash "$TICK" -c "$T/s.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
+err_has "the stage timeouts sum to 80s, not below the deadline 55s"
+t "... and not without it" 0 env TICK_TIMEOUTS=forecast=10,alt=20,select=20 TICK_DEADLINE=55 SELECT=false \
+	bash "$TICK" -c "$T/s.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
 finish

@@ -195,7 +195,7 @@ EOF
 	echo "PLAN_ARGS=$PLAN_ARGS"
 	echo "MAX_AGE=1000w"
 	echo "PUSHGATEWAY_URL=http://127.0.0.1:$GP"
-	echo "TICK_TIMEOUTS=promfetch=30,window=30,forecast=120,burstdetect=30,plan=30,scale=30,publish=30"
+	echo "TICK_TIMEOUTS=promfetch=30,window=30,forecast=120,alt=120,select=30,burstdetect=30,plan=30,scale=30,publish=30"
 	echo "TICK_DEADLINE=600"
 } > tick.conf
 last_t=$(tail -n 1 fetch.csv | cut -d, -f1)
@@ -215,9 +215,28 @@ pgw_value() {  # metric: its value (job scalepipe_tick), as a number
 check "Pushgateway: the tick's last success" test "$(pgw_value scalepipe_tick_last_success_timestamp_seconds)" = "$last_t"
 check "Pushgateway: the tick's decision" test "$(pgw_value scalepipe_tick_decision_replicas)" = "$planned"
 # deploy/lstm/cronjob.yaml: the same tick with MODEL (forecast -m), in shadow
-t "one tick with the LSTM model (deploy/lstm/: MODEL, FORECAST_ARGS), shadow" 0 env -u KUBECONFIG \
-	MODEL="$T/model.lstm" FORECAST_ARGS="$FORECAST_ARGS" bash "$TICK" -c tick.conf --shadow \
+t "one tick with the LSTM model alone (MODEL, FORECAST_ARGS, SELECT=false), shadow" 0 env -u KUBECONFIG \
+	MODEL="$T/model.lstm" FORECAST_ARGS="$FORECAST_ARGS" SELECT=false bash "$TICK" -c tick.conf --shadow \
 	--kubeconfig kc-sa --from-csv fetch.csv --now "$last_t"
 check "the LSTM tick decided what the LSTM stages by hand did" sh -c \
 	"sed -n 2p '$T/out' | grep -q ',shop,deployment,web,$lplanned,$planned,shadow,'"
+# ... and as deploy/lstm/configmap.yaml has it: arfit beside the model,
+# bandselect between the two bands (SELECT, SELECT_ARGS; on these ten
+# hours arfit's errors stay the lower: tests/cli/tick.sh has a trace where
+# both bands are used)
+SELECT=$(cm SELECT "$TOP/deploy/lstm/configmap.yaml")
+SELECT_ARGS=$(cm SELECT_ARGS "$TOP/deploy/lstm/configmap.yaml")
+check "deploy/lstm/ selects between the two bands" test "$SELECT" = true
+# shellcheck disable=SC2086
+t "bandselect $SELECT_ARGS between arfit's band and the LSTM's" 0 bandselect $SELECT_ARGS --alt lforecast.csv forecast.csv
+cp "$T/out" sforecast.csv
+splanned=$(burstdetect $BURSTDETECT_ARGS sforecast.csv | plan $PLAN_ARGS | tail -n 1 |
+	awk -F, -v h="$(head -n 1 plan.csv)" 'BEGIN { n = split(h, c, ",") } { for (i = 1; i <= n; i++) if (c[i] == "replicas") print $i }')
+t "one tick as deploy/lstm/ runs it (MODEL, FORECAST_ARGS, SELECT), shadow" 0 env -u KUBECONFIG \
+	MODEL="$T/model.lstm" FORECAST_ARGS="$FORECAST_ARGS" SELECT="$SELECT" SELECT_ARGS="$SELECT_ARGS" \
+	bash "$TICK" -v -c tick.conf --shadow --kubeconfig kc-sa --from-csv fetch.csv --now "$last_t"
+err_has "stage alt: exit 0"
+err_has "stage select: exit 0"
+check "the selecting tick decided what the stages by hand did" sh -c \
+	"sed -n 2p '$T/out' | grep -q ',shop,deployment,web,$splanned,$planned,shadow,'"
 finish
