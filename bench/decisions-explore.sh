@@ -32,8 +32,9 @@
 #        and warm, as scalepipe-frontier --forecaster lstm runs the latter)
 #   seld  per origin, lin's band or lstmd's (ARFIT-OPTIONS its LSTM options),
 #        whichever has the lower mean absolute horizon-1 error so far,
-#        weighted over about a day: band_select of lstm-replay.sh, as
-#        scalepipe-frontier --forecaster select runs it
+#        weighted over about a day: bandselect, as
+#        scalepipe-frontier --forecaster select and scalepipe-tick
+#        (SELECT=true) run it
 # then burstdetect --quantile and simulate --policy scalepipe [options].
 # The HPA frontier: simulate --policy hpa --target 40..95, as
 # scalepipe-frontier sweeps it, interpolated at the candidate's cost.
@@ -52,7 +53,7 @@ mkdir -p "$W"
 [ -n "$keep" ] || trap 'rm -rf "$W"' EXIT
 cands=$(grep -v '^#' "${1:-/dev/stdin}")
 prog=decisions-explore
-. "$top/scripts/lstm-replay.sh"   # lstm_replay, band_select
+. "$top/scripts/lstm-replay.sh"   # lstm_replay
 
 span() {   # file span: the rows of the span (header kept)
 	awk -F, -v t="$(cat "$d/tcut")" -v s="$2" 'NR == 1 || (s == "test" && $1 >= t) || (s == "train" && $1 < t)' "$1"
@@ -104,7 +105,7 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			# shellcheck disable=SC2086
 			PATH=$B:$PATH lstm_replay "$d/load.csv" "$lin" "$r" "$every" "$mode" "$f.d" $2 > "$f.tmp" ;;
 		seld) a=$(band lin "") && b=$(band lstmd "$2") || exit 1
-			band_select "$a" "$b" "$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")" > "$f.tmp" ;;
+			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
 		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;
 		esac || { rm -f "$f.tmp"; echo "decisions-explore: the band $1:$2 failed on $d" >&2; exit 1; }
 		mv "$f.tmp" "$f"

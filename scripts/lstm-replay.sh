@@ -48,23 +48,3 @@ lstm_replay() {
 _lr_at() { awk -F, -v r="$1" 'NR == r + 2 { print $1; f = 1 } END { if (!f) print "inf" }' "$_lr_load"; }
 # the band rows of the origins in [A, B) (B "inf": no end)
 _lr_keep() { awk -F, -v a="$1" -v b="$2" 'NR > 1 && $1 + 0 >= a + 0 && (b == "inf" || $1 + 0 < b + 0)'; }
-
-# band_select A B STEP > OUT: origin by origin, band A's rows or band B's
-# (both arfit --rolling's long format, B's origins among A's), whichever
-# has the lower mean absolute horizon-1 error so far, weighted over about a
-# day (an exponential mean, weight 1 - STEP/86400 on the past; B only after
-# 12 of its errors): the better forecaster by its recent calibration.
-# Causal: an origin's choice reads only the errors of forecasts realised by
-# that origin (the load at an origin against the previous origin's
-# horizon-1 forecast).  Ties keep A.
-band_select() {
-	awk -F, -v lam="$(awk -v s="$3" 'BEGIN { printf "%.6f", 1 - s / 86400 }')" '
-	function upd(x, f,   e) { if (f == "") return; e = load - f; if (e < 0) e = -e
-		s[x] = n[x]++ ? lam * s[x] + (1 - lam) * e : e }
-	NR == FNR { if (FNR > 1) { B[$1 "," $3] = $0; if ($3 == 1) bf1[$1] = $5 } next }
-	FNR == 1 { print; next }
-	$1 != o { o = $1; load = $4; upd("a", af1); upd("b", bf1p)
-		useb = (o in bf1) && n["b"] >= 12 && s["b"] < s["a"]; af1 = ""; bf1p = (o in bf1) ? bf1[o] : "" }
-	$3 == 1 { af1 = $5 }
-	{ k = $1 "," $3; print (useb && (k in B)) ? B[k] : $0 }' "$2" "$1"
-}

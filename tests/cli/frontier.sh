@@ -104,26 +104,6 @@ check "the same points" cmp "$T/l1/points.csv" "$T/l2/points.csv"
 t "--forecaster select" 0 lf -o "$T/l4" --forecaster select
 check "hpa's points as arfit's run again" sh -c "
 	grep '^hpa,' '$T/l4/points.csv' > '$T/la' && grep '^hpa,' '$T/o/points.csv' > '$T/lb' && cmp '$T/la' '$T/lb'"
-# band_select (scripts/lstm-replay.sh): A a band whose horizon-1 forecasts
-# are off by 5 everywhere, B one off by 6 before origin 40 and exact from
-# it on.  Over about a day (weight 1 - 300/86400 on the past) B's mean
-# error 6 x 0.99653^m after m exact forecasts falls below 5 at m = 53: the
-# first origin from B is 93 (origin 40's forecast is scored at 41, causal),
-# and every row of an origin comes from one band, A's rows unchanged
-awk 'BEGIN { OFS = ","; print "origin,timestamp,horizon,value,forecast,lower,upper,level"
-	for (o = 0; o < 400; o++) for (h = 1; h <= 3; h++) {
-		t = 1700000000 + 300 * o; y = 100 + 10 * sin(o / 7); yh = 100 + 10 * sin((o + h) / 7)
-		print t, t + 300 * h, h, y, yh + 5, yh - 50, yh + 50, 0.98 } }' > "$T/ba.csv"
-awk -F, -v OFS=, 'NR == 1 { print; next } { o = ($1 - 1700000000) / 300; f = $5 - 5; if (o < 40) f += 6; $5 = f; $6 = "b"; print }' \
-	"$T/ba.csv" > "$T/bb.csv"
-t "band_select" 0 sh -c ". '$TOP/scripts/lstm-replay.sh'; band_select '$T/ba.csv' '$T/bb.csv' 300"
-check "A's rows to origin 92, B's from 93, whole origins" awk -F, 'NR == FNR { a[FNR] = $0; next }
-	FNR > 1 { o = ($1 - 1700000000) / 300; b = ($6 == "b")
-	if (b && first == "") first = o; if (first != "" && !b) bad = 1; if (!b && $0 != a[FNR]) bad = 1 }
-	END { exit !(first == 93 && !bad) }' "$T/ba.csv" "$T/out"
-awk -F, -v OFS=, 'NR == 1 { print; next } { $5 = $5 + 20; $6 = "b"; print }' "$T/ba.csv" > "$T/bw.csv"
-t "band_select, B always worse" 0 sh -c ". '$TOP/scripts/lstm-replay.sh'; band_select '$T/ba.csv' '$T/bw.csv' 300"
-check "A throughout" cmp "$T/out" "$T/ba.csv"
 t "--forecaster lstm, a bad first training" 1 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.4 \
 	--forecaster lstm --lstm-from 576 --lstm-args "--hidden 0" -o "$T/l3" "$T/trace.csv"
 err_has "scalepipe-frontier: lstmtrain failed (row 576)"
