@@ -437,6 +437,14 @@ t "SELECT=true, verbose: the stages alt and select run" 0 tick -v -c "$T/s.conf"
 	--from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
 err_has "stage alt: exit 0"
 err_has "stage select: exit 0"
+# the metric says which band the newest origin had: the continuous run's
+want_alt=$(awk -F, -v t="$(awk -F, 'END { print $1 }' "$T/sw.csv")" 'NR == FNR { if ($1 == t && $3 == 1) a = $5; next }
+	$1 == t && $3 == 1 { print ($5 + 0 != a + 0) ? 1 : 0 }' "$T/sa.csv" "$T/ssel.csv")
+mkdir -p "$T/stf"
+t "SELECT=true: the band's metric" 0 tick -c "$T/s.conf" --textfile-dir "$T/stf" --from-csv "$D/lstm-sine.csv" \
+	--now "$(echo "$mticks" | tail -n 1)"
+check "scalepipe_tick_band_alternative is the continuous run's ($want_alt)" \
+	grep -qx "scalepipe_tick_band_alternative{namespace=\"shop\",target=\"web\"} $want_alt" "$T/stf/scalepipe_tick_shop_web.prom"
 t "SELECT=true without a model yet: arfit's band, its errors scored" 0 env MODEL="$T/none.lstm" \
 	bash "$TICK" -v -c "$T/s.conf" --state-dir "$T/sl3" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
 check "no stage alt; select.state kept" sh -c "! grep -q 'stage alt' '$T/err' && grep -q 'stage select: exit 0' '$T/err' &&
