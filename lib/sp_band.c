@@ -411,3 +411,18 @@ sp_band_row_read(const sp_csv_reader *r, const sp_band_cols *c, sp_band_row *row
 	row->state = sp_burst_state_parse(row->state_text, row->state_len);
 	return 0;
 }
+
+void
+sp_band_write_header(sp_csv_writer *w, const sp_csv_reader *r, size_t from, long to, int level)
+{
+	sp_csv_write_str(w, "origin");
+	sp_csv_write_str(w, "timestamp");
+	sp_csv_write_str(w, "horizon");
+	sp_csv_write_header_fields(w, r, from, to);
+	sp_csv_write_str(w, "forecast");
+	sp_csv_write_str(w, "lower");
+	sp_csv_write_str(w, "upper");
+	if (level)
+		sp_csv_write_str(w, "level");
+	sp_csv_end_row(w);
+}

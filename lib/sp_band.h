@@ -129,6 +129,11 @@ int sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err);
 int sp_band_push(sp_band *b, sp_band_origin *g, sp_error *err);
 int sp_band_finish(sp_band *b, sp_band_origin *g, sp_error *err);
 
+/* The header of the long format: origin,timestamp,horizon, r's columns
+ * from .. to (to -1: the last; sp_csv_write_header_fields), then
+ * forecast,lower,upper and, when level, level. */
+void sp_band_write_header(sp_csv_writer *w, const sp_csv_reader *r, size_t from, long to, int level);
+
 /* ---- per-step rows ---- */
 
 /* Column indexes of a per-step row, -1 when absent. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sp_band.h"
 #include "sp_calib.h"
 #include "sp_keyed.h"
 #include "sp_state.h"
@@ -281,25 +282,10 @@ sp_fcroll_row_copy(sp_fcroll_row *row, const sp_csv_reader *rd, sp_error *err)
 	return 0;
 }
 
-static void
-long_header(const sp_csv_reader *rd, sp_csv_writer *w, int level)
-{
-	sp_csv_write_str(w, "origin");
-	sp_csv_write_str(w, "timestamp");
-	sp_csv_write_str(w, "horizon");
-	sp_csv_write_header_fields(w, rd, 1, -1);
-	sp_csv_write_str(w, "forecast");
-	sp_csv_write_str(w, "lower");
-	sp_csv_write_str(w, "upper");
-	if (level)
-		sp_csv_write_str(w, "level");
-	sp_csv_end_row(w);
-}
-
 void
 sp_fcroll_write_long_header(const sp_csv_reader *rd, sp_csv_writer *w)
 {
-	long_header(rd, w, 0);
+	sp_band_write_header(w, rd, 1, -1, 0);
 }
 
 /* The long rows of an origin; the pass-through columns from rd's current
@@ -343,7 +329,7 @@ void
 sp_fcroll_write_header(const sp_fcroll *r, const sp_csv_reader *rd, sp_csv_writer *w)
 {
 	if (r->longfmt) {
-		long_header(rd, w, !isnan(band_level(r)));
+		sp_band_write_header(w, rd, 1, -1, !isnan(band_level(r)));
 		return;
 	}
 	sp_csv_write_str(w, "timestamp");

@@ -190,21 +190,6 @@ alt_at(band *b, double t)
 	return b->g.origin == t ? &b->g : NULL;
 }
 
-static void
-write_header(sp_csv_writer *w, const sp_csv_reader *r, size_t ndata, int level)
-{
-	sp_csv_write_str(w, "origin");
-	sp_csv_write_str(w, "timestamp");
-	sp_csv_write_str(w, "horizon");
-	sp_csv_write_header_fields(w, r, 3, 3 + (long)ndata);
-	sp_csv_write_str(w, "forecast");
-	sp_csv_write_str(w, "lower");
-	sp_csv_write_str(w, "upper");
-	if (level)
-		sp_csv_write_str(w, "level");
-	sp_csv_end_row(w);
-}
-
 /* The rows of origin g, the band of horizon k from a when a has it. */
 static void
 write_origin(sp_csv_writer *w, const sp_band_origin *g, const sp_band_origin *a, size_t ndata, int level)
@@ -281,7 +266,7 @@ main(int argc, char **argv)
 	ndata = sp_band_ndata(in.band);
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
-	write_header(w, in.r, ndata, level);
+	sp_band_write_header(w, in.r, 3, 3 + (long)ndata, level);
 
 	while (next(&in)) {
 		const sp_band_origin *g = &in.g, *a;
