@@ -433,6 +433,25 @@ ticks_select() {  # dir
 		grep -q '^scalepipe-state forecast 1$' "$1/alt.state" && grep -q '^scalepipe-state arfit' "$1/forecast.state"
 }
 check "SELECT=true: N ticks with the three forecaster states = one continuous run" ticks_select "$T/sl1"
+# a retrained model (a warm start of the same one): alt.state is of the
+# old model, a warning and the model's forecaster cold on the history; the
+# other states go on
+lstmtrain -q --init "$D/lstm-tiny.lstm" --epochs 1 -o "$T/retrained.lstm" "$T/sw.csv"
+t5=$(echo "$mticks" | sed -n 5p) t7=$(echo "$mticks" | sed -n 7p)
+bash "$TICK" -c "$T/s.conf" --state-dir "$T/sl4" --from-csv "$D/lstm-sine.csv" --now "$t5" > /dev/null 2>&1
+cp -r "$T/sl4" "$T/sl5"
+t "SELECT=true, the model retrained: a warning, the tick decides" 0 env MODEL="$T/retrained.lstm" \
+	bash "$TICK" -c "$T/s.conf" --state-dir "$T/sl4" --from-csv "$D/lstm-sine.csv" --now "$t7"
+err_has "alt.state"
+check "select.state and plan.state moved on" sh -c "! cmp -s '$T/sl5/select.state' '$T/sl4/select.state' &&
+	! cmp -s '$T/sl5/plan.state' '$T/sl4/plan.state'"
+# a corrupt model: stage alt fails, nothing scaled, no state touched
+cp -r "$T/sl5" "$T/sl6"
+printf 'scalepipe-model lstm 1\ncell lstm\n' > "$T/corrupt.lstm"
+t "SELECT=true, a corrupt model: stage alt fails, nothing scaled" 1 env MODEL="$T/corrupt.lstm" \
+	bash "$TICK" -c "$T/s.conf" --state-dir "$T/sl5" --from-csv "$D/lstm-sine.csv" --now "$t7"
+err_has "scalepipe-tick: stage alt failed (exit 1): nothing scaled"
+check "no state file changed" sh -c "for f in forecast alt select burst plan; do cmp '$T/sl6/'\$f.state '$T/sl5/'\$f.state || exit 1; done"
 t "SELECT=true, verbose: the stages alt and select run" 0 tick -v -c "$T/s.conf" --state-dir "$T/sl2" \
 	--from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
 err_has "stage alt: exit 0"
