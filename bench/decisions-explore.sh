@@ -35,6 +35,11 @@
 #        weighted over about a day: bandselect, as
 #        scalepipe-frontier --forecaster select and scalepipe-tick
 #        (SELECT=true) run it
+#   seas  arfit --season P ARFIT-OPTIONS, P the period found on the rows
+#        before max(a week, a fifth of the rows) (the lag of a day at most
+#        whose autocorrelation is the highest of its local peaks, if it is
+#        0.5 or more; none: lin throughout), and lin before those rows
+#   selseas  per origin, lin's band or seas's, as seld chooses
 # then burstdetect --quantile and simulate --policy scalepipe [options].
 # The HPA frontier: simulate --policy hpa --target 40..95, as
 # scalepipe-frontier sweeps it, interpolated at the candidate's cost.
@@ -53,7 +58,7 @@ mkdir -p "$W"
 [ -n "$keep" ] || trap 'rm -rf "$W"' EXIT
 cands=$(grep -v '^#' "${1:-/dev/stdin}")
 prog=decisions-explore
-. "$top/scripts/lstm-replay.sh"   # lstm_replay
+. "$top/scripts/lstm-replay.sh"   # lstm_replay, season_band
 
 span() {   # file span: the rows of the span (header kept)
 	awk -F, -v t="$(cat "$d/tcut")" -v s="$2" 'NR == 1 || (s == "test" && $1 >= t) || (s == "train" && $1 < t)' "$1"
@@ -104,6 +109,14 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			mkdir -p "$f.d"
 			# shellcheck disable=SC2086
 			PATH=$B:$PATH lstm_replay "$d/load.csv" "$lin" "$r" "$every" "$mode" "$f.d" $2 > "$f.tmp" ;;
+		seas) lin=$(band lin "") || exit 1
+			n=$(($(wc -l < "$d/load.csv") - 1))
+			st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")
+			r=$((7 * 86400 / st)); [ $((n / 5)) -le "$r" ] || r=$((n / 5))
+			# shellcheck disable=SC2086
+			PATH=$B:$PATH season_band "$d/load.csv" "$lin" "$r" $2 > "$f.tmp" 2> "$d/period" ;;
+		selseas) a=$(band lin "") && b=$(band seas "$2") || exit 1
+			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
 		seld) a=$(band lin "") && b=$(band lstmd "$2") || exit 1
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
 		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;

@@ -18,7 +18,9 @@ err_has "scalepipe-frontier: unknown option '--nope'"
 t "unreadable trace" 1 fr "$T/none.csv"
 err_has "scalepipe-frontier: $T/none.csv: cannot read"
 t "bad --forecaster" 2 fr --forecaster prophet x.csv
-err_has "scalepipe-frontier: --forecaster: arfit, lstm or select, not 'prophet'"
+err_has "scalepipe-frontier: --forecaster: arfit, lstm, select or seasonal, not 'prophet'"
+t "bad --default-knob" 2 fr --default-knob 1.5 x.csv
+err_has "scalepipe-frontier: --default-knob: a quantile in (0,1), not '1.5'"
 t "bad --lstm-every" 2 fr --forecaster lstm --lstm-every 0 x.csv
 err_has "scalepipe-frontier: --lstm-from, --lstm-every: a number of rows > 0, not '0'"
 t "--help" 0 fr --help
@@ -104,6 +106,26 @@ check "the same points" cmp "$T/l1/points.csv" "$T/l2/points.csv"
 t "--forecaster select" 0 lf -o "$T/l4" --forecaster select
 check "hpa's points as arfit's run again" sh -c "
 	grep '^hpa,' '$T/l4/points.csv' > '$T/la' && grep '^hpa,' '$T/o/points.csv' > '$T/lb' && cmp '$T/la' '$T/lb'"
+# --forecaster seasonal: on the daily cycle with two days before the
+# seasonal band, the lags searched stop at a third of those rows (192):
+# no period, arfit's band; on a cycle of 12 steps (an hour) and noise the
+# period is 12 and scalepipe's points move
+t "--forecaster seasonal, no period" 0 fr --no-plot --train-rows 288 --policies hpa,scalepipe --knob hpa=60:80 \
+	--knob scalepipe=0.4:0.75 --forecaster seasonal --lstm-from 576 -o "$T/s1" "$T/trace.csv"
+check "period 0" test "$(cat "$T/s1/period")" = 0
+check "every point as arfit's run" sh -c "grep -E '^(hpa|scalepipe),' '$T/s1/points.csv' | sort > '$T/sa' &&
+	grep -E '^(hpa,(60|80)|scalepipe,(0.4|0.75)),' '$T/o/points.csv' | sort > '$T/sb' && cmp '$T/sa' '$T/sb'"
+awk 'BEGIN { srand(3); print "timestamp,load"
+	for (i = 0; i < 1152; i++) { x = 300 + 40 * (rand() - 0.5) + ((i % 12) == 5 ? 900 : 0) + ((i % 12) == 6 ? 1500 : 0)
+		printf "%d,%.3f\n", 1700000000 + 300 * i, x } }' > "$T/hourly.csv"
+t "--forecaster seasonal, an hourly cycle" 0 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.6 \
+	--default-knob 0.6 --forecaster seasonal --lstm-from 576 -o "$T/s2" "$T/hourly.csv"
+check "period 12" test "$(cat "$T/s2/period")" = 12
+check "--default-knob 0.6 marks 0.6" grep -q '^scalepipe,0.6,.*,1$' "$T/s2/points.csv"
+t "the same with arfit's band" 0 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.6 \
+	--default-knob 0.6 -o "$T/s3" "$T/hourly.csv"
+check "the seasonal selection dominates: cheaper, fewer violations" awk -F, 'NR == FNR { if (FNR == 2) { c = $3; v = $4 } next }
+	FNR == 2 { exit !($3 + 0 < c + 0 && $4 + 0 < v + 0) }' "$T/s3/points.csv" "$T/s2/points.csv"
 t "--forecaster lstm, a bad first training" 1 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.4 \
 	--forecaster lstm --lstm-from 576 --lstm-args "--hidden 0" -o "$T/l3" "$T/trace.csv"
 err_has "scalepipe-frontier: lstmtrain failed (row 576)"
