@@ -40,6 +40,9 @@
 #        whose autocorrelation is the highest of its local peaks, if it is
 #        0.5 or more; none: lin throughout), and lin before those rows
 #   selseas  per origin, lin's band or seas's, as seld chooses
+#   sel3  per origin, seld's band (ARFIT-OPTIONS its LSTM options) or
+#        seas's, as seld chooses: the best of arfit, the LSTM and the
+#        seasonal band by their recent calibration, two choices in a row
 # then burstdetect --quantile and simulate --policy scalepipe [options].
 # The HPA frontier: simulate --policy hpa --target 40..95, as
 # scalepipe-frontier sweeps it, interpolated at the candidate's cost.
@@ -116,6 +119,8 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			# shellcheck disable=SC2086
 			PATH=$B:$PATH season_band "$d/load.csv" "$lin" "$r" $2 > "$f.tmp" 2> "$d/period" ;;
 		selseas) a=$(band lin "") && b=$(band seas "$2") || exit 1
+			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
+		sel3) a=$(band seld "$2") && b=$(band seas "") || exit 1
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
 		seld) a=$(band lin "") && b=$(band lstmd "$2") || exit 1
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
