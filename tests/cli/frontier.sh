@@ -18,7 +18,7 @@ err_has "scalepipe-frontier: unknown option '--nope'"
 t "unreadable trace" 1 fr "$T/none.csv"
 err_has "scalepipe-frontier: $T/none.csv: cannot read"
 t "bad --forecaster" 2 fr --forecaster prophet x.csv
-err_has "scalepipe-frontier: --forecaster: arfit, lstm, select or seasonal, not 'prophet'"
+err_has "scalepipe-frontier: --forecaster: arfit, lstm, select, seasonal or select3, not 'prophet'"
 t "bad --default-knob" 2 fr --default-knob 1.5 x.csv
 err_has "scalepipe-frontier: --default-knob: a quantile in (0,1), not '1.5'"
 t "bad --lstm-every" 2 fr --forecaster lstm --lstm-every 0 x.csv
@@ -126,6 +126,11 @@ t "the same with arfit's band" 0 fr --no-plot --train-rows 288 --policies scalep
 	--default-knob 0.6 -o "$T/s3" "$T/hourly.csv"
 check "the seasonal selection dominates: cheaper, fewer violations" awk -F, 'NR == FNR { if (FNR == 2) { c = $3; v = $4 } next }
 	FNR == 2 { exit !($3 + 0 < c + 0 && $4 + 0 < v + 0) }' "$T/s3/points.csv" "$T/s2/points.csv"
+# select3 (select's band or the seasonal one) runs both: the period found
+# on the hourly cycle, and a point
+t "--forecaster select3" 0 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.6 --default-knob 0.6 \
+	--forecaster select3 --lstm-from 576 --lstm-every 288 --lstm-args "--window 24 --hidden 4 --epochs 3" -o "$T/s4" "$T/hourly.csv"
+check "period 12 and a point" sh -c "[ \"\$(cat '$T/s4/period')\" = 12 ] && grep -q '^scalepipe,0.6,.*,1\$' '$T/s4/points.csv'"
 t "--forecaster lstm, a bad first training" 1 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.4 \
 	--forecaster lstm --lstm-from 576 --lstm-args "--hidden 0" -o "$T/l3" "$T/trace.csv"
 err_has "scalepipe-frontier: lstmtrain failed (row 576)"
