@@ -66,13 +66,17 @@ season_period() {
 # season_band LOAD BAND R ARFIT... > OUT: arfit --rolling --season P ARFIT...
 # on LOAD for the origins from row R on, P = season_period of the rows
 # before R up to a day of lags; BAND's rows before (all of BAND when there is
-# no period).  Causal: the period reads only rows before the first origin
+# no period, or no row R).  Causal: the period reads only rows before the first origin
 # it is used at.  Prints the period on stderr as "period P".
 season_band() {
 	_sb_load=$1 _sb_band=$2 _sb_r=$3
 	shift 3
 	_sb_st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$_sb_load")
-	_sb_p=$(season_period "$_sb_load" "$_sb_r" "$(awk -v s="$_sb_st" 'BEGIN { printf "%d", 86400 / s }')")
+	# no row R (a trace shorter than R + 1 rows): no origin for the
+	# seasonal band, and no period (it would read every row)
+	_sb_p=0
+	[ "$(($(wc -l < "$_sb_load") - 1))" -le "$_sb_r" ] ||
+		_sb_p=$(season_period "$_sb_load" "$_sb_r" "$(awk -v s="$_sb_st" 'BEGIN { printf "%d", 86400 / s }')")
 	echo "period $_sb_p" >&2
 	if [ "$_sb_p" -gt 0 ]; then
 		_sb_t=$(awk -F, -v r="$_sb_r" 'NR == r + 2 { print $1 }' "$_sb_load")

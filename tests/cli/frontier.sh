@@ -118,6 +118,9 @@ check "every point as arfit's run" sh -c "grep -E '^(hpa|scalepipe),' '$T/s1/poi
 awk 'BEGIN { srand(3); print "timestamp,load"
 	for (i = 0; i < 1152; i++) { x = 300 + 40 * (rand() - 0.5) + ((i % 12) == 5 ? 900 : 0) + ((i % 12) == 6 ? 1500 : 0)
 		printf "%d,%.3f\n", 1700000000 + 300 * i, x } }' > "$T/hourly.csv"
+t "--forecaster seasonal, --lstm-from past the last row" 0 fr --no-plot --train-rows 288 --policies scalepipe \
+	--knob scalepipe=0.4 --forecaster seasonal --lstm-from 5000 -o "$T/s5" "$T/hourly.csv"
+check "period 0 (no period read from rows it would be used at)" test "$(cat "$T/s5/period")" = 0
 t "--forecaster seasonal, an hourly cycle" 0 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.6 \
 	--default-knob 0.6 --forecaster seasonal --lstm-from 576 -o "$T/s2" "$T/hourly.csv"
 check "period 12" test "$(cat "$T/s2/period")" = 12
