@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "sp_state.h"
+#include "sp_stats.h"
 
 /* Both backends share the state and the ops; roll != NULL marks the rolling one. */
 typedef struct {
@@ -14,6 +15,16 @@ typedef struct {
 	const sp_ar_model *last;  /* the model of the last band */
 	sp_ar_band_opts band;
 	sp_forecaster_hist hist;  /* fixed: the last max(need, 1) values */
+	/* rolling with the period found in the data (sp_fc_ar_season) */
+	int autos;
+	sp_fc_ar_season sa;
+	sp_ar_spec spec;          /* the spec, season 0 until the period is found */
+	size_t window;
+	long period;              /* -1 until decided, then 0 (none) or the lag */
+	double acf;               /* the period's autocorrelation */
+	double t0, tl;            /* the first and last times of y */
+	double *y;                /* the values the period is found on */
+	size_t ny, ycap;
 } arfc;
 
 static void
@@ -26,6 +37,7 @@ arfc_free(void *st)
 	sp_ar_model_free(a->m);
 	sp_ar_roll_free(a->roll);
 	sp_forecaster_hist_free(&a->hist);
+	free(a->y);
 	free(a);
 }
 
@@ -74,15 +86,88 @@ fixed_push(void *st, double t, const double *x, sp_error *err)
 	return sp_forecaster_hist_full(&a->hist);
 }
 
+size_t
+sp_fc_ar_season_find(const sp_ar_spec *spec, const double *y, size_t n, double step, size_t fit,
+    const sp_fc_ar_season *sa, double *acf)
+{
+	size_t maxl = step > 0 ? (size_t)floor(sa->maxlag / step + 1e-9) : 0, need = sp_ar_min_points(spec);
+
+	if (maxl > (fit > need ? fit - need : 0))
+		maxl = fit > need ? fit - need : 0;
+	if (maxl > SP_AR_MAX_SEASON)
+		maxl = SP_AR_MAX_SEASON;
+	return sp_stats_acf_period(y, n, maxl, sa->min_acf, acf);
+}
+
+/* The period of the values so far (a->ny of them, the time t after them):
+ * found, and the roll restarted with it on its window, when they span
+ * sa.after. */
+static int
+season_decide(arfc *a, double t, sp_error *err)
+{
+	double step = (t - a->t0) / (double)a->ny;
+	size_t k;
+	sp_ar_spec spec = a->spec;
+	sp_ar_roll *r;
+	const double *w;
+
+	if (!(step > 0) || (double)a->ny < floor(a->sa.after / step + 0.5))
+		return 0;
+	/* a period the window (the values so far, if fewer) still fits with */
+	a->period = (long)sp_fc_ar_season_find(&spec, a->y, a->ny, step, a->ny < a->window ? a->ny : a->window,
+	    &a->sa, &a->acf);
+	free(a->y);
+	a->y = NULL, a->ny = a->ycap = 0;
+	if (a->period == 0)
+		return 0;
+	spec.s = (int)a->period;
+	if (!(r = sp_ar_roll_new(&spec, a->window, err)))
+		return err ? err->code : SP_EUSAGE;
+	w = sp_ar_roll_window(a->roll, &k);
+	for (size_t i = 0; i < k; i++)
+		if (sp_ar_roll_push(r, w[i], err) < 0) {
+			sp_ar_roll_free(r);
+			return err ? err->code : SP_EDATA;
+		}
+	sp_ar_roll_free(a->roll);
+	a->roll = r;
+	a->spec = spec;
+	return 0;
+}
+
+static int
+season_keep(arfc *a, double t, double x, sp_error *err)
+{
+	int rc;
+
+	if (a->ny > 0 && (rc = season_decide(a, t, err)) < 0)
+		return rc;
+	if (a->period >= 0)
+		return 0;
+	if (a->ny == a->ycap) {
+		size_t cap = a->ycap ? 2 * a->ycap : 1024;
+		double *y = realloc(a->y, cap * sizeof *y);
+		if (!y)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		a->y = y, a->ycap = cap;
+	}
+	if (a->ny == 0)
+		a->t0 = t;
+	a->y[a->ny++] = x;
+	a->tl = t;
+	return 0;
+}
+
 static int
 rolling_push(void *st, double t, const double *x, sp_error *err)
 {
 	arfc *a = st;
 	int rc;
 
-	(void)t;
 	if (!isfinite(x[0]))
 		return sp_error_set(err, SP_EDATA, "rolling AR: a missing value (the window must be complete)");
+	if (a->autos && a->period < 0 && (rc = season_keep(a, t, x[0], err)) < 0)
+		return rc;
 	if ((rc = sp_ar_roll_push(a->roll, x[0], err)) < 0)
 		return rc;
 	return rc;
@@ -149,6 +234,19 @@ arfc_write_state(const void *st, sp_state_writer *w, sp_error *err)
 	if (!w)
 		return 0;
 	sp_state_put_doubles(w, "band", 2, (const double[]){ a->band.qlo, a->band.qhi });
+	if (a->autos) {
+		sp_state_put_doubles(w, "season_auto", 3, (const double[]){ a->sa.after, a->sa.maxlag, a->sa.min_acf });
+		sp_state_put_long(w, "season_period", a->period);
+		if (a->period < 0) {
+			sp_state_put_long(w, "season_n", (long)a->ny);
+			if (a->ny > 0) {
+				sp_state_put_doubles(w, "season_t", 2, (const double[]){ a->t0, a->tl });
+				sp_state_put_doubles(w, "season_y", a->ny, a->y);
+			}
+		} else {
+			sp_state_put_double(w, "season_acf", a->acf);
+		}
+	}
 	if (a->roll) {
 		sp_ar_roll_write_state(a->roll, w);
 		return 0;
@@ -161,6 +259,64 @@ arfc_write_state(const void *st, sp_state_writer *w, sp_error *err)
 		sp_state_put_double(w, k, m->phi[i]);
 	}
 	sp_forecaster_hist_write_state(&a->hist, w, "hist");
+	return 0;
+}
+
+/* The period found (or the values it will be found on); a found period
+ * restarts the roll with it, for the roll's state to fill. */
+static int
+season_read_state(arfc *a, sp_state *s, sp_error *err)
+{
+	double sa[3], tt[2];
+	long period, n;
+	int rc;
+
+	if ((rc = sp_state_doubles(s, "season_auto", 3, sa, err)) < 0)
+		return rc;
+	if (sa[0] != a->sa.after || sa[1] != a->sa.maxlag || sa[2] != a->sa.min_acf)
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with --season auto over %.17g s, "
+		    "periods up to %.17g s, autocorrelation %.17g; not %.17g s, %.17g s, %.17g", sp_state_path(s),
+		    sp_state_line(s) - 1, sa[0], sa[1], sa[2], a->sa.after, a->sa.maxlag, a->sa.min_acf);
+	if ((rc = sp_state_long(s, "season_period", -1, SP_AR_MAX_SEASON, &period, err)) < 0)
+		return rc;
+	if (period == 1)
+		return sp_state_error(s, err, SP_EMODEL, "season_period: 1 is not a period");
+	free(a->y);
+	a->y = NULL, a->ny = a->ycap = 0;
+	a->period = period;
+	if (period < 0) {
+		if ((rc = sp_state_long(s, "season_n", 0, 1L << 28, &n, err)) < 0)
+			return rc;
+		if (n > 0) {
+			if (!(a->y = malloc((size_t)n * sizeof *a->y)))
+				return sp_error_set(err, SP_ENOMEM, "out of memory");
+			a->ycap = (size_t)n;
+			if ((rc = sp_state_doubles(s, "season_t", 2, tt, err)) < 0 ||
+			    (rc = sp_state_doubles(s, "season_y", (size_t)n, a->y, err)) < 0)
+				return rc;
+			for (long i = 0; i < n; i++)
+				if (!isfinite(a->y[i]))
+					return sp_error_set(err, SP_EMODEL, "%s:%ld: season_y: value %ld is not finite",
+					    sp_state_path(s), sp_state_line(s) - 1, i + 1);
+			if (!isfinite(tt[0]) || !(tt[1] >= tt[0]) || !isfinite(tt[1]))
+				return sp_error_set(err, SP_EMODEL, "%s:%ld: season_t: not two times in order",
+				    sp_state_path(s), sp_state_line(s) - 2);
+			a->ny = (size_t)n, a->t0 = tt[0], a->tl = tt[1];
+		}
+		return 0;
+	}
+	if ((rc = sp_state_double(s, "season_acf", &a->acf, err)) < 0)
+		return rc;
+	if (period > 0 && period != a->spec.s) {
+		sp_ar_spec spec = a->spec;
+		sp_ar_roll *r;
+		spec.s = (int)period;
+		if (!(r = sp_ar_roll_new(&spec, a->window, err)))
+			return sp_state_error(s, err, SP_EMODEL, "season_period: %ld does not fit the window of %zu rows",
+			    period, a->window);
+		sp_ar_roll_free(a->roll);
+		a->roll = r, a->spec = spec;
+	}
 	return 0;
 }
 
@@ -180,6 +336,8 @@ arfc_read_state(void *st, sp_state *s, sp_error *err)
 		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with the band's quantiles %.17g, %.17g, "
 		    "not %.17g, %.17g", sp_state_path(s), sp_state_line(s) - 1, band[0], band[1], a->band.qlo,
 		    a->band.qhi);
+	if (a->autos && (rc = season_read_state(a, s, err)) < 0)
+		return rc;
 	if (a->roll)
 		return sp_ar_roll_read_state(a->roll, s, err);
 	if ((rc = sp_state_longs(s, "model", 4, 0, SP_AR_MAX_SEASON, model, err)) < 0)
@@ -239,6 +397,43 @@ sp_fc_ar_rolling_new(const sp_ar_spec *spec, size_t window, const sp_ar_band_opt
 	}
 	fill_info(&info, (int)window, o->qhi - o->qlo, o->qlo, 1 - o->qhi);
 	return sp_forecaster_new(&sp_fc_ar_ops, a, &info, err);
+}
+
+void
+sp_fc_ar_season_defaults(sp_fc_ar_season *sa)
+{
+	*sa = (sp_fc_ar_season){ 7 * 86400.0, 86400.0, 0.5 };
+}
+
+sp_forecaster *
+sp_fc_ar_rolling_auto_new(const sp_ar_spec *spec, size_t window, const sp_fc_ar_season *sa,
+    const sp_ar_band_opts *o, sp_error *err)
+{
+	sp_forecaster *f;
+	arfc *a;
+
+	if (spec->s != 0 || !(sa->after > 0) || !(sa->maxlag > 0) || !(sa->min_acf >= 0 && sa->min_acf <= 1)) {
+		sp_error_set(err, SP_EUSAGE, "season auto: needs season 0, a positive span and longest period, "
+		    "and an autocorrelation in [0, 1]");
+		return NULL;
+	}
+	if (!(f = sp_fc_ar_rolling_new(spec, window, o, err)))
+		return NULL;
+	a = sp_forecaster_state(f, &sp_fc_ar_ops);
+	a->autos = 1, a->sa = *sa, a->spec = *spec, a->window = window, a->period = -1;
+	return f;
+}
+
+long
+sp_fc_ar_period(const sp_forecaster *f, double *acf)
+{
+	const arfc *a = sp_forecaster_state(f, &sp_fc_ar_ops);
+
+	if (!a || !a->autos)
+		return -2;
+	if (acf)
+		*acf = a->acf;
+	return a->period;
 }
 
 const sp_ar_model *

@@ -98,3 +98,44 @@ sp_stats_pinball(double y, double f, double q)
 
 	return u >= 0 ? q * u : (q - 1) * u;
 }
+
+static double
+acf_at(const double *x, size_t n, double m, double v, size_t l)
+{
+	double c = 0;
+
+	for (size_t i = l; i < n; i++)
+		c += (x[i] - m) * (x[i - l] - m);
+	return c / v;
+}
+
+size_t
+sp_stats_acf_period(const double *x, size_t n, size_t maxlag, double min_acf, double *acf)
+{
+	double m, v = 0, prev, cur, next, best = 0;
+	size_t bl = 0;
+
+	if (acf)
+		*acf = 0;
+	if (maxlag > n / 3)
+		maxlag = n / 3;
+	if (maxlag < 2)
+		return 0;
+	m = sp_stats_mean(x, n);
+	for (size_t i = 0; i < n; i++)
+		v += (x[i] - m) * (x[i] - m);
+	if (!(v > 0) || !isfinite(v))
+		return 0;
+	prev = acf_at(x, n, m, v, 1);
+	cur = acf_at(x, n, m, v, 2);
+	for (size_t l = 2; l <= maxlag; l++, prev = cur, cur = next) {
+		next = acf_at(x, n, m, v, l + 1);
+		if (cur >= prev && cur >= next && cur > best)
+			best = cur, bl = l;
+	}
+	if (!(best >= min_acf))
+		return 0;
+	if (acf)
+		*acf = best;
+	return bl;
+}

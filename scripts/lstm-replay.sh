@@ -50,40 +50,18 @@ _lr_at() { awk -F, -v r="$1" 'NR == r + 2 { print $1; f = 1 } END { if (!f) prin
 # the band rows of the origins in [A, B) (B "inf": no end)
 _lr_keep() { awk -F, -v a="$1" -v b="$2" 'NR > 1 && $1 + 0 >= a + 0 && (b == "inf" || $1 + 0 < b + 0)'; }
 
-# season_period LOAD R MAXLAG: the period of the load's first R rows, the lag
-# 2..MAXLAG (at most a third of the rows) whose autocorrelation is the
-# highest of its local peaks, if it is 0.5 or more; else 0 (no period).
-season_period() {
-	awk -F, -v r="$2" -v maxl="$3" 'NR > 1 && NR <= r + 1 { m++; y[m] = $2; s += $2 }
-	END { mu = s / m; for (i = 1; i <= m; i++) v += (y[i] - mu) ^ 2
-		if (maxl > m / 3) maxl = int(m / 3)
-		for (l = 1; l <= maxl + 1; l++) { c = 0; for (i = l + 1; i <= m; i++) c += (y[i] - mu) * (y[i - l] - mu); a[l] = v > 0 ? c / v : 0 }
-		best = 0; bl = 0
-		for (l = 2; l <= maxl; l++) if (a[l] >= a[l - 1] && a[l] >= a[l + 1] && a[l] > best) { best = a[l]; bl = l }
-		print (best >= 0.5) ? bl : 0 }' "$1"
-}
-
-# season_band LOAD BAND R ARFIT... > OUT: arfit --rolling --season P ARFIT...
-# on LOAD for the origins from row R on, P = season_period of the rows
-# before R up to a day of lags; BAND's rows before (all of BAND when there is
-# no period, or no row R).  Causal: the period reads only rows before the first origin
-# it is used at.  Prints the period on stderr as "period P".
+# season_band LOAD R ARFIT... > OUT: arfit --rolling -H 24 --level 0.98
+# --season auto ARFIT... on LOAD, the period found on its first R rows (up
+# to a day of lags; a third of the rows at most) and used from row R on;
+# the rows before are arfit's without a season.  Causal: the period reads
+# only rows before the first origin it is used at; no row R, no period.
+# Prints the period on stderr as "period P" (0: none).
 season_band() {
-	_sb_load=$1 _sb_band=$2 _sb_r=$3
-	shift 3
+	_sb_load=$1 _sb_r=$2
+	shift 2
 	_sb_st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$_sb_load")
-	# no row R (a trace shorter than R + 1 rows): no origin for the
-	# seasonal band, and no period (it would read every row)
-	_sb_p=0
-	[ "$(($(wc -l < "$_sb_load") - 1))" -le "$_sb_r" ] ||
-		_sb_p=$(season_period "$_sb_load" "$_sb_r" "$(awk -v s="$_sb_st" 'BEGIN { printf "%d", 86400 / s }')")
-	echo "period $_sb_p" >&2
-	if [ "$_sb_p" -gt 0 ]; then
-		_sb_t=$(awk -F, -v r="$_sb_r" 'NR == r + 2 { print $1 }' "$_sb_load")
-		head -n 1 "$_sb_band"
-		awk -F, -v t="$_sb_t" 'NR > 1 && $1 + 0 < t + 0' "$_sb_band"
-		arfit --rolling -H 24 --level 0.98 --season "$_sb_p" "$@" < "$_sb_load" | awk -F, -v t="$_sb_t" 'NR > 1 && $1 + 0 >= t + 0'
-	else
-		cat "$_sb_band"
-	fi
+	arfit --rolling -H 24 --level 0.98 --season auto --season-after "$(awk -v r="$_sb_r" -v s="$_sb_st" 'BEGIN { printf "%.17g", r * s }')" \
+		-v "$@" < "$_sb_load" 2> "$_sb_load.season" || { cat "$_sb_load.season" >&2; rm -f "$_sb_load.season"; return 1; }
+	awk '/season auto: period / { p = $5 } END { print "period", p + 0 }' "$_sb_load.season" >&2
+	rm -f "$_sb_load.season"
 }

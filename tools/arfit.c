@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sp_ar.h"
 #include "sp_cli.h"
@@ -18,10 +19,12 @@
 #include "sp_keyed.h"
 #include "sp_rand.h"
 #include "sp_state.h"
+#include "sp_time.h"
 
 static const char synopsis[] =
     "arfit [-c NAME] [-m METHOD] [-p P | --ic CRIT [--max-order P]] [--no-intercept]\n"
-    "             [-d D] [--season S] [-H H] [--level L | --quantiles LO,HI]\n"
+    "             [-d D] [--season S | --season auto [--season-after T] [--season-max T]\n"
+    "             [--season-min-acf A]] [-H H] [--level L | --quantiles LO,HI]\n"
     "             [--bootstrap B] [--seed S] [--rolling [--window N]]\n"
     "             [--save MODEL | --load MODEL] [--precision N] [-v] [FILE]";
 
@@ -29,6 +32,8 @@ typedef struct {
 	const char *column, *input;      /* -c, the FILE operand (NULL: stdin) */
 	sp_ar_spec spec;                 /* method, order, ic, intercept, d, s */
 	int max_order;                   /* --max-order (with --ic) */
+	int season_auto;                 /* --season auto */
+	sp_fc_ar_season sa;              /* --season-after, --season-max, --season-min-acf */
 	long horizon;                    /* -H */
 	double level, qlo, qhi;          /* --level, --quantiles (or from --level) */
 	long boot;                       /* --bootstrap B, 0 = analytic intervals */
@@ -65,6 +70,14 @@ usage(const options *o)
 	    "      --no-intercept   fit without a constant\n"
 	    "  -d, --diff D         difference the series D times (0..2) [%d]\n"
 	    "      --season S       difference once at period S rows (0 = off) [%d]\n"
+	    "      --season auto    the period found in the data: the lag up to --season-max\n"
+	    "                       whose autocorrelation is the highest local peak, if it is\n"
+	    "                       --season-min-acf or more (else no season); --rolling: on\n"
+	    "                       the rows of the first --season-after (forecast without a\n"
+	    "                       season), then fixed; once: on every row\n"
+	    "      --season-after T  --rolling: span the period is found on (7d, 90m, s) [7d]\n"
+	    "      --season-max T   the longest period (duration) [1d]\n"
+	    "      --season-min-acf A  the least autocorrelation of a period [%g]\n"
 	    "Forecasts:\n"
 	    "  -H, --horizon H      forecast steps 1..H [%ld]\n"
 	    "      --level L        central interval level [%g]\n"
@@ -92,7 +105,7 @@ usage(const options *o)
 	    "  -h, --help           this help\n"
 	    "      --version        print the version\n",
 	    synopsis, sp_ar_method_name(o->spec.method), o->spec.order, o->max_order, o->spec.d, o->spec.s,
-	    o->horizon, o->level, o->boot, o->seed, o->window, o->precision);
+	    o->sa.min_acf, o->horizon, o->level, o->boot, o->seed, o->window, o->precision);
 	exit(0);
 }
 
@@ -116,7 +129,7 @@ parse_options(int argc, char **argv, options *o)
 	enum {
 		OPT_IC = 256, OPT_MAXORD, OPT_NOINT, OPT_SEASON, OPT_LEVEL, OPT_QUANT, OPT_BOOT, OPT_SEED,
 		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION, OPT_BY, OPT_STATE,
-		OPT_FORGET
+		OPT_FORGET, OPT_SAFTER, OPT_SMAX, OPT_SACF
 	};
 	static const struct option lo[] = {
 		{ "bootstrap", required_argument, 0, OPT_BOOT },
@@ -138,6 +151,9 @@ parse_options(int argc, char **argv, options *o)
 		{ "rolling", no_argument, 0, OPT_ROLL },
 		{ "save", required_argument, 0, OPT_SAVE },
 		{ "season", required_argument, 0, OPT_SEASON },
+		{ "season-after", required_argument, 0, OPT_SAFTER },
+		{ "season-max", required_argument, 0, OPT_SMAX },
+		{ "season-min-acf", required_argument, 0, OPT_SACF },
 		{ "seed", required_argument, 0, OPT_SEED },
 		{ "state", required_argument, 0, OPT_STATE },
 		{ "verbose", no_argument, 0, 'v' },
@@ -148,12 +164,13 @@ parse_options(int argc, char **argv, options *o)
 	static const char *const methods[] = { "ols", "yw", "yw-mle", "burg", NULL };
 	static const char *const ics[] = { "aic", "bic", NULL };
 	sp_error err;
-	int c, level_given = 0, spec_given = 0, order_given = 0;
+	int c, level_given = 0, spec_given = 0, order_given = 0, sa_given = 0;
 	double q[2];
 
 	*o = (options){ .max_order = 12, .horizon = 1, .level = 0.8, .qlo = NAN, .qhi = NAN, .seed = 1,
 	    .window = 500, .precision = 10 };
 	sp_ar_spec_defaults(&o->spec);
+	sp_fc_ar_season_defaults(&o->sa);
 	o->cmdline = sp_cli_cmdline(argc, argv);
 	while ((c = getopt_long(argc, argv, "c:d:hH:m:p:v", lo, NULL)) != -1)
 		switch (c) {
@@ -167,7 +184,21 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_IC: o->spec.ic = (sp_ar_ic)(sp_cli_choice("--ic", optarg, ics) + 1); spec_given = 1; break;
 		case OPT_MAXORD: o->max_order = (int)sp_cli_long("--max-order", optarg, 0, SP_AR_MAX_ORDER); spec_given = 1; break;
 		case OPT_NOINT: o->spec.intercept = 0; spec_given = 1; break;
-		case OPT_SEASON: o->spec.s = (int)sp_cli_long("--season", optarg, 0, SP_AR_MAX_SEASON); spec_given = 1; break;
+		case OPT_SEASON:
+			if (strcmp(optarg, "auto") == 0)
+				o->season_auto = 1, o->spec.s = 0;
+			else
+				o->season_auto = 0, o->spec.s = (int)sp_cli_long("--season", optarg, 0, SP_AR_MAX_SEASON);
+			spec_given = 1;
+			break;
+		case OPT_SAFTER:
+		case OPT_SMAX:
+			if (sp_time_parse_duration(optarg, c == OPT_SAFTER ? &o->sa.after : &o->sa.maxlag) < 0)
+				sp_die_usage("%s: not a duration: '%s'", c == OPT_SAFTER ? "--season-after" : "--season-max",
+				    optarg);
+			sa_given = 1;
+			break;
+		case OPT_SACF: o->sa.min_acf = sp_cli_double("--season-min-acf", optarg, 0, 1); sa_given = 1; break;
 		case OPT_LEVEL: o->level = sp_cli_double("--level", optarg, 0, 1); level_given = 1; break;
 		case OPT_QUANT:
 			if (sp_cli_doubles("--quantiles", optarg, q, 2, 0, 1) != 2)
@@ -208,6 +239,8 @@ parse_options(int argc, char **argv, options *o)
 	}
 	if (o->spec.s == 1)
 		sp_die_usage("--season: must be 0 or at least 2");
+	if (sa_given && !o->season_auto)
+		sp_die_usage("--season-after, --season-max and --season-min-acf need --season auto");
 	if (o->spec.order == 0 && o->spec.ic == SP_AR_IC_NONE && o->spec.method != SP_AR_OLS)
 		sp_die_usage("--order 0 needs --method ols");
 	if (o->save && o->load)
@@ -277,7 +310,12 @@ series_new(void *ctx, const char *key, size_t len, sp_error *err)
 	}
 	if (s->loaded && !(m = sp_ar_model_dup(s->loaded)))
 		goto nomem;
-	s->f = m ? sp_fc_ar_new(m, &s->bo, err) : sp_fc_ar_rolling_new(&o->spec, (size_t)o->window, &s->bo, err);
+	if (m)
+		s->f = sp_fc_ar_new(m, &s->bo, err);
+	else if (o->season_auto)
+		s->f = sp_fc_ar_rolling_auto_new(&o->spec, (size_t)o->window, &o->sa, &s->bo, err);
+	else
+		s->f = sp_fc_ar_rolling_new(&o->spec, (size_t)o->window, &s->bo, err);
 	if (!s->f || !(s->roll = sp_fcroll_new(s->f, &ro, err))) {
 		series_free(NULL, s);
 		return NULL;
@@ -386,6 +424,20 @@ key_prefix(const series *s, char *buf, size_t size)
 		buf[0] = '\0';
 }
 
+/* --season auto -v: the period found on n rows */
+static void
+print_season(const series *s, long period, double acf, size_t n)
+{
+	fprintf(stderr, "%s: %s%s%sseason auto: ", sp_cli_progname(), s->key ? "key '" : "", s->key ? s->key : "",
+	    s->key ? "': " : "");
+	if (period < 0)
+		fprintf(stderr, "no period yet (%zu rows in this run)\n", n);
+	else if (period == 0)
+		fprintf(stderr, "no period (no autocorrelation peak of %g or more)\n", s->o->sa.min_acf);
+	else
+		fprintf(stderr, "period %ld rows (autocorrelation %.4f)\n", period, acf);
+}
+
 /* One fit on a series's values (or the loaded model), forecasts after its
  * last row. */
 static void
@@ -401,7 +453,14 @@ fit_once(const options *o, const series *s, const sp_csv_reader *r, sp_csv_write
 	if (s->n < 2)
 		sp_die("%sneed at least 2 rows to know the time step", kp);
 	if (!s->loaded) {
-		if (sp_ar_fit(&o->spec, s->y, s->n, &m, &err) < 0) {
+		sp_ar_spec spec = o->spec;
+		if (o->season_auto) {
+			double acf;
+			spec.s = (int)sp_fc_ar_season_find(&spec, s->y, s->n, s->step, s->n, &o->sa, &acf);
+			if (o->verbose)
+				print_season(s, spec.s, acf, s->n);
+		}
+		if (sp_ar_fit(&spec, s->y, s->n, &m, &err) < 0) {
 			if (s->key)
 				sp_error_prefix(&err, "key '%s'", s->key);
 			sp_die_err(&err);
@@ -460,6 +519,11 @@ print_roll(const series *s)
 
 	fprintf(stderr, "%s: %s%s%s%ld rows, %ld forecast origins\n", sp_cli_progname(), s->key ? "key '" : "",
 	    s->key ? s->key : "", s->key ? "': " : "", sp_fcroll_rows(s->roll), sp_fcroll_bands(s->roll));
+	if (s->o->season_auto && !s->o->load) {
+		double acf = 0;
+		long p = sp_fc_ar_period(s->f, &acf);
+		print_season(s, p, acf, (size_t)sp_fcroll_rows(s->roll));
+	}
 	if ((last = sp_fc_ar_model(s->f)))
 		print_model(last);
 }

@@ -3,7 +3,8 @@
 . "$TOP/tests/cli/lib.sh"
 R=$TOP/tests/ref
 SYN='usage: arfit [-c NAME] [-m METHOD] [-p P | --ic CRIT [--max-order P]] [--no-intercept]
-             [-d D] [--season S] [-H H] [--level L | --quantiles LO,HI]
+             [-d D] [--season S | --season auto [--season-after T] [--season-max T]
+             [--season-min-acf A]] [-H H] [--level L | --quantiles LO,HI]
              [--bootstrap B] [--seed S] [--rolling [--window N]]
              [--save MODEL | --load MODEL] [--precision N] [-v] [FILE]
 Try '"'arfit --help'"' for more information.'
@@ -396,4 +397,100 @@ for bad in 0 -5m 1x ''; do
 	t "--forget '$bad': usage" 2 arfit --by series --rolling --window 20 -p 2 -c load --state "$T/fg3.state" --forget "$bad" "$T/fg-b.csv"
 	err_has "arfit: --forget: not a duration: '$bad'"
 done
+
+# ---- --season auto: the period found in the data -------------------------------
+# an hourly cycle (12 rows at 5 minutes) and noise, 3 days; and noise alone
+awk 'BEGIN { srand(7); print "timestamp,load"
+	for (i = 0; i < 864; i++) printf "%d,%.4f\n", 1700000000 + 300 * i, 100 + 30 * sin(2 * 3.141592653589793 * i / 12) + 8 * (rand() - 0.5) }' > "$T/hourly.csv"
+awk 'BEGIN { srand(9); print "timestamp,load"
+	for (i = 0; i < 864; i++) printf "%d,%.4f\n", 1700000000 + 300 * i, 100 + 8 * (rand() - 0.5) }' > "$T/noise.csv"
+SA="--rolling -H 3 --window 100 --season auto --season-after 1d"
+t "--season auto --rolling: the period of the first day" 0 arfit $SA -v "$T/hourly.csv"
+err_has "arfit: season auto: period 12 rows (autocorrelation 0."
+cp "$T/out" "$T/sa.csv"
+arfit --rolling -H 3 --window 100 "$T/hourly.csv" > "$T/sa0.csv"
+head -n 568 "$T/sa.csv" > "$T/sa-a.csv"; head -n 568 "$T/sa0.csv" > "$T/sa0-a.csv"
+arfit --rolling -H 3 --window 100 --season 12 "$T/hourly.csv" > "$T/sa12.csv"
+tail -n +569 "$T/sa.csv" > "$T/sa-b.csv"; tail -n +569 "$T/sa12.csv" > "$T/sa12-b.csv"
+# the first day's 288 rows are origins 100..288 (row 100 the first full
+# window): 189 origins x 3 rows; from row 289 on, the seasonal fit
+check "before the day: as without a season" cmp "$T/sa-a.csv" "$T/sa0-a.csv"
+check "the first origin after it differs" sh -c "! cmp -s '$T/sa.csv' '$T/sa0.csv'"
+check "after the day: as --season 12 (to 1e-9)" csv_close "$T/sa12-b.csv" "$T/sa-b.csv" 1e-9
+check "the rows after the day differ from no season" sh -c "[ \"\$(sed -n 569p '$T/sa.csv')\" != \"\$(sed -n 569p '$T/sa0.csv')\" ]"
+t "--season auto --rolling: noise has no period" 0 arfit $SA -v "$T/noise.csv"
+err_has "arfit: season auto: no period (no autocorrelation peak of 0.5 or more)"
+arfit --rolling -H 3 --window 100 "$T/noise.csv" > "$T/n0.csv"
+check "noise: as without a season" cmp "$T/out" "$T/n0.csv"
+t "--season auto: a span longer than the input, no period yet" 0 arfit --rolling -H 3 --window 100 --season auto -v "$T/hourly.csv"
+err_has "arfit: season auto: no period yet (864 rows in this run)"
+t "--season-min-acf 0.99: no period" 0 arfit $SA --season-min-acf 0.99 -v "$T/hourly.csv"
+err_has "no period (no autocorrelation peak of 0.99 or more)"
+t "--season-max 50m: periods up to 10 rows, none" 0 arfit $SA --season-max 50m -v "$T/hourly.csv"
+err_has "no period (no autocorrelation peak"
+# the period is capped by the window: N rows fit AR(2) with an intercept
+# and a season of N - 6 at most (sp_ar_min_points)
+t "--season auto: a window of 18 fits the period 12" 0 arfit --rolling --window 18 --season auto --season-after 1d -v "$T/hourly.csv"
+err_has "season auto: period 12 rows"
+t "--season auto: a window of 17 does not" 0 arfit --rolling --window 17 --season auto --season-after 1d -v "$T/hourly.csv"
+err_has "season auto: no period"
+
+# --state: slices (the first before the period is found, so the state
+# carries the day's values) = one run; and the period stays fixed
+rm -f "$T/sa.state"
+head -n 201 "$T/hourly.csv" > "$T/h200.csv"
+head -n 501 "$T/hourly.csv" > "$T/h500.csv"
+arfit $SA --state "$T/sa.state" "$T/h200.csv" > "$T/sl1.csv" 2> "$T/err"
+check "state before the period: the values so far" sh -c "grep -qx 'season_period -1' '$T/sa.state' && grep -qx 'season_n 200' '$T/sa.state'"
+arfit $SA --state "$T/sa.state" "$T/h500.csv" > "$T/sl2.csv" 2>> "$T/err"
+check "state after: the period" grep -qx 'season_period 12' "$T/sa.state"
+t "--season auto --state: the last slice" 0 arfit $SA --state "$T/sa.state" "$T/hourly.csv"
+{ cat "$T/sl1.csv"; tail -n +2 "$T/sl2.csv"; tail -n +2 "$T/out"; } > "$T/sl.csv"
+check "slices = one run" cmp "$T/sl.csv" "$T/sa.csv"
+cp "$T/sa.state" "$T/sa-keep.state"
+t "the period is kept: a state with period 12 on noise" 0 arfit $SA --state "$T/sa.state" -v "$T/noise.csv"
+err_has "season auto: period 12 rows"
+cp "$T/sa-keep.state" "$T/sa2.state"
+t "a state of other --season-after: warning, cold start" 0 arfit $SA --season-after 2d --state "$T/sa2.state" "$T/h500.csv"
+err_has "state written with --season auto over 86400 s, periods up to 86400 s, autocorrelation 0.5; not 172800 s, 86400 s, 0.5"
+err_has "recomputing from the input"
+cp "$T/sa-keep.state" "$T/sa3.state"
+t "a state of --season auto read without it: warning, cold start" 0 arfit --rolling -H 3 --window 100 --state "$T/sa3.state" "$T/h500.csv"
+err_has "recomputing from the input"
+arfit --rolling -H 3 --window 100 --state "$T/sa4.state" "$T/h200.csv" > /dev/null
+t "a state without --season auto read with it: warning, cold start" 0 arfit $SA --state "$T/sa4.state" "$T/h500.csv"
+err_has "recomputing from the input"
+arfit $SA --state "$T/sa5.state" "$T/h200.csv" > /dev/null
+sed -i 's/^season_y \([^ ]*\) [^ ]*/season_y \1 nan/' "$T/sa5.state"
+t "a state with a NaN value: warning, cold start" 0 arfit $SA --state "$T/sa5.state" "$T/h500.csv"
+err_has "season_y: value 2 is not finite"
+cp "$T/sa-keep.state" "$T/sa6.state"
+sed -i 's/^season_period 12/season_period 1/' "$T/sa6.state"
+t "a state with period 1: warning, cold start" 0 arfit $SA --state "$T/sa6.state" "$T/h500.csv"
+err_has "season_period: 1 is not a period"
+cp "$T/sa-keep.state" "$T/sa7.state"
+sed -i 's/^season_period 12/season_period 5000/' "$T/sa7.state"
+t "a state with a period the window cannot fit: warning, cold start" 0 arfit $SA --state "$T/sa7.state" "$T/h500.csv"
+err_has "season_period: 5000 does not fit the window of 100 rows"
+
+# once: the period of every row, the fit as --season 12
+t "--season auto once: the period of every row" 0 arfit -H 4 --season auto -v "$T/hourly.csv"
+err_has "arfit: season auto: period 12 rows (autocorrelation 0.9"
+arfit -H 4 --season 12 "$T/hourly.csv" > "$T/o12.csv"
+check "once: as --season 12" cmp "$T/out" "$T/o12.csv"
+t "--season auto once: noise, as without a season" 0 arfit -H 4 --season auto "$T/noise.csv"
+arfit -H 4 "$T/noise.csv" > "$T/o0.csv"
+check "once noise: as no season" cmp "$T/out" "$T/o0.csv"
+awk -F, -v OFS=, 'NR == 1 { print $0, "k"; next } { print $0, "a"; print $1, 100 + (NR % 7), "b" }' "$T/hourly.csv" > "$T/keys.csv"
+t "--season auto --by: a period per key" 0 arfit --by k -H 2 --season auto -v "$T/keys.csv"
+err_has "key 'a': season auto: period 12 rows"
+err_has "key 'b': season auto: period 7 rows"
+
+t "--season-after without --season auto" 2 arfit --season-after 1d "$T/hourly.csv"
+err_has "--season-after, --season-max and --season-min-acf need --season auto"
+t "--season-max: not a duration" 2 arfit --season auto --season-max soon "$T/hourly.csv"
+err_has "--season-max: not a duration: 'soon'"
+t "--season-min-acf out of range" 2 arfit --season auto --season-min-acf 2 "$T/hourly.csv"
+t "--season auto with --load" 2 arfit --season auto --load "$T/none.model" "$T/hourly.csv"
+err_has "--load uses the model's own specification"
 finish

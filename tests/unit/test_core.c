@@ -624,6 +624,33 @@ test_model(void)
 	CHECK(w == NULL && strstr(err.msg, "cannot create"), "create in missing dir");
 }
 
+/* sp_stats_acf_period against closed forms */
+static void
+test_acf_period(void)
+{
+	double x[36], c[8] = { 4, 4, 4, 4, 4, 4, 4, 4 }, a;
+	size_t i;
+
+	/* 1, 2, 3 ten times: mean 2, sum of squares 20; lag 3: 27 products of
+	 * 2/3 on average = 18, 0.9; lags 2 and 4: -10/20, -8/20 */
+	for (i = 0; i < 30; i++)
+		x[i] = (double)(i % 3) + 1;
+	CHECK(sp_stats_acf_period(x, 30, 10, 0.5, &a) == 3, "period 3");
+	CHECK_CLOSE(a, 0.9, 1e-12, "its autocorrelation 18/20");
+	CHECK(sp_stats_acf_period(x, 30, 10, 0.95, &a) == 0 && a == 0, "below min_acf: none");
+	CHECK(sp_stats_acf_period(x, 30, 2, 0.5, NULL) == 0, "maxlag 2: lag 2 (-0.5) is below lag 1 (-0.45)");
+	CHECK(sp_stats_acf_period(x, 8, 10, -1, NULL) == 0, "8 values: lags up to 2 only");
+	CHECK(sp_stats_acf_period(c, 8, 2, 0.5, NULL) == 0, "constant: none");
+	/* 5, 2, 3, 1, 2, 3 six times (mean 8/3, sum of squares 56): peaks at
+	 * lag 6 (5/6) and 12 (2/3), lag 3 is -55/84: the highest, 6 */
+	for (i = 0; i < 36; i++)
+		x[i] = (double)(i % 3) + 1 + (i % 6 == 0 ? 4 : 0);
+	CHECK(sp_stats_acf_period(x, 36, 12, 0.5, &a) == 6, "the highest peak: 6");
+	CHECK_CLOSE(a, 5.0 / 6, 1e-12, "its autocorrelation 5/6");
+	CHECK(sp_stats_acf_period(x, 36, 5, 0, &a) == 0 && a == 0, "maxlag 5: the peak at 2 is negative: none");
+	CHECK(sp_stats_acf_period(x, 36, 5, 0.5, NULL) == 0, "maxlag 5: none of 0.5");
+}
+
 static void
 test_stats(void)
 {
@@ -641,6 +668,8 @@ test_stats(void)
 	CHECK_CLOSE(s, sqrt(1.25), 1e-12, "robust sd");
 	CHECK_CLOSE(sp_stats_pinball(10, 8, 0.9), 1.8, 1e-12, "pinball under");
 	CHECK_CLOSE(sp_stats_pinball(8, 10, 0.9), 0.2, 1e-12, "pinball over");
+
+	test_acf_period();
 }
 
 static void
