@@ -1,7 +1,9 @@
 /* bandselect: origin by origin, the input's forecast band or an
  * alternative's (--alt), whichever has the lower recent horizon-1 error:
- * the better forecaster by its recent calibration.  Both bands in the long
- * format of arfit --rolling, read by sp_band; the choice is sp_bandsel's. */
+ * the better forecaster by its recent calibration.  Every band in the long
+ * format of arfit --rolling, read by sp_band; the choice is sp_bandsel's,
+ * one per --alt, in a row (the first between the input and the first
+ * alternative, the next between that choice and the next alternative). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -21,7 +23,10 @@
 enum { STATE_VERSION = 1 };
 
 static const char synopsis[] =
-    "bandselect [-c NAME] [--alt FILE] [--memory DURATION] [--min-errors N] [--state FILE] [FILE]";
+    "bandselect [-c NAME] [--alt FILE]... [--memory DURATION] [--min-errors N] [--state FILE] [FILE]";
+
+/* --alt at most this many times */
+enum { MAX_ALT = 8 };
 
 enum { OPT_ALT = 256, OPT_MEMORY, OPT_MINERR, OPT_STATE, OPT_VERSION };
 
@@ -39,7 +44,8 @@ static const struct option longopts[] = {
 typedef struct {
 	sp_bandsel_opts s;
 	const char *column;     /* load column */
-	const char *alt;        /* --alt FILE */
+	const char *alt[MAX_ALT];   /* --alt FILE, in order */
+	int nalt;
 	const char *state;      /* --state FILE */
 	const char *input;      /* FILE operand, or NULL */
 } opts;
@@ -56,19 +62,22 @@ usage(const opts *o)
 	    "bands in the long format of arfit's rolling forecasts (origin,timestamp,\n"
 	    "horizon,...,forecast,lower,upper[,level]); the output is the input's rows,\n"
 	    "the band of each origin the chosen one's (horizons the alternative lacks\n"
-	    "keep the input's).\n"
+	    "keep the input's).  With --alt more than once, the choices are made in a row:\n"
+	    "the first between the input and the first alternative, each next one between\n"
+	    "the band chosen so far and the next alternative (bandselect --alt A | bandselect\n"
+	    "--alt B, in one run and one state).\n"
 	    "Causal: an origin's choice reads only the errors realised by that origin.\n\n"
 	    "  -c, --column NAME     observed load column [first data column]\n"
-	    "      --alt FILE        the alternative band (long format, the same level);\n"
-	    "                        without it, the input's band throughout (its errors\n"
-	    "                        are still scored into --state)\n"
+	    "      --alt FILE        an alternative band (long format, the same level), up\n"
+	    "                        to %d; without one, the input's band throughout (its\n"
+	    "                        errors are still scored into --state)\n"
 	    "      --memory DURATION span of the mean (90m, 1d, seconds) [1d]\n"
 	    "      --min-errors N    the alternative's errors before it is used [%ld]\n"
 	    "      --state FILE      start from the scores FILE holds (skipping the origins\n"
 	    "                        it has seen), and leave them there at the end\n"
 	    "  -h, --help            this help\n"
 	    "      --version         print the version\n",
-	    synopsis, o->s.min_errors);
+	    synopsis, MAX_ALT, o->s.min_errors);
 	exit(0);
 }
 
@@ -82,7 +91,11 @@ parse_options(int argc, char **argv, opts *o)
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c': o->column = optarg; break;
-		case OPT_ALT: o->alt = optarg; break;
+		case OPT_ALT:
+			if (o->nalt == MAX_ALT)
+				sp_die_usage("--alt: at most %d", MAX_ALT);
+			o->alt[o->nalt++] = optarg;
+			break;
 		case OPT_MEMORY:
 			if (sp_time_parse_duration(optarg, &o->s.memory) < 0 || !(o->s.memory > 0))
 				sp_die_usage("--memory: not a duration: '%s'", optarg);
@@ -217,16 +230,95 @@ write_origin(sp_csv_writer *w, const sp_band_origin *g, const sp_band_origin *a,
 	}
 }
 
+/* The selections, one per --alt (one without): their states in a row,
+ * each after the first after a line "alt I". */
+typedef struct {
+	sp_bandsel *sel[MAX_ALT];
+	int n;
+} selections;
+
 static int
 read_state(void *ctx, sp_state *s, sp_error *err)
 {
-	return sp_bandsel_read_state(ctx, s, err);
+	selections *ss = ctx;
+	int rc;
+
+	for (int i = 0; i < ss->n; i++)
+		if ((i > 0 && (rc = sp_state_want_long(s, "alt", i + 1, err)) < 0) ||
+		    (rc = sp_bandsel_read_state(ss->sel[i], s, err)) < 0)
+			return rc;
+	if (sp_state_at(s, "alt"))
+		return sp_state_error(s, err, SP_EMODEL, "state written with more than %d --alt", ss->n);
+	return 0;
 }
 
 static int
 put_state(void *ctx, sp_state_writer *w, sp_error *err)
 {
-	return sp_bandsel_write_state(ctx, w, err);
+	selections *ss = ctx;
+	int rc;
+
+	for (int i = 0; i < ss->n; i++) {
+		if (i > 0)
+			sp_state_put_long(w, "alt", i + 1);
+		if ((rc = sp_bandsel_write_state(ss->sel[i], w, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+new_selections(selections *ss, int n, const sp_bandsel_opts *o)
+{
+	sp_error err;
+
+	ss->n = n;
+	for (int i = 0; i < n; i++)
+		if (!(ss->sel[i] = sp_bandsel_new(o, &err)))
+			sp_die_err(&err);
+}
+
+static void
+free_selections(selections *ss)
+{
+	for (int i = 0; i < ss->n; i++)
+		sp_bandsel_free(ss->sel[i]);
+	ss->n = 0;
+}
+
+/* The band chosen so far at one origin: the input's with the horizons of
+ * the alternatives chosen; g's M, L, U are buf's. */
+typedef struct {
+	sp_band_origin g;
+	double *buf;
+	int cap;
+} chosen;
+
+/* horizons 1..n of M, L, U into c's (n no more than the input's) */
+static void
+chosen_put(chosen *c, int n, const double *M, const double *L, const double *U)
+{
+	int h = c->g.n;
+
+	if (n > h)
+		n = h;
+	memcpy(c->buf, M, (size_t)n * sizeof *c->buf);
+	memcpy(c->buf + h, L, (size_t)n * sizeof *c->buf);
+	memcpy(c->buf + 2 * h, U, (size_t)n * sizeof *c->buf);
+}
+
+static void
+chosen_start(chosen *c, const sp_band_origin *g)
+{
+	if (g->n > c->cap) {
+		free(c->buf);
+		if (!(c->buf = malloc(3 * (size_t)g->n * sizeof *c->buf)))
+			sp_die("out of memory");
+		c->cap = g->n;
+	}
+	c->g = *g;
+	c->g.M = c->buf, c->g.L = c->buf + g->n, c->g.U = c->buf + 2 * g->n;
+	chosen_put(c, g->n, g->M, g->L, g->U);
 }
 
 int
@@ -234,8 +326,9 @@ main(int argc, char **argv)
 {
 	sp_error err;
 	opts o;
-	band in = { 0 }, alt = { 0 };
-	sp_bandsel *sel;
+	band in = { 0 }, alt[MAX_ALT] = { { 0 } };
+	selections sel = { .n = 0 };
+	chosen c = { .buf = NULL };
 	sp_csv_writer *w;
 	double seen = -INFINITY;
 	size_t ndata;
@@ -245,24 +338,29 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	if (o.state)   /* before the work: a state it could not write */
 		sp_die_if(sp_file_check_writable(o.state, &err), &err);
-	if (!(sel = sp_bandsel_new(&o.s, &err)))
-		sp_die_err(&err);
+	for (int i = 0, stdin_used = !o.input || strcmp(o.input, "-") == 0; i < o.nalt; i++) {
+		if (strcmp(o.alt[i], "-") == 0 && stdin_used)
+			sp_die_usage("--alt -: standard input is read already (give the input as FILE, and - once)");
+		stdin_used |= strcmp(o.alt[i], "-") == 0;
+	}
+	new_selections(&sel, o.nalt > 0 ? o.nalt : 1, &o.s);
 	if (o.state) {
-		int rc = sp_state_resume(o.state, "bandselect", STATE_VERSION, read_state, sel, &err);
+		int rc = sp_state_resume(o.state, "bandselect", STATE_VERSION, read_state, &sel, &err);
 		if (rc < 0) {
 			sp_warn("warning: state %s: recomputing from the input", err.msg);
-			sp_bandsel_free(sel);
-			if (!(sel = sp_bandsel_new(&o.s, &err)))
-				sp_die_err(&err);
+			free_selections(&sel);
+			for (int i = 0, stdin_used = !o.input || strcmp(o.input, "-") == 0; i < o.nalt; i++) {
+		if (strcmp(o.alt[i], "-") == 0 && stdin_used)
+			sp_die_usage("--alt -: standard input is read already (give the input as FILE, and - once)");
+		stdin_used |= strcmp(o.alt[i], "-") == 0;
+	}
+	new_selections(&sel, o.nalt > 0 ? o.nalt : 1, &o.s);
 		}
-		seen = sp_bandsel_last(sel);
+		seen = sp_bandsel_last(sel.sel[0]);
 	}
 	open_band(&in, o.input, o.column, 1, &level);
-	if (o.alt) {
-		if (strcmp(o.alt, "-") == 0 && (!o.input || strcmp(o.input, "-") == 0))
-			sp_die_usage("--alt -: the input is on standard input already (give it as FILE)");
-		open_band(&alt, o.alt, NULL, 0, NULL);
-	}
+	for (int i = 0; i < o.nalt; i++)
+		open_band(&alt[i], o.alt[i], NULL, 0, NULL);
 	ndata = sp_band_ndata(in.band);
 	if (!(w = sp_csv_writer_new(stdout)))
 		sp_die("out of memory");
@@ -270,24 +368,30 @@ main(int argc, char **argv)
 
 	while (next(&in)) {
 		const sp_band_origin *g = &in.g, *a;
-		int use;
 
 		if (g->origin <= seen)   /* resumed: seen by the state's run */
 			continue;
-		a = alt_at(&alt, g->origin);
-		if (a && !(isnan(a->level) && isnan(g->level)) && !(fabs(a->level - g->level) <= 1e-6))
-			sp_die("%s: origin %.17g: band level %g, the input's %g: the bands must be of one level",
-			    alt.name, g->origin, a->level, g->level);
-		use = sp_bandsel_origin(sel, g->origin, g->target, g->load, g->M[0], a ? a->M[0] : NAN);
-		write_origin(w, g, use ? a : NULL, ndata, level);
+		chosen_start(&c, g);
+		for (int i = 0; i < sel.n; i++) {
+			a = alt_at(&alt[i], g->origin);
+			if (a && !(isnan(a->level) && isnan(g->level)) && !(fabs(a->level - g->level) <= 1e-6))
+				sp_die("%s: origin %.17g: band level %g, the input's %g: the bands must be of one level",
+				    alt[i].name, g->origin, a->level, g->level);
+			if (sp_bandsel_origin(sel.sel[i], g->origin, g->target, g->load, c.g.n > 0 ? c.g.M[0] : NAN,
+			        a && a->n > 0 ? a->M[0] : NAN))
+				chosen_put(&c, a->n, a->M, a->L, a->U);
+		}
+		write_origin(w, &c.g, NULL, ndata, level);
 	}
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	if (o.state)
-		sp_die_if(sp_state_save(o.state, "bandselect", STATE_VERSION, put_state, sel, &err), &err);
+		sp_die_if(sp_state_save(o.state, "bandselect", STATE_VERSION, put_state, &sel, &err), &err);
 
 	sp_csv_writer_free(w);
 	close_band(&in);
-	close_band(&alt);
-	sp_bandsel_free(sel);
+	for (int i = 0; i < o.nalt; i++)
+		close_band(&alt[i]);
+	free_selections(&sel);
+	free(c.buf);
 	return 0;
 }

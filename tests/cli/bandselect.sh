@@ -95,6 +95,45 @@ err_has "state written with memory 86400, not 3600: recomputing from the input"
 t "--state in a directory that does not exist" 1 bandselect --state "$T/no/s.state" "$T/a.csv"
 err_has "bandselect: "
 
+# ---- --alt twice: the choices in a row ----
+# C: A's forecasts less 3 (horizon-1 error 2), lower bound 2 below A's
+awk -F, -v OFS=, 'NR == 1 { print; next } { $5 = $5 - 3; $6 = $6 - 2; print }' "$T/a.csv" > "$T/c.csv"
+bandselect --alt "$T/b.csv" "$T/a.csv" | bandselect --alt "$T/c.csv" > "$T/piped"
+t "--alt B --alt C: as bandselect --alt B | bandselect --alt C" 0 bandselect --alt "$T/b.csv" --alt "$T/c.csv" "$T/a.csv"
+out_is "$T/piped"
+cp "$T/out" "$T/two"
+# which band each origin's horizon-1 row has: a, b or c (by the lower bound)
+which() {
+	awk -F, 'FILENAME ~ /a.csv$/ { a[FNR] = $6; next } FILENAME ~ /b.csv$/ { b[FNR] = $6; next }
+		FILENAME ~ /c.csv$/ { c[FNR] = $6; next }
+		FNR > 1 && $3 == 1 { printf "%d %s\n", ($1 - 1700000000) / 300, $6 == a[FNR] ? "a" : $6 == b[FNR] ? "b" : $6 == c[FNR] ? "c" : "?" }' \
+		"$T/a.csv" "$T/b.csv" "$T/c.csv" "$1"
+}
+# C's mean is 2 from its first error; A's (the first choice's band to
+# origin 92) 5; from 93 the first choice is B's, exact: its mean 5 w^m is
+# below C's 2 at m = 264 (w = 1 - 300/86400), origin 93 + 264
+which "$T/two" > "$T/which"
+check "A to origin 11, C from its 12th error (origin 12) to 356, B from 357" awk '
+	{ w = $1 < 12 ? "a" : $1 < 357 ? "c" : "b"; if ($2 != w) { print; exit 1 } } END { if (NR != 400) exit 1 }' "$T/which"
+t "--state with --alt twice: first slice" 0 bandselect --state "$T/s2.state" --alt "$T/b.csv" --alt "$T/c.csv" "$T/a1.csv"
+cp "$T/out" "$T/p2"
+check "--state: a block per --alt" sh -c "grep -qx 'alt 2' '$T/s2.state' && [ \$(grep -c '^memory ' '$T/s2.state') = 2 ]"
+cp "$T/s2.state" "$T/s2.keep"
+t "--state with --alt twice: the rest" 0 bandselect --state "$T/s2.state" --alt "$T/b.csv" --alt "$T/c.csv" "$T/a.csv"
+check "--alt twice: slices = one run" sh -c "{ cat '$T/p2'; tail -n +2 '$T/out'; } | cmp - '$T/two'"
+cp "$T/s2.keep" "$T/s3.state"
+t "--state of two --alt read with one: a warning, a cold start" 0 bandselect --state "$T/s3.state" --alt "$T/b.csv" "$T/a.csv"
+err_has "state written with more than 1 --alt"
+out_is "$T/one"
+cp "$T/s2.keep" "$T/s4.state"
+t "--state of two --alt read with three: a warning, a cold start" 0 bandselect --state "$T/s4.state" --alt "$T/b.csv" --alt "$T/c.csv" --alt "$T/c.csv" "$T/a.csv"
+err_has "recomputing from the input"
+t "--alt nine times" 2 bandselect --alt "$T/b.csv" --alt "$T/b.csv" --alt "$T/b.csv" --alt "$T/b.csv" --alt "$T/b.csv" \
+	--alt "$T/b.csv" --alt "$T/b.csv" --alt "$T/b.csv" --alt "$T/b.csv" "$T/a.csv"
+err_has "--alt: at most 8"
+t "--alt - twice" 2 bandselect --alt - --alt - "$T/a.csv"
+err_has "--alt -: standard input is read already"
+
 # ---- errors ----
 awk -F, -v OFS=, 'NR == 1 { print; next } { $8 = 0.9; print }' "$T/b.csv" > "$T/b90.csv"
 t "the alternative's band of another level" 1 bandselect --alt "$T/b90.csv" "$T/a.csv"
@@ -120,7 +159,7 @@ err_has "missing load"
 t "an alternative that cannot be read" 1 bandselect --alt "$T/nope.csv" "$T/a.csv"
 err_has "bandselect: $T/nope.csv:"
 t "--alt - with the input on standard input" 2 bandselect --alt - < "$T/a.csv"
-err_has "--alt -: the input is on standard input already"
+err_has "--alt -: standard input is read already (give the input as FILE, and - once)"
 t "--memory not a duration" 2 bandselect --memory soon "$T/a.csv"
 err_has "--memory: not a duration: 'soon'"
 t "--min-errors negative" 2 bandselect --min-errors -1 "$T/a.csv"
