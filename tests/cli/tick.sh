@@ -479,4 +479,64 @@ t "SELECT=true: the alt and select timeouts count in the sum" 2 env TICK_TIMEOUT
 err_has "the stage timeouts sum to 80s, not below the deadline 55s"
 t "... and not without it" 0 env TICK_TIMEOUTS=forecast=10,alt=20,select=20 TICK_DEADLINE=55 SELECT=false \
 	bash "$TICK" -c "$T/s.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
+# ---- SEASON=true: and arfit with the period found in the data: the best of three ----
+# The seasonal arfit (AR(0) on the seasonal difference, a window of 40)
+# finds its period on the first 390 minutes (78 rows: a third is 26, the
+# sine's period is about 25): before, its band is the plain window-40
+# one.  Ticks from row 50 (the window's 40 rows before) with the four
+# forecaster states = one continuous run of the three forecasters,
+# bandselect --alt model --alt seasonal, burstdetect and plan; the period
+# is found across ticks (season.state carries the rows until then).
+cat "$T/s.conf" > "$T/se.conf"
+cat >> "$T/se.conf" <<EOF
+SEASON=true
+SEASON_ARGS=--rolling -p 0 --window 40 --horizon 3 --level 0.8 --season auto --season-after 390m
+EOF
+arfit --rolling -p 0 --window 40 --horizon 3 --level 0.8 --season auto --season-after 390m < "$T/sw.csv" > "$T/sc.csv"
+bandselect --memory 1h --min-errors 4 --alt "$T/sb.csv" --alt "$T/sc.csv" "$T/sa.csv" > "$T/ssel3.csv"
+burstdetect < "$T/ssel3.csv" | plan $PLAN > "$T/scont3.csv"
+# which band each origin has: 0 arfit's, 1 the model's, 2 the seasonal one
+awk -F, 'FNR == 1 { f++; next } f < 4 { if ($3 == 1) h[f, $1] = $5; next }
+	$3 == 1 { w = ($5 == h[1, $1]) ? 0 : ($5 == h[2, $1]) ? 1 : ($5 == h[3, $1]) ? 2 : "?"; print $1, w }' \
+	"$T/sa.csv" "$T/sb.csv" "$T/sc.csv" "$T/ssel3.csv" > "$T/which3"
+check "the continuous run takes each of the three bands at some origins" awk '{ n[$2]++ }
+	END { exit !(n[0] > 5 && n[1] > 5 && n[2] > 20 && !("?" in n)) }' "$T/which3"
+sticks=$(awk -F, 'NR > 50 && (NR - 51) % 20 == 0 || NR == 161 { print $1 }' "$D/lstm-sine.csv")
+ticks_season() {  # dir
+	rm -rf "$1"
+	n=0
+	for tt in $sticks; do
+		n=$((n + 1))
+		bash "$TICK" -c "$T/se.conf" --state-dir "$1" --from-csv "$D/lstm-sine.csv" --now "$tt" > "$T/one.csv" || return 1
+		got=$(awk -F, 'END { print $1 "," $3 "," $9 "," $10 "," $11 }' "$1/decisions.csv")
+		want=$(awk -F, -v t=$((tt - tt % 300 + 300)) 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    $1 == t { print $1 "," $(c["replicas"]) "," $(c["forecast"]) "," $(c["lower"]) "," $(c["upper"]) }' "$T/scont3.csv")
+		[ -n "$want" ] && [ "$got" = "$want" ] || { echo "tick at $tt: got $got, want $want"; return 1; }
+		[ "$n" = 1 ] && { grep -qx 'season_period -1' "$1/season.state" || { echo "tick 1: the period found already"; return 1; }; }
+	done
+	[ "$n" -ge 6 ] && grep -qx 'season_period 24' "$1/season.state" && grep -q '^alt 2$' "$1/select.state"
+}
+check "SEASON=true: N ticks with the four forecaster states = one continuous run" ticks_season "$T/se1"
+t "SEASON=true, verbose: the stages alt, season and select run" 0 tick -v -c "$T/se.conf" --state-dir "$T/se2" \
+	--from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | tail -n 1)"
+err_has "stage alt: exit 0"
+err_has "stage season: exit 0"
+err_has "stage select: exit 0"
+want3=$(awk -v t="$(awk -F, 'END { print $1 }' "$T/sw.csv")" '$1 == t { print $2 }' "$T/which3")
+mkdir -p "$T/setf"
+t "SEASON=true: the band's metric" 0 tick -c "$T/se.conf" --textfile-dir "$T/setf" --from-csv "$D/lstm-sine.csv" \
+	--now "$(echo "$sticks" | tail -n 1)"
+check "scalepipe_tick_band_alternative is the continuous run's ($want3)" \
+	grep -qx "scalepipe_tick_band_alternative{namespace=\"shop\",target=\"web\"} $want3" "$T/setf/scalepipe_tick_shop_web.prom"
+t "SEASON=true without SELECT=true" 2 env SELECT=false bash "$TICK" -c "$T/se.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | tail -n 1)"
+err_has "SEASON=true needs SELECT=true"
+t "SEASON not a boolean" 2 env SEASON=maybe bash "$TICK" -c "$T/se.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | tail -n 1)"
+err_has "SEASON must be true or false: 'maybe'"
+t "SEASON=true: the season timeout counts in the sum" 2 env TICK_TIMEOUTS=forecast=10,season=20 \
+	TICK_DEADLINE=55 bash "$TICK" -c "$T/se.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | tail -n 1)"
+err_has "the stage timeouts sum to 70s, not below the deadline 55s"
+t "SEASON=true, the seasonal arfit's window longer than the history: fallback" 0 env \
+	SEASON_ARGS="--rolling -p 0 --window 400 --horizon 3 --level 0.8 --season auto" \
+	bash "$TICK" -c "$T/se.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | tail -n 1)"
+err_has "short history (100 of 400 rows)"
 finish
