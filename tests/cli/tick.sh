@@ -535,8 +535,23 @@ err_has "SEASON must be true or false: 'maybe'"
 t "SEASON=true: the season timeout counts in the sum" 2 env TICK_TIMEOUTS=forecast=10,season=20 \
 	TICK_DEADLINE=55 bash "$TICK" -c "$T/se.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | tail -n 1)"
 err_has "the stage timeouts sum to 70s, not below the deadline 55s"
-t "SEASON=true, the seasonal arfit's window longer than the history: fallback" 0 env \
+# a seasonal window longer than the history: no seasonal band (a band
+# without origins in its place), the decision of SELECT=true alone
+tlast=$(echo "$sticks" | tail -n 1)
+t "SEASON=true, the seasonal arfit's window longer than the history: without the seasonal band" 0 env \
 	SEASON_ARGS="--rolling -p 0 --window 400 --horizon 3 --level 0.8 --season auto" \
-	bash "$TICK" -c "$T/se.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | tail -n 1)"
-err_has "short history (100 of 400 rows)"
+	bash "$TICK" -c "$T/se.conf" --from-csv "$D/lstm-sine.csv" --now "$tlast"
+err_has "scalepipe-tick: warning: no seasonal band: short history (100 of 400 rows)"
+cp "$T/out" "$T/noseas.csv"
+t "... the decision of SELECT=true alone" 0 bash "$TICK" -c "$T/s.conf" --from-csv "$D/lstm-sine.csv" --now "$tlast"
+out_is "$T/noseas.csv"
+# before a model exists: the model's place holds a band without origins,
+# select.state two blocks; the model appears: the scores go on, no warning
+t "SEASON=true without a model yet" 0 env MODEL="$T/none.lstm" bash "$TICK" -v -c "$T/se.conf" --state-dir "$T/se4" \
+	--from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | sed -n 3p)"
+check "no stage alt, stage season ran; select.state of two blocks" sh -c "! grep -q 'stage alt' '$T/err' &&
+	grep -q 'stage season: exit 0' '$T/err' && grep -qx 'alt 2' '$T/se4/select.state'"
+t "SEASON=true, then the model: select.state goes on" 0 bash "$TICK" -c "$T/se.conf" --state-dir "$T/se4" \
+	--from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | sed -n 4p)"
+check "no warning" sh -c "! grep -q warning '$T/err'"
 finish
