@@ -35,10 +35,10 @@
 #        weighted over about a day: bandselect, as
 #        scalepipe-frontier --forecaster select and scalepipe-tick
 #        (SELECT=true) run it
-#   seas  arfit --season auto ARFIT-OPTIONS, the period found on the rows
-#        before max(a week, a fifth of the rows) (the lag of a day at most
-#        whose autocorrelation is the highest of its local peaks, if it is
-#        0.5 or more; none: lin throughout), and lin before those rows
+#   seas  arfit --season auto ARFIT-OPTIONS, the period found on the first
+#        week's rows (the lag of a day at most whose autocorrelation is the
+#        highest of its local peaks, if it is 0.5 or more; none: lin
+#        throughout), and lin before those rows: scalepipe-tick's SEASON
 #   selseas  per origin, lin's band or seas's, as seld chooses
 #   sel3  per origin, seld's band (ARFIT-OPTIONS its LSTM options) or
 #        seas's, as seld chooses: the best of arfit, the LSTM and the
@@ -112,11 +112,8 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			mkdir -p "$f.d"
 			# shellcheck disable=SC2086
 			PATH=$B:$PATH lstm_replay "$d/load.csv" "$lin" "$r" "$every" "$mode" "$f.d" $2 > "$f.tmp" ;;
-		seas) n=$(($(wc -l < "$d/load.csv") - 1))
-			st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$d/load.csv")
-			r=$((7 * 86400 / st)); [ $((n / 5)) -le "$r" ] || r=$((n / 5))
-			# shellcheck disable=SC2086
-			PATH=$B:$PATH season_band "$d/load.csv" "$r" $2 > "$f.tmp" 2> "$d/period" ;;
+		seas) # shellcheck disable=SC2086
+			PATH=$B:$PATH season_band "$d/load.csv" $2 > "$f.tmp" 2> "$d/period" ;;
 		selseas) a=$(band lin "") && b=$(band seas "$2") || exit 1
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
 		sel3) a=$(band seld "$2") && b=$(band seas "") || exit 1

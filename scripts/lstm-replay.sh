@@ -50,18 +50,17 @@ _lr_at() { awk -F, -v r="$1" 'NR == r + 2 { print $1; f = 1 } END { if (!f) prin
 # the band rows of the origins in [A, B) (B "inf": no end)
 _lr_keep() { awk -F, -v a="$1" -v b="$2" 'NR > 1 && $1 + 0 >= a + 0 && (b == "inf" || $1 + 0 < b + 0)'; }
 
-# season_band LOAD R ARFIT... > OUT: arfit --rolling -H 24 --level 0.98
-# --season auto ARFIT... on LOAD, the period found on its first R rows (up
-# to a day of lags; a third of the rows at most) and used from row R on;
-# the rows before are arfit's without a season.  Causal: the period reads
-# only rows before the first origin it is used at; no row R, no period.
-# Prints the period on stderr as "period P" (0: none).
+# season_band LOAD ARFIT... > OUT: arfit --rolling -H 24 --level 0.98
+# --season auto ARFIT... on LOAD: the period found on the rows of its first
+# --season-after (7d unless ARFIT... says otherwise; up to a day of lags, a
+# third of the rows at most) and used from the first row after them; the
+# rows before are arfit's without a season (scalepipe-tick SEASON=true).
+# Prints the period on stderr as "period P" (0: none, or none yet).
 season_band() {
-	_sb_load=$1 _sb_r=$2
-	shift 2
-	_sb_st=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$_sb_load")
-	arfit --rolling -H 24 --level 0.98 --season auto --season-after "$(awk -v r="$_sb_r" -v s="$_sb_st" 'BEGIN { printf "%.17g", r * s }')" \
-		-v "$@" < "$_sb_load" 2> "$_sb_load.season" || { cat "$_sb_load.season" >&2; rm -f "$_sb_load.season"; return 1; }
+	_sb_load=$1
+	shift
+	arfit --rolling -H 24 --level 0.98 --season auto -v "$@" < "$_sb_load" 2> "$_sb_load.season" ||
+		{ cat "$_sb_load.season" >&2; rm -f "$_sb_load.season"; return 1; }
 	awk '/season auto: period / { p = $5 } END { print "period", p + 0 }' "$_sb_load.season" >&2
 	rm -f "$_sb_load.season"
 }

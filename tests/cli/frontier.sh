@@ -106,23 +106,27 @@ check "the same points" cmp "$T/l1/points.csv" "$T/l2/points.csv"
 t "--forecaster select" 0 lf -o "$T/l4" --forecaster select
 check "hpa's points as arfit's run again" sh -c "
 	grep '^hpa,' '$T/l4/points.csv' > '$T/la' && grep '^hpa,' '$T/o/points.csv' > '$T/lb' && cmp '$T/la' '$T/lb'"
-# --forecaster seasonal: on the daily cycle with two days before the
-# seasonal band, the lags searched stop at a third of those rows (192):
+# --forecaster seasonal: on the daily cycle with two days (--season-after)
+# before the seasonal band, the lags searched stop at a third of those rows (192):
 # no period, arfit's band; on a cycle of 12 steps (an hour) and noise the
 # period is 12 and scalepipe's points move
 t "--forecaster seasonal, no period" 0 fr --no-plot --train-rows 288 --policies hpa,scalepipe --knob hpa=60:80 \
-	--knob scalepipe=0.4:0.75 --forecaster seasonal --lstm-from 576 -o "$T/s1" "$T/trace.csv"
+	--knob scalepipe=0.4:0.75 --forecaster seasonal --season-after 2d -o "$T/s1" "$T/trace.csv"
 check "period 0" test "$(cat "$T/s1/period")" = 0
 check "every point as arfit's run" sh -c "grep -E '^(hpa|scalepipe),' '$T/s1/points.csv' | sort > '$T/sa' &&
 	grep -E '^(hpa,(60|80)|scalepipe,(0.4|0.75)),' '$T/o/points.csv' | sort > '$T/sb' && cmp '$T/sa' '$T/sb'"
 awk 'BEGIN { srand(3); print "timestamp,load"
 	for (i = 0; i < 1152; i++) { x = 300 + 40 * (rand() - 0.5) + ((i % 12) == 5 ? 900 : 0) + ((i % 12) == 6 ? 1500 : 0)
 		printf "%d,%.3f\n", 1700000000 + 300 * i, x } }' > "$T/hourly.csv"
-t "--forecaster seasonal, --lstm-from past the last row" 0 fr --no-plot --train-rows 288 --policies scalepipe \
-	--knob scalepipe=0.4 --forecaster seasonal --lstm-from 5000 -o "$T/s5" "$T/hourly.csv"
+t "--forecaster seasonal, --season-after past the last row" 0 fr --no-plot --train-rows 288 --policies scalepipe \
+	--knob scalepipe=0.4 --forecaster seasonal --season-after 30d -o "$T/s5" "$T/hourly.csv"
 check "period 0 (no period read from rows it would be used at)" test "$(cat "$T/s5/period")" = 0
+t "--season-after not a duration" 1 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.4 \
+	--forecaster seasonal --season-after soon -o "$T/s6" "$T/hourly.csv"
+err_has "arfit: --season-after: not a duration: 'soon'"
+err_has "scalepipe-frontier: the seasonal band failed"
 t "--forecaster seasonal, an hourly cycle" 0 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.6 \
-	--default-knob 0.6 --forecaster seasonal --lstm-from 576 -o "$T/s2" "$T/hourly.csv"
+	--default-knob 0.6 --forecaster seasonal --season-after 2d -o "$T/s2" "$T/hourly.csv"
 check "period 12" test "$(cat "$T/s2/period")" = 12
 check "--default-knob 0.6 marks 0.6" grep -q '^scalepipe,0.6,.*,1$' "$T/s2/points.csv"
 t "the same with arfit's band" 0 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.6 \
@@ -132,7 +136,7 @@ check "the seasonal selection dominates: cheaper, fewer violations" awk -F, 'NR 
 # select3 (select's band or the seasonal one) runs both: the period found
 # on the hourly cycle, and a point
 t "--forecaster select3" 0 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.6 --default-knob 0.6 \
-	--forecaster select3 --lstm-from 576 --lstm-every 288 --lstm-args "--window 24 --hidden 4 --epochs 3" -o "$T/s4" "$T/hourly.csv"
+	--forecaster select3 --season-after 2d --lstm-from 576 --lstm-every 288 --lstm-args "--window 24 --hidden 4 --epochs 3" -o "$T/s4" "$T/hourly.csv"
 check "period 12 and a point" sh -c "[ \"\$(cat '$T/s4/period')\" = 12 ] && grep -q '^scalepipe,0.6,.*,1\$' '$T/s4/points.csv'"
 t "--forecaster lstm, a bad first training" 1 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.4 \
 	--forecaster lstm --lstm-from 576 --lstm-args "--hidden 0" -o "$T/l3" "$T/trace.csv"
