@@ -13,7 +13,7 @@ HOME=$T/home; export HOME
 CURVE=$TOP/data/bascaler_fft_service_curve.csv
 # generous timeouts: the tools may run under valgrind
 TICK_TIMEOUTS=promfetch=100,window=100,forecast=300,alt=100,season=100,select=50,burstdetect=100,plan=100,scale=100,publish=20
-TICK_DEADLINE=1000
+TICK_DEADLINE=1100
 export TICK_TIMEOUTS TICK_DEADLINE
 PLAN="--policy burst --slo 16 --min 1 --max 100000 --curve $CURVE --stabilise 900 --ramp-down 2"
 cat > "$T/c.conf" <<EOF
@@ -412,16 +412,21 @@ bandselect --memory 1h --min-errors 4 --alt "$T/sb.csv" "$T/sa.csv" > "$T/ssel.c
 burstdetect < "$T/ssel.csv" | plan $PLAN > "$T/scont.csv"
 check "the continuous run takes each band at some origins" awk -F, 'NR == FNR { a[$1 "," $3] = $5; next }
 	FNR > 1 && $3 == 1 { if ($5 == a[$1 "," $3]) na++; else nb++ } END { exit !(na > 10 && nb > 10) }' "$T/sa.csv" "$T/ssel.csv"
+# tick_as CONF DIR T CONT: a tick at T with the states in DIR decides as
+# the continuous run CONT (plan's rows) did at that step
+tick_as() {
+	bash "$TICK" -c "$1" --state-dir "$2" --from-csv "$D/lstm-sine.csv" --now "$3" > "$T/one.csv" || return 1
+	got=$(awk -F, 'END { print $1 "," $3 "," $9 "," $10 "," $11 }' "$2/decisions.csv")
+	want=$(awk -F, -v t=$(($3 - $3 % 300 + 300)) 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	    $1 == t { print $1 "," $(c["replicas"]) "," $(c["forecast"]) "," $(c["lower"]) "," $(c["upper"]) }' "$4")
+	[ -n "$want" ] && [ "$got" = "$want" ] || { echo "tick at $3: got $got, want $want"; return 1; }
+}
 ticks_select() {  # dir
 	rm -rf "$1"
 	n=0
 	for tt in $mticks; do
 		n=$((n + 1))
-		bash "$TICK" -c "$T/s.conf" --state-dir "$1" --from-csv "$D/lstm-sine.csv" --now "$tt" > "$T/one.csv" || return 1
-		got=$(awk -F, 'END { print $1 "," $3 "," $9 "," $10 "," $11 }' "$1/decisions.csv")
-		want=$(awk -F, -v t=$((tt - tt % 300 + 300)) 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		    $1 == t { print $1 "," $(c["replicas"]) "," $(c["forecast"]) "," $(c["lower"]) "," $(c["upper"]) }' "$T/scont.csv")
-		[ -n "$want" ] && [ "$got" = "$want" ] || { echo "tick at $tt: got $got, want $want"; return 1; }
+		tick_as "$T/s.conf" "$1" "$tt" "$T/scont.csv" || return 1
 		if [ "$n" = 4 ]; then
 			cp "$1/select.state" "$T/s0" &&
 				bash "$TICK" -c "$T/s.conf" --state-dir "$1" --from-csv "$D/lstm-sine.csv" --now $((tt + 60)) > "$T/two.csv" &&
@@ -507,11 +512,7 @@ ticks_season() {  # dir
 	n=0
 	for tt in $sticks; do
 		n=$((n + 1))
-		bash "$TICK" -c "$T/se.conf" --state-dir "$1" --from-csv "$D/lstm-sine.csv" --now "$tt" > "$T/one.csv" || return 1
-		got=$(awk -F, 'END { print $1 "," $3 "," $9 "," $10 "," $11 }' "$1/decisions.csv")
-		want=$(awk -F, -v t=$((tt - tt % 300 + 300)) 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		    $1 == t { print $1 "," $(c["replicas"]) "," $(c["forecast"]) "," $(c["lower"]) "," $(c["upper"]) }' "$T/scont3.csv")
-		[ -n "$want" ] && [ "$got" = "$want" ] || { echo "tick at $tt: got $got, want $want"; return 1; }
+		tick_as "$T/se.conf" "$1" "$tt" "$T/scont3.csv" || return 1
 		[ "$n" = 1 ] && { grep -qx 'season_period -1' "$1/season.state" || { echo "tick 1: the period found already"; return 1; }; }
 	done
 	[ "$n" -ge 6 ] && grep -qx 'season_period 24' "$1/season.state" && grep -q '^alt 2$' "$1/select.state"
