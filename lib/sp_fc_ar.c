@@ -285,7 +285,7 @@ season_read_state(arfc *a, sp_state *s, sp_error *err)
 	a->y = NULL, a->ny = a->ycap = 0;
 	a->period = period;
 	if (period < 0) {
-		if ((rc = sp_state_long(s, "season_n", 0, 1L << 28, &n, err)) < 0)
+		if ((rc = sp_state_long(s, "season_n", 0, 1L << 24, &n, err)) < 0)
 			return rc;
 		if (n > 0) {
 			if (!(a->y = malloc((size_t)n * sizeof *a->y)))

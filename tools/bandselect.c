@@ -203,15 +203,14 @@ alt_at(band *b, double t)
 	return b->g.origin == t ? &b->g : NULL;
 }
 
-/* The rows of origin g, the band of horizon k from a when a has it. */
+/* The rows of origin g (the band chosen). */
 static void
-write_origin(sp_csv_writer *w, const sp_band_origin *g, const sp_band_origin *a, size_t ndata, int level)
+write_origin(sp_csv_writer *w, const sp_band_origin *g, size_t ndata, int level)
 {
 	double step = g->target - g->origin;
 	int k;
 
 	for (k = 1; k <= g->h; k++) {
-		const sp_band_origin *b = a && k <= a->n ? a : g;
 		const char *s = g->data;
 		size_t i;
 		sp_csv_write_time(w, g->origin);
@@ -221,9 +220,9 @@ write_origin(sp_csv_writer *w, const sp_band_origin *g, const sp_band_origin *a,
 			sp_csv_write_field(w, s, g->len[i]);
 			s += g->len[i];
 		}
-		sp_csv_write_double(w, b->M[k - 1]);
-		sp_csv_write_double(w, b->L[k - 1]);
-		sp_csv_write_double(w, b->U[k - 1]);
+		sp_csv_write_double(w, g->M[k - 1]);
+		sp_csv_write_double(w, g->L[k - 1]);
+		sp_csv_write_double(w, g->U[k - 1]);
 		if (level)
 			sp_csv_write_double(w, g->level);
 		sp_csv_end_row(w);
@@ -381,7 +380,7 @@ main(int argc, char **argv)
 			        a && a->n > 0 ? a->M[0] : NAN))
 				chosen_put(&c, a->n, a->M, a->L, a->U);
 		}
-		write_origin(w, &c.g, NULL, ndata, level);
+		write_origin(w, &c.g, ndata, level);
 	}
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	if (o.state)
