@@ -32,14 +32,18 @@ awk 'BEGIN { srand(7); print "timestamp,load"
 	for (i = 0; i < 1152; i++) { x = 300 + 200 * sin(2 * 3.14159265 * i / 288) + 40 * (rand() - 0.5)
 		if (i % 500 > 480) x += 400; printf "%d,%.3f\n", 1700000000 + 300 * i, x } }' > "$T/trace.csv"
 t "four policies, two knob values each" 0 fr --no-plot --train-rows 288 -o "$T/o" \
-	--knob hpa=60:80 --knob scalepipe=0.4:0.75 --knob burst=0.5:0.75 --knob forecast=0:20 "$T/trace.csv"
-err_has "scalepipe-frontier: trace: 8 points"
-check "points.csv: header and 8 points" sh -c "
+	--knob hpa=60:80 --knob scalepipe=0.4:0.5:0.75 --knob burst=0.5:0.75 --knob forecast=0:20 "$T/trace.csv"
+err_has "scalepipe-frontier: trace: 9 points"
+check "points.csv: header and 9 points" sh -c "
 	head -n 1 '$T/o/points.csv' | grep -qx 'policy,knob,cost,violations,violation_pct,p95_ms,p99_ms,churn,pods_started,default' &&
-	test \$(tail -n +2 '$T/o/points.csv' | wc -l) -eq 8"
-check "the defaults marked: hpa 80, scalepipe 0.4, burst 0.75, forecast 0" sh -c "
+	test \$(tail -n +2 '$T/o/points.csv' | wc -l) -eq 9"
+check "the defaults marked: hpa 80, scalepipe 0.5, burst 0.75, forecast 0" sh -c "
 	awk -F, 'NR > 1 && \$10 == 1 { print \$1 \":\" \$2 }' '$T/o/points.csv' | sort | tr '\n' ' ' |
-	grep -qx 'burst:0.75 forecast:0 hpa:80 scalepipe:0.4 '"
+	grep -qx 'burst:0.75 forecast:0 hpa:80 scalepipe:0.5 '"
+# the default forecaster is the seasonal selection (deploy/configmap.yaml's):
+# four days, shorter than the week the period is found on: no period yet,
+# arfit's band
+check "the default forecaster: seasonal, no period in four days" test "$(cat "$T/o/period")" = 0
 check "costs and violations are numbers >= 0" awk -F, 'NR > 1 && !($3 > 0 && $4 >= 0 && $8 >= 0) { exit 1 }' "$T/o/points.csv"
 check "frontier: per policy, cost up and violations down" awk -F, '
 	NR > 1 { if ($1 == p && !($3 >= c && $4 < v)) exit 1; p = $1; c = $3; v = $4 }' "$T/o/frontier.csv"
@@ -78,7 +82,7 @@ check "matched.csv: every pair recomputed, matched, cheaper, dearer and n/a met"
 # --points: the earlier points of policies not run now join this run's;
 # --burstdetect-opts: scalepipe's burstdetect options
 t "--points: hpa and burst from the first run, scalepipe now" 0 fr --no-plot --train-rows 288 -o "$T/p" \
-	--policies scalepipe --knob scalepipe=0.4:0.75 --points "$T/o/points.csv" "$T/trace.csv"
+	--policies scalepipe --knob scalepipe=0.4:0.5:0.75 --points "$T/o/points.csv" "$T/trace.csv"
 check "the same points as the first run, hpa, burst and forecast taken over" sh -c "
 	sort '$T/o/points.csv' > '$T/pa' && sort '$T/p/points.csv' > '$T/pb' && cmp '$T/pa' '$T/pb'"
 check "the same matched-cost table" sh -c "sort '$T/o/matched.csv' > '$T/ma' && sort '$T/p/matched.csv' > '$T/mb' && cmp '$T/ma' '$T/mb'"
@@ -130,7 +134,7 @@ t "--forecaster seasonal, an hourly cycle" 0 fr --no-plot --train-rows 288 --pol
 check "period 12" test "$(cat "$T/s2/period")" = 12
 check "--default-knob 0.6 marks 0.6" grep -q '^scalepipe,0.6,.*,1$' "$T/s2/points.csv"
 t "the same with arfit's band" 0 fr --no-plot --train-rows 288 --policies scalepipe --knob scalepipe=0.6 \
-	--default-knob 0.6 -o "$T/s3" "$T/hourly.csv"
+	--default-knob 0.6 --forecaster arfit -o "$T/s3" "$T/hourly.csv"
 check "the seasonal selection dominates: cheaper, fewer violations" awk -F, 'NR == FNR { if (FNR == 2) { c = $3; v = $4 } next }
 	FNR == 2 { exit !($3 + 0 < c + 0 && $4 + 0 < v + 0) }' "$T/s3/points.csv" "$T/s2/points.csv"
 # select3 (select's band or the seasonal one) runs both: the period found
