@@ -96,7 +96,7 @@ sp_fc_ar_season_find(const sp_ar_spec *spec, const double *y, size_t n, double s
 		maxl = fit > need ? fit - need : 0;
 	if (maxl > SP_AR_MAX_SEASON)
 		maxl = SP_AR_MAX_SEASON;
-	return sp_stats_acf_period(y, n, maxl, sa->min_acf, acf);
+	return sp_stats_acf_period(y, n, maxl, sa->min_acf, sa->min_rise, acf);
 }
 
 /* The period of the values so far (a->ny of them, the time t after them):
@@ -235,7 +235,8 @@ arfc_write_state(const void *st, sp_state_writer *w, sp_error *err)
 		return 0;
 	sp_state_put_doubles(w, "band", 2, (const double[]){ a->band.qlo, a->band.qhi });
 	if (a->autos) {
-		sp_state_put_doubles(w, "season_auto", 3, (const double[]){ a->sa.after, a->sa.maxlag, a->sa.min_acf });
+		sp_state_put_doubles(w, "season_auto", 4,
+		    (const double[]){ a->sa.after, a->sa.maxlag, a->sa.min_acf, a->sa.min_rise });
 		sp_state_put_long(w, "season_period", a->period);
 		if (a->period < 0) {
 			sp_state_put_long(w, "season_n", (long)a->ny);
@@ -267,16 +268,17 @@ arfc_write_state(const void *st, sp_state_writer *w, sp_error *err)
 static int
 season_read_state(arfc *a, sp_state *s, sp_error *err)
 {
-	double sa[3], tt[2];
+	double sa[4], tt[2];
 	long period, n;
 	int rc;
 
-	if ((rc = sp_state_doubles(s, "season_auto", 3, sa, err)) < 0)
+	if ((rc = sp_state_doubles(s, "season_auto", 4, sa, err)) < 0)
 		return rc;
-	if (sa[0] != a->sa.after || sa[1] != a->sa.maxlag || sa[2] != a->sa.min_acf)
+	if (sa[0] != a->sa.after || sa[1] != a->sa.maxlag || sa[2] != a->sa.min_acf || sa[3] != a->sa.min_rise)
 		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with --season auto over %.17g s, "
-		    "periods up to %.17g s, autocorrelation %.17g; not %.17g s, %.17g s, %.17g", sp_state_path(s),
-		    sp_state_line(s) - 1, sa[0], sa[1], sa[2], a->sa.after, a->sa.maxlag, a->sa.min_acf);
+		    "periods up to %.17g s, autocorrelation %.17g, rise %.17g; not %.17g s, %.17g s, %.17g, %.17g",
+		    sp_state_path(s), sp_state_line(s) - 1, sa[0], sa[1], sa[2], sa[3], a->sa.after, a->sa.maxlag,
+		    a->sa.min_acf, a->sa.min_rise);
 	if ((rc = sp_state_long(s, "season_period", -1, SP_AR_MAX_SEASON, &period, err)) < 0)
 		return rc;
 	if (period == 1)
@@ -402,7 +404,7 @@ sp_fc_ar_rolling_new(const sp_ar_spec *spec, size_t window, const sp_ar_band_opt
 void
 sp_fc_ar_season_defaults(sp_fc_ar_season *sa)
 {
-	*sa = (sp_fc_ar_season){ 7 * 86400.0, 86400.0, 0.5 };
+	*sa = (sp_fc_ar_season){ 7 * 86400.0, 86400.0, 0.5, 0.25 };
 }
 
 sp_forecaster *
@@ -412,9 +414,10 @@ sp_fc_ar_rolling_auto_new(const sp_ar_spec *spec, size_t window, const sp_fc_ar_
 	sp_forecaster *f;
 	arfc *a;
 
-	if (spec->s != 0 || !(sa->after > 0) || !(sa->maxlag > 0) || !(sa->min_acf >= 0 && sa->min_acf <= 1)) {
+	if (spec->s != 0 || !(sa->after > 0) || !(sa->maxlag > 0) || !(sa->min_acf >= 0 && sa->min_acf <= 1) ||
+	    !(sa->min_rise >= 0 && sa->min_rise <= 2)) {
 		sp_error_set(err, SP_EUSAGE, "season auto: needs season 0, a positive span and longest period, "
-		    "and an autocorrelation in [0, 1]");
+		    "an autocorrelation in [0, 1] and a rise in [0, 2]");
 		return NULL;
 	}
 	if (!(f = sp_fc_ar_rolling_new(spec, window, o, err)))

@@ -34,20 +34,23 @@ sp_forecaster *sp_fc_ar_rolling_new(const sp_ar_spec *spec, size_t window, const
  * spanning `after` seconds from the first; at the first value after them,
  * the period of those values (sp_stats_acf_period: up to `maxlag` seconds
  * of rows, and no longer than the window fits, a peak of at least
- * `min_acf`), fixed from then on; a period restarts the roll with it on
+ * `min_acf` that rises `min_rise` above the autocorrelation at the shorter
+ * lags), fixed from then on; a period restarts the roll with it on
  * the roll's window (the rows before it forecast as without a season).
  * The state carries the period (or the values so far). */
 typedef struct {
 	double after;    /* seconds [7 days] */
 	double maxlag;   /* seconds [1 day] */
 	double min_acf;  /* [0.5] */
+	double min_rise; /* [0.25] */
 } sp_fc_ar_season;
 void sp_fc_ar_season_defaults(sp_fc_ar_season *sa);
 sp_forecaster *sp_fc_ar_rolling_auto_new(const sp_ar_spec *spec, size_t window, const sp_fc_ar_season *sa,
     const sp_ar_band_opts *o, sp_error *err);
 /* The period of y[0..n) (step seconds apart; spec's season 0): up to
  * sa->maxlag seconds of rows, no longer than a fit of spec on `fit` values
- * allows (sp_ar_min_points), sp_stats_acf_period with sa->min_acf. */
+ * allows (sp_ar_min_points), sp_stats_acf_period with sa->min_acf and
+ * sa->min_rise. */
 size_t sp_fc_ar_season_find(const sp_ar_spec *spec, const double *y, size_t n, double step, size_t fit,
     const sp_fc_ar_season *sa, double *acf);
 /* The period found: -1 not yet, 0 none, else the lag in rows (*acf its

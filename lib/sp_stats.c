@@ -110,9 +110,9 @@ acf_at(const double *x, size_t n, double m, double v, size_t l)
 }
 
 size_t
-sp_stats_acf_period(const double *x, size_t n, size_t maxlag, double min_acf, double *acf)
+sp_stats_acf_period(const double *x, size_t n, size_t maxlag, double min_acf, double min_rise, double *acf)
 {
-	double m, v = 0, prev, cur, next, best = 0;
+	double m, v = 0, prev, cur, next, best = 0, low;
 	size_t bl = 0;
 
 	if (acf)
@@ -126,11 +126,13 @@ sp_stats_acf_period(const double *x, size_t n, size_t maxlag, double min_acf, do
 		v += (x[i] - m) * (x[i] - m);
 	if (!(v > 0) || !isfinite(v))
 		return 0;
-	prev = acf_at(x, n, m, v, 1);
+	low = prev = acf_at(x, n, m, v, 1);
 	cur = acf_at(x, n, m, v, 2);
 	for (size_t l = 2; l <= maxlag; l++, prev = cur, cur = next) {
 		next = acf_at(x, n, m, v, l + 1);
-		if (cur >= prev && cur >= next && cur > best)
+		if (cur < low)
+			low = cur;
+		if (cur >= prev && cur >= next && cur > best && cur - low >= min_rise)
 			best = cur, bl = l;
 	}
 	if (!(best >= min_acf))

@@ -30,12 +30,13 @@ double sp_stats_pinball(double y, double f, double q);
 
 /* The period of x[0..n): the lag in 2..maxlag (at most n / 3) whose
  * autocorrelation is a local peak (at least its neighbours at lag - 1 and
- * lag + 1) and the highest such, if that is positive and min_acf or
- * more; else 0 (no
- * period, also for a constant series).  The autocorrelation at lag l is
+ * lag + 1) that rises min_rise or more above the lowest autocorrelation
+ * at lags 1..lag (a bump on a slowly decaying autocorrelation is not a
+ * period), and the highest such, if that is positive and min_acf or
+ * more; else 0 (no period, also for a constant series).  The autocorrelation at lag l is
  * sum_{i>=l} (x_i - m)(x_{i-l} - m) / sum_i (x_i - m)^2 (biased; m the
  * mean).  *acf (may be NULL) gets the peak's autocorrelation (0 when
  * none).  O(n maxlag): meant to run once, not per row. */
-size_t sp_stats_acf_period(const double *x, size_t n, size_t maxlag, double min_acf, double *acf);
+size_t sp_stats_acf_period(const double *x, size_t n, size_t maxlag, double min_acf, double min_rise, double *acf);
 
 #endif

@@ -24,7 +24,8 @@
 static const char synopsis[] =
     "arfit [-c NAME] [-m METHOD] [-p P | --ic CRIT [--max-order P]] [--no-intercept]\n"
     "             [-d D] [--season S | --season auto [--season-after T] [--season-max T]\n"
-    "             [--season-min-acf A]] [-H H] [--level L | --quantiles LO,HI]\n"
+    "             [--season-min-acf A] [--season-min-rise R]] [-H H]\n"
+    "             [--level L | --quantiles LO,HI]\n"
     "             [--bootstrap B] [--seed S] [--rolling [--window N]]\n"
     "             [--save MODEL | --load MODEL] [--precision N] [-v] [FILE]";
 
@@ -78,6 +79,8 @@ usage(const options *o)
 	    "      --season-after T  --rolling: span the period is found on (7d, 90m, s) [7d]\n"
 	    "      --season-max T   the longest period (duration) [1d]\n"
 	    "      --season-min-acf A  the least autocorrelation of a period [%g]\n"
+	    "      --season-min-rise R  the least rise of a period's autocorrelation above\n"
+	    "                       the lowest at shorter lags [%g]\n"
 	    "Forecasts:\n"
 	    "  -H, --horizon H      forecast steps 1..H [%ld]\n"
 	    "      --level L        central interval level [%g]\n"
@@ -105,7 +108,7 @@ usage(const options *o)
 	    "  -h, --help           this help\n"
 	    "      --version        print the version\n",
 	    synopsis, sp_ar_method_name(o->spec.method), o->spec.order, o->max_order, o->spec.d, o->spec.s,
-	    o->sa.min_acf, o->horizon, o->level, o->boot, o->seed, o->window, o->precision);
+	    o->sa.min_acf, o->sa.min_rise, o->horizon, o->level, o->boot, o->seed, o->window, o->precision);
 	exit(0);
 }
 
@@ -129,7 +132,7 @@ parse_options(int argc, char **argv, options *o)
 	enum {
 		OPT_IC = 256, OPT_MAXORD, OPT_NOINT, OPT_SEASON, OPT_LEVEL, OPT_QUANT, OPT_BOOT, OPT_SEED,
 		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION, OPT_BY, OPT_STATE,
-		OPT_FORGET, OPT_SAFTER, OPT_SMAX, OPT_SACF
+		OPT_FORGET, OPT_SAFTER, OPT_SMAX, OPT_SACF, OPT_SRISE
 	};
 	static const struct option lo[] = {
 		{ "bootstrap", required_argument, 0, OPT_BOOT },
@@ -154,6 +157,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "season-after", required_argument, 0, OPT_SAFTER },
 		{ "season-max", required_argument, 0, OPT_SMAX },
 		{ "season-min-acf", required_argument, 0, OPT_SACF },
+		{ "season-min-rise", required_argument, 0, OPT_SRISE },
 		{ "seed", required_argument, 0, OPT_SEED },
 		{ "state", required_argument, 0, OPT_STATE },
 		{ "verbose", no_argument, 0, 'v' },
@@ -199,6 +203,7 @@ parse_options(int argc, char **argv, options *o)
 			sa_given = 1;
 			break;
 		case OPT_SACF: o->sa.min_acf = sp_cli_double("--season-min-acf", optarg, 0, 1); sa_given = 1; break;
+		case OPT_SRISE: o->sa.min_rise = sp_cli_double("--season-min-rise", optarg, 0, 2); sa_given = 1; break;
 		case OPT_LEVEL: o->level = sp_cli_double("--level", optarg, 0, 1); level_given = 1; break;
 		case OPT_QUANT:
 			if (sp_cli_doubles("--quantiles", optarg, q, 2, 0, 1) != 2)
@@ -240,7 +245,7 @@ parse_options(int argc, char **argv, options *o)
 	if (o->spec.s == 1)
 		sp_die_usage("--season: must be 0 or at least 2");
 	if (sa_given && !o->season_auto)
-		sp_die_usage("--season-after, --season-max and --season-min-acf need --season auto");
+		sp_die_usage("--season-after, --season-max, --season-min-acf and --season-min-rise need --season auto");
 	if (o->spec.order == 0 && o->spec.ic == SP_AR_IC_NONE && o->spec.method != SP_AR_OLS)
 		sp_die_usage("--order 0 needs --method ols");
 	if (o->save && o->load)
@@ -433,7 +438,8 @@ print_season(const series *s, long period, double acf, size_t n)
 	if (period < 0)
 		fprintf(stderr, "no period yet (%zu rows in this run)\n", n);
 	else if (period == 0)
-		fprintf(stderr, "no period (no autocorrelation peak of %g or more)\n", s->o->sa.min_acf);
+		fprintf(stderr, "no period (no autocorrelation peak of %g or more, rising %g or more)\n",
+		    s->o->sa.min_acf, s->o->sa.min_rise);
 	else
 		fprintf(stderr, "period %ld rows (autocorrelation %.4f)\n", period, acf);
 }

@@ -4,7 +4,8 @@
 R=$TOP/tests/ref
 SYN='usage: arfit [-c NAME] [-m METHOD] [-p P | --ic CRIT [--max-order P]] [--no-intercept]
              [-d D] [--season S | --season auto [--season-after T] [--season-max T]
-             [--season-min-acf A]] [-H H] [--level L | --quantiles LO,HI]
+             [--season-min-acf A] [--season-min-rise R]] [-H H]
+             [--level L | --quantiles LO,HI]
              [--bootstrap B] [--seed S] [--rolling [--window N]]
              [--save MODEL | --load MODEL] [--precision N] [-v] [FILE]
 Try '"'arfit --help'"' for more information.'
@@ -419,13 +420,18 @@ check "the first origin after it differs" sh -c "! cmp -s '$T/sa.csv' '$T/sa0.cs
 check "after the day: as --season 12 (to 1e-9)" csv_close "$T/sa12-b.csv" "$T/sa-b.csv" 1e-9
 check "the rows after the day differ from no season" sh -c "[ \"\$(sed -n 569p '$T/sa.csv')\" != \"\$(sed -n 569p '$T/sa0.csv')\" ]"
 t "--season auto --rolling: noise has no period" 0 arfit $SA -v "$T/noise.csv"
-err_has "arfit: season auto: no period (no autocorrelation peak of 0.5 or more)"
+err_has "arfit: season auto: no period (no autocorrelation peak of 0.5 or more, rising 0.25 or more)"
 arfit --rolling -H 3 --window 100 "$T/noise.csv" > "$T/n0.csv"
 check "noise: as without a season" cmp "$T/out" "$T/n0.csv"
 t "--season auto: a span longer than the input, no period yet" 0 arfit --rolling -H 3 --window 100 --season auto -v "$T/hourly.csv"
 err_has "arfit: season auto: no period yet (864 rows in this run)"
 t "--season-min-acf 0.99: no period" 0 arfit $SA --season-min-acf 0.99 -v "$T/hourly.csv"
-err_has "no period (no autocorrelation peak of 0.99 or more)"
+err_has "no period (no autocorrelation peak of 0.99 or more"
+t "--season-min-rise 1.99: no period" 0 arfit $SA --season-min-rise 1.99 -v "$T/hourly.csv"
+err_has "no period (no autocorrelation peak of 0.5 or more, rising 1.99 or more)"
+t "--season-min-rise 0: the period" 0 arfit $SA --season-min-rise 0 -v "$T/hourly.csv"
+err_has "season auto: period 12 rows"
+t "--season-min-rise out of range" 2 arfit --season auto --season-min-rise 3 "$T/hourly.csv"
 t "--season-max 50m: periods up to 10 rows, none" 0 arfit $SA --season-max 50m -v "$T/hourly.csv"
 err_has "no period (no autocorrelation peak"
 # the period is capped by the window: N rows fit AR(2) with an intercept
@@ -452,7 +458,7 @@ t "the period is kept: a state with period 12 on noise" 0 arfit $SA --state "$T/
 err_has "season auto: period 12 rows"
 cp "$T/sa-keep.state" "$T/sa2.state"
 t "a state of other --season-after: warning, cold start" 0 arfit $SA --season-after 2d --state "$T/sa2.state" "$T/h500.csv"
-err_has "state written with --season auto over 86400 s, periods up to 86400 s, autocorrelation 0.5; not 172800 s, 86400 s, 0.5"
+err_has "state written with --season auto over 86400 s, periods up to 86400 s, autocorrelation 0.5, rise 0.25; not 172800 s, 86400 s, 0.5, 0.25"
 err_has "recomputing from the input"
 cp "$T/sa-keep.state" "$T/sa3.state"
 t "a state of --season auto read without it: warning, cold start" 0 arfit --rolling -H 3 --window 100 --state "$T/sa3.state" "$T/h500.csv"
@@ -487,7 +493,7 @@ err_has "key 'a': season auto: period 12 rows"
 err_has "key 'b': season auto: period 7 rows"
 
 t "--season-after without --season auto" 2 arfit --season-after 1d "$T/hourly.csv"
-err_has "--season-after, --season-max and --season-min-acf need --season auto"
+err_has "--season-after, --season-max, --season-min-acf and --season-min-rise need --season auto"
 t "--season-max: not a duration" 2 arfit --season auto --season-max soon "$T/hourly.csv"
 err_has "--season-max: not a duration: 'soon'"
 t "--season-min-acf out of range" 2 arfit --season auto --season-min-acf 2 "$T/hourly.csv"

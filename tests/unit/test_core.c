@@ -635,20 +635,26 @@ test_acf_period(void)
 	 * 2/3 on average = 18, 0.9; lags 2 and 4: -10/20, -8/20 */
 	for (i = 0; i < 30; i++)
 		x[i] = (double)(i % 3) + 1;
-	CHECK(sp_stats_acf_period(x, 30, 10, 0.5, &a) == 3, "period 3");
+	CHECK(sp_stats_acf_period(x, 30, 10, 0.5, 0, &a) == 3, "period 3");
 	CHECK_CLOSE(a, 0.9, 1e-12, "its autocorrelation 18/20");
-	CHECK(sp_stats_acf_period(x, 30, 10, 0.95, &a) == 0 && a == 0, "below min_acf: none");
-	CHECK(sp_stats_acf_period(x, 30, 2, 0.5, NULL) == 0, "maxlag 2: lag 2 (-0.5) is below lag 1 (-0.45)");
-	CHECK(sp_stats_acf_period(x, 8, 10, -1, NULL) == 0, "8 values: lags up to 2 only");
-	CHECK(sp_stats_acf_period(c, 8, 2, 0.5, NULL) == 0, "constant: none");
+	CHECK(sp_stats_acf_period(x, 30, 10, 0.95, 0, &a) == 0 && a == 0, "below min_acf: none");
+	CHECK(sp_stats_acf_period(x, 30, 2, 0.5, 0, NULL) == 0, "maxlag 2: lag 2 (-0.5) is below lag 1 (-0.45)");
+	CHECK(sp_stats_acf_period(x, 8, 10, -1, 0, NULL) == 0, "8 values: lags up to 2 only");
+	CHECK(sp_stats_acf_period(c, 8, 2, 0.5, 0, NULL) == 0, "constant: none");
 	/* 5, 2, 3, 1, 2, 3 six times (mean 8/3, sum of squares 56): peaks at
 	 * lag 6 (5/6) and 12 (2/3), lag 3 is -55/84: the highest, 6 */
 	for (i = 0; i < 36; i++)
 		x[i] = (double)(i % 3) + 1 + (i % 6 == 0 ? 4 : 0);
-	CHECK(sp_stats_acf_period(x, 36, 12, 0.5, &a) == 6, "the highest peak: 6");
+	CHECK(sp_stats_acf_period(x, 36, 12, 0.5, 0, &a) == 6, "the highest peak: 6");
 	CHECK_CLOSE(a, 5.0 / 6, 1e-12, "its autocorrelation 5/6");
-	CHECK(sp_stats_acf_period(x, 36, 5, 0, &a) == 0 && a == 0, "maxlag 5: the peak at 2 is negative: none");
-	CHECK(sp_stats_acf_period(x, 36, 5, 0.5, NULL) == 0, "maxlag 5: none of 0.5");
+	CHECK(sp_stats_acf_period(x, 36, 5, 0, 0, &a) == 0 && a == 0, "maxlag 5: the peak at 2 is negative: none");
+	CHECK(sp_stats_acf_period(x, 36, 5, 0.5, 0, NULL) == 0, "maxlag 5: none of 0.5");
+	/* the rise: lag 6 (5/6) over the lowest before it (lag 3, -55/84) is
+	 * 125/84 = 1.488: a rise of 1.48 keeps it, 1.49 does not; then lag 12
+	 * (2/3, the same lowest: a rise of 1.321) neither */
+	CHECK(sp_stats_acf_period(x, 36, 12, 0.5, 1.48, &a) == 6, "a rise of 1.48: 6");
+	CHECK(sp_stats_acf_period(x, 36, 12, 0.5, 1.49, NULL) == 0, "a rise of 1.49: none");
+	CHECK(sp_stats_acf_period(x, 36, 12, 0.5, 1.3, NULL) == 6, "a rise of 1.3: 6 (12 rises 1.321 but is lower)");
 }
 
 static void
