@@ -158,9 +158,9 @@ grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
 		done
 		echo "$line"
 	done
-done > "$W/rows"
+done > "$W/rows.$STARTUP"
 echo "# trace candidate | train: cost violations churn hpa_violations hpa_churn | test: the same"
-cat "$W/rows"
+cat "$W/rows.$STARTUP"
 echo
 echo "# per candidate, over $(grep -vc '^#' "$top/bench/decisions.traces") traces: >= 30 % fewer violations than the HPA frontier at the same cost, no more, churn no higher; the mean change in violations against the HPA frontier"
 echo "# ranked by the training span: the first three counts, then the mean change (decisions-select.sh's rule)"
@@ -170,5 +170,5 @@ awk '{ for (o = 3; o <= 9; o += 6) { s = $o; v = $(o + 2); ch = $(o + 3); hv = $
 	names[$2] = 1 }
 	END { for (n in names) { tr = n SUBSEP "train"; te = n SUBSEP "test"
 		printf "%-22s train %d %d %d %+.1f %% | test %d %d %d %+.1f %%\n", n, b30[tr], nm[tr], cl[tr],
-		    nc[tr] ? 100 * mc[tr] / nc[tr] : 0, b30[te], nm[te], cl[te], nc[te] ? 100 * mc[te] / nc[te] : 0 } }' "$W/rows" |
+		    nc[tr] ? 100 * mc[tr] / nc[tr] : 0, b30[te], nm[te], cl[te], nc[te] ? 100 * mc[te] / nc[te] : 0 } }' "$W/rows.$STARTUP" |
 	sort -k3,3nr -k4,4nr -k5,5nr -k6,6g
