@@ -409,6 +409,7 @@ SA="--rolling -H 3 --window 100 --season auto --season-after 1d"
 t "--season auto --rolling: the period of the first day" 0 arfit $SA -v "$T/hourly.csv"
 err_has "arfit: season auto: period 12 rows (autocorrelation 0."
 cp "$T/out" "$T/sa.csv"
+if [ -z "${SP_VALGRIND:-}" ]; then   # under valgrind: the runs of the new code paths only
 arfit --rolling -H 3 --window 100 "$T/hourly.csv" > "$T/sa0.csv"
 head -n 568 "$T/sa.csv" > "$T/sa-a.csv"; head -n 568 "$T/sa0.csv" > "$T/sa0-a.csv"
 arfit --rolling -H 3 --window 100 --season 12 "$T/hourly.csv" > "$T/sa12.csv"
@@ -440,6 +441,7 @@ t "--season auto: a window of 18 fits the period 12" 0 arfit --rolling --window 
 err_has "season auto: period 12 rows"
 t "--season auto: a window of 17 does not" 0 arfit --rolling --window 17 --season auto --season-after 1d -v "$T/hourly.csv"
 err_has "season auto: no period"
+fi
 
 # --state: slices (the first before the period is found, so the state
 # carries the day's values) = one run; and the period stays fixed
@@ -454,6 +456,7 @@ t "--season auto --state: the last slice" 0 arfit $SA --state "$T/sa.state" "$T/
 { cat "$T/sl1.csv"; tail -n +2 "$T/sl2.csv"; tail -n +2 "$T/out"; } > "$T/sl.csv"
 check "slices = one run" cmp "$T/sl.csv" "$T/sa.csv"
 cp "$T/sa.state" "$T/sa-keep.state"
+if [ -z "${SP_VALGRIND:-}" ]; then   # under valgrind: the runs of the new code paths only
 t "the period is kept: a state with period 12 on noise" 0 arfit $SA --state "$T/sa.state" -v "$T/noise.csv"
 err_has "season auto: period 12 rows"
 cp "$T/sa-keep.state" "$T/sa2.state"
@@ -466,10 +469,12 @@ err_has "recomputing from the input"
 arfit --rolling -H 3 --window 100 --state "$T/sa4.state" "$T/h200.csv" > /dev/null
 t "a state without --season auto read with it: warning, cold start" 0 arfit $SA --state "$T/sa4.state" "$T/h500.csv"
 err_has "recomputing from the input"
+fi
 arfit $SA --state "$T/sa5.state" "$T/h200.csv" > /dev/null
 sed -i 's/^season_y \([^ ]*\) [^ ]*/season_y \1 nan/' "$T/sa5.state"
 t "a state with a NaN value: warning, cold start" 0 arfit $SA --state "$T/sa5.state" "$T/h500.csv"
 err_has "season_y: value 2 is not finite"
+if [ -z "${SP_VALGRIND:-}" ]; then   # under valgrind: the runs of the new code paths only
 cp "$T/sa-keep.state" "$T/sa6.state"
 sed -i 's/^season_period 12/season_period 1/' "$T/sa6.state"
 t "a state with period 1: warning, cold start" 0 arfit $SA --state "$T/sa6.state" "$T/h500.csv"
@@ -478,15 +483,18 @@ cp "$T/sa-keep.state" "$T/sa7.state"
 sed -i 's/^season_period 12/season_period 5000/' "$T/sa7.state"
 t "a state with a period the window cannot fit: warning, cold start" 0 arfit $SA --state "$T/sa7.state" "$T/h500.csv"
 err_has "season_period: 5000 does not fit the window of 100 rows"
+fi
 
 # once: the period of every row, the fit as --season 12
 t "--season auto once: the period of every row" 0 arfit -H 4 --season auto -v "$T/hourly.csv"
 err_has "arfit: season auto: period 12 rows (autocorrelation 0.9"
 arfit -H 4 --season 12 "$T/hourly.csv" > "$T/o12.csv"
 check "once: as --season 12" cmp "$T/out" "$T/o12.csv"
+if [ -z "${SP_VALGRIND:-}" ]; then   # under valgrind: the runs of the new code paths only
 t "--season auto once: noise, as without a season" 0 arfit -H 4 --season auto "$T/noise.csv"
 arfit -H 4 "$T/noise.csv" > "$T/o0.csv"
 check "once noise: as no season" cmp "$T/out" "$T/o0.csv"
+fi
 awk -F, -v OFS=, 'NR == 1 { print $0, "k"; next } { print $0, "a"; print $1, 100 + (NR % 7), "b" }' "$T/hourly.csv" > "$T/keys.csv"
 t "--season auto --by: a period per key" 0 arfit --by k -H 2 --season auto -v "$T/keys.csv"
 err_has "key 'a': season auto: period 12 rows"
