@@ -40,6 +40,8 @@
 #        highest of its local peaks, if it is 0.5 or more; none: lin
 #        throughout), and lin before those rows: scalepipe-tick's SEASON
 #   selseas  per origin, lin's band or seas's, as seld chooses
+#   sel3mT  sel3 with bandselect --memory T (1d: sel3), one bandselect
+#        of two --alt (the same choices in a row)
 #   sel3  per origin, seld's band (ARFIT-OPTIONS its LSTM options) or
 #        seas's, as seld chooses: the best of arfit, the LSTM and the
 #        seasonal band by their recent calibration, two choices in a row
@@ -118,6 +120,8 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
 		sel3) a=$(band seld "$2") && b=$(band seas "") || exit 1
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
+		sel3m*) a=$(band lin "") && b=$(band lstmd "$2") && c=$(band seas "") || exit 1
+			"$B/bandselect" --memory "${1#sel3m}" --alt "$b" --alt "$c" "$a" > "$f.tmp" ;;
 		seld) a=$(band lin "") && b=$(band lstmd "$2") || exit 1
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
 		*) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/load.csv" > "$f.tmp" ;;
