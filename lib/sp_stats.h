@@ -20,7 +20,7 @@ double sp_stats_quantile(const double *x, size_t n, double q, double *work);
 /* In-place ascending sort of doubles. */
 void sp_stats_sort(double *x, size_t n);
 
-/* BAScaler's robust location/scale (BASCALER.md §2.2): sort, Q1 = x[floor(n/4)],
+/* BAScaler's robust location/scale (the paper's outlier-trimmed statistics): sort, Q1 = x[floor(n/4)],
  * Q3 = x[floor(3n/4)], keep points strictly inside (Q1 - 1.5 IQR, Q3 + 1.5 IQR),
  * return their mean and population std.  0 ok, -1 if n == 0 or no point kept. */
 int sp_stats_robust(const double *x, size_t n, double *mean, double *sd);
