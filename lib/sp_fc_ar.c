@@ -282,7 +282,8 @@ season_read_state(arfc *a, sp_state *s, sp_error *err)
 	if ((rc = sp_state_long(s, "season_period", -1, SP_AR_MAX_SEASON, &period, err)) < 0)
 		return rc;
 	if (period == 1)
-		return sp_state_error(s, err, SP_EMODEL, "season_period: 1 is not a period");
+		return sp_error_set(err, SP_EMODEL, "%s:%ld: season_period: 1 is not a period", sp_state_path(s),
+		    sp_state_line(s) - 1);
 	free(a->y);
 	a->y = NULL, a->ny = a->ycap = 0;
 	a->period = period;
@@ -313,9 +314,9 @@ season_read_state(arfc *a, sp_state *s, sp_error *err)
 		sp_ar_spec spec = a->spec;
 		sp_ar_roll *r;
 		spec.s = (int)period;
-		if (!(r = sp_ar_roll_new(&spec, a->window, err)))
-			return sp_state_error(s, err, SP_EMODEL, "season_period: %ld does not fit the window of %zu rows",
-			    period, a->window);
+		if (!(r = sp_ar_roll_new(&spec, a->window, err)))   /* season_period, then season_acf */
+			return sp_error_set(err, SP_EMODEL, "%s:%ld: season_period: %ld does not fit the window of %zu rows",
+			    sp_state_path(s), sp_state_line(s) - 2, period, a->window);
 		sp_ar_roll_free(a->roll);
 		a->roll = r, a->spec = spec;
 	}

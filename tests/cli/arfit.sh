@@ -473,16 +473,16 @@ fi
 arfit $SA --state "$T/sa5.state" "$T/h200.csv" > /dev/null
 sed -i 's/^season_y \([^ ]*\) [^ ]*/season_y \1 nan/' "$T/sa5.state"
 t "a state with a NaN value: warning, cold start" 0 arfit $SA --state "$T/sa5.state" "$T/h500.csv"
-err_has "season_y: value 2 is not finite"
+err_has "$T/sa5.state:11: season_y: value 2 is not finite"
 if [ -z "${SP_VALGRIND:-}" ]; then   # under valgrind: the runs of the new code paths only
 cp "$T/sa-keep.state" "$T/sa6.state"
 sed -i 's/^season_period 12/season_period 1/' "$T/sa6.state"
 t "a state with period 1: warning, cold start" 0 arfit $SA --state "$T/sa6.state" "$T/h500.csv"
-err_has "season_period: 1 is not a period"
+err_has "$T/sa6.state:8: season_period: 1 is not a period"
 cp "$T/sa-keep.state" "$T/sa7.state"
 sed -i 's/^season_period 12/season_period 5000/' "$T/sa7.state"
 t "a state with a period the window cannot fit: warning, cold start" 0 arfit $SA --state "$T/sa7.state" "$T/h500.csv"
-err_has "season_period: 5000 does not fit the window of 100 rows"
+err_has "$T/sa7.state:8: season_period: 5000 does not fit the window of 100 rows"
 fi
 
 # once: the period of every row, the fit as --season 12
