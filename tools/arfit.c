@@ -34,7 +34,7 @@ typedef struct {
 	sp_ar_spec spec;                 /* method, order, ic, intercept, d, s */
 	int max_order;                   /* --max-order (with --ic) */
 	int season_auto;                 /* --season auto */
-	sp_fc_ar_season sa;              /* --season-after, --season-max, --season-min-acf */
+	sp_fc_ar_season sa;              /* --season-after, -max, -min-acf, -min-rise */
 	long horizon;                    /* -H */
 	double level, qlo, qhi;          /* --level, --quantiles (or from --level) */
 	long boot;                       /* --bootstrap B, 0 = analytic intervals */
@@ -72,7 +72,8 @@ usage(const options *o)
 	    "  -d, --diff D         difference the series D times (0..2) [%d]\n"
 	    "      --season S       difference once at period S rows (0 = off) [%d]\n"
 	    "      --season auto    the period found in the data: the lag up to --season-max\n"
-	    "                       whose autocorrelation is the highest local peak, if it is\n"
+	    "                       whose autocorrelation is the highest local peak rising\n"
+	    "                       --season-min-rise above the shorter lags, if it is\n"
 	    "                       --season-min-acf or more (else no season); --rolling: on\n"
 	    "                       the rows of the first --season-after (forecast without a\n"
 	    "                       season), then fixed; once: on every row\n"
@@ -433,8 +434,10 @@ key_prefix(const series *s, char *buf, size_t size)
 static void
 print_season(const series *s, long period, double acf, size_t n)
 {
-	fprintf(stderr, "%s: %s%s%sseason auto: ", sp_cli_progname(), s->key ? "key '" : "", s->key ? s->key : "",
-	    s->key ? "': " : "");
+	char kp[256];
+
+	key_prefix(s, kp, sizeof kp);
+	fprintf(stderr, "%s: %sseason auto: ", sp_cli_progname(), kp);
 	if (period < 0)
 		fprintf(stderr, "no period yet (%zu rows in this run)\n", n);
 	else if (period == 0)
