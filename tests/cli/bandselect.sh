@@ -134,6 +134,100 @@ err_has "--alt: at most 8"
 t "--alt - twice" 2 bandselect --alt - --alt - "$T/a.csv"
 err_has "--alt -: standard input is read already"
 
+# ---- --by: each key a run of its own ----
+# key x: A with the alternative B (B from origin 93); key y: W (A's
+# forecasts + 20) with the alternative A (A from its 12th error).  The
+# input's rows interleaved origin by origin, the alternatives' key by key
+# (y's first): each key's rows of the keyed run are the run of that key's
+# files alone, byte for byte.
+addkey() {  # KEY FILE: FILE with a column series (KEY) after horizon
+	awk -F, -v OFS=, -v k="$1" '{ $3 = $3 "," (NR == 1 ? "series" : k); print }' "$2"
+}
+addkey x "$T/a.csv" > "$T/ax.k"; addkey y "$T/w.csv" > "$T/wy.k"
+addkey x "$T/b.csv" > "$T/bx.k"; addkey y "$T/a.csv" > "$T/ay.k"
+awk 'NR == FNR { x[FNR] = $0; next } FNR == 1 { print; next }
+	{ y[FNR] = $0; if ((FNR - 1) % 3 == 0) { for (i = FNR - 2; i <= FNR; i++) print x[i]; for (i = FNR - 2; i <= FNR; i++) print y[i] } }' \
+	"$T/ax.k" "$T/wy.k" > "$T/kin.csv"
+{ cat "$T/ay.k"; tail -n +2 "$T/bx.k"; } > "$T/kalt.csv"
+bandselect -c value --alt "$T/bx.k" "$T/ax.k" > "$T/onex"
+bandselect -c value --alt "$T/ay.k" "$T/wy.k" > "$T/oney"
+check "(the two keys' runs differ)" sh -c "! cmp -s '$T/onex' '$T/oney'"
+t "--by series: a run per key" 0 bandselect --by series --alt "$T/kalt.csv" "$T/kin.csv"
+check "--by: key x's rows are x's own run" sh -c "awk -F, 'NR == 1 || \$4 == \"x\"' '$T/out' | cmp - '$T/onex'"
+check "--by: key y's rows are y's own run" sh -c "awk -F, 'NR == 1 || \$4 == \"y\"' '$T/out' | cmp - '$T/oney'"
+check "--by: every row, each key's origins whole and in order" sh -c "[ \$(wc -l < '$T/out') = \$(wc -l < '$T/kin.csv') ]"
+cp "$T/out" "$T/kone"
+t "--by: the default load column is the first that is not the key" 0 bandselect --by series --alt "$T/kalt.csv" "$T/kin.csv"
+out_is "$T/kone"
+t "--by: the input on standard input" 0 bandselect --by series -c value --alt "$T/kalt.csv" < "$T/kin.csv"
+out_is "$T/kone"
+# an alternative without key y: y keeps its input's band
+awk -F, 'NR == 1 || $4 != "y"' "$T/kalt.csv" > "$T/kaltx.csv"
+t "--by: a key the alternative lacks keeps the input's band" 0 bandselect --by series --alt "$T/kaltx.csv" "$T/kin.csv"
+check "--by: y's rows are its input's" sh -c "awk -F, 'NR == 1 || \$4 == \"y\"' '$T/out' | cmp - '$T/wy.k'"
+check "--by: x's rows as before" sh -c "awk -F, 'NR == 1 || \$4 == \"x\"' '$T/out' | cmp - '$T/onex'"
+t "--by without --alt: the input, every key" 0 bandselect --by series "$T/kin.csv"
+check "--by without --alt: each key's rows its input's" sh -c "awk -F, 'NR == 1 || \$4 == \"x\"' '$T/out' | cmp - '$T/ax.k' &&
+	awk -F, 'NR == 1 || \$4 == \"y\"' '$T/out' | cmp - '$T/wy.k'"
+# --state: the first 150 origins of each key (y only from origin 50), then
+# everything: the rows of the two runs are the one run's
+awk -F, 'NR == 1 || (($1 - 1700000000) / 300 < 150 && ($4 == "x" || ($1 - 1700000000) / 300 >= 50))' "$T/kin.csv" > "$T/kin1.csv"
+awk -F, 'NR == 1 || (($1 - 1700000000) / 300 < 150 && ($4 == "x" || ($1 - 1700000000) / 300 >= 50))' "$T/kalt.csv" > "$T/kalt1.csv"
+awk -F, 'NR == 1 || $4 == "x" || ($1 - 1700000000) / 300 >= 50' "$T/kin.csv" > "$T/kin2.csv"
+awk -F, 'NR == 1 || $4 == "x" || ($1 - 1700000000) / 300 >= 50' "$T/kalt.csv" > "$T/kalt2.csv"
+bandselect --by series --alt "$T/kalt2.csv" "$T/kin2.csv" > "$T/kone2"
+t "--by --state: first slice" 0 bandselect --by series --state "$T/k.state" --alt "$T/kalt1.csv" "$T/kin1.csv"
+cp "$T/out" "$T/kp1"
+check "--by --state: a block per key" sh -c "grep -qx 'keys 2' '$T/k.state' && grep -qx 'key x' '$T/k.state' && grep -qx 'key y' '$T/k.state'"
+t "--by --state: the rest" 0 bandselect --by series --state "$T/k.state" --alt "$T/kalt2.csv" "$T/kin2.csv"
+check "--by --state: slices = one run, key by key" sh -c "
+	{ cat '$T/kp1'; tail -n +2 '$T/out'; } > '$T/kj'
+	for k in x y; do awk -F, -v k=\$k 'NR == 1 || \$4 == k' '$T/kj' > '$T/kj.'\$k
+		awk -F, -v k=\$k 'NR == 1 || \$4 == k' '$T/kone2' | cmp - '$T/kj.'\$k || exit 1; done"
+# a key that appears in the second run only: cold, as its own run
+awk -F, 'NR == 1 || $4 == "x"' "$T/kin1.csv" > "$T/kinx1.csv"
+awk -F, 'NR == 1 || $4 == "x"' "$T/kalt1.csv" > "$T/kaltx1.csv"
+rm -f "$T/k2.state"
+t "--by --state: key x alone first" 0 bandselect --by series --state "$T/k2.state" --alt "$T/kaltx1.csv" "$T/kinx1.csv"
+t "--by --state: then both, y new" 0 bandselect --by series --state "$T/k2.state" --alt "$T/kalt2.csv" "$T/kin2.csv"
+check "--by --state: the new key's rows are its own run" sh -c "awk -F, 'NR == 1 || \$4 == \"y\"' '$T/out' > '$T/out.y'
+	awk -F, 'NR == 1 || \$4 == \"y\"' '$T/kone2' | cmp - '$T/out.y'"
+# --forget: y's last origin 149, x's 399 in the second run of x alone
+awk -F, 'NR == 1 || $4 == "x"' "$T/kin.csv" > "$T/kinx.csv"
+rm -f "$T/k3.state"
+bandselect --by series --state "$T/k3.state" --alt "$T/kalt1.csv" "$T/kin1.csv" > /dev/null
+cp "$T/k3.state" "$T/k4.state"
+t "--by --forget 1d: y, silent for 250 origins (20.8 h), kept" 0 bandselect --by series --state "$T/k3.state" --forget 1d --alt "$T/kalt.csv" "$T/kinx.csv"
+check "--forget 1d: y kept" grep -qx 'key y' "$T/k3.state"
+t "--by --forget 20h: y forgotten, with a warning" 0 bandselect --by series --state "$T/k4.state" --forget 20h --alt "$T/kalt.csv" "$T/kinx.csv"
+err_has "key 'y': no row for 20h: forgotten"
+check "--forget 20h: y gone from the state" sh -c "! grep -q '^key y' '$T/k4.state' && grep -qx 'keys 1' '$T/k4.state'"
+t "--forget without --by" 2 bandselect --state "$T/k5.state" --forget 1d "$T/a.csv"
+err_has "--forget goes with --by and --state"
+t "--forget without --state" 2 bandselect --by series --forget 1d "$T/kin.csv"
+err_has "--forget goes with --by and --state"
+t "--forget not a duration" 2 bandselect --by series --state "$T/k5.state" --forget soon "$T/kin.csv"
+err_has "--forget: not a duration: 'soon'"
+# --by's errors
+t "--by: no such column in the input" 2 bandselect --by nope "$T/kin.csv"
+err_has "bandselect: $T/kin.csv: no column 'nope'"
+t "--by: no such column in an alternative" 2 bandselect --by series --alt "$T/b.csv" "$T/kin.csv"
+err_has "bandselect: $T/b.csv: no column 'series'"
+t "--by: not a data column" 2 bandselect --by horizon "$T/kin.csv"
+err_has "--by: 'horizon' is not a data column of $T/kin.csv"
+t "--by: -c names the key" 2 bandselect --by series -c series "$T/kin.csv"
+err_has "-c: 'series' is the key column (--by)"
+awk -F, 'NR == 1 || $4 == "y"' "$T/kin.csv" > "$T/kiny.csv"
+addkey y "$T/a.csv" | awk -F, -v OFS=, 'NR == 1 { print; next } { sub(/,[^,]*$/, ",0.9"); print }' > "$T/ay90.k"
+t "--by: an alternative's band of another level names the key" 1 bandselect --by series --alt "$T/ay90.k" "$T/kiny.csv"
+err_has "bandselect: $T/ay90.k: key 'y', origin 1700000000: band level 0.9, the input's 0.98"
+awk -F, 'NR == 1 || $4 != "x" || ($1 - 1700000000) / 300 != 5' "$T/kin.csv" > "$T/kgap.csv"
+awk -F, 'NR == 1 { print; next } { print } $4 == "x" && ($1 - 1700000000) / 300 == 7 && $3 == 3 { print l5[1]; print l5[2]; print l5[3] }
+	$4 == "x" && ($1 - 1700000000) / 300 == 5 { l5[$3] = $0 }' "$T/kin.csv" > "$T/kord.csv"
+t "--by: a key's origins out of order: row and key named" 1 bandselect --by series "$T/kord.csv"
+err_has "previous row of key 'x'"
+err_has "row "
+
 # ---- errors ----
 awk -F, -v OFS=, 'NR == 1 { print; next } { $8 = 0.9; print }' "$T/b.csv" > "$T/b90.csv"
 t "the alternative's band of another level" 1 bandselect --alt "$T/b90.csv" "$T/a.csv"
