@@ -381,7 +381,7 @@ sp_fcroll_rows(const sp_fcroll *r)
 }
 
 int
-sp_fcroll_check_keys(sp_keyed *k, sp_fcroll *(*roll_of)(void *state), void (*skip)(void *ctx, const sp_error *e),
+sp_fcroll_check_keys(sp_keyed *k, int keep, sp_fcroll *(*roll_of)(void *state), void (*skip)(void *ctx, const sp_error *e),
     void *ctx, sp_error *err)
 {
 	size_t i, len, n = sp_keyed_count(k), made = 0;
@@ -394,7 +394,7 @@ sp_fcroll_check_keys(sp_keyed *k, sp_fcroll *(*roll_of)(void *state), void (*ski
 		if (sp_fcroll_check_made(roll_of(sp_keyed_state(k, i)), &e) == 0)
 			continue;
 		sp_error_prefix(&e, "key '%.*s'", (int)len, key);
-		if (!made) {
+		if (!made && !keep) {
 			if (err)
 				*err = e;
 			return e.code;

@@ -104,9 +104,11 @@ int sp_fcroll_check_made(const sp_fcroll *r, sp_error *err);
  * is handed to skip(ctx, e) with e "key 'K': too little data: ..." (the
  * caller warns; the key's one-horizon rows went out without a forecast,
  * long rows not at all; its state is kept), and
- * only when no key made one is it an error (the first key's message). */
+ * only when no key made one is it an error (the first key's message),
+ * unless keep: a run with a state (--state), whose rows are kept for the
+ * next run, then skips every key (a young fleet is not an error). */
 struct sp_keyed;
-int sp_fcroll_check_keys(struct sp_keyed *k, sp_fcroll *(*roll_of)(void *state),
+int sp_fcroll_check_keys(struct sp_keyed *k, int keep, sp_fcroll *(*roll_of)(void *state),
     void (*skip)(void *ctx, const sp_error *e), void *ctx, sp_error *err);
 
 int sp_fcroll_horizon(const sp_fcroll *r);

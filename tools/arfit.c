@@ -102,7 +102,9 @@ usage(const options *o)
 	    "Many workloads:\n"
 	    "      --by NAME        NAME is the key column: a model per key (rows of keys\n"
 	    "                       interleaved, each key's evenly spaced in time order);\n"
-	    "                       output rows carry the key as an input column\n"
+	    "                       output rows carry the key as an input column; a key too\n"
+	    "                       short to forecast is skipped with a warning (with\n"
+	    "                       --state even when every key is: its rows are kept)\n"
 	    "Output:\n"
 	    "      --precision N    significant digits of non-integer values [%d]\n"
 	    "  -v, --verbose        print the fitted model to stderr\n"
@@ -571,7 +573,7 @@ run_rolling(const options *o, input *in, sp_csv_writer *w, series *one, sp_keyed
 	if (rows == 0)
 		sp_die("no data rows");
 	if (keys)
-		sp_die_if(sp_fcroll_check_keys(keys, roll_of, sp_warn_skip, NULL, &err), &err);
+		sp_die_if(sp_fcroll_check_keys(keys, o->state != NULL, roll_of, sp_warn_skip, NULL, &err), &err);
 	else
 		sp_die_if(sp_fcroll_check_made(one->roll, &err), &err);
 	for (i = 0; o->verbose && i < n; i++)

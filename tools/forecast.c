@@ -61,7 +61,9 @@ usage(void)
 	    "                     (0,1] [0: off]\n"
 	    "      --by NAME      NAME is the key column: each key is its own series with\n"
 	    "                     its own state (rows of keys interleaved, each key's in\n"
-	    "                     time order), all with MODEL unless --models has one\n"
+	    "                     time order), all with MODEL unless --models has one; a\n"
+	    "                     key too short to forecast is skipped with a warning\n"
+	    "                     (with --state even when every key is: its rows kept)\n"
 	    "      --models DIR   with --by: the model of key K is the file DIR/K when it\n"
 	    "                     exists, else MODEL\n"
 	    "      --state FILE   start from the state FILE holds (skipping the rows it has\n"
@@ -205,7 +207,8 @@ roll_of(void *st)
 
 /* Every row into its series's roll (its key's with --by), its output rows
  * out; then each series must have made a forecast (with --by: a key that
- * made none is skipped with a warning, unless no key made one). */
+ * made none is skipped with a warning, unless no key made one and there
+ * is no --state to keep their rows). */
 static void
 run(series *one, sp_keyed *keys, sp_csv_reader *r, sp_csv_writer *w)
 {
@@ -231,7 +234,7 @@ run(series *one, sp_keyed *keys, sp_csv_reader *r, sp_csv_writer *w)
 	}
 	sp_die_if(rc, &err);
 	if (keys)
-		sp_die_if(sp_fcroll_check_keys(keys, roll_of, sp_warn_skip, NULL, &err), &err);
+		sp_die_if(sp_fcroll_check_keys(keys, one->o->state != NULL, roll_of, sp_warn_skip, NULL, &err), &err);
 	else
 		sp_die_if(sp_fcroll_check_made(one->roll, &err), &err);
 }

@@ -354,6 +354,26 @@ E
 check "the other key's rows are its run alone; the short key's rows without a forecast" sh -c "
 	grep -v ',new,' '$T/out' > '$T/web.out' && arfit --by series --rolling --window 20 -p 2 -c load '$T/webonly.csv' | cmp - '$T/web.out' &&
 	[ \$(grep -c ',new,.*,,,\$' '$T/out') = 3 ]"
+# with --state, every key too short is no error: each skipped with its
+# warning, its rows without a forecast, the rows kept (a young fleet's tick)
+rm -f "$T/allshort.state"
+awk -F, 'NR <= 31' "$D/fleet-3.csv" > "$T/allshort1.csv"
+t "--by --rolling --state: every key too short: warnings, no forecast, the rows kept" 0 \
+	arfit --by series --rolling --window 20 -p 2 -c load --state "$T/allshort.state" "$T/allshort1.csv"
+err_has "arfit: warning: key 'web': too little data"
+check "... every row, none with a forecast" sh -c "[ \$(grep -c ',,,\$' '$T/out') = 30 ] && [ \$(wc -l < '$T/out') = 31 ]"
+cp "$T/out" "$T/allshort.out1"
+awk -F, 'NR == 1 || NR > 31' "$D/fleet-3.csv" > "$T/allshort2.csv"
+t "--by --rolling --state: then the rest" 0 \
+	arfit --by series --rolling --window 20 -p 2 -c load --state "$T/allshort.state" "$T/allshort2.csv"
+check "... the two runs' rows are one run's over all" sh -c "{ cat '$T/allshort.out1'; tail -n +2 '$T/out'; } |
+	cmp - \"\$(arfit --by series --rolling --window 20 -p 2 -c load '$D/fleet-3.csv' > '$T/allshort.one' && echo '$T/allshort.one')\""
+rm -f "$T/allshort3.state"
+t "--by --rolling -H 3 --state: every key too short: the header alone" 0 \
+	arfit --by series --rolling --window 20 -p 2 -H 3 -c load --state "$T/allshort3.state" "$T/allshort1.csv"
+check "... one line" [ "$(wc -l < "$T/out")" = 1 ]
+t "--by --rolling without --state: every key too short is an error" 1 \
+	arfit --by series --rolling --window 20 -p 2 -c load "$T/allshort1.csv"
 t "--by --rolling --state: the short key's rows kept" 0 arfit --by series --rolling --window 20 -p 2 -c load --state "$T/nk.state" "$T/newkey.csv"
 awk -F, 'NR == 1 || $2 == "web"' "$D/fleet-3.csv" | awk -F, 'NR == 1 { print; next } { print $1 ",new," $3 }' |
 	sed -n '1p;5,$p' > "$T/newkey2.csv"
