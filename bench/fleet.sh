@@ -14,10 +14,12 @@
 # for byte with their keys' rows of the keyed run, the key column removed.
 #
 # Then the incremental tick (scalepipe(7), "Many workloads: incremental
-# ticks"; deploy/fleet's tick): the four stages of the fleet ConfigMap
+# ticks"; deploy/fleet's tick): the stages of the fleet ConfigMap
 # (window --state --input-step 300 | arfit --rolling --window 336 --horizon
-# 24 --level 0.98 --state | burstdetect --quantile 0.4 --hold 3 --state | plan
-# --policy scalepipe --state), each through files, cold on the week of each
+# 24 --level 0.98 --state, the seasonal arfit (--window 2500 --season auto)
+# and bandselect --alt with their states | burstdetect --quantile 0.5
+# --hold 3 --state | plan --policy scalepipe --state; FLEET_SEASON=0: without
+# the seasonal band and bandselect, quantile 0.4), each through files, cold on the week of each
 # workload (the states made), then one tick of K new 5-minute rows per
 # workload from those states, for K in KS: CPU and peak RSS per stage, and
 # the states' sizes per 1,000 workloads.  At the smallest size the tick's
@@ -109,29 +111,53 @@ fi
 CURVE=$top/data/bascaler_fft_service_curve.csv
 WI="--by series --resample 300 --fill linear --input-step 300"
 AI="--by series -c load --rolling --window 336 --horizon 24 --level 0.98"
-BI="--by series --quantile 0.4 --hold 3"
+SEASON=${FLEET_SEASON:-1}
+SI="--by series -c load --rolling --window 2500 --horizon 24 --level 0.98 --season auto"
+if [ "$SEASON" = 1 ]; then BI="--by series --quantile 0.5 --hold 3"; STAGES="w a s l b p"
+else BI="--by series --quantile 0.4 --hold 3"; STAGES="w a b p"; fi
 PI="--by series --policy scalepipe --slo 16 --min 2 --max 40 --curve $CURVE"
-# stages DIR IN TAG: the four stages with the states of DIR, through files,
+# stages DIR IN TAG: the stages with the states of DIR, through files,
 # each timed into DIR/TAG.STAGE.time
 stages() {
 	ntime "$1/$3.w.time" window $WI --state "$1/window.state" < "$2" > "$1/load.csv"
 	ntime "$1/$3.a.time" arfit $AI --state "$1/arfit.state" < "$1/load.csv" > "$1/fc.csv"
+	if [ "$SEASON" = 1 ]; then
+		ntime "$1/$3.s.time" arfit $SI --state "$1/season.state" < "$1/load.csv" > "$1/seas.csv"
+		ntime "$1/$3.l.time" bandselect --by series --alt "$1/seas.csv" --state "$1/select.state" "$1/fc.csv" > "$1/band.csv"
+		mv "$1/band.csv" "$1/fc.csv"
+	fi
 	ntime "$1/$3.b.time" burstdetect $BI --state "$1/burst.state" < "$1/fc.csv" > "$1/demand.csv"
 	ntime "$1/$3.p.time" plan $PI --state "$1/plan.state" < "$1/demand.csv" > "$1/plan.csv"
 }
-sum4() {  # DIR TAG: total CPU of the four stages
-	cat "$1/$2.w.time" "$1/$2.a.time" "$1/$2.b.time" "$1/$2.p.time" | awk '{ s += $1 + $2 } END { printf "%.2f", s }'
+one_run() {  # the chain over every row of standard input, no state
+	window $WI > "$out/one.load"
+	arfit $AI < "$out/one.load" > "$out/one.fc"
+	if [ "$SEASON" = 1 ]; then
+		arfit $SI < "$out/one.load" > "$out/one.seas"
+		bandselect --by series --alt "$out/one.seas" "$out/one.fc"
+	else
+		cat "$out/one.fc"
+	fi | burstdetect $BI | plan $PI
+	rm -f "$out/one.load" "$out/one.fc" "$out/one.seas"
+}
+sum4() {  # DIR TAG: total CPU of the stages
+	for st in $STAGES; do cat "$1/$2.$st.time"; done | awk '{ s += $1 + $2 } END { printf "%.2f", s }'
 }
 stage_row() {  # DIR TAG: "cpu / rss" per stage
-	for st in w a b p; do printf ' %s / %s |' "$(cpu "$1/$2.$st.time")" "$(rss "$1/$2.$st.time")"; done
+	for st in $STAGES; do printf ' %s / %s |' "$(cpu "$1/$2.$st.time")" "$(rss "$1/$2.$st.time")"; done
 }
 kmax=0
 for k in $KS; do [ "$k" -gt "$kmax" ] && kmax=$k; done
 echo
-echo "== the incremental tick: window | arfit | burstdetect | plan with --state, N workloads"
+if [ "$SEASON" = 1 ]; then
+	echo "== the incremental tick: window | arfit, seasonal arfit, bandselect | burstdetect | plan with --state, N workloads"
+	hdr='| workloads | run | new rows per workload | window CPU s / RSS MiB | arfit | seasonal arfit | bandselect | burstdetect | plan | CPU s in all | CPU ms per workload |'
+else
+	echo "== the incremental tick: window | arfit | burstdetect | plan with --state, N workloads"
+	hdr='| workloads | run | new rows per workload | window CPU s / RSS MiB | arfit | burstdetect | plan | CPU s in all | CPU ms per workload |'
+fi
 echo "cold: the first ${FLEET_COLD:-2016} rows (2016: a week) of every workload, the states made; tick: K new rows per workload from them"
-printf '\n| workloads | run | new rows per workload | window CPU s / RSS MiB | arfit | burstdetect | plan | CPU s in all | CPU ms per workload |\n'
-printf '|---|---|---|---|---|---|---|---|---|\n'
+printf '\n%s\n%s\n' "$hdr" "$(echo "$hdr" | sed 's/[^|][^|]*/---/g')"
 cmpd=
 for n in $sizes; do
 	cold=${FLEET_COLD:-2016}
@@ -152,13 +178,15 @@ for n in $sizes; do
 		tot=$(sum4 "$out/tick" tick)
 		printf '| %s | tick | %s |%s %s | %s |\n' "$n" "$k" "$(stage_row "$out/tick" tick)" "$tot" \
 			"$(awk -v t="$tot" -v n="$n" 'BEGIN { printf "%.3f", 1000 * t / n }')"
-		eval "sz_$n=\"\$(wc -c < \"\$out/tick/window.state\") \$(wc -c < \"\$out/tick/arfit.state\") \$(wc -c < \"\$out/tick/burst.state\") \$(wc -c < \"\$out/tick/plan.state\")\""
+		sz=
+		for f in window arfit season select burst plan; do [ -f "$out/tick/$f.state" ] && sz="$sz $(wc -c < "$out/tick/$f.state")"; done
+		eval "sz_$n=\"$sz\""
 		if [ -z "$cmpd" ] && [ "$k" = "$kmax" ]; then
 			# the tick's decisions against one run over every row: each
 			# row one run's but each key's last (the decision for the
 			# step after its data), whose decision is one run's
 			awk -F, -v b=$((tc + 300 * k)) 'NR == 1 || $1 <= b' "$out/all.csv" |
-				window $WI | arfit $AI | burstdetect $BI | plan $PI > "$out/one.csv"
+				one_run > "$out/one.csv"
 			cmpd=$(awk -F, 'NR == FNR { one[$0] = 1; s = $0; sub(/^[^,]*,[^,]*,[^,]*,/, "", s);
 					split($0, f, ","); dec[f[1] "," f[2]] = s; next }
 				FNR > 1 { last[$2] = FNR; row[FNR] = $0 }
@@ -171,12 +199,14 @@ for n in $sizes; do
 	done
 done
 echo
-echo "state bytes after the tick, per stage: window / arfit / burstdetect / plan (per 1,000 workloads, KB = 1000 B)"
+if [ "$SEASON" = 1 ]; then names="window / arfit / seasonal arfit / bandselect / burstdetect / plan"
+else names="window / arfit / burstdetect / plan"; fi
+echo "state bytes after the tick, per stage: $names (per 1,000 workloads, KB = 1000 B)"
 for n in $sizes; do
-	eval "set -- \$sz_$n"
-	printf '  %s workloads: %s / %s / %s / %s bytes; per 1,000: %s / %s / %s / %s KB, in all %s KB\n' "$n" "$1" "$2" "$3" "$4" \
-		$(awk -v n="$n" -v a="$1" -v b="$2" -v c="$3" -v d="$4" \
-		'BEGIN { f = 1000 / n / 1000; printf "%.1f %.1f %.1f %.1f %.1f", a * f, b * f, c * f, d * f, (a + b + c + d) * f }')
+	eval "sz=\$sz_$n"
+	printf '  %s workloads: %s bytes; per 1,000: %s\n' "$n" "$(echo $sz | sed 's/ / \/ /g')" \
+		"$(echo $sz | awk -v n="$n" '{ f = 1000 / n / 1000; for (i = 1; i <= NF; i++) { printf "%s%.1f", (i > 1 ? " / " : ""), $i * f; t += $i }
+			printf " KB, in all %.1f KB", t * f }')"
 done
 echo "the tick's decisions equal one run's over all the rows: $cmpd"
 rm -rf "$out/cold" "$out/tick" "$out/all.csv" "$out/cold.csv" "$out/new.csv" "$out/one.csv"

@@ -23,10 +23,17 @@ cm() {  # KEY: the fleet ConfigMap's value
 sed -n '/^  tick.sh: |$/,$p' "$TOP/deploy/fleet/configmap.yaml" | sed '1d;s/^    //' > "$T/tick.sh"
 QUERY=$(cm QUERY) BY_LABELS=$(cm BY_LABELS) SHARDS=$(cm SHARDS) HISTORY=$(cm HISTORY) STEP=$(cm STEP)
 WINDOW_ARGS=$(cm WINDOW_ARGS) ARFIT_ARGS=$(cm ARFIT_ARGS) BURSTDETECT_ARGS=$(cm BURSTDETECT_ARGS)
+SEASON=$(cm SEASON) SELECT_ARGS=$(cm SELECT_ARGS)
+# the ConfigMap's seasonal window (2500 rows) is longer than these cuts
+# (576): here a shorter one, the period looked for on the first 4 hours
+# (the ConfigMap's own: the young fleet's ticks at the end)
+SEASON_ARGS="--rolling --window 240 --horizon 24 --level 0.98 --season auto --season-after 4h --season-max 2h"
 PLAN_ARGS=$(cm PLAN_ARGS | sed "s#/opt/scalepipe/share/scalepipe/#$TOP/data/#")
 MAX_AGE=$(cm MAX_AGE) FORGET=$(cm FORGET) PAUSED=false SHADOW=false SHARD=0 PROMETHEUS_URL=http://127.0.0.1:1 PUSHGATEWAY_URL=http://127.0.0.1:1
 WORK_DIR=$T/work STATE_DIR=$T/state
-export QUERY BY_LABELS SHARDS HISTORY STEP WINDOW_ARGS ARFIT_ARGS BURSTDETECT_ARGS PLAN_ARGS MAX_AGE FORGET PAUSED SHADOW SHARD \
+check "the ConfigMap ships SEASON=true" [ "$SEASON" = true ]
+export QUERY BY_LABELS SHARDS HISTORY STEP WINDOW_ARGS ARFIT_ARGS SEASON SEASON_ARGS SELECT_ARGS BURSTDETECT_ARGS PLAN_ARGS \
+	MAX_AGE FORGET PAUSED SHADOW SHARD \
 	PROMETHEUS_URL PUSHGATEWAY_URL WORK_DIR STATE_DIR
 mkdir "$T/work" "$T/state" "$T/stub"
 # the stand-ins: promfetch --since-state over $T/now.csv (every point of
@@ -50,10 +57,18 @@ printf '#!/bin/sh\nexit 0\n' > "$T/stub/promexport"
 printf '#!/bin/sh\nfor a; do f=$a; done\ncp "$f" "$DECIDED"\n' > "$T/stub/scale"
 chmod +x "$T/stub/promfetch" "$T/stub/promexport" "$T/stub/scale"
 
-# chain: one run of the ConfigMap's chain over everything (no state)
+# chain: one run of the ConfigMap's chain over everything (no state):
+# arfit's band and the seasonal one, the better per key (SEASON=false:
+# arfit's alone)
 chain() {
-	window --by series $WINDOW_ARGS --input-step "$STEP" | arfit --by series -c load $ARFIT_ARGS |
-		burstdetect --by series $BURSTDETECT_ARGS | plan --by series $PLAN_ARGS
+	window --by series $WINDOW_ARGS --input-step "$STEP" > "$T/c.load"
+	arfit --by series -c load $ARFIT_ARGS < "$T/c.load" > "$T/c.ar"
+	if [ "$SEASON" = true ]; then
+		arfit --by series -c load $SEASON_ARGS < "$T/c.load" > "$T/c.seas"
+		bandselect --by series $SELECT_ARGS --alt "$T/c.seas" "$T/c.ar"
+	else
+		cat "$T/c.ar"
+	fi | burstdetect --by series $BURSTDETECT_ARGS | plan --by series $PLAN_ARGS
 }
 # tick N END: the ConfigMap's tick at END (the points up to END), its
 # decisions into $T/dec.N
@@ -126,8 +141,13 @@ for m in 400 401 402; do
 	t "tick $i at minute $m" 0 env NOW="$T/now.csv" DECIDED="$T/dec.$i" PATH="$T/stub:$PATH" sh "$T/tick.sh"
 done
 check "ticks 1-3 (one cold, two of one new point): one run's decisions" decided 1 2 3
-check "three states and the stamp" test -s "$T/state/window.state" -a -s "$T/state/arfit.state" -a \
+check "the states and the stamp" test -s "$T/state/window.state" -a -s "$T/state/arfit.state" -a \
+	-s "$T/state/season.state" -a -s "$T/state/select.state" -a \
 	-s "$T/state/burst.state" -a -s "$T/state/plan.state" -a -s "$T/state/tick.stamp"
+check "the seasonal band chosen for some steps, arfit's for others" sh -c "
+	arfit --by series -c load \$SEASON_ARGS < '$T/c.load' > '$T/c.seas2' &&
+	bandselect --by series --alt '$T/c.seas2' '$T/c.ar' > '$T/c.band' &&
+	! cmp -s '$T/c.band' '$T/c.ar' && awk -F, 'NR == FNR { a[\$0] = 1; next } FNR > 1 && (\$0 in a) { n++ } END { exit !(n > 0) }' '$T/c.ar' '$T/c.band'"
 t "tick 4 at 460: a new workload (its whole history), a trailing gap (wc)" 0 tick 4 "$(at 460)"
 check "... one run's decisions" decided 4
 check "... the new workload decided" grep -q deployment=new "$T/dec.4"
@@ -144,8 +164,16 @@ rm "$T/state/window.state"
 t "tick 9 at 540, window.state missing: a cold start" 0 tick 9 "$(at 540)"
 err_has "a cold start"
 t "tick 10 at 574" 0 tick 10 "$(at 574)"
+cp -R "$T/state" "$T/statex"   # (a failed tick leaves the shard cold)
+t "tick 11 at 574, SEASON_ARGS at another level: the bands disagree, select fails" 1 env STATE_DIR="$T/statex" \
+	SEASON_ARGS="$(echo "$SEASON_ARGS" | sed 's/--level 0.98/--level 0.95/')" NOW="$T/now.csv" DECIDED="$T/dec.11" \
+	PATH="$T/stub:$PATH" sh "$T/tick.sh"
+err_has "the bands must be of one level"
+err_has "fleet tick, shard 0/4: select failed"
+check "... nothing decided" test ! -e "$T/dec.11"
 t "tick 11 at 574 with other parameters (--level 0.95): a cold start" 0 env \
-	ARFIT_ARGS="$(echo "$ARFIT_ARGS" | sed 's/--level 0.98/--level 0.95/')" NOW="$T/now.csv" DECIDED="$T/dec.11" \
+	ARFIT_ARGS="$(echo "$ARFIT_ARGS" | sed 's/--level 0.98/--level 0.95/')" \
+	SEASON_ARGS="$(echo "$SEASON_ARGS" | sed 's/--level 0.98/--level 0.95/')" NOW="$T/now.csv" DECIDED="$T/dec.11" \
 	PATH="$T/stub:$PATH" sh "$T/tick.sh"
 err_has "a cold start"
 check "... other decisions (--level 0.95)" sh -c "! cmp -s '$T/dec.10' '$T/dec.11'"
@@ -220,9 +248,30 @@ mv "$T/all2.csv" "$T/all.csv"
 t "tick 13 at 575, FORGET=30s, 'new' silent since 574: forgotten" 0 env FORGET=30s sh -c \
 	'awk -F, -v e="$1" "NR == 1 || \$1 <= e" "$2/all.csv" > "$2/now.csv" && NOW=$2/now.csv DECIDED=$2/dec.13 PATH=$2/stub:$PATH sh "$2/tick.sh"' \
 	sh "$(at 575)" "$T"
-for s in window arfit burstdetect plan; do err_has "$s: warning: key 'deployment=new': no row for 30s: forgotten"; done
+for s in window arfit bandselect burstdetect plan; do err_has "$s: warning: key 'deployment=new': no row for 30s: forgotten"; done
 check "'new' in none of the states, the others in all" sh -c "! grep -q '^key deployment=new' '$T/state/window.state' \
-	'$T/state/arfit.state' '$T/state/burst.state' '$T/state/plan.state' &&
-	test \$(cat '$T/state/window.state' '$T/state/arfit.state' '$T/state/burst.state' '$T/state/plan.state' |
-	grep -c '^key deployment=') = 8"
+	'$T/state/arfit.state' '$T/state/season.state' '$T/state/select.state' '$T/state/burst.state' '$T/state/plan.state' &&
+	test \$(cat '$T/state/window.state' '$T/state/arfit.state' '$T/state/season.state' '$T/state/select.state' \
+	'$T/state/burst.state' '$T/state/plan.state' | grep -c '^key deployment=') = 12"
+
+# A young fleet: the ConfigMap's own seasonal window (2500 rows), longer
+# than any workload's history: no seasonal band (a warning per workload),
+# the decisions arfit's band's alone; and shorter than arfit's window too
+# (the first 200 minutes, 336 rows): no forecast yet, nothing decided, the
+# rows kept, and the next tick decides as one run over all the rows
+mkdir "$T/state2"
+awk -F, '$2 != "deployment=new"' "$T/all.csv" > "$T/young.csv"
+SEASON_ARGS=$(cm SEASON_ARGS)
+SEASON=false chain < "$T/young.csv" > "$T/one.csv"
+young() {  # N END: a tick of the young fleet
+	awk -F, -v e="$2" 'NR == 1 || $1 <= e' "$T/young.csv" > "$T/now.csv"
+	env STATE_DIR="$T/state2" SEASON_ARGS="$SEASON_ARGS" NOW="$T/now.csv" DECIDED="$T/dec.$1" PATH="$T/stub:$PATH" sh "$T/tick.sh"
+}
+t "a young fleet at minute 200: no forecast yet" 0 young 20 "$(at 200)"
+err_has "fleet tick, shard 0/4: no forecast yet (no workload has arfit's window of rows)"
+err_has "arfit: warning: key 'deployment=nasa': too little data: a forecast needs at least 2500 rows"
+check "... nothing decided (scale not run), the rows kept" sh -c "test ! -e '$T/dec.20' && grep -q '^key deployment=nasa' '$T/state2/arfit.state'"
+t "the young fleet at minute 401: no seasonal band yet" 0 young 21 "$(at 401)"
+err_has "arfit: warning: key 'deployment=wc': too little data: a forecast needs at least 2500 rows"
+check "... one run's decisions on arfit's band alone, every step after 200" decided 21
 finish

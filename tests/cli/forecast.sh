@@ -304,6 +304,9 @@ check "the other keys' rows as without it" sh -c "forecast -m '$T/web.ar' -c loa
 printf 'timestamp,series,load\n1700000040,new,5\n1700000100,new,6\n' > "$T/newkey-only.csv"
 t "--by: no key long enough: an error" 1 forecast -m "$T/web.ar" -c load --by series "$T/newkey-only.csv"
 err_has "forecast: key 'new': too little data: "
+t "--by --state: no key long enough: warnings, its rows kept" 0 forecast -m "$T/web.ar" -c load --by series --state "$T/nk.state" "$T/newkey-only.csv"
+err_has "forecast: warning: key 'new': too little data: "
+check "... the state holds the key" grep -qx 'key new' "$T/nk.state"
 # more keyed runs, the layout and the error paths: the plain and sanitizer builds
 if [ -z "${SP_VALGRIND:-}" ]; then
 keysplit "--by --long --adapt: per key" 4 0 "$T/sine2.csv" forecast -m "$M" --long --adapt 0.1
