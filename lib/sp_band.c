@@ -412,6 +412,37 @@ sp_band_row_read(const sp_csv_reader *r, const sp_band_cols *c, sp_band_row *row
 	return 0;
 }
 
+int
+sp_band_data_col(const sp_csv_reader *r, const char *opt, const char *name, sp_error *err)
+{
+	int c = sp_csv_pick_col(r, name, err);
+
+	if (c < 0)
+		return c;
+	if (c < 3 || c >= sp_csv_col_index(r, "forecast"))
+		return sp_error_set(err, SP_EUSAGE, "%s: '%s' is not a data column (one between horizon and forecast)",
+		    opt, name);
+	return c;
+}
+
+int
+sp_band_load_col(const sp_csv_reader *r, const char *name, int key, sp_error *err)
+{
+	int c;
+
+	if (name) {
+		if ((c = sp_band_data_col(r, "-c", name, err)) >= 0 && c == key)
+			return sp_error_set(err, SP_EUSAGE, "-c: '%s' is the key column (--by)", name);
+		return c;
+	}
+	for (c = 3; c == key; c++)
+		;
+	if (c >= sp_csv_col_index(r, "forecast"))
+		return sp_error_set(err, SP_EDATA, "no data column between horizon and forecast (the observed load)%s",
+		    key >= 0 ? " besides the key" : "");
+	return c;
+}
+
 void
 sp_band_write_header(sp_csv_writer *w, const sp_csv_reader *r, size_t from, long to, int level)
 {

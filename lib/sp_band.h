@@ -129,6 +129,18 @@ int sp_band_next(sp_band *b, sp_band_origin *g, sp_error *err);
 int sp_band_push(sp_band *b, sp_band_origin *g, sp_error *err);
 int sp_band_finish(sp_band *b, sp_band_origin *g, sp_error *err);
 
+/* The data column named name (3 .. forecast - 1), for option opt ("-c",
+ * "--by"): its index, or < 0 with err: sp_csv_pick_col's "no column"
+ * error, or SP_EUSAGE "OPT: 'NAME' is not a data column (one between
+ * horizon and forecast)".  r has a forecast column. */
+int sp_band_data_col(const sp_csv_reader *r, const char *opt, const char *name, sp_error *err);
+/* The observed load's column: the data column name (-c), or without one
+ * the first data column that is not key (the --by column, -1: none): its
+ * index, or < 0 with err: sp_band_data_col's errors, SP_EUSAGE "-c: 'NAME'
+ * is the key column (--by)", SP_EDATA "no data column between horizon and
+ * forecast (the observed load)" (" besides the key" with a key). */
+int sp_band_load_col(const sp_csv_reader *r, const char *name, int key, sp_error *err);
+
 /* The header of the long format: origin,timestamp,horizon, r's columns
  * from .. to (to -1: the last; sp_csv_write_header_fields), then
  * forecast,lower,upper and, when level, level. */

@@ -153,6 +153,15 @@ typedef struct {
 	sp_keyed *keys;         /* --by, an alternative: its keys (akey) */
 } band;
 
+/* err, naming b's file (the reader's errors name it already) */
+_Noreturn static void
+die_naming(const band *b, sp_error *err)
+{
+	if (strncmp(err->msg, b->name, strlen(b->name)) != 0)
+		sp_error_prefix(err, "%s", b->name);
+	sp_die_err(err);
+}
+
 /* The band columns; the input's load column (-c) and whether it has a
  * `level` column, the only one the output carries after upper; with --by
  * the key column, a data column of every band. */
@@ -160,12 +169,12 @@ static void
 open_band(band *b, const char *arg, const opts *o, int is_input, int *has_level)
 {
 	sp_error err;
-	int up, c, n, fcol;
+	int up, c, n;
 
 	b->fp = sp_cli_open_input(arg, &b->name);
 	if (!(b->r = sp_csv_reader_new(b->fp, b->name, o->by ? SP_CSV_ANY_ORDER : 0, &err)))
 		sp_die_err(&err);
-	if (!sp_band_is_long(b->r) || (fcol = sp_csv_col_index(b->r, "forecast")) < 0 ||
+	if (!sp_band_is_long(b->r) || sp_csv_col_index(b->r, "forecast") < 0 ||
 	    (up = sp_csv_col_index(b->r, "upper")) < 0 || sp_csv_col_index(b->r, "lower") < 0)
 		sp_die("%s: not a band: want the long format origin,timestamp,horizon,...,forecast,lower,upper "
 		    "(arfit's rolling forecasts)", b->name);
@@ -177,32 +186,14 @@ open_band(band *b, const char *arg, const opts *o, int is_input, int *has_level)
 	if (has_level)
 		*has_level = up + 1 < n;
 	b->bycol = -1;
-	if (o->by) {
-		sp_die_if(b->bycol = sp_csv_pick_col(b->r, o->by, &err), &err);
-		if (b->bycol < 3 || b->bycol >= fcol)
-			sp_die_usage("--by: '%s' is not a data column of %s (one between horizon and forecast)",
-			    o->by, b->name);
-	}
+	if (o->by && (b->bycol = sp_band_data_col(b->r, "--by", o->by, &err)) < 0)
+		die_naming(b, &err);
 	sp_band_defaults(&b->bo);
 	b->bo.flags = SP_BAND_STRICT;
 	b->bo.level = SP_BAND_LEVEL_ADOPT;
 	b->bo.load = -1;
-	if (is_input) {
-		if (o->column) {
-			sp_die_if(b->bo.load = sp_csv_pick_col(b->r, o->column, &err), &err);
-			if (b->bo.load < 3 || b->bo.load >= fcol)
-				sp_die_usage("-c: '%s' is not a data column (one between horizon and forecast)", o->column);
-			if (b->bo.load == b->bycol)
-				sp_die_usage("-c: '%s' is the key column (--by)", o->column);
-		} else {
-			for (c = 3; c == b->bycol; c++)
-				;
-			if (c >= fcol)
-				sp_die("%s: no data column between horizon and forecast (the observed load)%s", b->name,
-				    o->by ? " besides the key" : "");
-			b->bo.load = c;
-		}
-	}
+	if (is_input && (b->bo.load = sp_band_load_col(b->r, o->column, b->bycol, &err)) < 0)
+		die_naming(b, &err);
 	if (!o->by && !(b->band = sp_band_new(b->r, &b->bo, &err)))
 		sp_die_err(&err);
 }

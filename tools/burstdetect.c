@@ -230,7 +230,7 @@ find_columns(input *in, const opts *o)
 {
 	sp_error err;
 	sp_csv_reader *r = in->r;
-	int fcol = sp_csv_col_index(r, "forecast"), c;
+	int fcol = sp_csv_col_index(r, "forecast");
 
 	if (!sp_band_is_long(r))
 		sp_die("forecast columns missing: the input must be the long format "
@@ -243,23 +243,9 @@ find_columns(input *in, const opts *o)
 	 * them, the band's own level is taken */
 	in->bo.level = o->level_given || o->quant_given ? o->d.det.q_hi - o->d.det.q_lo : SP_BAND_LEVEL_ADOPT;
 	in->bycol = -1;
-	if (o->by) {
-		sp_die_if(in->bycol = sp_csv_pick_col(r, o->by, &err), &err);
-		if (in->bycol < 3 || in->bycol >= fcol)
-			sp_die_usage("--by: '%s' is not a data column (one between horizon and forecast)", o->by);
-	}
-	if (o->column) {
-		sp_die_if(in->bo.load = sp_csv_pick_col(r, o->column, &err), &err);
-		if (in->bo.load == in->bycol)
-			sp_die_usage("-c: '%s' is the key column (--by)", o->column);
-		return;
-	}
-	for (c = 3; c == in->bycol; c++)
-		;
-	if (c >= fcol)
-		sp_die("no data column between horizon and forecast (the observed load)%s",
-		    o->by ? " besides the key" : "");
-	in->bo.load = c;
+	if (o->by)
+		sp_die_if(in->bycol = sp_band_data_col(r, "--by", o->by, &err), &err);
+	sp_die_if(in->bo.load = sp_band_load_col(r, o->column, in->bycol, &err), &err);
 }
 
 /* A step's row: its data (the origin row's; after the last origin, g

@@ -227,6 +227,8 @@ t "--by: the key is not a data column" 2 burstdetect --by horizon "$T/klong.csv"
 err_has "burstdetect: --by: 'horizon' is not a data column"
 t "--by with -c the key column" 2 burstdetect --by series -c series "$T/klong.csv"
 err_has "burstdetect: -c: 'series' is the key column (--by)"
+t "-c a band column, not a data column" 2 burstdetect -c forecast --train 30 "$T/klong.csv"
+err_has "burstdetect: -c: 'forecast' is not a data column (one between horizon and forecast)"
 t "--by with --save" 2 burstdetect --by series --train 30 --save "$T/x" "$T/klong.csv"
 err_has "burstdetect: --save does not go with --by"
 { head -n 1 "$T/klong.csv"; awk -F, 'NR > 1 && $4 == "db"' "$T/klong.csv" | sed -n '4,6p'
