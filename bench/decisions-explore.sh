@@ -46,8 +46,9 @@
 #        seas's, as seld chooses: the best of arfit, the LSTM and the
 #        seasonal band by their recent calibration, two choices in a row
 # then burstdetect --quantile and simulate --policy scalepipe [options].
-# The HPA frontier: simulate --policy hpa --target 40..95, as
-# scalepipe-frontier sweeps it, interpolated at the candidate's cost.
+# The HPA frontier: simulate --policy hpa --target 40, 41, ..., 95 (every
+# target an HPA can have), as scalepipe-frontier sweeps it, interpolated at
+# the candidate's cost.
 # Output: per trace and candidate one line; then per candidate the counts of
 # traces >= 30 % better than the HPA frontier, no worse, churn no higher,
 # and the mean change in violations, ranked by the training span's.
@@ -85,7 +86,7 @@ prepare() {   # trace step: load, bands and the HPA points of both spans
 	awk 'END { print int((NR - 1) * 0.6) }' "$d/load.csv" > "$d/cut"
 	awk -F, -v k="$(cat "$d/cut")" 'NR == k + 2 { print $1 }' "$d/load.csv" > "$d/tcut"
 	for s in train test; do
-		for k in 40 45 50 55 60 65 70 75 80 85 90 95; do
+		for k in $(seq 40 95); do   # every integer target, as scalepipe-frontier sweeps it
 			echo "$k $(span "$d/bd75.csv" $s | "$B/simulate" --startup "$STARTUP" --policy hpa --target $k --summary | summ)"
 		done | sort -k2,2g > "$d/hpa.$s"
 	done
