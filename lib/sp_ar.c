@@ -1218,8 +1218,8 @@ roll_finite(const sp_state *s, const char *key, const double *v, size_t n, long 
 {
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(v[i]))
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: %s: value %zu is not finite", sp_state_path(s),
-			    sp_state_line(s) - back, key, i + 1);
+			return sp_state_error_back(s, back, err, SP_EMODEL, "%s: value %zu is not finite",
+			    key, i + 1);
 	return 0;
 }
 
@@ -1278,8 +1278,7 @@ sp_ar_roll_read_state(sp_ar_roll *r, sp_state *s, sp_error *err)
 	    (rc = sp_state_longs(s, "ar_sums", 3, 0, 1L << 52, sums, err)) < 0)
 		return rc;
 	if (sums[0] > 1 || (size_t)sums[1] > nrows(r) + 1 || (size_t)sums[2] > r->window)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: ar_sums: inconsistent", sp_state_path(s),
-		    sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "ar_sums: inconsistent");
 	if (r->lag == 0)
 		memcpy(r->w + (nw - ny), r->y, ny * sizeof *r->w);
 	if ((rc = roll_finite(s, "ar_y", r->y, ny, 3, err)) < 0 ||

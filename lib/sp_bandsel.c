@@ -116,7 +116,7 @@ sp_bandsel_write_state(const sp_bandsel *s, sp_state_writer *w, sp_error *err)
 static int
 bad_line(const sp_state *st, sp_error *err, const char *what)
 {
-	return sp_error_set(err, SP_EMODEL, "%s:%ld: %s", sp_state_path(st), sp_state_line(st) - 1, what);
+	return sp_state_error_back(st, 1, err, SP_EMODEL, "%s", what);
 }
 
 int

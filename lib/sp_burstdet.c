@@ -378,15 +378,15 @@ sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 		if ((rc = sp_state_double(s, opt_names[i], &got, err)) < 0)
 			return rc;
 		if (!(got == v[i] || (isnan(got) && isnan(v[i])))) {
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %.17g, not %.17g", sp_state_path(s),
-			    sp_state_line(s) - 1, opt_names[i] + 4, got, v[i]);
+			return sp_state_error_back(s, 1, err, SP_EMODEL,
+			    "state written with %s %.17g, not %.17g", opt_names[i] + 4, got, v[i]);
 		}
 	}
 	if ((rc = sp_state_longs(s, "index", 4, -1, 1L << 52, ix, err)) < 0)
 		return rc;
 	d->t = ix[0], d->ar_fed = ix[1], d->last_burst = ix[2];
 	if (ix[3] < 0 || ix[3] > d->t + 1 || d->t + 1 - ix[3] > d->ring || ix[1] > d->t + 1 || ix[2] > d->t + 1)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: index: inconsistent", sp_state_path(s), sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "index: inconsistent");
 	n = d->t + 1 - ix[3];
 	if ((rc = sp_state_doubles(s, "loads", (size_t)n, kept, err)) < 0 ||
 	    (rc = sp_state_doubles(s, "lower1", 6, l1, err)) < 0 ||
@@ -402,7 +402,7 @@ sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 			d->l1[j % d->ring] = l1[j - d->t + 4];
 	d->prevL1 = band[0], d->prevM1 = band[1], d->prevU1 = band[2];
 	if (!(last[5] == SP_BURST_NORMAL || last[5] == SP_BURST_BURST || last[5] == SP_BURST_SPIKE))
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: last: not a state", sp_state_path(s), sp_state_line(s) - 2);
+		return sp_state_error_back(s, 2, err, SP_EMODEL, "last: not a state");
 	d->has_last = (int)has_last;
 	d->last_origin = last[0];
 	d->last.t = last[1], d->last.forecast = last[2], d->last.lower = last[3], d->last.upper = last[4];

@@ -102,7 +102,7 @@ sp_calib_read_state(sp_calib *c, sp_state *s, sp_error *err)
 		return rc;
 	for (size_t i = 0; i < n; i++)   /* NaN widenings would blank every later band */
 		if (!isfinite(c->ql[i]) || !isfinite(c->qh[i]) || !isfinite(c->abssum[i]))
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: calib: slot %zu is not finite", sp_state_path(s),
-			    sp_state_line(s) - 4, i + 1);
+			return sp_state_error_back(s, 4, err, SP_EMODEL, "calib: slot %zu is not finite",
+			    i + 1);
 	return 0;
 }

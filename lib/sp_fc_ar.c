@@ -275,15 +275,13 @@ season_read_state(arfc *a, sp_state *s, sp_error *err)
 	if ((rc = sp_state_doubles(s, "season_auto", 4, sa, err)) < 0)
 		return rc;
 	if (sa[0] != a->sa.after || sa[1] != a->sa.maxlag || sa[2] != a->sa.min_acf || sa[3] != a->sa.min_rise)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with --season auto over %.17g s, "
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "state written with --season auto over %.17g s, "
 		    "periods up to %.17g s, autocorrelation %.17g, rise %.17g; not %.17g s, %.17g s, %.17g, %.17g",
-		    sp_state_path(s), sp_state_line(s) - 1, sa[0], sa[1], sa[2], sa[3], a->sa.after, a->sa.maxlag,
-		    a->sa.min_acf, a->sa.min_rise);
+		    sa[0], sa[1], sa[2], sa[3], a->sa.after, a->sa.maxlag, a->sa.min_acf, a->sa.min_rise);
 	if ((rc = sp_state_long(s, "season_period", -1, SP_AR_MAX_SEASON, &period, err)) < 0)
 		return rc;
 	if (period == 1)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: season_period: 1 is not a period", sp_state_path(s),
-		    sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "season_period: 1 is not a period");
 	free(a->y);
 	a->y = NULL, a->ny = a->ycap = 0;
 	a->period = period;
@@ -299,11 +297,11 @@ season_read_state(arfc *a, sp_state *s, sp_error *err)
 				return rc;
 			for (long i = 0; i < n; i++)
 				if (!isfinite(a->y[i]))
-					return sp_error_set(err, SP_EMODEL, "%s:%ld: season_y: value %ld is not finite",
-					    sp_state_path(s), sp_state_line(s) - 1, i + 1);
+					return sp_state_error_back(s, 1, err, SP_EMODEL,
+					    "season_y: value %ld is not finite", i + 1);
 			if (!isfinite(tt[0]) || !(tt[1] >= tt[0]) || !isfinite(tt[1]))
-				return sp_error_set(err, SP_EMODEL, "%s:%ld: season_t: not two times in order",
-				    sp_state_path(s), sp_state_line(s) - 2);
+				return sp_state_error_back(s, 2, err, SP_EMODEL,
+				    "season_t: not two times in order");
 			a->ny = (size_t)n, a->t0 = tt[0], a->tl = tt[1];
 		}
 		return 0;
@@ -315,8 +313,8 @@ season_read_state(arfc *a, sp_state *s, sp_error *err)
 		sp_ar_roll *r;
 		spec.s = (int)period;
 		if (!(r = sp_ar_roll_new(&spec, a->window, err)))   /* season_period, then season_acf */
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: season_period: %ld does not fit the window of %zu rows",
-			    sp_state_path(s), sp_state_line(s) - 2, period, a->window);
+			return sp_state_error_back(s, 2, err, SP_EMODEL,
+			    "season_period: %ld does not fit the window of %zu rows", period, a->window);
 		sp_ar_roll_free(a->roll);
 		a->roll = r, a->spec = spec;
 	}
@@ -336,9 +334,9 @@ arfc_read_state(void *st, sp_state *s, sp_error *err)
 	if ((rc = sp_state_doubles(s, "band", 2, band, err)) < 0)
 		return rc;
 	if (band[0] != a->band.qlo || band[1] != a->band.qhi)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with the band's quantiles %.17g, %.17g, "
-		    "not %.17g, %.17g", sp_state_path(s), sp_state_line(s) - 1, band[0], band[1], a->band.qlo,
-		    a->band.qhi);
+		return sp_state_error_back(s, 1, err, SP_EMODEL,
+		    "state written with the band's quantiles %.17g, %.17g, not %.17g, %.17g",
+		    band[0], band[1], a->band.qlo, a->band.qhi);
 	if (a->autos && (rc = season_read_state(a, s, err)) < 0)
 		return rc;
 	if (a->roll)
@@ -346,9 +344,9 @@ arfc_read_state(void *st, sp_state *s, sp_error *err)
 	if ((rc = sp_state_longs(s, "model", 4, 0, SP_AR_MAX_SEASON, model, err)) < 0)
 		return rc;
 	if (model[0] != m->p || model[1] != m->d || model[2] != m->s || model[3] != m->intercept)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with AR(%ld) d %ld season %ld, not "
-		    "AR(%d) d %d season %d", sp_state_path(s), sp_state_line(s) - 1, model[0], model[1], model[2],
-		    m->p, m->d, m->s);
+		return sp_state_error_back(s, 1, err, SP_EMODEL,
+		    "state written with AR(%ld) d %ld season %ld, not AR(%d) d %d season %d",
+		    model[0], model[1], model[2], m->p, m->d, m->s);
 	if ((rc = sp_state_want_double(s, "model_const", m->c, err)) < 0 ||
 	    (rc = sp_state_want_double(s, "model_sigma2", m->sigma2, err)) < 0)
 		return rc;

@@ -512,24 +512,22 @@ sp_fcroll_read_state(sp_fcroll *r, sp_state *s, sp_error *err)
 	if ((rc = sp_state_longs(s, "roll", 2, 0, SP_FORECASTER_MAXH, roll, err)) < 0)
 		return rc;
 	if (roll[0] != H || roll[1] != r->longfmt)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %ld, not %s %d",
-		    sp_state_path(s), sp_state_line(s) - 1, roll[1] ? "--long --horizon" : "--horizon", roll[0],
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "state written with %s %ld, not %s %d",
+		    roll[1] ? "--long --horizon" : "--horizon", roll[0],
 		    r->longfmt ? "--long --horizon" : "--horizon", H);
 	if ((rc = sp_state_want_double(s, "roll_adapt", r->cal ? r->cal->lr : 0, err)) < 0 ||
 	    (rc = sp_forecaster_read_state(r->f, s, err)) < 0 ||
 	    (rc = sp_state_longs(s, "roll_rows", 4, 0, 1L << 52, rows, err)) < 0)
 		return rc;
 	if (rows[1] > rows[0] || rows[2] > rows[0] || rows[3] > 1 || (rows[3] && (r->longfmt || H != 1)))
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_rows: inconsistent", sp_state_path(s),
-		    sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "roll_rows: inconsistent");
 	r->row = rows[0], r->bands = rows[1], r->first = rows[2], r->lazy = (int)rows[3];
 	if ((rc = sp_state_doubles(s, "roll_time", 3, tm, err)) < 0 ||
 	    (rc = sp_state_longs(s, "roll_origins", H1, 0, r->row, r->pvalid, err)) < 0)
 		return rc;
 	r->step = tm[0], r->tprev = tm[1], r->tlast = tm[2];
 	if (!(r->step >= 0 && isfinite(r->step)) || (r->row > 0 && !(isfinite(r->tlast) && isfinite(r->tprev))))
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_time: not a step and times", sp_state_path(s),
-		    sp_state_line(s) - 2);
+		return sp_state_error_back(s, 2, err, SP_EMODEL, "roll_time: not a step and times");
 	if (!(ring = malloc(3 * H1 * sizeof *ring)))
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
 	if ((rc = sp_state_doubles(s, "roll_ring", 3 * H1, ring, err)) < 0) {
@@ -541,8 +539,8 @@ sp_fcroll_read_state(sp_fcroll *r, sp_state *s, sp_error *err)
 		if (!r->longfmt && pending(r, r->pvalid[i] - 1, H) &&
 		    !(isfinite(r->plo[i]) && isfinite(r->pmid[i]) && isfinite(r->phi[i]))) {
 			free(ring);
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_ring: a band still to be written is not finite",
-			    sp_state_path(s), sp_state_line(s) - 1);
+			return sp_state_error_back(s, 1, err, SP_EMODEL,
+			    "roll_ring: a band still to be written is not finite");
 		}
 	}
 	free(ring);
@@ -551,8 +549,8 @@ sp_fcroll_read_state(sp_fcroll *r, sp_state *s, sp_error *err)
 	for (i = 0; r->cal && i < H1 * ns * 5; i++)   /* the bands still to be scored */
 		if (pending(r, r->pvalid[i / (ns * 5)] - 1, r->longfmt ? (int)(i / 5 % ns) + 1 : H) &&
 		    !isfinite(r->pend[i]))
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: roll_scoring: value %zu is not finite",
-			    sp_state_path(s), sp_state_line(s) - 1, i + 1);
+			return sp_state_error_back(s, 1, err, SP_EMODEL,
+			    "roll_scoring: value %zu is not finite", i + 1);
 	if (r->cal && (rc = sp_calib_read_state(r->cal, s, err)) < 0)
 		return rc;
 	r->resumed = 1;

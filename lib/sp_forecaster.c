@@ -260,15 +260,15 @@ sp_forecaster_hist_read_state(sp_forecaster_hist *h, sp_state *s, const char *pr
 	if ((rc = sp_state_longs(s, k, 2, 0, 1L << 52, v, err)) < 0)
 		return rc;
 	if (v[1] > h->window || (v[1] < h->window && v[0] > v[1]))
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: %s: %ld values kept of a window of %d, a run of %ld",
-		    sp_state_path(s), sp_state_line(s) - 1, k, v[1], h->window, v[0]);
+		return sp_state_error_back(s, 1, err, SP_EMODEL,
+		    "%s: %ld values kept of a window of %d, a run of %ld", k, v[1], h->window, v[0]);
 	snprintf(k, sizeof k, "%s_t", prefix);
 	if ((rc = sp_state_doubles(s, k, (size_t)v[1], h->t, err)) < 0)
 		return rc;
 	for (long i = 0; i < v[1]; i++)
 		if (!isfinite(h->t[i]))
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: %s: value %ld is not finite", sp_state_path(s),
-			    sp_state_line(s) - 1, k, i + 1);
+			return sp_state_error_back(s, 1, err, SP_EMODEL, "%s: value %ld is not finite", k,
+			    i + 1);
 	snprintf(k, sizeof k, "%s_y", prefix);
 	if ((rc = sp_state_doubles(s, k, (size_t)v[1], h->y, err)) < 0)
 		return rc;

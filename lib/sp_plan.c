@@ -567,8 +567,8 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 		if ((rc = sp_state_double(s, opt_names[k], &got, err)) < 0)
 			return rc;
 		if (!(got == v[k] || (isnan(got) && isnan(v[k]))))
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %.17g, not %.17g", sp_state_path(s),
-			    sp_state_line(s) - 1, opt_names[k] + 4, got, v[k]);
+			return sp_state_error_back(s, 1, err, SP_EMODEL,
+			    "state written with %s %.17g, not %.17g", opt_names[k] + 4, got, v[k]);
 	}
 	if ((rc = sp_state_longs(s, "last", 2, 0, 1000000000, l2, err)) < 0)
 		return rc;

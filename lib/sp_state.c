@@ -240,16 +240,37 @@ sp_state_line(const sp_state *s)
 	return (long)(s->cur < s->n ? s->cur + 1 : s->n + 1);
 }
 
+static int
+error_at(const sp_state *s, long back, sp_error *err, int code, const char *fmt, va_list ap)
+{
+	char m[SP_ERRMSG_MAX];
+
+	vsnprintf(m, sizeof m, fmt, ap);
+	return sp_error_set(err, (sp_status)code, "%s:%ld: %s", s->path, sp_state_line(s) - back, m);
+}
+
 int
 sp_state_error(const sp_state *s, sp_error *err, int code, const char *fmt, ...)
 {
-	char m[SP_ERRMSG_MAX];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(m, sizeof m, fmt, ap);
+	rc = error_at(s, 0, err, code, fmt, ap);
 	va_end(ap);
-	return sp_error_set(err, (sp_status)code, "%s:%ld: %s", s->path, sp_state_line(s), m);
+	return rc;
+}
+
+int
+sp_state_error_back(const sp_state *s, long back, sp_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = error_at(s, back, err, code, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int
@@ -491,7 +512,7 @@ sp_state_key(sp_state *s, sp_keyed *k, sp_error *err)
 		return NULL;
 	if (sp_keyed_find(k, key, len)) {
 		free(key);
-		sp_error_set(err, SP_EMODEL, "%s:%ld: key: twice", s->path, sp_state_line(s) - 1);
+		sp_state_error_back(s, 1, err, SP_EMODEL, "key: twice");
 		return NULL;
 	}
 	st = sp_keyed_get(k, key, len, err);
@@ -524,8 +545,8 @@ sp_state_want_double(sp_state *s, const char *key, double want, sp_error *err)
 	if (got == want || (isnan(got) && isnan(want)))
 		return 0;
 	key_words(key, kw, sizeof kw);
-	return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %.17g, not %.17g", s->path,
-	    sp_state_line(s) - 1, kw, got, want);
+	return sp_state_error_back(s, 1, err, SP_EMODEL, "state written with %s %.17g, not %.17g", kw, got,
+	    want);
 }
 
 int
@@ -540,8 +561,7 @@ sp_state_want_long(sp_state *s, const char *key, long want, sp_error *err)
 	if (got == want)
 		return 0;
 	key_words(key, kw, sizeof kw);
-	return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %ld, not %ld", s->path,
-	    sp_state_line(s) - 1, kw, got, want);
+	return sp_state_error_back(s, 1, err, SP_EMODEL, "state written with %s %ld, not %ld", kw, got, want);
 }
 
 int
@@ -556,8 +576,7 @@ sp_state_want_str(sp_state *s, const char *key, const char *want, sp_error *err)
 	if (strcmp(got, want) == 0)
 		return 0;
 	key_words(key, kw, sizeof kw);
-	return sp_error_set(err, SP_EMODEL, "%s:%ld: state written with %s %s, not %s", s->path,
-	    sp_state_line(s) - 1, kw, got, want);
+	return sp_state_error_back(s, 1, err, SP_EMODEL, "state written with %s %s, not %s", kw, got, want);
 }
 
 int

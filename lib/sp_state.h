@@ -95,6 +95,10 @@ void *sp_state_key(sp_state *s, struct sp_keyed *k, sp_error *err);
 /* An error at the cursor's line: "PATH:LINE: <message>"; returns code. */
 int sp_state_error(const sp_state *s, sp_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same at the line `back` lines before the cursor's (1: the line a
+ * getter has just read, whose value turned out wrong). */
+int sp_state_error_back(const sp_state *s, long back, sp_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* ---- options, keys and whole files (shared by the stateful tools) ---- */
 /* The line at the cursor must have this key and the value the run has

@@ -1280,8 +1280,7 @@ sp_window_read_options(sp_window_opts *o, sp_state *s, sp_error *err)
 	    (rc = sp_state_doubles(s, "resample", 3, r, err)) < 0)
 		return rc;
 	if (!(r[0] >= 0 && r[0] < INFINITY) || !(r[1] >= 0 && r[1] <= 1) || !(r[2] >= 1)) {
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: resample: bad step, quantile or gap limit",
-		    sp_state_path(s), sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "resample: bad step, quantile or gap limit");
 	}
 	o->ncols = (size_t)ncols;
 	o->step = r[0];
@@ -1290,25 +1289,21 @@ sp_window_read_options(sp_window_opts *o, sp_state *s, sp_error *err)
 	if ((rc = sp_state_str(s, "agg", &a, err)) < 0)
 		return rc;
 	if ((i = name_index(sp_agg_names, a)) < 0)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: agg: no aggregation '%s'", sp_state_path(s),
-		    sp_state_line(s) - 1, a);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "agg: no aggregation '%s'", a);
 	o->agg = (sp_agg)i;
 	if ((rc = sp_state_str(s, "fill", &a, err)) < 0)
 		return rc;
 	if ((i = name_index(sp_window_fill_names, a)) < 0)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: fill: no fill method '%s'", sp_state_path(s),
-		    sp_state_line(s) - 1, a);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "fill: no fill method '%s'", a);
 	o->fill = (sp_window_fill)i;
 	if ((rc = sp_state_double(s, "max_gap", &o->max_gap, err)) < 0)
 		return rc;
 	if (!(o->max_gap >= 0))
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: max_gap: not >= 0", sp_state_path(s),
-		    sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "max_gap: not >= 0");
 	if ((rc = sp_state_double(s, "input_step", &o->input_step, err)) < 0)
 		return rc;
 	if (!(o->input_step >= 0 && o->input_step < INFINITY))
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: input_step: not >= 0", sp_state_path(s),
-		    sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "input_step: not >= 0");
 	return 0;
 }
 
@@ -1398,8 +1393,8 @@ read_open(sp_window *w, sp_state *s, double *d, sp_error *err)
 	if ((rc = sp_state_long(s, "open", 0, 100000000, &n, err)) < 0)
 		return rc;
 	if (n > 0 && w->have_closed)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: open: rows, and a bin written at the pause",
-		    sp_state_path(s), sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL,
+		    "open: rows, and a bin written at the pause");
 	for (i = 0; i < n; i++) {
 		double fb;
 		if ((rc = sp_state_doubles(s, "row", m, d, err)) < 0)
@@ -1407,8 +1402,9 @@ read_open(sp_window *w, sp_state *s, double *d, sp_error *err)
 		fb = floor(d[0] / w->step);
 		if (!(fabs(fb) < 9e18) || d[0] > w->prev_t || (i > 0 && ((int64_t)fb != w->open_bin ||
 		    !(d[0] > w->open[(size_t)(i - 1) * m]))))
-			return sp_error_set(err, SP_EMODEL, "%s:%ld: row: not a row of the open bin, in order, "
-			    "at or before the last row", sp_state_path(s), sp_state_line(s) - 1);
+			return sp_state_error_back(s, 1, err, SP_EMODEL,
+			    "row: not a row of the open bin, in order, "
+			    "at or before the last row");
 		if ((rc = keep_open(w, (int64_t)fb, d[0], d + 1, err)) < 0)
 			return rc;
 		/* one bin: the resampler finishes none */
@@ -1486,7 +1482,7 @@ sp_window_read_state(sp_window *w, sp_state *s, sp_error *err)
 	if ((rc = sp_state_double(s, "last", &w->prev_t, err)) < 0)
 		return rc;
 	if (isnan(w->prev_t) || w->prev_t == INFINITY)
-		return sp_error_set(err, SP_EMODEL, "%s:%ld: last: not a time", sp_state_path(s), sp_state_line(s) - 1);
+		return sp_state_error_back(s, 1, err, SP_EMODEL, "last: not a time");
 	w->skip_to = w->prev_t;
 	if (!(d = malloc((1 + w->ncols) * sizeof *d)))
 		return oom(err);
@@ -1496,8 +1492,9 @@ sp_window_read_state(sp_window *w, sp_state *s, sp_error *err)
 		if (!isnan(c)) {
 			double fb = floor(c / w->step);
 			if (!(fabs(fb) < 9e18) || fb * w->step != c || c > w->prev_t) {
-				rc = sp_error_set(err, SP_EMODEL, "%s:%ld: closed: not a bin's start at or before the "
-				    "last row", sp_state_path(s), sp_state_line(s) - 1);
+				rc = sp_state_error_back(s, 1, err, SP_EMODEL,
+				    "closed: not a bin's start at or before the "
+				    "last row");
 				goto out;
 			}
 			w->have_closed = 1;
