@@ -271,6 +271,8 @@ t "a young fleet at minute 200: no forecast yet" 0 young 20 "$(at 200)"
 err_has "fleet tick, shard 0/4: no forecast yet (no workload has arfit's window of rows)"
 err_has "arfit: warning: key 'deployment=nasa': too little data: a forecast needs at least 2500 rows"
 check "... nothing decided (scale not run), the rows kept" sh -c "test ! -e '$T/dec.20' && grep -q '^key deployment=nasa' '$T/state2/arfit.state'"
+t "SEASON neither true nor false: an error, nothing done" 1 env SEASON=yes STATE_DIR="$T/state2" sh "$T/tick.sh"
+err_has "fleet tick: SEASON must be true or false: 'yes'"
 t "the young fleet at minute 401: no seasonal band yet" 0 young 21 "$(at 401)"
 err_has "arfit: warning: key 'deployment=wc': too little data: a forecast needs at least 2500 rows"
 check "... one run's decisions on arfit's band alone, every step after 200" decided 21
