@@ -205,3 +205,15 @@ sp_keyed_order(const sp_csv_reader *r, size_t col, double *prev, double t, int d
 	return sp_csv_error(r, 0, err, SP_EDATA, "timestamp %s is %s %s, the previous row of key '%.*s'",
 	    a, t == *prev ? "the same as" : "before", b, (int)(n > 200 ? 200 : n), key);
 }
+
+int
+sp_keyed_order_row(const sp_csv_reader *r, size_t col, double *prev, int dup_ok, sp_error *err)
+{
+	size_t len;
+	const char *f = sp_csv_field(r, 0, &len);
+	double t;
+
+	if (sp_time_parse(f, len, &t) != 0)
+		return 0;
+	return sp_keyed_order(r, col, prev, t, dup_ok, err);
+}

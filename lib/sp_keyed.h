@@ -67,5 +67,9 @@ void *sp_keyed_row(sp_keyed *k, const sp_csv_reader *r, size_t col, sp_error *er
  * bytes).  *prev becomes t. */
 int sp_keyed_order(const sp_csv_reader *r, size_t col, double *prev, double t, int dup_ok,
     sp_error *err);
+/* The same for the time in r's current row's first column (a band's
+ * origin); a field that is not a time is left to the caller's own reader
+ * to report (0, *prev unchanged). */
+int sp_keyed_order_row(const sp_csv_reader *r, size_t col, double *prev, int dup_ok, sp_error *err);
 
 #endif

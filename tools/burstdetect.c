@@ -17,7 +17,6 @@
 #include "sp_file.h"
 #include "sp_keyed.h"
 #include "sp_state.h"
-#include "sp_time.h"
 
 /* burstdetect --state files: "scalepipe-state burstdetect 2" */
 enum { STATE_VERSION = 3 };
@@ -88,7 +87,8 @@ usage(const opts *o)
 	    "Label steps normal, spike or burst from the rolling forecast band of\n"
 	    "arfit --rolling (long format) and append state and demand: the forecast,\n"
 	    "or in a burst the AR(2) + bootstrap overestimate floored by the band.\n\n"
-	    "  -c, --column NAME        observed load column [first data column]\n"
+	    "  -c, --column NAME        observed load column, a data column [the first one\n"
+	    "                           (with --by, the first that is not the key)]\n"
 	    "      --train N            learn theta_acc on the first N origins\n"
 	    "      --theta-acc X        accuracy threshold instead of learning it\n"
 	    "      --load FILE          thresholds saved by --save\n"
@@ -478,17 +478,13 @@ run_keyed(input *in)
 	sp_error err;
 	sp_band_origin g;
 	stream *st;
-	size_t i, len;
-	double t;
-	const char *f;
+	size_t i;
 	int rc;
 
 	while ((rc = sp_csv_next(in->r, &err)) == SP_OK) {
 		if (!(st = sp_keyed_row(in->keys, in->r, (size_t)in->bycol, &err)))
 			sp_die_err(&err);
-		f = sp_csv_field(in->r, 0, &len);
-		if (sp_time_parse(f, len, &t) == 0)   /* else the band reader's error */
-			sp_die_if(sp_keyed_order(in->r, (size_t)in->bycol, &st->prev, t, 1, &err), &err);
+		sp_die_if(sp_keyed_order_row(in->r, (size_t)in->bycol, &st->prev, 1, &err), &err);
 		st->rows = 1;
 		while ((rc = sp_band_push(st->band, &g, &err)) == 1)
 			origin(st, &g);
