@@ -381,8 +381,8 @@ sp_fcroll_rows(const sp_fcroll *r)
 }
 
 int
-sp_fcroll_check_keys(sp_keyed *k, int keep, sp_fcroll *(*roll_of)(void *state), void (*skip)(void *ctx, const sp_error *e),
-    void *ctx, sp_error *err)
+sp_fcroll_check_keys(sp_keyed *k, int keep, sp_fcroll *(*roll_of)(void *state),
+    void (*skip)(void *ctx, const sp_error *e), void *ctx, sp_error *err)
 {
 	size_t i, len, n = sp_keyed_count(k), made = 0;
 	sp_error e;

@@ -289,9 +289,8 @@ read_state(void *ctx, sp_state *s, sp_error *err)
 }
 
 static int
-put_state(void *ctx, sp_state_writer *w, sp_error *err)
+put_selections(const selections *ss, sp_state_writer *w, sp_error *err)
 {
-	selections *ss = ctx;
 	int rc;
 
 	for (int i = 0; i < ss->n; i++) {
@@ -301,6 +300,12 @@ put_state(void *ctx, sp_state_writer *w, sp_error *err)
 			return rc;
 	}
 	return 0;
+}
+
+static int
+put_state(void *ctx, sp_state_writer *w, sp_error *err)
+{
+	return put_selections(ctx, w, err);
 }
 
 static void
@@ -356,7 +361,6 @@ chosen_start(chosen *c, const sp_band_origin *g)
 	c->g.M = c->buf, c->g.L = c->buf + g->n, c->g.U = c->buf + 2 * g->n;
 	chosen_put(c, g->n, g->M, g->L, g->U);
 }
-
 
 /* Origin g's band chosen into c, the alternatives' bands at g's origin in
  * a[0..n-1] (NULL: none there); key names the key with --by (else NULL). */
@@ -488,9 +492,6 @@ alt_row(band *b)
 	sp_error err;
 	sp_band_origin g;
 	akey *a;
-	size_t len;
-	double t;
-	const char *f;
 	int rc;
 
 	if (b->done)
@@ -509,9 +510,7 @@ alt_row(band *b)
 	sp_die_if(rc, &err);
 	if (!(a = sp_keyed_row(b->keys, b->r, (size_t)b->bycol, &err)))
 		sp_die_err(&err);
-	f = sp_csv_field(b->r, 0, &len);
-	if (sp_time_parse(f, len, &t) == 0)   /* else the band reader's error */
-		sp_die_if(sp_keyed_order(b->r, (size_t)b->bycol, &a->prev, t, 1, &err), &err);
+	sp_die_if(sp_keyed_order_row(b->r, (size_t)b->bycol, &a->prev, 1, &err), &err);
 	while ((rc = sp_band_push(a->band, &g, &err)) == 1)
 		hold(a, &g);
 	if (rc < 0)
@@ -602,17 +601,12 @@ run_keyed(keyed *K)
 	sp_band_origin g;
 	sp_csv_reader *r = K->in->r;
 	ikey *k;
-	size_t len;
-	double t;
-	const char *f;
 	int rc;
 
 	while ((rc = sp_csv_next(r, &err)) == SP_OK) {
 		if (!(k = sp_keyed_row(K->keys, r, (size_t)K->in->bycol, &err)))
 			sp_die_err(&err);
-		f = sp_csv_field(r, 0, &len);
-		if (sp_time_parse(f, len, &t) == 0)   /* else the band reader's error */
-			sp_die_if(sp_keyed_order(r, (size_t)K->in->bycol, &k->prev, t, 1, &err), &err);
+		sp_die_if(sp_keyed_order_row(r, (size_t)K->in->bycol, &k->prev, 1, &err), &err);
 		while ((rc = sp_band_push(k->band, &g, &err)) == 1)
 			key_origin(K, k, &g);
 		if (rc < 0)
@@ -651,7 +645,7 @@ static int
 put_key(void *ctx, const void *state, sp_state_writer *w, sp_error *err)
 {
 	(void)ctx;
-	return put_state((void *)&((const ikey *)state)->sel, w, err);
+	return put_selections(&((const ikey *)state)->sel, w, err);
 }
 
 static int
@@ -711,16 +705,46 @@ main_keyed(const opts *o, band *in, band *alt, sp_csv_writer *w, size_t ndata, i
 	free(K.c.buf);
 }
 
+/* bandselect without --by: one stream of origins, one state. */
+static void
+main_one(const opts *o, band *in, band *alt, sp_csv_writer *w, size_t ndata, int level)
+{
+	sp_error err;
+	selections sel = { .n = 0 };
+	chosen c = { .buf = NULL };
+	double seen;
+
+	new_selections(&sel, o->nalt > 0 ? o->nalt : 1, &o->s);
+	if (o->state && sp_state_resume(o->state, "bandselect", STATE_VERSION, read_state, &sel, &err) < 0) {
+		sp_warn("warning: state %s: recomputing from the input", err.msg);
+		free_selections(&sel);
+		new_selections(&sel, o->nalt > 0 ? o->nalt : 1, &o->s);
+	}
+	seen = sp_bandsel_last(sel.sel[0]);
+	while (next(in)) {
+		const sp_band_origin *a[MAX_ALT] = { NULL };
+
+		if (in->g.origin <= seen)   /* resumed: seen by the state's run */
+			continue;
+		for (int i = 0; i < o->nalt; i++)
+			a[i] = alt_at(&alt[i], in->g.origin);
+		choose(&sel, &c, &in->g, a, alt, NULL);
+		write_origin(w, &c.g, ndata, level);
+	}
+	sp_die_if(sp_csv_writer_flush(w, &err), &err);
+	if (o->state)
+		sp_die_if(sp_state_save(o->state, "bandselect", STATE_VERSION, put_state, &sel, &err), &err);
+	free_selections(&sel);
+	free(c.buf);
+}
+
 int
 main(int argc, char **argv)
 {
 	sp_error err;
 	opts o;
 	band in = { 0 }, alt[MAX_ALT] = { { 0 } };
-	selections sel = { .n = 0 };
-	chosen c = { .buf = NULL };
 	sp_csv_writer *w;
-	double seen = -INFINITY;
 	size_t ndata;
 	int level;
 
@@ -736,32 +760,10 @@ main(int argc, char **argv)
 		sp_die("out of memory");
 	sp_band_write_header(w, in.r, 3, 3 + (long)ndata, level);
 
-	if (o.by) {
+	if (o.by)
 		main_keyed(&o, &in, alt, w, ndata, level);
-	} else {
-		new_selections(&sel, o.nalt > 0 ? o.nalt : 1, &o.s);
-		if (o.state && sp_state_resume(o.state, "bandselect", STATE_VERSION, read_state, &sel, &err) < 0) {
-			sp_warn("warning: state %s: recomputing from the input", err.msg);
-			free_selections(&sel);
-			new_selections(&sel, o.nalt > 0 ? o.nalt : 1, &o.s);
-		}
-		seen = sp_bandsel_last(sel.sel[0]);
-		while (next(&in)) {
-			const sp_band_origin *a[MAX_ALT] = { NULL };
-
-			if (in.g.origin <= seen)   /* resumed: seen by the state's run */
-				continue;
-			for (int i = 0; i < o.nalt; i++)
-				a[i] = alt_at(&alt[i], in.g.origin);
-			choose(&sel, &c, &in.g, a, alt, NULL);
-			write_origin(w, &c.g, ndata, level);
-		}
-		sp_die_if(sp_csv_writer_flush(w, &err), &err);
-		if (o.state)
-			sp_die_if(sp_state_save(o.state, "bandselect", STATE_VERSION, put_state, &sel, &err), &err);
-		free_selections(&sel);
-		free(c.buf);
-	}
+	else
+		main_one(&o, &in, alt, w, ndata, level);
 	sp_csv_writer_free(w);
 	close_band(&in);
 	for (int i = 0; i < o.nalt; i++)
