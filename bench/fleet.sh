@@ -19,8 +19,8 @@
 # 24 --level 0.98 --state, the seasonal arfit (--window 2500 --season auto)
 # and bandselect --alt with their states | burstdetect --quantile 0.5
 # --hold 3 --state | plan --policy scalepipe --state; FLEET_SEASON=0: without
-# the seasonal band and bandselect, quantile 0.4), each through files, cold on the week of each
-# workload (the states made), then one tick of K new 5-minute rows per
+# the seasonal band and bandselect, quantile 0.4), each through files, cold
+# on the week of each workload (the states made), then one tick of K new 5-minute rows per
 # workload from those states, for K in KS: CPU and peak RSS per stage, and
 # the states' sizes per 1,000 workloads.  At the smallest size the tick's
 # decisions are checked against one run of the chain over all the rows.
