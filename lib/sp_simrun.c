@@ -19,6 +19,7 @@ struct sp_simrun {
 	double target_load;
 	int initial;
 	int have_row, peer_started, decided;
+	double last_decision;   /* an sp_plan's last decision (interval > 0) */
 	sp_simrun_in cur;
 	double lastdt, dt;      /* the previous step's length, the current one's */
 	/* tick 0: the previous step as the step-level model saw it */
@@ -40,6 +41,7 @@ sp_simrun_defaults(sp_simrun_opts *o)
 	o->window = 60;
 	o->cpu_init = 300;
 	o->step = 0;
+	o->interval = 0;
 }
 
 sp_simrun *
@@ -47,8 +49,10 @@ sp_simrun_new(const sp_simrun_opts *o, sp_sim *sim, sp_error *err)
 {
 	sp_simrun *r;
 
-	if (!(o->tick >= 0) || !isfinite(o->tick) || !(o->window > 0) || !(o->cpu_init >= 0) || !(o->step >= 0)) {
-		sp_error_set(err, SP_EUSAGE, "simulation needs tick >= 0, metric window > 0, CPU initialisation >= 0");
+	if (!(o->tick >= 0) || !isfinite(o->tick) || !(o->window > 0) || !(o->cpu_init >= 0) || !(o->step >= 0) ||
+	    !(o->interval >= 0) || !isfinite(o->interval)) {
+		sp_error_set(err, SP_EUSAGE, "simulation needs tick >= 0, metric window > 0, CPU initialisation >= 0, "
+		    "decision interval >= 0");
 		return NULL;
 	}
 	if (!(r = calloc(1, sizeof *r))) {
@@ -144,6 +148,11 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 	}
 	if (r->plan) {
 		sp_plan_in pin;
+		if (r->o.interval > 0 && r->o.tick > 0 && r->decided && tau < r->last_decision + r->o.interval - 1e-6) {
+			*n = sp_sim_replicas(r->sim);   /* not its turn: the count stands */
+			return 0;
+		}
+		r->last_decision = tau;
 		sp_plan_in_clear(&pin);
 		pin.t = tau;
 		pin.demand = c->demand;

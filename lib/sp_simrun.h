@@ -12,7 +12,11 @@
  * Who decides, and when (each decision is an sp_sim_scale at the tick's
  * start; new pods are ready --startup seconds later):
  *  - replay: the row's replicas, at the step's start;
- *  - an sp_plan (hpa, threshold, forecast, burst): at every tick.  With
+ *  - an sp_plan (hpa, threshold, forecast, burst): at every tick, or with
+ *    `interval` > 0 at the first tick and then at the first tick at least
+ *    `interval` seconds after its last decision (the others keep the count:
+ *    a cron job's cadence; the caller sets it for the policies a cron job
+ *    runs).  With
  *    ticks it sees what a controller sees at that moment: the load, CPU
  *    and latency averaged over the last metric `window` (60 s: what
  *    metrics-server reports), the pods set now, and for the HPA's CPU
@@ -48,6 +52,7 @@ typedef struct {
 	double window;          /* metric window, s [60]; > 0 */
 	double cpu_init;        /* HPA CPU initialisation period, s [300] */
 	double step;            /* s per row; 0 = from the timestamps [0] */
+	double interval;        /* s between an sp_plan's decisions; 0 = every tick [0] */
 } sp_simrun_opts;
 
 void sp_simrun_defaults(sp_simrun_opts *o);

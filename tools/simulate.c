@@ -26,13 +26,16 @@ static const char synopsis[] =
     "simulate [-c NAME] [--policy P] [--tick SEC] [--curve FILE] [--slo MS] "
     "[--startup SEC] [--summary] [--by NAME] [options] [FILE]";
 
+/* scalepipe-tick's CronJob decides once a minute */
+#define INTERVAL_DEFAULT 60.0
+
 static const char *const interps[] = { "hold", "linear", NULL };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
 
 enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
-	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERP, OPT_MWIN,
+	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERVAL, OPT_INTERP, OPT_MWIN,
 	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_VERSION
 };
 
@@ -46,6 +49,7 @@ static const struct option longopts[] = {
 	{ "queue-timeout", required_argument, 0, OPT_QTIMEOUT },
 	{ "step", required_argument, 0, OPT_STEP },
 	{ "tick", required_argument, 0, OPT_TICK },
+	{ "interval", required_argument, 0, OPT_INTERVAL },
 	{ "interp", required_argument, 0, OPT_INTERP },
 	{ "metric-window", required_argument, 0, OPT_MWIN },
 	{ "cpu-init", required_argument, 0, OPT_CPUINIT },
@@ -83,6 +87,7 @@ typedef struct {
 	int initial_given;
 	sp_cli_predict pred;       /* --lead-time, --margin, --hysteresis */
 	int reactive_given;
+	double interval;           /* --interval, NaN if not given */
 	const char *input;         /* FILE operand, or NULL */
 	const char *by;            /* --by: the key column, or NULL */
 } opts;
@@ -103,6 +108,10 @@ usage(const opts *o)
 	sp_cli_perf_help(&o->perf, 25, "ideal load per replica [from the curve]");
 	printf("      --startup SEC      seconds from a scale-up decision to ready pods [%g]\n"
 	    "      --tick SEC         decide and account every SEC seconds; 0 = once per row [%g]\n"
+	    "      --interval SEC     forecast/burst/scalepipe decide every SEC seconds (at the\n"
+	    "                         first tick that far after their last decision), as\n"
+	    "                         scalepipe-tick's CronJob decides once a minute; 0 = every\n"
+	    "                         tick [%g]\n"
 	    "      --interp I         load within a row: hold or linear [hold]\n"
 	    "      --metric-window SEC  what reactive policies average over [%g]\n"
 	    "      --cpu-init SEC     hpa: CPU initialisation period [%g]\n"
@@ -116,7 +125,7 @@ usage(const opts *o)
 	    "                         keda the trigger threshold [required]; kpa, crane, aws,\n"
 	    "                         ahpa the per-pod target in %% of w* [kpa 70, others 80]\n"
 	    "                         (keda: --hpa-metric value, else average-value)\n",
-	    o->so.startup, o->ro.tick, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
+	    o->so.startup, o->ro.tick, INTERVAL_DEFAULT, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
 	    o->po.target);
 	sp_cli_hpa_help(&o->po, NULL, 25, 0);
 	printf("      --threshold-low PCT  threshold: CPU floor [%g]\n"
@@ -127,7 +136,8 @@ usage(const opts *o)
 	    "      --stabilise SEC    forecast/burst/scalepipe: scale down only to the highest\n"
 	    "                         count decided in SEC [0]\n",
 	    o->po.thr_low, o->po.overprov * 100);
-	sp_cli_predict_help(25, "the start-up plus one tick (once per row: always)");
+	sp_cli_predict_help(25, "the start-up plus\n"
+	    "                         --interval or --tick, the longer (once per row: always)");
 	printf("      --summary          print one summary row instead of the steps\n"
 	    "      --name NAME        policy name in the summary [the policy]\n"
 	    "      --no-header        summary row without its header\n"
@@ -154,6 +164,7 @@ parse_options(int argc, char **argv, opts *o)
 	sp_cli_predict_defaults(&o->pred);
 	o->repcol = "replicas";
 	o->target = NAN;
+	o->interval = NAN;
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c': o->column = optarg; break;
@@ -161,6 +172,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_REPCOL: o->repcol = optarg; break;
 		case OPT_STARTUP: so->startup = sp_cli_double("--startup", optarg, 0, 1e7); break;
 		case OPT_TICK: o->ro.tick = sp_cli_double("--tick", optarg, 0, 1e7); break;
+		case OPT_INTERVAL: o->interval = sp_cli_double("--interval", optarg, 0, 1e7); break;
 		case OPT_INTERP: o->ro.interp = sp_cli_choice("--interp", optarg, interps); break;
 		case OPT_MWIN: o->ro.window = sp_cli_double("--metric-window", optarg, 1e-3, 1e7); break;
 		case OPT_CPUINIT: o->ro.cpu_init = sp_cli_double("--cpu-init", optarg, 0, 1e7); break;
@@ -196,8 +208,11 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--policy keda needs --target (the trigger's threshold)");
 	po->policy = o->policy == SP_POLICY_HPA ? SP_PLAN_HPA : o->policy == SP_POLICY_THRESHOLD ? SP_PLAN_THRESHOLD :
 	    o->policy == SP_POLICY_FORECAST ? SP_PLAN_FORECAST : SP_PLAN_BURST;
+	/* a cron job runs the predictive policies: their decision interval */
+	o->ro.interval = o->policy != SP_POLICY_FORECAST && o->policy != SP_POLICY_BURST &&
+	    o->policy != SP_POLICY_SCALEPIPE ? 0 : !isnan(o->interval) ? o->interval : INTERVAL_DEFAULT;
 	sp_cli_predict_apply(&o->pred, o->policy == SP_POLICY_SCALEPIPE, o->reactive_given,
-	    so->startup + (o->ro.tick > 0 ? o->ro.tick : INFINITY), po);
+	    so->startup + (o->ro.tick > 0 ? (o->ro.interval > o->ro.tick ? o->ro.interval : o->ro.tick) : INFINITY), po);
 	sp_cli_perf_check(&o->perf, 0);
 }
 
