@@ -11,8 +11,9 @@
  *   --hysteresis PCT      scale down only by more than PCT % of the count
  *
  * scalepipe is the burst-aware planner with these defaults (scalepipe-plan(7)):
- * reactive rule load (unless --reactive is given), margin 10 %, hysteresis
- * 15 %, lead time auto; the other policies default to none of them.
+ * reactive rule load (unless --reactive is given), margin 0, hysteresis
+ * 10 %, no dead band, scale-downs of 2 pods or more, demand_hold, lead time
+ * auto; the other policies default to none of them.
  */
 #ifndef SP_CLI_PREDICT_H
 #define SP_CLI_PREDICT_H
@@ -40,8 +41,8 @@ enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST,
 
 /* The scalepipe policy's defaults. */
 #define SP_CLI_PREDICT_MARGIN_DEFAULT 0.0
-#define SP_CLI_PREDICT_HYST_DEFAULT 0.15
-#define SP_CLI_PREDICT_DEADBAND_DEFAULT 0.15
+#define SP_CLI_PREDICT_HYST_DEFAULT 0.10
+#define SP_CLI_PREDICT_DEADBAND_DEFAULT 0.0
 #define SP_CLI_PREDICT_MINDOWN_DEFAULT 2
 
 void sp_cli_predict_defaults(sp_cli_predict *c);

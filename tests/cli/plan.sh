@@ -270,11 +270,11 @@ err_has "plan: --hold-on-anomaly needs per-step rows, not the long format"
 # 400 -> 5), the previous row's load as the floor (row 900: 400 -> 5)
 t "scalepipe" 0 plan --policy scalepipe "$D/sim-lead.csv"
 check "replicas and reasons" sh -c "cut -d, -f9,10 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '1,forecast 5,lead 5,forecast 5,forecast '"
-# --margin 10 without the dead band: row 900's floor 440 -> 6; with the
-# default dead band 15 %, a scale-up goes to 400 x 1.25 = 500 -> 7
-t "scalepipe --margin 10 --deadband 0" 0 plan --policy scalepipe --margin 10 --deadband 0 "$D/sim-lead.csv"
-check "the margined floor" sh -c "cut -d, -f9,10 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '1,forecast 5,lead 5,forecast 6,reactive '"
+# --margin 10 without a dead band (the default): row 900's floor 440 -> 6;
+# with a dead band of 15 %, a scale-up goes to 400 x 1.25 = 500 -> 7
 t "scalepipe --margin 10" 0 plan --policy scalepipe --margin 10 "$D/sim-lead.csv"
+check "the margined floor" sh -c "cut -d, -f9,10 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '1,forecast 5,lead 5,forecast 6,reactive '"
+t "scalepipe --margin 10 --deadband 15" 0 plan --policy scalepipe --margin 10 --deadband 15 "$D/sim-lead.csv"
 check "the dead band on the way up" sh -c "cut -d, -f9,10 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '1,forecast 5,lead 5,forecast 7,deadband '"
 t "scalepipe --lead-time 0" 0 plan --policy scalepipe --lead-time 0 "$D/sim-lead.csv"
 check "no lead" sh -c "cut -d, -f9 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '1 1 5 5 '"
@@ -415,13 +415,13 @@ t "--by --state: an unkeyed state warns and recomputes every key" 0 plan $SP --b
 err_has "plan: warning: state $T/k.state:2: 'opt_policy' where 'keys' was expected: recomputing from the input"
 out_is "$T/keyed"
 # scalepipe's scale-down rules: burstdetect's demand_hold (a scale-down
-# keeps the count for it), the dead band (down no lower than the load x
-# 1.15) and --min-down 2 (a drop of one pod is kept); the other policies
-# ignore demand_hold
+# keeps the count for it), a dead band (--deadband 15: down no lower than
+# the load x 1.15) and --min-down 2 (a drop of one pod is kept); the other
+# policies ignore demand_hold
 printf 'timestamp,load,demand,demand_hold\n0,80,400,400\n300,80,80,400\n600,80,80,160\n900,80,80,80\n' > "$T/hold.csv"
-t "scalepipe: demand_hold and the dead band" 0 plan --policy scalepipe "$T/hold.csv"
+t "scalepipe --deadband 15: demand_hold and the dead band" 0 plan --policy scalepipe --deadband 15 "$T/hold.csv"
 check "5, held at 5, 2 by the band, kept" sh -c "cut -d, -f5,6 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5,forecast 5,hold 2,deadband 2,deadband '"
-t "scalepipe --deadband 0: the hold, then --min-down 2" 0 plan --policy scalepipe --deadband 0 "$T/hold.csv"
+t "scalepipe (no dead band): the hold, then --min-down 2" 0 plan --policy scalepipe "$T/hold.csv"
 check "5, 5, held at 2, one pod less kept" sh -c "cut -d, -f5,6 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5,forecast 5,hold 2,hold 2,hysteresis '"
 t "scalepipe --deadband 0 --min-down 1" 0 plan --policy scalepipe --deadband 0 --min-down 1 "$T/hold.csv"
 check "the last drop goes" sh -c "cut -d, -f5,6 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5,forecast 5,hold 2,hold 1,forecast '"

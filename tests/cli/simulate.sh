@@ -218,24 +218,29 @@ f_is 7 "0 0 0.25 0"
 # its defaults are the burst planner's with these options (and demand_hold,
 # which this input has not)
 t "scalepipe = burst with its defaults" 0 sh -c "simulate --policy scalepipe --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/a' &&
-	simulate --policy burst --reactive load --margin 0 --hysteresis 15 --deadband 15 --min-down 2 --lead-time auto --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/b' && cmp '$T/a' '$T/b'"
-# These decide every tick (--interval 0), as a controller in a loop would.
+	simulate --policy burst --reactive load --margin 0 --hysteresis 10 --deadband 0 --min-down 2 --lead-time auto --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/b' && cmp '$T/a' '$T/b'"
+# These decide every tick (--interval 0), as a controller in a loop would,
+# with a dead band and hysteresis of 15 % (DB).
+DB="--deadband 15 --hysteresis 15"
 # --stabilise 600: the scale-down from 5 waits until no tick of the last
 # 600 s wanted more (the load fell at 600: down at 1200, not at 600)
-t "--stabilise holds a scale-down" 0 simulate --policy scalepipe --interval 0 --stabilise 600 "$D/sim-down.csv"
+t "--stabilise holds a scale-down" 0 simulate --policy scalepipe $DB --interval 0 --stabilise 600 "$D/sim-down.csv"
 f_is 3 "5 5 5 5 3"
 # without it the count follows the load down as the metric window does:
 # 5, 4 (one pod: kept, --min-down 2), 3; then 80 wants 1, the dead band
 # ceil(80 x 1.15 / w*) = 2, one pod below 3: kept
-t "without it the count follows the load" 0 simulate --policy scalepipe --interval 0 "$D/sim-down.csv"
+t "without it the count follows the load" 0 simulate --policy scalepipe $DB --interval 0 "$D/sim-down.csv"
 f_is 3 "5 5 3 3 3"
 f_is 12 "forecast forecast deadband hysteresis hysteresis"
 t "--min-down 1 --deadband 0: down to 1" 0 simulate --policy scalepipe --interval 0 --min-down 1 --deadband 0 "$D/sim-down.csv"
+# the defaults (no dead band, hysteresis 10 %): 80 wants ceil(80 / w*) = 1
+t "the defaults: down to 1 at once" 0 simulate --policy scalepipe --interval 0 "$D/sim-down.csv"
+f_is 3 "5 5 1 1 1"
 f_is 3 "5 5 1 1 1"
 # Once a minute (the default --interval 60, scalepipe-tick's cadence): at
 # 600 the window still holds 400 (5 kept), at 660 only 80: straight to the
 # dead band's ceil(80 x 1.15 / w*) = 2
-t "--interval 60 (default): one decision a minute" 0 simulate --policy scalepipe "$D/sim-down.csv"
+t "--interval 60 (default): one decision a minute" 0 simulate --policy scalepipe $DB "$D/sim-down.csv"
 f_is 3 "5 5 2 2 2"
 f_is 12 "forecast forecast deadband deadband deadband"
 # a jump the forecast missed (400 from 300 on, forecast 80; w* 80.68):
@@ -244,11 +249,11 @@ f_is 12 "forecast forecast deadband deadband deadband"
 # whole window of 400 at 360: ceil(400 x 1.15 / w*) = 6 at once; once a
 # step (--interval 300) nothing moves until 600: the step at 300 violates
 # throughout, and the one at 600 for its first minute (5 of 20 ticks)
-t "--interval 0: every tick" 0 simulate --policy scalepipe --interval 0 "$D/sim-jump.csv"
+t "--interval 0: every tick" 0 simulate --policy scalepipe $DB --interval 0 "$D/sim-jump.csv"
 f_is 3,7 "1,0 5,0.45 5,0"
-t "--interval 60: once a minute" 0 simulate --policy scalepipe --interval 60 "$D/sim-jump.csv"
+t "--interval 60: once a minute" 0 simulate --policy scalepipe $DB --interval 60 "$D/sim-jump.csv"
 f_is 3,7 "1,0 6,0.45 6,0"
-t "--interval 300: once a step" 0 simulate --policy scalepipe --interval 300 "$D/sim-jump.csv"
+t "--interval 300: once a step" 0 simulate --policy scalepipe $DB --interval 300 "$D/sim-jump.csv"
 f_is 3,7 "1,0 1,1 6,0.25"
 f_is 12 "forecast forecast deadband"
 # the lead time auto is the start-up plus the interval: once a step, the
