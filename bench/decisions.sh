@@ -22,7 +22,9 @@
 # POINTS_FROM=DIR: the other policies' points from an earlier run, as
 # scalepipe-frontier -o wrote them (DIR/TRACE.STARTUP/points.csv, same
 # traces, knobs and simulate options; their code unchanged since): only
-# scalepipe's policy runs again (scalepipe-frontier --points).
+# scalepipe's policy runs again (scalepipe-frontier --points), and the
+# policies RERUN names (comma-separated, e.g. "burst" after a change that
+# touches it too).
 # KEEP=DIR: keep each trace's scalepipe-frontier outputs in DIR/TRACE.STARTUP
 # (points.csv, frontier.csv, matched.csv: a later POINTS_FROM).
 # Prints the tables; bench/run puts them into bench/decisions.md.
@@ -35,6 +37,7 @@ SIMOPTS=${SIMOPTS:-}
 OURS=${OURS:-scalepipe}
 KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/scalepipe-frontier --knob, space-separated
 POINTS_FROM=${POINTS_FROM:-}
+RERUN=${RERUN:-}
 FRONTIER_OPTS=${FRONTIER_OPTS:-}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
 trap 'rm -rf "$w"' EXIT
@@ -60,7 +63,7 @@ for su in $STARTUPS; do
 		pol=$POLICIES
 		if [ -n "$POINTS_FROM" ]; then
 			[ -s "$POINTS_FROM/$t.$su/points.csv" ] || { echo "decisions: no $POINTS_FROM/$t.$su/points.csv" >&2; exit 1; }
-			pol=$OURS kn="$kn --points $POINTS_FROM/$t.$su/points.csv"
+			pol=$OURS${RERUN:+,$RERUN} kn="$kn --points $POINTS_FROM/$t.$su/points.csv"
 		fi
 		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$pol" $kn $FRONTIER_OPTS \
 			${SIMOPTS:+--simulate-opts "$SIMOPTS"} --no-plot -o "$o" "$top/data/$t.csv" 2> "$w/err" ||
