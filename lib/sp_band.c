@@ -29,6 +29,11 @@ struct sp_band {
 	char *data;
 	size_t dsize, dcap;
 	size_t *len;
+	/* SP_BAND_TEXT: the values' fields, their ends (toff[1 .. 3h]), the
+	 * origin row's level field (at text[0 .. tlevel)) */
+	char *text;
+	size_t tsize, tcap, tlevel;
+	size_t *toff;
 	/* the next origin's first row, checked, waiting */
 	int waiting;
 	double next_origin, next_target;
@@ -62,6 +67,8 @@ sp_band_free(sp_band *b)
 	free(b->X);
 	free(b->data);
 	free(b->len);
+	free(b->text);
+	free(b->toff);
 	free(b);
 }
 
@@ -119,6 +126,29 @@ static int
 oom(sp_error *err)
 {
 	return sp_error_set(err, SP_ENOMEM, "out of memory");
+}
+
+/* SP_BAND_TEXT: field col of the current row (none: empty) after the
+ * text kept so far. */
+static int
+keep_text(sp_band *b, int col, sp_error *err)
+{
+	size_t len = 0;
+	const char *f = col >= 0 ? sp_csv_field(b->r, (size_t)col, &len) : "";
+
+	if (len == 0)
+		return 0;
+	if (b->tsize + len > b->tcap) {
+		size_t c = 2 * (b->tsize + len) + 64;
+		char *p = realloc(b->text, c);
+		if (!p)
+			return oom(err);
+		b->text = p;
+		b->tcap = c;
+	}
+	memcpy(b->text + b->tsize, f, len);
+	b->tsize += len;
+	return 0;
 }
 
 /* The keys of the current row: origin time, target time, horizon. */
@@ -185,6 +215,12 @@ horizon(sp_band *b, double hv, sp_error *err)
 				return oom(err);
 			b->X = p;
 		}
+		if (b->o.flags & SP_BAND_TEXT) {
+			size_t *t = realloc(b->toff, (3 * (size_t)c + 1) * sizeof *t);
+			if (!t)
+				return oom(err);
+			b->toff = t;
+		}
 		b->cap = c;
 	}
 	if ((rc = value(b, b->lcol, strict, &b->L[k], err)) < 0 || (rc = value(b, b->fcol, strict, &b->M[k], err)) < 0 ||
@@ -193,6 +229,18 @@ horizon(sp_band *b, double hv, sp_error *err)
 		return rc;
 	if (strict && !(b->L[k] <= b->U[k]))
 		return sp_csv_error(b->r, b->lcol, err, SP_EDATA, "lower %g above upper %g", b->L[k], b->U[k]);
+	if (b->o.flags & SP_BAND_TEXT) {
+		size_t *t = b->toff + 3 * k;
+		if ((rc = keep_text(b, b->fcol, err)) < 0)
+			return rc;
+		t[1] = b->tsize;
+		if ((rc = keep_text(b, b->lcol, err)) < 0)
+			return rc;
+		t[2] = b->tsize;
+		if ((rc = keep_text(b, b->ucol, err)) < 0)
+			return rc;
+		t[3] = b->tsize;
+	}
 	return 0;
 }
 
@@ -227,6 +275,10 @@ begin(sp_band *b, double o_t, double t, sp_error *err)
 			return sp_csv_error(b->r, b->levelcol, err, SP_EDATA,
 			    "band level %g, read as level %g (the levels must agree)", lv, b->o.level);
 	}
+	b->tsize = 0;
+	if ((b->o.flags & SP_BAND_TEXT) && (rc = keep_text(b, b->levelcol, err)) < 0)
+		return rc;
+	b->tlevel = b->tsize;
 	b->dsize = 0;
 	for (i = 0; i < b->ndata; i++) {
 		const char *s = sp_csv_field(b->r, 3 + i, &len);
@@ -276,6 +328,15 @@ fill(const sp_band *b, sp_band_origin *g)
 	g->ndata = b->ndata;
 	g->data = b->data ? b->data : "";
 	g->len = b->len;
+	g->text = g->level_text = NULL;
+	g->toff = NULL;
+	g->level_len = 0;
+	if (b->o.flags & SP_BAND_TEXT) {
+		b->toff[0] = b->tlevel;
+		g->text = g->level_text = b->text ? b->text : "";
+		g->toff = b->toff;
+		g->level_len = b->tlevel;
+	}
 }
 
 /* sp_band_push, inlined into the pull reader's loop */

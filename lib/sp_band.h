@@ -54,7 +54,10 @@ enum {
 	 * load (burstdetect) */
 	SP_BAND_STRICT = 1,
 	/* each origin is the previous origin's horizon-1 target (plan) */
-	SP_BAND_CONTIGUOUS = 2
+	SP_BAND_CONTIGUOUS = 2,
+	/* keep the fields' text of the values read (sp_band_origin.text), for
+	 * a writer that passes them through (bandselect) */
+	SP_BAND_TEXT = 4
 };
 
 typedef struct {
@@ -88,6 +91,16 @@ typedef struct {
 	size_t ndata;           /* the pass-through data fields of the origin row: */
 	const char *data;       /* their bytes, back to back */
 	const size_t *len;      /* and their lengths */
+	/* SP_BAND_TEXT (else NULL): the fields M, L, U were read from, as
+	 * sp_csv_field gives them, back to back: forecast, lower and upper of
+	 * horizon 1, of 2, ... of n (empty for no column); the one of horizon
+	 * k and j (0 forecast, 1 lower, 2 upper) is text[toff[i] .. toff[i + 1])
+	 * with i = 3 (k - 1) + j.  level_text[0 .. level_len) is the origin
+	 * row's level field ("" without the check) */
+	const char *text;
+	const size_t *toff;
+	const char *level_text;
+	size_t level_len;
 } sp_band_origin;
 
 typedef struct sp_band sp_band;

@@ -816,8 +816,12 @@ put(sp_csv_writer *w, const char *s, size_t n)
 static void
 sep(sp_csv_writer *w)
 {
-	if (!w->first)
-		put(w, ",", 1);
+	if (!w->first) {
+		if (w->len < w->cap && !w->failed)   /* put's, without a call */
+			w->buf[w->len++] = ',';
+		else
+			put(w, ",", 1);
+	}
 	w->first = 0;
 }
 
@@ -836,10 +840,13 @@ sp_csv_write_field(sp_csv_writer *w, const char *s, size_t n)
 		return;
 	}
 	put(w, "\"", 1);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			put(w, "\"", 1);
-		put(w, s + i, 1);
+	for (const char *p = s, *e = s + n, *qt; p < e; p = qt + 1) {   /* a quote doubled */
+		if (!(qt = memchr(p, '"', (size_t)(e - p)))) {
+			put(w, p, (size_t)(e - p));
+			break;
+		}
+		put(w, p, (size_t)(qt - p) + 1);
+		put(w, "\"", 1);
 	}
 	put(w, "\"", 1);
 }
@@ -860,21 +867,100 @@ sp_csv_write_double(sp_csv_writer *w, double v)
 	put(w, b, (size_t)n);
 }
 
+/* Whether s[0..n), a field read as v by sp_num_parse_field, is the text
+ * sp_num_format(v, prec) writes, told from the text alone:
+ *  - an integer of 1 to 15 digits without a leading 0 or a sign but '-',
+ *    not "-0": below 2^53, so read exactly and written back with %lld;
+ *  - a fraction, digits on both sides of the point, before it one digit
+ *    or more without a leading 0, after it no more than 3 zeros after a
+ *    lone 0, the last digit not 0, at most prec <= 15 significant digits:
+ *    v is within half an ulp (2^-53 |v|) of the text, which is less than
+ *    the distance to an integer (10^-15 |v| at the least) and less than
+ *    half a unit in the text's last place (10^-prec |v| / 2 at the least),
+ *    so v is no integer and %.*g rounds it to the text's digits, in fixed
+ *    notation (its exponent is from -4 to prec - 2), the trailing zeros
+ *    it drops being none.
+ * Anything else (an exponent, '+', leading or trailing zeros, more
+ * digits, a missing value) is 0, though sp_num_format may write some of
+ * it back as it was. */
+static int
+is_format_of(const char *s, size_t n, int prec)
+{
+	const char *p = s, *e = s + n;
+	size_t sig = 0;
+
+	if (p < e && *p == '-')
+		p++;
+	if (p == e)
+		return 0;
+	if (*p == '0') {
+		if (++p == e)
+			return s[0] != '-';
+	} else {
+		for (; p < e && (unsigned)(*p - '0') <= 9; p++)
+			sig++;
+		if (sig == 0 || p == e)
+			return sig > 0 && sig <= 15;
+	}
+	if (*p != '.' || ++p == e || e[-1] == '0')
+		return 0;
+	if (sig == 0) {         /* 0.: its zeros are no significant digits */
+		const char *z = p;
+		while (p < e && *p == '0')
+			p++;
+		if (p - z > 3)
+			return 0;
+	}
+	for (; p < e && (unsigned)(*p - '0') <= 9; p++)
+		sig++;
+	return p == e && prec <= 15 && sig <= (size_t)prec;
+}
+
+void
+sp_csv_write_double_text(sp_csv_writer *w, double v, const char *s, size_t n)
+{
+	if (!is_format_of(s, n, w->prec)) {
+		sp_csv_write_double(w, v);
+		return;
+	}
+	sep(w);
+	put(w, s, n);
+}
+
+/* v in decimal into b (at least 21 bytes), as "%lld" writes it; the length */
+static size_t
+format_ll(char *b, long long v)
+{
+	char t[24];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = 0, i = 0;
+
+	do
+		t[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		b[i++] = '-';
+	while (n > 0)
+		b[i++] = t[--n];
+	return i;
+}
+
 void
 sp_csv_write_long(sp_csv_writer *w, long v)
 {
 	char b[32];
-	int n = snprintf(b, sizeof b, "%ld", v);
+	size_t n = format_ll(b, v);
 
 	sep(w);
-	put(w, b, (size_t)n);
+	put(w, b, n);
 }
 
 void
 sp_csv_write_time(sp_csv_writer *w, double t)
 {
 	char b[64];
-	int n = sp_time_format(b, sizeof b, t);
+	/* sp_time_format's whole seconds ("%lld") without snprintf */
+	int n = t == floor(t) && fabs(t) < 9e15 ? (int)format_ll(b, (long long)t) : sp_time_format(b, sizeof b, t);
 
 	sep(w);
 	put(w, b, (size_t)n);

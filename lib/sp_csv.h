@@ -94,6 +94,13 @@ void sp_csv_writer_precision(sp_csv_writer *w, int digits);
 void sp_csv_write_field(sp_csv_writer *w, const char *s, size_t n);
 void sp_csv_write_str(sp_csv_writer *w, const char *s);
 void sp_csv_write_double(sp_csv_writer *w, double v);
+/* What sp_csv_write_double(w, v) writes, given the field s[0..n) that v
+ * was read from (sp_csv_get_double): s itself when the text alone shows
+ * that it is what formatting v would give (an integer of up to 15 digits,
+ * a fraction d.ddd in %g's fixed notation at the writer's precision, with
+ * no '+', no exponent, no superfluous zeros), else v formatted: so a
+ * number passes through a tool without the cost of formatting it. */
+void sp_csv_write_double_text(sp_csv_writer *w, double v, const char *s, size_t n);
 void sp_csv_write_long(sp_csv_writer *w, long v);
 void sp_csv_write_time(sp_csv_writer *w, double t);
 /* Write fields [from, to) of the reader's current row (to = -1 for all),

@@ -25,6 +25,8 @@ struct sp_keyed {
 	size_t n, ecap;
 	size_t *slot;      /* [nslot] entry index + 1, 0 = empty; nslot a power of 2 */
 	size_t nslot;
+	size_t last;       /* the entry sp_keyed_get found last (< n), tried first: a
+	                    * key's rows come in runs, and hashing is most of a lookup */
 };
 
 /* FNV-1a, 64 bits. */
@@ -117,14 +119,20 @@ sp_keyed_find(const sp_keyed *k, const char *key, size_t len)
 void *
 sp_keyed_get(sp_keyed *k, const char *key, size_t len, sp_error *err)
 {
-	uint64_t h = hash_bytes(key, len);
-	size_t i = probe(k, key, len, h);
+	uint64_t h;
+	size_t i;
 	entry *e;
 	char *copy;
 	void *st;
 
-	if (k->slot[i])
-		return k->e[k->slot[i] - 1].state;
+	if (k->last < k->n && k->e[k->last].len == len && memcmp(k->e[k->last].key, key, len) == 0)
+		return k->e[k->last].state;
+	h = hash_bytes(key, len);
+	i = probe(k, key, len, h);
+	if (k->slot[i]) {
+		k->last = k->slot[i] - 1;
+		return k->e[k->last].state;
+	}
 	if (2 * (k->n + 1) > k->nslot) {
 		if (grow(k) < 0)
 			goto nomem;
@@ -149,6 +157,7 @@ sp_keyed_get(sp_keyed *k, const char *key, size_t len, sp_error *err)
 	}
 	e = &k->e[k->n];
 	*e = (entry){ copy, len, h, st };
+	k->last = k->n;
 	k->slot[i] = ++k->n;
 	return st;
 nomem:

@@ -189,7 +189,9 @@ open_band(band *b, const char *arg, const opts *o, int is_input, int *has_level)
 	if (o->by && (b->bycol = sp_band_data_col(b->r, "--by", o->by, &err)) < 0)
 		die_naming(b, &err);
 	sp_band_defaults(&b->bo);
-	b->bo.flags = SP_BAND_STRICT;
+	/* the input's values written back as they came where they are the
+	 * same text (sp_csv_write_double_text) */
+	b->bo.flags = SP_BAND_STRICT | (is_input ? SP_BAND_TEXT : 0);
 	b->bo.level = SP_BAND_LEVEL_ADOPT;
 	b->bo.load = -1;
 	if (is_input && (b->bo.load = sp_band_load_col(b->r, o->column, b->bycol, &err)) < 0)
@@ -238,32 +240,6 @@ alt_at(band *b, double t)
 		if (!next(b))
 			return NULL;
 	return b->g.origin == t ? &b->g : NULL;
-}
-
-/* The rows of origin g (the band chosen). */
-static void
-write_origin(sp_csv_writer *w, const sp_band_origin *g, size_t ndata, int level)
-{
-	double step = g->target - g->origin;
-	int k;
-
-	for (k = 1; k <= g->h; k++) {
-		const char *s = g->data;
-		size_t i;
-		sp_csv_write_time(w, g->origin);
-		sp_csv_write_time(w, g->origin + k * step);
-		sp_csv_write_long(w, k);
-		for (i = 0; i < ndata; i++) {
-			sp_csv_write_field(w, s, g->len[i]);
-			s += g->len[i];
-		}
-		sp_csv_write_double(w, g->M[k - 1]);
-		sp_csv_write_double(w, g->L[k - 1]);
-		sp_csv_write_double(w, g->U[k - 1]);
-		if (level)
-			sp_csv_write_double(w, g->level);
-		sp_csv_end_row(w);
-	}
 }
 
 /* The selections, one per --alt (one without): their states in a row,
@@ -328,11 +304,13 @@ free_selections(selections *ss)
 }
 
 /* The band chosen so far at one origin: the input's with the horizons of
- * the alternatives chosen; g's M, L, U are buf's. */
+ * the alternatives chosen; g's M, L, U are buf's, its text the input's
+ * (of the horizons after nalt, the ones the alternatives left). */
 typedef struct {
 	sp_band_origin g;
 	double *buf;
 	int cap;
+	int nalt;               /* horizons 1..nalt an alternative's */
 } chosen;
 
 /* horizons 1..n of M, L, U into c's (n no more than the input's) */
@@ -348,6 +326,41 @@ chosen_put(chosen *c, int n, const double *M, const double *L, const double *U)
 	memcpy(c->buf + 2 * h, U, (size_t)n * sizeof *c->buf);
 }
 
+/* The rows of origin c->g: the values of the input's horizons as its text
+ * where that is what formatting them gives (the same bytes, cheaper). */
+static void
+write_origin(sp_csv_writer *w, const chosen *c, size_t ndata, int level)
+{
+	const sp_band_origin *g = &c->g;
+	double step = g->target - g->origin;
+	int k;
+
+	for (k = 1; k <= g->h; k++) {
+		const char *s = g->data;
+		const size_t *t = g->toff + 3 * (k - 1);
+		size_t i;
+		sp_csv_write_time(w, g->origin);
+		sp_csv_write_time(w, g->origin + k * step);
+		sp_csv_write_long(w, k);
+		for (i = 0; i < ndata; i++) {
+			sp_csv_write_field(w, s, g->len[i]);
+			s += g->len[i];
+		}
+		if (k <= c->nalt) {
+			sp_csv_write_double(w, g->M[k - 1]);
+			sp_csv_write_double(w, g->L[k - 1]);
+			sp_csv_write_double(w, g->U[k - 1]);
+		} else {
+			sp_csv_write_double_text(w, g->M[k - 1], g->text + t[0], t[1] - t[0]);
+			sp_csv_write_double_text(w, g->L[k - 1], g->text + t[1], t[2] - t[1]);
+			sp_csv_write_double_text(w, g->U[k - 1], g->text + t[2], t[3] - t[2]);
+		}
+		if (level)
+			sp_csv_write_double_text(w, g->level, g->level_text, g->level_len);
+		sp_csv_end_row(w);
+	}
+}
+
 static void
 chosen_start(chosen *c, const sp_band_origin *g)
 {
@@ -360,6 +373,7 @@ chosen_start(chosen *c, const sp_band_origin *g)
 	c->g = *g;
 	c->g.M = c->buf, c->g.L = c->buf + g->n, c->g.U = c->buf + 2 * g->n;
 	chosen_put(c, g->n, g->M, g->L, g->U);
+	c->nalt = 0;
 }
 
 /* Origin g's band chosen into c, the alternatives' bands at g's origin in
@@ -375,8 +389,11 @@ choose(selections *sel, chosen *c, const sp_band_origin *g, const sp_band_origin
 			    alt[i].name, key ? "key '" : "", key ? key : "", key ? "', " : "", g->origin,
 			    a[i]->level, g->level);
 		if (sp_bandsel_origin(sel->sel[i], g->origin, g->target, g->load, c->g.n > 0 ? c->g.M[0] : NAN,
-		        a[i] && a[i]->n > 0 ? a[i]->M[0] : NAN))
+		        a[i] && a[i]->n > 0 ? a[i]->M[0] : NAN)) {
 			chosen_put(c, a[i]->n, a[i]->M, a[i]->L, a[i]->U);
+			if (a[i]->n > c->nalt)
+				c->nalt = a[i]->n < c->g.n ? a[i]->n : c->g.n;
+		}
 	}
 }
 
@@ -589,7 +606,7 @@ key_origin(keyed *K, ikey *k, const sp_band_origin *g)
 	if (K->o->nalt == 0)
 		a[0] = NULL;
 	choose(&k->sel, &K->c, g, a, K->alt, k->key);
-	write_origin(K->w, &K->c.g, K->ndata, K->level);
+	write_origin(K->w, &K->c, K->ndata, K->level);
 }
 
 /* Each row of the input to its key's reader, then the end of every key in
@@ -729,7 +746,7 @@ main_one(const opts *o, band *in, band *alt, sp_csv_writer *w, size_t ndata, int
 		for (int i = 0; i < o->nalt; i++)
 			a[i] = alt_at(&alt[i], in->g.origin);
 		choose(&sel, &c, &in->g, a, alt, NULL);
-		write_origin(w, &c.g, ndata, level);
+		write_origin(w, &c, ndata, level);
 	}
 	sp_die_if(sp_csv_writer_flush(w, &err), &err);
 	if (o->state)

@@ -228,6 +228,31 @@ t "--by: a key's origins out of order: row and key named" 1 bandselect --by seri
 err_has "previous row of key 'x'"
 err_has "row "
 
+# ---- the input's text: passed through only where it is what formatting
+# its values gives (an integer, d.ddd at 10 digits), else formatted: the
+# output as it always was (an exponent, '+', superfluous zeros, more
+# digits, -0; the target time origin + h * step, horizon 1.0, the origin
+# row's level, fields unquoted) ----
+cat > "$T/odd.csv" <<'EOF'
+origin,timestamp,horizon,name,value,forecast,lower,upper,level
+1700000000,1700000300,1,a,100,101.5,1e2,1.025E2,0.980
+1700000000,1700000600,2.0,a,100,+101,100.50,00102,0.5
+1700000300,1700000600,1,"x,""y""","100",0.00001,-0,0.0001,0.98
+1700000300,1700000900,2,b,100,12345678901.5,1.23456789012,1234567890123456,
+1700000600,1700000900,1,c,1e2,-0.5,-1.5,3.14159265358979,9.8e-1
+1700000600,1700001201,2,c,100,999999999999999,0.1234567891,2.5,0.98
+EOF
+t "numbers not in the writer's form: formatted, as ever" 0 bandselect -c value "$T/odd.csv"
+out_is <<'EOF'
+origin,timestamp,horizon,name,value,forecast,lower,upper,level
+1700000000,1700000300,1,a,100,101.5,100,102.5,0.98
+1700000000,1700000600,2,a,100,101,100.5,102,0.98
+1700000300,1700000600,1,"x,""y""",100,1e-05,0,0.0001,0.98
+1700000300,1700000900,2,"x,""y""",100,1.23456789e+10,1.23456789,1234567890123456,0.98
+1700000600,1700000900,1,c,1e2,-0.5,-1.5,3.141592654,0.98
+1700000600,1700001200,2,c,1e2,999999999999999,0.1234567891,2.5,0.98
+EOF
+
 # ---- errors ----
 awk -F, -v OFS=, 'NR == 1 { print; next } { $8 = 0.9; print }' "$T/b.csv" > "$T/b90.csv"
 t "the alternative's band of another level" 1 bandselect --alt "$T/b90.csv" "$T/a.csv"
