@@ -128,6 +128,25 @@ oom(sp_error *err)
 	return sp_error_set(err, SP_ENOMEM, "out of memory");
 }
 
+/* s[0 .. len) after buf[0 .. *size), the buffer grown as it needs */
+static int
+append(char **buf, size_t *size, size_t *cap, const char *s, size_t len, sp_error *err)
+{
+	if (len == 0)
+		return 0;
+	if (*size + len > *cap) {
+		size_t c = 2 * (*size + len) + 64;
+		char *p = realloc(*buf, c);
+		if (!p)
+			return oom(err);
+		*buf = p;
+		*cap = c;
+	}
+	memcpy(*buf + *size, s, len);
+	*size += len;
+	return 0;
+}
+
 /* SP_BAND_TEXT: field col of the current row (none: empty) after the
  * text kept so far. */
 static int
@@ -136,19 +155,7 @@ keep_text(sp_band *b, int col, sp_error *err)
 	size_t len = 0;
 	const char *f = col >= 0 ? sp_csv_field(b->r, (size_t)col, &len) : "";
 
-	if (len == 0)
-		return 0;
-	if (b->tsize + len > b->tcap) {
-		size_t c = 2 * (b->tsize + len) + 64;
-		char *p = realloc(b->text, c);
-		if (!p)
-			return oom(err);
-		b->text = p;
-		b->tcap = c;
-	}
-	memcpy(b->text + b->tsize, f, len);
-	b->tsize += len;
-	return 0;
+	return append(&b->text, &b->tsize, &b->tcap, f, len, err);
 }
 
 /* The keys of the current row: origin time, target time, horizon. */
@@ -282,16 +289,8 @@ begin(sp_band *b, double o_t, double t, sp_error *err)
 	b->dsize = 0;
 	for (i = 0; i < b->ndata; i++) {
 		const char *s = sp_csv_field(b->r, 3 + i, &len);
-		if (b->dsize + len + 1 > b->dcap) {
-			size_t c = (b->dsize + len + 1) * 2;
-			char *p = realloc(b->data, c);
-			if (!p)
-				return oom(err);
-			b->data = p;
-			b->dcap = c;
-		}
-		memcpy(b->data + b->dsize, s, len);
-		b->dsize += len;
+		if ((rc = append(&b->data, &b->dsize, &b->dcap, s, len, err)) < 0)
+			return rc;
 		b->len[i] = len;
 	}
 	return horizon(b, 1, err);
