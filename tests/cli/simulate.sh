@@ -233,9 +233,9 @@ t "without it the count follows the load" 0 simulate --policy scalepipe $DB --in
 f_is 3 "5 5 3 3 3"
 f_is 12 "forecast forecast deadband hysteresis hysteresis"
 t "--min-down 1 --deadband 0: down to 1" 0 simulate --policy scalepipe --interval 0 --min-down 1 --deadband 0 "$D/sim-down.csv"
+f_is 3 "5 5 1 1 1"
 # the defaults (no dead band, hysteresis 10 %): 80 wants ceil(80 / w*) = 1
 t "the defaults: down to 1 at once" 0 simulate --policy scalepipe --interval 0 "$D/sim-down.csv"
-f_is 3 "5 5 1 1 1"
 f_is 3 "5 5 1 1 1"
 # Once a minute (the default --interval 60, scalepipe-tick's cadence): at
 # 600 the window still holds 400 (5 kept), at 660 only 80: straight to the
@@ -260,6 +260,11 @@ f_is 12 "forecast forecast deadband"
 # next step's demand is planned for a whole step ahead (at 300 for 600)
 t "--interval 300: the lead time auto covers it" 0 simulate --policy scalepipe --interval 300 "$D/sim-lead.csv"
 f_is 3,7 "1,0 5,0 5,0 5,0"
+# a lead of the start-up plus one tick (75 s) misses it: the decision at
+# 300 is too early for it, the next one is at 600, and the new pods are
+# ready a minute into the step
+t "--interval 300 --lead-time 75: too short" 0 simulate --policy scalepipe --interval 300 --lead-time 75 "$D/sim-lead.csv"
+f_is 3,7 "1,0 1,0 5,0.25 5,0"
 # the reactive policies and the peers decide every tick whatever --interval says
 t "--interval leaves the HPA alone" 0 sh -c "simulate --policy hpa '$D/sim-jump.csv' > '$T/a' &&
 	simulate --policy hpa --interval 300 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
