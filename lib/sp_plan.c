@@ -64,6 +64,7 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->burst = 0;
 	in->tick = 0;
 	in->prev_anomaly = 0;
+	in->external = NAN;
 	in->pods = NULL;
 	in->pods_running_ready = NULL;
 	in->npods = 0;
@@ -167,7 +168,7 @@ hpa_sync(sp_plan *p, const sp_plan_in *in, int cur, double cpu, const char **rea
 	int ready = in->prev_ready >= 0 ? in->prev_ready : cur;
 	int unready = in->prev_unready > 0 ? in->prev_unready : 0;
 	int missing = in->prev_missing > 0 ? in->prev_missing : 0;
-	int n = ready + unready + missing, i, proposal = -1, d = cur, status = ready;
+	int n = ready + unready + missing, i, proposal = -1, d = cur, status = ready, invalid = 0;
 	sp_plan_metric mt = p->o.metric;
 	long long per_pod = 0;
 	sp_hpa_result res;
@@ -220,8 +221,25 @@ hpa_sync(sp_plan *p, const sp_plan_in *in, int cur, double cpu, const char **rea
 		proposal = res.replicas;
 		p->hlast = res;
 	}
+	if (p->o.external) {  /* External averageValue 1: the published count, against the status replicas */
+		sp_hpa_metric e;
+		sp_hpa_result er;
+		memset(&e, 0, sizeof e);
+		e.type = SP_HPA_OBJECT_AVERAGE;
+		e.target = 1000;
+		e.tol_up = p->o.tol_up;
+		e.tol_down = p->o.tol_down;
+		if (isfinite(in->external) && in->external >= 0 && in->external < 1e9 &&
+		    sp_hpa_calc(&e, cur, pods, (size_t)n, rr, llround(in->external * 1000), cur, &er, NULL) == 0) {
+			invalid = proposal < 0;
+			if (er.replicas > proposal)
+				proposal = er.replicas;
+		} else {
+			invalid = proposal >= 0;
+		}
+	}
 	free(made);
-	if (sp_hpa_step(p->hpa, in->t, cur, proposal, 0, &d, reason) < 0)
+	if (sp_hpa_step(p->hpa, in->t, cur, proposal, invalid, &d, reason) < 0)
 		return cur;
 	return d;
 }

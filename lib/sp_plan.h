@@ -85,6 +85,13 @@ typedef struct {
 	                         * hold demand (sp_plan_in.hold) [0] */
 	int min_down;           /* forecast, burst: scale down only by this many
 	                         * pods or more (0, 1: any) [0] */
+	int external;           /* hpa: a second metric, External with target
+	                         * averageValue 1 on sp_plan_in.external (a count
+	                         * another planner published, as
+	                         * deploy/hpa/hpa-external.yaml has it): the HPA
+	                         * takes the larger proposal, with the
+	                         * invalid-metric rule when one fails; not in the
+	                         * state [0] */
 } sp_plan_opts;
 
 /* Defaults: forecast, min 1, max 100, SLO 16 ms, CPU cap 90, overprov 0,
@@ -115,6 +122,9 @@ typedef struct {
 	                         * again and the forecast quality is not scored
 	                         * again; 0: a new row [0] */
 	int prev_anomaly;       /* the previous step was flagged anomalous: hold scale-down */
+	double external;        /* hpa with opts.external: the External metric's
+	                         * value (the published count); NaN: the metric
+	                         * is missing (it fails) */
 	/* hpa: the pods as the controller lists them at this sync (plan
 	 * --pods, sp_hpa_pods_at), used instead of the ready/unready/missing
 	 * counts and (CPU, Pods metric) the CPU or load; NULL: none given */

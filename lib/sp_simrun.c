@@ -15,6 +15,8 @@ struct sp_simrun {
 	sp_simrun_opts o;
 	sp_sim *sim;
 	sp_plan *plan;
+	sp_plan *front;         /* publish mode: the HPA that sets the count */
+	int published;          /* publish mode: the plan's last count; -1 none yet */
 	sp_peer *peer;
 	double target_load;
 	int initial;
@@ -84,6 +86,16 @@ void
 sp_simrun_use_plan(sp_simrun *r, sp_plan *plan)
 {
 	r->plan = plan;
+	r->front = NULL;
+	r->peer = NULL;
+}
+
+void
+sp_simrun_use_publish(sp_simrun *r, sp_plan *plan, sp_plan *hpa)
+{
+	r->plan = plan;
+	r->front = hpa;
+	r->published = -1;
 	r->peer = NULL;
 }
 
@@ -92,6 +104,7 @@ sp_simrun_use_peer(sp_simrun *r, sp_peer *peer, double target_load, int initial)
 {
 	r->peer = peer;
 	r->plan = NULL;
+	r->front = NULL;
 	r->target_load = target_load;
 	r->initial = initial;
 }
@@ -148,11 +161,12 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 	}
 	if (r->plan) {
 		sp_plan_in pin;
-		if (r->o.interval > 0 && r->o.tick > 0 && r->decided && tau < r->last_decision + r->o.interval - 1e-6) {
+		int turn = !(r->o.interval > 0 && r->o.tick > 0 && r->decided &&
+		    tau < r->last_decision + r->o.interval - 1e-6);
+		if (!turn && !r->front) {
 			*n = sp_sim_replicas(r->sim);   /* not its turn: the count stands */
 			return 0;
 		}
-		r->last_decision = tau;
 		sp_plan_in_clear(&pin);
 		pin.t = tau;
 		pin.demand = c->demand;
@@ -180,7 +194,21 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 			pin.prev_ready = counted;
 			pin.prev_unready = pin.current - counted;
 		}
-		return sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err);
+		if (!r->front) {
+			r->last_decision = tau;
+			return sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err);
+		}
+		if (turn) {  /* publish: the planner on its own count, from the load alone */
+			sp_plan_in own = pin;
+			const char *why;
+			own.current = own.prev_ready = own.prev_unready = -1;
+			own.prev_cpu = own.prev_latency = NAN;
+			if ((rc = sp_plan_step(r->plan, &own, &r->published, &why, NULL, 0, err)) < 0)
+				return rc;
+			r->last_decision = tau;
+		}
+		pin.external = r->published >= 0 ? r->published : NAN;
+		return sp_plan_step(r->front, &pin, n, reason, NULL, 0, err);
 	}
 	{
 		int ready, cur;

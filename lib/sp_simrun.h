@@ -31,6 +31,13 @@
  *    at its start), as the step-level model always had it.
  *  - an sp_peer: observes the load of every tick at the tick's end, and
  *    decides at every tick's start with the pods set and ready then.
+ *  - publish (sp_simrun_use_publish): the planner decides at its interval
+ *    as above but on its own count (sp_plan_in.current -1: its last
+ *    output, as plan --state in scalepipe-tick's SCALE_MODE=publish), and
+ *    its count is published, not set; an HPA planner with opts.external
+ *    decides at every tick, as an sp_plan alone would, with the last
+ *    published count as its External metric (NaN before the first).  Its
+ *    count is set.  The reason is the HPA's.
  * The first decision starts the cluster (its pods all ready).
  *
  * Ownership: the runner borrows the simulator, the planner and the peer;
@@ -87,6 +94,8 @@ void sp_simrun_free(sp_simrun *r);
  * it starts from; neither is replay. */
 void sp_simrun_use_plan(sp_simrun *r, sp_plan *plan);
 void sp_simrun_use_peer(sp_simrun *r, sp_peer *peer, double target_load, int initial);
+/* Publish mode: plan publishes, hpa (policy hpa, opts.external) sets. */
+void sp_simrun_use_publish(sp_simrun *r, sp_plan *plan, sp_plan *hpa);
 
 /* Push row s: returns 1 with *out the step s - 1 when there was one, 0
  * for the first row, < 0 on errors (SP_EDATA: time not increasing, bad

@@ -36,7 +36,7 @@ enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
 	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERVAL, OPT_INTERP, OPT_MWIN,
-	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_VERSION
+	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_PUBLISH, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -63,6 +63,7 @@ static const struct option longopts[] = {
 	{ "overprov", required_argument, 0, OPT_OVERPROV },
 	{ "scale-in", no_argument, 0, OPT_SCALEIN },
 	{ "stabilise", required_argument, 0, OPT_STAB },
+	{ "publish", no_argument, 0, OPT_PUBLISH },
 	SP_CLI_PREDICT_LONGOPTS,
 	{ "summary", no_argument, 0, OPT_SUMMARY },
 	{ "name", required_argument, 0, OPT_NAME },
@@ -90,6 +91,7 @@ typedef struct {
 	double interval;           /* --interval, NaN if not given */
 	const char *input;         /* FILE operand, or NULL */
 	const char *by;            /* --by: the key column, or NULL */
+	int publish;               /* --publish: an HPA sets the count */
 } opts;
 
 
@@ -134,7 +136,13 @@ usage(const opts *o)
 	    "      --overprov PCT     forecast/burst/scalepipe: over-provisioning [%g]\n"
 	    "      --scale-in         forecast/burst/scalepipe: let the forecast scale in alone\n"
 	    "      --stabilise SEC    forecast/burst/scalepipe: scale down only to the highest\n"
-	    "                         count decided in SEC [0]\n",
+	    "                         count decided in SEC [0]\n"
+	    "      --publish          forecast/burst/scalepipe: publish the count (at --interval)\n"
+	    "                         instead of setting it; an HPA sets the count every tick,\n"
+	    "                         the larger of its metric's proposal (--target, the HPA\n"
+	    "                         options) and the published count's (an External metric,\n"
+	    "                         averageValue 1): SCALE_MODE=publish with\n"
+	    "                         deploy/hpa/hpa-external.yaml\n",
 	    o->po.thr_low, o->po.overprov * 100);
 	sp_cli_predict_help(25, "the start-up plus\n"
 	    "                         --interval or --tick, the longer (once per row: always)");
@@ -192,6 +200,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_NAME: o->name = optarg; break;
 		case OPT_NOHEADER: o->no_header = 1; break;
 		case OPT_BY: o->by = optarg; break;
+		case OPT_PUBLISH: o->publish = 1; break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
@@ -204,6 +213,9 @@ parse_options(int argc, char **argv, opts *o)
 	po->cpu_cap = o->perf.cpu_cap;
 	if (po->min > po->max)
 		sp_die_usage("--min (%d) must not be greater than --max (%d)", po->min, po->max);
+	if (o->publish && o->policy != SP_POLICY_FORECAST && o->policy != SP_POLICY_BURST &&
+	    o->policy != SP_POLICY_SCALEPIPE)
+		sp_die_usage("--publish needs --policy forecast, burst or scalepipe");
 	if (o->policy == SP_POLICY_KEDA && !isfinite(o->target))
 		sp_die_usage("--policy keda needs --target (the trigger's threshold)");
 	po->policy = o->policy == SP_POLICY_HPA ? SP_PLAN_HPA : o->policy == SP_POLICY_THRESHOLD ? SP_PLAN_THRESHOLD :
@@ -222,6 +234,7 @@ typedef struct {
 	sp_sim *sim;
 	sp_simrun *run;
 	sp_plan *plan;             /* hpa, threshold, forecast, burst: made at the first row */
+	sp_plan *front;            /* --publish: the HPA that sets the count */
 	sp_peer peer;              /* keda, kpa, crane, aws, ahpa: made at the first row */
 	char state[64];            /* the state of the last row pushed: the step simulated next */
 	const char *key;           /* --by: the key (the map's copy), else NULL */
@@ -269,6 +282,7 @@ unit_free(void *ctx, void *p)
 	(void)ctx;
 	sp_simrun_free(u->run);
 	sp_plan_free(u->plan);
+	sp_plan_free(u->front);
 	sp_peer_free(&u->peer);
 	sp_sim_free(u->sim);
 	free(u);
@@ -451,7 +465,15 @@ make_policy(run *ru, unit *u, double first_load, const sp_csv_reader *r)
 		po.initial = initial;
 		if (!(u->plan = sp_plan_new(&po, ru->perf, &err)))
 			goto fail;
-		sp_simrun_use_plan(u->run, u->plan);
+		if (o->publish) {
+			po.policy = SP_PLAN_HPA;
+			po.external = 1;
+			if (!(u->front = sp_plan_new(&po, ru->perf, &err)))
+				goto fail;
+			sp_simrun_use_publish(u->run, u->plan, u->front);
+		} else {
+			sp_simrun_use_plan(u->run, u->plan);
+		}
 	}
 	return;
 fail:

@@ -272,6 +272,35 @@ t "--interval leaves the peers alone" 0 sh -c "simulate --policy kpa '$D/sim-jum
 	simulate --policy kpa --interval 300 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
 t "bad --interval" 2 simulate --policy scalepipe --interval -5 "$D/sim-jump.csv"
 err_has "simulate: --interval:"
+# --publish (SCALE_MODE=publish with deploy/hpa/hpa-external.yaml): the
+# planner publishes, an HPA sets max(CPU proposal, published count) every
+# tick.  On the curve C (w* 80, CPU = load per pod %): 1560 starts 20 pods
+# (78 % CPU); the demand 1680 wants 21, set at once in direct mode; as
+# an External averageValue 21 on 20 pods is a ratio of 1.05, inside the
+# HPA's tolerance, so the HPA keeps 20.  The lead to 1800 (23 pods) is
+# taken by both.  When the load falls to 800 at 900, direct mode goes to
+# 10 at once, the HPA after its 300-s scale-down stabilisation (at 1200).
+t "direct: the demand's count" 0 simulate --policy scalepipe $C "$D/sim-publish.csv"
+f_is 3 "21 23 23 10 10 10"
+t "--publish: tolerance and stabilisation" 0 simulate --policy scalepipe $C --publish "$D/sim-publish.csv"
+f_is 3 "20 23 23 23 10 10"
+f_is 8 "6000 6360 6900 6900 3600 3000"
+f_is 12 "DesiredWithinRange DesiredWithinRange DesiredWithinRange ScaleDownStabilized DesiredWithinRange DesiredWithinRange"
+# the HPA's CPU metric acts every tick: on the jump (DB) with a planner
+# deciding once a step, 4 pods in the step at 300 where direct mode has 1
+t "--publish: the CPU metric between the planner's decisions" 0 simulate --policy scalepipe $DB --interval 300 --publish "$D/sim-jump.csv"
+f_is 3,4,7 "1,1,0 4,3,1 6,6,0.25"
+t "--interval 300, direct: nothing until 600" 0 simulate --policy scalepipe $DB --interval 300 "$D/sim-jump.csv"
+f_is 3,4,7 "1,1,0 1,1,1 6,6,0.25"
+# --target is the HPA's CPU target: at 95 % the CPU metric wants fewer
+# pods than the planner, which then decides alone; at 20 % it wants more:
+# 78 pods for 1560 (20 each) within the first step, 39 for 800
+t "--publish --target 95" 0 simulate --policy scalepipe $C --publish --target 95 "$D/sim-publish.csv"
+f_is 3 "20 23 23 23 10 10"
+t "--publish --target 20" 0 simulate --policy scalepipe $C --publish --target 20 "$D/sim-publish.csv"
+f_is 3 "78 78 78 78 39 39"
+t "--publish needs a predictive policy" 2 simulate --policy hpa --publish "$D/sim-jump.csv"
+err_has "simulate: --publish needs --policy forecast, burst or scalepipe"
 # burstdetect's demand_hold (400 until 900): scalepipe keeps 5 pods for it,
 # then goes down; burst ignores it
 awk -F, -v OFS=, 'NR == 1 { print $0, "demand_hold"; next } { print $0, NR <= 5 ? 400 : 80 }' "$D/sim-down.csv" > "$T/hold.csv"

@@ -101,6 +101,42 @@ main(void)
 	CHECK(step(p, 180, 1000, NAN, &r) == 8, "hpa 8");
 	sp_plan_free(p);
 
+	/* hpa with an External metric (a published count, averageValue 1): the
+	 * larger proposal; the published count against the current replicas
+	 * keeps the tolerance (21 on 20: 1.05); when it is missing, the CPU
+	 * metric alone may scale up but not down (invalid-metric rule) */
+	{
+		sp_plan_in in;
+		int n = -1;
+		o.target = 80;
+		o.initial = 20;
+		o.external = 1;
+		p = sp_plan_new(&o, perf, NULL);
+		sp_plan_in_clear(&in);
+		in.t = 0;
+		in.prev_load = 1560;    /* 78 per pod: 78 % CPU, within the tolerance */
+		in.current = 20;
+		in.external = 21;
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 20 && strcmp(r, "DesiredWithinRange") == 0, "external 21 on 20: kept");
+		in.t = 15;
+		in.external = 23;
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 23, "external 23 on 20: 23 (got %d)", n);
+		in.t = 30;
+		in.current = 23;
+		in.prev_load = 1000;    /* CPU wants 17 */
+		in.external = NAN;
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 23, "external missing, CPU wants fewer: kept (got %d)", n);
+		in.t = 45;
+		in.prev_load = 2300;    /* 100 per pod: CPU wants 29 */
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 29, "external missing, CPU wants more: 29 (got %d)", n);
+		sp_plan_free(p);
+		o.external = 0;
+	}
+
 	/* errors */
 	o.policy = SP_PLAN_FORECAST;
 	o.slo = 5;
