@@ -50,14 +50,17 @@
 # target an HPA can have), as scalepipe-frontier sweeps it, interpolated at
 # the candidate's cost.
 # Output: per trace and candidate one line; then per candidate the counts of
-# traces >= 30 % better than the HPA frontier, no worse, churn no higher,
-# and the mean change in violations, ranked by the training span's.
-# Environment: BIN (the tools), STARTUP [60], WORK (a directory kept between
-# runs: the bands are cached there) [a temporary one].
+# traces >= 30 % better than the HPA frontier, no worse, churn no higher
+# (a trace within TOL percentage points of a bar's line counts 1/2), and
+# the mean change in violations, ranked by the training span's
+# (bench/decisions-rank.awk).
+# Environment: BIN (the tools), STARTUP [60], TOL [2], WORK (a directory kept
+# between runs: the bands are cached there) [a temporary one].
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${BIN:-$top/bin}
 STARTUP=${STARTUP:-60}
+TOL=${TOL:-2}
 keep=${WORK:-}
 W=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/sp-explore.XXXXXX")}
 mkdir -p "$W"
@@ -167,13 +170,9 @@ done > "$W/rows.$STARTUP"
 echo "# trace candidate | train: cost violations churn hpa_violations hpa_churn | test: the same"
 cat "$W/rows.$STARTUP"
 echo
-echo "# per candidate, over $(grep -vc '^#' "$top/bench/decisions.traces") traces: >= 30 % fewer violations than the HPA frontier at the same cost, no more, churn no higher; the mean change in violations against the HPA frontier"
-echo "# ranked by the training span: the first three counts, then the mean change (decisions-select.sh's rule)"
-awk '{ for (o = 3; o <= 9; o += 6) { s = $o; v = $(o + 2); ch = $(o + 3); hv = $(o + 4); hch = $(o + 5); k = $2 SUBSEP s
-	if (hv != "n/a") { if ((hv > 0 && (v - hv) / hv <= -0.3)) b30[k]++; if (v <= hv) nm[k]++; if (ch <= hch) cl[k]++
-		if (hv > 0) { mc[k] += (v - hv) / hv; nc[k]++ } } }
-	names[$2] = 1 }
-	END { for (n in names) { tr = n SUBSEP "train"; te = n SUBSEP "test"
-		printf "%-22s train %d %d %d %+.1f %% | test %d %d %d %+.1f %%\n", n, b30[tr], nm[tr], cl[tr],
-		    nc[tr] ? 100 * mc[tr] / nc[tr] : 0, b30[te], nm[te], cl[te], nc[te] ? 100 * mc[te] / nc[te] : 0 } }' "$W/rows.$STARTUP" |
-	sort -k3,3nr -k4,4nr -k5,5nr -k6,6g
+echo "# per candidate, over the traces where the HPA has violations at its cost: >= 30 % fewer violations than the HPA frontier at the same cost, no more, churn no higher (1 each, 1/2 within TOL=$TOL points of the line); the mean change in violations against the HPA frontier"
+echo "# ranked by the training span: the three counts, then the mean change (bench/decisions-rank.awk)"
+awk '{ for (o = 3; o <= 9; o += 6) { v = $(o + 2); ch = $(o + 3); hv = $(o + 4); hch = $(o + 5)
+	print $2, $o, (hv != "n/a" && hv > 0 ? 100 * (v - hv) / hv : "n/a"),
+	    (hch == "n/a" ? "n/a" : hch > 0 ? 100 * (ch - hch) / hch : ch > 0 ? 1e9 : 0) } }' "$W/rows.$STARTUP" |
+	awk -v tol="$TOL" -f "$top/bench/decisions-rank.awk" | sort -k3,3gr -k4,4gr -k5,5gr -k6,6g

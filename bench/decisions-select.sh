@@ -5,17 +5,20 @@
 # Every candidate setting of the scalepipe policy (simulate options and the
 # burstdetect quantile) runs on the TRAINING span (the first 60 %) of every
 # shipped load trace, 60 s pod start-up, against the HPA frontier there
-# (scalepipe-frontier --span train), at matched cost.  The rule: the most
-# traces with >= 30 % fewer violations than the HPA frontier, then the most
-# with no more, then the most with churn no higher than the HPA's at that
-# cost.  The test spans are not looked at.  Prints one line per candidate
-# and the winner.
+# (scalepipe-frontier --span train), at matched cost.  The rule
+# (bench/decisions-rank.awk): the most traces with >= 30 % fewer violations
+# than the HPA frontier, then the most with no more, then the most with
+# churn no higher than the HPA's at that cost, a trace within TOL
+# percentage points of a line counting 1/2; then the lowest mean change.
+# The test spans are not looked at.  Prints one line per candidate, the
+# ranking and the winner.
 #
-#   sh bench/decisions-select.sh        (BIN, STARTUP, CANDIDATES to vary)
+#   sh bench/decisions-select.sh        (BIN, STARTUP, TOL, CANDIDATES to vary)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$top/bin}
 STARTUP=${STARTUP:-60}
+TOL=${TOL:-2}
 # name|burstdetect quantile|simulate options for --policy scalepipe (its
 # defaults: --reactive load --lead-time auto --margin 10 --hysteresis 15)
 CANDIDATES=${CANDIDATES:-"q50|0.5|--margin 0 --hysteresis 0
@@ -44,11 +47,12 @@ q60-h15-m10|0.6|--margin 10 --hysteresis 15
 q75-h15-m10|0.75|--margin 10 --hysteresis 15"}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-select.XXXXXX")
 trap 'rm -rf "$w"' EXIT
+: > "$w/rank.in"
 traces=$(grep -v '^#' "$top/bench/decisions.traces")
 echo "training spans (first 60 %), start-up $STARTUP s; per trace: violations vs the HPA frontier at the same cost, churn / HPA churn"
 echo "$CANDIDATES" | while IFS='|' read -r name q so; do
 	[ -n "$name" ] || continue
-	line=$name b30=0 nomore=0 churn=0 n=0
+	line=$name
 	for tr in $traces; do
 		t=${tr%%:*} step=${tr#*:}
 		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step "$step" --startup "$STARTUP" --span train \
@@ -58,14 +62,13 @@ echo "$CANDIDATES" | while IFS='|' read -r name q so; do
 		set -- $r
 		ch=$1 c=$2 hc=$3
 		case $ch in n/a|inf) line="$line n/a"; continue ;; esac
-		n=$((n + 1))
-		awk -v x="$ch" 'BEGIN { exit !(x <= -30) }' && b30=$((b30 + 1))
-		awk -v x="$ch" 'BEGIN { exit !(x <= 0) }' && nomore=$((nomore + 1))
-		awk -v c="$c" -v h="$hc" 'BEGIN { exit !(h != "n/a" && c <= h) }' && churn=$((churn + 1))
+		awk -v n="$name" -v x="$ch" -v c="$c" -v h="$hc" 'BEGIN { print n, "train", x,
+		    (h == "n/a" ? "n/a" : h > 0 ? 100 * (c - h) / h : c > 0 ? 1e9 : 0) }' >> "$w/rank.in"
 		line="$line $ch%/$(awk -v c="$c" -v h="$hc" 'BEGIN { printf "%.2f", h > 0 ? c / h : 0 }')"
 	done
-	echo "$b30 $nomore $churn $n $line"
-done | sort -t' ' -k1,1nr -k2,2nr -k3,3nr | awk '
-	{ printf "%-18s >=30%% fewer: %d  no more: %d  churn <= HPA: %d  (of %d)  |", $5, $1, $2, $3, $4
-	  for (i = 6; i <= NF; i++) printf " %s", $i; printf "\n"; if (NR == 1) best = $5 }
-	END { print "chosen: " best }'
+	echo "$line"
+done
+echo
+echo "ranked: traces >= 30 % fewer violations, no more, churn no higher (1/2 within $TOL points of the line), the mean change"
+awk -v tol="$TOL" -f "$top/bench/decisions-rank.awk" "$w/rank.in" | sort -k3,3gr -k4,4gr -k5,5gr -k6,6g |
+	awk '{ print } NR == 1 { best = $1 } END { print "chosen: " best }'
