@@ -7,11 +7,16 @@
  * fields (moved to the front of the arena) while libcsv keeps the unfinished
  * field in its own buffer.
  *
- * Fast path: while the input has no quote character and no bare CR, a
- * record is just a line split at commas, so complete lines of a chunk are
- * split in place (memchr, no copy) and the cut line is carried to the next
- * chunk.  The first chunk holding a '"' or a CR not followed by LF hands
- * the rest of the input, from a line boundary, to libcsv for good.  Both paths
+ * Fast path: while every quote of the input opens or closes a whole quoted
+ * field (a field that starts with '"', has no other '"' and no line break
+ * inside, and whose closing '"' ends the field) and there is no bare CR, a
+ * record is just a line split at commas, the quoted fields' quotes left
+ * out, so complete lines of a chunk are split in place (memchr, no copy)
+ * and the cut line is carried to the next chunk.  Fleet files quote their
+ * key ("namespace=a,deployment=b") and stay on it.  The first chunk
+ * holding any other quote (a doubled one, one inside a field, a line
+ * break in quotes) or a CR not followed by LF hands the rest of the input,
+ * from a line boundary, to libcsv for good.  Both paths
  * give the same records (libcsv also skips empty lines); tests/unit/test_core.c
  * checks that.
  */
@@ -272,11 +277,17 @@ fast_split_from(sp_csv_reader *r, size_t from, size_t n)
 			continue;
 		}
 		for (;;) {
+			char *f = p;
+			if (*p == '"') {    /* a whole quoted field (fast_ok): its text, then ',' or the end */
+				f = p + 1;
+				p = memchr(f, '"', (size_t)(le - f));
+				*p++ = '\0';
+			}
 			q = memchr(p, ',', (size_t)(le - p));
 			if (!q)
 				q = le;
 			*q = '\0';
-			if (fast_field(r, (size_t)(p - b), (size_t)(q - p)) < 0) {
+			if (fast_field(r, (size_t)(f - b), f == p ? (size_t)(q - p) : (size_t)(p - 1 - f)) < 0) {
 				r->oom = 1;
 				return 0;
 			}
@@ -297,14 +308,60 @@ fast_split(sp_csv_reader *r, size_t n)
 	return fast_split_from(r, 0, n);
 }
 
-/* May the fast path take buf[0..n)?  No quote, and every CR ends a line. */
+/* Are the quotes of the line [p, le) (no LF in it; le at its CR or LF)
+ * all whole quoted fields: a field that starts with '"' and ends at the
+ * next '"', followed by ',' or the line's end? */
 static int
-fast_ok(const char *b, size_t n)
+quotes_whole(const char *p, const char *le)
 {
-	const char *p = b, *e = b + n;
+	for (;;) {
+		const char *q;
+		if (p < le && *p == '"') {
+			if (!(q = memchr(p + 1, '"', (size_t)(le - p - 1))))
+				return 0;       /* a line break in quotes, or no closing quote */
+			p = q + 1;
+			if (p == le)
+				return 1;
+			if (*p != ',')
+				return 0;       /* a doubled quote, or text after the closing one */
+		} else {
+			if (!(q = memchr(p, ',', (size_t)(le - p))))
+				q = le;
+			if (memchr(p, '"', (size_t)(q - p)))
+				return 0;       /* a quote inside an unquoted field */
+			if (q == le)
+				return 1;
+			p = q;
+		}
+		p++;
+	}
+}
 
-	if (memchr(b, '"', n))
-		return 0;
+/* May the fast path take buf[0..n)?  Every quote of its complete lines in
+ * a whole quoted field, and of the line after the last LF too when it is
+ * the input's last (final: the end of the input or a NUL follows; else it
+ * is carried and looked at with the next chunk), and every CR ends a line. */
+static int
+fast_ok(const char *b, size_t n, int final)
+{
+	const char *p = b, *e = b + n, *q = memchr(b, '"', n), *last = memrchr(b, '\n', n);
+
+	if (final && q) {   /* the last line's quotes, as if it ended here */
+		const char *t = last ? last + 1 : b;
+		if (memchr(t, '"', (size_t)(e - t)) && !quotes_whole(t, e))
+			return 0;
+	}
+	if (q && last && q < last) {
+		const char *l = memrchr(b, '\n', (size_t)(q - b));
+		for (l = l ? l + 1 : b; l <= last; ) {
+			const char *nl = memchr(l, '\n', (size_t)(last + 1 - l)), *le = nl;
+			if (le > l && le[-1] == '\r')
+				le--;
+			if (memchr(l, '"', (size_t)(le - l)) && !quotes_whole(l, le))
+				return 0;
+			l = nl + 1;
+		}
+	}
 	while ((p = memchr(p, '\r', (size_t)(e - p))) != NULL) {
 		if (p + 1 < e && p[1] != '\n')
 			return 0;
@@ -348,7 +405,7 @@ fill(sp_csv_reader *r, sp_error *err)
 				n += got;
 				if (nul)   /* the rows before the NUL's line, then the error */
 					n = (size_t)(nul - r->buf);
-				if (fast_ok(r->buf, n)) {
+				if (fast_ok(r->buf, n, nul || feof(r->fp))) {
 					used = fast_split(r, n);
 					if (nul) {
 						if (r->oom)
@@ -633,6 +690,12 @@ long
 sp_csv_rowno(const sp_csv_reader *r)
 {
 	return r->rowno;
+}
+
+int
+sp_csv_fast(const sp_csv_reader *r)
+{
+	return !r->slow;
 }
 
 const char *

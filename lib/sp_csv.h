@@ -46,7 +46,7 @@ typedef struct sp_csv_writer sp_csv_writer;
 enum {
 	SP_CSV_NEED_TIMESTAMP = 1, /* first column must be named "timestamp" */
 	SP_CSV_ANY_ORDER = 2,      /* sp_csv_get_timestamp does not check order */
-	SP_CSV_LIBCSV_ONLY = 4,    /* no unquoted fast path (tests compare the two) */
+	SP_CSV_LIBCSV_ONLY = 4,    /* no fast path (tests compare the two) */
 	SP_CSV_NEED_ROWS = 8       /* a header without data rows is an error at the first
 	                            * sp_csv_next: "no data rows (the input has only a
 	                            * header)", for tools that must not succeed on nothing */
@@ -70,6 +70,9 @@ int sp_csv_pick_col(const sp_csv_reader *r, const char *name, sp_error *err);
 /* Advance to the next data row: SP_OK, SP_EEOF at end, or < 0 on error. */
 int sp_csv_next(sp_csv_reader *r, sp_error *err);
 long sp_csv_rowno(const sp_csv_reader *r);
+/* 1 while the fast path has split every row so far, 0 once libcsv has
+ * taken over (tests). */
+int sp_csv_fast(const sp_csv_reader *r);
 const char *sp_csv_field(const sp_csv_reader *r, size_t i, size_t *len);
 
 /* Numeric field i of the current row: 0 and a finite value, 1 when missing
