@@ -25,6 +25,8 @@
 # scalepipe's policy runs again (scalepipe-frontier --points), and the
 # policies RERUN names (comma-separated, e.g. "burst" after a change that
 # touches it too).
+# OURS_FROM=1: with POINTS_FROM, ours too from there (points of several runs
+# put together): nothing runs but RERUN (scalepipe-frontier --policies none).
 # KEEP=DIR: keep each trace's scalepipe-frontier outputs in DIR/TRACE.STARTUP
 # (points.csv, frontier.csv, matched.csv: a later POINTS_FROM).
 # Prints the tables; bench/run puts them into bench/decisions.md.
@@ -38,6 +40,7 @@ OURS=${OURS:-scalepipe}
 KNOBS=${KNOBS:-}   # e.g. "ahpa=40:60:80:95": scripts/scalepipe-frontier --knob, space-separated
 POINTS_FROM=${POINTS_FROM:-}
 RERUN=${RERUN:-}
+OURS_FROM=${OURS_FROM:-}
 FRONTIER_OPTS=${FRONTIER_OPTS:-}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-decisions.XXXXXX")
 trap 'rm -rf "$w"' EXIT
@@ -64,6 +67,7 @@ for su in $STARTUPS; do
 		if [ -n "$POINTS_FROM" ]; then
 			[ -s "$POINTS_FROM/$t.$su/points.csv" ] || { echo "decisions: no $POINTS_FROM/$t.$su/points.csv" >&2; exit 1; }
 			pol=$OURS${RERUN:+,$RERUN} kn="$kn --points $POINTS_FROM/$t.$su/points.csv"
+			[ -z "$OURS_FROM" ] || pol=${RERUN:-none}
 		fi
 		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step "$step" --startup "$su" --policies "$pol" $kn $FRONTIER_OPTS \
 			${SIMOPTS:+--simulate-opts "$SIMOPTS"} --no-plot -o "$o" "$top/data/$t.csv" 2> "$w/err" ||

@@ -90,6 +90,13 @@ t "--burstdetect-opts: another scalepipe point" 0 fr --no-plot --train-rows 288 
 	--policies scalepipe --knob scalepipe=0.4 --burstdetect-opts "--hold 24 --hold-quantile 0.99" "$T/trace.csv"
 check "the point differs from --lead 2 --hold 3's" sh -c "
 	[ \"\$(grep '^scalepipe,0.4,' '$T/b/points.csv')\" != \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
+# --policies none: the first run's frontiers and table from its points alone
+t "--policies none --points" 0 fr --no-plot --train-rows 288 -o "$T/n" --policies none --points "$T/o/points.csv" "$T/trace.csv"
+check "the first run's frontier and matched-cost table" sh -c "
+	sort '$T/o/points.csv' > '$T/pa' && sort '$T/n/points.csv' > '$T/pb' && cmp '$T/pa' '$T/pb' &&
+	cmp '$T/o/frontier.csv' '$T/n/frontier.csv' && cmp '$T/o/matched.csv' '$T/n/matched.csv'"
+t "--policies none needs --points" 2 fr --no-plot --policies none "$T/trace.csv"
+err_has "scalepipe-frontier: --policies none needs --points"
 t "--points: not a points file" 1 fr --no-plot --points "$T/trace.csv" "$T/trace.csv"
 err_has "scalepipe-frontier: --points $T/trace.csv: not a points.csv of scalepipe-frontier"
 t "--span train scores the other span" 0 fr --no-plot --train-rows 288 -o "$T/tr" --span train \
