@@ -54,12 +54,14 @@
 # (a trace within TOL percentage points of a bar's line counts 1/2), and
 # the mean change in violations, ranked by the training span's
 # (bench/decisions-rank.awk).
-# Environment: BIN (the tools), STARTUP [60], TOL [2], WORK (a directory kept
-# between runs: the bands are cached there) [a temporary one].
+# Environment: BIN (the tools), STARTUPS (pod start-ups, s: each trace once
+# per start-up, the counts over all of them) [$STARTUP, else 60], TOL [2],
+# WORK (a directory kept between runs: the bands are cached there) [a
+# temporary one].
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${BIN:-$top/bin}
-STARTUP=${STARTUP:-60}
+STARTUPS=${STARTUPS:-${STARTUP:-60}}
 TOL=${TOL:-2}
 keep=${WORK:-}
 W=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/sp-explore.XXXXXX")}
@@ -143,6 +145,7 @@ hpa_at() {   # span cost: the HPA frontier's violations and churn at that cost, 
 		print "n/a n/a" }' "$d/hpa.$1"
 }
 
+for STARTUP in $STARTUPS; do
 grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
 	d=$W/$t.$step.$STARTUP
 	prepare "$top/data/$t.csv" "$step"
@@ -167,12 +170,14 @@ grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
 		echo "$line"
 	done
 done > "$W/rows.$STARTUP"
-echo "# trace candidate | train: cost violations churn hpa_violations hpa_churn | test: the same"
+echo "# start-up $STARTUP s; trace candidate | train: cost violations churn hpa_violations hpa_churn | test: the same"
 cat "$W/rows.$STARTUP"
 echo
-echo "# per candidate, over the traces where the HPA has violations at its cost: >= 30 % fewer violations than the HPA frontier at the same cost, no more, churn no higher (1 each, 1/2 within TOL=$TOL points of the line); the mean change in violations against the HPA frontier"
+done
+rows=; for s in $STARTUPS; do rows="$rows $W/rows.$s"; done
+echo "# per candidate, over the traces (and start-ups: $STARTUPS s) where the HPA has violations at its cost: >= 30 % fewer violations than the HPA frontier at the same cost, no more, churn no higher (1 each, 1/2 within TOL=$TOL points of the line); the mean change in violations against the HPA frontier"
 echo "# ranked by the training span: the three counts, then the mean change (bench/decisions-rank.awk)"
 awk '{ for (o = 3; o <= 9; o += 6) { v = $(o + 2); ch = $(o + 3); hv = $(o + 4); hch = $(o + 5)
 	print $2, $o, (hv != "n/a" && hv > 0 ? 100 * (v - hv) / hv : "n/a"),
-	    (hch == "n/a" ? "n/a" : hch > 0 ? 100 * (ch - hch) / hch : ch > 0 ? 1e9 : 0) } }' "$W/rows.$STARTUP" |
+	    (hch == "n/a" ? "n/a" : hch > 0 ? 100 * (ch - hch) / hch : ch > 0 ? 1e9 : 0) } }' $rows |
 	awk -v tol="$TOL" -f "$top/bench/decisions-rank.awk" | sort -k3,3gr -k4,4gr -k5,5gr -k6,6g
