@@ -17,7 +17,7 @@
 # ticks"; deploy/fleet's tick): the stages of the fleet ConfigMap
 # (window --state --input-step 300 | arfit --rolling --window 336 --horizon
 # 24 --level 0.98 --state, the seasonal arfit (--window 2500 --season auto)
-# and bandselect --alt with their states | burstdetect --quantile 0.5 --lead 2
+# and bandselect --alt with their states | burstdetect --quantile 0.55 --lead 2
 # --hold 3 --state | plan --policy scalepipe --state; FLEET_SEASON=0: without
 # the seasonal band and bandselect, quantile 0.4), each through files, cold
 # on the week of each workload (the states made), then one tick of K new 5-minute rows per
@@ -113,7 +113,7 @@ WI="--by series --resample 300 --fill linear --input-step 300"
 AI="--by series -c load --rolling --window 336 --horizon 24 --level 0.98"
 SEASON=${FLEET_SEASON:-1}
 SI="--by series -c load --rolling --window 2500 --horizon 24 --level 0.98 --season auto"
-if [ "$SEASON" = 1 ]; then BI="--by series --quantile 0.5 --lead 2 --hold 3"; STAGES="w a s l b p"
+if [ "$SEASON" = 1 ]; then BI="--by series --quantile 0.55 --lead 2 --hold 3"; STAGES="w a s l b p"
 else BI="--by series --quantile 0.4 --hold 3"; STAGES="w a b p"; fi
 PI="--by series --policy scalepipe --slo 16 --min 2 --max 40 --curve $CURVE"
 # stages DIR IN TAG: the stages with the states of DIR, through files,
