@@ -157,6 +157,13 @@ usage(const opts *o)
 	exit(0);
 }
 
+/* forecast, burst, scalepipe: the policies that read a forecast, run by a cron job */
+static int
+predictive(sp_policy_kind k)
+{
+	return k == SP_POLICY_FORECAST || k == SP_POLICY_BURST || k == SP_POLICY_SCALEPIPE;
+}
+
 static void
 parse_options(int argc, char **argv, opts *o)
 {
@@ -213,16 +220,14 @@ parse_options(int argc, char **argv, opts *o)
 	po->cpu_cap = o->perf.cpu_cap;
 	if (po->min > po->max)
 		sp_die_usage("--min (%d) must not be greater than --max (%d)", po->min, po->max);
-	if (o->publish && o->policy != SP_POLICY_FORECAST && o->policy != SP_POLICY_BURST &&
-	    o->policy != SP_POLICY_SCALEPIPE)
+	if (o->publish && !predictive(o->policy))
 		sp_die_usage("--publish needs --policy forecast, burst or scalepipe");
 	if (o->policy == SP_POLICY_KEDA && !isfinite(o->target))
 		sp_die_usage("--policy keda needs --target (the trigger's threshold)");
 	po->policy = o->policy == SP_POLICY_HPA ? SP_PLAN_HPA : o->policy == SP_POLICY_THRESHOLD ? SP_PLAN_THRESHOLD :
 	    o->policy == SP_POLICY_FORECAST ? SP_PLAN_FORECAST : SP_PLAN_BURST;
 	/* a cron job runs the predictive policies: their decision interval */
-	o->ro.interval = o->policy != SP_POLICY_FORECAST && o->policy != SP_POLICY_BURST &&
-	    o->policy != SP_POLICY_SCALEPIPE ? 0 : !isnan(o->interval) ? o->interval : INTERVAL_DEFAULT;
+	o->ro.interval = !predictive(o->policy) ? 0 : !isnan(o->interval) ? o->interval : INTERVAL_DEFAULT;
 	sp_cli_predict_apply(&o->pred, o->policy == SP_POLICY_SCALEPIPE, o->reactive_given,
 	    so->startup + (o->ro.tick > 0 ? (o->ro.interval > o->ro.tick ? o->ro.interval : o->ro.tick) : INFINITY), po);
 	sp_cli_perf_check(&o->perf, 0);
@@ -391,8 +396,7 @@ columns(run *ru, sp_csv_reader *r)
 {
 	sp_error err;
 	const opts *o = ru->o;
-	int predictive = o->policy == SP_POLICY_FORECAST || o->policy == SP_POLICY_BURST ||
-	    o->policy == SP_POLICY_SCALEPIPE;
+	int pred = predictive(o->policy);
 
 	ru->bycol = -1;
 	if (o->by) {
@@ -417,9 +421,9 @@ columns(run *ru, sp_csv_reader *r)
 		sp_die_if(ru->repc = sp_csv_pick_col(r, o->repcol, &err), &err);
 	sp_die_if(sp_band_cols_find(r, NULL, &ru->bc, &err), &err);
 	ru->bc.forecast = -1;
-	if (!predictive)  /* replay and the reactive policies read the state alone */
+	if (!pred)  /* replay and the reactive policies read the state alone */
 		ru->bc.demand = ru->bc.lower = ru->bc.upper = ru->bc.origin = ru->bc.next = ru->bc.hold = -1;
-	if (predictive && ru->bc.demand < 0)
+	if (pred && ru->bc.demand < 0)
 		sp_die("forecast columns missing: no column 'demand' or 'forecast' for --policy %s",
 		    sp_policy_names[o->policy]);
 	if (!o->summary) {
