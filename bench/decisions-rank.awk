@@ -2,7 +2,8 @@
 # scalepipe policy (bench/decisions-explore.sh, bench/decisions-select.sh;
 # bench/decisions.md says why).
 #
-# Input, one line per candidate, span and trace:
+# Input, one line per candidate, span and trace (and start-up, when the
+# caller ranks over several: each pair then counts as a trace):
 #   CANDIDATE SPAN CHANGE CHURN
 # CHANGE: its violations against the HPA frontier at the same cost, in %;
 # CHURN: its replica changes against the HPA's at that cost, in %; "n/a"
