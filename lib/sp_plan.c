@@ -63,6 +63,7 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->next_demand = in->next_t = in->hold = NAN;
 	in->burst = 0;
 	in->tick = 0;
+	in->react = 0;
 	in->prev_anomaly = 0;
 	in->external = NAN;
 	in->pods = NULL;
@@ -294,7 +295,7 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 	ready = in->prev_ready >= 0 ? in->prev_ready : cur;
 
 	/* forecast quality: score the previous step's forecast on its actual */
-	if (!in->tick && o->quality_window > 0 && p->have_pf && isfinite(load)) {
+	if (!in->tick && !in->react && o->quality_window > 0 && p->have_pf && isfinite(load)) {
 		size_t w = (size_t)o->quality_window;
 		p->qin[p->qpos] = isfinite(p->pl) && isfinite(p->pu) ? (load >= p->pl && load <= p->pu) : 1;
 		p->qape[p->qpos] = fabs(p->pf - load) / (fabs(load) > 1e-9 ? fabs(load) : 1e-9);
@@ -302,7 +303,7 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 		if (p->qn < w)
 			p->qn++;
 	}
-	if (!in->tick) {
+	if (!in->tick && !in->react) {
 		p->pf = in->demand;
 		p->pl = in->lower;
 		p->pu = in->upper;
@@ -364,6 +365,19 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 			reactive = hpa_sync(p, in, cur, cpu, &hr);
 		else if (o->reactive == SP_PLAN_REACTIVE_LOAD)
 			reactive = isfinite(load) ? need(load * (1 + o->margin), p->wstar) : cur;
+		if (in->react) {  /* between decisions: the reactive rule, up only */
+			n = reactive > cur ? reactive : cur;
+			r = n > cur ? "react" : "keep";
+			if (n > cur)
+				snprintf(why, sizeof why, "between decisions: the reactive rule gives %d", n);
+			else
+				snprintf(why, sizeof why, "between decisions: keep %d (the reactive rule gives %d)", cur, reactive);
+			if (n > o->max) {
+				n = o->max > cur ? o->max : cur;
+				snprintf(why + strlen(why), sizeof why - strlen(why), "; capped at --max %d", n);
+			}
+			goto done;
+		}
 		if (!isfinite(d)) {
 			fallback = 1;
 			snprintf(why, sizeof why, "no forecast for this step");

@@ -122,6 +122,11 @@ typedef struct {
 	                         * again and the forecast quality is not scored
 	                         * again; 0: a new row [0] */
 	int prev_anomaly;       /* the previous step was flagged anomalous: hold scale-down */
+	int react;              /* forecast, burst: 1: a check between decisions, the
+	                         * reactive rule alone on prev_load (or CPU), up
+	                         * only: max(current, reactive), within --max; the
+	                         * forecast, its quality and the scale-down rules
+	                         * are not touched [0] */
 	double external;        /* hpa with opts.external: the External metric's
 	                         * value (the published count); NaN: the metric
 	                         * is missing (it fails) */

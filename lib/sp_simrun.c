@@ -22,6 +22,7 @@ struct sp_simrun {
 	int initial;
 	int have_row, peer_started, decided;
 	double last_decision;   /* an sp_plan's last decision (interval > 0) */
+	double last_react;      /* its last check between decisions (react > 0) */
 	sp_simrun_in cur;
 	double lastdt, dt;      /* the previous step's length, the current one's */
 	/* tick 0: the previous step as the step-level model saw it */
@@ -44,6 +45,7 @@ sp_simrun_defaults(sp_simrun_opts *o)
 	o->cpu_init = 300;
 	o->step = 0;
 	o->interval = 0;
+	o->react = 0;
 }
 
 sp_simrun *
@@ -163,7 +165,8 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 		sp_plan_in pin;
 		int turn = !(r->o.interval > 0 && r->o.tick > 0 && r->decided &&
 		    tau < r->last_decision + r->o.interval - 1e-6);
-		if (!turn && !r->front) {
+		int react = !turn && !r->front && r->o.react > 0 && tau >= r->last_react + r->o.react - 1e-6;
+		if (!turn && !r->front && !react) {
 			*n = sp_sim_replicas(r->sim);   /* not its turn: the count stands */
 			return 0;
 		}
@@ -178,6 +181,7 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 		pin.next_t = c->t + r->dt;
 		pin.burst = c->burst;
 		pin.tick = k > 0;
+		pin.react = react;
 		if (r->o.tick == 0) {
 			if (r->last_valid) {
 				pin.prev_load = r->last_load;
@@ -194,8 +198,16 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 			pin.prev_ready = counted;
 			pin.prev_unready = pin.current - counted;
 		}
+		if (react) {
+			if (!isfinite(pin.prev_load)) {  /* nothing measured yet: keep */
+				*n = sp_sim_replicas(r->sim);
+				return 0;
+			}
+			r->last_react = tau;
+			return sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err);
+		}
 		if (!r->front) {
-			r->last_decision = tau;
+			r->last_decision = r->last_react = tau;
 			return sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err);
 		}
 		if (turn) {  /* publish: the planner on its own count, from the load alone */

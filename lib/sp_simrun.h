@@ -60,6 +60,8 @@ typedef struct {
 	double cpu_init;        /* HPA CPU initialisation period, s [300] */
 	double step;            /* s per row; 0 = from the timestamps [0] */
 	double interval;        /* s between an sp_plan's decisions; 0 = every tick [0] */
+	double react;           /* between them, every `react` s the reactive rule
+	                         * alone, up only (sp_plan_in.react); 0 = never [0] */
 } sp_simrun_opts;
 
 void sp_simrun_defaults(sp_simrun_opts *o);

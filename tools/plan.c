@@ -42,7 +42,7 @@ enum {
 	OPT_POLICY = 256, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP,
 	OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
 	OPT_TARGET, OPT_THRLOW,
-	OPT_EXPLAIN, OPT_HOLDANOM, OPT_ANOMCOL, OPT_STATE, OPT_BY, OPT_FORGET, OPT_VERSION
+	OPT_EXPLAIN, OPT_REACT, OPT_HOLDANOM, OPT_ANOMCOL, OPT_STATE, OPT_BY, OPT_FORGET, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -71,6 +71,7 @@ static const struct option longopts[] = {
 	SP_CLI_HPA_PODS_LONGOPTS,
 	{ "threshold-low", required_argument, 0, OPT_THRLOW },
 	{ "explain", no_argument, 0, OPT_EXPLAIN },
+	{ "react", no_argument, 0, OPT_REACT },
 	{ "hold-on-anomaly", no_argument, 0, OPT_HOLDANOM },
 	{ "anomaly-col", required_argument, 0, OPT_ANOMCOL },
 	{ "state", required_argument, 0, OPT_STATE },
@@ -89,6 +90,7 @@ typedef struct {
 	const char *demand_col;    /* demand column */
 	int lead;                  /* long format: horizons to take the max over */
 	int explain;               /* add an explain column */
+	int react;                 /* --react: each row a check between decisions */
 	int rl;                    /* 1: --policy ppo, 2: bascaler (rltrain's agent, -m) */
 	const char *rl_path;       /* the policy file */
 	int target_given;          /* --target was given */
@@ -164,6 +166,11 @@ usage(const opts *op)
 	sp_cli_hpa_help(o, &op->hpa, 27, SP_CLI_HPA_PODS);
 	printf("      --threshold-low PCT  threshold: remove a replica at or below this CPU [%g]\n"
 	    "      --explain            add an explain column saying why\n"
+	    "      --react              forecast, burst, scalepipe: each row is a check between\n"
+	    "                           decisions (scalepipe-tick's REACT_EVERY): the reactive\n"
+	    "                           rule alone on the row's own load, up only, from the\n"
+	    "                           current count (a current column, else --initial, then\n"
+	    "                           the previous row's count); no demand columns needed\n"
 	    "      --hold-on-anomaly    no scale-down while the previous row's anomaly is 1\n"
 	    "      --anomaly-col NAME   the 0/1 anomaly column for --hold-on-anomaly [anomaly]\n"
 	    "      --state FILE         start from the state FILE holds (skipping the rows it has\n"
@@ -244,6 +251,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_TARGET: o->target_given = 1; plan_option(ch, optarg, &o->p); break;
 		case OPT_REACTIVE: o->reactive_given = 1; plan_option(ch, optarg, &o->p); break;
 		case OPT_EXPLAIN: o->explain = 1; break;
+		case OPT_REACT: o->react = 1; break;
 		case OPT_HOLDANOM: o->hold_anomaly = 1; break;
 		case OPT_ANOMCOL: o->anomaly_col = optarg; break;
 		case OPT_STATE: o->state_path = optarg; break;
@@ -273,6 +281,10 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--policy %s needs -m POLICY (a policy file from rltrain)", policies[o->rl + 3]);
 	if (o->rl_path && !o->rl)
 		sp_die_usage("-m is for --policy ppo or bascaler");
+	if (o->react && (o->p.policy == SP_PLAN_HPA || o->p.policy == SP_PLAN_THRESHOLD || o->peer || o->rl))
+		sp_die_usage("--react is for --policy forecast, burst and scalepipe");
+	if (o->react && o->state_path)
+		sp_die_usage("--react does not go with --state (a check changes no state)");
 	if (o->anomaly_col && !o->hold_anomaly)
 		sp_die_usage("--anomaly-col goes with --hold-on-anomaly");
 	if (o->hold_anomaly && o->rl)
@@ -563,7 +575,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 	} else
 	sp_die_if(c.load = sp_csv_pick_col(r, o->column, &err), &err);
 	sp_die_if(sp_band_cols_find(r, o->demand_col, &bc, &err), &err);
-	if ((o->p.policy == SP_PLAN_FORECAST || o->p.policy == SP_PLAN_BURST) && bc.demand < 0)
+	if ((o->p.policy == SP_PLAN_FORECAST || o->p.policy == SP_PLAN_BURST) && bc.demand < 0 && !o->react)
 		sp_die("forecast columns missing: no column '%s' (use --policy hpa or threshold on a "
 		    "plain trace, or pipe through arfit or burstdetect first)",
 		    o->demand_col ? o->demand_col : "demand' or 'forecast");
@@ -627,6 +639,19 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		in.next_t = isfinite(tk->cy.t) ? in.t + (in.t - tk->cy.t) : NAN;   /* rows evenly spaced */
 		in.burst = b.state == SP_BURST_BURST;
 		in.current = count(r, c.current);
+		if (o->react) {  /* a check: the row's own load, from the current count */
+			in.react = in.tick = 1;
+			in.prev_load = num(r, c.load);
+			if (in.current < 0 && tk->cy.last > 0)
+				in.current = tk->cy.last;
+			else if (in.current < 0 && o->p.initial > 0)
+				in.current = o->p.initial;
+			if (in.current < 0)
+				sp_die_if(sp_csv_error(r, c.current >= 0 ? c.current : -1, &err, SP_EDATA,
+				    "--react: no current count (a current column, or --initial N)"), &err);
+			if (isfinite(in.prev_load) && in.prev_load < 0)
+				sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", in.prev_load), &err);
+		}
 		if (pl->agent && tk->cy.last > 0 && in.current < 0)
 			in.current = tk->cy.last;
 		if (pl->peer.ops) {
@@ -824,6 +849,8 @@ main(int argc, char **argv)
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && o.peer)
 		sp_die("--policy %s needs per-step rows, not the long format",
 		    policies[FIRST_PEER + (int)o.peer - SP_POLICY_KEDA]);
+	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && o.react)
+		sp_die("--react needs per-step rows (timestamp, load, current), not the long format");
 	if (strcmp(sp_csv_colname(r, 0), "origin") == 0 && (o.hpa.pods || o.hpa.columns))
 		sp_die("%s needs per-step rows, not the long format", o.hpa.pods ? "--pods" : "--hpa-columns");
 	if (o.hpa.pods) {

@@ -28,6 +28,7 @@ static const char synopsis[] =
 
 /* scalepipe-tick's CronJob decides once a minute */
 #define INTERVAL_DEFAULT 60.0
+#define REACT_DEFAULT 15.0     /* scalepipe: REACT_EVERY in deploy/configmap.yaml */
 
 static const char *const interps[] = { "hold", "linear", NULL };
 static const char *const reactives[] = { "hpa", "load", "none", NULL };
@@ -35,7 +36,7 @@ static const char *const reactives[] = { "hpa", "load", "none", NULL };
 enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
-	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERVAL, OPT_INTERP, OPT_MWIN,
+	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERVAL, OPT_REACT, OPT_INTERP, OPT_MWIN,
 	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_PUBLISH, OPT_VERSION
 };
 
@@ -50,6 +51,7 @@ static const struct option longopts[] = {
 	{ "step", required_argument, 0, OPT_STEP },
 	{ "tick", required_argument, 0, OPT_TICK },
 	{ "interval", required_argument, 0, OPT_INTERVAL },
+	{ "react", required_argument, 0, OPT_REACT },
 	{ "interp", required_argument, 0, OPT_INTERP },
 	{ "metric-window", required_argument, 0, OPT_MWIN },
 	{ "cpu-init", required_argument, 0, OPT_CPUINIT },
@@ -89,6 +91,7 @@ typedef struct {
 	sp_cli_predict pred;       /* --lead-time, --margin, --hysteresis */
 	int reactive_given;
 	double interval;           /* --interval, NaN if not given */
+	double react;              /* --react, NaN if not given */
 	const char *input;         /* FILE operand, or NULL */
 	const char *by;            /* --by: the key column, or NULL */
 	int publish;               /* --publish: an HPA sets the count */
@@ -114,6 +117,10 @@ usage(const opts *o)
 	    "                         first tick that far after their last decision), as\n"
 	    "                         scalepipe-tick's CronJob decides once a minute; 0 = every\n"
 	    "                         tick [%g]\n"
+	    "      --react SEC        forecast/burst/scalepipe: between those decisions, every\n"
+	    "                         SEC seconds the reactive rule alone, scale-up only, as\n"
+	    "                         scalepipe-tick's REACT_EVERY checks; 0 = never\n"
+	    "                         [scalepipe %g, others 0]\n"
 	    "      --interp I         load within a row: hold or linear [hold]\n"
 	    "      --metric-window SEC  what reactive policies average over [%g]\n"
 	    "      --cpu-init SEC     hpa: CPU initialisation period [%g]\n"
@@ -127,7 +134,7 @@ usage(const opts *o)
 	    "                         keda the trigger threshold [required]; kpa, crane, aws,\n"
 	    "                         ahpa the per-pod target in %% of w* [kpa 70, others 80]\n"
 	    "                         (keda: --hpa-metric value, else average-value)\n",
-	    o->so.startup, o->ro.tick, INTERVAL_DEFAULT, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
+	    o->so.startup, o->ro.tick, INTERVAL_DEFAULT, REACT_DEFAULT, o->ro.window, o->ro.cpu_init, o->so.queue_timeout, o->po.min, o->po.max,
 	    o->po.target);
 	sp_cli_hpa_help(&o->po, NULL, 25, 0);
 	printf("      --threshold-low PCT  threshold: CPU floor [%g]\n"
@@ -180,6 +187,7 @@ parse_options(int argc, char **argv, opts *o)
 	o->repcol = "replicas";
 	o->target = NAN;
 	o->interval = NAN;
+	o->react = NAN;
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c': o->column = optarg; break;
@@ -188,6 +196,7 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_STARTUP: so->startup = sp_cli_double("--startup", optarg, 0, 1e7); break;
 		case OPT_TICK: o->ro.tick = sp_cli_double("--tick", optarg, 0, 1e7); break;
 		case OPT_INTERVAL: o->interval = sp_cli_double("--interval", optarg, 0, 1e7); break;
+		case OPT_REACT: o->react = sp_cli_double("--react", optarg, 0, 1e7); break;
 		case OPT_INTERP: o->ro.interp = sp_cli_choice("--interp", optarg, interps); break;
 		case OPT_MWIN: o->ro.window = sp_cli_double("--metric-window", optarg, 1e-3, 1e7); break;
 		case OPT_CPUINIT: o->ro.cpu_init = sp_cli_double("--cpu-init", optarg, 0, 1e7); break;
@@ -228,6 +237,11 @@ parse_options(int argc, char **argv, opts *o)
 	    o->policy == SP_POLICY_FORECAST ? SP_PLAN_FORECAST : SP_PLAN_BURST;
 	/* a cron job runs the predictive policies: their decision interval */
 	o->ro.interval = !predictive(o->policy) ? 0 : !isnan(o->interval) ? o->interval : INTERVAL_DEFAULT;
+	/* and its checks between decisions (REACT_EVERY) */
+	o->ro.react = !predictive(o->policy) || o->publish ? 0 : !isnan(o->react) ? o->react :
+	    o->policy == SP_POLICY_SCALEPIPE ? REACT_DEFAULT : 0;
+	if (o->publish && o->react > 0)
+		sp_die_usage("--react does not go with --publish (the HPA reacts between the plan's decisions)");
 	sp_cli_predict_apply(&o->pred, o->policy == SP_POLICY_SCALEPIPE, o->reactive_given,
 	    so->startup + (o->ro.tick > 0 ? (o->ro.interval > o->ro.tick ? o->ro.interval : o->ro.tick) : INFINITY), po);
 	sp_cli_perf_check(&o->perf, 0);

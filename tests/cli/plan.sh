@@ -459,4 +459,40 @@ for bad in 0 -5m 1x ''; do
 	t "--forget '$bad': usage" 2 plan $SP --by series --state "$T/f3.state" --forget "$bad" "$T/keyed-web.csv"
 	err_has "plan: --forget: not a duration: '$bad'"
 done
+
+# ---- --react: checks between decisions (scalepipe-tick's REACT_EVERY) ----------
+# w* 80: 900 needs 12, 500 needs 7, 5000 needs 63; up only, within --max;
+# a missing load keeps the count; a row without current takes the
+# previous row's count, the first one --initial
+printf 'timestamp,load,current\n0,900,8\n15,500,12\n30,5000,12\n45,,12\n60,1000,\n' > "$T/react.csv"
+t "--react: up only, within --max" 0 plan --policy scalepipe $C --react --max 14 --explain "$T/react.csv"
+out_is <<'X'
+timestamp,load,current,replicas,reason,explain
+0,900,8,12,react,between decisions: the reactive rule gives 12
+15,500,12,12,keep,between decisions: keep 12 (the reactive rule gives 7)
+30,5000,12,14,react,between decisions: the reactive rule gives 63; capped at --max 14
+45,,12,12,keep,between decisions: keep 12 (the reactive rule gives 12)
+60,1000,,13,react,between decisions: the reactive rule gives 13
+X
+err_empty
+# above --max (scaled by hand) it never goes down; --margin is the load rule's
+printf 'timestamp,load,current\n0,900,20\n15,900,8\n' > "$T/react2.csv"
+t "--react: above --max kept; --margin" 0 plan --policy scalepipe $C --react --max 14 --margin 20 "$T/react2.csv"
+rr_is "20,keep 14,react"
+printf 'timestamp,load\n0,900\n15,1000\n' > "$T/react3.csv"
+t "--react --initial: the first count" 0 plan --policy burst $C --reactive load --react --initial 3 "$T/react3.csv"
+rr_is "12,react 13,react"
+t "--react without a current count" 1 plan --policy scalepipe $C --react "$T/react3.csv"
+err_has "react3.csv: row 1: --react: no current count (a current column, or --initial N)"
+out_is /dev/null
+printf 'timestamp,load,current\n0,-5,3\n' > "$T/react4.csv"
+t "--react: a negative load" 1 plan --policy scalepipe $C --react "$T/react4.csv"
+err_has "row 1, column load: negative load -5"
+t "--react is not for the HPA" 2 plan --policy hpa $C --react "$T/react3.csv"
+err_has "plan: --react is for --policy forecast, burst and scalepipe"
+t "--react without state" 2 plan --policy scalepipe $C --react --state "$T/r.state" "$T/react3.csv"
+err_has "plan: --react does not go with --state"
+printf 'origin,timestamp,horizon,load,forecast\n0,60,1,5,6\n' > "$T/react5.csv"
+t "--react needs per-step rows" 1 plan --policy scalepipe $C --react --initial 2 "$T/react5.csv"
+err_has "plan: --react needs per-step rows"
 finish

@@ -253,9 +253,33 @@ t "--interval 0: every tick" 0 simulate --policy scalepipe $DB --interval 0 "$D/
 f_is 3,7 "1,0 5,0.45 5,0"
 t "--interval 60: once a minute" 0 simulate --policy scalepipe $DB --interval 60 "$D/sim-jump.csv"
 f_is 3,7 "1,0 6,0.45 6,0"
-t "--interval 300: once a step" 0 simulate --policy scalepipe $DB --interval 300 "$D/sim-jump.csv"
+t "--interval 300: once a step" 0 simulate --policy scalepipe $DB --interval 300 --react 0 "$D/sim-jump.csv"
 f_is 3,7 "1,0 1,1 6,0.25"
 f_is 12 "forecast forecast deadband"
+# --react 15 (scalepipe's default, scalepipe-tick's REACT_EVERY): between
+# those decisions the load rule alone, up only, every 15 s: at 315 the
+# window holds (45 x 80 + 15 x 400) / 60 = 160 (2 pods), then 240 (3), 320
+# (4), 400 (5) at 360: the step violates for half its ticks, not all; at
+# 600 the decision keeps the 5 (the dead band applies to a change only)
+t "--interval 300 --react 15: up between the decisions" 0 simulate --policy scalepipe $DB --interval 300 --react 15 "$D/sim-jump.csv"
+f_is 3,7 "1,0 5,0.5 5,0"
+f_is 12 "forecast react reactive"
+t "--react: scalepipe's default is 15" 0 sh -c "simulate --policy scalepipe $DB --interval 300 '$D/sim-jump.csv' > '$T/a' &&
+	simulate --policy scalepipe $DB --interval 300 --react 15 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "--react 30: at 330 and 360" 0 simulate --policy scalepipe $DB --interval 300 --react 30 "$D/sim-jump.csv"
+f_is 3,7,8 "1,0,300 5,0.5,1320 5,0,1500"
+# never down: the load falls to 80 at 600 (1 pod), the decision at 600 keeps 5 (hold
+# for the next step's demand); the checks at 615 ... 885 keep them until 900's decision
+t "--react never scales down" 0 sh -c "simulate --policy scalepipe --interval 300 --react 0 '$D/sim-down.csv' > '$T/a' &&
+	simulate --policy scalepipe --interval 300 --react 15 '$D/sim-down.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "--react leaves the HPA alone" 0 sh -c "simulate --policy hpa '$D/sim-jump.csv' > '$T/a' &&
+	simulate --policy hpa --react 15 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "--react 0 for forecast and burst by default" 0 sh -c "simulate --policy burst --interval 300 '$D/sim-jump.csv' > '$T/a' &&
+	simulate --policy burst --interval 300 --react 0 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "bad --react" 2 simulate --policy scalepipe --react -1 "$D/sim-jump.csv"
+err_has "simulate: --react:"
+t "--react with --publish" 2 simulate --policy scalepipe --publish --react 15 "$D/sim-jump.csv"
+err_has "--react does not go with --publish"
 # the lead time auto is the start-up plus the interval: once a step, the
 # next step's demand is planned for a whole step ahead (at 300 for 600)
 t "--interval 300: the lead time auto covers it" 0 simulate --policy scalepipe --interval 300 "$D/sim-lead.csv"
@@ -288,9 +312,10 @@ f_is 8 "6000 6360 6900 6900 3600 3000"
 f_is 12 "DesiredWithinRange DesiredWithinRange DesiredWithinRange ScaleDownStabilized DesiredWithinRange DesiredWithinRange"
 # the HPA's CPU metric acts every tick: on the jump (DB) with a planner
 # deciding once a step, 4 pods in the step at 300 where direct mode has 1
+# without its checks between decisions (--react 0)
 t "--publish: the CPU metric between the planner's decisions" 0 simulate --policy scalepipe $DB --interval 300 --publish "$D/sim-jump.csv"
 f_is 3,4,7 "1,1,0 4,3,1 6,6,0.25"
-t "--interval 300, direct: nothing until 600" 0 simulate --policy scalepipe $DB --interval 300 "$D/sim-jump.csv"
+t "--interval 300, direct: nothing until 600" 0 simulate --policy scalepipe $DB --interval 300 --react 0 "$D/sim-jump.csv"
 f_is 3,4,7 "1,1,0 1,1,1 6,6,0.25"
 # --target is the HPA's CPU target: at 95 % the CPU metric wants fewer
 # pods than the planner, which then decides alone; at 20 % it wants more:

@@ -137,6 +137,61 @@ main(void)
 		o.external = 0;
 	}
 
+	/* a check between decisions (react): the load rule alone, up only,
+	 * within --max; the forecast's quality and the scale-down rules are
+	 * not touched (w* = 80: 900 needs 12, 500 needs 7) */
+	{
+		sp_plan_in in;
+		int n = -1, i;
+		sp_plan_opts q;
+		sp_plan_defaults(&q);
+		q.policy = SP_PLAN_BURST;
+		q.reactive = SP_PLAN_REACTIVE_LOAD;
+		q.slo = 18;
+		q.max = 14;
+		q.quality_window = 2;
+		q.max_error = 0.1;
+		p = sp_plan_new(&q, perf, NULL);
+		sp_plan_in_clear(&in);
+		in.t = 0;
+		in.demand = 640;    /* 8 */
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 8 && strcmp(r, "forecast") == 0, "react: the decision 8 (got %d %s)", n, r);
+		sp_plan_in_clear(&in);
+		in.t = 15;
+		in.react = 1;
+		in.tick = 1;
+		in.prev_load = 900;
+		in.current = 8;
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 12 && strcmp(r, "react") == 0, "react: load 900 on 8 gives 12 (got %d %s)", n, r);
+		in.t = 30;
+		in.prev_load = 500;
+		in.current = 12;
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 12 && strcmp(r, "keep") == 0, "react: load 500 on 12 keeps 12, never down (got %d %s)", n, r);
+		in.t = 45;
+		in.prev_load = 5000;
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 14, "react: load 5000 capped at --max 14 (got %d)", n);
+		in.current = 16;    /* above --max (set by hand): never down */
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 16, "react: above --max kept (got %d)", n);
+		/* the checks scored no forecast: two decisions whose actuals are
+		 * within 10 % keep the forecast (a check's load scored against
+		 * 640 would have been 40 % off and made it fall back) */
+		for (i = 0; i < 3; i++) {
+			sp_plan_in_clear(&in);
+			in.t = 60 * (i + 1);
+			in.prev_load = 650;
+			in.demand = 640;
+			in.current = 8;
+			sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		}
+		CHECK(n == 9 && strcmp(r, "reactive") == 0, "react: no forecast scored by the checks (got %d %s)", n, r);
+		sp_plan_free(p);
+	}
+
 	/* errors */
 	o.policy = SP_PLAN_FORECAST;
 	o.slo = 5;
