@@ -12,7 +12,7 @@ unset KUBECONFIG KUBERNETES_SERVICE_HOST PROMETHEUS_URL PUSHGATEWAY_URL STATE_DI
 HOME=$T/home; export HOME
 CURVE=$TOP/data/bascaler_fft_service_curve.csv
 # generous timeouts: the tools may run under valgrind
-TICK_TIMEOUTS=promfetch=100,window=100,forecast=300,alt=100,season=100,select=50,burstdetect=100,plan=100,scale=100,publish=20
+TICK_TIMEOUTS=promfetch=100,window=100,forecast=300,alt=100,season=100,select=50,burstdetect=100,plan=100,scale=100,publish=20,current=20,react=100
 TICK_DEADLINE=1100
 export TICK_TIMEOUTS TICK_DEADLINE
 PLAN="--policy burst --slo 16 --min 1 --max 100000 --curve $CURVE --stabilise 900 --ramp-down 2"
@@ -235,7 +235,7 @@ if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; 
 	K=$T/pki
 	sh "$TOP/tests/kubeapi/mkcerts.sh" "$K" > /dev/null 2>&1
 	echo "ci tok-ci-SECRET-0123456789 *" > "$T/users"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop rx 7\n' > "$T/objects"
 	CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
 		--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
 		--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
@@ -306,6 +306,48 @@ EOF
 	err_has "scale: deployments/held carries scalepipe.io/paused: true: not scaling it from 2 to "
 	check "the tick's paused metric is 1" grep -qx 'scalepipe_tick_paused{namespace="shop",target="held"} 1' "$T/scalepipe_tick_shop_held.prom"
 	check "and the server still holds 2" test "$(held_replicas)" = 2
+
+	# ---- REACT_EVERY: checks between decisions, up only -----------------------------
+	# 40 minutes of about 700 (a decision of 9 pods on rx's 7), then with
+	# REACT_EVERY=300 three checks in the deadline's 1100 s (at +300, +600,
+	# +900; each check's 100 s inside 1095): 2000 at +300 (ceil(2000 / w*)
+	# = 25 pods, w* 80.68 the curve's at 16 ms; scale's --max-up-pct 100
+	# sets 18), 1000 at +600 (13: kept, never down), nothing new at +900
+	# (kept).  In the past, within MAX_AGE.
+	nowr=$(( ($(date +%s) - 1200) / 60 * 60 ))
+	awk -v e="$nowr" 'BEGIN { print "timestamp,load"; for (i = 39; i >= 0; i--) print e - 60 * i "," 700 + (i % 3) * 10
+	    print e + 300 ",2000"; print e + 600 ",1000" }' > "$T/react.csv"
+	rx_replicas() {
+		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
+			"https://127.0.0.1:$PORT/apis/apps/v1/namespaces/shop/deployments/rx/scale" |
+			sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p'
+	}
+	{ grep -v PLAN_ARGS "$T/k.conf"; echo "PLAN_ARGS=--policy scalepipe --slo 16 --min 1 --max 50 --curve $CURVE"
+	  echo MAX_AGE=1h; echo REACT_EVERY=300; } > "$T/r.conf"
+	mkdir -p "$T/rstate"
+	t "REACT_EVERY: the decision, then checks that only scale up" 0 tick -c "$T/r.conf" --kubeconfig "$T/kc" \
+		--state-dir "$T/rstate" --textfile-dir "$T" --from-csv "$T/react.csv" --now "$nowr" deployment/rx
+	cp "$T/out" "$T/rx.out"
+	out_has ",shop,deployment,rx,9,7,scaled,"
+	out_has "$((nowr + 300)),shop,deployment,rx,18,9,react-scaled,react: load 2000 at $((nowr + 300)); the reactive rule gives 25,0"
+	check "REACT_EVERY: two rows, the decision and one scale-up" test "$(grep -c ',shop,deployment,rx,' "$T/rx.out")" = 2
+	err_has "check at $((nowr + 900)): no load newer than $((nowr + 600)): kept 18"
+	check "REACT_EVERY: the server holds 18" test "$(rx_replicas)" = 18
+	check "REACT_EVERY: the log has the check's row" grep -q "^$((nowr + 300)),$nowr,18,9,react-scaled,react: load 2000" "$T/rstate/decisions.csv"
+	check "REACT_EVERY: the state's last decision is the check's" grep -qx 'last_decision 18' "$T/rstate/tick.state"
+	check "REACT_EVERY: the metric" grep -qx 'scalepipe_tick_react_scaleups{namespace="shop",target="rx"} 1' "$T/scalepipe_tick_shop_rx.prom"
+	# the next decision starts from the 18 on the server: at about 1350 (17
+	# pods) the plan's hysteresis keeps them (a plan from its own 9 would
+	# have scaled up, never kept by hysteresis)
+	awk -v e="$nowr" 'BEGIN { print "timestamp,load"; for (i = 39; i >= 0; i--) print e - 60 * i "," 700 + (i % 3) * 10
+	    for (i = 1; i <= 5; i++) print e + 60 * i "," 1350 + (i % 3) * 10 }' > "$T/react2.csv"
+	t "REACT_EVERY: the next decision starts from the server's count" 0 tick -c "$T/r.conf" --kubeconfig "$T/kc" \
+		--state-dir "$T/rstate" --from-csv "$T/react2.csv" --now $((nowr + 300)) deployment/rx
+	out_has ",shop,deployment,rx,18,18,unchanged,hysteresis,0"
+	check "REACT_EVERY: the replay check skips the checks' rows" grep -qx 'replay_mismatch 0' "$T/rstate/tick.state"
+	t "REACT_EVERY: not a number" 2 env REACT_EVERY=5s bash "$TICK" -c "$T/r.conf" --kubeconfig "$T/kc" \
+		--from-csv "$T/react.csv" --now "$nowr" deployment/rx
+	err_has "scalepipe-tick: REACT_EVERY: not a number of seconds: '5s'"
 fi
 # --now is a wall-clock time, as scale's inputs are: 1990 to 2100
 t "--now before 1990" 2 tick -c "$T/c.conf" --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 600
