@@ -52,6 +52,18 @@ t "option without its value" 2 tick --state-dir
 err_has "scalepipe-tick: option '--state-dir' needs a value"
 t "--now without --from-csv" 2 tick -c "$T/c.conf" --now 5
 err_has "--now needs --from-csv"
+# deploy/configmap.yaml's timeouts, with its SELECT, SEASON and REACT_EVERY,
+# sum below its deadline (a short history: the fallback, exit 0)
+cmv() { sed -n "s/^  $1: \"\\(.*\\)\" *\\(#.*\\)\\{0,1\\}\$/\\1/p" "$TOP/deploy/configmap.yaml"; }
+check "the ConfigMap's keys read" test -n "$(cmv TICK_TIMEOUTS)" -a "$(cmv REACT_EVERY)" = 15
+t "the ConfigMap's timeouts fit its deadline" 0 env TICK_TIMEOUTS="$(cmv TICK_TIMEOUTS)" TICK_DEADLINE="$(cmv TICK_DEADLINE)" \
+	SELECT="$(cmv SELECT)" SEASON="$(cmv SEASON)" REACT_EVERY="$(cmv REACT_EVERY)" bash "$TICK" -c "$T/c.conf" \
+	--from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 804571800
+out_has ",fallback: short history"
+t "... and one second less does not" 2 env TICK_TIMEOUTS="$(cmv TICK_TIMEOUTS)" TICK_DEADLINE=54 \
+	SELECT="$(cmv SELECT)" SEASON="$(cmv SEASON)" REACT_EVERY="$(cmv REACT_EVERY)" bash "$TICK" -c "$T/c.conf" \
+	--from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 804571800
+err_has "the stage timeouts sum to 54s, not below the deadline 54s"
 
 # The tick is a script: under valgrind (the tools' memory is checked by their
 # own tests) one tick through every stage is enough.

@@ -25,17 +25,19 @@ awk -v t0=$T0 'BEGIN {
 			400 + 250 * sin(i / 40) + (i >= 560 ? 900 : 0), t0 + 60 * i
 	print "# EOF" }' > "$T/load.om"
 promtool tsdb create-blocks-from openmetrics "$T/load.om" "$T/tsdb" > /dev/null
-printf 'global:\n  scrape_interval: 1m\n' > "$T/prom.yml"
-serve prom "http://127.0.0.1:@PORT@/-/ready" prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
-	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:@PORT@ || { echo "0 passed, 1 failed"; exit 1; }
-PP=$PORT
 serve pgw "http://127.0.0.1:@PORT@/-/ready" prometheus-pushgateway --web.listen-address=127.0.0.1:@PORT@ \
 	--persistence.file= || { echo "0 passed, 1 failed"; exit 1; }
 GP=$PORT
+# and a live series: the Pushgateway's, scraped every second (the tick's
+# checks between decisions read it as they run)
+printf 'global:\n  scrape_interval: 1m\nscrape_configs:\n- job_name: pgw\n  honor_labels: true\n  scrape_interval: 1s\n  static_configs: [{targets: ["127.0.0.1:%s"]}]\n' "$GP" > "$T/prom.yml"
+serve prom "http://127.0.0.1:@PORT@/-/ready" prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
+	--storage.tsdb.retention.time=100y --web.listen-address=127.0.0.1:@PORT@ || { echo "0 passed, 1 failed"; exit 1; }
+PP=$PORT
 K=$T/pki
 sh "$TOP/tests/kubeapi/mkcerts.sh" "$K"
 printf 'sa tok-sa-SECRET get:deployments/scale,update:deployments/scale,patch:deployments/scale,get:deployments,list:horizontalpodautoscalers,list:scaledobjects\n' > "$T/users"
-printf 'Deployment shop web 1\n' > "$T/objects"
+printf 'Deployment shop web 1\nDeployment shop rx 3\n' > "$T/objects"
 CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
 	--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
 	--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
@@ -263,4 +265,46 @@ t "one tick with the three bands, shadow" 0 env -u KUBECONFIG \
 err_has "stage season: exit 0"
 check "the tick of three bands decided what the stages by hand did" sh -c \
 	"sed -n 2p '$T/out' | grep -q ',shop,deployment,web,$s3planned,$planned,shadow,'"
+
+# ---- REACT_EVERY, live: checks between decisions read Prometheus as they run ----
+# A gauge on the Pushgateway, scraped every second: 100 when the tick
+# starts (seconds of history at STEP=1: the fallback, which holds rx's 3), 2000 three
+# seconds later; the tick's checks every 2 s (REACT_EVERY=2, a deadline of
+# 30 s) read its newest value and scale up (scale's --max-up-pods 4 and
+# --max-up-pct 100 per run: 3 -> 7 -> 14 -> 25, ceil(2000 / w*) = 25)
+live_push() { printf 'live_load %s\n' "$1" | curl -sf --data-binary @- "http://127.0.0.1:$GP/metrics/job/live" > /dev/null; }
+rx_of() {
+	curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-sa-SECRET' \
+		"https://127.0.0.1:$KP/apis/apps/v1/namespaces/shop/deployments/rx/scale" |
+		sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p'
+}
+live_push 100
+i=0
+until curl -sf "http://127.0.0.1:$PP/api/v1/query?query=live_load" | grep -q '"100"'; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+check "the live gauge is scraped" test $i -lt 100
+{
+	echo "QUERY=sum(live_load)"
+	echo "PROMETHEUS_URL=http://127.0.0.1:$PP"
+	echo "HISTORY=5m"
+	echo "STEP=1"
+	echo "PLAN_ARGS=$PLAN_ARGS"
+	echo "TARGET_NAMESPACE=shop"
+	echo "TARGET_NAME=rx"
+	echo "REACT_EVERY=2"
+	echo "TICK_TIMEOUTS=promfetch=4,window=2,forecast=2,burstdetect=2,plan=2,scale=4,publish=2,current=2,react=3"
+	echo "TICK_DEADLINE=30"
+} > live.conf
+(sleep 3; live_push 2000) &
+pusher=$!
+t "REACT_EVERY=2 live: the fallback, then checks on Prometheus that scale up" 0 env -u KUBECONFIG bash "$TICK" -c live.conf \
+	--kubeconfig kc-sa --state-dir live-state deployment/rx
+wait $pusher
+cp "$T/out" live.csv
+out_has ",shop,deployment,rx,3,3,unchanged,fallback: short history"
+out_has ",shop,deployment,rx,7,3,react-scaled,react: load 2000 at "
+out_has ",shop,deployment,rx,25,14,react-scaled,react: load 2000 at "
+check "the API server holds 25" test "$(rx_of)" = 25
+check "the checks' rows in the decision log" test "$(grep -c ',react-scaled,' live-state/decisions.csv)" = 3
 finish
