@@ -284,6 +284,7 @@ until curl -sf "http://127.0.0.1:$PP/api/v1/query?query=live_load" | grep -q '"1
 	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
 done
 check "the live gauge is scraped" test $i -lt 100
+sleep 2   # and older than the whole second the tick's query ends at
 {
 	echo "QUERY=sum(live_load)"
 	echo "PROMETHEUS_URL=http://127.0.0.1:$PP"
