@@ -2,8 +2,8 @@
 # burstdetect --state and plan --state: N runs over consecutive slices of a
 # trace decide exactly as one run over all of it.  The shipped chain
 # (README, deploy/configmap.yaml: window --resample 60 | arfit --rolling
-# --window 336 --horizon 24 --level 0.98 | burstdetect --quantile 0.4 --hold 3 |
-# plan --policy scalepipe) over 576-row cuts of two shipped per-minute traces, with bursts
+# --window 336 --horizon 24 --level 0.98 | burstdetect --quantile 0.55
+# --lead 2 --hold 3 | plan --policy scalepipe) over 576-row cuts of two shipped per-minute traces, with bursts
 # (scaled so the counts stay inside --min 2 --max 40), run once, and run as
 # 6 slices, each given the 336 rows the forecaster needs before its new
 # rows, with the states carried across.  Each run's last row is the
@@ -18,11 +18,11 @@ W=336
 chain() {
 	if [ $# -gt 0 ]; then
 		window --resample 60 --fill linear | arfit --rolling --window $W --horizon 24 --level 0.98 |
-			burstdetect --quantile 0.4 --hold 3 --state "$1/burst.state" |
+			burstdetect --quantile 0.55 --lead 2 --hold 3 --state "$1/burst.state" |
 			plan --policy scalepipe --slo 16 --min 2 --max 40 --curve "$CURVE" --state "$1/plan.state"
 	else
 		window --resample 60 --fill linear | arfit --rolling --window $W --horizon 24 --level 0.98 |
-			burstdetect --quantile 0.4 --hold 3 | plan --policy scalepipe --slo 16 --min 2 --max 40 --curve "$CURVE"
+			burstdetect --quantile 0.55 --lead 2 --hold 3 | plan --policy scalepipe --slo 16 --min 2 --max 40 --curve "$CURVE"
 	fi
 }
 
