@@ -60,7 +60,9 @@ t "the ConfigMap's timeouts fit its deadline" 0 env TICK_TIMEOUTS="$(cmv TICK_TI
 	SELECT="$(cmv SELECT)" SEASON="$(cmv SEASON)" REACT_EVERY="$(cmv REACT_EVERY)" bash "$TICK" -c "$T/c.conf" \
 	--from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 804571800
 out_has ",fallback: short history"
-t "... and one second less does not" 2 env TICK_TIMEOUTS="$(cmv TICK_TIMEOUTS)" TICK_DEADLINE=54 \
+check "the ConfigMap's deadline is the CronJobs' activeDeadlineSeconds" sh -c "grep -q 'activeDeadlineSeconds: $(cmv TICK_DEADLINE) ' \
+	'$TOP/deploy/cronjob.yaml' && grep -q 'activeDeadlineSeconds: $(cmv TICK_DEADLINE) ' '$TOP/deploy/lstm/cronjob.yaml'"
+t "... and a deadline equal to their sum does not" 2 env TICK_TIMEOUTS="$(cmv TICK_TIMEOUTS)" TICK_DEADLINE=54 \
 	SELECT="$(cmv SELECT)" SEASON="$(cmv SEASON)" REACT_EVERY="$(cmv REACT_EVERY)" bash "$TICK" -c "$T/c.conf" \
 	--from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 804571800
 err_has "the stage timeouts sum to 54s, not below the deadline 54s"
