@@ -359,6 +359,19 @@ EOF
 		--state-dir "$T/rstate" --from-csv "$T/react2.csv" --now $((nowr + 300)) deployment/rx
 	out_has ",shop,deployment,rx,18,18,unchanged,hysteresis,0"
 	check "REACT_EVERY: the replay check skips the checks' rows" grep -qx 'replay_mismatch 0' "$T/rstate/tick.state"
+	t "REACT_EVERY: a paused target gets no checks" 0 tick -c "$T/r.conf" --kubeconfig "$T/kc" \
+		--from-csv "$T/react.csv" --now "$nowr" deployment/held
+	out_has ",shop,deployment,held,"
+	check "REACT_EVERY: paused, one row" test "$(grep -c ',shop,deployment,held,' "$T/out")" = 1
+	check "REACT_EVERY: paused, no check ran" sh -c "! grep -q 'check at' '$T/err'"
+	check "and the server still holds 2 (paused)" test "$(held_replicas)" = 2
+	# stale: with MAX_AGE 10m the decision (20 min old) and the check are
+	# refused by scale, which says so; the tick stops checking
+	sed 's/^MAX_AGE=.*/MAX_AGE=10m/' "$T/r.conf" > "$T/r10.conf"
+	t "REACT_EVERY: scale refuses a stale check: no more checks" 0 tick -c "$T/r10.conf" --kubeconfig "$T/kc" \
+		--from-csv "$T/react.csv" --now "$nowr" deployment/api
+	err_has "check at $((nowr + 300)): scale did not scale up (held-stale): no more checks"
+	check "REACT_EVERY: stale, no check's row" sh -c "! grep -q react-scaled '$T/out'"
 	t "REACT_EVERY: not a number" 2 env REACT_EVERY=5s bash "$TICK" -c "$T/r.conf" --kubeconfig "$T/kc" \
 		--from-csv "$T/react.csv" --now "$nowr" deployment/rx
 	err_has "scalepipe-tick: REACT_EVERY: not a number of seconds: '5s'"
