@@ -310,6 +310,9 @@ t "--publish: tolerance and stabilisation" 0 simulate --policy scalepipe $C --pu
 f_is 3 "20 23 23 23 10 10"
 f_is 8 "6000 6360 6900 6900 3600 3000"
 f_is 12 "DesiredWithinRange DesiredWithinRange DesiredWithinRange ScaleDownStabilized DesiredWithinRange DesiredWithinRange"
+# behavior.scaleUp.tolerance 0 (deploy/hpa/hpa-external.yaml): the 21 goes through
+t "--publish --tolerance-up 0: the plan's 21 on 20" 0 simulate --policy scalepipe $C --publish --tolerance-up 0 "$D/sim-publish.csv"
+f_is 3 "21 23 23 23 10 10"
 # the HPA's CPU metric acts every tick: on the jump (DB) with a planner
 # deciding once a step, 4 pods in the step at 300 where direct mode has 1
 # without its checks between decisions (--react 0)
