@@ -375,6 +375,10 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 			if (n > o->max) {
 				n = o->max > cur ? o->max : cur;
 				snprintf(why + strlen(why), sizeof why - strlen(why), "; capped at --max %d", n);
+			} else if (n < o->min) {  /* below --min (set by hand): up to it */
+				n = o->min;
+				r = "min";
+				snprintf(why + strlen(why), sizeof why - strlen(why), "; raised to --min %d", n);
 			}
 			goto done;
 		}

@@ -177,6 +177,7 @@ main(void)
 		in.current = 16;    /* above --max (set by hand): never down */
 		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
 		CHECK(n == 16, "react: above --max kept (got %d)", n);
+
 		/* the checks scored no forecast: two decisions whose actuals are
 		 * within 10 % keep the forecast (a check's load scored against
 		 * 640 would have been 40 % off and made it fall back) */
@@ -189,6 +190,14 @@ main(void)
 			sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
 		}
 		CHECK(n == 9 && strcmp(r, "reactive") == 0, "react: no forecast scored by the checks (got %d %s)", n, r);
+		sp_plan_free(p);
+		q.min = 3;          /* below --min (set by hand), no load: up to it */
+		p = sp_plan_new(&q, perf, NULL);
+		sp_plan_in_clear(&in);
+		in.react = in.tick = 1;
+		in.current = 1;
+		sp_plan_step(p, &in, &n, &r, NULL, 0, NULL);
+		CHECK(n == 3 && strcmp(r, "min") == 0, "react: below --min raised to it (got %d %s)", n, r);
 		sp_plan_free(p);
 	}
 
