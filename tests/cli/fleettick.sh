@@ -14,7 +14,9 @@
 # decisions.  Then window --state's own cases: slices of the raw input =
 # one run, a corrupt state or one of other options (a warning, a cold
 # start), the options it refuses.  (promfetch --since-state against a real
-# Prometheus: tests/integration/prometheus.sh.)
+# Prometheus: tests/integration/prometheus.sh.)  Those ticks run with the
+# checks between decisions off (REACT_EVERY unset); the checks, at the end,
+# against the test API server with the real scale.
 . "$TOP/tests/cli/lib.sh"
 
 cm() {  # KEY: the fleet ConfigMap's value
@@ -276,4 +278,112 @@ err_has "fleet tick: SEASON must be true or false: 'yes'"
 t "the young fleet at minute 401: no seasonal band yet" 0 young 21 "$(at 401)"
 err_has "arfit: warning: key 'deployment=wc': too little data: a forecast needs at least 2500 rows"
 check "... one run's decisions on arfit's band alone, every step after 200" decided 21
+
+# ---- the checks between decisions (REACT_EVERY), against the test API server ----
+# The ConfigMap ships them every 15 s, its deadline the CronJob's.  Here
+# every 2 s within a deadline of 18 s (checks at +2, +4, +6, +8: two are
+# enough, the tick may be slow to decide under the sanitizers), on three
+# workloads of fresh data keyed as the ConfigMap keys them
+# (namespace=shop,deployment=web: quoted in the CSV), with the real scale
+# against the test API server (a stand-in turns --in-cluster into our
+# kubeconfig); the checks' promfetch answers 900, 800 and 900 (web, api,
+# held), 12, 10 and 12 pods by the reactive rule
+check "the ConfigMap ships REACT_EVERY=15" [ "$(cm REACT_EVERY)" = 15 ]
+check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLINE)" = \
+	"$(sed -n 's/^ *activeDeadlineSeconds: \([0-9]*\).*/\1/p' "$TOP/deploy/fleet/cronjob.yaml")" ]
+PY=/usr/bin/python3
+if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
+	. "$TOP/tests/kubeapi/netlib.sh"
+	K=$T/pki
+	sh "$TOP/tests/kubeapi/mkcerts.sh" "$K" > /dev/null 2>&1
+	echo "ci tok-ci-SECRET-0123456789 *" > "$T/users"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\n' > "$T/objects"
+	CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
+		--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
+		--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
+	cat > "$T/kc" <<EOF
+apiVersion: v1
+kind: Config
+current-context: t
+clusters:
+- name: t
+  cluster: {server: "https://127.0.0.1:$PORT", certificate-authority-data: $(base64 -w0 < "$K/ca.pem")}
+contexts:
+- name: t
+  context: {cluster: t, user: u, namespace: shop}
+users:
+- name: u
+  user: {token: tok-ci-SECRET-0123456789}
+EOF
+	replicas() {  # NAME: the server's count
+		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
+			"https://127.0.0.1:$PORT/apis/apps/v1/namespaces/shop/deployments/$1/scale" |
+			sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p'
+	}
+	mkdir "$T/rstub" "$T/rwork" "$T/rstate"
+	cat > "$T/rstub/promfetch" <<'EOF'
+#!/bin/sh
+# the tick's fetch (--since-state): $NOW; a check's: each workload's load now
+for a; do [ "$a" = --since-state ] && exec cat "$NOW"; done
+echo timestamp,series,load
+t=$(($(date +%s) - 1))
+for w in ${CHECKS:-web:900 api:800 held:900}; do echo "$t,\"namespace=shop,deployment=${w%:*}\",${w#*:}"; done
+EOF
+	{ echo '#!/bin/sh'; echo 'for a; do shift; [ "$a" = --in-cluster ] && set -- "$@" --kubeconfig "$KC" || set -- "$@" "$a"; done'
+	  echo "exec $(command -v scale) \"\$@\""; } > "$T/rstub/scale"
+	printf '#!/bin/sh\n[ -z "${SLOW:-}" ] || sleep "$SLOW"\n' > "$T/rstub/promexport"   # SLOW: a slow tick
+	chmod +x "$T/rstub/promfetch" "$T/rstub/scale" "$T/rstub/promexport"
+	# 60 minutes ending a minute ago (the first tick) and the minute now
+	# (the second): web about 250 (4 pods), api 150, held 100
+	nowm=$(( $(date +%s) / 60 * 60 ))
+	awk -v e="$nowm" 'BEGIN { print "timestamp,series,load"
+		for (i = 60; i >= 0; i--) { t = e - 60 * i; d = (i % 3) * 5
+			print t ",\"namespace=shop,deployment=web\"," 250 + d; print t ",\"namespace=shop,deployment=api\"," 150 + d
+			print t ",\"namespace=shop,deployment=held\"," 100 + d } }' > "$T/all2.csv"
+	awk -F, -v e="$nowm" '$1 != e' "$T/all2.csv" > "$T/fresh.csv"
+	rtick() {  # the tick on $T/fresh.csv, checks every 2 s
+		env NOW="$T/fresh.csv" KC="$T/kc" PATH="$T/rstub:$PATH" WORK_DIR="$T/rwork" STATE_DIR="$T/rstate" \
+			SEASON=false ARFIT_ARGS="--rolling --window 30 --horizon 6 --level 0.98" REACT_EVERY=2 "$@" sh "$T/tick.sh"
+	}
+	# another workload, "late", whose decisions take 3 s: they overrun the
+	# check at +2, which runs at once (one or two checks in a deadline of
+	# 14 s: +3 or +4, then +4 if there is room)
+	mkdir "$T/rstate0"
+	sed -n '1p;/deployment=web/s/deployment=web/deployment=late/p' "$T/fresh.csv" > "$T/late.csv"
+	s0=$(date +%s)
+	t "REACT_EVERY: a check the decisions overran runs late" 0 rtick TICK_DEADLINE=14 SLOW=3 STATE_DIR="$T/rstate0" \
+		NOW="$T/late.csv" CHECKS=late:900
+	check "... late 4 -> 8 first (scale's limits), at 3 s or later" sh -c "
+		grep react-scaled '$T/out' | head -n 1 | grep -q ',\"namespace=shop,deployment=late\",shop,Deployment,late,4,12,8,react-scaled,' &&
+		awk -F, -v s=$((s0 + 3)) '/react-scaled/ && \$1 < s { bad = 1 } END { exit bad }' '$T/out'"
+	t "REACT_EVERY: the decisions, then checks that scale up" 0 rtick TICK_DEADLINE=18
+	cp "$T/out" "$T/r1.out"
+	check "... a row for each workload's decision" test "$(grep -c '^[0-9]*,"namespace=shop,deployment=[a-z]*",shop,Deployment,[a-z]*,[0-9]*,[0-9]*,[0-9]*,[a-z-]*,' "$T/r1.out")" -ge 5
+	out_has ',"namespace=shop,deployment=web",shop,Deployment,web,'
+	check "... web scaled up by the checks, to 12" test "$(replicas web)" = 12
+	check "... api too, to 10" test "$(replicas api)" = 10
+	check "... each within scale's limits per run (100 %, 4 pods), rows react-scaled" sh -c "
+		grep -q ',\"namespace=shop,deployment=web\",shop,Deployment,web,[0-9]*,12,[0-9]*,react-scaled,' '$T/r1.out' &&
+		grep -q ',\"namespace=shop,deployment=api\",shop,Deployment,api,[0-9]*,10,10,react-scaled,' '$T/r1.out'"
+	check "... never above the reactive rule's count" sh -c "! grep -q ',react-scaled,' '$T/r1.out' ||
+		! awk -F, '/react-scaled/ && \$9 > \$8 { bad = 1 } END { exit !bad }' '$T/r1.out'"
+	check "... held is paused: 2 still, never scaled" test "$(replicas held)" = 2
+	check "... held: no react-scaled row" sh -c "! grep -q 'deployment=held.*react-scaled' '$T/r1.out'"
+	err_has "fleet tick, shard 0/4: the checks scaled up"
+	awk -F, -v e="$nowm" 'NR == 1 || $1 == e' "$T/all2.csv" > "$T/fresh.csv"   # (what --since-state fetches)
+	t "REACT_EVERY: the next tick, no room for a check" 0 rtick TICK_DEADLINE=6
+	check "... its decisions start from the server's counts (current 12, 10, on each newest row)" sh -c "
+		grep -q ',\"namespace=shop,deployment=web\",.*,12\$' '$T/rwork/demand.csv' &&
+		grep -q ',\"namespace=shop,deployment=api\",.*,10\$' '$T/rwork/demand.csv' &&
+		test \$(grep -c ',1[02]\$' '$T/rwork/demand.csv') = 2 && head -n 1 '$T/rwork/demand.csv' | grep -q ',current\$'"
+	check "... no check ran" sh -c "! grep -q react- '$T/out'"
+	mkdir "$T/rstate2"
+	cp "$T/all2.csv" "$T/fresh.csv"
+	t "SHADOW: no checks, no current" 0 rtick TICK_DEADLINE=16 SHADOW=true STATE_DIR="$T/rstate2"
+	check "... nothing react-" sh -c "! grep -q react- '$T/out' && ! head -n 1 '$T/rwork/demand.csv' | grep -q current"
+	t "REACT_EVERY not a number" 1 rtick REACT_EVERY=15s
+	err_has "fleet tick: REACT_EVERY must be a number of seconds: '15s'"
+	t "TICK_DEADLINE not a number" 1 rtick TICK_DEADLINE=1m
+	err_has "fleet tick: TICK_DEADLINE must be a number of seconds: '1m'"
+fi
 finish
