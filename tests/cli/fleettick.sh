@@ -294,27 +294,8 @@ check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLIN
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	K=$T/pki
-	sh "$TOP/tests/kubeapi/mkcerts.sh" "$K" > /dev/null 2>&1
-	echo "ci tok-ci-SECRET-0123456789 *" > "$T/users"
 	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\n' > "$T/objects"
-	CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
-		--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
-		--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
-	cat > "$T/kc" <<EOF
-apiVersion: v1
-kind: Config
-current-context: t
-clusters:
-- name: t
-  cluster: {server: "https://127.0.0.1:$PORT", certificate-authority-data: $(base64 -w0 < "$K/ca.pem")}
-contexts:
-- name: t
-  context: {cluster: t, user: u, namespace: shop}
-users:
-- name: u
-  user: {token: tok-ci-SECRET-0123456789}
-EOF
+	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	replicas() {  # NAME: the server's count
 		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
 			"https://127.0.0.1:$PORT/apis/apps/v1/namespaces/shop/deployments/$1/scale" |

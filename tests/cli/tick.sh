@@ -246,27 +246,8 @@ fi
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	K=$T/pki
-	sh "$TOP/tests/kubeapi/mkcerts.sh" "$K" > /dev/null 2>&1
-	echo "ci tok-ci-SECRET-0123456789 *" > "$T/users"
 	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop rx 7\n' > "$T/objects"
-	CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" $PY "$TOP/tests/kubeapi/kubeapi.py" \
-		--port @PORT@ --cert "$K/server.pem" --key "$K/server.key" --client-ca "$K/ca.pem" \
-		--users "$T/users" --objects "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
-	cat > "$T/kc" <<EOF
-apiVersion: v1
-kind: Config
-current-context: t
-clusters:
-- name: t
-  cluster: {server: "https://127.0.0.1:$PORT", certificate-authority-data: $(base64 -w0 < "$K/ca.pem")}
-contexts:
-- name: t
-  context: {cluster: t, user: u, namespace: shop}
-users:
-- name: u
-  user: {token: tok-ci-SECRET-0123456789}
-EOF
+	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	# a fresh series at 60 s steps ending now: 10 rows of 100 (reactive: 2 replicas)
 	nowg=$(( $(date +%s) / 60 * 60 ))
 	awk -v e="$nowg" 'BEGIN { print "timestamp,load"; for (i = 9; i >= 0; i--) print e - 60 * i ",100" }' > "$T/fresh.csv"

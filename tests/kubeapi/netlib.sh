@@ -95,3 +95,31 @@ serve() {
 	echo "FAIL: $_sn did not start"
 	return 1
 }
+
+# kubeapi_serve OBJECTS: the test API server (tests/kubeapi/kubeapi.py) on a
+# free port, with a CA of its own, the objects of the file OBJECTS (its
+# --objects) and one user of the token tok-ci-SECRET-0123456789; sets PORT
+# and K (the certificates' directory) and writes $T/kc, a kubeconfig for it
+# whose context's namespace is shop
+kubeapi_serve() {
+	K=$T/pki
+	sh "$TOP/tests/kubeapi/mkcerts.sh" "$K" > /dev/null 2>&1
+	echo "ci tok-ci-SECRET-0123456789 *" > "$T/users"
+	CURL_OPTS="--cacert $K/ca.pem" serve kubeapi "https://127.0.0.1:@PORT@/readyz" /usr/bin/python3 \
+		"$TOP/tests/kubeapi/kubeapi.py" --port @PORT@ --cert "$K/server.pem" --key "$K/server.key" \
+		--client-ca "$K/ca.pem" --users "$T/users" --objects "$1" || return 1
+	cat > "$T/kc" <<KC
+apiVersion: v1
+kind: Config
+current-context: t
+clusters:
+- name: t
+  cluster: {server: "https://127.0.0.1:$PORT", certificate-authority-data: $(base64 -w0 < "$K/ca.pem")}
+contexts:
+- name: t
+  context: {cluster: t, user: u, namespace: shop}
+users:
+- name: u
+  user: {token: tok-ci-SECRET-0123456789}
+KC
+}
