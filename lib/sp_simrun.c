@@ -23,6 +23,7 @@ struct sp_simrun {
 	int have_row, peer_started, decided;
 	double last_decision;   /* an sp_plan's last decision (interval > 0) */
 	double last_react;      /* its last check between decisions (react > 0) */
+	sp_behavior_hist hist;  /* limits: the recent recommendations */
 	sp_simrun_in cur;
 	double lastdt, dt;      /* the previous step's length, the current one's */
 	/* tick 0: the previous step as the step-level model saw it */
@@ -46,6 +47,8 @@ sp_simrun_defaults(sp_simrun_opts *o)
 	o->step = 0;
 	o->interval = 0;
 	o->react = 0;
+	o->limits = 0;
+	sp_behavior_defaults(&o->behavior);
 }
 
 sp_simrun *
@@ -81,6 +84,7 @@ sp_simrun_free(sp_simrun *r)
 	if (!r)
 		return;
 	free(r->ring);
+	sp_behavior_hist_free(&r->hist);
 	free(r);
 }
 
@@ -150,6 +154,22 @@ window_means(const sp_simrun *r, double t, double *load, double *cpu, double *la
 	return 1;
 }
 
+/* opts.limits: the count an sp_plan set, as scale sets it (see the header);
+ * check: a check between decisions */
+static int
+limit(sp_simrun *r, double tau, int check, int *n, sp_error *err)
+{
+	int rc, cur = sp_sim_replicas(r->sim);
+
+	if (!r->o.limits || (check && *n <= cur))
+		return 0;
+	if ((rc = sp_behavior_record(&r->hist, tau, *n, r->o.behavior.down_window, err)) < 0)
+		return rc;
+	if (r->decided)
+		*n = (int)sp_behavior_limit(&r->o.behavior, &r->hist, tau, cur, *n, NULL);
+	return 0;
+}
+
 static int
 decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *err)
 {
@@ -204,11 +224,15 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 				return 0;
 			}
 			r->last_react = tau;
-			return sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err);
+			if ((rc = sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err)) < 0)
+				return rc;
+			return limit(r, tau, 1, n, err);
 		}
 		if (!r->front) {
 			r->last_decision = r->last_react = tau;
-			return sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err);
+			if ((rc = sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err)) < 0)
+				return rc;
+			return limit(r, tau, 0, n, err);
 		}
 		if (turn) {  /* publish: the planner on its own count, from the load alone */
 			sp_plan_in own = pin;

@@ -40,12 +40,21 @@
  *    count is set.  The reason is the HPA's.
  * The first decision starts the cluster (its pods all ready).
  *
+ * With opts.limits, each count an sp_plan sets goes through what scale does
+ * with it in scalepipe-tick (sp_behavior): recorded as a recommendation
+ * (a decision always, a check only when it wants more pods than there are,
+ * as the tick calls scale only then), then limited from the count there
+ * is: the scale-down stabilisation over behavior.down_window and the rates
+ * per run.  The first decision, which starts the cluster, is recorded and
+ * not limited.
+ *
  * Ownership: the runner borrows the simulator, the planner and the peer;
  * sp_simrun_free(NULL) is fine.  Nothing here prints or exits.
  */
 #ifndef SP_SIMRUN_H
 #define SP_SIMRUN_H
 
+#include "sp_behavior.h"
 #include "sp_err.h"
 #include "sp_peer.h"
 #include "sp_plan.h"
@@ -62,6 +71,10 @@ typedef struct {
 	double interval;        /* s between an sp_plan's decisions; 0 = every tick [0] */
 	double react;           /* between them, every `react` s the reactive rule
 	                         * alone, up only (sp_plan_in.react); 0 = never [0] */
+	int limits;             /* an sp_plan setting the count (not publish mode):
+	                         * scale's limits per run on its counts, `behavior`
+	                         * [0: none] */
+	sp_behavior_opts behavior;  /* with limits [sp_behavior_defaults: scale's] */
 } sp_simrun_opts;
 
 void sp_simrun_defaults(sp_simrun_opts *o);

@@ -37,7 +37,8 @@ enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
 	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERVAL, OPT_REACT, OPT_INTERP, OPT_MWIN,
-	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_PUBLISH, OPT_VERSION
+	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_PUBLISH, OPT_LIMITS, OPT_DSTAB, OPT_MAXDOWN, OPT_MAXUP, OPT_MAXUPPODS,
+	OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -66,6 +67,11 @@ static const struct option longopts[] = {
 	{ "scale-in", no_argument, 0, OPT_SCALEIN },
 	{ "stabilise", required_argument, 0, OPT_STAB },
 	{ "publish", no_argument, 0, OPT_PUBLISH },
+	{ "scale-limits", no_argument, 0, OPT_LIMITS },
+	{ "down-stabilisation", required_argument, 0, OPT_DSTAB },
+	{ "max-down-pct", required_argument, 0, OPT_MAXDOWN },
+	{ "max-up-pct", required_argument, 0, OPT_MAXUP },
+	{ "max-up-pods", required_argument, 0, OPT_MAXUPPODS },
 	SP_CLI_PREDICT_LONGOPTS,
 	{ "summary", no_argument, 0, OPT_SUMMARY },
 	{ "name", required_argument, 0, OPT_NAME },
@@ -149,8 +155,20 @@ usage(const opts *o)
 	    "                         the larger of its metric's proposal (--target, the HPA\n"
 	    "                         options) and the published count's (an External metric,\n"
 	    "                         averageValue 1): SCALE_MODE=publish with\n"
-	    "                         deploy/hpa/hpa-external.yaml\n",
-	    o->po.thr_low, o->po.overprov * 100);
+	    "                         deploy/hpa/hpa-external.yaml\n"
+	    "      --scale-limits     forecast/burst/scalepipe, not with --publish: each count\n"
+	    "                         the plan sets (a decision; a check that wants more)\n"
+	    "                         goes through scale's limits per run, as scalepipe-tick's\n"
+	    "                         scale applies them: the scale-down stabilisation and the\n"
+	    "                         rates below (each of which implies --scale-limits)\n"
+	    "      --down-stabilisation SEC  scale down only to the largest count set in SEC\n"
+	    "                         [%g]\n"
+	    "      --max-down-pct P   at most max(1, P%% of the count) pods fewer per run, never\n"
+	    "                         half or fewer while P < 50 [%g]\n"
+	    "      --max-up-pct P, --max-up-pods N  at most max(ceil(P%% of the count), N)\n"
+	    "                         pods more per run [%g, %ld]\n",
+	    o->po.thr_low, o->po.overprov * 100, o->ro.behavior.down_window, o->ro.behavior.max_down_pct,
+	    o->ro.behavior.max_up_pct, o->ro.behavior.max_up_pods);
 	sp_cli_predict_help(25, "the start-up plus\n"
 	    "                         --interval or --tick, the longer (once per row: always)");
 	printf("      --summary          print one summary row instead of the steps\n"
@@ -217,6 +235,11 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_NOHEADER: o->no_header = 1; break;
 		case OPT_BY: o->by = optarg; break;
 		case OPT_PUBLISH: o->publish = 1; break;
+		case OPT_LIMITS: o->ro.limits = 1; break;
+		case OPT_DSTAB: o->ro.limits = 1; o->ro.behavior.down_window = sp_cli_double("--down-stabilisation", optarg, 0, 86400); break;
+		case OPT_MAXDOWN: o->ro.limits = 1; o->ro.behavior.max_down_pct = sp_cli_double("--max-down-pct", optarg, 0, 100); break;
+		case OPT_MAXUP: o->ro.limits = 1; o->ro.behavior.max_up_pct = sp_cli_double("--max-up-pct", optarg, 0, 10000); break;
+		case OPT_MAXUPPODS: o->ro.limits = 1; o->ro.behavior.max_up_pods = sp_cli_long("--max-up-pods", optarg, 0, 1000000); break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
@@ -231,6 +254,9 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--min (%d) must not be greater than --max (%d)", po->min, po->max);
 	if (o->publish && !predictive(o->policy))
 		sp_die_usage("--publish needs --policy forecast, burst or scalepipe");
+	if (o->ro.limits && (!predictive(o->policy) || o->publish))
+		sp_die_usage("--scale-limits and scale's limits are for --policy forecast, burst or scalepipe "
+		    "setting the count (not --publish: the HPA's own behavior applies there)");
 	if (o->policy == SP_POLICY_KEDA && !isfinite(o->target))
 		sp_die_usage("--policy keda needs --target (the trigger's threshold)");
 	po->policy = o->policy == SP_POLICY_HPA ? SP_PLAN_HPA : o->policy == SP_POLICY_THRESHOLD ? SP_PLAN_THRESHOLD :

@@ -276,6 +276,32 @@ t "--react leaves the HPA alone" 0 sh -c "simulate --policy hpa '$D/sim-jump.csv
 	simulate --policy hpa --react 15 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
 t "--react 0 for forecast and burst by default" 0 sh -c "simulate --policy burst --interval 300 '$D/sim-jump.csv' > '$T/a' &&
 	simulate --policy burst --interval 300 --react 0 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+# --scale-limits: each count the plan sets goes through scale's limits per
+# run, as scalepipe-tick's scale applies them.  The fall of sim-down.csv
+# (400 to 80 at 600; once a minute): the plan wants 1 from 660 on, but the
+# 5 decided at 600 holds it for 300 s (down-stabilisation 300); at 960 the
+# rate, 25 % and never half: 5 -> 4, then 3 at 1020, 2 at 1080, where it
+# stays (2 never goes to 1 below 50 %); rates alone, the same from 660 on,
+# 2 by the step's end; --max-down-pct 100 as well: no limit at all
+t "--scale-limits: the fall held 300 s, then 25 % a minute" 0 simulate --policy scalepipe --scale-limits "$D/sim-down.csv"
+f_is 3 "5 5 5 2 2"
+t "--down-stabilisation 0: the rates alone" 0 simulate --policy scalepipe --down-stabilisation 0 "$D/sim-down.csv"
+f_is 3 "5 5 2 2 2"
+t "--down-stabilisation 0 --max-down-pct 100: no limit" 0 sh -c "simulate --policy scalepipe '$D/sim-down.csv' > '$T/a' &&
+	simulate --policy scalepipe --down-stabilisation 0 --max-down-pct 100 '$D/sim-down.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+# up: the jump of sim-jump.csv (no checks): 1 -> 5 at 360 is within
+# max(100 % of 1, 4 pods); with --max-up-pods 1, one pod a minute, ready a
+# minute later: the step violates for 18 of its 20 ticks, not 9
+t "--scale-limits: 1 -> 5 within max(100 %, 4 pods)" 0 sh -c "simulate --policy scalepipe --react 0 '$D/sim-jump.csv' > '$T/a' &&
+	simulate --policy scalepipe --react 0 --scale-limits '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "--max-up-pods 1: a pod a minute" 0 simulate --policy scalepipe --react 0 --max-up-pods 1 "$D/sim-jump.csv"
+f_is 3,7 "1,0 5,0.9 5,0"
+t "--scale-limits with --policy hpa" 2 simulate --policy hpa --scale-limits "$D/sim-jump.csv"
+err_has "simulate: --scale-limits and scale's limits are for --policy forecast, burst or scalepipe setting the count"
+t "--max-up-pods with --publish" 2 simulate --policy scalepipe --publish --max-up-pods 2 "$D/sim-jump.csv"
+err_has "(not --publish: the HPA's own behavior applies there)"
+t "--max-down-pct out of range" 2 simulate --policy scalepipe --max-down-pct 101 "$D/sim-jump.csv"
+err_has "simulate: --max-down-pct: 101 is out of range [0, 100]"
 t "bad --react" 2 simulate --policy scalepipe --react -1 "$D/sim-jump.csv"
 err_has "simulate: --react:"
 t "--react with --publish" 2 simulate --policy scalepipe --publish --react 15 "$D/sim-jump.csv"

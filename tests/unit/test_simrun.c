@@ -39,6 +39,8 @@ main(void)
 	sp_simrun_defaults(&ro);
 	CHECK(ro.tick == 15 && ro.window == 60 && ro.cpu_init == 300 && ro.interp == SP_SIMRUN_HOLD && ro.step == 0,
 	    "defaults");
+	CHECK(ro.limits == 0 && ro.behavior.down_window == 300 && ro.behavior.max_down_pct == 25 &&
+	    ro.behavior.max_up_pct == 100 && ro.behavior.max_up_pods == 4, "no limits by default, scale's when on");
 	sp_sim_defaults(&so);
 	so.slo = 18;
 	so.wstar = 80;
