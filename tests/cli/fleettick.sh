@@ -294,7 +294,7 @@ check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLIN
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\n' > "$T/objects"
 	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	replicas() {  # NAME: the server's count
 		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
@@ -324,7 +324,8 @@ EOF
 	awk -F, -v e="$nowm" '$1 != e' "$T/all2.csv" > "$T/fresh.csv"
 	rtick() {  # the tick on $T/fresh.csv, checks every 2 s
 		env NOW="$T/fresh.csv" KC="$T/kc" PATH="$T/rstub:$PATH" WORK_DIR="$T/rwork" STATE_DIR="$T/rstate" \
-			SEASON=false ARFIT_ARGS="--rolling --window 30 --horizon 6 --level 0.98" REACT_EVERY=2 "$@" sh "$T/tick.sh"
+			SEASON=false ARFIT_ARGS="--rolling --window 30 --horizon 6 --level 0.98" REACT_EVERY=2 \
+			SCALE_ARGS="$(cm SCALE_ARGS)" "$@" sh "$T/tick.sh"
 	}
 	# another workload, "late", whose decisions take 3 s: they overrun the
 	# check at +2, which runs at once (one or two checks in a deadline of
@@ -337,6 +338,14 @@ EOF
 	check "... late 4 -> 8 first (scale's limits), at 3 s or later" sh -c "
 		grep react-scaled '$T/out' | head -n 1 | grep -q ',\"namespace=shop,deployment=late\",shop,Deployment,late,4,12,8,react-scaled,' &&
 		awk -F, -v s=$((s0 + 3)) '/react-scaled/ && \$1 < s { bad = 1 } END { exit bad }' '$T/out'"
+	# SCALE_ARGS reaches scale: one pod a run, one check (at +2; +4 does not fit 12 s)
+	mkdir "$T/rstate1"
+	sed -n '1p;/deployment=web/s/deployment=web/deployment=slow/p' "$T/fresh.csv" > "$T/slow.csv"
+	t "SCALE_ARGS: scale's limits per run, for the checks too" 0 rtick TICK_DEADLINE=12 STATE_DIR="$T/rstate1" \
+		NOW="$T/slow.csv" CHECKS=slow:900 SCALE_ARGS="--max-up-pct 0 --max-up-pods 1"
+	out_has ',"namespace=shop,deployment=slow",shop,Deployment,slow,4,12,5,react-scaled,'
+	check "... the ConfigMaps' SCALE_ARGS agree" test "$(cm SCALE_ARGS)" = \
+		"$(sed -n 's/^  SCALE_ARGS: "\(.*\)".*/\1/p' "$TOP/deploy/configmap.yaml")"
 	t "REACT_EVERY: the decisions, then checks that scale up" 0 rtick TICK_DEADLINE=18
 	cp "$T/out" "$T/r1.out"
 	check "... a row for each workload's decision" test "$(grep -c '^[0-9]*,"namespace=shop,deployment=[a-z]*",shop,Deployment,[a-z]*,[0-9]*,[0-9]*,[0-9]*,[a-z-]*,' "$T/r1.out")" -ge 5

@@ -246,7 +246,7 @@ fi
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop rx 7\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop rx 7\nDeployment shop lim 3\n' > "$T/objects"
 	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	# a fresh series at 60 s steps ending now: 10 rows of 100 (reactive: 2 replicas)
 	nowg=$(( $(date +%s) / 60 * 60 ))
@@ -265,6 +265,14 @@ EOF
 	awk -v e="$nowg" 'BEGIN { print "timestamp,load"; for (i = 9; i >= 0; i--) print e - 60 * i ",900" }' > "$T/up.csv"
 	t "a fallback may scale up" 0 tick -c "$T/k.conf" --kubeconfig "$T/kc" --from-csv "$T/up.csv" --now "$nowg" deployment/api
 	out_has ",shop,deployment,api,12,3,scaled,fallback: short history"
+	t "SCALE_ARGS: scale's limits per run reach scale" 0 env SCALE_ARGS="--max-up-pct 0 --max-up-pods 1" \
+		bash "$TICK" -c "$T/k.conf" --kubeconfig "$T/kc" --from-csv "$T/up.csv" --now "$nowg" deployment/lim
+	out_has ",shop,deployment,lim,12,3,scaled,fallback: short history"
+	check "... one pod more on the server: 4" test "$(curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
+		"https://127.0.0.1:$PORT/apis/apps/v1/namespaces/shop/deployments/lim/scale" | sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p')" = 4
+	t "SCALE_ARGS: only scale's limits" 2 env SCALE_ARGS="--max-up-pods 1 --force" \
+		bash "$TICK" -c "$T/k.conf" --kubeconfig "$T/kc" --from-csv "$T/up.csv" --now "$nowg" deployment/lim
+	err_has "scalepipe-tick: SCALE_ARGS: '--force' is not one of scale's limits (--down-stabilisation, --max-down-pct, --max-up-pct, --max-up-pods)"
 	t "shadow reads the replicas, changes nothing" 0 tick -c "$T/k.conf" --kubeconfig "$T/kc" --shadow \
 		--from-csv "$T/up.csv" --now "$nowg" deployment/web
 	out_has ",shop,deployment,web,12,4,shadow,"
