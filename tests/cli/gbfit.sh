@@ -19,11 +19,15 @@ check "model keys" sh -c "grep -qx 'column load' '$T/m1' && grep -qx 'step 3600'
     grep -q '^resid2 ' '$T/m1' && grep -q '^booster2 <<< ' '$T/m1' && grep -q '^booster1_check ' '$T/m1'"
 check "command line recorded" grep -q '^command .*gbfit -c load --rounds 10' "$T/m1"
 
-t "same seed, same file" 0 gbfit $FAST --horizon 2 -o "$T/m2" "$S"
-check "identical models (but the command line)" sh -c "grep -v ^command '$T/m1' > '$T/a' && grep -v ^command '$T/m2' > '$T/b' && cmp '$T/a' '$T/b'"
+if [ -z "${SP_VALGRIND:-}" ]; then   # determinism: the code paths of m1 and m3 again
+	t "same seed, same file" 0 gbfit $FAST --horizon 2 -o "$T/m2" "$S"
+	check "identical models (but the command line)" sh -c "grep -v ^command '$T/m1' > '$T/a' && grep -v ^command '$T/m2' > '$T/b' && cmp '$T/a' '$T/b'"
+fi
 t "another seed with subsampling" 0 gbfit $FAST --horizon 2 --subsample 0.7 --seed 9 -o "$T/m3" "$S"
-t "same subsampling, seed 1" 0 gbfit $FAST --horizon 2 --subsample 0.7 -o "$T/m4" "$S"
-check "another seed, other trees" sh -c "grep -v ^command '$T/m3' > '$T/c' && grep -v ^command '$T/m4' > '$T/d' && ! cmp -s '$T/c' '$T/d'"
+if [ -z "${SP_VALGRIND:-}" ]; then
+	t "same subsampling, seed 1" 0 gbfit $FAST --horizon 2 --subsample 0.7 -o "$T/m4" "$S"
+	check "another seed, other trees" sh -c "grep -v ^command '$T/m3' > '$T/c' && grep -v ^command '$T/m4' > '$T/d' && ! cmp -s '$T/c' '$T/d'"
+fi
 
 t "stdin, verbose progress to stderr" 0 gbfit $FAST --horizon 2 -v -o "$T/m5" < "$S"
 out_is < /dev/null

@@ -36,8 +36,10 @@ if [ -z "${SP_VALGRIND:-}" ]; then  # determinism: the same code path as above
 	check "identical weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" = \"\$(grep '^actor ' '$T/b.ppo')\" ]"
 fi
 
-t "another seed, another policy" 0 rltrain --curve "$C" -o "$T/c.ppo" --steps $ro --rollout $ro --seed 2 "$TR"
-check "different weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" != \"\$(grep '^actor ' '$T/c.ppo')\" ]"
+if [ -z "${SP_VALGRIND:-}" ]; then  # the code path of the first run again
+	t "another seed, another policy" 0 rltrain --curve "$C" -o "$T/c.ppo" --steps $ro --rollout $ro --seed 2 "$TR"
+	check "different weights" sh -c "[ \"\$(grep '^actor ' '$T/a.ppo')\" != \"\$(grep '^actor ' '$T/c.ppo')\" ]"
+fi
 
 t "early stopping with --patience 0" 0 rltrain --curve "$C" -o "$T/d.ppo" --steps $es_steps --patience 0 --rollout $es_rollout "$TR"
 check "stopped at the first update without a new best" awk -F, 'NR > 1 { n++; last = $7 } END { exit !(n < 10 && last == 0) }' "$T/out"
