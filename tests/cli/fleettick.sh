@@ -312,7 +312,9 @@ for w in ${CHECKS:-web:900 api:800 held:900}; do echo "$t,\"namespace=shop,deplo
 EOF
 	{ echo '#!/bin/sh'; echo 'for a; do shift; [ "$a" = --in-cluster ] && set -- "$@" --kubeconfig "$KC" || set -- "$@" "$a"; done'
 	  echo "exec $(command -v scale) \"\$@\""; } > "$T/rstub/scale"
-	printf '#!/bin/sh\n[ -z "${SLOW:-}" ] || sleep "$SLOW"\n' > "$T/rstub/promexport"   # SLOW: a slow tick
+	# promexport: SLOW, a slow tick; what the checks push into $T/pushed
+	printf '#!/bin/sh\n[ -z "${SLOW:-}" ] || sleep "$SLOW"\ncase "$*" in *checks*) { echo "$*"; cat "%s/react.csv"; } > "%s";; esac\n' \
+		"$T/rwork" "$T/pushed" > "$T/rstub/promexport"
 	chmod +x "$T/rstub/promfetch" "$T/rstub/scale" "$T/rstub/promexport"
 	# 60 minutes ending a minute ago (the first tick) and the minute now
 	# (the second): web about 250 (4 pods), api 150, held 100
@@ -360,6 +362,9 @@ EOF
 	check "... held is paused: 2 still, never scaled" test "$(replicas held)" = 2
 	check "... held: no react-scaled row" sh -c "! grep -q 'deployment=held.*react-scaled' '$T/r1.out'"
 	err_has "fleet tick, shard 0/4: the checks scaled up"
+	check "... their count pushed: scalepipe_fleet_react_scaleups{shard=0}" sh -c "
+		grep -q -- '--job scalepipe-fleet-checks --grouping shard=0 -c react_scaleups=scalepipe_fleet_react_scaleups' '$T/pushed' &&
+		test \"\$(tail -n 1 '$T/pushed' | cut -d, -f2)\" = \$(grep -c react-scaled '$T/r1.out')"
 	awk -F, -v e="$nowm" 'NR == 1 || $1 == e' "$T/all2.csv" > "$T/fresh.csv"   # (what --since-state fetches)
 	t "REACT_EVERY: the next tick, no room for a check" 0 rtick TICK_DEADLINE=6
 	check "... its decisions start from the server's counts (current 12, 10, on each newest row)" sh -c "
