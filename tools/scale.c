@@ -9,6 +9,7 @@
 
 #include "sp_behavior.h"
 #include "sp_cli.h"
+#include "sp_cli_behavior.h"
 #include "sp_cli_http.h"
 #include "sp_csv.h"
 #include "sp_keyed.h"
@@ -129,8 +130,8 @@ static void
 parse_options(int argc, char **argv, options *o)
 {
 	enum { OPT_KCFG = 256, OPT_CTX, OPT_INCL, OPT_SADIR, OPT_DRY, OPT_FORCE, OPT_MAXAGE,
-		OPT_METHOD, OPT_CRETRY, OPT_LOADCOL, OPT_OBSERVED, OPT_STATE, OPT_DSTAB, OPT_MAXDOWN,
-		OPT_MAXUP, OPT_MAXUPPODS, OPT_DEADLINE, OPT_EXECTO, OPT_BY, OPT_NSLABEL, OPT_NAMELABEL,
+		OPT_METHOD, OPT_CRETRY, OPT_LOADCOL, OPT_OBSERVED, OPT_STATE,
+		OPT_DEADLINE, OPT_EXECTO, OPT_BY, OPT_NSLABEL, OPT_NAMELABEL,
 		OPT_KIND, OPT_KINDLABEL, OPT_FORGET, OPT_VERSION };
 	static const struct option lo[] = {
 		{ "column", required_argument, 0, 'c' }, { "namespace", required_argument, 0, 'n' },
@@ -142,9 +143,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "conflict-retries", required_argument, 0, OPT_CRETRY },
 		{ "load-column", required_argument, 0, OPT_LOADCOL }, { "observed", required_argument, 0, OPT_OBSERVED },
 		{ "state", required_argument, 0, OPT_STATE },
-		{ "down-stabilisation", required_argument, 0, OPT_DSTAB },
-		{ "max-down-pct", required_argument, 0, OPT_MAXDOWN }, { "max-up-pct", required_argument, 0, OPT_MAXUP },
-		{ "max-up-pods", required_argument, 0, OPT_MAXUPPODS },
+		SP_CLI_BEHAVIOR_LONGOPTS,
 		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "exec-timeout", required_argument, 0, OPT_EXECTO },
 		{ "by", required_argument, 0, OPT_BY }, { "namespace-label", required_argument, 0, OPT_NSLABEL },
 		{ "name-label", required_argument, 0, OPT_NAMELABEL }, { "kind", required_argument, 0, OPT_KIND },
@@ -183,10 +182,6 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_LOADCOL: o->load_column = optarg; break;
 		case OPT_OBSERVED: o->observed = optarg; break;
 		case OPT_STATE: o->state = optarg; break;
-		case OPT_DSTAB: o->beh.down_window = sp_cli_double("--down-stabilisation", optarg, 0, 86400); break;
-		case OPT_MAXDOWN: o->beh.max_down_pct = sp_cli_double("--max-down-pct", optarg, 0, 100); break;
-		case OPT_MAXUP: o->beh.max_up_pct = sp_cli_double("--max-up-pct", optarg, 0, 10000); break;
-		case OPT_MAXUPPODS: o->beh.max_up_pods = sp_cli_long("--max-up-pods", optarg, 0, 1000000); break;
 		case OPT_DEADLINE: o->deadline = sp_cli_double("--deadline", optarg, 0.001, 86400); break;
 		case OPT_EXECTO: o->src.exec_timeout = sp_cli_double("--exec-timeout", optarg, 0.001, 3600); break;
 		case OPT_BY: o->by = optarg; break;
@@ -199,7 +194,7 @@ parse_options(int argc, char **argv, options *o)
 		case 'h': usage();
 		case OPT_VERSION: sp_cli_version();
 		default:
-			if (!sp_cli_http_option(c, optarg, &o->ho, NULL))
+			if (!sp_cli_http_option(c, optarg, &o->ho, NULL) && !sp_cli_behavior_option(c, optarg, &o->beh))
 				sp_cli_bad_option();
 		}
 	if (o->by) {

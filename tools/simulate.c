@@ -11,6 +11,7 @@
 #include "sp_band.h"
 #include "sp_burst.h"
 #include "sp_cli.h"
+#include "sp_cli_behavior.h"
 #include "sp_cli_hpa.h"
 #include "sp_cli_perf.h"
 #include "sp_cli_predict.h"
@@ -37,8 +38,7 @@ enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
 	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERVAL, OPT_REACT, OPT_INTERP, OPT_MWIN,
-	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_PUBLISH, OPT_LIMITS, OPT_DSTAB, OPT_MAXDOWN, OPT_MAXUP, OPT_MAXUPPODS,
-	OPT_VERSION
+	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_PUBLISH, OPT_LIMITS, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -68,10 +68,7 @@ static const struct option longopts[] = {
 	{ "stabilise", required_argument, 0, OPT_STAB },
 	{ "publish", no_argument, 0, OPT_PUBLISH },
 	{ "scale-limits", no_argument, 0, OPT_LIMITS },
-	{ "down-stabilisation", required_argument, 0, OPT_DSTAB },
-	{ "max-down-pct", required_argument, 0, OPT_MAXDOWN },
-	{ "max-up-pct", required_argument, 0, OPT_MAXUP },
-	{ "max-up-pods", required_argument, 0, OPT_MAXUPPODS },
+	SP_CLI_BEHAVIOR_LONGOPTS,
 	SP_CLI_PREDICT_LONGOPTS,
 	{ "summary", no_argument, 0, OPT_SUMMARY },
 	{ "name", required_argument, 0, OPT_NAME },
@@ -236,14 +233,12 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_BY: o->by = optarg; break;
 		case OPT_PUBLISH: o->publish = 1; break;
 		case OPT_LIMITS: o->ro.limits = 1; break;
-		case OPT_DSTAB: o->ro.limits = 1; o->ro.behavior.down_window = sp_cli_double("--down-stabilisation", optarg, 0, 86400); break;
-		case OPT_MAXDOWN: o->ro.limits = 1; o->ro.behavior.max_down_pct = sp_cli_double("--max-down-pct", optarg, 0, 100); break;
-		case OPT_MAXUP: o->ro.limits = 1; o->ro.behavior.max_up_pct = sp_cli_double("--max-up-pct", optarg, 0, 10000); break;
-		case OPT_MAXUPPODS: o->ro.limits = 1; o->ro.behavior.max_up_pods = sp_cli_long("--max-up-pods", optarg, 0, 1000000); break;
 		case 'h': usage(o);
 		case OPT_VERSION: sp_cli_version();
 		default:
-			if (!sp_cli_perf_option(ch, optarg, &o->perf) && !sp_cli_hpa_option(ch, optarg, po, NULL) &&
+			if (sp_cli_behavior_option(ch, optarg, &o->ro.behavior))
+				o->ro.limits = 1;   /* each of scale's limits implies --scale-limits */
+			else if (!sp_cli_perf_option(ch, optarg, &o->perf) && !sp_cli_hpa_option(ch, optarg, po, NULL) &&
 			    !sp_cli_predict_option(ch, optarg, &o->pred))
 				sp_cli_bad_option();
 		}
