@@ -378,6 +378,10 @@ EOF
 	check "... nothing react-" sh -c "! grep -q react- '$T/out' && ! head -n 1 '$T/rwork/demand.csv' | grep -q current"
 	t "REACT_EVERY not a number" 1 rtick REACT_EVERY=15s
 	err_has "fleet tick: REACT_EVERY must be a number of seconds: '15s'"
+	mkdir "$T/nostate"
+	t "SCALE_ARGS: only scale's limits, refused before anything" 1 rtick SCALE_ARGS="--max-up-pods 1 --force" STATE_DIR="$T/nostate"
+	err_has "fleet tick: SCALE_ARGS: '--force' is not one of scale's limits"
+	check "... nothing done (no state written)" test -z "$(ls -A "$T/nostate")"
 	t "TICK_DEADLINE not a number" 1 rtick TICK_DEADLINE=1m
 	err_has "fleet tick: TICK_DEADLINE must be a number of seconds: '1m'"
 fi
