@@ -10,7 +10,7 @@
 void
 sp_cli_predict_defaults(sp_cli_predict *c)
 {
-	c->lead_time = c->margin = c->hysteresis = c->deadband = NAN;
+	c->lead_time = c->margin = c->hysteresis = c->deadband = c->stabilise = NAN;
 	c->min_down = -1;
 }
 
@@ -29,6 +29,9 @@ sp_cli_predict_option(int ch, const char *arg, sp_cli_predict *c)
 		return 1;
 	case SP_CLI_PREDICT_MINDOWN:
 		c->min_down = (int)sp_cli_long("--min-down", arg, 1, 1000000);
+		return 1;
+	case SP_CLI_PREDICT_STAB:
+		c->stabilise = sp_cli_double("--stabilise", arg, 0, 1e9);
 		return 1;
 	case SP_CLI_PREDICT_DEADBAND:
 		c->deadband = sp_cli_double("--deadband", arg, 0, 1000) / 100;
@@ -53,8 +56,13 @@ sp_cli_predict_help(int width, const char *auto_help)
 	printf("      %-*s the load rule's dead band: scale up to the count for\n"
 	    "      %-*s load x (1 + (margin + PCT)/100), down no lower than it\n"
 	    "      %-*s [scalepipe %g, others 0]\n", w, "--deadband PCT", w, "", w, "", SP_CLI_PREDICT_DEADBAND_DEFAULT * 100);
-	printf("      %-*s scale down only by N pods or more [scalepipe %d, others 1]\n", w, "--min-down N",
-	    SP_CLI_PREDICT_MINDOWN_DEFAULT);
+	if (SP_CLI_PREDICT_MINDOWN_DEFAULT == 1)
+		printf("      %-*s scale down only by N pods or more [1]\n", w, "--min-down N");
+	else
+		printf("      %-*s scale down only by N pods or more [scalepipe %d, others 1]\n", w, "--min-down N",
+		    SP_CLI_PREDICT_MINDOWN_DEFAULT);
+	printf("      %-*s scale down only to the highest count planned in SEC\n"
+	    "      %-*s [scalepipe %g, others 0]\n", w, "--stabilise SEC", w, "", SP_CLI_PREDICT_STAB_DEFAULT);
 }
 
 void
@@ -69,6 +77,7 @@ sp_cli_predict_apply(const sp_cli_predict *c, int scalepipe, int reactive_given,
 	po->deadband = !isnan(c->deadband) ? c->deadband : scalepipe ? SP_CLI_PREDICT_DEADBAND_DEFAULT : 0;
 	po->use_hold = scalepipe;
 	po->min_down = c->min_down >= 0 ? c->min_down : scalepipe ? SP_CLI_PREDICT_MINDOWN_DEFAULT : 1;
+	po->stabilise = !isnan(c->stabilise) ? c->stabilise : scalepipe ? SP_CLI_PREDICT_STAB_DEFAULT : 0;
 	if (scalepipe && !reactive_given)
 		po->reactive = SP_PLAN_REACTIVE_LOAD;
 }

@@ -9,11 +9,16 @@
  *                         start-up plus one decision interval
  *   --margin PCT          the load reactive rule plans for load x (1 + PCT/100)
  *   --hysteresis PCT      scale down only by more than PCT % of the count
+ *   --deadband PCT        the load rule's dead band
+ *   --min-down N          scale down only by N pods or more
+ *   --stabilise SEC       scale down only to the highest count planned in SEC
  *
  * scalepipe is the burst-aware planner with these defaults (scalepipe-plan(7)):
  * reactive rule load (unless --reactive is given), margin 0, hysteresis
- * 10 %, no dead band, scale-downs of 2 pods or more, demand_hold, lead time
- * auto; the other policies default to none of them.
+ * 10 %, no dead band, scale-downs of 1 pod or more, stabilisation 120 s,
+ * demand_hold, lead time auto; the other policies default to none of them.
+ * (Until 2026-12-04 22:00: scale-downs of 2 pods or more and no stabilisation;
+ * bench/decisions.md says why they changed.)
  */
 #ifndef SP_CLI_PREDICT_H
 #define SP_CLI_PREDICT_H
@@ -27,23 +32,26 @@ typedef struct {
 	double margin, hysteresis;  /* fractions; NaN not given */
 	double deadband;            /* fraction; NaN not given */
 	int min_down;               /* pods; -1 not given */
+	double stabilise;           /* s; NaN not given */
 } sp_cli_predict;
 
 enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST, SP_CLI_PREDICT_DEADBAND,
-	SP_CLI_PREDICT_MINDOWN };
+	SP_CLI_PREDICT_MINDOWN, SP_CLI_PREDICT_STAB };
 
 #define SP_CLI_PREDICT_LONGOPTS \
 	{ "lead-time", required_argument, 0, SP_CLI_PREDICT_LEAD }, \
 	{ "margin", required_argument, 0, SP_CLI_PREDICT_MARGIN }, \
 	{ "hysteresis", required_argument, 0, SP_CLI_PREDICT_HYST }, \
 	{ "deadband", required_argument, 0, SP_CLI_PREDICT_DEADBAND }, \
-	{ "min-down", required_argument, 0, SP_CLI_PREDICT_MINDOWN }
+	{ "min-down", required_argument, 0, SP_CLI_PREDICT_MINDOWN }, \
+	{ "stabilise", required_argument, 0, SP_CLI_PREDICT_STAB }
 
 /* The scalepipe policy's defaults. */
 #define SP_CLI_PREDICT_MARGIN_DEFAULT 0.0
 #define SP_CLI_PREDICT_HYST_DEFAULT 0.10
 #define SP_CLI_PREDICT_DEADBAND_DEFAULT 0.0
-#define SP_CLI_PREDICT_MINDOWN_DEFAULT 2
+#define SP_CLI_PREDICT_MINDOWN_DEFAULT 1
+#define SP_CLI_PREDICT_STAB_DEFAULT 120.0
 
 void sp_cli_predict_defaults(sp_cli_predict *c);
 /* Apply option ch: 1 if it was one of the options above, 0 if not. */

@@ -40,7 +40,7 @@ static const char *const reactives[] = { "hpa", "load", "none", NULL };
 
 enum {
 	OPT_POLICY = 256, OPT_MIN, OPT_MAX, OPT_INITIAL, OPT_DEMAND, OPT_OVERPROV, OPT_LEAD, OPT_RAMPUP,
-	OPT_RAMPDOWN, OPT_STAB, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
+	OPT_RAMPDOWN, OPT_SCALEIN, OPT_REACTIVE, OPT_STALE, OPT_QWIN, OPT_MINCOV, OPT_MAXERR,
 	OPT_TARGET, OPT_THRLOW,
 	OPT_EXPLAIN, OPT_REACT, OPT_HOLDANOM, OPT_ANOMCOL, OPT_STATE, OPT_BY, OPT_FORGET, OPT_VERSION
 };
@@ -59,7 +59,6 @@ static const struct option longopts[] = {
 	{ "lead", required_argument, 0, OPT_LEAD },
 	{ "ramp-up", required_argument, 0, OPT_RAMPUP },
 	{ "ramp-down", required_argument, 0, OPT_RAMPDOWN },
-	{ "stabilise", required_argument, 0, OPT_STAB },
 	{ "scale-in", no_argument, 0, OPT_SCALEIN },
 	{ "reactive", required_argument, 0, OPT_REACTIVE },
 	{ "stale", required_argument, 0, OPT_STALE },
@@ -148,7 +147,6 @@ usage(const opts *op)
 	    "      --lead N             long format: plan for the max over horizons 1..N [%d]\n"
 	    "      --ramp-up N          most replicas added per step [unlimited]\n"
 	    "      --ramp-down N        most replicas removed per step [unlimited]\n"
-	    "      --stabilise SEC      scale down only to the highest count planned in SEC [%g]\n"
 	    "      --scale-in           let the forecast scale in below the reactive rule\n"
 	    "      --reactive R         reactive rule: hpa, load (ceil(load / w*)) or none\n"
 	    "                           [scalepipe load, others hpa]\n"
@@ -156,7 +154,7 @@ usage(const opts *op)
 	    "      --quality-window N   fall back when the last N forecasts were poor [off]\n"
 	    "      --min-coverage F     ... covering fewer than F of the actuals [%g]\n"
 	    "      --max-error F        ... or with mean absolute %% error above F [%g]\n",
-	    o->min, o->max, o->overprov * 100, op->lead, o->stabilise, o->min_coverage, o->max_error);
+	    o->min, o->max, o->overprov * 100, op->lead, o->min_coverage, o->max_error);
 	sp_cli_predict_help(27, "always (one decision per row)");
 	printf("      --target X           hpa: target CPU %% or load (per replica for average-value,\n"
 	    "                           pods, object-average) [%g];\n"
@@ -197,7 +195,6 @@ plan_option(int c, const char *arg, sp_plan_opts *o)
 	case OPT_OVERPROV: o->overprov = sp_cli_double("--overprov", arg, 0, 1000) / 100; break;
 	case OPT_RAMPUP: o->ramp_up = (int)sp_cli_long("--ramp-up", arg, 1, 1000000); break;
 	case OPT_RAMPDOWN: o->ramp_down = (int)sp_cli_long("--ramp-down", arg, 1, 1000000); break;
-	case OPT_STAB: o->stabilise = sp_cli_double("--stabilise", arg, 0, 1e9); break;
 	case OPT_SCALEIN: o->scale_in = 1; break;
 	case OPT_REACTIVE: o->reactive = (sp_plan_reactive)sp_cli_choice("--reactive", arg, reactives); break;
 	case OPT_STALE: o->stale = sp_cli_double("--stale", arg, 1e-9, 1e12); break;

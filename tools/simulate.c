@@ -38,7 +38,7 @@ enum {
 	OPT_POLICY = 256, OPT_REPCOL, OPT_STARTUP, OPT_NOQUEUE, OPT_QTIMEOUT, OPT_STEP, OPT_MIN, OPT_MAX,
 	OPT_INITIAL, OPT_TARGET, OPT_THRLOW, OPT_REACTIVE,
 	OPT_OVERPROV, OPT_SCALEIN, OPT_SUMMARY, OPT_NAME, OPT_NOHEADER, OPT_TICK, OPT_INTERVAL, OPT_REACT, OPT_INTERP, OPT_MWIN,
-	OPT_CPUINIT, OPT_STAB, OPT_BY, OPT_PUBLISH, OPT_LIMITS, OPT_VERSION
+	OPT_CPUINIT, OPT_BY, OPT_PUBLISH, OPT_LIMITS, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -65,7 +65,6 @@ static const struct option longopts[] = {
 	{ "reactive", required_argument, 0, OPT_REACTIVE },
 	{ "overprov", required_argument, 0, OPT_OVERPROV },
 	{ "scale-in", no_argument, 0, OPT_SCALEIN },
-	{ "stabilise", required_argument, 0, OPT_STAB },
 	{ "publish", no_argument, 0, OPT_PUBLISH },
 	{ "scale-limits", no_argument, 0, OPT_LIMITS },
 	SP_CLI_BEHAVIOR_LONGOPTS,
@@ -145,8 +144,6 @@ usage(const opts *o)
 	    "                         [scalepipe load, others hpa]\n"
 	    "      --overprov PCT     forecast/burst/scalepipe: over-provisioning [%g]\n"
 	    "      --scale-in         forecast/burst/scalepipe: let the forecast scale in alone\n"
-	    "      --stabilise SEC    forecast/burst/scalepipe: scale down only to the highest\n"
-	    "                         count decided in SEC [0]\n"
 	    "      --publish          forecast/burst/scalepipe: publish the count (at --interval)\n"
 	    "                         instead of setting it; an HPA sets the count every tick,\n"
 	    "                         the larger of its metric's proposal (--target, the HPA\n"
@@ -226,7 +223,6 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_REACTIVE: o->reactive_given = 1; po->reactive = (sp_plan_reactive)sp_cli_choice("--reactive", optarg, reactives); break;
 		case OPT_OVERPROV: po->overprov = sp_cli_double("--overprov", optarg, 0, 1000) / 100; break;
 		case OPT_SCALEIN: po->scale_in = 1; break;
-		case OPT_STAB: po->stabilise = sp_cli_double("--stabilise", optarg, 0, 1e9); break;
 		case OPT_SUMMARY: o->summary = 1; break;
 		case OPT_NAME: o->name = optarg; break;
 		case OPT_NOHEADER: o->no_header = 1; break;

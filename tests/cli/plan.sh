@@ -416,15 +416,27 @@ err_has "plan: warning: state $T/k.state:2: 'opt_policy' where 'keys' was expect
 out_is "$T/keyed"
 # scalepipe's scale-down rules: burstdetect's demand_hold (a scale-down
 # keeps the count for it), a dead band (--deadband 15: down no lower than
-# the load x 1.15) and --min-down 2 (a drop of one pod is kept); the other
-# policies ignore demand_hold
+# the load x 1.15), --min-down N (a drop of fewer than N pods is kept; 1 by
+# default, 2 until 2026-12-04 22:00) and a 120-s stabilisation (the rows here are
+# 300 s apart: it holds nothing); the other policies ignore demand_hold
 printf 'timestamp,load,demand,demand_hold\n0,80,400,400\n300,80,80,400\n600,80,80,160\n900,80,80,80\n' > "$T/hold.csv"
 t "scalepipe --deadband 15: demand_hold and the dead band" 0 plan --policy scalepipe --deadband 15 "$T/hold.csv"
 check "5, held at 5, 2 by the band, kept" sh -c "cut -d, -f5,6 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5,forecast 5,hold 2,deadband 2,deadband '"
-t "scalepipe (no dead band): the hold, then --min-down 2" 0 plan --policy scalepipe "$T/hold.csv"
+t "scalepipe --min-down 2: the hold, then one pod less kept" 0 plan --policy scalepipe --min-down 2 "$T/hold.csv"
 check "5, 5, held at 2, one pod less kept" sh -c "cut -d, -f5,6 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5,forecast 5,hold 2,hold 2,hysteresis '"
-t "scalepipe --deadband 0 --min-down 1" 0 plan --policy scalepipe --deadband 0 --min-down 1 "$T/hold.csv"
+t "scalepipe (the defaults: no dead band, --min-down 1)" 0 plan --policy scalepipe "$T/hold.csv"
 check "the last drop goes" sh -c "cut -d, -f5,6 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5,forecast 5,hold 2,hold 1,forecast '"
+# the 120-s stabilisation, on rows a minute apart (scalepipe-tick's
+# cadence): at 60 the reactive rule still sees the load of the row before
+# (400: 5); from 120 everything wants 1, held at 5 while the 5 of 60 is
+# within 120 s (at 120 and 180: t - 120 <= 60), down at 240
+printf 'timestamp,load,demand\n0,400,400\n60,80,80\n120,80,80\n180,80,80\n240,80,80\n' > "$T/stab.csv"
+t "scalepipe: stabilised 120 s by default" 0 plan --policy scalepipe "$T/stab.csv"
+check "5, held at 5 until 240" sh -c "cut -d, -f4,5 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5,forecast 5,reactive 5,stabilised 5,stabilised 1,forecast '"
+t "scalepipe --stabilise 0" 0 plan --policy scalepipe --stabilise 0 "$T/stab.csv"
+check "down when the load has fallen" sh -c "cut -d, -f4 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5 5 1 1 1 '"
+t "forecast: no stabilisation by default" 0 plan --policy forecast --reactive load "$T/stab.csv"
+check "down when the load has fallen" sh -c "cut -d, -f4 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5 5 1 1 1 '"
 t "forecast ignores demand_hold" 0 plan --policy forecast --reactive load "$T/hold.csv"
 check "straight down" sh -c "cut -d, -f5 '$T/out' | tail -n +2 | tr '\n' ' ' | grep -qx '5 1 1 1 '"
 t "--min-down 0 is refused" 2 plan --policy scalepipe --min-down 0 "$T/hold.csv"

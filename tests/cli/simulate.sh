@@ -218,28 +218,36 @@ f_is 7 "0 0 0.25 0"
 # its defaults are the burst planner's with these options (and demand_hold,
 # which this input has not)
 t "scalepipe = burst with its defaults" 0 sh -c "simulate --policy scalepipe --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/a' &&
-	simulate --policy burst --reactive load --margin 0 --hysteresis 10 --deadband 0 --min-down 2 --lead-time auto --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/b' && cmp '$T/a' '$T/b'"
+	simulate --policy burst --reactive load --margin 0 --hysteresis 10 --deadband 0 --min-down 1 --stabilise 120 --lead-time auto --summary --no-header '$D/sim-lead.csv' | cut -d, -f2- > '$T/b' && cmp '$T/a' '$T/b'"
 # These decide every tick (--interval 0), as a controller in a loop would,
 # with a dead band and hysteresis of 15 % (DB).
 DB="--deadband 15 --hysteresis 15"
 # --stabilise 600: the scale-down from 5 waits until no tick of the last
-# 600 s wanted more (the load fell at 600: down at 1200, not at 600)
+# 600 s wanted more (the load fell at 600: down at 1200, not at 600), then
+# to the dead band's ceil(80 x 1.15 / w*) = 2 at once (--min-down 1)
 t "--stabilise holds a scale-down" 0 simulate --policy scalepipe $DB --interval 0 --stabilise 600 "$D/sim-down.csv"
-f_is 3 "5 5 5 5 3"
-# without it the count follows the load down as the metric window does:
-# 5, 4 (one pod: kept, --min-down 2), 3; then 80 wants 1, the dead band
-# ceil(80 x 1.15 / w*) = 2, one pod below 3: kept
-t "without it the count follows the load" 0 simulate --policy scalepipe $DB --interval 0 "$D/sim-down.csv"
+f_is 3 "5 5 5 5 2"
+# without it the count follows the load down as the metric window does,
+# 5, 4, 3, to the dead band's 2 for 80
+t "--stabilise 0: the count follows the load" 0 simulate --policy scalepipe $DB --interval 0 --stabilise 0 "$D/sim-down.csv"
+f_is 3 "5 5 2 2 2"
+f_is 12 "forecast forecast deadband deadband deadband"
+# --min-down 2 (the default until 2026-12-04 22:00): 5, 4 (one pod: kept), 3;
+# then the dead band's 2, one pod below 3: kept
+t "--min-down 2: one pod less kept" 0 simulate --policy scalepipe $DB --interval 0 --stabilise 0 --min-down 2 "$D/sim-down.csv"
 f_is 3 "5 5 3 3 3"
 f_is 12 "forecast forecast deadband hysteresis hysteresis"
 t "--min-down 1 --deadband 0: down to 1" 0 simulate --policy scalepipe --interval 0 --min-down 1 --deadband 0 "$D/sim-down.csv"
 f_is 3 "5 5 1 1 1"
-# the defaults (no dead band, hysteresis 10 %): 80 wants ceil(80 / w*) = 1
-t "the defaults: down to 1 at once" 0 simulate --policy scalepipe --interval 0 "$D/sim-down.csv"
+# the defaults (no dead band, hysteresis 10 %, 120-s stabilisation): 80
+# wants ceil(80 / w*) = 1, within the step (120 s after the last tick that
+# still saw 400 in its window)
+t "the defaults: down to 1 within the step" 0 simulate --policy scalepipe --interval 0 "$D/sim-down.csv"
 f_is 3 "5 5 1 1 1"
 # Once a minute (the default --interval 60, scalepipe-tick's cadence): at
-# 600 the window still holds 400 (5 kept), at 660 only 80: straight to the
-# dead band's ceil(80 x 1.15 / w*) = 2
+# 600 the window still holds 400 (5 kept), at 660 only 80: the dead band's
+# ceil(80 x 1.15 / w*) = 2, held at 5 while the 5 of 600 is within 120 s
+# (660, 720), straight to 2 at 780
 t "--interval 60 (default): one decision a minute" 0 simulate --policy scalepipe $DB "$D/sim-down.csv"
 f_is 3 "5 5 2 2 2"
 f_is 12 "forecast forecast deadband deadband deadband"
@@ -281,12 +289,14 @@ t "--react 0 for forecast and burst by default" 0 sh -c "simulate --policy burst
 # (400 to 80 at 600; once a minute): the plan wants 1 from 660 on, but the
 # 5 decided at 600 holds it for 300 s (down-stabilisation 300); at 960 the
 # rate, 25 % and never half: 5 -> 4, then 3 at 1020, 2 at 1080, where it
-# stays (2 never goes to 1 below 50 %); rates alone, the same from 660 on,
-# 2 by the step's end; --max-down-pct 100 as well: no limit at all
+# stays (2 never goes to 1 below 50 %); rates alone: the plan's own 120-s
+# stabilisation holds 5 until it wants 1 at 780, then 4 at 780, 3 at 840
+# (the step's last decision), 2 at 900; --max-down-pct 100 as well: no
+# limit at all
 t "--scale-limits: the fall held 300 s, then 25 % a minute" 0 simulate --policy scalepipe --scale-limits "$D/sim-down.csv"
 f_is 3 "5 5 5 2 2"
 t "--down-stabilisation 0: the rates alone" 0 simulate --policy scalepipe --down-stabilisation 0 "$D/sim-down.csv"
-f_is 3 "5 5 2 2 2"
+f_is 3 "5 5 3 2 2"
 t "--down-stabilisation 0 --max-down-pct 100: no limit" 0 sh -c "simulate --policy scalepipe '$D/sim-down.csv' > '$T/a' &&
 	simulate --policy scalepipe --down-stabilisation 0 --max-down-pct 100 '$D/sim-down.csv' > '$T/b' && cmp '$T/a' '$T/b'"
 # up: the jump of sim-jump.csv (no checks): 1 -> 5 at 360 is within
@@ -329,10 +339,11 @@ err_has "simulate: --interval:"
 # an External averageValue 21 on 20 pods is a ratio of 1.05, inside the
 # HPA's tolerance, so the HPA keeps 20.  The lead to 1800 (23 pods) is
 # taken by both.  When the load falls to 800 at 900, direct mode goes to
-# 10 at once, the HPA after its 300-s scale-down stabilisation (at 1200).
+# 10 within the step (after the plan's 120-s stabilisation), the HPA after its 300-s scale-down stabilisation (at 1200).
+# (The plan's own 120-s stabilisation is off here, to show the HPA's.)
 t "direct: the demand's count" 0 simulate --policy scalepipe $C "$D/sim-publish.csv"
 f_is 3 "21 23 23 10 10 10"
-t "--publish: tolerance and stabilisation" 0 simulate --policy scalepipe $C --publish "$D/sim-publish.csv"
+t "--publish: tolerance and stabilisation" 0 simulate --policy scalepipe $C --publish --stabilise 0 "$D/sim-publish.csv"
 f_is 3 "20 23 23 23 10 10"
 f_is 8 "6000 6360 6900 6900 3600 3000"
 f_is 12 "DesiredWithinRange DesiredWithinRange DesiredWithinRange ScaleDownStabilized DesiredWithinRange DesiredWithinRange"
