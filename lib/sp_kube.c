@@ -956,31 +956,39 @@ api_error(const sp_http_opts *o, long status, const char *body, size_t len, cons
 	return rc;
 }
 
+/* The Scale's fields from an object with spec.replicas, status.replicas and
+ * metadata.resourceVersion (a Scale, or a Deployment or StatefulSet of a
+ * list: the same three fields). */
+static int
+scale_fields(json_t *obj, sp_kube_scale *out, sp_error *err)
+{
+	json_t *rv = json_object_get(json_object_get(obj, "metadata"), "resourceVersion");
+	json_t *r = json_object_get(json_object_get(obj, "spec"), "replicas");
+
+	if (!json_is_integer(r) || json_integer_value(r) < 0 || json_integer_value(r) > 2147483647)
+		/* 10.0, "10", null or absent: never read as 0 (every change would
+		 * then look like a scale-up) */
+		return sp_error_set(err, SP_ENET, "answer's spec.replicas is not a non-negative integer (%s)",
+		    !r ? "absent" : json_is_integer(r) ? "out of range" : json_is_real(r) ? "a fraction" :
+		    json_is_string(r) ? "a string" : "not a number");
+	out->replicas = (long)json_integer_value(r);
+	r = json_object_get(json_object_get(obj, "status"), "replicas");
+	out->status_replicas = json_is_integer(r) ? (long)json_integer_value(r) : -1;
+	snprintf(out->rv, sizeof out->rv, "%s", json_is_string(rv) ? json_string_value(rv) : "");
+	return SP_OK;
+}
+
 static int
 parse_scale(const char *body, size_t len, sp_kube_scale *out, sp_error *err)
 {
-	json_t *root = json_loadb(body, len, 0, NULL), *spec, *st, *rv, *r;
-	int rc = 0;
+	json_t *root = json_loadb(body, len, 0, NULL);
+	int rc;
 
-	spec = json_object_get(root, "spec");
-	st = json_object_get(root, "status");
-	rv = json_object_get(json_object_get(root, "metadata"), "resourceVersion");
-	r = json_object_get(spec, "replicas");
 	if (!root || !json_is_string(json_object_get(root, "kind")) ||
-	    strcmp(json_string_value(json_object_get(root, "kind")), "Scale") != 0) {
+	    strcmp(json_string_value(json_object_get(root, "kind")), "Scale") != 0)
 		rc = sp_error_set(err, SP_ENET, "answer is not a Scale object");
-	} else if (!json_is_integer(r) || json_integer_value(r) < 0 || json_integer_value(r) > 2147483647) {
-		/* 10.0, "10", null or absent: never read as 0 (every change would
-		 * then look like a scale-up) */
-		rc = sp_error_set(err, SP_ENET, "answer's spec.replicas is not a non-negative integer (%s)",
-		    !r ? "absent" : json_is_integer(r) ? "out of range" : json_is_real(r) ? "a fraction" :
-		    json_is_string(r) ? "a string" : "not a number");
-	} else {
-		out->replicas = (long)json_integer_value(r);
-		r = json_object_get(st, "replicas");
-		out->status_replicas = json_is_integer(r) ? (long)json_integer_value(r) : -1;
-		snprintf(out->rv, sizeof out->rv, "%s", json_is_string(rv) ? json_string_value(rv) : "");
-	}
+	else
+		rc = scale_fields(root, out, err);
 	json_decref(root);
 	return rc;
 }
@@ -1303,46 +1311,97 @@ sp_kube_get_paused(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *re
 }
 
 /* List the namespace's objects of resource into {"names": {NAME: the
- * annotation's value or null}}, or on failure {"error": message, "code":
- * rc, "http": status}: the entry to keep either way (NULL: out of memory). */
+ * annotation's value or null}, "objs": {NAME: the item's resourceVersion,
+ * spec.replicas and status.replicas, as a Scale has them}}, or on failure
+ * {"error": message, "what": whether it begins with "listing RESOURCE in
+ * namespace NS: " (which the callers give their purpose), "code": rc,
+ * "http": status}: the entry to keep either way (NULL: out of memory). */
 static json_t *
 objects_list(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource, const char *ns)
 {
 	char url[2048], what[600];
 	sp_http_resp resp;
-	json_t *root = NULL, *items, *names = NULL;
+	json_t *root = NULL, *items, *names = NULL, *objs = NULL;
 	sp_error e;
 	long http = 0;
 	size_t i;
-	int rc;
+	int rc, has_what = 0;
 
 	snprintf(url, sizeof url, "%s/apis/apps/v1/namespaces/%s/%s", cfg->server, ns, resource);
-	snprintf(what, sizeof what, "listing %s in namespace %s (for the %s annotation)", resource, ns,
-	    SP_KUBE_PAUSED_ANNOTATION);
+	snprintf(what, sizeof what, "listing %s in namespace %s", resource, ns);
 	if ((rc = sp_http_request(o, "GET", url, NULL, NULL, 0, &resp, &e)) == 0) {
 		http = resp.status;
-		if (resp.status != 200)
+		if (resp.status != 200) {
 			rc = api_error(o, resp.status, resp.body, resp.len, what, &e);
-		else
+			has_what = 1;
+		} else
 			root = json_loadb(resp.body, resp.len, 0, NULL);
 		sp_http_resp_free(&resp);
 	}
-	if (rc == 0 && !json_is_array(items = json_object_get(root, "items")))
+	if (rc == 0 && !json_is_array(items = json_object_get(root, "items"))) {
 		rc = sp_error_set(&e, SP_ENET, "%s: answer has no items", what);
-	if (rc == 0 && !(names = json_object()))
+		has_what = 1;
+	}
+	if (rc == 0 && (!(names = json_object()) || !(objs = json_object())))
 		rc = sp_error_set(&e, SP_ENOMEM, "out of memory");
 	for (i = 0; rc == 0 && i < json_array_size(items); i++) {
 		json_t *it = json_array_get(items, i);
 		const char *n = json_string_value(json_object_get(json_object_get(it, "metadata"), "name"));
 		const char *v = paused_value(it);
-		if (n && json_object_set_new(names, n, v ? json_string(v) : json_null()) < 0)
+		json_t *sc;
+		if (!n)
+			continue;
+		/* of the item, only what a Scale has (a list of thousands is kept) */
+		sc = json_pack("{s:{s:O*}, s:{s:O*}, s:{s:O*}}",
+		    "metadata", "resourceVersion", json_object_get(json_object_get(it, "metadata"), "resourceVersion"),
+		    "spec", "replicas", json_object_get(json_object_get(it, "spec"), "replicas"),
+		    "status", "replicas", json_object_get(json_object_get(it, "status"), "replicas"));
+		if (!sc || json_object_set_new(names, n, v ? json_string(v) : json_null()) < 0 ||
+		    json_object_set_new(objs, n, sc) < 0)
 			rc = sp_error_set(&e, SP_ENOMEM, "out of memory");
 	}
 	json_decref(root);
 	if (rc == 0)
-		return json_pack("{s:o}", "names", names);
+		return json_pack("{s:o, s:o}", "names", names, "objs", objs);
 	json_decref(names);
-	return json_pack("{s:s, s:i, s:I}", "error", e.msg, "code", rc, "http", (json_int_t)http);
+	json_decref(objs);
+	return json_pack("{s:s, s:b, s:i, s:I}", "error", has_what ? e.msg + strlen(what) + 2 : e.msg,
+	    "what", has_what, "code", rc, "http", (json_int_t)http);
+}
+
+/* The cache entry of ns's list of resource, listed (and kept, failed or
+ * not) the first time: 0 with *l borrowed; < 0 only when out of memory. */
+static int
+objects_entry(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m, const char *resource,
+    const char *ns, json_t **l, sp_error *err)
+{
+	json_t *e;
+
+	if (!(e = json_object_get(m->by_ns, ns))) {
+		if (!(e = json_object()) || json_object_set_new(m->by_ns, ns, e) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	if (!(*l = json_object_get(e, resource))) {
+		m->object_lists++;
+		if (!(*l = objects_list(cfg, o, resource, ns)) || json_object_set_new(e, resource, *l) < 0)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+	}
+	return SP_OK;
+}
+
+/* The failure kept in the list entry l, said for `purpose`. */
+static int
+objects_failure(json_t *l, const char *resource, const char *ns, const char *purpose, long *http,
+    sp_error *err)
+{
+	sp_status code = (sp_status)json_integer_value(json_object_get(l, "code"));
+	const char *msg = json_string_value(json_object_get(l, "error"));
+
+	*http = (long)json_integer_value(json_object_get(l, "http"));
+	if (json_is_true(json_object_get(l, "what")))
+		return sp_error_set(err, code, "listing %s in namespace %s (for %s): %s", resource, ns, purpose,
+		    msg);
+	return sp_error_set(err, code, "%s", msg);
 }
 
 int
@@ -1350,26 +1409,20 @@ sp_kube_get_paused_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube
     const char *resource, const char *kind, const char *ns, const char *name, char *value, size_t size,
     long *http, sp_error *err)
 {
-	json_t *e, *l, *names;
+	json_t *l, *names;
+	char purpose[128];
+	int rc;
 
 	if (!m)
 		return sp_kube_get_paused(cfg, o, resource, kind, ns, name, value, size, http, err);
 	*http = 0;
 	if (value && size)
 		value[0] = '\0';
-	if (!(e = json_object_get(m->by_ns, ns))) {
-		if (!(e = json_object()) || json_object_set_new(m->by_ns, ns, e) < 0)
-			return sp_error_set(err, SP_ENOMEM, "out of memory");
-	}
-	if (!(l = json_object_get(e, resource))) {
-		m->object_lists++;
-		if (!(l = objects_list(cfg, o, resource, ns)) || json_object_set_new(e, resource, l) < 0)
-			return sp_error_set(err, SP_ENOMEM, "out of memory");
-	}
+	if ((rc = objects_entry(cfg, o, m, resource, ns, &l, err)) < 0)
+		return rc;
 	if (!(names = json_object_get(l, "names"))) {
-		*http = (long)json_integer_value(json_object_get(l, "http"));
-		return sp_error_set(err, (sp_status)json_integer_value(json_object_get(l, "code")), "%s",
-		    json_string_value(json_object_get(l, "error")));
+		snprintf(purpose, sizeof purpose, "the %s annotation", SP_KUBE_PAUSED_ANNOTATION);
+		return objects_failure(l, resource, ns, purpose, http, err);
 	}
 	*http = 200;
 	if (!json_object_get(names, name)) {
@@ -1381,6 +1434,32 @@ sp_kube_get_paused_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube
 		    name);
 	}
 	return paused_is(json_string_value(json_object_get(names, name)), value, size);
+}
+
+int
+sp_kube_get_scale_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m,
+    const char *resource, const char *ns, const char *name, sp_kube_scale *out, long *http, sp_error *err)
+{
+	json_t *l, *objs, *it;
+	int rc;
+
+	if (!m)
+		return sp_kube_get_scale(cfg, o, resource, ns, name, out, http, err);
+	*http = 0;
+	if ((rc = objects_entry(cfg, o, m, resource, ns, &l, err)) < 0)
+		return rc;
+	if (!(objs = json_object_get(l, "objs")))
+		return objects_failure(l, resource, ns, "the replicas", http, err);
+	*http = 200;
+	if (!(it = json_object_get(objs, name))) {
+		/* what the GET of its scale would have answered */
+		*http = 404;
+		return sp_error_set(err, SP_ENET, "GET %s/%s/scale in namespace %s: not found (HTTP 404): "
+		    "%s.apps \"%s\" not found", resource, name, ns, resource, name);
+	}
+	if ((rc = scale_fields(it, out, err)) < 0)
+		sp_error_prefix(err, "listing %s in namespace %s (for the replicas of %s)", resource, ns, name);
+	return rc;
 }
 
 /* ---- scaling a target ---- */
@@ -1648,7 +1727,10 @@ sp_kube_apply(const sp_kube_cfg *cfg, const sp_http_opts *ho, const sp_kube_appl
 	int rc, wrote = 0, checked = 0;
 
 	memset(res, 0, sizeof *res);
-	if ((rc = sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http, err)) < 0)
+	/* a dry run over many targets reads their counts from the lists (no
+	 * write follows: nothing relies on the read being the newest) */
+	if ((rc = a->dry_run ? sp_kube_get_scale_cached(cfg, ho, a->managers, t->resource, a->ns, t->name, &sc,
+	    &http, err) : sp_kube_get_scale(cfg, ho, t->resource, a->ns, t->name, &sc, &http, err)) < 0)
 		return rc;
 	if (!a->force) {
 		if ((rc = sp_kube_find_manager_cached(cfg, ho, a->managers, a->ns, t->kind, t->name, what,

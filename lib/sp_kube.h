@@ -99,8 +99,9 @@ int sp_kube_find_manager(const sp_kube_cfg *cfg, const sp_http_opts *o, const ch
  * during the run is not seen by later targets of a namespace already
  * listed).  A manager list that fails is not kept (the next target lists
  * again).  The same cache holds, per namespace and resource, the names of
- * the Deployments or StatefulSets and their kill switch annotations
- * (sp_kube_get_paused_cached); that list is asked for once, failed or not.
+ * the Deployments or StatefulSets, their kill switch annotations
+ * (sp_kube_get_paused_cached) and their counts (sp_kube_get_scale_cached);
+ * that list is asked for once, failed or not.
  * new: NULL when out of memory; free: NULL is fine. */
 typedef struct sp_kube_managers sp_kube_managers;
 sp_kube_managers *sp_kube_managers_new(void);
@@ -149,6 +150,22 @@ int sp_kube_get_paused(const sp_kube_cfg *cfg, const sp_http_opts *o, const char
 int sp_kube_get_paused_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m,
     const char *resource, const char *kind, const char *ns, const char *name, char *value, size_t size,
     long *http, sp_error *err);
+
+/* sp_kube_get_scale from the same list of the namespace's objects of
+ * resource in m as sp_kube_get_paused_cached (one list per namespace and
+ * resource for the cache's life, shared with it): the item's
+ * spec.replicas, status.replicas and metadata.resourceVersion, which are
+ * its Scale's.  As fresh as the list, so for reads that no write relies
+ * on (scale --by --dry-run).  A name absent from the list is the GET's
+ * 404 ("GET deployments/web/scale in namespace NS: not found (HTTP 404):
+ * deployments.apps "web" not found", *http 404); a list that failed
+ * fails it with its message ("listing deployments in namespace NS (for
+ * the replicas): forbidden: ..."), not asked again; a bad spec.replicas
+ * is parse's error ("listing deployments in namespace NS (for the
+ * replicas of web): answer's spec.replicas is not a non-negative
+ * integer (a string)").  m NULL: sp_kube_get_scale. */
+int sp_kube_get_scale_cached(const sp_kube_cfg *cfg, const sp_http_opts *o, sp_kube_managers *m,
+    const char *resource, const char *ns, const char *name, sp_kube_scale *out, long *http, sp_error *err);
 
 /* ---- scaling a target (scale) ---- */
 
@@ -275,7 +292,8 @@ typedef struct {
 	                           is SP_KUBE_PAUSED */
 } sp_kube_result;
 
-/* Read the target's scale; unless a->force, fail (SP_EDATA "deployments/web
+/* Read the target's scale (with a->dry_run, from the namespace's list in
+ * a->managers: sp_kube_get_scale_cached); unless a->force, fail (SP_EDATA "deployments/web
  * in namespace NS is managed by HorizontalPodAutoscaler X; two autoscalers
  * would fight (remove it, or use --force)") when something else manages
  * it; limit the decision from the count first read (a->behavior); decide;

@@ -572,6 +572,7 @@ $NOW,"namespace=shop,deployment=api",1,5
 EOF
 H0=$(log_count 'GET /apis/autoscaling/v2/namespaces/.*/horizontalpodautoscalers')
 S0=$(log_count 'GET /apis/keda.sh/v1alpha1/namespaces/.*/scaledobjects')
+R0=$(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments/[a-z]*/scale')
 C0=$(conns)
 t "--by: 4 keys in 2 namespaces, managed targets refused" 1 scale -v --dry-run --kubeconfig "$T/kc-token" \
 	--by series "$T/fleet4.csv"
@@ -585,7 +586,10 @@ out_has "\"deployments/api in namespace shop is managed by HorizontalPodAutoscal
 check "--by: HPAs listed once per namespace" test $(($(log_count 'GET /apis/autoscaling/v2/namespaces/.*/horizontalpodautoscalers') - H0)) = 2
 check "--by: ScaledObjects listed once per namespace" test $(($(log_count 'GET /apis/keda.sh/v1alpha1/namespaces/.*/scaledobjects') - S0)) = 2
 check "--by: one connection for the run" test $((C1 - C0 - 1)) = 1
-err_has "scale: 10 requests over 1 connections; 4 manager lists"
+# a dry run reads the counts from the lists of Deployments (one per
+# namespace, the kill switch's too), not the scale of each target
+check "--by --dry-run: no GET of a scale" test $(($(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments/[a-z]*/scale') - R0)) = 0
+err_has "scale: 6 requests over 1 connections; 4 manager lists, 2 workload lists"
 # the kill switch from one list of Deployments per namespace: no GET of a
 # Deployment per key; a paused Deployment among them is still paused
 cat > "$T/fleet5.csv" <<EOF
@@ -597,7 +601,9 @@ $NOW,"namespace=shop,deployment=front",1,5
 EOF
 L0=$(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments ')
 G0=$(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments/[a-z]* ')
+R1=$(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments/[a-z]*/scale')
 t "--by: the kill switch from lists" 0 scale -v --force --kubeconfig "$T/kc-token" --by series "$T/fleet5.csv"
+check "--by, not a dry run: each target's scale read (GET)" test $(($(log_count 'GET /apis/apps/v1/namespaces/[a-z]*/deployments/[a-z]*/scale') - R1)) = 4
 out_has ",\"namespace=shop,deployment=worker\",shop,Deployment,worker,3,5,5,scaled,"
 out_has ",\"namespace=shop,deployment=held\",shop,Deployment,held,2,5,2,paused,"
 out_has ",\"namespace=default,deployment=web\",default,Deployment,web,4,6,6,scaled,"
@@ -607,8 +613,13 @@ check "--by: no GET of a Deployment" test $(($(log_count 'GET /apis/apps/v1/name
 check "--by: held still 2" test "$(replicas_of shop deployments held)" = 2
 err_has "manager lists, 2 workload lists"
 # without "list" on Deployments: the keys that would change fail and hold
-t "--by: no list on Deployments, the keys fail" 1 scale --kubeconfig "$T/kc-noget" --force --dry-run --by series "$T/fleet5.csv"
+t "--by: no list on Deployments, the keys fail" 1 scale --kubeconfig "$T/kc-noget" --force --by series "$T/fleet5.csv"
 err_has "scale: key 'namespace=shop,deployment=held': listing deployments in namespace shop (for the scalepipe.io/paused annotation): forbidden: the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): "
+check "--by: no list, held still 2" test "$(replicas_of shop deployments held)" = 2
+# and a dry run cannot read the counts
+t "--by --dry-run: no list on Deployments, no count read" 1 scale --kubeconfig "$T/kc-noget" --force --dry-run --by series "$T/fleet5.csv"
+err_has "scale: key 'namespace=default,deployment=web': listing deployments in namespace default (for the replicas): forbidden: the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): "
+err_has "scale: 4 of 4 keys failed (held); the others were applied"
 # --by --state DIR --forget: the file of a target without a decision for
 # longer is removed (the newest file in DIR is the reference); other files
 # are left alone

@@ -533,12 +533,20 @@ kube_answer(const char *path, int *status, int *close_it)
 	}
 	/* the kill switch: a lists x, p (paused), q ("false") and an item
 	 * without a name, and has no StatefulSets; b's list has no items;
-	 * c's is forbidden; a's objects one by one for the plain GET */
+	 * c's is forbidden; a's objects one by one for the plain GET.  The
+	 * counts (sp_kube_get_scale_cached): x 3 (status 2, resourceVersion
+	 * 17), as its scale; p 0 without a status; q "4" (a string) */
 	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments") == 0)
-		return "{\"kind\":\"DeploymentList\",\"items\":[{\"metadata\":{\"name\":\"x\"}},"
-		    "{\"metadata\":{\"name\":\"p\",\"annotations\":{\"scalepipe.io/paused\":\"True\"}}},"
-		    "{\"metadata\":{\"name\":\"q\",\"annotations\":{\"scalepipe.io/paused\":\"false\"}}},"
+		return "{\"kind\":\"DeploymentList\",\"items\":[{\"metadata\":{\"name\":\"x\","
+		    "\"resourceVersion\":\"17\"},\"spec\":{\"replicas\":3},\"status\":{\"replicas\":2}},"
+		    "{\"metadata\":{\"name\":\"p\",\"annotations\":{\"scalepipe.io/paused\":\"True\"}},"
+		    "\"spec\":{\"replicas\":0}},"
+		    "{\"metadata\":{\"name\":\"q\",\"annotations\":{\"scalepipe.io/paused\":\"false\"}},"
+		    "\"spec\":{\"replicas\":\"4\"}},"
 		    "{\"metadata\":{}}]}";
+	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments/x/scale") == 0)
+		return "{\"kind\":\"Scale\",\"metadata\":{\"name\":\"x\",\"resourceVersion\":\"17\"},"
+		    "\"spec\":{\"replicas\":3},\"status\":{\"replicas\":2}}";
 	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments/x") == 0)
 		return "{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"x\"}}";
 	if (strcmp(path, "/apis/apps/v1/namespaces/a/deployments/p") == 0)
@@ -562,6 +570,12 @@ kube_answer(const char *path, int *status, int *close_it)
 	*status = 404;
 	return "{\"kind\":\"Status\",\"message\":\"not found\"}";
 }
+
+/* The counts from the same lists (sp_kube_get_scale_cached, scale --by
+ * --dry-run): what the scale would say, the GET's 404 for a name not
+ * listed, a bad spec.replicas as parse's error, a failed list said for
+ * the replicas; the kill switch then needs no other request. */
+static void test_scale_lists(void);
 
 /* The test API server (kube_answer) started, cfg pointing at it, and
  * opts with one reused session and no retries. */
@@ -822,5 +836,63 @@ main(void)
 	CHECK(system(list) == 0, "cleanup");
 	test_managers();
 	test_paused_lists();
+	test_scale_lists();
 	return check_summary();
+}
+
+static void
+test_scale_lists(void)
+{
+	char server[64], value[64];
+	sp_kube_cfg cfg;
+	sp_http_opts o;
+	sp_kube_managers *m = sp_kube_managers_new();
+	sp_kube_scale sc, plain;
+	sp_error err;
+	mini_httpd srv;
+	long http;
+
+	CHECK(m != NULL && kube_session(&srv, &cfg, server, sizeof server, &o) == 0, "server");
+	memset(&sc, 0, sizeof sc);
+	CHECK(sp_kube_get_scale_cached(&cfg, &o, m, "deployments", "a", "x", &sc, &http, &err) == 0 && http == 200 &&
+	    sc.replicas == 3 && sc.status_replicas == 2 && strcmp(sc.rv, "17") == 0, "x: %ld %ld '%s'", sc.replicas,
+	    sc.status_replicas, sc.rv);
+	CHECK(sp_kube_get_scale(&cfg, &o, "deployments", "a", "x", &plain, &http, &err) == 0 &&
+	    plain.replicas == sc.replicas && plain.status_replicas == sc.status_replicas && strcmp(plain.rv, sc.rv) == 0,
+	    "x as its scale says");
+	CHECK(sp_kube_get_scale_cached(&cfg, &o, m, "deployments", "a", "p", &sc, &http, &err) == 0 &&
+	    sc.replicas == 0 && sc.status_replicas == -1 && sc.rv[0] == '\0', "p: %ld %ld", sc.replicas,
+	    sc.status_replicas);
+	CHECK(sp_kube_get_scale_cached(&cfg, &o, m, "deployments", "a", "q", &sc, &http, &err) == SP_ENET, "q");
+	CHECK_STR(err.msg, "listing deployments in namespace a (for the replicas of q): answer's spec.replicas is "
+	    "not a non-negative integer (a string)", "q's string");
+	CHECK(sp_kube_get_scale_cached(&cfg, &o, m, "deployments", "a", "gone", &sc, &http, &err) == SP_ENET &&
+	    http == 404, "gone");
+	CHECK_STR(err.msg, "GET deployments/gone/scale in namespace a: not found (HTTP 404): deployments.apps "
+	    "\"gone\" not found", "gone: the GET's 404");
+	CHECK(sp_kube_get_scale_cached(&cfg, &o, m, "deployments", "b", "x", &sc, &http, &err) == SP_ENET &&
+	    http == 200, "b");
+	CHECK_STR(err.msg, "listing deployments in namespace b (for the replicas): answer has no items", "b: no items");
+	CHECK(sp_kube_get_scale_cached(&cfg, &o, m, "deployments", "c", "x", &sc, &http, &err) == SP_ENET &&
+	    http == 403, "c");
+	CHECK_STR(err.msg, "listing deployments in namespace c (for the replicas): forbidden: the account lacks the "
+	    "permission (see deploy/rbac.yaml) (HTTP 403): no list for you", "c: forbidden");
+	/* the kill switch from the same lists: no request more; c's failure
+	 * said for the annotation */
+	CHECK(sp_kube_get_paused_cached(&cfg, &o, m, "deployments", "Deployment", "a", "p", value, sizeof value, &http,
+	    &err) == 1, "p paused");
+	CHECK(sp_kube_get_paused_cached(&cfg, &o, m, "deployments", "Deployment", "c", "x", value, sizeof value, &http,
+	    &err) == SP_ENET && http == 403, "c paused");
+	CHECK_STR(err.msg, "listing deployments in namespace c (for the scalepipe.io/paused annotation): forbidden: "
+	    "the account lacks the permission (see deploy/rbac.yaml) (HTTP 403): no list for you", "c: for the annotation");
+	CHECK(sp_kube_managers_object_lists(m) == 3, "lists: %ld", sp_kube_managers_object_lists(m));
+	/* a, b, c listed once each, and the one plain GET of x's scale */
+	CHECK(sp_http_session_requests(o.session) == 4, "requests: %ld", sp_http_session_requests(o.session));
+	/* no cache: the GET */
+	CHECK(sp_kube_get_scale_cached(&cfg, &o, NULL, "deployments", "a", "x", &sc, &http, &err) == 0 &&
+	    sc.replicas == 3 && sp_http_session_requests(o.session) == 5, "NULL cache");
+	sp_http_session_free(o.session);
+	sp_kube_managers_free(m);
+	mini_httpd_stop(&srv);
+	CHECK(srv.connections == 1, "one connection: %d", srv.connections);
 }
