@@ -1324,24 +1324,21 @@ objects_list(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource
 	json_t *root = NULL, *items, *names = NULL, *objs = NULL;
 	sp_error e;
 	long http = 0;
-	size_t i;
-	int rc, has_what = 0;
+	size_t i, wl;
+	int rc, has_what;
 
 	snprintf(url, sizeof url, "%s/apis/apps/v1/namespaces/%s/%s", cfg->server, ns, resource);
-	snprintf(what, sizeof what, "listing %s in namespace %s", resource, ns);
+	wl = (size_t)snprintf(what, sizeof what, "listing %s in namespace %s", resource, ns);
 	if ((rc = sp_http_request(o, "GET", url, NULL, NULL, 0, &resp, &e)) == 0) {
 		http = resp.status;
-		if (resp.status != 200) {
+		if (resp.status != 200)
 			rc = api_error(o, resp.status, resp.body, resp.len, what, &e);
-			has_what = 1;
-		} else
+		else
 			root = json_loadb(resp.body, resp.len, 0, NULL);
 		sp_http_resp_free(&resp);
 	}
-	if (rc == 0 && !json_is_array(items = json_object_get(root, "items"))) {
+	if (rc == 0 && !json_is_array(items = json_object_get(root, "items")))
 		rc = sp_error_set(&e, SP_ENET, "%s: answer has no items", what);
-		has_what = 1;
-	}
 	if (rc == 0 && (!(names = json_object()) || !(objs = json_object())))
 		rc = sp_error_set(&e, SP_ENOMEM, "out of memory");
 	for (i = 0; rc == 0 && i < json_array_size(items); i++) {
@@ -1365,6 +1362,8 @@ objects_list(const sp_kube_cfg *cfg, const sp_http_opts *o, const char *resource
 		return json_pack("{s:o, s:o}", "names", names, "objs", objs);
 	json_decref(names);
 	json_decref(objs);
+	/* the server's answers begin "WHAT: "; a failed transport does not */
+	has_what = strncmp(e.msg, what, wl) == 0 && e.msg[wl] == ':' && e.msg[wl + 1] == ' ';
 	return json_pack("{s:s, s:b, s:i, s:I}", "error", has_what ? e.msg + strlen(what) + 2 : e.msg,
 	    "what", has_what, "code", rc, "http", (json_int_t)http);
 }
