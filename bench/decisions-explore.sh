@@ -40,6 +40,8 @@
 #        highest of its local peaks, if it is 0.5 or more; none: lin
 #        throughout), and lin before those rows: scalepipe-tick's SEASON
 #   selseas  per origin, lin's band or seas's, as seld chooses
+#   sellin  selseas with ARFIT-OPTIONS given to lin's band (seas's its
+#        own), e.g. sellin:-d 1 (the AR on the differences)
 #   sel3mT  sel3 with bandselect --memory T (1d: sel3), one bandselect
 #        of two --alt (the same choices in a row)
 #   sel3  per origin, seld's band (ARFIT-OPTIONS its LSTM options) or
@@ -123,6 +125,8 @@ band() {   # kind arfit-options: the burstdetect input, cached
 		seas) # shellcheck disable=SC2086
 			PATH=$B:$PATH season_band "$d/load.csv" $2 > "$f.tmp" 2> "$d/period" ;;
 		selseas) a=$(band lin "") && b=$(band seas "$2") || exit 1
+			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
+		sellin) a=$(band lin "$2") && b=$(band seas "") || exit 1
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;
 		sel3) a=$(band seld "$2") && b=$(band seas "") || exit 1
 			"$B/bandselect" --alt "$b" "$a" > "$f.tmp" ;;

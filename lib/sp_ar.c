@@ -265,10 +265,33 @@ solve_spd(double *A, const double *b, double *x, size_t k, double floor)
 
 /* ---- estimators (on w, the differenced series) ------------------------- */
 
+/* The floor's scale for a differenced series, per regression row: the
+ * undifferenced values' mean square times the difference polynomial's sum of
+ * squared coefficients.  The values' rounding (their last digits) passes
+ * through the differences at that scale, not at the differences' own: a
+ * linearly filled gap differences to a constant up to rounding, and an AR
+ * fitted to that rounding has coefficients of 1e7 (a forecast that
+ * overflows).  0 for an undifferenced series (the lags' own scale then). */
+static double
+level_scale(const double *y, size_t n, int nz, const double *cf)
+{
+	double s = 0, q = 0;
+	size_t i;
+	int j;
+
+	if (nz <= 1 || n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		s += y[i] * y[i];
+	for (j = 0; j < nz; j++)
+		q += cf[j] * cf[j];
+	return q * s / (double)n;
+}
+
 /* OLS of w_t on (1?, w_{t-1..t-p}) over t = start .. nw-1 (start >= p), with
- * centred cross products when there is an intercept. */
+ * centred cross products when there is an intercept; yscale: level_scale's. */
 static int
-fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double *phi, double *c)
+fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double yscale, double *phi, double *c)
 {
 	size_t k = (size_t)p + 1, t, i, j, nr = nw - start;
 	double *mean = calloc(k, sizeof *mean), *S = calloc(k * k, sizeof *S), *v = malloc(k * sizeof *v);
@@ -302,6 +325,8 @@ fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double *phi, 
 	for (i = 1; i < k; i++)
 		if (S[i * k + i] + (double)nr * mean[i] * mean[i] > raw)
 			raw = S[i * k + i] + (double)nr * mean[i] * mean[i];
+	if ((double)nr * yscale > raw)
+		raw = (double)nr * yscale;
 	rc = solve_spd(A, S + 1, phi, (size_t)p, SP_AR_QUANT * raw);
 	if (rc == 0) {
 		double cc = mean[0];
@@ -484,15 +509,15 @@ residuals(const double *w, size_t nw, size_t start, int p, double c, const doubl
 }
 
 /* One fixed-order fit of w; regressions (OLS) over start .. nw-1.  Sets phi,
- * c, sigma2 (method's own), ssr on rows start.. . */
+ * c, sigma2 (method's own), ssr on rows start.. .  yscale: level_scale's. */
 static int
 fit_order(sp_ar_method method, const double *w, size_t nw, size_t start, int p, int icpt,
-    double *phi, double *c, double *sigma2, double *ssr)
+    double yscale, double *phi, double *c, double *sigma2, double *ssr)
 {
 	int rc;
 
 	if (p == 0 || method == SP_AR_OLS) {
-		rc = fit_ols(w, nw, start, p, icpt, phi, c);
+		rc = fit_ols(w, nw, start, p, icpt, yscale, phi, c);
 		if (rc == 0) {
 			*ssr = residuals(w, nw, start, p, *c, phi, NULL, 0);
 			*sigma2 = *ssr / (double)(nw - start);
@@ -522,7 +547,7 @@ int
 sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, sp_error *err)
 {
 	size_t lag, nw, need, keep;
-	double *w = NULL, *phi = NULL, c, s2, ssr;
+	double *w = NULL, *phi = NULL, c, s2, ssr, ysc;
 	int p, P, rc;
 	sp_ar_model *m = NULL;
 
@@ -541,6 +566,12 @@ sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, 
 	if (!w || !phi)
 		goto nomem;
 	difference(y, n, spec->d, spec->s, w);
+	{
+		int nz, idx[2 * (SP_AR_MAX_DIFF + 1)];
+		double cf[2 * (SP_AR_MAX_DIFF + 1)];
+		nz = sparse_diff(spec->d, spec->s, idx, cf);
+		ysc = level_scale(y, n, nz, cf);
+	}
 	p = P;
 	if (spec->ic != SP_AR_IC_NONE) {
 		/* every order on the common sample w[P..] */
@@ -549,7 +580,7 @@ sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, 
 		for (q = 0; q <= P; q++) {
 			double llf, k = q + 1, ic;
 			size_t nobs = nw - (size_t)P;
-			rc = fit_order(spec->method, w, nw, (size_t)P, q, spec->intercept, phi, &c, &s2, &ssr);
+			rc = fit_order(spec->method, w, nw, (size_t)P, q, spec->intercept, ysc, phi, &c, &s2, &ssr);
 			if (rc == SP_ENOMEM)
 				goto nomem;
 			if (rc < 0)
@@ -562,7 +593,7 @@ sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, 
 			}
 		}
 	}
-	rc = fit_order(spec->method, w, nw, (size_t)p, p, spec->intercept, phi, &c, &s2, &ssr);
+	rc = fit_order(spec->method, w, nw, (size_t)p, p, spec->intercept, ysc, phi, &c, &s2, &ssr);
 	if (rc == SP_ENOMEM)
 		goto nomem;
 	if (rc < 0) {
@@ -1123,6 +1154,13 @@ roll_fast(sp_ar_roll *r, int want_resid, sp_error *err)
 		double sq = S[i * k + i] + 2 * r->shift * sx[i] + cnt * r->shift * r->shift;
 		if (sq > raw)
 			raw = sq;
+	}
+	if (r->lag > 0) {   /* a differenced series: the floor at the values' scale */
+		size_t ny;
+		const double *yw = sp_ar_roll_window(r, &ny);
+		double ys = level_scale(yw, ny, r->nz, r->cf) * cnt;
+		if (ys > raw)
+			raw = ys;
 	}
 	if (solve_spd(r->A, r->rhs, m->phi, p, SP_AR_QUANT * raw) != 0) {
 		sp_error_set(err, SP_ENOMEM, "out of memory");
