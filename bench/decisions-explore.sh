@@ -155,7 +155,8 @@ grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
 	prepare "$top/data/$t.csv" "$step"
 	echo "$cands" | while IFS='|' read -r name bt q so; do
 		[ -n "$name" ] || continue
-		kind=${bt%%:*} aopts=${bt#*:}
+		kind=${bt%%:*} aopts=${bt#*:} cap=
+		case $kind in *cap[0-9]*) cap=${kind##*cap} kind=${kind%cap*} ;; esac
 		f=$(band "$kind" "$aopts")
 		# shellcheck disable=SC2086
 		if [ "$kind" = log ]; then
@@ -163,7 +164,11 @@ grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
 				awk -F, -v OFS=, 'NR == 1 { print; next } { for (i = 2; i <= NF; i++) if (i != 6) $i = exp($i) - 1; print }'
 		else
 			"$B/burstdetect" --train "$(cat "$d/train")" --quantile $q < "$f"
-		fi > "$d/bd.csv"
+		fi | if [ -n "$cap" ]; then
+			awk -F, -v OFS=, -v c="$cap" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^demand/) dc[++n] = i; print; next }
+				{ if (p != "") { m = p * (1 + c / 100); for (j = 1; j <= n; j++) if ($dc[j] > m) $dc[j] = m }
+				  p = $2; print }'
+		else cat; fi > "$d/bd.csv"
 		line="$t $name"
 		for s in train test; do
 			# shellcheck disable=SC2086
