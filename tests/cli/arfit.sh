@@ -165,6 +165,19 @@ out_is <<'EOF'
 origin,timestamp,horizon,value,forecast,lower,upper
 360,420,1,5,5,5,5
 EOF
+# a linear fill (window --fill linear over an outage: NASA's, falling 0.2759 a
+# step from 568, 10 significant digits), then the first real values: the
+# first differences are one constant up to the last digits, fitted as a
+# constant, not as phi of 1e7 with a forecast that overflows
+awk 'BEGIN { print "timestamp,value"; for (i = 0; i < 300; i++) printf "%d,%.10g\n", 300 * i, 567.8469425 - 0.2759129123 * i
+	printf "90000,%.10g\n90300,%.10g\n", 567.8469425 - 0.2759129123 * 299 - 85, 567.8469425 - 0.2759129123 * 299 - 165
+	for (i = 302; i < 330; i++) printf "%d,%.10g\n", 300 * i, 400 + 20 * sin(i) }' > "$T/fill.csv"
+t "-d 1 --rolling over a linear fill: finite forecasts" 0 arfit -d 1 --rolling --window 150 -H 24 --level 0.98 "$T/fill.csv"
+check "the bands to the first real values bounded (|x| < 1e4, not the 1e7 coefficients' growth)" awk -F, 'NR > 1 && $1 <= 90300 && !($5 > -1e4 && $5 < 1e4 && $6 > -1e4 && $7 < 1e4 && $6 <= $5 && $7 >= $5) { bad++ } END { exit bad > 0 || NR < 4000 }' "$T/out"
+head -n 302 "$T/fill.csv" | tail -n 150 | sed '1i timestamp,value' > "$T/fill-w.csv"
+t "-d 1 on the fill and the first real value: the lags are constant" 0 arfit -d 1 -v "$T/fill-w.csv"
+err_has "arfit: phi1 0"
+err_has "arfit: phi2 0"
 t "constant series: Burg cannot fit" 1 arfit -m burg -p 1 "$T/flat.csv"
 err_is <<'EOF'
 arfit: cannot fit burg AR(1): the series is constant after differencing
