@@ -11,6 +11,7 @@
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_poly.h>
 
 #include "sp_ar.h"
 #include "sp_model.h"
@@ -28,6 +29,7 @@ sp_ar_spec_defaults(sp_ar_spec *spec)
 	spec->intercept = 1;
 	spec->d = 0;
 	spec->s = 0;
+	spec->max_radius = 1;
 }
 
 static const char *const method_names[] = { "ols", "yw", "yw-mle", "burg", NULL };
@@ -118,6 +120,8 @@ sp_ar_model_dup(const sp_ar_model *m)
 	c->aic = m->aic;
 	c->bic = m->bic;
 	c->nobs = m->nobs;
+	c->radius = m->radius;
+	c->damped = m->damped;
 	memcpy(c->phi, m->phi, (size_t)m->p * sizeof *c->phi);
 	memcpy(c->tail, m->tail, m->ntail * sizeof *c->tail);
 	memcpy(c->resid, m->resid, m->nresid * sizeof *c->resid);
@@ -263,6 +267,82 @@ solve_spd(double *A, const double *b, double *x, size_t k, double floor)
 	return rc;
 }
 
+/* ---- explosive fits -------------------------------------------------- */
+
+/* The spectral radius of phi[0..p): the largest modulus of the roots of
+ * z^p - phi_1 z^(p-1) - ... - phi_p (the eigenvalues of the companion
+ * matrix); above 1 the recursion's forecasts grow geometrically.  0, or
+ * SP_ENOMEM. */
+static int
+ar_radius(const double *phi, int p, double *rho)
+{
+	double *a, *z;
+	int i, q = p, rc = 0;
+
+	*rho = 0;
+	while (q > 0 && phi[q - 1] == 0)   /* trailing zeros: roots at 0 */
+		q--;
+	if (q == 0)
+		return 0;
+	if (q == 1) {
+		*rho = fabs(phi[0]);
+		return 0;
+	}
+	if (q == 2) {
+		double disc = phi[0] * phi[0] + 4 * phi[1];
+		*rho = disc >= 0 ? (fabs(phi[0]) + sqrt(disc)) / 2 : sqrt(-phi[1]);
+		return 0;
+	}
+	a = malloc(((size_t)q + 1) * sizeof *a);
+	z = malloc(2 * (size_t)q * sizeof *z);
+	if (!a || !z) {
+		rc = SP_ENOMEM;
+	} else {
+		gsl_poly_complex_workspace *ws = gsl_poly_complex_workspace_alloc((size_t)q + 1);
+		gsl_error_handler_t *old = gsl_set_error_handler_off();
+		a[q] = 1;
+		for (i = 1; i <= q; i++)
+			a[q - i] = -phi[i - 1];
+		if (!ws)
+			rc = SP_ENOMEM;
+		else if (gsl_poly_complex_solve(a, (size_t)q + 1, ws, z) != GSL_SUCCESS)
+			*rho = INFINITY;   /* no convergence: treated as explosive */
+		else
+			for (i = 0; i < q; i++)
+				if (hypot(z[2 * i], z[2 * i + 1]) > *rho)
+					*rho = hypot(z[2 * i], z[2 * i + 1]);
+		gsl_set_error_handler(old);
+		gsl_poly_complex_workspace_free(ws);
+	}
+	free(a);
+	free(z);
+	return rc;
+}
+
+/* An explosive fit (spectral radius above rmax > 0) damped in place to
+ * radius rmax: phi_j *= lambda^j, lambda = rmax / radius, which scales
+ * every root by lambda and keeps the fit's shape (its periods).  *radius
+ * gets the fitted radius; returns 1 when damped, 0 when not, SP_ENOMEM.
+ * Not convergent (radius infinite): phi = 0. */
+static int
+damp(double *phi, int p, double rmax, double *radius)
+{
+	double lam, f;
+	int rc, j;
+
+	*radius = 0;
+	if (!(rmax > 0) || p == 0)
+		return 0;
+	if ((rc = ar_radius(phi, p, radius)) < 0)
+		return rc;
+	if (!(*radius > rmax))
+		return 0;
+	lam = isfinite(*radius) ? rmax / *radius : 0;
+	for (j = 0, f = lam; j < p; j++, f *= lam)
+		phi[j] *= f;
+	return 1;
+}
+
 /* ---- estimators (on w, the differenced series) ------------------------- */
 
 /* The floor's scale for a differenced series, per regression row: the
@@ -289,9 +369,13 @@ level_scale(const double *y, size_t n, int nz, const double *cf)
 }
 
 /* OLS of w_t on (1?, w_{t-1..t-p}) over t = start .. nw-1 (start >= p), with
- * centred cross products when there is an intercept; yscale: level_scale's. */
+ * centred cross products when there is an intercept; yscale: level_scale's.
+ * An explosive phi (radius above rmax > 0) is damped (damp), and the
+ * intercept is then the least-squares one for the damped phi; *radius: the
+ * fitted phi's. */
 static int
-fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double yscale, double *phi, double *c)
+fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double yscale, double rmax,
+    double *phi, double *c, double *radius)
 {
 	size_t k = (size_t)p + 1, t, i, j, nr = nw - start;
 	double *mean = calloc(k, sizeof *mean), *S = calloc(k * k, sizeof *S), *v = malloc(k * sizeof *v);
@@ -328,6 +412,8 @@ fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double yscale
 	if ((double)nr * yscale > raw)
 		raw = (double)nr * yscale;
 	rc = solve_spd(A, S + 1, phi, (size_t)p, SP_AR_QUANT * raw);
+	if (rc == 0 && (rc = damp(phi, p, rmax, radius)) > 0)
+		rc = 0;
 	if (rc == 0) {
 		double cc = mean[0];
 		for (i = 1; i < k; i++)
@@ -509,15 +595,17 @@ residuals(const double *w, size_t nw, size_t start, int p, double c, const doubl
 }
 
 /* One fixed-order fit of w; regressions (OLS) over start .. nw-1.  Sets phi,
- * c, sigma2 (method's own), ssr on rows start.. .  yscale: level_scale's. */
+ * c, sigma2 (method's own), ssr on rows start.. .  yscale: level_scale's;
+ * rmax, radius: fit_ols's (OLS only; *radius 0 for the others). */
 static int
 fit_order(sp_ar_method method, const double *w, size_t nw, size_t start, int p, int icpt,
-    double yscale, double *phi, double *c, double *sigma2, double *ssr)
+    double yscale, double rmax, double *phi, double *c, double *sigma2, double *ssr, double *radius)
 {
 	int rc;
 
+	*radius = 0;
 	if (p == 0 || method == SP_AR_OLS) {
-		rc = fit_ols(w, nw, start, p, icpt, yscale, phi, c);
+		rc = fit_ols(w, nw, start, p, icpt, yscale, rmax, phi, c, radius);
 		if (rc == 0) {
 			*ssr = residuals(w, nw, start, p, *c, phi, NULL, 0);
 			*sigma2 = *ssr / (double)(nw - start);
@@ -547,7 +635,7 @@ int
 sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, sp_error *err)
 {
 	size_t lag, nw, need, keep;
-	double *w = NULL, *phi = NULL, c, s2, ssr, ysc;
+	double *w = NULL, *phi = NULL, c, s2, ssr, ysc, rad;
 	int p, P, rc;
 	sp_ar_model *m = NULL;
 
@@ -580,7 +668,8 @@ sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, 
 		for (q = 0; q <= P; q++) {
 			double llf, k = q + 1, ic;
 			size_t nobs = nw - (size_t)P;
-			rc = fit_order(spec->method, w, nw, (size_t)P, q, spec->intercept, ysc, phi, &c, &s2, &ssr);
+			rc = fit_order(spec->method, w, nw, (size_t)P, q, spec->intercept, ysc, spec->max_radius, phi, &c,
+			    &s2, &ssr, &rad);
 			if (rc == SP_ENOMEM)
 				goto nomem;
 			if (rc < 0)
@@ -593,7 +682,8 @@ sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, 
 			}
 		}
 	}
-	rc = fit_order(spec->method, w, nw, (size_t)p, p, spec->intercept, ysc, phi, &c, &s2, &ssr);
+	rc = fit_order(spec->method, w, nw, (size_t)p, p, spec->intercept, ysc, spec->max_radius, phi, &c, &s2,
+	    &ssr, &rad);
 	if (rc == SP_ENOMEM)
 		goto nomem;
 	if (rc < 0) {
@@ -611,6 +701,8 @@ sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, 
 	m->c = c;
 	memcpy(m->phi, phi, (size_t)p * sizeof *phi);
 	m->sigma2 = s2;
+	m->radius = rad;
+	m->damped = spec->max_radius > 0 && rad > spec->max_radius;
 	m->nobs = nw - (size_t)p;
 	residuals(w, nw, (size_t)p, p, c, phi, m->resid, keep);
 	set_ic(m, ssr, m->nobs);
@@ -953,6 +1045,7 @@ struct sp_ar_roll {
 	size_t rows, since;
 	double shift, *S, *sx, *v, *A, *rhs;
 	sp_ar_model *m;          /* the last fit (owned) */
+	size_t nfits, ndamped;   /* fits, and explosive ones damped (this run) */
 };
 
 static int
@@ -1162,11 +1255,15 @@ roll_fast(sp_ar_roll *r, int want_resid, sp_error *err)
 		if (ys > raw)
 			raw = ys;
 	}
-	if (solve_spd(r->A, r->rhs, m->phi, p, SP_AR_QUANT * raw) != 0) {
+	if (solve_spd(r->A, r->rhs, m->phi, p, SP_AR_QUANT * raw) != 0 ||
+	    (m->damped = damp(m->phi, (int)p, r->spec.max_radius, &m->radius)) < 0) {
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
 	}
-	/* ssr = centred target SS - phi . rhs */
+	r->nfits++;
+	r->ndamped += m->damped;
+	/* ssr = centred target SS - phi . rhs (at the least-squares phi; a
+	 * damped phi's from its residuals, below) */
 	ssr = S[0] - (icpt ? sx[0] * sx[0] / cnt : 0);
 	for (i = 0; i < p; i++) {
 		ssr -= m->phi[i] * r->rhs[i];
@@ -1185,7 +1282,7 @@ roll_fast(sp_ar_roll *r, int want_resid, sp_error *err)
 	m->nresid = want_resid ? (R < SP_AR_MAX_RESID ? R : SP_AR_MAX_RESID) : 0;
 	if (want_resid) {
 		ssr = residuals(wwin, nw, p, (int)p, c, m->phi, m->resid, m->nresid);
-	} else if (!(ssr > 0)) {
+	} else if (!(ssr > 0) || m->damped) {
 		ssr = residuals(wwin, nw, p, (int)p, c, m->phi, NULL, 0);
 	}
 	m->nobs = R;
@@ -1236,7 +1333,16 @@ sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err)
 	r->m = NULL;
 	if (sp_ar_fit(&r->spec, y, n, &r->m, err) < 0)
 		return NULL;
+	r->nfits++;
+	r->ndamped += r->m->damped;
 	return r->m;
+}
+
+size_t
+sp_ar_roll_damped(const sp_ar_roll *r, size_t *fits)
+{
+	*fits = r->nfits;
+	return r->ndamped;
 }
 
 /* values of the differenced series the roll still reads: the window's and

@@ -62,6 +62,11 @@ typedef struct {
 	int intercept;         /* 1: with intercept c (yw/burg: demeaned, c = mean (1 - sum phi)) */
 	int d;                 /* regular differences, 0..2 [0] */
 	int s;                 /* seasonal period; 0 = no seasonal difference [0] */
+	double max_radius;     /* OLS: an explosive fit, its spectral radius (the largest
+	                        * modulus of the roots of z^p - phi_1 z^(p-1) - ... - phi_p)
+	                        * above this, is damped to it: phi_j *= lambda^j,
+	                        * lambda = max_radius / radius, the intercept then the
+	                        * least-squares one; 0 = never (statsmodels) [1] */
 } sp_ar_spec;
 
 void sp_ar_spec_defaults(sp_ar_spec *spec);
@@ -81,6 +86,9 @@ typedef struct {
 	double *tail;          /* last ntail raw values of the fitted series, oldest first */
 	size_t nresid;         /* residuals kept (<= SP_AR_MAX_RESID, the last ones) */
 	double *resid;         /* in-sample one-step residuals of w, oldest first */
+	double radius;         /* the fitted phi's spectral radius (before damping; 0 when
+	                        * not computed: p = 0, Yule-Walker, Burg, a loaded model) */
+	int damped;            /* 1: explosive, damped to the spec's max_radius */
 } sp_ar_model;
 
 /* Points needed to fit: n >= sp_ar_min_points(spec) = d + s + 2 P + intercept + 1,
@@ -159,6 +167,9 @@ int sp_ar_roll_push(sp_ar_roll *r, double y, sp_error *err);
  * fixed order unless sp_ar_roll_set_fast(r, 0); every other spec refits from
  * scratch.  NULL with err on error (window not full: SP_EUSAGE). */
 const sp_ar_model *sp_ar_roll_fit(sp_ar_roll *r, int want_resid, sp_error *err);
+/* Explosive fits damped (sp_ar_spec's max_radius) since the roll was made
+ * (not carried by its state), of *fits. */
+size_t sp_ar_roll_damped(const sp_ar_roll *r, size_t *fits);
 /* The current window (oldest first) and its length. */
 const double *sp_ar_roll_window(const sp_ar_roll *r, size_t *n);
 void sp_ar_roll_set_fast(sp_ar_roll *r, int on);

@@ -25,6 +25,7 @@ typedef struct {
 	double t0, tl;            /* the first and last times of y */
 	double *y;                /* the values the period is found on */
 	size_t ny, ycap;
+	size_t fits0, damped0;    /* of the rolls replaced this run (the period found) */
 } arfc;
 
 static void
@@ -129,6 +130,8 @@ season_decide(arfc *a, double t, sp_error *err)
 			sp_ar_roll_free(r);
 			return err ? err->code : SP_EDATA;
 		}
+	a->damped0 += sp_ar_roll_damped(a->roll, &k);
+	a->fits0 += k;
 	sp_ar_roll_free(a->roll);
 	a->roll = r;
 	a->spec = spec;
@@ -444,4 +447,19 @@ sp_fc_ar_model(const sp_forecaster *f)
 	const arfc *a = sp_forecaster_state(f, &sp_fc_ar_ops);
 
 	return a ? a->last : NULL;
+}
+
+size_t
+sp_fc_ar_damped(const sp_forecaster *f, size_t *fits)
+{
+	const arfc *a = sp_forecaster_state(f, &sp_fc_ar_ops);
+
+	size_t n;
+
+	*fits = 0;
+	if (!a || !a->roll)
+		return 0;
+	n = sp_ar_roll_damped(a->roll, fits);
+	*fits += a->fits0;
+	return n + a->damped0;
 }

@@ -59,5 +59,8 @@ long sp_fc_ar_period(const sp_forecaster *f, double *acf);
 /* The model of the last band made (for arfit -v), NULL before the first or
  * when f is not an AR forecaster.  Valid until the next band. */
 const sp_ar_model *sp_fc_ar_model(const sp_forecaster *f);
+/* Rolling: the explosive fits damped (sp_ar_spec's max_radius) this run, of
+ * *fits; 0 for a fixed model. */
+size_t sp_fc_ar_damped(const sp_forecaster *f, size_t *fits);
 
 #endif

@@ -23,8 +23,8 @@
 
 static const char synopsis[] =
     "arfit [-c NAME] [-m METHOD] [-p P | --ic CRIT [--max-order P]] [--no-intercept]\n"
-    "             [-d D] [--season S | --season auto [--season-after T] [--season-max T]\n"
-    "             [--season-min-acf A] [--season-min-rise R]] [-H H]\n"
+    "             [--max-radius R] [-d D] [--season S | --season auto [--season-after T]\n"
+    "             [--season-max T] [--season-min-acf A] [--season-min-rise R]] [-H H]\n"
     "             [--level L | --quantiles LO,HI]\n"
     "             [--bootstrap B] [--seed S] [--rolling [--window N]]\n"
     "             [--save MODEL | --load MODEL] [--precision N] [-v] [FILE]";
@@ -69,6 +69,9 @@ usage(const options *o)
 	    "      --ic CRIT        choose the order by aic or bic in 0..--max-order\n"
 	    "      --max-order P    largest order tried with --ic [%d]\n"
 	    "      --no-intercept   fit without a constant\n"
+	    "      --max-radius R   ols: damp an explosive fit, whose AR roots' largest\n"
+	    "                       modulus (spectral radius) is above R, to R (0 = never,\n"
+	    "                       as statsmodels) [%g]\n"
 	    "  -d, --diff D         difference the series D times (0..2) [%d]\n"
 	    "      --season S       difference once at period S rows (0 = off) [%d]\n"
 	    "      --season auto    the period found in the data: the lag up to --season-max\n"
@@ -110,7 +113,8 @@ usage(const options *o)
 	    "  -v, --verbose        print the fitted model to stderr\n"
 	    "  -h, --help           this help\n"
 	    "      --version        print the version\n",
-	    synopsis, sp_ar_method_name(o->spec.method), o->spec.order, o->max_order, o->spec.d, o->spec.s,
+	    synopsis, sp_ar_method_name(o->spec.method), o->spec.order, o->max_order, o->spec.max_radius, o->spec.d,
+	    o->spec.s,
 	    o->sa.min_acf, o->sa.min_rise, o->horizon, o->level, o->boot, o->seed, o->window, o->precision);
 	exit(0);
 }
@@ -127,6 +131,9 @@ print_model(const sp_ar_model *m)
 		fprintf(stderr, "%s: phi%d %.10g\n", sp_cli_progname(), i + 1, m->phi[i]);
 	fprintf(stderr, "%s: sigma2 %.10g nobs %zu llf %.10g aic %.10g bic %.10g\n", sp_cli_progname(),
 	    m->sigma2, m->nobs, m->llf, m->aic, m->bic);
+	if (m->damped)
+		fprintf(stderr, "%s: explosive fit (spectral radius %.10g): phi damped to --max-radius\n",
+		    sp_cli_progname(), m->radius);
 }
 
 static void
@@ -135,7 +142,7 @@ parse_options(int argc, char **argv, options *o)
 	enum {
 		OPT_IC = 256, OPT_MAXORD, OPT_NOINT, OPT_SEASON, OPT_LEVEL, OPT_QUANT, OPT_BOOT, OPT_SEED,
 		OPT_ROLL, OPT_WINDOW, OPT_SAVE, OPT_LOAD, OPT_PREC, OPT_VERSION, OPT_BY, OPT_STATE,
-		OPT_FORGET, OPT_SAFTER, OPT_SMAX, OPT_SACF, OPT_SRISE
+		OPT_FORGET, OPT_SAFTER, OPT_SMAX, OPT_SACF, OPT_SRISE, OPT_RADIUS
 	};
 	static const struct option lo[] = {
 		{ "bootstrap", required_argument, 0, OPT_BOOT },
@@ -149,6 +156,7 @@ parse_options(int argc, char **argv, options *o)
 		{ "level", required_argument, 0, OPT_LEVEL },
 		{ "load", required_argument, 0, OPT_LOAD },
 		{ "max-order", required_argument, 0, OPT_MAXORD },
+		{ "max-radius", required_argument, 0, OPT_RADIUS },
 		{ "method", required_argument, 0, 'm' },
 		{ "no-intercept", no_argument, 0, OPT_NOINT },
 		{ "order", required_argument, 0, 'p' },
@@ -191,6 +199,7 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_IC: o->spec.ic = (sp_ar_ic)(sp_cli_choice("--ic", optarg, ics) + 1); spec_given = 1; break;
 		case OPT_MAXORD: o->max_order = (int)sp_cli_long("--max-order", optarg, 0, SP_AR_MAX_ORDER); spec_given = 1; break;
 		case OPT_NOINT: o->spec.intercept = 0; spec_given = 1; break;
+		case OPT_RADIUS: o->spec.max_radius = sp_cli_double("--max-radius", optarg, 0, 1e6); spec_given = 1; break;
 		case OPT_SEASON:
 			if (strcmp(optarg, "auto") == 0)
 				o->season_auto = 1, o->spec.s = 0;
@@ -537,6 +546,11 @@ print_roll(const series *s)
 	}
 	if ((last = sp_fc_ar_model(s->f)))
 		print_model(last);
+	if (!s->o->load) {
+		size_t fits, n = sp_fc_ar_damped(s->f, &fits);
+		fprintf(stderr, "%s: %zu of %zu fits explosive, damped to --max-radius %g\n", sp_cli_progname(), n,
+		    fits, s->o->spec.max_radius);
+	}
 }
 
 static sp_fcroll *

@@ -3,8 +3,8 @@
 . "$TOP/tests/cli/lib.sh"
 R=$TOP/tests/ref
 SYN='usage: arfit [-c NAME] [-m METHOD] [-p P | --ic CRIT [--max-order P]] [--no-intercept]
-             [-d D] [--season S | --season auto [--season-after T] [--season-max T]
-             [--season-min-acf A] [--season-min-rise R]] [-H H]
+             [--max-radius R] [-d D] [--season S | --season auto [--season-after T]
+             [--season-max T] [--season-min-acf A] [--season-min-rise R]] [-H H]
              [--level L | --quantiles LO,HI]
              [--bootstrap B] [--seed S] [--rolling [--window N]]
              [--save MODEL | --load MODEL] [--precision N] [-v] [FILE]
@@ -178,6 +178,26 @@ head -n 302 "$T/fill.csv" | tail -n 150 | sed '1i timestamp,value' > "$T/fill-w.
 t "-d 1 on the fill and the first real value: the lags are constant" 0 arfit -d 1 -v "$T/fill-w.csv"
 err_has "arfit: phi1 0"
 err_has "arfit: phi2 0"
+# an explosive fit (growth by 10 % a row, fitted exactly: phi 1.1) is damped
+# to spectral radius 1 (--max-radius): phi 1, the intercept the mean step,
+# a straight line ahead instead of 1.1^h; --max-radius 0 is statsmodels' fit
+awk 'BEGIN { print "timestamp,value"; v = 100; for (i = 0; i < 40; i++) { printf "%d,%.10g\n", 60 * i, v; v *= 1.1 } }' > "$T/grow.csv"
+t "explosive fit: damped to radius 1" 0 arfit -p 1 -H 2 -v "$T/grow.csv"
+err_has "arfit: phi1 1"
+err_has "arfit: explosive fit (spectral radius 1.1): phi damped to --max-radius"
+check "explosive fit: the next steps on the line of the mean step" awk -F, -v s="$(awk -F, 'NR == 2 { a = $2 } END { printf "%.10g", ($2 - a) / (NR - 2) }' "$T/grow.csv")" \
+	'NR > 1 { d = $5 - ($4 + ($3) * s); if (d < -1e-4 || d > 1e-4) exit 1; n++ } END { exit n != 2 }' "$T/out"
+t "--max-radius 0: the least-squares fit (statsmodels)" 0 arfit -p 1 --max-radius 0 -v "$T/grow.csv"
+err_has "arfit: phi1 1.1"
+check "--max-radius 0: nothing said of damping" sh -c '! grep -q explosive "$1"' sh "$T/err"
+t "--max-radius 1.2: 1.1 is below it" 0 arfit -p 1 --max-radius 1.2 -v "$T/grow.csv"
+err_has "arfit: phi1 1.1"
+t "--rolling -v: how many fits were damped" 0 arfit -p 1 --rolling --window 20 -v "$T/grow.csv"
+err_has "arfit: 20 of 20 fits explosive, damped to --max-radius 1"
+t "--max-radius negative" 2 arfit --max-radius -1 "$T/grow.csv"
+err_has "--max-radius"
+t "--max-radius with --load" 2 arfit --max-radius 2 --load "$T/none.model" "$T/grow.csv"
+err_has "--load uses the model's own specification"
 t "constant series: Burg cannot fit" 1 arfit -m burg -p 1 "$T/flat.csv"
 err_is <<'EOF'
 arfit: cannot fit burg AR(1): the series is constant after differencing

@@ -577,6 +577,131 @@ test_flat_lags(void)
 	sp_ar_roll_free(r);
 }
 
+/* ---- explosive fits ------------------------------------------------------
+ * Noise-free series on explosive recursions, which OLS fits exactly; with
+ * max_radius 1 the fit is damped to radius 1 by phi_j *= lambda^j,
+ * lambda = 1 / radius (closed forms below), the intercept then the
+ * least-squares one for the damped phi; with 0 it is statsmodels' fit.  The
+ * NASA trace after its outages gave such fits (a forecast of 1.8e11 at
+ * horizon 24 from a load of 657). */
+static void
+test_explosive(void)
+{
+	enum { N = 60 };
+	double y[N], want, ysum = 0, lsum = 0;
+	sp_ar_spec spec;
+	sp_ar_model *m = NULL;
+	sp_error err;
+	int t;
+
+	/* AR(1), y_t = 1.1 y_{t-1}: radius 1.1, damped phi 1 */
+	for (t = 0; t < N; t++)
+		y[t] = t ? 1.1 * y[t - 1] : 1;
+	sp_ar_spec_defaults(&spec);
+	spec.order = 1;
+	spec.max_radius = 0;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "fit: %s", err.msg);
+	if (m) {
+		CHECK_CLOSE(m->phi[0], 1.1, 1e-9, "max_radius 0: the OLS phi");
+		CHECK(!m->damped && fabs(m->radius) < 1e-12, "max_radius 0: not damped, radius not computed (%g)",
+		    m->radius);
+		sp_ar_model_free(m);
+	}
+	spec.max_radius = 1;
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "fit: %s", err.msg);
+	if (m) {
+		double fc[3];
+		CHECK(m->damped == 1, "AR(1) 1.1: damped");
+		CHECK_CLOSE(m->radius, 1.1, 1e-9, "AR(1) 1.1: the fitted radius");
+		CHECK_CLOSE(m->phi[0], 1, 1e-9, "AR(1) 1.1: damped to phi 1");
+		for (t = 1; t < N; t++)
+			ysum += y[t], lsum += y[t - 1];
+		want = (ysum - lsum) / (N - 1);   /* the least-squares c for phi 1: the mean step */
+		CHECK_CLOSE(m->c, want, 1e-9, "AR(1) 1.1: the intercept for the damped phi");
+		CHECK(sp_ar_forecast(m, y, N, 3, fc, &err) == 0, "forecast");
+		CHECK_CLOSE(fc[2], y[N - 1] + 3 * want, 1e-9, "AR(1) 1.1: a straight line, not 1.1^h");
+		sp_ar_model_free(m);
+	}
+	/* AR(2) with complex roots of modulus 1.05 at angle 0.5: phi 2 r cos 0.5,
+	 * -r^2, damped to 2 cos 0.5, -1 (an undamped oscillation) */
+	for (t = 0; t < N; t++)
+		y[t] = pow(1.05, t) * cos(0.5 * t + 0.3) + 0;
+	spec.order = 2;
+	spec.intercept = 0;
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "fit: %s", err.msg);
+	if (m) {
+		CHECK(m->damped == 1, "AR(2) complex: damped");
+		CHECK_CLOSE(m->radius, 1.05, 1e-8, "AR(2) complex: radius r");
+		CHECK_CLOSE(m->phi[0], 2 * cos(0.5), 1e-8, "AR(2) complex: phi1 2 cos 0.5");
+		CHECK_CLOSE(m->phi[1], -1, 1e-8, "AR(2) complex: phi2 -1");
+		sp_ar_model_free(m);
+	}
+	/* AR(3), roots 1.1, 0.5, 0.3 (GSL's polynomial solver):
+	 * (z - 1.1)(z - 0.5)(z - 0.3) = z^3 - 1.9 z^2 + 1.03 z - 0.165 */
+	for (t = 0; t < N; t++)
+		y[t] = 2 * pow(1.1, t) + 3 * pow(0.5, t) - pow(0.3, t);
+	spec.order = 3;
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "fit: %s", err.msg);
+	if (m) {
+		CHECK(m->damped == 1, "AR(3): damped");
+		CHECK_CLOSE(m->radius, 1.1, 1e-6, "AR(3): radius 1.1");
+		CHECK_CLOSE(m->phi[0], 1.9 / 1.1, 1e-6, "AR(3): phi1 1.9 / 1.1");
+		CHECK_CLOSE(m->phi[1], -1.03 / (1.1 * 1.1), 1e-6, "AR(3): phi2 -1.03 / 1.1^2");
+		CHECK_CLOSE(m->phi[2], 0.165 / (1.1 * 1.1 * 1.1), 1e-6, "AR(3): phi3 0.165 / 1.1^3");
+		sp_ar_model_free(m);
+	}
+	/* a stationary AR(3) is left alone: roots 0.9, 0.5, 0.3 */
+	for (t = 0; t < N; t++)
+		y[t] = 2 * pow(0.9, t) + 3 * pow(0.5, t) - pow(0.3, t);
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "fit: %s", err.msg);
+	if (m) {
+		CHECK(m->damped == 0, "AR(3) stationary: not damped");
+		CHECK_CLOSE(m->radius, 0.9, 1e-6, "AR(3) stationary: radius 0.9");
+		CHECK_CLOSE(m->phi[0], 1.7, 1e-6, "AR(3) stationary: phi1 0.9 + 0.5 + 0.3");
+		sp_ar_model_free(m);
+	}
+	/* rolling: noise, a burst of growth, noise; the incremental fit damps
+	 * as a fresh one does (phi, c, sigma2) and counts what it damped */
+	{
+		enum { M = 400, W = 60 };
+		double x[M];
+		sp_rand *rng = sp_rand_new(7);
+		sp_ar_roll *r;
+		size_t fits = 0, nd, fresh_damped = 0;
+		int bad = 0;
+		sp_ar_spec_defaults(&spec);
+		for (t = 0; t < M; t++)
+			x[t] = t >= 200 && t < 230 ? x[t - 1] * 1.15 : 100 + (rng ? sp_rand_normal(rng, 5) : 0);
+		sp_rand_free(rng);
+		r = sp_ar_roll_new(&spec, W, &err);
+		for (t = 0; r && t < M; t++) {
+			const sp_ar_model *fm;
+			if (sp_ar_roll_push(r, x[t], &err) != 1)
+				continue;
+			fm = sp_ar_roll_fit(r, 0, &err);
+			m = NULL;
+			if (!fm || sp_ar_fit(&spec, x + t + 1 - W, W, &m, &err) < 0) {
+				bad++;
+				continue;
+			}
+			fresh_damped += (size_t)m->damped;
+			if (fm->damped != m->damped || fabs(fm->phi[0] - m->phi[0]) > 1e-6 ||
+			    fabs(fm->phi[1] - m->phi[1]) > 1e-6 || fabs(fm->c - m->c) > 1e-6 * fabs(m->c) + 1e-6 ||
+			    fabs(fm->sigma2 - m->sigma2) > 1e-6 * m->sigma2)
+				bad++;
+			sp_ar_model_free(m);
+		}
+		nd = r ? sp_ar_roll_damped(r, &fits) : 0;
+		CHECK(bad == 0 && fresh_damped > 10 && nd == fresh_damped && fits == M - W + 1,
+		    "rolling: %d unlike a fresh fit; %zu of %zu damped (fresh %zu)", bad, nd, fits, fresh_damped);
+		sp_ar_roll_free(r);
+	}
+}
+
 /* ---- model files ---------------------------------------------------------- */
 
 static void
@@ -841,6 +966,7 @@ main(void)
 	test_arburst_mle();
 	test_roll();
 	test_flat_lags();
+	test_explosive();
 	test_roll_state();
 	test_save_load();
 	test_coverage();

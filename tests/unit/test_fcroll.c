@@ -416,7 +416,7 @@ test_state_steps(void)
 
 	for (int i = 0; i < N; i++)
 		y[i] = series_at(i);
-	CHECK(sp_ar_fit(&(sp_ar_spec){ SP_AR_OLS, 3, SP_AR_IC_NONE, 1, 0, 0 }, y, N, &fs.m, &err) == 0, "fit");
+	CHECK(sp_ar_fit(&(sp_ar_spec){ SP_AR_OLS, 3, SP_AR_IC_NONE, 1, 0, 0, 1 }, y, N, &fs.m, &err) == 0, "fit");
 	for (fs.kind = 0; fs.kind < 3; fs.kind++)
 		for (size_t j = 0; j < sizeof opts / sizeof *opts; j++) {
 			int ok = run_states(&fs, &opts[j], N, 0, a);
