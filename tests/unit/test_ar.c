@@ -448,6 +448,49 @@ test_roll(void)
 	free(x);
 }
 
+/* Roll spec over y[0..n) with window w, comparing every fit with a fresh
+ * one on the same window: phi within 1e-6 and below 10, c and sigma2
+ * within 1e-6 relative, the same damping.  *fits: the fits made; *damped
+ * (may be NULL): how many the roll damped, which must be what it counts
+ * (sp_ar_roll_damped).  Returns the fits that differ, failed or miscounted. */
+static int
+roll_vs_fresh(const sp_ar_spec *spec, const double *y, int n, int w, int *fits, size_t *damped)
+{
+	sp_error err;
+	sp_ar_roll *r = sp_ar_roll_new(spec, (size_t)w, &err);
+	size_t nd = 0, made = 0;
+	int t, bad = 0;
+
+	*fits = 0;
+	if (!r)
+		return 1;
+	for (t = 0; t < n; t++) {
+		const sp_ar_model *fm;
+		sp_ar_model *m = NULL;
+		if (sp_ar_roll_push(r, y[t], &err) != 1)
+			continue;
+		fm = sp_ar_roll_fit(r, 0, &err);
+		if (!fm || sp_ar_fit(spec, y + t + 1 - w, (size_t)w, &m, &err) < 0) {
+			bad++;
+			continue;
+		}
+		(*fits)++;
+		nd += (size_t)fm->damped;
+		if (fm->damped != m->damped || !(fabs(fm->phi[0] - m->phi[0]) <= 1e-6 &&
+		    fabs(fm->phi[1] - m->phi[1]) <= 1e-6 && fabs(fm->phi[0]) < 10 && fabs(fm->phi[1]) < 10) ||
+		    !(fabs(fm->c - m->c) <= 1e-6 * fabs(m->c) + 1e-6) ||
+		    !(fabs(fm->sigma2 - m->sigma2) <= 1e-6 * m->sigma2 + 1e-12))
+			bad++;
+		sp_ar_model_free(m);
+	}
+	if (sp_ar_roll_damped(r, &made) != nd || made != (size_t)*fits)
+		bad++;
+	if (damped)
+		*damped = nd;
+	sp_ar_roll_free(r);
+	return bad;
+}
+
 /* ---- lags constant to their last digits --------------------------------
  * A linear fill over a gap longer than the season makes every seasonal
  * difference equal, up to the 10th significant digit of the CSV text (the
@@ -487,26 +530,8 @@ test_flat_lags(void)
 		    "flat lags: forecast %g", fc[23]);
 		sp_ar_model_free(m);
 	}
-	r = sp_ar_roll_new(&spec, W, &err);
-	CHECK(r != NULL, "roll_new: %s", err.msg);
-	for (t = 0; r && t < N; t++) {
-		const sp_ar_model *fm;
-		if (sp_ar_roll_push(r, y[t], &err) != 1)
-			continue;
-		fm = sp_ar_roll_fit(r, 0, &err);
-		m = NULL;
-		if (!fm || sp_ar_fit(&spec, y + t + 1 - W, W, &m, &err) < 0) {
-			bad++;
-			continue;
-		}
-		fits++;
-		if (!(fabs(fm->phi[0] - m->phi[0]) <= 1e-6 && fabs(fm->phi[1] - m->phi[1]) <= 1e-6 &&
-		    fabs(fm->phi[0]) < 10 && fabs(fm->phi[1]) < 10))
-			bad++;
-		sp_ar_model_free(m);
-	}
+	bad = roll_vs_fresh(&spec, y, N, W, &fits, NULL);
 	CHECK(fits > 200 && bad == 0, "flat lags, rolling: %d fits, %d unlike a fresh fit or wild", fits, bad);
-	sp_ar_roll_free(r);
 	/* the same with the first differences (-d 1) of a slow linear fill:
 	 * the NASA trace's 5-minute outage fill falls 0.2759129 a step from
 	 * 568, differences constant up to the 7th decimal of the values.  The
@@ -531,26 +556,8 @@ test_flat_lags(void)
 		    "flat differences, window to %d: forecast %g", k, fc[23]);
 		sp_ar_model_free(m);
 	}
-	r = sp_ar_roll_new(&spec, W, &err);
-	bad = fits = 0;
-	for (t = 0; r && t < N; t++) {
-		const sp_ar_model *fm;
-		if (sp_ar_roll_push(r, y[t], &err) != 1)
-			continue;
-		fm = sp_ar_roll_fit(r, 0, &err);
-		m = NULL;
-		if (!fm || sp_ar_fit(&spec, y + t + 1 - W, W, &m, &err) < 0) {
-			bad++;
-			continue;
-		}
-		fits++;
-		if (!(fabs(fm->phi[0] - m->phi[0]) <= 1e-6 && fabs(fm->phi[1] - m->phi[1]) <= 1e-6 &&
-		    fabs(fm->phi[0]) < 10 && fabs(fm->phi[1]) < 10))
-			bad++;
-		sp_ar_model_free(m);
-	}
+	bad = roll_vs_fresh(&spec, y, N, W, &fits, NULL);
 	CHECK(fits > 200 && bad == 0, "flat differences, rolling: %d fits, %d unlike a fresh fit or wild", fits, bad);
-	sp_ar_roll_free(r);
 	/* a load clipped at a ceiling after varied values (RDS at 4000): once
 	 * the window is constant the rolling sums are made again from it, so
 	 * the fit is a fresh one's, variance exactly 0, not the rounding left
@@ -670,35 +677,15 @@ test_explosive(void)
 		enum { M = 400, W = 60 };
 		double x[M];
 		sp_rand *rng = sp_rand_new(7);
-		sp_ar_roll *r;
-		size_t fits = 0, nd, fresh_damped = 0;
-		int bad = 0;
+		size_t fresh_damped = 0;
+		int bad, made = 0;
 		sp_ar_spec_defaults(&spec);
 		for (t = 0; t < M; t++)
 			x[t] = t >= 200 && t < 230 ? x[t - 1] * 1.15 : 100 + (rng ? sp_rand_normal(rng, 5) : 0);
 		sp_rand_free(rng);
-		r = sp_ar_roll_new(&spec, W, &err);
-		for (t = 0; r && t < M; t++) {
-			const sp_ar_model *fm;
-			if (sp_ar_roll_push(r, x[t], &err) != 1)
-				continue;
-			fm = sp_ar_roll_fit(r, 0, &err);
-			m = NULL;
-			if (!fm || sp_ar_fit(&spec, x + t + 1 - W, W, &m, &err) < 0) {
-				bad++;
-				continue;
-			}
-			fresh_damped += (size_t)m->damped;
-			if (fm->damped != m->damped || fabs(fm->phi[0] - m->phi[0]) > 1e-6 ||
-			    fabs(fm->phi[1] - m->phi[1]) > 1e-6 || fabs(fm->c - m->c) > 1e-6 * fabs(m->c) + 1e-6 ||
-			    fabs(fm->sigma2 - m->sigma2) > 1e-6 * m->sigma2)
-				bad++;
-			sp_ar_model_free(m);
-		}
-		nd = r ? sp_ar_roll_damped(r, &fits) : 0;
-		CHECK(bad == 0 && fresh_damped > 10 && nd == fresh_damped && fits == M - W + 1,
-		    "rolling: %d unlike a fresh fit; %zu of %zu damped (fresh %zu)", bad, nd, fits, fresh_damped);
-		sp_ar_roll_free(r);
+		bad = roll_vs_fresh(&spec, x, M, W, &made, &fresh_damped);
+		CHECK(bad == 0 && fresh_damped > 10 && made == M - W + 1,
+		    "rolling: %d of %d fits unlike a fresh one; %zu damped", bad, made, fresh_damped);
 	}
 }
 
