@@ -319,11 +319,43 @@ ar_radius(const double *phi, int p, double *rho)
 	return rc;
 }
 
+/* Whether every root of z^p - phi_1 z^(p-1) - ... - phi_p has a modulus
+ * below r (> 0): the step-down (reverse Levinson-Durbin) recursion on
+ * phi_j / r^j, whose reflection coefficients are all inside (-1, 1)
+ * exactly then (Schur-Cohn); O(p^2), no roots.  1 inside, 0 not, or
+ * SP_ENOMEM. */
+static int
+roots_within(const double *phi, int p, double r)
+{
+	double *a = malloc(2 * (size_t)p * sizeof *a), *b = a + p, f = 1;
+	int j, k, in = 1;
+
+	if (!a)
+		return SP_ENOMEM;
+	for (j = 0; j < p; j++) {
+		f /= r;
+		a[j] = phi[j] * f;
+	}
+	for (k = p; k >= 1 && in; k--) {
+		double kap = a[k - 1], den = 1 - kap * kap;
+		if (!(fabs(kap) < 1) || !(den > 0)) {
+			in = 0;
+			break;
+		}
+		for (j = 0; j < k - 1; j++)
+			b[j] = (a[j] + kap * a[k - 2 - j]) / den;
+		memcpy(a, b, (size_t)(k - 1) * sizeof *a);
+	}
+	free(a);
+	return in;
+}
+
 /* An explosive fit (spectral radius above rmax > 0) damped in place to
  * radius rmax: phi_j *= lambda^j, lambda = rmax / radius, which scales
  * every root by lambda and keeps the fit's shape (its periods).  *radius
- * gets the fitted radius; returns 1 when damped, 0 when not, SP_ENOMEM.
- * Not convergent (radius infinite): phi = 0. */
+ * gets the fitted radius when damped (the roots are found only then), 0
+ * otherwise; returns 1 when damped, 0 when not, SP_ENOMEM.  Not
+ * convergent (radius infinite): phi = 0. */
 static int
 damp(double *phi, int p, double rmax, double *radius)
 {
@@ -333,10 +365,16 @@ damp(double *phi, int p, double rmax, double *radius)
 	*radius = 0;
 	if (!(rmax > 0) || p == 0)
 		return 0;
+	/* within rmax to rounding (1e-9): a unit root fitted exactly comes out
+	 * at 1 + 1e-12 */
+	if ((rc = roots_within(phi, p, rmax * (1 + 1e-9))) != 0)
+		return rc < 0 ? rc : 0;
 	if ((rc = ar_radius(phi, p, radius)) < 0)
 		return rc;
-	if (!(*radius > rmax))
+	if (!(*radius > rmax * (1 + 1e-9))) {   /* on the circle (a unit root): left alone */
+		*radius = 0;
 		return 0;
+	}
 	lam = isfinite(*radius) ? rmax / *radius : 0;
 	for (j = 0, f = lam; j < p; j++, f *= lam)
 		phi[j] *= f;

@@ -86,8 +86,8 @@ typedef struct {
 	double *tail;          /* last ntail raw values of the fitted series, oldest first */
 	size_t nresid;         /* residuals kept (<= SP_AR_MAX_RESID, the last ones) */
 	double *resid;         /* in-sample one-step residuals of w, oldest first */
-	double radius;         /* the fitted phi's spectral radius (before damping; 0 when
-	                        * not computed: p = 0, Yule-Walker, Burg, a loaded model) */
+	double radius;         /* a damped fit's spectral radius before damping; 0 for a
+	                        * fit not damped (its roots are not computed) */
 	int damped;            /* 1: explosive, damped to the spec's max_radius */
 } sp_ar_model;
 

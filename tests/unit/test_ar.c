@@ -666,10 +666,62 @@ test_explosive(void)
 	m = NULL;
 	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "fit: %s", err.msg);
 	if (m) {
-		CHECK(m->damped == 0, "AR(3) stationary: not damped");
-		CHECK_CLOSE(m->radius, 0.9, 1e-6, "AR(3) stationary: radius 0.9");
+		CHECK(m->damped == 0 && m->radius == 0, "AR(3) stationary: not damped (radius %g)", m->radius);
 		CHECK_CLOSE(m->phi[0], 1.7, 1e-6, "AR(3) stationary: phi1 0.9 + 0.5 + 0.3");
 		sp_ar_model_free(m);
+	}
+	/* on the circle (a unit root: an undamped oscillation) is left alone */
+	for (t = 0; t < N; t++)
+		y[t] = cos(0.5 * t + 0.3);
+	spec.order = 2;
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "fit: %s", err.msg);
+	if (m) {
+		CHECK(m->damped == 0, "unit circle: not damped");
+		CHECK_CLOSE(m->phi[0], 2 * cos(0.5), 1e-8, "unit circle: phi1 2 cos 0.5");
+		sp_ar_model_free(m);
+	}
+	/* real roots drawn at random, moduli 0.55-1.15 and at least 0.1 apart
+	 * (well conditioned), p 3-5: damped exactly when the largest is above
+	 * 1 (the step-down test agrees with the roots), to radius 1 */
+	{
+		sp_rand *rng = sp_rand_new(11);
+		int bad = 0, ndamped = 0, cases = 0;
+		for (int c = 0; rng && c < 150; c++) {
+			double root[5], rmax = 0;
+			int p = 3 + c % 3, ok = 1;
+			for (int i = 0; i < p; i++) {
+				root[i] = (sp_rand_uniform(rng) < 0.3 ? -1 : 1) * (0.55 + 0.6 * sp_rand_uniform(rng));
+				for (int j = 0; j < i; j++)
+					ok &= fabs(root[i] - root[j]) >= 0.1;
+				if (fabs(root[i]) > rmax)
+					rmax = fabs(root[i]);
+			}
+			if (!ok || fabs(rmax - 1) < 0.02)
+				continue;
+			cases++;
+			for (t = 0; t < N; t++) {
+				y[t] = 0;
+				for (int i = 0; i < p; i++)
+					y[t] += (1 + i) * pow(root[i], t);
+			}
+			spec.order = p;
+			m = NULL;
+			if (sp_ar_fit(&spec, y, N, &m, &err) < 0) {
+				bad++;
+				continue;
+			}
+			ndamped += m->damped;
+			if (m->damped != (rmax > 1) || (m->damped && fabs(m->radius - rmax) > 1e-4)) {
+				bad++;
+				printf("random real roots, p %d, largest %g: damped %d, radius %g\n", p, rmax, m->damped,
+				    m->radius);
+			}
+			sp_ar_model_free(m);
+		}
+		sp_rand_free(rng);
+		CHECK(cases > 40 && bad == 0 && ndamped > 5 && ndamped < cases - 5,
+		    "random real roots: %d of %d cases wrong, %d damped", bad, cases, ndamped);
 	}
 	/* rolling: noise, a burst of growth, noise; the incremental fit damps
 	 * as a fresh one does (phi, c, sigma2) and counts what it damped */
