@@ -410,7 +410,7 @@ level_scale(const double *y, size_t n, int nz, const double *cf)
  * centred cross products when there is an intercept; yscale: level_scale's.
  * An explosive phi (radius above rmax > 0) is damped (damp), and the
  * intercept is then the least-squares one for the damped phi; *radius: the
- * fitted phi's. */
+ * fitted phi's when damped, else 0. */
 static int
 fit_ols(const double *w, size_t nw, size_t start, int p, int icpt, double yscale, double rmax,
     double *phi, double *c, double *radius)
@@ -740,7 +740,7 @@ sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, 
 	memcpy(m->phi, phi, (size_t)p * sizeof *phi);
 	m->sigma2 = s2;
 	m->radius = rad;
-	m->damped = spec->max_radius > 0 && rad > spec->max_radius;
+	m->damped = rad > 0;   /* damp sets it only for a fit it damped */
 	m->nobs = nw - (size_t)p;
 	residuals(w, nw, (size_t)p, p, c, phi, m->resid, keep);
 	set_ic(m, ssr, m->nobs);

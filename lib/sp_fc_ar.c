@@ -453,7 +453,6 @@ size_t
 sp_fc_ar_damped(const sp_forecaster *f, size_t *fits)
 {
 	const arfc *a = sp_forecaster_state(f, &sp_fc_ar_ops);
-
 	size_t n;
 
 	*fits = 0;

@@ -179,7 +179,7 @@ parse_options(int argc, char **argv, options *o)
 	static const char *const methods[] = { "ols", "yw", "yw-mle", "burg", NULL };
 	static const char *const ics[] = { "aic", "bic", NULL };
 	sp_error err;
-	int c, level_given = 0, spec_given = 0, order_given = 0, sa_given = 0;
+	int c, level_given = 0, spec_given = 0, order_given = 0, sa_given = 0, radius_given = 0;
 	double q[2];
 
 	*o = (options){ .max_order = 12, .horizon = 1, .level = 0.8, .qlo = NAN, .qhi = NAN, .seed = 1,
@@ -199,7 +199,10 @@ parse_options(int argc, char **argv, options *o)
 		case OPT_IC: o->spec.ic = (sp_ar_ic)(sp_cli_choice("--ic", optarg, ics) + 1); spec_given = 1; break;
 		case OPT_MAXORD: o->max_order = (int)sp_cli_long("--max-order", optarg, 0, SP_AR_MAX_ORDER); spec_given = 1; break;
 		case OPT_NOINT: o->spec.intercept = 0; spec_given = 1; break;
-		case OPT_RADIUS: o->spec.max_radius = sp_cli_double("--max-radius", optarg, 0, 1e6); spec_given = 1; break;
+		case OPT_RADIUS:
+			o->spec.max_radius = sp_cli_double("--max-radius", optarg, 0, 1e6);
+			spec_given = radius_given = 1;
+			break;
 		case OPT_SEASON:
 			if (strcmp(optarg, "auto") == 0)
 				o->season_auto = 1, o->spec.s = 0;
@@ -268,6 +271,8 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--save does not go with --by (one model file per key is not written)");
 	if (o->state && !o->rolling)
 		sp_die_usage("--state needs --rolling");
+	if (radius_given && o->spec.method != SP_AR_OLS)
+		sp_die_usage("--max-radius is for --method ols (Yule-Walker and Burg fits are not checked)");
 	if (o->load && spec_given)
 		sp_die_usage("--load uses the model's own specification (no -m, -p, --ic, -d, --season, ...)");
 }
@@ -546,7 +551,7 @@ print_roll(const series *s)
 	}
 	if ((last = sp_fc_ar_model(s->f)))
 		print_model(last);
-	if (!s->o->load) {
+	if (!s->o->load && s->o->spec.method == SP_AR_OLS && s->o->spec.max_radius > 0) {   /* what is checked */
 		size_t fits, n = sp_fc_ar_damped(s->f, &fits);
 		fprintf(stderr, "%s: %zu of %zu fits explosive, damped to --max-radius %g\n", sp_cli_progname(), n,
 		    fits, s->o->spec.max_radius);
