@@ -43,6 +43,7 @@ sp_burstdet_defaults(sp_burstdet_opts *o)
 	sp_arburst_defaults(&o->ar);
 	o->same_step = 0;
 	o->normal = SP_BURSTDET_FORECAST;
+	o->burst = SP_BURSTDET_BURST_AR;
 	o->quantile = 0.5;
 	o->lead = 1;
 	o->hold = 0;
@@ -70,7 +71,8 @@ sp_burstdet_new(const sp_burstdet_opts *o, sp_error *err)
 
 	if (o->lead < 1 || !(o->quantile > 0 && o->quantile < 1) || !(o->spike_ratio >= 0) || o->hold < 0 ||
 	    !(isnan(o->hold_quantile) || (o->hold_quantile > 0 && o->hold_quantile < 1)) ||
-	    (unsigned)o->normal > SP_BURSTDET_LOWER || a->max_window < 3 || a->max_window > RING ||
+	    (unsigned)o->normal > SP_BURSTDET_LOWER || (unsigned)o->burst > SP_BURSTDET_BURST_NORMAL ||
+	    a->max_window < 3 || a->max_window > RING ||
 	    !(a->quantile >= 0 && a->quantile <= 1) || a->bootstrap < 0 ||
 	    !(a->boot_level > 0 && a->boot_level < 1)) {
 		sp_error_set(err, SP_EUSAGE, "burst decision: bad options (lead >= 1, quantile in (0, 1), "
@@ -224,7 +226,7 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 		p = t + 1;
 		lo = L[0], up = U[0], md = M[0];
 	}
-	if (lab) {
+	if (lab && d->o.burst == SP_BURSTDET_BURST_AR) {
 		out->state = SP_BURST_BURST;
 		dem = NAN;
 		if (!isnan(up) && (rc = burst_demand(d, p, lo, up, &dem, err)) < 0)
@@ -243,7 +245,7 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 			if (v > dem)
 				dem = v;
 		}
-		out->state = !outside && p >= 1 && isfinite(md) &&
+		out->state = lab ? SP_BURST_BURST : !outside && p >= 1 && isfinite(md) &&
 		    fabs(md - prev) > d->o.spike_ratio * fmax(fabs(prev), 1e-9) ? SP_BURST_SPIKE : SP_BURST_NORMAL;
 	}
 	out->demand = dem;
@@ -258,7 +260,7 @@ sp_burstdet_decide(sp_burstdet *d, double origin, double target, double w, const
 			if (isnan(nx) || v > nx)
 				nx = v;
 		}
-		if (lab && !(nx >= dem))
+		if (lab && d->o.burst == SP_BURSTDET_BURST_AR && !(nx >= dem))
 			nx = dem;
 		out->demand_next = nx;
 	}
@@ -349,6 +351,8 @@ sp_burstdet_write_state(const sp_burstdet *d, sp_state_writer *w, sp_error *err)
 	opt_values(&d->o, v);
 	for (i = 0; i < NOPT; i++)
 		sp_state_put_double(w, opt_names[i], v[i]);
+	if (d->o.burst != SP_BURSTDET_BURST_AR)   /* absent: ar (the states written before it) */
+		sp_state_put_long(w, "opt_burst_demand", (long)d->o.burst);
 	sp_state_put_longs(w, "index", 4, (const long[]){ d->t, d->ar_fed, d->last_burst, lo });
 	for (j = lo; j <= d->t; j++)
 		kept[j - lo] = d->wv[j % d->ring];
@@ -382,6 +386,14 @@ sp_burstdet_read_state(sp_burstdet *d, sp_state *s, sp_error *err)
 			    "state written with %s %.17g, not %.17g", opt_names[i] + 4, got, v[i]);
 		}
 	}
+	n = SP_BURSTDET_BURST_AR;
+	if (sp_state_at(s, "opt_burst_demand") &&
+	    (rc = sp_state_long(s, "opt_burst_demand", 0, SP_BURSTDET_BURST_NORMAL, &n, err)) < 0)
+		return rc;
+	if (n != (long)d->o.burst)
+		return sp_state_error_back(s, n == SP_BURSTDET_BURST_AR ? 0 : 1, err, SP_EMODEL,
+		    "state written with burst_demand %s, not %s", n == SP_BURSTDET_BURST_AR ? "ar" : "normal",
+		    d->o.burst == SP_BURSTDET_BURST_AR ? "ar" : "normal");
 	if ((rc = sp_state_longs(s, "index", 4, -1, 1L << 52, ix, err)) < 0)
 		return rc;
 	d->t = ix[0], d->ar_fed = ix[1], d->last_burst = ix[2];

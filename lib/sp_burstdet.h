@@ -21,7 +21,8 @@
  *           the AR value.  Without history for the AR (fewer than 3 loads)
  *           the upper bound of p.  Last, never below W_{p-1}, the last load
  *           before the step (the origin's, W_t, in the causal mode).  NaN
- *           when p has no band.
+ *           when p has no band.  With burst = SP_BURSTDET_BURST_NORMAL, the
+ *           demand outside bursts instead (no AR is fitted).
  *           Outside bursts: the forecast's quantile `quantile` of the band
  *           (m + (u - m) z_q / z_{q_hi} above the median, the mirror below:
  *           a Gaussian band; 0.5 is the forecast itself), or the upper or
@@ -30,7 +31,7 @@
  *   demand_next  the demand of the step after p, p + 1, as known at the
  *           same origin (for a planner that must start pods before p + 1
  *           begins): the normal demand over horizons 2..lead+1, and in a
- *           burst at least the burst demand of p.  NaN with same_step or
+ *           burst (AR demand) at least the burst demand of p.  NaN with same_step or
  *           fewer than lead + 1 horizons.
  * The method is described in scalepipe-burst(7); the check window p-4 ..
  * p-1 with the band of the step provisioned fixes the reference's
@@ -51,11 +52,17 @@
 
 typedef enum { SP_BURSTDET_FORECAST, SP_BURSTDET_UPPER, SP_BURSTDET_LOWER } sp_burstdet_normal;
 
+/* The demand of a burst step: BAScaler's AR(2) + bootstrap overestimate
+ * floored by the band (the default), or the same demand as outside bursts
+ * (the step is labelled a burst, and provisioned as a normal one). */
+typedef enum { SP_BURSTDET_BURST_AR, SP_BURSTDET_BURST_NORMAL } sp_burstdet_burst;
+
 typedef struct {
 	sp_burst_opts det;          /* the detector; det.H = the horizons of each origin */
 	sp_arburst_opts ar;         /* the burst overestimator */
 	int same_step;              /* decide step t (1) or t + 1 (0, default) */
 	sp_burstdet_normal normal;  /* demand outside bursts [forecast] */
+	sp_burstdet_burst burst;    /* demand in bursts [ar] */
 	double quantile;            /* ... forecast: its quantile in (0, 1) [0.5] */
 	int lead;                   /* ... the max over horizons 1..lead [1] */
 	int hold;                   /* demand_hold: the max over horizons 1..hold (0: none) [0] */

@@ -23,15 +23,16 @@ enum { STATE_VERSION = 3 };
 
 static const char synopsis[] =
     "burstdetect [-c NAME] [--train N | --theta-acc X | --load FILE] [--save FILE] [--same-step] "
-    "[--normal-demand forecast|upper|lower] [--by NAME] [--state FILE [--forget DURATION]] [options] "
+    "[--normal-demand forecast|upper|lower] [--burst-demand ar|normal] [--by NAME] [--state FILE [--forget DURATION]] [options] "
     "[FILE]";
 
 static const char *const demands[] = { "forecast", "upper", "lower", NULL };
+static const char *const bdemands[] = { "ar", "normal", NULL };
 
 enum {
 	OPT_TRAIN = 256, OPT_THETA, OPT_LOAD, OPT_SAVE, OPT_LEVEL, OPT_QUANT, OPT_SCORE, OPT_MINOUT,
 	OPT_NEAR, OPT_SAME, OPT_NORMAL, OPT_QUANTILE, OPT_LEAD, OPT_HOLD, OPT_HOLDQ, OPT_SPIKE, OPT_ARWIN, OPT_ARMIN, OPT_ARQ,
-	OPT_BOOT, OPT_SEED, OPT_STATE, OPT_BY, OPT_FORGET, OPT_VERSION
+	OPT_BOOT, OPT_SEED, OPT_STATE, OPT_BY, OPT_FORGET, OPT_BURSTD, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
 	{ "near", required_argument, 0, OPT_NEAR },
 	{ "same-step", no_argument, 0, OPT_SAME },
 	{ "normal-demand", required_argument, 0, OPT_NORMAL },
+	{ "burst-demand", required_argument, 0, OPT_BURSTD },
 	{ "quantile", required_argument, 0, OPT_QUANTILE },
 	{ "lead", required_argument, 0, OPT_LEAD },
 	{ "hold", required_argument, 0, OPT_HOLD },
@@ -74,6 +76,7 @@ typedef struct {
 	sp_state_forget forget;    /* --forget: keys left out of the state */
 	double level;              /* central band level: quantiles (1 -+ level) / 2 */
 	int level_given, quant_given;
+	const char *ar_opt;        /* a burst AR option given (the last), for --burst-demand normal */
 	const char *input;         /* FILE operand, or NULL */
 } opts;
 
@@ -101,6 +104,9 @@ usage(const opts *o)
 	    "      --near N             newest points evaluated per forecast [%d]\n"
 	    "      --same-step          label step t with data up to t (look-ahead, as the reference)\n"
 	    "      --normal-demand Q    demand outside bursts: forecast, upper or lower [forecast]\n"
+	    "      --burst-demand D     demand in bursts: ar (the burst AR's overestimate floored\n"
+	    "                           by the band, BAScaler's) or normal (the demand outside\n"
+	    "                           bursts: bursts labelled, not over-provisioned) [ar]\n"
 	    "      --quantile P         ... forecast: quantile P of the band, Gaussian between\n"
 	    "                           the forecast (0.5) and lower/upper [%g]\n"
 	    "      --lead N             ... the max over horizons 1..N [%d]\n"
@@ -164,11 +170,12 @@ parse_options(int argc, char **argv, opts *o)
 		case OPT_HOLD: o->d.hold = (int)sp_cli_long("--hold", optarg, 1, 10000); break;
 		case OPT_HOLDQ: o->d.hold_quantile = sp_cli_double("--hold-quantile", optarg, 1e-6, 1 - 1e-6); break;
 		case OPT_SPIKE: o->d.spike_ratio = sp_cli_double("--spike-ratio", optarg, 0, 1e300); break;
-		case OPT_ARWIN: ao->max_window = (size_t)sp_cli_long("--ar-window", optarg, 3, SP_BURSTDET_RING); break;
-		case OPT_ARMIN: ao->min_window = (size_t)sp_cli_long("--ar-min", optarg, 3, SP_BURSTDET_RING); break;
-		case OPT_ARQ: ao->quantile = sp_cli_double("--ar-quantile", optarg, 0, 1); break;
-		case OPT_BOOT: ao->bootstrap = (int)sp_cli_long("--bootstrap", optarg, 0, 100000); break;
-		case OPT_SEED: ao->seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 2147483647); break;
+		case OPT_BURSTD: o->d.burst = (sp_burstdet_burst)sp_cli_choice("--burst-demand", optarg, bdemands); break;
+		case OPT_ARWIN: o->ar_opt = "--ar-window"; ao->max_window = (size_t)sp_cli_long("--ar-window", optarg, 3, SP_BURSTDET_RING); break;
+		case OPT_ARMIN: o->ar_opt = "--ar-min"; ao->min_window = (size_t)sp_cli_long("--ar-min", optarg, 3, SP_BURSTDET_RING); break;
+		case OPT_ARQ: o->ar_opt = "--ar-quantile"; ao->quantile = sp_cli_double("--ar-quantile", optarg, 0, 1); break;
+		case OPT_BOOT: o->ar_opt = "--bootstrap"; ao->bootstrap = (int)sp_cli_long("--bootstrap", optarg, 0, 100000); break;
+		case OPT_SEED: o->ar_opt = "--seed"; ao->seed = (unsigned long)sp_cli_long("--seed", optarg, 0, 2147483647); break;
 		case OPT_STATE: o->state_path = optarg; break;
 		case OPT_BY: o->by = optarg; break;
 		case OPT_FORGET: sp_die_if(sp_state_forget_parse(optarg, &o->forget, &err), &err); break;
@@ -191,6 +198,8 @@ parse_options(int argc, char **argv, opts *o)
 		sp_die_usage("--save needs --train");
 	if (!isnan(o->d.hold_quantile) && (o->d.hold == 0 || o->d.normal != SP_BURSTDET_FORECAST))
 		sp_die_usage("--hold-quantile goes with --hold and --normal-demand forecast");
+	if (o->ar_opt && o->d.burst != SP_BURSTDET_BURST_AR)
+		sp_die_usage("%s is the burst AR's: it goes with --burst-demand ar", o->ar_opt);
 	if (o->state_path && ao->bootstrap > 0)
 		sp_die_usage("--state does not go with --bootstrap (its random stream is not saved)");
 }

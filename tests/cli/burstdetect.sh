@@ -59,6 +59,26 @@ t "--ar-window/--ar-min/--ar-quantile/--bootstrap/--seed change the burst demand
 cut -d, -f1-6 "$T/out" > "$T/ar1"
 check "labels as without them" sh -c "burstdetect --train 60 '$S' | cut -d, -f1-6 | cmp - '$T/ar1'"
 check "burst demands differ" sh -c "! burstdetect --train 60 '$S' | cmp -s - '$T/out'"
+# --burst-demand normal: the labels of ar, every demand the normal rule's
+t "--burst-demand normal: labelled as with ar" 0 burstdetect --burst-demand normal --lead 2 --hold 3 --quantile 0.6 --train 60 "$S"
+cp "$T/out" "$T/bn"
+check "some bursts among the labels" sh -c "cut -d, -f6 '$T/bn' | grep -qx burst"
+cut -d, -f1-6 "$T/bn" > "$T/bn.l"
+check "the labels are ar's" sh -c "burstdetect --lead 2 --hold 3 --quantile 0.6 --train 60 '$S' | cut -d, -f1-6 | cmp - '$T/bn.l'"
+check "the demands are those of no burst at all (thresholds never crossed)" sh -c "
+	burstdetect --lead 2 --hold 3 --quantile 0.6 --score-threshold 1e300 --theta-acc 1e300 '$S' | cut -d, -f7- > '$T/nb.d'
+	cut -d, -f7- '$T/bn' | cmp - '$T/nb.d'"
+check "burst rows: the demand is the max of the band's quantile 0.6 over horizons 1..2" awk -F, '
+	NR == FNR { if (FNR > 1 && $3 <= 2) { v = $5 + ($7 - $5) * 0.2533471031357997 / 2.3263478740408408
+		if (!($1 in q) || v > q[$1]) q[$1] = v } next }
+	FNR > 1 && $6 == "burst" { n++; w = q[$1 - 60]; d = $7 - w; if (d < 0) d = -d
+		if (d > 1e-9 * (w < 0 ? -w : w) + 1e-9) { print "row " FNR ": demand " $7 ", want " w; bad = 1 } }
+	END { exit bad || !n }' "$S" "$T/bn"
+check "the burst demands differ from ar's" sh -c "! burstdetect --lead 2 --hold 3 --quantile 0.6 --train 60 '$S' | cmp -s - '$T/bn'"
+t "--burst-demand normal refuses a burst AR option" 2 burstdetect --burst-demand normal --ar-quantile 0.9 "$S"
+err_has "burstdetect: --ar-quantile is the burst AR's: it goes with --burst-demand ar"
+t "--burst-demand: ar or normal" 2 burstdetect --burst-demand upper "$S"
+err_has "burstdetect: --burst-demand: invalid choice 'upper' (one of: ar, normal)"
 t "-c names the load column" 0 burstdetect -c load --train 60 "$S"
 out_has "timestamp,load,forecast,lower,upper,state,demand"
 t "demand_next: the next step's demand from the same origin" 0 burstdetect --lead 2 --train 60 "$S"
@@ -178,6 +198,20 @@ burstdetect --train 60 --quantile 0.75 "$S" > "$T/q75"
 t "--state: written with other options: a warning and a cold start" 0 burstdetect --train 60 --quantile 0.75 --state "$T/bd.state" "$S"
 err_has "burstdetect: warning: state $T/bd.state:13: state written with quantile 0.5, not 0.75: recomputing from the input"
 out_is "$T/q75"
+burstdetect --train 60 --burst-demand normal "$S" > "$T/bn1"
+cp "$T/bd.state0" "$T/bd.state"
+t "--state: written with the burst AR's demand, run with normal's: a warning and a cold start" 0 \
+	burstdetect --train 60 --burst-demand normal --state "$T/bd.state" "$S"
+err_has "burstdetect: warning: state $T/bd.state:23: state written with burst_demand ar, not normal: recomputing from the input"
+out_is "$T/bn1"
+check "--state: --burst-demand normal is in the state" grep -qx 'opt_burst_demand 1' "$T/bd.state"
+cp "$T/bd.state" "$T/bn.state0"
+t "--state: --burst-demand normal's state, run again: the open decision" 0 burstdetect --train 60 --burst-demand normal --state "$T/bd.state" "$S"
+{ head -n 1 "$T/bn1"; tail -n 1 "$T/bn1"; } > "$T/want2"
+out_is "$T/want2"
+t "--state: --burst-demand normal's state, run with ar's: a warning and a cold start" 0 burstdetect --train 60 --state "$T/bn.state0" "$S"
+err_has "burstdetect: warning: state $T/bn.state0:23: state written with burst_demand normal, not ar: recomputing from the input"
+out_is "$T/whole"
 cp "$T/bd.state0" "$T/bd.state"
 { head -n 200 "$S"; sed -n 201p "$S" | awk -F, -v OFS=, '{ $4 = "inf"; print }'; } > "$T/badrow.csv"
 t "--state: a failed run leaves the state as it was" 1 burstdetect --train 60 --state "$T/bd.state" "$T/badrow.csv"
