@@ -32,14 +32,14 @@ awk 'BEGIN { srand(7); print "timestamp,load"
 	for (i = 0; i < 1152; i++) { x = 300 + 200 * sin(2 * 3.14159265 * i / 288) + 40 * (rand() - 0.5)
 		if (i % 500 > 480) x += 400; printf "%d,%.3f\n", 1700000000 + 300 * i, x } }' > "$T/trace.csv"
 t "four policies, two knob values each" 0 fr --no-plot --train-rows 288 -o "$T/o" \
-	--knob hpa=60:80 --knob scalepipe=0.4:0.55:0.75 --knob burst=0.5:0.75 --knob forecast=0:20 "$T/trace.csv"
+	--knob hpa=60:80 --knob scalepipe=0.4:0.6:0.75 --knob burst=0.5:0.75 --knob forecast=0:20 "$T/trace.csv"
 err_has "scalepipe-frontier: trace: 9 points"
 check "points.csv: header and 9 points" sh -c "
 	head -n 1 '$T/o/points.csv' | grep -qx 'policy,knob,cost,violations,violation_pct,p95_ms,p99_ms,churn,pods_started,default' &&
 	test \$(tail -n +2 '$T/o/points.csv' | wc -l) -eq 9"
-check "the defaults marked: hpa 80, scalepipe 0.55, burst 0.75, forecast 0" sh -c "
+check "the defaults marked: hpa 80, scalepipe 0.6, burst 0.75, forecast 0" sh -c "
 	awk -F, 'NR > 1 && \$10 == 1 { print \$1 \":\" \$2 }' '$T/o/points.csv' | sort | tr '\n' ' ' |
-	grep -qx 'burst:0.75 forecast:0 hpa:80 scalepipe:0.55 '"
+	grep -qx 'burst:0.75 forecast:0 hpa:80 scalepipe:0.6 '"
 # the default forecaster is the seasonal selection (deploy/configmap.yaml's):
 # four days, shorter than the week the period is found on: no period yet,
 # arfit's band
@@ -82,14 +82,22 @@ check "matched.csv: every pair recomputed, matched, cheaper, dearer and n/a met"
 # --points: the earlier points of policies not run now join this run's;
 # --burstdetect-opts: scalepipe's burstdetect options
 t "--points: hpa and burst from the first run, scalepipe now" 0 fr --no-plot --train-rows 288 -o "$T/p" \
-	--policies scalepipe --knob scalepipe=0.4:0.55:0.75 --points "$T/o/points.csv" "$T/trace.csv"
+	--policies scalepipe --knob scalepipe=0.4:0.6:0.75 --points "$T/o/points.csv" "$T/trace.csv"
 check "the same points as the first run, hpa, burst and forecast taken over" sh -c "
 	sort '$T/o/points.csv' > '$T/pa' && sort '$T/p/points.csv' > '$T/pb' && cmp '$T/pa' '$T/pb'"
 check "the same matched-cost table" sh -c "sort '$T/o/matched.csv' > '$T/ma' && sort '$T/p/matched.csv' > '$T/mb' && cmp '$T/ma' '$T/mb'"
 t "--burstdetect-opts: another scalepipe point" 0 fr --no-plot --train-rows 288 -o "$T/b" \
 	--policies scalepipe --knob scalepipe=0.4 --burstdetect-opts "--hold 24 --hold-quantile 0.99" "$T/trace.csv"
-check "the point differs from --lead 2 --hold 3's" sh -c "
+check "the point differs from the default's" sh -c "
 	[ \"\$(grep '^scalepipe,0.4,' '$T/b/points.csv')\" != \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
+t "--burstdetect-opts: the default written out" 0 fr --no-plot --train-rows 288 -o "$T/b2" \
+	--policies scalepipe --knob scalepipe=0.4 --burstdetect-opts "--lead 2 --hold 3 --burst-demand normal" "$T/trace.csv"
+check "the default's point: --lead 2 --hold 3 --burst-demand normal" sh -c "
+	[ \"\$(grep '^scalepipe,0.4,' '$T/b2/points.csv')\" = \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
+t "--burstdetect-opts: the burst AR's demand in bursts" 0 fr --no-plot --train-rows 288 -o "$T/b3" \
+	--policies scalepipe --knob scalepipe=0.4 --burstdetect-opts "--lead 2 --hold 3" "$T/trace.csv"
+check "the point differs from the default's (the trace has bursts)" sh -c "
+	[ \"\$(grep '^scalepipe,0.4,' '$T/b3/points.csv')\" != \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
 # --policies none: the first run's frontiers and table from its points alone
 t "--policies none --points" 0 fr --no-plot --train-rows 288 -o "$T/n" --policies none --points "$T/o/points.csv" "$T/trace.csv"
 check "the first run's frontier and matched-cost table" sh -c "
