@@ -10,7 +10,7 @@
 void
 sp_cli_predict_defaults(sp_cli_predict *c)
 {
-	c->lead_time = c->margin = c->hysteresis = c->deadband = c->stabilise = NAN;
+	c->lead_time = c->margin = c->hysteresis = c->deadband = c->stabilise = c->react_margin = NAN;
 	c->min_down = -1;
 }
 
@@ -35,6 +35,9 @@ sp_cli_predict_option(int ch, const char *arg, sp_cli_predict *c)
 		return 1;
 	case SP_CLI_PREDICT_DEADBAND:
 		c->deadband = sp_cli_double("--deadband", arg, 0, 1000) / 100;
+		return 1;
+	case SP_CLI_PREDICT_RMARGIN:
+		c->react_margin = sp_cli_double("--react-margin", arg, 0, 1000) / 100;
 		return 1;
 	default:
 		return 0;
@@ -63,6 +66,10 @@ sp_cli_predict_help(int width, const char *auto_help)
 		    SP_CLI_PREDICT_MINDOWN_DEFAULT);
 	printf("      %-*s scale down only to the highest count planned in SEC\n"
 	    "      %-*s [scalepipe %g, others 0]\n", w, "--stabilise SEC", w, "", SP_CLI_PREDICT_STAB_DEFAULT);
+	printf("      %-*s a check between decisions (--react) that finds the\n"
+	    "      %-*s load above the count plans for load x (1 + (margin +\n"
+	    "      %-*s PCT)/100), with the load rule [scalepipe %g, others 0]\n", w, "--react-margin PCT",
+	    w, "", w, "", SP_CLI_PREDICT_RMARGIN_DEFAULT * 100);
 }
 
 void
@@ -78,6 +85,7 @@ sp_cli_predict_apply(const sp_cli_predict *c, int scalepipe, int reactive_given,
 	po->use_hold = scalepipe;
 	po->min_down = c->min_down >= 0 ? c->min_down : scalepipe ? SP_CLI_PREDICT_MINDOWN_DEFAULT : 1;
 	po->stabilise = !isnan(c->stabilise) ? c->stabilise : scalepipe ? SP_CLI_PREDICT_STAB_DEFAULT : 0;
+	po->react_margin = !isnan(c->react_margin) ? c->react_margin : scalepipe ? SP_CLI_PREDICT_RMARGIN_DEFAULT : 0;
 	if (scalepipe && !reactive_given)
 		po->reactive = SP_PLAN_REACTIVE_LOAD;
 }

@@ -12,11 +12,14 @@
  *   --deadband PCT        the load rule's dead band
  *   --min-down N          scale down only by N pods or more
  *   --stabilise SEC       scale down only to the highest count planned in SEC
+ *   --react-margin PCT    a check between decisions that finds the load above
+ *                         the count plans for load x (1 + (margin + PCT)/100)
  *
  * scalepipe is the burst-aware planner with these defaults (scalepipe-plan(7)):
  * reactive rule load (unless --reactive is given), margin 0, hysteresis
  * 10 %, no dead band, scale-downs of 1 pod or more, stabilisation 120 s,
- * demand_hold, lead time auto; the other policies default to none of them.
+ * demand_hold, lead time auto, react margin 50 % (since 2026-12-05); the
+ * other policies default to none of them.
  * (Until 2026-12-04 22:00: scale-downs of 2 pods or more and no stabilisation;
  * bench/decisions.md says why they changed.)
  */
@@ -33,10 +36,11 @@ typedef struct {
 	double deadband;            /* fraction; NaN not given */
 	int min_down;               /* pods; -1 not given */
 	double stabilise;           /* s; NaN not given */
+	double react_margin;        /* fraction; NaN not given */
 } sp_cli_predict;
 
 enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST, SP_CLI_PREDICT_DEADBAND,
-	SP_CLI_PREDICT_MINDOWN, SP_CLI_PREDICT_STAB };
+	SP_CLI_PREDICT_MINDOWN, SP_CLI_PREDICT_STAB, SP_CLI_PREDICT_RMARGIN };
 
 #define SP_CLI_PREDICT_LONGOPTS \
 	{ "lead-time", required_argument, 0, SP_CLI_PREDICT_LEAD }, \
@@ -44,7 +48,8 @@ enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST,
 	{ "hysteresis", required_argument, 0, SP_CLI_PREDICT_HYST }, \
 	{ "deadband", required_argument, 0, SP_CLI_PREDICT_DEADBAND }, \
 	{ "min-down", required_argument, 0, SP_CLI_PREDICT_MINDOWN }, \
-	{ "stabilise", required_argument, 0, SP_CLI_PREDICT_STAB }
+	{ "stabilise", required_argument, 0, SP_CLI_PREDICT_STAB }, \
+	{ "react-margin", required_argument, 0, SP_CLI_PREDICT_RMARGIN }
 
 /* The scalepipe policy's defaults. */
 #define SP_CLI_PREDICT_MARGIN_DEFAULT 0.0
@@ -52,6 +57,7 @@ enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST,
 #define SP_CLI_PREDICT_DEADBAND_DEFAULT 0.0
 #define SP_CLI_PREDICT_MINDOWN_DEFAULT 1
 #define SP_CLI_PREDICT_STAB_DEFAULT 120.0
+#define SP_CLI_PREDICT_RMARGIN_DEFAULT 0.5
 
 void sp_cli_predict_defaults(sp_cli_predict *c);
 /* Apply option ch: 1 if it was one of the options above, 0 if not. */

@@ -100,6 +100,10 @@ sp_plan_new(const sp_plan_opts *o, const sp_perf *perf, sp_error *err)
 		sp_error_set(err, SP_EUSAGE, "--min (%d) must not be greater than --max (%d)", o->min, o->max);
 		return NULL;
 	}
+	if (!(o->react_margin >= 0 && o->react_margin <= 10)) {
+		sp_error_set(err, SP_EUSAGE, "react margin %g: want 0..10 (a fraction)", o->react_margin);
+		return NULL;
+	}
 	if (!(p = calloc(1, sizeof *p))) {
 		sp_error_set(err, SP_ENOMEM, "out of memory");
 		return NULL;
@@ -366,9 +370,19 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 		else if (o->reactive == SP_PLAN_REACTIVE_LOAD)
 			reactive = isfinite(load) ? need(load * (1 + o->margin), p->wstar) : cur;
 		if (in->react) {  /* between decisions: the reactive rule, up only */
+			int rm = 0;
+			if (o->react_margin > 0 && o->reactive == SP_PLAN_REACTIVE_LOAD && reactive > cur) {
+				/* a rise the forecast missed: headroom for the rest of it */
+				int m = need(load * (1 + o->margin + o->react_margin), p->wstar);
+				if (m > reactive)
+					reactive = m, rm = 1;
+			}
 			n = reactive > cur ? reactive : cur;
 			r = n > cur ? "react" : "keep";
-			if (n > cur)
+			if (n > cur && rm)
+				snprintf(why, sizeof why, "between decisions: the reactive rule gives %d, with the react "
+				    "margin (load %.6g x %g)", n, load, 1 + o->margin + o->react_margin);
+			else if (n > cur)
 				snprintf(why, sizeof why, "between decisions: the reactive rule gives %d", n);
 			else
 				snprintf(why, sizeof why, "between decisions: keep %d (the reactive rule gives %d)", cur, reactive);
@@ -575,6 +589,8 @@ sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w
 	opt_values(p, v);
 	for (k = 0; k < NOPT; k++)
 		sp_state_put_double(w, opt_names[k], v[k]);
+	if (p->o.react_margin != 0)   /* absent: 0 (the states written before it) */
+		sp_state_put_double(w, "opt_react_margin", p->o.react_margin);
 	sp_state_put_longs(w, "last", 2, (const long[]){ p->has_last, p->last });
 	sp_state_put_long(w, "stabilise_n", (long)p->nrec);
 	for (i = 0; i < p->nrec; i++)
@@ -606,6 +622,12 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 			return sp_state_error_back(s, 1, err, SP_EMODEL,
 			    "state written with %s %.17g, not %.17g", opt_names[k] + 4, got, v[k]);
 	}
+	got = 0;
+	if (sp_state_at(s, "opt_react_margin") && (rc = sp_state_double(s, "opt_react_margin", &got, err)) < 0)
+		return rc;
+	if (got != p->o.react_margin)
+		return sp_state_error_back(s, got == 0 ? 0 : 1, err, SP_EMODEL,
+		    "state written with react_margin %.17g, not %.17g", got, p->o.react_margin);
 	if ((rc = sp_state_longs(s, "last", 2, 0, 1000000000, l2, err)) < 0)
 		return rc;
 	p->has_last = l2[0] > 0;

@@ -85,6 +85,13 @@ typedef struct {
 	                         * hold demand (sp_plan_in.hold) [0] */
 	int min_down;           /* forecast, burst: scale down only by this many
 	                         * pods or more (0, 1: any) [0] */
+	double react_margin;    /* forecast, burst, with the load reactive rule:
+	                         * a check between decisions (sp_plan_in.react)
+	                         * that finds the load above what the count serves
+	                         * (the rule's count above it) plans for
+	                         * load * (1 + margin + react_margin): a rise the
+	                         * forecast missed, met with headroom for the rest
+	                         * of it; in the state only when not 0 [0] */
 	int external;           /* hpa: a second metric, External with target
 	                         * averageValue 1 on sp_plan_in.external (a count
 	                         * another planner published, as

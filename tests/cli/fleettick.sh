@@ -287,7 +287,9 @@ check "... one run's decisions on arfit's band alone, every step after 200" deci
 # (namespace=shop,deployment=web: quoted in the CSV), with the real scale
 # against the test API server (a stand-in turns --in-cluster into our
 # kubeconfig); the checks' promfetch answers 900, 800 and 900 (web, api,
-# held), 12, 10 and 12 pods by the reactive rule
+# held), 12, 10 and 12 pods by the reactive rule (the react margin off,
+# --react-margin 0: these are the checks' mechanics; plan.sh and tick.sh
+# test the margin)
 check "the ConfigMap ships REACT_EVERY=15" [ "$(cm REACT_EVERY)" = 15 ]
 check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLINE)" = \
 	"$(sed -n 's/^ *activeDeadlineSeconds: \([0-9]*\).*/\1/p' "$TOP/deploy/fleet/cronjob.yaml")" ]
@@ -327,6 +329,7 @@ EOF
 	rtick() {  # the tick on $T/fresh.csv, checks every 2 s
 		env NOW="$T/fresh.csv" KC="$T/kc" PATH="$T/rstub:$PATH" WORK_DIR="$T/rwork" STATE_DIR="$T/rstate" \
 			SEASON=false ARFIT_ARGS="--rolling --window 30 --horizon 6 --level 0.98" REACT_EVERY=2 \
+			PLAN_ARGS="$PLAN_ARGS --react-margin 0" \
 			SCALE_ARGS="$(cm SCALE_ARGS)" "$@" sh "$T/tick.sh"
 	}
 	# another workload, "late", whose decisions take 3 s: they overrun the

@@ -374,6 +374,16 @@ cp "$T/pl.state0" "$T/pl.state"
 t "--state: written with other options: a warning and a cold start" 0 plan $SP --stabilise 300 --state "$T/pl.state" "$T/bd.csv"
 err_has "plan: warning: state $T/pl.state:12: state written with stabilise 600, not 300: recomputing from the input"
 cp "$T/pl.state0" "$T/pl.state"
+t "--state: written without --react-margin, run with it: a warning" 0 plan $SP --react-margin 20 --state "$T/pl.state" "$T/bd.csv"
+err_has "plan: warning: state $T/pl.state:48: state written with react_margin 0, not 0.20000000000000001: recomputing from the input"
+check "--state: --react-margin is in the state" grep -qx 'opt_react_margin 0.2' "$T/pl.state"
+cp "$T/pl.state" "$T/pl.rm"
+t "--state: --react-margin's state, run without it: a warning" 0 plan $SP --state "$T/pl.rm" "$T/bd.csv"
+err_has "plan: warning: state $T/pl.rm:48: state written with react_margin 0.20000000000000001, not 0: recomputing from the input"
+out_is "$T/whole"
+t "--state: --react-margin's state, run with it: nothing new" 0 plan $SP --react-margin 20 --state "$T/pl.state" "$T/bd.csv"
+err_empty
+cp "$T/pl.state0" "$T/pl.state"
 sed '$s/^18060,100.005,/18060,-5,/' "$T/bd3.csv" > "$T/bad.csv"
 t "--state: a failed run leaves the state as it was" 1 plan $SP --state "$T/pl.state" "$T/bad.csv"
 check "--state: not written by the failed run" cmp "$T/pl.state" "$T/pl.state0"
@@ -477,7 +487,7 @@ done
 # a missing load keeps the count; a row without current takes the
 # previous row's count, the first one --initial
 printf 'timestamp,load,current\n0,900,8\n15,500,12\n30,5000,12\n45,,12\n60,1000,\n' > "$T/react.csv"
-t "--react: up only, within --max" 0 plan --policy scalepipe $C --react --max 14 --explain "$T/react.csv"
+t "--react: up only, within --max" 0 plan --policy scalepipe $C --react --react-margin 0 --max 14 --explain "$T/react.csv"
 out_is <<'X'
 timestamp,load,current,replicas,reason,explain
 0,900,8,12,react,between decisions: the reactive rule gives 12
@@ -491,6 +501,28 @@ err_empty
 printf 'timestamp,load,current\n0,900,20\n15,900,8\n' > "$T/react2.csv"
 t "--react: above --max kept; --margin" 0 plan --policy scalepipe $C --react --max 14 --margin 20 "$T/react2.csv"
 rr_is "20,keep 14,react"
+# --react-margin: headroom only where the load is above what the count
+# serves (960 needs exactly 12: none); 900 x 1.3 needs 15, 1000 x 1.3 17
+printf 'timestamp,load,current\n0,900,8\n15,500,12\n30,1000,12\n45,960,12\n' > "$T/reactm.csv"
+t "--react --react-margin 30: at a shortfall only" 0 plan --policy scalepipe $C --react --max 40 --react-margin 30 --explain "$T/reactm.csv"
+out_is <<'X'
+timestamp,load,current,replicas,reason,explain
+0,900,8,15,react,"between decisions: the reactive rule gives 15, with the react margin (load 900 x 1.3)"
+15,500,12,12,keep,between decisions: keep 12 (the reactive rule gives 7)
+30,1000,12,17,react,"between decisions: the reactive rule gives 17, with the react margin (load 1000 x 1.3)"
+45,960,12,12,keep,between decisions: keep 12 (the reactive rule gives 12)
+X
+t "--react-margin: scalepipe's default is 50" 0 plan --policy scalepipe $C --react --max 40 "$T/reactm.csv"
+check "as --react-margin 50" sh -c "plan --policy scalepipe $C --react --max 40 --react-margin 50 '$T/reactm.csv' | cmp - '$T/out'"
+rr_is "17,react 12,keep 19,react 12,keep"
+t "--react-margin: 0 for forecast and burst by default" 0 plan --policy burst --reactive load $C --react --max 40 "$T/reactm.csv"
+rr_is "12,react 12,keep 13,react 12,keep"
+t "--react-margin with --margin 10: load x 1.4" 0 plan --policy scalepipe $C --react --max 40 --margin 10 --react-margin 30 "$T/reactm.csv"
+rr_is "16,react 12,keep 18,react 17,react"
+t "--react-margin: not with the HPA rule (--reactive hpa)" 0 plan --policy forecast $C --reactive hpa --react --max 40 --react-margin 30 "$T/reactm.csv"
+check "the HPA rule's counts, no margin" sh -c "plan --policy forecast $C --reactive hpa --react --max 40 '$T/reactm.csv' | cmp - '$T/out'"
+t "--react-margin: a percentage >= 0" 2 plan --policy scalepipe $C --react --react-margin -5 "$T/reactm.csv"
+err_has "plan: --react-margin"
 printf 'timestamp,load\n0,900\n15,1000\n' > "$T/react3.csv"
 t "--react --initial: the first count" 0 plan --policy burst $C --reactive load --react --initial 3 "$T/react3.csv"
 rr_is "12,react 13,react"

@@ -259,7 +259,7 @@ f_is 12 "forecast forecast deadband deadband deadband"
 # throughout, and the one at 600 for its first minute (5 of 20 ticks)
 t "--interval 0: every tick" 0 simulate --policy scalepipe $DB --interval 0 "$D/sim-jump.csv"
 f_is 3,7 "1,0 5,0.45 5,0"
-t "--interval 60: once a minute" 0 simulate --policy scalepipe $DB --interval 60 "$D/sim-jump.csv"
+t "--interval 60: once a minute" 0 simulate --policy scalepipe $DB --interval 60 --react-margin 0 "$D/sim-jump.csv"
 f_is 3,7 "1,0 6,0.45 6,0"
 t "--interval 300: once a step" 0 simulate --policy scalepipe $DB --interval 300 --react 0 "$D/sim-jump.csv"
 f_is 3,7 "1,0 1,1 6,0.25"
@@ -269,12 +269,20 @@ f_is 12 "forecast forecast deadband"
 # window holds (45 x 80 + 15 x 400) / 60 = 160 (2 pods), then 240 (3), 320
 # (4), 400 (5) at 360: the step violates for half its ticks, not all; at
 # 600 the decision keeps the 5 (the dead band applies to a change only)
-t "--interval 300 --react 15: up between the decisions" 0 simulate --policy scalepipe $DB --interval 300 --react 15 "$D/sim-jump.csv"
+t "--interval 300 --react 15: up between the decisions" 0 simulate --policy scalepipe $DB --interval 300 --react 15 --react-margin 0 "$D/sim-jump.csv"
 f_is 3,7 "1,0 5,0.5 5,0"
 f_is 12 "forecast react reactive"
+# --react-margin 50: a check that finds the load above the count plans for
+# 1.5 x the load: 3 pods at 315 (160 x 1.5 = 240), none at 330 (240 needs
+# the 3), 6 at 345 (320 x 1.5 = 480): the 5 the step needs are ready a
+# tick sooner, and the step violates in 0.4 of its ticks, not 0.5
+t "--react-margin 50: headroom at the checks" 0 simulate --policy scalepipe $DB --interval 300 --react 15 --react-margin 50 "$D/sim-jump.csv"
+f_is 3,7 "1,0 6,0.4 6,0"
+t "--react-margin: scalepipe's default is 50" 0 sh -c "simulate --policy scalepipe $DB --interval 300 '$D/sim-jump.csv' > '$T/a' &&
+	simulate --policy scalepipe $DB --interval 300 --react-margin 50 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
 t "--react: scalepipe's default is 15" 0 sh -c "simulate --policy scalepipe $DB --interval 300 '$D/sim-jump.csv' > '$T/a' &&
 	simulate --policy scalepipe $DB --interval 300 --react 15 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
-t "--react 30: at 330 and 360" 0 simulate --policy scalepipe $DB --interval 300 --react 30 "$D/sim-jump.csv"
+t "--react 30: at 330 and 360" 0 simulate --policy scalepipe $DB --interval 300 --react 30 --react-margin 0 "$D/sim-jump.csv"
 f_is 3,7,8 "1,0,300 5,0.5,1320 5,0,1500"
 # never down: the load falls to 80 at 600 (1 pod), the decision at 600 keeps 5 (hold
 # for the next step's demand); the checks at 615 ... 885 keep them until 900's decision
