@@ -589,8 +589,6 @@ sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w
 	opt_values(p, v);
 	for (k = 0; k < NOPT; k++)
 		sp_state_put_double(w, opt_names[k], v[k]);
-	if (p->o.react_margin != 0)   /* absent: 0 (the states written before it) */
-		sp_state_put_double(w, "opt_react_margin", p->o.react_margin);
 	sp_state_put_longs(w, "last", 2, (const long[]){ p->has_last, p->last });
 	sp_state_put_long(w, "stabilise_n", (long)p->nrec);
 	for (i = 0; i < p->nrec; i++)
@@ -622,12 +620,6 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 			return sp_state_error_back(s, 1, err, SP_EMODEL,
 			    "state written with %s %.17g, not %.17g", opt_names[k] + 4, got, v[k]);
 	}
-	got = 0;
-	if (sp_state_at(s, "opt_react_margin") && (rc = sp_state_double(s, "opt_react_margin", &got, err)) < 0)
-		return rc;
-	if (got != p->o.react_margin)
-		return sp_state_error_back(s, got == 0 ? 0 : 1, err, SP_EMODEL,
-		    "state written with react_margin %.17g, not %.17g", got, p->o.react_margin);
 	if ((rc = sp_state_longs(s, "last", 2, 0, 1000000000, l2, err)) < 0)
 		return rc;
 	p->has_last = l2[0] > 0;

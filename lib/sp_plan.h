@@ -91,7 +91,8 @@ typedef struct {
 	                         * (the rule's count above it) plans for
 	                         * load * (1 + margin + react_margin): a rise the
 	                         * forecast missed, met with headroom for the rest
-	                         * of it; in the state only when not 0 [0] */
+	                         * of it; not in the state (a check runs
+	                         * without one, so it shapes nothing stored) [0] */
 	int external;           /* hpa: a second metric, External with target
 	                         * averageValue 1 on sp_plan_in.external (a count
 	                         * another planner published, as
