@@ -279,6 +279,54 @@ test_burst(void)
  * gave a demand of -497.8 at a load of 1452): at origin 19 the AR
  * predicts far below the load; with a band below it too, the demand is the
  * observed load. */
+/* burst = SP_BURSTDET_BURST_NORMAL: the same steps labelled a burst, and
+ * provisioned as normal steps: the forecast's quantile over --lead horizons
+ * (here 0.75 of the burst step's band, causal), no AR */
+static void
+test_burst_normal(void)
+{
+	sp_burstdet_opts o;
+	sp_burstdet *a, *n;
+	sp_burstdet_decision xa, xn;
+	double L[3] = { 9, 8, 7 }, M[3] = { 10, 12, 11 }, U[3] = { 11, 16, 15 };
+	long i;
+	int bursts = 0;
+
+	opts_simple(&o, 3);
+	o.quantile = 0.75;
+	o.lead = 2;
+	o.hold = 3;
+	a = sp_burstdet_new(&o, NULL);
+	o.burst = SP_BURSTDET_BURST_NORMAL;
+	n = sp_burstdet_new(&o, NULL);
+	CHECK(a && n, "new");
+	for (i = 0; i < 12; i++) {
+		double w = i == 6 || i == 7 ? 40 : 10;   /* a burst at origins 6, 7 */
+		double q1 = M[0] + (U[0] - M[0]) * Z75 / Z99, q2 = M[1] + (U[1] - M[1]) * Z75 / Z99;
+		double q3 = M[2] + (U[2] - M[2]) * Z75 / Z99;
+		CHECK(sp_burstdet_decide(a, 60.0 * (double)i, 60.0 * (double)(i + 1), w, L, M, U, &xa, NULL) == 0 &&
+		    sp_burstdet_decide(n, 60.0 * (double)i, 60.0 * (double)(i + 1), w, L, M, U, &xn, NULL) == 0,
+		    "origin %ld", i);
+		CHECK(xa.state == xn.state, "origin %ld: the same label (%d, %d)", i, (int)xa.state, (int)xn.state);
+		if (xn.state != SP_BURST_BURST)
+			CHECK(xa.demand == xn.demand && xa.demand_next == xn.demand_next && xa.demand_hold == xn.demand_hold,
+			    "origin %ld: a normal step as before", i);
+		else {
+			bursts++;
+			CHECK(fabs(xn.demand - fmax(q1, q2)) < 1e-12, "origin %ld: burst, the normal demand %.17g (got %.17g)",
+			    i, fmax(q1, q2), xn.demand);
+			CHECK(fabs(xn.demand_next - fmax(q2, q3)) < 1e-12, "origin %ld: its next, horizons 2..3", i);
+			CHECK(fabs(xn.demand_hold - fmax(q1, fmax(q2, q3))) < 1e-12, "origin %ld: its hold, horizons 1..3", i);
+			CHECK(xa.demand >= 40, "origin %ld: the burst AR's demand, never below the load (%g)", i, xa.demand);
+		}
+	}
+	CHECK(bursts >= 1, "bursts labelled (%d)", bursts);
+	sp_burstdet_free(a);
+	sp_burstdet_free(n);
+	o.burst = (sp_burstdet_burst)2;
+	CHECK(sp_burstdet_new(&o, NULL) == NULL, "a burst demand that is not one: refused");
+}
+
 static void
 test_oscillating(void)
 {
@@ -346,6 +394,7 @@ main(void)
 {
 	test_normal();
 	test_burst();
+	test_burst_normal();
 	test_oscillating();
 	test_errors();
 	return check_summary();
