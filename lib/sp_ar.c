@@ -634,7 +634,8 @@ residuals(const double *w, size_t nw, size_t start, int p, double c, const doubl
 
 /* One fixed-order fit of w; regressions (OLS) over start .. nw-1.  Sets phi,
  * c, sigma2 (method's own), ssr on rows start.. .  yscale: level_scale's;
- * rmax, radius: fit_ols's (OLS only; *radius 0 for the others). */
+ * rmax, radius: fit_ols's (OLS and adjusted Yule-Walker; *radius 0 for the
+ * others). */
 static int
 fit_order(sp_ar_method method, const double *w, size_t nw, size_t start, int p, int icpt,
     double yscale, double rmax, double *phi, double *c, double *sigma2, double *ssr, double *radius)
@@ -654,6 +655,21 @@ fit_order(sp_ar_method method, const double *w, size_t nw, size_t start, int p, 
 		rc = fit_burg(w, nw, p, icpt, phi, c, sigma2);
 	else
 		rc = fit_yw(w, nw, p, method == SP_AR_YW_MLE, icpt, phi, c, sigma2);
+	/* the adjusted Yule-Walker equations (autocovariances over n - k) need
+	 * not be positive definite: their fit can be explosive, with a negative
+	 * innovation variance.  Damped as OLS's, the intercept the method's
+	 * mean (1 - sum phi), sigma2 the damped fit's residuals'.  yw-mle and
+	 * Burg are stationary by construction. */
+	if (rc == 0 && method == SP_AR_YW && (rc = damp(phi, p, rmax, radius)) > 0) {
+		double sp = 0;
+		for (int k = 0; k < p; k++)
+			sp += phi[k];
+		*c = icpt ? sp_stats_mean(w, nw) * (1 - sp) : 0;
+		rc = 0;
+		*ssr = residuals(w, nw, start, p, *c, phi, NULL, 0);
+		*sigma2 = *ssr / (double)(nw - start);
+		return 0;
+	}
 	if (rc == 0)
 		*ssr = residuals(w, nw, start, p, *c, phi, NULL, 0);
 	return rc;
@@ -729,6 +745,13 @@ sp_ar_fit(const sp_ar_spec *spec, const double *y, size_t n, sp_ar_model **out, 
 		free(phi);
 		return sp_error_set(err, SP_EDATA, "cannot fit %s AR(%d): the series is constant after differencing",
 		    sp_ar_method_name(spec->method), p);
+	}
+	if (spec->method == SP_AR_YW && p > 0 && !(s2 > 0)) {
+		free(w);
+		free(phi);
+		return sp_error_set(err, SP_EDATA,
+		    "yw AR(%d): the adjusted autocovariances are not positive definite (innovation variance %.6g, "
+		    "an explosive fit): fit it with yw-mle or burg, or damp it to a max radius", p, s2);
 	}
 	keep = nw - (size_t)p < SP_AR_MAX_RESID ? nw - (size_t)p : SP_AR_MAX_RESID;
 	m = model_new(p, spec->d, spec->s, keep);

@@ -62,11 +62,13 @@ typedef struct {
 	int intercept;         /* 1: with intercept c (yw/burg: demeaned, c = mean (1 - sum phi)) */
 	int d;                 /* regular differences, 0..2 [0] */
 	int s;                 /* seasonal period; 0 = no seasonal difference [0] */
-	double max_radius;     /* OLS: an explosive fit, its spectral radius (the largest
-	                        * modulus of the roots of z^p - phi_1 z^(p-1) - ... - phi_p)
-	                        * above this, is damped to it: phi_j *= lambda^j,
+	double max_radius;     /* OLS and yw: an explosive fit, its spectral radius (the
+	                        * largest modulus of the roots of z^p - phi_1 z^(p-1) - ...
+	                        * - phi_p) above this, is damped to it: phi_j *= lambda^j,
 	                        * lambda = max_radius / radius, the intercept then the
-	                        * least-squares one; 0 = never (statsmodels) [1] */
+	                        * least-squares one (yw: mean (1 - sum phi)), sigma2 the
+	                        * damped fit's residuals'; 0 = never (statsmodels) [1].
+	                        * yw-mle and burg fits are stationary by construction. */
 } sp_ar_spec;
 
 void sp_ar_spec_defaults(sp_ar_spec *spec);

@@ -69,7 +69,7 @@ usage(const options *o)
 	    "      --ic CRIT        choose the order by aic or bic in 0..--max-order\n"
 	    "      --max-order P    largest order tried with --ic [%d]\n"
 	    "      --no-intercept   fit without a constant\n"
-	    "      --max-radius R   ols: damp an explosive fit, whose AR roots' largest\n"
+	    "      --max-radius R   ols, yw: damp an explosive fit, whose AR roots' largest\n"
 	    "                       modulus (spectral radius) is above R, to R (0 = never,\n"
 	    "                       as statsmodels) [%g]\n"
 	    "  -d, --diff D         difference the series D times (0..2) [%d]\n"
@@ -271,8 +271,8 @@ parse_options(int argc, char **argv, options *o)
 		sp_die_usage("--save does not go with --by (one model file per key is not written)");
 	if (o->state && !o->rolling)
 		sp_die_usage("--state needs --rolling");
-	if (radius_given && o->spec.method != SP_AR_OLS)
-		sp_die_usage("--max-radius is for --method ols (Yule-Walker and Burg fits are not checked)");
+	if (radius_given && o->spec.method != SP_AR_OLS && o->spec.method != SP_AR_YW)
+		sp_die_usage("--max-radius is for --method ols and yw (yw-mle and burg fits are stationary by construction)");
 	if (o->load && spec_given)
 		sp_die_usage("--load uses the model's own specification (no -m, -p, --ic, -d, --season, ...)");
 }
@@ -551,7 +551,8 @@ print_roll(const series *s)
 	}
 	if ((last = sp_fc_ar_model(s->f)))
 		print_model(last);
-	if (!s->o->load && s->o->spec.method == SP_AR_OLS && s->o->spec.max_radius > 0) {   /* what is checked */
+	if (!s->o->load && (s->o->spec.method == SP_AR_OLS || s->o->spec.method == SP_AR_YW) &&
+	    s->o->spec.max_radius > 0) {   /* what is checked */
 		size_t fits, n = sp_fc_ar_damped(s->f, &fits);
 		fprintf(stderr, "%s: %zu of %zu fits explosive, damped to --max-radius %g\n", sp_cli_progname(), n,
 		    fits, s->o->spec.max_radius);

@@ -198,10 +198,41 @@ t "--max-radius negative" 2 arfit --max-radius -1 "$T/grow.csv"
 err_has "--max-radius"
 t "--max-radius 0 --rolling -v: no count (nothing is checked)" 0 arfit -p 1 --max-radius 0 --rolling --window 20 -v "$T/grow.csv"
 check "--max-radius 0: no damping line" sh -c '! grep -q explosive "$1"' sh "$T/err"
-t "--rolling -v with burg: no count (not checked)" 0 arfit -m burg -p 1 --rolling --window 20 -v "$T/grow.csv"
+t "--rolling -v with burg: no count (stationary by construction)" 0 arfit -m burg -p 1 --rolling --window 20 -v "$T/grow.csv"
 check "burg: no damping line" sh -c '! grep -q explosive "$1"' sh "$T/err"
-t "--max-radius with -m yw" 2 arfit -m yw --max-radius 1 "$T/grow.csv"
-err_has "arfit: --max-radius is for --method ols (Yule-Walker and Burg fits are not checked)"
+t "--max-radius with -m yw-mle" 2 arfit -m yw-mle --max-radius 1 "$T/grow.csv"
+err_has "arfit: --max-radius is for --method ols and yw (yw-mle and burg fits are stationary by construction)"
+t "--max-radius with -m burg" 2 arfit -m burg --max-radius 0 "$T/grow.csv"
+err_has "arfit: --max-radius is for --method ols and yw"
+# the adjusted Yule-Walker equations (autocovariances over n - k) are not
+# always positive definite: on half a sine wave, sin(pi t / 11) for
+# t = 1..10, without intercept, phi = (10 / 9) cos(pi / 11) = 1.0661 (an
+# explosive fit) and the innovation variance is negative.  Damped (the
+# default): phi 1, the forecast flat at the last value, sigma2 the residuals'
+# mean square; --max-radius 0 or above the radius: refused, with what to do.
+# yw-mle (phi cos(pi / 11)) and burg are stationary.
+awk 'BEGIN { print "timestamp,value"; for (t = 1; t <= 10; t++) printf "%d,%.17g\n", 300 * t, sin(3.14159265358979324 * t / 11) }' > "$T/half.csv"
+t "yw, explosive: damped to radius 1" 0 arfit -m yw -p 1 --no-intercept -H 3 -v "$T/half.csv"
+err_has "arfit: phi1 1"
+err_has "arfit: explosive fit (spectral radius $(awk 'BEGIN { printf "%.10g", 10 / 9 * cos(3.14159265358979324 / 11) }')): phi damped to --max-radius"
+err_has "arfit: sigma2 $(awk -F, 'NR > 2 { s += ($2 - p) ^ 2 } NR > 1 { p = $2 } END { printf "%.10g", s / 9 }' "$T/half.csv") nobs 9"
+check "yw, damped: the forecasts flat at the last value" awk -F, -v l="$(tail -n 1 "$T/half.csv" | cut -d, -f2)" \
+	'NR > 1 { d = $5 - l; if (d < -1e-9 || d > 1e-9) exit 1; n++ } END { exit n != 3 }' "$T/out"
+t "yw, explosive, --max-radius 0: refused" 1 arfit -m yw -p 1 --no-intercept --max-radius 0 "$T/half.csv"
+err_is <<'EOF'
+arfit: yw AR(1): the adjusted autocovariances are not positive definite (innovation variance -0.0751169, an explosive fit): fit it with yw-mle or burg, or damp it to a max radius
+EOF
+check "refused: nothing written" test ! -s "$T/out"
+t "yw, explosive, --max-radius 1.1 (above the radius): refused" 1 arfit -m yw -p 1 --no-intercept --max-radius 1.1 "$T/half.csv"
+err_has "not positive definite"
+t "yw-mle on the half wave: stationary" 0 arfit -m yw-mle -p 1 --no-intercept -v "$T/half.csv"
+err_has "arfit: phi1 $(awk 'BEGIN { printf "%.10g", cos(3.14159265358979324 / 11) }')"
+check "yw-mle: nothing said of damping" sh -c '! grep -q explosive "$1"' sh "$T/err"
+{ cat "$T/half.csv"; echo 3300,0; } > "$T/half1.csv"
+t "--rolling -v with yw: the window of the half wave damped, and counted" 0 arfit -m yw -p 1 --no-intercept --rolling --window 10 -v "$T/half1.csv"
+err_has "arfit: 1 of 1 fits explosive, damped to --max-radius 1"
+check "--rolling yw: the damped forecast, the last value" awk -F, -v l="$(tail -n 1 "$T/half.csv" | cut -d, -f2)" \
+	'END { d = $3 - l; exit d < -1e-9 || d > 1e-9 || NR != 12 }' "$T/out"
 t "--max-radius with --load" 2 arfit --max-radius 2 --load "$T/none.model" "$T/grow.csv"
 err_has "--load uses the model's own specification"
 t "constant series: Burg cannot fit" 1 arfit -m burg -p 1 "$T/flat.csv"

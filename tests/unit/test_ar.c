@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_poly.h>
+
 #include "check.h"
 #include "sp_ar.h"
 #include "sp_arburst.h"
@@ -288,6 +291,29 @@ read_vals(char *line, double *v, size_t max)
 	return n;
 }
 
+/* The largest modulus of the roots of z^p - phi_1 z^(p-1) - ... - phi_p,
+ * by GSL's polynomial solver (the reference for the library's step-down
+ * test). */
+static void
+ar_radius_ref(const double *phi, int p, double *rad)
+{
+	double a[SP_AR_MAX_ORDER + 1], z[2 * SP_AR_MAX_ORDER];
+	gsl_poly_complex_workspace *ws;
+
+	*rad = 0;
+	if (p == 0)
+		return;
+	a[p] = 1;
+	for (int i = 1; i <= p; i++)
+		a[p - i] = -phi[i - 1];
+	ws = gsl_poly_complex_workspace_alloc((size_t)p + 1);
+	if (ws && gsl_poly_complex_solve(a, (size_t)p + 1, ws, z) == GSL_SUCCESS)
+		for (int i = 0; i < p; i++)
+			if (hypot(z[2 * i], z[2 * i + 1]) > *rad)
+				*rad = hypot(z[2 * i], z[2 * i + 1]);
+	gsl_poly_complex_workspace_free(ws);
+}
+
 static void
 test_ar_statsmodels(void)
 {
@@ -301,6 +327,7 @@ test_ar_statsmodels(void)
 	};
 	double *data[4] = { 0 };
 	size_t ndata[4] = { 0 }, ncase = 0, i;
+	int nyw_damped = 0;
 
 	CHECK(ref != NULL, "tests/ref/ar_statsmodels.txt missing");
 	if (!ref)
@@ -341,7 +368,38 @@ test_ar_statsmodels(void)
 		spec.d = d;
 		spec.s = s;
 		spec.ic = strcmp(ic, "aic") == 0 ? SP_AR_IC_AIC : strcmp(ic, "bic") == 0 ? SP_AR_IC_BIC : SP_AR_IC_NONE;
-		CHECK(sp_ar_fit(&spec, data[ti] + off, n, &m, &err) == 0, "%s: fit: %s", name, err.msg);
+		/* statsmodels damps nothing: its explosive fits as they are; but
+		 * where its adjusted Yule-Walker fit has a negative innovation
+		 * variance (intervals of NaN), that fit is refused */
+		spec.max_radius = 0;
+		if (spec.method == SP_AR_YW && !(P[2] > 0)) {
+			CHECK(sp_ar_fit(&spec, data[ti] + off, n, &m, &err) == SP_EDATA && !m &&
+			    strstr(err.msg, "not positive definite"), "%s: statsmodels' sigma2 %g: refused", name, P[2]);
+			sp_ar_model_free(m);
+			m = NULL;
+		} else {
+			CHECK(sp_ar_fit(&spec, data[ti] + off, n, &m, &err) == 0, "%s: fit: %s", name, err.msg);
+			if (!m)
+				continue;
+		}
+		if (spec.method == SP_AR_YW && spec.ic == SP_AR_IC_NONE) {
+			/* by default (max radius 1) an explosive adjusted fit is damped,
+			 * exactly when statsmodels' phi has a root outside the circle */
+			sp_ar_model *dm = NULL;
+			spec.max_radius = 1;
+			if (sp_ar_fit(&spec, data[ti] + off, n, &dm, &err) == 0) {
+				double rad = 0;
+				ar_radius_ref(phi, p, &rad);
+				CHECK(dm->damped == (rad > 1 + 1e-9), "%s: damped %d, statsmodels' radius %.6g", name,
+				    dm->damped, rad);
+				if (dm->damped)
+					CHECK(fabs(dm->radius - rad) <= 1e-6 * rad, "%s: the fitted radius %.10g, GSL's %.10g",
+					    name, dm->radius, rad);
+				nyw_damped += dm->damped;
+				sp_ar_model_free(dm);
+			} else
+				CHECK(0, "%s: damped fit: %s", name, err.msg);
+		}
 		if (!m)
 			continue;
 		CHECK(m->p == p, "%s: order %d, want %d", name, m->p, p);
@@ -362,6 +420,7 @@ test_ar_statsmodels(void)
 		sp_ar_model_free(m);
 	}
 	CHECK(ncase == 67, "statsmodels cases read: %zu", ncase);
+	CHECK(nyw_damped >= 1, "statsmodels' explosive yw fits among the cases: %d", nyw_damped);
 	printf("statsmodels: %zu cases, max relative difference %.3g\n", ncase, max_rel_);
 	for (i = 0; i < 4; i++)
 		free(data[i]);
@@ -591,6 +650,86 @@ test_flat_lags(void)
  * least-squares one for the damped phi; with 0 it is statsmodels' fit.  The
  * NASA trace after its outages gave such fits (a forecast of 1.8e11 at
  * horizon 24 from a load of 657). */
+/* The adjusted Yule-Walker equations (autocovariances over n - k) are not
+ * always positive definite: on a half sine wave x_t = sin(pi t / 11),
+ * t = 1..10, without intercept, phi = (10 / 9) sum x_t x_{t+1} / sum x_t^2
+ * = (10 / 9) cos(pi / 11) = 1.0661 > 1 (the sum ratio of that wave is
+ * cos(pi / (n + 1)) exactly), and the innovation variance
+ * r0 (1 - phi^2) is negative.  Damped (max_radius 1): phi 1, sigma2 the
+ * residuals' mean square, sum (x_t - x_{t-1})^2 / 9; max_radius 0: an
+ * error.  yw-mle (over n: (r1 / r0) = cos(pi / 11)) and Burg are
+ * stationary by construction, never damped. */
+static void
+test_yw_explosive(void)
+{
+	enum { N = 10 };
+	double y[N], ssq = 0, want;
+	sp_ar_spec spec;
+	sp_ar_model *m = NULL;
+	sp_error err;
+	int t;
+
+	for (t = 0; t < N; t++)
+		y[t] = sin(M_PI * (t + 1) / (N + 1));
+	for (t = 1; t < N; t++)
+		ssq += (y[t] - y[t - 1]) * (y[t] - y[t - 1]);
+	sp_ar_spec_defaults(&spec);
+	spec.method = SP_AR_YW;
+	spec.order = 1;
+	spec.intercept = 0;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "yw fit: %s", err.msg);
+	if (m) {
+		want = (double)N / (N - 1) * cos(M_PI / (N + 1));
+		CHECK(m->damped == 1, "yw half sine: damped");
+		CHECK_CLOSE(m->radius, want, 1e-9, "yw half sine: radius (10 / 9) cos(pi / 11)");
+		CHECK_CLOSE(m->phi[0], 1, 1e-12, "yw half sine: damped to phi 1");
+		CHECK_CLOSE(m->sigma2, ssq / (N - 1), 1e-12, "yw half sine: sigma2 of the damped fit's residuals");
+		CHECK(m->c == 0, "yw half sine: no intercept");
+		sp_ar_model_free(m);
+	}
+	spec.max_radius = 0;
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == SP_EDATA && !m && strstr(err.msg, "not positive definite"),
+	    "yw half sine, max_radius 0: refused (%s)", err.msg);
+	spec.max_radius = 1.2;   /* above the radius: not damped, the variance still negative */
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == SP_EDATA && !m, "yw half sine, max_radius 1.2: refused");
+	spec.max_radius = 1;
+	spec.method = SP_AR_YW_MLE;
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "yw-mle fit: %s", err.msg);
+	if (m) {
+		CHECK(m->damped == 0, "yw-mle half sine: not damped");
+		CHECK_CLOSE(m->phi[0], cos(M_PI / (N + 1)), 1e-9, "yw-mle half sine: phi cos(pi / 11)");
+		CHECK(m->sigma2 > 0, "yw-mle half sine: sigma2 %g > 0", m->sigma2);
+		sp_ar_model_free(m);
+	}
+	spec.method = SP_AR_BURG;
+	m = NULL;
+	CHECK(sp_ar_fit(&spec, y, N, &m, &err) == 0, "burg fit: %s", err.msg);
+	if (m) {
+		CHECK(m->damped == 0 && fabs(m->phi[0]) < 1, "burg half sine: |phi| %g < 1, not damped", m->phi[0]);
+		sp_ar_model_free(m);
+	}
+	/* with an intercept: an explosive adjusted fit damped, c = mean (1 - phi) */
+	{
+		double z[N], mean = 0;
+		for (t = 0; t < N; t++)
+			mean += (z[t] = 50 + 10 * y[t]) / N;
+		spec.method = SP_AR_YW;
+		spec.intercept = 1;
+		m = NULL;
+		CHECK(sp_ar_fit(&spec, z, N, &m, &err) == 0, "yw fit, intercept: %s", err.msg);
+		if (m) {
+			if (m->damped)
+				CHECK_CLOSE(m->c, mean * (1 - m->phi[0]), 1e-9, "yw, intercept, damped: c = mean (1 - phi)");
+			CHECK(fabs(m->phi[0]) <= 1 + 1e-9 && m->sigma2 > 0, "yw, intercept: |phi| %g <= 1, sigma2 %g > 0",
+			    m->phi[0], m->sigma2);
+			sp_ar_model_free(m);
+		}
+	}
+}
+
 static void
 test_explosive(void)
 {
@@ -1006,6 +1145,7 @@ main(void)
 	test_roll();
 	test_flat_lags();
 	test_explosive();
+	test_yw_explosive();
 	test_roll_state();
 	test_save_load();
 	test_coverage();
