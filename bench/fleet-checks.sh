@@ -18,14 +18,8 @@ top=${FLEET_CHECKS_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${1:-${BIN:-$top/bin}}
 sizes=${2:-100 1000 10000}
 SHARDS=${3:-4}
-out=${FLEET_CHECKS_OUT:-$top/bench/out/fleet-checks}
-mkdir -p "$out"
-PATH=$bin:$PATH; export PATH
-T=$out/run.$$; rm -rf "$T"; mkdir -p "$T"
-. "$top/tests/kubeapi/netlib.sh"
-need prometheus promtool curl openssl python3
-traces="$top/data/worldcup98_19980530_0630_5m.csv $top/data/nasa_http_1995_rpm.csv"
-curve=$top/data/bascaler_fft_service_curve.csv
+. "$top/bench/fleetlib"
+fleet_setup "$top" "$bin" "${FLEET_CHECKS_OUT:-$top/bench/out/fleet-checks}"
 
 # deploy/fleet/configmap.yaml's parameters (the rate's range 2m, not 1m:
 # the synthetic samples are 60 s apart), its REACT_EVERY, SCALE_ARGS; the
@@ -47,26 +41,9 @@ KEYED='function keyed(s,  i, j) {
   }
   function col(h, name,  n, a, i) { n = split(h, a, ","); for (i = 1; i <= n; i++) if (a[i] == name) return i; return 0 }'
 
-ntime() {  # FILE CMD...: "wall user sys maxrss_kb" into FILE
-	_f=$1; shift
-	/usr/bin/time -f "%e %U %S %M" -o "$_f" "$@"
-}
-pcpu() {  # PID: user + sys CPU seconds so far
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
-}
-apilog() { curl -sf --cacert "$T/pki/ca.pem" "$KSRV/_test/log" | wc -l; }
-
 echo "== fleet-checks: the fleet tick's checks through Prometheus and the test API server"
-echo "machine: $(uname -n), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)"
-echo "$(prometheus --version 2>&1 | head -1); $(python3 --version)"
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-
-sh "$top/tests/kubeapi/mkcerts.sh" "$T/pki"
-echo "fleet tok-fleet-SECRET *" > "$T/users"
-mkdir -p "$T/sa"
-cp "$T/pki/ca.pem" "$T/sa/ca.crt"
-echo tok-fleet-SECRET > "$T/sa/token"
-echo scalepipe > "$T/sa/namespace"
+fleet_header
+fleet_pki "$top"
 
 # the API server with N Deployments, key k at 2 pods when k is short
 # (SHORT: none, tenth: k mod 10 = 0, all), else at 40

@@ -33,14 +33,8 @@ sizes=${2:-100 1000 10000}
 STEADY=${3:-2}
 SHARDS=${4:-4}
 FETCH=${FETCH:-batched}
-out=${FLEET_E2E_OUT:-$top/bench/out/fleet-e2e}
-mkdir -p "$out"
-PATH=$bin:$PATH; export PATH
-T=$out/run.$$; rm -rf "$T"; mkdir -p "$T"
-. "$top/tests/kubeapi/netlib.sh"
-need prometheus promtool curl openssl python3
-traces="$top/data/worldcup98_19980530_0630_5m.csv $top/data/nasa_http_1995_rpm.csv"
-curve=$top/data/bascaler_fft_service_curve.csv
+. "$top/bench/fleetlib"
+fleet_setup "$top" "$bin" "${FLEET_E2E_OUT:-$top/bench/out/fleet-e2e}"
 
 # deploy/fleet/configmap.yaml's parameters; the rate's range is 2m, not 1m:
 # the synthetic samples are 60 s apart (a live scrape every 15 s has 4 in 1m)
@@ -62,30 +56,16 @@ INC=${INC:-0}                   # the incremental tick (needs promfetch --since-
 INC_HISTORY=${INC_HISTORY:-8d}  # what its cold tick fetches (deploy/fleet: HISTORY)
 NF=${NF:-}   # the size whose plan and per-key costs stand in above DECIDE_MAX
 
-ntime() {  # FILE CMD...: run CMD niced; "wall user sys maxrss_kb" into FILE
-	_f=$1; shift
-	/usr/bin/time -f "%e %U %S %M" -o "$_f" nice -n 10 "$@"
-}
+NICE="nice -n 10"   # every stage niced (ntime)
 f2() { awk 'END { printf "%.2f", $1 }' "$1"; }   # last line: time -o writes "Command exited..." first
 cpu() { awk 'END { printf "%.2f", $2 + $3 }' "$1"; }
 rss() { awk 'END { printf "%.0f", $4 / 1024 }' "$1"; }
-pcpu() {  # PID: user + sys CPU seconds so far
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
-}
-apilog() { curl -sf --cacert "$T/pki/ca.pem" "$KSRV/_test/log" | wc -l; }
 
 echo "== fleet-e2e: the fleet tick through Prometheus and the test API server"
-echo "machine: $(uname -n), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)"
-echo "$(prometheus --version 2>&1 | head -1); $(python3 --version)"
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+fleet_header
 
 # ---- the test API server's PKI, user, and in-cluster service account ----
-sh "$top/tests/kubeapi/mkcerts.sh" "$T/pki"
-echo "fleet tok-fleet-SECRET *" > "$T/users"
-mkdir -p "$T/sa"
-cp "$T/pki/ca.pem" "$T/sa/ca.crt"
-echo tok-fleet-SECRET > "$T/sa/token"
-echo scalepipe > "$T/sa/namespace"
+fleet_pki "$top"
 
 # one shard's tick: END SHARD/N DIR; per-stage times in DIR/<stage>.time
 shard_tick() {
