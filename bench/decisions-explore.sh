@@ -59,12 +59,16 @@
 # Environment: BIN (the tools), STARTUPS (pod start-ups, s: each trace once
 # per start-up, the counts over all of them) [$STARTUP, else 60], TOL [2],
 # WORK (a directory kept between runs: the bands are cached there) [a
-# temporary one].
+# temporary one], SIMOPTS (simulate options for every run, the HPA's too,
+# e.g. "--interp linear"; the HPA's points cached in WORK are for the
+# SIMOPTS they were made with: another SIMOPTS wants a WORK of its own, or
+# the HPA's points removed from it) [none].
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${BIN:-$top/bin}
 STARTUPS=${STARTUPS:-${STARTUP:-60}}
 TOL=${TOL:-2}
+SIMOPTS=${SIMOPTS:-}
 keep=${WORK:-}
 W=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/sp-explore.XXXXXX")}
 mkdir -p "$W"
@@ -80,8 +84,12 @@ summ() {   # cost (replica-h), violations, churn of a simulate summary on stdin
 	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		{ print $c["cost"] / 3600, $c["violations"], $c["replica_changes"] }'
 }
-prepare() {   # trace step: load, bands and the HPA points of both spans
-	[ -s "$d/hpa.test" ] && return 0
+prepare() {   # trace step: load, bands and the HPA points of both spans (for SIMOPTS)
+	if [ -s "$d/hpa.test" ]; then
+		[ "$(cat "$d/simopts" 2>/dev/null)" = "$SIMOPTS" ] && return 0
+		echo "decisions-explore: $d: the HPA's points were made with other SIMOPTS ('$(cat "$d/simopts" 2>/dev/null)'): use a WORK of its own" >&2
+		exit 1
+	fi
 	mkdir -p "$d"
 	train=$("$B/window" --resample "$2" < "$1" | awk -F, -v s="$2" 'NR > 1 { n++ }
 		END { wk = int(7 * 86400 / s); d = int(86400 / s); h = int(n * 0.6 / 2); t = h > d ? h : d; print (wk < t) ? wk : t }')
@@ -94,9 +102,11 @@ prepare() {   # trace step: load, bands and the HPA points of both spans
 	awk -F, -v k="$(cat "$d/cut")" 'NR == k + 2 { print $1 }' "$d/load.csv" > "$d/tcut"
 	for s in train test; do
 		for k in $(seq 40 95); do   # every integer target, as scalepipe-frontier sweeps it
-			echo "$k $(span "$d/bd75.csv" $s | "$B/simulate" --startup "$STARTUP" --policy hpa --target $k --summary | summ)"
+			# shellcheck disable=SC2086
+			echo "$k $(span "$d/bd75.csv" $s | "$B/simulate" --startup "$STARTUP" $SIMOPTS --policy hpa --target $k --summary | summ)"
 		done | sort -k2,2g > "$d/hpa.$s"
 	done
+	printf '%s\n' "$SIMOPTS" > "$d/simopts"
 }
 band() {   # kind arfit-options: the burstdetect input, cached
 	local f h
@@ -172,7 +182,7 @@ grep -v '^#' "$top/bench/decisions.traces" | while IFS=: read -r t step; do
 		line="$t $name"
 		for s in train test; do
 			# shellcheck disable=SC2086
-			set -- $(span "$d/bd.csv" $s | "$B/simulate" --startup "$STARTUP" --policy scalepipe $so --summary | summ)
+			set -- $(span "$d/bd.csv" $s | "$B/simulate" --startup "$STARTUP" $SIMOPTS --policy scalepipe $so --summary | summ)
 			set -- "$@" $(hpa_at $s "$1")
 			line="$line $s $1 $2 $3 $4 $5"
 		done
