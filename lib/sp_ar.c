@@ -665,14 +665,13 @@ fit_order(sp_ar_method method, const double *w, size_t nw, size_t start, int p, 
 		for (int k = 0; k < p; k++)
 			sp += phi[k];
 		*c = icpt ? sp_stats_mean(w, nw) * (1 - sp) : 0;
-		rc = 0;
-		*ssr = residuals(w, nw, start, p, *c, phi, NULL, 0);
-		*sigma2 = *ssr / (double)(nw - start);
-		return 0;
 	}
-	if (rc == 0)
-		*ssr = residuals(w, nw, start, p, *c, phi, NULL, 0);
-	return rc;
+	if (rc < 0)
+		return rc;
+	*ssr = residuals(w, nw, start, p, *c, phi, NULL, 0);
+	if (rc > 0)
+		*sigma2 = *ssr / (double)(nw - start);
+	return 0;
 }
 
 static void
