@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/bin/sh
 # bench/decisions-minute.sh: scalepipe's default on per-minute rows, as
 # deploy/configmap.yaml's tick decides (STEP 60), against the HPA frontier
 # at the same cost (bench/decisions.md, "How the load moves inside a
@@ -6,7 +6,7 @@
 # other table of bench/decisions.md decides on) while the load moves per
 # minute.
 #
-#   bash bench/decisions-minute.sh       (BIN to vary; about 3 minutes)
+#   sh bench/decisions-minute.sh         (BIN to vary; about a minute)
 #
 # 1. scripts/scalepipe-frontier --step 60 (no resampling) on the two traces
 #    recorded per minute, policies hpa, scalepipe, burst and aws, pod

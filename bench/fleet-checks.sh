@@ -105,7 +105,7 @@ row() {  # LABEL KEYS DIR...: stages summed over the DIRs; "check wall" the larg
 	for s in $STAGES; do
 		printf ' %s |' "$(for _d; do cat "$_d/$s.time"; done | awk '{ w += $1; c += $2 + $3; if ($4 > m) m = $4 } END { printf "%.2f/%.2f/%.0f", w, c, m / 1024 }')"
 	done
-	_mx=$(for _d; do for s in $STAGES; do cat "$_d/$s.time"; done | awk -v d="$_d" '{ w += $1 } END { print w }'; done | sort -g | tail -1)
+	_mx=$(for _d; do for s in $STAGES; do cat "$_d/$s.time"; done | awk '{ w += $1 } END { print w }'; done | sort -g | tail -1)
 	_tot=$(for _d; do for s in $STAGES; do cat "$_d/$s.time"; done; done | awk '{ w += $1; c += $2 + $3 } END { printf "%.2f | %.2f", w, c }')
 	_srv=$(for _d; do cat "$_d/servers"; done | awk '{ a += $1; k += $2; p += $3 } END { printf "%d | %.2f | %.2f", a, k, p }')
 	_cnt=$(for _d; do cat "$_d/counts"; done | awk '{ a += $1; b += $2; c += $3 } END { printf "%d | %d | %d", a, b, c }')
