@@ -266,6 +266,27 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 	}
 }
 
+/* --interp linear: the load at time m of the current step.  A row's value is
+ * the mean of its step (window --resample stamps a bin with its start), so
+ * the load moves linearly between the middles of the rows: from the previous
+ * row's middle to this row's in the first half of the step, then on to the
+ * next row's.  Held where there is no row before or after.  A straight ramp
+ * keeps each row's mean; a line through the rows' starts would shift the
+ * load half a step early. */
+static double
+ramp(const sp_simrun *r, double dt, double next_load, double m)
+{
+	double mid = r->cur.t + dt / 2, l = r->cur.load;
+
+	if (m < mid) {
+		double a = r->cur.t - r->lastdt / 2;   /* the previous row's middle */
+		if (r->last_valid && mid > a)
+			l = r->last_load + (l - r->last_load) * (m - a) / (mid - a);
+	} else if (isfinite(next_load))
+		l += (next_load - l) * (m - mid) / dt;   /* the next row's middle, dt on */
+	return l;
+}
+
 static int
 run_step(sp_simrun *r, double dt, double next_load, sp_simrun_out *out, sp_error *err)
 {
@@ -299,8 +320,8 @@ run_step(sp_simrun *r, double dt, double next_load, sp_simrun_out *out, sp_error
 			}
 		}
 		r->decided = 1;
-		if (r->o.interp == SP_SIMRUN_LINEAR && isfinite(next_load))
-			load = c->load + (next_load - c->load) * (tau + h / 2 - c->t) / dt;
+		if (r->o.interp == SP_SIMRUN_LINEAR)
+			load = ramp(r, dt, next_load, tau + h / 2);
 		if ((rc = sp_sim_tick(r->sim, tau, h, load, &trow, err)) < 0)
 			return rc;
 		x = (rec){ tau, h, load, trow.cpu, trow.latency };

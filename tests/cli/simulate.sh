@@ -83,10 +83,13 @@ err_has "simulate: --perf-cpu needs --perf"
 
 # Sub-step ticks (the default, --tick 15).  Curve: w* = 80 at SLO 18.
 t "--interp linear: the load moves within the step; violations are the fraction of the step's time" 0 simulate $C --interp linear "$D/sim-linear.csv"
-# ticks of step 0 read the load at 7.5, 22.5, 37.5, 52.5 s: 125, 175, 225,
-# 275 on 2 pods: 62.5 (16.25 ms), 87.5 (18.75 ms > 18), then saturated:
-# 3 of 4 ticks violate; held, the step is 100 (15 ms) throughout
-f_is 3,7,8 "2,0.75,120 2,1,120 2,1,120"
+# the load moves between the rows' middles (30 s: 100, 90 s: 300, 150 s:
+# 300): the ticks of step 0 read it at 7.5, 22.5, 37.5, 52.5 s: 100, 100
+# (held: no row before), 125, 175 on 2 pods: 50, 50, 62.5 (16.25 ms), 87.5
+# (18.75 ms > 18): 1 of 4 ticks violates; step 1 at 67.5, 82.5, 97.5,
+# 112.5 s: 225, 275, 300, 300, all saturated; held, step 0 is 100 (15 ms)
+# throughout
+f_is 3,7,8 "2,0.25,120 2,1,120 2,1,120"
 t "--interp hold (default)" 0 simulate $C "$D/sim-linear.csv"
 f_is 3,7,8 "2,0,120 2,1,120 2,1,120"
 # The HPA every tick on a 60-s metric window, with the CPU initialisation

@@ -45,7 +45,8 @@ main(void)
 	so.slo = 18;
 	so.wstar = 80;
 
-	/* replay, linear: step 0 reads 125, 175, 225, 275 on 2 pods */
+	/* replay, linear between the rows' middles (30 s: 100, 90 s: 300): step 0
+	 * reads 100, 100 (held: no row before), 125, 175 on 2 pods */
 	sim = sp_sim_new(&so, p, NULL);
 	ro.interp = SP_SIMRUN_LINEAR;
 	r = sp_simrun_new(&ro, sim, &err);
@@ -55,7 +56,7 @@ main(void)
 	in = row(60, 300, 2);
 	CHECK(sp_simrun_push(r, &in, &out, &err) == 1, "step 0 done");
 	CHECK(out.t == 0 && out.load == 100 && out.reason == NULL, "the row's");
-	CHECK_CLOSE(out.row.violation, 0.75, 1e-12, "three ticks of four over the SLO");
+	CHECK_CLOSE(out.row.violation, 0.25, 1e-12, "one tick of four over the SLO (87.5 a pod)");
 	CHECK_CLOSE(out.row.cost, 120, 1e-12, "cost");
 	CHECK(sp_simrun_finish(r, &out, &err) == 1 && out.t == 60, "the last step");
 	CHECK(sp_simrun_finish(r, &out, &err) == 0, "nothing left");
@@ -64,6 +65,29 @@ main(void)
 	CHECK_CLOSE(s.cost, 240, 1e-12, "the last step as long as the one before");
 	sp_simrun_free(r);
 	sp_sim_free(sim);
+
+	/* linear, down: 300, 100, 100.  Step 1's first half comes from the
+	 * previous row's middle (30 s: 300) to its own (90 s: 100): 175 at 67.5
+	 * (87.5 a pod, over the SLO), 125 at 82.5, then 100, 100; a line from
+	 * the rows' starts would read 100 throughout (no backlog carried) */
+	so.queue = 0;
+	sim = sp_sim_new(&so, p, NULL);
+	ro.interp = SP_SIMRUN_LINEAR;
+	r = sp_simrun_new(&ro, sim, &err);
+	CHECK(r != NULL, "new: %s", err.msg);
+	in = row(0, 300, 2);
+	sp_simrun_push(r, &in, &out, NULL);
+	in = row(60, 100, 2);
+	CHECK(sp_simrun_push(r, &in, &out, &err) == 1 && out.t == 0, "down: step 0");
+	CHECK_CLOSE(out.row.violation, 1, 1e-12, "down: 300, 300, 275, 225: all over");
+	in = row(120, 100, 2);
+	CHECK(sp_simrun_push(r, &in, &out, &err) == 1 && out.t == 60, "down: step 1");
+	CHECK_CLOSE(out.row.violation, 0.25, 1e-12, "down: 175, 125, 100, 100: one tick over");
+	CHECK(sp_simrun_finish(r, &out, &err) == 1 && out.t == 120, "down: the last step");
+	CHECK_CLOSE(out.row.violation, 0, 1e-12, "down: 100 throughout");
+	sp_simrun_free(r);
+	sp_sim_free(sim);
+	so.queue = 1;
 
 	/* a step of 50 s in ticks of 15: 15, 15, 15, 5 */
 	sim = sp_sim_new(&so, p, NULL);
