@@ -11,7 +11,9 @@
 # 1. scripts/scalepipe-frontier --step 60 (no resampling) on the two traces
 #    recorded per minute, policies hpa, scalepipe, burst and aws, pod
 #    start-up 60 and 180 s, test span: scalepipe's default against each
-#    frontier at its cost.
+#    frontier at its cost; then scalepipe again with the scale-down
+#    stabilisation of deploy/configmap.yaml's PLAN_ARGS (simulate
+#    --stabilise; the plan's default is 120 s).
 # 2. NASA per minute, normalised as scalepipe-frontier --step 60 does it;
 #    its 5-minute means; the seasonal band on those (arfit's, or arfit
 #    --season auto's, by bandselect: the frontier's default forecaster);
@@ -31,19 +33,29 @@ PATH=$BIN:$PATH; export PATH
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-minute.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 
-echo "== 1. per-minute rows (scalepipe-frontier --step 60), test spans"
+# the ConfigMap's plan stabilisation (PLAN_ARGS --stabilise)
+stab=$(sed -n 's/^  PLAN_ARGS: ".*--stabilise \([0-9]*\).*/\1/p' "$top/deploy/configmap.yaml")
+[ -n "$stab" ] || { echo "decisions-minute: no --stabilise in deploy/configmap.yaml's PLAN_ARGS" >&2; exit 1; }
+echo "== 1. per-minute rows (scalepipe-frontier --step 60), test spans: scalepipe's default"
+echo "   (plan --stabilise 120), and with the ConfigMap's --stabilise $stab"
 echo
-echo "| trace, start-up | cost (replica-h) | violations | churn | vs hpa (frontier's violations, change, its churn) | vs burst | vs aws |"
+echo "| trace, start-up, stabilisation | cost (replica-h) | violations | churn | vs hpa (frontier's violations, change, its churn) | vs burst | vs aws |"
 echo "|---|---|---|---|---|---|---|"
+row() {   # trace start-up label matched.csv
+	awk -F, -v t="$1" -v su="$2" -v l="$3" 'NR > 1 && $1 == "scalepipe" && $3 == 1 {
+		c = $4; v = $5; ch = $6
+		r[$7] = ($8 == "n/a" ? "n/a" : $7 == "hpa" ? sprintf("%s, %s %%, %s", $8, $9, $10) : $9 " %") }
+		END { printf "| %s, %s s, %s | %.1f | %s | %s | %s | %s | %s |\n", t, su, l, c, v, ch, r["hpa"], r["burst"], r["aws"] }' "$4"
+}
 for t in nasa_http_1995_rpm worldcup98_19980626_27_rpm; do
 	for su in 60 180; do
 		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step 60 --startup "$su" --policies hpa,scalepipe,burst,aws \
 			--no-plot -o "$w/$t.$su" "$top/data/$t.csv" 2> "$w/err" || { cat "$w/err" >&2; exit 1; }
-		awk -F, -v t="$t" -v su="$su" 'NR > 1 && $1 == "scalepipe" && $3 == 1 {
-			c = $4; v = $5; ch = $6
-			r[$7] = ($8 == "n/a" ? "n/a" : $7 == "hpa" ? sprintf("%s, %s %%, %s", $8, $9, $10) : $9 " %") }
-			END { printf "| %s, %s s | %.1f | %s | %s | %s | %s | %s |\n", t, su, c, v, ch, r["hpa"], r["burst"], r["aws"] }' \
-			"$w/$t.$su/matched.csv"
+		row "$t" "$su" "120 s" "$w/$t.$su/matched.csv"
+		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step 60 --startup "$su" --policies scalepipe \
+			--simulate-opts "--stabilise $stab" --points "$w/$t.$su/points.csv" \
+			--no-plot -o "$w/$t.$su.cm" "$top/data/$t.csv" 2> "$w/err" || { cat "$w/err" >&2; exit 1; }
+		row "$t" "$su" "$stab s" "$w/$t.$su.cm/matched.csv"
 	done
 done
 
