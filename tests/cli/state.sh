@@ -3,8 +3,10 @@
 # trace decide exactly as one run over all of it.  The shipped chain
 # (README, deploy/configmap.yaml: window --resample 60 | arfit --rolling
 # --window 336 --horizon 24 --level 0.98 | burstdetect --quantile 0.6
-# --lead 2 --hold 3 --burst-demand normal | plan --policy scalepipe), and
-# the same with BAScaler's burst demand (the burst AR in the state), over 576-row cuts of two shipped per-minute traces, with bursts
+# --lead 2 --hold 3 --burst-demand normal | plan with deploy/configmap.yaml's
+# PLAN_ARGS: --policy scalepipe --stabilise 3600, an hour's recommendations
+# in the state), and the same with BAScaler's burst demand (the burst AR in
+# the state) and plan's own 120-s stabilisation, over 576-row cuts of two shipped per-minute traces, with bursts
 # (scaled so the counts stay inside --min 2 --max 40), run once, and run as
 # 6 slices, each given the 336 rows the forecaster needs before its new
 # rows, with the states carried across.  Each run's last row is the
@@ -16,15 +18,18 @@
 CURVE=$TOP/data/bascaler_fft_service_curve.csv
 W=336
 BD="--quantile 0.6 --lead 2 --hold 3 --burst-demand normal"
+# the ConfigMap's plan options, its curve from data/
+PLAN=$(sed -n 's/^  PLAN_ARGS: "\(.*\)".*/\1/p' "$TOP/deploy/configmap.yaml" | sed "s|/opt/scalepipe/share/scalepipe/|$TOP/data/|")
+check "deploy/configmap.yaml's PLAN_ARGS: the hour's stabilisation" sh -c "echo '$PLAN' | grep -q -- '--stabilise 3600 .*--curve $TOP/data/'"
 # chain [--state DIR] < trace
 chain() {
 	if [ $# -gt 0 ]; then
 		window --resample 60 --fill linear | arfit --rolling --window $W --horizon 24 --level 0.98 |
 			burstdetect $BD --state "$1/burst.state" |
-			plan --policy scalepipe --slo 16 --min 2 --max 40 --curve "$CURVE" --state "$1/plan.state"
+			plan $PLAN --state "$1/plan.state"
 	else
 		window --resample 60 --fill linear | arfit --rolling --window $W --horizon 24 --level 0.98 |
-			burstdetect $BD | plan --policy scalepipe --slo 16 --min 2 --max 40 --curve "$CURVE"
+			burstdetect $BD | plan $PLAN
 	fi
 }
 
@@ -63,14 +68,24 @@ if [ -n "${SP_VALGRIND:-}" ]; then
 		"$TOP/data/nasa_http_1995_rpm.csv" > "$T/tr.csv"
 	mkdir "$T/st"
 	head -n 380 "$T/tr.csv" > "$T/a.csv"
-	t "valgrind: a first slice" 0 sh -c "$(sed -n '/^chain() {/,/^}/p' "$0"); W=$W CURVE='$CURVE' BD='$BD'; chain '$T/st' < '$T/a.csv'"
-	t "valgrind: the next rows" 0 sh -c "$(sed -n '/^chain() {/,/^}/p' "$0"); W=$W CURVE='$CURVE' BD='$BD'; chain '$T/st' < '$T/tr.csv'"
+	t "valgrind: a first slice" 0 sh -c "$(sed -n '/^chain() {/,/^}/p' "$0"); W=$W CURVE='$CURVE' BD='$BD' PLAN='$PLAN'; chain '$T/st' < '$T/a.csv'"
+	t "valgrind: the next rows" 0 sh -c "$(sed -n '/^chain() {/,/^}/p' "$0"); W=$W CURVE='$CURVE' BD='$BD' PLAN='$PLAN'; chain '$T/st' < '$T/tr.csv'"
 	finish
 	exit
 fi
 check "6 slices = one run: NASA HTTP 1995 (x 20)" sliced "$TOP/data/nasa_http_1995_rpm.csv" 3000 20
+# the hour acts across the slices: scale-downs held by it ...
+check "NASA: scale-downs held by the hour's stabilisation" grep -q ',stabilised$' "$T/cont.csv"
+# ... more of them than plan's own 120 s holds
+held_more() {
+	a=$(grep -c ',stabilised$' "$T/cont.csv")
+	b=$(PLAN=$(echo "$PLAN" | sed 's/--stabilise 3600//'); chain < "$T/tr.csv" | grep -c ',stabilised$')
+	test "$a" -gt "$b"
+}
+check "NASA: the hour holds more scale-downs than plan's own 120 s" held_more
 check "6 slices = one run: WorldCup98 (/ 20)" sliced "$TOP/data/worldcup98_19980626_27_rpm.csv" 600 0.05
 BD="--quantile 0.55 --lead 2 --hold 3"   # bursts with the burst AR's demand
+PLAN="--policy scalepipe --slo 16 --min 2 --max 40 --curve $CURVE"   # plan's own 120 s
 check "6 slices = one run, the burst AR's demand: NASA HTTP 1995 (x 20)" sliced "$TOP/data/nasa_http_1995_rpm.csv" 3000 20
 check "6 slices = one run, the burst AR's demand: WorldCup98 (/ 20)" sliced "$TOP/data/worldcup98_19980626_27_rpm.csv" 600 0.05
 finish
