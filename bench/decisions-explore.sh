@@ -47,8 +47,9 @@
 #   sel3  per origin, seld's band (ARFIT-OPTIONS its LSTM options) or
 #        seas's, as seld chooses: the best of arfit, the LSTM and the
 #        seasonal band by their recent calibration, two choices in a row
-#   orNN  ANALYSIS ONLY, IT READS THE FUTURE: selseas's band (the shipped
-#        default's) with its errors scaled by NN %: at each origin and
+#   orNN  ANALYSIS ONLY, IT READS THE FUTURE: sellin's band with
+#        ARFIT-OPTIONS (orNN:-p 8: the shipped default's; orNN: selseas's)
+#        with its errors scaled by NN %: at each origin and
 #        horizon the forecast moved to truth + 0.NN x (forecast - truth),
 #        each half-width times 0.NN (at least 0.5), truth the load at the
 #        row's timestamp (rows past the trace's end unchanged): or100 is
@@ -139,7 +140,7 @@ band() {   # kind arfit-options: the burstdetect input, cached
 			mkdir -p "$f.d"
 			# shellcheck disable=SC2086
 			PATH=$B:$PATH lstm_replay "$d/load.csv" "$lin" "$r" "$every" "$mode" "$f.d" $2 > "$f.tmp" ;;
-		or[0-9]*) a=${1#or} b=$(band selseas "") || exit 1
+		or[0-9]*) a=${1#or} b=$(band sellin "$2") || exit 1
 			awk -F, -v OFS=, -v a="$a" 'FNR == NR { if (FNR > 1) tv[$1] = $2; next }
 				FNR == 1 { print; next }
 				$2 in tv { t = tv[$2]; al = a / 100; f = t + al * ($5 - t); hl = ($5 - $6) * al; hu = ($7 - $5) * al

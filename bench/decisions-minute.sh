@@ -13,10 +13,13 @@
 #    start-up 60 and 180 s, test span: scalepipe's default against each
 #    frontier at its cost; then scalepipe again with the scale-down
 #    stabilisation of deploy/configmap.yaml's PLAN_ARGS (simulate
-#    --stabilise; the plan's default is 120 s).
+#    --stabilise; the plan's default is 120 s).  arfit's band with the
+#    ConfigMap's AR order (ARFIT_ARGS -p, none: arfit's AR(2);
+#    scalepipe-frontier --arfit-opts).
 # 2. NASA per minute, normalised as scalepipe-frontier --step 60 does it;
-#    its 5-minute means; the seasonal band on those (arfit's, or arfit
-#    --season auto's, by bandselect: the frontier's default forecaster);
+#    its 5-minute means; the seasonal band on those (arfit -p 8's, or
+#    arfit --season auto's, by bandselect: the frontier's default
+#    forecaster);
 #    burstdetect --quantile Q --lead 2 --hold 3 --burst-demand normal on
 #    them.  Each minute of the test span gets its 5-minute row's demand and
 #    hold, and its next row's demand in the last start-up + 60 s of the row
@@ -36,8 +39,10 @@ trap 'rm -rf "$w"' EXIT
 # the ConfigMap's plan stabilisation (PLAN_ARGS --stabilise)
 stab=$(sed -n 's/^  PLAN_ARGS: ".*--stabilise \([0-9]*\).*/\1/p' "$top/deploy/configmap.yaml")
 [ -n "$stab" ] || { echo "decisions-minute: no --stabilise in deploy/configmap.yaml's PLAN_ARGS" >&2; exit 1; }
+# and its AR order (ARFIT_ARGS -p N; none: arfit's own)
+order=$(sed -n 's/^  ARFIT_ARGS: ".*\(-p [0-9]*\).*/\1/p' "$top/deploy/configmap.yaml")
 echo "== 1. per-minute rows (scalepipe-frontier --step 60), test spans: scalepipe's default"
-echo "   (plan --stabilise 120), and with the ConfigMap's --stabilise $stab"
+echo "   (plan --stabilise 120), and with the ConfigMap's --stabilise $stab; arfit's band with the ConfigMap's order (${order:-AR(2)})"
 echo
 echo "| trace, start-up, stabilisation | cost (replica-h) | violations | churn | vs hpa (frontier's violations, change, its churn) | vs burst | vs aws |"
 echo "|---|---|---|---|---|---|---|"
@@ -50,10 +55,10 @@ row() {   # trace start-up label matched.csv
 for t in nasa_http_1995_rpm worldcup98_19980626_27_rpm; do
 	for su in 60 180; do
 		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step 60 --startup "$su" --policies hpa,scalepipe,burst,aws \
-			--no-plot -o "$w/$t.$su" "$top/data/$t.csv" 2> "$w/err" || { cat "$w/err" >&2; exit 1; }
+			--arfit-opts "$order" --no-plot -o "$w/$t.$su" "$top/data/$t.csv" 2> "$w/err" || { cat "$w/err" >&2; exit 1; }
 		row "$t" "$su" "120 s" "$w/$t.$su/matched.csv"
 		sh "$top/scripts/scalepipe-frontier" --bin "$BIN" --step 60 --startup "$su" --policies scalepipe \
-			--simulate-opts "--stabilise $stab" --points "$w/$t.$su/points.csv" \
+			--arfit-opts "$order" --simulate-opts "--stabilise $stab" --points "$w/$t.$su/points.csv" \
 			--no-plot -o "$w/$t.$su.cm" "$top/data/$t.csv" 2> "$w/err" || { cat "$w/err" >&2; exit 1; }
 		row "$t" "$su" "$stab s" "$w/$t.$su.cm/matched.csv"
 	done
@@ -68,7 +73,7 @@ train1=$(window --resample 60 < "$tr" | awk -F, -v s=60 -v f=0.6 'NR > 1 { n++ }
 	END { wk = int(7 * 86400 / s); d = int(86400 / s); h = int(n * f / 2); t = h > d ? h : d; print (wk < t) ? wk : t }')
 window --resample 60 --fill linear --normalize robust --to 500,175 --clip 0,4000 --train-rows "$train1" < "$tr" > "$w/l1.csv"
 window --resample 300 < "$w/l1.csv" > "$w/l5.csv"
-arfit --rolling -H 24 --level 0.98 < "$w/l5.csv" > "$w/band.csv"
+arfit --rolling -H 24 --level 0.98 -p 8 < "$w/l5.csv" > "$w/band.csv"
 season_band "$w/l5.csv" --season-after 7d > "$w/seas.csv" 2> "$w/period"
 bandselect --alt "$w/seas.csv" "$w/band.csv" > "$w/sband.csv"
 rows=$(($(wc -l < "$w/l1.csv") - 1))

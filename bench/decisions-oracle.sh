@@ -9,7 +9,7 @@
 # default policy (burstdetect --quantile 0.6 --lead 2 --hold 3
 # --burst-demand normal; simulate --react 15 --react-margin 50, the rest
 # plan's defaults) on the shipped default's band (bandselect between arfit
-# and the seasonal arfit) with its errors scaled by alpha: at every origin
+# -p 8 and the seasonal arfit) with its errors scaled by alpha: at every origin
 # and horizon the forecast moved to truth + alpha x (forecast - truth) and
 # each half-width times alpha (decisions-explore.sh's band kind orNN;
 # alpha 1 is the default exactly, 0 a perfect forecast).  Per alpha of
@@ -21,7 +21,7 @@
 # between the rows' middles (simulate --interp linear), pod start-ups 60
 # and 180 s.  Then, with a perfect forecast, the churn count under stickier
 # scale-down rules, and the shipped band's horizon-1 and -2 mean absolute
-# errors against arfit's alone, per trace.
+# errors against arfit's own AR(2) alone, per trace.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$top/bin}
@@ -32,7 +32,7 @@ pol='0.6 --lead 2 --hold 3 --burst-demand normal|--react 15 --react-margin 50'
 for a in $ALPHAS; do
 	p=$(awk -v a="$a" 'BEGIN { if (a !~ /^[0-9.]+$/ || a + 0 > 1) exit 1; printf "%d", a * 100 + 0.5 }') ||
 		{ echo "decisions-oracle: ALPHAS: '$a' is not a number in [0, 1]" >&2; exit 2; }
-	echo "a$p|or$p:|$pol"
+	echo "a$p|or$p:-p 8|$pol"
 done > "$w/alpha.cands"
 # a perfect forecast under stickier scale-down rules: name, description, options
 cat > "$w/churn.list" <<EOF
@@ -42,7 +42,7 @@ s600|stabilisation 600 s|$pol --stabilise 600
 hold6|burstdetect --hold 6|0.6 --lead 2 --hold 6 --burst-demand normal|--react 15 --react-margin 50
 h30s600|hysteresis 30 %, stabilisation 600 s|$pol --hysteresis 30 --stabilise 600
 EOF
-awk -F'|' -v OFS='|' '{ print $1, "or0:", $3, $4 }' "$w/churn.list" > "$w/churn.cands"
+awk -F'|' -v OFS='|' '{ print $1, "or0:-p 8", $3, $4 }' "$w/churn.list" > "$w/churn.cands"
 ex() {   # tag work simopts startup candidates
 	BIN=$BIN WORK=$w/$2 SIMOPTS=$3 STARTUPS=$4 bash "$top/bench/decisions-explore.sh" "$5" > "$w/$1.out" 2> "$w/$1.err" ||
 		{ cat "$w/$1.err" >&2; echo "decisions-oracle: decisions-explore.sh failed ($1)" >&2; exit 1; }
@@ -86,15 +86,16 @@ while IFS='|' read -r n desc rest; do
 		END { printf "| %s | %.0f | %d | %d | %s / %s |\n", desc, c, ch, hch, tr, te }' "$w/churn.out"
 done < "$w/churn.list"
 echo
-echo "### The shipped band's mean absolute error against arfit's, horizons 1 and 2, test spans"
+echo "### The shipped band's mean absolute error against arfit's AR(2), horizons 1 and 2, test spans"
 echo
-echo "| trace | arfit h1 | shipped h1 | ratio | arfit h2 | shipped h2 | ratio |"
+echo "| trace | AR(2) h1 | shipped h1 | ratio | AR(2) h2 | shipped h2 | ratio |"
 echo "|---|---|---|---|---|---|---|"
 for d in "$w"/held/*.*.60; do
 	[ -d "$d" ] || continue
 	t=$(basename "$d" | sed 's/\.[0-9]*\.60$//')
-	lin=$d/band.$(echo "lin:" | md5sum | cut -c1-8).csv sel=$d/band.$(echo "selseas:" | md5sum | cut -c1-8).csv
-	if [ ! -s "$lin" ] || [ ! -s "$sel" ]; then echo "decisions-oracle: $d: the bands are missing" >&2; exit 1; fi
+	lin=$w/ar2.csv sel=$d/band.$(echo "sellin:-p 8" | md5sum | cut -c1-8).csv
+	[ -s "$sel" ] || { echo "decisions-oracle: $d: the shipped band is missing" >&2; exit 1; }
+	"$BIN/arfit" --rolling -H 24 --level 0.98 < "$d/load.csv" > "$lin" || { echo "decisions-oracle: arfit failed on $d" >&2; exit 1; }
 	awk -F, -v t="$t" -v cut="$(cat "$d/tcut")" '
 	FNR == 1 { f++; next }
 	f == 1 { tv[$1] = $2; next }

@@ -98,6 +98,18 @@ t "--burstdetect-opts: the burst AR's demand in bursts" 0 fr --no-plot --train-r
 	--policies scalepipe --knob scalepipe=0.4 --burstdetect-opts "--lead 2 --hold 3" "$T/trace.csv"
 check "the point differs from the default's (the trace has bursts)" sh -c "
 	[ \"\$(grep '^scalepipe,0.4,' '$T/b3/points.csv')\" != \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
+# --arfit-opts: arfit's band is an AR(8) by default; "" is arfit's own AR(2)
+t "--arfit-opts: the default written out" 0 fr --no-plot --train-rows 288 -o "$T/a8" \
+	--policies scalepipe --knob scalepipe=0.4 --arfit-opts "-p 8" "$T/trace.csv"
+check "the default's point: -p 8" sh -c "
+	[ \"\$(grep '^scalepipe,0.4,' '$T/a8/points.csv')\" = \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
+t "--arfit-opts '': arfit's AR(2)" 0 fr --no-plot --train-rows 288 -o "$T/a2" \
+	--policies scalepipe --knob scalepipe=0.4 --arfit-opts "" "$T/trace.csv"
+check "AR(2)'s point differs from the default's" sh -c "
+	[ \"\$(grep '^scalepipe,0.4,' '$T/a2/points.csv')\" != \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
+t "--arfit-opts: arfit refuses them" 1 fr --no-plot --train-rows 288 -o "$T/ax" \
+	--policies scalepipe --knob scalepipe=0.4 --arfit-opts "-p x" "$T/trace.csv"
+err_has "scalepipe-frontier: arfit failed (--arfit-opts '-p x'?)"
 # --policies none: the first run's frontiers and table from its points alone
 t "--policies none --points" 0 fr --no-plot --train-rows 288 -o "$T/n" --policies none --points "$T/o/points.csv" "$T/trace.csv"
 check "the first run's frontier and matched-cost table" sh -c "
