@@ -86,29 +86,23 @@ t "--points: hpa and burst from the first run, scalepipe now" 0 fr --no-plot --t
 check "the same points as the first run, hpa, burst and forecast taken over" sh -c "
 	sort '$T/o/points.csv' > '$T/pa' && sort '$T/p/points.csv' > '$T/pb' && cmp '$T/pa' '$T/pb'"
 check "the same matched-cost table" sh -c "sort '$T/o/matched.csv' > '$T/ma' && sort '$T/p/matched.csv' > '$T/mb' && cmp '$T/ma' '$T/mb'"
-t "--burstdetect-opts: another scalepipe point" 0 fr --no-plot --train-rows 288 -o "$T/b" \
-	--policies scalepipe --knob scalepipe=0.4 --burstdetect-opts "--hold 24 --hold-quantile 0.99" "$T/trace.csv"
-check "the point differs from the default's" sh -c "
-	[ \"\$(grep '^scalepipe,0.4,' '$T/b/points.csv')\" != \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
-t "--burstdetect-opts: the default written out" 0 fr --no-plot --train-rows 288 -o "$T/b2" \
-	--policies scalepipe --knob scalepipe=0.4 --burstdetect-opts "--lead 2 --hold 3 --burst-demand normal" "$T/trace.csv"
-check "the default's point: --lead 2 --hold 3 --burst-demand normal" sh -c "
-	[ \"\$(grep '^scalepipe,0.4,' '$T/b2/points.csv')\" = \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
-t "--burstdetect-opts: the burst AR's demand in bursts" 0 fr --no-plot --train-rows 288 -o "$T/b3" \
-	--policies scalepipe --knob scalepipe=0.4 --burstdetect-opts "--lead 2 --hold 3" "$T/trace.csv"
-check "the point differs from the default's (the trace has bursts)" sh -c "
-	[ \"\$(grep '^scalepipe,0.4,' '$T/b3/points.csv')\" != \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
+# the scalepipe 0.4 point of run DIR against the first run's: same or differs
+pt04() { grep '^scalepipe,0.4,' "$1/points.csv"; }
+same04() { [ "$(pt04 "$1")" = "$(pt04 "$T/o")" ]; }
+differs04() { [ "$(pt04 "$1")" != "$(pt04 "$T/o")" ]; }
+p04() { _d=$1; shift; fr --no-plot --train-rows 288 -o "$_d" --policies scalepipe --knob scalepipe=0.4 "$@" "$T/trace.csv"; }
+t "--burstdetect-opts: another scalepipe point" 0 p04 "$T/b" --burstdetect-opts "--hold 24 --hold-quantile 0.99"
+check "the point differs from the default's" differs04 "$T/b"
+t "--burstdetect-opts: the default written out" 0 p04 "$T/b2" --burstdetect-opts "--lead 2 --hold 3 --burst-demand normal"
+check "the default's point: --lead 2 --hold 3 --burst-demand normal" same04 "$T/b2"
+t "--burstdetect-opts: the burst AR's demand in bursts" 0 p04 "$T/b3" --burstdetect-opts "--lead 2 --hold 3"
+check "the point differs from the default's (the trace has bursts)" differs04 "$T/b3"
 # --arfit-opts: arfit's band is an AR(8) by default; "" is arfit's own AR(2)
-t "--arfit-opts: the default written out" 0 fr --no-plot --train-rows 288 -o "$T/a8" \
-	--policies scalepipe --knob scalepipe=0.4 --arfit-opts "-p 8" "$T/trace.csv"
-check "the default's point: -p 8" sh -c "
-	[ \"\$(grep '^scalepipe,0.4,' '$T/a8/points.csv')\" = \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
-t "--arfit-opts '': arfit's AR(2)" 0 fr --no-plot --train-rows 288 -o "$T/a2" \
-	--policies scalepipe --knob scalepipe=0.4 --arfit-opts "" "$T/trace.csv"
-check "AR(2)'s point differs from the default's" sh -c "
-	[ \"\$(grep '^scalepipe,0.4,' '$T/a2/points.csv')\" != \"\$(grep '^scalepipe,0.4,' '$T/o/points.csv')\" ]"
-t "--arfit-opts: arfit refuses them" 1 fr --no-plot --train-rows 288 -o "$T/ax" \
-	--policies scalepipe --knob scalepipe=0.4 --arfit-opts "-p x" "$T/trace.csv"
+t "--arfit-opts: the default written out" 0 p04 "$T/a8" --arfit-opts "-p 8"
+check "the default's point: -p 8" same04 "$T/a8"
+t "--arfit-opts '': arfit's AR(2)" 0 p04 "$T/a2" --arfit-opts ""
+check "AR(2)'s point differs from the default's" differs04 "$T/a2"
+t "--arfit-opts: arfit refuses them" 1 p04 "$T/ax" --arfit-opts "-p x"
 err_has "scalepipe-frontier: arfit failed (--arfit-opts '-p x'?)"
 # --policies none: the first run's frontiers and table from its points alone
 t "--policies none --points" 0 fr --no-plot --train-rows 288 -o "$T/n" --policies none --points "$T/o/points.csv" "$T/trace.csv"
