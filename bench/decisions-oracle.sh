@@ -7,7 +7,7 @@
 #
 # An analysis, not a candidate: the bands it runs read the future.  The
 # default policy (burstdetect --quantile 0.6 --lead 2 --hold 3
-# --burst-demand normal; simulate --react 15 --react-margin 50, the rest
+# --burst-demand normal; simulate --react 15 --react-margin 40, the rest
 # plan's defaults) on the shipped default's band (bandselect between arfit
 # -p 8 and the seasonal arfit) with its errors scaled by alpha: at every origin
 # and horizon the forecast moved to truth + alpha x (forecast - truth) and
@@ -28,7 +28,7 @@ BIN=${BIN:-$top/bin}
 ALPHAS=${ALPHAS:-1 0.9 0.8 0.7 0.6 0.5 0.25 0}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-oracle.XXXXXX")
 trap 'rm -rf "$w"' EXIT
-pol='0.6 --lead 2 --hold 3 --burst-demand normal|--react 15 --react-margin 50'
+pol='0.6 --lead 2 --hold 3 --burst-demand normal|--react 15 --react-margin 40'
 for a in $ALPHAS; do
 	p=$(awk -v a="$a" 'BEGIN { if (a !~ /^[0-9.]+$/ || a + 0 > 1) exit 1; printf "%d", a * 100 + 0.5 }') ||
 		{ echo "decisions-oracle: ALPHAS: '$a' is not a number in [0, 1]" >&2; exit 2; }
@@ -39,7 +39,7 @@ cat > "$w/churn.list" <<EOF
 down|the default's|$pol
 h20|hysteresis 20 %|$pol --hysteresis 20
 s600|stabilisation 600 s|$pol --stabilise 600
-hold6|burstdetect --hold 6|0.6 --lead 2 --hold 6 --burst-demand normal|--react 15 --react-margin 50
+hold6|burstdetect --hold 6|0.6 --lead 2 --hold 6 --burst-demand normal|--react 15 --react-margin 40
 h30s600|hysteresis 30 %, stabilisation 600 s|$pol --hysteresis 30 --stabilise 600
 EOF
 awk -F'|' -v OFS='|' '{ print $1, "or0:-p 8", $3, $4 }' "$w/churn.list" > "$w/churn.cands"

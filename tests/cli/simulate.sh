@@ -281,8 +281,9 @@ f_is 12 "forecast react reactive"
 # tick sooner, and the step violates in 0.4 of its ticks, not 0.5
 t "--react-margin 50: headroom at the checks" 0 simulate --policy scalepipe $DB --interval 300 --react 15 --react-margin 50 "$D/sim-jump.csv"
 f_is 3,7 "1,0 6,0.4 6,0"
-t "--react-margin: scalepipe's default is 50" 0 sh -c "simulate --policy scalepipe $DB --interval 300 '$D/sim-jump.csv' > '$T/a' &&
-	simulate --policy scalepipe $DB --interval 300 --react-margin 50 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+# (40 and 50 give the same counts here: tests/cli/plan.sh tells them apart)
+t "--react-margin: scalepipe's default is 40" 0 sh -c "simulate --policy scalepipe $DB --interval 300 '$D/sim-jump.csv' > '$T/a' &&
+	simulate --policy scalepipe $DB --interval 300 --react-margin 40 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
 t "--react: scalepipe's default is 15" 0 sh -c "simulate --policy scalepipe $DB --interval 300 '$D/sim-jump.csv' > '$T/a' &&
 	simulate --policy scalepipe $DB --interval 300 --react 15 '$D/sim-jump.csv' > '$T/b' && cmp '$T/a' '$T/b'"
 t "--react 30: at 330 and 360" 0 simulate --policy scalepipe $DB --interval 300 --react 30 --react-margin 0 "$D/sim-jump.csv"

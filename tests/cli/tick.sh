@@ -314,7 +314,7 @@ EOF
 	# 40 minutes of about 700 (a decision of 9 pods on rx's 7), then with
 	# REACT_EVERY=300 three checks in the deadline's 1100 s (at +300, +600,
 	# +900; each check's 100 s inside 1095): 2000 at +300 (above what 9
-	# serve: the react margin's ceil(2000 x 1.5 / w*) = 38 pods, w* 80.68 the
+	# serve: the react margin's ceil(2000 x 1.4 / w*) = 35 pods, w* 80.68 the
 	# curve's at 16 ms; scale's --max-up-pct 100 sets 18), 1000 at +600 (13
 	# with the 18 serving it: kept, never down), nothing new at +900
 	# (kept).  In the past, within MAX_AGE.
@@ -333,7 +333,7 @@ EOF
 		--state-dir "$T/rstate" --textfile-dir "$T" --from-csv "$T/react.csv" --now "$nowr" deployment/rx
 	cp "$T/out" "$T/rx.out"
 	out_has ",shop,deployment,rx,9,7,scaled,"
-	out_has "$((nowr + 300)),shop,deployment,rx,18,9,react-scaled,react: load 2000 at $((nowr + 300)); the reactive rule gives 38,0"
+	out_has "$((nowr + 300)),shop,deployment,rx,18,9,react-scaled,react: load 2000 at $((nowr + 300)); the reactive rule gives 35,0"
 	check "REACT_EVERY: two rows, the decision and one scale-up" test "$(grep -c ',shop,deployment,rx,' "$T/rx.out")" = 2
 	err_has "check at $((nowr + 900)): no load newer than $((nowr + 600)): kept 18"
 	check "REACT_EVERY: the server holds 18" test "$(rx_replicas)" = 18
