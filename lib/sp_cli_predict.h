@@ -18,9 +18,8 @@
  * scalepipe is the burst-aware planner with these defaults (scalepipe-plan(7)):
  * reactive rule load (unless --reactive is given), margin 0, hysteresis
  * 10 %, no dead band, scale-downs of 1 pod or more, stabilisation 120 s,
- * demand_hold, lead time auto, react margin 40 % (50 % from 2026-12-05 02:20
- * to 09:50); the
- * other policies default to none of them.
+ * demand_hold, lead time auto, react margin 40 % (50 % from 2026-12-05
+ * 02:20 to 09:50); the other policies default to none of them.
  * (Until 2026-12-04 22:00: scale-downs of 2 pods or more and no stabilisation;
  * bench/decisions.md says why they changed.)
  */
