@@ -39,8 +39,8 @@ trap 'rm -rf "$w"' EXIT
 # the ConfigMap's plan stabilisation (PLAN_ARGS --stabilise)
 stab=$(sed -n 's/^  PLAN_ARGS: ".*--stabilise \([0-9]*\).*/\1/p' "$top/deploy/configmap.yaml")
 [ -n "$stab" ] || { echo "decisions-minute: no --stabilise in deploy/configmap.yaml's PLAN_ARGS" >&2; exit 1; }
-# and its AR order (ARFIT_ARGS -p N; none: arfit's own)
-order=$(sed -n 's/^  ARFIT_ARGS: ".*\(-p [0-9]*\).*/\1/p' "$top/deploy/configmap.yaml")
+# and its AR order (ARFIT_ARGS -p N or --order N; none: arfit's own)
+order=$(sed -n 's/^  ARFIT_ARGS: ".*\(-p [0-9]*\|--order [0-9]*\).*/\1/p' "$top/deploy/configmap.yaml")
 echo "== 1. per-minute rows (scalepipe-frontier --step 60), test spans: scalepipe's default"
 echo "   (plan --stabilise 120), and with the ConfigMap's --stabilise $stab; arfit's band with the ConfigMap's order (${order:-AR(2)})"
 echo
