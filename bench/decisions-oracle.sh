@@ -7,8 +7,8 @@
 #
 # An analysis, not a candidate: the bands it runs read the future.  The
 # default policy (burstdetect --quantile 0.6 --lead 2 --hold 3
-# --burst-demand normal; simulate --react 15 --react-margin 40, the rest
-# plan's defaults) on the shipped default's band (bandselect between arfit
+# --burst-demand normal; simulate --policy scalepipe with its defaults,
+# plan's: the checks every 15 s and their margin) on the shipped default's band (bandselect between arfit
 # -p 8 and the seasonal arfit) with its errors scaled by alpha: at every origin
 # and horizon the forecast moved to truth + alpha x (forecast - truth) and
 # each half-width times alpha (decisions-explore.sh's band kind orNN;
@@ -28,9 +28,12 @@ BIN=${BIN:-$top/bin}
 ALPHAS=${ALPHAS:-1 0.9 0.8 0.7 0.6 0.5 0.25 0}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-oracle.XXXXXX")
 trap 'rm -rf "$w"' EXIT
-pol='0.6 --lead 2 --hold 3 --burst-demand normal|--react 15 --react-margin 40'
+# the default policy: its burstdetect options (scalepipe-frontier's), and
+# simulate's own defaults for --policy scalepipe, so that a change of
+# plan's defaults is measured here without an edit
+pol='0.6 --lead 2 --hold 3 --burst-demand normal|'
 for a in $ALPHAS; do
-	p=$(awk -v a="$a" 'BEGIN { if (a !~ /^[0-9.]+$/ || a + 0 > 1) exit 1; printf "%d", a * 100 + 0.5 }') ||
+	p=$(awk -v a="$a" 'BEGIN { if (a !~ /^(0|1|0?\.[0-9]+|1\.0*)$/) exit 1; printf "%d", a * 100 + 0.5 }') ||
 		{ echo "decisions-oracle: ALPHAS: '$a' is not a number in [0, 1]" >&2; exit 2; }
 	echo "a$p|or$p:-p 8|$pol"
 done > "$w/alpha.cands"
@@ -39,7 +42,7 @@ cat > "$w/churn.list" <<EOF
 down|the default's|$pol
 h20|hysteresis 20 %|$pol --hysteresis 20
 s600|stabilisation 600 s|$pol --stabilise 600
-hold6|burstdetect --hold 6|0.6 --lead 2 --hold 6 --burst-demand normal|--react 15 --react-margin 40
+hold6|burstdetect --hold 6|0.6 --lead 2 --hold 6 --burst-demand normal|
 h30s600|hysteresis 30 %, stabilisation 600 s|$pol --hysteresis 30 --stabilise 600
 EOF
 awk -F'|' -v OFS='|' '{ print $1, "or0:-p 8", $3, $4 }' "$w/churn.list" > "$w/churn.cands"
