@@ -306,8 +306,11 @@ if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; 
 	mkdir "$T/rstub" "$T/rwork" "$T/rstate"
 	cat > "$T/rstub/promfetch" <<'EOF'
 #!/bin/sh
-# the tick's fetch (--since-state): $NOW; a check's: each workload's load now
-for a; do [ "$a" = --since-state ] && exec cat "$NOW"; done
+# the tick's fetch (--since-state): $NOW; a check's: each workload's load
+# now, its query (-q) appended to $QLOG
+q=; p=
+for a; do [ "$p" = -q ] && q=$a; p=$a; [ "$a" = --since-state ] && exec cat "$NOW"; done
+[ -z "${QLOG:-}" ] || printf '%s\n' "$q" >> "$QLOG"
 echo timestamp,series,load
 t=$(($(date +%s) - 1))
 for w in ${CHECKS:-web:900 api:800 held:900}; do echo "$t,\"namespace=shop,deployment=${w%:*}\",${w#*:}"; done
@@ -346,12 +349,17 @@ EOF
 	# SCALE_ARGS reaches scale: one pod a run (the first check 4 -> 5)
 	mkdir "$T/rstate1"
 	sed -n '1p;/deployment=web/s/deployment=web/deployment=slow/p' "$T/fresh.csv" > "$T/slow.csv"
+	# and REACT_QUERY is the checks' query (QUERY's otherwise, below)
 	t "SCALE_ARGS: scale's limits per run, for the checks too" 0 rtick TICK_DEADLINE=16 STATE_DIR="$T/rstate1" \
-		NOW="$T/slow.csv" CHECKS=slow:900 SCALE_ARGS="--max-up-pct 0 --max-up-pods 1"
+		NOW="$T/slow.csv" CHECKS=slow:900 SCALE_ARGS="--max-up-pct 0 --max-up-pods 1" \
+		REACT_QUERY='sum by (namespace, deployment) (rate(checks_total[1m]))' QLOG="$T/q1"
 	out_has ',"namespace=shop,deployment=slow",shop,Deployment,slow,4,12,5,react-scaled,'
+	check "REACT_QUERY: the checks' query" sh -c "test -s '$T/q1' &&
+		! grep -vxF 'sum by (namespace, deployment) (rate(checks_total[1m]))' '$T/q1'"
 	check "... the ConfigMaps' SCALE_ARGS agree" test "$(cm SCALE_ARGS)" = \
 		"$(sed -n 's/^  SCALE_ARGS: "\(.*\)".*/\1/p' "$TOP/deploy/configmap.yaml")"
-	t "REACT_EVERY: the decisions, then checks that scale up" 0 rtick TICK_DEADLINE=22
+	t "REACT_EVERY: the decisions, then checks that scale up" 0 rtick TICK_DEADLINE=22 QLOG="$T/q2"
+	check "... without REACT_QUERY the checks read QUERY" sh -c "test -s '$T/q2' && ! grep -vxF \"\$QUERY\" '$T/q2'"
 	cp "$T/out" "$T/r1.out"
 	check "... a row for each workload's decision" test "$(grep -c '^[0-9]*,"namespace=shop,deployment=[a-z]*",shop,Deployment,[a-z]*,[0-9]*,[0-9]*,[0-9]*,[a-z-]*,' "$T/r1.out")" -ge 5
 	out_has ',"namespace=shop,deployment=web",shop,Deployment,web,'

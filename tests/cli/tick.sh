@@ -6,7 +6,7 @@
 . "$TOP/tests/cli/lib.sh"
 TICK=$TOP/scripts/scalepipe-tick
 tick() { bash "$TICK" "$@"; }
-unset KUBECONFIG KUBERNETES_SERVICE_HOST PROMETHEUS_URL PUSHGATEWAY_URL STATE_DIR SHADOW PAUSED \
+unset KUBECONFIG KUBERNETES_SERVICE_HOST PROMETHEUS_URL PUSHGATEWAY_URL STATE_DIR SHADOW PAUSED REACT_QUERY \
 	TEXTFILE_DIR TICK_TIMEOUTS TICK_DEADLINE QUERY HISTORY STEP WINDOW_ARGS ARFIT_ARGS MODEL \
 	FORECAST_ARGS SELECT SELECT_ARGS SEASON SEASON_ARGS BURSTDETECT_ARGS PLAN_ARGS TARGET_NAMESPACE TARGET_KIND TARGET_NAME SCALE_MODE MAX_AGE
 HOME=$T/home; export HOME
@@ -52,6 +52,10 @@ t "option without its value" 2 tick --state-dir
 err_has "scalepipe-tick: option '--state-dir' needs a value"
 t "--now without --from-csv" 2 tick -c "$T/c.conf" --now 5
 err_has "--now needs --from-csv"
+t "--react-from-csv without --from-csv" 2 tick -c "$T/c.conf" --react-from-csv "$TOP/data/nasa_http_1995_rpm.csv"
+err_has "scalepipe-tick: --react-from-csv needs --from-csv"
+t "--react-from-csv unreadable" 2 tick -c "$T/c.conf" --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --react-from-csv "$T/nope.csv"
+err_has "scalepipe-tick: --react-from-csv: cannot read '$T/nope.csv'"
 # deploy/configmap.yaml's timeouts, with its SELECT, SEASON and REACT_EVERY,
 # sum below its deadline (a short history: the fallback, exit 0)
 cmv() { sed -n "s/^  $1: \"\\(.*\\)\" *\\(#.*\\)\\{0,1\\}\$/\\1/p" "$TOP/deploy/configmap.yaml"; }
@@ -246,7 +250,7 @@ fi
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop rx 7\nDeployment shop lim 3\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop rx 7\nDeployment shop lim 3\nDeployment shop rq 7\nDeployment shop rq2 7\n' > "$T/objects"
 	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	# a fresh series at 60 s steps ending now: 10 rows of 100 (reactive: 2 replicas)
 	nowg=$(( $(date +%s) / 60 * 60 ))
@@ -349,6 +353,26 @@ EOF
 		--state-dir "$T/rstate" --from-csv "$T/react2.csv" --now $((nowr + 300)) deployment/rx
 	out_has ",shop,deployment,rx,18,18,unchanged,hysteresis,0"
 	check "REACT_EVERY: the replay check skips the checks' rows" grep -qx 'replay_mismatch 0' "$T/rstate/tick.state"
+	# --react-from-csv: the checks read their own file (REACT_QUERY's
+	# load), the decision --from-csv's: the rise only in the checks' file
+	# scales as above; only in the decision's file, nothing
+	awk -F, -v e="$nowr" '$1 == "timestamp" || $1 <= e' "$T/react.csv" > "$T/react-base.csv"
+	rq_replicas() {
+		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
+			"https://127.0.0.1:$PORT/apis/apps/v1/namespaces/shop/deployments/$1/scale" |
+			sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p'
+	}
+	t "--react-from-csv: the checks read it" 0 tick -c "$T/r.conf" --kubeconfig "$T/kc" \
+		--from-csv "$T/react-base.csv" --react-from-csv "$T/react.csv" --now "$nowr" deployment/rq
+	out_has ",shop,deployment,rq,9,7,scaled,"
+	out_has "$((nowr + 300)),shop,deployment,rq,18,9,react-scaled,react: load 2000 at $((nowr + 300)); the reactive rule gives 35,0"
+	check "--react-from-csv: the server holds 18" test "$(rq_replicas rq)" = 18
+	t "--react-from-csv: not --from-csv's rows" 0 tick -c "$T/r.conf" --kubeconfig "$T/kc" \
+		--from-csv "$T/react.csv" --react-from-csv "$T/react-base.csv" --now "$nowr" deployment/rq2
+	out_has ",shop,deployment,rq2,9,7,scaled,"
+	check "--react-from-csv: no check scaled" sh -c "! grep -q react-scaled '$T/out'"
+	err_has "check at $((nowr + 300)): no load newer than $nowr: kept 9"
+	check "--react-from-csv: the server holds 9" test "$(rq_replicas rq2)" = 9
 	t "REACT_EVERY: a paused target gets no checks" 0 tick -c "$T/r.conf" --kubeconfig "$T/kc" \
 		--from-csv "$T/react.csv" --now "$nowr" deployment/held
 	out_has ",shop,deployment,held,"

@@ -267,29 +267,33 @@ check "the tick of three bands decided what the stages by hand did" sh -c \
 	"sed -n 2p '$T/out' | grep -q ',shop,deployment,web,$s3planned,$planned,shadow,'"
 
 # ---- REACT_EVERY, live: checks between decisions read Prometheus as they run ----
-# A gauge on the Pushgateway, scraped every second: 100 when the tick
-# starts (seconds of history at STEP=1: the fallback, which holds rx's 3), 2000 three
-# seconds later; the tick's checks every 2 s (REACT_EVERY=2, a deadline of
-# 30 s) read its newest value and scale up (scale's --max-up-pods 4 and
-# --max-up-pct 100 per run: 3 -> 7 -> 14 -> 28, each check planning
-# ceil(2000 x 1.5 / w*) = 38 with plan's react margin, the scalepipe
-# policy's 50 %; at 28 the pods serve the load (25 would), and the checks
-# after it keep them: the margin is for a shortfall only)
+# Two gauges on the Pushgateway, scraped every second: QUERY's (live_base)
+# 100 throughout, REACT_QUERY's (live_load) 100 when the tick starts
+# (seconds of history at STEP=1: the fallback on QUERY, which holds rx's
+# 3), 2000 three seconds later; the tick's checks every 2 s (REACT_EVERY=2,
+# a deadline of 30 s) read REACT_QUERY's newest value, not QUERY's, and
+# scale up (scale's --max-up-pods 4 and --max-up-pct 100 per run: 3 -> 7 ->
+# 14 -> 28, each check planning ceil(2000 x 1.4 / w*) = 35 with plan's
+# react margin, the scalepipe policy's 40 %; at 28 the pods serve the load
+# (25 would), and the checks after it keep them: the margin is for a
+# shortfall only)
 live_push() { printf 'live_load %s\n' "$1" | curl -sf --data-binary @- "http://127.0.0.1:$GP/metrics/job/live" > /dev/null; }
 rx_of() {
 	curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-sa-SECRET' \
 		"https://127.0.0.1:$KP/apis/apps/v1/namespaces/shop/deployments/rx/scale" |
 		sed -n 's/.*"spec": {"replicas": \([0-9]*\)}.*/\1/p'
 }
+printf 'live_base 100\n' | curl -sf --data-binary @- "http://127.0.0.1:$GP/metrics/job/live" > /dev/null
 live_push 100
 i=0
-until curl -sf "http://127.0.0.1:$PP/api/v1/query?query=live_load" | grep -q '"100"'; do
+until curl -sf "http://127.0.0.1:$PP/api/v1/query?query=live_load%2Blive_base" | grep -q '"200"'; do
 	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
 done
 check "the live gauge is scraped" test $i -lt 100
 sleep 2   # and older than the whole second the tick's query ends at
 {
-	echo "QUERY=sum(live_load)"
+	echo "QUERY=sum(live_base)"
+	echo "REACT_QUERY=sum(live_load)"
 	echo "PROMETHEUS_URL=http://127.0.0.1:$PP"
 	echo "HISTORY=5m"
 	echo "STEP=1"
