@@ -165,12 +165,7 @@ band() {   # kind arfit-options: the burstdetect input, cached
 	echo "$f"
 }
 hpa_at() {   # span cost: the HPA frontier's violations and churn at that cost, or "n/a n/a"
-	awk -v c="$2" '{ k[NR] = $1; cc[NR] = $2; v[NR] = $3; ch[NR] = $4 }
-	END { n = 0; best = -1
-		for (i = 1; i <= NR; i++) if (best < 0 || v[i] < best) { best = v[i]; n++; fc[n] = cc[i]; fv[n] = v[i]; fch[n] = ch[i] }
-		for (i = 1; i < n; i++) if (c >= fc[i] && c <= fc[i + 1]) {
-			f = (c - fc[i]) / (fc[i + 1] - fc[i]); printf "%.2f %.0f\n", fv[i] + f * (fv[i + 1] - fv[i]), fch[i] + f * (fch[i + 1] - fch[i]); exit }
-		print "n/a n/a" }' "$d/hpa.$1"
+	awk -v c="$2" -f "$top/bench/frontier-at.awk" "$d/hpa.$1"
 }
 
 for STARTUP in $STARTUPS; do
