@@ -40,7 +40,7 @@ STARTUPS=${STARTUPS:-60 180}
 SPAN=${SPAN:-test}
 case $SPAN in test|train) ;; *) echo "tick-replay: SPAN: test or train, not '$SPAN'" >&2; exit 1;; esac
 for c in python3 openssl curl; do
-	command -v $c > /dev/null 2>&1 || { echo "skipped: $c is not installed"; exit 0; }
+	command -v $c > /dev/null 2>&1 || { echo "tick-replay: skipped: $c is not installed"; exit 0; }
 done
 T=$(mktemp -d "${TMPDIR:-/tmp}/sp-treplay.XXXXXX")
 . "$TOP/tests/kubeapi/netlib.sh"   # kubeapi_serve; removes $T on exit
