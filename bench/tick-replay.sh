@@ -22,7 +22,10 @@
 # bounds), the curve from data/, MAX_AGE large (the trace is from the
 # past); then the KEY="VALUE" lines of the file OVERRIDES in place of the
 # ConfigMap's.  A tick is taken to act at its minute mark, a check at its
-# 15 s.  simulate's model is run for STEP 60 only.
+# 15 s.  simulate's model of the same policy is run when STEP is the
+# trace's step.  A trace recorded every 5 minutes is held within each five
+# minutes, as the tables of bench/decisions.md hold it: there rows5-120
+# is what they measure.
 #
 # Environment: BIN, TRACES ("TRACE:DAYS ..." [nasa_http_1995_rpm:3
 # worldcup98_19980626_27_rpm:0]), STARTUPS [60 180], SPAN (test, or train:
@@ -131,12 +134,17 @@ for td in $TRACES; do
 	[ -f "$trace" ] || die "$trace: no such trace"
 	d=$KEEP/$t.$SPAN.$days
 	mkdir -p "$d"
-	# the per-minute load, normalised as scalepipe-frontier --step 60
-	train=$(window --resample 60 < "$trace" | awk -F, 'NR > 1 { n++ }
-		END { wk = 7 * 1440; h = int(n * 0.6 / 2); t = h > 1440 ? h : 1440; print (wk < t) ? wk : t }')
+	# the load, normalised as scalepipe-frontier --step TS does it at the
+	# trace's own step TS (60 or 300 s), per minute: a five-minute row's
+	# load held for its minutes (as simulate holds it)
+	ts=$(awk -F, 'NR == 2 { a = $1 } NR == 3 { print $1 - a; exit }' "$trace")
+	case $ts in 60|300) ;; *) die "$t: recorded every '$ts' s, not 60 or 300";; esac
+	train=$(window --resample "$ts" < "$trace" | awk -F, -v s="$ts" 'NR > 1 { n++ }
+		END { wk = int(7 * 86400 / s); d = int(86400 / s); h = int(n * 0.6 / 2); t = h > d ? h : d; print (wk < t) ? wk : t }')
 	# (each file written aside and renamed: runs of other configurations
 	# may be reading them)
-	window --resample 60 --fill linear --normalize robust --to 500,175 --clip 0,4000 --train-rows "$train" < "$trace" > "$d/load1.csv.$$" &&
+	window --resample "$ts" --fill linear --normalize robust --to 500,175 --clip 0,4000 --train-rows "$train" < "$trace" |
+		awk -F, -v OFS=, -v n=$((ts / 60)) 'NR == 1 { print; next } { for (k = 0; k < n; k++) print $1 + 60 * k, $2 }' > "$d/load1.csv.$$" &&
 		mv -f "$d/load1.csv.$$" "$d/load1.csv" || die "window failed on $trace"
 	rows=$(($(wc -l < "$d/load1.csv") - 1))
 	cut=$(awk -F, -v k=$((rows * 6 / 10)) 'NR == k + 2 { print $1; exit }' "$d/load1.csv")
@@ -201,9 +209,10 @@ for td in $TRACES; do
 				print tau, $2, r } }' "$r/log.csv" "$d/load1.csv" > "$r/replay.csv"
 	nchk=$(awk -F, '$8 == "react-scaled"' "$r/log.csv" | wc -l)
 	nact=$(awk -F, 'NR > 1 { a[$8]++ } END { for (k in a) printf "%s %d; ", k, a[k] }' "$r/log.csv")
-	# ---- simulate's model of the same policy, on the same rows (STEP 60) ----
-	if [ "$step" = 60 ]; then
-		awk -F, -v s=$((tcut - hist_s)) -v e="$tend" 'NR == 1 || ($1 >= s && $1 < e)' "$d/load1.csv" > "$r/hist.csv"
+	# ---- simulate's model of the same policy, on the same rows (STEP = the trace's step) ----
+	if [ "$step" = "$ts" ]; then
+		window --resample "$ts" < "$d/load1.csv" |
+			awk -F, -v s=$((tcut - hist_s)) -v e="$tend" 'NR == 1 || ($1 >= s && $1 < e)' > "$r/hist.csv"
 		# shellcheck disable=SC2046
 		arfit $(cv ARFIT_ARGS) < "$r/hist.csv" > "$r/band.csv" || die "the model's arfit failed on $t"
 		# shellcheck disable=SC2046
@@ -224,10 +233,10 @@ for td in $TRACES; do
 		# shellcheck disable=SC2046
 		set -- "$@" $(hpa_at "$r/hpa.$su" "$1")
 		echo "| $t, $SPAN, $days_f days, $su s | $c: the tick, STEP $step ($nt ticks, $nf failed; checks that scaled: $nchk) | $1 | $2 | $3 | $4 ($5) | $(pct "$2" "$4") |"
-		[ "$step" = 60 ] || continue
+		[ "$step" = "$ts" ] || continue
 		# shellcheck disable=SC2046
 		set -- $(simulate --startup "$su" --policy scalepipe ${stab:+--stabilise "$stab"} --min 1 --max 100 \
-			--scale-limits $(cv SCALE_ARGS) --summary < "$r/bd.csv" | summ 1)
+			--scale-limits $(cv SCALE_ARGS) --summary < "$r/bd.csv" | summ "$(awk -v s="$ts" 'BEGIN { print 60 / s }')")
 		# shellcheck disable=SC2046
 		set -- "$@" $(hpa_at "$r/hpa.$su" "$1")
 		echo "| | simulate's model | $1 | $2 | $3 | $4 ($5) | $(pct "$2" "$4") |"
