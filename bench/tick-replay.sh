@@ -8,7 +8,7 @@
 # frontier at the same cost, and with simulate's own model of the same
 # policy (what bench/decisions-minute.sh measures).
 #
-#   sh bench/tick-replay.sh            (BIN to vary; about 45 minutes)
+#   sh bench/tick-replay.sh            (BIN to vary; about an hour)
 #
 # The load: the trace per minute, normalised as scalepipe-frontier --step 60
 # does it; the span: the first DAYS days of its test span (the last 40 %),
@@ -22,8 +22,9 @@
 # bounds), the curve from data/, MAX_AGE large (the trace is from the
 # past); then the KEY="VALUE" lines of the file OVERRIDES in place of the
 # ConfigMap's.  A tick is taken to act at its minute mark, a check at its
-# 15 s.  simulate's model of the same policy is run when STEP is the
-# trace's step.  A trace recorded every 5 minutes is held within each five
+# 15 s.  simulate's model of the same policy (the bands SELECT and SEASON
+# choose, BURSTDETECT_ARGS, PLAN_ARGS but --policy, SCALE_ARGS) is run when
+# STEP is the trace's step.  A trace recorded every 5 minutes is held within each five
 # minutes, as the tables of bench/decisions.md hold it: there rows5-120
 # is what they measure.
 #
@@ -95,8 +96,12 @@ conf() {   # NAME: $T/c.conf, and the variables below
 	hist_s=$(cv HISTORY | awk '/^[0-9]+[smhdw]?$/ { n = $0 + 0; u = substr($0, length($0))
 		print n * (u == "m" ? 60 : u == "h" ? 3600 : u == "d" ? 86400 : u == "w" ? 604800 : 1) }')
 	[ -n "$hist_s" ] || die "$1: HISTORY is not a duration"
-	stab=$(echo "$plan_args" | sed -n 's/.*--stabilise \([0-9]*\).*/\1/p')
 	echo "$plan_args" | grep -q -- '--policy scalepipe' || die "$1: PLAN_ARGS: not --policy scalepipe"
+	# the model: simulate takes plan's options but --policy
+	sim_args=$(echo "$plan_args" | sed 's/--policy scalepipe//')
+	case "$(cv SELECT) $(cv SEASON)" in
+	"true true") bands=select ;; "true "*|*" true") bands= ;; *) bands=arfit ;;
+	esac
 }
 cv() { sed -n "s/^$1=\"\\(.*\\)\"\$/\\1/p" "$T/c.conf"; }
 CONFIGS=${CONFIGS:-configmap rows5 rows5-120}
@@ -147,15 +152,15 @@ for td in $TRACES; do
 		awk -F, -v OFS=, -v n=$((ts / 60)) 'NR == 1 { print; next } { for (k = 0; k < n; k++) print $1 + 60 * k, $2 }' > "$d/load1.csv.$$" &&
 		mv -f "$d/load1.csv.$$" "$d/load1.csv" || die "window failed on $trace"
 	rows=$(($(wc -l < "$d/load1.csv") - 1))
-	cut=$(awk -F, -v k=$((rows * 6 / 10)) 'NR == k + 2 { print $1; exit }' "$d/load1.csv")
+	split=$(awk -F, -v k=$((rows * 6 / 10)) 'NR == k + 2 { print $1; exit }' "$d/load1.csv")
 	tfirst=$(sed -n 2p "$d/load1.csv" | cut -d, -f1)
 	tlast=$(tail -n 1 "$d/load1.csv" | cut -d, -f1)
 	if [ "$SPAN" = test ]; then   # the test span's first DAYS days
-		tcut=$cut tend=$((tlast + 60))
-		[ "$days" -gt 0 ] && [ $((cut + days * 86400)) -le "$tlast" ] && tend=$((cut + days * 86400))
+		tcut=$split tend=$((tlast + 60))
+		[ "$days" -gt 0 ] && [ $((split + days * 86400)) -le "$tlast" ] && tend=$((split + days * 86400))
 	else                          # the training span's last DAYS days, after its first day
-		tend=$cut tcut=$((tfirst + 86400))
-		[ "$days" -gt 0 ] && [ $((cut - days * 86400)) -ge "$tcut" ] && tcut=$((cut - days * 86400))
+		tend=$split tcut=$((tfirst + 86400))
+		[ "$days" -gt 0 ] && [ $((split - days * 86400)) -ge "$tcut" ] && tcut=$((split - days * 86400))
 	fi
 	# from HISTORY before the span (what the ticks read): the checks' load,
 	# a rate over a minute every 15 s (the mean of the last 60 s), and the
@@ -210,16 +215,23 @@ for td in $TRACES; do
 	nchk=$(awk -F, '$8 == "react-scaled"' "$r/log.csv" | wc -l)
 	nact=$(awk -F, 'NR > 1 { a[$8]++ } END { for (k in a) printf "%s %d; ", k, a[k] }' "$r/log.csv")
 	# ---- simulate's model of the same policy, on the same rows (STEP = the trace's step) ----
-	if [ "$step" = "$ts" ]; then
+	model=0
+	[ "$step" = "$ts" ] && [ -n "$bands" ] && model=1
+	if [ "$model" = 1 ]; then
 		window --resample "$ts" < "$d/load1.csv" |
 			awk -F, -v s=$((tcut - hist_s)) -v e="$tend" 'NR == 1 || ($1 >= s && $1 < e)' > "$r/hist.csv"
 		# shellcheck disable=SC2046
 		arfit $(cv ARFIT_ARGS) < "$r/hist.csv" > "$r/band.csv" || die "the model's arfit failed on $t"
+		if [ "$bands" = select ]; then
+			# shellcheck disable=SC2046
+			arfit $(cv SEASON_ARGS) < "$r/hist.csv" > "$r/seas.csv" || die "the model's seasonal arfit failed on $t"
+			# shellcheck disable=SC2046
+			bandselect $(cv SELECT_ARGS) --alt "$r/seas.csv" "$r/band.csv" > "$r/sel.csv" || die "the model's bandselect failed on $t"
+			mv -f "$r/sel.csv" "$r/band.csv"
+		fi
 		# shellcheck disable=SC2046
-		arfit $(cv SEASON_ARGS) < "$r/hist.csv" > "$r/seas.csv" || die "the model's seasonal arfit failed on $t"
-		# shellcheck disable=SC2046
-		bandselect $(cv SELECT_ARGS) --alt "$r/seas.csv" "$r/band.csv" | burstdetect $(cv BURSTDETECT_ARGS) |
-			awk -F, -v s="$tcut" 'NR == 1 || $1 >= s' > "$r/bd.csv" || die "the model's chain failed on $t"
+		burstdetect $(cv BURSTDETECT_ARGS) < "$r/band.csv" |
+			awk -F, -v s="$tcut" 'NR == 1 || $1 >= s' > "$r/bd.csv" || die "the model's burstdetect failed on $t"
 	fi
 	days_f=$(awk -v a="$tcut" -v b="$tend" 'BEGIN { printf "%.1f", (b - a) / 86400 }')
 	for su in $STARTUPS; do
@@ -233,10 +245,11 @@ for td in $TRACES; do
 		# shellcheck disable=SC2046
 		set -- "$@" $(hpa_at "$r/hpa.$su" "$1")
 		echo "| $t, $SPAN, $days_f days, $su s | $c: the tick, STEP $step ($nt ticks, $nf failed; checks that scaled: $nchk) | $1 | $2 | $3 | $4 ($5) | $(pct "$2" "$4") |"
-		[ "$step" = "$ts" ] || continue
-		# shellcheck disable=SC2046
-		set -- $(simulate --startup "$su" --policy scalepipe ${stab:+--stabilise "$stab"} --min 1 --max 100 \
-			--scale-limits $(cv SCALE_ARGS) --summary < "$r/bd.csv" | summ "$(awk -v s="$ts" 'BEGIN { print 60 / s }')")
+		[ "$model" = 1 ] || continue
+		# shellcheck disable=SC2046,SC2086
+		set -- $(simulate --startup "$su" --policy scalepipe $sim_args --scale-limits $(cv SCALE_ARGS) --summary < "$r/bd.csv" |
+			summ "$(awk -v s="$ts" 'BEGIN { print 60 / s }')")
+		[ $# -eq 3 ] || die "the model's simulate failed on $t"
 		# shellcheck disable=SC2046
 		set -- "$@" $(hpa_at "$r/hpa.$su" "$1")
 		echo "| | simulate's model | $1 | $2 | $3 | $4 ($5) | $(pct "$2" "$4") |"
