@@ -133,7 +133,10 @@ usage(const opts *op)
 	printf("usage: %s\n\n"
 	    "Turn demand (a forecast, or burstdetect's demand) into replicas with a\n"
 	    "performance model and an SLO, or run the exact Kubernetes HPA or\n"
-	    "BAScaler's threshold rule on the measured load; appends replicas, reason.\n\n"
+	    "BAScaler's threshold rule on the measured load; appends replicas, reason.\n"
+	    "Optional columns: current (the replicas set now), recent_load (the load\n"
+	    "measured since the previous row, read instead of that row's load by the\n"
+	    "reactive rule; scalepipe-tick fills it between rows of more than a minute).\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
 	    "      --policy P           forecast, burst, scalepipe, hpa, threshold, ppo, bascaler,\n"
 	    "                           keda, kpa, crane, aws or ahpa [forecast]\n"
@@ -345,7 +348,7 @@ write_header_end(sp_csv_writer *w, const planner *pl)
 
 /* The measured columns of a per-step row, -1 when absent. */
 typedef struct {
-	int load, cpu, latency, ready, unready, missing, current, anomaly;
+	int load, cpu, latency, ready, unready, missing, current, anomaly, recent;
 } measured;
 
 static double
@@ -586,6 +589,12 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 	c.unready = sp_csv_col_index(r, "unready");
 	c.missing = sp_csv_col_index(r, "missing");
 	c.current = sp_csv_col_index(r, "current");
+	c.recent = sp_csv_col_index(r, "recent_load");
+	if (c.recent >= 0 && pl->peer.ops)
+		sp_die("the column 'recent_load' is read by scalepipe's own policies, not by %s (a peer "
+		    "observes each row's load over its step)", sp_peer_name(&pl->peer));
+	if (c.recent >= 0 && o->react)
+		sp_die("the column 'recent_load' is not for --react (a check reads its row's own load)");
 	c.anomaly = -1;
 	if (o->hold_anomaly)
 		sp_die_if(c.anomaly = sp_csv_pick_col(r, o->anomaly_col ? o->anomaly_col : "anomaly", &err), &err);
@@ -648,6 +657,13 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 				    "--react: no current count (a current column, or --initial N)"), &err);
 			if (isfinite(in.prev_load) && in.prev_load < 0)
 				sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", in.prev_load), &err);
+		}
+		if (c.recent >= 0) {  /* measured since the previous row: the newest load */
+			double v = num(r, c.recent);
+			if (v < 0)
+				sp_die_if(sp_csv_error(r, c.recent, &err, SP_EDATA, "negative load %g", v), &err);
+			if (isfinite(v))
+				in.prev_load = v;
 		}
 		if (pl->agent && tk->cy.last > 0 && in.current < 0)
 			in.current = tk->cy.last;
@@ -751,6 +767,8 @@ run_long(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		sp_die("--state needs per-step rows (burstdetect's output), not the long format");
 	if (fcol < 0)
 		sp_die("forecast columns missing: no column 'forecast'");
+	if (sp_csv_col_index(r, "recent_load") >= 0)
+		sp_die("the column 'recent_load' needs per-step rows, not the long format");
 	sp_band_defaults(&bo);
 	bo.flags = SP_BAND_CONTIGUOUS;
 	bo.horizons = o->lead;

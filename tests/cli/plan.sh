@@ -535,4 +535,48 @@ err_has "plan: --react does not go with --state"
 printf 'origin,timestamp,horizon,load,forecast\n0,60,1,5,6\n' > "$T/react5.csv"
 t "--react needs per-step rows" 1 plan --policy scalepipe $C --react --initial 2 "$T/react5.csv"
 err_has "plan: --react needs per-step rows"
+# ---- recent_load: the load measured since the previous row ---------------------
+# (scalepipe-tick between rows of more than a minute).  w* 80: the previous
+# row's load 319 needs 4, the demand 560 needs 7, a recent 718 needs 9
+printf 'timestamp,load,demand,recent_load\n0,319,300,\n300,,560,\n' > "$T/rl1.csv"
+t "recent_load empty: the previous row's load" 0 plan --policy forecast --reactive load $C --explain "$T/rl1.csv"
+out_is <<'X'
+timestamp,load,demand,recent_load,replicas,reason,explain
+0,319,300,,4,forecast,forecast demand 300 / w* 80 = 4
+300,,560,,7,forecast,forecast demand 560 / w* 80 = 7
+X
+printf 'timestamp,load,demand,recent_load\n0,319,300,\n300,,560,718\n' > "$T/rl2.csv"
+t "recent_load: the load rule on the newest load" 0 plan --policy forecast --reactive load $C --explain "$T/rl2.csv"
+out_is <<'X'
+timestamp,load,demand,recent_load,replicas,reason,explain
+0,319,300,,4,forecast,forecast demand 300 / w* 80 = 4
+300,,560,718,9,reactive,forecast demand 560 / w* 80 = 7; the reactive rule wants more (9)
+X
+# the tick's pending row, decided again each minute from the state before
+# it: a check's 13 pods come down to the newest load's 9, not to 7
+printf 'timestamp,load,demand,current,recent_load\n0,319,300,,\n300,,560,13,718\n' > "$T/rl3.csv"
+printf 'timestamp,load,demand,current,recent_load\n0,319,300,,\n300,,560,9,400\n' > "$T/rl4.csv"
+rm -f "$T/rl.state"
+t "recent_load with --state: the pending row" 0 plan --policy scalepipe $C --state "$T/rl.state" "$T/rl3.csv"
+rr_is "4,forecast 9,reactive"
+t "recent_load with --state: decided again with a newer load" 0 plan --policy scalepipe $C --state "$T/rl.state" "$T/rl4.csv"
+rr_is "7,forecast"
+t "recent_load with --state: and again" 0 plan --policy scalepipe $C --state "$T/rl.state" "$T/rl3.csv"
+rr_is "9,reactive"
+printf 'timestamp,load,demand,recent_load\n0,319,300,\n300,,560,-1\n' > "$T/rl5.csv"
+t "recent_load: negative" 1 plan --policy scalepipe $C "$T/rl5.csv"
+err_has "rl5.csv: row 2, column recent_load: negative load -1"
+out_is /dev/null
+printf 'timestamp,load,demand,recent_load\n0,319,300,\n300,,560,inf\n' > "$T/rl6.csv"
+t "recent_load: not a number" 1 plan --policy scalepipe $C "$T/rl6.csv"
+err_has "rl6.csv: row 2, column recent_load: not a finite number"
+out_is /dev/null
+t "recent_load: not for the peers" 1 plan --policy kpa $C "$T/rl2.csv"
+err_has "plan: the column 'recent_load' is read by scalepipe's own policies, not by kpa"
+printf 'timestamp,load,current,recent_load\n0,900,8,5\n' > "$T/rl7.csv"
+t "recent_load: not for --react" 1 plan --policy scalepipe $C --react "$T/rl7.csv"
+err_has "plan: the column 'recent_load' is not for --react"
+printf 'origin,timestamp,horizon,load,forecast,recent_load\n0,60,1,5,6,7\n' > "$T/rl8.csv"
+t "recent_load: not in the long format" 1 plan --policy forecast $C "$T/rl8.csv"
+err_has "plan: the column 'recent_load' needs per-step rows"
 finish
