@@ -43,7 +43,7 @@ err_has "scalepipe-tick: no target: TARGET_NAME in the config, or KIND/NAME"
 t "no service model" 2 tick --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 1 deployment/web
 err_has "PLAN_ARGS is empty: the service model"
 t "timeouts over the deadline" 2 tick -c "$T/c.conf" --deadline 55 --timeouts promfetch=40,forecast=10 --from-csv "$TOP/data/nasa_http_1995_rpm.csv"
-err_has "scalepipe-tick: the stage timeouts sum to 68s, not below the deadline 55s"
+err_has "scalepipe-tick: the stage timeouts sum to 71s, not below the deadline 55s"
 t "unknown stage in --timeouts" 2 tick -c "$T/c.conf" --timeouts fetch=3 --from-csv "$TOP/data/nasa_http_1995_rpm.csv"
 err_has "--timeouts: unknown stage 'fetch'"
 t "bad config line" 2 tick -c "$TICK" --from-csv "$TOP/data/nasa_http_1995_rpm.csv"
@@ -57,7 +57,8 @@ err_has "scalepipe-tick: --react-from-csv needs --from-csv"
 t "--react-from-csv unreadable" 2 tick -c "$T/c.conf" --from-csv "$TOP/data/nasa_http_1995_rpm.csv" --react-from-csv "$T/nope.csv"
 err_has "scalepipe-tick: --react-from-csv: cannot read '$T/nope.csv'"
 # deploy/configmap.yaml's timeouts, with its SELECT, SEASON and REACT_EVERY,
-# sum below its deadline (a short history: the fallback, exit 0)
+# sum below its deadline (a short history: the fallback, exit 0), also at
+# c.conf's STEP 300, where recent= counts too (57 s)
 cmv() { sed -n "s/^  $1: \"\\(.*\\)\" *\\(#.*\\)\\{0,1\\}\$/\\1/p" "$TOP/deploy/configmap.yaml"; }
 check "the ConfigMap's keys read" test -n "$(cmv TICK_TIMEOUTS)" -a "$(cmv REACT_EVERY)" = 15
 t "the ConfigMap's timeouts fit its deadline" 0 env TICK_TIMEOUTS="$(cmv TICK_TIMEOUTS)" TICK_DEADLINE="$(cmv TICK_DEADLINE)" \
@@ -66,8 +67,12 @@ t "the ConfigMap's timeouts fit its deadline" 0 env TICK_TIMEOUTS="$(cmv TICK_TI
 out_has ",fallback: short history"
 check "the ConfigMap's deadline is the CronJobs' activeDeadlineSeconds" sh -c "grep -q 'activeDeadlineSeconds: $(cmv TICK_DEADLINE) ' \
 	'$TOP/deploy/cronjob.yaml' && grep -q 'activeDeadlineSeconds: $(cmv TICK_DEADLINE) ' '$TOP/deploy/lstm/cronjob.yaml'"
-t "... and a deadline equal to their sum does not" 2 env TICK_TIMEOUTS="$(cmv TICK_TIMEOUTS)" TICK_DEADLINE=54 \
+t "... and a deadline equal to their sum does not" 2 env TICK_TIMEOUTS="$(cmv TICK_TIMEOUTS)" TICK_DEADLINE=57 \
 	SELECT="$(cmv SELECT)" SEASON="$(cmv SEASON)" REACT_EVERY="$(cmv REACT_EVERY)" bash "$TICK" -c "$T/c.conf" \
+	--from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 804571800
+err_has "the stage timeouts sum to 57s, not below the deadline 57s"
+t "... at the ConfigMap's STEP 60 recent= does not count" 2 env TICK_TIMEOUTS="$(cmv TICK_TIMEOUTS)" TICK_DEADLINE=54 \
+	SELECT="$(cmv SELECT)" SEASON="$(cmv SEASON)" REACT_EVERY="$(cmv REACT_EVERY)" STEP="$(cmv STEP)" bash "$TICK" -c "$T/c.conf" \
 	--from-csv "$TOP/data/nasa_http_1995_rpm.csv" --now 804571800
 err_has "the stage timeouts sum to 54s, not below the deadline 54s"
 
@@ -197,6 +202,39 @@ t "leading gaps are dropped, the rest forecasts" 0 tick -c "$T/c.conf" --from-cs
 out_has "896588700,shop,deployment,web,142,,replay,reactive,0"
 out_has ",replay,"
 out_has ",0"
+# STEP above 60: between two rows the decision's load rule reads the newest
+# load (REACT_QUERY's; in a replay --react-from-csv's rows of the last two
+# minutes): 30000 at +75..+180 needs ceil(30000 / 80.68) = 372 pods (w* at
+# 16 ms); the row's own 9918 gives the stabilised 138
+awk -v e=896588400 'BEGIN { print "timestamp,load"; for (i = 1; i <= 12; i++) print e + 15 * i "," (i <= 4 ? 10000 : 30000) }' > "$T/recent.csv"
+t "STEP 300: the decision between rows reads the newest load" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --from-csv "$T/lead.csv" --react-from-csv "$T/recent.csv" --now 896588580
+out_has "896588700,shop,deployment,web,372,,replay,reactive,0"
+err_empty
+t "STEP 300: without a recent load, the row's" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896588580
+out_has "896588700,shop,deployment,web,138,,replay,stabilised,0"
+err_is <<'EOF'
+scalepipe-tick: warning: no recent load: REACT_QUERY has no value since 896588460: the decision reads the load at 896588400
+EOF
+# with the state kept, each minute decides the pending row again: the
+# newest load at +60 (10000: 124 pods, stabilised 138), then at +180 (372)
+mkdir -p "$T/rstate5"
+t "STEP 300, a state: the first minute" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --state-dir "$T/rstate5" --from-csv "$T/lead.csv" --react-from-csv "$T/recent.csv" --now 896588460
+out_has "896588700,shop,deployment,web,138,,replay,stabilised,0"
+t "STEP 300, a state: three minutes on, decided again" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --state-dir "$T/rstate5" --from-csv "$T/lead.csv" --react-from-csv "$T/recent.csv" --now 896588580
+out_has "896588700,shop,deployment,web,372,,replay,reactive,0"
+printf 'timestamp,load\n896588550,-4\n' > "$T/recent-neg.csv"
+t "STEP 300: a negative recent load is not read" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --from-csv "$T/lead.csv" --react-from-csv "$T/recent-neg.csv" --now 896588580
+out_has "896588700,shop,deployment,web,138,,replay,stabilised,0"
+err_has "scalepipe-tick: warning: no recent load: not a load >= 0 at 896588550: '-4': the decision reads the load at 896588400"
+printf 'timestamp,load\n896588550,NaN\n' > "$T/recent-nan.csv"
+t "STEP 300: nor a NaN" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --from-csv "$T/lead.csv" --react-from-csv "$T/recent-nan.csv" --now 896588580
+err_has "no recent load: not a load >= 0 at 896588550: 'NaN'"
 t "missing newest point: fallback on the last observed load" 0 tick -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896590500
 out_has "fallback: newest point missing (last observed 2100s ago); reactive ceil(load / w*) on the load at 896588400; never down,1"
 t "no load at all: hold, nothing to do" 0 tick -c "$T/c.conf" --from-csv "$T/lead.csv" --now 896567000
@@ -564,7 +602,7 @@ t "SELECT not a boolean" 2 env SELECT=maybe bash "$TICK" -c "$T/s.conf" --from-c
 err_has "SELECT must be true or false: 'maybe'"
 t "SELECT=true: the alt and select timeouts count in the sum" 2 env TICK_TIMEOUTS=forecast=10,alt=20,select=20 \
 	TICK_DEADLINE=55 bash "$TICK" -c "$T/s.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
-err_has "the stage timeouts sum to 80s, not below the deadline 55s"
+err_has "the stage timeouts sum to 83s, not below the deadline 55s"
 t "... and not without it" 0 env TICK_TIMEOUTS=forecast=10,alt=20,select=20 TICK_DEADLINE=55 SELECT=false \
 	bash "$TICK" -c "$T/s.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$mticks" | tail -n 1)"
 # ---- SEASON=true: and arfit with the period found in the data: the best of three ----
@@ -620,7 +658,7 @@ t "SEASON not a boolean" 2 env SEASON=maybe bash "$TICK" -c "$T/se.conf" --from-
 err_has "SEASON must be true or false: 'maybe'"
 t "SEASON=true: the season timeout counts in the sum" 2 env TICK_TIMEOUTS=forecast=10,season=20 \
 	TICK_DEADLINE=55 bash "$TICK" -c "$T/se.conf" --from-csv "$D/lstm-sine.csv" --now "$(echo "$sticks" | tail -n 1)"
-err_has "the stage timeouts sum to 70s, not below the deadline 55s"
+err_has "the stage timeouts sum to 73s, not below the deadline 55s"
 # a seasonal window longer than the history: no seasonal band (a band
 # without origins in its place), the decision of SELECT=true alone
 tlast=$(echo "$sticks" | tail -n 1)
