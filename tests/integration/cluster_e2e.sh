@@ -28,6 +28,9 @@ promtool tsdb create-blocks-from openmetrics "$T/load.om" "$T/tsdb" > /dev/null
 serve pgw "http://127.0.0.1:@PORT@/-/ready" prometheus-pushgateway --web.listen-address=127.0.0.1:@PORT@ \
 	--persistence.file= || { echo "0 passed, 1 failed"; exit 1; }
 GP=$PORT
+# the gauge of the STEP 300 live tick (at the end), pushed early: a query on
+# a 15-s grid must find it
+printf 'live_recent 2000\n' | curl -sf --data-binary @- "http://127.0.0.1:$GP/metrics/job/recent" > /dev/null
 # and a live series: the Pushgateway's, scraped every second (the tick's
 # checks between decisions read it as they run)
 printf 'global:\n  scrape_interval: 1m\nscrape_configs:\n- job_name: pgw\n  honor_labels: true\n  scrape_interval: 1s\n  static_configs: [{targets: ["127.0.0.1:%s"]}]\n' "$GP" > "$T/prom.yml"
@@ -315,4 +318,39 @@ out_has ",shop,deployment,rx,7,3,react-scaled,react: load 2000 at "
 out_has ",shop,deployment,rx,28,14,react-scaled,react: load 2000 at "
 check "the API server holds 28" test "$(rx_of)" = 28
 check "the checks' rows in the decision log" test "$(grep -c ',react-scaled,' live-state/decisions.csv)" = 3
+# ---- STEP 300 live: between two rows the decision reads REACT_QUERY ----
+# QUERY is a function of the clock that Prometheus evaluates (a sine about
+# 700: a decision of about 10 pods), REACT_QUERY a Pushgateway gauge at
+# 2000: each minute's decision between two five-minute rows is floored at
+# the load rule on REACT_QUERY's newest value, ceil(2000 / w*) = 25 (w*
+# 80.68 at 16 ms), not on the last row's load; without a value, a warning
+# and the row's load.  Shadow, no cluster: the clock is the tick's
+# (pushed at the start; scraped every second for at least 20 s, so that
+# the 15-s grid of the tick's query finds it)
+i=0
+until curl -sf "http://127.0.0.1:$PP/api/v1/query?query=count_over_time(live_recent%5B1m%5D)%3E%3D20" | grep -q '"value"'; do
+	i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.1
+done
+check "the recent gauge is scraped" test $i -lt 400
+{
+	echo "PROMETHEUS_URL=http://127.0.0.1:$PP"
+	echo "QUERY=700 + 100 * sin(vector(time() / 3000))"
+	echo "REACT_QUERY=sum(live_recent)"
+	echo "HISTORY=1d"
+	echo "STEP=300"
+	echo "ARFIT_ARGS=--rolling --window 48 --horizon 6 --level 0.98"
+	echo "PLAN_ARGS=$PLAN_ARGS"
+	echo "TARGET_NAMESPACE=shop"
+	echo "TARGET_NAME=web"
+	echo "TICK_TIMEOUTS=promfetch=30,window=30,forecast=60,burstdetect=30,plan=30,recent=30,scale=30,publish=30"
+	echo "TICK_DEADLINE=600"
+} > live5.conf
+t "STEP 300 live: the decision reads REACT_QUERY's newest load" 0 env -u KUBECONFIG HOME="$T/home" \
+	bash "$TICK" -v -c live5.conf --shadow
+out_has ",shop,deployment,web,25,,shadow,reactive,0"
+err_has "stage recent: exit 0"
+t "STEP 300 live: REACT_QUERY without a value, the row's load" 0 env -u KUBECONFIG HOME="$T/home" \
+	REACT_QUERY='sum(live_nothing)' bash "$TICK" -c live5.conf --shadow
+err_has "scalepipe-tick: warning: no recent load: promfetch of REACT_QUERY failed: the decision reads the load at "
+check "... a decision of about 10 pods, not 25" sh -c "awk -F, 'NR == 2 { exit !(\$5 >= 7 && \$5 <= 13) }' '$T/out'"
 finish
