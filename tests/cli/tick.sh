@@ -226,6 +226,25 @@ out_has "896588700,shop,deployment,web,138,,replay,stabilised,0"
 t "STEP 300, a state: three minutes on, decided again" 0 env PLAN_ARGS="$PLAN --reactive load" \
 	bash "$TICK" -c "$T/c.conf" --state-dir "$T/rstate5" --from-csv "$T/lead.csv" --react-from-csv "$T/recent.csv" --now 896588580
 out_has "896588700,shop,deployment,web,372,,replay,reactive,0"
+check "STEP 300, a state: what the pending row was decided with is kept" sh -c "grep -qx 'pending_t 896588700' '$T/rstate5/tick.state' &&
+	grep -qx 'pending_recent 30000' '$T/rstate5/tick.state'"
+# the next row comes in: the row decided at +180 is decided again from the
+# state before it, with the newest load it had then, so the replay gives
+# the 372 applied (with the row's own load it would give 138)
+{ cat "$T/lead.csv"; echo 896588700,10500; } > "$T/lead2.csv"
+cp -r "$T/rstate5" "$T/rstate6"
+t "STEP 300, a state: the next row" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --state-dir "$T/rstate5" --from-csv "$T/lead2.csv" --now 896588700
+check "... the replay gives the decision applied" grep -qx 'replay_mismatch 0' "$T/rstate5/tick.state"
+check "... and keeps the new pending row's" sh -c "grep -qx 'pending_t 896589000' '$T/rstate5/tick.state' &&
+	grep -qx 'pending_recent 10500' '$T/rstate5/tick.state'"
+# a damaged value is not used (plan would refuse it): the row is decided
+# again on its origin's load (138, not the 372 logged: one mismatch)
+sed -i 's/^pending_recent .*/pending_recent 1e/' "$T/rstate6/tick.state"
+t "STEP 300, a state: a damaged recent load in it is not used" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --state-dir "$T/rstate6" --from-csv "$T/lead2.csv" --now 896588700
+out_has "896589000,shop,deployment,web,"
+err_has "scalepipe-tick: warning: the replayed history gives 1 earlier decisions other than those logged"
 printf 'timestamp,load\n896588550,-4\n' > "$T/recent-neg.csv"
 t "STEP 300: a negative recent load is not read" 0 env PLAN_ARGS="$PLAN --reactive load" \
 	bash "$TICK" -c "$T/c.conf" --from-csv "$T/lead.csv" --react-from-csv "$T/recent-neg.csv" --now 896588580
