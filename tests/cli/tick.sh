@@ -226,6 +226,8 @@ out_has "896588700,shop,deployment,web,138,,replay,stabilised,0"
 t "STEP 300, a state: three minutes on, decided again" 0 env PLAN_ARGS="$PLAN --reactive load" \
 	bash "$TICK" -c "$T/c.conf" --state-dir "$T/rstate5" --from-csv "$T/lead.csv" --react-from-csv "$T/recent.csv" --now 896588580
 out_has "896588700,shop,deployment,web,372,,replay,reactive,0"
+check "... the pending row decided again is no replay mismatch" sh -c "grep -qx 'replay_mismatch 0' '$T/rstate5/tick.state' &&
+	! grep -q 'replayed history' '$T/err'"
 check "STEP 300, a state: what the pending row was decided with is kept" sh -c "grep -qx 'pending_t 896588700' '$T/rstate5/tick.state' &&
 	grep -qx 'pending_recent 30000' '$T/rstate5/tick.state'"
 # the next row comes in: the row decided at +180 is decided again from the
