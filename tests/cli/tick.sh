@@ -185,6 +185,12 @@ EOF
 err_has "scalepipe-tick: fallback for deployment/web: short history (20 of 48 rows)"
 mkdir -p "$T/cold"
 printf 'scalepipe-tick-state 1\nlast_decision 400\nlast_decision_time 896570700\nend\n' > "$T/cold/tick.state"
+# at STEP 300 the fallback reads REACT_QUERY's newest load when it is newer
+# than the newest row: ceil(20000 / 80.68) = 248
+printf 'timestamp,load\n896570790,20000\n' > "$T/short-recent.csv"
+t "fallback at STEP 300: REACT_QUERY's newer load" 0 tick -c "$T/c.conf" --from-csv "$T/short.csv" \
+	--react-from-csv "$T/short-recent.csv" --now 896570820
+out_has "896570790,shop,deployment,web,248,,replay,fallback: short history (20 of 48 rows); reactive ceil(load / w*) on the load at 896570790 (REACT_QUERY); never down,1"
 t "cold start never scales down from the last decision" 0 tick -c "$T/c.conf" --state-dir "$T/cold" --from-csv "$T/short.csv" --now 896570700
 out_has ",400,400,replay,fallback: short history (20 of 48 rows); reactive ceil(load / w*) on the load at 896570700; never down (held at 400),1"
 check "the state counts the fallback ticks" grep -qx 'fallback_ticks 1' "$T/cold/tick.state"
