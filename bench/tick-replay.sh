@@ -17,7 +17,9 @@
 # (--from-csv), at each multiple S of STEP the mean load over the STEP
 # before S (QUERY a rate over STEP); for the checks (--react-from-csv), at
 # each 15 s the mean of the last 60 s (REACT_QUERY a rate over a minute;
-# the minute rows held within their minute).  The ConfigMap's keys, but:
+# the minute rows held within their minute), which at a STEP above 60 the
+# decision between two rows reads too (plan's recent_load).  The
+# ConfigMap's keys, but:
 # --min 1 --max 100 in PLAN_ARGS (the HPA's frontier runs simulate's
 # bounds), the curve from data/, MAX_AGE large (the trace is from the
 # past); then the KEY="VALUE" lines of the file OVERRIDES in place of the
