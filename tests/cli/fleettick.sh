@@ -383,6 +383,23 @@ EOF
 		grep -q ',\"namespace=shop,deployment=api\",.*,10\$' '$T/rwork/demand.csv' &&
 		test \$(grep -c ',1[02]\$' '$T/rwork/demand.csv') = 2 && head -n 1 '$T/rwork/demand.csv' | grep -q ',current\$'"
 	check "... no check ran" sh -c "! grep -q react- '$T/out'"
+	# the same minute again (rows further apart than the CronJob's
+	# minute): no new points, no decision, but the checks run on the
+	# workloads decided last, from the server's counts (the tick before
+	# set web 4 and api 2): web at 1600 needs 20 pods, 4 -> 8 at the first
+	# check (scale's 100 % a run), api at 800 10, 2 -> 6; held is paused
+	t "REACT_EVERY: no new points, the checks still run" 0 rtick TICK_DEADLINE=18 CHECKS="web:1600 api:800 held:900"
+	err_has "no new points: nothing to decide"
+	out_has ',"namespace=shop,deployment=web",shop,Deployment,web,4,20,8,react-scaled,'
+	out_has ',"namespace=shop,deployment=api",shop,Deployment,api,2,10,6,react-scaled,'
+	check "... web at least 8 on the server" test "$(replicas web)" -ge 8
+	check "... held still 2" test "$(replicas held)" = 2
+	check "... no decision rows" sh -c "! grep -v react- '$T/out' | grep -q ',shop,Deployment,'"
+	# without a decision before (no state): nothing at all
+	mkdir "$T/rstate3"
+	echo timestamp,series,load > "$T/empty.csv"
+	t "REACT_EVERY: no new points and no decision before: nothing" 0 rtick TICK_DEADLINE=18 STATE_DIR="$T/rstate3" NOW="$T/empty.csv"
+	check "... no check ran" sh -c "! grep -q react- '$T/out'"
 	mkdir "$T/rstate2"
 	cp "$T/all2.csv" "$T/fresh.csv"
 	t "SHADOW: no checks, no current" 0 rtick TICK_DEADLINE=16 SHADOW=true STATE_DIR="$T/rstate2"
