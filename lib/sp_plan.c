@@ -55,6 +55,7 @@ void
 sp_plan_in_clear(sp_plan_in *in)
 {
 	in->t = 0;
+	in->at = NAN;
 	in->prev_load = in->prev_cpu = in->prev_latency = NAN;
 	in->prev_ready = -1;
 	in->prev_unready = in->prev_missing = -1;
@@ -249,11 +250,21 @@ hpa_sync(sp_plan *p, const sp_plan_in *in, int cur, double cpu, const char **rea
 	return d;
 }
 
+/* A recommendation at t into the stabilisation window: one made again at
+ * the newest one's time replaces it (a row decided again, as a continuous
+ * run decides it once); one earlier than the newest counts at the newest's
+ * time (the window's times never go back). */
 static int
 push_rec(sp_plan *p, double t, int v)
 {
 	size_t i, j;
 
+	if (p->nrec && p->recs[p->nrec - 1].t == t) {
+		p->recs[p->nrec - 1].v = v;
+		return 0;
+	}
+	if (p->nrec && t < p->recs[p->nrec - 1].t)
+		t = p->recs[p->nrec - 1].t;
 	/* drop what left the window */
 	for (i = 0, j = 0; i < p->nrec; i++)
 		if (p->recs[i].t >= t - p->o.stabilise)
@@ -485,7 +496,7 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 		if (o->stabilise > 0) {
 			size_t i;
 			int m = n;
-			if (push_rec(p, in->t, n) < 0)
+			if (push_rec(p, isfinite(in->at) ? in->at : in->t, n) < 0)
 				return sp_error_set(err, SP_ENOMEM, "out of memory");
 			for (i = 0; i < p->nrec; i++)
 				if (p->recs[i].v > m)
@@ -580,19 +591,32 @@ opt_values(const sp_plan *p, double *v)
 }
 
 void
-sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w)
+sp_plan_write_recs(const sp_plan *p, sp_state_writer *w)
+{
+	size_t i;
+
+	sp_state_put_long(w, "stabilise_n", (long)p->nrec);
+	for (i = 0; i < p->nrec; i++)
+		sp_state_put_doubles(w, "stabilise_rec", 2, (const double[]){ p->recs[i].t, p->recs[i].v });
+}
+
+static void
+write_head(const sp_plan *p, sp_state_writer *w)
 {
 	double v[NOPT];
-	size_t i, qw = p->o.quality_window > 0 ? (size_t)p->o.quality_window : 0;
 	int k;
 
 	opt_values(p, v);
 	for (k = 0; k < NOPT; k++)
 		sp_state_put_double(w, opt_names[k], v[k]);
 	sp_state_put_longs(w, "last", 2, (const long[]){ p->has_last, p->last });
-	sp_state_put_long(w, "stabilise_n", (long)p->nrec);
-	for (i = 0; i < p->nrec; i++)
-		sp_state_put_doubles(w, "stabilise_rec", 2, (const double[]){ p->recs[i].t, p->recs[i].v });
+}
+
+static void
+write_tail(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w)
+{
+	size_t i, qw = p->o.quality_window > 0 ? (size_t)p->o.quality_window : 0;
+
 	sp_state_put_longs(w, "quality", 2, (const long[]){ (long)p->qn, (long)p->qpos });
 	for (i = 0; i < qw; i++)
 		sp_state_put_doubles(w, "quality_rec", 2, (const double[]){ p->qin[i], p->qape[i] });
@@ -602,6 +626,21 @@ sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w
 	sp_hpa_write_state(p->hpa, w);
 	sp_state_put_doubles(w, "carry", 9, (const double[]){ c->t, c->load, c->cpu, c->latency, c->ready,
 	    c->unready, c->missing, c->anomaly, c->last });
+}
+
+void
+sp_plan_write_state_parts(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *head, sp_state_writer *tail)
+{
+	write_head(p, head);
+	write_tail(p, c, tail);
+}
+
+void
+sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w)
+{
+	write_head(p, w);
+	sp_plan_write_recs(p, w);
+	write_tail(p, c, w);
 }
 
 int

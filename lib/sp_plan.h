@@ -111,6 +111,9 @@ void sp_plan_defaults(sp_plan_opts *o);
 /* One step's input: what is known when the decision is made. */
 typedef struct {
 	double t;               /* start of the step being planned (s) */
+	double at;              /* when the decision is made, for the --stabilise
+	                         * window's recommendation (a row decided again
+	                         * each minute between two rows); NaN: t */
 	double prev_load;       /* load of the previous step; NaN unknown */
 	double prev_cpu;        /* CPU % measured in the previous step; NaN: from the model */
 	double prev_latency;    /* latency ms of the previous step; NaN: from the model */
@@ -197,6 +200,16 @@ void sp_plan_carry_init(sp_plan_carry *c);
 struct sp_state_writer;
 struct sp_state;
 void sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, struct sp_state_writer *w);
+
+/* The same lines in two parts around the stabilisation window's
+ * recommendations (sp_plan_write_recs): head, the recommendations, tail
+ * make sp_plan_write_state's.  For a state kept from an earlier moment
+ * (plan --state: before trailing rows without a load) saved with the
+ * recommendations of later decisions (those rows'), which the window must
+ * remember. */
+void sp_plan_write_state_parts(const sp_plan *p, const sp_plan_carry *c, struct sp_state_writer *head,
+    struct sp_state_writer *tail);
+void sp_plan_write_recs(const sp_plan *p, struct sp_state_writer *w);
 int sp_plan_read_state(sp_plan *p, sp_plan_carry *c, struct sp_state *s, sp_error *err);
 
 #endif

@@ -136,7 +136,11 @@ usage(const opts *op)
 	    "BAScaler's threshold rule on the measured load; appends replicas, reason.\n"
 	    "Optional columns: current (the replicas set now), recent_load (the load\n"
 	    "measured since the previous row, read instead of that row's load by the\n"
-	    "reactive rule; scalepipe-tick fills it between rows of more than a minute).\n\n"
+	    "reactive rule; scalepipe-tick fills it between rows of more than a minute),\n"
+	    "decided_at (when the row is decided, in Unix seconds: the time of its\n"
+	    "--stabilise recommendation, which --state remembers for a row without a\n"
+	    "load, decided again each minute; a row decided again at the same time\n"
+	    "replaces it).\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
 	    "      --policy P           forecast, burst, scalepipe, hpa, threshold, ppo, bascaler,\n"
 	    "                           keda, kpa, crane, aws or ahpa [forecast]\n"
@@ -348,7 +352,7 @@ write_header_end(sp_csv_writer *w, const planner *pl)
 
 /* The measured columns of a per-step row, -1 when absent. */
 typedef struct {
-	int load, cpu, latency, ready, unready, missing, current, anomaly, recent;
+	int load, cpu, latency, ready, unready, missing, current, anomaly, recent, at;
 } measured;
 
 static double
@@ -396,7 +400,10 @@ typedef struct {
 	sp_plan_carry cy;
 	double seen;               /* the state's last row; -inf: none */
 	double prev;               /* --by: the key's previous row (time order) */
-	sp_state_writer *snap;     /* a block, or NULL */
+	/* the state before them: its lines before and after the --stabilise
+	 * window's recommendations (saved with the window as it is at the
+	 * end, which remembers their decisions), or NULL */
+	sp_state_writer *snap, *snap_tail;
 } track;
 
 static void *
@@ -426,6 +433,7 @@ track_free(void *ctx, void *v)
 	(void)ctx;
 	sp_plan_free(tk->plan);
 	sp_state_writer_free(tk->snap);
+	sp_state_writer_free(tk->snap_tail);
 	free(tk);
 }
 
@@ -488,29 +496,38 @@ resume(planner *pl, track *one)
 	}
 }
 
-/* A track's state as it is now, as a block. */
-static sp_state_writer *
-snapshot(const track *tk)
+/* A track's state as it is now, as two blocks around the stabilisation
+ * window (track.snap). */
+static void
+snapshot(track *tk)
 {
 	sp_error err;
-	sp_state_writer *sw;
 
-	if (!(sw = sp_state_block_new(&err)))
+	if (!(tk->snap = sp_state_block_new(&err)) || !(tk->snap_tail = sp_state_block_new(&err)))
 		sp_die_err(&err);
-	sp_plan_write_state(tk->plan, &tk->cy, sw);
-	return sw;
+	sp_plan_write_state_parts(tk->plan, &tk->cy, tk->snap, tk->snap_tail);
 }
 
-/* A track's snapshot, or its state now. */
+static void
+snapshot_free(track *tk)
+{
+	sp_state_writer_free(tk->snap);
+	sp_state_writer_free(tk->snap_tail);
+	tk->snap = tk->snap_tail = NULL;
+}
+
+/* A track's snapshot with its stabilisation window now, or its state now. */
 static int
 put_track(void *ctx, const void *state, sp_state_writer *w, sp_error *err)
 {
 	const track *tk = state;
 
 	(void)ctx, (void)err;
-	if (tk->snap)
+	if (tk->snap) {
 		sp_state_put_block(w, tk->snap);
-	else
+		sp_plan_write_recs(tk->plan, w);
+		sp_state_put_block(w, tk->snap_tail);
+	} else
 		sp_plan_write_state(tk->plan, &tk->cy, w);
 	return 0;
 }
@@ -595,6 +612,12 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		    "observes each row's load over its step)", sp_peer_name(&pl->peer));
 	if (c.recent >= 0 && o->react)
 		sp_die("the column 'recent_load' is not for --react (a check reads its row's own load)");
+	c.at = sp_csv_col_index(r, "decided_at");
+	if (c.at >= 0 && (pl->peer.ops || pl->agent))
+		sp_die("the column 'decided_at' is read by scalepipe's own policies, not by %s",
+		    pl->peer.ops ? sp_peer_name(&pl->peer) : "the agent");
+	if (c.at >= 0 && o->react)
+		sp_die("the column 'decided_at' is not for --react (a check is remembered by no window)");
 	c.anomaly = -1;
 	if (o->hold_anomaly)
 		sp_die_if(c.anomaly = sp_csv_pick_col(r, o->anomaly_col ? o->anomaly_col : "anomaly", &err), &err);
@@ -624,7 +647,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		if (in.t <= tk->seen)
 			continue;   /* decided by an earlier run */
 		if (pl->state_path && !tk->snap && isnan(num(r, c.load)))
-			tk->snap = snapshot(tk);
+			snapshot(tk);
 		if (pl->pods)  /* the pods the controller lists at this sync */
 			sp_die_if(sp_hpa_pods_at(pl->pods, in.t, o->p.metric == SP_PLAN_METRIC_CPU, pl->hpa->cpu_init,
 			    pl->hpa->readiness_delay, &in.pods, &in.pods_running_ready, &in.npods, &err), &err);
@@ -665,6 +688,9 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 			if (isfinite(v))
 				in.prev_load = v;
 		}
+		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise recommendation's time */
+		if (isinf(in.at))
+			sp_die_if(sp_csv_error(r, c.at, &err, SP_EDATA, "decided_at: not a time: %g", in.at), &err);
 		if (pl->agent && tk->cy.last > 0 && in.current < 0)
 			in.current = tk->cy.last;
 		if (pl->peer.ops) {
@@ -695,8 +721,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		if (isfinite(tk->cy.load) && tk->cy.load < 0)
 			sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", tk->cy.load), &err);
 		if (isfinite(tk->cy.load)) {   /* a row with its load: no longer a trailing one */
-			sp_state_writer_free(tk->snap);
-			tk->snap = NULL;
+			snapshot_free(tk);
 		}
 		if (pl->agent)
 			sp_rlenv_agent_observe(pl->agent, tk->cy.load);
@@ -712,7 +737,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		sp_die_if(sp_csv_writer_flush(w, &err), &err);   /* the rows out before the state */
 		save_tracks(pl, &one);
 	}
-	sp_state_writer_free(one.snap);
+	snapshot_free(&one);
 	pl->plan = one.plan;   /* main's, or (a cold start) its replacement */
 }
 
@@ -769,6 +794,8 @@ run_long(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		sp_die("forecast columns missing: no column 'forecast'");
 	if (sp_csv_col_index(r, "recent_load") >= 0)
 		sp_die("the column 'recent_load' needs per-step rows, not the long format");
+	if (sp_csv_col_index(r, "decided_at") >= 0)
+		sp_die("the column 'decided_at' needs per-step rows, not the long format");
 	sp_band_defaults(&bo);
 	bo.flags = SP_BAND_CONTIGUOUS;
 	bo.horizons = o->lead;

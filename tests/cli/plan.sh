@@ -582,4 +582,63 @@ err_has "plan: the column 'recent_load' is not for --react"
 printf 'origin,timestamp,horizon,load,forecast,recent_load\n0,60,1,5,6,7\n' > "$T/rl8.csv"
 t "recent_load: not in the long format" 1 plan --policy forecast $C "$T/rl8.csv"
 err_has "plan: the column 'recent_load' needs per-step rows"
+# ---- decided_at: when a row is decided (again), for the --stabilise window ------
+# The tick's pending row, decided again each minute (scalepipe's own 120 s):
+# the 9 pods decided at 300 hold the scale-down to 7 at 360 and 420, not at
+# 480 (the window's recommendations are each minute's); without the column
+# every minute's decision is the row's at 300 and replaces the one before
+hdr=timestamp,load,demand,current,recent_load,decided_at
+printf '%s\n0,319,300,,,\n300,,560,13,718,300\n' $hdr > "$T/da1.csv"
+printf '%s\n0,319,300,,,\n300,,560,9,400,360\n' $hdr > "$T/da2.csv"
+printf '%s\n0,319,300,,,\n300,,560,9,400,420\n' $hdr > "$T/da3.csv"
+printf '%s\n0,319,300,,,\n300,,560,9,400,480\n' $hdr > "$T/da4.csv"
+rm -f "$T/da.state"
+t "decided_at: the pending row at 300" 0 plan --policy scalepipe $C --state "$T/da.state" "$T/da1.csv"
+rr_is "4,forecast 9,reactive"
+t "decided_at: again at 360, within 120 s of the 9" 0 plan --policy scalepipe $C --state "$T/da.state" --explain "$T/da2.csv"
+out_has "300,,560,9,400,360,9,stabilised,forecast demand 560 / w* 80 = 7; scale-down held at 9 (highest recommendation in 120 s)"
+t "decided_at: again at 420" 0 plan --policy scalepipe $C --state "$T/da.state" "$T/da3.csv"
+rr_is "9,stabilised"
+t "decided_at: again at 480, the 9 out of the window" 0 plan --policy scalepipe $C --state "$T/da.state" "$T/da4.csv"
+rr_is "7,forecast"
+check "decided_at: the state holds each minute's recommendation in the window" \
+	sh -c 'grep stabilise_ "$1" | grep -v opt_ | paste -sd" " | grep -qx "stabilise_n 3 stabilise_rec 360 7 stabilise_rec 420 7 stabilise_rec 480 7"' - "$T/da.state"
+# the row's load in: decided again at 480 as applied (it replaces the
+# recommendation of 480), the next row pending at 540
+printf '%s\n0,319,300,,,\n300,400,560,9,400,480\n600,,560,7,,540\n' $hdr > "$T/da5.csv"
+t "decided_at: the row with its load, the next pending" 0 plan --policy scalepipe $C --state "$T/da.state" "$T/da5.csv"
+rr_is "7,forecast 7,forecast"
+check "decided_at: the row decided again replaces its recommendation" \
+	sh -c 'grep stabilise_ "$1" | grep -v opt_ | paste -sd" " | grep -qx "stabilise_n 3 stabilise_rec 420 7 stabilise_rec 480 7 stabilise_rec 540 7"' - "$T/da.state"
+# without decided_at the minutes are the row's own time: nothing held
+rm -f "$T/da.state"
+cut -d, -f1-5 "$T/da1.csv" > "$T/da6.csv"; cut -d, -f1-5 "$T/da2.csv" > "$T/da7.csv"
+t "no decided_at: the pending row at 300" 0 plan --policy scalepipe $C --state "$T/da.state" "$T/da6.csv"
+rr_is "4,forecast 9,reactive"
+t "no decided_at: again, the 9 replaced" 0 plan --policy scalepipe $C --state "$T/da.state" "$T/da7.csv"
+rr_is "7,forecast"
+# a time before the window's newest counts at the newest (never back)
+rm -f "$T/da.state"
+printf '%s\n0,319,300,,,\n300,,560,9,400,200\n' $hdr > "$T/da8.csv"
+t "decided_at: the pending row at 300 again" 0 plan --policy scalepipe $C --state "$T/da.state" "$T/da1.csv"
+t "decided_at: a time before the newest, held" 0 plan --policy scalepipe $C --state "$T/da.state" "$T/da8.csv"
+rr_is "9,stabilised"
+printf '%s\n0,319,300,,,\n300,,560,9,400,inf\n' $hdr > "$T/da9.csv"
+t "decided_at: not a time" 1 plan --policy scalepipe $C "$T/da9.csv"
+err_has "da9.csv: row 2, column decided_at: not a finite number"
+out_is /dev/null
+printf '%s\n0,319,300,,,\n300,,560,9,400,x\n' $hdr > "$T/da10.csv"
+t "decided_at: not a number" 1 plan --policy scalepipe $C "$T/da10.csv"
+err_has "da10.csv: row 2, column decided_at"
+cut -d, -f1-4,6 "$T/da1.csv" > "$T/da13.csv"
+t "decided_at: not for the peers" 1 plan --policy crane $C "$T/da13.csv"
+err_has "plan: the column 'decided_at' is read by scalepipe's own policies, not by crane"
+printf 'timestamp,load,current,decided_at\n0,900,8,5\n' > "$T/da11.csv"
+t "decided_at: not for --react" 1 plan --policy scalepipe $C --react "$T/da11.csv"
+err_has "plan: the column 'decided_at' is not for --react"
+printf 'origin,timestamp,horizon,load,forecast,decided_at\n0,60,1,5,6,7\n' > "$T/da12.csv"
+t "decided_at: not in the long format" 1 plan --policy forecast $C "$T/da12.csv"
+err_has "plan: the column 'decided_at' needs per-step rows"
+# the HPA has no --stabilise window: read, nothing changes
+t "decided_at: the HPA policy reads its rows" 0 plan --policy hpa $C "$T/da1.csv"
 finish
