@@ -236,6 +236,18 @@ check "... the pending row decided again is no replay mismatch" sh -c "grep -qx 
 	! grep -q 'replayed history' '$T/err'"
 check "STEP 300, a state: what the pending row was decided with is kept" sh -c "grep -qx 'pending_t 896588700' '$T/rstate5/tick.state' &&
 	grep -qx 'pending_recent 30000' '$T/rstate5/tick.state'"
+check "... and the minute it was decided at" grep -qx 'pending_at 896588580' "$T/rstate5/tick.state"
+# a minute later the newest load is back at 10000: plan's state remembers
+# the 372 recommended at +180, within the --stabilise window (900 s), so
+# the scale-down is held (before, each minute's decision was the row's and
+# forgotten: 138)
+cp -r "$T/rstate5" "$T/rstate7"
+awk -v e=896588400 'BEGIN { print "timestamp,load"; for (i = 1; i <= 16; i++) print e + 15 * i "," (i <= 4 || i > 12 ? 10000 : 30000) }' > "$T/recent2.csv"
+t "STEP 300, a state: the next minute's lower load, held" 0 env PLAN_ARGS="$PLAN --reactive load" \
+	bash "$TICK" -c "$T/c.conf" --state-dir "$T/rstate7" --from-csv "$T/lead.csv" --react-from-csv "$T/recent2.csv" --now 896588640
+out_has "896588700,shop,deployment,web,372,,replay,stabilised,0"
+check "... plan's state holds the minutes' recommendations" sh -c "grep -q '^stabilise_rec 896588580 372$' '$T/rstate7/plan.state' &&
+	grep -q '^stabilise_rec 896588640 ' '$T/rstate7/plan.state'"
 # the next row comes in: the row decided at +180 is decided again from the
 # state before it, with the newest load it had then, so the replay gives
 # the 372 applied (with the row's own load it would give 138)
