@@ -296,7 +296,7 @@ check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLIN
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\nDeployment shop five 4\n' > "$T/objects"
 	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	replicas() {  # NAME: the server's count
 		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
@@ -404,6 +404,57 @@ EOF
 	cp "$T/all2.csv" "$T/fresh.csv"
 	t "SHADOW: no checks, no current" 0 rtick TICK_DEADLINE=16 SHADOW=true STATE_DIR="$T/rstate2"
 	check "... nothing react-" sh -c "! grep -q react- '$T/out' && ! head -n 1 '$T/rwork/demand.csv' | grep -q current"
+	# STEP 300 (rows five minutes apart): the minutes between two rows
+	# decide each workload's pending row again, on REACT_QUERY's newest
+	# value (recent_load) at the tick's time (decided_at), from its
+	# target's replicas (current); the row pending until then, once its
+	# load is in, is decided again with what it was decided with
+	# (pending.state).  Workload "five", about 250 (4 pods).
+	now5=$(( $(date +%s) / 300 * 300 ))
+	awk -v e="$now5" 'BEGIN { print "timestamp,series,load"
+		for (i = 41; i >= 1; i--) print e - 300 * i ",\"namespace=shop,deployment=five\"," 250 + (i % 3) * 5 }' > "$T/five.csv"
+	mkdir "$T/rstate5"
+	ftick() {  # the tick at STEP 300 on $T/five.csv
+		rtick STEP=300 WINDOW_ARGS="--resample 300 --fill linear" STATE_DIR="$T/rstate5" NOW="$T/five.csv" TICK_DEADLINE=6 "$@"
+	}
+	t "STEP 300: the newest row's recent load, time and count" 0 ftick CHECKS=five:250
+	check "... plan's input: current, recent_load, decided_at on the pending row" sh -c "
+		head -n 1 '$T/rwork/demand.csv' | grep -q ',current,recent_load,decided_at\$' &&
+		tail -n 1 '$T/rwork/demand.csv' | grep -q '^$now5,\"namespace=shop,deployment=five\",.*,4,250,[0-9]*\$'"
+	check "... pending.state: the row, what it was decided with, its count" sh -c "
+		test \$(wc -l < '$T/rstate5/pending.state') = 2 &&
+		head -n 1 '$T/rstate5/pending.state' | grep -q ',current,recent_load,decided_at,replicas\$' &&
+		grep -q '^$now5,\"namespace=shop,deployment=five\",.*,4,250,[0-9]*,4\$' '$T/rstate5/pending.state'"
+	cp "$T/rstate5/plan.state" "$T/plan5.before"
+	# a minute on, no new point, the load now 1600: ceil(1600 / 80.68) = 20,
+	# 4 -> 8 (scale's 100 % a run) by the decision itself
+	sleep 1
+	t "STEP 300: no new point, the pending row decided again" 0 ftick CHECKS=five:1600
+	err_has "no new points: each workload's pending row decided again"
+	out_has ',"namespace=shop,deployment=five",shop,Deployment,five,4,20,8,scaled,'
+	check "... five at 8 on the server" test "$(replicas five)" = 8
+	check "... pending.state: decided again at 1600, 20 pods" grep -q "^$now5,\"namespace=shop,deployment=five\",.*,4,1600,[0-9]*,20\$" "$T/rstate5/pending.state"
+	check "... plan's state remembers both minutes' recommendations" sh -c "
+		test \$(grep -c '^stabilise_rec' '$T/rstate5/plan.state') -gt \$(grep -c '^stabilise_rec' '$T/plan5.before') &&
+		grep -q '^stabilise_rec [0-9]* 20\$' '$T/rstate5/plan.state'"
+	at2=$(awk -F, 'NR == 2 { print $(NF - 1) }' "$T/rstate5/pending.state")
+	# without the checks: from the count the row was given (20), the load
+	# back at 250: the scale-down held by the stabilisation window (3600 s;
+	# a second on: a decision at the same second replaces the one before)
+	sleep 1
+	t "STEP 300, no checks: from the count it set, held" 0 ftick CHECKS=five:250 REACT_EVERY=0
+	check "... plan's input: current 20 (its own count), recent 250" grep -q ",20,250,[0-9]*\$" "$T/rwork/pending-in.csv"
+	out_has ',"namespace=shop,deployment=five",shop,Deployment,five,8,20,'
+	# the pending row's point comes in: plan decides it again with what it
+	# was decided with last (kept above), and the next row is pending
+	cp "$T/rstate5/pending.state" "$T/pend5.before"
+	{ cat "$T/five.csv"; echo "$now5,\"namespace=shop,deployment=five\",260"; } > "$T/five2.csv"
+	t "STEP 300: the row's load in" 0 ftick CHECKS=five:250 NOW="$T/five2.csv"
+	check "... decided again with the values kept" sh -c "
+		grep -q \"^$now5,\\\"namespace=shop,deployment=five\\\",260,.*,\$(awk -F, 'NR == 2 { print \$(NF - 3) \",\" \$(NF - 2) \",\" \$(NF - 1) }' '$T/pend5.before')\\\$\" '$T/rwork/demand.csv'"
+	check "... the next row pending" grep -q "^$((now5 + 300)),\"namespace=shop,deployment=five\"," "$T/rstate5/pending.state"
+	t "STEP not a number" 1 rtick STEP=5m
+	err_has "fleet tick: STEP must be a number of seconds: '5m'"
 	t "REACT_EVERY not a number" 1 rtick REACT_EVERY=15s
 	err_has "fleet tick: REACT_EVERY must be a number of seconds: '15s'"
 	mkdir "$T/nostate"
