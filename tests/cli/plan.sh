@@ -576,12 +576,6 @@ err_has "rl6.csv: row 2, column recent_load: not a finite number"
 out_is /dev/null
 t "recent_load: not for the peers" 1 plan --policy kpa $C "$T/rl2.csv"
 err_has "plan: the column 'recent_load' is read by scalepipe's own policies, not by kpa"
-printf 'timestamp,load,current,recent_load\n0,900,8,5\n' > "$T/rl7.csv"
-t "recent_load: not for --react" 1 plan --policy scalepipe $C --react "$T/rl7.csv"
-err_has "plan: the column 'recent_load' is not for --react"
-printf 'origin,timestamp,horizon,load,forecast,recent_load\n0,60,1,5,6,7\n' > "$T/rl8.csv"
-t "recent_load: not in the long format" 1 plan --policy forecast $C "$T/rl8.csv"
-err_has "plan: the column 'recent_load' needs per-step rows"
 # ---- decided_at: when a row is decided (again), for the --stabilise window ------
 # The tick's pending row, decided again each minute (scalepipe's own 120 s):
 # the 9 pods decided at 300 hold the scale-down to 7 at 360 and 420, not at
@@ -633,12 +627,15 @@ err_has "da10.csv: row 2, column decided_at"
 cut -d, -f1-4,6 "$T/da1.csv" > "$T/da13.csv"
 t "decided_at: not for the peers" 1 plan --policy crane $C "$T/da13.csv"
 err_has "plan: the column 'decided_at' is read by scalepipe's own policies, not by crane"
-printf 'timestamp,load,current,decided_at\n0,900,8,5\n' > "$T/da11.csv"
-t "decided_at: not for --react" 1 plan --policy scalepipe $C --react "$T/da11.csv"
-err_has "plan: the column 'decided_at' is not for --react"
-printf 'origin,timestamp,horizon,load,forecast,decided_at\n0,60,1,5,6,7\n' > "$T/da12.csv"
-t "decided_at: not in the long format" 1 plan --policy forecast $C "$T/da12.csv"
-err_has "plan: the column 'decided_at' needs per-step rows"
+# the two columns of a row's decision are not for a check nor the long format
+for c in recent_load decided_at; do
+	printf 'timestamp,load,current,%s\n0,900,8,5\n' $c > "$T/col-react.csv"
+	t "$c: not for --react" 1 plan --policy scalepipe $C --react "$T/col-react.csv"
+	err_has "plan: the column '$c' is not for --react"
+	printf 'origin,timestamp,horizon,load,forecast,%s\n0,60,1,5,6,7\n' $c > "$T/col-long.csv"
+	t "$c: not in the long format" 1 plan --policy forecast $C "$T/col-long.csv"
+	err_has "plan: the column '$c' needs per-step rows"
+done
 # the HPA has no --stabilise window: read, nothing changes
 t "decided_at: the HPA policy reads its rows" 0 plan --policy hpa $C "$T/da1.csv"
 finish
