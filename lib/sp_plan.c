@@ -250,22 +250,13 @@ hpa_sync(sp_plan *p, const sp_plan_in *in, int cur, double cpu, const char **rea
 	return d;
 }
 
-/* A recommendation at t into the stabilisation window: one made again at
- * the newest one's time replaces it (a row decided again, as a continuous
- * run decides it once); one earlier than the newest counts at the newest's
- * time (the window's times never go back). */
+/* A recommendation at t into the stabilisation window, after the ones
+ * there (t not before the newest's): those that left the window dropped. */
 static int
-push_rec(sp_plan *p, double t, int v)
+append_rec(sp_plan *p, double t, int v)
 {
 	size_t i, j;
 
-	if (p->nrec && p->recs[p->nrec - 1].t == t) {
-		p->recs[p->nrec - 1].v = v;
-		return 0;
-	}
-	if (p->nrec && t < p->recs[p->nrec - 1].t)
-		t = p->recs[p->nrec - 1].t;
-	/* drop what left the window */
 	for (i = 0, j = 0; i < p->nrec; i++)
 		if (p->recs[i].t >= t - p->o.stabilise)
 			p->recs[j++] = p->recs[i];
@@ -280,6 +271,22 @@ push_rec(sp_plan *p, double t, int v)
 	}
 	p->recs[p->nrec++] = (rec){ t, v };
 	return 0;
+}
+
+/* A decision's recommendation: one made again at the newest one's time
+ * replaces it (a row decided again, as a continuous run decides it once);
+ * one earlier than the newest counts at the newest's time (the window's
+ * times never go back). */
+static int
+push_rec(sp_plan *p, double t, int v)
+{
+	if (p->nrec && p->recs[p->nrec - 1].t == t) {
+		p->recs[p->nrec - 1].v = v;
+		return 0;
+	}
+	if (p->nrec && t < p->recs[p->nrec - 1].t)
+		t = p->recs[p->nrec - 1].t;
+	return append_rec(p, t, v);
 }
 
 int
@@ -668,7 +675,11 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 	for (i = 0; i < (size_t)n; i++) {
 		if ((rc = sp_state_doubles(s, "stabilise_rec", 2, x, err)) < 0)
 			return rc;
-		if (push_rec(p, x[0], (int)x[1]) < 0)
+		if (!isfinite(x[0]))
+			return sp_state_error(s, err, SP_EMODEL, "stabilise_rec: not a time: %g", x[0]);
+		if (p->nrec && x[0] < p->recs[p->nrec - 1].t)
+			return sp_state_error(s, err, SP_EMODEL, "stabilise_rec: not in time order");
+		if (append_rec(p, x[0], (int)x[1]) < 0)
 			return sp_error_set(err, SP_ENOMEM, "out of memory");
 	}
 	/* push_rec dropped nothing: the window is measured from the newest */
