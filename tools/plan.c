@@ -689,8 +689,6 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 				in.prev_load = v;
 		}
 		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise recommendation's time */
-		if (isinf(in.at))
-			sp_die_if(sp_csv_error(r, c.at, &err, SP_EDATA, "decided_at: not a time: %g", in.at), &err);
 		if (pl->agent && tk->cy.last > 0 && in.current < 0)
 			in.current = tk->cy.last;
 		if (pl->peer.ops) {
