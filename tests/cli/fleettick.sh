@@ -296,7 +296,7 @@ check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLIN
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\nDeployment shop five 4\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\nDeployment shop five 4\nDeployment shop six 4\nDeployment shop seven 4\n' > "$T/objects"
 	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	replicas() {  # NAME: the server's count
 		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
@@ -453,6 +453,40 @@ EOF
 	check "... decided again with the values kept" sh -c "
 		grep -q \"^$now5,\\\"namespace=shop,deployment=five\\\",260,.*,\$(awk -F, 'NR == 2 { print \$(NF - 3) \",\" \$(NF - 2) \",\" \$(NF - 1) }' '$T/pend5.before')\\\$\" '$T/rwork/demand.csv'"
 	check "... the next row pending" grep -q "^$((now5 + 300)),\"namespace=shop,deployment=five\"," "$T/rstate5/pending.state"
+	# two workloads, a point in for one only ("five"): the other's ("six")
+	# pending row is decided again in the same tick, at 1600 20 pods, 4 ->
+	# 8 by scale's limit (before, it waited for a tick without new points);
+	# a third ("seven"), whose points end two steps earlier, has no
+	# pending row (its step ended a step ago or more): decided again no more
+	awk -v e="$now5" 'BEGIN { print "timestamp,series,load"
+		for (i = 41; i >= 1; i--) { print e - 300 * i ",\"namespace=shop,deployment=five\"," 250 + (i % 3) * 5
+			print e - 300 * i ",\"namespace=shop,deployment=six\"," 250 + (i % 3) * 5
+			if (i >= 3) print e - 300 * i ",\"namespace=shop,deployment=seven\"," 250 + (i % 3) * 5 } }' > "$T/six.csv"
+	mkdir "$T/rstate6"
+	t "STEP 300, three workloads: two rows pending" 0 ftick STATE_DIR="$T/rstate6" NOW="$T/six.csv" CHECKS="five:250 six:250 seven:250"
+	check "... pending.state: one row each, none for seven" sh -c "test \$(wc -l < '$T/rstate6/pending.state') = 3 &&
+		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,250,[0-9]*,4\$' '$T/rstate6/pending.state' &&
+		! grep -q 'deployment=seven' '$T/rstate6/pending.state' &&
+		grep -q '^$((now5 - 600)),\"namespace=shop,deployment=seven\",' '$T/rwork/plan.csv'"
+	{ cat "$T/six.csv"; echo "$now5,\"namespace=shop,deployment=five\",260"; } > "$T/six2.csv"
+	sleep 1
+	t "STEP 300: a new point for one workload, the other's pending row decided again" 0 ftick STATE_DIR="$T/rstate6" \
+		NOW="$T/six2.csv" CHECKS="five:250 six:1600 seven:1600"
+	out_has ',"namespace=shop,deployment=six",shop,Deployment,six,4,20,8,scaled,'
+	check "... six at 8 on the server" test "$(replicas six)" = 8
+	check "... plan's input: six's pending row, current 4, recent 1600, after five's rows" sh -c "
+		tail -n 1 '$T/rwork/demand.csv' | grep -q '^$now5,\"namespace=shop,deployment=six\",,.*,4,1600,[0-9]*\$' &&
+		grep -q '^$now5,\"namespace=shop,deployment=five\",260,' '$T/rwork/demand.csv' &&
+		! grep -q 'deployment=seven' '$T/rwork/demand.csv'"
+	check "... seven not decided: 4 on the server" test "$(replicas seven)" = 4
+	check "... scale's input: six's row at its newest point, that point the freshness of both" sh -c "
+		grep -q '^$((now5 - 300)),\"namespace=shop,deployment=six\",20,$((now5 - 300))\$' '$T/rwork/scale-in.csv' &&
+		grep -q '^$now5,\"namespace=shop,deployment=six\",20,$((now5 - 300))\$' '$T/rwork/scale-in.csv' &&
+		grep -q '^$now5,\"namespace=shop,deployment=five\",[0-9]*,$now5\$' '$T/rwork/scale-in.csv'"
+	check "... pending.state: six decided again at 1600 (20 pods), five's next row" sh -c "
+		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,1600,[0-9]*,20\$' '$T/rstate6/pending.state' &&
+		grep -q '^$((now5 + 300)),\"namespace=shop,deployment=five\",' '$T/rstate6/pending.state' &&
+		test \$(wc -l < '$T/rstate6/pending.state') = 3"
 	t "STEP not a number" 1 rtick STEP=5m
 	err_has "fleet tick: STEP must be a number of seconds: '5m'"
 	t "REACT_EVERY not a number" 1 rtick REACT_EVERY=15s
