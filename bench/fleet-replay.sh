@@ -1,0 +1,208 @@
+#!/bin/sh
+# bench/fleet-replay.sh: deploy/fleet's tick (the ConfigMap's own tick.sh)
+# once a minute over the spans bench/tick-replay.sh replayed through
+# scalepipe-tick, every trace a workload of one shard, with the
+# single-target replay's configuration; the replicas each workload is
+# given are replayed through simulate and set against the single-target
+# tick's, minute by minute and in cost, violations and churn.
+#
+#   KEEP=DIR CONFIGS=rows5-120 TRACES="A:3 B:3" sh bench/tick-replay.sh
+#   sh bench/fleet-replay.sh DIR/A/A.test.3/ID DIR/B/B.test.3/ID
+#
+# Each argument: a run directory of bench/tick-replay.sh (KEEP/TRACE.SPAN.
+# DAYS/CONF_ID, with its c.conf, log.csv, replay.csv, span and hpa.*), one
+# workload each, all of one configuration.  The traces are moved in time
+# onto one clock (each by a multiple of 300 s, onto the latest span's
+# start; the fleet's span: where all of them are); what the fleet reads is
+# what the single-target tick read at the same moment of its trace: for
+# promfetch --since-state the decisions' rows (dec-in.STEP.csv) up to the
+# tick's minute, after the window state's newest (a workload's whole
+# HISTORY when the state lacks it), for the checks' and recent_load's
+# fetches the checks' rows (react-in.csv) in the last --last seconds.  The
+# clock is the tick's minute (date +%s a stand-in), advanced by the checks'
+# sleep; scale is the real one against the test Kubernetes API server
+# (tests/kubeapi/kubeapi.py, HTTPS) through --in-cluster (a stand-in turns
+# it into a kubeconfig), the targets at the single-target replay's
+# initial counts.  Environment: BIN, STARTUPS [60 180], OUT (a directory
+# kept: the fleet's log and replays) [a temporary one], MINUTES (the
+# first MINUTES of the fleet's span only) [all of it].  Needs python3,
+# openssl and curl (the API server), else prints "skipped".
+set -u   # not -e: tests/kubeapi/netlib.sh relies on failing commands
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$TOP/bin}
+PATH=$BIN:$PATH; export PATH
+STARTUPS=${STARTUPS:-60 180}
+die() { echo "fleet-replay: $*" >&2; exit 1; }
+[ $# -ge 1 ] || die "usage: sh bench/fleet-replay.sh RUNDIR... (bench/tick-replay.sh's KEEP/TRACE.SPAN.DAYS/CONF_ID)"
+for c in python3 openssl curl; do
+	command -v $c > /dev/null 2>&1 || { echo "fleet-replay: skipped: $c is not installed"; exit 0; }
+done
+for r; do
+	for f in c.conf log.csv replay.csv span; do [ -s "$r/$f" ] || die "$r: no $f (not a run of bench/tick-replay.sh)"; done
+	cmp -s "$r/c.conf" "$1/c.conf" || die "$r: another configuration than $1's"
+done
+T=$(mktemp -d "${TMPDIR:-/tmp}/sp-freplay.XXXXXX")
+. "$TOP/tests/kubeapi/netlib.sh"   # kubeapi_serve; removes $T on exit
+O=${OUT:-$T/out}
+mkdir -p "$O/stub" "$O/work" "$O/state"
+rm -rf "$O/state"/* "$O/work"/*
+
+cv() { sed -n "s/^$2=\"\\(.*\\)\"\$/\\1/p" "$1/c.conf"; }
+step=$(cv "$1" STEP)
+hist_s=$(cv "$1" HISTORY | awk '/^[0-9]+[smhdw]?$/ { n = $0 + 0; u = substr($0, length($0))
+	print n * (u == "m" ? 60 : u == "h" ? 3600 : u == "d" ? 86400 : u == "w" ? 604800 : 1) }')
+[ -n "$hist_s" ] || die "$1: HISTORY is not a duration"
+case "$(cv "$1" SELECT) $(cv "$1" SEASON)" in
+"true true") season=true ;; "false false"|" "|"false "|" false") season=false ;;
+*) die "$1: SELECT/SEASON '$(cv "$1" SELECT) $(cv "$1" SEASON)': the fleet has the seasonal band or none, no LSTM" ;;
+esac
+
+# the workloads: wK, each trace moved by a multiple of 300 s onto the
+# latest span's start
+k=0
+for r; do k=$((k + 1)); read -r a b < "$r/span"; echo "$k $a $b $r"; done > "$T/spans"
+t0=$(awk '$2 > m { m = $2 } END { print m }' "$T/spans")
+awk -v t0="$t0" '{ o = 300 * int((t0 - $2 + 299) / 300); print $1, o, $2 + o, $3 + o, $4 }' "$T/spans" > "$T/ws"
+from=$(awk '$3 > m { m = $3 } END { print m }' "$T/ws")
+to=$(awk 'NR == 1 || $4 < m { m = $4 } END { print m }' "$T/ws")
+from=$((from - from % 60 + (from % 60 > 0) * 60))
+[ -z "${MINUTES:-}" ] || [ $((from + 60 * MINUTES)) -ge "$to" ] || to=$((from + 60 * MINUTES))
+[ "$from" -lt "$to" ] || die "the spans do not overlap"
+echo "timestamp,series,load" > "$O/dec.csv"
+echo "timestamp,series,load" > "$O/react.csv"
+: > "$T/objects"
+while read -r k o a b r; do
+	d=$(dirname "$r")
+	[ -s "$d/dec-in.$step.csv" ] && [ -s "$d/react-in.csv" ] || die "$d: no dec-in.$step.csv or react-in.csv"
+	awk -F, -v o="$o" -v k="$k" 'NR > 1 { print $1 + o ",\"namespace=shop,deployment=w" k "\"," $2 }' "$d/dec-in.$step.csv" >> "$O/dec.csv"
+	awk -F, -v o="$o" -v k="$k" 'NR > 1 { print $1 + o ",\"namespace=shop,deployment=w" k "\"," $2 }' "$d/react-in.csv" >> "$O/react.csv"
+	init=$(awk -F, '$8 == "initial" { print $6; exit }' "$r/log.csv")
+	echo "Deployment shop w$k $init" >> "$T/objects"
+done < "$T/ws"
+sort -t, -k1,1n -o "$O/dec.csv.s" "$O/dec.csv" && { echo "timestamp,series,load"; grep -v '^timestamp' "$O/dec.csv.s"; } > "$O/dec.csv"
+sort -t, -k1,1n -o "$O/react.csv.s" "$O/react.csv" && { echo "timestamp,series,load"; grep -v '^timestamp' "$O/react.csv.s"; } > "$O/react.csv"
+rm -f "$O/dec.csv.s" "$O/react.csv.s"
+
+# the stand-ins: the clock (date +%s, sleep), promfetch, scale, promexport
+cat > "$O/stub/date" <<'EOF'
+#!/bin/sh
+[ "$*" = +%s ] && exec cat "$CLOCK"
+exec /bin/date "$@"
+EOF
+cat > "$O/stub/sleep" <<'EOF'
+#!/bin/sh
+c=$(cat "$CLOCK"); echo $((c + ${1%%.*})) > "$CLOCK"
+EOF
+cat > "$O/stub/promfetch" <<'EOF'
+#!/bin/sh
+# --since-state FILE: the decisions' rows up to now, after the state's
+# newest (a key it lacks: the last HISTORY); else the checks' rows of the
+# last --last seconds
+now=$(cat "$CLOCK") st= last=
+while [ $# -gt 0 ]; do
+	case $1 in --since-state) st=$2; shift;; --last) last=${2%s}; shift;; esac
+	shift
+done
+if [ -n "$st" ]; then
+	awk -F, -v st="$st" -v now="$now" -v h="$HIST_S" 'BEGIN {
+		newest = "none"
+		if ((getline l < st) > 0 && l == "scalepipe-state window 1")
+			while ((getline l < st) > 0) {
+				split(l, a, " ")
+				if (a[1] == "key") warm[a[2]] = 1
+				if (a[1] == "last" && a[2] != "-inf" && (newest == "none" || a[2] + 0 > newest)) newest = a[2] + 0
+			}
+	}
+	NR == 1 { print; next }
+	$1 + 0 > now { exit }
+	(newest == "none" || !($2 in warm)) ? $1 + 0 > now - h : $1 + 0 > newest' "$DEC"
+else
+	awk -F, -v now="$now" -v l="$last" 'NR == 1 { print; next } $1 + 0 > now { exit } $1 + 0 > now - l' "$REACT"
+fi
+EOF
+# (scale's rows stamped with the clock's time, not the wall clock's)
+{ echo '#!/bin/sh'; echo 'for a; do shift; [ "$a" = --in-cluster ] && set -- "$@" --kubeconfig "$KC" || set -- "$@" "$a"; done'
+  echo "$BIN/scale \"\$@\" > \"\$CLOCK.scale\"; rc=\$?"
+  echo 'awk -F, -v OFS=, -v now="$(cat "$CLOCK")" '"'"'NR > 1 { $1 = now } { print }'"'"' "$CLOCK.scale"; exit $rc'; } > "$O/stub/scale"
+printf '#!/bin/sh\nexit 0\n' > "$O/stub/promexport"
+chmod +x "$O/stub/"*
+sed -n '/^  tick.sh: |$/,$p' "$TOP/deploy/fleet/configmap.yaml" | sed '1d;s/^    //' > "$O/tick.sh"
+
+kubeapi_serve "$T/objects" || die "the test API server did not start"
+echo "$from" > "$O/clock"
+n=0 nf=0
+: > "$O/log.csv"; : > "$O/err"
+now=$from
+# shellcheck disable=SC2046
+while [ "$now" -lt "$to" ]; do
+	echo "$now" > "$O/clock"
+	env PATH="$O/stub:$PATH" CLOCK="$O/clock" DEC="$O/dec.csv" REACT="$O/react.csv" HIST_S="$hist_s" KC="$T/kc" \
+		QUERY=load BY_LABELS=namespace,deployment SHARDS=1 SHARD=0 HISTORY="$(cv "$1" HISTORY)" STEP="$step" \
+		WINDOW_ARGS="$(cv "$1" WINDOW_ARGS)" ARFIT_ARGS="$(cv "$1" ARFIT_ARGS)" SEASON="$season" \
+		SEASON_ARGS="$(cv "$1" SEASON_ARGS)" SELECT_ARGS="$(cv "$1" SELECT_ARGS)" \
+		BURSTDETECT_ARGS="$(cv "$1" BURSTDETECT_ARGS)" \
+		PLAN_ARGS="$(cv "$1" PLAN_ARGS | sed "s#--curve [^ ]*#--curve $TOP/data/bascaler_fft_service_curve.csv#")" \
+		SCALE_ARGS="$(cv "$1" SCALE_ARGS)" REACT_EVERY="$(cv "$1" REACT_EVERY)" REACT_QUERY= \
+		TICK_DEADLINE="$(cv "$1" TICK_DEADLINE)" MAX_AGE=36500d FORGET=1d PAUSED=false SHADOW=false \
+		PROMETHEUS_URL=http://127.0.0.1:1 PUSHGATEWAY_URL=http://127.0.0.1:1 WORK_DIR="$O/work" STATE_DIR="$O/state" \
+		sh "$O/tick.sh" > "$T/out" 2>> "$O/err" || nf=$((nf + 1))
+	sed 's/"namespace=shop,deployment=\(w[0-9]*\)"/\1/' "$T/out" | awk -F, -v now="$now" '{ print now "," $0 }' >> "$O/log.csv"
+	now=$((now + 60)) n=$((n + 1))
+done
+stop kubeapi
+echo "$n $nf" > "$O/ticks"
+
+summ() {   # cost (replica-h), violations (minutes), churn of a simulate summary (15-s rows)
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ printf "%.1f %.2f %d\n", $c["cost"] / 3600, $c["violations"] / 4, $c["replica_changes"] }'
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "n/a" || b <= 0) print "n/a"; else printf "%+.1f %%\n", 100 * (a - b) / b }'; }
+days=$(awk -v a="$from" -v b="$to" 'BEGIN { printf "%.2f", (b - a) / 86400 }')
+echo "The fleet tick (deploy/fleet/configmap.yaml's tick.sh), one shard of $# workloads, $n ticks ($nf failed), $days days, against the single-target tick (bench/tick-replay.sh) on the same minutes of each trace; $(cv "$1" STEP)-s rows, the configuration:"
+echo
+sed 's/^/    /' "$1/c.conf" | grep -v 'TARGET_\|MAX_AGE\|SCALE_MODE\|TICK_TIMEOUTS'
+echo
+echo "| trace, start-up | who | cost (replica-h) | violations (minutes) | churn | HPA frontier at that cost (its churn) | change | counts as the single-target tick's (15-s slots) |"
+echo "|---|---|---|---|---|---|---|---|"
+while read -r k o a b r; do
+	tr=$(basename "$(dirname "$(dirname "$r")")")
+	# the count in force every 15 s (back on the trace's clock): a
+	# decision's at its tick, a check's at its time; before the first, the
+	# initial count
+	init=$(awk -F, '$8 == "initial" { print $6; exit }' "$r/log.csv")
+	awk -F, -v OFS=, -v w="w$k" -v o="$o" -v s=$((from - o)) -v e=$((to - o)) -v init="$init" '
+		NR == FNR { if ($3 != w) next
+			if ($10 == "react-scaled") at = $2 - o; else at = $1 - o
+			if ($10 ~ /^(scaled|unchanged|react-scaled)$/) { n++; ta[n] = at; ra[n] = $9 } next }
+		FNR == 1 { print "timestamp,load,replicas"; r = init; next }
+		$1 >= s && $1 < e { while (j < n && ta[j + 1] <= $1) { j++; r = ra[j] } print $1, $2, r }' \
+		"$O/log.csv" "$r/replay.csv" > "$O/w$k.replay.csv"
+	same=$(awk -F, 'NR == FNR { if (FNR > 1) c[$1] = $3; next }
+		FNR > 1 && ($1 in c) { n++; if (c[$1] == $3) s++ } END { printf "%.1f %% of %d", 100 * s / n, n }' "$O/w$k.replay.csv" "$r/replay.csv")
+	awk -F, -v s=$((from - o)) -v e=$((to - o)) 'NR == 1 || ($1 >= s && $1 < e)' "$r/replay.csv" > "$O/w$k.single.csv"
+	for su in $STARTUPS; do
+		hpa=$r/hpa.$su
+		if [ ! -s "$hpa" ] || [ "$o" != 0 ] || [ "$from" != "$a" ] || [ "$to" != "$b" ]; then
+			# the HPA frontier over every target on the fleet's span of the trace
+			hpa=$O/w$k.hpa.$su
+			cut -d, -f1,2 "$O/w$k.single.csv" > "$O/w$k.hpa-in.csv"
+			for x in $(seq 40 95); do
+				echo "$x $(simulate --startup "$su" --policy hpa --target "$x" --summary < "$O/w$k.hpa-in.csv" | summ)"
+			done | sort -k2,2g > "$hpa"
+		fi
+		for who in fleet single; do
+			f=$O/w$k.replay.csv; [ "$who" = single ] && f=$O/w$k.single.csv
+			# shellcheck disable=SC2046
+			set -- $(simulate --startup "$su" --summary < "$f" | summ)
+			# shellcheck disable=SC2046
+			set -- "$@" $(awk -v c="$1" -f "$TOP/bench/frontier-at.awk" "$hpa")
+			if [ "$who" = fleet ]; then
+				echo "| $tr, $su s | the fleet tick | $1 | $2 | $3 | $4 ($5) | $(pct "$2" "$4") | $same |"
+			else
+				echo "| | the single-target tick | $1 | $2 | $3 | $4 ($5) | $(pct "$2" "$4") | |"
+			fi
+		done
+	done
+done < "$T/ws"
+echo
+echo "The fleet's actions: $(awk -F, '$2 != "timestamp" { a[$10]++ } END { for (k in a) printf "%s %d; ", k, a[k] }' "$O/log.csv")"
