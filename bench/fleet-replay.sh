@@ -6,12 +6,15 @@
 # given are replayed through simulate and set against the single-target
 # tick's, minute by minute and in cost, violations and churn.
 #
-#   KEEP=DIR CONFIGS=rows5-120 TRACES="A:3 B:3" sh bench/tick-replay.sh
-#   sh bench/fleet-replay.sh DIR/A/A.test.3/ID DIR/B/B.test.3/ID
+#   sh bench/fleet-replay.sh [RUNDIR...]
 #
 # Each argument: a run directory of bench/tick-replay.sh (KEEP/TRACE.SPAN.
 # DAYS/CONF_ID, with its c.conf, log.csv, replay.csv, span and hpa.*), one
-# workload each, all of one configuration.  The traces are moved in time
+# workload each, all of one configuration.  Without one, bench/tick-replay.sh
+# runs first, CONFIGS=rows5-120 (five-minute rows, as bench/decisions.md's
+# tables decide) on FLEET_TRACES ["google_cluster2011_job6176858948_cpu_5m:3
+# nab_elb_request_count_8c0756:3"], with KEEP [OUT/single; a KEEP that has
+# them already is reused], and the fleet on its runs (about 80 minutes).  The traces are moved in time
 # onto one clock (each by a multiple of 300 s, onto the latest span's
 # start; the fleet's span: where all of them are); what the fleet reads is
 # what the single-target tick read at the same moment of its trace: for
@@ -33,19 +36,27 @@ BIN=${BIN:-$TOP/bin}
 PATH=$BIN:$PATH; export PATH
 STARTUPS=${STARTUPS:-60 180}
 die() { echo "fleet-replay: $*" >&2; exit 1; }
-[ $# -ge 1 ] || die "usage: sh bench/fleet-replay.sh RUNDIR... (bench/tick-replay.sh's KEEP/TRACE.SPAN.DAYS/CONF_ID)"
-for c in python3 openssl curl; do
-	command -v $c > /dev/null 2>&1 || { echo "fleet-replay: skipped: $c is not installed"; exit 0; }
-done
+. "$TOP/bench/replaylib"
+replay_setup fleet-replay   # T; kubeapi_serve
+O=${OUT:-$T/out}
+mkdir -p "$O/stub" "$O/work" "$O/state"
+rm -rf "$O/state"/* "$O/work"/*
+if [ $# -eq 0 ]; then
+	FLEET_TRACES=${FLEET_TRACES:-google_cluster2011_job6176858948_cpu_5m:3 nab_elb_request_count_8c0756:3}
+	K=${KEEP:-$O/single}
+	KEEP=$K CONFIGS=rows5-120 TRACES=$FLEET_TRACES STARTUPS=$STARTUPS SPAN=test sh "$TOP/bench/tick-replay.sh" > "$O/single.out" ||
+		die "bench/tick-replay.sh failed (its output: $O/single.out)"
+	for td in $FLEET_TRACES; do
+		# shellcheck disable=SC2012
+		r=$(ls -td "$K/${td%%:*}.test.${td#*:}"/*/ 2> /dev/null | head -n 1)
+		[ -n "$r" ] || die "$K: no run of ${td%%:*}"
+		set -- "$@" "${r%/}"
+	done
+fi
 for r; do
 	for f in c.conf log.csv replay.csv span; do [ -s "$r/$f" ] || die "$r: no $f (not a run of bench/tick-replay.sh)"; done
 	cmp -s "$r/c.conf" "$1/c.conf" || die "$r: another configuration than $1's"
 done
-T=$(mktemp -d "${TMPDIR:-/tmp}/sp-freplay.XXXXXX")
-. "$TOP/tests/kubeapi/netlib.sh"   # kubeapi_serve; removes $T on exit
-O=${OUT:-$T/out}
-mkdir -p "$O/stub" "$O/work" "$O/state"
-rm -rf "$O/state"/* "$O/work"/*
 
 cv() { sed -n "s/^$2=\"\\(.*\\)\"\$/\\1/p" "$1/c.conf"; }
 step=$(cv "$1" STEP)
@@ -104,18 +115,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ -n "$st" ]; then
-	awk -F, -v st="$st" -v now="$now" -v h="$HIST_S" 'BEGIN {
-		newest = "none"
-		if ((getline l < st) > 0 && l == "scalepipe-state window 1")
-			while ((getline l < st) > 0) {
-				split(l, a, " ")
-				if (a[1] == "key") warm[a[2]] = 1
-				if (a[1] == "last" && a[2] != "-inf" && (newest == "none" || a[2] + 0 > newest)) newest = a[2] + 0
-			}
-	}
-	NR == 1 { print; next }
-	$1 + 0 > now { exit }
-	(newest == "none" || !($2 in warm)) ? $1 + 0 > now - h : $1 + 0 > newest' "$DEC"
+	awk -F, -v st="$st" -v now="$now" -v h="$HIST_S" -f "$SINCE" "$DEC"
 else
 	awk -F, -v now="$now" -v l="$last" 'NR == 1 { print; next } $1 + 0 > now { exit } $1 + 0 > now - l' "$REACT"
 fi
@@ -136,7 +136,7 @@ now=$from
 # shellcheck disable=SC2046
 while [ "$now" -lt "$to" ]; do
 	echo "$now" > "$O/clock"
-	env PATH="$O/stub:$PATH" CLOCK="$O/clock" DEC="$O/dec.csv" REACT="$O/react.csv" HIST_S="$hist_s" KC="$T/kc" \
+	env PATH="$O/stub:$PATH" SINCE="$TOP/tests/cli/since-state.awk" CLOCK="$O/clock" DEC="$O/dec.csv" REACT="$O/react.csv" HIST_S="$hist_s" KC="$T/kc" \
 		QUERY=load BY_LABELS=namespace,deployment SHARDS=1 SHARD=0 HISTORY="$(cv "$1" HISTORY)" STEP="$step" \
 		WINDOW_ARGS="$(cv "$1" WINDOW_ARGS)" ARFIT_ARGS="$(cv "$1" ARFIT_ARGS)" SEASON="$season" \
 		SEASON_ARGS="$(cv "$1" SEASON_ARGS)" SELECT_ARGS="$(cv "$1" SELECT_ARGS)" \

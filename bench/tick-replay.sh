@@ -45,11 +45,8 @@ TRACES=${TRACES:-nasa_http_1995_rpm:3 worldcup98_19980626_27_rpm:0}
 STARTUPS=${STARTUPS:-60 180}
 SPAN=${SPAN:-test}
 case $SPAN in test|train) ;; *) echo "tick-replay: SPAN: test or train, not '$SPAN'" >&2; exit 1;; esac
-for c in python3 openssl curl; do
-	command -v $c > /dev/null 2>&1 || { echo "tick-replay: skipped: $c is not installed"; exit 0; }
-done
-T=$(mktemp -d "${TMPDIR:-/tmp}/sp-treplay.XXXXXX")
-. "$TOP/tests/kubeapi/netlib.sh"   # kubeapi_serve; removes $T on exit
+. "$TOP/bench/replaylib"
+replay_setup tick-replay   # T; kubeapi_serve
 KEEP=${KEEP:-$T/keep}
 mkdir -p "$KEEP"
 die() { echo "tick-replay: $*" >&2; exit 1; }

@@ -41,20 +41,9 @@ mkdir "$T/work" "$T/state" "$T/stub"
 # the stand-ins: promfetch --since-state over $T/now.csv (every point of
 # every workload up to the tick's time), promexport, and scale (keeps the
 # decisions it was given)
-cat > "$T/stub/promfetch" <<'EOF'
-#!/bin/sh
-while [ $# -gt 0 ]; do [ "$1" = --since-state ] && st=$2; shift; done
-awk -F, -v st="$st" 'BEGIN {
-	newest = "none"
-	if ((getline l < st) > 0 && l == "scalepipe-state window 1")
-		while ((getline l < st) > 0) {
-			split(l, a, " ")
-			if (a[1] == "key") warm[a[2]] = 1
-			if (a[1] == "last" && a[2] != "-inf" && (newest == "none" || a[2] + 0 > newest)) newest = a[2] + 0
-		}
-}
-NR == 1 || newest == "none" || !($2 in warm) || $1 > newest' "$NOW"
-EOF
+{ echo '#!/bin/sh'
+  echo 'while [ $# -gt 0 ]; do [ "$1" = --since-state ] && st=$2; shift; done'
+  echo "awk -F, -v st=\"\$st\" -f '$TOP/tests/cli/since-state.awk' \"\$NOW\""; } > "$T/stub/promfetch"
 printf '#!/bin/sh\nexit 0\n' > "$T/stub/promexport"
 printf '#!/bin/sh\nfor a; do f=$a; done\ncp "$f" "$DECIDED"\n' > "$T/stub/scale"
 chmod +x "$T/stub/promfetch" "$T/stub/promexport" "$T/stub/scale"
