@@ -160,7 +160,7 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "n/a" || b <= 0) print "n/a"; 
 days=$(awk -v a="$from" -v b="$to" 'BEGIN { printf "%.2f", (b - a) / 86400 }')
 echo "The fleet tick (deploy/fleet/configmap.yaml's tick.sh), one shard of $# workloads, $n ticks ($nf failed), $days days, against the single-target tick (bench/tick-replay.sh) on the same minutes of each trace; $(cv "$1" STEP)-s rows, the configuration:"
 echo
-sed 's/^/    /' "$1/c.conf" | grep -v 'TARGET_\|MAX_AGE\|SCALE_MODE\|TICK_TIMEOUTS'
+sed 's/^/    /' "$1/c.conf" | grep -v 'TARGET_\|MAX_AGE\|SCALE_MODE\|TICK_TIMEOUTS' | sed 's#--curve [^ "]*#--curve data/bascaler_fft_service_curve.csv#'
 echo
 echo "| trace, start-up | who | cost (replica-h) | violations (minutes) | churn | HPA frontier at that cost (its churn) | change | counts as the single-target tick's (15-s slots) |"
 echo "|---|---|---|---|---|---|---|---|"
