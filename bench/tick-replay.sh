@@ -33,7 +33,7 @@
 # Environment: BIN, TRACES ("TRACE:DAYS ..." [nasa_http_1995_rpm:3
 # worldcup98_19980626_27_rpm:0]), STARTUPS [60 180], SPAN (test, or train:
 # the training span's last DAYS days, or all of it after its first day)
-# [test], OVERRIDES [none],
+# [test], OVERRIDES [none], MINUTES (the span's first MINUTES only) [all],
 # KEEP (a directory: the replays are kept there, one per trace, span and
 # configuration, and reused).  Needs python3, openssl and curl (the API
 # server), else prints "skipped".
@@ -161,6 +161,7 @@ for td in $TRACES; do
 		tend=$split tcut=$((tfirst + 86400))
 		[ "$days" -gt 0 ] && [ $((split - days * 86400)) -ge "$tcut" ] && tcut=$((split - days * 86400))
 	fi
+	[ -z "${MINUTES:-}" ] || [ $((tcut + 60 * MINUTES)) -ge "$tend" ] || tend=$((tcut + 60 * MINUTES))
 	# from HISTORY before the span (what the ticks read): the checks' load,
 	# a rate over a minute every 15 s (the mean of the last 60 s), and the
 	# decisions', a rate over STEP at each multiple S of STEP (the mean of
