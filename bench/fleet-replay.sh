@@ -165,7 +165,7 @@ echo
 echo "| trace, start-up | who | cost (replica-h) | violations (minutes) | churn | HPA frontier at that cost (its churn) | change | counts as the single-target tick's (15-s slots) |"
 echo "|---|---|---|---|---|---|---|---|"
 while read -r k o a b r; do
-	tr=$(basename "$(dirname "$(dirname "$r")")")
+	tr=$(basename "$(dirname "$r")" | sed 's/\.\(test\|train\)\.[0-9]*$//')
 	# the count in force every 15 s (back on the trace's clock): a
 	# decision's at its tick, a check's at its time; before the first, the
 	# initial count

@@ -222,7 +222,11 @@ for td in $TRACES; do
 			awk -F, -v s=$((tcut - hist_s)) -v e="$tend" 'NR == 1 || ($1 >= s && $1 < e)' > "$r/hist.csv"
 		# shellcheck disable=SC2046
 		arfit $(cv ARFIT_ARGS) < "$r/hist.csv" > "$r/band.csv" || die "the model's arfit failed on $t"
-		if [ "$bands" = select ]; then
+		# the seasonal band once the history has its window, as the tick runs it
+		sw=$(cv SEASON_ARGS | sed -n 's/.*--window[ =]\([0-9]*\).*/\1/p')
+		if [ "$bands" = select ] && [ "$(($(wc -l < "$r/hist.csv") - 1))" -lt "${sw:-500}" ]; then
+			echo "tick-replay: $t: the model without the seasonal band (a history shorter than its window, ${sw:-500} rows), as the tick" >&2
+		elif [ "$bands" = select ]; then
 			# shellcheck disable=SC2046
 			arfit $(cv SEASON_ARGS) < "$r/hist.csv" > "$r/seas.csv" || die "the model's seasonal arfit failed on $t"
 			# shellcheck disable=SC2046
