@@ -248,8 +248,9 @@ check "'new' in none of the states, the others in all" sh -c "! grep -q '^key de
 # A young fleet: the ConfigMap's own seasonal window (2500 rows), longer
 # than any workload's history: no seasonal band (a warning per workload),
 # the decisions arfit's band's alone; and shorter than arfit's window too
-# (the first 200 minutes, 336 rows): no forecast yet, nothing decided, the
-# rows kept, and the next tick decides as one run over all the rows
+# (the first 200 minutes, 336 rows): no forecast yet, the load rule on
+# each workload's newest load, the rows kept, and the next tick decides as
+# one run over all the rows
 mkdir "$T/state2"
 awk -F, '$2 != "deployment=new"' "$T/all.csv" > "$T/young.csv"
 SEASON_ARGS=$(cm SEASON_ARGS)
@@ -261,7 +262,16 @@ young() {  # N END: a tick of the young fleet
 t "a young fleet at minute 200: no forecast yet" 0 young 20 "$(at 200)"
 err_has "fleet tick, shard 0/4: no forecast yet (no workload has arfit's window of rows)"
 err_has "arfit: warning: key 'deployment=nasa': too little data: a forecast needs at least 2500 rows"
-check "... nothing decided (scale not run), the rows kept" sh -c "test ! -e '$T/dec.20' && grep -q '^key deployment=nasa' '$T/state2/arfit.state'"
+# (each workload decided by plan's load rule on its newest load, never
+# down, as scalepipe-tick falls back: ceil(load / w*), w* 80.68, within
+# --min 2 --max 40; the stand-in scale reads no replicas)
+err_has "fleet tick, shard 0/4: 2 workloads without a forecast yet (fewer rows than arfit's window): plan's load rule on their newest load, never down"
+awk -F, 'NR > 1 && $3 != "" { t[$2] = $1; l[$2] = $3 }
+	END { for (k in t) { n = int(l[k] / 80.68); if (n < l[k] / 80.68) n++; if (n < 2) n = 2; if (n > 40) n = 40
+		print t[k] "," k "," n "," t[k] } }' "$T/now.csv" | sort > "$T/young.want"
+check "... the load rule's counts to scale, each at its newest point; the rows kept" sh -c "
+	sed 1d '$T/dec.20' | sort | cmp -s - '$T/young.want' && head -n 1 '$T/dec.20' | grep -qx 'timestamp,series,replicas,observed_at' &&
+	test \$(wc -l < '$T/young.want') = 2 && grep -q '^key deployment=nasa' '$T/state2/arfit.state'"
 t "SEASON neither true nor false: an error, nothing done" 1 env SEASON=yes STATE_DIR="$T/state2" sh "$T/tick.sh"
 err_has "fleet tick: SEASON must be true or false: 'yes'"
 t "the young fleet at minute 401: no seasonal band yet" 0 young 21 "$(at 401)"
@@ -285,7 +295,7 @@ check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLIN
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\nDeployment shop five 4\nDeployment shop six 4\nDeployment shop seven 4\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\nDeployment shop five 4\nDeployment shop six 4\nDeployment shop seven 4\nDeployment shop eight 4\nDeployment shop nine 4\n' > "$T/objects"
 	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	replicas() {  # NAME: the server's count
 		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
@@ -446,13 +456,28 @@ EOF
 	# pending row is decided again in the same tick, at 1600 20 pods, 4 ->
 	# 8 by scale's limit (before, it waited for a tick without new points);
 	# a third ("seven"), whose points end two steps earlier, has no
-	# pending row (its step ended a step ago or more): decided again no more
+	# pending row (its step ended a step ago or more): decided again no more;
+	# two young ones, fewer rows than arfit's window (30): plan's load rule
+	# on the newest load, never down: "eight" at 1600, 20 pods, 4 -> 8 by
+	# scale's limit, "nine" at 100, 2 pods, held at its 4
 	awk -v e="$now5" 'BEGIN { print "timestamp,series,load"
 		for (i = 41; i >= 1; i--) { print e - 300 * i ",\"namespace=shop,deployment=five\"," 250 + (i % 3) * 5
 			print e - 300 * i ",\"namespace=shop,deployment=six\"," 250 + (i % 3) * 5
-			if (i >= 3) print e - 300 * i ",\"namespace=shop,deployment=seven\"," 250 + (i % 3) * 5 } }' > "$T/six.csv"
+			if (i >= 3) print e - 300 * i ",\"namespace=shop,deployment=seven\"," 250 + (i % 3) * 5
+			if (i <= 10) { print e - 300 * i ",\"namespace=shop,deployment=eight\",1600"
+				print e - 300 * i ",\"namespace=shop,deployment=nine\",100" } } }' > "$T/six.csv"
 	mkdir "$T/rstate6"
-	t "STEP 300, three workloads: two rows pending" 0 ftick STATE_DIR="$T/rstate6" NOW="$T/six.csv" CHECKS="five:250 six:250 seven:250"
+	t "STEP 300, five workloads: two rows pending, two young" 0 ftick STATE_DIR="$T/rstate6" NOW="$T/six.csv" \
+		CHECKS="five:250 six:250 seven:250 eight:1600 nine:100"
+	err_has "2 workloads without a forecast yet (fewer rows than arfit's window): plan's load rule on their newest load, never down"
+	out_has ',"namespace=shop,deployment=eight",shop,Deployment,eight,4,20,8,scaled,'
+	out_has ',"namespace=shop,deployment=nine",shop,Deployment,nine,4,4,4,unchanged,'
+	check "... eight at 8, nine at 4 on the server" test "$(replicas eight) $(replicas nine)" = "8 4"
+	check "... scale's input: eight at its newest point; the others' rows as plan's" sh -c "
+		grep -q '^$((now5 - 300)),\"namespace=shop,deployment=eight\",20,$((now5 - 300))\$' '$T/rwork/scale-in.csv' &&
+		grep -q '^$now5,\"namespace=shop,deployment=five\",[0-9]*,\$' '$T/rwork/scale-in.csv'"
+	check "... the young ones among the workloads checked" sh -c "grep -q 'deployment=eight' '$T/rstate6/decided.keys' &&
+		grep -q 'deployment=five' '$T/rstate6/decided.keys'"
 	check "... pending.state: one row each, none for seven" sh -c "test \$(wc -l < '$T/rstate6/pending.state') = 3 &&
 		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,250,[0-9]*,4\$' '$T/rstate6/pending.state' &&
 		! grep -q 'deployment=seven' '$T/rstate6/pending.state' &&
