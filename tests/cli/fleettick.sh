@@ -413,8 +413,8 @@ EOF
 	awk -v e="$now5" 'BEGIN { print "timestamp,series,load"
 		for (i = 41; i >= 1; i--) print e - 300 * i ",\"namespace=shop,deployment=five\"," 250 + (i % 3) * 5 }' > "$T/five.csv"
 	mkdir "$T/rstate5"
-	ftick() {  # the tick at STEP 300 on $T/five.csv
-		rtick STEP=300 WINDOW_ARGS="--resample 300 --fill linear" STATE_DIR="$T/rstate5" NOW="$T/five.csv" TICK_DEADLINE=6 "$@"
+	ftick() {  # the tick at STEP 300 on $T/five.csv (MAX_AGE 1h: the newest point 5-10 minutes old by the clock)
+		rtick STEP=300 WINDOW_ARGS="--resample 300 --fill linear" STATE_DIR="$T/rstate5" NOW="$T/five.csv" TICK_DEADLINE=6 MAX_AGE=1h "$@"
 	}
 	t "STEP 300: the newest row's recent load, time and count" 0 ftick CHECKS=five:250
 	check "... plan's input: current, recent_load, decided_at on the pending row" sh -c "
@@ -482,7 +482,8 @@ EOF
 		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,250,[0-9]*,4\$' '$T/rstate6/pending.state' &&
 		! grep -q 'deployment=seven' '$T/rstate6/pending.state' &&
 		grep -q '^$((now5 - 600)),\"namespace=shop,deployment=seven\",' '$T/rwork/plan.csv'"
-	{ cat "$T/six.csv"; echo "$now5,\"namespace=shop,deployment=five\",260"; } > "$T/six2.csv"
+	{ cat "$T/six.csv"; echo "$now5,\"namespace=shop,deployment=five\",260"
+	  echo "$now5,\"namespace=shop,deployment=eight\",1600"; echo "$now5,\"namespace=shop,deployment=nine\",100"; } > "$T/six2.csv"
 	sleep 1
 	t "STEP 300: a new point for one workload, the other's pending row decided again" 0 ftick STATE_DIR="$T/rstate6" \
 		NOW="$T/six2.csv" CHECKS="five:250 six:1600 seven:1600"
@@ -493,6 +494,7 @@ EOF
 		grep -q '^$now5,\"namespace=shop,deployment=five\",260,' '$T/rwork/demand.csv' &&
 		! grep -q 'deployment=seven' '$T/rwork/demand.csv'"
 	check "... seven not decided: 4 on the server" test "$(replicas seven)" = 4
+	out_has ',"namespace=shop,deployment=eight",shop,Deployment,eight,8,20,16,scaled,'
 	check "... scale's input: six's row at its newest point, that point the freshness of both" sh -c "
 		grep -q '^$((now5 - 300)),\"namespace=shop,deployment=six\",20,$((now5 - 300))\$' '$T/rwork/scale-in.csv' &&
 		grep -q '^$now5,\"namespace=shop,deployment=six\",20,$((now5 - 300))\$' '$T/rwork/scale-in.csv' &&
@@ -501,6 +503,18 @@ EOF
 		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,1600,[0-9]*,20\$' '$T/rstate6/pending.state' &&
 		grep -q '^$((now5 + 300)),\"namespace=shop,deployment=five\",' '$T/rstate6/pending.state' &&
 		test \$(wc -l < '$T/rstate6/pending.state') = 3"
+	# a minute on, no new point: the pending rows decided again, and the
+	# checks (every 2 s here) cover the young workloads too, which have
+	# none (eight and nine, young still, had a point in the tick before:
+	# eight 8 -> 16 by its load rule): eight at 3200, 40 pods, 16 -> 32 at
+	# the first check
+	sleep 1
+	t "STEP 300, no new point: the checks cover the young workloads too" 0 ftick STATE_DIR="$T/rstate6" NOW="$T/six2.csv" \
+		TICK_DEADLINE=16 CHECKS="five:250 six:1600 seven:1600 eight:3200 nine:100"
+	err_has "no new points: each workload's pending row decided again"
+	out_has ',"namespace=shop,deployment=eight",shop,Deployment,eight,16,40,32,react-scaled,'
+	check "... its decisions, the pending rows' (five, six) alone" sh -c "
+		test \$(grep -c ',shop,Deployment,[a-z]*,[0-9]*,[0-9]*,[0-9]*,\(scaled\|unchanged\),' '$T/out') = 2"
 	t "STEP not a number" 1 rtick STEP=5m
 	err_has "fleet tick: STEP must be a number of seconds: '5m'"
 	t "REACT_EVERY not a number" 1 rtick REACT_EVERY=15s
