@@ -295,7 +295,7 @@ check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLIN
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\nDeployment shop five 4\nDeployment shop six 4\nDeployment shop seven 4\nDeployment shop eight 4\nDeployment shop nine 4\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop late 4\nDeployment shop slow 4\nDeployment shop five 4\nDeployment shop six 4\nDeployment shop seven 4\nDeployment shop eight 4\nDeployment shop nine 4\nDeployment shop ten 4\n' > "$T/objects"
 	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	replicas() {  # NAME: the server's count
 		curl -sf --cacert "$K/ca.pem" -H 'Authorization: Bearer tok-ci-SECRET-0123456789' \
@@ -465,11 +465,12 @@ EOF
 			print e - 300 * i ",\"namespace=shop,deployment=six\"," 250 + (i % 3) * 5
 			if (i >= 3) print e - 300 * i ",\"namespace=shop,deployment=seven\"," 250 + (i % 3) * 5
 			if (i <= 10) { print e - 300 * i ",\"namespace=shop,deployment=eight\",1600"
-				print e - 300 * i ",\"namespace=shop,deployment=nine\",100" } } }' > "$T/six.csv"
+				print e - 300 * i ",\"namespace=shop,deployment=nine\",100" }
+			if (i <= 29) print e - 300 * i ",\"namespace=shop,deployment=ten\"," 800 + (i % 3) * 5 } }' > "$T/six.csv"
 	mkdir "$T/rstate6"
 	t "STEP 300, five workloads: two rows pending, two young" 0 ftick STATE_DIR="$T/rstate6" NOW="$T/six.csv" \
-		CHECKS="five:250 six:250 seven:250 eight:1600 nine:100"
-	err_has "2 workloads without a forecast yet (fewer rows than arfit's window): plan's load rule on their newest load, never down"
+		CHECKS="five:250 six:250 seven:250 eight:1600 nine:100 ten:800"
+	err_has "3 workloads without a forecast yet (fewer rows than arfit's window): plan's load rule on their newest load, never down"
 	out_has ',"namespace=shop,deployment=eight",shop,Deployment,eight,4,20,8,scaled,'
 	out_has ',"namespace=shop,deployment=nine",shop,Deployment,nine,4,4,4,unchanged,'
 	check "... eight at 8, nine at 4 on the server" test "$(replicas eight) $(replicas nine)" = "8 4"
@@ -483,10 +484,11 @@ EOF
 		! grep -q 'deployment=seven' '$T/rstate6/pending.state' &&
 		grep -q '^$((now5 - 600)),\"namespace=shop,deployment=seven\",' '$T/rwork/plan.csv'"
 	{ cat "$T/six.csv"; echo "$now5,\"namespace=shop,deployment=five\",260"
-	  echo "$now5,\"namespace=shop,deployment=eight\",1600"; echo "$now5,\"namespace=shop,deployment=nine\",100"; } > "$T/six2.csv"
+	  echo "$now5,\"namespace=shop,deployment=eight\",1600"; echo "$now5,\"namespace=shop,deployment=nine\",100"
+	  echo "$now5,\"namespace=shop,deployment=ten\",805"; } > "$T/six2.csv"
 	sleep 1
 	t "STEP 300: a new point for one workload, the other's pending row decided again" 0 ftick STATE_DIR="$T/rstate6" \
-		NOW="$T/six2.csv" CHECKS="five:250 six:1600 seven:1600"
+		NOW="$T/six2.csv" CHECKS="five:250 six:1600 seven:1600 eight:1600 nine:100 ten:800"
 	out_has ',"namespace=shop,deployment=six",shop,Deployment,six,4,20,8,scaled,'
 	check "... six at 8 on the server" test "$(replicas six)" = 8
 	check "... plan's input: six's pending row, current 4, recent 1600, after five's rows" sh -c "
@@ -495,14 +497,21 @@ EOF
 		! grep -q 'deployment=seven' '$T/rwork/demand.csv'"
 	check "... seven not decided: 4 on the server" test "$(replicas seven)" = 4
 	out_has ',"namespace=shop,deployment=eight",shop,Deployment,eight,8,20,16,scaled,'
+	# "ten", young at 29 rows (its load rule, 800: 10 pods, 4 -> 8), has
+	# its 30th: its first forecast, a pending row alone, given to scale
+	# at its newest point (before: held as stale, no point to date it)
+	out_has ',"namespace=shop,deployment=ten",shop,Deployment,ten,8,10,10,scaled,'
+	check "... ten's row at its newest point in scale's input" \
+		grep -q "^$now5,\"namespace=shop,deployment=ten\",10,$now5\$" "$T/rwork/scale-in.csv"
 	check "... scale's input: six's row at its newest point, that point the freshness of both" sh -c "
 		grep -q '^$((now5 - 300)),\"namespace=shop,deployment=six\",20,$((now5 - 300))\$' '$T/rwork/scale-in.csv' &&
 		grep -q '^$now5,\"namespace=shop,deployment=six\",20,$((now5 - 300))\$' '$T/rwork/scale-in.csv' &&
 		grep -q '^$now5,\"namespace=shop,deployment=five\",[0-9]*,$now5\$' '$T/rwork/scale-in.csv'"
-	check "... pending.state: six decided again at 1600 (20 pods), five's next row" sh -c "
+	check "... pending.state: six decided again at 1600 (20 pods), five's next row, ten's first" sh -c "
 		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,1600,[0-9]*,20\$' '$T/rstate6/pending.state' &&
 		grep -q '^$((now5 + 300)),\"namespace=shop,deployment=five\",' '$T/rstate6/pending.state' &&
-		test \$(wc -l < '$T/rstate6/pending.state') = 3"
+		grep -q '^$((now5 + 300)),\"namespace=shop,deployment=ten\",' '$T/rstate6/pending.state' &&
+		test \$(wc -l < '$T/rstate6/pending.state') = 4"
 	# a minute on, no new point: the pending rows decided again, and the
 	# checks (every 2 s here) cover the young workloads too, which have
 	# none (eight and nine, young still, had a point in the tick before:
@@ -513,8 +522,8 @@ EOF
 		TICK_DEADLINE=16 CHECKS="five:250 six:1600 seven:1600 eight:3200 nine:100"
 	err_has "no new points: each workload's pending row decided again"
 	out_has ',"namespace=shop,deployment=eight",shop,Deployment,eight,16,40,32,react-scaled,'
-	check "... its decisions, the pending rows' (five, six) alone" sh -c "
-		test \$(grep -c ',shop,Deployment,[a-z]*,[0-9]*,[0-9]*,[0-9]*,\(scaled\|unchanged\),' '$T/out') = 2"
+	check "... its decisions, the pending rows' (five, six, ten) alone" sh -c "
+		test \$(grep -c ',shop,Deployment,[a-z]*,[0-9]*,[0-9]*,[0-9]*,\(scaled\|unchanged\),' '$T/out') = 3"
 	t "STEP not a number" 1 rtick STEP=5m
 	err_has "fleet tick: STEP must be a number of seconds: '5m'"
 	t "REACT_EVERY not a number" 1 rtick REACT_EVERY=15s
