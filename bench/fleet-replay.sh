@@ -145,8 +145,8 @@ while [ "$now" -lt "$to" ]; do
 		SCALE_ARGS="$(cv "$1" SCALE_ARGS)" REACT_EVERY="$(cv "$1" REACT_EVERY)" REACT_QUERY= \
 		TICK_DEADLINE="$(cv "$1" TICK_DEADLINE)" MAX_AGE=36500d FORGET=1d PAUSED=false SHADOW=false \
 		PROMETHEUS_URL=http://127.0.0.1:1 PUSHGATEWAY_URL=http://127.0.0.1:1 WORK_DIR="$O/work" STATE_DIR="$O/state" \
-		sh "$O/tick.sh" > "$T/out" 2>> "$O/err" || nf=$((nf + 1))
-	sed 's/"namespace=shop,deployment=\(w[0-9]*\)"/\1/' "$T/out" | awk -F, -v now="$now" '{ print now "," $0 }' >> "$O/log.csv"
+		sh "$O/tick.sh" > "$T/tick.out" 2>> "$O/err" || nf=$((nf + 1))
+	sed 's/"namespace=shop,deployment=\(w[0-9]*\)"/\1/' "$T/tick.out" | awk -F, -v now="$now" '{ print now "," $0 }' >> "$O/log.csv"
 	now=$((now + 60)) n=$((n + 1))
 done
 stop kubeapi
