@@ -682,9 +682,10 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 		if (append_rec(p, x[0], (int)x[1]) < 0)
 			return sp_error_set(err, SP_ENOMEM, "out of memory");
 	}
-	/* push_rec dropped nothing: the window is measured from the newest */
+	/* append_rec dropped nothing: the window is measured from the newest */
 	if (p->nrec != (size_t)n)
-		return sp_state_error(s, err, SP_EMODEL, "stabilise_rec: not in time order");
+		return sp_state_error(s, err, SP_EMODEL, "stabilise_rec: older than the window (%g s) before the newest",
+		    p->o.stabilise);
 	if ((rc = sp_state_longs(s, "quality", 2, 0, (long)qw, l2, err)) < 0)
 		return rc;
 	if (qw && l2[1] >= (long)qw)

@@ -624,6 +624,11 @@ sed 's/^stabilise_rec 300 7$/stabilise_rec 299 7/' "$T/da.state" > "$T/da-bad.st
 t "decided_at: a state whose window goes back in time is not used" 0 plan --policy scalepipe $C --state "$T/da-bad.state" "$T/da8.csv"
 err_has "da-bad.state:"
 err_has "stabilise_rec: not in time order"
+awk '/^stabilise_rec / && !done { $2 = 1; done = 1 } { print }' "$T/da.state" > "$T/da-old.state"
+t "decided_at: a state holding a recommendation older than its window is not used" 0 plan --policy scalepipe $C \
+	--state "$T/da-old.state" "$T/da8.csv"
+err_has "da-old.state:"
+err_has "stabilise_rec: older than the window (120 s) before the newest"
 printf '%s\n0,319,300,,,\n300,,560,9,400,inf\n' $hdr > "$T/da9.csv"
 t "decided_at: not a time" 1 plan --policy scalepipe $C "$T/da9.csv"
 err_has "da9.csv: row 2, column decided_at: not a finite number"
