@@ -37,7 +37,7 @@ PATH=$BIN:$PATH; export PATH
 STARTUPS=${STARTUPS:-60 180}
 die() { echo "fleet-replay: $*" >&2; exit 1; }
 . "$TOP/bench/replaylib"
-replay_setup fleet-replay   # T; kubeapi_serve
+replay_setup fleet-replay   # T; kubeapi_serve; summ, hpa_frontier, hpa_at, pct
 O=${OUT:-$T/out}
 mkdir -p "$O/stub" "$O/work" "$O/state"
 rm -rf "$O/state"/* "$O/work"/*
@@ -90,9 +90,9 @@ while read -r k o a b r; do
 	init=$(awk -F, '$8 == "initial" { print $6; exit }' "$r/log.csv")
 	echo "Deployment shop w$k $init" >> "$T/objects"
 done < "$T/ws"
-sort -t, -k1,1n -o "$O/dec.csv.s" "$O/dec.csv" && { echo "timestamp,series,load"; grep -v '^timestamp' "$O/dec.csv.s"; } > "$O/dec.csv"
-sort -t, -k1,1n -o "$O/react.csv.s" "$O/react.csv" && { echo "timestamp,series,load"; grep -v '^timestamp' "$O/react.csv.s"; } > "$O/react.csv"
-rm -f "$O/dec.csv.s" "$O/react.csv.s"
+for f in dec react; do   # in time order, as promfetch returns them
+	{ echo "timestamp,series,load"; sed 1d "$O/$f.csv" | sort -t, -k1,1n; } > "$O/$f.csv.s" && mv -f "$O/$f.csv.s" "$O/$f.csv"
+done
 
 # the stand-ins: the clock (date +%s, sleep), promfetch, scale, promexport
 cat > "$O/stub/date" <<'EOF'
@@ -133,7 +133,6 @@ echo "$from" > "$O/clock"
 n=0 nf=0
 : > "$O/log.csv"; : > "$O/err"
 now=$from
-# shellcheck disable=SC2046
 while [ "$now" -lt "$to" ]; do
 	echo "$now" > "$O/clock"
 	env PATH="$O/stub:$PATH" SINCE="$TOP/tests/cli/since-state.awk" CLOCK="$O/clock" DEC="$O/dec.csv" REACT="$O/react.csv" HIST_S="$hist_s" KC="$T/kc" \
@@ -152,11 +151,6 @@ done
 stop kubeapi
 echo "$n $nf" > "$O/ticks"
 
-summ() {   # cost (replica-h), violations (minutes), churn of a simulate summary (15-s rows)
-	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		{ printf "%.1f %.2f %d\n", $c["cost"] / 3600, $c["violations"] / 4, $c["replica_changes"] }'
-}
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "n/a" || b <= 0) print "n/a"; else printf "%+.1f %%\n", 100 * (a - b) / b }'; }
 days=$(awk -v a="$from" -v b="$to" 'BEGIN { printf "%.2f", (b - a) / 86400 }')
 echo "The fleet tick (deploy/fleet/configmap.yaml's tick.sh), one shard of $# workloads, $n ticks ($nf failed), $days days, against the single-target tick (bench/tick-replay.sh) on the same minutes of each trace; $(cv "$1" STEP)-s rows, the configuration:"
 echo
@@ -186,16 +180,14 @@ while read -r k o a b r; do
 			# the HPA frontier over every target on the fleet's span of the trace
 			hpa=$O/w$k.hpa.$su
 			cut -d, -f1,2 "$O/w$k.single.csv" > "$O/w$k.hpa-in.csv"
-			for x in $(seq 40 95); do
-				echo "$x $(simulate --startup "$su" --policy hpa --target "$x" --summary < "$O/w$k.hpa-in.csv" | summ)"
-			done | sort -k2,2g > "$hpa"
+			hpa_frontier "$O/w$k.hpa-in.csv" "$su" "$hpa"
 		fi
 		for who in fleet single; do
 			f=$O/w$k.replay.csv; [ "$who" = single ] && f=$O/w$k.single.csv
 			# shellcheck disable=SC2046
-			set -- $(simulate --startup "$su" --summary < "$f" | summ)
+			set -- $(simulate --startup "$su" --summary < "$f" | summ 4)
 			# shellcheck disable=SC2046
-			set -- "$@" $(awk -v c="$1" -f "$TOP/bench/frontier-at.awk" "$hpa")
+			set -- "$@" $(hpa_at "$hpa" "$1")
 			if [ "$who" = fleet ]; then
 				echo "| $tr, $su s | the fleet tick | $1 | $2 | $3 | $4 ($5) | $(pct "$2" "$4") | $same |"
 			else

@@ -46,7 +46,7 @@ STARTUPS=${STARTUPS:-60 180}
 SPAN=${SPAN:-test}
 case $SPAN in test|train) ;; *) echo "tick-replay: SPAN: test or train, not '$SPAN'" >&2; exit 1;; esac
 . "$TOP/bench/replaylib"
-replay_setup tick-replay   # T; kubeapi_serve
+replay_setup tick-replay   # T; kubeapi_serve; summ, hpa_frontier, hpa_at, pct
 KEEP=${KEEP:-$T/keep}
 mkdir -p "$KEEP"
 die() { echo "tick-replay: $*" >&2; exit 1; }
@@ -106,15 +106,6 @@ cv() { sed -n "s/^$1=\"\\(.*\\)\"\$/\\1/p" "$T/c.conf"; }
 CONFIGS=${CONFIGS:-configmap rows5 rows5-120}
 [ -z "${OVERRIDES:-}" ] || CONFIGS="$CONFIGS custom"
 
-
-summ() {   # cost (replica-h), violations (in minutes: DIV rows a minute), churn of a simulate summary
-	awk -F, -v d="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		{ printf "%.1f %.2f %d\n", $c["cost"] / 3600, $c["violations"] / d, $c["replica_changes"] }'
-}
-hpa_at() {   # FILE COST: the HPA frontier's violations and churn at that cost, or "n/a n/a"
-	awk -v c="$2" -f "$TOP/bench/frontier-at.awk" "$1"
-}
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "n/a" || b <= 0) print "n/a"; else printf "%+.1f %%\n", 100 * (a - b) / b }'; }
 
 for c in $CONFIGS; do overrides "$c" > /dev/null || exit 1; done
 echo "The ConfigMap's keys as replayed (deploy/configmap.yaml, changed as the script's header says):"
@@ -241,9 +232,7 @@ for td in $TRACES; do
 	for su in $STARTUPS; do
 		# the HPA frontier over every target, on the same 15-s rows
 		cut -d, -f1,2 "$r/replay.csv" > "$r/hpa-in.csv"
-		for k in $(seq 40 95); do
-			echo "$k $(simulate --startup "$su" --policy hpa --target "$k" --summary < "$r/hpa-in.csv" | summ 4)"
-		done | sort -k2,2g > "$r/hpa.$su"
+		hpa_frontier "$r/hpa-in.csv" "$su" "$r/hpa.$su"
 		# shellcheck disable=SC2046
 		set -- $(simulate --startup "$su" --summary < "$r/replay.csv" | summ 4)
 		# shellcheck disable=SC2046
