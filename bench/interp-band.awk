@@ -1,0 +1,85 @@
+# bench/interp-band.awk: ANALYSIS ONLY, IT READS THE FUTURE.  A forecast
+# band (arfit's long rows) whose horizons 1..G are replaced by what a
+# linear interpolator makes of the same rows when it also knows the K rows
+# after each target (bench/decisions-bound.sh, decisions-explore.sh's band
+# kind ipK): an estimate of the best that any forecaster could do, since a
+# forecaster knows less.
+#
+#   awk -v K=8 -v G=4 -v W=500 -v tcut=T -f bench/interp-band.awk LOAD BAND > OUT
+#
+# LOAD: timestamp,load (one row per step); BAND: origin,timestamp,horizon,
+# value,forecast,lower,upper[,...].  For a target row t and a gap g (1..G)
+# the interpolation is a least-squares fit of x[t] - x[t-g] on x[t-g-j+1] -
+# x[t-g] (j = 2..K: the K rows up to the forecast's origin) and x[t+j] -
+# x[t-g] (j = 1..K: the K rows after the target), with a constant, refitted
+# at every t on the W targets before t whose inputs do not include x[t]
+# (targets s <= t - K - 1): the rows between the origin and the target are
+# left out, as a forecast of horizon g does not know them.  The band's rows
+# of horizon g <= G get that value as forecast, their half-widths times
+# the ratio of the interpolation's mean absolute error to the band's own on
+# the rows before tcut (at least 0.5 each, as decisions-explore.sh's orNN);
+# rows where no fit exists yet (the first K + W + G rows, the last K) stay
+# as they were.  With -v mae=1 it prints instead, per gap g, "g n band
+# interp" the mean absolute errors of the band's forecast and the
+# interpolation over the rows from tcut (the test span) where both exist,
+# then the same over the rows before tcut with "train" first.
+BEGIN { FS = OFS = ","; if (!K) K = 8; if (!G) G = 4; if (!W) W = 500 }
+FNR == NR { if (FNR > 1) { ts[++n] = $1; x[n] = $2; row[$1] = n } next }
+FNR == 1 {
+	for (g = 1; g <= G; g++) interp(g)
+	hdr = $0
+	next
+}
+{ line[++nl] = $0; if ($3 <= G && ($2 in row)) { t = row[$2]; h = $3
+	if ((h, t) in ip) { e = $5 - x[t]; eb = ip[h, t] - x[t]; s = ($2 < tcut) ? "train" : "test"
+		be[s, h] += e < 0 ? -e : e; ie[s, h] += eb < 0 ? -eb : eb; ne[s, h]++ } } }
+END {
+	if (mae) {
+		for (h = 1; h <= G; h++) printf "%d %d %.3f %.3f\n", h, ne["test", h], be["test", h] / ne["test", h], ie["test", h] / ne["test", h]
+		for (h = 1; h <= G; h++) printf "train %d %d %.3f %.3f\n", h, ne["train", h], be["train", h] / ne["train", h], ie["train", h] / ne["train", h]
+		exit
+	}
+	for (h = 1; h <= G; h++) r[h] = be["train", h] > 0 ? ie["train", h] / be["train", h] : 1
+	print hdr
+	for (i = 1; i <= nl; i++) {
+		$0 = line[i]
+		if ($3 <= G && ($2 in row) && (($3, row[$2]) in ip)) {
+			h = $3; fv = ip[h, row[$2]]; hl = ($5 - $6) * r[h]; hu = ($7 - $5) * r[h]
+			if (hl < 0.5) hl = 0.5; if (hu < 0.5) hu = 0.5
+			$5 = fv; $6 = fv - hl; $7 = fv + hu
+		}
+		print
+	}
+}
+function feats(t, g,   j, o, m) {   # the inputs of target t into f[1..m]
+	o = x[t - g]; m = 0; f[++m] = 1
+	for (j = 2; j <= K; j++) f[++m] = x[t - g - j + 1] - o
+	for (j = 1; j <= K; j++) f[++m] = x[t + j] - o
+	return m
+}
+function acc(t, g, sg,   i, j, m, y) {   # add (sg 1) or remove (sg -1) target t's row of the normal equations
+	m = feats(t, g); y = x[t] - x[t - g]
+	for (i = 1; i <= m; i++) { B[i] += sg * f[i] * y; for (j = i; j <= m; j++) A[i, j] += sg * f[i] * f[j] }
+	return m
+}
+function interp(g,   t, s0, m, i, j, c, p, q, r2, tmp, y, lo, ns) {
+	split("", A); split("", B); ns = 0
+	lo = g + K   # the first target with all its inputs (x[t - g - K + 1] is row 1)
+	for (t = lo + K + 1; t + K <= n; t++) {
+		s0 = t - K - 1   # the newest target whose inputs leave x[t] out joins the fit
+		if (s0 >= lo) { m = acc(s0, g, 1); ns++ }
+		if (s0 - W >= lo) { acc(s0 - W, g, -1); ns-- }
+		if (ns < 3 * (2 * K)) continue
+		for (i = 1; i <= m; i++) { for (j = i; j <= m; j++) M[i, j] = M[j, i] = A[i, j]; M[i, i] += 1e-6 * (A[i, i] + 1); v[i] = B[i] }
+		for (c = 1; c <= m; c++) {   # Gaussian elimination, partial pivoting
+			p = c
+			for (r2 = c + 1; r2 <= m; r2++) if ((M[r2, c] < 0 ? -M[r2, c] : M[r2, c]) > (M[p, c] < 0 ? -M[p, c] : M[p, c])) p = r2
+			if (p != c) { for (j = c; j <= m; j++) { tmp = M[c, j]; M[c, j] = M[p, j]; M[p, j] = tmp } tmp = v[c]; v[c] = v[p]; v[p] = tmp }
+			for (r2 = c + 1; r2 <= m; r2++) { q = M[r2, c] / M[c, c]; if (q == 0) continue; for (j = c; j <= m; j++) M[r2, j] -= q * M[c, j]; v[r2] -= q * v[c] }
+		}
+		for (i = m; i >= 1; i--) { y = v[i]; for (j = i + 1; j <= m; j++) y -= M[i, j] * wt[j]; wt[i] = y / M[i, i] }
+		feats(t, g); y = 0
+		for (i = 1; i <= m; i++) y += wt[i] * f[i]
+		ip[g, t] = y + x[t - g]
+	}
+}
