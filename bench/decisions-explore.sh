@@ -58,8 +58,9 @@
 #   ipK  ANALYSIS ONLY, IT READS THE FUTURE: sellin's band (ARFIT-OPTIONS as
 #        orNN's) with horizons 1..4 forecast by a rolling linear
 #        interpolation that also knows the K rows after each target
-#        (bench/interp-band.awk): what no forecaster can beat by much
-#        (bench/decisions-bound.sh; never a candidate for a default)
+#        (bench/interp-band.awk; its errors and the band's in BAND.mae):
+#        what no forecaster can beat by much (bench/decisions-bound.sh;
+#        never a candidate for a default)
 # then burstdetect --quantile and simulate --policy scalepipe [options].
 # The HPA frontier: simulate --policy hpa --target 40, 41, ..., 95 (every
 # target an HPA can have), as scalepipe-frontier sweeps it, interpolated at
@@ -152,8 +153,8 @@ band() {   # kind arfit-options: the burstdetect input, cached
 					if (hl < 0.5) hl = 0.5; if (hu < 0.5) hu = 0.5; $5 = f; $6 = f - hl; $7 = f + hu }
 				{ print }' "$d/load.csv" "$b" > "$f.tmp" ;;
 		ip[0-9]*) b=$(band sellin "$2") || exit 1
-			awk -v K="${1#ip}" -v G=4 -v W=500 -v tcut="$(cat "$d/tcut")" -f "$top/bench/interp-band.awk" \
-				"$d/load.csv" "$b" > "$f.tmp" ;;
+			awk -v K="${1#ip}" -v G=4 -v W=500 -v tcut="$(cat "$d/tcut")" -v maeout="$f.mae" \
+				-f "$top/bench/interp-band.awk" "$d/load.csv" "$b" > "$f.tmp" ;;
 		seas) # shellcheck disable=SC2086
 			PATH=$B:$PATH season_band "$d/load.csv" $2 > "$f.tmp" 2> "$d/period" ;;
 		selseas) a=$(band lin "") && b=$(band seas "$2") || exit 1

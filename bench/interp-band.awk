@@ -5,60 +5,69 @@
 # kind ipK): an estimate of the best that any forecaster could do, since a
 # forecaster knows less.
 #
-#   awk -v K=8 -v G=4 -v W=500 -v tcut=T -f bench/interp-band.awk LOAD BAND > OUT
+#   awk -v K=8 -v G=4 -v W=500 -v tcut=T [-v maeout=F] -f bench/interp-band.awk LOAD BAND > OUT
 #
 # LOAD: timestamp,load (one row per step); BAND: origin,timestamp,horizon,
 # value,forecast,lower,upper[,...].  For a target row t and a gap g (1..G)
-# the interpolation is a least-squares fit of x[t] - x[t-g] on x[t-g-j+1] -
-# x[t-g] (j = 2..K: the K rows up to the forecast's origin) and x[t+j] -
-# x[t-g] (j = 1..K: the K rows after the target), with a constant, refitted
+# the interpolation is a least-squares fit of x[t] - x[t-g] on the band's
+# own forecast of x[t] at horizon g, x[t-g-j+1] (j = 2..K: the K rows up to
+# the forecast's origin) and x[t+j] (j = 1..K: the K rows after the
+# target), each minus x[t-g], with a constant, refitted
 # at every t on the W targets before t whose inputs do not include x[t]
 # (targets s <= t - K - 1): the rows between the origin and the target are
 # left out, as a forecast of horizon g does not know them.  The band's rows
 # of horizon g <= G get that value as forecast, their half-widths times
 # the ratio of the interpolation's mean absolute error to the band's own on
-# the rows before tcut (at least 0.5 each, as decisions-explore.sh's orNN);
-# rows where no fit exists yet (the first K + W + G rows, the last K) stay
-# as they were.  With -v mae=1 it prints instead, per gap g, "g n band
+# the rows before tcut (at least 0.5 each, as decisions-explore.sh's orNN),
+# if that ratio is below 1 (else the band's rows of horizon g stay: the
+# result is never a worse forecast than the band on the training span);
+# rows where no fit exists (the first K + W + G rows with a forecast, the
+# last K) stay as they were.  With -v mae=1 it prints instead, per gap g, "g n band
 # interp" the mean absolute errors of the band's forecast and the
 # interpolation over the rows from tcut (the test span) where both exist,
-# then the same over the rows before tcut with "train" first.
+# then the same over the rows before tcut with "train" first; with -v
+# maeout=FILE it writes those lines to FILE and the band as above.
 BEGIN { FS = OFS = ","; if (!K) K = 8; if (!G) G = 4; if (!W) W = 500 }
 FNR == NR { if (FNR > 1) { ts[++n] = $1; x[n] = $2; row[$1] = n } next }
-FNR == 1 {
-	for (g = 1; g <= G; g++) interp(g)
-	hdr = $0
-	next
-}
-{ line[++nl] = $0; if ($3 <= G && ($2 in row)) { t = row[$2]; h = $3
-	if ((h, t) in ip) { e = $5 - x[t]; eb = ip[h, t] - x[t]; s = ($2 < tcut) ? "train" : "test"
-		be[s, h] += e < 0 ? -e : e; ie[s, h] += eb < 0 ? -eb : eb; ne[s, h]++ } } }
+FNR == 1 { hdr = $0; next }
+{ line[++nl] = $0; if ($3 <= G && ($2 in row)) bf[$3, row[$2]] = $5 }
 END {
-	if (mae) {
-		for (h = 1; h <= G; h++) printf "%d %d %.3f %.3f\n", h, ne["test", h], be["test", h] / ne["test", h], ie["test", h] / ne["test", h]
-		for (h = 1; h <= G; h++) printf "train %d %d %.3f %.3f\n", h, ne["train", h], be["train", h] / ne["train", h], ie["train", h] / ne["train", h]
-		exit
+	for (g = 1; g <= G; g++) interp(g)
+	for (k in bf) {
+		split(k, hk, SUBSEP); h = hk[1]; t = hk[2]
+		if (!((h, t) in ip)) continue
+		e = bf[k] - x[t]; eb = ip[h, t] - x[t]; s = (ts[t] < tcut) ? "train" : "test"
+		be[s, h] += e < 0 ? -e : e; ie[s, h] += eb < 0 ? -eb : eb; ne[s, h]++
+	}
+	if (mae || maeout != "") {
+		out = mae ? "/dev/stdout" : maeout
+		for (h = 1; h <= G; h++) printf "%d %d %.3f %.3f\n", h, ne["test", h], be["test", h] / ne["test", h], ie["test", h] / ne["test", h] > out
+		for (h = 1; h <= G; h++) printf "train %d %d %.3f %.3f\n", h, ne["train", h], be["train", h] / ne["train", h], ie["train", h] / ne["train", h] > out
+		if (mae) exit
+		close(out)
 	}
 	for (h = 1; h <= G; h++) r[h] = be["train", h] > 0 ? ie["train", h] / be["train", h] : 1
 	print hdr
 	for (i = 1; i <= nl; i++) {
 		$0 = line[i]
-		if ($3 <= G && ($2 in row) && (($3, row[$2]) in ip)) {
+		if ($3 <= G && r[$3] < 1 && ($2 in row) && (($3, row[$2]) in ip)) {
 			h = $3; fv = ip[h, row[$2]]; hl = ($5 - $6) * r[h]; hu = ($7 - $5) * r[h]
 			if (hl < 0.5) hl = 0.5; if (hu < 0.5) hu = 0.5
-			$5 = fv; $6 = fv - hl; $7 = fv + hu
+			$5 = sprintf("%.10g", fv); $6 = sprintf("%.10g", fv - hl); $7 = sprintf("%.10g", fv + hu)
 		}
 		print
 	}
 }
-function feats(t, g,   j, o, m) {   # the inputs of target t into f[1..m]
-	o = x[t - g]; m = 0; f[++m] = 1
+function feats(t, g,   j, o, m) {   # the inputs of target t into f[1..m] (0: it has none)
+	if (!((g, t) in bf)) return 0
+	o = x[t - g]; m = 0; f[++m] = 1; f[++m] = bf[g, t] - o
 	for (j = 2; j <= K; j++) f[++m] = x[t - g - j + 1] - o
 	for (j = 1; j <= K; j++) f[++m] = x[t + j] - o
 	return m
 }
 function acc(t, g, sg,   i, j, m, y) {   # add (sg 1) or remove (sg -1) target t's row of the normal equations
-	m = feats(t, g); y = x[t] - x[t - g]
+	if (!(m = feats(t, g))) return 0
+	y = x[t] - x[t - g]
 	for (i = 1; i <= m; i++) { B[i] += sg * f[i] * y; for (j = i; j <= m; j++) A[i, j] += sg * f[i] * f[j] }
 	return m
 }
@@ -67,9 +76,9 @@ function interp(g,   t, s0, m, i, j, c, p, q, r2, tmp, y, lo, ns) {
 	lo = g + K   # the first target with all its inputs (x[t - g - K + 1] is row 1)
 	for (t = lo + K + 1; t + K <= n; t++) {
 		s0 = t - K - 1   # the newest target whose inputs leave x[t] out joins the fit
-		if (s0 >= lo) { m = acc(s0, g, 1); ns++ }
-		if (s0 - W >= lo) { acc(s0 - W, g, -1); ns-- }
-		if (ns < 3 * (2 * K)) continue
+		if (s0 >= lo && acc(s0, g, 1)) ns++
+		if (s0 - W >= lo && acc(s0 - W, g, -1)) ns--
+		if (ns < 3 * (2 * K) || !(m = feats(t, g))) continue
 		for (i = 1; i <= m; i++) { for (j = i; j <= m; j++) M[i, j] = M[j, i] = A[i, j]; M[i, i] += 1e-6 * (A[i, i] + 1); v[i] = B[i] }
 		for (c = 1; c <= m; c++) {   # Gaussian elimination, partial pivoting
 			p = c
@@ -78,7 +87,7 @@ function interp(g,   t, s0, m, i, j, c, p, q, r2, tmp, y, lo, ns) {
 			for (r2 = c + 1; r2 <= m; r2++) { q = M[r2, c] / M[c, c]; if (q == 0) continue; for (j = c; j <= m; j++) M[r2, j] -= q * M[c, j]; v[r2] -= q * v[c] }
 		}
 		for (i = m; i >= 1; i--) { y = v[i]; for (j = i + 1; j <= m; j++) y -= M[i, j] * wt[j]; wt[i] = y / M[i, i] }
-		feats(t, g); y = 0
+		y = 0   # f[]: target t's inputs, from the test above
 		for (i = 1; i <= m; i++) y += wt[i] * f[i]
 		ip[g, t] = y + x[t - g]
 	}
