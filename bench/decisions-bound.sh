@@ -66,7 +66,7 @@ for d in "$w"/held/*.*.60; do
 	[ -d "$d" ] || continue
 	t=$(basename "$d" | sed 's/\.[0-9]*\.60$//')
 	sel=$d/band.$(h "sellin:-p 8").csv ip=$d/band.$(h "ip8:-p 8").csv
-	[ -s "$sel" ] && [ -s "$ip" ] || { echo "decisions-bound: $d: a band is missing" >&2; exit 1; }
+	if [ ! -s "$sel" ] || [ ! -s "$ip" ]; then echo "decisions-bound: $d: a band is missing" >&2; exit 1; fi
 	# the boosted interpolation: target x[t + g] from origin t, the lags
 	# and, as extra columns, x[t + g + j] - x[t] (j = 1..8), level-free
 	cut=$(cat "$d/cut")
