@@ -27,6 +27,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$top/bin}
+prog=decisions-bound
+. "$top/bench/explorelib"   # explore, counts, band_of, trace_of
 if [ -n "${WORK:-}" ]; then   # kept: a run again reuses its bands and HPA points
 	w=$WORK; mkdir -p "$w"
 else
@@ -36,14 +38,10 @@ fi
 # the default policy as decisions-oracle.sh runs it (plan's defaults are simulate's)
 pol='0.6 --lead 2 --hold 3 --burst-demand normal|'
 printf 'base|sellin:-p 8|%s\nip8|ip8:-p 8|%s\n' "$pol" "$pol" > "$w/cands"
-ex() {   # tag work simopts startup
-	BIN=$BIN WORK=$w/$2 SIMOPTS=$3 STARTUPS=$4 bash "$top/bench/decisions-explore.sh" "$w/cands" > "$w/$1.out" 2> "$w/$1.err" ||
-		{ cat "$w/$1.err" >&2; echo "decisions-bound: decisions-explore.sh failed ($1)" >&2; exit 1; }
-}
 # two at a time (the machine's two cores), each its own WORK; the ramped
 # runs start from the held runs' bands (the same load, the same bands)
-ex h60 held "" 60 & p=$!
-ex h180 held180 "" 180
+explore h60 held "" 60 "$w/cands" & p=$!
+explore h180 held180 "" 180 "$w/cands"
 wait "$p" || exit 1
 for s in 60 180; do
 	src=held; [ "$s" = 60 ] || src=held180
@@ -53,19 +51,18 @@ for s in 60 180; do
 		cp "$d"/band.* "$w/ramp$s/$(basename "$d")/"
 	done
 done
-ex r60 ramp60 "--interp linear" 60 & p=$!
-ex r180 ramp180 "--interp linear" 180
+explore r60 ramp60 "--interp linear" 60 "$w/cands" & p=$!
+explore r180 ramp180 "--interp linear" 180 "$w/cands"
 wait "$p" || exit 1
 
-h() { echo "$1" | md5sum | cut -c1-8; }
 echo "Mean absolute error of the forecast, test spans (the last 40 %), horizons 1-4: the shipped band; the linear interpolation, which also knows the 8 rows after the target and the band's forecast (its ratio to the shipped band; *: not better on the training span, so the interpolated band keeps the shipped band's forecast at that horizon); gradient-boosted trees with the rows up to the origin and the 8 after the target, without the band, horizons 1 and 2, fitted once on the training span."
 echo
 echo "| trace | shipped h1 | linear h1 | boosted h1 | shipped h2 | linear h2 | boosted h2 | shipped h3 | linear h3 | shipped h4 | linear h4 |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for d in "$w"/held/*.*.60; do
 	[ -d "$d" ] || continue
-	t=$(basename "$d" | sed 's/\.[0-9]*\.60$//')
-	sel=$d/band.$(h "sellin:-p 8").csv ip=$d/band.$(h "ip8:-p 8").csv
+	t=$(trace_of "$d")
+	sel=$(band_of "$d" "sellin:-p 8") ip=$(band_of "$d" "ip8:-p 8")
 	if [ ! -s "$sel" ] || [ ! -s "$ip" ]; then echo "decisions-bound: $d: a band is missing" >&2; exit 1; fi
 	# the boosted interpolation: target x[t + g] from origin t, the lags
 	# and, as extra columns, x[t + g + j] - x[t] (j = 1..8), level-free
@@ -96,10 +93,6 @@ done
 echo
 echo "The default policy on the shipped band and with the linear interpolation at horizons 1-4."
 echo "Each cell: traces >= 30 % better than the HPA frontier at the same cost / no worse / churn no higher / mean change in violations; 9 traces (8 with HPA violations on the training spans)."
-counts() {   # tag name: the training and the test cells
-	awk -v n="$2" '$1 == n && $2 == "train" { printf "%s / %s / %s / %s %% | %s / %s / %s / %s %%", $3, $4, $5, $6, $10, $11, $12, $13; f = 1 }
-		END { if (!f) printf "n/a | n/a" }' "$w/$1.out"
-}
 for s in "held:h" "ramped between the rows' middles:r"; do
 	echo
 	echo "### The load ${s%:*}"

@@ -25,6 +25,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$top/bin}
+prog=decisions-oracle
+. "$top/bench/explorelib"   # explore, counts, band_of, trace_of
 ALPHAS=${ALPHAS:-1 0.9 0.8 0.7 0.6 0.5 0.25 0}
 w=$(mktemp -d "${TMPDIR:-/tmp}/sp-oracle.XXXXXX")
 trap 'rm -rf "$w"' EXIT
@@ -46,24 +48,15 @@ hold6|burstdetect --hold 6|0.6 --lead 2 --hold 6 --burst-demand normal|
 h30s600|hysteresis 30 %, stabilisation 600 s|$pol --hysteresis 30 --stabilise 600
 EOF
 awk -F'|' -v OFS='|' '{ print $1, "or0:-p 8", $3, $4 }' "$w/churn.list" > "$w/churn.cands"
-ex() {   # tag work simopts startup candidates
-	BIN=$BIN WORK=$w/$2 SIMOPTS=$3 STARTUPS=$4 bash "$top/bench/decisions-explore.sh" "$5" > "$w/$1.out" 2> "$w/$1.err" ||
-		{ cat "$w/$1.err" >&2; echo "decisions-oracle: decisions-explore.sh failed ($1)" >&2; exit 1; }
-}
 # two at a time (the machine's two cores); each its own WORK
-ex h60 held "" 60 "$w/alpha.cands" & p=$!
-ex h180 held180 "" 180 "$w/alpha.cands"
+explore h60 held "" 60 "$w/alpha.cands" & p=$!
+explore h180 held180 "" 180 "$w/alpha.cands"
 wait "$p" || exit 1
-ex r60 ramp "--interp linear" 60 "$w/alpha.cands" & p=$!
-ex r180 ramp180 "--interp linear" 180 "$w/alpha.cands"
+explore r60 ramp "--interp linear" 60 "$w/alpha.cands" & p=$!
+explore r180 ramp180 "--interp linear" 180 "$w/alpha.cands"
 wait "$p" || exit 1
-ex churn held "" 60 "$w/churn.cands"
+explore churn held "" 60 "$w/churn.cands"
 
-# the ranking lines: "NAME train A B C M % | test A B C M %"
-counts() {   # tag name: "train A / B / C / M %" and the test's, as two cells
-	awk -v n="$2" '$1 == n && $2 == "train" { printf "%s / %s / %s / %s %% | %s / %s / %s / %s %%", $3, $4, $5, $6, $10, $11, $12, $13; f = 1 }
-		END { if (!f) printf "n/a | n/a" }' "$w/$1.out"
-}
 echo "The default policy on the shipped band with its errors times alpha (alpha 1: the default; 0: a perfect forecast)."
 echo "Each cell: traces >= 30 % better than the HPA frontier at the same cost / no worse / churn no higher / mean change in violations; 9 traces (8 with HPA violations on the training spans)."
 for s in "held:h" "ramped between the rows' middles:r"; do
@@ -95,8 +88,8 @@ echo "| trace | AR(2) h1 | shipped h1 | ratio | AR(2) h2 | shipped h2 | ratio |"
 echo "|---|---|---|---|---|---|---|"
 for d in "$w"/held/*.*.60; do
 	[ -d "$d" ] || continue
-	t=$(basename "$d" | sed 's/\.[0-9]*\.60$//')
-	lin=$w/ar2.csv sel=$d/band.$(echo "sellin:-p 8" | md5sum | cut -c1-8).csv
+	t=$(trace_of "$d")
+	lin=$w/ar2.csv sel=$(band_of "$d" "sellin:-p 8")
 	[ -s "$sel" ] || { echo "decisions-oracle: $d: the shipped band is missing" >&2; exit 1; }
 	"$BIN/arfit" --rolling -H 24 --level 0.98 < "$d/load.csv" > "$lin" || { echo "decisions-oracle: arfit failed on $d" >&2; exit 1; }
 	awk -F, -v t="$t" -v cut="$(cat "$d/tcut")" '
