@@ -55,7 +55,7 @@ explore r60 ramp60 "--interp linear" 60 "$w/cands" & p=$!
 explore r180 ramp180 "--interp linear" 180 "$w/cands"
 wait "$p" || exit 1
 
-echo "Mean absolute error of the forecast, test spans (the last 40 %), horizons 1-4: the shipped band; the linear interpolation, which also knows the 8 rows after the target and the band's forecast (its ratio to the shipped band; *: not better on the training span, so the interpolated band keeps the shipped band's forecast at that horizon); gradient-boosted trees with the rows up to the origin and the 8 after the target, without the band, horizons 1 and 2, fitted once on the training span."
+echo "Mean absolute error of the forecast, test spans (the last 40 %, but the last 8 rows, where the interpolation has no rows after the target), horizons 1-4: the shipped band; the linear interpolation, which also knows the 8 rows after the target and the band's forecast (its ratio to the shipped band; *: not better on the training span, so the interpolated band keeps the shipped band's forecast at that horizon); gradient-boosted trees with the rows up to the origin and the 8 after the target, without the band, horizons 1 and 2, fitted once on the training span."
 echo
 echo "| trace | shipped h1 | linear h1 | boosted h1 | shipped h2 | linear h2 | boosted h2 | shipped h3 | linear h3 | shipped h4 | linear h4 |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
