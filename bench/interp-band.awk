@@ -12,21 +12,25 @@
 # the interpolation is a least-squares fit of x[t] - x[t-g] on the band's
 # own forecast of x[t] at horizon g, x[t-g-j+1] (j = 2..K: the K rows up to
 # the forecast's origin) and x[t+j] (j = 1..K: the K rows after the
-# target), each minus x[t-g], with a constant, refitted
-# at every t on the W targets before t whose inputs do not include x[t]
-# (targets s <= t - K - 1): the rows between the origin and the target are
-# left out, as a forecast of horizon g does not know them.  The band's rows
-# of horizon g <= G get that value as forecast, their half-widths times
-# the ratio of the interpolation's mean absolute error to the band's own on
-# the rows before tcut (at least 0.5 each, as decisions-explore.sh's orNN),
-# if that ratio is below 1 (else the band's rows of horizon g stay: the
-# result is never a worse forecast than the band on the training span);
-# rows where no fit exists (the first K + W + G rows with a forecast, the
-# last K) stay as they were.  With -v mae=1 it prints instead, per gap g, "g n band
-# interp" the mean absolute errors of the band's forecast and the
-# interpolation over the rows from tcut (the test span) where both exist,
-# then the same over the rows before tcut with "train" first; with -v
-# maeout=FILE it writes those lines to FILE and the band as above.
+# target), each minus x[t-g], with a constant, refitted at every t on the
+# W targets before t whose inputs do not include x[t] (targets s <= t - K
+# - 1).  The rows between the origin and the target are left out, as a
+# forecast of horizon g does not know them.
+#
+# The band's rows of horizon g <= G get that value as forecast, their
+# half-widths times the ratio of the interpolation's mean absolute error
+# to the band's own on the rows before tcut (at least 0.5 each, as
+# decisions-explore.sh's orNN), if that ratio is below 1; else the band's
+# rows of horizon g stay (the result is never a worse forecast than the
+# band on the training span).  Rows where no fit exists (those before the
+# fit has 6K targets, about 7K + G rows after the band's first forecast;
+# the last K) stay as they were.
+#
+# With -v mae=1 it prints instead, per gap g, "g n band interp": the rows
+# from tcut (the test span) where both exist, and the mean absolute errors
+# of the band's forecast and of the interpolation there ("-" for both when
+# n is 0); then the same over the rows before tcut, "train" first.  With
+# -v maeout=FILE it writes those lines to FILE and the band as above.
 BEGIN { FS = OFS = ","; if (!K) K = 8; if (!G) G = 4; if (!W) W = 500 }
 FNR == NR { if (FNR > 1) { ts[++n] = $1; x[n] = $2; row[$1] = n } next }
 FNR == 1 { hdr = $0; next }
@@ -41,8 +45,8 @@ END {
 	}
 	if (mae || maeout != "") {
 		out = mae ? "/dev/stdout" : maeout
-		for (h = 1; h <= G; h++) printf "%d %d %.3f %.3f\n", h, ne["test", h], be["test", h] / ne["test", h], ie["test", h] / ne["test", h] > out
-		for (h = 1; h <= G; h++) printf "train %d %d %.3f %.3f\n", h, ne["train", h], be["train", h] / ne["train", h], ie["train", h] / ne["train", h] > out
+		for (h = 1; h <= G; h++) printf "%d %s\n", h, mline("test", h) > out
+		for (h = 1; h <= G; h++) printf "train %d %s\n", h, mline("train", h) > out
 		if (mae) exit
 		close(out)
 	}
@@ -57,6 +61,10 @@ END {
 		}
 		print
 	}
+}
+function mline(s, h) {   # "n band interp" of span s, horizon h
+	if (!ne[s, h]) return "0 - -"
+	return sprintf("%d %.3f %.3f", ne[s, h], be[s, h] / ne[s, h], ie[s, h] / ne[s, h])
 }
 function feats(t, g,   j, o, m) {   # the inputs of target t into f[1..m] (0: it has none)
 	if (!((g, t) in bf)) return 0
