@@ -90,6 +90,7 @@ mkdir -p "$W"
 cands=$(grep -v '^#' "${1:-/dev/stdin}")
 prog=decisions-explore
 . "$top/scripts/lstm-replay.sh"   # lstm_replay, season_band
+. "$top/bench/explorelib"         # band_of
 
 span() {   # file span: the rows of the span (header kept)
 	awk -F, -v t="$(cat "$d/tcut")" -v s="$2" 'NR == 1 || (s == "test" && $1 >= t) || (s == "train" && $1 < t)' "$1"
@@ -123,9 +124,8 @@ prepare() {   # trace step: load, bands and the HPA points of both spans (for SI
 	printf '%s\n' "$SIMOPTS" > "$d/simopts"
 }
 band() {   # kind arfit-options: the burstdetect input, cached
-	local f h
-	h=$(echo "$1:$2" | md5sum | cut -c1-8)
-	f=$d/band.$h.csv
+	local f
+	f=$(band_of "$d" "$1:$2")
 	if [ ! -s "$f" ]; then
 		case $1 in
 		log) "$B/arfit" --rolling -H 24 --level 0.98 $2 < "$d/lload.csv" > "$f.tmp" ;;
