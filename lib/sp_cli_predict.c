@@ -12,6 +12,7 @@ sp_cli_predict_defaults(sp_cli_predict *c)
 {
 	c->lead_time = c->margin = c->hysteresis = c->deadband = c->stabilise = c->react_margin = NAN;
 	c->min_down = -1;
+	c->nowcast = -1;
 }
 
 int
@@ -38,6 +39,14 @@ sp_cli_predict_option(int ch, const char *arg, sp_cli_predict *c)
 		return 1;
 	case SP_CLI_PREDICT_RMARGIN:
 		c->react_margin = sp_cli_double("--react-margin", arg, 0, 1000) / 100;
+		return 1;
+	case SP_CLI_PREDICT_NOWCAST:
+		if (strcmp(arg, "on") == 0)
+			c->nowcast = 1;
+		else if (strcmp(arg, "off") == 0)
+			c->nowcast = 0;
+		else
+			sp_die_usage("--nowcast: want on or off, not '%s'", arg);
 		return 1;
 	default:
 		return 0;
@@ -70,6 +79,11 @@ sp_cli_predict_help(int width, const char *auto_help)
 	    "      %-*s load above the count plans for load x (1 + (margin +\n"
 	    "      %-*s PCT)/100), with the load rule [scalepipe %g, others 0]\n", w, "--react-margin PCT",
 	    w, "", w, "", SP_CLI_PREDICT_RMARGIN_DEFAULT * 100);
+	printf("      %-*s on: a decision within a step that knows the load so\n"
+	    "      %-*s far plans for the next step's demand + psi x (that\n"
+	    "      %-*s load - the middle of the step's band), psi fitted on\n"
+	    "      %-*s the steps before [scalepipe %s, others off]\n", w, "--nowcast on|off", w, "", w, "", w, "",
+	    SP_CLI_PREDICT_NOWCAST_DEFAULT ? "on" : "off");
 }
 
 void
@@ -86,6 +100,7 @@ sp_cli_predict_apply(const sp_cli_predict *c, int scalepipe, int reactive_given,
 	po->min_down = c->min_down >= 0 ? c->min_down : scalepipe ? SP_CLI_PREDICT_MINDOWN_DEFAULT : 1;
 	po->stabilise = !isnan(c->stabilise) ? c->stabilise : scalepipe ? SP_CLI_PREDICT_STAB_DEFAULT : 0;
 	po->react_margin = !isnan(c->react_margin) ? c->react_margin : scalepipe ? SP_CLI_PREDICT_RMARGIN_DEFAULT : 0;
+	po->nowcast = c->nowcast >= 0 ? c->nowcast : scalepipe ? SP_CLI_PREDICT_NOWCAST_DEFAULT : 0;
 	if (scalepipe && !reactive_given)
 		po->reactive = SP_PLAN_REACTIVE_LOAD;
 }

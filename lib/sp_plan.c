@@ -13,6 +13,17 @@ typedef struct {
 	int v;
 } rec;
 
+/* the nowcast (opts.nowcast): one least-squares fit per tenth of the step
+ * of the next step's load beyond its demand on the load measured so far
+ * beyond the middle of the step's band; the past weighted NC_MEMORY a step */
+enum { NC_PARTS = 10 };
+#define NC_MEMORY 0.998
+#define NC_MIN_WEIGHT 30.0
+#define NC_PSI_MAX 4.0
+typedef struct {
+	double w, x, y, xx, xy;  /* weighted sums */
+} nc_fit;
+
 struct sp_plan {
 	sp_plan_opts o;
 	const sp_perf *perf;
@@ -30,6 +41,13 @@ struct sp_plan {
 	int have_pf;
 	sp_hpa_result hlast;    /* the HPA's last calculation */
 	int hlast_ok;
+	/* the nowcast: the fits; the live loads' distances measured in the
+	 * step before the current one ([0]) and in the current one ([1]),
+	 * per part of the step, each step's next demand; the current step's
+	 * time; a state's distances for the step at ncbuf_t (decided again) */
+	nc_fit ncf[NC_PARTS];
+	double nce[2][NC_PARTS], ncnd[2], nct;
+	double ncbuf[NC_PARTS], ncbuf_t;
 };
 
 void
@@ -64,6 +82,7 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->next_demand = in->next_t = in->hold = NAN;
 	in->burst = 0;
 	in->tick = 0;
+	in->live = in->live_frac = in->row_load = NAN;
 	in->react = 0;
 	in->prev_anomaly = 0;
 	in->external = NAN;
@@ -91,6 +110,79 @@ sp_plan_free(sp_plan *p)
 	free(p);
 }
 
+static void
+nc_clear(sp_plan *p)
+{
+	int k;
+
+	memset(p->ncf, 0, sizeof p->ncf);
+	for (k = 0; k < NC_PARTS; k++)
+		p->nce[0][k] = p->nce[1][k] = p->ncbuf[k] = NAN;
+	p->ncnd[0] = p->ncnd[1] = p->nct = p->ncbuf_t = NAN;
+}
+
+/* A new step (not a decision within one): the step before the last one's
+ * distances paired with the last step's load (in->row_load, else
+ * prev_load) beyond the demand planned for it then, into the fits; the
+ * current step's become the one before; the new one starts with none, or
+ * with the state's when it is the step they were measured in. */
+static void
+nc_step(sp_plan *p, const sp_plan_in *in)
+{
+	double y = isfinite(in->row_load) ? in->row_load : in->prev_load;
+	int k;
+
+	if (isfinite(y) && isfinite(p->ncnd[0]))
+		for (k = 0; k < NC_PARTS; k++) {
+			double x = p->nce[0][k], r = y - p->ncnd[0];
+			nc_fit *f = &p->ncf[k];
+			if (!isfinite(x))
+				continue;
+			f->w = NC_MEMORY * f->w + 1;
+			f->x = NC_MEMORY * f->x + x;
+			f->y = NC_MEMORY * f->y + r;
+			f->xx = NC_MEMORY * f->xx + x * x;
+			f->xy = NC_MEMORY * f->xy + x * r;
+		}
+	for (k = 0; k < NC_PARTS; k++) {
+		p->nce[0][k] = p->nce[1][k];
+		p->nce[1][k] = in->t == p->ncbuf_t ? p->ncbuf[k] : NAN;
+	}
+	p->ncnd[0] = p->ncnd[1];
+	p->ncnd[1] = in->next_demand;
+	p->nct = in->t;
+	p->ncbuf_t = NAN;
+}
+
+/* A decision that knows the load so far in its step: its distance from
+ * the band's middle recorded for the fit; *d the next step's demand moved
+ * by the fitted psi times it, and 1, once the part has a fit. */
+static int
+nc_apply(sp_plan *p, const sp_plan_in *in, double *d, double *psi_out)
+{
+	double e, w, mx, my, vx, psi;
+	nc_fit *f;
+	int k;
+
+	if (!(isfinite(in->live) && isfinite(in->live_frac) && isfinite(in->lower) && isfinite(in->upper) &&
+	    isfinite(in->next_demand)))
+		return 0;
+	k = (int)floor(in->live_frac * NC_PARTS);
+	k = k < 0 ? 0 : k >= NC_PARTS ? NC_PARTS - 1 : k;
+	e = in->live - (in->lower + in->upper) / 2;
+	p->nce[1][k] = e;
+	f = &p->ncf[k];
+	if (!(f->w >= NC_MIN_WEIGHT))
+		return 0;
+	w = f->w, mx = f->x / w, my = f->y / w;
+	vx = f->xx / w - mx * mx;
+	psi = vx > 0 ? (f->xy / w - mx * my) / vx : 0;
+	psi = psi < 0 || !isfinite(psi) ? 0 : psi > NC_PSI_MAX ? NC_PSI_MAX : psi;
+	*d = in->next_demand + psi * e;
+	*psi_out = psi;
+	return 1;
+}
+
 sp_plan *
 sp_plan_new(const sp_plan_opts *o, const sp_perf *perf, sp_error *err)
 {
@@ -112,6 +204,7 @@ sp_plan_new(const sp_plan_opts *o, const sp_perf *perf, sp_error *err)
 	p->o = *o;
 	p->perf = perf;
 	p->wstar = o->wstar;
+	nc_clear(p);
 	if (!(p->wstar > 0)) {
 		if (!perf) {
 			sp_error_set(err, SP_EUSAGE, "no performance model and no w*");
@@ -316,6 +409,9 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 		cur = in->current;
 	ready = in->prev_ready >= 0 ? in->prev_ready : cur;
 
+	if (o->nowcast && !in->tick && !in->react)
+		nc_step(p, in);
+
 	/* forecast quality: score the previous step's forecast on its actual */
 	if (!in->tick && !in->react && o->quality_window > 0 && p->have_pf && isfinite(load)) {
 		size_t w = (size_t)o->quality_window;
@@ -446,13 +542,21 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 		} else {
 			int lead = o->lead_time > 0 && isfinite(in->next_demand) && in->next_demand > d &&
 			    (isinf(o->lead_time) || (isfinite(in->next_t) && in->t + o->lead_time >= in->next_t));
+			double psi = 0;
+			int nc;
 			if (lead)
 				d = in->next_demand;
+			nc = o->nowcast && nc_apply(p, in, &d, &psi);
 			pred = need(d * (1 + o->overprov), p->wstar);
-			r = in->burst && o->policy == SP_PLAN_BURST ? "burst" : lead ? "lead" : "forecast";
+			r = nc ? "nowcast" : in->burst && o->policy == SP_PLAN_BURST ? "burst" : lead ? "lead" : "forecast";
 			n = pred;
-			snprintf(why, sizeof why, "%s demand %.6g%s / w* %.4g = %d", lead ? "the next step's" : r, d,
-			    o->overprov > 0 ? " with over-provisioning" : "", p->wstar, pred);
+			if (nc)
+				snprintf(why, sizeof why, "the next step's demand %.6g + %.3g x (load %.6g - band middle %.6g)%s "
+				    "/ w* %.4g = %d", in->next_demand, psi, in->live, (in->lower + in->upper) / 2,
+				    o->overprov > 0 ? " with over-provisioning" : "", p->wstar, pred);
+			else
+				snprintf(why, sizeof why, "%s demand %.6g%s / w* %.4g = %d", lead ? "the next step's" : r, d,
+				    o->overprov > 0 ? " with over-provisioning" : "", p->wstar, pred);
 			if (!o->scale_in && o->reactive != SP_PLAN_REACTIVE_NONE && reactive > pred) {
 				n = reactive;
 				r = "reactive";
@@ -559,7 +663,7 @@ sp_plan_carry_init(sp_plan_carry *c)
 }
 
 /* The options that shape the decisions, as numbers, in one order. */
-enum { NOPT = 46 };
+enum { NOPT = 47 };
 static const char *const opt_names[NOPT] = {
 	"opt_policy", "opt_min", "opt_max", "opt_initial", "opt_slo", "opt_cpu_cap", "opt_wstar", "opt_overprov",
 	"opt_ramp_up", "opt_ramp_down", "opt_stabilise", "opt_scale_in", "opt_reactive", "opt_stale",
@@ -569,7 +673,8 @@ static const char *const opt_names[NOPT] = {
 	"opt_hpa_up_window", "opt_hpa_up_select", "opt_hpa_up_npolicies", "opt_hpa_up_policy0",
 	"opt_hpa_up_policy1", "opt_hpa_up_policy2", "opt_hpa_up_policy3", "opt_hpa_down_window",
 	"opt_hpa_down_select", "opt_hpa_down_npolicies", "opt_hpa_down_policy0", "opt_hpa_down_policy1",
-	"opt_hpa_down_policy2", "opt_hpa_down_policy3", "opt_deadband", "opt_use_hold", "opt_min_down"
+	"opt_hpa_down_policy2", "opt_hpa_down_policy3", "opt_deadband", "opt_use_hold", "opt_min_down",
+	"opt_nowcast"
 };
 
 static double
@@ -593,7 +698,7 @@ opt_values(const sp_plan *p, double *v)
 		h->up.window, h->up.select, h->up.npolicies, policy_code(&h->up, 0), policy_code(&h->up, 1),
 		policy_code(&h->up, 2), policy_code(&h->up, 3), h->down.window, h->down.select, h->down.npolicies,
 		policy_code(&h->down, 0), policy_code(&h->down, 1), policy_code(&h->down, 2), policy_code(&h->down, 3),
-		o->deadband, o->use_hold, o->min_down };
+		o->deadband, o->use_hold, o->min_down, o->nowcast };
 	memcpy(v, x, sizeof x);
 }
 
@@ -605,6 +710,10 @@ sp_plan_write_recs(const sp_plan *p, sp_state_writer *w)
 	sp_state_put_long(w, "stabilise_n", (long)p->nrec);
 	for (i = 0; i < p->nrec; i++)
 		sp_state_put_doubles(w, "stabilise_rec", 2, (const double[]){ p->recs[i].t, p->recs[i].v });
+	/* the nowcast's distances measured in the last step, for when it is
+	 * decided again */
+	sp_state_put_double(w, "nowcast_step", p->nct);
+	sp_state_put_doubles(w, "nowcast_live", NC_PARTS, p->nce[1]);
 }
 
 static void
@@ -631,6 +740,12 @@ write_tail(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w)
 	sp_state_put_longs(w, "hpa_last", 4, (const long[]){ p->hlast_ok, p->hlast.replicas, (long)p->hlast.usage,
 	    (long)p->hlast.raw });
 	sp_hpa_write_state(p->hpa, w);
+	for (i = 0; i < NC_PARTS; i++)
+		sp_state_put_doubles(w, "nowcast_fit", 5, (const double[]){ p->ncf[i].w, p->ncf[i].x, p->ncf[i].y,
+		    p->ncf[i].xx, p->ncf[i].xy });
+	sp_state_put_doubles(w, "nowcast_before", NC_PARTS, p->nce[0]);
+	sp_state_put_doubles(w, "nowcast_current", NC_PARTS, p->nce[1]);
+	sp_state_put_doubles(w, "nowcast_demand", 3, (const double[]){ p->ncnd[0], p->ncnd[1], p->nct });
 	sp_state_put_doubles(w, "carry", 9, (const double[]){ c->t, c->load, c->cpu, c->latency, c->ready,
 	    c->unready, c->missing, c->anomaly, c->last });
 }
@@ -686,6 +801,9 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 	if (p->nrec != (size_t)n)
 		return sp_state_error(s, err, SP_EMODEL, "stabilise_rec: older than the window (%g s) before the newest",
 		    p->o.stabilise);
+	if ((rc = sp_state_double(s, "nowcast_step", &p->ncbuf_t, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "nowcast_live", NC_PARTS, p->ncbuf, err)) < 0)
+		return rc;
 	if ((rc = sp_state_longs(s, "quality", 2, 0, (long)qw, l2, err)) < 0)
 		return rc;
 	if (qw && l2[1] >= (long)qw)
@@ -704,7 +822,23 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 	if ((rc = sp_state_longs(s, "hpa_last", 4, -1000000000000000000L, 1000000000000000000L, h4, err)) < 0)
 		return rc;
 	p->hlast_ok = h4[0] != 0, p->hlast.replicas = (int)h4[1], p->hlast.usage = h4[2], p->hlast.raw = h4[3];
-	if ((rc = sp_hpa_read_state(p->hpa, s, err)) < 0 || (rc = sp_state_doubles(s, "carry", 9, x, err)) < 0)
+	if ((rc = sp_hpa_read_state(p->hpa, s, err)) < 0)
+		return rc;
+	for (i = 0; i < NC_PARTS; i++) {
+		nc_fit *f = &p->ncf[i];
+		if ((rc = sp_state_doubles(s, "nowcast_fit", 5, x, err)) < 0)
+			return rc;
+		if (!(x[0] >= 0 && isfinite(x[0]) && isfinite(x[1]) && isfinite(x[2]) && x[3] >= 0 && isfinite(x[3]) &&
+		    isfinite(x[4])))
+			return sp_state_error_back(s, 1, err, SP_EMODEL, "nowcast_fit: not a fit's sums");
+		f->w = x[0], f->x = x[1], f->y = x[2], f->xx = x[3], f->xy = x[4];
+	}
+	if ((rc = sp_state_doubles(s, "nowcast_before", NC_PARTS, p->nce[0], err)) < 0 ||
+	    (rc = sp_state_doubles(s, "nowcast_current", NC_PARTS, p->nce[1], err)) < 0 ||
+	    (rc = sp_state_doubles(s, "nowcast_demand", 3, x, err)) < 0)
+		return rc;
+	p->ncnd[0] = x[0], p->ncnd[1] = x[1], p->nct = x[2];
+	if ((rc = sp_state_doubles(s, "carry", 9, x, err)) < 0)
 		return rc;
 	c->t = x[0], c->load = x[1], c->cpu = x[2], c->latency = x[3];
 	c->ready = (int)x[4], c->unready = (int)x[5], c->missing = (int)x[6], c->anomaly = x[7] != 0, c->last = (int)x[8];

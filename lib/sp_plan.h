@@ -93,6 +93,15 @@ typedef struct {
 	                         * forecast missed, met with headroom for the rest
 	                         * of it; not in the state (a check runs
 	                         * without one, so it shapes nothing stored) [0] */
+	int nowcast;            /* forecast, burst: a decision within a step that
+	                         * knows the load measured in it so far
+	                         * (sp_plan_in.live) plans for the next step's
+	                         * demand moved by psi times that load's distance
+	                         * from the middle of the step's band, psi fitted
+	                         * on the steps before (least squares, per tenth
+	                         * of the step, the past weighted 0.998 a step,
+	                         * once 30 steps' weight are in); sp_plan_nowcast
+	                         * [0] */
 	int external;           /* hpa: a second metric, External with target
 	                         * averageValue 1 on sp_plan_in.external (a count
 	                         * another planner published, as
@@ -133,6 +142,13 @@ typedef struct {
 	                         * again and the forecast quality is not scored
 	                         * again; 0: a new row [0] */
 	int prev_anomaly;       /* the previous step was flagged anomalous: hold scale-down */
+	double live;            /* opts.nowcast: the load measured so far in the
+	                         * step being planned (a decision within it);
+	                         * NaN: none */
+	double live_frac;       /* the fraction of the step gone when live was
+	                         * measured, 0..1; NaN: none */
+	double row_load;        /* the previous step's own load, for the
+	                         * nowcast's fit; NaN: prev_load */
 	int react;              /* forecast, burst: 1: a check between decisions, the
 	                         * reactive rule alone on prev_load (or CPU), up
 	                         * only: max(current, reactive), within --max; the

@@ -202,6 +202,8 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 		pin.burst = c->burst;
 		pin.tick = k > 0;
 		pin.react = react;
+		if (r->last_valid)
+			pin.row_load = r->last_load;   /* the step before's own load (the nowcast's fit) */
 		if (r->o.tick == 0) {
 			if (r->last_valid) {
 				pin.prev_load = r->last_load;
@@ -217,6 +219,8 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 			pin.current = sp_sim_replicas(r->sim);
 			pin.prev_ready = counted;
 			pin.prev_unready = pin.current - counted;
+			if (k > 0)   /* within the step: the load so far (the nowcast) */
+				pin.live = pin.prev_load, pin.live_frac = (tau - c->t) / r->dt;
 		}
 		if (react) {
 			if (!isfinite(pin.prev_load)) {  /* nothing measured yet: keep */

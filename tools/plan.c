@@ -437,8 +437,9 @@ track_free(void *ctx, void *v)
 	free(tk);
 }
 
-/* plan --state files: "scalepipe-state plan 2" (2: with the dead band, hold and --min-down options) */
-enum { STATE_VERSION = 2 };
+/* plan --state files: "scalepipe-state plan 3" (2: with the dead band, hold
+ * and --min-down options; 3: with --nowcast and its fits) */
+enum { STATE_VERSION = 3 };
 
 /* A track's state, from its file lines. */
 static int
@@ -689,6 +690,14 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 				in.prev_load = v;
 		}
 		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise recommendation's time */
+		in.row_load = tk->cy.load;
+		if (c.recent >= 0 && isfinite(num(r, c.recent)) && isfinite(in.at) && isfinite(tk->cy.t) && in.t > tk->cy.t) {
+			/* --nowcast: the load so far in the row's step, when it is
+			 * decided within it (the rows' spacing its length) */
+			double f = (in.at - in.t) / (in.t - tk->cy.t);
+			if (f >= 0 && f < 1)
+				in.live = num(r, c.recent), in.live_frac = f;
+		}
 		if (pl->agent && tk->cy.last > 0 && in.current < 0)
 			in.current = tk->cy.last;
 		if (pl->peer.ops) {

@@ -348,7 +348,7 @@ plan $SP "$T/bd.csv" > "$T/whole"
 t "--state: no file is a cold start, silently" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
 out_is "$T/whole"
 err_empty
-check "--state: the state file, versioned" sh -c "head -n 1 '$T/pl.state' | grep -qx 'scalepipe-state plan 2' && tail -n 1 '$T/pl.state' | grep -qx end"
+check "--state: the state file, versioned" sh -c "head -n 1 '$T/pl.state' | grep -qx 'scalepipe-state plan 3' && tail -n 1 '$T/pl.state' | grep -qx end"
 cp "$T/pl.state" "$T/pl.state0"
 t "--state: the rows seen are skipped; the row without a load is decided again" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
 { head -n 1 "$T/whole"; tail -n 1 "$T/whole"; } > "$T/want2"

@@ -55,6 +55,47 @@ step_lead(sp_plan *p, double t, double load, double demand, double next, double 
 	return n;
 }
 
+/* --nowcast: n steps of 300 s, each decided at its start (the step
+ * before's load y) and within it at half the step, where the load so far
+ * is e above the band's middle (400); the next step's load is 410 + k x e
+ * (k the true psi), the demands 400.  Then one more step and a decision
+ * within it at e = e_last: its count and reason. */
+static int
+nowcast_run(int n, double k, double e_last, const char **reason)
+{
+	sp_plan_opts o;
+	sp_plan *p;
+	sp_plan_in in;
+	double y = 400, e = 0, e0 = 0;
+	int s, c = -1;
+
+	sp_plan_defaults(&o);
+	o.slo = 18;
+	o.reactive = SP_PLAN_REACTIVE_NONE;
+	o.nowcast = 1;
+	p = sp_plan_new(&o, perf, NULL);
+	for (s = 0; s <= n; s++) {
+		sp_plan_in_clear(&in);
+		in.t = 300.0 * s;
+		in.prev_load = in.row_load = y;
+		in.demand = in.next_demand = 400;
+		in.lower = 300;
+		in.upper = 500;
+		sp_plan_step(p, &in, &c, reason, NULL, 0, NULL);
+		in.tick = 1;
+		in.at = in.t + 150;
+		in.current = c;
+		e = s < n ? 20.0 * ((s * 7) % 5 - 2) : e_last;   /* -40 .. 40 */
+		in.live = 400 + e;
+		in.live_frac = 0.5;
+		sp_plan_step(p, &in, &c, reason, NULL, 0, NULL);
+		y = 410 + k * e0;   /* this step's load: by the step before's e */
+		e0 = e;
+	}
+	sp_plan_free(p);
+	return c;
+}
+
 int
 main(void)
 {
@@ -343,6 +384,16 @@ main(void)
 		CHECK(sp_plan_step(p, &in, &n, &r, NULL, 0, NULL) == 0 && n == 2, "use_hold 0: the hold is ignored");
 	}
 	sp_plan_free(p);
+
+	/* the nowcast: psi 2 fitted exactly, once 30 steps' weight are in
+	 * (31 pairs at 0.998 a step); 400 + 2 x 30 = 460 -> 6, 400 - 60 -> 5
+	 * (340 / 80 = 4.25); the demand alone before the fit: 400 -> 5 */
+	CHECK(nowcast_run(40, 2, 30, &r) == 6 && strcmp(r, "nowcast") == 0, "nowcast psi 2, e 30: 460 -> 6 (%s)", r);
+	CHECK(nowcast_run(40, 2, -30, &r) == 5 && strcmp(r, "nowcast") == 0, "nowcast psi 2, e -30: 340 -> 5 (%s)", r);
+	CHECK(nowcast_run(20, 2, 30, &r) == 5 && strcmp(r, "forecast") == 0, "nowcast before the fit: 400 -> 5 (%s)", r);
+	/* psi within 0..4: 6 -> 4 (400 + 120 = 520 -> 7), -1 -> 0 (400 -> 5) */
+	CHECK(nowcast_run(40, 6, 30, &r) == 7, "nowcast psi 6 capped at 4: 520 -> 7");
+	CHECK(nowcast_run(40, -1, 30, &r) == 5 && strcmp(r, "nowcast") == 0, "nowcast psi -1 floored at 0: 400 -> 5");
 	sp_perf_free(perf);
 	return check_summary();
 }
