@@ -451,4 +451,17 @@ t "--by: time order within a key" 1 simulate $C --policy hpa --by series "$T/ord
 err_has "row 3, column timestamp: timestamp 0 is before 60, the previous row of key 'a'"
 t "--by: the key is not the load" 2 simulate $C --policy hpa --by series -c series "$D/fleet-3.csv"
 err_has "simulate: -c: 'series' is the key column (--by)"
+# --nowcast: five-minute steps of a load 400 + e, e_s = 0.6 e_(s-1) + a
+# wave, the band's middle and the demands 400; once a minute the decision
+# within a step knows the step's load (held) and, once a fit is in (31
+# pairs), plans for the next step's demand + psi x e: reason nowcast
+awk 'BEGIN { print "timestamp,load,forecast,lower,upper,state,demand,demand_next"
+	for (s = 0; s < 80; s++) { e = 0.6 * e + 60 * sin(1.7 * s); printf "%d,%.3f,400,300,500,normal,400,400\n", 300 * s, 400 + e } }' > "$T/nc.csv"
+t "--nowcast on: the load so far moves the next step's demand" 0 simulate --policy scalepipe --nowcast on "$T/nc.csv"
+awk -F, 'NR > 1 && $12 == "nowcast" { n++; if (NR - 1 < 33) early = 1 } END { exit !(n >= 10 && !early) }' "$T/out" ||
+	_bad "steps with reason nowcast: $(grep -c nowcast "$T/out")"
+t "--nowcast: scalepipe's default is off" 0 sh -c "simulate --policy scalepipe '$T/nc.csv' > '$T/a' &&
+	simulate --policy scalepipe --nowcast off '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b' && ! grep -q nowcast '$T/a'"
+t "--nowcast: on or off" 2 simulate --policy scalepipe --nowcast yes "$T/nc.csv"
+err_has "--nowcast: want on or off, not 'yes'"
 finish
