@@ -140,7 +140,7 @@ usage(const opts *op)
 	    "decided_at (when the row is decided, in Unix seconds: the time of its\n"
 	    "--stabilise recommendation, which --state remembers for a row without a\n"
 	    "load, decided again each minute; a row decided again at the same time\n"
-	    "replaces it).\n\n"
+	    "replaces it; with recent_load, the load so far in its step for --nowcast).\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
 	    "      --policy P           forecast, burst, scalepipe, hpa, threshold, ppo, bascaler,\n"
 	    "                           keda, kpa, crane, aws or ahpa [forecast]\n"
