@@ -692,10 +692,11 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise recommendation's time */
 		in.row_load = tk->cy.load;
 		if (c.recent >= 0 && isfinite(num(r, c.recent)) && isfinite(in.at) && isfinite(tk->cy.t) && in.t > tk->cy.t) {
-			/* --nowcast: the load so far in the row's step, when it is
-			 * decided within it (the rows' spacing its length) */
-			double f = (in.at - in.t) / (in.t - tk->cy.t);
-			if (f >= 0 && f < 1)
+			/* --nowcast: the load so far in the row's step, the time
+			 * since the previous row (recent_load's), when the row is
+			 * decided within it */
+			double f = (in.at - tk->cy.t) / (in.t - tk->cy.t);
+			if (f >= 0 && f <= 1)
 				in.live = num(r, c.recent), in.live_frac = f;
 		}
 		if (pl->agent && tk->cy.last > 0 && in.current < 0)

@@ -652,8 +652,9 @@ done
 t "decided_at: the HPA policy reads its rows" 0 plan --policy hpa $C "$T/da1.csv"
 
 # ---- --nowcast: the load so far in a step moves the next step's demand ------------
-# Rows every 300 s, each decided within its step (decided_at 150 s in)
-# on the load so far (recent_load), 400 + e with e from -40 to 40; the
+# Rows every 300 s, each decided within its step (the time since the row
+# before: decided_at 150 s before the row's) on the load so far
+# (recent_load), 400 + e with e from -40 to 40; the
 # band's middle 400 (300..500), the demands 400; each step's load is
 # 410 + 2 x the step before's e.  plan fits psi 2 once 31 pairs are in
 # (0.998 a step: 30 steps' weight), from the 34th row (the first row has
@@ -664,7 +665,7 @@ t "decided_at: the HPA policy reads its rows" 0 plan --policy hpa $C "$T/da1.csv
 NC="--policy forecast --reactive none --wstar 80"
 awk 'BEGIN { print "timestamp,load,demand,lower,upper,demand_next,recent_load,decided_at"
 	for (s = 0; s < 60; s++) { e = 20 * ((s * 7) % 5 - 2); y = s ? 410 + 2 * e0 : 400
-		printf "%d,%g,400,300,500,400,%g,%d\n", 300 * s, y, 400 + e, 300 * s + 150; e0 = e } }' > "$T/nc.csv"
+		printf "%d,%g,400,300,500,400,%g,%d\n", 300 * s, y, 400 + e, 300 * s - 150; e0 = e } }' > "$T/nc.csv"
 t "--nowcast on: psi 2 fitted, then 400 + 2e" 0 plan $NC --nowcast on "$T/nc.csv"
 awk -F, 'NR > 1 { e = $7 - 400; n = $10 == "nowcast" ? 400 + 2 * e : 400; w = int(n / 80); if (w * 80 < n) w++
 	if ($9 != w) bad = bad " " $1 ": " $9 " not " w; c += $10 == "nowcast"; f = f || ($10 == "nowcast" && NR - 1 < 34) }
@@ -679,18 +680,19 @@ t "--nowcast: scalepipe's default is off" 0 sh -c "plan --policy scalepipe --wst
 head -n 31 "$T/nc.csv" > "$T/nc1.csv"; { head -n 1 "$T/nc.csv"; tail -n +32 "$T/nc.csv"; } > "$T/nc2.csv"
 t "--nowcast --state: two runs as one" 0 sh -c "rm -f '$T/nc.state' && plan $NC --nowcast on --state '$T/nc.state' '$T/nc1.csv' > '$T/a' &&
 	plan $NC --nowcast on --state '$T/nc.state' '$T/nc2.csv' | tail -n +2 >> '$T/a' && cmp '$T/a' '$T/nc-one.out'"
-# a row without its load decided at 60 s and 150 s into its step (a tick
+# a row without its load decided at 60 s and 150 s into its step, after
+# the row before (11700; a tick
 # between rows): the state keeps the load so far of both (parts 2 and 5
 # of ten) for when the row is decided again; at 60 s part 2 has no fit
 # (the rows were decided at 150 s), at 150 s psi 2: 400 + 2 x 30 -> 6
 head -n 41 "$T/nc.csv" > "$T/nc3.csv"
 t "--nowcast --state: rows before the pending one" 0 sh -c "rm -f '$T/nc.state' && plan $NC --nowcast on --state '$T/nc.state' '$T/nc3.csv' > /dev/null"
-printf 'timestamp,load,demand,lower,upper,demand_next,recent_load,decided_at\n12000,,400,300,500,400,%s,%s\n' 380 12060 > "$T/nc4.csv"
+printf 'timestamp,load,demand,lower,upper,demand_next,recent_load,decided_at\n12000,,400,300,500,400,%s,%s\n' 380 11760 > "$T/nc4.csv"
 t "--nowcast --state: the pending row at 60 s" 0 plan $NC --nowcast on --state "$T/nc.state" "$T/nc4.csv"
-out_has "12000,,400,300,500,400,380,12060,5,forecast"
-printf 'timestamp,load,demand,lower,upper,demand_next,recent_load,decided_at\n12000,,400,300,500,400,%s,%s\n' 430 12150 > "$T/nc5.csv"
+out_has "12000,,400,300,500,400,380,11760,5,forecast"
+printf 'timestamp,load,demand,lower,upper,demand_next,recent_load,decided_at\n12000,,400,300,500,400,%s,%s\n' 430 11850 > "$T/nc5.csv"
 t "--nowcast --state: again at 150 s" 0 plan $NC --nowcast on --state "$T/nc.state" "$T/nc5.csv"
-out_has "12000,,400,300,500,400,430,12150,6,nowcast"
+out_has "12000,,400,300,500,400,430,11850,6,nowcast"
 awk '$1 == "nowcast_step" && $2 == 12000 { s = 1 } $1 == "nowcast_live" { l = $0 }
 	END { split(l, v, " "); exit !(s && v[4] == -20 && v[7] == 30 && v[2] == "nan" && v[11] == "nan") }' "$T/nc.state" ||
 	_bad "nowcast_live: $(grep nowcast_live "$T/nc.state")"
