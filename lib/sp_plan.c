@@ -176,7 +176,8 @@ nc_apply(sp_plan *p, const sp_plan_in *in, double *d, double *psi_out)
 		return 0;
 	w = f->w, mx = f->x / w, my = f->y / w;
 	vx = f->xx / w - mx * mx;
-	psi = vx > 0 ? (f->xy / w - mx * my) / vx : 0;
+	/* distances that vary by rounding only fit nothing */
+	psi = vx > 1e-9 * (f->xx / w) ? (f->xy / w - mx * my) / vx : 0;
 	psi = psi < 0 || !isfinite(psi) ? 0 : psi > NC_PSI_MAX ? NC_PSI_MAX : psi;
 	*d = in->next_demand + psi * e;
 	*psi_out = psi;

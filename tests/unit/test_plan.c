@@ -85,11 +85,12 @@ nowcast_run(int n, double k, double e_last, const char **reason)
 		in.tick = 1;
 		in.at = in.t + 150;
 		in.current = c;
-		e = s < n ? 20.0 * ((s * 7) % 5 - 2) : e_last;   /* -40 .. 40 */
+		/* -40 .. 40; for k 0, 30 and 30 + 1e-6 */
+		e = s < n ? (k == 0 ? 30 + (s % 2) * 1e-6 : 20.0 * ((s * 7) % 5 - 2)) : e_last;
 		in.live = 400 + e;
 		in.live_frac = 0.5;
 		sp_plan_step(p, &in, &c, reason, NULL, 0, NULL);
-		y = 410 + k * e0;   /* this step's load: by the step before's e */
+		y = k == 0 ? 410 + 1e6 * (e0 - 30) : 410 + k * e0;   /* this step's load: by the step before's e */
 		e0 = e;
 	}
 	sp_plan_free(p);
@@ -394,6 +395,10 @@ main(void)
 	/* psi within 0..4: 6 -> 4 (400 + 120 = 520 -> 7), -1 -> 0 (400 -> 5) */
 	CHECK(nowcast_run(40, 6, 30, &r) == 7, "nowcast psi 6 capped at 4: 520 -> 7");
 	CHECK(nowcast_run(40, -1, 30, &r) == 5 && strcmp(r, "nowcast") == 0, "nowcast psi -1 floored at 0: 400 -> 5");
+	/* distances 30 and 30 + 1e-6 (a spread of 3e-8 of their size: nothing a
+	 * load measures), the loads 1e6 times their difference apart: no fit,
+	 * psi 0, not 1e6 capped at 4 */
+	CHECK(nowcast_run(40, 0, 30, &r) == 5 && strcmp(r, "nowcast") == 0, "nowcast no spread: psi 0: 400 -> 5");
 	sp_perf_free(perf);
 	return check_summary();
 }
