@@ -100,8 +100,9 @@ typedef struct {
 	                         * from the middle of the step's band, psi fitted
 	                         * on the steps before (least squares, per tenth
 	                         * of the step, the past weighted 0.998 a step,
-	                         * once 30 steps' weight are in); sp_plan_nowcast
-	                         * [0] */
+	                         * within 0..4, once 30 steps' weight are in;
+	                         * a step's distances that hardly spread fit
+	                         * nothing) [0] */
 	int external;           /* hpa: a second metric, External with target
 	                         * averageValue 1 on sp_plan_in.external (a count
 	                         * another planner published, as
@@ -207,7 +208,8 @@ void sp_plan_carry_init(sp_plan_carry *c);
  * that shape the decisions and w* (opt_*), the last count, the scale-down
  * stabilisation window's recommendations, the forecast-quality ring and
  * the previous forecast, the HPA's last calculation and its controller
- * (sp_hpa), and the carry c.
+ * (sp_hpa), the nowcast's fits and its last two steps' distances, and the
+ * carry c.
  *
  * sp_plan_read_state: into p fresh from sp_plan_new (no step yet) and c;
  * SP_EMODEL "FILE:LINE: state written with KEY X, not Y" when an option or
@@ -218,11 +220,12 @@ struct sp_state;
 void sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, struct sp_state_writer *w);
 
 /* The same lines in two parts around the stabilisation window's
- * recommendations (sp_plan_write_recs): head, the recommendations, tail
- * make sp_plan_write_state's.  For a state kept from an earlier moment
- * (plan --state: before trailing rows without a load) saved with the
- * recommendations of later decisions (those rows'), which the window must
- * remember. */
+ * recommendations and the nowcast's distances of the last step
+ * (sp_plan_write_recs): head, those, tail make sp_plan_write_state's.  For
+ * a state kept from an earlier moment (plan --state: before trailing rows
+ * without a load) saved with the recommendations and distances of later
+ * decisions (those rows'), which the window and the nowcast must remember:
+ * the distances go to the step of their time when it is decided again. */
 void sp_plan_write_state_parts(const sp_plan *p, const sp_plan_carry *c, struct sp_state_writer *head,
     struct sp_state_writer *tail);
 void sp_plan_write_recs(const sp_plan *p, struct sp_state_writer *w);
