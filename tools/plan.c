@@ -682,22 +682,21 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 			if (isfinite(in.prev_load) && in.prev_load < 0)
 				sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", in.prev_load), &err);
 		}
+		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise recommendation's time */
+		in.row_load = tk->cy.load;
 		if (c.recent >= 0) {  /* measured since the previous row: the newest load */
 			double v = num(r, c.recent);
 			if (v < 0)
 				sp_die_if(sp_csv_error(r, c.recent, &err, SP_EDATA, "negative load %g", v), &err);
 			if (isfinite(v))
 				in.prev_load = v;
-		}
-		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise recommendation's time */
-		in.row_load = tk->cy.load;
-		if (c.recent >= 0 && isfinite(num(r, c.recent)) && isfinite(in.at) && isfinite(tk->cy.t) && in.t > tk->cy.t) {
-			/* --nowcast: the load so far in the row's step, the time
-			 * since the previous row (recent_load's), when the row is
-			 * decided within it */
-			double f = (in.at - tk->cy.t) / (in.t - tk->cy.t);
-			if (f >= 0 && f <= 1)
-				in.live = num(r, c.recent), in.live_frac = f;
+			/* --nowcast: the load so far in the row's step (the time
+			 * since the previous row), when decided_at is within it */
+			if (isfinite(v) && isfinite(in.at) && isfinite(tk->cy.t) && in.t > tk->cy.t) {
+				double f = (in.at - tk->cy.t) / (in.t - tk->cy.t);
+				if (f >= 0 && f <= 1)
+					in.live = v, in.live_frac = f;
+			}
 		}
 		if (pl->agent && tk->cy.last > 0 && in.current < 0)
 			in.current = tk->cy.last;
