@@ -766,6 +766,19 @@ sp_plan_write_state(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w
 	write_tail(p, c, w);
 }
 
+/* n values read from the line just before the cursor: each a number or
+ * nan (unknown), never infinite; 0, or SP_EMODEL naming that line */
+static int
+nan_or_finite(sp_state *s, const char *key, const double *v, size_t n, sp_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (isinf(v[i]))
+			return sp_state_error_back(s, 1, err, SP_EMODEL, "%s: not a finite number: %g", key, v[i]);
+	return 0;
+}
+
 int
 sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 {
@@ -803,7 +816,9 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 		return sp_state_error(s, err, SP_EMODEL, "stabilise_rec: older than the window (%g s) before the newest",
 		    p->o.stabilise);
 	if ((rc = sp_state_double(s, "nowcast_step", &p->ncbuf_t, err)) < 0 ||
-	    (rc = sp_state_doubles(s, "nowcast_live", NC_PARTS, p->ncbuf, err)) < 0)
+	    (rc = nan_or_finite(s, "nowcast_step", &p->ncbuf_t, 1, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "nowcast_live", NC_PARTS, p->ncbuf, err)) < 0 ||
+	    (rc = nan_or_finite(s, "nowcast_live", p->ncbuf, NC_PARTS, err)) < 0)
 		return rc;
 	if ((rc = sp_state_longs(s, "quality", 2, 0, (long)qw, l2, err)) < 0)
 		return rc;
@@ -835,8 +850,11 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 		f->w = x[0], f->x = x[1], f->y = x[2], f->xx = x[3], f->xy = x[4];
 	}
 	if ((rc = sp_state_doubles(s, "nowcast_before", NC_PARTS, p->nce[0], err)) < 0 ||
+	    (rc = nan_or_finite(s, "nowcast_before", p->nce[0], NC_PARTS, err)) < 0 ||
 	    (rc = sp_state_doubles(s, "nowcast_current", NC_PARTS, p->nce[1], err)) < 0 ||
-	    (rc = sp_state_doubles(s, "nowcast_demand", 3, x, err)) < 0)
+	    (rc = nan_or_finite(s, "nowcast_current", p->nce[1], NC_PARTS, err)) < 0 ||
+	    (rc = sp_state_doubles(s, "nowcast_demand", 3, x, err)) < 0 ||
+	    (rc = nan_or_finite(s, "nowcast_demand", x, 3, err)) < 0)
 		return rc;
 	p->ncnd[0] = x[0], p->ncnd[1] = x[1], p->nct = x[2];
 	if ((rc = sp_state_doubles(s, "carry", 9, x, err)) < 0)

@@ -370,6 +370,16 @@ t "--state: a wrong count of values" 0 plan $SP --state "$T/pl.state" "$T/bd.csv
 err_has "plan: warning: state $T/pl.state:"
 err_has ": carry: more than 9 values: recomputing from the input"
 out_is "$T/whole"
+# the nowcast's lines: nan (unknown) or a number, never infinite; a fit's
+# sums finite, its weight and squares not negative
+for l in 'nowcast_demand inf nan nan' 'nowcast_step -inf' 'nowcast_fit 1 0 0 -1 0'; do
+	k=${l%% *}
+	awk -v k="$k" -v l="$l" '$1 == k && !done { print l; done = 1; next } { print }' "$T/pl.state0" > "$T/pl.state"
+	t "--state: $l: a warning and a cold start" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
+	err_has "plan: warning: state $T/pl.state:"
+	err_has ": $k: not a"
+	out_is "$T/whole"
+done
 cp "$T/pl.state0" "$T/pl.state"
 t "--state: written with other options: a warning and a cold start" 0 plan $SP --stabilise 300 --state "$T/pl.state" "$T/bd.csv"
 err_has "plan: warning: state $T/pl.state:12: state written with stabilise 600, not 300: recomputing from the input"
