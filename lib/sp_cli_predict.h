@@ -62,7 +62,7 @@ enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST,
 #define SP_CLI_PREDICT_MINDOWN_DEFAULT 1
 #define SP_CLI_PREDICT_STAB_DEFAULT 120.0
 #define SP_CLI_PREDICT_RMARGIN_DEFAULT 0.4
-#define SP_CLI_PREDICT_NOWCAST_DEFAULT 0
+#define SP_CLI_PREDICT_NOWCAST_DEFAULT 1
 
 void sp_cli_predict_defaults(sp_cli_predict *c);
 /* Apply option ch: 1 if it was one of the options above, 0 if not. */

@@ -683,9 +683,11 @@ awk -F, 'NR > 1 { e = $7 - 400; n = $10 == "nowcast" ? 400 + 2 * e : 400; w = in
 cp "$T/out" "$T/nc-one.out"
 t "--nowcast off: the demand alone" 0 plan $NC --nowcast off "$T/nc.csv"
 awk -F, 'NR > 1 && ($9 != 5 || $10 == "nowcast") { exit 1 }' "$T/out" || _bad "nowcast without --nowcast on"
-t "--nowcast: off by default" 0 sh -c "plan $NC '$T/nc.csv' > '$T/a' && plan $NC --nowcast off '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b'"
-t "--nowcast: scalepipe's default is off" 0 sh -c "plan --policy scalepipe --wstar 80 '$T/nc.csv' > '$T/a' &&
-	plan --policy scalepipe --wstar 80 --nowcast off '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "--nowcast: off by default for the forecast policy" 0 sh -c "plan $NC '$T/nc.csv' > '$T/a' && plan $NC --nowcast off '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "--nowcast: off by default for the burst policy" 0 sh -c "plan --policy burst --reactive none --wstar 80 '$T/nc.csv' > '$T/a' &&
+	plan --policy burst --reactive none --wstar 80 --nowcast off '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "--nowcast: scalepipe's default is on" 0 sh -c "plan --policy scalepipe --wstar 80 '$T/nc.csv' > '$T/a' &&
+	plan --policy scalepipe --wstar 80 --nowcast on '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b' && grep -q ',nowcast' '$T/a'"
 # --state: two runs over the rows decide as one (the fits carried)
 head -n 31 "$T/nc.csv" > "$T/nc1.csv"; { head -n 1 "$T/nc.csv"; tail -n +32 "$T/nc.csv"; } > "$T/nc2.csv"
 t "--nowcast --state: two runs as one" 0 sh -c "rm -f '$T/nc.state' && plan $NC --nowcast on --state '$T/nc.state' '$T/nc1.csv' > '$T/a' &&

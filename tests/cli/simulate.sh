@@ -460,8 +460,12 @@ awk 'BEGIN { print "timestamp,load,forecast,lower,upper,state,demand,demand_next
 t "--nowcast on: the load so far moves the next step's demand" 0 simulate --policy scalepipe --nowcast on "$T/nc.csv"
 awk -F, 'NR > 1 && $12 == "nowcast" { n++; if (NR - 1 < 33) early = 1 } END { exit !(n >= 10 && !early) }' "$T/out" ||
 	_bad "steps with reason nowcast: $(grep -c nowcast "$T/out")"
-t "--nowcast: scalepipe's default is off" 0 sh -c "simulate --policy scalepipe '$T/nc.csv' > '$T/a' &&
-	simulate --policy scalepipe --nowcast off '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b' && ! grep -q nowcast '$T/a'"
+t "--nowcast: scalepipe's default is on" 0 sh -c "simulate --policy scalepipe '$T/nc.csv' > '$T/a' &&
+	simulate --policy scalepipe --nowcast on '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b' && grep -q nowcast '$T/a'"
+t "--nowcast off: no step planned on the load so far" 0 simulate --policy scalepipe --nowcast off "$T/nc.csv"
+grep -q nowcast "$T/out" && _bad "reason nowcast with --nowcast off"
+t "--nowcast: off by default for the burst policy" 0 sh -c "simulate --policy burst '$T/nc.csv' > '$T/a' &&
+	simulate --policy burst --nowcast off '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b'"
 t "--nowcast: on or off" 2 simulate --policy scalepipe --nowcast yes "$T/nc.csv"
 err_has "--nowcast: want on or off, not 'yes'"
 finish
