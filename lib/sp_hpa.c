@@ -793,6 +793,22 @@ stabilize_behavior(sp_hpa *h, double now, int current, int desired, int *out, co
 	return ev_push(&h->recs, (ev){ now, desired, 0 });
 }
 
+/* Entries at or after t dropped (a decision made again at t replaces
+ * those made then and after), but the recommendation of the first time the
+ * HPA was seen (marked SEEN): that stands whatever is decided then. */
+enum { SEEN = 2 };
+
+static void
+ev_forget(evlist *l, double t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (!(l->a[i].t >= t) || l->a[i].outdated == SEEN)
+			l->a[n++] = l->a[i];
+	l->n = n;
+}
+
 int
 sp_hpa_step(sp_hpa *h, double now, int current, int proposal, int invalid, int *desired,
     const char **reason)
@@ -801,11 +817,17 @@ sp_hpa_step(sp_hpa *h, double now, int current, int proposal, int invalid, int *
 	int stab, d, rc;
 	const char *r = "DesiredWithinRange";
 
+	/* a decision at a time already decided (a row decided again: a pending
+	 * row once its load is in, or a trailing row in the next run) replaces
+	 * what was recorded then and after; in time order nothing goes */
+	ev_forget(&h->recs, now);
+	ev_forget(&h->up, now);
+	ev_forget(&h->down, now);
 	if (!h->seen) {
 		/* the first time an HPA is seen, the current count is recorded
 		 * as a recommendation (blocks an immediate scale-down) */
 		h->seen = 1;
-		if ((rc = ev_push(&h->recs, (ev){ now, current, 0 })) < 0)
+		if ((rc = ev_push(&h->recs, (ev){ now, current, SEEN })) < 0)
 			return rc;
 	}
 	if (current == 0 && c->min != 0) {

@@ -197,7 +197,9 @@ typedef struct sp_hpa sp_hpa;
 sp_hpa *sp_hpa_new(const sp_hpa_config *c, sp_error *err);
 void sp_hpa_free(sp_hpa *h);
 
-/* One reconcile at time now (seconds, not decreasing) with the target's
+/* One reconcile at time now (seconds; the recommendations and events
+ * recorded at now or later are dropped first, so that a decision made
+ * again at a time replaces the one made then) with the target's
  * current spec replicas and the max proposal over metrics (proposal = -1
  * when every metric failed; invalid = 1 when some but not all failed).
  * *desired gets the replicas to set; *reason the condition reason

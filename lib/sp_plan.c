@@ -339,7 +339,9 @@ hpa_sync(sp_plan *p, const sp_plan_in *in, int cur, double cpu, const char **rea
 		}
 	}
 	free(made);
-	if (sp_hpa_step(p->hpa, in->t, cur, proposal, invalid, &d, reason) < 0)
+	/* its windows at the time the row is decided (decided_at), as the
+	 * --stabilise window's */
+	if (sp_hpa_step(p->hpa, isfinite(in->at) ? in->at : in->t, cur, proposal, invalid, &d, reason) < 0)
 		return cur;
 	return d;
 }
@@ -715,6 +717,9 @@ sp_plan_write_recs(const sp_plan *p, sp_state_writer *w)
 	 * decided again */
 	sp_state_put_double(w, "nowcast_step", p->nct);
 	sp_state_put_doubles(w, "nowcast_live", NC_PARTS, p->nce[1]);
+	/* the HPA's recommendations and scale events, the trailing rows'
+	 * too: a pending row decided again each minute is remembered */
+	sp_hpa_write_state(p->hpa, w);
 }
 
 static void
@@ -740,7 +745,6 @@ write_tail(const sp_plan *p, const sp_plan_carry *c, sp_state_writer *w)
 	sp_state_put_doubles(w, "previous_forecast", 4, (const double[]){ p->have_pf, p->pf, p->pl, p->pu });
 	sp_state_put_longs(w, "hpa_last", 4, (const long[]){ p->hlast_ok, p->hlast.replicas, (long)p->hlast.usage,
 	    (long)p->hlast.raw });
-	sp_hpa_write_state(p->hpa, w);
 	for (i = 0; i < NC_PARTS; i++)
 		sp_state_put_doubles(w, "nowcast_fit", 5, (const double[]){ p->ncf[i].w, p->ncf[i].x, p->ncf[i].y,
 		    p->ncf[i].xx, p->ncf[i].xy });
@@ -818,7 +822,8 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 	if ((rc = sp_state_double(s, "nowcast_step", &p->ncbuf_t, err)) < 0 ||
 	    (rc = nan_or_finite(s, "nowcast_step", &p->ncbuf_t, 1, err)) < 0 ||
 	    (rc = sp_state_doubles(s, "nowcast_live", NC_PARTS, p->ncbuf, err)) < 0 ||
-	    (rc = nan_or_finite(s, "nowcast_live", p->ncbuf, NC_PARTS, err)) < 0)
+	    (rc = nan_or_finite(s, "nowcast_live", p->ncbuf, NC_PARTS, err)) < 0 ||
+	    (rc = sp_hpa_read_state(p->hpa, s, err)) < 0)
 		return rc;
 	if ((rc = sp_state_longs(s, "quality", 2, 0, (long)qw, l2, err)) < 0)
 		return rc;
@@ -838,8 +843,6 @@ sp_plan_read_state(sp_plan *p, sp_plan_carry *c, sp_state *s, sp_error *err)
 	if ((rc = sp_state_longs(s, "hpa_last", 4, -1000000000000000000L, 1000000000000000000L, h4, err)) < 0)
 		return rc;
 	p->hlast_ok = h4[0] != 0, p->hlast.replicas = (int)h4[1], p->hlast.usage = h4[2], p->hlast.raw = h4[3];
-	if ((rc = sp_hpa_read_state(p->hpa, s, err)) < 0)
-		return rc;
 	for (i = 0; i < NC_PARTS; i++) {
 		nc_fit *f = &p->ncf[i];
 		if ((rc = sp_state_doubles(s, "nowcast_fit", 5, x, err)) < 0)

@@ -437,9 +437,10 @@ track_free(void *ctx, void *v)
 	free(tk);
 }
 
-/* plan --state files: "scalepipe-state plan 3" (2: with the dead band, hold
- * and --min-down options; 3: with --nowcast and its fits) */
-enum { STATE_VERSION = 3 };
+/* plan --state files: "scalepipe-state plan 4" (2: with the dead band, hold
+ * and --min-down options; 3: with --nowcast and its fits; 4: the HPA's
+ * recommendations and events with the window's, trailing rows' too) */
+enum { STATE_VERSION = 4 };
 
 /* A track's state, from its file lines. */
 static int

@@ -348,7 +348,7 @@ plan $SP "$T/bd.csv" > "$T/whole"
 t "--state: no file is a cold start, silently" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
 out_is "$T/whole"
 err_empty
-check "--state: the state file, versioned" sh -c "head -n 1 '$T/pl.state' | grep -qx 'scalepipe-state plan 3' && tail -n 1 '$T/pl.state' | grep -qx end"
+check "--state: the state file, versioned" sh -c "head -n 1 '$T/pl.state' | grep -qx 'scalepipe-state plan 4' && tail -n 1 '$T/pl.state' | grep -qx end"
 cp "$T/pl.state" "$T/pl.state0"
 t "--state: the rows seen are skipped; the row without a load is decided again" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
 { head -n 1 "$T/whole"; tail -n 1 "$T/whole"; } > "$T/want2"
@@ -660,6 +660,29 @@ for c in recent_load decided_at; do
 done
 # the HPA has no --stabilise window: read, nothing changes
 t "decided_at: the HPA policy reads its rows" 0 plan --policy hpa $C "$T/da1.csv"
+# the HPA's own windows go by decided_at too, and --state keeps the
+# pending row's recommendations and events: 5 pods at 300 (100 % CPU on
+# 4) hold the scale-down of the minutes after (its 300-s downscale
+# window) until 660; the row with its load decided again at 660 as it
+# was replaces that recommendation (one at 660, not two)
+printf '%s\n0,319,300,,,\n300,,560,4,1200,300\n' $hdr > "$T/dh1.csv"
+printf '%s\n0,319,300,,,\n300,,560,16,300,360\n' $hdr > "$T/dh2.csv"
+printf '%s\n0,319,300,,,\n300,,560,16,300,600\n' $hdr > "$T/dh3.csv"
+printf '%s\n0,319,300,,,\n300,,560,16,300,660\n' $hdr > "$T/dh4.csv"
+printf '%s\n0,319,300,,,\n300,300,560,16,300,660\n600,,560,4,300,720\n' $hdr > "$T/dh5.csv"
+rm -f "$T/dh.state"
+t "decided_at: the HPA, the pending row at 300" 0 plan --policy hpa $C --state "$T/dh.state" "$T/dh1.csv"
+rr_is "1,FailedGetMetrics 5,DesiredWithinRange"
+t "decided_at: the HPA again at 360 holds the 5 (its downscale window)" 0 plan --policy hpa $C --state "$T/dh.state" "$T/dh2.csv"
+rr_is "5,ScaleDownStabilized"
+t "decided_at: the HPA again at 600, still within 300 s" 0 plan --policy hpa $C --state "$T/dh.state" "$T/dh3.csv"
+rr_is "5,ScaleDownStabilized"
+t "decided_at: the HPA again at 660, the 5 out of its window" 0 plan --policy hpa $C --state "$T/dh.state" "$T/dh4.csv"
+rr_is "4,DesiredWithinRange"
+t "decided_at: the HPA, the row with its load, the next pending" 0 plan --policy hpa $C --state "$T/dh.state" "$T/dh5.csv"
+rr_is "4,DesiredWithinRange 4,DesiredWithinRange"
+check "decided_at: the HPA's recommendation of 660 replaced, not added" \
+	sh -c 'grep "^hpa_recs [0-9]" "$1" | tail -n 1 | tr " " "\n" | grep -c "^660$" | grep -qx 1' - "$T/dh.state"
 
 # ---- --nowcast: the load so far in a step moves the next step's demand ------------
 # Rows every 300 s, each decided within its step (the time since the row

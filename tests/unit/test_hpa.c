@@ -257,6 +257,15 @@ run_controller(void)
 	    { 301, 5, 2, 3, "ScaleDownStabilized" },   /* t=0 sample (5) and t=0 (2) old; 3 at 60 still in */
 	    { 400, 3, 2, 2, "DesiredWithinRange" } };
 	  run_steps("legacy downscale stabilisation", &c, s, 5); }
+	/* a recommendation made again at its time replaces the one made then:
+	 * 8 at 100 then 2 at 100 again holds at the 4s of 0, not at 8 */
+	{ static const step s[] = {
+	    { 0, 4, 4, 4, "DesiredWithinRange" },
+	    { 100, 4, 8, 8, "DesiredWithinRange" },
+	    { 100, 4, 2, 4, "ScaleDownStabilized" },
+	    { 200, 4, 2, 4, "ScaleDownStabilized" },
+	    { 301, 4, 2, 2, "DesiredWithinRange" } };   /* 0's left; 2 at 100 and 200 */
+	  run_steps("legacy, decided again at a time", &c, s, 5); }
 	/* guards (scalepipe-hpa(7)) */
 	c.min = 2;
 	c.max = 6;
@@ -279,6 +288,21 @@ run_controller(void)
 	    { 345, 30, 10, 30, "ScaleDownStabilized" }, /* 30 recommended at 46 */
 	    { 400, 30, 10, 10, "DesiredWithinRange" } };
 	  run_steps("behavior defaults", &c, s, 8); }
+	/* a decision made again at its time replaces that time's scale event:
+	 * the limit at 0 again is 6 (max(2 + 4, 2 x 2)), not 2 for the +4
+	 * counted twice, and at 5 the 15-s period holds one event */
+	{ static const step s[] = {
+	    { 0, 2, 40, 6, "ScaleUpLimit" },
+	    { 0, 2, 40, 6, "ScaleUpLimit" },
+	    { 5, 6, 40, 6, "ScaleUpLimit" } };
+	  run_steps("behavior, decided again at a time", &c, s, 3); }
+	/* ... and its recommendation, but not the count the HPA was first
+	 * seen with: 10 pods seen at 0 hold a scale-down to 2 decided then,
+	 * and decided again then */
+	{ static const step s[] = {
+	    { 0, 10, 2, 10, "ScaleDownStabilized" },
+	    { 0, 10, 2, 10, "ScaleDownStabilized" } };
+	  run_steps("behavior, decided again when first seen", &c, s, 2); }
 	/* behavior: scale-up stabilisation window 60 s takes the min */
 	c.up.window = 60;
 	c.down.window = 0;
