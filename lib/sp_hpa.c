@@ -529,8 +529,11 @@ sp_hpa_pods_at(sp_hpa_pods *p, double t, int cpu, double cpu_init, double delay,
 typedef struct {
 	double t;
 	int v;
-	int outdated;
+	int outdated;   /* events: 1 outdated (storeScaleEvent's); recommendations:
+	                 * SEEN, the count the HPA was first seen with */
 } ev;
+
+enum { SEEN = 2 };
 
 typedef struct {
 	ev *a;
@@ -794,17 +797,16 @@ stabilize_behavior(sp_hpa *h, double now, int current, int desired, int *out, co
 }
 
 /* Entries at or after t dropped (a decision made again at t replaces
- * those made then and after), but the recommendation of the first time the
- * HPA was seen (marked SEEN): that stands whatever is decided then. */
-enum { SEEN = 2 };
-
+ * those made then and after); with keep_seen, not the recommendation of the
+ * first time the HPA was seen (marked SEEN): that stands whatever is
+ * decided then. */
 static void
-ev_forget(evlist *l, double t)
+ev_forget(evlist *l, double t, int keep_seen)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < l->n; i++)
-		if (!(l->a[i].t >= t) || l->a[i].outdated == SEEN)
+		if (!(l->a[i].t >= t) || (keep_seen && l->a[i].outdated == SEEN))
 			l->a[n++] = l->a[i];
 	l->n = n;
 }
@@ -820,9 +822,9 @@ sp_hpa_step(sp_hpa *h, double now, int current, int proposal, int invalid, int *
 	/* a decision at a time already decided (a row decided again: a pending
 	 * row once its load is in, or a trailing row in the next run) replaces
 	 * what was recorded then and after; in time order nothing goes */
-	ev_forget(&h->recs, now);
-	ev_forget(&h->up, now);
-	ev_forget(&h->down, now);
+	ev_forget(&h->recs, now, 1);
+	ev_forget(&h->up, now, 0);
+	ev_forget(&h->down, now, 0);
 	if (!h->seen) {
 		/* the first time an HPA is seen, the current count is recorded
 		 * as a recommendation (blocks an immediate scale-down) */

@@ -138,9 +138,10 @@ usage(const opts *op)
 	    "measured since the previous row, read instead of that row's load by the\n"
 	    "reactive rule; scalepipe-tick fills it between rows of more than a minute),\n"
 	    "decided_at (when the row is decided, in Unix seconds: the time of its\n"
-	    "--stabilise recommendation, which --state remembers for a row without a\n"
-	    "load, decided again each minute; a row decided again at the same time\n"
-	    "replaces it; with recent_load, the load so far in its step for --nowcast).\n\n"
+	    "--stabilise recommendation and of the HPA's sync (--policy hpa, --reactive\n"
+	    "hpa), which --state remembers for a row without a load, decided again each\n"
+	    "minute; a row decided again at the same time replaces it; with\n"
+	    "recent_load, the load so far in its step for --nowcast).\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
 	    "      --policy P           forecast, burst, scalepipe, hpa, threshold, ppo, bascaler,\n"
 	    "                           keda, kpa, crane, aws or ahpa [forecast]\n"
@@ -683,7 +684,7 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 			if (isfinite(in.prev_load) && in.prev_load < 0)
 				sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", in.prev_load), &err);
 		}
-		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise recommendation's time */
+		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise and HPA time */
 		in.row_load = tk->cy.load;
 		if (c.recent >= 0) {  /* measured since the previous row: the newest load */
 			double v = num(r, c.recent);
