@@ -62,6 +62,17 @@ check "matched.csv: scalepipe against hpa, recomputed" sh -c "
 			print \$2, r, h }' '$T/o/frontier.csv' '$T/o/points.csv' > '$T/want' &&
 	awk -F, -v OFS=, '\$1 == \"scalepipe\" && \$7 == \"hpa\" { print \$2, \$8, \$11 }' '$T/o/matched.csv' > '$T/got' &&
 	cmp '$T/want' '$T/got'"
+# the reference's churn and pods started at the point's cost, interpolated
+# as its violations; the point's own pods started beside them
+check "matched.csv: the HPA's churn and pods started at scalepipe's cost, recomputed" sh -c "
+	awk -F, -v OFS=, 'NR == FNR { if (FNR > 1 && \$1 == \"hpa\") { n++; c[n] = \$3; ch[n] = \$8; ps[n] = \$9 } next }
+		FNR > 1 && \$1 == \"scalepipe\" { rc = rp = \"n/a\"
+			for (j = 1; j < n; j++) if (c[j] <= \$3 && \$3 <= c[j + 1]) { x = (\$3 - c[j]) / (c[j + 1] - c[j])
+				rc = sprintf(\"%.0f\", ch[j] + x * (ch[j + 1] - ch[j])); rp = sprintf(\"%.0f\", ps[j] + x * (ps[j + 1] - ps[j])); break }
+			if (rc != \"n/a\") print \$2, \$8, rc, \$9, rp }' '$T/o/frontier.csv' '$T/o/points.csv' > '$T/want' &&
+	awk -F, -v OFS=, 'NR == 1 && \$12 != \"pods_started\" { exit 1 } NR == 1 && \$13 != \"reference_pods_started\" { exit 1 }
+		\$1 == \"scalepipe\" && \$7 == \"hpa\" && \$11 == \"matched\" { print \$2, \$6, \$10, \$12, \$13 }' '$T/o/matched.csv' > '$T/got' &&
+	test -s '$T/want' && cmp '$T/want' '$T/got'"
 # outside a cost range: the crane costs more than the others; every pair
 # recomputed, and each kind of match met
 t "hpa, scalepipe and crane: dominances outside a cost range" 0 fr --no-plot --train-rows 288 -o "$T/d" \
