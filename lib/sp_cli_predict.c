@@ -13,6 +13,7 @@ sp_cli_predict_defaults(sp_cli_predict *c)
 	c->lead_time = c->margin = c->hysteresis = c->deadband = c->stabilise = c->react_margin = NAN;
 	c->min_down = -1;
 	c->nowcast = -1;
+	c->check_hold = NAN;
 }
 
 int
@@ -47,6 +48,9 @@ sp_cli_predict_option(int ch, const char *arg, sp_cli_predict *c)
 			c->nowcast = 0;
 		else
 			sp_die_usage("--nowcast: want on or off, not '%s'", arg);
+		return 1;
+	case SP_CLI_PREDICT_CHECKHOLD:
+		c->check_hold = sp_cli_double("--check-hold", arg, 0, 86400);
 		return 1;
 	default:
 		return 0;
@@ -84,6 +88,10 @@ sp_cli_predict_help(int width, const char *auto_help)
 	    "      %-*s load - the middle of the step's band), psi fitted on\n"
 	    "      %-*s the steps before [scalepipe %s, others off]\n", w, "--nowcast on|off", w, "", w, "", w, "",
 	    SP_CLI_PREDICT_NOWCAST_DEFAULT ? "on" : "off");
+	printf("      %-*s a decision keeps a check's scale-up for SEC after the\n"
+	    "      %-*s check while the load is at or above the load it met;\n"
+	    "      %-*s 0: off [scalepipe %g, others 0]\n", w, "--check-hold SEC", w, "", w, "",
+	    SP_CLI_PREDICT_CHECKHOLD_DEFAULT);
 }
 
 void
@@ -101,6 +109,7 @@ sp_cli_predict_apply(const sp_cli_predict *c, int scalepipe, int reactive_given,
 	po->stabilise = !isnan(c->stabilise) ? c->stabilise : scalepipe ? SP_CLI_PREDICT_STAB_DEFAULT : 0;
 	po->react_margin = !isnan(c->react_margin) ? c->react_margin : scalepipe ? SP_CLI_PREDICT_RMARGIN_DEFAULT : 0;
 	po->nowcast = c->nowcast >= 0 ? c->nowcast : scalepipe ? SP_CLI_PREDICT_NOWCAST_DEFAULT : 0;
+	po->check_hold = !isnan(c->check_hold) ? c->check_hold : scalepipe ? SP_CLI_PREDICT_CHECKHOLD_DEFAULT : 0;
 	if (scalepipe && !reactive_given)
 		po->reactive = SP_PLAN_REACTIVE_LOAD;
 }

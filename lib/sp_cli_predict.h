@@ -16,6 +16,8 @@
  *                         the count plans for load x (1 + (margin + PCT)/100)
  *   --nowcast on|off      a decision within a step moves the next step's
  *                         demand by the load measured so far (sp_plan_opts)
+ *   --check-hold SEC      a decision keeps a check's scale-up for SEC after
+ *                         it while the load is at or above what it met
  *
  * scalepipe is the burst-aware planner with these defaults (scalepipe-plan(7)):
  * reactive rule load (unless --reactive is given), margin 0, hysteresis
@@ -40,10 +42,12 @@ typedef struct {
 	double stabilise;           /* s; NaN not given */
 	double react_margin;        /* fraction; NaN not given */
 	int nowcast;                /* 0 off, 1 on; -1 not given */
+	double check_hold;          /* s; NaN not given */
 } sp_cli_predict;
 
 enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST, SP_CLI_PREDICT_DEADBAND,
-	SP_CLI_PREDICT_MINDOWN, SP_CLI_PREDICT_STAB, SP_CLI_PREDICT_RMARGIN, SP_CLI_PREDICT_NOWCAST };
+	SP_CLI_PREDICT_MINDOWN, SP_CLI_PREDICT_STAB, SP_CLI_PREDICT_RMARGIN, SP_CLI_PREDICT_NOWCAST,
+	SP_CLI_PREDICT_CHECKHOLD };
 
 #define SP_CLI_PREDICT_LONGOPTS \
 	{ "lead-time", required_argument, 0, SP_CLI_PREDICT_LEAD }, \
@@ -53,7 +57,8 @@ enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST,
 	{ "min-down", required_argument, 0, SP_CLI_PREDICT_MINDOWN }, \
 	{ "stabilise", required_argument, 0, SP_CLI_PREDICT_STAB }, \
 	{ "react-margin", required_argument, 0, SP_CLI_PREDICT_RMARGIN }, \
-	{ "nowcast", required_argument, 0, SP_CLI_PREDICT_NOWCAST }
+	{ "nowcast", required_argument, 0, SP_CLI_PREDICT_NOWCAST }, \
+	{ "check-hold", required_argument, 0, SP_CLI_PREDICT_CHECKHOLD }
 
 /* The scalepipe policy's defaults. */
 #define SP_CLI_PREDICT_MARGIN_DEFAULT 0.0
@@ -63,6 +68,7 @@ enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST,
 #define SP_CLI_PREDICT_STAB_DEFAULT 120.0
 #define SP_CLI_PREDICT_RMARGIN_DEFAULT 0.4
 #define SP_CLI_PREDICT_NOWCAST_DEFAULT 1
+#define SP_CLI_PREDICT_CHECKHOLD_DEFAULT 0.0
 
 void sp_cli_predict_defaults(sp_cli_predict *c);
 /* Apply option ch: 1 if it was one of the options above, 0 if not. */

@@ -84,6 +84,8 @@ sp_plan_in_clear(sp_plan_in *in)
 	in->tick = 0;
 	in->live = in->live_frac = in->row_load = NAN;
 	in->react = 0;
+	in->check_n = -1;
+	in->check_load = in->check_at = NAN;
 	in->prev_anomaly = 0;
 	in->external = NAN;
 	in->pods = NULL;
@@ -196,6 +198,10 @@ sp_plan_new(const sp_plan_opts *o, const sp_perf *perf, sp_error *err)
 	}
 	if (!(o->react_margin >= 0 && o->react_margin <= 10)) {
 		sp_error_set(err, SP_EUSAGE, "react margin %g: want 0..10 (a fraction)", o->react_margin);
+		return NULL;
+	}
+	if (!(o->check_hold >= 0 && o->check_hold <= 86400)) {
+		sp_error_set(err, SP_EUSAGE, "check hold %g s: want 0..86400", o->check_hold);
 		return NULL;
 	}
 	if (!(p = calloc(1, sizeof *p))) {
@@ -624,6 +630,19 @@ sp_plan_step(sp_plan *p, const sp_plan_in *in, int *replicas, const char **reaso
 				    "; scale-down held at %d (highest recommendation in %g s)", n, o->stabilise);
 			}
 		}
+		if (o->check_hold > 0 && in->check_n > n && isfinite(in->check_at) && isfinite(in->check_load) &&
+		    isfinite(load)) {
+			/* a check's scale-up stays while the load it met stays */
+			double at = isfinite(in->at) ? in->at : in->t;
+			int k = in->check_n < cur ? in->check_n : cur;
+			if (at - in->check_at <= o->check_hold + 1e-6 && load >= in->check_load && k > n) {
+				n = k;
+				r = "check-held";
+				snprintf(why + strlen(why), sizeof why - strlen(why),
+				    "; the check's %d kept: load %.6g at or above its %.6g, %g s after it", k, load,
+				    in->check_load, at - in->check_at);
+			}
+		}
 	}
 clamp:
 	if (n < o->min) {
@@ -666,7 +685,7 @@ sp_plan_carry_init(sp_plan_carry *c)
 }
 
 /* The options that shape the decisions, as numbers, in one order. */
-enum { NOPT = 47 };
+enum { NOPT = 48 };
 static const char *const opt_names[NOPT] = {
 	"opt_policy", "opt_min", "opt_max", "opt_initial", "opt_slo", "opt_cpu_cap", "opt_wstar", "opt_overprov",
 	"opt_ramp_up", "opt_ramp_down", "opt_stabilise", "opt_scale_in", "opt_reactive", "opt_stale",
@@ -677,7 +696,7 @@ static const char *const opt_names[NOPT] = {
 	"opt_hpa_up_policy1", "opt_hpa_up_policy2", "opt_hpa_up_policy3", "opt_hpa_down_window",
 	"opt_hpa_down_select", "opt_hpa_down_npolicies", "opt_hpa_down_policy0", "opt_hpa_down_policy1",
 	"opt_hpa_down_policy2", "opt_hpa_down_policy3", "opt_deadband", "opt_use_hold", "opt_min_down",
-	"opt_nowcast"
+	"opt_nowcast", "opt_check_hold"
 };
 
 static double
@@ -701,7 +720,7 @@ opt_values(const sp_plan *p, double *v)
 		h->up.window, h->up.select, h->up.npolicies, policy_code(&h->up, 0), policy_code(&h->up, 1),
 		policy_code(&h->up, 2), policy_code(&h->up, 3), h->down.window, h->down.select, h->down.npolicies,
 		policy_code(&h->down, 0), policy_code(&h->down, 1), policy_code(&h->down, 2), policy_code(&h->down, 3),
-		o->deadband, o->use_hold, o->min_down, o->nowcast };
+		o->deadband, o->use_hold, o->min_down, o->nowcast, o->check_hold };
 	memcpy(v, x, sizeof x);
 }
 

@@ -103,6 +103,12 @@ typedef struct {
 	                         * within 0..4, once 30 steps' weight are in;
 	                         * a step's distances that hardly spread fit
 	                         * nothing) [0] */
+	double check_hold;      /* forecast, burst: a decision does not take
+	                         * back a check's scale-up (sp_plan_in.check_n)
+	                         * within this many seconds after the check
+	                         * while the load is at or above the load the
+	                         * check scaled for: it keeps min(check_n,
+	                         * current); 0: off [0] */
 	int external;           /* hpa: a second metric, External with target
 	                         * averageValue 1 on sp_plan_in.external (a count
 	                         * another planner published, as
@@ -155,6 +161,10 @@ typedef struct {
 	                         * only: max(current, reactive), within --max; the
 	                         * forecast, its quality and the scale-down rules
 	                         * are not touched [0] */
+	int check_n;            /* opts.check_hold: the count the last check
+	                         * between decisions scaled up to; -1: none */
+	double check_load;      /* the load that check scaled for; NaN: none */
+	double check_at;        /* when it scaled; NaN: none */
 	double external;        /* hpa with opts.external: the External metric's
 	                         * value (the published count); NaN: the metric
 	                         * is missing (it fails) */

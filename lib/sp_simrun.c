@@ -23,6 +23,8 @@ struct sp_simrun {
 	int have_row, peer_started, decided;
 	double last_decision;   /* an sp_plan's last decision (interval > 0) */
 	double last_react;      /* its last check between decisions (react > 0) */
+	int check_n;            /* the last check that scaled up: its count, */
+	double check_load, check_at;  /* the load it met and when; 0: none */
 	sp_behavior_hist hist;  /* limits: the recent recommendations */
 	sp_simrun_in cur;
 	double lastdt, dt;      /* the previous step's length, the current one's */
@@ -230,8 +232,14 @@ decide(sp_simrun *r, double tau, int k, int *n, const char **reason, sp_error *e
 			r->last_react = tau;
 			if ((rc = sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err)) < 0)
 				return rc;
-			return limit(r, tau, 1, n, err);
+			if ((rc = limit(r, tau, 1, n, err)) < 0)
+				return rc;
+			if (*n > sp_sim_replicas(r->sim))   /* the decisions' --check-hold */
+				r->check_n = *n, r->check_load = pin.prev_load, r->check_at = tau;
+			return 0;
 		}
+		if (r->check_n > 0)
+			pin.check_n = r->check_n, pin.check_load = r->check_load, pin.check_at = r->check_at;
 		if (!r->front) {
 			r->last_decision = r->last_react = tau;
 			if ((rc = sp_plan_step(r->plan, &pin, n, reason, NULL, 0, err)) < 0)

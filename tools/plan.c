@@ -141,7 +141,9 @@ usage(const opts *op)
 	    "--stabilise recommendation and of the HPA's sync (--policy hpa, --reactive\n"
 	    "hpa), which --state remembers for a row without a load, decided again each\n"
 	    "minute; a row decided again at the same time replaces it; with\n"
-	    "recent_load, the load so far in its step for --nowcast).\n\n"
+	    "recent_load, the load so far in its step for --nowcast), check_replicas,\n"
+	    "check_load and check_at (the last check between decisions that scaled up:\n"
+	    "its count, the load it met, when; for --check-hold; empty: none).\n\n"
 	    "  -c, --column NAME        observed load column [first data column]\n"
 	    "      --policy P           forecast, burst, scalepipe, hpa, threshold, ppo, bascaler,\n"
 	    "                           keda, kpa, crane, aws or ahpa [forecast]\n"
@@ -354,6 +356,7 @@ write_header_end(sp_csv_writer *w, const planner *pl)
 /* The measured columns of a per-step row, -1 when absent. */
 typedef struct {
 	int load, cpu, latency, ready, unready, missing, current, anomaly, recent, at;
+	int chk_n, chk_load, chk_at;   /* check_replicas, check_load, check_at */
 } measured;
 
 static double
@@ -438,10 +441,11 @@ track_free(void *ctx, void *v)
 	free(tk);
 }
 
-/* plan --state files: "scalepipe-state plan 4" (2: with the dead band, hold
+/* plan --state files: "scalepipe-state plan 5" (2: with the dead band, hold
  * and --min-down options; 3: with --nowcast and its fits; 4: the HPA's
- * recommendations and events with the window's, trailing rows' too) */
-enum { STATE_VERSION = 4 };
+ * recommendations and events with the window's, trailing rows' too; 5: with
+ * --check-hold) */
+enum { STATE_VERSION = 5 };
 
 /* A track's state, from its file lines. */
 static int
@@ -621,6 +625,18 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		    pl->peer.ops ? sp_peer_name(&pl->peer) : "the agent");
 	if (c.at >= 0 && o->react)
 		sp_die("the column 'decided_at' is not for --react (a check is remembered by no window)");
+	c.chk_n = sp_csv_col_index(r, "check_replicas");
+	c.chk_load = sp_csv_col_index(r, "check_load");
+	c.chk_at = sp_csv_col_index(r, "check_at");
+	if ((c.chk_n >= 0) != (c.chk_load >= 0) || (c.chk_n >= 0) != (c.chk_at >= 0))
+		sp_die("the columns check_replicas, check_load and check_at go together: no column '%s'",
+		    c.chk_n < 0 ? "check_replicas" : c.chk_load < 0 ? "check_load" : "check_at");
+	if (c.chk_n >= 0 && (pl->peer.ops || pl->agent))
+		sp_die("the columns check_replicas, check_load and check_at are read by scalepipe's own "
+		    "policies, not by %s", pl->peer.ops ? sp_peer_name(&pl->peer) : "the agent");
+	if (c.chk_n >= 0 && o->react)
+		sp_die("the columns check_replicas, check_load and check_at are not for --react (they are "
+		    "what a check did, for the decision after it)");
 	c.anomaly = -1;
 	if (o->hold_anomaly)
 		sp_die_if(c.anomaly = sp_csv_pick_col(r, o->anomaly_col ? o->anomaly_col : "anomaly", &err), &err);
@@ -685,6 +701,20 @@ run_steps(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 				sp_die_if(sp_csv_error(r, c.load, &err, SP_EDATA, "negative load %g", in.prev_load), &err);
 		}
 		in.at = num(r, c.at);   /* when the row is decided (again): its --stabilise and HPA time */
+		if (c.chk_n >= 0) {    /* the last check that scaled up, for --check-hold */
+			int k = count(r, c.chk_n);
+			double l = num(r, c.chk_load), a = num(r, c.chk_at);
+			if ((k >= 0) != !isnan(l) || (k >= 0) != !isnan(a))
+				sp_die_if(sp_csv_error(r, k < 0 ? c.chk_n : isnan(l) ? c.chk_load : c.chk_at, &err, SP_EDATA,
+				    "check_replicas, check_load and check_at are given together or left empty together"), &err);
+			if (k == 0)
+				sp_die_if(sp_csv_error(r, c.chk_n, &err, SP_EDATA, "a check scales up to 1 pod or more, not 0"),
+				    &err);
+			if (!isnan(l) && l < 0)
+				sp_die_if(sp_csv_error(r, c.chk_load, &err, SP_EDATA, "negative load %g", l), &err);
+			if (k > 0)
+				in.check_n = k, in.check_load = l, in.check_at = a;
+		}
 		in.row_load = tk->cy.load;
 		if (c.recent >= 0) {  /* measured since the previous row: the newest load */
 			double v = num(r, c.recent);
@@ -805,6 +835,8 @@ run_long(sp_csv_reader *r, const opts *o, planner *pl, sp_csv_writer *w)
 		sp_die("the column 'recent_load' needs per-step rows, not the long format");
 	if (sp_csv_col_index(r, "decided_at") >= 0)
 		sp_die("the column 'decided_at' needs per-step rows, not the long format");
+	if (sp_csv_col_index(r, "check_replicas") >= 0)
+		sp_die("the column 'check_replicas' needs per-step rows, not the long format");
 	sp_band_defaults(&bo);
 	bo.flags = SP_BAND_CONTIGUOUS;
 	bo.horizons = o->lead;

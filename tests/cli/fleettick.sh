@@ -292,6 +292,8 @@ check "... one run's decisions on arfit's band alone, every step after 200" deci
 check "the ConfigMap ships REACT_EVERY=15" [ "$(cm REACT_EVERY)" = 15 ]
 check "TICK_DEADLINE = the CronJob's activeDeadlineSeconds" [ "$(cm TICK_DEADLINE)" = \
 	"$(sed -n 's/^ *activeDeadlineSeconds: \([0-9]*\).*/\1/p' "$TOP/deploy/fleet/cronjob.yaml")" ]
+# the three check columns (plan's check_replicas, check_load, check_at), filled or empty
+T3='\(,[0-9.]*\)\{3\}'
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
@@ -371,17 +373,35 @@ EOF
 		! awk -F, '/react-scaled/ && \$9 > \$8 { bad = 1 } END { exit !bad }' '$T/r1.out'"
 	check "... held is paused: 2 still, never scaled" test "$(replicas held)" = 2
 	check "... held: no react-scaled row" sh -c "! grep -q 'deployment=held.*react-scaled' '$T/r1.out'"
+	# each workload's last check that scaled up, for the next decisions'
+	# --check-hold: when, its count, the load it met; none for held
+	check "... checks.state: web's last check (12 at 900), api's (10 at 800), none for held" sh -c "
+		grep -q '^[0-9]*,\"namespace=shop,deployment=web\",12,900\$' '$T/rstate/checks.state' &&
+		grep -q '^[0-9]*,\"namespace=shop,deployment=api\",10,800\$' '$T/rstate/checks.state' &&
+		! grep -q deployment=held '$T/rstate/checks.state' && test \$(wc -l < '$T/rstate/checks.state') = 2"
+	wchk=$(sed -n 's/^\([0-9]*\),"namespace=shop,deployment=web",.*/\1/p' "$T/rstate/checks.state")
 	err_has "fleet tick, shard 0/4: the checks scaled up"
 	check "... their count pushed: scalepipe_fleet_react_scaleups{shard=0}" sh -c "
 		grep -q -- '--job scalepipe-fleet-checks --grouping shard=0 -c react_scaleups=scalepipe_fleet_react_scaleups' '$T/pushed' &&
 		test \"\$(tail -n 1 '$T/pushed' | cut -d, -f2)\" = \$(grep -c react-scaled '$T/r1.out')"
 	awk -F, -v e="$nowm" 'NR == 1 || $1 == e' "$T/all2.csv" > "$T/fresh.csv"   # (what --since-state fetches)
+	ts0=$(date +%s)
 	t "REACT_EVERY: the next tick, no room for a check" 0 rtick TICK_DEADLINE=6
+	ts1=$(date +%s)
 	check "... its decisions start from the server's counts (current 12, 10, on each newest row)" sh -c "
-		grep -q ',\"namespace=shop,deployment=web\",.*,12\$' '$T/rwork/demand.csv' &&
-		grep -q ',\"namespace=shop,deployment=api\",.*,10\$' '$T/rwork/demand.csv' &&
-		test \$(grep -c ',1[02]\$' '$T/rwork/demand.csv') = 2 && head -n 1 '$T/rwork/demand.csv' | grep -q ',current\$'"
+		grep -q ',\"namespace=shop,deployment=web\",.*,12$T3\$' '$T/rwork/demand.csv' &&
+		grep -q ',\"namespace=shop,deployment=api\",.*,10$T3\$' '$T/rwork/demand.csv' &&
+		test \$(grep -c ',1[02]$T3\$' '$T/rwork/demand.csv') = 2 && head -n 1 '$T/rwork/demand.csv' | grep -q ',current,check_replicas,check_load,check_at\$'"
 	check "... no check ran" sh -c "! grep -q react- '$T/out'"
+	# the newest rows carry the last check (plan's check_replicas,
+	# check_load, check_at): its time moved by the row's lead over the
+	# tick's clock (the decision timed by its row, STEP 60), so that
+	# plan's age of it is the clock's; held has none
+	check "... the newest rows: web's check (12, 900, its time + the row's lead), held none" sh -c "
+		awk -F, -v c=$wchk -v s0=$ts0 -v s1=$ts1 'FNR == 1 { next } /deployment=web/ { w = \$0; t = \$1 } END {
+			n = split(w, f, \",\"); if (!(f[n - 2] == 12 && f[n - 1] == 900 && f[n] >= c + t - s1 && f[n] <= c + t - s0)) exit 1 }' \
+			'$T/rwork/demand.csv' &&
+		grep 'deployment=held' '$T/rwork/demand.csv' | tail -n 1 | grep -q ',,,\$'"
 	# the same minute again (rows further apart than the CronJob's
 	# minute): no new points, no decision, but the checks run on the
 	# workloads decided last, from the server's counts (the tick before
@@ -418,13 +438,13 @@ EOF
 	}
 	t "STEP 300: the newest row's recent load, time and count" 0 ftick CHECKS=five:250
 	check "... plan's input: current, recent_load, decided_at on the pending row" sh -c "
-		head -n 1 '$T/rwork/demand.csv' | grep -q ',current,recent_load,decided_at\$' &&
-		tail -n 1 '$T/rwork/demand.csv' | grep -q '^$now5,\"namespace=shop,deployment=five\",.*,4,250,[0-9]*\$'"
+		head -n 1 '$T/rwork/demand.csv' | grep -q ',current,recent_load,decided_at,check_replicas,check_load,check_at\$' &&
+		tail -n 1 '$T/rwork/demand.csv' | grep -q '^$now5,\"namespace=shop,deployment=five\",.*,4,250,[0-9]*$T3\$'"
 	check "... pending.state: the row, what it was decided with, its count" sh -c "
 		test \$(wc -l < '$T/rstate5/pending.state') = 2 &&
-		head -n 1 '$T/rstate5/pending.state' | grep -q ',current,recent_load,decided_at,replicas\$' &&
-		grep -q '^$now5,\"namespace=shop,deployment=five\",.*,4,250,[0-9]*,4\$' '$T/rstate5/pending.state'"
-	at1=$(awk -F, 'NR == 2 { print $(NF - 1) }' "$T/rstate5/pending.state")
+		head -n 1 '$T/rstate5/pending.state' | grep -q ',current,recent_load,decided_at,check_replicas,check_load,check_at,replicas\$' &&
+		grep -q '^$now5,\"namespace=shop,deployment=five\",.*,4,250,[0-9]*$T3,4\$' '$T/rstate5/pending.state'"
+	at1=$(awk -F, 'NR == 2 { print $(NF - 4) }' "$T/rstate5/pending.state")
 	# a minute on, no new point, the load now 1600: ceil(1600 / 80.68) = 20,
 	# 4 -> 8 (scale's 100 % a run) by the decision itself
 	sleep 1
@@ -432,8 +452,8 @@ EOF
 	err_has "no new points: each workload's pending row decided again"
 	out_has ',"namespace=shop,deployment=five",shop,Deployment,five,4,20,8,scaled,'
 	check "... five at 8 on the server" test "$(replicas five)" = 8
-	check "... pending.state: decided again at 1600, 20 pods" grep -q "^$now5,\"namespace=shop,deployment=five\",.*,4,1600,[0-9]*,20\$" "$T/rstate5/pending.state"
-	at2=$(awk -F, 'NR == 2 { print $(NF - 1) }' "$T/rstate5/pending.state")
+	check "... pending.state: decided again at 1600, 20 pods" grep -q "^$now5,\"namespace=shop,deployment=five\",.*,4,1600,[0-9]*$T3,20\$" "$T/rstate5/pending.state"
+	at2=$(awk -F, 'NR == 2 { print $(NF - 4) }' "$T/rstate5/pending.state")
 	# (each minute's by its time: a count of the window's recommendations
 	# stays level when the clock crosses a five-minute mark between the
 	# ticks, the oldest row leaving the window as the minute comes in)
@@ -452,8 +472,12 @@ EOF
 	cp "$T/rstate5/pending.state" "$T/pend5.before"
 	{ cat "$T/five.csv"; echo "$now5,\"namespace=shop,deployment=five\",260"; } > "$T/five2.csv"
 	t "STEP 300: the row's load in" 0 ftick CHECKS=five:250 NOW="$T/five2.csv"
-	check "... decided again with the values kept" sh -c "
-		grep -q \"^$now5,\\\"namespace=shop,deployment=five\\\",260,.*,\$(awk -F, 'NR == 2 { print \$(NF - 3) \",\" \$(NF - 2) \",\" \$(NF - 1) }' '$T/pend5.before')\\\$\" '$T/rwork/demand.csv'"
+	# (kept by name: the row was decided without the checks, so without the
+	# check columns, which the row decided again has empty; the key has a
+	# comma: a row's fields one more than the header's)
+	kept5=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i + 1; next }
+		NR == 2 { print $c["current"] "," $c["recent_load"] "," $c["decided_at"] }' "$T/pend5.before")
+	check "... decided again with the values kept" grep -q "^$now5,\"namespace=shop,deployment=five\",260,.*,$kept5,,,\$" "$T/rwork/demand.csv"
 	check "... the next row pending" grep -q "^$((now5 + 300)),\"namespace=shop,deployment=five\"," "$T/rstate5/pending.state"
 	# two workloads, a point in for one only ("five"): the other's ("six")
 	# pending row is decided again in the same tick, at 1600 20 pods, 4 ->
@@ -483,7 +507,7 @@ EOF
 	check "... the young ones among the workloads checked" sh -c "grep -q 'deployment=eight' '$T/rstate6/decided.keys' &&
 		grep -q 'deployment=five' '$T/rstate6/decided.keys'"
 	check "... pending.state: one row each, none for seven" sh -c "test \$(wc -l < '$T/rstate6/pending.state') = 3 &&
-		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,250,[0-9]*,4\$' '$T/rstate6/pending.state' &&
+		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,250,[0-9]*$T3,4\$' '$T/rstate6/pending.state' &&
 		! grep -q 'deployment=seven' '$T/rstate6/pending.state' &&
 		grep -q '^$((now5 - 600)),\"namespace=shop,deployment=seven\",' '$T/rwork/plan.csv'"
 	{ cat "$T/six.csv"; echo "$now5,\"namespace=shop,deployment=five\",260"
@@ -495,7 +519,7 @@ EOF
 	out_has ',"namespace=shop,deployment=six",shop,Deployment,six,4,20,8,scaled,'
 	check "... six at 8 on the server" test "$(replicas six)" = 8
 	check "... plan's input: six's pending row, current 4, recent 1600, after five's rows" sh -c "
-		tail -n 1 '$T/rwork/demand.csv' | grep -q '^$now5,\"namespace=shop,deployment=six\",,.*,4,1600,[0-9]*\$' &&
+		tail -n 1 '$T/rwork/demand.csv' | grep -q '^$now5,\"namespace=shop,deployment=six\",,.*,4,1600,[0-9]*$T3\$' &&
 		grep -q '^$now5,\"namespace=shop,deployment=five\",260,' '$T/rwork/demand.csv' &&
 		! grep -q 'deployment=seven' '$T/rwork/demand.csv'"
 	check "... seven not decided: 4 on the server" test "$(replicas seven)" = 4
@@ -511,7 +535,7 @@ EOF
 		grep -q '^$now5,\"namespace=shop,deployment=six\",20,$((now5 - 300))\$' '$T/rwork/scale-in.csv' &&
 		grep -q '^$now5,\"namespace=shop,deployment=five\",[0-9]*,$now5\$' '$T/rwork/scale-in.csv'"
 	check "... pending.state: six decided again at 1600 (20 pods), five's next row, ten's first" sh -c "
-		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,1600,[0-9]*,20\$' '$T/rstate6/pending.state' &&
+		grep -q '^$now5,\"namespace=shop,deployment=six\",.*,4,1600,[0-9]*$T3,20\$' '$T/rstate6/pending.state' &&
 		grep -q '^$((now5 + 300)),\"namespace=shop,deployment=five\",' '$T/rstate6/pending.state' &&
 		grep -q '^$((now5 + 300)),\"namespace=shop,deployment=ten\",' '$T/rstate6/pending.state' &&
 		test \$(wc -l < '$T/rstate6/pending.state') = 4"

@@ -348,7 +348,7 @@ plan $SP "$T/bd.csv" > "$T/whole"
 t "--state: no file is a cold start, silently" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
 out_is "$T/whole"
 err_empty
-check "--state: the state file, versioned" sh -c "head -n 1 '$T/pl.state' | grep -qx 'scalepipe-state plan 4' && tail -n 1 '$T/pl.state' | grep -qx end"
+check "--state: the state file, versioned" sh -c "head -n 1 '$T/pl.state' | grep -qx 'scalepipe-state plan 5' && tail -n 1 '$T/pl.state' | grep -qx end"
 cp "$T/pl.state" "$T/pl.state0"
 t "--state: the rows seen are skipped; the row without a load is decided again" 0 plan $SP --state "$T/pl.state" "$T/bd.csv"
 { head -n 1 "$T/whole"; tail -n 1 "$T/whole"; } > "$T/want2"
@@ -586,6 +586,67 @@ err_has "rl6.csv: row 2, column recent_load: not a finite number"
 out_is /dev/null
 t "recent_load: not for the peers" 1 plan --policy kpa $C "$T/rl2.csv"
 err_has "plan: the column 'recent_load' is read by scalepipe's own policies, not by kpa"
+# ---- --check-hold: a check's scale-up kept while the load it met stays -----------
+# The load rule on 800 wants 10 (w* 80) from the 12 a check set 50 s before
+# for a load of 800: --check-hold 300 keeps 12 (check-held); not when the
+# check is older than that, nor when the load fell below the check's, nor
+# without the option (scalepipe's default 0); never above the current count
+h=timestamp,load,demand,current,recent_load,check_replicas,check_load,check_at
+ck() { printf '%s\n0,319,300,,,,,\n300,,400,%s\n' $h "$2" > "$T/$1.csv"; }
+ck ck1 12,800,12,800,250
+ck ck2 12,800,12,800,-100
+ck ck3 12,790,12,800,250
+ck ck4 13,800,14,800,250
+ck ck5 12,800,,,
+t "--check-hold 300: the check's 12 kept" 0 plan --policy scalepipe $C --check-hold 300 --explain "$T/ck1.csv"
+out_has "300,,400,12,800,12,800,250,12,check-held,\"forecast demand 400 / w* 80 = 5; the reactive rule wants more (10); the check's 12 kept: load 800 at or above its 800, 50 s after it\""
+t "--check-hold 300: a check 400 s before is not" 0 plan --policy scalepipe $C --check-hold 300 "$T/ck2.csv"
+rr_is "4,forecast 10,reactive"
+t "--check-hold 300: the load below the check's" 0 plan --policy scalepipe $C --check-hold 300 "$T/ck3.csv"
+rr_is "4,forecast 10,reactive"
+t "--check-hold 300: no more than the current count (13 of the check's 14)" 0 plan --policy scalepipe $C --check-hold 300 "$T/ck4.csv"
+rr_is "4,forecast 13,check-held"
+t "--check-hold 300: no check (empty)" 0 plan --policy scalepipe $C --check-hold 300 "$T/ck5.csv"
+rr_is "4,forecast 10,reactive"
+t "--check-hold: off by default" 0 plan --policy scalepipe $C "$T/ck1.csv"
+rr_is "4,forecast 10,reactive"
+t "--check-hold 0: off" 0 plan --policy scalepipe $C --check-hold 0 "$T/ck1.csv"
+rr_is "4,forecast 10,reactive"
+t "--check-hold: the forecast policy too" 0 plan --policy forecast --reactive load $C --check-hold 300 "$T/ck1.csv"
+rr_is "4,forecast 12,check-held"
+t "--check-hold: not a number of seconds" 2 plan --policy scalepipe $C --check-hold x "$T/ck1.csv"
+err_has "plan: --check-hold: "
+t "--check-hold: above a day" 2 plan --policy scalepipe $C --check-hold 86401 "$T/ck1.csv"
+printf 'timestamp,load,demand,check_replicas,check_load\n0,319,300,,\n' > "$T/ckc1.csv"
+t "check columns: all three or none" 1 plan --policy scalepipe $C --check-hold 300 "$T/ckc1.csv"
+err_has "plan: the columns check_replicas, check_load and check_at go together: no column 'check_at'"
+ck ckr1 12,800,12,,250
+t "check columns: a row with some of the three" 1 plan --policy scalepipe $C --check-hold 300 "$T/ckr1.csv"
+err_has "ckr1.csv: row 2, column check_load: check_replicas, check_load and check_at are given together or left empty together"
+ck ckr2 12,800,0,800,250
+t "check columns: a check of 0 pods" 1 plan --policy scalepipe $C --check-hold 300 "$T/ckr2.csv"
+err_has "ckr2.csv: row 2, column check_replicas: a check scales up to 1 pod or more, not 0"
+ck ckr3 12,800,12,-5,250
+t "check columns: a negative load" 1 plan --policy scalepipe $C --check-hold 300 "$T/ckr3.csv"
+err_has "ckr3.csv: row 2, column check_load: negative load -5"
+ck ckr4 12,800,12,800,nan
+t "check columns: no time for a check" 1 plan --policy scalepipe $C --check-hold 300 "$T/ckr4.csv"
+err_has "ckr4.csv: row 2, column check_at: check_replicas, check_load and check_at are given together or left empty together"
+ck ckr5 12,800,2.5,800,250
+t "check columns: not a pod count" 1 plan --policy scalepipe $C --check-hold 300 "$T/ckr5.csv"
+err_has "ckr5.csv: row 2, column check_replicas: not a pod count: 2.5"
+printf 'timestamp,load,check_replicas,check_load,check_at\n0,319,,,\n300,800,12,800,250\n' > "$T/ckpeer.csv"
+t "check columns: not for the peers" 1 plan --policy kpa $C "$T/ckpeer.csv"
+err_has "plan: the columns check_replicas, check_load and check_at are read by scalepipe's own policies, not by kpa"
+printf 'timestamp,load,current,check_replicas,check_load,check_at\n0,900,9,,,\n' > "$T/ckreact.csv"
+t "check columns: not for --react" 1 plan --policy scalepipe $C --react "$T/ckreact.csv"
+err_has "plan: the columns check_replicas, check_load and check_at are not for --react (they are what a check did, for the decision after it)"
+# --state remembers the option: another --check-hold recomputes
+rm -f "$T/ck.state"
+t "--check-hold with --state" 0 plan --policy scalepipe $C --check-hold 300 --state "$T/ck.state" "$T/ck1.csv"
+check "... the state records it" grep -qx 'opt_check_hold 300' "$T/ck.state"
+t "--check-hold: another value, the state recomputed" 0 plan --policy scalepipe $C --check-hold 600 --state "$T/ck.state" "$T/ck1.csv"
+err_has "state written with check_hold 300, not 600: recomputing from the input"
 # ---- decided_at: when a row is decided (again), for the --stabilise window ------
 # The tick's pending row, decided again each minute (scalepipe's own 120 s):
 # the 9 pods decided at 300 hold the scale-down to 7 at 360 and 420, not at

@@ -462,6 +462,23 @@ awk -F, 'NR > 1 && $12 == "nowcast" { n++; if (NR - 1 < 33) early = 1 } END { ex
 	_bad "steps with reason nowcast: $(grep -c nowcast "$T/out")"
 t "--nowcast: scalepipe's default is on" 0 sh -c "simulate --policy scalepipe '$T/nc.csv' > '$T/a' &&
 	simulate --policy scalepipe --nowcast on '$T/nc.csv' > '$T/b' && cmp '$T/a' '$T/b' && grep -q nowcast '$T/a'"
+# --check-hold: a load rising 60 a step for 30 five-minute steps, ramped
+# inside them, the forecast a step behind: the checks scale up between
+# the decisions, and with --check-hold 300 a decision keeps a check's
+# count while the load is still at or above the load it met
+awk 'BEGIN { print "timestamp,load,forecast,lower,upper,state,demand,demand_next"
+	for (s = 0; s < 30; s++) { l = 300 + 60 * s; d = s ? l - 60 : 300; printf "%d,%d,%d,%d,%d,normal,%d,%d\n", 300 * s, l, d, d - 50, d + 50, d, d }
+	for (s = 30; s < 40; s++) printf "%d,2040,2040,1990,2090,normal,2040,2040\n", 300 * s }' > "$T/rise.csv"
+t "--check-hold 300: decisions keep the checks' counts" 0 simulate --policy scalepipe --interp linear --check-hold 300 "$T/rise.csv"
+check "... steps with reason check-held" grep -q ',check-held$' "$T/out"
+t "--check-hold: off by default" 0 sh -c "simulate --policy scalepipe --interp linear '$T/rise.csv' > '$T/a' &&
+	simulate --policy scalepipe --interp linear --check-hold 0 '$T/rise.csv' > '$T/b' && cmp '$T/a' '$T/b' && ! grep -q check-held '$T/a'"
+t "--check-hold: more replica-hours than without" 0 sh -c "
+	a=\$(simulate --policy scalepipe --interp linear --summary --no-header '$T/rise.csv' | cut -d, -f6) &&
+	b=\$(simulate --policy scalepipe --interp linear --check-hold 300 --summary --no-header '$T/rise.csv' | cut -d, -f6) &&
+	test \$b -gt \$a"
+t "--check-hold: not a number" 2 simulate --policy scalepipe --check-hold -1 "$T/rise.csv"
+err_has "simulate: --check-hold: "
 t "--nowcast off: no step planned on the load so far" 0 simulate --policy scalepipe --nowcast off "$T/nc.csv"
 grep -q nowcast "$T/out" && _bad "reason nowcast with --nowcast off"
 t "--nowcast: off by default for the burst policy" 0 sh -c "simulate --policy burst '$T/nc.csv' > '$T/a' &&

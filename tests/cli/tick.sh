@@ -327,7 +327,7 @@ fi
 PY=/usr/bin/python3
 if [ -x $PY ] && command -v openssl > /dev/null && command -v curl > /dev/null; then
 	. "$TOP/tests/kubeapi/netlib.sh"
-	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop rx 7\nDeployment shop lim 3\nDeployment shop rq 7\nDeployment shop rq2 7\n' > "$T/objects"
+	printf 'Deployment shop web 4\nDeployment shop api 3\nDeployment shop held 2 scalepipe.io/paused=true\nDeployment shop rx 7\nDeployment shop lim 3\nDeployment shop rq 7\nDeployment shop rq2 7\nDeployment shop ck 7\nDeployment shop ck2 7\n' > "$T/objects"
 	kubeapi_serve "$T/objects" || { echo "0 passed, 1 failed"; exit 1; }
 	# a fresh series at 60 s steps ending now: 10 rows of 100 (reactive: 2 replicas)
 	nowg=$(( $(date +%s) / 60 * 60 ))
@@ -420,6 +420,9 @@ EOF
 	check "REACT_EVERY: the server holds 18" test "$(rx_replicas)" = 18
 	check "REACT_EVERY: the log has the check's row" grep -q "^$((nowr + 300)),$nowr,18,9,react-scaled,react: load 2000" "$T/rstate/decisions.csv"
 	check "REACT_EVERY: the state's last decision is the check's" grep -qx 'last_decision 18' "$T/rstate/tick.state"
+	check "REACT_EVERY: the state keeps the check that scaled up (18, load 2000, when) for --check-hold" sh -c "
+		grep -qx 'check_n 18' '$T/rstate/tick.state' && grep -qx 'check_load 2000' '$T/rstate/tick.state' &&
+		grep -qx 'check_at $((nowr + 300))' '$T/rstate/tick.state'"
 	check "REACT_EVERY: the metric" grep -qx 'scalepipe_tick_react_scaleups{namespace="shop",target="rx"} 1' "$T/scalepipe_tick_shop_rx.prom"
 	# the next decision starts from the 18 on the server: at about 1350 (17
 	# pods) the plan's hysteresis keeps them (a plan from its own 9 would
@@ -430,6 +433,28 @@ EOF
 		--state-dir "$T/rstate" --from-csv "$T/react2.csv" --now $((nowr + 300)) deployment/rx
 	out_has ",shop,deployment,rx,18,18,unchanged,hysteresis,0"
 	check "REACT_EVERY: the replay check skips the checks' rows" grep -qx 'replay_mismatch 0' "$T/rstate/tick.state"
+	# --check-hold: a check scales 9 -> 18 at +300 for a load of 1000 (1.4 x
+	# 1000 / w* = 17.4, 18); the next decision, at +600 on that load still
+	# (13 pods by the load rule), keeps the check's 18 with --check-hold
+	# 600 (the check 300 s before on the row's clock: the row +660, the
+	# check's time moved by the row's lead of 60 s) and without it goes down
+	awk -v e="$nowr" 'BEGIN { print "timestamp,load"; for (i = 39; i >= 0; i--) print e - 60 * i "," 700 + (i % 3) * 10
+	    print e + 300 ",1000"; print e + 600 ",1000" }' > "$T/react3.csv"
+	awk -F, -v e="$nowr" '$1 == "timestamp" || $1 <= e' "$T/react3.csv" > "$T/react3-base.csv"
+	sed 's/^PLAN_ARGS=.*/& --check-hold 600/' "$T/r.conf" > "$T/rck.conf"
+	for d in ck ck2; do
+		c=$T/rck.conf; [ "$d" = ck2 ] && c=$T/r.conf
+		mkdir -p "$T/st-$d"
+		t "--check-hold: the check at +300 ($d)" 0 tick -c "$c" --kubeconfig "$T/kc" --state-dir "$T/st-$d" \
+			--from-csv "$T/react3-base.csv" --react-from-csv "$T/react3.csv" --now "$nowr" "deployment/$d"
+		out_has "$((nowr + 300)),shop,deployment,$d,18,9,react-scaled,"
+		t "--check-hold: the decision at +600 ($d)" 0 tick -c "$c" --kubeconfig "$T/kc" --state-dir "$T/st-$d" \
+			--from-csv "$T/react3.csv" --now $((nowr + 600)) "deployment/$d"
+		cp "$T/out" "$T/$d.out"
+	done
+	check "--check-hold 600: the decision keeps the check's 18 (check-held)" grep -q ",shop,deployment,ck,18,18,[a-z]*,check-held," "$T/ck.out"
+	check "... without it, fewer than 18" sh -c "
+		awk -F, '/,shop,deployment,ck2,/ && \$5 < 18 { ok = 1 } END { exit !ok }' '$T/ck2.out' && ! grep -q check-held '$T/ck2.out'"
 	# --react-from-csv: the checks read their own file (REACT_QUERY's
 	# load), the decision --from-csv's: the rise only in the checks' file
 	# scales as above; only in the decision's file, nothing
