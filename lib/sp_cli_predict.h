@@ -23,7 +23,9 @@
  * reactive rule load (unless --reactive is given), margin 0, hysteresis
  * 10 %, no dead band, scale-downs of 1 pod or more, stabilisation 120 s,
  * demand_hold, lead time auto, react margin 40 % (50 % from 2026-12-05
- * 02:20 to 09:50); the other policies default to none of them.
+ * 02:20 to 09:50), the nowcast on (since 2026-12-06 02:25), a check's
+ * scale-up held 300 s while its load stays (since 2026-12-06); the other
+ * policies default to none of them.
  * (Until 2026-12-04 22:00: scale-downs of 2 pods or more and no stabilisation;
  * bench/decisions.md says why they changed.)
  */
@@ -68,7 +70,7 @@ enum { SP_CLI_PREDICT_LEAD = 0x4200, SP_CLI_PREDICT_MARGIN, SP_CLI_PREDICT_HYST,
 #define SP_CLI_PREDICT_STAB_DEFAULT 120.0
 #define SP_CLI_PREDICT_RMARGIN_DEFAULT 0.4
 #define SP_CLI_PREDICT_NOWCAST_DEFAULT 1
-#define SP_CLI_PREDICT_CHECKHOLD_DEFAULT 0.0
+#define SP_CLI_PREDICT_CHECKHOLD_DEFAULT 300.0
 
 void sp_cli_predict_defaults(sp_cli_predict *c);
 /* Apply option ch: 1 if it was one of the options above, 0 if not. */

@@ -590,7 +590,7 @@ err_has "plan: the column 'recent_load' is read by scalepipe's own policies, not
 # The load rule on 800 wants 10 (w* 80) from the 12 a check set 50 s before
 # for a load of 800: --check-hold 300 keeps 12 (check-held); not when the
 # check is older than that, nor when the load fell below the check's, nor
-# without the option (scalepipe's default 0); never above the current count
+# with --check-hold 0 (scalepipe's default 300); never above the current count
 h=timestamp,load,demand,current,recent_load,check_replicas,check_load,check_at
 ck() { printf '%s\n0,319,300,,,,,\n300,,400,%s\n' $h "$2" > "$T/$1.csv"; }
 ck ck1 12,800,12,800,250
@@ -608,7 +608,9 @@ t "--check-hold 300: no more than the current count (13 of the check's 14)" 0 pl
 rr_is "4,forecast 13,check-held"
 t "--check-hold 300: no check (empty)" 0 plan --policy scalepipe $C --check-hold 300 "$T/ck5.csv"
 rr_is "4,forecast 10,reactive"
-t "--check-hold: off by default" 0 plan --policy scalepipe $C "$T/ck1.csv"
+t "--check-hold: scalepipe's default is 300" 0 plan --policy scalepipe $C "$T/ck1.csv"
+rr_is "4,forecast 12,check-held"
+t "--check-hold: the forecast policy's default is 0" 0 plan --policy forecast --reactive load $C "$T/ck1.csv"
 rr_is "4,forecast 10,reactive"
 t "--check-hold 0: off" 0 plan --policy scalepipe $C --check-hold 0 "$T/ck1.csv"
 rr_is "4,forecast 10,reactive"

@@ -471,10 +471,14 @@ awk 'BEGIN { print "timestamp,load,forecast,lower,upper,state,demand,demand_next
 	for (s = 30; s < 40; s++) printf "%d,2040,2040,1990,2090,normal,2040,2040\n", 300 * s }' > "$T/rise.csv"
 t "--check-hold 300: decisions keep the checks' counts" 0 simulate --policy scalepipe --interp linear --check-hold 300 "$T/rise.csv"
 check "... steps with reason check-held" grep -q ',check-held$' "$T/out"
-t "--check-hold: off by default" 0 sh -c "simulate --policy scalepipe --interp linear '$T/rise.csv' > '$T/a' &&
-	simulate --policy scalepipe --interp linear --check-hold 0 '$T/rise.csv' > '$T/b' && cmp '$T/a' '$T/b' && ! grep -q check-held '$T/a'"
+t "--check-hold: scalepipe's default is 300" 0 sh -c "simulate --policy scalepipe --interp linear '$T/rise.csv' > '$T/a' &&
+	simulate --policy scalepipe --interp linear --check-hold 300 '$T/rise.csv' > '$T/b' && cmp '$T/a' '$T/b'"
+t "--check-hold 0: no step check-held" 0 simulate --policy scalepipe --interp linear --check-hold 0 "$T/rise.csv"
+grep -q check-held "$T/out" && _bad "reason check-held with --check-hold 0"
+t "--check-hold: off by default for the burst policy" 0 sh -c "simulate --policy burst --interp linear --react 15 '$T/rise.csv' > '$T/a' &&
+	simulate --policy burst --interp linear --react 15 --check-hold 0 '$T/rise.csv' > '$T/b' && cmp '$T/a' '$T/b'"
 t "--check-hold: more replica-hours than without" 0 sh -c "
-	a=\$(simulate --policy scalepipe --interp linear --summary --no-header '$T/rise.csv' | cut -d, -f6) &&
+	a=\$(simulate --policy scalepipe --interp linear --check-hold 0 --summary --no-header '$T/rise.csv' | cut -d, -f6) &&
 	b=\$(simulate --policy scalepipe --interp linear --check-hold 300 --summary --no-header '$T/rise.csv' | cut -d, -f6) &&
 	test \$b -gt \$a"
 t "--check-hold: not a number" 2 simulate --policy scalepipe --check-hold -1 "$T/rise.csv"

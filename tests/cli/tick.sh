@@ -437,13 +437,15 @@ EOF
 	# 1000 / w* = 17.4, 18); the next decision, at +600 on that load still
 	# (13 pods by the load rule), keeps the check's 18 with --check-hold
 	# 600 (the check 300 s before on the row's clock: the row +660, the
-	# check's time moved by the row's lead of 60 s) and without it goes down
+	# check's time moved by the row's lead of 60 s) and with --check-hold 0
+	# goes down
 	awk -v e="$nowr" 'BEGIN { print "timestamp,load"; for (i = 39; i >= 0; i--) print e - 60 * i "," 700 + (i % 3) * 10
 	    print e + 300 ",1000"; print e + 600 ",1000" }' > "$T/react3.csv"
 	awk -F, -v e="$nowr" '$1 == "timestamp" || $1 <= e' "$T/react3.csv" > "$T/react3-base.csv"
 	sed 's/^PLAN_ARGS=.*/& --check-hold 600/' "$T/r.conf" > "$T/rck.conf"
+	sed 's/^PLAN_ARGS=.*/& --check-hold 0/' "$T/r.conf" > "$T/rck0.conf"
 	for d in ck ck2; do
-		c=$T/rck.conf; [ "$d" = ck2 ] && c=$T/r.conf
+		c=$T/rck.conf; [ "$d" = ck2 ] && c=$T/rck0.conf
 		mkdir -p "$T/st-$d"
 		t "--check-hold: the check at +300 ($d)" 0 tick -c "$c" --kubeconfig "$T/kc" --state-dir "$T/st-$d" \
 			--from-csv "$T/react3-base.csv" --react-from-csv "$T/react3.csv" --now "$nowr" "deployment/$d"
