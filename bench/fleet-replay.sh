@@ -25,8 +25,10 @@
 # clock is the tick's minute (date +%s a stand-in), advanced by the checks'
 # sleep; scale is the real one against the test Kubernetes API server
 # (tests/kubeapi/kubeapi.py, HTTPS) through --in-cluster (a stand-in turns
-# it into a kubeconfig), the targets at the single-target replay's
-# initial counts.  Environment: BIN, STARTUPS [60 180], OUT (a directory
+# it into a kubeconfig), the targets at the counts the single-target
+# replay had at the fleet's first minute, and its last check that scaled
+# up before then in the fleet's checks.state (plan's --check-hold).
+# Environment: BIN, STARTUPS [60 180], OUT (a directory
 # kept: the fleet's log and replays) [a temporary one], MINUTES (the
 # first MINUTES of the fleet's span only) [all of it].  Needs python3,
 # openssl and curl (the API server), else prints "skipped".
@@ -68,6 +70,12 @@ case "$(cv "$1" SELECT) $(cv "$1" SEASON)" in
 *) die "$1: SELECT/SEASON '$(cv "$1" SELECT) $(cv "$1" SEASON)': the fleet has the seasonal band or none, no LSTM" ;;
 esac
 
+# at_from RUN T: the count the single-target tick had before T (its
+# replay's last 15-s slot before T; its initial count when none)
+at_from() {
+	awk -F, -v s="$2" -v init="$(awk -F, '$8 == "initial" { print $6; exit }' "$1/log.csv")" \
+		'NR > 1 && $1 + 0 < s { r = $3 } END { print (r == "" ? init : r) }' "$1/replay.csv"
+}
 # the workloads: wK, each trace moved by a multiple of 300 s onto the
 # latest span's start
 k=0
@@ -87,8 +95,15 @@ while read -r k o a b r; do
 	[ -s "$d/dec-in.$step.csv" ] && [ -s "$d/react-in.csv" ] || die "$d: no dec-in.$step.csv or react-in.csv"
 	awk -F, -v o="$o" -v k="$k" 'NR > 1 { print $1 + o ",\"namespace=shop,deployment=w" k "\"," $2 }' "$d/dec-in.$step.csv" >> "$O/dec.csv"
 	awk -F, -v o="$o" -v k="$k" 'NR > 1 { print $1 + o ",\"namespace=shop,deployment=w" k "\"," $2 }' "$d/react-in.csv" >> "$O/react.csv"
-	init=$(awk -F, '$8 == "initial" { print $6; exit }' "$r/log.csv")
+	# the target at the count the single-target tick had at the fleet's
+	# first minute (its replay's last slot before it), and its last check
+	# that scaled up before then seeded as the fleet's (checks.state, for
+	# plan's --check-hold): both ticks start that minute from the same
+	init=$(at_from "$r" $((from - o)))
 	echo "Deployment shop w$k $init" >> "$T/objects"
+	awk -F, -v s=$((from - o)) -v o="$o" -v k="$k" '$8 == "react-scaled" && $2 + 0 < s {
+		l = $9; sub(/^react: load /, "", l); sub(/ .*/, "", l); x = $2 + o ",\"namespace=shop,deployment=w" k "\"," $6 "," l }
+		END { if (x != "") print x }' "$r/log.csv" >> "$O/state/checks.state"
 done < "$T/ws"
 for f in dec react; do   # in time order, as promfetch returns them
 	{ echo "timestamp,series,load"; sed 1d "$O/$f.csv" | sort -t, -k1,1n; } > "$O/$f.csv.s" && mv -f "$O/$f.csv.s" "$O/$f.csv"
@@ -162,8 +177,8 @@ while read -r k o a b r; do
 	tr=$(basename "$(dirname "$r")" | sed 's/\.\(test\|train\)\.[0-9]*$//')
 	# the count in force every 15 s (back on the trace's clock): a
 	# decision's at its tick, a check's at its time; before the first, the
-	# initial count
-	init=$(awk -F, '$8 == "initial" { print $6; exit }' "$r/log.csv")
+	# count the target started at (above)
+	init=$(at_from "$r" $((from - o)))
 	awk -F, -v OFS=, -v w="w$k" -v o="$o" -v s=$((from - o)) -v e=$((to - o)) -v init="$init" '
 		NR == FNR { if ($3 != w) next
 			if ($10 == "react-scaled") at = $2 - o; else at = $1 - o
