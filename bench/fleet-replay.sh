@@ -11,7 +11,7 @@
 # Each argument: a run directory of bench/tick-replay.sh (KEEP/TRACE.SPAN.
 # DAYS/CONF_ID, with its c.conf, log.csv, replay.csv, span and hpa.*), one
 # workload each, all of one configuration.  Without one, bench/tick-replay.sh
-# runs first, CONFIGS=rows5-120 (five-minute rows, as bench/decisions.md's
+# runs first, CONFIGS=rows5-plan (five-minute rows, as bench/decisions.md's
 # tables decide) on FLEET_TRACES ["google_cluster2011_job6176858948_cpu_5m:3
 # nab_elb_request_count_8c0756:3"], with KEEP [OUT/single; a KEEP that has
 # them already is reused], and the fleet on its runs (about 80 minutes).  The traces are moved in time
@@ -46,7 +46,7 @@ rm -rf "$O/state"/* "$O/work"/*
 if [ $# -eq 0 ]; then
 	FLEET_TRACES=${FLEET_TRACES:-google_cluster2011_job6176858948_cpu_5m:3 nab_elb_request_count_8c0756:3}
 	K=${KEEP:-$O/single}
-	KEEP=$K CONFIGS=rows5-120 TRACES=$FLEET_TRACES STARTUPS=$STARTUPS SPAN=test sh "$TOP/bench/tick-replay.sh" > "$O/single.out" ||
+	KEEP=$K CONFIGS=rows5-plan TRACES=$FLEET_TRACES STARTUPS=$STARTUPS SPAN=test sh "$TOP/bench/tick-replay.sh" > "$O/single.out" ||
 		die "bench/tick-replay.sh failed (its output: $O/single.out)"
 	for td in $FLEET_TRACES; do
 		# shellcheck disable=SC2012

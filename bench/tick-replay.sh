@@ -27,7 +27,7 @@
 # 15 s.  simulate's model of the same policy (the bands SELECT and SEASON
 # choose, BURSTDETECT_ARGS, PLAN_ARGS but --policy, SCALE_ARGS) is run when
 # STEP is the trace's step.  A trace recorded every 5 minutes is held within each five
-# minutes, as the tables of bench/decisions.md hold it: there rows5-120
+# minutes, as the tables of bench/decisions.md hold it: there rows5-plan
 # is what they measure.
 #
 # Environment: BIN, TRACES ("TRACE:DAYS ..." [nasa_http_1995_rpm:3
@@ -62,21 +62,23 @@ cm_plan=$(sed -n 's/^PLAN_ARGS="\(.*\)"$/\1/p' "$T/c0.conf")
 overrides() {   # NAME: its KEY="VALUE" lines
 	case $1 in
 	configmap) ;;
-	rows5|rows5-120)
+	rows5|rows5-plan|rows5-120)
 		# five-minute rows, as every table of bench/decisions.md decides:
 		# arfit's band an AR(8) (scalepipe-frontier's, arfit's window of
 		# 500 rows), the seasonal band's window the same; rows5 with the
-		# ConfigMap's PLAN_ARGS, rows5-120 with the plan's own 120-s
-		# scale-down stabilisation (the tables')
+		# ConfigMap's PLAN_ARGS, rows5-plan with the plan's own scale-down
+		# stabilisation (its default, the tables'), rows5-120 with a 120-s
+		# one (the plan's default until 2026-12-06 08:00)
 		echo 'STEP="300"'
 		echo 'WINDOW_ARGS="--resample 300 --fill linear"'
 		echo 'ARFIT_ARGS="--rolling --horizon 24 --level 0.98 -p 8"'
 		echo 'SEASON_ARGS="--rolling --horizon 24 --level 0.98 --season auto"'
-		if [ "$1" = rows5-120 ]; then
-			echo "PLAN_ARGS=\"$(echo "$cm_plan" | sed 's/ *--stabilise [0-9]*//')\""
-		fi ;;
+		case $1 in
+		rows5-plan) echo "PLAN_ARGS=\"$(echo "$cm_plan" | sed 's/ *--stabilise [0-9]*//')\"" ;;
+		rows5-120) echo "PLAN_ARGS=\"$(echo "$cm_plan" | sed 's/ *--stabilise [0-9]*/ --stabilise 120/')\"" ;;
+		esac ;;
 	custom) grep '^[A-Z_]*="' "$OVERRIDES" ;;
-	*) die "CONFIGS: no configuration '$1' (configmap, rows5, rows5-120; custom with OVERRIDES)" ;;
+	*) die "CONFIGS: no configuration '$1' (configmap, rows5, rows5-plan, rows5-120; custom with OVERRIDES)" ;;
 	esac
 }
 conf() {   # NAME: $T/c.conf, and the variables below
@@ -103,7 +105,7 @@ conf() {   # NAME: $T/c.conf, and the variables below
 	esac
 }
 cv() { sed -n "s/^$1=\"\\(.*\\)\"\$/\\1/p" "$T/c.conf"; }
-CONFIGS=${CONFIGS:-configmap rows5 rows5-120}
+CONFIGS=${CONFIGS:-configmap rows5 rows5-plan}
 [ -z "${OVERRIDES:-}" ] || CONFIGS="$CONFIGS custom"
 
 

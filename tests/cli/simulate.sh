@@ -242,8 +242,8 @@ f_is 3 "5 5 3 3 3"
 f_is 12 "forecast forecast deadband hysteresis hysteresis"
 t "--min-down 1 --deadband 0: down to 1" 0 simulate --policy scalepipe --interval 0 --min-down 1 --deadband 0 "$D/sim-down.csv"
 f_is 3 "5 5 1 1 1"
-# the defaults (no dead band, hysteresis 10 %, 120-s stabilisation): 80
-# wants ceil(80 / w*) = 1, within the step (120 s after the last tick that
+# the defaults (no dead band, hysteresis 10 %, 60-s stabilisation): 80
+# wants ceil(80 / w*) = 1, within the step (60 s after the last tick that
 # still saw 400 in its window)
 t "the defaults: down to 1 within the step" 0 simulate --policy scalepipe --interval 0 "$D/sim-down.csv"
 f_is 3 "5 5 1 1 1"
@@ -301,13 +301,13 @@ t "--react 0 for forecast and burst by default" 0 sh -c "simulate --policy burst
 # (400 to 80 at 600; once a minute): the plan wants 1 from 660 on, but the
 # 5 decided at 600 holds it for 300 s (down-stabilisation 300); at 960 the
 # rate, 25 % and never half: 5 -> 4, then 3 at 1020, 2 at 1080, where it
-# stays (2 never goes to 1 below 50 %); rates alone: the plan's own 120-s
-# stabilisation holds 5 until it wants 1 at 780, then 4 at 780, 3 at 840
+# stays (2 never goes to 1 below 50 %); rates alone: the plan's stabilisation
+# at 120 s (--stabilise 120; its default is 60) holds 5 until it wants 1 at 780, then 4 at 780, 3 at 840
 # (the step's last decision), 2 at 900; --max-down-pct 100 as well: no
 # limit at all
 t "--scale-limits: the fall held 300 s, then 25 % a minute" 0 simulate --policy scalepipe --scale-limits "$D/sim-down.csv"
 f_is 3 "5 5 5 2 2"
-t "--down-stabilisation 0: the rates alone" 0 simulate --policy scalepipe --down-stabilisation 0 "$D/sim-down.csv"
+t "--down-stabilisation 0: the rates alone" 0 simulate --policy scalepipe --stabilise 120 --down-stabilisation 0 "$D/sim-down.csv"
 f_is 3 "5 5 3 2 2"
 t "--down-stabilisation 0 --max-down-pct 100: no limit" 0 sh -c "simulate --policy scalepipe '$D/sim-down.csv' > '$T/a' &&
 	simulate --policy scalepipe --down-stabilisation 0 --max-down-pct 100 '$D/sim-down.csv' > '$T/b' && cmp '$T/a' '$T/b'"
@@ -351,8 +351,8 @@ err_has "simulate: --interval:"
 # an External averageValue 21 on 20 pods is a ratio of 1.05, inside the
 # HPA's tolerance, so the HPA keeps 20.  The lead to 1800 (23 pods) is
 # taken by both.  When the load falls to 800 at 900, direct mode goes to
-# 10 within the step (after the plan's 120-s stabilisation), the HPA after its 300-s scale-down stabilisation (at 1200).
-# (The plan's own 120-s stabilisation is off here, to show the HPA's.)
+# 10 within the step (after the plan's 60-s stabilisation), the HPA after its 300-s scale-down stabilisation (at 1200).
+# (The plan's own stabilisation is off here, to show the HPA's.)
 t "direct: the demand's count" 0 simulate --policy scalepipe $C "$D/sim-publish.csv"
 f_is 3 "21 23 23 10 10 10"
 t "--publish: tolerance and stabilisation" 0 simulate --policy scalepipe $C --publish --stabilise 0 "$D/sim-publish.csv"

@@ -6,7 +6,7 @@
 # --lead 2 --hold 3 --burst-demand normal | plan with deploy/configmap.yaml's
 # PLAN_ARGS: --policy scalepipe and its --stabilise, an hour of
 # recommendations in the state), and the same with BAScaler's burst demand
-# (the burst AR in the state) and plan's own 120-s stabilisation, over
+# (the burst AR in the state) and plan's own stabilisation (60 s), over
 # 576-row cuts of two shipped per-minute traces, with bursts
 # (scaled so the counts stay inside --min 2 --max 40), run once, and run as
 # 6 slices, each given the 336 rows the forecaster needs before its new
@@ -77,16 +77,16 @@ fi
 check "6 slices = one run: NASA HTTP 1995 (x 20)" sliced "$TOP/data/nasa_http_1995_rpm.csv" 3000 20
 # the ConfigMap's stabilisation acts across the slices: scale-downs held by it ...
 check "NASA: scale-downs held by the ConfigMap's stabilisation" grep -q ',stabilised$' "$T/cont.csv"
-# ... more of them than plan's own 120 s holds
+# ... more of them than plan's own 60 s holds
 held_more() {
 	a=$(grep -c ',stabilised$' "$T/cont.csv")
 	b=$(PLAN=$(echo "$PLAN" | sed 's/--stabilise [0-9]*//'); chain < "$T/tr.csv" | grep -c ',stabilised$')
 	test "$a" -gt "$b"
 }
-check "NASA: the ConfigMap's stabilisation holds more scale-downs than plan's own 120 s" held_more
+check "NASA: the ConfigMap's stabilisation holds more scale-downs than plan's own 60 s" held_more
 check "6 slices = one run: WorldCup98 (/ 20)" sliced "$TOP/data/worldcup98_19980626_27_rpm.csv" 600 0.05
 BD="--quantile 0.55 --lead 2 --hold 3"   # bursts with the burst AR's demand
-PLAN="--policy scalepipe --slo 16 --min 2 --max 40 --curve $CURVE"   # plan's own 120 s
+PLAN="--policy scalepipe --slo 16 --min 2 --max 40 --curve $CURVE"   # plan's own 60 s
 check "6 slices = one run, the burst AR's demand: NASA HTTP 1995 (x 20)" sliced "$TOP/data/nasa_http_1995_rpm.csv" 3000 20
 check "6 slices = one run, the burst AR's demand: WorldCup98 (/ 20)" sliced "$TOP/data/worldcup98_19980626_27_rpm.csv" 600 0.05
 finish

@@ -7,7 +7,7 @@
 # Every 15-s slot of each workload must hold the count the single-target
 # tick set.  Twice: the ConfigMaps' own keys (STEP 60, the hour's
 # stabilisation) on the per-minute NASA and WorldCup98 traces, and the
-# tables' policy (rows5-120: STEP 300, the AR(8) and seasonal bands, the
+# tables' policy (rows5-plan: STEP 300, the AR(8) and seasonal bands, the
 # plan's 120 s) on two five-minute ones (bench/decisions.md, "The tick end
 # to end", part 5, has three days of it).  The checks every 15 s in both.
 . "$TOP/tests/cli/lib.sh"
@@ -32,5 +32,5 @@ same() {  # CONFIG STEP TRACE1 TRACE2
 }
 same configmap 60 nasa_http_1995_rpm worldcup98_19980626_27_rpm
 check "... a check scaled up (NASA)" grep -q ',react-scaled,' "$T/fconfigmap/log.csv"
-same rows5-120 300 google_cluster2011_job6176858948_cpu_5m nab_elb_request_count_8c0756
+same rows5-plan 300 google_cluster2011_job6176858948_cpu_5m nab_elb_request_count_8c0756
 finish
