@@ -68,7 +68,7 @@ overrides() {   # NAME: its KEY="VALUE" lines
 		# 500 rows), the seasonal band's window the same; rows5 with the
 		# ConfigMap's PLAN_ARGS, rows5-plan with the plan's own scale-down
 		# stabilisation (its default, the tables'), rows5-120 with a 120-s
-		# one (the plan's default until 2026-12-06 08:00)
+		# one (the plan's default until 2026-12-06 08:10)
 		echo 'STEP="300"'
 		echo 'WINDOW_ARGS="--resample 300 --fill linear"'
 		echo 'ARFIT_ARGS="--rolling --horizon 24 --level 0.98 -p 8"'

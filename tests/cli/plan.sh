@@ -445,7 +445,7 @@ check "the last drop goes" sh -c "cut -d, -f5,6 '$T/out' | tail -n +2 | tr '\n' 
 # the stabilisation, on rows a minute apart (scalepipe-tick's cadence): at
 # 60 the reactive rule still sees the load of the row before (400: 5); from
 # 120 everything wants 1, held at 5 while the 5 of 60 is within the window.
-# 60 s by default (120 until 2026-12-06 08:00): held at 120 (t - 60 <= 60),
+# 60 s by default (120 until 2026-12-06 08:10): held at 120 (t - 60 <= 60),
 # down at 180; with 120 s held at 120 and 180, down at 240
 printf 'timestamp,load,demand\n0,400,400\n60,80,80\n120,80,80\n180,80,80\n240,80,80\n' > "$T/stab.csv"
 t "scalepipe: stabilised 60 s by default" 0 plan --policy scalepipe "$T/stab.csv"
@@ -653,55 +653,56 @@ check "... the state records it" grep -qx 'opt_check_hold 300' "$T/ck.state"
 t "--check-hold: another value, the state recomputed" 0 plan --policy scalepipe $C --check-hold 600 --state "$T/ck.state" "$T/ck1.csv"
 err_has "state written with check_hold 300, not 600: recomputing from the input"
 # ---- decided_at: when a row is decided (again), for the --stabilise window ------
-# The tick's pending row, decided again each minute (a 120-s window, --stabilise 120):
+# The tick's pending row, decided again each minute, in a 120-s window (DA):
 # the 9 pods decided at 300 hold the scale-down to 7 at 360 and 420, not at
 # 480 (the window's recommendations are each minute's); without the column
 # every minute's decision is the row's at 300 and replaces the one before
 hdr=timestamp,load,demand,current,recent_load,decided_at
+DA="$C --stabilise 120"
 printf '%s\n0,319,300,,,\n300,,560,13,718,300\n' $hdr > "$T/da1.csv"
 printf '%s\n0,319,300,,,\n300,,560,9,400,360\n' $hdr > "$T/da2.csv"
 printf '%s\n0,319,300,,,\n300,,560,9,400,420\n' $hdr > "$T/da3.csv"
 printf '%s\n0,319,300,,,\n300,,560,9,400,480\n' $hdr > "$T/da4.csv"
 rm -f "$T/da.state"
-t "decided_at: the pending row at 300" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da1.csv"
+t "decided_at: the pending row at 300" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da1.csv"
 rr_is "4,forecast 9,reactive"
-t "decided_at: again at 360, within 120 s of the 9" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" --explain "$T/da2.csv"
+t "decided_at: again at 360, within 120 s of the 9" 0 plan --policy scalepipe $DA --state "$T/da.state" --explain "$T/da2.csv"
 out_has "300,,560,9,400,360,9,stabilised,forecast demand 560 / w* 80 = 7; scale-down held at 9 (highest recommendation in 120 s)"
-t "decided_at: again at 420" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da3.csv"
+t "decided_at: again at 420" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da3.csv"
 rr_is "9,stabilised"
-t "decided_at: again at 480, the 9 out of the window" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da4.csv"
+t "decided_at: again at 480, the 9 out of the window" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da4.csv"
 rr_is "7,forecast"
 check "decided_at: the state holds each minute's recommendation in the window" \
 	sh -c 'grep stabilise_ "$1" | grep -v opt_ | paste -sd" " | grep -qx "stabilise_n 3 stabilise_rec 360 7 stabilise_rec 420 7 stabilise_rec 480 7"' - "$T/da.state"
 # the row's load in: decided again at 480 as applied (it replaces the
 # recommendation of 480), the next row pending at 540
 printf '%s\n0,319,300,,,\n300,400,560,9,400,480\n600,,560,7,,540\n' $hdr > "$T/da5.csv"
-t "decided_at: the row with its load, the next pending" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da5.csv"
+t "decided_at: the row with its load, the next pending" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da5.csv"
 rr_is "7,forecast 7,forecast"
 check "decided_at: the row decided again replaces its recommendation" \
 	sh -c 'grep stabilise_ "$1" | grep -v opt_ | paste -sd" " | grep -qx "stabilise_n 3 stabilise_rec 420 7 stabilise_rec 480 7 stabilise_rec 540 7"' - "$T/da.state"
 # without decided_at the minutes are the row's own time: nothing held
 rm -f "$T/da.state"
 cut -d, -f1-5 "$T/da1.csv" > "$T/da6.csv"; cut -d, -f1-5 "$T/da2.csv" > "$T/da7.csv"
-t "no decided_at: the pending row at 300" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da6.csv"
+t "no decided_at: the pending row at 300" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da6.csv"
 rr_is "4,forecast 9,reactive"
-t "no decided_at: again, the 9 replaced" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da7.csv"
+t "no decided_at: again, the 9 replaced" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da7.csv"
 rr_is "7,forecast"
 # a time before the window's newest counts at the newest (never back)
 rm -f "$T/da.state"
 printf '%s\n0,319,300,,,\n300,,560,9,400,200\n' $hdr > "$T/da8.csv"
-t "decided_at: the pending row at 300 again" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da1.csv"
-t "decided_at: a time before the newest, held" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da8.csv"
+t "decided_at: the pending row at 300 again" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da1.csv"
+t "decided_at: a time before the newest, held" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da8.csv"
 rr_is "9,stabilised"
-t "decided_at: ... and its state read again (two at one time)" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da.state" "$T/da8.csv"
+t "decided_at: ... and its state read again (two at one time)" 0 plan --policy scalepipe $DA --state "$T/da.state" "$T/da8.csv"
 rr_is "9,stabilised"
 err_empty
 sed 's/^stabilise_rec 300 7$/stabilise_rec 299 7/' "$T/da.state" > "$T/da-bad.state"
-t "decided_at: a state whose window goes back in time is not used" 0 plan --policy scalepipe $C --stabilise 120 --state "$T/da-bad.state" "$T/da8.csv"
+t "decided_at: a state whose window goes back in time is not used" 0 plan --policy scalepipe $DA --state "$T/da-bad.state" "$T/da8.csv"
 err_has "da-bad.state:"
 err_has "stabilise_rec: not in time order"
 awk '/^stabilise_rec / && !done { $2 = 1; done = 1 } { print }' "$T/da.state" > "$T/da-old.state"
-t "decided_at: a state holding a recommendation older than its window is not used" 0 plan --policy scalepipe $C --stabilise 120 \
+t "decided_at: a state holding a recommendation older than its window is not used" 0 plan --policy scalepipe $DA \
 	--state "$T/da-old.state" "$T/da8.csv"
 err_has "da-old.state:"
 err_has "stabilise_rec: older than the window (120 s) before the newest"

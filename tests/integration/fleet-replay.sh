@@ -8,7 +8,7 @@
 # tick set.  Twice: the ConfigMaps' own keys (STEP 60, the hour's
 # stabilisation) on the per-minute NASA and WorldCup98 traces, and the
 # tables' policy (rows5-plan: STEP 300, the AR(8) and seasonal bands, the
-# plan's 120 s) on two five-minute ones (bench/decisions.md, "The tick end
+# plan's own stabilisation) on two five-minute ones (bench/decisions.md, "The tick end
 # to end", part 5, has three days of it).  The checks every 15 s in both.
 . "$TOP/tests/cli/lib.sh"
 . "$TOP/tests/kubeapi/netlib.sh"
