@@ -303,8 +303,9 @@ t "--react 0 for forecast and burst by default" 0 sh -c "simulate --policy burst
 # rate, 25 % and never half: 5 -> 4, then 3 at 1020, 2 at 1080, where it
 # stays (2 never goes to 1 below 50 %); rates alone: the plan's
 # stabilisation at 120 s (--stabilise 120; its default is 60) holds 5
-# until it wants 1 at 780, then 4 at 780, 3 at 840 (the step's last
-# decision), 2 at 900; --max-down-pct 100 as well: no limit at all
+# to 720; from 780 it wants 1, which the rate makes 4 at 780, 3 at 840
+# (the step's last decision), 2 at 900; --max-down-pct 100 as well: no
+# limit at all
 t "--scale-limits: the fall held 300 s, then 25 % a minute" 0 simulate --policy scalepipe --scale-limits "$D/sim-down.csv"
 f_is 3 "5 5 5 2 2"
 t "--down-stabilisation 0: the rates alone" 0 simulate --policy scalepipe --stabilise 120 --down-stabilisation 0 "$D/sim-down.csv"
