@@ -3,7 +3,7 @@
 # both of its knobs, its target and its scale-down stabilisation window
 # (bench/decisions.md, "Against an HPA tuned on its window too").
 #
-#   sh bench/decisions-hpawindow.sh      (BIN, STARTUPS, WINDOWS, TRACES to vary; about 7 min)
+#   sh bench/decisions-hpawindow.sh      (BIN, STARTUPS, WINDOWS, TRACES to vary; about 11 min)
 #
 # Every table of bench/decisions.md sweeps the HPA's target (40 ... 95) with
 # its default downscale window of 300 s.  An SRE can lengthen the window as
